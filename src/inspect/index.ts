@@ -1,0 +1,66 @@
+/** `segamp inspect` as a library call: read, filter, profile. */
+import type { Readable } from 'node:stream'
+import { openArchive } from '../archive/reader.js'
+import { compileFilters, type FilterOptions } from '../archive/filters.js'
+import { emptyCounts, scanMessages } from '../archive/scan.js'
+import { NdjsonWriter } from '../report/ndjson-writer.js'
+import { InspectProfile, type InspectReport, type SubscriptionMatcher } from './profile.js'
+
+export * from './profile.js'
+
+export interface ReadProgress {
+  bytes: number
+  totalBytes: number
+  messages: number
+}
+
+export interface InspectOptions {
+  inputs: string[]
+  filters?: FilterOptions
+  subscriptions?: SubscriptionMatcher[]
+  /** Where rejected lines go (`{"file","line","reason","text"}` a line); not written when none. */
+  rejectedPath?: string
+  onProgress?: (progress: ReadProgress) => void
+  stdin?: Readable
+}
+
+export interface InspectResult {
+  report: InspectReport
+  /** Path of rejected.ndjson when any line was rejected. */
+  rejectedFile?: string
+}
+
+export async function inspectArchives(opts: InspectOptions): Promise<InspectResult> {
+  const archive = await openArchive(opts.inputs)
+  const counts = emptyCounts()
+  const profile = new InspectProfile(opts.subscriptions)
+  const rejected = opts.rejectedPath ? new NdjsonWriter(opts.rejectedPath, 'w') : undefined
+  const progress = { bytes: 0, totalBytes: archive.totalBytes, messages: 0 }
+  let lastTick = 0
+  try {
+    for await (const kept of scanMessages(archive, {
+      counts,
+      stdin: opts.stdin,
+      filter: compileFilters(opts.filters ?? {}),
+      onBytes: (n) => {
+        progress.bytes += n
+      },
+      onRejected: async (item) => {
+        await rejected?.write({ file: item.ref.file, line: item.ref.line, reason: item.reason, text: item.text })
+      },
+    })) {
+      profile.add(kept.message)
+      if (opts.onProgress && (counts.messages & 0x3ff) === 0) {
+        const now = Date.now()
+        if (now - lastTick > 100) {
+          lastTick = now
+          progress.messages = counts.messages
+          opts.onProgress(progress)
+        }
+      }
+    }
+  } finally {
+    await rejected?.close()
+  }
+  return { report: profile.report(counts), rejectedFile: rejected && rejected.count > 0 ? rejected.path : undefined }
+}

@@ -1,0 +1,66 @@
+/** Renders an inspect report for a terminal: aligned columns, colour only when asked. */
+import { Chalk } from 'chalk'
+import type { InspectReport } from '../inspect/profile.js'
+import { AMPLITUDE_MIN_ID_LENGTH } from '../inspect/profile.js'
+
+const n = (v: number) => v.toLocaleString('en-US')
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`
+
+export function renderInspectTable(report: InspectReport, opts: { color: boolean; topEvents?: number }): string {
+  const c = new Chalk({ level: opts.color ? 1 : 0 })
+  const out: string[] = []
+  const head = (title: string) => out.push('', c.bold(title))
+  const table = (rows: Array<[string, string]>, indent = '  ') => {
+    const width = Math.max(0, ...rows.map(([k]) => k.length))
+    const valueWidth = Math.max(0, ...rows.map(([, v]) => v.length))
+    for (const [k, v] of rows) out.push(`${indent}${k.padEnd(width)}  ${v.padStart(valueWidth)}`)
+  }
+
+  out.push(c.bold('Archive profile'))
+  table([
+    ['files', n(report.files)],
+    ['messages', n(report.messages)],
+    ['duplicates (messageId seen before)', n(report.duplicates)],
+    ['rejected lines', report.rejected > 0 ? c.yellow(n(report.rejected)) : n(report.rejected)],
+    ['filtered', n(Object.values(report.filtered).reduce((a, b) => a + b, 0))],
+    ['time range', report.timeRange.from ? `${report.timeRange.from} → ${report.timeRange.to}` : '(no timestamps)'],
+  ])
+
+  head('Messages by type')
+  table(Object.entries(report.byType).map(([k, v]) => [k, n(v)]))
+
+  const events = Object.entries(report.byEvent)
+  if (events.length > 0) {
+    const top = opts.topEvents ?? 20
+    head(`Track events (${n(events.length)} names${events.length > top ? `, top ${top}` : ''})`)
+    table(events.slice(0, top).map(([k, v]) => [k, n(v)]))
+  }
+
+  head('Identifiers')
+  const ids = report.ids
+  table([
+    ['userId', `${n(ids.userId)}  ${pct(ids.userIdShare)}`],
+    ['anonymousId', `${n(ids.anonymousId)}  ${pct(ids.anonymousIdShare)}`],
+    ['context.device.id', `${n(ids.deviceId)}  ${pct(ids.deviceIdShare)}`],
+    [`shorter than ${AMPLITUDE_MIN_ID_LENGTH} chars (user/anon/device)`, `${n(ids.shortUserId)}/${n(ids.shortAnonymousId)}/${n(ids.shortDeviceId)}`],
+    ['no id at all', ids.noId > 0 ? c.yellow(n(ids.noId)) : n(ids.noId)],
+  ])
+
+  if (Object.keys(report.subscriptions).length > 0) {
+    head('Subscriptions that would fire')
+    table(Object.entries(report.subscriptions).map(([k, v]) => [k, n(v)]))
+  }
+  if (Object.keys(report.filtered).length > 0) {
+    head('Filtered (reason)')
+    table(Object.entries(report.filtered).map(([k, v]) => [k, n(v)]))
+  }
+  if (report.rejected > 0) {
+    head(c.yellow('Rejected lines (reason)'))
+    table(Object.entries(report.rejectedByReason).map(([k, v]) => [k, n(v)]))
+  }
+  if (report.unreadableFiles.length > 0) {
+    head(c.red('Unreadable files'))
+    for (const f of report.unreadableFiles) out.push(`  ${f.file}: ${f.reason}`)
+  }
+  return out.join('\n') + '\n'
+}
