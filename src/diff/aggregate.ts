@@ -1,0 +1,164 @@
+/**
+ * Aggregates per-message findings over a whole archive into the JSON report of
+ * `segamp diff-mappings`. Memory is bounded: counters, the distinct finding keys
+ * and paths, and at most `examples` examples per finding.
+ */
+import { diffMessage } from './engine.js'
+import { redactSecrets } from './redact.js'
+import type {
+  ActionsRecord,
+  ClassicRecord,
+  DiffContext,
+  DiffModel,
+  DiffReport,
+  Finding,
+  FindingExample,
+  FindingKind,
+  MessageFinding,
+  PathChange,
+  PathCount,
+} from './types.js'
+import { FINDING_KINDS } from './types.js'
+
+export interface MessageRef {
+  messageId?: string | null
+  file: string
+  line: number
+}
+
+interface Acc {
+  kind: FindingKind
+  classic: string | null
+  actions: string | null
+  count: number
+  paths: Map<string, PathCount>
+  examples: FindingExample[]
+}
+
+const KIND_ORDER: ReadonlyMap<FindingKind, number> = new Map(FINDING_KINDS.map((k, i) => [k, i]))
+const CHANGE_ORDER: Record<PathChange, number> = { 'only-classic': 0, 'only-actions': 1, changed: 2 }
+
+function cmpName(a: string | null, b: string | null): number {
+  if (a === b) return 0
+  if (a === null) return -1
+  if (b === null) return 1
+  return a < b ? -1 : 1
+}
+
+/** Report order: kind (what matters first), count desc, Classic name, Actions name. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    KIND_ORDER.get(a.kind)! - KIND_ORDER.get(b.kind)! ||
+    b.count - a.count ||
+    cmpName(a.classic, b.classic) ||
+    cmpName(a.actions, b.actions)
+  )
+}
+
+function comparePaths(a: PathCount, b: PathCount): number {
+  return b.count - a.count || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || CHANGE_ORDER[a.change] - CHANGE_ORDER[b.change]
+}
+
+function emptyByKind(): Record<FindingKind, number> {
+  const o = {} as Record<FindingKind, number>
+  for (const k of FINDING_KINDS) o[k] = 0
+  return o
+}
+
+function exampleClassic(r: ClassicRecord): ClassicRecord {
+  return { endpoint: r.endpoint, record: redactSecrets(r.record) }
+}
+
+function exampleActions(r: ActionsRecord): ActionsRecord {
+  return { subscription: r.subscription, actionSlug: r.actionSlug, endpoint: r.endpoint, record: redactSecrets(r.record) }
+}
+
+export class DiffAggregator {
+  private readonly maxExamples: number
+  private messages = 0
+  private classicEvents = 0
+  private actionsEvents = 0
+  private readonly byKind = emptyByKind()
+  private readonly findings = new Map<string, Acc>()
+
+  constructor(opts: { examples: number }) {
+    this.maxExamples = Math.max(0, Math.floor(opts.examples))
+  }
+
+  /** Diffs one message and records its findings. Returns the message's findings. */
+  add(msg: MessageRef, classic: readonly ClassicRecord[], actions: readonly ActionsRecord[], ctx: DiffContext = {}): MessageFinding[] {
+    const found = diffMessage(classic, actions, ctx)
+    this.addFindings(msg, classic.length, actions.length, found)
+    return found
+  }
+
+  /** Records findings computed elsewhere (`diffMessage`) for one message. */
+  addFindings(msg: MessageRef, classicCount: number, actionsCount: number, found: readonly MessageFinding[]): void {
+    this.messages++
+    this.classicEvents += classicCount
+    this.actionsEvents += actionsCount
+    let seenKinds = 0
+    for (const f of found) {
+      const bit = 1 << KIND_ORDER.get(f.kind)!
+      if ((seenKinds & bit) === 0) {
+        seenKinds |= bit
+        this.byKind[f.kind]++
+      }
+      // record kind is part of the key so that e.g. an event literally named "[identify]" stays apart
+      const key = `${f.kind}\u0000${f.record}\u0000${f.classic ?? '\u0001'}\u0000${f.actions ?? '\u0001'}`
+      let acc = this.findings.get(key)
+      if (acc === undefined) {
+        acc = { kind: f.kind, classic: f.classic, actions: f.actions, count: 0, paths: new Map(), examples: [] }
+        this.findings.set(key, acc)
+      }
+      acc.count++
+      for (const p of f.paths) {
+        const pk = `${p.change}\u0000${p.path}`
+        const pc = acc.paths.get(pk)
+        if (pc === undefined) acc.paths.set(pk, { path: p.path, change: p.change, count: 1 })
+        else pc.count++
+      }
+      if (acc.examples.length < this.maxExamples) {
+        acc.examples.push({
+          messageId: msg.messageId ?? null,
+          file: msg.file,
+          line: msg.line,
+          classic: f.classicRecords.map(exampleClassic),
+          actions: f.actionsRecords.map(exampleActions),
+        })
+      }
+    }
+  }
+
+  /** The report so far (the aggregator can go on afterwards). */
+  report(model: DiffModel): DiffReport {
+    const findings: Finding[] = []
+    for (const acc of this.findings.values()) {
+      findings.push({
+        kind: acc.kind,
+        classic: acc.classic,
+        actions: acc.actions,
+        count: acc.count,
+        paths: [...acc.paths.values()].map((p) => ({ ...p })).sort(comparePaths),
+        examples: acc.examples.slice(),
+      })
+    }
+    findings.sort(compareFindings)
+    const m: DiffModel = {
+      classicMode: model.classicMode,
+      settings: redactSecrets(model.settings),
+      mappingsSource: model.mappingsSource,
+    }
+    if (model.assumptions !== undefined) m.assumptions = [...model.assumptions]
+    return {
+      model: m,
+      totals: {
+        messages: this.messages,
+        classicEvents: this.classicEvents,
+        actionsEvents: this.actionsEvents,
+        byKind: { ...this.byKind },
+      },
+      findings,
+    }
+  }
+}
