@@ -1,0 +1,41 @@
+/** Amplitude ingestion: request assembly (pure), response classification (pure), delivery engine. */
+export {
+  assembleRequests,
+  dryRunLine,
+  RequestAssembler,
+  buildBody,
+  buildHeaders,
+  buildRequest,
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_LIMITS,
+  DEFAULT_USER_AGENT,
+  effectiveLimit,
+  endpointUrl,
+  groupKey,
+  keyFingerprint,
+  MAX_BATCH_SIZE,
+  normalizeBatchSize,
+  redactRequest,
+  REDACTED,
+  resolveEndpoint,
+  serializeRecord,
+  type AssembledRequest,
+  type AssembleOptions,
+  type BuildOptions,
+  type EndpointLimit,
+  type HttpRequest,
+} from './requests.js'
+export { classifyResponse, scrubSecret, type Classification, type Fate, type HttpOutcome } from './classify.js'
+export {
+  backoffDelay,
+  createDelivery,
+  DeliveryAbortedError,
+  FatalDeliveryError,
+  type DeadLetterInfo,
+  type Delivery,
+  type DeliveryCallbacks,
+  type DeliveryItem,
+  type DeliveryOptions,
+  type DeliveryStats,
+} from './delivery.js'
+export { createGotTransport, type Transport, type TransportOptions, type TransportResponse } from './transport.js'

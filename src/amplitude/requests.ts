@@ -1,0 +1,315 @@
+/**
+ * Request assembly for Amplitude's ingestion APIs (pure: no I/O).
+ *
+ * Groups `AmplitudeRecord`s by endpoint and identical request-level `options` into HTTP
+ * requests, within Amplitude's per-request count and byte limits (amplitude-api.md §2.4,
+ * §3, §4, §5, §6):
+ *  - `/2/httpapi`, `/batch`: JSON `{"api_key","events":[...],"options"?}`, `content-type: application/json`
+ *  - `/identify`, `/groupidentify`: form `api_key=…&identification=[…]&options=…`
+ *  - `/usermap`: form `api_key=…&mapping=[…]&options=…`
+ * Form bodies are encoded like Segment's HTTP client (URLSearchParams: spaces as `+`,
+ * `content-type: application/x-www-form-urlencoded;charset=UTF-8`). Unlike Segment's
+ * per-event requests, `options` is omitted from a form body when a record has none
+ * (Segment literally sends `options=undefined`).
+ */
+import type { AmplitudeEndpoint, AmplitudeRecord, Region } from '../types.js'
+
+export const DEFAULT_USER_AGENT = 'segamp/0.1.0'
+export const DEFAULT_BATCH_SIZE = 1000
+export const MAX_BATCH_SIZE = 2000
+export const REDACTED = '<redacted>'
+
+/** What is sent (and what `replay --dry-run --out` writes, one JSON object a line). */
+export interface HttpRequest {
+  method: 'POST'
+  url: string
+  headers: Record<string, string>
+  body: string
+}
+
+export interface EndpointLimit {
+  /** Most records per request. */
+  maxItems: number
+  /** Largest body in UTF-8 bytes (inclusive). */
+  maxBytes: number
+}
+
+/**
+ * Per-request limits. HTTP V2: docs say "fewer than 2,000" events and "under 1 MB", so 1,999 and
+ * 999,999 bytes. Batch: 2,000 events, 20 MB. Group Identify: 1,024, 1 MB. User Mapping: 2,000, 1 MB.
+ * Identify: undocumented; 2,000 and 1 MB assumed (like the other form endpoints).
+ */
+export const DEFAULT_LIMITS: Readonly<Record<AmplitudeEndpoint, EndpointLimit>> = Object.freeze({
+  httpapi: { maxItems: 1999, maxBytes: 999_999 },
+  batch: { maxItems: 2000, maxBytes: 20_000_000 },
+  identify: { maxItems: 2000, maxBytes: 999_999 },
+  groupidentify: { maxItems: 1024, maxBytes: 999_999 },
+  usermap: { maxItems: 2000, maxBytes: 999_999 },
+})
+
+const PATHS: Record<AmplitudeEndpoint, string> = {
+  httpapi: '/2/httpapi',
+  batch: '/batch',
+  identify: '/identify',
+  groupidentify: '/groupidentify',
+  usermap: '/usermap',
+}
+
+/** Amplitude's URL for an endpoint (actions-amplitude.md A.2; usermap is on `api.` in the US). */
+export function endpointUrl(endpoint: AmplitudeEndpoint, region: Region = 'us', override?: string): string {
+  const path = PATHS[endpoint]
+  if (override) {
+    const u = new URL(override)
+    // Replace scheme + host (+ port); a path prefix in the override is kept in front of the API path.
+    const prefix = u.pathname.replace(/\/+$/, '')
+    return `${u.protocol}//${u.host}${prefix}${path}`
+  }
+  if (region === 'eu') return `https://api.eu.amplitude.com${path}`
+  if (endpoint === 'usermap') return `https://api.amplitude.com${path}`
+  return `https://api2.amplitude.com${path}`
+}
+
+export function isEventEndpoint(e: AmplitudeEndpoint): e is 'httpapi' | 'batch' {
+  return e === 'httpapi' || e === 'batch'
+}
+
+export function isFormEndpoint(e: AmplitudeEndpoint): boolean {
+  return !isEventEndpoint(e)
+}
+
+/** `httpapi` becomes `batch` when the batch endpoint is forced. */
+export function resolveEndpoint(e: AmplitudeEndpoint, useBatchEndpoint?: boolean): AmplitudeEndpoint {
+  return useBatchEndpoint && e === 'httpapi' ? 'batch' : e
+}
+
+/** Deterministic JSON (sorted keys) used to compare `options` objects. */
+export function stableStringify(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'undefined'
+  if (Array.isArray(v)) return `[${v.map((x) => stableStringify(x)).join(',')}]`
+  const o = v as Record<string, unknown>
+  const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort()
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`).join(',')}}`
+}
+
+/** Grouping key: records with equal keys may share a request. */
+export function groupKey(endpoint: AmplitudeEndpoint, options: Record<string, unknown> | undefined): string {
+  const hasOptions = options !== undefined && options !== null && Object.keys(options).length > 0
+  return hasOptions ? `${endpoint} ${stableStringify(options)}` : endpoint
+}
+
+export interface SerializeOptions {
+  /** Adds `"$skip_user_properties_sync": true` to every event (httpapi/batch only). */
+  skipUserPropertiesSync?: boolean
+}
+
+/** One record serialized for its request type, with its byte contribution precomputed. */
+export interface SerializedRecord {
+  endpoint: AmplitudeEndpoint
+  group: string
+  options?: Record<string, unknown>
+  /** JSON text of the record. */
+  json: string
+  /** Bytes this record adds to the body (UTF-8 for JSON; URL-encoded length for forms). */
+  bytes: number
+}
+
+function formEncodedLength(s: string): number {
+  // URLSearchParams output is pure ASCII, so length === bytes.
+  return new URLSearchParams({ x: s }).toString().length - 2
+}
+
+export function serializeRecord(
+  rec: AmplitudeRecord,
+  useBatchEndpoint: boolean | undefined,
+  opts: SerializeOptions = {},
+): SerializedRecord {
+  const endpoint = resolveEndpoint(rec.endpoint, useBatchEndpoint)
+  const body =
+    opts.skipUserPropertiesSync && isEventEndpoint(endpoint)
+      ? { ...rec.record, $skip_user_properties_sync: true }
+      : rec.record
+  const json = JSON.stringify(body)
+  const bytes = isEventEndpoint(endpoint) ? Buffer.byteLength(json, 'utf8') : formEncodedLength(json)
+  const options = rec.options && Object.keys(rec.options).length > 0 ? rec.options : undefined
+  return { endpoint, group: groupKey(endpoint, options), options, json, bytes }
+}
+
+export interface BuildOptions {
+  apiKey: string
+  region?: Region
+  endpointUrl?: string
+  userAgent?: string
+  /** Replace the api_key in the body with `<redacted>` (dry-run output). */
+  redact?: boolean
+}
+
+/** Bytes of a body holding no record (the separators between records are added per record). */
+export function emptyBodyBytes(endpoint: AmplitudeEndpoint, apiKey: string, options?: Record<string, unknown>): number {
+  return Buffer.byteLength(buildBody(endpoint, apiKey, [], options), 'utf8')
+}
+
+/** Separator bytes between two records. */
+export function separatorBytes(endpoint: AmplitudeEndpoint): number {
+  return isEventEndpoint(endpoint) ? 1 : 3 // ',' or '%2C'
+}
+
+/** Body text for already-serialized records (JSON texts). */
+export function buildBody(
+  endpoint: AmplitudeEndpoint,
+  apiKey: string,
+  jsonRecords: readonly string[],
+  options?: Record<string, unknown>,
+  redact = false,
+): string {
+  const key = redact ? REDACTED : apiKey
+  const hasOptions = options !== undefined && Object.keys(options).length > 0
+  if (isEventEndpoint(endpoint)) {
+    const opt = hasOptions ? `,"options":${JSON.stringify(options)}` : ''
+    return `{"api_key":${JSON.stringify(key)},"events":[${jsonRecords.join(',')}]${opt}}`
+  }
+  const field = endpoint === 'usermap' ? 'mapping' : 'identification'
+  const params = new URLSearchParams()
+  params.set('api_key', key)
+  params.set(field, `[${jsonRecords.join(',')}]`)
+  if (hasOptions) params.set('options', JSON.stringify(options))
+  const text = params.toString()
+  // Keep the placeholder readable in dry-run files.
+  return redact ? text.replace(`api_key=${encodeURIComponent(REDACTED)}`, `api_key=${REDACTED}`) : text
+}
+
+export function buildHeaders(endpoint: AmplitudeEndpoint, userAgent = DEFAULT_USER_AGENT): Record<string, string> {
+  return {
+    'content-type': isEventEndpoint(endpoint)
+      ? 'application/json'
+      : 'application/x-www-form-urlencoded;charset=UTF-8',
+    'user-agent': userAgent,
+  }
+}
+
+export function buildRequest(
+  endpoint: AmplitudeEndpoint,
+  jsonRecords: readonly string[],
+  options: Record<string, unknown> | undefined,
+  b: BuildOptions,
+): HttpRequest {
+  return {
+    method: 'POST',
+    url: endpointUrl(endpoint, b.region ?? 'us', b.endpointUrl),
+    headers: buildHeaders(endpoint, b.userAgent),
+    body: buildBody(endpoint, b.apiKey, jsonRecords, options, b.redact ?? false),
+  }
+}
+
+/**
+ * Replace the API key of a request with `<redacted>`: the body's `api_key` field (JSON or form)
+ * and any header value containing it.
+ */
+export function redactRequest(req: HttpRequest, apiKey: string): HttpRequest {
+  if (!apiKey) return req
+  const headers: Record<string, string> = {}
+  for (const [k, v] of Object.entries(req.headers)) headers[k] = v.split(apiKey).join(REDACTED)
+  let body = req.body
+  const jsonField = `"api_key":${JSON.stringify(apiKey)}`
+  const formField = `api_key=${new URLSearchParams({ x: apiKey }).toString().slice(2)}`
+  if (body.startsWith(`{${jsonField}`)) body = `{"api_key":${JSON.stringify(REDACTED)}${body.slice(jsonField.length + 1)}`
+  else if (body.includes(jsonField)) body = body.replace(jsonField, `"api_key":${JSON.stringify(REDACTED)}`)
+  else if (body.startsWith(`${formField}&`) || body === formField) body = `api_key=${REDACTED}${body.slice(formField.length)}`
+  else body = body.replace(`&${formField}`, `&api_key=${REDACTED}`)
+  return { method: req.method, url: req.url, headers, body }
+}
+
+/** A short, non-reversible label for a key in messages: `abcd…(32)`. */
+export function keyFingerprint(apiKey: string): string {
+  if (!apiKey) return '(empty)'
+  return `${apiKey.slice(0, Math.min(4, Math.floor(apiKey.length / 4)))}…(${apiKey.length})`
+}
+
+/** Effective per-request limit for an endpoint given `batchSize` and limit overrides. */
+export function effectiveLimit(
+  endpoint: AmplitudeEndpoint,
+  batchSize: number | undefined,
+  limits?: Partial<Record<AmplitudeEndpoint, Partial<EndpointLimit>>>,
+): EndpointLimit {
+  const base = { ...DEFAULT_LIMITS[endpoint], ...(limits?.[endpoint] ?? {}) }
+  const bs = normalizeBatchSize(batchSize)
+  return { maxItems: Math.max(1, Math.min(base.maxItems, bs)), maxBytes: base.maxBytes }
+}
+
+export function normalizeBatchSize(batchSize: number | undefined): number {
+  if (batchSize === undefined || !Number.isFinite(batchSize)) return DEFAULT_BATCH_SIZE
+  return Math.max(1, Math.min(MAX_BATCH_SIZE, Math.floor(batchSize)))
+}
+
+export interface AssembleOptions extends BuildOptions, SerializeOptions {
+  useBatchEndpoint?: boolean
+  batchSize?: number
+  limits?: Partial<Record<AmplitudeEndpoint, Partial<EndpointLimit>>>
+}
+
+export interface AssembledRequest extends HttpRequest {
+  endpoint: AmplitudeEndpoint
+  /** Indexes (into the input array) of the records in this request, in body order. */
+  indexes: number[]
+}
+
+/**
+ * Streaming packer: `add` records one by one and get back the requests that became complete;
+ * `end` returns the remaining partial requests (in order of each group's first record).
+ * Records keep their order inside each request; a request is complete when adding the next
+ * record of its group would exceed the count or byte limit. A record that alone exceeds the
+ * byte limit still gets its own request (the server answers 413). Indexes count `add` calls.
+ */
+export class RequestAssembler {
+  private readonly open = new Map<string, { endpoint: AmplitudeEndpoint; options?: Record<string, unknown>; parts: string[]; indexes: number[]; bytes: number; limit: EndpointLimit }>()
+  private n = 0
+
+  constructor(private readonly o: AssembleOptions) {}
+
+  add(rec: AmplitudeRecord): AssembledRequest[] {
+    const o = this.o
+    const out: AssembledRequest[] = []
+    const s = serializeRecord(rec, o.useBatchEndpoint, o)
+    let g = this.open.get(s.group)
+    if (g && (g.parts.length + 1 > g.limit.maxItems || g.bytes + separatorBytes(g.endpoint) + s.bytes > g.limit.maxBytes)) {
+      out.push(this.emit(g))
+      this.open.delete(s.group)
+      g = undefined
+    }
+    if (!g) {
+      // Sized with the real key even when redacting: same packing as a live run.
+      const bytes = emptyBodyBytes(s.endpoint, o.apiKey, s.options)
+      g = { endpoint: s.endpoint, options: s.options, parts: [], indexes: [], bytes, limit: effectiveLimit(s.endpoint, o.batchSize, o.limits) }
+      this.open.set(s.group, g)
+    } else {
+      g.bytes += separatorBytes(g.endpoint)
+    }
+    g.parts.push(s.json)
+    g.indexes.push(this.n++)
+    g.bytes += s.bytes
+    return out
+  }
+
+  end(): AssembledRequest[] {
+    const out = [...this.open.values()].map((g) => this.emit(g))
+    this.open.clear()
+    return out
+  }
+
+  private emit(g: { endpoint: AmplitudeEndpoint; options?: Record<string, unknown>; parts: string[]; indexes: number[] }): AssembledRequest {
+    return { ...buildRequest(g.endpoint, g.parts, g.options, this.o), endpoint: g.endpoint, indexes: g.indexes }
+  }
+}
+
+/** Pack records into requests (see RequestAssembler). */
+export function assembleRequests(records: readonly AmplitudeRecord[], o: AssembleOptions): AssembledRequest[] {
+  const a = new RequestAssembler(o)
+  const out: AssembledRequest[] = []
+  for (const r of records) out.push(...a.add(r))
+  out.push(...a.end())
+  return out
+}
+
+/** The line `replay --dry-run --out` writes for a request. */
+export function dryRunLine(req: HttpRequest): string {
+  return JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body: req.body })
+}

@@ -1,0 +1,66 @@
+/**
+ * HTTP transport (the I/O edge): got with keep-alive agents, no automatic retries, no
+ * redirects, a hard per-request timeout. Never throws for HTTP statuses; throws only for
+ * transport errors, which the engine turns into an `HttpOutcome` with `status: null`.
+ */
+import http from 'node:http'
+import https from 'node:https'
+import got from 'got'
+import type { HttpRequest } from './requests.js'
+
+export interface TransportResponse {
+  status: number
+  body: string
+}
+
+export interface TransportOptions {
+  timeoutMs: number
+  signal?: AbortSignal
+}
+
+export type Transport = (req: HttpRequest, o: TransportOptions) => Promise<TransportResponse>
+
+export interface ClosableTransport {
+  send: Transport
+  close(): void
+}
+
+export function createGotTransport(maxSockets: number): ClosableTransport {
+  const agent = {
+    http: new http.Agent({ keepAlive: true, maxSockets, keepAliveMsecs: 10_000 }),
+    https: new https.Agent({ keepAlive: true, maxSockets, keepAliveMsecs: 10_000 }),
+  }
+  const client = got.extend({
+    agent,
+    retry: { limit: 0 },
+    throwHttpErrors: false,
+    followRedirect: false,
+    decompress: true,
+    responseType: 'text',
+  })
+  return {
+    async send(req, o) {
+      const res = await client(req.url, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        timeout: { request: o.timeoutMs },
+        signal: o.signal,
+      })
+      return { status: res.statusCode, body: res.body }
+    },
+    close() {
+      agent.http.destroy()
+      agent.https.destroy()
+    },
+  }
+}
+
+/** Best-effort error code of a transport error (got's RequestError carries `code`). */
+export function transportErrorInfo(err: unknown): { code?: string; message: string; timeout: boolean } {
+  const e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: { code?: unknown } }
+  const code = typeof e?.code === 'string' ? e.code : typeof e?.cause?.code === 'string' ? e.cause.code : undefined
+  const name = typeof e?.name === 'string' ? e.name : ''
+  const message = typeof e?.message === 'string' ? e.message : String(err)
+  return { code, message, timeout: name === 'TimeoutError' || code === 'ETIMEDOUT' }
+}
