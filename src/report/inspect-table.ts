@@ -12,8 +12,9 @@ export function renderInspectTable(report: InspectReport, opts: { color: boolean
   const head = (title: string) => out.push('', c.bold(title))
   const table = (rows: Array<[string, string]>, indent = '  ') => {
     const width = Math.max(0, ...rows.map(([k]) => k.length))
-    const valueWidth = Math.max(0, ...rows.map(([, v]) => v.length))
-    for (const [k, v] of rows) out.push(`${indent}${k.padEnd(width)}  ${v.padStart(valueWidth)}`)
+    const numeric = (v: string) => /^[\d,.%/ ]+$/.test(v.replace(/\x1b\[[0-9;]*m/g, ''))
+    const valueWidth = Math.max(0, ...rows.filter(([, v]) => numeric(v)).map(([, v]) => v.length))
+    for (const [k, v] of rows) out.push(`${indent}${k.padEnd(width)}  ${numeric(v) ? v.padStart(valueWidth) : v}`.trimEnd())
   }
 
   out.push(c.bold('Archive profile'))

@@ -1,0 +1,62 @@
+import { Args, Command, Flags } from '@oclif/core'
+import { join } from 'node:path'
+import { inspectArchives } from '../inspect/index.js'
+import { parseTypes } from '../archive/filters.js'
+import { readingFlags, mappingsFlag } from '../cli/flags.js'
+import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
+import { renderInspectTable } from '../report/inspect-table.js'
+import { loadSubscriptionsForCli, whereFilter, exitCodes, failUsage } from '../cli/common.js'
+
+export default class Inspect extends Command {
+  static summary = 'Profile Segment archives before anything is sent.'
+  static description = `Reads archives (files, directories of a Segment S3 export, or - for stdin; gzip or plain NDJSON, or AWS S3 (Actions) CSV) and reports messages per type and event, the time range, identifier coverage, ids shorter than Amplitude's 5-character minimum, rejected lines with reasons, and how often each subscription of --mappings (default: the Quick Setup presets) would fire.
+
+Rejected lines are written to <state-dir>/rejected.ndjson as {"file","line","reason","text"}.
+
+EXIT CODES
+  0  read everything
+  3  finished, but some lines were rejected or some files could not be read
+  2  usage error (bad flag, bad --where, invalid mapping file)`
+  static examples = [
+    '<%= config.bin %> inspect examples/segment-logs',
+    '<%= config.bin %> inspect s3-export/ --types track --since 2024-05-01 --format json',
+    'gzip -dc day.gz | <%= config.bin %> inspect - --where \'event = "Order Completed"\'',
+  ]
+  static args = { archive: Args.string({ description: 'Archive files or directories; - for stdin.', required: true }) }
+  static strict = false
+  static flags = {
+    format: Flags.string({ options: ['table', 'json'], default: 'table', description: 'Report format on stdout.' }),
+    'state-dir': Flags.string({ description: 'Where rejected.ndjson is written.', default: join('.segamp', 'inspect'), helpValue: 'DIR' }),
+    'no-progress': Flags.boolean({ description: 'No progress display on stderr.', default: false }),
+    ...mappingsFlag,
+    ...readingFlags,
+  }
+
+  async run(): Promise<void> {
+    const { argv, flags } = await this.parse(Inspect)
+    const inputs = argv as string[]
+    const json = flags.format === 'json'
+    const setup = await failUsage(this, async () => ({
+      types: parseTypes(flags.types),
+      where: whereFilter(flags.where, (w) => this.warn(w)),
+      subscriptions: await loadSubscriptionsForCli(flags.mappings, (w) => this.warn(w)),
+    }))
+    const mode = progressMode({ quiet: json || flags['no-progress'] })
+    const result = await failUsage(this, () =>
+      withProgress(mode, 'Reading archives', (progress) =>
+        inspectArchives({
+          inputs,
+          filters: { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] },
+          subscriptions: setup.subscriptions.map((s) => ({ name: s.name, match: s.match })),
+          rejectedPath: join(flags['state-dir'], 'rejected.ndjson'),
+          onProgress: (p) => progress.update(`${formatCount(p.messages)} messages, ${formatBytes(p.bytes)}${p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : ''}`),
+        }),
+      ),
+    )
+    const { report, rejectedFile } = result
+    this.log(json ? JSON.stringify(report, null, 2) : renderInspectTable(report, { color: Boolean(process.stdout.isTTY) }).trimEnd())
+    if (rejectedFile) this.logToStderr(`${formatCount(report.rejected)} rejected line(s) written to ${rejectedFile}`)
+    for (const f of report.unreadableFiles) this.logToStderr(`unreadable: ${f.file}: ${f.reason}`)
+    if (report.rejected > 0 || report.unreadableFiles.length > 0) this.exit(exitCodes.PARTIAL)
+  }
+}
