@@ -6,8 +6,6 @@
  * records per endpoint (same JSON, same key order) or the same validation error text.
  */
 import { strict as assert } from 'node:assert'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
 import type { AmplitudeRecord } from '../src/types.js'
 import {
   compileAction,
@@ -17,32 +15,7 @@ import {
   type ActionSettings,
   type ActionSlug
 } from '../src/mapping/amplitude/index.js'
-
-// nock 15 (@mswjs/interceptors) needs Promise.withResolvers, which Node 20 lacks.
-const P = Promise as unknown as { withResolvers?: unknown }
-if (!P.withResolvers) {
-  P.withResolvers = function withResolvers() {
-    let resolve: unknown
-    let reject: unknown
-    const promise = new Promise((a, b) => {
-      resolve = a
-      reject = b
-    })
-    return { promise, resolve, reject }
-  }
-}
-
-const require = createRequire(import.meta.url)
-/* eslint-disable @typescript-eslint/no-explicit-any */
-const core = require('@segment/actions-core') as any
-const nockModule = require('nock') as any
-const nock = nockModule.default ?? nockModule
-const AmplitudeDestination = require('@segment/action-destinations/dist/destinations/amplitude/index.js').default
-// actions-core's request client calls `fetch_1.default(request)` from this module at call time.
-const coreFetchModule = require(join(dirname(require.resolve('@segment/actions-core')), 'fetch.js')) as any
-
-type Obj = Record<string, any>
-type Outcome = { ok: true; records: AmplitudeRecord[]; urls: string[] } | { ok: false; reason: string }
+import { core, endpointOf, installFetchCapture, installNockCapture, nock, runReference, startReference, type Obj } from './helpers/oracle.js'
 
 // ---------------------------------------------------------------- seeded generator
 
@@ -418,59 +391,6 @@ function casesFor(ev: Obj, g: Gen): Case[] {
   return out
 }
 
-// ---------------------------------------------------------------- reference runner
-
-const captured: Array<{ url: string; body: string }> = []
-
-function endpointOf(url: URL): AmplitudeRecord['endpoint'] {
-  const p = url.pathname
-  if (p === '/2/httpapi') return 'httpapi'
-  if (p === '/batch') return 'batch'
-  if (p === '/identify') return 'identify'
-  if (p === '/groupidentify') return 'groupidentify'
-  if (p === '/usermap') return 'usermap'
-  throw new Error(`unexpected path ${p}`)
-}
-
-function toRecords(settings: ActionSettings): { records: AmplitudeRecord[]; urls: string[] } {
-  const records: AmplitudeRecord[] = []
-  const urls: string[] = []
-  for (const c of captured) {
-    const url = new URL(c.url)
-    const endpoint = endpointOf(url)
-    urls.push(`${url.origin}${url.pathname}`)
-    if (endpoint === 'httpapi' || endpoint === 'batch') {
-      const body = JSON.parse(c.body)
-      assert.equal(body.api_key, settings.apiKey)
-      for (const ev of body.events) records.push(body.options ? { endpoint, record: ev, options: body.options } : { endpoint, record: ev })
-    } else {
-      const params = new URLSearchParams(c.body)
-      assert.equal(params.get('api_key'), String(settings.apiKey))
-      const rawOptions = params.get('options')
-      const options = rawOptions && rawOptions !== 'undefined' ? JSON.parse(rawOptions) : undefined
-      const payload = JSON.parse(params.get(endpoint === 'usermap' ? 'mapping' : 'identification')!)
-      for (const rec of Array.isArray(payload) ? payload : [payload]) {
-        records.push(options ? { endpoint, record: rec, options } : { endpoint, record: rec })
-      }
-    }
-  }
-  return { records, urls }
-}
-
-let reference: any
-
-async function runReference(slug: ActionSlug, event: Obj, mapping: Obj, settings: ActionSettings): Promise<Outcome> {
-  captured.length = 0
-  try {
-    await reference.executeAction(slug, { event, mapping, settings, signal: new AbortController().signal })
-  } catch (e) {
-    const err = e as Error
-    if (err.name !== 'AggregateAjvError') throw err
-    return { ok: false, reason: err.message }
-  }
-  return { ok: true, ...toRecords(settings) }
-}
-
 // ---------------------------------------------------------------- the test
 
 // Deeper runs: AMPLITUDE_ORACLE_EVENTS=20000 AMPLITUDE_ORACLE_SEED=7 npx mocha test/amplitude-oracle.test.ts
@@ -536,9 +456,7 @@ describe('amplitude actions: differential test against @segment/action-destinati
 
   before(() => {
     nock.disableNetConnect()
-    // The destination name only keys AJV's schema cache; "Actions Amplitude:<title>" trips the
-    // newer fast-uri scheme check, so the reference runs under a space-free name.
-    reference = core.createTestIntegration({ ...AmplitudeDestination, name: 'ActionsAmplitude' })
+    startReference()
   })
 
   after(() => {
@@ -546,19 +464,13 @@ describe('amplitude actions: differential test against @segment/action-destinati
   })
 
   describe('HTTP capture through nock', () => {
-    const interceptors: unknown[] = []
+    let uninstall: () => void
     before(() => {
-      for (const host of ['https://api2.amplitude.com', 'https://api.amplitude.com', 'https://api.eu.amplitude.com']) {
-        const interceptor = nock(host).persist().post(/.*/)
-        interceptors.push(interceptor)
-        interceptor
-          .reply(200, { code: 200 })
-          .on('request', (req: { url: string }, _i: unknown, body: string) => captured.push({ url: req.url, body }))
-      }
+      uninstall = installNockCapture()
     })
     // remove only our own interceptors (other test files may use nock too)
     after(() => {
-      for (const i of interceptors) nock.removeInterceptor(i)
+      uninstall()
       assert.deepEqual(nock.activeMocks().filter((m: string) => m.includes('amplitude.com')), [])
     })
 
@@ -571,16 +483,12 @@ describe('amplitude actions: differential test against @segment/action-destinati
   })
 
   describe('capture at the actions-core fetch boundary', () => {
-    let realFetch: unknown
+    let uninstall: () => void
     before(() => {
-      realFetch = coreFetchModule.default
-      coreFetchModule.default = async (request: { url: string; text(): Promise<string> }) => {
-        captured.push({ url: request.url, body: await request.text() })
-        return new coreFetchModule.Response('{"code":200}', { status: 200, headers: { 'content-type': 'application/json' } })
-      }
+      uninstall = installFetchCapture()
     })
     after(() => {
-      coreFetchModule.default = realFetch
+      uninstall()
     })
 
     it(`identical records for ${EVENTS} generated events over presets and default mappings`, async function () {
