@@ -10,6 +10,8 @@ import { DuplicateCounter } from './duplicates.js'
 
 export interface ScanCounts {
   files: number
+  /** Files read as Segment's AWS S3 (Actions) CSV (a lossy format: see CSV_LOST_FIELDS). */
+  csvFiles: number
   /** Parsed messages, duplicates included (filtered ones too). */
   messages: number
   rejected: number
@@ -20,7 +22,7 @@ export interface ScanCounts {
 }
 
 export function emptyCounts(): ScanCounts {
-  return { files: 0, messages: 0, rejected: 0, rejectedByReason: {}, duplicates: 0, filtered: {}, unreadableFiles: [] }
+  return { files: 0, csvFiles: 0, messages: 0, rejected: 0, rejectedByReason: {}, duplicates: 0, filtered: {}, unreadableFiles: [] }
 }
 
 export interface ScanOptions extends ReadOptions {
@@ -45,6 +47,7 @@ export async function* scanMessages(archive: Archive, opts: ScanOptions = {}): A
     switch (item.kind) {
       case 'file':
         counts.files++
+        if (item.format === 'csv') counts.csvFiles++
         break
       case 'unreadable':
         counts.unreadableFiles.push({ file: item.file, reason: item.reason })

@@ -2,6 +2,7 @@ import { Args, Command, Flags } from '@oclif/core'
 import { join } from 'node:path'
 import { inspectArchives } from '../inspect/index.js'
 import { parseTypes } from '../archive/filters.js'
+import { CSV_LOST_FIELDS } from '../archive/csv.js'
 import { readingFlags, mappingsFlag } from '../cli/flags.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
 import { renderInspectTable } from '../report/inspect-table.js'
@@ -53,8 +54,13 @@ EXIT CODES
         }),
       ),
     )
-    const { report, rejectedFile } = result
+    const { report, rejectedFile, csvFiles } = result
     this.log(json ? JSON.stringify(report, null, 2) : renderInspectTable(report, { color: Boolean(process.stdout.isTTY) }).trimEnd())
+    if (csvFiles > 0) {
+      this.logToStderr(
+        `${formatCount(csvFiles)} file(s) were AWS S3 (Actions) CSV exports: that format does not carry ${CSV_LOST_FIELDS.join(', ')}, so page/screen names, group ids and alias previous ids are missing from those messages (Classic-fidelity diffs are not possible for them).`,
+      )
+    }
     if (rejectedFile) this.logToStderr(`${formatCount(report.rejected)} rejected line(s) written to ${rejectedFile}`)
     for (const f of report.unreadableFiles) this.logToStderr(`unreadable: ${f.file}: ${f.reason}`)
     if (report.rejected > 0 || report.unreadableFiles.length > 0) this.exit(exitCodes.PARTIAL)

@@ -26,6 +26,8 @@ export interface InspectOptions {
 
 export interface InspectResult {
   report: InspectReport
+  /** Files read as AWS S3 (Actions) CSV: what that format lost stays missing. */
+  csvFiles: number
   /** Path of rejected.ndjson when any line was rejected. */
   rejectedFile?: string
 }
@@ -62,5 +64,5 @@ export async function inspectArchives(opts: InspectOptions): Promise<InspectResu
   } finally {
     await rejected?.close()
   }
-  return { report: profile.report(counts), rejectedFile: rejected && rejected.count > 0 ? rejected.path : undefined }
+  return { report: profile.report(counts), csvFiles: counts.csvFiles, rejectedFile: rejected && rejected.count > 0 ? rejected.path : undefined }
 }

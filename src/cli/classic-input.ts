@@ -1,0 +1,35 @@
+/** Reads a --classic settings file (settings object or Public API destination response). */
+import { readFile } from 'node:fs/promises'
+import { UsageError } from '../archive/filters.js'
+import { parseRenameMap, RenameMapError } from '../diff/index.js'
+
+export async function readClassicFile(path: string | undefined): Promise<unknown> {
+  if (!path) return {}
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    throw new UsageError(`--classic ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+  }
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    throw new UsageError(`--classic ${path}: not JSON (${(error as Error).message}); expected the Classic settings object or a Segment Public API destination response`)
+  }
+}
+
+export async function readRenameMapFile(path: string | undefined): Promise<Map<string, string> | undefined> {
+  if (!path) return undefined
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    throw new UsageError(`--rename-map ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+  }
+  try {
+    return parseRenameMap(text, path)
+  } catch (error) {
+    if (error instanceof RenameMapError) throw new UsageError(error.message)
+    throw error
+  }
+}
