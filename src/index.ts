@@ -1,1 +1,12 @@
+/** segamp's programmatic entry (cli-contract.md "Programmatic entry"). */
 export * from './types.js'
+export { transform, compileMapping, validateMapping, MappingValidationError, type MappingError } from './mapping/kit/index.js'
+export { compileTrigger, compileTriggerWithWarnings, analyzeTrigger, TriggerError, type TriggerAnalysis } from './mapping/fql/index.js'
+export { classicRecords, compileClassic, classicAssumptions, readClassicSettings, type ClassicMode, type ClassicRecord, type ClassicEndpoint } from './classic/index.js'
+export { compileAction, PRESETS, defaultValues, type ActionSlug, type ActionResult } from './mapping/amplitude/index.js'
+export { loadMappings, compileSubscriptions, runSubscriptions, MappingFileError } from './mapping/subscriptions.js'
+export { openArchive } from './archive/reader.js'
+export { inspectArchives } from './inspect/index.js'
+export { replay } from './replay/engine.js'
+export { compareArchives } from './compare/index.js'
+export { startSandbox } from './sandbox/index.js'

@@ -1,0 +1,125 @@
+/** Replay counts (checkpointed), the final report (report.json) and its terminal rendering. */
+import { Chalk } from 'chalk'
+import type { CompiledSubscription } from '../mapping/subscriptions.js'
+
+export interface SubscriptionCounts {
+  name: string
+  actionSlug: string
+  /** Messages the trigger matched. */
+  messages: number
+  /** Matched messages the action's schema rejected (Segment would not have sent them). */
+  invalid: number
+  byEndpoint: Record<string, { sent: number; deadLettered: number }>
+}
+
+export interface ReplayCounts {
+  files: number
+  messages: number
+  rejected: number
+  rejectedByReason: Record<string, number>
+  duplicates: number
+  filtered: Record<string, number>
+  unreadableFiles: Array<{ file: string; reason: string }>
+  /** Records the mappings produced. */
+  planned: number
+  sent: number
+  deadLettered: number
+  deadLetterReasons: Record<string, number>
+  subscriptions: SubscriptionCounts[]
+  requests: number
+  retries: number
+  throttles: number
+  throttledMs: number
+}
+
+export interface ReplayReport extends ReplayCounts {
+  runId: string
+  dryRun: boolean
+  stateDir: string
+  mappings: string
+  region: string
+  endpointUrl: string | null
+  resumed: boolean
+  alreadyDone: boolean
+  interrupted: boolean
+  error: string | null
+  durationMs: number
+  exitCode: number
+}
+
+export function emptyReplayCounts(subs: CompiledSubscription[]): ReplayCounts {
+  return {
+    files: 0,
+    messages: 0,
+    rejected: 0,
+    rejectedByReason: {},
+    duplicates: 0,
+    filtered: {},
+    unreadableFiles: [],
+    planned: 0,
+    sent: 0,
+    deadLettered: 0,
+    deadLetterReasons: {},
+    subscriptions: subs.map((s) => ({ name: s.name, actionSlug: s.actionSlug, messages: 0, invalid: 0, byEndpoint: {} })),
+    requests: 0,
+    retries: 0,
+    throttles: 0,
+    throttledMs: 0,
+  }
+}
+
+const n = (v: number) => v.toLocaleString('en-US')
+
+export function renderReplaySummary(r: ReplayReport, opts: { color: boolean }): string {
+  const c = new Chalk({ level: opts.color ? 1 : 0 })
+  const lines: string[] = []
+  const verb = r.dryRun ? 'planned (dry run, nothing sent)' : 'sent'
+  const title = r.alreadyDone
+    ? 'Replay already complete (checkpoint says done); use --fresh to replay again'
+    : r.error
+      ? c.red(`Replay aborted: ${r.error}`)
+      : r.interrupted
+        ? c.yellow('Replay interrupted')
+        : 'Replay finished'
+  lines.push(c.bold(title))
+  const filtered = Object.values(r.filtered).reduce((a, b) => a + b, 0)
+  const rows: Array<[string, string]> = [
+    ['messages read', n(r.messages)],
+    ['filtered', `${n(filtered)}${filtered ? `  (${Object.entries(r.filtered).map(([k, v]) => `${k} ${n(v)}`).join(', ')})` : ''}`],
+    ['rejected lines', r.rejected ? c.yellow(n(r.rejected)) : '0'],
+    ['duplicate messageIds', n(r.duplicates)],
+    [`events ${verb}`, n(r.sent)],
+    ['dead-lettered', r.deadLettered ? c.yellow(n(r.deadLettered)) : '0'],
+    ['requests', n(r.requests)],
+    ['retries', n(r.retries)],
+    ['throttled (429) pauses', `${n(r.throttles)}${r.throttledMs ? `  (${(r.throttledMs / 1000).toFixed(1)} s of pauses)` : ''}`],
+    ['duration', `${(r.durationMs / 1000).toFixed(1)} s${r.sent && r.durationMs ? `  (${n(Math.round((r.sent / r.durationMs) * 1000))} events/s)` : ''}`],
+  ]
+  const w = Math.max(...rows.map(([k]) => k.length))
+  for (const [k, v] of rows) lines.push(`  ${k.padEnd(w)}  ${v}`)
+
+  lines.push('', c.bold('By subscription'))
+  const subRows: string[][] = [['subscription', 'action', 'messages', 'invalid', 'endpoint', 'sent', 'dead']]
+  for (const s of r.subscriptions) {
+    const eps = Object.entries(s.byEndpoint)
+    if (eps.length === 0) subRows.push([s.name, s.actionSlug, n(s.messages), n(s.invalid), '-', '0', '0'])
+    eps.forEach(([ep, v], i) => subRows.push(i === 0 ? [s.name, s.actionSlug, n(s.messages), n(s.invalid), `/${ep}`, n(v.sent), n(v.deadLettered)] : ['', '', '', '', `/${ep}`, n(v.sent), n(v.deadLettered)]))
+  }
+  const widths = subRows[0].map((_, i) => Math.max(...subRows.map((row) => row[i].length)))
+  for (const row of subRows) lines.push('  ' + row.map((cell, i) => (i >= 2 && i !== 4 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd())
+
+  if (r.deadLettered > 0) {
+    lines.push('', c.yellow('Dead-letter reasons'))
+    for (const [k, v] of Object.entries(r.deadLetterReasons).sort((a, b) => b[1] - a[1])) lines.push(`  ${n(v).padStart(8)}  ${k}`)
+  }
+  if (Object.keys(r.rejectedByReason).length > 0) {
+    lines.push('', c.yellow('Rejected lines'))
+    for (const [k, v] of Object.entries(r.rejectedByReason)) lines.push(`  ${n(v).padStart(8)}  ${k}`)
+  }
+  if (r.unreadableFiles.length > 0) {
+    lines.push('', c.red('Unreadable files'))
+    for (const f of r.unreadableFiles) lines.push(`  ${f.file}: ${f.reason}`)
+  }
+  lines.push('', `State: ${r.stateDir} (report.json${r.deadLettered ? ', dead-letter.ndjson' : ''}${r.rejected ? ', rejected.ndjson' : ''})`)
+  return lines.join('\n')
+}
