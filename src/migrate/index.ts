@@ -1,0 +1,83 @@
+/**
+ * `segamp migrate` core: turns an Amplitude (Classic) destination's settings into an Actions
+ * Amplitude configuration (destination settings + subscriptions) and a per-setting report.
+ * Pure: data in, data out; no I/O, no console output.
+ */
+import { readClassicSettings } from '../classic/settings.js'
+import { buildSubscriptions, type NamesMode, type Subscription } from './mappings.js'
+import { buildReport, endpointRegion, type ReportLine } from './report.js'
+import { mergeRenameRows, settingsRenameRows, type RenameRow } from './rename.js'
+
+export type { Subscription } from './mappings.js'
+export type { ReportLine, ReportStatus } from './report.js'
+export type { RenameRow } from './rename.js'
+export { ORDER_EVENT_NAMES, CLASSIC_STRIPPED_EVENT_PROPERTIES } from './mappings.js'
+export { endpointRegion } from './report.js'
+export { mixedUserPropertyWarnings, type MixedCheckSubscription } from './mixed.js'
+export {
+  classicPageEventName,
+  quickSetupPageEventName,
+  renameRowsFromMessages,
+  renderRenameMapCsv,
+  settingsRenameRows,
+  mergeRenameRows
+} from './rename.js'
+
+export interface MigrateOptions {
+  /** `classic` (default): keep Classic event names; `actions`: Quick Setup names + rename map. */
+  names: NamesMode
+  /** User-supplied renames (`--rename-map`), merged into the output rename map (they win). */
+  renameMap?: Map<string, string>
+}
+
+export interface MigrationResult {
+  destination: { settings: { apiKey: string; secretKey: string; endpoint: 'north_america' | 'europe' } }
+  subscriptions: Subscription[]
+  report: ReportLine[]
+  /** Present with `names: 'actions'` or when `renameMap` was given. */
+  renameMap?: RenameRow[]
+  unknownKeys: string[]
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** The raw settings object of the input (same unwrapping as readClassicSettings). */
+function rawSettings(input: unknown): Record<string, unknown> {
+  let v = input
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v)
+    } catch {
+      return {}
+    }
+  }
+  if (!isRecord(v)) return {}
+  if (isRecord(v.data)) v = v.data
+  if (isRecord((v as Record<string, unknown>).destination)) v = (v as Record<string, unknown>).destination
+  const obj = v as Record<string, unknown>
+  return isRecord(obj.settings) ? obj.settings : obj
+}
+
+/**
+ * Migrates Classic settings (a settings object, or a Public API destination response
+ * `{"data":{"destination":{"settings":{...}}}}`). Unknown keys are reported, never fatal.
+ */
+export function migrateClassic(input: unknown, opts: MigrateOptions = { names: 'classic' }): MigrationResult {
+  const names: NamesMode = opts.names === 'actions' ? 'actions' : 'classic'
+  const read = readClassicSettings(input)
+  const s = read.settings
+  const subscriptions = buildSubscriptions({ settings: s, names })
+  const report = buildReport(read, rawSettings(input), names, subscriptions)
+  const result: MigrationResult = {
+    destination: { settings: { apiKey: s.apiKey, secretKey: s.secretKey, endpoint: endpointRegion(s.endpoint).region } },
+    subscriptions,
+    report,
+    unknownKeys: read.unknownKeys
+  }
+  const user: RenameRow[] = opts.renameMap ? [...opts.renameMap].map(([classic, actions]) => ({ classic, actions })) : []
+  if (names === 'actions') result.renameMap = mergeRenameRows(settingsRenameRows(s), user)
+  else if (opts.renameMap) result.renameMap = user
+  return result
+}
