@@ -15,7 +15,7 @@ export function runCli(args: string[], opts: { input?: string | Buffer; env?: No
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: opts.cwd ?? ROOT,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', OCLIF_COLUMNS: '1000', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     let stdout = ''

@@ -33,6 +33,9 @@ const require = createRequire(import.meta.url)
 export const core = require('@segment/actions-core') as any
 const nockModule = require('nock') as any
 export const nock = nockModule.default ?? nockModule
+// Requiring nock patches http and fetch for the whole process. Switch it off until a test asks
+// for it, so other suites (the sandbox, the delivery engine) talk real HTTP in the same run.
+nock.restore()
 const AMPLITUDE_MODULE = '@segment/action-destinations/dist/destinations/amplitude/index.js'
 export const AmplitudeDestination = require(AMPLITUDE_MODULE).default
 // actions-core's request client calls `fetch_1.default(request)` from this module at call time.
@@ -144,6 +147,7 @@ export function installFetchCapture(): () => void {
  */
 export function installNockCapture(hosts: string[] = AMPLITUDE_HOSTS): () => void {
   const interceptors: unknown[] = []
+  if (!nock.isActive()) nock.activate()
   for (const host of hosts) {
     const interceptor = nock(host).persist().post(/.*/)
     interceptors.push(interceptor)
@@ -153,5 +157,6 @@ export function installNockCapture(hosts: string[] = AMPLITUDE_HOSTS): () => voi
   }
   return () => {
     for (const i of interceptors) nock.removeInterceptor(i)
+    nock.restore()
   }
 }
