@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { AmplitudeRecord, SegmentMessage } from '../types.js'
 import { compileMapping, validateMapping } from './kit/index.js'
+import { mixedOperationFields } from './mixed-user-properties.js'
 import { analyzeTrigger, compileTrigger } from './fql/index.js'
 import { ACTION_SLUGS, PRESETS, compileAction, isActionSlug, type ActionSettings, type ActionSlug, type CompiledAction } from './amplitude/index.js'
 
@@ -148,23 +149,17 @@ export function checkSubscriptions(source: string, specs: SubscriptionSpec[]): L
     if (!analysis.ok) problems.push({ subscription: spec.name, path: 'trigger', message: analysis.error ?? 'invalid trigger' })
     for (const w of analysis.warnings) warnings.push(`${spec.name}: trigger ${JSON.stringify(spec.trigger)}: ${w}`)
     for (const e of validateMapping(spec.mapping)) problems.push({ subscription: spec.name, path: `mapping${e.path}`, message: e.message })
-    const mixed = mixedUserProperties(spec.mapping)
-    if (mixed) (mixing.get(mixed) ?? mixing.set(mixed, []).get(mixed)!).push(spec.name)
+    const ops = mixedOperationFields(spec.actionSlug, spec.mapping).join('/')
+    if (ops) (mixing.get(ops) ?? mixing.set(ops, []).get(ops)!).push(spec.name)
     enabled.push(spec)
   }
-  for (const [text, names] of mixing) warnings.push(`${names.join(', ')}: ${text}`)
+  for (const [ops, names] of mixing) {
+    warnings.push(
+      `${names.join(', ')}: user_properties is mapped together with ${ops}; Amplitude rejects a request that mixes top-level user properties with $set/$setOnce operations (Segment docs, "Set Once/Set Always fields"): map traits into setAlways instead`,
+    )
+  }
   if (problems.length > 0) throw new MappingFileError(source, problems)
   return { source, subscriptions: enabled, skipped, warnings }
-}
-
-/**
- * Amplitude rejects a request that mixes top-level user properties with `$set`/`$setOnce`
- * operations (Segment's Actions Amplitude docs, "Set Once/Set Always fields").
- */
-export function mixedUserProperties(mapping: Record<string, unknown>): string | undefined {
-  const ops = ['setOnce', 'setAlways', 'add'].filter((k) => mapping[k] !== undefined && mapping[k] !== null)
-  if (mapping.user_properties === undefined || mapping.user_properties === null || ops.length === 0) return undefined
-  return `user_properties is mapped together with ${ops.join('/')}; Amplitude rejects a request that mixes top-level user properties with $set/$setOnce operations (Segment docs, "Set Once/Set Always fields"): map traits into setAlways instead`
 }
 
 export function compileSubscriptions(loaded: LoadedMappings, settings: ActionSettings = {}): CompiledSubscription[] {

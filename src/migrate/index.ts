@@ -13,7 +13,7 @@ export type { ReportLine, ReportStatus } from './report.js'
 export type { RenameRow } from './rename.js'
 export { ORDER_EVENT_NAMES, CLASSIC_STRIPPED_EVENT_PROPERTIES } from './mappings.js'
 export { endpointRegion } from './report.js'
-export { mixedUserPropertyWarnings, type MixedCheckSubscription } from './mixed.js'
+export { mixedUserPropertyWarnings, type MixedCheckSubscription } from '../mapping/mixed-user-properties.js'
 export {
   classicPageEventName,
   quickSetupPageEventName,

@@ -44,6 +44,17 @@ const OPERATION_FIELDS: Record<string, string[]> = {
 }
 
 /**
+ * The fields a subscription maps as user-property operations next to plain `user_properties`
+ * (empty when it does not mix them).
+ */
+export function mixedOperationFields(actionSlug: string, settings: Record<string, unknown>): string[] {
+  const fields = OPERATION_FIELDS[actionSlug]
+  if (!fields || !isPlainObject(settings)) return []
+  if (!mapsPlainUserProperties(settings.user_properties)) return []
+  return fields.filter((f) => mapsSomething(settings[f]))
+}
+
+/**
  * One warning per subscription whose mapping maps plain `user_properties` alongside fields the
  * action sends as user-property operations (logEventV2: setOnce/setAlways/add; logEvent,
  * logPurchase, identifyUser: utm_properties/referrer). Such events are rejected by Amplitude
@@ -52,10 +63,7 @@ const OPERATION_FIELDS: Record<string, string[]> = {
 export function mixedUserPropertyWarnings(subscriptions: readonly MixedCheckSubscription[]): string[] {
   const out: string[] = []
   for (const sub of subscriptions) {
-    const fields = OPERATION_FIELDS[sub.actionSlug]
-    if (!fields || !isPlainObject(sub.settings)) continue
-    if (!mapsPlainUserProperties(sub.settings.user_properties)) continue
-    const ops = fields.filter((f) => mapsSomething(sub.settings[f]))
+    const ops = mixedOperationFields(sub.actionSlug, sub.settings)
     if (ops.length === 0) continue
     out.push(
       `subscription "${sub.name}" (${sub.actionSlug}) maps user_properties alongside ${ops.join(', ')}: ` +
