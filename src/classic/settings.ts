@@ -138,7 +138,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** Unwraps a Public API destination response, `{destination:{settings}}` or `{settings}`. */
-function unwrap(input: unknown): Record<string, unknown> {
+export function unwrapClassicSettings(input: unknown): Record<string, unknown> {
   let v = input
   if (typeof v === 'string') {
     try {
@@ -224,7 +224,7 @@ function sameValue(a: unknown, b: unknown): boolean {
  * response `{"data":{"destination":{"settings":{...}}}}`), applying catalog defaults.
  */
 export function readClassicSettings(input: unknown): ClassicSettingsResult {
-  const raw = unwrap(input)
+  const raw = unwrapClassicSettings(input)
   const settings: Record<string, unknown> = {}
   const warnings: string[] = []
   const explicitKeys: string[] = []

@@ -3,7 +3,7 @@
  * Amplitude configuration (destination settings + subscriptions) and a per-setting report.
  * Pure: data in, data out; no I/O, no console output.
  */
-import { readClassicSettings } from '../classic/settings.js'
+import { readClassicSettings, unwrapClassicSettings } from '../classic/settings.js'
 import { buildSubscriptions, type NamesMode, type Subscription } from './mappings.js'
 import { buildReport, endpointRegion, type ReportLine } from './report.js'
 import { mergeRenameRows, settingsRenameRows, type RenameRow } from './rename.js'
@@ -39,27 +39,6 @@ export interface MigrationResult {
   unknownKeys: string[]
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
-/** The raw settings object of the input (same unwrapping as readClassicSettings). */
-function rawSettings(input: unknown): Record<string, unknown> {
-  let v = input
-  if (typeof v === 'string') {
-    try {
-      v = JSON.parse(v)
-    } catch {
-      return {}
-    }
-  }
-  if (!isRecord(v)) return {}
-  if (isRecord(v.data)) v = v.data
-  if (isRecord((v as Record<string, unknown>).destination)) v = (v as Record<string, unknown>).destination
-  const obj = v as Record<string, unknown>
-  return isRecord(obj.settings) ? obj.settings : obj
-}
-
 /**
  * Migrates Classic settings (a settings object, or a Public API destination response
  * `{"data":{"destination":{"settings":{...}}}}`). Unknown keys are reported, never fatal.
@@ -69,7 +48,7 @@ export function migrateClassic(input: unknown, opts: MigrateOptions = { names: '
   const read = readClassicSettings(input)
   const s = read.settings
   const subscriptions = buildSubscriptions({ settings: s, names })
-  const report = buildReport(read, rawSettings(input), names, subscriptions)
+  const report = buildReport(read, unwrapClassicSettings(input), names, subscriptions)
   const result: MigrationResult = {
     destination: { settings: { apiKey: s.apiKey, secretKey: s.secretKey, endpoint: endpointRegion(s.endpoint).region } },
     subscriptions,

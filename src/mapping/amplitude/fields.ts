@@ -128,16 +128,12 @@ const userAgent = (): FieldDefinition => str('User Agent', path('$.context.userA
 const userAgentParsing = (): FieldDefinition => ({ label: 'User Agent Parsing', type: 'boolean', default: true })
 const includeRawUserAgent = (): FieldDefinition => ({ label: 'Include Raw User Agent', type: 'boolean', default: false })
 
-/** event-schema.ts: the shared fields of logEvent / logPurchase / logEventV2, in order. */
-function eventSchema(): FieldSet {
+/**
+ * The groups/device/location/language block that event-schema.ts and identifyUser both define
+ * (same keys, labels and defaults, same order).
+ */
+function deviceAndLocationFields(): FieldSet {
   return {
-    user_id: str('User ID', path('$.userId'), { allowNull: true }),
-    device_id: str('Device ID', deviceIdDefault),
-    event_type: str('Event Type', path('$.event'), { required: true }),
-    session_id: { label: 'Session ID', type: 'datetime', default: path('$.integrations.Actions Amplitude.session_id') },
-    time: { label: 'Timestamp', type: 'datetime', default: path('$.timestamp') },
-    event_properties: { label: 'Event Properties', type: 'object', default: path('$.properties') },
-    user_properties: { label: 'User Properties', type: 'object', default: path('$.traits') },
     groups: { label: 'Groups', type: 'object' },
     app_version: str('App Version', path('$.context.app.version')),
     platform: str('Platform', path('$.context.device.type')),
@@ -152,6 +148,20 @@ function eventSchema(): FieldSet {
     city: str('City', path('$.context.location.city')),
     dma: str('Designated Market Area'),
     language: str('Language', path('$.context.locale')),
+  }
+}
+
+/** event-schema.ts: the shared fields of logEvent / logPurchase / logEventV2, in order. */
+function eventSchema(): FieldSet {
+  return {
+    user_id: str('User ID', path('$.userId'), { allowNull: true }),
+    device_id: str('Device ID', deviceIdDefault),
+    event_type: str('Event Type', path('$.event'), { required: true }),
+    session_id: { label: 'Session ID', type: 'datetime', default: path('$.integrations.Actions Amplitude.session_id') },
+    time: { label: 'Timestamp', type: 'datetime', default: path('$.timestamp') },
+    event_properties: { label: 'Event Properties', type: 'object', default: path('$.properties') },
+    user_properties: { label: 'User Properties', type: 'object', default: path('$.traits') },
+    ...deviceAndLocationFields(),
     price: { label: 'Price', type: 'number', default: path('$.properties.price') },
     quantity: { label: 'Quantity', type: 'integer', default: path('$.properties.quantity') },
     revenue: { label: 'Revenue', type: 'number', default: path('$.properties.revenue') },
@@ -263,20 +273,7 @@ const identifyUserFields = (): FieldSet => ({
   user_id: str('User ID', path('$.userId'), { allowNull: true }),
   device_id: str('Device ID', deviceIdDefault),
   user_properties: { label: 'User Properties', type: 'object', default: path('$.traits') },
-  groups: { label: 'Groups', type: 'object' },
-  app_version: str('App Version', path('$.context.app.version')),
-  platform: str('Platform', path('$.context.device.type')),
-  os_name: str('OS Name', path('$.context.os.name')),
-  os_version: str('OS Version', path('$.context.os.version')),
-  device_brand: str('Device Brand', path('$.context.device.brand')),
-  device_manufacturer: str('Device Manufacturer', path('$.context.device.manufacturer')),
-  device_model: str('Device Model', path('$.context.device.model')),
-  carrier: str('Carrier', path('$.context.network.carrier')),
-  country: str('Country', path('$.context.location.country')),
-  region: str('Region', path('$.context.location.region')),
-  city: str('City', path('$.context.location.city')),
-  dma: str('Designated Market Area'),
-  language: str('Language', path('$.context.locale')),
+  ...deviceAndLocationFields(),
   paying: { label: 'Is Paying', type: 'boolean' },
   start_version: str('Initial Version'),
   insert_id: str('Insert ID'),
