@@ -1,0 +1,328 @@
+#!/usr/bin/env node
+/**
+ * segamp benchmarks: `npm run bench` (= `npm run build && node bench/run.js`).
+ * Prints figures; never asserts. Everything generated goes to bench/data/ (git-ignored).
+ *
+ * How it measures
+ * - The library is the compiled one: a snapshot of dist/ (built by `npm run build`) copied to
+ *   bench/data/dist-snapshot/ at start (lib/dist.js), because other work rebuilds dist/ with
+ *   `rm -rf dist` at any time; scenarios import it from there (SEGAMP_DIST). If dist/ is
+ *   missing or incomplete the snapshot is compiled from src/ with tsc --outDir.
+ * - Every scenario runs in its own child process (bench/scenarios/*.js); the child reports its
+ *   wall time for the work (hrtime, excluding Node startup), its CPU time (user+system, whole
+ *   process) and its peak RSS (`process.resourceUsage().maxRSS` at exit). Nothing is shared.
+ * - CPU seconds are printed next to wall seconds: on a shared machine the wall clock measures
+ *   the neighbours too. Ratios to the floor are given on both.
+ * - Archives come from scripts/generate-example-archive.js, generated once per parameter set
+ *   and reused (lib/data.js).
+ *
+ * Scenarios
+ *   read     ~BENCH_READ_MB (1024) and ~BENCH_READ_SMALL_MB (256) MB uncompressed gzip archives:
+ *            Node floor (createReadStream → createGunzip → split lines → JSON.parse) vs segamp's
+ *            reader (bare loop over openArchive().items()), plus inspectArchives() (BENCH_INSPECT=0
+ *            skips it). Goals: ≤ 1.5× floor, RSS < 150 MB at any size.
+ *   mapping  preset mappings, segamp compileMapping vs @segment/actions-core transform, on the
+ *            first BENCH_MAP_EVENTS (30000) messages of the BENCH_MESSAGES archive. Goal ≥ 10×.
+ *   dryrun   `segamp replay ARCHIVE --dry-run --out FILE --fresh --no-progress --json` over the
+ *            BENCH_MESSAGES (100000) archive vs the floor + JSON.stringify per message. Goal ≤ 2.5×.
+ *   sandbox  `segamp replay ARCHIVE --sandbox --fresh --no-progress --json` (in-process
+ *            Amplitude sandbox, no faults): events/s and peak RSS (sandbox included). The
+ *            sandbox enforces Amplitude's 30 events/s per user/device, and the generated
+ *            archives have 60 users, so this run waits on 429 pauses. Two more runs (library
+ *            replay() + startSandbox with those limits lifted; BENCH_SANDBOX_UNTHROTTLED=0
+ *            skips them) show the pipeline's own rate, the second with the sandbox in its own
+ *            process so that peak RSS and CPU are the replay's alone.
+ *   diff     `segamp diff-mappings ARCHIVE --format json --no-progress`: messages/s.
+ *   kit      `node --import tsx bench/mapping-kit.ts` (same as npx tsx), output as printed.
+ *   profile  (BENCH_PROFILE=1 or a list of sandbox,sandbox-free,dryrun,diff; off by default) those scenarios
+ *            again under node --cpu-prof; prints where the CPU goes (the .cpuprofile files are
+ *            kept in bench/data/profiles/; summarize one with node bench/lib/profile.js FILE).
+ *
+ * Knobs (env): BENCH_READ_MB, BENCH_READ_SMALL_MB (0 skips), BENCH_MESSAGES, BENCH_MAP_EVENTS,
+ *   BENCH_MAP_SECONDS (2), BENCH_REPEAT (3: floor and reader run N times interleaved; the table
+ *   shows the least wall and, separately, the least CPU of each, and the largest peak RSS —
+ *   on a shared machine single runs vary by ±20 %), BENCH_INSPECT (1), BENCH_PROFILE (0), BENCH_ONLY=read,mapping,dryrun,sandbox,diff,kit
+ *   (default all), BENCH_JSON=FILE (all raw results).
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { DATA, ROOT, ensureArchive } from './lib/data.js'
+import { snapshotDist } from './lib/dist.js'
+import { formatProfile, summarizeProfile } from './lib/profile.js'
+
+const env = (k, d) => (process.env[k] === undefined || process.env[k] === '' ? d : Number(process.env[k]))
+const READ_MB = env('BENCH_READ_MB', 1024)
+const READ_SMALL_MB = env('BENCH_READ_SMALL_MB', 256)
+const MESSAGES = env('BENCH_MESSAGES', 100000)
+const MAP_EVENTS = env('BENCH_MAP_EVENTS', 30000)
+const MAP_SECONDS = env('BENCH_MAP_SECONDS', 2)
+const REPEAT = Math.max(1, env('BENCH_REPEAT', 3))
+const INSPECT = env('BENCH_INSPECT', 1) !== 0
+const SANDBOX_UNTHROTTLED = env('BENCH_SANDBOX_UNTHROTTLED', 1) !== 0
+const PROFILE = ['', '0'].includes(process.env.BENCH_PROFILE ?? '') ? [] : process.env.BENCH_PROFILE === '1' ? ['sandbox'] : process.env.BENCH_PROFILE.split(',').map((s) => s.trim())
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'read,mapping,dryrun,sandbox,diff,kit').split(',').map((s) => s.trim()))
+if (PROFILE.length) ONLY.add('profile')
+
+const log = (s) => process.stderr.write(s + '\n')
+const started = Date.now()
+mkdirSync(DATA, { recursive: true })
+const load0 = loadavg()
+
+const snap = snapshotDist(log)
+const results = []
+const rows = []
+
+/** Runs bench/scenarios/<name>.js in a child process; returns its result (plus stderr on failure). */
+function child(name, params, { nodeArgs = [], label } = {}) {
+  const resultFile = join(DATA, `result-${process.pid}.json`)
+  rmSync(resultFile, { force: true })
+  log(`… ${label ?? name}`)
+  const t0 = Date.now()
+  const r = spawnSync(process.execPath, [...nodeArgs, join(ROOT, 'bench', 'scenarios', `${name}.js`), JSON.stringify(params)], {
+    cwd: ROOT,
+    env: { ...process.env, SEGAMP_DIST: snap.dir, BENCH_RESULT_FILE: resultFile, FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 256 * 1024 * 1024,
+  })
+  let res
+  try {
+    res = JSON.parse(readFileSync(resultFile, 'utf8'))
+  } catch {
+    res = { error: `no result (exit ${r.status ?? r.signal})` }
+  }
+  rmSync(resultFile, { force: true })
+  res.processSeconds = (Date.now() - t0) / 1000
+  if (res.error || r.status !== 0) {
+    res.error ??= `exit ${r.status ?? r.signal}`
+    res.stderr = String(r.stderr ?? '').slice(-3000)
+    log(`    FAILED: ${res.error}\n${res.stderr}`)
+  }
+  results.push({ scenario: label ?? name, params, result: res })
+  return res
+}
+
+const mb = (kb) => (kb === undefined || !Number.isFinite(kb) ? '-' : (kb / 1024).toFixed(0))
+const fixed = (v, d = 2) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(d))
+const int = (v) => (v === undefined || !Number.isFinite(v) ? '-' : Math.round(v).toLocaleString('en-US'))
+const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : '-')
+
+function row(scenario, messages, res, extra = {}) {
+  rows.push({
+    scenario,
+    messages: int(messages),
+    wall: fixed(res.wallSeconds),
+    cpu: fixed(res.cpuSeconds),
+    rate: res.error ? 'FAILED' : int(extra.rate ?? messages / res.wallSeconds),
+    rss: mb(res.maxRssKB),
+    vsWall: extra.vsWall ?? '',
+    vsCpu: extra.vsCpu ?? '',
+    notes: extra.notes ?? '',
+  })
+}
+
+/** Repeated runs → one: best (least) wall and, separately, least CPU; the largest peak RSS. */
+function best(list) {
+  const ok = list.filter((r) => !r.error)
+  if (ok.length === 0) return list[0]
+  const byWall = [...ok].sort((a, b) => a.wallSeconds - b.wallSeconds)[0]
+  return {
+    ...byWall,
+    cpuSeconds: Math.min(...ok.map((r) => r.cpuSeconds)),
+    maxRssKB: Math.max(...ok.map((r) => r.maxRssKB)),
+    rssQuartersMB: ok.map((r) => r.rssQuartersMB ?? []).reduce((a, q) => a.map((v, i) => Math.max(v, q[i] ?? 0))),
+    runs: ok.map((r) => ({ wall: r.wallSeconds, cpu: r.cpuSeconds, rssMB: Math.round(r.maxRssKB / 1024) })),
+  }
+}
+const runsNote = (res) => (res.runs && res.runs.length > 1 ? `; runs wall ${res.runs.map((r) => r.wall.toFixed(1)).join('/')} s` : '')
+const goals = []
+
+// ---------------------------------------------------------------- 1. read
+if (ONLY.has('read')) {
+  for (const [size, withInspect] of [[READ_MB, INSPECT], [READ_SMALL_MB, INSPECT]]) {
+    if (!size) continue
+    const a = ensureArchive({ mb: size, seed: 11, days: 4, filesPerDay: 4 }, log)
+    const floors = []
+    const reads = []
+    for (let i = 0; i < REPEAT; i++) {
+      floors.push(child('floor', { files: a.files }, { label: `read ${size} MB: Node floor` }))
+      reads.push(child('read', { inputs: [a.dir], mode: 'items' }, { label: `read ${size} MB: segamp reader` }))
+    }
+    const floor = best(floors)
+    const read = best(reads)
+    const gz = `${(a.compressedBytes / 1048576).toFixed(0)} MB gz, ${a.files.length} files`
+    const mbps = (res) => `${((floor.uncompressedChars ?? 0) / 1048576 / res.wallSeconds).toFixed(0)} MB/s; RSS by quarter ${res.rssQuartersMB?.join('/') ?? '-'} MB, V8 heap ${mb((res.memory?.heapTotal ?? NaN) / 1024)} MB at end`
+    row(`read ${size} MB: Node floor`, floor.messages, floor, { notes: `${(floor.uncompressedChars / 1048576).toFixed(0)} MB, ${gz}; ${mbps(floor)}${runsNote(floor)}` })
+    row(`read ${size} MB: segamp reader`, read.messages, read, {
+      vsWall: ratio(read.wallSeconds, floor.wallSeconds),
+      vsCpu: ratio(read.cpuSeconds, floor.cpuSeconds),
+      notes: `${mbps(read)}${runsNote(read)}; goal ≤ 1.5×, RSS < 150 MB`,
+    })
+    goals.push(`read ${size} MB: ${ratio(read.wallSeconds, floor.wallSeconds)} of the floor by wall, ${ratio(read.cpuSeconds, floor.cpuSeconds)} by CPU (goal ≤ 1.5×); peak RSS ${mb(read.maxRssKB)} MB (goal < 150 MB; floor ${mb(floor.maxRssKB)} MB)`)
+    if (withInspect) {
+      const ins = child('read', { inputs: [a.dir], mode: 'inspect' }, { label: `read ${size} MB: segamp inspectArchives` })
+      row(`read ${size} MB: inspectArchives`, ins.messages, ins, {
+        vsWall: ratio(ins.wallSeconds, floor.wallSeconds),
+        vsCpu: ratio(ins.cpuSeconds, floor.cpuSeconds),
+        notes: `reader + scan + duplicate counting + profile; RSS by quarter ${ins.rssQuartersMB?.join('/') ?? '-'} MB, V8 heap ${mb((ins.memory?.heapTotal ?? NaN) / 1024)} MB at end`,
+      })
+    }
+  }
+}
+
+// ---------------------------------------------------------------- archive for 2–5
+const needSmall = ['mapping', 'dryrun', 'sandbox', 'diff', 'profile'].some((s) => ONLY.has(s))
+const small = needSmall ? ensureArchive({ messages: MESSAGES, seed: 7, days: 3, filesPerDay: 2 }, log) : undefined
+const work = join(DATA, 'work')
+const cleanWork = () => {
+  rmSync(work, { recursive: true, force: true })
+  mkdirSync(work, { recursive: true })
+}
+
+// ---------------------------------------------------------------- 2. mapping
+let mapping
+if (ONLY.has('mapping')) {
+  mapping = child('mapping', { files: small.files, events: MAP_EVENTS, minSeconds: MAP_SECONDS }, { label: `mapping: ${MAP_EVENTS} events, presets` })
+  if (!mapping.error) {
+    const speedup = mapping.segamp.mappingsPerSecond / mapping.core.mappingsPerSecond
+    const notes = `${int(mapping.pairs)} (preset, event) pairs; rate = mappings per CPU s (per wall s: ${int(mapping.core.wallMappingsPerSecond)}); ${mapping.mismatches}/${mapping.sampleChecked} sampled outputs differ`
+    rows.push({ scenario: 'mapping: actions-core transform', messages: int(mapping.events), wall: fixed(mapping.core.seconds), cpu: fixed(mapping.core.cpuSeconds), rate: int(mapping.core.mappingsPerSecond), rss: mb(mapping.maxRssKB), vsWall: '', vsCpu: '', notes })
+    rows.push({ scenario: 'mapping: segamp compiled', messages: int(mapping.events), wall: fixed(mapping.segamp.seconds), cpu: fixed(mapping.segamp.cpuSeconds), rate: int(mapping.segamp.mappingsPerSecond), rss: mb(mapping.maxRssKB), vsWall: `${(mapping.segamp.wallMappingsPerSecond / mapping.core.wallMappingsPerSecond).toFixed(1)}× faster`, vsCpu: `${speedup.toFixed(1)}× faster`, notes: `${mapping.segamp.rounds} rounds (per wall s: ${int(mapping.segamp.wallMappingsPerSecond)}); same process; goal ≥ 10×` })
+    goals.push(`mapping: segamp compiled ${speedup.toFixed(1)}× actions-core transform by CPU time, ${(mapping.segamp.wallMappingsPerSecond / mapping.core.wallMappingsPerSecond).toFixed(1)}× by wall (goal ≥ 10×); ${mapping.mismatches} of ${mapping.sampleChecked} sampled outputs differ`)
+  } else row('mapping', MAP_EVENTS, mapping)
+}
+
+// ---------------------------------------------------------------- 3. dry run
+if (ONLY.has('dryrun')) {
+  const floor = child('floor', { files: small.files, stringify: true }, { label: 'dry run: floor (gunzip + parse + stringify)' })
+  cleanWork()
+  const out = join(work, 'dry-run.ndjson')
+  const dry = child('cli', { command: 'replay', argv: [small.dir, '--dry-run', '--out', out, '--fresh', '--no-progress', '--json', '--state-dir', join(work, 'state-dry')] }, { label: `dry run: segamp replay --dry-run (${MESSAGES} messages)` })
+  const outMb = existsSync(out) ? (statSync(out).size / 1048576).toFixed(0) : '?'
+  row(`dry run: floor (parse+stringify)`, floor.messages, floor, { notes: `${(small.compressedBytes / 1048576).toFixed(1)} MB gz` })
+  row(`dry run: replay --dry-run --out`, dry.summary?.messages ?? MESSAGES, dry, {
+    vsWall: ratio(dry.wallSeconds, floor.wallSeconds),
+    vsCpu: ratio(dry.cpuSeconds, floor.cpuSeconds),
+    notes: `${int(dry.summary?.sent)} records planned, ${int(dry.summary?.requests)} requests, ${outMb} MB out; goal ≤ 2.5×`,
+  })
+  goals.push(`dry run: ${ratio(dry.wallSeconds, floor.wallSeconds)} of the floor by wall, ${ratio(dry.cpuSeconds, floor.cpuSeconds)} by CPU (goal ≤ 2.5×; CPU of the CLI child includes oclif/module loading, the floor's only Node startup)`)
+  rmSync(out, { force: true })
+}
+
+// ---------------------------------------------------------------- 4. sandbox
+const sandboxArgs = () => [small.dir, '--sandbox', '--fresh', '--no-progress', '--json', '--state-dir', join(work, 'state-sandbox')]
+if (ONLY.has('sandbox')) {
+  cleanWork()
+  const sb = child('cli', { command: 'replay', argv: sandboxArgs() }, { label: `sandbox: segamp replay --sandbox (${MESSAGES} messages)` })
+  const sent = sb.summary?.sent
+  row('sandbox: replay --sandbox', sb.summary?.messages ?? MESSAGES, sb, {
+    notes: `${int(sent)} events sent = ${int(sent / sb.wallSeconds)} events/s; ${int(sb.summary?.requests)} requests, ${int(sb.summary?.throttles)} throttle pauses (${int((sb.summary?.throttledMs ?? 0) / 1000)} s summed), ${int(sb.summary?.deadLettered)} dead; RSS includes the sandbox`,
+  })
+  goals.push(`sandbox: ${int(sent / sb.wallSeconds)} events/s (${int(sent)} events in ${fixed(sb.wallSeconds)} s wall, ${fixed(sb.cpuSeconds)} s CPU, ${int(sb.summary?.throttles)} throttle pauses); peak RSS ${mb(sb.maxRssKB)} MB`)
+}
+
+if (ONLY.has('sandbox') && SANDBOX_UNTHROTTLED) {
+  const limits = { httpApiEps: 1e9, batchEps: 1e9, httpApiProjectEps: 1e9, batchProjectEps: 1e9 }
+  for (const separate of [false, true]) {
+    cleanWork()
+    const sb = child('sandbox', { inputs: [small.dir], stateDir: join(work, 'state-sandbox-free'), limits, separate }, { label: `sandbox: library replay, per-id throttle lifted${separate ? ', sandbox in its own process' : ''}` })
+    const sent = sb.summary?.sent
+    const server = sb.sandbox
+    row(separate ? 'sandbox: same, sandbox in own process' : 'sandbox: same, per-id throttle off', sb.summary?.messages ?? MESSAGES, sb, {
+      notes: separate
+        ? `${int(sent / sb.wallSeconds)} events/s; RSS and CPU of the replay alone — the sandbox process: ${mb(server?.maxRssKB)} MB, ${fixed(server?.cpuSeconds)} s CPU`
+        : `${int(sent)} events sent = ${int(sent / sb.wallSeconds)} events/s; ${int(sb.summary?.requests)} requests, ${int(sb.summary?.throttles)} throttles; replay() + startSandbox({limits}), in-process`,
+    })
+    goals.push(
+      separate
+        ? `sandbox in its own process (throttle lifted): replay ${int(sent / sb.wallSeconds)} events/s, ${fixed(sb.cpuSeconds)} s CPU, peak RSS ${mb(sb.maxRssKB)} MB (sandbox process ${mb(server?.maxRssKB)} MB, ${fixed(server?.cpuSeconds)} s CPU)`
+        : `sandbox with Amplitude's per-user/device limit lifted (library call, in-process): ${int(sent / sb.wallSeconds)} events/s, ${fixed(sb.cpuSeconds)} s CPU; peak RSS ${mb(sb.maxRssKB)} MB`,
+    )
+  }
+}
+
+// ---------------------------------------------------------------- 5. diff
+if (ONLY.has('diff')) {
+  const diff = child('cli', { command: 'diff-mappings', argv: [small.dir, '--format', 'json', '--no-progress'] }, { label: `diff: segamp diff-mappings (${MESSAGES} messages)` })
+  const t = diff.summary?.totals
+  row('diff: diff-mappings --format json', MESSAGES, diff, {
+    notes: `${int(t?.messages)} messages compared (kept by the filters); ${int(t?.classicEvents)} Classic vs ${int(t?.actionsEvents)} Actions records; ${diff.summary?.findings?.length ?? '-'} findings`,
+  })
+}
+
+// ---------------------------------------------------------------- profiles
+const profileTexts = []
+if (ONLY.has('profile')) {
+  const profiles = join(DATA, 'profiles')
+  mkdirSync(profiles, { recursive: true })
+  const argvFor = {
+    sandbox: () => ({ command: 'replay', argv: sandboxArgs() }),
+    dryrun: () => ({ command: 'replay', argv: [small.dir, '--dry-run', '--out', join(work, 'dry-run.ndjson'), '--fresh', '--no-progress', '--json', '--state-dir', join(work, 'state-dry')] }),
+    diff: () => ({ command: 'diff-mappings', argv: [small.dir, '--format', 'json', '--no-progress'] }),
+    'sandbox-free': () => ({ inputs: [small.dir], stateDir: join(work, 'state-sandbox-free'), limits: { httpApiEps: 1e9, batchEps: 1e9, httpApiProjectEps: 1e9, batchProjectEps: 1e9 } }),
+  }
+  for (const name of PROFILE) {
+    if (!argvFor[name]) {
+      log(`BENCH_PROFILE: no scenario ${name} (sandbox, sandbox-free, dryrun, diff)`)
+      continue
+    }
+    cleanWork()
+    const dir = join(profiles, name)
+    rmSync(dir, { recursive: true, force: true })
+    const prof = child(name === 'sandbox-free' ? 'sandbox' : 'cli', argvFor[name](), { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`], label: `profile: ${name} under --cpu-prof` })
+    const file = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f))[0] : undefined
+    profileTexts.push(`Profile of ${name}: ${file ?? 'no profile written'} (wall ${fixed(prof.wallSeconds)} s, CPU ${fixed(prof.cpuSeconds)} s under the profiler)${file ? '\n' + formatProfile(summarizeProfile(file, 15)) : ''}`)
+  }
+}
+rmSync(work, { recursive: true, force: true })
+
+// ---------------------------------------------------------------- kit
+let kitText
+if (ONLY.has('kit') && existsSync(join(ROOT, 'bench', 'mapping-kit.ts'))) {
+  log('… bench/mapping-kit.ts')
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'mapping-kit.ts')], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } })
+  kitText = (r.stdout + (r.status !== 0 ? `\n(exit ${r.status ?? r.signal})\n${r.stderr.slice(-2000)}` : '')).trimEnd()
+}
+
+// ---------------------------------------------------------------- print
+const head = { scenario: 'scenario', messages: 'messages', wall: 'wall s', cpu: 'CPU s', rate: 'msg/s', rss: 'peak RSS MB', vsWall: 'vs floor (wall)', vsCpu: 'vs floor (CPU)', notes: 'notes' }
+const cols = Object.keys(head)
+const width = Object.fromEntries(cols.map((c) => [c, Math.max(...[head, ...rows].map((r) => String(r[c]).length))]))
+const right = new Set(['messages', 'wall', 'cpu', 'rate', 'rss', 'vsWall', 'vsCpu'])
+const line = (r) => cols.map((c) => (right.has(c) ? String(r[c]).padStart(width[c]) : String(r[c]).padEnd(width[c]))).join('  ').trimEnd()
+const out = []
+out.push('')
+out.push(`segamp bench — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GB; library: ${snap.from === 'dist' ? 'dist/ (snapshot)' : 'src/ compiled by tsc (dist/ was incomplete)'}`)
+out.push(`load average at start ${load0.map((l) => l.toFixed(1)).join(' ')}, at end ${loadavg().map((l) => l.toFixed(1)).join(' ')} (wall times include whatever else runs; CPU s does not)`)
+out.push('')
+out.push(line(head))
+out.push(cols.map((c) => '-'.repeat(width[c])).join('  '))
+for (const r of rows) out.push(line(r))
+out.push('')
+out.push('msg/s = messages / wall s (mapping rows: mappings per CPU second of the timed loop). wall s = the work inside the child;')
+out.push('CPU s = user+system CPU of the whole child process, startup and module loading included (mapping rows: of the timed loop).')
+if (REPEAT > 1 && ONLY.has('read')) out.push(`read rows: ${REPEAT} interleaved runs each; least wall and least CPU (taken separately), largest peak RSS.`)
+if (goals.length) {
+  out.push('')
+  out.push('Goals')
+  for (const g of goals) out.push(`  - ${g}`)
+}
+if (mapping && !mapping.error && mapping.perPreset?.length) {
+  out.push('')
+  out.push('Mapping by preset (mappings/s)')
+  for (const p of mapping.perPreset) {
+    if (!p.pairs) continue
+    out.push(`  ${p.name.padEnd(24)} ${int(p.pairs).padStart(7)} pairs  actions-core ${int(p.coreMappingsPerSecond).padStart(8)}  segamp ${int(p.segampMappingsPerSecond).padStart(9)}  ${(p.segampMappingsPerSecond / p.coreMappingsPerSecond).toFixed(1)}×`)
+  }
+}
+for (const t of profileTexts) out.push('', t)
+if (kitText) out.push('', 'bench/mapping-kit.ts', kitText)
+const failed = results.filter((r) => r.result.error)
+if (failed.length) {
+  out.push('', 'Failed scenarios')
+  for (const f of failed) out.push(`  ${f.scenario}: ${f.result.error}`)
+}
+out.push('', `total ${((Date.now() - started) / 1000).toFixed(0)} s`)
+console.log(out.join('\n'))
+if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ rows, goals, results }, null, 2))
