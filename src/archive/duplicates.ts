@@ -9,7 +9,7 @@ export class DuplicateCounter {
   private previous = new Set<string>()
   duplicates = 0
 
-  constructor(private readonly window = 500_000) {}
+  constructor(private readonly window = 200_000) {}
 
   /** Returns true when `id` was seen before (and counts it). */
   see(id: unknown): boolean {

@@ -124,5 +124,5 @@ export async function* splitLines(chunks: AsyncIterable<string>): AsyncGenerator
 }
 
 export function openSource(path: string, stdin: Readable = process.stdin): Readable {
-  return path === '-' ? stdin : createReadStream(path, { highWaterMark: 256 * 1024 })
+  return path === '-' ? stdin : createReadStream(path, { highWaterMark: 64 * 1024 })
 }

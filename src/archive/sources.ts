@@ -24,7 +24,7 @@ export interface SourceList {
 }
 
 /** Names that are never message data in an export tree (OS/tool droppings). */
-const IGNORED_NAMES = new Set(['.DS_Store', 'Thumbs.db'])
+const IGNORED_NAMES = new Set(['Thumbs.db'])
 
 export async function listSources(inputs: string[]): Promise<SourceList> {
   const sources: Source[] = []
@@ -50,7 +50,8 @@ async function walk(path: string, out: Source[], problems: SourceProblem[]): Pro
   if (info.isDirectory()) {
     let entries: string[]
     try {
-      entries = (await readdir(path)).filter((name) => !IGNORED_NAMES.has(name))
+      // Hidden entries (.DS_Store, .complete markers, editor files) are never export data.
+      entries = (await readdir(path)).filter((name) => !name.startsWith('.') && !IGNORED_NAMES.has(name))
     } catch (error) {
       problems.push({ file: path, reason: describeFsError(error) })
       return

@@ -11,9 +11,9 @@ import { openArchive } from '../archive/reader.js'
 import { compileFilters, type FilterOptions } from '../archive/filters.js'
 import { DuplicateCounter } from '../archive/duplicates.js'
 import { runSubscriptions, type CompiledSubscription } from '../mapping/subscriptions.js'
-import { createDelivery, DeliveryAbortedError, FatalDeliveryError, type DeliveryItem, type DeliveryOptions, type Delivery } from '../amplitude/delivery.js'
-import { redactRequest, resolveEndpoint } from '../amplitude/requests.js'
-import type { Transport } from '../amplitude/transport.js'
+import { createDelivery, DeliveryAbortedError, FatalDeliveryError, type DeliveryCallbacks, type DeliveryItem, type DeliveryOptions, type Delivery } from '../amplitude/delivery.js'
+import { resolveEndpoint } from '../amplitude/requests.js'
+import { createDryRunDelivery } from './dry-run.js'
 import { LineLedger, type LineEntry } from './ledger.js'
 import { acquireLock, fileSize, readCheckpoint, truncateTo, writeCheckpoint, writeJson, type Checkpoint } from './state.js'
 import { emptyReplayCounts, type ReplayCounts, type ReplayReport } from './report.js'
@@ -236,55 +236,59 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   // --- delivery: live, or a recording transport for --dry-run ---
   const contexts = new Map<number, ItemContext>()
   const apiKey = opts.apiKey ?? (dryRun ? DRY_RUN_KEY : '')
-  let recordingTransport: Transport | undefined
-  if (dryRun) {
-    recordingTransport = async (req) => {
-      if (outFd !== undefined) {
-        const shown = opts.outIncludeKeys && opts.apiKey ? req : redactRequest(req, apiKey)
-        appendLine(outFd, { method: shown.method, url: shown.url, headers: shown.headers, body: shown.body })
+  const callbacks: DeliveryCallbacks = {
+    onAck(items) {
+      for (const item of items) settle(item)
+    },
+    onDeadLetter(item, d) {
+      const ctx = contexts.get(item.seq)
+      if (ctx) {
+        ctx.entry.data.outcomes!.push({ sub: ctx.sub, endpoint: ctx.endpoint, dead: { ...d, record: item.record.record } })
+        contexts.delete(item.seq)
+        ledger.settle(ctx.entry)
       }
-      counts.requests++
-      const isEvents = req.url.endsWith('/2/httpapi') || req.url.endsWith('/batch')
-      if (!isEvents) return { status: 200, body: 'success' }
-      const n = countEvents(req.body)
-      return { status: 200, body: JSON.stringify({ code: 200, events_ingested: n, payload_size_bytes: Buffer.byteLength(req.body), server_upload_time: Date.now() }) }
-    }
+      maybeSave()
+    },
+    onRetry() {
+      counts.retries++
+    },
+    onThrottle(info) {
+      counts.throttles++
+      counts.throttledMs += info.pauseMs
+    },
   }
-  const delivery: Delivery = createDelivery(
-    {
-      apiKey,
-      region: opts.region ?? 'us',
-      endpointUrl: opts.endpointUrl,
-      useBatchEndpoint: opts.useBatchEndpoint,
-      batchSize: opts.batchSize,
-      concurrency: opts.concurrency,
-      maxEps: dryRun ? undefined : opts.maxEps,
-      skipUserPropertiesSync: opts.skipUserPropertiesSync,
-      ...(dryRun ? { flushIntervalMs: 3_600_000, transport: recordingTransport } : {}),
-      ...opts.delivery,
-    },
-    {
-      onAck(items) {
-        for (const item of items) settle(item)
-      },
-      onDeadLetter(item, d) {
-        const ctx = contexts.get(item.seq)
-        if (ctx) {
-          ctx.entry.data.outcomes!.push({ sub: ctx.sub, endpoint: ctx.endpoint, dead: { ...d, record: item.record.record } })
-          contexts.delete(item.seq)
-          ledger.settle(ctx.entry)
-        }
-        maybeSave()
-      },
-      onRetry() {
-        counts.retries++
-      },
-      onThrottle(info) {
-        counts.throttles++
-        counts.throttledMs += info.pauseMs
-      },
-    },
-  )
+  const delivery: Delivery = dryRun
+    ? createDryRunDelivery(
+        {
+          apiKey,
+          region: opts.region ?? 'us',
+          endpointUrl: opts.endpointUrl,
+          useBatchEndpoint: opts.useBatchEndpoint,
+          batchSize: opts.batchSize,
+          skipUserPropertiesSync: opts.skipUserPropertiesSync,
+          redact: !(opts.outIncludeKeys && opts.apiKey),
+          limits: opts.delivery?.limits,
+        },
+        callbacks,
+        (req) => {
+          counts.requests++
+          if (outFd !== undefined) appendLine(outFd, req)
+        },
+      )
+    : createDelivery(
+        {
+          apiKey,
+          region: opts.region ?? 'us',
+          endpointUrl: opts.endpointUrl,
+          useBatchEndpoint: opts.useBatchEndpoint,
+          batchSize: opts.batchSize,
+          concurrency: opts.concurrency,
+          maxEps: opts.maxEps,
+          skipUserPropertiesSync: opts.skipUserPropertiesSync,
+          ...opts.delivery,
+        },
+        callbacks,
+      )
   const settle = (item: DeliveryItem): void => {
     const ctx = contexts.get(item.seq)
     if (!ctx) return
@@ -432,14 +436,6 @@ export function orderingKey(record: AmplitudeRecord): string {
   return `u:${String(r.user_id ?? '')}`
 }
 
-function countEvents(body: string): number {
-  try {
-    const parsed = JSON.parse(body) as { events?: unknown[] }
-    return Array.isArray(parsed.events) ? parsed.events.length : 0
-  } catch {
-    return 0
-  }
-}
 
 /** Messages written to dead-letter files never carry the source's writeKey. */
 function redactMessage(message: SegmentMessage): SegmentMessage {
