@@ -184,10 +184,27 @@ describe('AWS S3 (Actions) CSV', () => {
     assert.deepEqual((items[2] as { message: { traits: unknown } }).message.traits, { plan: 'pro', email: 'x@example.com' })
   })
 
+  it('a malformed row (stray quote) is one rejected line; the rows after it are read', async () => {
+    const dir = tempDir()
+    const file = writeFile(
+      join(dir, 'bad.csv'),
+      [header, row(['A', 'track', 'u-1', '', '', {}, {}, {}, '2026-01-02T03:04:05.678Z', 'm-1', {}]), '"B","track","u"x","","","{}","{}","{}","2026-01-02T03:04:05.678Z","m-2","{}"', row(['C', 'track', 'u-3', '', '', {}, {}, {}, '2026-01-02T03:04:05.678Z', 'm-3', {}])].join('\n'),
+    )
+    assert.deepEqual(summary(await collect([file])), ['file bad.csv csv', 'message bad.csv:2 m-1', 'rejected bad.csv:3 invalid CSV', 'message bad.csv:4 m-3'])
+  })
+
   it('accepts the other delimiters Segment offers (pipe)', async () => {
     const dir = tempDir()
     const file = writeFile(join(dir, 'x.txt'), [header.replace(/,/g, '|'), row(['Signed Up', 'track', 'u-1', '', '', {}, {}, {}, '2026-01-02T03:04:05.678Z', 'm-9', {}]).replace(/","/g, '"|"')].join('\n'))
     assert.deepEqual(summary(await collect([file])), ['file x.txt csv', 'message x.txt:2 m-9'])
+  })
+})
+
+describe('rejected line text', () => {
+  it('never keeps a source writeKey', async () => {
+    const { redactSecretsInText } = await import('../src/archive/message.js')
+    assert.equal(redactSecretsInText('{"type":"nope","writeKey":"WK_SECRET\\"x","a":1'), '{"type":"nope","writeKey":"<redacted>","a":1')
+    assert.equal(redactSecretsInText('plain text'), 'plain text')
   })
 })
 

@@ -34,6 +34,21 @@ describe('segamp diff-mappings (CI use case, bundled example archive)', () => {
     assert.ok(report.model.assumptions.length > 5)
   })
 
+  it('nothing read is trouble (exit 2), not a pass: a CI sync that brought no files must fail', async () => {
+    const r = await runCli(['diff-mappings', '/nonexistent/segment-logs', '--fail-on', 'renamed'])
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /nothing to compare: no message was read from \/nonexistent\/segment-logs/)
+    const m = await runCli(['migrate', '--classic', 'test/fixtures/classic-settings.json', '--verify', '/nonexistent/x', '--out', '/dev/null'])
+    assert.equal(m.code, 2)
+    assert.match(m.stderr, /--verify: nothing to compare/)
+  })
+
+  it('a bad --fail-on kind is a usage error naming the allowed kinds once', async () => {
+    const r = await runCli(['diff-mappings', 'examples/segment-logs', '--fail-on', 'renamd'])
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /Error: --fail-on: unknown kind renamd \(allowed: renamed, dropped, added, duplicated, properties, revenue\)/)
+  })
+
   it('trouble is exit 2: unreadable settings file', async () => {
     const r = await runCli(['diff-mappings', 'examples/segment-logs', '--classic', '/nonexistent/classic.json'])
     assert.equal(r.code, 2)

@@ -64,11 +64,17 @@ export async function* readCsv(chunks: AsyncIterable<string>, header: CsvHeader)
     raw: true,
     relax_column_count: true,
     skip_empty_lines: true,
+    // A malformed row (e.g. a stray quote) becomes one rejected line; parsing goes on.
+    skip_records_with_error: true,
+  })
+  const skipped: CsvRow[] = []
+  parser.on('skip', (error: Error & { lines?: number; raw?: string }) => {
+    skipped.push({ line: error.lines ?? 0, text: error.raw ?? '', result: { ok: false, category: 'invalid CSV', reason: `invalid CSV: ${error.message}` } })
   })
   const feeding = (async () => {
     try {
       for await (const chunk of chunks) {
-        if (!parser.write(chunk)) await new Promise((resolve) => parser.once('drain', resolve))
+        if (!parser.write(chunk)) await waitForDrain(parser)
       }
       parser.end()
     } catch (error) {
@@ -79,11 +85,29 @@ export async function* readCsv(chunks: AsyncIterable<string>, header: CsvHeader)
     for await (const item of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number }; raw: string }>) {
       const text = item.raw.replace(/\r?\n$/, '')
       const line = item.info.lines - (text.match(/\n/g)?.length ?? 0)
+      while (skipped.length > 0 && skipped[0].line < line) yield skipped.shift()!
       yield { line, text, result: rowToMessage(item.record) }
     }
+    while (skipped.length > 0) yield skipped.shift()!
   } finally {
+    if (!parser.writableEnded) parser.destroy()
     await feeding
   }
+}
+
+/** Resolves on 'drain', or when the parser errors or closes (it will never drain then). */
+function waitForDrain(stream: NodeJS.EventEmitter): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done)
+      stream.off('error', done)
+      stream.off('close', done)
+      resolve()
+    }
+    stream.once('drain', done)
+    stream.once('error', done)
+    stream.once('close', done)
+  })
 }
 
 export function rowToMessage(row: Record<string, string>): ParsedLine {

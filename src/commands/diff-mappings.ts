@@ -18,7 +18,7 @@ The report's "model" lists the Classic settings used and every assumption the em
 EXIT CODES (like diff)
   0  no finding of a --fail-on kind
   1  at least one finding of a --fail-on kind
-  2  trouble: bad flags, unreadable settings, mappings or rename map`
+  2  trouble: bad flags, unreadable settings, mappings or rename map, no message read at all`
   static examples = [
     '<%= config.bin %> diff-mappings examples/segment-logs --classic classic-settings.json',
     '<%= config.bin %> diff-mappings s3-export/ --classic classic.json --mappings actions.json --rename-map renames.csv --format markdown --fail-on renamed,dropped,duplicated',
@@ -45,7 +45,7 @@ EXIT CODES (like diff)
       try {
         failOn = flags['fail-on'] ? parseFailOn(flags['fail-on']) : []
       } catch (error) {
-        throw new UsageError(`--fail-on: ${(error as Error).message}`)
+        throw new UsageError((error as Error).message)
       }
       return {
         failOn,
@@ -72,6 +72,10 @@ EXIT CODES (like diff)
         }),
       ),
     )
+    if (report.totals.messages === 0) {
+      for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${f.file}: ${f.reason}`)
+      this.error(`nothing to compare: no message was read from ${(argv as string[]).join(' ')} (${formatCount(counts.messages)} parsed, ${formatCount(counts.unreadableFiles.length)} unreadable file(s), ${formatCount(Object.values(counts.filtered).reduce((a, b) => a + b, 0))} filtered); check the paths and filters`, { exit: exitCodes.USAGE })
+    }
     const text =
       flags.format === 'json'
         ? renderJson(report)

@@ -18,7 +18,7 @@ export default class Migrate extends Command {
 EXIT CODES
   0  configuration written (and, with --verify, no finding of a --fail-on kind)
   1  --verify found a finding of a --fail-on kind
-  2  trouble: unreadable settings or rename map, bad flags`
+  2  trouble: unreadable settings or rename map, bad flags, --verify read no message`
   static examples = [
     '<%= config.bin %> migrate --classic classic-settings.json --out actions-config.json',
     '<%= config.bin %> migrate --classic destination.json --names actions --rename-map-out renames.csv',
@@ -44,7 +44,7 @@ EXIT CODES
       try {
         failOn = parseFailOn(flags['fail-on'])
       } catch (error) {
-        throw new UsageError(`--fail-on: ${(error as Error).message}`)
+        throw new UsageError((error as Error).message)
       }
       return { classic: await readClassicFile(flags.classic), renameMap: await readRenameMapFile(flags['rename-map']), failOn }
     })
@@ -55,6 +55,9 @@ EXIT CODES
     let verified
     if (flags.verify?.length) {
       verified = await failUsage(this, () => verifyMigration({ inputs: flags.verify!, classicSettings: classic, migration: result, limit: flags.sample, examples: flags.examples }))
+      if (verified.report.totals.messages === 0) {
+        this.error(`--verify: nothing to compare: no message was read from ${flags.verify.join(' ')}; check the paths (a CI sync that brought no files must not pass)`, { exit: exitCodes.USAGE })
+      }
       if (flags.names === 'actions') {
         const known = new Set((result.renameMap ?? []).map((r) => r.classic))
         result.renameMap = [...(result.renameMap ?? []), ...verified.observedRenames.filter((r) => !known.has(r.classic)).map(({ classic, actions }) => ({ classic, actions }))]

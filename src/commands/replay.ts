@@ -2,7 +2,7 @@ import { Args, Command, Flags } from '@oclif/core'
 import { createInterface } from 'node:readline/promises'
 import { join } from 'node:path'
 import { readFile } from 'node:fs/promises'
-import { parseTypes } from '../archive/filters.js'
+import { compileFilters, parseTypes } from '../archive/filters.js'
 import { readingFlags, mappingsFlag } from '../cli/flags.js'
 import { exitCodes, failUsage, whereFilter } from '../cli/common.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
@@ -23,9 +23,9 @@ State directory (default .segamp/<run-id>): checkpoint.json, dead-letter.ndjson,
 
 EXIT CODES
   0    everything sent or filtered
-  3    finished, but some lines were rejected or events dead-lettered (see the state directory)
+  3    finished, but some lines were rejected, events dead-lettered or files unreadable (see the state directory)
   1    aborted: bad credentials, endpoint unreachable after retries, unreadable checkpoint, locked state directory
-  2    usage error (bad flag, bad --where, invalid mapping file)
+  2    usage error (bad flag, bad --where/--since/--until/--endpoint-url, invalid mapping file)
   130  interrupted (Ctrl-C); the printed command resumes`
   static examples = [
     { description: 'Try it now: replay the bundled example into a local Amplitude sandbox', command: '<%= config.bin %> replay examples/segment-logs --sandbox' },
@@ -64,6 +64,17 @@ EXIT CODES
     const live = !flags['dry-run'] && !flags.sandbox
     const setup = await failUsage(this, async () => {
       if (flags.sandbox && flags['endpoint-url']) throw new UsageError('--sandbox and --endpoint-url cannot be combined: the sandbox is the endpoint')
+      if (flags['endpoint-url']) {
+        let ok = false
+        try {
+          ok = /^https?:$/.test(new URL(flags['endpoint-url']).protocol)
+        } catch {
+          ok = false
+        }
+        if (!ok) throw new UsageError(`--endpoint-url ${JSON.stringify(flags['endpoint-url'])} is not an http(s) URL (e.g. https://proxy.example.com:8443)`)
+      }
+      // Bad --since/--until are usage errors, found before the state directory is touched.
+      compileFilters({ since: flags.since, until: flags.until })
       if (live && !flags['api-key']) throw new UsageError('an Amplitude API key is needed to send: --api-key or env AMPLITUDE_API_KEY (or use --dry-run / --sandbox)')
       const loaded = await loadMappings(flags.mappings)
       for (const w of loaded.warnings) this.warn(w)

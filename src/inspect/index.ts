@@ -4,6 +4,7 @@ import { openArchive } from '../archive/reader.js'
 import { compileFilters, type FilterOptions } from '../archive/filters.js'
 import { emptyCounts, scanMessages } from '../archive/scan.js'
 import { NdjsonWriter } from '../report/ndjson-writer.js'
+import { redactSecretsInText } from '../archive/message.js'
 import { InspectProfile, type InspectReport, type SubscriptionMatcher } from './profile.js'
 
 export * from './profile.js'
@@ -48,7 +49,7 @@ export async function inspectArchives(opts: InspectOptions): Promise<InspectResu
         progress.bytes += n
       },
       onRejected: async (item) => {
-        await rejected?.write({ file: item.ref.file, line: item.ref.line, reason: item.reason, text: item.text })
+        await rejected?.write({ file: item.ref.file, line: item.ref.line, reason: item.reason, text: redactSecretsInText(item.text) })
       },
     })) {
       profile.add(kept.message)

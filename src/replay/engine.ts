@@ -14,6 +14,7 @@ import { runSubscriptions, type CompiledSubscription } from '../mapping/subscrip
 import { createDelivery, DeliveryAbortedError, FatalDeliveryError, type DeliveryCallbacks, type DeliveryItem, type DeliveryOptions, type Delivery } from '../amplitude/delivery.js'
 import { resolveEndpoint } from '../amplitude/requests.js'
 import { createDryRunDelivery } from './dry-run.js'
+import { redactSecretsInText } from '../archive/message.js'
 import { LineLedger, type LineEntry } from './ledger.js'
 import { acquireLock, fileSize, readCheckpoint, truncateTo, writeCheckpoint, writeJson, type Checkpoint } from './state.js'
 import { emptyReplayCounts, type ReplayCounts, type ReplayReport } from './report.js'
@@ -89,6 +90,8 @@ interface ItemContext {
 }
 
 const DRY_RUN_KEY = 'dry-run-api-key'
+/** Lines read but not committed before reading pauses (bounds memory and what a crash re-reads). */
+const MAX_OPEN_LINES = 100_000
 
 export async function replay(opts: ReplayOptions): Promise<ReplayReport> {
   const started = Date.now()
@@ -153,13 +156,18 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
 
   // --- commit: a line and all before it are settled ---
   const commit = (entry: LineEntry<LineData>): void => {
-    const d = entry.data
+    applyCommit(entry)
+    // The position moves only once the line's outputs are written.
     position = entry.ref
-    committedFiles = d.files
+    committedFiles = entry.data.files
+    maybeSave()
+  }
+  const applyCommit = (entry: LineEntry<LineData>): void => {
+    const d = entry.data
     if (d.kind === 'rejected') {
       counts.rejected++
       counts.rejectedByReason[d.category!] = (counts.rejectedByReason[d.category!] ?? 0) + 1
-      rejectedBytes += appendLine(rejectedFd, { file: entry.ref.file, line: entry.ref.line, reason: d.reason, text: d.text })
+      rejectedBytes += appendLine(rejectedFd, { file: entry.ref.file, line: entry.ref.line, reason: d.reason, text: redactSecretsInText(d.text ?? '') })
       return
     }
     counts.messages++
@@ -301,9 +309,11 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   // --- read loop ---
   const filter = compileFilters(opts.filters ?? {})
   const dupes = new DuplicateCounter()
+  const subIndexOf = new Map(subs.map((sub, i) => [sub, i]))
   let bytes = 0
   let seq = 0
   let fatal: Error | undefined
+  let completed = false
   let interrupted = false
   const progress = (phase: ReplayProgress['phase']): void => {
     if (!opts.onProgress) return
@@ -353,6 +363,12 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
         ledger.add(item.ref, 0, { kind: 'rejected', reason: item.reason, text: item.text, category: item.category, files: counts.files })
         continue
       }
+      if (ledger.open > MAX_OPEN_LINES) {
+        // A throttled or retried line holds the position back: settle everything pushed so far
+        // before reading on, which bounds memory and what a crash would re-read.
+        await delivery.flush()
+        if (interrupted) break
+      }
       const message = item.message
       const duplicate = dupes.see(message.messageId)
       const reason = filter(message)
@@ -364,7 +380,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
       const data: LineData = { kind: 'message', duplicate, matched: [], outcomes: [], invalid: [], files: counts.files }
       const items: Array<{ record: AmplitudeRecord; sub: number }> = []
       for (const o of outcomes) {
-        const subIndex = subs.indexOf(o.subscription)
+        const subIndex = subIndexOf.get(o.subscription)!
         data.matched!.push(subIndex)
         if (!o.ok) data.invalid!.push({ sub: subIndex, reason: o.reason, message })
         else for (const record of o.records) items.push({ record, sub: subIndex })
@@ -381,6 +397,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
     if (!interrupted) {
       progress('draining')
       await delivery.flush()
+      completed = !interrupted
     }
   } catch (error) {
     if (error instanceof FatalDeliveryError) fatal = error
@@ -390,7 +407,9 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
     if (ticker) clearInterval(ticker)
     if (interrupted || fatal) await delivery.abort().catch(() => undefined)
     delivery.close()
-    saveCheckpoint(!interrupted && !fatal && ledger.open === 0)
+    // "done" only when the whole archive was read and every record settled; any other way out
+    // (Ctrl-C, a fatal answer, an unexpected error) leaves a checkpoint to resume from.
+    saveCheckpoint(completed && !interrupted && !fatal && ledger.open === 0)
     closeSync(deadFd)
     closeSync(rejectedFd)
     if (outFd !== undefined) closeSync(outFd)
