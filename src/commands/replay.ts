@@ -137,7 +137,8 @@ EXIT CODES
           filters,
           runId,
           stateDir,
-          fresh: flags.fresh,
+          // The sandbox lives only for this run: resuming into a new, empty one makes no sense.
+          fresh: flags.fresh || flags.sandbox,
           dryRun: flags['dry-run'],
           out: flags.out,
           outIncludeKeys: flags['out-include-keys'],

@@ -3,7 +3,7 @@
  * emulation and through the Actions subscriptions; the diff aggregator compares the two.
  */
 import { openArchive } from '../archive/reader.js'
-import { compileFilters, type FilterOptions } from '../archive/filters.js'
+import { compileFilters, messageTime, type FilterOptions } from '../archive/filters.js'
 import { emptyCounts, scanMessages, type ScanCounts } from '../archive/scan.js'
 import { compileClassic, classicAssumptions, type ClassicMode } from '../classic/index.js'
 import { readClassicSettings } from '../classic/settings.js'
@@ -57,8 +57,8 @@ export async function compareArchives(opts: CompareOptions): Promise<CompareResu
     onBytes: (n) => (progress.bytes += n),
   })) {
     // Group identify's missing `time` is "now" in Segment; use the message time so runs compare stably.
-    const at = Date.parse(String(message.timestamp ?? message.receivedAt ?? ''))
-    const now = () => (Number.isFinite(at) ? at : 0)
+    const at = messageTime(message) ?? 0
+    const now = () => at
     agg.add({ messageId: typeof message.messageId === 'string' ? message.messageId : undefined, file: ref.file, line: ref.line }, classic(message), actionsRecordsFor(opts.subscriptions, message, now), ctx)
     kept++
     if (opts.onProgress && (kept & 0x3ff) === 0 && Date.now() - lastTick > 100) {

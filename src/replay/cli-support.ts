@@ -1,5 +1,6 @@
 /** Pure helpers for the replay command: resume command line, confirmation text. */
 import { createHash } from 'node:crypto'
+import { keyFingerprint } from '../amplitude/requests.js'
 
 const SECRET_FLAGS = new Map([
   ['--api-key', '"$AMPLITUDE_API_KEY"'],
@@ -38,9 +39,9 @@ export function keyHash(apiKey: string | undefined): string {
 }
 
 /**
- * Short, non-reversible label of a key for prompts: its first characters (at most 4, and at most a
- * quarter of the key, so a short key is never shown whole) and its length.
+ * Short, non-reversible label of a key for prompts (the delivery engine's fingerprint: at most 4
+ * characters and a quarter of the key, so a short key is never shown whole, and its length).
  */
 export function fingerprint(apiKey: string): string {
-  return `${apiKey.slice(0, Math.min(4, Math.floor(apiKey.length / 4)))}…(${apiKey.length} chars)`
+  return `${keyFingerprint(apiKey).replace(/\)$/, ' chars)')}`
 }
