@@ -24,7 +24,7 @@ State directory (default .segamp/<run-id>): checkpoint.json, dead-letter.ndjson,
 EXIT CODES
   0    everything sent or filtered
   3    finished, but some lines were rejected, events dead-lettered or files unreadable (see the state directory)
-  1    aborted: bad credentials, endpoint unreachable after retries, unreadable checkpoint, locked state directory
+  1    aborted: confirmation declined, bad credentials, endpoint unreachable after retries, unreadable checkpoint, locked state directory
   2    usage error (bad flag, bad --where/--since/--until/--endpoint-url, invalid mapping file)
   130  interrupted (Ctrl-C); the printed command resumes`
   static examples = [
@@ -103,7 +103,7 @@ EXIT CODES
       this.logToStderr(
         [
           `About to send to Amplitude project key ${fingerprint(flags['api-key']!)} (${flags['endpoint-url'] ?? flags.region}):`,
-          `  ${formatCount(report.messages)} messages, ${report.timeRange.from ?? '?'} → ${report.timeRange.to ?? '?'}`,
+          `  ${formatCount(report.messages)} messages (${formatCount(Object.values(report.filtered).reduce((a, b) => a + b, 0))} filtered out), ${report.timeRange.from ?? '?'} → ${report.timeRange.to ?? '?'}`,
           ...Object.entries(report.subscriptions).map(([k, v]) => `  ${k}: ${formatCount(v)} messages`),
           'Amplitude deduplicates insert_id only within 7 days: replaying data it already holds from longer ago duplicates it.',
         ].join('\n'),
@@ -111,7 +111,7 @@ EXIT CODES
       const rl = createInterface({ input: process.stdin, output: process.stderr })
       const answer = await rl.question('Send? [y/N] ')
       rl.close()
-      if (!/^y(es)?$/i.test(answer.trim())) this.error('nothing sent', { exit: exitCodes.USAGE })
+      if (!/^y(es)?$/i.test(answer.trim())) this.error('not confirmed: nothing was sent', { exit: exitCodes.ABORTED })
     } else if (live) {
       this.warn('Amplitude deduplicates insert_id only within 7 days: replaying data it already holds from longer ago duplicates it.')
     }
