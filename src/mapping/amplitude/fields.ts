@@ -215,51 +215,33 @@ const logPurchaseFields = (): FieldSet => ({
   ...logEventFields()
 })
 
+/**
+ * logEventV2's setOnce / setAlways: referrer and the five UTM values, as `initial_*` ($setOnce)
+ * or plain ($set) keys, with the same defaults from context.page and context.campaign.
+ */
+function referrerAndUtmField(label: string, keyPrefix: string, labelPrefix: string): FieldDefinition {
+  const sources: Array<[string, string, string]> = [
+    ['referrer', 'Referrer', '$.context.page.referrer'],
+    ['utm_source', 'UTM Source', '$.context.campaign.source'],
+    ['utm_medium', 'UTM Medium', '$.context.campaign.medium'],
+    ['utm_campaign', 'UTM Campaign', '$.context.campaign.name'],
+    ['utm_term', 'UTM Term', '$.context.campaign.term'],
+    ['utm_content', 'UTM Content', '$.context.campaign.content'],
+  ]
+  return {
+    label,
+    type: 'object',
+    additionalProperties: true,
+    properties: Object.fromEntries(sources.map(([key, title]) => [keyPrefix + key, { label: labelPrefix + title, type: 'string' }])),
+    default: Object.fromEntries(sources.map(([key, , from]) => [keyPrefix + key, path(from)])),
+  }
+}
+
 const logEventV2Fields = (): FieldSet => ({
   ...eventSchema(),
   products: products(),
-  setOnce: {
-    label: 'Set Once',
-    type: 'object',
-    additionalProperties: true,
-    properties: {
-      initial_referrer: { label: 'Initial Referrer', type: 'string' },
-      initial_utm_source: { label: 'Initial UTM Source', type: 'string' },
-      initial_utm_medium: { label: 'Initial UTM Medium', type: 'string' },
-      initial_utm_campaign: { label: 'Initial UTM Campaign', type: 'string' },
-      initial_utm_term: { label: 'Initial UTM Term', type: 'string' },
-      initial_utm_content: { label: 'Initial UTM Content', type: 'string' }
-    },
-    default: {
-      initial_referrer: path('$.context.page.referrer'),
-      initial_utm_source: path('$.context.campaign.source'),
-      initial_utm_medium: path('$.context.campaign.medium'),
-      initial_utm_campaign: path('$.context.campaign.name'),
-      initial_utm_term: path('$.context.campaign.term'),
-      initial_utm_content: path('$.context.campaign.content')
-    }
-  },
-  setAlways: {
-    label: 'Set Always',
-    type: 'object',
-    additionalProperties: true,
-    properties: {
-      referrer: { label: 'Referrer', type: 'string' },
-      utm_source: { label: 'UTM Source', type: 'string' },
-      utm_medium: { label: 'UTM Medium', type: 'string' },
-      utm_campaign: { label: 'UTM Campaign', type: 'string' },
-      utm_term: { label: 'UTM Term', type: 'string' },
-      utm_content: { label: 'UTM Content', type: 'string' }
-    },
-    default: {
-      referrer: path('$.context.page.referrer'),
-      utm_source: path('$.context.campaign.source'),
-      utm_medium: path('$.context.campaign.medium'),
-      utm_campaign: path('$.context.campaign.name'),
-      utm_term: path('$.context.campaign.term'),
-      utm_content: path('$.context.campaign.content')
-    }
-  },
+  setOnce: referrerAndUtmField('Set Once', 'initial_', 'Initial '),
+  setAlways: referrerAndUtmField('Set Always', '', ''),
   add: { label: 'Add', type: 'object', additionalProperties: true, defaultObjectUI: 'keyvalue' },
   use_batch_endpoint: useBatchEndpoint(),
   userAgent: userAgent(),
