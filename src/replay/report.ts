@@ -1,6 +1,7 @@
 /** Replay counts (checkpointed), the final report (report.json) and its terminal rendering. */
 import { Chalk } from 'chalk'
 import type { CompiledSubscription } from '../mapping/subscriptions.js'
+import type { ScanCounts } from '../archive/scan.js'
 
 export interface SubscriptionCounts {
   name: string
@@ -12,14 +13,8 @@ export interface SubscriptionCounts {
   byEndpoint: Record<string, { sent: number; deadLettered: number }>
 }
 
-export interface ReplayCounts {
-  files: number
-  messages: number
-  rejected: number
-  rejectedByReason: Record<string, number>
-  duplicates: number
-  filtered: Record<string, number>
-  unreadableFiles: Array<{ file: string; reason: string }>
+/** What was read (the reader's counts), then what was planned, sent and dead-lettered. */
+export interface ReplayCounts extends Omit<ScanCounts, 'csvFiles'> {
   /** Records the mappings produced. */
   planned: number
   sent: number
