@@ -196,12 +196,6 @@ export function renderMarkdown(report: DiffReport, opts: { failOn: string[]; max
   const out: string[] = [`### segamp diff-mappings: ${verdict}`, '']
   out.push(headerLine(report))
   out.push('')
-  const assumptions = report.model.assumptions ?? []
-  if (assumptions.length > 0) {
-    out.push(`<details><summary>Assumptions (${assumptions.length})</summary>`, '')
-    for (const a of assumptions) out.push(`- ${a}`)
-    out.push('', '</details>', '')
-  }
   const kinds = FINDING_KINDS.filter((k) => totals.byKind[k] > 0)
   if (kinds.length > 0) {
     out.push(`Messages per finding kind: ${kinds.map((k) => `${k} ${formatCount(totals.byKind[k])}`).join(' · ')}`)
@@ -232,6 +226,13 @@ export function renderMarkdown(report: DiffReport, opts: { failOn: string[]; max
     out.push('')
   }
 
+  // The verdict and the findings first: the model's assumptions are reference material.
+  const assumptions = report.model.assumptions ?? []
+  if (assumptions.length > 0) {
+    out.push(`<details><summary>Assumptions (${assumptions.length})</summary>`, '')
+    for (const a of assumptions) out.push(`- ${a}`)
+    out.push('', '</details>', '')
+  }
   const same = report.findings.filter((f) => f.kind === 'same')
   if (same.length > 0) {
     out.push(
