@@ -15,20 +15,12 @@ import {
   type ActionSettings,
   type ActionSlug
 } from '../src/mapping/amplitude/index.js'
+import { createRng } from '../src/sandbox/rng.js'
 import { core, endpointOf, installFetchCapture, installNockCapture, nock, runReference, startReference, type Obj } from './helpers/oracle.js'
 
 // ---------------------------------------------------------------- seeded generator
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const mulberry32 = createRng
 
 class Gen {
   private r: () => number

@@ -51,14 +51,15 @@ export async function compareArchives(opts: CompareOptions): Promise<CompareResu
   const progress = { bytes: 0, totalBytes: archive.totalBytes, messages: 0 }
   let kept = 0
   let lastTick = 0
+  // Group identify's missing `time` is "now" in Segment; the message's own time keeps runs comparable.
+  let at = 0
+  const now = (): number => at
   for await (const { message, ref } of scanMessages(archive, {
     counts,
     filter: compileFilters(opts.filters ?? {}),
     onBytes: (n) => (progress.bytes += n),
   })) {
-    // Group identify's missing `time` is "now" in Segment; use the message time so runs compare stably.
-    const at = messageTime(message) ?? 0
-    const now = () => at
+    at = messageTime(message) ?? 0
     agg.add({ messageId: typeof message.messageId === 'string' ? message.messageId : undefined, file: ref.file, line: ref.line }, classic(message), actionsRecordsFor(opts.subscriptions, message, now), ctx)
     kept++
     if (opts.onProgress && (kept & 0x3ff) === 0 && Date.now() - lastTick > 100) {

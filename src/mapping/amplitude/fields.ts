@@ -63,24 +63,27 @@ const advertisingIdDefault = {
 const str = (label: string, def?: unknown, extra: Partial<FieldDefinition> = {}): FieldDefinition =>
   def === undefined ? { label, type: 'string', ...extra } : { label, type: 'string', default: def, ...extra }
 
-const utmProperties = (): FieldDefinition => ({
-  label: 'UTM Properties',
-  type: 'object',
-  properties: {
-    utm_source: { label: 'UTM Source', type: 'string' },
-    utm_medium: { label: 'UTM Medium', type: 'string' },
-    utm_campaign: { label: 'UTM Campaign', type: 'string' },
-    utm_term: { label: 'UTM Term', type: 'string' },
-    utm_content: { label: 'UTM Content', type: 'string' }
-  },
-  default: {
-    utm_source: path('$.context.campaign.source'),
-    utm_medium: path('$.context.campaign.medium'),
-    utm_campaign: path('$.context.campaign.name'),
-    utm_term: path('$.context.campaign.term'),
-    utm_content: path('$.context.campaign.content')
+/** The five UTM values and where their defaults come from (context.campaign). */
+const UTM_SOURCES: Array<[key: string, label: string, from: string]> = [
+  ['utm_source', 'UTM Source', '$.context.campaign.source'],
+  ['utm_medium', 'UTM Medium', '$.context.campaign.medium'],
+  ['utm_campaign', 'UTM Campaign', '$.context.campaign.name'],
+  ['utm_term', 'UTM Term', '$.context.campaign.term'],
+  ['utm_content', 'UTM Content', '$.context.campaign.content'],
+]
+const REFERRER_SOURCE: [key: string, label: string, from: string] = ['referrer', 'Referrer', '$.context.page.referrer']
+
+/** An object field of string sub-fields, each defaulting to a path (keys and labels prefixed). */
+function stringObjectField(label: string, sources: Array<[string, string, string]>, keyPrefix = '', labelPrefix = ''): FieldDefinition {
+  return {
+    label,
+    type: 'object',
+    properties: Object.fromEntries(sources.map(([key, title]) => [keyPrefix + key, { label: labelPrefix + title, type: 'string' }])),
+    default: Object.fromEntries(sources.map(([key, , from]) => [keyPrefix + key, path(from)])),
   }
-})
+}
+
+const utmProperties = (): FieldDefinition => stringObjectField('UTM Properties', UTM_SOURCES)
 
 const userAgentData = (): FieldDefinition => ({
   label: 'User Agent Data',
@@ -220,21 +223,9 @@ const logPurchaseFields = (): FieldSet => ({
  * or plain ($set) keys, with the same defaults from context.page and context.campaign.
  */
 function referrerAndUtmField(label: string, keyPrefix: string, labelPrefix: string): FieldDefinition {
-  const sources: Array<[string, string, string]> = [
-    ['referrer', 'Referrer', '$.context.page.referrer'],
-    ['utm_source', 'UTM Source', '$.context.campaign.source'],
-    ['utm_medium', 'UTM Medium', '$.context.campaign.medium'],
-    ['utm_campaign', 'UTM Campaign', '$.context.campaign.name'],
-    ['utm_term', 'UTM Term', '$.context.campaign.term'],
-    ['utm_content', 'UTM Content', '$.context.campaign.content'],
-  ]
-  return {
-    label,
-    type: 'object',
-    additionalProperties: true,
-    properties: Object.fromEntries(sources.map(([key, title]) => [keyPrefix + key, { label: labelPrefix + title, type: 'string' }])),
-    default: Object.fromEntries(sources.map(([key, , from]) => [keyPrefix + key, path(from)])),
-  }
+  // Property order in the schema: additionalProperties before properties, as Segment defines it.
+  const { properties, default: def } = stringObjectField(label, [REFERRER_SOURCE, ...UTM_SOURCES], keyPrefix, labelPrefix)
+  return { label, type: 'object', additionalProperties: true, properties, default: def }
 }
 
 const logEventV2Fields = (): FieldSet => ({
