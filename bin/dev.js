@@ -1,4 +1,4 @@
 #!/usr/bin/env -S node --import tsx
-import { execute } from '@oclif/core'
+import { main } from './main.js'
 
-await execute({ development: true, dir: import.meta.url })
+await main({ dir: import.meta.url, development: true })

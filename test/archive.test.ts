@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs'
 import { strict as assert } from 'node:assert'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -13,15 +14,20 @@ async function collect(inputs: string[], opts: Parameters<Awaited<ReturnType<typ
   return items
 }
 
+/** What the reader said, without the end-of-file markers (see 'marks the end of every file'). */
 const summary = (items: ArchiveItem[]) =>
-  items.map((i) =>
+  items.filter((i) => i.kind !== 'end').map((i) =>
     i.kind === 'message'
       ? `message ${i.ref.file.split('/').pop()}:${i.ref.line} ${i.message.messageId}`
       : i.kind === 'rejected'
         ? `rejected ${i.ref.file.split('/').pop()}:${i.ref.line} ${i.category}`
         : i.kind === 'file'
           ? `file ${i.file.split('/').pop()} ${i.format}`
-          : `unreadable ${i.file.split('/').pop()}: ${i.reason}`,
+          : i.kind === 'skipped'
+            ? `skipped ${i.path.split('/').pop()}: ${i.reason}`
+            : i.kind === 'unreadable'
+              ? `unreadable ${i.file.split('/').pop()}: ${i.reason}`
+              : 'end',
   )
 
 describe('archive reader', () => {
@@ -135,14 +141,23 @@ describe('archive reader', () => {
     ])
   })
 
-  it('resumes after a position: earlier files and lines are skipped', async () => {
+  it('skips what a resume says is done: whole files unopened, single lines unparsed', async () => {
     const dir = tempDir()
     const f1 = writeFile(join(dir, '1.ndjson'), ndjson([a, b]))
-    writeFile(join(dir, '2.ndjson'), ndjson([c, a]))
-    const items = await collect([dir], { resumeAfter: { file: join(dir, '2.ndjson'), line: 1 } })
+    const f2 = writeFile(join(dir, '2.ndjson'), ndjson([c, a, b]))
+    const bytes: number[] = []
+    const items = await collect([dir], { skipFile: (s) => s.path === f1, skipLine: (file, line) => file === f2 && line !== 2, onBytes: (n) => bytes.push(n) })
     assert.deepEqual(summary(items), ['file 2.ndjson ndjson', 'message 2.ndjson:2 a'])
-    const again = await collect([dir], { resumeAfter: { file: f1, line: 1 } })
-    assert.deepEqual(summary(again), ['file 1.ndjson ndjson', 'message 1.ndjson:2 b', 'file 2.ndjson ndjson', 'message 2.ndjson:1 c', 'message 2.ndjson:2 a'])
+    // The skipped file's bytes still count as read (progress and ETA cover the whole input).
+    assert.equal(bytes.reduce((x, y) => x + y, 0), statSync(f1).size + statSync(f2).size)
+  })
+
+  it('marks the end of every file, with its line count, even after a read error', async () => {
+    const dir = tempDir()
+    writeFile(join(dir, '1.ndjson'), ndjson([a, b]) + '\n\n')
+    writeFile(join(dir, '2.ndjson'), '')
+    const ends = (await collect([dir])).filter((i) => i.kind === 'end')
+    assert.deepEqual(ends.map((e) => [(e as { file: string }).file.split('/').pop(), (e as { lines: number }).lines]), [['1.ndjson', 4], ['2.ndjson', 0]])
   })
 })
 

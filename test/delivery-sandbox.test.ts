@@ -120,16 +120,15 @@ describe('delivery engine against the sandbox', function () {
       assert.ok((st['500'] ?? 0) + (st['502'] ?? 0) + (st['503'] ?? 0) > 0 && (st.reset ?? 0) > 0, JSON.stringify(st))
     }))
 
-  it('retries exhausted under a permanent outage: all dead-lettered, none silently dropped', () =>
+  it('a permanent outage stops the run: nothing dead-lettered, nothing ingested, every record still pending', () =>
     withSandbox({ faults: { error5xxRate: 1, seed: 3 } }, async (sb) => {
       const its = items(40, 4)
-      const r = await deliver(sb, its, { batchSize: 10, maxAttempts: 3 })
-      assertExactlyOnce(sb, its, r)
-      assert.equal(r.dead.size, 40)
-      for (const d of r.dead.values()) {
-        assert.equal(d.attempts, 3)
-        assert.match(d.reason, /^retries_exhausted:http_50[023]/)
-      }
+      const r = await deliver(sb, its, { batchSize: 10, maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 })
+      assert.ok(r.error instanceof FatalDeliveryError, String(r.error))
+      assert.match(String((r.error as Error).message), /^Amplitude endpoint failing every request \(http_50[023]/)
+      assert.equal(r.dead.size, 0)
+      assert.equal(r.acked.size, 0)
+      assert.equal(sb.events.length, 0)
     }))
 
   it('throttling one device does not stall the others', () =>

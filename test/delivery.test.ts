@@ -219,12 +219,49 @@ describe('delivery engine (ad-hoc HTTP servers)', function () {
     assertOrderPerDevice(srv.accepted)
   })
 
-  it('retries exhausted → dead-lettered with the last reason and attempts', async () => {
-    const srv = await server(() => ({ status: 500, body: { code: 500, error: 'boom' } }))
-    const r = await run(srv, items(30, 3), { batchSize: 10, maxAttempts: 3 })
+  it('retries exhausted while the endpoint accepts other requests → dead-lettered with the last reason and attempts', async () => {
+    // Requests holding device-0's events always fail; the rest are accepted.
+    const srv = await server((q) => (q.records.some((r) => r.device_id === 'device-0') ? { status: 500, body: { code: 500, error: 'boom' } } : { status: 200 }))
+    const r = await run(srv, items(30, 3), { batchSize: 10, maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 })
     await srv.close()
-    assert.equal(r.dead.size, 30)
+    assert.equal(r.error, undefined)
+    assert.equal(r.dead.size, 10)
+    assert.equal(r.acked.size, 20)
     for (const d of r.dead.values()) assert.deepEqual(d, { status: 500, reason: 'retries_exhausted:http_500: boom', attempts: 3 })
+  })
+
+  it('a permanent 500 stops the run after maxAttempts: nothing dead-lettered, nothing split, every record left for the resume', async () => {
+    const srv = await server(() => ({ status: 500, body: { code: 500, error: 'boom' } }))
+    const its = items(40, 4)
+    const r = await run(srv, its, { batchSize: 20, maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20, concurrency: 2 })
+    await srv.close()
+    assert.ok(r.error instanceof FatalDeliveryError)
+    assert.match((r.error as Error).message, /^Amplitude endpoint failing every request \(http_500: boom\) after 3 attempts: http:\/\/127\.0\.0\.1:\d+\/2\/httpapi$/)
+    assert.equal(r.dead.size, 0)
+    assert.equal(r.acked.size, 0)
+    // Two full requests, three attempts each: the endpoint backed off as a whole, no request was split.
+    assert.ok(srv.reqs.length <= 6, `${srv.reqs.length} requests`)
+    assert.ok(srv.reqs.every((q) => q.records.length === 20), srv.reqs.map((q) => q.records.length).join(','))
+  })
+
+  it('an endpoint that never answers stops the run once the no-answer budget is spent', async () => {
+    const srv = await server(() => ({ delayMs: 60_000, status: 200 }))
+    const t0 = Date.now()
+    const r = await run(srv, items(10, 2), { batchSize: 10, requestTimeoutMs: 150, unreachableAfterMs: 600, baseDelayMs: 10, maxDelayMs: 50, maxAttempts: 1000 })
+    await srv.close()
+    assert.ok(r.error instanceof FatalDeliveryError)
+    assert.match((r.error as Error).message, /^Amplitude has not answered for [\d.]+ s \(last: timeout\) at http:\/\/127\.0\.0\.1:\d+; stopping$/)
+    assert.ok(Date.now() - t0 < 5000, `${Date.now() - t0} ms`)
+    assert.equal(r.dead.size + r.acked.size, 0)
+  })
+
+  it('a permanent 429 stops the run once the nothing-accepted budget is spent', async () => {
+    const srv = await server(() => ({ status: 429, body: { code: 429, error: 'Too many requests for some devices and users' } }))
+    const r = await run(srv, items(10, 2), { batchSize: 10, projectPauseMs: 50, stalledAfterMs: 400, maxThrottleRetries: 1000 })
+    await srv.close()
+    assert.ok(r.error instanceof FatalDeliveryError)
+    assert.match((r.error as Error).message, /^Amplitude has accepted nothing for [\d.]+ s \(last answer: throttled\) at http:\/\/127\.0\.0\.1:\d+; stopping$/)
+    assert.equal(r.dead.size + r.acked.size, 0)
   })
 
   it('400 with index maps: named events dead-lettered with reason, rest accepted once', async () => {
@@ -320,7 +357,7 @@ describe('delivery engine (ad-hoc HTTP servers)', function () {
   })
 
   it('identify / groupidentify / usermap records go to their form endpoints', async () => {
-    const srv = await server(() => ({ status: 200, body: 'success' }))
+    const srv = await server((q) => (q.path === '/2/httpapi' ? { status: 200 } : { status: 200, body: 'success' }))
     const recs: AmplitudeRecord[] = [
       { endpoint: 'identify', record: { user_id: 'user-1', user_properties: { a: 1 }, insert_id: 'i1' } },
       { endpoint: 'groupidentify', record: { group_type: 'org', group_value: 'g1', insert_id: 'g1' } },
@@ -393,7 +430,7 @@ describe('delivery engine (ad-hoc HTTP servers)', function () {
   })
 
   it('a minority request type (identify) is not starved by a saturating event stream', async () => {
-    const srv = await server(() => ({ delayMs: 15, status: 200, body: { code: 200 } }))
+    const srv = await server(() => ({ delayMs: 15, status: 200 }))
     const its = items(3000, 300)
     const ident: DeliveryItem = { seq: 5, key: 'user-x', ref: { file: 'f', line: 0 }, record: { endpoint: 'identify', record: { user_id: 'user-x', insert_id: 'ident' } } }
     its.splice(5, 0, ident)
@@ -404,9 +441,15 @@ describe('delivery engine (ad-hoc HTTP servers)', function () {
     assert.ok(at >= 0 && at < 5, `identify sent as request #${at} of ${srv.reqs.length}`)
   })
 
-  it('reports events_ingested mismatches; a throwing callback stops the run instead of crashing', async () => {
-    const srv = await server((q) => ({ status: 200, body: { code: 200, events_ingested: q.records.length - 1 } }))
-    const mism: number[] = []
+  it('a 200 ingesting fewer events than sent dead-letters them (not sent); a throwing callback stops the run instead of crashing', async () => {
+    const short = await server((q) => ({ status: 200, body: { code: 200, events_ingested: q.records.length - 1 } }))
+    const r = await run(short, items(30, 3), { batchSize: 10 })
+    await short.close()
+    assert.equal(r.acked.size, 0)
+    assert.equal(r.dead.size, 30)
+    assert.match([...r.dead.values()][0]!.reason, /^not_ingested: Amplitude acknowledged the request but ingested 9 of its 10 events$/)
+
+    const srv = await server(() => ({ status: 200 }))
     const d = createDelivery(
       { apiKey: KEY, region: 'us', endpointUrl: srv.url, batchSize: 10, concurrency: 1, flushIntervalMs: 1 },
       {
@@ -414,12 +457,10 @@ describe('delivery engine (ad-hoc HTTP servers)', function () {
           if (l.some((it) => it.seq >= 10)) throw new Error('disk full')
         },
         onDeadLetter: () => {},
-        onIngestedMismatch: (m) => mism.push(m.ingested),
       },
     )
     for (const it of items(30, 3)) await d.push(it).catch(() => {})
     await assert.rejects(d.flush(), /disk full/)
-    assert.deepEqual(mism.slice(0, 2), [9, 9])
     d.close()
     await srv.close()
   })

@@ -338,7 +338,7 @@ describe('replay (library, sandbox over loopback)', function () {
       ac.abort()
       assert.equal((await first).exitCode, 130)
       rmSync(join(a.dir, 'part-1.ndjson'))
-      await assert.rejects(run({ inputs: [a.dir], endpointUrl: sb.url, stateDir }), /part-1\.ndjson, line \d+\) is not among the inputs any more/)
+      await assert.rejects(run({ inputs: [a.dir], endpointUrl: sb.url, stateDir }), /inputs changed since the checkpoint \(0 file\(s\) added, 0 changed, 1 half-read file\(s\) gone\): \S+part-1\.ndjson \(no longer among the inputs\)\. .*--fresh/)
     })
   })
 
@@ -378,7 +378,7 @@ describe('replay (library, sandbox over loopback)', function () {
       const r = await run({ inputs: [a.dir], endpointUrl: sb.url, stateDir })
       assert.equal(r.exitCode, 3)
       const files = filesUnder(stateDir)
-      assert.deepEqual(files.map((f) => f.path.slice(stateDir.length + 1)).sort(), ['checkpoint.json', 'dead-letter.ndjson', 'rejected.ndjson', 'report.json'])
+      assert.deepEqual(files.map((f) => f.path.slice(stateDir.length + 1)).sort(), ['checkpoint.json', 'completed.ndjson', 'dead-letter.ndjson', 'rejected.ndjson', 'report.json'])
       for (const f of files) assert.ok(!f.text.includes(KEY), `${f.path} holds the key`)
     })
   })

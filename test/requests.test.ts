@@ -208,10 +208,10 @@ describe('classify responses', () => {
     { device_id: 'dev-ccccc', user_id: 'user-2' },
     { device_id: 'dev-ddddd' },
   ]
-  it('200 acks all and reports events_ingested; body code wins over HTTP status', () => {
-    const c = classifyResponse('httpapi', recs, { status: 200, body: '{"code":200,"events_ingested":3}' })
+  it('200 acks all when every event was ingested; body code wins over HTTP status', () => {
+    const c = classifyResponse('httpapi', recs, { status: 200, body: '{"code":200,"events_ingested":4}' })
     assert.deepEqual(c.fates.map((f) => f.t), ['ack', 'ack', 'ack', 'ack'])
-    assert.equal(c.ingested, 3)
+    assert.equal(c.ingested, 4)
     const t = classifyResponse('httpapi', recs, { status: 200, body: '{"code":429,"error":"Too many"}' })
     assert.equal(t.code, 429)
     assert.equal(t.projectThrottle, true)
@@ -243,8 +243,31 @@ describe('classify responses', () => {
     })
     assert.deepEqual(s.fates.map((f) => f.t), ['dead', 'resend', 'throttle', 'resend'])
   })
-  it('400 without indexes / HTML: split, single record dead', () => {
-    assert.deepEqual(classifyResponse('httpapi', recs, { status: 400, body: '<html>Bad Request</html>' }).fates[0], { t: 'split' })
+  it('a 200 that ingested fewer events than sent acknowledges none of them: all dead-lettered not_ingested', () => {
+    for (const body of ['{"code":200,"events_ingested":0}', '{"code":200,"events_ingested":3}']) {
+      const c = classifyResponse('batch', recs, { status: 200, body })
+      const n = JSON.parse(body).events_ingested
+      assert.deepEqual(c.fates, recs.map(() => ({ t: 'dead', reason: `not_ingested: Amplitude acknowledged the request but ingested ${n} of its 4 events` })))
+      assert.equal(c.fatal, undefined)
+    }
+  })
+  it('a 2xx whose body is not Amplitude\'s (HTML, no events_ingested, empty) is fatal and acknowledges nothing', () => {
+    const cases: Array<[Parameters<typeof classifyResponse>[0], string]> = [
+      ['httpapi', '<html><body>Welcome to the hotel Wi-Fi</body></html>'],
+      ['httpapi', '{"code":200}'],
+      ['batch', ''],
+      ['identify', '<!doctype html><title>Proxy</title>'],
+    ]
+    for (const [endpoint, body] of cases) {
+      const c = classifyResponse(endpoint, recs, { status: 200, body })
+      assert.ok(c.fatal, `${endpoint} ${body}`)
+      assert.match(c.fatal!, new RegExp(`the ${endpoint} endpoint answered 200 with .*not Amplitude's answer: nothing in that request was counted as sent\\. Check --endpoint-url`))
+      assert.ok(c.fates.every((f) => f.t !== 'ack'))
+    }
+  })
+  it('400 without indexes / HTML: the request\'s records are dead-lettered with the answer; never split', () => {
+    assert.deepEqual(classifyResponse('httpapi', recs, { status: 400, body: '<html>Bad Request</html>' }).fates, recs.map(() => ({ t: 'dead', reason: 'rejected (400): <html>Bad Request</html>' })))
+    assert.deepEqual(classifyResponse('httpapi', recs, { status: 422, body: '{"code":422,"error":"nope"}' }).fates[0], { t: 'dead', reason: 'rejected (422): nope' })
     const one = classifyResponse('identify', recs.slice(0, 1), { status: 400, body: 'missing_event' })
     assert.deepEqual(one.fates, [{ t: 'dead', reason: 'rejected (400): missing_event' }])
   })

@@ -24,7 +24,7 @@ export interface HttpOutcome {
  * - `resend`: not at fault (another record was); resend at once, no attempt counted.
  * - `throttle`: its user/device is throttled; pause its ordering key, then resend.
  * - `quota`: its user/device is over the daily quota.
- * - `split`: resend in smaller requests (413, or a 400 that names no record).
+ * - `split`: resend in smaller requests (413 only).
  */
 export type Fate =
   | { t: 'ack' }
@@ -124,11 +124,7 @@ export function classifyResponse(
   const error = typeof json?.error === 'string' ? json.error : !json && out.body ? out.body : ''
   const errText = error ? `: ${short(error, apiKey)}` : ''
 
-  if (code >= 200 && code < 300) {
-    const ing = json?.events_ingested
-    const ingested = (endpoint === 'httpapi' || endpoint === 'batch') && typeof ing === 'number' ? ing : undefined
-    return { ...base, code, reason: 'ok', fates: all({ t: 'ack' }), ingested }
-  }
+  if (code >= 200 && code < 300) return classifySuccess(endpoint, n, code, out, json, apiKey)
 
   const fatalMsg = (what: string): Classification => ({
     ...base,
@@ -208,11 +204,54 @@ export function classifyResponse(
   if (code === 408) return { ...base, code, reason: 'timeout', fates: all({ t: 'backoff' }) }
 
   if (code >= 400 && code < 500) {
-    // A rejection that names no record: isolate the culprit by splitting; a single record is dead.
+    // A rejection that names no record: the request's records are dead-lettered with Amplitude's
+    // words. Only a 413 splits a request: bisecting on anything else multiplies requests
+    // without knowing that size was the problem.
     const reason = `rejected (${code})${errText}`
-    if (n <= 1) return { ...base, code, reason, fates: all({ t: 'dead', reason }) }
-    return { ...base, code, reason, fates: all({ t: 'split' }) }
+    return { ...base, code, reason, fates: all({ t: 'dead', reason }) }
   }
 
   return { ...base, code, reason: `http_${code}${errText}`, fates: all({ t: 'backoff' }) }
+}
+
+/**
+ * A 2xx is an acknowledgement only when it is Amplitude's:
+ * - /2/httpapi and /batch answer JSON with `events_ingested`. A body without it (an HTML page
+ *   from a captive proxy, a wrong --endpoint-url) acknowledges nothing: the run stops and the
+ *   records stay unsent for the resume. Fewer events ingested than sent means Amplitude dropped
+ *   some without saying which (numeric or missing ids): all of the request's records are
+ *   dead-lettered `not_ingested`, since resending them is safe (insert_id) and counting them
+ *   sent is not.
+ * - /identify, /groupidentify and /usermap answer plain text (`success`); an HTML page there
+ *   is not Amplitude's either.
+ */
+function classifySuccess(
+  endpoint: AmplitudeEndpoint,
+  n: number,
+  code: number,
+  out: HttpOutcome,
+  json: Record<string, unknown> | undefined,
+  apiKey?: string,
+): Classification {
+  const base = { throttledUsers: [], throttledDevices: [], quotaUsers: [], quotaDevices: [] }
+  const notAmplitude = (what: string): Classification => ({
+    ...base,
+    code,
+    reason: 'not_amplitude',
+    fatal: `the ${endpoint} endpoint answered ${out.status} with ${what}, which is not Amplitude's answer: nothing in that request was counted as sent. Check --endpoint-url and any proxy between here and Amplitude; the same command resumes`,
+    fates: Array.from({ length: n }, () => ({ t: 'backoff' as const })),
+  })
+  const body = (out.body ?? '').trim()
+  const shown = body === '' ? 'an empty body' : `"${short(body, apiKey).slice(0, 80)}"`
+  if (endpoint === 'httpapi' || endpoint === 'batch') {
+    const ing = json?.events_ingested
+    if (typeof ing !== 'number' || !Number.isInteger(ing)) return notAmplitude(shown)
+    if (ing < n) {
+      const reason = `not_ingested: Amplitude acknowledged the request but ingested ${ing} of its ${n} events`
+      return { ...base, code, reason, fates: Array.from({ length: n }, () => ({ t: 'dead' as const, reason })), ingested: ing }
+    }
+    return { ...base, code, reason: 'ok', fates: Array.from({ length: n }, () => ({ t: 'ack' as const })), ingested: ing }
+  }
+  if (body.startsWith('<')) return notAmplitude(shown)
+  return { ...base, code, reason: 'ok', fates: Array.from({ length: n }, () => ({ t: 'ack' as const })) }
 }

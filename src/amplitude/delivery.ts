@@ -11,15 +11,24 @@
  * - A throttled key (429) pauses only that key (30 s HTTP V2, 15 s batch/identify/…); other
  *   keys keep flowing. A 429 naming no id pauses that endpoint (`projectPauseMs`, 60 s).
  *
- * Retry policy (per item)
- * - 5xx, 408, timeouts, connection errors: exponential backoff with jitter; after `maxAttempts`
- *   sends → dead letter `retries_exhausted:<last reason>`. If the last failure was "cannot
- *   connect" (ECONNREFUSED, ENOTFOUND…) the run stops with FatalDeliveryError instead.
+ * Retry policy and failure budgets (each bounded; the README lists them)
+ * - 5xx, 408, timeouts, connection errors: exponential backoff with jitter, and the whole
+ *   endpoint backs off with the request (retries go out together, in full requests). After
+ *   `maxAttempts` sends a record is dead-lettered `retries_exhausted:<last reason>` only if
+ *   Amplitude accepted other requests since its first failure; if it accepted nothing, the
+ *   endpoint is at fault, not the record, and the run stops with FatalDeliveryError (resume later).
+ * - No HTTP answer at all (timeouts, refused or reset connections) for `unreachableAfterMs`
+ *   while records wait, or nothing accepted for `stalledAfterMs` (a permanent 429 or 5xx):
+ *   FatalDeliveryError, so the run ends with its checkpoint and resume command.
  * - 400 naming records (`events_with_invalid_fields` etc.): those are dead-lettered
  *   (`invalid_field:<f>`, `missing_field:<f>`, `invalid_id_length:<f>`, `silenced_device`), the
  *   rest resent at once (not counted as an attempt: each round removes at least one record).
- * - 413 or a 4xx naming no record: the records are resent in requests of at most half the size;
- *   a single record is dead-lettered (`payload_too_large` / `rejected (<code>): <error>`).
+ * - 413: the records are resent in requests of at most half the size; a single record is
+ *   dead-lettered `payload_too_large`. Nothing else splits a request.
+ * - A 4xx naming no record: the request's records are dead-lettered `rejected (<code>): <error>`.
+ * - 2xx: acknowledged only when the answer is Amplitude's (see classify.ts): fewer
+ *   `events_ingested` than sent dead-letters the request's records `not_ingested`; a body that is
+ *   not Amplitude's (an HTML page from a proxy) is FatalDeliveryError.
  * - 429: throttled records wait (see above), the others are resent at once; after
  *   `maxThrottleRetries` pauses a record is dead-lettered `throttled`. Records whose user/device
  *   is over the daily quota are parked `quotaPauseMs` up to `quotaRetries` times (default 0),
@@ -42,6 +51,7 @@ import {
   type SerializedRecord,
 } from './requests.js'
 import { createGotTransport, transportErrorInfo, type Transport } from './transport.js'
+import { displayUrl } from './requests.js'
 
 export interface DeliveryItem {
   seq: number
@@ -80,6 +90,10 @@ export interface DeliveryOptions {
   quotaPauseMs?: number
   /** Per-request deadline (default 30 s). */
   requestTimeoutMs?: number
+  /** Stop when no HTTP answer came for this long while records wait (default 2 min). */
+  unreachableAfterMs?: number
+  /** Stop when Amplitude accepted nothing for this long while records wait (default 10 min). */
+  stalledAfterMs?: number
   /** How long a partial request may wait for more records (default 250 ms). */
   flushIntervalMs?: number
   /** Adds `$skip_user_properties_sync: true` to every event (httpapi/batch). */
@@ -168,6 +182,8 @@ interface Entry {
   ser: SerializedRecord
   sends: number
   failures: number
+  /** When its first transient failure happened (0: none yet). */
+  firstFailureAt: number
   throttles: number
   quotas: number
   /** Most records a request holding this entry may carry (halved on 413 / unexplained 400). */
@@ -241,6 +257,8 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
   const quotaRetries = Math.max(0, opts.quotaRetries ?? 0)
   const quotaPauseMs = opts.quotaPauseMs ?? 3_600_000
   const requestTimeoutMs = opts.requestTimeoutMs ?? 30_000
+  const unreachableAfterMs = opts.unreachableAfterMs ?? 120_000
+  const stalledAfterMs = opts.stalledAfterMs ?? 600_000
   const flushIntervalMs = opts.flushIntervalMs ?? 250
   const maxBuffered = Math.max(1, opts.maxBuffered ?? Math.max(4 * batchSize * concurrency, 1000))
   const maxEps = opts.maxEps && opts.maxEps > 0 ? opts.maxEps : undefined
@@ -277,6 +295,10 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
 
   let fatal: Error | undefined
   let aborted = false
+  /** Last time Amplitude acknowledged something / answered at all (reset when work arrives). */
+  let lastAcceptedAt = Date.now()
+  let lastAnswerAt = Date.now()
+  let lastFailure = ''
   let pumping = false
   let forceOnce = false
   let partialTimer: NodeJS.Timeout | undefined
@@ -389,6 +411,7 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
       else next = Math.min(next, ks.readyAt)
     }
     if (next < Infinity) armWake(next)
+    checkBudgets(now)
     releasePushers()
     pump()
   }
@@ -612,6 +635,11 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
     const now = Date.now()
     const stopping = (): boolean => fatal !== undefined || aborted || cancelled
     if (c.fatal) setFatal(new FatalDeliveryError(c.fatal, c.code))
+    if (!cancelled) {
+      if (c.code !== null) lastAnswerAt = now
+      if (c.fates.some((f) => f.t === 'ack')) lastAcceptedAt = now
+      else lastFailure = c.reason
+    }
 
     const acked: DeliveryItem[] = []
     const back = new Map<KeyState, { entries: Entry[]; delay: number }>()
@@ -625,6 +653,8 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
     }
     let maxDelay = 0
     let retried = 0
+    /** A transient failure backs off the whole endpoint, so retries leave together in full requests. */
+    let backoffUntil = 0
     const throttledKeys = new Set<string>()
     let quotaEvents = 0
     const n = batch.entries.length
@@ -654,14 +684,19 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
           break
         case 'backoff': {
           e.failures++
+          if (e.firstFailureAt === 0) e.firstFailureAt = now
           if (e.failures >= maxAttempts) {
-            if (c.unreachable) {
-              setFatal(new FatalDeliveryError(`Amplitude endpoint unreachable (${c.reason}) after ${e.sends} attempts: ${endpointUrl(batch.endpoint, opts.region, opts.endpointUrl)}`, null))
+            if (lastAcceptedAt > e.firstFailureAt) resolveDead(e, c.code, `retries_exhausted:${c.reason}`)
+            else {
+              // Nothing was accepted since this record first failed: the endpoint is down, not the record.
+              const what = c.unreachable ? 'unreachable' : 'failing every request'
+              setFatal(new FatalDeliveryError(`Amplitude endpoint ${what} (${c.reason}) after ${e.sends} attempts: ${displayUrl(endpointUrl(batch.endpoint, opts.region, opts.endpointUrl))}`, null))
               retry(e, 0)
-            } else resolveDead(e, c.code, `retries_exhausted:${c.reason}`)
+            }
           } else {
             const d = backoffDelay(e.failures, baseDelayMs, maxDelayMs, random)
             maxDelay = Math.max(maxDelay, d)
+            backoffUntil = Math.max(backoffUntil, now + d)
             retry(e, d)
             retried++
           }
@@ -722,6 +757,15 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
       }
       safe(() => cb.onThrottle?.({ keys: [...throttledKeys], pauseMs: pause, project: c.projectThrottle === true }))
     }
+    if (backoffUntil > now && !stopping()) {
+      endpointPause.set(batch.endpoint, Math.max(endpointPause.get(batch.endpoint) ?? 0, backoffUntil))
+      for (const ks of [...ready]) {
+        if (ks.queue.peek()!.ser.endpoint !== batch.endpoint) continue
+        ks.readyAt = Math.max(ks.readyAt, backoffUntil)
+        refresh(ks)
+      }
+    }
+    checkBudgets(now)
     if (quotaEvents > 0) {
       safe(() =>
         cb.onQuotaExceeded?.({ users: c.quotaUsers, devices: c.quotaDevices, events: quotaEvents, parkedMs: quotaRetries > 0 ? quotaPauseMs : null }),
@@ -742,6 +786,18 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
     }
   }
 
+  /** The run's failure budgets: no answer at all, or nothing accepted, for too long while records wait. */
+  function checkBudgets(now: number): void {
+    if (fatal || aborted || st.outstanding === 0) return
+    const where = new URL(displayUrl(endpointUrl('httpapi', opts.region, opts.endpointUrl))).origin
+    const secs = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`
+    if (now - lastAnswerAt >= unreachableAfterMs) {
+      setFatal(new FatalDeliveryError(`Amplitude has not answered for ${secs(now - lastAnswerAt)} (last: ${lastFailure || 'no answer'}) at ${where}; stopping`, null))
+    } else if (now - lastAcceptedAt >= stalledAfterMs) {
+      setFatal(new FatalDeliveryError(`Amplitude has accepted nothing for ${secs(now - lastAcceptedAt)} (last answer: ${lastFailure || 'none'}) at ${where}; stopping`, null))
+    }
+  }
+
   function getKey(key: string): KeyState {
     let ks = keys.get(key)
     if (!ks) keys.set(key, (ks = { key, queue: new Deque<Entry>(), busy: false, readyAt: 0, parked: false, attrN: 0, attrBytes: 0, readySince: 0 }))
@@ -753,7 +809,8 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
       if (fatal) return Promise.reject(fatal)
       if (aborted) return Promise.reject(new DeliveryAbortedError())
       const ser = serializeRecord(item.record, opts.useBatchEndpoint, opts)
-      const e: Entry = { item, ser, sends: 0, failures: 0, throttles: 0, quotas: 0, cap: Infinity }
+      const e: Entry = { item, ser, sends: 0, failures: 0, firstFailureAt: 0, throttles: 0, quotas: 0, cap: Infinity }
+      if (st.outstanding === 0) lastAcceptedAt = lastAnswerAt = Date.now()
       const ks = getKey(item.key)
       ks.queue.push(e)
       if (ks.parked) st.parked++

@@ -61,12 +61,28 @@ export function endpointUrl(endpoint: AmplitudeEndpoint, region: Region = 'us', 
   if (override) {
     const u = new URL(override)
     // Replace scheme + host (+ port); a path prefix in the override is kept in front of the API path.
+    // Credentials in it (a proxy's user:password) are kept for the request: never show this URL,
+    // show displayUrl(url).
     const prefix = u.pathname.replace(/\/+$/, '')
-    return `${u.protocol}//${u.host}${prefix}${path}`
+    const userinfo = u.username || u.password ? `${u.username}${u.password ? `:${u.password}` : ''}@` : ''
+    return `${u.protocol}//${userinfo}${u.host}${prefix}${path}`
   }
   if (region === 'eu') return `https://api.eu.amplitude.com${path}`
   if (endpoint === 'usermap') return `https://api.amplitude.com${path}`
   return `https://api2.amplitude.com${path}`
+}
+
+/** A URL as it may be shown or written anywhere: without user:password. Not a URL → unchanged. */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (!u.username && !u.password) return url
+    u.username = ''
+    u.password = ''
+    return u.toString()
+  } catch {
+    return url
+  }
 }
 
 export function isEventEndpoint(e: AmplitudeEndpoint): e is 'httpapi' | 'batch' {
@@ -192,9 +208,11 @@ export function buildRequest(
   options: Record<string, unknown> | undefined,
   b: BuildOptions,
 ): HttpRequest {
+  const url = endpointUrl(endpoint, b.region ?? 'us', b.endpointUrl)
   return {
     method: 'POST',
-    url: endpointUrl(endpoint, b.region ?? 'us', b.endpointUrl),
+    // Redacted requests lose the proxy credentials of --endpoint-url along with the API key.
+    url: b.redact ? displayUrl(url) : url,
     headers: buildHeaders(endpoint, b.userAgent),
     body: buildBody(endpoint, b.apiKey, jsonRecords, options, b.redact ?? false),
   }
@@ -215,7 +233,7 @@ export function redactRequest(req: HttpRequest, apiKey: string): HttpRequest {
   else if (body.includes(jsonField)) body = body.replace(jsonField, `"api_key":${JSON.stringify(REDACTED)}`)
   else if (body.startsWith(`${formField}&`) || body === formField) body = `api_key=${REDACTED}${body.slice(formField.length)}`
   else body = body.replace(`&${formField}`, `&api_key=${REDACTED}`)
-  return { method: req.method, url: req.url, headers, body }
+  return { method: req.method, url: displayUrl(req.url), headers, body }
 }
 
 /** A short, non-reversible label for a key in messages: `abcd…(32)`. */

@@ -38,13 +38,20 @@ export function parseTypes(value: string | string[] | undefined): string[] | und
   return list
 }
 
-/** The message's time: `timestamp`, else `originalTimestamp`, else `receivedAt` (contract). */
+/** Largest distance from the epoch a JavaScript Date can hold (±100,000,000 days). */
+const MAX_DATE_MS = 8.64e15
+
+/**
+ * The message's time: `timestamp`, else `originalTimestamp`, else `receivedAt`.
+ * A value no Date can hold (`9999999999999999`) is as unusable as a missing one: the next field
+ * is tried, and a message with none counts as having no timestamp.
+ */
 export function messageTime(message: SegmentMessage): number | undefined {
   for (const key of ['timestamp', 'originalTimestamp', 'receivedAt'] as const) {
     const value = message[key]
     if (typeof value === 'string' || typeof value === 'number') {
       const ms = typeof value === 'number' ? value : Date.parse(value)
-      if (Number.isFinite(ms)) return ms
+      if (Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS) return ms
     }
   }
   return undefined

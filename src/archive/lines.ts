@@ -14,6 +14,8 @@ export interface Line {
   /** 1-based line number within the (decompressed) file. */
   line: number
   text: string
+  /** Set (to the line's length) when the line is longer than the cap; `text` is then empty. */
+  tooLong?: number
 }
 
 export interface OpenOptions {
@@ -93,34 +95,62 @@ function toBuffer(chunk: unknown): Buffer {
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string)
 }
 
-/** Splits decoded chunks into lines; strips a trailing CR and a BOM at the start of line 1. */
-export async function* splitLines(chunks: AsyncIterable<string>): AsyncGenerator<Line> {
-  let carry = ''
+/**
+ * Longest line read, in characters (UTF-16 units; about bytes for the ASCII JSON Segment writes).
+ * Segment's tracking API takes at most 32 KB per message, so no real archive line comes near it;
+ * a longer line is rejected with its file:line without ever being held whole in memory.
+ */
+export const MAX_LINE_CHARS = 4 * 1024 * 1024
+
+export interface SplitOptions {
+  /** Default MAX_LINE_CHARS. */
+  maxLineChars?: number
+}
+
+/**
+ * Splits decoded chunks into lines; strips a trailing CR and a BOM at the start of line 1.
+ * Linear in the input: each chunk is searched once, and a line spread over many chunks is joined
+ * once, when its newline arrives. A line over the cap comes out as `{ tooLong }` with no text.
+ */
+export async function* splitLines(chunks: AsyncIterable<string>, opts: SplitOptions = {}): AsyncGenerator<Line> {
+  const max = opts.maxLineChars ?? MAX_LINE_CHARS
+  /** Pieces of the line being read (none holds a newline), and their total length. */
+  let parts: string[] = []
+  let length = 0
   let lineNo = 0
   let first = true
-  for await (const chunk of chunks) {
-    let text = carry + chunk
-    if (first && text.length > 0) {
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+  /** The line ends with `tail` (`tailLength` characters; the text is not cut out past the cap). */
+  const take = (tail: string, tailLength: number): Line => {
+    lineNo++
+    const total = length + tailLength
+    const pieces = parts
+    parts = []
+    length = 0
+    if (total > max) return { line: lineNo, text: '', tooLong: total }
+    let text = pieces.length === 0 ? tail : pieces.join('') + tail
+    if (text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1)
+    return { line: lineNo, text }
+  }
+  for await (let chunk of chunks) {
+    if (first && chunk.length > 0) {
+      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1)
       first = false
     }
     let start = 0
-    for (;;) {
-      const nl = text.indexOf('\n', start)
-      if (nl === -1) break
-      lineNo++
-      let end = nl
-      if (end > start && text.charCodeAt(end - 1) === 13) end--
-      yield { line: lineNo, text: text.slice(start, end) }
+    for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', start)) {
+      const n = nl - start
+      yield take(length + n > max ? '' : chunk.slice(start, nl), n)
       start = nl + 1
     }
-    carry = start === 0 ? text : text.slice(start)
+    if (start < chunk.length) {
+      const rest = chunk.length - start
+      // Past the cap only the length is kept: the text is never read whole.
+      if (length + rest <= max) parts.push(start === 0 ? chunk : chunk.slice(start))
+      else parts = []
+      length += rest
+    }
   }
-  if (carry.length > 0) {
-    lineNo++
-    const end = carry.charCodeAt(carry.length - 1) === 13 ? carry.length - 1 : carry.length
-    yield { line: lineNo, text: carry.slice(0, end) }
-  }
+  if (length > 0) yield take('', 0)
 }
 
 export function openSource(path: string, stdin: Readable = process.stdin): Readable {

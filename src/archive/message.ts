@@ -4,7 +4,12 @@ import { SEGMENT_TYPES, type SegmentMessage } from '../types.js'
 const TYPES: ReadonlySet<string> = new Set(SEGMENT_TYPES)
 
 /** Rejection categories: the key of `rejectedByReason`; `detail` says exactly what was wrong. */
-export type RejectCategory = 'invalid JSON' | 'not a JSON object' | 'missing type' | 'unknown type' | 'invalid CSV'
+export type RejectCategory = 'invalid JSON' | 'not a JSON object' | 'missing type' | 'unknown type' | 'invalid CSV' | 'line too long' | 'unprocessable'
+
+/** The rejection of a line longer than the reader's cap (its text was never read whole). */
+export function tooLongLine(length: number, max: number): { ok: false; category: RejectCategory; reason: string } {
+  return { ok: false, category: 'line too long', reason: `line too long: ${length.toLocaleString('en-US')} characters, over the ${max.toLocaleString('en-US')}-character limit (Segment messages are at most 32 KB); not read` }
+}
 
 export type ParsedLine =
   | { ok: true; message: SegmentMessage }

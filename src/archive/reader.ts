@@ -4,8 +4,8 @@
  */
 import type { Readable } from 'node:stream'
 import type { SegmentMessage, SourceRef } from '../types.js'
-import { decodedChunks, openSource, splitLines } from './lines.js'
-import { clipText, parseMessageLine, type RejectCategory } from './message.js'
+import { decodedChunks, MAX_LINE_CHARS, openSource, splitLines, type Line } from './lines.js'
+import { clipText, parseMessageLine, tooLongLine, type RejectCategory } from './message.js'
 import { detectCsvHeader, readCsv } from './csv.js'
 import { describeFsError, listSources, type Source } from './sources.js'
 
@@ -13,11 +13,17 @@ export type ArchiveItem =
   | { kind: 'message'; message: SegmentMessage; ref: SourceRef }
   | { kind: 'rejected'; ref: SourceRef; category: RejectCategory; reason: string; text: string }
   | { kind: 'unreadable'; file: string; reason: string }
+  /** A path not read because its file or folder was reached already (links, loops). */
+  | { kind: 'skipped'; path: string; reason: string }
   | { kind: 'file'; file: string; format: 'ndjson' | 'csv'; index: number }
+  /** The file's last item: read to its end, or as far as it could be read. `lines` counts its lines. */
+  | { kind: 'end'; file: string; lines: number }
 
 export interface ReadOptions {
-  /** Skip everything up to and including this position (resume from a checkpoint). */
-  resumeAfter?: SourceRef
+  /** Sources not to open at all (a resumed run's completed files); their bytes count as read. */
+  skipFile?: (source: Source) => boolean
+  /** Lines not to parse or yield (a resumed run's settled lines). */
+  skipLine?: (file: string, line: number) => boolean
   /** Raw bytes consumed so far (compressed), for progress and ETA. */
   onBytes?: (n: number) => void
   stdin?: Readable
@@ -29,38 +35,37 @@ export interface Archive {
   totalBytes: number
   /** Paths that could not even be listed. */
   problems: Array<{ file: string; reason: string }>
+  /** Paths left out because they lead to what is read already. */
+  skipped: Array<{ path: string; reason: string }>
   items(opts?: ReadOptions): AsyncGenerator<ArchiveItem>
 }
 
 export async function openArchive(inputs: string[]): Promise<Archive> {
-  const { sources, problems } = await listSources(inputs)
+  const { sources, problems, skipped } = await listSources(inputs)
   const totalBytes = sources.reduce((sum, s) => sum + (s.size ?? 0), 0)
-  return { sources, problems, totalBytes, items: (opts = {}) => readSources(sources, problems, opts) }
+  return { sources, problems, skipped, totalBytes, items: (opts = {}) => readSources(sources, problems, skipped, opts) }
 }
 
 async function* readSources(
   sources: Source[],
   problems: Array<{ file: string; reason: string }>,
+  skipped: Array<{ path: string; reason: string }>,
   opts: ReadOptions,
 ): AsyncGenerator<ArchiveItem> {
   for (const problem of problems) yield { kind: 'unreadable', file: problem.file, reason: problem.reason }
-  let skipping = opts.resumeAfter !== undefined && sources.some((s) => s.path === opts.resumeAfter!.file)
+  for (const s of skipped) yield { kind: 'skipped', path: s.path, reason: s.reason }
   for (let index = 0; index < sources.length; index++) {
     const source = sources[index]
-    let skipThrough = 0
-    if (skipping) {
-      if (source.path !== opts.resumeAfter!.file) {
-        opts.onBytes?.(source.size ?? 0)
-        continue
-      }
-      skipping = false
-      skipThrough = opts.resumeAfter!.line
+    if (opts.skipFile?.(source)) {
+      opts.onBytes?.(source.size ?? 0)
+      continue
     }
-    yield* readOne(source.path, index, skipThrough, opts)
+    yield* readOne(source.path, index, opts)
   }
 }
 
-async function* readOne(file: string, index: number, skipThrough: number, opts: ReadOptions): AsyncGenerator<ArchiveItem> {
+async function* readOne(file: string, index: number, opts: ReadOptions): AsyncGenerator<ArchiveItem> {
+  const skip = opts.skipLine ? (line: number) => opts.skipLine!(file, line) : () => false
   const raw = openSource(file, opts.stdin)
   let failed: unknown
   raw.on('error', (error) => {
@@ -73,45 +78,65 @@ async function* readOne(file: string, index: number, skipThrough: number, opts: 
     const first = await lines.next()
     if (first.done) {
       yield { kind: 'file', file, format: 'ndjson', index }
+      yield { kind: 'end', file, lines: 0 }
       return
     }
     const header = detectCsvHeader(first.value.text)
     if (header) {
       yield { kind: 'file', file, format: 'csv', index }
-      for await (const row of readCsv(rejoin(first.value.text, lines), header)) {
+      const tooLong: Line[] = []
+      const overCap = function* (before: number): Generator<ArchiveItem> {
+        while (tooLong.length > 0 && tooLong[0].line < before) {
+          const l = tooLong.shift()!
+          if (skip(l.line)) continue
+          const r = tooLongLine(l.tooLong!, MAX_LINE_CHARS)
+          yield { kind: 'rejected', ref: { file, line: l.line }, category: r.category, reason: r.reason, text: '' }
+        }
+      }
+      for await (const row of readCsv(rejoin(first.value.text, lines, tooLong), header)) {
         lastLine = row.line
-        if (row.line <= skipThrough) continue
+        yield* overCap(row.line)
+        if (skip(row.line)) continue
         const ref = { file, line: row.line }
         if (row.result.ok) yield { kind: 'message', message: row.result.message, ref }
         else yield { kind: 'rejected', ref, category: row.result.category, reason: row.result.reason, text: clipText(row.text) }
       }
-      return
-    }
-    yield { kind: 'file', file, format: 'ndjson', index }
-    let current = first.value
-    for (;;) {
-      lastLine = current.line
-      if (current.line > skipThrough && current.text.trim() !== '') {
-        const parsed = parseMessageLine(current.text)
-        const ref = { file, line: current.line }
-        if (parsed.ok) yield { kind: 'message', message: parsed.message, ref }
-        else yield { kind: 'rejected', ref, category: parsed.category, reason: parsed.reason, text: clipText(current.text) }
+      yield* overCap(Infinity)
+    } else {
+      yield { kind: 'file', file, format: 'ndjson', index }
+      let current = first.value
+      for (;;) {
+        lastLine = current.line
+        if ((current.tooLong !== undefined || current.text.trim() !== '') && !skip(current.line)) {
+          const parsed = current.tooLong !== undefined ? tooLongLine(current.tooLong, MAX_LINE_CHARS) : parseMessageLine(current.text)
+          const ref = { file, line: current.line }
+          if (parsed.ok) yield { kind: 'message', message: parsed.message, ref }
+          else yield { kind: 'rejected', ref, category: parsed.category, reason: parsed.reason, text: clipText(current.text) }
+        }
+        const next = await lines.next()
+        if (next.done) break
+        current = next.value
       }
-      const next = await lines.next()
-      if (next.done) break
-      current = next.value
     }
   } catch (error) {
     yield { kind: 'unreadable', file, reason: describeReadError(failed ?? error, lastLine) }
   } finally {
     if (file !== '-') raw.destroy()
   }
+  yield { kind: 'end', file, lines: lastLine }
 }
 
-/** Gives the CSV parser the text again, line by line, with the newlines the splitter removed. */
-async function* rejoin(firstLine: string, rest: AsyncGenerator<{ text: string }>): AsyncGenerator<string> {
+/**
+ * Gives the CSV parser the text again, line by line, with the newlines the splitter removed. A
+ * line over the cap goes to `tooLong` (rejected by the caller) and reaches the parser as an empty
+ * line, which keeps its line numbers.
+ */
+async function* rejoin(firstLine: string, rest: AsyncGenerator<Line>, tooLong: Line[]): AsyncGenerator<string> {
   yield firstLine + '\n'
-  for await (const line of rest) yield line.text + '\n'
+  for await (const line of rest) {
+    if (line.tooLong !== undefined) tooLong.push(line)
+    yield line.text + '\n'
+  }
 }
 
 function describeReadError(error: unknown, lastLine: number): string {

@@ -19,16 +19,19 @@ export interface ScanCounts {
   duplicates: number
   filtered: Record<string, number>
   unreadableFiles: Array<{ file: string; reason: string }>
+  /** Paths not read because they lead to a file or folder read already (links, loops). */
+  skippedPaths: Array<{ path: string; reason: string }>
 }
 
 export function emptyCounts(): ScanCounts {
-  return { files: 0, csvFiles: 0, messages: 0, rejected: 0, rejectedByReason: {}, duplicates: 0, filtered: {}, unreadableFiles: [] }
+  return { files: 0, csvFiles: 0, messages: 0, rejected: 0, rejectedByReason: {}, duplicates: 0, filtered: {}, unreadableFiles: [], skippedPaths: [] }
 }
 
 export interface ScanOptions extends ReadOptions {
   filter?: (message: SegmentMessage) => FilterReason | undefined
   onRejected?: (item: Extract<ArchiveItem, { kind: 'rejected' }>) => void | Promise<void>
   onUnreadable?: (item: Extract<ArchiveItem, { kind: 'unreadable' }>) => void
+  onSkipped?: (item: Extract<ArchiveItem, { kind: 'skipped' }>) => void
   /** Called for a message a filter removed (position bookkeeping, e.g. checkpoints). */
   onFiltered?: (ref: SourceRef, reason: FilterReason) => void
   counts?: ScanCounts
@@ -52,6 +55,10 @@ export async function* scanMessages(archive: Archive, opts: ScanOptions = {}): A
       case 'unreadable':
         counts.unreadableFiles.push({ file: item.file, reason: item.reason })
         opts.onUnreadable?.(item)
+        break
+      case 'skipped':
+        counts.skippedPaths.push({ path: item.path, reason: item.reason })
+        opts.onSkipped?.(item)
         break
       case 'rejected':
         counts.rejected++

@@ -1,6 +1,7 @@
 /**
  * Input discovery: turns the `<archive...>` arguments into an ordered list of sources.
  * Directories are walked recursively in sorted path order; `-` is standard input.
+ * Links are followed without reading anything twice (see `Walk`).
  */
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -10,6 +11,10 @@ export interface Source {
   path: string
   /** Size in bytes on disk (compressed size for gzip); undefined for stdin. */
   size?: number
+  /** Last modification time (local files): with the size, what tells a changed file on resume. */
+  mtimeMs?: number
+  /** Entity tag (objects in a store): what tells a changed object on resume. */
+  etag?: string
 }
 
 export interface SourceProblem {
@@ -21,46 +26,80 @@ export interface SourceList {
   sources: Source[]
   /** Paths that do not exist or cannot be read: reported, the run goes on. */
   problems: SourceProblem[]
+  /** Paths not read because they lead to a file or folder read already (links, loops): said once each. */
+  skipped: Array<{ path: string; reason: string }>
 }
 
 /** Names that are never message data in an export tree (OS/tool droppings). */
 const IGNORED_NAMES = new Set(['Thumbs.db'])
 
-export async function listSources(inputs: string[]): Promise<SourceList> {
-  const sources: Source[] = []
-  const problems: SourceProblem[] = []
-  for (const input of inputs) {
-    if (input === '-') {
-      sources.push({ path: '-' })
-      continue
-    }
-    await walk(input, sources, problems)
-  }
-  return { sources, problems }
+/**
+ * Symbolic links are followed, but every real file and folder (device + inode) is read once, at
+ * the first path that reaches it in sorted order. A link back into its own ancestors (a loop) is
+ * not followed. Both are reported once, as skipped paths, and cost nothing further.
+ */
+interface Walk {
+  out: Source[]
+  problems: SourceProblem[]
+  skipped: SourceList['skipped']
+  /** device:inode → the path it was first reached by. */
+  seen: Map<string, string>
 }
 
-async function walk(path: string, out: Source[], problems: SourceProblem[]): Promise<void> {
+export async function listSources(inputs: string[]): Promise<SourceList> {
+  const w: Walk = { out: [], problems: [], skipped: [], seen: new Map() }
+  for (const input of inputs) {
+    if (input === '-') {
+      w.out.push({ path: '-' })
+      continue
+    }
+    await walk(input, w, new Map())
+  }
+  return { sources: w.out, problems: w.problems, skipped: w.skipped }
+}
+
+/** What must not have changed for a resumed run to trust its checkpoint about a source. */
+export function sourceIdentity(source: Source): string {
+  if (source.path === '-') return 'stdin'
+  if (source.etag !== undefined) return `etag:${source.etag}`
+  return `size:${source.size ?? '?'},mtime:${source.mtimeMs ?? '?'}`
+}
+
+async function walk(path: string, w: Walk, ancestors: Map<string, string>): Promise<void> {
   let info
   try {
     info = await stat(path)
   } catch (error) {
-    problems.push({ file: path, reason: describeFsError(error) })
+    w.problems.push({ file: path, reason: describeFsError(error) })
     return
   }
+  const id = `${info.dev}:${info.ino}`
+  const loopTo = ancestors.get(id)
+  if (loopTo !== undefined) {
+    w.skipped.push({ path, reason: `link loop: leads back to ${loopTo}; not followed` })
+    return
+  }
+  const first = w.seen.get(id)
+  if (first !== undefined) {
+    w.skipped.push({ path, reason: `same ${info.isDirectory() ? 'folder' : 'file'} as ${first} (a link); read once` })
+    return
+  }
+  w.seen.set(id, path)
   if (info.isDirectory()) {
     let entries: string[]
     try {
       // Hidden entries (.DS_Store, .complete markers, editor files) are never export data.
       entries = (await readdir(path)).filter((name) => !name.startsWith('.') && !IGNORED_NAMES.has(name))
     } catch (error) {
-      problems.push({ file: path, reason: describeFsError(error) })
+      w.problems.push({ file: path, reason: describeFsError(error) })
       return
     }
     entries.sort()
-    for (const name of entries) await walk(join(path, name), out, problems)
+    const inner = new Map(ancestors).set(id, path)
+    for (const name of entries) await walk(join(path, name), w, inner)
     return
   }
-  if (info.isFile()) out.push({ path, size: info.size })
+  if (info.isFile()) w.out.push({ path, size: info.size, mtimeMs: info.mtimeMs })
 }
 
 export function describeFsError(error: unknown): string {
@@ -73,6 +112,8 @@ export function describeFsError(error: unknown): string {
       return 'permission denied'
     case 'EISDIR':
       return 'is a directory'
+    case 'ELOOP':
+      return 'too many levels of symbolic links (a link that points to itself)'
     default:
       return err?.message ?? String(error)
   }

@@ -1,4 +1,5 @@
-import { Args, Command, Flags } from '@oclif/core'
+import { Args, Flags } from '@oclif/core'
+import { SegampCommand } from '../cli/base.js'
 import { writeFile } from 'node:fs/promises'
 import { parseTypes } from '../archive/filters.js'
 import { readingFlags, mappingsFlag } from '../cli/flags.js'
@@ -9,7 +10,7 @@ import { compareArchives } from '../compare/index.js'
 import { failingKinds, parseFailOn, renderJson, renderMarkdown, renderTable } from '../diff/index.js'
 import { UsageError } from '../archive/filters.js'
 
-export default class DiffMappings extends Command {
+export default class DiffMappings extends SegampCommand {
   static summary = 'Compare what Amplitude (Classic) sent with what the Actions mappings send, message by message.'
   static description = `Runs every archived message through the Classic emulation (--classic settings, --classic-mode) and through the Actions mappings (--mappings, default: the Quick Setup presets), pairs the records per message and reports findings: same, renamed (Viewed Home Page → Viewed Home), dropped, added, duplicated (e.g. Order Completed sent by both Log Event and Log Purchase), properties (by JSON path) and revenue.
 
@@ -89,7 +90,7 @@ EXIT CODES (like diff)
     const failing = failingKinds(report, setup.failOn)
     if (failing.length > 0) {
       this.logToStderr(`--fail-on: found ${failing.join(', ')}`)
-      this.exit(exitCodes.ABORTED)
+      process.exitCode = exitCodes.ABORTED
     }
   }
 }

@@ -1,4 +1,5 @@
-import { Args, Command, Flags } from '@oclif/core'
+import { Args, Flags } from '@oclif/core'
+import { SegampCommand } from '../cli/base.js'
 import { join } from 'node:path'
 import { inspectArchives } from '../inspect/index.js'
 import { parseTypes } from '../archive/filters.js'
@@ -8,7 +9,7 @@ import { formatBytes, formatCount, progressMode, withProgress } from '../cli/pro
 import { renderInspectTable } from '../report/inspect-table.js'
 import { loadSubscriptionsForCli, whereFilter, exitCodes, failUsage } from '../cli/common.js'
 
-export default class Inspect extends Command {
+export default class Inspect extends SegampCommand {
   static summary = 'Profile Segment archives before anything is sent.'
   static description = `Reads archives (files, directories of a Segment S3 export, or - for stdin; gzip or plain NDJSON, or AWS S3 (Actions) CSV) and reports messages per type and event, the time range, identifier coverage, ids shorter than Amplitude's 5-character minimum, rejected lines with reasons, and how often each subscription of --mappings (default: the Quick Setup presets) would fire.
 
@@ -63,6 +64,6 @@ EXIT CODES
     }
     if (rejectedFile) this.logToStderr(`${formatCount(report.rejected)} rejected line(s) written to ${rejectedFile}`)
     for (const f of report.unreadableFiles) this.logToStderr(`unreadable: ${f.file}: ${f.reason}`)
-    if (report.rejected > 0 || report.unreadableFiles.length > 0) this.exit(exitCodes.PARTIAL)
+    if (report.rejected > 0 || report.unreadableFiles.length > 0) process.exitCode = exitCodes.PARTIAL
   }
 }

@@ -1,4 +1,5 @@
-import { Command, Flags } from '@oclif/core'
+import { Flags } from '@oclif/core'
+import { SegampCommand } from '../cli/base.js'
 import { writeFile } from 'node:fs/promises'
 import { exitCodes, failUsage } from '../cli/common.js'
 import { readClassicFile, readRenameMapFile } from '../cli/classic-input.js'
@@ -7,7 +8,7 @@ import { verifyMigration } from '../compare/verify.js'
 import { failingKinds, parseFailOn, renderJson, renderMarkdown, renderTable } from '../diff/index.js'
 import { UsageError } from '../archive/filters.js'
 
-export default class Migrate extends Command {
+export default class Migrate extends SegampCommand {
   static summary = 'Turn Amplitude (Classic) settings into an Actions configuration, and verify it on real data.'
   static description = `Reads the Classic destination settings (the settings object, or a Segment Public API destination response; unknown keys are reported, not fatal) and writes {"destination":{"settings":{apiKey,secretKey,endpoint}},"subscriptions":[...],"report":[...]}: destination settings, subscriptions in Public API shape (accepted as-is by Segment's Actions Amplitude destination), and a status for every Classic setting (migrated, no-equivalent, behavior-change) with a note saying what will differ.
 
@@ -83,7 +84,7 @@ EXIT CODES
       const failing = failingKinds(report, failOn)
       if (failing.length > 0) {
         this.logToStderr(`--verify: found ${failing.join(', ')} (--fail-on ${failOn.join(',')})`)
-        this.exit(exitCodes.ABORTED)
+        process.exitCode = exitCodes.ABORTED
       }
     }
   }

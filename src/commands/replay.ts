@@ -1,4 +1,5 @@
-import { Args, Command, Flags } from '@oclif/core'
+import { Args, Flags } from '@oclif/core'
+import { SegampCommand } from '../cli/base.js'
 import { createInterface } from 'node:readline/promises'
 import { join } from 'node:path'
 import { readFile } from 'node:fs/promises'
@@ -10,12 +11,13 @@ import { compileSubscriptions, loadMappings } from '../mapping/subscriptions.js'
 import { replay } from '../replay/engine.js'
 import { runIdFor } from '../replay/state.js'
 import { renderReplaySummary } from '../replay/report.js'
-import { fingerprint, keyHash, resumeCommand } from '../replay/cli-support.js'
+import { ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, keyHash, resumeCommand } from '../replay/cli-support.js'
+import { displayUrl } from '../amplitude/requests.js'
 import { inspectArchives } from '../inspect/index.js'
 import { startSandbox, summarizeSandbox } from '../sandbox/index.js'
 import { UsageError } from '../archive/filters.js'
 
-export default class Replay extends Command {
+export default class Replay extends SegampCommand {
   static summary = 'Send archived Segment messages to Amplitude exactly as the Actions destination would.'
   static description = `Runs every message through the Actions mappings (--mappings, default: the Quick Setup presets) and sends the resulting Amplitude records in batches, with retries, throttling, a dead-letter file and a checkpoint. Re-running the same command resumes where the last run stopped (Ctrl-C, crash or kill); every event carries a deterministic insert_id (derived from messageId when the mapping maps none), so resent events are deduplicated by Amplitude — within Amplitude's 7-day insert_id window only.
 
@@ -38,7 +40,7 @@ EXIT CODES
     'api-key': Flags.string({ env: 'AMPLITUDE_API_KEY', description: 'Amplitude project API key (or env AMPLITUDE_API_KEY).', helpGroup: 'AMPLITUDE' }),
     'secret-key': Flags.string({ env: 'AMPLITUDE_SECRET_KEY', description: 'Amplitude secret key (or env AMPLITUDE_SECRET_KEY); not needed by the ingestion APIs.', helpGroup: 'AMPLITUDE' }),
     region: Flags.string({ options: ['us', 'eu'], default: 'us', description: 'Amplitude data center.', helpGroup: 'AMPLITUDE' }),
-    'endpoint-url': Flags.string({ description: 'Replace scheme+host of every Amplitude URL (paths are kept), e.g. a proxy.', helpGroup: 'AMPLITUDE', helpValue: 'URL' }),
+    'endpoint-url': Flags.string({ env: ENDPOINT_URL_ENV, description: `Replace scheme+host of every Amplitude URL (paths are kept), e.g. a proxy (or env ${ENDPOINT_URL_ENV}). A user:password in it is used, and never shown or written.`, helpGroup: 'AMPLITUDE', helpValue: 'URL' }),
     sandbox: Flags.boolean({ description: 'Replay into an in-process Amplitude-compatible server on loopback and print what it ingested (no account needed).', default: false }),
     ...mappingsFlag,
     only: Flags.string({ description: 'Keep only subscriptions of these action slugs, e.g. logPurchase,groupIdentifyUser.', helpValue: 'SLUG,...' }),
@@ -71,7 +73,7 @@ EXIT CODES
         } catch {
           ok = false
         }
-        if (!ok) throw new UsageError(`--endpoint-url ${JSON.stringify(flags['endpoint-url'])} is not an http(s) URL (e.g. https://proxy.example.com:8443)`)
+        if (!ok) throw new UsageError(`--endpoint-url ${JSON.stringify(displayUrl(flags['endpoint-url']))} is not an http(s) URL (e.g. https://proxy.example.com:8443)`)
       }
       // Bad --since/--until are usage errors, found before the state directory is touched.
       compileFilters({ since: flags.since, until: flags.until })
@@ -102,7 +104,7 @@ EXIT CODES
       const { report } = await inspectArchives({ inputs, filters, subscriptions: setup.subs.map((s) => ({ name: s.name, match: s.match })) })
       this.logToStderr(
         [
-          `About to send to Amplitude project key ${fingerprint(flags['api-key']!)} (${flags['endpoint-url'] ?? flags.region}):`,
+          `About to send to Amplitude project key ${fingerprint(flags['api-key']!)} (${flags['endpoint-url'] ? displayUrl(flags['endpoint-url']) : flags.region}):`,
           `  ${formatCount(report.messages)} messages (${formatCount(Object.values(report.filtered).reduce((a, b) => a + b, 0))} filtered out), ${report.timeRange.from ?? '?'} → ${report.timeRange.to ?? '?'}`,
           ...Object.entries(report.subscriptions).map(([k, v]) => `  ${k}: ${formatCount(v)} messages`),
           'Amplitude deduplicates insert_id only within 7 days: replaying data it already holds from longer ago duplicates it.',
@@ -174,7 +176,11 @@ EXIT CODES
       if (!flags.json) this.log(['', 'Sandbox ingested:', ...lines.map((l) => `  ${l}`)].join('\n'))
       await sandbox.close()
     }
-    if (report.interrupted || report.error) this.logToStderr(`Resume with:\n  ${resumeCommand(this.config.bin, this.argv)}`)
-    if (report.exitCode !== 0) this.exit(report.exitCode)
+    if (report.interrupted || report.error) {
+      const endpoint = flags['endpoint-url']
+      const viaEnv = endpoint !== undefined && hasCredentials(endpoint) ? `\n(with ${ENDPOINT_URL_ENV} set to the endpoint URL and its credentials)` : ''
+      this.logToStderr(`Resume with:\n  ${resumeCommand(invocation(this.config.bin), this.argv)}${viaEnv}`)
+    }
+    if (report.exitCode !== 0) process.exitCode = report.exitCode
   }
 }

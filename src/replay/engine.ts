@@ -12,11 +12,12 @@ import { compileFilters, type FilterOptions } from '../archive/filters.js'
 import { DuplicateCounter } from '../archive/duplicates.js'
 import { runSubscriptions, type CompiledSubscription } from '../mapping/subscriptions.js'
 import { createDelivery, DeliveryAbortedError, FatalDeliveryError, type DeliveryCallbacks, type DeliveryItem, type DeliveryOptions, type Delivery } from '../amplitude/delivery.js'
-import { resolveEndpoint } from '../amplitude/requests.js'
+import { displayUrl, resolveEndpoint } from '../amplitude/requests.js'
 import { createDryRunDelivery } from './dry-run.js'
 import { redactSecretsInText } from '../archive/message.js'
 import { LineLedger, type LineEntry } from './ledger.js'
-import { acquireLock, fileSize, readCheckpoint, truncateTo, writeCheckpoint, writeJson, type Checkpoint } from './state.js'
+import { acquireLock, CHECKPOINT_VERSION, fileSize, readCheckpoint, readCompletedFiles, resumeFilter, toRanges, truncateTo, writeCheckpoint, writeJson, type Checkpoint } from './state.js'
+import { sourceIdentity, type Source } from '../archive/sources.js'
 import { emptyReplayCounts, type ReplayCounts, type ReplayReport } from './report.js'
 
 export interface ReplayProgress {
@@ -67,7 +68,8 @@ export interface ReplayOptions {
 }
 
 interface LineData {
-  kind: 'message' | 'rejected' | 'filtered'
+  /** `end`: a file's last item (the file is complete once it commits). */
+  kind: 'message' | 'rejected' | 'filtered' | 'end'
   reason?: string
   text?: string
   category?: string
@@ -79,8 +81,6 @@ interface LineData {
   duplicate?: boolean
   /** Records the line produced (counted as planned when it commits). */
   records?: number
-  /** `counts.files` when the line was read (the checkpoint keeps the value of its position). */
-  files: number
 }
 
 interface ItemContext {
@@ -108,13 +108,14 @@ export async function replay(opts: ReplayOptions): Promise<ReplayReport> {
 async function run(opts: ReplayOptions, dir: string, started: number, staleLock?: number): Promise<ReplayReport> {
   const deadLetterPath = join(dir, 'dead-letter.ndjson')
   const rejectedPath = join(dir, 'rejected.ndjson')
+  const completedPath = join(dir, 'completed.ndjson')
   const subs = opts.subscriptions
   const dryRun = Boolean(opts.dryRun)
 
   // --- resume or start fresh ---
   let previous: Checkpoint<ReplayCounts> | undefined
   if (!opts.fresh && !dryRun) previous = readCheckpoint<ReplayCounts>(dir)
-  if (dryRun && readCheckpoint(dir)) {
+  if (dryRun && readCheckpoint(dir, { anyVersion: true })) {
     // A dry run would truncate the dead-letter/rejected files a resumable run still needs.
     throw new Error(`${dir} holds the checkpoint of a run that sends; a dry run needs its own --state-dir`)
   }
@@ -123,30 +124,26 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   }
   if (staleLock) opts.onWarning?.(`a previous run (pid ${staleLock}) stopped without releasing ${join(dir, 'lock')}; ${previous ? 'resuming from its checkpoint' : 'starting over'}`)
   const counts: ReplayCounts = previous ? previous.counts : emptyReplayCounts(subs)
+  counts.skippedPaths ??= []
+  counts.unreadableFiles ??= []
   if (previous?.done) {
     return finish(opts, counts, started, { resumed: true, alreadyDone: true, interrupted: false, fatal: undefined })
   }
   const archive = await openArchive(opts.inputs)
-  const resumeFile = previous?.position?.file
-  if (resumeFile !== undefined && !archive.sources.some((s) => s.path === resumeFile)) {
-    // The reader would start over from the first line and count and send everything again.
-    throw new Error(`the checkpoint's position (${resumeFile}, line ${previous!.position!.line}) is not among the inputs any more (files moved or removed?); use --fresh to start over, or another --state-dir`)
-  }
-  if (previous) {
-    truncateTo(deadLetterPath, previous.files.deadLetter)
-    truncateTo(rejectedPath, previous.files.rejected)
-  } else {
-    truncateTo(deadLetterPath, 0)
-    truncateTo(rejectedPath, 0)
-  }
+  const completed = previous ? readCompletedFiles(completedPath, previous.files.completed) : new Map<string, string>()
+  if (previous) checkInputsUnchanged(previous, completed, archive.sources, opts.onWarning)
+  for (const [path, bytes] of [
+    [deadLetterPath, previous?.files.deadLetter ?? 0],
+    [rejectedPath, previous?.files.rejected ?? 0],
+    [completedPath, previous?.files.completed ?? 0],
+  ] as const) truncateTo(path, bytes)
   const deadFd = openSync(deadLetterPath, 'a')
   const rejectedFd = openSync(rejectedPath, 'a')
-  let deadBytes = fileSize(deadLetterPath)
-  let rejectedBytes = fileSize(rejectedPath)
+  const completedFd = openSync(completedPath, 'a')
   const outFd = dryRun && opts.out ? openSync(opts.out, 'w') : undefined
+  const bytesOf = { deadLetter: fileSize(deadLetterPath), rejected: fileSize(rejectedPath), completed: fileSize(completedPath) }
+  const identities = new Map(archive.sources.map((src) => [src.path, sourceIdentity(src)]))
   let position: SourceRef | null = previous?.position ?? null
-  /** Files read up to the committed position (a resume reads the position's file again). */
-  let committedFiles = counts.files
 
   const appendLine = (fd: number, value: unknown): number => {
     const text = JSON.stringify(value) + '\n'
@@ -154,20 +151,17 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
     return Buffer.byteLength(text)
   }
 
-  // --- commit: a line and all before it are settled ---
-  const commit = (entry: LineEntry<LineData>): void => {
-    applyCommit(entry)
-    // The position moves only once the line's outputs are written.
-    position = entry.ref
-    committedFiles = entry.data.files
-    maybeSave()
-  }
-  const applyCommit = (entry: LineEntry<LineData>): void => {
+  // --- a line settles: its outcome is applied at once (in any order) ---
+  const applySettled = (entry: LineEntry<LineData>): void => {
     const d = entry.data
+    if (d.kind === 'end') {
+      counts.files++
+      return
+    }
     if (d.kind === 'rejected') {
       counts.rejected++
       counts.rejectedByReason[d.category!] = (counts.rejectedByReason[d.category!] ?? 0) + 1
-      rejectedBytes += appendLine(rejectedFd, { file: entry.ref.file, line: entry.ref.line, reason: d.reason, text: redactSecretsInText(d.text ?? '') })
+      bytesOf.rejected += appendLine(rejectedFd, { file: entry.ref.file, line: entry.ref.line, reason: d.reason, text: redactSecretsInText(d.text ?? '') })
       return
     }
     counts.messages++
@@ -188,7 +182,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
       counts.deadLettered++
       const reason = `segment validation: ${inv.reason}`
       counts.deadLetterReasons[reason] = (counts.deadLetterReasons[reason] ?? 0) + 1
-      deadBytes += appendLine(deadFd, { event: redactMessage(inv.message), status: null, reason, attempts: 0, subscription: s.name, source: entry.ref })
+      bytesOf.deadLetter += appendLine(deadFd, { event: redactMessage(inv.message), status: null, reason, attempts: 0, subscription: s.name, source: entry.ref })
     }
     for (const o of d.outcomes ?? []) {
       const s = counts.subscriptions[o.sub]
@@ -197,7 +191,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
         e.deadLettered++
         counts.deadLettered++
         counts.deadLetterReasons[o.dead.reason] = (counts.deadLetterReasons[o.dead.reason] ?? 0) + 1
-        deadBytes += appendLine(deadFd, {
+        bytesOf.deadLetter += appendLine(deadFd, {
           event: o.dead.record,
           endpoint: o.endpoint,
           status: o.dead.status,
@@ -212,11 +206,25 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
       }
     }
   }
-  const ledger = new LineLedger<LineData>(commit)
+  // --- a line commits: it and all before it are settled; a file's end completes the file ---
+  const applyCommitted = (entry: LineEntry<LineData>): void => {
+    position = entry.ref
+    if (entry.data.kind === 'end') bytesOf.completed += appendLine(completedFd, { file: entry.ref.file, id: identities.get(entry.ref.file) ?? 'stdin' })
+  }
+  const ledger = new LineLedger<LineData>({
+    settled(entry) {
+      applySettled(entry)
+      dirty = true
+    },
+    committed: applyCommitted,
+  })
 
   // --- checkpointing (never for dry runs: they always start over) ---
-  let lastSave = 0
-  // Requests actually sent (retries included), added to those of the runs this one resumes.
+  // Written after every response that settled something (so a crash resends only the requests
+  // in flight), and at least every `checkpointEveryMs` while anything else settled (filtered and
+  // rejected lines, a throttled run).
+  let dirty = false
+  let saveQueued = false
   const requestsBefore = counts.requests
   const syncRequests = (): void => {
     if (!dryRun) counts.requests = requestsBefore + delivery.stats().requests
@@ -224,38 +232,51 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   const saveCheckpoint = (done: boolean): void => {
     if (dryRun) return
     syncRequests()
+    const ahead = done ? [] : toRanges(ledger.settledAhead())
+    const open: Record<string, string> = {}
+    for (const f of [position?.file, ...ahead.map((a) => a.file)]) if (f !== undefined) open[f] = identities.get(f) ?? 'stdin'
     writeCheckpoint<ReplayCounts>(dir, {
-      version: 1,
+      version: CHECKPOINT_VERSION,
       runId: opts.runId,
       position,
-      files: { deadLetter: deadBytes, rejected: rejectedBytes },
-      // Counts as of `position`: what a resumed run must not count again.
-      counts: done ? counts : { ...counts, files: committedFiles },
+      ahead,
+      open,
+      files: { ...bytesOf },
+      counts,
       updatedAt: new Date().toISOString(),
       done,
     })
-    lastSave = Date.now()
+    dirty = false
   }
-  const everyMs = opts.checkpointEveryMs ?? 1000
-  const maybeSave = (): void => {
-    if (Date.now() - lastSave >= everyMs) saveCheckpoint(false)
+  const saveSoon = (): void => {
+    if (dryRun || saveQueued) return
+    saveQueued = true
+    // One write per response: a response settles its records in one synchronous pass.
+    queueMicrotask(() => {
+      saveQueued = false
+      if (dirty) saveCheckpoint(false)
+    })
   }
+  const saver = dryRun ? undefined : setInterval(() => dirty && saveCheckpoint(false), opts.checkpointEveryMs ?? 1000)
 
   // --- delivery: live, or a recording transport for --dry-run ---
   const contexts = new Map<number, ItemContext>()
   const apiKey = opts.apiKey ?? (dryRun ? DRY_RUN_KEY : '')
+  const deadOutcome = (seq: number, dead: { status: number | null; reason: string; attempts: number; record: Record<string, unknown> }): void => {
+    const ctx = contexts.get(seq)
+    if (!ctx) return
+    ctx.entry.data.outcomes!.push({ sub: ctx.sub, endpoint: ctx.endpoint, dead })
+    contexts.delete(seq)
+    ledger.settle(ctx.entry)
+  }
   const callbacks: DeliveryCallbacks = {
     onAck(items) {
       for (const item of items) settle(item)
+      saveSoon()
     },
     onDeadLetter(item, d) {
-      const ctx = contexts.get(item.seq)
-      if (ctx) {
-        ctx.entry.data.outcomes!.push({ sub: ctx.sub, endpoint: ctx.endpoint, dead: { ...d, record: item.record.record } })
-        contexts.delete(item.seq)
-        ledger.settle(ctx.entry)
-      }
-      maybeSave()
+      deadOutcome(item.seq, { ...d, record: item.record.record })
+      saveSoon()
     },
     onRetry() {
       counts.retries++
@@ -303,17 +324,17 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
     ctx.entry.data.outcomes!.push({ sub: ctx.sub, endpoint: ctx.endpoint })
     contexts.delete(item.seq)
     ledger.settle(ctx.entry)
-    maybeSave()
   }
 
   // --- read loop ---
   const filter = compileFilters(opts.filters ?? {})
   const dupes = new DuplicateCounter()
   const subIndexOf = new Map(subs.map((sub, i) => [sub, i]))
+  const skipLine = previous ? resumeFilter(previous) : undefined
   let bytes = 0
   let seq = 0
   let fatal: Error | undefined
-  let completed = false
+  let completedRun = false
   let interrupted = false
   const progress = (phase: ReplayProgress['phase']): void => {
     if (!opts.onProgress) return
@@ -334,9 +355,6 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   }
   const ticker = opts.onProgress ? setInterval(() => progress('reading'), 200) : undefined
   const now = opts.now
-  counts.unreadableFiles = counts.unreadableFiles ?? []
-  // The resumed position's file is read again (its lines up to the position are skipped): it is counted already.
-  let recountedFile = position?.file
   // Ctrl-C: stop reading, let requests in flight finish (their outcomes are recorded), stop
   // sending the rest (a resumed run sends them), even while draining or throttled.
   const onAbort = (): void => {
@@ -345,12 +363,25 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   }
   if (opts.signal?.aborted) interrupted = true
   else opts.signal?.addEventListener('abort', onAbort, { once: true })
+  const items = archive.items({
+    stdin: opts.stdin,
+    onBytes: (n) => (bytes += n),
+    skipFile: previous ? (src) => completed.get(src.path) === identities.get(src.path) : undefined,
+    skipLine,
+  })
   try {
-    for await (const item of interrupted ? [] : archive.items({ resumeAfter: position ?? undefined, stdin: opts.stdin, onBytes: (n) => (bytes += n) })) {
+    for await (const item of interrupted ? [] : items) {
       if (interrupted) break
-      if (item.kind === 'file') {
-        if (item.file === recountedFile) recountedFile = undefined
-        else counts.files++
+      if (item.kind === 'file') continue
+      if (item.kind === 'end') {
+        // The file's end is a line of its own: the file is complete once the position passes it.
+        const ref = { file: item.file, line: item.lines + 1 }
+        if (!skipLine?.(ref.file, ref.line)) ledger.add(ref, 0, { kind: 'end' })
+        continue
+      }
+      if (item.kind === 'skipped') {
+        if (!counts.skippedPaths.some((p) => p.path === item.path)) counts.skippedPaths.push({ path: item.path, reason: item.reason })
+        opts.onWarning?.(`skipped: ${item.path}: ${item.reason}`)
         continue
       }
       if (item.kind === 'unreadable') {
@@ -360,7 +391,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
         continue
       }
       if (item.kind === 'rejected') {
-        ledger.add(item.ref, 0, { kind: 'rejected', reason: item.reason, text: item.text, category: item.category, files: counts.files })
+        ledger.add(item.ref, 0, { kind: 'rejected', reason: item.reason, text: item.text, category: item.category })
         continue
       }
       if (ledger.open > MAX_OPEN_LINES) {
@@ -371,33 +402,40 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
       }
       const message = item.message
       const duplicate = dupes.see(message.messageId)
-      const reason = filter(message)
-      if (reason) {
-        ledger.add(item.ref, 0, { kind: 'filtered', reason, duplicate, files: counts.files })
+      // Whatever goes wrong with one message (a stack overflow on absurd nesting, a bug) is that
+      // line's failure: it is rejected with its file:line and the run goes on.
+      let planned: Planned
+      try {
+        planned = planMessage(message, filter, subs, subIndexOf, now)
+      } catch (error) {
+        ledger.add(item.ref, 0, { kind: 'rejected', category: 'unprocessable', reason: unprocessable(error), text: '' })
         continue
       }
-      const outcomes = runSubscriptions(subs, message, { now })
-      const data: LineData = { kind: 'message', duplicate, matched: [], outcomes: [], invalid: [], files: counts.files }
-      const items: Array<{ record: AmplitudeRecord; sub: number }> = []
-      for (const o of outcomes) {
-        const subIndex = subIndexOf.get(o.subscription)!
-        data.matched!.push(subIndex)
-        if (!o.ok) data.invalid!.push({ sub: subIndex, reason: o.reason, message })
-        else for (const record of o.records) items.push({ record, sub: subIndex })
+      if (planned.filtered) {
+        ledger.add(item.ref, 0, { kind: 'filtered', reason: planned.filtered, duplicate })
+        continue
       }
-      data.records = items.length
-      const entry = ledger.add(item.ref, items.length, data)
-      for (const it of items) {
+      const data: LineData = { kind: 'message', duplicate, matched: planned.matched, outcomes: [], invalid: planned.invalid, records: planned.items.length }
+      const entry = ledger.add(item.ref, planned.items.length, data)
+      for (const it of planned.items) {
         const s = ++seq
         const endpoint = resolveEndpoint(it.record.endpoint, opts.useBatchEndpoint)
         contexts.set(s, { entry, sub: it.sub, endpoint })
-        await delivery.push({ seq: s, record: it.record, ref: item.ref, key: orderingKey(it.record) })
+        let pushed: Promise<void>
+        try {
+          pushed = delivery.push({ seq: s, record: it.record, ref: item.ref, key: orderingKey(it.record) })
+        } catch (error) {
+          // The record cannot even be serialized: it is dead-lettered, the run goes on.
+          deadOutcome(s, { status: null, reason: unprocessable(error), attempts: 0, record: {} })
+          continue
+        }
+        await pushed
       }
     }
     if (!interrupted) {
       progress('draining')
       await delivery.flush()
-      completed = !interrupted
+      completedRun = !interrupted
     }
   } catch (error) {
     if (error instanceof FatalDeliveryError) fatal = error
@@ -405,17 +443,81 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   } finally {
     opts.signal?.removeEventListener('abort', onAbort)
     if (ticker) clearInterval(ticker)
+    if (saver) clearInterval(saver)
     if (interrupted || fatal) await delivery.abort().catch(() => undefined)
     delivery.close()
     // "done" only when the whole archive was read and every record settled; any other way out
     // (Ctrl-C, a fatal answer, an unexpected error) leaves a checkpoint to resume from.
-    saveCheckpoint(completed && !interrupted && !fatal && ledger.open === 0)
+    saveCheckpoint(completedRun && !interrupted && !fatal && ledger.open === 0)
     closeSync(deadFd)
     closeSync(rejectedFd)
+    closeSync(completedFd)
     if (outFd !== undefined) closeSync(outFd)
   }
   progress('done')
   return finish(opts, counts, started, { resumed: Boolean(previous), alreadyDone: false, interrupted, fatal })
+}
+
+interface Planned {
+  filtered?: string
+  matched: number[]
+  invalid: NonNullable<LineData['invalid']>
+  items: Array<{ record: AmplitudeRecord; sub: number }>
+}
+
+/** Filters, triggers and actions for one message: what it sends, or why it sends nothing. Pure. */
+function planMessage(
+  message: SegmentMessage,
+  filter: (m: SegmentMessage) => string | undefined,
+  subs: CompiledSubscription[],
+  subIndexOf: Map<CompiledSubscription, number>,
+  now: (() => number) | undefined,
+): Planned {
+  const planned: Planned = { matched: [], invalid: [], items: [] }
+  const reason = filter(message)
+  if (reason) {
+    planned.filtered = reason
+    return planned
+  }
+  for (const o of runSubscriptions(subs, message, { now })) {
+    const subIndex = subIndexOf.get(o.subscription)!
+    planned.matched.push(subIndex)
+    if (!o.ok) planned.invalid.push({ sub: subIndex, reason: o.reason, message })
+    else for (const record of o.records) planned.items.push({ record, sub: subIndex })
+  }
+  return planned
+}
+
+function unprocessable(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error)
+  if (error instanceof RangeError && /call stack/i.test(text)) return 'unprocessable: the message is nested too deeply to map (Maximum call stack size exceeded)'
+  return `unprocessable: ${text}`
+}
+
+/**
+ * A resumed run trusts its checkpoint only for the files it describes as they were: a completed
+ * or half-read file whose size, time or ETag changed stops the run (it cannot tell what was sent
+ * from it); files added since are read in full, and said so.
+ */
+function checkInputsUnchanged(previous: Checkpoint<ReplayCounts>, completed: Map<string, string>, sources: Source[], warn?: (text: string) => void): void {
+  const now = new Map(sources.map((s) => [s.path, sourceIdentity(s)]))
+  const changed: string[] = []
+  const removed: string[] = []
+  const added: string[] = []
+  for (const [file, id] of [...completed, ...Object.entries(previous.open ?? {})]) {
+    const current = now.get(file)
+    if (current === undefined) {
+      if (!completed.has(file)) removed.push(file)
+    } else if (current !== id && !changed.includes(file)) changed.push(file)
+  }
+  for (const file of now.keys()) if (!completed.has(file) && !(file in (previous.open ?? {}))) added.push(file)
+  if (changed.length > 0 || removed.length > 0) {
+    const list = [...changed.map((f) => `${f} (changed)`), ...removed.map((f) => `${f} (no longer among the inputs)`)]
+    throw new Error(
+      `inputs changed since the checkpoint (${added.length} file(s) added, ${changed.length} changed, ${removed.length} half-read file(s) gone): ${list.slice(0, 5).join(', ')}${list.length > 5 ? `, and ${list.length - 5} more` : ''}. A resumed run cannot tell what was sent from them: restore the files, or rerun with --fresh to start over (Amplitude drops resent events by insert_id within 7 days), or use another --state-dir`,
+    )
+  }
+  if (added.length > 0) warn?.(`${added.length} file(s) added since the checkpoint are read in full: ${added.slice(0, 3).join(', ')}${added.length > 3 ? ', …' : ''}`)
 }
 
 function finish(
@@ -432,7 +534,7 @@ function finish(
     stateDir: opts.stateDir,
     mappings: opts.mappingsSource,
     region: opts.region ?? 'us',
-    endpointUrl: opts.endpointUrl ?? null,
+    endpointUrl: opts.endpointUrl ? displayUrl(opts.endpointUrl) : null,
     resumed: how.resumed,
     alreadyDone: how.alreadyDone,
     interrupted: how.interrupted,

@@ -1,8 +1,11 @@
 /**
  * The line ledger: input lines in read order, each waiting for the Amplitude records it produced
- * to be acknowledged or dead-lettered. A line is *committed* only when it and every line before
- * it are settled; the checkpoint position is the last committed line. Dead letters, rejected
- * lines and counts are applied at commit, so a resumed run neither loses nor repeats them.
+ * to be acknowledged or dead-lettered.
+ * - A line is *settled* when all its records are: its outcome (counts, dead letters, rejection)
+ *   is applied at once, in whatever order lines settle.
+ * - A line is *committed* when it and every line before it are settled: the checkpoint position
+ *   is the last committed line, and the settled lines after it are listed beside it
+ *   (`settledAhead`), so a resumed run neither repeats nor loses any line's outcome.
  */
 import type { SourceRef } from '../types.js'
 
@@ -10,28 +13,41 @@ export interface LineEntry<T> {
   ref: SourceRef
   /** Records not yet acknowledged or dead-lettered. */
   pending: number
-  /** What to apply when the line commits (counts, dead letters, a rejection…). */
+  /** What to apply when the line settles (counts, dead letters, a rejection…). */
   data: T
+}
+
+export interface LedgerHandlers<T> {
+  /** The line's records are all settled (called once per line, in any order). */
+  settled(entry: LineEntry<T>): void
+  /** The line and every line before it are settled (called in read order). */
+  committed(entry: LineEntry<T>): void
 }
 
 export class LineLedger<T> {
   private queue: Array<LineEntry<T>> = []
   private head = 0
 
-  constructor(private readonly onCommit: (entry: LineEntry<T>) => void) {}
+  constructor(private readonly on: LedgerHandlers<T>) {}
 
   /** Adds a line whose record count is known (0 for rejected/filtered/no-match lines). */
   add(ref: SourceRef, pending: number, data: T): LineEntry<T> {
     const entry = { ref, pending, data }
     this.queue.push(entry)
-    if (pending === 0) this.drain()
+    if (pending === 0) {
+      this.on.settled(entry)
+      this.drain()
+    }
     return entry
   }
 
   /** One record of `entry` is settled. */
   settle(entry: LineEntry<T>): void {
     entry.pending--
-    if (entry.pending === 0) this.drain()
+    if (entry.pending === 0) {
+      this.on.settled(entry)
+      this.drain()
+    }
   }
 
   /** Lines read but not yet committed. */
@@ -39,11 +55,18 @@ export class LineLedger<T> {
     return this.queue.length - this.head
   }
 
+  /** Settled lines after the last committed one, in read order. */
+  settledAhead(): SourceRef[] {
+    const out: SourceRef[] = []
+    for (let i = this.head; i < this.queue.length; i++) if (this.queue[i].pending === 0) out.push(this.queue[i].ref)
+    return out
+  }
+
   private drain(): void {
     while (this.head < this.queue.length && this.queue[this.head].pending === 0) {
       const entry = this.queue[this.head]
       this.head++
-      this.onCommit(entry)
+      this.on.committed(entry)
     }
     if (this.head > 4096 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head)

@@ -51,6 +51,7 @@ export function emptyReplayCounts(subs: CompiledSubscription[]): ReplayCounts {
     duplicates: 0,
     filtered: {},
     unreadableFiles: [],
+    skippedPaths: [],
     planned: 0,
     sent: 0,
     deadLettered: 0,

@@ -8,18 +8,66 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, r
 import { join, resolve } from 'node:path'
 import type { SourceRef } from '../types.js'
 
-export const CHECKPOINT_VERSION = 1
+/** v2: per-file completion (completed.ndjson) and the settled lines ahead of the position. */
+export const CHECKPOINT_VERSION = 2
 
 export interface Checkpoint<C = unknown> {
   version: number
   runId: string
-  /** Every line up to and including this position has reached its final place. */
+  /** Every line up to and including this position (within its file) has reached its final place. */
   position: SourceRef | null
-  /** Byte lengths of the append-only files at `position` (resume truncates back to them). */
-  files: { deadLetter: number; rejected: number }
+  /** Lines after `position` that reached their final place too, as inclusive ranges per file. */
+  ahead: Array<{ file: string; lines: Array<[number, number]> }>
+  /** Identity of each file that `position` or `ahead` names (a changed file cannot be resumed). */
+  open: Record<string, string>
+  /** Byte lengths of the append-only files when this was written (resume truncates back to them). */
+  files: { deadLetter: number; rejected: number; completed: number }
   counts: C
   updatedAt: string
   done: boolean
+}
+
+/** Settled refs (in read order) → inclusive line ranges per file. Pure. */
+export function toRanges(refs: SourceRef[]): Checkpoint['ahead'] {
+  const out: Checkpoint['ahead'] = []
+  const byFile = new Map<string, Array<[number, number]>>()
+  for (const ref of refs) {
+    let lines = byFile.get(ref.file)
+    if (!lines) {
+      byFile.set(ref.file, (lines = []))
+      out.push({ file: ref.file, lines })
+    }
+    const last = lines[lines.length - 1]
+    if (last && ref.line === last[1] + 1) last[1] = ref.line
+    else lines.push([ref.line, ref.line])
+  }
+  return out
+}
+
+/** What a resumed run must not read again, given its checkpoint and its completed files. Pure. */
+export function resumeFilter(cp: Pick<Checkpoint, 'position' | 'ahead'>): (file: string, line: number) => boolean {
+  const ahead = new Map(cp.ahead.map((a) => [a.file, a.lines]))
+  const pos = cp.position
+  return (file, line) => {
+    if (pos && file === pos.file && line <= pos.line) return true
+    const ranges = ahead.get(file)
+    if (!ranges) return false
+    for (const [a, b] of ranges) if (line >= a && line <= b) return true
+    return false
+  }
+}
+
+/** completed.ndjson: one `{"file","id"}` line per file all of whose lines reached their final place. */
+export function readCompletedFiles(path: string, bytes: number): Map<string, string> {
+  const out = new Map<string, string>()
+  if (!existsSync(path) || bytes === 0) return out
+  const text = readFileSync(path).subarray(0, bytes).toString('utf8')
+  for (const line of text.split('\n')) {
+    if (!line) continue
+    const { file, id } = JSON.parse(line) as { file: string; id: string }
+    out.set(file, id)
+  }
+  return out
 }
 
 /** Stable id of a replay: the inputs, mappings and options that decide what is sent. */
@@ -33,7 +81,7 @@ export function runIdFor(parts: { inputs: string[]; mappingsText: string; option
   return h.digest('hex').slice(0, 12)
 }
 
-export function readCheckpoint<C>(dir: string): Checkpoint<C> | undefined {
+export function readCheckpoint<C>(dir: string, o: { anyVersion?: boolean } = {}): Checkpoint<C> | undefined {
   const path = join(dir, 'checkpoint.json')
   if (!existsSync(path)) return undefined
   let value: Checkpoint<C>
@@ -42,7 +90,7 @@ export function readCheckpoint<C>(dir: string): Checkpoint<C> | undefined {
   } catch (error) {
     throw new Error(`${path} is not valid JSON (${(error as Error).message}); use --fresh to start over`)
   }
-  if (value.version !== CHECKPOINT_VERSION) throw new Error(`${path} was written by another segamp version (v${value.version}); use --fresh to start over`)
+  if (value.version !== CHECKPOINT_VERSION && !o.anyVersion) throw new Error(`${path} was written by another segamp version (v${value.version}); use --fresh to start over`)
   return value
 }
 

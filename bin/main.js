@@ -1,0 +1,41 @@
+/**
+ * Runs the oclif CLI and ends the process only once stdout and stderr are flushed.
+ *
+ * oclif ends every failing command (`this.error`, `this.exit`) with `process.exit`, which drops
+ * whatever a pipe has not taken yet: `segamp … --format json | jq` would get the first 64 KiB
+ * of the JSON exactly when the exit code is not 0. Here the exit code is recorded, both streams
+ * are drained, and only then does the process exit.
+ */
+import { Errors, flush, handle, run, settings } from '@oclif/core'
+
+/** Resolves once everything written to `stream` so far has been handed to the OS. */
+function drained(stream) {
+  return new Promise((resolve) => {
+    if (!stream.writable || stream.destroyed || stream.writableLength === 0) return resolve()
+    stream.once('error', resolve)
+    stream.write('', () => resolve())
+  })
+}
+
+export async function main({ dir, development = false }) {
+  if (development) {
+    // As oclif's execute() does in development: source commands through tsx, debug output.
+    process.env.NODE_ENV = 'development'
+    settings.debug = true
+  }
+  try {
+    await run(process.argv.slice(2), dir)
+    await flush()
+  } catch (error) {
+    if (error instanceof Errors.ExitError) process.exitCode = error.oclif.exit
+    else {
+      // A command's error (message with its exit code): printed by oclif, after stdout is out.
+      await drained(process.stdout)
+      await handle(error)
+      return
+    }
+  }
+  await Promise.all([drained(process.stdout), drained(process.stderr)])
+  // Handles left open (a keep-alive socket, a timer) must not keep a finished command alive.
+  setTimeout(() => process.exit(), 0).unref()
+}
