@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs'
+import { statSync, symlinkSync } from 'node:fs'
+import { MAX_LINE_CHARS, splitLines } from '../src/archive/lines.js'
 import { strict as assert } from 'node:assert'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -301,5 +302,76 @@ describe('inspectArchives', () => {
     assert.equal(rejected[0].line, 6)
     assert.equal(rejected[0].text, 'not json')
     assert.match(rejected[0].reason as string, /^invalid JSON: Unexpected token/)
+  })
+})
+
+describe('links and loops in an archive tree', () => {
+  it('reads every real file once, reports each extra path once, and does not walk loops', async function () {
+    this.timeout(20_000)
+    const root = tempDir()
+    const day = join(root, 'src', '1714953600000')
+    writeFile(join(day, 'a.ndjson'), ndjson([track('A', { messageId: 'l-a' })]))
+    writeFile(join(day, 'b.ndjson'), ndjson([track('B', { messageId: 'l-b' })]))
+    symlinkSync(day, join(root, 'src', 'latest'))
+    symlinkSync(join(day, 'a.ndjson'), join(root, 'src', 'a-again.ndjson'))
+    // Loops through '..' next to a second link to the same folder: exponential for a naive walk.
+    for (let i = 0; i < 6; i++) symlinkSync('..', join(day, `up-${i}`))
+    symlinkSync('self', join(root, 'self'))
+    const t0 = Date.now()
+    const items = await collect([root])
+    assert.ok(Date.now() - t0 < 5000)
+    const messages = items.filter((i) => i.kind === 'message').map((i) => (i as { message: { messageId: string } }).message.messageId)
+    assert.deepEqual(messages.sort(), ['l-a', 'l-b'])
+    const skipped = items.filter((i) => i.kind === 'skipped') as Array<{ path: string; reason: string }>
+    assert.deepEqual(
+      skipped.map((s) => [s.path.slice(root.length + 1), s.reason.replace(root, '<root>')]).sort(),
+      [
+        ['src/1714953600000/up-0', 'link loop: leads back to <root>/src; not followed'],
+        ['src/1714953600000/up-1', 'link loop: leads back to <root>/src; not followed'],
+        ['src/1714953600000/up-2', 'link loop: leads back to <root>/src; not followed'],
+        ['src/1714953600000/up-3', 'link loop: leads back to <root>/src; not followed'],
+        ['src/1714953600000/up-4', 'link loop: leads back to <root>/src; not followed'],
+        ['src/1714953600000/up-5', 'link loop: leads back to <root>/src; not followed'],
+        ['src/a-again.ndjson', 'same file as <root>/src/1714953600000/a.ndjson (a link); read once'],
+        ['src/latest', 'same folder as <root>/src/1714953600000 (a link); read once'],
+      ],
+    )
+    // A link to itself cannot be read at all: one problem, said once.
+    const unreadable = items.filter((i) => i.kind === 'unreadable') as Array<{ file: string; reason: string }>
+    assert.deepEqual(unreadable.map((u) => [u.file.slice(root.length + 1), u.reason]), [['self', 'too many levels of symbolic links (a link that points to itself)']])
+  })
+})
+
+describe('very long lines', () => {
+  it('are split in linear time; a line over the cap is rejected with its file:line, the rest read', async function () {
+    this.timeout(30_000)
+    const dir = tempDir()
+    const big = JSON.stringify(track('Big', { messageId: 'big', properties: { blob: 'x'.repeat(3_000_000) } }))
+    const huge = JSON.stringify(track('Huge', { messageId: 'huge', properties: { blob: 'y'.repeat(MAX_LINE_CHARS + 10) } }))
+    const file = writeFile(join(dir, 'a.ndjson'), `${big}\n${huge}\n${JSON.stringify(track('After', { messageId: 'after' }))}\n`)
+    const t0 = Date.now()
+    const items = await collect([dir])
+    // The quadratic splitter took over 15 s on a 20 MB line; linear splitting of 7 MB takes well under one.
+    assert.ok(Date.now() - t0 < 4000, `${Date.now() - t0} ms`)
+    assert.deepEqual(summary(items), ['file a.ndjson ndjson', 'message a.ndjson:1 big', 'rejected a.ndjson:2 line too long', 'message a.ndjson:3 after'])
+    const rejected = items.find((i) => i.kind === 'rejected') as { reason: string; text: string; ref: { file: string } }
+    assert.equal(rejected.ref.file, file)
+    assert.equal(rejected.text, '')
+    assert.equal(rejected.reason, `line too long: ${huge.length.toLocaleString('en-US')} characters, over the 4,194,304-character limit (Segment messages are at most 32 KB); not read`)
+  })
+
+  it('splitLines joins a line spread over many chunks exactly, CR and BOM handled', async () => {
+    async function* chunks(): AsyncGenerator<string> {
+      yield '\ufeff{"a":'
+      for (let i = 0; i < 1000; i++) yield '1'
+      yield '}\r'
+      yield '\n\nlast\r\n'
+    }
+    const lines: Array<{ line: number; text: string }> = []
+    for await (const l of splitLines(chunks())) lines.push(l)
+    assert.deepEqual(lines, [{ line: 1, text: `{"a":${'1'.repeat(1000)}}` }, { line: 2, text: '' }, { line: 3, text: 'last' }])
+    const capped: unknown[] = []
+    for await (const l of splitLines(chunks(), { maxLineChars: 100 })) capped.push(l)
+    assert.deepEqual(capped[0], { line: 1, text: '', tooLong: 1007 })
   })
 })

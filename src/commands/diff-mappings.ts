@@ -70,6 +70,7 @@ EXIT CODES (like diff)
           renameMap: setup.renameMap,
           examples: flags.examples,
           onProgress: (p) => progress.update(`${formatCount(p.messages)} messages, ${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}`),
+          onUnprocessable: (ref, reason) => this.warn(`${ref.file}:${ref.line}: not compared: ${reason}`),
         }),
       ),
     )
@@ -87,6 +88,7 @@ EXIT CODES (like diff)
     else this.log(text.trimEnd())
     if (counts.rejected > 0) this.logToStderr(`${formatCount(counts.rejected)} line(s) could not be read as messages (see segamp inspect)`)
     for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${f.file}: ${f.reason}`)
+    for (const s of counts.skippedPaths) this.logToStderr(`skipped: ${s.path}: ${s.reason}`)
     const failing = failingKinds(report, setup.failOn)
     if (failing.length > 0) {
       this.logToStderr(`--fail-on: found ${failing.join(', ')}`)

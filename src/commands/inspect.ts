@@ -64,6 +64,7 @@ EXIT CODES
     }
     if (rejectedFile) this.logToStderr(`${formatCount(report.rejected)} rejected line(s) written to ${rejectedFile}`)
     for (const f of report.unreadableFiles) this.logToStderr(`unreadable: ${f.file}: ${f.reason}`)
+    for (const s of result.skippedPaths) this.logToStderr(`skipped: ${s.path}: ${s.reason}`)
     if (report.rejected > 0 || report.unreadableFiles.length > 0) process.exitCode = exitCodes.PARTIAL
   }
 }

@@ -2,6 +2,7 @@
  * `segamp diff-mappings` as a library call: every kept message goes through the Classic
  * emulation and through the Actions subscriptions; the diff aggregator compares the two.
  */
+import type { SourceRef } from '../types.js'
 import { openArchive } from '../archive/reader.js'
 import { compileFilters, messageTime, type FilterOptions } from '../archive/filters.js'
 import { emptyCounts, scanMessages, type ScanCounts } from '../archive/scan.js'
@@ -24,6 +25,8 @@ export interface CompareOptions {
   /** Stop after this many kept messages (a sample). */
   limit?: number
   onProgress?: (p: ReadProgress) => void
+  /** A message that could not be compared (counted as a rejected line, category `unprocessable`). */
+  onUnprocessable?: (ref: SourceRef, reason: string) => void
 }
 
 export interface CompareResult {
@@ -60,7 +63,15 @@ export async function compareArchives(opts: CompareOptions): Promise<CompareResu
     onBytes: (n) => (progress.bytes += n),
   })) {
     at = messageTime(message) ?? 0
-    agg.add({ messageId: typeof message.messageId === 'string' ? message.messageId : undefined, file: ref.file, line: ref.line }, classic(message), actionsRecordsFor(opts.subscriptions, message, now), ctx)
+    try {
+      agg.add({ messageId: typeof message.messageId === 'string' ? message.messageId : undefined, file: ref.file, line: ref.line }, classic(message), actionsRecordsFor(opts.subscriptions, message, now), ctx)
+    } catch (error) {
+      // One message that cannot be processed (absurd nesting, a bug) is that line's failure only.
+      counts.rejected++
+      counts.rejectedByReason.unprocessable = (counts.rejectedByReason.unprocessable ?? 0) + 1
+      opts.onUnprocessable?.(ref, error instanceof RangeError ? 'nested too deeply (Maximum call stack size exceeded)' : error instanceof Error ? error.message : String(error))
+      continue
+    }
     kept++
     if (opts.onProgress && (kept & 0x3ff) === 0 && Date.now() - lastTick > 100) {
       lastTick = Date.now()

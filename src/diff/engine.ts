@@ -184,7 +184,13 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 
 const EMPTY: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>
 
-function diffObjects(prefix: string, a: Record<string, unknown>, b: Record<string, unknown>, out: PathDiff[]): void {
+/** Amplitude keeps properties at most 40 levels deep; deeper data is not compared (the message fails). */
+export const MAX_COMPARED_DEPTH = 40
+
+export class TooDeepError extends Error {}
+
+function diffObjects(prefix: string, a: Record<string, unknown>, b: Record<string, unknown>, out: PathDiff[], depth = 0): void {
+  if (depth > MAX_COMPARED_DEPTH) throw new TooDeepError(`nested more than ${MAX_COMPARED_DEPTH} levels deep at ${prefix} (Amplitude keeps at most ${MAX_COMPARED_DEPTH})`)
   for (const k of Object.keys(a)) {
     const va = a[k]
     if (va === undefined) continue
@@ -193,12 +199,12 @@ function diffObjects(prefix: string, a: Record<string, unknown>, b: Record<strin
     if (ign === 'never') continue
     const vb = b[k]
     if (vb === undefined) {
-      if (isPlainObject(va)) diffObjects(path, va, EMPTY, out)
+      if (isPlainObject(va)) diffObjects(path, va, EMPTY, out, depth + 1)
       else out.push({ path, change: 'only-classic' })
     } else if (ign === 'presence') {
       continue
     } else if (isPlainObject(va) && isPlainObject(vb)) {
-      diffObjects(path, va, vb, out)
+      diffObjects(path, va, vb, out, depth + 1)
     } else if (!deepEqual(va, vb)) {
       out.push({ path, change: 'changed' })
     }
@@ -208,7 +214,7 @@ function diffObjects(prefix: string, a: Record<string, unknown>, b: Record<strin
     if (vb === undefined || a[k] !== undefined) continue
     const path = joinPath(prefix, k)
     if (prefix === '' && IGNORED.get(path) === 'never') continue
-    if (isPlainObject(vb)) diffObjects(path, EMPTY, vb, out)
+    if (isPlainObject(vb)) diffObjects(path, EMPTY, vb, out, depth + 1)
     else out.push({ path, change: 'only-actions' })
   }
 }

@@ -31,6 +31,8 @@ export interface InspectResult {
   csvFiles: number
   /** Path of rejected.ndjson when any line was rejected. */
   rejectedFile?: string
+  /** Paths not read because they lead to a file or folder read already (links, loops). */
+  skippedPaths: Array<{ path: string; reason: string }>
 }
 
 export async function inspectArchives(opts: InspectOptions): Promise<InspectResult> {
@@ -65,5 +67,5 @@ export async function inspectArchives(opts: InspectOptions): Promise<InspectResu
   } finally {
     await rejected?.close()
   }
-  return { report: profile.report(counts), csvFiles: counts.csvFiles, rejectedFile: rejected && rejected.count > 0 ? rejected.path : undefined }
+  return { report: profile.report(counts), csvFiles: counts.csvFiles, rejectedFile: rejected && rejected.count > 0 ? rejected.path : undefined, skippedPaths: counts.skippedPaths }
 }

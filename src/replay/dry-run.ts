@@ -33,10 +33,19 @@ export function createDryRunDelivery(
   }
   return {
     async push(item) {
+      // The assembler takes the record first: one it cannot serialize leaves no trace here.
+      waiting.set(index, item)
+      let requests: AssembledRequest[]
+      try {
+        requests = assembler.add(item.record)
+      } catch (error) {
+        waiting.delete(index)
+        throw error
+      }
+      index++
       stats.pushed++
       stats.outstanding++
-      waiting.set(index++, item)
-      emit(assembler.add(item.record))
+      emit(requests)
     },
     async flush() {
       emit(assembler.end())

@@ -421,15 +421,13 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
         const s = ++seq
         const endpoint = resolveEndpoint(it.record.endpoint, opts.useBatchEndpoint)
         contexts.set(s, { entry, sub: it.sub, endpoint })
-        let pushed: Promise<void>
         try {
-          pushed = delivery.push({ seq: s, record: it.record, ref: item.ref, key: orderingKey(it.record) })
+          await delivery.push({ seq: s, record: it.record, ref: item.ref, key: orderingKey(it.record) })
         } catch (error) {
-          // The record cannot even be serialized: it is dead-lettered, the run goes on.
-          deadOutcome(s, { status: null, reason: unprocessable(error), attempts: 0, record: {} })
-          continue
+          if (error instanceof FatalDeliveryError || error instanceof DeliveryAbortedError) throw error
+          // The record cannot even be serialized (absurd nesting): it is dead-lettered, the run goes on.
+          deadOutcome(s, { status: null, reason: unprocessable(error), attempts: 0, record: { insert_id: it.record.record.insert_id ?? null } })
         }
-        await pushed
       }
     }
     if (!interrupted) {
