@@ -57,11 +57,16 @@ describe('resume: inputs that changed between runs', () => {
     const sb = await sandbox({ faults: { latencyMs: 10 } })
     const stateDir = tempDir()
     const ac = new AbortController()
-    const first = run({ inputs: [root], endpointUrl: sb.url, stateDir, batchSize: 5, concurrency: 1, signal: ac.signal })
+    let shown = 0
+    const first = run({ inputs: [root], endpointUrl: sb.url, stateDir, batchSize: 5, concurrency: 1, signal: ac.signal, onProgress: (p) => (shown = p.messages) })
     const cp = join(stateDir, 'checkpoint.json')
     await waitFor('the second day in progress', () => existsSync(cp) && String(JSON.parse(readFileSync(cp, 'utf8')).position?.file).includes(String(DAY + 2 * 86_400_000)))
     ac.abort()
-    assert.equal((await first).exitCode, 130)
+    const r1 = await first
+    assert.equal(r1.exitCode, 130)
+    // What the progress line showed last is what the report accounts for: settled, or left for the resume.
+    assert.equal(r1.messages + r1.leftForResume, shown)
+    assert.equal(r1.sentThisRun, r1.sent)
     // A late-arriving day, earlier than everything read so far.
     dayFile(root, 0, 200, 30)
     sb.setFaults({})
@@ -70,6 +75,9 @@ describe('resume: inputs that changed between runs', () => {
     assert.equal(second.exitCode, 0)
     assert.equal(second.messages, 150)
     assert.equal(second.sent, 150)
+    // A resumed run's rate counts only what it sent itself.
+    assert.equal(second.sentThisRun, 150 - r1.sent)
+    assert.equal(second.leftForResume, 0)
     assert.equal(second.files, 3)
     assert.deepEqual(ids(sb).sort(), [...new Set(ids(sb))].sort(), 'nothing ingested twice')
     assert.equal(sb.events.length, 150)

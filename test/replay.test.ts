@@ -9,7 +9,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { replay, type ReplayOptions } from '../src/replay/engine.js'
 import type { ReplayReport } from '../src/replay/report.js'
-import { fingerprint, keyHash, resumeCommand } from '../src/replay/cli-support.js'
+import { etaSeconds, fingerprint, formatDuration, invocation, keyHash, progressLine, resumeCommand } from '../src/replay/cli-support.js'
+import { renderReplaySummary } from '../src/replay/report.js'
 import { compileSubscriptions, loadMappings, type CompiledSubscription } from '../src/mapping/subscriptions.js'
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js'
 import { gzip, readNdjson, tempDir, writeFile } from './helpers/files.js'
@@ -421,6 +422,42 @@ describe('replay (library, sandbox over loopback)', function () {
 })
 
 describe('replay CLI helpers', () => {
+  const figures = { phase: 'draining' as const, bytes: 1000, totalBytes: 1000, messages: 50_000, sent: 4_399, sentThisRun: 4_399, outstanding: 45_601, parked: 40_000, deadLettered: 0, elapsedMs: 10_000 }
+
+  it('the ETA counts the events still pending, not only the bytes left to read', () => {
+    // 45,601 pending at 440 events/s: about 104 s, never "0s".
+    assert.equal(Math.round(etaSeconds(figures)!), 104)
+    assert.match(progressLine(figures, { dryRun: false }), /^50,000 messages read \(1\.0 KB of 1\.0 KB\) · 4,399 sent · 45,601 pending \(40,000 retrying\/throttled\) · 0 dead-lettered · 440 ev\/s · ETA 1m 44s$/)
+    // Nothing sent yet: unknown, said so.
+    assert.equal(etaSeconds({ ...figures, sent: 0, sentThisRun: 0 }), undefined)
+    assert.match(progressLine({ ...figures, sent: 0, sentThisRun: 0 }, { dryRun: false }), / · ETA \?$/)
+    // While reading, the records the unread half will add count too.
+    assert.equal(Math.round(etaSeconds({ ...figures, phase: 'reading', bytes: 500, outstanding: 0, sentThisRun: 1000 })!), 10)
+    assert.equal(formatDuration(3725), '1h 02m')
+  })
+
+  it('the summary says what pause time is summed, and a resumed run\'s rate is its own', () => {
+    const r = {
+      runId: 'r', dryRun: false, stateDir: '/s', mappings: 'presets', region: 'us', endpointUrl: null, resumed: true, alreadyDone: false, interrupted: false, error: null,
+      durationMs: 39_000, exitCode: 3, files: 1, messages: 100, rejected: 0, rejectedByReason: {}, duplicates: 0, filtered: {}, unreadableFiles: [], skippedPaths: [],
+      planned: 90, sent: 80, deadLettered: 10, deadLetterReasons: { 'segment validation: x': 4, throttled: 6 }, requests: 9, retries: 2, throttles: 55, throttledMs: 930_000, throttledWallMs: 35_200,
+      sentThisRun: 39, leftForResume: 0,
+      subscriptions: [{ name: 'Track Calls', actionSlug: 'logEventV2', messages: 100, invalid: 4, byEndpoint: { httpapi: { sent: 80, deadLettered: 6 } } }],
+    }
+    const text = renderReplaySummary(r, { color: false })
+    assert.match(text, /throttled \(429\) pauses +55 {2}\(ids paused 35\.2 s of the run; 930\.0 s summed over the paused ids\)/)
+    assert.match(text, /duration +39\.0 s {2}\(1 events\/s, 39 sent by this run\)/)
+    // The dead column adds up to "dead-lettered": invalid records are dead letters too.
+    assert.match(text, /Track Calls +logEventV2 +100 +4 +\/httpapi +80 +10\n/)
+    assert.match(text, /Dead-letter reasons \(records in \/s\/dead-letter\.ndjson\)/)
+  })
+
+  it('the resume hint names the command the way it was run', () => {
+    assert.equal(invocation('segamp', '/work/app/bin/run.js', '/work/app'), './bin/run.js')
+    assert.equal(invocation('segamp', '/usr/local/bin/segamp', '/tmp'), 'segamp')
+    assert.equal(invocation('segamp', '/opt/segamp/bin/run.js', '/tmp'), '/opt/segamp/bin/run.js')
+  })
+
   it('resumeCommand keeps the arguments, drops --fresh and replaces secrets by their variables', () => {
     const argv = ['s3 export/', '--api-key', KEY, '--secret-key=s3cr3t-value', '--fresh', '--state-dir', '/tmp/x', '--where', 'event = "A"', '-y']
     const cmd = resumeCommand('segamp', argv)

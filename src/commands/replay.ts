@@ -6,12 +6,14 @@ import { readFile } from 'node:fs/promises'
 import { compileFilters, parseTypes } from '../archive/filters.js'
 import { readingFlags, mappingsFlag } from '../cli/flags.js'
 import { exitCodes, failUsage, whereFilter } from '../cli/common.js'
-import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
+import { formatCount, progressMode, withProgress, type ProgressHandle } from '../cli/progress.js'
+import { writeSync } from 'node:fs'
 import { compileSubscriptions, loadMappings } from '../mapping/subscriptions.js'
-import { replay } from '../replay/engine.js'
-import { runIdFor } from '../replay/state.js'
+import { replay, type ReplayProgress } from '../replay/engine.js'
+import { readCheckpoint, runIdFor } from '../replay/state.js'
+import type { ReplayCounts } from '../replay/report.js'
 import { renderReplaySummary } from '../replay/report.js'
-import { ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, keyHash, resumeCommand } from '../replay/cli-support.js'
+import { ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, keyHash, progressLine, resumeCommand } from '../replay/cli-support.js'
 import { displayUrl } from '../amplitude/requests.js'
 import { inspectArchives } from '../inspect/index.js'
 import { startSandbox, summarizeSandbox } from '../sandbox/index.js'
@@ -104,11 +106,18 @@ EXIT CODES
     if (live && !flags.yes) {
       if (!process.stdin.isTTY) this.error('refusing to send without confirmation: stdin is not a TTY; add --yes to confirm', { exit: exitCodes.USAGE })
       const { report } = await inspectArchives({ inputs, filters, subscriptions: setup.subs.map((s) => ({ name: s.name, match: s.match })) })
+      const resuming = flags.fresh ? undefined : resumableCheckpoint(stateDir, runId)
       this.logToStderr(
         [
           `About to send to Amplitude project key ${fingerprint(flags['api-key']!)} (${flags['endpoint-url'] ? displayUrl(flags['endpoint-url']) : flags.region}):`,
           `  ${formatCount(report.messages)} messages (${formatCount(Object.values(report.filtered).reduce((a, b) => a + b, 0))} filtered out), ${report.timeRange.from ?? '?'} → ${report.timeRange.to ?? '?'}`,
           ...Object.entries(report.subscriptions).map(([k, v]) => `  ${k}: ${formatCount(v)} messages`),
+          ...(resuming
+            ? [
+                `Resuming the run in ${stateDir}: ${formatCount(resuming.messages)} of these messages are done (${formatCount(resuming.sent)} events sent, ${formatCount(resuming.deadLettered)} dead-lettered) and are not sent again;`,
+                `  about ${formatCount(Math.max(0, report.messages - resuming.messages))} messages are left.`,
+              ]
+            : []),
           'Amplitude deduplicates insert_id only within 7 days: replaying data it already holds from longer ago duplicates it.',
         ].join('\n'),
       )
@@ -122,19 +131,29 @@ EXIT CODES
 
     const sandbox = flags.sandbox ? await startSandbox() : undefined
     const controller = new AbortController()
+    const mode = progressMode({ quiet: flags.json || flags['no-progress'], plainWhenNotTty: true })
     let interrupts = 0
+    let shown: ProgressHandle | undefined
+    let last: ReplayProgress | undefined
+    const notice = 'Interrupted: finishing the requests in flight and saving the checkpoint (Ctrl-C again to quit at once)'
     const onSigint = () => {
       interrupts++
-      if (interrupts > 1) process.exit(130)
-      this.logToStderr('\nInterrupted: finishing requests in flight and saving the checkpoint (Ctrl-C again to quit at once)…')
+      if (interrupts > 1) {
+        // Written synchronously: the process ends right after.
+        writeSync(2, `\nQuit at once: ${formatCount(last?.outstanding ?? 0)} record(s) not yet acknowledged were abandoned; the checkpoint keeps everything acknowledged before, and this resumes the rest:\n  ${resumeCommand(invocation(this.config.bin), this.argv)}\n`)
+        process.exit(130)
+      }
+      // On a TTY the notice replaces the progress line at once (a plain line would be drawn over).
+      if (mode === 'tty' && shown) shown.update(notice)
+      else this.logToStderr(`\n${notice}…`)
       controller.abort()
     }
     process.on('SIGINT', onSigint)
-    const mode = progressMode({ quiet: flags.json || flags['no-progress'], plainWhenNotTty: true })
     let report
     try {
-      report = await withProgress(mode, flags['dry-run'] ? 'Planning requests (dry run)' : 'Replaying', (progress) =>
-        replay({
+      report = await withProgress(mode, flags['dry-run'] ? 'Planning requests (dry run)' : 'Replaying', (progress) => {
+        shown = progress
+        return replay({
           inputs,
           subscriptions: setup.subs,
           mappingsSource: setup.mappingsSource,
@@ -157,14 +176,12 @@ EXIT CODES
           signal: controller.signal,
           onWarning: (w) => this.warn(w),
           onProgress: (p) => {
-            const eps = p.elapsedMs > 0 ? Math.round((p.sent / p.elapsedMs) * 1000) : 0
-            const eta = p.totalBytes > 0 && p.bytes > 0 && p.phase === 'reading' ? Math.round(((p.totalBytes - p.bytes) / p.bytes) * (p.elapsedMs / 1000)) : undefined
-            progress.update(
-              `${formatCount(p.messages)} messages read${p.totalBytes ? ` (${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)})` : ''} · ${formatCount(p.sent)} ${flags['dry-run'] ? 'planned' : 'sent'} · ${formatCount(p.outstanding)} pending (${formatCount(p.parked)} retrying/throttled) · ${formatCount(p.deadLettered)} dead-lettered · ${formatCount(eps)} ev/s${eta !== undefined ? ` · ETA ${eta}s` : ''}`,
-            )
+            last = p
+            const line = progressLine(p, { dryRun: flags['dry-run'] })
+            progress.update(interrupts > 0 ? `${notice} · ${line}` : line)
           },
-        }),
-      )
+        })
+      })
     } catch (error) {
       await sandbox?.close()
       this.error((error as Error).message, { exit: exitCodes.ABORTED })
@@ -184,5 +201,15 @@ EXIT CODES
       this.logToStderr(`Resume with:\n  ${resumeCommand(invocation(this.config.bin), this.argv)}${viaEnv}`)
     }
     if (report.exitCode !== 0) process.exitCode = report.exitCode
+  }
+}
+
+/** The counts of an unfinished run of this command in `stateDir`, if there is one to resume. */
+function resumableCheckpoint(stateDir: string, runId: string): ReplayCounts | undefined {
+  try {
+    const cp = readCheckpoint<ReplayCounts>(stateDir)
+    return cp && cp.runId === runId && !cp.done ? cp.counts : undefined
+  } catch {
+    return undefined
   }
 }

@@ -74,3 +74,59 @@ export function invocation(bin: string, script: string | undefined = process.arg
   const rel = relative(cwd, script)
   return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? script : `./${rel}`
 }
+
+/** `1h 02m`, `3m 05s`, `42s`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds))
+  if (s < 60) return `${s}s`
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+}
+
+export interface ProgressFigures {
+  phase: 'reading' | 'draining' | 'done'
+  bytes: number
+  totalBytes: number
+  messages: number
+  sent: number
+  sentThisRun: number
+  outstanding: number
+  parked: number
+  deadLettered: number
+  elapsedMs: number
+}
+
+/**
+ * Seconds left, or undefined when nothing tells yet. Sending is what takes long: what is pending
+ * now, plus what the unread part of the input will add (records per byte so far), at this run's
+ * rate. While reading is the slower part, its own estimate wins. Pure.
+ */
+export function etaSeconds(p: ProgressFigures): number | undefined {
+  const elapsed = p.elapsedMs / 1000
+  if (elapsed <= 0) return undefined
+  const unread = p.totalBytes > 0 ? Math.max(0, p.totalBytes - p.bytes) : 0
+  const readEta = p.phase === 'reading' && p.bytes > 0 && p.totalBytes > 0 ? (unread / p.bytes) * elapsed : 0
+  const handled = p.sentThisRun + p.outstanding
+  const comingRecords = p.phase === 'reading' && p.bytes > 0 ? (handled / p.bytes) * unread : 0
+  const left = p.outstanding + comingRecords
+  if (left === 0) return readEta
+  const eps = p.sentThisRun / elapsed
+  if (eps <= 0) return undefined
+  return Math.max(readEta, left / eps)
+}
+
+/** The live progress line of a replay. Pure. */
+export function progressLine(p: ProgressFigures, o: { dryRun: boolean }): string {
+  const eps = p.elapsedMs > 0 ? Math.round((p.sentThisRun / p.elapsedMs) * 1000) : 0
+  const eta = p.phase === 'done' ? undefined : etaSeconds(p)
+  const fmt = (v: number) => v.toLocaleString('en-US')
+  const size = (n: number) => (n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : n < 1024 ** 3 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${(n / 1024 ** 3).toFixed(2)} GB`)
+  return [
+    `${fmt(p.messages)} messages read${p.totalBytes ? ` (${size(p.bytes)} of ${size(p.totalBytes)})` : ''}`,
+    `${fmt(p.sent)} ${o.dryRun ? 'planned' : 'sent'}`,
+    `${fmt(p.outstanding)} pending (${fmt(p.parked)} retrying/throttled)`,
+    `${fmt(p.deadLettered)} dead-lettered`,
+    `${fmt(eps)} ev/s`,
+    p.phase === 'done' ? 'done' : `ETA ${eta === undefined ? '?' : formatDuration(eta)}`,
+  ].join(' · ')
+}

@@ -24,8 +24,11 @@ export interface ReplayProgress {
   phase: 'reading' | 'draining' | 'done'
   bytes: number
   totalBytes: number
+  /** Messages read so far, those of the runs this one resumes included. */
   messages: number
   sent: number
+  /** Sent by this run (what its events/s and ETA are computed from). */
+  sentThisRun: number
   deadLettered: number
   /** Records waiting: queued, in flight, backing off or throttled. */
   outstanding: number
@@ -261,6 +264,11 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
 
   // --- delivery: live, or a recording transport for --dry-run ---
   const contexts = new Map<number, ItemContext>()
+  let pausedUntil = 0
+  const sentBefore = counts.sent
+  const messagesBefore = counts.messages
+  /** Message lines this run read (settled or not): the progress count. */
+  let messagesRead = 0
   const apiKey = opts.apiKey ?? (dryRun ? DRY_RUN_KEY : '')
   const deadOutcome = (seq: number, dead: { status: number | null; reason: string; attempts: number; record: Record<string, unknown> }): void => {
     const ctx = contexts.get(seq)
@@ -284,6 +292,11 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
     onThrottle(info) {
       counts.throttles++
       counts.throttledMs += info.pauseMs
+      // Wall time during which at least one id was paused (pauses overlap; their sum is per id).
+      const t = Date.now()
+      const until = t + info.pauseMs
+      counts.throttledWallMs = (counts.throttledWallMs ?? 0) + Math.max(0, until - Math.max(t, pausedUntil))
+      pausedUntil = Math.max(pausedUntil, until)
     },
   }
   const delivery: Delivery = dryRun
@@ -343,8 +356,9 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
       phase,
       bytes,
       totalBytes: archive.totalBytes,
-      messages: counts.messages + ledger.open,
+      messages: messagesBefore + messagesRead,
       sent: counts.sent,
+      sentThisRun: counts.sent - sentBefore,
       deadLettered: counts.deadLettered,
       outstanding: st.outstanding,
       parked: st.parked,
@@ -401,6 +415,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
         if (interrupted) break
       }
       const message = item.message
+      messagesRead++
       const duplicate = dupes.see(message.messageId)
       // Whatever goes wrong with one message (a stack overflow on absurd nesting, a bug) is that
       // line's failure: it is rejected with its file:line and the run goes on.
@@ -453,7 +468,15 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
     if (outFd !== undefined) closeSync(outFd)
   }
   progress('done')
-  return finish(opts, counts, started, { resumed: Boolean(previous), alreadyDone: false, interrupted, fatal })
+  return finish(opts, counts, started, {
+    resumed: Boolean(previous),
+    alreadyDone: false,
+    interrupted,
+    fatal,
+    sentThisRun: counts.sent - sentBefore,
+    // Read, but not settled when the run stopped: the resume reads these again.
+    leftForResume: messagesRead - (counts.messages - messagesBefore),
+  })
 }
 
 interface Planned {
@@ -522,7 +545,7 @@ function finish(
   opts: ReplayOptions,
   counts: ReplayCounts,
   started: number,
-  how: { resumed: boolean; alreadyDone: boolean; interrupted: boolean; fatal?: Error },
+  how: { resumed: boolean; alreadyDone: boolean; interrupted: boolean; fatal?: Error; sentThisRun?: number; leftForResume?: number },
 ): ReplayReport {
   const partial = counts.rejected > 0 || counts.deadLettered > 0 || counts.unreadableFiles.length > 0
   const exitCode = how.fatal ? 1 : how.interrupted ? 130 : partial ? 3 : 0
@@ -540,6 +563,9 @@ function finish(
     durationMs: Date.now() - started,
     exitCode,
     ...counts,
+    sentThisRun: how.sentThisRun ?? 0,
+    leftForResume: how.leftForResume ?? 0,
+    throttledWallMs: counts.throttledWallMs ?? 0,
   }
   writeJson(join(opts.stateDir, 'report.json'), report)
   return report

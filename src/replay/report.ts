@@ -24,7 +24,10 @@ export interface ReplayCounts extends Omit<ScanCounts, 'csvFiles'> {
   requests: number
   retries: number
   throttles: number
+  /** Pause time summed over every paused id (pauses of several ids overlap). */
   throttledMs: number
+  /** Wall time during which at least one id was paused. */
+  throttledWallMs: number
 }
 
 export interface ReplayReport extends ReplayCounts {
@@ -40,6 +43,10 @@ export interface ReplayReport extends ReplayCounts {
   error: string | null
   durationMs: number
   exitCode: number
+  /** Events this run sent (a resumed run's `sent` includes the earlier runs'). */
+  sentThisRun: number
+  /** Messages read but not settled when the run stopped: the resume reads them again. */
+  leftForResume: number
 }
 
 export function emptyReplayCounts(subs: CompiledSubscription[]): ReplayCounts {
@@ -61,6 +68,7 @@ export function emptyReplayCounts(subs: CompiledSubscription[]): ReplayCounts {
     retries: 0,
     throttles: 0,
     throttledMs: 0,
+    throttledWallMs: 0,
   }
 }
 
@@ -80,7 +88,7 @@ export function renderReplaySummary(r: ReplayReport, opts: { color: boolean }): 
   lines.push(c.bold(title))
   const filtered = Object.values(r.filtered).reduce((a, b) => a + b, 0)
   const rows: Array<[string, string]> = [
-    ['messages read', n(r.messages)],
+    ['messages read', `${n(r.messages)}${r.leftForResume ? `  (and ${n(r.leftForResume)} read but not settled: the resume reads them again)` : ''}`],
     ['filtered', `${n(filtered)}${filtered ? `  (${Object.entries(r.filtered).map(([k, v]) => `${k} ${n(v)}`).join(', ')})` : ''}`],
     ['rejected lines', r.rejected ? c.yellow(n(r.rejected)) : '0'],
     ['duplicate messageIds', n(r.duplicates)],
@@ -88,24 +96,27 @@ export function renderReplaySummary(r: ReplayReport, opts: { color: boolean }): 
     ['dead-lettered', r.deadLettered ? c.yellow(n(r.deadLettered)) : '0'],
     ['requests', n(r.requests)],
     ['retries', n(r.retries)],
-    ['throttled (429) pauses', `${n(r.throttles)}${r.throttledMs ? `  (${(r.throttledMs / 1000).toFixed(1)} s of pauses)` : ''}`],
-    ['duration', `${(r.durationMs / 1000).toFixed(1)} s${r.sent && r.durationMs ? `  (${n(Math.round((r.sent / r.durationMs) * 1000))} events/s)` : ''}`],
+    ['throttled (429) pauses', `${n(r.throttles)}${r.throttledMs ? `  (ids paused ${(r.throttledWallMs / 1000).toFixed(1)} s of the run; ${(r.throttledMs / 1000).toFixed(1)} s summed over the paused ids)` : ''}`],
+    ['duration', `${(r.durationMs / 1000).toFixed(1)} s${r.sentThisRun && r.durationMs ? `  (${n(Math.round((r.sentThisRun / r.durationMs) * 1000))} events/s${r.resumed ? `, ${n(r.sentThisRun)} sent by this run` : ''})` : ''}`],
   ]
   const w = Math.max(...rows.map(([k]) => k.length))
   for (const [k, v] of rows) lines.push(`  ${k.padEnd(w)}  ${v}`)
 
   lines.push('', c.bold('By subscription'))
+  // `dead` counts every dead-lettered record of the subscription: its invalid ones (never sent)
+  // in the first row, so the column adds up to the dead-lettered total above.
   const subRows: string[][] = [['subscription', 'action', 'messages', 'invalid', 'endpoint', 'sent', 'dead']]
   for (const s of r.subscriptions) {
     const eps = Object.entries(s.byEndpoint)
-    if (eps.length === 0) subRows.push([s.name, s.actionSlug, n(s.messages), n(s.invalid), '-', '0', '0'])
-    eps.forEach(([ep, v], i) => subRows.push(i === 0 ? [s.name, s.actionSlug, n(s.messages), n(s.invalid), `/${ep}`, n(v.sent), n(v.deadLettered)] : ['', '', '', '', `/${ep}`, n(v.sent), n(v.deadLettered)]))
+    if (eps.length === 0) subRows.push([s.name, s.actionSlug, n(s.messages), n(s.invalid), '-', '0', n(s.invalid)])
+    eps.forEach(([ep, v], i) => subRows.push(i === 0 ? [s.name, s.actionSlug, n(s.messages), n(s.invalid), `/${ep}`, n(v.sent), n(v.deadLettered + s.invalid)] : ['', '', '', '', `/${ep}`, n(v.sent), n(v.deadLettered)]))
   }
   const widths = subRows[0].map((_, i) => Math.max(...subRows.map((row) => row[i].length)))
   for (const row of subRows) lines.push('  ' + row.map((cell, i) => (i >= 2 && i !== 4 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd())
 
+  if (r.subscriptions.some((s) => s.invalid > 0)) lines.push('  invalid: matched, but the action\'s schema rejected the event (Segment would not send it); dead-lettered with Segment\'s reason')
   if (r.deadLettered > 0) {
-    lines.push('', c.yellow('Dead-letter reasons'))
+    lines.push('', c.yellow(`Dead-letter reasons (records in ${r.stateDir}/dead-letter.ndjson)`))
     for (const [k, v] of Object.entries(r.deadLetterReasons).sort((a, b) => b[1] - a[1])) lines.push(`  ${n(v).padStart(8)}  ${k}`)
   }
   if (Object.keys(r.rejectedByReason).length > 0) {
