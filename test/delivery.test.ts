@@ -233,7 +233,7 @@ describe('delivery engine (ad-hoc HTTP servers)', function () {
   it('a permanent 500 stops the run after maxAttempts: nothing dead-lettered, nothing split, every record left for the resume', async () => {
     const srv = await server(() => ({ status: 500, body: { code: 500, error: 'boom' } }))
     const its = items(40, 4)
-    const r = await run(srv, its, { batchSize: 20, maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20, concurrency: 2 })
+    const r = await run(srv, its, { batchSize: 20, maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20, concurrency: 2, flushIntervalMs: 60_000 })
     await srv.close()
     assert.ok(r.error instanceof FatalDeliveryError)
     assert.match((r.error as Error).message, /^Amplitude endpoint failing every request \(http_500: boom\) after 3 attempts: http:\/\/127\.0\.0\.1:\d+\/2\/httpapi$/)

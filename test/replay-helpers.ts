@@ -1,7 +1,11 @@
 /** Shared fixtures for test/replay*.test.ts: archives with known devices, short ids and groups. */
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { ndjson, writeFile } from './helpers/files.js'
+import { ndjson, tempDir, writeFile } from './helpers/files.js'
+import { replay, type ReplayOptions } from '../src/replay/engine.js'
+import type { ReplayReport } from '../src/replay/report.js'
+import { compileSubscriptions, loadMappings, type CompiledSubscription } from '../src/mapping/subscriptions.js'
+import { startSandbox, type Sandbox } from '../src/sandbox/index.js'
 
 export const DAY = Date.UTC(2024, 4, 6)
 
@@ -84,4 +88,49 @@ export async function waitFor(what: string, cond: () => boolean, timeoutMs = 20_
     await new Promise((r) => setTimeout(r, stepMs))
   }
   throw new Error(`timed out waiting for ${what}`)
+}
+
+/** Engine timings that keep library tests fast (the engine's defaults are Amplitude's). */
+export const FAST = {
+  baseDelayMs: 2,
+  maxDelayMs: 20,
+  flushIntervalMs: 5,
+  throttlePauseMs: { httpapi: 300, batch: 300 },
+  projectPauseMs: 300,
+  requestTimeoutMs: 5000,
+}
+
+/**
+ * replay() over loopback with the presets: `run` fills in what a test does not care about,
+ * `sandbox` starts sandboxes that are all closed after the test file. Call in a describe body.
+ */
+export function replayHarness(key: string, runId: string): { run: (o: Partial<ReplayOptions> & { inputs: string[] }) => Promise<ReplayReport>; sandbox: (o?: Parameters<typeof startSandbox>[0]) => Promise<Sandbox> } {
+  let subs: CompiledSubscription[]
+  const sandboxes: Sandbox[] = []
+  before(async () => {
+    subs = compileSubscriptions(await loadMappings())
+  })
+  after(async () => {
+    await Promise.all(sandboxes.map((s) => s.close()))
+  })
+  return {
+    async sandbox(o = {}) {
+      const s = await startSandbox(o)
+      sandboxes.push(s)
+      return s
+    },
+    run(o) {
+      return replay({
+        subscriptions: subs,
+        mappingsSource: 'presets',
+        runId,
+        stateDir: tempDir('segamp-replay-state-'),
+        apiKey: key,
+        checkpointEveryMs: 20,
+        ...o,
+        // Dry runs keep the engine's own settings (as the CLI does).
+        delivery: o.dryRun ? o.delivery : { ...FAST, ...o.delivery },
+      })
+    },
+  }
 }

@@ -12,35 +12,14 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { replay, type ReplayOptions } from '../src/replay/engine.js'
 import type { ReplayReport } from '../src/replay/report.js'
-import { compileSubscriptions, loadMappings, type CompiledSubscription } from '../src/mapping/subscriptions.js'
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js'
+import type { Sandbox } from '../src/sandbox/index.js'
 import { readNdjson, tempDir, writeFile } from './helpers/files.js'
 import { BIN, ROOT } from './helpers/cli.js'
-import { device, trackMessage, waitFor, writeArchive, DAY } from './replay-helpers.js'
+import { device, replayHarness, trackMessage, waitFor, writeArchive, DAY } from './replay-helpers.js'
 
 const KEY = 'resume-test-key-0c1d2e3f4a5b6c7d'
-const FAST = { baseDelayMs: 2, maxDelayMs: 20, flushIntervalMs: 5, throttlePauseMs: { httpapi: 300, batch: 300 }, projectPauseMs: 300, requestTimeoutMs: 5000 }
-
-let SUBS: CompiledSubscription[]
-const sandboxes: Sandbox[] = []
-before(async () => {
-  SUBS = compileSubscriptions(await loadMappings())
-})
-after(async () => {
-  await Promise.all(sandboxes.map((s) => s.close()))
-})
-
-async function sandbox(o: Parameters<typeof startSandbox>[0] = {}): Promise<Sandbox> {
-  const s = await startSandbox(o)
-  sandboxes.push(s)
-  return s
-}
-
-function run(o: Partial<ReplayOptions> & { inputs: string[] }): Promise<ReplayReport> {
-  return replay({ subscriptions: SUBS, mappingsSource: 'presets', runId: 'resume-test', stateDir: tempDir('segamp-resume-state-'), apiKey: KEY, checkpointEveryMs: 20, ...o, delivery: { ...FAST, ...o.delivery } })
-}
+const { run, sandbox } = replayHarness(KEY, 'resume-test')
 
 const ids = (sb: Sandbox): string[] => [...sb.events.map((e) => e.event), ...sb.identifications].map((r) => String(r.insert_id))
 

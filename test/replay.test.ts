@@ -7,55 +7,18 @@ import { strict as assert } from 'node:assert'
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { replay, type ReplayOptions } from '../src/replay/engine.js'
+import type { ReplayOptions } from '../src/replay/engine.js'
 import type { ReplayReport } from '../src/replay/report.js'
 import { etaSeconds, fingerprint, formatDuration, invocation, keyHash, progressLine, resumeCommand } from '../src/replay/cli-support.js'
 import { renderReplaySummary } from '../src/replay/report.js'
-import { compileSubscriptions, loadMappings, type CompiledSubscription } from '../src/mapping/subscriptions.js'
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js'
+import { compileSubscriptions, loadMappings } from '../src/mapping/subscriptions.js'
+import type { Sandbox } from '../src/sandbox/index.js'
 import { gzip, readNdjson, tempDir, writeFile } from './helpers/files.js'
-import { device, filesUnder, recordsOfRequest, trackMessage, waitFor, writeArchive } from './replay-helpers.js'
+import { device, filesUnder, recordsOfRequest, replayHarness, trackMessage, waitFor, writeArchive } from './replay-helpers.js'
 
 const KEY = 'replay-test-key-5f1c2a9b7d3e4f60'
 
-const FAST = {
-  baseDelayMs: 2,
-  maxDelayMs: 20,
-  flushIntervalMs: 5,
-  throttlePauseMs: { httpapi: 300, batch: 300 },
-  projectPauseMs: 300,
-  requestTimeoutMs: 5000,
-}
-
-let SUBS: CompiledSubscription[]
-const sandboxes: Sandbox[] = []
-
-before(async () => {
-  SUBS = compileSubscriptions(await loadMappings())
-})
-after(async () => {
-  await Promise.all(sandboxes.map((s) => s.close()))
-})
-
-async function sandbox(o: Parameters<typeof startSandbox>[0] = {}): Promise<Sandbox> {
-  const s = await startSandbox(o)
-  sandboxes.push(s)
-  return s
-}
-
-function run(o: Partial<ReplayOptions> & { inputs: string[] }): Promise<ReplayReport> {
-  return replay({
-    subscriptions: SUBS,
-    mappingsSource: 'presets',
-    runId: 'test-run',
-    stateDir: tempDir('segamp-replay-state-'),
-    apiKey: KEY,
-    checkpointEveryMs: 20,
-    ...o,
-    // Dry runs keep the engine's own settings (as the CLI does).
-    delivery: o.dryRun ? o.delivery : { ...FAST, ...o.delivery },
-  })
-}
+const { run, sandbox } = replayHarness(KEY, 'test-run')
 
 interface DryRun {
   report: ReplayReport

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto'
 import { basename, isAbsolute, relative } from 'node:path'
 import { keyFingerprint } from '../amplitude/requests.js'
+import type { ReplayProgress } from './engine.js'
 
 const SECRET_FLAGS = new Map([
   ['--api-key', '"$AMPLITUDE_API_KEY"'],
@@ -83,18 +84,7 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
 }
 
-export interface ProgressFigures {
-  phase: 'reading' | 'draining' | 'done'
-  bytes: number
-  totalBytes: number
-  messages: number
-  sent: number
-  sentThisRun: number
-  outstanding: number
-  parked: number
-  deadLettered: number
-  elapsedMs: number
-}
+export type ProgressFigures = Omit<ReplayProgress, 'retries' | 'throttles'>
 
 /**
  * Seconds left, or undefined when nothing tells yet. Sending is what takes long: what is pending

@@ -16,7 +16,7 @@ import { displayUrl, resolveEndpoint } from '../amplitude/requests.js'
 import { createDryRunDelivery } from './dry-run.js'
 import { redactSecretsInText } from '../archive/message.js'
 import { LineLedger, type LineEntry } from './ledger.js'
-import { acquireLock, CHECKPOINT_VERSION, fileSize, readCheckpoint, readCompletedFiles, resumeFilter, toRanges, truncateTo, writeCheckpoint, writeJson, type Checkpoint } from './state.js'
+import { acquireLock, CHECKPOINT_VERSION, fileSize, mergeRanges, readCheckpoint, readCompletedFiles, resumeFilter, toRanges, truncateTo, writeCheckpoint, writeJson, type Checkpoint } from './state.js'
 import { sourceIdentity, type Source } from '../archive/sources.js'
 import { emptyReplayCounts, type ReplayCounts, type ReplayReport } from './report.js'
 
@@ -73,6 +73,8 @@ export interface ReplayOptions {
 interface LineData {
   /** `end`: a file's last item (the file is complete once it commits). */
   kind: 'message' | 'rejected' | 'filtered' | 'end'
+  /** An `end` an earlier run settled (and counted) already. */
+  counted?: boolean
   reason?: string
   text?: string
   category?: string
@@ -147,6 +149,19 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   const bytesOf = { deadLetter: fileSize(deadLetterPath), rejected: fileSize(rejectedPath), completed: fileSize(completedPath) }
   const identities = new Map(archive.sources.map((src) => [src.path, sourceIdentity(src)]))
   let position: SourceRef | null = previous?.position ?? null
+  /** Files completed by this run (their lines need no listing any more). */
+  const completedNow = new Set<string>()
+  /**
+   * Lines the runs before settled beyond their position: this run skips them, so its own ledger
+   * never lists them; the checkpoint keeps them until the position or a file's completion covers them.
+   */
+  const carriedAhead = (): Checkpoint['ahead'] => {
+    const at = position
+    return (previous?.ahead ?? [])
+      .filter((a) => !completedNow.has(a.file) && !completed.has(a.file))
+      .map((a) => ({ file: a.file, lines: at && a.file === at.file ? a.lines.filter(([, b]) => b > at.line) : a.lines }))
+      .filter((a) => a.lines.length > 0)
+  }
 
   const appendLine = (fd: number, value: unknown): number => {
     const text = JSON.stringify(value) + '\n'
@@ -158,7 +173,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   const applySettled = (entry: LineEntry<LineData>): void => {
     const d = entry.data
     if (d.kind === 'end') {
-      counts.files++
+      if (!d.counted) counts.files++
       return
     }
     if (d.kind === 'rejected') {
@@ -212,7 +227,10 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   // --- a line commits: it and all before it are settled; a file's end completes the file ---
   const applyCommitted = (entry: LineEntry<LineData>): void => {
     position = entry.ref
-    if (entry.data.kind === 'end') bytesOf.completed += appendLine(completedFd, { file: entry.ref.file, id: identities.get(entry.ref.file) ?? 'stdin' })
+    if (entry.data.kind === 'end') {
+      completedNow.add(entry.ref.file)
+      bytesOf.completed += appendLine(completedFd, { file: entry.ref.file, id: identities.get(entry.ref.file) ?? 'stdin' })
+    }
   }
   const ledger = new LineLedger<LineData>({
     settled(entry) {
@@ -235,7 +253,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   const saveCheckpoint = (done: boolean): void => {
     if (dryRun) return
     syncRequests()
-    const ahead = done ? [] : toRanges(ledger.settledAhead())
+    const ahead = done ? [] : mergeRanges(carriedAhead(), toRanges(ledger.settledAhead()))
     const open: Record<string, string> = {}
     for (const f of [position?.file, ...ahead.map((a) => a.file)]) if (f !== undefined) open[f] = identities.get(f) ?? 'stdin'
     writeCheckpoint<ReplayCounts>(dir, {
@@ -388,9 +406,10 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
       if (interrupted) break
       if (item.kind === 'file') continue
       if (item.kind === 'end') {
-        // The file's end is a line of its own: the file is complete once the position passes it.
+        // The file's end is a line of its own: the file is complete once the position passes it
+        // (also when an earlier run settled the end already: then it is not counted again).
         const ref = { file: item.file, line: item.lines + 1 }
-        if (!skipLine?.(ref.file, ref.line)) ledger.add(ref, 0, { kind: 'end' })
+        ledger.add(ref, 0, { kind: 'end', counted: skipLine?.(ref.file, ref.line) === true })
         continue
       }
       if (item.kind === 'skipped') {

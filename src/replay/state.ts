@@ -44,6 +44,23 @@ export function toRanges(refs: SourceRef[]): Checkpoint['ahead'] {
   return out
 }
 
+/** Two range lists as one (ranges of a file are merged where they touch or overlap). Pure. */
+export function mergeRanges(a: Checkpoint['ahead'], b: Checkpoint['ahead']): Checkpoint['ahead'] {
+  if (a.length === 0) return b
+  const byFile = new Map<string, Array<[number, number]>>()
+  for (const { file, lines } of [...a, ...b]) byFile.set(file, [...(byFile.get(file) ?? []), ...lines])
+  return [...byFile].map(([file, lines]) => {
+    const sorted = lines.map(([x, y]) => [x, y] as [number, number]).sort((p, q) => p[0] - q[0])
+    const out: Array<[number, number]> = []
+    for (const r of sorted) {
+      const last = out[out.length - 1]
+      if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1])
+      else out.push(r)
+    }
+    return { file, lines: out }
+  })
+}
+
 /** What a resumed run must not read again, given its checkpoint and its completed files. Pure. */
 export function resumeFilter(cp: Pick<Checkpoint, 'position' | 'ahead'>): (file: string, line: number) => boolean {
   const ahead = new Map(cp.ahead.map((a) => [a.file, a.lines]))
