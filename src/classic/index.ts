@@ -614,7 +614,7 @@ const CLOUD_ASSUMPTIONS: readonly string[] = [
   'useCustomAmplitudeProperties: country and language stay in event_properties (event_id and amplitude_event_type are still removed).',
   'time = timestamp (falling back to receivedAt, then originalTimestamp, instead of processing time); ISO strings without offset are UTC. No insert_id is sent (2017 code).',
   'language/country from context.locale "xx-YY" only (both parts required), names from ICU with ISO 3166 spellings for a few countries (e.g. "Korea, Republic of"); the 2017 code used the langs/country-list packages.',
-  'UA parsing (library analytics.js with a userAgent): os_name = browser name, os_version = browser major, device_model = OS name, via @amplitude/ua-parser-js 0.7.33 (2017: an older fork).',
+  'UA parsing (library analytics.js with a userAgent): os_name = browser name, os_version = browser major, device_model = OS name, via @amplitude/ua-parser-js 0.7.25, the version Segment's production destinations are built with (2017: an older commit of the same fork).',
   'Messages with integrations.Amplitude = false, or All = false without Amplitude enabled, produce nothing. A missing apiKey (rejected by Classic) is reported by readClassicSettings but records are still produced.',
   'Field lookups follow the 2017 obj-case semantics (keys compared without punctuation and case: properties.product_id counts as productId, integrations.Amplitude.sessionId as session_id); an exact key wins over an earlier case variant.',
   'Not emulated: GDPR deletion (secretKey), retries and invalid-api_key errors, Amplitude-side validation.',
