@@ -328,11 +328,8 @@ function common(c: Compiled, p: Prepared, props: Obj | undefined): Obj {
         if (p.type === 'identify' || c.mqpType !== 'event_properties') userProps[c.mqpKey] = query
         else ret.event_properties = { [c.mqpKey]: query }
       } else if (p.type === 'identify') {
+        // web identify: every key becomes a trait (events: see webLogEvent)
         for (const k of c.mqpKeys) userProps[k] = query
-      } else if (c.mqpType === 'event_properties') {
-        const ep: Obj = {}
-        for (const k of c.mqpKeys) ep[k] = query
-        ret.event_properties = ep
       }
     }
   }
@@ -437,7 +434,6 @@ function dropUndefined(o: Obj): Obj {
 function webEventRecord(c: Compiled, p: Prepared, eventType: string, props: Obj): Obj {
   const rec = common(c, p, props)
   delete rec.user_properties
-  delete rec.event_properties
   rec.event_type = eventType
   rec.event_properties = dropUndefined(props)
   return rec
@@ -573,35 +569,21 @@ function revenueOf(props: Obj, event: unknown): number | undefined {
   return currency(revenue)
 }
 
-const SLIM_PRODUCT_KEYS = ['productId', 'sku', 'name', 'price', 'quantity', 'category']
-
 function orderCompleted(c: Compiled, p: Prepared, event: string, rawProps: Obj): ClassicRecord[] {
   const out: ClassicRecord[] = []
   const productsVal = ocFind(rawProps, 'products')
   const products = Array.isArray(productsVal) ? productsVal : []
   const props = omitOc(rawProps, PRODUCTS)
   const perProduct = c.st.trackRevenuePerProduct
-  const productsOnce = false
 
-  // 1. the order event, without `products` (or with a slimmed array under trackProductsOnce)
+  // 1. the order event, without `products`
   const order = common(c, p, props)
   const hasRevenue = perProduct ? false : applyRevenue(order, props, revenueOf(props, event))
   order.event_type = event
   const ep = cleanProps(c, props, hasRevenue)
-  if (productsOnce) {
-    ep.products = products.filter(isObj).map((prod) => {
-      const slim: Obj = {}
-      for (const k of SLIM_PRODUCT_KEYS) {
-        const v = k === 'productId' ? prod.productId ?? prod.product_id : prod[k]
-        if (v !== undefined) slim[k] = v
-      }
-      return slim
-    })
-  }
   appendFields(c, p, ep)
   order.event_properties = { ...(order.event_properties as Obj | undefined), ...ep }
   out.push({ endpoint: c.eventEndpoint, record: order })
-  if (productsOnce) return out
 
   // 2. one Product Purchased per product
   const orderRevenueType = ocFind(rawProps, 'revenuetype')
