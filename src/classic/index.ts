@@ -411,7 +411,7 @@ function revenueAttributes(event: string, props: Obj): RevenueAttributes {
   return {
     price: ocFind(props, 'price'),
     productId: ocFind(props, 'productid'),
-    revenueType: ocFind(props, 'revenuetype') || REVENUE_TYPE_BY_EVENT[event.toLowerCase()],
+    revenueType: ocFind(props, 'revenuetype') || (Object.hasOwn(REVENUE_TYPE_BY_EVENT, event.toLowerCase()) ? REVENUE_TYPE_BY_EVENT[event.toLowerCase()] : undefined),
     quantity: props.quantity || 1,
     eventProps: { ...props },
     revenue: revenueOf(props, event),
