@@ -196,8 +196,7 @@ for (const slug of ['logEvent', 'logPurchase', 'logEventV2'] as const) {
           record: {
             os_name: 'Mac OS',
             os_version: '53',
-            device_manufacturer: 'Apple',
-            device_model: 'Macintosh',
+            device_model: 'Mac OS',
             user_id: 'user1234',
             device_id: 'anonId1234',
             event_type: 'Test Event',
@@ -238,8 +237,9 @@ for (const slug of ['logEvent', 'logPurchase', 'logEventV2'] as const) {
       const rec = r[0]!.record
       assert.equal(rec.os_name, 'iPhone OS')
       assert.equal(rec.os_version, '8.1.3')
-      assert.equal(rec.device_model, 'Macintosh')
-      assert.deepEqual(Object.keys(rec).slice(0, 4), ['os_name', 'os_version', 'device_manufacturer', 'device_model'])
+      assert.equal(rec.device_model, 'Mac OS')
+      assert.deepEqual(Object.keys(rec).slice(0, 3), ['os_name', 'os_version', 'device_model'])
+      assert.equal('device_manufacturer' in rec, false)
     })
 
     for (const sid of ['1234567890', 1234567890]) {
@@ -857,8 +857,7 @@ describe('amplitude identifyUser', () => {
         record: {
           os_name: 'Mac OS',
           os_version: '53',
-          device_manufacturer: 'Apple',
-          device_model: 'Macintosh',
+          device_model: 'Mac OS',
           user_id: 'some-user-id',
           device_id: 'foo',
           user_properties: { 'some-trait-key': 'some-trait-value' },
@@ -905,7 +904,7 @@ describe('amplitude identifyUser', () => {
     const r = records('identifyUser', identifyEvent({ context: { userAgent: MAC_UA, os: { name: 'iPhone OS', version: '8.1.3' } } }))
     assert.equal(r[0]!.record.os_name, 'iPhone OS')
     assert.equal(r[0]!.record.os_version, '8.1.3')
-    assert.equal(r[0]!.record.device_model, 'Macintosh')
+    assert.equal(r[0]!.record.device_model, 'Mac OS')
   })
 
   it('A.11 observed: utm + min_id_length 2 + groups + paying + start_version', () => {
@@ -1099,7 +1098,7 @@ describe('amplitude helpers', () => {
       }),
       { os_name: 'Android', os_version: '5.0.1', device_manufacturer: 'Samsung', device_model: 'TAB 2 A7', device_type: 'tablet' }
     )
-    assert.deepEqual(parse(MAC_UA, { model: 'M', platformVersion: '13.0.0' }), { os_name: 'Mac OS', os_version: '13.0.0', device_manufacturer: 'Apple', device_model: 'M' })
+    assert.deepEqual(parse(MAC_UA, { model: 'M', platformVersion: '13.0.0' }), { os_name: 'Mac OS', os_version: '13.0.0', device_model: 'M' })
     // desktop without a device model: device_model falls back to the OS name
     assert.deepEqual(parse('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36'), {
       os_name: 'Windows',

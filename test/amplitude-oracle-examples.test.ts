@@ -17,7 +17,10 @@
  * reference's `dayjs.utc(undefined)` is pinned to the same instant.
  */
 import { strict as assert } from 'node:assert'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { openArchive } from '../src/archive/reader.js'
 import type { SegmentMessage } from '../src/types.js'
@@ -31,6 +34,7 @@ import {
   type SubscriptionSpec
 } from '../src/mapping/subscriptions.js'
 import { AmplitudeDestination, core, endpointOf, installFetchCapture, runReference, startReference, type Obj } from './helpers/oracle.js'
+import { runCli } from './helpers/cli.js'
 
 const require = createRequire(import.meta.url)
 const fql = require('@segment/destination-subscriptions') as { parseFql(s: string): unknown; validate(ast: unknown, event: unknown): boolean }
@@ -66,6 +70,32 @@ async function readExamples(): Promise<SegmentMessage[]> {
 
 const emptyId = (v: unknown) => v === undefined || v === null || v === ''
 
+/** The version of Segment's production lockfile (segmentio/action-destinations yarn.lock). */
+const PRODUCTION_UA_PARSER = '0.7.25'
+const AMPLITUDE_MODULE = '@segment/action-destinations/dist/destinations/amplitude/index.js'
+
+/** Version of @amplitude/ua-parser-js as resolved from `fromFile` (walks up to its package.json). */
+function uaParserVersion(fromFile: string): string {
+  const entry = createRequire(fromFile).resolve('@amplitude/ua-parser-js')
+  let dir = dirname(entry)
+  for (;;) {
+    try {
+      const pkg = createRequire(join(dir, 'x.js'))('./package.json') as { name?: string; version: string }
+      if (pkg.name === '@amplitude/ua-parser-js') return pkg.version
+    } catch {
+      // no package.json here
+    }
+    const up = dirname(dir)
+    if (up === dir) throw new Error(`no package.json above ${entry}`)
+    dir = up
+  }
+}
+
+/** Desktop Mac browsers: where parser versions disagree (0.7.25: device_model "Mac OS", no manufacturer). */
+const MAC_DESKTOP_UA = /Macintosh/
+const UA_PARSED = 135
+const MAC_DESKTOP = 37
+
 describe('amplitude actions: example archive vs @segment/action-destinations', function () {
   this.timeout(30_000)
   let uninstall: () => void
@@ -74,6 +104,11 @@ describe('amplitude actions: example archive vs @segment/action-destinations', f
     uninstall = installFetchCapture()
   })
   after(() => uninstall())
+
+  it(`segamp and the reference both resolve the production user-agent parser (${PRODUCTION_UA_PARSER})`, () => {
+    assert.equal(uaParserVersion(fileURLToPath(import.meta.url)), PRODUCTION_UA_PARSER)
+    assert.equal(uaParserVersion(require.resolve(AMPLITUDE_MODULE)), PRODUCTION_UA_PARSER)
+  })
 
   it("runs Segment's own presets and default subscriptions", () => {
     const refPresets = (AmplitudeDestination.presets as Obj[])
@@ -100,6 +135,10 @@ describe('amplitude actions: example archive vs @segment/action-destinations', f
     let records = 0
     let pinnedTimes = 0
     let withInsertId = 0
+    // user-agent parsing is on in the presets: count the records it shaped (Mac desktop browsers
+    // are where parser versions disagree: 0.7.25 gives device_model "Mac OS", no manufacturer)
+    let uaParsed = 0
+    let macDesktop = 0
 
     for (const [i, message] of messages.entries()) {
       const library = (message.context?.library as { name?: string } | undefined)?.name
@@ -143,6 +182,15 @@ describe('amplitude actions: example archive vs @segment/action-destinations', f
             perEndpoint[r.endpoint] = (perEndpoint[r.endpoint] ?? 0) + 1
             if (r.record.time === NOW) pinnedTimes++
             if (typeof r.record.insert_id === 'string') withInsertId++
+            const ua = (message.context as Obj | undefined)?.userAgent
+            if (typeof ua === 'string' && r.record.os_name !== undefined && r.record.device_model !== undefined) {
+              uaParsed++
+              if (MAC_DESKTOP_UA.test(ua)) {
+                assert.equal(r.record.device_model, 'Mac OS', at)
+                assert.equal('device_manufacturer' in r.record, false, at)
+                macDesktop++
+              }
+            }
           }
           records += expected.records.length
         } else {
@@ -156,7 +204,7 @@ describe('amplitude actions: example archive vs @segment/action-destinations', f
     assert.deepStrictEqual(perPlatform, { web: 157, ios: 147, android: 152, server: 144 })
     assert.equal(messages.length, 600)
     assert.deepStrictEqual(
-      { records, perEndpoint, withInsertId, pinnedTimes, perSubscription },
+      { records, perEndpoint, withInsertId, pinnedTimes, uaParsed, macDesktop, perSubscription },
       {
         records: 789,
         perEndpoint: { httpapi: 519, identify: 176, groupidentify: 72, usermap: 22 },
@@ -164,6 +212,8 @@ describe('amplitude actions: example archive vs @segment/action-destinations', f
         withInsertId: 695,
         // every example group message has a timestamp; the pinned clock is exercised below
         pinnedTimes: 0,
+        uaParsed: UA_PARSED,
+        macDesktop: MAC_DESKTOP,
         perSubscription: {
           'Track Calls': { ok: 215, err: 0 },
           'Order Completed Calls': { ok: 58, err: 0 },
@@ -175,6 +225,77 @@ describe('amplitude actions: example archive vs @segment/action-destinations', f
         }
       }
     )
+  })
+
+  it('replay --dry-run of the example (presets, user-agent parsing on) sends the reference records, record for record', async function () {
+    this.timeout(120_000)
+    const dir = await mkdtemp(join(tmpdir(), 'segamp-oracle-dry-'))
+    try {
+      const out = join(dir, 'requests.ndjson')
+      const run = await runCli(['replay', ARCHIVE, '--dry-run', '--out', out, '--api-key', 'KEY', '--no-progress', '--state-dir', join(dir, 'state')], { timeoutMs: 110_000 })
+      assert.equal(run.code, 0, run.stderr)
+      // what the dry run would send, per endpoint, one JSON text per record
+      const sent: Record<string, string[]> = {}
+      for (const line of (await readFile(out, 'utf8')).split('\n')) {
+        if (line === '') continue
+        const req = JSON.parse(line) as { url: string; body: string }
+        const endpoint = endpointOf(new URL(req.url))
+        const list = (sent[endpoint] ??= [])
+        if (endpoint === 'httpapi' || endpoint === 'batch') {
+          for (const ev of (JSON.parse(req.body) as { events: unknown[] }).events) list.push(JSON.stringify(ev))
+        } else {
+          const form = new URLSearchParams(req.body)
+          const items = JSON.parse(form.get(endpoint === 'usermap' ? 'mapping' : 'identification')!) as unknown
+          for (const it of Array.isArray(items) ? items : [items]) list.push(JSON.stringify(it))
+        }
+      }
+      // the reference, message by message, with the presets (replay's default mappings)
+      const presets = SPECS.filter((s) => PRESETS.some((p) => p.name === s.name))
+      const subs = compileSubscriptions(checkSubscriptions('example oracle', presets), { apiKey: 'KEY', endpoint: 'north_america' })
+      const asts = presets.map((s) => fql.parseFql(s.trigger))
+      const expected: Record<string, string[]> = {}
+      let macDesktop = 0
+      let routedAway = 0
+      for (const message of await readExamples()) {
+        const pristine = JSON.stringify(message)
+        // Segment's routing: `integrations.All: false` without an Amplitude key never reaches the destination
+        const integrations = message.integrations as Obj | undefined
+        if (integrations?.All === false && !integrations.Amplitude && !integrations['Actions Amplitude']) {
+          routedAway++
+          continue
+        }
+        for (const [k, spec] of presets.entries()) {
+          if (!fql.validate(asts[k], JSON.parse(pristine))) continue
+          const sub = subs[k]!
+          const resolved = core.transform(spec.mapping, JSON.parse(pristine)) as Obj
+          const mapping = emptyId(resolved.insert_id) ? { ...spec.mapping, insert_id: `${insertIdBase(message)}-${sub.insertIdSalt}` } : spec.mapping
+          const ref = await runReference(sub.actionSlug, JSON.parse(pristine), mapping, { apiKey: 'KEY' }, { now: NOW })
+          assert.ok(ref.ok, `${pristine}: ${!ref.ok && ref.reason}`)
+          for (const r of ref.records) {
+            ;(expected[r.endpoint] ??= []).push(JSON.stringify(r.record))
+            if (r.record.device_model === 'Mac OS' && !('device_manufacturer' in r.record)) macDesktop++
+          }
+        }
+      }
+      assert.equal(routedAway, 12)
+      assert.equal(macDesktop, 35, 'records shaped by the Mac desktop user-agent parse')
+      // multiset difference per endpoint, reported compactly
+      for (const endpoint of new Set([...Object.keys(sent), ...Object.keys(expected)])) {
+        const left = new Map<string, number>()
+        for (const r of sent[endpoint] ?? []) left.set(r, (left.get(r) ?? 0) + 1)
+        const missing: string[] = []
+        for (const r of expected[endpoint] ?? []) {
+          const n = left.get(r) ?? 0
+          if (n === 0) missing.push(r)
+          else left.set(r, n - 1)
+        }
+        const extra = [...left].filter(([, n]) => n > 0).map(([r]) => r)
+        assert.deepStrictEqual({ endpoint, missing: missing.slice(0, 3), extra: extra.slice(0, 3), counts: [missing.length, extra.length] }, { endpoint, missing: [], extra: [], counts: [0, 0] })
+      }
+      assert.deepStrictEqual(Object.fromEntries(Object.entries(sent).map(([k, v]) => [k, v.length]).sort()), { httpapi: 507, identify: 104 })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('pins "now" on both sides for an example group message without time', async () => {

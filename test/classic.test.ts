@@ -299,15 +299,28 @@ describe('classic web mode (analytics.js device-mode naming, spec §4.1)', () =>
     ])
   })
 
-  it('page event records: page properties plus name and category, appendFieldsToEventProps, not cleaned', () => {
+  it('page event records: page properties plus name and category, appendFieldsToEventProps, not cleaned, no user_properties', () => {
     const m = page({ name: 'Home', properties: { path: '/x', country: 'FR' }, context: { page: { title: 'T' } } })
-    const out = classicRecords(m, { ...KEY, trackReferrer: false, appendFieldsToEventProps: { 'context.page.title': 'pageTitle' } }, { mode: 'web' })
-    assert.deepStrictEqual(out, [ev({ event_type: 'Viewed Home Page', country: 'FR', event_properties: { path: '/x', country: 'FR', name: 'Home', pageTitle: 'T' } })])
+    const settings = { ...KEY, trackReferrer: false, preferAnonymousIdForDeviceId: true, appendFieldsToEventProps: { 'context.page.title': 'pageTitle' } }
+    const { user_properties: _none, ...base } = BASE
+    assert.deepStrictEqual(classicRecords(m, settings, { mode: 'web' }), [
+      { endpoint: '/httpapi', record: { ...base, event_type: 'Viewed Home Page', country: 'FR', event_properties: { path: '/x', country: 'FR', name: 'Home', pageTitle: 'T' } } },
+    ])
+  })
+
+  it('device_id: anonymousId only with preferAnonymousIdForDeviceId, else SDK-generated (unknown, left out)', () => {
+    const m = page({ name: 'Home', context: { device: { id: 'ctx-device' } } })
+    const [off] = classicRecords(m, { ...KEY, trackReferrer: false }, { mode: 'web' })
+    assert.equal('device_id' in off!.record, false)
+    assert.deepStrictEqual(off!.unknown, ['device_id'])
+    const [on] = classicRecords(m, { ...KEY, trackReferrer: false, preferAnonymousIdForDeviceId: true }, { mode: 'web' })
+    assert.equal(on!.record.device_id, 'a1')
+    assert.equal(on!.unknown, undefined)
   })
 
   it('trackReferrer (default on) adds a referrer identify on page calls', () => {
     const m = page({ name: 'Home', context: { page: { referrer: 'https://ref.example.com/a' } } })
-    const out = classicRecords(m, KEY, { mode: 'web' })
+    const out = classicRecords(m, { ...KEY, preferAnonymousIdForDeviceId: true }, { mode: 'web' })
     assert.deepStrictEqual(out[0], {
       endpoint: '/identify',
       record: {
@@ -325,17 +338,24 @@ describe('classic web mode (analytics.js device-mode naming, spec §4.1)', () =>
     assert.equal(classicRecords(m, { ...KEY, useAmplitudeReferral: true }, { mode: 'web' }).length, 1)
   })
 
-  it('trackProductsOnce: a single order event with slimmed products', () => {
-    const m = msg({ type: 'track', event: 'Order Completed', properties: { revenue: 5, products: [{ productId: 'p', name: 'A', price: 5, quantity: 1, brand: 'x' }] } })
-    assert.deepStrictEqual(classicRecords(m, { ...KEY, trackProductsOnce: true }, { mode: 'web' }), [
-      ev({ event_type: 'Order Completed', revenue: 5, event_properties: { revenue: 5, products: [{ productId: 'p', name: 'A', price: 5, quantity: 1 }] } }),
+  it('trackProductsOnce: a single order event with slimmed products (quantity defaults to 1), then its revenue_amount event', () => {
+    const m = msg({ type: 'track', event: 'Order Completed', properties: { revenue: 5, products: [{ productId: 'p', name: 'A', price: 5, brand: 'x' }] } })
+    const { user_properties: _none, ...base } = BASE
+    const products = [{ productId: 'p', name: 'A', price: 5, quantity: 1 }]
+    assert.deepStrictEqual(classicRecords(m, { ...KEY, trackProductsOnce: true, preferAnonymousIdForDeviceId: true }, { mode: 'web' }), [
+      { endpoint: '/httpapi', record: { ...base, event_type: 'Order Completed', event_properties: { revenue: 5, products } } },
+      {
+        endpoint: '/httpapi',
+        record: { ...base, event_type: 'revenue_amount', event_properties: { revenue: 5, products, $quantity: 1, $price: 5, $revenueType: 'Purchase' } },
+        sdkGenerated: true,
+      },
     ])
   })
 
-  it('identify: always operations, a trait in both lists gets both', () => {
+  it('identify: always operations; a trait in both lists is only $add (the SDK skips a second operation)', () => {
     const m = msg({ type: 'identify', traits: { n: 1, plan: 'pro' } })
     const out = classicRecords(m, { ...KEY, traitsToIncrement: ['n'], traitsToSetOnce: ['n'] }, { mode: 'web' })
-    assert.deepStrictEqual(out[0].record.user_properties, { $add: { n: 1 }, $setOnce: { n: 1 }, $set: { plan: 'pro', id: 'u1' } })
+    assert.deepStrictEqual(out[0].record.user_properties, { $add: { n: 1 }, $set: { plan: 'pro', id: 'u1' } })
   })
 
   it('alias is never sent in web mode', () => {

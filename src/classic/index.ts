@@ -22,6 +22,18 @@ export type ClassicEndpoint = '/httpapi' | '/batch' | '/identify' | '/groupident
 export interface ClassicRecord {
   endpoint: ClassicEndpoint
   record: Record<string, unknown>
+  /**
+   * Web mode: record fields the browser SDK filled in itself, which no archive can tell (today only
+   * `device_id`: with preferAnonymousIdForDeviceId off, or no anonymousId, the SDK used its own
+   * generated id). They are absent from `record`; the diff reports them as assumptions.
+   */
+  unknown?: string[]
+  /**
+   * Web mode: an event the browser SDK logged on its own, with no counterpart in any Actions
+   * mapping (`revenue_amount`, from logRevenue/logRevenueV2). The diff counts these instead of
+   * pairing them.
+   */
+  sdkGenerated?: boolean
 }
 
 export type ClassicFunction = (message: Record<string, unknown>) => ClassicRecord[]
@@ -134,6 +146,8 @@ interface Compiled {
   mqpKey?: string
   mqpType?: string
   mqpKeys: string[]
+  /** mapQueryParams entries in order: [custom property, side as given]. */
+  mqpEntries: Array<[string, string]>
   appendFields: Array<{ path: string; name: string }>
   opLists: Array<[string, Set<string>]>
   anyOps: boolean
@@ -156,6 +170,7 @@ export function compileClassic(settings: unknown, opts: { mode: ClassicMode }): 
         : mqpEntries[mqpEntries.length - 1][1] || 'user_properties'
       : undefined,
     mqpKeys: mqpEntries.map((e) => e[0]),
+    mqpEntries,
     appendFields: mode === 'web' ? Object.entries(st.appendFieldsToEventProps).map(([path, name]) => ({ path: normalizeKey(path), name })) : [],
     opLists:
       mode === 'cloud'
@@ -187,21 +202,29 @@ export function compileClassic(settings: unknown, opts: { mode: ClassicMode }): 
     const traits: Obj = isObj(baseTraits) ? { ...baseTraits } : {}
     if (message.userId) traits.id = message.userId
     const p: Prepared = { msg: message, type, context, options, traits }
-    switch (type) {
-      case 'track':
-        return track(c, p)
-      case 'page':
-      case 'screen':
-        return page(c, p)
-      case 'identify':
-        return identify(c, p)
-      case 'group':
-        return group(c, p)
-      case 'alias':
-        return alias(c, p)
-      default:
-        return []
+    const out = dispatch(c, p)
+    if (mode === 'web') {
+      for (const r of out) if (r.record.device_id === undefined) r.unknown = ['device_id']
     }
+    return out
+  }
+}
+
+function dispatch(c: Compiled, p: Prepared): ClassicRecord[] {
+  switch (p.type) {
+    case 'track':
+      return track(c, p)
+    case 'page':
+    case 'screen':
+      return page(c, p)
+    case 'identify':
+      return identify(c, p)
+    case 'group':
+      return group(c, p)
+    case 'alias':
+      return alias(c, p)
+    default:
+      return []
   }
 }
 
@@ -217,8 +240,11 @@ export function classicRecords(
 // ---------------------------------------------------------------------------------------------
 
 function deviceId(c: Compiled, p: Prepared): unknown {
-  const ctxDevice = ocFind(p.context, 'device.id')
   const anon = p.msg.anonymousId
+  // analytics.js: setDeviceId(anonymousId) only with preferAnonymousIdForDeviceId and a non-empty
+  // string; otherwise the SDK kept the id it generated in the browser (unknowable: left out)
+  if (c.mode === 'web') return c.st.preferAnonymousIdForDeviceId && typeof anon === 'string' && anon !== '' ? anon : undefined
+  const ctxDevice = ocFind(p.context, 'device.id')
   if (c.st.preferAnonymousIdForDeviceId) return anon || ctxDevice
   const lib = ocFind(p.context, 'library.name')
   if (lib === 'analytics-android' && ocFind(p.context, 'library.version') === '1.4.4') {
@@ -302,11 +328,8 @@ function common(c: Compiled, p: Prepared, props: Obj | undefined): Obj {
         if (p.type === 'identify' || c.mqpType !== 'event_properties') userProps[c.mqpKey] = query
         else ret.event_properties = { [c.mqpKey]: query }
       } else if (p.type === 'identify') {
+        // web identify: every key becomes a trait (events: see webLogEvent)
         for (const k of c.mqpKeys) userProps[k] = query
-      } else if (c.mqpType === 'event_properties') {
-        const ep: Obj = {}
-        for (const k of c.mqpKeys) ep[k] = query
-        ret.event_properties = ep
       }
     }
   }
@@ -314,7 +337,8 @@ function common(c: Compiled, p: Prepared, props: Obj | undefined): Obj {
   const groups = options.groups
   if (groups) {
     ret.groups = groups
-    if (isObj(groups)) Object.assign(userProps, groups)
+    // cloud: groups are also user properties; web: logEventWithGroups sends them as groups only
+    if (c.mode === 'cloud' && isObj(groups)) Object.assign(userProps, groups)
   }
   return ret
 }
@@ -359,19 +383,174 @@ function appendFields(c: Compiled, p: Prepared, eventProps: Obj): void {
   }
 }
 
-function webQueryIdentify(c: Compiled, p: Prepared): ClassicRecord[] {
-  if (c.mode !== 'web' || c.mqpKey === undefined || c.mqpType === 'event_properties') return []
-  const query = ocFind(p.context, 'page.search')
-  if (query === undefined) return []
-  const set: Obj = {}
-  for (const k of c.mqpKeys) set[k] = query
-  const rec = rejectNullish({ user_id: p.msg.userId, device_id: deviceId(c, p), time: eventTime(p.msg), library: 'segment', user_properties: { $set: set } })
-  return [{ endpoint: '/identify', record: rec }]
+// ---------------------------------------------------------------------------------------------
+// Web mode: what the analytics.js integration asked the Amplitude browser SDK (amplitude-js 5.x) to
+// log. Each SDK call becomes one record (docs/classic-assumptions.md, "Web mode"):
+//   logEvent / logEventWithGroups → an event (no user_properties; groups only with groups)
+//   logRevenueV2(revenue) → a `revenue_amount` event, event_properties + $productId/$quantity/$price/$revenueType
+//   logRevenue(price, quantity, productId) → a `revenue_amount` event, api_properties {productId, special, quantity, price}
+//   identify(ops) / setUserProperties(props) / setGroup(type, value) → an /identify record
+
+const REVENUE_TYPE_BY_EVENT: Readonly<Record<string, string>> = {
+  'order completed': 'Purchase',
+  'completed order': 'Purchase',
+  'product purchased': 'Purchase',
+}
+
+interface RevenueAttributes {
+  price: unknown
+  productId: unknown
+  revenueType: unknown
+  quantity: unknown
+  eventProps: Obj
+  revenue: number | undefined
+}
+
+/** The integration's mapRevenueAttributes over a Track facade of `event` with `props`. */
+function revenueAttributes(event: string, props: Obj): RevenueAttributes {
+  return {
+    price: ocFind(props, 'price'),
+    productId: ocFind(props, 'productid'),
+    revenueType: ocFind(props, 'revenuetype') || (Object.hasOwn(REVENUE_TYPE_BY_EVENT, event.toLowerCase()) ? REVENUE_TYPE_BY_EVENT[event.toLowerCase()] : undefined),
+    quantity: props.quantity || 1,
+    eventProps: { ...props },
+    revenue: revenueOf(props, event),
+  }
+}
+
+/** amplitude-js's numeric test for logRevenue arguments (numbers and numeric strings). */
+function isNumeric(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isFinite(v)
+  return typeof v === 'string' && !Number.isNaN(parseFloat(v)) && Number.isFinite(Number(v))
+}
+
+function dropUndefined(o: Obj): Obj {
+  const out: Obj = {}
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v
+  return out
+}
+
+/** An SDK event record (what `_logEvent` sends): the message's fields, no user_properties. */
+function webEventRecord(c: Compiled, p: Prepared, eventType: string, props: Obj): Obj {
+  const rec = common(c, p, props)
+  delete rec.user_properties
+  rec.event_type = eventType
+  rec.event_properties = dropUndefined(props)
+  return rec
+}
+
+/** The integration's setRevenue: logRevenueV2 or the legacy logRevenue, as the SDK records it. */
+function webRevenue(c: Compiled, p: Prepared, a: RevenueAttributes): ClassicRecord[] {
+  let rec: Obj
+  if (c.st.useLogRevenueV2) {
+    let price = a.price
+    let quantity = a.quantity
+    if (!price) {
+      price = a.revenue
+      quantity = 1
+    }
+    if (typeof price !== 'number') return [] // Revenue without a numeric price is invalid: nothing sent
+    const props: Obj = { ...a.eventProps }
+    if (typeof a.productId === 'string' && a.productId !== '') props.$productId = a.productId
+    props.$quantity = typeof quantity === 'number' ? Math.trunc(quantity) : 1
+    props.$price = price
+    if (a.revenueType && typeof a.revenueType === 'string') props.$revenueType = a.revenueType
+    rec = webEventRecord(c, p, 'revenue_amount', props)
+  } else {
+    const amount = a.revenue || Number(a.price) * Number(a.quantity)
+    if (!isNumeric(amount) || (a.quantity !== undefined && !isNumeric(a.quantity))) return []
+    rec = webEventRecord(c, p, 'revenue_amount', {})
+    rec.api_properties = dropUndefined({ productId: a.productId, special: 'revenue_amount', quantity: a.quantity || 1, price: amount })
+  }
+  return [{ endpoint: c.eventEndpoint, record: rec, sdkGenerated: true }]
+}
+
+function webIdentifyRecord(c: Compiled, p: Prepared, userProperties: Obj, groups?: Obj): Obj {
+  return rejectNullish({
+    user_id: p.msg.userId,
+    device_id: deviceId(c, p),
+    time: eventTime(p.msg),
+    library: 'segment',
+    groups,
+    user_properties: userProperties,
+  })
+}
+
+/**
+ * The integration's logEvent(track, dontSetRevenue): mapQueryParams (event-side keys into the
+ * properties; user-side keys through setUserProperties, but only when the last entry is
+ * user-side), appendFieldsToEventProps, the event, then its revenue unless `dontSetRevenue`.
+ */
+function webLogEvent(c: Compiled, p: Prepared, event: unknown, baseProps: Obj, dontSetRevenue: boolean): ClassicRecord[] {
+  const out: ClassicRecord[] = []
+  const props: Obj = { ...baseProps }
+  if (c.mqpEntries.length > 0) {
+    const query = ocFind(p.context, 'page.search')
+    const params: Obj = {}
+    for (const [key, side] of c.mqpEntries) {
+      if (side === 'user_properties') params[key] = query
+      else props[key] = query
+    }
+    const set = dropUndefined(params)
+    if (c.mqpEntries[c.mqpEntries.length - 1]![1] === 'user_properties' && Object.keys(set).length > 0) {
+      out.push({ endpoint: '/identify', record: webIdentifyRecord(c, p, { $set: set }) })
+    }
+  }
+  for (const f of c.appendFields) props[f.name] = ocFind(p.msg, f.path)
+  // the SDK drops calls without an event name
+  if (typeof event === 'string' && event !== '') out.push({ endpoint: c.eventEndpoint, record: webEventRecord(c, p, event, props) })
+  const name = typeof event === 'string' ? event : ''
+  if (!dontSetRevenue && revenueOf(baseProps, name)) out.push(...webRevenue(c, p, revenueAttributes(name, baseProps)))
+  return out
+}
+
+/** The integration's orderCompleted. */
+function webOrderCompleted(c: Compiled, p: Prepared, event: string, rawProps: Obj): ClassicRecord[] {
+  const productsVal = ocFind(rawProps, 'products')
+  const products = Array.isArray(productsVal) ? productsVal : []
+  const perProduct = c.st.trackRevenuePerProduct
+  if (c.st.trackProductsOnce) {
+    // one event; products reduced to six attributes, quantity defaulting to 1
+    const slim = products.map((prod) => {
+      const pr = isObj(prod) ? prod : {}
+      return dropUndefined({
+        productId: ocFind(pr, 'product_id') || ocFind(pr, 'productid'),
+        sku: ocFind(pr, 'sku'),
+        name: ocFind(pr, 'name'),
+        price: ocFind(pr, 'price'),
+        quantity: pr.quantity || 1,
+        category: ocFind(pr, 'category'),
+      })
+    })
+    return webLogEvent(c, p, event, { ...rawProps, products: slim }, perProduct)
+  }
+  const orderProps: Obj = { ...rawProps }
+  delete orderProps.products
+  const out = webLogEvent(c, p, event, orderProps, perProduct)
+  const orderRevenueType = ocFind(rawProps, 'revenuetype')
+  const orderRevenue = revenueOf(rawProps, event)
+  for (const product of products) {
+    if (!isObj(product)) continue
+    const props: Obj = { ...product }
+    // per-product revenue needs a price (0 counts) and a truthy quantity; the order's revenue and
+    // revenueType are copied into the product's properties first
+    if (perProduct && props.price != null && props.quantity) {
+      if (orderRevenueType) props.revenueType = orderRevenueType
+      if (orderRevenue) props.revenue = orderRevenue
+      out.push(...webRevenue(c, p, revenueAttributes('Product Purchased', props)))
+    }
+    out.push(...webLogEvent(c, p, 'Product Purchased', props, perProduct))
+  }
+  return out
 }
 
 function track(c: Compiled, p: Prepared): ClassicRecord[] {
   const event = p.msg.event
   const rawProps = isObj(p.msg.properties) ? p.msg.properties : {}
+  if (c.mode === 'web') {
+    if (typeof event === 'string' && ORDER_COMPLETED.test(event)) return webOrderCompleted(c, p, event, rawProps)
+    return webLogEvent(c, p, event, rawProps, false)
+  }
   if (typeof event === 'string' && ORDER_COMPLETED.test(event)) return orderCompleted(c, p, event, rawProps)
   const props = rawProps
   const payload = common(c, p, props)
@@ -381,7 +560,7 @@ function track(c: Compiled, p: Prepared): ClassicRecord[] {
   const ep = cleanProps(c, props, hasRevenue)
   appendFields(c, p, ep)
   payload.event_properties = { ...(payload.event_properties as Obj | undefined), ...ep }
-  return [...webQueryIdentify(c, p), { endpoint: c.eventEndpoint, record: payload }]
+  return [{ endpoint: c.eventEndpoint, record: payload }]
 }
 
 function revenueOf(props: Obj, event: unknown): number | undefined {
@@ -390,35 +569,21 @@ function revenueOf(props: Obj, event: unknown): number | undefined {
   return currency(revenue)
 }
 
-const SLIM_PRODUCT_KEYS = ['productId', 'sku', 'name', 'price', 'quantity', 'category']
-
 function orderCompleted(c: Compiled, p: Prepared, event: string, rawProps: Obj): ClassicRecord[] {
-  const out: ClassicRecord[] = [...webQueryIdentify(c, p)]
+  const out: ClassicRecord[] = []
   const productsVal = ocFind(rawProps, 'products')
   const products = Array.isArray(productsVal) ? productsVal : []
   const props = omitOc(rawProps, PRODUCTS)
   const perProduct = c.st.trackRevenuePerProduct
-  const productsOnce = c.mode === 'web' && c.st.trackProductsOnce
 
-  // 1. the order event, without `products` (or with a slimmed array under trackProductsOnce)
+  // 1. the order event, without `products`
   const order = common(c, p, props)
   const hasRevenue = perProduct ? false : applyRevenue(order, props, revenueOf(props, event))
   order.event_type = event
   const ep = cleanProps(c, props, hasRevenue)
-  if (productsOnce) {
-    ep.products = products.filter(isObj).map((prod) => {
-      const slim: Obj = {}
-      for (const k of SLIM_PRODUCT_KEYS) {
-        const v = k === 'productId' ? prod.productId ?? prod.product_id : prod[k]
-        if (v !== undefined) slim[k] = v
-      }
-      return slim
-    })
-  }
   appendFields(c, p, ep)
   order.event_properties = { ...(order.event_properties as Obj | undefined), ...ep }
   out.push({ endpoint: c.eventEndpoint, record: order })
-  if (productsOnce) return out
 
   // 2. one Product Purchased per product
   const orderRevenueType = ocFind(rawProps, 'revenuetype')
@@ -480,16 +645,7 @@ function page(c: Compiled, p: Prepared): ClassicRecord[] {
   if (st.trackNamedPages && name) names.push(category ? `Viewed ${category} ${name} ${suffix}` : `Viewed ${name} ${suffix}`)
   const out: ClassicRecord[] = []
   if (st.trackReferrer && !st.useAmplitudeReferral) out.push(...referrerIdentify(c, p))
-  if (!names.length) return out
-  out.push(...webQueryIdentify(c, p))
-  for (const eventType of names) {
-    const payload = common(c, p, props)
-    payload.event_type = eventType
-    const ep: Obj = { ...props }
-    appendFields(c, p, ep)
-    payload.event_properties = { ...(payload.event_properties as Obj | undefined), ...ep }
-    out.push({ endpoint: c.eventEndpoint, record: payload })
-  }
+  for (const eventType of names) out.push(...webLogEvent(c, p, eventType, props, false))
   return out
 }
 
@@ -497,12 +653,9 @@ function page(c: Compiled, p: Prepared): ClassicRecord[] {
 function referrerIdentify(c: Compiled, p: Prepared): ClassicRecord[] {
   const referrer = ocFind(p.context, 'page.referrer')
   if (typeof referrer !== 'string' || !referrer) return []
-  let domain: string | undefined
-  try {
-    domain = new URL(referrer).hostname
-  } catch {
-    domain = undefined
-  }
+  // the integration splits on '/' and takes the third part: the host, port included
+  const parts = referrer.split('/')
+  const domain = parts.length >= 3 ? parts[2] : undefined
   const setOnce: Obj = { initial_referrer: referrer }
   const set: Obj = { referrer }
   if (domain) {
@@ -529,10 +682,11 @@ function toOperations(c: Compiled, userProps: Obj): Obj {
     let placed = false
     for (const [op, set] of c.opLists) {
       if (set.has(k)) {
+        // first matching list wins: cloud by rule; web because the SDK's Identify skips a second
+        // operation on a property (so a trait in both traitsToIncrement and traitsToSetOnce is only $add)
         put(op, k, v)
         placed = true
-        // cloud: first matching list wins; web: a trait may get several operations
-        if (c.mode === 'cloud') break
+        break
       }
     }
     if (!placed) put('$set', k, v)
@@ -541,6 +695,7 @@ function toOperations(c: Compiled, userProps: Obj): Obj {
 }
 
 function identify(c: Compiled, p: Prepared): ClassicRecord[] {
+  if (c.mode === 'web') return webIdentify(c, p)
   const payload = common(c, p, undefined)
   delete payload.amplitude_event_type
   delete payload.session_id
@@ -549,8 +704,31 @@ function identify(c: Compiled, p: Prepared): ClassicRecord[] {
   if (paying != null) payload.paying = paying
   const startVersion = ocFind(p.options, 'startversion')
   if (startVersion != null) payload.start_version = startVersion
-  if (c.mode === 'web' || c.anyOps) payload.user_properties = toOperations(c, payload.user_properties as Obj)
+  if (c.anyOps) payload.user_properties = toOperations(c, payload.user_properties as Obj)
   return [{ endpoint: '/identify', record: payload }]
+}
+
+/** Web identify: setTraits as one Identify of operations, then setGroup per `groups` option entry. */
+function webIdentify(c: Compiled, p: Prepared): ClassicRecord[] {
+  const out: ClassicRecord[] = []
+  const payload = common(c, p, undefined)
+  delete payload.amplitude_event_type
+  delete payload.session_id
+  delete payload.event_id
+  delete payload.groups
+  const ops = toOperations(c, dropUndefined(payload.user_properties as Obj))
+  // the SDK sends no identify without operations
+  if (Object.keys(ops).length > 0) {
+    payload.user_properties = ops
+    out.push({ endpoint: '/identify', record: payload })
+  }
+  const groups = p.options.groups
+  if (isObj(groups)) {
+    for (const [type, value] of Object.entries(groups)) {
+      if (type !== '') out.push({ endpoint: '/identify', record: webIdentifyRecord(c, p, { $set: { [type]: value } }, { [type]: value }) })
+    }
+  }
+  return out
 }
 
 function group(c: Compiled, p: Prepared): ClassicRecord[] {
@@ -614,21 +792,23 @@ const CLOUD_ASSUMPTIONS: readonly string[] = [
   'useCustomAmplitudeProperties: country and language stay in event_properties (event_id and amplitude_event_type are still removed).',
   'time = timestamp (falling back to receivedAt, then originalTimestamp, instead of processing time); ISO strings without offset are UTC. No insert_id is sent (2017 code).',
   'language/country from context.locale "xx-YY" only (both parts required), names from ICU with ISO 3166 spellings for a few countries (e.g. "Korea, Republic of"); the 2017 code used the langs/country-list packages.',
-  'UA parsing (library analytics.js with a userAgent): os_name = browser name, os_version = browser major, device_model = OS name, via @amplitude/ua-parser-js 0.7.33 (2017: an older fork).',
+  'UA parsing (library analytics.js with a userAgent): os_name = browser name, os_version = browser major, device_model = OS name, via @amplitude/ua-parser-js 0.7.25, the version Segment builds its production destinations with (2017: an older commit of the same fork).',
   'Messages with integrations.Amplitude = false, or All = false without Amplitude enabled, produce nothing. A missing apiKey (rejected by Classic) is reported by readClassicSettings but records are still produced.',
   'Field lookups follow the 2017 obj-case semantics (keys compared without punctuation and case: properties.product_id counts as productId, integrations.Amplitude.sessionId as session_id); an exact key wins over an earlier case variant.',
   'Not emulated: GDPR deletion (secretKey), retries and invalid-api_key errors, Amplitude-side validation.',
 ]
 
 const WEB_ASSUMPTIONS: readonly string[] = [
-  'Classic model: web (analytics.js device mode). Event names follow the analytics.js integration; the record fields reuse the cloud mapping, so SDK-generated fields (device_id, session_id, os/browser, library "amplitude-js", IP geolocation) are approximations.',
+  'Classic model: web (analytics.js device mode). Records follow what the analytics.js integration asked the Amplitude browser SDK (amplitude-js) to log, one record per SDK call; fields the SDK filled in from the browser (session_id, os/browser, library "amplitude-js", IP geolocation) are approximated from the message.',
+  'device_id: with preferAnonymousIdForDeviceId and a non-empty anonymousId, the anonymousId; otherwise the SDK kept its own generated id, which no archive holds: left out of the record and reported by the diff as a counted assumption, never compared.',
   'Page: one event per enabled rule, in order: trackAllPages → "Loaded a Page"; trackCategorizedPages with a category → "Viewed {category} Page"; trackNamedPages with a name → "Viewed {category} {name} Page" (or "Viewed {name} Page"). Event properties = page properties + name + category. Screen calls are named the same way with "Screen".',
-  'trackReferrer (catalog default on) without useAmplitudeReferral: each page call with a non-empty context.page.referrer also produces an /identify with $setOnce initial_referrer/initial_referring_domain and $set referrer/referring_domain.',
-  'mapQueryParams (web): the last entry decides the side; event side puts the query string under every configured key; user side sends a separate /identify ($set) before the event.',
+  'trackReferrer (catalog default on) without useAmplitudeReferral: each page call with a non-empty context.page.referrer also produces an /identify with $setOnce initial_referrer/initial_referring_domain and $set referrer/referring_domain; the domain is the third "/"-separated part of the referrer (port kept).',
+  'Events (logEvent) carry event_properties and no user_properties; integrations.Amplitude.groups makes them logEventWithGroups (groups, not user properties). Event properties are not cleaned.',
+  'mapQueryParams (web): event-side entries add the query string to the event properties; user-side entries go to the user (an /identify $set before the event) only when the last entry is user-side. Identify: every key as a trait.',
   'appendFieldsToEventProps: values at the dotted message paths are added to track and page event properties (missing paths skipped).',
-  'Order Completed: as cloud (order without products + Product Purchased per product); trackProductsOnce sends only the order with products slimmed to productId/sku/name/price/quantity/category. Revenue appears as cloud-style top-level fields, not as separate revenue_amount events.',
-  'Event properties are not cleaned (the SDK sends country/language/event_id as given).',
-  'Identify: user properties always sent as operations: $add (traitsToIncrement), $setOnce (traitsToSetOnce), $set for the rest; a trait in both lists gets both. No append/prepend.',
+  'Revenue: a call with revenue (revenue, or total on Order Completed) also produces the SDK\'s own "revenue_amount" event: useLogRevenueV2 → event_properties + $price/$quantity/$productId/$revenueType (price ‖ revenue with quantity 1); otherwise the legacy logRevenue with api_properties {price: revenue ‖ price × quantity, quantity, productId}. revenueType defaults to "Purchase" on Order Completed / Product Purchased. The diff counts revenue_amount events instead of pairing them.',
+  'Order Completed: the order event without products, then one Product Purchased per product. trackRevenuePerProduct: only products with a price (0 counts) and a truthy quantity book revenue, after the order\'s revenue and revenueType are copied into their properties; the order books none. trackProductsOnce: only the order, products reduced to productId/sku/name/price/quantity (default 1)/category.',
+  'Identify: user properties as operations: $add (traitsToIncrement), $setOnce (traitsToSetOnce), $set for the rest; a trait in both lists is only $add (the SDK skips a second operation on a property); no identify without operations. integrations.Amplitude.groups adds one setGroup /identify per group.',
   'Group: groupTypeTrait/groupValueTrait pair or "[Segment] Group" = groupId, as an /identify with groups and $set user property; no group properties.',
   'Alias, sendToBatchEndpoint, endpoint (EU), traitsToAppend/Prepend, trackUtmProperties (the SDK reads UTM from the URL, not context.campaign) and useCustomAmplitudeProperties are not applied. versionName, when set, replaces app_version.',
   'time = timestamp (falling back to receivedAt, then originalTimestamp).',

@@ -100,7 +100,7 @@ export const CLASSIC_SETTINGS: readonly ClassicSettingInfo[] = [
   s('useAdvertisingIdForDeviceId', 'boolean', false, false, false, 'iOS, Android'),
   s('enableLocationListening', 'boolean', true, false, false, 'Android'),
   s('trackSessionEvents', 'boolean', false, false, false, 'iOS, Android'),
-  s('useLogRevenueV2', 'boolean', true, false, false, 'web, iOS, Android'),
+  s('useLogRevenueV2', 'boolean', true, false, true, 'web, iOS, Android'),
   s('trackRevenuePerProduct', 'boolean', false, true, true, 'web, cloud'),
   s('trackProductsOnce', 'boolean', false, false, true, 'web'),
   s('traitsToIncrement', 'list', [], true, true, 'web, iOS, Android, cloud'),

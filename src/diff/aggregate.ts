@@ -7,6 +7,7 @@ import { diffMessage } from './engine.js'
 import { redactSecrets } from './redact.js'
 import type {
   ActionsRecord,
+  AssumptionCounts,
   ClassicRecord,
   DiffContext,
   DiffModel,
@@ -18,7 +19,43 @@ import type {
   PathChange,
   PathCount,
 } from './types.js'
-import { FINDING_KINDS } from './types.js'
+import { FINDING_KINDS, emptyAssumptionCounts } from './types.js'
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`
+}
+
+/**
+ * The counted assumptions of a diff: what it could not compare, with how often. Listed first in
+ * the report's `model.assumptions`.
+ */
+export function countedAssumptions(notes: AssumptionCounts): string[] {
+  const out: string[] = []
+  for (const [field, n] of Object.entries(notes.unknownFields).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (n.records === 0) continue
+    const sends =
+      n.actionsSends > 0
+        ? `the ${field} its mapping resolves on ${plural(n.actionsSends, 'record')} (e.g. ${JSON.stringify(n.example)})`
+        : ''
+    const omits = n.actionsOmits > 0 ? `no ${field} on ${plural(n.actionsOmits, 'record')}` : ''
+    const unpaired = n.records - n.actionsSends - n.actionsOmits
+    const rest = unpaired > 0 ? `${plural(unpaired, 'record')} had no Actions counterpart` : ''
+    out.push(
+      `Classic web used an SDK-generated ${field} on ${plural(n.records, 'record')} (the browser SDK's own id, not in the archive: ` +
+        `preferAnonymousIdForDeviceId off or no anonymousId), so ${field} is not compared there; Actions sends ` +
+        ([sends, omits].filter((x) => x !== '').join(' and ') || 'nothing comparable') +
+        (rest ? `; ${rest}` : '') +
+        '.',
+    )
+  }
+  for (const [name, count] of Object.entries(notes.sdkEvents).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    out.push(
+      `Classic web also sent ${plural(count, `${JSON.stringify(name)} event`)} that Actions will not send (the browser SDK logged one per revenue call; ` +
+        `Actions puts revenue on the event itself): charts and dashboards counting ${JSON.stringify(name)} will see none.`,
+    )
+  }
+  return out
+}
 
 export interface MessageRef {
   messageId?: string | null
@@ -80,6 +117,7 @@ export class DiffAggregator {
   private actionsEvents = 0
   private readonly byKind = emptyByKind()
   private readonly findings = new Map<string, Acc>()
+  private readonly notes = emptyAssumptionCounts()
 
   constructor(opts: { examples: number }) {
     this.maxExamples = Math.max(0, Math.floor(opts.examples))
@@ -87,7 +125,7 @@ export class DiffAggregator {
 
   /** Diffs one message and records its findings. Returns the message's findings. */
   add(msg: MessageRef, classic: readonly ClassicRecord[], actions: readonly ActionsRecord[], ctx: DiffContext = {}): MessageFinding[] {
-    const found = diffMessage(classic, actions, ctx)
+    const found = diffMessage(classic, actions, { ...ctx, notes: this.notes })
     this.addFindings(msg, classic.length, actions.length, found)
     return found
   }
@@ -149,7 +187,8 @@ export class DiffAggregator {
       settings: redactSecrets(model.settings),
       mappingsSource: model.mappingsSource,
     }
-    if (model.assumptions !== undefined) m.assumptions = [...model.assumptions]
+    const counted = countedAssumptions(this.notes)
+    if (model.assumptions !== undefined || counted.length > 0) m.assumptions = [...counted, ...(model.assumptions ?? [])]
     return {
       model: m,
       totals: {

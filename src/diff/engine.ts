@@ -19,6 +19,7 @@
  */
 import type {
   ActionsRecord,
+  AssumptionCounts,
   ClassicRecord,
   DiffContext,
   FindingKind,
@@ -241,6 +242,8 @@ const KIND_ORDER: ReadonlyMap<FindingKind, number> = new Map(FINDING_KINDS.map((
 class Collector {
   private readonly byKey = new Map<string, MessageFinding>()
 
+  constructor(readonly notes?: AssumptionCounts) {}
+
   add(
     kind: FindingKind,
     record: RecordKind,
@@ -273,10 +276,30 @@ class Collector {
   }
 }
 
+function countFor(notes: AssumptionCounts, field: string) {
+  return (notes.unknownFields[field] ??= { records: 0, actionsSends: 0, actionsOmits: 0 })
+}
+
 function emitPair(out: Collector, c: Item<ClassicRecord>, a: Item<ActionsRecord>): void {
   const renamed = a.name !== c.expected && a.name !== c.name
   out.add(renamed ? 'renamed' : 'same', c.kind, c.name, a.name, [c.src], [a.src])
-  const diffs = diffRecords(c.src.record, a.src.record)
+  const unknown = c.src.unknown
+  let diffs = diffRecords(c.src.record, a.src.record)
+  if (unknown !== undefined && unknown.length > 0) {
+    // a value Classic had but nobody can know is not a property change: counted as an assumption
+    diffs = diffs.filter((d) => !unknown.includes(d.path))
+    if (out.notes !== undefined) {
+      for (const f of unknown) {
+        const n = countFor(out.notes, f)
+        const v = a.src.record[f]
+        if (v === undefined) n.actionsOmits++
+        else {
+          n.actionsSends++
+          n.example ??= v
+        }
+      }
+    }
+  }
   if (diffs.length === 0) return
   const props: PathDiff[] = []
   const revenue: PathDiff[] = []
@@ -435,9 +458,16 @@ export function diffMessage(
   const kinds: RecordKind[] = []
   const cByKind = new Map<RecordKind, Item<ClassicRecord>[]>()
   const aByKind = new Map<RecordKind, Item<ActionsRecord>[]>()
+  const notes = ctx.notes
   for (let i = 0; i < classic.length; i++) {
     const src = classic[i]!
     const { kind, name } = classify(src.endpoint, src.record)
+    if (src.sdkGenerated) {
+      // the browser SDK's own event: no Actions mapping can send it, so it is counted, not paired
+      if (notes !== undefined) notes.sdkEvents[name] = (notes.sdkEvents[name] ?? 0) + 1
+      continue
+    }
+    if (notes !== undefined && src.unknown !== undefined) for (const f of src.unknown) countFor(notes, f).records++
     const expected = kind === 'event' && renameMap !== undefined ? (renameMap.get(name) ?? name) : name
     let l = cByKind.get(kind)
     if (l === undefined) {
@@ -456,7 +486,7 @@ export function diffMessage(
     }
     l.push({ kind, name, expected: name, index: i, src })
   }
-  const out = new Collector()
+  const out = new Collector(ctx.notes)
   for (const kind of kinds) pairKind(cByKind.get(kind) ?? [], aByKind.get(kind) ?? [], out)
   return out.list()
 }

@@ -1,7 +1,7 @@
 /** Classic-vs-Actions diff (`segamp diff-mappings`): engine, aggregation, renderers. */
 export * from './types.js'
 export { diffMessage, diffRecords, deepEqual, IGNORED_PATHS, REVENUE_KEYS, REVENUE_PATHS, type IgnoredPath } from './engine.js'
-export { DiffAggregator, compareFindings, type MessageRef } from './aggregate.js'
+export { DiffAggregator, compareFindings, countedAssumptions, type MessageRef } from './aggregate.js'
 export { failingKinds, parseFailOn } from './fail-on.js'
 export { parseRenameMap, RenameMapError } from './rename-map.js'
 export { redactSecrets, isSecretKey, REDACTED } from './redact.js'

@@ -8,6 +8,16 @@
 export interface ClassicRecord {
   endpoint: string
   record: Record<string, unknown>
+  /**
+   * Top-level fields whose Classic value is unknowable (web mode: the browser SDK generated the
+   * device_id). Absent from `record`, never compared; counted as an assumption instead.
+   */
+  unknown?: readonly string[]
+  /**
+   * An event the browser SDK logged on its own (web mode `revenue_amount`): never paired with an
+   * Actions record; counted as an assumption instead.
+   */
+  sdkGenerated?: boolean
 }
 
 /** What one Actions subscription sent for one message. */
@@ -49,6 +59,31 @@ export interface PathDiff {
 export interface DiffContext {
   /** Expected renames, Classic name → Actions name (from `--rename-map`). Applied to event names. */
   renameMap?: ReadonlyMap<string, string>
+  /** When given, the engine adds this message's assumption counts to it. */
+  notes?: AssumptionCounts
+}
+
+/** What the diff could not compare, counted (becomes counted assumptions in the report model). */
+export interface AssumptionCounts {
+  /** SDK-generated Classic events (`sdkGenerated`), by event name. */
+  sdkEvents: Record<string, number>
+  /** Per unknown Classic field (e.g. `device_id`). */
+  unknownFields: Record<string, UnknownFieldCount>
+}
+
+export interface UnknownFieldCount {
+  /** Classic records whose value of the field was unknown. */
+  records: number
+  /** Of those, paired with an Actions record that sends the field… */
+  actionsSends: number
+  /** …or that does not. (The rest had no Actions counterpart.) */
+  actionsOmits: number
+  /** One value Actions sent, for the report. */
+  example?: unknown
+}
+
+export function emptyAssumptionCounts(): AssumptionCounts {
+  return { sdkEvents: {}, unknownFields: {} }
 }
 
 /**
