@@ -209,7 +209,7 @@ EXIT CODES
       text = JSON.stringify(configForOutput(result, { includeSecrets: o.includeSecrets }), null, 2) + '\n'
       if (!o.includeSecrets && (!o.apply || o.out)) {
         this.logToStderr(
-          `destination.settings.apiKey and secretKey are written as ${SECRET_REFERENCES.apiKey} and ${SECRET_REFERENCES.secretKey}: fill them in where the file is used (e.g. AMPLITUDE_API_KEY=… AMPLITUDE_SECRET_KEY=… envsubst < ${o.out ?? 'actions-config.json'}), or pass --include-secrets to write the values`,
+          `destination.settings.apiKey and secretKey are written as ${SECRET_REFERENCES.apiKey} and ${SECRET_REFERENCES.secretKey}: fill them in where the file is used (e.g. AMPLITUDE_API_KEY=… AMPLITUDE_SECRET_KEY=… envsubst '$AMPLITUDE_API_KEY $AMPLITUDE_SECRET_KEY' < ${o.out ?? 'actions-config.json'}; name the two variables, or envsubst also empties the mappings' $set/$setOnce keys), or pass --include-secrets to write the values`,
         )
       }
     }
