@@ -141,4 +141,13 @@ describe('migrate --format terraform', function () {
     assert.doesNotMatch(text, /(?<!%)%\{/)
     assert.equal(hclString('${a}'), '"$${a}"')
   })
+
+  it('says when a same-named existing subscription uses another action (it cannot be imported)', async () => {
+    const subs = migrateClassic(CLASSIC, { names: 'classic' }).subscriptions
+    const text = renderTerraform({ endpoint: 'north_america', subscriptions: subs, origin: 'test', existing: { destinationId: 'd1', enabled: false, subscriptionIds: {}, otherAction: { 'Track Calls': 'logEvent' } } })
+    assert.match(text, /# The destination already has a subscription named "Track Calls" that uses the action logEvent/)
+    const hcl = (await parse('x.tf', text)) as Hcl
+    checkNames(hcl)
+    assert.deepEqual(hcl.import, [{ to: '${segment_destination.actions_amplitude}', id: 'd1' }])
+  })
 })

@@ -202,6 +202,9 @@ EXIT CODES
               subscriptionIds: Object.fromEntries(
                 (o.plan?.subscriptions ?? []).filter((s) => s.id !== undefined && (s.kind === 'update' || s.kind === 'unchanged')).map((s) => [s.name, s.id!]),
               ),
+              otherAction: Object.fromEntries(
+                actions.subscriptions.filter((s) => o.plan?.subscriptions.some((p) => p.kind === 'replace' && p.id === s.id)).map((s) => [s.name, s.actionSlug]),
+              ),
             }
           : undefined,
       })
@@ -233,6 +236,8 @@ EXIT CODES
         process.exitCode = exitCodes.USAGE
         return
       }
+      const summary = renderPlan(plan, { sourceId: segment.classic.sourceId }).split('\n').find((l) => l.startsWith('Plan:'))
+      if (summary) this.logToStderr(`\n${summary}`)
       const rl = createInterface({ input: process.stdin, output: process.stderr })
       const answer = (await rl.question(`Apply this plan to source ${segment.classic.sourceId}? The Classic destination is not touched. [y/N] `)).trim().toLowerCase()
       rl.close()

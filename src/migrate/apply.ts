@@ -4,7 +4,7 @@
  * planned for; the Classic destination is read, never written.
  */
 import { ACTIONS_AMPLITUDE_METADATA_ID, SegmentApiError, type DestinationMetadataAction, type SegmentApiClient } from '../segment-api/client.js'
-import type { Plan } from './plan.js'
+import { shortChanges, type Plan } from './plan.js'
 
 export interface ApplyContext {
   sourceId: string
@@ -70,7 +70,7 @@ export async function applyPlan(client: SegmentApiClient, plan: Plan, ctx: Apply
       if (s.changes.some((c) => c.startsWith('settings.'))) input.settings = g!.settings
       await client.updateSubscription(destinationId!, s.id!, input)
       result.updated++
-      say(`updated subscription "${s.name}" (${s.id}): ${s.changes.join(', ')}`)
+      say(`updated subscription "${s.name}" (${s.id}): ${shortChanges(s.changes)}`)
     } else if (s.kind === 'delete') {
       await client.removeSubscription(destinationId!, s.id!)
       result.deleted++

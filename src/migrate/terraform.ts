@@ -10,7 +10,15 @@ export interface TerraformOptions {
   /** The source the destination belongs to (default of var.segment_source_id), when known. */
   sourceId?: string
   /** An existing Actions Amplitude destination to import instead of creating a new one. */
-  existing?: { destinationId: string; enabled: boolean; name?: string | null; subscriptionIds: Record<string, string> }
+  existing?: {
+    destinationId: string
+    enabled: boolean
+    name?: string | null
+    /** Same-named subscriptions to import (name → id). */
+    subscriptionIds: Record<string, string>
+    /** Same-named subscriptions that use another action (name → their action slug): not importable. */
+    otherAction?: Record<string, string>
+  }
   endpoint: string
   subscriptions: Subscription[]
   /** Where the Classic settings came from (shown in the header). */
@@ -89,8 +97,7 @@ function header(opts: TerraformOptions): string {
     '# Enable, once the reviewed plan is applied and the disabled destination looks right:',
     '#   - set `enabled = true` on segment_destination.actions_amplitude, plan and apply;',
     '#   - then disable the Amplitude (Classic) destination in the Segment UI, so no event is sent twice.',
-    '# The provider reads its token from PUBLIC_API_TOKEN' +
-      (opts.endpoint === 'europe' ? ' (EU workspaces: set PUBLIC_API_URL=eu1.api.segmentapis.com).' : '.'),
+    '# The provider reads its token from PUBLIC_API_TOKEN (EU workspaces: PUBLIC_API_URL=eu1.api.segmentapis.com).',
     '',
   ].join('\n')
 }
@@ -164,6 +171,11 @@ locals {
   id = ${hclString(`${existing.destinationId}:${id}`)}
 }
 `)
+    }
+    const other = existing?.otherAction?.[s.name]
+    if (other !== undefined) {
+      out.push(`# The destination already has a subscription named ${JSON.stringify(s.name)} that uses the action ${other}; an action cannot
+# change in place. Delete that subscription (Segment UI, or migrate --apply --prune) before applying this one.`)
     }
     out.push(`resource "segment_destination_subscription" "${r}" {
   destination_id = segment_destination.actions_amplitude.id
