@@ -9,7 +9,7 @@ import { renderTerraform } from '../migrate/terraform.js'
 import { planIsEmpty, planMigration, renderPlan, subscriptionDiff, type Plan } from '../migrate/plan.js'
 import { applyPlan } from '../migrate/apply.js'
 import { readFromSegment, type SegmentRead } from '../migrate/from-segment.js'
-import { SEGMENT_API_HOSTS, SegmentApiClient, SegmentApiError, type SegmentRegion } from '../segment-api/client.js'
+import { displayUrl, SEGMENT_API_HOSTS, SegmentApiClient, SegmentApiError, type SegmentRegion } from '../segment-api/client.js'
 import { verifyMigration } from '../compare/verify.js'
 import { failingKinds, parseFailOn, renderJson, renderMarkdown, renderTable } from '../diff/index.js'
 import { UsageError } from '../archive/filters.js'
@@ -98,6 +98,9 @@ EXIT CODES
       const token = flags['segment-token'] ?? ''
       if (!token) this.error('no Segment Public API token: set SEGMENT_PUBLIC_API_TOKEN (a Public API token of the workspace: Segment UI → Settings → Access Management → Tokens)', { exit: exitCodes.USAGE })
       if (!/^https?:\/\//i.test(baseUrl)) this.error(`--segment-api-url: expected an http(s) URL, got "${baseUrl.replace(/\/\/[^@/]*@/, '//')}"`, { exit: exitCodes.USAGE })
+      if (/^https?:\/\/[^/]*@/i.test(baseUrl)) {
+        this.error(`--segment-api-url ${displayUrl(baseUrl)}: remove the user:password part; the Public API takes the token from SEGMENT_PUBLIC_API_TOKEN`, { exit: exitCodes.USAGE })
+      }
       client = new SegmentApiClient({ baseUrl, token, onRateLimited: (ms, url) => this.logToStderr(`Segment Public API rate limit (429) at ${url}: waiting ${(ms / 1000).toFixed(1)} s`) })
       try {
         segment = await readFromSegment(client, flags['from-segment'], { actionsDestinationId: flags['actions-destination'] })
