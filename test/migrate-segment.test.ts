@@ -153,6 +153,19 @@ describe('migrate --from-segment (Segment Public API)', function () {
     assert.deepEqual(api.writes(before).map((q) => `${q.method} ${q.path}`), ['DELETE /destinations/dst_actions/subscriptions/sub_custom'])
   })
 
+  it('an --apply that stops half-way is finished by a rerun, without duplicates', async () => {
+    api = await new FakeSegmentApi({ token: TOKEN, classicSettings: CLASSIC, failNth: { method: 'POST', pathEndsWith: '/subscriptions', n: 3 } }).start()
+    const broken = await cli(api, ['--from-segment', 'dst_classic', '--apply', '--yes'])
+    assert.equal(broken.code, 1)
+    assert.match(broken.stderr, /creating subscription "Named Page Calls": 500 at http:\/\/127\.0\.0\.1:\d+\/destinations\/dst_new_1\/subscriptions \(Segment says: Internal server error\)/)
+    assert.equal(api.subscriptions.get('dst_new_1')!.length, 2)
+    const rerun = await cli(api, ['--from-segment', 'dst_classic', '--apply', '--yes'])
+    assert.equal(rerun.code, 0, rerun.stderr)
+    assert.match(rerun.stderr, /destination\s+unchanged\s+Actions Amplitude \(dst_new_1\)/)
+    assert.deepEqual(api.subscriptions.get('dst_new_1')!.map((s) => s.name), generated.subscriptions.map((s) => s.name))
+    assert.equal([...api.destinations.keys()].filter((k) => k.startsWith('dst_new_')).length, 1)
+  })
+
   it('--verify gates --apply: a failing verification applies nothing', async () => {
     api = await new FakeSegmentApi({ token: TOKEN, classicSettings: CLASSIC }).start()
     const failing = await cli(api, ['--from-segment', 'dst_classic', '--verify', 'examples/segment-logs', '--fail-on', 'properties', '--apply', '--yes'])

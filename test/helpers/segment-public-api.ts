@@ -67,6 +67,8 @@ export interface WorkspaceOptions {
   rateLimitEvery?: number
   /** Retry-After value sent with a 429 (seconds, as text). */
   retryAfter?: string
+  /** Answer the nth request (1-based) of this method to a path ending so with a 500, once. */
+  failNth?: { method: string; pathEndsWith: string; n: number }
 }
 
 export class FakeSegmentApi {
@@ -77,6 +79,7 @@ export class FakeSegmentApi {
   #server: Server
   #seq = 0
   #count = 0
+  #failSeen = 0
 
   constructor(readonly opts: WorkspaceOptions) {
     const add = (d: FakeDestination): void => {
@@ -144,6 +147,10 @@ export class FakeSegmentApi {
     this.#count++
     if (this.opts.rateLimitEvery && this.#count % this.opts.rateLimitEvery === 0) {
       return this.#send(res, rec, 429, { errors: [{ type: 'RequestError', message: 'Too many requests', data: { remainingPoints: 0, msBeforeNext: 20, consumedPoints: 21 } }] }, { 'retry-after': this.opts.retryAfter ?? '0.02' })
+    }
+    const f = this.opts.failNth
+    if (f && rec.method === f.method && u.pathname.endsWith(f.pathEndsWith) && ++this.#failSeen === f.n) {
+      return this.#error(res, rec, 500, 'internal', 'Internal server error')
     }
     const auth = req.headers.authorization
     const token = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined
