@@ -2,6 +2,10 @@ import { strict as assert } from 'node:assert'
 import { migrateClassic } from '../src/migrate/index.js'
 import { verifyMigration } from '../src/compare/verify.js'
 import { failingKinds } from '../src/diff/index.js'
+import { readFileSync, writeFileSync as require_write } from 'node:fs'
+import { join } from 'node:path'
+import { runCli } from './helpers/cli.js'
+import { tempDir } from './helpers/files.js'
 
 /**
  * Issue 7 acceptance: for a matrix of Classic settings, the generated configuration run through
@@ -45,5 +49,27 @@ describe('migrate: generated configurations reproduce Classic on the example arc
     const byClassic = Object.fromEntries(observedRenames.map((r) => [r.classic, r.actions]))
     assert.equal(byClassic['Viewed Home Page'], 'Viewed Home')
     assert.equal(byClassic['Viewed Marketing Pricing Page'], 'Viewed Pricing')
+  })
+
+  // Issue 10 item 11: --names actions --verify failed ("found renamed") on the renames it generates.
+  it('--names actions --verify passes on its own renames, and again when given the CSV it wrote', async () => {
+    const dir = tempDir()
+    const csv = join(dir, 'renames.csv')
+    const common = ['migrate', '--classic', 'examples/classic-settings.json', '--names', 'actions', '--verify', 'examples/segment-logs', '--out', join(dir, 'config.json')]
+    const first = await runCli([...common, '--rename-map-out', csv])
+    assert.equal(first.code, 0, first.stderr)
+    assert.doesNotMatch(first.stderr, /found renamed/)
+    assert.doesNotMatch(first.stdout, /^Renamed:/m)
+    const rows = readFileSync(csv, 'utf8').trim().split('\n')
+    assert.ok(rows.includes('Viewed Home Page,Viewed Home'), rows.join('\n'))
+    assert.ok(rows.includes('Viewed Docs Analytics Page,Viewed Analytics'), rows.join('\n'))
+    const second = await runCli([...common, '--rename-map', csv])
+    assert.equal(second.code, 0, second.stderr)
+    // A rename the naming rule does not explain is still a finding.
+    const wrong = join(dir, 'wrong.csv')
+    require_write(wrong, 'classic,actions\nViewed Home Page,Viewed Start\n')
+    const third = await runCli([...common, '--rename-map', wrong])
+    assert.equal(third.code, 1, third.stderr)
+    assert.match(third.stderr, /found renamed/)
   })
 })

@@ -1,58 +1,143 @@
 import { Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
 import { writeFile } from 'node:fs/promises'
+import { createInterface } from 'node:readline/promises'
 import { exitCodes, failUsage } from '../cli/common.js'
 import { readClassicFile, readRenameMapFile } from '../cli/classic-input.js'
-import { migrateClassic, renderRenameMapCsv, mixedUserPropertyWarnings } from '../migrate/index.js'
+import { migrateClassic, renderRenameMapCsv, mixedUserPropertyWarnings, type MigrationResult } from '../migrate/index.js'
+import { configForOutput, SECRET_REFERENCES } from '../migrate/output.js'
+import { renderTerraform } from '../migrate/terraform.js'
+import { planIsEmpty, planMigration, renderPlan, subscriptionDiff, type Plan } from '../migrate/plan.js'
+import { applyPlan } from '../migrate/apply.js'
+import { readFromSegment, type SegmentRead } from '../migrate/from-segment.js'
+import { displayUrl, SEGMENT_API_HOSTS, SegmentApiClient, SegmentApiError, type SegmentRegion } from '../segment-api/client.js'
 import { verifyMigration } from '../compare/verify.js'
 import { failingKinds, parseFailOn, renderJson, renderMarkdown, renderTable } from '../diff/index.js'
 import { UsageError } from '../archive/filters.js'
 
 export default class Migrate extends SegampCommand {
-  static summary = 'Turn Amplitude (Classic) settings into an Actions configuration, and verify it on real data.'
-  static description = `Reads the Classic destination settings (the settings object, or a Segment Public API destination response; unknown keys are reported, not fatal) and writes {"destination":{"settings":{apiKey,secretKey,endpoint}},"subscriptions":[...],"report":[...]}: destination settings, subscriptions in Public API shape (accepted as-is by Segment's Actions Amplitude destination), and a status for every Classic setting (migrated, no-equivalent, behavior-change) with a note saying what will differ.
+  static summary = 'Turn Amplitude (Classic) settings into an Actions configuration, verify it on real data, write Terraform or apply it.'
+  static description = `Reads the Classic destination settings from a file (--classic: the settings object, or a Segment Public API destination response) or from Segment's Public API (--from-segment DESTINATION_ID, token in SEGMENT_PUBLIC_API_TOKEN), and writes the Actions Amplitude configuration: destination settings, subscriptions in Public API shape, and a status for every Classic setting (migrated, no-equivalent, behavior-change).
 
---names classic (default) keeps the event names Classic produced (Viewed Home Page, Loaded a Page, …) so existing charts keep working; --names actions adopts the Quick Setup naming and writes a rename map (Classic → Actions) for your dashboards.
+--format json (default) writes {"destination":{"settings":{apiKey,secretKey,endpoint}},"subscriptions":[...],"report":[...]} with the Amplitude keys as \${AMPLITUDE_API_KEY} / \${AMPLITUDE_SECRET_KEY} references (--include-secrets writes the values). --format terraform writes HCL for Segment's Terraform provider (segmentio/segment): the Actions destination, created disabled, and one segment_destination_subscription per subscription; the keys are Terraform variables.
 
---verify runs the Classic emulation and the generated configuration side by side over a sample of an archive (see diff-mappings) and exits with the diff's codes: the one-line CI migration check.
+--from-segment also reads the source's existing Actions Amplitude destination and prints what the generated configuration adds, changes and removes, by subscription name. --apply then creates or updates that destination (disabled unless --enable) and its subscriptions, after printing the plan and asking for confirmation (--yes when not in a terminal). A rerun with nothing to change makes no write call. The Classic destination is never modified.
+
+--names classic (default) keeps the event names Classic produced; --names actions adopts the Quick Setup naming and writes a rename map (Classic → Actions).
+
+--verify runs the Classic emulation and the generated configuration side by side over a sample of an archive (see diff-mappings) and exits with the diff's codes; with --apply, nothing is applied when it finds a --fail-on kind.
 
 EXIT CODES
-  0  configuration written (and, with --verify, no finding of a --fail-on kind)
-  1  --verify found a finding of a --fail-on kind
-  2  trouble: unreadable settings or rename map, bad flags, --verify read no message`
+  0  configuration written (and, with --verify, no finding of a --fail-on kind; with --apply, applied or nothing to change)
+  1  --verify found a finding of a --fail-on kind; the Public API refused or failed; confirmation declined; plan conflicts
+  2  trouble: unreadable settings or rename map, bad flags, --verify read no message, --apply without --yes and no terminal`
   static examples = [
-    '<%= config.bin %> migrate --classic classic-settings.json --out actions-config.json',
-    '<%= config.bin %> migrate --classic destination.json --names actions --rename-map-out renames.csv',
-    '<%= config.bin %> migrate --classic classic-settings.json --verify s3-export/2024-05-01 --fail-on renamed,dropped,duplicated --format markdown',
+    '<%= config.bin %> migrate --classic examples/classic-settings.json --out actions-config.json',
+    '<%= config.bin %> migrate --classic examples/classic-settings.json --names actions --rename-map-out renames.csv --out actions-config.json',
+    '<%= config.bin %> migrate --classic examples/classic-settings.json --verify examples/segment-logs --report-format markdown --out actions-config.json',
+    'SEGMENT_PUBLIC_API_TOKEN=… <%= config.bin %> migrate --from-segment DESTINATION_ID --format terraform --out amplitude.tf',
+    'SEGMENT_PUBLIC_API_TOKEN=… <%= config.bin %> migrate --from-segment DESTINATION_ID --verify s3-export/2024-05-01 --apply --yes',
   ]
   static flags = {
-    classic: Flags.string({ description: 'Classic settings: the settings object or a Public API destination response.', required: true, helpValue: 'FILE' }),
+    classic: Flags.string({ description: 'Classic settings: the settings object or a Public API destination response.', helpValue: 'FILE', exclusive: ['from-segment'] }),
+    'from-segment': Flags.string({ description: 'Read the Classic Amplitude destination with this id from Segment\'s Public API.', helpValue: 'DESTINATION_ID', helpGroup: 'SEGMENT' }),
+    'segment-token': Flags.string({
+      description: 'Public API token (default: $SEGMENT_PUBLIC_API_TOKEN; prefer the environment, a flag shows in the process list).',
+      env: 'SEGMENT_PUBLIC_API_TOKEN',
+      helpValue: 'TOKEN',
+      helpGroup: 'SEGMENT',
+    }),
+    'segment-region': Flags.string({ options: ['us', 'eu'], default: 'us', description: 'Workspace region: api.segmentapis.com (us) or eu1.api.segmentapis.com (eu).', helpGroup: 'SEGMENT' }),
+    'segment-api-url': Flags.string({ description: 'Public API base URL (overrides --segment-region), e.g. a proxy.', helpValue: 'URL', helpGroup: 'SEGMENT' }),
+    'actions-destination': Flags.string({ description: 'The Actions Amplitude destination to compare with and apply to, when the source has more than one.', helpValue: 'DESTINATION_ID', helpGroup: 'SEGMENT' }),
+    apply: Flags.boolean({ description: 'Create or update the Actions Amplitude destination and its subscriptions (needs --from-segment).', default: false, helpGroup: 'SEGMENT' }),
+    yes: Flags.boolean({ description: 'With --apply: do not ask for confirmation (required without a terminal).', default: false, helpGroup: 'SEGMENT' }),
+    prune: Flags.boolean({ description: 'With --apply: delete subscriptions segamp did not generate, and replace ones whose action changed.', default: false, helpGroup: 'SEGMENT' }),
+    enable: Flags.boolean({ description: 'Create the Actions destination enabled (--apply, --format terraform); default disabled.', default: false, helpGroup: 'SEGMENT' }),
     names: Flags.string({ options: ['classic', 'actions'], default: 'classic', description: 'Keep Classic event names, or adopt the Actions Quick Setup names (with a rename map).' }),
     'rename-map': Flags.string({ description: 'Your own renames (CSV classic,actions) to merge into the rename map.', helpValue: 'FILE.csv' }),
     'rename-map-out': Flags.string({ description: 'Write the rename map (CSV classic,actions) here.', helpValue: 'FILE.csv' }),
-    out: Flags.string({ description: 'Write the configuration here (default stdout).', helpValue: 'FILE' }),
+    out: Flags.string({ description: 'Write the configuration here (default stdout; with --apply, not written unless --out).', helpValue: 'FILE' }),
+    format: Flags.string({ options: ['json', 'terraform', 'table', 'markdown'], default: 'json', description: 'Configuration format: json or terraform. (table/markdown: old spelling of --report-format.)' }),
+    'include-secrets': Flags.boolean({ description: '--format json: write the Amplitude API key and secret key as values instead of ${…} references.', default: false }),
     verify: Flags.string({ description: 'Archive(s) to verify the configuration on (repeatable).', multiple: true, helpValue: 'ARCHIVE' }),
     sample: Flags.integer({ description: 'With --verify: messages compared at most.', default: 10_000, min: 1 }),
     'fail-on': Flags.string({ description: 'With --verify: exit 1 when any finding of these kinds exists.', default: 'renamed,dropped,duplicated', helpValue: 'LIST' }),
-    format: Flags.string({ options: ['table', 'json', 'markdown'], default: 'table', description: 'With --verify: format of the verification report (on stderr, or stdout when --out is given).' }),
+    'report-format': Flags.string({ options: ['table', 'json', 'markdown'], description: 'With --verify: format of the verification report (on stderr, or stdout when --out is given). Default table.' }),
     examples: Flags.integer({ description: 'With --verify: examples per finding.', default: 3, min: 0 }),
   }
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Migrate)
-    const { classic, renameMap, failOn } = await failUsage(this, async () => {
+    let reportFormat = flags['report-format'] ?? 'table'
+    let format = flags.format
+    if (format === 'table' || format === 'markdown') {
+      if (flags['report-format'] === undefined) reportFormat = format
+      this.warn(`--format ${format} is the old spelling of --report-format ${format}; the configuration is written as JSON`)
+      format = 'json'
+    }
+    const { classicFile, renameMap, failOn } = await failUsage(this, async () => {
+      if (!flags.classic && !flags['from-segment']) throw new UsageError('give --classic FILE (Classic settings) or --from-segment DESTINATION_ID (read them from Segment\'s Public API)')
+      if (flags.apply && !flags['from-segment']) throw new UsageError('--apply needs --from-segment DESTINATION_ID (the Classic destination whose source gets the Actions destination)')
+      for (const f of ['yes', 'prune'] as const) if (flags[f] && !flags.apply) throw new UsageError(`--${f} only means something with --apply`)
+      if (flags['actions-destination'] && !flags['from-segment']) throw new UsageError('--actions-destination needs --from-segment')
+      if (flags['include-secrets'] && format === 'terraform') throw new UsageError('--include-secrets: the Terraform output keeps the keys in variables (set TF_VAR_amplitude_api_key / TF_VAR_amplitude_secret_key)')
+      if (flags.enable && !flags.apply && format !== 'terraform') throw new UsageError('--enable only means something with --apply or --format terraform')
       let failOn: string[]
       try {
         failOn = parseFailOn(flags['fail-on'])
       } catch (error) {
         throw new UsageError((error as Error).message)
       }
-      return { classic: await readClassicFile(flags.classic), renameMap: await readRenameMapFile(flags['rename-map']), failOn }
+      return { classicFile: flags.classic ? await readClassicFile(flags.classic) : undefined, renameMap: await readRenameMapFile(flags['rename-map']), failOn }
     })
+
+    let segment: SegmentRead | undefined
+    let client: SegmentApiClient | undefined
+    if (flags['from-segment']) {
+      const baseUrl = flags['segment-api-url'] ?? SEGMENT_API_HOSTS[flags['segment-region'] as SegmentRegion]
+      const token = flags['segment-token'] ?? ''
+      if (!token) this.error('no Segment Public API token: set SEGMENT_PUBLIC_API_TOKEN (a Public API token of the workspace: Segment UI → Settings → Access Management → Tokens)', { exit: exitCodes.USAGE })
+      if (!/^https?:\/\//i.test(baseUrl)) this.error(`--segment-api-url: expected an http(s) URL, got "${baseUrl.replace(/\/\/[^@/]*@/, '//')}"`, { exit: exitCodes.USAGE })
+      if (/^https?:\/\/[^/]*@/i.test(baseUrl)) {
+        this.error(`--segment-api-url ${displayUrl(baseUrl)}: remove the user:password part; the Public API takes the token from SEGMENT_PUBLIC_API_TOKEN`, { exit: exitCodes.USAGE })
+      }
+      client = new SegmentApiClient({ baseUrl, token, onRateLimited: (ms, url) => this.logToStderr(`Segment Public API rate limit (429) at ${url}: waiting ${(ms / 1000).toFixed(1)} s`) })
+      try {
+        segment = await readFromSegment(client, flags['from-segment'], { actionsDestinationId: flags['actions-destination'] })
+      } catch (error) {
+        this.failApi(error)
+        return
+      }
+      this.logToStderr(
+        `Read ${segment.classic.metadata.name} destination ${segment.classic.id} (source ${segment.classic.sourceId}, ${segment.classic.enabled ? 'enabled' : 'disabled'}) from ${client.baseUrl}` +
+          (segment.actions ? `; existing Actions Amplitude destination ${segment.actions.destination.id} (${segment.actions.destination.enabled ? 'enabled' : 'disabled'}, ${segment.actions.subscriptions.length} subscriptions)` : '; no Actions Amplitude destination on that source yet'),
+      )
+    }
+    const classic = segment ? segment.classic.settings : classicFile
+    const origin = segment ? `Amplitude (Classic) destination ${segment.classic.id} on source ${segment.classic.sourceId}` : `--classic ${flags.classic}`
     const result = migrateClassic(classic, { names: flags.names as 'classic' | 'actions', renameMap })
-    for (const key of result.unknownKeys) this.warn(`--classic: unknown setting "${key}" (ignored)`)
+    for (const key of result.unknownKeys) this.warn(`${segment ? 'Classic destination settings' : '--classic'}: unknown setting "${key}" (ignored)`)
     for (const w of mixedUserPropertyWarnings(result.subscriptions)) this.warn(w)
 
+    // 1. Plan (with --from-segment): what the generated configuration changes on the source.
+    let plan: Plan | undefined
+    if (segment) {
+      plan = planMigration(
+        { settings: result.destination.settings, subscriptions: result.subscriptions },
+        segment.actions ? { destination: segment.actions.destination, subscriptions: segment.actions.subscriptions } : undefined,
+        { prune: flags.prune, enable: flags.enable },
+      )
+      if (segment.actions) {
+        const d = subscriptionDiff(plan)
+        this.logToStderr(
+          `Generated configuration vs ${segment.actions.destination.id}, by subscription name: ${d.added.length} added, ${d.changed.length} changed, ${d.removed.length} only on the destination, ${d.unchanged.length} unchanged`,
+        )
+      }
+      this.logToStderr(renderPlan(plan, { sourceId: segment.classic.sourceId }).trimEnd())
+    }
+
+    // 2. Verify on an archive sample.
     let verified
     if (flags.verify?.length) {
       verified = await failUsage(this, () => verifyMigration({ inputs: flags.verify!, classicSettings: classic, migration: result, limit: flags.sample, examples: flags.examples }))
@@ -65,10 +150,8 @@ EXIT CODES
       }
     }
 
-    const config = { destination: result.destination, subscriptions: result.subscriptions, report: result.report, ...(result.renameMap ? { renameMap: result.renameMap } : {}) }
-    const text = JSON.stringify(config, null, 2) + '\n'
-    if (flags.out) await writeFile(flags.out, text)
-    else process.stdout.write(text)
+    // 3. Write the configuration.
+    await this.writeConfig(result, { format, segment, origin, plan, enable: flags.enable, includeSecrets: flags['include-secrets'], out: flags.out, apply: flags.apply })
     if (flags['rename-map-out'] && result.renameMap) await writeFile(flags['rename-map-out'], renderRenameMapCsv(result.renameMap))
 
     const byStatus = result.report.reduce<Record<string, number>>((acc, l) => ((acc[l.status] = (acc[l.status] ?? 0) + 1), acc), {})
@@ -78,14 +161,109 @@ EXIT CODES
     if (verified) {
       const report = verified.report
       const rendered =
-        flags.format === 'json' ? renderJson(report) : flags.format === 'markdown' ? renderMarkdown(report, { failOn }) : renderTable(report, { color: Boolean(process.stdout.isTTY) && !flags.out })
+        reportFormat === 'json' ? renderJson(report) : reportFormat === 'markdown' ? renderMarkdown(report, { failOn }) : renderTable(report, { color: Boolean(process.stdout.isTTY) && !flags.out })
       if (flags.out) this.log(rendered.trimEnd())
       else this.logToStderr(rendered.trimEnd())
       const failing = failingKinds(report, failOn)
       if (failing.length > 0) {
-        this.logToStderr(`--verify: found ${failing.join(', ')} (--fail-on ${failOn.join(',')})`)
+        this.logToStderr(`--verify: found ${failing.join(', ')} (--fail-on ${failOn.join(',')})${flags.apply ? '; nothing applied' : ''}`)
         process.exitCode = exitCodes.ABORTED
+        return
       }
+    }
+
+    // 4. Apply.
+    if (flags.apply && plan && segment && client) await this.apply(client, plan, segment, flags.yes)
+  }
+
+  private failApi(error: unknown): void {
+    if (error instanceof SegmentApiError || error instanceof UsageError) {
+      this.logToStderr(`Error: ${error.message}`)
+      process.exitCode = error instanceof UsageError ? exitCodes.USAGE : exitCodes.ABORTED
+      return
+    }
+    throw error
+  }
+
+  private async writeConfig(
+    result: MigrationResult,
+    o: { format: string; segment?: SegmentRead; origin: string; plan?: Plan; enable: boolean; includeSecrets: boolean; out?: string; apply: boolean },
+  ): Promise<void> {
+    let text: string
+    if (o.format === 'terraform') {
+      const actions = o.segment?.actions
+      text = renderTerraform({
+        sourceId: o.segment?.classic.sourceId,
+        endpoint: result.destination.settings.endpoint,
+        subscriptions: result.subscriptions,
+        origin: o.origin,
+        enable: o.enable,
+        existing: actions
+          ? {
+              destinationId: actions.destination.id,
+              enabled: actions.destination.enabled,
+              name: actions.destination.name,
+              subscriptionIds: Object.fromEntries(
+                (o.plan?.subscriptions ?? []).filter((s) => s.id !== undefined && (s.kind === 'update' || s.kind === 'unchanged')).map((s) => [s.name, s.id!]),
+              ),
+              otherAction: Object.fromEntries(
+                actions.subscriptions.filter((s) => o.plan?.subscriptions.some((p) => p.kind === 'replace' && p.id === s.id)).map((s) => [s.name, s.actionSlug]),
+              ),
+            }
+          : undefined,
+      })
+    } else {
+      text = JSON.stringify(configForOutput(result, { includeSecrets: o.includeSecrets }), null, 2) + '\n'
+      if (!o.includeSecrets && (!o.apply || o.out)) {
+        this.logToStderr(
+          `destination.settings.apiKey and secretKey are written as ${SECRET_REFERENCES.apiKey} and ${SECRET_REFERENCES.secretKey}: fill them in where the file is used (e.g. AMPLITUDE_API_KEY=… AMPLITUDE_SECRET_KEY=… envsubst '$AMPLITUDE_API_KEY $AMPLITUDE_SECRET_KEY' < ${o.out ?? 'actions-config.json'}; name the two variables, or envsubst also empties the mappings' $set/$setOnce keys), or pass --include-secrets to write the values`,
+        )
+      }
+    }
+    if (o.out) await writeFile(o.out, text)
+    else if (!o.apply) process.stdout.write(text)
+  }
+
+  private async apply(client: SegmentApiClient, plan: Plan, segment: SegmentRead, yes: boolean): Promise<void> {
+    if (plan.conflicts.length > 0) {
+      this.logToStderr(`Not applied: the plan has ${plan.conflicts.length} conflict(s) (listed above).`)
+      process.exitCode = exitCodes.ABORTED
+      return
+    }
+    if (planIsEmpty(plan)) {
+      this.logToStderr('Nothing to apply: the Actions Amplitude destination already matches the generated configuration (0 write calls).')
+      return
+    }
+    if (!yes) {
+      if (!process.stdin.isTTY) {
+        this.logToStderr('Error: --apply asks for confirmation, and stdin is not a terminal: review the plan above, then rerun with --yes')
+        process.exitCode = exitCodes.USAGE
+        return
+      }
+      const summary = renderPlan(plan, { sourceId: segment.classic.sourceId }).split('\n').find((l) => l.startsWith('Plan:'))
+      if (summary) this.logToStderr(`\n${summary}`)
+      const rl = createInterface({ input: process.stdin, output: process.stderr })
+      const answer = (await rl.question(`Apply this plan to source ${segment.classic.sourceId}? The Classic destination is not touched. [y/N] `)).trim().toLowerCase()
+      rl.close()
+      if (answer !== 'y' && answer !== 'yes') {
+        this.logToStderr('Not applied (declined).')
+        process.exitCode = exitCodes.ABORTED
+        return
+      }
+    }
+    try {
+      const r = await applyPlan(client, plan, {
+        sourceId: segment.classic.sourceId,
+        classicDestinationId: segment.classic.id,
+        actions: segment.actions?.destination.metadata.actions,
+        onStep: (line) => this.logToStderr(`  ${line}`),
+      })
+      this.logToStderr(
+        `Applied to destination ${r.destinationId}: ${r.created} subscriptions created, ${r.updated} updated, ${r.deleted} deleted (${client.writeCalls} write calls). ` +
+          (plan.destination.enabled ? 'The destination is enabled.' : 'The destination is disabled: enable it in the Segment UI (or rerun with --enable) when you are ready, then disable the Classic destination.'),
+      )
+    } catch (error) {
+      this.failApi(error)
     }
   }
 }

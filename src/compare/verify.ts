@@ -8,6 +8,11 @@ import type { ClassicMode } from '../classic/index.js'
 import type { FilterOptions } from '../archive/filters.js'
 import type { DiffReport } from '../diff/index.js'
 import { compareArchives } from './index.js'
+import { openArchive } from '../archive/reader.js'
+import { compileFilters } from '../archive/filters.js'
+import { scanMessages } from '../archive/scan.js'
+import { readClassicSettings } from '../classic/settings.js'
+import { classicPageEventName, mergeRenameRows, quickSetupPageEventName } from '../migrate/rename.js'
 
 export interface VerifyOptions {
   inputs: string[]
@@ -22,8 +27,37 @@ export interface VerifyOptions {
 
 export interface VerifyResult {
   report: DiffReport
-  /** Renames seen in the data (Classic → Actions), for --names actions. */
+  /**
+   * With `names: 'actions'`: the renames the Quick Setup naming rule gives for the page/screen
+   * calls of the sample (Classic → Actions, with how many messages each). They are applied during
+   * the comparison, so the configuration's own renames are expected, not findings.
+   */
   observedRenames: Array<{ classic: string; actions: string; count: number }>
+}
+
+/**
+ * The renames the generated configuration makes by design, from the sample's page/screen calls:
+ * reads the same kept messages the comparison will read (same filters, same limit).
+ */
+async function predictedRenames(opts: VerifyOptions): Promise<VerifyResult['observedRenames']> {
+  const settings = readClassicSettings(opts.classicSettings).settings
+  const archive = await openArchive(opts.inputs)
+  const seen = new Map<string, { actions: string; count: number }>()
+  let kept = 0
+  for await (const { message } of scanMessages(archive, { filter: compileFilters(opts.filters ?? {}) })) {
+    const classic = classicPageEventName(message, settings)
+    if (classic !== null) {
+      const actions = quickSetupPageEventName(message)
+      if (actions !== classic) {
+        const row = seen.get(classic)
+        if (row === undefined) seen.set(classic, { actions, count: 1 })
+        else if (row.actions === actions) row.count++
+      }
+    }
+    kept++
+    if (opts.limit !== undefined && kept >= opts.limit) break
+  }
+  return [...seen].map(([classic, r]) => ({ classic, actions: r.actions, count: r.count }))
 }
 
 export async function verifyMigration(opts: VerifyOptions): Promise<VerifyResult> {
@@ -32,7 +66,12 @@ export async function verifyMigration(opts: VerifyOptions): Promise<VerifyResult
     opts.migration.subscriptions.map((s) => ({ name: s.name, actionSlug: s.actionSlug, trigger: s.trigger, enabled: s.enabled, mapping: s.settings })),
   )
   const subscriptions = compileSubscriptions(loaded, { endpoint: opts.migration.destination.settings.endpoint })
-  const renameMap = new Map((opts.migration.renameMap ?? []).map((r) => [r.classic, r.actions]))
+  // --names actions renames page/screen events by design: predict those renames from the sample
+  // (stdin cannot be read twice, so it gets only the settings' and the user's rows), and let the
+  // user's rows win.
+  const own = opts.migration.names === 'actions' && !opts.inputs.includes('-') ? await predictedRenames(opts) : []
+  const settingsAndUser = opts.migration.renameMap ?? []
+  const renameMap = new Map(mergeRenameRows(own, settingsAndUser).map((r) => [r.classic, r.actions]))
   const base = {
     inputs: opts.inputs,
     filters: opts.filters,
@@ -43,9 +82,6 @@ export async function verifyMigration(opts: VerifyOptions): Promise<VerifyResult
     examples: opts.examples,
     limit: opts.limit,
   }
-  const first = await compareArchives({ ...base, renameMap })
-  const observedRenames = first.report.findings
-    .filter((f) => f.kind === 'renamed' && f.classic !== null && f.actions !== null && !f.classic.startsWith('['))
-    .map((f) => ({ classic: f.classic!, actions: f.actions!, count: f.count }))
-  return { report: first.report, observedRenames }
+  const { report } = await compareArchives({ ...base, renameMap })
+  return { report, observedRenames: own }
 }

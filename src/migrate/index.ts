@@ -37,6 +37,8 @@ export interface MigrationResult {
   /** Present with `names: 'actions'` or when `renameMap` was given. */
   renameMap?: RenameRow[]
   unknownKeys: string[]
+  /** The naming the subscriptions follow (`--names`). */
+  names: NamesMode
 }
 
 /**
@@ -53,7 +55,8 @@ export function migrateClassic(input: unknown, opts: MigrateOptions = { names: '
     destination: { settings: { apiKey: s.apiKey, secretKey: s.secretKey, endpoint: endpointRegion(s.endpoint).region } },
     subscriptions,
     report,
-    unknownKeys: read.unknownKeys
+    unknownKeys: read.unknownKeys,
+    names
   }
   const user: RenameRow[] = opts.renameMap ? [...opts.renameMap].map(([classic, actions]) => ({ classic, actions })) : []
   if (names === 'actions') result.renameMap = mergeRenameRows(settingsRenameRows(s), user)
