@@ -11,6 +11,7 @@ import { openArchive } from '../archive/reader.js'
 import { compileFilters, type FilterOptions } from '../archive/filters.js'
 import { DuplicateCounter } from '../archive/duplicates.js'
 import { runSubscriptions, type CompiledSubscription } from '../mapping/subscriptions.js'
+import { countMixedUserProperties } from '../mapping/mixed-user-properties.js'
 import { createDelivery, DeliveryAbortedError, FatalDeliveryError, type DeliveryCallbacks, type DeliveryItem, type DeliveryOptions, type Delivery } from '../amplitude/delivery.js'
 import { resolveEndpoint } from '../amplitude/requests.js'
 import { createDryRunDelivery } from './dry-run.js'
@@ -79,6 +80,8 @@ interface LineData {
   duplicate?: boolean
   /** Records the line produced (counted as planned when it commits). */
   records?: number
+  /** Of those, records whose user_properties mix plain keys with operations. */
+  mixed?: number
   /** `counts.files` when the line was read (the checkpoint keeps the value of its position). */
   files: number
 }
@@ -182,6 +185,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
     }
     for (const i of d.matched) counts.subscriptions[i].messages++
     counts.planned += d.records ?? 0
+    if (d.mixed) counts.mixedUserProperties = (counts.mixedUserProperties ?? 0) + d.mixed
     for (const inv of d.invalid ?? []) {
       const s = counts.subscriptions[inv.sub]
       s.invalid++
@@ -386,6 +390,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
         else for (const record of o.records) items.push({ record, sub: subIndex })
       }
       data.records = items.length
+      data.mixed = countMixedUserProperties(items)
       const entry = ledger.add(item.ref, items.length, data)
       for (const it of items) {
         const s = ++seq

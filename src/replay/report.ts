@@ -2,6 +2,7 @@
 import { Chalk } from 'chalk'
 import type { CompiledSubscription } from '../mapping/subscriptions.js'
 import type { ScanCounts } from '../archive/scan.js'
+import { mixedUserPropertiesSummary } from '../mapping/mixed-user-properties.js'
 
 export interface SubscriptionCounts {
   name: string
@@ -25,6 +26,8 @@ export interface ReplayCounts extends Omit<ScanCounts, 'csvFiles'> {
   retries: number
   throttles: number
   throttledMs: number
+  /** Records whose user_properties mixed plain keys with $-operations (see mixed-user-properties.ts). */
+  mixedUserProperties: number
 }
 
 export interface ReplayReport extends ReplayCounts {
@@ -60,6 +63,7 @@ export function emptyReplayCounts(subs: CompiledSubscription[]): ReplayCounts {
     retries: 0,
     throttles: 0,
     throttledMs: 0,
+    mixedUserProperties: 0,
   }
 }
 
@@ -115,6 +119,8 @@ export function renderReplaySummary(r: ReplayReport, opts: { color: boolean }): 
     lines.push('', c.red('Unreadable files'))
     for (const f of r.unreadableFiles) lines.push(`  ${f.file}: ${f.reason}`)
   }
+  const mixed = mixedUserPropertiesSummary(r.mixedUserProperties ?? 0)
+  if (mixed) lines.push('', mixed)
   lines.push('', `State: ${r.stateDir} (report.json${r.deadLettered ? ', dead-letter.ndjson' : ''}${r.rejected ? ', rejected.ndjson' : ''})`)
   return lines.join('\n')
 }
