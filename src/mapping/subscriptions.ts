@@ -2,7 +2,7 @@
  * Mapping files → compiled subscriptions. A subscription is compiled once (trigger → predicate,
  * mapping → resolver, action → validator + perform) and then run per message.
  *
- * Accepted shapes (cli-contract.md "Mapping files"):
+ * Accepted shapes (README.md, "Mapping files"):
  *   {"subscriptions":[{"name","actionSlug","trigger","enabled","settings"}]}   (Public API)
  *   [{"name","subscribe","partnerAction","mapping"}]                            (preset shape)
  * Without a file, the Actions Amplitude Quick Setup presets.

@@ -1,6 +1,6 @@
 /**
  * The sandbox's request semantics, free of sockets: given a decoded request it returns the
- * response Amplitude would give and records what was ingested. See amplitude-api.md.
+ * response Amplitude would give and records what was ingested. See docs/amplitude-api.md.
  */
 import type { SandboxLimits } from './limits.js'
 import {
@@ -294,7 +294,7 @@ export class SandboxCore {
   }
 
   /**
-   * Per-id throttling and daily quota (amplitude-api.md §2.4/§2.5/§3). An id is throttled when
+   * Per-id throttling and daily quota (docs/amplitude-api.md §2.4, §2.5, §3). An id is throttled when
    * the events it sent in the trailing window, averaged per second, exceed the threshold, or when
    * a fault injection names it. The whole request is rejected; nothing is ingested.
    */
