@@ -1,5 +1,5 @@
 /**
- * mapping-kit benchmark: the logEventV2 Quick Setup default mapping (spec A.5, "Track Calls"
+ * mapping-kit benchmark: the logEventV2 Quick Setup default mapping (docs/actions-amplitude.md A.3, "Track Calls"
  * preset = defaultValues(logEventV2.fields)) over ~50k generated track events, compiled
  * (`compileMapping`) vs actions-core `transform`. Run: npx tsx bench/mapping-kit.ts [events]
  */

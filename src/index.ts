@@ -1,4 +1,4 @@
-/** segamp's programmatic entry (cli-contract.md "Programmatic entry"). */
+/** segamp's programmatic entry (README.md, "Programmatic use"). */
 export * from './types.js'
 export { transform, compileMapping, validateMapping, MappingValidationError, type MappingError } from './mapping/kit/index.js'
 export { compileTrigger, compileTriggerWithWarnings, analyzeTrigger, TriggerError, type TriggerAnalysis } from './mapping/fql/index.js'

@@ -1,5 +1,5 @@
 /**
- * Golden tests for segamp's Actions Amplitude actions (spec actions-amplitude.md part D and the
+ * Golden tests for segamp's Actions Amplitude actions (docs/actions-amplitude.md part D and the
  * observed payloads of part A). Mappings are resolved with the reference mapping-kit
  * (`transform` from @segment/actions-core); everything after that is segamp's.
  */
@@ -69,7 +69,7 @@ function assertRecords(actual: AmplitudeRecord[], expected: AmplitudeRecord[]) {
 const IPHONE_PARSED = { os_name: 'iOS', os_version: '9', device_manufacturer: 'Apple', device_model: 'iPhone', device_type: 'mobile' }
 const FIXTURE_LOCATION = { country: 'United States', city: 'San Francisco', language: 'en-US', location_lat: 40.2964197, location_lng: -76.9411617, ip: '8.8.8.8' }
 
-/** The default-mapping event of the fixture (A.10 "observed default"). */
+/** The default-mapping event of the fixture (docs/actions-amplitude.md A.10). */
 function fixtureEvent(extra: Obj = {}): Obj {
   return {
     ...IPHONE_PARSED,

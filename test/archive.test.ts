@@ -273,6 +273,7 @@ describe('inspectArchives', () => {
     assert.deepEqual(report, {
       files: 1,
       messages: 5,
+      kept: 4,
       byType: { track: 2, identify: 1, page: 1 },
       byEvent: { 'Order Completed': 2 },
       rejected: 2,

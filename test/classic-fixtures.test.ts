@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { classicRecords, compileClassic, type ClassicRecord } from '../src/classic/index.js'
 
 /**
- * Golden cases from the 2017 open-source cloud integration (shared/fixtures/classic-cloud-2017.ndjson).
+ * Golden cases from the 2017 open-source cloud integration (test/fixtures/classic-cloud-2017.ndjson; see test/fixtures/README.md).
  * Volatile fields: none — `time` comes from the fixed `timestamp` ("2014" → 1388534400000) and Classic
  * sent no insert_id. UA-derived fields (case 33) are computed by @amplitude/ua-parser-js and compared
  * exactly. Four fixture outputs were never asserted by the 2017 test suite (it only counted requests)

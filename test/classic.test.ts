@@ -79,7 +79,7 @@ describe('classic settings', () => {
   })
 })
 
-describe('classic cloud: page and screen naming (spec §4.2)', () => {
+describe('classic cloud: page and screen naming (docs/classic-amplitude.md §4.2)', () => {
   it('verified: page with name and category under trackAllPages → Viewed Docs Analytics iOS Page', () => {
     const out = classicRecords(page({ name: 'Analytics iOS', category: 'Docs' }), { ...KEY, trackAllPages: true, trackNamedPages: false, trackCategorizedPages: false })
     assert.deepStrictEqual(out, [ev({ event_type: 'Viewed Docs Analytics iOS Page', event_properties: { path: '/x', category: 'Docs', name: 'Analytics iOS' } })])
@@ -281,7 +281,7 @@ describe('classic cloud: settings honoured', () => {
   })
 })
 
-describe('classic web mode (analytics.js device-mode naming, spec §4.1)', () => {
+describe('classic web mode (analytics.js device-mode naming, docs/classic-amplitude.md §4.1)', () => {
   const web = (m: Record<string, unknown>, s: Record<string, unknown>) =>
     classicRecords(m, { ...KEY, trackReferrer: false, ...s }, { mode: 'web' }).map((r) => `${r.endpoint} ${String(r.record.event_type ?? '')}`)
 

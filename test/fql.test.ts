@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert'
 import { analyzeTrigger, compileTrigger, compileTriggerWithWarnings, TriggerError, TriggerEvaluationError } from '../src/mapping/fql/index.js'
 import { assertAgrees, EVENTS, parseFql } from './fql-helpers.js'
 
-/** Every edge case of spec part C (and a few more), checked against Segment's own parseFql + validate. */
+/** Every edge case of docs/actions-amplitude.md part C (and a few more), checked against Segment's own parseFql + validate. */
 const TABLE: string[] = [
   // Quick Setup presets and plain conditions
   'type = "track" and event != "Order Completed"',

@@ -192,7 +192,7 @@ function check(c: Case, got: Outcome, who: string): void {
   }
 }
 
-describe('mapping-kit: spec B edge cases (ours and actions-core)', () => {
+describe('mapping-kit: docs/actions-amplitude.md part B edge cases (ours and actions-core)', () => {
   for (const c of cases) {
     it(c.name, () => {
       const event = 'event' in c ? c.event : EV

@@ -12,6 +12,7 @@ import {
   type Subscription
 } from '../src/migrate/index.js'
 import { PRESETS, defaultValues, type ActionSlug } from '../src/mapping/amplitude/index.js'
+import { MIXED_EFFECT } from '../src/mapping/mixed-user-properties.js'
 import { CLASSIC_SETTINGS } from '../src/classic/settings.js'
 import { analyzeTrigger } from '../src/mapping/fql/index.js'
 import { validateMapping, transform as kitTransform } from '../src/mapping/kit/index.js'
@@ -595,11 +596,11 @@ describe('migrate: mixed user properties', () => {
   it('flags the Quick Setup presets that mix traits with $set/$setOnce, never the generated config', () => {
     const presetSubs = PRESETS.map((x) => ({ name: x.name, actionSlug: x.partnerAction, settings: x.mapping }))
     assert.deepEqual(mixedUserPropertyWarnings(presetSubs), [
-      'subscription "Track Calls" (logEventV2) maps user_properties alongside setOnce, setAlways: when both resolve, Amplitude receives plain user properties mixed with $set/$setOnce operations in one user_properties object, which it rejects; map the plain properties into setAlways ($set) or an all-operations user_properties object instead',
-      'subscription "Order Completed Calls" (logPurchase) maps user_properties alongside utm_properties, referrer: when both resolve, Amplitude receives plain user properties mixed with $set/$setOnce operations in one user_properties object, which it rejects; map the plain properties into setAlways ($set) or an all-operations user_properties object instead',
-      'subscription "Page Calls" (logEventV2) maps user_properties alongside setOnce, setAlways: when both resolve, Amplitude receives plain user properties mixed with $set/$setOnce operations in one user_properties object, which it rejects; map the plain properties into setAlways ($set) or an all-operations user_properties object instead',
-      'subscription "Screen Calls" (logEventV2) maps user_properties alongside setOnce, setAlways: when both resolve, Amplitude receives plain user properties mixed with $set/$setOnce operations in one user_properties object, which it rejects; map the plain properties into setAlways ($set) or an all-operations user_properties object instead',
-      'subscription "Identify Calls" (identifyUser) maps user_properties alongside utm_properties, referrer: when both resolve, Amplitude receives plain user properties mixed with $set/$setOnce operations in one user_properties object, which it rejects; map the plain properties into setAlways ($set) or an all-operations user_properties object instead'
+      `subscription "Track Calls" (logEventV2) maps user_properties alongside setOnce, setAlways: an event where both resolve carries plain user properties and operations in one object. ${MIXED_EFFECT}; map the plain properties into setAlways ($set) to be sure they apply`,
+      `subscription "Order Completed Calls" (logPurchase) maps user_properties alongside utm_properties, referrer: an event where both resolve carries plain user properties and operations in one object. ${MIXED_EFFECT}; map the plain properties into setAlways ($set) to be sure they apply`,
+      `subscription "Page Calls" (logEventV2) maps user_properties alongside setOnce, setAlways: an event where both resolve carries plain user properties and operations in one object. ${MIXED_EFFECT}; map the plain properties into setAlways ($set) to be sure they apply`,
+      `subscription "Screen Calls" (logEventV2) maps user_properties alongside setOnce, setAlways: an event where both resolve carries plain user properties and operations in one object. ${MIXED_EFFECT}; map the plain properties into setAlways ($set) to be sure they apply`,
+      `subscription "Identify Calls" (identifyUser) maps user_properties alongside utm_properties, referrer: an event where both resolve carries plain user properties and operations in one object. ${MIXED_EFFECT}; map the plain properties into setAlways ($set) to be sure they apply`
     ])
     for (const input of Object.values(MATRIX)) {
       assert.deepEqual(mixedUserPropertyWarnings(classic(input).subscriptions), [])

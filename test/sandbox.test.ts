@@ -144,6 +144,7 @@ describe('sandbox', () => {
         identifications: 0,
         groupIdentifications: 1,
         mappings: 2,
+        mixedUserProperties: 0,
       })
     })
   })

@@ -1,6 +1,6 @@
 /**
  * Response classification (pure): what happens to each record of a request, given what came
- * back (amplitude-api.md §2.5, §2.6, §3, §8, §10.5).
+ * back (docs/amplitude-api.md §2.5, §2.6, §3, §8, §10).
  *
  * The effective code is the JSON body's numeric `code` when the body parses as a JSON object
  * carrying one (as the official SDKs do), otherwise the HTTP status. Non-JSON bodies are fine.

@@ -1,6 +1,6 @@
 /**
  * Delivery engine: sends `AmplitudeRecord`s to Amplitude with batching, bounded concurrency,
- * an overall events/s cap, per-key ordering and the retry policy of amplitude-api.md §10.
+ * an overall events/s cap, per-key ordering and the retry policy of docs/amplitude-api.md §10.
  *
  * Guarantees
  * - Every pushed item ends in exactly one `onAck` or `onDeadLetter` call, unless the run stops

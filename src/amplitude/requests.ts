@@ -2,7 +2,7 @@
  * Request assembly for Amplitude's ingestion APIs (pure: no I/O).
  *
  * Groups `AmplitudeRecord`s by endpoint and identical request-level `options` into HTTP
- * requests, within Amplitude's per-request count and byte limits (amplitude-api.md §2.4,
+ * requests, within Amplitude's per-request count and byte limits (docs/amplitude-api.md §2.4,
  * §3, §4, §5, §6):
  *  - `/2/httpapi`, `/batch`: JSON `{"api_key","events":[...],"options"?}`, `content-type: application/json`
  *  - `/identify`, `/groupidentify`: form `api_key=…&identification=[…]&options=…`
@@ -55,7 +55,7 @@ const PATHS: Record<AmplitudeEndpoint, string> = {
   usermap: '/usermap',
 }
 
-/** Amplitude's URL for an endpoint (actions-amplitude.md A.2; usermap is on `api.` in the US). */
+/** Amplitude's URL for an endpoint (docs/actions-amplitude.md A.2; usermap is on `api.` in the US). */
 export function endpointUrl(endpoint: AmplitudeEndpoint, region: Region = 'us', override?: string): string {
   const path = PATHS[endpoint]
   if (override) {

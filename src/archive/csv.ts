@@ -1,5 +1,5 @@
 /**
- * Segment's "AWS S3 (Actions)" CSV export (segment-archives.md 1.2): a header row, every cell
+ * Segment's "AWS S3 (Actions)" CSV export (docs/segment-archives.md 1.2): a header row, every cell
  * quoted, objects JSON-stringified inside cells, delimiter one of `, | tab ; :`.
  * Recognised by its header; each row becomes a Segment message again. What the format lost
  * (page `name`/`category`, `receivedAt`, `groupId`, `previousId`, …) stays missing.

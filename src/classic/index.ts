@@ -2,7 +2,7 @@
  * Emulation of what Segment's Amplitude (Classic) destination sent to Amplitude for one Segment message.
  *
  * `cloud` (default): the server-side integration — the 2017 open-source mapper (golden fixtures in
- * shared/fixtures/classic-cloud-2017.ndjson) plus the behaviour documented later (Order Completed →
+ * test/fixtures/classic-cloud-2017.ndjson) plus the behaviour documented later (Order Completed →
  * Product Purchased, trait operators, group type/value traits, sendAlias, batch endpoint, EU, …).
  * `web`: analytics.js device-mode naming and web-only settings, on top of the same field mapping.
  *
@@ -814,7 +814,7 @@ const WEB_ASSUMPTIONS: readonly string[] = [
   'time = timestamp (falling back to receivedAt, then originalTimestamp).',
 ]
 
-/** Every assumption this emulation makes where the spec says unknown or inferred. */
+/** Every assumption this emulation makes where Segment's behaviour is not documented (docs/classic-assumptions.md). */
 export function classicAssumptions(mode: ClassicMode): string[] {
   return [...(mode === 'web' ? WEB_ASSUMPTIONS : CLOUD_ASSUMPTIONS)]
 }

@@ -1,5 +1,5 @@
 /**
- * Amplitude (Classic) settings: the 37 catalog settings (spec classic-amplitude.md §3),
+ * Amplitude (Classic) settings: the 37 catalog settings (docs/classic-amplitude.md §3),
  * their catalog defaults, and which emulation mode reads each one. Pure data.
  */
 
@@ -54,11 +54,11 @@ export interface ClassicSettingInfo {
   key: ClassicSettingKey
   kind: Kind
   default: unknown
-  /** Honoured by Segment's cloud-mode (server-side) Classic integration, per spec §3. */
+  /** Honoured by Segment's cloud-mode (server-side) Classic integration, per docs/classic-amplitude.md §3. */
   cloud: boolean
   /** Read by this emulation in each mode. */
   reads: Record<ClassicMode, boolean>
-  /** Components of Classic that honour it (spec §3 "Honored by"). */
+  /** Components of Classic that honour it (docs/classic-amplitude.md §3). */
   honouredBy: string
 }
 
@@ -74,7 +74,7 @@ function s(
   return { key, kind, default: def, cloud, honouredBy, reads: { cloud: reads?.cloud ?? cloud, web: reads?.web ?? web } }
 }
 
-/** Catalog of all 37 Classic settings in spec order. `cloud`/`web`: honoured in that component. */
+/** Catalog of all 37 Classic settings in catalog order (docs/classic-amplitude.md §3). `cloud`/`web`: honoured in that component. */
 export const CLASSIC_SETTINGS: readonly ClassicSettingInfo[] = [
   s('apiKey', 'string', '', true, true, 'web, iOS, Android, cloud'),
   s('secretKey', 'string', '', true, false, 'cloud (user deletion only)', { cloud: false }),

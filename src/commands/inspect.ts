@@ -7,7 +7,8 @@ import { CSV_LOST_FIELDS } from '../archive/csv.js'
 import { readingFlags, mappingsFlag } from '../cli/flags.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
 import { renderInspectTable } from '../report/inspect-table.js'
-import { loadSubscriptionsForCli, whereFilter, exitCodes, failUsage } from '../cli/common.js'
+import { whereFilter, exitCodes, failUsage } from '../cli/common.js'
+import { compileSubscriptions, loadMappings } from '../mapping/subscriptions.js'
 
 export default class Inspect extends SegampCommand {
   static summary = 'Profile Segment archives before anything is sent.'
@@ -38,11 +39,16 @@ EXIT CODES
     const { argv, flags } = await this.parse(Inspect)
     const inputs = argv as string[]
     const json = flags.format === 'json'
-    const setup = await failUsage(this, async () => ({
-      types: parseTypes(flags.types),
-      where: whereFilter(flags.where, (w) => this.warn(w)),
-      subscriptions: await loadSubscriptionsForCli(flags.mappings, (w) => this.warn(w)),
-    }))
+    const setup = await failUsage(this, async () => {
+      const loaded = await loadMappings(flags.mappings)
+      for (const w of loaded.warnings) this.warn(w)
+      return {
+        types: parseTypes(flags.types),
+        where: whereFilter(flags.where, (w) => this.warn(w)),
+        subscriptions: compileSubscriptions(loaded),
+        notes: loaded.notes,
+      }
+    })
     const mode = progressMode({ quiet: json || flags['no-progress'] })
     const result = await failUsage(this, () =>
       withProgress(mode, 'Reading archives', (progress) =>
@@ -62,6 +68,8 @@ EXIT CODES
         `${formatCount(csvFiles)} file(s) were AWS S3 (Actions) CSV exports: that format does not carry ${CSV_LOST_FIELDS.join(', ')}, so page/screen names, group ids and alias previous ids are missing from those messages (Classic-fidelity diffs are not possible for them).`,
       )
     }
+    // About the configuration, not the archive: what its events may carry (replay counts the real ones).
+    for (const note of setup.notes) this.logToStderr(`Note: ${note}`)
     if (rejectedFile) this.logToStderr(`${formatCount(report.rejected)} rejected line(s) written to ${rejectedFile}`)
     for (const f of report.unreadableFiles) this.logToStderr(`unreadable: ${f.file}: ${f.reason}`)
     for (const s of result.skippedPaths) this.logToStderr(`skipped: ${s.path}: ${s.reason}`)

@@ -8,7 +8,7 @@ import { readingFlags, mappingsFlag } from '../cli/flags.js'
 import { exitCodes, failUsage, whereFilter } from '../cli/common.js'
 import { formatCount, progressMode, withProgress, type ProgressHandle } from '../cli/progress.js'
 import { writeSync } from 'node:fs'
-import { compileSubscriptions, loadMappings } from '../mapping/subscriptions.js'
+import { compileSubscriptions, loadMappings, selectOnlyActions } from '../mapping/subscriptions.js'
 import { replay, type ReplayProgress } from '../replay/engine.js'
 import { readCheckpoint, runIdFor } from '../replay/state.js'
 import type { ReplayCounts } from '../replay/report.js'
@@ -45,16 +45,17 @@ EXIT CODES
     'secret-key': Flags.string({ env: 'AMPLITUDE_SECRET_KEY', description: 'Amplitude secret key (or env AMPLITUDE_SECRET_KEY); not needed by the ingestion APIs.', helpGroup: 'AMPLITUDE' }),
     region: Flags.string({ options: ['us', 'eu'], default: 'us', description: 'Amplitude data center.', helpGroup: 'AMPLITUDE' }),
     'endpoint-url': Flags.string({ env: ENDPOINT_URL_ENV, description: `Replace scheme+host of every Amplitude URL (paths are kept), e.g. a proxy (or env ${ENDPOINT_URL_ENV}). A user:password in it is used, and never shown or written.`, helpGroup: 'AMPLITUDE', helpValue: 'URL' }),
-    sandbox: Flags.boolean({ description: 'Replay into an in-process Amplitude-compatible server on loopback and print what it ingested (no account needed).', default: false }),
+    sandbox: Flags.boolean({ description: 'Replay into an in-process Amplitude-compatible server on loopback and print what it ingested (no account needed). Not with --dry-run (which sends nothing).', default: false, exclusive: ['dry-run'] }),
     ...mappingsFlag,
-    only: Flags.string({ description: 'Keep only subscriptions of these action slugs, e.g. logPurchase,groupIdentifyUser.', helpValue: 'SLUG,...' }),
+    only: Flags.string({ description: 'Keep only subscriptions of these action slugs, e.g. logPurchase,groupIdentifyUser. An action the mappings lack is added as Segment\'s UI adds it (default trigger, field defaults).', helpValue: 'SLUG,...' }),
     'use-batch-endpoint': Flags.boolean({ description: 'Send events to /batch instead of /2/httpapi.', default: false, helpGroup: 'DELIVERY' }),
     'batch-size': Flags.integer({ description: 'Events per request (max 2000).', default: 1000, min: 1, max: 2000, helpGroup: 'DELIVERY' }),
     concurrency: Flags.integer({ description: 'Requests in flight.', default: 4, min: 1, max: 64, helpGroup: 'DELIVERY' }),
     'max-eps': Flags.integer({ description: 'Overall events/s cap.', min: 1, helpGroup: 'DELIVERY' }),
     'skip-user-properties-sync': Flags.boolean({ description: 'Set Amplitude\'s $skip_user_properties_sync on every event (historical backfills: do not change current user properties).', default: false, helpGroup: 'DELIVERY' }),
-    'dry-run': Flags.boolean({ description: 'Send nothing; with --out, write every request that would be sent.', default: false }),
-    out: Flags.string({ description: 'With --dry-run: write requests as {"method","url","headers","body"} lines.', helpValue: 'FILE', dependsOn: ['dry-run'] }),
+    // No default: oclif's dependsOn (--out needs --dry-run) counts a defaulted false as given.
+    'dry-run': Flags.boolean({ description: 'Send nothing; with --out, write every request that would be sent.' }),
+    out: Flags.string({ description: 'Only with --dry-run: write requests as {"method","url","headers","body"} lines.', helpValue: 'FILE', dependsOn: ['dry-run'] }),
     'out-include-keys': Flags.boolean({ description: 'Keep the API key in --out bodies (redacted by default).', dependsOn: ['out'] }),
     'state-dir': Flags.string({ description: 'State directory (default .segamp/<run-id>).', helpValue: 'DIR' }),
     fresh: Flags.boolean({ description: 'Ignore an existing checkpoint and start over.', default: false }),
@@ -82,16 +83,14 @@ EXIT CODES
       // Bad --since/--until are usage errors, found before the state directory is touched.
       compileFilters({ since: flags.since, until: flags.until })
       if (live && !flags['api-key']) throw new UsageError('an Amplitude API key is needed to send: --api-key or env AMPLITUDE_API_KEY (or use --dry-run / --sandbox)')
-      const loaded = await loadMappings(flags.mappings)
+      let loaded = await loadMappings(flags.mappings)
       for (const w of loaded.warnings) this.warn(w)
-      let subs = compileSubscriptions(loaded, { apiKey: flags['api-key'], endpoint: flags.region === 'eu' ? 'europe' : 'north_america' })
       if (flags.only) {
-        const only = new Set(flags.only.split(',').map((s) => s.trim()).filter(Boolean))
-        const known = new Set(subs.map((s) => s.actionSlug as string))
-        const missing = [...only].filter((s) => !known.has(s))
-        if (missing.length) throw new UsageError(`--only ${missing.join(',')}: no subscription of ${missing.length > 1 ? 'these actions' : 'this action'} in ${loaded.source} (it has ${[...known].join(', ')})`)
-        subs = subs.filter((s) => only.has(s.actionSlug))
+        const selection = selectOnlyActions(loaded, flags.only.split(','))
+        for (const note of selection.notes) this.logToStderr(note)
+        loaded = selection.loaded
       }
+      const subs = compileSubscriptions(loaded, { apiKey: flags['api-key'], endpoint: flags.region === 'eu' ? 'europe' : 'north_america' })
       const mappingsText = flags.mappings ? await readFile(flags.mappings, 'utf8') : 'presets'
       return { subs, mappingsSource: loaded.source, mappingsText, types: parseTypes(flags.types), where: whereFilter(flags.where, (w) => this.warn(w)) }
     })
@@ -99,7 +98,7 @@ EXIT CODES
     const runId = runIdFor({
       inputs,
       mappingsText: setup.mappingsText,
-      options: { only: flags.only ?? null, since: flags.since ?? null, until: flags.until ?? null, types: flags.types ?? null, where: flags.where ?? null, ig: flags['ignore-integrations-flags'], region: flags.region, endpointUrl: flags['endpoint-url'] ?? null, batch: flags['use-batch-endpoint'], sandbox: flags.sandbox, dryRun: flags['dry-run'], key: keyHash(flags['api-key']), skip: flags['skip-user-properties-sync'] },
+      options: { only: flags.only ?? null, since: flags.since ?? null, until: flags.until ?? null, types: flags.types ?? null, where: flags.where ?? null, ig: flags['ignore-integrations-flags'], region: flags.region, endpointUrl: flags['endpoint-url'] ?? null, batch: flags['use-batch-endpoint'], sandbox: flags.sandbox, dryRun: flags['dry-run'] ?? false, key: keyHash(flags['api-key']), skip: flags['skip-user-properties-sync'] },
     })
     const stateDir = flags['state-dir'] ?? join('.segamp', runId)
 
@@ -162,7 +161,7 @@ EXIT CODES
           stateDir,
           // The sandbox lives only for this run: resuming into a new, empty one makes no sense.
           fresh: flags.fresh || flags.sandbox,
-          dryRun: flags['dry-run'],
+          dryRun: flags['dry-run'] ?? false,
           out: flags.out,
           outIncludeKeys: flags['out-include-keys'],
           apiKey: sandbox ? (flags['api-key'] ?? 'sandbox-api-key') : flags['api-key'],

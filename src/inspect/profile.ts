@@ -28,7 +28,10 @@ export interface IdStats {
 
 export interface InspectReport {
   files: number
+  /** Every parsed message (rejected lines excluded). */
   messages: number
+  /** Messages the filters kept: what byType, byEvent, timeRange, ids and subscriptions count. */
+  kept: number
   byType: Record<string, number>
   byEvent: Record<string, number>
   rejected: number
@@ -100,6 +103,7 @@ export class InspectProfile {
     return {
       files: counts.files,
       messages: counts.messages,
+      kept: this.kept,
       byType: sortedCounts(this.byType),
       byEvent,
       rejected: counts.rejected,

@@ -1,8 +1,19 @@
 /**
- * Detects subscriptions whose mapping makes Amplitude receive a `user_properties` object that
- * mixes plain keys with `$set`/`$setOnce`/`$add` operations, which Amplitude rejects
- * (amplitude-api.md §4 "Mixing rule"). Pure; works on any configuration, presets included.
+ * User properties that mix plain keys with operations (`$set`, `$setOnce`, `$add`, …) in one
+ * `user_properties` object. Amplitude's Identify API documentation says such an object must hold
+ * either plain properties or operations, never both, but names no error for a mixed one: the
+ * request is accepted, and which of its properties take effect is not documented (see
+ * docs/amplitude-api.md, "User properties: plain keys or operations"). Segment's own Quick Setup
+ * presets can produce it (traits next to the UTM/referrer operations).
+ *
+ * Two views, both pure: per configuration (which subscriptions can produce such events; a note
+ * for `inspect` and `migrate`) and per record (did this event actually carry both; counted once
+ * per replay).
  */
+
+/** What a configuration-level note says happens (one wording for every command). */
+export const MIXED_EFFECT =
+  "Amplitude's docs say a user_properties object holds either plain properties or operations ($set, $setOnce, …), not both; they name no error status for a mixed one, and which of its properties take effect is undocumented"
 
 export interface MixedCheckSubscription {
   name: string
@@ -55,10 +66,10 @@ export function mixedOperationFields(actionSlug: string, settings: Record<string
 }
 
 /**
- * One warning per subscription whose mapping maps plain `user_properties` alongside fields the
+ * One note per subscription whose mapping maps plain `user_properties` alongside fields the
  * action sends as user-property operations (logEventV2: setOnce/setAlways/add; logEvent,
- * logPurchase, identifyUser: utm_properties/referrer). Such events are rejected by Amplitude
- * whenever both sides resolve to something (e.g. traits present and a campaign or referrer).
+ * logPurchase, identifyUser: utm_properties/referrer). An event mixes them only when both sides
+ * resolve to something (e.g. traits present and a campaign or referrer).
  */
 export function mixedUserPropertyWarnings(subscriptions: readonly MixedCheckSubscription[]): string[] {
   const out: string[] = []
@@ -66,12 +77,39 @@ export function mixedUserPropertyWarnings(subscriptions: readonly MixedCheckSubs
     const ops = mixedOperationFields(sub.actionSlug, sub.settings)
     if (ops.length === 0) continue
     out.push(
-      `subscription "${sub.name}" (${sub.actionSlug}) maps user_properties alongside ${ops.join(', ')}: ` +
-        'when both resolve, Amplitude receives plain user properties mixed with $set/$setOnce' +
-        (sub.actionSlug === 'logEventV2' && ops.includes('add') ? '/$add' : '') +
-        ' operations in one user_properties object, which it rejects; map the plain properties into setAlways ($set) or ' +
-        'an all-operations user_properties object instead'
+      `subscription "${sub.name}" (${sub.actionSlug}) maps user_properties alongside ${ops.join(', ')}: an event where both resolve carries plain user properties and operations in one object. ${MIXED_EFFECT}; map the plain properties into setAlways ($set) to be sure they apply`
     )
   }
   return out
+}
+
+function isOperationKey(k: string): boolean {
+  return k.startsWith('$')
+}
+
+/** True when a record's `user_properties` holds both plain keys and `$`-operations. */
+export function carriesMixedUserProperties(record: Record<string, unknown>): boolean {
+  const up = record.user_properties
+  if (!isPlainObject(up)) return false
+  let plain = false
+  let ops = false
+  for (const k of Object.keys(up)) {
+    if (isOperationKey(k)) ops = true
+    else plain = true
+    if (plain && ops) return true
+  }
+  return false
+}
+
+/** How many of these produced records (`{record: payload}`) carry mixed user properties. */
+export function countMixedUserProperties(items: ReadonlyArray<{ record: { record: Record<string, unknown> } }>): number {
+  let n = 0
+  for (const it of items) if (carriesMixedUserProperties(it.record.record)) n++
+  return n
+}
+
+/** The one end-of-replay line (empty when no event carried both). A note, not a warning: nothing failed. */
+export function mixedUserPropertiesSummary(count: number): string {
+  if (count <= 0) return ''
+  return `Note: ${count.toLocaleString('en-US')} event(s) carried plain user_properties next to $set/$setOnce operations. ${MIXED_EFFECT}. \`segamp inspect\` names the subscriptions that map both; mapping the plain properties into setAlways ($set) avoids it.`
 }

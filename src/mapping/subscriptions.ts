@@ -2,18 +2,19 @@
  * Mapping files → compiled subscriptions. A subscription is compiled once (trigger → predicate,
  * mapping → resolver, action → validator + perform) and then run per message.
  *
- * Accepted shapes (cli-contract.md "Mapping files"):
+ * Accepted shapes (README.md, "Mapping files"):
  *   {"subscriptions":[{"name","actionSlug","trigger","enabled","settings"}]}   (Public API)
  *   [{"name","subscribe","partnerAction","mapping"}]                            (preset shape)
  * Without a file, the Actions Amplitude Quick Setup presets.
  */
 import { createHash } from 'node:crypto'
+import { UsageError } from '../archive/filters.js'
 import { readFile } from 'node:fs/promises'
 import type { AmplitudeRecord, SegmentMessage } from '../types.js'
 import { compileMapping, validateMapping } from './kit/index.js'
-import { mixedOperationFields } from './mixed-user-properties.js'
+import { MIXED_EFFECT, mixedOperationFields } from './mixed-user-properties.js'
 import { analyzeTrigger, compileTrigger } from './fql/index.js'
-import { ACTION_SLUGS, PRESETS, compileAction, isActionSlug, type ActionSettings, type ActionSlug, type CompiledAction } from './amplitude/index.js'
+import { ACTIONS, ACTION_SLUGS, PRESETS, compileAction, defaultValues, isActionSlug, type ActionSettings, type ActionSlug, type CompiledAction } from './amplitude/index.js'
 
 export interface SubscriptionSpec {
   name: string
@@ -58,6 +59,11 @@ export interface LoadedMappings {
   skipped: string[]
   /** Accepted, but Segment will do something other than it looks like (trigger quirks, …). */
   warnings: string[]
+  /**
+   * About the configuration, not an error: subscriptions that can produce events mixing plain
+   * user properties with operations. Shown by `inspect`; `replay` counts the events instead.
+   */
+  notes: string[]
 }
 
 export function presetSubscriptions(): SubscriptionSpec[] {
@@ -78,7 +84,15 @@ export async function loadMappings(file?: string): Promise<LoadedMappings> {
   } catch (error) {
     throw new MappingFileError(file, [{ subscription: '(file)', path: '', message: `is not JSON: ${(error as Error).message}` }])
   }
-  return checkSubscriptions(file, parseMappingDocument(doc, file))
+  const specs = parseMappingDocument(doc, file)
+  if (!specs.some((s) => s.enabled)) {
+    // Nothing would run: every message would be filtered and the command would "succeed".
+    const disabled = specs.length > 0 ? ` (${specs.length} disabled)` : ''
+    throw new MappingFileError(file, [
+      { subscription: '(file)', path: Array.isArray(doc) ? '' : '/subscriptions', message: `has no enabled subscription${disabled}, so every message would be filtered: add one (or set "enabled": true), or leave out --mappings to use the Quick Setup presets` },
+    ])
+  }
+  return checkSubscriptions(file, specs)
 }
 
 /** Reads either accepted shape into subscription specs; structural problems throw. */
@@ -153,13 +167,57 @@ export function checkSubscriptions(source: string, specs: SubscriptionSpec[]): L
     if (ops) (mixing.get(ops) ?? mixing.set(ops, []).get(ops)!).push(spec.name)
     enabled.push(spec)
   }
+  const notes: string[] = []
   for (const [ops, names] of mixing) {
-    warnings.push(
-      `${names.join(', ')}: user_properties is mapped together with ${ops}; Amplitude rejects a request that mixes top-level user properties with $set/$setOnce operations (Segment docs, "Set Once/Set Always fields"): map traits into setAlways instead`,
-    )
+    notes.push(`${names.join(', ')}: user_properties is mapped together with ${ops}, so an event that has both carries plain properties and operations in one user_properties object. ${MIXED_EFFECT}; map the plain properties into setAlways ($set) to be sure they apply`)
   }
   if (problems.length > 0) throw new MappingFileError(source, problems)
-  return { source, subscriptions: enabled, skipped, warnings }
+  return { source, subscriptions: enabled, skipped, warnings, notes }
+}
+
+/**
+ * Required fields that Segment's UI leaves empty when one adds the action (the user must fill them
+ * in before saving). segamp fills them the way the Classic destination grouped a call without
+ * group traits: group type `[Segment] Group`, group value the call's `groupId`.
+ */
+const REQUIRED_FILL: Partial<Record<ActionSlug, { fields: Record<string, unknown>; note: string }>> = {
+  groupIdentifyUser: {
+    fields: { group_type: '[Segment] Group', group_value: { '@path': '$.groupId' } },
+    note: 'group_type "[Segment] Group", group_value groupId',
+  },
+}
+
+export interface OnlySelection {
+  /** The configuration with --only applied: its subscriptions of those actions, plus any added. */
+  loaded: LoadedMappings
+  /** One line per action that had to be added. */
+  notes: string[]
+}
+
+/**
+ * `--only SLUG,...`: keeps the subscriptions of those actions. An action the configuration lacks
+ * (e.g. groupIdentifyUser or mapUser with the Quick Setup presets) is added the way Segment's UI
+ * adds it: its default trigger and its field defaults, named after the action (required fields
+ * Segment leaves empty are filled as in REQUIRED_FILL). Unknown slugs throw.
+ */
+export function selectOnlyActions(loaded: LoadedMappings, only: readonly string[]): OnlySelection {
+  const wanted = [...new Set(only.map((s) => s.trim()).filter(Boolean))]
+  const unknown = wanted.filter((s) => !isActionSlug(s))
+  if (unknown.length > 0) throw new UsageError(`--only ${unknown.join(',')}: not an Actions Amplitude action (one of ${ACTION_SLUGS.join(', ')})`)
+  const kept = loaded.subscriptions.filter((s) => wanted.includes(s.actionSlug))
+  const notes: string[] = []
+  const added: SubscriptionSpec[] = []
+  for (const slug of wanted as ActionSlug[]) {
+    if (kept.some((s) => s.actionSlug === slug)) continue
+    const action = ACTIONS[slug]
+    const fill = REQUIRED_FILL[slug]
+    added.push({ name: action.title, actionSlug: slug, trigger: action.defaultSubscription, enabled: true, mapping: { ...defaultValues(slug), ...(fill?.fields ?? {}) } })
+    notes.push(
+      `--only ${slug}: ${loaded.source === 'presets' ? 'the presets have' : `${loaded.source} has`} no ${action.title} subscription; added one as Segment's UI does: trigger ${action.defaultSubscription}, field defaults${fill ? ` (and ${fill.note})` : ''}`,
+    )
+  }
+  const checkedAdded = added.length > 0 ? checkSubscriptions(loaded.source, added).subscriptions : []
+  return { loaded: { ...loaded, subscriptions: [...kept, ...checkedAdded] }, notes }
 }
 
 export function compileSubscriptions(loaded: LoadedMappings, settings: ActionSettings = {}): CompiledSubscription[] {

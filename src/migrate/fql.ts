@@ -1,6 +1,6 @@
 /**
  * Small FQL builders for generated triggers. They only produce what Segment's parser
- * (`@segment/destination-subscriptions` parseFql, spec actions-amplitude.md C) handles:
+ * (`@segment/destination-subscriptions` parseFql, docs/actions-amplitude.md part C) handles:
  * flat `and` lists, at most one parenthesised `or` group, double-quoted strings.
  */
 

@@ -16,7 +16,7 @@ function truthyString(v: unknown): string | undefined {
 }
 
 /**
- * What Classic cloud (2017 integration, spec classic-amplitude.md §4.2) named a page/screen call:
+ * What Classic cloud (2017 integration, docs/classic-amplitude.md §4.2) named a page/screen call:
  * `Viewed [{category} ]{name} Page|Screen`, `Loaded a Page|Screen`, or null when it sent nothing.
  */
 export function classicPageEventName(

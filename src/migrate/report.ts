@@ -1,5 +1,5 @@
 /**
- * The migration report: one line per Classic setting (classic-amplitude.md §3, in catalog order),
+ * The migration report: one line per Classic setting (docs/classic-amplitude.md §3, in catalog order),
  * then lines for Classic behaviours no setting controls, then unknown input keys.
  */
 import { CLASSIC_SETTINGS, isEuEndpoint, type ClassicSettingKey, type ClassicSettingsResult } from '../classic/settings.js'

@@ -11,6 +11,7 @@ import { openArchive } from '../archive/reader.js'
 import { compileFilters, type FilterOptions } from '../archive/filters.js'
 import { DuplicateCounter } from '../archive/duplicates.js'
 import { runSubscriptions, type CompiledSubscription } from '../mapping/subscriptions.js'
+import { countMixedUserProperties } from '../mapping/mixed-user-properties.js'
 import { createDelivery, DeliveryAbortedError, FatalDeliveryError, type DeliveryCallbacks, type DeliveryItem, type DeliveryOptions, type Delivery } from '../amplitude/delivery.js'
 import { displayUrl, resolveEndpoint } from '../amplitude/requests.js'
 import { createDryRunDelivery } from './dry-run.js'
@@ -86,6 +87,8 @@ interface LineData {
   duplicate?: boolean
   /** Records the line produced (counted as planned when it commits). */
   records?: number
+  /** Of those, records whose user_properties mix plain keys with operations. */
+  mixed?: number
 }
 
 interface ItemContext {
@@ -194,6 +197,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
     }
     for (const i of d.matched) counts.subscriptions[i].messages++
     counts.planned += d.records ?? 0
+    if (d.mixed) counts.mixedUserProperties = (counts.mixedUserProperties ?? 0) + d.mixed
     for (const inv of d.invalid ?? []) {
       const s = counts.subscriptions[inv.sub]
       s.invalid++
@@ -449,7 +453,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
         ledger.add(item.ref, 0, { kind: 'filtered', reason: planned.filtered, duplicate })
         continue
       }
-      const data: LineData = { kind: 'message', duplicate, matched: planned.matched, outcomes: [], invalid: planned.invalid, records: planned.items.length }
+      const data: LineData = { kind: 'message', duplicate, matched: planned.matched, outcomes: [], invalid: planned.invalid, records: planned.items.length, mixed: countMixedUserProperties(planned.items) }
       const entry = ledger.add(item.ref, planned.items.length, data)
       for (const it of planned.items) {
         const s = ++seq

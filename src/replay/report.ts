@@ -2,6 +2,7 @@
 import { Chalk } from 'chalk'
 import type { CompiledSubscription } from '../mapping/subscriptions.js'
 import type { ScanCounts } from '../archive/scan.js'
+import { mixedUserPropertiesSummary } from '../mapping/mixed-user-properties.js'
 
 export interface SubscriptionCounts {
   name: string
@@ -28,6 +29,8 @@ export interface ReplayCounts extends Omit<ScanCounts, 'csvFiles'> {
   throttledMs: number
   /** Wall time during which at least one id was paused. */
   throttledWallMs: number
+  /** Records whose user_properties mixed plain keys with $-operations (see mixed-user-properties.ts). */
+  mixedUserProperties: number
 }
 
 export interface ReplayReport extends ReplayCounts {
@@ -69,6 +72,7 @@ export function emptyReplayCounts(subs: CompiledSubscription[]): ReplayCounts {
     throttles: 0,
     throttledMs: 0,
     throttledWallMs: 0,
+    mixedUserProperties: 0,
   }
 }
 
@@ -127,6 +131,8 @@ export function renderReplaySummary(r: ReplayReport, opts: { color: boolean }): 
     lines.push('', c.red('Unreadable files'))
     for (const f of r.unreadableFiles) lines.push(`  ${f.file}: ${f.reason}`)
   }
+  const mixed = mixedUserPropertiesSummary(r.mixedUserProperties ?? 0)
+  if (mixed) lines.push('', mixed)
   lines.push('', `State: ${r.stateDir} (report.json${r.deadLettered ? ', dead-letter.ndjson' : ''}${r.rejected ? ', rejected.ndjson' : ''})`)
   return lines.join('\n')
 }

@@ -21,13 +21,14 @@ export function renderInspectTable(report: InspectReport, opts: { color: boolean
   table([
     ['files', n(report.files)],
     ['messages', n(report.messages)],
+    ['filtered', n(Object.values(report.filtered).reduce((a, b) => a + b, 0))],
+    ['kept (counted below)', n(report.kept)],
     ['duplicates (messageId seen before)', n(report.duplicates)],
     ['rejected lines', report.rejected > 0 ? c.yellow(n(report.rejected)) : n(report.rejected)],
-    ['filtered', n(Object.values(report.filtered).reduce((a, b) => a + b, 0))],
     ['time range', report.timeRange.from ? `${report.timeRange.from} → ${report.timeRange.to}` : '(no timestamps)'],
   ])
 
-  head('Messages by type')
+  head(`Messages by type (of ${n(report.kept)} kept)`)
   table(Object.entries(report.byType).map(([k, v]) => [k, n(v)]))
 
   const events = Object.entries(report.byEvent)
@@ -37,7 +38,7 @@ export function renderInspectTable(report: InspectReport, opts: { color: boolean
     table(events.slice(0, top).map(([k, v]) => [k, n(v)]))
   }
 
-  head('Identifiers')
+  head(`Identifiers (count, share of the ${n(report.kept)} kept messages)`)
   const ids = report.ids
   table([
     ['userId', `${n(ids.userId)}  ${pct(ids.userIdShare)}`],
@@ -48,7 +49,7 @@ export function renderInspectTable(report: InspectReport, opts: { color: boolean
   ])
 
   if (Object.keys(report.subscriptions).length > 0) {
-    head('Subscriptions that would fire')
+    head(`Subscriptions that would fire (of ${n(report.kept)} kept messages)`)
     table(Object.entries(report.subscriptions).map(([k, v]) => [k, n(v)]))
   }
   if (Object.keys(report.filtered).length > 0) {

@@ -1,6 +1,6 @@
 /**
  * The sandbox's request semantics, free of sockets: given a decoded request it returns the
- * response Amplitude would give and records what was ingested. See amplitude-api.md.
+ * response Amplitude would give and records what was ingested. See docs/amplitude-api.md.
  */
 import type { SandboxLimits } from './limits.js'
 import {
@@ -14,6 +14,7 @@ import {
   type ValidationRules,
 } from './validate.js'
 import { WindowCounter } from './window.js'
+import { carriesMixedUserProperties } from '../mapping/mixed-user-properties.js'
 
 export type SandboxRoute = 'httpapi' | 'batch' | 'identify' | 'groupidentify' | 'usermap'
 
@@ -86,6 +87,12 @@ export class SandboxCore {
   readonly groupIdentifications: Record<string, unknown>[] = []
   readonly mappings: Record<string, unknown>[] = []
   duplicatesDiscarded = 0
+  /**
+   * Accepted records whose user_properties mixed plain keys with operations. Amplitude documents
+   * such objects as unsupported but names no error for them, so the sandbox accepts them too
+   * (docs/amplitude-api.md, "User properties: plain keys or operations") and only counts them.
+   */
+  mixedUserProperties = 0
 
   private readonly seen = new Map<string, number>()
   private readonly rate: Record<'v2' | 'batch', IdCounters>
@@ -243,7 +250,10 @@ export class SandboxCore {
     for (const ev of records) {
       this.count(ev, cls, req.now)
       if (this.isDuplicate(apiKey, ev, req.now)) this.duplicatesDiscarded++
-      else this.events.push({ endpoint: route, event: ev, receivedAt: req.now, requestSeq: req.seq })
+      else {
+        this.events.push({ endpoint: route, event: ev, receivedAt: req.now, requestSeq: req.seq })
+        if (carriesMixedUserProperties(ev)) this.mixedUserProperties++
+      }
     }
     return json(
       200,
@@ -284,7 +294,7 @@ export class SandboxCore {
   }
 
   /**
-   * Per-id throttling and daily quota (amplitude-api.md §2.4/§2.5/§3). An id is throttled when
+   * Per-id throttling and daily quota (docs/amplitude-api.md §2.4, §2.5, §3). An id is throttled when
    * the events it sent in the trailing window, averaged per second, exceed the threshold, or when
    * a fault injection names it. The whole request is rejected; nothing is ingested.
    */
@@ -365,6 +375,7 @@ export class SandboxCore {
       for (const rec of records) {
         this.count(rec, 'v2', req.now)
         this.identifications.push(rec)
+        if (carriesMixedUserProperties(rec)) this.mixedUserProperties++
       }
       return text(200, 'success', n)
     }

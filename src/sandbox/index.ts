@@ -1,5 +1,5 @@
 /**
- * In-process Amplitude-compatible HTTP server on loopback (amplitude-api.md): /2/httpapi,
+ * In-process Amplitude-compatible HTTP server on loopback (docs/amplitude-api.md): /2/httpapi,
  * /batch, /identify, /groupidentify and /usermap with Amplitude's status codes, body shapes,
  * limits, insert_id deduplication and per-id throttling, plus fault injection for tests.
  */

@@ -1,5 +1,5 @@
 /**
- * Limits the sandbox enforces. Defaults follow amplitude-api.md; every value can be
+ * Limits the sandbox enforces. Defaults follow docs/amplitude-api.md; every value can be
  * lowered in tests (e.g. a 1-second window with 5 events/s) to trigger behaviour quickly.
  */
 export interface SandboxLimits {

@@ -58,6 +58,8 @@ export interface SandboxStats {
   identifications: number
   groupIdentifications: number
   mappings: number
+  /** Accepted events/identifications whose user_properties mixed plain keys with operations. */
+  mixedUserProperties: number
 }
 
 export interface Sandbox {
@@ -274,6 +276,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       identifications: core.identifications.length,
       groupIdentifications: core.groupIdentifications.length,
       mappings: core.mappings.length,
+      mixedUserProperties: core.mixedUserProperties,
     }),
     setFaults,
     close: () => {

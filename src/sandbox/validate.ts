@@ -1,9 +1,9 @@
 /**
  * Pure validation of HTTP V2 / Batch events and of Identify-style records, following
- * amplitude-api.md §2.2–2.3. Returns index maps in the shape of Amplitude's 400 bodies.
+ * docs/amplitude-api.md §2.2–2.3. Returns index maps in the shape of Amplitude's 400 bodies.
  */
 
-/** Ids Amplitude refuses (compared case-insensitively). amplitude-api.md §2.3. */
+/** Ids Amplitude refuses (compared case-insensitively). docs/amplitude-api.md §2.3. */
 export const BLOCKED_IDS: ReadonlySet<string> = new Set([
   'anonymous',
   'nil',

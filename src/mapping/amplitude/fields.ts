@@ -1,6 +1,6 @@
 /**
- * Field definitions of the Actions Amplitude actions (spec actions-amplitude.md A.5), as data,
- * in definition order, plus the Quick Setup presets (A.3) derived from the field defaults.
+ * Field definitions of the Actions Amplitude actions (docs/actions-amplitude.md A.5), as data,
+ * in definition order, plus the Quick Setup presets (docs/actions-amplitude.md A.3) derived from the field defaults.
  */
 
 export type ActionSlug = 'logEvent' | 'logEventV2' | 'logPurchase' | 'identifyUser' | 'groupIdentifyUser' | 'mapUser'
@@ -360,7 +360,7 @@ export interface Preset {
 
 const viewedTemplate = { '@template': 'Viewed {{name}}' }
 
-/** The Quick Setup presets of the cloud destination (A.3), minus the browser-only "Browser Session Tracking". */
+/** The Quick Setup presets of the cloud destination (docs/actions-amplitude.md A.3), minus the browser-only "Browser Session Tracking". */
 export const PRESETS: Preset[] = [
   {
     name: 'Track Calls',

@@ -1,4 +1,4 @@
-/** Helper semantics of the Actions Amplitude destination (spec A.2, A.6). Pure functions. */
+/** Helper semantics of the Actions Amplitude destination (docs/actions-amplitude.md A.2, A.6). Pure functions. */
 import UAParser from '@amplitude/ua-parser-js'
 import dayjs from 'dayjs'
 import utc from 'dayjs/plugin/utc.js'

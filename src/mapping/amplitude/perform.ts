@@ -1,5 +1,5 @@
 /**
- * perform() of each Actions Amplitude action (spec A.7–A.13): validated payload → the records
+ * perform() of each Actions Amplitude action (docs/actions-amplitude.md A.7–A.13): validated payload → the records
  * (events / identifications / group identifications / mappings) Segment puts in its requests.
  * Records contain only defined keys (what JSON.stringify would keep), in Segment's key order.
  */

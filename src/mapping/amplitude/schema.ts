@@ -1,5 +1,5 @@
 /**
- * Payload pipeline steps that run between mapping resolution and perform (spec §0 steps 3–4):
+ * Payload pipeline steps that run between mapping resolution and perform (docs/actions-amplitude.md §0, steps 3–4):
  * JSON schema built from field definitions, empty-value removal, AJV 8 validation/coercion with
  * the custom `date-like` format, and Segment's human-readable validation error messages.
  */

@@ -1,7 +1,7 @@
 /**
  * FQL triggers (Actions subscriptions) with exactly the semantics of Segment's
  * `validate(parseFql(fql), event)` from `@segment/destination-subscriptions`
- * (lexer `@segment/fql-ts` 1.10.1), quirks included. See spec part C.
+ * (lexer `@segment/fql-ts` 1.10.1), quirks included. See docs/actions-amplitude.md part C.
  */
 import { compileAst, TriggerEvaluationError, type Predicate } from './compile.js'
 import { parseTrigger, type GroupNode } from './parser.js'

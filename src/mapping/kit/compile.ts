@@ -1,5 +1,5 @@
 /**
- * The mapping-kit compiler: a mapping (spec B) is turned once into a tree of closures.
+ * The mapping-kit compiler: a mapping (docs/actions-amplitude.md part B) is turned once into a tree of closures.
  *
  * Every compiled node has two entry points:
  *  - `raw(payload)`   = what Segment's `resolve(mapping, payload)` returns (undefined keys

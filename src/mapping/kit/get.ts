@@ -1,5 +1,5 @@
 /**
- * Path lookup (spec B.2), compiled: a path string is split once into segments and
+ * Path lookup (docs/actions-amplitude.md B.2), compiled: a path string is split once into segments and
  * turned into a specialised getter. Traversal is `prev && prev[key]`, so a falsy
  * intermediate value is the result (`0`, `''`, `null`, `false`), and properties of
  * primitives are reachable (`'abc'.length`).

@@ -1,5 +1,5 @@
 /**
- * mapping-kit, compiled: Segment's mapping language (spec actions-amplitude.md part B)
+ * mapping-kit, compiled: Segment's mapping language (docs/actions-amplitude.md part B)
  * compiled once into closures. `compileMapping(m)(event)` returns the same value as
  * actions-core `transform(m, event)`.
  */
@@ -57,7 +57,7 @@ export function transform(mapping: unknown, event: unknown): Record<string, unkn
 }
 
 /**
- * `defaultValues(fields)` (spec B.5): `{ key: field.default }` for every field, in key order,
+ * `defaultValues(fields)` (docs/actions-amplitude.md B.5): `{ key: field.default }` for every field, in key order,
  * whose `default` is not `undefined` (`null`, `false`, `0`, `''` are kept). Values are
  * copied by reference.
  */

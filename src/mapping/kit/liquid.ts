@@ -1,6 +1,6 @@
 /**
  * The `@liquid` engine: liquidjs with Segment's limits and disabled tags/filters
- * (spec B.4). Templates are parsed once at compile time; rendering is synchronous.
+ * (docs/actions-amplitude.md B.4). Templates are parsed once at compile time; rendering is synchronous.
  */
 
 import { Liquid, type Template } from 'liquidjs'

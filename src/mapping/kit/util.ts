@@ -1,6 +1,6 @@
 /**
  * Small value helpers shared by the mapping-kit compiler. Their semantics follow
- * spec part B (actions-amplitude.md): `realTypeOf`, `removeUndefined`, `@flatten`,
+ * docs/actions-amplitude.md part B: `realTypeOf`, `removeUndefined`, `@flatten`,
  * `@excludeWhenNull` null cleaning.
  */
 

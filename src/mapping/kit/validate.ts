@@ -1,5 +1,5 @@
 /**
- * Mapping validation (spec B.3), reproducing Segment's validator: the same checks, the
+ * Mapping validation (docs/actions-amplitude.md B.3), reproducing Segment's validator: the same checks, the
  * same messages, the same error order, and the same places where it stops at the first
  * error (sequential checks) or collects several (every key of an object, every field of
  * a directive's options). Each error carries Segment's path (its "stack", e.g.
