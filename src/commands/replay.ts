@@ -12,8 +12,9 @@ import { runIdFor } from '../replay/state.js'
 import { renderReplaySummary } from '../replay/report.js'
 import { fingerprint, keyHash, resumeCommand } from '../replay/cli-support.js'
 import { inspectArchives } from '../inspect/index.js'
-import { startSandbox, summarizeSandbox } from '../sandbox/index.js'
+import { DEFAULT_SANDBOX_DIR, saveSandboxStore, startSandbox, summarizeSandbox } from '../sandbox/index.js'
 import { UsageError } from '../archive/filters.js'
+import { formatHour, HOUR_MS } from '../export/hours.js'
 
 export default class Replay extends Command {
   static summary = 'Send archived Segment messages to Amplitude exactly as the Actions destination would.'
@@ -39,7 +40,8 @@ EXIT CODES
     'secret-key': Flags.string({ env: 'AMPLITUDE_SECRET_KEY', description: 'Amplitude secret key (or env AMPLITUDE_SECRET_KEY); not needed by the ingestion APIs.', helpGroup: 'AMPLITUDE' }),
     region: Flags.string({ options: ['us', 'eu'], default: 'us', description: 'Amplitude data center.', helpGroup: 'AMPLITUDE' }),
     'endpoint-url': Flags.string({ description: 'Replace scheme+host of every Amplitude URL (paths are kept), e.g. a proxy.', helpGroup: 'AMPLITUDE', helpValue: 'URL' }),
-    sandbox: Flags.boolean({ description: 'Replay into an in-process Amplitude-compatible server on loopback and print what it ingested (no account needed).', default: false }),
+    sandbox: Flags.boolean({ description: 'Replay into an in-process Amplitude-compatible server on loopback and print what it ingested (no account needed); what it ingested is saved for `segamp export --sandbox`.', default: false }),
+    'sandbox-dir': Flags.string({ description: `With --sandbox: where to save what the sandbox ingested (default ${DEFAULT_SANDBOX_DIR}; replaced on every run).`, helpValue: 'DIR', dependsOn: ['sandbox'] }),
     ...mappingsFlag,
     only: Flags.string({ description: 'Keep only subscriptions of these action slugs, e.g. logPurchase,groupIdentifyUser.', helpValue: 'SLUG,...' }),
     'use-batch-endpoint': Flags.boolean({ description: 'Send events to /batch instead of /2/httpapi.', default: false, helpGroup: 'DELIVERY' }),
@@ -171,8 +173,16 @@ EXIT CODES
     else this.logToStderr(renderReplaySummary(report, { color: Boolean(process.stderr.isTTY) }))
     if (sandbox) {
       const lines = summarizeSandbox(sandbox)
-      if (!flags.json) this.log(['', 'Sandbox ingested:', ...lines.map((l) => `  ${l}`)].join('\n'))
       await sandbox.close()
+      const saved = await saveSandboxStore(sandbox, flags['sandbox-dir'] ?? DEFAULT_SANDBOX_DIR)
+      let lo = Infinity
+      let hi = -Infinity
+      for (const e of [...sandbox.events, ...sandbox.identifyLog]) {
+        lo = Math.min(lo, e.receivedAt)
+        hi = Math.max(hi, e.receivedAt)
+      }
+      const hint = Number.isFinite(lo) ? `${this.config.bin} export --sandbox --start ${formatHour(Math.floor(lo / HOUR_MS))} --end ${formatHour(Math.floor(hi / HOUR_MS))} --out DIR` : undefined
+      if (!flags.json) this.log(['', 'Sandbox ingested:', ...lines.map((l) => `  ${l}`), `  Saved to ${saved}${hint ? `; export it with: ${hint}` : ''}`].join('\n'))
     }
     if (report.interrupted || report.error) this.logToStderr(`Resume with:\n  ${resumeCommand(this.config.bin, this.argv)}`)
     if (report.exitCode !== 0) this.exit(report.exitCode)
