@@ -138,6 +138,16 @@ export function endpointName(endpoint: string): string {
   return ep
 }
 
+const NOT_IN_EXPORTS_SET: ReadonlySet<string> = new Set(NOT_IN_EXPORTS)
+
+/** A copy of `o` without the keys in `drop` (built fresh: `delete` would slow every later read). */
+function without(o: Obj, drop: ReadonlySet<string>, last: readonly string[] = []): Obj {
+  const out: Obj = {}
+  for (const k in o) if (!drop.has(k) && !last.includes(k)) out[k] = o[k]
+  for (const k of last) if (o[k] !== undefined && !drop.has(k)) out[k] = o[k]
+  return out
+}
+
 interface Flat {
   values: Obj
   presenceOnly: Set<string>
@@ -184,11 +194,7 @@ export function align<S extends SenderRecord>(stored: readonly SenderShape[], se
   const present = new Set<string>()
   const sender = senders.map((s0) => {
     let s = s0
-    if (NOT_IN_EXPORTS.some((f) => s.record[f] !== undefined)) {
-      const rec = { ...s.record }
-      for (const f of NOT_IN_EXPORTS) delete rec[f]
-      s = { ...s, record: rec }
-    }
+    if (NOT_IN_EXPORTS.some((f) => s.record[f] !== undefined)) s = { ...s, record: without(s.record, NOT_IN_EXPORTS_SET) }
     const r = s.record
     for (const f of FILLED) if (r[f] !== undefined && r[f] !== null) present.add(f)
     if (isObj(r.groups)) for (const [t, v] of Object.entries(r.groups)) if (!groupTypes.has(t)) groupTypes.set(t, v)
@@ -198,9 +204,10 @@ export function align<S extends SenderRecord>(stored: readonly SenderShape[], se
     for (const k of flat.presenceOnly) presence.add(k)
     return { ...s, record: { ...r, user_properties: flat.values } }
   })
+  const drop = new Set<string>()
+  for (const f of FILLED) if (!present.has(f)) drop.add(f)
   const out: ClassicRecord[] = stored.map((st) => {
-    const r: Obj = { ...st.record }
-    for (const f of FILLED) if (!present.has(f)) delete r[f]
+    const r: Obj = without(st.record, drop, ['user_properties', 'groups'])
     if (isObj(r.user_properties)) {
       const cut: Obj = {}
       for (const [k, v] of Object.entries(r.user_properties)) {
@@ -208,7 +215,7 @@ export function align<S extends SenderRecord>(stored: readonly SenderShape[], se
         cut[k] = presence.has(k) ? upKeys.get(k) : v
       }
       if (Object.keys(cut).length > 0 || upKeys.size > 0) r.user_properties = cut
-      else delete r.user_properties
+      else r.user_properties = undefined
     }
     if (isObj(r.groups)) {
       const cut: Obj = {}
@@ -216,8 +223,7 @@ export function align<S extends SenderRecord>(stored: readonly SenderShape[], se
         if (!groupTypes.has(t)) continue
         cut[t] = Array.isArray(v) && v.length === 1 && !Array.isArray(groupTypes.get(t)) ? v[0] : v
       }
-      if (Object.keys(cut).length > 0) r.groups = cut
-      else delete r.groups
+      r.groups = Object.keys(cut).length > 0 ? cut : undefined
     }
     return { endpoint: st.endpoint, record: r }
   })

@@ -100,10 +100,11 @@ function groupsOf(v: unknown): Obj | undefined {
 }
 
 /**
- * Every ingested event and identification in arrival order, as export events, stamped with the
- * user's state at that point; only those whose upload time is in [fromMs, toMs) are returned.
+ * Every ingested event and identification in arrival order, as export events (JSON lines, by
+ * upload hour), stamped with the user's state at that point; only those whose upload time is in
+ * [fromMs, toMs) are returned.
  */
-export function buildExportEvents(src: ExportSource, project: number, fromMs: number, toMs: number): Obj[] {
+export function buildExportLines(src: ExportSource, project: number, fromMs: number, toMs: number): { count: number; byHour: Map<number, string[]> } {
   type Item = { kind: 'event'; e: IngestedEvent; i: number } | { kind: 'identify'; e: IngestedIdentification; i: number }
   const items: Item[] = []
   src.events.forEach((e, i) => items.push({ kind: 'event', e, i }))
@@ -111,7 +112,8 @@ export function buildExportEvents(src: ExportSource, project: number, fromMs: nu
   items.sort((a, b) => a.e.requestSeq - b.e.requestSeq || (a.kind === b.kind ? a.i - b.i : a.kind === 'identify' ? -1 : 1))
 
   const users = new Map<string, { props: Obj; groups: Obj; created: number; id: number }>()
-  const out: Obj[] = []
+  const byHour = new Map<number, string[]>()
+  let count = 0
   let eventId = 0
   for (const it of items) {
     const rec = it.kind === 'event' ? it.e.event : it.e.identification
@@ -146,7 +148,7 @@ export function buildExportEvents(src: ExportSource, project: number, fromMs: nu
       event_time: exportTime(time),
       event_type: it.kind === 'event' ? rec.event_type : '$identify',
       group_properties: {},
-      groups: structuredClone(user.groups),
+      groups: user.groups,
       ip_address: rec.ip ?? null,
       is_attribution_event: false,
       processed_time: exportTime(at + 1500),
@@ -155,7 +157,7 @@ export function buildExportEvents(src: ExportSource, project: number, fromMs: nu
       server_upload_time: exportTime(at),
       session_id: typeof rec.session_id === 'number' ? rec.session_id : -1,
       user_creation_time: exportTime(user.created),
-      user_properties: structuredClone(user.props),
+      user_properties: user.props,
       uuid: uuidFor(`${project}:${it.kind}:${it.i}`),
       version_name: rec.app_version ?? null,
     }
@@ -164,20 +166,19 @@ export function buildExportEvents(src: ExportSource, project: number, fromMs: nu
       const props = ev.event_properties as Obj
       for (const [top, prop] of REVENUE_FIELDS) if (rec[top] !== undefined && rec[top] !== null) props[prop] = rec[top]
     }
-    out.push(ev)
-  }
-  return out
-}
-
-/** Hourly files (by upload time), `perFile` events each at most, gzipped JSON lines. */
-export function exportEntries(events: readonly Obj[], project: number, perFile: number): ExportBuild {
-  const byHour = new Map<number, string[]>()
-  for (const ev of events) {
-    const hour = Math.floor(Date.parse(String(ev.server_upload_time).replace(' ', 'T').slice(0, 23) + 'Z') / HOUR_MS) * HOUR_MS
+    // serialized now: the user's state changes with the next item
+    const hour = Math.floor(at / HOUR_MS) * HOUR_MS
     let lines = byHour.get(hour)
     if (!lines) byHour.set(hour, (lines = []))
     lines.push(JSON.stringify(ev))
+    count++
   }
+  return { count, byHour }
+}
+
+/** Hourly files (by upload time), `perFile` events each at most, gzipped JSON lines. */
+export function exportEntries(built: { count: number; byHour: Map<number, string[]> }, project: number, perFile: number): ExportBuild {
+  const { byHour } = built
   const entries: ExportBuild['entries'] = []
   for (const hour of [...byHour.keys()].sort((a, b) => a - b)) {
     const lines = byHour.get(hour)!
@@ -185,7 +186,7 @@ export function exportEntries(events: readonly Obj[], project: number, perFile: 
       entries.push({ name: entryName(project, hour, n), data: gzipSync(lines.slice(i, i + perFile).join('\n') + '\n') })
     }
   }
-  return { count: events.length, entries }
+  return { count: built.count, entries }
 }
 
 /** The zip Amplitude sends: the hourly .json.gz files stored as they are. */

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net'
 import { gunzipSync, inflateSync } from 'node:zlib'
 import { ROUTES, SandboxCore, type CoreResponse, type IngestedEvent, type IngestedIdentification, type SandboxRoute } from './core.js'
-import { buildExportEvents, exportEntries, sandboxProjectId, zipEntries, type ExportSource } from './export.js'
+import { buildExportLines, exportEntries, sandboxProjectId, zipEntries, type ExportSource } from './export.js'
 import { HOUR_MS } from '../export/hours.js'
 import { resolveLimits, type SandboxLimits } from './limits.js'
 import { createRng, type Rng } from './rng.js'
@@ -290,9 +290,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (start === undefined || end === undefined || end < start) return answer(400, 'start and end must be hours formatted YYYYMMDDTHH, end not before start')
     if (end - start + 1 > limits.exportMaxHours) return answer(400, `The time range exceeds the maximum of ${limits.exportMaxHours / 24} days`)
     const project = sandboxProjectId(key)
-    const events = buildExportEvents(core, project, start * HOUR_MS, (end + 1) * HOUR_MS)
-    if (events.length === 0) return answer(404, 'No data for the requested time range')
-    const built = exportEntries(events, project, Math.max(1, limits.exportEventsPerFile))
+    const lines = buildExportLines(core, project, start * HOUR_MS, (end + 1) * HOUR_MS)
+    if (lines.count === 0) return answer(404, 'No data for the requested time range')
+    const built = exportEntries(lines, project, Math.max(1, limits.exportEventsPerFile))
     const zip = await zipEntries(built.entries)
     if (zip.length > limits.exportMaxBytes) return answer(400, 'Raw data files were too large to export; shorten the time range')
     record(EXPORT_PATH, 200, 0, built.count)
