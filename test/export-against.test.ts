@@ -69,14 +69,18 @@ describe('diff-mappings --against EXPORT', () => {
     const e = await runCli(['diff-mappings', 'examples/segment-logs', '--classic', CLASSIC, '--classic-mode', 'cloud', '--format', 'json', '--out', ep], { timeoutMs: 120_000 })
     assert.equal(a.code, 0, a.stderr)
     assert.equal(e.code, 0, e.stderr)
-    const renames = (file: string) =>
+    const renames = (file: string, kinds = ['renamed']) =>
       JSON.parse(readFileSync(file, 'utf8'))
-        .findings.filter((f: { kind: string }) => f.kind === 'renamed')
-        .map((f: { classic: string; actions: string; count: number }) => `${f.classic} → ${f.actions} × ${f.count}`)
+        .findings.filter((f: { kind: string }) => kinds.includes(f.kind))
+        .map((f: { kind: string; classic: string; actions: string; count: number }) => `${f.kind}: ${f.classic} → ${f.actions} × ${f.count}`)
         .sort()
     const againstRenames = renames(ap)
     assert.ok(againstRenames.length >= 3, againstRenames.join('\n'))
     assert.deepEqual(againstRenames, renames(ep))
+    // and so are the drops (groups: no preset sends them) and additions (unnamed pages: Classic sent none)
+    const kinds = ['dropped', 'added', 'duplicated']
+    assert.deepEqual(renames(ap, kinds), renames(ep, kinds))
+    assert.deepEqual(renames(ap, kinds), ['added: null → Viewed  × 23', 'dropped: [group] [Segment] Group → null × 72'])
   })
 
   it('a hand-built export: stored events the archive lacks are only-in-amplitude, messages Amplitude lacks only-in-archive; insert id, user+time and ambiguous pairing', async () => {
@@ -85,7 +89,8 @@ describe('diff-mappings --against EXPORT', () => {
     const ms = Date.parse(t)
     const m1 = track('Song Played', { messageId: 'ajs-m1', timestamp: t, userId: 'user-00001', properties: { song: 'a' } })
     const m2 = track('Video Watched', { messageId: 'ajs-m2', timestamp: '2024-05-06T10:00:01.000Z', userId: 'user-00002', properties: { video: 'b' } })
-    const m3 = track('Signed Up', { messageId: 'ajs-m3', timestamp: '2024-05-06T10:00:02.000Z', userId: 'user-00003', properties: {} })
+    // before the first stored event: outside what the export covers
+    const m3 = track('Signed Up', { messageId: 'ajs-m3', timestamp: '2024-05-06T09:00:02.000Z', userId: 'user-00003', properties: {} })
     const m4 = track('Clicked', { messageId: 'ajs-m4', timestamp: '2024-05-06T10:00:03.000Z', userId: 'user-00004', properties: {} })
     const m5 = track('Clicked', { messageId: 'ajs-m5', timestamp: '2024-05-06T10:00:03.000Z', userId: 'user-00004', properties: {} })
     const archive = writeFile(join(dir, 'archive', 'day.ndjson'), ndjson([m1, m2, m3, m4, m5]))
@@ -104,10 +109,12 @@ describe('diff-mappings --against EXPORT', () => {
     assert.match(r.stderr, /--fail-on: found only-in-amplitude/)
     const rep = JSON.parse(readFileSync(out, 'utf8'))
     assert.deepEqual(rep.against.pairing, { byInsertId: 1, byKey: 1, ambiguous: 1, unpaired: 2, duplicateMessages: 0, notExportedRecords: 0 })
-    assert.deepEqual(rep.against.byKind, { 'only-in-amplitude': 2, 'only-in-archive': 3, ambiguous: 1 })
+    assert.deepEqual(rep.against.byKind, { 'only-in-amplitude': 2, 'only-in-archive': 1, ambiguous: 1 })
     const f = (kind: string) => rep.against.findings.filter((x: { kind: string }) => x.kind === kind).map((x: { name: string; count: number }) => `${x.name} × ${x.count}`)
     assert.deepEqual(f('only-in-amplitude'), ['App Opened × 2'])
-    assert.deepEqual(f('only-in-archive'), ['Clicked × 2', 'Signed Up × 1'])
+    assert.deepEqual(f('only-in-archive'), ['Signed Up × 1'])
+    // inside the covered span, Amplitude holding nothing means Classic sent nothing: Actions' records are `added`
+    assert.equal(rep.totals.byKind.added, 2)
     assert.deepEqual(f('ambiguous'), ['Clicked × 1'])
     const oa = rep.against.findings.find((x: { kind: string }) => x.kind === 'only-in-amplitude')
     assert.equal(oa.examples[0].file, `${exp}!187520/187520_2024-05-06_10#0.json.gz`)

@@ -28,7 +28,7 @@ import {
   percent,
   type AgainstReport,
 } from '../diff/against.js'
-import { AMPLITUDE_ADDED_FIELDS, storedToSender, type SenderShape } from '../export/format.js'
+import { AMPLITUDE_ADDED_FIELDS, parseExportTime, storedToSender, type SenderShape } from '../export/format.js'
 import { readExport } from '../export/read.js'
 import type { ReadProgress } from '../inspect/index.js'
 import { actionsRecordsFor } from './index.js'
@@ -81,6 +81,9 @@ export async function compareAgainstExport(opts: AgainstOptions): Promise<Agains
   const exportInfo = { inputs: opts.exportInputs, files: 0, events: 0, problems: [] as Array<{ file: string; reason: string }> }
   const pairing = { byInsertId: 0, byKey: 0, ambiguous: 0, unpaired: 0, duplicateMessages: 0, notExportedRecords: 0 }
   progress.phase = 'reading the export'
+  // the event-time span the export covers: inside it, Amplitude holding nothing for a message means Classic sent nothing
+  let spanFrom = Infinity
+  let spanTo = -Infinity
   for await (const item of readExport(opts.exportInputs)) {
     if (item.kind === 'file') {
       exportInfo.files++
@@ -93,6 +96,11 @@ export async function compareAgainstExport(opts: AgainstOptions): Promise<Agains
     exportInfo.events++
     if ((exportInfo.events & 0x3ff) === 0) report()
     const ev = item.event
+    const evTime = parseExportTime(ev.event_time)
+    if (evTime !== undefined) {
+      if (evTime < spanFrom) spanFrom = evTime
+      if (evTime > spanTo) spanTo = evTime
+    }
     const o = ownerOf(ev, index)
     const name = typeof ev.event_type === 'string' ? ev.event_type : '(no event_type)'
     if (o.kind === 'owned') {
@@ -143,14 +151,16 @@ export async function compareAgainstExport(opts: AgainstOptions): Promise<Agains
     const stored = owned.get(ordinal) ?? []
     owned.delete(ordinal)
     const msgRef = { messageId: typeof message.messageId === 'string' ? message.messageId : undefined, file: ref.file, line: ref.line }
-    if (stored.length === 0) {
+    const covered = at >= spanFrom && at <= spanTo && messageTime(message) !== undefined
+    if (stored.length === 0 && !covered) {
       agg.addFindings(msgRef, 0, actions.length, [])
       const expected = actions.length > 0 || emulated.some((r) => !NOT_EXPORTED.has(endpointName(r.endpoint)))
       if (expected) against.add('only-in-archive', messageName(message), { messageId: msgRef.messageId ?? null, file: ref.file, line: ref.line, records: actions.map((a) => ({ endpoint: a.endpoint, record: a.record })) })
       continue
     }
-    const a = align(stored, actions)
+    const a = align(stored, actions, String(message.type))
     agg.addFindings(msgRef, a.stored.length, a.sender.length, diffMessage(a.stored, a.sender, ctx))
+    if (stored.length === 0) continue
     const em = emulationFindings(emulated, stored, String(message.type))
     agreement.storedEvents += stored.length
     agreement.matched += matchedStored(em.findings).size

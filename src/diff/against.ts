@@ -187,7 +187,7 @@ export interface Aligned<S extends SenderRecord> {
  * user_properties flattened; stored user_properties and groups cut to what the senders set;
  * fields Amplitude fills dropped from stored records when no sender record has them.
  */
-export function align<S extends SenderRecord>(stored: readonly SenderShape[], senders: readonly S[]): Aligned<S> {
+export function align<S extends SenderRecord>(stored: readonly SenderShape[], senders: readonly S[], messageType?: string): Aligned<S> {
   const upKeys = new Map<string, unknown>()
   const presence = new Set<string>()
   const groupTypes = new Map<string, unknown>()
@@ -218,12 +218,19 @@ export function align<S extends SenderRecord>(stored: readonly SenderShape[], se
       else r.user_properties = undefined
     }
     if (isObj(r.groups)) {
+      // a group call's $identify is the association itself: keep its groups when the other side sends none
+      const association = messageType === 'group' && st.endpoint === '/identify' && groupTypes.size === 0
       const cut: Obj = {}
       for (const [t, v] of Object.entries(r.groups)) {
-        if (!groupTypes.has(t)) continue
+        if (!groupTypes.has(t) && !association) continue
         cut[t] = Array.isArray(v) && v.length === 1 && !Array.isArray(groupTypes.get(t)) ? v[0] : v
       }
       r.groups = Object.keys(cut).length > 0 ? cut : undefined
+      if (association && r.groups !== undefined) {
+        const up: Obj = {}
+        for (const t of Object.keys(cut)) up[t] = cut[t]
+        r.user_properties = up
+      }
     }
     return { endpoint: st.endpoint, record: r }
   })
@@ -302,7 +309,7 @@ export function matchedStored(findings: readonly MessageFinding[]): Set<ActionsR
 /** Emulated Classic records vs stored records of one message (the stored side in the Actions slot). */
 export function emulationFindings(emulated: readonly ClassicRecord[], stored: readonly SenderShape[], messageType: string): { findings: MessageFinding[]; storedRecords: ActionsRecord[] } {
   const kept = emulated.filter((r) => !NOT_EXPORTED.has(endpointName(r.endpoint)))
-  const a = align(stored, kept)
+  const a = align(stored, kept, messageType)
   const storedRecords: ActionsRecord[] = a.stored.map((r) => ({
     subscription: 'Amplitude (stored)',
     actionSlug: messageType === 'group' && endpointName(r.endpoint) === 'identify' ? 'groupIdentifyUser' : 'stored',
