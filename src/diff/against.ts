@@ -125,7 +125,7 @@ export function ownerOf(event: Obj, index: PairingIndex): Ownership {
 
 const GEO = ['country', 'region', 'city', 'dma', 'location_lat', 'location_lng'] as const
 /** Fields Amplitude fills when the sender sent none. */
-const FILLED = [...GEO, 'time', 'event_id', 'session_id'] as const
+const FILLED = [...GEO, 'ip', 'time', 'event_id', 'session_id'] as const
 /** Fields a sender may send that an export never shows (or shows only as Amplitude's own derivation). */
 export const NOT_IN_EXPORTS = ['idfv', 'android_id', 'android_app_set_id', 'device_type', 'device_family', 'user_agent', 'plan', 'ingestion_metadata', 'partner_id', 'api_properties'] as const
 /** Endpoints whose calls never appear in an export. */
