@@ -12,6 +12,19 @@ import { compareAgainstExport } from '../compare/against.js'
 import { AGAINST_KINDS } from '../diff/against.js'
 import { againstFailing, renderAgainstMarkdown, renderAgainstTable } from '../diff/against-render.js'
 
+/** The flags the --against run reads. */
+interface AgainstFlags {
+  against?: string[]
+  since?: string
+  until?: string
+  'ignore-integrations-flags': boolean
+  'classic-mode': string
+  mappings?: string
+  examples: number
+  format: string
+  out?: string
+}
+
 export default class DiffMappings extends Command {
   static summary = 'Compare what Amplitude (Classic) sent with what the Actions mappings send, message by message.'
   static description = `Runs every archived message through the Classic emulation (--classic settings, --classic-mode) and through the Actions mappings (--mappings, default: the Quick Setup presets), pairs the records per message and reports findings: same, renamed (Viewed Home Page → Viewed Home), dropped, added, duplicated (e.g. Order Completed sent by both Log Event and Log Purchase), properties (by JSON path) and revenue.
@@ -110,7 +123,7 @@ EXIT CODES (like diff)
 
   private async runAgainst(
     inputs: string[],
-    flags: Awaited<ReturnType<DiffMappings['parse']>>['flags'] & Record<string, any>,
+    flags: AgainstFlags,
     setup: { failOn: string[]; classic: unknown; renameMap?: Map<string, string>; subs: Parameters<typeof compareAgainstExport>[0]['subscriptions']; types?: string[]; where?: (m: Record<string, unknown>) => boolean },
     mode: ReturnType<typeof progressMode>,
   ): Promise<void> {
@@ -119,7 +132,7 @@ EXIT CODES (like diff)
       withProgress(mode, 'Comparing with the Amplitude export', (progress) =>
         compareAgainstExport({
           inputs,
-          exportInputs: flags.against as string[],
+          exportInputs: flags.against ?? [],
           filters: { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] },
           classicSettings: setup.classic,
           classicMode: flags['classic-mode'] as 'cloud' | 'web',
@@ -137,7 +150,7 @@ EXIT CODES (like diff)
     }
     if (report.against.export.events === 0) {
       for (const p of report.against.export.problems) this.logToStderr(`export problem: ${p.file}: ${p.reason}`)
-      this.error(`nothing to compare against: no stored event was read from ${(flags.against as string[]).join(' ')}; check the path (a zip, a folder or files written by segamp export)`, { exit: exitCodes.USAGE })
+      this.error(`nothing to compare against: no stored event was read from ${(flags.against ?? []).join(' ')}; check the path (a zip, a folder or files written by segamp export)`, { exit: exitCodes.USAGE })
     }
     const text =
       flags.format === 'json'
@@ -145,7 +158,7 @@ EXIT CODES (like diff)
         : flags.format === 'markdown'
           ? renderAgainstMarkdown(report, { failOn: setup.failOn })
           : renderAgainstTable(report, { color: !flags.out && Boolean(process.stdout.isTTY) })
-    if (flags.out) await writeFile(flags.out as string, text.endsWith('\n') ? text : text + '\n')
+    if (flags.out) await writeFile(flags.out, text.endsWith('\n') ? text : text + '\n')
     else this.log(text.trimEnd())
     const seconds = (Date.now() - started) / 1000
     this.logToStderr(`${formatCount(report.totals.messages)} messages and ${formatCount(report.against.export.events)} stored events compared in ${seconds.toFixed(1)} s (${formatCount(Math.round(report.totals.messages / Math.max(seconds, 0.001)))} messages/s)`)
