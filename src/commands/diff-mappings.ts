@@ -9,12 +9,30 @@ import { formatBytes, formatCount, progressMode, withProgress } from '../cli/pro
 import { compareArchives } from '../compare/index.js'
 import { failingKinds, parseFailOn, renderJson, renderMarkdown, renderTable } from '../diff/index.js'
 import { UsageError } from '../archive/filters.js'
+import { compareAgainstExport } from '../compare/against.js'
+import { AGAINST_KINDS } from '../diff/against.js'
+import { againstFailing, renderAgainstMarkdown, renderAgainstTable } from '../diff/against-render.js'
+
+/** The flags the --against run reads. */
+interface AgainstFlags {
+  against?: string[]
+  since?: string
+  until?: string
+  'ignore-integrations-flags': boolean
+  'classic-mode': string
+  mappings?: string
+  examples: number
+  format: string
+  out?: string
+}
 
 export default class DiffMappings extends SegampCommand {
   static summary = 'Compare what Amplitude (Classic) sent with what the Actions mappings send, message by message.'
   static description = `Runs every archived message through the Classic emulation (--classic settings, --classic-mode) and through the Actions mappings (--mappings, default: the Quick Setup presets), pairs the records per message and reports findings: same, renamed (Viewed Home Page → Viewed Home), dropped, added, duplicated (e.g. Order Completed sent by both Log Event and Log Purchase), properties (by JSON path) and revenue.
 
 The report's "model" lists the Classic settings used and every assumption the emulation makes where Segment's behaviour is not documented.
+
+--against EXPORT (a zip, a folder or files written by segamp export) compares with what Amplitude actually holds instead of the emulation: stored events are paired with archived messages by $insert_id, else by user/device id + event time; findings gain only-in-amplitude and only-in-archive, and the report says how well the emulation agreed with the stored events.
 
 EXIT CODES (like diff)
   0  no finding of a --fail-on kind
@@ -23,6 +41,7 @@ EXIT CODES (like diff)
   static examples = [
     '<%= config.bin %> diff-mappings examples/segment-logs --classic classic-settings.json',
     '<%= config.bin %> diff-mappings s3-export/ --classic classic.json --mappings actions.json --rename-map renames.csv --format markdown --fail-on renamed,dropped,duplicated',
+    '<%= config.bin %> diff-mappings s3-export/ --against amplitude-export/ --fail-on renamed,dropped,only-in-archive',
   ]
   static args = { archive: Args.string({ description: 'Archive files or directories; - for stdin.', required: true }) }
   static strict = false
@@ -34,7 +53,8 @@ EXIT CODES (like diff)
     format: Flags.string({ options: ['table', 'json', 'markdown'], default: 'table', description: 'Report format.' }),
     out: Flags.string({ description: 'Write the report to FILE instead of stdout.', helpValue: 'FILE' }),
     examples: Flags.integer({ description: 'Examples kept per finding.', default: 3, min: 0 }),
-    'fail-on': Flags.string({ description: 'Exit 1 when any finding of these kinds exists: renamed,dropped,added,duplicated,properties,revenue.', helpValue: 'LIST' }),
+    'fail-on': Flags.string({ description: 'Exit 1 when any finding of these kinds exists: renamed,dropped,added,duplicated,properties,revenue (with --against also only-in-amplitude,only-in-archive).', helpValue: 'LIST' }),
+    against: Flags.string({ description: 'Compare with what Amplitude holds: an Export API zip, a folder or files from segamp export (repeatable). The Classic emulation is then only measured, not compared.', helpValue: 'EXPORT', multiple: true }),
     'no-progress': Flags.boolean({ description: 'No progress display on stderr.', default: false }),
     ...readingFlags,
   }
@@ -43,10 +63,14 @@ EXIT CODES (like diff)
     const { argv, flags } = await this.parse(DiffMappings)
     const setup = await failUsage(this, async () => {
       let failOn: string[]
+      const against = (flags.against ?? []).length > 0
+      const requested = (flags['fail-on'] ?? '').split(',').map((k) => k.trim()).filter(Boolean)
+      const extra = requested.filter((k) => (AGAINST_KINDS as readonly string[]).includes(k))
+      if (extra.length > 0 && !against) throw new UsageError(`--fail-on ${extra.join(',')}: only with --against EXPORT`)
       try {
-        failOn = flags['fail-on'] ? parseFailOn(flags['fail-on']) : []
+        failOn = flags['fail-on'] ? [...parseFailOn(requested.filter((k) => !extra.includes(k))), ...extra] : []
       } catch (error) {
-        throw new UsageError((error as Error).message)
+        throw new UsageError((error as Error).message.replace(/\)$/, against ? `, ${AGAINST_KINDS.join(', ')})` : ')'))
       }
       return {
         failOn,
@@ -58,6 +82,10 @@ EXIT CODES (like diff)
       }
     })
     const mode = progressMode({ quiet: flags['no-progress'] || (flags.format !== 'table' && !flags.out) })
+    if ((flags.against ?? []).length > 0) {
+      await this.runAgainst(argv as string[], flags, setup, mode)
+      return
+    }
     const { report, counts } = await failUsage(this, () =>
       withProgress(mode, 'Comparing Classic and Actions', (progress) =>
         compareArchives({
@@ -90,6 +118,57 @@ EXIT CODES (like diff)
     for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${f.file}: ${f.reason}`)
     for (const s of counts.skippedPaths) this.logToStderr(`skipped: ${s.path}: ${s.reason}`)
     const failing = failingKinds(report, setup.failOn)
+    if (failing.length > 0) {
+      this.logToStderr(`--fail-on: found ${failing.join(', ')}`)
+      process.exitCode = exitCodes.ABORTED
+    }
+  }
+
+  private async runAgainst(
+    inputs: string[],
+    flags: AgainstFlags,
+    setup: { failOn: string[]; classic: unknown; renameMap?: Map<string, string>; subs: Parameters<typeof compareAgainstExport>[0]['subscriptions']; types?: string[]; where?: (m: Record<string, unknown>) => boolean },
+    mode: ReturnType<typeof progressMode>,
+  ): Promise<void> {
+    const started = Date.now()
+    const { report, counts } = await failUsage(this, () =>
+      withProgress(mode, 'Comparing with the Amplitude export', (progress) =>
+        compareAgainstExport({
+          inputs,
+          exportInputs: flags.against ?? [],
+          filters: { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] },
+          classicSettings: setup.classic,
+          classicMode: flags['classic-mode'] as 'cloud' | 'web',
+          subscriptions: setup.subs,
+          mappingsSource: flags.mappings ?? 'presets',
+          renameMap: setup.renameMap,
+          examples: flags.examples,
+          onProgress: (p) => progress.update(`${p.phase}: ${formatCount(p.messages)} messages, ${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}`),
+        }),
+      ),
+    )
+    if (report.totals.messages === 0) {
+      for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${f.file}: ${f.reason}`)
+      this.error(`nothing to compare: no message was read from ${inputs.join(' ')}; check the paths and filters`, { exit: exitCodes.USAGE })
+    }
+    if (report.against.export.events === 0) {
+      for (const p of report.against.export.problems) this.logToStderr(`export problem: ${p.file}: ${p.reason}`)
+      this.error(`nothing to compare against: no stored event was read from ${(flags.against ?? []).join(' ')}; check the path (a zip, a folder or files written by segamp export)`, { exit: exitCodes.USAGE })
+    }
+    const text =
+      flags.format === 'json'
+        ? renderJson(report)
+        : flags.format === 'markdown'
+          ? renderAgainstMarkdown(report, { failOn: setup.failOn })
+          : renderAgainstTable(report, { color: !flags.out && Boolean(process.stdout.isTTY) })
+    if (flags.out) await writeFile(flags.out, text.endsWith('\n') ? text : text + '\n')
+    else this.log(text.trimEnd())
+    const seconds = (Date.now() - started) / 1000
+    this.logToStderr(`${formatCount(report.totals.messages)} messages and ${formatCount(report.against.export.events)} stored events compared in ${seconds.toFixed(1)} s (${formatCount(Math.round(report.totals.messages / Math.max(seconds, 0.001)))} messages/s)`)
+    for (const p of report.against.export.problems) this.logToStderr(`export problem: ${p.file}: ${p.reason}`)
+    if (counts.rejected > 0) this.logToStderr(`${formatCount(counts.rejected)} line(s) could not be read as messages (see segamp inspect)`)
+    for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${f.file}: ${f.reason}`)
+    const failing = againstFailing(report, setup.failOn)
     if (failing.length > 0) {
       this.logToStderr(`--fail-on: found ${failing.join(', ')}`)
       process.exitCode = exitCodes.ABORTED

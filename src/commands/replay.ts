@@ -16,8 +16,9 @@ import { renderReplaySummary } from '../replay/report.js'
 import { ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, keyHash, progressLine, resumeCommand } from '../replay/cli-support.js'
 import { displayUrl } from '../amplitude/requests.js'
 import { inspectArchives } from '../inspect/index.js'
-import { startSandbox, summarizeSandbox } from '../sandbox/index.js'
+import { DEFAULT_SANDBOX_DIR, saveSandboxStore, startSandbox, summarizeSandbox } from '../sandbox/index.js'
 import { UsageError } from '../archive/filters.js'
+import { formatHour, HOUR_MS } from '../export/hours.js'
 
 export default class Replay extends SegampCommand {
   static summary = 'Send archived Segment messages to Amplitude exactly as the Actions destination would.'
@@ -45,7 +46,8 @@ EXIT CODES
     'secret-key': Flags.string({ env: 'AMPLITUDE_SECRET_KEY', description: 'Amplitude secret key (or env AMPLITUDE_SECRET_KEY); not needed by the ingestion APIs.', helpGroup: 'AMPLITUDE' }),
     region: Flags.string({ options: ['us', 'eu'], default: 'us', description: 'Amplitude data center.', helpGroup: 'AMPLITUDE' }),
     'endpoint-url': Flags.string({ env: ENDPOINT_URL_ENV, description: `Replace scheme+host of every Amplitude URL (paths are kept), e.g. a proxy (or env ${ENDPOINT_URL_ENV}). A user:password in it is used, and never shown or written.`, helpGroup: 'AMPLITUDE', helpValue: 'URL' }),
-    sandbox: Flags.boolean({ description: 'Replay into an in-process Amplitude-compatible server on loopback and print what it ingested (no account needed). Not with --dry-run (which sends nothing).', default: false, exclusive: ['dry-run'] }),
+    sandbox: Flags.boolean({ description: 'Replay into an in-process Amplitude-compatible server on loopback and print what it ingested (no account needed). Not with --dry-run (which sends nothing); what it ingested is saved for `segamp export --sandbox`.', default: false, exclusive: ['dry-run'] }),
+    'sandbox-dir': Flags.string({ description: `With --sandbox: where to save what the sandbox ingested (default ${DEFAULT_SANDBOX_DIR}; replaced on every run).`, helpValue: 'DIR', dependsOn: ['sandbox'] }),
     ...mappingsFlag,
     only: Flags.string({ description: 'Keep only subscriptions of these action slugs, e.g. logPurchase,groupIdentifyUser. An action the mappings lack is added as Segment\'s UI adds it (default trigger, field defaults).', helpValue: 'SLUG,...' }),
     'use-batch-endpoint': Flags.boolean({ description: 'Send events to /batch instead of /2/httpapi.', default: false, helpGroup: 'DELIVERY' }),
@@ -191,8 +193,16 @@ EXIT CODES
     else this.logToStderr(renderReplaySummary(report, { color: Boolean(process.stderr.isTTY) }))
     if (sandbox) {
       const lines = summarizeSandbox(sandbox)
-      if (!flags.json) this.log(['', 'Sandbox ingested:', ...lines.map((l) => `  ${l}`)].join('\n'))
       await sandbox.close()
+      const saved = await saveSandboxStore(sandbox, flags['sandbox-dir'] ?? DEFAULT_SANDBOX_DIR)
+      let lo = Infinity
+      let hi = -Infinity
+      for (const e of [...sandbox.events, ...sandbox.identifyLog]) {
+        lo = Math.min(lo, e.receivedAt)
+        hi = Math.max(hi, e.receivedAt)
+      }
+      const hint = Number.isFinite(lo) ? `${this.config.bin} export --sandbox --start ${formatHour(Math.floor(lo / HOUR_MS))} --end ${formatHour(Math.floor(hi / HOUR_MS))} --out DIR` : undefined
+      if (!flags.json) this.log(['', 'Sandbox ingested:', ...lines.map((l) => `  ${l}`), `  Saved to ${saved}${hint ? `; export it with: ${hint}` : ''}`].join('\n'))
     }
     if (report.interrupted || report.error) {
       const endpoint = flags['endpoint-url']

@@ -33,6 +33,13 @@ export interface IngestedEvent {
   requestSeq: number
 }
 
+/** An accepted /identify identification, with when it arrived (the export builds `$identify` events from these). */
+export interface IngestedIdentification {
+  identification: Record<string, unknown>
+  receivedAt: number
+  requestSeq: number
+}
+
 export interface CoreRequest {
   route: SandboxRoute
   method: string
@@ -84,6 +91,8 @@ interface IdCounters {
 export class SandboxCore {
   readonly events: IngestedEvent[] = []
   readonly identifications: Record<string, unknown>[] = []
+  /** The same identifications with arrival time and request order (for /api/2/export). */
+  readonly identifyLog: IngestedIdentification[] = []
   readonly groupIdentifications: Record<string, unknown>[] = []
   readonly mappings: Record<string, unknown>[] = []
   duplicatesDiscarded = 0
@@ -376,6 +385,7 @@ export class SandboxCore {
         this.count(rec, 'v2', req.now)
         this.identifications.push(rec)
         if (carriesMixedUserProperties(rec)) this.mixedUserProperties++
+        this.identifyLog.push({ identification: rec, receivedAt: req.now, requestSeq: req.seq })
       }
       return text(200, 'success', n)
     }

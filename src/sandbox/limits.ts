@@ -41,6 +41,12 @@ export interface SandboxLimits {
   usermapCallsPerSecond: number
   /** insert_id dedup window (ms). Docs: 7 days. */
   dedupWindowMs: number
+  /** /api/2/export answers 400 when the zip for the range would be larger (bytes). Docs: 4 GB. */
+  exportMaxBytes: number
+  /** Longest /api/2/export range in hours. Docs: 365 days. */
+  exportMaxHours: number
+  /** Events per hourly file inside the export zip (Amplitude splits an hour into several files). */
+  exportEventsPerFile: number
 }
 
 export const DEFAULT_LIMITS: SandboxLimits = Object.freeze({
@@ -63,6 +69,9 @@ export const DEFAULT_LIMITS: SandboxLimits = Object.freeze({
   dailyQuotaWindowMs: 24 * 60 * 60 * 1000,
   usermapCallsPerSecond: 50,
   dedupWindowMs: 7 * 24 * 60 * 60 * 1000,
+  exportMaxBytes: 4 * 1024 ** 3,
+  exportMaxHours: 365 * 24,
+  exportEventsPerFile: 50_000,
 })
 
 export function resolveLimits(partial?: Partial<SandboxLimits>): SandboxLimits {

@@ -5,7 +5,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { gunzipSync, inflateSync } from 'node:zlib'
-import { ROUTES, SandboxCore, type CoreResponse, type IngestedEvent, type SandboxRoute } from './core.js'
+import { ROUTES, SandboxCore, type CoreResponse, type IngestedEvent, type IngestedIdentification, type SandboxRoute } from './core.js'
+import { buildExportLines, exportEntries, sandboxProjectId, zipEntries, type ExportSource } from './export.js'
+import { HOUR_MS } from '../export/hours.js'
 import { resolveLimits, type SandboxLimits } from './limits.js'
 import { createRng, type Rng } from './rng.js'
 
@@ -33,6 +35,10 @@ export interface SandboxOptions {
   port?: number
   /** Accepted API keys; default: any non-empty key. */
   apiKeys?: string[]
+  /** Accepted secret keys for /api/2/export (HTTP Basic api key:secret key); default: any non-empty secret. */
+  secretKeys?: string[]
+  /** What the sandbox holds from the start (e.g. a store saved by `replay --sandbox`). */
+  seed?: ExportSource
   faults?: SandboxFaults
   limits?: Partial<SandboxLimits>
   /** Clock in epoch ms used for windows, dedup and server_upload_time (default Date.now; tests). */
@@ -68,6 +74,8 @@ export interface Sandbox {
   /** Accepted, deduplicated events. */
   events: IngestedEvent[]
   identifications: Record<string, unknown>[]
+  /** Identifications with arrival time and order (what /api/2/export turns into $identify events). */
+  identifyLog: IngestedIdentification[]
   groupIdentifications: Record<string, unknown>[]
   mappings: Record<string, unknown>[]
   /** Every request seen, in arrival order of completion. */
@@ -80,6 +88,14 @@ export interface Sandbox {
 }
 
 const FAULT_CODES = [500, 502, 503] as const
+const EXPORT_PATH = '/api/2/export'
+
+function parseExportHour(v: string | null): number | undefined {
+  const m = v === null ? null : /^(\d{4})(\d{2})(\d{2})T(\d{2})$/.exec(v)
+  if (!m) return undefined
+  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]))
+  return Number.isFinite(ms) && Number(m[4]) < 24 ? ms / HOUR_MS : undefined
+}
 
 function faultResponse(code: (typeof FAULT_CODES)[number]): { contentType: string; body: string } {
   if (code === 502)
@@ -129,6 +145,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const keys = opts.apiKeys && opts.apiKeys.length > 0 ? new Set(opts.apiKeys) : null
   const core = new SandboxCore(limits, (k) => k !== '' && (keys === null || keys.has(k)))
   const clock = opts.clock ?? Date.now
+  const secrets = opts.secretKeys && opts.secretKeys.length > 0 ? new Set(opts.secretKeys) : null
+  if (opts.seed) {
+    core.events.push(...opts.seed.events)
+    for (const i of opts.seed.identifyLog) {
+      core.identifications.push(i.identification)
+      core.identifyLog.push(i)
+    }
+  }
   const requests: SandboxRequestRecord[] = []
   const byStatus: Record<string, number> = {}
   let faults: SandboxFaults = {}
@@ -172,6 +196,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const resetDraw = rng()
     const errorDraw = rng()
     const codeDraw = rng()
+    if (path === EXPORT_PATH) {
+      await handleExport(req, res, url)
+      return
+    }
     const route: SandboxRoute | undefined = ROUTES[path]
     const cap = route ? core.maxBytes(route) : limits.formMaxBytes
     let body: ReadBody
@@ -236,6 +264,44 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     send(res, out.status, out.contentType, out.body)
   }
 
+  /**
+   * GET /api/2/export?start=YYYYMMDDTHH&end=YYYYMMDDTHH with HTTP Basic api key:secret key:
+   * 401 without valid credentials, 400 for a bad or too long range or a zip over
+   * limits.exportMaxBytes, 404 when nothing was uploaded in the range, else the zip.
+   */
+  const handleExport = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    req.resume()
+    const latency = faults.latencyMs ?? 0
+    if (latency > 0) await delay(latency)
+    if (res.destroyed) return
+    const answer = (status: number, body: string): void => {
+      record(EXPORT_PATH, status, 0, 0)
+      send(res, status, 'text/plain; charset=utf-8', body)
+    }
+    if (req.method !== 'GET') return answer(405, 'Method not allowed')
+    const auth = /^Basic\s+(.+)$/i.exec(String(req.headers.authorization ?? ''))
+    const decoded = auth ? Buffer.from(auth[1]!, 'base64').toString('utf8') : ''
+    const colon = decoded.indexOf(':')
+    const key = colon >= 0 ? decoded.slice(0, colon) : ''
+    const secret = colon >= 0 ? decoded.slice(colon + 1) : ''
+    const keyOk = key !== '' && (keys === null || keys.has(key))
+    const secretOk = secret !== '' && (secrets === null || secrets.has(secret))
+    if (!keyOk || !secretOk) return answer(401, 'Invalid API key or secret key')
+    const start = parseExportHour(url.searchParams.get('start'))
+    const end = parseExportHour(url.searchParams.get('end'))
+    if (start === undefined || end === undefined || end < start) return answer(400, 'start and end must be hours formatted YYYYMMDDTHH, end not before start')
+    if (end - start + 1 > limits.exportMaxHours) return answer(400, `The time range exceeds the maximum of ${limits.exportMaxHours / 24} days`)
+    const project = sandboxProjectId(key)
+    const lines = buildExportLines(core, project, start * HOUR_MS, (end + 1) * HOUR_MS)
+    if (lines.count === 0) return answer(404, 'No data for the requested time range')
+    const built = exportEntries(lines, project, Math.max(1, limits.exportEventsPerFile))
+    const zip = await zipEntries(built.entries)
+    if (zip.length > limits.exportMaxBytes) return answer(400, 'Raw data files were too large to export; shorten the time range')
+    record(EXPORT_PATH, 200, 0, built.count)
+    res.writeHead(200, { 'content-type': 'application/zip', 'content-length': zip.length })
+    res.end(zip)
+  }
+
   const server: Server = createServer((req, res) => {
     onRequest(req, res).catch(() => {
       if (!res.headersSent && !res.destroyed) {
@@ -264,6 +330,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     url: `http://127.0.0.1:${port}`,
     events: core.events,
     identifications: core.identifications,
+    identifyLog: core.identifyLog,
     groupIdentifications: core.groupIdentifications,
     mappings: core.mappings,
     requests,

@@ -1,0 +1,77 @@
+/**
+ * Renderers of a `diff-mappings --against` report: the emulation diff's table/Markdown for the
+ * shared findings, followed by the export's own sections (only in Amplitude, only in the
+ * archive, ambiguous pairings, emulation agreement). JSON is the report as it is.
+ */
+import { failingKinds } from './fail-on.js'
+import { renderMarkdown, renderTable, formatCount } from './render.js'
+import type { AgainstReport } from './against.js'
+import { AGAINST_KINDS, type AgainstKind } from './against.js'
+
+/** --fail-on kinds of the against mode, beyond the shared ones. */
+export function againstFailing(report: AgainstReport, failOn: readonly string[]): string[] {
+  const base = failingKinds(report, failOn.filter((k) => !(AGAINST_KINDS as readonly string[]).includes(k)))
+  const extra = AGAINST_KINDS.filter((k) => failOn.includes(k) && report.against.byKind[k] > 0)
+  return [...base, ...extra]
+}
+
+export function agreementLine(report: AgainstReport): string {
+  const e = report.against.emulation
+  return `Emulation agreement: the Classic emulation (${e.classicMode}) matched ${e.percent} % of stored events (${formatCount(e.matched)} of ${formatCount(e.storedEvents)} paired with an archived message)`
+}
+
+const TITLES: Record<AgainstKind | 'ambiguous', string> = {
+  'only-in-amplitude': 'Only in Amplitude: stored events no archived message explains',
+  'only-in-archive': 'Only in the archive: messages Amplitude holds nothing for',
+  ambiguous: 'Ambiguous: stored events that fit several messages (not paired)',
+}
+
+function sectionLines(report: AgainstReport): string[] {
+  const a = report.against
+  const out: string[] = []
+  for (const kind of [...AGAINST_KINDS, 'ambiguous'] as const) {
+    const list = a.findings.filter((f) => f.kind === kind)
+    if (list.length === 0) continue
+    const unit = kind === 'only-in-archive' ? 'messages' : 'events'
+    out.push('', `${TITLES[kind]} (${formatCount(a.byKind[kind])} ${unit})`)
+    const shown = list.slice(0, 15)
+    const w = Math.max(...shown.map((f) => f.name.length))
+    for (const f of shown) out.push(`  ${f.name.padEnd(w)}  (${formatCount(f.count)})`)
+    if (list.length > shown.length) out.push(`  … ${list.length - shown.length} more (see --format json)`)
+  }
+  const p = a.pairing
+  out.push(
+    '',
+    `Export: ${formatCount(a.export.events)} stored events in ${formatCount(a.export.files)} file(s); paired by $insert_id ${formatCount(p.byInsertId)}, by user/device + time ${formatCount(p.byKey)}, ambiguous ${formatCount(p.ambiguous)}, unpaired ${formatCount(p.unpaired)}`,
+  )
+  if (p.duplicateMessages > 0) out.push(`Archive: ${formatCount(p.duplicateMessages)} message(s) with an already seen messageId skipped`)
+  if (p.notExportedRecords > 0) out.push(`Left out: ${formatCount(p.notExportedRecords)} Actions record(s) to /groupidentify or /usermap (never in an export)`)
+  for (const pr of a.export.problems.slice(0, 20)) out.push(`Export problem: ${pr.file}: ${pr.reason}`)
+  if (a.export.problems.length > 20) out.push(`… ${a.export.problems.length - 20} more export problems (see --format json)`)
+  out.push(agreementLine(report))
+  return out
+}
+
+function hasDifferences(report: AgainstReport): boolean {
+  return report.findings.some((f) => f.kind !== 'same' && f.count > 0) || AGAINST_KINDS.some((k) => report.against.byKind[k] > 0)
+}
+
+export function renderAgainstTable(report: AgainstReport, opts: { color: boolean }): string {
+  const base = renderTable(report, opts).trimEnd().split('\n')
+  base.pop() // the emulation diff's verdict; ours follows the export sections
+  while (base.length > 0 && base[base.length - 1] === '') base.pop()
+  return [...base, ...sectionLines(report), '', hasDifferences(report) ? 'Differences found.' : 'No differences.'].join('\n') + '\n'
+}
+
+export function renderAgainstMarkdown(report: AgainstReport, opts: { failOn: string[] }): string {
+  const failing = againstFailing(report, opts.failOn)
+  const shared = opts.failOn.filter((k) => !(AGAINST_KINDS as readonly string[]).includes(k))
+  const lines = renderMarkdown(report, { failOn: shared }).split('\n')
+  let verdict: string
+  if (failing.length > 0) verdict = `❌ failed on ${failing.join(', ')}`
+  else if (opts.failOn.length > 0) verdict = `✅ passed (--fail-on ${opts.failOn.join(',')})`
+  else verdict = hasDifferences(report) ? '⚠️ differences found' : '✅ no differences'
+  lines[0] = `### segamp diff-mappings --against: ${verdict}`
+  const extra = ['', '#### Against the export', '', ...sectionLines(report).filter((l) => l !== '').map((l) => (l.startsWith('  ') ? `- \`${l.trim()}\`` : `${l}  `))]
+  return lines.join('\n').trimEnd() + '\n' + extra.join('\n') + '\n'
+}

@@ -1,0 +1,196 @@
+/**
+ * Reads what `segamp export` (or Amplitude's Export API) produced: zip files, folders of them or
+ * of unpacked hourly files, and single `.json.gz` / `.json` files. Gzip is detected by its magic
+ * bytes. A bad zip, a truncated gzip member or a line that is not a JSON object is reported with
+ * its name (`file.zip!entry` for entries) and reading goes on.
+ */
+import { createReadStream } from 'node:fs'
+import { readdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { createGunzip } from 'node:zlib'
+import yauzl from 'yauzl'
+import { STATE_FILE } from './download.js'
+
+export interface StoredRef {
+  /** Path, or `path.zip!entry` inside a zip. */
+  file: string
+  line: number
+}
+
+export type ExportItem =
+  | { kind: 'event'; event: Record<string, unknown>; ref: StoredRef }
+  | { kind: 'problem'; file: string; reason: string }
+  | { kind: 'file'; file: string }
+
+/** Files of the inputs, folders walked in sorted order (hidden entries, the state file and .part files skipped). */
+async function listFiles(inputs: string[]): Promise<{ files: string[]; problems: Array<{ file: string; reason: string }> }> {
+  const files: string[] = []
+  const problems: Array<{ file: string; reason: string }> = []
+  const walk = async (p: string, top: boolean): Promise<void> => {
+    let st
+    try {
+      st = await stat(p)
+    } catch (error) {
+      problems.push({ file: p, reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` })
+      return
+    }
+    if (st.isDirectory()) {
+      const names = (await readdir(p)).sort()
+      for (const n of names) {
+        if (n.startsWith('.') || n.endsWith('.part') || n.endsWith('.tmp')) continue
+        await walk(join(p, n), false)
+      }
+    } else if (top || !p.endsWith(STATE_FILE)) files.push(p)
+  }
+  for (const i of inputs) await walk(i, true)
+  return { files, problems }
+}
+
+/** Lines of a (possibly gzipped) stream; throws the stream's error (e.g. a truncated gzip) when it happens. */
+async function* linesOf(raw: Readable): AsyncGenerator<string> {
+  let decoded: Readable
+  // peek at the magic bytes
+  const it = raw[Symbol.asyncIterator]()
+  const head = await it.next()
+  if (head.done) return
+  const first = head.value as Buffer
+  const gz = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b
+  async function* rest(): AsyncGenerator<Buffer> {
+    yield first
+    for (;;) {
+      const n = await it.next()
+      if (n.done) return
+      yield n.value as Buffer
+    }
+  }
+  const source = Readable.from(rest())
+  if (gz) {
+    const gunzip = createGunzip()
+    source.on('error', (e) => gunzip.destroy(e))
+    decoded = source.pipe(gunzip)
+  } else decoded = source
+  let carry = ''
+  for await (const chunk of decoded) {
+    const text = carry + (chunk as Buffer).toString('utf8')
+    const parts = text.split('\n')
+    carry = parts.pop()!
+    for (const p of parts) yield p
+  }
+  if (carry !== '') yield carry
+}
+
+async function* parseLines(file: string, raw: Readable): AsyncGenerator<ExportItem> {
+  let line = 0
+  let bad = 0
+  try {
+    for await (const text of linesOf(raw)) {
+      line++
+      const t = text.trim()
+      if (t === '') continue
+      let v: unknown
+      try {
+        v = JSON.parse(t)
+      } catch {
+        v = undefined
+      }
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+        if (bad++ < 3) yield { kind: 'problem', file: `${file}:${line}`, reason: 'not a JSON object' }
+        continue
+      }
+      yield { kind: 'event', event: v as Record<string, unknown>, ref: { file, line } }
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const what = code === 'Z_BUF_ERROR' || /unexpected end/i.test((error as Error).message) ? 'truncated gzip' : 'unreadable'
+    yield { kind: 'problem', file, reason: `${what} (${(error as Error).message}) after ${line} line(s); the lines before it were read` }
+  }
+  if (bad > 3) yield { kind: 'problem', file, reason: `${bad} line(s) in all were not JSON objects` }
+}
+
+function openZip(path: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) => yauzl.open(path, { lazyEntries: true, autoClose: true, strictFileNames: false }, (err, zip) => (err ? reject(err) : resolve(zip!))))
+}
+
+async function* readZip(path: string): AsyncGenerator<ExportItem> {
+  let zip: yauzl.ZipFile
+  try {
+    zip = await openZip(path)
+  } catch (error) {
+    yield { kind: 'problem', file: path, reason: `not a readable zip (${(error as Error).message})` }
+    return
+  }
+  // entries one at a time: ask for the next entry only when the previous one is consumed
+  const nextEntry = (): Promise<yauzl.Entry | null> =>
+    new Promise((resolve, reject) => {
+      const onEntry = (e: yauzl.Entry): void => {
+        cleanup()
+        resolve(e)
+      }
+      const onEnd = (): void => {
+        cleanup()
+        resolve(null)
+      }
+      const onError = (e: Error): void => {
+        cleanup()
+        reject(e)
+      }
+      const cleanup = (): void => {
+        zip.off('entry', onEntry)
+        zip.off('end', onEnd)
+        zip.off('error', onError)
+      }
+      zip.on('entry', onEntry)
+      zip.on('end', onEnd)
+      zip.on('error', onError)
+      zip.readEntry()
+    })
+  for (;;) {
+    let entry: yauzl.Entry | null
+    try {
+      entry = await nextEntry()
+    } catch (error) {
+      yield { kind: 'problem', file: path, reason: `zip directory unreadable (${(error as Error).message}); entries after this point were skipped` }
+      zip.close()
+      return
+    }
+    if (entry === null) return
+    if (entry.fileName.endsWith('/')) continue
+    const name = `${path}!${entry.fileName}`
+    let stream: Readable
+    try {
+      stream = await new Promise<Readable>((resolve, reject) => zip.openReadStream(entry!, (err, s) => (err ? reject(err) : resolve(s!))))
+    } catch (error) {
+      yield { kind: 'problem', file: name, reason: `cannot be read from the zip (${(error as Error).message})` }
+      continue
+    }
+    yield { kind: 'file', file: name }
+    yield* parseLines(name, stream)
+  }
+}
+
+async function isZip(path: string): Promise<boolean> {
+  const s = createReadStream(path, { start: 0, end: 3 })
+  const chunks: Buffer[] = []
+  try {
+    for await (const c of s) chunks.push(c as Buffer)
+  } catch {
+    return false
+  }
+  const b = Buffer.concat(chunks)
+  return b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && (b[2] === 3 || b[2] === 5) && (b[3] === 4 || b[3] === 6)
+}
+
+/** Every stored event of the inputs, in file order, with problems and file boundaries. */
+export async function* readExport(inputs: string[]): AsyncGenerator<ExportItem> {
+  const { files, problems } = await listFiles(inputs)
+  for (const p of problems) yield { kind: 'problem', ...p }
+  for (const file of files) {
+    if (file.endsWith('.zip') || (await isZip(file))) {
+      yield* readZip(file)
+      continue
+    }
+    yield { kind: 'file', file }
+    yield* parseLines(file, createReadStream(file))
+  }
+}
