@@ -1,6 +1,8 @@
 import { Command, Flags } from '@oclif/core'
 import { writeFile } from 'node:fs/promises'
 import { exitCodes, failUsage } from '../cli/common.js'
+import { s3Flags } from '../cli/flags.js'
+import { s3Settings } from '../cli/s3-input.js'
 import { readClassicFile, readRenameMapFile } from '../cli/classic-input.js'
 import { migrateClassic, renderRenameMapCsv, mixedUserPropertyWarnings } from '../migrate/index.js'
 import { verifyMigration } from '../compare/verify.js'
@@ -18,7 +20,7 @@ export default class Migrate extends Command {
 EXIT CODES
   0  configuration written (and, with --verify, no finding of a --fail-on kind)
   1  --verify found a finding of a --fail-on kind
-  2  trouble: unreadable settings or rename map, bad flags, --verify read no message`
+  2  trouble: unreadable settings or rename map, bad flags, --verify read no message, a --verify s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials)`
   static examples = [
     '<%= config.bin %> migrate --classic classic-settings.json --out actions-config.json',
     '<%= config.bin %> migrate --classic destination.json --names actions --rename-map-out renames.csv',
@@ -30,23 +32,24 @@ EXIT CODES
     'rename-map': Flags.string({ description: 'Your own renames (CSV classic,actions) to merge into the rename map.', helpValue: 'FILE.csv' }),
     'rename-map-out': Flags.string({ description: 'Write the rename map (CSV classic,actions) here.', helpValue: 'FILE.csv' }),
     out: Flags.string({ description: 'Write the configuration here (default stdout).', helpValue: 'FILE' }),
-    verify: Flags.string({ description: 'Archive(s) to verify the configuration on (repeatable).', multiple: true, helpValue: 'ARCHIVE' }),
+    verify: Flags.string({ description: 'Archive(s) to verify the configuration on: files, directories or s3://bucket/prefix (repeatable).', multiple: true, helpValue: 'ARCHIVE' }),
     sample: Flags.integer({ description: 'With --verify: messages compared at most.', default: 10_000, min: 1 }),
     'fail-on': Flags.string({ description: 'With --verify: exit 1 when any finding of these kinds exists.', default: 'renamed,dropped,duplicated', helpValue: 'LIST' }),
     format: Flags.string({ options: ['table', 'json', 'markdown'], default: 'table', description: 'With --verify: format of the verification report (on stderr, or stdout when --out is given).' }),
     examples: Flags.integer({ description: 'With --verify: examples per finding.', default: 3, min: 0 }),
+    ...s3Flags,
   }
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Migrate)
-    const { classic, renameMap, failOn } = await failUsage(this, async () => {
+    const { classic, renameMap, failOn, s3 } = await failUsage(this, async () => {
       let failOn: string[]
       try {
         failOn = parseFailOn(flags['fail-on'])
       } catch (error) {
         throw new UsageError((error as Error).message)
       }
-      return { classic: await readClassicFile(flags.classic), renameMap: await readRenameMapFile(flags['rename-map']), failOn }
+      return { classic: await readClassicFile(flags.classic), renameMap: await readRenameMapFile(flags['rename-map']), failOn, s3: s3Settings(flags) }
     })
     const result = migrateClassic(classic, { names: flags.names as 'classic' | 'actions', renameMap })
     for (const key of result.unknownKeys) this.warn(`--classic: unknown setting "${key}" (ignored)`)
@@ -54,7 +57,7 @@ EXIT CODES
 
     let verified
     if (flags.verify?.length) {
-      verified = await failUsage(this, () => verifyMigration({ inputs: flags.verify!, classicSettings: classic, migration: result, limit: flags.sample, examples: flags.examples }))
+      verified = await failUsage(this, () => verifyMigration({ inputs: flags.verify!, archive: { s3 }, classicSettings: classic, migration: result, limit: flags.sample, examples: flags.examples }), exitCodes.USAGE, exitCodes.USAGE)
       if (verified.report.totals.messages === 0) {
         this.error(`--verify: nothing to compare: no message was read from ${flags.verify.join(' ')}; check the paths (a CI sync that brought no files must not pass)`, { exit: exitCodes.USAGE })
       }

@@ -7,7 +7,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { AmplitudeRecord, Region, SegmentMessage, SourceRef } from '../types.js'
-import { openArchive } from '../archive/reader.js'
+import { openArchive, type ArchiveOptions } from '../archive/reader.js'
 import { compileFilters, type FilterOptions } from '../archive/filters.js'
 import { DuplicateCounter } from '../archive/duplicates.js'
 import { runSubscriptions, type CompiledSubscription } from '../mapping/subscriptions.js'
@@ -36,6 +36,8 @@ export interface ReplayProgress {
 
 export interface ReplayOptions {
   inputs: string[]
+  /** How inputs are reached (S3 settings, listing and object progress). */
+  archive?: ArchiveOptions
   stdin?: Readable
   subscriptions: CompiledSubscription[]
   mappingsSource: string
@@ -126,7 +128,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   if (previous?.done) {
     return finish(opts, counts, started, { resumed: true, alreadyDone: true, interrupted: false, fatal: undefined })
   }
-  const archive = await openArchive(opts.inputs)
+  const archive = await openArchive(opts.inputs, { ...opts.archive, since: opts.filters?.since })
   const resumeFile = previous?.position?.file
   if (resumeFile !== undefined && !archive.sources.some((s) => s.path === resumeFile)) {
     // The reader would start over from the first line and count and send everything again.
