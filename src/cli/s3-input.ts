@@ -52,7 +52,7 @@ export class InputProgress {
         this.listedObjects = p.objects
         this.listedBytes = p.bytes
         this.pruned = p.prunedFolders
-        this.handle?.update(`listing ${p.input}: ${formatCount(p.objects)} objects, ${formatBytes(p.bytes)}${p.prunedFolders ? ` (${formatCount(p.prunedFolders)} day folders before --since skipped)` : ''}`)
+        this.handle?.update(`listing ${p.input}: ${formatCount(p.objects)} objects, ${formatBytes(p.bytes)}${p.prunedFolders ? ` (days before --since skipped in ${formatCount(p.prunedFolders)} source folder(s))` : ''}`)
       },
       onSourceStart: (index, _source, total) => {
         this.started = index
@@ -69,6 +69,6 @@ export class InputProgress {
   prefix(): string {
     if (!this.listing) return ''
     const at = this.started >= 0 ? `file ${formatCount(this.started + 1)} of ${formatCount(this.total)} · ` : ''
-    return `${at}${formatCount(this.listedObjects)} objects listed (${formatBytes(this.listedBytes)}${this.pruned ? `; ${formatCount(this.pruned)} day folders before --since skipped` : ''}) · `
+    return `${at}${formatCount(this.listedObjects)} objects listed (${formatBytes(this.listedBytes)}${this.pruned ? `; days before --since skipped in ${formatCount(this.pruned)} source folder(s)` : ''}) · `
   }
 }

@@ -28,6 +28,22 @@ export function dayFolderPrunable(dayMs: number, sinceMs: number): boolean {
   return folderEnd < sinceMs - DAY_MS
 }
 
+/** The first received-day (UTC midnight, epoch ms) that --since cannot prune. */
+export function firstKeptDay(sinceMs: number): number {
+  return Math.ceil((sinceMs - 2 * DAY_MS) / DAY_MS) * DAY_MS
+}
+
+/** For a key inside a received-day folder: the folder of its source (`…/segment-logs/<source-id>/`) and its day. */
+export function dayOfKey(key: string): { sourceFolder: string; day: number; dayText: string } | undefined {
+  const parts = key.split('/')
+  for (let i = parts.length - 2; i >= 2; i--) {
+    const folder = parts.slice(0, i + 1).join('/')
+    const day = segmentDayOf(folder)
+    if (day !== undefined) return { sourceFolder: parts.slice(0, i).join('/') + '/', day, dayText: parts[i] }
+  }
+  return undefined
+}
+
 /** Names skipped in a local walk are skipped in a bucket too (see sources.ts). */
 export function hiddenComponent(relativeKey: string): boolean {
   return relativeKey.split('/').some((c) => c.startsWith('.') || c === 'Thumbs.db')
