@@ -119,6 +119,24 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
     assert.equal(readFileSync(join(d, 'remote.ndjson'), 'utf8'), requests)
   })
 
+  it('diff-mappings and migrate --verify: the same report from the server and from disk', async () => {
+    const classic = writeFile(join(tempDir(), 'classic.json'), JSON.stringify({ apiKey: 'classic-key-0123456789', trackAllPages: true }))
+    const [dl, dr, ml, mr] = await Promise.all([
+      cli(['diff-mappings', EXAMPLES, '--classic', classic, '--format', 'json', '--no-progress']),
+      cli(['diff-mappings', `s3://${BUCKET}/segment-logs`, '--classic', classic, '--format', 'json', '--no-progress', ...endpointArgs()]),
+      cli(['migrate', '--classic', classic, '--verify', EXAMPLES, '--sample', '250', '--format', 'json']),
+      cli(['migrate', '--classic', classic, '--verify', `s3://${BUCKET}/segment-logs`, '--sample', '250', '--format', 'json', ...endpointArgs()]),
+    ])
+    assert.equal(dl.code, 0, dl.stderr)
+    assert.equal(dr.code, dl.code, dr.stderr)
+    const noPaths = (text: string) => text.replaceAll(`s3://${BUCKET}/segment-logs`, 'ARCHIVE').replaceAll(EXAMPLES, 'ARCHIVE')
+    assert.ok(JSON.parse(dl.stdout).totals.messages > 0)
+    assert.equal(noPaths(dr.stdout), noPaths(dl.stdout))
+    assert.equal(mr.code, ml.code, mr.stderr)
+    assert.equal(noPaths(mr.stdout), noPaths(ml.stdout))
+    assert.equal(noPaths(mr.stderr), noPaths(ml.stderr))
+  })
+
   it('mixes s3://, local paths and stdin in argument order', async () => {
     const stdin = ndjson([track('From Stdin', { messageId: 'stdin-1' })])
     const r = await cli(['inspect', `s3://${BUCKET}/segment-logs/3S7cr7ZP4LPQwanZptak4X/1714953600000`, '-', join(EXAMPLES, '3S7cr7ZP4LPQwanZptak4X', '1715126400000'), '--format', 'json', '--state-dir', tempDir(), ...endpointArgs()], undefined, stdin)
@@ -287,6 +305,15 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
       assert.ok(report.messages > 450 && report.messages < 600, String(report.messages))
       assert.deepEqual(report.unreadableFiles.map((u: { file: string }) => u.file), [`s3://${BUCKET}/${key}`])
       assert.match(r.stderr, new RegExp(`unreadable: s3://segment-archive/${key.replace(/\./g, '\\.')}: the object was deleted after it was listed \\(NoSuchKey\\)`))
+    })
+
+    it('an archived (Glacier) object is unreadable with what to do; the others are read (exit 3)', async () => {
+      const key = 'segment-logs/3S7cr7ZP4LPQwanZptak4X/1715126400000/1715130000000.caf9d506.gz'
+      const p = await proxy([{ match: new RegExp(`^GET /segment-archive/${key.replace(/\./g, '\\.')}`), respond: { status: 403, body: s3ErrorXml('InvalidObjectState', 'The operation is not valid for the object\'s storage class') } }])
+      const r = await cli(['inspect', `s3://${BUCKET}/segment-logs`, '--format', 'json', '--state-dir', tempDir(), ...endpointArgs(p.endpoint)])
+      assert.equal(r.code, 3, r.stderr)
+      assert.equal(JSON.parse(r.stdout).files, 5)
+      assert.match(r.stderr, /unreadable: s3:\/\/segment-archive\/segment-logs\/3S7cr7ZP4LPQwanZptak4X\/1715126400000\/1715130000000\.caf9d506\.gz: the object is in an archive storage class .* restore it/)
     })
 
     it('a bad --s3-endpoint is a usage error (exit 2)', async () => {

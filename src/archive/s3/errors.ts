@@ -73,7 +73,7 @@ export function isTransient(error: unknown): boolean {
 }
 
 function where(ctx: S3ErrorContext): string {
-  return ctx.op === 'get' ? objectUrl(ctx.bucket, ctx.key) : objectUrl(ctx.bucket, ctx.key)
+  return objectUrl(ctx.bucket, ctx.key)
 }
 
 function profileHint(ctx: S3ErrorContext): string {
@@ -112,6 +112,9 @@ export function describeS3Error(error: unknown, ctx: S3ErrorContext): S3InputErr
   }
   if (REJECTED.has(code)) {
     return new S3InputError(`reading ${where(ctx)}${at}: the store rejected the AWS credentials of ${profileHint(ctx)} (${code}); check the access key and secret (or the profile)${ctx.endpoint ? ' issued for this endpoint' : ''}`, 'credentials-rejected', true)
+  }
+  if (ctx.op === 'get' && code === 'InvalidObjectState') {
+    return new S3InputError(`the object is in an archive storage class (Glacier / Deep Archive) and cannot be read until it is restored (InvalidObjectState); restore it (aws s3api restore-object) and rerun`, 'other', false)
   }
   if (DENIED.has(code) || (status === 403 && !THROTTLING.has(code))) {
     return new S3InputError(`access denied ${ctx.op === 'list' ? 'listing' : 'reading'} ${where(ctx)} (${code}): the identity of ${profileHint(ctx)} needs ${missingPermission(ctx)}`, 'access-denied', true)
