@@ -1,7 +1,8 @@
 /**
  * One S3 object as a byte stream that survives transient failures: when the connection is
  * reset, the body stalls or ends early, or the store answers 5xx/throttling, the stream asks
- * again with `Range: bytes=<offset>-` (pinned to the listed ETag with If-Match) and carries on
+ * again with `Range: bytes=<offset>-` (pinned with If-Match to the ETag of the version it started
+ * reading) and carries on
  * from the exact byte it had reached. Bytes are pushed once each, so the decoder downstream
  * sees one uninterrupted stream: no line is lost or read twice.
  */
@@ -13,7 +14,7 @@ export interface ObjectRef {
   client: S3Client
   bucket: string
   key: string
-  /** ETag from the listing (quotes kept, as S3 sends it); pins every request to that version. */
+  /** ETag from the listing (quotes kept, as S3 sends it). */
   etag?: string
   size?: number
   endpoint?: string
@@ -43,6 +44,8 @@ export class S3ObjectStream extends Readable {
   private controller?: AbortController
   private timer?: NodeJS.Timeout
   private finished = false
+  /** ETag of the version being read (from the first answer), for If-Match on resumes. */
+  private versionEtag?: string
   /** The consumer asked for bytes (false while its buffer is full). */
   private wanting = false
 
@@ -83,8 +86,10 @@ export class S3ObjectStream extends Readable {
         new GetObjectCommand({
           Bucket: this.ref.bucket,
           Key: this.ref.key,
-          ...(this.offset > 0 ? { Range: `bytes=${this.offset}-` } : {}),
-          ...(this.ref.etag ? { IfMatch: this.ref.etag } : {}),
+          // A resumed read is pinned to the version it started on: a replaced object fails (412)
+          // instead of splicing two versions. (Not the first request: some S3-compatible stores
+          // list ETags in another form than they answer conditionals with.)
+          ...(this.offset > 0 ? { Range: `bytes=${this.offset}-`, ...(this.versionEtag ? { IfMatch: this.versionEtag } : {}) } : {}),
         }),
         { abortSignal: this.controller.signal },
       )
@@ -95,6 +100,7 @@ export class S3ObjectStream extends Readable {
       const body = res.Body as Readable | undefined
       if (!body) throw new Error('empty response body')
       if (res.ContentLength !== undefined) this.expectedEnd = this.offset + Number(res.ContentLength)
+      this.versionEtag ??= res.ETag ?? this.ref.etag
       this.attach(body, gen)
     } catch (error) {
       if (gen === this.generation) this.fail(error)
