@@ -21,6 +21,7 @@ const input = `s3://${params.server.bucket}/${params.server.prefix}`
 const t0 = now()
 const rss = rssSampler()
 let out
+let listSeconds
 if (params.mode === 'inspect') {
   const { inspectArchives } = await lib('inspect/index.js')
   const { report } = await inspectArchives({ inputs: [input], archive })
@@ -28,6 +29,7 @@ if (params.mode === 'inspect') {
 } else {
   const { openArchive } = await lib('archive/reader.js')
   const a = await openArchive([input], archive)
+  listSeconds = secondsSince(t0)
   let messages = 0
   let other = 0
   for await (const item of a.items()) {
@@ -43,4 +45,4 @@ const stats = await new Promise((resolve) => {
   server.once('message', resolve)
   server.send('stop')
 })
-finish({ ...out, wallSeconds, rssQuartersMB, serverCpuSeconds: stats.cpuSeconds, serverMaxRssKB: stats.maxRssKB })
+finish({ ...out, wallSeconds, listSeconds, rssQuartersMB, serverCpuSeconds: stats.cpuSeconds, serverMaxRssKB: stats.maxRssKB })
