@@ -26,7 +26,10 @@ export interface S3ListOptions {
 export interface S3Listing {
   /** Sources of each s3:// input, in key order. */
   byInput: Map<string, Source[]>
-  /** Destroys objects read ahead and not consumed, and the clients. */
+  /**
+   * Destroys objects read ahead and not consumed. The clients stay usable (the sources can be
+   * read again); their idle keep-alive sockets do not hold the process open.
+   */
   close(): void
 }
 
@@ -44,10 +47,7 @@ export async function listS3(inputs: string[], opts: S3ListOptions = {}): Promis
     onResume: opts.onResume,
   })
   const byInput = new Map<string, Source[]>()
-  const close = () => {
-    ahead.close()
-    clients.destroy()
-  }
+  const close = () => ahead.close()
   const total = { objects: 0, bytes: 0, prunedFolders: 0 }
   try {
     for (const input of inputs) {
@@ -81,7 +81,7 @@ export async function listS3(inputs: string[], opts: S3ListOptions = {}): Promis
       }
     }
   } catch (error) {
-    close()
+    clients.destroy()
     throw error
   }
   return { byInput, close }
