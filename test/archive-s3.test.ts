@@ -18,6 +18,8 @@ import { writeArchive } from './replay-helpers.js'
 
 const EXAMPLES = join(ROOT, 'examples', 'segment-logs')
 const BUCKET = 'segment-archive'
+const DELETED_KEY = 'segment-logs/3S7cr7ZP4LPQwanZptak4X/1715040000000/1715043600000.fa10a9ac.gz'
+const GLACIER_KEY = 'segment-logs/3S7cr7ZP4LPQwanZptak4X/1715126400000/1715130000000.caf9d506.gz'
 
 interface Exit {
   code: number | null
@@ -100,8 +102,10 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
   const endpointArgs = (endpoint = s3.endpoint) => ['--s3-endpoint', endpoint, '--s3-path-style']
 
   it('inspect: the same archive from the server and from disk gives identical JSON', async () => {
-    const local = await cli(['inspect', EXAMPLES, '--format', 'json', '--state-dir', tempDir()])
-    const remote = await cli(['inspect', `s3://${BUCKET}/segment-logs`, '--format', 'json', '--state-dir', tempDir(), ...endpointArgs()])
+    const [local, remote] = await Promise.all([
+      cli(['inspect', EXAMPLES, '--format', 'json', '--state-dir', tempDir()]),
+      cli(['inspect', `s3://${BUCKET}/segment-logs`, '--format', 'json', '--state-dir', tempDir(), ...endpointArgs()]),
+    ])
     assert.equal(local.code, 0, local.stderr)
     assert.equal(remote.code, 0, remote.stderr)
     assert.equal(JSON.parse(remote.stdout).messages, 600)
@@ -110,8 +114,10 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
 
   it('replay --dry-run --out: identical requests from the server and from disk; AWS_ENDPOINT_URL_S3 works like --s3-endpoint', async () => {
     const d = tempDir()
-    const local = await cli(['replay', EXAMPLES, '--dry-run', '--out', join(d, 'local.ndjson'), '--state-dir', join(d, 'l'), '--no-progress'])
-    const remote = await cli(['replay', `s3://${BUCKET}/segment-logs/`, '--dry-run', '--out', join(d, 'remote.ndjson'), '--state-dir', join(d, 'r'), '--no-progress', '--s3-path-style'], s3Env({ AWS_ENDPOINT_URL_S3: s3.endpoint }))
+    const [local, remote] = await Promise.all([
+      cli(['replay', EXAMPLES, '--dry-run', '--out', join(d, 'local.ndjson'), '--state-dir', join(d, 'l'), '--no-progress']),
+      cli(['replay', `s3://${BUCKET}/segment-logs/`, '--dry-run', '--out', join(d, 'remote.ndjson'), '--state-dir', join(d, 'r'), '--no-progress', '--s3-path-style'], s3Env({ AWS_ENDPOINT_URL_S3: s3.endpoint })),
+    ])
     assert.equal(local.code, 0, local.stderr)
     assert.equal(remote.code, 0, remote.stderr)
     const requests = readFileSync(join(d, 'local.ndjson'), 'utf8')
@@ -167,8 +173,10 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
     assert.equal(some.sources.length, 4, 'the 2024-05-06 folder ends more than a day before --since')
     assert.equal(pruned, 1)
     const d = tempDir()
-    const local = await cli(['replay', EXAMPLES, '--since', since, '--dry-run', '--out', join(d, 'local.ndjson'), '--state-dir', join(d, 'l'), '--no-progress'])
-    const remote = await cli(['replay', `s3://${BUCKET}/segment-logs`, '--since', since, '--dry-run', '--out', join(d, 'remote.ndjson'), '--state-dir', join(d, 'r'), '--no-progress', ...endpointArgs()])
+    const [local, remote] = await Promise.all([
+      cli(['replay', EXAMPLES, '--since', since, '--dry-run', '--out', join(d, 'local.ndjson'), '--state-dir', join(d, 'l'), '--no-progress']),
+      cli(['replay', `s3://${BUCKET}/segment-logs`, '--since', since, '--dry-run', '--out', join(d, 'remote.ndjson'), '--state-dir', join(d, 'r'), '--no-progress', ...endpointArgs()]),
+    ])
     assert.equal(local.code, 0, local.stderr)
     assert.equal(remote.code, 0, remote.stderr)
     const requests = readFileSync(join(d, 'local.ndjson'), 'utf8')
@@ -191,8 +199,10 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
   it('a connection reset mid-object resumes with a Range request: nothing lost, nothing counted twice', async () => {
     const p = await proxy([{ match: /^GET \/big-archive\/segment-logs\/src\/1714953600000\/big\.gz/, cutAfterBytes: Math.floor(big.length / 3), once: true }])
     const d = tempDir()
-    const local = await cli(['replay', bigDir, '--dry-run', '--out', join(d, 'local.ndjson'), '--state-dir', join(d, 'l'), '--no-progress', '--json'])
-    const remote = await cli(['replay', 's3://big-archive/segment-logs', '--dry-run', '--out', join(d, 'remote.ndjson'), '--state-dir', join(d, 'r'), '--no-progress', '--json', ...endpointArgs(p.endpoint)])
+    const [local, remote] = await Promise.all([
+      cli(['replay', bigDir, '--dry-run', '--out', join(d, 'local.ndjson'), '--state-dir', join(d, 'l'), '--no-progress', '--json']),
+      cli(['replay', 's3://big-archive/segment-logs', '--dry-run', '--out', join(d, 'remote.ndjson'), '--state-dir', join(d, 'r'), '--no-progress', '--json', ...endpointArgs(p.endpoint)]),
+    ])
     assert.equal(local.code, 0, local.stderr)
     assert.equal(remote.code, 0, remote.stderr)
     const gets = p.requests.filter((r) => r.startsWith('GET /big-archive/segment-logs/src/1714953600000/big.gz'))
@@ -238,25 +248,46 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
   })
 
   describe('named errors and exit codes', () => {
+    /** The single-command cases run at once (each CLI start costs seconds); each it() checks one. */
+    const runs = new Map<string, Promise<Exit>>()
+    const run = (name: string) => runs.get(name)!
+    const keyPattern = (key: string) => key.replace(/\./g, '\\.')
+    before(async () => {
+      const listDenied = await proxy([{ match: /^GET \/segment-archive\/\?/, respond: { status: 403, body: s3ErrorXml('AccessDenied', 'Access Denied') } }])
+      const expired = await proxy([{ match: /^GET \/segment-archive\/\?/, respond: { status: 400, body: s3ErrorXml('ExpiredToken', 'The provided token has expired.') } }])
+      const deleted = await proxy([{ match: new RegExp(`^GET /segment-archive/${keyPattern(DELETED_KEY)}`), respond: { status: 404, body: s3ErrorXml('NoSuchKey', 'The specified key does not exist.') } }])
+      const glacier = await proxy([{ match: new RegExp(`^GET /segment-archive/${keyPattern(GLACIER_KEY)}`), respond: { status: 403, body: s3ErrorXml('InvalidObjectState', "The operation is not valid for the object's storage class") } }])
+      const inspect = (endpoint: string, extra: string[] = []) => ['inspect', `s3://${BUCKET}/segment-logs`, '--state-dir', tempDir(), ...extra, ...endpointArgs(endpoint)]
+      runs.set('list-denied', cli(inspect(listDenied.endpoint)))
+      runs.set('expired', cli(inspect(expired.endpoint), s3Env({ AWS_SESSION_TOKEN: 'expired-session-token' })))
+      runs.set('absent', cli(inspect(s3.endpoint), s3Env({ AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined })))
+      runs.set('rejected', cli(inspect(s3.endpoint), s3Env({ AWS_ACCESS_KEY_ID: 'WRONGKEY', AWS_SECRET_ACCESS_KEY: 'wrong-secret-value' })))
+      runs.set('deleted', cli(inspect(deleted.endpoint, ['--format', 'json'])))
+      runs.set('glacier', cli(inspect(glacier.endpoint, ['--format', 'json'])))
+      runs.set('bad-endpoint', cli(['inspect', `s3://${BUCKET}`, '--s3-endpoint', 'ftp://x']))
+      await Promise.all(runs.values())
+    })
+
     it('no such bucket: exit 1 (inspect, replay), 2 (diff-mappings, migrate --verify)', async () => {
-      const inspect = await cli(['inspect', 's3://no-such-bucket-here/segment-logs', '--state-dir', tempDir(), ...endpointArgs()])
+      const classic = writeFile(join(tempDir(), 'classic.json'), JSON.stringify({ apiKey: 'k' }))
+      const [inspect, replay, diff, verify] = await Promise.all([
+        cli(['inspect', 's3://no-such-bucket-here/segment-logs', '--state-dir', tempDir(), ...endpointArgs()]),
+        cli(['replay', 's3://no-such-bucket-here', '--dry-run', '--state-dir', tempDir(), '--no-progress', ...endpointArgs()]),
+        cli(['diff-mappings', 's3://no-such-bucket-here', '--no-progress', ...endpointArgs()]),
+        cli(['migrate', '--classic', classic, '--verify', 's3://no-such-bucket-here', ...endpointArgs()]),
+      ])
       assert.equal(inspect.code, 1, inspect.stderr)
       assert.match(inspect.stderr, /s3:\/\/no-such-bucket-here: no such bucket at http:\/\/127\.0\.0\.1:\d+; check the bucket name and --s3-endpoint/)
-      const replay = await cli(['replay', 's3://no-such-bucket-here', '--dry-run', '--state-dir', tempDir(), '--no-progress', ...endpointArgs()])
       assert.equal(replay.code, 1, replay.stderr)
       assert.match(replay.stderr, /no such bucket/)
-      const diff = await cli(['diff-mappings', 's3://no-such-bucket-here', '--no-progress', ...endpointArgs()])
       assert.equal(diff.code, 2, diff.stderr)
       assert.match(diff.stderr, /s3:\/\/no-such-bucket-here: no such bucket/)
-      const classic = writeFile(join(tempDir(), 'classic.json'), JSON.stringify({ apiKey: 'k' }))
-      const verify = await cli(['migrate', '--classic', classic, '--verify', 's3://no-such-bucket-here', ...endpointArgs()])
       assert.equal(verify.code, 2, verify.stderr)
       assert.match(verify.stderr, /no such bucket/)
     })
 
     it('access denied when listing names the bucket and s3:ListBucket (exit 1)', async () => {
-      const p = await proxy([{ match: /^GET \/segment-archive\/\?/, respond: { status: 403, body: s3ErrorXml('AccessDenied', 'Access Denied') } }])
-      const r = await cli(['inspect', `s3://${BUCKET}/segment-logs`, '--state-dir', tempDir(), ...endpointArgs(p.endpoint)])
+      const r = await run('list-denied')
       assert.equal(r.code, 1, r.stderr)
       assert.match(r.stderr, /access denied listing s3:\/\/segment-archive\/segment-logs \(AccessDenied\): the identity of the default credential chain needs s3:ListBucket on arn:aws:s3:::segment-archive/)
     })
@@ -295,30 +326,28 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
     })
 
     it('expired credentials (exit 1) say to refresh them', async () => {
-      const p = await proxy([{ match: /^GET \/segment-archive\/\?/, respond: { status: 400, body: s3ErrorXml('ExpiredToken', 'The provided token has expired.') } }])
-      const r = await cli(['inspect', `s3://${BUCKET}/segment-logs`, '--state-dir', tempDir(), ...endpointArgs(p.endpoint)], s3Env({ AWS_SESSION_TOKEN: 'expired-session-token' }))
+      const r = await run('expired')
       assert.equal(r.code, 1, r.stderr)
       assert.match(r.stderr, /reading s3:\/\/segment-archive\/segment-logs: the AWS credentials of the default credential chain have expired \(ExpiredToken\); refresh them \(aws sso login/)
       assert.ok(!r.stderr.includes('expired-session-token'))
     })
 
     it('absent credentials (exit 1) say where credentials come from', async () => {
-      const r = await cli(['inspect', `s3://${BUCKET}/segment-logs`, '--state-dir', tempDir(), ...endpointArgs()], s3Env({ AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined }))
+      const r = await run('absent')
       assert.equal(r.code, 1, r.stderr)
       assert.match(r.stderr, /no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, choose a profile with --profile or AWS_PROFILE/)
     })
 
     it('rejected credentials (exit 1)', async () => {
-      const r = await cli(['inspect', `s3://${BUCKET}/segment-logs`, '--state-dir', tempDir(), ...endpointArgs()], s3Env({ AWS_ACCESS_KEY_ID: 'WRONGKEY', AWS_SECRET_ACCESS_KEY: 'wrong-secret-value' }))
+      const r = await run('rejected')
       assert.equal(r.code, 1, r.stderr)
       assert.match(r.stderr, /the store rejected the AWS credentials of the default credential chain \(InvalidAccessKeyId\)/)
       assert.ok(!r.stderr.includes('wrong-secret-value'))
     })
 
     it('an object deleted mid-run is unreadable; every other object is read (exit 3)', async () => {
-      const key = 'segment-logs/3S7cr7ZP4LPQwanZptak4X/1715040000000/1715043600000.fa10a9ac.gz'
-      const p = await proxy([{ match: new RegExp(`^GET /segment-archive/${key.replace(/\./g, '\\.')}`), respond: { status: 404, body: s3ErrorXml('NoSuchKey', 'The specified key does not exist.') } }])
-      const r = await cli(['inspect', `s3://${BUCKET}/segment-logs`, '--format', 'json', '--state-dir', tempDir(), ...endpointArgs(p.endpoint)])
+      const key = DELETED_KEY
+      const r = await run('deleted')
       assert.equal(r.code, 3, r.stderr)
       const report = JSON.parse(r.stdout)
       assert.equal(report.files, 5)
@@ -328,16 +357,14 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
     })
 
     it('an archived (Glacier) object is unreadable with what to do; the others are read (exit 3)', async () => {
-      const key = 'segment-logs/3S7cr7ZP4LPQwanZptak4X/1715126400000/1715130000000.caf9d506.gz'
-      const p = await proxy([{ match: new RegExp(`^GET /segment-archive/${key.replace(/\./g, '\\.')}`), respond: { status: 403, body: s3ErrorXml('InvalidObjectState', 'The operation is not valid for the object\'s storage class') } }])
-      const r = await cli(['inspect', `s3://${BUCKET}/segment-logs`, '--format', 'json', '--state-dir', tempDir(), ...endpointArgs(p.endpoint)])
+      const r = await run('glacier')
       assert.equal(r.code, 3, r.stderr)
       assert.equal(JSON.parse(r.stdout).files, 5)
       assert.match(r.stderr, /unreadable: s3:\/\/segment-archive\/segment-logs\/3S7cr7ZP4LPQwanZptak4X\/1715126400000\/1715130000000\.caf9d506\.gz: the object is in an archive storage class .* restore it/)
     })
 
     it('a bad --s3-endpoint is a usage error (exit 2)', async () => {
-      const r = await cli(['inspect', `s3://${BUCKET}`, '--s3-endpoint', 'ftp://x'])
+      const r = await run('bad-endpoint')
       assert.equal(r.code, 2, r.stderr)
       assert.match(r.stderr, /--s3-endpoint "ftp:\/\/x" is not an http\(s\) URL/)
     })
