@@ -216,6 +216,25 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
     assert.equal(readFileSync(join(d, 'remote.ndjson'), 'utf8'), readFileSync(join(d, 'local.ndjson'), 'utf8'))
   })
 
+  it('a body that stalls is dropped after the stall timeout and resumed by Range', async () => {
+    const p = await proxy([{ match: /^GET \/big-archive\/segment-logs\/src\/1714953600000\/big\.gz/, stallAfterBytes: Math.floor(big.length / 4), once: true }])
+    const archive = await openArchive(['s3://big-archive/segment-logs'], { s3: { endpoint: p.endpoint, pathStyle: true, stallMs: 1500, resumeBaseMs: 10 } })
+    let messages = 0
+    const ids = new Set<string>()
+    for await (const item of archive.items()) {
+      if (item.kind === 'message') {
+        messages++
+        ids.add(String(item.message.messageId))
+      }
+      assert.notEqual(item.kind, 'unreadable')
+    }
+    assert.equal(messages, 20_000)
+    assert.equal(ids.size, 20_000)
+    const gets = p.requests.filter((r) => r.startsWith('GET /big-archive/segment-logs/src/1714953600000/big.gz'))
+    assert.equal(gets.length, 2)
+    assert.match(gets[1], /\r\nrange: bytes=\d+-\r\n/i)
+  })
+
   it('an object replaced between a cut and its resume is unreadable, never spliced from two versions', async () => {
     const path = /^GET \/big-archive\/segment-logs\/src\/1714953600000\/big\.gz/
     const p = await proxy([
@@ -265,6 +284,7 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
       runs.set('deleted', cli(inspect(deleted.endpoint, ['--format', 'json'])))
       runs.set('glacier', cli(inspect(glacier.endpoint, ['--format', 'json'])))
       runs.set('bad-endpoint', cli(['inspect', `s3://${BUCKET}`, '--s3-endpoint', 'ftp://x']))
+      runs.set('no-bucket', cli(['replay', 's3://', '--dry-run', ...endpointArgs()]))
       await Promise.all(runs.values())
     })
 
@@ -363,10 +383,13 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
       assert.match(r.stderr, /unreadable: s3:\/\/segment-archive\/segment-logs\/3S7cr7ZP4LPQwanZptak4X\/1715126400000\/1715130000000\.caf9d506\.gz: the object is in an archive storage class .* restore it/)
     })
 
-    it('a bad --s3-endpoint is a usage error (exit 2)', async () => {
+    it('a bad --s3-endpoint or an s3:// input without a bucket is a usage error (exit 2)', async () => {
       const r = await run('bad-endpoint')
       assert.equal(r.code, 2, r.stderr)
       assert.match(r.stderr, /--s3-endpoint "ftp:\/\/x" is not an http\(s\) URL/)
+      const noBucket = await run('no-bucket')
+      assert.equal(noBucket.code, 2, noBucket.stderr)
+      assert.match(noBucket.stderr, /s3:\/\/: no bucket; use s3:\/\/bucket or s3:\/\/bucket\/prefix/)
     })
   })
 

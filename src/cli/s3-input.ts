@@ -5,6 +5,7 @@
 import { UsageError } from '../archive/filters.js'
 import type { ArchiveOptions } from '../archive/reader.js'
 import type { S3Settings } from '../archive/s3/client.js'
+import { isS3Input, parseS3Input } from '../archive/s3/url.js'
 import { formatBytes, formatCount, type ProgressHandle } from './progress.js'
 
 export interface S3FlagValues {
@@ -13,7 +14,11 @@ export interface S3FlagValues {
   's3-path-style'?: boolean
 }
 
-export function s3Settings(flags: S3FlagValues): S3Settings {
+/** S3 settings from the flags; a malformed --s3-endpoint or s3:// input is a usage error. */
+export function s3Settings(flags: S3FlagValues, inputs: string[] = []): S3Settings {
+  for (const input of inputs) {
+    if (isS3Input(input) && !parseS3Input(input)) throw new UsageError(`${input}: no bucket; use s3://bucket or s3://bucket/prefix`)
+  }
   const endpoint = flags['s3-endpoint']
   if (endpoint !== undefined) {
     let ok = false

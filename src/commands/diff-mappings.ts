@@ -56,7 +56,7 @@ EXIT CODES (like diff)
         subs: await loadSubscriptionsForCli(flags.mappings, (w) => this.warn(w)),
         types: parseTypes(flags.types),
         where: whereFilter(flags.where, (w) => this.warn(w)),
-        s3: s3Settings(flags),
+        s3: s3Settings(flags, argv as string[]),
       }
     })
     const input = new InputProgress(argv as string[])

@@ -45,7 +45,7 @@ EXIT CODES
       types: parseTypes(flags.types),
       where: whereFilter(flags.where, (w) => this.warn(w)),
       subscriptions: await loadSubscriptionsForCli(flags.mappings, (w) => this.warn(w)),
-      s3: s3Settings(flags),
+      s3: s3Settings(flags, inputs),
     }))
     const input = new InputProgress(inputs)
     const mode = progressMode({ quiet: json || flags['no-progress'] })

@@ -49,7 +49,7 @@ EXIT CODES
       } catch (error) {
         throw new UsageError((error as Error).message)
       }
-      return { classic: await readClassicFile(flags.classic), renameMap: await readRenameMapFile(flags['rename-map']), failOn, s3: s3Settings(flags) }
+      return { classic: await readClassicFile(flags.classic), renameMap: await readRenameMapFile(flags['rename-map']), failOn, s3: s3Settings(flags, flags.verify ?? []) }
     })
     const result = migrateClassic(classic, { names: flags.names as 'classic' | 'actions', renameMap })
     for (const key of result.unknownKeys) this.warn(`--classic: unknown setting "${key}" (ignored)`)

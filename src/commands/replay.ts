@@ -89,7 +89,7 @@ EXIT CODES
         subs = subs.filter((s) => only.has(s.actionSlug))
       }
       const mappingsText = flags.mappings ? await readFile(flags.mappings, 'utf8') : 'presets'
-      return { subs, mappingsSource: loaded.source, mappingsText, types: parseTypes(flags.types), where: whereFilter(flags.where, (w) => this.warn(w)), s3: s3Settings(flags) }
+      return { subs, mappingsSource: loaded.source, mappingsText, types: parseTypes(flags.types), where: whereFilter(flags.where, (w) => this.warn(w)), s3: s3Settings(flags, inputs) }
     })
     const input = new InputProgress(inputs)
     const filters = { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] }

@@ -97,6 +97,8 @@ export function s3Env(extra: Record<string, string | undefined> = {}): NodeJS.Pr
 
 export type ProxyRule =
   | { match: RegExp; cutAfterBytes: number; once?: boolean }
+  /** Forwards N bytes of the answer, then nothing more (the connection stays open). */
+  | { match: RegExp; stallAfterBytes: number; once?: boolean }
   | { match: RegExp; respond: { status: number; headers?: Record<string, string>; body?: string }; once?: boolean }
 
 /**
@@ -121,6 +123,7 @@ export async function startFaultProxy(target: string, rules: ProxyRule[] = []): 
     const upstream = connect(Number(t.port), t.hostname)
     sockets.add(upstream)
     let cutBudget: number | undefined
+    let stall = false
     const kill = () => {
       client.destroy()
       upstream.destroy()
@@ -145,7 +148,10 @@ export async function startFaultProxy(target: string, rules: ProxyRule[] = []): 
             upstream.destroy()
             return
           }
-          cutBudget = rule.cutAfterBytes
+          if ('stallAfterBytes' in rule) {
+            cutBudget = rule.stallAfterBytes
+            stall = true
+          } else cutBudget = rule.cutAfterBytes
         }
       }
       upstream.write(chunk)
@@ -155,9 +161,15 @@ export async function startFaultProxy(target: string, rules: ProxyRule[] = []): 
         client.write(chunk)
         return
       }
+      if (cutBudget <= 0) return // stalled: swallow the rest
       if (chunk.length < cutBudget) {
         cutBudget -= chunk.length
         client.write(chunk)
+        return
+      }
+      if (stall) {
+        client.write(chunk.subarray(0, cutBudget))
+        cutBudget = 0
         return
       }
       client.write(chunk.subarray(0, cutBudget), () => client.resetAndDestroy())
