@@ -13,6 +13,7 @@ import { gzip, ndjson, readNdjson, tempDir, track, writeFile } from './helpers/f
 import { s3Env, s3ErrorXml, startFaultProxy, startS3, type FaultProxy, type S3TestServer } from './helpers/s3.js'
 import { openArchive } from '../src/archive/reader.js'
 import { dayFolderPrunable, compareKeys, segmentDayOf, DAY_MS } from '../src/archive/s3/layout.js'
+import { describeS3Error, isTransient } from '../src/archive/s3/errors.js'
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js'
 import { writeArchive } from './replay-helpers.js'
 
@@ -196,6 +197,21 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
     assert.deepEqual(['a/x', 'a-b/x', 'a.b', 'a/b/c'].sort(compareKeys), ['a/b/c', 'a/x', 'a-b/x', 'a.b'])
   })
 
+  it('S3 failures are classed: configuration errors stop the run, one object\'s trouble does not, transient ones are retried', () => {
+    const get = { op: 'get' as const, bucket: 'b', key: 'k.gz' }
+    const sdk = (name: string, status: number) => Object.assign(new Error(name), { name, Code: name, $metadata: { httpStatusCode: status } })
+    const sso = Object.assign(new Error('The SSO session associated with this profile has expired or is otherwise invalid. To refresh this SSO session run aws sso login'), { name: 'CredentialsProviderError' })
+    assert.equal(describeS3Error(sso, { ...get, profile: 'dev' }).kind, 'credentials-expired')
+    assert.match(describeS3Error(sso, { ...get, profile: 'dev' }).message, /aws sso login --profile dev/)
+    assert.deepEqual([describeS3Error(sdk('AccessDenied', 403), get).kind, describeS3Error(sdk('AccessDenied', 403), get).fatal], ['access-denied', true])
+    assert.deepEqual([describeS3Error(sdk('NoSuchKey', 404), get).kind, describeS3Error(sdk('NoSuchKey', 404), get).fatal], ['object-deleted', false])
+    assert.equal(describeS3Error(sdk('NoSuchBucket', 404), get).fatal, true)
+    assert.equal(describeS3Error(sdk('SlowDown', 503), get).kind, 'transient')
+    assert.ok(isTransient(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })))
+    assert.ok(isTransient(sdk('InternalError', 500)))
+    assert.ok(!isTransient(sdk('AccessDenied', 403)))
+  })
+
   it('a connection reset mid-object resumes with a Range request: nothing lost, nothing counted twice', async () => {
     const p = await proxy([{ match: /^GET \/big-archive\/segment-logs\/src\/1714953600000\/big\.gz/, cutAfterBytes: Math.floor(big.length / 3), once: true }])
     const d = tempDir()
@@ -280,6 +296,7 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
       runs.set('list-denied', cli(inspect(listDenied.endpoint)))
       runs.set('expired', cli(inspect(expired.endpoint), s3Env({ AWS_SESSION_TOKEN: 'expired-session-token' })))
       runs.set('absent', cli(inspect(s3.endpoint), s3Env({ AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined })))
+      runs.set('no-profile', cli(inspect(s3.endpoint, ['--profile', 'no-such-profile']), s3Env({ AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined })))
       runs.set('rejected', cli(inspect(s3.endpoint), s3Env({ AWS_ACCESS_KEY_ID: 'WRONGKEY', AWS_SECRET_ACCESS_KEY: 'wrong-secret-value' })))
       runs.set('deleted', cli(inspect(deleted.endpoint, ['--format', 'json'])))
       runs.set('glacier', cli(inspect(glacier.endpoint, ['--format', 'json'])))
@@ -356,6 +373,12 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
       const r = await run('absent')
       assert.equal(r.code, 1, r.stderr)
       assert.match(r.stderr, /no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, choose a profile with --profile or AWS_PROFILE/)
+    })
+
+    it('a --profile that gives no credentials is named (exit 1)', async () => {
+      const r = await run('no-profile')
+      assert.equal(r.code, 1, r.stderr)
+      assert.match(r.stderr, /profile "no-such-profile" gave no AWS credentials: check that it exists in ~\/\.aws\/config or ~\/\.aws\/credentials .* aws sso login --profile no-such-profile/)
     })
 
     it('rejected credentials (exit 1)', async () => {

@@ -101,6 +101,14 @@ export function describeS3Error(error: unknown, ctx: S3ErrorContext): S3InputErr
     if (/expired|refresh/i.test(message)) {
       return new S3InputError(`reading ${where(ctx)}: the AWS credentials of ${profileHint(ctx)} have expired (${message}); refresh them (e.g. aws sso login${ctx.profile ? ` --profile ${ctx.profile}` : ''}) and rerun`, 'credentials-expired', true)
     }
+    const profile = ctx.profile ?? process.env.AWS_PROFILE
+    if (profile) {
+      return new S3InputError(
+        `reading ${where(ctx)}: profile "${profile}" gave no AWS credentials: check that it exists in ~/.aws/config or ~/.aws/credentials (or the files AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE name), and for an SSO profile run aws sso login --profile ${profile}`,
+        'credentials-absent',
+        true,
+      )
+    }
     return new S3InputError(
       `reading ${where(ctx)}: no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, choose a profile with --profile or AWS_PROFILE (run aws sso login for SSO profiles), or run where a role is available (web identity, container or instance metadata)`,
       'credentials-absent',
