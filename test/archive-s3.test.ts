@@ -212,6 +212,20 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
     assert.ok(!isTransient(sdk('AccessDenied', 403)))
   })
 
+  it('reads ahead a bounded number of objects (4 in flight), in key order', async () => {
+    const p = await proxy()
+    const archive = await openArchive([`s3://${BUCKET}/segment-logs`], { s3: { endpoint: p.endpoint, pathStyle: true } })
+    const objectGets = () => p.requests.filter((r) => /^GET \/segment-archive\/segment-logs\//.test(r)).map((r) => r.split(' ')[1].replace(/\?.*$/, ''))
+    const items = archive.items()
+    const first = await items.next()
+    assert.equal(first.value?.kind, 'file')
+    await waitFor('read-ahead requests', () => objectGets().length >= 4, 10_000)
+    await new Promise((r) => setTimeout(r, 300))
+    const keys = archive.sources.map((s) => s.path.replace('s3://', '/'))
+    assert.deepEqual(objectGets(), keys.slice(0, 4), 'the object being read and the next three, nothing further')
+    await items.return(undefined)
+  })
+
   it('a connection reset mid-object resumes with a Range request: nothing lost, nothing counted twice', async () => {
     const p = await proxy([{ match: /^GET \/big-archive\/segment-logs\/src\/1714953600000\/big\.gz/, cutAfterBytes: Math.floor(big.length / 3), once: true }])
     const d = tempDir()

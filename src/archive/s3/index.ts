@@ -114,6 +114,8 @@ class ReadAhead {
     let stream = this.started.get(path)
     this.started.delete(path)
     if (!stream || stream.destroyed) stream = new S3ObjectStream(ref, this.streamOptions)
+    // The object needed now is asked for first.
+    stream.prefetch()
     // Objects before this one will not be read now: drop what was fetched for them.
     const at = this.index.get(path)
     if (at !== undefined) {
