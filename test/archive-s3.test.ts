@@ -165,6 +165,27 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
     assert.ok(archive.sources.slice(3).every((s) => typeof s.mtimeMs === 'number'), 'local files carry their mtime')
   })
 
+  it('lists like the local walk: same order, hidden files and folder markers skipped, a prefix is a folder', async () => {
+    await s3.createBucket('layout-test')
+    const local = tempDir()
+    const files = ['logs/a/1.ndjson', 'logs/a/.complete', 'logs/a/sub/Thumbs.db', 'logs/a-b/3.ndjson', 'logs/ab/2.ndjson', 'logs/a/z/4.ndjson', 'logs/a.b']
+    for (const f of files) {
+      await s3.put('layout-test', f, ndjson([track('E', { messageId: f })]))
+      writeFile(join(local, f), ndjson([track('E', { messageId: f })]))
+    }
+    await s3.put('layout-test', 'logs/a/dir/', '')
+    const opts = { s3: { endpoint: s3.endpoint, pathStyle: true } }
+    const remote = await openArchive(['s3://layout-test/logs'], opts)
+    const disk = await openArchive([join(local, 'logs')], opts)
+    const rel = (paths: string[], root: string) => paths.map((p) => p.slice(root.length))
+    assert.deepEqual(rel(remote.sources.map((x) => x.path), 's3://layout-test/'), ['logs/a/1.ndjson', 'logs/a/z/4.ndjson', 'logs/a-b/3.ndjson', 'logs/a.b', 'logs/ab/2.ndjson'])
+    assert.deepEqual(rel(disk.sources.map((x) => x.path), local + '/'), rel(remote.sources.map((x) => x.path), 's3://layout-test/'))
+    const folder = await openArchive(['s3://layout-test/logs/a'], opts)
+    assert.deepEqual(folder.sources.map((x) => x.path), ['s3://layout-test/logs/a/1.ndjson', 's3://layout-test/logs/a/z/4.ndjson'])
+    const one = await openArchive(['s3://layout-test/logs/a.b'], opts)
+    assert.deepEqual(one.sources.map((x) => x.path), ['s3://layout-test/logs/a.b'])
+  })
+
   it('--since prunes old received-day folders: fewer objects listed, the same requests', async () => {
     const since = '2024-05-08T06:00:00Z'
     const all = await openArchive([`s3://${BUCKET}/segment-logs`], { s3: { endpoint: s3.endpoint, pathStyle: true } })
