@@ -34,6 +34,9 @@
  *            process so that peak RSS and CPU are the replay's alone.
  *   diff     `segamp diff-mappings ARCHIVE --format json --no-progress`: messages/s.
  *   kit      `node --import tsx bench/mapping-kit.ts` (same as npx tsx), output as printed.
+ *   s3       the BENCH_MESSAGES (100000) archive read from s3:// (s3rver in its own process on
+ *            127.0.0.1, the server the tests use) vs from disk: the bare reader and
+ *            inspectArchives, BENCH_REPEAT runs each, interleaved. Goal ≤ 1.3× disk (wall).
  *   profile  (BENCH_PROFILE=1 or a list of sandbox,sandbox-free,dryrun,diff; off by default) those scenarios
  *            again under node --cpu-prof; prints where the CPU goes (the .cpuprofile files are
  *            kept in bench/data/profiles/; summarize one with node bench/lib/profile.js FILE).
@@ -41,7 +44,7 @@
  * Knobs (env): BENCH_READ_MB, BENCH_READ_SMALL_MB (0 skips), BENCH_MESSAGES, BENCH_MAP_EVENTS,
  *   BENCH_MAP_SECONDS (2), BENCH_REPEAT (3: floor and reader run N times interleaved; the table
  *   shows the least wall and, separately, the least CPU of each, and the largest peak RSS —
- *   on a shared machine single runs vary by ±20 %), BENCH_INSPECT (1), BENCH_PROFILE (0), BENCH_ONLY=read,mapping,dryrun,sandbox,diff,kit
+ *   on a shared machine single runs vary by ±20 %), BENCH_INSPECT (1), BENCH_PROFILE (0), BENCH_ONLY=read,mapping,dryrun,sandbox,diff,kit,s3
  *   (default all), BENCH_JSON=FILE (all raw results).
  */
 import { spawnSync } from 'node:child_process'
@@ -62,7 +65,7 @@ const REPEAT = Math.max(1, env('BENCH_REPEAT', 3))
 const INSPECT = env('BENCH_INSPECT', 1) !== 0
 const SANDBOX_UNTHROTTLED = env('BENCH_SANDBOX_UNTHROTTLED', 1) !== 0
 const PROFILE = ['', '0'].includes(process.env.BENCH_PROFILE ?? '') ? [] : process.env.BENCH_PROFILE === '1' ? ['sandbox'] : process.env.BENCH_PROFILE.split(',').map((s) => s.trim())
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'read,mapping,dryrun,sandbox,diff,kit').split(',').map((s) => s.trim()))
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'read,mapping,dryrun,sandbox,diff,kit,s3').split(',').map((s) => s.trim()))
 if (PROFILE.length) ONLY.add('profile')
 
 const log = (s) => process.stderr.write(s + '\n')
@@ -172,12 +175,37 @@ if (ONLY.has('read')) {
 }
 
 // ---------------------------------------------------------------- archive for 2–5
-const needSmall = ['mapping', 'dryrun', 'sandbox', 'diff', 'profile'].some((s) => ONLY.has(s))
+const needSmall = ['mapping', 'dryrun', 'sandbox', 'diff', 'profile', 's3'].some((s) => ONLY.has(s))
 const small = needSmall ? ensureArchive({ messages: MESSAGES, seed: 7, days: 3, filesPerDay: 2 }, log) : undefined
 const work = join(DATA, 'work')
 const cleanWork = () => {
   rmSync(work, { recursive: true, force: true })
   mkdirSync(work, { recursive: true })
+}
+
+// ---------------------------------------------------------------- s3 vs disk
+if (ONLY.has('s3')) {
+  const server = { dir: join(DATA, `s3rver-m${MESSAGES}`), bucket: 'bench-archive', prefix: 'segment-logs/', root: small.dir, files: small.files }
+  mkdirSync(server.dir, { recursive: true })
+  for (const mode of ['items', 'inspect']) {
+    const disks = []
+    const remotes = []
+    for (let i = 0; i < REPEAT; i++) {
+      disks.push(child('read', { inputs: [small.dir], mode }, { label: `s3 ${mode}: from disk` }))
+      remotes.push(child('s3-read', { server, mode }, { label: `s3 ${mode}: from s3rver` }))
+    }
+    const disk = best(disks)
+    const remote = best(remotes)
+    const what = mode === 'items' ? 'reader' : 'inspectArchives'
+    row(`s3: ${what} from disk`, disk.messages, disk, { notes: `${(small.compressedBytes / 1048576).toFixed(1)} MB gz, ${small.files.length} files${runsNote(disk)}` })
+    row(`s3: ${what} from s3://`, remote.messages, remote, {
+      vsWall: ratio(remote.wallSeconds, disk.wallSeconds),
+      vsCpu: ratio(remote.cpuSeconds, disk.cpuSeconds),
+      notes: `vs disk; listing included${remote.listSeconds !== undefined ? ` (${fixed(remote.listSeconds)} s to the first byte: SDK load, region, listing)` : ''}; s3rver in its own process used ${fixed(remote.serverCpuSeconds)} CPU s${runsNote(remote)}; goal ≤ 1.3×`,
+    })
+    const streaming = remote.listSeconds !== undefined ? `; after the first byte (SDK loaded, region found, listed: ${fixed(remote.listSeconds)} s) ${ratio(remote.wallSeconds - remote.listSeconds, disk.wallSeconds)}` : ''
+    goals.push(`s3 ${what}: reading from s3:// (local s3rver) is ${ratio(remote.wallSeconds, disk.wallSeconds)} of reading from disk by wall${streaming}, ${ratio(remote.cpuSeconds, disk.cpuSeconds)} by the reader's CPU (goal ≤ 1.3×)${remote.messages === disk.messages ? '' : `; MESSAGE COUNTS DIFFER (${remote.messages} vs ${disk.messages})`}`)
+  }
 }
 
 // ---------------------------------------------------------------- 2. mapping

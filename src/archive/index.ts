@@ -1,4 +1,4 @@
-export { openArchive, type Archive, type ArchiveItem, type ReadOptions } from './reader.js'
+export { openArchive, type Archive, type ArchiveItem, type ArchiveOptions, type ReadOptions } from './reader.js'
 export { compileFilters, parseTimeFlag, parseTypes, messageTime, routedAway, UsageError, type FilterOptions, type FilterReason } from './filters.js'
 export { DuplicateCounter } from './duplicates.js'
 export { CSV_LOST_FIELDS } from './csv.js'

@@ -6,8 +6,9 @@ import type { Readable } from 'node:stream'
 import type { SegmentMessage, SourceRef } from '../types.js'
 import { decodedChunks, MAX_LINE_CHARS, openSource, splitLines, type Line } from './lines.js'
 import { clipText, parseMessageLine, tooLongLine, type RejectCategory } from './message.js'
+import { parseTimeFlag } from './filters.js'
 import { detectCsvHeader, readCsv } from './csv.js'
-import { describeFsError, listSources, type Source } from './sources.js'
+import { describeFsError, listSources, type ListSourcesOptions, type Source } from './sources.js'
 
 export type ArchiveItem =
   | { kind: 'message'; message: SegmentMessage; ref: SourceRef }
@@ -40,17 +41,45 @@ export interface Archive {
   items(opts?: ReadOptions): AsyncGenerator<ArchiveItem>
 }
 
-export async function openArchive(inputs: string[]): Promise<Archive> {
-  const { sources, problems, skipped } = await listSources(inputs)
+export interface ArchiveOptions extends Omit<ListSourcesOptions, 'sinceMs'> {
+  /** --since as given (ISO 8601 or epoch ms): lets S3 listings skip old day folders. */
+  since?: string
+  /** A source is about to be read (0-based index into `sources`), for progress. */
+  onSourceStart?: (index: number, source: Source, total: number) => void
+}
+
+export async function openArchive(inputs: string[], opts: ArchiveOptions = {}): Promise<Archive> {
+  const sinceMs = opts.since !== undefined && inputs.some((i) => /^s3:\/\//i.test(i)) ? parseTimeFlag('--since', opts.since) : undefined
+  const { sources, problems, skipped, close } = await listSources(inputs, { s3: opts.s3, sinceMs, onListing: opts.onListing })
   const totalBytes = sources.reduce((sum, s) => sum + (s.size ?? 0), 0)
-  return { sources, problems, skipped, totalBytes, items: (opts = {}) => readSources(sources, problems, skipped, opts) }
+  return {
+    sources,
+    problems,
+    skipped,
+    totalBytes,
+    items: (readOpts = {}) => readSources(sources, problems, skipped, { ...readOpts, onSourceStart: opts.onSourceStart }, close),
+  }
 }
 
 async function* readSources(
   sources: Source[],
   problems: Array<{ file: string; reason: string }>,
   skipped: Array<{ path: string; reason: string }>,
-  opts: ReadOptions,
+  opts: ReadOptions & Pick<ArchiveOptions, 'onSourceStart'>,
+  close?: () => void,
+): AsyncGenerator<ArchiveItem> {
+  try {
+    yield* readAll(sources, problems, skipped, opts)
+  } finally {
+    close?.()
+  }
+}
+
+async function* readAll(
+  sources: Source[],
+  problems: Array<{ file: string; reason: string }>,
+  skipped: Array<{ path: string; reason: string }>,
+  opts: ReadOptions & Pick<ArchiveOptions, 'onSourceStart'>,
 ): AsyncGenerator<ArchiveItem> {
   for (const problem of problems) yield { kind: 'unreadable', file: problem.file, reason: problem.reason }
   for (const s of skipped) yield { kind: 'skipped', path: s.path, reason: s.reason }
@@ -60,13 +89,15 @@ async function* readSources(
       opts.onBytes?.(source.size ?? 0)
       continue
     }
-    yield* readOne(source.path, index, opts)
+    opts.onSourceStart?.(index, source, sources.length)
+    yield* readOne(source, index, opts)
   }
 }
 
-async function* readOne(file: string, index: number, opts: ReadOptions): AsyncGenerator<ArchiveItem> {
+async function* readOne(source: Source, index: number, opts: ReadOptions): AsyncGenerator<ArchiveItem> {
+  const file = source.path
   const skip = opts.skipLine ? (line: number) => opts.skipLine!(file, line) : () => false
-  const raw = openSource(file, opts.stdin)
+  const raw = source.open ? source.open() : openSource(file, opts.stdin)
   let failed: unknown
   raw.on('error', (error) => {
     failed = error
@@ -119,6 +150,8 @@ async function* readOne(file: string, index: number, opts: ReadOptions): AsyncGe
       }
     }
   } catch (error) {
+    // Credentials, permissions, a missing bucket: every other object would fail the same way.
+    if ((failed as { fatal?: boolean } | undefined)?.fatal || (error as { fatal?: boolean } | undefined)?.fatal) throw failed ?? error
     yield { kind: 'unreadable', file, reason: describeReadError(failed ?? error, lastLine) }
   } finally {
     if (file !== '-') raw.destroy()

@@ -1,10 +1,13 @@
 /**
  * Input discovery: turns the `<archive...>` arguments into an ordered list of sources.
- * Directories are walked recursively in sorted path order; `-` is standard input.
+ * Directories are walked recursively in sorted path order; `-` is standard input;
+ * `s3://bucket/prefix` lists objects in the same order (s3/index.ts).
  * Links are followed without reading anything twice (see `Walk`).
  */
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { Readable } from 'node:stream'
+import type { S3Settings } from './s3/client.js'
 
 export interface Source {
   /** Path as the user will see it in reports ("-" for stdin). */
@@ -15,6 +18,17 @@ export interface Source {
   mtimeMs?: number
   /** Entity tag (objects in a store): what tells a changed object on resume. */
   etag?: string
+  /** Opens the bytes of a source that is not a local path (S3 objects). */
+  open?: () => Readable
+}
+
+export interface ListSourcesOptions {
+  /** How `s3://` inputs are reached (credentials profile, endpoint, path style, read-ahead). */
+  s3?: S3Settings
+  /** --since in epoch ms: S3 listings skip received-day folders too old to hold a kept message. */
+  sinceMs?: number
+  /** S3 listing progress: objects and bytes listed so far, day folders skipped. */
+  onListing?: (p: { objects: number; bytes: number; prunedFolders: number; input: string }) => void
 }
 
 export interface SourceProblem {
@@ -28,6 +42,8 @@ export interface SourceList {
   problems: SourceProblem[]
   /** Paths not read because they lead to a file or folder read already (links, loops): said once each. */
   skipped: Array<{ path: string; reason: string }>
+  /** Releases what listing opened (S3 clients, objects read ahead). */
+  close?: () => void
 }
 
 /** Names that are never message data in an export tree (OS/tool droppings). */
@@ -46,16 +62,24 @@ interface Walk {
   seen: Map<string, string>
 }
 
-export async function listSources(inputs: string[]): Promise<SourceList> {
+export async function listSources(inputs: string[], opts: ListSourcesOptions = {}): Promise<SourceList> {
   const w: Walk = { out: [], problems: [], skipped: [], seen: new Map() }
+  // Loaded only when needed: the AWS SDK is large and most runs read local files.
+  const s3Inputs = inputs.filter((i) => /^s3:\/\//i.test(i))
+  const s3 = s3Inputs.length > 0 ? await (await import('./s3/index.js')).listS3(s3Inputs, { settings: opts.s3, sinceMs: opts.sinceMs, onListing: opts.onListing }) : undefined
   for (const input of inputs) {
     if (input === '-') {
       w.out.push({ path: '-' })
       continue
     }
+    const objects = s3?.byInput.get(input)
+    if (objects) {
+      w.out.push(...objects)
+      continue
+    }
     await walk(input, w, new Map())
   }
-  return { sources: w.out, problems: w.problems, skipped: w.skipped }
+  return { sources: w.out, problems: w.problems, skipped: w.skipped, close: s3?.close }
 }
 
 /** What must not have changed for a resumed run to trust its checkpoint about a source. */

@@ -1,6 +1,7 @@
 /** Glue shared by the command files: exit codes, usage errors, --where and --mappings. */
 import type { Command } from '@oclif/core'
 import { UsageError } from '../archive/filters.js'
+import { S3InputError } from '../archive/s3/errors.js'
 import { compileTriggerWithWarnings, TriggerError } from '../mapping/fql/index.js'
 import { compileSubscriptions, loadMappings, MappingFileError, type CompiledSubscription } from '../mapping/subscriptions.js'
 import type { ActionSettings } from '../mapping/amplitude/index.js'
@@ -15,14 +16,19 @@ export const exitCodes = {
   PARTIAL: 3,
 } as const
 
-/** Runs setup work; a problem the user must fix (flag, trigger, mapping file) exits 2 with its message. */
-export async function failUsage<T>(cmd: Command, work: () => Promise<T> | T, exit: number = exitCodes.USAGE): Promise<T> {
+/**
+ * Runs setup work; a problem the user must fix (flag, trigger, mapping file) exits 2 with its
+ * message. An S3 input that cannot be read at all (no such bucket, access denied, credentials)
+ * exits `inputExit`: 1 (aborted) by default, 2 for the diff-style commands where 1 means findings.
+ */
+export async function failUsage<T>(cmd: Command, work: () => Promise<T> | T, exit: number = exitCodes.USAGE, inputExit: number = exitCodes.ABORTED): Promise<T> {
   try {
     return await work()
   } catch (error) {
     if (error instanceof UsageError || error instanceof TriggerError || error instanceof MappingFileError) {
       cmd.error(error.message, { exit })
     }
+    if (error instanceof S3InputError) cmd.error(error.message, { exit: inputExit })
     throw error
   }
 }

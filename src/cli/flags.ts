@@ -12,3 +12,10 @@ export const readingFlags = {
 export const mappingsFlag = {
   mappings: Flags.string({ description: 'Actions mapping file: Public API subscriptions {"subscriptions":[...]} or preset list. Default: the Actions Amplitude Quick Setup presets.', helpValue: 'FILE' }),
 }
+
+/** Flags for `s3://bucket/prefix` inputs (credentials come from the AWS SDK's default chain). */
+export const s3Flags = {
+  profile: Flags.string({ description: 'AWS profile for s3:// inputs (shared config/credentials files, SSO). Default: env AWS_PROFILE, else the default chain.', helpGroup: 'S3', helpValue: 'NAME' }),
+  's3-endpoint': Flags.string({ env: 'AWS_ENDPOINT_URL_S3', description: 'S3-compatible store for s3:// inputs (MinIO, Cloudflare R2, GCS XML API), e.g. http://127.0.0.1:9000 (or env AWS_ENDPOINT_URL_S3).', helpGroup: 'S3', helpValue: 'URL' }),
+  's3-path-style': Flags.boolean({ description: 'Address buckets as <endpoint>/<bucket>/<key> (MinIO and most self-hosted stores need it).', helpGroup: 'S3', default: false }),
+}

@@ -2,7 +2,8 @@ import { Args, Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
 import { writeFile } from 'node:fs/promises'
 import { parseTypes } from '../archive/filters.js'
-import { readingFlags, mappingsFlag } from '../cli/flags.js'
+import { readingFlags, mappingsFlag, s3Flags } from '../cli/flags.js'
+import { InputProgress, s3Settings } from '../cli/s3-input.js'
 import { exitCodes, failUsage, loadSubscriptionsForCli, whereFilter } from '../cli/common.js'
 import { readClassicFile, readRenameMapFile } from '../cli/classic-input.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
@@ -37,13 +38,13 @@ The report's "model" lists the Classic settings used and every assumption the em
 EXIT CODES (like diff)
   0  no finding of a --fail-on kind
   1  at least one finding of a --fail-on kind
-  2  trouble: bad flags, unreadable settings, mappings or rename map, no message read at all`
+  2  trouble: bad flags, unreadable settings, mappings or rename map, no message read at all, an s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials)`
   static examples = [
     '<%= config.bin %> diff-mappings examples/segment-logs --classic classic-settings.json',
     '<%= config.bin %> diff-mappings s3-export/ --classic classic.json --mappings actions.json --rename-map renames.csv --format markdown --fail-on renamed,dropped,duplicated',
     '<%= config.bin %> diff-mappings s3-export/ --against amplitude-export/ --fail-on renamed,dropped,only-in-archive',
   ]
-  static args = { archive: Args.string({ description: 'Archive files or directories; - for stdin.', required: true }) }
+  static args = { archive: Args.string({ description: 'Archive files or directories, s3://bucket/prefix; - for stdin.', required: true }) }
   static strict = false
   static flags = {
     classic: Flags.string({ description: 'Classic destination settings: the settings object or a Segment Public API destination response. Default: catalog defaults.', helpValue: 'FILE' }),
@@ -57,6 +58,7 @@ EXIT CODES (like diff)
     against: Flags.string({ description: 'Compare with what Amplitude holds: an Export API zip, a folder or files from segamp export (repeatable). The Classic emulation is then only measured, not compared.', helpValue: 'EXPORT', multiple: true }),
     'no-progress': Flags.boolean({ description: 'No progress display on stderr.', default: false }),
     ...readingFlags,
+    ...s3Flags,
   }
 
   async run(): Promise<void> {
@@ -79,28 +81,36 @@ EXIT CODES (like diff)
         subs: await loadSubscriptionsForCli(flags.mappings, (w) => this.warn(w)),
         types: parseTypes(flags.types),
         where: whereFilter(flags.where, (w) => this.warn(w)),
+        s3: s3Settings(flags, argv as string[]),
       }
     })
+    const input = new InputProgress(argv as string[])
     const mode = progressMode({ quiet: flags['no-progress'] || (flags.format !== 'table' && !flags.out) })
     if ((flags.against ?? []).length > 0) {
       await this.runAgainst(argv as string[], flags, setup, mode)
       return
     }
-    const { report, counts } = await failUsage(this, () =>
-      withProgress(mode, 'Comparing Classic and Actions', (progress) =>
-        compareArchives({
-          inputs: argv as string[],
-          filters: { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] },
-          classicSettings: setup.classic,
-          classicMode: flags['classic-mode'] as 'cloud' | 'web',
-          subscriptions: setup.subs,
-          mappingsSource: flags.mappings ?? 'presets',
-          renameMap: setup.renameMap,
-          examples: flags.examples,
-          onProgress: (p) => progress.update(`${formatCount(p.messages)} messages, ${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}`),
-          onUnprocessable: (ref, reason) => this.warn(`${ref.file}:${ref.line}: not compared: ${reason}`),
+    const { report, counts } = await failUsage(
+      this,
+      () =>
+        withProgress(mode, 'Comparing Classic and Actions', (progress) => {
+          input.attach(progress)
+          return compareArchives({
+            inputs: argv as string[],
+            archive: input.options(setup.s3),
+            filters: { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] },
+            classicSettings: setup.classic,
+            classicMode: flags['classic-mode'] as 'cloud' | 'web',
+            subscriptions: setup.subs,
+            mappingsSource: flags.mappings ?? 'presets',
+            renameMap: setup.renameMap,
+            examples: flags.examples,
+            onProgress: (p) => progress.update(`${input.prefix()}${formatCount(p.messages)} messages, ${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}`),
+            onUnprocessable: (ref, reason) => this.warn(`${ref.file}:${ref.line}: not compared: ${reason}`),
+          })
         }),
-      ),
+      exitCodes.USAGE,
+      exitCodes.USAGE,
     )
     if (report.totals.messages === 0) {
       for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${f.file}: ${f.reason}`)

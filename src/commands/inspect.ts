@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { inspectArchives } from '../inspect/index.js'
 import { parseTypes } from '../archive/filters.js'
 import { CSV_LOST_FIELDS } from '../archive/csv.js'
-import { readingFlags, mappingsFlag } from '../cli/flags.js'
+import { readingFlags, mappingsFlag, s3Flags } from '../cli/flags.js'
+import { InputProgress, s3Settings } from '../cli/s3-input.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
 import { renderInspectTable } from '../report/inspect-table.js'
 import { whereFilter, exitCodes, failUsage } from '../cli/common.js'
@@ -18,14 +19,16 @@ Rejected lines are written to <state-dir>/rejected.ndjson as {"file","line","rea
 
 EXIT CODES
   0  read everything
-  3  finished, but some lines were rejected or some files could not be read
+  3  finished, but some lines were rejected or some files (objects) could not be read
+  1  aborted: an s3:// input cannot be read at all (no such bucket, access denied, missing or expired credentials)
   2  usage error (bad flag, bad --where, invalid mapping file)`
   static examples = [
     '<%= config.bin %> inspect examples/segment-logs',
     '<%= config.bin %> inspect s3-export/ --types track --since 2024-05-01 --format json',
     'gzip -dc day.gz | <%= config.bin %> inspect - --where \'event = "Order Completed"\'',
+    '<%= config.bin %> inspect s3://my-segment-bucket/segment-logs/3S7cr7ZP4LPQwanZptak4X --since 2024-05-01 --profile analytics',
   ]
-  static args = { archive: Args.string({ description: 'Archive files or directories; - for stdin.', required: true }) }
+  static args = { archive: Args.string({ description: 'Archive files or directories, s3://bucket/prefix; - for stdin.', required: true }) }
   static strict = false
   static flags = {
     format: Flags.string({ options: ['table', 'json'], default: 'table', description: 'Report format on stdout.' }),
@@ -33,6 +36,7 @@ EXIT CODES
     'no-progress': Flags.boolean({ description: 'No progress display on stderr.', default: false }),
     ...mappingsFlag,
     ...readingFlags,
+    ...s3Flags,
   }
 
   async run(): Promise<void> {
@@ -47,19 +51,23 @@ EXIT CODES
         where: whereFilter(flags.where, (w) => this.warn(w)),
         subscriptions: compileSubscriptions(loaded),
         notes: loaded.notes,
+        s3: s3Settings(flags, inputs),
       }
     })
+    const input = new InputProgress(inputs)
     const mode = progressMode({ quiet: json || flags['no-progress'] })
     const result = await failUsage(this, () =>
-      withProgress(mode, 'Reading archives', (progress) =>
-        inspectArchives({
+      withProgress(mode, 'Reading archives', (progress) => {
+        input.attach(progress)
+        return inspectArchives({
           inputs,
+          archive: input.options(setup.s3),
           filters: { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] },
           subscriptions: setup.subscriptions.map((s) => ({ name: s.name, match: s.match })),
           rejectedPath: join(flags['state-dir'], 'rejected.ndjson'),
-          onProgress: (p) => progress.update(`${formatCount(p.messages)} messages, ${formatBytes(p.bytes)}${p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : ''}`),
-        }),
-      ),
+          onProgress: (p) => progress.update(`${input.prefix()}${formatCount(p.messages)} messages, ${formatBytes(p.bytes)}${p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : ''}`),
+        })
+      }),
     )
     const { report, rejectedFile, csvFiles } = result
     this.log(json ? JSON.stringify(report, null, 2) : renderInspectTable(report, { color: Boolean(process.stdout.isTTY) }).trimEnd())

@@ -3,6 +3,8 @@ import { SegampCommand } from '../cli/base.js'
 import { writeFile } from 'node:fs/promises'
 import { createInterface } from 'node:readline/promises'
 import { exitCodes, failUsage } from '../cli/common.js'
+import { s3Flags } from '../cli/flags.js'
+import { s3Settings } from '../cli/s3-input.js'
 import { readClassicFile, readRenameMapFile } from '../cli/classic-input.js'
 import { migrateClassic, renderRenameMapCsv, mixedUserPropertyWarnings, type MigrationResult } from '../migrate/index.js'
 import { configForOutput, SECRET_REFERENCES } from '../migrate/output.js'
@@ -30,7 +32,7 @@ export default class Migrate extends SegampCommand {
 EXIT CODES
   0  configuration written (and, with --verify, no finding of a --fail-on kind; with --apply, applied or nothing to change)
   1  --verify found a finding of a --fail-on kind; the Public API refused or failed; confirmation declined; plan conflicts
-  2  trouble: unreadable settings or rename map, bad flags, --verify read no message, --apply without --yes and no terminal`
+  2  trouble: unreadable settings or rename map, bad flags, --verify read no message, --apply without --yes and no terminal, a --verify s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials)`
   static examples = [
     '<%= config.bin %> migrate --classic examples/classic-settings.json --out actions-config.json',
     '<%= config.bin %> migrate --classic examples/classic-settings.json --names actions --rename-map-out renames.csv --out actions-config.json',
@@ -60,11 +62,12 @@ EXIT CODES
     out: Flags.string({ description: 'Write the configuration here (default stdout; with --apply, not written unless --out).', helpValue: 'FILE' }),
     format: Flags.string({ options: ['json', 'terraform', 'table', 'markdown'], default: 'json', description: 'Configuration format: json or terraform. (table/markdown: old spelling of --report-format.)' }),
     'include-secrets': Flags.boolean({ description: '--format json: write the Amplitude API key and secret key as values instead of ${…} references.', default: false }),
-    verify: Flags.string({ description: 'Archive(s) to verify the configuration on (repeatable).', multiple: true, helpValue: 'ARCHIVE' }),
+    verify: Flags.string({ description: 'Archive(s) to verify the configuration on: files, directories or s3://bucket/prefix (repeatable).', multiple: true, helpValue: 'ARCHIVE' }),
     sample: Flags.integer({ description: 'With --verify: messages compared at most.', default: 10_000, min: 1 }),
     'fail-on': Flags.string({ description: 'With --verify: exit 1 when any finding of these kinds exists.', default: 'renamed,dropped,duplicated', helpValue: 'LIST' }),
     'report-format': Flags.string({ options: ['table', 'json', 'markdown'], description: 'With --verify: format of the verification report (on stderr, or stdout when --out is given). Default table.' }),
     examples: Flags.integer({ description: 'With --verify: examples per finding.', default: 3, min: 0 }),
+    ...s3Flags,
   }
 
   async run(): Promise<void> {
@@ -76,7 +79,7 @@ EXIT CODES
       this.warn(`--format ${format} is the old spelling of --report-format ${format}; the configuration is written as JSON`)
       format = 'json'
     }
-    const { classicFile, renameMap, failOn } = await failUsage(this, async () => {
+    const { classicFile, renameMap, failOn, s3 } = await failUsage(this, async () => {
       if (!flags.classic && !flags['from-segment']) throw new UsageError('give --classic FILE (Classic settings) or --from-segment DESTINATION_ID (read them from Segment\'s Public API)')
       if (flags.apply && !flags['from-segment']) throw new UsageError('--apply needs --from-segment DESTINATION_ID (the Classic destination whose source gets the Actions destination)')
       for (const f of ['yes', 'prune'] as const) if (flags[f] && !flags.apply) throw new UsageError(`--${f} only means something with --apply`)
@@ -89,7 +92,7 @@ EXIT CODES
       } catch (error) {
         throw new UsageError((error as Error).message)
       }
-      return { classicFile: flags.classic ? await readClassicFile(flags.classic) : undefined, renameMap: await readRenameMapFile(flags['rename-map']), failOn }
+      return { classicFile: flags.classic ? await readClassicFile(flags.classic) : undefined, renameMap: await readRenameMapFile(flags['rename-map']), failOn, s3: s3Settings(flags, flags.verify ?? []) }
     })
 
     let segment: SegmentRead | undefined
@@ -140,7 +143,7 @@ EXIT CODES
     // 2. Verify on an archive sample.
     let verified
     if (flags.verify?.length) {
-      verified = await failUsage(this, () => verifyMigration({ inputs: flags.verify!, classicSettings: classic, migration: result, limit: flags.sample, examples: flags.examples }))
+      verified = await failUsage(this, () => verifyMigration({ inputs: flags.verify!, archive: { s3 }, classicSettings: classic, migration: result, limit: flags.sample, examples: flags.examples }), exitCodes.USAGE, exitCodes.USAGE)
       if (verified.report.totals.messages === 0) {
         this.error(`--verify: nothing to compare: no message was read from ${flags.verify.join(' ')}; check the paths (a CI sync that brought no files must not pass)`, { exit: exitCodes.USAGE })
       }

@@ -4,7 +4,8 @@ import { createInterface } from 'node:readline/promises'
 import { join } from 'node:path'
 import { readFile } from 'node:fs/promises'
 import { compileFilters, parseTypes } from '../archive/filters.js'
-import { readingFlags, mappingsFlag } from '../cli/flags.js'
+import { readingFlags, mappingsFlag, s3Flags } from '../cli/flags.js'
+import { InputProgress, s3Settings } from '../cli/s3-input.js'
 import { exitCodes, failUsage, whereFilter } from '../cli/common.js'
 import { formatCount, progressMode, withProgress, type ProgressHandle } from '../cli/progress.js'
 import { writeSync } from 'node:fs'
@@ -31,7 +32,7 @@ State directory (default .segamp/<run-id>): checkpoint.json, dead-letter.ndjson,
 EXIT CODES
   0    everything sent or filtered
   3    finished, but some lines were rejected, events dead-lettered or files unreadable (see the state directory)
-  1    aborted: confirmation declined, bad credentials, endpoint down or not Amplitude, inputs changed since the checkpoint, unreadable checkpoint, locked state directory
+  1    aborted: confirmation declined, bad credentials, endpoint down or not Amplitude, inputs changed since the checkpoint, unreadable checkpoint, locked state directory, an s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials; the checkpoint keeps what was done)
   2    usage error (bad flag, bad --where/--since/--until/--endpoint-url, invalid mapping file)
   130  interrupted (Ctrl-C); the printed command resumes`
   static examples = [
@@ -39,7 +40,7 @@ EXIT CODES
     { description: 'Preview every request without sending', command: '<%= config.bin %> replay s3-export/ --dry-run --out requests.ndjson' },
     { description: 'Backfill purchases and groups of May into an EU project', command: 'AMPLITUDE_API_KEY=… <%= config.bin %> replay s3-export/ --only logPurchase,groupIdentifyUser --since 2024-05-01 --until 2024-06-01 --region eu --skip-user-properties-sync --yes' },
   ]
-  static args = { archive: Args.string({ description: 'Archive files or directories; - for stdin.', required: true }) }
+  static args = { archive: Args.string({ description: 'Archive files or directories, s3://bucket/prefix; - for stdin.', required: true }) }
   static strict = false
   static flags = {
     'api-key': Flags.string({ env: 'AMPLITUDE_API_KEY', description: 'Amplitude project API key (or env AMPLITUDE_API_KEY).', helpGroup: 'AMPLITUDE' }),
@@ -65,6 +66,7 @@ EXIT CODES
     json: Flags.boolean({ description: 'Print the summary as JSON on stdout.', default: false }),
     'no-progress': Flags.boolean({ description: 'No progress display on stderr.', default: false }),
     ...readingFlags,
+    ...s3Flags,
   }
 
   async run(): Promise<void> {
@@ -94,19 +96,20 @@ EXIT CODES
       }
       const subs = compileSubscriptions(loaded, { apiKey: flags['api-key'], endpoint: flags.region === 'eu' ? 'europe' : 'north_america' })
       const mappingsText = flags.mappings ? await readFile(flags.mappings, 'utf8') : 'presets'
-      return { subs, mappingsSource: loaded.source, mappingsText, types: parseTypes(flags.types), where: whereFilter(flags.where, (w) => this.warn(w)) }
+      return { subs, mappingsSource: loaded.source, mappingsText, types: parseTypes(flags.types), where: whereFilter(flags.where, (w) => this.warn(w)), s3: s3Settings(flags, inputs) }
     })
+    const input = new InputProgress(inputs)
     const filters = { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] }
     const runId = runIdFor({
       inputs,
       mappingsText: setup.mappingsText,
-      options: { only: flags.only ?? null, since: flags.since ?? null, until: flags.until ?? null, types: flags.types ?? null, where: flags.where ?? null, ig: flags['ignore-integrations-flags'], region: flags.region, endpointUrl: flags['endpoint-url'] ?? null, batch: flags['use-batch-endpoint'], sandbox: flags.sandbox, dryRun: flags['dry-run'] ?? false, key: keyHash(flags['api-key']), skip: flags['skip-user-properties-sync'] },
+      options: { only: flags.only ?? null, since: flags.since ?? null, until: flags.until ?? null, types: flags.types ?? null, where: flags.where ?? null, ig: flags['ignore-integrations-flags'], region: flags.region, endpointUrl: flags['endpoint-url'] ?? null, batch: flags['use-batch-endpoint'], sandbox: flags.sandbox, dryRun: flags['dry-run'] ?? false, key: keyHash(flags['api-key']), skip: flags['skip-user-properties-sync'], ...(flags['s3-endpoint'] ? { s3Endpoint: flags['s3-endpoint'] } : {}) },
     })
     const stateDir = flags['state-dir'] ?? join('.segamp', runId)
 
     if (live && !flags.yes) {
       if (!process.stdin.isTTY) this.error('refusing to send without confirmation: stdin is not a TTY; add --yes to confirm', { exit: exitCodes.USAGE })
-      const { report } = await inspectArchives({ inputs, filters, subscriptions: setup.subs.map((s) => ({ name: s.name, match: s.match })) })
+      const { report } = await failUsage(this, () => inspectArchives({ inputs, archive: input.options(setup.s3), filters, subscriptions: setup.subs.map((s) => ({ name: s.name, match: s.match })) }))
       const resuming = flags.fresh ? undefined : resumableCheckpoint(stateDir, runId)
       this.logToStderr(
         [
@@ -154,8 +157,10 @@ EXIT CODES
     try {
       report = await withProgress(mode, flags['dry-run'] ? 'Planning requests (dry run)' : 'Replaying', (progress) => {
         shown = progress
+        input.attach(progress)
         return replay({
           inputs,
+          archive: input.options(setup.s3),
           subscriptions: setup.subs,
           mappingsSource: setup.mappingsSource,
           filters,
@@ -178,7 +183,7 @@ EXIT CODES
           onWarning: (w) => this.warn(w),
           onProgress: (p) => {
             last = p
-            const line = progressLine(p, { dryRun: flags['dry-run'] })
+            const line = `${input.prefix()}${progressLine(p, { dryRun: flags['dry-run'] })}`
             progress.update(interrupts > 0 ? `${notice} · ${line}` : line)
           },
         })

@@ -3,7 +3,7 @@
  * emulation and through the Actions subscriptions; the diff aggregator compares the two.
  */
 import type { SourceRef } from '../types.js'
-import { openArchive } from '../archive/reader.js'
+import { openArchive, type ArchiveOptions } from '../archive/reader.js'
 import { compileFilters, messageTime, type FilterOptions } from '../archive/filters.js'
 import { emptyCounts, scanMessages, type ScanCounts } from '../archive/scan.js'
 import { compileClassic, classicAssumptions, type ClassicMode } from '../classic/index.js'
@@ -14,6 +14,8 @@ import type { ReadProgress } from '../inspect/index.js'
 
 export interface CompareOptions {
   inputs: string[]
+  /** How inputs are reached (S3 settings, listing and object progress). */
+  archive?: ArchiveOptions
   filters?: FilterOptions
   /** Classic settings as given (object or Public API response); defaults apply. */
   classicSettings: unknown
@@ -47,7 +49,7 @@ export function actionsRecordsFor(subs: CompiledSubscription[], message: Paramet
 export async function compareArchives(opts: CompareOptions): Promise<CompareResult> {
   const classic = compileClassic(opts.classicSettings, { mode: opts.classicMode })
   const settingsInfo = readClassicSettings(opts.classicSettings)
-  const archive = await openArchive(opts.inputs)
+  const archive = await openArchive(opts.inputs, { ...opts.archive, since: opts.filters?.since })
   const counts = emptyCounts()
   const agg = new DiffAggregator({ examples: opts.examples ?? 3 })
   const ctx = { renameMap: opts.renameMap }

@@ -6,6 +6,7 @@ import { checkSubscriptions, compileSubscriptions } from '../mapping/subscriptio
 import type { MigrationResult } from '../migrate/index.js'
 import type { ClassicMode } from '../classic/index.js'
 import type { FilterOptions } from '../archive/filters.js'
+import type { ArchiveOptions } from '../archive/reader.js'
 import type { DiffReport } from '../diff/index.js'
 import { compareArchives } from './index.js'
 import { openArchive } from '../archive/reader.js'
@@ -16,6 +17,7 @@ import { classicPageEventName, mergeRenameRows, quickSetupPageEventName } from '
 
 export interface VerifyOptions {
   inputs: string[]
+  archive?: ArchiveOptions
   filters?: FilterOptions
   classicSettings: unknown
   classicMode?: ClassicMode
@@ -74,6 +76,7 @@ export async function verifyMigration(opts: VerifyOptions): Promise<VerifyResult
   const renameMap = new Map(mergeRenameRows(own, settingsAndUser).map((r) => [r.classic, r.actions]))
   const base = {
     inputs: opts.inputs,
+    archive: opts.archive,
     filters: opts.filters,
     classicSettings: opts.classicSettings,
     classicMode: opts.classicMode ?? 'cloud',

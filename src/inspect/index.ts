@@ -1,6 +1,6 @@
 /** `segamp inspect` as a library call: read, filter, profile. */
 import type { Readable } from 'node:stream'
-import { openArchive } from '../archive/reader.js'
+import { openArchive, type ArchiveOptions } from '../archive/reader.js'
 import { compileFilters, type FilterOptions } from '../archive/filters.js'
 import { emptyCounts, scanMessages } from '../archive/scan.js'
 import { NdjsonWriter } from '../report/ndjson-writer.js'
@@ -17,6 +17,8 @@ export interface ReadProgress {
 
 export interface InspectOptions {
   inputs: string[]
+  /** How inputs are reached (S3 settings, listing and object progress). */
+  archive?: ArchiveOptions
   filters?: FilterOptions
   subscriptions?: SubscriptionMatcher[]
   /** Where rejected lines go (`{"file","line","reason","text"}` a line); not written when none. */
@@ -36,7 +38,7 @@ export interface InspectResult {
 }
 
 export async function inspectArchives(opts: InspectOptions): Promise<InspectResult> {
-  const archive = await openArchive(opts.inputs)
+  const archive = await openArchive(opts.inputs, { ...opts.archive, since: opts.filters?.since })
   const counts = emptyCounts()
   const profile = new InspectProfile(opts.subscriptions)
   const rejected = opts.rejectedPath ? new NdjsonWriter(opts.rejectedPath, 'w') : undefined

@@ -7,7 +7,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { AmplitudeRecord, Region, SegmentMessage, SourceRef } from '../types.js'
-import { openArchive } from '../archive/reader.js'
+import { openArchive, type ArchiveOptions } from '../archive/reader.js'
 import { compileFilters, type FilterOptions } from '../archive/filters.js'
 import { DuplicateCounter } from '../archive/duplicates.js'
 import { runSubscriptions, type CompiledSubscription } from '../mapping/subscriptions.js'
@@ -41,6 +41,8 @@ export interface ReplayProgress {
 
 export interface ReplayOptions {
   inputs: string[]
+  /** How inputs are reached (S3 settings, listing and object progress). */
+  archive?: ArchiveOptions
   stdin?: Readable
   subscriptions: CompiledSubscription[]
   mappingsSource: string
@@ -137,7 +139,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   if (previous?.done) {
     return finish(opts, counts, started, { resumed: true, alreadyDone: true, interrupted: false, fatal: undefined })
   }
-  const archive = await openArchive(opts.inputs)
+  const archive = await openArchive(opts.inputs, { ...opts.archive, since: opts.filters?.since })
   const completed = previous ? readCompletedFiles(completedPath, previous.files.completed) : new Map<string, string>()
   if (previous) checkInputsUnchanged(previous, completed, archive.sources, opts.onWarning)
   for (const [path, bytes] of [

@@ -90,7 +90,8 @@ export function readCompletedFiles(path: string, bytes: number): Map<string, str
 /** Stable id of a replay: the inputs, mappings and options that decide what is sent. */
 export function runIdFor(parts: { inputs: string[]; mappingsText: string; options: Record<string, unknown> }): string {
   const h = createHash('sha256')
-  h.update(JSON.stringify(parts.inputs.map((p) => (p === '-' ? '-' : resolve(p)))))
+  // Local paths are made absolute (the same run from another directory); stdin and s3:// URLs are kept as given.
+  h.update(JSON.stringify(parts.inputs.map((p) => (p === '-' || /^s3:\/\//i.test(p) ? p : resolve(p)))))
   h.update('\u0000')
   h.update(parts.mappingsText)
   h.update('\u0000')

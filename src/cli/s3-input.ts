@@ -1,0 +1,79 @@
+/**
+ * CLI glue for s3:// inputs: turns the S3 flags into reader settings (a bad --s3-endpoint is a
+ * usage error) and keeps the numbers the progress line shows: objects and bytes listed, objects read.
+ */
+import { UsageError } from '../archive/filters.js'
+import type { ArchiveOptions } from '../archive/reader.js'
+import type { S3Settings } from '../archive/s3/client.js'
+import { isS3Input, parseS3Input } from '../archive/s3/url.js'
+import { formatBytes, formatCount, type ProgressHandle } from './progress.js'
+
+export interface S3FlagValues {
+  profile?: string
+  's3-endpoint'?: string
+  's3-path-style'?: boolean
+}
+
+/** S3 settings from the flags; a malformed --s3-endpoint or s3:// input is a usage error. */
+export function s3Settings(flags: S3FlagValues, inputs: string[] = []): S3Settings {
+  for (const input of inputs) {
+    if (isS3Input(input) && !parseS3Input(input)) throw new UsageError(`${input}: no bucket; use s3://bucket or s3://bucket/prefix`)
+  }
+  const endpoint = flags['s3-endpoint']
+  if (endpoint !== undefined) {
+    let ok = false
+    try {
+      ok = /^https?:$/.test(new URL(endpoint).protocol)
+    } catch {
+      ok = false
+    }
+    if (!ok) throw new UsageError(`--s3-endpoint ${JSON.stringify(endpoint)} is not an http(s) URL (e.g. https://<account-id>.r2.cloudflarestorage.com or http://127.0.0.1:9000)`)
+  }
+  return { profile: flags.profile, endpoint, pathStyle: flags['s3-path-style'] }
+}
+
+/** Listing and object counts for the progress line; empty text when no input is in S3. */
+export class InputProgress {
+  private listedObjects = 0
+  private listedBytes = 0
+  private pruned = 0
+  private started = -1
+  private total = 0
+  private listing = false
+  private handle?: ProgressHandle
+
+  constructor(private readonly inputs: string[]) {}
+
+  get s3(): boolean {
+    return this.inputs.some((i) => /^s3:\/\//i.test(i))
+  }
+
+  /** Archive options carrying the S3 settings and the progress hooks. */
+  options(settings: S3Settings): ArchiveOptions {
+    return {
+      s3: settings,
+      onListing: (p) => {
+        this.listing = true
+        this.listedObjects = p.objects
+        this.listedBytes = p.bytes
+        this.pruned = p.prunedFolders
+        this.handle?.update(`listing ${p.input}: ${formatCount(p.objects)} objects, ${formatBytes(p.bytes)}${p.prunedFolders ? ` (days before --since skipped in ${formatCount(p.prunedFolders)} source folder(s))` : ''}`)
+      },
+      onSourceStart: (index, _source, total) => {
+        this.started = index
+        this.total = total
+      },
+    }
+  }
+
+  attach(handle: ProgressHandle): void {
+    this.handle = handle
+  }
+
+  /** "file 3 of 120 · 118 objects listed (2.1 GB) · " once S3 objects were listed, else "". */
+  prefix(): string {
+    if (!this.listing) return ''
+    const at = this.started >= 0 ? `file ${formatCount(this.started + 1)} of ${formatCount(this.total)} · ` : ''
+    return `${at}${formatCount(this.listedObjects)} objects listed (${formatBytes(this.listedBytes)}${this.pruned ? `; days before --since skipped in ${formatCount(this.pruned)} source folder(s)` : ''}) · `
+  }
+}
