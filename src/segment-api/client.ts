@@ -4,6 +4,7 @@
  * subscriptions. Bearer-token auth; the token is held in memory only and never appears in an
  * error message, a log line or a file. 429 answers are retried after the time the API asks for.
  */
+import got from 'got'
 
 export const SEGMENT_API_HOSTS = {
   us: 'https://api.segmentapis.com',
@@ -118,7 +119,12 @@ export interface RequestLog {
 const ACCEPT = 'application/vnd.segment.v1+json, application/vnd.segment.v1alpha+json, application/json'
 
 /** How long a 429 asks us to wait: Retry-After (seconds or HTTP date), else the body's data.msBeforeNext, else X-RateLimit-Reset. */
-export function retryAfterMs(headers: Headers, body: unknown, now = Date.now()): number | undefined {
+/** The one thing read from response headers: a header's value, or null (a fetch Headers fits). */
+export interface HeaderReader {
+  get(name: string): string | null
+}
+
+export function retryAfterMs(headers: HeaderReader, body: unknown, now = Date.now()): number | undefined {
   const ra = headers.get('retry-after')
   if (ra !== null && ra.trim() !== '') {
     const secs = Number(ra)
@@ -190,23 +196,33 @@ export class SegmentApiClient {
     const url = this.baseUrl + path
     const shown = displayUrl(url)
     for (let attempt = 0; ; attempt++) {
-      let res: Response
+      let res: { status: number; ok: boolean; headers: HeaderReader; body: string }
       try {
-        res = await fetch(url, {
-          method,
+        const r = await got(url, {
+          method: method as 'GET',
           headers: {
             authorization: `Bearer ${this.#token}`,
             accept: ACCEPT,
             ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           },
           body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(this.#opts.timeoutMs),
+          timeout: { request: this.#opts.timeoutMs },
+          retry: { limit: 0 },
+          throwHttpErrors: false,
+          followRedirect: false,
+          responseType: 'text',
         })
+        const h = r.headers
+        const get = (name: string): string | null => {
+          const v = h[name.toLowerCase()]
+          return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v
+        }
+        res = { status: r.statusCode, ok: r.statusCode >= 200 && r.statusCode < 300, body: r.body, headers: { get } }
       } catch (error) {
-        const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name
+        const cause = (error as { code?: string }).code ?? (error as Error).name
         throw new SegmentApiError(`${what}: no answer from ${shown} (${cause}); check --segment-api-url / --segment-region and your network`, undefined, shown)
       }
-      const text = await res.text()
+      const text = res.body
       let parsed: unknown
       try {
         parsed = text === '' ? undefined : JSON.parse(text)
