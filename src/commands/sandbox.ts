@@ -4,10 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { SegampCommand } from '../cli/base.js'
 import { exitCodes } from '../cli/common.js'
 import { startSandbox, summarizeSandbox, type Sandbox, type SandboxFaults, type SandboxOptions } from '../sandbox/index.js'
-import type { SandboxLimits } from '../sandbox/limits.js'
-
-/** Limits that make the sandbox never throttle (per id, per project, daily quota): throughput runs. */
-export const NO_THROTTLE: Partial<SandboxLimits> = { httpApiEps: 1e12, batchEps: 1e12, httpApiProjectEps: 1e12, batchProjectEps: 1e12, dailyQuota: 1e15, usermapCallsPerSecond: 1e12 }
+import { NO_THROTTLE } from '../sandbox/limits.js'
 
 /** What GET /_sandbox/ingested answers (and --dump writes). */
 export function ingestedDump(sb: Sandbox): Record<string, unknown> {

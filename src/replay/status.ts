@@ -108,10 +108,6 @@ export function combineShards(states: ShardState[]): CombinedStatus {
     const group = sh?.group ?? s.checkpoint.runId
     groups.set(group, [...(groups.get(group) ?? []), s.dir])
     counts.add(sh?.count ?? 1)
-    const index = sh?.index ?? 0
-    const twice = byIndex.get(index)
-    if (twice) throw new StatusError(`${twice.dir} and ${s.dir} are both shard ${index}/${sh?.count ?? 1}; pass each shard's directory once`)
-    byIndex.set(index, s)
   }
   if (groups.size > 1) {
     const list = [...groups].map(([g, dirs]) => `${g}: ${dirs.join(', ')}`).join('; ')
@@ -120,6 +116,12 @@ export function combineShards(states: ShardState[]): CombinedStatus {
   if (counts.size > 1) throw new StatusError(`the shards disagree on the number of shards (${[...counts].join(', ')}); pass the shards of one run`)
   const group = [...groups.keys()][0]!
   const n = [...counts][0]!
+  for (const s of states) {
+    const index = s.checkpoint.shard?.index ?? 0
+    const twice = byIndex.get(index)
+    if (twice) throw new StatusError(`${twice.dir} and ${s.dir} are both shard ${index}/${n}; pass each shard's directory once`)
+    byIndex.set(index, s)
+  }
 
   const totals: CombinedStatus['totals'] = {
     messages: 0,
