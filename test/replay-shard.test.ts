@@ -291,6 +291,36 @@ describe('sharding: three shard processes into one standalone sandbox', function
   })
 })
 
+describe('segamp sandbox: options file, fault control and stats over HTTP', function () {
+  this.timeout(60_000)
+  it('--options limits and faults apply; POST /_sandbox/faults changes them; stats count only Amplitude requests', async () => {
+    const opts = join(tempDir('segamp-sandbox-opts-'), 'options.json')
+    writeFile(opts, JSON.stringify({ apiKeys: ['only-this-key'], limits: { httpApiMaxEvents: 2 }, faults: { silencedDevices: ['dev-silenced'] } }))
+    const sb = await sandboxProcess(['--options', opts])
+    try {
+      const post = (body: unknown) => fetch(`${sb.url}/2/httpapi`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      const ev = (d: string, i: number) => ({ device_id: d, event_type: 'E', insert_id: `${d}-${i}` })
+      assert.equal((await post({ api_key: 'another-key', events: [ev('dev-00001', 1)] })).status, 400, 'apiKeys from the file')
+      assert.equal((await post({ api_key: 'only-this-key', events: [ev('dev-00001', 1), ev('dev-00001', 2), ev('dev-00001', 3)] })).status, 413, 'limits from the file')
+      assert.equal((await post({ api_key: 'only-this-key', events: [ev('dev-silenced', 1)] })).status, 400, 'faults from the file')
+      assert.equal((await post({ api_key: 'only-this-key', events: [ev('dev-00001', 1)] })).status, 200)
+      const set = await fetch(`${sb.url}/_sandbox/faults`, { method: 'POST', body: JSON.stringify({ error5xxRate: 1 }) })
+      assert.equal(set.status, 200)
+      assert.ok([500, 502, 503].includes((await post({ api_key: 'only-this-key', events: [ev('dev-00001', 2)] })).status))
+      assert.equal((await fetch(`${sb.url}/_sandbox/nothing`)).status, 404)
+      const stats = await getJson<{ requests: number; eventsIngested: number }>(`${sb.url}/_sandbox/stats`)
+      assert.equal(stats.requests, 5, 'control requests are not counted')
+      assert.equal(stats.eventsIngested, 1)
+    } finally {
+      sb.child.kill('SIGTERM')
+      await sb.done
+    }
+    const bad = await cli(['sandbox', '--options', join(ROOT, 'package-lock.json.missing')])
+    assert.equal(bad.code, 2)
+    assert.match(bad.stderr, /--options .*package-lock\.json\.missing/)
+  })
+})
+
 describe('sharding: status combines state directories (pure)', () => {
   const cp = (index: number, count: number, counts: Record<string, unknown>, done = true, group = 'g1'): ShardState => ({
     dir: `/state/${index}`,

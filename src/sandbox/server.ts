@@ -168,10 +168,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     })
 
   const onRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const mySeq = ++seq
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname
     if (opts.control && path.startsWith('/_sandbox/')) return opts.control(req, res, path)
+    const mySeq = ++seq
     // Draw the fault dice in a fixed order for every request, so outcomes depend only on seed and sequence.
     const resetDraw = rng()
     const errorDraw = rng()
