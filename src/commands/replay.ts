@@ -20,6 +20,7 @@ import { inspectArchives } from '../inspect/index.js'
 import { DEFAULT_SANDBOX_DIR, saveSandboxStore, startSandbox, summarizeSandbox } from '../sandbox/index.js'
 import { UsageError } from '../archive/filters.js'
 import { formatHour, HOUR_MS } from '../export/hours.js'
+import { parseShard, SHARD_INDEX_ENV, shardFromEnv, shardMaxEps, shardSuffix, type ShardRun } from '../replay/shard.js'
 
 export default class Replay extends SegampCommand {
   static summary = 'Send archived Segment messages to Amplitude exactly as the Actions destination would.'
@@ -54,7 +55,9 @@ EXIT CODES
     'use-batch-endpoint': Flags.boolean({ description: 'Send events to /batch instead of /2/httpapi.', default: false, helpGroup: 'DELIVERY' }),
     'batch-size': Flags.integer({ description: 'Events per request (max 2000).', default: 1000, min: 1, max: 2000, helpGroup: 'DELIVERY' }),
     concurrency: Flags.integer({ description: 'Requests in flight.', default: 4, min: 1, max: 64, helpGroup: 'DELIVERY' }),
-    'max-eps': Flags.integer({ description: 'Overall events/s cap.', min: 1, helpGroup: 'DELIVERY' }),
+    'max-eps': Flags.integer({ description: 'Overall events/s cap (project-wide: with --shard K/N each shard sends at most 1/N of it).', min: 1, helpGroup: 'DELIVERY' }),
+    shard: Flags.string({ description: 'Replay only shard K of N (K is 0-based): the messages whose identity key (device_id, else user_id) hashes to K. Run all N, on one machine or many.', helpValue: 'K/N', exclusive: ['shards'], helpGroup: 'SHARDING' }),
+    shards: Flags.integer({ description: `Number of shards, the index taken from env ${SHARD_INDEX_ENV.join(' or ')} (Kubernetes Indexed Job, AWS Batch array job).`, min: 1, helpValue: 'N', exclusive: ['shard'], helpGroup: 'SHARDING' }),
     'skip-user-properties-sync': Flags.boolean({ description: 'Set Amplitude\'s $skip_user_properties_sync on every event (historical backfills: do not change current user properties).', default: false, helpGroup: 'DELIVERY' }),
     // No default: oclif's dependsOn (--out needs --dry-run) counts a defaulted false as given.
     'dry-run': Flags.boolean({ description: 'Send nothing; with --out, write every request that would be sent.' }),
@@ -96,15 +99,24 @@ EXIT CODES
       }
       const subs = compileSubscriptions(loaded, { apiKey: flags['api-key'], endpoint: flags.region === 'eu' ? 'europe' : 'north_america' })
       const mappingsText = flags.mappings ? await readFile(flags.mappings, 'utf8') : 'presets'
-      return { subs, mappingsSource: loaded.source, mappingsText, types: parseTypes(flags.types), where: whereFilter(flags.where, (w) => this.warn(w)), s3: s3Settings(flags, inputs) }
+      let shard
+      try {
+        shard = flags.shard !== undefined ? parseShard(flags.shard) : flags.shards !== undefined ? shardFromEnv(flags.shards) : undefined
+      } catch (error) {
+        throw new UsageError((error as Error).message)
+      }
+      return { shard, subs, mappingsSource: loaded.source, mappingsText, types: parseTypes(flags.types), where: whereFilter(flags.where, (w) => this.warn(w)), s3: s3Settings(flags, inputs) }
     })
     const input = new InputProgress(inputs)
     const filters = { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] }
-    const runId = runIdFor({
+    // Every shard shares the unsharded run id (the group `segamp status` checks) and adds K/N to it.
+    const groupId = runIdFor({
       inputs,
       mappingsText: setup.mappingsText,
       options: { only: flags.only ?? null, since: flags.since ?? null, until: flags.until ?? null, types: flags.types ?? null, where: flags.where ?? null, ig: flags['ignore-integrations-flags'], region: flags.region, endpointUrl: flags['endpoint-url'] ?? null, batch: flags['use-batch-endpoint'], sandbox: flags.sandbox, dryRun: flags['dry-run'] ?? false, key: keyHash(flags['api-key']), skip: flags['skip-user-properties-sync'], ...(flags['s3-endpoint'] ? { s3Endpoint: flags['s3-endpoint'] } : {}) },
     })
+    const shard: ShardRun | undefined = setup.shard ? { ...setup.shard, group: groupId } : undefined
+    const runId = shard ? groupId + shardSuffix(shard) : groupId
     const stateDir = flags['state-dir'] ?? join('.segamp', runId)
 
     if (live && !flags.yes) {
@@ -116,6 +128,7 @@ EXIT CODES
           `About to send to Amplitude project key ${fingerprint(flags['api-key']!)} (${flags['endpoint-url'] ? displayUrl(flags['endpoint-url']) : flags.region}):`,
           `  ${formatCount(report.messages)} messages (${formatCount(Object.values(report.filtered).reduce((a, b) => a + b, 0))} filtered out), ${report.timeRange.from ?? '?'} → ${report.timeRange.to ?? '?'}`,
           ...Object.entries(report.subscriptions).map(([k, v]) => `  ${k}: ${formatCount(v)} messages`),
+          ...(shard ? [`  This is shard ${shard.index}/${shard.count} (0-based): it sends only the messages whose device_id/user_id hashes to ${shard.index}, about 1/${shard.count} of the above.`] : []),
           ...(resuming
             ? [
                 `Resuming the run in ${stateDir}: ${formatCount(resuming.messages)} of these messages are done (${formatCount(resuming.sent)} events sent, ${formatCount(resuming.deadLettered)} dead-lettered) and are not sent again;`,
@@ -177,7 +190,8 @@ EXIT CODES
           useBatchEndpoint: flags['use-batch-endpoint'],
           batchSize: flags['batch-size'],
           concurrency: flags.concurrency,
-          maxEps: flags['max-eps'],
+          maxEps: shardMaxEps(flags['max-eps'], shard),
+          shard,
           skipUserPropertiesSync: flags['skip-user-properties-sync'],
           signal: controller.signal,
           onWarning: (w) => this.warn(w),

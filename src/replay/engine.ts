@@ -20,6 +20,7 @@ import { LineLedger, type LineEntry } from './ledger.js'
 import { acquireLock, CHECKPOINT_VERSION, fileSize, mergeRanges, readCheckpoint, readCompletedFiles, resumeFilter, toRanges, truncateTo, writeCheckpoint, writeJson, type Checkpoint } from './state.js'
 import { sourceIdentity, type Source } from '../archive/sources.js'
 import { emptyReplayCounts, type ReplayCounts, type ReplayReport } from './report.js'
+import { OTHER_SHARD, ownsMessage, type ShardRun } from './shard.js'
 
 export interface ReplayProgress {
   phase: 'reading' | 'draining' | 'done'
@@ -71,6 +72,8 @@ export interface ReplayOptions {
   /** Clock for groupIdentifyUser's missing time (tests). */
   now?: () => number
   checkpointEveryMs?: number
+  /** `--shard K/N`: keep only the messages this shard owns (see shard.ts); the rest are filtered as other-shard. */
+  shard?: ShardRun
 }
 
 interface LineData {
@@ -272,6 +275,8 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
       counts,
       updatedAt: new Date().toISOString(),
       done,
+      ...(opts.shard ? { shard: opts.shard } : {}),
+      inputs: { files: archive.sources.length, bytes: archive.totalBytes },
     })
     dirty = false
   }
@@ -430,6 +435,11 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
         continue
       }
       if (item.kind === 'rejected') {
+        // A line that is no message has no identity: shard 0 reports it, the others count it as theirs to skip.
+        if (opts.shard && opts.shard.index !== 0) {
+          ledger.add(item.ref, 0, { kind: 'filtered', reason: OTHER_SHARD })
+          continue
+        }
         ledger.add(item.ref, 0, { kind: 'rejected', reason: item.reason, text: item.text, category: item.category })
         continue
       }
@@ -441,6 +451,10 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
       }
       const message = item.message
       messagesRead++
+      if (opts.shard && !ownsMessage(opts.shard, message, `${item.ref.file}:${item.ref.line}`)) {
+        ledger.add(item.ref, 0, { kind: 'filtered', reason: OTHER_SHARD })
+        continue
+      }
       const duplicate = dupes.see(message.messageId)
       // Whatever goes wrong with one message (a stack overflow on absurd nesting, a bug) is that
       // line's failure: it is rejected with its file:line and the run goes on.
@@ -591,6 +605,7 @@ function finish(
     sentThisRun: how.sentThisRun ?? 0,
     leftForResume: how.leftForResume ?? 0,
     throttledWallMs: counts.throttledWallMs ?? 0,
+    ...(opts.shard ? { shard: opts.shard } : {}),
   }
   writeJson(join(opts.stateDir, 'report.json'), report)
   return report

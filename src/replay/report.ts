@@ -50,6 +50,8 @@ export interface ReplayReport extends ReplayCounts {
   sentThisRun: number
   /** Messages read but not settled when the run stopped: the resume reads them again. */
   leftForResume: number
+  /** `--shard K/N` runs: which shard, and the run id the shards share. */
+  shard?: { index: number; count: number; group: string }
 }
 
 export function emptyReplayCounts(subs: CompiledSubscription[]): ReplayCounts {

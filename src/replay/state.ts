@@ -25,6 +25,10 @@ export interface Checkpoint<C = unknown> {
   counts: C
   updatedAt: string
   done: boolean
+  /** `--shard K/N` runs: which shard, and the run id the shards share (`segamp status` groups by it). */
+  shard?: { index: number; count: number; group: string }
+  /** The inputs as this run found them (what `segamp status` measures what remains against). */
+  inputs?: { files: number; bytes: number }
 }
 
 /** Settled refs (in read order) → inclusive line ranges per file. Pure. */

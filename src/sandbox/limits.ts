@@ -84,3 +84,13 @@ export function resolveLimits(partial?: Partial<SandboxLimits>): SandboxLimits {
   }
   return out
 }
+
+/** Limits that never throttle (per id, per project, daily quota): for throughput measurements. */
+export const NO_THROTTLE: Partial<SandboxLimits> = Object.freeze({
+  httpApiEps: 1e12,
+  batchEps: 1e12,
+  httpApiProjectEps: 1e12,
+  batchProjectEps: 1e12,
+  dailyQuota: 1e15,
+  usermapCallsPerSecond: 1e12,
+})

@@ -43,6 +43,11 @@ export interface SandboxOptions {
   limits?: Partial<SandboxLimits>
   /** Clock in epoch ms used for windows, dedup and server_upload_time (default Date.now; tests). */
   clock?: () => number
+  /**
+   * Requests under /_sandbox/ (never Amplitude paths) go here instead: the standalone
+   * `segamp sandbox` serves what it ingested this way. Not counted as requests, no fault draws.
+   */
+  control?: (req: IncomingMessage, res: ServerResponse, path: string) => void
 }
 
 export interface SandboxRequestRecord {
@@ -189,9 +194,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     })
 
   const onRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const mySeq = ++seq
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname
+    if (opts.control && path.startsWith('/_sandbox/')) return opts.control(req, res, path)
+    const mySeq = ++seq
     // Draw the fault dice in a fixed order for every request, so outcomes depend only on seed and sequence.
     const resetDraw = rng()
     const errorDraw = rng()

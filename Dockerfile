@@ -1,0 +1,25 @@
+# segamp as a container: `docker build -t segamp .` then `docker run --rm segamp replay --help`.
+# Build stage compiles the TypeScript; the runtime stage has production dependencies only and
+# runs as the unprivileged `node` user. State (checkpoint, dead letters) goes to /state: mount a
+# volume there so a restarted container resumes its shard.
+
+FROM node:20-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM node:20-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /src/dist ./dist
+COPY bin ./bin
+RUN mkdir -p /state && chown node:node /state
+USER node
+WORKDIR /state
+ENTRYPOINT ["node", "/app/bin/run.js"]
+CMD ["--help"]

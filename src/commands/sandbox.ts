@@ -1,0 +1,144 @@
+import { Flags } from '@oclif/core'
+import { readFileSync, writeFileSync, renameSync } from 'node:fs'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { SegampCommand } from '../cli/base.js'
+import { exitCodes } from '../cli/common.js'
+import { startSandbox, summarizeSandbox, type Sandbox, type SandboxFaults, type SandboxOptions } from '../sandbox/index.js'
+import { NO_THROTTLE } from '../sandbox/limits.js'
+
+/** What GET /_sandbox/ingested answers (and --dump writes). */
+export function ingestedDump(sb: Sandbox): Record<string, unknown> {
+  return {
+    url: sb.url,
+    stats: sb.stats(),
+    events: sb.events,
+    identifications: sb.identifications,
+    groupIdentifications: sb.groupIdentifications,
+    mappings: sb.mappings,
+  }
+}
+
+export default class SandboxCommand extends SegampCommand {
+  static summary = 'Run the Amplitude-compatible sandbox of `replay --sandbox` as a standalone server.'
+  static description = `Serves Amplitude's ingestion endpoints (/2/httpapi, /batch, /identify, /groupidentify, /usermap) on 127.0.0.1 with Amplitude's status codes, limits, insert_id deduplication and per-id throttling, so several processes (e.g. replay shards) can send to one server. Prints its URL as the first line on stdout; runs until Ctrl-C or SIGTERM.
+
+What it ingested, as JSON ({"url","stats","events":[{"endpoint","event","receivedAt","requestSeq"}],"identifications","groupIdentifications","mappings"}):
+  GET  /_sandbox/ingested   everything
+  GET  /_sandbox/stats      the counts only
+  POST /_sandbox/faults     replace the fault options (body: the "faults" object below)
+  --dump FILE               also written on SIGUSR2 and on exit
+
+--options FILE is JSON: {"apiKeys": [...], "limits": {...}, "faults": {"error5xxRate", "resetRate", "latencyMs", "throttle": {"deviceOrUser": [...], "times"}, "quotaExceeded": [...], "silencedDevices": [...], "projectThrottle", "seed"}}; limits are those of DEFAULT_LIMITS (e.g. {"httpApiEps": 10, "throttleWindowMs": 1000}). Flags override the file.`
+  static examples = [
+    { description: 'A sandbox for shards on this machine', command: '<%= config.bin %> sandbox --port 8787' },
+    { description: 'Then, in other shells', command: '<%= config.bin %> replay examples/segment-logs --endpoint-url http://127.0.0.1:8787 --api-key any-key --yes --shard 0/2' },
+    { description: 'What it ingested', command: 'curl -s http://127.0.0.1:8787/_sandbox/stats' },
+  ]
+  static flags = {
+    port: Flags.integer({ description: 'Port on 127.0.0.1 (0: any free port).', default: 0, min: 0, max: 65535 }),
+    options: Flags.string({ description: 'JSON file with apiKeys, limits and faults.', helpValue: 'FILE' }),
+    'api-key': Flags.string({ description: 'Accept only this API key (repeatable; default: any non-empty key).', multiple: true }),
+    'no-throttle': Flags.boolean({ description: 'Lift per-id, per-project and daily throttling (throughput measurements).', default: false }),
+    'error-5xx-rate': Flags.string({ description: 'Share 0..1 of requests answered 500/502/503.', helpValue: 'P' }),
+    'reset-rate': Flags.string({ description: 'Share 0..1 of requests whose connection is reset.', helpValue: 'P' }),
+    'latency-ms': Flags.integer({ description: 'Delay added to every request.', min: 0 }),
+    seed: Flags.integer({ description: 'Seed of the fault draws (default 1).' }),
+    dump: Flags.string({ description: 'Write what was ingested (JSON) to FILE on SIGUSR2 and on exit.', helpValue: 'FILE' }),
+  }
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(SandboxCommand)
+    let fileOpts: Pick<SandboxOptions, 'apiKeys' | 'limits' | 'faults'> = {}
+    if (flags.options) {
+      try {
+        fileOpts = JSON.parse(readFileSync(flags.options, 'utf8'))
+      } catch (error) {
+        this.error(`--options ${flags.options}: ${(error as Error).message}; it must be a JSON object like {"limits": {"httpApiEps": 10}, "faults": {"error5xxRate": 0.1}}`, { exit: exitCodes.USAGE })
+      }
+      if (!fileOpts || typeof fileOpts !== 'object' || Array.isArray(fileOpts)) this.error(`--options ${flags.options}: not a JSON object`, { exit: exitCodes.USAGE })
+    }
+    const rate = (name: string, v: string | undefined): number | undefined => {
+      if (v === undefined) return undefined
+      const n = Number(v)
+      if (!Number.isFinite(n) || n < 0 || n > 1) this.error(`--${name} ${v}: give a share between 0 and 1, e.g. 0.1`, { exit: exitCodes.USAGE })
+      return n
+    }
+    const faults: SandboxFaults = { ...fileOpts.faults }
+    const e5 = rate('error-5xx-rate', flags['error-5xx-rate'])
+    const rr = rate('reset-rate', flags['reset-rate'])
+    if (e5 !== undefined) faults.error5xxRate = e5
+    if (rr !== undefined) faults.resetRate = rr
+    if (flags['latency-ms'] !== undefined) faults.latencyMs = flags['latency-ms']
+    if (flags.seed !== undefined) faults.seed = flags.seed
+    const limits = { ...fileOpts.limits, ...(flags['no-throttle'] ? NO_THROTTLE : {}) }
+
+    let sb: Sandbox | undefined
+    const control = (req: IncomingMessage, res: ServerResponse, path: string): void => {
+      const reply = (status: number, value: unknown): void => {
+        const body = JSON.stringify(value)
+        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) })
+        res.end(body)
+      }
+      if (!sb) return reply(503, { error: 'starting' })
+      if (req.method === 'GET' && path === '/_sandbox/ingested') return reply(200, ingestedDump(sb))
+      if (req.method === 'GET' && path === '/_sandbox/stats') return reply(200, sb.stats())
+      if (req.method === 'POST' && path === '/_sandbox/faults') {
+        const chunks: Buffer[] = []
+        req.on('data', (c: Buffer) => chunks.push(c))
+        req.on('end', () => {
+          try {
+            const f = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as SandboxFaults
+            sb!.setFaults(f)
+            reply(200, { faults: f })
+          } catch (error) {
+            reply(400, { error: `faults must be a JSON object: ${(error as Error).message}` })
+          }
+        })
+        return
+      }
+      reply(404, { error: `unknown sandbox control path ${path}; use GET /_sandbox/ingested, GET /_sandbox/stats or POST /_sandbox/faults` })
+    }
+    try {
+      sb = await startSandbox({ port: flags.port, apiKeys: flags['api-key'] ?? fileOpts.apiKeys, limits, faults, control })
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      this.error(code === 'EADDRINUSE' ? `port ${flags.port} on 127.0.0.1 is in use; pick another --port (or 0 for any free port)` : (error as Error).message, { exit: exitCodes.ABORTED })
+    }
+    const server = sb
+    const dump = (): void => {
+      if (!flags.dump) return
+      const tmp = `${flags.dump}.${process.pid}.tmp`
+      writeFileSync(tmp, JSON.stringify(ingestedDump(server)) + '\n')
+      renameSync(tmp, flags.dump)
+    }
+    this.log(server.url)
+    this.logToStderr(`Amplitude sandbox listening on ${server.url} (use it as --endpoint-url); what it ingested: GET ${server.url}/_sandbox/ingested. Ctrl-C stops it.`)
+    const onUsr2 = (): void => {
+      try {
+        dump()
+        this.logToStderr(`dumped ${server.events.length} events to ${flags.dump}`)
+      } catch (error) {
+        this.logToStderr(`could not write --dump ${flags.dump}: ${(error as Error).message}`)
+      }
+    }
+    process.on('SIGUSR2', onUsr2)
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop)
+        process.off('SIGTERM', stop)
+        resolve()
+      }
+      process.on('SIGINT', stop)
+      process.on('SIGTERM', stop)
+    })
+    process.off('SIGUSR2', onUsr2)
+    try {
+      dump()
+    } catch (error) {
+      this.logToStderr(`could not write --dump ${flags.dump}: ${(error as Error).message}`)
+      process.exitCode = exitCodes.ABORTED
+    }
+    await server.close()
+    this.logToStderr(summarizeSandbox(server).join('\n'))
+  }
+}

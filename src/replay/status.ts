@@ -1,0 +1,243 @@
+/**
+ * `segamp status`: the combined progress and report of the shards of one replay, from their
+ * state directories (local, or copied from pods). Reading is at the edge (`readShardState`);
+ * combining is pure (`combineShards`).
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Checkpoint } from './state.js'
+import type { ReplayCounts, ReplayReport } from './report.js'
+import { OTHER_SHARD } from './shard.js'
+
+export interface ShardState {
+  dir: string
+  checkpoint: Checkpoint<ReplayCounts>
+  /** report.json of the last run in this directory, when it belongs to the same run. */
+  report?: ReplayReport
+}
+
+/** Reads one state directory; throws a message naming the file and what to do. */
+export function readShardState(dir: string): ShardState {
+  const cpPath = join(dir, 'checkpoint.json')
+  if (!existsSync(cpPath)) throw new Error(`${dir}: no checkpoint.json, so not a replay state directory (or the shard never started); pass the directories given by --state-dir or .segamp/<run-id>`)
+  let checkpoint: Checkpoint<ReplayCounts>
+  try {
+    checkpoint = JSON.parse(readFileSync(cpPath, 'utf8')) as Checkpoint<ReplayCounts>
+  } catch (error) {
+    throw new Error(`${cpPath} is not valid JSON (${(error as Error).message}); copy it again from the shard's volume`)
+  }
+  if (!checkpoint || typeof checkpoint !== 'object' || !checkpoint.counts || typeof checkpoint.runId !== 'string') throw new Error(`${cpPath} is not a segamp replay checkpoint`)
+  let report: ReplayReport | undefined
+  const reportPath = join(dir, 'report.json')
+  if (existsSync(reportPath)) {
+    try {
+      const r = JSON.parse(readFileSync(reportPath, 'utf8')) as ReplayReport
+      if (r && r.runId === checkpoint.runId) report = r
+    } catch {
+      /* a report cut short (copied mid-write): the checkpoint has the counts */
+    }
+  }
+  return { dir, checkpoint, report }
+}
+
+export interface ShardRow {
+  dir: string
+  /** 0-based; 0 of 1 for an unsharded run. */
+  index: number
+  count: number
+  runId: string
+  done: boolean
+  /** Messages this shard owns (read minus other shards'). */
+  messages: number
+  sent: number
+  deadLettered: number
+  rejected: number
+  filesDone: number
+  inputFiles: number | null
+  position: string | null
+  updatedAt: string
+  /** Why the last run stopped, when it did not finish. */
+  stopped: string | null
+}
+
+export interface CombinedStatus {
+  group: string
+  shards: number
+  /** Every shard present and done. */
+  finished: boolean
+  missing: number[]
+  unfinished: number[]
+  rows: ShardRow[]
+  totals: {
+    messages: number
+    rejected: number
+    rejectedByReason: Record<string, number>
+    duplicates: number
+    filtered: Record<string, number>
+    planned: number
+    sent: number
+    deadLettered: number
+    deadLetterReasons: Record<string, number>
+    requests: number
+    retries: number
+    throttles: number
+    subscriptions: Array<{ name: string; actionSlug: string; messages: number; invalid: number; sent: number; deadLettered: number }>
+    unreadableFiles: Array<{ file: string; reason: string }>
+    skippedPaths: Array<{ path: string; reason: string }>
+  }
+  /** Input files of the run, and how many each unfinished shard still has to finish. */
+  remaining: { shards: number; files: Array<{ shard: number; filesLeft: number | null; position: string | null }> }
+  /** 0 finished, 3 finished with rejected lines, dead letters or unreadable files, 1 not finished or shards missing. */
+  exitCode: number
+}
+
+export class StatusError extends Error {}
+
+function add(into: Record<string, number>, from: Record<string, number> | undefined, skip?: string): void {
+  for (const [k, v] of Object.entries(from ?? {})) if (k !== skip) into[k] = (into[k] ?? 0) + v
+}
+
+/** Combines the shards of one run. Throws StatusError on directories of different runs or a shard given twice. Pure. */
+export function combineShards(states: ShardState[]): CombinedStatus {
+  if (states.length === 0) throw new StatusError('no state directory given')
+  const groups = new Map<string, string[]>()
+  const counts = new Set<number>()
+  const byIndex = new Map<number, ShardState>()
+  for (const s of states) {
+    const sh = s.checkpoint.shard
+    const group = sh?.group ?? s.checkpoint.runId
+    groups.set(group, [...(groups.get(group) ?? []), s.dir])
+    counts.add(sh?.count ?? 1)
+  }
+  if (groups.size > 1) {
+    const list = [...groups].map(([g, dirs]) => `${g}: ${dirs.join(', ')}`).join('; ')
+    throw new StatusError(`these state directories belong to different runs (${list}); pass the shards of one run (same inputs, mappings and options)`)
+  }
+  if (counts.size > 1) throw new StatusError(`the shards disagree on the number of shards (${[...counts].join(', ')}); pass the shards of one run`)
+  const group = [...groups.keys()][0]!
+  const n = [...counts][0]!
+  for (const s of states) {
+    const index = s.checkpoint.shard?.index ?? 0
+    const twice = byIndex.get(index)
+    if (twice) throw new StatusError(`${twice.dir} and ${s.dir} are both shard ${index}/${n}; pass each shard's directory once`)
+    byIndex.set(index, s)
+  }
+
+  const totals: CombinedStatus['totals'] = {
+    messages: 0,
+    rejected: 0,
+    rejectedByReason: {},
+    duplicates: 0,
+    filtered: {},
+    planned: 0,
+    sent: 0,
+    deadLettered: 0,
+    deadLetterReasons: {},
+    requests: 0,
+    retries: 0,
+    throttles: 0,
+    subscriptions: [],
+    unreadableFiles: [],
+    skippedPaths: [],
+  }
+  const rows: ShardRow[] = []
+  for (const index of [...byIndex.keys()].sort((a, b) => a - b)) {
+    const s = byIndex.get(index)!
+    const c = s.checkpoint.counts
+    const owned = c.messages - (c.filtered?.[OTHER_SHARD] ?? 0)
+    totals.messages += owned
+    totals.rejected += c.rejected
+    add(totals.rejectedByReason, c.rejectedByReason)
+    totals.duplicates += c.duplicates
+    add(totals.filtered, c.filtered, OTHER_SHARD)
+    totals.planned += c.planned
+    totals.sent += c.sent
+    totals.deadLettered += c.deadLettered
+    add(totals.deadLetterReasons, c.deadLetterReasons)
+    totals.requests += c.requests
+    totals.retries += c.retries
+    totals.throttles += c.throttles
+    for (const sub of c.subscriptions ?? []) {
+      let t = totals.subscriptions.find((x) => x.name === sub.name && x.actionSlug === sub.actionSlug)
+      if (!t) totals.subscriptions.push((t = { name: sub.name, actionSlug: sub.actionSlug, messages: 0, invalid: 0, sent: 0, deadLettered: 0 }))
+      t.messages += sub.messages
+      t.invalid += sub.invalid
+      for (const e of Object.values(sub.byEndpoint ?? {})) {
+        t.sent += e.sent
+        t.deadLettered += e.deadLettered
+      }
+    }
+    for (const u of c.unreadableFiles ?? []) if (!totals.unreadableFiles.some((x) => x.file === u.file && x.reason === u.reason)) totals.unreadableFiles.push(u)
+    for (const p of c.skippedPaths ?? []) if (!totals.skippedPaths.some((x) => x.path === p.path)) totals.skippedPaths.push(p)
+    const cp = s.checkpoint
+    const r = s.report
+    rows.push({
+      dir: s.dir,
+      index,
+      count: n,
+      runId: cp.runId,
+      done: cp.done,
+      messages: owned,
+      sent: c.sent,
+      deadLettered: c.deadLettered,
+      rejected: c.rejected,
+      filesDone: c.files,
+      inputFiles: cp.inputs?.files ?? null,
+      position: cp.position ? `${cp.position.file}:${cp.position.line}` : null,
+      updatedAt: cp.updatedAt,
+      stopped: cp.done ? null : r?.error ? `stopped: ${r.error}` : r?.interrupted ? 'stopped: interrupted' : null,
+    })
+  }
+  const missing: number[] = []
+  for (let i = 0; i < n; i++) if (!byIndex.has(i)) missing.push(i)
+  const unfinished = rows.filter((r) => !r.done).map((r) => r.index)
+  const finished = missing.length === 0 && unfinished.length === 0
+  const partial = totals.rejected > 0 || totals.deadLettered > 0 || totals.unreadableFiles.length > 0
+  return {
+    group,
+    shards: n,
+    finished,
+    missing,
+    unfinished,
+    rows,
+    totals,
+    remaining: {
+      shards: missing.length + unfinished.length,
+      files: rows.filter((r) => !r.done).map((r) => ({ shard: r.index, filesLeft: r.inputFiles === null ? null : Math.max(0, r.inputFiles - r.filesDone), position: r.position })),
+    },
+    exitCode: finished ? (partial ? 3 : 0) : 1,
+  }
+}
+
+/** Terminal rendering of a combined status. Pure. */
+export function renderStatus(st: CombinedStatus): string {
+  const f = (n: number) => n.toLocaleString('en-US')
+  const t = st.totals
+  const lines: string[] = []
+  const doneCount = st.rows.filter((r) => r.done).length
+  lines.push(`Run ${st.group}: ${doneCount} of ${st.shards} shard${st.shards === 1 ? '' : 's'} finished${st.finished ? '' : ` — ${st.remaining.shards} to go`}`)
+  for (const r of st.rows) {
+    const where = r.done ? 'done' : `not finished${r.stopped ? ` (${r.stopped})` : ''}; at ${r.position ?? 'the start'}, ${r.inputFiles === null ? `${f(r.filesDone)} files done` : `${f(r.filesDone)} of ${f(r.inputFiles)} files done`}, last checkpoint ${r.updatedAt}`
+    lines.push(`  shard ${r.index}/${r.count}  ${f(r.messages)} messages, ${f(r.sent)} sent, ${f(r.deadLettered)} dead-lettered, ${f(r.rejected)} rejected — ${where}  (${r.dir})`)
+  }
+  for (const i of st.missing) lines.push(`  shard ${i}/${st.shards}  missing: no state directory given for it (not started, or not copied)`)
+  const filteredTotal = Object.values(t.filtered).reduce((a, b) => a + b, 0)
+  lines.push('')
+  lines.push(`Combined${st.finished ? '' : ' so far'}:`)
+  lines.push(`  messages:      ${f(t.messages)} (${f(t.duplicates)} duplicate messageIds)`)
+  lines.push(`  sent:          ${f(t.sent)} events in ${f(t.requests)} requests (${f(t.retries)} retries, ${f(t.throttles)} throttles)`)
+  lines.push(`  dead-lettered: ${f(t.deadLettered)}${Object.keys(t.deadLetterReasons).length ? ` (${Object.entries(t.deadLetterReasons).map(([k, v]) => `${k}: ${f(v)}`).join('; ')})` : ''}`)
+  lines.push(`  rejected:      ${f(t.rejected)} lines${Object.keys(t.rejectedByReason).length ? ` (${Object.entries(t.rejectedByReason).map(([k, v]) => `${k}: ${f(v)}`).join('; ')})` : ''}`)
+  lines.push(`  filtered:      ${f(filteredTotal)}${filteredTotal ? ` (${Object.entries(t.filtered).map(([k, v]) => `${k}: ${f(v)}`).join('; ')})` : ''}`)
+  for (const s of t.subscriptions) lines.push(`  ${s.name}: ${f(s.messages)} messages, ${f(s.sent)} sent, ${f(s.deadLettered + s.invalid)} dead-lettered`)
+  if (t.unreadableFiles.length) lines.push(`  unreadable files: ${t.unreadableFiles.map((u) => u.file).join(', ')}`)
+  if (!st.finished) {
+    lines.push('')
+    const parts = [
+      ...st.missing.map((i) => `shard ${i} (missing)`),
+      ...st.remaining.files.map((r) => `shard ${r.shard} (${r.filesLeft === null ? 'files left unknown' : `${f(r.filesLeft)} file(s) left`}, at ${r.position ?? 'the start'})`),
+    ]
+    lines.push(`Remaining: ${parts.join(', ')}. Re-run a stopped shard with the same command: it resumes its own checkpoint.`)
+  }
+  return lines.join('\n')
+}
