@@ -13,21 +13,20 @@ import { BIN, ROOT, runCli } from './helpers/cli.js'
 import { ndjson, tempDir, track, writeFile } from './helpers/files.js'
 import { filesUnder } from './replay-helpers.js'
 
-/** Runs the CLI with stdout on a pipe that is read slowly (as `| jq` on a busy machine is). */
+/**
+ * Runs the CLI as `segamp … | (sleep 1.5; cat)`: stdout is a real pipe whose reader takes nothing
+ * for a while (as `| jq` on a busy machine), so the 64 KiB pipe buffer fills and the CLI must wait.
+ */
 function slowPipe(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
-    const out: Buffer[] = []
+    const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')
+    const child = spawn('bash', ['-c', `${quoted} | (sleep 1.5; cat); exit \${PIPESTATUS[0]}`], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
     let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => (stderr += d))
-    child.stdout.pause()
-    // Nothing is read for a while: the 64 KiB pipe buffer fills and the CLI must wait for it.
-    setTimeout(() => {
-      child.stdout.on('data', (d: Buffer) => out.push(d))
-      child.stdout.resume()
-    }, 1500)
     child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr }))
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
   })
 }
 
