@@ -33,7 +33,7 @@
  *            skips them) show the pipeline's own rate, the second with the sandbox in its own
  *            process so that peak RSS and CPU are the replay's alone.
  *   diff     `segamp diff-mappings ARCHIVE --format json --no-progress`: messages/s.
- *   kit      `node --import tsx bench/mapping-kit.ts` (same as npx tsx), output as printed.
+ *   kit      `node --import tsx bench/mapping-kit.ts` and `bench/fql.bench.ts` (same as npx tsx), output as printed.
  *   s3       the BENCH_MESSAGES (100000) archive read from s3:// (s3rver in its own process on
  *            127.0.0.1, the server the tests use) vs from disk: the bare reader and
  *            inspectArchives, BENCH_REPEAT runs each, interleaved. Goal ≤ 1.3× disk (wall).
@@ -311,6 +311,9 @@ if (ONLY.has('kit') && existsSync(join(ROOT, 'bench', 'mapping-kit.ts'))) {
   log('… bench/mapping-kit.ts')
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'mapping-kit.ts')], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } })
   kitText = (r.stdout + (r.status !== 0 ? `\n(exit ${r.status ?? r.signal})\n${r.stderr.slice(-2000)}` : '')).trimEnd()
+  // The FQL micro-benchmark: compiled triggers vs Segment's validate().
+  const f = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'fql.bench.ts')], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } })
+  kitText += `\n\n${(f.stdout + (f.status !== 0 ? `\n(exit ${f.status ?? f.signal})\n${f.stderr.slice(-2000)}` : '')).trimEnd()}`
 }
 
 // ---------------------------------------------------------------- print

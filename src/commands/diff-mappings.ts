@@ -1,3 +1,4 @@
+import { visible } from '../cli/terminal.js'
 import { Args, Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
 import { writeFile } from 'node:fs/promises'
@@ -40,7 +41,7 @@ EXIT CODES (like diff)
   1  at least one finding of a --fail-on kind
   2  trouble: bad flags, unreadable settings, mappings or rename map, no message read at all, an s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials)`
   static examples = [
-    '<%= config.bin %> diff-mappings examples/segment-logs --classic classic-settings.json',
+    '<%= config.bin %> diff-mappings examples/segment-logs --classic examples/classic-settings.json',
     '<%= config.bin %> diff-mappings s3-export/ --classic classic.json --mappings actions.json --rename-map renames.csv --format markdown --fail-on renamed,dropped,duplicated',
     '<%= config.bin %> diff-mappings s3-export/ --against amplitude-export/ --fail-on renamed,dropped,only-in-archive',
   ]
@@ -113,7 +114,7 @@ EXIT CODES (like diff)
       exitCodes.USAGE,
     )
     if (report.totals.messages === 0) {
-      for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${f.file}: ${f.reason}`)
+      for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${visible(f.file)}: ${visible(f.reason)}`)
       this.error(`nothing to compare: no message was read from ${(argv as string[]).join(' ')} (${formatCount(counts.messages)} parsed, ${formatCount(counts.unreadableFiles.length)} unreadable file(s), ${formatCount(Object.values(counts.filtered).reduce((a, b) => a + b, 0))} filtered); check the paths and filters`, { exit: exitCodes.USAGE })
     }
     const text =
@@ -125,8 +126,8 @@ EXIT CODES (like diff)
     if (flags.out) await writeFile(flags.out, text.endsWith('\n') ? text : text + '\n')
     else this.log(text.trimEnd())
     if (counts.rejected > 0) this.logToStderr(`${formatCount(counts.rejected)} line(s) could not be read as messages (see segamp inspect)`)
-    for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${f.file}: ${f.reason}`)
-    for (const s of counts.skippedPaths) this.logToStderr(`skipped: ${s.path}: ${s.reason}`)
+    for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${visible(f.file)}: ${visible(f.reason)}`)
+    for (const s of counts.skippedPaths) this.logToStderr(`skipped: ${visible(s.path)}: ${visible(s.reason)}`)
     const failing = failingKinds(report, setup.failOn)
     if (failing.length > 0) {
       this.logToStderr(`--fail-on: found ${failing.join(', ')}`)
@@ -158,7 +159,7 @@ EXIT CODES (like diff)
       ),
     )
     if (report.totals.messages === 0) {
-      for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${f.file}: ${f.reason}`)
+      for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${visible(f.file)}: ${visible(f.reason)}`)
       this.error(`nothing to compare: no message was read from ${inputs.join(' ')}; check the paths and filters`, { exit: exitCodes.USAGE })
     }
     if (report.against.export.events === 0) {
@@ -177,7 +178,7 @@ EXIT CODES (like diff)
     this.logToStderr(`${formatCount(report.totals.messages)} messages and ${formatCount(report.against.export.events)} stored events compared in ${seconds.toFixed(1)} s (${formatCount(Math.round(report.totals.messages / Math.max(seconds, 0.001)))} messages/s)`)
     for (const p of report.against.export.problems) this.logToStderr(`export problem: ${p.file}: ${p.reason}`)
     if (counts.rejected > 0) this.logToStderr(`${formatCount(counts.rejected)} line(s) could not be read as messages (see segamp inspect)`)
-    for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${f.file}: ${f.reason}`)
+    for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${visible(f.file)}: ${visible(f.reason)}`)
     const failing = againstFailing(report, setup.failOn)
     if (failing.length > 0) {
       this.logToStderr(`--fail-on: found ${failing.join(', ')}`)

@@ -1,3 +1,4 @@
+import { visible } from '../cli/terminal.js'
 import { Args, Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
 import { join } from 'node:path'
@@ -79,8 +80,8 @@ EXIT CODES
     // About the configuration, not the archive: what its events may carry (replay counts the real ones).
     for (const note of setup.notes) this.logToStderr(`Note: ${note}`)
     if (rejectedFile) this.logToStderr(`${formatCount(report.rejected)} rejected line(s) written to ${rejectedFile}`)
-    for (const f of report.unreadableFiles) this.logToStderr(`unreadable: ${f.file}: ${f.reason}`)
-    for (const s of result.skippedPaths) this.logToStderr(`skipped: ${s.path}: ${s.reason}`)
+    for (const f of report.unreadableFiles) this.logToStderr(`unreadable: ${visible(f.file)}: ${visible(f.reason)}`)
+    for (const s of result.skippedPaths) this.logToStderr(`skipped: ${visible(s.path)}: ${visible(s.reason)}`)
     if (report.rejected > 0 || report.unreadableFiles.length > 0) process.exitCode = exitCodes.PARTIAL
   }
 }

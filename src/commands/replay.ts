@@ -35,7 +35,7 @@ EXIT CODES
   3    finished, but some lines were rejected, events dead-lettered or files unreadable (see the state directory)
   1    aborted: confirmation declined, bad credentials, endpoint down or not Amplitude, inputs changed since the checkpoint, unreadable checkpoint, locked state directory, an s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials; the checkpoint keeps what was done)
   2    usage error (bad flag, bad --where/--since/--until/--endpoint-url, invalid mapping file)
-  130  interrupted (Ctrl-C); the printed command resumes`
+  130  interrupted (Ctrl-C or SIGTERM); the printed command resumes (input from stdin cannot be resumed)`
   static examples = [
     { description: 'Try it now: replay the bundled example into a local Amplitude sandbox', command: '<%= config.bin %> replay examples/segment-logs --sandbox' },
     { description: 'Preview every request without sending', command: '<%= config.bin %> replay s3-export/ --dry-run --out requests.ndjson' },
@@ -75,6 +75,7 @@ EXIT CODES
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Replay)
     const inputs = argv as string[]
+    const fromStdin = inputs.includes('-')
     const live = !flags['dry-run'] && !flags.sandbox
     const setup = await failUsage(this, async () => {
       if (flags.sandbox && flags['endpoint-url']) throw new UsageError('--sandbox and --endpoint-url cannot be combined: the sandbox is the endpoint')
@@ -139,7 +140,14 @@ EXIT CODES
         ].join('\n'),
       )
       const rl = createInterface({ input: process.stdin, output: process.stderr })
-      const answer = await rl.question('Send? [y/N] ')
+      let answer = ''
+      try {
+        answer = await rl.question('Send? [y/N] ')
+      } catch {
+        // Ctrl-C at the prompt.
+        rl.close()
+        this.error('not confirmed (interrupted): nothing was sent', { exit: 130 })
+      }
       rl.close()
       if (!/^y(es)?$/i.test(answer.trim())) this.error('not confirmed: nothing was sent', { exit: exitCodes.ABORTED })
     } else if (live) {
@@ -165,7 +173,9 @@ EXIT CODES
       else this.logToStderr(`\n${notice}…`)
       controller.abort()
     }
+    // SIGTERM (CI cancellation, `timeout`, `docker stop`, Kubernetes) stops as Ctrl-C does.
     process.on('SIGINT', onSigint)
+    process.on('SIGTERM', onSigint)
     let report
     try {
       report = await withProgress(mode, flags['dry-run'] ? 'Planning requests (dry run)' : 'Replaying', (progress) => {
@@ -179,8 +189,8 @@ EXIT CODES
           filters,
           runId,
           stateDir,
-          // The sandbox lives only for this run: resuming into a new, empty one makes no sense.
-          fresh: flags.fresh || flags.sandbox,
+          // The sandbox lives only for this run, and stdin cannot be read again: neither resumes.
+          fresh: flags.fresh || flags.sandbox || fromStdin,
           dryRun: flags['dry-run'] ?? false,
           out: flags.out,
           outIncludeKeys: flags['out-include-keys'],
@@ -207,6 +217,7 @@ EXIT CODES
       this.error((error as Error).message, { exit: exitCodes.ABORTED })
     } finally {
       process.off('SIGINT', onSigint)
+      process.off('SIGTERM', onSigint)
     }
     if (flags.json) this.log(JSON.stringify(report, null, 2))
     else this.logToStderr(renderReplaySummary(report, { color: Boolean(process.stderr.isTTY) }))
@@ -223,10 +234,12 @@ EXIT CODES
       const hint = Number.isFinite(lo) ? `${this.config.bin} export --sandbox --start ${formatHour(Math.floor(lo / HOUR_MS))} --end ${formatHour(Math.floor(hi / HOUR_MS))} --out DIR` : undefined
       if (!flags.json) this.log(['', 'Sandbox ingested:', ...lines.map((l) => `  ${l}`), `  Saved to ${saved}${hint ? `; export it with: ${hint}` : ''}`].join('\n'))
     }
-    if (report.interrupted || report.error) {
+    if ((report.interrupted || report.error) && fromStdin) {
+      this.logToStderr('Input from stdin cannot be resumed (it cannot be read again): save it to a file and replay the file, which resumes. Replaying the same data again sends it all again: events are dropped by Amplitude as duplicates (insert_id), identify calls are applied again.')
+    } else if ((report.interrupted || report.error) && !flags.sandbox) {
       const endpoint = flags['endpoint-url']
-      const viaEnv = endpoint !== undefined && hasCredentials(endpoint) ? `\n(with ${ENDPOINT_URL_ENV} set to the endpoint URL and its credentials)` : ''
-      this.logToStderr(`Resume with:\n  ${resumeCommand(invocation(this.config.bin), this.argv)}${viaEnv}`)
+      const needs = [...(flags['api-key'] && !flags.sandbox ? ['AMPLITUDE_API_KEY set to the API key'] : []), ...(endpoint !== undefined && hasCredentials(endpoint) ? [`${ENDPOINT_URL_ENV} set to the endpoint URL and its credentials`] : [])]
+      this.logToStderr(`Resume with:\n  ${resumeCommand(invocation(this.config.bin), this.argv)}${needs.length ? `\n(with ${needs.join(', and ')})` : ''}`)
     }
     if (report.exitCode !== 0) process.exitCode = report.exitCode
   }

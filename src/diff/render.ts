@@ -2,6 +2,7 @@
  * Renderers of a diff report: terminal table and Markdown (PR comment). They return strings;
  * JSON is `JSON.stringify(report, null, 2)` (see `renderJson`).
  */
+import { visible } from '../cli/terminal.js'
 import { Chalk, type ChalkInstance } from 'chalk'
 
 import { failingKinds } from './fail-on.js'
@@ -25,8 +26,8 @@ function messages(n: number): string {
 export function displayName(name: string | null): string {
   if (name === null) return '—'
   // eslint-disable-next-line no-control-regex
-  if (name === '' || name.trim() !== name || /[\u0000-\u001f\u007f]/.test(name)) return JSON.stringify(name)
-  return name
+  if (name === '' || name.trim() !== name || /[\u0000-\u001f\u007f]/.test(name)) return visible(JSON.stringify(name))
+  return visible(name)
 }
 
 const CHANGE_WORDS: Record<PathChange, string> = {

@@ -255,6 +255,9 @@ export function runSubscriptions(subs: CompiledSubscription[], message: SegmentM
     try {
       resolved = sub.resolve(message)
     } catch (error) {
+      // Data nested beyond the stack is not a mapping Segment would reject: the message itself
+      // cannot be processed, which the caller reports for that line.
+      if (error instanceof RangeError && /call stack/i.test(error.message)) throw error
       out.push({ subscription: sub, ok: false, reason: `mapping failed: ${(error as Error).message}` })
       continue
     }

@@ -3,6 +3,7 @@
  * action) → delivery (live, or recorded for --dry-run) with a checkpoint after acknowledged
  * work. Every input line ends in exactly one place: sent, filtered, rejected, or dead-lettered.
  */
+import { visible } from '../cli/terminal.js'
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
@@ -81,6 +82,8 @@ interface LineData {
   kind: 'message' | 'rejected' | 'filtered' | 'end'
   /** An `end` an earlier run settled (and counted) already. */
   counted?: boolean
+  /** Indexes of the line's records acknowledged so far (this run or, for a partial line, the one before). */
+  acked?: number[]
   reason?: string
   text?: string
   category?: string
@@ -100,6 +103,8 @@ interface ItemContext {
   entry: LineEntry<LineData>
   sub: number
   endpoint: string
+  /** The record's index among the line's records (what a checkpoint's `partial` names). */
+  index: number
 }
 
 const DRY_RUN_KEY = 'dry-run-api-key'
@@ -157,6 +162,15 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   const bytesOf = { deadLetter: fileSize(deadLetterPath), rejected: fileSize(rejectedPath), completed: fileSize(completedPath) }
   const identities = new Map(archive.sources.map((src) => [src.path, sourceIdentity(src)]))
   let position: SourceRef | null = previous?.position ?? null
+  /** Partly sent lines of the run before, until this run reads them again (then its ledger holds them). */
+  const carriedPartial = new Map((previous?.partial ?? []).map((p) => [`${p.file}\u0000${p.line}`, p]))
+  const takePartial = (ref: SourceRef): Set<number> => {
+    const key = `${ref.file}\u0000${ref.line}`
+    const p = carriedPartial.get(key)
+    if (!p) return new Set()
+    carriedPartial.delete(key)
+    return new Set(p.acked)
+  }
   /** Files completed by this run (their lines need no listing any more). */
   const completedNow = new Set<string>()
   /**
@@ -172,7 +186,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   }
 
   const appendLine = (fd: number, value: unknown): number => {
-    const text = JSON.stringify(value) + '\n'
+    const text = jsonLine(value)
     writeSync(fd, text)
     return Buffer.byteLength(text)
   }
@@ -263,13 +277,16 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
     if (dryRun) return
     syncRequests()
     const ahead = done ? [] : mergeRanges(carriedAhead(), toRanges(ledger.settledAhead()))
+    const partial: NonNullable<Checkpoint['partial']> = done ? [] : [...carriedPartial.values()]
+    if (!done) for (const e of ledger.openEntries()) if (e.pending > 0 && e.data.acked?.length) partial.push({ file: e.ref.file, line: e.ref.line, acked: [...e.data.acked] })
     const open: Record<string, string> = {}
-    for (const f of [position?.file, ...ahead.map((a) => a.file)]) if (f !== undefined) open[f] = identities.get(f) ?? 'stdin'
+    for (const f of [position?.file, ...ahead.map((a) => a.file), ...partial.map((p) => p.file)]) if (f !== undefined) open[f] = identities.get(f) ?? 'stdin'
     writeCheckpoint<ReplayCounts>(dir, {
       version: CHECKPOINT_VERSION,
       runId: opts.runId,
       position,
       ahead,
+      ...(partial.length > 0 ? { partial } : {}),
       open,
       files: { ...bytesOf },
       counts,
@@ -364,6 +381,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
     const ctx = contexts.get(item.seq)
     if (!ctx) return
     ctx.entry.data.outcomes!.push({ sub: ctx.sub, endpoint: ctx.endpoint })
+    ;(ctx.entry.data.acked ??= []).push(ctx.index)
     contexts.delete(item.seq)
     ledger.settle(ctx.entry)
   }
@@ -425,13 +443,13 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
       }
       if (item.kind === 'skipped') {
         if (!counts.skippedPaths.some((p) => p.path === item.path)) counts.skippedPaths.push({ path: item.path, reason: item.reason })
-        opts.onWarning?.(`skipped: ${item.path}: ${item.reason}`)
+        opts.onWarning?.(`skipped: ${visible(item.path)}: ${visible(item.reason)}`)
         continue
       }
       if (item.kind === 'unreadable') {
         // A resumed run meets a file it already reported again.
         if (!counts.unreadableFiles.some((u) => u.file === item.file && u.reason === item.reason)) counts.unreadableFiles.push({ file: item.file, reason: item.reason })
-        opts.onWarning?.(`unreadable: ${item.file}: ${item.reason}`)
+        opts.onWarning?.(`unreadable: ${visible(item.file)}: ${visible(item.reason)}`)
         continue
       }
       if (item.kind === 'rejected') {
@@ -470,11 +488,19 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
         continue
       }
       const data: LineData = { kind: 'message', duplicate, matched: planned.matched, outcomes: [], invalid: planned.invalid, records: planned.items.length, mixed: countMixedUserProperties(planned.items) }
-      const entry = ledger.add(item.ref, planned.items.length, data)
-      for (const it of planned.items) {
+      // Records an interrupted run had sent already (the line was not settled then) are not sent again.
+      const done = takePartial(item.ref)
+      for (const i of done) {
+        const it = planned.items[i]
+        if (it) data.outcomes!.push({ sub: it.sub, endpoint: resolveEndpoint(it.record.endpoint, opts.useBatchEndpoint) })
+      }
+      if (done.size > 0) data.acked = [...done]
+      const entry = ledger.add(item.ref, planned.items.length - data.outcomes!.length, data)
+      for (const [index, it] of planned.items.entries()) {
+        if (done.has(index)) continue
         const s = ++seq
         const endpoint = resolveEndpoint(it.record.endpoint, opts.useBatchEndpoint)
-        contexts.set(s, { entry, sub: it.sub, endpoint })
+        contexts.set(s, { entry, sub: it.sub, endpoint, index })
         try {
           await delivery.push({ seq: s, record: it.record, ref: item.ref, key: orderingKey(it.record) })
         } catch (error) {
@@ -546,6 +572,22 @@ function planMessage(
     else for (const record of o.records) planned.items.push({ record, sub: subIndex })
   }
   return planned
+}
+
+/**
+ * One JSON line. A record or message too deeply nested to serialize is written as what identifies
+ * it (its messageId / insert_id), so the dead letter still says which line it was.
+ */
+function jsonLine(value: unknown): string {
+  try {
+    return JSON.stringify(value) + '\n'
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error
+    const v = value as { event?: Record<string, unknown> }
+    const e = v.event ?? {}
+    const summary = { messageId: e.messageId, insert_id: e.insert_id, type: e.type, event: typeof e.event === 'string' ? e.event : undefined, note: 'not written: nested too deeply to serialize' }
+    return JSON.stringify({ ...v, event: summary }) + '\n'
+  }
 }
 
 function unprocessable(error: unknown): string {

@@ -62,6 +62,11 @@ export class LineLedger<T> {
     return out
   }
 
+  /** Lines read but not committed, in read order. */
+  *openEntries(): Generator<LineEntry<T>> {
+    for (let i = this.head; i < this.queue.length; i++) yield this.queue[i]
+  }
+
   private drain(): void {
     while (this.head < this.queue.length && this.queue[this.head].pending === 0) {
       const entry = this.queue[this.head]

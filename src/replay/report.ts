@@ -1,5 +1,6 @@
 /** Replay counts (checkpointed), the final report (report.json) and its terminal rendering. */
 import { Chalk } from 'chalk'
+import { visible } from '../cli/terminal.js'
 import type { CompiledSubscription } from '../mapping/subscriptions.js'
 import type { ScanCounts } from '../archive/scan.js'
 import { mixedUserPropertiesSummary } from '../mapping/mixed-user-properties.js'
@@ -114,8 +115,8 @@ export function renderReplaySummary(r: ReplayReport, opts: { color: boolean }): 
   const subRows: string[][] = [['subscription', 'action', 'messages', 'invalid', 'endpoint', 'sent', 'dead']]
   for (const s of r.subscriptions) {
     const eps = Object.entries(s.byEndpoint)
-    if (eps.length === 0) subRows.push([s.name, s.actionSlug, n(s.messages), n(s.invalid), '-', '0', n(s.invalid)])
-    eps.forEach(([ep, v], i) => subRows.push(i === 0 ? [s.name, s.actionSlug, n(s.messages), n(s.invalid), `/${ep}`, n(v.sent), n(v.deadLettered + s.invalid)] : ['', '', '', '', `/${ep}`, n(v.sent), n(v.deadLettered)]))
+    if (eps.length === 0) subRows.push([visible(s.name), s.actionSlug, n(s.messages), n(s.invalid), '-', '0', n(s.invalid)])
+    eps.forEach(([ep, v], i) => subRows.push(i === 0 ? [visible(s.name), s.actionSlug, n(s.messages), n(s.invalid), `/${ep}`, n(v.sent), n(v.deadLettered + s.invalid)] : ['', '', '', '', `/${ep}`, n(v.sent), n(v.deadLettered)]))
   }
   const widths = subRows[0].map((_, i) => Math.max(...subRows.map((row) => row[i].length)))
   for (const row of subRows) lines.push('  ' + row.map((cell, i) => (i >= 2 && i !== 4 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd())
@@ -123,7 +124,7 @@ export function renderReplaySummary(r: ReplayReport, opts: { color: boolean }): 
   if (r.subscriptions.some((s) => s.invalid > 0)) lines.push('  invalid: matched, but the action\'s schema rejected the event (Segment would not send it); dead-lettered with Segment\'s reason')
   if (r.deadLettered > 0) {
     lines.push('', c.yellow(`Dead-letter reasons (records in ${r.stateDir}/dead-letter.ndjson)`))
-    for (const [k, v] of Object.entries(r.deadLetterReasons).sort((a, b) => b[1] - a[1])) lines.push(`  ${n(v).padStart(8)}  ${k}`)
+    for (const [k, v] of Object.entries(r.deadLetterReasons).sort((a, b) => b[1] - a[1])) lines.push(`  ${n(v).padStart(8)}  ${visible(k)}`)
   }
   if (Object.keys(r.rejectedByReason).length > 0) {
     lines.push('', c.yellow('Rejected lines'))
@@ -131,7 +132,7 @@ export function renderReplaySummary(r: ReplayReport, opts: { color: boolean }): 
   }
   if (r.unreadableFiles.length > 0) {
     lines.push('', c.red('Unreadable files'))
-    for (const f of r.unreadableFiles) lines.push(`  ${f.file}: ${f.reason}`)
+    for (const f of r.unreadableFiles) lines.push(`  ${visible(f.file)}: ${visible(f.reason)}`)
   }
   const mixed = mixedUserPropertiesSummary(r.mixedUserProperties ?? 0)
   if (mixed) lines.push('', mixed)

@@ -18,7 +18,12 @@ export interface Checkpoint<C = unknown> {
   position: SourceRef | null
   /** Lines after `position` that reached their final place too, as inclusive ranges per file. */
   ahead: Array<{ file: string; lines: Array<[number, number]> }>
-  /** Identity of each file that `position` or `ahead` names (a changed file cannot be resumed). */
+  /**
+   * Lines not settled yet of which some records were acknowledged (record indexes, in the order
+   * the line's mappings produce them): a resumed run sends only the others.
+   */
+  partial?: Array<{ file: string; line: number; acked: number[] }>
+  /** Identity of each file that `position`, `ahead` or `partial` names (a changed file cannot be resumed). */
   open: Record<string, string>
   /** Byte lengths of the append-only files when this was written (resume truncates back to them). */
   files: { deadLetter: number; rejected: number; completed: number }

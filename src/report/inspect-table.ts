@@ -1,4 +1,5 @@
 /** Renders an inspect report for a terminal: aligned columns, colour only when asked. */
+import { visible } from '../cli/terminal.js'
 import { Chalk } from 'chalk'
 import type { InspectReport } from '../inspect/profile.js'
 import { AMPLITUDE_MIN_ID_LENGTH } from '../inspect/profile.js'
@@ -10,7 +11,9 @@ export function renderInspectTable(report: InspectReport, opts: { color: boolean
   const c = new Chalk({ level: opts.color ? 1 : 0 })
   const out: string[] = []
   const head = (title: string) => out.push('', c.bold(title))
-  const table = (rows: Array<[string, string]>, indent = '  ') => {
+  const table = (cells: Array<[string, string]>, indent = '  ') => {
+    // The first column holds data (event names, reasons, subscription names): shown escaped.
+    const rows = cells.map(([k, v]): [string, string] => [visible(k), v])
     const width = Math.max(0, ...rows.map(([k]) => k.length))
     const numeric = (v: string) => /^[\d,.%/ ]+$/.test(v.replace(/\x1b\[[0-9;]*m/g, ''))
     const valueWidth = Math.max(0, ...rows.filter(([, v]) => numeric(v)).map(([, v]) => v.length))

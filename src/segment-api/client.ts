@@ -246,7 +246,9 @@ export class SegmentApiClient {
         if (parsed === undefined) throw new SegmentApiError(`${what}: ${shown} answered ${res.status} without a JSON body; is --segment-api-url a Segment Public API host?`, res.status, shown)
         return parsed as T
       }
-      const detail = apiMessage(parsed)
+      // A server may echo what it was sent: the token never reaches a message.
+      const said = apiMessage(parsed)
+      const detail = said === undefined || this.#token === '' ? said : said.split(this.#token).join('<token>')
       const suffix = detail ? ` (Segment says: ${detail})` : ''
       switch (res.status) {
         case 401:

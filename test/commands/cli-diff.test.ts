@@ -1,0 +1,57 @@
+import { strict as assert } from 'node:assert'
+import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { runCli } from '../helpers/cli.js'
+import { tempDir, writeFile } from '../helpers/files.js'
+
+describe('segamp diff-mappings (CI use case, bundled example archive)', () => {
+  it('--fail-on renamed,dropped,duplicated --format markdown: exit 1 and a markdown verdict with the findings table', async () => {
+    const r = await runCli(['diff-mappings', 'examples/segment-logs', '--format', 'markdown', '--fail-on', 'renamed,dropped,duplicated', '--examples', '0'])
+    assert.equal(r.code, 1, r.stderr)
+    const md = r.stdout
+    assert.match(md, /^### segamp diff-mappings: ❌ failed on dropped, renamed$/m)
+    assert.match(md, /^Classic \(cloud\) vs Actions \(presets\): 588 messages, Classic sent 660 records, Actions sent 611 records$/m)
+    assert.match(md, /^\| ❌ \| dropped \| `\[group\] \[Segment\] Group` \| — \| 72 \| {2}\|$/m)
+    assert.match(md, /^\| ❌ \| renamed \| `Viewed Home Page` \| `Viewed Home` \| 16 \| {2}\|$/m)
+    assert.match(md, /^\| ❌ \| renamed \| `Viewed Cart Screen` \| `Viewed Cart` \| 23 \| {2}\|$/m)
+    assert.match(r.stderr, /--fail-on: found dropped, renamed/)
+  })
+
+  it('a rename map turns expected renames into same; without a failing kind the exit code is 0', async () => {
+    const dir = tempDir()
+    const renames = writeFile(
+      join(dir, 'renames.csv'),
+      'classic,actions\nViewed Cart Screen,Viewed Cart\nViewed Catalog Product Detail Screen,Viewed Product Detail\nViewed Home Page,Viewed Home\nViewed Home Screen,Viewed Home\nViewed Marketing Pricing Page,Viewed Pricing\nViewed Signup Page,Viewed Signup\nViewed Docs Analytics Page,Viewed Analytics\n',
+    )
+    const out = join(dir, 'report.json')
+    const r = await runCli(['diff-mappings', 'examples/segment-logs', '--rename-map', renames, '--format', 'json', '--out', out, '--fail-on', 'renamed,duplicated'])
+    assert.equal(r.code, 0, r.stderr)
+    const report = JSON.parse(readFileSync(out, 'utf8'))
+    assert.equal(report.totals.byKind.renamed, 0)
+    assert.equal(report.totals.byKind.dropped, 72)
+    assert.deepEqual(report.model.mappingsSource, 'presets')
+    assert.equal(report.model.classicMode, 'cloud')
+    assert.ok(report.model.assumptions.length > 5)
+  })
+
+  it('nothing read is trouble (exit 2), not a pass: a CI sync that brought no files must fail', async () => {
+    const r = await runCli(['diff-mappings', '/nonexistent/segment-logs', '--fail-on', 'renamed'])
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /nothing to compare: no message was read from \/nonexistent\/segment-logs/)
+    const m = await runCli(['migrate', '--classic', 'test/fixtures/classic-settings.json', '--verify', '/nonexistent/x', '--out', '/dev/null'])
+    assert.equal(m.code, 2)
+    assert.match(m.stderr, /--verify: nothing to compare/)
+  })
+
+  it('a bad --fail-on kind is a usage error naming the allowed kinds once', async () => {
+    const r = await runCli(['diff-mappings', 'examples/segment-logs', '--fail-on', 'renamd'])
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /Error: --fail-on: unknown kind renamd \(allowed: renamed, dropped, added, duplicated, properties, revenue\)/)
+  })
+
+  it('trouble is exit 2: unreadable settings file', async () => {
+    const r = await runCli(['diff-mappings', 'examples/segment-logs', '--classic', '/nonexistent/classic.json'])
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /--classic \/nonexistent\/classic.json: cannot be read \(ENOENT\)/)
+  })
+})

@@ -1,0 +1,61 @@
+import { strict as assert } from 'node:assert'
+
+import { parseRenameMap, RenameMapError } from '../../src/diff/index.js'
+
+function errors(text: string): string[] {
+  try {
+    parseRenameMap(text, 'renames.csv')
+  } catch (e) {
+    assert.ok(e instanceof RenameMapError)
+    assert.equal(e.message, e.errors.join('\n'))
+    return e.errors
+  }
+  assert.fail('expected a RenameMapError')
+}
+
+describe('parseRenameMap', () => {
+  it('reads classic,actions rows verbatim (trailing spaces kept), BOM, CRLF and blank lines', () => {
+    const m = parseRenameMap(
+      '\ufeffclassic,actions\r\nViewed Home Page,Viewed Home\r\n\r\nLoaded a Page,"Viewed "\nCompleted Order,Order Completed\n',
+      'renames.csv',
+    )
+    assert.deepEqual([...m], [
+      ['Viewed Home Page', 'Viewed Home'],
+      ['Loaded a Page', 'Viewed '],
+      ['Completed Order', 'Order Completed'],
+    ])
+  })
+
+  it('accepts columns in any order, any case, with extra columns', () => {
+    const m = parseRenameMap('Note,Actions,Classic\nhome,Viewed Home,Viewed Home Page\n', 'r.csv')
+    assert.deepEqual([...m], [['Viewed Home Page', 'Viewed Home']])
+  })
+
+  it('accepts a repeated identical row; header only gives an empty map', () => {
+    assert.equal(parseRenameMap('classic,actions\na,b\na,b\n', 'r.csv').size, 1)
+    assert.equal(parseRenameMap('classic,actions\n', 'r.csv').size, 0)
+  })
+
+  it('requires the header', () => {
+    assert.deepEqual(errors('Viewed Home Page,Viewed Home\n'), [
+      'renames.csv:1: header row must name the columns "classic" and "actions" (found: Viewed Home Page,Viewed Home)',
+    ])
+    assert.deepEqual(errors(''), ['renames.csv:1: empty file; expected a header row "classic,actions"'])
+    assert.deepEqual(errors('classic,actions,classic\n'), ['renames.csv:1: column "classic" appears twice in the header'])
+  })
+
+  it('lists every bad row with its line', () => {
+    assert.deepEqual(errors('classic,actions\na,b\n\nc\n,d\ne,\na,x\n'), [
+      'renames.csv:4: expected 2 columns, found 1',
+      'renames.csv:5: empty Classic name',
+      'renames.csv:6: empty Actions name',
+      'renames.csv:7: "a" is already renamed to "b" at line 2',
+    ])
+  })
+
+  it('reports CSV syntax errors with file:line', () => {
+    assert.deepEqual(errors('classic,actions\na,b\n"c,d\n'), [
+      'renames.csv:3: Quote Not Closed: the parsing is finished with an opening quote at line 3',
+    ])
+  })
+})

@@ -1,0 +1,165 @@
+import { strict as assert } from 'node:assert'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { createHash } from 'node:crypto'
+import got from 'got'
+import { runExport, ExportError, remainingPieces, safeEntryPath, STATE_FILE } from '../../src/export/download.js'
+import { formatHour, initialPieces, parseHour, splitPiece, HourFormatError, MAX_RANGE_HOURS, HOUR_MS } from '../../src/export/hours.js'
+import { readExport } from '../../src/export/read.js'
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js'
+import { runCli } from '../helpers/cli.js'
+import { tempDir } from '../helpers/files.js'
+
+const H0 = Date.UTC(2024, 4, 6, 10) // 2024-05-06T10:00Z
+const API_KEY = 'export-api-key-1'
+const SECRET = 'export-secret-key-1'
+
+/** A sandbox whose clock is moved by the test: what is posted at `at` is uploaded at `at`. */
+async function sandboxWithData(opts: { hours: number; perHour: number; limits?: Record<string, number> }): Promise<Sandbox> {
+  let now = H0
+  const sb = await startSandbox({ apiKeys: [API_KEY], secretKeys: [SECRET], clock: () => now, limits: { httpApiEps: 1e9, ...opts.limits } })
+  for (let h = 0; h < opts.hours; h++) {
+    now = H0 + h * HOUR_MS + 60_000
+    const events = Array.from({ length: opts.perHour }, (_, i) => ({
+      event_type: 'Song Played',
+      user_id: `user-${i % 7}-abcde`,
+      time: now - 1000 + i,
+      insert_id: `msg-${h}-${i}-0badc0de`,
+      event_properties: { h, i, pad: Array.from({ length: 5 }, (_, k) => createHash('sha256').update(`${h}-${i}-${k}`).digest('hex')).join('') },
+    }))
+    const r = await got.post(`${sb.url}/2/httpapi`, { json: { api_key: API_KEY, events }, throwHttpErrors: false })
+    assert.equal(r.statusCode, 200, r.body)
+  }
+  now = H0 + 10 * HOUR_MS
+  return sb
+}
+
+async function eventsOf(dir: string): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = []
+  for await (const it of readExport([dir])) if (it.kind === 'event') out.push(it.event)
+  return out
+}
+
+describe('export hours', () => {
+  it('parses and formats YYYYMMDDTHH in UTC, rejecting impossible hours', () => {
+    assert.equal(parseHour('--start', '20240506T10') * HOUR_MS, H0)
+    assert.equal(formatHour(H0 / HOUR_MS), '20240506T10')
+    assert.throws(() => parseHour('--start', '2024-05-06'), HourFormatError)
+    assert.throws(() => parseHour('--end', '20240230T00'), /not a real date/)
+    assert.throws(() => parseHour('--end', '20240506T24'), /not a real date/)
+  })
+
+  it('splits a range in 365-day pieces, a refused piece in two halves, a single hour not at all', () => {
+    const start = H0 / HOUR_MS
+    const pieces = initialPieces({ start, end: start + MAX_RANGE_HOURS + 5 })
+    assert.deepEqual(pieces.map((p) => p.end - p.start + 1), [MAX_RANGE_HOURS, 6])
+    assert.deepEqual(splitPiece({ start, end: start + 4 }), [{ start, end: start + 2 }, { start: start + 3, end: start + 4 }])
+    assert.equal(splitPiece({ start, end: start }), null)
+    const done = [{ start: formatHour(start + 1), end: formatHour(start + 2), status: 'data' as const, hoursWithFiles: 2, files: [], bytes: 1 }]
+    assert.deepEqual(remainingPieces({ start, end: start + 4 }, done, 24), [{ start, end: start }, { start: start + 3, end: start + 4 }])
+  })
+
+  it('never writes a zip entry outside the output directory', () => {
+    assert.equal(safeEntryPath('/out', '../etc/passwd'), undefined)
+    assert.equal(safeEntryPath('/out', '/etc/passwd'), undefined)
+    assert.equal(safeEntryPath('/out', '123/123_2024-05-06_10#0.json.gz'), '/out/123/123_2024-05-06_10#0.json.gz')
+  })
+})
+
+describe('segamp export against the sandbox /api/2/export', () => {
+  let sb: Sandbox | undefined
+  afterEach(async () => {
+    await sb?.close()
+    sb = undefined
+  })
+
+  it('serves the real format: a zip of hourly gzipped JSON lines named <project>/<project>_<day>_<H>#<n>.json.gz, 404 for an empty range, 401 for a wrong secret', async () => {
+    sb = await sandboxWithData({ hours: 2, perHour: 3 })
+    const auth = (k: string, s: string) => ({ authorization: 'Basic ' + Buffer.from(`${k}:${s}`).toString('base64') })
+    const wrong = await got(`${sb.url}/api/2/export?start=20240506T10&end=20240506T11`, { headers: auth(API_KEY, 'nope'), throwHttpErrors: false })
+    assert.equal(wrong.statusCode, 401)
+    const empty = await got(`${sb.url}/api/2/export?start=20240501T00&end=20240501T23`, { headers: auth(API_KEY, SECRET), throwHttpErrors: false })
+    assert.equal(empty.statusCode, 404)
+    const out = tempDir()
+    const r = await runExport({ range: { start: H0 / HOUR_MS, end: H0 / HOUR_MS + 1 }, baseUrl: sb.url, apiKey: API_KEY, secretKey: SECRET, outDir: out, unpack: true })
+    assert.equal(r.hoursWithData, 2)
+    const names = r.files.map((f) => f.replace(/\\/g, '/'))
+    assert.equal(names.length, 2)
+    for (const n of names) assert.match(n, /^(\d+)\/\1_2024-05-06_1[01]#0\.json\.gz$/)
+    const events = await eventsOf(out)
+    assert.equal(events.length, 6)
+    const e = events[0]!
+    assert.equal(e.$insert_id, 'msg-0-0-0badc0de')
+    assert.equal(e.event_type, 'Song Played')
+    assert.equal(e.server_upload_time, '2024-05-06 10:01:00.000000')
+    assert.equal(e.event_time, '2024-05-06 10:00:59.000000')
+    assert.equal(typeof e.amplitude_id, 'number')
+    assert.equal(e.user_properties && typeof e.user_properties, 'object')
+  })
+
+  it('a piece refused as too large (400) is split by hour and retried; every hour ends up exported exactly once', async () => {
+    // 3 hours of ~15 KB (zipped) each; the sandbox refuses any zip over 20 KB
+    sb = await sandboxWithData({ hours: 3, perHour: 60, limits: { exportMaxBytes: 20_000 } })
+    const out = tempDir()
+    const notices: string[] = []
+    const r = await runExport({ range: { start: H0 / HOUR_MS, end: H0 / HOUR_MS + 2 }, baseUrl: sb.url, apiKey: API_KEY, secretKey: SECRET, outDir: out, onNotice: (t) => notices.push(t) })
+    assert.ok(r.splits >= 2, JSON.stringify(notices))
+    assert.ok(r.pieces.every((p) => p.bytes < 20_000 && p.bytes > 10_000), JSON.stringify(r.pieces))
+    assert.match(notices[0]!, /20240506T10-20240506T12: refused as too large \(400\); splitting into/)
+    assert.equal(sb.requests.filter((q) => q.path === '/api/2/export' && q.status === 400).length, r.splits)
+    assert.equal(r.hoursWithData, 3)
+    const events = await eventsOf(out)
+    assert.equal(events.length, 180)
+    assert.equal(new Set(events.map((e) => e.$insert_id)).size, 180)
+  })
+
+  it('a single hour over the limit is an error naming the hour and the S3 export', async () => {
+    sb = await sandboxWithData({ hours: 1, perHour: 60, limits: { exportMaxBytes: 1000 } })
+    await assert.rejects(
+      runExport({ range: { start: H0 / HOUR_MS, end: H0 / HOUR_MS }, baseUrl: sb.url, apiKey: API_KEY, secretKey: SECRET, outDir: tempDir() }),
+      (e: unknown) => e instanceof ExportError && e.kind === 'hour-too-large' && /20240506T10/.test(e.message) && /S3 export/.test(e.message),
+    )
+  })
+
+  it('resumes after an interruption without downloading a finished hour again', async () => {
+    sb = await sandboxWithData({ hours: 3, perHour: 2 })
+    const out = tempDir()
+    const range = { start: H0 / HOUR_MS, end: H0 / HOUR_MS + 2 }
+    const controller = new AbortController()
+    await assert.rejects(
+      runExport({ range, baseUrl: sb.url, apiKey: API_KEY, secretKey: SECRET, outDir: out, maxPieceHours: 1, signal: controller.signal, onProgress: (p) => p.hoursDone >= 1 && controller.abort() }),
+      (e: unknown) => e instanceof ExportError && e.kind === 'aborted',
+    )
+    const first = sb.requests.filter((q) => q.path === '/api/2/export').length
+    assert.equal(first, 1)
+    const state = JSON.parse(readFileSync(join(out, STATE_FILE), 'utf8'))
+    assert.deepEqual(state.pieces.map((p: { start: string }) => p.start), ['20240506T10'])
+    const r = await runExport({ range, baseUrl: sb.url, apiKey: API_KEY, secretKey: SECRET, outDir: out, maxPieceHours: 1 })
+    assert.equal(r.hoursResumed, 1)
+    assert.equal(sb.requests.filter((q) => q.path === '/api/2/export').length, 3)
+    assert.deepEqual(readdirSync(out).filter((f) => f.endsWith('.zip')).sort(), ['20240506T10-20240506T10.zip', '20240506T11-20240506T11.zip', '20240506T12-20240506T12.zip'])
+    assert.equal((await eventsOf(out)).length, 6)
+  })
+
+  it('CLI: wrong credentials exit 1 with a clear message and the secret nowhere; an empty range says so', async () => {
+    sb = await sandboxWithData({ hours: 1, perHour: 1 })
+    const out = tempDir()
+    const secret = 'wrong-secret-9f8e7d'
+    const bad = await runCli(['export', '--endpoint-url', sb.url, '--start', '20240506T10', '--end', '20240506T10', '--out', out, '--no-progress'], { env: { AMPLITUDE_API_KEY: API_KEY, AMPLITUDE_SECRET_KEY: secret } })
+    assert.equal(bad.code, 1, bad.stderr)
+    assert.match(bad.stderr, /Amplitude rejected the credentials \(HTTP 401\)/)
+    assert.ok(!bad.stderr.includes(secret) && !bad.stdout.includes(secret))
+    for (const f of readdirSync(out)) assert.ok(!readFileSync(join(out, f), 'utf8').includes(secret), f)
+    const none = await runCli(['export', '--endpoint-url', sb.url, '--api-key', API_KEY, '--secret-key', SECRET, '--start', '20240501T00', '--end', '20240501T05', '--out', tempDir(), '--no-progress'])
+    assert.equal(none.code, 0, none.stderr)
+    assert.match(none.stdout, /6 hour\(s\), 0 with events, 6 without/)
+    assert.match(none.stdout, /Amplitude holds no events uploaded in this range \(404 for every hour\)/)
+    const ok = await runCli(['export', '--endpoint-url', sb.url, '--api-key', API_KEY, '--secret-key', SECRET, '--start', '20240506T10', '--end', '20240506T10', '--out', out, '--no-progress'])
+    assert.equal(ok.code, 0, ok.stderr)
+    assert.ok(existsSync(join(out, '20240506T10-20240506T10.zip')))
+    assert.ok(!readFileSync(join(out, STATE_FILE), 'utf8').includes(SECRET))
+    const usage = await runCli(['export', '--start', '2024-05-06', '--end', '20240506T10', '--out', out])
+    assert.equal(usage.code, 2)
+    assert.match(usage.stderr, /--start "2024-05-06": expected YYYYMMDDTHH/)
+  })
+})
