@@ -125,9 +125,7 @@ EXIT CODES (like diff)
           : renderTable(report, { color: !flags.out && Boolean(process.stdout.isTTY) })
     if (flags.out) await writeFile(flags.out, text.endsWith('\n') ? text : text + '\n')
     else this.log(text.trimEnd())
-    if (counts.rejected > 0) this.logToStderr(`${formatCount(counts.rejected)} line(s) could not be read as messages (see segamp inspect)`)
-    for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${visible(f.file)}: ${visible(f.reason)}`)
-    for (const s of counts.skippedPaths) this.logToStderr(`skipped: ${visible(s.path)}: ${visible(s.reason)}`)
+    this.readProblems(counts)
     const failing = failingKinds(report, setup.failOn)
     if (failing.length > 0) {
       this.logToStderr(`--fail-on: found ${failing.join(', ')}`)
@@ -177,12 +175,18 @@ EXIT CODES (like diff)
     const seconds = (Date.now() - started) / 1000
     this.logToStderr(`${formatCount(report.totals.messages)} messages and ${formatCount(report.against.export.events)} stored events compared in ${seconds.toFixed(1)} s (${formatCount(Math.round(report.totals.messages / Math.max(seconds, 0.001)))} messages/s)`)
     for (const p of report.against.export.problems) this.logToStderr(`export problem: ${p.file}: ${p.reason}`)
-    if (counts.rejected > 0) this.logToStderr(`${formatCount(counts.rejected)} line(s) could not be read as messages (see segamp inspect)`)
-    for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${visible(f.file)}: ${visible(f.reason)}`)
+    this.readProblems(counts)
     const failing = againstFailing(report, setup.failOn)
     if (failing.length > 0) {
       this.logToStderr(`--fail-on: found ${failing.join(', ')}`)
       process.exitCode = exitCodes.ABORTED
     }
+  }
+
+  /** What reading left out, on stderr: rejected lines, unreadable files, skipped link paths. */
+  private readProblems(counts: { rejected: number; unreadableFiles: Array<{ file: string; reason: string }>; skippedPaths?: Array<{ path: string; reason: string }> }): void {
+    if (counts.rejected > 0) this.logToStderr(`${formatCount(counts.rejected)} line(s) were rejected or could not be processed (rejected lines: see segamp inspect)`)
+    for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${visible(f.file)}: ${visible(f.reason)}`)
+    for (const s of counts.skippedPaths ?? []) this.logToStderr(`skipped: ${visible(s.path)}: ${visible(s.reason)}`)
   }
 }

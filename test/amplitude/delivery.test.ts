@@ -220,13 +220,15 @@ describe('delivery engine (ad-hoc HTTP servers)', function () {
   })
 
   it('retries exhausted while the endpoint accepts other requests → dead-lettered with the last reason and attempts', async () => {
-    // Requests holding device-0's events always fail; the rest are accepted.
-    const srv = await server((q) => (q.records.some((r) => r.device_id === 'device-0') ? { status: 500, body: { code: 500, error: 'boom' } } : { status: 200 }))
-    const r = await run(srv, items(30, 3), { batchSize: 10, maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 })
+    // /identify always fails; events keep being accepted meanwhile (paced by maxEps), so the
+    // identifications are the records at fault, not the endpoint: they are dead-lettered.
+    const srv = await server((q) => (q.path === '/identify' ? { status: 500, body: { code: 500, error: 'boom' } } : { status: 200 }))
+    const its = items(70, 5, (i) => (i < 10 ? { endpoint: 'identify', record: { user_id: `user-${i}-xyz`, user_properties: { a: i }, insert_id: `ins-${i}` } } : {}))
+    const r = await run(srv, its, { batchSize: 10, maxAttempts: 3, baseDelayMs: 40, maxDelayMs: 80, maxEps: 200 })
     await srv.close()
     assert.equal(r.error, undefined)
     assert.equal(r.dead.size, 10)
-    assert.equal(r.acked.size, 20)
+    assert.equal(r.acked.size, 60)
     for (const d of r.dead.values()) assert.deepEqual(d, { status: 500, reason: 'retries_exhausted:http_500: boom', attempts: 3 })
   })
 
