@@ -112,7 +112,7 @@ export function renderReplaySummary(r: ReplayReport, opts: { color: boolean }): 
   lines.push('', c.bold('By subscription'))
   // `dead` counts every dead-lettered record of the subscription: its invalid ones (never sent)
   // in the first row, so the column adds up to the dead-lettered total above.
-  const subRows: string[][] = [['subscription', 'action', 'messages', 'invalid', 'endpoint', 'sent', 'dead']]
+  const subRows: string[][] = [['subscription', 'action', 'messages', 'invalid', 'endpoint', r.dryRun ? 'planned' : 'sent', 'dead']]
   for (const s of r.subscriptions) {
     const eps = Object.entries(s.byEndpoint)
     if (eps.length === 0) subRows.push([visible(s.name), s.actionSlug, n(s.messages), n(s.invalid), '-', '0', n(s.invalid)])

@@ -37,7 +37,7 @@ export function renderInspectTable(report: InspectReport, opts: { color: boolean
   const events = Object.entries(report.byEvent)
   if (events.length > 0) {
     const top = opts.topEvents ?? 20
-    head(`Track events (${n(events.length)} names${events.length > top ? `, top ${top}` : ''})`)
+    head(`Track events (${n(events.length)} name${events.length === 1 ? '' : 's'}${events.length > top ? `, top ${top}` : ''})`)
     table(events.slice(0, top).map(([k, v]) => [k, n(v)]))
   }
 
