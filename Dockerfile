@@ -17,6 +17,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /src/dist ./dist
+# The command manifest: `segamp --help` and every command start without importing all commands.
+COPY --from=build /src/oclif.manifest.json ./
 COPY bin ./bin
 RUN mkdir -p /state && chown node:node /state
 USER node
