@@ -517,7 +517,12 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
     }
   } catch (error) {
     if (error instanceof FatalDeliveryError) fatal = error
-    else if (!(interrupted && error instanceof DeliveryAbortedError)) throw error
+    else if (!(interrupted && error instanceof DeliveryAbortedError)) {
+      // Reading stopped (an s3:// input that cannot be read, say): what was read goes out and
+      // settles first, so the checkpoint keeps it and the resume starts after it.
+      if (!(error instanceof DeliveryAbortedError)) await delivery.flush().catch(() => undefined)
+      throw error
+    }
   } finally {
     opts.signal?.removeEventListener('abort', onAbort)
     if (ticker) clearInterval(ticker)
