@@ -17,7 +17,19 @@ function drained(stream) {
   })
 }
 
+/**
+ * The reader of our stdout went away (`segamp … | head -1`): stop quietly, as a program killed
+ * by SIGPIPE does (exit 141), instead of an unhandled EPIPE.
+ */
+function quitOnClosedPipe(stream) {
+  stream.on('error', (error) => {
+    if (error && error.code === 'EPIPE') process.exit(141)
+    throw error
+  })
+}
+
 export async function main({ dir, development = false }) {
+  quitOnClosedPipe(process.stdout)
   if (development) {
     // As oclif's execute() does in development: source commands through tsx, debug output.
     process.env.NODE_ENV = 'development'

@@ -52,6 +52,20 @@ describe('CLI output on a pipe is complete on every exit code', () => {
   })
 })
 
+describe('a reader that goes away', () => {
+  it('`| head -1`: the CLI stops quietly with 141, as a program stopped by SIGPIPE', async () => {
+    const child = spawn('bash', ['-c', `'${process.execPath}' '${BIN}' diff-mappings examples/segment-logs --format json --no-progress | head -1; exit \${PIPESTATUS[0]}`], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    const code = await new Promise<number | null>((r) => child.on('close', r))
+    assert.equal(code, 141, stderr)
+    assert.equal(stdout, '{\n')
+    assert.doesNotMatch(stderr, /EPIPE|Error:|\n\s+at /)
+  })
+})
+
 describe('hostile archive content', () => {
   const hostile = '\u001b[2J\u001b]0;pwned\u0007Order\u009b31mCompleted\r'
   // A name that would forge a line of the summary and hide text after it.
