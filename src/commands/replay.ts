@@ -34,7 +34,7 @@ EXIT CODES
   0    everything sent or filtered
   3    finished, but some lines were rejected, events dead-lettered or files unreadable (see the state directory)
   1    aborted: confirmation declined, bad credentials, endpoint down or not Amplitude, inputs changed since the checkpoint, unreadable checkpoint, locked state directory, an s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials; the checkpoint keeps what was done)
-  2    usage error (bad flag, bad --where/--since/--until/--endpoint-url, invalid mapping file)
+  2    usage error (bad flag, bad --where/--since/--until/--endpoint-url, invalid mapping file, no input path exists)
   130  interrupted (Ctrl-C or SIGTERM); the printed command resumes (input from stdin cannot be resumed)`
   static examples = [
     { description: 'Try it now: replay the bundled example into a local Amplitude sandbox', command: '<%= config.bin %> replay examples/segment-logs --sandbox' },
@@ -214,7 +214,7 @@ EXIT CODES
       })
     } catch (error) {
       await sandbox?.close()
-      this.error((error as Error).message, { exit: exitCodes.ABORTED })
+      this.error((error as Error).message, { exit: error instanceof UsageError ? exitCodes.USAGE : exitCodes.ABORTED })
     } finally {
       process.off('SIGINT', onSigint)
       process.off('SIGTERM', onSigint)

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { AmplitudeRecord, Region, SegmentMessage, SourceRef } from '../types.js'
 import { openArchive, type ArchiveOptions } from '../archive/reader.js'
-import { compileFilters, type FilterOptions } from '../archive/filters.js'
+import { compileFilters, UsageError, type FilterOptions } from '../archive/filters.js'
 import { DuplicateCounter } from '../archive/duplicates.js'
 import { runSubscriptions, type CompiledSubscription } from '../mapping/subscriptions.js'
 import { countMixedUserProperties } from '../mapping/mixed-user-properties.js'
@@ -148,6 +148,10 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
     return finish(opts, counts, started, { resumed: true, alreadyDone: true, interrupted: false, fatal: undefined })
   }
   const archive = await openArchive(opts.inputs, { ...opts.archive, since: opts.filters?.since })
+  if (archive.sources.length === 0 && archive.problems.length > 0) {
+    // Not one input could be found: a mistyped path, not a finished replay of nothing.
+    throw new UsageError(`nothing to read: ${archive.problems.map((p) => `${visible(p.file)}: ${visible(p.reason)}`).join('; ')}; check the paths`)
+  }
   const completed = previous ? readCompletedFiles(completedPath, previous.files.completed) : new Map<string, string>()
   if (previous) checkInputsUnchanged(previous, completed, archive.sources, opts.onWarning)
   for (const [path, bytes] of [

@@ -52,6 +52,14 @@ describe('CLI output on a pipe is complete on every exit code', () => {
   })
 })
 
+describe('inputs that do not exist', () => {
+  it('replay of paths none of which exists is a usage error (2), not a finished replay of nothing', async () => {
+    const r = await runCli(['replay', '/nonexistent/segment-logs', '--dry-run', '--no-progress', '--state-dir', join(tempDir(), 'state')])
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /nothing to read: \/nonexistent\/segment-logs: no such file or directory; check the\s+(›\s+)?paths/)
+  })
+})
+
 describe('a reader that goes away', () => {
   it('`| head -1`: the CLI stops quietly with 141, as a program stopped by SIGPIPE', async () => {
     const child = spawn('bash', ['-c', `'${process.execPath}' '${BIN}' diff-mappings examples/segment-logs --format json --no-progress | head -1; exit \${PIPESTATUS[0]}`], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } })
