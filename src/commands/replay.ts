@@ -166,7 +166,11 @@ EXIT CODES
       if (interrupts > 1) {
         // Written synchronously: the process ends right after.
         writeSync(2, `\nQuit at once: ${formatCount(last?.outstanding ?? 0)} record(s) not yet acknowledged were abandoned; the checkpoint keeps everything acknowledged before, and this resumes the rest:\n  ${resumeCommand(invocation(this.config.bin), this.argv)}\n`)
-        process.exit(130)
+        // Quit now, but let what stdout already holds reach a pipe first (at most a second).
+        process.exitCode = 130
+        setTimeout(() => process.exit(), 1000).unref()
+        process.stdout.write('', () => process.exit())
+        return
       }
       // On a TTY the notice replaces the progress line at once (a plain line would be drawn over).
       if (mode === 'tty' && shown) shown.update(notice)

@@ -7,11 +7,10 @@
  * Stored events wait in memory until their message comes (converted to the slim sender shape).
  */
 import { openArchive } from '../archive/reader.js'
-import { compileFilters, messageTime, type FilterOptions } from '../archive/filters.js'
+import { compileFilters, messageTime } from '../archive/filters.js'
 import { emptyCounts, scanMessages, type ScanCounts } from '../archive/scan.js'
-import { compileClassic, type ClassicMode } from '../classic/index.js'
+import { compileClassic } from '../classic/index.js'
 import { readClassicSettings } from '../classic/settings.js'
-import type { CompiledSubscription } from '../mapping/subscriptions.js'
 import { DiffAggregator, diffMessage, redactSecrets } from '../diff/index.js'
 import {
   AgainstFindings,
@@ -31,20 +30,13 @@ import {
 import { AMPLITUDE_ADDED_FIELDS, parseExportTime, storedToSender, type SenderShape } from '../export/format.js'
 import { readExport } from '../export/read.js'
 import type { ReadProgress } from '../inspect/index.js'
-import { actionsRecordsFor } from './index.js'
+import { actionsRecordsFor, type CompareOptions } from './index.js'
 import type { FindingKind } from '../diff/index.js'
 
-export interface AgainstOptions {
-  inputs: string[]
+/** The emulation comparison's options, with the export in place of a sample limit. */
+export interface AgainstOptions extends Omit<CompareOptions, 'archive' | 'limit' | 'onProgress' | 'onUnprocessable'> {
   /** Export zips, folders or files. */
   exportInputs: string[]
-  filters?: FilterOptions
-  classicSettings: unknown
-  classicMode: ClassicMode
-  subscriptions: CompiledSubscription[]
-  mappingsSource: string
-  renameMap?: ReadonlyMap<string, string>
-  examples?: number
   onProgress?: (p: ReadProgress & { phase: string }) => void
 }
 
