@@ -80,7 +80,7 @@ process.on('SIGINT', () => process.exit(130))
 const distDir = pathToFileURL(copyDir)
 let startSandbox, createGotTransport
 for (let attempt = 1; ; attempt++) {
-  const probe = `await import(${JSON.stringify(new URL('sandbox/index.js', distDir).href)}); await import(${JSON.stringify(new URL('amplitude/transport.js', distDir).href)})`
+  const probe = `await import(${JSON.stringify(new URL('sandbox/index.js', distDir).href)}); await import(${JSON.stringify(new URL('deliver/transport.js', distDir).href)})`
   try {
     rmSync(copyDir, { recursive: true, force: true })
     cpSync(srcDist, copyDir, { recursive: true })
@@ -97,7 +97,7 @@ for (let attempt = 1; ; attempt++) {
 }
 try {
   ;({ startSandbox } = await import(new URL('sandbox/index.js', distDir).href))
-  ;({ createGotTransport } = await import(new URL('amplitude/transport.js', distDir).href))
+  ;({ createGotTransport } = await import(new URL('deliver/transport.js', distDir).href))
 } catch (err) {
   console.error(`cannot import the compiled library from ${distDir.href} (run \`npm run build\` first): ${err.message}`)
   process.exit(2)

@@ -13,14 +13,14 @@ import { DATA, ROOT } from './data.js'
 
 export const SNAPSHOT = join(DATA, 'dist-snapshot')
 const MODULES = [
-  'archive/reader.js',
+  'decode/reader.js',
   'inspect/index.js',
   'mapping/subscriptions.js',
   'mapping/kit/index.js',
   'mapping/fql/index.js',
   'mapping/amplitude/index.js',
   'replay/engine.js',
-  'compare/index.js',
+  'diff/service.js',
   'commands/replay.js',
   'commands/diff-mappings.js',
   'sandbox/index.js',

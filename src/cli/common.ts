@@ -1,7 +1,7 @@
 /** Glue shared by the command files: exit codes, usage errors, --where and --mappings. */
 import type { Command } from '@oclif/core'
-import { UsageError } from '../archive/filters.js'
-import { S3InputError } from '../archive/s3/errors.js'
+import { UsageError } from '../route/filters.js'
+import { S3InputError } from '../source/s3/errors.js'
 import { compileTriggerWithWarnings, TriggerError } from '../mapping/fql/index.js'
 import { compileSubscriptions, loadMappings, MappingFileError, type CompiledSubscription } from '../mapping/subscriptions.js'
 import type { ActionSettings } from '../mapping/amplitude/index.js'

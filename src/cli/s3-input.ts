@@ -2,10 +2,10 @@
  * CLI glue for s3:// inputs: turns the S3 flags into reader settings (a bad --s3-endpoint is a
  * usage error) and keeps the numbers the progress line shows: objects and bytes listed, objects read.
  */
-import { UsageError } from '../archive/filters.js'
-import type { ArchiveOptions } from '../archive/reader.js'
-import type { S3Settings } from '../archive/s3/client.js'
-import { isS3Input, parseS3Input } from '../archive/s3/url.js'
+import { UsageError } from '../route/filters.js'
+import type { ArchiveOptions } from '../decode/reader.js'
+import type { S3Settings } from '../source/s3/client.js'
+import { isS3Input, parseS3Input } from '../source/s3/url.js'
 import { formatBytes, formatCount, type ProgressHandle } from './progress.js'
 
 export interface S3FlagValues {

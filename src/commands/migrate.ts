@@ -13,9 +13,9 @@ import { planIsEmpty, planMigration, renderPlan, subscriptionDiff, type Plan } f
 import { applyPlan } from '../migrate/apply.js'
 import { readFromSegment, type SegmentRead } from '../migrate/from-segment.js'
 import { displayUrl, SEGMENT_API_HOSTS, SegmentApiClient, SegmentApiError, type SegmentRegion } from '../segment-api/client.js'
-import { verifyMigration } from '../compare/verify.js'
+import { verifyMigration } from '../migrate/verify.js'
 import { failingKinds, parseFailOn, renderJson, renderMarkdown, renderTable } from '../diff/index.js'
-import { UsageError } from '../archive/filters.js'
+import { UsageError } from '../route/filters.js'
 
 export default class Migrate extends SegampCommand {
   static summary = 'Turn Amplitude (Classic) settings into an Actions configuration, verify it on real data, write Terraform or apply it.'

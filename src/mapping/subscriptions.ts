@@ -8,7 +8,7 @@
  * Without a file, the Actions Amplitude Quick Setup presets.
  */
 import { createHash } from 'node:crypto'
-import { UsageError } from '../archive/filters.js'
+import { UsageError } from '../route/filters.js'
 import { readFile } from 'node:fs/promises'
 import type { AmplitudeRecord, SegmentMessage } from '../types.js'
 import { compileMapping, validateMapping } from './kit/index.js'
@@ -251,20 +251,27 @@ export function runSubscriptions(subs: CompiledSubscription[], message: SegmentM
   for (const sub of subs) {
     if (!sub.match(message)) continue
     base ??= insertIdBase(message)
-    let resolved: Record<string, unknown>
-    try {
-      resolved = sub.resolve(message)
-    } catch (error) {
-      // Data nested beyond the stack is not a mapping Segment would reject: the message itself
-      // cannot be processed, which the caller reports for that line.
-      if (error instanceof RangeError && /call stack/i.test(error.message)) throw error
-      out.push({ subscription: sub, ok: false, reason: `mapping failed: ${(error as Error).message}` })
-      continue
-    }
-    const result = sub.action.run(resolved, { defaultInsertId: `${base}-${sub.insertIdSalt}`, now: opts.now })
-    out.push(result.ok ? { subscription: sub, ok: true, records: result.records } : { subscription: sub, ok: false, reason: result.reason })
+    out.push(applySubscription(sub, message, base, opts.now))
   }
   return out
+}
+
+/**
+ * One subscription's mapping and action on a message its trigger matched. `base` is the
+ * message's insertIdBase (computed once per message, shared by its subscriptions).
+ */
+export function applySubscription(sub: CompiledSubscription, message: SegmentMessage, base: string, now?: () => number): SubscriptionOutcome {
+  let resolved: Record<string, unknown>
+  try {
+    resolved = sub.resolve(message)
+  } catch (error) {
+    // Data nested beyond the stack is not a mapping Segment would reject: the message itself
+    // cannot be processed, which the caller reports for that line.
+    if (error instanceof RangeError && /call stack/i.test(error.message)) throw error
+    return { subscription: sub, ok: false, reason: `mapping failed: ${(error as Error).message}` }
+  }
+  const result = sub.action.run(resolved, { defaultInsertId: `${base}-${sub.insertIdSalt}`, now })
+  return result.ok ? { subscription: sub, ok: true, records: result.records } : { subscription: sub, ok: false, reason: result.reason }
 }
 
 /**

@@ -1,7 +1,7 @@
 /** Pure helpers for the replay command: resume command line, confirmation text. */
 import { createHash } from 'node:crypto'
 import { basename, isAbsolute, relative } from 'node:path'
-import { keyFingerprint } from '../amplitude/requests.js'
+import { keyFingerprint } from '../deliver/requests.js'
 import type { ReplayProgress } from './engine.js'
 
 const SECRET_FLAGS = new Map([

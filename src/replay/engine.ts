@@ -7,21 +7,20 @@ import { visible } from '../cli/terminal.js'
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
-import type { AmplitudeRecord, Region, SegmentMessage, SourceRef } from '../types.js'
-import { openArchive, type ArchiveOptions } from '../archive/reader.js'
-import { compileFilters, UsageError, type FilterOptions } from '../archive/filters.js'
-import { DuplicateCounter } from '../archive/duplicates.js'
-import { runSubscriptions, type CompiledSubscription } from '../mapping/subscriptions.js'
-import { countMixedUserProperties } from '../mapping/mixed-user-properties.js'
-import { createDelivery, DeliveryAbortedError, FatalDeliveryError, type DeliveryCallbacks, type DeliveryItem, type DeliveryOptions, type Delivery } from '../amplitude/delivery.js'
-import { displayUrl, resolveEndpoint } from '../amplitude/requests.js'
-import { createDryRunDelivery } from './dry-run.js'
-import { redactSecretsInText } from '../archive/message.js'
-import { LineLedger, type LineEntry } from './ledger.js'
-import { acquireLock, CHECKPOINT_VERSION, fileSize, mergeRanges, readCheckpoint, readCompletedFiles, resumeFilter, toRanges, truncateTo, writeCheckpoint, writeJson, type Checkpoint } from './state.js'
-import { sourceIdentity, type Source } from '../archive/sources.js'
-import { emptyReplayCounts, type ReplayCounts, type ReplayReport } from './report.js'
-import { OTHER_SHARD, ownsMessage, type ShardRun } from './shard.js'
+import type { Region, SegmentMessage, SourceRef } from '../types.js'
+import { openArchive, type ArchiveOptions } from '../decode/reader.js'
+import { createRouter, DuplicateCounter, OTHER_SHARD, UsageError, type FilterOptions, type Route } from '../route/index.js'
+import type { CompiledSubscription } from '../mapping/subscriptions.js'
+import { countMixedUserProperties, mapMessage, orderingKey, type Mapped } from '../map/index.js'
+import { createDelivery, DeliveryAbortedError, FatalDeliveryError, type DeliveryCallbacks, type DeliveryItem, type DeliveryOptions, type Delivery } from '../deliver/delivery.js'
+import { displayUrl, resolveEndpoint } from '../deliver/requests.js'
+import { createDryRunDelivery } from '../deliver/dry-run.js'
+import { redactSecretsInText } from '../decode/message.js'
+import { LineLedger, type LineEntry } from '../commit/ledger.js'
+import { acquireLock, CHECKPOINT_VERSION, fileSize, mergeRanges, readCheckpoint, readCompletedFiles, resumeFilter, toRanges, truncateTo, writeCheckpoint, writeJson, type Checkpoint } from '../commit/checkpoint.js'
+import { sourceIdentity, type Source } from '../source/sources.js'
+import { emptyReplayCounts, type ReplayCounts, type ReplayReport } from '../commit/report.js'
+import type { ShardRun } from '../route/shard.js'
 
 export interface ReplayProgress {
   phase: 'reading' | 'draining' | 'done'
@@ -110,6 +109,7 @@ interface ItemContext {
 const DRY_RUN_KEY = 'dry-run-api-key'
 /** Lines read but not committed before reading pauses (bounds memory and what a crash re-reads). */
 const MAX_OPEN_LINES = 100_000
+const NOTHING: Mapped = { invalid: [], records: [] }
 
 export async function replay(opts: ReplayOptions): Promise<ReplayReport> {
   const started = Date.now()
@@ -391,9 +391,8 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   }
 
   // --- read loop ---
-  const filter = compileFilters(opts.filters ?? {})
+  const route = createRouter({ filters: opts.filters, shard: opts.shard, subscriptions: subs })
   const dupes = new DuplicateCounter()
-  const subIndexOf = new Map(subs.map((sub, i) => [sub, i]))
   const skipLine = previous ? resumeFilter(previous) : undefined
   let bytes = 0
   let seq = 0
@@ -473,24 +472,28 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
       }
       const message = item.message
       messagesRead++
-      if (opts.shard && !ownsMessage(opts.shard, message, `${item.ref.file}:${item.ref.line}`)) {
-        ledger.add(item.ref, 0, { kind: 'filtered', reason: OTHER_SHARD })
-        continue
-      }
-      const duplicate = dupes.see(message.messageId)
       // Whatever goes wrong with one message (a stack overflow on absurd nesting, a bug) is that
       // line's failure: it is rejected with its file:line and the run goes on.
-      let planned: Planned
+      let routed: Route
+      let mapped: Mapped
       try {
-        planned = planMessage(message, filter, subs, subIndexOf, now)
+        routed = route(message, `${item.ref.file}:${item.ref.line}`)
+        if (routed.filtered === OTHER_SHARD) {
+          ledger.add(item.ref, 0, { kind: 'filtered', reason: OTHER_SHARD })
+          continue
+        }
+        mapped = routed.filtered ? NOTHING : mapMessage(message, subs, routed.matched!, now)
       } catch (error) {
+        dupes.see(message.messageId)
         ledger.add(item.ref, 0, { kind: 'rejected', category: 'unprocessable', reason: unprocessable(error), text: '' })
         continue
       }
-      if (planned.filtered) {
-        ledger.add(item.ref, 0, { kind: 'filtered', reason: planned.filtered, duplicate })
+      const duplicate = dupes.see(message.messageId)
+      if (routed.filtered) {
+        ledger.add(item.ref, 0, { kind: 'filtered', reason: routed.filtered, duplicate })
         continue
       }
+      const planned = { matched: routed.matched, invalid: mapped.invalid.map((v) => ({ ...v, message })), items: mapped.records }
       const data: LineData = { kind: 'message', duplicate, matched: planned.matched, outcomes: [], invalid: planned.invalid, records: planned.items.length, mixed: countMixedUserProperties(planned.items) }
       // Records an interrupted run had sent already (the line was not settled then) are not sent again.
       const done = takePartial(item.ref)
@@ -551,36 +554,6 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
     // Read, but not settled when the run stopped: the resume reads these again.
     leftForResume: messagesRead - (counts.messages - messagesBefore),
   })
-}
-
-interface Planned {
-  filtered?: string
-  matched: number[]
-  invalid: NonNullable<LineData['invalid']>
-  items: Array<{ record: AmplitudeRecord; sub: number }>
-}
-
-/** Filters, triggers and actions for one message: what it sends, or why it sends nothing. Pure. */
-function planMessage(
-  message: SegmentMessage,
-  filter: (m: SegmentMessage) => string | undefined,
-  subs: CompiledSubscription[],
-  subIndexOf: Map<CompiledSubscription, number>,
-  now: (() => number) | undefined,
-): Planned {
-  const planned: Planned = { matched: [], invalid: [], items: [] }
-  const reason = filter(message)
-  if (reason) {
-    planned.filtered = reason
-    return planned
-  }
-  for (const o of runSubscriptions(subs, message, { now })) {
-    const subIndex = subIndexOf.get(o.subscription)!
-    planned.matched.push(subIndex)
-    if (!o.ok) planned.invalid.push({ sub: subIndex, reason: o.reason, message })
-    else for (const record of o.records) planned.items.push({ record, sub: subIndex })
-  }
-  return planned
 }
 
 /**
@@ -661,17 +634,6 @@ function finish(
   writeJson(join(opts.stateDir, 'report.json'), report)
   return report
 }
-
-/** Events of one device or user stay in order: key on device_id, else user_id. */
-export function orderingKey(record: AmplitudeRecord): string {
-  const r = record.record
-  if (record.endpoint === 'groupidentify') return `g:${String(r.group_type)}:${String(r.group_value)}`
-  if (record.endpoint === 'usermap') return `u:${String(r.user_id ?? r.global_user_id ?? '')}`
-  const device = r.device_id
-  if (typeof device === 'string' && device !== '') return `d:${device}`
-  return `u:${String(r.user_id ?? '')}`
-}
-
 
 /** Messages written to dead-letter files never carry the source's writeKey. */
 function redactMessage(message: SegmentMessage): SegmentMessage {

@@ -5,9 +5,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Checkpoint } from './state.js'
-import type { ReplayCounts, ReplayReport } from './report.js'
-import { OTHER_SHARD } from './shard.js'
+import type { Checkpoint } from '../commit/checkpoint.js'
+import type { ReplayCounts, ReplayReport } from '../commit/report.js'
+import { OTHER_SHARD } from '../route/shard.js'
 
 export interface ShardState {
   dir: string

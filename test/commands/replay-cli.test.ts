@@ -49,7 +49,7 @@ function env(): NodeJS.ProcessEnv {
  * checkout), wait until the compiled command is back instead of failing with oclif's "not found".
  */
 async function distReady(): Promise<void> {
-  const needed = ['commands/replay.js', 'replay/engine.js', 'amplitude/delivery.js', 'mapping/subscriptions.js'].map((f) => join(ROOT, 'dist', f))
+  const needed = ['commands/replay.js', 'replay/engine.js', 'deliver/delivery.js', 'mapping/subscriptions.js'].map((f) => join(ROOT, 'dist', f))
   await waitFor('dist/ (run npm run build)', () => needed.every((f) => existsSync(f)), 50_000, 250)
 }
 

@@ -6,7 +6,7 @@
  */
 import { strict as assert } from 'node:assert'
 import { join } from 'node:path'
-import { compareArchives } from '../../src/compare/index.js'
+import { compareArchives } from '../../src/diff/service.js'
 import { PRESETS } from '../../src/mapping/amplitude/index.js'
 import { checkSubscriptions, compileSubscriptions } from '../../src/mapping/subscriptions.js'
 import { ndjson, tempDir, writeFile } from '../helpers/files.js'

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { ndjson, tempDir, writeFile } from './files.js'
 import { replay, type ReplayOptions } from '../../src/replay/engine.js'
-import type { ReplayReport } from '../../src/replay/report.js'
+import type { ReplayReport } from '../../src/commit/report.js'
 import { compileSubscriptions, loadMappings, type CompiledSubscription } from '../../src/mapping/subscriptions.js'
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js'
 

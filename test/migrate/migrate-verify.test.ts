@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert'
 import { migrateClassic } from '../../src/migrate/index.js'
-import { verifyMigration } from '../../src/compare/verify.js'
+import { verifyMigration } from '../../src/migrate/verify.js'
 import { failingKinds } from '../../src/diff/index.js'
 import { readFileSync, writeFileSync as require_write } from 'node:fs'
 import { join } from 'node:path'

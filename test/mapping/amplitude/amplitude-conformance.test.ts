@@ -2,7 +2,7 @@
  * Conformance with Segment's own Actions Amplitude unit tests (table in
  * test/mapping/amplitude/actions-amplitude.cases.ts): each case runs through segamp's engine — mapping
  * kit transform, the action's validation and perform, then request assembly
- * (src/amplitude/requests.ts) exactly as replay builds requests — and the request the original
+ * (src/deliver/requests.ts) exactly as replay builds requests — and the request the original
  * test inspects is compared with the original expectation under the original matcher.
  *
  * Harness details (not differences of segamp):
@@ -20,7 +20,7 @@
 import { strict as assert } from 'node:assert'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { assembleRequests } from '../../../src/amplitude/requests.js'
+import { assembleRequests } from '../../../src/deliver/requests.js'
 import { compileAction, defaultValues } from '../../../src/mapping/amplitude/index.js'
 import { transform } from '../../../src/mapping/kit/index.js'
 import { ACTIONS_CASES, OUT_OF_SCOPE, type ActionsCase, type EnvelopeDifference } from './actions-amplitude.cases.js'

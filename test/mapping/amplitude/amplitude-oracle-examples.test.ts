@@ -22,7 +22,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { openArchive } from '../../../src/archive/reader.js'
+import { openArchive } from '../../../src/decode/reader.js'
 import type { SegmentMessage } from '../../../src/types.js'
 import { DEFAULT_SUBSCRIPTIONS, PRESETS, defaultValues, endpointUrl, type ActionSettings } from '../../../src/mapping/amplitude/index.js'
 import {

@@ -8,11 +8,11 @@ import {
   emptyBodyBytes,
   serializeRecord,
   separatorBytes,
-} from '../../src/amplitude/requests.js'
-import { classifyResponse } from '../../src/amplitude/classify.js'
-import { RequestAssembler, dryRunLine } from '../../src/amplitude/requests.js'
+} from '../../src/deliver/requests.js'
+import { classifyResponse } from '../../src/deliver/classify.js'
+import { RequestAssembler, dryRunLine } from '../../src/deliver/requests.js'
 import fc from 'fast-check'
-import { backoffDelay } from '../../src/amplitude/delivery.js'
+import { backoffDelay } from '../../src/deliver/delivery.js'
 import type { AmplitudeRecord } from '../../src/types.js'
 
 const KEY = 'k3y-0123456789abcdef0123456789ab'

@@ -283,10 +283,11 @@ export class RequestAssembler {
 
   constructor(private readonly o: AssembleOptions) {}
 
-  add(rec: AmplitudeRecord): AssembledRequest[] {
+  add(rec: AmplitudeRecord, serialized?: SerializedRecord): AssembledRequest[] {
     const o = this.o
     const out: AssembledRequest[] = []
-    const s = serializeRecord(rec, o.useBatchEndpoint, o)
+    // A record serialized already (by a worker, with the same options) is packed as it is.
+    const s = serialized ?? serializeRecord(rec, o.useBatchEndpoint, o)
     let g = this.open.get(s.group)
     if (g && (g.parts.length + 1 > g.limit.maxItems || g.bytes + separatorBytes(g.endpoint) + s.bytes > g.limit.maxBytes)) {
       out.push(this.emit(g))

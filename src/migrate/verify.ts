@@ -3,17 +3,17 @@
  * engine, against the Classic emulation of the same settings, over a sample of real messages.
  */
 import { checkSubscriptions, compileSubscriptions } from '../mapping/subscriptions.js'
-import type { MigrationResult } from '../migrate/index.js'
+import type { MigrationResult } from './index.js'
 import type { ClassicMode } from '../classic/index.js'
-import type { FilterOptions } from '../archive/filters.js'
-import type { ArchiveOptions } from '../archive/reader.js'
+import type { FilterOptions } from '../route/filters.js'
+import type { ArchiveOptions } from '../decode/reader.js'
 import type { DiffReport } from '../diff/index.js'
-import { compareArchives } from './index.js'
-import { openArchive } from '../archive/reader.js'
-import { compileFilters } from '../archive/filters.js'
-import { scanMessages } from '../archive/scan.js'
+import { compareArchives } from '../diff/service.js'
+import { openArchive } from '../decode/reader.js'
+import { compileFilters } from '../route/filters.js'
+import { scanMessages } from '../decode/scan.js'
 import { readClassicSettings } from '../classic/settings.js'
-import { classicPageEventName, mergeRenameRows, quickSetupPageEventName } from '../migrate/rename.js'
+import { classicPageEventName, mergeRenameRows, quickSetupPageEventName } from './rename.js'
 
 export interface VerifyOptions {
   inputs: string[]

@@ -1,11 +1,11 @@
 import { statSync, symlinkSync } from 'node:fs'
-import { MAX_LINE_CHARS, splitLines } from '../../src/archive/lines.js'
+import { MAX_LINE_CHARS, splitLines } from '../../src/decode/lines.js'
 import { strict as assert } from 'node:assert'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { openArchive, type ArchiveItem } from '../../src/archive/reader.js'
+import { openArchive, type ArchiveItem } from '../../src/decode/reader.js'
 import { inspectArchives } from '../../src/inspect/index.js'
-import { routedAway, compileFilters } from '../../src/archive/filters.js'
+import { routedAway, compileFilters } from '../../src/route/filters.js'
 import { gzip, ndjson, readNdjson, tempDir, track, writeFile } from '../helpers/files.js'
 
 async function collect(inputs: string[], opts: Parameters<Awaited<ReturnType<typeof openArchive>>['items']>[0] = {}): Promise<ArchiveItem[]> {
@@ -218,7 +218,7 @@ describe('AWS S3 (Actions) CSV', () => {
 
 describe('rejected line text', () => {
   it('never keeps a source writeKey', async () => {
-    const { redactSecretsInText } = await import('../../src/archive/message.js')
+    const { redactSecretsInText } = await import('../../src/decode/message.js')
     assert.equal(redactSecretsInText('{"type":"nope","writeKey":"WK_SECRET\\"x","a":1'), '{"type":"nope","writeKey":"<redacted>","a":1')
     assert.equal(redactSecretsInText('plain text'), 'plain text')
   })

@@ -59,6 +59,8 @@ export interface DeliveryItem {
   ref: SourceRef
   /** Ordering key: device_id or user_id. */
   key: string
+  /** The record serialized already with this delivery's options (a worker did it): used as is. */
+  ser?: SerializedRecord
 }
 
 export interface DeliveryOptions {
@@ -808,7 +810,7 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
     push(item: DeliveryItem): Promise<void> {
       if (fatal) return Promise.reject(fatal)
       if (aborted) return Promise.reject(new DeliveryAbortedError())
-      const ser = serializeRecord(item.record, opts.useBatchEndpoint, opts)
+      const ser = item.ser ?? serializeRecord(item.record, opts.useBatchEndpoint, opts)
       const e: Entry = { item, ser, sends: 0, failures: 0, firstFailureAt: 0, throttles: 0, quotas: 0, cap: Infinity }
       if (st.outstanding === 0) lastAcceptedAt = lastAnswerAt = Date.now()
       const ks = getKey(item.key)

@@ -6,12 +6,12 @@
  *    Classic emulation against the same stored events (emulation agreement).
  * Stored events wait in memory until their message comes (converted to the slim sender shape).
  */
-import { openArchive } from '../archive/reader.js'
-import { compileFilters, messageTime } from '../archive/filters.js'
-import { emptyCounts, scanMessages, type ScanCounts } from '../archive/scan.js'
+import { openArchive } from '../decode/reader.js'
+import { compileFilters, messageTime } from '../route/filters.js'
+import { emptyCounts, scanMessages, type ScanCounts } from '../decode/scan.js'
 import { compileClassic } from '../classic/index.js'
 import { readClassicSettings } from '../classic/settings.js'
-import { DiffAggregator, diffMessage, redactSecrets } from '../diff/index.js'
+import { DiffAggregator, diffMessage, redactSecrets } from './index.js'
 import {
   AgainstFindings,
   align,
@@ -26,12 +26,12 @@ import {
   PairingIndex,
   percent,
   type AgainstReport,
-} from '../diff/against.js'
+} from './against.js'
 import { AMPLITUDE_ADDED_FIELDS, parseExportTime, storedToSender, type SenderShape } from '../export/format.js'
 import { readExport } from '../export/read.js'
 import type { ReadProgress } from '../inspect/index.js'
-import { actionsRecordsFor, type CompareOptions } from './index.js'
-import type { FindingKind } from '../diff/index.js'
+import { actionsRecordsFor, type CompareOptions } from './service.js'
+import type { FindingKind } from './index.js'
 
 /** The emulation comparison's options, with the export in place of a sample limit. */
 export interface AgainstOptions extends Omit<CompareOptions, 'archive' | 'limit' | 'onProgress' | 'onUnprocessable'> {

@@ -6,9 +6,9 @@ import type { Readable } from 'node:stream'
 import type { SegmentMessage, SourceRef } from '../types.js'
 import { decodedChunks, MAX_LINE_CHARS, openSource, splitLines, type Line } from './lines.js'
 import { clipText, parseMessageLine, tooLongLine, type RejectCategory } from './message.js'
-import { parseTimeFlag } from './filters.js'
+import { parseTimeFlag } from '../route/filters.js'
 import { detectCsvHeader, readCsv } from './csv.js'
-import { describeFsError, listSources, type ListSourcesOptions, type Source } from './sources.js'
+import { describeFsError, listSources, type ListSourcesOptions, type Source } from '../source/sources.js'
 
 export type ArchiveItem =
   | { kind: 'message'; message: SegmentMessage; ref: SourceRef }

@@ -5,8 +5,8 @@
  */
 import type { SegmentMessage, SourceRef } from '../types.js'
 import type { Archive, ArchiveItem, ReadOptions } from './reader.js'
-import type { FilterReason } from './filters.js'
-import { DuplicateCounter } from './duplicates.js'
+import type { FilterReason } from '../route/filters.js'
+import { DuplicateCounter } from '../route/duplicates.js'
 
 export interface ScanCounts {
   files: number

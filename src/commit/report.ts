@@ -2,7 +2,7 @@
 import { Chalk } from 'chalk'
 import { visible } from '../cli/terminal.js'
 import type { CompiledSubscription } from '../mapping/subscriptions.js'
-import type { ScanCounts } from '../archive/scan.js'
+import type { ScanCounts } from '../decode/scan.js'
 import { mixedUserPropertiesSummary } from '../mapping/mixed-user-properties.js'
 
 export interface SubscriptionCounts {

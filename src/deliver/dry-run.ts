@@ -3,8 +3,8 @@
  * (same assembler, limits and batch size) and every request is written out instead of sent.
  * It has the live engine's interface, so the replay engine's bookkeeping is the same for both.
  */
-import { RequestAssembler, type AssembleOptions, type AssembledRequest } from '../amplitude/requests.js'
-import type { Delivery, DeliveryCallbacks, DeliveryItem, DeliveryStats } from '../amplitude/delivery.js'
+import { RequestAssembler, type AssembleOptions, type AssembledRequest } from './requests.js'
+import type { Delivery, DeliveryCallbacks, DeliveryItem, DeliveryStats } from './delivery.js'
 
 export function createDryRunDelivery(
   opts: AssembleOptions,
@@ -37,7 +37,7 @@ export function createDryRunDelivery(
       waiting.set(index, item)
       let requests: AssembledRequest[]
       try {
-        requests = assembler.add(item.record)
+        requests = assembler.add(item.record, item.ser)
       } catch (error) {
         waiting.delete(index)
         throw error

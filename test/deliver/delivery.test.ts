@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createDelivery, FatalDeliveryError, type DeliveryItem, type DeliveryOptions, type DeadLetterInfo } from '../../src/amplitude/delivery.js'
+import { createDelivery, FatalDeliveryError, type DeliveryItem, type DeliveryOptions, type DeadLetterInfo } from '../../src/deliver/delivery.js'
 import type { AmplitudeRecord } from '../../src/types.js'
 
 const KEY = 'test-key-0123456789abcdef012345'

@@ -1,8 +1,8 @@
 /** Renders an inspect report for a terminal: aligned columns, colour only when asked. */
 import { visible } from '../cli/terminal.js'
 import { Chalk } from 'chalk'
-import type { InspectReport } from '../inspect/profile.js'
-import { AMPLITUDE_MIN_ID_LENGTH } from '../inspect/profile.js'
+import type { InspectReport } from './profile.js'
+import { AMPLITUDE_MIN_ID_LENGTH } from './profile.js'
 
 const n = (v: number) => v.toLocaleString('en-US')
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`

@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert'
 import fc from 'fast-check'
 import { startSandbox, type Sandbox, type SandboxFaults, type SandboxLimits } from '../../src/sandbox/index.js'
-import { createDelivery, FatalDeliveryError, type DeadLetterInfo, type DeliveryItem, type DeliveryOptions } from '../../src/amplitude/delivery.js'
+import { createDelivery, FatalDeliveryError, type DeadLetterInfo, type DeliveryItem, type DeliveryOptions } from '../../src/deliver/delivery.js'
 import type { AmplitudeRecord } from '../../src/types.js'
 
 const KEY = 'sandbox-key-0123456789abcdef0123'
@@ -321,7 +321,7 @@ describe('delivery engine against the sandbox', function () {
     )
   })
 
-  // Opt-in throughput measurement: SEGAMP_BENCH=1 npx mocha test/amplitude/delivery-sandbox.test.ts
+  // Opt-in throughput measurement: SEGAMP_BENCH=1 npx mocha test/deliver/delivery-sandbox.test.ts
   if (process.env.SEGAMP_BENCH) {
     it('throughput: 100k small events, batchSize 1000, concurrency 4, no faults', () =>
       withSandbox({}, async (sb) => {

@@ -1,5 +1,0 @@
-export { openArchive, type Archive, type ArchiveItem, type ArchiveOptions, type ReadOptions } from './reader.js'
-export { compileFilters, parseTimeFlag, parseTypes, messageTime, routedAway, UsageError, type FilterOptions, type FilterReason } from './filters.js'
-export { DuplicateCounter } from './duplicates.js'
-export { CSV_LOST_FIELDS } from './csv.js'
-export { scanMessages, emptyCounts, type ScanCounts, type ScanOptions, type KeptMessage } from './scan.js'

@@ -1,0 +1,14 @@
+/**
+ * # source: where the bytes of an archive come from
+ *
+ * Owns finding and opening the inputs a user names: local files and folder trees (walked once per
+ * real file, links and loops reported, not followed), stdin (`-`), and object stores (`s3://`,
+ * `s3/`: listing by Segment's day folders, ranged reads that resume a stalled stream). Each
+ * source has a path for messages (`file`, `s3://bucket/key`), a size for progress, and an
+ * identity (size + mtime, or ETag) that a resumed run checks.
+ *
+ * It must never decompress, split or parse (decode does), and never hold more than a stream's
+ * buffer of any file: a source is listed, then opened as a byte stream when its turn comes.
+ * Credentials it is given never appear in its errors.
+ */
+export { listSources, sourceIdentity, describeFsError, type ListSourcesOptions, type Source, type SourceList, type SourceProblem } from './sources.js'
