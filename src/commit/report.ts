@@ -53,6 +53,8 @@ export interface ReplayReport extends ReplayCounts {
   leftForResume: number
   /** `--shard K/N` runs: which shard, and the run id the shards share. */
   shard?: { index: number; count: number; group: string }
+  /** Threads that decoded, routed and mapped (`--workers`). */
+  workers: number
 }
 
 export function emptyReplayCounts(subs: CompiledSubscription[]): ReplayCounts {

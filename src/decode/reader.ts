@@ -4,7 +4,7 @@
  */
 import type { Readable } from 'node:stream'
 import type { SegmentMessage, SourceRef } from '../types.js'
-import { decodedChunks, MAX_LINE_CHARS, openSource, splitLines, type Line } from './lines.js'
+import { blockLines, decodedChunks, inflatedChunks, lineBlocks, MAX_LINE_CHARS, openSource, splitLines, type Line, type LineBlock } from './lines.js'
 import { clipText, parseMessageLine, tooLongLine, type RejectCategory } from './message.js'
 import { parseTimeFlag } from '../route/filters.js'
 import { detectCsvHeader, readCsv } from './csv.js'
@@ -12,6 +12,11 @@ import { describeFsError, listSources, type ListSourcesOptions, type Source } fr
 
 export type ArchiveItem =
   | { kind: 'message'; message: SegmentMessage; ref: SourceRef }
+  /**
+   * NDJSON lines not decoded yet (`blocks`): whole lines as bytes, from line `ref.line` on, for the
+   * caller to decode (maybe on another thread). Lines for which `skip` is true are not to be used.
+   */
+  | { kind: 'block'; ref: SourceRef; count: number; bytes: Buffer; fileStart: boolean; skip?: (line: number) => boolean }
   | { kind: 'rejected'; ref: SourceRef; category: RejectCategory; reason: string; text: string }
   | { kind: 'unreadable'; file: string; reason: string }
   /** A path not read because its file or folder was reached already (links, loops). */
@@ -28,6 +33,8 @@ export interface ReadOptions {
   /** Raw bytes consumed so far (compressed), for progress and ETA. */
   onBytes?: (n: number) => void
   stdin?: Readable
+  /** Yield NDJSON lines as undecoded `block` items instead of parsing them here. CSV rows still come parsed. */
+  blocks?: boolean
 }
 
 export interface Archive {
@@ -102,61 +109,121 @@ async function* readOne(source: Source, index: number, opts: ReadOptions): Async
   raw.on('error', (error) => {
     failed = error
   })
-  let lastLine = 0
+  const at = { lastLine: 0 }
   try {
-    const chunks = decodedChunks(raw, { onBytes: opts.onBytes })
-    const lines = splitLines(chunks)
-    const first = await lines.next()
-    if (first.done) {
-      yield { kind: 'file', file, format: 'ndjson', index }
-      yield { kind: 'end', file, lines: 0 }
-      return
-    }
-    const header = detectCsvHeader(first.value.text)
-    if (header) {
-      yield { kind: 'file', file, format: 'csv', index }
-      const tooLong: Line[] = []
-      const overCap = function* (before: number): Generator<ArchiveItem> {
-        while (tooLong.length > 0 && tooLong[0].line < before) {
-          const l = tooLong.shift()!
-          if (skip(l.line)) continue
-          const r = tooLongLine(l.tooLong!, MAX_LINE_CHARS)
-          yield { kind: 'rejected', ref: { file, line: l.line }, category: r.category, reason: r.reason, text: '' }
-        }
-      }
-      for await (const row of readCsv(rejoin(first.value.text, lines, tooLong), header)) {
-        lastLine = row.line
-        yield* overCap(row.line)
-        if (skip(row.line)) continue
-        const ref = { file, line: row.line }
-        if (row.result.ok) yield { kind: 'message', message: row.result.message, ref }
-        else yield { kind: 'rejected', ref, category: row.result.category, reason: row.result.reason, text: clipText(row.text) }
-      }
-      yield* overCap(Infinity)
-    } else {
-      yield { kind: 'file', file, format: 'ndjson', index }
-      let current = first.value
-      for (;;) {
-        lastLine = current.line
-        if ((current.tooLong !== undefined || current.text.trim() !== '') && !skip(current.line)) {
-          const parsed = current.tooLong !== undefined ? tooLongLine(current.tooLong, MAX_LINE_CHARS) : parseMessageLine(current.text)
-          const ref = { file, line: current.line }
-          if (parsed.ok) yield { kind: 'message', message: parsed.message, ref }
-          else yield { kind: 'rejected', ref, category: parsed.category, reason: parsed.reason, text: clipText(current.text) }
-        }
-        const next = await lines.next()
-        if (next.done) break
-        current = next.value
-      }
-    }
+    let lines: AsyncGenerator<Line> | undefined
+    if (opts.blocks) {
+      const blocks = lineBlocks(inflatedChunks(raw, { onBytes: opts.onBytes }))
+      const head = await blocks.next()
+      if (!head.done && head.value.tooLong === undefined && !detectCsvHeader(firstLineOf(head.value.bytes))) {
+        yield* ndjsonBlocks(file, index, head.value, blocks, skip, opts.skipLine !== undefined, at)
+      } else lines = blockLinesOf(head, blocks)
+    } else lines = splitLines(decodedChunks(raw, { onBytes: opts.onBytes }))
+    if (lines) yield* lineItems(file, index, lines, skip, at)
   } catch (error) {
     // Credentials, permissions, a missing bucket: every other object would fail the same way.
     if ((failed as { fatal?: boolean } | undefined)?.fatal || (error as { fatal?: boolean } | undefined)?.fatal) throw failed ?? error
-    yield { kind: 'unreadable', file, reason: describeReadError(failed ?? error, lastLine) }
+    yield { kind: 'unreadable', file, reason: describeReadError(failed ?? error, at.lastLine) }
   } finally {
     if (file !== '-') raw.destroy()
   }
-  yield { kind: 'end', file, lines: lastLine }
+  yield { kind: 'end', file, lines: at.lastLine }
+}
+
+/** A file's lines (NDJSON or CSV) → items; `at.lastLine` follows the lines read. */
+async function* lineItems(file: string, index: number, lines: AsyncGenerator<Line>, skip: (line: number) => boolean, at: { lastLine: number }): AsyncGenerator<ArchiveItem> {
+  const first = await lines.next()
+  if (first.done) {
+    yield { kind: 'file', file, format: 'ndjson', index }
+    return
+  }
+  const header = detectCsvHeader(first.value.text)
+  if (header) {
+    yield { kind: 'file', file, format: 'csv', index }
+    const tooLong: Line[] = []
+    const overCap = function* (before: number): Generator<ArchiveItem> {
+      while (tooLong.length > 0 && tooLong[0].line < before) {
+        const l = tooLong.shift()!
+        if (skip(l.line)) continue
+        const r = tooLongLine(l.tooLong!, MAX_LINE_CHARS)
+        yield { kind: 'rejected', ref: { file, line: l.line }, category: r.category, reason: r.reason, text: '' }
+      }
+    }
+    for await (const row of readCsv(rejoin(first.value.text, lines, tooLong), header)) {
+      at.lastLine = row.line
+      yield* overCap(row.line)
+      if (skip(row.line)) continue
+      const ref = { file, line: row.line }
+      if (row.result.ok) yield { kind: 'message', message: row.result.message, ref }
+      else yield { kind: 'rejected', ref, category: row.result.category, reason: row.result.reason, text: clipText(row.text) }
+    }
+    yield* overCap(Infinity)
+    return
+  }
+  yield { kind: 'file', file, format: 'ndjson', index }
+  let current = first.value
+  for (;;) {
+    at.lastLine = current.line
+    if ((current.tooLong !== undefined || current.text.trim() !== '') && !skip(current.line)) {
+      const parsed = current.tooLong !== undefined ? tooLongLine(current.tooLong, MAX_LINE_CHARS) : parseMessageLine(current.text)
+      const ref = { file, line: current.line }
+      if (parsed.ok) yield { kind: 'message', message: parsed.message, ref }
+      else yield { kind: 'rejected', ref, category: parsed.category, reason: parsed.reason, text: clipText(current.text) }
+    }
+    const next = await lines.next()
+    if (next.done) break
+    current = next.value
+  }
+}
+
+/** An NDJSON file as blocks of undecoded lines (lines over the cap are rejected here, by their length). */
+async function* ndjsonBlocks(
+  file: string,
+  index: number,
+  head: LineBlock,
+  blocks: AsyncGenerator<LineBlock>,
+  skip: (line: number) => boolean,
+  skipping: boolean,
+  at: { lastLine: number },
+): AsyncGenerator<ArchiveItem> {
+  yield { kind: 'file', file, format: 'ndjson', index }
+  let fileStart = true
+  for (let b: IteratorResult<LineBlock> = { done: false, value: head }; !b.done; b = await blocks.next()) {
+    const block = b.value
+    if (block.tooLong !== undefined) {
+      at.lastLine = block.tooLong.line
+      if (!skip(at.lastLine)) {
+        const r = tooLongLine(block.tooLong.bytes, MAX_LINE_CHARS)
+        yield { kind: 'rejected', ref: { file, line: at.lastLine }, category: r.category, reason: r.reason, text: '' }
+      }
+    } else {
+      at.lastLine = block.firstLine + block.count - 1
+      let all = skipping
+      for (let l = block.firstLine; all && l <= at.lastLine; l++) all = skip(l)
+      // A resumed run's settled lines: a block wholly settled is not decoded at all.
+      if (!all) yield { kind: 'block', ref: { file, line: block.firstLine }, count: block.count, bytes: block.bytes, fileStart, ...(skipping ? { skip } : {}) }
+    }
+    fileStart = false
+  }
+}
+
+/** The first line of a block, as text (for the CSV header check). */
+function firstLineOf(bytes: Buffer): string {
+  const nl = bytes.indexOf(10)
+  let text = bytes.subarray(0, nl === -1 ? bytes.length : nl).toString('utf8')
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+  return text.endsWith('\r') ? text.slice(0, -1) : text
+}
+
+/** Blocks back to numbered lines (blank ones included), for the CSV reader and empty files. */
+async function* blockLinesOf(head: IteratorResult<LineBlock>, blocks: AsyncGenerator<LineBlock>): AsyncGenerator<Line> {
+  let fileStart = true
+  for (let b = head; !b.done; b = await blocks.next()) {
+    const block = b.value
+    if (block.tooLong !== undefined) yield { line: block.tooLong.line, text: '', tooLong: block.tooLong.bytes }
+    else for (const l of blockLines(block.bytes, block.firstLine, fileStart, true)) yield l
+    fileStart = false
+  }
 }
 
 /**

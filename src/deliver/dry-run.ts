@@ -9,7 +9,8 @@ import type { Delivery, DeliveryCallbacks, DeliveryItem, DeliveryStats } from '.
 export function createDryRunDelivery(
   opts: AssembleOptions,
   cb: Pick<DeliveryCallbacks, 'onAck'>,
-  write: (request: { method: string; url: string; headers: Record<string, string>; body: string }) => void,
+  /** A request, or (with `forOut`) its `--out` line ready to write. */
+  write: (request: { method: string; url: string; headers: Record<string, string>; body: string } | string) => void,
 ): Delivery {
   const assembler = new RequestAssembler(opts)
   /** Items by the assembler's running record index. */
@@ -18,9 +19,9 @@ export function createDryRunDelivery(
   const stats: DeliveryStats = { pushed: 0, acked: 0, deadLettered: 0, outstanding: 0, inFlightRequests: 0, parked: 0, requests: 0, retries: 0, throttles: 0, bytesSent: 0, ingestedMismatches: 0 }
   const emit = (requests: AssembledRequest[]): void => {
     for (const req of requests) {
-      write({ method: req.method, url: req.url, headers: req.headers, body: req.body })
+      write(req.line ?? { method: req.method, url: req.url, headers: req.headers, body: req.body })
       stats.requests++
-      stats.bytesSent += req.body.length
+      stats.bytesSent += req.bodyBytes ?? req.body.length
       const items: DeliveryItem[] = []
       for (const i of req.indexes) {
         items.push(waiting.get(i)!)

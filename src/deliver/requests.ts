@@ -116,6 +116,8 @@ export function groupKey(endpoint: AmplitudeEndpoint, options: Record<string, un
 export interface SerializeOptions {
   /** Adds `"$skip_user_properties_sync": true` to every event (httpapi/batch only). */
   skipUserPropertiesSync?: boolean
+  /** Also keep the record as it appears inside a `--out` line (`SerializedRecord.out`). */
+  forOut?: boolean
 }
 
 /** One record serialized for its request type, with its byte contribution precomputed. */
@@ -127,11 +129,16 @@ export interface SerializedRecord {
   json: string
   /** Bytes this record adds to the body (UTF-8 for JSON; URL-encoded length for forms). */
   bytes: number
+  /**
+   * (`forOut`) The record as it stands inside the body string of a `--out` line: the JSON text
+   * escaped as a JSON string's content, or, for form bodies, URL-encoded (which needs no escaping).
+   */
+  out?: string
 }
 
-function formEncodedLength(s: string): number {
-  // URLSearchParams output is pure ASCII, so length === bytes.
-  return new URLSearchParams({ x: s }).toString().length - 2
+/** A value as application/x-www-form-urlencoded writes it (pure ASCII, so length === bytes). */
+function formEncoded(s: string): string {
+  return new URLSearchParams({ x: s }).toString().slice(2)
 }
 
 export function serializeRecord(
@@ -145,9 +152,16 @@ export function serializeRecord(
       ? { ...rec.record, $skip_user_properties_sync: true }
       : rec.record
   const json = JSON.stringify(body)
-  const bytes = isEventEndpoint(endpoint) ? Buffer.byteLength(json, 'utf8') : formEncodedLength(json)
   const options = rec.options && Object.keys(rec.options).length > 0 ? rec.options : undefined
-  return { endpoint, group: groupKey(endpoint, options), options, json, bytes }
+  if (isEventEndpoint(endpoint)) {
+    const ser: SerializedRecord = { endpoint, group: groupKey(endpoint, options), options, json, bytes: Buffer.byteLength(json, 'utf8') }
+    if (opts.forOut) ser.out = JSON.stringify(json).slice(1, -1)
+    return ser
+  }
+  const encoded = formEncoded(json)
+  const ser: SerializedRecord = { endpoint, group: groupKey(endpoint, options), options, json, bytes: encoded.length }
+  if (opts.forOut) ser.out = encoded
+  return ser
 }
 
 export interface BuildOptions {
@@ -266,6 +280,9 @@ export interface AssembleOptions extends BuildOptions, SerializeOptions {
 
 export interface AssembledRequest extends HttpRequest {
   endpoint: AmplitudeEndpoint
+  /** (`forOut`) The request's `--out` line; `body` is then left empty and `bodyBytes` says its size. */
+  line?: string
+  bodyBytes?: number
   /** Indexes (into the input array) of the records in this request, in body order. */
   indexes: number[]
 }
@@ -278,7 +295,7 @@ export interface AssembledRequest extends HttpRequest {
  * byte limit still gets its own request (the server answers 413). Indexes count `add` calls.
  */
 export class RequestAssembler {
-  private readonly open = new Map<string, { endpoint: AmplitudeEndpoint; options?: Record<string, unknown>; parts: string[]; indexes: number[]; bytes: number; limit: EndpointLimit }>()
+  private readonly open = new Map<string, { endpoint: AmplitudeEndpoint; options?: Record<string, unknown>; parts: string[]; outs: string[]; indexes: number[]; bytes: number; limit: EndpointLimit }>()
   private n = 0
 
   constructor(private readonly o: AssembleOptions) {}
@@ -297,12 +314,13 @@ export class RequestAssembler {
     if (!g) {
       // Sized with the real key even when redacting: same packing as a live run.
       const bytes = emptyBodyBytes(s.endpoint, o.apiKey, s.options)
-      g = { endpoint: s.endpoint, options: s.options, parts: [], indexes: [], bytes, limit: effectiveLimit(s.endpoint, o.batchSize, o.limits) }
+      g = { endpoint: s.endpoint, options: s.options, parts: [], outs: [], indexes: [], bytes, limit: effectiveLimit(s.endpoint, o.batchSize, o.limits) }
       this.open.set(s.group, g)
     } else {
       g.bytes += separatorBytes(g.endpoint)
     }
     g.parts.push(s.json)
+    if (o.forOut) g.outs.push(s.out ?? serializeRecord(rec, o.useBatchEndpoint, o).out!)
     g.indexes.push(this.n++)
     g.bytes += s.bytes
     return out
@@ -314,7 +332,12 @@ export class RequestAssembler {
     return out
   }
 
-  private emit(g: { endpoint: AmplitudeEndpoint; options?: Record<string, unknown>; parts: string[]; indexes: number[] }): AssembledRequest {
+  private emit(g: { endpoint: AmplitudeEndpoint; options?: Record<string, unknown>; parts: string[]; outs: string[]; indexes: number[]; bytes: number }): AssembledRequest {
+    if (this.o.forOut) {
+      // Only the --out line is wanted (a dry run): the body is never built on its own.
+      const url = endpointUrl(g.endpoint, this.o.region ?? 'us', this.o.endpointUrl)
+      return { method: 'POST', url: this.o.redact ? displayUrl(url) : url, headers: buildHeaders(g.endpoint, this.o.userAgent), body: '', bodyBytes: g.bytes, line: outLine(g.endpoint, g.outs, g.options, this.o), endpoint: g.endpoint, indexes: g.indexes }
+    }
     return { ...buildRequest(g.endpoint, g.parts, g.options, this.o), endpoint: g.endpoint, indexes: g.indexes }
   }
 }
@@ -326,6 +349,26 @@ export function assembleRequests(records: readonly AmplitudeRecord[], o: Assembl
   for (const r of records) out.push(...a.add(r))
   out.push(...a.end())
   return out
+}
+
+/**
+ * The `--out` line of a request built from its records' `out` pieces: the same text as
+ * `dryRunLine(buildRequest(…))`, without building the body and escaping it whole again.
+ */
+export function outLine(endpoint: AmplitudeEndpoint, outPieces: readonly string[], options: Record<string, unknown> | undefined, b: BuildOptions): string {
+  const url = endpointUrl(endpoint, b.region ?? 'us', b.endpointUrl)
+  const head = `{"method":"POST","url":${JSON.stringify(b.redact ? displayUrl(url) : url)},"headers":${JSON.stringify(buildHeaders(endpoint, b.userAgent))},"body":"`
+  const key = b.redact ? REDACTED : b.apiKey
+  const hasOptions = options !== undefined && Object.keys(options).length > 0
+  if (isEventEndpoint(endpoint)) {
+    const opt = hasOptions ? `,"options":${JSON.stringify(options)}` : ''
+    const esc = (text: string): string => JSON.stringify(text).slice(1, -1)
+    return `${head}${esc(`{"api_key":${JSON.stringify(key)},"events":[`)}${outPieces.join(',')}${esc(`]${opt}}`)}"}`
+  }
+  const field = endpoint === 'usermap' ? 'mapping' : 'identification'
+  const apiKey = b.redact ? REDACTED : formEncoded(key)
+  const opt = hasOptions ? `&options=${formEncoded(JSON.stringify(options))}` : ''
+  return `${head}${JSON.stringify(`api_key=${apiKey}&${field}=`).slice(1, -1)}%5B${outPieces.join('%2C')}%5D${JSON.stringify(opt).slice(1, -1)}"}`
 }
 
 /** The line `replay --dry-run --out` writes for a request. */

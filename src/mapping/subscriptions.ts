@@ -33,6 +33,9 @@ export interface CompiledSubscription {
   action: CompiledAction
   /** Per-subscription salt for derived insert_ids (stable across runs and resumes). */
   insertIdSalt: string
+  /** What it was compiled from (a worker thread compiles the same subscription again from these). */
+  spec: SubscriptionSpec
+  settings: ActionSettings
 }
 
 export interface MappingProblem {
@@ -233,6 +236,8 @@ export function compileSubscriptions(loaded: LoadedMappings, settings: ActionSet
       resolve,
       action: compileAction(slug, settings),
       insertIdSalt: createHash('sha1').update(`${spec.name}\u0000${slug}`).digest('hex').slice(0, 8),
+      spec,
+      settings,
     }
   })
 }

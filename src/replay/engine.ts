@@ -9,9 +9,10 @@ import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { Region, SegmentMessage, SourceRef } from '../types.js'
 import { openArchive, type ArchiveOptions } from '../decode/reader.js'
-import { createRouter, DuplicateCounter, OTHER_SHARD, UsageError, type FilterOptions, type Route } from '../route/index.js'
+import { DuplicateCounter, OTHER_SHARD, UsageError, type FilterOptions } from '../route/index.js'
 import type { CompiledSubscription } from '../mapping/subscriptions.js'
-import { countMixedUserProperties, mapMessage, orderingKey, type Mapped } from '../map/index.js'
+import { createPlanner, recordOf, unprocessable, type PlannerSettings } from './plan.js'
+import { planInOrder, type WorkerSettings } from './workers.js'
 import { createDelivery, DeliveryAbortedError, FatalDeliveryError, type DeliveryCallbacks, type DeliveryItem, type DeliveryOptions, type Delivery } from '../deliver/delivery.js'
 import { displayUrl, resolveEndpoint } from '../deliver/requests.js'
 import { createDryRunDelivery } from '../deliver/dry-run.js'
@@ -74,6 +75,12 @@ export interface ReplayOptions {
   checkpointEveryMs?: number
   /** `--shard K/N`: keep only the messages this shard owns (see shard.ts); the rest are filtered as other-shard. */
   shard?: ShardRun
+  /** Threads that decode, route and map (`--workers`; default 1: this thread only). */
+  workers?: number
+  /** Lines per batch sent to a worker (tests: small batches interleave more). */
+  workerBatchLines?: number
+  /** Lines planned on this thread before workers start (default 4096; tests: 0). */
+  workerInlineLines?: number
 }
 
 interface LineData {
@@ -109,7 +116,6 @@ interface ItemContext {
 const DRY_RUN_KEY = 'dry-run-api-key'
 /** Lines read but not committed before reading pauses (bounds memory and what a crash re-reads). */
 const MAX_OPEN_LINES = 100_000
-const NOTHING: Mapped = { invalid: [], records: [] }
 
 export async function replay(opts: ReplayOptions): Promise<ReplayReport> {
   const started = Date.now()
@@ -360,11 +366,15 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
           skipUserPropertiesSync: opts.skipUserPropertiesSync,
           redact: !(opts.outIncludeKeys && opts.apiKey),
           limits: opts.delivery?.limits,
+          forOut: outFd !== undefined,
         },
         callbacks,
         (req) => {
           counts.requests++
-          if (outFd !== undefined) appendLine(outFd, req)
+          if (outFd !== undefined) {
+            if (typeof req === 'string') writeSync(outFd, req + '\n')
+            else appendLine(outFd, req)
+          }
         },
       )
     : createDelivery(
@@ -391,7 +401,6 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   }
 
   // --- read loop ---
-  const route = createRouter({ filters: opts.filters, shard: opts.shard, subscriptions: subs })
   const dupes = new DuplicateCounter()
   const skipLine = previous ? resumeFilter(previous) : undefined
   let bytes = 0
@@ -399,6 +408,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   let fatal: Error | undefined
   let completedRun = false
   let interrupted = false
+  let workersUsed = 1
   const progress = (phase: ReplayProgress['phase']): void => {
     if (!opts.onProgress) return
     const st = delivery.stats()
@@ -432,88 +442,99 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
     onBytes: (n) => (bytes += n),
     skipFile: previous ? (src) => completed.get(src.path) === identities.get(src.path) : undefined,
     skipLine,
+    blocks: true,
+  })
+  const plannerSettings = { subscriptions: subs, filters: opts.filters, shard: opts.shard, now, useBatchEndpoint: opts.useBatchEndpoint, skipUserPropertiesSync: opts.skipUserPropertiesSync, forOut: outFd !== undefined }
+  const workerSettings = toWorkerSettings(plannerSettings)
+  const workers = workerSettings ? Math.max(1, opts.workers ?? 1) : 1
+  if ((opts.workers ?? 1) > 1 && !workerSettings) opts.onWarning?.('--workers: these subscriptions or filters cannot be compiled on another thread; planning on one thread')
+  workersUsed = workers
+  const planned = planInOrder(interrupted ? (async function* () {})() : items, {
+    workers,
+    planner: createPlanner(plannerSettings),
+    settings: workerSettings,
+    // The environment knobs let the CLI's tests start threads on small archives.
+    batchLines: opts.workerBatchLines ?? envCount('SEGAMP_WORKER_BATCH_LINES'),
+    inlineLines: opts.workerInlineLines ?? envCount('SEGAMP_WORKER_INLINE_LINES'),
   })
   try {
-    for await (const item of interrupted ? [] : items) {
+    for await (const next of planned) {
       if (interrupted) break
-      if (item.kind === 'file') continue
-      if (item.kind === 'end') {
-        // The file's end is a line of its own: the file is complete once the position passes it
-        // (also when an earlier run settled the end already: then it is not counted again).
-        const ref = { file: item.file, line: item.lines + 1 }
-        ledger.add(ref, 0, { kind: 'end', counted: skipLine?.(ref.file, ref.line) === true })
-        continue
-      }
-      if (item.kind === 'skipped') {
-        if (!counts.skippedPaths.some((p) => p.path === item.path)) counts.skippedPaths.push({ path: item.path, reason: item.reason })
-        opts.onWarning?.(`skipped: ${visible(item.path)}: ${visible(item.reason)}`)
-        continue
-      }
-      if (item.kind === 'unreadable') {
-        // A resumed run meets a file it already reported again.
-        if (!counts.unreadableFiles.some((u) => u.file === item.file && u.reason === item.reason)) counts.unreadableFiles.push({ file: item.file, reason: item.reason })
-        opts.onWarning?.(`unreadable: ${visible(item.file)}: ${visible(item.reason)}`)
-        continue
-      }
-      if (item.kind === 'rejected') {
-        // A line that is no message has no identity: shard 0 reports it, the others count it as theirs to skip.
-        if (opts.shard && opts.shard.index !== 0) {
-          ledger.add(item.ref, 0, { kind: 'filtered', reason: OTHER_SHARD })
+      const item = next.item
+      if (item) {
+        if (item.kind === 'file') continue
+        if (item.kind === 'end') {
+          // The file's end is a line of its own: the file is complete once the position passes it
+          // (also when an earlier run settled the end already: then it is not counted again).
+          const ref = { file: item.file, line: item.lines + 1 }
+          ledger.add(ref, 0, { kind: 'end', counted: skipLine?.(ref.file, ref.line) === true })
           continue
         }
-        ledger.add(item.ref, 0, { kind: 'rejected', reason: item.reason, text: item.text, category: item.category })
+        if (item.kind === 'skipped') {
+          if (!counts.skippedPaths.some((p) => p.path === item.path)) counts.skippedPaths.push({ path: item.path, reason: item.reason })
+          opts.onWarning?.(`skipped: ${visible(item.path)}: ${visible(item.reason)}`)
+          continue
+        }
+        if (item.kind === 'unreadable') {
+          // A resumed run meets a file it already reported again.
+          if (!counts.unreadableFiles.some((u) => u.file === item.file && u.reason === item.reason)) counts.unreadableFiles.push({ file: item.file, reason: item.reason })
+          opts.onWarning?.(`unreadable: ${visible(item.file)}: ${visible(item.reason)}`)
+          continue
+        }
+      }
+      const ref = next.ref ?? (item as { ref: SourceRef }).ref
+      const plan = next.plan
+      const rejection = item?.kind === 'rejected' ? item : plan?.t === 'rejected' && !plan.message ? plan : undefined
+      if (rejection) {
+        // A line that is no message has no identity: shard 0 reports it, the others count it as theirs to skip.
+        if (opts.shard && opts.shard.index !== 0) {
+          ledger.add(ref, 0, { kind: 'filtered', reason: OTHER_SHARD })
+          continue
+        }
+        ledger.add(ref, 0, { kind: 'rejected', reason: rejection.reason, text: rejection.text, category: rejection.category })
         continue
       }
+      if (!plan) continue
       if (ledger.open > MAX_OPEN_LINES) {
         // A throttled or retried line holds the position back: settle everything pushed so far
         // before reading on, which bounds memory and what a crash would re-read.
         await delivery.flush()
         if (interrupted) break
       }
-      const message = item.message
       messagesRead++
-      // Whatever goes wrong with one message (a stack overflow on absurd nesting, a bug) is that
-      // line's failure: it is rejected with its file:line and the run goes on.
-      let routed: Route
-      let mapped: Mapped
-      try {
-        routed = route(message, `${item.ref.file}:${item.ref.line}`)
-        if (routed.filtered === OTHER_SHARD) {
-          ledger.add(item.ref, 0, { kind: 'filtered', reason: OTHER_SHARD })
-          continue
-        }
-        mapped = routed.filtered ? NOTHING : mapMessage(message, subs, routed.matched!, now)
-      } catch (error) {
-        dupes.see(message.messageId)
-        ledger.add(item.ref, 0, { kind: 'rejected', category: 'unprocessable', reason: unprocessable(error), text: '' })
+      if (plan.t === 'filtered' && plan.reason === OTHER_SHARD) {
+        ledger.add(ref, 0, { kind: 'filtered', reason: OTHER_SHARD })
         continue
       }
-      const duplicate = dupes.see(message.messageId)
-      if (routed.filtered) {
-        ledger.add(item.ref, 0, { kind: 'filtered', reason: routed.filtered, duplicate })
+      const duplicate = dupes.see(plan.messageId)
+      if (plan.t === 'rejected') {
+        // A message that could not be processed (absurd nesting, a bug): that line's failure.
+        ledger.add(ref, 0, { kind: 'rejected', category: plan.category, reason: plan.reason, text: '' })
         continue
       }
-      const planned = { matched: routed.matched, invalid: mapped.invalid.map((v) => ({ ...v, message })), items: mapped.records }
-      const data: LineData = { kind: 'message', duplicate, matched: planned.matched, outcomes: [], invalid: planned.invalid, records: planned.items.length, mixed: countMixedUserProperties(planned.items) }
+      if (plan.t === 'filtered') {
+        ledger.add(ref, 0, { kind: 'filtered', reason: plan.reason, duplicate })
+        continue
+      }
+      const data: LineData = { kind: 'message', duplicate, matched: plan.matched, outcomes: [], invalid: plan.invalid, records: plan.records.length, mixed: plan.mixed }
       // Records an interrupted run had sent already (the line was not settled then) are not sent again.
-      const done = takePartial(item.ref)
+      const done = takePartial(ref)
       for (const i of done) {
-        const it = planned.items[i]
-        if (it) data.outcomes!.push({ sub: it.sub, endpoint: resolveEndpoint(it.record.endpoint, opts.useBatchEndpoint) })
+        const it = plan.records[i]
+        if (it) data.outcomes!.push({ sub: it.sub, endpoint: it.ser.endpoint })
       }
       if (done.size > 0) data.acked = [...done]
-      const entry = ledger.add(item.ref, planned.items.length - data.outcomes!.length, data)
-      for (const [index, it] of planned.items.entries()) {
+      const entry = ledger.add(ref, plan.records.length - data.outcomes!.length, data)
+      for (const [index, it] of plan.records.entries()) {
         if (done.has(index)) continue
         const s = ++seq
-        const endpoint = resolveEndpoint(it.record.endpoint, opts.useBatchEndpoint)
-        contexts.set(s, { entry, sub: it.sub, endpoint, index })
+        contexts.set(s, { entry, sub: it.sub, endpoint: it.ser.endpoint, index })
         try {
-          await delivery.push({ seq: s, record: it.record, ref: item.ref, key: orderingKey(it.record) })
+          await delivery.push({ seq: s, record: recordOf(it, opts.skipUserPropertiesSync), ref: ref, key: it.key, ser: it.ser })
         } catch (error) {
           if (error instanceof FatalDeliveryError || error instanceof DeliveryAbortedError) throw error
           // The record cannot even be serialized (absurd nesting): it is dead-lettered, the run goes on.
-          deadOutcome(s, { status: null, reason: unprocessable(error), attempts: 0, record: { insert_id: it.record.record.insert_id ?? null } })
+          deadOutcome(s, { status: null, reason: unprocessable(error), attempts: 0, record: { insert_id: recordOf(it).record.insert_id ?? null } })
         }
       }
     }
@@ -553,6 +574,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
     sentThisRun: counts.sent - sentBefore,
     // Read, but not settled when the run stopped: the resume reads these again.
     leftForResume: messagesRead - (counts.messages - messagesBefore),
+    workers: workersUsed,
   })
 }
 
@@ -572,11 +594,6 @@ function jsonLine(value: unknown): string {
   }
 }
 
-function unprocessable(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error)
-  if (error instanceof RangeError && /call stack/i.test(text)) return 'unprocessable: the message is nested too deeply to map (Maximum call stack size exceeded)'
-  return `unprocessable: ${text}`
-}
 
 /**
  * A resumed run trusts its checkpoint only for the files it describes as they were: a completed
@@ -608,7 +625,7 @@ function finish(
   opts: ReplayOptions,
   counts: ReplayCounts,
   started: number,
-  how: { resumed: boolean; alreadyDone: boolean; interrupted: boolean; fatal?: Error; sentThisRun?: number; leftForResume?: number },
+  how: { resumed: boolean; alreadyDone: boolean; interrupted: boolean; fatal?: Error; sentThisRun?: number; leftForResume?: number; workers?: number },
 ): ReplayReport {
   const partial = counts.rejected > 0 || counts.deadLettered > 0 || counts.unreadableFiles.length > 0
   const exitCode = how.fatal ? 1 : how.interrupted ? 130 : partial ? 3 : 0
@@ -628,6 +645,7 @@ function finish(
     ...counts,
     sentThisRun: how.sentThisRun ?? 0,
     leftForResume: how.leftForResume ?? 0,
+    workers: how.workers ?? 1,
     throttledWallMs: counts.throttledWallMs ?? 0,
     ...(opts.shard ? { shard: opts.shard } : {}),
   }
@@ -639,4 +657,29 @@ function finish(
 function redactMessage(message: SegmentMessage): SegmentMessage {
   if (message.writeKey === undefined) return message
   return { ...message, writeKey: '<redacted>' }
+}
+
+/**
+ * The planner's settings as plain data for worker threads, or undefined when something in them
+ * exists only as code here (a hand-built subscription, a `--where` given as a function).
+ */
+function toWorkerSettings(p: PlannerSettings): WorkerSettings | undefined {
+  if (!p.subscriptions.every((s) => s.spec && s.settings)) return undefined
+  const where = p.filters?.where as ((m: Record<string, unknown>) => boolean) & { fql?: string } | undefined
+  if (where && typeof where.fql !== 'string') return undefined
+  const { where: _where, ...filters } = p.filters ?? {}
+  return {
+    subscriptions: p.subscriptions.map((s) => ({ spec: s.spec, settings: s.settings })),
+    filters: { ...filters, ...(where ? { where: where.fql } : {}) },
+    shard: p.shard,
+    nowValue: p.now ? p.now() : undefined,
+    useBatchEndpoint: p.useBatchEndpoint,
+    skipUserPropertiesSync: p.skipUserPropertiesSync,
+    forOut: p.forOut,
+  }
+}
+
+function envCount(name: string): number | undefined {
+  const v = process.env[name]
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined
 }

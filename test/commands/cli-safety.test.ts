@@ -122,11 +122,11 @@ describe('hostile archive content', () => {
     const state = join(tempDir(), 'state')
     const r = await runCli(['replay', dir, '--sandbox', '--no-progress', '--json', '--state-dir', state])
     assert.equal(r.code, 3, r.stderr)
-    const report = JSON.parse(r.stdout) as { sent: number; deadLettered: number; deadLetterReasons: Record<string, number> }
+    const report = JSON.parse(r.stdout) as { sent: number; rejected: number; rejectedByReason: Record<string, number> }
     assert.equal(report.sent, 2)
-    assert.deepEqual(report.deadLetterReasons, { 'unprocessable: the message is nested too deeply to map (Maximum call stack size exceeded)': 1 })
-    const dead = JSON.parse(readFileSync(join(state, 'dead-letter.ndjson'), 'utf8').trim()) as { source: { file: string; line: number } }
-    assert.deepEqual(dead.source, { file, line: 2 })
+    assert.deepEqual(report.rejectedByReason, { unprocessable: 1 })
+    const rejected = JSON.parse(readFileSync(join(state, 'rejected.ndjson'), 'utf8').trim()) as { file: string; line: number; reason: string }
+    assert.deepEqual(rejected, { file, line: 2, reason: 'unprocessable: the message is nested more than 500 levels deep (Amplitude keeps 40)', text: '' })
     const diff = await runCli(['diff-mappings', dir, '--format', 'json', '--no-progress'])
     assert.equal(diff.code, 0, diff.stderr)
     assert.match(diff.stderr, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: not compared: `))

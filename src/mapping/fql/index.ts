@@ -60,7 +60,9 @@ export function compileTriggerWithWarnings(fql: string): { match: Predicate; war
     const e = r.error!
     throw new TriggerError(fql, e.reason, e.segmentMessage, e.pos + 1)
   }
-  return { match: compileAst(r.ast, fql), warnings: r.warnings }
+  // The predicate keeps its FQL text, so it can be compiled again elsewhere (a worker thread).
+  const match = Object.assign(compileAst(r.ast, fql), { fql })
+  return { match, warnings: r.warnings }
 }
 
 /**

@@ -1,0 +1,162 @@
+/**
+ * One input line's plan: decode → route → map → serialize, as a pure function of the line and
+ * the run's settings. The replay engine applies plans in archive order (ledger, delivery); this
+ * part is what `--workers` runs on other threads, so a plan holds only data a worker can send
+ * back (records travel as their serialized JSON, which is what delivery sends anyway).
+ */
+import type { AmplitudeRecord, SegmentMessage } from '../types.js'
+import { clipText, parseMessageLine, type RejectCategory } from '../decode/message.js'
+import { blockLines } from '../decode/lines.js'
+import { createRouter, OTHER_SHARD, type FilterOptions, type ShardRun } from '../route/index.js'
+import { countMixedUserProperties, mapMessage, orderingKey } from '../map/index.js'
+import { serializeRecord, type SerializedRecord } from '../deliver/requests.js'
+import type { CompiledSubscription } from '../mapping/subscriptions.js'
+
+export interface PlannedRecord {
+  /** Index of the subscription that produced it. */
+  sub: number
+  key: string
+  ser: SerializedRecord
+  /** The record itself when planned on this thread (a worker's plan carries only `ser`). */
+  record?: AmplitudeRecord
+}
+
+export type LinePlan =
+  /** Not a message (bad JSON, no type…), or a message that could not be processed (`message`). */
+  | { t: 'rejected'; category: RejectCategory; reason: string; text: string; message?: boolean; messageId?: unknown }
+  | { t: 'filtered'; reason: string; messageId?: unknown }
+  | {
+      t: 'message'
+      messageId?: unknown
+      matched: number[]
+      /** Matched, but the action rejected the message (Segment's validation). */
+      invalid: Array<{ sub: number; reason: string; message: SegmentMessage }>
+      records: PlannedRecord[]
+      /** Records whose user_properties mix plain keys with operations. */
+      mixed: number
+    }
+
+/** What a line is planned from: its text (NDJSON), or a message decoded already (CSV rows). */
+export type PlanInput = { text: string; message?: undefined } | { message: SegmentMessage; text?: undefined }
+
+export interface PlannerSettings {
+  subscriptions: CompiledSubscription[]
+  filters?: FilterOptions
+  shard?: ShardRun
+  now?: () => number
+  useBatchEndpoint?: boolean
+  skipUserPropertiesSync?: boolean
+  /** Serialize records for a `--out` line too (a dry run with --out). */
+  forOut?: boolean
+  /** Keep each record object in its plan (false on a worker thread: only its JSON goes back). */
+  keepRecords?: boolean
+}
+
+export type Planner = (input: PlanInput, where: string) => LinePlan
+
+export function createPlanner(s: PlannerSettings): Planner {
+  const route = createRouter({ filters: s.filters, shard: s.shard, subscriptions: s.subscriptions })
+  const serialize = { skipUserPropertiesSync: s.skipUserPropertiesSync, forOut: s.forOut }
+  const keep = s.keepRecords !== false
+  return (input, where) => {
+    let message: SegmentMessage
+    if (input.message) message = input.message
+    else {
+      const parsed = parseMessageLine(input.text)
+      if (!parsed.ok) return { t: 'rejected', category: parsed.category, reason: parsed.reason, text: clipText(input.text) }
+      message = parsed.message
+    }
+    const messageId = message.messageId
+    // Checked before anything recurses into it: how deep a thread's stack reaches differs between
+    // threads, and the verdict must not depend on which thread planned the line.
+    if ((input.text === undefined || input.text.length > 2 * MAX_NESTING) && nestedDeeperThan(message, MAX_NESTING)) {
+      return { t: 'rejected', category: 'unprocessable', reason: `unprocessable: the message is nested more than ${MAX_NESTING} levels deep (Amplitude keeps 40)`, text: '', message: true, messageId }
+    }
+    // Whatever goes wrong with one message (a stack overflow on absurd nesting, a bug) is that
+    // line's failure: it is rejected with its file:line and the run goes on.
+    try {
+      const routed = route(message, where)
+      if (routed.filtered !== undefined) return { t: 'filtered', reason: routed.filtered, ...(routed.filtered === OTHER_SHARD ? {} : { messageId }) }
+      const mapped = mapMessage(message, s.subscriptions, routed.matched, s.now)
+      const records: PlannedRecord[] = []
+      for (const r of mapped.records) {
+        const p: PlannedRecord = { sub: r.sub, key: orderingKey(r.record), ser: serializeRecord(r.record, s.useBatchEndpoint, serialize) }
+        if (keep) p.record = r.record
+        records.push(p)
+      }
+      return {
+        t: 'message',
+        messageId,
+        matched: routed.matched,
+        invalid: mapped.invalid.map((v) => ({ ...v, message })),
+        records,
+        mixed: mapped.records.length > 0 ? countMixedUserProperties(mapped.records) : 0,
+      }
+    } catch (error) {
+      return { t: 'rejected', category: 'unprocessable', reason: unprocessable(error), text: '', message: true, messageId }
+    }
+  }
+}
+
+/** Deepest nesting of objects and arrays a message may have (Amplitude itself keeps 40 levels). */
+export const MAX_NESTING = 500
+
+/** True when `value` holds objects or arrays nested more than `limit` levels deep. No recursion. */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]]
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!
+    if (depth > limit) return true
+    if (Array.isArray(v)) {
+      for (const x of v) if (x !== null && typeof x === 'object') stack.push([x, depth + 1])
+    } else {
+      for (const k in v as Record<string, unknown>) {
+        const x = (v as Record<string, unknown>)[k]
+        if (x !== null && typeof x === 'object') stack.push([x, depth + 1])
+      }
+    }
+  }
+  return false
+}
+
+export function unprocessable(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error)
+  if (error instanceof RangeError && /call stack/i.test(text)) return 'unprocessable: the message is nested too deeply to map (Maximum call stack size exceeded)'
+  return `unprocessable: ${text}`
+}
+
+/**
+ * A record planned on another thread, as delivery and the dead-letter file see it: the record is
+ * parsed back from its JSON only when something asks for it (a dead letter, a throttled id).
+ */
+export function recordOf(p: PlannedRecord, skipUserPropertiesSync?: boolean): AmplitudeRecord {
+  if (p.record) return p.record
+  let parsed: Record<string, unknown> | undefined
+  const ser = p.ser
+  return {
+    endpoint: ser.endpoint as AmplitudeRecord['endpoint'],
+    ...(ser.options ? { options: ser.options } : {}),
+    get record(): Record<string, unknown> {
+      if (!parsed) {
+        parsed = JSON.parse(ser.json) as Record<string, unknown>
+        if (skipUserPropertiesSync) delete parsed.$skip_user_properties_sync
+      }
+      return parsed
+    },
+  }
+}
+
+/** A block of undecoded lines (see decode's `lineBlocks`), as it travels to a worker. */
+export interface BlockInput {
+  file: string
+  firstLine: number
+  bytes: Uint8Array
+  fileStart: boolean
+}
+
+/** Decodes a block's lines and plans each one: `[line number, plan]` in order (blank lines left out). */
+export function planBlock(planner: Planner, block: BlockInput): Array<[number, LinePlan]> {
+  const out: Array<[number, LinePlan]> = []
+  for (const { line, text } of blockLines(block.bytes, block.firstLine, block.fileStart)) out.push([line, planner({ text }, `${block.file}:${line}`)])
+  return out
+}

@@ -1,0 +1,221 @@
+/**
+ * `--workers N`: decode, route and map on N worker threads, results back in archive order.
+ *
+ * The reader (on this thread) cuts its items into batches of lines; each batch goes to the worker
+ * with the least work, and the batches' plans come back here in the order the lines were read,
+ * whatever order the workers finish in. Everything after planning (duplicate counting, the ledger,
+ * request packing, delivery, the checkpoint) therefore sees exactly the sequence a single thread
+ * sees: the same requests, in the same order, for any worker count, and resume works unchanged.
+ *
+ * Memory stays bounded: at most `2 × N` batches are out at a time, and reading waits for the
+ * oldest one. Small inputs never start a thread: the first `inlineLines` lines are planned here,
+ * and the workers start only if the input goes on past them.
+ */
+import { Worker } from 'node:worker_threads'
+import type { ArchiveItem } from '../decode/reader.js'
+import type { SubscriptionSpec } from '../mapping/subscriptions.js'
+import type { ActionSettings } from '../mapping/amplitude/index.js'
+import type { ShardRun } from '../route/index.js'
+import type { SegmentMessage, SourceRef } from '../types.js'
+import { planBlock, type BlockInput, type LinePlan, type Planner } from './plan.js'
+
+/** What a worker compiles its planner from (plain data: functions cannot cross threads). */
+export interface WorkerSettings {
+  subscriptions: Array<{ spec: SubscriptionSpec; settings: ActionSettings }>
+  filters: { since?: string; until?: string; types?: string[]; where?: string; ignoreIntegrations?: boolean }
+  shard?: ShardRun
+  /** A fixed clock value (the run's `now`, read once), else the worker uses Date.now. */
+  nowValue?: number
+  useBatchEndpoint?: boolean
+  skipUserPropertiesSync?: boolean
+  forOut?: boolean
+}
+
+/** An item the engine applies: a planned line, or another archive item (file start or end, a rejection the reader made, …). */
+export type PlannedItem = { ref: SourceRef; plan: LinePlan; item?: undefined } | { item: Exclude<ArchiveItem, { kind: 'block' | 'message' }>; ref?: undefined; plan?: undefined }
+
+export interface ParallelOptions {
+  workers: number
+  /** Plans lines on this thread (always: for small inputs, and when a batch cannot be posted). */
+  planner: Planner
+  /** Absent when the run's settings cannot be sent to a thread (then everything is planned here). */
+  settings?: WorkerSettings
+  /** Lines per batch (default 512). */
+  batchLines?: number
+  /** Lines planned on this thread before any worker starts (default 4096). */
+  inlineLines?: number
+}
+
+const DEFAULT_BATCH_LINES = 512
+const DEFAULT_INLINE_LINES = 4096
+
+/** What a worker plans: a block of undecoded lines, or a message decoded already (a CSV row). */
+export type Unit = { block: BlockInput; message?: undefined } | { message: SegmentMessage; where: string; block?: undefined }
+/** A unit's plans: a block's `[line, plan]` pairs, or a message's plan. */
+export type UnitResult = Array<[number, LinePlan]> | LinePlan
+
+interface Batch {
+  /** Archive items in order; `unit` indexes into `units` for blocks and messages. */
+  items: Array<{ item: ArchiveItem; unit?: number }>
+  units: Unit[]
+  lines: number
+  results?: Promise<UnitResult[]>
+}
+
+type Reply = { id: number; results: UnitResult[] } | { id: number; error: string }
+
+export function planUnit(planner: Planner, unit: Unit): UnitResult {
+  return unit.block ? planBlock(planner, unit.block) : planner({ message: unit.message }, unit.where)
+}
+
+class Pool {
+  private readonly workers: Array<{ worker: Worker; load: number; waiting: Map<number, { resolve: (r: UnitResult[]) => void; reject: (e: Error) => void; size: number }> }> = []
+  private nextId = 0
+  private failed?: Error
+
+  constructor(count: number, settings: WorkerSettings) {
+    const here = import.meta.url
+    for (let i = 0; i < count; i++) {
+      const worker = here.endsWith('.ts')
+        ? // From source (the tests run TypeScript through tsx): the thread registers tsx first.
+          new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(new URL('./worker.ts', here).href)}) })`, { eval: true, workerData: settings })
+        : new Worker(new URL('./worker.js', here), { workerData: settings })
+      const slot = { worker, load: 0, waiting: new Map<number, { resolve: (r: UnitResult[]) => void; reject: (e: Error) => void; size: number }>() }
+      worker.on('message', (reply: Reply) => {
+        const w = slot.waiting.get(reply.id)
+        if (!w) return
+        slot.waiting.delete(reply.id)
+        slot.load -= w.size
+        if ('error' in reply) w.reject(new Error(`worker thread: ${reply.error}`))
+        else w.resolve(reply.results)
+      })
+      const fail = (error: Error): void => {
+        this.failed ??= error
+        for (const w of slot.waiting.values()) w.reject(error)
+        slot.waiting.clear()
+      }
+      worker.on('error', fail)
+      worker.on('exit', (code) => {
+        if (slot.waiting.size > 0) fail(new Error(`a worker thread stopped (exit code ${code}) with lines unplanned`))
+      })
+      // A worker waiting for lines must not keep the process alive.
+      worker.unref()
+      this.workers.push(slot)
+    }
+  }
+
+  /** Plans units on the least loaded worker; undefined when they cannot be posted. */
+  plan(units: Unit[], size: number): Promise<UnitResult[]> | undefined {
+    if (this.failed) return Promise.reject(this.failed)
+    const slot = this.workers.reduce((a, b) => (b.load < a.load ? b : a))
+    const id = this.nextId++
+    const promise = new Promise<UnitResult[]>((resolve, reject) => slot.waiting.set(id, { resolve, reject, size }))
+    try {
+      slot.worker.postMessage({ id, units })
+    } catch {
+      // A message nested beyond what structured cloning takes: planned on this thread instead.
+      slot.waiting.delete(id)
+      return undefined
+    }
+    slot.load += size
+    return promise
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.worker.terminate()))
+  }
+}
+
+/**
+ * The archive's lines, planned, in archive order, with the other items (file starts and ends,
+ * rejections the reader made, unreadable files) in their place.
+ */
+export async function* planInOrder(items: AsyncIterable<ArchiveItem>, o: ParallelOptions): AsyncGenerator<PlannedItem> {
+  const batchLines = Math.max(1, o.batchLines ?? DEFAULT_BATCH_LINES)
+  const inlineLines = o.inlineLines ?? DEFAULT_INLINE_LINES
+  const parallel = o.workers > 1 && o.settings !== undefined
+  let pool: Pool | undefined
+  let planned = 0
+  const queue: Batch[] = []
+  let batch: Batch = newBatch()
+
+  const dispatch = (): void => {
+    const b = batch
+    batch = newBatch()
+    if (b.items.length === 0) return
+    if (b.units.length > 0) {
+      pool ??= new Pool(o.workers, o.settings!)
+      b.results = pool.plan(b.units, b.lines) ?? Promise.resolve(b.units.map((u) => planUnit(o.planner, u)))
+      // Awaited in order later; a run stopped early must not leave an unhandled rejection behind.
+      b.results.catch(() => undefined)
+    }
+    queue.push(b)
+  }
+  async function* emit(b: Batch): AsyncGenerator<PlannedItem> {
+    const results = b.results ? await b.results : []
+    for (const { item, unit } of b.items) {
+      if (unit === undefined) yield { item: item as Exclude<ArchiveItem, { kind: 'block' | 'message' }> }
+      else yield* unitItems(item, results[unit])
+    }
+  }
+
+  let readError: unknown
+  try {
+    try {
+      for await (const item of items) {
+        const unit = toUnit(item)
+        if (!parallel || (planned < inlineLines && queue.length === 0 && batch.items.length === 0)) {
+          // On this thread: a single-thread run, or the start of an input that may stay small.
+          if (unit) {
+            planned += item.kind === 'block' ? item.count : 1
+            yield* unitItems(item, planUnit(o.planner, unit))
+          } else yield { item: item as Exclude<ArchiveItem, { kind: 'block' | 'message' }> }
+          continue
+        }
+        if (unit) {
+          const lines = item.kind === 'block' ? item.count : 1
+          batch.items.push({ item, unit: batch.units.length })
+          batch.units.push(unit)
+          batch.lines += lines
+          planned += lines
+        } else batch.items.push({ item })
+        if (batch.lines >= batchLines) {
+          dispatch()
+          // Reading waits for the oldest batch once 2 × N are out: memory stays bounded.
+          while (queue.length >= 2 * o.workers) yield* emit(queue.shift()!)
+        }
+      }
+    } catch (error) {
+      // Reading stopped: what was read still goes out (and settles) before the error does.
+      readError = error
+    }
+    dispatch()
+    while (queue.length > 0) yield* emit(queue.shift()!)
+    if (readError !== undefined) throw readError
+  } finally {
+    await pool?.close()
+  }
+}
+
+function toUnit(item: ArchiveItem): Unit | undefined {
+  if (item.kind === 'block') return { block: { file: item.ref.file, firstLine: item.ref.line, bytes: item.bytes, fileStart: item.fileStart } }
+  if (item.kind === 'message') return { message: item.message, where: `${item.ref.file}:${item.ref.line}` }
+  return undefined
+}
+
+function* unitItems(item: ArchiveItem, result: UnitResult): Generator<PlannedItem> {
+  if (item.kind === 'message') {
+    yield { ref: item.ref, plan: result as LinePlan }
+    return
+  }
+  if (item.kind !== 'block') return
+  const file = item.ref.file
+  for (const [line, plan] of result as Array<[number, LinePlan]>) {
+    if (item.skip?.(line)) continue
+    yield { ref: { file, line }, plan }
+  }
+}
+
+function newBatch(): Batch {
+  return { items: [], units: [], lines: 0 }
+}
