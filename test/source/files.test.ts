@@ -87,3 +87,82 @@ describe('links and loops in an archive tree', () => {
     assert.deepEqual(unreadable.map((u) => [u.file.slice(root.length + 1), u.reason]), [['self', 'too many levels of symbolic links (a link that points to itself)']])
   })
 })
+
+describe('source: listSources and sourceIdentity (alone)', () => {
+  it('lists a local tree in sorted path order with size and mtime, leaving out hidden entries and Thumbs.db, reading nothing', async () => {
+    const root = tempDir()
+    const gz = writeFile(join(root, 'day-2', 'b.gz'), gzip(ndjson([track('B')])))
+    const plain = writeFile(join(root, 'day-1', 'a.ndjson'), '{"type":"track"}\n')
+    const later = writeFile(join(root, 'day-10', 'c.csv'), 'x\n')
+    writeFile(join(root, 'day-1', '.DS_Store'), 'junk')
+    writeFile(join(root, '.complete'), '')
+    writeFile(join(root, 'day-1', 'Thumbs.db'), 'junk')
+    writeFile(join(root, '.hidden', 'z.ndjson'), '{"type":"track"}\n')
+    const list = await listSources([root])
+    // Names sort as strings: day-10 before day-2.
+    assert.deepEqual(
+      list.sources.map((s) => ({ ...s })),
+      [plain, later, gz].map((p) => ({ path: p, size: statSync(p).size, mtimeMs: statSync(p).mtimeMs })),
+    )
+    assert.equal(list.sources[0].size, 17)
+    // The gzip file's size is its compressed size: a source never decompresses.
+    assert.notEqual(list.sources[2].size, gunzipSync(readFileSync(gz)).length)
+    assert.equal(list.sources.some((s) => s.open !== undefined), false)
+    assert.deepEqual(list.problems, [])
+    assert.deepEqual(list.skipped, [])
+    assert.equal(list.close, undefined)
+  })
+
+  it('keeps the inputs in the order given; - is stdin, with no size', async () => {
+    const dir = tempDir()
+    const z = writeFile(join(dir, 'z.ndjson'), 'z\n')
+    const a = writeFile(join(dir, 'a.ndjson'), 'a\n')
+    const list = await listSources([z, '-', a])
+    assert.deepEqual(list.sources.map((s) => [s.path, s.size]), [[z, 2], ['-', undefined], [a, 2]])
+  })
+
+  it('a missing path is a problem, not an error; a file reached again through a link is skipped once', async () => {
+    const dir = tempDir()
+    const file = writeFile(join(dir, 'real.ndjson'), 'x\n')
+    symlinkSync(file, join(dir, 'zz-link.ndjson'))
+    const missing = join(dir, 'nope')
+    const list = await listSources([missing, dir])
+    assert.deepEqual(list.sources.map((s) => s.path), [file])
+    assert.deepEqual(list.problems, [{ file: missing, reason: 'no such file or directory' }])
+    assert.deepEqual(list.skipped, [{ path: join(dir, 'zz-link.ndjson'), reason: `same file as ${file} (a link); read once` }])
+  })
+
+  it('identity is size and mtime for a file: unchanged when listed again, changed when the file is', async () => {
+    const dir = tempDir()
+    const file = writeFile(join(dir, 'day.ndjson'), '{"type":"track"}\n')
+    utimesSync(file, 1_700_000_000, 1_700_000_000)
+    const id = async () => sourceIdentity((await listSources([file])).sources[0])
+    const first = await id()
+    assert.equal(first, 'size:17,mtime:1700000000000')
+    assert.equal(await id(), first)
+    // Same size, new content and time: a rewritten file.
+    writeFileSync(file, '{"type":"page"}\n\n')
+    utimesSync(file, 1_700_000_100, 1_700_000_100)
+    assert.equal(await id(), 'size:17,mtime:1700000100000')
+    // Appended to, with its time put back: the size still tells.
+    writeFileSync(file, '{"type":"page"}\n\n{"type":"track"}\n')
+    utimesSync(file, 1_700_000_100, 1_700_000_100)
+    assert.equal(await id(), 'size:34,mtime:1700000100000')
+  })
+
+  it('identity of stdin and of an object store entry', () => {
+    assert.equal(sourceIdentity({ path: '-' }), 'stdin')
+    assert.equal(sourceIdentity({ path: 's3://b/k.gz', size: 10, etag: '"abc"' }), 'etag:"abc"')
+    assert.equal(sourceIdentity({ path: 'x' }), 'size:?,mtime:?')
+  })
+
+  it('file system errors are said in words', () => {
+    const err = (code: string) => Object.assign(new Error(`${code}: raw`), { code })
+    assert.equal(describeFsError(err('ENOENT')), 'no such file or directory')
+    assert.equal(describeFsError(err('EACCES')), 'permission denied')
+    assert.equal(describeFsError(err('EPERM')), 'permission denied')
+    assert.equal(describeFsError(err('EISDIR')), 'is a directory')
+    assert.equal(describeFsError(err('ELOOP')), 'too many levels of symbolic links (a link that points to itself)')
+    assert.equal(describeFsError(err('EIO')), 'EIO: raw')
+  })
+})
