@@ -10,7 +10,6 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js'
 import { NO_THROTTLE } from '../../src/sandbox/limits.js'
-import { checkShard, fnv1a32, identityKey, parseShard, partitionOf, shardFromEnv, shardMaxEps } from '../../src/route/shard.js'
 import { combineShards, type ShardState } from '../../src/replay/status.js'
 import { ndjson, tempDir, writeFile } from '../helpers/files.js'
 import { waitFor, writeArchive } from '../helpers/replay.js'
@@ -97,51 +96,6 @@ function archive(): string {
 }
 
 const sum = (o: Record<string, number>) => Object.values(o).reduce((x, y) => x + y, 0)
-
-describe('sharding: partition function', () => {
-  it('FNV-1a 32-bit matches the published test vectors', () => {
-    assert.equal(fnv1a32(''), 0x811c9dc5)
-    assert.equal(fnv1a32('a'), 0xe40c292c)
-    assert.equal(fnv1a32('foobar'), 0xbf9cf968)
-    // UTF-8 bytes, not UTF-16 code units.
-    assert.equal(fnv1a32('é'), fnv1a32(Buffer.from([0xc3, 0xa9]).toString('utf8')))
-    assert.notEqual(fnv1a32('é'), fnv1a32('\u00e9'.normalize('NFD')))
-  })
-
-  it('identity key: context.device.id, else anonymousId, else userId, else messageId, else file:line', () => {
-    assert.deepEqual(identityKey({ type: 'track', context: { device: { id: 'dev-1' } }, anonymousId: 'anon', userId: 'u' } as never), { kind: 'device_id', key: 'dev-1' })
-    assert.deepEqual(identityKey({ type: 'track', anonymousId: 'anon', userId: 'u' } as never), { kind: 'device_id', key: 'anon' })
-    assert.deepEqual(identityKey({ type: 'track', context: { device: { id: '' } }, userId: 'u' } as never), { kind: 'user_id', key: 'u' })
-    assert.deepEqual(identityKey({ type: 'track', userId: 42 } as never), { kind: 'user_id', key: '42' })
-    assert.deepEqual(identityKey({ type: 'track', messageId: 'm-1' } as never), { kind: 'messageId', key: 'm-1' })
-    assert.deepEqual(identityKey({ type: 'track' } as never, 'a.ndjson:7'), { kind: 'line', key: 'a.ndjson:7' })
-  })
-
-  it('every key lands in exactly one of N partitions, spread over all of them', () => {
-    for (const n of [1, 2, 3, 7]) {
-      const seen = new Array<number>(n).fill(0)
-      for (let i = 0; i < 2000; i++) {
-        const p = partitionOf(`device-${i}`, n)
-        assert.ok(p >= 0 && p < n)
-        seen[p]++
-      }
-      for (const c of seen) assert.ok(c > 2000 / n / 2, `partition sizes ${seen.join(',')} for n=${n}`)
-    }
-  })
-
-  it('--shard K/N and --shards N with the scheduler index', () => {
-    assert.deepEqual(parseShard('2/3'), { index: 2, count: 3 })
-    assert.throws(() => parseShard('3/3'), /0…2 \(it is 0-based\)/)
-    assert.throws(() => parseShard('1-3'), /is not K\/N/)
-    assert.throws(() => checkShard(0, 0, 'x'), /≥ 1/)
-    assert.deepEqual(shardFromEnv(4, { JOB_COMPLETION_INDEX: '3' }), { index: 3, count: 4 })
-    assert.deepEqual(shardFromEnv(4, { AWS_BATCH_JOB_ARRAY_INDEX: '1' }), { index: 1, count: 4 })
-    assert.throws(() => shardFromEnv(4, {}), /JOB_COMPLETION_INDEX.*AWS_BATCH_JOB_ARRAY_INDEX/)
-    assert.throws(() => shardFromEnv(2, { JOB_COMPLETION_INDEX: '2' }), /0…1/)
-    assert.equal(shardMaxEps(900, { index: 0, count: 3 }), 300)
-    assert.equal(shardMaxEps(undefined, { index: 0, count: 3 }), undefined)
-  })
-})
 
 describe('sharding: three shard processes into one standalone sandbox', function () {
   this.timeout(240_000)
