@@ -3,6 +3,7 @@
  * file against two runs on one directory, and the run id that makes re-running the same command
  * resume. Nothing secret is ever written here.
  */
+import { sourceIdentity, type Source } from '../source/sources.js'
 import { createHash } from 'node:crypto'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, truncateSync, statSync, writeFileSync, writeSync, fsyncSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -206,4 +207,30 @@ export function writeJson(path: string, value: unknown): void {
   const tmp = `${path}.${process.pid}.tmp`
   writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n')
   renameSync(tmp, path)
+}
+
+/**
+ * A resumed run trusts its checkpoint only for the files it describes as they were: a completed
+ * or half-read file whose size, time or ETag changed stops the run (it cannot tell what was sent
+ * from it); files added since are read in full, and said so.
+ */
+export function checkInputsUnchanged(previous: Checkpoint<unknown>, completed: Map<string, string>, sources: Source[], warn?: (text: string) => void): void {
+  const now = new Map(sources.map((s) => [s.path, sourceIdentity(s)]))
+  const changed: string[] = []
+  const removed: string[] = []
+  const added: string[] = []
+  for (const [file, id] of [...completed, ...Object.entries(previous.open ?? {})]) {
+    const current = now.get(file)
+    if (current === undefined) {
+      if (!completed.has(file)) removed.push(file)
+    } else if (current !== id && !changed.includes(file)) changed.push(file)
+  }
+  for (const file of now.keys()) if (!completed.has(file) && !(file in (previous.open ?? {}))) added.push(file)
+  if (changed.length > 0 || removed.length > 0) {
+    const list = [...changed.map((f) => `${f} (changed)`), ...removed.map((f) => `${f} (no longer among the inputs)`)]
+    throw new Error(
+      `inputs changed since the checkpoint (${added.length} file(s) added, ${changed.length} changed, ${removed.length} half-read file(s) gone): ${list.slice(0, 5).join(', ')}${list.length > 5 ? `, and ${list.length - 5} more` : ''}. A resumed run cannot tell what was sent from them: restore the files, or rerun with --fresh to start over (Amplitude drops resent events by insert_id within 7 days), or use another --state-dir`,
+    )
+  }
+  if (added.length > 0) warn?.(`${added.length} file(s) added since the checkpoint are read in full: ${added.slice(0, 3).join(', ')}${added.length > 3 ? ', …' : ''}`)
 }

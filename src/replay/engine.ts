@@ -7,19 +7,19 @@ import { visible } from '../cli/terminal.js'
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
-import type { Region, SegmentMessage, SourceRef } from '../types.js'
+import type { Region, SourceRef } from '../types.js'
 import { openArchive, type ArchiveOptions } from '../decode/reader.js'
 import { DuplicateCounter, OTHER_SHARD, UsageError, type FilterOptions } from '../route/index.js'
 import type { CompiledSubscription } from '../mapping/subscriptions.js'
 import { createPlanner, recordOf, unprocessable, type PlannerSettings } from './plan.js'
 import { planInOrder, type WorkerSettings } from './workers.js'
 import { createDelivery, DeliveryAbortedError, FatalDeliveryError, type DeliveryCallbacks, type DeliveryItem, type DeliveryOptions, type Delivery } from '../deliver/delivery.js'
-import { displayUrl, resolveEndpoint } from '../deliver/requests.js'
+import { displayUrl } from '../deliver/requests.js'
 import { createDryRunDelivery } from '../deliver/dry-run.js'
-import { redactSecretsInText } from '../decode/message.js'
-import { LineLedger, type LineEntry } from '../commit/ledger.js'
-import { acquireLock, CHECKPOINT_VERSION, fileSize, mergeRanges, readCheckpoint, readCompletedFiles, resumeFilter, toRanges, truncateTo, writeCheckpoint, writeJson, type Checkpoint } from '../commit/checkpoint.js'
-import { sourceIdentity, type Source } from '../source/sources.js'
+import type { LineEntry } from '../commit/ledger.js'
+import { jsonLine, openCommit, type LineData } from '../commit/committer.js'
+import { acquireLock, checkInputsUnchanged, readCheckpoint, readCompletedFiles, resumeFilter, writeJson, type Checkpoint } from '../commit/checkpoint.js'
+import { sourceIdentity } from '../source/sources.js'
 import { emptyReplayCounts, type ReplayCounts, type ReplayReport } from '../commit/report.js'
 import type { ShardRun } from '../route/shard.js'
 
@@ -83,28 +83,6 @@ export interface ReplayOptions {
   workerInlineLines?: number
 }
 
-interface LineData {
-  /** `end`: a file's last item (the file is complete once it commits). */
-  kind: 'message' | 'rejected' | 'filtered' | 'end'
-  /** An `end` an earlier run settled (and counted) already. */
-  counted?: boolean
-  /** Indexes of the line's records acknowledged so far (this run or, for a partial line, the one before). */
-  acked?: number[]
-  reason?: string
-  text?: string
-  category?: string
-  /** Per-record outcomes, filled as records settle: [subscription index, endpoint, dead?]. */
-  outcomes?: Array<{ sub: number; endpoint: string; dead?: { status: number | null; reason: string; attempts: number; record: Record<string, unknown> } }>
-  /** Subscriptions that matched but whose action rejected the event (Segment's validation). */
-  invalid?: Array<{ sub: number; reason: string; message: SegmentMessage }>
-  matched?: number[]
-  duplicate?: boolean
-  /** Records the line produced (counted as planned when it commits). */
-  records?: number
-  /** Of those, records whose user_properties mix plain keys with operations. */
-  mixed?: number
-}
-
 interface ItemContext {
   entry: LineEntry<LineData>
   sub: number
@@ -130,8 +108,6 @@ export async function replay(opts: ReplayOptions): Promise<ReplayReport> {
 }
 
 async function run(opts: ReplayOptions, dir: string, started: number, staleLock?: number): Promise<ReplayReport> {
-  const deadLetterPath = join(dir, 'dead-letter.ndjson')
-  const rejectedPath = join(dir, 'rejected.ndjson')
   const completedPath = join(dir, 'completed.ndjson')
   const subs = opts.subscriptions
   const dryRun = Boolean(opts.dryRun)
@@ -160,163 +136,24 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   }
   const completed = previous ? readCompletedFiles(completedPath, previous.files.completed) : new Map<string, string>()
   if (previous) checkInputsUnchanged(previous, completed, archive.sources, opts.onWarning)
-  for (const [path, bytes] of [
-    [deadLetterPath, previous?.files.deadLetter ?? 0],
-    [rejectedPath, previous?.files.rejected ?? 0],
-    [completedPath, previous?.files.completed ?? 0],
-  ] as const) truncateTo(path, bytes)
-  const deadFd = openSync(deadLetterPath, 'a')
-  const rejectedFd = openSync(rejectedPath, 'a')
-  const completedFd = openSync(completedPath, 'a')
-  const outFd = dryRun && opts.out ? openSync(opts.out, 'w') : undefined
-  const bytesOf = { deadLetter: fileSize(deadLetterPath), rejected: fileSize(rejectedPath), completed: fileSize(completedPath) }
   const identities = new Map(archive.sources.map((src) => [src.path, sourceIdentity(src)]))
-  let position: SourceRef | null = previous?.position ?? null
-  /** Partly sent lines of the run before, until this run reads them again (then its ledger holds them). */
-  const carriedPartial = new Map((previous?.partial ?? []).map((p) => [`${p.file}\u0000${p.line}`, p]))
-  const takePartial = (ref: SourceRef): Set<number> => {
-    const key = `${ref.file}\u0000${ref.line}`
-    const p = carriedPartial.get(key)
-    if (!p) return new Set()
-    carriedPartial.delete(key)
-    return new Set(p.acked)
-  }
-  /** Files completed by this run (their lines need no listing any more). */
-  const completedNow = new Set<string>()
-  /**
-   * Lines the runs before settled beyond their position: this run skips them, so its own ledger
-   * never lists them; the checkpoint keeps them until the position or a file's completion covers them.
-   */
-  const carriedAhead = (): Checkpoint['ahead'] => {
-    const at = position
-    return (previous?.ahead ?? [])
-      .filter((a) => !completedNow.has(a.file) && !completed.has(a.file))
-      .map((a) => ({ file: a.file, lines: at && a.file === at.file ? a.lines.filter(([, b]) => b > at.line) : a.lines }))
-      .filter((a) => a.lines.length > 0)
-  }
-
-  const appendLine = (fd: number, value: unknown): number => {
-    const text = jsonLine(value)
-    writeSync(fd, text)
-    return Buffer.byteLength(text)
-  }
-
-  // --- a line settles: its outcome is applied at once (in any order) ---
-  const applySettled = (entry: LineEntry<LineData>): void => {
-    const d = entry.data
-    if (d.kind === 'end') {
-      if (!d.counted) counts.files++
-      return
-    }
-    if (d.kind === 'rejected') {
-      counts.rejected++
-      counts.rejectedByReason[d.category!] = (counts.rejectedByReason[d.category!] ?? 0) + 1
-      bytesOf.rejected += appendLine(rejectedFd, { file: entry.ref.file, line: entry.ref.line, reason: d.reason, text: redactSecretsInText(d.text ?? '') })
-      return
-    }
-    counts.messages++
-    if (d.duplicate) counts.duplicates++
-    if (d.kind === 'filtered') {
-      counts.filtered[d.reason!] = (counts.filtered[d.reason!] ?? 0) + 1
-      return
-    }
-    if (!d.matched || d.matched.length === 0) {
-      counts.filtered['no-subscription'] = (counts.filtered['no-subscription'] ?? 0) + 1
-      return
-    }
-    for (const i of d.matched) counts.subscriptions[i].messages++
-    counts.planned += d.records ?? 0
-    if (d.mixed) counts.mixedUserProperties = (counts.mixedUserProperties ?? 0) + d.mixed
-    for (const inv of d.invalid ?? []) {
-      const s = counts.subscriptions[inv.sub]
-      s.invalid++
-      counts.deadLettered++
-      const reason = `segment validation: ${inv.reason}`
-      counts.deadLetterReasons[reason] = (counts.deadLetterReasons[reason] ?? 0) + 1
-      bytesOf.deadLetter += appendLine(deadFd, { event: redactMessage(inv.message), status: null, reason, attempts: 0, subscription: s.name, source: entry.ref })
-    }
-    for (const o of d.outcomes ?? []) {
-      const s = counts.subscriptions[o.sub]
-      const e = (s.byEndpoint[o.endpoint] ??= { sent: 0, deadLettered: 0 })
-      if (o.dead) {
-        e.deadLettered++
-        counts.deadLettered++
-        counts.deadLetterReasons[o.dead.reason] = (counts.deadLetterReasons[o.dead.reason] ?? 0) + 1
-        bytesOf.deadLetter += appendLine(deadFd, {
-          event: o.dead.record,
-          endpoint: o.endpoint,
-          status: o.dead.status,
-          reason: o.dead.reason,
-          attempts: o.dead.attempts,
-          subscription: s.name,
-          source: entry.ref,
-        })
-      } else {
-        e.sent++
-        counts.sent++
-      }
-    }
-  }
-  // --- a line commits: it and all before it are settled; a file's end completes the file ---
-  const applyCommitted = (entry: LineEntry<LineData>): void => {
-    position = entry.ref
-    if (entry.data.kind === 'end') {
-      completedNow.add(entry.ref.file)
-      bytesOf.completed += appendLine(completedFd, { file: entry.ref.file, id: identities.get(entry.ref.file) ?? 'stdin' })
-    }
-  }
-  const ledger = new LineLedger<LineData>({
-    settled(entry) {
-      applySettled(entry)
-      dirty = true
-    },
-    committed: applyCommitted,
+  const commit = openCommit({
+    dir,
+    runId: opts.runId,
+    dryRun,
+    previous,
+    completed,
+    identities,
+    counts,
+    shard: opts.shard,
+    inputs: { files: archive.sources.length, bytes: archive.totalBytes },
+    checkpointEveryMs: opts.checkpointEveryMs,
   })
-
-  // --- checkpointing (never for dry runs: they always start over) ---
-  // Written after every response that settled something (so a crash resends only the requests
-  // in flight), and at least every `checkpointEveryMs` while anything else settled (filtered and
-  // rejected lines, a throttled run).
-  let dirty = false
-  let saveQueued = false
-  const requestsBefore = counts.requests
-  const syncRequests = (): void => {
-    if (!dryRun) counts.requests = requestsBefore + delivery.stats().requests
+  const { ledger, takePartial, saveSoon } = commit
+  const outFd = dryRun && opts.out ? openSync(opts.out, 'w') : undefined
+  const appendLine = (fd: number, value: unknown): void => {
+    writeSync(fd, jsonLine(value))
   }
-  const saveCheckpoint = (done: boolean): void => {
-    if (dryRun) return
-    syncRequests()
-    const ahead = done ? [] : mergeRanges(carriedAhead(), toRanges(ledger.settledAhead()))
-    const partial: NonNullable<Checkpoint['partial']> = done ? [] : [...carriedPartial.values()]
-    if (!done) for (const e of ledger.openEntries()) if (e.pending > 0 && e.data.acked?.length) partial.push({ file: e.ref.file, line: e.ref.line, acked: [...e.data.acked] })
-    const open: Record<string, string> = {}
-    for (const f of [position?.file, ...ahead.map((a) => a.file), ...partial.map((p) => p.file)]) if (f !== undefined) open[f] = identities.get(f) ?? 'stdin'
-    writeCheckpoint<ReplayCounts>(dir, {
-      version: CHECKPOINT_VERSION,
-      runId: opts.runId,
-      position,
-      ahead,
-      ...(partial.length > 0 ? { partial } : {}),
-      open,
-      files: { ...bytesOf },
-      counts,
-      updatedAt: new Date().toISOString(),
-      done,
-      ...(opts.shard ? { shard: opts.shard } : {}),
-      inputs: { files: archive.sources.length, bytes: archive.totalBytes },
-    })
-    dirty = false
-  }
-  const saveSoon = (): void => {
-    if (dryRun || saveQueued) return
-    saveQueued = true
-    // One write per response: a response settles its records in one synchronous pass.
-    queueMicrotask(() => {
-      saveQueued = false
-      if (dirty) saveCheckpoint(false)
-    })
-  }
-  const saver = dryRun ? undefined : setInterval(() => dirty && saveCheckpoint(false), opts.checkpointEveryMs ?? 1000)
 
   // --- delivery: live, or a recording transport for --dry-run ---
   const contexts = new Map<number, ItemContext>()
@@ -391,6 +228,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
         },
         callbacks,
       )
+  commit.countRequests(() => delivery.stats().requests)
   const settle = (item: DeliveryItem): void => {
     const ctx = contexts.get(item.seq)
     if (!ctx) return
@@ -554,15 +392,12 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   } finally {
     opts.signal?.removeEventListener('abort', onAbort)
     if (ticker) clearInterval(ticker)
-    if (saver) clearInterval(saver)
     if (interrupted || fatal) await delivery.abort().catch(() => undefined)
     delivery.close()
     // "done" only when the whole archive was read and every record settled; any other way out
     // (Ctrl-C, a fatal answer, an unexpected error) leaves a checkpoint to resume from.
-    saveCheckpoint(completedRun && !interrupted && !fatal && ledger.open === 0)
-    closeSync(deadFd)
-    closeSync(rejectedFd)
-    closeSync(completedFd)
+    commit.save(completedRun && !interrupted && !fatal && ledger.open === 0)
+    commit.close()
     if (outFd !== undefined) closeSync(outFd)
   }
   progress('done')
@@ -578,48 +413,8 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   })
 }
 
-/**
- * One JSON line. A record or message too deeply nested to serialize is written as what identifies
- * it (its messageId / insert_id), so the dead letter still says which line it was.
- */
-function jsonLine(value: unknown): string {
-  try {
-    return JSON.stringify(value) + '\n'
-  } catch (error) {
-    if (!(error instanceof RangeError)) throw error
-    const v = value as { event?: Record<string, unknown> }
-    const e = v.event ?? {}
-    const summary = { messageId: e.messageId, insert_id: e.insert_id, type: e.type, event: typeof e.event === 'string' ? e.event : undefined, note: 'not written: nested too deeply to serialize' }
-    return JSON.stringify({ ...v, event: summary }) + '\n'
-  }
-}
 
 
-/**
- * A resumed run trusts its checkpoint only for the files it describes as they were: a completed
- * or half-read file whose size, time or ETag changed stops the run (it cannot tell what was sent
- * from it); files added since are read in full, and said so.
- */
-function checkInputsUnchanged(previous: Checkpoint<ReplayCounts>, completed: Map<string, string>, sources: Source[], warn?: (text: string) => void): void {
-  const now = new Map(sources.map((s) => [s.path, sourceIdentity(s)]))
-  const changed: string[] = []
-  const removed: string[] = []
-  const added: string[] = []
-  for (const [file, id] of [...completed, ...Object.entries(previous.open ?? {})]) {
-    const current = now.get(file)
-    if (current === undefined) {
-      if (!completed.has(file)) removed.push(file)
-    } else if (current !== id && !changed.includes(file)) changed.push(file)
-  }
-  for (const file of now.keys()) if (!completed.has(file) && !(file in (previous.open ?? {}))) added.push(file)
-  if (changed.length > 0 || removed.length > 0) {
-    const list = [...changed.map((f) => `${f} (changed)`), ...removed.map((f) => `${f} (no longer among the inputs)`)]
-    throw new Error(
-      `inputs changed since the checkpoint (${added.length} file(s) added, ${changed.length} changed, ${removed.length} half-read file(s) gone): ${list.slice(0, 5).join(', ')}${list.length > 5 ? `, and ${list.length - 5} more` : ''}. A resumed run cannot tell what was sent from them: restore the files, or rerun with --fresh to start over (Amplitude drops resent events by insert_id within 7 days), or use another --state-dir`,
-    )
-  }
-  if (added.length > 0) warn?.(`${added.length} file(s) added since the checkpoint are read in full: ${added.slice(0, 3).join(', ')}${added.length > 3 ? ', …' : ''}`)
-}
 
 function finish(
   opts: ReplayOptions,
@@ -653,11 +448,6 @@ function finish(
   return report
 }
 
-/** Messages written to dead-letter files never carry the source's writeKey. */
-function redactMessage(message: SegmentMessage): SegmentMessage {
-  if (message.writeKey === undefined) return message
-  return { ...message, writeKey: '<redacted>' }
-}
 
 /**
  * The planner's settings as plain data for worker threads, or undefined when something in them

@@ -104,7 +104,24 @@ function withUserAgent(payload: Obj, properties: Obj): Obj {
   }
   if (payload.includeRawUserAgent && payload.userAgent !== undefined) out.user_agent = payload.userAgent
   for (const k of Object.keys(properties)) out[k] = properties[k]
-  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k]
+  return withoutUndefined(out)
+}
+
+/**
+ * The object without its undefined values, keys in the same order. Copied rather than `delete`d:
+ * an object that loses keys turns into a slow dictionary for everything after (serializing too).
+ */
+function withoutUndefined(obj: Obj): Obj {
+  let any = false
+  for (const k in obj) {
+    if (obj[k] === undefined) {
+      any = true
+      break
+    }
+  }
+  if (!any) return obj
+  const out: Obj = {}
+  for (const k of Object.keys(obj)) if (obj[k] !== undefined) out[k] = obj[k]
   return out
 }
 
