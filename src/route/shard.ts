@@ -1,7 +1,7 @@
 /**
  * Splitting one replay into N independent shards (`segamp replay --shard K/N`), with no
  * coordinator: every shard reads the whole input and keeps the messages whose identity key
- * hashes to its index. The same partition function is meant for an in-process `--workers` split.
+ * hashes to its index. (`--workers` needs no partition: its threads' results are applied in archive order.)
  *
  * Identity key of a message (what Amplitude throttles and orders by), as the Quick Setup presets
  * map it: `device_id` (`context.device.id`, else `anonymousId`), else `user_id` (`userId`); a
