@@ -130,20 +130,36 @@ export function unprocessable(error: unknown): string {
  * parsed back from its JSON only when something asks for it (a dead letter, a throttled id).
  */
 export function recordOf(p: PlannedRecord, skipUserPropertiesSync?: boolean): AmplitudeRecord {
-  if (p.record) return p.record
-  let parsed: Record<string, unknown> | undefined
-  const ser = p.ser
-  return {
-    endpoint: ser.endpoint as AmplitudeRecord['endpoint'],
-    ...(ser.options ? { options: ser.options } : {}),
-    get record(): Record<string, unknown> {
-      if (!parsed) {
-        parsed = JSON.parse(ser.json) as Record<string, unknown>
-        if (skipUserPropertiesSync) delete parsed.$skip_user_properties_sync
-      }
-      return parsed
-    },
+  return p.record ?? new PlannedRecordView(p.ser, skipUserPropertiesSync === true)
+}
+
+class PlannedRecordView implements AmplitudeRecord {
+  readonly endpoint: AmplitudeRecord['endpoint']
+  readonly options?: Record<string, unknown>
+  private parsed?: Record<string, unknown>
+
+  constructor(private readonly ser: SerializedRecord, private readonly skipSync: boolean) {
+    this.endpoint = ser.endpoint as AmplitudeRecord['endpoint']
+    if (ser.options) this.options = ser.options
   }
+
+  get record(): Record<string, unknown> {
+    if (!this.parsed) {
+      this.parsed = JSON.parse(jsonOf(this.ser)) as Record<string, unknown>
+      if (this.skipSync) delete this.parsed.$skip_user_properties_sync
+    }
+    return this.parsed
+  }
+}
+
+/**
+ * A serialized record's JSON text. A worker planning for a dry run's `--out` sends only the
+ * `out` piece (the JSON escaped, or URL-encoded for form bodies) and leaves `json` empty.
+ */
+export function jsonOf(ser: SerializedRecord): string {
+  if (ser.json !== '' || ser.out === undefined) return ser.json
+  if (ser.endpoint === 'httpapi' || ser.endpoint === 'batch') return JSON.parse(`"${ser.out}"`) as string
+  return decodeURIComponent(ser.out.replace(/\+/g, ' '))
 }
 
 /** A block of undecoded lines (see decode's `lineBlocks`), as it travels to a worker. */

@@ -30,6 +30,8 @@ parentPort!.on('message', (job: { id: number; units: Unit[] }) => {
   let results: UnitResult[]
   try {
     results = job.units.map((unit) => planUnit(planner, unit))
+    // A dry run's --out needs only each record's `out` piece: the JSON stays here (half the copying).
+    if (settings.forOut) for (const r of results) for (const plan of Array.isArray(r) ? r.map(([, p]) => p) : [r]) if (plan.t === 'message') for (const rec of plan.records) rec.ser.json = ''
   } catch (error) {
     parentPort!.postMessage({ id: job.id, error: error instanceof Error ? error.message : String(error) })
     return

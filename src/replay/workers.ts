@@ -86,6 +86,7 @@ class Pool {
         if (!w) return
         slot.waiting.delete(reply.id)
         slot.load -= w.size
+        if (slot.waiting.size === 0) worker.unref()
         if ('error' in reply) w.reject(new Error(`worker thread: ${reply.error}`))
         else w.resolve(reply.results)
       })
@@ -98,7 +99,7 @@ class Pool {
       worker.on('exit', (code) => {
         if (slot.waiting.size > 0) fail(new Error(`a worker thread stopped (exit code ${code}) with lines unplanned`))
       })
-      // A worker waiting for lines must not keep the process alive.
+      // An idle worker must not keep the process alive; one with lines to plan must.
       worker.unref()
       this.workers.push(slot)
     }
@@ -118,6 +119,7 @@ class Pool {
       return undefined
     }
     slot.load += size
+    slot.worker.ref()
     return promise
   }
 
