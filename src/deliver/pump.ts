@@ -60,6 +60,8 @@ export interface Batch<E, H> {
   endpoint: AmplitudeEndpoint
   options?: Record<string, unknown>
   entries: E[]
+  /** Body bytes, as packed (the body's exact UTF-8 length). */
+  bytes: number
   /** From the source's `take`. */
   held: H
 }
@@ -242,7 +244,7 @@ export class RequestPump<E extends Packable, H> {
       return entries.length >= cap ? TAKE_LAST : TAKE
     })
     if (entries.length === 0 || !endpoint) return undefined
-    return { endpoint, options, entries, held }
+    return { endpoint, options, entries, bytes, held }
   }
 
   private send(batch: Batch<E, H>): void {
@@ -260,7 +262,7 @@ export class RequestPump<E extends Packable, H> {
       headers: this.headers(batch.endpoint),
       body: buildBody(batch.endpoint, this.o.apiKey, parts, batch.options),
     }
-    this.bytes += Buffer.byteLength(req.body)
+    this.bytes += batch.bytes
     const ac = new AbortController()
     this.controllers.add(ac)
     this.o
