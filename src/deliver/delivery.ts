@@ -1,6 +1,9 @@
 /**
  * Delivery engine: sends `AmplitudeRecord`s to Amplitude with batching, bounded concurrency,
  * an overall events/s cap, per-key ordering and the retry policy of docs/amplitude-api.md §10.
+ * It composes the key scheduler (scheduler.ts), the retry policy (retry.ts), the request pump
+ * (pump.ts) and the transport (transport.ts), and owns what joins them: the callbacks, the
+ * counts, backpressure on `push`, `flush`/`abort`, and stopping the run.
  *
  * Guarantees
  * - Every pushed item ends in exactly one `onAck` or `onDeadLetter` call, unless the run stops
@@ -11,7 +14,7 @@
  * - A throttled key (429) pauses only that key (30 s HTTP V2, 15 s batch/identify/…); other
  *   keys keep flowing. A 429 naming no id pauses that endpoint (`projectPauseMs`, 60 s).
  *
- * Retry policy and failure budgets (each bounded; the README lists them)
+ * Retry policy and failure budgets (each bounded; the README lists them; retry.ts has the rules)
  * - 5xx, 408, timeouts, connection errors: exponential backoff with jitter, and the whole
  *   endpoint backs off with the request (retries go out together, in full requests). After
  *   `maxAttempts` sends a record is dead-lettered `retries_exhausted:<last reason>` only if
@@ -36,22 +39,15 @@
  * - Invalid API key, missing api_key, 401, 403 (WAF), 404/invalid path → FatalDeliveryError.
  */
 import type { AmplitudeEndpoint, AmplitudeRecord, Region, SourceRef } from '../types.js'
+import { systemClock } from './clock.js'
 import { classifyResponse, type Classification, type HttpOutcome } from './classify.js'
-import {
-  buildBody,
-  buildHeaders,
-  effectiveLimit,
-  emptyBodyBytes,
-  endpointUrl,
-  normalizeBatchSize,
-  separatorBytes,
-  serializeRecord,
-  type EndpointLimit,
-  type HttpRequest,
-  type SerializedRecord,
-} from './requests.js'
-import { createGotTransport, transportErrorInfo, type Transport } from './transport.js'
-import { displayUrl } from './requests.js'
+import { RequestPump, type Batch } from './pump.js'
+import { displayUrl, endpointUrl, normalizeBatchSize, serializeRecord, type EndpointLimit, type SerializedRecord } from './requests.js'
+import { applyClassification, retryPolicy, StopRules, type Attempts } from './retry.js'
+import { KeyScheduler, type KeyState, type Queued, type Returned } from './scheduler.js'
+import { createGotTransport, type Transport } from './transport.js'
+
+export { backoffDelay } from './retry.js'
 
 export interface DeliveryItem {
   seq: number
@@ -173,156 +169,102 @@ export class DeliveryAbortedError extends Error {
   }
 }
 
-/** Backoff delay before the n-th retry (n ≥ 1), with jitter in [0.5, 1). Pure. */
-export function backoffDelay(n: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const raw = Math.min(maxMs, baseMs * 2 ** Math.min(30, Math.max(0, n - 1)))
-  return Math.round(raw * (0.5 + 0.5 * random()))
-}
 
-interface Entry {
-  item: DeliveryItem
-  ser: SerializedRecord
-  sends: number
-  failures: number
-  /** When its first transient failure happened (0: none yet). */
-  firstFailureAt: number
-  throttles: number
-  quotas: number
-  /** Most records a request holding this entry may carry (halved on 413 / unexplained 400). */
-  cap: number
-}
+/** One pushed item while it is delivered: what the scheduler, the pump and the retry policy read of it. */
+class Entry implements Queued, Attempts {
+  readonly key: string
+  readonly seq: number
+  readonly group: string
+  readonly endpoint: AmplitudeEndpoint
+  readonly options: Record<string, unknown> | undefined
+  readonly json: string
+  readonly bytes: number
+  readonly userId: unknown
+  readonly deviceId: unknown
+  sends = 0
+  failures = 0
+  firstFailureAt = 0
+  throttles = 0
+  quotas = 0
+  cap = Infinity
 
-/** FIFO with O(1) shift. */
-class Deque<T> {
-  private a: T[] = []
-  private h = 0
-  get length(): number {
-    return this.a.length - this.h
-  }
-  peek(): T | undefined {
-    return this.a[this.h]
-  }
-  push(x: T): void {
-    this.a.push(x)
-  }
-  shift(): T | undefined {
-    if (this.h >= this.a.length) return undefined
-    const x = this.a[this.h]
-    this.a[this.h] = undefined as T
-    this.h++
-    if (this.h > 1024 && this.h * 2 > this.a.length) {
-      this.a = this.a.slice(this.h)
-      this.h = 0
-    }
-    return x
-  }
-  unshiftAll(xs: T[]): void {
-    this.a = xs.concat(this.a.slice(this.h))
-    this.h = 0
-  }
-  toArray(): T[] {
-    return this.a.slice(this.h)
+  constructor(
+    readonly item: DeliveryItem,
+    ser: SerializedRecord,
+  ) {
+    this.key = item.key
+    this.seq = item.seq
+    this.group = ser.group
+    this.endpoint = ser.endpoint
+    this.options = ser.options
+    this.json = ser.json
+    this.bytes = ser.bytes
+    const r = item.record.record
+    this.userId = r.user_id
+    this.deviceId = r.device_id
   }
 }
 
-interface KeyState {
-  key: string
-  queue: Deque<Entry>
-  busy: boolean
-  readyAt: number
-  parked: boolean
-  /** While in `ready`: the group its queue is counted under, and how much was counted. */
-  attrGroup?: string
-  attrN: number
-  attrBytes: number
-  /** When it (last) became ready: the oldest ready key's group goes first once it waited flushIntervalMs. */
-  readySince: number
-}
+type Held = KeyState<Entry>[]
+type Waiter = { resolve: () => void; reject: (e: Error) => void }
 
-interface Batch {
-  endpoint: AmplitudeEndpoint
-  options?: Record<string, unknown>
-  entries: Entry[]
-  keys: KeyState[]
+const RESOLVED = Promise.resolve()
+
+function cancelledClassification(n: number): Classification {
+  return { code: null, reason: 'cancelled', fates: Array.from({ length: n }, () => ({ t: 'backoff' as const })), throttledUsers: [], throttledDevices: [], quotaUsers: [], quotaDevices: [] }
 }
 
 export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): Delivery {
   const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 4))
   const batchSize = normalizeBatchSize(opts.batchSize)
-  const maxAttempts = Math.max(1, Math.floor(opts.maxAttempts ?? 10))
-  const baseDelayMs = opts.baseDelayMs ?? 500
-  const maxDelayMs = opts.maxDelayMs ?? 30_000
-  const pauseHttp = opts.throttlePauseMs?.httpapi ?? 30_000
-  const pauseBatch = opts.throttlePauseMs?.batch ?? 15_000
-  const projectPauseMs = opts.projectPauseMs ?? 60_000
-  const maxThrottleRetries = Math.max(0, opts.maxThrottleRetries ?? 40)
-  const quotaRetries = Math.max(0, opts.quotaRetries ?? 0)
-  const quotaPauseMs = opts.quotaPauseMs ?? 3_600_000
-  const requestTimeoutMs = opts.requestTimeoutMs ?? 30_000
-  const unreachableAfterMs = opts.unreachableAfterMs ?? 120_000
-  const stalledAfterMs = opts.stalledAfterMs ?? 600_000
-  const flushIntervalMs = opts.flushIntervalMs ?? 250
+  const policy = retryPolicy(opts)
   const maxBuffered = Math.max(1, opts.maxBuffered ?? Math.max(4 * batchSize * concurrency, 1000))
-  const maxEps = opts.maxEps && opts.maxEps > 0 ? opts.maxEps : undefined
-  const random = opts.random ?? Math.random
+  const clock = systemClock
   const ownTransport = opts.transport ? undefined : createGotTransport(concurrency)
   const transport: Transport = opts.transport ?? ownTransport!.send
-  const headersFor = new Map<AmplitudeEndpoint, Record<string, string>>()
-  const limitFor = new Map<AmplitudeEndpoint, EndpointLimit>()
+  const rules = new StopRules({ unreachableAfterMs: opts.unreachableAfterMs ?? 120_000, stalledAfterMs: opts.stalledAfterMs ?? 600_000 }, clock.now())
+  const endpointWhere = (e: AmplitudeEndpoint) => (): string => displayUrl(endpointUrl(e, opts.region, opts.endpointUrl))
+  const origin = (): string => new URL(displayUrl(endpointUrl('httpapi', opts.region, opts.endpointUrl))).origin
 
-  const keys = new Map<string, KeyState>()
-  const ready = new Set<KeyState>()
-  /** Queued records of ready keys per group (a key's whole queue counts under its head's group). */
-  const readyTotals = new Map<string, { n: number; bytes: number; endpoint: AmplitudeEndpoint }>()
-  const pausedKeys = new Set<KeyState>()
-  /** `u:<user_id>` / `d:<device_id>` → time until which it is throttled. */
-  const throttledIds = new Map<string, number>()
-  /** Endpoint → time until which it is paused (429 without per-id detail). */
-  const endpointPause = new Map<AmplitudeEndpoint, number>()
-  const inFlight = new Set<AbortController>()
-
-  const st: DeliveryStats = {
-    pushed: 0,
-    acked: 0,
-    deadLettered: 0,
-    outstanding: 0,
-    inFlightRequests: 0,
-    parked: 0,
-    requests: 0,
-    retries: 0,
-    throttles: 0,
-    bytesSent: 0,
-    ingestedMismatches: 0,
-  }
-
+  const st = { pushed: 0, acked: 0, deadLettered: 0, outstanding: 0, retries: 0, throttles: 0, ingestedMismatches: 0 }
   let fatal: Error | undefined
   let aborted = false
-  /** Last time Amplitude acknowledged something / answered at all (reset when work arrives). */
-  let lastAcceptedAt = Date.now()
-  let lastAnswerAt = Date.now()
-  let lastFailure = ''
-  let pumping = false
-  let forceOnce = false
-  let partialTimer: NodeJS.Timeout | undefined
-  let wakeTimer: NodeJS.Timeout | undefined
-  let wakeAt = Infinity
-  let epsTimer: NodeJS.Timeout | undefined
-  let epsNext = 0
-  let pushWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = []
-  let flushWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = []
+  let pushWaiters: Waiter[] = []
+  let flushWaiters: Waiter[] = []
   let idleWaiters: Array<() => void> = []
 
-  const limit = (e: AmplitudeEndpoint): EndpointLimit => {
-    let l = limitFor.get(e)
-    if (!l) limitFor.set(e, (l = effectiveLimit(e, batchSize, opts.limits)))
-    return l
-  }
-  const headers = (e: AmplitudeEndpoint): Record<string, string> => {
-    let h = headersFor.get(e)
-    if (!h) headersFor.set(e, (h = buildHeaders(e, opts.userAgent)))
-    return h
-  }
-  const pauseFor = (e: AmplitudeEndpoint): number => (e === 'httpapi' ? pauseHttp : pauseBatch)
+  const scheduler = new KeyScheduler<Entry>(clock, (now) => {
+    checkBudgets(now)
+    releasePushers()
+    pump.run()
+  })
+  const pump: RequestPump<Entry, Held> = new RequestPump<Entry, Held>(
+    {
+      apiKey: opts.apiKey,
+      region: opts.region,
+      endpointUrl: opts.endpointUrl,
+      userAgent: opts.userAgent,
+      batchSize,
+      limits: opts.limits,
+      concurrency,
+      maxEps: opts.maxEps,
+      flushIntervalMs: opts.flushIntervalMs ?? 250,
+      requestTimeoutMs: opts.requestTimeoutMs ?? 30_000,
+      transport,
+      clock,
+    },
+    scheduler,
+    {
+      mustFlush: () => flushWaiters.length > 0 || !hasRoom(),
+      onOutcome: settle,
+      onError: (err) => setFatal(err),
+      onSlotFree: () => {
+        releasePushers()
+        pump.run()
+        checkIdle()
+      },
+    },
+  )
 
   // ---- callbacks (a throwing callback stops the run instead of crashing the process) ----
   const safe = (f: () => void): void => {
@@ -338,88 +280,8 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
     safe(() => cb.onDeadLetter(e.item, { status, reason, attempts: e.sends }))
   }
 
-  // ---- key state ----
-  function addReady(ks: KeyState): void {
-    if (ready.has(ks)) return
-    const head = ks.queue.peek()!
-    ready.add(ks)
-    ks.readySince = Date.now()
-    ks.attrGroup = head.ser.group
-    ks.attrN = ks.queue.length
-    ks.attrBytes = ks.attrN * head.ser.bytes
-    const t = readyTotals.get(ks.attrGroup) ?? { n: 0, bytes: 0, endpoint: head.ser.endpoint }
-    t.n += ks.attrN
-    t.bytes += ks.attrBytes
-    readyTotals.set(ks.attrGroup, t)
-  }
-  function delReady(ks: KeyState): void {
-    if (!ready.delete(ks)) return
-    const t = readyTotals.get(ks.attrGroup!)
-    if (t) {
-      t.n -= ks.attrN
-      t.bytes -= ks.attrBytes
-      if (t.n <= 0) readyTotals.delete(ks.attrGroup!)
-    }
-    ks.attrGroup = undefined
-    ks.attrN = ks.attrBytes = 0
-  }
-  function park(ks: KeyState): void {
-    if (!ks.parked) {
-      ks.parked = true
-      st.parked += ks.queue.length
-    }
-    pausedKeys.add(ks)
-    if (ks.readyAt < wakeAt) armWake(ks.readyAt)
-  }
-  function unpark(ks: KeyState): void {
-    if (ks.parked) {
-      ks.parked = false
-      st.parked -= ks.queue.length
-    }
-    pausedKeys.delete(ks)
-  }
-  function refresh(ks: KeyState): void {
-    if (ks.queue.length === 0) {
-      delReady(ks)
-      unpark(ks)
-      if (!ks.busy) keys.delete(ks.key)
-      return
-    }
-    if (ks.busy) {
-      delReady(ks)
-      return
-    }
-    if (ks.readyAt > Date.now()) {
-      delReady(ks)
-      park(ks)
-      return
-    }
-    unpark(ks)
-    addReady(ks)
-  }
-  function armWake(at: number): void {
-    if (fatal || aborted) return
-    if (wakeTimer) clearTimeout(wakeTimer)
-    wakeAt = at
-    wakeTimer = setTimeout(onWake, Math.max(0, at - Date.now()))
-  }
-  function onWake(): void {
-    wakeTimer = undefined
-    wakeAt = Infinity
-    const now = Date.now()
-    let next = Infinity
-    for (const ks of [...pausedKeys]) {
-      if (ks.readyAt <= now) refresh(ks)
-      else next = Math.min(next, ks.readyAt)
-    }
-    if (next < Infinity) armWake(next)
-    checkBudgets(now)
-    releasePushers()
-    pump()
-  }
-
-  // ---- backpressure ----
-  const hasRoom = (): boolean => st.outstanding - st.parked < maxBuffered && st.outstanding < maxBuffered * 4
+  // ---- backpressure, flush and stop ----
+  const hasRoom = (): boolean => st.outstanding - scheduler.parked < maxBuffered && st.outstanding < maxBuffered * 4
   function releasePushers(): void {
     if (fatal || aborted) return
     while (pushWaiters.length > 0 && hasRoom()) pushWaiters.shift()!.resolve()
@@ -430,7 +292,7 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
       flushWaiters = []
       for (const w of ws) w.resolve()
     }
-    if (st.inFlightRequests === 0 && idleWaiters.length > 0) {
+    if (pump.inFlightRequests === 0 && idleWaiters.length > 0) {
       const ws = idleWaiters
       idleWaiters = []
       for (const w of ws) w()
@@ -440,291 +302,53 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
   function setFatal(err: Error): void {
     if (fatal) return
     fatal = err
-    clearTimers()
+    stopParts()
     const rejectAll = (): void => {
       for (const w of pushWaiters) w.reject(err)
       pushWaiters = []
       for (const w of flushWaiters) w.reject(err)
       flushWaiters = []
     }
-    if (st.inFlightRequests === 0) rejectAll()
+    if (pump.inFlightRequests === 0) rejectAll()
     else idleWaiters.push(rejectAll)
   }
-  function clearTimers(): void {
-    if (partialTimer) clearTimeout(partialTimer)
-    if (wakeTimer) clearTimeout(wakeTimer)
-    if (epsTimer) clearTimeout(epsTimer)
-    partialTimer = wakeTimer = epsTimer = undefined
-    wakeAt = Infinity
+  function stopParts(): void {
+    scheduler.stop()
+    pump.stop()
+  }
+  /** The run's failure budgets (retry.ts): no answer, or nothing accepted, for too long while records wait. */
+  function checkBudgets(now: number): void {
+    if (fatal || aborted || st.outstanding === 0) return
+    const stop = rules.check(now, origin)
+    if (stop) setFatal(new FatalDeliveryError(stop, null))
   }
 
-  // ---- batching ----
-  function idThrottledUntil(e: Entry, now: number): number {
-    let until = 0
-    if (endpointPause.size > 0) {
-      const t = endpointPause.get(e.ser.endpoint)
-      if (t !== undefined && t > now) until = t
-    }
-    if (throttledIds.size === 0) return until
-    const r = e.item.record.record
-    for (const id of [r.user_id !== undefined && r.user_id !== null ? `u:${String(r.user_id)}` : '', r.device_id ? `d:${String(r.device_id)}` : '']) {
-      if (!id) continue
-      const t = throttledIds.get(id)
-      if (t === undefined) continue
-      if (t <= now) throttledIds.delete(id)
-      else until = Math.max(until, t)
-    }
-    return until
-  }
-
-  function buildBatch(force: boolean): Batch | undefined {
-    if (ready.size === 0) return undefined
-    const now = Date.now()
-    // Choose the group: the oldest ready key's once it waited flushIntervalMs (no starvation),
-    // else one that can fill a request, else (when forced) the oldest ready key's.
-    let oldest: KeyState | undefined
-    for (const ks of ready) {
-      const until = idThrottledUntil(ks.queue.peek()!, now)
-      if (until > now) {
-        ks.readyAt = until
-        refresh(ks)
-        continue
-      }
-      oldest = ks
-      break
-    }
-    if (!oldest) return undefined
-    let group: string | undefined
-    if (now - oldest.readySince >= flushIntervalMs) group = oldest.attrGroup
-    else {
-      for (const [g, t] of readyTotals) {
-        const l = limit(t.endpoint)
-        if (t.n >= l.maxItems || t.bytes >= l.maxBytes) {
-          group = g
-          break
-        }
-      }
-    }
-    if (group === undefined) {
-      if (!force) return undefined
-      group = oldest.attrGroup
-    }
-
-    let endpoint: AmplitudeEndpoint | undefined
-    let options: Record<string, unknown> | undefined
-    let l: EndpointLimit | undefined
-    let cap = Infinity
-    let bytes = 0
-    const entries: Entry[] = []
-    const used: KeyState[] = []
-    let full = false
-    for (const ks of ready) {
-      if (full) break
-      if (ks.attrGroup !== group) continue
-      const until = idThrottledUntil(ks.queue.peek()!, now)
-      if (until > now) {
-        ks.readyAt = until
-        refresh(ks)
-        continue
-      }
-      let took = 0
-      for (let e = ks.queue.peek(); e !== undefined; e = ks.queue.peek()) {
-        if (e.ser.group !== group) break
-        if (!l) {
-          endpoint = e.ser.endpoint
-          options = e.ser.options
-          l = limit(endpoint)
-          cap = l.maxItems
-          bytes = emptyBodyBytes(endpoint, opts.apiKey, options)
-        }
-        const newCap = Math.min(cap, e.cap)
-        const add = (entries.length > 0 ? separatorBytes(endpoint!) : 0) + e.ser.bytes
-        if (entries.length > 0 && (entries.length + 1 > newCap || bytes + add > l.maxBytes)) {
-          if (entries.length >= cap || bytes + add > l.maxBytes) full = true
-          break
-        }
-        ks.queue.shift()
-        entries.push(e)
-        cap = newCap
-        bytes += add
-        took++
-        if (entries.length >= cap) {
-          full = true
-          break
-        }
-      }
-      if (took > 0) {
-        ks.busy = true
-        used.push(ks)
-      }
-    }
-    for (const ks of used) delReady(ks)
-    if (entries.length === 0 || !endpoint) return undefined
-    return { endpoint, options, entries, keys: used }
-  }
-
-  // ---- pump ----
-  function pump(): void {
-    if (pumping || fatal || aborted) return
-    pumping = true
-    try {
-      while (st.inFlightRequests < concurrency && ready.size > 0) {
-        const now = Date.now()
-        if (maxEps !== undefined && epsNext > now) {
-          if (!epsTimer) {
-            epsTimer = setTimeout(() => {
-              epsTimer = undefined
-              pump()
-            }, epsNext - now)
-          }
-          break
-        }
-        const force = forceOnce || flushWaiters.length > 0 || !hasRoom()
-        const batch = buildBatch(force)
-        if (!batch) break
-        if (maxEps !== undefined) epsNext = Math.max(now, epsNext) + (batch.entries.length * 1000) / maxEps
-        send(batch)
-      }
-      forceOnce = false
-      if (ready.size > 0 && st.inFlightRequests < concurrency && !partialTimer && !epsTimer) {
-        partialTimer = setTimeout(() => {
-          partialTimer = undefined
-          forceOnce = true
-          pump()
-        }, flushIntervalMs)
-      }
-    } finally {
-      pumping = false
-    }
-  }
-
-  function send(batch: Batch): void {
-    st.inFlightRequests++
-    st.requests++
-    for (const e of batch.entries) e.sends++
-    const req: HttpRequest = {
-      method: 'POST',
-      url: endpointUrl(batch.endpoint, opts.region, opts.endpointUrl),
-      headers: headers(batch.endpoint),
-      body: buildBody(batch.endpoint, opts.apiKey, batch.entries.map((e) => e.ser.json), batch.options),
-    }
-    st.bytesSent += Buffer.byteLength(req.body)
-    const ac = new AbortController()
-    inFlight.add(ac)
-    transport(req, { timeoutMs: requestTimeoutMs, signal: ac.signal })
-      .then(
-        (res): HttpOutcome => ({ status: res.status, body: res.body }),
-        (err: unknown): HttpOutcome => ({ status: null, error: transportErrorInfo(err) }),
-      )
-      .then((outcome) => {
-        inFlight.delete(ac)
-        settle(batch, outcome, ac.signal.aborted)
-      })
-      .catch((err: unknown) => setFatal(err instanceof Error ? err : new Error(String(err))))
-      .finally(() => {
-        st.inFlightRequests--
-        releasePushers()
-        pump()
-        checkIdle()
-      })
-  }
-
-  function settle(batch: Batch, outcome: HttpOutcome, cancelled: boolean): void {
-    const records = batch.entries.map((e) => e.item.record.record)
+  // ---- a request ended: classify, apply the retry policy, report, hand records back ----
+  function settle(batch: Batch<Entry, Held>, outcome: HttpOutcome, cancelled: boolean): void {
+    const entries = batch.entries
     const c: Classification = cancelled
-      ? { code: null, reason: 'cancelled', fates: batch.entries.map(() => ({ t: 'backoff' as const })), throttledUsers: [], throttledDevices: [], quotaUsers: [], quotaDevices: [] }
-      : classifyResponse(batch.endpoint, records, outcome, opts.apiKey)
-    const now = Date.now()
+      ? cancelledClassification(entries.length)
+      : classifyResponse(batch.endpoint, entries.map((e) => e.item.record.record), outcome, opts.apiKey)
+    const now = clock.now()
     const stopping = (): boolean => fatal !== undefined || aborted || cancelled
-    if (c.fatal) setFatal(new FatalDeliveryError(c.fatal, c.code))
-    if (!cancelled) {
-      if (c.code !== null) lastAnswerAt = now
-      if (c.fates.some((f) => f.t === 'ack')) lastAcceptedAt = now
-      else lastFailure = c.reason
-    }
+    if (!cancelled) rules.answered(c, now)
 
     const acked: DeliveryItem[] = []
-    const back = new Map<KeyState, { entries: Entry[]; delay: number }>()
-    const keyOf = (e: Entry): KeyState => keys.get(e.item.key)!
-    const retry = (e: Entry, delay: number): void => {
-      const ks = keyOf(e)
-      const b = back.get(ks) ?? { entries: [], delay: 0 }
-      b.entries.push(e)
-      b.delay = Math.max(b.delay, delay)
-      back.set(ks, b)
-    }
-    let maxDelay = 0
-    let retried = 0
-    /** A transient failure backs off the whole endpoint, so retries leave together in full requests. */
-    let backoffUntil = 0
-    const throttledKeys = new Set<string>()
-    let quotaEvents = 0
-    const n = batch.entries.length
-    const pause = c.projectThrottle ? projectPauseMs : pauseFor(batch.endpoint)
-
-    batch.entries.forEach((e, i) => {
-      const f = c.fates[i]!
-      if (c.fatal || (stopping() && f.t !== 'ack' && f.t !== 'dead')) {
-        retry(e, 0) // stays unresolved
-        return
-      }
-      switch (f.t) {
-        case 'ack':
-          acked.push(e.item)
-          break
-        case 'dead':
-          resolveDead(e, c.code, f.reason)
-          break
-        case 'resend':
-          retry(e, 0)
-          retried++
-          break
-        case 'split':
-          e.cap = Math.max(1, Math.min(e.cap, Math.floor(n / 2)))
-          retry(e, 0)
-          retried++
-          break
-        case 'backoff': {
-          e.failures++
-          if (e.firstFailureAt === 0) e.firstFailureAt = now
-          if (e.failures >= maxAttempts) {
-            if (lastAcceptedAt > e.firstFailureAt) resolveDead(e, c.code, `retries_exhausted:${c.reason}`)
-            else {
-              // Nothing was accepted since this record first failed: the endpoint is down, not the record.
-              const what = c.unreachable ? 'unreachable' : 'failing every request'
-              setFatal(new FatalDeliveryError(`Amplitude endpoint ${what} (${c.reason}) after ${e.sends} attempts: ${displayUrl(endpointUrl(batch.endpoint, opts.region, opts.endpointUrl))}`, null))
-              retry(e, 0)
-            }
-          } else {
-            const d = backoffDelay(e.failures, baseDelayMs, maxDelayMs, random)
-            maxDelay = Math.max(maxDelay, d)
-            backoffUntil = Math.max(backoffUntil, now + d)
-            retry(e, d)
-            retried++
-          }
-          break
+    let returned: Map<string, Returned<Entry>> | undefined
+    const r = applyClassification(policy, c, batch.endpoint, entries, now, rules.lastAcceptedAt, endpointWhere(batch.endpoint), {
+      ack: (e) => acked.push(e.item),
+      dead: (e, reason) => resolveDead(e, c.code, reason),
+      keep: (e, delay) => {
+        returned ??= new Map()
+        const b = returned.get(e.key)
+        if (!b) returned.set(e.key, { entries: [e], delay })
+        else {
+          b.entries.push(e)
+          if (delay > b.delay) b.delay = delay
         }
-        case 'throttle':
-          e.throttles++
-          if (e.throttles > maxThrottleRetries) resolveDead(e, c.code, 'throttled')
-          else {
-            retry(e, pause)
-            throttledKeys.add(e.item.key)
-            maxDelay = Math.max(maxDelay, pause)
-            retried++
-          }
-          break
-        case 'quota':
-          e.quotas++
-          quotaEvents++
-          if (e.quotas > quotaRetries) resolveDead(e, c.code, 'exceeded_daily_quota')
-          else {
-            retry(e, quotaPauseMs)
-            maxDelay = Math.max(maxDelay, quotaPauseMs)
-            retried++
-          }
-          break
-      }
+      },
+      fatal: (message, status) => setFatal(new FatalDeliveryError(message, status)),
+      stopping,
     })
 
     if (acked.length > 0) {
@@ -736,139 +360,95 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
       }
       safe(() => cb.onAck(acked, c.code ?? 200))
     }
-    if (retried > 0 && !stopping()) {
-      st.retries += retried
-      const attempt = Math.max(...batch.entries.map((e) => e.sends))
-      safe(() => cb.onRetry?.({ status: c.code, reason: c.reason, attempt, delayMs: maxDelay, events: retried }))
+    if (r.retried > 0 && !stopping()) {
+      st.retries += r.retried
+      let attempt = 0
+      for (const e of entries) if (e.sends > attempt) attempt = e.sends
+      safe(() => cb.onRetry?.({ status: c.code, reason: c.reason, attempt, delayMs: r.maxDelayMs, events: r.retried }))
     }
-    if (c.throttledUsers.length + c.throttledDevices.length > 0 || c.projectThrottle) {
-      const until = now + pause
-      for (const u of c.throttledUsers) throttledIds.set(`u:${u}`, until)
-      for (const d of c.throttledDevices) throttledIds.set(`d:${d}`, until)
-    }
-    if (throttledKeys.size > 0) {
+    if (c.throttledUsers.length + c.throttledDevices.length > 0) scheduler.throttleIds(c.throttledUsers, c.throttledDevices, now + r.pauseMs)
+    if (r.throttledKeys.size > 0) {
       st.throttles++
-      if (c.projectThrottle) {
-        // The whole endpoint waits: park every ready key whose next record goes there.
-        endpointPause.set(batch.endpoint, now + pause)
-        for (const ks of [...ready]) {
-          if (ks.queue.peek()!.ser.endpoint !== batch.endpoint) continue
-          ks.readyAt = Math.max(ks.readyAt, now + pause)
-          refresh(ks)
-        }
-      }
-      safe(() => cb.onThrottle?.({ keys: [...throttledKeys], pauseMs: pause, project: c.projectThrottle === true }))
+      // The whole endpoint waits: ready keys whose next record goes there are parked.
+      if (c.projectThrottle) scheduler.pauseEndpoint(batch.endpoint, now + r.pauseMs, false)
+      safe(() => cb.onThrottle?.({ keys: [...r.throttledKeys], pauseMs: r.pauseMs, project: c.projectThrottle === true }))
     }
-    if (backoffUntil > now && !stopping()) {
-      endpointPause.set(batch.endpoint, Math.max(endpointPause.get(batch.endpoint) ?? 0, backoffUntil))
-      for (const ks of [...ready]) {
-        if (ks.queue.peek()!.ser.endpoint !== batch.endpoint) continue
-        ks.readyAt = Math.max(ks.readyAt, backoffUntil)
-        refresh(ks)
-      }
-    }
+    // A transient failure backs off the whole endpoint, so retries leave together in full requests.
+    if (r.backoffUntil > now && !stopping()) scheduler.pauseEndpoint(batch.endpoint, r.backoffUntil, true)
     checkBudgets(now)
-    if (quotaEvents > 0) {
+    if (r.quotaEvents > 0) {
       safe(() =>
-        cb.onQuotaExceeded?.({ users: c.quotaUsers, devices: c.quotaDevices, events: quotaEvents, parkedMs: quotaRetries > 0 ? quotaPauseMs : null }),
+        cb.onQuotaExceeded?.({ users: c.quotaUsers, devices: c.quotaDevices, events: r.quotaEvents, parkedMs: policy.quotaRetries > 0 ? policy.quotaPauseMs : null }),
       )
     }
-
-    // Return unfinished entries to the head of their key queues; free the keys.
-    for (const ks of batch.keys) {
-      ks.busy = false
-      const b = back.get(ks)
-      if (b) {
-        b.entries.sort((a, z) => a.item.seq - z.item.seq)
-        ks.queue.unshiftAll(b.entries)
-        if (ks.parked) st.parked += b.entries.length
-        ks.readyAt = Math.max(ks.readyAt, now + b.delay)
-      }
-      refresh(ks)
-    }
-  }
-
-  /** The run's failure budgets: no answer at all, or nothing accepted, for too long while records wait. */
-  function checkBudgets(now: number): void {
-    if (fatal || aborted || st.outstanding === 0) return
-    const where = new URL(displayUrl(endpointUrl('httpapi', opts.region, opts.endpointUrl))).origin
-    const secs = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`
-    if (now - lastAnswerAt >= unreachableAfterMs) {
-      setFatal(new FatalDeliveryError(`Amplitude has not answered for ${secs(now - lastAnswerAt)} (last: ${lastFailure || 'no answer'}) at ${where}; stopping`, null))
-    } else if (now - lastAcceptedAt >= stalledAfterMs) {
-      setFatal(new FatalDeliveryError(`Amplitude has accepted nothing for ${secs(now - lastAcceptedAt)} (last answer: ${lastFailure || 'none'}) at ${where}; stopping`, null))
-    }
-  }
-
-  function getKey(key: string): KeyState {
-    let ks = keys.get(key)
-    if (!ks) keys.set(key, (ks = { key, queue: new Deque<Entry>(), busy: false, readyAt: 0, parked: false, attrN: 0, attrBytes: 0, readySince: 0 }))
-    return ks
+    // Unfinished entries go back to the head of their key queues; the keys are free.
+    scheduler.release(batch.held, returned, now)
   }
 
   return {
     push(item: DeliveryItem): Promise<void> {
       if (fatal) return Promise.reject(fatal)
       if (aborted) return Promise.reject(new DeliveryAbortedError())
-      const ser = item.ser ?? serializeRecord(item.record, opts.useBatchEndpoint, opts)
-      const e: Entry = { item, ser, sends: 0, failures: 0, firstFailureAt: 0, throttles: 0, quotas: 0, cap: Infinity }
-      if (st.outstanding === 0) lastAcceptedAt = lastAnswerAt = Date.now()
-      const ks = getKey(item.key)
-      ks.queue.push(e)
-      if (ks.parked) st.parked++
-      else if (ready.has(ks)) {
-        // Counted under the head's group (an upper bound when groups are mixed).
-        ks.attrN++
-        ks.attrBytes += ser.bytes
-        const t = readyTotals.get(ks.attrGroup!)
-        if (t) {
-          t.n++
-          t.bytes += ser.bytes
-        }
-      }
+      // A record serialized already (by a worker, with these options) is used as it is.
+      const e = new Entry(item, item.ser ?? serializeRecord(item.record, opts.useBatchEndpoint, opts))
+      if (st.outstanding === 0) rules.workArrived(clock.now())
+      scheduler.push(e)
       st.pushed++
       st.outstanding++
-      if (!ks.busy && !ks.parked && !ready.has(ks)) refresh(ks)
-      pump()
-      if (hasRoom()) return Promise.resolve()
+      pump.run()
+      if (hasRoom()) return RESOLVED
       return new Promise((resolve, reject) => pushWaiters.push({ resolve, reject }))
     },
     flush(): Promise<void> {
       if (fatal) {
         const err = fatal
-        if (st.inFlightRequests === 0) return Promise.reject(err)
+        if (pump.inFlightRequests === 0) return Promise.reject(err)
         return new Promise<void>((_, reject) => idleWaiters.push(() => reject(err)))
       }
       if (aborted) return Promise.reject(new DeliveryAbortedError())
       if (st.outstanding === 0) return Promise.resolve()
       const p = new Promise<void>((resolve, reject) => flushWaiters.push({ resolve, reject }))
-      pump()
+      pump.run()
       return p
     },
     async abort(o?: { cancelInFlight?: boolean }): Promise<void> {
       if (!aborted) {
         aborted = true
-        clearTimers()
+        stopParts()
         const err = new DeliveryAbortedError()
         for (const w of pushWaiters) w.reject(err)
         pushWaiters = []
         for (const w of flushWaiters) w.reject(err)
         flushWaiters = []
       }
-      if (o?.cancelInFlight) for (const ac of inFlight) ac.abort()
-      if (st.inFlightRequests > 0) await new Promise<void>((r) => idleWaiters.push(r))
+      if (o?.cancelInFlight) pump.cancelInFlight()
+      if (pump.inFlightRequests > 0) await new Promise<void>((r) => idleWaiters.push(r))
     },
     close(): void {
-      clearTimers()
+      scheduler.clearTimer()
+      pump.clearTimers()
       ownTransport?.close()
     },
     stats(): DeliveryStats {
-      return { ...st }
+      return {
+        pushed: st.pushed,
+        acked: st.acked,
+        deadLettered: st.deadLettered,
+        outstanding: st.outstanding,
+        inFlightRequests: pump.inFlightRequests,
+        parked: scheduler.parked,
+        requests: pump.requests,
+        retries: st.retries,
+        throttles: st.throttles,
+        bytesSent: pump.bytesSent,
+        ingestedMismatches: st.ingestedMismatches,
+      }
     },
     pendingItems(): DeliveryItem[] {
-      const out: DeliveryItem[] = []
-      for (const ks of keys.values()) for (const e of ks.queue.toArray()) out.push(e.item)
-      return out.sort((a, b) => a.seq - b.seq)
+      return scheduler
+        .queued()
+        .map((e) => e.item)
+        .sort((a, b) => a.seq - b.seq)
     },
   }
 }

@@ -1,14 +1,18 @@
 /**
  * # deliver: records → acknowledged requests to Amplitude's HTTP V2, Batch, Identify and Group Identify APIs
  *
- * Owns everything between a mapped record and Amplitude's answer:
- * - request assembly (`requests.ts`, pure): endpoint, batching by count and bytes, bodies, headers;
- * - response classification (`classify.ts`, pure): which records of a request are acknowledged,
- *   retried, throttled, split or dead-lettered, and whether the run must stop;
- * - the delivery engine (`delivery.ts`): per-key order, throttled ids and quota, retries with
- *   backoff, requests in flight, `--max-eps`;
- * - the transport (`transport.ts`, got) and the dry-run recorder (`dry-run.ts`), which packs
- *   requests exactly as a live run and writes them instead of sending.
+ * Owns everything between a mapped record and Amplitude's answer, one owner per concern:
+ * - `requests.ts` (pure): endpoint, batching by count and bytes, bodies, headers. Never sends.
+ * - `classify.ts` (pure): what an answer means for each record of its request. Never retries.
+ * - `scheduler.ts`, the key scheduler: per-key order, paused and throttled ids, endpoint pauses.
+ *   Never sends, never decides a fate.
+ * - `retry.ts`, the retry policy (pure): fates → ack, dead letter or wait how long; attempt and
+ *   throttle budgets; when the run must stop. Never schedules, never reads the clock.
+ * - `pump.ts`, the request pump: packs ready records into requests, keeps `--concurrency` in
+ *   flight, paces `--max-eps`. Never holds a record back for order, never interprets an answer.
+ * - `transport.ts` (got): the only network I/O. `dry-run.ts` packs requests as a live run
+ *   and writes them instead of sending.
+ * - `delivery.ts`, the engine: composes them; callbacks, counts, backpressure, flush, abort.
  *
  * It must never read input, decide what is sent (route and map did) or write state: every record
  * pushed in comes back exactly once through `onAck` or `onDeadLetter`, and commit records it.

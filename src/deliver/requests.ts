@@ -141,6 +141,31 @@ function formEncoded(s: string): string {
   return new URLSearchParams({ x: s }).toString().slice(2)
 }
 
+/** ASCII characters that application/x-www-form-urlencoded keeps as one character (space becomes `+`). */
+const FORM_ONE_CHAR = (() => {
+  const t = new Uint8Array(128)
+  for (const c of '*-._ 0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz') t[c.charCodeAt(0)] = 1
+  return t
+})()
+
+/**
+ * Length of `s` as URLSearchParams writes it (pure ASCII, so length === bytes), without building
+ * it: every other UTF-8 byte becomes `%XX`; a lone surrogate is written as U+FFFD.
+ */
+export function formEncodedLength(s: string): number {
+  let n = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x80) n += FORM_ONE_CHAR[c] === 1 ? 1 : 3
+    else if (c < 0x800) n += 6
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 12
+      i++
+    } else n += 9
+  }
+  return n
+}
+
 export function serializeRecord(
   rec: AmplitudeRecord,
   useBatchEndpoint: boolean | undefined,
@@ -158,10 +183,9 @@ export function serializeRecord(
     if (opts.forOut) ser.out = JSON.stringify(json).slice(1, -1)
     return ser
   }
+  if (!opts.forOut) return { endpoint, group: groupKey(endpoint, options), options, json, bytes: formEncodedLength(json) }
   const encoded = formEncoded(json)
-  const ser: SerializedRecord = { endpoint, group: groupKey(endpoint, options), options, json, bytes: encoded.length }
-  if (opts.forOut) ser.out = encoded
-  return ser
+  return { endpoint, group: groupKey(endpoint, options), options, json, bytes: encoded.length, out: encoded }
 }
 
 export interface BuildOptions {
@@ -194,8 +218,16 @@ export function buildBody(
   const key = redact ? REDACTED : apiKey
   const hasOptions = options !== undefined && Object.keys(options).length > 0
   if (isEventEndpoint(endpoint)) {
-    const opt = hasOptions ? `,"options":${JSON.stringify(options)}` : ''
-    return `{"api_key":${JSON.stringify(key)},"events":[${jsonRecords.join(',')}]${opt}}`
+    const head = `{"api_key":${JSON.stringify(key)},"events":[`
+    const tail = hasOptions ? `],"options":${JSON.stringify(options)}}` : ']}'
+    const n = jsonRecords.length
+    if (n === 0) return head + tail
+    // One join over head+first … last+tail: the body comes out as one flat string, copied once
+    // (a template around the joined records would be copied again when it is sent or measured).
+    const parts = jsonRecords.slice()
+    parts[0] = head + parts[0]
+    parts[n - 1] = parts[n - 1] + tail
+    return parts.join(',')
   }
   const field = endpoint === 'usermap' ? 'mapping' : 'identification'
   const params = new URLSearchParams()

@@ -467,6 +467,17 @@ describe('delivery engine (ad-hoc HTTP servers)', function () {
     await srv.close()
   })
 
+  it('an item serialized already (ser) is sent as it is, not serialized again', async () => {
+    const srv = await server(ok)
+    const its = items(3, 3)
+    const json = JSON.stringify({ ...its[1]!.record.record, serialized_by: 'worker' })
+    its[1] = { ...its[1]!, ser: { endpoint: 'httpapi', group: 'httpapi', json, bytes: Buffer.byteLength(json) } }
+    const r = await run(srv, its, { batchSize: 10 })
+    await srv.close()
+    assert.equal(r.acked.size, 3)
+    assert.deepEqual(srv.accepted.map((x) => x.serialized_by), [undefined, 'worker', undefined])
+  })
+
   it('a 429 without per-id detail pauses only that endpoint (usermap), events keep flowing', async () => {
     let once = false
     const srv = await server((q) => {

@@ -5,6 +5,7 @@ import {
   keyFingerprint,
   redactRequest,
   buildBody,
+  formEncodedLength,
   emptyBodyBytes,
   serializeRecord,
   separatorBytes,
@@ -127,6 +128,23 @@ describe('requests: limits', () => {
     const forms = recs.slice(0, 3).map((r) => serializeRecord({ ...r, endpoint: 'identify' }, false))
     const predictedForm = emptyBodyBytes('identify', KEY) + forms.reduce((a, s) => a + s.bytes, 0) + 2 * separatorBytes('identify')
     assert.equal(predictedForm, Buffer.byteLength(buildBody('identify', KEY, forms.map((s) => s.json))))
+  })
+  it('form-encoded length is exactly what URLSearchParams writes, for any text (ASCII, accents, emoji, lone surrogates)', () => {
+    const alphabet = ['a', 'Z', '0', ' ', '*', '-', '.', '_', '~', '"', '{', '%', '+', '&', '=', '\n', 'é', 'ß', '€', '中', '😀', '\ud800', '\udc00', '\u007f', '\u0080', '\u07ff', '\u0800', '\uffff']
+    let seed = 7
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n)
+    for (let k = 0; k < 500; k++) {
+      const s = Array.from({ length: rnd(40) }, () => alphabet[rnd(alphabet.length)]).join('')
+      assert.equal(formEncodedLength(s), new URLSearchParams({ x: s }).toString().length - 2, JSON.stringify(s))
+    }
+  })
+  it('event bodies: records joined as they are, between the key and the options', () => {
+    assert.equal(buildBody('httpapi', 'k', []), '{"api_key":"k","events":[]}')
+    assert.equal(buildBody('httpapi', 'k', ['{"a":1}']), '{"api_key":"k","events":[{"a":1}]}')
+    assert.equal(buildBody('batch', 'k', ['{"a":1}', '{"b":2}', '3'], { min_id_length: 1 }), '{"api_key":"k","events":[{"a":1},{"b":2},3],"options":{"min_id_length":1}}')
+    const recs = ['{"a":1}', '{"b":2}']
+    buildBody('httpapi', 'k', recs)
+    assert.deepEqual(recs, ['{"a":1}', '{"b":2}'], 'the caller\'s list is left as it was')
   })
   it('a record larger than the limit alone still gets its own request', () => {
     const reqs = assembleRequests([ev(0), ev(1, { p: 'y'.repeat(5000) }), ev(2)], { apiKey: KEY, limits: { httpapi: { maxBytes: 1000 } } })
