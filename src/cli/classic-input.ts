@@ -1,6 +1,6 @@
 /** Reads a --classic settings file (settings object or Public API destination response). */
 import { readFile } from 'node:fs/promises'
-import { UsageError } from '../route/filters.js'
+import { UsageError } from '../errors.js'
 import { parseRenameMap, RenameMapError } from '../diff/index.js'
 
 export async function readClassicFile(path: string | undefined): Promise<unknown> {
