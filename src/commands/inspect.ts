@@ -2,14 +2,14 @@ import { visible } from '../cli/terminal.js'
 import { Args, Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
 import { join } from 'node:path'
-import { inspectArchives } from '../inspect/index.js'
+import { inspectArchives, type InspectReport } from '../inspect/index.js'
 import { parseTypes } from '../route/filters.js'
 import { CSV_LOST_FIELDS } from '../decode/csv.js'
 import { readingFlags, mappingsFlag, s3Flags } from '../cli/flags.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
 import { renderInspectTable } from '../inspect/render.js'
-import { whereFilter, exitCodes, failUsage } from '../cli/common.js'
+import { whereFilter, exitCodes } from '../cli/common.js'
 import { compileSubscriptions, loadMappings } from '../mapping/subscriptions.js'
 
 export default class Inspect extends SegampCommand {
@@ -32,7 +32,7 @@ EXIT CODES
   static args = { archive: Args.string({ description: 'Archive files or directories, s3://bucket/prefix; - for stdin.', required: true }) }
   static strict = false
   static flags = {
-    format: Flags.string({ options: ['table', 'json'], default: 'table', description: 'Report format on stdout.' }),
+    format: Flags.string({ options: ['table', 'json'], default: 'table', description: 'Report format on stdout (json: the same as --json).' }),
     'state-dir': Flags.string({ description: 'Where rejected.ndjson is written.', default: join('.segamp', 'inspect'), helpValue: 'DIR' }),
     'no-progress': Flags.boolean({ description: 'No progress display on stderr.', default: false }),
     ...mappingsFlag,
@@ -40,11 +40,12 @@ EXIT CODES
     ...s3Flags,
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<InspectReport> {
     const { argv, flags } = await this.parse(Inspect)
     const inputs = argv as string[]
-    const json = flags.format === 'json'
-    const setup = await failUsage(this, async () => {
+    if (flags.format === 'json') this.useJsonOutput()
+    const json = this.jsonEnabled()
+    const setup = await (async () => {
       const loaded = await loadMappings(flags.mappings)
       for (const w of loaded.warnings) this.warn(w)
       return {
@@ -54,11 +55,10 @@ EXIT CODES
         notes: loaded.notes,
         s3: s3Settings(flags, inputs),
       }
-    })
+    })()
     const input = new InputProgress(inputs)
     const mode = progressMode({ quiet: json || flags['no-progress'] })
-    const result = await failUsage(this, () =>
-      withProgress(mode, 'Reading archives', (progress) => {
+    const result = await withProgress(mode, 'Reading archives', (progress) => {
         input.attach(progress)
         return inspectArchives({
           inputs,
@@ -68,10 +68,9 @@ EXIT CODES
           rejectedPath: join(flags['state-dir'], 'rejected.ndjson'),
           onProgress: (p) => progress.update(`${input.prefix()}${formatCount(p.messages)} messages, ${formatBytes(p.bytes)}${p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : ''}`),
         })
-      }),
-    )
+      })
     const { report, rejectedFile, csvFiles } = result
-    this.log(json ? JSON.stringify(report, null, 2) : renderInspectTable(report, { color: Boolean(process.stdout.isTTY) }).trimEnd())
+    this.log(renderInspectTable(report, { color: Boolean(process.stdout.isTTY) }).trimEnd())
     if (csvFiles > 0) {
       this.logToStderr(
         `${formatCount(csvFiles)} file(s) were AWS S3 (Actions) CSV exports: that format does not carry ${CSV_LOST_FIELDS.join(', ')}, so page/screen names, group ids and alias previous ids are missing from those messages (Classic-fidelity diffs are not possible for them).`,
@@ -83,5 +82,6 @@ EXIT CODES
     for (const f of report.unreadableFiles) this.logToStderr(`unreadable: ${visible(f.file)}: ${visible(f.reason)}`)
     for (const s of result.skippedPaths) this.logToStderr(`skipped: ${visible(s.path)}: ${visible(s.reason)}`)
     if (report.rejected > 0 || report.unreadableFiles.length > 0) process.exitCode = exitCodes.PARTIAL
+    return report
   }
 }
