@@ -11,13 +11,17 @@
  *   and `Hint: <next step>` on stderr, or `{"error":{"message","hint","code","exitCode"}}` on
  *   stdout under --json — and sets process.exitCode; it never ends the process itself.
  */
-import { Command, Errors } from '@oclif/core'
+import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
 import { format } from 'node:util'
 import { exitCodes } from '../errors.js'
 import { terminalSafe } from './terminal.js'
 
 export abstract class SegampCommand extends Command {
   static enableJsonFlag = true
+  /** oclif's --json, described for segamp (a command without --json sets `baseFlags = {}` too). */
+  static baseFlags: Interfaces.FlagInput = {
+    json: Flags.boolean({ description: 'Print the result as one JSON document on stdout, errors too ({"error":{"message","hint","code","exitCode"}}); progress and warnings stay on stderr.', helpGroup: 'GLOBAL' }),
+  }
   /** Exit code of an s3:// input that cannot be read at all (2 where 1 means findings, as in diff). */
   static s3ErrorExit: number = exitCodes.ABORTED
   /** Exit code of every error that is not a usage error nor an interruption, when 1 means something else (diff: findings). */

@@ -13,7 +13,7 @@ import { parseFailOn, type DiffReport } from '../diff/index.js'
 import { UsageError } from '../errors.js'
 import { compareAgainstExport } from '../diff/against-service.js'
 import { AGAINST_KINDS, type AgainstReport } from '../diff/against.js'
-import { failingDiffKinds, renderDiffReport, type DiffFormat } from '../diff/present.js'
+import { failingDiffKinds, renderDiffReadNotes, renderDiffReport, type DiffFormat } from '../diff/present.js'
 
 export default class DiffMappings extends SegampCommand {
   static summary = 'Compare what Amplitude (Classic) sent with what the Actions mappings send, message by message.'
@@ -131,19 +131,12 @@ EXIT CODES (like diff)
       this.logToStderr(`${formatCount(report.totals.messages)} messages and ${formatCount(exportRead.events)} stored events compared in ${seconds.toFixed(1)} s (${formatCount(Math.round(report.totals.messages / Math.max(seconds, 0.001)))} messages/s)`)
       for (const p of exportRead.problems) this.logToStderr(`export problem: ${p.file}: ${p.reason}`)
     }
-    this.readProblems(counts)
+    for (const line of renderDiffReadNotes(counts)) this.logToStderr(line)
     const failing = failingDiffKinds(report, setup.failOn)
     if (failing.length > 0) {
       this.logToStderr(`--fail-on: found ${failing.join(', ')}`)
       process.exitCode = exitCodes.ABORTED
     }
     return report
-  }
-
-  /** What reading left out, on stderr: rejected lines, unreadable files, skipped link paths. */
-  private readProblems(counts: { rejected: number; unreadableFiles: Array<{ file: string; reason: string }>; skippedPaths?: Array<{ path: string; reason: string }> }): void {
-    if (counts.rejected > 0) this.logToStderr(`${formatCount(counts.rejected)} line(s) were rejected or could not be processed (rejected lines: see segamp inspect)`)
-    for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${visible(f.file)}: ${visible(f.reason)}`)
-    for (const s of counts.skippedPaths ?? []) this.logToStderr(`skipped: ${visible(s.path)}: ${visible(s.reason)}`)
   }
 }

@@ -42,6 +42,7 @@ EXIT CODES
   ]
   // Its stdout is the configuration (--format json or terraform): no --json of oclif's.
   static enableJsonFlag = false
+  static baseFlags = {}
   // Only --verify reads archives: an s3:// input it cannot read is trouble (2), as in diff-mappings.
   static s3ErrorExit = exitCodes.USAGE
   static flags = {

@@ -13,13 +13,12 @@ import { compileSubscriptions, loadMappings, selectOnlyActions } from '../mappin
 import { replay, type ReplayProgress } from '../replay/engine.js'
 import { readCheckpoint, runIdFor } from '../commit/checkpoint.js'
 import type { ReplayCounts, ReplayReport } from '../commit/report.js'
-import { renderReplaySummary } from '../replay/render.js'
+import { renderReplaySummary, renderResumeAdvice, renderSandboxIngested } from '../replay/render.js'
 import { confirmationText, ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, keyHash, progressLine, resumeCommand } from '../replay/cli-support.js'
 import { displayUrl } from '../deliver/requests.js'
 import { inspectArchives } from '../inspect/index.js'
 import { DEFAULT_SANDBOX_DIR, saveSandboxStore, startSandbox, summarizeSandbox } from '../sandbox/index.js'
 import { SegampError, UsageError } from '../errors.js'
-import { formatHour, HOUR_MS } from '../export/hours.js'
 import { parseShard, SHARD_INDEX_ENV, shardFromEnv, shardMaxEps, shardSuffix, type ShardRun } from '../route/shard.js'
 
 export default class Replay extends SegampCommand {
@@ -222,21 +221,12 @@ EXIT CODES
       const lines = summarizeSandbox(sandbox)
       await sandbox.close()
       const saved = await saveSandboxStore(sandbox, flags['sandbox-dir'] ?? DEFAULT_SANDBOX_DIR)
-      let lo = Infinity
-      let hi = -Infinity
-      for (const e of [...sandbox.events, ...sandbox.identifyLog]) {
-        lo = Math.min(lo, e.receivedAt)
-        hi = Math.max(hi, e.receivedAt)
-      }
-      const hint = Number.isFinite(lo) ? `${this.config.bin} export --sandbox --start ${formatHour(Math.floor(lo / HOUR_MS))} --end ${formatHour(Math.floor(hi / HOUR_MS))} --out DIR` : undefined
-      this.log(['', 'Sandbox ingested:', ...lines.map((l) => `  ${l}`), `  Saved to ${saved}${hint ? `; export it with: ${hint}` : ''}`].join('\n'))
+      this.log(renderSandboxIngested({ lines, saved, receivedAt: [...sandbox.events, ...sandbox.identifyLog].map((e) => e.receivedAt), bin: this.config.bin }))
     }
-    if ((report.interrupted || report.error) && fromStdin) {
-      this.logToStderr('Input from stdin cannot be resumed (it cannot be read again): save it to a file and replay the file, which resumes. Replaying the same data again sends it all again: events are dropped by Amplitude as duplicates (insert_id), identify calls are applied again.')
-    } else if ((report.interrupted || report.error) && !flags.sandbox) {
+    if ((report.interrupted || report.error) && (fromStdin || !flags.sandbox)) {
       const endpoint = flags['endpoint-url']
       const needs = [...(flags['api-key'] && !flags.sandbox ? ['AMPLITUDE_API_KEY set to the API key'] : []), ...(endpoint !== undefined && hasCredentials(endpoint) ? [`${ENDPOINT_URL_ENV} set to the endpoint URL and its credentials`] : [])]
-      this.logToStderr(`Resume with:\n  ${resumeCommand(invocation(this.config.bin), this.argv)}${needs.length ? `\n(with ${needs.join(', and ')})` : ''}`)
+      this.logToStderr(renderResumeAdvice({ fromStdin, command: resumeCommand(invocation(this.config.bin), this.argv), needs }))
     }
     if (report.exitCode !== 0) process.exitCode = report.exitCode
     return report

@@ -36,6 +36,7 @@ What it ingested, as JSON ({"url","stats","events":[{"endpoint","event","receive
   ]
   // A server: its stdout is its URL, then nothing until it stops.
   static enableJsonFlag = false
+  static baseFlags = {}
   static flags = {
     port: Flags.integer({ description: 'Port on 127.0.0.1 (0: any free port).', default: 0, min: 0, max: 65535 }),
     options: Flags.string({ description: 'JSON file with apiKeys, limits and faults.', helpValue: 'FILE' }),

@@ -1,4 +1,4 @@
-import { Args, Flags } from '@oclif/core'
+import { Args } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
 import { combineShards, readShardState, renderStatus, type CombinedStatus } from '../replay/status.js'
 

@@ -6,6 +6,7 @@ import { Chalk } from 'chalk'
 import { visible } from '../cli/terminal.js'
 import { mixedUserPropertiesSummary } from '../mapping/mixed-user-properties.js'
 import type { ReplayReport } from '../commit/report.js'
+import { formatHour, HOUR_MS } from '../export/hours.js'
 
 const n = (v: number) => v.toLocaleString('en-US')
 
@@ -66,4 +67,24 @@ export function renderReplaySummary(r: ReplayReport, opts: { color: boolean }): 
   if (mixed) lines.push('', mixed)
   lines.push('', `State: ${r.stateDir} (report.json${r.deadLettered ? ', dead-letter.ndjson' : ''}${r.rejected ? ', rejected.ndjson' : ''})`)
   return lines.join('\n')
+}
+
+/** After `replay --sandbox`: what the sandbox ingested, where it was saved, and how to export it. */
+export function renderSandboxIngested(o: { lines: string[]; saved: string; receivedAt: number[]; bin: string }): string {
+  let lo = Infinity
+  let hi = -Infinity
+  for (const t of o.receivedAt) {
+    lo = Math.min(lo, t)
+    hi = Math.max(hi, t)
+  }
+  const exportCommand = Number.isFinite(lo) ? `${o.bin} export --sandbox --start ${formatHour(Math.floor(lo / HOUR_MS))} --end ${formatHour(Math.floor(hi / HOUR_MS))} --out DIR` : undefined
+  return ['', 'Sandbox ingested:', ...o.lines.map((l) => `  ${l}`), `  Saved to ${o.saved}${exportCommand ? `; export it with: ${exportCommand}` : ''}`].join('\n')
+}
+
+/** After a run that stopped early: how to resume it (or why stdin cannot be). */
+export function renderResumeAdvice(o: { fromStdin: boolean; command: string; needs: string[] }): string {
+  if (o.fromStdin) {
+    return 'Input from stdin cannot be resumed (it cannot be read again): save it to a file and replay the file, which resumes. Replaying the same data again sends it all again: events are dropped by Amplitude as duplicates (insert_id), identify calls are applied again.'
+  }
+  return `Resume with:\n  ${o.command}${o.needs.length ? `\n(with ${o.needs.join(', and ')})` : ''}`
 }
