@@ -4,7 +4,7 @@
  * `--json` is oclif's flag, and the JSON a command prints is the result its run() returns.
  */
 import { strict as assert } from 'node:assert'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { BIN, ROOT, runCli } from '../helpers/cli.js'
 import { ndjson, tempDir, track, writeFile } from '../helpers/files.js'
@@ -128,6 +128,25 @@ describe('replay confirmation', () => {
     assert.match(text, /^ {2}10 messages \(2 filtered out\)/m)
     assert.match(text, /^ {2}Track Calls: 5 messages$/m)
     assert.match(text, /^ {2}matching no subscription \(not sent\): 2 messages$/m)
+  })
+
+  it('on a terminal: the prompt shows the count, and declining is Error:/Hint: with exit 1 (through script(1) for a pty)', async function () {
+    if (spawnSync('script', ['--version']).error) this.skip()
+    const cmd = [process.execPath, BIN, 'replay', EXAMPLE, '--api-key', 'abcdef123456', '--endpoint-url', 'http://127.0.0.1:9', '--state-dir', join(tempDir(), 'state'), '--no-progress']
+    const r = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+      const child = spawn('script', ['-qec', cmd.map((a) => `'${a}'`).join(' '), '/dev/null'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] })
+      let out = ''
+      child.stdout.on('data', (d) => (out += d))
+      child.stderr.on('data', (d) => (out += d))
+      child.on('error', reject)
+      child.on('close', (code) => resolve({ code, out }))
+      child.stdin.end('n\n')
+    })
+    assert.equal(r.code, 1, r.out)
+    assert.match(r.out, /^ {2}Track Calls: \d+ messages\r?$/m)
+    assert.match(r.out, /^ {2}matching no subscription \(not sent\): 94 messages\r?$/m) // the example's group and alias calls
+    assert.match(r.out, /Error: not confirmed: nothing was sent\r?\nHint: Answer y/)
+    assert.ok(!r.out.includes('abcdef123456'), 'the key is never shown')
   })
 
   it('the count comes from reading the archive with the run\'s subscriptions', async () => {
