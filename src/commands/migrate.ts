@@ -88,9 +88,9 @@ EXIT CODES
       if (!flags.classic && !flags['from-segment']) throw new UsageError('give --classic FILE (Classic settings) or --from-segment DESTINATION_ID (read them from Segment\'s Public API)')
       if (flags.apply && !flags['from-segment']) throw new UsageError('--apply needs --from-segment DESTINATION_ID (the Classic destination whose source gets the Actions destination)')
       for (const f of ['yes', 'prune'] as const) if (flags[f] && !flags.apply) throw new UsageError(`--${f} only means something with --apply`)
-      if (flags['actions-destination'] && !flags['from-segment']) throw new UsageError('--actions-destination needs --from-segment')
+      if (flags['actions-destination'] && !flags['from-segment']) throw new UsageError('--actions-destination needs --from-segment', 'Add --from-segment DESTINATION_ID (the Classic destination), or leave out --actions-destination.')
       if (flags['include-secrets'] && format === 'terraform') throw new UsageError('--include-secrets: the Terraform output keeps the keys in variables (set TF_VAR_amplitude_api_key / TF_VAR_amplitude_secret_key)')
-      if (flags.enable && !flags.apply && format !== 'terraform') throw new UsageError('--enable only means something with --apply or --format terraform')
+      if (flags.enable && !flags.apply && format !== 'terraform') throw new UsageError('--enable only means something with --apply or --format terraform', 'Add --apply (with --from-segment) or --format terraform, or leave out --enable.')
       let failOn: string[]
       try {
         failOn = parseFailOn(flags['fail-on'])

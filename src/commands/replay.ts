@@ -76,7 +76,7 @@ EXIT CODES
     const fromStdin = inputs.includes('-')
     const live = !flags['dry-run'] && !flags.sandbox
     const setup = await (async () => {
-      if (flags.sandbox && flags['endpoint-url']) throw new UsageError('--sandbox and --endpoint-url cannot be combined: the sandbox is the endpoint')
+      if (flags.sandbox && flags['endpoint-url']) throw new UsageError('--sandbox and --endpoint-url cannot be combined: the sandbox is the endpoint', 'Leave out one of them: --sandbox replays into a local server, --endpoint-url into a proxy or server of your own.')
       if (flags['endpoint-url']) {
         let ok = false
         try {
