@@ -6,7 +6,8 @@
  *   process.stderr, which bin/main.js drains before the process exits.
  * - `--json` is oclif's (`enableJsonFlag`): `run()` returns the JSON-able result and it is printed
  *   on stdout, pretty-printed; other stdout lines are left out, stderr (progress, warnings) is not.
- *   A command whose `--format json` means the same calls `useJsonOutput()`.
+ *   A command whose `--format json` means the same calls `useJsonOutput()` (the result only:
+ *   errors stay text on stderr unless --json is given).
  * - Errors: one model (src/errors.ts). `catch` renders every error the same way — `Error: <what>`
  *   and `Hint: <next step>` on stderr, or `{"error":{"message","hint","code","exitCode"}}` on
  *   stdout under --json — and sets process.exitCode; it never ends the process itself.
@@ -72,7 +73,9 @@ export abstract class SegampCommand extends Command {
     const failureExit = (this.constructor as typeof SegampCommand).failureExit
     if (failureExit !== undefined && e.exitCode !== exitCodes.USAGE && e.exitCode !== exitCodes.INTERRUPTED) e.exitCode = failureExit
     process.exitCode = e.exitCode
-    if (this.jsonEnabled()) {
+    // Only oclif's --json turns errors into JSON: with `--format json > report.json` (CI), the
+    // error stays readable on stderr, as it always was.
+    if (super.jsonEnabled()) {
       this.logJson({ error: { message: e.message, hint: e.hint ?? null, code: e.code, exitCode: e.exitCode } })
     } else {
       const lines = [`Error: ${e.message}`, ...(e.hint ? [`Hint: ${e.hint}`] : [])]

@@ -36,6 +36,11 @@ describe('errors: what, where, and what to do next', () => {
     assert.equal(error.code, 'status')
     assert.equal(error.exitCode, 2)
     assert.doesNotMatch(r.stderr, /Error:/)
+    // --format json is the result's format only: its errors stay text on stderr (CI logs show them).
+    const f = await runCli(['inspect', EXAMPLE, '--format', 'json', '--types', 'trak', '--state-dir', tempDir()])
+    assert.equal(f.code, 2)
+    assert.equal(f.stdout, '')
+    assert.match(f.stderr, /^Error: --types: unknown type "trak"/)
   })
 
   it("oclif's own flag errors get the same shape and keep exit 2", async () => {
