@@ -7,8 +7,8 @@ import { s3Flags } from '../cli/flags.js'
 import { s3Settings } from '../cli/s3-input.js'
 import { readClassicFile, readRenameMapFile } from '../cli/classic-input.js'
 import { migrateClassic, renderRenameMapCsv, mixedUserPropertyWarnings, type MigrationResult } from '../migrate/index.js'
-import { migrationSummary, renderConfiguration, secretReferencesNote } from '../migrate/render.js'
-import { planIsEmpty, planMigration, renderPlan, subscriptionDiff, type Plan } from '../migrate/plan.js'
+import { migrationSummary, renderConfiguration, renderPlanNotes, renderSegmentRead, secretReferencesNote } from '../migrate/render.js'
+import { planIsEmpty, planMigration, renderPlan, type Plan } from '../migrate/plan.js'
 import { applyPlan } from '../migrate/apply.js'
 import { readFromSegment, type SegmentRead } from '../migrate/from-segment.js'
 import { displayUrl, SEGMENT_API_HOSTS, SegmentApiClient, type SegmentRegion } from '../segment-api/client.js'
@@ -112,10 +112,7 @@ EXIT CODES
       }
       client = new SegmentApiClient({ baseUrl, token, onRateLimited: (ms, url) => this.logToStderr(`Segment Public API rate limit (429) at ${url}: waiting ${(ms / 1000).toFixed(1)} s`) })
       segment = await readFromSegment(client, flags['from-segment'], { actionsDestinationId: flags['actions-destination'] })
-      this.logToStderr(
-        `Read ${segment.classic.metadata.name} destination ${segment.classic.id} (source ${segment.classic.sourceId}, ${segment.classic.enabled ? 'enabled' : 'disabled'}) from ${client.baseUrl}` +
-          (segment.actions ? `; existing Actions Amplitude destination ${segment.actions.destination.id} (${segment.actions.destination.enabled ? 'enabled' : 'disabled'}, ${segment.actions.subscriptions.length} subscriptions)` : '; no Actions Amplitude destination on that source yet'),
-      )
+      this.logToStderr(renderSegmentRead(segment, client.baseUrl))
     }
     const classic = segment ? segment.classic.settings : classicFile
     const origin = segment ? `Amplitude (Classic) destination ${segment.classic.id} on source ${segment.classic.sourceId}` : `--classic ${flags.classic}`
@@ -131,13 +128,7 @@ EXIT CODES
         segment.actions ? { destination: segment.actions.destination, subscriptions: segment.actions.subscriptions } : undefined,
         { prune: flags.prune, enable: flags.enable },
       )
-      if (segment.actions) {
-        const d = subscriptionDiff(plan)
-        this.logToStderr(
-          `Generated configuration vs ${segment.actions.destination.id}, by subscription name: ${d.added.length} added, ${d.changed.length} changed, ${d.removed.length} only on the destination, ${d.unchanged.length} unchanged`,
-        )
-      }
-      this.logToStderr(renderPlan(plan, { sourceId: segment.classic.sourceId }).trimEnd())
+      this.logToStderr(renderPlanNotes(plan, segment))
     }
 
     // 2. Verify on an archive sample.

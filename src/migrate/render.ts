@@ -6,7 +6,7 @@
 import type { MigrationResult } from './index.js'
 import { configForOutput, SECRET_REFERENCES } from './output.js'
 import { renderTerraform } from './terraform.js'
-import type { Plan } from './plan.js'
+import { renderPlan, subscriptionDiff, type Plan } from './plan.js'
 import type { SegmentRead } from './from-segment.js'
 
 export interface ConfigRenderOptions {
@@ -55,4 +55,28 @@ export function migrationSummary(result: MigrationResult): string {
     `Migrated ${result.subscriptions.length} subscriptions; settings: ${Object.entries(byStatus).map(([k, v]) => `${v} ${k}`).join(', ')}`,
     ...result.report.filter((l) => l.status === 'behavior-change').map((line) => `  behavior-change  ${line.setting}: ${line.note}`),
   ].join('\n')
+}
+
+/** What --from-segment read: the Classic destination and the source's Actions destination, if any. */
+export function renderSegmentRead(segment: SegmentRead, baseUrl: string): string {
+  const { classic, actions } = segment
+  return (
+    `Read ${classic.metadata.name} destination ${classic.id} (source ${classic.sourceId}, ${classic.enabled ? 'enabled' : 'disabled'}) from ${baseUrl}` +
+    (actions
+      ? `; existing Actions Amplitude destination ${actions.destination.id} (${actions.destination.enabled ? 'enabled' : 'disabled'}, ${actions.subscriptions.length} subscriptions)`
+      : '; no Actions Amplitude destination on that source yet')
+  )
+}
+
+/** The plan against the source's Actions destination: by subscription name, then step by step. */
+export function renderPlanNotes(plan: Plan, segment: SegmentRead): string {
+  const lines: string[] = []
+  if (segment.actions) {
+    const d = subscriptionDiff(plan)
+    lines.push(
+      `Generated configuration vs ${segment.actions.destination.id}, by subscription name: ${d.added.length} added, ${d.changed.length} changed, ${d.removed.length} only on the destination, ${d.unchanged.length} unchanged`,
+    )
+  }
+  lines.push(renderPlan(plan, { sourceId: segment.classic.sourceId }).trimEnd())
+  return lines.join('\n')
 }
