@@ -41,7 +41,9 @@ export async function main({ dir, development = false }) {
   } catch (error) {
     if (error instanceof Errors.ExitError) process.exitCode = error.oclif.exit
     else {
-      // A command's error (message with its exit code): printed by oclif, after stdout is out.
+      // An error outside a command (an unknown command): printed by oclif, after stdout is out.
+      // A command's own errors never get here: the base command renders them (src/cli/base.ts)
+      // and sets process.exitCode.
       await drained(process.stdout)
       await handle(error)
       return

@@ -1,24 +1,61 @@
 /**
- * The base of every segamp command: whatever a command prints goes through `terminalSafe`, so
- * text from an archive can never drive the user's terminal (see terminal.ts).
+ * The base of every segamp command.
+ *
+ * - Output: whatever a command prints goes through `terminalSafe`, so text from an archive can
+ *   never drive the user's terminal (see terminal.ts). Everything goes through process.stdout /
+ *   process.stderr, which bin/main.js drains before the process exits.
+ * - `--json` is oclif's (`enableJsonFlag`): `run()` returns the JSON-able result and it is printed
+ *   on stdout, pretty-printed; other stdout lines are left out, stderr (progress, warnings) is not.
+ *   A command whose `--format json` means the same calls `useJsonOutput()` (the result only:
+ *   errors stay text on stderr unless --json is given).
+ * - Errors: one model (src/errors.ts). `catch` renders every error the same way — `Error: <what>`
+ *   and `Hint: <next step>` on stderr, or `{"error":{"message","hint","code","exitCode"}}` on
+ *   stdout under --json — and sets process.exitCode; it never ends the process itself.
  */
-import { Command } from '@oclif/core'
+import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
 import { format } from 'node:util'
+import { exitCodes } from '../errors.js'
 import { terminalSafe } from './terminal.js'
 
 export abstract class SegampCommand extends Command {
+  static enableJsonFlag = true
+  /** oclif's --json, described for segamp (a command without --json sets `baseFlags = {}` too). */
+  static baseFlags: Interfaces.FlagInput = {
+    json: Flags.boolean({ description: 'Print the result as one JSON document on stdout, errors too ({"error":{"message","hint","code","exitCode"}}); progress and warnings stay on stderr.', helpGroup: 'GLOBAL' }),
+  }
+  /** Exit code of an s3:// input that cannot be read at all (2 where 1 means findings, as in diff). */
+  static s3ErrorExit: number = exitCodes.ABORTED
+  /** Exit code of every error that is not a usage error nor an interruption, when 1 means something else (diff: findings). */
+  static failureExit?: number
+
+  private jsonOutput = false
+
+  /** `--format json` of this run means `--json`: the returned result is printed as JSON. */
+  protected useJsonOutput(on = true): void {
+    this.jsonOutput = on
+  }
+
+  jsonEnabled(): boolean {
+    return this.jsonOutput || super.jsonEnabled()
+  }
+
   log(message = '', ...args: unknown[]): void {
     super.log(terminalSafe(format(message, ...args)))
   }
 
+  /** stderr stays open under --json: progress, warnings and notes are not the JSON result. */
   logToStderr(message = '', ...args: unknown[]): void {
-    super.logToStderr(terminalSafe(format(message, ...args)))
+    process.stderr.write(terminalSafe(format(message, ...args)) + '\n')
+  }
+
+  logJson(json: unknown): void {
+    process.stdout.write(terminalSafe(JSON.stringify(json, null, 2)) + '\n')
   }
 
   warn(input: string | Error): string | Error {
-    if (typeof input === 'string') return super.warn(terminalSafe(input))
-    input.message = terminalSafe(input.message)
-    return super.warn(input)
+    if (typeof input === 'string') Errors.warn(terminalSafe(input))
+    else Errors.warn(Object.assign(input, { message: terminalSafe(input.message) }))
+    return input
   }
 
   error(input: string | Error, options: { code?: string; exit: false } & Record<string, unknown>): void
@@ -26,5 +63,25 @@ export abstract class SegampCommand extends Command {
   error(input: string | Error, options?: { code?: string; exit?: number | false } & Record<string, unknown>): void {
     const safe = typeof input === 'string' ? terminalSafe(input) : Object.assign(input, { message: terminalSafe(input.message) })
     return super.error(safe, options as { exit: false })
+  }
+
+  /** Renders any error the one way (see above); `this.exit()` passes through. */
+  async catch(err: Error & { exitCode?: number }): Promise<unknown> {
+    if (err instanceof Errors.ExitError) throw err
+    const { describeError } = await import('./errors.js')
+    const e = describeError(err, { bin: this.config?.bin ?? 'segamp', command: this.id ?? '', s3Exit: (this.constructor as typeof SegampCommand).s3ErrorExit })
+    const failureExit = (this.constructor as typeof SegampCommand).failureExit
+    if (failureExit !== undefined && e.exitCode !== exitCodes.USAGE && e.exitCode !== exitCodes.INTERRUPTED) e.exitCode = failureExit
+    process.exitCode = e.exitCode
+    // Only oclif's --json turns errors into JSON: with `--format json > report.json` (CI), the
+    // error stays readable on stderr, as it always was.
+    if (super.jsonEnabled()) {
+      this.logJson({ error: { message: e.message, hint: e.hint ?? null, code: e.code, exitCode: e.exitCode } })
+    } else {
+      const lines = [`Error: ${e.message}`, ...(e.hint ? [`Hint: ${e.hint}`] : [])]
+      process.stderr.write(terminalSafe(lines.join('\n')) + '\n')
+    }
+    if (process.env.SEGAMP_DEBUG && err instanceof Error && err.stack) process.stderr.write(terminalSafe(err.stack) + '\n')
+    return undefined
   }
 }

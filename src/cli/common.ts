@@ -1,48 +1,38 @@
-/** Glue shared by the command files: exit codes, usage errors, --where and --mappings. */
-import type { Command } from '@oclif/core'
-import { UsageError } from '../route/filters.js'
-import { S3InputError } from '../source/s3/errors.js'
+/** Glue shared by the command files: exit codes, --where and --mappings. */
+import { exitCodes, UsageError } from '../errors.js'
 import { compileTriggerWithWarnings, TriggerError } from '../mapping/fql/index.js'
-import { compileSubscriptions, loadMappings, MappingFileError, type CompiledSubscription } from '../mapping/subscriptions.js'
+import { compileSubscriptions, loadMappings, type CompiledSubscription } from '../mapping/subscriptions.js'
 import type { ActionSettings } from '../mapping/amplitude/index.js'
 import type { SegmentMessage } from '../types.js'
 
-export const exitCodes = {
-  OK: 0,
-  /** aborted: bad credentials, unreachable endpoint after retries, unreadable mapping */
-  ABORTED: 1,
-  USAGE: 2,
-  /** finished, but some lines were rejected or events dead-lettered */
-  PARTIAL: 3,
-} as const
+export { exitCodes }
+
+/** How to write a --where value, for hints. */
+export const WHERE_HINT = `Write an FQL condition, the whole of it in single quotes for the shell and strings in double quotes, e.g. --where 'event = "Order Completed"' or --where 'type = "track" and properties.total > 10'.`
 
 /**
- * Runs setup work; a problem the user must fix (flag, trigger, mapping file) exits 2 with its
- * message. An S3 input that cannot be read at all (no such bucket, access denied, credentials)
- * exits `inputExit`: 1 (aborted) by default, 2 for the diff-style commands where 1 means findings.
+ * Compiles `--where`. Segment accepts some triggers that do not say what they seem to (it
+ * compares with the string "eos" when the value is missing); a subscription must keep that
+ * meaning, but a filter the user is typing now is better refused: a condition whose value is not a
+ * quoted string, a number, true, false or null (`event = `, or `event = Order` once the shell
+ * ate the quotes) is a usage error. Other quirks stay warnings.
  */
-export async function failUsage<T>(cmd: Command, work: () => Promise<T> | T, exit: number = exitCodes.USAGE, inputExit: number = exitCodes.ABORTED): Promise<T> {
-  try {
-    return await work()
-  } catch (error) {
-    if (error instanceof UsageError || error instanceof TriggerError || error instanceof MappingFileError) {
-      cmd.error(error.message, { exit })
-    }
-    if (error instanceof S3InputError) cmd.error(error.message, { exit: inputExit })
-    throw error
-  }
-}
-
 export function whereFilter(where: string | undefined, warn: (w: string) => void): ((m: Record<string, unknown>) => boolean) | undefined {
   if (where === undefined) return undefined
+  let compiled
   try {
-    const { match, warnings } = compileTriggerWithWarnings(where)
-    for (const w of warnings) warn(`--where: ${w}`)
-    return match
+    compiled = compileTriggerWithWarnings(where)
   } catch (error) {
-    if (error instanceof TriggerError) throw new UsageError(`--where ${JSON.stringify(where)}: ${error.reason}`)
+    if (error instanceof TriggerError) throw new UsageError(`--where ${JSON.stringify(where)}: ${error.reason}`, { code: 'where', hint: WHERE_HINT })
     throw error
   }
+  const unusable = compiled.warnings.find((w) => w.includes('not a quoted string, number, true, false or null'))
+  if (unusable) {
+    const reason = unusable.replace(/; Segment compares with .*$/, '')
+    throw new UsageError(`--where ${JSON.stringify(where)}: ${reason}`, { code: 'where', hint: WHERE_HINT })
+  }
+  for (const w of compiled.warnings) warn(`--where: ${w}`)
+  return compiled.match
 }
 
 export async function loadSubscriptionsForCli(file: string | undefined, warn: (w: string) => void, settings: ActionSettings = {}): Promise<CompiledSubscription[]> {

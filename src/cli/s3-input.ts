@@ -2,7 +2,7 @@
  * CLI glue for s3:// inputs: turns the S3 flags into reader settings (a bad --s3-endpoint is a
  * usage error) and keeps the numbers the progress line shows: objects and bytes listed, objects read.
  */
-import { UsageError } from '../route/filters.js'
+import { UsageError } from '../errors.js'
 import type { ArchiveOptions } from '../decode/reader.js'
 import type { S3Settings } from '../source/s3/client.js'
 import { isS3Input, parseS3Input } from '../source/s3/url.js'

@@ -5,28 +5,15 @@ import { writeFile } from 'node:fs/promises'
 import { parseTypes } from '../route/filters.js'
 import { readingFlags, mappingsFlag, s3Flags } from '../cli/flags.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
-import { exitCodes, failUsage, loadSubscriptionsForCli, whereFilter } from '../cli/common.js'
+import { exitCodes, loadSubscriptionsForCli, whereFilter } from '../cli/common.js'
 import { readClassicFile, readRenameMapFile } from '../cli/classic-input.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
 import { compareArchives } from '../diff/service.js'
-import { failingKinds, parseFailOn, renderJson, renderMarkdown, renderTable } from '../diff/index.js'
-import { UsageError } from '../route/filters.js'
+import { parseFailOn, type DiffReport } from '../diff/index.js'
+import { UsageError } from '../errors.js'
 import { compareAgainstExport } from '../diff/against-service.js'
-import { AGAINST_KINDS } from '../diff/against.js'
-import { againstFailing, renderAgainstMarkdown, renderAgainstTable } from '../diff/against-render.js'
-
-/** The flags the --against run reads. */
-interface AgainstFlags {
-  against?: string[]
-  since?: string
-  until?: string
-  'ignore-integrations-flags': boolean
-  'classic-mode': string
-  mappings?: string
-  examples: number
-  format: string
-  out?: string
-}
+import { AGAINST_KINDS, type AgainstReport } from '../diff/against.js'
+import { failingDiffKinds, renderDiffReadNotes, renderDiffReport, type DiffFormat } from '../diff/present.js'
 
 export default class DiffMappings extends SegampCommand {
   static summary = 'Compare what Amplitude (Classic) sent with what the Actions mappings send, message by message.'
@@ -47,12 +34,15 @@ EXIT CODES (like diff)
   ]
   static args = { archive: Args.string({ description: 'Archive files or directories, s3://bucket/prefix; - for stdin.', required: true }) }
   static strict = false
+  // Exit 1 means findings here: trouble of any kind, an unreadable s3:// input included, is 2.
+  static s3ErrorExit = exitCodes.USAGE
+  static failureExit = exitCodes.USAGE
   static flags = {
     classic: Flags.string({ description: 'Classic destination settings: the settings object or a Segment Public API destination response. Default: catalog defaults.', helpValue: 'FILE' }),
     'classic-mode': Flags.string({ options: ['cloud', 'web'], default: 'cloud', description: 'cloud: what the server-side Classic destination sent; web: analytics.js device-mode naming.' }),
     ...mappingsFlag,
     'rename-map': Flags.string({ description: 'CSV with columns classic,actions: renames to treat as expected.', helpValue: 'FILE.csv' }),
-    format: Flags.string({ options: ['table', 'json', 'markdown'], default: 'table', description: 'Report format.' }),
+    format: Flags.string({ options: ['table', 'json', 'markdown'], default: 'table', description: 'Report format (json on stdout: the same as --json).' }),
     out: Flags.string({ description: 'Write the report to FILE instead of stdout.', helpValue: 'FILE' }),
     examples: Flags.integer({ description: 'Examples kept per finding.', default: 3, min: 0 }),
     'fail-on': Flags.string({ description: 'Exit 1 when any finding of these kinds exists: renamed,dropped,added,duplicated,properties,revenue (with --against also only-in-amplitude,only-in-archive).', helpValue: 'LIST' }),
@@ -62,18 +52,20 @@ EXIT CODES (like diff)
     ...s3Flags,
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<DiffReport | undefined> {
     const { argv, flags } = await this.parse(DiffMappings)
-    const setup = await failUsage(this, async () => {
+    const inputs = argv as string[]
+    const against = (flags.against ?? []).length > 0
+    if (flags.format === 'json' && !flags.out) this.useJsonOutput()
+    const setup = await (async () => {
       let failOn: string[]
-      const against = (flags.against ?? []).length > 0
       const requested = (flags['fail-on'] ?? '').split(',').map((k) => k.trim()).filter(Boolean)
       const extra = requested.filter((k) => (AGAINST_KINDS as readonly string[]).includes(k))
-      if (extra.length > 0 && !against) throw new UsageError(`--fail-on ${extra.join(',')}: only with --against EXPORT`)
+      if (extra.length > 0 && !against) throw new UsageError(`--fail-on ${extra.join(',')}: only with --against EXPORT`, 'Add --against EXPORT (a folder or zip written by `segamp export`), or leave these kinds out.')
       try {
         failOn = flags['fail-on'] ? [...parseFailOn(requested.filter((k) => !extra.includes(k))), ...extra] : []
       } catch (error) {
-        throw new UsageError((error as Error).message.replace(/\)$/, against ? `, ${AGAINST_KINDS.join(', ')})` : ')'))
+        throw new UsageError((error as Error).message.replace(/\)$/, against ? `, ${AGAINST_KINDS.join(', ')})` : ')'), 'Give --fail-on a comma-separated list of the kinds above, e.g. --fail-on renamed,dropped,duplicated.')
       }
       return {
         failOn,
@@ -82,111 +74,69 @@ EXIT CODES (like diff)
         subs: await loadSubscriptionsForCli(flags.mappings, (w) => this.warn(w)),
         types: parseTypes(flags.types),
         where: whereFilter(flags.where, (w) => this.warn(w)),
-        s3: s3Settings(flags, argv as string[]),
+        s3: s3Settings(flags, inputs),
       }
-    })
-    const input = new InputProgress(argv as string[])
-    const mode = progressMode({ quiet: flags['no-progress'] || (flags.format !== 'table' && !flags.out) })
-    if ((flags.against ?? []).length > 0) {
-      await this.runAgainst(argv as string[], flags, setup, mode)
-      return
+    })()
+    const input = new InputProgress(inputs)
+    const mode = progressMode({ quiet: flags['no-progress'] || this.jsonEnabled() || (flags.format !== 'table' && !flags.out) })
+    const options = {
+      inputs,
+      filters: { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] },
+      classicSettings: setup.classic,
+      classicMode: flags['classic-mode'] as 'cloud' | 'web',
+      subscriptions: setup.subs,
+      mappingsSource: flags.mappings ?? 'presets',
+      renameMap: setup.renameMap,
+      examples: flags.examples,
     }
-    const { report, counts } = await failUsage(
-      this,
-      () =>
-        withProgress(mode, 'Comparing Classic and Actions', (progress) => {
+    const started = Date.now()
+    const { report, counts } = against
+      ? await withProgress(mode, 'Comparing with the Amplitude export', (progress) =>
+          compareAgainstExport({
+            ...options,
+            exportInputs: flags.against ?? [],
+            onProgress: (p) => progress.update(`${p.phase}: ${formatCount(p.messages)} messages, ${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}`),
+          }),
+        )
+      : await withProgress(mode, 'Comparing Classic and Actions', (progress) => {
           input.attach(progress)
           return compareArchives({
-            inputs: argv as string[],
+            ...options,
             archive: input.options(setup.s3),
-            filters: { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] },
-            classicSettings: setup.classic,
-            classicMode: flags['classic-mode'] as 'cloud' | 'web',
-            subscriptions: setup.subs,
-            mappingsSource: flags.mappings ?? 'presets',
-            renameMap: setup.renameMap,
-            examples: flags.examples,
             onProgress: (p) => progress.update(`${input.prefix()}${formatCount(p.messages)} messages, ${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}`),
             onUnprocessable: (ref, reason) => this.warn(`${ref.file}:${ref.line}: not compared: ${reason}`),
           })
-        }),
-      exitCodes.USAGE,
-      exitCodes.USAGE,
-    )
+        })
     if (report.totals.messages === 0) {
       for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${visible(f.file)}: ${visible(f.reason)}`)
-      this.error(`nothing to compare: no message was read from ${(argv as string[]).join(' ')} (${formatCount(counts.messages)} parsed, ${formatCount(counts.unreadableFiles.length)} unreadable file(s), ${formatCount(Object.values(counts.filtered).reduce((a, b) => a + b, 0))} filtered); check the paths and filters`, { exit: exitCodes.USAGE })
+      throw new UsageError(
+        `nothing to compare: no message was read from ${inputs.join(' ')} (${formatCount(counts.messages)} parsed, ${formatCount(counts.unreadableFiles.length)} unreadable file(s), ${formatCount(Object.values(counts.filtered).reduce((a, b) => a + b, 0))} filtered)`,
+        { code: 'nothing-read', hint: 'Check the paths and filters (--since/--until/--types/--where): `segamp inspect` with the same arguments shows what is read and filtered.' },
+      )
     }
-    const text =
-      flags.format === 'json'
-        ? renderJson(report)
-        : flags.format === 'markdown'
-          ? renderMarkdown(report, { failOn: setup.failOn })
-          : renderTable(report, { color: !flags.out && Boolean(process.stdout.isTTY) })
+    const exportRead = (report as Partial<AgainstReport>).against?.export
+    if (exportRead && exportRead.events === 0) {
+      for (const p of exportRead.problems) this.logToStderr(`export problem: ${p.file}: ${p.reason}`)
+      throw new UsageError(`nothing to compare against: no stored event was read from ${(flags.against ?? []).join(' ')}`, {
+        code: 'nothing-read',
+        hint: 'Give --against a zip, a folder or files written by `segamp export` for the period of the archive (the export range is by upload time, UTC).',
+      })
+    }
+
+    const text = renderDiffReport(report, flags.format as DiffFormat, { failOn: setup.failOn, color: !flags.out && Boolean(process.stdout.isTTY) })
     if (flags.out) await writeFile(flags.out, text.endsWith('\n') ? text : text + '\n')
     else this.log(text.trimEnd())
-    this.readProblems(counts)
-    const failing = failingKinds(report, setup.failOn)
+    if (exportRead) {
+      const seconds = (Date.now() - started) / 1000
+      this.logToStderr(`${formatCount(report.totals.messages)} messages and ${formatCount(exportRead.events)} stored events compared in ${seconds.toFixed(1)} s (${formatCount(Math.round(report.totals.messages / Math.max(seconds, 0.001)))} messages/s)`)
+      for (const p of exportRead.problems) this.logToStderr(`export problem: ${p.file}: ${p.reason}`)
+    }
+    for (const line of renderDiffReadNotes(counts)) this.logToStderr(line)
+    const failing = failingDiffKinds(report, setup.failOn)
     if (failing.length > 0) {
       this.logToStderr(`--fail-on: found ${failing.join(', ')}`)
       process.exitCode = exitCodes.ABORTED
     }
-  }
-
-  private async runAgainst(
-    inputs: string[],
-    flags: AgainstFlags,
-    setup: { failOn: string[]; classic: unknown; renameMap?: Map<string, string>; subs: Parameters<typeof compareAgainstExport>[0]['subscriptions']; types?: string[]; where?: (m: Record<string, unknown>) => boolean },
-    mode: ReturnType<typeof progressMode>,
-  ): Promise<void> {
-    const started = Date.now()
-    const { report, counts } = await failUsage(this, () =>
-      withProgress(mode, 'Comparing with the Amplitude export', (progress) =>
-        compareAgainstExport({
-          inputs,
-          exportInputs: flags.against ?? [],
-          filters: { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] },
-          classicSettings: setup.classic,
-          classicMode: flags['classic-mode'] as 'cloud' | 'web',
-          subscriptions: setup.subs,
-          mappingsSource: flags.mappings ?? 'presets',
-          renameMap: setup.renameMap,
-          examples: flags.examples,
-          onProgress: (p) => progress.update(`${p.phase}: ${formatCount(p.messages)} messages, ${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}`),
-        }),
-      ),
-    )
-    if (report.totals.messages === 0) {
-      for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${visible(f.file)}: ${visible(f.reason)}`)
-      this.error(`nothing to compare: no message was read from ${inputs.join(' ')}; check the paths and filters`, { exit: exitCodes.USAGE })
-    }
-    if (report.against.export.events === 0) {
-      for (const p of report.against.export.problems) this.logToStderr(`export problem: ${p.file}: ${p.reason}`)
-      this.error(`nothing to compare against: no stored event was read from ${(flags.against ?? []).join(' ')}; check the path (a zip, a folder or files written by segamp export)`, { exit: exitCodes.USAGE })
-    }
-    const text =
-      flags.format === 'json'
-        ? renderJson(report)
-        : flags.format === 'markdown'
-          ? renderAgainstMarkdown(report, { failOn: setup.failOn })
-          : renderAgainstTable(report, { color: !flags.out && Boolean(process.stdout.isTTY) })
-    if (flags.out) await writeFile(flags.out, text.endsWith('\n') ? text : text + '\n')
-    else this.log(text.trimEnd())
-    const seconds = (Date.now() - started) / 1000
-    this.logToStderr(`${formatCount(report.totals.messages)} messages and ${formatCount(report.against.export.events)} stored events compared in ${seconds.toFixed(1)} s (${formatCount(Math.round(report.totals.messages / Math.max(seconds, 0.001)))} messages/s)`)
-    for (const p of report.against.export.problems) this.logToStderr(`export problem: ${p.file}: ${p.reason}`)
-    this.readProblems(counts)
-    const failing = againstFailing(report, setup.failOn)
-    if (failing.length > 0) {
-      this.logToStderr(`--fail-on: found ${failing.join(', ')}`)
-      process.exitCode = exitCodes.ABORTED
-    }
-  }
-
-  /** What reading left out, on stderr: rejected lines, unreadable files, skipped link paths. */
-  private readProblems(counts: { rejected: number; unreadableFiles: Array<{ file: string; reason: string }>; skippedPaths?: Array<{ path: string; reason: string }> }): void {
-    if (counts.rejected > 0) this.logToStderr(`${formatCount(counts.rejected)} line(s) were rejected or could not be processed (rejected lines: see segamp inspect)`)
-    for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${visible(f.file)}: ${visible(f.reason)}`)
-    for (const s of counts.skippedPaths ?? []) this.logToStderr(`skipped: ${visible(s.path)}: ${visible(s.reason)}`)
+    return report
   }
 }

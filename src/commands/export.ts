@@ -1,13 +1,15 @@
-import { Command, Flags } from '@oclif/core'
-import { exitCodes } from '../cli/common.js'
+import { Flags } from '@oclif/core'
+import { SegampCommand } from '../cli/base.js'
+import { exitCodes, UsageError } from '../errors.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
 import { ExportError, runExport, type ExportResult } from '../export/download.js'
-import { formatRange, HourFormatError, parseHour } from '../export/hours.js'
+import { formatRange, parseHour } from '../export/hours.js'
+import { renderExportSummary } from '../export/render.js'
 import { DEFAULT_SANDBOX_DIR, loadSandboxStore, sandboxStorePath, startSandbox, type Sandbox } from '../sandbox/index.js'
 
 const HOSTS = { us: 'https://amplitude.com', eu: 'https://analytics.eu.amplitude.com' } as const
 
-export default class Export extends Command {
+export default class Export extends SegampCommand {
   static summary = "Download raw events from Amplitude's Export API (what your project actually holds)."
   static description = `GET /api/2/export for every hour from --start to --end (UTC, inclusive; Amplitude's range is by upload time, server_upload_time), with HTTP Basic auth (API key : secret key). Each requested piece is kept as the zip Amplitude sends (hourly gzipped JSON-lines files inside), or unpacked with --unpack. A piece refused as too large (400, over 4 GB) is split by hour and retried; ranges over 365 days are requested in 365-day pieces. A 404 means no data for that piece. DIR/.segamp-export.json records finished pieces: run the same command again after an interruption and finished hours are not downloaded again. Keys are never written to files or output.
 
@@ -34,22 +36,17 @@ EXIT CODES
     'endpoint-url': Flags.string({ description: 'Replace scheme+host (the path /api/2/export is kept), e.g. a proxy or a sandbox.', helpGroup: 'AMPLITUDE', helpValue: 'URL' }),
     sandbox: Flags.boolean({ description: 'Export from a local sandbox holding what the last `replay --sandbox` ingested (no account needed).', default: false }),
     'sandbox-dir': Flags.string({ description: `Where replay --sandbox saved what it ingested (default ${DEFAULT_SANDBOX_DIR}).`, helpValue: 'DIR' }),
-    json: Flags.boolean({ description: 'Print the summary as JSON on stdout.', default: false }),
     'no-progress': Flags.boolean({ description: 'No progress display on stderr.', default: false }),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<(ExportResult & { seconds: number }) | undefined> {
     const { flags } = await this.parse(Export)
-    const usage = (msg: string): never => this.error(msg, { exit: exitCodes.USAGE })
-    let range
-    try {
-      range = { start: parseHour('--start', flags.start), end: parseHour('--end', flags.end) }
-    } catch (error) {
-      if (error instanceof HourFormatError) usage(error.message)
-      throw error
+    const usage = (msg: string, hint?: string): never => {
+      throw new UsageError(msg, { hint })
     }
-    if (range!.end < range!.start) usage(`--end ${flags.end} is before --start ${flags.start}`)
-    if (flags.sandbox && flags['endpoint-url']) usage('--sandbox and --endpoint-url cannot be combined: the sandbox is the endpoint')
+    const range = { start: parseHour('--start', flags.start), end: parseHour('--end', flags.end) }
+    if (range.end < range.start) usage(`--end ${flags.end} is before --start ${flags.start}`, 'Give the first hour to --start and the last one (inclusive) to --end.')
+    if (flags.sandbox && flags['endpoint-url']) usage('--sandbox and --endpoint-url cannot be combined: the sandbox is the endpoint', 'Leave out one of them.')
     let baseUrl: string = HOSTS[flags.region as 'us' | 'eu']
     if (flags['endpoint-url']) {
       let u: URL | undefined
@@ -58,8 +55,8 @@ EXIT CODES
       } catch {
         u = undefined
       }
-      if (!u || !/^https?:$/.test(u.protocol)) usage('--endpoint-url is not an http(s) URL (e.g. http://127.0.0.1:8787)')
-      if (u!.username || u!.password) usage('--endpoint-url must not carry credentials: pass --api-key and --secret-key (or the environment variables)')
+      if (!u || !/^https?:$/.test(u.protocol)) usage('--endpoint-url is not an http(s) URL', 'Give scheme and host, e.g. --endpoint-url http://127.0.0.1:8787.')
+      if (u!.username || u!.password) usage('--endpoint-url must not carry credentials', 'Remove the user:password part; pass --api-key and --secret-key (or AMPLITUDE_API_KEY and AMPLITUDE_SECRET_KEY).')
       baseUrl = `${u!.origin}${u!.pathname.replace(/\/+$/, '')}`
     }
     let sandbox: Sandbox | undefined
@@ -71,14 +68,14 @@ EXIT CODES
       try {
         seed = await loadSandboxStore(dir)
       } catch (error) {
-        usage(`no sandbox data at ${sandboxStorePath(dir)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): run \`${this.config.bin} replay <archive> --sandbox\` first`)
+        usage(`no sandbox data at ${sandboxStorePath(dir)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, `Run \`${this.config.bin} replay <archive> --sandbox\` first (e.g. \`${this.config.bin} replay examples/segment-logs --sandbox\`).`)
       }
       sandbox = await startSandbox({ seed })
       baseUrl = sandbox.url
       apiKey ??= 'sandbox-api-key'
       secretKey ??= 'sandbox-secret-key'
     }
-    if (!apiKey || !secretKey) usage('the Export API needs the project API key and secret key: --api-key and --secret-key, or env AMPLITUDE_API_KEY and AMPLITUDE_SECRET_KEY')
+    if (!apiKey || !secretKey) usage('the Export API needs the project API key and secret key', 'Pass --api-key and --secret-key, or set AMPLITUDE_API_KEY and AMPLITUDE_SECRET_KEY (Amplitude: Settings → Projects → the project → General).')
 
     const controller = new AbortController()
     const onSigint = (): void => {
@@ -86,15 +83,16 @@ EXIT CODES
       controller.abort()
     }
     process.on('SIGINT', onSigint)
-    const mode = progressMode({ quiet: flags.json || flags['no-progress'], plainWhenNotTty: true })
+    const json = this.jsonEnabled()
+    const mode = progressMode({ quiet: json || flags['no-progress'], plainWhenNotTty: true })
     const notices: string[] = []
     const started = Date.now()
     let result: ExportResult | undefined
     let failure: ExportError | undefined
     try {
-      result = await withProgress(mode, `Exporting ${formatRange(range!)}`, (progress) =>
+      result = await withProgress(mode, `Exporting ${formatRange(range)}`, (progress) =>
         runExport({
-          range: range!,
+          range: range,
           baseUrl,
           apiKey: apiKey!,
           secretKey: secretKey!,
@@ -104,7 +102,7 @@ EXIT CODES
           signal: controller.signal,
           onNotice: (t) => {
             notices.push(t)
-            if (mode === 'silent' && !flags.json) this.logToStderr(t)
+            if (mode === 'silent' && !json) this.logToStderr(t)
           },
           onProgress: (p) => progress.update(`${formatCount(p.hoursDone)} of ${formatCount(p.hoursTotal)} hours, ${formatBytes(p.bytes)} downloaded${p.current ? ` (now ${p.current})` : ''}`),
         }),
@@ -120,23 +118,14 @@ EXIT CODES
     if (failure) {
       if (failure.kind === 'aborted') {
         this.logToStderr(`Interrupted. Run the same command again to resume (finished hours are in ${flags.out}).`)
-        process.exitCode = 130
-        return
+        process.exitCode = exitCodes.INTERRUPTED
+        return undefined
       }
-      this.error(failure.message, { exit: exitCodes.ABORTED })
+      throw failure
     }
     const r = result!
     const seconds = (Date.now() - started) / 1000
-    if (flags.json) {
-      this.log(JSON.stringify({ ...r, seconds }, null, 2))
-      return
-    }
-    this.log(
-      [
-        `Exported ${formatRange(range!)} into ${flags.out}: ${formatCount(r.hoursTotal)} hour(s), ${formatCount(r.hoursWithData)} with events, ${formatCount(r.hoursEmpty)} without; ${formatCount(r.files.length)} file(s)`,
-        `${formatBytes(r.bytes)} downloaded in ${seconds.toFixed(1)} s${r.splits > 0 ? `; ${r.splits} request(s) refused as too large were split` : ''}${r.hoursResumed > 0 ? `; ${formatCount(r.hoursResumed)} hour(s) already done by an earlier run` : ''}`,
-        r.hoursWithData === 0 ? 'Amplitude holds no events uploaded in this range (404 for every hour): check the range (it is by upload time, UTC) and the project.' : `Compare: ${this.config.bin} diff-mappings <archive> --against ${flags.out}`,
-      ].join('\n'),
-    )
+    this.log(renderExportSummary(r, { range, out: flags.out, seconds, bin: this.config.bin }))
+    return { ...r, seconds }
   }
 }

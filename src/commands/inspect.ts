@@ -1,15 +1,13 @@
-import { visible } from '../cli/terminal.js'
 import { Args, Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
 import { join } from 'node:path'
-import { inspectArchives } from '../inspect/index.js'
+import { inspectArchives, type InspectReport } from '../inspect/index.js'
 import { parseTypes } from '../route/filters.js'
-import { CSV_LOST_FIELDS } from '../decode/csv.js'
 import { readingFlags, mappingsFlag, s3Flags } from '../cli/flags.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
-import { renderInspectTable } from '../inspect/render.js'
-import { whereFilter, exitCodes, failUsage } from '../cli/common.js'
+import { renderInspectNotes, renderInspectTable } from '../inspect/render.js'
+import { whereFilter, exitCodes } from '../cli/common.js'
 import { compileSubscriptions, loadMappings } from '../mapping/subscriptions.js'
 
 export default class Inspect extends SegampCommand {
@@ -32,7 +30,7 @@ EXIT CODES
   static args = { archive: Args.string({ description: 'Archive files or directories, s3://bucket/prefix; - for stdin.', required: true }) }
   static strict = false
   static flags = {
-    format: Flags.string({ options: ['table', 'json'], default: 'table', description: 'Report format on stdout.' }),
+    format: Flags.string({ options: ['table', 'json'], default: 'table', description: 'Report format on stdout (json: the same as --json).' }),
     'state-dir': Flags.string({ description: 'Where rejected.ndjson is written.', default: join('.segamp', 'inspect'), helpValue: 'DIR' }),
     'no-progress': Flags.boolean({ description: 'No progress display on stderr.', default: false }),
     ...mappingsFlag,
@@ -40,11 +38,12 @@ EXIT CODES
     ...s3Flags,
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<InspectReport> {
     const { argv, flags } = await this.parse(Inspect)
     const inputs = argv as string[]
-    const json = flags.format === 'json'
-    const setup = await failUsage(this, async () => {
+    if (flags.format === 'json') this.useJsonOutput()
+    const json = this.jsonEnabled()
+    const setup = await (async () => {
       const loaded = await loadMappings(flags.mappings)
       for (const w of loaded.warnings) this.warn(w)
       return {
@@ -54,34 +53,24 @@ EXIT CODES
         notes: loaded.notes,
         s3: s3Settings(flags, inputs),
       }
-    })
+    })()
     const input = new InputProgress(inputs)
     const mode = progressMode({ quiet: json || flags['no-progress'] })
-    const result = await failUsage(this, () =>
-      withProgress(mode, 'Reading archives', (progress) => {
-        input.attach(progress)
-        return inspectArchives({
-          inputs,
-          archive: input.options(setup.s3),
-          filters: { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] },
-          subscriptions: setup.subscriptions.map((s) => ({ name: s.name, match: s.match })),
-          rejectedPath: join(flags['state-dir'], 'rejected.ndjson'),
-          onProgress: (p) => progress.update(`${input.prefix()}${formatCount(p.messages)} messages, ${formatBytes(p.bytes)}${p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : ''}`),
-        })
-      }),
-    )
-    const { report, rejectedFile, csvFiles } = result
-    this.log(json ? JSON.stringify(report, null, 2) : renderInspectTable(report, { color: Boolean(process.stdout.isTTY) }).trimEnd())
-    if (csvFiles > 0) {
-      this.logToStderr(
-        `${formatCount(csvFiles)} file(s) were AWS S3 (Actions) CSV exports: that format does not carry ${CSV_LOST_FIELDS.join(', ')}, so page/screen names, group ids and alias previous ids are missing from those messages (Classic-fidelity diffs are not possible for them).`,
-      )
-    }
-    // About the configuration, not the archive: what its events may carry (replay counts the real ones).
-    for (const note of setup.notes) this.logToStderr(`Note: ${note}`)
-    if (rejectedFile) this.logToStderr(`${formatCount(report.rejected)} rejected line(s) written to ${rejectedFile}`)
-    for (const f of report.unreadableFiles) this.logToStderr(`unreadable: ${visible(f.file)}: ${visible(f.reason)}`)
-    for (const s of result.skippedPaths) this.logToStderr(`skipped: ${visible(s.path)}: ${visible(s.reason)}`)
+    const result = await withProgress(mode, 'Reading archives', (progress) => {
+      input.attach(progress)
+      return inspectArchives({
+        inputs,
+        archive: input.options(setup.s3),
+        filters: { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] },
+        subscriptions: setup.subscriptions.map((s) => ({ name: s.name, match: s.match })),
+        rejectedPath: join(flags['state-dir'], 'rejected.ndjson'),
+        onProgress: (p) => progress.update(`${input.prefix()}${formatCount(p.messages)} messages, ${formatBytes(p.bytes)}${p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : ''}`),
+      })
+    })
+    const { report } = result
+    if (!json) this.log(renderInspectTable(report, { color: Boolean(process.stdout.isTTY) }).trimEnd())
+    for (const line of renderInspectNotes(result, setup.notes)) this.logToStderr(line)
     if (report.rejected > 0 || report.unreadableFiles.length > 0) process.exitCode = exitCodes.PARTIAL
+    return report
   }
 }

@@ -2,20 +2,20 @@ import { Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
 import { writeFile } from 'node:fs/promises'
 import { createInterface } from 'node:readline/promises'
-import { exitCodes, failUsage } from '../cli/common.js'
+import { exitCodes } from '../cli/common.js'
 import { s3Flags } from '../cli/flags.js'
 import { s3Settings } from '../cli/s3-input.js'
 import { readClassicFile, readRenameMapFile } from '../cli/classic-input.js'
 import { migrateClassic, renderRenameMapCsv, mixedUserPropertyWarnings, type MigrationResult } from '../migrate/index.js'
-import { configForOutput, SECRET_REFERENCES } from '../migrate/output.js'
-import { renderTerraform } from '../migrate/terraform.js'
-import { planIsEmpty, planMigration, renderPlan, subscriptionDiff, type Plan } from '../migrate/plan.js'
+import { migrationSummary, renderConfiguration, renderPlanNotes, renderSegmentRead, secretReferencesNote } from '../migrate/render.js'
+import { planIsEmpty, planMigration, renderPlan, type Plan } from '../migrate/plan.js'
 import { applyPlan } from '../migrate/apply.js'
 import { readFromSegment, type SegmentRead } from '../migrate/from-segment.js'
-import { displayUrl, SEGMENT_API_HOSTS, SegmentApiClient, SegmentApiError, type SegmentRegion } from '../segment-api/client.js'
+import { displayUrl, SEGMENT_API_HOSTS, SegmentApiClient, type SegmentRegion } from '../segment-api/client.js'
 import { verifyMigration } from '../migrate/verify.js'
-import { failingKinds, parseFailOn, renderJson, renderMarkdown, renderTable } from '../diff/index.js'
-import { UsageError } from '../route/filters.js'
+import { parseFailOn } from '../diff/index.js'
+import { failingDiffKinds, renderDiffReport, type DiffFormat } from '../diff/present.js'
+import { UsageError } from '../errors.js'
 
 export default class Migrate extends SegampCommand {
   static summary = 'Turn Amplitude (Classic) settings into an Actions configuration, verify it on real data, write Terraform or apply it.'
@@ -40,6 +40,11 @@ EXIT CODES
     'SEGMENT_PUBLIC_API_TOKEN=… <%= config.bin %> migrate --from-segment DESTINATION_ID --format terraform --out amplitude.tf',
     'SEGMENT_PUBLIC_API_TOKEN=… <%= config.bin %> migrate --from-segment DESTINATION_ID --verify s3-export/2024-05-01 --apply --yes',
   ]
+  // Its stdout is the configuration (--format json or terraform): no --json of oclif's.
+  static enableJsonFlag = false
+  static baseFlags = {}
+  // Only --verify reads archives: an s3:// input it cannot read is trouble (2), as in diff-mappings.
+  static s3ErrorExit = exitCodes.USAGE
   static flags = {
     classic: Flags.string({ description: 'Classic settings: the settings object or a Public API destination response.', helpValue: 'FILE', exclusive: ['from-segment'] }),
     'from-segment': Flags.string({ description: 'Read the Classic Amplitude destination with this id from Segment\'s Public API.', helpValue: 'DESTINATION_ID', helpGroup: 'SEGMENT' }),
@@ -79,13 +84,13 @@ EXIT CODES
       this.warn(`--format ${format} is the old spelling of --report-format ${format}; the configuration is written as JSON`)
       format = 'json'
     }
-    const { classicFile, renameMap, failOn, s3 } = await failUsage(this, async () => {
+    const { classicFile, renameMap, failOn, s3 } = await (async () => {
       if (!flags.classic && !flags['from-segment']) throw new UsageError('give --classic FILE (Classic settings) or --from-segment DESTINATION_ID (read them from Segment\'s Public API)')
       if (flags.apply && !flags['from-segment']) throw new UsageError('--apply needs --from-segment DESTINATION_ID (the Classic destination whose source gets the Actions destination)')
       for (const f of ['yes', 'prune'] as const) if (flags[f] && !flags.apply) throw new UsageError(`--${f} only means something with --apply`)
-      if (flags['actions-destination'] && !flags['from-segment']) throw new UsageError('--actions-destination needs --from-segment')
+      if (flags['actions-destination'] && !flags['from-segment']) throw new UsageError('--actions-destination needs --from-segment', 'Add --from-segment DESTINATION_ID (the Classic destination), or leave out --actions-destination.')
       if (flags['include-secrets'] && format === 'terraform') throw new UsageError('--include-secrets: the Terraform output keeps the keys in variables (set TF_VAR_amplitude_api_key / TF_VAR_amplitude_secret_key)')
-      if (flags.enable && !flags.apply && format !== 'terraform') throw new UsageError('--enable only means something with --apply or --format terraform')
+      if (flags.enable && !flags.apply && format !== 'terraform') throw new UsageError('--enable only means something with --apply or --format terraform', 'Add --apply (with --from-segment) or --format terraform, or leave out --enable.')
       let failOn: string[]
       try {
         failOn = parseFailOn(flags['fail-on'])
@@ -93,29 +98,21 @@ EXIT CODES
         throw new UsageError((error as Error).message)
       }
       return { classicFile: flags.classic ? await readClassicFile(flags.classic) : undefined, renameMap: await readRenameMapFile(flags['rename-map']), failOn, s3: s3Settings(flags, flags.verify ?? []) }
-    })
+    })()
 
     let segment: SegmentRead | undefined
     let client: SegmentApiClient | undefined
     if (flags['from-segment']) {
       const baseUrl = flags['segment-api-url'] ?? SEGMENT_API_HOSTS[flags['segment-region'] as SegmentRegion]
       const token = flags['segment-token'] ?? ''
-      if (!token) this.error('no Segment Public API token: set SEGMENT_PUBLIC_API_TOKEN (a Public API token of the workspace: Segment UI → Settings → Access Management → Tokens)', { exit: exitCodes.USAGE })
-      if (!/^https?:\/\//i.test(baseUrl)) this.error(`--segment-api-url: expected an http(s) URL, got "${baseUrl.replace(/\/\/[^@/]*@/, '//')}"`, { exit: exitCodes.USAGE })
+      if (!token) throw new UsageError('no Segment Public API token: --from-segment reads the destination with one', 'Set SEGMENT_PUBLIC_API_TOKEN to a Public API token of the workspace (Segment UI → Settings → Access Management → Tokens).')
+      if (!/^https?:\/\//i.test(baseUrl)) throw new UsageError(`--segment-api-url: expected an http(s) URL, got "${baseUrl.replace(/\/\/[^@/]*@/, '//')}"`, 'Give the Public API base URL, e.g. https://api.segmentapis.com (or leave it out and use --segment-region).')
       if (/^https?:\/\/[^/]*@/i.test(baseUrl)) {
-        this.error(`--segment-api-url ${displayUrl(baseUrl)}: remove the user:password part; the Public API takes the token from SEGMENT_PUBLIC_API_TOKEN`, { exit: exitCodes.USAGE })
+        throw new UsageError(`--segment-api-url ${displayUrl(baseUrl)}: the URL carries a user:password`, 'Remove the user:password part; the Public API takes the token from SEGMENT_PUBLIC_API_TOKEN.')
       }
       client = new SegmentApiClient({ baseUrl, token, onRateLimited: (ms, url) => this.logToStderr(`Segment Public API rate limit (429) at ${url}: waiting ${(ms / 1000).toFixed(1)} s`) })
-      try {
-        segment = await readFromSegment(client, flags['from-segment'], { actionsDestinationId: flags['actions-destination'] })
-      } catch (error) {
-        this.failApi(error)
-        return
-      }
-      this.logToStderr(
-        `Read ${segment.classic.metadata.name} destination ${segment.classic.id} (source ${segment.classic.sourceId}, ${segment.classic.enabled ? 'enabled' : 'disabled'}) from ${client.baseUrl}` +
-          (segment.actions ? `; existing Actions Amplitude destination ${segment.actions.destination.id} (${segment.actions.destination.enabled ? 'enabled' : 'disabled'}, ${segment.actions.subscriptions.length} subscriptions)` : '; no Actions Amplitude destination on that source yet'),
-      )
+      segment = await readFromSegment(client, flags['from-segment'], { actionsDestinationId: flags['actions-destination'] })
+      this.logToStderr(renderSegmentRead(segment, client.baseUrl))
     }
     const classic = segment ? segment.classic.settings : classicFile
     const origin = segment ? `Amplitude (Classic) destination ${segment.classic.id} on source ${segment.classic.sourceId}` : `--classic ${flags.classic}`
@@ -131,21 +128,15 @@ EXIT CODES
         segment.actions ? { destination: segment.actions.destination, subscriptions: segment.actions.subscriptions } : undefined,
         { prune: flags.prune, enable: flags.enable },
       )
-      if (segment.actions) {
-        const d = subscriptionDiff(plan)
-        this.logToStderr(
-          `Generated configuration vs ${segment.actions.destination.id}, by subscription name: ${d.added.length} added, ${d.changed.length} changed, ${d.removed.length} only on the destination, ${d.unchanged.length} unchanged`,
-        )
-      }
-      this.logToStderr(renderPlan(plan, { sourceId: segment.classic.sourceId }).trimEnd())
+      this.logToStderr(renderPlanNotes(plan, segment))
     }
 
     // 2. Verify on an archive sample.
     let verified
     if (flags.verify?.length) {
-      verified = await failUsage(this, () => verifyMigration({ inputs: flags.verify!, archive: { s3 }, classicSettings: classic, migration: result, limit: flags.sample, examples: flags.examples }), exitCodes.USAGE, exitCodes.USAGE)
+      verified = await verifyMigration({ inputs: flags.verify!, archive: { s3 }, classicSettings: classic, migration: result, limit: flags.sample, examples: flags.examples })
       if (verified.report.totals.messages === 0) {
-        this.error(`--verify: nothing to compare: no message was read from ${flags.verify.join(' ')}; check the paths (a CI sync that brought no files must not pass)`, { exit: exitCodes.USAGE })
+        throw new UsageError(`--verify: nothing to compare: no message was read from ${flags.verify.join(' ')}`, { code: 'nothing-read', hint: 'Check the paths given to --verify (a CI sync that brought no files must not pass).' })
       }
       if (flags.names === 'actions') {
         const known = new Set((result.renameMap ?? []).map((r) => r.classic))
@@ -157,17 +148,14 @@ EXIT CODES
     await this.writeConfig(result, { format, segment, origin, plan, enable: flags.enable, includeSecrets: flags['include-secrets'], out: flags.out, apply: flags.apply })
     if (flags['rename-map-out'] && result.renameMap) await writeFile(flags['rename-map-out'], renderRenameMapCsv(result.renameMap))
 
-    const byStatus = result.report.reduce<Record<string, number>>((acc, l) => ((acc[l.status] = (acc[l.status] ?? 0) + 1), acc), {})
-    this.logToStderr(`Migrated ${result.subscriptions.length} subscriptions; settings: ${Object.entries(byStatus).map(([k, v]) => `${v} ${k}`).join(', ')}`)
-    for (const line of result.report.filter((l) => l.status === 'behavior-change')) this.logToStderr(`  behavior-change  ${line.setting}: ${line.note}`)
+    this.logToStderr(migrationSummary(result))
 
     if (verified) {
       const report = verified.report
-      const rendered =
-        reportFormat === 'json' ? renderJson(report) : reportFormat === 'markdown' ? renderMarkdown(report, { failOn }) : renderTable(report, { color: Boolean(process.stdout.isTTY) && !flags.out })
+      const rendered = renderDiffReport(report, reportFormat as DiffFormat, { failOn, color: Boolean(process.stdout.isTTY) && !flags.out })
       if (flags.out) this.log(rendered.trimEnd())
       else this.logToStderr(rendered.trimEnd())
-      const failing = failingKinds(report, failOn)
+      const failing = failingDiffKinds(report, failOn)
       if (failing.length > 0) {
         this.logToStderr(`--verify: found ${failing.join(', ')} (--fail-on ${failOn.join(',')})${flags.apply ? '; nothing applied' : ''}`)
         process.exitCode = exitCodes.ABORTED
@@ -179,50 +167,12 @@ EXIT CODES
     if (flags.apply && plan && segment && client) await this.apply(client, plan, segment, flags.yes)
   }
 
-  private failApi(error: unknown): void {
-    if (error instanceof SegmentApiError || error instanceof UsageError) {
-      this.logToStderr(`Error: ${error.message}`)
-      process.exitCode = error instanceof UsageError ? exitCodes.USAGE : exitCodes.ABORTED
-      return
-    }
-    throw error
-  }
-
   private async writeConfig(
     result: MigrationResult,
     o: { format: string; segment?: SegmentRead; origin: string; plan?: Plan; enable: boolean; includeSecrets: boolean; out?: string; apply: boolean },
   ): Promise<void> {
-    let text: string
-    if (o.format === 'terraform') {
-      const actions = o.segment?.actions
-      text = renderTerraform({
-        sourceId: o.segment?.classic.sourceId,
-        endpoint: result.destination.settings.endpoint,
-        subscriptions: result.subscriptions,
-        origin: o.origin,
-        enable: o.enable,
-        existing: actions
-          ? {
-              destinationId: actions.destination.id,
-              enabled: actions.destination.enabled,
-              name: actions.destination.name,
-              subscriptionIds: Object.fromEntries(
-                (o.plan?.subscriptions ?? []).filter((s) => s.id !== undefined && (s.kind === 'update' || s.kind === 'unchanged')).map((s) => [s.name, s.id!]),
-              ),
-              otherAction: Object.fromEntries(
-                actions.subscriptions.filter((s) => o.plan?.subscriptions.some((p) => p.kind === 'replace' && p.id === s.id)).map((s) => [s.name, s.actionSlug]),
-              ),
-            }
-          : undefined,
-      })
-    } else {
-      text = JSON.stringify(configForOutput(result, { includeSecrets: o.includeSecrets }), null, 2) + '\n'
-      if (!o.includeSecrets && (!o.apply || o.out)) {
-        this.logToStderr(
-          `destination.settings.apiKey and secretKey are written as ${SECRET_REFERENCES.apiKey} and ${SECRET_REFERENCES.secretKey}: fill them in where the file is used (e.g. AMPLITUDE_API_KEY=… AMPLITUDE_SECRET_KEY=… envsubst '$AMPLITUDE_API_KEY $AMPLITUDE_SECRET_KEY' < ${o.out ?? 'actions-config.json'}; name the two variables, or envsubst also empties the mappings' $set/$setOnce keys), or pass --include-secrets to write the values`,
-        )
-      }
-    }
+    const text = renderConfiguration(result, o)
+    if (o.format !== 'terraform' && !o.includeSecrets && (!o.apply || o.out)) this.logToStderr(secretReferencesNote(o.out))
     if (o.out) await writeFile(o.out, text)
     else if (!o.apply) process.stdout.write(text)
   }
@@ -239,9 +189,7 @@ EXIT CODES
     }
     if (!yes) {
       if (!process.stdin.isTTY) {
-        this.logToStderr('Error: --apply asks for confirmation, and stdin is not a terminal: review the plan above, then rerun with --yes')
-        process.exitCode = exitCodes.USAGE
-        return
+        throw new UsageError('--apply asks for confirmation, and stdin is not a terminal', { code: 'not-confirmed', hint: 'Review the plan above, then run the same command with --yes.' })
       }
       const summary = renderPlan(plan, { sourceId: segment.classic.sourceId }).split('\n').find((l) => l.startsWith('Plan:'))
       if (summary) this.logToStderr(`\n${summary}`)
@@ -254,7 +202,7 @@ EXIT CODES
         return
       }
     }
-    try {
+    {
       const r = await applyPlan(client, plan, {
         sourceId: segment.classic.sourceId,
         classicDestinationId: segment.classic.id,
@@ -265,8 +213,6 @@ EXIT CODES
         `Applied to destination ${r.destinationId}: ${r.created} subscriptions created, ${r.updated} updated, ${r.deleted} deleted (${client.writeCalls} write calls). ` +
           (plan.destination.enabled ? 'The destination is enabled.' : 'The destination is disabled: enable it in the Segment UI (or rerun with --enable) when you are ready, then disable the Classic destination.'),
       )
-    } catch (error) {
-      this.failApi(error)
     }
   }
 }

@@ -7,20 +7,19 @@ import { readFile } from 'node:fs/promises'
 import { compileFilters, parseTypes } from '../route/filters.js'
 import { readingFlags, mappingsFlag, s3Flags } from '../cli/flags.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
-import { exitCodes, failUsage, whereFilter } from '../cli/common.js'
+import { exitCodes, whereFilter } from '../cli/common.js'
 import { formatCount, progressMode, withProgress, type ProgressHandle } from '../cli/progress.js'
 import { writeSync } from 'node:fs'
 import { compileSubscriptions, loadMappings, selectOnlyActions } from '../mapping/subscriptions.js'
 import { replay, type ReplayProgress } from '../replay/engine.js'
 import { readCheckpoint, runIdFor } from '../commit/checkpoint.js'
-import type { ReplayCounts } from '../commit/report.js'
-import { renderReplaySummary } from '../commit/report.js'
-import { ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, keyHash, progressLine, resumeCommand } from '../replay/cli-support.js'
+import type { ReplayCounts, ReplayReport } from '../commit/report.js'
+import { renderReplaySummary, renderResumeAdvice, renderSandboxIngested } from '../replay/render.js'
+import { confirmationText, ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, keyHash, progressLine, resumeCommand } from '../replay/cli-support.js'
 import { displayUrl } from '../deliver/requests.js'
 import { inspectArchives } from '../inspect/index.js'
 import { DEFAULT_SANDBOX_DIR, saveSandboxStore, startSandbox, summarizeSandbox } from '../sandbox/index.js'
-import { UsageError } from '../route/filters.js'
-import { formatHour, HOUR_MS } from '../export/hours.js'
+import { SegampError, UsageError } from '../errors.js'
 import { parseShard, SHARD_INDEX_ENV, shardFromEnv, shardMaxEps, shardSuffix, type ShardRun } from '../route/shard.js'
 
 export default class Replay extends SegampCommand {
@@ -68,19 +67,18 @@ EXIT CODES
     'state-dir': Flags.string({ description: 'State directory (default .segamp/<run-id>).', helpValue: 'DIR' }),
     fresh: Flags.boolean({ description: 'Ignore an existing checkpoint and start over.', default: false }),
     yes: Flags.boolean({ char: 'y', description: 'Do not ask for confirmation (required when stdin is not a TTY).', default: false }),
-    json: Flags.boolean({ description: 'Print the summary as JSON on stdout.', default: false }),
     'no-progress': Flags.boolean({ description: 'No progress display on stderr.', default: false }),
     ...readingFlags,
     ...s3Flags,
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<ReplayReport> {
     const { argv, flags } = await this.parse(Replay)
     const inputs = argv as string[]
     const fromStdin = inputs.includes('-')
     const live = !flags['dry-run'] && !flags.sandbox
-    const setup = await failUsage(this, async () => {
-      if (flags.sandbox && flags['endpoint-url']) throw new UsageError('--sandbox and --endpoint-url cannot be combined: the sandbox is the endpoint')
+    const setup = await (async () => {
+      if (flags.sandbox && flags['endpoint-url']) throw new UsageError('--sandbox and --endpoint-url cannot be combined: the sandbox is the endpoint', 'Leave out one of them: --sandbox replays into a local server, --endpoint-url into a proxy or server of your own.')
       if (flags['endpoint-url']) {
         let ok = false
         try {
@@ -109,7 +107,7 @@ EXIT CODES
         throw new UsageError((error as Error).message)
       }
       return { shard, subs, mappingsSource: loaded.source, mappingsText, types: parseTypes(flags.types), where: whereFilter(flags.where, (w) => this.warn(w)), s3: s3Settings(flags, inputs) }
-    })
+    })()
     const input = new InputProgress(inputs)
     const filters = { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] }
     // Every shard shares the unsharded run id (the group `segamp status` checks) and adds K/N to it.
@@ -123,23 +121,18 @@ EXIT CODES
     const stateDir = flags['state-dir'] ?? join('.segamp', runId)
 
     if (live && !flags.yes) {
-      if (!process.stdin.isTTY) this.error('refusing to send without confirmation: stdin is not a TTY; add --yes to confirm', { exit: exitCodes.USAGE })
-      const { report } = await failUsage(this, () => inspectArchives({ inputs, archive: input.options(setup.s3), filters, subscriptions: setup.subs.map((s) => ({ name: s.name, match: s.match })) }))
+      if (!process.stdin.isTTY) throw new UsageError('refusing to send without confirmation: stdin is not a TTY', { code: 'not-confirmed', hint: 'Check what would be sent with --dry-run (or --sandbox), then add --yes to send.' })
+      const { report, unmatched } = await inspectArchives({ inputs, archive: input.options(setup.s3), filters, subscriptions: setup.subs.map((s) => ({ name: s.name, match: s.match })) })
       const resuming = flags.fresh ? undefined : resumableCheckpoint(stateDir, runId)
       this.logToStderr(
-        [
-          `About to send to Amplitude project key ${fingerprint(flags['api-key']!)} (${flags['endpoint-url'] ? displayUrl(flags['endpoint-url']) : flags.region}):`,
-          `  ${formatCount(report.messages)} messages (${formatCount(Object.values(report.filtered).reduce((a, b) => a + b, 0))} filtered out), ${report.timeRange.from ?? '?'} → ${report.timeRange.to ?? '?'}`,
-          ...Object.entries(report.subscriptions).map(([k, v]) => `  ${k}: ${formatCount(v)} messages`),
-          ...(shard ? [`  This is shard ${shard.index}/${shard.count} (0-based): it sends only the messages whose device_id/user_id hashes to ${shard.index}, about 1/${shard.count} of the above.`] : []),
-          ...(resuming
-            ? [
-                `Resuming the run in ${stateDir}: ${formatCount(resuming.messages)} of these messages are done (${formatCount(resuming.sent)} events sent, ${formatCount(resuming.deadLettered)} dead-lettered) and are not sent again;`,
-                `  about ${formatCount(Math.max(0, report.messages - resuming.messages))} messages are left.`,
-              ]
-            : []),
-          'Amplitude deduplicates insert_id only within 7 days: replaying data it already holds from longer ago duplicates it.',
-        ].join('\n'),
+        confirmationText({
+          key: fingerprint(flags['api-key']!),
+          target: flags['endpoint-url'] ? displayUrl(flags['endpoint-url']) : flags.region,
+          report,
+          unmatched,
+          shard,
+          resuming: resuming && { ...resuming, stateDir },
+        }),
       )
       const rl = createInterface({ input: process.stdin, output: process.stderr })
       let answer = ''
@@ -148,17 +141,17 @@ EXIT CODES
       } catch {
         // Ctrl-C at the prompt.
         rl.close()
-        this.error('not confirmed (interrupted): nothing was sent', { exit: 130 })
+        throw new SegampError('not confirmed (interrupted): nothing was sent', { exitCode: exitCodes.INTERRUPTED, code: 'interrupted', hint: 'Run the same command again to be asked again, or add --yes.' })
       }
       rl.close()
-      if (!/^y(es)?$/i.test(answer.trim())) this.error('not confirmed: nothing was sent', { exit: exitCodes.ABORTED })
+      if (!/^y(es)?$/i.test(answer.trim())) throw new SegampError('not confirmed: nothing was sent', { code: 'not-confirmed', hint: 'Answer y (or yes) to send; --dry-run or --sandbox show what would be sent without sending.' })
     } else if (live) {
       this.warn('Amplitude deduplicates insert_id only within 7 days: replaying data it already holds from longer ago duplicates it.')
     }
 
     const sandbox = flags.sandbox ? await startSandbox() : undefined
     const controller = new AbortController()
-    const mode = progressMode({ quiet: flags.json || flags['no-progress'], plainWhenNotTty: true })
+    const mode = progressMode({ quiet: this.jsonEnabled() || flags['no-progress'], plainWhenNotTty: true })
     let interrupts = 0
     let shown: ProgressHandle | undefined
     let last: ReplayProgress | undefined
@@ -221,34 +214,25 @@ EXIT CODES
       })
     } catch (error) {
       await sandbox?.close()
-      this.error((error as Error).message, { exit: error instanceof UsageError ? exitCodes.USAGE : exitCodes.ABORTED })
+      throw error
     } finally {
       process.off('SIGINT', onSigint)
       process.off('SIGTERM', onSigint)
     }
-    if (flags.json) this.log(JSON.stringify(report, null, 2))
-    else this.logToStderr(renderReplaySummary(report, { color: Boolean(process.stderr.isTTY) }))
+    if (!this.jsonEnabled()) this.logToStderr(renderReplaySummary(report, { color: Boolean(process.stderr.isTTY) }))
     if (sandbox) {
       const lines = summarizeSandbox(sandbox)
       await sandbox.close()
       const saved = await saveSandboxStore(sandbox, flags['sandbox-dir'] ?? DEFAULT_SANDBOX_DIR)
-      let lo = Infinity
-      let hi = -Infinity
-      for (const e of [...sandbox.events, ...sandbox.identifyLog]) {
-        lo = Math.min(lo, e.receivedAt)
-        hi = Math.max(hi, e.receivedAt)
-      }
-      const hint = Number.isFinite(lo) ? `${this.config.bin} export --sandbox --start ${formatHour(Math.floor(lo / HOUR_MS))} --end ${formatHour(Math.floor(hi / HOUR_MS))} --out DIR` : undefined
-      if (!flags.json) this.log(['', 'Sandbox ingested:', ...lines.map((l) => `  ${l}`), `  Saved to ${saved}${hint ? `; export it with: ${hint}` : ''}`].join('\n'))
+      this.log(renderSandboxIngested({ lines, saved, receivedAt: [...sandbox.events, ...sandbox.identifyLog].map((e) => e.receivedAt), bin: this.config.bin }))
     }
-    if ((report.interrupted || report.error) && fromStdin) {
-      this.logToStderr('Input from stdin cannot be resumed (it cannot be read again): save it to a file and replay the file, which resumes. Replaying the same data again sends it all again: events are dropped by Amplitude as duplicates (insert_id), identify calls are applied again.')
-    } else if ((report.interrupted || report.error) && !flags.sandbox) {
+    if ((report.interrupted || report.error) && (fromStdin || !flags.sandbox)) {
       const endpoint = flags['endpoint-url']
       const needs = [...(flags['api-key'] && !flags.sandbox ? ['AMPLITUDE_API_KEY set to the API key'] : []), ...(endpoint !== undefined && hasCredentials(endpoint) ? [`${ENDPOINT_URL_ENV} set to the endpoint URL and its credentials`] : [])]
-      this.logToStderr(`Resume with:\n  ${resumeCommand(invocation(this.config.bin), this.argv)}${needs.length ? `\n(with ${needs.join(', and ')})` : ''}`)
+      this.logToStderr(renderResumeAdvice({ fromStdin, command: resumeCommand(invocation(this.config.bin), this.argv), needs }))
     }
     if (report.exitCode !== 0) process.exitCode = report.exitCode
+    return report
   }
 }
 

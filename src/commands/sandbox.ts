@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 import { readFileSync, writeFileSync, renameSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { SegampCommand } from '../cli/base.js'
-import { exitCodes } from '../cli/common.js'
+import { exitCodes, SegampError, UsageError } from '../errors.js'
 import { startSandbox, summarizeSandbox, type Sandbox, type SandboxFaults, type SandboxOptions } from '../sandbox/index.js'
 import { NO_THROTTLE } from '../sandbox/limits.js'
 
@@ -34,6 +34,9 @@ What it ingested, as JSON ({"url","stats","events":[{"endpoint","event","receive
     { description: 'Then, in other shells', command: '<%= config.bin %> replay examples/segment-logs --endpoint-url http://127.0.0.1:8787 --api-key any-key --yes --shard 0/2' },
     { description: 'What it ingested', command: 'curl -s http://127.0.0.1:8787/_sandbox/stats' },
   ]
+  // A server: its stdout is its URL, then nothing until it stops.
+  static enableJsonFlag = false
+  static baseFlags = {}
   static flags = {
     port: Flags.integer({ description: 'Port on 127.0.0.1 (0: any free port).', default: 0, min: 0, max: 65535 }),
     options: Flags.string({ description: 'JSON file with apiKeys, limits and faults.', helpValue: 'FILE' }),
@@ -53,14 +56,14 @@ What it ingested, as JSON ({"url","stats","events":[{"endpoint","event","receive
       try {
         fileOpts = JSON.parse(readFileSync(flags.options, 'utf8'))
       } catch (error) {
-        this.error(`--options ${flags.options}: ${(error as Error).message}; it must be a JSON object like {"limits": {"httpApiEps": 10}, "faults": {"error5xxRate": 0.1}}`, { exit: exitCodes.USAGE })
+        throw new UsageError(`--options ${flags.options}: ${(error as Error).message}`, 'It must be a JSON file holding an object like {"limits": {"httpApiEps": 10}, "faults": {"error5xxRate": 0.1}}.')
       }
-      if (!fileOpts || typeof fileOpts !== 'object' || Array.isArray(fileOpts)) this.error(`--options ${flags.options}: not a JSON object`, { exit: exitCodes.USAGE })
+      if (!fileOpts || typeof fileOpts !== 'object' || Array.isArray(fileOpts)) throw new UsageError(`--options ${flags.options}: not a JSON object`, 'Write an object like {"limits": {"httpApiEps": 10}, "faults": {"error5xxRate": 0.1}}.')
     }
     const rate = (name: string, v: string | undefined): number | undefined => {
       if (v === undefined) return undefined
       const n = Number(v)
-      if (!Number.isFinite(n) || n < 0 || n > 1) this.error(`--${name} ${v}: give a share between 0 and 1, e.g. 0.1`, { exit: exitCodes.USAGE })
+      if (!Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--${name} ${v}: not a share between 0 and 1`, `Give a share between 0 and 1, e.g. --${name} 0.1.`)
       return n
     }
     const faults: SandboxFaults = { ...fileOpts.faults }
@@ -102,7 +105,8 @@ What it ingested, as JSON ({"url","stats","events":[{"endpoint","event","receive
       sb = await startSandbox({ port: flags.port, apiKeys: flags['api-key'] ?? fileOpts.apiKeys, limits, faults, control })
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
-      this.error(code === 'EADDRINUSE' ? `port ${flags.port} on 127.0.0.1 is in use; pick another --port (or 0 for any free port)` : (error as Error).message, { exit: exitCodes.ABORTED })
+      if (code === 'EADDRINUSE') throw new SegampError(`port ${flags.port} on 127.0.0.1 is in use`, { code: 'port-in-use', hint: 'Pick another --port, or --port 0 for any free port (the URL is the first line on stdout).' })
+      throw error
     }
     const server = sb
     const dump = (): void => {

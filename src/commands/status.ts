@@ -1,7 +1,6 @@
-import { Args, Flags } from '@oclif/core'
+import { Args } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
-import { exitCodes } from '../cli/common.js'
-import { combineShards, readShardState, renderStatus, type ShardState } from '../replay/status.js'
+import { combineShards, readShardState, renderStatus, type CombinedStatus } from '../replay/status.js'
 
 export default class Status extends SegampCommand {
   static summary = 'Combined progress and report of the shards of one replay, from their state directories.'
@@ -18,21 +17,11 @@ EXIT CODES
   ]
   static args = { dirs: Args.string({ description: 'State directories of the shards (one per shard).', required: true }) }
   static strict = false
-  static flags = {
-    json: Flags.boolean({ description: 'Print the combined status as JSON on stdout.', default: false }),
-  }
-
-  async run(): Promise<void> {
-    const { argv, flags } = await this.parse(Status)
-    let status
-    try {
-      const states: ShardState[] = (argv as string[]).map((d) => readShardState(d))
-      status = combineShards(states)
-    } catch (error) {
-      this.error((error as Error).message, { exit: exitCodes.USAGE })
-    }
-    if (flags.json) this.log(JSON.stringify(status, null, 2))
-    else this.log(renderStatus(status))
+  async run(): Promise<CombinedStatus> {
+    const { argv } = await this.parse(Status)
+    const status = combineShards((argv as string[]).map((d) => readShardState(d)))
+    this.log(renderStatus(status))
     if (status.exitCode !== 0) process.exitCode = status.exitCode
+    return status
   }
 }

@@ -35,6 +35,8 @@ export interface InspectResult {
   rejectedFile?: string
   /** Paths not read because they lead to a file or folder read already (links, loops). */
   skippedPaths: Array<{ path: string; reason: string }>
+  /** Kept messages (filters passed) that match no subscription: nothing is sent for them. */
+  unmatched: number
 }
 
 export async function inspectArchives(opts: InspectOptions): Promise<InspectResult> {
@@ -69,5 +71,5 @@ export async function inspectArchives(opts: InspectOptions): Promise<InspectResu
   } finally {
     await rejected?.close()
   }
-  return { report: profile.report(counts), csvFiles: counts.csvFiles, rejectedFile: rejected && rejected.count > 0 ? rejected.path : undefined, skippedPaths: counts.skippedPaths }
+  return { report: profile.report(counts), csvFiles: counts.csvFiles, rejectedFile: rejected && rejected.count > 0 ? rejected.path : undefined, skippedPaths: counts.skippedPaths, unmatched: profile.unmatched }
 }

@@ -57,6 +57,8 @@ export class InspectProfile {
   private to = -Infinity
   private ids = { userId: 0, anonymousId: 0, deviceId: 0, shortUserId: 0, shortAnonymousId: 0, shortDeviceId: 0, noId: 0 }
   private subs: Record<string, number>
+  /** Kept messages that no subscription's trigger matched (nothing would be sent for them). */
+  unmatched = 0
 
   constructor(private readonly subscriptions: SubscriptionMatcher[] = []) {
     this.subs = Object.fromEntries(subscriptions.map((s) => [s.name, 0]))
@@ -94,7 +96,14 @@ export class InspectProfile {
       if (deviceId.length < AMPLITUDE_MIN_ID_LENGTH) this.ids.shortDeviceId++
     }
     if (!userId && !anonymousId && !deviceId) this.ids.noId++
-    for (const sub of this.subscriptions) if (sub.match(message)) this.subs[sub.name]++
+    let matched = false
+    for (const sub of this.subscriptions) {
+      if (sub.match(message)) {
+        this.subs[sub.name]++
+        matched = true
+      }
+    }
+    if (!matched) this.unmatched++
   }
 
   report(counts: ScanCounts): InspectReport {

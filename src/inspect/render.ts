@@ -3,6 +3,8 @@ import { visible } from '../cli/terminal.js'
 import { Chalk } from 'chalk'
 import type { InspectReport } from './profile.js'
 import { AMPLITUDE_MIN_ID_LENGTH } from './profile.js'
+import { CSV_LOST_FIELDS } from '../decode/csv.js'
+import type { InspectResult } from './index.js'
 
 const n = (v: number) => v.toLocaleString('en-US')
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`
@@ -68,4 +70,32 @@ export function renderInspectTable(report: InspectReport, opts: { color: boolean
     for (const f of report.unreadableFiles) out.push(`  ${f.file}: ${f.reason}`)
   }
   return out.join('\n') + '\n'
+}
+
+/** What reading left out or could not keep, for stderr: one line each (empty when nothing). */
+export function renderReadNotes(r: {
+  rejected: number
+  rejectedFile?: string
+  unreadableFiles: Array<{ file: string; reason: string }>
+  skippedPaths?: Array<{ path: string; reason: string }>
+}): string[] {
+  return [
+    ...(r.rejectedFile ? [`${n(r.rejected)} rejected line(s) written to ${r.rejectedFile}`] : []),
+    ...r.unreadableFiles.map((f) => `unreadable: ${visible(f.file)}: ${visible(f.reason)}`),
+    ...(r.skippedPaths ?? []).map((s) => `skipped: ${visible(s.path)}: ${visible(s.reason)}`),
+  ]
+}
+
+/** The notes `segamp inspect` prints on stderr after its report. */
+export function renderInspectNotes(result: InspectResult, configNotes: string[]): string[] {
+  return [
+    ...(result.csvFiles > 0
+      ? [
+          `${n(result.csvFiles)} file(s) were AWS S3 (Actions) CSV exports: that format does not carry ${CSV_LOST_FIELDS.join(', ')}, so page/screen names, group ids and alias previous ids are missing from those messages (Classic-fidelity diffs are not possible for them).`,
+        ]
+      : []),
+    // About the configuration, not the archive: what its events may carry (replay counts the real ones).
+    ...configNotes.map((note) => `Note: ${note}`),
+    ...renderReadNotes({ rejected: result.report.rejected, rejectedFile: result.rejectedFile, unreadableFiles: result.report.unreadableFiles, skippedPaths: result.skippedPaths }),
+  ]
 }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import { basename, isAbsolute, relative } from 'node:path'
 import { keyFingerprint } from '../deliver/requests.js'
 import type { ReplayProgress } from './engine.js'
+import type { InspectReport } from '../inspect/profile.js'
 
 const SECRET_FLAGS = new Map([
   ['--api-key', '"$AMPLITUDE_API_KEY"'],
@@ -119,4 +120,40 @@ export function progressLine(p: ProgressFigures, o: { dryRun: boolean }): string
     `${fmt(eps)} ev/s`,
     p.phase === 'done' ? 'done' : `ETA ${eta === undefined ? '?' : formatDuration(eta)}`,
   ].join(' · ')
+}
+
+export interface ConfirmationFacts {
+  /** `fingerprint(apiKey)`: enough to recognise the project, never the key. */
+  key: string
+  /** The region, or the endpoint URL shown without credentials. */
+  target: string
+  /** What `inspectArchives` read with the replay's filters and subscriptions. */
+  report: Pick<InspectReport, 'messages' | 'filtered' | 'timeRange' | 'subscriptions'>
+  /** Kept messages no subscription matches: nothing is sent for them. */
+  unmatched: number
+  shard?: { index: number; count: number }
+  /** The counts of the unfinished run this one resumes. */
+  resuming?: { messages: number; sent: number; deadLettered: number; stateDir: string }
+}
+
+const count = (v: number): string => v.toLocaleString('en-US')
+
+/** The text shown before `Send? [y/N]`: where it goes, how much, what each subscription takes, what nothing takes. Pure. */
+export function confirmationText(f: ConfirmationFacts): string {
+  const { report } = f
+  const filtered = Object.values(report.filtered).reduce((a, b) => a + b, 0)
+  return [
+    `About to send to Amplitude project key ${f.key} (${f.target}):`,
+    `  ${count(report.messages)} messages (${count(filtered)} filtered out), ${report.timeRange.from ?? '?'} → ${report.timeRange.to ?? '?'}`,
+    ...Object.entries(report.subscriptions).map(([k, v]) => `  ${k}: ${count(v)} messages`),
+    `  matching no subscription (not sent): ${count(f.unmatched)} messages`,
+    ...(f.shard ? [`  This is shard ${f.shard.index}/${f.shard.count} (0-based): it sends only the messages whose device_id/user_id hashes to ${f.shard.index}, about 1/${f.shard.count} of the above.`] : []),
+    ...(f.resuming
+      ? [
+          `Resuming the run in ${f.resuming.stateDir}: ${count(f.resuming.messages)} of these messages are done (${count(f.resuming.sent)} events sent, ${count(f.resuming.deadLettered)} dead-lettered) and are not sent again;`,
+          `  about ${count(Math.max(0, report.messages - f.resuming.messages))} messages are left.`,
+        ]
+      : []),
+    'Amplitude deduplicates insert_id only within 7 days: replaying data it already holds from longer ago duplicates it.',
+  ].join('\n')
 }

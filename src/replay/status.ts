@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { UsageError } from '../errors.js'
 import type { Checkpoint } from '../commit/checkpoint.js'
 import type { ReplayCounts, ReplayReport } from '../commit/report.js'
 import { OTHER_SHARD } from '../route/shard.js'
@@ -19,14 +20,14 @@ export interface ShardState {
 /** Reads one state directory; throws a message naming the file and what to do. */
 export function readShardState(dir: string): ShardState {
   const cpPath = join(dir, 'checkpoint.json')
-  if (!existsSync(cpPath)) throw new Error(`${dir}: no checkpoint.json, so not a replay state directory (or the shard never started); pass the directories given by --state-dir or .segamp/<run-id>`)
+  if (!existsSync(cpPath)) throw new StatusError(`${dir}: no checkpoint.json, so not a replay state directory (or the shard never started)`, 'Pass the directories given by --state-dir, or .segamp/<run-id> (one per shard).')
   let checkpoint: Checkpoint<ReplayCounts>
   try {
     checkpoint = JSON.parse(readFileSync(cpPath, 'utf8')) as Checkpoint<ReplayCounts>
   } catch (error) {
-    throw new Error(`${cpPath} is not valid JSON (${(error as Error).message}); copy it again from the shard's volume`)
+    throw new StatusError(`${cpPath} is not valid JSON (${(error as Error).message})`, "Copy it again from the shard's volume (it was probably copied while being written).")
   }
-  if (!checkpoint || typeof checkpoint !== 'object' || !checkpoint.counts || typeof checkpoint.runId !== 'string') throw new Error(`${cpPath} is not a segamp replay checkpoint`)
+  if (!checkpoint || typeof checkpoint !== 'object' || !checkpoint.counts || typeof checkpoint.runId !== 'string') throw new StatusError(`${cpPath} is not a segamp replay checkpoint`, 'Pass the state directories of `segamp replay` runs (--state-dir, or .segamp/<run-id>).')
   let report: ReplayReport | undefined
   const reportPath = join(dir, 'report.json')
   if (existsSync(reportPath)) {
@@ -91,7 +92,12 @@ export interface CombinedStatus {
   exitCode: number
 }
 
-export class StatusError extends Error {}
+/** A state directory that cannot be read as a shard of the run: a usage error (exit 2). */
+export class StatusError extends UsageError {
+  constructor(message: string, hint: string) {
+    super(message, { code: 'status', hint })
+  }
+}
 
 function add(into: Record<string, number>, from: Record<string, number> | undefined, skip?: string): void {
   for (const [k, v] of Object.entries(from ?? {})) if (k !== skip) into[k] = (into[k] ?? 0) + v
@@ -99,7 +105,7 @@ function add(into: Record<string, number>, from: Record<string, number> | undefi
 
 /** Combines the shards of one run. Throws StatusError on directories of different runs or a shard given twice. Pure. */
 export function combineShards(states: ShardState[]): CombinedStatus {
-  if (states.length === 0) throw new StatusError('no state directory given')
+  if (states.length === 0) throw new StatusError('no state directory given', 'Pass the state directory of every shard, e.g. `segamp status .segamp/<run-id>-shard-*-of-3`.')
   const groups = new Map<string, string[]>()
   const counts = new Set<number>()
   const byIndex = new Map<number, ShardState>()
@@ -111,15 +117,15 @@ export function combineShards(states: ShardState[]): CombinedStatus {
   }
   if (groups.size > 1) {
     const list = [...groups].map(([g, dirs]) => `${g}: ${dirs.join(', ')}`).join('; ')
-    throw new StatusError(`these state directories belong to different runs (${list}); pass the shards of one run (same inputs, mappings and options)`)
+    throw new StatusError(`these state directories belong to different runs (${list})`, 'Pass the shards of one run (same inputs, mappings and options); check each with `segamp status <dir>` alone.')
   }
-  if (counts.size > 1) throw new StatusError(`the shards disagree on the number of shards (${[...counts].join(', ')}); pass the shards of one run`)
+  if (counts.size > 1) throw new StatusError(`the shards disagree on the number of shards (${[...counts].join(', ')})`, 'Pass the shards of one run: the same --shards N (or K/N) for all of them.')
   const group = [...groups.keys()][0]!
   const n = [...counts][0]!
   for (const s of states) {
     const index = s.checkpoint.shard?.index ?? 0
     const twice = byIndex.get(index)
-    if (twice) throw new StatusError(`${twice.dir} and ${s.dir} are both shard ${index}/${n}; pass each shard's directory once`)
+    if (twice) throw new StatusError(`${twice.dir} and ${s.dir} are both shard ${index}/${n}`, "Pass each shard's directory once.")
     byIndex.set(index, s)
   }
 

@@ -16,7 +16,9 @@ export interface FilterOptions {
   ignoreIntegrations?: boolean
 }
 
-export class UsageError extends Error {}
+/** Kept here for existing imports: the error model lives in src/errors.ts. */
+export { UsageError } from '../errors.js'
+import { UsageError } from '../errors.js'
 
 /** Parses `--since/--until`: ISO 8601 or epoch milliseconds. */
 export function parseTimeFlag(flag: string, value: string): number {

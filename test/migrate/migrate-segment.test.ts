@@ -73,7 +73,7 @@ describe('migrate --from-segment (Segment Public API)', function () {
     const userinfo = await runCli(['migrate', '--from-segment', 'dst_classic', '--segment-api-url', api.url.replace('//', '//proxyuser:proxyPASS@')], { env: { SEGMENT_PUBLIC_API_TOKEN: TOKEN } })
     outputs.push(userinfo)
     assert.equal(userinfo.code, 2)
-    assert.match(userinfo.stderr, /remove the user:password part/)
+    assert.match(userinfo.stderr, /the URL carries a user:password\nHint: Remove the user:password part/)
     assert.ok(!userinfo.stderr.includes('proxyPASS'))
     const noToken = await cli(api, ['--from-segment', 'dst_classic'], { SEGMENT_PUBLIC_API_TOKEN: '' })
     assert.equal(noToken.code, 2)

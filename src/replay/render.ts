@@ -1,0 +1,90 @@
+/**
+ * What `segamp replay` prints when a run ends: the summary of the replay report (src/commit/report.ts
+ * builds the report; this renders it). Every piece of archive data is passed through `visible()`.
+ */
+import { Chalk } from 'chalk'
+import { visible } from '../cli/terminal.js'
+import { mixedUserPropertiesSummary } from '../mapping/mixed-user-properties.js'
+import type { ReplayReport } from '../commit/report.js'
+import { formatHour, HOUR_MS } from '../export/hours.js'
+
+const n = (v: number) => v.toLocaleString('en-US')
+
+export function renderReplaySummary(r: ReplayReport, opts: { color: boolean }): string {
+  const c = new Chalk({ level: opts.color ? 1 : 0 })
+  const lines: string[] = []
+  const verb = r.dryRun ? 'planned (dry run, nothing sent)' : 'sent'
+  const title = r.alreadyDone
+    ? 'Replay already complete (checkpoint says done); use --fresh to replay again'
+    : r.error
+      ? c.red(`Replay aborted: ${r.error}`)
+      : r.interrupted
+        ? c.yellow('Replay interrupted')
+        : 'Replay finished'
+  lines.push(c.bold(title))
+  const filtered = Object.values(r.filtered).reduce((a, b) => a + b, 0)
+  const rows: Array<[string, string]> = [
+    ['messages read', `${n(r.messages)}${r.leftForResume ? `  (and ${n(r.leftForResume)} read but not settled: the resume reads them again)` : ''}`],
+    ['filtered', `${n(filtered)}${filtered ? `  (${Object.entries(r.filtered).map(([k, v]) => `${k} ${n(v)}`).join(', ')})` : ''}`],
+    ['rejected lines', r.rejected ? c.yellow(n(r.rejected)) : '0'],
+    ['duplicate messageIds', n(r.duplicates)],
+    [`events ${verb}`, n(r.sent)],
+    ['dead-lettered', r.deadLettered ? c.yellow(n(r.deadLettered)) : '0'],
+    ['requests', n(r.requests)],
+    ['retries', n(r.retries)],
+    ['throttled (429) pauses', `${n(r.throttles)}${r.throttledMs ? `  (ids paused ${(r.throttledWallMs / 1000).toFixed(1)} s of the run; ${(r.throttledMs / 1000).toFixed(1)} s summed over the paused ids)` : ''}`],
+    ['duration', `${(r.durationMs / 1000).toFixed(1)} s${r.sentThisRun && r.durationMs ? `  (${n(Math.round((r.sentThisRun / r.durationMs) * 1000))} events/s${r.resumed ? `, ${n(r.sentThisRun)} sent by this run` : ''})` : ''}`],
+  ]
+  const w = Math.max(...rows.map(([k]) => k.length))
+  for (const [k, v] of rows) lines.push(`  ${k.padEnd(w)}  ${v}`)
+
+  lines.push('', c.bold('By subscription'))
+  // `dead` counts every dead-lettered record of the subscription: its invalid ones (never sent)
+  // in the first row, so the column adds up to the dead-lettered total above.
+  const subRows: string[][] = [['subscription', 'action', 'messages', 'invalid', 'endpoint', r.dryRun ? 'planned' : 'sent', 'dead']]
+  for (const s of r.subscriptions) {
+    const eps = Object.entries(s.byEndpoint)
+    if (eps.length === 0) subRows.push([visible(s.name), s.actionSlug, n(s.messages), n(s.invalid), '-', '0', n(s.invalid)])
+    eps.forEach(([ep, v], i) => subRows.push(i === 0 ? [visible(s.name), s.actionSlug, n(s.messages), n(s.invalid), `/${ep}`, n(v.sent), n(v.deadLettered + s.invalid)] : ['', '', '', '', `/${ep}`, n(v.sent), n(v.deadLettered)]))
+  }
+  const widths = subRows[0].map((_, i) => Math.max(...subRows.map((row) => row[i].length)))
+  for (const row of subRows) lines.push('  ' + row.map((cell, i) => (i >= 2 && i !== 4 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd())
+
+  if (r.subscriptions.some((s) => s.invalid > 0)) lines.push('  invalid: matched, but the action\'s schema rejected the event (Segment would not send it); dead-lettered with Segment\'s reason')
+  if (r.deadLettered > 0) {
+    lines.push('', c.yellow(`Dead-letter reasons (records in ${r.stateDir}/dead-letter.ndjson)`))
+    for (const [k, v] of Object.entries(r.deadLetterReasons).sort((a, b) => b[1] - a[1])) lines.push(`  ${n(v).padStart(8)}  ${visible(k)}`)
+  }
+  if (Object.keys(r.rejectedByReason).length > 0) {
+    lines.push('', c.yellow('Rejected lines'))
+    for (const [k, v] of Object.entries(r.rejectedByReason)) lines.push(`  ${n(v).padStart(8)}  ${k}`)
+  }
+  if (r.unreadableFiles.length > 0) {
+    lines.push('', c.red('Unreadable files'))
+    for (const f of r.unreadableFiles) lines.push(`  ${visible(f.file)}: ${visible(f.reason)}`)
+  }
+  const mixed = mixedUserPropertiesSummary(r.mixedUserProperties ?? 0)
+  if (mixed) lines.push('', mixed)
+  lines.push('', `State: ${r.stateDir} (report.json${r.deadLettered ? ', dead-letter.ndjson' : ''}${r.rejected ? ', rejected.ndjson' : ''})`)
+  return lines.join('\n')
+}
+
+/** After `replay --sandbox`: what the sandbox ingested, where it was saved, and how to export it. */
+export function renderSandboxIngested(o: { lines: string[]; saved: string; receivedAt: number[]; bin: string }): string {
+  let lo = Infinity
+  let hi = -Infinity
+  for (const t of o.receivedAt) {
+    lo = Math.min(lo, t)
+    hi = Math.max(hi, t)
+  }
+  const exportCommand = Number.isFinite(lo) ? `${o.bin} export --sandbox --start ${formatHour(Math.floor(lo / HOUR_MS))} --end ${formatHour(Math.floor(hi / HOUR_MS))} --out DIR` : undefined
+  return ['', 'Sandbox ingested:', ...o.lines.map((l) => `  ${l}`), `  Saved to ${o.saved}${exportCommand ? `; export it with: ${exportCommand}` : ''}`].join('\n')
+}
+
+/** After a run that stopped early: how to resume it (or why stdin cannot be). */
+export function renderResumeAdvice(o: { fromStdin: boolean; command: string; needs: string[] }): string {
+  if (o.fromStdin) {
+    return 'Input from stdin cannot be resumed (it cannot be read again): save it to a file and replay the file, which resumes. Replaying the same data again sends it all again: events are dropped by Amplitude as duplicates (insert_id), identify calls are applied again.'
+  }
+  return `Resume with:\n  ${o.command}${o.needs.length ? `\n(with ${o.needs.join(', and ')})` : ''}`
+}

@@ -1,0 +1,165 @@
+/**
+ * One error model (src/errors.ts, rendered by the base command): every failure is `Error: <what>`
+ * and `Hint: <next step>` on stderr with its exit code, or one JSON object on stdout under --json;
+ * `--json` is oclif's flag, and the JSON a command prints is the result its run() returns.
+ */
+import { strict as assert } from 'node:assert'
+import { spawn, spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { BIN, ROOT, runCli } from '../helpers/cli.js'
+import { ndjson, tempDir, track, writeFile } from '../helpers/files.js'
+import { confirmationText } from '../../src/replay/cli-support.js'
+import { inspectArchives } from '../../src/inspect/index.js'
+import { describeError } from '../../src/cli/errors.js'
+import { SegampError, UsageError } from '../../src/errors.js'
+import { UsageError as RouteUsageError } from '../../src/route/filters.js'
+import { S3InputError } from '../../src/source/s3/errors.js'
+import { compileSubscriptions, loadMappings, MappingFileError } from '../../src/mapping/subscriptions.js'
+import { StateLockedError } from '../../src/commit/checkpoint.js'
+
+const EXAMPLE = join(ROOT, 'examples', 'segment-logs')
+
+describe('errors: what, where, and what to do next', () => {
+  it('a usage error prints Error: and Hint: on stderr, nothing on stdout, exit 2', async () => {
+    const r = await runCli(['inspect', EXAMPLE, '--types', 'trak', '--no-progress', '--state-dir', tempDir()])
+    assert.equal(r.code, 2, r.stderr)
+    assert.equal(r.stdout, '')
+    assert.match(r.stderr, /^Error: --types: unknown type "trak"; use any of track,page,screen,identify,group,alias\nHint: Run `segamp inspect --help` for the flags, their values and examples\.\n$/)
+  })
+
+  it('under --json the error is one JSON object on stdout: message, hint, code, exitCode', async () => {
+    const r = await runCli(['status', tempDir(), '--json'])
+    assert.equal(r.code, 2)
+    const { error } = JSON.parse(r.stdout) as { error: { message: string; hint: string; code: string; exitCode: number } }
+    assert.match(error.message, /no checkpoint\.json, so not a replay state directory/)
+    assert.match(error.hint, /--state-dir/)
+    assert.equal(error.code, 'status')
+    assert.equal(error.exitCode, 2)
+    assert.doesNotMatch(r.stderr, /Error:/)
+    // --format json is the result's format only: its errors stay text on stderr (CI logs show them).
+    const f = await runCli(['inspect', EXAMPLE, '--format', 'json', '--types', 'trak', '--state-dir', tempDir()])
+    assert.equal(f.code, 2)
+    assert.equal(f.stdout, '')
+    assert.match(f.stderr, /^Error: --types: unknown type "trak"/)
+  })
+
+  it("oclif's own flag errors get the same shape and keep exit 2", async () => {
+    const r = await runCli(['replay', EXAMPLE, '--sandbox', '--dry-run'])
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /^Error: --dry-run=true cannot also be provided when using --sandbox\nHint: Run `segamp replay --help`/)
+  })
+
+  it("--where 'event = ' is a usage error naming the flag and what is wrong (it used to be a warning)", async () => {
+    for (const where of ['event = ', 'event = Order Completed']) {
+      const r = await runCli(['inspect', EXAMPLE, '--where', where, '--no-progress', '--state-dir', tempDir()])
+      assert.equal(r.code, 2, `${where}: ${r.stderr}`)
+      assert.equal(r.stdout, '')
+      assert.ok(r.stderr.startsWith(`Error: --where ${JSON.stringify(where)}: `), r.stderr)
+      assert.match(r.stderr, /not a quoted string, number, true, false or null/)
+      assert.match(r.stderr, /\nHint: .*--where 'event = "Order Completed"'/)
+      assert.doesNotMatch(r.stderr, /Warning/)
+    }
+    // A well-formed condition still filters.
+    const ok = await runCli(['inspect', EXAMPLE, '--where', 'event = "Order Completed"', '--json', '--no-progress', '--state-dir', tempDir()])
+    assert.equal(ok.code, 0, ok.stderr)
+    assert.deepEqual(Object.keys((JSON.parse(ok.stdout) as { byEvent: object }).byEvent), ['Order Completed'])
+  })
+
+  it('every error class of the stages gets an exit code and a hint', () => {
+    const ctx = { bin: 'segamp', command: 'replay' }
+    const s3 = describeError(new S3InputError('access denied listing s3://b/p (AccessDenied)', 'access-denied', true), ctx)
+    assert.deepEqual([s3.exitCode, s3.code, s3.message], [1, 's3-access-denied', 'access denied listing s3://b/p (AccessDenied)'])
+    assert.match(s3.hint!, /resumes from its checkpoint/)
+    assert.equal(describeError(new S3InputError('x', 'no-such-bucket', true), { ...ctx, command: 'diff-mappings', s3Exit: 2 }).exitCode, 2)
+    const mapping = describeError(new MappingFileError('m.json', [{ subscription: 'A', path: '/trigger', message: 'bad' }]), ctx)
+    assert.equal(mapping.exitCode, 2)
+    assert.match(mapping.hint!, /JSON path/)
+    const locked = describeError(new StateLockedError('another segamp run (pid 1) is using d'), ctx)
+    assert.equal(locked.exitCode, 1)
+    assert.match(locked.hint!, /--state-dir/)
+    const unexpected = describeError(new TypeError('x is undefined'), ctx)
+    assert.equal(unexpected.exitCode, 1)
+    assert.match(unexpected.hint!, /SEGAMP_DEBUG=1/)
+    // The old import path throws the same class: existing `instanceof` checks keep working.
+    assert.equal(RouteUsageError, UsageError)
+    assert.ok(new UsageError('x') instanceof SegampError)
+    assert.equal(new UsageError('x').exitCode, 2)
+  })
+})
+
+describe('--json is oclif\'s flag on every reading command', () => {
+  it('inspect --json prints the same report as --format json', async () => {
+    const state = tempDir()
+    const a = await runCli(['inspect', EXAMPLE, '--json', '--state-dir', state])
+    const b = await runCli(['inspect', EXAMPLE, '--format', 'json', '--state-dir', state])
+    assert.equal(a.code, 0, a.stderr)
+    assert.equal(a.stdout, b.stdout)
+    assert.ok((JSON.parse(a.stdout) as { messages: number }).messages > 0)
+  })
+
+  it('diff-mappings --json | slow reader: the whole JSON (> 64 KiB) with exit 1 on findings', async () => {
+    const quoted = [process.execPath, BIN, 'diff-mappings', 'examples/segment-logs', '--json', '--fail-on', 'renamed', '--no-progress'].map((a) => `'${a}'`).join(' ')
+    const r = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn('bash', ['-c', `${quoted} | (sleep 1.5; cat); exit \${PIPESTATUS[0]}`], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'ignore'] })
+      let stdout = ''
+      child.stdout.on('data', (d) => (stdout += d))
+      child.on('error', reject)
+      child.on('close', (code) => resolve({ code, stdout }))
+    })
+    assert.equal(r.code, 1)
+    assert.ok(r.stdout.length > 65_536, `${r.stdout.length} bytes`)
+    assert.ok((JSON.parse(r.stdout) as { totals: { messages: number } }).totals.messages > 0)
+  })
+
+  it('replay --dry-run --json prints the report only; the summary is not on stderr', async () => {
+    const dir = tempDir()
+    writeFile(join(dir, 'a.ndjson'), ndjson([track('Signed Up'), track('Signed Up')]))
+    const r = await runCli(['replay', dir, '--dry-run', '--json', '--state-dir', join(tempDir(), 'state')])
+    assert.equal(r.code, 0, r.stderr)
+    const report = JSON.parse(r.stdout) as { messages: number; sent: number; dryRun: boolean }
+    assert.deepEqual([report.messages, report.sent, report.dryRun], [2, 2, true])
+    assert.doesNotMatch(r.stderr, /Replay finished/)
+  })
+})
+
+describe('replay confirmation', () => {
+  it('shows how many kept messages match no subscription (nothing is sent for them)', () => {
+    const text = confirmationText({
+      key: '…a1b2',
+      target: 'us',
+      report: { messages: 10, filtered: { types: 2 }, timeRange: { from: '2024-05-01T00:00:00.000Z', to: '2024-05-02T00:00:00.000Z' }, subscriptions: { 'Track Calls': 5, 'Identify Calls': 1 } },
+      unmatched: 2,
+    })
+    assert.match(text, /^ {2}10 messages \(2 filtered out\)/m)
+    assert.match(text, /^ {2}Track Calls: 5 messages$/m)
+    assert.match(text, /^ {2}matching no subscription \(not sent\): 2 messages$/m)
+  })
+
+  it('on a terminal: the prompt shows the count, and declining is Error:/Hint: with exit 1 (through script(1) for a pty)', async function () {
+    if (spawnSync('script', ['--version']).error) this.skip()
+    const cmd = [process.execPath, BIN, 'replay', EXAMPLE, '--api-key', 'abcdef123456', '--endpoint-url', 'http://127.0.0.1:9', '--state-dir', join(tempDir(), 'state'), '--no-progress']
+    const r = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+      const child = spawn('script', ['-qec', cmd.map((a) => `'${a}'`).join(' '), '/dev/null'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] })
+      let out = ''
+      child.stdout.on('data', (d) => (out += d))
+      child.stderr.on('data', (d) => (out += d))
+      child.on('error', reject)
+      child.on('close', (code) => resolve({ code, out }))
+      child.stdin.end('n\n')
+    })
+    assert.equal(r.code, 1, r.out)
+    assert.match(r.out, /^ {2}Track Calls: \d+ messages\r?$/m)
+    assert.match(r.out, /^ {2}matching no subscription \(not sent\): 94 messages\r?$/m) // the example's group and alias calls
+    assert.match(r.out, /Error: not confirmed: nothing was sent\r?\nHint: Answer y/)
+    assert.ok(!r.out.includes('abcdef123456'), 'the key is never shown')
+  })
+
+  it('the count comes from reading the archive with the run\'s subscriptions', async () => {
+    const dir = tempDir()
+    writeFile(join(dir, 'a.ndjson'), ndjson([track('Signed Up'), { type: 'group', groupId: 'g1', userId: 'user-1', messageId: 'g-1' }, { type: 'alias', userId: 'user-2', previousId: 'anon-2', messageId: 'a-1' }]))
+    const subs = compileSubscriptions(await loadMappings(undefined))
+    const { report, unmatched } = await inspectArchives({ inputs: [dir], subscriptions: subs.map((s) => ({ name: s.name, match: s.match })) })
+    assert.equal(report.kept, 3)
+    assert.equal(unmatched, 2) // the presets map neither group nor alias
+  })
+})
