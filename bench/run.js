@@ -23,8 +23,11 @@
  *            skips it). Goals: ≤ 1.5× floor, RSS < 150 MB at any size.
  *   mapping  preset mappings, segamp compileMapping vs @segment/actions-core transform, on the
  *            first BENCH_MAP_EVENTS (30000) messages of the BENCH_MESSAGES archive. Goal ≥ 10×.
- *   dryrun   `segamp replay ARCHIVE --dry-run --out FILE --fresh --no-progress --json` over the
- *            BENCH_MESSAGES (100000) archive vs the floor + JSON.stringify per message. Goal ≤ 2.5×.
+ *   dryrun   `segamp replay ARCHIVE --dry-run --out FILE --fresh --no-progress --json --workers 1|2`
+ *            over the BENCH_MESSAGES (100000) archive vs the floor + JSON.stringify per message,
+ *            BENCH_REPEAT runs interleaved. Goals: --workers 1 ≤ 2.5× the floor; --workers 2 ≥ 1.6×
+ *            the throughput of --workers 1; then both over 3× the input (BENCH_RSS3X=0 skips):
+ *            peak RSS ≤ 1.3× the RSS at 1×.
  *   sandbox  `segamp replay ARCHIVE --sandbox --fresh --no-progress --json` (in-process
  *            Amplitude sandbox, no faults): events/s and peak RSS (sandbox included). The
  *            sandbox enforces Amplitude's 30 events/s per user/device, and the generated
@@ -222,20 +225,50 @@ if (ONLY.has('mapping')) {
 }
 
 // ---------------------------------------------------------------- 3. dry run
+/** CPU-seconds per planned record of the --workers 1 dry run (the live run is compared with it). */
+let dryCpuPerRecord
 if (ONLY.has('dryrun')) {
-  const floor = child('floor', { files: small.files, stringify: true }, { label: 'dry run: floor (gunzip + parse + stringify)' })
-  cleanWork()
-  const out = join(work, 'dry-run.ndjson')
-  const dry = child('cli', { command: 'replay', argv: [small.dir, '--dry-run', '--out', out, '--fresh', '--no-progress', '--json', '--state-dir', join(work, 'state-dry')] }, { label: `dry run: segamp replay --dry-run (${MESSAGES} messages)` })
-  const outMb = existsSync(out) ? (statSync(out).size / 1048576).toFixed(0) : '?'
-  row(`dry run: floor (parse+stringify)`, floor.messages, floor, { notes: `${(small.compressedBytes / 1048576).toFixed(1)} MB gz` })
-  row(`dry run: replay --dry-run --out`, dry.summary?.messages ?? MESSAGES, dry, {
-    vsWall: ratio(dry.wallSeconds, floor.wallSeconds),
-    vsCpu: ratio(dry.cpuSeconds, floor.cpuSeconds),
-    notes: `${int(dry.summary?.sent)} records planned, ${int(dry.summary?.requests)} requests, ${outMb} MB out; goal ≤ 2.5×`,
-  })
-  goals.push(`dry run: ${ratio(dry.wallSeconds, floor.wallSeconds)} of the floor by wall, ${ratio(dry.cpuSeconds, floor.cpuSeconds)} by CPU (goal ≤ 2.5×; CPU of the CLI child includes oclif/module loading, the floor's only Node startup)`)
-  rmSync(out, { force: true })
+  // --workers 1 (one thread) and --workers 2, interleaved BENCH_REPEAT times with the floor; then
+  // both again over an input 3× as large, for peak RSS (flat: ≤ 1.3× at 3× the input).
+  const floors = []
+  const runs = { 1: [], 2: [] }
+  const outs = {}
+  for (let i = 0; i < REPEAT; i++) {
+    floors.push(child('floor', { files: small.files, stringify: true }, { label: `dry run: floor (gunzip + parse + stringify) #${i + 1}` }))
+    for (const w of [1, 2]) {
+      cleanWork()
+      const out = join(work, 'dry-run.ndjson')
+      runs[w].push(child('cli', { command: 'replay', argv: [small.dir, '--dry-run', '--out', out, '--fresh', '--no-progress', '--json', '--workers', String(w), '--state-dir', join(work, 'state-dry')] }, { label: `dry run: segamp replay --dry-run --workers ${w} (${MESSAGES} messages) #${i + 1}` }))
+      outs[w] = existsSync(out) ? statSync(out).size : undefined
+      rmSync(out, { force: true })
+    }
+  }
+  const floor = best(floors)
+  const dry = { 1: best(runs[1]), 2: best(runs[2]) }
+  if (dry[1].summary?.sent) dryCpuPerRecord = dry[1].cpuSeconds / dry[1].summary.sent
+  row(`dry run: floor (parse+stringify)`, floor.messages, floor, { notes: `${(small.compressedBytes / 1048576).toFixed(1)} MB gz${runsNote(floor)}` })
+  for (const w of [1, 2]) {
+    row(`dry run: replay --dry-run --out --workers ${w}`, dry[w].summary?.messages ?? MESSAGES, dry[w], {
+      vsWall: ratio(dry[w].wallSeconds, floor.wallSeconds),
+      vsCpu: ratio(dry[w].cpuSeconds, floor.cpuSeconds),
+      notes: `${int(dry[w].summary?.sent)} records, ${int(dry[w].summary?.requests)} requests, ${outs[w] ? (outs[w] / 1048576).toFixed(0) : '?'} MB out${w === 1 ? '; goal ≤ 2.5× the floor' : `; ${ratio(dry[1].wallSeconds, dry[w].wallSeconds)} the throughput of --workers 1 (goal ≥ 1.6×)`}${runsNote(dry[w])}`,
+    })
+  }
+  goals.push(`dry run --workers 1: ${ratio(dry[1].wallSeconds, floor.wallSeconds)} of the floor by wall, ${ratio(dry[1].cpuSeconds, floor.cpuSeconds)} by CPU (goal ≤ 2.5×; the CLI child's CPU includes oclif/module loading, the floor's only Node startup)`)
+  goals.push(`dry run --workers 2: ${ratio(dry[1].wallSeconds, dry[2].wallSeconds)} the throughput of --workers 1 by wall (goal ≥ 1.6×); CPU ${fixed(dry[2].cpuSeconds)} s vs ${fixed(dry[1].cpuSeconds)} s`)
+  if (env('BENCH_RSS3X', 1) !== 0) {
+    const big = ensureArchive({ messages: MESSAGES * 3, seed: 7, days: 3, filesPerDay: 2 }, log)
+    const rss = {}
+    for (const w of [1, 2]) {
+      cleanWork()
+      const out = join(work, 'dry-run.ndjson')
+      const r = child('cli', { command: 'replay', argv: [big.dir, '--dry-run', '--out', out, '--fresh', '--no-progress', '--json', '--workers', String(w), '--state-dir', join(work, 'state-dry')] }, { label: `dry run: --workers ${w} over 3× the input (${MESSAGES * 3} messages)` })
+      rmSync(out, { force: true })
+      rss[w] = r.maxRssKB
+      row(`dry run: --workers ${w}, 3× the input`, r.summary?.messages ?? MESSAGES * 3, r, { notes: `peak RSS ${mb(r.maxRssKB)} MB vs ${mb(dry[w].maxRssKB)} MB at 1×: ${ratio(r.maxRssKB, dry[w].maxRssKB)} (goal ≤ 1.3×)` })
+    }
+    goals.push(`peak RSS at 3× the input: --workers 1 ${ratio(rss[1], dry[1].maxRssKB)}, --workers 2 ${ratio(rss[2], dry[2].maxRssKB)} of the RSS at 1× (goal ≤ 1.3×)`)
+  }
 }
 
 // ---------------------------------------------------------------- 4. sandbox
@@ -262,6 +295,7 @@ if (ONLY.has('sandbox') && SANDBOX_UNTHROTTLED) {
         ? `${int(sent / sb.wallSeconds)} events/s; RSS and CPU of the replay alone — the sandbox process: ${mb(server?.maxRssKB)} MB, ${fixed(server?.cpuSeconds)} s CPU`
         : `${int(sent)} events sent = ${int(sent / sb.wallSeconds)} events/s; ${int(sb.summary?.requests)} requests, ${int(sb.summary?.throttles)} throttles; replay() + startSandbox({limits}), in-process`,
     })
+    if (separate && dryCpuPerRecord && sent) goals.push(`live replay (sandbox in its own process, throttle lifted): ${fixed((sb.cpuSeconds / sent) * 1e6, 1)} µs CPU per event vs ${fixed(dryCpuPerRecord * 1e6, 1)} µs for the --workers 1 dry run: ${ratio(sb.cpuSeconds / sent, dryCpuPerRecord)} (goal ≤ 1.3×)`)
     goals.push(
       separate
         ? `sandbox in its own process (throttle lifted): replay ${int(sent / sb.wallSeconds)} events/s, ${fixed(sb.cpuSeconds)} s CPU, peak RSS ${mb(sb.maxRssKB)} MB (sandbox process ${mb(server?.maxRssKB)} MB, ${fixed(server?.cpuSeconds)} s CPU)`
