@@ -219,10 +219,18 @@ export async function* lineBlocks(chunks: AsyncIterable<Buffer>, maxLineBytes = 
     if (last >= start) {
       const head = chunk.subarray(start, last + 1)
       const bytes = carryLength > 0 ? Buffer.concat([...carry, head], carryLength + head.length) : head
-      let count = 0
-      for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) count++
-      yield { firstLine: lineNo + 1, count, bytes }
-      lineNo += count
+      if (bytes.length > maxLineBytes) {
+        // A chunk longer than the cap may hold a whole line over it, between two of its newlines.
+        for (const b of capLines(bytes, lineNo + 1, maxLineBytes)) {
+          yield b
+          lineNo += b.tooLong !== undefined ? 1 : b.count
+        }
+      } else {
+        let count = 0
+        for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) count++
+        yield { firstLine: lineNo + 1, count, bytes }
+        lineNo += count
+      }
       carry = []
       carryLength = 0
       start = last + 1
@@ -233,7 +241,33 @@ export async function* lineBlocks(chunks: AsyncIterable<Buffer>, maxLineBytes = 
     }
   }
   if (skipping >= 0) yield { tooLong: { line: lineNo + 1, bytes: skipping } }
-  else if (carryLength > 0) yield { firstLine: lineNo + 1, count: 1, bytes: Buffer.concat(carry, carryLength) }
+  else if (carryLength > maxLineBytes) yield { tooLong: { line: lineNo + 1, bytes: carryLength } }
+  else if (carryLength > 0) {
+    const bytes = Buffer.concat(carry, carryLength)
+    // A file that is only a byte order mark has no line (as splitLines sees it).
+    if (!(lineNo === 0 && bytes.equals(BOM))) yield { firstLine: lineNo + 1, count: 1, bytes }
+  }
+}
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf])
+
+/** Whole lines (`bytes` ends with a newline) → blocks, with each line over the cap reported on its own. */
+function* capLines(bytes: Buffer, firstLine: number, maxLineBytes: number): Generator<LineBlock> {
+  let runStart = 0
+  let runFirst = firstLine
+  let line = firstLine
+  let lineStart = 0
+  for (let nl = bytes.indexOf(10); nl !== -1; nl = bytes.indexOf(10, lineStart)) {
+    if (nl - lineStart > maxLineBytes) {
+      if (lineStart > runStart) yield { firstLine: runFirst, count: line - runFirst, bytes: bytes.subarray(runStart, lineStart) }
+      yield { tooLong: { line, bytes: nl - lineStart } }
+      runStart = nl + 1
+      runFirst = line + 1
+    }
+    line++
+    lineStart = nl + 1
+  }
+  if (lineStart > runStart) yield { firstLine: runFirst, count: line - runFirst, bytes: bytes.subarray(runStart, lineStart) }
 }
 
 /**

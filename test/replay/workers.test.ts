@@ -1,0 +1,230 @@
+/**
+ * `planInOrder` alone (the `--workers` pool), over a synthetic item stream: with 1 worker and with
+ * 3 real threads (tiny batches, no inline start) the same sequence comes out — every line's plan
+ * at its ref, in archive order, with the reader's other items (file, end, rejected, unreadable,
+ * skipped) in their places; a reading error mid-stream still lets out everything read before it,
+ * then is rethrown; and stopping early terminates the threads. No delivery, no ledger.
+ */
+import { strict as assert } from 'node:assert'
+import { Worker } from 'node:worker_threads'
+import type { ArchiveItem } from '../../src/decode/reader.js'
+import { compileSubscriptions, loadMappings, type CompiledSubscription } from '../../src/mapping/subscriptions.js'
+import { compileTrigger } from '../../src/mapping/fql/index.js'
+import { createPlanner, planBlock, type PlannerSettings } from '../../src/replay/plan.js'
+import { planInOrder, type ParallelOptions, type PlannedItem, type WorkerSettings } from '../../src/replay/workers.js'
+import type { SegmentMessage } from '../../src/types.js'
+
+const NOW = Date.UTC(2024, 5, 1)
+const WHERE = 'event != "Ignored"'
+
+/** The worker settings, made from the planner's settings the way the replay engine makes them. */
+function toWorkerSettings(p: PlannerSettings): WorkerSettings {
+  const where = p.filters?.where as { fql?: string } | undefined
+  const { where: _where, ...filters } = p.filters ?? {}
+  return {
+    subscriptions: p.subscriptions.map((s) => ({ spec: s.spec, settings: s.settings })),
+    filters: { ...filters, ...(where ? { where: where.fql } : {}) },
+    shard: p.shard,
+    nowValue: p.now ? p.now() : undefined,
+    useBatchEndpoint: p.useBatchEndpoint,
+    skipUserPropertiesSync: p.skipUserPropertiesSync,
+    forOut: p.forOut,
+  }
+}
+
+/** A small deterministic RNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/**
+ * Three files: NDJSON blocks of 1–6 lines (tracks, identifies, blank and bad lines, a message the
+ * filter drops, absurd nesting), a CSV file's decoded messages, and between them the items the
+ * reader makes itself. The second file's blocks carry a `skip` (a resumed run's settled lines:
+ * every third line).
+ */
+function syntheticItems(seed: number): ArchiveItem[] {
+  const random = rng(seed)
+  const items: ArchiveItem[] = [{ kind: 'unreadable', file: 'gone.gz', reason: 'truncated gzip' }, { kind: 'skipped', path: 'loop', reason: 'a link to a folder read already' }]
+  let n = 0
+  const lineText = (): string => {
+    n++
+    const r = random()
+    const device = `dev-${Math.floor(random() * 5)}`
+    if (r < 0.08) return ''
+    if (r < 0.14) return `{"broken":${n}`
+    if (r < 0.17) return '{"type":"track","event":"Deep","messageId":"deep-' + n + '","properties":' + '{"d":'.repeat(600) + '1' + '}'.repeat(601)
+    if (r < 0.25) return JSON.stringify({ type: 'track', event: 'Ignored', messageId: `ign-${n}`, anonymousId: device, timestamp: '2024-05-06T10:00:00.000Z' })
+    if (r < 0.4) return JSON.stringify({ type: 'identify', messageId: `id-${n}`, userId: `user-${device}`, anonymousId: device, traits: { n }, timestamp: '2024-05-06T10:00:00.000Z' })
+    return JSON.stringify({ type: 'track', event: r < 0.5 ? 'Order Completed' : 'Viewed', messageId: `m-${n}`, anonymousId: device, properties: { n, revenue: n, products: [{ product_id: `p${n}`, price: 1 }] }, timestamp: '2024-05-06T10:00:00.000Z' })
+  }
+  for (const file of ['a.ndjson', 'b.ndjson.gz']) {
+    items.push({ kind: 'file', file, format: 'ndjson', index: items.length })
+    let line = 1
+    for (let b = 0; b < 40; b++) {
+      const count = 1 + Math.floor(random() * 6)
+      const texts = Array.from({ length: count }, lineText)
+      const crlf = random() < 0.3
+      const bytes = Buffer.from((line === 1 ? '\uFEFF' : '') + texts.join(crlf ? '\r\n' : '\n') + '\n')
+      const skip = file === 'b.ndjson.gz' ? (l: number) => l % 3 === 0 : undefined
+      items.push({ kind: 'block', ref: { file, line }, count, bytes, fileStart: line === 1, ...(skip ? { skip } : {}) })
+      line += count
+      if (random() < 0.1) {
+        // A line over the cap, rejected by the reader itself.
+        items.push({ kind: 'rejected', ref: { file, line }, category: 'line too long', reason: 'line too long', text: '' })
+        line++
+      }
+    }
+    items.push({ kind: 'end', file, lines: line - 1 })
+  }
+  items.push({ kind: 'file', file: 'c.csv', format: 'csv', index: 2 })
+  for (let i = 0; i < 30; i++) {
+    const message = { type: 'track', event: 'CSV', messageId: `csv-${i}`, userId: `user-${i % 4}`, timestamp: '2024-05-06T10:00:00.000Z' } as unknown as SegmentMessage
+    items.push({ kind: 'message', message, ref: { file: 'c.csv', line: i + 2 } })
+  }
+  items.push({ kind: 'end', file: 'c.csv', lines: 31 })
+  return items
+}
+
+async function* stream(items: ArchiveItem[], failAfter?: number, error?: Error): AsyncGenerator<ArchiveItem> {
+  for (let i = 0; i < items.length; i++) {
+    if (i === failAfter) throw error
+    // A real reader awaits its source between items.
+    if (i % 5 === 0) await new Promise((r) => setImmediate(r))
+    yield items[i]
+  }
+}
+
+/** What planInOrder must give: each item planned in place, on this thread, in order. */
+function expected(items: ArchiveItem[], planner: ReturnType<typeof createPlanner>): PlannedItem[] {
+  const out: PlannedItem[] = []
+  for (const item of items) {
+    if (item.kind === 'block') {
+      for (const [line, plan] of planBlock(planner, { file: item.ref.file, firstLine: item.ref.line, bytes: item.bytes, fileStart: item.fileStart })) {
+        if (!item.skip?.(line)) out.push({ ref: { file: item.ref.file, line }, plan })
+      }
+    } else if (item.kind === 'message') out.push({ ref: item.ref, plan: planner({ message: item.message }, `${item.ref.file}:${item.ref.line}`) })
+    else out.push({ item })
+  }
+  return out
+}
+
+/** Plans without the record objects only this thread keeps (a worker sends back their JSON). */
+const withoutRecords = (items: PlannedItem[]): PlannedItem[] =>
+  items.map((p) => (p.plan?.t === 'message' ? { ref: p.ref!, plan: { ...p.plan, records: p.plan.records.map(({ record: _r, ...rest }) => rest) } } : p))
+const plannedHere = (p: PlannedItem): boolean => p.plan?.t === 'message' && p.plan.records.length > 0 && p.plan.records.every((r) => r.record !== undefined)
+const plannedElsewhere = (p: PlannedItem): boolean => p.plan?.t === 'message' && p.plan.records.length > 0 && p.plan.records.every((r) => r.record === undefined)
+
+/** Counts the worker threads terminated (the pool's close), and whether each one's thread is gone. */
+function watchTerminate(): { calls: Worker[]; restore: () => void } {
+  const original = Worker.prototype.terminate
+  const calls: Worker[] = []
+  Worker.prototype.terminate = function (this: Worker) {
+    calls.push(this)
+    return original.call(this)
+  }
+  return { calls, restore: () => void (Worker.prototype.terminate = original) }
+}
+
+describe('replay: planInOrder (the --workers pool)', function () {
+  // Each thread compiles the TypeScript sources through tsx as it starts: seconds on a busy machine.
+  this.timeout(120_000)
+  let presets: CompiledSubscription[]
+  let settings: PlannerSettings
+  let watch: ReturnType<typeof watchTerminate>
+
+  before(async () => {
+    presets = compileSubscriptions(await loadMappings())
+    const where = Object.assign(compileTrigger(WHERE) as (m: Record<string, unknown>) => boolean, { fql: WHERE })
+    settings = { subscriptions: presets, filters: { where, since: '2024-01-01' }, now: () => NOW, forOut: true }
+  })
+  beforeEach(() => {
+    watch = watchTerminate()
+  })
+  afterEach(() => watch.restore())
+
+  const run = async (items: AsyncIterable<ArchiveItem>, o: Partial<ParallelOptions> & { workers: number }): Promise<PlannedItem[]> => {
+    const out: PlannedItem[] = []
+    for await (const p of planInOrder(items, { planner: createPlanner(settings), settings: toWorkerSettings(settings), ...o })) out.push(p)
+    return out
+  }
+
+  it('1 worker and 3 threads: the same sequence — every plan at its ref, the other items in their places', async () => {
+    const items = syntheticItems(12)
+    const want = expected(items, createPlanner(settings))
+    // The stream has a bit of everything.
+    const kinds = new Set(want.map((p) => p.item?.kind ?? p.plan!.t))
+    assert.deepEqual([...kinds].sort(), ['end', 'file', 'filtered', 'message', 'rejected', 'skipped', 'unreadable'])
+    assert.ok(want.some((p) => p.plan?.t === 'rejected' && p.plan.category === 'unprocessable'), 'absurd nesting is in the stream')
+
+    const one = await run(stream(items), { workers: 1 })
+    assert.equal(watch.calls.length, 0, 'one worker: no thread')
+    assert.deepEqual(one, want)
+
+    const three = await run(stream(items), { workers: 3, batchLines: 4, inlineLines: 0 })
+    assert.ok(three.filter(plannedElsewhere).length > 50, 'planned on the threads')
+    assert.equal(three.filter(plannedHere).length, 0, 'no inline start')
+    assert.deepEqual(withoutRecords(three), withoutRecords(want))
+    assert.equal(watch.calls.length, 3, 'the three threads are terminated at the end')
+    // Settled lines (skip) are left out: none of b's lines 3, 6, 9… is there, its others are.
+    const bLines = three.filter((p) => p.ref?.file === 'b.ndjson.gz').map((p) => p.ref!.line)
+    assert.ok(bLines.length > 20 && bLines.every((l) => l % 3 !== 0), bLines.join(','))
+  })
+
+  it('the first inlineLines lines are planned here, the rest on the threads; a small input never starts one', async () => {
+    const items = syntheticItems(7)
+    const out = await run(stream(items), { workers: 2, batchLines: 3, inlineLines: 60 })
+    assert.deepEqual(withoutRecords(out), withoutRecords(expected(items, createPlanner(settings))))
+    const lastHere = out.findLastIndex(plannedHere)
+    const firstElsewhere = out.findIndex(plannedElsewhere)
+    assert.ok(lastHere >= 0 && firstElsewhere > lastHere, `${lastHere} < ${firstElsewhere}`)
+    // All lines planned here are among the first 60 lines of a.ndjson.
+    for (const p of out.slice(0, lastHere + 1)) if (p.ref) assert.ok(p.ref.file === 'a.ndjson' && p.ref.line <= 60 + 6, `${p.ref.file}:${p.ref.line}`)
+    assert.equal(watch.calls.length, 2)
+
+    watch.calls.length = 0
+    const small = await run(stream(items), { workers: 3, batchLines: 3, inlineLines: 1_000_000 })
+    assert.equal(small.filter(plannedElsewhere).length, 0)
+    assert.equal(watch.calls.length, 0, 'no thread started')
+  })
+
+  it('a reading error mid-stream: everything read before it comes out, in order, then the error', async () => {
+    const items = syntheticItems(99)
+    const want = withoutRecords(expected(items, createPlanner(settings)))
+    for (const workers of [1, 3]) {
+      // Each pool start costs seconds (tsx compiles the sources on each thread): one failing run with threads.
+      for (const failAfter of workers === 1 ? [0, 37, items.length - 1] : [61]) {
+        const error = new Error(`disk gone after ${failAfter}`)
+        const out: PlannedItem[] = []
+        await assert.rejects(async () => {
+          for await (const p of planInOrder(stream(items, failAfter, error), { workers, planner: createPlanner(settings), settings: toWorkerSettings(settings), batchLines: 5, inlineLines: 0 })) out.push(p)
+        }, (e) => e === error)
+        assert.deepEqual(withoutRecords(out), withoutRecords(expected(items.slice(0, failAfter), createPlanner(settings))), `workers ${workers}, fail after ${failAfter}`)
+        assert.deepEqual(withoutRecords(out), want.slice(0, out.length))
+      }
+    }
+    assert.equal(watch.calls.length, 3, 'the threads of the failed run are terminated')
+  })
+
+  it('stopping early (break) terminates the threads, and the loop returns', async () => {
+    const items = syntheticItems(5)
+    const want = withoutRecords(expected(items, createPlanner(settings)))
+    const out: PlannedItem[] = []
+    for await (const p of planInOrder(stream(items), { workers: 3, planner: createPlanner(settings), settings: toWorkerSettings(settings), batchLines: 2, inlineLines: 0 })) {
+      out.push(p)
+      if (out.length === 25) break
+    }
+    assert.deepEqual(withoutRecords(out), want.slice(0, 25))
+    assert.equal(watch.calls.length, 3)
+    // Terminated for real by the time the loop returns: a thread that has stopped has no id any more.
+    assert.deepEqual(watch.calls.map((w) => w.threadId), [-1, -1, -1])
+  })
+})
+
