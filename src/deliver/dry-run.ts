@@ -9,8 +9,8 @@ import type { Delivery, DeliveryCallbacks, DeliveryItem, DeliveryStats } from '.
 export function createDryRunDelivery(
   opts: AssembleOptions,
   cb: Pick<DeliveryCallbacks, 'onAck'>,
-  /** A request, or (with `forOut`) its `--out` line ready to write. */
-  write: (request: { method: string; url: string; headers: Record<string, string>; body: string } | string) => void,
+  /** A request, or (with `forOut`) its `--out` line ready to write (as bytes: with its newline). */
+  write: (request: { method: string; url: string; headers: Record<string, string>; body: string } | string | Buffer) => void,
 ): Delivery {
   const assembler = new RequestAssembler(opts)
   /** Items by the assembler's running record index. */

@@ -134,6 +134,10 @@ export interface SerializedRecord {
    * escaped as a JSON string's content, or, for form bodies, URL-encoded (which needs no escaping).
    */
   out?: string
+  /** `out` as UTF-8 bytes (a worker thread encoded it: the main thread only copies bytes). */
+  outBytes?: Uint8Array
+  /** Where in its batch's transferred buffer a worker put `out` ([offset, length]); becomes `outBytes`. */
+  outAt?: [number, number]
 }
 
 /** A value as application/x-www-form-urlencoded writes it (pure ASCII, so length === bytes). */
@@ -312,8 +316,11 @@ export interface AssembleOptions extends BuildOptions, SerializeOptions {
 
 export interface AssembledRequest extends HttpRequest {
   endpoint: AmplitudeEndpoint
-  /** (`forOut`) The request's `--out` line; `body` is then left empty and `bodyBytes` says its size. */
-  line?: string
+  /**
+   * (`forOut`) The request's `--out` line; `body` is then left empty and `bodyBytes` says its
+   * size. As bytes (newline included) when its records were encoded by worker threads.
+   */
+  line?: string | Buffer
   bodyBytes?: number
   /** Indexes (into the input array) of the records in this request, in body order. */
   indexes: number[]
@@ -327,7 +334,7 @@ export interface AssembledRequest extends HttpRequest {
  * byte limit still gets its own request (the server answers 413). Indexes count `add` calls.
  */
 export class RequestAssembler {
-  private readonly open = new Map<string, { endpoint: AmplitudeEndpoint; options?: Record<string, unknown>; parts: string[]; outs: string[]; indexes: number[]; bytes: number; limit: EndpointLimit }>()
+  private readonly open = new Map<string, { endpoint: AmplitudeEndpoint; options?: Record<string, unknown>; parts: string[]; outs: Array<string | Uint8Array>; indexes: number[]; bytes: number; limit: EndpointLimit }>()
   private n = 0
 
   constructor(private readonly o: AssembleOptions) {}
@@ -352,7 +359,7 @@ export class RequestAssembler {
       g.bytes += separatorBytes(g.endpoint)
     }
     g.parts.push(s.json)
-    if (o.forOut) g.outs.push(s.out ?? serializeRecord(rec, o.useBatchEndpoint, o).out!)
+    if (o.forOut) g.outs.push(s.outBytes ?? s.out ?? serializeRecord(rec, o.useBatchEndpoint, o).out!)
     g.indexes.push(this.n++)
     g.bytes += s.bytes
     return out
@@ -364,7 +371,7 @@ export class RequestAssembler {
     return out
   }
 
-  private emit(g: { endpoint: AmplitudeEndpoint; options?: Record<string, unknown>; parts: string[]; outs: string[]; indexes: number[]; bytes: number }): AssembledRequest {
+  private emit(g: { endpoint: AmplitudeEndpoint; options?: Record<string, unknown>; parts: string[]; outs: Array<string | Uint8Array>; indexes: number[]; bytes: number }): AssembledRequest {
     if (this.o.forOut) {
       // Only the --out line is wanted (a dry run): the body is never built on its own.
       const url = endpointUrl(g.endpoint, this.o.region ?? 'us', this.o.endpointUrl)
@@ -387,20 +394,38 @@ export function assembleRequests(records: readonly AmplitudeRecord[], o: Assembl
  * The `--out` line of a request built from its records' `out` pieces: the same text as
  * `dryRunLine(buildRequest(…))`, without building the body and escaping it whole again.
  */
-export function outLine(endpoint: AmplitudeEndpoint, outPieces: readonly string[], options: Record<string, unknown> | undefined, b: BuildOptions): string {
+export function outLine(endpoint: AmplitudeEndpoint, outPieces: ReadonlyArray<string | Uint8Array>, options: Record<string, unknown> | undefined, b: BuildOptions): string | Buffer {
   const url = endpointUrl(endpoint, b.region ?? 'us', b.endpointUrl)
   const head = `{"method":"POST","url":${JSON.stringify(b.redact ? displayUrl(url) : url)},"headers":${JSON.stringify(buildHeaders(endpoint, b.userAgent))},"body":"`
   const key = b.redact ? REDACTED : b.apiKey
   const hasOptions = options !== undefined && Object.keys(options).length > 0
+  let open: string
+  let separator: string
+  let close: string
   if (isEventEndpoint(endpoint)) {
     const opt = hasOptions ? `,"options":${JSON.stringify(options)}` : ''
     const esc = (text: string): string => JSON.stringify(text).slice(1, -1)
-    return `${head}${esc(`{"api_key":${JSON.stringify(key)},"events":[`)}${outPieces.join(',')}${esc(`]${opt}}`)}"}`
+    open = `${head}${esc(`{"api_key":${JSON.stringify(key)},"events":[`)}`
+    separator = ','
+    close = `${esc(`]${opt}}`)}"}`
+  } else {
+    const field = endpoint === 'usermap' ? 'mapping' : 'identification'
+    const apiKey = b.redact ? REDACTED : formEncoded(key)
+    const opt = hasOptions ? `&options=${formEncoded(JSON.stringify(options))}` : ''
+    open = `${head}${JSON.stringify(`api_key=${apiKey}&${field}=`).slice(1, -1)}%5B`
+    separator = '%2C'
+    close = `%5D${JSON.stringify(opt).slice(1, -1)}"}`
   }
-  const field = endpoint === 'usermap' ? 'mapping' : 'identification'
-  const apiKey = b.redact ? REDACTED : formEncoded(key)
-  const opt = hasOptions ? `&options=${formEncoded(JSON.stringify(options))}` : ''
-  return `${head}${JSON.stringify(`api_key=${apiKey}&${field}=`).slice(1, -1)}%5B${outPieces.join('%2C')}%5D${JSON.stringify(opt).slice(1, -1)}"}`
+  if (outPieces.every((p) => typeof p === 'string')) return `${open}${(outPieces as string[]).join(separator)}${close}`
+  // Pieces a worker thread encoded already: the line is put together as bytes (with a newline).
+  const sep = Buffer.from(separator)
+  const list: Uint8Array[] = [Buffer.from(open)]
+  for (const [i, p] of outPieces.entries()) {
+    if (i > 0) list.push(sep)
+    list.push(typeof p === 'string' ? Buffer.from(p) : p)
+  }
+  list.push(Buffer.from(close + '\n'))
+  return Buffer.concat(list)
 }
 
 /** The line `replay --dry-run --out` writes for a request. */

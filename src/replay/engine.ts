@@ -210,6 +210,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
           counts.requests++
           if (outFd !== undefined) {
             if (typeof req === 'string') writeSync(outFd, req + '\n')
+            else if (Buffer.isBuffer(req)) writeSync(outFd, req)
             else appendLine(outFd, req)
           }
         },

@@ -135,12 +135,13 @@ export function recordOf(p: PlannedRecord, skipUserPropertiesSync?: boolean): Am
 
 class PlannedRecordView implements AmplitudeRecord {
   readonly endpoint: AmplitudeRecord['endpoint']
-  readonly options?: Record<string, unknown>
+  // Declared only: set when the record has options, so `'options' in record` says so.
+  declare readonly options?: Record<string, unknown>
   private parsed?: Record<string, unknown>
 
   constructor(private readonly ser: SerializedRecord, private readonly skipSync: boolean) {
     this.endpoint = ser.endpoint as AmplitudeRecord['endpoint']
-    if (ser.options) this.options = ser.options
+    if (ser.options) (this as { options?: Record<string, unknown> }).options = ser.options
   }
 
   get record(): Record<string, unknown> {
@@ -157,9 +158,10 @@ class PlannedRecordView implements AmplitudeRecord {
  * `out` piece (the JSON escaped, or URL-encoded for form bodies) and leaves `json` empty.
  */
 export function jsonOf(ser: SerializedRecord): string {
-  if (ser.json !== '' || ser.out === undefined) return ser.json
-  if (ser.endpoint === 'httpapi' || ser.endpoint === 'batch') return JSON.parse(`"${ser.out}"`) as string
-  return decodeURIComponent(ser.out.replace(/\+/g, ' '))
+  const out = ser.out ?? (ser.outBytes ? Buffer.from(ser.outBytes.buffer, ser.outBytes.byteOffset, ser.outBytes.byteLength).toString('utf8') : undefined)
+  if (ser.json !== '' || out === undefined) return ser.json
+  if (ser.endpoint === 'httpapi' || ser.endpoint === 'batch') return JSON.parse(`"${out}"`) as string
+  return decodeURIComponent(out.replace(/\+/g, ' '))
 }
 
 /** A block of undecoded lines (see decode's `lineBlocks`), as it travels to a worker. */

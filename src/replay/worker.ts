@@ -28,16 +28,16 @@ const planner = createPlanner({
 
 parentPort!.on('message', (job: { id: number; units: Unit[] }) => {
   let results: UnitResult[]
+  let outBytes: ArrayBuffer | undefined
   try {
     results = job.units.map((unit) => planUnit(planner, unit))
-    // A dry run's --out needs only each record's `out` piece: the JSON stays here (half the copying).
-    if (settings.forOut) for (const r of results) for (const plan of Array.isArray(r) ? r.map(([, p]) => p) : [r]) if (plan.t === 'message') for (const rec of plan.records) rec.ser.json = ''
+    if (settings.forOut) outBytes = encodeOuts(results)
   } catch (error) {
     parentPort!.postMessage({ id: job.id, error: error instanceof Error ? error.message : String(error) })
     return
   }
   try {
-    parentPort!.postMessage({ id: job.id, results })
+    parentPort!.postMessage({ id: job.id, results, outBytes }, outBytes ? [outBytes] : [])
   } catch {
     // A plan cannot be cloned back (a message nested too deeply, kept for its dead letter): that
     // line becomes unprocessable, the others go back as they are.
@@ -49,6 +49,35 @@ parentPort!.on('message', (job: { id: number; units: Unit[] }) => {
         return { t: 'rejected', category: 'unprocessable', reason: unprocessable(error), text: '', message: true }
       }
     }
-    parentPort!.postMessage({ id: job.id, results: results.map((r) => (Array.isArray(r) ? r.map(([line, p]) => [line, safe(p)]) : safe(r))) })
+    parentPort!.postMessage({ id: job.id, results: results.map((r) => (Array.isArray(r) ? r.map(([line, p]) => [line, safe(p)]) : safe(r))), outBytes }, outBytes ? [outBytes] : [])
   }
 })
+
+/**
+ * A dry run's --out needs only each record's `out` piece, as UTF-8: all of a batch's pieces are
+ * written into one buffer that moves to the main thread without copying (`ser.outAt` says where
+ * each piece is); the JSON text and the piece's string stay here.
+ */
+function encodeOuts(results: UnitResult[]): ArrayBuffer {
+  const sers = []
+  let total = 0
+  for (const r of results) {
+    for (const plan of Array.isArray(r) ? r.map(([, p]) => p) : [r]) {
+      if (plan.t !== 'message') continue
+      for (const rec of plan.records) {
+        total += Buffer.byteLength(rec.ser.out!)
+        sers.push(rec.ser)
+      }
+    }
+  }
+  const buffer = Buffer.allocUnsafeSlow(total)
+  let at = 0
+  for (const ser of sers) {
+    const n = buffer.write(ser.out!, at)
+    ser.outAt = [at, n]
+    at += n
+    ser.out = undefined
+    ser.json = ''
+  }
+  return buffer.buffer as ArrayBuffer
+}

@@ -62,7 +62,7 @@ interface Batch {
   results?: Promise<UnitResult[]>
 }
 
-type Reply = { id: number; results: UnitResult[] } | { id: number; error: string }
+type Reply = { id: number; results: UnitResult[]; outBytes?: ArrayBuffer } | { id: number; error: string }
 
 export function planUnit(planner: Planner, unit: Unit): UnitResult {
   return unit.block ? planBlock(planner, unit.block) : planner({ message: unit.message }, unit.where)
@@ -88,7 +88,10 @@ class Pool {
         slot.load -= w.size
         if (slot.waiting.size === 0) worker.unref()
         if ('error' in reply) w.reject(new Error(`worker thread: ${reply.error}`))
-        else w.resolve(reply.results)
+        else {
+          if (reply.outBytes) attachOutBytes(reply.results, reply.outBytes)
+          w.resolve(reply.results)
+        }
       })
       const fail = (error: Error): void => {
         this.failed ??= error
@@ -220,4 +223,17 @@ function* unitItems(item: ArchiveItem, result: UnitResult): Generator<PlannedIte
 
 function newBatch(): Batch {
   return { items: [], units: [], lines: 0 }
+}
+
+/** Points each record's `outBytes` into the buffer its batch's pieces came in (no copy). */
+function attachOutBytes(results: UnitResult[], buffer: ArrayBuffer): void {
+  for (const r of results) {
+    for (const plan of Array.isArray(r) ? r.map(([, p]) => p) : [r]) {
+      if (plan.t !== 'message') continue
+      for (const rec of plan.records) {
+        const at = rec.ser.outAt
+        if (at) rec.ser.outBytes = new Uint8Array(buffer, at[0], at[1])
+      }
+    }
+  }
 }

@@ -3,7 +3,7 @@
  * building and escaping each body whole. The line must be exactly what the request itself gives.
  */
 import { strict as assert } from 'node:assert'
-import { assembleRequests, dryRunLine, type AssembleOptions } from '../../src/deliver/requests.js'
+import { assembleRequests, dryRunLine, outLine, serializeRecord, type AssembleOptions } from '../../src/deliver/requests.js'
 import type { AmplitudeRecord } from '../../src/types.js'
 
 const KEY = 'out-line-key-0123456789abcdef'
@@ -42,4 +42,16 @@ describe('deliver: --out lines from per-record pieces', () => {
       }
     })
   }
+  it('pieces a worker encoded as bytes (mixed with strings) give the same line, as bytes with its newline', () => {
+    for (const endpoint of ['httpapi', 'identify'] as const) {
+      const recs = records.filter((r) => r.endpoint === endpoint)
+      const outs = recs.map((r) => serializeRecord(r, false, { forOut: true }).out!)
+      const b = { apiKey: KEY, redact: true }
+      const asText = outLine(endpoint, outs, recs[0].options, b)
+      assert.equal(typeof asText, 'string')
+      const mixed = outLine(endpoint, outs.map((o, i) => (i % 2 === 0 ? new Uint8Array(Buffer.from(o)) : o)), recs[0].options, b)
+      assert.ok(Buffer.isBuffer(mixed))
+      assert.equal(mixed.toString('utf8'), `${asText as string}\n`)
+    }
+  })
 })

@@ -10,7 +10,8 @@ import { Worker } from 'node:worker_threads'
 import type { ArchiveItem } from '../../src/decode/reader.js'
 import { compileSubscriptions, loadMappings, type CompiledSubscription } from '../../src/mapping/subscriptions.js'
 import { compileTrigger } from '../../src/mapping/fql/index.js'
-import { createPlanner, planBlock, type PlannerSettings } from '../../src/replay/plan.js'
+import { createPlanner, jsonOf, planBlock, type PlannerSettings } from '../../src/replay/plan.js'
+import type { SerializedRecord } from '../../src/deliver/requests.js'
 import { planInOrder, type ParallelOptions, type PlannedItem, type WorkerSettings } from '../../src/replay/workers.js'
 import type { SegmentMessage } from '../../src/types.js'
 
@@ -116,9 +117,16 @@ function expected(items: ArchiveItem[], planner: ReturnType<typeof createPlanner
   return out
 }
 
-/** Plans without the record objects only this thread keeps (a worker sends back their JSON). */
+/**
+ * Plans without the record objects only this thread keeps, each record's serialization as text:
+ * a worker planning for --out sends its piece back as bytes in a shared buffer, not its JSON.
+ */
 const withoutRecords = (items: PlannedItem[]): PlannedItem[] =>
-  items.map((p) => (p.plan?.t === 'message' ? { ref: p.ref!, plan: { ...p.plan, records: p.plan.records.map(({ record: _r, ...rest }) => rest) } } : p))
+  items.map((p) => (p.plan?.t === 'message' ? { ref: p.ref!, plan: { ...p.plan, records: p.plan.records.map(({ record: _r, ser, ...rest }) => ({ ...rest, ser: asText(ser) })) } } : p))
+const asText = (ser: SerializedRecord): SerializedRecord => {
+  const { outBytes, outAt: _at, ...rest } = ser
+  return { ...rest, json: jsonOf(ser), ...(outBytes || ser.out !== undefined ? { out: ser.out ?? Buffer.from(outBytes!).toString('utf8') } : {}) }
+}
 const plannedHere = (p: PlannedItem): boolean => p.plan?.t === 'message' && p.plan.records.length > 0 && p.plan.records.every((r) => r.record !== undefined)
 const plannedElsewhere = (p: PlannedItem): boolean => p.plan?.t === 'message' && p.plan.records.length > 0 && p.plan.records.every((r) => r.record === undefined)
 
