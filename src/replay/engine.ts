@@ -94,6 +94,8 @@ interface ItemContext {
 const DRY_RUN_KEY = 'dry-run-api-key'
 /** Lines read but not committed before reading pauses (bounds memory and what a crash re-reads). */
 const MAX_OPEN_LINES = 100_000
+/** Inputs of this size or more start their worker threads at once (their start-up overlaps the first lines). */
+const PRESTART_BYTES = 8 * 1024 * 1024
 
 export async function replay(opts: ReplayOptions): Promise<ReplayReport> {
   const started = Date.now()
@@ -295,6 +297,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
     // The environment knobs let the CLI's tests start threads on small archives.
     batchLines: opts.workerBatchLines ?? envCount('SEGAMP_WORKER_BATCH_LINES'),
     inlineLines: opts.workerInlineLines ?? envCount('SEGAMP_WORKER_INLINE_LINES'),
+    prestart: archive.totalBytes >= PRESTART_BYTES,
   })
   try {
     for await (const next of planned) {

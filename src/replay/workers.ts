@@ -44,6 +44,11 @@ export interface ParallelOptions {
   batchLines?: number
   /** Lines planned on this thread before any worker starts (default 4096). */
   inlineLines?: number
+  /**
+   * Start the threads at once (a large input): they load their modules while this thread plans
+   * the first lines, instead of after them.
+   */
+  prestart?: boolean
 }
 
 const DEFAULT_BATCH_LINES = 512
@@ -139,7 +144,7 @@ export async function* planInOrder(items: AsyncIterable<ArchiveItem>, o: Paralle
   const batchLines = Math.max(1, o.batchLines ?? DEFAULT_BATCH_LINES)
   const inlineLines = o.inlineLines ?? DEFAULT_INLINE_LINES
   const parallel = o.workers > 1 && o.settings !== undefined
-  let pool: Pool | undefined
+  let pool: Pool | undefined = parallel && o.prestart ? new Pool(o.workers, o.settings!) : undefined
   let planned = 0
   const queue: Batch[] = []
   let batch: Batch = newBatch()
