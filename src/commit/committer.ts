@@ -10,8 +10,9 @@ import { join } from 'node:path'
 import type { SegmentMessage, SourceRef } from '../types.js'
 import { redactSecretsInText } from '../decode/message.js'
 import { LineLedger, type LineEntry } from './ledger.js'
-import { CHECKPOINT_VERSION, fileSize, mergeRanges, toRanges, truncateTo, writeCheckpoint, type Checkpoint } from './checkpoint.js'
-import type { ReplayCounts } from './report.js'
+import { CHECKPOINT_VERSION, fileSize, mergeRanges, readCheckpoint, toRanges, truncateTo, writeCheckpoint, type Checkpoint } from './checkpoint.js'
+import { emptyReplayCounts, type ReplayCounts } from './report.js'
+import type { CompiledSubscription } from '../mapping/subscriptions.js'
 import type { ShardRun } from '../route/shard.js'
 
 /** What the engine records about one input line while it is open. */
@@ -243,6 +244,29 @@ export function openCommit(o: CommitOptions): Commit {
       closeSync(completedFd)
     },
   }
+}
+
+/**
+ * The checkpoint a run resumes from, or none: a dry run never resumes (and refuses a state
+ * directory that holds a sending run's checkpoint, whose files it would cut); a checkpoint of
+ * another run is refused. The counts go on from the checkpoint's.
+ */
+export function resumeOrStart(o: { dir: string; runId: string; fresh?: boolean; dryRun: boolean; staleLock?: number; subscriptions: CompiledSubscription[]; onWarning?: (text: string) => void }): { previous?: Checkpoint<ReplayCounts>; counts: ReplayCounts } {
+  const { dir } = o
+  let previous: Checkpoint<ReplayCounts> | undefined
+  if (!o.fresh && !o.dryRun) previous = readCheckpoint<ReplayCounts>(dir)
+  if (o.dryRun && readCheckpoint(dir, { anyVersion: true })) {
+    // A dry run would truncate the dead-letter/rejected files a resumable run still needs.
+    throw new Error(`${dir} holds the checkpoint of a run that sends; a dry run needs its own --state-dir`)
+  }
+  if (previous && previous.runId !== o.runId) {
+    throw new Error(`${join(dir, 'checkpoint.json')} belongs to another run (${previous.runId}, this is ${o.runId}); use --fresh to start over or another --state-dir`)
+  }
+  if (o.staleLock) o.onWarning?.(`a previous run (pid ${o.staleLock}) stopped without releasing ${join(dir, 'lock')}; ${previous ? 'resuming from its checkpoint' : 'starting over'}`)
+  const counts: ReplayCounts = previous ? previous.counts : emptyReplayCounts(o.subscriptions)
+  counts.skippedPaths ??= []
+  counts.unreadableFiles ??= []
+  return { previous, counts }
 }
 
 /**

@@ -1,7 +1,10 @@
 /**
- * `segamp replay` as a library call: archive → filters → subscriptions (trigger, mapping,
- * action) → delivery (live, or recorded for --dry-run) with a checkpoint after acknowledged
- * work. Every input line ends in exactly one place: sent, filtered, rejected, or dead-lettered.
+ * `segamp replay` as a library call: the stages composed, source → decode → route → map →
+ * deliver → commit (README, "Architecture"). The reader (source + decode) yields blocks of lines;
+ * `workers.ts` plans them (decode → route → map, on worker threads with `--workers`) and hands
+ * the plans back in archive order; this file applies each plan: duplicate ids, the commit
+ * stage's ledger, and delivery (live, or recorded for --dry-run). Every input line ends in
+ * exactly one place: sent, filtered, rejected, or dead-lettered.
  */
 import { visible } from '../cli/terminal.js'
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs'
@@ -17,10 +20,10 @@ import { createDelivery, DeliveryAbortedError, FatalDeliveryError, type Delivery
 import { displayUrl } from '../deliver/requests.js'
 import { createDryRunDelivery } from '../deliver/dry-run.js'
 import type { LineEntry } from '../commit/ledger.js'
-import { jsonLine, openCommit, type LineData } from '../commit/committer.js'
-import { acquireLock, checkInputsUnchanged, readCheckpoint, readCompletedFiles, resumeFilter, writeJson, type Checkpoint } from '../commit/checkpoint.js'
+import { jsonLine, openCommit, resumeOrStart, type LineData } from '../commit/committer.js'
+import { acquireLock, checkInputsUnchanged, readCompletedFiles, resumeFilter, writeJson } from '../commit/checkpoint.js'
 import { sourceIdentity } from '../source/sources.js'
-import { emptyReplayCounts, type ReplayCounts, type ReplayReport } from '../commit/report.js'
+import type { ReplayCounts, ReplayReport } from '../commit/report.js'
 import type { ShardRun } from '../route/shard.js'
 
 export interface ReplayProgress {
@@ -115,19 +118,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   const dryRun = Boolean(opts.dryRun)
 
   // --- resume or start fresh ---
-  let previous: Checkpoint<ReplayCounts> | undefined
-  if (!opts.fresh && !dryRun) previous = readCheckpoint<ReplayCounts>(dir)
-  if (dryRun && readCheckpoint(dir, { anyVersion: true })) {
-    // A dry run would truncate the dead-letter/rejected files a resumable run still needs.
-    throw new Error(`${dir} holds the checkpoint of a run that sends; a dry run needs its own --state-dir`)
-  }
-  if (previous && previous.runId !== opts.runId) {
-    throw new Error(`${join(dir, 'checkpoint.json')} belongs to another run (${previous.runId}, this is ${opts.runId}); use --fresh to start over or another --state-dir`)
-  }
-  if (staleLock) opts.onWarning?.(`a previous run (pid ${staleLock}) stopped without releasing ${join(dir, 'lock')}; ${previous ? 'resuming from its checkpoint' : 'starting over'}`)
-  const counts: ReplayCounts = previous ? previous.counts : emptyReplayCounts(subs)
-  counts.skippedPaths ??= []
-  counts.unreadableFiles ??= []
+  const { previous, counts } = resumeOrStart({ dir, runId: opts.runId, fresh: opts.fresh, dryRun, staleLock, subscriptions: subs, onWarning: opts.onWarning })
   if (previous?.done) {
     return finish(opts, counts, started, { resumed: true, alreadyDone: true, interrupted: false, fatal: undefined })
   }
@@ -153,9 +144,6 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   })
   const { ledger, takePartial, saveSoon } = commit
   const outFd = dryRun && opts.out ? openSync(opts.out, 'w') : undefined
-  const appendLine = (fd: number, value: unknown): void => {
-    writeSync(fd, jsonLine(value))
-  }
 
   // --- delivery: live, or a recording transport for --dry-run ---
   const contexts = new Map<number, ItemContext>()
@@ -194,43 +182,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
       pausedUntil = Math.max(pausedUntil, until)
     },
   }
-  const delivery: Delivery = dryRun
-    ? createDryRunDelivery(
-        {
-          apiKey,
-          region: opts.region ?? 'us',
-          endpointUrl: opts.endpointUrl,
-          useBatchEndpoint: opts.useBatchEndpoint,
-          batchSize: opts.batchSize,
-          skipUserPropertiesSync: opts.skipUserPropertiesSync,
-          redact: !(opts.outIncludeKeys && opts.apiKey),
-          limits: opts.delivery?.limits,
-          forOut: outFd !== undefined,
-        },
-        callbacks,
-        (req) => {
-          counts.requests++
-          if (outFd !== undefined) {
-            if (typeof req === 'string') writeSync(outFd, req + '\n')
-            else if (Buffer.isBuffer(req)) writeSync(outFd, req)
-            else appendLine(outFd, req)
-          }
-        },
-      )
-    : createDelivery(
-        {
-          apiKey,
-          region: opts.region ?? 'us',
-          endpointUrl: opts.endpointUrl,
-          useBatchEndpoint: opts.useBatchEndpoint,
-          batchSize: opts.batchSize,
-          concurrency: opts.concurrency,
-          maxEps: opts.maxEps,
-          skipUserPropertiesSync: opts.skipUserPropertiesSync,
-          ...opts.delivery,
-        },
-        callbacks,
-      )
+  const delivery = openDelivery(opts, apiKey, callbacks, outFd, () => counts.requests++)
   commit.countRequests(() => delivery.stats().requests)
   const settle = (item: DeliveryItem): void => {
     const ctx = contexts.get(item.seq)
@@ -452,6 +404,50 @@ function finish(
   return report
 }
 
+
+/**
+ * Delivery for this run: live, or (--dry-run) a recorder that packs requests the same way and
+ * writes each one to `--out` instead of sending it.
+ */
+function openDelivery(opts: ReplayOptions, apiKey: string, callbacks: DeliveryCallbacks, outFd: number | undefined, onRecorded: () => void): Delivery {
+  if (!opts.dryRun) {
+    return createDelivery(
+      {
+        apiKey,
+        region: opts.region ?? 'us',
+        endpointUrl: opts.endpointUrl,
+        useBatchEndpoint: opts.useBatchEndpoint,
+        batchSize: opts.batchSize,
+        concurrency: opts.concurrency,
+        maxEps: opts.maxEps,
+        skipUserPropertiesSync: opts.skipUserPropertiesSync,
+        ...opts.delivery,
+      },
+      callbacks,
+    )
+  }
+  return createDryRunDelivery(
+    {
+      apiKey,
+      region: opts.region ?? 'us',
+      endpointUrl: opts.endpointUrl,
+      useBatchEndpoint: opts.useBatchEndpoint,
+      batchSize: opts.batchSize,
+      skipUserPropertiesSync: opts.skipUserPropertiesSync,
+      redact: !(opts.outIncludeKeys && opts.apiKey),
+      limits: opts.delivery?.limits,
+      forOut: outFd !== undefined,
+    },
+    callbacks,
+    (req) => {
+      onRecorded()
+      if (outFd === undefined) return
+      if (typeof req === 'string') writeSync(outFd, req + '\n')
+      else if (Buffer.isBuffer(req)) writeSync(outFd, req)
+      else writeSync(outFd, jsonLine(req))
+    },
+  )
+}
 
 /**
  * The planner's settings as plain data for worker threads, or undefined when something in them
