@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import type { SegmentMessage, SourceRef } from '../types.js'
 import { redactSecretsInText } from '../decode/message.js'
 import { LineLedger, type LineEntry } from './ledger.js'
-import { CHECKPOINT_VERSION, fileSize, mergeRanges, readCheckpoint, toRanges, truncateTo, writeCheckpoint, type Checkpoint } from './checkpoint.js'
+import { CHECKPOINT_VERSION, fileSize, mergeRanges, readCheckpoint, truncateTo, writeCheckpoint, type Checkpoint } from './checkpoint.js'
 import { emptyReplayCounts, type ReplayCounts } from './report.js'
 import type { CompiledSubscription } from '../mapping/subscriptions.js'
 import type { ShardRun } from '../route/shard.js'
@@ -64,6 +64,10 @@ export interface Commit {
   saveSoon(): void
   /** Writes the checkpoint now; `done` when the whole input was read and every line settled. */
   save(done: boolean): void
+  /** One record of the line was acknowledged (its index among the line's records). */
+  ack(entry: LineEntry<LineData>, index: number): void
+  /** The line was read with records an interrupted run had acknowledged already. */
+  partlySent(entry: LineEntry<LineData>): void
   /** Stops the timer and closes the files. */
   close(): void
 }
@@ -176,8 +180,11 @@ export function openCommit(o: CommitOptions): Commit {
         bytesOf.completed += appendLine(completedFd, { file: entry.ref.file, id: identities.get(entry.ref.file) ?? 'stdin' })
       }
     }
+    /** Lines with some records acknowledged and some not (the checkpoint's `partial`). */
+    const partly = new Set<LineEntry<LineData>>()
     const ledger = new LineLedger<LineData>({
       settled(entry) {
+        partly.delete(entry)
         applySettled(entry)
         dirty = true
       },
@@ -198,9 +205,9 @@ export function openCommit(o: CommitOptions): Commit {
     const saveCheckpoint = (done: boolean): void => {
       if (dryRun) return
       syncRequests()
-      const ahead = done ? [] : mergeRanges(carriedAhead(), toRanges(ledger.settledAhead()))
+      const ahead = done ? [] : mergeRanges(carriedAhead(), ledger.settledAheadRanges())
       const partial: NonNullable<Checkpoint['partial']> = done ? [] : [...carriedPartial.values()]
-      if (!done) for (const e of ledger.openEntries()) if (e.pending > 0 && e.data.acked?.length) partial.push({ file: e.ref.file, line: e.ref.line, acked: [...e.data.acked] })
+      if (!done) for (const e of [...partly].sort((a, b) => a.n - b.n)) partial.push({ file: e.ref.file, line: e.ref.line, acked: [...e.data.acked!] })
       const open: Record<string, string> = {}
       for (const f of [position?.file, ...ahead.map((a) => a.file), ...partial.map((p) => p.file)]) if (f !== undefined) open[f] = identities.get(f) ?? 'stdin'
       writeCheckpoint<ReplayCounts>(dir, {
@@ -237,6 +244,14 @@ export function openCommit(o: CommitOptions): Commit {
     },
     saveSoon,
     save: saveCheckpoint,
+    ack(entry, index) {
+      ;(entry.data.acked ??= []).push(index)
+      if (entry.pending > 1) partly.add(entry)
+      ledger.settle(entry)
+    },
+    partlySent(entry) {
+      if (entry.pending > 0 && entry.data.acked?.length) partly.add(entry)
+    },
     close() {
       if (saver) clearInterval(saver)
       closeSync(deadFd)

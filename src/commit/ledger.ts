@@ -15,6 +15,8 @@ export interface LineEntry<T> {
   pending: number
   /** What to apply when the line settles (counts, dead letters, a rejection…). */
   data: T
+  /** Read order (0, 1, 2, …). */
+  n: number
 }
 
 export interface LedgerHandlers<T> {
@@ -27,12 +29,13 @@ export interface LedgerHandlers<T> {
 export class LineLedger<T> {
   private queue: Array<LineEntry<T>> = []
   private head = 0
+  private added = 0
 
   constructor(private readonly on: LedgerHandlers<T>) {}
 
   /** Adds a line whose record count is known (0 for rejected/filtered/no-match lines). */
   add(ref: SourceRef, pending: number, data: T): LineEntry<T> {
-    const entry = { ref, pending, data }
+    const entry = { ref, pending, data, n: this.added++ }
     this.queue.push(entry)
     if (pending === 0) {
       this.on.settled(entry)
@@ -58,7 +61,37 @@ export class LineLedger<T> {
   /** Settled lines after the last committed one, in read order. */
   settledAhead(): SourceRef[] {
     const out: SourceRef[] = []
-    for (let i = this.head; i < this.queue.length; i++) if (this.queue[i].pending === 0) out.push(this.queue[i].ref)
+    const q = this.queue
+    for (let i = this.head; i < q.length; i++) if (q[i].pending === 0) out.push(q[i].ref)
+    return out
+  }
+
+  /**
+   * The settled lines after the last committed one as ranges per file (what `toRanges` makes of
+   * `settledAhead()`), in one pass without a list of refs: a checkpoint after every response calls it.
+   */
+  settledAheadRanges(): Array<{ file: string; lines: Array<[number, number]> }> {
+    const out: Array<{ file: string; lines: Array<[number, number]> }> = []
+    const byFile = new Map<string, Array<[number, number]>>()
+    let file: string | undefined
+    let lines: Array<[number, number]> | undefined
+    const q = this.queue
+    for (let i = this.head; i < q.length; i++) {
+      const e = q[i]
+      if (e.pending !== 0) continue
+      const ref = e.ref
+      if (ref.file !== file) {
+        file = ref.file
+        lines = byFile.get(file)
+        if (!lines) {
+          byFile.set(file, (lines = []))
+          out.push({ file, lines })
+        }
+      }
+      const last = lines![lines!.length - 1]
+      if (last && ref.line === last[1] + 1) last[1] = ref.line
+      else lines!.push([ref.line, ref.line])
+    }
     return out
   }
 

@@ -188,9 +188,8 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
     const ctx = contexts.get(item.seq)
     if (!ctx) return
     ctx.entry.data.outcomes!.push({ sub: ctx.sub, endpoint: ctx.endpoint })
-    ;(ctx.entry.data.acked ??= []).push(ctx.index)
     contexts.delete(item.seq)
-    ledger.settle(ctx.entry)
+    commit.ack(ctx.entry, ctx.index)
   }
 
   // --- read loop ---
@@ -319,6 +318,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
       }
       if (done.size > 0) data.acked = [...done]
       const entry = ledger.add(ref, plan.records.length - data.outcomes!.length, data)
+      if (done.size > 0) commit.partlySent(entry)
       for (const [index, it] of plan.records.entries()) {
         if (done.has(index)) continue
         const s = ++seq

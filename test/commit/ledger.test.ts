@@ -99,3 +99,23 @@ describe('LineLedger', () => {
     assert.equal(l.open, 0)
   })
 })
+
+describe('commit: settledAheadRanges', () => {
+  it('gives exactly toRanges(settledAhead()), across files and gaps, as lines settle in any order', async () => {
+    const { LineLedger } = await import('../../src/commit/ledger.js')
+    const { toRanges } = await import('../../src/commit/checkpoint.js')
+    const ledger = new LineLedger<null>({ settled: () => undefined, committed: () => undefined })
+    const entries = []
+    for (const [file, lines] of [['a', [1, 2, 3, 5, 6, 9]], ['b', [1, 2, 4]], ['a', [10, 11]]] as const) {
+      for (const line of lines) entries.push(ledger.add({ file, line }, 1, null))
+    }
+    // Settle in a scrambled order, comparing after each step (the first line stays open).
+    let seed = 7
+    const order = entries.slice(1).map((e) => ({ e, k: (seed = (seed * 48271) % 2147483647) })).sort((x, y) => x.k - y.k)
+    for (const { e } of order) {
+      ledger.settle(e)
+      assert.deepEqual(ledger.settledAheadRanges(), toRanges(ledger.settledAhead()))
+    }
+    assert.deepEqual(ledger.settledAheadRanges(), [{ file: 'a', lines: [[2, 3], [5, 6], [9, 11]] }, { file: 'b', lines: [[1, 2], [4, 4]] }])
+  })
+})
