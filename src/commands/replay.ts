@@ -14,7 +14,7 @@ import { compileSubscriptions, loadMappings, selectOnlyActions } from '../mappin
 import { replay, type ReplayProgress } from '../replay/engine.js'
 import { readCheckpoint, runIdFor } from '../commit/checkpoint.js'
 import type { ReplayCounts, ReplayReport } from '../commit/report.js'
-import { renderReplaySummary, renderResumeAdvice, renderSandboxIngested } from '../replay/render.js'
+import { renderAbortError, renderReplaySummary, renderResumeAdvice, renderSandboxIngested } from '../replay/render.js'
 import { confirmationText, ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, keyHash, progressLine, resumeCommand } from '../replay/cli-support.js'
 import { displayUrl } from '../deliver/requests.js'
 import { inspectArchives } from '../inspect/index.js'
@@ -231,6 +231,7 @@ EXIT CODES
       const needs = [...(flags['api-key'] && !flags.sandbox ? ['AMPLITUDE_API_KEY set to the API key'] : []), ...(endpoint !== undefined && hasCredentials(endpoint) ? [`${ENDPOINT_URL_ENV} set to the endpoint URL and its credentials`] : [])]
       this.logToStderr(renderResumeAdvice({ fromStdin, command: resumeCommand(invocation(this.config.bin), this.argv), needs }))
     }
+    if (report.error && !this.jsonEnabled()) this.logToStderr(renderAbortError(report.error, { fromStdin, sandbox: Boolean(flags.sandbox) }))
     if (report.exitCode !== 0) process.exitCode = report.exitCode
     return report
   }
