@@ -11,7 +11,28 @@ import { createGzip } from 'node:zlib'
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 
+const USAGE = `Usage: node scripts/generate-example-archive.js [--out examples] [--messages 600] [--days 3]
+       [--seed 7] [--files-per-day 2] [--plain] [--mb N] [--source ID]
+Writes <out>/segment-logs/<source>/<day>/<n>.<hash>.gz (replacing that source's folder), seeded.`
+const FLAGS = new Set(['out', 'messages', 'days', 'seed', 'files-per-day', 'plain', 'mb', 'source'])
 const args = parseArgs(process.argv.slice(2))
+// Anything but the known flags (e.g. --help, a typo, a stray word) writes nothing: the run
+// deletes and rewrites the source's folder, so a misread argument must not reach it.
+if (args.help || args.h) {
+  process.stdout.write(USAGE + '\n')
+  process.exit(0)
+}
+const unknown = Object.keys(args).filter((k) => !FLAGS.has(k))
+if (unknown.length > 0) {
+  process.stderr.write(`Error: unknown argument ${unknown.map((k) => (k.startsWith('\0') ? JSON.stringify(k.slice(1)) : `--${k}`)).join(', ')}; nothing written\n${USAGE}\n`)
+  process.exit(2)
+}
+for (const k of ['messages', 'days', 'seed', 'files-per-day', 'mb']) {
+  if (k in args && !(Number(args[k]) >= 0)) {
+    process.stderr.write(`Error: --${k} ${JSON.stringify(args[k])} is not a number; nothing written\n${USAGE}\n`)
+    process.exit(2)
+  }
+}
 const out = args.out ?? 'examples'
 const days = Number(args.days ?? 3)
 const seed = Number(args.seed ?? 7)
@@ -263,7 +284,14 @@ function parseArgs(argv) {
   const res = {}
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
-    if (!a.startsWith('--')) continue
+    if (a === '-h') {
+      res.h = true
+      continue
+    }
+    if (!a.startsWith('--')) {
+      res['\0' + a] = true
+      continue
+    }
     const key = a.slice(2)
     const next = argv[i + 1]
     if (next === undefined || next.startsWith('--')) res[key] = true

@@ -14,7 +14,7 @@ import { compileSubscriptions, loadMappings, selectOnlyActions } from '../mappin
 import { replay, type ReplayProgress } from '../replay/engine.js'
 import { readCheckpoint, runIdFor } from '../commit/checkpoint.js'
 import type { ReplayCounts, ReplayReport } from '../commit/report.js'
-import { renderReplaySummary, renderResumeAdvice, renderSandboxIngested } from '../replay/render.js'
+import { renderAbortError, renderReplaySummary, renderResumeAdvice, renderSandboxIngested } from '../replay/render.js'
 import { confirmationText, ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, keyHash, progressLine, resumeCommand } from '../replay/cli-support.js'
 import { displayUrl } from '../deliver/requests.js'
 import { inspectArchives } from '../inspect/index.js'
@@ -36,6 +36,11 @@ EXIT CODES
   1    aborted: confirmation declined, bad credentials, endpoint down or not Amplitude, inputs changed since the checkpoint, unreadable checkpoint, locked state directory, an s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials; the checkpoint keeps what was done)
   2    usage error (bad flag, bad --where/--since/--until/--endpoint-url, invalid mapping file, no input path exists)
   130  interrupted (Ctrl-C or SIGTERM); the printed command resumes (input from stdin cannot be resumed)`
+  // oclif's generated synopsis nests flags by their dependsOn/exclusive pairs, which reads as
+  // "--dry-run only with --sandbox-dir" and "--out only with --out-include-keys": say it plainly.
+  static usage = [
+    '<%= command.id %> ARCHIVE... [--sandbox [--sandbox-dir DIR]] [--dry-run [--out FILE [--out-include-keys]]] [--json] [FLAGS]',
+  ]
   static examples = [
     { description: 'Try it now: replay the bundled example into a local Amplitude sandbox', command: '<%= config.bin %> replay examples/segment-logs --sandbox' },
     { description: 'Preview every request without sending', command: '<%= config.bin %> replay s3-export/ --dry-run --out requests.ndjson' },
@@ -231,6 +236,7 @@ EXIT CODES
       const needs = [...(flags['api-key'] && !flags.sandbox ? ['AMPLITUDE_API_KEY set to the API key'] : []), ...(endpoint !== undefined && hasCredentials(endpoint) ? [`${ENDPOINT_URL_ENV} set to the endpoint URL and its credentials`] : [])]
       this.logToStderr(renderResumeAdvice({ fromStdin, command: resumeCommand(invocation(this.config.bin), this.argv), needs }))
     }
+    if (report.error && !this.jsonEnabled()) this.logToStderr(renderAbortError(report.error, { fromStdin, sandbox: Boolean(flags.sandbox) }))
     if (report.exitCode !== 0) process.exitCode = report.exitCode
     return report
   }

@@ -5,7 +5,8 @@
  * records did; lines commit in archive order, which moves the checkpoint's position), the
  * checkpoint and its lock (`checkpoint.ts`: position, lines settled beyond it, acknowledged
  * records of half-sent lines, completed files with their identity), the dead-letter and
- * rejected-line files, and the counts and report (`report.ts`).
+ * rejected-line files, and the counts and report (`report.ts`); `committer.ts` is the `Commit` a
+ * replay opens (`openCommit`), which applies each settled line's outcome to all of these.
  *
  * It must never decide an outcome (deliver, route and map do) or send anything: it only writes
  * down outcomes it is told, in a way a crash at any moment cannot contradict (a line is listed

@@ -5,7 +5,9 @@
  * multi-member), UTF-8, lines split and numbered (`lines.ts`, linear, capped at 4 Mi characters),
  * NDJSON parsed and checked for an object with a known `type` (`message.ts`), Segment's S3 CSV
  * layout (`csv.ts`), and the shared read loop that counts what other commands keep (`scan.ts`).
- * `reader.ts` composes a listed source with these into archive items.
+ * `reader.ts` composes a listed source with these into archive items; for `replay` (any
+ * `--workers`, 1 included) it hands NDJSON on as blocks of whole undecoded lines (`lineBlocks`),
+ * whose cap counts UTF-8 bytes rather than characters, and a plan decodes them.
  *
  * It must never filter or map (route and map do), and never stop on a bad line: every line that
  * is no message comes out as a rejection with its file:line, category and a clipped text, and an

@@ -82,6 +82,26 @@ export function renderSandboxIngested(o: { lines: string[]; saved: string; recei
 }
 
 /** After a run that stopped early: how to resume it (or why stdin cannot be). */
+/**
+ * The last lines of an aborted live run, as every other failure ends: `Error:` (what stopped it) and
+ * a `Hint:` (what to check, then resume). The summary and the resume command are printed above.
+ */
+export function renderAbortError(error: string, o: { fromStdin: boolean; sandbox?: boolean }): string {
+  const then = o.fromStdin
+    ? 'then replay the data from a file (stdin cannot be resumed)'
+    : o.sandbox
+      ? 'then run the same command again (a sandbox run starts fresh)'
+      : 'then run the resume command above: what Amplitude acknowledged is not sent again'
+  const check = /unreachable|has not answered/.test(error)
+    ? 'Check that the endpoint is reachable from this machine (--endpoint-url, --region, a proxy or firewall)'
+    : /failing every request|accepted nothing/.test(error)
+      ? 'The endpoint refused every request: check that --endpoint-url points at Amplitude (or a sandbox) and Amplitude\'s status page'
+      : /API key|40[134]/.test(error)
+        ? 'Check --api-key (or AMPLITUDE_API_KEY), --region and --endpoint-url'
+        : 'Fix what the error names'
+  return `Error: ${error}\nHint: ${check}; ${then}.`
+}
+
 export function renderResumeAdvice(o: { fromStdin: boolean; command: string; needs: string[] }): string {
   if (o.fromStdin) {
     return 'Input from stdin cannot be resumed (it cannot be read again): save it to a file and replay the file, which resumes. Replaying the same data again sends it all again: events are dropped by Amplitude as duplicates (insert_id), identify calls are applied again.'

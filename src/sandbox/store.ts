@@ -38,7 +38,12 @@ export async function saveSandboxStore(src: ExportSource, dir: string): Promise<
 export async function loadSandboxStore(dir: string): Promise<ExportSource> {
   const events: IngestedEvent[] = []
   const identifyLog: IngestedIdentification[] = []
-  const input = createReadStream(sandboxStorePath(dir)).pipe(createGunzip())
+  // `.pipe` does not pass on a read error (no store yet: ENOENT): forward it, or it is thrown
+  // as an unhandled 'error' event instead of rejecting here.
+  const raw = createReadStream(sandboxStorePath(dir))
+  const input = createGunzip()
+  raw.on('error', (error) => input.destroy(error))
+  raw.pipe(input)
   const rl = createInterface({ input, crlfDelay: Infinity })
   for await (const line of rl) {
     if (line === '') continue
