@@ -14,8 +14,8 @@ import type { Region, SourceRef } from '../types.js'
 import { openArchive, type ArchiveOptions } from '../decode/reader.js'
 import { DuplicateCounter, OTHER_SHARD, UsageError, type FilterOptions } from '../route/index.js'
 import type { CompiledSubscription } from '../mapping/subscriptions.js'
-import { createPlanner, recordOf, unprocessable, type PlannerSettings } from './plan.js'
-import { planInOrder, type WorkerSettings } from './workers.js'
+import { createPlanner, recordOf, unprocessable } from './plan.js'
+import { planInOrder, toWorkerSettings } from './workers.js'
 import { createDelivery, DeliveryAbortedError, FatalDeliveryError, type DeliveryCallbacks, type DeliveryItem, type DeliveryOptions, type Delivery } from '../deliver/delivery.js'
 import { displayUrl } from '../deliver/requests.js'
 import { createDryRunDelivery } from '../deliver/dry-run.js'
@@ -449,25 +449,6 @@ function openDelivery(opts: ReplayOptions, apiKey: string, callbacks: DeliveryCa
   )
 }
 
-/**
- * The planner's settings as plain data for worker threads, or undefined when something in them
- * exists only as code here (a hand-built subscription, a `--where` given as a function).
- */
-function toWorkerSettings(p: PlannerSettings): WorkerSettings | undefined {
-  if (!p.subscriptions.every((s) => s.spec && s.settings)) return undefined
-  const where = p.filters?.where as ((m: Record<string, unknown>) => boolean) & { fql?: string } | undefined
-  if (where && typeof where.fql !== 'string') return undefined
-  const { where: _where, ...filters } = p.filters ?? {}
-  return {
-    subscriptions: p.subscriptions.map((s) => ({ spec: s.spec, settings: s.settings })),
-    filters: { ...filters, ...(where ? { where: where.fql } : {}) },
-    shard: p.shard,
-    nowValue: p.now ? p.now() : undefined,
-    useBatchEndpoint: p.useBatchEndpoint,
-    skipUserPropertiesSync: p.skipUserPropertiesSync,
-    forOut: p.forOut,
-  }
-}
 
 function envCount(name: string): number | undefined {
   const v = process.env[name]

@@ -17,7 +17,7 @@ import type { SubscriptionSpec } from '../mapping/subscriptions.js'
 import type { ActionSettings } from '../mapping/amplitude/index.js'
 import type { ShardRun } from '../route/index.js'
 import type { SegmentMessage, SourceRef } from '../types.js'
-import { planBlock, type BlockInput, type LinePlan, type Planner } from './plan.js'
+import { planBlock, type BlockInput, type LinePlan, type Planner, type PlannerSettings } from './plan.js'
 
 /** What a worker compiles its planner from (plain data: functions cannot cross threads). */
 export interface WorkerSettings {
@@ -240,5 +240,25 @@ function attachOutBytes(results: UnitResult[], buffer: ArrayBuffer): void {
         if (at) rec.ser.outBytes = new Uint8Array(buffer, at[0], at[1])
       }
     }
+  }
+}
+
+/**
+ * The planner's settings as plain data for worker threads, or undefined when something in them
+ * exists only as code here (a hand-built subscription, a `--where` given as a function).
+ */
+export function toWorkerSettings(p: PlannerSettings): WorkerSettings | undefined {
+  if (!p.subscriptions.every((s) => s.spec && s.settings)) return undefined
+  const where = p.filters?.where as ((m: Record<string, unknown>) => boolean) & { fql?: string } | undefined
+  if (where && typeof where.fql !== 'string') return undefined
+  const { where: _where, ...filters } = p.filters ?? {}
+  return {
+    subscriptions: p.subscriptions.map((s) => ({ spec: s.spec, settings: s.settings })),
+    filters: { ...filters, ...(where ? { where: where.fql } : {}) },
+    shard: p.shard,
+    nowValue: p.now ? p.now() : undefined,
+    useBatchEndpoint: p.useBatchEndpoint,
+    skipUserPropertiesSync: p.skipUserPropertiesSync,
+    forOut: p.forOut,
   }
 }

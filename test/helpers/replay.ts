@@ -1,3 +1,4 @@
+import { strict as assert } from 'node:assert'
 /** Shared fixtures for test/replay*.test.ts: archives with known devices, short ids and groups. */
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -133,4 +134,21 @@ export function replayHarness(key: string, runId: string): { run: (o: Partial<Re
       })
     },
   }
+}
+
+/**
+ * After crashes and a final run into `sb`: every planned record arrived, and what arrived twice
+ * (events Amplitude drops by insert_id, identify calls it cannot) stays within the records that
+ * were in flight at the kills (`kills × batchSize × concurrency`).
+ */
+export function assertResendsWithinFlight(sb: Sandbox, report: ReplayReport, o: { kills: number; batchSize: number; concurrency: number }): void {
+  // Events: Amplitude keeps one per insert_id; resent events are the sandbox's discarded duplicates.
+  const events = sb.events.map((e) => String(e.event.insert_id))
+  assert.equal(new Set(events).size, events.length)
+  // Identify calls cannot be deduplicated: each resend is one more identification.
+  const idents = sb.identifications.map((r) => String(r.insert_id))
+  const resentIdents = idents.length - new Set(idents).size
+  const inFlight = o.kills * o.batchSize * o.concurrency
+  assert.ok(resentIdents + sb.stats().duplicatesDiscarded <= inFlight, `resent ${resentIdents} identifications and ${sb.stats().duplicatesDiscarded} events after ${o.kills} kills; at most ${inFlight} records were in flight`)
+  assert.equal(new Set(idents).size + new Set(events).size, report.planned)
 }

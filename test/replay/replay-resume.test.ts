@@ -17,7 +17,7 @@ import type { Sandbox } from '../../src/sandbox/index.js'
 import { readNdjson, tempDir, writeFile } from '../helpers/files.js'
 import { compileSubscriptions, loadMappings, selectOnlyActions } from '../../src/mapping/subscriptions.js'
 import { BIN, ROOT } from '../helpers/cli.js'
-import { device, replayHarness, trackMessage, waitFor, writeArchive, DAY } from '../helpers/replay.js'
+import { device, replayHarness, trackMessage, waitFor, writeArchive, DAY, assertResendsWithinFlight } from '../helpers/replay.js'
 
 const KEY = 'resume-test-key-0c1d2e3f4a5b6c7d'
 const { run, sandbox } = replayHarness(KEY, 'resume-test')
@@ -122,15 +122,7 @@ describe('resume: a crash resends only what was in flight', () => {
     assert.equal(await last.done, 0, last.stderr)
     const report = JSON.parse(readFileSync(join(stateDir, 'report.json'), 'utf8')) as ReplayReport
     assert.equal(report.messages, 400)
-    // Events: Amplitude keeps one per insert_id; resent events are the sandbox's discarded duplicates.
-    const events = sb.events.map((e) => String(e.event.insert_id))
-    assert.equal(new Set(events).size, events.length)
-    // Identify calls cannot be deduplicated: each resend is one more identification.
-    const idents = sb.identifications.map((r) => String(r.insert_id))
-    const resentIdents = idents.length - new Set(idents).size
-    const inFlight = kills * batchSize * concurrency
-    assert.ok(resentIdents + sb.stats().duplicatesDiscarded <= inFlight, `resent ${resentIdents} identifications and ${sb.stats().duplicatesDiscarded} events after ${kills} kills; at most ${inFlight} records were in flight`)
-    assert.equal(new Set(idents).size + new Set(events).size, report.planned)
+    assertResendsWithinFlight(sb, report, { kills, batchSize, concurrency })
   })
 
   it('a throttled device holds the position back, yet a resume resends none of the records acknowledged after it', async () => {

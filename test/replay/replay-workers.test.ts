@@ -13,7 +13,7 @@ import type { ReplayReport } from '../../src/commit/report.js'
 import { compileTrigger } from '../../src/mapping/fql/index.js'
 import { gzip, readNdjson, tempDir, writeFile } from '../helpers/files.js'
 import { BIN, ROOT } from '../helpers/cli.js'
-import { device, recordsOfRequest, replayHarness, trackMessage, waitFor, writeArchive } from '../helpers/replay.js'
+import { device, recordsOfRequest, replayHarness, trackMessage, waitFor, writeArchive, assertResendsWithinFlight } from '../helpers/replay.js'
 
 const KEY = 'workers-test-key-5e6f7a8b9c0d1e2f'
 const { run, sandbox } = replayHarness(KEY, 'workers-test')
@@ -160,13 +160,7 @@ describe('replay --workers', () => {
     const report = JSON.parse(readFileSync(join(stateDir, 'report.json'), 'utf8')) as ReplayReport
     assert.equal(report.messages, 600)
     assert.equal(report.workers, 3)
-    const events = sb.events.map((e) => String(e.event.insert_id))
-    assert.equal(new Set(events).size, events.length)
-    const idents = sb.identifications.map((r) => String(r.insert_id))
-    const resentIdents = idents.length - new Set(idents).size
-    const inFlight = kills * batchSize * concurrency
-    assert.ok(resentIdents + sb.stats().duplicatesDiscarded <= inFlight, `resent ${resentIdents} identifications and ${sb.stats().duplicatesDiscarded} events after ${kills} kills; at most ${inFlight} records were in flight`)
-    assert.equal(new Set(idents).size + new Set(events).size, report.planned)
+    assertResendsWithinFlight(sb, report, { kills, batchSize, concurrency })
     assert.equal(report.planned, 600)
   })
 })

@@ -12,38 +12,13 @@ import { compileSubscriptions, loadMappings, type CompiledSubscription } from '.
 import { compileTrigger } from '../../src/mapping/fql/index.js'
 import { createPlanner, jsonOf, planBlock, type PlannerSettings } from '../../src/replay/plan.js'
 import type { SerializedRecord } from '../../src/deliver/requests.js'
-import { planInOrder, type ParallelOptions, type PlannedItem, type WorkerSettings } from '../../src/replay/workers.js'
+import { planInOrder, toWorkerSettings, type ParallelOptions, type PlannedItem, type WorkerSettings } from '../../src/replay/workers.js'
+import { createRng as rng } from '../../src/sandbox/rng.js'
 import type { SegmentMessage } from '../../src/types.js'
 
 const NOW = Date.UTC(2024, 5, 1)
 const WHERE = 'event != "Ignored"'
 
-/** The worker settings, made from the planner's settings the way the replay engine makes them. */
-function toWorkerSettings(p: PlannerSettings): WorkerSettings {
-  const where = p.filters?.where as { fql?: string } | undefined
-  const { where: _where, ...filters } = p.filters ?? {}
-  return {
-    subscriptions: p.subscriptions.map((s) => ({ spec: s.spec, settings: s.settings })),
-    filters: { ...filters, ...(where ? { where: where.fql } : {}) },
-    shard: p.shard,
-    nowValue: p.now ? p.now() : undefined,
-    useBatchEndpoint: p.useBatchEndpoint,
-    skipUserPropertiesSync: p.skipUserPropertiesSync,
-    forOut: p.forOut,
-  }
-}
-
-/** A small deterministic RNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /**
  * Three files: NDJSON blocks of 1–6 lines (tracks, identifies, blank and bad lines, a message the
