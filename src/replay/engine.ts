@@ -410,34 +410,18 @@ function finish(
  * writes each one to `--out` instead of sending it.
  */
 function openDelivery(opts: ReplayOptions, apiKey: string, callbacks: DeliveryCallbacks, outFd: number | undefined, onRecorded: () => void): Delivery {
-  if (!opts.dryRun) {
-    return createDelivery(
-      {
-        apiKey,
-        region: opts.region ?? 'us',
-        endpointUrl: opts.endpointUrl,
-        useBatchEndpoint: opts.useBatchEndpoint,
-        batchSize: opts.batchSize,
-        concurrency: opts.concurrency,
-        maxEps: opts.maxEps,
-        skipUserPropertiesSync: opts.skipUserPropertiesSync,
-        ...opts.delivery,
-      },
-      callbacks,
-    )
-  }
+  // What both pack requests by: a dry run's requests are the ones a live run would send.
+  const packing = {
+    apiKey,
+    region: opts.region ?? 'us',
+    endpointUrl: opts.endpointUrl,
+    useBatchEndpoint: opts.useBatchEndpoint,
+    batchSize: opts.batchSize,
+    skipUserPropertiesSync: opts.skipUserPropertiesSync,
+  } as const
+  if (!opts.dryRun) return createDelivery({ ...packing, concurrency: opts.concurrency, maxEps: opts.maxEps, ...opts.delivery }, callbacks)
   return createDryRunDelivery(
-    {
-      apiKey,
-      region: opts.region ?? 'us',
-      endpointUrl: opts.endpointUrl,
-      useBatchEndpoint: opts.useBatchEndpoint,
-      batchSize: opts.batchSize,
-      skipUserPropertiesSync: opts.skipUserPropertiesSync,
-      redact: !(opts.outIncludeKeys && opts.apiKey),
-      limits: opts.delivery?.limits,
-      forOut: outFd !== undefined,
-    },
+    { ...packing, redact: !(opts.outIncludeKeys && opts.apiKey), limits: opts.delivery?.limits, forOut: outFd !== undefined },
     callbacks,
     (req) => {
       onRecorded()
