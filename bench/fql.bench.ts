@@ -4,7 +4,7 @@
  * (also run by `npm run bench`, with the `kit` scenario).
  */
 import { strict as assert } from 'node:assert'
-import { compileTrigger } from '../src/mapping/fql/index.js'
+import { compileTrigger } from '../src/segment/fql/index.js'
 import { parseFql, validate } from '../test/helpers/fql.js'
 
 const TRIGGERS = [

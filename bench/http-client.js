@@ -80,7 +80,7 @@ process.on('SIGINT', () => process.exit(130))
 const distDir = pathToFileURL(copyDir)
 let startSandbox, createGotTransport
 for (let attempt = 1; ; attempt++) {
-  const probe = `await import(${JSON.stringify(new URL('sandbox/index.js', distDir).href)}); await import(${JSON.stringify(new URL('deliver/transport.js', distDir).href)})`
+  const probe = `await import(${JSON.stringify(new URL('amplitude/sandbox/index.js', distDir).href)}); await import(${JSON.stringify(new URL('pipeline/deliver/transport.js', distDir).href)})`
   try {
     rmSync(copyDir, { recursive: true, force: true })
     cpSync(srcDist, copyDir, { recursive: true })
@@ -96,8 +96,8 @@ for (let attempt = 1; ; attempt++) {
   await new Promise((r) => setTimeout(r, 5000))
 }
 try {
-  ;({ startSandbox } = await import(new URL('sandbox/index.js', distDir).href))
-  ;({ createGotTransport } = await import(new URL('deliver/transport.js', distDir).href))
+  ;({ startSandbox } = await import(new URL('amplitude/sandbox/index.js', distDir).href))
+  ;({ createGotTransport } = await import(new URL('pipeline/deliver/transport.js', distDir).href))
 } catch (err) {
   console.error(`cannot import the compiled library from ${distDir.href} (run \`npm run build\` first): ${err.message}`)
   process.exit(2)
@@ -254,7 +254,7 @@ async function openSandbox() {
   }
   const code = `
     import { createInterface } from 'node:readline'
-    const { startSandbox } = await import(${JSON.stringify(new URL('sandbox/index.js', distDir).href)})
+    const { startSandbox } = await import(${JSON.stringify(new URL('amplitude/sandbox/index.js', distDir).href)})
     const sb = await startSandbox({ limits: ${JSON.stringify(SANDBOX_LIMITS)} })
     const out = (o) => process.stdout.write(JSON.stringify(o) + '\\n')
     out({ url: sb.url })

@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert'
 import { createRequire } from 'node:module'
-import { compileMapping } from '../src/mapping/kit/index.js'
+import { compileMapping } from '../src/segment/mapping-kit/index.js'
 
 const require = createRequire(import.meta.url)
 const core: { transform: (m: unknown, d: unknown) => unknown } = require('@segment/actions-core')

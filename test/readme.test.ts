@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert'
 import { spawn } from 'node:child_process'
 import { chmodSync, existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { startSandbox } from '../src/sandbox/index.js'
+import { startSandbox } from '../src/amplitude/sandbox/index.js'
 import { BIN, ROOT } from './helpers/cli.js'
 import { tempDir, writeFile } from './helpers/files.js'
 

@@ -13,17 +13,17 @@ import { DATA, ROOT } from './data.js'
 
 export const SNAPSHOT = join(DATA, 'dist-snapshot')
 const MODULES = [
-  'decode/reader.js',
+  'pipeline/decode/reader.js',
   'inspect/index.js',
-  'mapping/subscriptions.js',
-  'mapping/kit/index.js',
-  'mapping/fql/index.js',
-  'mapping/amplitude/index.js',
+  'segment/subscriptions/index.js',
+  'segment/mapping-kit/index.js',
+  'segment/fql/index.js',
+  'segment/actions-amplitude/index.js',
   'replay/engine.js',
   'diff/service.js',
   'commands/replay.js',
   'commands/diff-mappings.js',
-  'sandbox/index.js',
+  'amplitude/sandbox/index.js',
 ]
 
 function usable(dir) {

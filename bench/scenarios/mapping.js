@@ -13,9 +13,9 @@ import { finish, lib, now, params, secondsSince } from '../lib/child.js'
 
 const require = createRequire(import.meta.url)
 const core = require('@segment/actions-core')
-const { PRESETS } = await lib('mapping/amplitude/index.js')
-const { compileMapping } = await lib('mapping/kit/index.js')
-const { compileTrigger } = await lib('mapping/fql/index.js')
+const { PRESETS } = await lib('segment/actions-amplitude/index.js')
+const { compileMapping } = await lib('segment/mapping-kit/index.js')
+const { compileTrigger } = await lib('segment/fql/index.js')
 
 const events = []
 outer: for (const file of params.files) {

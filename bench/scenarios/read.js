@@ -12,7 +12,7 @@ if (params.mode === 'inspect') {
   const { report } = await inspectArchives({ inputs: params.inputs })
   finish({ messages: report.messages, rejected: report.rejected ?? 0, wallSeconds: secondsSince(t0), memory: process.memoryUsage(), rssQuartersMB: rss.quarters() })
 } else {
-  const { openArchive } = await lib('decode/reader.js')
+  const { openArchive } = await lib('pipeline/decode/reader.js')
   const archive = await openArchive(params.inputs)
   let messages = 0
   let other = 0

@@ -27,7 +27,7 @@ if (params.mode === 'inspect') {
   const { report } = await inspectArchives({ inputs: [input], archive })
   out = { messages: report.messages, rejected: report.rejected ?? 0, files: report.files }
 } else {
-  const { openArchive } = await lib('decode/reader.js')
+  const { openArchive } = await lib('pipeline/decode/reader.js')
   const a = await openArchive([input], archive)
   listSeconds = secondsSince(t0)
   let messages = 0

@@ -4,7 +4,7 @@
  */
 import { lib, params } from '../lib/child.js'
 
-const { startSandbox } = await lib('sandbox/index.js')
+const { startSandbox } = await lib('amplitude/sandbox/index.js')
 const sandbox = await startSandbox({ limits: params.limits ?? {} })
 process.send({ url: sandbox.url })
 process.on('message', async (m) => {

@@ -10,9 +10,9 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { finish, lib, now, params, secondsSince } from '../lib/child.js'
 
-const { loadMappings, compileSubscriptions } = await lib('mapping/subscriptions.js')
+const { loadMappings, compileSubscriptions } = await lib('segment/subscriptions/index.js')
 const { replay } = await lib('replay/engine.js')
-const { startSandbox } = await lib('sandbox/index.js')
+const { startSandbox } = await lib('amplitude/sandbox/index.js')
 
 const t0 = now()
 const loaded = await loadMappings()

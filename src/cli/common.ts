@@ -1,8 +1,8 @@
 /** Glue shared by the command files: exit codes, --where and --mappings. */
 import { exitCodes, UsageError } from '../errors.js'
-import { compileTriggerWithWarnings, TriggerError } from '../mapping/fql/index.js'
-import { compileSubscriptions, loadMappings, type CompiledSubscription } from '../mapping/subscriptions.js'
-import type { ActionSettings } from '../mapping/amplitude/index.js'
+import { compileTriggerWithWarnings, TriggerError } from '../segment/fql/index.js'
+import { compileSubscriptions, loadMappings, type CompiledSubscription } from '../segment/subscriptions/index.js'
+import type { ActionSettings } from '../segment/actions-amplitude/index.js'
 import type { SegmentMessage } from '../types.js'
 
 export { exitCodes }

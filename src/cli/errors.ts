@@ -5,15 +5,15 @@
  */
 import { Errors } from '@oclif/core'
 import { exitCodes, SegampError, UsageError } from '../errors.js'
-import { S3InputError } from '../source/s3/errors.js'
-import { TriggerError } from '../mapping/fql/index.js'
-import { MappingFileError } from '../mapping/subscriptions.js'
+import { S3InputError } from '../pipeline/source/s3/errors.js'
+import { TriggerError } from '../segment/fql/index.js'
+import { MappingFileError } from '../segment/subscriptions/index.js'
 import { RenameMapError } from '../diff/rename-map.js'
-import { StateLockedError } from '../commit/checkpoint.js'
-import { FatalDeliveryError } from '../deliver/delivery.js'
+import { StateLockedError } from '../pipeline/commit/checkpoint.js'
+import { FatalDeliveryError } from '../pipeline/deliver/delivery.js'
 import { ExportError } from '../export/download.js'
 import { HourFormatError } from '../export/hours.js'
-import { SegmentApiError } from '../segment-api/client.js'
+import { SegmentApiError } from '../segment/public-api/client.js'
 
 export interface ErrorContext {
   /** How the user runs segamp, e.g. `segamp`. */

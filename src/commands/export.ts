@@ -5,7 +5,7 @@ import { formatBytes, formatCount, progressMode, withProgress } from '../cli/pro
 import { ExportError, runExport, type ExportResult } from '../export/download.js'
 import { formatRange, parseHour } from '../export/hours.js'
 import { renderExportSummary } from '../export/render.js'
-import { DEFAULT_SANDBOX_DIR, loadSandboxStore, sandboxStorePath, startSandbox, type Sandbox } from '../sandbox/index.js'
+import { DEFAULT_SANDBOX_DIR, loadSandboxStore, sandboxStorePath, startSandbox, type Sandbox } from '../amplitude/sandbox/index.js'
 
 const HOSTS = { us: 'https://amplitude.com', eu: 'https://analytics.eu.amplitude.com' } as const
 

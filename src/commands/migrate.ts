@@ -11,7 +11,7 @@ import { migrationSummary, renderConfiguration, renderPlanNotes, renderSegmentRe
 import { planIsEmpty, planMigration, renderPlan, type Plan } from '../migrate/plan.js'
 import { applyPlan } from '../migrate/apply.js'
 import { readFromSegment, type SegmentRead } from '../migrate/from-segment.js'
-import { displayUrl, SEGMENT_API_HOSTS, SegmentApiClient, type SegmentRegion } from '../segment-api/client.js'
+import { displayUrl, SEGMENT_API_HOSTS, SegmentApiClient, type SegmentRegion } from '../segment/public-api/client.js'
 import { verifyMigration } from '../migrate/verify.js'
 import { parseFailOn } from '../diff/index.js'
 import { failingDiffKinds, renderDiffReport, type DiffFormat } from '../diff/present.js'

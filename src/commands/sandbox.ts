@@ -3,8 +3,8 @@ import { readFileSync, writeFileSync, renameSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { SegampCommand } from '../cli/base.js'
 import { exitCodes, SegampError, UsageError } from '../errors.js'
-import { startSandbox, summarizeSandbox, type Sandbox, type SandboxFaults, type SandboxOptions } from '../sandbox/index.js'
-import { NO_THROTTLE } from '../sandbox/limits.js'
+import { startSandbox, summarizeSandbox, type Sandbox, type SandboxFaults, type SandboxOptions } from '../amplitude/sandbox/index.js'
+import { NO_THROTTLE } from '../amplitude/sandbox/limits.js'
 
 /** What GET /_sandbox/ingested answers (and --dump writes). */
 export function ingestedDump(sb: Sandbox): Record<string, unknown> {

@@ -6,11 +6,11 @@
  *    Classic emulation against the same stored events (emulation agreement).
  * Stored events wait in memory until their message comes (converted to the slim sender shape).
  */
-import { openArchive } from '../decode/reader.js'
-import { compileFilters, messageTime } from '../route/filters.js'
-import { emptyCounts, scanMessages, type ScanCounts } from '../decode/scan.js'
-import { compileClassic } from '../classic/index.js'
-import { readClassicSettings } from '../classic/settings.js'
+import { openArchive } from '../pipeline/decode/reader.js'
+import { compileFilters, messageTime } from '../pipeline/route/filters.js'
+import { emptyCounts, scanMessages, type ScanCounts } from '../pipeline/decode/scan.js'
+import { compileClassic } from '../segment/classic/index.js'
+import { readClassicSettings } from '../segment/classic/settings.js'
 import { DiffAggregator, diffMessage, redactSecrets } from './index.js'
 import {
   AgainstFindings,

@@ -3,12 +3,12 @@
  * emulation and through the Actions subscriptions; the diff aggregator compares the two.
  */
 import type { SourceRef } from '../types.js'
-import { openArchive, type ArchiveOptions } from '../decode/reader.js'
-import { compileFilters, messageTime, type FilterOptions } from '../route/filters.js'
-import { emptyCounts, scanMessages, type ScanCounts } from '../decode/scan.js'
-import { compileClassic, classicAssumptions, type ClassicMode } from '../classic/index.js'
-import { readClassicSettings } from '../classic/settings.js'
-import { runSubscriptions, type CompiledSubscription } from '../mapping/subscriptions.js'
+import { openArchive, type ArchiveOptions } from '../pipeline/decode/reader.js'
+import { compileFilters, messageTime, type FilterOptions } from '../pipeline/route/filters.js'
+import { emptyCounts, scanMessages, type ScanCounts } from '../pipeline/decode/scan.js'
+import { compileClassic, classicAssumptions, type ClassicMode } from '../segment/classic/index.js'
+import { readClassicSettings } from '../segment/classic/settings.js'
+import { runSubscriptions, type CompiledSubscription } from '../segment/subscriptions/index.js'
 import { DiffAggregator, redactSecrets, type ActionsRecord, type DiffReport } from './index.js'
 import type { ReadProgress } from '../inspect/index.js'
 

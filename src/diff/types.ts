@@ -3,7 +3,7 @@
 /**
  * What the Classic emulation sent for one message. Endpoints are accepted with or
  * without the leading slash (`/httpapi` or `httpapi`), so the structural types of
- * `src/classic` and of the Actions pipeline both fit.
+ * `src/segment/classic` and of the Actions pipeline both fit.
  */
 export interface ClassicRecord {
   endpoint: string

@@ -1,10 +1,10 @@
 /** `segamp inspect` as a library call: read, filter, profile. */
 import type { Readable } from 'node:stream'
-import { openArchive, type ArchiveOptions } from '../decode/reader.js'
-import { compileFilters, type FilterOptions } from '../route/filters.js'
-import { emptyCounts, scanMessages } from '../decode/scan.js'
+import { openArchive, type ArchiveOptions } from '../pipeline/decode/reader.js'
+import { compileFilters, type FilterOptions } from '../pipeline/route/filters.js'
+import { emptyCounts, scanMessages } from '../pipeline/decode/scan.js'
 import { NdjsonWriter } from '../cli/ndjson-writer.js'
-import { redactSecretsInText } from '../decode/message.js'
+import { redactSecretsInText } from '../pipeline/decode/message.js'
 import { InspectProfile, type InspectReport, type SubscriptionMatcher } from './profile.js'
 
 export * from './profile.js'

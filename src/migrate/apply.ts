@@ -3,7 +3,7 @@
  * Amplitude destination and its subscriptions. It only ever writes to the Actions destination it
  * planned for; the Classic destination is read, never written.
  */
-import { ACTIONS_AMPLITUDE_METADATA_ID, SegmentApiError, type DestinationMetadataAction, type SegmentApiClient } from '../segment-api/client.js'
+import { ACTIONS_AMPLITUDE_METADATA_ID, SegmentApiError, type DestinationMetadataAction, type SegmentApiClient } from '../segment/public-api/client.js'
 import { shortChanges, type Plan } from './plan.js'
 
 export interface ApplyContext {

@@ -2,8 +2,8 @@
  * `migrate --from-segment`: reads the Classic Amplitude destination and the source's existing
  * Actions Amplitude destination (with its subscriptions) through the Public API. Read-only.
  */
-import { UsageError } from '../route/filters.js'
-import { ACTIONS_AMPLITUDE_METADATA_ID, type Destination, type DestinationSubscription, type SegmentApiClient } from '../segment-api/client.js'
+import { UsageError } from '../pipeline/route/filters.js'
+import { ACTIONS_AMPLITUDE_METADATA_ID, type Destination, type DestinationSubscription, type SegmentApiClient } from '../segment/public-api/client.js'
 
 export interface SegmentRead {
   classic: Destination

@@ -3,7 +3,7 @@
  * Amplitude configuration (destination settings + subscriptions) and a per-setting report.
  * Pure: data in, data out; no I/O, no console output.
  */
-import { readClassicSettings, unwrapClassicSettings } from '../classic/settings.js'
+import { readClassicSettings, unwrapClassicSettings } from '../segment/classic/settings.js'
 import { buildSubscriptions, type NamesMode, type Subscription } from './mappings.js'
 import { buildReport, endpointRegion, type ReportLine } from './report.js'
 import { mergeRenameRows, settingsRenameRows, type RenameRow } from './rename.js'
@@ -13,7 +13,7 @@ export type { ReportLine, ReportStatus } from './report.js'
 export type { RenameRow } from './rename.js'
 export { ORDER_EVENT_NAMES, CLASSIC_STRIPPED_EVENT_PROPERTIES } from './mappings.js'
 export { endpointRegion } from './report.js'
-export { mixedUserPropertyWarnings, type MixedCheckSubscription } from '../mapping/mixed-user-properties.js'
+export { mixedUserPropertyWarnings, type MixedCheckSubscription } from '../segment/subscriptions/mixed-user-properties.js'
 export {
   classicPageEventName,
   quickSetupPageEventName,

@@ -3,8 +3,8 @@
  * Every mapping starts from the action's field defaults (`defaultValues(slug)`) and applies
  * overrides; every trigger is FQL that Segment's parser accepts. Pure data in, data out.
  */
-import type { ClassicSettings } from '../classic/settings.js'
-import { PRESETS, defaultValues, type ActionSlug } from '../mapping/amplitude/index.js'
+import type { ClassicSettings } from '../segment/classic/settings.js'
+import { PRESETS, defaultValues, type ActionSlug } from '../segment/actions-amplitude/index.js'
 import { absent, fqlIdent, fqlString, present } from './fql.js'
 
 export type NamesMode = 'classic' | 'actions'

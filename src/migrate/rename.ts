@@ -3,7 +3,7 @@
  * named) Actions configuration sends. Rows that follow from the settings alone are generated
  * here; rows for named pages/screens need the names seen in data (`renameRowsFromMessages`).
  */
-import type { ClassicSettings } from '../classic/settings.js'
+import type { ClassicSettings } from '../segment/classic/settings.js'
 
 export interface RenameRow {
   classic: string

@@ -2,7 +2,7 @@
  * The migration report: one line per Classic setting (docs/classic-amplitude.md §3, in catalog order),
  * then lines for Classic behaviours no setting controls, then unknown input keys.
  */
-import { CLASSIC_SETTINGS, isEuEndpoint, type ClassicSettingKey, type ClassicSettingsResult } from '../classic/settings.js'
+import { CLASSIC_SETTINGS, isEuEndpoint, type ClassicSettingKey, type ClassicSettingsResult } from '../segment/classic/settings.js'
 import { ORDER_EVENT_NAMES, flagsOf, type NamesMode, type Subscription } from './mappings.js'
 import { isSimpleKey } from './fql.js'
 

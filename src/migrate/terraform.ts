@@ -4,7 +4,7 @@
  * docs/terraform.md). Pure: data in, text out. Secrets are variables, never literals.
  */
 import type { Subscription } from './mappings.js'
-import { ACTIONS_AMPLITUDE_METADATA_ID } from '../segment-api/client.js'
+import { ACTIONS_AMPLITUDE_METADATA_ID } from '../segment/public-api/client.js'
 
 export interface TerraformOptions {
   /** The source the destination belongs to (default of var.segment_source_id), when known. */

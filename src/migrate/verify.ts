@@ -2,17 +2,17 @@
  * `segamp migrate --verify`: the generated configuration, run through segamp's own Actions
  * engine, against the Classic emulation of the same settings, over a sample of real messages.
  */
-import { checkSubscriptions, compileSubscriptions } from '../mapping/subscriptions.js'
+import { checkSubscriptions, compileSubscriptions } from '../segment/subscriptions/index.js'
 import type { MigrationResult } from './index.js'
-import type { ClassicMode } from '../classic/index.js'
-import type { FilterOptions } from '../route/filters.js'
-import type { ArchiveOptions } from '../decode/reader.js'
+import type { ClassicMode } from '../segment/classic/index.js'
+import type { FilterOptions } from '../pipeline/route/filters.js'
+import type { ArchiveOptions } from '../pipeline/decode/reader.js'
 import type { DiffReport } from '../diff/index.js'
 import { compareArchives } from '../diff/service.js'
-import { openArchive } from '../decode/reader.js'
-import { compileFilters } from '../route/filters.js'
-import { scanMessages } from '../decode/scan.js'
-import { readClassicSettings } from '../classic/settings.js'
+import { openArchive } from '../pipeline/decode/reader.js'
+import { compileFilters } from '../pipeline/route/filters.js'
+import { scanMessages } from '../pipeline/decode/scan.js'
+import { readClassicSettings } from '../segment/classic/settings.js'
 import { classicPageEventName, mergeRenameRows, quickSetupPageEventName } from './rename.js'
 
 export interface VerifyOptions {

@@ -5,12 +5,12 @@
  * back (records travel as their serialized JSON, which is what delivery sends anyway).
  */
 import type { AmplitudeRecord, SegmentMessage } from '../types.js'
-import { clipText, parseMessageLine, type RejectCategory } from '../decode/message.js'
-import { blockLines } from '../decode/lines.js'
-import { createRouter, OTHER_SHARD, type FilterOptions, type ShardRun } from '../route/index.js'
-import { countMixedUserProperties, mapMessage, orderingKey } from '../map/index.js'
-import { serializeRecord, type SerializedRecord } from '../deliver/requests.js'
-import type { CompiledSubscription } from '../mapping/subscriptions.js'
+import { clipText, parseMessageLine, type RejectCategory } from '../pipeline/decode/message.js'
+import { blockLines } from '../pipeline/decode/lines.js'
+import { createRouter, OTHER_SHARD, type FilterOptions, type ShardRun } from '../pipeline/route/index.js'
+import { countMixedUserProperties, mapMessage, orderingKey } from '../pipeline/map/index.js'
+import { serializeRecord, type SerializedRecord } from '../pipeline/deliver/requests.js'
+import type { CompiledSubscription } from '../segment/subscriptions/index.js'
 
 export interface PlannedRecord {
   /** Index of the subscription that produced it. */

@@ -1,11 +1,11 @@
 /**
- * What `segamp replay` prints when a run ends: the summary of the replay report (src/commit/report.ts
+ * What `segamp replay` prints when a run ends: the summary of the replay report (src/pipeline/commit/report.ts
  * builds the report; this renders it). Every piece of archive data is passed through `visible()`.
  */
 import { Chalk } from 'chalk'
 import { visible } from '../cli/terminal.js'
-import { mixedUserPropertiesSummary } from '../mapping/mixed-user-properties.js'
-import type { ReplayReport } from '../commit/report.js'
+import { mixedUserPropertiesSummary } from '../segment/subscriptions/mixed-user-properties.js'
+import type { ReplayReport } from '../pipeline/commit/report.js'
 import { formatHour, HOUR_MS } from '../export/hours.js'
 
 const n = (v: number) => v.toLocaleString('en-US')

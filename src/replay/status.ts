@@ -6,9 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { UsageError } from '../errors.js'
-import type { Checkpoint } from '../commit/checkpoint.js'
-import type { ReplayCounts, ReplayReport } from '../commit/report.js'
-import { OTHER_SHARD } from '../route/shard.js'
+import type { Checkpoint } from '../pipeline/commit/checkpoint.js'
+import type { ReplayCounts, ReplayReport } from '../pipeline/commit/report.js'
+import { OTHER_SHARD } from '../pipeline/route/shard.js'
 
 export interface ShardState {
   dir: string

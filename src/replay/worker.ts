@@ -4,8 +4,8 @@
  * answers with the plans, in the batch's order. It reads no file and writes no state.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { compileSubscriptions } from '../mapping/subscriptions.js'
-import { compileTrigger } from '../mapping/fql/index.js'
+import { compileSubscriptions } from '../segment/subscriptions/index.js'
+import { compileTrigger } from '../segment/fql/index.js'
 import { createPlanner, unprocessable, type LinePlan } from './plan.js'
 import { planUnit, type Unit, type UnitResult, type WorkerSettings } from './workers.js'
 

@@ -12,10 +12,10 @@
  * and the workers start only if the input goes on past them.
  */
 import { Worker } from 'node:worker_threads'
-import type { ArchiveItem } from '../decode/reader.js'
-import type { SubscriptionSpec } from '../mapping/subscriptions.js'
-import type { ActionSettings } from '../mapping/amplitude/index.js'
-import type { ShardRun } from '../route/index.js'
+import type { ArchiveItem } from '../pipeline/decode/reader.js'
+import type { SubscriptionSpec } from '../segment/subscriptions/index.js'
+import type { ActionSettings } from '../segment/actions-amplitude/index.js'
+import type { ShardRun } from '../pipeline/route/index.js'
 import type { SegmentMessage, SourceRef } from '../types.js'
 import { planBlock, type BlockInput, type LinePlan, type Planner, type PlannerSettings } from './plan.js'
 

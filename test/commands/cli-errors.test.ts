@@ -12,10 +12,10 @@ import { confirmationText } from '../../src/replay/cli-support.js'
 import { inspectArchives } from '../../src/inspect/index.js'
 import { describeError } from '../../src/cli/errors.js'
 import { SegampError, UsageError } from '../../src/errors.js'
-import { UsageError as RouteUsageError } from '../../src/route/filters.js'
-import { S3InputError } from '../../src/source/s3/errors.js'
-import { compileSubscriptions, loadMappings, MappingFileError } from '../../src/mapping/subscriptions.js'
-import { StateLockedError } from '../../src/commit/checkpoint.js'
+import { UsageError as RouteUsageError } from '../../src/pipeline/route/filters.js'
+import { S3InputError } from '../../src/pipeline/source/s3/errors.js'
+import { compileSubscriptions, loadMappings, MappingFileError } from '../../src/segment/subscriptions/index.js'
+import { StateLockedError } from '../../src/pipeline/commit/checkpoint.js'
 
 const EXAMPLE = join(ROOT, 'examples', 'segment-logs')
 

@@ -9,8 +9,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { replay } from '../../src/replay/engine.js'
-import { compileSubscriptions, loadMappings } from '../../src/mapping/subscriptions.js'
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js'
+import { compileSubscriptions, loadMappings } from '../../src/segment/subscriptions/index.js'
+import { startSandbox, type Sandbox } from '../../src/amplitude/sandbox/index.js'
 import { readNdjson, tempDir } from '../helpers/files.js'
 import { filesUnder, recordsOfRequest, waitFor, writeArchive } from '../helpers/replay.js'
 
@@ -49,7 +49,7 @@ function env(): NodeJS.ProcessEnv {
  * checkout), wait until the compiled command is back instead of failing with oclif's "not found".
  */
 async function distReady(): Promise<void> {
-  const needed = ['commands/replay.js', 'replay/engine.js', 'deliver/delivery.js', 'mapping/subscriptions.js'].map((f) => join(ROOT, 'dist', f))
+  const needed = ['commands/replay.js', 'replay/engine.js', 'pipeline/deliver/delivery.js', 'segment/subscriptions/index.js'].map((f) => join(ROOT, 'dist', f))
   await waitFor('dist/ (run npm run build)', () => needed.every((f) => existsSync(f)), 50_000, 250)
 }
 

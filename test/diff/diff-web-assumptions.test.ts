@@ -7,8 +7,8 @@
 import { strict as assert } from 'node:assert'
 import { join } from 'node:path'
 import { compareArchives } from '../../src/diff/service.js'
-import { PRESETS } from '../../src/mapping/amplitude/index.js'
-import { checkSubscriptions, compileSubscriptions } from '../../src/mapping/subscriptions.js'
+import { PRESETS } from '../../src/segment/actions-amplitude/index.js'
+import { checkSubscriptions, compileSubscriptions } from '../../src/segment/subscriptions/index.js'
 import { ndjson, tempDir, writeFile } from '../helpers/files.js'
 
 const T = '2024-05-06T10:00:00.000Z'

@@ -6,7 +6,7 @@ import got from 'got'
 import { runExport, ExportError, remainingPieces, safeEntryPath, STATE_FILE } from '../../src/export/download.js'
 import { formatHour, initialPieces, parseHour, splitPiece, HourFormatError, MAX_RANGE_HOURS, HOUR_MS } from '../../src/export/hours.js'
 import { readExport } from '../../src/export/read.js'
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js'
+import { startSandbox, type Sandbox } from '../../src/amplitude/sandbox/index.js'
 import { runCli } from '../helpers/cli.js'
 import { tempDir } from '../helpers/files.js'
 

@@ -1,5 +1,5 @@
 /** Reads archives through the decode stage's reader and prints what it said, one line per item. */
-import { openArchive, type ArchiveItem } from '../../src/decode/reader.js'
+import { openArchive, type ArchiveItem } from '../../src/pipeline/decode/reader.js'
 
 export async function collect(inputs: string[], opts: Parameters<Awaited<ReturnType<typeof openArchive>>['items']>[0] = {}): Promise<ArchiveItem[]> {
   const archive = await openArchive(inputs)

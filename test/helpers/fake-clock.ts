@@ -1,8 +1,8 @@
 /**
- * A hand-driven clock for the delivery parts (src/deliver/clock.ts): time moves only when the
+ * A hand-driven clock for the delivery parts (src/pipeline/deliver/clock.ts): time moves only when the
  * test calls `advance`, which fires due timers in time order.
  */
-import type { Clock } from '../../src/deliver/clock.js'
+import type { Clock } from '../../src/pipeline/deliver/clock.js'
 
 export class FakeClock implements Clock {
   private t: number

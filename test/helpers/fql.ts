@@ -1,7 +1,7 @@
 /** Shared helpers for the FQL differential tests (reference = @segment/destination-subscriptions). */
 import { strict as assert } from 'node:assert'
 import { createRequire } from 'node:module'
-import { compileTrigger, parseTriggerAst, TriggerError } from '../../src/mapping/fql/index.js'
+import { compileTrigger, parseTriggerAst, TriggerError } from '../../src/segment/fql/index.js'
 
 const require = createRequire(import.meta.url)
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,6 +1,6 @@
 /** Shared helpers for the mapping-kit tests: run actions-core and ours, normalise outcomes. */
 import { createRequire } from 'node:module'
-import { MappingValidationError, formatMappingError, transform } from '../../src/mapping/kit/index.js'
+import { MappingValidationError, formatMappingError, transform } from '../../src/segment/mapping-kit/index.js'
 
 const require = createRequire(import.meta.url)
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

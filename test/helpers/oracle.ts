@@ -12,7 +12,7 @@ import { strict as assert } from 'node:assert'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { AmplitudeRecord } from '../../src/types.js'
-import type { ActionSettings, ActionSlug } from '../../src/mapping/amplitude/index.js'
+import type { ActionSettings, ActionSlug } from '../../src/segment/actions-amplitude/index.js'
 
 // nock 15 (@mswjs/interceptors) needs Promise.withResolvers, which Node 20 lacks.
 const P = Promise as unknown as { withResolvers?: unknown }

@@ -4,9 +4,9 @@ import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { ndjson, tempDir, writeFile } from './files.js'
 import { replay, type ReplayOptions } from '../../src/replay/engine.js'
-import type { ReplayReport } from '../../src/commit/report.js'
-import { compileSubscriptions, loadMappings, type CompiledSubscription } from '../../src/mapping/subscriptions.js'
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js'
+import type { ReplayReport } from '../../src/pipeline/commit/report.js'
+import { compileSubscriptions, loadMappings, type CompiledSubscription } from '../../src/segment/subscriptions/index.js'
+import { startSandbox, type Sandbox } from '../../src/amplitude/sandbox/index.js'
 
 export const DAY = Date.UTC(2024, 4, 6)
 

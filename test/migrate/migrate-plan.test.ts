@@ -2,7 +2,7 @@
 import { strict as assert } from 'node:assert'
 import { planMigration, planIsEmpty, subscriptionDiff, type ExistingSubscription } from '../../src/migrate/plan.js'
 import { migrateClassic } from '../../src/migrate/index.js'
-import { SegmentApiClient, SegmentApiError } from '../../src/segment-api/client.js'
+import { SegmentApiClient, SegmentApiError } from '../../src/segment/public-api/client.js'
 import { FakeSegmentApi } from '../helpers/segment-public-api.js'
 
 const m = migrateClassic({ apiKey: 'k', secretKey: 's', sendAlias: true }, { names: 'classic' })

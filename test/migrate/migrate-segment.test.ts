@@ -9,7 +9,7 @@ import { runCli, type CliResult } from '../helpers/cli.js'
 import { tempDir } from '../helpers/files.js'
 import { FakeSegmentApi, ACTIONS_METADATA_ID } from '../helpers/segment-public-api.js'
 import { migrateClassic } from '../../src/migrate/index.js'
-import { retryAfterMs, SegmentApiClient } from '../../src/segment-api/client.js'
+import { retryAfterMs, SegmentApiClient } from '../../src/segment/public-api/client.js'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 

@@ -11,12 +11,12 @@ import {
   type MigrationResult,
   type Subscription
 } from '../../src/migrate/index.js'
-import { PRESETS, defaultValues, type ActionSlug } from '../../src/mapping/amplitude/index.js'
-import { MIXED_EFFECT } from '../../src/mapping/mixed-user-properties.js'
-import { CLASSIC_SETTINGS } from '../../src/classic/settings.js'
-import { analyzeTrigger } from '../../src/mapping/fql/index.js'
-import { validateMapping, transform as kitTransform } from '../../src/mapping/kit/index.js'
-import { checkSubscriptions, compileSubscriptions, parseMappingDocument, runSubscriptions } from '../../src/mapping/subscriptions.js'
+import { PRESETS, defaultValues, type ActionSlug } from '../../src/segment/actions-amplitude/index.js'
+import { MIXED_EFFECT } from '../../src/segment/subscriptions/mixed-user-properties.js'
+import { CLASSIC_SETTINGS } from '../../src/segment/classic/settings.js'
+import { analyzeTrigger } from '../../src/segment/fql/index.js'
+import { validateMapping, transform as kitTransform } from '../../src/segment/mapping-kit/index.js'
+import { checkSubscriptions, compileSubscriptions, parseMappingDocument, runSubscriptions } from '../../src/segment/subscriptions/index.js'
 import type { SegmentMessage } from '../../src/types.js'
 
 const require = createRequire(import.meta.url)

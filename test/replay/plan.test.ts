@@ -5,9 +5,9 @@
  * absurd nesting — plus `planBlock`, `nestedDeeperThan` and `recordOf`. Nothing is delivered.
  */
 import { strict as assert } from 'node:assert'
-import { compileSubscriptions, loadMappings, type CompiledSubscription } from '../../src/mapping/subscriptions.js'
-import { mapMessage, orderingKey } from '../../src/map/index.js'
-import { REJECTED_TEXT_LIMIT } from '../../src/decode/message.js'
+import { compileSubscriptions, loadMappings, type CompiledSubscription } from '../../src/segment/subscriptions/index.js'
+import { mapMessage, orderingKey } from '../../src/pipeline/map/index.js'
+import { REJECTED_TEXT_LIMIT } from '../../src/pipeline/decode/message.js'
 import { createPlanner, MAX_NESTING, nestedDeeperThan, planBlock, recordOf, type LinePlan, type PlannedRecord } from '../../src/replay/plan.js'
 import type { SegmentMessage } from '../../src/types.js'
 

@@ -7,13 +7,13 @@
  */
 import { strict as assert } from 'node:assert'
 import { Worker } from 'node:worker_threads'
-import type { ArchiveItem } from '../../src/decode/reader.js'
-import { compileSubscriptions, loadMappings, type CompiledSubscription } from '../../src/mapping/subscriptions.js'
-import { compileTrigger } from '../../src/mapping/fql/index.js'
+import type { ArchiveItem } from '../../src/pipeline/decode/reader.js'
+import { compileSubscriptions, loadMappings, type CompiledSubscription } from '../../src/segment/subscriptions/index.js'
+import { compileTrigger } from '../../src/segment/fql/index.js'
 import { createPlanner, jsonOf, planBlock, type PlannerSettings } from '../../src/replay/plan.js'
-import type { SerializedRecord } from '../../src/deliver/requests.js'
+import type { SerializedRecord } from '../../src/pipeline/deliver/requests.js'
 import { planInOrder, toWorkerSettings, type ParallelOptions, type PlannedItem, type WorkerSettings } from '../../src/replay/workers.js'
-import { createRng as rng } from '../../src/sandbox/rng.js'
+import { createRng as rng } from '../../src/amplitude/sandbox/rng.js'
 import type { SegmentMessage } from '../../src/types.js'
 
 const NOW = Date.UTC(2024, 5, 1)

@@ -1,0 +1,307 @@
+/**
+ * The commit side of one replay run: applies each line's outcome as it settles (counts, the
+ * dead-letter and rejected-line files), moves the position as lines commit in archive order
+ * (completed files into completed.ndjson), and writes the checkpoint — after every response that
+ * settled something and at least every `checkpointEveryMs` while anything else did. Dry runs
+ * keep no checkpoint.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
+import type { SegmentMessage, SourceRef } from '../../types.js'
+import { redactSecretsInText } from '../decode/message.js'
+import { LineLedger, type LineEntry } from './ledger.js'
+import { CHECKPOINT_VERSION, fileSize, mergeRanges, readCheckpoint, truncateTo, writeCheckpoint, type Checkpoint } from './checkpoint.js'
+import { emptyReplayCounts, type ReplayCounts } from './report.js'
+import type { CompiledSubscription } from '../../segment/subscriptions/index.js'
+import type { ShardRun } from '../route/shard.js'
+
+/** What the engine records about one input line while it is open. */
+export interface LineData {
+  /** `end`: a file's last item (the file is complete once it commits). */
+  kind: 'message' | 'rejected' | 'filtered' | 'end'
+  /** An `end` an earlier run settled (and counted) already. */
+  counted?: boolean
+  /** Indexes of the line's records acknowledged so far (this run or, for a partial line, the one before). */
+  acked?: number[]
+  reason?: string
+  text?: string
+  category?: string
+  /** Per-record outcomes, filled as records settle: [subscription index, endpoint, dead?]. */
+  outcomes?: Array<{ sub: number; endpoint: string; dead?: { status: number | null; reason: string; attempts: number; record: Record<string, unknown> } }>
+  /** Subscriptions that matched but whose action rejected the event (Segment's validation). */
+  invalid?: Array<{ sub: number; reason: string; message: SegmentMessage }>
+  matched?: number[]
+  duplicate?: boolean
+  /** Records the line produced (counted as planned when it commits). */
+  records?: number
+  /** Of those, records whose user_properties mix plain keys with operations. */
+  mixed?: number
+}
+
+export interface CommitOptions {
+  dir: string
+  runId: string
+  dryRun: boolean
+  /** The checkpoint resumed from (its files are cut back to what it recorded). */
+  previous?: Checkpoint<ReplayCounts>
+  /** Files an earlier run completed: path → identity. */
+  completed: Map<string, string>
+  /** Identity (size + mtime, or ETag) of every input, by path. */
+  identities: Map<string, string>
+  counts: ReplayCounts
+  shard?: ShardRun
+  inputs: { files: number; bytes: number }
+  checkpointEveryMs?: number
+}
+
+export interface Commit {
+  ledger: LineLedger<LineData>
+  /** Records of a line an interrupted run had acknowledged already (taken once). */
+  takePartial(ref: SourceRef): Set<number>
+  /** Where the requests count comes from (the delivery's). */
+  countRequests(sent: () => number): void
+  /** Writes the checkpoint after the current synchronous pass (one write per response). */
+  saveSoon(): void
+  /** Writes the checkpoint now; `done` when the whole input was read and every line settled. */
+  save(done: boolean): void
+  /** One record of the line was acknowledged (its index among the line's records). */
+  ack(entry: LineEntry<LineData>, index: number): void
+  /** The line was read with records an interrupted run had acknowledged already. */
+  partlySent(entry: LineEntry<LineData>): void
+  /** Stops the timer and closes the files. */
+  close(): void
+}
+
+export function openCommit(o: CommitOptions): Commit {
+  const { dir, dryRun, previous, completed, identities, counts } = o
+  const deadLetterPath = join(dir, 'dead-letter.ndjson')
+  const rejectedPath = join(dir, 'rejected.ndjson')
+  const completedPath = join(dir, 'completed.ndjson')
+    for (const [path, bytes] of [
+      [deadLetterPath, previous?.files.deadLetter ?? 0],
+      [rejectedPath, previous?.files.rejected ?? 0],
+      [completedPath, previous?.files.completed ?? 0],
+    ] as const) truncateTo(path, bytes)
+    const deadFd = openSync(deadLetterPath, 'a')
+    const rejectedFd = openSync(rejectedPath, 'a')
+    const completedFd = openSync(completedPath, 'a')
+    const bytesOf = { deadLetter: fileSize(deadLetterPath), rejected: fileSize(rejectedPath), completed: fileSize(completedPath) }
+    let position: SourceRef | null = previous?.position ?? null
+    /** Partly sent lines of the run before, until this run reads them again (then its ledger holds them). */
+    const carriedPartial = new Map((previous?.partial ?? []).map((p) => [`${p.file}\u0000${p.line}`, p]))
+    const takePartial = (ref: SourceRef): Set<number> => {
+      const key = `${ref.file}\u0000${ref.line}`
+      const p = carriedPartial.get(key)
+      if (!p) return new Set()
+      carriedPartial.delete(key)
+      return new Set(p.acked)
+    }
+    /** Files completed by this run (their lines need no listing any more). */
+    const completedNow = new Set<string>()
+    /**
+     * Lines the runs before settled beyond their position: this run skips them, so its own ledger
+     * never lists them; the checkpoint keeps them until the position or a file's completion covers them.
+     */
+    const carriedAhead = (): Checkpoint['ahead'] => {
+      const at = position
+      return (previous?.ahead ?? [])
+        .filter((a) => !completedNow.has(a.file) && !completed.has(a.file))
+        .map((a) => ({ file: a.file, lines: at && a.file === at.file ? a.lines.filter(([, b]) => b > at.line) : a.lines }))
+        .filter((a) => a.lines.length > 0)
+    }
+
+    const appendLine = (fd: number, value: unknown): number => {
+      const text = jsonLine(value)
+      writeSync(fd, text)
+      return Buffer.byteLength(text)
+    }
+
+    // --- a line settles: its outcome is applied at once (in any order) ---
+    const applySettled = (entry: LineEntry<LineData>): void => {
+      const d = entry.data
+      if (d.kind === 'end') {
+        if (!d.counted) counts.files++
+        return
+      }
+      if (d.kind === 'rejected') {
+        counts.rejected++
+        counts.rejectedByReason[d.category!] = (counts.rejectedByReason[d.category!] ?? 0) + 1
+        bytesOf.rejected += appendLine(rejectedFd, { file: entry.ref.file, line: entry.ref.line, reason: d.reason, text: redactSecretsInText(d.text ?? '') })
+        return
+      }
+      counts.messages++
+      if (d.duplicate) counts.duplicates++
+      if (d.kind === 'filtered') {
+        counts.filtered[d.reason!] = (counts.filtered[d.reason!] ?? 0) + 1
+        return
+      }
+      if (!d.matched || d.matched.length === 0) {
+        counts.filtered['no-subscription'] = (counts.filtered['no-subscription'] ?? 0) + 1
+        return
+      }
+      for (const i of d.matched) counts.subscriptions[i].messages++
+      counts.planned += d.records ?? 0
+      if (d.mixed) counts.mixedUserProperties = (counts.mixedUserProperties ?? 0) + d.mixed
+      for (const inv of d.invalid ?? []) {
+        const s = counts.subscriptions[inv.sub]
+        s.invalid++
+        counts.deadLettered++
+        const reason = `segment validation: ${inv.reason}`
+        counts.deadLetterReasons[reason] = (counts.deadLetterReasons[reason] ?? 0) + 1
+        bytesOf.deadLetter += appendLine(deadFd, { event: redactMessage(inv.message), status: null, reason, attempts: 0, subscription: s.name, source: entry.ref })
+      }
+      for (const o of d.outcomes ?? []) {
+        const s = counts.subscriptions[o.sub]
+        const e = (s.byEndpoint[o.endpoint] ??= { sent: 0, deadLettered: 0 })
+        if (o.dead) {
+          e.deadLettered++
+          counts.deadLettered++
+          counts.deadLetterReasons[o.dead.reason] = (counts.deadLetterReasons[o.dead.reason] ?? 0) + 1
+          bytesOf.deadLetter += appendLine(deadFd, {
+            event: o.dead.record,
+            endpoint: o.endpoint,
+            status: o.dead.status,
+            reason: o.dead.reason,
+            attempts: o.dead.attempts,
+            subscription: s.name,
+            source: entry.ref,
+          })
+        } else {
+          e.sent++
+          counts.sent++
+        }
+      }
+    }
+    // --- a line commits: it and all before it are settled; a file's end completes the file ---
+    const applyCommitted = (entry: LineEntry<LineData>): void => {
+      position = entry.ref
+      if (entry.data.kind === 'end') {
+        completedNow.add(entry.ref.file)
+        bytesOf.completed += appendLine(completedFd, { file: entry.ref.file, id: identities.get(entry.ref.file) ?? 'stdin' })
+      }
+    }
+    /** Lines with some records acknowledged and some not (the checkpoint's `partial`). */
+    const partly = new Set<LineEntry<LineData>>()
+    const ledger = new LineLedger<LineData>({
+      settled(entry) {
+        partly.delete(entry)
+        applySettled(entry)
+        dirty = true
+      },
+      committed: applyCommitted,
+    })
+
+    // --- checkpointing (never for dry runs: they always start over) ---
+    // Written after every response that settled something (so a crash resends only the requests
+    // in flight), and at least every `checkpointEveryMs` while anything else settled (filtered and
+    // rejected lines, a throttled run).
+    let dirty = false
+    let saveQueued = false
+    const requestsBefore = counts.requests
+    let requestsSent = (): number => 0
+    const syncRequests = (): void => {
+      if (!dryRun) counts.requests = requestsBefore + requestsSent()
+    }
+    const saveCheckpoint = (done: boolean): void => {
+      if (dryRun) return
+      syncRequests()
+      const ahead = done ? [] : mergeRanges(carriedAhead(), ledger.settledAheadRanges())
+      const partial: NonNullable<Checkpoint['partial']> = done ? [] : [...carriedPartial.values()]
+      if (!done) for (const e of [...partly].sort((a, b) => a.n - b.n)) partial.push({ file: e.ref.file, line: e.ref.line, acked: [...e.data.acked!] })
+      const open: Record<string, string> = {}
+      for (const f of [position?.file, ...ahead.map((a) => a.file), ...partial.map((p) => p.file)]) if (f !== undefined) open[f] = identities.get(f) ?? 'stdin'
+      writeCheckpoint<ReplayCounts>(dir, {
+        version: CHECKPOINT_VERSION,
+        runId: o.runId,
+        position,
+        ahead,
+        ...(partial.length > 0 ? { partial } : {}),
+        open,
+        files: { ...bytesOf },
+        counts,
+        updatedAt: new Date().toISOString(),
+        done,
+        ...(o.shard ? { shard: o.shard } : {}),
+        inputs: o.inputs,
+      })
+      dirty = false
+    }
+    const saveSoon = (): void => {
+      if (dryRun || saveQueued) return
+      saveQueued = true
+      // One write per response: a response settles its records in one synchronous pass.
+      queueMicrotask(() => {
+        saveQueued = false
+        if (dirty) saveCheckpoint(false)
+      })
+    }
+    const saver = dryRun ? undefined : setInterval(() => dirty && saveCheckpoint(false), o.checkpointEveryMs ?? 1000)
+  return {
+    ledger,
+    takePartial,
+    countRequests(sent) {
+      requestsSent = sent
+    },
+    saveSoon,
+    save: saveCheckpoint,
+    ack(entry, index) {
+      ;(entry.data.acked ??= []).push(index)
+      if (entry.pending > 1) partly.add(entry)
+      ledger.settle(entry)
+    },
+    partlySent(entry) {
+      if (entry.pending > 0 && entry.data.acked?.length) partly.add(entry)
+    },
+    close() {
+      if (saver) clearInterval(saver)
+      closeSync(deadFd)
+      closeSync(rejectedFd)
+      closeSync(completedFd)
+    },
+  }
+}
+
+/**
+ * The checkpoint a run resumes from, or none: a dry run never resumes (and refuses a state
+ * directory that holds a sending run's checkpoint, whose files it would cut); a checkpoint of
+ * another run is refused. The counts go on from the checkpoint's.
+ */
+export function resumeOrStart(o: { dir: string; runId: string; fresh?: boolean; dryRun: boolean; staleLock?: number; subscriptions: CompiledSubscription[]; onWarning?: (text: string) => void }): { previous?: Checkpoint<ReplayCounts>; counts: ReplayCounts } {
+  const { dir } = o
+  let previous: Checkpoint<ReplayCounts> | undefined
+  if (!o.fresh && !o.dryRun) previous = readCheckpoint<ReplayCounts>(dir)
+  if (o.dryRun && readCheckpoint(dir, { anyVersion: true })) {
+    // A dry run would truncate the dead-letter/rejected files a resumable run still needs.
+    throw new Error(`${dir} holds the checkpoint of a run that sends; a dry run needs its own --state-dir`)
+  }
+  if (previous && previous.runId !== o.runId) {
+    throw new Error(`${join(dir, 'checkpoint.json')} belongs to another run (${previous.runId}, this is ${o.runId}); use --fresh to start over or another --state-dir`)
+  }
+  if (o.staleLock) o.onWarning?.(`a previous run (pid ${o.staleLock}) stopped without releasing ${join(dir, 'lock')}; ${previous ? 'resuming from its checkpoint' : 'starting over'}`)
+  const counts: ReplayCounts = previous ? previous.counts : emptyReplayCounts(o.subscriptions)
+  counts.skippedPaths ??= []
+  counts.unreadableFiles ??= []
+  return { previous, counts }
+}
+
+/**
+ * One JSON line. A record or message too deeply nested to serialize is written as what identifies
+ * it (its messageId / insert_id), so the dead letter still says which line it was.
+ */
+export function jsonLine(value: unknown): string {
+  try {
+    return JSON.stringify(value) + '\n'
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error
+    const v = value as { event?: Record<string, unknown> }
+    const e = v.event ?? {}
+    const summary = { messageId: e.messageId, insert_id: e.insert_id, type: e.type, event: typeof e.event === 'string' ? e.event : undefined, note: 'not written: nested too deeply to serialize' }
+    return JSON.stringify({ ...v, event: summary }) + '\n'
+  }
+}
+
+/** Messages written to dead-letter files never carry the source's writeKey. */
+function redactMessage(message: SegmentMessage): SegmentMessage {
+  if (message.writeKey === undefined) return message
+  return { ...message, writeKey: '<redacted>' }
+}

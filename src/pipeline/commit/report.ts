@@ -1,0 +1,79 @@
+/** Replay counts (checkpointed) and the final report (report.json); src/replay/render.ts renders it. */
+import type { CompiledSubscription } from '../../segment/subscriptions/index.js'
+import type { ScanCounts } from '../decode/scan.js'
+
+export interface SubscriptionCounts {
+  name: string
+  actionSlug: string
+  /** Messages the trigger matched. */
+  messages: number
+  /** Matched messages the action's schema rejected (Segment would not have sent them). */
+  invalid: number
+  byEndpoint: Record<string, { sent: number; deadLettered: number }>
+}
+
+/** What was read (the reader's counts), then what was planned, sent and dead-lettered. */
+export interface ReplayCounts extends Omit<ScanCounts, 'csvFiles'> {
+  /** Records the mappings produced. */
+  planned: number
+  sent: number
+  deadLettered: number
+  deadLetterReasons: Record<string, number>
+  subscriptions: SubscriptionCounts[]
+  requests: number
+  retries: number
+  throttles: number
+  /** Pause time summed over every paused id (pauses of several ids overlap). */
+  throttledMs: number
+  /** Wall time during which at least one id was paused. */
+  throttledWallMs: number
+  /** Records whose user_properties mixed plain keys with $-operations (see mixed-user-properties.ts). */
+  mixedUserProperties: number
+}
+
+export interface ReplayReport extends ReplayCounts {
+  runId: string
+  dryRun: boolean
+  stateDir: string
+  mappings: string
+  region: string
+  endpointUrl: string | null
+  resumed: boolean
+  alreadyDone: boolean
+  interrupted: boolean
+  error: string | null
+  durationMs: number
+  exitCode: number
+  /** Events this run sent (a resumed run's `sent` includes the earlier runs'). */
+  sentThisRun: number
+  /** Messages read but not settled when the run stopped: the resume reads them again. */
+  leftForResume: number
+  /** `--shard K/N` runs: which shard, and the run id the shards share. */
+  shard?: { index: number; count: number; group: string }
+  /** Threads that decoded, routed and mapped (`--workers`). */
+  workers: number
+}
+
+export function emptyReplayCounts(subs: CompiledSubscription[]): ReplayCounts {
+  return {
+    files: 0,
+    messages: 0,
+    rejected: 0,
+    rejectedByReason: {},
+    duplicates: 0,
+    filtered: {},
+    unreadableFiles: [],
+    skippedPaths: [],
+    planned: 0,
+    sent: 0,
+    deadLettered: 0,
+    deadLetterReasons: {},
+    subscriptions: subs.map((s) => ({ name: s.name, actionSlug: s.actionSlug, messages: 0, invalid: 0, byEndpoint: {} })),
+    requests: 0,
+    retries: 0,
+    throttles: 0,
+    throttledMs: 0,
+    throttledWallMs: 0,
+    mixedUserProperties: 0,
+  }
+}

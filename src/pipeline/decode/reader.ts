@@ -1,0 +1,250 @@
+/**
+ * The archive reader: sources → numbered lines (NDJSON) or rows (CSV) → messages or rejections.
+ * Streaming throughout; a bad line or an unreadable file is reported and the run goes on.
+ */
+import type { Readable } from 'node:stream'
+import type { SegmentMessage, SourceRef } from '../../types.js'
+import { blockLines, decodedChunks, inflatedChunks, lineBlocks, MAX_LINE_CHARS, openSource, splitLines, type Line, type LineBlock } from './lines.js'
+import { clipText, parseMessageLine, tooLongLine, type RejectCategory } from './message.js'
+import { parseTimeFlag } from '../route/filters.js'
+import { detectCsvHeader, readCsv } from './csv.js'
+import { describeFsError, listSources, type ListSourcesOptions, type Source } from '../source/sources.js'
+
+export type ArchiveItem =
+  | { kind: 'message'; message: SegmentMessage; ref: SourceRef }
+  /**
+   * NDJSON lines not decoded yet (`blocks`): whole lines as bytes, from line `ref.line` on, for the
+   * caller to decode (maybe on another thread). Lines for which `skip` is true are not to be used.
+   */
+  | { kind: 'block'; ref: SourceRef; count: number; bytes: Buffer; fileStart: boolean; skip?: (line: number) => boolean }
+  | { kind: 'rejected'; ref: SourceRef; category: RejectCategory; reason: string; text: string }
+  | { kind: 'unreadable'; file: string; reason: string }
+  /** A path not read because its file or folder was reached already (links, loops). */
+  | { kind: 'skipped'; path: string; reason: string }
+  | { kind: 'file'; file: string; format: 'ndjson' | 'csv'; index: number }
+  /** The file's last item: read to its end, or as far as it could be read. `lines` counts its lines. */
+  | { kind: 'end'; file: string; lines: number }
+
+export interface ReadOptions {
+  /** Sources not to open at all (a resumed run's completed files); their bytes count as read. */
+  skipFile?: (source: Source) => boolean
+  /** Lines not to parse or yield (a resumed run's settled lines). */
+  skipLine?: (file: string, line: number) => boolean
+  /** Raw bytes consumed so far (compressed), for progress and ETA. */
+  onBytes?: (n: number) => void
+  stdin?: Readable
+  /** Yield NDJSON lines as undecoded `block` items instead of parsing them here. CSV rows still come parsed. */
+  blocks?: boolean
+}
+
+export interface Archive {
+  sources: Source[]
+  /** Total bytes on disk of all file sources (stdin unknown). */
+  totalBytes: number
+  /** Paths that could not even be listed. */
+  problems: Array<{ file: string; reason: string }>
+  /** Paths left out because they lead to what is read already. */
+  skipped: Array<{ path: string; reason: string }>
+  items(opts?: ReadOptions): AsyncGenerator<ArchiveItem>
+}
+
+export interface ArchiveOptions extends Omit<ListSourcesOptions, 'sinceMs'> {
+  /** --since as given (ISO 8601 or epoch ms): lets S3 listings skip old day folders. */
+  since?: string
+  /** A source is about to be read (0-based index into `sources`), for progress. */
+  onSourceStart?: (index: number, source: Source, total: number) => void
+}
+
+export async function openArchive(inputs: string[], opts: ArchiveOptions = {}): Promise<Archive> {
+  const sinceMs = opts.since !== undefined && inputs.some((i) => /^s3:\/\//i.test(i)) ? parseTimeFlag('--since', opts.since) : undefined
+  const { sources, problems, skipped, close } = await listSources(inputs, { s3: opts.s3, sinceMs, onListing: opts.onListing })
+  const totalBytes = sources.reduce((sum, s) => sum + (s.size ?? 0), 0)
+  return {
+    sources,
+    problems,
+    skipped,
+    totalBytes,
+    items: (readOpts = {}) => readSources(sources, problems, skipped, { ...readOpts, onSourceStart: opts.onSourceStart }, close),
+  }
+}
+
+async function* readSources(
+  sources: Source[],
+  problems: Array<{ file: string; reason: string }>,
+  skipped: Array<{ path: string; reason: string }>,
+  opts: ReadOptions & Pick<ArchiveOptions, 'onSourceStart'>,
+  close?: () => void,
+): AsyncGenerator<ArchiveItem> {
+  try {
+    yield* readAll(sources, problems, skipped, opts)
+  } finally {
+    close?.()
+  }
+}
+
+async function* readAll(
+  sources: Source[],
+  problems: Array<{ file: string; reason: string }>,
+  skipped: Array<{ path: string; reason: string }>,
+  opts: ReadOptions & Pick<ArchiveOptions, 'onSourceStart'>,
+): AsyncGenerator<ArchiveItem> {
+  for (const problem of problems) yield { kind: 'unreadable', file: problem.file, reason: problem.reason }
+  for (const s of skipped) yield { kind: 'skipped', path: s.path, reason: s.reason }
+  for (let index = 0; index < sources.length; index++) {
+    const source = sources[index]
+    if (opts.skipFile?.(source)) {
+      opts.onBytes?.(source.size ?? 0)
+      continue
+    }
+    opts.onSourceStart?.(index, source, sources.length)
+    yield* readOne(source, index, opts)
+  }
+}
+
+async function* readOne(source: Source, index: number, opts: ReadOptions): AsyncGenerator<ArchiveItem> {
+  const file = source.path
+  const skip = opts.skipLine ? (line: number) => opts.skipLine!(file, line) : () => false
+  const raw = source.open ? source.open() : openSource(file, opts.stdin)
+  let failed: unknown
+  raw.on('error', (error) => {
+    failed = error
+  })
+  const at = { lastLine: 0 }
+  try {
+    let lines: AsyncGenerator<Line> | undefined
+    if (opts.blocks) {
+      const blocks = lineBlocks(inflatedChunks(raw, { onBytes: opts.onBytes }))
+      const head = await blocks.next()
+      if (!head.done && head.value.tooLong === undefined && !detectCsvHeader(firstLineOf(head.value.bytes))) {
+        yield* ndjsonBlocks(file, index, head.value, blocks, skip, opts.skipLine !== undefined, at)
+      } else lines = blockLinesOf(head, blocks)
+    } else lines = splitLines(decodedChunks(raw, { onBytes: opts.onBytes }))
+    if (lines) yield* lineItems(file, index, lines, skip, at)
+  } catch (error) {
+    // Credentials, permissions, a missing bucket: every other object would fail the same way.
+    if ((failed as { fatal?: boolean } | undefined)?.fatal || (error as { fatal?: boolean } | undefined)?.fatal) throw failed ?? error
+    yield { kind: 'unreadable', file, reason: describeReadError(failed ?? error, at.lastLine) }
+  } finally {
+    if (file !== '-') raw.destroy()
+  }
+  yield { kind: 'end', file, lines: at.lastLine }
+}
+
+/** A file's lines (NDJSON or CSV) → items; `at.lastLine` follows the lines read. */
+async function* lineItems(file: string, index: number, lines: AsyncGenerator<Line>, skip: (line: number) => boolean, at: { lastLine: number }): AsyncGenerator<ArchiveItem> {
+  const first = await lines.next()
+  if (first.done) {
+    yield { kind: 'file', file, format: 'ndjson', index }
+    return
+  }
+  const header = detectCsvHeader(first.value.text)
+  if (header) {
+    yield { kind: 'file', file, format: 'csv', index }
+    const tooLong: Line[] = []
+    const overCap = function* (before: number): Generator<ArchiveItem> {
+      while (tooLong.length > 0 && tooLong[0].line < before) {
+        const l = tooLong.shift()!
+        if (skip(l.line)) continue
+        const r = tooLongLine(l.tooLong!, MAX_LINE_CHARS)
+        yield { kind: 'rejected', ref: { file, line: l.line }, category: r.category, reason: r.reason, text: '' }
+      }
+    }
+    for await (const row of readCsv(rejoin(first.value.text, lines, tooLong), header)) {
+      at.lastLine = row.line
+      yield* overCap(row.line)
+      if (skip(row.line)) continue
+      const ref = { file, line: row.line }
+      if (row.result.ok) yield { kind: 'message', message: row.result.message, ref }
+      else yield { kind: 'rejected', ref, category: row.result.category, reason: row.result.reason, text: clipText(row.text) }
+    }
+    yield* overCap(Infinity)
+    return
+  }
+  yield { kind: 'file', file, format: 'ndjson', index }
+  let current = first.value
+  for (;;) {
+    at.lastLine = current.line
+    if ((current.tooLong !== undefined || current.text.trim() !== '') && !skip(current.line)) {
+      const parsed = current.tooLong !== undefined ? tooLongLine(current.tooLong, MAX_LINE_CHARS) : parseMessageLine(current.text)
+      const ref = { file, line: current.line }
+      if (parsed.ok) yield { kind: 'message', message: parsed.message, ref }
+      else yield { kind: 'rejected', ref, category: parsed.category, reason: parsed.reason, text: clipText(current.text) }
+    }
+    const next = await lines.next()
+    if (next.done) break
+    current = next.value
+  }
+}
+
+/** An NDJSON file as blocks of undecoded lines (lines over the cap are rejected here, by their length). */
+async function* ndjsonBlocks(
+  file: string,
+  index: number,
+  head: LineBlock,
+  blocks: AsyncGenerator<LineBlock>,
+  skip: (line: number) => boolean,
+  skipping: boolean,
+  at: { lastLine: number },
+): AsyncGenerator<ArchiveItem> {
+  yield { kind: 'file', file, format: 'ndjson', index }
+  let fileStart = true
+  for (let b: IteratorResult<LineBlock> = { done: false, value: head }; !b.done; b = await blocks.next()) {
+    const block = b.value
+    if (block.tooLong !== undefined) {
+      at.lastLine = block.tooLong.line
+      if (!skip(at.lastLine)) {
+        const r = tooLongLine(block.tooLong.bytes, MAX_LINE_CHARS)
+        yield { kind: 'rejected', ref: { file, line: at.lastLine }, category: r.category, reason: r.reason, text: '' }
+      }
+    } else {
+      at.lastLine = block.firstLine + block.count - 1
+      let all = skipping
+      for (let l = block.firstLine; all && l <= at.lastLine; l++) all = skip(l)
+      // A resumed run's settled lines: a block wholly settled is not decoded at all.
+      if (!all) yield { kind: 'block', ref: { file, line: block.firstLine }, count: block.count, bytes: block.bytes, fileStart, ...(skipping ? { skip } : {}) }
+    }
+    fileStart = false
+  }
+}
+
+/** The first line of a block, as text (for the CSV header check). */
+function firstLineOf(bytes: Buffer): string {
+  const nl = bytes.indexOf(10)
+  let text = bytes.subarray(0, nl === -1 ? bytes.length : nl).toString('utf8')
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+  return text.endsWith('\r') ? text.slice(0, -1) : text
+}
+
+/** Blocks back to numbered lines (blank ones included), for the CSV reader and empty files. */
+async function* blockLinesOf(head: IteratorResult<LineBlock>, blocks: AsyncGenerator<LineBlock>): AsyncGenerator<Line> {
+  let fileStart = true
+  for (let b = head; !b.done; b = await blocks.next()) {
+    const block = b.value
+    if (block.tooLong !== undefined) yield { line: block.tooLong.line, text: '', tooLong: block.tooLong.bytes }
+    else for (const l of blockLines(block.bytes, block.firstLine, fileStart, true)) yield l
+    fileStart = false
+  }
+}
+
+/**
+ * Gives the CSV parser the text again, line by line, with the newlines the splitter removed. A
+ * line over the cap goes to `tooLong` (rejected by the caller) and reaches the parser as an empty
+ * line, which keeps its line numbers.
+ */
+async function* rejoin(firstLine: string, rest: AsyncGenerator<Line>, tooLong: Line[]): AsyncGenerator<string> {
+  yield firstLine + '\n'
+  for await (const line of rest) {
+    if (line.tooLong !== undefined) tooLong.push(line)
+    yield line.text + '\n'
+  }
+}
+
+function describeReadError(error: unknown, lastLine: number): string {
+  const err = error as NodeJS.ErrnoException
+  if (err?.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(err?.message ?? '')) {
+    return `truncated gzip: the compressed data ends early (after line ${lastLine}); lines before it were read`
+  }
+  if (err?.code === 'Z_DATA_ERROR') return `corrupt gzip data after line ${lastLine}: ${err.message}`
+  if (err?.code) return describeFsError(err)
+  return err?.message ?? String(error)
+}

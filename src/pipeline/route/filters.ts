@@ -1,0 +1,101 @@
+/**
+ * Message filters shared by every reading command: `--since`, `--until`, `--types`, `--where`,
+ * and Segment's own `integrations` routing. Compiled once; each message gets a filter reason
+ * or undefined (kept). Pure.
+ */
+import { SEGMENT_TYPES, type SegmentMessage } from '../../types.js'
+
+export type FilterReason = 'integrations' | 'since' | 'until' | 'types' | 'where' | 'no-timestamp'
+
+export interface FilterOptions {
+  since?: string
+  until?: string
+  types?: string[]
+  /** A compiled `--where` trigger. */
+  where?: (message: Record<string, unknown>) => boolean
+  ignoreIntegrations?: boolean
+}
+
+/** Kept here for existing imports: the error model lives in src/errors.ts. */
+export { UsageError } from '../../errors.js'
+import { UsageError } from '../../errors.js'
+
+/** Parses `--since/--until`: ISO 8601 or epoch milliseconds. */
+export function parseTimeFlag(flag: string, value: string): number {
+  const trimmed = value.trim()
+  const ms = /^\d+$/.test(trimmed) ? Number(trimmed) : Date.parse(trimmed)
+  if (!Number.isFinite(ms)) {
+    throw new UsageError(`${flag} ${JSON.stringify(value)} is not a time: use ISO 8601 (2024-05-01 or 2024-05-01T12:00:00Z) or epoch milliseconds`)
+  }
+  return ms
+}
+
+export function parseTypes(value: string | string[] | undefined): string[] | undefined {
+  if (value === undefined) return undefined
+  const list = (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean)
+  const unknown = list.filter((t) => !(SEGMENT_TYPES as readonly string[]).includes(t))
+  if (unknown.length > 0) {
+    throw new UsageError(`--types: unknown type ${unknown.map((t) => JSON.stringify(t)).join(', ')}; use any of ${SEGMENT_TYPES.join(',')}`)
+  }
+  return list
+}
+
+/** Largest distance from the epoch a JavaScript Date can hold (±100,000,000 days). */
+const MAX_DATE_MS = 8.64e15
+
+/**
+ * The message's time: `timestamp`, else `originalTimestamp`, else `receivedAt`.
+ * A value no Date can hold (`9999999999999999`) is as unusable as a missing one: the next field
+ * is tried, and a message with none counts as having no timestamp.
+ */
+export function messageTime(message: SegmentMessage): number | undefined {
+  for (const key of ['timestamp', 'originalTimestamp', 'receivedAt'] as const) {
+    const value = message[key]
+    if (typeof value === 'string' || typeof value === 'number') {
+      const ms = typeof value === 'number' ? value : Date.parse(value)
+      if (Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS) return ms
+    }
+  }
+  return undefined
+}
+
+/**
+ * Segment's routing: `integrations.All === false` without a truthy Amplitude key, or an
+ * Amplitude key set to `false`, means Segment never sent the message to Amplitude.
+ * Keys are matched case-insensitively ("Amplitude", "Actions Amplitude").
+ */
+export function routedAway(integrations: unknown): boolean {
+  if (!integrations || typeof integrations !== 'object') return false
+  let all: unknown
+  let amplitude: unknown
+  for (const [key, value] of Object.entries(integrations)) {
+    const k = key.toLowerCase()
+    if (k === 'all') all = value
+    else if (k === 'amplitude' || k === 'actions amplitude') {
+      if (value === false) return true
+      if (value) amplitude = value
+    }
+  }
+  return all === false && !amplitude
+}
+
+export function compileFilters(opts: FilterOptions): (message: SegmentMessage) => FilterReason | undefined {
+  const since = opts.since !== undefined ? parseTimeFlag('--since', opts.since) : undefined
+  const until = opts.until !== undefined ? parseTimeFlag('--until', opts.until) : undefined
+  const types = opts.types && opts.types.length > 0 ? new Set(opts.types) : undefined
+  const where = opts.where
+  const checkIntegrations = !opts.ignoreIntegrations
+  const timed = since !== undefined || until !== undefined
+  return (message) => {
+    if (checkIntegrations && routedAway(message.integrations)) return 'integrations'
+    if (types && !types.has(message.type)) return 'types'
+    if (timed) {
+      const t = messageTime(message)
+      if (t === undefined) return 'no-timestamp'
+      if (since !== undefined && t < since) return 'since'
+      if (until !== undefined && t >= until) return 'until'
+    }
+    if (where && !where(message)) return 'where'
+    return undefined
+  }
+}

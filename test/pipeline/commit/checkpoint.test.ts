@@ -1,0 +1,191 @@
+/**
+ * The commit stage's checkpoint alone: settled lines as ranges, what a resume skips, completed
+ * files, checkpoint.json written and read back, and the state directory's lock.
+ * (Resuming a whole replay is test/replay's.)
+ */
+import { strict as assert } from 'node:assert'
+import { spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import {
+  acquireLock,
+  CHECKPOINT_VERSION,
+  fileSize,
+  mergeRanges,
+  readCheckpoint,
+  readCompletedFiles,
+  resumeFilter,
+  runIdFor,
+  StateLockedError,
+  toRanges,
+  truncateTo,
+  writeCheckpoint,
+  type Checkpoint,
+} from '../../../src/pipeline/commit/checkpoint.js'
+import { tempDir } from '../../helpers/files.js'
+
+const r = (file: string, line: number) => ({ file, line })
+
+describe('checkpoint: ranges and what a resume skips', () => {
+  it('toRanges: settled lines in read order → inclusive ranges per file, files in first-seen order', () => {
+    assert.deepEqual(toRanges([]), [])
+    assert.deepEqual(toRanges([r('a', 3), r('a', 4), r('a', 5), r('b', 1), r('a', 7), r('b', 2), r('a', 8), r('b', 9)]), [
+      { file: 'a', lines: [[3, 5], [7, 8]] },
+      { file: 'b', lines: [[1, 2], [9, 9]] },
+    ])
+    // Only the next line extends a range (refs come in read order, so a smaller one starts its own).
+    assert.deepEqual(toRanges([r('a', 5), r('a', 4)]), [{ file: 'a', lines: [[5, 5], [4, 4]] }])
+  })
+
+  it('mergeRanges: one list per file, ranges sorted, joined where they touch or overlap', () => {
+    const b = [{ file: 'x', lines: [[1, 2]] as Array<[number, number]> }]
+    assert.deepEqual(mergeRanges([], b), b)
+    assert.deepEqual(mergeRanges(b, []), b)
+    assert.deepEqual(
+      mergeRanges(
+        [{ file: 'a', lines: [[10, 12], [1, 3]] }, { file: 'b', lines: [[5, 5]] }],
+        [{ file: 'a', lines: [[4, 6], [11, 20], [30, 30]] }, { file: 'c', lines: [[2, 3]] }],
+      ),
+      [
+        { file: 'a', lines: [[1, 6], [10, 20], [30, 30]] },
+        { file: 'b', lines: [[5, 5]] },
+        { file: 'c', lines: [[2, 3]] },
+      ],
+    )
+    // Inputs are not changed.
+    const a: Checkpoint['ahead'] = [{ file: 'a', lines: [[1, 1]] }]
+    mergeRanges(a, [{ file: 'a', lines: [[2, 2]] }])
+    assert.deepEqual(a, [{ file: 'a', lines: [[1, 1]] }])
+  })
+
+  it('resumeFilter: every line up to the position in its file, and the lines ahead, nothing else', () => {
+    const skip = resumeFilter({ position: r('b', 3), ahead: [{ file: 'b', lines: [[5, 6]] }, { file: 'c', lines: [[2, 2]] }] })
+    const lines = (file: string) => [1, 2, 3, 4, 5, 6, 7].filter((n) => skip(file, n))
+    assert.deepEqual(lines('b'), [1, 2, 3, 5, 6])
+    assert.deepEqual(lines('c'), [2])
+    // A file before the position's is not skipped by the position (completed files are skipped whole, elsewhere).
+    assert.deepEqual(lines('a'), [])
+    assert.deepEqual([1, 2, 3].filter((n) => resumeFilter({ position: null, ahead: [] })('b', n)), [])
+  })
+
+  it('readCompletedFiles: only the bytes the checkpoint counted; the last word on a file wins', () => {
+    const dir = tempDir()
+    const path = join(dir, 'completed.ndjson')
+    assert.deepEqual(readCompletedFiles(path, 100), new Map())
+    const line1 = JSON.stringify({ file: '/in/a.gz', id: 'size:1,mtime:1' }) + '\n'
+    const line2 = JSON.stringify({ file: '/in/b.gz', id: 'size:2,mtime:2' }) + '\n'
+    const line3 = JSON.stringify({ file: '/in/a.gz', id: 'size:3,mtime:3' }) + '\n'
+    writeFileSync(path, line1 + line2 + line3)
+    assert.deepEqual(readCompletedFiles(path, 0), new Map())
+    assert.deepEqual(readCompletedFiles(path, Buffer.byteLength(line1 + line2)), new Map([['/in/a.gz', 'size:1,mtime:1'], ['/in/b.gz', 'size:2,mtime:2']]))
+    assert.deepEqual(readCompletedFiles(path, fileSize(path)), new Map([['/in/a.gz', 'size:3,mtime:3'], ['/in/b.gz', 'size:2,mtime:2']]))
+  })
+
+  it('truncateTo cuts an append-only file back to what the checkpoint counted, never longer', () => {
+    const dir = tempDir()
+    const path = join(dir, 'dead-letter.ndjson')
+    truncateTo(path, 0)
+    assert.equal(existsSync(path), false)
+    writeFileSync(path, 'one\ntwo\n')
+    truncateTo(path, 100)
+    assert.equal(readFileSync(path, 'utf8'), 'one\ntwo\n')
+    truncateTo(path, 4)
+    assert.equal(readFileSync(path, 'utf8'), 'one\n')
+    assert.equal(fileSize(path), 4)
+    assert.equal(fileSize(join(dir, 'none')), 0)
+  })
+})
+
+describe('checkpoint.json', () => {
+  const checkpoint: Checkpoint<{ sent: number }> = {
+    version: CHECKPOINT_VERSION,
+    runId: 'abc123def456',
+    position: { file: '/in/a.ndjson', line: 41 },
+    ahead: [{ file: '/in/a.ndjson', lines: [[43, 44]] }],
+    partial: [{ file: '/in/a.ndjson', line: 42, acked: [0] }],
+    open: { '/in/a.ndjson': 'size:100,mtime:5' },
+    files: { deadLetter: 10, rejected: 0, completed: 55 },
+    counts: { sent: 7 },
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    done: false,
+    shard: { index: 1, count: 3, group: 'abc123def456' },
+    inputs: { files: 2, bytes: 300 },
+  }
+
+  it('is written whole (no temporary file left) and read back as it was', () => {
+    const dir = tempDir()
+    assert.equal(readCheckpoint(dir), undefined)
+    writeCheckpoint(dir, checkpoint)
+    assert.deepEqual(readdirSync(dir), ['checkpoint.json'])
+    assert.deepEqual(readCheckpoint(dir), checkpoint)
+    assert.equal(readFileSync(join(dir, 'checkpoint.json'), 'utf8'), JSON.stringify(checkpoint, null, 2) + '\n')
+    // Written again: replaced, not appended.
+    writeCheckpoint(dir, { ...checkpoint, done: true })
+    assert.equal(readCheckpoint<{ sent: number }>(dir)!.done, true)
+  })
+
+  it('a damaged or other-version checkpoint says where it is and how to start over', () => {
+    const dir = tempDir()
+    const path = join(dir, 'checkpoint.json')
+    writeFileSync(path, '{"version":2,')
+    assert.throws(() => readCheckpoint(dir), (e: Error) => e.message.startsWith(`${path} is not valid JSON (`) && e.message.endsWith('); use --fresh to start over'))
+    writeFileSync(path, JSON.stringify({ ...checkpoint, version: 1 }))
+    assert.throws(() => readCheckpoint(dir), { message: `${path} was written by another segamp version (v1); use --fresh to start over` })
+    assert.equal(readCheckpoint(dir, { anyVersion: true })!.version, 1)
+  })
+
+  it('the run id: the same for the same inputs, mappings and options, from any directory', () => {
+    const parts = { inputs: ['archive', '-', 's3://b/p'], mappingsText: '[]', options: { dryRun: false } }
+    const id = runIdFor(parts)
+    assert.match(id, /^[0-9a-f]{12}$/)
+    assert.equal(runIdFor({ ...parts, inputs: [join(process.cwd(), 'archive'), '-', 's3://b/p'] }), id)
+    assert.equal(runIdFor({ ...parts, inputs: [relative(process.cwd(), join(process.cwd(), 'archive')), '-', 's3://b/p'] }), id)
+    assert.notEqual(runIdFor({ ...parts, inputs: ['archive', '-', 's3://b/q'] }), id)
+    assert.notEqual(runIdFor({ ...parts, mappingsText: '[ ]' }), id)
+    assert.notEqual(runIdFor({ ...parts, options: { dryRun: true } }), id)
+  })
+})
+
+describe('checkpoint: the state directory lock', () => {
+  const lockPid = (dir: string) => JSON.parse(readFileSync(join(dir, 'lock'), 'utf8')).pid
+
+  it('one holder at a time in a process; released, the directory can be locked again', () => {
+    const dir = join(tempDir(), 'state')
+    const lock = acquireLock(dir)
+    assert.equal(lock.stale, undefined)
+    assert.equal(lockPid(dir), process.pid)
+    assert.throws(() => acquireLock(dir), (e: Error) => e instanceof StateLockedError && e.message === `another replay in this process is using ${dir}; wait for it to finish, or use another --state-dir`)
+    lock.release()
+    lock.release()
+    assert.equal(existsSync(join(dir, 'lock')), false)
+    const again = acquireLock(dir)
+    assert.equal(lockPid(dir), process.pid)
+    again.release()
+  })
+
+  it('a live process\'s lock stops the run and says how to go on', () => {
+    const dir = tempDir()
+    const path = join(dir, 'lock')
+    writeFileSync(path, JSON.stringify({ pid: process.ppid }))
+    assert.throws(
+      () => acquireLock(dir),
+      (e: Error) => e instanceof StateLockedError && e.message === `another segamp run (pid ${process.ppid}) is using ${dir}; wait for it to finish, or use another --state-dir (if no run is active, delete ${path})`,
+    )
+    assert.equal(lockPid(dir), process.ppid)
+  })
+
+  it('a lock left by a process that is gone, or unreadable, is taken over and said', () => {
+    const dir = tempDir()
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!
+    writeFileSync(join(dir, 'lock'), JSON.stringify({ pid: dead }))
+    const lock = acquireLock(dir)
+    assert.equal(lock.stale, dead)
+    assert.equal(lockPid(dir), process.pid)
+    lock.release()
+    writeFileSync(join(dir, 'lock'), 'not json')
+    const next = acquireLock(dir)
+    assert.equal(next.stale, 0)
+    assert.equal(lockPid(dir), process.pid)
+    next.release()
+  })
+})

@@ -1,0 +1,121 @@
+/** The commit stage's line ledger alone: lines settle in any order, commit in read order. */
+import { strict as assert } from 'node:assert'
+import { LineLedger, type LineEntry } from '../../../src/pipeline/commit/ledger.js'
+import type { SourceRef } from '../../../src/types.js'
+
+function ledger() {
+  const settled: string[] = []
+  const committed: string[] = []
+  const name = (e: LineEntry<string>) => e.data
+  const l = new LineLedger<string>({ settled: (e) => settled.push(name(e)), committed: (e) => committed.push(name(e)) })
+  return { l, settled, committed }
+}
+const ref = (line: number, file = 'a.ndjson'): SourceRef => ({ file, line })
+const refs = (list: SourceRef[]) => list.map((r) => `${r.file}:${r.line}`)
+
+describe('LineLedger', () => {
+  it('settles lines in the order their records finish; commits them in read order', () => {
+    const { l, settled, committed } = ledger()
+    const e1 = l.add(ref(1), 2, 'L1')
+    const e2 = l.add(ref(2), 1, 'L2')
+    const e3 = l.add(ref(3), 1, 'L3')
+    assert.deepEqual([settled, committed, l.open], [[], [], 3])
+    l.settle(e3)
+    l.settle(e1)
+    assert.deepEqual([settled, committed], [['L3'], []])
+    assert.deepEqual(refs(l.settledAhead()), ['a.ndjson:3'])
+    l.settle(e2)
+    assert.deepEqual([settled, committed], [['L3', 'L2'], []])
+    assert.deepEqual(refs(l.settledAhead()), ['a.ndjson:2', 'a.ndjson:3'])
+    // Line 1's second record: it settles, and lines 1–3 commit at once, in order.
+    l.settle(e1)
+    assert.deepEqual([settled, committed, l.open], [['L3', 'L2', 'L1'], ['L1', 'L2', 'L3'], 0])
+    assert.deepEqual(l.settledAhead(), [])
+  })
+
+  it('a line without records (rejected, filtered, no match) settles when added, and commits once the lines before it have', () => {
+    const { l, settled, committed } = ledger()
+    l.add(ref(1), 0, 'rejected')
+    assert.deepEqual([settled, committed], [['rejected'], ['rejected']])
+    const e2 = l.add(ref(2), 1, 'event')
+    l.add(ref(3), 0, 'filtered')
+    assert.deepEqual([settled, committed], [['rejected', 'filtered'], ['rejected']])
+    assert.deepEqual(refs(l.settledAhead()), ['a.ndjson:3'])
+    l.settle(e2)
+    assert.deepEqual(committed, ['rejected', 'event', 'filtered'])
+  })
+
+  it('settledAhead and openEntries list what is read but not committed, across files, in read order', () => {
+    const { l } = ledger()
+    const a1 = l.add(ref(1), 1, 'a1')
+    const a2 = l.add(ref(2), 1, 'a2')
+    const b1 = l.add(ref(1, 'b.ndjson'), 1, 'b1')
+    l.add(ref(2, 'b.ndjson'), 1, 'b2')
+    l.settle(b1)
+    l.settle(a2)
+    assert.deepEqual(refs(l.settledAhead()), ['a.ndjson:2', 'b.ndjson:1'])
+    assert.deepEqual([...l.openEntries()].map((e) => [e.data, e.pending]), [['a1', 1], ['a2', 0], ['b1', 0], ['b2', 1]])
+    l.settle(a1)
+    assert.deepEqual(l.settledAhead(), [])
+    assert.deepEqual([...l.openEntries()].map((e) => e.data), ['b2'])
+    assert.equal(l.open, 1)
+  })
+
+  it('keeps its order over many lines, settled from the last to the first (its queue is compacted as it goes)', () => {
+    const { l, settled, committed } = ledger()
+    const n = 10_000
+    const first = Array.from({ length: n }, (_, i) => l.add(ref(i + 1), 1, String(i + 1)))
+    for (let i = n - 1; i > 0; i--) l.settle(first[i])
+    assert.equal(committed.length, 0)
+    assert.equal(l.settledAhead().length, n - 1)
+    l.settle(first[0])
+    assert.equal(committed.length, n)
+    assert.ok(committed.every((c, i) => c === String(i + 1)))
+    assert.equal(settled[0], String(n))
+    // After compaction, new lines still commit in order.
+    const more = [l.add(ref(n + 1), 1, 'x'), l.add(ref(n + 2), 1, 'y')]
+    l.settle(more[1])
+    assert.deepEqual(refs(l.settledAhead()), [`a.ndjson:${n + 2}`])
+    l.settle(more[0])
+    assert.deepEqual(committed.slice(n), ['x', 'y'])
+    assert.equal(l.open, 0)
+  })
+
+  it('lines still open when the committed ones are dropped from its queue keep their place', () => {
+    const { l, committed } = ledger()
+    const entries = Array.from({ length: 6000 }, (_, i) => l.add(ref(i + 1), 1, String(i + 1)))
+    for (let i = 0; i < 5000; i++) l.settle(entries[i])
+    l.settle(entries[5999])
+    assert.equal(committed.length, 5000)
+    assert.equal(committed[4999], '5000')
+    assert.equal(l.open, 1000)
+    assert.deepEqual(refs(l.settledAhead()), ['a.ndjson:6000'])
+    const open = [...l.openEntries()]
+    assert.deepEqual([open[0].data, open.at(-1)!.data, open.length], ['5001', '6000', 1000])
+    for (let i = 5000; i < 5999; i++) l.settle(entries[i])
+    assert.equal(committed.length, 6000)
+    assert.deepEqual(committed.slice(4999, 5002), ['5000', '5001', '5002'])
+    assert.equal(committed[5999], '6000')
+    assert.equal(l.open, 0)
+  })
+})
+
+describe('commit: settledAheadRanges', () => {
+  it('gives exactly toRanges(settledAhead()), across files and gaps, as lines settle in any order', async () => {
+    const { LineLedger } = await import('../../../src/pipeline/commit/ledger.js')
+    const { toRanges } = await import('../../../src/pipeline/commit/checkpoint.js')
+    const ledger = new LineLedger<null>({ settled: () => undefined, committed: () => undefined })
+    const entries = []
+    for (const [file, lines] of [['a', [1, 2, 3, 5, 6, 9]], ['b', [1, 2, 4]], ['a', [10, 11]]] as const) {
+      for (const line of lines) entries.push(ledger.add({ file, line }, 1, null))
+    }
+    // Settle in a scrambled order, comparing after each step (the first line stays open).
+    let seed = 7
+    const order = entries.slice(1).map((e) => ({ e, k: (seed = (seed * 48271) % 2147483647) })).sort((x, y) => x.k - y.k)
+    for (const { e } of order) {
+      ledger.settle(e)
+      assert.deepEqual(ledger.settledAheadRanges(), toRanges(ledger.settledAhead()))
+    }
+    assert.deepEqual(ledger.settledAheadRanges(), [{ file: 'a', lines: [[2, 3], [5, 6], [9, 11]] }, { file: 'b', lines: [[1, 2], [4, 4]] }])
+  })
+})
