@@ -2,8 +2,8 @@
 import { Flags } from '@oclif/core'
 
 export const readingFlags = {
-  since: Flags.string({ description: 'Keep messages at or after this time (ISO 8601 or epoch ms; message timestamp, else originalTimestamp, else receivedAt).', helpGroup: 'FILTER' }),
-  until: Flags.string({ description: 'Keep messages before this time (exclusive; ISO 8601 or epoch ms).', helpGroup: 'FILTER' }),
+  since: Flags.string({ description: 'Keep messages at or after this time (UTC: 2024-05-07, 2024-05-07T13:00Z, 20240507, 20240507T13, epoch seconds or ms; message timestamp, else originalTimestamp, else receivedAt).', helpGroup: 'FILTER' }),
+  until: Flags.string({ description: 'Keep messages before this time (exclusive; same forms as --since).', helpGroup: 'FILTER' }),
   types: Flags.string({ description: 'Keep only these message types, comma-separated: track,page,screen,identify,group,alias.', helpGroup: 'FILTER' }),
   where: Flags.string({ description: 'Keep only messages matching this FQL condition (Segment trigger language), e.g. \'event = "Order Completed"\'.', helpGroup: 'FILTER' }),
   'ignore-integrations-flags': Flags.boolean({ description: 'Keep messages that Segment\'s "integrations" object routed away from Amplitude (All:false / Amplitude:false).', helpGroup: 'FILTER', default: false }),
