@@ -3,7 +3,12 @@
  * used to end in a silent success): the built CLI, run as a user runs it.
  */
 import { strict as assert } from 'node:assert'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { runCli } from '../helpers/cli.js'
+import { tempDir, writeFile } from '../helpers/files.js'
+import { openArchive } from '../../src/pipeline/decode/reader.js'
+import { UsageError } from '../../src/errors.js'
 
 const EXAMPLE = 'examples/segment-logs'
 
@@ -45,5 +50,34 @@ describe('cli: time flags', function () {
     assert.match(r.stderr, /Error: --start "20240230T00" is not a real date \(2024-02-30 does not exist\)/)
     assert.doesNotMatch(r.stderr, /hours run/)
     assert.match(r.stderr, /Hint: Hours are UTC, written YYYYMMDDTHH/)
+  })
+})
+
+describe('cli: inputs that match nothing', function () {
+  this.timeout(60_000)
+
+  it('an empty folder, or a tree with no file to read, is exit 2 naming it, for every reading command', async () => {
+    const empty = tempDir()
+    const hiddenOnly = tempDir()
+    writeFile(join(hiddenOnly, 'sub', '.DS_Store'), 'x')
+    for (const dir of [empty, hiddenOnly]) {
+      const state = tempDir()
+      for (const args of [
+        ['inspect', dir],
+        ['replay', dir, '--dry-run', '--state-dir', join(state, 'r')],
+        ['diff-mappings', dir],
+      ]) {
+        const r = await runCli(args)
+        assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
+        assert.match(r.stderr, new RegExp(`Error: nothing to read: ${dir.replace(/[/.]/g, '\\$&')}: (an empty folder|no file to read in this folder)`))
+        assert.match(r.stderr, /Hint: /)
+      }
+      // Not marked done: a later run with the files in place reads them.
+      assert.equal(existsSync(join(state, 'r', 'report.json')), false)
+    }
+  })
+
+  it('openArchive itself refuses a list of inputs that matched no file (exit 2, code nothing-matched)', async () => {
+    await assert.rejects(openArchive([tempDir()]), (e: Error) => e instanceof UsageError && e.exitCode === 2 && (e as UsageError).code === 'nothing-matched')
   })
 })

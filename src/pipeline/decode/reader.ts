@@ -8,7 +8,8 @@ import { blockLines, decodedChunks, inflatedChunks, lineBlocks, MAX_LINE_CHARS, 
 import { clipText, parseMessageLine, tooLongLine, type RejectCategory } from './message.js'
 import { parseTimeFlag } from '../route/filters.js'
 import { detectCsvHeader, readCsv } from './csv.js'
-import { describeFsError, listSources, type ListSourcesOptions, type Source } from '../source/sources.js'
+import { describeFsError, listSources, type ListSourcesOptions, type Source, type UnmatchedInput } from '../source/sources.js'
+import { UsageError } from '../../errors.js'
 
 export type ArchiveItem =
   | { kind: 'message'; message: SegmentMessage; ref: SourceRef }
@@ -57,7 +58,11 @@ export interface ArchiveOptions extends Omit<ListSourcesOptions, 'sinceMs'> {
 
 export async function openArchive(inputs: string[], opts: ArchiveOptions = {}): Promise<Archive> {
   const sinceMs = opts.since !== undefined && inputs.some((i) => /^s3:\/\//i.test(i)) ? parseTimeFlag('--since', opts.since) : undefined
-  const { sources, problems, skipped, close } = await listSources(inputs, { s3: opts.s3, sinceMs, onListing: opts.onListing })
+  const { sources, problems, skipped, unmatched, close } = await listSources(inputs, { s3: opts.s3, sinceMs, onListing: opts.onListing })
+  if (sources.length === 0) {
+    close?.()
+    throw nothingMatched(problems, skipped, unmatched)
+  }
   const totalBytes = sources.reduce((sum, s) => sum + (s.size ?? 0), 0)
   return {
     sources,
@@ -237,6 +242,26 @@ async function* rejoin(firstLine: string, rest: AsyncGenerator<Line>, tooLong: L
     if (line.tooLong !== undefined) tooLong.push(line)
     yield line.text + '\n'
   }
+}
+
+/**
+ * Not one file or object matched the inputs: a mistyped path or prefix, or a sync that brought
+ * nothing. Never a successful run of nothing (exit 2, the same for every command).
+ */
+/** A path as it may be placed in a message: control characters (a newline in a file name) escaped. */
+// eslint-disable-next-line no-control-regex
+const visible = (text: string): string => text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (m) => `\\u${m.charCodeAt(0).toString(16).padStart(4, '0')}`)
+
+function nothingMatched(problems: Array<{ file: string; reason: string }>, skipped: Array<{ path: string; reason: string }>, unmatched: UnmatchedInput[]): UsageError {
+  const parts = [...problems.map((p) => `${visible(p.file)}: ${visible(p.reason)}`), ...unmatched.map((u) => `${visible(u.input)}: ${u.reason}${u.nearest ? ` (did you mean ${visible(u.nearest)}?)` : ''}`)]
+  const skippedNote = skipped.length > 0 ? `; skipped: ${skipped.slice(0, 3).map((s) => `${visible(s.path)} (${visible(s.reason)})`).join(', ')}${skipped.length > 3 ? ', …' : ''}` : ''
+  const nearest = unmatched.find((u) => u.nearest)?.nearest
+  return new UsageError(`nothing to read: ${parts.join('; ')}${skippedNote}`, {
+    code: 'nothing-matched',
+    hint: nearest
+      ? `Check the prefix: ${visible(nearest)} has objects. A prefix names a folder: s3://bucket/segment-logs reads segment-logs/…`
+      : 'Check the paths: give archive files or folders that hold them (Segment\'s S3 layout: segment-logs/<source-id>/<day>/*.gz), s3://bucket/prefix, or - for stdin.',
+  })
 }
 
 function describeReadError(error: unknown, lastLine: number): string {

@@ -42,8 +42,20 @@ export interface SourceList {
   problems: SourceProblem[]
   /** Paths not read because they lead to a file or folder read already (links, loops): said once each. */
   skipped: Array<{ path: string; reason: string }>
+  /**
+   * Inputs that exist but matched no file or object (an empty folder, a tree of hidden files, an
+   * s3:// prefix with no object), each with why and, for S3, the nearest prefix that has objects.
+   */
+  unmatched: UnmatchedInput[]
   /** Releases what listing opened (S3 clients, objects read ahead). */
   close?: () => void
+}
+
+export interface UnmatchedInput {
+  input: string
+  reason: string
+  /** An existing s3:// prefix close to the one given (a likely typo). */
+  nearest?: string
 }
 
 /** Names that are never message data in an export tree (OS/tool droppings). */
@@ -60,13 +72,16 @@ interface Walk {
   skipped: SourceList['skipped']
   /** device:inode → the path it was first reached by. */
   seen: Map<string, string>
+  /** Folder entries seen, hidden ones included (tells an empty folder from one of hidden files). */
+  entries: number
 }
 
 export async function listSources(inputs: string[], opts: ListSourcesOptions = {}): Promise<SourceList> {
-  const w: Walk = { out: [], problems: [], skipped: [], seen: new Map() }
+  const w: Walk = { out: [], problems: [], skipped: [], seen: new Map(), entries: 0 }
   // Loaded only when needed: the AWS SDK is large and most runs read local files.
   const s3Inputs = inputs.filter((i) => /^s3:\/\//i.test(i))
   const s3 = s3Inputs.length > 0 ? await (await import('./s3/index.js')).listS3(s3Inputs, { settings: opts.s3, sinceMs: opts.sinceMs, onListing: opts.onListing }) : undefined
+  const unmatched: UnmatchedInput[] = []
   for (const input of inputs) {
     if (input === '-') {
       w.out.push({ path: '-' })
@@ -75,11 +90,21 @@ export async function listSources(inputs: string[], opts: ListSourcesOptions = {
     const objects = s3?.byInput.get(input)
     if (objects) {
       w.out.push(...objects)
+      if (objects.length === 0) {
+        const nearest = s3?.nearest.get(input)
+        unmatched.push({ input, reason: opts.sinceMs !== undefined ? 'no object under this prefix (after skipping the day folders before --since)' : 'no object under this prefix', ...(nearest ? { nearest } : {}) })
+      }
       continue
     }
+    const before = { out: w.out.length, problems: w.problems.length, skipped: w.skipped.length, entries: w.entries }
     await walk(input, w, new Map())
+    if (w.out.length === before.out && w.problems.length === before.problems) {
+      const skipped = w.skipped.length - before.skipped
+      const reason = w.entries === before.entries && skipped === 0 ? 'an empty folder' : `no file to read in this folder${skipped > 0 ? ` (${skipped} path(s) skipped, listed above)` : ' (only hidden files)'}`
+      unmatched.push({ input, reason })
+    }
   }
-  return { sources: w.out, problems: w.problems, skipped: w.skipped, close: s3?.close }
+  return { sources: w.out, problems: w.problems, skipped: w.skipped, unmatched, close: s3?.close }
 }
 
 /** What must not have changed for a resumed run to trust its checkpoint about a source. */
@@ -112,8 +137,10 @@ async function walk(path: string, w: Walk, ancestors: Map<string, string>): Prom
   if (info.isDirectory()) {
     let entries: string[]
     try {
+      const all = await readdir(path)
+      w.entries += all.length
       // Hidden entries (.DS_Store, .complete markers, editor files) are never export data.
-      entries = (await readdir(path)).filter((name) => !name.startsWith('.') && !IGNORED_NAMES.has(name))
+      entries = all.filter((name) => !name.startsWith('.') && !IGNORED_NAMES.has(name))
     } catch (error) {
       w.problems.push({ file: path, reason: describeFsError(error) })
       return
