@@ -18,6 +18,7 @@ import { renderAbortError, renderReplaySummary, renderResumeAdvice, renderSandbo
 import { confirmationText, ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, keyHash, progressLine, resumeCommand } from '../replay/cli-support.js'
 import { displayUrl } from '../pipeline/deliver/requests.js'
 import { inspectArchives } from '../inspect/index.js'
+import { streamInputs } from '../pipeline/source/sources.js'
 import { DEFAULT_SANDBOX_DIR, saveSandboxStore, startSandbox, summarizeSandbox } from '../amplitude/sandbox/index.js'
 import { SegampError, UsageError } from '../errors.js'
 import { parseShard, SHARD_INDEX_ENV, shardFromEnv, shardMaxEps, shardSuffix, type ShardRun } from '../pipeline/route/shard.js'
@@ -80,7 +81,10 @@ EXIT CODES
   async run(): Promise<ReplayReport> {
     const { argv, flags } = await this.parse(Replay)
     const inputs = argv as string[]
-    const fromStdin = inputs.includes('-')
+    const streams = streamInputs(inputs)
+    // A named pipe, <(…) or /dev/stdin is read once, like -: neither can be read again to resume.
+    const fromStdin = inputs.includes('-') || streams.length > 0
+    for (const s of streams) this.warn(`${s.input} is a ${s.kind}: read once, like -; this run cannot be resumed (an interrupted run starts over)`)
     const live = !flags['dry-run'] && !flags.sandbox
     const setup = await (async () => {
       if (flags.sandbox && flags['endpoint-url']) throw new UsageError('--sandbox and --endpoint-url cannot be combined: the sandbox is the endpoint', 'Leave out one of them: --sandbox replays into a local server, --endpoint-url into a proxy or server of your own.')
@@ -126,6 +130,7 @@ EXIT CODES
     const stateDir = flags['state-dir'] ?? join('.segamp', runId)
 
     if (live && !flags.yes) {
+      if (streams.length > 0) throw new UsageError(`${streams[0].input} is a ${streams[0].kind}: it can be read only once, so it cannot be shown for confirmation and then sent`, { code: 'not-confirmed', hint: 'Add --yes to send (check a copy of the data with --dry-run first).' })
       if (!process.stdin.isTTY) throw new UsageError('refusing to send without confirmation: stdin is not a TTY', { code: 'not-confirmed', hint: 'Check what would be sent with --dry-run (or --sandbox), then add --yes to send.' })
       const { report, unmatched } = await inspectArchives({ inputs, archive: input.options(setup.s3), filters, subscriptions: setup.subs.map((s) => ({ name: s.name, match: s.match })) })
       const resuming = flags.fresh ? undefined : resumableCheckpoint(stateDir, runId)

@@ -157,8 +157,11 @@ export async function* splitLines(chunks: AsyncIterable<string>, opts: SplitOpti
   if (length > 0) yield take('', 0)
 }
 
+/** Paths that name this process's standard input (a socket there cannot be opened by path). */
+const STDIN_PATHS = new Set(['-', '/dev/stdin', '/dev/fd/0', '/proc/self/fd/0'])
+
 export function openSource(path: string, stdin: Readable = process.stdin): Readable {
-  return path === '-' ? stdin : createReadStream(path, { highWaterMark: 256 * 1024 })
+  return STDIN_PATHS.has(path) ? stdin : createReadStream(path, { highWaterMark: 256 * 1024 })
 }
 
 /**

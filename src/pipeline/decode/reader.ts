@@ -130,7 +130,7 @@ async function* readOne(source: Source, index: number, opts: ReadOptions): Async
     if ((failed as { fatal?: boolean } | undefined)?.fatal || (error as { fatal?: boolean } | undefined)?.fatal) throw failed ?? error
     yield { kind: 'unreadable', file, reason: describeReadError(failed ?? error, at.lastLine) }
   } finally {
-    if (file !== '-') raw.destroy()
+    if (raw !== (opts.stdin ?? process.stdin)) raw.destroy()
   }
   yield { kind: 'end', file, lines: at.lastLine }
 }

@@ -4,6 +4,7 @@
  * `s3://bucket/prefix` lists objects in the same order (s3/index.ts).
  * Links are followed without reading anything twice (see `Walk`).
  */
+import { statSync } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
@@ -20,6 +21,40 @@ export interface Source {
   etag?: string
   /** Opens the bytes of a source that is not a local path (S3 objects). */
   open?: () => Readable
+  /**
+   * Set for a path given on the command line that is not a regular file (a named pipe, `<(…)`,
+   * /dev/stdin, a character device): it is read once like `-`, so a run reading it cannot resume.
+   */
+  stream?: StreamKind
+}
+
+export type StreamKind = 'named pipe' | 'character device' | 'socket'
+
+/** What kind of non-regular file `info` is, for messages; undefined for files and folders. */
+function specialKind(info: { isFIFO(): boolean; isCharacterDevice(): boolean; isSocket(): boolean; isBlockDevice(): boolean }): string | undefined {
+  if (info.isFIFO()) return 'named pipe'
+  if (info.isCharacterDevice()) return 'character device'
+  if (info.isSocket()) return 'socket'
+  if (info.isBlockDevice()) return 'block device'
+  return undefined
+}
+
+/**
+ * Inputs given on the command line that are read once like `-` (named pipes, `<(…)`, /dev/stdin,
+ * character devices): a run reading one cannot be resumed. Checked without opening them.
+ */
+export function streamInputs(inputs: string[]): Array<{ input: string; kind: StreamKind }> {
+  const out: Array<{ input: string; kind: StreamKind }> = []
+  for (const input of inputs) {
+    if (input === '-' || /^s3:\/\//i.test(input)) continue
+    try {
+      const kind = specialKind(statSync(input))
+      if (kind && kind !== 'block device') out.push({ input, kind: kind as StreamKind })
+    } catch {
+      // A missing path is reported when the inputs are listed.
+    }
+  }
+  return out
 }
 
 export interface ListSourcesOptions {
@@ -97,7 +132,7 @@ export async function listSources(inputs: string[], opts: ListSourcesOptions = {
       continue
     }
     const before = { out: w.out.length, problems: w.problems.length, skipped: w.skipped.length, entries: w.entries }
-    await walk(input, w, new Map())
+    await walk(input, w, new Map(), true)
     if (w.out.length === before.out && w.problems.length === before.problems) {
       const skipped = w.skipped.length - before.skipped
       const reason = w.entries === before.entries && skipped === 0 ? 'an empty folder' : `no file to read in this folder${skipped > 0 ? ` (${skipped} path(s) skipped, listed above)` : ' (only hidden files)'}`
@@ -110,11 +145,12 @@ export async function listSources(inputs: string[], opts: ListSourcesOptions = {
 /** What must not have changed for a resumed run to trust its checkpoint about a source. */
 export function sourceIdentity(source: Source): string {
   if (source.path === '-') return 'stdin'
+  if (source.stream) return 'stream'
   if (source.etag !== undefined) return `etag:${source.etag}`
   return `size:${source.size ?? '?'},mtime:${source.mtimeMs ?? '?'}`
 }
 
-async function walk(path: string, w: Walk, ancestors: Map<string, string>): Promise<void> {
+async function walk(path: string, w: Walk, ancestors: Map<string, string>, given = false): Promise<void> {
   let info
   try {
     info = await stat(path)
@@ -150,7 +186,15 @@ async function walk(path: string, w: Walk, ancestors: Map<string, string>): Prom
     for (const name of entries) await walk(join(path, name), w, inner)
     return
   }
-  if (info.isFile()) w.out.push({ path, size: info.size, mtimeMs: info.mtimeMs })
+  if (info.isFile()) {
+    w.out.push({ path, size: info.size, mtimeMs: info.mtimeMs })
+    return
+  }
+  const kind = specialKind(info)
+  // Given by name (a FIFO, <(…), /dev/stdin): read once, like -. Met inside a tree: named, not read
+  // (opening a pipe nobody writes to would wait forever).
+  if (given && kind && kind !== 'block device') w.out.push({ path, stream: kind as StreamKind })
+  else w.skipped.push({ path, reason: `${kind === 'named pipe' ? 'a named pipe (FIFO)' : `a ${kind ?? 'special file'}`}, not a regular file: not read` })
 }
 
 export function describeFsError(error: unknown): string {
