@@ -123,7 +123,7 @@ EXIT CODES
     const groupId = runIdFor({
       inputs,
       mappingsText: setup.mappingsText,
-      options: { only: flags.only ?? null, since: flags.since ?? null, until: flags.until ?? null, types: flags.types ?? null, where: flags.where ?? null, ig: flags['ignore-integrations-flags'], region: flags.region, endpointUrl: flags['endpoint-url'] ?? null, batch: flags['use-batch-endpoint'], sandbox: flags.sandbox, dryRun: flags['dry-run'] ?? false, key: keyHash(flags['api-key']), skip: flags['skip-user-properties-sync'], ...(flags['s3-endpoint'] ? { s3Endpoint: flags['s3-endpoint'] } : {}) },
+      options: { only: flags.only ?? null, since: flags.since ?? null, until: flags.until ?? null, types: flags.types ?? null, where: flags.where ?? null, ig: flags['ignore-integrations-flags'], region: flags.region, endpointUrl: flags['endpoint-url'] ?? null, batch: flags['use-batch-endpoint'], sandbox: flags.sandbox, dryRun: flags['dry-run'] ?? false, key: keyHash(flags['api-key']), skip: flags['skip-user-properties-sync'], ...(flags['s3-endpoint'] ? { s3Endpoint: flags['s3-endpoint'] } : {}), ...(flags['prune-by-received'] ? { pruneByReceived: true } : {}) },
     })
     const shard: ShardRun | undefined = setup.shard ? { ...setup.shard, group: groupId } : undefined
     const runId = shard ? groupId + shardSuffix(shard) : groupId

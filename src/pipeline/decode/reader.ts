@@ -50,14 +50,15 @@ export interface Archive {
 }
 
 export interface ArchiveOptions extends Omit<ListSourcesOptions, 'sinceMs'> {
-  /** --since as given (ISO 8601 or epoch ms): lets S3 listings skip old day folders. */
+  /** --since as given: with `s3.pruneByReceived`, lets S3 listings skip old day folders. */
   since?: string
   /** A source is about to be read (0-based index into `sources`), for progress. */
   onSourceStart?: (index: number, source: Source, total: number) => void
 }
 
 export async function openArchive(inputs: string[], opts: ArchiveOptions = {}): Promise<Archive> {
-  const sinceMs = opts.since !== undefined && inputs.some((i) => /^s3:\/\//i.test(i)) ? parseTimeFlag('--since', opts.since) : undefined
+  // Day folders are skipped only when asked (--prune-by-received): reading everything is the default.
+  const sinceMs = opts.since !== undefined && opts.s3?.pruneByReceived && inputs.some((i) => /^s3:\/\//i.test(i)) ? parseTimeFlag('--since', opts.since) : undefined
   const { sources, problems, skipped, unmatched, close } = await listSources(inputs, { s3: opts.s3, sinceMs, onListing: opts.onListing })
   if (sources.length === 0) {
     close?.()

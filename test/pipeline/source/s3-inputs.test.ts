@@ -4,9 +4,10 @@
  * never drops a message that reading everything keeps (timestamps later than their day folder).
  */
 import { strict as assert } from 'node:assert'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ROOT, runCli } from '../../helpers/cli.js'
+import { gzip, ndjson, tempDir, track, writeFile } from '../../helpers/files.js'
 import { s3Env, startS3, type S3TestServer } from '../../helpers/s3.js'
 import { openArchive } from '../../../src/pipeline/decode/reader.js'
 import { UsageError } from '../../../src/errors.js'
@@ -52,5 +53,46 @@ describe('s3:// inputs: nothing matched, --since pruning (s3rver)', function () 
     assert.equal(r.code, 2, r.stderr)
     assert.match(r.stderr, /Error: nothing to read: .*did you mean s3:\/\/inputs-archive\/segment-logs\/3S7cr7ZP4LPQwanZptak4X\/\?/)
     assert.equal(existsSync(join(ROOT, '.segamp', 'never-written', 'report.json')), false)
+  })
+
+  it('--since keeps a message whose timestamp is days later than its received-day folder: s3:// and disk give the same requests', async () => {
+    // A server-side library set `timestamp` (or a clock was wrong): received 2024-05-06, dated 2024-05-09.
+    const day = Date.UTC(2024, 4, 6)
+    const skewed = [
+      track('Skewed', { messageId: 'skew-1', timestamp: '2024-05-09T10:00:00.000Z', receivedAt: '2024-05-06T10:00:00.000Z' }),
+      track('Plain', { messageId: 'skew-2', timestamp: '2024-05-06T10:00:00.000Z', receivedAt: '2024-05-06T10:00:00.000Z' }),
+    ]
+    const late = [track('Late', { messageId: 'skew-3', timestamp: '2024-05-09T11:00:00.000Z', receivedAt: '2024-05-09T11:00:00.000Z' })]
+    const dir = tempDir()
+    writeFile(join(dir, 'segment-logs', 'src1', String(day), 'a.gz'), gzip(ndjson(skewed)))
+    writeFile(join(dir, 'segment-logs', 'src1', String(day + 3 * 86_400_000), 'b.gz'), gzip(ndjson(late)))
+    await s3.createBucket('skewed-archive')
+    await s3.uploadDir('skewed-archive', 'segment-logs/', join(dir, 'segment-logs'))
+    const since = '2024-05-08T06:00:00Z'
+    const out = tempDir()
+    const endpoint = ['--s3-endpoint', s3.endpoint, '--s3-path-style']
+    const [local, remote, pruned] = await Promise.all([
+      runCli(['replay', join(dir, 'segment-logs'), '--since', since, '--dry-run', '--out', join(out, 'local.ndjson'), '--state-dir', join(out, 'l'), '--no-progress', '--json']),
+      runCli(['replay', 's3://skewed-archive/segment-logs', '--since', since, '--dry-run', '--out', join(out, 'remote.ndjson'), '--state-dir', join(out, 'r'), '--no-progress', '--json', ...endpoint], { env: s3Env() }),
+      runCli(['replay', 's3://skewed-archive/segment-logs', '--since', since, '--prune-by-received', '--dry-run', '--out', join(out, 'pruned.ndjson'), '--state-dir', join(out, 'p'), '--no-progress', '--json', ...endpoint], { env: s3Env() }),
+    ])
+    for (const r of [local, remote, pruned]) assert.equal(r.code, 0, r.stderr)
+    const requests = readFileSync(join(out, 'local.ndjson'), 'utf8')
+    assert.match(requests, /Skewed/)
+    assert.match(requests, /Late/)
+    assert.equal(readFileSync(join(out, 'remote.ndjson'), 'utf8'), requests)
+    assert.equal(JSON.parse(remote.stdout).messages, 3)
+    // Asked for explicitly: the old folder is not listed, and the skewed message goes with it.
+    assert.doesNotMatch(readFileSync(join(out, 'pruned.ndjson'), 'utf8'), /Skewed/)
+    assert.equal(JSON.parse(pruned.stdout).messages, 1)
+  })
+
+  it('without --prune-by-received, --since lists every object; with it, old day folders are skipped', async () => {
+    const all = await openArchive([`s3://${BUCKET}/segment-logs`], { ...settings(), since: '2024-05-08T06:00:00Z' })
+    assert.equal(all.sources.length, 6)
+    let prunedFolders = 0
+    const some = await openArchive([`s3://${BUCKET}/segment-logs`], { s3: { ...settings().s3, pruneByReceived: true }, since: '2024-05-08T06:00:00Z', onListing: (p) => (prunedFolders = p.prunedFolders) })
+    assert.equal(some.sources.length, 4)
+    assert.equal(prunedFolders, 1)
   })
 })
