@@ -12,10 +12,11 @@ import { formatCount, progressMode, withProgress, type ProgressHandle } from '..
 import { writeSync } from 'node:fs'
 import { compileSubscriptions, loadMappings, selectOnlyActions } from '../segment/subscriptions/index.js'
 import { replay, type ReplayProgress } from '../replay/engine.js'
-import { readCheckpoint, runIdFor } from '../pipeline/commit/checkpoint.js'
+import { readCheckpoint } from '../pipeline/commit/checkpoint.js'
+import { findUnfinishedSibling, replayRunId, siblingAdvice } from '../replay/run-identity.js'
 import type { ReplayCounts, ReplayReport } from '../pipeline/commit/report.js'
 import { renderAbortError, renderReplaySummary, renderResumeAdvice, renderSandboxIngested } from '../replay/render.js'
-import { confirmationText, ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, keyHash, progressLine, resumeCommand } from '../replay/cli-support.js'
+import { confirmationText, ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, progressLine, resumeCommand } from '../replay/cli-support.js'
 import { displayUrl } from '../pipeline/deliver/requests.js'
 import { inspectArchives } from '../inspect/index.js'
 import { streamInputs } from '../pipeline/source/sources.js'
@@ -120,14 +121,20 @@ EXIT CODES
     const input = new InputProgress(inputs)
     const filters = { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] }
     // Every shard shares the unsharded run id (the group `segamp status` checks) and adds K/N to it.
-    const groupId = runIdFor({
+    const groupId = replayRunId({
       inputs,
       mappingsText: setup.mappingsText,
-      options: { only: flags.only ?? null, since: flags.since ?? null, until: flags.until ?? null, types: flags.types ?? null, where: flags.where ?? null, ig: flags['ignore-integrations-flags'], region: flags.region, endpointUrl: flags['endpoint-url'] ?? null, batch: flags['use-batch-endpoint'], sandbox: flags.sandbox, dryRun: flags['dry-run'] ?? false, key: keyHash(flags['api-key']), skip: flags['skip-user-properties-sync'], ...(flags['s3-endpoint'] ? { s3Endpoint: flags['s3-endpoint'] } : {}), ...(flags['prune-by-received'] ? { pruneByReceived: true } : {}) },
+      work: { only: flags.only ?? null, since: flags.since ?? null, until: flags.until ?? null, types: flags.types ?? null, where: flags.where ?? null, ig: flags['ignore-integrations-flags'], batch: flags['use-batch-endpoint'], skip: flags['skip-user-properties-sync'], ...(flags['s3-endpoint'] ? { s3Endpoint: flags['s3-endpoint'] } : {}), ...(flags['prune-by-received'] ? { pruneByReceived: true } : {}) },
+      // The destination, never the URL as typed: a proxy's credentials are not part of a run.
+      destination: { apiKey: flags['api-key'], region: flags.region, endpointUrl: flags['endpoint-url'], sandbox: flags.sandbox, dryRun: flags['dry-run'] ?? false },
     })
     const shard: ShardRun | undefined = setup.shard ? { ...setup.shard, group: groupId } : undefined
     const runId = shard ? groupId + shardSuffix(shard) : groupId
     const stateDir = flags['state-dir'] ?? join('.segamp', runId)
+    if (!flags['state-dir'] && !flags.fresh && !flags.sandbox && !fromStdin && !resumableCheckpoint(stateDir, runId)) {
+      const sibling = findUnfinishedSibling('.segamp', runId)
+      if (sibling) this.warn(siblingAdvice(sibling, { bin: invocation(this.config.bin), argv: this.argv, stateDir }).trimEnd())
+    }
 
     if (live && !flags.yes) {
       if (streams.length > 0) throw new UsageError(`${streams[0].input} is a ${streams[0].kind}: it can be read only once, so it cannot be shown for confirmation and then sent`, { code: 'not-confirmed', hint: 'Add --yes to send (check a copy of the data with --dry-run first).' })
