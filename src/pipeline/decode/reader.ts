@@ -4,7 +4,7 @@
  */
 import type { Readable } from 'node:stream'
 import type { SegmentMessage, SourceRef } from '../../types.js'
-import { blockLines, decodedChunks, inflatedChunks, lineBlocks, MAX_LINE_CHARS, openSource, splitLines, type Line, type LineBlock } from './lines.js'
+import { blockLines, decodedChunks, GzipTrailingGarbage, inflatedChunks, lineBlocks, MAX_LINE_CHARS, openSource, splitLines, type Line, type LineBlock } from './lines.js'
 import { clipText, parseMessageLine, tooLongLine, type RejectCategory } from './message.js'
 import { parseTimeFlag } from '../route/filters.js'
 import { detectCsvHeader, readCsv } from './csv.js'
@@ -266,6 +266,9 @@ function nothingMatched(problems: Array<{ file: string; reason: string }>, skipp
 }
 
 function describeReadError(error: unknown, lastLine: number): string {
+  if (error instanceof GzipTrailingGarbage) {
+    return `not gzip data after byte ${error.offset} (the end of the last gzip member, after line ${lastLine}): ${error.lostBytes} byte(s) not read; lines before it were read`
+  }
   const err = error as NodeJS.ErrnoException
   if (err?.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(err?.message ?? '')) {
     return `truncated gzip: the compressed data ends early (after line ${lastLine}); lines before it were read`
