@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os'
 import { Args, Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
 import { createInterface } from 'node:readline/promises'
@@ -7,6 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { compileFilters, parseTypes } from '../pipeline/route/filters.js'
 import { readingFlags, mappingsFlag, s3Flags } from '../cli/flags.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
+import { defaultWorkersHere, MAX_DEFAULT_WORKERS, WORKER_MEMORY_MB } from '../cli/cpu-quota.js'
 import { exitCodes, whereFilter } from '../cli/common.js'
 import { formatCount, progressMode, withProgress, type ProgressHandle } from '../cli/progress.js'
 import { writeSync } from 'node:fs'
@@ -63,7 +63,7 @@ EXIT CODES
     'batch-size': Flags.integer({ description: 'Events per request (max 2000).', default: 1000, min: 1, max: 2000, helpGroup: 'DELIVERY' }),
     concurrency: Flags.integer({ description: 'Requests in flight.', default: 4, min: 1, max: 64, helpGroup: 'DELIVERY' }),
     'max-eps': Flags.integer({ description: 'Overall events/s cap (project-wide: with --shard K/N each shard sends at most 1/N of it).', min: 1, helpGroup: 'DELIVERY' }),
-    workers: Flags.integer({ description: 'Threads that decode, route and map (default: the cores this process may use). Requests, their order and resume are the same for any number; 1 runs everything on one thread.', min: 1, max: 64, helpValue: 'N', helpGroup: 'DELIVERY' }),
+    workers: Flags.integer({ description: `Threads that decode, route and map (default: the CPUs this process may use (cgroup quota included), at most ${MAX_DEFAULT_WORKERS}). Each costs about ${WORKER_MEMORY_MB} MB of memory per worker on top of the main thread's ~220 MB: size a container's memory limit for it. Requests, their order and resume are the same for any number; 1 runs everything on one thread.`, min: 1, max: 64, helpValue: 'N', helpGroup: 'DELIVERY' }),
     shard: Flags.string({ description: 'Replay only shard K of N (K is 0-based): the messages whose identity key (device_id, else user_id) hashes to K. Run all N, on one machine or many.', helpValue: 'K/N', exclusive: ['shards'], helpGroup: 'SHARDING' }),
     shards: Flags.integer({ description: `Number of shards, the index taken from env ${SHARD_INDEX_ENV.join(' or ')} (Kubernetes Indexed Job, AWS Batch array job).`, min: 1, helpValue: 'N', exclusive: ['shard'], helpGroup: 'SHARDING' }),
     'skip-user-properties-sync': Flags.boolean({ description: 'Set Amplitude\'s $skip_user_properties_sync on every event (historical backfills: do not change current user properties).', default: false, helpGroup: 'DELIVERY' }),
@@ -216,7 +216,7 @@ EXIT CODES
           useBatchEndpoint: flags['use-batch-endpoint'],
           batchSize: flags['batch-size'],
           concurrency: flags.concurrency,
-          workers: flags.workers ?? availableParallelism(),
+          workers: flags.workers ?? defaultWorkersHere(),
           maxEps: shardMaxEps(flags['max-eps'], shard),
           shard,
           skipUserPropertiesSync: flags['skip-user-properties-sync'],
