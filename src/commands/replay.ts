@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { compileFilters, parseTypes } from '../pipeline/route/filters.js'
 import { readingFlags, mappingsFlag, s3Flags } from '../cli/flags.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
+import { ensureWritableDir } from '../cli/state-dir.js'
 import { defaultWorkersHere, MAX_DEFAULT_WORKERS, WORKER_MEMORY_MB } from '../cli/cpu-quota.js'
 import { exitCodes, whereFilter } from '../cli/common.js'
 import { formatCount, progressMode, withProgress, type ProgressHandle } from '../cli/progress.js'
@@ -131,6 +132,10 @@ EXIT CODES
     const shard: ShardRun | undefined = setup.shard ? { ...setup.shard, group: groupId } : undefined
     const runId = shard ? groupId + shardSuffix(shard) : groupId
     const stateDir = flags['state-dir'] ?? join('.segamp', runId)
+    // Found unwritable now, not as a hang in mkdir or a failure after the confirmation.
+    ensureWritableDir(stateDir)
+    // What this run writes is never read as its input (a state directory or --out inside the tree).
+    const archiveOptions = { ...input.options(setup.s3), exclude: [{ path: stateDir, what: 'the state directory (--state-dir)' }, ...(flags.out ? [{ path: flags.out, what: 'the --out file' }] : [])] }
     if (!flags['state-dir'] && !flags.fresh && !flags.sandbox && !fromStdin && !resumableCheckpoint(stateDir, runId)) {
       const sibling = findUnfinishedSibling('.segamp', runId)
       if (sibling) this.warn(siblingAdvice(sibling, { bin: invocation(this.config.bin), argv: this.argv, stateDir }).trimEnd())
@@ -139,7 +144,7 @@ EXIT CODES
     if (live && !flags.yes) {
       if (streams.length > 0) throw new UsageError(`${streams[0].input} is a ${streams[0].kind}: it can be read only once, so it cannot be shown for confirmation and then sent`, { code: 'not-confirmed', hint: 'Add --yes to send (check a copy of the data with --dry-run first).' })
       if (!process.stdin.isTTY) throw new UsageError('refusing to send without confirmation: stdin is not a TTY', { code: 'not-confirmed', hint: 'Check what would be sent with --dry-run (or --sandbox), then add --yes to send.' })
-      const { report, unmatched } = await inspectArchives({ inputs, archive: input.options(setup.s3), filters, subscriptions: setup.subs.map((s) => ({ name: s.name, match: s.match })) })
+      const { report, unmatched } = await inspectArchives({ inputs, archive: archiveOptions, filters, subscriptions: setup.subs.map((s) => ({ name: s.name, match: s.match })) })
       const resuming = flags.fresh ? undefined : resumableCheckpoint(stateDir, runId)
       this.logToStderr(
         confirmationText({
@@ -199,7 +204,7 @@ EXIT CODES
         input.attach(progress)
         return replay({
           inputs,
-          archive: input.options(setup.s3),
+          archive: archiveOptions,
           subscriptions: setup.subs,
           mappingsSource: setup.mappingsSource,
           filters,
