@@ -29,7 +29,7 @@ export default class Replay extends SegampCommand {
   static summary = 'Send archived Segment messages to Amplitude exactly as the Actions destination would.'
   static description = `Runs every message through the Actions mappings (--mappings, default: the Quick Setup presets) and sends the resulting Amplitude records in batches, with retries, throttling, a dead-letter file and a checkpoint. Re-running the same command resumes where the last run stopped (Ctrl-C, crash or kill); every event carries a deterministic insert_id (derived from messageId when the mapping maps none), so resent events are deduplicated by Amplitude — within Amplitude's 7-day insert_id window only. A resume reads files added since the checkpoint, refuses files that changed, and sends again only the requests in flight when a crash happened (identify calls among them cannot be deduplicated: a resent $add counts twice).
 
-The run stops (exit 1, resumable) when Amplitude has not answered for 2 minutes, has accepted nothing for 10 minutes, or answers with something that is not Amplitude's (an HTML page from a proxy).
+The run stops (exit 1, resumable) when Amplitude has not answered for 2 minutes (10 seconds when every connection is refused and it never answered in this run), has accepted nothing for 10 minutes, or answers with something that is not Amplitude's (an HTML page from a proxy).
 
 State directory (default .segamp/<run-id>): checkpoint.json, dead-letter.ndjson, rejected.ndjson, report.json. API keys never appear there.
 
