@@ -20,6 +20,12 @@ import { countsByKind, KIND_DESCRIPTIONS } from './items.js'
 export const VOLUME_CHART_NAMES = 40
 /** Differing paths listed per finding. */
 const PATHS_SHOWN = 50
+/** Findings with a drill-down, per kind (the most frequent); the JSON report has them all. */
+export const FINDINGS_PER_KIND = 300
+/** Characters of examples in one file (well under the 2 MB a report may take; failing kinds get them first). */
+export const EXAMPLES_BUDGET = 800_000
+/** Rows of the event-name table. */
+const VOLUME_ROWS = 1000
 
 let chartJs: string | undefined
 /** Chart.js's UMD build (dist/chart.umd.min.js beside the package's main file; a dependency), read once. */
@@ -34,6 +40,11 @@ export function chartLibrary(): string {
 /** HTML text and attribute escaping (the five characters that matter). */
 export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
+}
+
+/** Element text escaping (quotes need none there): keeps JSON examples compact. */
+export function escText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }
 
 /** JSON for a `<script type="application/json">` block: nothing in it can end the element. */
@@ -96,27 +107,45 @@ function card(label: string, value: number | string): string {
   return `<div class="card"><span class="muted">${esc(label)}</span><b>${esc(typeof value === 'number' ? value.toLocaleString('en-US') : value)}</b></div>`
 }
 
-function findingDetails(item: CheckItem): string {
+function findingDetails(item: CheckItem, withExamples: boolean): string {
   const at = item.location ? ` · <code>${esc(`${item.location.file}:${item.location.line}`)}</code>` : ''
   const paths = item.paths.length > 0 ? `<p>Paths: ${item.paths.slice(0, PATHS_SHOWN).map((p) => `<code>${esc(p)}</code>`).join(' ')}${item.paths.length > PATHS_SHOWN ? ` … ${item.paths.length - PATHS_SHOWN} more (JSON report)` : ''}</p>` : ''
-  const examples = item.examples.map((e) => `<pre>${esc(e)}</pre>`).join('')
-  return `<details class="finding${item.failing ? ' failing' : ''}" data-kind="${esc(item.kind)}"><summary><span class="kind">${esc(item.kind)}</span> <span class="name">${esc(item.label)}</span> — ${item.count.toLocaleString('en-US')}${at}</summary><p>${esc(item.message)}</p>${paths}${examples || '<p class="muted">No example kept (--examples 0).</p>'}</details>`
+  let examples = item.examples.map((e) => `<pre>${escText(e)}</pre>`).join('')
+  if (!withExamples) examples = '<p class="muted">Examples left out to keep this file small: see the JSON report.</p>'
+  else if (examples === '') examples = '<p class="muted">No example kept (--examples 0).</p>'
+  return `<details class="finding${item.failing ? ' failing' : ''}" data-kind="${esc(item.kind)}"><summary><span class="kind">${esc(item.kind)}</span> <span class="name">${esc(item.label)}</span> — ${item.count.toLocaleString('en-US')}${at}</summary><p>${esc(item.message)}</p>${paths}${examples}</details>`
 }
 
+/**
+ * One section per kind, a drill-down per finding. The file stays small whatever the archive: at
+ * most FINDINGS_PER_KIND findings per kind (the most frequent), and examples only while they fit
+ * EXAMPLES_BUDGET characters (failing kinds first); what is left out is said.
+ */
 function findingsSection(items: readonly CheckItem[]): string {
   const out = ['<h2 id="findings">Findings by kind</h2><p class="muted">Open a finding for its examples (records as each side sent them, secrets redacted).</p>']
   const kinds = [...FINDING_KINDS, 'only-in-amplitude', 'only-in-archive', 'ambiguous'].filter((k) => items.some((i) => i.kind === k))
-  for (const kind of kinds) {
-    const list = items.filter((i) => i.kind === kind)
-    out.push(`<h3>${esc(kind)}: ${esc(KIND_DESCRIPTIONS[kind] ?? '')} (${list.length})</h3>`)
-    out.push(list.map(findingDetails).join('\n'))
+  const ordered = [...kinds.filter((k) => items.some((i) => i.kind === k && i.failing)), ...kinds.filter((k) => !items.some((i) => i.kind === k && i.failing))]
+  let budget = EXAMPLES_BUDGET
+  const sections = new Map<string, string>()
+  for (const kind of ordered) {
+    const list = items.filter((i) => i.kind === kind).sort((a, b) => b.count - a.count)
+    const shown = list.slice(0, FINDINGS_PER_KIND)
+    const rows = shown.map((i) => {
+      const size = i.examples.reduce((n, e) => n + e.length, 0)
+      const fits = size <= budget
+      if (fits) budget -= size
+      return findingDetails(i, fits)
+    })
+    if (list.length > shown.length) rows.push(`<p class="muted">… ${list.length - shown.length} more ${esc(kind)} findings in the JSON report.</p>`)
+    sections.set(kind, `<h3>${esc(kind)}: ${esc(KIND_DESCRIPTIONS[kind] ?? '')} (${list.length})</h3>\n${rows.join('\n')}`)
   }
+  for (const kind of kinds) out.push(sections.get(kind)!)
   return out.join('\n')
 }
 
 function volumeTable(volumes: readonly Volume[]): string {
-  const rows = volumes.map((v) => `<tr><td>${esc(v.name === '' ? '(empty name)' : v.name)}</td><td class="n">${v.classic.toLocaleString('en-US')}</td><td class="n">${v.actions.toLocaleString('en-US')}</td></tr>`)
-  return `<details><summary>All ${volumes.length} event names as a table</summary><table><thead><tr><th>Event</th><th class="n">Classic</th><th class="n">Actions</th></tr></thead><tbody>${rows.join('')}</tbody></table></details>`
+  const rows = volumes.slice(0, VOLUME_ROWS).map((v) => `<tr><td>${esc(v.name === '' ? '(empty name)' : v.name)}</td><td class="n">${v.classic.toLocaleString('en-US')}</td><td class="n">${v.actions.toLocaleString('en-US')}</td></tr>`)
+  return `<details><summary>All ${volumes.length} event names as a table</summary><table><thead><tr><th>Event</th><th class="n">Classic</th><th class="n">Actions</th></tr></thead><tbody>${rows.join('')}</tbody></table>${volumes.length > VOLUME_ROWS ? `<p class="muted">… ${volumes.length - VOLUME_ROWS} more event names in the JSON report.</p>` : ''}</details>`
 }
 
 function againstSection(report: AgainstReport): string {
