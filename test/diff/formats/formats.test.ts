@@ -156,6 +156,24 @@ describe('diff report CI formats (github, junit, sarif, step summary)', function
     assert.deepEqual(tf.list(), { file: 'a.tf', line: 4 })
   })
 
+  it('--sample N compares at most N messages; --report FORMAT=FILE writes more files; bad values are usage errors (exit 2)', async () => {
+    const out = join(s.dir, 'sample')
+    const r = await runCli(['diff-mappings', 'examples/segment-logs', '--classic', 'examples/classic-settings.json', '--sample', '50', '--format', 'json', '--out', join(out, 'r.json'), '--report', `junit=${join(out, 'r.xml')}`, '--report', `markdown=${join(out, 'deep', 'r.md')}`, '--no-progress'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal((JSON.parse(readFileSync(join(out, 'r.json'), 'utf8')) as DiffReport).totals.messages, 50)
+    assert.match(readFileSync(join(out, 'r.xml'), 'utf8'), /^<\?xml/)
+    assert.match(readFileSync(join(out, 'deep', 'r.md'), 'utf8'), /^### segamp diff-mappings: /)
+    const bad = await runCli(['diff-mappings', 'examples/segment-logs', '--report', 'pdf=x.pdf', '--no-progress'])
+    assert.equal(bad.code, 2)
+    assert.match(bad.stderr, /--report pdf=x\.pdf: expected FORMAT=FILE with FORMAT one of table, json, markdown, github, junit, sarif, html/)
+    const both = await runCli(['diff-mappings', 'examples/segment-logs', '--sample', '5', '--against', s.dir, '--no-progress'])
+    assert.equal(both.code, 2)
+    assert.match(both.stderr, /--sample: not with --against/)
+    const noVerify = await runCli(['migrate', '--classic', 'examples/classic-settings.json', '--report', 'html=x.html'])
+    assert.equal(noVerify.code, 2)
+    assert.match(noVerify.stderr, /--report only means something with --verify ARCHIVE/)
+  })
+
   it('step summary: under 1 MiB, examples cut first and said so', () => {
     const big = 'x'.repeat(20_000)
     const finding = (i: number): Finding => ({
