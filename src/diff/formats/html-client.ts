@@ -27,7 +27,7 @@ export const HTML_CLIENT_JS = String.raw`
         responsive: true,
         maintainAspectRatio: false,
         plugins: { legend: { display: datasets.length > 1 } },
-        scales: { x: { beginAtZero: true }, y: { beginAtZero: true, ticks: { autoSkip: false } } }
+        scales: { x: { beginAtZero: true, ticks: { precision: 0 } }, y: { beginAtZero: true, ticks: { autoSkip: false, precision: 0 } } }
       }
     })
   }
