@@ -6,6 +6,7 @@
  * Pure: text in, lines out. Annotations, SARIF and the HTML report point at these lines.
  */
 import { parseTree, type Node } from 'jsonc-parser'
+import { hclStringValue, terraformSubscriptionBlocks } from '../../segment/subscriptions/terraform.js'
 
 export interface SourceLocation {
   /** The file as given (the caller makes it relative to the repository). */
@@ -78,75 +79,14 @@ function fromJson(text: string): { list: number; subs: SubscriptionLines[] } {
   return { list: listLine, subs }
 }
 
-/** An HCL quoted string's value (the JSON escapes segamp writes, and `$${`/`%%{` undone). */
-function hclStringValue(quoted: string): string | undefined {
-  try {
-    const v: unknown = JSON.parse(quoted)
-    return typeof v === 'string' ? v.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{') : undefined
-  } catch {
-    return undefined
-  }
-}
-
-/** Brace/bracket depth change of one line, outside quoted strings. */
-function depthDelta(line: string): number {
-  let d = 0
-  let inString = false
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]
-    if (inString) {
-      if (c === '\\') i++
-      else if (c === '"') inString = false
-    } else if (c === '"') inString = true
-    else if (c === '#' || (c === '/' && line[i + 1] === '/')) break
-    else if (c === '{' || c === '[' || c === '(') d++
-    else if (c === '}' || c === ']' || c === ')') d--
-  }
-  return d
-}
-
-const RESOURCE = /^\s*resource\s+"segment_destination_subscription"\s+"[^"]*"\s*\{/
-const ATTRIBUTE = /^\s*("(?:[^"\\]|\\.)*"|[A-Za-z_][\w-]*)\s*[:=]/
-
-/**
- * The subscription resources of a Terraform file: each resource's line, its `name` value, the
- * line of `trigger`, and the lines of the top-level keys of `settings = jsonencode({...})`
- * (JSON-style `"key": value` as segamp writes it, or HCL-style `key = value`).
- */
+/** The subscription resources of a Terraform file (read as segment/subscriptions/terraform.ts reads them). */
 function fromTerraform(text: string): { list: number; subs: SubscriptionLines[] } {
-  const lines = text.split('\n')
-  const subs: SubscriptionLines[] = []
-  let current: SubscriptionLines | undefined
-  let depth = 0
-  let settingsDepth = -1
-  lines.forEach((line, i) => {
-    const n = i + 1
-    if (current === undefined) {
-      if (RESOURCE.test(line)) {
-        current = { name: '', start: n, fields: new Map() }
-        depth = depthDelta(line)
-        settingsDepth = -1
-      }
-      return
-    }
-    const attr = ATTRIBUTE.exec(line)
-    if (attr && depth === 1) {
-      const key = attr[1]!
-      if (key === 'name') current.name = hclStringValue(line.slice(line.indexOf('=') + 1).trim()) ?? ''
-      else if (key === 'trigger') current.trigger = n
-      else if (key === 'settings') settingsDepth = depth + 1
-    } else if (attr && settingsDepth >= 0 && depth === settingsDepth + 1) {
-      const raw = attr[1]!
-      const key = raw.startsWith('"') ? hclStringValue(raw) : raw
-      if (key !== undefined && !current.fields.has(key)) current.fields.set(key, n)
-    }
-    depth += depthDelta(line)
-    if (settingsDepth >= 0 && depth < settingsDepth) settingsDepth = -1
-    if (depth <= 0) {
-      subs.push(current)
-      current = undefined
-    }
-  })
+  const subs = terraformSubscriptionBlocks(text).map((b, i) => ({
+    name: hclStringValue(b.attributes.get('name')?.value ?? '') ?? `#${i}`,
+    start: b.start,
+    trigger: b.attributes.get('trigger')?.line,
+    fields: b.fields,
+  }))
   return { list: subs[0]?.start ?? 1, subs }
 }
 

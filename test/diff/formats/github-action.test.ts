@@ -163,13 +163,11 @@ describe('GitHub Action: the example workflow run locally (issue 26 acceptance)'
     assert.equal(json.totals.messages, 588)
   })
 
-  it('terraform job: migrate --verify writes the Terraform (as committed) and annotates its lines', async () => {
-    const r = runActionStep('terraform')
+  /** Warnings only (the configuration keeps the Classic names), each on its subscription's field or trigger in the Terraform file. */
+  async function checkTerraformRun(r: ReturnType<typeof runActionStep>, summaryTitle: string): Promise<void> {
     assert.equal(r.code, 0, r.stderr)
     const tfFile = r.with.terraform!
     const text = readFileSync(join(r.workspace, tfFile), 'utf8')
-    // The workflow's next step: the committed Terraform is what segamp generates.
-    assert.equal(text, readFileSync(join(ROOT, tfFile), 'utf8'))
     const lines = text.split('\n')
     const found = annotations(r.stdout)
     const warnings = found.filter((a) => a.level === 'warning')
@@ -185,9 +183,25 @@ describe('GitHub Action: the example workflow run locally (issue 26 acceptance)'
     const purchased = warnings.find((a) => a.props.title === 'segamp revenue: Product Purchased')!
     assert.equal(lines[Number(purchased.props.line) - 1]!.trim(), '"event_properties": {')
     assert.equal(tfSubscriptionAt(lines, Number(purchased.props.line)), 'Order Completed Calls')
+    const group = warnings.find((a) => a.props.title === 'segamp added: [group properties] [Segment] Group')!
+    assert.match(lines[Number(group.props.line) - 1]!, /^ {2}trigger {8}= "type = \\"group\\""$/)
     assert.equal(r.outputs.verdict, 'passed')
     assert.equal(r.outputs.failing, '')
-    assert.ok(r.summary.startsWith('### segamp diff-mappings: ✅ passed (--fail-on renamed,dropped,duplicated)'), r.summary.slice(0, 200))
+    assert.equal(r.outputs['findings-renamed'], '0')
+    assert.ok(r.summary.startsWith(summaryTitle), r.summary.slice(0, 200))
     assert.ok(existsSync(join(r.workspace, r.outputs['report-sarif']!)))
+  }
+
+  it('terraform job: diff-mappings reads the committed Terraform (written by migrate --format terraform) and annotates its lines', async () => {
+    const r = runActionStep('terraform')
+    await checkTerraformRun(r, '### segamp diff-mappings: ✅ passed (--fail-on renamed,dropped,duplicated)')
+    assert.equal(r.outputs.messages, '588')
+  })
+
+  it('regenerate job: migrate --verify writes the Terraform (as committed) and annotates its lines', async () => {
+    const r = runActionStep('regenerate')
+    // The workflow's next step: the committed Terraform is what segamp generates.
+    assert.equal(readFileSync(join(r.workspace, r.with.terraform!), 'utf8'), readFileSync(join(ROOT, r.with.terraform!), 'utf8'))
+    await checkTerraformRun(r, '### segamp diff-mappings: ✅ passed (--fail-on renamed,dropped,duplicated)')
   })
 })
