@@ -7,6 +7,8 @@ import type { CheckItem } from './items.js'
 import { KIND_DESCRIPTIONS } from './items.js'
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json'
+/** Results written at most (the most frequent findings); the JSON report has them all. */
+export const MAX_RESULTS = 5000
 
 /** A relative path as a SARIF URI reference (forward slashes, each segment percent-encoded). */
 export function sarifUri(file: string): string {
@@ -14,7 +16,9 @@ export function sarifUri(file: string): string {
 }
 
 export function renderSarif(items: readonly CheckItem[], opts: { version: string; path?: (file: string) => string }): string {
-  const findings = items.filter((i) => i.kind !== 'same' && i.count > 0)
+  const all = items.filter((i) => i.kind !== 'same' && i.count > 0)
+  // Code scanning takes at most 25,000 results and 10 MB a run: the most frequent findings, one example each.
+  const findings = all.length > MAX_RESULTS ? [...all].sort((x, y) => y.count - x.count).slice(0, MAX_RESULTS) : all
   const ruleIds: string[] = []
   for (const i of findings) if (!ruleIds.includes(i.kind)) ruleIds.push(i.kind)
   const rules = ruleIds.map((id) => ({
@@ -42,7 +46,7 @@ export function renderSarif(items: readonly CheckItem[], opts: { version: string
         }
       : {}),
     partialFingerprints: { segampFinding: `${i.kind}/${i.label}` },
-    properties: { messages: i.count, subscriptions: i.subscriptions, paths: i.paths.slice(0, 20), examples: i.examples },
+    properties: { messages: i.count, subscriptions: i.subscriptions, paths: i.paths.slice(0, 20), examples: i.examples.slice(0, 1) },
   }))
   const log = {
     $schema: SARIF_SCHEMA,
@@ -51,6 +55,7 @@ export function renderSarif(items: readonly CheckItem[], opts: { version: string
       {
         tool: { driver: { name: 'segamp', version: opts.version, rules } },
         results,
+        ...(all.length > findings.length ? { properties: { resultsLeftOut: all.length - findings.length } } : {}),
       },
     ],
   }
