@@ -23,6 +23,8 @@ The report's "model" lists the Classic settings used and every assumption the em
 
 --against EXPORT (a zip, a folder or files written by segamp export) compares with what Amplitude actually holds instead of the emulation: stored events are paired with archived messages by $insert_id, else by user/device id + event time; findings gain only-in-amplitude and only-in-archive, and the report says how well the emulation agreed with the stored events.
 
+CI: --format github prints GitHub annotations at the line of the --mappings file (JSON or Terraform) that produces each finding, junit and sarif are for other CI systems and code scanning, html is one self-contained report with charts; --report FORMAT=FILE writes more formats in the same run. Under GitHub Actions (GITHUB_ACTIONS=true) the format defaults to github, the Markdown report is appended to $GITHUB_STEP_SUMMARY and the verdict, counts and report paths are written to $GITHUB_OUTPUT. The repository's action.yml runs it as a step.
+
 EXIT CODES (like diff)
   0  no finding of a --fail-on kind
   1  at least one finding of a --fail-on kind
