@@ -34,6 +34,8 @@ export type LinePlan =
       records: PlannedRecord[]
       /** Records whose user_properties mix plain keys with operations. */
       mixed: number
+      /** Matched subscriptions that ran the exact mapping path (the compiled one could not prove equality). */
+      fallbacks: number
     }
 
 /** What a line is planned from: its text (NDJSON), or a message decoded already (CSV rows). */
@@ -91,6 +93,7 @@ export function createPlanner(s: PlannerSettings): Planner {
         invalid: mapped.invalid.map((v) => ({ ...v, message })),
         records,
         mixed: mapped.records.length > 0 ? countMixedUserProperties(mapped.records) : 0,
+        fallbacks: mapped.fallbacks,
       }
     } catch (error) {
       return { t: 'rejected', category: 'unprocessable', reason: unprocessable(error), text: '', message: true, messageId }
