@@ -9,6 +9,7 @@
  * `file:line`. Partition: FNV-1a 32-bit over the key's UTF-8 bytes, modulo N. Pure.
  */
 import type { SegmentMessage } from '../../types.js'
+import { scanIdentityKey } from './shard-scan.js'
 
 export interface Shard {
   /** 0-based. */
@@ -57,6 +58,16 @@ export function identityKey(message: SegmentMessage, fallback = ''): { kind: 'de
   const id = idValue(m.messageId)
   if (id !== undefined) return { kind: 'messageId', key: id }
   return { kind: 'line', key: fallback }
+}
+
+/**
+ * Whether shard `shard` owns the message on this line, decided from its text before JSON.parse
+ * (shard-scan.ts); `undefined` when the text alone does not settle it (then parse and ask
+ * `ownsMessage`). Never a different verdict from the parsed message's.
+ */
+export function ownsLine(shard: Shard, text: string, fallback = ''): boolean | undefined {
+  const key = scanIdentityKey(text, fallback)
+  return key === undefined ? undefined : partitionOf(key, shard.count) === shard.index
 }
 
 /** Whether shard `shard` owns this message. */

@@ -1,0 +1,263 @@
+/**
+ * A shard's verdict from the line's text, before JSON.parse (issue #25: every shard reads the whole
+ * archive, so the lines it does not own should cost little more than reading them).
+ *
+ * `scanIdentityKey(text, fallback)` walks the line once, as a strict JSON validator that builds
+ * nothing, and pulls out the top-level `type`, `anonymousId`, `userId`, `messageId` and
+ * `context.device.id`. It returns the identity key `identityKey(JSON.parse(text), fallback)` would
+ * give (shard.ts), but only when it is sure that:
+ * - the line is one JSON value that JSON.parse accepts, and it is an object (a strict subset of
+ *   the JSON grammar is accepted: anything else is "unsure");
+ * - the message passes decode's checks (a known `type`) and is nested no more than 64 levels
+ *   (far below the 500 at which the planner rejects a message);
+ * - the fields read are unambiguous: no escape sequence in them or in any key of the objects they
+ *   are read from (`"user\u0049d"` is `userId` to JSON.parse), no duplicate of them (JSON.parse
+ *   keeps the last).
+ * Otherwise it returns `undefined` and the caller parses the line as before. So a line is counted
+ * `other-shard` from its text only when parsing it would have given the same verdict; a line that
+ * is invalid JSON or not a message is still parsed and reported as today (by shard 0).
+ */
+import { SEGMENT_TYPES } from '../../types.js'
+
+const TYPES = new Set<string>(SEGMENT_TYPES)
+const MAX_DEPTH = 64
+
+const enum Role {
+  None,
+  Root,
+  Context,
+  Device
+}
+
+/** What a field of interest held: a string without escapes, a number's text, or something else. */
+interface Captured {
+  kind: 'string' | 'number' | 'other'
+  text: string
+}
+
+let s = ''
+let i = 0
+let n = 0
+let hadEscape = false
+let type: Captured | undefined
+let anonymousId: Captured | undefined
+let userId: Captured | undefined
+let messageId: Captured | undefined
+let deviceId: Captured | undefined
+let sawContext = false
+let sawDevice = false
+
+function isWs(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9
+}
+
+function skipWs(): void {
+  while (i < n && isWs(s.charCodeAt(i))) i++
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102)
+}
+
+/** A string token at `i` (on its opening quote); sets `hadEscape`. False if not valid JSON. */
+function scanString(): boolean {
+  i++
+  hadEscape = false
+  while (i < n) {
+    const c = s.charCodeAt(i)
+    if (c === 34) {
+      i++
+      return true
+    }
+    if (c === 92) {
+      hadEscape = true
+      const d = s.charCodeAt(i + 1)
+      if (d === 117) {
+        if (!(isHex(s.charCodeAt(i + 2)) && isHex(s.charCodeAt(i + 3)) && isHex(s.charCodeAt(i + 4)) && isHex(s.charCodeAt(i + 5)))) return false
+        i += 6
+      } else if (d === 34 || d === 92 || d === 47 || d === 98 || d === 102 || d === 110 || d === 114 || d === 116) i += 2
+      else return false
+      continue
+    }
+    if (c < 32) return false
+    i++
+  }
+  return false
+}
+
+function digits(): number {
+  const start = i
+  while (i < n) {
+    const c = s.charCodeAt(i)
+    if (c < 48 || c > 57) break
+    i++
+  }
+  return i - start
+}
+
+/** `-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?` */
+function scanNumber(): boolean {
+  if (s.charCodeAt(i) === 45) i++
+  const first = s.charCodeAt(i)
+  if (first === 48) i++
+  else if (first >= 49 && first <= 57) digits()
+  else return false
+  if (s.charCodeAt(i) === 46) {
+    i++
+    if (digits() === 0) return false
+  }
+  const e = s.charCodeAt(i)
+  if (e === 101 || e === 69) {
+    i++
+    const sign = s.charCodeAt(i)
+    if (sign === 43 || sign === 45) i++
+    if (digits() === 0) return false
+  }
+  return true
+}
+
+function scanLiteral(word: string): boolean {
+  if (!s.startsWith(word, i)) return false
+  i += word.length
+  return true
+}
+
+/** Any value at `i`; `role` says which fields of an object there are read. */
+function scanValue(depth: number, role: Role): boolean {
+  const c = s.charCodeAt(i)
+  if (c === 34) return scanString()
+  if (c === 123) return scanObject(depth + 1, role)
+  if (c === 91) return scanArray(depth + 1)
+  if (c === 116) return scanLiteral('true')
+  if (c === 102) return scanLiteral('false')
+  if (c === 110) return scanLiteral('null')
+  if (c === 45 || (c >= 48 && c <= 57)) return scanNumber()
+  return false
+}
+
+function scanArray(depth: number): boolean {
+  if (depth > MAX_DEPTH) return false
+  i++
+  skipWs()
+  if (s.charCodeAt(i) === 93) {
+    i++
+    return true
+  }
+  for (;;) {
+    skipWs()
+    if (!scanValue(depth, Role.None)) return false
+    skipWs()
+    const c = s.charCodeAt(i)
+    i++
+    if (c === 93) return true
+    if (c !== 44) return false
+  }
+}
+
+/** The value at `i` as captured, or `undefined` when invalid or ambiguous (an escape). */
+function capture(depth: number): Captured | undefined {
+  const start = i
+  const c = s.charCodeAt(i)
+  if (c === 34) {
+    if (!scanString() || hadEscape) return undefined
+    return { kind: 'string', text: s.slice(start + 1, i - 1) }
+  }
+  if (!scanValue(depth, Role.None)) return undefined
+  return c === 45 || (c >= 48 && c <= 57) ? { kind: 'number', text: s.slice(start, i) } : { kind: 'other', text: '' }
+}
+
+/** One member's value: captured, scanned with the role of its object, or just validated. */
+function scanMember(depth: number, role: Role, key: string): boolean {
+  if (role === Role.Root) {
+    switch (key) {
+      case 'type':
+        if (type) return false
+        return (type = capture(depth)) !== undefined
+      case 'anonymousId':
+        if (anonymousId) return false
+        return (anonymousId = capture(depth)) !== undefined
+      case 'userId':
+        if (userId) return false
+        return (userId = capture(depth)) !== undefined
+      case 'messageId':
+        if (messageId) return false
+        return (messageId = capture(depth)) !== undefined
+      case 'context':
+        if (sawContext) return false
+        sawContext = true
+        return scanValue(depth, Role.Context)
+    }
+  } else if (role === Role.Context && key === 'device') {
+    if (sawDevice) return false
+    sawDevice = true
+    return scanValue(depth, Role.Device)
+  } else if (role === Role.Device && key === 'id') {
+    if (deviceId) return false
+    return (deviceId = capture(depth)) !== undefined
+  }
+  return scanValue(depth, Role.None)
+}
+
+function scanObject(depth: number, role: Role): boolean {
+  if (depth > MAX_DEPTH) return false
+  i++
+  skipWs()
+  if (s.charCodeAt(i) === 125) {
+    i++
+    return true
+  }
+  for (;;) {
+    skipWs()
+    if (s.charCodeAt(i) !== 34) return false
+    const start = i
+    if (!scanString()) return false
+    // A key with an escape may spell a field of interest: unsure where fields are read.
+    if (hadEscape && role !== Role.None) return false
+    const key = role === Role.None ? '' : s.slice(start + 1, i - 1)
+    skipWs()
+    if (s.charCodeAt(i) !== 58) return false
+    i++
+    skipWs()
+    if (!scanMember(depth, role, key)) return false
+    skipWs()
+    const c = s.charCodeAt(i)
+    i++
+    if (c === 125) return true
+    if (c !== 44) return false
+  }
+}
+
+function idValue(v: Captured | undefined): string | undefined {
+  if (v === undefined) return undefined
+  if (v.kind === 'string') return v.text === '' ? undefined : v.text
+  if (v.kind === 'number') {
+    const x = Number(v.text)
+    return Number.isFinite(x) ? String(x) : undefined
+  }
+  return undefined
+}
+
+/**
+ * The identity key of the message on this line (see the file comment), or `undefined` when the
+ * text alone does not settle it (then parse the line).
+ */
+export function scanIdentityKey(text: string, fallback = ''): string | undefined {
+  s = text
+  n = text.length
+  i = 0
+  type = anonymousId = userId = messageId = deviceId = undefined
+  sawContext = sawDevice = false
+  try {
+    skipWs()
+    if (s.charCodeAt(i) !== 123) return undefined
+    if (!scanObject(1, Role.Root)) return undefined
+    skipWs()
+    if (i !== n) return undefined
+    // (set by the scan: the compiler cannot see through the calls)
+    const t = type as Captured | undefined
+    if (t === undefined || t.kind !== 'string' || !TYPES.has(t.text)) return undefined
+    return idValue(deviceId) ?? idValue(anonymousId) ?? idValue(userId) ?? idValue(messageId) ?? fallback
+  } finally {
+    s = ''
+  }
+}
