@@ -21,6 +21,8 @@ import { SEGMENT_TYPES } from '../../types.js'
 
 const TYPES = new Set<string>(SEGMENT_TYPES)
 const MAX_DEPTH = 64
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f]/
 
 const enum Role {
   None,
@@ -59,18 +61,41 @@ function isHex(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102)
 }
 
-/** A string token at `i` (on its opening quote); sets `hadEscape`. False if not valid JSON. */
+/** Where the next backslash at or after `i` is (n when none): found once per stretch, not per string. */
+let nextBackslash = 0
+
+/**
+ * A string token at `i` (on its opening quote); sets `hadEscape`. False if not valid JSON. The line
+ * has no control character (checked once up front), so a string without a backslash ends at the
+ * next quote: found with indexOf, not char by char.
+ */
 function scanString(): boolean {
   i++
-  hadEscape = false
+  const q = s.indexOf('"', i)
+  if (q === -1) return false
+  if (nextBackslash < i) {
+    nextBackslash = s.indexOf('\\', i)
+    if (nextBackslash === -1) nextBackslash = n
+  }
+  if (nextBackslash > q) {
+    hadEscape = false
+    i = q + 1
+    return true
+  }
+  return scanEscapedString()
+}
+
+/** The rest of a string that has a backslash before its closing quote, char by char. */
+function scanEscapedString(): boolean {
+  hadEscape = true
   while (i < n) {
     const c = s.charCodeAt(i)
     if (c === 34) {
       i++
+      nextBackslash = -1
       return true
     }
     if (c === 92) {
-      hadEscape = true
       const d = s.charCodeAt(i + 1)
       if (d === 117) {
         if (!(isHex(s.charCodeAt(i + 2)) && isHex(s.charCodeAt(i + 3)) && isHex(s.charCodeAt(i + 4)) && isHex(s.charCodeAt(i + 5)))) return false
@@ -79,7 +104,6 @@ function scanString(): boolean {
       else return false
       continue
     }
-    if (c < 32) return false
     i++
   }
   return false
@@ -126,8 +150,12 @@ function scanLiteral(word: string): boolean {
 function scanValue(depth: number, role: Role): boolean {
   const c = s.charCodeAt(i)
   if (c === 34) return scanString()
-  if (c === 123) return scanObject(depth + 1, role)
-  if (c === 91) return scanArray(depth + 1)
+  if (c === 123) return role === Role.None ? skipComposite(depth) : scanObject(depth + 1, role)
+  if (c === 91) return skipComposite(depth)
+  return scanScalar(c)
+}
+
+function scanScalar(c: number): boolean {
   if (c === 116) return scanLiteral('true')
   if (c === 102) return scanLiteral('false')
   if (c === 110) return scanLiteral('null')
@@ -135,22 +163,60 @@ function scanValue(depth: number, role: Role): boolean {
   return false
 }
 
-function scanArray(depth: number): boolean {
-  if (depth > MAX_DEPTH) return false
-  i++
-  skipWs()
-  if (s.charCodeAt(i) === 93) {
-    i++
-    return true
-  }
+/** Container kinds by depth for skipComposite: 1 object, 2 array. */
+const kinds = new Uint8Array(MAX_DEPTH + 2)
+const OPEN = 0
+const KEY = 1
+const VALUE = 2
+const AFTER = 3
+
+/**
+ * An object or array whose fields are not read (most of a line), validated in one loop with an
+ * explicit stack instead of a call per value. `depth` is the nesting outside it.
+ */
+function skipComposite(depth: number): boolean {
+  let d = 0
+  let state = OPEN
   for (;;) {
-    skipWs()
-    if (!scanValue(depth, Role.None)) return false
-    skipWs()
-    const c = s.charCodeAt(i)
-    i++
-    if (c === 93) return true
-    if (c !== 44) return false
+    if (state === OPEN) {
+      if (depth + d >= MAX_DEPTH) return false
+      const isObject = s.charCodeAt(i) === 123
+      kinds[++d] = isObject ? 1 : 2
+      i++
+      if (isWs(s.charCodeAt(i))) skipWs()
+      if (s.charCodeAt(i) === (isObject ? 125 : 93)) {
+        i++
+        if (--d === 0) return true
+        state = AFTER
+      } else state = isObject ? KEY : VALUE
+      continue
+    }
+    if (state === KEY) {
+      if (isWs(s.charCodeAt(i))) skipWs()
+      if (s.charCodeAt(i) !== 34 || !scanString()) return false
+      if (isWs(s.charCodeAt(i))) skipWs()
+      if (s.charCodeAt(i) !== 58) return false
+      i++
+      state = VALUE
+      continue
+    }
+    if (state === VALUE) {
+      if (isWs(s.charCodeAt(i))) skipWs()
+      const c = s.charCodeAt(i)
+      if (c === 123 || c === 91) {
+        state = OPEN
+        continue
+      }
+      if (c === 34 ? !scanString() : !scanScalar(c)) return false
+    }
+    // after a value in the container at depth d
+    if (isWs(s.charCodeAt(i))) skipWs()
+    const x = s.charCodeAt(i++)
+    if (x === 44) state = kinds[d] === 1 ? KEY : VALUE
+    else if (x === (kinds[d] === 1 ? 125 : 93)) {
+      if (--d === 0) return true
+      state = AFTER
+    } else return false
   }
 }
 
@@ -198,6 +264,15 @@ function scanMember(depth: number, role: Role, key: string): boolean {
   return scanValue(depth, Role.None)
 }
 
+/** Whether a key of this first char and length may be one of the fields read (else no slice is made). */
+function candidate(role: Role, first: number, length: number): boolean {
+  if (role === Role.Root) {
+    return (first === 116 && length === 4) || (first === 97 && length === 11) || (first === 117 && length === 6) || (first === 109 && length === 9) || (first === 99 && length === 7)
+  }
+  if (role === Role.Context) return first === 100 && length === 6
+  return first === 105 && length === 2
+}
+
 function scanObject(depth: number, role: Role): boolean {
   if (depth > MAX_DEPTH) return false
   i++
@@ -213,7 +288,7 @@ function scanObject(depth: number, role: Role): boolean {
     if (!scanString()) return false
     // A key with an escape may spell a field of interest: unsure where fields are read.
     if (hadEscape && role !== Role.None) return false
-    const key = role === Role.None ? '' : s.slice(start + 1, i - 1)
+    const key = role === Role.None || !candidate(role, s.charCodeAt(start + 1), i - 2 - start) ? '' : s.slice(start + 1, i - 1)
     skipWs()
     if (s.charCodeAt(i) !== 58) return false
     i++
@@ -247,7 +322,10 @@ export function scanIdentityKey(text: string, fallback = ''): string | undefined
   i = 0
   type = anonymousId = userId = messageId = deviceId = undefined
   sawContext = sawDevice = false
+  nextBackslash = -1
   try {
+    // A control character is legal only as whitespace between tokens (tab, CR): rare, so unsure.
+    if (CONTROL.test(text)) return undefined
     skipWs()
     if (s.charCodeAt(i) !== 123) return undefined
     if (!scanObject(1, Role.Root)) return undefined
