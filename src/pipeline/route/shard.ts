@@ -25,6 +25,18 @@ const FNV_PRIME = 0x01000193
 
 /** FNV-1a, 32 bits, over the UTF-8 bytes of `text` (unsigned result). */
 export function fnv1a32(text: string): number {
+  // ASCII (every id seen in practice) hashes straight from the char codes: no Buffer per line.
+  let h = FNV_OFFSET
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 0x80) return fnv1a32Bytes(text)
+    h ^= c
+    h = Math.imul(h, FNV_PRIME) >>> 0
+  }
+  return h >>> 0
+}
+
+function fnv1a32Bytes(text: string): number {
   let h = FNV_OFFSET
   for (const byte of Buffer.from(text, 'utf8')) {
     h ^= byte
