@@ -15,7 +15,7 @@
  */
 import { strict as assert } from 'node:assert'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -25,6 +25,7 @@ import { ACTION_SLUGS, DEFAULT_SUBSCRIPTIONS, PRESETS, defaultValues, type Actio
 import { validateMapping } from '../../../src/segment/mapping-kit/index.js'
 import { applySubscription, compileSubscriptions, insertIdBase, type CompiledSubscription, type SubscriptionSpec } from '../../../src/segment/subscriptions/index.js'
 import { ACTIONS_CASES } from '../actions-amplitude/actions-amplitude.cases.js'
+import { runCli } from '../../helpers/cli.js'
 import type { SegmentMessage } from '../../../src/types.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
@@ -166,6 +167,40 @@ describe('compiled message → record path (differential against the exact path)
       }),
       { numRuns: 1000, seed: 2323 },
     )
+  })
+})
+
+describe('compiled path: the fallback count in the replay report', function () {
+  this.timeout(120_000)
+
+  it('replay --json counts mappingFallbacks: a timestamp with an offset (not ISO with Z) takes the exact path, with the same --out', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'segamp-fallback-'))
+    try {
+      mkdirSync(join(dir, 'in'))
+      const base = { type: 'track', event: 'Clicked', userId: 'u-1', anonymousId: 'a-1', properties: { x: 1 } }
+      writeFileSync(
+        join(dir, 'in', 'a.ndjson'),
+        [
+          { ...base, messageId: 'm-1', timestamp: '2024-05-06T07:08:09.000Z' },
+          { ...base, messageId: 'm-2', timestamp: '2024-05-06T09:08:09.000+02:00' },
+          { ...base, messageId: 'm-3', timestamp: '2024-05-06T07:08:10.000Z' },
+        ].map((m) => JSON.stringify(m)).join('\n') + '\n',
+      )
+      const outs: string[] = []
+      for (const mode of ['compiled', 'exact']) {
+        const out = join(dir, `${mode}.ndjson`)
+        const r = await runCli(['replay', join(dir, 'in'), '--dry-run', '--out', out, '--fresh', '--no-progress', '--json', '--state-dir', join(dir, mode)], { env: mode === 'exact' ? { SEGAMP_MAP: 'exact' } : {} })
+        const report = JSON.parse(r.stdout)
+        assert.equal(report.subscriptions.reduce((a: number, s: { messages: number }) => a + s.messages, 0), 3)
+        assert.equal(report.mappingFallbacks, mode === 'exact' ? 0 : 1)
+        outs.push(readFileSync(out, 'utf8'))
+      }
+      assert.equal(outs[0], outs[1])
+      // the offset timestamp, as the exact path converts it (the --out body is JSON in a string)
+      assert.equal(outs[0].split('\\"time\\":1714979289000').length, 3)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 
