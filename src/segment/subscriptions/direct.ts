@@ -295,8 +295,25 @@ export function compileDirect(slug: ActionSlug, mapping: Obj): DirectFn | null {
   const required = schema.required ?? []
   const hasInsertId = Object.prototype.hasOwnProperty.call(props, 'insert_id')
   const perform = PERFORM[slug]
+  const build = generateBuild(fields, extra.length > 0, required, hasInsertId) ?? loopBuild(fields, extra, required, hasInsertId)
+  return (message, defaultInsertId, now) => {
+    let payload: Obj | undefined
+    try {
+      payload = build(message, defaultInsertId, extra)
+    } catch {
+      return undefined
+    }
+    if (payload === undefined) return undefined
+    return perform(payload, now ?? defaultNow)
+  }
+}
+
+type Build = (message: SegmentMessage, defaultInsertId: string, extra: Array<(p: unknown) => unknown>) => Obj | undefined
+
+/** The payload builder as a loop over the fields (where code generation from strings is not allowed). */
+function loopBuild(fields: RootField[], _extra: unknown[], required: string[], hasInsertId: boolean): Build {
   const n = fields.length
-  const build = (message: SegmentMessage, defaultInsertId: string): Obj | undefined => {
+  return (message, defaultInsertId, extra) => {
     for (const f of extra) f(message)
     const payload: Obj = {}
     for (let i = 0; i < n; i++) {
@@ -313,14 +330,36 @@ export function compileDirect(slug: ActionSlug, mapping: Obj): DirectFn | null {
     if (hasInsertId && payload.insert_id === undefined) payload.insert_id = defaultInsertId
     return payload
   }
-  return (message, defaultInsertId, now) => {
-    let payload: Obj | undefined
-    try {
-      payload = build(message, defaultInsertId)
-    } catch {
-      return undefined
-    }
-    if (payload === undefined) return undefined
-    return perform(payload, now ?? defaultNow)
+}
+
+/**
+ * The same builder as straight-line code, one block per field with the key as a literal (property
+ * stores the engine can specialise, instead of one megamorphic keyed store in a loop). Keys are
+ * written with JSON.stringify; no mapping value is ever inlined. `null` when code generation from
+ * strings is disallowed.
+ */
+function generateBuild(fields: RootField[], hasExtra: boolean, required: string[], hasInsertId: boolean): Build | null {
+  const lines: string[] = []
+  if (hasExtra) lines.push('for (const f of extra) f(m)')
+  lines.push('const o = {}', 'let v')
+  fields.forEach((f, i) => {
+    const key = JSON.stringify(f.key)
+    lines.push(`v = P${i}(m)`)
+    lines.push(`if (v !== undefined && v !== '' && ${f.nullOk ? 'true' : 'v !== null'}) {`)
+    lines.push(`  if (!G${i}(v)) return undefined`)
+    if (f.produce.shared) lines.push("  if (typeof v === 'object' && v !== null && hasProtoKey(v)) return undefined")
+    lines.push(f.array ? `  o[${key}] = v.map(shallowCopy)` : `  o[${key}] = v`)
+    lines.push('}')
+  })
+  for (const r of required) lines.push(`if (o[${JSON.stringify(r)}] === undefined) return undefined`)
+  if (hasInsertId) lines.push('if (o.insert_id === undefined) o.insert_id = id')
+  lines.push('return o')
+  const params = fields.flatMap((_, i) => [`P${i}`, `G${i}`])
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const make = new Function(...params, 'hasProtoKey', 'shallowCopy', `'use strict'; return function build(m, id, extra) {\n${lines.join('\n')}\n}`) as (...a: unknown[]) => Build
+    return make(...fields.flatMap((f) => [f.produce.fn, f.guard]), hasProtoKey, shallowCopy)
+  } catch {
+    return null
   }
 }
