@@ -34,9 +34,9 @@ export interface CompiledSubscription {
   action: CompiledAction
   /**
    * The compiled message → record path (direct.ts); `null` where the exact path always runs
-   * (SEGAMP_MAP=exact, or a mapping with Segment's root directive).
+   * (SEGAMP_MAP=exact, a mapping with Segment's root directive, a hand-built subscription without one).
    */
-  direct: DirectFn | null
+  direct?: DirectFn | null
   /** Per-subscription salt for derived insert_ids (stable across runs and resumes). */
   insertIdSalt: string
   /** What it was compiled from (a worker thread compiles the same subscription again from these). */
