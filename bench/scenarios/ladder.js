@@ -31,7 +31,7 @@ const archive = await openArchive(params.inputs)
 let lines = 0
 let records = 0
 let fallbacks = 0
-let runs = 0
+let pairs = 0
 let otherShard = 0
 const route = createRouter({ subscriptions: subs, shard })
 const planner = createPlanner({ subscriptions: subs, now: clock, forOut: true, keepRecords: false, shard })
@@ -54,7 +54,7 @@ for await (const item of archive.items({ blocks: true })) {
       if (plan.t === 'filtered' && plan.reason === 'other-shard') otherShard++
       if (plan.t !== 'message') continue
       fallbacks += plan.fallbacks ?? 0
-      runs += plan.matched.length
+      pairs += plan.matched.length
       for (const r of plan.records) {
         records++
         pending.push(r.ser.out ?? '')
@@ -69,7 +69,7 @@ for await (const item of archive.items({ blocks: true })) {
     if (routed.filtered !== undefined) continue
     if (params.step === 'route') continue
     const mapped = mapMessage(parsed.message, subs, routed.matched, clock)
-    runs += routed.matched.length
+    pairs += routed.matched.length
     records += mapped.records.length
     fallbacks += mapped.fallbacks ?? 0
   }
@@ -80,4 +80,4 @@ if (fd !== undefined) {
 }
 const c = process.cpuUsage(c0)
 // loopCpuSeconds: the work alone (module loading and compiling the subscriptions excluded).
-finish({ step: params.step, messages: lines, records, runs, fallbacks, otherShard, wallSeconds: secondsSince(t0), loopCpuSeconds: (c.user + c.system) / 1e6 })
+finish({ step: params.step, messages: lines, records, pairs, fallbacks, otherShard, wallSeconds: secondsSince(t0), loopCpuSeconds: (c.user + c.system) / 1e6 })
