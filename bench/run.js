@@ -281,7 +281,7 @@ if (ONLY.has('ladder')) {
     const r = ladder[k]
     row(`ladder: ${title}`, r.messages ?? r.summary?.messages ?? MESSAGES, r, { vsWall: k === 'floor' ? '' : ratio(r.wallSeconds, floor.wallSeconds), vsCpu: k === 'floor' ? '' : ratio(r.cpuSeconds, floor.cpuSeconds), notes: runsNote(r).replace(/^; /, '') })
   }
-  const rate = (r) => (r?.pairs ? `${r.fallbacks} of ${int(r.pairs)} (${((100 * r.fallbacks) / r.pairs).toFixed(2)} %)` : "-")
+  const rate = (r) => (r?.pairs ? `${r.fallbacks} of ${int(r.pairs)} (${((100 * r.fallbacks) / r.pairs).toFixed(2)} %)` : '-')
   const cliRuns = ladder.cli.summary?.subscriptions?.reduce((a, s) => a + s.messages, 0)
   ladderLines.push(`cost ladder (× floor by CPU, whole process; before = exact path, after = compiled path): reading ${ratio(ladder.lines.cpuSeconds, floor.cpuSeconds)}, + routing ${ratio(ladder.route.cpuSeconds, floor.cpuSeconds)}, + mapping & validation ${ratio(ladder.mapExact.cpuSeconds, floor.cpuSeconds)} → ${ratio(ladder.map.cpuSeconds, floor.cpuSeconds)}, + serialise & write --out ${ratio(ladder.serialiseExact.cpuSeconds, floor.cpuSeconds)} → ${ratio(ladder.serialise.cpuSeconds, floor.cpuSeconds)}, full CLI --workers 1 ${ratio(ladder.cliExact.cpuSeconds, floor.cpuSeconds)} → ${ratio(ladder.cli.cpuSeconds, floor.cpuSeconds)} (by wall: ${ratio(ladder.cliExact.wallSeconds, floor.wallSeconds)} → ${ratio(ladder.cli.wallSeconds, floor.wallSeconds)}; goal ≤ 2.5×)`)
   ladderLines.push(`compiled path fallback rate on the bench corpus: ${rate(ladder.map)} matched (message, subscription) pairs in the map rung; the CLI's report: mappingFallbacks ${ladder.cli.summary?.mappingFallbacks ?? '-'} of ${int(cliRuns)}`)
