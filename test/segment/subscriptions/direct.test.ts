@@ -25,6 +25,7 @@ import { ACTION_SLUGS, DEFAULT_SUBSCRIPTIONS, PRESETS, defaultValues, type Actio
 import { validateMapping } from '../../../src/segment/mapping-kit/index.js'
 import { applySubscription, compileSubscriptions, insertIdBase, type CompiledSubscription, type SubscriptionSpec } from '../../../src/segment/subscriptions/index.js'
 import { ACTIONS_CASES } from '../actions-amplitude/actions-amplitude.cases.js'
+import { migrateClassic } from '../../../src/migrate/index.js'
 import { runCli } from '../../helpers/cli.js'
 import type { SegmentMessage } from '../../../src/types.js'
 
@@ -61,6 +62,31 @@ function allSubscriptions(): CompiledSubscription[] {
     specs.push({ name: `case ${i}`, actionSlug: c.action, trigger: 'type = "track"', enabled: true, mapping: c.mapping })
     specs.push({ name: `case ${i} + defaults`, actionSlug: c.action, trigger: 'type = "track"', enabled: true, mapping: { ...defaultValues(c.action as ActionSlug), ...c.mapping } })
   })
+  // The subscriptions `migrate` generates from the Classic settings fixtures, with both namings, and
+  // with every option that changes a mapping switched on.
+  const classic = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'classic-settings.json'), 'utf8')) as Obj
+  const everything = {
+    ...classic,
+    trackAllPages: true,
+    trackRevenuePerProduct: true,
+    trackUtmProperties: true,
+    trackReferrer: true,
+    mapQueryParams: { ref_source: 'user_properties' },
+    groupTypeTrait: 'plan',
+    groupValueTrait: 'company',
+    sendAlias: true,
+    traitsToSetOnce: ['first_seen'],
+    traitsToIncrement: ['logins'],
+    traitsToAppend: ['tags'],
+    traitsToPrepend: ['recent'],
+  }
+  for (const settings of [classic, JSON.parse(readFileSync(join(ROOT, 'examples', 'classic-settings.json'), 'utf8')) as Obj, everything]) {
+    for (const names of ['classic', 'actions'] as const) {
+      for (const sub of migrateClassic(settings, { names }).subscriptions) {
+        specs.push({ name: `migrate ${names}: ${sub.name} #${specs.length}`, actionSlug: sub.actionSlug, trigger: sub.trigger, enabled: true, mapping: sub.settings as Obj })
+      }
+    }
+  }
   const ok = specs.filter((s) => validateMapping(s.mapping).length === 0)
   return compileSubscriptions({ source: 'test', subscriptions: ok, skipped: [], warnings: [], notes: [] })
 }
