@@ -4,7 +4,7 @@
  * archive, ambiguous pairings, emulation agreement). JSON is the report as it is.
  */
 import { failingKinds } from './fail-on.js'
-import { renderMarkdown, renderTable, formatCount } from './render.js'
+import { NOT_DIFFERENCES, renderMarkdown, renderTable, formatCount } from './render.js'
 import type { AgainstReport } from './against.js'
 import { AGAINST_KINDS, type AgainstKind } from './against.js'
 
@@ -53,7 +53,7 @@ function sectionLines(report: AgainstReport): string[] {
 }
 
 function hasDifferences(report: AgainstReport): boolean {
-  return report.findings.some((f) => f.kind !== 'same' && f.count > 0) || AGAINST_KINDS.some((k) => report.against.byKind[k] > 0)
+  return report.findings.some((f) => !NOT_DIFFERENCES.has(f.kind) && f.count > 0) || AGAINST_KINDS.some((k) => report.against.byKind[k] > 0)
 }
 
 export function renderAgainstTable(report: AgainstReport, opts: { color: boolean }): string {
