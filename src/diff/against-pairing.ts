@@ -22,6 +22,8 @@ export interface PropSource {
   values: Obj
   presenceOnly: string[]
   groups: Obj
+  /** How many /identify records the sender sends for the message: the `$identify` rows it can explain. */
+  count: number
 }
 
 /** One pairing row of a kept message: one per id it carries (user id, anonymous id, device id). */
@@ -49,9 +51,10 @@ function timeOf(v: unknown): number | undefined {
 
 /** What the /identify records of one sender set, for the tie-break (empty when it sends none). */
 export function propSource(records: ReadonlyArray<{ endpoint: string; record: Obj }>): PropSource {
-  const out: PropSource = { values: {}, presenceOnly: [], groups: {} }
+  const out: PropSource = { values: {}, presenceOnly: [], groups: {}, count: 0 }
   for (const r of records) {
     if (!r.endpoint.replace(/^\/+/, '').replace(/^2\//, '').startsWith('identify')) continue
+    out.count++
     const flat = flattenUserProperties(r.record.user_properties)
     Object.assign(out.values, flat.values)
     for (const k of flat.presenceOnly) if (!out.presenceOnly.includes(k)) out.presenceOnly.push(k)
@@ -154,13 +157,27 @@ export function explains(src: PropSource, row: SenderShape['record'], changed: s
 }
 
 /**
+ * `$identify` rows already given to each message, per pairing key (`<key>|<ordinal>`): a message
+ * explains at most as many rows as it sends /identify records (the most either sender sends).
+ */
+export type Claims = Map<string, number>
+
+/** Whether `m` can still explain a row of key `key` (unknown capacity, no sender sending /identify: always). */
+function available(m: MessageRow, key: string, claims: Claims | undefined): boolean {
+  if (claims === undefined) return true
+  const capacity = Math.max(0, ...(m.sets ?? []).map((s) => s.count))
+  return capacity === 0 || (claims.get(`${key}|${m.o}`) ?? 0) < capacity
+}
+
+/**
  * The owner of a stored event:
  * 1. `insert` (the message its `$insert_id` names, found by the caller) wins;
  * 2. else the rows of its key whose time equals its event_time (event type as tie-break);
  * 3. else, for a `$identify` row (no time of its own: Amplitude stamps the upload time), the
- *    identify and group messages of its key received at most `windowMs` before it; several:
- *    those whose /identify records explain the row's user properties (`explains`). Still
- *    several (or none that explains it): ambiguous. A guess is never made.
+ *    identify and group messages of its key received at most `windowMs` before it, less those
+ *    whose rows are all accounted for already (`claims`, updated here; rows come in upload
+ *    order); several: those whose /identify records explain the row's user properties
+ *    (`explains`). Still several (or none that explains it): ambiguous. A guess is never made.
  * `previous` is the record of the stored event of the same key just before this one, if any.
  */
 export function decideOwner(
@@ -169,6 +186,7 @@ export function decideOwner(
   rows: readonly MessageRow[] | undefined,
   previous: SenderShape['record'] | undefined,
   windowMs: number,
+  claims?: Claims,
 ): Ownership {
   if (insert !== undefined) return { kind: 'owned', ordinal: insert, via: 'insert_id' }
   if (rows === undefined || rows.length === 0) return { kind: 'none' }
@@ -183,13 +201,21 @@ export function decideOwner(
     return { kind: 'ambiguous', candidates: fit.length > 0 ? fit.length : exact.length }
   }
   if (type !== '$identify') return { kind: 'none' }
-  const near = distinct(rows.filter((m) => (m.type === 'identify' || m.type === 'group') && m.rt !== undefined && m.rt <= t && t - m.rt <= windowMs))
-  if (near.length === 0) return { kind: 'none' }
-  if (near.length === 1) return { kind: 'owned', ordinal: near[0]!.o, via: 'window' }
-  const changed = changedKeys(shape.record, previous)
-  const fit = near.filter((m) => (m.sets ?? []).some((s) => explains(s, shape.record, changed)))
-  if (fit.length === 1) return { kind: 'owned', ordinal: fit[0]!.o, via: 'window' }
-  return { kind: 'ambiguous', candidates: fit.length > 0 ? fit.length : near.length }
+  const key = rows[0]!.k
+  const inWindow = distinct(rows.filter((m) => (m.type === 'identify' || m.type === 'group') && m.rt !== undefined && m.rt <= t && t - m.rt <= windowMs))
+  const near = inWindow.filter((m) => available(m, key, claims))
+  if (near.length === 0) return inWindow.length === 0 ? { kind: 'none' } : { kind: 'ambiguous', candidates: inWindow.length }
+  let owner: MessageRow | undefined
+  let fit = near
+  if (near.length === 1) owner = near[0]
+  else {
+    const changed = changedKeys(shape.record, previous)
+    fit = near.filter((m) => (m.sets ?? []).some((s) => explains(s, shape.record, changed)))
+    if (fit.length === 1) owner = fit[0]
+  }
+  if (owner === undefined) return { kind: 'ambiguous', candidates: fit.length > 0 ? fit.length : near.length }
+  claims?.set(`${key}|${owner.o}`, (claims.get(`${key}|${owner.o}`) ?? 0) + 1)
+  return { kind: 'owned', ordinal: owner.o, via: 'window' }
 }
 
 /** Rows of distinct messages (a message has one row per id; the key picks one of them). */

@@ -33,7 +33,7 @@ import {
   type AgainstReport,
   type AgainstSection,
 } from './against.js'
-import { DEFAULT_IDENTIFY_WINDOW_MS, decideOwner, insertIdCandidates, messageRows, propSource, storedKey, type MessageRow } from './against-pairing.js'
+import { DEFAULT_IDENTIFY_WINDOW_MS, decideOwner, type Claims, insertIdCandidates, messageRows, propSource, storedKey, type MessageRow } from './against-pairing.js'
 import { bucketOf, SpillDir } from './against-spill.js'
 import { refusal } from './refused.js'
 import { AMPLITUDE_ADDED_FIELDS, storedToSender, type SenderShape } from '../export/format.js'
@@ -206,9 +206,10 @@ async function pairBuckets(run: Run, files: readonly string[]): Promise<void> {
       if (cur === undefined || rank < cur[0]) insert.set(q, [rank, o])
     }
     const previous = new Map<string, SenderShape['record']>()
+    const claims: Claims = new Map()
     for await (const row of spill.stream<StoredRow>('s', b)) {
       const key = storedKey(row.s)
-      const owner = decideOwner(row.s, insert.get(row.q)?.[1], key === undefined ? undefined : byKey.get(key), key === undefined ? undefined : previous.get(key), window)
+      const owner = decideOwner(row.s, insert.get(row.q)?.[1], key === undefined ? undefined : byKey.get(key), key === undefined ? undefined : previous.get(key), window, claims)
       if (key !== undefined) previous.set(key, row.s.record)
       if (owner.kind === 'owned') {
         if (owner.via === 'insert_id') pairing.byInsertId++
