@@ -104,6 +104,42 @@ export function insertIdCandidates(insertId: string): string[] {
   return out
 }
 
+function firstAtLeast(rows: readonly MessageRow[], value: number, of: (m: MessageRow) => number): number {
+  let lo = 0
+  let hi = rows.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (of(rows[mid]!) < value) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** The pairing rows of one key, sorted by time and (identify and group calls) by receipt time, for range look-ups. */
+export class KeyRows {
+  private readonly byTime: MessageRow[]
+  private readonly byReceipt: MessageRow[]
+
+  constructor(readonly key: string, rows: readonly MessageRow[]) {
+    this.byTime = rows.filter((m) => m.t !== undefined).sort((a, b) => a.t! - b.t! || a.o - b.o)
+    this.byReceipt = rows.filter((m) => (m.type === 'identify' || m.type === 'group') && m.rt !== undefined).sort((a, b) => a.rt! - b.rt! || a.o - b.o)
+  }
+
+  /** Rows whose time is exactly `t`. */
+  at(t: number): MessageRow[] {
+    const out: MessageRow[] = []
+    for (let i = firstAtLeast(this.byTime, t, (m) => m.t!); i < this.byTime.length && this.byTime[i]!.t === t; i++) out.push(this.byTime[i]!)
+    return out
+  }
+
+  /** Identify and group rows received in [from, to]. */
+  receivedIn(from: number, to: number): MessageRow[] {
+    const out: MessageRow[] = []
+    for (let i = firstAtLeast(this.byReceipt, from, (m) => m.rt!); i < this.byReceipt.length && this.byReceipt[i]!.rt! <= to; i++) out.push(this.byReceipt[i]!)
+    return out
+  }
+}
+
 export type Ownership =
   | { kind: 'owned'; ordinal: number; via: 'insert_id' | 'key' | 'window' }
   | { kind: 'ambiguous'; candidates: number }
@@ -183,17 +219,17 @@ function available(m: MessageRow, key: string, claims: Claims | undefined): bool
 export function decideOwner(
   shape: SenderShape,
   insert: number | undefined,
-  rows: readonly MessageRow[] | undefined,
+  rows: KeyRows | undefined,
   previous: SenderShape['record'] | undefined,
   windowMs: number,
   claims?: Claims,
 ): Ownership {
   if (insert !== undefined) return { kind: 'owned', ordinal: insert, via: 'insert_id' }
-  if (rows === undefined || rows.length === 0) return { kind: 'none' }
+  if (rows === undefined) return { kind: 'none' }
   const t = typeof shape.record.time === 'number' ? shape.record.time : undefined
   if (t === undefined) return { kind: 'none' }
   const type = eventTypeOf(shape)
-  const exact = distinct(rows.filter((m) => m.t === t))
+  const exact = distinct(rows.at(t))
   if (exact.length === 1) return { kind: 'owned', ordinal: exact[0]!.o, via: 'key' }
   if (exact.length > 1) {
     const fit = exact.filter((m) => compatible(type, m))
@@ -201,8 +237,8 @@ export function decideOwner(
     return { kind: 'ambiguous', candidates: fit.length > 0 ? fit.length : exact.length }
   }
   if (type !== '$identify') return { kind: 'none' }
-  const key = rows[0]!.k
-  const inWindow = distinct(rows.filter((m) => (m.type === 'identify' || m.type === 'group') && m.rt !== undefined && m.rt <= t && t - m.rt <= windowMs))
+  const key = rows.key
+  const inWindow = distinct(rows.receivedIn(t - windowMs, t))
   const near = inWindow.filter((m) => available(m, key, claims))
   if (near.length === 0) return inWindow.length === 0 ? { kind: 'none' } : { kind: 'ambiguous', candidates: inWindow.length }
   let owner: MessageRow | undefined

@@ -33,7 +33,7 @@ import {
   type AgainstReport,
   type AgainstSection,
 } from './against.js'
-import { DEFAULT_IDENTIFY_WINDOW_MS, decideOwner, type Claims, insertIdCandidates, messageRows, propSource, storedKey, type MessageRow } from './against-pairing.js'
+import { DEFAULT_IDENTIFY_WINDOW_MS, decideOwner, KeyRows, type Claims, insertIdCandidates, messageRows, propSource, storedKey, type MessageRow } from './against-pairing.js'
 import { bucketOf, SpillDir } from './against-spill.js'
 import { refusal } from './refused.js'
 import { AMPLITUDE_ADDED_FIELDS, storedToSender, type SenderShape } from '../export/format.js'
@@ -194,12 +194,15 @@ async function pairBuckets(run: Run, files: readonly string[]): Promise<void> {
   const { spill, buckets, pairing, against } = run
   const window = run.opts.identifyWindowMs ?? DEFAULT_IDENTIFY_WINDOW_MS
   for (let b = 0; b < buckets; b++) {
-    const byKey = new Map<string, MessageRow[]>()
+    const rowsOf = new Map<string, MessageRow[]>()
     for (const row of spill.readAll<MessageRow>('m', b)) {
-      const l = byKey.get(row.k)
-      if (l === undefined) byKey.set(row.k, [row])
+      const l = rowsOf.get(row.k)
+      if (l === undefined) rowsOf.set(row.k, [row])
       else l.push(row)
     }
+    const byKey = new Map<string, KeyRows>()
+    for (const [k, rows] of rowsOf) byKey.set(k, new KeyRows(k, rows))
+    rowsOf.clear()
     const insert = new Map<number, [number, number]>() // seq → [rank, ordinal], lowest rank kept
     for (const [q, rank, o] of spill.readAll<[number, number, number]>('r', b)) {
       const cur = insert.get(q)
