@@ -63,9 +63,9 @@ export interface AgainstResult {
 /** Archive ordinals per file of owned stored events (`o`): what phase 5 holds in memory at once. */
 const ORDINALS_PER_CHUNK = 2048
 
-/** Buckets for an archive of `bytes`: about 4 MB of archive each, 16 to 1,024. */
+/** Buckets for an archive of `bytes` (as read: compressed files count compressed): about 1 MB of archive each, 16 to 4,096. */
 export function bucketCount(bytes: number): number {
-  return Math.min(1024, Math.max(16, Math.ceil(bytes / (4 * 1024 * 1024))))
+  return Math.min(4096, Math.max(16, Math.ceil(bytes / (1024 * 1024))))
 }
 
 type Progress = ReadProgress & { phase: string }
