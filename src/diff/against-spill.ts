@@ -8,6 +8,8 @@
 import { appendFileSync, createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { visible } from '../cli/terminal.js'
+import { UsageError } from '../errors.js'
 
 /** FNV-1a (32 bit) of a string: the bucket of a pairing key. */
 export function hashKey(s: string): number {
@@ -31,9 +33,20 @@ export class SpillDir {
   private readonly buffers = new Map<string, string[]>()
   private buffered = 0
 
-  /** A fresh directory under `parent` (default: the system temp directory). */
+  private readonly onExit = (): void => this.remove()
+
+  /** A fresh directory under `parent` (default: the system temp directory), removed at exit whatever happens. */
   constructor(parent?: string) {
-    this.dir = mkdtempSync(join(parent ?? tmpdir(), 'segamp-against-'))
+    try {
+      this.dir = mkdtempSync(join(parent ?? tmpdir(), 'segamp-against-'))
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+      throw new UsageError(`--work-dir ${visible(parent ?? tmpdir())}: cannot create a folder there (${code})`, {
+        code: 'work-dir',
+        hint: 'Give --work-dir an existing folder you can write to, with room for about the export\'s uncompressed size.',
+      })
+    }
+    process.once('exit', this.onExit)
   }
 
   path(family: string, bucket: number): string {
@@ -85,6 +98,7 @@ export class SpillDir {
   }
 
   remove(): void {
+    process.off('exit', this.onExit)
     this.buffers.clear()
     rmSync(this.dir, { recursive: true, force: true })
   }

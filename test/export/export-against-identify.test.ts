@@ -137,6 +137,12 @@ describe('diff-mappings --against a held-out-style export ($identify rows at upl
     const bad = await runCli(['diff-mappings', ...archive, '--against', exportZip, '--identify-window', 'soon'])
     assert.equal(bad.code, 2)
     assert.match(bad.stderr, /--identify-window soon: not a duration/)
+    const alone = await runCli(['diff-mappings', ...archive, '--identify-window', '5m'])
+    assert.equal(alone.code, 2)
+    assert.match(alone.stderr, /--identify-window: only with --against EXPORT/)
+    const nowhere = await runCli(['diff-mappings', ...archive, '--against', exportZip, '--work-dir', join(dir, 'missing', 'dir')])
+    assert.equal(nowhere.code, 2)
+    assert.match(nowhere.stderr, /--work-dir .*missing\/dir: cannot create a folder there \(ENOENT\)/)
   })
 
   it('the report is the same whether the pairing spans 1 bucket (all in memory) or many', async () => {
