@@ -42,7 +42,7 @@ function sectionLines(report: AgainstReport): string[] {
   const p = a.pairing
   out.push(
     '',
-    `Export: ${formatCount(a.export.events)} stored events in ${formatCount(a.export.files)} file(s); paired by $insert_id ${formatCount(p.byInsertId)}, by user/device + time ${formatCount(p.byKey)}, ambiguous ${formatCount(p.ambiguous)}, unpaired ${formatCount(p.unpaired)}`,
+    `Export: ${formatCount(a.export.events)} stored events in ${formatCount(a.export.files)} file(s); paired by $insert_id ${formatCount(p.byInsertId)}, by user/device + time ${formatCount(p.byKey)}, $identify by upload-time window ${formatCount(p.byWindow)}, ambiguous ${formatCount(p.ambiguous)}, unpaired ${formatCount(p.unpaired)}`,
   )
   if (p.duplicateMessages > 0) out.push(`Archive: ${formatCount(p.duplicateMessages)} message(s) with an already seen messageId skipped`)
   if (p.notExportedRecords > 0) out.push(`Left out: ${formatCount(p.notExportedRecords)} Actions record(s) to /groupidentify or /usermap (never in an export)`)

@@ -103,6 +103,8 @@ describe('diff-mappings --against a held-out-style export ($identify rows at upl
     assert.equal(d.code, 0, d.stderr)
     const { byKind } = r.totals
     assert.deepEqual([byKind.renamed, byKind.dropped, byKind.added, byKind.duplicated], [0, 0, 0, 0], JSON.stringify(r.findings.filter((f: { kind: string }) => f.kind !== 'same').map((f: { kind: string; classic: string; actions: string }) => [f.kind, f.classic, f.actions])))
+    // paired with the right call: its records and the row agree on every property (a wrong identify would differ)
+    assert.deepEqual([byKind.properties, byKind.revenue], [0, 0])
     assert.ok(built.identifications > 150, `${built.identifications} identifications`)
     // every $identify row is paired with its identify or group message, none ambiguous
     assert.equal(r.against.pairing.byWindow, built.identifications)
