@@ -214,13 +214,14 @@ function available(m: MessageRow, key: string, claims: Claims | undefined): bool
  *    whose rows are all accounted for already (`claims`, updated here; rows come in upload
  *    order); several: those whose /identify records explain the row's user properties
  *    (`explains`). Still several (or none that explains it): ambiguous. A guess is never made.
- * `previous` is the record of the stored event of the same key just before this one, if any.
+ * `changed` is what the row changed on the user (`changedKeys` against the previous stored event
+ * of its key), undefined when that is not known.
  */
 export function decideOwner(
   shape: SenderShape,
   insert: number | undefined,
   rows: KeyRows | undefined,
-  previous: SenderShape['record'] | undefined,
+  changed: string[] | undefined,
   windowMs: number,
   claims?: Claims,
 ): Ownership {
@@ -245,7 +246,6 @@ export function decideOwner(
   let fit = near
   if (near.length === 1) owner = near[0]
   else {
-    const changed = changedKeys(shape.record, previous)
     fit = near.filter((m) => (m.sets ?? []).some((s) => explains(s, shape.record, changed)))
     if (fit.length === 1) owner = fit[0]
   }
@@ -264,6 +264,46 @@ function distinct(rows: readonly MessageRow[]): MessageRow[] {
     out.push(r)
   }
   return out
+}
+
+/**
+ * Time slices of the pairing keys: a key's rows and stored events are partitioned by
+ * `floor(time / slice)` too, so that one heavy user spreads over many buckets. A slice is at
+ * least the identify window long; a call is indexed in the slice of its time and in every slice
+ * its window reaches into, so every candidate of a stored event is in the stored event's slice.
+ */
+export function sliceMs(windowMs: number): number {
+  return Math.max(10 * 60_000, windowMs)
+}
+
+/** The slices a message row is looked up in: its time's, and for identify and group calls those its window covers. */
+export function rowSlices(row: MessageRow, slice: number, windowMs: number): number[] {
+  const out: number[] = []
+  if (row.t !== undefined) out.push(Math.floor(row.t / slice))
+  if ((row.type === 'identify' || row.type === 'group') && row.rt !== undefined) {
+    for (let s = Math.floor(row.rt / slice); s <= Math.floor((row.rt + windowMs) / slice); s++) if (!out.includes(s)) out.push(s)
+  }
+  return out
+}
+
+/**
+ * The user state before each stored event of a key, for `changedKeys`: the last record of the
+ * most recent `capacity` keys (export order), so memory is bounded; an evicted key's next row has
+ * no known change (the tie-break then uses the values alone).
+ */
+export class RecentState {
+  private readonly last = new Map<string, SenderShape['record']>()
+
+  constructor(private readonly capacity = 50_000) {}
+
+  /** What `record` changed against the previous record of `key`, then remembers it. */
+  changed(key: string, record: SenderShape['record']): string[] | undefined {
+    const before = this.last.get(key)
+    if (before !== undefined) this.last.delete(key)
+    else if (this.last.size >= this.capacity) this.last.delete(this.last.keys().next().value!)
+    this.last.set(key, { user_properties: record.user_properties, groups: record.groups })
+    return changedKeys(record, before)
+  }
 }
 
 /** `--identify-window`: `90s`, `5m`, `1h`, `1500ms` or plain seconds → ms; undefined when unreadable or negative. */

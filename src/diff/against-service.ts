@@ -2,10 +2,10 @@
  * `segamp diff-mappings --against EXPORT` as a library call. Memory stays flat whatever the
  * sizes: both sides are partitioned by pairing key into files of a work directory
  * (src/diff/against-spill.ts) and paired one bucket at a time (src/diff/against-pairing.ts).
- * 1. the archive: each kept message's pairing rows go to the bucket of each of its ids
- *    (`m`), its messageId to the bucket of that id (`i`);
- * 2. the export: each stored event goes to the bucket of its user_id, else device_id (`s`),
- *    and each message id its `$insert_id` may carry to that id's bucket (`c`);
+ * 1. the archive: each kept message's pairing rows go to the bucket of each of its ids and time
+ *    slices (`m`, see `rowSlices`), its messageId to the bucket of that id (`i`);
+ * 2. the export: each stored event goes to the bucket of its user_id (else device_id) and time
+ *    slice (`s`), and each message id its `$insert_id` may carry to that id's bucket (`c`);
  * 3. per messageId bucket, insert ids are resolved to message ordinals (`r`, by stored bucket);
  * 4. per stored bucket, each stored event is given its owner; owned events go to the file of
  *    their message's ordinal range (`o`), the rest are only-in-amplitude or ambiguous;
@@ -33,7 +33,7 @@ import {
   type AgainstReport,
   type AgainstSection,
 } from './against.js'
-import { DEFAULT_IDENTIFY_WINDOW_MS, decideOwner, KeyRows, type Claims, insertIdCandidates, messageRows, propSource, storedKey, type MessageRow } from './against-pairing.js'
+import { DEFAULT_IDENTIFY_WINDOW_MS, decideOwner, KeyRows, RecentState, rowSlices, sliceMs, type Claims, insertIdCandidates, messageRows, propSource, storedKey, type MessageRow } from './against-pairing.js'
 import { bucketOf, SpillDir } from './against-spill.js'
 import { refusal } from './refused.js'
 import { AMPLITUDE_ADDED_FIELDS, storedToSender, type SenderShape } from '../export/format.js'
@@ -74,6 +74,10 @@ type Pairing = AgainstSection['pairing']
 interface StoredRow {
   /** Sequence number of the stored event in the export. */
   q: number
+  /** Its pairing key and time slice (`<key>|<slice>`), when it has a key. */
+  k?: string
+  /** What it changed on the user (`$identify` rows), when known. */
+  ch?: string[]
   /** Index of its file in `files`. */
   f: number
   l: number
@@ -84,6 +88,9 @@ interface Run {
   opts: AgainstOptions
   spill: SpillDir
   buckets: number
+  window: number
+  /** Time slice of the pairing keys (`sliceMs`). */
+  slice: number
   progress: Progress
   tick: () => void
   against: AgainstFindings
@@ -106,7 +113,13 @@ async function indexArchive(run: Run, archive: Archive): Promise<number> {
       at = time ?? 0
       sets = [propSource(actionsRecordsFor(opts.subscriptions, message, now)), propSource(classic(message))]
     }
-    for (const row of messageRows(message, ordinal, time, sets)) spill.write('m', bucketOf(row.k, buckets), row)
+    for (const row of messageRows(message, ordinal, time, sets)) {
+      const key = row.k
+      for (const sl of rowSlices(row, run.slice, run.window)) {
+        row.k = `${key}|${sl}`
+        spill.write('m', bucketOf(row.k, buckets), row)
+      }
+    }
     if (typeof message.messageId === 'string' && message.messageId !== '') spill.write('i', bucketOf(message.messageId, buckets), [message.messageId, ordinal])
     ordinal++
     progress.messages++
@@ -124,6 +137,7 @@ async function spillExport(run: Run): Promise<{ info: AgainstSection['export']; 
   const fileIndex = new Map<string, number>()
   let from = Infinity
   let to = -Infinity
+  const state = new RecentState()
   for await (const item of readExport(run.opts.exportInputs)) {
     if (item.kind === 'file') {
       info.files++
@@ -147,7 +161,13 @@ async function spillExport(run: Run): Promise<{ info: AgainstSection['export']; 
       files.push(item.ref.file)
     }
     const row: StoredRow = { q, f, l: item.ref.line, s }
-    const key = storedKey(s)
+    const id = storedKey(s)
+    const key = id === undefined || typeof t !== 'number' ? undefined : `${id}|${Math.floor(t / run.slice)}`
+    if (key !== undefined) row.k = key
+    if (id !== undefined && s.endpoint === '/identify') {
+      const ch = state.changed(id, s.record)
+      if (ch !== undefined) row.ch = ch
+    } else if (id !== undefined) state.changed(id, s.record)
     const insertId = typeof s.record.insert_id === 'string' && s.record.insert_id !== '' ? s.record.insert_id : undefined
     if (key === undefined && insertId === undefined) {
       run.pairing.unpaired++
@@ -192,7 +212,6 @@ function resolveInsertIds(run: Run): void {
 /** 4. per stored bucket: each stored event's owner; owned events to their ordinal range's file. */
 async function pairBuckets(run: Run, files: readonly string[]): Promise<void> {
   const { spill, buckets, pairing, against } = run
-  const window = run.opts.identifyWindowMs ?? DEFAULT_IDENTIFY_WINDOW_MS
   for (let b = 0; b < buckets; b++) {
     const rowsOf = new Map<string, MessageRow[]>()
     for (const row of spill.readAll<MessageRow>('m', b)) {
@@ -208,12 +227,9 @@ async function pairBuckets(run: Run, files: readonly string[]): Promise<void> {
       const cur = insert.get(q)
       if (cur === undefined || rank < cur[0]) insert.set(q, [rank, o])
     }
-    const previous = new Map<string, SenderShape['record']>()
     const claims: Claims = new Map()
     for await (const row of spill.stream<StoredRow>('s', b)) {
-      const key = storedKey(row.s)
-      const owner = decideOwner(row.s, insert.get(row.q)?.[1], key === undefined ? undefined : byKey.get(key), key === undefined ? undefined : previous.get(key), window, claims)
-      if (key !== undefined) previous.set(key, row.s.record)
+      const owner = decideOwner(row.s, insert.get(row.q)?.[1], row.k === undefined ? undefined : byKey.get(row.k), row.ch, run.window, claims)
       if (owner.kind === 'owned') {
         if (owner.via === 'insert_id') pairing.byInsertId++
         else if (owner.via === 'key') pairing.byKey++
@@ -261,7 +277,8 @@ export async function compareAgainstExport(opts: AgainstOptions): Promise<Agains
     const archive = await openArchive(opts.inputs)
     const sizing = opts.buckets ?? bucketCount(archive.totalBytes)
     const pairing: Pairing = { byInsertId: 0, byKey: 0, byWindow: 0, ambiguous: 0, unpaired: 0, duplicateMessages: 0, notExportedRecords: 0 }
-    const run: Run = { opts, spill, buckets: Math.max(1, Math.floor(sizing)), progress, tick, against: new AgainstFindings(examples), pairing }
+    const window = opts.identifyWindowMs ?? DEFAULT_IDENTIFY_WINDOW_MS
+    const run: Run = { opts, spill, buckets: Math.max(1, Math.floor(sizing)), window, slice: sliceMs(window), progress, tick, against: new AgainstFindings(examples), pairing }
     await indexArchive(run, archive)
     progress.phase = 'reading the export'
     const exp = await spillExport(run)

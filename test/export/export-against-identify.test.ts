@@ -18,7 +18,7 @@ import { scanMessages } from '../../src/pipeline/decode/scan.js'
 import { actionsRecordsFor } from '../../src/diff/service.js'
 import { refusal } from '../../src/diff/refused.js'
 import { compareAgainstExport } from '../../src/diff/against-service.js'
-import { decideOwner as decide, KeyRows, parseWindow, propSource, type MessageRow } from '../../src/diff/against-pairing.js'
+import { changedKeys, decideOwner as decide, KeyRows, parseWindow, propSource, type MessageRow } from '../../src/diff/against-pairing.js'
 import { renderJson } from '../../src/diff/render.js'
 import { runCli } from '../helpers/cli.js'
 import { ndjson, tempDir, writeFile } from '../helpers/files.js'
@@ -162,7 +162,8 @@ describe('$identify pairing by window (pure)', () => {
   const row = (o: number, type: string, rt: number, sets: MessageRow['sets'] = []): MessageRow => ({ k: 'u:user-00001', o, t: rt - 50, rt, type, sets })
   const shape = (time: number, up: Record<string, unknown>, groups?: Record<string, unknown>) => ({ endpoint: '/identify' as const, record: { user_id: 'user-00001', time, user_properties: up, ...(groups ? { groups } : {}) } })
   const W = 300_000
-  const decideOwner = (sh: Parameters<typeof decide>[0], ins: number | undefined, rows: MessageRow[], prev: Parameters<typeof decide>[3], w: number) => decide(sh, ins, new KeyRows('u:user-00001', rows), prev, w)
+  const decideOwner = (sh: Parameters<typeof decide>[0], ins: number | undefined, rows: MessageRow[], prev: Record<string, unknown> | undefined, w: number) =>
+    decide(sh, ins, new KeyRows('u:user-00001', rows), changedKeys(sh.record, prev), w)
 
   it('one identify or group call received before the row within the window owns it; outside the window or before the message: none', () => {
     assert.deepEqual(decideOwner(shape(T0 + 1200, { plan: 'pro' }), undefined, [row(7, 'identify', T0)], undefined, W), { kind: 'owned', ordinal: 7, via: 'window' })
