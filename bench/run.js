@@ -44,6 +44,11 @@
  *            skips them) show the pipeline's own rate, the second with the sandbox in its own
  *            process so that peak RSS and CPU are the replay's alone.
  *   diff     `segamp diff-mappings ARCHIVE --format json --no-progress`: messages/s.
+ *   against  `segamp diff-mappings ARCHIVE --against EXPORT --format json --no-progress` on the
+ *            BENCH_MESSAGES archive and on one BENCH_AGAINST_SCALE (10) times larger, each with an
+ *            export built from what the presets send (scenarios/make-export.js: identifications
+ *            at upload time without $insert_id, as Classic left them). Goal: peak RSS at 10× ≤
+ *            1.3× the RSS at 1× (the pairing is partitioned on disk).
  *   kit      `node --import tsx bench/mapping-kit.ts` and `bench/fql.bench.ts` (same as npx tsx), output as printed.
  *   s3       the BENCH_MESSAGES (100000) archive read from s3:// (s3rver in its own process on
  *            127.0.0.1, the server the tests use) vs from disk: the bare reader and
@@ -55,8 +60,8 @@
  * Knobs (env): BENCH_READ_MB, BENCH_READ_SMALL_MB (0 skips), BENCH_MESSAGES, BENCH_MAP_EVENTS,
  *   BENCH_MAP_SECONDS (2), BENCH_REPEAT (3: floor and reader run N times interleaved; the table
  *   shows the least wall and, separately, the least CPU of each, and the largest peak RSS —
- *   on a shared machine single runs vary by ±20 %), BENCH_INSPECT (1), BENCH_PROFILE (0), BENCH_ONLY=read,mapping,startup,ladder,dryrun,sandbox,diff,kit,s3
- *   (default all), BENCH_JSON=FILE (all raw results).
+ *   on a shared machine single runs vary by ±20 %), BENCH_INSPECT (1), BENCH_PROFILE (0), BENCH_ONLY=read,mapping,startup,ladder,dryrun,sandbox,diff,against,kit,s3
+ *   (default all), BENCH_AGAINST_SCALE (10), BENCH_JSON=FILE (all raw results).
  */
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -77,7 +82,7 @@ const REPEAT = Math.max(1, env('BENCH_REPEAT', 3))
 const INSPECT = env('BENCH_INSPECT', 1) !== 0
 const SANDBOX_UNTHROTTLED = env('BENCH_SANDBOX_UNTHROTTLED', 1) !== 0
 const PROFILE = ['', '0'].includes(process.env.BENCH_PROFILE ?? '') ? [] : process.env.BENCH_PROFILE === '1' ? ['sandbox'] : process.env.BENCH_PROFILE.split(',').map((s) => s.trim())
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'read,mapping,startup,ladder,dryrun,sandbox,diff,kit,s3').split(',').map((s) => s.trim()))
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'read,mapping,startup,ladder,dryrun,sandbox,diff,against,kit,s3').split(',').map((s) => s.trim()))
 if (PROFILE.length) ONLY.add('profile')
 
 const log = (s) => process.stderr.write(s + '\n')
@@ -187,7 +192,7 @@ if (ONLY.has('read')) {
 }
 
 // ---------------------------------------------------------------- archive for 2–5
-const needSmall = ['mapping', 'ladder', 'dryrun', 'sandbox', 'diff', 'profile', 's3'].some((s) => ONLY.has(s))
+const needSmall = ['mapping', 'ladder', 'dryrun', 'sandbox', 'diff', 'against', 'profile', 's3'].some((s) => ONLY.has(s))
 const small = needSmall ? ensureArchive({ messages: MESSAGES, seed: 7, days: 3, filesPerDay: 2 }, log) : undefined
 const work = join(DATA, 'work')
 const cleanWork = () => {
@@ -426,6 +431,27 @@ if (ONLY.has('diff')) {
   row('diff: diff-mappings --format json', MESSAGES, diff, {
     notes: `${int(t?.messages)} messages compared (kept by the filters); ${int(t?.classicEvents)} Classic vs ${int(t?.actionsEvents)} Actions records; ${diff.summary?.findings?.length ?? '-'} findings`,
   })
+}
+
+// ---------------------------------------------------------------- 6. against
+if (ONLY.has('against')) {
+  const scale = env('BENCH_AGAINST_SCALE', 10)
+  const runs = {}
+  for (const s of [1, scale]) {
+    const archive = s === 1 ? small : ensureArchive({ messages: MESSAGES * s, seed: 7, days: 3, filesPerDay: 2 }, log)
+    const exportDir = join(DATA, `export-m${MESSAGES * s}-s7`)
+    if (!existsSync(join(exportDir, '.complete'))) {
+      const built = child('make-export', { archive: archive.dir, out: exportDir, seed: 24 }, { label: `against: building the export of ${MESSAGES * s} messages` })
+      if (built.error) continue
+    }
+    const r = child('cli', { command: 'diff-mappings', argv: [archive.dir, '--against', exportDir, '--format', 'json', '--no-progress', '--work-dir', DATA] }, { label: `against: diff-mappings --against (${MESSAGES * s} messages, ${s}×)` })
+    runs[s] = r
+    const p = r.summary?.against?.pairing
+    row(`against: diff-mappings --against, ${s}×`, r.summary?.totals?.messages ?? MESSAGES * s, r, {
+      notes: `${int(r.summary?.against?.export?.events)} stored events; paired by insert id ${int(p?.byInsertId)}, by window ${int(p?.byWindow)}, ambiguous ${int(p?.ambiguous)}, unpaired ${int(p?.unpaired)}${s === 1 ? '' : `; peak RSS ${ratio(r.maxRssKB, runs[1]?.maxRssKB)} of 1× (goal ≤ 1.3×)`}`,
+    })
+  }
+  if (runs[1] && runs[scale]) goals.push(`against: peak RSS ${mb(runs[scale].maxRssKB)} MB at ${scale}× vs ${mb(runs[1].maxRssKB)} MB at 1×: ${ratio(runs[scale].maxRssKB, runs[1].maxRssKB)} (goal ≤ 1.3×); CPU ${fixed(runs[scale].cpuSeconds)} s vs ${fixed(runs[1].cpuSeconds)} s`)
 }
 
 // ---------------------------------------------------------------- profiles
