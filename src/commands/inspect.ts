@@ -9,6 +9,7 @@ import { formatBytes, formatCount, progressMode, withProgress } from '../cli/pro
 import { renderInspectNotes, renderInspectTable } from '../inspect/render.js'
 import { whereFilter, exitCodes } from '../cli/common.js'
 import { compileSubscriptions, loadMappings } from '../segment/subscriptions/index.js'
+import { localStateFile } from '../pipeline/commit/index.js'
 
 export default class Inspect extends SegampCommand {
   static summary = 'Profile Segment archives before anything is sent.'
@@ -63,7 +64,7 @@ EXIT CODES
         archive: input.options(setup.s3),
         filters: { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] },
         subscriptions: setup.subscriptions.map((s) => ({ name: s.name, match: s.match })),
-        rejectedPath: join(flags['state-dir'], 'rejected.ndjson'),
+        rejectedPath: localStateFile(flags['state-dir'], 'rejected'),
         onProgress: (p) => progress.update(`${input.prefix()}${formatCount(p.messages)} messages, ${formatBytes(p.bytes)}${p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : ''}`),
       })
     })

@@ -12,7 +12,10 @@ import { formatCount, progressMode, withProgress, type ProgressHandle } from '..
 import { writeSync } from 'node:fs'
 import { compileSubscriptions, loadMappings, selectOnlyActions } from '../segment/subscriptions/index.js'
 import { replay, type ReplayProgress } from '../replay/engine.js'
-import { readCheckpoint, runIdFor } from '../pipeline/commit/checkpoint.js'
+import { runIdFor } from '../pipeline/commit/checkpoint.js'
+import { S3_CADENCE } from '../pipeline/commit/index.js'
+import { stateDirAt } from '../replay/state.js'
+import type { S3Settings } from '../pipeline/source/s3/index.js'
 import type { ReplayCounts, ReplayReport } from '../pipeline/commit/report.js'
 import { renderAbortError, renderReplaySummary, renderResumeAdvice, renderSandboxIngested } from '../replay/render.js'
 import { confirmationText, ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, keyHash, progressLine, resumeCommand } from '../replay/cli-support.js'
@@ -28,7 +31,7 @@ export default class Replay extends SegampCommand {
 
 The run stops (exit 1, resumable) when Amplitude has not answered for 2 minutes, has accepted nothing for 10 minutes, or answers with something that is not Amplitude's (an HTML page from a proxy).
 
-State directory (default .segamp/<run-id>): checkpoint.json, dead-letter.ndjson, rejected.ndjson, report.json. API keys never appear there.
+State directory (default .segamp/<run-id>): checkpoint.json, dead-letter.ndjson, rejected.ndjson, report.json. API keys never appear there. --state-dir s3://bucket/prefix/ keeps it in S3 (or an S3-compatible store, with the --s3-* settings of the inputs): append-only files become numbered part objects, the checkpoint is one PUT at most every --checkpoint-interval seconds (sooner after --checkpoint-lines settled lines), and a lock object with a 2-minute lease keeps a second run out (exit 75).
 
 EXIT CODES
   0    everything sent or filtered
@@ -69,7 +72,9 @@ EXIT CODES
     'dry-run': Flags.boolean({ description: 'Send nothing; with --out, write every request that would be sent.' }),
     out: Flags.string({ description: 'Only with --dry-run: write requests as {"method","url","headers","body"} lines.', helpValue: 'FILE', dependsOn: ['dry-run'] }),
     'out-include-keys': Flags.boolean({ description: 'Keep the API key in --out bodies (redacted by default).', dependsOn: ['out'] }),
-    'state-dir': Flags.string({ description: 'State directory (default .segamp/<run-id>).', helpValue: 'DIR' }),
+    'state-dir': Flags.string({ description: 'State directory (default .segamp/<run-id>): a path, or s3://bucket/prefix/ (same S3 settings as s3:// inputs).', helpValue: 'DIR|S3URL' }),
+    'checkpoint-interval': Flags.integer({ description: `s3:// state: at most one checkpoint PUT per this many seconds (default ${S3_CADENCE.everyMs / 1000}); a local state directory is checkpointed after every response.`, min: 1, helpValue: 'SECONDS' }),
+    'checkpoint-lines': Flags.integer({ description: `s3:// state: checkpoint sooner once this many lines settled since the last one (default ${S3_CADENCE.everyLines}).`, min: 1, helpValue: 'N' }),
     fresh: Flags.boolean({ description: 'Ignore an existing checkpoint and start over.', default: false }),
     yes: Flags.boolean({ char: 'y', description: 'Do not ask for confirmation (required when stdin is not a TTY).', default: false }),
     'no-progress': Flags.boolean({ description: 'No progress display on stderr.', default: false }),
@@ -128,7 +133,7 @@ EXIT CODES
     if (live && !flags.yes) {
       if (!process.stdin.isTTY) throw new UsageError('refusing to send without confirmation: stdin is not a TTY', { code: 'not-confirmed', hint: 'Check what would be sent with --dry-run (or --sandbox), then add --yes to send.' })
       const { report, unmatched } = await inspectArchives({ inputs, archive: input.options(setup.s3), filters, subscriptions: setup.subs.map((s) => ({ name: s.name, match: s.match })) })
-      const resuming = flags.fresh ? undefined : resumableCheckpoint(stateDir, runId)
+      const resuming = flags.fresh ? undefined : await resumableCheckpoint(stateDir, runId, setup.s3)
       this.logToStderr(
         confirmationText({
           key: fingerprint(flags['api-key']!),
@@ -193,6 +198,7 @@ EXIT CODES
           filters,
           runId,
           stateDir,
+          checkpointCadence: { everyMs: (flags['checkpoint-interval'] ?? S3_CADENCE.everyMs / 1000) * 1000, everyLines: flags['checkpoint-lines'] ?? S3_CADENCE.everyLines },
           // The sandbox lives only for this run, and stdin cannot be read again: neither resumes.
           fresh: flags.fresh || flags.sandbox || fromStdin,
           dryRun: flags['dry-run'] ?? false,
@@ -243,11 +249,14 @@ EXIT CODES
 }
 
 /** The counts of an unfinished run of this command in `stateDir`, if there is one to resume. */
-function resumableCheckpoint(stateDir: string, runId: string): ReplayCounts | undefined {
+async function resumableCheckpoint(stateDir: string, runId: string, s3: S3Settings): Promise<ReplayCounts | undefined> {
+  const state = stateDirAt(stateDir, { s3 })
   try {
-    const cp = readCheckpoint<ReplayCounts>(stateDir)
+    const cp = await state.readCheckpoint<ReplayCounts>()
     return cp && cp.runId === runId && !cp.done ? cp.counts : undefined
   } catch {
     return undefined
+  } finally {
+    state.close()
   }
 }
