@@ -5,7 +5,8 @@
  */
 import { strict as assert } from 'node:assert'
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseAllDocuments } from 'yaml'
@@ -170,3 +171,44 @@ describe('deploy: Dockerfile', () => {
     }
   })
 })
+
+describe("deploy: the image's runtime file set, built without Docker", function () {
+  this.timeout(600_000)
+  // What the Dockerfile's runtime stage holds: production dependencies (npm ci --omit=dev) plus
+  // dist/, the oclif manifest and bin/. A dependency the code needs at run time but that is only a
+  // devDependency fails here.
+  let app: string
+  before(function () {
+    const text = read('Dockerfile')
+    const runtime = text.slice(text.lastIndexOf('\nFROM '))
+    const copied = [...runtime.matchAll(/^COPY (?:--from=build )?(.+) \S+$/gm)].flatMap((m) => m[1]!.split(' ').map((f) => f.replace(/^\/src\//, '')))
+    assert.deepEqual(copied, ['package.json', 'package-lock.json', 'dist', 'oclif.manifest.json', 'bin'], 'the files copied below')
+    app = mkdtempSync(join(tmpdir(), 'segamp-image-'))
+    for (const f of ['package.json', 'package-lock.json']) cpSync(join(ROOT, f), join(app, f))
+    const ci = spawnSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: app, encoding: 'utf8', timeout: 500_000, env: { ...process.env, NODE_ENV: 'production' } })
+    assert.equal(ci.status, 0, ci.stderr)
+    for (const f of ['dist', 'oclif.manifest.json', 'bin']) cpSync(join(ROOT, f), join(app, f), { recursive: true })
+  })
+  after(() => app && rmSync(app, { recursive: true, force: true }))
+
+  const run = (args: string[]) => {
+    const work = mkdtempSync(join(tmpdir(), 'segamp-image-state-'))
+    // As in the image: run from another directory (/state), node_modules only where the app is.
+    const r = spawnSync(process.execPath, [join(app, 'bin', 'run.js'), ...args], { cwd: work, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1', NODE_ENV: 'production', AMPLITUDE_API_KEY: '' } })
+    return { ...r, work }
+  }
+
+  it('replay --sandbox runs from it', () => {
+    const r = run(['replay', join(ROOT, 'examples', 'segment-logs'), '--sandbox', '--no-progress', '--sandbox-dir', 'sandbox'])
+    assert.equal(r.status, 0, r.stderr)
+    assert.match(r.stderr, /events sent\s+611/)
+  })
+
+  it('replay --dry-run runs from it', () => {
+    const r = run(['replay', join(ROOT, 'examples', 'segment-logs'), '--dry-run', '--out', 'requests.ndjson', '--no-progress'])
+    assert.equal(r.status, 0, r.stderr)
+    const requests = readFileSync(join(r.work, 'requests.ndjson'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { url: string })
+    assert.deepEqual(requests.map((q) => q.url).sort(), ['https://api2.amplitude.com/2/httpapi', 'https://api2.amplitude.com/identify'])
+  })
+})
+
