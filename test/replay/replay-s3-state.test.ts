@@ -72,7 +72,7 @@ describe('replay --state-dir s3://… (s3rver) into the standalone sandbox', fun
     s3 = await startS3()
     await s3.createBucket(BUCKET)
     proxy = await startFaultProxy(s3.endpoint)
-    input = writeArchive(tempDir('segamp-s3state-archive-'), { messages: 2000, devices: 40, identifyEvery: 5 }).dir
+    input = writeArchive(tempDir('segamp-s3state-archive-'), { messages: 2000, devices: 40, identifyEvery: 5, garbageEvery: 97, shortIdEvery: 89 }).dir
   })
   after(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
@@ -111,7 +111,7 @@ describe('replay --state-dir s3://… (s3rver) into the standalone sandbox', fun
    */
   const perKill = 3 * CP_LINES + BATCH * CONC + 200
 
-  function assertOnceEach(dump: Dump, o: { kills: number; planned: number }): void {
+  function assertOnceEach(dump: Dump, o: { kills: number; planned: number; deadLettered: number }): void {
     const events = dump.events.map((e) => String(e.event.insert_id))
     assert.equal(new Set(events).size, events.length, 'the sandbox holds every event once')
     const perIdentify = new Map<string, number>()
@@ -119,7 +119,17 @@ describe('replay --state-dir s3://… (s3rver) into the standalone sandbox', fun
     const resentIdents = dump.identifications.length - perIdentify.size
     assert.ok(Math.max(...perIdentify.values()) <= 2, 'no identify was applied more than twice')
     assert.ok(resentIdents + dump.stats.duplicatesDiscarded <= o.kills * perKill, `resent ${resentIdents} identifications and ${dump.stats.duplicatesDiscarded} events after ${o.kills} kills; the bound is ${o.kills * perKill}`)
-    assert.equal(perIdentify.size + events.length, o.planned)
+    assert.equal(perIdentify.size + events.length + o.deadLettered, o.planned)
+  }
+
+  /** The lines of the part objects a checkpoint counts (what `status` and a resume read). */
+  async function partLines(prefix: string, folder: string, parts: number): Promise<string[]> {
+    const out: string[] = []
+    for (let n = 1; n <= parts; n++) {
+      const o = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: `${prefix}${folder}/part-${String(n).padStart(6, '0')}.ndjson` }))
+      out.push(...(await o.Body!.transformToString()).split('\n').filter(Boolean))
+    }
+    return out
   }
 
   it('killed with kill -9 three times at random points and resumed each time: every event once, identifies within the bound, status adds up', async () => {
@@ -146,29 +156,46 @@ describe('replay --state-dir s3://… (s3rver) into the standalone sandbox', fun
       sentAtKill = cp.counts.sent
     }
     const last = await start(args, env()).done
-    assert.equal(last.code, 0, last.stderr)
+    assert.equal(last.code, 3, last.stderr) // finished, with rejected lines and dead letters
     const said = unwrap(last.stderr)
     assert.match(said, /a previous run \(\S+ pid \d+, lease ended \S+\) stopped without releasing s3:\/\/segamp-state\/runs\/single\/lock; resuming from its checkpoint/)
     assert.equal(said.split('ignores conditional writes').length, 2, 'the s3rver warning, once')
     const report = JSON.parse((await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: `${prefix}report.json` })).then((o) => o.Body!.transformToString())))
     assert.equal(report.resumed, true)
     assert.equal(report.messages, 2000)
+    assert.ok(report.rejected > 10 && report.deadLettered > 10, JSON.stringify(report))
     const dump = await sb.dump()
-    assertOnceEach(dump, { kills, planned: report.planned })
+    assertOnceEach(dump, { kills, planned: report.planned, deadLettered: report.deadLettered })
+    // Dead letters and rejected lines: each once in the parts the final checkpoint counts, across
+    // three kills (parts written after a checkpoint that never came are not counted).
+    const cp = (await checkpoint(prefix))!
+    assert.equal(cp.done, true)
+    const dead = await partLines(prefix, 'dead-letter', cp.parts!.deadLetter!)
+    assert.equal(dead.length, report.deadLettered)
+    assert.equal(new Set(dead.map((l) => JSON.stringify(JSON.parse(l).source))).size, dead.length, 'no dead letter twice')
+    const rejected = await partLines(prefix, 'rejected', cp.parts!.rejected!)
+    assert.equal(rejected.length, report.rejected)
+    assert.equal(new Set(rejected.map((l) => `${JSON.parse(l).file}:${JSON.parse(l).line}`)).size, rejected.length, 'no rejected line twice')
     reference = new Set(dump.events.map((e) => String(e.event.insert_id)))
 
     const st = await start(['status', `s3://${BUCKET}/runs/sing*`, ...s3Args(), '--json'], env()).done
-    assert.equal(st.code, 0, st.stderr)
+    assert.equal(st.code, 3, st.stderr)
     const status = JSON.parse(st.stdout)
     assert.equal(status.finished, true)
     for (const k of ['messages', 'sent', 'deadLettered', 'rejected'] as const) assert.equal(status.totals[k], report[k], k)
     assert.equal(status.totals.sent, dump.events.length + new Set(dump.identifications.map((i) => String(i.insert_id))).size)
+    assert.equal(status.rows[0].dir, `s3://${BUCKET}/${prefix}`)
   })
 
   it('--shard K/3 in three processes, one killed with kill -9 and restarted: the union is the single run, status s3://…/shard-* adds up', async () => {
     const sb = await sandbox()
     const dir = (k: number) => `s3://${BUCKET}/runs/sharded/shard-${k}/`
-    const others = [0, 2].map((k) => start([...replayArgs(sb.url, dir(k)), '--shard', `${k}/3`], env()))
+    // Shard 0 by flag; shard 2 as a Kubernetes Indexed Job pod: --shards 3, its index from
+    // JOB_COMPLETION_INDEX, and {shard} in --state-dir (as in deploy/).
+    const others = [
+      start([...replayArgs(sb.url, dir(0)), '--shard', '0/3'], env()),
+      start([...replayArgs(sb.url, `s3://${BUCKET}/runs/sharded/shard-{shard}/`), '--shards', '3'], { ...env(), JOB_COMPLETION_INDEX: '2' }),
+    ]
     const victim = start([...replayArgs(sb.url, dir(1)), '--shard', '1/3', '--max-eps', '300'], env())
     children.push(victim.child, ...others.map((o) => o.child))
     await poll('shard 1 to checkpoint', async () => ((await checkpoint('runs/sharded/shard-1/'))?.counts.sent ?? 0) >= 60 + Math.floor(Math.random() * 60))
@@ -178,15 +205,16 @@ describe('replay --state-dir s3://… (s3rver) into the standalone sandbox', fun
     assert.equal(during.code, 1, during.stderr)
     assert.match(during.stdout, /shard 1\/3 .*not finished/)
     const again = await start([...replayArgs(sb.url, dir(1)), '--shard', '1/3'], env()).done
-    assert.equal(again.code, 0, again.stderr)
-    for (const o of others) assert.equal((await o.done).code, 0)
+    assert.ok(again.code === 0 || again.code === 3, again.stderr)
+    for (const o of others) assert.ok([0, 3].includes((await o.done).code!))
 
     const dump = await sb.dump()
     const st = JSON.parse((await start(['status', `s3://${BUCKET}/runs/sharded/shard-*`, ...s3Args(), '--json'], env()).done).stdout)
     assert.equal(st.finished, true)
     assert.equal(st.shards, 3)
+    assert.deepEqual(st.rows.map((r: { dir: string; index: number }) => [r.index, r.dir]), [0, 1, 2].map((k) => [k, dir(k)]))
     assert.equal(st.totals.messages, 2000)
-    assertOnceEach(dump, { kills: 1, planned: st.totals.planned })
+    assertOnceEach(dump, { kills: 1, planned: st.totals.planned, deadLettered: st.totals.deadLettered })
     if (reference) assert.deepEqual(new Set(dump.events.map((e) => String(e.event.insert_id))), reference, 'the shards together send what one run sends')
   })
 
