@@ -29,7 +29,8 @@ function body(req: IncomingMessage): Promise<Buffer> {
 
 const xml = (code: string) => `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${code}</Message></Error>`
 
-export async function startConditionalS3(): Promise<ConditionalS3> {
+/** `honour` (AWS S3, MinIO, R2), or `refuse`: 501 NotImplemented to any conditional PUT (stores that do not support them). */
+export async function startConditionalS3(o: { conditional?: 'honour' | 'refuse' } = {}): Promise<ConditionalS3> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   const objects = new Map<string, { body: Buffer; etag: string }>()
   const log: ConditionalS3['log'] = []
@@ -62,6 +63,7 @@ export async function startConditionalS3(): Promise<ConditionalS3> {
     }
     const current = objects.get(path)
     if (req.method === 'PUT') {
+      if (o.conditional === 'refuse' && (ifNoneMatch !== undefined || ifMatch !== undefined)) return send(501, xml('NotImplemented'))
       if (ifNoneMatch === '*' && current) return send(412, xml('PreconditionFailed'))
       if (ifMatch !== undefined && (!current || current.etag !== ifMatch)) return send(412, xml('PreconditionFailed'))
       const etag = `"${createHash('md5').update(data).digest('hex')}-${objects.size}-${Date.now()}"`

@@ -201,7 +201,8 @@ describe('replay --state-dir s3://… (s3rver) into the standalone sandbox', fun
     await poll('shard 1 to checkpoint', async () => ((await checkpoint('runs/sharded/shard-1/'))?.counts.sent ?? 0) >= 60 + Math.floor(Math.random() * 60))
     victim.child.kill('SIGKILL')
     assert.equal((await victim.done).signal, 'SIGKILL')
-    const during = await start(['status', `s3://${BUCKET}/runs/sharded/shard-*`, ...s3Args()], env()).done
+    // The endpoint from AWS_ENDPOINT_URL_S3, as for s3:// inputs.
+    const during = await start(['status', `s3://${BUCKET}/runs/sharded/shard-*`, '--s3-path-style'], { ...env(), AWS_ENDPOINT_URL_S3: proxy.endpoint }).done
     assert.equal(during.code, 1, during.stderr)
     assert.match(during.stdout, /shard 1\/3 .*not finished/)
     const again = await start([...replayArgs(sb.url, dir(1)), '--shard', '1/3'], env()).done

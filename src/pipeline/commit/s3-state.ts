@@ -110,8 +110,20 @@ export class S3StateDir implements StateDir {
     } catch (error) {
       const st = status(error)
       if (st === 412 || st === 409 || name(error) === 'PreconditionFailed' || name(error) === 'ConditionalRequestConflict') return 'conflict'
+      if (st === 501 && (cond.ifMatch !== undefined || cond.ifNoneMatch !== undefined)) {
+        // A store that refuses the headers outright (501 NotImplemented): as one that ignores them.
+        this.noConditionalWrites()
+        return this.put(rel, body)
+      }
       throw stateError('write', this.url(rel), error)
     }
+  }
+
+  /** The store does not honour conditional writes: said once, then the writes go without them. */
+  private noConditionalWrites(): void {
+    if (this.conditionalWrites === false) return
+    this.conditionalWrites = false
+    this.o.onWarning?.(`the store at ${this.url('')} ignores conditional writes (If-None-Match / If-Match): the lock cannot keep a second run out; exclusivity must come from the scheduler (Kubernetes podReplacementPolicy: Failed, AWS Batch attempts), see README "Beyond one machine"`)
   }
 
   async lock(o: { runId?: string } = {}): Promise<StateLock> {
@@ -136,11 +148,10 @@ export class S3StateDir implements StateDir {
     }
     // Does the store honour conditional writes? A PUT with an If-Match that cannot match must fail.
     const probe = await this.put(STATE_FILES.lock, body(), { ifMatch: '"segamp-probe-never-matches"' })
-    if (probe === 'conflict') this.conditionalWrites = true
+    if (probe === 'conflict') this.conditionalWrites ??= true
     else {
-      this.conditionalWrites = false
+      this.noConditionalWrites()
       etag = probe
-      this.o.onWarning?.(`the store at ${this.url('')} ignores conditional writes (If-None-Match / If-Match): the lock cannot keep a second run out; exclusivity must come from the scheduler (Kubernetes podReplacementPolicy: Failed, AWS Batch attempts), see README "Beyond one machine"`)
     }
     let lockEtag = etag
     let released = false

@@ -142,3 +142,27 @@ describe('s3:// state directory against a store that honours conditional writes'
     assert.deepEqual(await dir().readLog('deadLetter', next!), ['{"n":1}', '{"n":2}', '{"n":3}', '{"n":5}'])
   })
 })
+
+describe('s3:// state directory against a store that refuses conditional writes (501)', () => {
+  it('warns once and goes on without them: the lock is taken, checkpoints are written', async () => {
+    const s3 = await startConditionalS3({ conditional: 'refuse' })
+    try {
+      const warnings: string[] = []
+      const client = s3.client()
+      const d = new S3StateDir('s3://state/run', { client: async () => client, onWarning: (w) => warnings.push(w) })
+      const lock = await d.lock()
+      assert.equal(d.conditionalWrites, false)
+      const w = await d.openWriter()
+      w.checkpoint(cp('run-a'))
+      await w.flush()
+      assert.equal((await d.readCheckpoint())!.runId, 'run-a')
+      assert.equal(warnings.length, 1)
+      assert.match(warnings[0]!, /^the store at s3:\/\/state\/run\/ ignores conditional writes \(If-None-Match \/ If-Match\): the lock cannot keep a second run out; exclusivity must come from the scheduler/)
+      assert.deepEqual(s3.log.filter((r) => r.method === 'PUT').map((r) => [r.key.replace('state/run/', ''), r.status]), [['lock', 501], ['lock', 200], ['lock', 501], ['lock', 200], ['checkpoint.json', 200]])
+      await lock.release()
+    } finally {
+      await s3.close()
+    }
+  })
+})
+
