@@ -176,7 +176,8 @@ export class S3StateDir implements StateDir {
       release: async () => {
         clearInterval(timer)
         await renewal
-        if (released) return
+        // A lock another run took over is theirs: never deleted from under them.
+        if (released || this.lost) return
         released = true
         const c = await this.s3()
         await c.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(STATE_FILES.lock) })).catch(() => undefined)
@@ -251,7 +252,7 @@ export class S3StateDir implements StateDir {
     if (this.lost) throw this.lost
     const cond = this.conditionalWrites === false ? {} : this.checkpointEtag ? { ifMatch: this.checkpointEtag } : { ifNoneMatch: '*' as const }
     const etag = await this.put(STATE_FILES.checkpoint, text, cond)
-    if (etag === 'conflict') throw new StateWriteError(`${this.url(STATE_FILES.checkpoint)} was written by another run since this one last wrote it`, { lost: true })
+    if (etag === 'conflict') throw (this.lost = new StateWriteError(`${this.url(STATE_FILES.checkpoint)} was written by another run since this one last wrote it`, { lost: true }))
     this.checkpointEtag = etag
   }
 

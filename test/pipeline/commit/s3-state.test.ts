@@ -110,6 +110,7 @@ describe('s3:// state directory against a store that honours conditional writes'
     await assert.rejects(w.flush(), (e: StateWriteError) => e.exitCode === 75 && /was written by another run/.test(e.message))
     assert.equal(errors.length, 1)
     await lock.release()
+    assert.ok(s3.objects.has('state/run-1/shard-0/lock'), 'a run that lost the state directory does not delete the lock on its way out')
   })
 
   it('append-only files become part objects before the checkpoint that counts them; a resume reads exactly those', async () => {
