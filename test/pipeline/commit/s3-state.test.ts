@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert'
 import { hostname } from 'node:os'
 import { startConditionalS3, type ConditionalS3 } from '../../helpers/s3-conditional.js'
-import { S3StateDir, partName } from '../../../src/pipeline/commit/s3-state.js'
+import { PART_BYTES, S3StateDir, partName } from '../../../src/pipeline/commit/s3-state.js'
 import { StateLockedError, StateWriteError } from '../../../src/pipeline/commit/state-dir.js'
 import { CHECKPOINT_VERSION } from '../../../src/pipeline/commit/checkpoint.js'
 import { exitCodes } from '../../../src/errors.js'
@@ -141,6 +141,29 @@ describe('s3:// state directory against a store that honours conditional writes'
     await r.flush()
     const next = await dir().readCheckpoint()
     assert.deepEqual(await dir().readLog('deadLetter', next!), ['{"n":1}', '{"n":2}', '{"n":3}', '{"n":5}'])
+  })
+})
+
+describe('s3:// state: a part object is written once it fills', () => {
+  it(`a buffer reaching ${PART_BYTES / 1024 / 1024} MiB goes out at once, before any checkpoint; the checkpoint counts it`, async () => {
+    const s3 = await startConditionalS3()
+    try {
+      const client = s3.client()
+      const d = new S3StateDir('s3://state/big', { client: async () => client })
+      const w = await d.openWriter()
+      const line = JSON.stringify({ event: { pad: 'x'.repeat(1024 * 1024) } }) + '\n'
+      for (let i = 0; i < 9; i++) w.append('deadLetter', line)
+      await w.flush()
+      assert.deepEqual([...s3.objects.keys()], ['state/big/dead-letter/part-000001.ndjson'], 'written without a checkpoint')
+      assert.equal(s3.objects.get('state/big/dead-letter/part-000001.ndjson')!.body.length, 8 * Buffer.byteLength(line))
+      w.checkpoint(cp('run-a'))
+      await w.flush()
+      const saved = await d.readCheckpoint()
+      assert.deepEqual(saved!.parts, { deadLetter: 2, rejected: 0, completed: 0 })
+      assert.equal((await d.readLog('deadLetter', saved!)).length, 9)
+    } finally {
+      await s3.close()
+    }
   })
 })
 
