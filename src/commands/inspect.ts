@@ -9,7 +9,8 @@ import { formatBytes, formatCount, progressMode, withProgress } from '../cli/pro
 import { renderInspectNotes, renderInspectTable } from '../inspect/render.js'
 import { whereFilter, exitCodes } from '../cli/common.js'
 import { compileSubscriptions, loadMappings } from '../segment/subscriptions/index.js'
-import { localStateFile } from '../pipeline/commit/index.js'
+import { isS3State, localStateFile } from '../pipeline/commit/index.js'
+import { UsageError } from '../errors.js'
 
 export default class Inspect extends SegampCommand {
   static summary = 'Profile Segment archives before anything is sent.'
@@ -44,6 +45,7 @@ EXIT CODES
     const inputs = argv as string[]
     if (flags.format === 'json') this.useJsonOutput()
     const json = this.jsonEnabled()
+    if (isS3State(flags['state-dir'])) throw new UsageError(`--state-dir ${flags['state-dir']}: inspect writes rejected.ndjson to a local directory`, 'Give a local directory (s3:// state directories are for replay and status).')
     const setup = await (async () => {
       const loaded = await loadMappings(flags.mappings)
       for (const w of loaded.warnings) this.warn(w)
