@@ -4,14 +4,19 @@
  * --profile, the default credential chain).
  */
 import { openStateDir, type StateDir, type CheckpointCadence } from '../pipeline/commit/index.js'
-import { ListObjectsV2Command } from '@aws-sdk/client-s3'
 import { UsageError } from '../errors.js'
-import { S3Clients, type S3Settings } from '../pipeline/source/s3/index.js'
+import type { S3Clients, S3Settings } from '../pipeline/source/s3/index.js'
+
+/** The S3 clients, loaded only for an s3:// state directory (the AWS SDK is large). */
+async function s3Clients(settings: S3Settings): Promise<S3Clients> {
+  const { S3Clients } = await import('../pipeline/source/s3/index.js')
+  return new S3Clients(settings)
+}
 
 export function stateDirAt(location: string, o: { s3?: S3Settings; cadence?: CheckpointCadence; onWarning?: (text: string) => void } = {}): StateDir {
-  let clients: S3Clients | undefined
+  let clients: Promise<S3Clients> | undefined
   const state = openStateDir(location, {
-    s3Client: (bucket) => (clients ??= new S3Clients(o.s3 ?? {})).forBucket(bucket),
+    s3Client: async (bucket) => (await (clients ??= s3Clients(o.s3 ?? {}))).forBucket(bucket),
     leaseMs: envMs('SEGAMP_STATE_LEASE_MS'),
     cadence: o.cadence,
     onWarning: o.onWarning,
@@ -19,7 +24,7 @@ export function stateDirAt(location: string, o: { s3?: S3Settings; cadence?: Che
   const close = state.close.bind(state)
   state.close = () => {
     close()
-    clients?.destroy()
+    void clients?.then((c) => c.destroy())
   }
   return state
 }
@@ -36,7 +41,7 @@ function envMs(name: string): number | undefined {
  */
 export async function expandStateDirs(locations: string[], s3: S3Settings = {}): Promise<string[]> {
   const out: string[] = []
-  let clients: S3Clients | undefined
+  let clients: Promise<S3Clients> | undefined
   try {
     for (const loc of locations) {
       const m = /^s3:\/\/([^/]+)\/(.*)$/i.exec(loc)
@@ -50,7 +55,8 @@ export async function expandStateDirs(locations: string[], s3: S3Settings = {}):
       const last = trimmed.slice(parent.length)
       if (parent.includes('*')) throw new UsageError(`${loc}: a * may only appear in the last part of an s3:// state directory`, 'e.g. segamp status s3://bucket/run/shard-*')
       const re = new RegExp(`^${last.split('*').map(escapeRe).join('[^/]*')}$`)
-      const client = await (clients ??= new S3Clients(s3)).forBucket(bucket)
+      const client = await (await (clients ??= s3Clients(s3))).forBucket(bucket)
+      const { ListObjectsV2Command } = await import('@aws-sdk/client-s3')
       const found: string[] = []
       let token: string | undefined
       do {
@@ -65,7 +71,7 @@ export async function expandStateDirs(locations: string[], s3: S3Settings = {}):
       out.push(...found.sort())
     }
   } finally {
-    clients?.destroy()
+    if (clients) (await clients).destroy()
   }
   return out
 }

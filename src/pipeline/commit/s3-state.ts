@@ -12,11 +12,14 @@
  * says so once, and exclusivity then comes from the scheduler (README).
  */
 import { hostname } from 'node:os'
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import type { S3Client } from '@aws-sdk/client-s3'
 import { exitCodes, SegampError } from '../../errors.js'
 import type { Checkpoint } from './checkpoint.js'
 import type { ReplayReport } from './report.js'
 import { LOG_NAMES, parseCheckpoint, S3_CADENCE, STATE_FILES, StateLockedError, StateWriteError, type CheckpointCadence, type LogName, type StateDir, type StateFile, type StateLock, type StateWriter } from './state-dir.js'
+
+/** The AWS SDK, loaded only when a state directory is in S3 (it is large). */
+const sdk = () => import('@aws-sdk/client-s3')
 
 /** Default lease of the lock: a killed pod's shard can be taken over this long after its last renewal. */
 export const DEFAULT_LEASE_MS = 120_000
@@ -92,6 +95,7 @@ export class S3StateDir implements StateDir {
   /** GETs an object's text and ETag; undefined when there is none. */
   private async get(rel: string): Promise<{ text: string; etag?: string } | undefined> {
     const c = await this.s3()
+    const { GetObjectCommand } = await sdk()
     try {
       const out = await c.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(rel) }))
       return { text: await out.Body!.transformToString('utf8'), etag: out.ETag }
@@ -104,6 +108,7 @@ export class S3StateDir implements StateDir {
   /** PUTs an object; `cond` adds If-None-Match / If-Match. Returns the new ETag, or 'conflict' on 412/409. */
   private async put(rel: string, body: string, cond: { ifNoneMatch?: '*'; ifMatch?: string } = {}): Promise<string | undefined | 'conflict'> {
     const c = await this.s3()
+    const { PutObjectCommand } = await sdk()
     try {
       const out = await c.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(rel), Body: body, ContentType: rel.endsWith('.json') ? 'application/json' : 'application/x-ndjson', IfNoneMatch: cond.ifNoneMatch, IfMatch: cond.ifMatch }))
       return out.ETag
@@ -180,6 +185,7 @@ export class S3StateDir implements StateDir {
         if (released || this.lost) return
         released = true
         const c = await this.s3()
+        const { DeleteObjectCommand } = await sdk()
         await c.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(STATE_FILES.lock) })).catch(() => undefined)
       },
     }
@@ -219,6 +225,7 @@ export class S3StateDir implements StateDir {
   /** Parts 1..n present in a row (without a checkpoint to count them). */
   private async countParts(log: LogName): Promise<number> {
     const c = await this.s3()
+    const { ListObjectsV2Command } = await sdk()
     const folder = this.key(partName(log, 1).replace(/part-.*$/, ''))
     const seen = new Set<string>()
     let token: string | undefined
@@ -237,6 +244,7 @@ export class S3StateDir implements StateDir {
   async openWriter(previous?: Pick<Checkpoint, 'files' | 'parts'>, o: { onError?: (error: Error) => void } = {}): Promise<StateWriter> {
     if (this.checkpointEtag === undefined) {
       const c = await this.s3()
+      const { HeadObjectCommand } = await sdk()
       try {
         this.checkpointEtag = (await c.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(STATE_FILES.checkpoint) }))).ETag
       } catch (error) {
