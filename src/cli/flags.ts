@@ -11,7 +11,7 @@ export const readingFlags = {
 }
 
 export const mappingsFlag = {
-  mappings: Flags.string({ description: 'Actions mapping file: Public API subscriptions {"subscriptions":[...]} or preset list. Default: the Actions Amplitude Quick Setup presets.', helpValue: 'FILE' }),
+  mappings: Flags.string({ description: 'Actions mapping file: Public API subscriptions {"subscriptions":[...]}, a preset list, or a Terraform file (.tf) as migrate --format terraform writes it. Default: the Actions Amplitude Quick Setup presets.', helpValue: 'FILE' }),
 }
 
 /** Flags for `s3://bucket/prefix` inputs (credentials come from the AWS SDK's default chain). */

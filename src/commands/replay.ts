@@ -13,8 +13,10 @@ import { formatCount, progressMode, withProgress, type ProgressHandle } from '..
 import { writeSync } from 'node:fs'
 import { compileSubscriptions, loadMappings, selectOnlyActions } from '../segment/subscriptions/index.js'
 import { replay, type ReplayProgress } from '../replay/engine.js'
-import { readCheckpoint } from '../pipeline/commit/checkpoint.js'
 import { findUnfinishedSibling, replayRunId, siblingAdvice } from '../replay/run-identity.js'
+import { S3_CADENCE } from '../pipeline/commit/index.js'
+import { stateDirAt } from '../replay/state.js'
+import type { S3Settings } from '../pipeline/source/s3/index.js'
 import type { ReplayCounts, ReplayReport } from '../pipeline/commit/report.js'
 import { renderAbortError, renderReplaySummary, renderResumeAdvice, renderSandboxIngested } from '../replay/render.js'
 import { confirmationText, ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, progressLine, resumeCommand } from '../replay/cli-support.js'
@@ -31,12 +33,13 @@ export default class Replay extends SegampCommand {
 
 The run stops (exit 1, resumable) when Amplitude has not answered for 2 minutes (10 seconds when every connection is refused and it never answered in this run), has accepted nothing for 10 minutes, or answers with something that is not Amplitude's (an HTML page from a proxy).
 
-State directory (default .segamp/<run-id>): checkpoint.json, dead-letter.ndjson, rejected.ndjson, report.json. API keys never appear there.
+State directory (default .segamp/<run-id>): checkpoint.json, dead-letter.ndjson, rejected.ndjson, report.json. API keys never appear there. --state-dir s3://bucket/prefix/ keeps it in S3 (or an S3-compatible store, with the --s3-* settings of the inputs): append-only files become numbered part objects, the checkpoint is one PUT at most every --checkpoint-interval seconds (sooner after --checkpoint-lines settled lines), and a lock object with a 2-minute lease keeps a second run out (exit 75).
 
 EXIT CODES
   0    everything sent or filtered
   3    finished, but some lines were rejected, events dead-lettered or files unreadable (see the state directory)
-  1    aborted: confirmation declined, bad credentials, endpoint down or not Amplitude, inputs changed since the checkpoint, unreadable checkpoint, locked state directory, an s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials; the checkpoint keeps what was done)
+  1    aborted: confirmation declined, bad credentials, endpoint down or not Amplitude, inputs changed since the checkpoint, unreadable checkpoint, an s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials; the checkpoint keeps what was done)
+  75   retry later: the state directory is locked by another run (an s3:// state directory: until its lease ends), or an s3:// state directory cannot be written
   2    usage error (bad flag, bad --where/--since/--until/--endpoint-url, invalid mapping file, no input path exists)
   130  interrupted (Ctrl-C or SIGTERM); the printed command resumes (input from stdin cannot be resumed)`
   // oclif's generated synopsis nests flags by their dependsOn/exclusive pairs, which reads as
@@ -72,7 +75,9 @@ EXIT CODES
     'dry-run': Flags.boolean({ description: 'Send nothing; with --out, write every request that would be sent.' }),
     out: Flags.string({ description: 'Only with --dry-run: write requests as {"method","url","headers","body"} lines.', helpValue: 'FILE', dependsOn: ['dry-run'] }),
     'out-include-keys': Flags.boolean({ description: 'Keep the API key in --out bodies (redacted by default).', dependsOn: ['out'] }),
-    'state-dir': Flags.string({ description: 'State directory (default .segamp/<run-id>).', helpValue: 'DIR' }),
+    'state-dir': Flags.string({ description: 'State directory (default .segamp/<run-id>): a path, or s3://bucket/prefix/ (same S3 settings as s3:// inputs). {shard} in it becomes the shard index K (--shard K/N, --shards N).', helpValue: 'DIR|S3URL' }),
+    'checkpoint-interval': Flags.integer({ description: `s3:// state: at most one checkpoint PUT per this many seconds (default ${S3_CADENCE.everyMs / 1000}); a local state directory is checkpointed after every response.`, min: 1, helpValue: 'SECONDS' }),
+    'checkpoint-lines': Flags.integer({ description: `s3:// state: checkpoint sooner once this many lines settled since the last one (default ${S3_CADENCE.everyLines}).`, min: 1, helpValue: 'N' }),
     fresh: Flags.boolean({ description: 'Ignore an existing checkpoint and start over.', default: false }),
     yes: Flags.boolean({ char: 'y', description: 'Do not ask for confirmation (required when stdin is not a TTY).', default: false }),
     'no-progress': Flags.boolean({ description: 'No progress display on stderr.', default: false }),
@@ -131,12 +136,13 @@ EXIT CODES
     })
     const shard: ShardRun | undefined = setup.shard ? { ...setup.shard, group: groupId } : undefined
     const runId = shard ? groupId + shardSuffix(shard) : groupId
-    const stateDir = flags['state-dir'] ?? join('.segamp', runId)
+    const stateDir = flags['state-dir'] !== undefined ? withShardIndex(flags['state-dir'], shard) : join('.segamp', runId)
+    const localState = !/^s3:\/\//i.test(stateDir)
     // Found unwritable now, not as a hang in mkdir or a failure after the confirmation.
-    ensureWritableDir(stateDir)
+    if (localState) ensureWritableDir(stateDir)
     // What this run writes is never read as its input (a state directory or --out inside the tree).
-    const archiveOptions = { ...input.options(setup.s3), exclude: [{ path: stateDir, what: 'the state directory (--state-dir)' }, ...(flags.out ? [{ path: flags.out, what: 'the --out file' }] : [])] }
-    if (!flags['state-dir'] && !flags.fresh && !flags.sandbox && !fromStdin && !resumableCheckpoint(stateDir, runId)) {
+    const archiveOptions = { ...input.options(setup.s3), exclude: [...(localState ? [{ path: stateDir, what: 'the state directory (--state-dir)' }] : []), ...(flags.out ? [{ path: flags.out, what: 'the --out file' }] : [])] }
+    if (!flags['state-dir'] && !flags.fresh && !flags.sandbox && !fromStdin && !(await resumableCheckpoint(stateDir, runId, setup.s3))) {
       const sibling = findUnfinishedSibling('.segamp', runId)
       if (sibling) this.warn(siblingAdvice(sibling, { bin: invocation(this.config.bin), argv: this.argv, stateDir }).trimEnd())
     }
@@ -145,7 +151,7 @@ EXIT CODES
       if (streams.length > 0) throw new UsageError(`${streams[0].input} is a ${streams[0].kind}: it can be read only once, so it cannot be shown for confirmation and then sent`, { code: 'not-confirmed', hint: 'Add --yes to send (check a copy of the data with --dry-run first).' })
       if (!process.stdin.isTTY) throw new UsageError('refusing to send without confirmation: stdin is not a TTY', { code: 'not-confirmed', hint: 'Check what would be sent with --dry-run (or --sandbox), then add --yes to send.' })
       const { report, unmatched } = await inspectArchives({ inputs, archive: archiveOptions, filters, subscriptions: setup.subs.map((s) => ({ name: s.name, match: s.match })) })
-      const resuming = flags.fresh ? undefined : resumableCheckpoint(stateDir, runId)
+      const resuming = flags.fresh ? undefined : await resumableCheckpoint(stateDir, runId, setup.s3)
       this.logToStderr(
         confirmationText({
           key: fingerprint(flags['api-key']!),
@@ -210,6 +216,7 @@ EXIT CODES
           filters,
           runId,
           stateDir,
+          checkpointCadence: { everyMs: (flags['checkpoint-interval'] ?? S3_CADENCE.everyMs / 1000) * 1000, everyLines: flags['checkpoint-lines'] ?? S3_CADENCE.everyLines },
           // The sandbox lives only for this run, and stdin cannot be read again: neither resumes.
           fresh: flags.fresh || flags.sandbox || fromStdin,
           dryRun: flags['dry-run'] ?? false,
@@ -260,11 +267,21 @@ EXIT CODES
 }
 
 /** The counts of an unfinished run of this command in `stateDir`, if there is one to resume. */
-function resumableCheckpoint(stateDir: string, runId: string): ReplayCounts | undefined {
+async function resumableCheckpoint(stateDir: string, runId: string, s3: S3Settings): Promise<ReplayCounts | undefined> {
+  const state = stateDirAt(stateDir, { s3 })
   try {
-    const cp = readCheckpoint<ReplayCounts>(stateDir)
+    const cp = await state.readCheckpoint<ReplayCounts>()
     return cp && cp.runId === runId && !cp.done ? cp.counts : undefined
   } catch {
     return undefined
+  } finally {
+    state.close()
   }
+}
+
+/** `{shard}` in --state-dir → the shard index (AWS Batch does not expand variables in a command). */
+export function withShardIndex(dir: string, shard: ShardRun | undefined): string {
+  if (!dir.includes('{shard}')) return dir
+  if (!shard) throw new UsageError(`--state-dir ${dir}: {shard} needs --shard K/N or --shards N`, 'Leave {shard} out, or run as one shard of N.')
+  return dir.split('{shard}').join(String(shard.index))
 }

@@ -4,7 +4,6 @@
  * Recognised by its header; each row becomes a Segment message again. What the format lost
  * (page `name`/`category`, `receivedAt`, `groupId`, `previousId`, …) stays missing.
  */
-import { parse } from 'csv-parse'
 import type { SegmentMessage } from '../../types.js'
 import { checkMessage, type ParsedLine } from './message.js'
 
@@ -71,6 +70,8 @@ type Parsed = { record: Record<string, string>; info: { lines: number }; raw: st
  * quoted field cannot be told from a record's end except by parsing from a record's start.
  */
 export async function* readCsv(chunks: AsyncIterable<string>, header: CsvHeader, maxRecordChars = MAX_RECORD_CHARS): AsyncGenerator<CsvRow> {
+  // csv-parse is loaded by the first CSV input.
+  const { parse } = await import('csv-parse')
   const source = chunks[Symbol.asyncIterator]()
   /** Lines to parse again after a restart, before reading on. */
   let again: string[] = []
@@ -80,7 +81,7 @@ export async function* readCsv(chunks: AsyncIterable<string>, header: CsvHeader,
   for (;;) {
     const out: CsvRow[] = []
     const state = { runaway: false }
-    const parser = newParser(header, first, maxRecordChars, base, out, state)
+    const parser = newParser(parse, header, first, maxRecordChars, base, out, state)
     /** Lines given to this parser after its last whole record (where a runaway record began), numbered. */
     let open: Array<{ line: number; text: string }> = []
     let fed = 0
@@ -131,7 +132,7 @@ export async function* readCsv(chunks: AsyncIterable<string>, header: CsvHeader,
   }
 }
 
-function newParser(header: CsvHeader, withHeader: boolean, maxRecordChars: number, base: number, out: CsvRow[], state: { runaway: boolean }) {
+function newParser(parse: typeof import('csv-parse').parse, header: CsvHeader, withHeader: boolean, maxRecordChars: number, base: number, out: CsvRow[], state: { runaway: boolean }) {
   const parser = parse({
     delimiter: header.delimiter,
     // The first parser reads the header row; one started again mid-file is given its columns.

@@ -13,7 +13,7 @@ import { objectUrl, parseS3Input } from './url.js'
 
 export { isS3Input } from './url.js'
 export { S3InputError } from './errors.js'
-export type { S3Settings } from './client.js'
+export { S3Clients, type S3Settings } from './client.js'
 
 export interface S3ListOptions {
   settings?: S3Settings
