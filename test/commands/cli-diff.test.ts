@@ -37,10 +37,11 @@ describe('segamp diff-mappings (CI use case, bundled example archive)', () => {
   it('nothing read is trouble (exit 2), not a pass: a CI sync that brought no files must fail', async () => {
     const r = await runCli(['diff-mappings', '/nonexistent/segment-logs', '--fail-on', 'renamed'])
     assert.equal(r.code, 2)
-    assert.match(r.stderr, /nothing to compare: no message was read from \/nonexistent\/segment-logs/)
+    // Every reading command says it the same way when not one input matched (issue #21 item 3).
+    assert.match(r.stderr, /Error: nothing to read: \/nonexistent\/segment-logs: no such file or directory/)
     const m = await runCli(['migrate', '--classic', 'test/fixtures/classic-settings.json', '--verify', '/nonexistent/x', '--out', '/dev/null'])
     assert.equal(m.code, 2)
-    assert.match(m.stderr, /--verify: nothing to compare/)
+    assert.match(m.stderr, /Error: nothing to read: \/nonexistent\/x: no such file or directory/)
   })
 
   it('a bad --fail-on kind is a usage error naming the allowed kinds once', async () => {
