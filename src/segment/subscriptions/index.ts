@@ -5,6 +5,7 @@
  * Accepted shapes (README.md, "Mapping files"):
  *   {"subscriptions":[{"name","actionSlug","trigger","enabled","settings"}]}   (Public API)
  *   [{"name","subscribe","partnerAction","mapping"}]                            (preset shape)
+ *   a Terraform file (*.tf): its segment_destination_subscription resources (terraform.ts)
  * Without a file, the Actions Amplitude Quick Setup presets.
  */
 import { createHash } from 'node:crypto'
@@ -15,6 +16,7 @@ import { compileMapping, validateMapping } from '../mapping-kit/index.js'
 import { compileDirect, type DirectFn } from './direct.js'
 import { MIXED_EFFECT, mixedOperationFields } from './mixed-user-properties.js'
 import { analyzeTrigger, compileTrigger } from '../fql/index.js'
+import { readTerraformDocument } from './terraform.js'
 import { ACTIONS, ACTION_SLUGS, PRESETS, compileAction, defaultValues, isActionSlug, type ActionSettings, type ActionSlug, type CompiledAction } from '../actions-amplitude/index.js'
 
 export interface SubscriptionSpec {
@@ -88,10 +90,17 @@ export async function loadMappings(file?: string): Promise<LoadedMappings> {
     throw new MappingFileError(file, [{ subscription: '(file)', path: '', message: `cannot be read: ${(error as Error).message}` }])
   }
   let doc: unknown
-  try {
-    doc = JSON.parse(text)
-  } catch (error) {
-    throw new MappingFileError(file, [{ subscription: '(file)', path: '', message: `is not JSON: ${(error as Error).message}` }])
+  if (/\.tf$/i.test(file)) {
+    // Segment's Terraform provider resources, as `migrate --format terraform` writes them
+    const tf = readTerraformDocument(text, file)
+    if (tf.problems.length > 0) throw new MappingFileError(file, tf.problems)
+    doc = tf.doc
+  } else {
+    try {
+      doc = JSON.parse(text)
+    } catch (error) {
+      throw new MappingFileError(file, [{ subscription: '(file)', path: '', message: `is not JSON: ${(error as Error).message}` }])
+    }
   }
   const specs = parseMappingDocument(doc, file)
   if (!specs.some((s) => s.enabled)) {
