@@ -63,10 +63,10 @@ export function renderAgainstTable(report: AgainstReport, opts: { color: boolean
   return [...base, ...sectionLines(report), '', hasDifferences(report) ? 'Differences found.' : 'No differences.'].join('\n') + '\n'
 }
 
-export function renderAgainstMarkdown(report: AgainstReport, opts: { failOn: string[] }): string {
+export function renderAgainstMarkdown(report: AgainstReport, opts: { failOn: string[]; maxChars?: number }): string {
   const failing = againstFailing(report, opts.failOn)
   const shared = opts.failOn.filter((k) => !(AGAINST_KINDS as readonly string[]).includes(k))
-  const lines = renderMarkdown(report, { failOn: shared }).split('\n')
+  const lines = renderMarkdown(report, { failOn: shared, maxChars: opts.maxChars }).split('\n')
   let verdict: string
   if (failing.length > 0) verdict = `❌ failed on ${failing.join(', ')}`
   else if (opts.failOn.length > 0) verdict = `✅ passed (--fail-on ${opts.failOn.join(',')})`
