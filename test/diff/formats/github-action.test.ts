@@ -151,7 +151,7 @@ describe('GitHub Action: the example workflow run locally (issue 26 acceptance)'
     assert.equal(r.outputs.messages, '588')
     assert.equal(r.outputs['findings-renamed'], '106')
     assert.equal(r.outputs['findings-dropped'], '72')
-    assert.deepEqual(JSON.parse(r.outputs.findings!), { dropped: 72, duplicated: 0, renamed: 106, revenue: 84, properties: 471, added: 23, same: 365 })
+    assert.deepEqual(JSON.parse(r.outputs.findings!), { dropped: 72, duplicated: 0, renamed: 106, revenue: 84, properties: 471, added: 23, 'refused-by-amplitude': 0, same: 365 })
     for (const f of ['json', 'markdown', 'junit', 'sarif', 'html']) {
       assert.ok(r.outputs[`report-${f}`], `report-${f} output`)
       assert.ok(existsSync(join(r.workspace, r.outputs[`report-${f}`]!)), `${f} report written`)
