@@ -38,7 +38,7 @@ export const KIND_DESCRIPTIONS: Record<string, string> = {
   revenue: 'revenue fields placed differently',
   properties: 'keys on one side only, or changed values',
   added: 'Actions sends it, Classic did not',
-  'refused-by-amplitude': 'Actions records Amplitude answers 400 for and stores nothing of',
+  'refused-by-amplitude': 'Amplitude refuses it (400) and stores nothing',
   same: 'same name on both sides',
   'only-in-amplitude': 'stored in Amplitude, no archived message explains it',
   'only-in-archive': 'archived message Amplitude holds nothing for',
