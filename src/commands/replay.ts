@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os'
 import { Args, Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
 import { createInterface } from 'node:readline/promises'
@@ -7,20 +6,22 @@ import { readFile } from 'node:fs/promises'
 import { compileFilters, parseTypes } from '../pipeline/route/filters.js'
 import { readingFlags, mappingsFlag, s3Flags } from '../cli/flags.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
+import { defaultWorkersHere, MAX_DEFAULT_WORKERS, WORKER_MEMORY_MB } from '../cli/cpu-quota.js'
 import { exitCodes, whereFilter } from '../cli/common.js'
 import { formatCount, progressMode, withProgress, type ProgressHandle } from '../cli/progress.js'
 import { writeSync } from 'node:fs'
 import { compileSubscriptions, loadMappings, selectOnlyActions } from '../segment/subscriptions/index.js'
 import { replay, type ReplayProgress } from '../replay/engine.js'
-import { runIdFor } from '../pipeline/commit/checkpoint.js'
+import { findUnfinishedSibling, replayRunId, siblingAdvice } from '../replay/run-identity.js'
 import { S3_CADENCE } from '../pipeline/commit/index.js'
 import { stateDirAt } from '../replay/state.js'
 import type { S3Settings } from '../pipeline/source/s3/index.js'
 import type { ReplayCounts, ReplayReport } from '../pipeline/commit/report.js'
 import { renderAbortError, renderReplaySummary, renderResumeAdvice, renderSandboxIngested } from '../replay/render.js'
-import { confirmationText, ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, keyHash, progressLine, resumeCommand } from '../replay/cli-support.js'
+import { confirmationText, ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, progressLine, resumeCommand } from '../replay/cli-support.js'
 import { displayUrl } from '../pipeline/deliver/requests.js'
 import { inspectArchives } from '../inspect/index.js'
+import { streamInputs } from '../pipeline/source/sources.js'
 import { DEFAULT_SANDBOX_DIR, saveSandboxStore, startSandbox, summarizeSandbox } from '../amplitude/sandbox/index.js'
 import { SegampError, UsageError } from '../errors.js'
 import { parseShard, SHARD_INDEX_ENV, shardFromEnv, shardMaxEps, shardSuffix, type ShardRun } from '../pipeline/route/shard.js'
@@ -65,7 +66,7 @@ EXIT CODES
     'batch-size': Flags.integer({ description: 'Events per request (max 2000).', default: 1000, min: 1, max: 2000, helpGroup: 'DELIVERY' }),
     concurrency: Flags.integer({ description: 'Requests in flight.', default: 4, min: 1, max: 64, helpGroup: 'DELIVERY' }),
     'max-eps': Flags.integer({ description: 'Overall events/s cap (project-wide: with --shard K/N each shard sends at most 1/N of it).', min: 1, helpGroup: 'DELIVERY' }),
-    workers: Flags.integer({ description: 'Threads that decode, route and map (default: the cores this process may use). Requests, their order and resume are the same for any number; 1 runs everything on one thread.', min: 1, max: 64, helpValue: 'N', helpGroup: 'DELIVERY' }),
+    workers: Flags.integer({ description: `Threads that decode, route and map (default: the CPUs this process may use (cgroup quota included), at most ${MAX_DEFAULT_WORKERS}). Each costs about ${WORKER_MEMORY_MB} MB of memory per worker on top of the main thread's ~220 MB: size a container's memory limit for it. Requests, their order and resume are the same for any number; 1 runs everything on one thread.`, min: 1, max: 64, helpValue: 'N', helpGroup: 'DELIVERY' }),
     shard: Flags.string({ description: 'Replay only shard K of N (K is 0-based): the messages whose identity key (device_id, else user_id) hashes to K. Run all N, on one machine or many.', helpValue: 'K/N', exclusive: ['shards'], helpGroup: 'SHARDING' }),
     shards: Flags.integer({ description: `Number of shards, the index taken from env ${SHARD_INDEX_ENV.join(' or ')} (Kubernetes Indexed Job, AWS Batch array job).`, min: 1, helpValue: 'N', exclusive: ['shard'], helpGroup: 'SHARDING' }),
     'skip-user-properties-sync': Flags.boolean({ description: 'Set Amplitude\'s $skip_user_properties_sync on every event (historical backfills: do not change current user properties).', default: false, helpGroup: 'DELIVERY' }),
@@ -86,7 +87,10 @@ EXIT CODES
   async run(): Promise<ReplayReport> {
     const { argv, flags } = await this.parse(Replay)
     const inputs = argv as string[]
-    const fromStdin = inputs.includes('-')
+    const streams = streamInputs(inputs)
+    // A named pipe, <(…) or /dev/stdin is read once, like -: neither can be read again to resume.
+    const fromStdin = inputs.includes('-') || streams.length > 0
+    for (const s of streams) this.warn(`${s.input} is a ${s.kind}: read once, like -; this run cannot be resumed (an interrupted run starts over)`)
     const live = !flags['dry-run'] && !flags.sandbox
     const setup = await (async () => {
       if (flags.sandbox && flags['endpoint-url']) throw new UsageError('--sandbox and --endpoint-url cannot be combined: the sandbox is the endpoint', 'Leave out one of them: --sandbox replays into a local server, --endpoint-url into a proxy or server of your own.')
@@ -122,16 +126,23 @@ EXIT CODES
     const input = new InputProgress(inputs)
     const filters = { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] }
     // Every shard shares the unsharded run id (the group `segamp status` checks) and adds K/N to it.
-    const groupId = runIdFor({
+    const groupId = replayRunId({
       inputs,
       mappingsText: setup.mappingsText,
-      options: { only: flags.only ?? null, since: flags.since ?? null, until: flags.until ?? null, types: flags.types ?? null, where: flags.where ?? null, ig: flags['ignore-integrations-flags'], region: flags.region, endpointUrl: flags['endpoint-url'] ?? null, batch: flags['use-batch-endpoint'], sandbox: flags.sandbox, dryRun: flags['dry-run'] ?? false, key: keyHash(flags['api-key']), skip: flags['skip-user-properties-sync'], ...(flags['s3-endpoint'] ? { s3Endpoint: flags['s3-endpoint'] } : {}) },
+      work: { only: flags.only ?? null, since: flags.since ?? null, until: flags.until ?? null, types: flags.types ?? null, where: flags.where ?? null, ig: flags['ignore-integrations-flags'], batch: flags['use-batch-endpoint'], skip: flags['skip-user-properties-sync'], ...(flags['s3-endpoint'] ? { s3Endpoint: flags['s3-endpoint'] } : {}), ...(flags['prune-by-received'] ? { pruneByReceived: true } : {}) },
+      // The destination, never the URL as typed: a proxy's credentials are not part of a run.
+      destination: { apiKey: flags['api-key'], region: flags.region, endpointUrl: flags['endpoint-url'], sandbox: flags.sandbox, dryRun: flags['dry-run'] ?? false },
     })
     const shard: ShardRun | undefined = setup.shard ? { ...setup.shard, group: groupId } : undefined
     const runId = shard ? groupId + shardSuffix(shard) : groupId
     const stateDir = flags['state-dir'] !== undefined ? withShardIndex(flags['state-dir'], shard) : join('.segamp', runId)
+    if (!flags['state-dir'] && !flags.fresh && !flags.sandbox && !fromStdin && !(await resumableCheckpoint(stateDir, runId, setup.s3))) {
+      const sibling = findUnfinishedSibling('.segamp', runId)
+      if (sibling) this.warn(siblingAdvice(sibling, { bin: invocation(this.config.bin), argv: this.argv, stateDir }).trimEnd())
+    }
 
     if (live && !flags.yes) {
+      if (streams.length > 0) throw new UsageError(`${streams[0].input} is a ${streams[0].kind}: it can be read only once, so it cannot be shown for confirmation and then sent`, { code: 'not-confirmed', hint: 'Add --yes to send (check a copy of the data with --dry-run first).' })
       if (!process.stdin.isTTY) throw new UsageError('refusing to send without confirmation: stdin is not a TTY', { code: 'not-confirmed', hint: 'Check what would be sent with --dry-run (or --sandbox), then add --yes to send.' })
       const { report, unmatched } = await inspectArchives({ inputs, archive: input.options(setup.s3), filters, subscriptions: setup.subs.map((s) => ({ name: s.name, match: s.match })) })
       const resuming = flags.fresh ? undefined : await resumableCheckpoint(stateDir, runId, setup.s3)
@@ -211,7 +222,7 @@ EXIT CODES
           useBatchEndpoint: flags['use-batch-endpoint'],
           batchSize: flags['batch-size'],
           concurrency: flags.concurrency,
-          workers: flags.workers ?? availableParallelism(),
+          workers: flags.workers ?? defaultWorkersHere(),
           maxEps: shardMaxEps(flags['max-eps'], shard),
           shard,
           skipUserPropertiesSync: flags['skip-user-properties-sync'],

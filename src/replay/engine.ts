@@ -321,7 +321,7 @@ async function run(opts: ReplayOptions, state: StateDir, started: number, staleL
         ledger.add(ref, 0, { kind: 'filtered', reason: plan.reason, duplicate })
         continue
       }
-      const data: LineData = { kind: 'message', duplicate, matched: plan.matched, outcomes: [], invalid: plan.invalid, records: plan.records.length, mixed: plan.mixed }
+      const data: LineData = { kind: 'message', duplicate, matched: plan.matched, outcomes: [], invalid: plan.invalid, records: plan.records.length, mixed: plan.mixed, fallbacks: plan.fallbacks }
       // Records an interrupted run had sent already (the line was not settled then) are not sent again.
       const done = takePartial(ref)
       for (const i of done) {

@@ -36,6 +36,8 @@ export interface LineData {
   records?: number
   /** Of those, records whose user_properties mix plain keys with operations. */
   mixed?: number
+  /** Matched subscriptions that ran the exact mapping path instead of the compiled one. */
+  fallbacks?: number
 }
 
 export interface CommitOptions {
@@ -129,6 +131,7 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
       for (const i of d.matched) counts.subscriptions[i].messages++
       counts.planned += d.records ?? 0
       if (d.mixed) counts.mixedUserProperties = (counts.mixedUserProperties ?? 0) + d.mixed
+      if (d.fallbacks) counts.mappingFallbacks = (counts.mappingFallbacks ?? 0) + d.fallbacks
       for (const inv of d.invalid ?? []) {
         const s = counts.subscriptions[inv.sub]
         s.invalid++
