@@ -14,7 +14,6 @@ import type { DiffReport } from '../types.js'
 import { FINDING_KINDS } from '../types.js'
 import { NOT_DIFFERENCES } from '../render.js'
 import { HTML_CLIENT_JS } from './html-client.js'
-import { NOT_DIFFERENCES } from '../render.js'
 import type { CheckItem } from './items.js'
 import { countsByKind, KIND_DESCRIPTIONS } from './items.js'
 
