@@ -20,6 +20,7 @@ import { displayUrl } from '../pipeline/deliver/requests.js'
 import { inspectArchives } from '../inspect/index.js'
 import { DEFAULT_SANDBOX_DIR, saveSandboxStore, startSandbox, summarizeSandbox } from '../amplitude/sandbox/index.js'
 import { SegampError, UsageError } from '../errors.js'
+import { parseReasons, renderRetryResult, retryDeadLetters, type RetryReport } from '../replay/retry-dead-letters.js'
 import { parseShard, SHARD_INDEX_ENV, shardFromEnv, shardMaxEps, shardSuffix, type ShardRun } from '../pipeline/route/shard.js'
 
 export default class Replay extends SegampCommand {
@@ -69,12 +70,18 @@ EXIT CODES
     'dry-run': Flags.boolean({ description: 'Send nothing; with --out, write every request that would be sent.' }),
     out: Flags.string({ description: 'Only with --dry-run: write requests as {"method","url","headers","body"} lines.', helpValue: 'FILE', dependsOn: ['dry-run'] }),
     'out-include-keys': Flags.boolean({ description: 'Keep the API key in --out bodies (redacted by default).', dependsOn: ['out'] }),
+    'retry-dead-letters': Flags.boolean({ description: 'Resend the dead-lettered records of this run\'s state directory (same insert_ids, same requests, same accounting) instead of reading the archive; those that fail again stay dead-lettered. Resumable like a replay.', exclusive: ['dry-run', 'fresh'] }),
+    reasons: Flags.string({ description: 'With --retry-dead-letters: the dead-letter reasons to resend (default exceeded_daily_quota,throttled,retries_exhausted,not_ingested; all for every one).', helpValue: 'REASON,...', dependsOn: ['retry-dead-letters'] }),
     'state-dir': Flags.string({ description: 'State directory (default .segamp/<run-id>).', helpValue: 'DIR' }),
     fresh: Flags.boolean({ description: 'Ignore an existing checkpoint and start over.', default: false }),
     yes: Flags.boolean({ char: 'y', description: 'Do not ask for confirmation (required when stdin is not a TTY).', default: false }),
     'no-progress': Flags.boolean({ description: 'No progress display on stderr.', default: false }),
     ...readingFlags,
     ...s3Flags,
+  }
+
+  retryDeadLetters(flags: RetryFlags, stateDir: string, live: boolean): Promise<RetryReport> {
+    return retryCommand(this, flags, stateDir, live)
   }
 
   async run(): Promise<ReplayReport> {
@@ -125,6 +132,7 @@ EXIT CODES
     const runId = shard ? groupId + shardSuffix(shard) : groupId
     const stateDir = flags['state-dir'] ?? join('.segamp', runId)
 
+    if (flags['retry-dead-letters']) return this.retryDeadLetters(flags, stateDir, live)
     if (live && !flags.yes) {
       if (!process.stdin.isTTY) throw new UsageError('refusing to send without confirmation: stdin is not a TTY', { code: 'not-confirmed', hint: 'Check what would be sent with --dry-run (or --sandbox), then add --yes to send.' })
       const { report, unmatched } = await inspectArchives({ inputs, archive: input.options(setup.s3), filters, subscriptions: setup.subs.map((s) => ({ name: s.name, match: s.match })) })
@@ -241,6 +249,43 @@ EXIT CODES
     return report
   }
 }
+
+/** `--retry-dead-letters`: the state directory's dead letters go out again; nothing is read. */
+async function retryCommand(cmd: Replay, flags: RetryFlags, stateDir: string, live: boolean): Promise<RetryReport> {
+  if (live && !flags.yes) throw new UsageError('refusing to resend dead letters without --yes', { code: 'not-confirmed', hint: 'Check what is dead-lettered with `segamp status` first, then add --yes.' })
+  const reasons = parseReasons(flags.reasons)
+  const sandbox = flags.sandbox ? await startSandbox() : undefined
+  const controller = new AbortController()
+  const stop = (): void => controller.abort()
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  try {
+    const report = await retryDeadLetters({
+      stateDir,
+      reasons,
+      apiKey: sandbox ? (flags['api-key'] ?? 'sandbox-api-key') : flags['api-key']!,
+      region: flags.region as 'us' | 'eu',
+      endpointUrl: sandbox ? sandbox.url : flags['endpoint-url'],
+      useBatchEndpoint: flags['use-batch-endpoint'],
+      batchSize: flags['batch-size'],
+      concurrency: flags.concurrency,
+      maxEps: flags['max-eps'],
+      skipUserPropertiesSync: flags['skip-user-properties-sync'],
+      signal: controller.signal,
+    })
+    if (!cmd.jsonEnabled()) cmd.logToStderr(renderRetryResult(report) + '\n\n' + renderReplaySummary(report, { color: Boolean(process.stderr.isTTY) }))
+    if (report.error && !cmd.jsonEnabled()) cmd.logToStderr(renderAbortError(report.error, { fromStdin: false, sandbox: Boolean(flags.sandbox) }))
+    if (sandbox) cmd.log(summarizeSandbox(sandbox).join('\n'))
+    if (report.exitCode !== 0) process.exitCode = report.exitCode
+    return report
+  } finally {
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
+    await sandbox?.close()
+  }
+}
+
+type RetryFlags = { yes: boolean; reasons?: string; sandbox: boolean; 'api-key'?: string; region: string; 'endpoint-url'?: string; 'use-batch-endpoint': boolean; 'batch-size': number; concurrency: number; 'max-eps'?: number; 'skip-user-properties-sync': boolean }
 
 /** The counts of an unfinished run of this command in `stateDir`, if there is one to resume. */
 function resumableCheckpoint(stateDir: string, runId: string): ReplayCounts | undefined {

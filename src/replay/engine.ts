@@ -153,7 +153,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   /** Message lines this run read (settled or not): the progress count. */
   let messagesRead = 0
   const apiKey = opts.apiKey ?? (dryRun ? DRY_RUN_KEY : '')
-  const deadOutcome = (seq: number, dead: { status: number | null; reason: string; attempts: number; record: Record<string, unknown> }): void => {
+  const deadOutcome = (seq: number, dead: { status: number | null; reason: string; attempts: number; record: Record<string, unknown>; options?: Record<string, unknown> }): void => {
     const ctx = contexts.get(seq)
     if (!ctx) return
     ctx.entry.data.outcomes!.push({ sub: ctx.sub, endpoint: ctx.endpoint, dead })
@@ -166,7 +166,8 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
       saveSoon()
     },
     onDeadLetter(item, d) {
-      deadOutcome(item.seq, { ...d, record: item.record.record })
+      // The request options (min_id_length) too: `--retry-dead-letters` resends the record as it was.
+      deadOutcome(item.seq, { ...d, record: item.record.record, options: item.record.options })
       saveSoon()
     },
     onRetry() {

@@ -27,7 +27,7 @@ export interface LineData {
   text?: string
   category?: string
   /** Per-record outcomes, filled as records settle: [subscription index, endpoint, dead?]. */
-  outcomes?: Array<{ sub: number; endpoint: string; dead?: { status: number | null; reason: string; attempts: number; record: Record<string, unknown> } }>
+  outcomes?: Array<{ sub: number; endpoint: string; dead?: { status: number | null; reason: string; attempts: number; record: Record<string, unknown>; options?: Record<string, unknown> } }>
   /** Subscriptions that matched but whose action rejected the event (Segment's validation). */
   invalid?: Array<{ sub: number; reason: string; message: SegmentMessage }>
   matched?: number[]
@@ -160,6 +160,7 @@ export function openCommit(o: CommitOptions): Commit {
           bytesOf.deadLetter += appendLine(deadFd, {
             event: o.dead.record,
             endpoint: o.endpoint,
+            ...(o.dead.options && Object.keys(o.dead.options).length > 0 ? { options: o.dead.options } : {}),
             status: o.dead.status,
             reason: o.dead.reason,
             attempts: o.dead.attempts,

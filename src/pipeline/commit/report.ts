@@ -29,6 +29,8 @@ export interface ReplayCounts extends Omit<ScanCounts, 'csvFiles'> {
   throttledWallMs: number
   /** Records whose user_properties mixed plain keys with $-operations (see mixed-user-properties.ts). */
   mixedUserProperties: number
+  /** What `replay --retry-dead-letters` did in this state directory (see src/replay/retry-dead-letters.ts). */
+  deadLetterRetry?: { runs: number; resent: number; sent: number; ledgerBytes: number }
 }
 
 export interface ReplayReport extends ReplayCounts {

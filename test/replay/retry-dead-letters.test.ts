@@ -1,0 +1,139 @@
+/**
+ * `replay --retry-dead-letters` as a library call against the sandbox: records dead-lettered
+ * `exceeded_daily_quota` are resent with the same insert_ids once the quota is lifted; each lands
+ * exactly once; the checkpoint's and the report's counts move them from dead-lettered to sent; a
+ * retry after a kill (ledger written, checkpoint not) neither resends nor double-counts.
+ */
+import { strict as assert } from 'node:assert'
+import { appendFileSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { readNdjson, tempDir } from '../helpers/files.js'
+import { FAST, device, replayHarness, writeArchive } from '../helpers/replay.js'
+import { readDeadLetters, RETRY_LEDGER, retryDeadLetters } from '../../src/replay/retry-dead-letters.js'
+import type { ReplayCounts } from '../../src/pipeline/commit/report.js'
+import type { Sandbox } from '../../src/amplitude/sandbox/index.js'
+import { runCli } from '../helpers/cli.js'
+
+const KEY = 'retry-test-key-0a1b2c3d4e5f6071'
+const { run, sandbox } = replayHarness(KEY, 'retry-run')
+
+const checkpointCounts = (dir: string): ReplayCounts => (JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as { counts: ReplayCounts }).counts
+const eventIds = (sb: Sandbox): string[] => sb.events.map((e) => String(e.event.insert_id))
+
+async function deadLettered(sb: Sandbox, quota: string[]): Promise<{ stateDir: string; planned: number; dead: number }> {
+  const root = tempDir('segamp-retry-')
+  const archive = writeArchive(root, { messages: 40, devices: 4 })
+  const stateDir = join(root, 'state')
+  sb.setFaults({ quotaExceeded: quota })
+  const report = await run({ inputs: [archive.dir], stateDir, endpointUrl: sb.url })
+  assert.equal(report.exitCode, 3)
+  return { stateDir, planned: report.planned, dead: report.deadLettered }
+}
+
+describe('replay --retry-dead-letters (library, sandbox)', function () {
+  this.timeout(60_000)
+
+  it('resends exceeded_daily_quota records once the quota is lifted: each lands exactly once, and the counts follow', async () => {
+    const sb = await sandbox()
+    const { stateDir, planned, dead } = await deadLettered(sb, [device(1), device(2)])
+    assert.equal(dead, 20)
+    assert.equal(checkpointCounts(stateDir).deadLetterReasons.exceeded_daily_quota, 20)
+    const before = new Set(eventIds(sb))
+    const deadIds = readDeadLetters(join(stateDir, 'dead-letter.ndjson'), statSync(join(stateDir, 'dead-letter.ndjson')).size).map((d) => String(d.event.insert_id))
+    assert.ok(deadIds.every((id) => !before.has(id)))
+
+    sb.setFaults({})
+    const report = await retryDeadLetters({ stateDir, reasons: ['exceeded_daily_quota'], apiKey: KEY, endpointUrl: sb.url, delivery: FAST })
+    assert.equal(report.exitCode, 0)
+    assert.deepEqual({ selected: report.retry.selected, sent: report.retry.sent, again: report.retry.deadLetteredAgain }, { selected: 20, sent: 20, again: 0 })
+    assert.deepEqual(report.retry.remaining, {})
+    assert.equal(report.sent, planned)
+    assert.equal(report.deadLettered, 0)
+    assert.deepEqual(report.deadLetterReasons, {})
+    const ids = eventIds(sb)
+    assert.equal(ids.length, planned)
+    assert.equal(new Set(ids).size, planned, 'every record once')
+    for (const id of deadIds) assert.ok(ids.includes(id), `${id} resent with its insert_id`)
+    const cp = checkpointCounts(stateDir)
+    assert.equal(cp.sent, planned)
+    assert.equal(cp.deadLettered, 0)
+    const perEndpoint = cp.subscriptions.flatMap((s) => Object.values(s.byEndpoint))
+    assert.equal(perEndpoint.reduce((a, e) => a + e.sent, 0), planned)
+    assert.equal(perEndpoint.reduce((a, e) => a + e.deadLettered, 0), 0)
+    assert.deepEqual(JSON.parse(readFileSync(join(stateDir, 'report.json'), 'utf8')).retry.sent, 20)
+
+    // A second retry finds nothing left to send.
+    const requests = sb.requests.length
+    const again = await retryDeadLetters({ stateDir, reasons: ['exceeded_daily_quota'], apiKey: KEY, endpointUrl: sb.url, delivery: FAST })
+    assert.equal(again.retry.selected, 0)
+    assert.equal(sb.requests.length, requests)
+  })
+
+  it('records that fail again stay dead-lettered, with their attempts counted; other reasons are left alone', async () => {
+    const sb = await sandbox()
+    const { stateDir, dead } = await deadLettered(sb, [device(1), device(2)])
+    sb.setFaults({ quotaExceeded: [device(2)] })
+    const report = await retryDeadLetters({ stateDir, reasons: ['exceeded_daily_quota'], apiKey: KEY, endpointUrl: sb.url, delivery: FAST })
+    assert.equal(report.exitCode, 3)
+    assert.deepEqual({ sent: report.retry.sent, again: report.retry.deadLetteredAgain }, { sent: 10, again: 10 })
+    assert.equal(report.deadLettered, dead - 10)
+    assert.deepEqual(report.deadLetterReasons, { exceeded_daily_quota: 10 })
+    const ledger = readNdjson(join(stateDir, RETRY_LEDGER)) as Array<{ ok?: boolean; attempts?: number }>
+    assert.equal(ledger.filter((l) => l.ok).length, 10)
+    assert.ok(ledger.filter((l) => !l.ok).every((l) => l.attempts === 2), 'one send by the replay, one by the retry')
+    // Not selected: nothing is sent.
+    const requests = sb.requests.length
+    const none = await retryDeadLetters({ stateDir, reasons: ['retries_exhausted'], apiKey: KEY, endpointUrl: sb.url, delivery: FAST })
+    assert.equal(none.retry.selected, 0)
+    assert.equal(sb.requests.length, requests)
+  })
+
+  it('after a kill between the ledger and the checkpoint, a retry counts the ledger\'s outcome once and does not resend it', async () => {
+    const sb = await sandbox()
+    const { stateDir, planned } = await deadLettered(sb, [device(3)])
+    sb.setFaults({})
+    // As if a retry was killed right after Amplitude acknowledged the first dead letter: it is in
+    // the ledger (and in the sandbox), the checkpoint's counts do not have it yet.
+    const first = readDeadLetters(join(stateDir, 'dead-letter.ndjson'), statSync(join(stateDir, 'dead-letter.ndjson')).size)[0]
+    const firstId = String(first.event.insert_id)
+    appendFileSync(join(stateDir, RETRY_LEDGER), JSON.stringify({ at: first.at, ok: true }) + '\n')
+    const report = await retryDeadLetters({ stateDir, apiKey: KEY, endpointUrl: sb.url, delivery: FAST })
+    assert.equal(report.retry.selected, 9)
+    assert.ok(!eventIds(sb).includes(firstId), 'the acknowledged record is not sent again')
+    assert.equal(report.deadLettered, 0)
+    assert.equal(report.sent, planned)
+    assert.equal(report.deadLetterRetry!.sent, 10)
+  })
+})
+
+describe('replay --retry-dead-letters (CLI)', function () {
+  this.timeout(120_000)
+  const { sandbox: cliSandbox } = replayHarness(KEY, 'retry-cli')
+
+  it('the same command with --retry-dead-letters resends the quota dead letters; status then counts none', async () => {
+    const sb = await cliSandbox({ faults: { quotaExceeded: [device(0)] } })
+    const root = tempDir('segamp-retry-cli-')
+    const archive = writeArchive(root, { messages: 20, devices: 4 })
+    const stateDir = join(root, 'state')
+    const args = ['replay', archive.dir, '--endpoint-url', sb.url, '--state-dir', stateDir, '--yes', '--no-progress', '--workers', '1']
+    const env = { AMPLITUDE_API_KEY: KEY }
+    const first = await runCli(args, { env })
+    assert.equal(first.code, 3, first.stderr)
+    assert.match(first.stderr, /exceeded_daily_quota/)
+    sb.setFaults({})
+    const retry = await runCli([...args, '--retry-dead-letters', '--reasons', 'exceeded_daily_quota'], { env })
+    assert.equal(retry.code, 0, retry.stderr)
+    assert.match(retry.stderr, /5 resent, 5 sent \(they left the dead-letter set\), 0 dead-lettered again/)
+    const ids = eventIds(sb)
+    assert.equal(ids.length, 20)
+    assert.equal(new Set(ids).size, 20)
+    const status = await runCli(['status', stateDir, '--json'])
+    const st = JSON.parse(status.stdout) as { totals?: { deadLettered: number; sent: number } }
+    assert.equal(status.code, 0, status.stdout + status.stderr)
+    assert.equal(st.totals?.deadLettered, 0)
+    assert.equal(st.totals?.sent, 20)
+    // Without --yes a live retry is refused, as a live replay is.
+    const refused = await runCli([...args.filter((a) => a !== '--yes'), '--retry-dead-letters'], { env })
+    assert.equal(refused.code, 2)
+  })
+})
