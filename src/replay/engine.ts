@@ -25,6 +25,7 @@ import { acquireLock, checkInputsUnchanged, readCompletedFiles, resumeFilter, wr
 import { sourceIdentity } from '../pipeline/source/sources.js'
 import type { ReplayCounts, ReplayReport } from '../pipeline/commit/report.js'
 import type { ShardRun } from '../pipeline/route/shard.js'
+import { hasUnreadable, rereadUnreadable } from '../pipeline/commit/unreadable.js'
 
 export interface ReplayProgress {
   phase: 'reading' | 'draining' | 'done'
@@ -119,7 +120,8 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
 
   // --- resume or start fresh ---
   const { previous, counts } = resumeOrStart({ dir, runId: opts.runId, fresh: opts.fresh, dryRun, staleLock, subscriptions: subs, onWarning: opts.onWarning })
-  if (previous?.done) {
+  // A finished run with unreadable files goes on: a resume reads them again (see rereadUnreadable).
+  if (previous?.done && !hasUnreadable(previous.counts)) {
     return finish(opts, counts, started, { resumed: true, alreadyDone: true, interrupted: false, fatal: undefined })
   }
   const archive = await openArchive(opts.inputs, { ...opts.archive, since: opts.filters?.since })
@@ -194,6 +196,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
   }
 
   // --- read loop ---
+  const endOfFile = rereadUnreadable(previous?.counts)
   const dupes = new DuplicateCounter()
   const skipLine = previous ? resumeFilter(previous) : undefined
   let bytes = 0
@@ -261,7 +264,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
           // The file's end is a line of its own: the file is complete once the position passes it
           // (also when an earlier run settled the end already: then it is not counted again).
           const ref = { file: item.file, line: item.lines + 1 }
-          ledger.add(ref, 0, { kind: 'end', counted: skipLine?.(ref.file, ref.line) === true })
+          ledger.add(ref, 0, endOfFile(item.file, skipLine?.(ref.file, ref.line) === true))
           continue
         }
         if (item.kind === 'skipped') {
@@ -270,6 +273,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
           continue
         }
         if (item.kind === 'unreadable') {
+          endOfFile.unreadable(item.file)
           // A resumed run meets a file it already reported again.
           if (!counts.unreadableFiles.some((u) => u.file === item.file && u.reason === item.reason)) counts.unreadableFiles.push({ file: item.file, reason: item.reason })
           opts.onWarning?.(`unreadable: ${visible(item.file)}: ${visible(item.reason)}`)

@@ -21,6 +21,8 @@ export interface LineData {
   kind: 'message' | 'rejected' | 'filtered' | 'end'
   /** An `end` an earlier run settled (and counted) already. */
   counted?: boolean
+  /** An `end` of a file this run could not read to the end (it is not completed; see unreadable.ts). */
+  unreadable?: boolean
   /** Indexes of the line's records acknowledged so far (this run or, for a partial line, the one before). */
   acked?: number[]
   reason?: string
@@ -96,6 +98,8 @@ export function openCommit(o: CommitOptions): Commit {
       carriedPartial.delete(key)
       return new Set(p.acked)
     }
+    /** Lines read from files that then could not be read to the end (kept as `ahead`, even when done). */
+    const retained: Checkpoint['ahead'] = []
     /** Files completed by this run (their lines need no listing any more). */
     const completedNow = new Set<string>()
     /**
@@ -121,6 +125,8 @@ export function openCommit(o: CommitOptions): Commit {
       const d = entry.data
       if (d.kind === 'end') {
         if (!d.counted) counts.files++
+        // Read whole at last (an earlier run could not): no longer unreadable.
+        if (!d.unreadable && counts.unreadableFiles.some((u) => u.file === entry.ref.file)) counts.unreadableFiles = counts.unreadableFiles.filter((u) => u.file !== entry.ref.file)
         return
       }
       if (d.kind === 'rejected') {
@@ -175,6 +181,15 @@ export function openCommit(o: CommitOptions): Commit {
     }
     // --- a line commits: it and all before it are settled; a file's end completes the file ---
     const applyCommitted = (entry: LineEntry<LineData>): void => {
+      if (entry.data.kind === 'end' && entry.data.unreadable) {
+        // Not completed: the next run reads it again, skipping the lines read now (the position
+        // must not cover the end, a line the next run may read).
+        if (entry.ref.line > 1) {
+          position = { file: entry.ref.file, line: entry.ref.line - 1 }
+          retained.push({ file: entry.ref.file, lines: [[1, entry.ref.line - 1]] })
+        }
+        return
+      }
       position = entry.ref
       if (entry.data.kind === 'end') {
         completedNow.add(entry.ref.file)
@@ -206,7 +221,7 @@ export function openCommit(o: CommitOptions): Commit {
     const saveCheckpoint = (done: boolean): void => {
       if (dryRun) return
       syncRequests()
-      const ahead = done ? [] : mergeRanges(carriedAhead(), ledger.settledAheadRanges())
+      const ahead = mergeRanges(done ? carriedAhead() : mergeRanges(carriedAhead(), ledger.settledAheadRanges()), retained)
       const partial: NonNullable<Checkpoint['partial']> = done ? [] : [...carriedPartial.values()]
       if (!done) for (const e of [...partly].sort((a, b) => a.n - b.n)) partial.push({ file: e.ref.file, line: e.ref.line, acked: [...e.data.acked!] })
       const open: Record<string, string> = {}
