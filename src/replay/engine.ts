@@ -7,7 +7,7 @@
  * exactly one place: sent, filtered, rejected, or dead-lettered.
  */
 import { visible } from '../cli/terminal.js'
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs'
+import { closeSync, openSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { Region, SourceRef } from '../types.js'
@@ -26,6 +26,8 @@ import { sourceIdentity } from '../pipeline/source/sources.js'
 import type { ReplayCounts, ReplayReport } from '../pipeline/commit/report.js'
 import type { ShardRun } from '../pipeline/route/shard.js'
 import { hasUnreadable, rereadUnreadable } from '../pipeline/commit/unreadable.js'
+import { PRIVATE_FILE_MODE, privateDir, secureFile } from '../pipeline/commit/private-files.js'
+import { redactText } from '../secrets.js'
 
 export interface ReplayProgress {
   phase: 'reading' | 'draining' | 'done'
@@ -104,7 +106,7 @@ const PRESTART_BYTES = 8 * 1024 * 1024
 export async function replay(opts: ReplayOptions): Promise<ReplayReport> {
   const started = Date.now()
   const dir = opts.stateDir
-  mkdirSync(dir, { recursive: true })
+  privateDir(dir)
   const lock = acquireLock(dir)
   try {
     return await run(opts, dir, started, lock.stale)
@@ -145,7 +147,9 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
     checkpointEveryMs: opts.checkpointEveryMs,
   })
   const { ledger, takePartial, saveSoon } = commit
-  const outFd = dryRun && opts.out ? openSync(opts.out, 'w') : undefined
+  // 0600: with --out-include-keys the file holds the API key.
+  const outFd = dryRun && opts.out ? openSync(opts.out, 'w', PRIVATE_FILE_MODE) : undefined
+  if (opts.out && outFd !== undefined) secureFile(opts.out)
 
   // --- delivery: live, or a recording transport for --dry-run ---
   const contexts = new Map<number, ItemContext>()
@@ -395,7 +399,7 @@ function finish(
     resumed: how.resumed,
     alreadyDone: how.alreadyDone,
     interrupted: how.interrupted,
-    error: how.fatal ? how.fatal.message : null,
+    error: how.fatal ? redactText(how.fatal.message) : null,
     durationMs: Date.now() - started,
     exitCode,
     ...counts,

@@ -25,6 +25,7 @@ import { createDelivery, FatalDeliveryError, DeliveryAbortedError, type Delivery
 import { displayUrl } from '../pipeline/deliver/requests.js'
 import { orderingKey } from '../pipeline/map/index.js'
 import { UsageError, exitCodes } from '../errors.js'
+import { redactText } from '../secrets.js'
 import { secureFile } from '../pipeline/commit/private-files.js'
 
 export const RETRY_LEDGER = 'dead-letter-retries.ndjson'
@@ -235,7 +236,7 @@ async function retryLocked(o: RetryOptions, dir: string, started: number): Promi
     resumed: true,
     alreadyDone: false,
     interrupted,
-    error: fatal ? fatal.message : null,
+    error: fatal ? redactText(fatal.message) : null,
     durationMs: Date.now() - started,
     exitCode: fatal ? exitCodes.ABORTED : interrupted ? exitCodes.INTERRUPTED : partial ? exitCodes.PARTIAL : exitCodes.OK,
     sentThisRun: result.sent,

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, truncateSync, statSync, writeFileSync, writeSync, fsyncSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { SourceRef } from '../../types.js'
+import { PRIVATE_FILE_MODE, privateDir } from './private-files.js'
 
 /** v2: per-file completion (completed.ndjson) and the settled lines ahead of the position. */
 export const CHECKPOINT_VERSION = 2
@@ -125,7 +126,7 @@ export function readCheckpoint<C>(dir: string, o: { anyVersion?: boolean } = {})
 export function writeCheckpoint<C>(dir: string, checkpoint: Checkpoint<C>): void {
   const path = join(dir, 'checkpoint.json')
   const tmp = `${path}.${process.pid}.tmp`
-  const fd = openSync(tmp, 'w')
+  const fd = openSync(tmp, 'w', PRIVATE_FILE_MODE)
   try {
     writeSync(fd, JSON.stringify(checkpoint, null, 2) + '\n')
     fsyncSync(fd)
@@ -155,14 +156,14 @@ const heldHere = new Set<string>()
  * is taken over; a live one stops this run.
  */
 export function acquireLock(dir: string): { release(): void; stale?: number } {
-  mkdirSync(dir, { recursive: true })
+  privateDir(dir)
   const path = join(dir, 'lock')
   const key = resolve(dir)
   if (heldHere.has(key)) throw new StateLockedError(`another replay in this process is using ${dir}; wait for it to finish, or use another --state-dir`)
   let stale: number | undefined
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const fd = openSync(path, 'wx')
+      const fd = openSync(path, 'wx', PRIVATE_FILE_MODE)
       writeSync(fd, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }) + '\n')
       closeSync(fd)
       heldHere.add(key)
@@ -205,7 +206,7 @@ function isAlive(pid: number): boolean {
 
 export function writeJson(path: string, value: unknown): void {
   const tmp = `${path}.${process.pid}.tmp`
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n')
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n', { mode: PRIVATE_FILE_MODE })
   renameSync(tmp, path)
 }
 

@@ -12,6 +12,7 @@ import { redactSecretsInText } from '../decode/message.js'
 import { LineLedger, type LineEntry } from './ledger.js'
 import { CHECKPOINT_VERSION, fileSize, mergeRanges, readCheckpoint, truncateTo, writeCheckpoint, type Checkpoint } from './checkpoint.js'
 import { emptyReplayCounts, type ReplayCounts } from './report.js'
+import { PRIVATE_FILE_MODE, secureFile } from './private-files.js'
 import type { CompiledSubscription } from '../../segment/subscriptions/index.js'
 import type { ShardRun } from '../route/shard.js'
 
@@ -84,9 +85,9 @@ export function openCommit(o: CommitOptions): Commit {
       [rejectedPath, previous?.files.rejected ?? 0],
       [completedPath, previous?.files.completed ?? 0],
     ] as const) truncateTo(path, bytes)
-    const deadFd = openSync(deadLetterPath, 'a')
-    const rejectedFd = openSync(rejectedPath, 'a')
-    const completedFd = openSync(completedPath, 'a')
+    const deadFd = openPrivate(deadLetterPath)
+    const rejectedFd = openPrivate(rejectedPath)
+    const completedFd = openPrivate(completedPath)
     const bytesOf = { deadLetter: fileSize(deadLetterPath), rejected: fileSize(rejectedPath), completed: fileSize(completedPath) }
     let position: SourceRef | null = previous?.position ?? null
     /** Partly sent lines of the run before, until this run reads them again (then its ledger holds them). */
@@ -314,6 +315,13 @@ export function jsonLine(value: unknown): string {
     const summary = { messageId: e.messageId, insert_id: e.insert_id, type: e.type, event: typeof e.event === 'string' ? e.event : undefined, note: 'not written: nested too deeply to serialize' }
     return JSON.stringify({ ...v, event: summary }) + '\n'
   }
+}
+
+/** An append-only state file, readable by its owner only (it may hold what identifies a project). */
+function openPrivate(path: string): number {
+  const fd = openSync(path, 'a', PRIVATE_FILE_MODE)
+  secureFile(path)
+  return fd
 }
 
 /** Messages written to dead-letter files never carry the source's writeKey. */
