@@ -23,7 +23,7 @@ import type { LineEntry } from '../pipeline/commit/ledger.js'
 import { jsonLine, openCommit, resumeOrStart, type LineData } from '../pipeline/commit/committer.js'
 import { acquireLock, checkInputsUnchanged, readCompletedFiles, resumeFilter, writeJson } from '../pipeline/commit/checkpoint.js'
 import { sourceIdentity } from '../pipeline/source/sources.js'
-import type { ReplayCounts, ReplayReport } from '../pipeline/commit/report.js'
+import { honestDryRun, type ReplayCounts, type ReplayReport } from '../pipeline/commit/report.js'
 import type { ShardRun } from '../pipeline/route/shard.js'
 import { hasUnreadable, rereadUnreadable } from '../pipeline/commit/unreadable.js'
 import { PRIVATE_FILE_MODE, privateDir, secureFile } from '../pipeline/commit/private-files.js'
@@ -311,7 +311,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
       const duplicate = dupes.see(plan.messageId)
       if (plan.t === 'rejected') {
         // A message that could not be processed (absurd nesting, a bug): that line's failure.
-        ledger.add(ref, 0, { kind: 'rejected', category: plan.category, reason: plan.reason, text: '' })
+        ledger.add(ref, 0, { kind: 'rejected', category: plan.category, reason: plan.reason, text: plan.text })
         continue
       }
       if (plan.t === 'filtered') {
@@ -389,7 +389,7 @@ function finish(
 ): ReplayReport {
   const partial = counts.rejected > 0 || counts.deadLettered > 0 || counts.unreadableFiles.length > 0
   const exitCode = how.fatal ? 1 : how.interrupted ? 130 : partial ? 3 : 0
-  const report: ReplayReport = {
+  const report: ReplayReport = honestDryRun({
     runId: opts.runId,
     dryRun: Boolean(opts.dryRun),
     stateDir: opts.stateDir,
@@ -408,7 +408,8 @@ function finish(
     workers: how.workers ?? 1,
     throttledWallMs: counts.throttledWallMs ?? 0,
     ...(opts.shard ? { shard: opts.shard } : {}),
-  }
+    wouldSend: 0,
+  })
   writeJson(join(opts.stateDir, 'report.json'), report)
   return report
 }

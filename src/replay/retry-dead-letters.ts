@@ -242,6 +242,7 @@ async function retryLocked(o: RetryOptions, dir: string, started: number): Promi
     sentThisRun: result.sent,
     leftForResume: 0,
     workers: 1,
+    wouldSend: 0,
     throttledWallMs: counts.throttledWallMs ?? 0,
     ...(cp.shard ? { shard: cp.shard } : {}),
     retry: result,
