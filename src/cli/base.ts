@@ -79,9 +79,13 @@ export abstract class SegampCommand extends Command {
     process.stdout.write(terminalSafe(JSON.stringify(json, null, 2)) + '\n')
   }
 
+  /**
+   * oclif's prefix, without oclif's hard wrapping at the terminal's width, which cut file paths
+   * mid-name (a path must stay whole to be copied). The terminal wraps long lines itself.
+   */
   warn(input: string | Error): string | Error {
-    if (typeof input === 'string') Errors.warn(terminalSafe(input))
-    else Errors.warn(Object.assign(input, { message: terminalSafe(input.message) }))
+    const text = typeof input === 'string' ? input : input.message
+    process.stderr.write(` ›   Warning: ${terminalSafe(text)}\n`)
     return input
   }
 

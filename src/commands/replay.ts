@@ -237,7 +237,7 @@ EXIT CODES
       const lines = summarizeSandbox(sandbox)
       await sandbox.close()
       const saved = await saveSandboxStore(sandbox, flags['sandbox-dir'] ?? DEFAULT_SANDBOX_DIR)
-      this.log(renderSandboxIngested({ lines, saved, receivedAt: [...sandbox.events, ...sandbox.identifyLog].map((e) => e.receivedAt), bin: this.config.bin }))
+      this.log(renderSandboxIngested({ lines, saved, receivedAt: [...sandbox.events, ...sandbox.identifyLog].map((e) => e.receivedAt), bin: invocation(this.config.bin) }))
     }
     if ((report.interrupted || report.error) && (fromStdin || !flags.sandbox)) {
       const endpoint = flags['endpoint-url']
