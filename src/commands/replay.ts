@@ -21,6 +21,8 @@ import { inspectArchives } from '../inspect/index.js'
 import { DEFAULT_SANDBOX_DIR, saveSandboxStore, startSandbox, summarizeSandbox } from '../amplitude/sandbox/index.js'
 import { SegampError, UsageError } from '../errors.js'
 import { parseReasons, renderRetryResult, retryDeadLetters, type RetryReport } from '../replay/retry-dead-letters.js'
+import { renderClassicStandIn, replayClassicStandIn, type ClassicStandInResult } from '../replay/classic-stand-in.js'
+import { readClassicFile } from '../cli/classic-input.js'
 import { parseShard, SHARD_INDEX_ENV, shardFromEnv, shardMaxEps, shardSuffix, type ShardRun } from '../pipeline/route/shard.js'
 
 export default class Replay extends SegampCommand {
@@ -55,6 +57,7 @@ EXIT CODES
     region: Flags.string({ options: ['us', 'eu'], default: 'us', description: 'Amplitude data center.', helpGroup: 'AMPLITUDE' }),
     'endpoint-url': Flags.string({ env: ENDPOINT_URL_ENV, description: `Replace scheme+host of every Amplitude URL (paths are kept), e.g. a proxy (or env ${ENDPOINT_URL_ENV}). A user:password in it is used, and never shown or written.`, helpGroup: 'AMPLITUDE', helpValue: 'URL' }),
     sandbox: Flags.boolean({ description: 'Replay into an in-process Amplitude-compatible server on loopback and print what it ingested (no account needed). Not with --dry-run (which sends nothing); what it ingested is saved for `segamp export --sandbox`.', default: false, exclusive: ['dry-run'] }),
+    classic: Flags.string({ description: 'With --sandbox: send what the Classic destination sent (the Classic emulation\'s records, for these Classic settings) instead of the Actions mappings: a stand-in for a Classic period, to try export and diff-mappings --against on.', helpValue: 'SETTINGS.json', dependsOn: ['sandbox'], exclusive: ['mappings', 'only', 'retry-dead-letters'] }),
     'sandbox-dir': Flags.string({ description: `With --sandbox: where to save what the sandbox ingested (default ${DEFAULT_SANDBOX_DIR}; replaced on every run).`, helpValue: 'DIR', dependsOn: ['sandbox'] }),
     ...mappingsFlag,
     only: Flags.string({ description: 'Keep only subscriptions of these action slugs, e.g. logPurchase,groupIdentifyUser. An action the mappings lack is added as Segment\'s UI adds it (default trigger, field defaults).', helpValue: 'SLUG,...' }),
@@ -84,10 +87,11 @@ EXIT CODES
     return retryCommand(this, flags, stateDir, live)
   }
 
-  async run(): Promise<ReplayReport> {
+  async run(): Promise<ReplayReport | ClassicStandInResult> {
     const { argv, flags } = await this.parse(Replay)
     const inputs = argv as string[]
     const fromStdin = inputs.includes('-')
+    if (flags.classic) return classicStandIn(this, inputs, flags)
     const live = !flags['dry-run'] && !flags.sandbox
     const setup = await (async () => {
       if (flags.sandbox && flags['endpoint-url']) throw new UsageError('--sandbox and --endpoint-url cannot be combined: the sandbox is the endpoint', 'Leave out one of them: --sandbox replays into a local server, --endpoint-url into a proxy or server of your own.')
@@ -247,6 +251,25 @@ EXIT CODES
     if (report.error && !this.jsonEnabled()) this.logToStderr(renderAbortError(report.error, { fromStdin, sandbox: Boolean(flags.sandbox) }))
     if (report.exitCode !== 0) process.exitCode = report.exitCode
     return report
+  }
+}
+
+/** `--sandbox --classic`: the Classic emulation's records into the sandbox, saved for `export --sandbox`. */
+async function classicStandIn(cmd: Replay, inputs: string[], flags: { classic?: string; 'sandbox-dir'?: string; 'api-key'?: string }): Promise<ClassicStandInResult> {
+  const settings = await readClassicFile(flags.classic)
+  const sandbox = await startSandbox()
+  let open = true
+  try {
+    const result = await replayClassicStandIn({ inputs, settings, endpointUrl: sandbox.url, apiKey: flags['api-key'] ?? 'sandbox-api-key' })
+    if (!cmd.jsonEnabled()) cmd.logToStderr(renderClassicStandIn(result))
+    open = false
+    await sandbox.close()
+    const saved = await saveSandboxStore(sandbox, flags['sandbox-dir'] ?? DEFAULT_SANDBOX_DIR)
+    cmd.log(renderSandboxIngested({ lines: summarizeSandbox(sandbox), saved, receivedAt: [...sandbox.events, ...sandbox.identifyLog].map((e) => e.receivedAt), bin: invocation(cmd.config.bin) }))
+    if (result.read.rejected > 0 || result.deadLettered > 0) process.exitCode = 3
+    return result
+  } finally {
+    if (open) await sandbox.close()
   }
 }
 
