@@ -103,4 +103,11 @@ describe('secrets: the CLI and the files it writes', function () {
     assert.ok(files.includes('report.json') && files.includes('rejected.ndjson'), files.join(','))
     for (const f of files) assert.equal(statSync(join(stateDir, f)).mode & 0o777, 0o600, f)
   })
+
+  it('migrate --include-secrets --out writes a 0600 file (it holds the Amplitude keys)', async () => {
+    const out = join(tempDir('segamp-secrets-'), 'actions-config.json')
+    const r = await runCli(['migrate', '--classic', 'examples/classic-settings.json', '--include-secrets', '--out', out])
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(statSync(out).mode & 0o777, 0o600)
+  })
 })
