@@ -31,7 +31,7 @@ export default class Replay extends SegampCommand {
 
 The run stops (exit 1, resumable) when Amplitude has not answered for 2 minutes, has accepted nothing for 10 minutes, or answers with something that is not Amplitude's (an HTML page from a proxy).
 
-State directory (default .segamp/<run-id>): checkpoint.json, dead-letter.ndjson, rejected.ndjson, report.json. API keys never appear there.
+State directory (default .segamp/<run-id>, mode 0700, files 0600): checkpoint.json, dead-letter.ndjson, rejected.ndjson, dead-letter-retries.ndjson, report.json. API keys never appear there. Dead letters are resent by the same command with --retry-dead-letters (--reasons to choose which); a plain re-run of a finished run reads again only the files that were unreadable.
 
 EXIT CODES
   0    everything sent or filtered

@@ -12,7 +12,10 @@ import { FAST, device, replayHarness, writeArchive } from '../helpers/replay.js'
 import { readDeadLetters, RETRY_LEDGER, retryDeadLetters } from '../../src/replay/retry-dead-letters.js'
 import type { ReplayCounts } from '../../src/pipeline/commit/report.js'
 import type { Sandbox } from '../../src/amplitude/sandbox/index.js'
-import { runCli } from '../helpers/cli.js'
+import { BIN, ROOT, runCli } from '../helpers/cli.js'
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { waitFor } from '../helpers/replay.js'
 
 const KEY = 'retry-test-key-0a1b2c3d4e5f6071'
 const { run, sandbox } = replayHarness(KEY, 'retry-run')
@@ -135,5 +138,40 @@ describe('replay --retry-dead-letters (CLI)', function () {
     // Without --yes a live retry is refused, as a live replay is.
     const refused = await runCli([...args.filter((a) => a !== '--yes'), '--retry-dead-letters'], { env })
     assert.equal(refused.code, 2)
+  })
+
+  it('a retry killed with kill -9 is run again: every record lands once, counts add up, only the requests in flight are resent', async () => {
+    const sb = await cliSandbox({ faults: { quotaExceeded: [0, 1, 2, 3].map(device) } })
+    const root = tempDir('segamp-retry-kill-')
+    const archive = writeArchive(root, { messages: 200, devices: 4 })
+    const stateDir = join(root, 'state')
+    const env = { AMPLITUDE_API_KEY: KEY }
+    const args = ['replay', archive.dir, '--endpoint-url', sb.url, '--state-dir', stateDir, '--yes', '--no-progress', '--workers', '1']
+    const first = await runCli(args, { env })
+    assert.equal(first.code, 3, first.stderr)
+    assert.equal(checkpointCounts(stateDir).deadLettered, 200)
+    sb.setFaults({ latencyMs: 40 })
+    const retryArgs = [...args, '--retry-dead-letters', '--batch-size', '5', '--concurrency', '1']
+    const child = spawn(process.execPath, [BIN, ...retryArgs], { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'ignore' })
+    const ledger = join(stateDir, RETRY_LEDGER)
+    await waitFor('some acknowledged retries', () => existsSync(ledger) && readFileSync(ledger, 'utf8').split('\n').length > 40, 60_000)
+    child.kill('SIGKILL')
+    await new Promise((r) => child.on('close', r))
+    const acked = readNdjson(ledger).length
+    assert.ok(acked < 200, `${acked} acknowledged before the kill`)
+    sb.setFaults({})
+    const again = await runCli([...retryArgs, '--json'], { env })
+    assert.equal(again.code, 0, again.stderr)
+    const report = JSON.parse(again.stdout) as { sent: number; deadLettered: number; retry: { selected: number } }
+    assert.equal(report.retry.selected, 200 - acked, 'what the ledger acknowledged is not selected again')
+    assert.equal(report.deadLettered, 0)
+    assert.equal(report.sent, 200)
+    const ids = eventIds(sb)
+    assert.equal(new Set(ids).size, 200)
+    assert.equal(ids.length, 200)
+    // Resent: at most the one request in flight at the kill (--batch-size 5, --concurrency 1).
+    assert.ok(sb.stats().duplicatesDiscarded <= 5, `${sb.stats().duplicatesDiscarded} resent`)
+    const cp = checkpointCounts(stateDir)
+    assert.deepEqual([cp.sent, cp.deadLettered, cp.deadLetterRetry?.sent], [200, 0, 200])
   })
 })
