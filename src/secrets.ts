@@ -58,7 +58,8 @@ export function registerUrlCredentials(url: string | undefined | null): void {
   if (colon >= 0) registerSecret(info.slice(colon + 1))
 }
 
-const USERINFO = /(\b[a-z][a-z0-9+.-]*:?\/\/)[^\s/?#"'<>@]*(?:@[^\s/?#"'<>@]*)*@/gi
+// Bounded repeats: the scan stays linear on any text (a long dotted or slashed run cannot make it quadratic).
+const USERINFO = /(\b[a-z][a-z0-9+.-]{0,31}:?\/\/)[^\s/?#"'<>@]{0,512}(?:@[^\s/?#"'<>@]{0,512}){0,4}@/gi
 
 /** `scheme://user:password@host` → `scheme://<redacted>@host` in any text, parsed or not. Pure. */
 export function redactUrlUserinfo(text: string): string {
