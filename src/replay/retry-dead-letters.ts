@@ -21,6 +21,7 @@ import { join } from 'node:path'
 import type { AmplitudeEndpoint, AmplitudeRecord, Region, SourceRef } from '../types.js'
 import { acquireLock, readCheckpoint, writeCheckpoint, writeJson, type Checkpoint } from '../pipeline/commit/checkpoint.js'
 import type { ReplayCounts, ReplayReport } from '../pipeline/commit/report.js'
+import { RETRY_LEDGER_FILE } from '../pipeline/commit/committer.js'
 import { createDelivery, FatalDeliveryError, DeliveryAbortedError, type DeliveryOptions, type DeliveryItem } from '../pipeline/deliver/delivery.js'
 import { displayUrl } from '../pipeline/deliver/requests.js'
 import { orderingKey } from '../pipeline/map/index.js'
@@ -28,7 +29,7 @@ import { UsageError, exitCodes } from '../errors.js'
 import { redactText } from '../secrets.js'
 import { secureFile } from '../pipeline/commit/private-files.js'
 
-export const RETRY_LEDGER = 'dead-letter-retries.ndjson'
+export const RETRY_LEDGER = RETRY_LEDGER_FILE
 /** Reasons retried when `--reasons` is not given: the ones a later attempt can cure. */
 export const DEFAULT_RETRY_REASONS = ['exceeded_daily_quota', 'throttled', 'retries_exhausted', 'not_ingested']
 

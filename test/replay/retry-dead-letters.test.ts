@@ -109,6 +109,25 @@ describe('replay --retry-dead-letters (library, sandbox)', function () {
   })
 })
 
+describe('replay --retry-dead-letters after --fresh', function () {
+  this.timeout(60_000)
+  it('a run started over voids the old retry ledger: its offsets named the old dead-letter file', async () => {
+    const sb = await sandbox()
+    const { stateDir } = await deadLettered(sb, [device(1)])
+    sb.setFaults({ quotaExceeded: [device(2)] })
+    const r1 = await retryDeadLetters({ stateDir, apiKey: KEY, endpointUrl: sb.url, delivery: FAST })
+    assert.equal(r1.retry.sent, 10)
+    // Started over: device 2 is over its quota now, device 1 no longer.
+    const root = join(stateDir, '..')
+    const fresh = await run({ inputs: [join(root, 'archive')], stateDir, endpointUrl: sb.url, fresh: true })
+    assert.equal(fresh.deadLettered, 10)
+    assert.equal(readFileSync(join(stateDir, RETRY_LEDGER), 'utf8'), '')
+    sb.setFaults({})
+    const r2 = await retryDeadLetters({ stateDir, apiKey: KEY, endpointUrl: sb.url, delivery: FAST })
+    assert.deepEqual([r2.retry.selected, r2.retry.sent, r2.deadLettered, r2.sent], [10, 10, 0, fresh.planned])
+  })
+})
+
 describe('replay --retry-dead-letters (CLI)', function () {
   this.timeout(120_000)
   const { sandbox: cliSandbox } = replayHarness(KEY, 'retry-cli')

@@ -75,6 +75,9 @@ export interface Commit {
   close(): void
 }
 
+/** What `replay --retry-dead-letters` did to the dead letters (byte offsets into dead-letter.ndjson; see src/replay/retry-dead-letters.ts). */
+export const RETRY_LEDGER_FILE = 'dead-letter-retries.ndjson'
+
 export function openCommit(o: CommitOptions): Commit {
   const { dir, dryRun, previous, completed, identities, counts } = o
   const deadLetterPath = join(dir, 'dead-letter.ndjson')
@@ -85,6 +88,8 @@ export function openCommit(o: CommitOptions): Commit {
       [rejectedPath, previous?.files.rejected ?? 0],
       [completedPath, previous?.files.completed ?? 0],
     ] as const) truncateTo(path, bytes)
+    // A run that starts over starts a new dead-letter file: the retries of the old one are void.
+    if (!previous) truncateTo(join(dir, RETRY_LEDGER_FILE), 0)
     const deadFd = openPrivate(deadLetterPath)
     const rejectedFd = openPrivate(rejectedPath)
     const completedFd = openPrivate(completedPath)
