@@ -124,7 +124,9 @@ export function reasonSelected(reason: string, selected: readonly string[]): boo
 
 /** A dead letter that holds a whole Amplitude record (not a Segment message, not a stand-in). */
 export function retryable(d: DeadLetter): boolean {
-  return d.endpoint !== undefined && d.event !== null && typeof d.event === 'object' && !('note' in d.event) && !String(d.reason).startsWith('segment validation')
+  // Segment validation failures hold the message, unserializable records only their insert_id.
+  const reason = String(d.reason)
+  return d.endpoint !== undefined && d.event !== null && typeof d.event === 'object' && !('note' in d.event) && !reason.startsWith('segment validation') && !reason.startsWith('unprocessable')
 }
 
 /** Reads the ledger; cuts a torn last line (a kill mid-write) so appends start on a line of their own. */

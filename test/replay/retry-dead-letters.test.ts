@@ -9,7 +9,7 @@ import { appendFileSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { readNdjson, tempDir } from '../helpers/files.js'
 import { FAST, device, replayHarness, writeArchive } from '../helpers/replay.js'
-import { readDeadLetters, RETRY_LEDGER, retryDeadLetters } from '../../src/replay/retry-dead-letters.js'
+import { readDeadLetters, reasonSelected, retryable, RETRY_LEDGER, retryDeadLetters } from '../../src/replay/retry-dead-letters.js'
 import type { ReplayCounts } from '../../src/pipeline/commit/report.js'
 import type { Sandbox } from '../../src/amplitude/sandbox/index.js'
 import { BIN, ROOT, runCli } from '../helpers/cli.js'
@@ -106,6 +106,20 @@ describe('replay --retry-dead-letters (library, sandbox)', function () {
     assert.equal(report.deadLettered, 0)
     assert.equal(report.sent, planned)
     assert.equal(report.deadLetterRetry!.sent, 10)
+  })
+})
+
+describe('replay --retry-dead-letters: which dead letters', () => {
+  it('a reason selects its detailed forms; only dead letters holding a whole record are resent', () => {
+    assert.ok(reasonSelected('retries_exhausted:500', ['retries_exhausted']))
+    assert.ok(reasonSelected('exceeded_daily_quota', ['exceeded_daily_quota']))
+    assert.ok(!reasonSelected('invalid_field:user_id', ['retries_exhausted', 'exceeded_daily_quota']))
+    assert.ok(reasonSelected('invalid_field:user_id', ['all']))
+    const base = { at: 0, status: null, attempts: 1 }
+    assert.ok(retryable({ ...base, event: { event_type: 'x', insert_id: 'i' }, endpoint: 'httpapi', reason: 'throttled' }))
+    assert.ok(!retryable({ ...base, event: { type: 'group' }, reason: 'segment validation: missing group_type' }))
+    assert.ok(!retryable({ ...base, event: { insert_id: 'i' }, endpoint: 'httpapi', reason: 'unprocessable: nested too deeply' }))
+    assert.ok(!retryable({ ...base, event: { insert_id: 'i', note: 'not written: nested too deeply to serialize' }, endpoint: 'httpapi', reason: 'payload_too_large' }))
   })
 })
 
