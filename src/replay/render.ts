@@ -15,7 +15,7 @@ export function renderReplaySummary(r: ReplayReport, opts: { color: boolean }): 
   const lines: string[] = []
   const verb = r.dryRun ? 'planned (dry run, nothing sent)' : 'sent'
   const title = r.alreadyDone
-    ? 'Replay already complete (checkpoint says done); use --fresh to replay again'
+    ? `Replay already complete (checkpoint says done); use --fresh to replay again${r.deadLettered > 0 ? `, or --retry-dead-letters to resend the ${n(r.deadLettered)} dead-lettered record(s) (--reasons to choose which)` : ''}`
     : r.error
       ? c.red(`Replay aborted: ${r.error}`)
       : r.interrupted

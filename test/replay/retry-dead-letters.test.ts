@@ -156,6 +156,9 @@ describe('replay --retry-dead-letters (CLI)', function () {
     const first = await runCli(args, { env })
     assert.equal(first.code, 3, first.stderr)
     assert.match(first.stderr, /exceeded_daily_quota/)
+    // A plain re-run says how to resend them.
+    const rerun = await runCli(args, { env })
+    assert.match(rerun.stderr, /Replay already complete .*--retry-dead-letters to resend the 5 dead-lettered record\(s\)/)
     sb.setFaults({})
     const retry = await runCli([...args, '--retry-dead-letters', '--reasons', 'exceeded_daily_quota'], { env })
     assert.equal(retry.code, 0, retry.stderr)
