@@ -5,7 +5,7 @@
  * dead-letter.ndjson stays what it is, an append-only history of every dead letter a run wrote
  * (the main run's resume cuts it back to its checkpoint, so it is never rewritten). Each retry's
  * outcomes go to `dead-letter-retries.ndjson`, the retry ledger: one line per resent record,
- * `{"at":<byte offset of its dead letter>,"ok":true}` once Amplitude acknowledged it, or
+ * `{"at":<index of its dead letter, its 0-based line in dead-letter.ndjson>,"ok":true}` once Amplitude acknowledged it, or
  * `{"at":…,"reason","status","attempts"}` when it failed again (attempts: all sends so far). The
  * last ledger line of a dead letter is its current state; the dead-letter set is every dead letter
  * whose state is not `ok`.
@@ -16,10 +16,10 @@
  * ledger lines beyond that to the counts, and never resends a record the ledger says was
  * acknowledged. Only the requests in flight at the kill are sent again (insert_id dedups them).
  */
-import { closeSync, existsSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import type { AmplitudeEndpoint, AmplitudeRecord, Region, SourceRef } from '../types.js'
-import { acquireLock, readCheckpoint, writeCheckpoint, writeJson, type Checkpoint } from '../pipeline/commit/checkpoint.js'
+import { isS3State, openStateDir, type StateDir } from '../pipeline/commit/index.js'
 import type { ReplayCounts, ReplayReport } from '../pipeline/commit/report.js'
 import { RETRY_LEDGER_FILE } from '../pipeline/commit/committer.js'
 import { createDelivery, FatalDeliveryError, DeliveryAbortedError, type DeliveryOptions, type DeliveryItem } from '../pipeline/deliver/delivery.js'
@@ -78,7 +78,7 @@ export type RetryReport = ReplayReport & { retry: RetryResult }
 
 /** One dead letter as read back from dead-letter.ndjson. */
 export interface DeadLetter {
-  /** Byte offset of its line (its identity in the ledger). */
+  /** Index of its line in dead-letter.ndjson, from 0 (its identity in the ledger; the file is append-only). */
   at: number
   event: Record<string, unknown>
   endpoint?: AmplitudeEndpoint
@@ -98,23 +98,15 @@ interface LedgerLine {
   attempts?: number
 }
 
-/** dead-letter.ndjson up to `bytes` (what the checkpoint committed) → its dead letters. Pure but for the read. */
-export function readDeadLetters(path: string, bytes: number): DeadLetter[] {
-  if (!existsSync(path) || bytes === 0) return []
-  const buf = readFileSync(path).subarray(0, bytes)
-  const out: DeadLetter[] = []
-  let at = 0
-  while (at < buf.length) {
-    let end = buf.indexOf(10, at)
-    if (end < 0) end = buf.length
-    const text = buf.subarray(at, end).toString('utf8')
-    if (text.trim() !== '') {
-      const v = JSON.parse(text) as Omit<DeadLetter, 'at'>
-      out.push({ ...v, at })
-    }
-    at = end + 1
-  }
-  return out
+/** The lines of dead-letter.ndjson → its dead letters, numbered. Pure. */
+export function parseDeadLetters(lines: readonly string[]): DeadLetter[] {
+  return lines.map((text, at) => ({ ...(JSON.parse(text) as Omit<DeadLetter, 'at'>), at }))
+}
+
+/** A local dead-letter.ndjson, whole (tests, tools). */
+export function readDeadLetters(path: string): DeadLetter[] {
+  if (!existsSync(path)) return []
+  return parseDeadLetters(readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0))
 }
 
 /** True when `reason` is one of `selected` (`retries_exhausted` selects `retries_exhausted:<why>`). */
@@ -176,22 +168,28 @@ export function applyLedgerLine(counts: ReplayCounts, dead: DeadLetter, current:
 export async function retryDeadLetters(o: RetryOptions): Promise<RetryReport> {
   const started = Date.now()
   const dir = o.stateDir
-  if (!existsSync(join(dir, 'checkpoint.json'))) {
+  if (isS3State(dir)) throw new UsageError(`--retry-dead-letters: ${dir} is in S3; the retry ledger is kept in a local state directory only (for now)`, { code: 'usage', hint: 'Copy the state directory to a local one (aws s3 sync) and retry from there with --state-dir.' })
+  const state = openStateDir(dir)
+  const found = await state.readCheckpoint<ReplayCounts>()
+  if (!found) {
     throw new UsageError(`${dir} holds no replay checkpoint: there are no dead letters to retry there`, { code: 'no-checkpoint', hint: 'Run --retry-dead-letters with the arguments of the replay that dead-lettered them (or its --state-dir).' })
   }
-  const lock = acquireLock(dir)
+  const lock = await state.lock({ runId: found.runId })
   try {
-    return await retryLocked(o, dir, started)
+    return await retryLocked(o, state, started)
   } finally {
-    lock.release()
+    await lock.release()
+    state.close()
   }
 }
 
-async function retryLocked(o: RetryOptions, dir: string, started: number): Promise<RetryReport> {
-  const cp = readCheckpoint<ReplayCounts>(dir)!
+async function retryLocked(o: RetryOptions, state: StateDir, started: number): Promise<RetryReport> {
+  const dir = o.stateDir
+  // Read again under the lock: the run that held it may have written another checkpoint.
+  const cp = (await state.readCheckpoint<ReplayCounts>())!
   const counts = cp.counts
   const r = (counts.deadLetterRetry ??= { runs: 0, resent: 0, sent: 0, ledgerBytes: 0 })
-  const deadLetters = readDeadLetters(join(dir, 'dead-letter.ndjson'), cp.files.deadLetter)
+  const deadLetters = parseDeadLetters(await state.readLog('deadLetter', cp))
   const byAt = new Map(deadLetters.map((d) => [d.at, d]))
   const current = new Map<number, LedgerLine>()
   const ledgerPath = join(dir, RETRY_LEDGER)
@@ -202,7 +200,7 @@ async function retryLocked(o: RetryOptions, dir: string, started: number): Promi
     if (end > r.ledgerBytes) applyLedgerLine(counts, dead, { reason: current.get(line.at)?.reason ?? dead.reason }, line)
     current.set(line.at, line)
   }
-  r.ledgerBytes = existsSync(ledgerPath) ? readFileSync(ledgerPath).length : 0
+  r.ledgerBytes = existsSync(ledgerPath) ? statSync(ledgerPath).size : 0
   r.runs++
   const reasons = o.reasons ?? DEFAULT_RETRY_REASONS
   const result: RetryResult = { selected: 0, sent: 0, deadLetteredAgain: 0, notRetryable: 0, remaining: {} }
@@ -216,10 +214,19 @@ async function retryLocked(o: RetryOptions, dir: string, started: number): Promi
     else result.notRetryable++
   }
   result.selected = todo.length
-  const save = (): void => writeCheckpoint<ReplayCounts>(dir, { ...cp, counts, updatedAt: new Date().toISOString() } as Checkpoint<ReplayCounts>)
-  save()
-  const fatal = await resend(o, todo, ledgerPath, current, counts, result, save)
-  save()
+  // The append-only files stay as the checkpoint has them; only its counts change.
+  const writer = await state.openWriter(cp)
+  const { files: _files, parts: _parts, ...rest } = cp
+  const save = (): void => writer.checkpoint<ReplayCounts>({ ...rest, counts, updatedAt: new Date().toISOString() })
+  let fatal: Error | undefined
+  try {
+    save()
+    fatal = await resend(o, todo, ledgerPath, current, counts, result, save)
+    save()
+    await writer.flush()
+  } finally {
+    await writer.close()
+  }
   for (const d of deadLetters) {
     const state = current.get(d.at)
     if (state?.ok) continue
@@ -250,8 +257,7 @@ async function retryLocked(o: RetryOptions, dir: string, started: number): Promi
     ...(cp.shard ? { shard: cp.shard } : {}),
     retry: result,
   }
-  writeJson(join(dir, 'report.json'), report)
-  secureFile(join(dir, 'report.json'))
+  await state.writeReport(report)
   return report
 }
 

@@ -32,6 +32,12 @@ export interface ReplayCounts extends Omit<ScanCounts, 'csvFiles'> {
   mixedUserProperties: number
   /** What `replay --retry-dead-letters` did in this state directory (see src/replay/retry-dead-letters.ts). */
   deadLetterRetry?: { runs: number; resent: number; sent: number; ledgerBytes: number }
+  /**
+   * Matched (message, subscription) pairs mapped by the exact path because the compiled path could
+   * not prove it gives the same records (src/segment/subscriptions/direct.ts). The fallback rate is
+   * this over the sum of `subscriptions[].messages`.
+   */
+  mappingFallbacks: number
 }
 
 export interface ReplayReport extends ReplayCounts {
@@ -95,5 +101,6 @@ export function emptyReplayCounts(subs: CompiledSubscription[]): ReplayCounts {
     throttledMs: 0,
     throttledWallMs: 0,
     mixedUserProperties: 0,
+    mappingFallbacks: 0,
   }
 }
