@@ -35,12 +35,21 @@ describe('segamp diff-mappings (CI use case, bundled example archive)', () => {
   })
 
   it('nothing read is trouble (exit 2), not a pass: a CI sync that brought no files must fail', async () => {
+    // no such input: refused before reading (every command), naming it
     const r = await runCli(['diff-mappings', '/nonexistent/segment-logs', '--fail-on', 'renamed'])
     assert.equal(r.code, 2)
-    assert.match(r.stderr, /nothing to compare: no message was read from \/nonexistent\/segment-logs/)
+    assert.match(r.stderr, /nothing to read: \/nonexistent\/segment-logs: no such file or directory/)
     const m = await runCli(['migrate', '--classic', 'test/fixtures/classic-settings.json', '--verify', '/nonexistent/x', '--out', '/dev/null'])
     assert.equal(m.code, 2)
-    assert.match(m.stderr, /--verify: nothing to compare/)
+    assert.match(m.stderr, /nothing to read: \/nonexistent\/x: no such file or directory/)
+    // an input that holds no message (a sync that wrote an empty file)
+    const empty = writeFile(join(tempDir(), 'empty.ndjson'), '')
+    const e = await runCli(['diff-mappings', empty, '--fail-on', 'renamed'])
+    assert.equal(e.code, 2)
+    assert.match(e.stderr, /nothing to compare: no message was read from .*empty\.ndjson/)
+    const me = await runCli(['migrate', '--classic', 'test/fixtures/classic-settings.json', '--verify', empty, '--out', '/dev/null'])
+    assert.equal(me.code, 2)
+    assert.match(me.stderr, /--verify: nothing to compare/)
   })
 
   it('a bad --fail-on kind is a usage error naming the allowed kinds once', async () => {

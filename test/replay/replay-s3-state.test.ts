@@ -1,6 +1,6 @@
 /**
  * `replay --state-dir s3://…` and `status s3://…` as real processes (bin/run.js) against s3rver
- * (behind a recording proxy) and the standalone `segamp sandbox`: kill -9 three times at random
+ * (behind a recording proxy that, like S3, stores a PUT whole or not at all) and the standalone `segamp sandbox`: kill -9 three times at random
  * points and resumed, three shards with one killed and restarted, and a second run on the same
  * state directory refused (exit 75, naming the holder and the lease).
  */
@@ -10,7 +10,8 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { GetObjectCommand } from '@aws-sdk/client-s3'
-import { s3Env, startFaultProxy, startS3, type FaultProxy, type S3TestServer } from '../helpers/s3.js'
+import { createServer, request } from 'node:http'
+import { s3Env, startS3, type S3TestServer } from '../helpers/s3.js'
 import { tempDir } from '../helpers/files.js'
 import { waitFor, writeArchive } from '../helpers/replay.js'
 
@@ -45,6 +46,47 @@ function start(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; d
   return { child, done }
 }
 
+interface RecordingProxy {
+  endpoint: string
+  /** Request heads (request line + headers), in order. */
+  requests: string[]
+  close(): Promise<void>
+}
+
+/**
+ * An HTTP proxy in front of s3rver that records every request head and forwards a request only
+ * once its body arrived whole. S3 stores a PUT whole or not at all; s3rver writes it into place as
+ * it arrives, so a replay killed mid-PUT would leave it a cut checkpoint that real S3 never would.
+ */
+async function recordingProxy(target: string): Promise<RecordingProxy> {
+  const t = new URL(target)
+  const requests: string[] = []
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('error', () => undefined)
+    req.on('end', () => {
+      requests.push(`${req.method} ${req.url} HTTP/1.1\r\n${Object.entries(req.headers).map(([k, v]) => `${k}: ${String(v)}\r\n`).join('')}`)
+      const up = request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode!, answer.headers)
+        answer.pipe(res)
+      })
+      up.on('error', () => res.destroy())
+      up.end(Buffer.concat(chunks))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
 /** stderr with oclif's warning wrapping (newline + ' ›   ') undone. */
 const unwrap = (text: string) => text.replace(/\s*\n ›\s+/g, ' ')
 
@@ -60,7 +102,7 @@ async function poll(what: string, cond: () => Promise<boolean>, timeoutMs = 60_0
 describe('replay --state-dir s3://… (s3rver) into the standalone sandbox', function () {
   this.timeout(300_000)
   let s3: S3TestServer
-  let proxy: FaultProxy
+  let proxy: RecordingProxy
   let input: string
   const children: ChildProcess[] = []
   const env = () => s3Env({ AMPLITUDE_API_KEY: undefined, JOB_COMPLETION_INDEX: undefined, AWS_BATCH_JOB_ARRAY_INDEX: undefined })
@@ -71,7 +113,7 @@ describe('replay --state-dir s3://… (s3rver) into the standalone sandbox', fun
     await waitFor('dist/ (run npm run build)', () => ['commands/replay.js', 'commands/sandbox.js', 'commands/status.js'].every((f) => existsSync(join(ROOT, 'dist', f))), 50_000, 250)
     s3 = await startS3()
     await s3.createBucket(BUCKET)
-    proxy = await startFaultProxy(s3.endpoint)
+    proxy = await recordingProxy(s3.endpoint)
     input = writeArchive(tempDir('segamp-s3state-archive-'), { messages: 2000, devices: 40, identifyEvery: 5, garbageEvery: 97, shortIdEvery: 89 }).dir
   })
   after(async () => {
