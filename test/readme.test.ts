@@ -121,3 +121,44 @@ describe('README', () => {
     }
   })
 })
+
+describe('README: the whole loop (export → diff → migrate → verify)', () => {
+  it('step 0 stands in for Classic with the Classic emulation\'s records: step 2 shows the renames, step 4 none', async function () {
+    this.timeout(300_000)
+    const [block] = markedBlocks(README, 'whole-loop')
+    assert.ok(block, 'a block marked <!-- whole-loop -->')
+    // A clone-like directory: the README's ./bin/run.js and examples/ (bin/run.js finds dist/ by its real path).
+    const cwd = cloneLikeDir()
+    symlinkSync(join(ROOT, 'bin'), join(cwd, 'bin'))
+    // The steps, each with its continuation lines, run one after another (outputs kept apart).
+    const steps = block.split(/^(?=# \d+\.)/m).filter((s) => s.trim())
+    assert.equal(steps.length, 5, steps.join('\n---\n'))
+    const out: Array<{ code: number | null; stdout: string; stderr: string }> = []
+    for (const step of steps) {
+      const r = await bash(`set -euo pipefail\n${step}`, { cwd, env: baseEnv(stubBin()), timeoutMs: 120_000 })
+      assert.equal(r.code, 0, `${step}\nexit ${r.code}\n${r.stderr.slice(-3000)}`)
+      out.push(r)
+    }
+    // Step 0 sent Classic's records: Classic's names are what the sandbox ingested.
+    assert.match(out[0]!.stderr, /Classic stand-in replayed/)
+    // Step 2: the presets rename Classic's page and screen names, and drop its group events.
+    assert.match(out[2]!.stdout, /^Renamed: /m)
+    assert.match(out[2]!.stdout, /Viewed Home Page +→ Viewed Home/)
+    assert.match(out[2]!.stdout, /^Dropped: /m)
+    // Step 4: the migrated configuration keeps every Classic name: nothing renamed, dropped or duplicated.
+    assert.doesNotMatch(out[4]!.stdout, /^(Renamed|Dropped|Duplicated): /m)
+    // Every stored event paired with what the migrated configuration sends.
+    assert.match(out[4]!.stdout, /^Export: \d+ stored events .*ambiguous 0, unpaired 0$/m)
+  })
+})
+
+describe('README: the status example', () => {
+  it('reads the state directories the sharding demo writes', () => {
+    const demo = /--state-dir (\.segamp\/demo-)\$k/.exec(README)
+    assert.ok(demo, 'the sharding demo names its state directories')
+    const section = README.slice(README.indexOf('### `segamp status'), README.indexOf('### `segamp sandbox`'))
+    const example = /\.\/bin\/run\.js status (.+)/.exec(section)
+    assert.ok(example, section)
+    assert.deepEqual(example[1]!.trim().split(/\s+/), [0, 1, 2].map((k) => `${demo[1]}${k}`))
+  })
+})

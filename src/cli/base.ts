@@ -16,6 +16,27 @@ import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
 import { format } from 'node:util'
 import { exitCodes } from '../errors.js'
 import { terminalSafe } from './terminal.js'
+import { registerSecret, registerUrlCredentials } from '../secrets.js'
+
+/** Flags and variables whose values are secrets, and those that are URLs that may carry credentials. */
+const SECRET_FLAGS = ['--api-key', '--secret-key', '--segment-token']
+const SECRET_ENV = ['AMPLITUDE_API_KEY', 'AMPLITUDE_SECRET_KEY', 'SEGMENT_TOKEN', 'SEGMENT_PUBLIC_API_TOKEN']
+const URL_FLAGS = ['--endpoint-url']
+const URL_ENV = ['AMPLITUDE_ENDPOINT_URL']
+
+/** Registers the secrets of a command line and its environment (see src/secrets.ts). */
+export function registerRunSecrets(argv: readonly string[], env: NodeJS.ProcessEnv): void {
+  for (const name of SECRET_ENV) registerSecret(env[name])
+  for (const name of URL_ENV) registerUrlCredentials(env[name])
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    const eq = arg.indexOf('=')
+    const flag = eq > 0 ? arg.slice(0, eq) : arg
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[i + 1]
+    if (SECRET_FLAGS.includes(flag)) registerSecret(value)
+    if (URL_FLAGS.includes(flag)) registerUrlCredentials(value)
+  }
+}
 
 export abstract class SegampCommand extends Command {
   static enableJsonFlag = true
@@ -35,6 +56,12 @@ export abstract class SegampCommand extends Command {
     this.jsonOutput = on
   }
 
+  /** Before anything is parsed or printed: the secrets given to this run are known to the redaction. */
+  async init(): Promise<void> {
+    registerRunSecrets(this.argv, process.env)
+    await super.init()
+  }
+
   jsonEnabled(): boolean {
     return this.jsonOutput || super.jsonEnabled()
   }
@@ -52,9 +79,13 @@ export abstract class SegampCommand extends Command {
     process.stdout.write(terminalSafe(JSON.stringify(json, null, 2)) + '\n')
   }
 
+  /**
+   * oclif's prefix, without oclif's hard wrapping at the terminal's width, which cut file paths
+   * mid-name (a path must stay whole to be copied). The terminal wraps long lines itself.
+   */
   warn(input: string | Error): string | Error {
-    if (typeof input === 'string') Errors.warn(terminalSafe(input))
-    else Errors.warn(Object.assign(input, { message: terminalSafe(input.message) }))
+    const text = typeof input === 'string' ? input : input.message
+    process.stderr.write(` ›   Warning: ${terminalSafe(text)}\n`)
     return input
   }
 

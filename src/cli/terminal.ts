@@ -9,6 +9,8 @@
  *   and `\uXXXX` is how JSON writes the others.
  */
 
+import { redactText } from '../secrets.js'
+
 // eslint-disable-next-line no-control-regex
 const UNSAFE = /\x1b\[[0-9;]*m|[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
 // eslint-disable-next-line no-control-regex
@@ -26,5 +28,6 @@ export function visible(text: string): string {
 }
 
 export function terminalSafe(text: string): string {
-  return text.replace(UNSAFE, (m) => (m.length > 1 ? m : escape(m)))
+  // Everything printed passes here: no credential leaves in it either (see src/secrets.ts).
+  return redactText(text).replace(UNSAFE, (m) => (m.length > 1 ? m : escape(m)))
 }

@@ -6,6 +6,7 @@ import { ExportError, runExport, type ExportResult } from '../export/download.js
 import { formatRange, parseHour } from '../export/hours.js'
 import { renderExportSummary } from '../export/render.js'
 import { DEFAULT_SANDBOX_DIR, loadSandboxStore, sandboxStorePath, startSandbox, type Sandbox } from '../amplitude/sandbox/index.js'
+import { invocation } from '../replay/cli-support.js'
 
 const HOSTS = { us: 'https://amplitude.com', eu: 'https://analytics.eu.amplitude.com' } as const
 
@@ -68,7 +69,7 @@ EXIT CODES
       try {
         seed = await loadSandboxStore(dir)
       } catch (error) {
-        usage(`no sandbox data at ${sandboxStorePath(dir)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, `Run \`${this.config.bin} replay <archive> --sandbox\` first (e.g. \`${this.config.bin} replay examples/segment-logs --sandbox\`).`)
+        usage(`no sandbox data at ${sandboxStorePath(dir)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, `Run \`${invocation(this.config.bin)} replay <archive> --sandbox\` first (e.g. \`${invocation(this.config.bin)} replay examples/segment-logs --sandbox\`).`)
       }
       sandbox = await startSandbox({ seed })
       baseUrl = sandbox.url
@@ -125,7 +126,7 @@ EXIT CODES
     }
     const r = result!
     const seconds = (Date.now() - started) / 1000
-    this.log(renderExportSummary(r, { range, out: flags.out, seconds, bin: this.config.bin }))
+    this.log(renderExportSummary(r, { range, out: flags.out, seconds, bin: invocation(this.config.bin) }))
     return { ...r, seconds }
   }
 }

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
 import { writeFile } from 'node:fs/promises'
+import { PRIVATE_FILE_MODE, secureFile } from '../pipeline/commit/private-files.js'
 import { createInterface } from 'node:readline/promises'
 import { exitCodes } from '../cli/common.js'
 import { s3Flags } from '../cli/flags.js'
@@ -191,8 +192,11 @@ EXIT CODES
   ): Promise<void> {
     const text = renderConfiguration(result, o)
     if (o.format !== 'terraform' && !o.includeSecrets && (!o.apply || o.out)) this.logToStderr(secretReferencesNote(o.out))
-    if (o.out) await writeFile(o.out, text)
-    else if (!o.apply) process.stdout.write(text)
+    if (o.out) {
+      // With --include-secrets the file holds the Amplitude keys: readable by its owner only.
+      await writeFile(o.out, text, o.includeSecrets ? { mode: PRIVATE_FILE_MODE } : undefined)
+      if (o.includeSecrets) secureFile(o.out)
+    } else if (!o.apply) process.stdout.write(text)
   }
 
   private async apply(client: SegmentApiClient, plan: Plan, segment: SegmentRead, yes: boolean): Promise<void> {

@@ -25,6 +25,9 @@ import { inspectArchives } from '../inspect/index.js'
 import { streamInputs } from '../pipeline/source/sources.js'
 import { DEFAULT_SANDBOX_DIR, saveSandboxStore, startSandbox, summarizeSandbox } from '../amplitude/sandbox/index.js'
 import { SegampError, UsageError } from '../errors.js'
+import { parseReasons, renderRetryResult, retryDeadLetters, type RetryReport } from '../replay/retry-dead-letters.js'
+import { renderClassicStandIn, replayClassicStandIn, type ClassicStandInResult } from '../replay/classic-stand-in.js'
+import { readClassicFile } from '../cli/classic-input.js'
 import { parseShard, SHARD_INDEX_ENV, shardFromEnv, shardMaxEps, shardSuffix, type ShardRun } from '../pipeline/route/shard.js'
 
 export default class Replay extends SegampCommand {
@@ -33,7 +36,7 @@ export default class Replay extends SegampCommand {
 
 The run stops (exit 1, resumable) when Amplitude has not answered for 2 minutes (10 seconds when every connection is refused and it never answered in this run), has accepted nothing for 10 minutes, or answers with something that is not Amplitude's (an HTML page from a proxy).
 
-State directory (default .segamp/<run-id>): checkpoint.json, dead-letter.ndjson, rejected.ndjson, report.json. API keys never appear there. --state-dir s3://bucket/prefix/ keeps it in S3 (or an S3-compatible store, with the --s3-* settings of the inputs): append-only files become numbered part objects, the checkpoint is one PUT at most every --checkpoint-interval seconds (sooner after --checkpoint-lines settled lines), and a lock object with a 2-minute lease keeps a second run out (exit 75).
+State directory (default .segamp/<run-id>, mode 0700, files 0600): checkpoint.json, dead-letter.ndjson, rejected.ndjson, dead-letter-retries.ndjson, report.json. API keys never appear there. Dead letters are resent by the same command with --retry-dead-letters (--reasons to choose which); a plain re-run of a finished run reads again only the files that were unreadable. --state-dir s3://bucket/prefix/ keeps it in S3 (or an S3-compatible store, with the --s3-* settings of the inputs): append-only files become numbered part objects, the checkpoint is one PUT at most every --checkpoint-interval seconds (sooner after --checkpoint-lines settled lines), and a lock object with a 2-minute lease keeps a second run out (exit 75).
 
 EXIT CODES
   0    everything sent or filtered
@@ -60,6 +63,7 @@ EXIT CODES
     region: Flags.string({ options: ['us', 'eu'], default: 'us', description: 'Amplitude data center.', helpGroup: 'AMPLITUDE' }),
     'endpoint-url': Flags.string({ env: ENDPOINT_URL_ENV, description: `Replace scheme+host of every Amplitude URL (paths are kept), e.g. a proxy (or env ${ENDPOINT_URL_ENV}). A user:password in it is used, and never shown or written.`, helpGroup: 'AMPLITUDE', helpValue: 'URL' }),
     sandbox: Flags.boolean({ description: 'Replay into an in-process Amplitude-compatible server on loopback and print what it ingested (no account needed). Not with --dry-run (which sends nothing); what it ingested is saved for `segamp export --sandbox`.', default: false, exclusive: ['dry-run'] }),
+    classic: Flags.string({ description: 'With --sandbox: send what the Classic destination sent (the Classic emulation\'s records, for these Classic settings) instead of the Actions mappings: a stand-in for a Classic period, to try export and diff-mappings --against on.', helpValue: 'SETTINGS.json', dependsOn: ['sandbox'], exclusive: ['mappings', 'only', 'retry-dead-letters'] }),
     'sandbox-dir': Flags.string({ description: `With --sandbox: where to save what the sandbox ingested (default ${DEFAULT_SANDBOX_DIR}; replaced on every run).`, helpValue: 'DIR', dependsOn: ['sandbox'] }),
     ...mappingsFlag,
     only: Flags.string({ description: 'Keep only subscriptions of these action slugs, e.g. logPurchase,groupIdentifyUser. An action the mappings lack is added as Segment\'s UI adds it (default trigger, field defaults).', helpValue: 'SLUG,...' }),
@@ -75,6 +79,8 @@ EXIT CODES
     'dry-run': Flags.boolean({ description: 'Send nothing; with --out, write every request that would be sent.' }),
     out: Flags.string({ description: 'Only with --dry-run: write requests as {"method","url","headers","body"} lines.', helpValue: 'FILE', dependsOn: ['dry-run'] }),
     'out-include-keys': Flags.boolean({ description: 'Keep the API key in --out bodies (redacted by default).', dependsOn: ['out'] }),
+    'retry-dead-letters': Flags.boolean({ description: 'Resend the dead-lettered records of this run\'s state directory (same insert_ids, same requests, same accounting) instead of reading the archive; those that fail again stay dead-lettered. Resumable like a replay.', exclusive: ['dry-run', 'fresh'] }),
+    reasons: Flags.string({ description: 'With --retry-dead-letters: the dead-letter reasons to resend (default exceeded_daily_quota,throttled,retries_exhausted,not_ingested; all for every one).', helpValue: 'REASON,...', dependsOn: ['retry-dead-letters'] }),
     'state-dir': Flags.string({ description: 'State directory (default .segamp/<run-id>): a path, or s3://bucket/prefix/ (same S3 settings as s3:// inputs). {shard} in it becomes the shard index K (--shard K/N, --shards N).', helpValue: 'DIR|S3URL' }),
     'checkpoint-interval': Flags.integer({ description: `s3:// state: at most one checkpoint PUT per this many seconds (default ${S3_CADENCE.everyMs / 1000}); a local state directory is checkpointed after every response.`, min: 1, helpValue: 'SECONDS' }),
     'checkpoint-lines': Flags.integer({ description: `s3:// state: checkpoint sooner once this many lines settled since the last one (default ${S3_CADENCE.everyLines}).`, min: 1, helpValue: 'N' }),
@@ -85,13 +91,18 @@ EXIT CODES
     ...s3Flags,
   }
 
-  async run(): Promise<ReplayReport> {
+  retryDeadLetters(flags: RetryFlags, stateDir: string, live: boolean): Promise<RetryReport> {
+    return retryCommand(this, flags, stateDir, live)
+  }
+
+  async run(): Promise<ReplayReport | ClassicStandInResult> {
     const { argv, flags } = await this.parse(Replay)
     const inputs = argv as string[]
     const streams = streamInputs(inputs)
     // A named pipe, <(…) or /dev/stdin is read once, like -: neither can be read again to resume.
     const fromStdin = inputs.includes('-') || streams.length > 0
     for (const s of streams) this.warn(`${s.input} is a ${s.kind}: read once, like -; this run cannot be resumed (an interrupted run starts over)`)
+    if (flags.classic) return classicStandIn(this, inputs, flags)
     const live = !flags['dry-run'] && !flags.sandbox
     const setup = await (async () => {
       if (flags.sandbox && flags['endpoint-url']) throw new UsageError('--sandbox and --endpoint-url cannot be combined: the sandbox is the endpoint', 'Leave out one of them: --sandbox replays into a local server, --endpoint-url into a proxy or server of your own.')
@@ -147,6 +158,7 @@ EXIT CODES
       if (sibling) this.warn(siblingAdvice(sibling, { bin: invocation(this.config.bin), argv: this.argv, stateDir }).trimEnd())
     }
 
+    if (flags['retry-dead-letters']) return this.retryDeadLetters(flags, stateDir, live)
     if (live && !flags.yes) {
       if (streams.length > 0) throw new UsageError(`${streams[0].input} is a ${streams[0].kind}: it can be read only once, so it cannot be shown for confirmation and then sent`, { code: 'not-confirmed', hint: 'Add --yes to send (check a copy of the data with --dry-run first).' })
       if (!process.stdin.isTTY) throw new UsageError('refusing to send without confirmation: stdin is not a TTY', { code: 'not-confirmed', hint: 'Check what would be sent with --dry-run (or --sandbox), then add --yes to send.' })
@@ -253,7 +265,7 @@ EXIT CODES
       const lines = summarizeSandbox(sandbox)
       await sandbox.close()
       const saved = await saveSandboxStore(sandbox, flags['sandbox-dir'] ?? DEFAULT_SANDBOX_DIR)
-      this.log(renderSandboxIngested({ lines, saved, receivedAt: [...sandbox.events, ...sandbox.identifyLog].map((e) => e.receivedAt), bin: this.config.bin }))
+      this.log(renderSandboxIngested({ lines, saved, receivedAt: [...sandbox.events, ...sandbox.identifyLog].map((e) => e.receivedAt), bin: invocation(this.config.bin) }))
     }
     if ((report.interrupted || report.error) && (fromStdin || !flags.sandbox)) {
       const endpoint = flags['endpoint-url']
@@ -265,6 +277,62 @@ EXIT CODES
     return report
   }
 }
+
+/** `--sandbox --classic`: the Classic emulation's records into the sandbox, saved for `export --sandbox`. */
+async function classicStandIn(cmd: Replay, inputs: string[], flags: { classic?: string; 'sandbox-dir'?: string; 'api-key'?: string }): Promise<ClassicStandInResult> {
+  const settings = await readClassicFile(flags.classic)
+  const sandbox = await startSandbox()
+  let open = true
+  try {
+    const result = await replayClassicStandIn({ inputs, settings, endpointUrl: sandbox.url, apiKey: flags['api-key'] ?? 'sandbox-api-key' })
+    if (!cmd.jsonEnabled()) cmd.logToStderr(renderClassicStandIn(result))
+    open = false
+    await sandbox.close()
+    const saved = await saveSandboxStore(sandbox, flags['sandbox-dir'] ?? DEFAULT_SANDBOX_DIR)
+    cmd.log(renderSandboxIngested({ lines: summarizeSandbox(sandbox), saved, receivedAt: [...sandbox.events, ...sandbox.identifyLog].map((e) => e.receivedAt), bin: invocation(cmd.config.bin) }))
+    if (result.read.rejected > 0 || result.deadLettered > 0) process.exitCode = 3
+    return result
+  } finally {
+    if (open) await sandbox.close()
+  }
+}
+
+/** `--retry-dead-letters`: the state directory's dead letters go out again; nothing is read. */
+async function retryCommand(cmd: Replay, flags: RetryFlags, stateDir: string, live: boolean): Promise<RetryReport> {
+  if (live && !flags.yes) throw new UsageError('refusing to resend dead letters without --yes', { code: 'not-confirmed', hint: 'Check what is dead-lettered with `segamp status` first, then add --yes.' })
+  const reasons = parseReasons(flags.reasons)
+  const sandbox = flags.sandbox ? await startSandbox() : undefined
+  const controller = new AbortController()
+  const stop = (): void => controller.abort()
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  try {
+    const report = await retryDeadLetters({
+      stateDir,
+      reasons,
+      apiKey: sandbox ? (flags['api-key'] ?? 'sandbox-api-key') : flags['api-key']!,
+      region: flags.region as 'us' | 'eu',
+      endpointUrl: sandbox ? sandbox.url : flags['endpoint-url'],
+      useBatchEndpoint: flags['use-batch-endpoint'],
+      batchSize: flags['batch-size'],
+      concurrency: flags.concurrency,
+      maxEps: flags['max-eps'],
+      skipUserPropertiesSync: flags['skip-user-properties-sync'],
+      signal: controller.signal,
+    })
+    if (!cmd.jsonEnabled()) cmd.logToStderr(renderRetryResult(report) + '\n\n' + renderReplaySummary(report, { color: Boolean(process.stderr.isTTY) }))
+    if (report.error && !cmd.jsonEnabled()) cmd.logToStderr(renderAbortError(report.error, { fromStdin: false, sandbox: Boolean(flags.sandbox) }))
+    if (sandbox) cmd.log(summarizeSandbox(sandbox).join('\n'))
+    if (report.exitCode !== 0) process.exitCode = report.exitCode
+    return report
+  } finally {
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
+    await sandbox?.close()
+  }
+}
+
+type RetryFlags = { yes: boolean; reasons?: string; sandbox: boolean; 'api-key'?: string; region: string; 'endpoint-url'?: string; 'use-batch-endpoint': boolean; 'batch-size': number; concurrency: number; 'max-eps'?: number; 'skip-user-properties-sync': boolean }
 
 /** The counts of an unfinished run of this command in `stateDir`, if there is one to resume. */
 async function resumableCheckpoint(stateDir: string, runId: string, s3: S3Settings): Promise<ReplayCounts | undefined> {

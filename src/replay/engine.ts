@@ -24,8 +24,11 @@ import { checkInputsUnchanged, resumeFilter } from '../pipeline/commit/checkpoin
 import { completedFiles, type CheckpointCadence, type StateDir } from '../pipeline/commit/index.js'
 import { stateDirAt } from './state.js'
 import { sourceIdentity } from '../pipeline/source/sources.js'
-import type { ReplayCounts, ReplayReport } from '../pipeline/commit/report.js'
+import { honestDryRun, type ReplayCounts, type ReplayReport } from '../pipeline/commit/report.js'
 import type { ShardRun } from '../pipeline/route/shard.js'
+import { hasUnreadable, rereadUnreadable } from '../pipeline/commit/unreadable.js'
+import { PRIVATE_FILE_MODE, secureFile } from '../pipeline/commit/private-files.js'
+import { redactText } from '../secrets.js'
 
 export interface ReplayProgress {
   phase: 'reading' | 'draining' | 'done'
@@ -124,7 +127,8 @@ async function run(opts: ReplayOptions, state: StateDir, started: number, staleL
 
   // --- resume or start fresh ---
   const { previous, counts } = await resumeOrStart({ state, runId: opts.runId, fresh: opts.fresh, dryRun, staleLock, subscriptions: subs, onWarning: opts.onWarning })
-  if (previous?.done) {
+  // A finished run with unreadable files goes on: a resume reads them again (see rereadUnreadable).
+  if (previous?.done && !hasUnreadable(previous.counts)) {
     return finish(opts, state, counts, started, { resumed: true, alreadyDone: true, interrupted: false, fatal: undefined })
   }
   const archive = await openArchive(opts.inputs, { ...opts.archive, since: opts.filters?.since })
@@ -155,7 +159,9 @@ async function run(opts: ReplayOptions, state: StateDir, started: number, staleL
     },
   })
   const { ledger, takePartial, saveSoon } = commit
-  const outFd = dryRun && opts.out ? openSync(opts.out, 'w') : undefined
+  // 0600: with --out-include-keys the file holds the API key.
+  const outFd = dryRun && opts.out ? openSync(opts.out, 'w', PRIVATE_FILE_MODE) : undefined
+  if (opts.out && outFd !== undefined) secureFile(opts.out)
 
   // --- delivery: live, or a recording transport for --dry-run ---
   const contexts = new Map<number, ItemContext>()
@@ -165,7 +171,7 @@ async function run(opts: ReplayOptions, state: StateDir, started: number, staleL
   /** Message lines this run read (settled or not): the progress count. */
   let messagesRead = 0
   const apiKey = opts.apiKey ?? (dryRun ? DRY_RUN_KEY : '')
-  const deadOutcome = (seq: number, dead: { status: number | null; reason: string; attempts: number; record: Record<string, unknown> }): void => {
+  const deadOutcome = (seq: number, dead: { status: number | null; reason: string; attempts: number; record: Record<string, unknown>; options?: Record<string, unknown> }): void => {
     const ctx = contexts.get(seq)
     if (!ctx) return
     ctx.entry.data.outcomes!.push({ sub: ctx.sub, endpoint: ctx.endpoint, dead })
@@ -178,7 +184,8 @@ async function run(opts: ReplayOptions, state: StateDir, started: number, staleL
       saveSoon()
     },
     onDeadLetter(item, d) {
-      deadOutcome(item.seq, { ...d, record: item.record.record })
+      // The request options (min_id_length) too: `--retry-dead-letters` resends the record as it was.
+      deadOutcome(item.seq, { ...d, record: item.record.record, options: item.record.options })
       saveSoon()
     },
     onRetry() {
@@ -205,6 +212,7 @@ async function run(opts: ReplayOptions, state: StateDir, started: number, staleL
   }
 
   // --- read loop ---
+  const endOfFile = rereadUnreadable(previous?.counts)
   const dupes = new DuplicateCounter()
   const skipLine = previous ? resumeFilter(previous) : undefined
   let bytes = 0
@@ -272,7 +280,7 @@ async function run(opts: ReplayOptions, state: StateDir, started: number, staleL
           // The file's end is a line of its own: the file is complete once the position passes it
           // (also when an earlier run settled the end already: then it is not counted again).
           const ref = { file: item.file, line: item.lines + 1 }
-          ledger.add(ref, 0, { kind: 'end', counted: skipLine?.(ref.file, ref.line) === true })
+          ledger.add(ref, 0, endOfFile(item.file, skipLine?.(ref.file, ref.line) === true))
           continue
         }
         if (item.kind === 'skipped') {
@@ -281,6 +289,7 @@ async function run(opts: ReplayOptions, state: StateDir, started: number, staleL
           continue
         }
         if (item.kind === 'unreadable') {
+          endOfFile.unreadable(item.file)
           // A resumed run meets a file it already reported again.
           if (!counts.unreadableFiles.some((u) => u.file === item.file && u.reason === item.reason)) counts.unreadableFiles.push({ file: item.file, reason: item.reason })
           opts.onWarning?.(`unreadable: ${visible(item.file)}: ${visible(item.reason)}`)
@@ -314,7 +323,7 @@ async function run(opts: ReplayOptions, state: StateDir, started: number, staleL
       const duplicate = dupes.see(plan.messageId)
       if (plan.t === 'rejected') {
         // A message that could not be processed (absurd nesting, a bug): that line's failure.
-        ledger.add(ref, 0, { kind: 'rejected', category: plan.category, reason: plan.reason, text: '' })
+        ledger.add(ref, 0, { kind: 'rejected', category: plan.category, reason: plan.reason, text: plan.text })
         continue
       }
       if (plan.t === 'filtered') {
@@ -394,7 +403,7 @@ async function finish(
 ): Promise<ReplayReport> {
   const partial = counts.rejected > 0 || counts.deadLettered > 0 || counts.unreadableFiles.length > 0
   const exitCode = how.fatal ? 1 : how.interrupted ? 130 : partial ? 3 : 0
-  const report: ReplayReport = {
+  const report: ReplayReport = honestDryRun({
     runId: opts.runId,
     dryRun: Boolean(opts.dryRun),
     stateDir: opts.stateDir,
@@ -404,7 +413,7 @@ async function finish(
     resumed: how.resumed,
     alreadyDone: how.alreadyDone,
     interrupted: how.interrupted,
-    error: how.fatal ? how.fatal.message : null,
+    error: how.fatal ? redactText(how.fatal.message) : null,
     durationMs: Date.now() - started,
     exitCode,
     ...counts,
@@ -413,7 +422,8 @@ async function finish(
     workers: how.workers ?? 1,
     throttledWallMs: counts.throttledWallMs ?? 0,
     ...(opts.shard ? { shard: opts.shard } : {}),
-  }
+    wouldSend: 0,
+  })
   await state.writeReport(report)
   return report
 }

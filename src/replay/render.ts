@@ -16,20 +16,21 @@ export function renderReplaySummary(r: ReplayReport, opts: { color: boolean }): 
   const lines: string[] = []
   const verb = r.dryRun ? 'planned (dry run, nothing sent)' : 'sent'
   const title = r.alreadyDone
-    ? 'Replay already complete (checkpoint says done); use --fresh to replay again'
+    ? `Replay already complete (checkpoint says done); use --fresh to replay again${r.deadLettered > 0 ? `, or --retry-dead-letters to resend the ${n(r.deadLettered)} dead-lettered record(s) (--reasons to choose which)` : ''}`
     : r.error
       ? c.red(`Replay aborted: ${r.error}`)
       : r.interrupted
         ? c.yellow('Replay interrupted')
         : 'Replay finished'
   lines.push(c.bold(title))
+  if (!r.alreadyDone) lines.push(...reconciliation(r))
   const filtered = Object.values(r.filtered).reduce((a, b) => a + b, 0)
   const rows: Array<[string, string]> = [
     ['messages read', `${n(r.messages)}${r.leftForResume ? `  (and ${n(r.leftForResume)} read but not settled: the resume reads them again)` : ''}`],
     ['filtered', `${n(filtered)}${filtered ? `  (${Object.entries(r.filtered).map(([k, v]) => `${k} ${n(v)}`).join(', ')})` : ''}`],
     ['rejected lines', r.rejected ? c.yellow(n(r.rejected)) : '0'],
     ['duplicate messageIds', n(r.duplicates)],
-    [`events ${verb}`, n(r.sent)],
+    [`events ${verb}`, n(r.dryRun ? r.wouldSend : r.sent)],
     ['dead-lettered', r.deadLettered ? c.yellow(n(r.deadLettered)) : '0'],
     ['requests', n(r.requests)],
     ['retries', n(r.retries)],
@@ -46,7 +47,8 @@ export function renderReplaySummary(r: ReplayReport, opts: { color: boolean }): 
   for (const s of r.subscriptions) {
     const eps = Object.entries(s.byEndpoint)
     if (eps.length === 0) subRows.push([visible(s.name), s.actionSlug, n(s.messages), n(s.invalid), '-', '0', n(s.invalid)])
-    eps.forEach(([ep, v], i) => subRows.push(i === 0 ? [visible(s.name), s.actionSlug, n(s.messages), n(s.invalid), `/${ep}`, n(v.sent), n(v.deadLettered + s.invalid)] : ['', '', '', '', `/${ep}`, n(v.sent), n(v.deadLettered)]))
+    const shown = (v: { sent: number; wouldSend?: number }): string => n(r.dryRun ? (v.wouldSend ?? v.sent) : v.sent)
+    eps.forEach(([ep, v], i) => subRows.push(i === 0 ? [visible(s.name), s.actionSlug, n(s.messages), n(s.invalid), `/${ep}`, shown(v), n(v.deadLettered + s.invalid)] : ['', '', '', '', `/${ep}`, shown(v), n(v.deadLettered)]))
   }
   const widths = subRows[0].map((_, i) => Math.max(...subRows.map((row) => row[i].length)))
   for (const row of subRows) lines.push('  ' + row.map((cell, i) => (i >= 2 && i !== 4 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd())
@@ -71,6 +73,24 @@ export function renderReplaySummary(r: ReplayReport, opts: { color: boolean }): 
 }
 
 /** After `replay --sandbox`: what the sandbox ingested, where it was saved, and how to export it. */
+/**
+ * The headline's two sums: lines → messages (filtered or mapped) and rejected lines; mapped
+ * messages → events (sent, dead-lettered, pending). Messages and events are different units (a
+ * message can make several events, or none): each sum stays within its unit. Pure.
+ */
+export function reconciliation(r: ReplayReport): string[] {
+  const filtered = Object.values(r.filtered).reduce((a, b) => a + b, 0)
+  const invalid = r.subscriptions.reduce((a, s) => a + s.invalid, 0)
+  const sent = r.dryRun ? r.wouldSend : r.sent
+  const deadEvents = r.deadLettered - invalid
+  const pending = Math.max(0, r.planned - sent - deadEvents)
+  const events = [`${n(sent)} ${r.dryRun ? 'would be sent' : 'sent'}`, `${n(deadEvents)} dead-lettered`, ...(pending ? [`${n(pending)} not settled`] : [])]
+  return [
+    `  ${n(r.messages + r.rejected)} lines = ${n(r.messages)} messages (${n(filtered)} filtered, ${n(r.messages - filtered)} mapped) + ${n(r.rejected)} rejected lines`,
+    `  ${n(r.messages - filtered)} mapped messages → ${n(r.planned)} events = ${events.join(' + ')}${invalid ? `; ${n(invalid)} more failed the action's schema (dead-lettered, never sent)` : ''}`,
+  ]
+}
+
 export function renderSandboxIngested(o: { lines: string[]; saved: string; receivedAt: number[]; bin: string }): string {
   let lo = Infinity
   let hi = -Infinity

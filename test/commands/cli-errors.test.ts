@@ -117,8 +117,10 @@ describe('--json is oclif\'s flag on every reading command', () => {
     writeFile(join(dir, 'a.ndjson'), ndjson([track('Signed Up'), track('Signed Up')]))
     const r = await runCli(['replay', dir, '--dry-run', '--json', '--state-dir', join(tempDir(), 'state')])
     assert.equal(r.code, 0, r.stderr)
-    const report = JSON.parse(r.stdout) as { messages: number; sent: number; dryRun: boolean }
-    assert.deepEqual([report.messages, report.sent, report.dryRun], [2, 2, true])
+    const report = JSON.parse(r.stdout) as { messages: number; sent: number; wouldSend: number; dryRun: boolean; subscriptions: Array<{ byEndpoint: Record<string, { sent: number; wouldSend: number }> }> }
+    // Nothing was sent: `sent` says 0, `wouldSend` what a live run would send (the same shape as a live report).
+    assert.deepEqual([report.messages, report.sent, report.wouldSend, report.dryRun], [2, 0, 2, true])
+    assert.deepEqual(report.subscriptions.flatMap((s) => Object.values(s.byEndpoint)), [{ sent: 0, wouldSend: 2, deadLettered: 0 }])
     assert.doesNotMatch(r.stderr, /Replay finished/)
   })
 })

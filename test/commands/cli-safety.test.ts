@@ -127,7 +127,8 @@ describe('hostile archive content', () => {
     assert.equal(report.sent, 2)
     assert.deepEqual(report.rejectedByReason, { unprocessable: 1 })
     const rejected = JSON.parse(readFileSync(join(state, 'rejected.ndjson'), 'utf8').trim()) as { file: string; line: number; reason: string }
-    assert.deepEqual(rejected, { file, line: 2, reason: 'unprocessable: the message is nested more than 500 levels deep (Amplitude keeps 40)', text: '' })
+    // A rejected line, with its text as every rejected line (README: "Inputs and filters").
+    assert.deepEqual(rejected, { file, line: 2, reason: 'unprocessable: the message is nested more than 500 levels deep (Amplitude keeps 40)', text: `{"type":"track","event":"Deep","messageId":"deep-1","anonymousId":"anon-12345","properties":${deep}}` })
     const diff = await runCli(['diff-mappings', dir, '--format', 'json', '--no-progress'])
     assert.equal(diff.code, 0, diff.stderr)
     assert.match(diff.stderr, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: not compared: `))

@@ -127,7 +127,7 @@ describe('replay --workers', () => {
     const warnings: string[] = []
     const report = await run({ inputs: [a.dir], dryRun: true, workers: 4, workerInlineLines: 0, filters: { where: () => true }, onWarning: (w) => warnings.push(w) })
     assert.equal(report.workers, 1)
-    assert.equal(report.sent, 20)
+    assert.equal(report.wouldSend, 20)
     assert.match(warnings.join('\n'), /--workers: .* planning on one thread/)
   })
 

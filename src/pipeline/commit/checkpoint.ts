@@ -113,7 +113,16 @@ export function checkInputsUnchanged(previous: Checkpoint<unknown>, completed: M
       if (!completed.has(file)) removed.push(file)
     } else if (current !== id && !changed.includes(file)) changed.push(file)
   }
-  for (const file of now.keys()) if (!completed.has(file) && !(file in (previous.open ?? {}))) added.push(file)
+  // "Added" are only the files that sort before the position: those after it were simply not
+  // reached yet. Files unreadable last time are read again, and said so apart.
+  const unreadable = new Set(((previous.counts as { unreadableFiles?: Array<{ file: string }> } | undefined)?.unreadableFiles ?? []).map((u) => u.file))
+  const reread: string[] = []
+  const beforePosition = sortsBefore(previous.position?.file, sources.map((s) => s.path))
+  for (const file of now.keys()) {
+    if (completed.has(file) || file in (previous.open ?? {})) continue
+    if (unreadable.has(file)) reread.push(file)
+    else if (beforePosition(file)) added.push(file)
+  }
   if (changed.length > 0 || removed.length > 0) {
     const list = [...changed.map((f) => `${f} (changed)`), ...removed.map((f) => `${f} (no longer among the inputs)`)]
     throw new Error(
@@ -121,4 +130,13 @@ export function checkInputsUnchanged(previous: Checkpoint<unknown>, completed: M
     )
   }
   if (added.length > 0) warn?.(`${added.length} file(s) added since the checkpoint are read in full: ${added.slice(0, 3).join(', ')}${added.length > 3 ? ', …' : ''}`)
+  if (reread.length > 0) warn?.(`${reread.length} file(s) unreadable on the last run are read again: ${reread.slice(0, 3).join(', ')}${reread.length > 3 ? ', …' : ''}`)
+}
+
+/** Whether a file comes before `position` in read order (`paths`), or in path order when the position's file is gone. Pure. */
+function sortsBefore(position: string | undefined, paths: string[]): (file: string) => boolean {
+  if (position === undefined) return () => false
+  const at = paths.indexOf(position)
+  const index = new Map(paths.map((p, i) => [p, i]))
+  return (file) => (at >= 0 ? (index.get(file) ?? Infinity) < at : file < position)
 }

@@ -12,6 +12,8 @@ import { CHECKPOINT_VERSION, mergeRanges, type Checkpoint } from './checkpoint.j
 import { UsageError } from '../../errors.js'
 import type { LogName, StateDir } from './state-dir.js'
 import { emptyReplayCounts, type ReplayCounts } from './report.js'
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
 import type { CompiledSubscription } from '../../segment/subscriptions/index.js'
 import type { ShardRun } from '../route/shard.js'
 
@@ -21,13 +23,15 @@ export interface LineData {
   kind: 'message' | 'rejected' | 'filtered' | 'end'
   /** An `end` an earlier run settled (and counted) already. */
   counted?: boolean
+  /** An `end` of a file this run could not read to the end (it is not completed; see unreadable.ts). */
+  unreadable?: boolean
   /** Indexes of the line's records acknowledged so far (this run or, for a partial line, the one before). */
   acked?: number[]
   reason?: string
   text?: string
   category?: string
   /** Per-record outcomes, filled as records settle: [subscription index, endpoint, dead?]. */
-  outcomes?: Array<{ sub: number; endpoint: string; dead?: { status: number | null; reason: string; attempts: number; record: Record<string, unknown> } }>
+  outcomes?: Array<{ sub: number; endpoint: string; dead?: { status: number | null; reason: string; attempts: number; record: Record<string, unknown>; options?: Record<string, unknown> } }>
   /** Subscriptions that matched but whose action rejected the event (Segment's validation). */
   invalid?: Array<{ sub: number; reason: string; message: SegmentMessage }>
   matched?: number[]
@@ -76,9 +80,14 @@ export interface Commit {
   close(): Promise<void>
 }
 
+/** What `replay --retry-dead-letters` did to the dead letters (by line index in dead-letter.ndjson; see src/replay/retry-dead-letters.ts). */
+export const RETRY_LEDGER_FILE = 'dead-letter-retries.ndjson'
+
 export async function openCommit(o: CommitOptions): Promise<Commit> {
   const { state, dryRun, previous, completed, identities, counts } = o
   const writer = await state.openWriter(previous, { onError: o.onStateError })
+  // A run that starts over starts a new dead-letter file: the retries of the old one are void.
+  if (!previous && !state.remote) rmSync(join(state.location, RETRY_LEDGER_FILE), { force: true })
     let position: SourceRef | null = previous?.position ?? null
     /** Partly sent lines of the run before, until this run reads them again (then its ledger holds them). */
     const carriedPartial = new Map((previous?.partial ?? []).map((p) => [`${p.file}\u0000${p.line}`, p]))
@@ -89,6 +98,8 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
       carriedPartial.delete(key)
       return new Set(p.acked)
     }
+    /** Lines read from files that then could not be read to the end (kept as `ahead`, even when done). */
+    const retained: Checkpoint['ahead'] = []
     /** Files completed by this run (their lines need no listing any more). */
     const completedNow = new Set<string>()
     /**
@@ -110,6 +121,8 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
       const d = entry.data
       if (d.kind === 'end') {
         if (!d.counted) counts.files++
+        // Read whole at last (an earlier run could not): no longer unreadable.
+        if (!d.unreadable && counts.unreadableFiles.some((u) => u.file === entry.ref.file)) counts.unreadableFiles = counts.unreadableFiles.filter((u) => u.file !== entry.ref.file)
         return
       }
       if (d.kind === 'rejected') {
@@ -150,6 +163,7 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
           appendLine('deadLetter', {
             event: o.dead.record,
             endpoint: o.endpoint,
+            ...(o.dead.options && Object.keys(o.dead.options).length > 0 ? { options: o.dead.options } : {}),
             status: o.dead.status,
             reason: o.dead.reason,
             attempts: o.dead.attempts,
@@ -164,6 +178,15 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
     }
     // --- a line commits: it and all before it are settled; a file's end completes the file ---
     const applyCommitted = (entry: LineEntry<LineData>): void => {
+      if (entry.data.kind === 'end' && entry.data.unreadable) {
+        // Not completed: the next run reads it again, skipping the lines read now (the position
+        // must not cover the end, a line the next run may read).
+        if (entry.ref.line > 1) {
+          position = { file: entry.ref.file, line: entry.ref.line - 1 }
+          retained.push({ file: entry.ref.file, lines: [[1, entry.ref.line - 1]] })
+        }
+        return
+      }
       position = entry.ref
       if (entry.data.kind === 'end') {
         completedNow.add(entry.ref.file)
@@ -200,7 +223,7 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
     const saveCheckpoint = (done: boolean): void => {
       if (dryRun) return
       syncRequests()
-      const ahead = done ? [] : mergeRanges(carriedAhead(), ledger.settledAheadRanges())
+      const ahead = mergeRanges(done ? carriedAhead() : mergeRanges(carriedAhead(), ledger.settledAheadRanges()), retained)
       const partial: NonNullable<Checkpoint['partial']> = done ? [] : [...carriedPartial.values()]
       if (!done) for (const e of [...partly].sort((a, b) => a.n - b.n)) partial.push({ file: e.ref.file, line: e.ref.line, acked: [...e.data.acked!] })
       const open: Record<string, string> = {}
@@ -294,6 +317,7 @@ export function jsonLine(value: unknown): string {
     return JSON.stringify({ ...v, event: summary }) + '\n'
   }
 }
+
 
 /** Messages written to dead-letter files never carry the source's writeKey. */
 function redactMessage(message: SegmentMessage): SegmentMessage {

@@ -7,6 +7,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Checkpoint } from './checkpoint.js'
+import { PRIVATE_FILE_MODE, privateDir, secureFile } from './private-files.js'
 import type { ReplayReport } from './report.js'
 import { LOG_NAMES, parseCheckpoint, STATE_FILES, StateLockedError, type LogName, type StateDir, type StateFile, type StateLock, type StateWriter } from './state-dir.js'
 
@@ -28,14 +29,14 @@ export class LocalStateDir implements StateDir {
    */
   async lock(): Promise<StateLock> {
     const dir = this.location
-    mkdirSync(dir, { recursive: true })
+    privateDir(dir)
     const path = this.where('lock')
     const key = resolve(dir)
     if (heldHere.has(key)) throw new StateLockedError(`another replay in this process is using ${dir}; wait for it to finish, or use another --state-dir`)
     let stale: string | undefined
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        const fd = openSync(path, 'wx')
+        const fd = openSync(path, 'wx', PRIVATE_FILE_MODE)
         writeSync(fd, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }) + '\n')
         closeSync(fd)
         heldHere.add(key)
@@ -82,13 +83,14 @@ export class LocalStateDir implements StateDir {
   }
 
   async openWriter(previous?: Pick<Checkpoint, 'files'>): Promise<StateWriter> {
-    mkdirSync(this.location, { recursive: true })
+    privateDir(this.location)
     const fds = {} as Record<LogName, number>
     const bytes = {} as Record<LogName, number>
     for (const name of LOG_NAMES) {
       const path = this.where(name)
       truncateTo(path, previous?.files[name] ?? 0)
-      fds[name] = openSync(path, 'a')
+      fds[name] = openSync(path, 'a', PRIVATE_FILE_MODE)
+      secureFile(path)
       bytes[name] = fileSize(path)
     }
     const dir = this.location
@@ -114,7 +116,7 @@ export class LocalStateDir implements StateDir {
   }
 
   async writeReport(report: ReplayReport): Promise<void> {
-    mkdirSync(this.location, { recursive: true })
+    privateDir(this.location)
     writeJsonAtomic(this.where('report'), report, false)
   }
 
@@ -128,9 +130,10 @@ export function localStateFile(dir: string, file: StateFile): string {
 
 function writeJsonAtomic(path: string, value: unknown, sync: boolean): void {
   const tmp = `${path}.${process.pid}.tmp`
-  if (!sync) writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n')
+  // 0600 (and the directory 0700): what a state directory holds identifies a project and its users.
+  if (!sync) writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n', { mode: PRIVATE_FILE_MODE })
   else {
-    const fd = openSync(tmp, 'w')
+    const fd = openSync(tmp, 'w', PRIVATE_FILE_MODE)
     try {
       writeSync(fd, JSON.stringify(value, null, 2) + '\n')
       fsyncSync(fd)

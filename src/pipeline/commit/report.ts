@@ -9,7 +9,8 @@ export interface SubscriptionCounts {
   messages: number
   /** Matched messages the action's schema rejected (Segment would not have sent them). */
   invalid: number
-  byEndpoint: Record<string, { sent: number; deadLettered: number }>
+  /** `wouldSend`: dry runs only (their `sent` is 0: nothing was sent). */
+  byEndpoint: Record<string, { sent: number; deadLettered: number; wouldSend?: number }>
 }
 
 /** What was read (the reader's counts), then what was planned, sent and dead-lettered. */
@@ -29,6 +30,8 @@ export interface ReplayCounts extends Omit<ScanCounts, 'csvFiles'> {
   throttledWallMs: number
   /** Records whose user_properties mixed plain keys with $-operations (see mixed-user-properties.ts). */
   mixedUserProperties: number
+  /** What `replay --retry-dead-letters` did in this state directory (see src/replay/retry-dead-letters.ts). */
+  deadLetterRetry?: { runs: number; resent: number; sent: number; ledgerBytes: number }
   /**
    * Matched (message, subscription) pairs mapped by the exact path because the compiled path could
    * not prove it gives the same records (src/segment/subscriptions/direct.ts). The fallback rate is
@@ -58,6 +61,23 @@ export interface ReplayReport extends ReplayCounts {
   shard?: { index: number; count: number; group: string }
   /** Threads that decoded, routed and mapped (`--workers`). */
   workers: number
+  /** Dry runs: the records packed into requests, which a live run would send (`sent` is 0 then). 0 for live runs. */
+  wouldSend: number
+}
+
+/**
+ * A dry run sends nothing: its report says so (`sent` 0, per endpoint too) and counts what a live
+ * run would send as `wouldSend`, in the same shape as a live run's report. Pure.
+ */
+export function honestDryRun<R extends Pick<ReplayReport, 'dryRun' | 'sent' | 'sentThisRun' | 'wouldSend' | 'subscriptions'>>(r: R): R {
+  if (!r.dryRun) return r
+  return {
+    ...r,
+    sent: 0,
+    sentThisRun: 0,
+    wouldSend: r.sent,
+    subscriptions: r.subscriptions.map((s) => ({ ...s, byEndpoint: Object.fromEntries(Object.entries(s.byEndpoint).map(([k, v]) => [k, { sent: 0, wouldSend: v.sent, deadLettered: v.deadLettered }])) })),
+  }
 }
 
 export function emptyReplayCounts(subs: CompiledSubscription[]): ReplayCounts {

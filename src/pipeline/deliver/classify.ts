@@ -5,6 +5,7 @@
  * The effective code is the JSON body's numeric `code` when the body parses as a JSON object
  * carrying one (as the official SDKs do), otherwise the HTTP status. Non-JSON bodies are fine.
  */
+import { redactText } from '../../secrets.js'
 import type { AmplitudeEndpoint } from '../../types.js'
 import { keyFingerprint } from './requests.js'
 
@@ -86,8 +87,9 @@ function idKeys(v: unknown): string[] {
 
 /** Remove the API key from text coming back from the server. */
 export function scrubSecret(text: string, secret: string | undefined): string {
-  if (!secret) return text
-  return text.split(secret).join(keyFingerprint(secret))
+  // The key as is becomes its fingerprint; its other forms (base64, another case) and every
+  // other registered secret (a proxy's credentials echoed in an Authorization header) go too.
+  return redactText(secret ? text.split(secret).join(keyFingerprint(secret)) : text, [secret])
 }
 
 function short(text: string, secret?: string): string {

@@ -40,6 +40,7 @@
  */
 import type { AmplitudeEndpoint, AmplitudeRecord, Region, SourceRef } from '../../types.js'
 import { systemClock } from './clock.js'
+import { registerSecret, registerUrlCredentials } from '../../secrets.js'
 import { classifyResponse, type Classification, type HttpOutcome } from './classify.js'
 import { RequestPump, type Batch } from './pump.js'
 import { displayUrl, endpointUrl, normalizeBatchSize, serializeRecord, type EndpointLimit, type SerializedRecord } from './requests.js'
@@ -215,6 +216,9 @@ function cancelledClassification(n: number): Classification {
 }
 
 export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): Delivery {
+  // What a server may echo back (the key, a proxy's user:password) is redacted wherever shown.
+  registerSecret(opts.apiKey)
+  registerUrlCredentials(opts.endpointUrl)
   const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 4))
   const batchSize = normalizeBatchSize(opts.batchSize)
   const policy = retryPolicy(opts)

@@ -3,7 +3,7 @@
  * (same assembler, limits and batch size) and every request is written out instead of sent.
  * It has the live engine's interface, so the replay engine's bookkeeping is the same for both.
  */
-import { RequestAssembler, type AssembleOptions, type AssembledRequest } from './requests.js'
+import { displayUrl, RequestAssembler, type AssembleOptions, type AssembledRequest } from './requests.js'
 import type { Delivery, DeliveryCallbacks, DeliveryItem, DeliveryStats } from './delivery.js'
 
 export function createDryRunDelivery(
@@ -19,7 +19,8 @@ export function createDryRunDelivery(
   const stats: DeliveryStats = { pushed: 0, acked: 0, deadLettered: 0, outstanding: 0, inFlightRequests: 0, parked: 0, requests: 0, retries: 0, throttles: 0, bytesSent: 0, ingestedMismatches: 0 }
   const emit = (requests: AssembledRequest[]): void => {
     for (const req of requests) {
-      write(req.line ?? { method: req.method, url: req.url, headers: req.headers, body: req.body })
+      // The URL never with a proxy's user:password (--out-include-keys keeps only the API key).
+      write(req.line ?? { method: req.method, url: displayUrl(req.url), headers: req.headers, body: req.body })
       stats.requests++
       stats.bytesSent += req.bodyBytes ?? req.body.length
       const items: DeliveryItem[] = []

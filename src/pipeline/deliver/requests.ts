@@ -12,6 +12,7 @@
  * per-event requests, `options` is omitted from a form body when a record has none
  * (Segment literally sends `options=undefined`).
  */
+import { redactUrlUserinfo } from '../../secrets.js'
 import type { AmplitudeEndpoint, AmplitudeRecord, Region } from '../../types.js'
 
 export const DEFAULT_USER_AGENT = 'segamp/0.1.0'
@@ -72,7 +73,7 @@ export function endpointUrl(endpoint: AmplitudeEndpoint, region: Region = 'us', 
   return `https://api2.amplitude.com${path}`
 }
 
-/** A URL as it may be shown or written anywhere: without user:password. Not a URL → unchanged. */
+/** A URL as it may be shown or written anywhere: without user:password. Not a URL → its text with any `user:password@` redacted. */
 export function displayUrl(url: string): string {
   try {
     const u = new URL(url)
@@ -81,7 +82,7 @@ export function displayUrl(url: string): string {
     u.password = ''
     return u.toString()
   } catch {
-    return url
+    return redactUrlUserinfo(url)
   }
 }
 
@@ -396,7 +397,8 @@ export function assembleRequests(records: readonly AmplitudeRecord[], o: Assembl
  */
 export function outLine(endpoint: AmplitudeEndpoint, outPieces: ReadonlyArray<string | Uint8Array>, options: Record<string, unknown> | undefined, b: BuildOptions): string | Buffer {
   const url = endpointUrl(endpoint, b.region ?? 'us', b.endpointUrl)
-  const head = `{"method":"POST","url":${JSON.stringify(b.redact ? displayUrl(url) : url)},"headers":${JSON.stringify(buildHeaders(endpoint, b.userAgent))},"body":"`
+  // Never the proxy's credentials: --out-include-keys is about the API key only.
+  const head = `{"method":"POST","url":${JSON.stringify(displayUrl(url))},"headers":${JSON.stringify(buildHeaders(endpoint, b.userAgent))},"body":"`
   const key = b.redact ? REDACTED : b.apiKey
   const hasOptions = options !== undefined && Object.keys(options).length > 0
   let open: string

@@ -189,6 +189,8 @@ function humanizeTypeOf(value: unknown): string {
     return 'an object'
   }
   if (raw === 'undefined') return 'undefined'
+  // 1e999 parses as Infinity: a number JSON cannot hold, which ajv refuses as "not a number".
+  if (raw === 'number' && !Number.isFinite(value)) return `${String(value)}, not a finite number`
   return `${article(raw)} ${raw}`
 }
 

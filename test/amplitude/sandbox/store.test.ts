@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { loadSandboxStore } from '../../../src/amplitude/sandbox/index.js'
-import { runCli } from '../../helpers/cli.js'
+import { BIN, runCli } from '../../helpers/cli.js'
 import { tempDir } from '../../helpers/files.js'
 
 describe('sandbox store: loading what replay --sandbox saved', () => {
@@ -32,6 +32,7 @@ describe('sandbox store: loading what replay --sandbox saved', () => {
     const cwd = tempDir()
     const r = await runCli(['export', '--sandbox', '--start', '20240101T00', '--end', '20240101T01', '--out', 'out'], { cwd })
     assert.equal(r.code, 2, r.stderr)
-    assert.equal(r.stderr, 'Error: no sandbox data at .segamp/sandbox/ingested.ndjson.gz (ENOENT)\nHint: Run `segamp replay <archive> --sandbox` first (e.g. `segamp replay examples/segment-logs --sandbox`).\n')
+    // The hint names the bin as the user ran it (here bin/run.js by its path, from another directory).
+    assert.equal(r.stderr, `Error: no sandbox data at .segamp/sandbox/ingested.ndjson.gz (ENOENT)\nHint: Run \`${BIN} replay <archive> --sandbox\` first (e.g. \`${BIN} replay examples/segment-logs --sandbox\`).\n`)
   })
 })

@@ -670,6 +670,8 @@ describe('amplitude logPurchase', () => {
       ok: false,
       reason: 'Quantity must be an integer but it was a number.'
     })
+    // 1e999 in an archive line parses as Infinity: the reason says what is wrong with it.
+    assert.deepEqual(run('logPurchase', orderEvent([{ price: JSON.parse('1e999') as number }])), { ok: false, reason: 'Price must be a number but it was Infinity, not a finite number.' })
   })
 
   it('merges utm/referrer into every event', () => {
