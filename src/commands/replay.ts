@@ -26,15 +26,16 @@ export default class Replay extends SegampCommand {
   static summary = 'Send archived Segment messages to Amplitude exactly as the Actions destination would.'
   static description = `Runs every message through the Actions mappings (--mappings, default: the Quick Setup presets) and sends the resulting Amplitude records in batches, with retries, throttling, a dead-letter file and a checkpoint. Re-running the same command resumes where the last run stopped (Ctrl-C, crash or kill); every event carries a deterministic insert_id (derived from messageId when the mapping maps none), so resent events are deduplicated by Amplitude — within Amplitude's 7-day insert_id window only. A resume reads files added since the checkpoint, refuses files that changed, and sends again only the requests in flight when a crash happened (identify calls among them cannot be deduplicated: a resent $add counts twice).
 
-The run stops (exit 1, resumable) when Amplitude has not answered for 2 minutes, has accepted nothing for 10 minutes, or answers with something that is not Amplitude's (an HTML page from a proxy).
+The run stops (resumable) when Amplitude has not answered for 2 minutes or has accepted nothing for 10 minutes (exit 75), or answers with something that is not Amplitude's, an HTML page from a proxy (exit 1).
 
 State directory (default .segamp/<run-id>): checkpoint.json, dead-letter.ndjson, rejected.ndjson, report.json. API keys never appear there.
 
 EXIT CODES
   0    everything sent or filtered
   3    finished, but some lines were rejected, events dead-lettered or files unreadable (see the state directory)
-  1    aborted: confirmation declined, bad credentials, endpoint down or not Amplitude, inputs changed since the checkpoint, unreadable checkpoint, locked state directory, an s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials; the checkpoint keeps what was done)
-  2    usage error (bad flag, bad --where/--since/--until/--endpoint-url, invalid mapping file, no input path exists)
+  1    aborted, and the same command fails the same way until something is fixed: confirmation declined, a refused API key, an endpoint that is not Amplitude, inputs changed since the checkpoint, unreadable checkpoint, an s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials; the checkpoint keeps what was done)
+  2    usage error (bad flag, bad --where/--since/--until/--endpoint-url, invalid mapping file, no input path exists, a dry run on a live run's state directory, a state directory of another run)
+  75   retry later (EX_TEMPFAIL): the endpoint unreachable or failing past the retry budget, nothing accepted for the throttle budget, the state directory locked by a live run, an S3 read that failed transiently; the same command resumes
   130  interrupted (Ctrl-C or SIGTERM); the printed command resumes (input from stdin cannot be resumed)`
   // oclif's generated synopsis nests flags by their dependsOn/exclusive pairs, which reads as
   // "--dry-run only with --sandbox-dir" and "--out only with --out-include-keys": say it plainly.
@@ -167,7 +168,7 @@ EXIT CODES
         // Written synchronously: the process ends right after.
         writeSync(2, `\nQuit at once: ${formatCount(last?.outstanding ?? 0)} record(s) not yet acknowledged were abandoned; the checkpoint keeps everything acknowledged before, and this resumes the rest:\n  ${resumeCommand(invocation(this.config.bin), this.argv)}\n`)
         // Quit now, but let what stdout already holds reach a pipe first (at most a second).
-        process.exitCode = 130
+        process.exitCode = exitCodes.INTERRUPTED
         setTimeout(() => process.exit(), 1000).unref()
         process.stdout.write('', () => process.exit())
         return

@@ -2,6 +2,7 @@
  * Export API hours: `YYYYMMDDTHH` (UTC) ↔ epoch hours, and splitting a range into the pieces
  * segamp requests (see docs/amplitude-export.md). Pure.
  */
+import { UsageError } from '../errors.js'
 
 export const HOUR_MS = 3_600_000
 /** The longest range Amplitude documents for one Export API request: 365 days. */
@@ -13,7 +14,13 @@ export interface HourRange {
   end: number
 }
 
-export class HourFormatError extends Error {}
+/** A --start/--end value that is not an hour: a usage error. */
+export class HourFormatError extends UsageError {
+  constructor(message: string) {
+    super(message, { code: 'usage', hint: 'Hours are UTC, written YYYYMMDDTHH, e.g. --start 20240501T00 --end 20240531T23.' })
+    this.name = 'HourFormatError'
+  }
+}
 
 const HOUR_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})$/
 

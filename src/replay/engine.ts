@@ -13,6 +13,7 @@ import type { Readable } from 'node:stream'
 import type { Region, SourceRef } from '../types.js'
 import { openArchive, type ArchiveOptions } from '../pipeline/decode/reader.js'
 import { DuplicateCounter, OTHER_SHARD, UsageError, type FilterOptions } from '../pipeline/route/index.js'
+import { exitCodeOf, exitCodes } from '../errors.js'
 import type { CompiledSubscription } from '../segment/subscriptions/index.js'
 import { createPlanner, recordOf, unprocessable } from './plan.js'
 import { planInOrder, toWorkerSettings } from './workers.js'
@@ -379,7 +380,7 @@ function finish(
   how: { resumed: boolean; alreadyDone: boolean; interrupted: boolean; fatal?: Error; sentThisRun?: number; leftForResume?: number; workers?: number },
 ): ReplayReport {
   const partial = counts.rejected > 0 || counts.deadLettered > 0 || counts.unreadableFiles.length > 0
-  const exitCode = how.fatal ? 1 : how.interrupted ? 130 : partial ? 3 : 0
+  const exitCode = how.fatal ? exitCodeOf(how.fatal) : how.interrupted ? exitCodes.INTERRUPTED : partial ? exitCodes.PARTIAL : exitCodes.OK
   const report: ReplayReport = {
     runId: opts.runId,
     dryRun: Boolean(opts.dryRun),

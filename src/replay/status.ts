@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { UsageError } from '../errors.js'
+import { exitCodes, UsageError } from '../errors.js'
 import type { Checkpoint } from '../pipeline/commit/checkpoint.js'
 import type { ReplayCounts, ReplayReport } from '../pipeline/commit/report.js'
 import { OTHER_SHARD } from '../pipeline/route/shard.js'
@@ -211,7 +211,7 @@ export function combineShards(states: ShardState[]): CombinedStatus {
       shards: missing.length + unfinished.length,
       files: rows.filter((r) => !r.done).map((r) => ({ shard: r.index, filesLeft: r.inputFiles === null ? null : Math.max(0, r.inputFiles - r.filesDone), position: r.position })),
     },
-    exitCode: finished ? (partial ? 3 : 0) : 1,
+    exitCode: finished ? (partial ? exitCodes.PARTIAL : exitCodes.OK) : exitCodes.ABORTED,
   }
 }
 

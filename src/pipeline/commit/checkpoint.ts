@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, truncateSync, statSync, writeFileSync, writeSync, fsyncSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { SourceRef } from '../../types.js'
+import { exitCodes, SegampError } from '../../errors.js'
 
 /** v2: per-file completion (completed.ndjson) and the settled lines ahead of the position. */
 export const CHECKPOINT_VERSION = 2
@@ -116,9 +117,17 @@ export function readCheckpoint<C>(dir: string, o: { anyVersion?: boolean } = {})
   try {
     value = JSON.parse(readFileSync(path, 'utf8')) as Checkpoint<C>
   } catch (error) {
-    throw new Error(`${path} is not valid JSON (${(error as Error).message}); use --fresh to start over`)
+    throw new SegampError(`${path} is not valid JSON (${(error as Error).message}); use --fresh to start over`, {
+      code: 'checkpoint-unreadable',
+      hint: 'The checkpoint was cut or edited: rerun with --fresh to start over (Amplitude drops resent events by insert_id within 7 days), or restore checkpoint.json from a copy.',
+    })
   }
-  if (value.version !== CHECKPOINT_VERSION && !o.anyVersion) throw new Error(`${path} was written by another segamp version (v${value.version}); use --fresh to start over`)
+  if (value.version !== CHECKPOINT_VERSION && !o.anyVersion) {
+    throw new SegampError(`${path} was written by another segamp version (v${value.version}); use --fresh to start over`, {
+      code: 'checkpoint-version',
+      hint: 'Finish the run with the segamp version that started it, or rerun with --fresh to start over.',
+    })
+  }
   return value
 }
 
@@ -145,7 +154,17 @@ export function fileSize(path: string): number {
   return existsSync(path) ? statSync(path).size : 0
 }
 
-export class StateLockedError extends Error {}
+/** A live run holds the state directory: exit 75 (TEMPFAIL), the same command works once it ends. */
+export class StateLockedError extends SegampError {
+  constructor(message: string) {
+    super(message, {
+      code: 'state-locked',
+      exitCode: exitCodes.TEMPFAIL,
+      hint: 'Two runs must not share a state directory: let the other run finish (see its progress, or `segamp status <state-dir>`), or give this one its own --state-dir.',
+    })
+    this.name = 'StateLockedError'
+  }
+}
 
 /** State directories locked by this process (its own pid in a lock file is not a stale lock). */
 const heldHere = new Set<string>()
@@ -228,8 +247,12 @@ export function checkInputsUnchanged(previous: Checkpoint<unknown>, completed: M
   for (const file of now.keys()) if (!completed.has(file) && !(file in (previous.open ?? {}))) added.push(file)
   if (changed.length > 0 || removed.length > 0) {
     const list = [...changed.map((f) => `${f} (changed)`), ...removed.map((f) => `${f} (no longer among the inputs)`)]
-    throw new Error(
+    throw new SegampError(
       `inputs changed since the checkpoint (${added.length} file(s) added, ${changed.length} changed, ${removed.length} half-read file(s) gone): ${list.slice(0, 5).join(', ')}${list.length > 5 ? `, and ${list.length - 5} more` : ''}. A resumed run cannot tell what was sent from them: restore the files, or rerun with --fresh to start over (Amplitude drops resent events by insert_id within 7 days), or use another --state-dir`,
+      {
+        code: 'inputs-changed',
+        hint: 'Restore the inputs as they were, or rerun with --fresh (Amplitude drops resent events by insert_id within 7 days), or use another --state-dir. Retrying as is fails the same way.',
+      },
     )
   }
   if (added.length > 0) warn?.(`${added.length} file(s) added since the checkpoint are read in full: ${added.slice(0, 3).join(', ')}${added.length > 3 ? ', …' : ''}`)

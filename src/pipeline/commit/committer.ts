@@ -8,6 +8,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import type { SegmentMessage, SourceRef } from '../../types.js'
+import { UsageError } from '../../errors.js'
 import { redactSecretsInText } from '../decode/message.js'
 import { LineLedger, type LineEntry } from './ledger.js'
 import { CHECKPOINT_VERSION, fileSize, mergeRanges, readCheckpoint, truncateTo, writeCheckpoint, type Checkpoint } from './checkpoint.js'
@@ -272,10 +273,16 @@ export function resumeOrStart(o: { dir: string; runId: string; fresh?: boolean; 
   if (!o.fresh && !o.dryRun) previous = readCheckpoint<ReplayCounts>(dir)
   if (o.dryRun && readCheckpoint(dir, { anyVersion: true })) {
     // A dry run would truncate the dead-letter/rejected files a resumable run still needs.
-    throw new Error(`${dir} holds the checkpoint of a run that sends; a dry run needs its own --state-dir`)
+    throw new UsageError(`${dir} holds the checkpoint of a run that sends; a dry run needs its own --state-dir`, {
+      code: 'dry-run-on-live-state',
+      hint: `Give the dry run another directory (e.g. --state-dir ${dir}-dry-run), or leave out --state-dir: a dry run would cut the dead letters and rejected lines the live run resumes from.`,
+    })
   }
   if (previous && previous.runId !== o.runId) {
-    throw new Error(`${join(dir, 'checkpoint.json')} belongs to another run (${previous.runId}, this is ${o.runId}); use --fresh to start over or another --state-dir`)
+    throw new UsageError(`${join(dir, 'checkpoint.json')} belongs to another run (${previous.runId}, this is ${o.runId}); use --fresh to start over or another --state-dir`, {
+      code: 'checkpoint-other-run',
+      hint: 'The inputs, mappings or sending options differ from the run that wrote it: run that command again to resume it, or rerun with --fresh (or another --state-dir) to start this one.',
+    })
   }
   if (o.staleLock) o.onWarning?.(`a previous run (pid ${o.staleLock}) stopped without releasing ${join(dir, 'lock')}; ${previous ? 'resuming from its checkpoint' : 'starting over'}`)
   const counts: ReplayCounts = previous ? previous.counts : emptyReplayCounts(o.subscriptions)

@@ -39,6 +39,7 @@
  * - Invalid API key, missing api_key, 401, 403 (WAF), 404/invalid path → FatalDeliveryError.
  */
 import type { AmplitudeEndpoint, AmplitudeRecord, Region, SourceRef } from '../../types.js'
+import { exitCodes, SegampError } from '../../errors.js'
 import { systemClock } from './clock.js'
 import { classifyResponse, type Classification, type HttpOutcome } from './classify.js'
 import { RequestPump, type Batch } from './pump.js'
@@ -153,10 +154,20 @@ export interface Delivery {
   pendingItems(): DeliveryItem[]
 }
 
-export class FatalDeliveryError extends Error {
+/**
+ * The run must stop. With an HTTP status (a refused key, a wrong path, an answer that is not
+ * Amplitude's), retrying the same command fails the same way: exit 1. Without one (the endpoint
+ * unreachable or failing past the retry budget, nothing accepted for the throttle budget), the
+ * same command later may succeed and resumes: exit 75 (TEMPFAIL).
+ */
+export class FatalDeliveryError extends SegampError {
   readonly status: number | null
   constructor(message: string, status: number | null = null) {
-    super(message)
+    super(message, {
+      code: status === null ? 'endpoint-unavailable' : 'delivery',
+      exitCode: status === null ? exitCodes.TEMPFAIL : exitCodes.ABORTED,
+      hint: 'Once that is fixed, run the same command again: the replay resumes from its checkpoint.',
+    })
     this.name = 'FatalDeliveryError'
     this.status = status
   }
