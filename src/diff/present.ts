@@ -6,7 +6,7 @@ import type { DiffReport } from './types.js'
 import type { AgainstReport } from './against.js'
 import { failingKinds } from './fail-on.js'
 import { formatCount, renderJson, renderMarkdown, renderTable } from './render.js'
-import { visible } from '../cli/terminal.js'
+import { visible } from '../text.js'
 import { againstFailing, renderAgainstMarkdown, renderAgainstTable } from './against-render.js'
 
 export type DiffFormat = 'table' | 'json' | 'markdown'

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream'
 import { openArchive, type ArchiveOptions } from '../pipeline/decode/reader.js'
 import { compileFilters, type FilterOptions } from '../pipeline/route/filters.js'
 import { emptyCounts, scanMessages } from '../pipeline/decode/scan.js'
-import { NdjsonWriter } from '../cli/ndjson-writer.js'
+import { NdjsonWriter } from '../ndjson-writer.js'
 import { redactSecretsInText } from '../pipeline/decode/message.js'
 import { InspectProfile, type InspectReport, type SubscriptionMatcher } from './profile.js'
 

@@ -1,5 +1,5 @@
 /** Renders an inspect report for a terminal: aligned columns, colour only when asked. */
-import { visible } from '../cli/terminal.js'
+import { visible } from '../text.js'
 import { Chalk } from 'chalk'
 import type { InspectReport } from './profile.js'
 import { AMPLITUDE_MIN_ID_LENGTH } from './profile.js'
