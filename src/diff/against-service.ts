@@ -6,9 +6,9 @@
  *    Classic emulation against the same stored events (emulation agreement).
  * Stored events wait in memory until their message comes (converted to the slim sender shape).
  */
-import { openArchive } from '../pipeline/decode/reader.js'
-import { compileFilters, messageTime } from '../pipeline/route/filters.js'
-import { emptyCounts, scanMessages, type ScanCounts } from '../pipeline/decode/scan.js'
+import { openArchive } from '../pipeline/decode/index.js'
+import { compileFilters, messageTime } from '../pipeline/route/index.js'
+import { emptyCounts, scanMessages, type ScanCounts } from '../pipeline/decode/index.js'
 import { compileClassic } from '../segment/classic/index.js'
 import { readClassicSettings } from '../segment/classic/settings.js'
 import { DiffAggregator, diffMessage, redactSecrets } from './index.js'

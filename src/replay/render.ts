@@ -5,7 +5,7 @@
 import { Chalk } from 'chalk'
 import { visible } from '../text.js'
 import { mixedUserPropertiesSummary } from '../segment/subscriptions/mixed-user-properties.js'
-import type { ReplayReport } from '../pipeline/commit/report.js'
+import type { ReplayReport } from '../pipeline/commit/index.js'
 import { formatHour, HOUR_MS } from '../export/hours.js'
 
 const n = (v: number) => v.toLocaleString('en-US')

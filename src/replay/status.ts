@@ -6,9 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { exitCodes, UsageError } from '../errors.js'
-import type { Checkpoint } from '../pipeline/commit/checkpoint.js'
-import type { ReplayCounts, ReplayReport } from '../pipeline/commit/report.js'
-import { OTHER_SHARD } from '../pipeline/route/shard.js'
+import type { Checkpoint } from '../pipeline/commit/index.js'
+import type { ReplayCounts, ReplayReport } from '../pipeline/commit/index.js'
+import { OTHER_SHARD } from '../pipeline/route/index.js'
 
 export interface ShardState {
   dir: string

@@ -3,7 +3,7 @@
  * file against two runs on one directory, and the run id that makes re-running the same command
  * resume. Nothing secret is ever written here.
  */
-import { sourceIdentity, type Source } from '../source/sources.js'
+import { sourceIdentity, type Source } from '../source/index.js'
 import { createHash } from 'node:crypto'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, truncateSync, statSync, writeFileSync, writeSync, fsyncSync } from 'node:fs'
 import { join, resolve } from 'node:path'

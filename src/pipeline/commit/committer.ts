@@ -9,12 +9,12 @@ import { closeSync, openSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import type { SegmentMessage, SourceRef } from '../../types.js'
 import { UsageError } from '../../errors.js'
-import { redactSecretsInText } from '../decode/message.js'
+import { redactSecretsInText } from '../decode/index.js'
 import { LineLedger, type LineEntry } from './ledger.js'
 import { CHECKPOINT_VERSION, fileSize, mergeRanges, readCheckpoint, truncateTo, writeCheckpoint, type Checkpoint } from './checkpoint.js'
 import { emptyReplayCounts, type ReplayCounts } from './report.js'
 import type { CompiledSubscription } from '../../segment/subscriptions/index.js'
-import type { ShardRun } from '../route/shard.js'
+import type { ShardRun } from '../route/index.js'
 
 /** What the engine records about one input line while it is open. */
 export interface LineData {

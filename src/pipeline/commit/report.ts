@@ -1,6 +1,6 @@
 /** Replay counts (checkpointed) and the final report (report.json); src/replay/render.ts renders it. */
 import type { CompiledSubscription } from '../../segment/subscriptions/index.js'
-import type { ScanCounts } from '../decode/scan.js'
+import type { ScanCounts } from '../decode/index.js'
 
 export interface SubscriptionCounts {
   name: string

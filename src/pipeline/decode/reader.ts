@@ -6,9 +6,9 @@ import type { Readable } from 'node:stream'
 import type { SegmentMessage, SourceRef } from '../../types.js'
 import { blockLines, decodedChunks, inflatedChunks, lineBlocks, MAX_LINE_CHARS, openSource, splitLines, type Line, type LineBlock } from './lines.js'
 import { clipText, parseMessageLine, tooLongLine, type RejectCategory } from './message.js'
-import { parseTimeFlag } from '../route/filters.js'
+import { parseTimeFlag } from '../route/index.js'
 import { detectCsvHeader, readCsv } from './csv.js'
-import { describeFsError, listSources, type ListSourcesOptions, type Source } from '../source/sources.js'
+import { describeFsError, listSources, type ListSourcesOptions, type Source } from '../source/index.js'
 
 export type ArchiveItem =
   | { kind: 'message'; message: SegmentMessage; ref: SourceRef }

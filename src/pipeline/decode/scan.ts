@@ -5,8 +5,8 @@
  */
 import type { SegmentMessage, SourceRef } from '../../types.js'
 import type { Archive, ArchiveItem, ReadOptions } from './reader.js'
-import type { FilterReason } from '../route/filters.js'
-import { DuplicateCounter } from '../route/duplicates.js'
+import type { FilterReason } from '../route/index.js'
+import { DuplicateCounter } from '../route/index.js'
 
 export interface ScanCounts {
   files: number

@@ -12,3 +12,5 @@
  * Credentials it is given never appear in its errors.
  */
 export { listSources, sourceIdentity, describeFsError, type ListSourcesOptions, type Source, type SourceList, type SourceProblem } from './sources.js'
+export { type S3Settings } from './s3/client.js'
+export { isS3Input, parseS3Input } from './s3/url.js'
