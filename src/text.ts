@@ -42,3 +42,12 @@ export function formatBytes(n: number): string {
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US')
 }
+
+/**
+ * Rejected lines are kept as text; a source `writeKey` (a Segment secret) inside one is replaced
+ * before the text is written anywhere.
+ */
+const WRITE_KEY = /("writeKey"\s*:\s*")(?:[^"\\]|\\.)*(")/g
+export function redactSecretsInText(text: string): string {
+  return text.includes('writeKey') ? text.replace(WRITE_KEY, '$1<redacted>$2') : text
+}

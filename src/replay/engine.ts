@@ -129,8 +129,8 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
     throw new UsageError(`nothing to read: ${archive.problems.map((p) => `${visible(p.file)}: ${visible(p.reason)}`).join('; ')}; check the paths`)
   }
   const completed = previous ? readCompletedFiles(completedPath, previous.files.completed) : new Map<string, string>()
-  if (previous) checkInputsUnchanged(previous, completed, archive.sources, opts.onWarning)
   const identities = new Map(archive.sources.map((src) => [src.path, sourceIdentity(src)]))
+  if (previous) checkInputsUnchanged(previous, completed, identities, opts.onWarning)
   const commit = openCommit({
     dir,
     runId: opts.runId,

@@ -3,7 +3,6 @@
  * file against two runs on one directory, and the run id that makes re-running the same command
  * resume. Nothing secret is ever written here.
  */
-import { sourceIdentity, type Source } from '../source/index.js'
 import { createHash } from 'node:crypto'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, truncateSync, statSync, writeFileSync, writeSync, fsyncSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -231,10 +230,10 @@ export function writeJson(path: string, value: unknown): void {
 /**
  * A resumed run trusts its checkpoint only for the files it describes as they were: a completed
  * or half-read file whose size, time or ETag changed stops the run (it cannot tell what was sent
- * from it); files added since are read in full, and said so.
+ * from it); files added since are read in full, and said so. `now`: each input's path → its
+ * identity (source/'s sourceIdentity), as the run found them.
  */
-export function checkInputsUnchanged(previous: Checkpoint<unknown>, completed: Map<string, string>, sources: Source[], warn?: (text: string) => void): void {
-  const now = new Map(sources.map((s) => [s.path, sourceIdentity(s)]))
+export function checkInputsUnchanged(previous: Checkpoint<unknown>, completed: Map<string, string>, now: ReadonlyMap<string, string>, warn?: (text: string) => void): void {
   const changed: string[] = []
   const removed: string[] = []
   const added: string[] = []

@@ -9,12 +9,10 @@ import { closeSync, openSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import type { SegmentMessage, SourceRef } from '../../types.js'
 import { UsageError } from '../../errors.js'
-import { redactSecretsInText } from '../decode/index.js'
+import { redactSecretsInText } from '../../text.js'
 import { LineLedger, type LineEntry } from './ledger.js'
 import { CHECKPOINT_VERSION, fileSize, mergeRanges, readCheckpoint, truncateTo, writeCheckpoint, type Checkpoint } from './checkpoint.js'
-import { emptyReplayCounts, type ReplayCounts } from './report.js'
-import type { CompiledSubscription } from '../../segment/subscriptions/index.js'
-import type { ShardRun } from '../route/index.js'
+import { emptyReplayCounts, type ReplayCounts, type SubscriptionRef } from './report.js'
 
 /** What the engine records about one input line while it is open. */
 export interface LineData {
@@ -50,7 +48,8 @@ export interface CommitOptions {
   /** Identity (size + mtime, or ETag) of every input, by path. */
   identities: Map<string, string>
   counts: ReplayCounts
-  shard?: ShardRun
+  /** `--shard K/N`: which shard, and the run id the shards share (route/'s ShardRun). */
+  shard?: { index: number; count: number; group: string }
   inputs: { files: number; bytes: number }
   checkpointEveryMs?: number
 }
@@ -267,7 +266,7 @@ export function openCommit(o: CommitOptions): Commit {
  * directory that holds a sending run's checkpoint, whose files it would cut); a checkpoint of
  * another run is refused. The counts go on from the checkpoint's.
  */
-export function resumeOrStart(o: { dir: string; runId: string; fresh?: boolean; dryRun: boolean; staleLock?: number; subscriptions: CompiledSubscription[]; onWarning?: (text: string) => void }): { previous?: Checkpoint<ReplayCounts>; counts: ReplayCounts } {
+export function resumeOrStart(o: { dir: string; runId: string; fresh?: boolean; dryRun: boolean; staleLock?: number; subscriptions: readonly SubscriptionRef[]; onWarning?: (text: string) => void }): { previous?: Checkpoint<ReplayCounts>; counts: ReplayCounts } {
   const { dir } = o
   let previous: Checkpoint<ReplayCounts> | undefined
   if (!o.fresh && !o.dryRun) previous = readCheckpoint<ReplayCounts>(dir)
