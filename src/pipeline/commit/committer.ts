@@ -72,6 +72,73 @@ export interface Commit {
   close(): void
 }
 
+/** Appends `value` as one JSON line to `fd`; returns the bytes written. */
+function appendLine(fd: number, value: unknown): number {
+  const text = jsonLine(value)
+  writeSync(fd, text)
+  return Buffer.byteLength(text)
+}
+
+/**
+ * A line settled: its outcome goes into the counts, a rejected line into rejected.ndjson and each
+ * dead-lettered record (or event Segment's validation refused) into dead-letter.ndjson.
+ */
+function countSettled(entry: LineEntry<LineData>, counts: ReplayCounts, write: { rejected(value: unknown): void; deadLetter(value: unknown): void }): void {
+  const d = entry.data
+  if (d.kind === 'end') {
+    if (!d.counted) counts.files++
+    return
+  }
+  if (d.kind === 'rejected') {
+    counts.rejected++
+    counts.rejectedByReason[d.category!] = (counts.rejectedByReason[d.category!] ?? 0) + 1
+    write.rejected({ file: entry.ref.file, line: entry.ref.line, reason: d.reason, text: redactSecretsInText(d.text ?? '') })
+    return
+  }
+  counts.messages++
+  if (d.duplicate) counts.duplicates++
+  if (d.kind === 'filtered') {
+    counts.filtered[d.reason!] = (counts.filtered[d.reason!] ?? 0) + 1
+    return
+  }
+  if (!d.matched || d.matched.length === 0) {
+    counts.filtered['no-subscription'] = (counts.filtered['no-subscription'] ?? 0) + 1
+    return
+  }
+  for (const i of d.matched) counts.subscriptions[i].messages++
+  counts.planned += d.records ?? 0
+  if (d.mixed) counts.mixedUserProperties = (counts.mixedUserProperties ?? 0) + d.mixed
+  for (const inv of d.invalid ?? []) {
+    const s = counts.subscriptions[inv.sub]
+    s.invalid++
+    counts.deadLettered++
+    const reason = `segment validation: ${inv.reason}`
+    counts.deadLetterReasons[reason] = (counts.deadLetterReasons[reason] ?? 0) + 1
+    write.deadLetter({ event: redactMessage(inv.message), status: null, reason, attempts: 0, subscription: s.name, source: entry.ref })
+  }
+  for (const o of d.outcomes ?? []) {
+    const s = counts.subscriptions[o.sub]
+    const e = (s.byEndpoint[o.endpoint] ??= { sent: 0, deadLettered: 0 })
+    if (o.dead) {
+      e.deadLettered++
+      counts.deadLettered++
+      counts.deadLetterReasons[o.dead.reason] = (counts.deadLetterReasons[o.dead.reason] ?? 0) + 1
+      write.deadLetter({
+        event: o.dead.record,
+        endpoint: o.endpoint,
+        status: o.dead.status,
+        reason: o.dead.reason,
+        attempts: o.dead.attempts,
+        subscription: s.name,
+        source: entry.ref,
+      })
+    } else {
+      e.sent++
+      counts.sent++
+    }
+  }
+}
+
 export function openCommit(o: CommitOptions): Commit {
   const { dir, dryRun, previous, completed, identities, counts } = o
   const deadLetterPath = join(dir, 'dead-letter.ndjson')
@@ -110,68 +177,12 @@ export function openCommit(o: CommitOptions): Commit {
         .filter((a) => a.lines.length > 0)
     }
 
-    const appendLine = (fd: number, value: unknown): number => {
-      const text = jsonLine(value)
-      writeSync(fd, text)
-      return Buffer.byteLength(text)
-    }
-
     // --- a line settles: its outcome is applied at once (in any order) ---
-    const applySettled = (entry: LineEntry<LineData>): void => {
-      const d = entry.data
-      if (d.kind === 'end') {
-        if (!d.counted) counts.files++
-        return
-      }
-      if (d.kind === 'rejected') {
-        counts.rejected++
-        counts.rejectedByReason[d.category!] = (counts.rejectedByReason[d.category!] ?? 0) + 1
-        bytesOf.rejected += appendLine(rejectedFd, { file: entry.ref.file, line: entry.ref.line, reason: d.reason, text: redactSecretsInText(d.text ?? '') })
-        return
-      }
-      counts.messages++
-      if (d.duplicate) counts.duplicates++
-      if (d.kind === 'filtered') {
-        counts.filtered[d.reason!] = (counts.filtered[d.reason!] ?? 0) + 1
-        return
-      }
-      if (!d.matched || d.matched.length === 0) {
-        counts.filtered['no-subscription'] = (counts.filtered['no-subscription'] ?? 0) + 1
-        return
-      }
-      for (const i of d.matched) counts.subscriptions[i].messages++
-      counts.planned += d.records ?? 0
-      if (d.mixed) counts.mixedUserProperties = (counts.mixedUserProperties ?? 0) + d.mixed
-      for (const inv of d.invalid ?? []) {
-        const s = counts.subscriptions[inv.sub]
-        s.invalid++
-        counts.deadLettered++
-        const reason = `segment validation: ${inv.reason}`
-        counts.deadLetterReasons[reason] = (counts.deadLetterReasons[reason] ?? 0) + 1
-        bytesOf.deadLetter += appendLine(deadFd, { event: redactMessage(inv.message), status: null, reason, attempts: 0, subscription: s.name, source: entry.ref })
-      }
-      for (const o of d.outcomes ?? []) {
-        const s = counts.subscriptions[o.sub]
-        const e = (s.byEndpoint[o.endpoint] ??= { sent: 0, deadLettered: 0 })
-        if (o.dead) {
-          e.deadLettered++
-          counts.deadLettered++
-          counts.deadLetterReasons[o.dead.reason] = (counts.deadLetterReasons[o.dead.reason] ?? 0) + 1
-          bytesOf.deadLetter += appendLine(deadFd, {
-            event: o.dead.record,
-            endpoint: o.endpoint,
-            status: o.dead.status,
-            reason: o.dead.reason,
-            attempts: o.dead.attempts,
-            subscription: s.name,
-            source: entry.ref,
-          })
-        } else {
-          e.sent++
-          counts.sent++
-        }
-      }
+    const write = {
+      rejected: (value: unknown): void => void (bytesOf.rejected += appendLine(rejectedFd, value)),
+      deadLetter: (value: unknown): void => void (bytesOf.deadLetter += appendLine(deadFd, value)),
     }
+    const applySettled = (entry: LineEntry<LineData>): void => countSettled(entry, counts, write)
     // --- a line commits: it and all before it are settled; a file's end completes the file ---
     const applyCommitted = (entry: LineEntry<LineData>): void => {
       position = entry.ref
