@@ -161,6 +161,15 @@ export async function compareAgainstExport(opts: AgainstOptions): Promise<Agains
   }
   agreement.percent = percent(agreement.matched, agreement.storedEvents)
 
+  return { report: againstReport(opts, agg, { export: exportInfo, pairing, findings: against, emulation: agreement }), counts }
+}
+
+/** The report: the diff's, with the export's side (what was read, how it paired, the findings, the emulation's agreement). */
+function againstReport(
+  opts: AgainstOptions,
+  agg: DiffAggregator,
+  x: { export: AgainstReport['against']['export']; pairing: AgainstReport['against']['pairing']; findings: AgainstFindings; emulation: AgainstReport['against']['emulation'] },
+): AgainstReport {
   const settingsInfo = readClassicSettings(opts.classicSettings)
   const base = agg.report({
     classicMode: 'amplitude export',
@@ -168,17 +177,16 @@ export async function compareAgainstExport(opts: AgainstOptions): Promise<Agains
     mappingsSource: opts.mappingsSource,
     assumptions: amplitudeModelLines(),
   })
-  const result: AgainstReport = {
+  return {
     ...base,
     model: { ...base.model, amplitudeFields: AMPLITUDE_ADDED_FIELDS.map(([field]) => field) } as AgainstReport['model'],
     against: {
-      export: exportInfo,
-      pairing,
-      byKind: { ...against.byKind },
-      findings: against.list(),
-      emulation: agreement,
+      export: x.export,
+      pairing: x.pairing,
+      byKind: { ...x.findings.byKind },
+      findings: x.findings.list(),
+      emulation: x.emulation,
       amplitudeFields: AMPLITUDE_ADDED_FIELDS.map(([field, reason]) => ({ field, reason })),
     },
   }
-  return { report: result, counts }
 }
