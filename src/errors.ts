@@ -36,7 +36,7 @@ export const exitCodes = {
   /**
    * EX_TEMPFAIL (sysexits.h): a failure that may go away by itself; the same command later
    * resumes (the endpoint unreachable or failing past the budget, the throttle budget
-   * exhausted, the state directory locked by a live run, an S3 read that failed transiently)
+   * exhausted, the state directory locked by a live run, an S3 listing that failed transiently)
    */
   TEMPFAIL: 75,
   /** interrupted (Ctrl-C, SIGTERM) */

@@ -35,7 +35,7 @@ EXIT CODES
   3    finished, but some lines were rejected, events dead-lettered or files unreadable (see the state directory)
   1    aborted, and the same command fails the same way until something is fixed: confirmation declined, a refused API key, an endpoint that is not Amplitude, inputs changed since the checkpoint, unreadable checkpoint, an s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials; the checkpoint keeps what was done)
   2    usage error (bad flag, bad --where/--since/--until/--endpoint-url, invalid mapping file, no input path exists, a dry run on a live run's state directory, a state directory of another run)
-  75   retry later (EX_TEMPFAIL): the endpoint unreachable or failing past the retry budget, nothing accepted for the throttle budget, the state directory locked by a live run, an S3 read that failed transiently; the same command resumes
+  75   retry later (EX_TEMPFAIL): the endpoint unreachable or failing past the retry budget, nothing accepted for the throttle budget, the state directory locked by a live run, an S3 listing that failed transiently (an object whose reads keep failing is unreadable: exit 3); the same command resumes
   130  interrupted (Ctrl-C or SIGTERM); the printed command resumes (input from stdin cannot be resumed)`
   // oclif's generated synopsis nests flags by their dependsOn/exclusive pairs, which reads as
   // "--dry-run only with --sandbox-dir" and "--out only with --out-include-keys": say it plainly.
