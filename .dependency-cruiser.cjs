@@ -13,6 +13,15 @@ const throughIndex = STAGES.map((stage) => ({
   to: { path: `^src/pipeline/${stage}/`, pathNot: `^src/pipeline/${stage}/index\\.ts$` },
 }))
 
+/** One rule per stage: it takes only types from the stages after it (the pipeline composes them; a stage does not call the next). */
+const inOrder = STAGES.slice(0, -1).map((stage, i) => ({
+  name: `stage-order-${stage}`,
+  severity: 'error',
+  comment: `src/pipeline/${stage}/ comes before ${STAGES.slice(i + 1).join(', ')}: it may use their types, not their code.`,
+  from: { path: `^src/pipeline/${stage}/` },
+  to: { path: `^src/pipeline/(${STAGES.slice(i + 1).join('|')})/`, dependencyTypesNot: ['type-only'] },
+}))
+
 module.exports = {
   forbidden: [
     {
@@ -37,6 +46,7 @@ module.exports = {
       to: { path: '^src/(commands|cli)/' },
     },
     ...throughIndex,
+    ...inOrder,
     {
       name: 'deliver-types-only',
       severity: 'error',
