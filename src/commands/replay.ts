@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os'
 import { Args, Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
 import { createInterface } from 'node:readline/promises'
@@ -7,17 +6,22 @@ import { readFile } from 'node:fs/promises'
 import { compileFilters, parseTypes } from '../pipeline/route/filters.js'
 import { readingFlags, mappingsFlag, s3Flags } from '../cli/flags.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
+import { defaultWorkersHere, MAX_DEFAULT_WORKERS, WORKER_MEMORY_MB } from '../cli/cpu-quota.js'
 import { exitCodes, whereFilter } from '../cli/common.js'
 import { formatCount, progressMode, withProgress, type ProgressHandle } from '../cli/progress.js'
 import { writeSync } from 'node:fs'
 import { compileSubscriptions, loadMappings, selectOnlyActions } from '../segment/subscriptions/index.js'
 import { replay, type ReplayProgress } from '../replay/engine.js'
-import { readCheckpoint, runIdFor } from '../pipeline/commit/checkpoint.js'
+import { findUnfinishedSibling, replayRunId, siblingAdvice } from '../replay/run-identity.js'
+import { S3_CADENCE } from '../pipeline/commit/index.js'
+import { stateDirAt } from '../replay/state.js'
+import type { S3Settings } from '../pipeline/source/s3/index.js'
 import type { ReplayCounts, ReplayReport } from '../pipeline/commit/report.js'
 import { renderAbortError, renderReplaySummary, renderResumeAdvice, renderSandboxIngested } from '../replay/render.js'
-import { confirmationText, ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, keyHash, progressLine, resumeCommand } from '../replay/cli-support.js'
+import { confirmationText, ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, progressLine, resumeCommand } from '../replay/cli-support.js'
 import { displayUrl } from '../pipeline/deliver/requests.js'
 import { inspectArchives } from '../inspect/index.js'
+import { streamInputs } from '../pipeline/source/sources.js'
 import { DEFAULT_SANDBOX_DIR, saveSandboxStore, startSandbox, summarizeSandbox } from '../amplitude/sandbox/index.js'
 import { SegampError, UsageError } from '../errors.js'
 import { parseShard, SHARD_INDEX_ENV, shardFromEnv, shardMaxEps, shardSuffix, type ShardRun } from '../pipeline/route/shard.js'
@@ -28,14 +32,14 @@ export default class Replay extends SegampCommand {
 
 The run stops (resumable) when Amplitude has not answered for 2 minutes or has accepted nothing for 10 minutes (exit 75), or answers with something that is not Amplitude's, an HTML page from a proxy (exit 1).
 
-State directory (default .segamp/<run-id>): checkpoint.json, dead-letter.ndjson, rejected.ndjson, report.json. API keys never appear there.
+State directory (default .segamp/<run-id>): checkpoint.json, dead-letter.ndjson, rejected.ndjson, report.json. API keys never appear there. --state-dir s3://bucket/prefix/ keeps it in S3 (or an S3-compatible store, with the --s3-* settings of the inputs): append-only files become numbered part objects, the checkpoint is one PUT at most every --checkpoint-interval seconds (sooner after --checkpoint-lines settled lines), and a lock object with a 2-minute lease keeps a second run out (exit 75).
 
 EXIT CODES
   0    everything sent or filtered
   3    finished, but some lines were rejected, events dead-lettered or files unreadable (see the state directory)
   1    aborted, and the same command fails the same way until something is fixed: confirmation declined, a refused API key, an endpoint that is not Amplitude, inputs changed since the checkpoint, unreadable checkpoint, an s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials; the checkpoint keeps what was done)
   2    usage error (bad flag, bad --where/--since/--until/--endpoint-url, invalid mapping file, no input path exists, a dry run on a live run's state directory, a state directory of another run)
-  75   retry later (EX_TEMPFAIL): the endpoint unreachable or failing past the retry budget, nothing accepted for the throttle budget, the state directory locked by a live run, an S3 listing that failed transiently (an object whose reads keep failing is unreadable: exit 3); the same command resumes
+  75   retry later (EX_TEMPFAIL): the endpoint unreachable or failing past the retry budget, nothing accepted for the throttle budget, the state directory locked by another run (an s3:// one: until its lease ends), an s3:// state directory that cannot be written, an S3 listing that failed transiently (an object whose reads keep failing is unreadable: exit 3); the same command resumes
   130  interrupted (Ctrl-C or SIGTERM); the printed command resumes (input from stdin cannot be resumed)`
   // oclif's generated synopsis nests flags by their dependsOn/exclusive pairs, which reads as
   // "--dry-run only with --sandbox-dir" and "--out only with --out-include-keys": say it plainly.
@@ -62,7 +66,7 @@ EXIT CODES
     'batch-size': Flags.integer({ description: 'Events per request (max 2000).', default: 1000, min: 1, max: 2000, helpGroup: 'DELIVERY' }),
     concurrency: Flags.integer({ description: 'Requests in flight.', default: 4, min: 1, max: 64, helpGroup: 'DELIVERY' }),
     'max-eps': Flags.integer({ description: 'Overall events/s cap (project-wide: with --shard K/N each shard sends at most 1/N of it).', min: 1, helpGroup: 'DELIVERY' }),
-    workers: Flags.integer({ description: 'Threads that decode, route and map (default: the cores this process may use). Requests, their order and resume are the same for any number; 1 runs everything on one thread.', min: 1, max: 64, helpValue: 'N', helpGroup: 'DELIVERY' }),
+    workers: Flags.integer({ description: `Threads that decode, route and map (default: the CPUs this process may use (cgroup quota included), at most ${MAX_DEFAULT_WORKERS}). Each costs about ${WORKER_MEMORY_MB} MB of memory per worker on top of the main thread's ~220 MB: size a container's memory limit for it. Requests, their order and resume are the same for any number; 1 runs everything on one thread.`, min: 1, max: 64, helpValue: 'N', helpGroup: 'DELIVERY' }),
     shard: Flags.string({ description: 'Replay only shard K of N (K is 0-based): the messages whose identity key (device_id, else user_id) hashes to K. Run all N, on one machine or many.', helpValue: 'K/N', exclusive: ['shards'], helpGroup: 'SHARDING' }),
     shards: Flags.integer({ description: `Number of shards, the index taken from env ${SHARD_INDEX_ENV.join(' or ')} (Kubernetes Indexed Job, AWS Batch array job).`, min: 1, helpValue: 'N', exclusive: ['shard'], helpGroup: 'SHARDING' }),
     'skip-user-properties-sync': Flags.boolean({ description: 'Set Amplitude\'s $skip_user_properties_sync on every event (historical backfills: do not change current user properties).', default: false, helpGroup: 'DELIVERY' }),
@@ -70,7 +74,9 @@ EXIT CODES
     'dry-run': Flags.boolean({ description: 'Send nothing; with --out, write every request that would be sent.' }),
     out: Flags.string({ description: 'Only with --dry-run: write requests as {"method","url","headers","body"} lines.', helpValue: 'FILE', dependsOn: ['dry-run'] }),
     'out-include-keys': Flags.boolean({ description: 'Keep the API key in --out bodies (redacted by default).', dependsOn: ['out'] }),
-    'state-dir': Flags.string({ description: 'State directory (default .segamp/<run-id>).', helpValue: 'DIR' }),
+    'state-dir': Flags.string({ description: 'State directory (default .segamp/<run-id>): a path, or s3://bucket/prefix/ (same S3 settings as s3:// inputs). {shard} in it becomes the shard index K (--shard K/N, --shards N).', helpValue: 'DIR|S3URL' }),
+    'checkpoint-interval': Flags.integer({ description: `s3:// state: at most one checkpoint PUT per this many seconds (default ${S3_CADENCE.everyMs / 1000}); a local state directory is checkpointed after every response.`, min: 1, helpValue: 'SECONDS' }),
+    'checkpoint-lines': Flags.integer({ description: `s3:// state: checkpoint sooner once this many lines settled since the last one (default ${S3_CADENCE.everyLines}).`, min: 1, helpValue: 'N' }),
     fresh: Flags.boolean({ description: 'Ignore an existing checkpoint and start over.', default: false }),
     yes: Flags.boolean({ char: 'y', description: 'Do not ask for confirmation (required when stdin is not a TTY).', default: false }),
     'no-progress': Flags.boolean({ description: 'No progress display on stderr.', default: false }),
@@ -81,7 +87,10 @@ EXIT CODES
   async run(): Promise<ReplayReport> {
     const { argv, flags } = await this.parse(Replay)
     const inputs = argv as string[]
-    const fromStdin = inputs.includes('-')
+    const streams = streamInputs(inputs)
+    // A named pipe, <(…) or /dev/stdin is read once, like -: neither can be read again to resume.
+    const fromStdin = inputs.includes('-') || streams.length > 0
+    for (const s of streams) this.warn(`${s.input} is a ${s.kind}: read once, like -; this run cannot be resumed (an interrupted run starts over)`)
     const live = !flags['dry-run'] && !flags.sandbox
     const setup = await (async () => {
       if (flags.sandbox && flags['endpoint-url']) throw new UsageError('--sandbox and --endpoint-url cannot be combined: the sandbox is the endpoint', 'Leave out one of them: --sandbox replays into a local server, --endpoint-url into a proxy or server of your own.')
@@ -117,19 +126,26 @@ EXIT CODES
     const input = new InputProgress(inputs)
     const filters = { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] }
     // Every shard shares the unsharded run id (the group `segamp status` checks) and adds K/N to it.
-    const groupId = runIdFor({
+    const groupId = replayRunId({
       inputs,
       mappingsText: setup.mappingsText,
-      options: { only: flags.only ?? null, since: flags.since ?? null, until: flags.until ?? null, types: flags.types ?? null, where: flags.where ?? null, ig: flags['ignore-integrations-flags'], region: flags.region, endpointUrl: flags['endpoint-url'] ?? null, batch: flags['use-batch-endpoint'], sandbox: flags.sandbox, dryRun: flags['dry-run'] ?? false, key: keyHash(flags['api-key']), skip: flags['skip-user-properties-sync'], ...(flags['s3-endpoint'] ? { s3Endpoint: flags['s3-endpoint'] } : {}) },
+      work: { only: flags.only ?? null, since: flags.since ?? null, until: flags.until ?? null, types: flags.types ?? null, where: flags.where ?? null, ig: flags['ignore-integrations-flags'], batch: flags['use-batch-endpoint'], skip: flags['skip-user-properties-sync'], ...(flags['s3-endpoint'] ? { s3Endpoint: flags['s3-endpoint'] } : {}), ...(flags['prune-by-received'] ? { pruneByReceived: true } : {}) },
+      // The destination, never the URL as typed: a proxy's credentials are not part of a run.
+      destination: { apiKey: flags['api-key'], region: flags.region, endpointUrl: flags['endpoint-url'], sandbox: flags.sandbox, dryRun: flags['dry-run'] ?? false },
     })
     const shard: ShardRun | undefined = setup.shard ? { ...setup.shard, group: groupId } : undefined
     const runId = shard ? groupId + shardSuffix(shard) : groupId
-    const stateDir = flags['state-dir'] ?? join('.segamp', runId)
+    const stateDir = flags['state-dir'] !== undefined ? withShardIndex(flags['state-dir'], shard) : join('.segamp', runId)
+    if (!flags['state-dir'] && !flags.fresh && !flags.sandbox && !fromStdin && !(await resumableCheckpoint(stateDir, runId, setup.s3))) {
+      const sibling = findUnfinishedSibling('.segamp', runId)
+      if (sibling) this.warn(siblingAdvice(sibling, { bin: invocation(this.config.bin), argv: this.argv, stateDir }).trimEnd())
+    }
 
     if (live && !flags.yes) {
+      if (streams.length > 0) throw new UsageError(`${streams[0].input} is a ${streams[0].kind}: it can be read only once, so it cannot be shown for confirmation and then sent`, { code: 'not-confirmed', hint: 'Add --yes to send (check a copy of the data with --dry-run first).' })
       if (!process.stdin.isTTY) throw new UsageError('refusing to send without confirmation: stdin is not a TTY', { code: 'not-confirmed', hint: 'Check what would be sent with --dry-run (or --sandbox), then add --yes to send.' })
       const { report, unmatched } = await inspectArchives({ inputs, archive: input.options(setup.s3), filters, subscriptions: setup.subs.map((s) => ({ name: s.name, match: s.match })) })
-      const resuming = flags.fresh ? undefined : resumableCheckpoint(stateDir, runId)
+      const resuming = flags.fresh ? undefined : await resumableCheckpoint(stateDir, runId, setup.s3)
       this.logToStderr(
         confirmationText({
           key: fingerprint(flags['api-key']!),
@@ -194,6 +210,7 @@ EXIT CODES
           filters,
           runId,
           stateDir,
+          checkpointCadence: { everyMs: (flags['checkpoint-interval'] ?? S3_CADENCE.everyMs / 1000) * 1000, everyLines: flags['checkpoint-lines'] ?? S3_CADENCE.everyLines },
           // The sandbox lives only for this run, and stdin cannot be read again: neither resumes.
           fresh: flags.fresh || flags.sandbox || fromStdin,
           dryRun: flags['dry-run'] ?? false,
@@ -205,7 +222,7 @@ EXIT CODES
           useBatchEndpoint: flags['use-batch-endpoint'],
           batchSize: flags['batch-size'],
           concurrency: flags.concurrency,
-          workers: flags.workers ?? availableParallelism(),
+          workers: flags.workers ?? defaultWorkersHere(),
           maxEps: shardMaxEps(flags['max-eps'], shard),
           shard,
           skipUserPropertiesSync: flags['skip-user-properties-sync'],
@@ -244,11 +261,21 @@ EXIT CODES
 }
 
 /** The counts of an unfinished run of this command in `stateDir`, if there is one to resume. */
-function resumableCheckpoint(stateDir: string, runId: string): ReplayCounts | undefined {
+async function resumableCheckpoint(stateDir: string, runId: string, s3: S3Settings): Promise<ReplayCounts | undefined> {
+  const state = stateDirAt(stateDir, { s3 })
   try {
-    const cp = readCheckpoint<ReplayCounts>(stateDir)
+    const cp = await state.readCheckpoint<ReplayCounts>()
     return cp && cp.runId === runId && !cp.done ? cp.counts : undefined
   } catch {
     return undefined
+  } finally {
+    state.close()
   }
+}
+
+/** `{shard}` in --state-dir → the shard index (AWS Batch does not expand variables in a command). */
+export function withShardIndex(dir: string, shard: ShardRun | undefined): string {
+  if (!dir.includes('{shard}')) return dir
+  if (!shard) throw new UsageError(`--state-dir ${dir}: {shard} needs --shard K/N or --shards N`, 'Leave {shard} out, or run as one shard of N.')
+  return dir.split('{shard}').join(String(shard.index))
 }

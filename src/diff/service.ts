@@ -41,7 +41,11 @@ export function actionsRecordsFor(subs: CompiledSubscription[], message: Paramet
   const out: ActionsRecord[] = []
   for (const o of runSubscriptions(subs, message, { now })) {
     if (!o.ok) continue
-    for (const r of o.records) out.push({ subscription: o.subscription.name, actionSlug: o.subscription.actionSlug, endpoint: r.endpoint, record: r.record })
+    for (const r of o.records) {
+      const rec: ActionsRecord = { subscription: o.subscription.name, actionSlug: o.subscription.actionSlug, endpoint: r.endpoint, record: r.record }
+      if (r.options !== undefined) rec.options = r.options // min_id_length: whether Amplitude takes a short id
+      out.push(rec)
+    }
   }
   return out
 }
@@ -52,7 +56,8 @@ export async function compareArchives(opts: CompareOptions): Promise<CompareResu
   const archive = await openArchive(opts.inputs, { ...opts.archive, since: opts.filters?.since })
   const counts = emptyCounts()
   const agg = new DiffAggregator({ examples: opts.examples ?? 3 })
-  const ctx = { renameMap: opts.renameMap }
+  // records Amplitude refuses (no id, an id too short) are reported as refused-by-amplitude, not compared
+  const ctx = { renameMap: opts.renameMap, checkIds: { classic: true, actions: true } }
   const progress = { bytes: 0, totalBytes: archive.totalBytes, messages: 0 }
   let kept = 0
   let lastTick = 0

@@ -7,8 +7,7 @@
  * exactly one place: sent, filtered, rejected, or dead-lettered.
  */
 import { visible } from '../cli/terminal.js'
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs'
-import { join } from 'node:path'
+import { closeSync, openSync, writeSync } from 'node:fs'
 import type { Readable } from 'node:stream'
 import type { Region, SourceRef } from '../types.js'
 import { openArchive, type ArchiveOptions } from '../pipeline/decode/reader.js'
@@ -22,7 +21,9 @@ import { displayUrl } from '../pipeline/deliver/requests.js'
 import { createDryRunDelivery } from '../pipeline/deliver/dry-run.js'
 import type { LineEntry } from '../pipeline/commit/ledger.js'
 import { jsonLine, openCommit, resumeOrStart, type LineData } from '../pipeline/commit/committer.js'
-import { acquireLock, checkInputsUnchanged, readCompletedFiles, resumeFilter, writeJson } from '../pipeline/commit/checkpoint.js'
+import { checkInputsUnchanged, resumeFilter } from '../pipeline/commit/checkpoint.js'
+import type { CheckpointCadence, StateDir } from '../pipeline/commit/index.js'
+import { stateDirAt } from './state.js'
 import { sourceIdentity } from '../pipeline/source/sources.js'
 import type { ReplayCounts, ReplayReport } from '../pipeline/commit/report.js'
 import type { ShardRun } from '../pipeline/route/shard.js'
@@ -77,6 +78,8 @@ export interface ReplayOptions {
   /** Clock for groupIdentifyUser's missing time (tests). */
   now?: () => number
   checkpointEveryMs?: number
+  /** s3:// state: how often a checkpoint is written (default S3_CADENCE). */
+  checkpointCadence?: CheckpointCadence
   /** `--shard K/N`: keep only the messages this shard owns (see shard.ts); the rest are filtered as other-shard. */
   shard?: ShardRun
   /** Threads that decode, route and map (`--workers`; default 1: this thread only). */
@@ -103,36 +106,43 @@ const PRESTART_BYTES = 8 * 1024 * 1024
 
 export async function replay(opts: ReplayOptions): Promise<ReplayReport> {
   const started = Date.now()
-  const dir = opts.stateDir
-  mkdirSync(dir, { recursive: true })
-  const lock = acquireLock(dir)
+  const state = stateDirAt(opts.stateDir, { s3: opts.archive?.s3, cadence: opts.checkpointCadence, onWarning: opts.onWarning })
   try {
-    return await run(opts, dir, started, lock.stale)
+    const lock = await state.lock({ runId: opts.runId })
+    try {
+      return await run(opts, state, started, lock.stale)
+    } finally {
+      await lock.release()
+    }
   } finally {
-    lock.release()
+    state.close()
   }
 }
 
-async function run(opts: ReplayOptions, dir: string, started: number, staleLock?: number): Promise<ReplayReport> {
-  const completedPath = join(dir, 'completed.ndjson')
+async function run(opts: ReplayOptions, state: StateDir, started: number, staleLock?: string): Promise<ReplayReport> {
   const subs = opts.subscriptions
   const dryRun = Boolean(opts.dryRun)
 
   // --- resume or start fresh ---
-  const { previous, counts } = resumeOrStart({ dir, runId: opts.runId, fresh: opts.fresh, dryRun, staleLock, subscriptions: subs, onWarning: opts.onWarning })
+  const { previous, counts } = await resumeOrStart({ state, runId: opts.runId, fresh: opts.fresh, dryRun, staleLock, subscriptions: subs, onWarning: opts.onWarning })
   if (previous?.done) {
-    return finish(opts, counts, started, { resumed: true, alreadyDone: true, interrupted: false, fatal: undefined })
+    return finish(opts, state, counts, started, { resumed: true, alreadyDone: true, interrupted: false, fatal: undefined })
   }
   const archive = await openArchive(opts.inputs, { ...opts.archive, since: opts.filters?.since })
   if (archive.sources.length === 0 && archive.problems.length > 0) {
     // Not one input could be found: a mistyped path, not a finished replay of nothing.
     throw new UsageError(`nothing to read: ${archive.problems.map((p) => `${visible(p.file)}: ${visible(p.reason)}`).join('; ')}; check the paths`)
   }
-  const completed = previous ? readCompletedFiles(completedPath, previous.files.completed) : new Map<string, string>()
+  const completed = new Map<string, string>()
+  for (const line of previous ? await state.readLog('completed', previous) : []) {
+    const { file, id } = JSON.parse(line) as { file: string; id: string }
+    completed.set(file, id)
+  }
   const identities = new Map(archive.sources.map((src) => [src.path, sourceIdentity(src)]))
   if (previous) checkInputsUnchanged(previous, completed, identities, opts.onWarning)
-  const commit = openCommit({
-    dir,
+  let stateError: Error | undefined
+  const commit = await openCommit({
+    state,
     runId: opts.runId,
     dryRun,
     previous,
@@ -142,6 +152,12 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
     shard: opts.shard,
     inputs: { files: archive.sources.length, bytes: archive.totalBytes },
     checkpointEveryMs: opts.checkpointEveryMs,
+    // The state cannot be written (the lock taken over, S3 failing): stop, resumable (exit 75).
+    onStateError: (error) => {
+      stateError ??= error
+      interrupted = true
+      void delivery.abort().catch(() => undefined)
+    },
   })
   const { ledger, takePartial, saveSoon } = commit
   const outFd = dryRun && opts.out ? openSync(opts.out, 'w') : undefined
@@ -310,7 +326,7 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
         ledger.add(ref, 0, { kind: 'filtered', reason: plan.reason, duplicate })
         continue
       }
-      const data: LineData = { kind: 'message', duplicate, matched: plan.matched, outcomes: [], invalid: plan.invalid, records: plan.records.length, mixed: plan.mixed }
+      const data: LineData = { kind: 'message', duplicate, matched: plan.matched, outcomes: [], invalid: plan.invalid, records: plan.records.length, mixed: plan.mixed, fallbacks: plan.fallbacks }
       // Records an interrupted run had sent already (the line was not settled then) are not sent again.
       const done = takePartial(ref)
       for (const i of done) {
@@ -354,11 +370,12 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
     // "done" only when the whole archive was read and every record settled; any other way out
     // (Ctrl-C, a fatal answer, an unexpected error) leaves a checkpoint to resume from.
     commit.save(completedRun && !interrupted && !fatal && ledger.open === 0)
-    commit.close()
     if (outFd !== undefined) closeSync(outFd)
+    await commit.close()
   }
+  if (stateError) throw stateError
   progress('done')
-  return finish(opts, counts, started, {
+  return finish(opts, state, counts, started, {
     resumed: Boolean(previous),
     alreadyDone: false,
     interrupted,
@@ -373,12 +390,13 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
 
 
 
-function finish(
+async function finish(
   opts: ReplayOptions,
+  state: StateDir,
   counts: ReplayCounts,
   started: number,
   how: { resumed: boolean; alreadyDone: boolean; interrupted: boolean; fatal?: Error; sentThisRun?: number; leftForResume?: number; workers?: number },
-): ReplayReport {
+): Promise<ReplayReport> {
   const partial = counts.rejected > 0 || counts.deadLettered > 0 || counts.unreadableFiles.length > 0
   const exitCode = how.fatal ? exitCodeOf(how.fatal) : how.interrupted ? exitCodes.INTERRUPTED : partial ? exitCodes.PARTIAL : exitCodes.OK
   const report: ReplayReport = {
@@ -401,7 +419,7 @@ function finish(
     throttledWallMs: counts.throttledWallMs ?? 0,
     ...(opts.shard ? { shard: opts.shard } : {}),
   }
-  writeJson(join(opts.stateDir, 'report.json'), report)
+  await state.writeReport(report)
   return report
 }
 

@@ -5,9 +5,8 @@
  * back (records travel as their serialized JSON, which is what delivery sends anyway).
  */
 import type { AmplitudeRecord, SegmentMessage } from '../types.js'
-import { clipText, parseMessageLine, type RejectCategory } from '../pipeline/decode/index.js'
-import { blockLines } from '../pipeline/decode/index.js'
-import { createRouter, OTHER_SHARD, type FilterOptions, type ShardRun } from '../pipeline/route/index.js'
+import { blockLines, clipText, parseMessageLine, type RejectCategory } from '../pipeline/decode/index.js'
+import { createRouter, OTHER_SHARD, ownsLine, type FilterOptions, type ShardRun } from '../pipeline/route/index.js'
 import { countMixedUserProperties, mapMessage, orderingKey } from '../pipeline/map/index.js'
 import { serializeRecord, type SerializedRecord } from '../pipeline/deliver/index.js'
 import type { CompiledSubscription } from '../segment/subscriptions/index.js'
@@ -34,6 +33,8 @@ export type LinePlan =
       records: PlannedRecord[]
       /** Records whose user_properties mix plain keys with operations. */
       mixed: number
+      /** Matched subscriptions that ran the exact mapping path (the compiled one could not prove equality). */
+      fallbacks: number
     }
 
 /** What a line is planned from: its text (NDJSON), or a message decoded already (CSV rows). */
@@ -62,6 +63,8 @@ export function createPlanner(s: PlannerSettings): Planner {
     let message: SegmentMessage
     if (input.message) message = input.message
     else {
+      // A line another shard owns is counted from its text, unparsed, where the text settles it.
+      if (s.shard && ownsLine(s.shard, input.text, where) === false) return { t: 'filtered', reason: OTHER_SHARD }
       const parsed = parseMessageLine(input.text)
       if (!parsed.ok) return { t: 'rejected', category: parsed.category, reason: parsed.reason, text: clipText(input.text) }
       message = parsed.message
@@ -91,6 +94,7 @@ export function createPlanner(s: PlannerSettings): Planner {
         invalid: mapped.invalid.map((v) => ({ ...v, message })),
         records,
         mixed: mapped.records.length > 0 ? countMixedUserProperties(mapped.records) : 0,
+        fallbacks: mapped.fallbacks,
       }
     } catch (error) {
       return { t: 'rejected', category: 'unprocessable', reason: unprocessable(error), text: '', message: true, messageId }

@@ -16,7 +16,7 @@ import { SegampError, UsageError } from '../../src/errors.js'
 import { UsageError as RouteUsageError } from '../../src/pipeline/route/filters.js'
 import { S3InputError } from '../../src/pipeline/source/s3/errors.js'
 import { compileSubscriptions, loadMappings, MappingFileError } from '../../src/segment/subscriptions/index.js'
-import { StateLockedError } from '../../src/pipeline/commit/checkpoint.js'
+import { StateLockedError } from '../../src/pipeline/commit/index.js'
 
 const EXAMPLE = join(ROOT, 'examples', 'segment-logs')
 
@@ -77,9 +77,9 @@ describe('errors: what, where, and what to do next', () => {
     const mapping = new MappingFileError('m.json', [{ subscription: 'A', path: '/trigger', message: 'bad' }])
     assert.equal(mapping.exitCode, 2)
     assert.match(mapping.hint!, /JSON path/)
-    // A live run holding the state directory is retryable: 75 (EX_TEMPFAIL), not 1.
     const locked = new StateLockedError('another segamp run (pid 1) is using d')
-    assert.equal(locked.exitCode, 75)
+    // A held lock is "retry later" (EX_TEMPFAIL), so a scheduler retries instead of failing the job.
+    assert.deepEqual([locked.exitCode, locked.code], [75, 'state-locked'])
     assert.match(locked.hint!, /--state-dir/)
     const unexpected = asSegampError(new TypeError('x is undefined'), 'usage hint')
     assert.equal(unexpected.exitCode, 1)

@@ -80,10 +80,10 @@ describe('a resume that cannot go on: its own code, hint and exit code (never "n
     assert.equal(live.code, 0, live.stderr)
     const dry = await runCli(['replay', 'examples/segment-logs', '--dry-run', '--no-progress', '--state-dir', st])
     assert.equal(dry.code, 2, dry.stderr)
-    assert.match(dry.stderr, /^Error: .*st holds the checkpoint of a run that sends; a dry run needs its own --state-dir\nHint: Give the dry run another directory/m)
+    assert.match(dry.stderr, /^Error: .*st holds the checkpoint of a run that sends; a dry run needs its own --state-dir\nHint: Give the dry run another --state-dir/m)
     assert.doesNotMatch(dry.stderr, /not an error segamp expected/)
     const json = await runCli(['replay', 'examples/segment-logs', '--dry-run', '--no-progress', '--state-dir', st, '--json'])
-    assert.deepEqual([(JSON.parse(json.stdout) as JsonError).error.code, json.code], ['dry-run-on-live-state', 2])
+    assert.deepEqual([(JSON.parse(json.stdout) as JsonError).error.code, json.code], ['state-dir-in-use', 2])
   })
 
   it('checkpoint.json is not valid JSON: exit 1, code checkpoint-unreadable, hint --fresh', async () => {

@@ -197,7 +197,7 @@ describe('segamp replay (CLI)', function () {
     assert.match(bad.stderr, /invalid API key/i)
     assert.ok(!(bad.stdout + bad.stderr).includes(KEY))
     assert.equal(sb.events.length, 0)
-    assert.equal(locked.code, 75, locked.stderr) // a live run holds the lock: retry later (EX_TEMPFAIL)
+    assert.equal(locked.code, 75, locked.stderr)
     assert.match(locked.stderr, new RegExp(`another segamp run \\(pid ${process.pid}\\) is using`))
     assert.equal(sbLock.requests.length, 0)
     assert.ok(existsSync(join(lockedDir, 'lock')), 'the live lock is left alone')

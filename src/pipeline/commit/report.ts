@@ -28,6 +28,12 @@ export interface ReplayCounts extends Omit<ReadCounts, 'csvFiles'> {
   throttledWallMs: number
   /** Records whose user_properties mixed plain keys with $-operations (see mixed-user-properties.ts). */
   mixedUserProperties: number
+  /**
+   * Matched (message, subscription) pairs mapped by the exact path because the compiled path could
+   * not prove it gives the same records (src/segment/subscriptions/direct.ts). The fallback rate is
+   * this over the sum of `subscriptions[].messages`.
+   */
+  mappingFallbacks: number
 }
 
 export interface ReplayReport extends ReplayCounts {
@@ -77,5 +83,6 @@ export function emptyReplayCounts(subs: readonly SubscriptionRef[]): ReplayCount
     throttledMs: 0,
     throttledWallMs: 0,
     mixedUserProperties: 0,
+    mappingFallbacks: 0,
   }
 }
