@@ -22,7 +22,7 @@ import { createDryRunDelivery } from '../pipeline/deliver/dry-run.js'
 import type { LineEntry } from '../pipeline/commit/ledger.js'
 import { jsonLine, openCommit, resumeOrStart, type LineData } from '../pipeline/commit/committer.js'
 import { checkInputsUnchanged, resumeFilter } from '../pipeline/commit/checkpoint.js'
-import type { CheckpointCadence, StateDir } from '../pipeline/commit/index.js'
+import { completedFiles, type CheckpointCadence, type StateDir } from '../pipeline/commit/index.js'
 import { stateDirAt } from './state.js'
 import { sourceIdentity } from '../pipeline/source/sources.js'
 import type { ReplayCounts, ReplayReport } from '../pipeline/commit/report.js'
@@ -133,11 +133,7 @@ async function run(opts: ReplayOptions, state: StateDir, started: number, staleL
     // Not one input could be found: a mistyped path, not a finished replay of nothing.
     throw new UsageError(`nothing to read: ${archive.problems.map((p) => `${visible(p.file)}: ${visible(p.reason)}`).join('; ')}; check the paths`)
   }
-  const completed = new Map<string, string>()
-  for (const line of previous ? await state.readLog('completed', previous) : []) {
-    const { file, id } = JSON.parse(line) as { file: string; id: string }
-    completed.set(file, id)
-  }
+  const completed = completedFiles(previous ? await state.readLog('completed', previous) : [])
   const identities = new Map(archive.sources.map((src) => [src.path, sourceIdentity(src)]))
   if (previous) checkInputsUnchanged(previous, completed, identities, opts.onWarning)
   let stateError: Error | undefined
