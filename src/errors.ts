@@ -9,24 +9,35 @@
  * - `exitCode`: the process exit code (see `exitCodes`);
  * - `code`: a short stable name for scripts reading `--json` errors (`usage`, `s3-access-denied`, …).
  *
- * The base command (`src/cli/base.ts`) renders every error the same way: `Error: <message>` and
- * `Hint: <hint>` on stderr, or `{"error":{"message","hint","code","exitCode"}}` on stdout under
- * `--json`. Errors of the stages that predate this model (S3, triggers, mapping files, …) are
- * given a hint and an exit code there, by `src/cli/errors.ts`.
+ * Errors are raised where the problem is known, already carrying all four: each stage's own
+ * error classes (S3InputError, TriggerError, MappingFileError, StateLockedError,
+ * FatalDeliveryError, …) extend `SegampError` or `UsageError`. The base command
+ * (`src/cli/base.ts`) is the only place that turns an error into output and an exit code:
+ * `Error: <message>` and `Hint: <hint>` on stderr, or `{"error":{"message","hint","code","exitCode"}}`
+ * on stdout under `--json`.
  *
  * This file imports nothing, so every folder can throw these errors without an import cycle.
  * Secrets (API keys, tokens, URL userinfo) never go into a message or a hint.
  */
 
-/** Exit codes of every command. Kept stable: scripts and CI jobs branch on them. */
+/**
+ * Exit codes of every command, decided here only (README "Exit codes" has the table). Kept
+ * stable: scripts, CI jobs and schedulers (Kubernetes podFailurePolicy, AWS Batch
+ * evaluateOnExit) branch on them.
+ */
 export const exitCodes = {
   OK: 0,
-  /** aborted: bad credentials, unreachable endpoint after retries, unreadable mapping */
+  /** a permanent failure: retrying the same command fails the same way (credentials, a refused key, inputs changed since the checkpoint) */
   ABORTED: 1,
+  /** a usage error: a flag, an argument or a file given by a flag is wrong */
   USAGE: 2,
   /** finished, but some lines were rejected or events dead-lettered */
   PARTIAL: 3,
-  /** retry later (EX_TEMPFAIL): e.g. the state directory is locked by another run */
+  /**
+   * EX_TEMPFAIL (sysexits.h): a failure that may go away by itself; the same command later
+   * resumes (the endpoint unreachable or failing past the budget, the throttle budget
+   * exhausted, the state directory locked by a live run, an S3 listing that failed transiently)
+   */
   TEMPFAIL: 75,
   /** interrupted (Ctrl-C, SIGTERM) */
   INTERRUPTED: 130,
@@ -53,6 +64,11 @@ export class SegampError extends Error {
     this.exitCode = options.exitCode ?? exitCodes.ABORTED
     this.code = options.code ?? 'error'
   }
+}
+
+/** The exit code an error asks for: a SegampError's own, 1 for anything else. */
+export function exitCodeOf(error: unknown): number {
+  return error instanceof SegampError ? error.exitCode : exitCodes.ABORTED
 }
 
 /** A problem with what the user asked for (a flag, a file given by a flag): exit 2. */

@@ -5,7 +5,7 @@ export { compileTrigger, compileTriggerWithWarnings, analyzeTrigger, TriggerErro
 export { classicRecords, compileClassic, classicAssumptions, readClassicSettings, type ClassicMode, type ClassicRecord, type ClassicEndpoint } from './segment/classic/index.js'
 export { compileAction, PRESETS, defaultValues, type ActionSlug, type ActionResult } from './segment/actions-amplitude/index.js'
 export { loadMappings, compileSubscriptions, runSubscriptions, MappingFileError } from './segment/subscriptions/index.js'
-export { openArchive } from './pipeline/decode/reader.js'
+export { openArchive } from './pipeline/decode/index.js'
 export { inspectArchives } from './inspect/index.js'
 export { replay } from './replay/engine.js'
 export { compareArchives } from './diff/service.js'

@@ -48,3 +48,19 @@ export interface AmplitudeRecord {
 }
 
 export type Region = 'us' | 'eu'
+
+/** What reading an archive counted (decode/ counts it, commit/ checkpoints it): each input line is in exactly one count. */
+export interface ReadCounts {
+  files: number
+  /** Files read as Segment's AWS S3 (Actions) CSV (a lossy format: see CSV_LOST_FIELDS). */
+  csvFiles: number
+  /** Parsed messages, duplicates included (filtered ones too). */
+  messages: number
+  rejected: number
+  rejectedByReason: Record<string, number>
+  duplicates: number
+  filtered: Record<string, number>
+  unreadableFiles: Array<{ file: string; reason: string }>
+  /** Paths not read because they lead to a file or folder read already (links, loops). */
+  skippedPaths: Array<{ path: string; reason: string }>
+}

@@ -8,13 +8,17 @@
  *   on stdout, pretty-printed; other stdout lines are left out, stderr (progress, warnings) is not.
  *   A command whose `--format json` means the same calls `useJsonOutput()` (the result only:
  *   errors stay text on stderr unless --json is given).
- * - Errors: one model (src/errors.ts). `catch` renders every error the same way — `Error: <what>`
- *   and `Hint: <next step>` on stderr, or `{"error":{"message","hint","code","exitCode"}}` on
- *   stdout under --json — and sets process.exitCode; it never ends the process itself.
+ * - Errors: one model (src/errors.ts). segamp's errors are raised as SegampErrors where they
+ *   happen, with their message, hint, code and exit code. `catch` is the only place that turns an
+ *   error into output and an exit code: it renders every error the same way — `Error: <what>` and
+ *   `Hint: <next step>` on stderr, or `{"error":{"message","hint","code","exitCode"}}` on stdout
+ *   under --json — and sets process.exitCode; it never ends the process itself. Errors that are
+ *   not segamp's (oclif's flag parsing, Node's file system) are given the same shape by
+ *   `asSegampError`; anything else is a bug and says so.
  */
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
 import { format } from 'node:util'
-import { exitCodes } from '../errors.js'
+import { exitCodes, SegampError } from '../errors.js'
 import { terminalSafe } from './terminal.js'
 import { registerSecret, registerUrlCredentials } from '../secrets.js'
 
@@ -44,8 +48,8 @@ export abstract class SegampCommand extends Command {
   static baseFlags: Interfaces.FlagInput = {
     json: Flags.boolean({ description: 'Print the result as one JSON document on stdout, errors too ({"error":{"message","hint","code","exitCode"}}); progress and warnings stay on stderr.', helpGroup: 'GLOBAL' }),
   }
-  /** Exit code of an s3:// input that cannot be read at all (2 where 1 means findings, as in diff). */
-  static s3ErrorExit: number = exitCodes.ABORTED
+  /** Exit code of an s3:// input that cannot be read at all, where 1 means something else (2 in diff: 1 means findings). */
+  static s3ErrorExit?: number
   /** Exit code of every error that is not a usage error nor an interruption, when 1 means something else (diff: findings). */
   static failureExit?: number
 
@@ -99,10 +103,11 @@ export abstract class SegampCommand extends Command {
   /** Renders any error the one way (see above); `this.exit()` passes through. */
   async catch(err: Error & { exitCode?: number }): Promise<unknown> {
     if (err instanceof Errors.ExitError) throw err
-    const { describeError } = await import('./errors.js')
-    const e = describeError(err, { bin: this.config?.bin ?? 'segamp', command: this.id ?? '', s3Exit: (this.constructor as typeof SegampCommand).s3ErrorExit })
-    const failureExit = (this.constructor as typeof SegampCommand).failureExit
-    if (failureExit !== undefined && e.exitCode !== exitCodes.USAGE && e.exitCode !== exitCodes.INTERRUPTED) e.exitCode = failureExit
+    const e = asSegampError(err, `Run \`${this.config?.bin ?? 'segamp'} ${this.id ?? ''} --help\` for the flags, their values and examples.`)
+    const { s3ErrorExit, failureExit } = this.constructor as typeof SegampCommand
+    if (s3ErrorExit !== undefined && e.code.startsWith('s3-')) e.exitCode = s3ErrorExit
+    // 1 means something else there (diff: findings); 2, 75 and 130 keep their meaning.
+    if (failureExit !== undefined && e.exitCode !== exitCodes.USAGE && e.exitCode !== exitCodes.INTERRUPTED && e.exitCode !== exitCodes.TEMPFAIL) e.exitCode = failureExit
     process.exitCode = e.exitCode
     // Only oclif's --json turns errors into JSON: with `--format json > report.json` (CI), the
     // error stays readable on stderr, as it always was.
@@ -115,4 +120,37 @@ export abstract class SegampCommand extends Command {
     if (process.env.SEGAMP_DEBUG && err instanceof Error && err.stack) process.stderr.write(terminalSafe(err.stack) + '\n')
     return undefined
   }
+}
+
+/**
+ * `error` as a SegampError: segamp's own as they are (a usage error without a hint gets
+ * `usageHint`); oclif's flag errors and Node's file-system errors in the same shape; anything
+ * else is a bug of segamp's, and the hint says how to report it.
+ */
+export function asSegampError(error: unknown, usageHint: string): SegampError {
+  if (error instanceof SegampError) {
+    if (error.hint === undefined && error.exitCode === exitCodes.USAGE) error.hint = usageHint
+    return error
+  }
+  if (error instanceof Errors.CLIError) {
+    // oclif's own: a flag that does not parse, a missing argument, flags that exclude each other.
+    const exit = error.oclif?.exit ?? exitCodes.ABORTED
+    const message = error.message.replace(/\n?\s*See more help with --help\s*$/, '').replace(/^The following errors? occurred:\n\s*/, '')
+    return new SegampError(message, { exitCode: exit, code: exit === exitCodes.USAGE ? 'usage' : 'error', hint: exit === exitCodes.USAGE ? usageHint : undefined })
+  }
+  const errno = error as NodeJS.ErrnoException
+  if (errno && typeof errno.code === 'string' && typeof errno.path === 'string') {
+    const what = errno.code === 'ENOENT' ? 'no such file or directory' : errno.code === 'EACCES' || errno.code === 'EPERM' ? 'permission denied' : errno.message
+    return new SegampError(`${errno.path}: ${what}`, {
+      code: `fs-${errno.code.toLowerCase()}`,
+      hint: 'Check the path and its permissions, then run the same command again.',
+      cause: error,
+    })
+  }
+  const message = error instanceof Error ? error.message : String(error)
+  return new SegampError(message || 'unexpected error', {
+    code: 'unexpected',
+    hint: 'This is not an error segamp expected: run it again with SEGAMP_DEBUG=1 to see where it happened, and report that with the command you ran (leave out keys and tokens).',
+    cause: error,
+  })
 }

@@ -63,13 +63,4 @@ export async function withProgress<T>(mode: ProgressMode, title: string, work: (
   return result
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`
-  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MB`
-  return `${(n / 1024 ** 3).toFixed(2)} GB`
-}
-
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US')
-}
+export { formatBytes, formatCount } from '../text.js'

@@ -3,9 +3,9 @@
  * usage error) and keeps the numbers the progress line shows: objects and bytes listed, objects read.
  */
 import { UsageError } from '../errors.js'
-import type { ArchiveOptions } from '../pipeline/decode/reader.js'
-import type { S3Settings } from '../pipeline/source/s3/client.js'
-import { isS3Input, parseS3Input } from '../pipeline/source/s3/url.js'
+import type { ArchiveOptions } from '../pipeline/decode/index.js'
+import type { S3Settings } from '../pipeline/source/index.js'
+import { isS3Input, parseS3Input } from '../pipeline/source/index.js'
 import { formatBytes, formatCount, type ProgressHandle } from './progress.js'
 
 export interface S3FlagValues {

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { UsageError } from '../errors.js'
-import { describeFsError } from '../pipeline/source/sources.js'
+import { describeFsError } from '../pipeline/source/index.js'
 
 export function ensureWritableDir(dir: string, flag = '--state-dir'): void {
   const fail = (why: string): never => {

@@ -99,12 +99,7 @@ EXIT CODES
       if (flags['actions-destination'] && !flags['from-segment']) throw new UsageError('--actions-destination needs --from-segment', 'Add --from-segment DESTINATION_ID (the Classic destination), or leave out --actions-destination.')
       if (flags['include-secrets'] && format === 'terraform') throw new UsageError('--include-secrets: the Terraform output keeps the keys in variables (set TF_VAR_amplitude_api_key / TF_VAR_amplitude_secret_key)')
       if (flags.enable && !flags.apply && format !== 'terraform') throw new UsageError('--enable only means something with --apply or --format terraform', 'Add --apply (with --from-segment) or --format terraform, or leave out --enable.')
-      let failOn: string[]
-      try {
-        failOn = parseFailOn(flags['fail-on'])
-      } catch (error) {
-        throw new UsageError((error as Error).message)
-      }
+      const failOn: string[] = parseFailOn(flags['fail-on'])
       return { classicFile: flags.classic ? await readClassicFile(flags.classic) : undefined, renameMap: await readRenameMapFile(flags['rename-map']), failOn, s3: s3Settings(flags, flags.verify ?? []) }
     })()
 

@@ -34,16 +34,16 @@ export default class Replay extends SegampCommand {
   static summary = 'Send archived Segment messages to Amplitude exactly as the Actions destination would.'
   static description = `Runs every message through the Actions mappings (--mappings, default: the Quick Setup presets) and sends the resulting Amplitude records in batches, with retries, throttling, a dead-letter file and a checkpoint. Re-running the same command resumes where the last run stopped (Ctrl-C, crash or kill); every event carries a deterministic insert_id (derived from messageId when the mapping maps none), so resent events are deduplicated by Amplitude — within Amplitude's 7-day insert_id window only. A resume reads files added since the checkpoint, refuses files that changed, and sends again only the requests in flight when a crash happened (identify calls among them cannot be deduplicated: a resent $add counts twice).
 
-The run stops (exit 1, resumable) when Amplitude has not answered for 2 minutes (10 seconds when every connection is refused and it never answered in this run), has accepted nothing for 10 minutes, or answers with something that is not Amplitude's (an HTML page from a proxy).
+The run stops (resumable) when Amplitude has not answered for 2 minutes (10 seconds when every connection is refused and it never answered in this run) or has accepted nothing for 10 minutes (exit 75), or answers with something that is not Amplitude's, an HTML page from a proxy (exit 1).
 
 State directory (default .segamp/<run-id>, mode 0700, files 0600): checkpoint.json, dead-letter.ndjson, rejected.ndjson, dead-letter-retries.ndjson, report.json. API keys never appear there. Dead letters are resent by the same command with --retry-dead-letters (--reasons to choose which); a plain re-run of a finished run reads again only the files that were unreadable. --state-dir s3://bucket/prefix/ keeps it in S3 (or an S3-compatible store, with the --s3-* settings of the inputs): append-only files become numbered part objects, the checkpoint is one PUT at most every --checkpoint-interval seconds (sooner after --checkpoint-lines settled lines), and a lock object with a 2-minute lease keeps a second run out (exit 75).
 
 EXIT CODES
   0    everything sent or filtered
   3    finished, but some lines were rejected, events dead-lettered or files unreadable (see the state directory)
-  1    aborted: confirmation declined, bad credentials, endpoint down or not Amplitude, inputs changed since the checkpoint, unreadable checkpoint, an s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials; the checkpoint keeps what was done)
-  75   retry later: the state directory is locked by another run (an s3:// state directory: until its lease ends), or an s3:// state directory cannot be written
-  2    usage error (bad flag, bad --where/--since/--until/--endpoint-url, invalid mapping file, no input path exists)
+  1    aborted, and the same command fails the same way until something is fixed: confirmation declined, a refused API key, an endpoint that is not Amplitude, inputs changed since the checkpoint, unreadable checkpoint, an s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials; the checkpoint keeps what was done)
+  2    usage error (bad flag, bad --where/--since/--until/--endpoint-url, invalid mapping file, no input path exists, a dry run on a live run's state directory, a state directory of another run)
+  75   retry later (EX_TEMPFAIL): the endpoint unreachable or failing past the retry budget, nothing accepted for the throttle budget, the state directory locked by another run (an s3:// one: until its lease ends), an s3:// state directory that cannot be written, an S3 listing that failed transiently (an object whose reads keep failing is unreadable: exit 3); the same command resumes
   130  interrupted (Ctrl-C or SIGTERM); the printed command resumes (input from stdin cannot be resumed)`
   // oclif's generated synopsis nests flags by their dependsOn/exclusive pairs, which reads as
   // "--dry-run only with --sandbox-dir" and "--out only with --out-include-keys": say it plainly.
@@ -202,7 +202,7 @@ EXIT CODES
         // Written synchronously: the process ends right after.
         writeSync(2, `\nQuit at once: ${formatCount(last?.outstanding ?? 0)} record(s) not yet acknowledged were abandoned; the checkpoint keeps everything acknowledged before, and this resumes the rest:\n  ${resumeCommand(invocation(this.config.bin), this.argv)}\n`)
         // Quit now, but let what stdout already holds reach a pipe first (at most a second).
-        process.exitCode = 130
+        process.exitCode = exitCodes.INTERRUPTED
         setTimeout(() => process.exit(), 1000).unref()
         process.stdout.write('', () => process.exit())
         return

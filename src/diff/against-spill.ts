@@ -8,7 +8,7 @@
 import { appendFileSync, createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { visible } from '../cli/terminal.js'
+import { visible } from '../text.js'
 import { UsageError } from '../errors.js'
 
 /** FNV-1a (32 bit) of a string: the bucket of a pairing key. */

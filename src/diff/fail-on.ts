@@ -1,10 +1,11 @@
 /** `--fail-on` handling. */
 import type { DiffReport, FailOnKind } from './types.js'
 import { FAIL_ON_KINDS, FINDING_KINDS } from './types.js'
+import { UsageError } from '../errors.js'
 
 /**
  * Parses a `--fail-on` value (`"dropped,duplicated"`; spaces and empty items ignored).
- * Throws an Error naming the unknown kinds and the allowed ones.
+ * A usage error names the unknown kinds and the allowed ones.
  */
 export function parseFailOn(list: string | readonly string[]): FailOnKind[] {
   const items = (typeof list === 'string' ? list.split(',') : list.flatMap((s) => s.split(',')))
@@ -12,7 +13,10 @@ export function parseFailOn(list: string | readonly string[]): FailOnKind[] {
     .filter((s) => s !== '')
   const bad = items.filter((s) => !(FAIL_ON_KINDS as readonly string[]).includes(s))
   if (bad.length > 0) {
-    throw new Error(`--fail-on: unknown kind${bad.length > 1 ? 's' : ''} ${bad.join(', ')} (allowed: ${FAIL_ON_KINDS.join(', ')})`)
+    throw new UsageError(`--fail-on: unknown kind${bad.length > 1 ? 's' : ''} ${bad.join(', ')} (allowed: ${FAIL_ON_KINDS.join(', ')})`, {
+      code: 'fail-on',
+      hint: 'Give --fail-on a comma-separated list of the kinds above, e.g. --fail-on renamed,dropped,duplicated.',
+    })
   }
   return FAIL_ON_KINDS.filter((k) => items.includes(k))
 }

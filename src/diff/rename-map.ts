@@ -1,11 +1,12 @@
 /** `--rename-map FILE.csv`: expected renames, Classic name → Actions name. */
 import { parse } from 'csv-parse/sync'
+import { UsageError } from '../errors.js'
 
 /** Every problem of a rename map, each as `file:line: message`. */
-export class RenameMapError extends Error {
+export class RenameMapError extends UsageError {
   readonly errors: string[]
   constructor(errors: string[]) {
-    super(errors.join('\n'))
+    super(errors.join('\n'), { code: 'rename-map', hint: 'A rename map is a CSV with the header classic,actions and one rename per line.' })
     this.name = 'RenameMapError'
     this.errors = errors
   }

@@ -2,7 +2,7 @@
  * Renderers of a diff report: terminal table and Markdown (PR comment). They return strings;
  * JSON is `JSON.stringify(report, null, 2)` (see `renderJson`).
  */
-import { visible } from '../cli/terminal.js'
+import { visible } from '../text.js'
 import { Chalk, type ChalkInstance } from 'chalk'
 
 import { failingKinds } from './fail-on.js'

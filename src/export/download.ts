@@ -11,6 +11,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, join, normalize, sep } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import got from 'got'
+import { exitCodes, SegampError } from '../errors.js'
 import yauzl from 'yauzl'
 import { formatHour, formatRange, initialPieces, MAX_RANGE_HOURS, rangeHours, splitPiece, type HourRange } from './hours.js'
 
@@ -77,12 +78,31 @@ export interface ExportResult {
 
 export type ExportErrorKind = 'credentials' | 'hour-too-large' | 'http' | 'state' | 'zip' | 'aborted'
 
-export class ExportError extends Error {
+const EXPORT_HINTS: Record<ExportErrorKind, string> = {
+  credentials: 'Use the API key and secret key of one project (Amplitude: Settings → Projects → the project → General), with --region eu for an EU project.',
+  'hour-too-large': "Export the hours before and after it with segamp; export that hour with Amplitude's Amazon S3 export.",
+  http: 'Run the same command again: finished hours are kept and not downloaded again.',
+  state: 'Run the same command again: finished hours are kept and not downloaded again.',
+  zip: 'Run the same command again: finished hours are kept and not downloaded again.',
+  aborted: 'Run the same command again: finished hours are kept and not downloaded again.',
+}
+
+/**
+ * Code `export-<kind>`. Exit 130 when interrupted, 75 (TEMPFAIL) when Amplitude was unreachable or
+ * kept failing (`retryable`), else 1.
+ */
+export class ExportError extends SegampError {
   constructor(
     readonly kind: ExportErrorKind,
     message: string,
+    retryable = false,
   ) {
-    super(message)
+    super(message, {
+      code: `export-${kind}`,
+      exitCode: kind === 'aborted' ? exitCodes.INTERRUPTED : retryable ? exitCodes.TEMPFAIL : exitCodes.ABORTED,
+      hint: EXPORT_HINTS[kind],
+    })
+    this.name = 'ExportError'
   }
 }
 
@@ -313,7 +333,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
       if (status === 401 || status === 403) {
         throw new ExportError('credentials', `Amplitude rejected the credentials (HTTP ${status}) at ${endpoint}: check that --api-key and --secret-key (or AMPLITUDE_API_KEY / AMPLITUDE_SECRET_KEY) are the API key and secret key of the same project, and --region (eu for EU projects)`)
       }
-      throw new ExportError('http', `${endpoint} answered ${status === 0 ? 'with a network error' : `HTTP ${status}`} for ${label} after ${attempts} attempt(s)${body ? `: ${body}` : ''}; run the same command again to resume`)
+      throw new ExportError('http', `${endpoint} answered ${status === 0 ? 'with a network error' : `HTTP ${status}`} for ${label} after ${attempts} attempt(s)${body ? `: ${body}` : ''}; run the same command again to resume`, status === 0 || status === 429 || status >= 500)
     }
     await rename(part, zipPath)
     let files: string[]

@@ -2,8 +2,7 @@
  * Export API hours: `YYYYMMDDTHH` (UTC) ↔ epoch hours, and splitting a range into the pieces
  * segamp requests (see docs/amplitude-export.md). Pure.
  */
-
-import { parseTime } from '../pipeline/route/time.js'
+import { parseTime } from '../pipeline/route/index.js'
 import { UsageError } from '../errors.js'
 
 const HOURS_HINT = 'Hours are UTC, written YYYYMMDDTHH, e.g. --start 20240501T00 --end 20240531T23.'
@@ -18,7 +17,13 @@ export interface HourRange {
   end: number
 }
 
-export class HourFormatError extends Error {}
+/** A --start/--end value that is not an hour: a usage error. */
+export class HourFormatError extends UsageError {
+  constructor(message: string) {
+    super(message, { code: 'usage', hint: HOURS_HINT })
+    this.name = 'HourFormatError'
+  }
+}
 
 /**
  * `20240506T05` (or any time the shared time-flag parser reads, on a whole hour) → epoch hour.

@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
-import { decodedChunks, MAX_LINE_CHARS, splitLines } from '../pipeline/decode/lines.js'
+import { decodedChunks, MAX_LINE_CHARS, splitLines } from '../pipeline/decode/index.js'
 import yauzl from 'yauzl'
 import { STATE_FILE } from './download.js'
 

@@ -1,5 +1,5 @@
 /** What `segamp export` prints when it is done, next to the download service (download.ts). Pure. */
-import { formatBytes, formatCount } from '../cli/progress.js'
+import { formatBytes, formatCount } from '../text.js'
 import type { ExportResult } from './download.js'
 import { formatRange } from './hours.js'
 

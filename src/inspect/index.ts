@@ -1,11 +1,11 @@
 /** `segamp inspect` as a library call: read, filter, profile. */
 import { existsSync, truncateSync } from 'node:fs'
 import type { Readable } from 'node:stream'
-import { openArchive, type ArchiveOptions } from '../pipeline/decode/reader.js'
-import { compileFilters, type FilterOptions } from '../pipeline/route/filters.js'
-import { emptyCounts, scanMessages } from '../pipeline/decode/scan.js'
-import { NdjsonWriter } from '../cli/ndjson-writer.js'
-import { redactSecretsInText } from '../pipeline/decode/message.js'
+import { openArchive, type ArchiveOptions } from '../pipeline/decode/index.js'
+import { compileFilters, type FilterOptions } from '../pipeline/route/index.js'
+import { emptyCounts, scanMessages } from '../pipeline/decode/index.js'
+import { NdjsonWriter } from '../ndjson-writer.js'
+import { redactSecretsInText } from '../pipeline/decode/index.js'
 import { InspectProfile, type InspectReport, type SubscriptionMatcher } from './profile.js'
 
 export * from './profile.js'

@@ -1,7 +1,7 @@
 /** The `inspect` profile: pure aggregation over kept messages. */
 import type { SegmentMessage } from '../types.js'
-import { messageTime } from '../pipeline/route/filters.js'
-import type { ScanCounts } from '../pipeline/decode/scan.js'
+import { messageTime } from '../pipeline/route/index.js'
+import type { ScanCounts } from '../pipeline/decode/index.js'
 
 /** Amplitude rejects user_id/device_id shorter than this unless min_id_length says otherwise. */
 export const AMPLITUDE_MIN_ID_LENGTH = 5

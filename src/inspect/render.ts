@@ -1,9 +1,9 @@
 /** Renders an inspect report for a terminal: aligned columns, colour only when asked. */
-import { visible } from '../cli/terminal.js'
+import { visible } from '../text.js'
 import { Chalk } from 'chalk'
 import type { InspectReport } from './profile.js'
 import { AMPLITUDE_MIN_ID_LENGTH } from './profile.js'
-import { CSV_LOST_FIELDS } from '../pipeline/decode/csv.js'
+import { CSV_LOST_FIELDS } from '../pipeline/decode/index.js'
 import type { InspectResult } from './index.js'
 
 const n = (v: number) => v.toLocaleString('en-US')

@@ -2,7 +2,7 @@
  * `migrate --from-segment`: reads the Classic Amplitude destination and the source's existing
  * Actions Amplitude destination (with its subscriptions) through the Public API. Read-only.
  */
-import { UsageError } from '../pipeline/route/filters.js'
+import { UsageError } from '../pipeline/route/index.js'
 import { ACTIONS_AMPLITUDE_METADATA_ID, type Destination, type DestinationSubscription, type SegmentApiClient } from '../segment/public-api/client.js'
 
 export interface SegmentRead {

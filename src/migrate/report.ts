@@ -20,6 +20,9 @@ const N: ReportStatus = 'no-equivalent'
 const B: ReportStatus = 'behavior-change'
 
 type Line = [ReportStatus, string]
+type Lines = Partial<Record<ClassicSettingKey, Line>>
+type ClassicSettings = ClassicSettingsResult['settings']
+type ClassicFlags = ReturnType<typeof flagsOf>
 
 const sdkOnly = (what: string): string =>
   `Amplitude JS SDK option (analytics.js device mode only: ${what}); Actions Amplitude runs in cloud mode and has no such option.`
@@ -48,6 +51,20 @@ export function buildReport(
 ): ReportLine[] {
   const s = read.settings
   const f = flagsOf(s)
+  const lines: Lines = {
+    ...credentialLines(s),
+    ...pageLines(s, names, namingContext(names, subs)),
+    ...attributionLines(s, f),
+    ...propertyLines(s),
+    ...traitLines(s, f),
+  }
+  const out = [...settingLines(read, lines), ...behaviourLines(names)]
+  for (const k of read.unknownKeys) out.push({ setting: k, value: raw[k] ?? null, status: N, note: 'Not an Amplitude (Classic) setting; ignored.' })
+  return out
+}
+
+/** What the page/screen lines share: the subscriptions that carry page calls, and how --names names them. */
+function namingContext(names: NamesMode, subs: readonly Subscription[]) {
   const subNames = (pred: (x: Subscription) => boolean): string => quoteList(subs.filter(pred).map((x) => x.name))
   const pageSubs = subNames((x) => / (Page|Screen) Calls$/.test(x.name) || x.name === 'Page Calls' || x.name === 'Screen Calls')
   const namesNote =
@@ -63,8 +80,14 @@ export function buildReport(
     '(analytics.js copies the category there): calls whose category is only top-level (server libraries, mobile screens) ' +
     'do not match it and are no longer sent (Classic cloud sent them).'
 
-  const lines: Partial<Record<ClassicSettingKey, Line>> = {}
+  return { pageSubs, namesNote, named, pageStatus, categoryCaveat }
+}
 
+type NamingContext = ReturnType<typeof namingContext>
+
+/** Lines of the credentials and the endpoint. */
+function credentialLines(s: ClassicSettings): Lines {
+  const lines: Lines = {}
   lines.apiKey = s.apiKey
     ? [M, 'Copied to destination.settings.apiKey.']
     : [M, 'Empty: Classic rejected every message without it. destination.settings.apiKey is empty; fill it in before enabling.']
@@ -81,7 +104,13 @@ export function buildReport(
       : [B, `Option value not recognised (Classic's option values are unpublished); assumed "north_america". Check the project's data region.`]
   }
 
-  // Pages and screens.
+  return lines
+}
+
+/** Lines of the page/screen settings. */
+function pageLines(s: ClassicSettings, names: NamesMode, c: NamingContext): Lines {
+  const { pageSubs, namesNote, named, pageStatus, categoryCaveat } = c
+  const lines: Lines = {}
   if (s.trackAllPages) {
     lines.trackAllPages = [
       pageStatus(M),
@@ -121,7 +150,12 @@ export function buildReport(
       (s.trackAllPagesV2 ? ' On: screens follow trackAllPages/trackNamedPages/trackCategorizedPages, as in Classic cloud mode.' : ' Off: nothing changes.')
   ]
 
-  // UTM, referrer.
+  return lines
+}
+
+/** Lines of UTM, referrer and the Amplitude JS SDK options. */
+function attributionLines(s: ClassicSettings, f: ClassicFlags): Lines {
+  const lines: Lines = {}
   lines.trackUtmProperties = s.trackUtmProperties
     ? [
         M,
@@ -157,6 +191,12 @@ export function buildReport(
   ]
   lines.eventUploadThreshold = [N, sdkOnly('client-side batch size')]
   lines.eventUploadPeriodMillis = [N, sdkOnly('client-side batch period')]
+  return lines
+}
+
+/** Lines of event properties, ids, sessions and revenue. */
+function propertyLines(s: ClassicSettings): Lines {
+  const lines: Lines = {}
   lines.versionName = s.versionName
     ? [
         M,
@@ -214,6 +254,12 @@ export function buildReport(
     ? [B, 'Web device-mode only; Actions sends the order event plus one Product Purchased event per product, and keeps the full products array.']
     : [M, 'Off: nothing to migrate.']
 
+  return lines
+}
+
+/** Lines of identify traits, groups, custom properties, alias and the batch endpoint. */
+function traitLines(s: ClassicSettings, f: ClassicFlags): Lines {
+  const lines: Lines = {}
   const opsLine = (key: 'traitsToIncrement' | 'traitsToSetOnce' | 'traitsToAppend' | 'traitsToPrepend', op: string): Line => {
     const list = s[key]
     if (list.length === 0) return [M, 'Empty: identify traits are all sent as $set.']
@@ -263,6 +309,12 @@ export function buildReport(
     `use_batch_endpoint = ${s.sendToBatchEndpoint} on every Log Event V2 / Log Purchase subscription; identify, group and alias calls use /identify, /groupidentify and /usermap as before.`
   ]
 
+  return lines
+}
+
+/** One line per Classic setting, in catalog order, with the reader's warnings and defaults noted. */
+function settingLines(read: ClassicSettingsResult, lines: Lines): ReportLine[] {
+  const s = read.settings
   const explicit = new Set(read.explicitKeys)
   const out: ReportLine[] = []
   for (const info of CLASSIC_SETTINGS) {
@@ -274,7 +326,12 @@ export function buildReport(
     out.push({ setting: info.key, value: info.key === 'secretKey' && raw ? '********' : raw, status, note })
   }
 
-  // Classic behaviours no setting controls.
+  return out
+}
+
+/** Lines for Classic behaviours no setting controls. */
+function behaviourLines(names: NamesMode): ReportLine[] {
+  const out: ReportLine[] = []
   const extra = (setting: string, status: ReportStatus, note: string): void => {
     out.push({ setting, value: null, status, note })
   }
@@ -321,6 +378,5 @@ export function buildReport(
       'renameMap lists the renames known from the settings alone (unnamed calls: `Loaded a Page|Screen` → `Viewed `). Named calls are renamed too (`Viewed Home Page` → `Viewed Home`, `Viewed Docs Index Page` → `Viewed Index`), but their names are only known from data: add those rows from an archive (renameRowsFromMessages).'
     )
   }
-  for (const k of read.unknownKeys) out.push({ setting: k, value: raw[k] ?? null, status: N, note: 'Not an Amplitude (Classic) setting; ignored.' })
   return out
 }

@@ -1,7 +1,7 @@
 /** Pure helpers for the replay command: resume command line, confirmation text. */
 import { createHash } from 'node:crypto'
 import { basename, isAbsolute, relative } from 'node:path'
-import { keyFingerprint } from '../pipeline/deliver/requests.js'
+import { keyFingerprint } from '../pipeline/deliver/index.js'
 import type { ReplayProgress } from './engine.js'
 import type { InspectReport } from '../inspect/profile.js'
 

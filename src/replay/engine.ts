@@ -12,6 +12,7 @@ import type { Readable } from 'node:stream'
 import type { Region, SourceRef } from '../types.js'
 import { openArchive, type ArchiveOptions } from '../pipeline/decode/reader.js'
 import { DuplicateCounter, OTHER_SHARD, UsageError, type FilterOptions } from '../pipeline/route/index.js'
+import { exitCodeOf, exitCodes } from '../errors.js'
 import type { CompiledSubscription } from '../segment/subscriptions/index.js'
 import { createPlanner, recordOf, unprocessable } from './plan.js'
 import { planInOrder, toWorkerSettings } from './workers.js'
@@ -137,8 +138,8 @@ async function run(opts: ReplayOptions, state: StateDir, started: number, staleL
     throw new UsageError(`nothing to read: ${archive.problems.map((p) => `${visible(p.file)}: ${visible(p.reason)}`).join('; ')}; check the paths`)
   }
   const completed = completedFiles(previous ? await state.readLog('completed', previous) : [])
-  if (previous) checkInputsUnchanged(previous, completed, archive.sources, opts.onWarning)
   const identities = new Map(archive.sources.map((src) => [src.path, sourceIdentity(src)]))
+  if (previous) checkInputsUnchanged(previous, completed, identities, opts.onWarning)
   let stateError: Error | undefined
   const commit = await openCommit({
     state,
@@ -402,7 +403,7 @@ async function finish(
   how: { resumed: boolean; alreadyDone: boolean; interrupted: boolean; fatal?: Error; sentThisRun?: number; leftForResume?: number; workers?: number },
 ): Promise<ReplayReport> {
   const partial = counts.rejected > 0 || counts.deadLettered > 0 || counts.unreadableFiles.length > 0
-  const exitCode = how.fatal ? 1 : how.interrupted ? 130 : partial ? 3 : 0
+  const exitCode = how.fatal ? exitCodeOf(how.fatal) : how.interrupted ? exitCodes.INTERRUPTED : partial ? exitCodes.PARTIAL : exitCodes.OK
   const report: ReplayReport = honestDryRun({
     runId: opts.runId,
     dryRun: Boolean(opts.dryRun),

@@ -5,11 +5,10 @@
  * back (records travel as their serialized JSON, which is what delivery sends anyway).
  */
 import type { AmplitudeRecord, SegmentMessage } from '../types.js'
-import { clipText, parseMessageLine, type RejectCategory } from '../pipeline/decode/message.js'
-import { blockLines } from '../pipeline/decode/lines.js'
+import { blockLines, clipText, parseMessageLine, type RejectCategory } from '../pipeline/decode/index.js'
 import { createRouter, OTHER_SHARD, ownsLine, type FilterOptions, type ShardRun } from '../pipeline/route/index.js'
 import { countMixedUserProperties, mapMessage, orderingKey } from '../pipeline/map/index.js'
-import { serializeRecord, type SerializedRecord } from '../pipeline/deliver/requests.js'
+import { serializeRecord, type SerializedRecord } from '../pipeline/deliver/index.js'
 import type { CompiledSubscription } from '../segment/subscriptions/index.js'
 
 export interface PlannedRecord {

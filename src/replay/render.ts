@@ -3,10 +3,9 @@
  * builds the report; this renders it). Every piece of archive data is passed through `visible()`.
  */
 import { Chalk } from 'chalk'
-import { visible } from '../cli/terminal.js'
+import { visible } from '../text.js'
 import { mixedUserPropertiesSummary } from '../segment/subscriptions/mixed-user-properties.js'
-import type { ReplayReport } from '../pipeline/commit/report.js'
-import { isS3State, partName, STATE_FILES, type LogName } from '../pipeline/commit/index.js'
+import { isS3State, partName, STATE_FILES, type LogName, type ReplayReport } from '../pipeline/commit/index.js'
 import { formatHour, HOUR_MS } from '../export/hours.js'
 
 const n = (v: number) => v.toLocaleString('en-US')

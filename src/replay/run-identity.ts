@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { runIdFor } from '../pipeline/commit/checkpoint.js'
+import { runIdFor } from '../pipeline/commit/index.js'
 import { keyHash, resumeCommand } from './cli-support.js'
 
 export interface RunIdentityParts {

@@ -5,7 +5,7 @@
  */
 import { openStateDir, type StateDir, type CheckpointCadence } from '../pipeline/commit/index.js'
 import { UsageError } from '../errors.js'
-import type { S3Clients, S3Settings } from '../pipeline/source/s3/index.js'
+import type { S3Clients, S3Settings } from '../pipeline/source/index.js'
 
 /** The S3 clients, loaded only for an s3:// state directory (the AWS SDK is large). */
 async function s3Clients(settings: S3Settings): Promise<S3Clients> {

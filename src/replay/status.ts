@@ -3,11 +3,9 @@
  * state directories (local, copied from pods, or s3://). Reading is at the edge (`readShardState`);
  * combining is pure (`combineShards`).
  */
-import { UsageError } from '../errors.js'
-import type { Checkpoint } from '../pipeline/commit/checkpoint.js'
-import { CheckpointUnreadableError, STATE_FILES, type StateDir } from '../pipeline/commit/index.js'
-import type { ReplayCounts, ReplayReport } from '../pipeline/commit/report.js'
-import { OTHER_SHARD } from '../pipeline/route/shard.js'
+import { exitCodes, UsageError } from '../errors.js'
+import { CheckpointUnreadableError, STATE_FILES, type Checkpoint, type ReplayCounts, type ReplayReport, type StateDir } from '../pipeline/commit/index.js'
+import { OTHER_SHARD } from '../pipeline/route/index.js'
 
 export interface ShardState {
   dir: string
@@ -209,7 +207,7 @@ export function combineShards(states: ShardState[]): CombinedStatus {
       shards: missing.length + unfinished.length,
       files: rows.filter((r) => !r.done).map((r) => ({ shard: r.index, filesLeft: r.inputFiles === null ? null : Math.max(0, r.inputFiles - r.filesDone), position: r.position })),
     },
-    exitCode: finished ? (partial ? 3 : 0) : 1,
+    exitCode: finished ? (partial ? exitCodes.PARTIAL : exitCodes.OK) : exitCodes.ABORTED,
   }
 }
 

@@ -10,7 +10,8 @@ import { BIN, ROOT, runCli } from '../helpers/cli.js'
 import { ndjson, tempDir, track, writeFile } from '../helpers/files.js'
 import { confirmationText } from '../../src/replay/cli-support.js'
 import { inspectArchives } from '../../src/inspect/index.js'
-import { describeError } from '../../src/cli/errors.js'
+import { asSegampError } from '../../src/cli/base.js'
+import DiffMappings from '../../src/commands/diff-mappings.js'
 import { SegampError, UsageError } from '../../src/errors.js'
 import { UsageError as RouteUsageError } from '../../src/pipeline/route/filters.js'
 import { S3InputError } from '../../src/pipeline/source/s3/errors.js'
@@ -65,20 +66,22 @@ describe('errors: what, where, and what to do next', () => {
     assert.deepEqual(Object.keys((JSON.parse(ok.stdout) as { byEvent: object }).byEvent), ['Order Completed'])
   })
 
-  it('every error class of the stages gets an exit code and a hint', () => {
-    const ctx = { bin: 'segamp', command: 'replay' }
-    const s3 = describeError(new S3InputError('access denied listing s3://b/p (AccessDenied)', 'access-denied', true), ctx)
+  it('every error class of the stages is raised with its exit code, code and hint', () => {
+    const s3 = new S3InputError('access denied listing s3://b/p (AccessDenied)', 'access-denied', true)
+    assert.ok(s3 instanceof SegampError)
     assert.deepEqual([s3.exitCode, s3.code, s3.message], [1, 's3-access-denied', 'access denied listing s3://b/p (AccessDenied)'])
     assert.match(s3.hint!, /resumes from its checkpoint/)
-    assert.equal(describeError(new S3InputError('x', 'no-such-bucket', true), { ...ctx, command: 'diff-mappings', s3Exit: 2 }).exitCode, 2)
-    const mapping = describeError(new MappingFileError('m.json', [{ subscription: 'A', path: '/trigger', message: 'bad' }]), ctx)
+    // diff-mappings, where 1 means findings, gives an unreadable s3:// input 2 (the base command remaps it).
+    assert.equal(DiffMappings.s3ErrorExit, 2)
+    assert.equal(new S3InputError('x', 'transient', false).exitCode, 75)
+    const mapping = new MappingFileError('m.json', [{ subscription: 'A', path: '/trigger', message: 'bad' }])
     assert.equal(mapping.exitCode, 2)
     assert.match(mapping.hint!, /JSON path/)
-    const locked = describeError(new StateLockedError('another segamp run (pid 1) is using d'), ctx)
+    const locked = new StateLockedError('another segamp run (pid 1) is using d')
     // A held lock is "retry later" (EX_TEMPFAIL), so a scheduler retries instead of failing the job.
     assert.deepEqual([locked.exitCode, locked.code], [75, 'state-locked'])
     assert.match(locked.hint!, /--state-dir/)
-    const unexpected = describeError(new TypeError('x is undefined'), ctx)
+    const unexpected = asSegampError(new TypeError('x is undefined'), 'usage hint')
     assert.equal(unexpected.exitCode, 1)
     assert.match(unexpected.hint!, /SEGAMP_DEBUG=1/)
     // The old import path throws the same class: existing `instanceof` checks keep working.

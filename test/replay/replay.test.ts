@@ -169,13 +169,13 @@ describe('replay (library, sandbox over loopback)', function () {
       assert.ok(!filesUnder(stateDir).some((f) => f.text.includes(KEY)))
     })
 
-    it('an unreachable endpoint aborts with exit 1 after retries; the checkpoint is not done', async () => {
+    it('an unreachable endpoint aborts with exit 75 (EX_TEMPFAIL: retry later) after retries; the checkpoint is not done', async () => {
       const a = writeArchive(tempDir(), { messages: 10, devices: 2 })
       const closed = await sandbox()
       await closed.close()
       const stateDir = tempDir()
       const report = await run({ inputs: [a.dir], endpointUrl: closed.url, stateDir, delivery: { maxAttempts: 3 } })
-      assert.equal(report.exitCode, 1)
+      assert.equal(report.exitCode, 75)
       assert.match(report.error ?? '', /unreachable/)
       assert.equal(JSON.parse(readFileSync(join(stateDir, 'checkpoint.json'), 'utf8')).done, false)
     })

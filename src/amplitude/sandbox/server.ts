@@ -145,19 +145,131 @@ function readBody(req: IncomingMessage, cap: number): Promise<ReadBody> {
   })
 }
 
+function send(res: ServerResponse, status: number, contentType: string, body: string): void {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) })
+  res.end(body)
+}
+
+/** A request body as the sandbox reads it: gunzipped or inflated per Content-Encoding, never past `cap`. */
+function decodeBody(body: ReadBody, encoding: string, cap: number): { decoded: Buffer; oversize: boolean; decodeFailed: boolean } {
+  let decoded = body.raw
+  let oversize = body.oversize
+  let decodeFailed = false
+  if (!oversize && (encoding === 'gzip' || encoding === 'deflate') && decoded.length > 0) {
+    try {
+      decoded = encoding === 'gzip' ? gunzipSync(decoded, { maxOutputLength: cap + 1 }) : inflateSync(decoded, { maxOutputLength: cap + 1 })
+      if (decoded.length > cap) oversize = true
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') oversize = true
+      else decodeFailed = true
+    }
+  }
+  return { decoded, oversize, decodeFailed }
+}
+
+/** What the Export API endpoint reads of the sandbox. */
+interface ExportContext {
+  core: SandboxCore
+  limits: SandboxLimits
+  keys: Set<string> | null
+  secrets: Set<string> | null
+  latencyMs: number
+  delay: (ms: number) => Promise<void>
+  record: (path: string, status: number, bytes: number, events: number) => void
+}
+
+/**
+ * GET /api/2/export?start=YYYYMMDDTHH&end=YYYYMMDDTHH with HTTP Basic api key:secret key:
+ * 401 without valid credentials, 400 for a bad or too long range or a zip over
+ * limits.exportMaxBytes, 404 when nothing was uploaded in the range, else the zip.
+ */
+async function serveExport(req: IncomingMessage, res: ServerResponse, url: URL, x: ExportContext): Promise<void> {
+const { core, limits, keys, secrets, delay, record } = x
+  req.resume()
+  if (x.latencyMs > 0) await delay(x.latencyMs)
+  if (res.destroyed) return
+  const answer = (status: number, body: string): void => {
+    record(EXPORT_PATH, status, 0, 0)
+    send(res, status, 'text/plain; charset=utf-8', body)
+  }
+  if (req.method !== 'GET') return answer(405, 'Method not allowed')
+  const auth = /^Basic\s+(.+)$/i.exec(String(req.headers.authorization ?? ''))
+  const decoded = auth ? Buffer.from(auth[1]!, 'base64').toString('utf8') : ''
+  const colon = decoded.indexOf(':')
+  const key = colon >= 0 ? decoded.slice(0, colon) : ''
+  const secret = colon >= 0 ? decoded.slice(colon + 1) : ''
+  const keyOk = key !== '' && (keys === null || keys.has(key))
+  const secretOk = secret !== '' && (secrets === null || secrets.has(secret))
+  if (!keyOk || !secretOk) return answer(401, 'Invalid API key or secret key')
+  const start = parseExportHour(url.searchParams.get('start'))
+  const end = parseExportHour(url.searchParams.get('end'))
+  if (start === undefined || end === undefined || end < start) return answer(400, 'start and end must be hours formatted YYYYMMDDTHH, end not before start')
+  if (end - start + 1 > limits.exportMaxHours) return answer(400, `The time range exceeds the maximum of ${limits.exportMaxHours / 24} days`)
+  const project = sandboxProjectId(key)
+  const lines = buildExportLines(core, project, start * HOUR_MS, (end + 1) * HOUR_MS)
+  if (lines.count === 0) return answer(404, 'No data for the requested time range')
+  const built = exportEntries(lines, project, Math.max(1, limits.exportEventsPerFile))
+  const zip = await zipEntries(built.entries)
+  if (zip.length > limits.exportMaxBytes) return answer(400, 'Raw data files were too large to export; shorten the time range')
+  record(EXPORT_PATH, 200, 0, built.count)
+  res.writeHead(200, { 'content-type': 'application/zip', 'content-length': zip.length })
+  res.end(zip)
+}
+
+/** An HTTP server on 127.0.0.1:`port` (0: any free port) serving `onRequest`; open sockets tracked in `sockets` (close destroys them). */
+async function listenLocal(onRequest: (req: IncomingMessage, res: ServerResponse) => Promise<void>, sockets: Set<Socket>, port: number): Promise<Server> {
+  const server: Server = createServer((req, res) => {
+    onRequest(req, res).catch(() => {
+      if (!res.headersSent && !res.destroyed) {
+        res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' })
+        res.end(JSON.stringify({ code: 500, error: 'Internal server error' }))
+      }
+    })
+  })
+  server.on('connection', (s: Socket) => {
+    sockets.add(s)
+    s.on('close', () => sockets.delete(s))
+  })
+  server.on('clientError', (_err, socket) => socket.destroy())
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  return server
+}
+
+function sandboxStats(core: SandboxCore, requests: SandboxRequestRecord[], byStatus: Record<string, number>): ReturnType<Sandbox['stats']> {
+  return {
+    requests: requests.length,
+    byStatus: { ...byStatus },
+    eventsIngested: core.events.length,
+    duplicatesDiscarded: core.duplicatesDiscarded,
+    identifications: core.identifications.length,
+    groupIdentifications: core.groupIdentifications.length,
+    mappings: core.mappings.length,
+    mixedUserProperties: core.mixedUserProperties,
+  }
+}
+
+/** Starts the sandbox holding what an earlier one saved. */
+function seedCore(core: SandboxCore, seed: NonNullable<SandboxOptions['seed']>): void {
+  core.events.push(...seed.events)
+  for (const i of seed.identifyLog) {
+    core.identifications.push(i.identification)
+    core.identifyLog.push(i)
+  }
+}
+
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const limits = resolveLimits(opts.limits)
   const keys = opts.apiKeys && opts.apiKeys.length > 0 ? new Set(opts.apiKeys) : null
   const core = new SandboxCore(limits, (k) => k !== '' && (keys === null || keys.has(k)))
   const clock = opts.clock ?? Date.now
   const secrets = opts.secretKeys && opts.secretKeys.length > 0 ? new Set(opts.secretKeys) : null
-  if (opts.seed) {
-    core.events.push(...opts.seed.events)
-    for (const i of opts.seed.identifyLog) {
-      core.identifications.push(i.identification)
-      core.identifyLog.push(i)
-    }
-  }
+  if (opts.seed) seedCore(core, opts.seed)
   const requests: SandboxRequestRecord[] = []
   const byStatus: Record<string, number> = {}
   let faults: SandboxFaults = {}
@@ -179,11 +291,6 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     byStatus[key] = (byStatus[key] ?? 0) + 1
   }
 
-  const send = (res: ServerResponse, status: number, contentType: string, body: string): void => {
-    res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) })
-    res.end(body)
-  }
-
   const delay = (ms: number): Promise<void> =>
     new Promise((resolve) => {
       const t = setTimeout(() => {
@@ -203,7 +310,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const errorDraw = rng()
     const codeDraw = rng()
     if (path === EXPORT_PATH) {
-      await handleExport(req, res, url)
+      await serveExport(req, res, url, { core, limits, keys, secrets, latencyMs: faults.latencyMs ?? 0, delay, record })
       return
     }
     const route: SandboxRoute | undefined = ROUTES[path]
@@ -226,19 +333,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     }
 
     const contentType = String(req.headers['content-type'] ?? '')
-    let decoded = body.raw
-    let oversize = body.oversize
-    const encoding = String(req.headers['content-encoding'] ?? '').toLowerCase()
-    let decodeFailed = false
-    if (!oversize && (encoding === 'gzip' || encoding === 'deflate') && decoded.length > 0) {
-      try {
-        decoded = encoding === 'gzip' ? gunzipSync(decoded, { maxOutputLength: cap + 1 }) : inflateSync(decoded, { maxOutputLength: cap + 1 })
-        if (decoded.length > cap) oversize = true
-      } catch (err) {
-        if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') oversize = true
-        else decodeFailed = true
-      }
-    }
+    const { decoded, oversize, decodeFailed } = decodeBody(body, String(req.headers['content-encoding'] ?? '').toLowerCase(), cap)
 
     if (clampRate(faults.resetRate) > resetDraw) {
       record(path, 0, body.wireBytes, oversize ? 0 : core.countItems(route, decoded, url.searchParams, contentType))
@@ -270,65 +365,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     send(res, out.status, out.contentType, out.body)
   }
 
-  /**
-   * GET /api/2/export?start=YYYYMMDDTHH&end=YYYYMMDDTHH with HTTP Basic api key:secret key:
-   * 401 without valid credentials, 400 for a bad or too long range or a zip over
-   * limits.exportMaxBytes, 404 when nothing was uploaded in the range, else the zip.
-   */
-  const handleExport = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
-    req.resume()
-    const latency = faults.latencyMs ?? 0
-    if (latency > 0) await delay(latency)
-    if (res.destroyed) return
-    const answer = (status: number, body: string): void => {
-      record(EXPORT_PATH, status, 0, 0)
-      send(res, status, 'text/plain; charset=utf-8', body)
-    }
-    if (req.method !== 'GET') return answer(405, 'Method not allowed')
-    const auth = /^Basic\s+(.+)$/i.exec(String(req.headers.authorization ?? ''))
-    const decoded = auth ? Buffer.from(auth[1]!, 'base64').toString('utf8') : ''
-    const colon = decoded.indexOf(':')
-    const key = colon >= 0 ? decoded.slice(0, colon) : ''
-    const secret = colon >= 0 ? decoded.slice(colon + 1) : ''
-    const keyOk = key !== '' && (keys === null || keys.has(key))
-    const secretOk = secret !== '' && (secrets === null || secrets.has(secret))
-    if (!keyOk || !secretOk) return answer(401, 'Invalid API key or secret key')
-    const start = parseExportHour(url.searchParams.get('start'))
-    const end = parseExportHour(url.searchParams.get('end'))
-    if (start === undefined || end === undefined || end < start) return answer(400, 'start and end must be hours formatted YYYYMMDDTHH, end not before start')
-    if (end - start + 1 > limits.exportMaxHours) return answer(400, `The time range exceeds the maximum of ${limits.exportMaxHours / 24} days`)
-    const project = sandboxProjectId(key)
-    const lines = buildExportLines(core, project, start * HOUR_MS, (end + 1) * HOUR_MS)
-    if (lines.count === 0) return answer(404, 'No data for the requested time range')
-    const built = exportEntries(lines, project, Math.max(1, limits.exportEventsPerFile))
-    const zip = await zipEntries(built.entries)
-    if (zip.length > limits.exportMaxBytes) return answer(400, 'Raw data files were too large to export; shorten the time range')
-    record(EXPORT_PATH, 200, 0, built.count)
-    res.writeHead(200, { 'content-type': 'application/zip', 'content-length': zip.length })
-    res.end(zip)
-  }
-
-  const server: Server = createServer((req, res) => {
-    onRequest(req, res).catch(() => {
-      if (!res.headersSent && !res.destroyed) {
-        res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' })
-        res.end(JSON.stringify({ code: 500, error: 'Internal server error' }))
-      }
-    })
-  })
-  server.on('connection', (s: Socket) => {
-    sockets.add(s)
-    s.on('close', () => sockets.delete(s))
-  })
-  server.on('clientError', (_err, socket) => socket.destroy())
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(opts.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
+  const server = await listenLocal(onRequest, sockets, opts.port ?? 0)
   const { port } = server.address() as AddressInfo
 
   let closing: Promise<void> | null = null
@@ -341,16 +378,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     mappings: core.mappings,
     requests,
     limits,
-    stats: () => ({
-      requests: requests.length,
-      byStatus: { ...byStatus },
-      eventsIngested: core.events.length,
-      duplicatesDiscarded: core.duplicatesDiscarded,
-      identifications: core.identifications.length,
-      groupIdentifications: core.groupIdentifications.length,
-      mappings: core.mappings.length,
-      mixedUserProperties: core.mixedUserProperties,
-    }),
+    stats: () => sandboxStats(core, requests, byStatus),
     setFaults,
     close: () => {
       closing ??= new Promise<void>((resolve) => {

@@ -1,6 +1,6 @@
 /** Human summary of what a sandbox ingested (printed by `segamp replay --sandbox`). */
 import type { Sandbox } from './server.js'
-import { visible } from '../../cli/terminal.js'
+import { visible } from '../../text.js'
 
 export interface SummaryOptions {
   /** How many event types to list (default 10). */

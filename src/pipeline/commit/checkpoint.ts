@@ -3,10 +3,10 @@
  * range arithmetic on it, and the run id that makes re-running the same command resume. Where and
  * how it is stored is `state-dir.ts`'s.
  */
-import { sourceIdentity, type Source } from '../source/sources.js'
 import { createHash } from 'node:crypto'
 import { resolve } from 'node:path'
 import type { SourceRef } from '../../types.js'
+import { SegampError } from '../../errors.js'
 
 /** v2: per-file completion (completed.ndjson) and the settled lines ahead of the position. */
 export const CHECKPOINT_VERSION = 2
@@ -100,10 +100,10 @@ export function runIdFor(parts: { inputs: string[]; mappingsText: string; option
 /**
  * A resumed run trusts its checkpoint only for the files it describes as they were: a completed
  * or half-read file whose size, time or ETag changed stops the run (it cannot tell what was sent
- * from it); files added since are read in full, and said so.
+ * from it); files added since are read in full, and said so. `now`: each input's path → its
+ * identity (source/'s sourceIdentity), as the run found them.
  */
-export function checkInputsUnchanged(previous: Checkpoint<unknown>, completed: Map<string, string>, sources: Source[], warn?: (text: string) => void): void {
-  const now = new Map(sources.map((s) => [s.path, sourceIdentity(s)]))
+export function checkInputsUnchanged(previous: Checkpoint<unknown>, completed: Map<string, string>, now: ReadonlyMap<string, string>, warn?: (text: string) => void): void {
   const changed: string[] = []
   const removed: string[] = []
   const added: string[] = []
@@ -117,7 +117,7 @@ export function checkInputsUnchanged(previous: Checkpoint<unknown>, completed: M
   // reached yet. Files unreadable last time are read again, and said so apart.
   const unreadable = new Set(((previous.counts as { unreadableFiles?: Array<{ file: string }> } | undefined)?.unreadableFiles ?? []).map((u) => u.file))
   const reread: string[] = []
-  const beforePosition = sortsBefore(previous.position?.file, sources.map((s) => s.path))
+  const beforePosition = sortsBefore(previous.position?.file, [...now.keys()])
   for (const file of now.keys()) {
     if (completed.has(file) || file in (previous.open ?? {})) continue
     if (unreadable.has(file)) reread.push(file)
@@ -125,8 +125,12 @@ export function checkInputsUnchanged(previous: Checkpoint<unknown>, completed: M
   }
   if (changed.length > 0 || removed.length > 0) {
     const list = [...changed.map((f) => `${f} (changed)`), ...removed.map((f) => `${f} (no longer among the inputs)`)]
-    throw new Error(
+    throw new SegampError(
       `inputs changed since the checkpoint (${added.length} file(s) added, ${changed.length} changed, ${removed.length} half-read file(s) gone): ${list.slice(0, 5).join(', ')}${list.length > 5 ? `, and ${list.length - 5} more` : ''}. A resumed run cannot tell what was sent from them: restore the files, or rerun with --fresh to start over (Amplitude drops resent events by insert_id within 7 days), or use another --state-dir`,
+      {
+        code: 'inputs-changed',
+        hint: 'Restore the inputs as they were, or rerun with --fresh (Amplitude drops resent events by insert_id within 7 days), or use another --state-dir. Retrying as is fails the same way.',
+      },
     )
   }
   if (added.length > 0) warn?.(`${added.length} file(s) added since the checkpoint are read in full: ${added.slice(0, 3).join(', ')}${added.length > 3 ? ', …' : ''}`)

@@ -6,16 +6,14 @@
  * keep no checkpoint.
  */
 import type { SegmentMessage, SourceRef } from '../../types.js'
-import { redactSecretsInText } from '../decode/message.js'
+import { redactSecretsInText } from '../../text.js'
 import { LineLedger, type LineEntry } from './ledger.js'
 import { CHECKPOINT_VERSION, mergeRanges, type Checkpoint } from './checkpoint.js'
 import { UsageError } from '../../errors.js'
 import type { LogName, StateDir } from './state-dir.js'
-import { emptyReplayCounts, type ReplayCounts } from './report.js'
+import { emptyReplayCounts, type ReplayCounts, type SubscriptionRef } from './report.js'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import type { CompiledSubscription } from '../../segment/subscriptions/index.js'
-import type { ShardRun } from '../route/shard.js'
 
 /** What the engine records about one input line while it is open. */
 export interface LineData {
@@ -55,7 +53,8 @@ export interface CommitOptions {
   /** Identity (size + mtime, or ETag) of every input, by path. */
   identities: Map<string, string>
   counts: ReplayCounts
-  shard?: ShardRun
+  /** `--shard K/N`: which shard, and the run id the shards share (route/'s ShardRun). */
+  shard?: { index: number; count: number; group: string }
   inputs: { files: number; bytes: number }
   checkpointEveryMs?: number
   /** Writing the state failed (an S3 PUT, the lock taken over): the run must stop. */
@@ -82,6 +81,70 @@ export interface Commit {
 
 /** What `replay --retry-dead-letters` did to the dead letters (by line index in dead-letter.ndjson; see src/replay/retry-dead-letters.ts). */
 export const RETRY_LEDGER_FILE = 'dead-letter-retries.ndjson'
+
+/**
+ * A line settled: its outcome goes into the counts, a rejected line into rejected.ndjson and each
+ * dead-lettered record (or event Segment's validation refused) into dead-letter.ndjson.
+ */
+function countSettled(entry: LineEntry<LineData>, counts: ReplayCounts, write: { rejected(value: unknown): void; deadLetter(value: unknown): void }): void {
+  const d = entry.data
+  if (d.kind === 'end') {
+    if (!d.counted) counts.files++
+    // Read whole at last (an earlier run could not): no longer unreadable.
+    if (!d.unreadable && counts.unreadableFiles.some((u) => u.file === entry.ref.file)) counts.unreadableFiles = counts.unreadableFiles.filter((u) => u.file !== entry.ref.file)
+    return
+  }
+  if (d.kind === 'rejected') {
+    counts.rejected++
+    counts.rejectedByReason[d.category!] = (counts.rejectedByReason[d.category!] ?? 0) + 1
+    write.rejected({ file: entry.ref.file, line: entry.ref.line, reason: d.reason, text: redactSecretsInText(d.text ?? '') })
+    return
+  }
+  counts.messages++
+  if (d.duplicate) counts.duplicates++
+  if (d.kind === 'filtered') {
+    counts.filtered[d.reason!] = (counts.filtered[d.reason!] ?? 0) + 1
+    return
+  }
+  if (!d.matched || d.matched.length === 0) {
+    counts.filtered['no-subscription'] = (counts.filtered['no-subscription'] ?? 0) + 1
+    return
+  }
+  for (const i of d.matched) counts.subscriptions[i].messages++
+  counts.planned += d.records ?? 0
+  if (d.mixed) counts.mixedUserProperties = (counts.mixedUserProperties ?? 0) + d.mixed
+  if (d.fallbacks) counts.mappingFallbacks = (counts.mappingFallbacks ?? 0) + d.fallbacks
+  for (const inv of d.invalid ?? []) {
+    const s = counts.subscriptions[inv.sub]
+    s.invalid++
+    counts.deadLettered++
+    const reason = `segment validation: ${inv.reason}`
+    counts.deadLetterReasons[reason] = (counts.deadLetterReasons[reason] ?? 0) + 1
+    write.deadLetter({ event: redactMessage(inv.message), status: null, reason, attempts: 0, subscription: s.name, source: entry.ref })
+  }
+  for (const o of d.outcomes ?? []) {
+    const s = counts.subscriptions[o.sub]
+    const e = (s.byEndpoint[o.endpoint] ??= { sent: 0, deadLettered: 0 })
+    if (o.dead) {
+      e.deadLettered++
+      counts.deadLettered++
+      counts.deadLetterReasons[o.dead.reason] = (counts.deadLetterReasons[o.dead.reason] ?? 0) + 1
+      write.deadLetter({
+        event: o.dead.record,
+        endpoint: o.endpoint,
+        ...(o.dead.options && Object.keys(o.dead.options).length > 0 ? { options: o.dead.options } : {}),
+        status: o.dead.status,
+        reason: o.dead.reason,
+        attempts: o.dead.attempts,
+        subscription: s.name,
+        source: entry.ref,
+      })
+    } else {
+      e.sent++
+      counts.sent++
+    }
+  }
+}
 
 export async function openCommit(o: CommitOptions): Promise<Commit> {
   const { state, dryRun, previous, completed, identities, counts } = o
@@ -117,65 +180,9 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
     const appendLine = (log: LogName, value: unknown): void => writer.append(log, jsonLine(value))
 
     // --- a line settles: its outcome is applied at once (in any order) ---
-    const applySettled = (entry: LineEntry<LineData>): void => {
-      const d = entry.data
-      if (d.kind === 'end') {
-        if (!d.counted) counts.files++
-        // Read whole at last (an earlier run could not): no longer unreadable.
-        if (!d.unreadable && counts.unreadableFiles.some((u) => u.file === entry.ref.file)) counts.unreadableFiles = counts.unreadableFiles.filter((u) => u.file !== entry.ref.file)
-        return
-      }
-      if (d.kind === 'rejected') {
-        counts.rejected++
-        counts.rejectedByReason[d.category!] = (counts.rejectedByReason[d.category!] ?? 0) + 1
-        appendLine('rejected', { file: entry.ref.file, line: entry.ref.line, reason: d.reason, text: redactSecretsInText(d.text ?? '') })
-        return
-      }
-      counts.messages++
-      if (d.duplicate) counts.duplicates++
-      if (d.kind === 'filtered') {
-        counts.filtered[d.reason!] = (counts.filtered[d.reason!] ?? 0) + 1
-        return
-      }
-      if (!d.matched || d.matched.length === 0) {
-        counts.filtered['no-subscription'] = (counts.filtered['no-subscription'] ?? 0) + 1
-        return
-      }
-      for (const i of d.matched) counts.subscriptions[i].messages++
-      counts.planned += d.records ?? 0
-      if (d.mixed) counts.mixedUserProperties = (counts.mixedUserProperties ?? 0) + d.mixed
-      if (d.fallbacks) counts.mappingFallbacks = (counts.mappingFallbacks ?? 0) + d.fallbacks
-      for (const inv of d.invalid ?? []) {
-        const s = counts.subscriptions[inv.sub]
-        s.invalid++
-        counts.deadLettered++
-        const reason = `segment validation: ${inv.reason}`
-        counts.deadLetterReasons[reason] = (counts.deadLetterReasons[reason] ?? 0) + 1
-        appendLine('deadLetter', { event: redactMessage(inv.message), status: null, reason, attempts: 0, subscription: s.name, source: entry.ref })
-      }
-      for (const o of d.outcomes ?? []) {
-        const s = counts.subscriptions[o.sub]
-        const e = (s.byEndpoint[o.endpoint] ??= { sent: 0, deadLettered: 0 })
-        if (o.dead) {
-          e.deadLettered++
-          counts.deadLettered++
-          counts.deadLetterReasons[o.dead.reason] = (counts.deadLetterReasons[o.dead.reason] ?? 0) + 1
-          appendLine('deadLetter', {
-            event: o.dead.record,
-            endpoint: o.endpoint,
-            ...(o.dead.options && Object.keys(o.dead.options).length > 0 ? { options: o.dead.options } : {}),
-            status: o.dead.status,
-            reason: o.dead.reason,
-            attempts: o.dead.attempts,
-            subscription: s.name,
-            source: entry.ref,
-          })
-        } else {
-          e.sent++
-          counts.sent++
-        }
-      }
-    }
+    const write = { rejected: (value: unknown) => appendLine('rejected', value), deadLetter: (value: unknown) => appendLine('deadLetter', value) }
+    const applySettled = (entry: LineEntry<LineData>): void => countSettled(entry, counts, write)
+
     // --- a line commits: it and all before it are settled; a file's end completes the file ---
     const applyCommitted = (entry: LineEntry<LineData>): void => {
       if (entry.data.kind === 'end' && entry.data.unreadable) {
@@ -284,7 +291,7 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
  * directory that holds a sending run's checkpoint, whose files it would cut); a checkpoint of
  * another run is refused. The counts go on from the checkpoint's.
  */
-export async function resumeOrStart(o: { state: StateDir; runId: string; fresh?: boolean; dryRun: boolean; staleLock?: string; subscriptions: CompiledSubscription[]; onWarning?: (text: string) => void }): Promise<{ previous?: Checkpoint<ReplayCounts>; counts: ReplayCounts }> {
+export async function resumeOrStart(o: { state: StateDir; runId: string; fresh?: boolean; dryRun: boolean; staleLock?: string; subscriptions: readonly SubscriptionRef[]; onWarning?: (text: string) => void }): Promise<{ previous?: Checkpoint<ReplayCounts>; counts: ReplayCounts }> {
   const { state } = o
   let previous: Checkpoint<ReplayCounts> | undefined
   if (!o.fresh && !o.dryRun) previous = await state.readCheckpoint<ReplayCounts>()
@@ -293,7 +300,10 @@ export async function resumeOrStart(o: { state: StateDir; runId: string; fresh?:
     throw new UsageError(`${state.location} holds the checkpoint of a run that sends; a dry run needs its own --state-dir`, { code: 'state-dir-in-use', hint: 'Give the dry run another --state-dir (or none: it gets one of its own).' })
   }
   if (previous && previous.runId !== o.runId) {
-    throw new Error(`${state.where('checkpoint')} belongs to another run (${previous.runId}, this is ${o.runId}); use --fresh to start over or another --state-dir`)
+    throw new UsageError(`${state.where('checkpoint')} belongs to another run (${previous.runId}, this is ${o.runId}); use --fresh to start over or another --state-dir`, {
+      code: 'checkpoint-other-run',
+      hint: 'The inputs, mappings or sending options differ from the run that wrote it: run that command again to resume it, or rerun with --fresh (or another --state-dir) to start this one.',
+    })
   }
   if (o.staleLock) o.onWarning?.(`a previous run (${o.staleLock}) stopped without releasing ${state.where('lock')}; ${previous ? 'resuming from its checkpoint' : 'starting over'}`)
   const counts: ReplayCounts = previous ? previous.counts : emptyReplayCounts(o.subscriptions)

@@ -1,6 +1,5 @@
 /** Replay counts (checkpointed) and the final report (report.json); src/replay/render.ts renders it. */
-import type { CompiledSubscription } from '../../segment/subscriptions/index.js'
-import type { ScanCounts } from '../decode/scan.js'
+import type { ReadCounts } from '../../types.js'
 
 export interface SubscriptionCounts {
   name: string
@@ -14,7 +13,7 @@ export interface SubscriptionCounts {
 }
 
 /** What was read (the reader's counts), then what was planned, sent and dead-lettered. */
-export interface ReplayCounts extends Omit<ScanCounts, 'csvFiles'> {
+export interface ReplayCounts extends Omit<ReadCounts, 'csvFiles'> {
   /** Records the mappings produced. */
   planned: number
   sent: number
@@ -80,7 +79,10 @@ export function honestDryRun<R extends Pick<ReplayReport, 'dryRun' | 'sent' | 's
   }
 }
 
-export function emptyReplayCounts(subs: CompiledSubscription[]): ReplayCounts {
+/** What commit needs of a subscription (a CompiledSubscription is one). */
+export type SubscriptionRef = Pick<SubscriptionCounts, 'name' | 'actionSlug'>
+
+export function emptyReplayCounts(subs: readonly SubscriptionRef[]): ReplayCounts {
   return {
     files: 0,
     messages: 0,

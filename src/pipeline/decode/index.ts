@@ -16,3 +16,5 @@
 export { openArchive, type Archive, type ArchiveItem, type ArchiveOptions, type ReadOptions } from './reader.js'
 export { CSV_LOST_FIELDS } from './csv.js'
 export { scanMessages, emptyCounts, type ScanCounts, type ScanOptions, type KeptMessage } from './scan.js'
+export { type RejectCategory, clipText, parseMessageLine, redactSecretsInText } from './message.js'
+export { blockLines, decodedChunks, MAX_LINE_CHARS, splitLines } from './lines.js'

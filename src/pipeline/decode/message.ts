@@ -51,11 +51,5 @@ export function clipText(text: string): string {
   return text.length > REJECTED_TEXT_LIMIT ? text.slice(0, REJECTED_TEXT_LIMIT) : text
 }
 
-/**
- * Rejected lines are kept as text; a source `writeKey` (a Segment secret) inside one is replaced
- * before the text is written anywhere.
- */
-const WRITE_KEY = /("writeKey"\s*:\s*")(?:[^"\\]|\\.)*(")/g
-export function redactSecretsInText(text: string): string {
-  return text.includes('writeKey') ? text.replace(WRITE_KEY, '$1<redacted>$2') : text
-}
+/** Rejected lines are kept as text, with a source `writeKey` redacted: see src/text.ts. */
+export { redactSecretsInText } from '../../text.js'

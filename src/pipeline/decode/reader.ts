@@ -6,9 +6,9 @@ import type { Readable } from 'node:stream'
 import type { SegmentMessage, SourceRef } from '../../types.js'
 import { blockLines, decodedChunks, GzipTrailingGarbage, inflatedChunks, lineBlocks, MAX_LINE_CHARS, openSource, splitLines, type Line, type LineBlock } from './lines.js'
 import { clipText, parseMessageLine, tooLongLine, type RejectCategory } from './message.js'
-import { parseTimeFlag } from '../route/filters.js'
+import { parseTimeFlag } from '../route/index.js'
 import { detectCsvHeader, readCsv } from './csv.js'
-import { describeFsError, listSources, type ListSourcesOptions, type Source, type UnmatchedInput } from '../source/sources.js'
+import { describeFsError, listSources, type ListSourcesOptions, type Source, type UnmatchedInput } from '../source/index.js'
 import { UsageError } from '../../errors.js'
 
 export type ArchiveItem =

@@ -3,25 +3,13 @@
  * unreadable files, duplicates and filtered messages counted (and handed to callbacks so the
  * caller can write rejected.ndjson). Each input line ends in exactly one bucket.
  */
-import type { SegmentMessage, SourceRef } from '../../types.js'
+import type { ReadCounts, SegmentMessage, SourceRef } from '../../types.js'
 import type { Archive, ArchiveItem, ReadOptions } from './reader.js'
-import type { FilterReason } from '../route/filters.js'
-import { DuplicateCounter } from '../route/duplicates.js'
+import type { FilterReason } from '../route/index.js'
+import { DuplicateCounter } from '../route/index.js'
 
-export interface ScanCounts {
-  files: number
-  /** Files read as Segment's AWS S3 (Actions) CSV (a lossy format: see CSV_LOST_FIELDS). */
-  csvFiles: number
-  /** Parsed messages, duplicates included (filtered ones too). */
-  messages: number
-  rejected: number
-  rejectedByReason: Record<string, number>
-  duplicates: number
-  filtered: Record<string, number>
-  unreadableFiles: Array<{ file: string; reason: string }>
-  /** Paths not read because they lead to a file or folder read already (links, loops). */
-  skippedPaths: Array<{ path: string; reason: string }>
-}
+/** What reading counted (src/types.ts: commit's counts extend it too). */
+export type ScanCounts = ReadCounts
 
 export function emptyCounts(): ScanCounts {
   return { files: 0, csvFiles: 0, messages: 0, rejected: 0, rejectedByReason: {}, duplicates: 0, filtered: {}, unreadableFiles: [], skippedPaths: [] }

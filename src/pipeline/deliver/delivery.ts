@@ -39,12 +39,13 @@
  * - Invalid API key, missing api_key, 401, 403 (WAF), 404/invalid path → FatalDeliveryError.
  */
 import type { AmplitudeEndpoint, AmplitudeRecord, Region, SourceRef } from '../../types.js'
-import { systemClock } from './clock.js'
+import { exitCodes, SegampError } from '../../errors.js'
+import { systemClock, type Clock } from './clock.js'
 import { registerSecret, registerUrlCredentials } from '../../secrets.js'
 import { classifyResponse, type Classification, type HttpOutcome } from './classify.js'
-import { RequestPump, type Batch } from './pump.js'
+import { RequestPump, type Batch, type PumpOptions } from './pump.js'
 import { displayUrl, endpointUrl, normalizeBatchSize, serializeRecord, type EndpointLimit, type SerializedRecord } from './requests.js'
-import { applyClassification, retryPolicy, StopRules, type Attempts } from './retry.js'
+import { applyClassification, retryPolicy, StopRules, type Attempts, type RetryPolicy, type Settled } from './retry.js'
 import { KeyScheduler, type KeyState, type Queued, type Returned } from './scheduler.js'
 import { createGotTransport, type Transport } from './transport.js'
 
@@ -154,10 +155,20 @@ export interface Delivery {
   pendingItems(): DeliveryItem[]
 }
 
-export class FatalDeliveryError extends Error {
+/**
+ * The run must stop. With an HTTP status (a refused key, a wrong path, an answer that is not
+ * Amplitude's), retrying the same command fails the same way: exit 1. Without one (the endpoint
+ * unreachable or failing past the retry budget, nothing accepted for the throttle budget), the
+ * same command later may succeed and resumes: exit 75 (TEMPFAIL).
+ */
+export class FatalDeliveryError extends SegampError {
   readonly status: number | null
   constructor(message: string, status: number | null = null) {
-    super(message)
+    super(message, {
+      code: status === null ? 'endpoint-unavailable' : 'delivery',
+      exitCode: status === null ? exitCodes.TEMPFAIL : exitCodes.ABORTED,
+      hint: 'Once that is fixed, run the same command again: the replay resumes from its checkpoint.',
+    })
     this.name = 'FatalDeliveryError'
     this.status = status
   }
@@ -215,6 +226,168 @@ function cancelledClassification(n: number): Classification {
   return { code: null, reason: 'cancelled', fates: Array.from({ length: n }, () => ({ t: 'backoff' as const })), throttledUsers: [], throttledDevices: [], quotaUsers: [], quotaDevices: [] }
 }
 
+type Counters = { pushed: number; acked: number; deadLettered: number; outstanding: number; retries: number; throttles: number; ingestedMismatches: number }
+
+/** Callers waiting on delivery: for room in the buffer (push), for every record settled (flush), for no request in flight (idle). */
+class Waiters {
+  push: Waiter[] = []
+  flush: Waiter[] = []
+  idle: Array<() => void> = []
+  /** Rejects every push, then every flush waiter. */
+  rejectAll(err: Error): void {
+    for (const w of this.push) w.reject(err)
+    this.push = []
+    for (const w of this.flush) w.reject(err)
+    this.flush = []
+  }
+  resolveFlush(): void {
+    const ws = this.flush
+    this.flush = []
+    for (const w of ws) w.resolve()
+  }
+  resolveIdle(): void {
+    const ws = this.idle
+    this.idle = []
+    for (const w of ws) w()
+  }
+}
+
+/** What the request pump takes of delivery's options. */
+function pumpOptions(opts: DeliveryOptions, o: { batchSize: number; concurrency: number; transport: Transport; clock: Clock }): PumpOptions {
+  return {
+    apiKey: opts.apiKey,
+    region: opts.region,
+    endpointUrl: opts.endpointUrl,
+    userAgent: opts.userAgent,
+    batchSize: o.batchSize,
+    limits: opts.limits,
+    concurrency: o.concurrency,
+    maxEps: opts.maxEps,
+    flushIntervalMs: opts.flushIntervalMs ?? 250,
+    requestTimeoutMs: opts.requestTimeoutMs ?? 30_000,
+    transport: o.transport,
+    clock: o.clock,
+  }
+}
+
+/** An entry the retry policy keeps goes back to its key, which waits the longest delay of its entries. */
+function keepFor(returned: Map<string, Returned<Entry>>, e: Entry, delay: number): void {
+  const b = returned.get(e.key)
+  if (!b) returned.set(e.key, { entries: [e], delay })
+  else {
+    b.entries.push(e)
+    if (delay > b.delay) b.delay = delay
+  }
+}
+
+interface SettleContext {
+  st: Counters
+  cb: DeliveryCallbacks
+  safe: (f: () => void) => void
+  scheduler: KeyScheduler<Entry>
+  policy: RetryPolicy
+  stopping: () => boolean
+  checkBudgets: (now: number) => void
+}
+
+/** A request ended and the retry policy decided: count it, tell the callbacks, pause what must wait. */
+function reportSettled(x: SettleContext, batch: Batch<Entry, Held>, c: Classification, r: Settled, acked: DeliveryItem[], now: number): void {
+  const { st, cb, safe, scheduler, policy, stopping, checkBudgets } = x
+  const entries = batch.entries
+  if (acked.length > 0) {
+    st.acked += acked.length
+    st.outstanding -= acked.length
+    if (c.ingested !== undefined && c.ingested !== acked.length) {
+      st.ingestedMismatches++
+      safe(() => cb.onIngestedMismatch?.({ sent: acked.length, ingested: c.ingested!, endpoint: batch.endpoint }))
+    }
+    safe(() => cb.onAck(acked, c.code ?? 200))
+  }
+  if (r.retried > 0 && !stopping()) {
+    st.retries += r.retried
+    let attempt = 0
+    for (const e of entries) if (e.sends > attempt) attempt = e.sends
+    safe(() => cb.onRetry?.({ status: c.code, reason: c.reason, attempt, delayMs: r.maxDelayMs, events: r.retried }))
+  }
+  if (c.throttledUsers.length + c.throttledDevices.length > 0) scheduler.throttleIds(c.throttledUsers, c.throttledDevices, now + r.pauseMs)
+  if (r.throttledKeys.size > 0) {
+    st.throttles++
+    // The whole endpoint waits: ready keys whose next record goes there are parked.
+    if (c.projectThrottle) scheduler.pauseEndpoint(batch.endpoint, now + r.pauseMs, false)
+    safe(() => cb.onThrottle?.({ keys: [...r.throttledKeys], pauseMs: r.pauseMs, project: c.projectThrottle === true }))
+  }
+  // A transient failure backs off the whole endpoint, so retries leave together in full requests.
+  if (r.backoffUntil > now && !stopping()) scheduler.pauseEndpoint(batch.endpoint, r.backoffUntil, true)
+  checkBudgets(now)
+  if (r.quotaEvents > 0) {
+    safe(() =>
+      cb.onQuotaExceeded?.({ users: c.quotaUsers, devices: c.quotaDevices, events: r.quotaEvents, parkedMs: policy.quotaRetries > 0 ? policy.quotaPauseMs : null }),
+    )
+  }
+}
+
+interface SettleDeps extends Omit<SettleContext, 'stopping'> {
+  opts: DeliveryOptions
+  clock: Clock
+  rules: StopRules
+  resolveDead: (e: Entry, status: number | null, reason: string) => void
+  setFatal: (err: Error) => void
+  endpointWhere: (e: AmplitudeEndpoint) => () => string
+  /** The run stopped (fatal or aborted). */
+  isStopped: () => boolean
+}
+
+/** A request ended: classify its answer, apply the retry policy, report, hand unfinished records back to their keys. */
+function settleBatch(d: SettleDeps, batch: Batch<Entry, Held>, outcome: HttpOutcome, cancelled: boolean): void {
+  const { opts, clock, rules, policy, scheduler, resolveDead, setFatal, endpointWhere, isStopped } = d
+  const entries = batch.entries
+  const c: Classification = cancelled
+    ? cancelledClassification(entries.length)
+    : classifyResponse(batch.endpoint, entries.map((e) => e.item.record.record), outcome, opts.apiKey)
+  const now = clock.now()
+  const stopping = (): boolean => isStopped() || cancelled
+  if (!cancelled) rules.answered(c, now)
+
+  const acked: DeliveryItem[] = []
+  let returned: Map<string, Returned<Entry>> | undefined
+  const r = applyClassification(policy, c, batch.endpoint, entries, now, rules.lastAcceptedAt, endpointWhere(batch.endpoint), {
+    ack: (e) => acked.push(e.item),
+    dead: (e, reason) => resolveDead(e, c.code, reason),
+    keep: (e, delay) => keepFor((returned ??= new Map()), e, delay),
+    fatal: (message, status) => setFatal(new FatalDeliveryError(message, status)),
+    stopping,
+  })
+
+  reportSettled({ ...d, stopping }, batch, c, r, acked, now)
+  // Unfinished entries go back to the head of their key queues; the keys are free.
+  scheduler.release(batch.held, returned, now)
+}
+
+function deliveryStats(st: Counters, pump: RequestPump<Entry, Held>, scheduler: KeyScheduler<Entry>): DeliveryStats {
+  return {
+    pushed: st.pushed,
+    acked: st.acked,
+    deadLettered: st.deadLettered,
+    outstanding: st.outstanding,
+    inFlightRequests: pump.inFlightRequests,
+    parked: scheduler.parked,
+    requests: pump.requests,
+    retries: st.retries,
+    throttles: st.throttles,
+    bytesSent: pump.bytesSent,
+    ingestedMismatches: st.ingestedMismatches,
+  }
+}
+
+/** Runs a caller's callback; one that throws stops the run (`stop`) instead of crashing the process. */
+function guarded(f: () => void, stop: (err: Error) => void): void {
+  try {
+    f()
+  } catch (err) {
+    stop(err instanceof Error ? err : new Error(String(err)))
+  }
+}
+
 export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): Delivery {
   // What a server may echo back (the key, a proxy's user:password) is redacted wherever shown.
   registerSecret(opts.apiKey)
@@ -230,12 +403,10 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
   const endpointWhere = (e: AmplitudeEndpoint) => (): string => displayUrl(endpointUrl(e, opts.region, opts.endpointUrl))
   const origin = (): string => new URL(displayUrl(endpointUrl('httpapi', opts.region, opts.endpointUrl))).origin
 
-  const st = { pushed: 0, acked: 0, deadLettered: 0, outstanding: 0, retries: 0, throttles: 0, ingestedMismatches: 0 }
+  const st: Counters = { pushed: 0, acked: 0, deadLettered: 0, outstanding: 0, retries: 0, throttles: 0, ingestedMismatches: 0 }
   let fatal: Error | undefined
   let aborted = false
-  let pushWaiters: Waiter[] = []
-  let flushWaiters: Waiter[] = []
-  let idleWaiters: Array<() => void> = []
+  const waiting = new Waiters()
 
   const scheduler = new KeyScheduler<Entry>(clock, (now) => {
     checkBudgets(now)
@@ -243,23 +414,10 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
     pump.run()
   })
   const pump: RequestPump<Entry, Held> = new RequestPump<Entry, Held>(
-    {
-      apiKey: opts.apiKey,
-      region: opts.region,
-      endpointUrl: opts.endpointUrl,
-      userAgent: opts.userAgent,
-      batchSize,
-      limits: opts.limits,
-      concurrency,
-      maxEps: opts.maxEps,
-      flushIntervalMs: opts.flushIntervalMs ?? 250,
-      requestTimeoutMs: opts.requestTimeoutMs ?? 30_000,
-      transport,
-      clock,
-    },
+    pumpOptions(opts, { batchSize, concurrency, transport, clock }),
     scheduler,
     {
-      mustFlush: () => flushWaiters.length > 0 || !hasRoom(),
+      mustFlush: () => waiting.flush.length > 0 || !hasRoom(),
       onOutcome: settle,
       onError: (err) => setFatal(err),
       onSlotFree: () => {
@@ -271,13 +429,7 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
   )
 
   // ---- callbacks (a throwing callback stops the run instead of crashing the process) ----
-  const safe = (f: () => void): void => {
-    try {
-      f()
-    } catch (err) {
-      setFatal(err instanceof Error ? err : new Error(String(err)))
-    }
-  }
+  const safe = (f: () => void): void => guarded(f, setFatal)
   const resolveDead = (e: Entry, status: number | null, reason: string): void => {
     st.deadLettered++
     st.outstanding--
@@ -288,33 +440,20 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
   const hasRoom = (): boolean => st.outstanding - scheduler.parked < maxBuffered && st.outstanding < maxBuffered * 4
   function releasePushers(): void {
     if (fatal || aborted) return
-    while (pushWaiters.length > 0 && hasRoom()) pushWaiters.shift()!.resolve()
+    while (waiting.push.length > 0 && hasRoom()) waiting.push.shift()!.resolve()
   }
   function checkIdle(): void {
-    if (st.outstanding === 0 && flushWaiters.length > 0 && !fatal) {
-      const ws = flushWaiters
-      flushWaiters = []
-      for (const w of ws) w.resolve()
-    }
-    if (pump.inFlightRequests === 0 && idleWaiters.length > 0) {
-      const ws = idleWaiters
-      idleWaiters = []
-      for (const w of ws) w()
-    }
+    if (st.outstanding === 0 && waiting.flush.length > 0 && !fatal) waiting.resolveFlush()
+    if (pump.inFlightRequests === 0 && waiting.idle.length > 0) waiting.resolveIdle()
   }
   /** Stop: no new requests; waiting push/flush calls reject once in-flight requests finished. */
   function setFatal(err: Error): void {
     if (fatal) return
     fatal = err
     stopParts()
-    const rejectAll = (): void => {
-      for (const w of pushWaiters) w.reject(err)
-      pushWaiters = []
-      for (const w of flushWaiters) w.reject(err)
-      flushWaiters = []
-    }
+    const rejectAll = (): void => waiting.rejectAll(err)
     if (pump.inFlightRequests === 0) rejectAll()
-    else idleWaiters.push(rejectAll)
+    else waiting.idle.push(rejectAll)
   }
   function stopParts(): void {
     scheduler.stop()
@@ -329,64 +468,8 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
 
   // ---- a request ended: classify, apply the retry policy, report, hand records back ----
   function settle(batch: Batch<Entry, Held>, outcome: HttpOutcome, cancelled: boolean): void {
-    const entries = batch.entries
-    const c: Classification = cancelled
-      ? cancelledClassification(entries.length)
-      : classifyResponse(batch.endpoint, entries.map((e) => e.item.record.record), outcome, opts.apiKey)
-    const now = clock.now()
-    const stopping = (): boolean => fatal !== undefined || aborted || cancelled
-    if (!cancelled) rules.answered(c, now)
-
-    const acked: DeliveryItem[] = []
-    let returned: Map<string, Returned<Entry>> | undefined
-    const r = applyClassification(policy, c, batch.endpoint, entries, now, rules.lastAcceptedAt, endpointWhere(batch.endpoint), {
-      ack: (e) => acked.push(e.item),
-      dead: (e, reason) => resolveDead(e, c.code, reason),
-      keep: (e, delay) => {
-        returned ??= new Map()
-        const b = returned.get(e.key)
-        if (!b) returned.set(e.key, { entries: [e], delay })
-        else {
-          b.entries.push(e)
-          if (delay > b.delay) b.delay = delay
-        }
-      },
-      fatal: (message, status) => setFatal(new FatalDeliveryError(message, status)),
-      stopping,
-    })
-
-    if (acked.length > 0) {
-      st.acked += acked.length
-      st.outstanding -= acked.length
-      if (c.ingested !== undefined && c.ingested !== acked.length) {
-        st.ingestedMismatches++
-        safe(() => cb.onIngestedMismatch?.({ sent: acked.length, ingested: c.ingested!, endpoint: batch.endpoint }))
-      }
-      safe(() => cb.onAck(acked, c.code ?? 200))
-    }
-    if (r.retried > 0 && !stopping()) {
-      st.retries += r.retried
-      let attempt = 0
-      for (const e of entries) if (e.sends > attempt) attempt = e.sends
-      safe(() => cb.onRetry?.({ status: c.code, reason: c.reason, attempt, delayMs: r.maxDelayMs, events: r.retried }))
-    }
-    if (c.throttledUsers.length + c.throttledDevices.length > 0) scheduler.throttleIds(c.throttledUsers, c.throttledDevices, now + r.pauseMs)
-    if (r.throttledKeys.size > 0) {
-      st.throttles++
-      // The whole endpoint waits: ready keys whose next record goes there are parked.
-      if (c.projectThrottle) scheduler.pauseEndpoint(batch.endpoint, now + r.pauseMs, false)
-      safe(() => cb.onThrottle?.({ keys: [...r.throttledKeys], pauseMs: r.pauseMs, project: c.projectThrottle === true }))
-    }
-    // A transient failure backs off the whole endpoint, so retries leave together in full requests.
-    if (r.backoffUntil > now && !stopping()) scheduler.pauseEndpoint(batch.endpoint, r.backoffUntil, true)
-    checkBudgets(now)
-    if (r.quotaEvents > 0) {
-      safe(() =>
-        cb.onQuotaExceeded?.({ users: c.quotaUsers, devices: c.quotaDevices, events: r.quotaEvents, parkedMs: policy.quotaRetries > 0 ? policy.quotaPauseMs : null }),
-      )
-    }
-    // Unfinished entries go back to the head of their key queues; the keys are free.
-    scheduler.release(batch.held, returned, now)
+    const isStopped = (): boolean => fatal !== undefined || aborted
+    settleBatch({ st, cb, safe, scheduler, policy, checkBudgets, opts, clock, rules, resolveDead, setFatal, endpointWhere, isStopped }, batch, outcome, cancelled)
   }
 
   return {
@@ -401,17 +484,17 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
       st.outstanding++
       pump.run()
       if (hasRoom()) return RESOLVED
-      return new Promise((resolve, reject) => pushWaiters.push({ resolve, reject }))
+      return new Promise((resolve, reject) => waiting.push.push({ resolve, reject }))
     },
     flush(): Promise<void> {
       if (fatal) {
         const err = fatal
         if (pump.inFlightRequests === 0) return Promise.reject(err)
-        return new Promise<void>((_, reject) => idleWaiters.push(() => reject(err)))
+        return new Promise<void>((_, reject) => waiting.idle.push(() => reject(err)))
       }
       if (aborted) return Promise.reject(new DeliveryAbortedError())
       if (st.outstanding === 0) return Promise.resolve()
-      const p = new Promise<void>((resolve, reject) => flushWaiters.push({ resolve, reject }))
+      const p = new Promise<void>((resolve, reject) => waiting.flush.push({ resolve, reject }))
       pump.run()
       return p
     },
@@ -419,35 +502,17 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
       if (!aborted) {
         aborted = true
         stopParts()
-        const err = new DeliveryAbortedError()
-        for (const w of pushWaiters) w.reject(err)
-        pushWaiters = []
-        for (const w of flushWaiters) w.reject(err)
-        flushWaiters = []
+        waiting.rejectAll(new DeliveryAbortedError())
       }
       if (o?.cancelInFlight) pump.cancelInFlight()
-      if (pump.inFlightRequests > 0) await new Promise<void>((r) => idleWaiters.push(r))
+      if (pump.inFlightRequests > 0) await new Promise<void>((r) => waiting.idle.push(r))
     },
     close(): void {
       scheduler.clearTimer()
       pump.clearTimers()
       ownTransport?.close()
     },
-    stats(): DeliveryStats {
-      return {
-        pushed: st.pushed,
-        acked: st.acked,
-        deadLettered: st.deadLettered,
-        outstanding: st.outstanding,
-        inFlightRequests: pump.inFlightRequests,
-        parked: scheduler.parked,
-        requests: pump.requests,
-        retries: st.retries,
-        throttles: st.throttles,
-        bytesSent: pump.bytesSent,
-        ingestedMismatches: st.ingestedMismatches,
-      }
-    },
+    stats: (): DeliveryStats => deliveryStats(st, pump, scheduler),
     pendingItems(): DeliveryItem[] {
       return scheduler
         .queued()

@@ -58,3 +58,4 @@ export {
   type DeliveryStats,
 } from './delivery.js'
 export { createGotTransport, type Transport, type TransportOptions, type TransportResponse } from './transport.js'
+export { type SerializedRecord } from './requests.js'

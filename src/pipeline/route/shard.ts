@@ -9,6 +9,7 @@
  * `file:line`. Partition: FNV-1a 32-bit over the key's UTF-8 bytes, modulo N. Pure.
  */
 import type { SegmentMessage } from '../../types.js'
+import { UsageError } from '../../errors.js'
 import { scanIdentityKey } from './shard-scan.js'
 
 export interface Shard {
@@ -87,16 +88,19 @@ export function ownsMessage(shard: Shard, message: SegmentMessage, fallback = ''
   return partitionOf(identityKey(message, fallback).key, shard.count) === shard.index
 }
 
-/** `K/N` (0-based K) → shard; throws a message naming the flag on anything else. */
+/** What to do about a --shard/--shards value that is wrong. */
+const SHARD_HINT = { code: 'shard', hint: 'Shards are numbered from 0: --shard 0/3, --shard 1/3 and --shard 2/3 split the archive in three; under a scheduler, --shards N reads the index from JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX.' }
+
+/** `K/N` (0-based K) → shard; a usage error naming the flag on anything else. */
 export function parseShard(text: string): Shard {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text)
-  if (!m) throw new Error(`--shard ${JSON.stringify(text)} is not K/N (0-based index / number of shards), e.g. --shard 0/3`)
+  if (!m) throw new UsageError(`--shard ${JSON.stringify(text)} is not K/N (0-based index / number of shards), e.g. --shard 0/3`, SHARD_HINT)
   return checkShard(Number(m[1]), Number(m[2]), `--shard ${text}`)
 }
 
 export function checkShard(index: number, count: number, what: string): Shard {
-  if (!Number.isSafeInteger(count) || count < 1) throw new Error(`${what}: the number of shards must be a whole number ≥ 1`)
-  if (!Number.isSafeInteger(index) || index < 0 || index >= count) throw new Error(`${what}: the shard index must be 0…${count - 1} (it is 0-based)`)
+  if (!Number.isSafeInteger(count) || count < 1) throw new UsageError(`${what}: the number of shards must be a whole number ≥ 1`, SHARD_HINT)
+  if (!Number.isSafeInteger(index) || index < 0 || index >= count) throw new UsageError(`${what}: the shard index must be 0…${count - 1} (it is 0-based)`, SHARD_HINT)
   return { index, count }
 }
 
@@ -108,10 +112,10 @@ export function shardFromEnv(count: number, env: NodeJS.ProcessEnv = process.env
   for (const name of SHARD_INDEX_ENV) {
     const v = env[name]
     if (v === undefined || v === '') continue
-    if (!/^\d+$/.test(v.trim())) throw new Error(`--shards ${count}: ${name}=${JSON.stringify(v)} is not a 0-based index`)
+    if (!/^\d+$/.test(v.trim())) throw new UsageError(`--shards ${count}: ${name}=${JSON.stringify(v)} is not a 0-based index`, SHARD_HINT)
     return checkShard(Number(v.trim()), count, `--shards ${count} with ${name}=${v.trim()}`)
   }
-  throw new Error(`--shards ${count} needs the shard index from ${SHARD_INDEX_ENV.join(' (Kubernetes Indexed Job) or ')} (AWS Batch array job); outside a scheduler use --shard K/${count}`)
+  throw new UsageError(`--shards ${count} needs the shard index from ${SHARD_INDEX_ENV.join(' (Kubernetes Indexed Job) or ')} (AWS Batch array job); outside a scheduler use --shard K/${count}`, SHARD_HINT)
 }
 
 /** `-shard-K-of-N`: appended to the run id (and so to the default state directory). */

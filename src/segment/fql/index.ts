@@ -3,6 +3,7 @@
  * `validate(parseFql(fql), event)` from `@segment/destination-subscriptions`
  * (lexer `@segment/fql-ts` 1.10.1), quirks included. See docs/actions-amplitude.md part C.
  */
+import { UsageError } from '../../errors.js'
 import { compileAst, TriggerEvaluationError, type Predicate } from './compile.js'
 import { parseTrigger, type GroupNode } from './parser.js'
 
@@ -18,7 +19,8 @@ export interface TriggerAnalysis {
 }
 
 /** Thrown by compileTrigger when Segment would reject the trigger (parseFql returns an error). */
-export class TriggerError extends Error {
+/** A trigger Segment would reject too: a usage error (the mappings file is the user's). */
+export class TriggerError extends UsageError {
   /** Message Segment reports for this subscription: `Invalid subscription : <segmentMessage>`. */
   readonly segmentMessage: string
   /** 1-based character position the reason refers to. */
@@ -29,7 +31,10 @@ export class TriggerError extends Error {
     segmentMessage: string,
     position: number
   ) {
-    super(`Invalid trigger ${JSON.stringify(fql)}: ${reason}`)
+    super(`Invalid trigger ${JSON.stringify(fql)}: ${reason}`, {
+      code: 'trigger',
+      hint: 'Segment would reject this trigger too: fix it in the mappings file (FQL: event = "Order Completed", type = "track" and properties.total > 10, contains(event, "Order")).',
+    })
     this.name = 'TriggerError'
     this.segmentMessage = segmentMessage
     this.position = position

@@ -5,6 +5,7 @@
  * error message, a log line or a file. 429 answers are retried after the time the API asks for.
  */
 import got from 'got'
+import { SegampError } from '../../errors.js'
 
 export const SEGMENT_API_HOSTS = {
   us: 'https://api.segmentapis.com',
@@ -81,13 +82,19 @@ export interface UpdateSubscriptionInput {
 }
 
 /** A Public API call that failed; `message` says what, where (URL without credentials) and what to do. */
-export class SegmentApiError extends Error {
+export class SegmentApiError extends SegampError {
   constructor(
     message: string,
     readonly status: number | undefined,
     readonly url: string,
   ) {
-    super(message)
+    super(message, {
+      code: 'segment-api',
+      hint:
+        status === 401 || status === 403
+          ? 'Create or pick a Public API token in the Segment UI (Settings → Access Management → Tokens) and set it in SEGMENT_PUBLIC_API_TOKEN.'
+          : 'Run the same command again: it reads the current state first and only sends what is still missing (the Classic destination is never modified).',
+    })
     this.name = 'SegmentApiError'
   }
 }

@@ -9,7 +9,7 @@
  * Without a file, the Actions Amplitude Quick Setup presets.
  */
 import { createHash } from 'node:crypto'
-import { UsageError } from '../../pipeline/route/filters.js'
+import { UsageError } from '../../errors.js'
 import { readFile } from 'node:fs/promises'
 import type { AmplitudeRecord, SegmentMessage } from '../../types.js'
 import { compileMapping, validateMapping } from '../mapping-kit/index.js'
@@ -53,12 +53,18 @@ export interface MappingProblem {
 }
 
 /** A mapping file Segment would reject: every problem, by subscription and JSON path. */
-export class MappingFileError extends Error {
+/** Every problem of a mappings file: a usage error (exit 2). */
+export class MappingFileError extends UsageError {
   constructor(readonly source: string, readonly problems: MappingProblem[]) {
     super(
       `${source}: ${problems.length} problem(s) in the mappings; nothing was read:\n` +
         problems.map((p) => `  - ${p.subscription}: ${p.path || '/'} ${p.message}`).join('\n'),
+      {
+        code: 'mapping-file',
+        hint: 'Fix the problems listed (each names its subscription and JSON path in the file); --mappings takes Segment Public API subscriptions {"subscriptions":[...]} or a list of presets.',
+      },
     )
+    this.name = 'MappingFileError'
   }
 }
 

@@ -262,6 +262,8 @@ describe('delivery engine (ad-hoc HTTP servers)', function () {
     await srv.close()
     assert.ok(r.error instanceof FatalDeliveryError)
     assert.match((r.error as Error).message, /^Amplitude has not answered for [\d.]+ s \(last: timeout\) at http:\/\/127\.0\.0\.1:\d+; stopping$/)
+    // Retryable: exit 75 (EX_TEMPFAIL), so a scheduler retries the shard and it resumes.
+    assert.deepEqual([(r.error as FatalDeliveryError).exitCode, (r.error as FatalDeliveryError).code], [75, 'endpoint-unavailable'])
     assert.ok(Date.now() - t0 < 5000, `${Date.now() - t0} ms`)
     assert.equal(r.dead.size + r.acked.size, 0)
   })
@@ -272,6 +274,8 @@ describe('delivery engine (ad-hoc HTTP servers)', function () {
     await srv.close()
     assert.ok(r.error instanceof FatalDeliveryError)
     assert.match((r.error as Error).message, /^Amplitude has accepted nothing for [\d.]+ s \(last answer: throttled\) at http:\/\/127\.0\.0\.1:\d+; stopping$/)
+    // The throttle budget exhausted is retryable too: 75.
+    assert.equal((r.error as FatalDeliveryError).exitCode, 75)
     assert.equal(r.dead.size + r.acked.size, 0)
   })
 
@@ -352,6 +356,8 @@ describe('delivery engine (ad-hoc HTTP servers)', function () {
     assert.ok(r.error instanceof FatalDeliveryError)
     assert.ok(!(r.error as Error).message.includes(KEY))
     assert.match((r.error as Error).message, /invalid API key/)
+    // Permanent: retrying with the same key fails the same way, exit 1.
+    assert.deepEqual([(r.error as FatalDeliveryError).exitCode, (r.error as FatalDeliveryError).code], [1, 'delivery'])
     assert.equal(r.acked.size + r.dead.size, 0)
     assert.ok(srv.reqs.length <= 2)
   })

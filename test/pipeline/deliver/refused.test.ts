@@ -35,7 +35,7 @@ describe('deliver: refused connections', function () {
     assert.match(s.check(120_050, where)!, /^Amplitude has not answered for 120 s/)
   })
 
-  it('replay to a port nobody listens on ends within seconds, exit 1, with a hint', async () => {
+  it('replay to a port nobody listens on ends within seconds, exit 75 (retry later), with a hint', async () => {
     // A port that was free a moment ago.
     const srv = createServer()
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()))
@@ -44,7 +44,8 @@ describe('deliver: refused connections', function () {
     const started = Date.now()
     const r = await runCli(['replay', 'examples/segment-logs', '--api-key', 'k'.repeat(32), '--endpoint-url', `http://127.0.0.1:${port}`, '--yes', '--no-progress', '--state-dir', join(tempDir(), 's')], { timeoutMs: 80_000 })
     const seconds = (Date.now() - started) / 1000
-    assert.equal(r.code, 1, r.stderr)
+    // An unreachable endpoint is retryable (#25): EX_TEMPFAIL, so a scheduler retries and the run resumes.
+    assert.equal(r.code, 75, r.stderr)
     assert.ok(seconds < 45, `took ${seconds} s`)
     assert.match(r.stderr, /the endpoint is unreachable: every connection to http:\/\/127\.0\.0\.1:\d+ was refused \(ECONNREFUSED\)/)
     assert.match(r.stderr, /Hint: Check that the endpoint is reachable/)

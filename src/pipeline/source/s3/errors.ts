@@ -4,6 +4,7 @@
  * missing bucket — every other object would fail the same way); the others make one object
  * unreadable and the run goes on.
  */
+import { exitCodes, SegampError } from '../../../errors.js'
 import { objectUrl, safeEndpoint } from './url.js'
 
 export type S3ErrorKind =
@@ -17,14 +18,22 @@ export type S3ErrorKind =
   | 'transient'
   | 'other'
 
-export class S3InputError extends Error {
+/**
+ * Code `s3-<kind>`. Exit 75 (TEMPFAIL) when the read failed transiently (the same command later
+ * may succeed), else 1; commands where 1 means something else remap it (SegampCommand.s3ErrorExit).
+ */
+export class S3InputError extends SegampError {
   constructor(
     message: string,
     readonly kind: S3ErrorKind,
     /** Stops the run (the reader rethrows it instead of reporting one unreadable object). */
     readonly fatal: boolean,
   ) {
-    super(message)
+    super(message, {
+      code: `s3-${kind}`,
+      exitCode: kind === 'transient' ? exitCodes.TEMPFAIL : exitCodes.ABORTED,
+      hint: 'Once that is fixed, run the same command again (a replay resumes from its checkpoint).',
+    })
     this.name = 'S3InputError'
   }
 }

@@ -1,0 +1,28 @@
+/** Appends JSON objects as lines to a file, honouring backpressure; opened lazily. */
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
+import { dirname } from 'node:path'
+
+export class NdjsonWriter {
+  private stream?: WriteStream
+  count = 0
+
+  constructor(readonly path: string, private readonly flags: 'a' | 'w' = 'a') {}
+
+  async write(value: unknown): Promise<void> {
+    if (!this.stream) {
+      mkdirSync(dirname(this.path), { recursive: true })
+      this.stream = createWriteStream(this.path, { flags: this.flags })
+    }
+    this.count++
+    if (!this.stream.write(JSON.stringify(value) + '\n')) {
+      await new Promise<void>((resolve) => this.stream!.once('drain', resolve))
+    }
+  }
+
+  async close(): Promise<void> {
+    const stream = this.stream
+    if (!stream) return
+    this.stream = undefined
+    await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())))
+  }
+}

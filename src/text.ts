@@ -1,0 +1,56 @@
+/**
+ * Text segamp prints, made safe and readable; pure, imports nothing, so every folder may use it
+ * (the command line, the services, the sandbox's summary).
+ *
+ * Terminal safety: text segamp prints can carry what an archive's senders wrote (event names,
+ * file names, server answers). Two layers:
+ * - `visible()` is applied by the renderers to every piece of user data they place in a line:
+ *   nothing in it stays a control character, not even a newline or a colour sequence.
+ * - `terminalSafe()` is applied by the base command to everything printed: control characters
+ *   other than newline, tab and colour sequences (SGR, `ESC [ … m`, chalk's styling) become
+ *   `\uXXXX`. JSON stays valid and means the same: JSON.stringify already escapes C0 controls,
+ *   and `\uXXXX` is how JSON writes the others.
+ */
+
+import { redactText } from './secrets.js'
+
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /\x1b\[[0-9;]*m|[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+// eslint-disable-next-line no-control-regex
+const UNSAFE_DATA = /[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+
+const escape = (m: string): string => `\\u${m.charCodeAt(0).toString(16).padStart(4, '0')}`
+
+/**
+ * User data (an event name, a file name, a server's words) made safe to place in a line segamp
+ * prints: every control character, newline, tab, colour sequence and bidirectional override shown
+ * as `\uXXXX`, so data can neither style the terminal nor fake a line of segamp's own output.
+ */
+export function visible(text: string): string {
+  return text.replace(UNSAFE_DATA, escape)
+}
+
+export function terminalSafe(text: string): string {
+  // Everything printed passes here: no credential leaves in it either (see src/secrets.ts).
+  return redactText(text).replace(UNSAFE, (m) => (m.length > 1 ? m : escape(m)))
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MB`
+  return `${(n / 1024 ** 3).toFixed(2)} GB`
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US')
+}
+
+/**
+ * Rejected lines are kept as text; a source `writeKey` (a Segment secret) inside one is replaced
+ * before the text is written anywhere.
+ */
+const WRITE_KEY = /("writeKey"\s*:\s*")(?:[^"\\]|\\.)*(")/g
+export function redactSecretsInText(text: string): string {
+  return text.includes('writeKey') ? text.replace(WRITE_KEY, '$1<redacted>$2') : text
+}
