@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
 import { writeFile } from 'node:fs/promises'
-import { PRIVATE_FILE_MODE, secureFile } from '../pipeline/commit/private-files.js'
+import { PRIVATE_FILE_MODE, secureFile } from '../pipeline/commit/index.js'
 import { createInterface } from 'node:readline/promises'
 import { exitCodes } from '../cli/common.js'
 import { s3Flags } from '../cli/flags.js'

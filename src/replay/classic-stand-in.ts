@@ -8,9 +8,8 @@
  * configuration can be verified to remove them. Sandbox only: nothing here is a migration path.
  */
 import type { AmplitudeEndpoint, AmplitudeRecord } from '../types.js'
-import { openArchive, type ArchiveOptions } from '../pipeline/decode/reader.js'
-import { scanMessages, emptyCounts, type ScanCounts } from '../pipeline/decode/scan.js'
-import { createDelivery, type DeliveryOptions } from '../pipeline/deliver/delivery.js'
+import { openArchive, scanMessages, emptyCounts, type ArchiveOptions, type ScanCounts } from '../pipeline/decode/index.js'
+import { createDelivery, type DeliveryOptions } from '../pipeline/deliver/index.js'
 import { orderingKey } from '../pipeline/map/index.js'
 import { compileClassic, type ClassicRecord } from '../segment/classic/index.js'
 import { UsageError } from '../errors.js'

@@ -19,15 +19,11 @@
 import { closeSync, existsSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import type { AmplitudeEndpoint, AmplitudeRecord, Region, SourceRef } from '../types.js'
-import { isS3State, openStateDir, type StateDir } from '../pipeline/commit/index.js'
-import type { ReplayCounts, ReplayReport } from '../pipeline/commit/report.js'
-import { RETRY_LEDGER_FILE } from '../pipeline/commit/committer.js'
-import { createDelivery, FatalDeliveryError, DeliveryAbortedError, type DeliveryOptions, type DeliveryItem } from '../pipeline/deliver/delivery.js'
-import { displayUrl } from '../pipeline/deliver/requests.js'
+import { isS3State, openStateDir, RETRY_LEDGER_FILE, secureFile, type ReplayCounts, type ReplayReport, type StateDir } from '../pipeline/commit/index.js'
+import { createDelivery, displayUrl, FatalDeliveryError, DeliveryAbortedError, type DeliveryOptions, type DeliveryItem } from '../pipeline/deliver/index.js'
 import { orderingKey } from '../pipeline/map/index.js'
 import { UsageError, exitCodes } from '../errors.js'
 import { redactText } from '../secrets.js'
-import { secureFile } from '../pipeline/commit/private-files.js'
 
 export const RETRY_LEDGER = RETRY_LEDGER_FILE
 /** Reasons retried when `--reasons` is not given: the ones a later attempt can cure. */

@@ -25,6 +25,7 @@ export {
   buildBody,
   buildHeaders,
   buildRequest,
+  displayUrl,
   DEFAULT_BATCH_SIZE,
   DEFAULT_LIMITS,
   DEFAULT_USER_AGENT,
