@@ -12,6 +12,7 @@ import { redactSecretsInText } from '../decode/message.js'
 import { LineLedger, type LineEntry } from './ledger.js'
 import { CHECKPOINT_VERSION, fileSize, mergeRanges, readCheckpoint, truncateTo, writeCheckpoint, type Checkpoint } from './checkpoint.js'
 import { emptyReplayCounts, type ReplayCounts } from './report.js'
+import { countRead } from './count.js'
 import type { CompiledSubscription } from '../../segment/subscriptions/index.js'
 import type { ShardRun } from '../route/shard.js'
 
@@ -124,17 +125,15 @@ export function openCommit(o: CommitOptions): Commit {
         return
       }
       if (d.kind === 'rejected') {
-        counts.rejected++
-        counts.rejectedByReason[d.category!] = (counts.rejectedByReason[d.category!] ?? 0) + 1
+        countRead(counts, { kind: 'rejected', category: d.category! })
         bytesOf.rejected += appendLine(rejectedFd, { file: entry.ref.file, line: entry.ref.line, reason: d.reason, text: redactSecretsInText(d.text ?? '') })
         return
       }
-      counts.messages++
-      if (d.duplicate) counts.duplicates++
       if (d.kind === 'filtered') {
-        counts.filtered[d.reason!] = (counts.filtered[d.reason!] ?? 0) + 1
+        countRead(counts, { kind: 'filtered', reason: d.reason!, duplicate: d.duplicate })
         return
       }
+      countRead(counts, { kind: 'message', duplicate: d.duplicate })
       if (!d.matched || d.matched.length === 0) {
         counts.filtered['no-subscription'] = (counts.filtered['no-subscription'] ?? 0) + 1
         return

@@ -13,5 +13,8 @@
  * as settled only after its outcome is in the dead-letter file or acknowledged by Amplitude).
  */
 export { LineLedger, type LedgerHandlers, type LineEntry } from './ledger.js'
-export { acquireLock, CHECKPOINT_VERSION, mergeRanges, readCheckpoint, readCompletedFiles, resumeFilter, runIdFor, toRanges, writeCheckpoint, StateLockedError, type Checkpoint } from './checkpoint.js'
+export { acquireLock, checkInputsUnchanged, writeJson, CHECKPOINT_VERSION, mergeRanges, readCheckpoint, readCompletedFiles, resumeFilter, runIdFor, toRanges, writeCheckpoint, StateLockedError, type Checkpoint } from './checkpoint.js'
 export { emptyReplayCounts, type ReplayCounts, type ReplayReport, type SubscriptionCounts } from './report.js'
+export { openCommit, resumeOrStart, jsonLine, type Commit, type CommitOptions, type LineData } from './committer.js'
+export { openLineOutcomes, countDeliveryEvents, type LineOutcome, type LineOutcomes, type Ticket, type DeadRecord } from './outcomes.js'
+export { countRead, type ReadCounts, type CountedLine } from './count.js'

@@ -21,6 +21,8 @@
 export {
   assembleRequests,
   dryRunLine,
+  displayUrl,
+  type SerializedRecord,
   RequestAssembler,
   buildBody,
   buildHeaders,
@@ -58,3 +60,4 @@ export {
   type DeliveryStats,
 } from './delivery.js'
 export { createGotTransport, type Transport, type TransportOptions, type TransportResponse } from './transport.js'
+export { createDryRunDelivery, createDryRunWriter, type DryRunWrite, type DryRunWriter } from './dry-run.js'

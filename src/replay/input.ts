@@ -1,0 +1,34 @@
+/**
+ * A replay's input: the archive opened, and what an earlier run of this one completed (files)
+ * or settled (lines) already, which this run skips. Inputs that changed since are refused.
+ */
+import { join } from 'node:path'
+import { visible } from '../cli/terminal.js'
+import { openArchive } from '../pipeline/decode/index.js'
+import { UsageError } from '../pipeline/route/index.js'
+import { checkInputsUnchanged, readCompletedFiles, resumeFilter, type Checkpoint, type ReplayCounts } from '../pipeline/commit/index.js'
+import { sourceIdentity, type Source } from '../pipeline/source/index.js'
+import type { ReplayOptions } from './engine.js'
+
+/** Escapes what a warning quotes from the input (a path, a reason). */
+export { visible }
+
+/** The archive, and what an earlier run of this one completed or settled already. */
+export async function openInput(opts: ReplayOptions, dir: string, previous: Checkpoint<ReplayCounts> | undefined) {
+  const archive = await openArchive(opts.inputs, { ...opts.archive, since: opts.filters?.since })
+  if (archive.sources.length === 0 && archive.problems.length > 0) {
+    // Not one input could be found: a mistyped path, not a finished replay of nothing.
+    throw new UsageError(`nothing to read: ${archive.problems.map((p) => `${visible(p.file)}: ${visible(p.reason)}`).join('; ')}; check the paths`)
+  }
+  const completed = previous ? readCompletedFiles(join(dir, 'completed.ndjson'), previous.files.completed) : new Map<string, string>()
+  if (previous) checkInputsUnchanged(previous, completed, archive.sources, opts.onWarning)
+  const identities = new Map(archive.sources.map((src) => [src.path, sourceIdentity(src)]))
+  return {
+    archive,
+    completed,
+    identities,
+    skipFile: previous ? (src: Source) => completed.get(src.path) === identities.get(src.path) : undefined,
+    skipLine: previous ? resumeFilter(previous) : undefined,
+  }
+}
+
