@@ -3,7 +3,7 @@ import { Args, Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
 import { writeFile } from 'node:fs/promises'
 import { parseTypes } from '../pipeline/route/filters.js'
-import { readingFlags, mappingsFlag, s3Flags } from '../cli/flags.js'
+import { readingFlags, mappingsFlag, s3Flags, workersFlag } from '../cli/flags.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
 import { exitCodes, loadSubscriptionsForCli, whereFilter } from '../cli/common.js'
 import { readClassicFile, readRenameMapFile } from '../cli/classic-input.js'
@@ -41,6 +41,7 @@ EXIT CODES (like diff)
     classic: Flags.string({ description: 'Classic destination settings: the settings object or a Segment Public API destination response. Default: catalog defaults.', helpValue: 'FILE' }),
     'classic-mode': Flags.string({ options: ['cloud', 'web'], default: 'cloud', description: 'cloud: what the server-side Classic destination sent; web: analytics.js device-mode naming.' }),
     ...mappingsFlag,
+    ...workersFlag,
     'rename-map': Flags.string({ description: 'CSV with columns classic,actions: renames to treat as expected.', helpValue: 'FILE.csv' }),
     format: Flags.string({ options: ['table', 'json', 'markdown'], default: 'table', description: 'Report format (json on stdout: the same as --json).' }),
     out: Flags.string({ description: 'Write the report to FILE instead of stdout.', helpValue: 'FILE' }),
@@ -88,6 +89,7 @@ EXIT CODES (like diff)
       mappingsSource: flags.mappings ?? 'presets',
       renameMap: setup.renameMap,
       examples: flags.examples,
+      workers: flags.workers,
     }
     const started = Date.now()
     const { report, counts } = against

@@ -72,6 +72,7 @@ EXIT CODES
     'fail-on': Flags.string({ description: 'With --verify: exit 1 when any finding of these kinds exists.', default: 'renamed,dropped,duplicated', helpValue: 'LIST' }),
     'report-format': Flags.string({ options: ['table', 'json', 'markdown'], description: 'With --verify: format of the verification report (on stderr, or stdout when --out is given). Default table.' }),
     examples: Flags.integer({ description: 'With --verify: examples per finding.', default: 3, min: 0 }),
+    workers: Flags.integer({ description: 'With --verify: threads that decode, route and map (default 1: this thread only). The report is the same for any number.', min: 1, max: 64, helpValue: 'N' }),
     ...s3Flags,
   }
 
@@ -134,7 +135,7 @@ EXIT CODES
     // 2. Verify on an archive sample.
     let verified
     if (flags.verify?.length) {
-      verified = await verifyMigration({ inputs: flags.verify!, archive: { s3 }, classicSettings: classic, migration: result, limit: flags.sample, examples: flags.examples })
+      verified = await verifyMigration({ inputs: flags.verify!, archive: { s3 }, classicSettings: classic, migration: result, limit: flags.sample, examples: flags.examples, workers: flags.workers })
       if (verified.report.totals.messages === 0) {
         throw new UsageError(`--verify: nothing to compare: no message was read from ${flags.verify.join(' ')}`, { code: 'nothing-read', hint: 'Check the paths given to --verify (a CI sync that brought no files must not pass).' })
       }

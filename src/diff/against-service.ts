@@ -7,8 +7,9 @@
  * Stored events wait in memory until their message comes (converted to the slim sender shape).
  */
 import { openArchive } from '../pipeline/decode/reader.js'
-import { compileFilters, messageTime } from '../pipeline/route/filters.js'
-import { emptyCounts, scanMessages, type ScanCounts } from '../pipeline/decode/scan.js'
+import { messageTime } from '../pipeline/route/filters.js'
+import { emptyCounts, type ScanCounts } from '../pipeline/decode/scan.js'
+import { readMessages } from '../replay/pipeline.js'
 import { compileClassic } from '../segment/classic/index.js'
 import { readClassicSettings } from '../segment/classic/settings.js'
 import { DiffAggregator, diffMessage, redactSecrets } from './index.js'
@@ -30,11 +31,11 @@ import {
 import { AMPLITUDE_ADDED_FIELDS, parseExportTime, storedToSender, type SenderShape } from '../export/format.js'
 import { readExport } from '../export/read.js'
 import type { ReadProgress } from '../inspect/index.js'
-import { actionsRecordsFor, type CompareOptions } from './service.js'
+import { actionsRecordsOf, type CompareOptions } from './service.js'
 import type { FindingKind } from './index.js'
 
 /** The emulation comparison's options, with the export in place of a sample limit. */
-export interface AgainstOptions extends Omit<CompareOptions, 'archive' | 'limit' | 'onProgress' | 'onUnprocessable'> {
+export interface AgainstOptions extends Omit<CompareOptions, 'archive' | 'limit' | 'onProgress'> {
   /** Export zips, folders or files. */
   exportInputs: string[]
   onProgress?: (p: ReadProgress & { phase: string }) => void
@@ -47,7 +48,7 @@ export interface AgainstResult {
 
 export async function compareAgainstExport(opts: AgainstOptions): Promise<AgainstResult> {
   const examples = opts.examples ?? 3
-  const filter = compileFilters(opts.filters ?? {})
+  const threads = { workers: opts.workers, batchLines: opts.batchLines, inlineLines: opts.inlineLines }
   const index = new PairingIndex()
 
   // 1. index the archive
@@ -60,7 +61,7 @@ export async function compareAgainstExport(opts: AgainstOptions): Promise<Agains
       opts.onProgress(progress)
     }
   }
-  for await (const { message, duplicate } of scanMessages(first, { filter, onBytes: (n) => (progress.bytes += n) })) {
+  for await (const { message, duplicate } of readMessages({ archive: first, filters: opts.filters, ...threads, onBytes: (n) => (progress.bytes += n) })) {
     if (duplicate) continue
     index.add(message, messageTime(message))
     progress.messages++
@@ -126,8 +127,11 @@ export async function compareAgainstExport(opts: AgainstOptions): Promise<Agains
   progress.messages = 0
   let ordinal = -1
   let at = 0
-  const now = (): number => at
-  for await (const { message, ref, duplicate } of scanMessages(archive, { counts, filter, onBytes: (n) => (progress.bytes += n) })) {
+  const onRejected = (line: { message: boolean; ref: { file: string; line: number }; reason: string }): void => {
+    if (line.message) opts.onUnprocessable?.(line.ref, line.reason)
+  }
+  for await (const one of readMessages({ archive, counts, filters: opts.filters, subscriptions: opts.subscriptions, ...threads, onRejected, onBytes: (n) => (progress.bytes += n) })) {
+    const { message, ref, duplicate } = one
     if (duplicate) {
       pairing.duplicateMessages++
       continue
@@ -136,7 +140,7 @@ export async function compareAgainstExport(opts: AgainstOptions): Promise<Agains
     progress.messages++
     if ((progress.messages & 0x3ff) === 0) report()
     at = messageTime(message) ?? 0
-    const all = actionsRecordsFor(opts.subscriptions, message, now)
+    const all = actionsRecordsOf(opts.subscriptions, one)
     const actions = all.filter((r) => !NOT_EXPORTED.has(endpointName(r.endpoint)))
     pairing.notExportedRecords += all.length - actions.length
     const emulated = classic(message)

@@ -8,8 +8,10 @@
  */
 import type { Readable } from 'node:stream'
 import type { Archive, ArchiveItem, ReadOptions } from '../pipeline/decode/index.js'
-import type { ScanCounts } from '../pipeline/decode/index.js'
-import { DuplicateCounter, OTHER_SHARD, type ShardRun } from '../pipeline/route/index.js'
+import { emptyCounts, type ScanCounts } from '../pipeline/decode/index.js'
+import { DuplicateCounter, OTHER_SHARD, type FilterOptions, type ShardRun } from '../pipeline/route/index.js'
+import type { CompiledSubscription } from '../segment/subscriptions/index.js'
+import type { AmplitudeRecord, SegmentMessage, SourceRef } from '../types.js'
 import { countRead, type LineOutcome } from '../pipeline/commit/index.js'
 import { createPlanner, type LinePlan, type PlannerSettings } from './plan.js'
 import { planInOrder, toWorkerSettings, type PlannedItem } from './workers.js'
@@ -142,4 +144,53 @@ export function countOutcome(counts: ScanCounts, o: PipelineOutcome): void {
 function envCount(name: string): number | undefined {
   const v = process.env[name]
   return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined
+}
+
+/** A kept message (filters passed), with what the subscriptions made of it when they were given. */
+export interface ReadMessage {
+  message: SegmentMessage
+  ref: SourceRef
+  duplicate: boolean
+  /** The records each matching subscription produced (validation failures produce none). */
+  records: Array<{ sub: number; record: AmplitudeRecord }>
+}
+
+export interface ReadMessagesOptions extends PipelineThreads {
+  archive: Archive
+  filters?: FilterOptions
+  /** Map each kept message through these (diff-mappings, migrate --verify); none: route only. */
+  subscriptions?: CompiledSubscription[]
+  /** Counts of what was read, by the rules `countOutcome` applies. */
+  counts?: ScanCounts
+  stdin?: Readable
+  onBytes?: (n: number) => void
+  /** A line that is no message, or a message that cannot be processed (`message`). */
+  onRejected?: (line: Extract<PipelineOutcome, { kind: 'rejected' }>) => void | Promise<void>
+  onWarning?: (text: string) => void
+}
+
+/**
+ * The kept messages of an archive, in archive order, through the same pipeline as replay (any
+ * `--workers`): what inspect, diff-mappings and migrate --verify read. A group identify's missing
+ * time is the message's own time, so comparisons do not depend on when they run.
+ */
+export async function* readMessages(o: ReadMessagesOptions): AsyncGenerator<ReadMessage> {
+  const counts = o.counts ?? emptyCounts()
+  const pipeline = openPipeline({
+    archive: o.archive,
+    planner: { subscriptions: o.subscriptions ?? [], filters: o.filters, keepMessage: true, keepRecords: true, recordsFromThreads: true, messageClock: true },
+    stdin: o.stdin,
+    onBytes: o.onBytes,
+    workers: o.workers,
+    batchLines: o.batchLines,
+    inlineLines: o.inlineLines,
+    onWarning: o.onWarning,
+  })
+  for await (const line of pipeline.outcomes) {
+    countOutcome(counts, line)
+    if (line.kind === 'rejected') await o.onRejected?.(line)
+    if (line.kind !== 'message') continue
+    const plan = line.plan
+    yield { message: plan.message!, ref: line.ref, duplicate: line.duplicate, records: plan.records.map((r) => ({ sub: r.sub, record: r.record! })) }
+  }
 }

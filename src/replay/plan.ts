@@ -7,7 +7,7 @@
 import type { AmplitudeRecord, SegmentMessage } from '../types.js'
 import { clipText, parseMessageLine, type RejectCategory } from '../pipeline/decode/message.js'
 import { blockLines } from '../pipeline/decode/lines.js'
-import { createRouter, OTHER_SHARD, type FilterOptions, type ShardRun } from '../pipeline/route/index.js'
+import { createRouter, messageTime, OTHER_SHARD, type FilterOptions, type ShardRun } from '../pipeline/route/index.js'
 import { countMixedUserProperties, mapMessage, orderingKey } from '../pipeline/map/index.js'
 import { serializeRecord, type SerializedRecord } from '../pipeline/deliver/requests.js'
 import type { CompiledSubscription } from '../segment/subscriptions/index.js'
@@ -34,6 +34,8 @@ export type LinePlan =
       records: PlannedRecord[]
       /** Records whose user_properties mix plain keys with operations. */
       mixed: number
+      /** The message itself (`keepMessage`: commands that read it after planning). */
+      message?: SegmentMessage
     }
 
 /** What a line is planned from: its text (NDJSON), or a message decoded already (CSV rows). */
@@ -50,6 +52,12 @@ export interface PlannerSettings {
   forOut?: boolean
   /** Keep each record object in its plan (false on a worker thread: only its JSON goes back). */
   keepRecords?: boolean
+  /** Worker threads send each record object back too (diff-mappings compares them). */
+  recordsFromThreads?: boolean
+  /** Keep a routed message in its plan (inspect and diff-mappings read it after planning). */
+  keepMessage?: boolean
+  /** A group identify's missing time is the message's own time (diff-mappings: runs stay comparable). */
+  messageClock?: boolean
 }
 
 export type Planner = (input: PlanInput, where: string) => LinePlan
@@ -77,7 +85,8 @@ export function createPlanner(s: PlannerSettings): Planner {
     try {
       const routed = route(message, where)
       if (routed.filtered !== undefined) return { t: 'filtered', reason: routed.filtered, ...(routed.filtered === OTHER_SHARD ? {} : { messageId }) }
-      const mapped = mapMessage(message, s.subscriptions, routed.matched, s.now)
+      const now = s.messageClock ? () => messageTime(message) ?? 0 : s.now
+      const mapped = mapMessage(message, s.subscriptions, routed.matched, now)
       const records: PlannedRecord[] = []
       for (const r of mapped.records) {
         const p: PlannedRecord = { sub: r.sub, key: orderingKey(r.record), ser: serializeRecord(r.record, s.useBatchEndpoint, serialize) }
@@ -91,6 +100,7 @@ export function createPlanner(s: PlannerSettings): Planner {
         invalid: mapped.invalid.map((v) => ({ ...v, message })),
         records,
         mixed: mapped.records.length > 0 ? countMixedUserProperties(mapped.records) : 0,
+        ...(s.keepMessage ? { message } : {}),
       }
     } catch (error) {
       return { t: 'rejected', category: 'unprocessable', reason: unprocessable(error), text: '', message: true, messageId }

@@ -23,7 +23,9 @@ const planner = createPlanner({
   useBatchEndpoint: settings.useBatchEndpoint,
   skipUserPropertiesSync: settings.skipUserPropertiesSync,
   forOut: settings.forOut,
-  keepRecords: false,
+  keepRecords: settings.keepRecords === true,
+  keepMessage: settings.keepMessage,
+  messageClock: settings.messageClock,
 })
 
 parentPort!.on('message', (job: { id: number; units: Unit[] }) => {

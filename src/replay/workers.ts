@@ -29,6 +29,10 @@ export interface WorkerSettings {
   useBatchEndpoint?: boolean
   skipUserPropertiesSync?: boolean
   forOut?: boolean
+  /** Send record objects back too (not only their JSON). */
+  keepRecords?: boolean
+  keepMessage?: boolean
+  messageClock?: boolean
 }
 
 /** An item the engine applies: a planned line, or another archive item (file start or end, a rejection the reader made, …). */
@@ -260,5 +264,8 @@ export function toWorkerSettings(p: PlannerSettings): WorkerSettings | undefined
     useBatchEndpoint: p.useBatchEndpoint,
     skipUserPropertiesSync: p.skipUserPropertiesSync,
     forOut: p.forOut,
+    ...(p.recordsFromThreads ? { keepRecords: true } : {}),
+    ...(p.keepMessage ? { keepMessage: true } : {}),
+    ...(p.messageClock ? { messageClock: true } : {}),
   }
 }
