@@ -8,6 +8,7 @@ import type { ClassicMode } from '../segment/classic/index.js'
 import type { FilterOptions } from '../pipeline/route/filters.js'
 import type { ArchiveOptions } from '../pipeline/decode/reader.js'
 import type { DiffReport } from '../diff/index.js'
+import type { ScanCounts } from '../pipeline/decode/index.js'
 import { compareArchives } from '../diff/service.js'
 import { openArchive } from '../pipeline/decode/reader.js'
 import { readMessages, type PipelineThreads } from '../replay/pipeline.js'
@@ -34,6 +35,8 @@ export interface VerifyResult {
    * the comparison, so the configuration's own renames are expected, not findings.
    */
   observedRenames: Array<{ classic: string; actions: string; count: number }>
+  /** What the comparison read: messages, rejected lines, duplicates (counted as replay counts them). */
+  counts: ScanCounts
 }
 
 /**
@@ -87,6 +90,6 @@ export async function verifyMigration(opts: VerifyOptions): Promise<VerifyResult
     batchLines: opts.batchLines,
     inlineLines: opts.inlineLines,
   }
-  const { report } = await compareArchives({ ...base, renameMap })
-  return { report, observedRenames: own }
+  const { report, counts } = await compareArchives({ ...base, renameMap })
+  return { report, observedRenames: own, counts }
 }
