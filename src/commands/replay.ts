@@ -1,26 +1,11 @@
-import { availableParallelism } from 'node:os'
 import { Args, Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
-import { createInterface } from 'node:readline/promises'
-import { join } from 'node:path'
-import { readFile } from 'node:fs/promises'
-import { compileFilters, parseTypes } from '../pipeline/route/filters.js'
 import { readingFlags, mappingsFlag, s3Flags } from '../cli/flags.js'
-import { InputProgress, s3Settings } from '../cli/s3-input.js'
-import { exitCodes, whereFilter } from '../cli/common.js'
-import { formatCount, progressMode, withProgress, type ProgressHandle } from '../cli/progress.js'
-import { writeSync } from 'node:fs'
-import { compileSubscriptions, loadMappings, selectOnlyActions } from '../segment/subscriptions/index.js'
-import { replay, type ReplayProgress } from '../replay/engine.js'
-import { readCheckpoint, runIdFor } from '../pipeline/commit/checkpoint.js'
-import type { ReplayCounts, ReplayReport } from '../pipeline/commit/report.js'
-import { renderAbortError, renderReplaySummary, renderResumeAdvice, renderSandboxIngested } from '../replay/render.js'
-import { confirmationText, ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, keyHash, progressLine, resumeCommand } from '../replay/cli-support.js'
-import { displayUrl } from '../pipeline/deliver/requests.js'
-import { inspectArchives } from '../inspect/index.js'
-import { DEFAULT_SANDBOX_DIR, saveSandboxStore, startSandbox, summarizeSandbox } from '../amplitude/sandbox/index.js'
-import { SegampError, UsageError } from '../errors.js'
-import { parseShard, SHARD_INDEX_ENV, shardFromEnv, shardMaxEps, shardSuffix, type ShardRun } from '../pipeline/route/shard.js'
+import type { ReplayReport } from '../pipeline/commit/index.js'
+import { ENDPOINT_URL_ENV } from '../replay/cli-support.js'
+import { replaySession } from '../replay/session.js'
+import { DEFAULT_SANDBOX_DIR } from '../amplitude/sandbox/index.js'
+import { SHARD_INDEX_ENV } from '../pipeline/route/shard.js'
 
 export default class Replay extends SegampCommand {
   static summary = 'Send archived Segment messages to Amplitude exactly as the Actions destination would.'
@@ -79,175 +64,13 @@ EXIT CODES
 
   async run(): Promise<ReplayReport> {
     const { argv, flags } = await this.parse(Replay)
-    const inputs = argv as string[]
-    const fromStdin = inputs.includes('-')
-    const live = !flags['dry-run'] && !flags.sandbox
-    const setup = await (async () => {
-      if (flags.sandbox && flags['endpoint-url']) throw new UsageError('--sandbox and --endpoint-url cannot be combined: the sandbox is the endpoint', 'Leave out one of them: --sandbox replays into a local server, --endpoint-url into a proxy or server of your own.')
-      if (flags['endpoint-url']) {
-        let ok = false
-        try {
-          ok = /^https?:$/.test(new URL(flags['endpoint-url']).protocol)
-        } catch {
-          ok = false
-        }
-        if (!ok) throw new UsageError(`--endpoint-url ${JSON.stringify(displayUrl(flags['endpoint-url']))} is not an http(s) URL (e.g. https://proxy.example.com:8443)`)
-      }
-      // Bad --since/--until are usage errors, found before the state directory is touched.
-      compileFilters({ since: flags.since, until: flags.until })
-      if (live && !flags['api-key']) throw new UsageError('an Amplitude API key is needed to send: --api-key or env AMPLITUDE_API_KEY (or use --dry-run / --sandbox)')
-      let loaded = await loadMappings(flags.mappings)
-      for (const w of loaded.warnings) this.warn(w)
-      if (flags.only) {
-        const selection = selectOnlyActions(loaded, flags.only.split(','))
-        for (const note of selection.notes) this.logToStderr(note)
-        loaded = selection.loaded
-      }
-      const subs = compileSubscriptions(loaded, { apiKey: flags['api-key'], endpoint: flags.region === 'eu' ? 'europe' : 'north_america' })
-      const mappingsText = flags.mappings ? await readFile(flags.mappings, 'utf8') : 'presets'
-      let shard
-      try {
-        shard = flags.shard !== undefined ? parseShard(flags.shard) : flags.shards !== undefined ? shardFromEnv(flags.shards) : undefined
-      } catch (error) {
-        throw new UsageError((error as Error).message)
-      }
-      return { shard, subs, mappingsSource: loaded.source, mappingsText, types: parseTypes(flags.types), where: whereFilter(flags.where, (w) => this.warn(w)), s3: s3Settings(flags, inputs) }
-    })()
-    const input = new InputProgress(inputs)
-    const filters = { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] }
-    // Every shard shares the unsharded run id (the group `segamp status` checks) and adds K/N to it.
-    const groupId = runIdFor({
-      inputs,
-      mappingsText: setup.mappingsText,
-      options: { only: flags.only ?? null, since: flags.since ?? null, until: flags.until ?? null, types: flags.types ?? null, where: flags.where ?? null, ig: flags['ignore-integrations-flags'], region: flags.region, endpointUrl: flags['endpoint-url'] ?? null, batch: flags['use-batch-endpoint'], sandbox: flags.sandbox, dryRun: flags['dry-run'] ?? false, key: keyHash(flags['api-key']), skip: flags['skip-user-properties-sync'], ...(flags['s3-endpoint'] ? { s3Endpoint: flags['s3-endpoint'] } : {}) },
+    return replaySession(argv as string[], flags, {
+      bin: this.config.bin,
+      argv: this.argv,
+      json: this.jsonEnabled(),
+      warn: (text) => this.warn(text),
+      log: (text) => this.log(text),
+      logToStderr: (text) => this.logToStderr(text),
     })
-    const shard: ShardRun | undefined = setup.shard ? { ...setup.shard, group: groupId } : undefined
-    const runId = shard ? groupId + shardSuffix(shard) : groupId
-    const stateDir = flags['state-dir'] ?? join('.segamp', runId)
-
-    if (live && !flags.yes) {
-      if (!process.stdin.isTTY) throw new UsageError('refusing to send without confirmation: stdin is not a TTY', { code: 'not-confirmed', hint: 'Check what would be sent with --dry-run (or --sandbox), then add --yes to send.' })
-      const { report, unmatched } = await inspectArchives({ inputs, archive: input.options(setup.s3), filters, subscriptions: setup.subs.map((s) => ({ name: s.name, match: s.match })) })
-      const resuming = flags.fresh ? undefined : resumableCheckpoint(stateDir, runId)
-      this.logToStderr(
-        confirmationText({
-          key: fingerprint(flags['api-key']!),
-          target: flags['endpoint-url'] ? displayUrl(flags['endpoint-url']) : flags.region,
-          report,
-          unmatched,
-          shard,
-          resuming: resuming && { ...resuming, stateDir },
-        }),
-      )
-      const rl = createInterface({ input: process.stdin, output: process.stderr })
-      let answer = ''
-      try {
-        answer = await rl.question('Send? [y/N] ')
-      } catch {
-        // Ctrl-C at the prompt.
-        rl.close()
-        throw new SegampError('not confirmed (interrupted): nothing was sent', { exitCode: exitCodes.INTERRUPTED, code: 'interrupted', hint: 'Run the same command again to be asked again, or add --yes.' })
-      }
-      rl.close()
-      if (!/^y(es)?$/i.test(answer.trim())) throw new SegampError('not confirmed: nothing was sent', { code: 'not-confirmed', hint: 'Answer y (or yes) to send; --dry-run or --sandbox show what would be sent without sending.' })
-    } else if (live) {
-      this.warn('Amplitude deduplicates insert_id only within 7 days: replaying data it already holds from longer ago duplicates it.')
-    }
-
-    const sandbox = flags.sandbox ? await startSandbox() : undefined
-    const controller = new AbortController()
-    const mode = progressMode({ quiet: this.jsonEnabled() || flags['no-progress'], plainWhenNotTty: true })
-    let interrupts = 0
-    let shown: ProgressHandle | undefined
-    let last: ReplayProgress | undefined
-    const notice = 'Interrupted: finishing the requests in flight and saving the checkpoint (Ctrl-C again to quit at once)'
-    const onSigint = () => {
-      interrupts++
-      if (interrupts > 1) {
-        // Written synchronously: the process ends right after.
-        writeSync(2, `\nQuit at once: ${formatCount(last?.outstanding ?? 0)} record(s) not yet acknowledged were abandoned; the checkpoint keeps everything acknowledged before, and this resumes the rest:\n  ${resumeCommand(invocation(this.config.bin), this.argv)}\n`)
-        // Quit now, but let what stdout already holds reach a pipe first (at most a second).
-        process.exitCode = 130
-        setTimeout(() => process.exit(), 1000).unref()
-        process.stdout.write('', () => process.exit())
-        return
-      }
-      // On a TTY the notice replaces the progress line at once (a plain line would be drawn over).
-      if (mode === 'tty' && shown) shown.update(notice)
-      else this.logToStderr(`\n${notice}…`)
-      controller.abort()
-    }
-    // SIGTERM (CI cancellation, `timeout`, `docker stop`, Kubernetes) stops as Ctrl-C does.
-    process.on('SIGINT', onSigint)
-    process.on('SIGTERM', onSigint)
-    let report
-    try {
-      report = await withProgress(mode, flags['dry-run'] ? 'Planning requests (dry run)' : 'Replaying', (progress) => {
-        shown = progress
-        input.attach(progress)
-        return replay({
-          inputs,
-          archive: input.options(setup.s3),
-          subscriptions: setup.subs,
-          mappingsSource: setup.mappingsSource,
-          filters,
-          runId,
-          stateDir,
-          // The sandbox lives only for this run, and stdin cannot be read again: neither resumes.
-          fresh: flags.fresh || flags.sandbox || fromStdin,
-          dryRun: flags['dry-run'] ?? false,
-          out: flags.out,
-          outIncludeKeys: flags['out-include-keys'],
-          apiKey: sandbox ? (flags['api-key'] ?? 'sandbox-api-key') : flags['api-key'],
-          region: flags.region as 'us' | 'eu',
-          endpointUrl: sandbox ? sandbox.url : flags['endpoint-url'],
-          useBatchEndpoint: flags['use-batch-endpoint'],
-          batchSize: flags['batch-size'],
-          concurrency: flags.concurrency,
-          workers: flags.workers ?? availableParallelism(),
-          maxEps: shardMaxEps(flags['max-eps'], shard),
-          shard,
-          skipUserPropertiesSync: flags['skip-user-properties-sync'],
-          signal: controller.signal,
-          onWarning: (w) => this.warn(w),
-          onProgress: (p) => {
-            last = p
-            const line = `${input.prefix()}${progressLine(p, { dryRun: flags['dry-run'] })}`
-            progress.update(interrupts > 0 ? `${notice} · ${line}` : line)
-          },
-        })
-      })
-    } catch (error) {
-      await sandbox?.close()
-      throw error
-    } finally {
-      process.off('SIGINT', onSigint)
-      process.off('SIGTERM', onSigint)
-    }
-    if (!this.jsonEnabled()) this.logToStderr(renderReplaySummary(report, { color: Boolean(process.stderr.isTTY) }))
-    if (sandbox) {
-      const lines = summarizeSandbox(sandbox)
-      await sandbox.close()
-      const saved = await saveSandboxStore(sandbox, flags['sandbox-dir'] ?? DEFAULT_SANDBOX_DIR)
-      this.log(renderSandboxIngested({ lines, saved, receivedAt: [...sandbox.events, ...sandbox.identifyLog].map((e) => e.receivedAt), bin: this.config.bin }))
-    }
-    if ((report.interrupted || report.error) && (fromStdin || !flags.sandbox)) {
-      const endpoint = flags['endpoint-url']
-      const needs = [...(flags['api-key'] && !flags.sandbox ? ['AMPLITUDE_API_KEY set to the API key'] : []), ...(endpoint !== undefined && hasCredentials(endpoint) ? [`${ENDPOINT_URL_ENV} set to the endpoint URL and its credentials`] : [])]
-      this.logToStderr(renderResumeAdvice({ fromStdin, command: resumeCommand(invocation(this.config.bin), this.argv), needs }))
-    }
-    if (report.error && !this.jsonEnabled()) this.logToStderr(renderAbortError(report.error, { fromStdin, sandbox: Boolean(flags.sandbox) }))
-    if (report.exitCode !== 0) process.exitCode = report.exitCode
-    return report
-  }
-}
-
-/** The counts of an unfinished run of this command in `stateDir`, if there is one to resume. */
-function resumableCheckpoint(stateDir: string, runId: string): ReplayCounts | undefined {
-  try {
-    const cp = readCheckpoint<ReplayCounts>(stateDir)
-    return cp && cp.runId === runId && !cp.done ? cp.counts : undefined
-  } catch {
-    return undefined
   }
 }
