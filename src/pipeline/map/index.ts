@@ -13,7 +13,7 @@
  * an error; only a message that cannot be processed at all (nesting beyond the stack) throws.
  */
 import type { AmplitudeRecord, SegmentMessage } from '../../types.js'
-import { applySubscription, insertIdBase, type CompiledSubscription } from '../../segment/subscriptions/index.js'
+import { applySubscriptions, type CompiledSubscription } from '../../segment/subscriptions/index.js'
 
 export interface MappedRecord {
   record: AmplitudeRecord
@@ -30,10 +30,10 @@ export interface Mapped {
 /** Runs the subscriptions `matched` (indexes into `subs`, as route returned them) on the message. */
 export function mapMessage(message: SegmentMessage, subs: CompiledSubscription[], matched: readonly number[], now?: () => number): Mapped {
   const out: Mapped = { invalid: [], records: [] }
-  if (matched.length === 0) return out
-  const base = insertIdBase(message)
-  for (const i of matched) {
-    const o = applySubscription(subs[i], message, base, now)
+  const outcomes = applySubscriptions(subs, message, matched, now)
+  for (let k = 0; k < outcomes.length; k++) {
+    const o = outcomes[k]
+    const i = matched[k]
     if (!o.ok) out.invalid.push({ sub: i, reason: o.reason })
     else for (const record of o.records) out.records.push({ record, sub: i })
   }

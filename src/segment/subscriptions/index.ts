@@ -251,14 +251,19 @@ export type SubscriptionOutcome =
  * (e.g. missing group_type) comes back with Segment's reason instead of records.
  */
 export function runSubscriptions(subs: CompiledSubscription[], message: SegmentMessage, opts: { now?: () => number } = {}): SubscriptionOutcome[] {
-  const out: SubscriptionOutcome[] = []
-  let base: string | undefined
-  for (const sub of subs) {
-    if (!sub.match(message)) continue
-    base ??= insertIdBase(message)
-    out.push(applySubscription(sub, message, base, opts.now))
-  }
-  return out
+  const matched: number[] = []
+  for (let i = 0; i < subs.length; i++) if (subs[i].match(message)) matched.push(i)
+  return applySubscriptions(subs, message, matched, opts.now)
+}
+
+/**
+ * The subscriptions `matched` (indexes into `subs`, their triggers matched already) on one
+ * message, in that order: the one way a message is mapped (the pipeline's map stage uses it too).
+ */
+export function applySubscriptions(subs: CompiledSubscription[], message: SegmentMessage, matched: readonly number[], now?: () => number): SubscriptionOutcome[] {
+  if (matched.length === 0) return []
+  const base = insertIdBase(message)
+  return matched.map((i) => applySubscription(subs[i], message, base, now))
 }
 
 /**
