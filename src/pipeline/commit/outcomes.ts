@@ -112,10 +112,13 @@ export function openLineOutcomes(o: OutcomeOptions): LineOutcomes {
     },
     acked(tickets) {
       for (const t of tickets) settleOne(t)
+      // One checkpoint per response: a crash then resends only the requests in flight.
+      commit.saveSoon()
     },
     dead(t, dead) {
       t.entry.data.outcomes!.push({ sub: t.sub, endpoint: t.endpoint, dead })
       ledger.settle(t.entry)
+      commit.saveSoon()
     },
   }
 }
