@@ -1,10 +1,11 @@
 /**
  * `segamp replay` as a library call: the stages composed, source → decode → route → map →
- * deliver → commit (README, "Architecture"). The reader (source + decode) yields blocks of lines;
- * `workers.ts` plans them (decode → route → map, on worker threads with `--workers`) and hands
- * the plans back in archive order; this file applies each plan: duplicate ids, the commit
- * stage's ledger, and delivery (live, or recorded for --dry-run). Every input line ends in
- * exactly one place: sent, filtered, rejected, or dead-lettered.
+ * deliver → commit (README, "Architecture"), and nothing else. The pipeline (pipeline.ts: the
+ * reader's blocks planned on this thread or `--workers` threads, back in archive order) yields
+ * each line's outcome; commit's line outcomes record it and hand back the records to send; the
+ * sink (sink.ts) gives them to live delivery or to the dry-run writer, whose acknowledgements and
+ * dead letters settle the lines. Every input line ends in exactly one place: sent, filtered,
+ * rejected, or dead-lettered.
  */
 import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { join } from 'node:path'
