@@ -244,8 +244,11 @@ export function openCommit(o: CommitOptions): Commit {
     saveSoon,
     save: saveCheckpoint,
     ack(entry, index) {
-      ;(entry.data.acked ??= []).push(index)
-      if (entry.pending > 1) partly.add(entry)
+      // Which records of a half-sent line were acknowledged matters only to a checkpoint (never a dry run's).
+      if (!dryRun) {
+        ;(entry.data.acked ??= []).push(index)
+        if (entry.pending > 1) partly.add(entry)
+      }
       ledger.settle(entry)
     },
     partlySent(entry) {
