@@ -12,7 +12,7 @@ import { emptyCounts, type ScanCounts } from '../pipeline/decode/index.js'
 import { DuplicateCounter, OTHER_SHARD, type FilterOptions, type ShardRun } from '../pipeline/route/index.js'
 import type { CompiledSubscription } from '../segment/subscriptions/index.js'
 import type { AmplitudeRecord, SegmentMessage, SourceRef } from '../types.js'
-import { countRead, type LineOutcome } from '../pipeline/commit/index.js'
+import { countRead, noteSkipped, noteUnreadable, type LineOutcome } from '../pipeline/commit/index.js'
 import { createPlanner, type LinePlan, type PlannerSettings } from './plan.js'
 import { planInOrder, toWorkerSettings, type PlannedItem } from './workers.js'
 
@@ -113,7 +113,7 @@ function itemOutcome(item: Exclude<ArchiveItem, { kind: 'block' | 'message' }>, 
 
 /**
  * Counts an outcome's read side (files, messages, rejections, duplicates, filters) the way a
- * replay counts a settled line (commit/committer.ts applies the same through `countLine`).
+ * replay counts a settled line (commit/committer.ts applies the same `countRead`).
  * A message no subscription matched is counted as filtered `no-subscription` only by replay.
  */
 export function countOutcome(counts: ScanCounts, o: PipelineOutcome): void {
@@ -125,10 +125,10 @@ export function countOutcome(counts: ScanCounts, o: PipelineOutcome): void {
     case 'end':
       return
     case 'skipped':
-      if (!counts.skippedPaths.some((p) => p.path === o.path)) counts.skippedPaths.push({ path: o.path, reason: o.reason })
+      noteSkipped(counts, o.path, o.reason)
       return
     case 'unreadable':
-      if (!counts.unreadableFiles.some((u) => u.file === o.file && u.reason === o.reason)) counts.unreadableFiles.push({ file: o.file, reason: o.reason })
+      noteUnreadable(counts, o.file, o.reason)
       return
     case 'rejected':
       countRead(counts, { kind: 'rejected', category: o.category })

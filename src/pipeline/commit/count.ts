@@ -27,3 +27,22 @@ export function countRead(c: ReadCounts, line: CountedLine): void {
   if (line.duplicate) c.duplicates++
   if (line.kind === 'filtered') c.filtered[line.reason] = (c.filtered[line.reason] ?? 0) + 1
 }
+
+export interface InputProblems {
+  unreadableFiles: Array<{ file: string; reason: string }>
+  skippedPaths: Array<{ path: string; reason: string }>
+}
+
+/** Notes a file that could not be read (once: a resumed run meets it again); false when known already. */
+export function noteUnreadable(c: InputProblems, file: string, reason: string): boolean {
+  if (c.unreadableFiles.some((u) => u.file === file && u.reason === reason)) return false
+  c.unreadableFiles.push({ file, reason })
+  return true
+}
+
+/** Notes a path left out because it leads to what is read already (links, loops); false when known already. */
+export function noteSkipped(c: InputProblems, path: string, reason: string): boolean {
+  if (c.skippedPaths.some((p) => p.path === path)) return false
+  c.skippedPaths.push({ path, reason })
+  return true
+}

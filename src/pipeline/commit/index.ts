@@ -17,4 +17,4 @@ export { acquireLock, checkInputsUnchanged, writeJson, CHECKPOINT_VERSION, merge
 export { emptyReplayCounts, type ReplayCounts, type ReplayReport, type SubscriptionCounts } from './report.js'
 export { openCommit, resumeOrStart, jsonLine, type Commit, type CommitOptions, type LineData } from './committer.js'
 export { openLineOutcomes, countDeliveryEvents, type LineOutcome, type LineOutcomes, type Ticket, type DeadRecord } from './outcomes.js'
-export { countRead, type ReadCounts, type CountedLine } from './count.js'
+export { countRead, noteSkipped, noteUnreadable, type ReadCounts, type CountedLine, type InputProblems } from './count.js'

@@ -13,6 +13,7 @@ import type { SourceRef } from '../../types.js'
 import type { LineEntry } from './ledger.js'
 import type { Commit, LineData } from './committer.js'
 import type { ReplayCounts } from './report.js'
+import { noteSkipped, noteUnreadable } from './count.js'
 
 /** What one archive item amounts to; the same rules for every command (see replay/pipeline.ts). */
 export type LineOutcome<P = unknown> =
@@ -92,12 +93,12 @@ export function openLineOutcomes(o: OutcomeOptions): LineOutcomes {
           return []
         }
         case 'skipped':
-          if (!counts.skippedPaths.some((p) => p.path === line.path)) counts.skippedPaths.push({ path: line.path, reason: line.reason })
+          noteSkipped(counts, line.path, line.reason)
           o.onWarning?.(`skipped: ${o.visible(line.path)}: ${o.visible(line.reason)}`)
           return []
         case 'unreadable':
-          // A resumed run meets a file it already reported again.
-          if (!counts.unreadableFiles.some((u) => u.file === line.file && u.reason === line.reason)) counts.unreadableFiles.push({ file: line.file, reason: line.reason })
+          // A resumed run meets a file it already reported again: counted once.
+          noteUnreadable(counts, line.file, line.reason)
           o.onWarning?.(`unreadable: ${o.visible(line.file)}: ${o.visible(line.reason)}`)
           return []
         case 'rejected':
