@@ -5,7 +5,7 @@ import type { ReplayReport } from '../pipeline/commit/index.js'
 import { ENDPOINT_URL_ENV } from '../replay/cli-support.js'
 import { replaySession } from '../replay/session.js'
 import { DEFAULT_SANDBOX_DIR } from '../amplitude/sandbox/index.js'
-import { SHARD_INDEX_ENV } from '../pipeline/route/shard.js'
+import { SHARD_INDEX_ENV } from '../pipeline/route/index.js'
 
 export default class Replay extends SegampCommand {
   static summary = 'Send archived Segment messages to Amplitude exactly as the Actions destination would.'

@@ -5,6 +5,8 @@
  * back (records travel as their serialized JSON, which is what delivery sends anyway).
  */
 import type { AmplitudeRecord, SegmentMessage } from '../types.js'
+// The modules themselves, not the stages' index.ts: a worker thread loads this file, and the
+// indexes would load the reader, the CSV parser and the HTTP client there for nothing.
 import { clipText, parseMessageLine, type RejectCategory } from '../pipeline/decode/message.js'
 import { blockLines } from '../pipeline/decode/lines.js'
 import { createRouter, messageTime, OTHER_SHARD, type FilterOptions, type ShardRun } from '../pipeline/route/index.js'

@@ -22,7 +22,7 @@ import { displayUrl } from '../pipeline/deliver/index.js'
 import { inspectArchives } from '../inspect/index.js'
 import { DEFAULT_SANDBOX_DIR, saveSandboxStore, startSandbox, summarizeSandbox } from '../amplitude/sandbox/index.js'
 import { SegampError, UsageError } from '../errors.js'
-import { parseShard, shardFromEnv, shardMaxEps, shardSuffix, type ShardRun } from '../pipeline/route/shard.js'
+import { parseShard, shardFromEnv, shardMaxEps, shardSuffix, type ShardRun } from '../pipeline/route/index.js'
 import { apiKeyOf } from './settings.js'
 
 /** The replay command's flags, as oclif parses them. */

@@ -15,4 +15,6 @@
  */
 export { openArchive, type Archive, type ArchiveItem, type ArchiveOptions, type ReadOptions } from './reader.js'
 export { CSV_LOST_FIELDS } from './csv.js'
+export { clipText, parseMessageLine, redactSecretsInText, type RejectCategory } from './message.js'
+export { blockLines } from './lines.js'
 export { emptyCounts, type ScanCounts } from './scan.js'
