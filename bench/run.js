@@ -23,10 +23,18 @@
  *            skips it). Goals: ≤ 1.5× floor, RSS < 150 MB at any size.
  *   mapping  preset mappings, segamp compileMapping vs @segment/actions-core transform, on the
  *            first BENCH_MAP_EVENTS (30000) messages of the BENCH_MESSAGES archive. Goal ≥ 10×.
+ *   startup  `replay --help` and `replay --dry-run` of a 20-line archive through bin/main.js (the CLI
+ *            as started by a user, Node start-up included), BENCH_REPEAT runs. Goal: the 20-line run < 0.4 s.
+ *   ladder   the dry-run cost ladder over the BENCH_MESSAGES archive, ratios to the floor (gunzip +
+ *            JSON.parse + JSON.stringify): reading, + routing, + mapping and validation, + serialise
+ *            and write --out (scenarios/ladder.js), full CLI --workers 1 — each with the exact mapping
+ *            path (SEGAMP_MAP=exact, "before") and the compiled path ("after"); the compiled path's
+ *            fallback rate; whether both paths' --out are byte-identical.
  *   dryrun   `segamp replay ARCHIVE --dry-run --out FILE --fresh --no-progress --json --workers 1|2`
  *            over the BENCH_MESSAGES (100000) archive vs the floor + JSON.stringify per message,
  *            BENCH_REPEAT runs interleaved. Goals: --workers 1 ≤ 2.5× the floor; --workers 2 ≥ 1.6×
- *            the throughput of --workers 1; then both over 3× the input (BENCH_RSS3X=0 skips):
+ *            the throughput of --workers 1; the parallel overhead (extra CPU per message of --workers 2) and the
+ *            projected speed-up on 4, 8 and 16 cores (parallelOverhead); then both over 3× the input (BENCH_RSS3X=0 skips):
  *            peak RSS ≤ 1.3× the RSS at 1×.
  *   sandbox  `segamp replay ARCHIVE --sandbox --fresh --no-progress --json` (in-process
  *            Amplitude sandbox, no faults): events/s and peak RSS (sandbox included). The
@@ -36,6 +44,11 @@
  *            skips them) show the pipeline's own rate, the second with the sandbox in its own
  *            process so that peak RSS and CPU are the replay's alone.
  *   diff     `segamp diff-mappings ARCHIVE --format json --no-progress`: messages/s.
+ *   against  `segamp diff-mappings ARCHIVE --against EXPORT --format json --no-progress` on the
+ *            BENCH_MESSAGES archive and on one BENCH_AGAINST_SCALE (10) times larger, each with an
+ *            export built from what the presets send (scenarios/make-export.js: identifications
+ *            at upload time without $insert_id, as Classic left them). Goal: peak RSS at 10× ≤
+ *            1.3× the RSS at 1× (the pairing is partitioned on disk).
  *   kit      `node --import tsx bench/mapping-kit.ts` and `bench/fql.bench.ts` (same as npx tsx), output as printed.
  *   s3       the BENCH_MESSAGES (100000) archive read from s3:// (s3rver in its own process on
  *            127.0.0.1, the server the tests use) vs from disk: the bare reader and
@@ -47,10 +60,11 @@
  * Knobs (env): BENCH_READ_MB, BENCH_READ_SMALL_MB (0 skips), BENCH_MESSAGES, BENCH_MAP_EVENTS,
  *   BENCH_MAP_SECONDS (2), BENCH_REPEAT (3: floor and reader run N times interleaved; the table
  *   shows the least wall and, separately, the least CPU of each, and the largest peak RSS —
- *   on a shared machine single runs vary by ±20 %), BENCH_INSPECT (1), BENCH_PROFILE (0), BENCH_ONLY=read,mapping,dryrun,sandbox,diff,kit,s3
- *   (default all), BENCH_JSON=FILE (all raw results).
+ *   on a shared machine single runs vary by ±20 %), BENCH_INSPECT (1), BENCH_PROFILE (0), BENCH_ONLY=read,mapping,startup,ladder,dryrun,sandbox,diff,against,kit,s3
+ *   (default all), BENCH_AGAINST_SCALE (10), BENCH_JSON=FILE (all raw results).
  */
 import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -68,7 +82,7 @@ const REPEAT = Math.max(1, env('BENCH_REPEAT', 3))
 const INSPECT = env('BENCH_INSPECT', 1) !== 0
 const SANDBOX_UNTHROTTLED = env('BENCH_SANDBOX_UNTHROTTLED', 1) !== 0
 const PROFILE = ['', '0'].includes(process.env.BENCH_PROFILE ?? '') ? [] : process.env.BENCH_PROFILE === '1' ? ['sandbox'] : process.env.BENCH_PROFILE.split(',').map((s) => s.trim())
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'read,mapping,dryrun,sandbox,diff,kit,s3').split(',').map((s) => s.trim()))
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'read,mapping,startup,ladder,dryrun,sandbox,diff,against,kit,s3').split(',').map((s) => s.trim()))
 if (PROFILE.length) ONLY.add('profile')
 
 const log = (s) => process.stderr.write(s + '\n')
@@ -81,14 +95,14 @@ const results = []
 const rows = []
 
 /** Runs bench/scenarios/<name>.js in a child process; returns its result (plus stderr on failure). */
-function child(name, params, { nodeArgs = [], label } = {}) {
+function child(name, params, { nodeArgs = [], label, env: extraEnv = {} } = {}) {
   const resultFile = join(DATA, `result-${process.pid}.json`)
   rmSync(resultFile, { force: true })
   log(`… ${label ?? name}`)
   const t0 = Date.now()
   const r = spawnSync(process.execPath, [...nodeArgs, join(ROOT, 'bench', 'scenarios', `${name}.js`), JSON.stringify(params)], {
     cwd: ROOT,
-    env: { ...process.env, SEGAMP_DIST: snap.dir, BENCH_RESULT_FILE: resultFile, FORCE_COLOR: '0' },
+    env: { ...process.env, SEGAMP_DIST: snap.dir, BENCH_RESULT_FILE: resultFile, FORCE_COLOR: '0', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 256 * 1024 * 1024,
   })
@@ -178,7 +192,7 @@ if (ONLY.has('read')) {
 }
 
 // ---------------------------------------------------------------- archive for 2–5
-const needSmall = ['mapping', 'dryrun', 'sandbox', 'diff', 'profile', 's3'].some((s) => ONLY.has(s))
+const needSmall = ['mapping', 'ladder', 'dryrun', 'sandbox', 'diff', 'against', 'profile', 's3'].some((s) => ONLY.has(s))
 const small = needSmall ? ensureArchive({ messages: MESSAGES, seed: 7, days: 3, filesPerDay: 2 }, log) : undefined
 const work = join(DATA, 'work')
 const cleanWork = () => {
@@ -224,6 +238,82 @@ if (ONLY.has('mapping')) {
   } else row('mapping', MAP_EVENTS, mapping)
 }
 
+// ---------------------------------------------------------------- start-up
+const startupLines = []
+if (ONLY.has('startup')) {
+  const tiny = ensureArchive({ messages: 20, seed: 7, days: 1, filesPerDay: 1 }, log)
+  const runs = { help: [], dry: [] }
+  for (let i = 0; i < REPEAT; i++) {
+    runs.help.push(child('startup', { argv: ['replay', '--help'] }, { label: `start-up: replay --help #${i + 1}` }))
+    cleanWork()
+    runs.dry.push(child('startup', { argv: ['replay', tiny.dir, '--dry-run', '--fresh', '--no-progress', '--json', '--state-dir', join(work, 'state-tiny')] }, { label: `start-up: replay --dry-run of a 20-line archive #${i + 1}` }))
+  }
+  for (const [what, list, goal] of [['replay --help', runs.help, ''], ['replay --dry-run, 20-line archive', runs.dry, ' (goal < 0.4 s; 0.7 s before lazy loading)']]) {
+    const b = best(list)
+    row(`start-up: ${what}`, 0, b, { rate: NaN, notes: `whole process, Node start-up included${runsNote(b)}` })
+    startupLines.push(`${what}: ${fixed(b.cpuSeconds)} CPU s, ${fixed(b.wallSeconds)} s wall${goal}`)
+  }
+}
+
+// ---------------------------------------------------------------- cost ladder
+/** The ladder's results, kept for the parallel-overhead projection (its serial share). */
+let ladder
+const ladderLines = []
+if (ONLY.has('ladder')) {
+  // Rungs, each a child process over the same archive, interleaved BENCH_REPEAT times; "exact" =
+  // the exact mapping path (SEGAMP_MAP=exact: resolve → removeEmptyValues → AJV → perform), the
+  // reference the compiled path is compared with ("before"); the default is the compiled path.
+  const exact = { SEGAMP_MAP: 'exact' }
+  const rungs = [
+    ['floor', 'floor (gunzip + JSON.parse + JSON.stringify)', () => child('floor', { files: small.files, stringify: true }, { label: 'ladder: floor' })],
+    ['lines', 'reading (gunzip, split, decode lines)', () => child('ladder', { inputs: [small.dir], step: 'lines' }, { label: 'ladder: reading' })],
+    ['route', 'reading + routing', () => child('ladder', { inputs: [small.dir], step: 'route' }, { label: 'ladder: + routing' })],
+    ['mapExact', '+ mapping and validation, exact path', () => child('ladder', { inputs: [small.dir], step: 'map' }, { label: 'ladder: + mapping (exact)', env: exact })],
+    ['map', '+ mapping and validation, compiled path', () => child('ladder', { inputs: [small.dir], step: 'map' }, { label: 'ladder: + mapping (compiled)' })],
+    ['serialiseExact', '+ serialise, write --out (exact path)', () => child('ladder', { inputs: [small.dir], step: 'serialise', out: join(work, 'ladder.ndjson') }, { label: 'ladder: + serialise (exact)', env: exact })],
+    ['serialise', '+ serialise, write --out (compiled path)', () => child('ladder', { inputs: [small.dir], step: 'serialise', out: join(work, 'ladder.ndjson') }, { label: 'ladder: + serialise (compiled)' })],
+    ['cliExact', 'full CLI, --workers 1 (exact path)', () => cliDry(1, exact)],
+    ['cli', 'full CLI, --workers 1 (compiled path)', () => cliDry(1)],
+  ]
+  const got = Object.fromEntries(rungs.map(([k]) => [k, []]))
+  for (let i = 0; i < REPEAT; i++) for (const [k, , run] of rungs) {
+    cleanWork()
+    got[k].push(run())
+  }
+  ladder = Object.fromEntries(rungs.map(([k]) => [k, best(got[k])]))
+  const floor = ladder.floor
+  for (const [k, title] of rungs) {
+    const r = ladder[k]
+    row(`ladder: ${title}`, r.messages ?? r.summary?.messages ?? MESSAGES, r, { vsWall: k === 'floor' ? '' : ratio(r.wallSeconds, floor.wallSeconds), vsCpu: k === 'floor' ? '' : ratio(r.cpuSeconds, floor.cpuSeconds), notes: runsNote(r).replace(/^; /, '') })
+  }
+  const rate = (r) => (r?.pairs ? `${r.fallbacks} of ${int(r.pairs)} (${((100 * r.fallbacks) / r.pairs).toFixed(2)} %)` : '-')
+  const cliRuns = ladder.cli.summary?.subscriptions?.reduce((a, s) => a + s.messages, 0)
+  ladderLines.push(`cost ladder (× floor by CPU, whole process; before = exact path, after = compiled path): reading ${ratio(ladder.lines.cpuSeconds, floor.cpuSeconds)}, + routing ${ratio(ladder.route.cpuSeconds, floor.cpuSeconds)}, + mapping & validation ${ratio(ladder.mapExact.cpuSeconds, floor.cpuSeconds)} → ${ratio(ladder.map.cpuSeconds, floor.cpuSeconds)}, + serialise & write --out ${ratio(ladder.serialiseExact.cpuSeconds, floor.cpuSeconds)} → ${ratio(ladder.serialise.cpuSeconds, floor.cpuSeconds)}, full CLI --workers 1 ${ratio(ladder.cliExact.cpuSeconds, floor.cpuSeconds)} → ${ratio(ladder.cli.cpuSeconds, floor.cpuSeconds)} (by wall: ${ratio(ladder.cliExact.wallSeconds, floor.wallSeconds)} → ${ratio(ladder.cli.wallSeconds, floor.wallSeconds)}; goal ≤ 2.5×)`)
+  ladderLines.push(`compiled path fallback rate on the bench corpus: ${rate(ladder.map)} matched (message, subscription) pairs in the map rung; the CLI's report: mappingFallbacks ${ladder.cli.summary?.mappingFallbacks ?? '-'} of ${int(cliRuns)}`)
+  // A shard's cost for the lines it does not own (issue #25): --shard 0/1000 owns ~0.1 % of them.
+  const gz = []
+  const sh = []
+  for (let i = 0; i < REPEAT; i++) {
+    gz.push(child('gunzip', { files: small.files }, { label: `shard cost: gunzip alone #${i + 1}` }))
+    sh.push(child('ladder', { inputs: [small.dir], step: 'serialise', out: join(work, 'ladder.ndjson'), shard: '0/1000' }, { label: `shard cost: planner as --shard 0/1000 #${i + 1}` }))
+  }
+  const least = (list) => Math.min(...list.filter((r) => !r.error).map((r) => r.loopCpuSeconds))
+  const perLine = (cpu, list) => cpu / (list.find((r) => !r.error)?.messages ?? MESSAGES)
+  const g = perLine(least(gz), gz)
+  const k = perLine(least(sh), sh)
+  ladderLines.push(`shard cost: CPU per line a shard does not own (--shard 0/1000: read, decode, byte scan; loop CPU, start-up excluded) ${fixed(k * 1e6, 2)} µs vs gunzip alone ${fixed(g * 1e6, 2)} µs: ${(k / g).toFixed(2)}× (goal ≤ 1.5×); ${int(sh[0]?.otherShard)} of ${int(sh[0]?.messages)} lines other-shard`)
+  ladderLines.push(`--out byte-identical between the exact and the compiled path: ${ladder.cli.outDigest && ladder.cli.outDigest === ladder.cliExact.outDigest ? 'yes' : `NO (${ladder.cliExact.outDigest} vs ${ladder.cli.outDigest})`}`)
+}
+
+/** `replay --dry-run --out` over the bench archive with --workers w; the result carries the --out digest. */
+function cliDry(w, env = {}) {
+  const out = join(work, 'dry-run.ndjson')
+  const r = child('cli', { command: 'replay', argv: [small.dir, '--dry-run', '--out', out, '--fresh', '--no-progress', '--json', '--workers', String(w), '--state-dir', join(work, 'state-dry')] }, { label: `ladder: replay --dry-run --out --workers ${w}${env.SEGAMP_MAP ? ' (exact path)' : ''}`, env })
+  if (existsSync(out)) r.outDigest = createHash('sha256').update(readFileSync(out)).digest('hex').slice(0, 16)
+  rmSync(out, { force: true })
+  return r
+}
+
 // ---------------------------------------------------------------- 3. dry run
 /** CPU-seconds per planned record of the --workers 1 dry run (the live run is compared with it). */
 let dryCpuPerRecord
@@ -256,6 +346,7 @@ if (ONLY.has('dryrun')) {
   }
   goals.push(`dry run --workers 1: ${ratio(dry[1].wallSeconds, floor.wallSeconds)} of the floor by wall, ${ratio(dry[1].cpuSeconds, floor.cpuSeconds)} by CPU (goal ≤ 2.5×; the CLI child's CPU includes oclif/module loading, the floor's only Node startup)`)
   goals.push(`dry run --workers 2: ${ratio(dry[1].wallSeconds, dry[2].wallSeconds)} the throughput of --workers 1 by wall (goal ≥ 1.6×); CPU ${fixed(dry[2].cpuSeconds)} s vs ${fixed(dry[1].cpuSeconds)} s`)
+  goals.push(parallelOverhead(dry, outs))
   if (env('BENCH_RSS3X', 1) !== 0) {
     const big = ensureArchive({ messages: MESSAGES * 3, seed: 7, days: 3, filesPerDay: 2 }, log)
     const rss = {}
@@ -269,6 +360,35 @@ if (ONLY.has('dryrun')) {
     }
     goals.push(`peak RSS at 3× the input: --workers 1 ${ratio(rss[1], dry[1].maxRssKB)}, --workers 2 ${ratio(rss[2], dry[2].maxRssKB)} of the RSS at 1× (goal ≤ 1.3×)`)
   }
+}
+
+/**
+ * Parallel overhead and the projected speed-up (README, Benchmarks). Per message: c1 = CPU at
+ * --workers 1, c2 = CPU at --workers 2, overhead o = c2 / c1 − 1. Serial share f: what the main
+ * thread does for every message whatever the workers (reading: gunzip and splitting; the engine's
+ * bookkeeping and writing --out = full CLI − the planner rung), from the cost ladder; without the
+ * ladder, the Karp–Flatt estimate from the measured 2-worker wall speed-up. Amdahl with overhead:
+ * S(p) = 1 / (f + (1 − f + o) / p).
+ */
+function parallelOverhead(dry, outs) {
+  const msgs = dry[1].summary?.messages ?? MESSAGES
+  const c1 = dry[1].cpuSeconds / msgs
+  const c2 = dry[2].cpuSeconds / msgs
+  const o = c2 / c1 - 1
+  let f
+  let how
+  if (ladder && !ladder.cli.error) {
+    f = (ladder.lines.cpuSeconds + ladder.cli.cpuSeconds - ladder.serialise.cpuSeconds) / ladder.cli.cpuSeconds
+    how = 'serial share from the ladder: (reading + CLI − serialise rung) / CLI'
+  } else {
+    const s2 = dry[1].wallSeconds / dry[2].wallSeconds
+    f = (1 / s2 - 1 / 2) / (1 - 1 / 2)
+    how = 'serial share by Karp–Flatt from the 2-worker wall speed-up'
+  }
+  f = Math.min(1, Math.max(0, f))
+  const S = (p) => 1 / (f + (1 - f + o) / p)
+  const same = outs[1] !== undefined && outs[1] === outs[2] ? 'same --out size' : '--out sizes differ'
+  return `parallel overhead: --workers 2 uses ${fixed((c2 - c1) * 1e6, 1)} µs more CPU per message than --workers 1 (${fixed(c1 * 1e6, 1)} → ${fixed(c2 * 1e6, 1)} µs, o = ${(o * 100).toFixed(1)} %; goal ≤ 15 %); f = ${(f * 100).toFixed(1)} % (${how}); projected speed-up S(p) = 1 / (f + (1 − f + o) / p): 4 cores ${S(4).toFixed(2)}×, 8 cores ${S(8).toFixed(2)}×, 16 cores ${S(16).toFixed(2)}× (${same})`
 }
 
 // ---------------------------------------------------------------- 4. sandbox
@@ -311,6 +431,27 @@ if (ONLY.has('diff')) {
   row('diff: diff-mappings --format json', MESSAGES, diff, {
     notes: `${int(t?.messages)} messages compared (kept by the filters); ${int(t?.classicEvents)} Classic vs ${int(t?.actionsEvents)} Actions records; ${diff.summary?.findings?.length ?? '-'} findings`,
   })
+}
+
+// ---------------------------------------------------------------- 6. against
+if (ONLY.has('against')) {
+  const scale = env('BENCH_AGAINST_SCALE', 10)
+  const runs = {}
+  for (const s of [1, scale]) {
+    const archive = s === 1 ? small : ensureArchive({ messages: MESSAGES * s, seed: 7, days: 3, filesPerDay: 2 }, log)
+    const exportDir = join(DATA, `export-m${MESSAGES * s}-s7`)
+    if (!existsSync(join(exportDir, '.complete'))) {
+      const built = child('make-export', { archive: archive.dir, out: exportDir, seed: 24 }, { label: `against: building the export of ${MESSAGES * s} messages` })
+      if (built.error) continue
+    }
+    const r = child('cli', { command: 'diff-mappings', argv: [archive.dir, '--against', exportDir, '--format', 'json', '--no-progress', '--work-dir', DATA] }, { label: `against: diff-mappings --against (${MESSAGES * s} messages, ${s}×)` })
+    runs[s] = r
+    const p = r.summary?.against?.pairing
+    row(`against: diff-mappings --against, ${s}×`, r.summary?.totals?.messages ?? MESSAGES * s, r, {
+      notes: `${int(r.summary?.against?.export?.events)} stored events; paired by insert id ${int(p?.byInsertId)}, by window ${int(p?.byWindow)}, ambiguous ${int(p?.ambiguous)}, unpaired ${int(p?.unpaired)}${s === 1 ? '' : `; peak RSS ${ratio(r.maxRssKB, runs[1]?.maxRssKB)} of 1× (goal ≤ 1.3×)`}`,
+    })
+  }
+  if (runs[1] && runs[scale]) goals.push(`against: peak RSS ${mb(runs[scale].maxRssKB)} MB at ${scale}× vs ${mb(runs[1].maxRssKB)} MB at 1×: ${ratio(runs[scale].maxRssKB, runs[1].maxRssKB)} (goal ≤ 1.3×); CPU ${fixed(runs[scale].cpuSeconds)} s vs ${fixed(runs[1].cpuSeconds)} s`)
 }
 
 // ---------------------------------------------------------------- profiles
@@ -368,6 +509,11 @@ out.push('')
 out.push('msg/s = messages / wall s (mapping rows: mappings per CPU second of the timed loop). wall s = the work inside the child;')
 out.push('CPU s = user+system CPU of the whole child process, startup and module loading included (mapping rows: of the timed loop).')
 if (REPEAT > 1 && ONLY.has('read')) out.push(`read rows: ${REPEAT} interleaved runs each; least wall and least CPU (taken separately), largest peak RSS.`)
+for (const [title, lines] of [['Start-up (CPU = user+system of the whole process)', startupLines], ['Cost ladder and the compiled path (CPU = user+system)', ladderLines]]) {
+  if (!lines.length) continue
+  out.push('', title)
+  for (const l of lines) out.push(`  - ${l}`)
+}
 if (goals.length) {
   out.push('')
   out.push('Goals')

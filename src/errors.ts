@@ -26,6 +26,8 @@ export const exitCodes = {
   USAGE: 2,
   /** finished, but some lines were rejected or events dead-lettered */
   PARTIAL: 3,
+  /** retry later (EX_TEMPFAIL): e.g. the state directory is locked by another run */
+  TEMPFAIL: 75,
   /** interrupted (Ctrl-C, SIGTERM) */
   INTERRUPTED: 130,
   /** stdout was closed by its reader (`| head`), as SIGPIPE */

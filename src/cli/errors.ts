@@ -9,7 +9,6 @@ import { S3InputError } from '../pipeline/source/s3/errors.js'
 import { TriggerError } from '../segment/fql/index.js'
 import { MappingFileError } from '../segment/subscriptions/index.js'
 import { RenameMapError } from '../diff/rename-map.js'
-import { StateLockedError } from '../pipeline/commit/checkpoint.js'
 import { FatalDeliveryError } from '../pipeline/deliver/delivery.js'
 import { ExportError } from '../export/download.js'
 import { HourFormatError } from '../export/hours.js'
@@ -52,13 +51,6 @@ export function describeError(error: unknown, ctx: ErrorContext): SegampError {
   if (error instanceof HourFormatError) return new UsageError(error.message, { code: 'usage', hint: 'Hours are UTC, written YYYYMMDDTHH, e.g. --start 20240501T00 --end 20240531T23.' })
   if (error instanceof S3InputError) {
     return new SegampError(error.message, { exitCode: ctx.s3Exit ?? exitCodes.ABORTED, code: `s3-${error.kind}`, hint: rerun(ctx), cause: error })
-  }
-  if (error instanceof StateLockedError) {
-    return new SegampError(error.message, {
-      code: 'state-locked',
-      hint: 'Two runs must not share a state directory: let the other run finish (see its progress, or `segamp status <state-dir>`), or give this one its own --state-dir.',
-      cause: error,
-    })
   }
   if (error instanceof FatalDeliveryError) return new SegampError(error.message, { code: 'delivery', hint: rerun(ctx), cause: error })
   if (error instanceof ExportError) {

@@ -2,15 +2,16 @@
 import { Flags } from '@oclif/core'
 
 export const readingFlags = {
-  since: Flags.string({ description: 'Keep messages at or after this time (ISO 8601 or epoch ms; message timestamp, else originalTimestamp, else receivedAt).', helpGroup: 'FILTER' }),
-  until: Flags.string({ description: 'Keep messages before this time (exclusive; ISO 8601 or epoch ms).', helpGroup: 'FILTER' }),
+  since: Flags.string({ description: 'Keep messages at or after this time (UTC: 2024-05-07, 2024-05-07T13:00Z, 20240507, 20240507T13, epoch seconds or ms; message timestamp, else originalTimestamp, else receivedAt).', helpGroup: 'FILTER' }),
+  until: Flags.string({ description: 'Keep messages before this time (exclusive; same forms as --since).', helpGroup: 'FILTER' }),
   types: Flags.string({ description: 'Keep only these message types, comma-separated: track,page,screen,identify,group,alias.', helpGroup: 'FILTER' }),
   where: Flags.string({ description: 'Keep only messages matching this FQL condition (Segment trigger language), e.g. \'event = "Order Completed"\'.', helpGroup: 'FILTER' }),
+  'prune-by-received': Flags.boolean({ description: 'With --since: skip Segment day folders (by the day Segment received the data) that end more than a day before --since, without listing or reading them. Faster, but a message whose timestamp is more than a day later than its receipt is then dropped uncounted; without it everything is read.', helpGroup: 'S3', default: false }),
   'ignore-integrations-flags': Flags.boolean({ description: 'Keep messages that Segment\'s "integrations" object routed away from Amplitude (All:false / Amplitude:false).', helpGroup: 'FILTER', default: false }),
 }
 
 export const mappingsFlag = {
-  mappings: Flags.string({ description: 'Actions mapping file: Public API subscriptions {"subscriptions":[...]} or preset list. Default: the Actions Amplitude Quick Setup presets.', helpValue: 'FILE' }),
+  mappings: Flags.string({ description: 'Actions mapping file: Public API subscriptions {"subscriptions":[...]}, a preset list, or a Terraform file (.tf) as migrate --format terraform writes it. Default: the Actions Amplitude Quick Setup presets.', helpValue: 'FILE' }),
 }
 
 /** Flags for `s3://bucket/prefix` inputs (credentials come from the AWS SDK's default chain). */

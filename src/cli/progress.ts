@@ -2,7 +2,6 @@
  * Progress on stderr: listr2 on a TTY, plain periodic lines otherwise (when asked for), nothing
  * when silent (--json, --format json, --no-progress). Never writes to stdout.
  */
-import { Listr, ListrLogger, ProcessOutput } from 'listr2'
 
 export type ProgressMode = 'tty' | 'plain' | 'silent'
 
@@ -37,6 +36,8 @@ export async function withProgress<T>(mode: ProgressMode, title: string, work: (
     return result
   }
   let result!: T
+  // listr2 is loaded only for a progress display on a terminal.
+  const { Listr, ListrLogger, ProcessOutput } = await import('listr2')
   const listr = new Listr(
     [
       {

@@ -12,6 +12,7 @@ export interface S3FlagValues {
   profile?: string
   's3-endpoint'?: string
   's3-path-style'?: boolean
+  'prune-by-received'?: boolean
 }
 
 /** S3 settings from the flags; a malformed --s3-endpoint or s3:// input is a usage error. */
@@ -29,7 +30,7 @@ export function s3Settings(flags: S3FlagValues, inputs: string[] = []): S3Settin
     }
     if (!ok) throw new UsageError(`--s3-endpoint ${JSON.stringify(endpoint)} is not an http(s) URL (e.g. https://<account-id>.r2.cloudflarestorage.com or http://127.0.0.1:9000)`)
   }
-  return { profile: flags.profile, endpoint, pathStyle: flags['s3-path-style'] }
+  return { profile: flags.profile, endpoint, pathStyle: flags['s3-path-style'], ...(flags['prune-by-received'] ? { pruneByReceived: true } : {}) }
 }
 
 /** Listing and object counts for the progress line; empty text when no input is in S3. */

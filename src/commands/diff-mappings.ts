@@ -1,7 +1,6 @@
 import { visible } from '../cli/terminal.js'
 import { Args, Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
-import { writeFile } from 'node:fs/promises'
 import { parseTypes } from '../pipeline/route/filters.js'
 import { readingFlags, mappingsFlag, s3Flags, workersFlag } from '../cli/flags.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
@@ -13,7 +12,9 @@ import { parseFailOn, type DiffReport } from '../diff/index.js'
 import { UsageError } from '../errors.js'
 import { compareAgainstExport } from '../diff/against-service.js'
 import { AGAINST_KINDS, type AgainstReport } from '../diff/against.js'
-import { failingDiffKinds, renderDiffReadNotes, renderDiffReport, type DiffFormat } from '../diff/present.js'
+import { DIFF_FORMATS, failingDiffKinds, renderDiffReadNotes, type DiffFormat } from '../diff/present.js'
+import { defaultFormat, emitDiffReport, parseReportTarget } from '../diff/formats/emit.js'
+import { parseWindow } from '../diff/against-pairing.js'
 
 export default class DiffMappings extends SegampCommand {
   static summary = 'Compare what Amplitude (Classic) sent with what the Actions mappings send, message by message.'
@@ -21,7 +22,9 @@ export default class DiffMappings extends SegampCommand {
 
 The report's "model" lists the Classic settings used and every assumption the emulation makes where Segment's behaviour is not documented.
 
---against EXPORT (a zip, a folder or files written by segamp export) compares with what Amplitude actually holds instead of the emulation: stored events are paired with archived messages by $insert_id, else by user/device id + event time; findings gain only-in-amplitude and only-in-archive, and the report says how well the emulation agreed with the stored events.
+--against EXPORT (a zip, a folder or files written by segamp export) compares with what Amplitude actually holds instead of the emulation: stored events are paired with archived messages by $insert_id, else by user/device id + event time, and $identify rows (stamped with their upload time) with the identify or group call received shortly before them (--identify-window); findings gain only-in-amplitude and only-in-archive, and the report says how well the emulation agreed with the stored events.
+
+CI: --format github prints GitHub annotations at the line of the --mappings file (JSON or Terraform) that produces each finding, junit and sarif are for other CI systems and code scanning, html is one self-contained report with charts; --report FORMAT=FILE writes more formats in the same run. Under GitHub Actions (GITHUB_ACTIONS=true) the format defaults to github, the Markdown report is appended to $GITHUB_STEP_SUMMARY and the verdict, counts and report paths are written to $GITHUB_OUTPUT. The repository's action.yml runs it as a step.
 
 EXIT CODES (like diff)
   0  no finding of a --fail-on kind
@@ -43,11 +46,18 @@ EXIT CODES (like diff)
     ...mappingsFlag,
     ...workersFlag,
     'rename-map': Flags.string({ description: 'CSV with columns classic,actions: renames to treat as expected.', helpValue: 'FILE.csv' }),
-    format: Flags.string({ options: ['table', 'json', 'markdown'], default: 'table', description: 'Report format (json on stdout: the same as --json).' }),
+    format: Flags.string({
+      options: [...DIFF_FORMATS],
+      description: 'Report format (json on stdout: the same as --json). github: workflow-command annotations at the lines of the --mappings file; junit, sarif: for CI systems and code scanning; html: one self-contained file with charts (use --out). Default: github when GITHUB_ACTIONS=true, else table.',
+    }),
     out: Flags.string({ description: 'Write the report to FILE instead of stdout.', helpValue: 'FILE' }),
+    report: Flags.string({ description: 'Also write the report in FORMAT to FILE (repeatable), e.g. --report junit=segamp.xml --report html=segamp.html.', helpValue: 'FORMAT=FILE', multiple: true }),
+    sample: Flags.integer({ description: 'Compare at most this many messages (not with --against).', min: 1, helpValue: 'N' }),
     examples: Flags.integer({ description: 'Examples kept per finding.', default: 3, min: 0 }),
-    'fail-on': Flags.string({ description: 'Exit 1 when any finding of these kinds exists: renamed,dropped,added,duplicated,properties,revenue (with --against also only-in-amplitude,only-in-archive).', helpValue: 'LIST' }),
+    'fail-on': Flags.string({ description: 'Exit 1 when any finding of these kinds exists: renamed,dropped,added,duplicated,properties,revenue,refused-by-amplitude (with --against also only-in-amplitude,only-in-archive).', helpValue: 'LIST' }),
     against: Flags.string({ description: 'Compare with what Amplitude holds: an Export API zip, a folder or files from segamp export (repeatable). The Classic emulation is then only measured, not compared.', helpValue: 'EXPORT', multiple: true }),
+    'identify-window': Flags.string({ description: 'With --against: how long after a message\'s receivedAt its $identify row may have been uploaded (Amplitude stamps identifications with their upload time), e.g. 90s, 5m. Default 5m.', helpValue: 'DURATION' }),
+    'work-dir': Flags.string({ description: 'With --against: where the on-disk partitions of the archive and the export go (removed at the end; about the export\'s uncompressed size). Default: the system temp directory.', helpValue: 'DIR' }),
     'no-progress': Flags.boolean({ description: 'No progress display on stderr.', default: false }),
     ...readingFlags,
     ...s3Flags,
@@ -57,7 +67,10 @@ EXIT CODES (like diff)
     const { argv, flags } = await this.parse(DiffMappings)
     const inputs = argv as string[]
     const against = (flags.against ?? []).length > 0
-    if (flags.format === 'json' && !flags.out) this.useJsonOutput()
+    const format = (flags.format as DiffFormat | undefined) ?? defaultFormat(process.env, 'table')
+    if (format === 'json' && !flags.out) this.useJsonOutput()
+    if (flags.sample !== undefined && against) throw new UsageError('--sample: not with --against (the export is compared whole)', 'Leave out --sample, or --against.')
+    const reports = (flags.report ?? []).map(parseReportTarget)
     const setup = await (async () => {
       let failOn: string[]
       const requested = (flags['fail-on'] ?? '').split(',').map((k) => k.trim()).filter(Boolean)
@@ -68,7 +81,14 @@ EXIT CODES (like diff)
       } catch (error) {
         throw new UsageError((error as Error).message.replace(/\)$/, against ? `, ${AGAINST_KINDS.join(', ')})` : ')'), 'Give --fail-on a comma-separated list of the kinds above, e.g. --fail-on renamed,dropped,duplicated.')
       }
+      let identifyWindowMs: number | undefined
+      if (flags['identify-window'] !== undefined) {
+        if (!against) throw new UsageError('--identify-window: only with --against EXPORT', 'Add --against EXPORT, or leave --identify-window out.')
+        identifyWindowMs = parseWindow(flags['identify-window'])
+        if (identifyWindowMs === undefined) throw new UsageError(`--identify-window ${flags['identify-window']}: not a duration`, { code: 'bad-flag', hint: 'Give a duration such as 90s, 5m or 1500ms (a plain number is seconds).' })
+      }
       return {
+        identifyWindowMs,
         failOn,
         classic: await readClassicFile(flags.classic),
         renameMap: await readRenameMapFile(flags['rename-map']),
@@ -79,7 +99,7 @@ EXIT CODES (like diff)
       }
     })()
     const input = new InputProgress(inputs)
-    const mode = progressMode({ quiet: flags['no-progress'] || this.jsonEnabled() || (flags.format !== 'table' && !flags.out) })
+    const mode = progressMode({ quiet: flags['no-progress'] || this.jsonEnabled() || (format !== 'table' && !flags.out) })
     const options = {
       inputs,
       filters: { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] },
@@ -97,6 +117,8 @@ EXIT CODES (like diff)
           compareAgainstExport({
             ...options,
             exportInputs: flags.against ?? [],
+            identifyWindowMs: setup.identifyWindowMs,
+            workDir: flags['work-dir'],
             onProgress: (p) => progress.update(`${p.phase}: ${formatCount(p.messages)} messages, ${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}`),
           }),
         )
@@ -105,6 +127,7 @@ EXIT CODES (like diff)
           return compareArchives({
             ...options,
             archive: input.options(setup.s3),
+            limit: flags.sample,
             onProgress: (p) => progress.update(`${input.prefix()}${formatCount(p.messages)} messages, ${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}`),
             onUnprocessable: (ref, reason) => this.warn(`${ref.file}:${ref.line}: not compared: ${reason}`),
           })
@@ -125,9 +148,20 @@ EXIT CODES (like diff)
       })
     }
 
-    const text = renderDiffReport(report, flags.format as DiffFormat, { failOn: setup.failOn, color: !flags.out && Boolean(process.stdout.isTTY) })
-    if (flags.out) await writeFile(flags.out, text.endsWith('\n') ? text : text + '\n')
-    else this.log(text.trimEnd())
+    await emitDiffReport({
+      report,
+      failOn: setup.failOn,
+      format,
+      out: flags.out,
+      reports,
+      locationsFile: flags.mappings,
+      command: 'diff-mappings',
+      version: this.config.version,
+      color: !flags.out && Boolean(process.stdout.isTTY),
+      env: process.env,
+      cwd: process.cwd(),
+      print: (text) => this.log(text),
+    })
     if (exportRead) {
       const seconds = (Date.now() - started) / 1000
       this.logToStderr(`${formatCount(report.totals.messages)} messages and ${formatCount(exportRead.events)} stored events compared in ${seconds.toFixed(1)} s (${formatCount(Math.round(report.totals.messages / Math.max(seconds, 0.001)))} messages/s)`)

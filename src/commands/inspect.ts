@@ -9,6 +9,8 @@ import { formatBytes, formatCount, progressMode, withProgress } from '../cli/pro
 import { renderInspectNotes, renderInspectTable } from '../inspect/render.js'
 import { whereFilter, exitCodes } from '../cli/common.js'
 import { compileSubscriptions, loadMappings } from '../segment/subscriptions/index.js'
+import { isS3State, localStateFile } from '../pipeline/commit/index.js'
+import { UsageError } from '../errors.js'
 
 export default class Inspect extends SegampCommand {
   static summary = 'Profile Segment archives before anything is sent.'
@@ -44,6 +46,7 @@ EXIT CODES
     const inputs = argv as string[]
     if (flags.format === 'json') this.useJsonOutput()
     const json = this.jsonEnabled()
+    if (isS3State(flags['state-dir'])) throw new UsageError(`--state-dir ${flags['state-dir']}: inspect writes rejected.ndjson to a local directory`, 'Give a local directory (s3:// state directories are for replay and status).')
     const setup = await (async () => {
       const loaded = await loadMappings(flags.mappings)
       for (const w of loaded.warnings) this.warn(w)
@@ -64,7 +67,7 @@ EXIT CODES
         archive: input.options(setup.s3),
         filters: { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] },
         subscriptions: setup.subscriptions.map((s) => ({ name: s.name, match: s.match })),
-        rejectedPath: join(flags['state-dir'], 'rejected.ndjson'),
+        rejectedPath: localStateFile(flags['state-dir'], 'rejected'),
         workers: flags.workers,
         onProgress: (p) => progress.update(`${input.prefix()}${formatCount(p.messages)} messages, ${formatBytes(p.bytes)}${p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : ''}`),
       })

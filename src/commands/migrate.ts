@@ -14,7 +14,8 @@ import { readFromSegment, type SegmentRead } from '../migrate/from-segment.js'
 import { displayUrl, SEGMENT_API_HOSTS, SegmentApiClient, type SegmentRegion } from '../segment/public-api/client.js'
 import { verifyMigration } from '../migrate/verify.js'
 import { parseFailOn } from '../diff/index.js'
-import { failingDiffKinds, renderDiffReport, type DiffFormat } from '../diff/present.js'
+import { DIFF_FORMATS, failingDiffKinds, type DiffFormat } from '../diff/present.js'
+import { defaultFormat, emitDiffReport, parseReportTarget } from '../diff/formats/emit.js'
 import { UsageError } from '../errors.js'
 
 export default class Migrate extends SegampCommand {
@@ -70,7 +71,11 @@ EXIT CODES
     verify: Flags.string({ description: 'Archive(s) to verify the configuration on: files, directories or s3://bucket/prefix (repeatable).', multiple: true, helpValue: 'ARCHIVE' }),
     sample: Flags.integer({ description: 'With --verify: messages compared at most.', default: 10_000, min: 1 }),
     'fail-on': Flags.string({ description: 'With --verify: exit 1 when any finding of these kinds exists.', default: 'renamed,dropped,duplicated', helpValue: 'LIST' }),
-    'report-format': Flags.string({ options: ['table', 'json', 'markdown'], description: 'With --verify: format of the verification report (on stderr, or stdout when --out is given). Default table.' }),
+    'report-format': Flags.string({
+      options: [...DIFF_FORMATS],
+      description: 'With --verify: format of the verification report (on stderr, or stdout when --out is given); github annotations point at the lines of the --out file. Default: github when GITHUB_ACTIONS=true, else table.',
+    }),
+    report: Flags.string({ description: 'With --verify: also write the verification report in FORMAT to FILE (repeatable), e.g. --report sarif=segamp.sarif.', helpValue: 'FORMAT=FILE', multiple: true }),
     examples: Flags.integer({ description: 'With --verify: examples per finding.', default: 3, min: 0 }),
     workers: Flags.integer({ description: 'With --verify: threads that decode, route and map (default 1: this thread only). The report is the same for any number.', min: 1, max: 64, helpValue: 'N' }),
     ...s3Flags,
@@ -78,7 +83,9 @@ EXIT CODES
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Migrate)
-    let reportFormat = flags['report-format'] ?? 'table'
+    let reportFormat: string = flags['report-format'] ?? defaultFormat(process.env, 'table')
+    const reports = (flags.report ?? []).map(parseReportTarget)
+    if (reports.length > 0 && !flags.verify?.length) throw new UsageError('--report only means something with --verify ARCHIVE', 'Add --verify ARCHIVE, or leave out --report.')
     let format = flags.format
     if (format === 'table' || format === 'markdown') {
       if (flags['report-format'] === undefined) reportFormat = format
@@ -153,9 +160,20 @@ EXIT CODES
 
     if (verified) {
       const report = verified.report
-      const rendered = renderDiffReport(report, reportFormat as DiffFormat, { failOn, color: Boolean(process.stdout.isTTY) && !flags.out })
-      if (flags.out) this.log(rendered.trimEnd())
-      else this.logToStderr(rendered.trimEnd())
+      await emitDiffReport({
+        report,
+        failOn,
+        format: reportFormat as DiffFormat,
+        reports,
+        // Findings point at the configuration just written (JSON or Terraform).
+        locationsFile: flags.out,
+        command: 'migrate --verify',
+        version: this.config.version,
+        color: Boolean(process.stdout.isTTY) && !flags.out,
+        env: process.env,
+        cwd: process.cwd(),
+        print: (text) => (flags.out ? this.log(text) : this.logToStderr(text)),
+      })
       const failing = failingDiffKinds(report, failOn)
       if (failing.length > 0) {
         this.logToStderr(`--verify: found ${failing.join(', ')} (--fail-on ${failOn.join(',')})${flags.apply ? '; nothing applied' : ''}`)

@@ -1,9 +1,10 @@
 import { Args, Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
 import { readingFlags, mappingsFlag, s3Flags } from '../cli/flags.js'
-import type { ReplayReport } from '../pipeline/commit/index.js'
+import { MAX_DEFAULT_WORKERS, WORKER_MEMORY_MB } from '../cli/cpu-quota.js'
+import { S3_CADENCE, type ReplayReport } from '../pipeline/commit/index.js'
 import { ENDPOINT_URL_ENV } from '../replay/cli-support.js'
-import { replaySession } from '../replay/session.js'
+import { replaySession, withShardIndex } from '../replay/session.js'
 import { DEFAULT_SANDBOX_DIR } from '../amplitude/sandbox/index.js'
 import { SHARD_INDEX_ENV } from '../pipeline/route/index.js'
 
@@ -13,12 +14,13 @@ export default class Replay extends SegampCommand {
 
 The run stops (exit 1, resumable) when Amplitude has not answered for 2 minutes, has accepted nothing for 10 minutes, or answers with something that is not Amplitude's (an HTML page from a proxy).
 
-State directory (default .segamp/<run-id>): checkpoint.json, dead-letter.ndjson, rejected.ndjson, report.json. API keys never appear there.
+State directory (default .segamp/<run-id>): checkpoint.json, dead-letter.ndjson, rejected.ndjson, report.json. API keys never appear there. --state-dir s3://bucket/prefix/ keeps it in S3 (or an S3-compatible store, with the --s3-* settings of the inputs): append-only files become numbered part objects, the checkpoint is one PUT at most every --checkpoint-interval seconds (sooner after --checkpoint-lines settled lines), and a lock object with a 2-minute lease keeps a second run out (exit 75).
 
 EXIT CODES
   0    everything sent or filtered
   3    finished, but some lines were rejected, events dead-lettered or files unreadable (see the state directory)
-  1    aborted: confirmation declined, bad credentials, endpoint down or not Amplitude, inputs changed since the checkpoint, unreadable checkpoint, locked state directory, an s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials; the checkpoint keeps what was done)
+  1    aborted: confirmation declined, bad credentials, endpoint down or not Amplitude, inputs changed since the checkpoint, unreadable checkpoint, an s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials; the checkpoint keeps what was done)
+  75   retry later: the state directory is locked by another run (an s3:// state directory: until its lease ends), or an s3:// state directory cannot be written
   2    usage error (bad flag, bad --where/--since/--until/--endpoint-url, invalid mapping file, no input path exists)
   130  interrupted (Ctrl-C or SIGTERM); the printed command resumes (input from stdin cannot be resumed)`
   // oclif's generated synopsis nests flags by their dependsOn/exclusive pairs, which reads as
@@ -46,7 +48,7 @@ EXIT CODES
     'batch-size': Flags.integer({ description: 'Events per request (max 2000).', default: 1000, min: 1, max: 2000, helpGroup: 'DELIVERY' }),
     concurrency: Flags.integer({ description: 'Requests in flight.', default: 4, min: 1, max: 64, helpGroup: 'DELIVERY' }),
     'max-eps': Flags.integer({ description: 'Overall events/s cap (project-wide: with --shard K/N each shard sends at most 1/N of it).', min: 1, helpGroup: 'DELIVERY' }),
-    workers: Flags.integer({ description: 'Threads that decode, route and map (default: the cores this process may use). Requests, their order and resume are the same for any number; 1 runs everything on one thread.', min: 1, max: 64, helpValue: 'N', helpGroup: 'DELIVERY' }),
+    workers: Flags.integer({ description: `Threads that decode, route and map (default: the CPUs this process may use (cgroup quota included), at most ${MAX_DEFAULT_WORKERS}). Each costs about ${WORKER_MEMORY_MB} MB of memory per worker on top of the main thread's ~220 MB: size a container's memory limit for it. Requests, their order and resume are the same for any number; 1 runs everything on one thread.`, min: 1, max: 64, helpValue: 'N', helpGroup: 'DELIVERY' }),
     shard: Flags.string({ description: 'Replay only shard K of N (K is 0-based): the messages whose identity key (device_id, else user_id) hashes to K. Run all N, on one machine or many.', helpValue: 'K/N', exclusive: ['shards'], helpGroup: 'SHARDING' }),
     shards: Flags.integer({ description: `Number of shards, the index taken from env ${SHARD_INDEX_ENV.join(' or ')} (Kubernetes Indexed Job, AWS Batch array job).`, min: 1, helpValue: 'N', exclusive: ['shard'], helpGroup: 'SHARDING' }),
     'skip-user-properties-sync': Flags.boolean({ description: 'Set Amplitude\'s $skip_user_properties_sync on every event (historical backfills: do not change current user properties).', default: false, helpGroup: 'DELIVERY' }),
@@ -54,7 +56,9 @@ EXIT CODES
     'dry-run': Flags.boolean({ description: 'Send nothing; with --out, write every request that would be sent.' }),
     out: Flags.string({ description: 'Only with --dry-run: write requests as {"method","url","headers","body"} lines.', helpValue: 'FILE', dependsOn: ['dry-run'] }),
     'out-include-keys': Flags.boolean({ description: 'Keep the API key in --out bodies (redacted by default).', dependsOn: ['out'] }),
-    'state-dir': Flags.string({ description: 'State directory (default .segamp/<run-id>).', helpValue: 'DIR' }),
+    'state-dir': Flags.string({ description: 'State directory (default .segamp/<run-id>): a path, or s3://bucket/prefix/ (same S3 settings as s3:// inputs). {shard} in it becomes the shard index K (--shard K/N, --shards N).', helpValue: 'DIR|S3URL' }),
+    'checkpoint-interval': Flags.integer({ description: `s3:// state: at most one checkpoint PUT per this many seconds (default ${S3_CADENCE.everyMs / 1000}); a local state directory is checkpointed after every response.`, min: 1, helpValue: 'SECONDS' }),
+    'checkpoint-lines': Flags.integer({ description: `s3:// state: checkpoint sooner once this many lines settled since the last one (default ${S3_CADENCE.everyLines}).`, min: 1, helpValue: 'N' }),
     fresh: Flags.boolean({ description: 'Ignore an existing checkpoint and start over.', default: false }),
     yes: Flags.boolean({ char: 'y', description: 'Do not ask for confirmation (required when stdin is not a TTY).', default: false }),
     'no-progress': Flags.boolean({ description: 'No progress display on stderr.', default: false }),
@@ -74,3 +78,5 @@ EXIT CODES
     })
   }
 }
+
+export { withShardIndex }

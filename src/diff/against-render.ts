@@ -4,7 +4,7 @@
  * archive, ambiguous pairings, emulation agreement). JSON is the report as it is.
  */
 import { failingKinds } from './fail-on.js'
-import { renderMarkdown, renderTable, formatCount } from './render.js'
+import { NOT_DIFFERENCES, renderMarkdown, renderTable, formatCount } from './render.js'
 import type { AgainstReport } from './against.js'
 import { AGAINST_KINDS, type AgainstKind } from './against.js'
 
@@ -42,7 +42,7 @@ function sectionLines(report: AgainstReport): string[] {
   const p = a.pairing
   out.push(
     '',
-    `Export: ${formatCount(a.export.events)} stored events in ${formatCount(a.export.files)} file(s); paired by $insert_id ${formatCount(p.byInsertId)}, by user/device + time ${formatCount(p.byKey)}, ambiguous ${formatCount(p.ambiguous)}, unpaired ${formatCount(p.unpaired)}`,
+    `Export: ${formatCount(a.export.events)} stored events in ${formatCount(a.export.files)} file(s); paired by $insert_id ${formatCount(p.byInsertId)}, by user/device + time ${formatCount(p.byKey)}, $identify by upload-time window ${formatCount(p.byWindow)}, ambiguous ${formatCount(p.ambiguous)}, unpaired ${formatCount(p.unpaired)}`,
   )
   if (p.duplicateMessages > 0) out.push(`Archive: ${formatCount(p.duplicateMessages)} message(s) with an already seen messageId skipped`)
   if (p.notExportedRecords > 0) out.push(`Left out: ${formatCount(p.notExportedRecords)} Actions record(s) to /groupidentify or /usermap (never in an export)`)
@@ -53,7 +53,7 @@ function sectionLines(report: AgainstReport): string[] {
 }
 
 function hasDifferences(report: AgainstReport): boolean {
-  return report.findings.some((f) => f.kind !== 'same' && f.count > 0) || AGAINST_KINDS.some((k) => report.against.byKind[k] > 0)
+  return report.findings.some((f) => !NOT_DIFFERENCES.has(f.kind) && f.count > 0) || AGAINST_KINDS.some((k) => report.against.byKind[k] > 0)
 }
 
 export function renderAgainstTable(report: AgainstReport, opts: { color: boolean }): string {
@@ -63,10 +63,10 @@ export function renderAgainstTable(report: AgainstReport, opts: { color: boolean
   return [...base, ...sectionLines(report), '', hasDifferences(report) ? 'Differences found.' : 'No differences.'].join('\n') + '\n'
 }
 
-export function renderAgainstMarkdown(report: AgainstReport, opts: { failOn: string[] }): string {
+export function renderAgainstMarkdown(report: AgainstReport, opts: { failOn: string[]; maxChars?: number }): string {
   const failing = againstFailing(report, opts.failOn)
   const shared = opts.failOn.filter((k) => !(AGAINST_KINDS as readonly string[]).includes(k))
-  const lines = renderMarkdown(report, { failOn: shared }).split('\n')
+  const lines = renderMarkdown(report, { failOn: shared, maxChars: opts.maxChars }).split('\n')
   let verdict: string
   if (failing.length > 0) verdict = `❌ failed on ${failing.join(', ')}`
   else if (opts.failOn.length > 0) verdict = `✅ passed (--fail-on ${opts.failOn.join(',')})`

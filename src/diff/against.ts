@@ -9,7 +9,7 @@ import { diffMessage } from './engine.js'
 import { redactSecrets } from './redact.js'
 import type { ActionsRecord, ClassicRecord, DiffReport, FindingKind, MessageFinding } from './types.js'
 import { FINDING_KINDS } from './types.js'
-import { AMPLITUDE_ADDED_FIELDS, AMPLITUDE_RULES, parseExportTime, type SenderShape } from '../export/format.js'
+import { AMPLITUDE_ADDED_FIELDS, AMPLITUDE_RULES, type SenderShape } from '../export/format.js'
 
 type Obj = Record<string, unknown>
 
@@ -20,105 +20,7 @@ function isObj(v: unknown): v is Obj {
 export const AGAINST_KINDS = ['only-in-amplitude', 'only-in-archive'] as const
 export type AgainstKind = (typeof AGAINST_KINDS)[number]
 
-// ---------------------------------------------------------------------------------------------
-// Pairing
-
-/** What the pairing needs to know of one kept archive message (collected in a first pass). */
-export interface MessageDescriptor {
-  type: string
-  event?: string
-}
-
-/** Pairing keys of a message: user id, anonymous id and device id, each with the time in ms. */
-export function messageKeys(message: Obj, timeMs: number | undefined): string[] {
-  if (timeMs === undefined) return []
-  const out: string[] = []
-  if (typeof message.userId === 'string' && message.userId !== '') out.push(`u:${message.userId}|${timeMs}`)
-  if (typeof message.anonymousId === 'string' && message.anonymousId !== '') out.push(`d:${message.anonymousId}|${timeMs}`)
-  const ctx = message.context
-  const device = isObj(ctx) && isObj(ctx.device) ? ctx.device.id : undefined
-  if (typeof device === 'string' && device !== '' && device !== message.anonymousId) out.push(`d:${device}|${timeMs}`)
-  return out
-}
-
-/** Pairing keys of a stored event: user_id and device_id, each with event_time in ms. */
-export function storedKeys(event: Obj): string[] {
-  const t = parseExportTime(event.event_time)
-  if (t === undefined) return []
-  const out: string[] = []
-  if (typeof event.user_id === 'string' && event.user_id !== '') out.push(`u:${event.user_id}|${t}`)
-  if (typeof event.device_id === 'string' && event.device_id !== '') out.push(`d:${event.device_id}|${t}`)
-  return out
-}
-
-/**
- * Message ids an insert id may carry, longest first: the whole id, then every prefix ending
- * before a `:` or `-` (Classic sent `<messageId>:<suffix>`, Actions replays `<messageId>-<hex>`).
- */
-export function insertIdCandidates(insertId: string): string[] {
-  const out = [insertId]
-  for (let i = insertId.length - 1; i > 0; i--) {
-    const c = insertId[i]
-    if (c === ':' || c === '-') out.push(insertId.slice(0, i))
-  }
-  return out
-}
-
-export class PairingIndex {
-  /** messageId → ordinal of its first kept message. */
-  readonly byMessageId = new Map<string, number>()
-  /** pairing key → ordinals of the messages with that key (at most a few kept). */
-  readonly byKey = new Map<string, number[]>()
-  readonly messages: MessageDescriptor[] = []
-
-  add(message: Obj, timeMs: number | undefined): number {
-    const ordinal = this.messages.length
-    this.messages.push({ type: String(message.type), event: typeof message.event === 'string' ? message.event : undefined })
-    if (typeof message.messageId === 'string' && message.messageId !== '' && !this.byMessageId.has(message.messageId)) {
-      this.byMessageId.set(message.messageId, ordinal)
-    }
-    for (const k of messageKeys(message, timeMs)) {
-      const l = this.byKey.get(k)
-      if (l === undefined) this.byKey.set(k, [ordinal])
-      else if (l.length < 8 && !l.includes(ordinal)) l.push(ordinal)
-    }
-    return ordinal
-  }
-}
-
-export type Ownership =
-  | { kind: 'owned'; ordinal: number; via: 'insert_id' | 'key' }
-  | { kind: 'ambiguous'; candidates: number }
-  | { kind: 'none' }
-
-function compatible(eventType: unknown, d: MessageDescriptor): boolean {
-  if (eventType === '$identify') return d.type === 'identify' || d.type === 'group'
-  if (d.type === 'identify' || d.type === 'group' || d.type === 'alias') return false
-  if (d.type === 'track') return d.event === eventType || eventType === 'Product Purchased'
-  return true
-}
-
-/**
- * Which archived message a stored event belongs to: by `$insert_id` when one of its candidates
- * is a kept message's messageId; otherwise by user id / device id + event time in ms, with the
- * event type as tie-break when several messages share the key. Still several: ambiguous.
- */
-export function ownerOf(event: Obj, index: PairingIndex): Ownership {
-  const insertId = event.$insert_id
-  if (typeof insertId === 'string' && insertId !== '') {
-    for (const c of insertIdCandidates(insertId)) {
-      const o = index.byMessageId.get(c)
-      if (o !== undefined) return { kind: 'owned', ordinal: o, via: 'insert_id' }
-    }
-  }
-  const owners = new Set<number>()
-  for (const k of storedKeys(event)) for (const o of index.byKey.get(k) ?? []) owners.add(o)
-  if (owners.size === 0) return { kind: 'none' }
-  if (owners.size === 1) return { kind: 'owned', ordinal: [...owners][0]!, via: 'key' }
-  const fit = [...owners].filter((o) => compatible(event.event_type, index.messages[o]!))
-  if (fit.length === 1) return { kind: 'owned', ordinal: fit[0]!, via: 'key' }
-  return { kind: 'ambiguous', candidates: fit.length > 0 ? fit.length : owners.size }
-}
+// Pairing: src/diff/against-pairing.ts (pure) and src/diff/against-service.ts (bucket by bucket).
 
 // ---------------------------------------------------------------------------------------------
 // Alignment: compare what the sender controls
@@ -271,6 +173,8 @@ export interface AgainstSection {
   pairing: {
     byInsertId: number
     byKey: number
+    /** `$identify` rows paired with an identify or group message received shortly before (`--identify-window`). */
+    byWindow: number
     ambiguous: number
     unpaired: number
     /** Archived messages whose messageId was seen before (skipped: Amplitude kept one copy). */
@@ -316,31 +220,44 @@ export function emulationFindings(emulated: readonly ClassicRecord[], stored: re
     endpoint: r.endpoint,
     record: r.record,
   }))
-  return { findings: diffMessage(a.sender, storedRecords), storedRecords }
+  return { findings: diffMessage(a.sender, storedRecords, { checkIds: { classic: true, actions: false } }), storedRecords }
 }
 
 export function percent(n: number, d: number): number {
   return d === 0 ? 100 : Math.round((n / d) * 1000) / 10
 }
 
+/**
+ * The export's own findings, counted by (kind, name). Examples are the `maxExamples` with the
+ * lowest `order` (the stored event's position in the export, or the message's in the archive),
+ * whatever order they are added in: pairing bucket by bucket gives the same report.
+ */
 export class AgainstFindings {
-  private readonly byName = new Map<string, AgainstFinding>()
+  private readonly byName = new Map<string, AgainstFinding & { orders: number[] }>()
   readonly byKind: Record<AgainstKind | 'ambiguous', number> = { 'only-in-amplitude': 0, 'only-in-archive': 0, ambiguous: 0 }
 
   constructor(private readonly maxExamples: number) {}
 
-  add(kind: AgainstKind | 'ambiguous', name: string, example: AgainstExample): void {
+  add(kind: AgainstKind | 'ambiguous', name: string, example: AgainstExample, order: number): void {
     this.byKind[kind]++
     const key = `${kind}\u0000${name}`
     let f = this.byName.get(key)
-    if (!f) this.byName.set(key, (f = { kind, name, count: 0, examples: [] }))
+    if (!f) this.byName.set(key, (f = { kind, name, count: 0, examples: [], orders: [] }))
     f.count++
-    if (f.examples.length < this.maxExamples) f.examples.push({ ...example, records: example.records.map((r) => ({ endpoint: r.endpoint, record: redactSecrets(r.record) })) })
+    if (this.maxExamples === 0 || (f.examples.length >= this.maxExamples && order >= f.orders[f.orders.length - 1]!)) return
+    let i = f.orders.length
+    while (i > 0 && f.orders[i - 1]! > order) i--
+    f.orders.splice(i, 0, order)
+    f.examples.splice(i, 0, { ...example, records: example.records.map((r) => ({ endpoint: r.endpoint, record: redactSecrets(r.record) })) })
+    if (f.examples.length > this.maxExamples) {
+      f.orders.pop()
+      f.examples.pop()
+    }
   }
 
   list(): AgainstFinding[] {
     const order = { 'only-in-amplitude': 0, 'only-in-archive': 1, ambiguous: 2 }
-    return [...this.byName.values()].sort((a, b) => order[a.kind] - order[b.kind] || b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    return [...this.byName.values()].map(({ orders: _, ...f }) => f).sort((a, b) => order[a.kind] - order[b.kind] || b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   }
 }
 

@@ -48,6 +48,9 @@ export function countedAssumptions(notes: AssumptionCounts): string[] {
         '.',
     )
   }
+  for (const [reason, count] of Object.entries(notes.refusedClassic).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    out.push(`Classic sent ${plural(count, 'record')} Amplitude refuses (${reason}): it stored nothing for them, so they are left out of the comparison.`)
+  }
   for (const [name, count] of Object.entries(notes.sdkEvents).sort(([a], [b]) => (a < b ? -1 : 1))) {
     out.push(
       `Classic web also sent ${plural(count, `${JSON.stringify(name)} event`)} that Actions will not send (the browser SDK logged one per revenue call; ` +
@@ -65,6 +68,7 @@ export interface MessageRef {
 
 interface Acc {
   kind: FindingKind
+  reason?: string
   classic: string | null
   actions: string | null
   count: number
@@ -88,7 +92,8 @@ export function compareFindings(a: Finding, b: Finding): number {
     KIND_ORDER.get(a.kind)! - KIND_ORDER.get(b.kind)! ||
     b.count - a.count ||
     cmpName(a.classic, b.classic) ||
-    cmpName(a.actions, b.actions)
+    cmpName(a.actions, b.actions) ||
+    cmpName(a.reason ?? null, b.reason ?? null)
   )
 }
 
@@ -143,10 +148,11 @@ export class DiffAggregator {
         this.byKind[f.kind]++
       }
       // record kind is part of the key so that e.g. an event literally named "[identify]" stays apart
-      const key = `${f.kind}\u0000${f.record}\u0000${f.classic ?? '\u0001'}\u0000${f.actions ?? '\u0001'}`
+      const key = `${f.kind}\u0000${f.record}\u0000${f.classic ?? '\u0001'}\u0000${f.actions ?? '\u0001'}\u0000${f.reason ?? ''}`
       let acc = this.findings.get(key)
       if (acc === undefined) {
         acc = { kind: f.kind, classic: f.classic, actions: f.actions, count: 0, paths: new Map(), examples: [] }
+        if (f.reason !== undefined) acc.reason = f.reason
         this.findings.set(key, acc)
       }
       acc.count++
@@ -177,6 +183,7 @@ export class DiffAggregator {
         classic: acc.classic,
         actions: acc.actions,
         count: acc.count,
+        ...(acc.reason !== undefined ? { reason: acc.reason } : {}),
         paths: [...acc.paths.values()].map((p) => ({ ...p })).sort(comparePaths),
         examples: acc.examples.slice(),
       })

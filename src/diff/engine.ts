@@ -28,6 +28,7 @@ import type {
   RecordKind,
 } from './types.js'
 import { FINDING_KINDS } from './types.js'
+import { refusal } from './refused.js'
 
 export interface IgnoredPath {
   path: string
@@ -444,6 +445,43 @@ function pairKind(cs: readonly Item<ClassicRecord>[], as: readonly Item<ActionsR
 }
 
 /**
+ * Records Amplitude refuses (src/diff/refused.ts) leave the comparison: Actions ones become one
+ * `refused-by-amplitude` finding per (name, reason), Classic ones are counted in `ctx.notes`
+ * (Amplitude refused them too, so nothing was lost). Undefined when no record is refused.
+ */
+function setAsideRefused(
+  classic: readonly ClassicRecord[],
+  actions: readonly ActionsRecord[],
+  ctx: DiffContext,
+): { classic: ClassicRecord[]; actions: ActionsRecord[]; findings: MessageFinding[] } | undefined {
+  const check = ctx.checkIds
+  if (check === undefined) return undefined
+  // web mode: a device_id the browser SDK generated (unknown here) was a valid id
+  const cWhy = check.classic ? classic.map((r) => refusal(r.endpoint, r.unknown?.includes('device_id') ? { ...r.record, device_id: 'sdk-generated' } : r.record)) : []
+  const aWhy = check.actions ? actions.map((r) => refusal(r.endpoint, r.record, r.options)) : []
+  if (!cWhy.some((w) => w !== undefined) && !aWhy.some((w) => w !== undefined)) return undefined
+  const notes = ctx.notes
+  cWhy.forEach((w) => {
+    if (w !== undefined && notes !== undefined) notes.refusedClassic[w] = (notes.refusedClassic[w] ?? 0) + 1
+  })
+  const findings = new Map<string, MessageFinding>()
+  aWhy.forEach((reason, i) => {
+    if (reason === undefined) return
+    const src = actions[i]!
+    const { kind, name } = classify(src.endpoint, src.record, src.actionSlug)
+    const key = `${kind}\u0000${name}\u0000${reason}`
+    const f = findings.get(key)
+    if (f) f.actionsRecords.push(src)
+    else findings.set(key, { kind: 'refused-by-amplitude', record: kind, classic: null, actions: name, reason, paths: [], classicRecords: [], actionsRecords: [src] })
+  })
+  return {
+    classic: classic.filter((_, i) => cWhy[i] === undefined),
+    actions: actions.filter((_, i) => aWhy[i] === undefined),
+    findings: [...findings.values()],
+  }
+}
+
+/**
  * Compares what Classic and Actions sent for ONE message. Returns at most one finding per
  * (kind, record kind, classic name, actions name), ordered by `FINDING_KINDS`, then by first
  * occurrence. Two empty inputs give `[]`.
@@ -454,6 +492,11 @@ export function diffMessage(
   ctx: DiffContext = {},
 ): MessageFinding[] {
   if (classic.length === 0 && actions.length === 0) return []
+  const refused = setAsideRefused(classic, actions, ctx)
+  if (refused !== undefined) {
+    const rest = diffMessage(refused.classic, refused.actions, { ...ctx, checkIds: { classic: false, actions: false } })
+    return [...rest, ...refused.findings].sort((x, y) => KIND_ORDER.get(x.kind)! - KIND_ORDER.get(y.kind)!)
+  }
   const renameMap = ctx.renameMap
   const kinds: RecordKind[] = []
   const cByKind = new Map<RecordKind, Item<ClassicRecord>[]>()

@@ -8,16 +8,53 @@ import { failingKinds } from './fail-on.js'
 import { formatCount, renderJson, renderMarkdown, renderTable } from './render.js'
 import { visible } from '../cli/terminal.js'
 import { againstFailing, renderAgainstMarkdown, renderAgainstTable } from './against-render.js'
+import { checkItems } from './formats/items.js'
+import type { Locator } from './formats/locate.js'
+import { renderAnnotations } from './formats/github.js'
+import { renderJunit } from './formats/junit.js'
+import { renderSarif } from './formats/sarif.js'
+import { renderHtml } from './formats/html.js'
 
-export type DiffFormat = 'table' | 'json' | 'markdown'
+/** Formats of a diff report; github, junit, sarif and html are the CI ones (src/diff/formats/). */
+export const DIFF_FORMATS = ['table', 'json', 'markdown', 'github', 'junit', 'sarif', 'html'] as const
+export type DiffFormat = (typeof DIFF_FORMATS)[number]
+
+export interface RenderOptions {
+  failOn: string[]
+  color: boolean
+  /** Where the subscriptions are defined (mappings or Terraform file): findings point at its lines. */
+  locator?: Locator
+  /** A location's file as the reader's tools know it (relative to the repository root). */
+  path?: (file: string) => string
+  /** Markdown size budget (default: the PR-comment one). */
+  maxChars?: number
+  command?: string
+  version?: string
+  now?: () => Date
+}
 
 const isAgainst = (report: DiffReport): report is AgainstReport => (report as Partial<AgainstReport>).against !== undefined
 
 /** The report in `format`; an --against report gets its export sections. */
-export function renderDiffReport(report: DiffReport | AgainstReport, format: DiffFormat, opts: { failOn: string[]; color: boolean }): string {
-  if (format === 'json') return renderJson(report)
-  if (isAgainst(report)) return format === 'markdown' ? renderAgainstMarkdown(report, { failOn: opts.failOn }) : renderAgainstTable(report, { color: opts.color })
-  return format === 'markdown' ? renderMarkdown(report, { failOn: opts.failOn }) : renderTable(report, { color: opts.color })
+export function renderDiffReport(report: DiffReport | AgainstReport, format: DiffFormat, opts: RenderOptions): string {
+  const command = opts.command ?? 'diff-mappings'
+  const version = opts.version ?? '0.0.0'
+  switch (format) {
+    case 'json':
+      return renderJson(report)
+    case 'github':
+      return renderAnnotations(checkItems(report, opts.failOn, opts.locator), { path: opts.path }).join('\n') + '\n'
+    case 'junit':
+      return renderJunit(checkItems(report, opts.failOn, opts.locator), { command })
+    case 'sarif':
+      return renderSarif(checkItems(report, opts.failOn, opts.locator), { version, path: opts.path })
+    case 'html':
+      return renderHtml(report, checkItems(report, opts.failOn, opts.locator), { command, version, generatedAt: (opts.now?.() ?? new Date()).toISOString() })
+    case 'markdown':
+      return isAgainst(report) ? renderAgainstMarkdown(report, { failOn: opts.failOn, maxChars: opts.maxChars }) : renderMarkdown(report, { failOn: opts.failOn, maxChars: opts.maxChars })
+    default:
+      return isAgainst(report) ? renderAgainstTable(report, { color: opts.color }) : renderTable(report, { color: opts.color })
+  }
 }
 
 /** The --fail-on kinds the report has findings of (with --against, also only-in-amplitude/only-in-archive). */

@@ -43,6 +43,7 @@ const TITLES: Record<FindingKind, string> = {
   revenue: 'Revenue: revenue fields placed differently',
   properties: 'Properties: keys on one side only or changed values',
   added: 'Added: Actions only',
+  'refused-by-amplitude': 'Refused by Amplitude: Actions records Amplitude answers 400 for and stores nothing of',
   same: 'Same name',
 }
 
@@ -73,8 +74,11 @@ function headerLine(report: DiffReport): string {
   )
 }
 
+/** Kinds that are facts, not differences: they make no "Differences found" unless named in --fail-on. */
+export const NOT_DIFFERENCES: ReadonlySet<string> = new Set(['same', 'refused-by-amplitude'])
+
 function hasDifferences(report: DiffReport): boolean {
-  return report.findings.some((f) => f.kind !== 'same' && f.count > 0)
+  return report.findings.some((f) => !NOT_DIFFERENCES.has(f.kind) && f.count > 0)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -92,6 +96,8 @@ function kindColor(c: ChalkInstance, kind: FindingKind): (s: string) => string {
       return c.bold.magenta
     case 'added':
       return c.bold.cyan
+    case 'refused-by-amplitude':
+      return c.bold.blue
     case 'same':
       return c.bold.green
   }
@@ -104,6 +110,7 @@ function labels(findings: readonly Finding[]): string[] {
     ...findings.filter((f) => f.classic !== null && f.actions !== null && f.classic !== f.actions).map((f) => displayName(f.classic).length),
   )
   return findings.map((f) => {
+    if (f.reason !== undefined) return `${displayName(f.actions ?? f.classic)} (${f.reason})`
     if (f.classic === null) return displayName(f.actions)
     if (f.actions === null || f.actions === f.classic) return displayName(f.classic)
     return `${displayName(f.classic).padEnd(cw)} → ${displayName(f.actions)}`
@@ -219,7 +226,8 @@ export function renderMarkdown(report: DiffReport, opts: { failOn: string[]; max
       if (f.kind === 'duplicated') {
         const via = viaSubscriptions(f)
         details = via === null ? '' : `via ${via.replace(/\|/g, '\\|')}`
-      } else if (f.paths.length > 0) details = mdPaths(f.paths)
+      } else if (f.reason !== undefined) details = f.reason.replace(/\|/g, '\\|')
+      else if (f.paths.length > 0) details = mdPaths(f.paths)
       const row = `| ${mark} | ${f.kind} | ${mdName(f.classic)} | ${mdName(f.actions)} | ${formatCount(f.count)} | ${details} |`
       out.push(row)
       size += row.length + 1

@@ -40,7 +40,11 @@ export interface CompareResult {
 
 /** Actions side of one message: what each matching subscription sent (validation failures send nothing). */
 export function actionsRecordsOf(subs: CompiledSubscription[], kept: ReadMessage): ActionsRecord[] {
-  return kept.records.map(({ sub, record }) => ({ subscription: subs[sub].name, actionSlug: subs[sub].actionSlug, endpoint: record.endpoint, record: record.record }))
+  return kept.records.map(({ sub, record }) => {
+    const rec: ActionsRecord = { subscription: subs[sub].name, actionSlug: subs[sub].actionSlug, endpoint: record.endpoint, record: record.record }
+    if (record.options !== undefined) rec.options = record.options // min_id_length: whether Amplitude takes a short id
+    return rec
+  })
 }
 
 export async function compareArchives(opts: CompareOptions): Promise<CompareResult> {
@@ -49,7 +53,8 @@ export async function compareArchives(opts: CompareOptions): Promise<CompareResu
   const archive = await openArchive(opts.inputs, { ...opts.archive, since: opts.filters?.since })
   const counts = emptyCounts()
   const agg = new DiffAggregator({ examples: opts.examples ?? 3 })
-  const ctx = { renameMap: opts.renameMap }
+  // records Amplitude refuses (no id, an id too short) are reported as refused-by-amplitude, not compared
+  const ctx = { renameMap: opts.renameMap, checkIds: { classic: true, actions: true } }
   const progress = { bytes: 0, totalBytes: archive.totalBytes, messages: 0 }
   let kept = 0
   let lastTick = 0

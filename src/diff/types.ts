@@ -26,14 +26,21 @@ export interface ActionsRecord {
   actionSlug: string
   endpoint: string
   record: Record<string, unknown>
+  /** The request options the record travels with (`min_id_length`), when any. */
+  options?: Record<string, unknown>
 }
 
-export const FINDING_KINDS = ['dropped', 'duplicated', 'renamed', 'revenue', 'properties', 'added', 'same'] as const
+/**
+ * `refused-by-amplitude`: Actions records Amplitude answers 400 for and stores nothing of (no
+ * id, an id shorter than min_id_length, an id Amplitude never accepts); see src/diff/refused.ts.
+ * Reported with their reason, never paired, and not a difference unless named in --fail-on.
+ */
+export const FINDING_KINDS = ['dropped', 'duplicated', 'renamed', 'revenue', 'properties', 'added', 'refused-by-amplitude', 'same'] as const
 /** Finding kinds, in report order (what matters first). */
 export type FindingKind = (typeof FINDING_KINDS)[number]
 
 /** Kinds accepted by `--fail-on` (the contract's list; `same` is never a failure). */
-export const FAIL_ON_KINDS = ['renamed', 'dropped', 'added', 'duplicated', 'properties', 'revenue'] as const
+export const FAIL_ON_KINDS = ['renamed', 'dropped', 'added', 'duplicated', 'properties', 'revenue', 'refused-by-amplitude'] as const
 export type FailOnKind = (typeof FAIL_ON_KINDS)[number]
 
 /**
@@ -61,6 +68,12 @@ export interface DiffContext {
   renameMap?: ReadonlyMap<string, string>
   /** When given, the engine adds this message's assumption counts to it. */
   notes?: AssumptionCounts
+  /**
+   * Which sides' records are checked for ids Amplitude refuses (default neither: the services turn
+   * it on, `compareArchives` for both sides). A side that holds
+   * what Amplitude stored (`--against`) is not checked: Amplitude accepted it.
+   */
+  checkIds?: { classic: boolean; actions: boolean }
 }
 
 /** What the diff could not compare, counted (becomes counted assumptions in the report model). */
@@ -69,6 +82,8 @@ export interface AssumptionCounts {
   sdkEvents: Record<string, number>
   /** Per unknown Classic field (e.g. `device_id`). */
   unknownFields: Record<string, UnknownFieldCount>
+  /** Classic records Amplitude would refuse (left out of the comparison), by reason. */
+  refusedClassic: Record<string, number>
 }
 
 export interface UnknownFieldCount {
@@ -83,7 +98,7 @@ export interface UnknownFieldCount {
 }
 
 export function emptyAssumptionCounts(): AssumptionCounts {
-  return { sdkEvents: {}, unknownFields: {} }
+  return { sdkEvents: {}, unknownFields: {}, refusedClassic: {} }
 }
 
 /**
@@ -100,6 +115,8 @@ export interface MessageFinding {
   actions: string | null
   /** Differing paths (`properties` and `revenue` findings only, else empty), sorted by path. */
   paths: PathDiff[]
+  /** Why Amplitude refuses the records (`refused-by-amplitude` findings only). */
+  reason?: string
   classicRecords: ClassicRecord[]
   actionsRecords: ActionsRecord[]
 }
@@ -136,6 +153,8 @@ export interface Finding {
   actions: string | null
   /** Messages with this finding. */
   count: number
+  /** Why Amplitude refuses the records (`refused-by-amplitude` findings only). */
+  reason?: string
   paths: PathCount[]
   examples: FindingExample[]
 }

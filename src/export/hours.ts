@@ -3,6 +3,11 @@
  * segamp requests (see docs/amplitude-export.md). Pure.
  */
 
+import { parseTime } from '../pipeline/route/time.js'
+import { UsageError } from '../errors.js'
+
+const HOURS_HINT = 'Hours are UTC, written YYYYMMDDTHH, e.g. --start 20240501T00 --end 20240531T23.'
+
 export const HOUR_MS = 3_600_000
 /** The longest range Amplitude documents for one Export API request: 365 days. */
 export const MAX_RANGE_HOURS = 365 * 24
@@ -15,18 +20,20 @@ export interface HourRange {
 
 export class HourFormatError extends Error {}
 
-const HOUR_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})$/
-
-/** `20240506T05` → epoch hour. Throws `HourFormatError` with what was expected. */
+/**
+ * `20240506T05` (or any time the shared time-flag parser reads, on a whole hour) → epoch hour.
+ * Throws the parser's UsageError (exit 2, with a hint), or `HourFormatError` for a time that is
+ * not on a whole hour.
+ */
 export function parseHour(flag: string, value: string): number {
-  const m = HOUR_RE.exec(value.trim())
-  if (!m) throw new HourFormatError(`${flag} ${JSON.stringify(value)}: expected YYYYMMDDTHH in UTC, e.g. 20240506T05`)
-  const [, y, mo, d, h] = m.map(Number) as [number, number, number, number, number]
-  const ms = Date.UTC(y, mo - 1, d, h)
-  const back = new Date(ms)
-  if (h > 23 || back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) {
-    throw new HourFormatError(`${flag} ${JSON.stringify(value)}: not a real date and hour (hours run 00-23)`)
+  let ms: number
+  try {
+    ms = parseTime(flag, value)
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(error.message, { code: error.code, hint: HOURS_HINT })
+    throw error
   }
+  if (ms % HOUR_MS !== 0) throw new HourFormatError(`${flag} ${JSON.stringify(value)}: the Export API works in whole UTC hours; expected YYYYMMDDTHH, e.g. 20240506T05`)
   return ms / HOUR_MS
 }
 

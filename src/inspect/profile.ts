@@ -41,6 +41,8 @@ export interface InspectReport {
   timeRange: { from: string | null; to: string | null }
   ids: IdStats
   unreadableFiles: Array<{ file: string; reason: string }>
+  /** Paths not read: links to what is read already, loops, files that are not regular files (FIFOs, sockets). */
+  skippedPaths: Array<{ path: string; reason: string }>
   subscriptions: Record<string, number>
 }
 
@@ -130,6 +132,7 @@ export class InspectProfile {
         deviceIdShare: share(this.ids.deviceId),
       },
       unreadableFiles: counts.unreadableFiles,
+      skippedPaths: counts.skippedPaths,
       subscriptions: { ...this.subs },
     }
   }

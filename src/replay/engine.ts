@@ -7,15 +7,15 @@
  * dead letters settle the lines. Every input line ends in exactly one place: sent, filtered,
  * rejected, or dead-lettered.
  */
-import { closeSync, mkdirSync, openSync } from 'node:fs'
-import { join } from 'node:path'
+import { closeSync, openSync } from 'node:fs'
 import type { Readable } from 'node:stream'
 import type { Region, SourceRef } from '../types.js'
 import type { ArchiveOptions } from '../pipeline/decode/index.js'
 import type { FilterOptions, ShardRun } from '../pipeline/route/index.js'
 import type { CompiledSubscription } from '../segment/subscriptions/index.js'
 import { DeliveryAbortedError, FatalDeliveryError, displayUrl, type DeliveryOptions } from '../pipeline/deliver/index.js'
-import { acquireLock, openCommit, openLineOutcomes, resumeOrStart, writeJson, type Commit, type LineOutcomes, type ReplayCounts, type ReplayReport } from '../pipeline/commit/index.js'
+import { openCommit, openLineOutcomes, resumeOrStart, type CheckpointCadence, type Commit, type LineOutcomes, type ReplayCounts, type ReplayReport, type StateDir } from '../pipeline/commit/index.js'
+import { stateDirAt } from './state.js'
 import { openPipeline, type PipelineOutcome } from './pipeline.js'
 import { openSink, type Sink } from './sink.js'
 import { runSettings } from './settings.js'
@@ -71,6 +71,8 @@ export interface ReplayOptions {
   /** Clock for groupIdentifyUser's missing time (tests). */
   now?: () => number
   checkpointEveryMs?: number
+  /** s3:// state: how often a checkpoint is written (default S3_CADENCE). */
+  checkpointCadence?: CheckpointCadence
   /** `--shard K/N`: keep only the messages this shard owns (see shard.ts); the rest are filtered as other-shard. */
   shard?: ShardRun
   /** Threads that decode, route and map (`--workers`; default 1: this thread only). */
@@ -88,24 +90,33 @@ const PRESTART_BYTES = 8 * 1024 * 1024
 
 export async function replay(opts: ReplayOptions): Promise<ReplayReport> {
   const started = Date.now()
-  const dir = opts.stateDir
-  mkdirSync(dir, { recursive: true })
-  const lock = acquireLock(dir)
+  const state = stateDirAt(opts.stateDir, { s3: opts.archive?.s3, cadence: opts.checkpointCadence, onWarning: opts.onWarning })
   try {
-    return await run(opts, dir, started, lock.stale)
+    const lock = await state.lock({ runId: opts.runId })
+    try {
+      return await run(opts, state, started, lock.stale)
+    } finally {
+      await lock.release()
+    }
   } finally {
-    lock.release()
+    state.close()
   }
 }
 
 /** The stages composed: input → pipeline (read, decode, route, map) → line outcomes → sink; commit keeps the record. */
-async function run(opts: ReplayOptions, dir: string, started: number, staleLock?: number): Promise<ReplayReport> {
+async function run(opts: ReplayOptions, state: StateDir, started: number, staleLock?: string): Promise<ReplayReport> {
   const settings = runSettings(opts)
   const dryRun = settings.delivery.dryRun
-  const { previous, counts } = resumeOrStart({ dir, runId: opts.runId, fresh: opts.fresh, dryRun, staleLock, subscriptions: opts.subscriptions, onWarning: opts.onWarning })
-  if (previous?.done) return finish(opts, counts, started, { resumed: true, alreadyDone: true, interrupted: false })
-  const input = await openInput(opts, dir, previous)
-  const commit = openCommit({ dir, runId: opts.runId, dryRun, previous, completed: input.completed, identities: input.identities, counts, shard: opts.shard, inputs: { files: input.archive.sources.length, bytes: input.archive.totalBytes }, checkpointEveryMs: opts.checkpointEveryMs })
+  const { previous, counts } = await resumeOrStart({ state, runId: opts.runId, fresh: opts.fresh, dryRun, staleLock, subscriptions: opts.subscriptions, onWarning: opts.onWarning })
+  if (previous?.done) return finish(opts, state, counts, started, { resumed: true, alreadyDone: true, interrupted: false })
+  const input = await openInput(opts, state, previous)
+  let stateError: Error | undefined
+  // The state cannot be written (the lock taken over, S3 failing): stop, resumable (exit 75).
+  const onStateError = (error: Error): void => {
+    stateError ??= error
+    stop.interrupt()
+  }
+  const commit = await openCommit({ state, runId: opts.runId, dryRun, previous, completed: input.completed, identities: input.identities, counts, shard: opts.shard, inputs: { files: input.archive.sources.length, bytes: input.archive.totalBytes }, checkpointEveryMs: opts.checkpointEveryMs, onStateError })
   const lines = openLineOutcomes({ commit, counts, skipLine: input.skipLine, onWarning: opts.onWarning, visible })
   const outFd = dryRun && opts.out ? openSync(opts.out, 'w') : undefined
   const sink = openSink(settings.delivery, lines, counts, outFd)
@@ -147,11 +158,12 @@ async function run(opts: ReplayOptions, dir: string, started: number, staleLock?
     // "done" only when the whole archive was read and every record settled; any other way out
     // (Ctrl-C, a fatal answer, an unexpected error) leaves a checkpoint to resume from.
     commit.save(completedRun && !stop.interrupted && !fatal && commit.ledger.open === 0)
-    commit.close()
     if (outFd !== undefined) closeSync(outFd)
+    await commit.close()
   }
+  if (stateError) throw stateError
   progress.tick('done')
-  return finish(opts, counts, started, {
+  return finish(opts, state, counts, started, {
     resumed: Boolean(previous),
     alreadyDone: false,
     interrupted: stop.interrupted,
@@ -194,6 +206,8 @@ async function stopped(error: unknown, stop: Stop, sink: Sink): Promise<Error | 
 
 interface Stop {
   readonly interrupted: boolean
+  /** Stops as Ctrl-C does (the state cannot be written). */
+  interrupt(): void
   release(): void
 }
 
@@ -212,6 +226,7 @@ function watchSignal(signal: AbortSignal | undefined, sink: Sink): Stop {
     get interrupted() {
       return interrupted
     },
+    interrupt: onAbort,
     release: () => signal?.removeEventListener('abort', onAbort),
   }
 }
@@ -239,12 +254,13 @@ function reportProgress(opts: ReplayOptions, totalBytes: number, tally: { bytes:
   return { tick, stop: () => ticker && clearInterval(ticker) }
 }
 
-function finish(
+async function finish(
   opts: ReplayOptions,
+  state: StateDir,
   counts: ReplayCounts,
   started: number,
   how: { resumed: boolean; alreadyDone: boolean; interrupted: boolean; fatal?: Error; sentThisRun?: number; leftForResume?: number; workers?: number },
-): ReplayReport {
+): Promise<ReplayReport> {
   const partial = counts.rejected > 0 || counts.deadLettered > 0 || counts.unreadableFiles.length > 0
   const exitCode = how.fatal ? 1 : how.interrupted ? 130 : partial ? 3 : 0
   const report: ReplayReport = {
@@ -267,6 +283,6 @@ function finish(
     throttledWallMs: counts.throttledWallMs ?? 0,
     ...(opts.shard ? { shard: opts.shard } : {}),
   }
-  writeJson(join(opts.stateDir, 'report.json'), report)
+  await state.writeReport(report)
   return report
 }

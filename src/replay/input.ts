@@ -2,11 +2,10 @@
  * A replay's input: the archive opened, and what an earlier run of this one completed (files)
  * or settled (lines) already, which this run skips. Inputs that changed since are refused.
  */
-import { join } from 'node:path'
 import { visible } from '../cli/terminal.js'
 import { openArchive } from '../pipeline/decode/index.js'
 import { UsageError } from '../pipeline/route/index.js'
-import { checkInputsUnchanged, readCompletedFiles, resumeFilter, type Checkpoint, type ReplayCounts } from '../pipeline/commit/index.js'
+import { checkInputsUnchanged, resumeFilter, type Checkpoint, type ReplayCounts, type StateDir } from '../pipeline/commit/index.js'
 import { sourceIdentity, type Source } from '../pipeline/source/index.js'
 import type { ReplayOptions } from './engine.js'
 
@@ -14,13 +13,17 @@ import type { ReplayOptions } from './engine.js'
 export { visible }
 
 /** The archive, and what an earlier run of this one completed or settled already. */
-export async function openInput(opts: ReplayOptions, dir: string, previous: Checkpoint<ReplayCounts> | undefined) {
+export async function openInput(opts: ReplayOptions, state: StateDir, previous: Checkpoint<ReplayCounts> | undefined) {
   const archive = await openArchive(opts.inputs, { ...opts.archive, since: opts.filters?.since })
   if (archive.sources.length === 0 && archive.problems.length > 0) {
     // Not one input could be found: a mistyped path, not a finished replay of nothing.
     throw new UsageError(`nothing to read: ${archive.problems.map((p) => `${visible(p.file)}: ${visible(p.reason)}`).join('; ')}; check the paths`)
   }
-  const completed = previous ? readCompletedFiles(join(dir, 'completed.ndjson'), previous.files.completed) : new Map<string, string>()
+  const completed = new Map<string, string>()
+  for (const line of previous ? await state.readLog('completed', previous) : []) {
+    const { file, id } = JSON.parse(line) as { file: string; id: string }
+    completed.set(file, id)
+  }
   if (previous) checkInputsUnchanged(previous, completed, archive.sources, opts.onWarning)
   const identities = new Map(archive.sources.map((src) => [src.path, sourceIdentity(src)]))
   return {

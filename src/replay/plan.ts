@@ -9,7 +9,7 @@ import type { AmplitudeRecord, SegmentMessage } from '../types.js'
 // indexes would load the reader, the CSV parser and the HTTP client there for nothing.
 import { clipText, parseMessageLine, type RejectCategory } from '../pipeline/decode/message.js'
 import { blockLines } from '../pipeline/decode/lines.js'
-import { createRouter, messageTime, OTHER_SHARD, type FilterOptions, type ShardRun } from '../pipeline/route/index.js'
+import { createRouter, messageTime, OTHER_SHARD, ownsLine, type FilterOptions, type ShardRun } from '../pipeline/route/index.js'
 import { countMixedUserProperties, mapMessage, orderingKey } from '../pipeline/map/index.js'
 import { serializeRecord, type SerializedRecord } from '../pipeline/deliver/requests.js'
 import type { CompiledSubscription } from '../segment/subscriptions/index.js'
@@ -36,6 +36,8 @@ export type LinePlan =
       records: PlannedRecord[]
       /** Records whose user_properties mix plain keys with operations. */
       mixed: number
+      /** Matched subscriptions that ran the exact mapping path (the compiled one could not prove equality). */
+      fallbacks: number
       /** The message itself (`keepMessage`: commands that read it after planning). */
       message?: SegmentMessage
     }
@@ -72,6 +74,8 @@ export function createPlanner(s: PlannerSettings): Planner {
     let message: SegmentMessage
     if (input.message) message = input.message
     else {
+      // A line another shard owns is counted from its text, unparsed, where the text settles it.
+      if (s.shard && ownsLine(s.shard, input.text, where) === false) return { t: 'filtered', reason: OTHER_SHARD }
       const parsed = parseMessageLine(input.text)
       if (!parsed.ok) return { t: 'rejected', category: parsed.category, reason: parsed.reason, text: clipText(input.text) }
       message = parsed.message
@@ -102,6 +106,7 @@ export function createPlanner(s: PlannerSettings): Planner {
         invalid: mapped.invalid.map((v) => ({ ...v, message })),
         records,
         mixed: mapped.records.length > 0 ? countMixedUserProperties(mapped.records) : 0,
+        fallbacks: mapped.fallbacks,
         ...(s.keepMessage ? { message } : {}),
       }
     } catch (error) {

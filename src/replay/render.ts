@@ -6,6 +6,7 @@ import { Chalk } from 'chalk'
 import { visible } from '../cli/terminal.js'
 import { mixedUserPropertiesSummary } from '../segment/subscriptions/mixed-user-properties.js'
 import type { ReplayReport } from '../pipeline/commit/report.js'
+import { isS3State, partName, STATE_FILES, type LogName } from '../pipeline/commit/index.js'
 import { formatHour, HOUR_MS } from '../export/hours.js'
 
 const n = (v: number) => v.toLocaleString('en-US')
@@ -52,7 +53,7 @@ export function renderReplaySummary(r: ReplayReport, opts: { color: boolean }): 
 
   if (r.subscriptions.some((s) => s.invalid > 0)) lines.push('  invalid: matched, but the action\'s schema rejected the event (Segment would not send it); dead-lettered with Segment\'s reason')
   if (r.deadLettered > 0) {
-    lines.push('', c.yellow(`Dead-letter reasons (records in ${r.stateDir}/dead-letter.ndjson)`))
+    lines.push('', c.yellow(`Dead-letter reasons (records in ${stateFileName(r.stateDir, 'deadLetter', true)})`))
     for (const [k, v] of Object.entries(r.deadLetterReasons).sort((a, b) => b[1] - a[1])) lines.push(`  ${n(v).padStart(8)}  ${visible(k)}`)
   }
   if (Object.keys(r.rejectedByReason).length > 0) {
@@ -65,7 +66,7 @@ export function renderReplaySummary(r: ReplayReport, opts: { color: boolean }): 
   }
   const mixed = mixedUserPropertiesSummary(r.mixedUserProperties ?? 0)
   if (mixed) lines.push('', mixed)
-  lines.push('', `State: ${r.stateDir} (report.json${r.deadLettered ? ', dead-letter.ndjson' : ''}${r.rejected ? ', rejected.ndjson' : ''})`)
+  lines.push('', `State: ${r.stateDir} (${STATE_FILES.report}${r.deadLettered ? `, ${stateFileName(r.stateDir, 'deadLetter')}` : ''}${r.rejected ? `, ${stateFileName(r.stateDir, 'rejected')}` : ''})`)
   return lines.join('\n')
 }
 
@@ -107,4 +108,11 @@ export function renderResumeAdvice(o: { fromStdin: boolean; command: string; nee
     return 'Input from stdin cannot be resumed (it cannot be read again): save it to a file and replay the file, which resumes. Replaying the same data again sends it all again: events are dropped by Amplitude as duplicates (insert_id), identify calls are applied again.'
   }
   return `Resume with:\n  ${o.command}${o.needs.length ? `\n(with ${o.needs.join(', and ')})` : ''}`
+}
+
+/** An append-only file of a state directory as a user finds it: a file, or s3:// part objects. */
+function stateFileName(stateDir: string, log: LogName, full = false): string {
+  const name = isS3State(stateDir) ? partName(log, 1).replace('000001', '*') : STATE_FILES[log]
+  if (!full) return name
+  return isS3State(stateDir) ? `${stateDir.replace(/\/?$/, '/')}${name}` : `${stateDir}/${name}`
 }

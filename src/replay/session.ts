@@ -4,7 +4,6 @@
  * started and saved, Ctrl-C and SIGTERM turned into a clean stop, progress drawn, and the
  * engine run. The command only parses flags, calls `replaySession` and renders what it returns.
  */
-import { availableParallelism } from 'node:os'
 import { createInterface } from 'node:readline/promises'
 import { join } from 'node:path'
 import { readFile } from 'node:fs/promises'
@@ -15,9 +14,14 @@ import { exitCodes, whereFilter } from '../cli/common.js'
 import { formatCount, progressMode, withProgress, type ProgressHandle } from '../cli/progress.js'
 import { compileSubscriptions, loadMappings, selectOnlyActions } from '../segment/subscriptions/index.js'
 import { replay, type ReplayOptions, type ReplayProgress } from './engine.js'
-import { readCheckpoint, runIdFor, type ReplayCounts, type ReplayReport } from '../pipeline/commit/index.js'
+import { S3_CADENCE, type ReplayCounts, type ReplayReport } from '../pipeline/commit/index.js'
+import { defaultWorkersHere } from '../cli/cpu-quota.js'
+import { findUnfinishedSibling, replayRunId, siblingAdvice } from './run-identity.js'
+import { stateDirAt } from './state.js'
+import type { S3Settings } from '../pipeline/source/s3/index.js'
+import { streamInputs } from '../pipeline/source/index.js'
 import { renderAbortError, renderReplaySummary, renderResumeAdvice, renderSandboxIngested } from './render.js'
-import { confirmationText, ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, keyHash, progressLine, resumeCommand } from './cli-support.js'
+import { confirmationText, ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, progressLine, resumeCommand } from './cli-support.js'
 import { displayUrl } from '../pipeline/deliver/index.js'
 import { inspectArchives } from '../inspect/index.js'
 import { DEFAULT_SANDBOX_DIR, saveSandboxStore, startSandbox, summarizeSandbox } from '../amplitude/sandbox/index.js'
@@ -46,6 +50,9 @@ export interface ReplayFlags {
   out?: string
   'out-include-keys'?: boolean
   'state-dir'?: string
+  'checkpoint-interval'?: number
+  'checkpoint-lines'?: number
+  'prune-by-received'?: boolean
   fresh: boolean
   yes: boolean
   'no-progress': boolean
@@ -74,6 +81,8 @@ interface ReplayPlan {
   inputs: string[]
   live: boolean
   fromStdin: boolean
+  /** Inputs that are named pipes, /dev/stdin and the like: read once. */
+  streams: ReturnType<typeof streamInputs>
   options: Omit<ReplayOptions, 'archive' | 'apiKey' | 'endpointUrl' | 'signal' | 'onWarning' | 'onProgress'>
   s3: ReturnType<typeof s3Settings>
 }
@@ -111,7 +120,10 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
 
 /** Checks the flags and builds the run: usage errors come before the state directory is touched. */
 async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): Promise<ReplayPlan> {
-  const fromStdin = inputs.includes('-')
+  const streams = streamInputs(inputs)
+  // A named pipe, <(…) or /dev/stdin is read once, like -: neither can be read again to resume.
+  const fromStdin = inputs.includes('-') || streams.length > 0
+  for (const s of streams) io.warn(`${s.input} is a ${s.kind}: read once, like -; this run cannot be resumed (an interrupted run starts over)`)
   const live = !flags['dry-run'] && !flags.sandbox
   if (flags.sandbox && flags['endpoint-url']) throw new UsageError('--sandbox and --endpoint-url cannot be combined: the sandbox is the endpoint', 'Leave out one of them: --sandbox replays into a local server, --endpoint-url into a proxy or server of your own.')
   if (flags['endpoint-url'] && !isHttpUrl(flags['endpoint-url'])) throw new UsageError(`--endpoint-url ${JSON.stringify(displayUrl(flags['endpoint-url']))} is not an http(s) URL (e.g. https://proxy.example.com:8443)`)
@@ -136,25 +148,35 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
   }
   const filters = { since: flags.since, until: flags.until, types: parseTypes(flags.types), where: whereFilter(flags.where, (w) => io.warn(w)), ignoreIntegrations: flags['ignore-integrations-flags'] }
   // Every shard shares the unsharded run id (the group `segamp status` checks) and adds K/N to it.
-  const groupId = runIdFor({
+  const s3 = s3Settings(flags, inputs)
+  const groupId = replayRunId({
     inputs,
     mappingsText,
-    options: { only: flags.only ?? null, since: flags.since ?? null, until: flags.until ?? null, types: flags.types ?? null, where: flags.where ?? null, ig: flags['ignore-integrations-flags'], region: flags.region, endpointUrl: flags['endpoint-url'] ?? null, batch: flags['use-batch-endpoint'], sandbox: flags.sandbox, dryRun: flags['dry-run'] ?? false, key: keyHash(flags['api-key']), skip: flags['skip-user-properties-sync'], ...(flags['s3-endpoint'] ? { s3Endpoint: flags['s3-endpoint'] } : {}) },
+    work: { only: flags.only ?? null, since: flags.since ?? null, until: flags.until ?? null, types: flags.types ?? null, where: flags.where ?? null, ig: flags['ignore-integrations-flags'], batch: flags['use-batch-endpoint'], skip: flags['skip-user-properties-sync'], ...(flags['s3-endpoint'] ? { s3Endpoint: flags['s3-endpoint'] } : {}), ...(flags['prune-by-received'] ? { pruneByReceived: true } : {}) },
+    // The destination, never the URL as typed: a proxy's credentials are not part of a run.
+    destination: { apiKey: flags['api-key'], region: flags.region, endpointUrl: flags['endpoint-url'], sandbox: flags.sandbox, dryRun: flags['dry-run'] ?? false },
   })
   const shard: ShardRun | undefined = parsedShard ? { ...parsedShard, group: groupId } : undefined
   const runId = shard ? groupId + shardSuffix(shard) : groupId
+  const stateDir = flags['state-dir'] !== undefined ? withShardIndex(flags['state-dir'], shard) : join('.segamp', runId)
+  if (!flags['state-dir'] && !flags.fresh && !flags.sandbox && !fromStdin && !(await resumableCheckpoint(stateDir, runId, s3))) {
+    const sibling = findUnfinishedSibling('.segamp', runId)
+    if (sibling) io.warn(siblingAdvice(sibling, { bin: invocation(io.bin), argv: io.argv, stateDir }).trimEnd())
+  }
   return {
     inputs,
     live,
     fromStdin,
-    s3: s3Settings(flags, inputs),
+    streams,
+    s3,
     options: {
       inputs,
       subscriptions,
       mappingsSource: loaded.source,
       filters,
       runId,
-      stateDir: flags['state-dir'] ?? join('.segamp', runId),
+      stateDir,
+      checkpointCadence: { everyMs: (flags['checkpoint-interval'] ?? S3_CADENCE.everyMs / 1000) * 1000, everyLines: flags['checkpoint-lines'] ?? S3_CADENCE.everyLines },
       // The sandbox lives only for this run, and stdin cannot be read again: neither resumes.
       fresh: flags.fresh || flags.sandbox || fromStdin,
       dryRun: flags['dry-run'] ?? false,
@@ -164,7 +186,7 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
       useBatchEndpoint: flags['use-batch-endpoint'],
       batchSize: flags['batch-size'],
       concurrency: flags.concurrency,
-      workers: flags.workers ?? availableParallelism(),
+      workers: flags.workers ?? defaultWorkersHere(),
       maxEps: shardMaxEps(flags['max-eps'], shard),
       shard,
       skipUserPropertiesSync: flags['skip-user-properties-sync'],
@@ -182,10 +204,11 @@ function isHttpUrl(url: string): boolean {
 
 /** Before a live send: what would be sent, and `Send? [y/N]` (only on a terminal). */
 async function confirm(plan: ReplayPlan, flags: ReplayFlags, input: InputProgress, io: SessionIo): Promise<void> {
+  if (plan.streams.length > 0) throw new UsageError(`${plan.streams[0].input} is a ${plan.streams[0].kind}: it can be read only once, so it cannot be shown for confirmation and then sent`, { code: 'not-confirmed', hint: 'Add --yes to send (check a copy of the data with --dry-run first).' })
   if (!process.stdin.isTTY) throw new UsageError('refusing to send without confirmation: stdin is not a TTY', { code: 'not-confirmed', hint: 'Check what would be sent with --dry-run (or --sandbox), then add --yes to send.' })
   const o = plan.options
   const { report, unmatched } = await inspectArchives({ inputs: plan.inputs, archive: input.options(plan.s3), filters: o.filters, subscriptions: o.subscriptions.map((s) => ({ name: s.name, match: s.match })) })
-  const resuming = flags.fresh ? undefined : resumableCheckpoint(o.stateDir, o.runId)
+  const resuming = flags.fresh ? undefined : await resumableCheckpoint(o.stateDir, o.runId, plan.s3)
   io.logToStderr(
     confirmationText({
       key: fingerprint(flags['api-key']!),
@@ -264,11 +287,21 @@ async function runWithSignals(plan: ReplayPlan, flags: ReplayFlags, input: Input
 }
 
 /** The counts of an unfinished run of this command in `stateDir`, if there is one to resume. */
-function resumableCheckpoint(stateDir: string, runId: string): ReplayCounts | undefined {
+async function resumableCheckpoint(stateDir: string, runId: string, s3: S3Settings): Promise<ReplayCounts | undefined> {
+  const state = stateDirAt(stateDir, { s3 })
   try {
-    const cp = readCheckpoint<ReplayCounts>(stateDir)
+    const cp = await state.readCheckpoint<ReplayCounts>()
     return cp && cp.runId === runId && !cp.done ? cp.counts : undefined
   } catch {
     return undefined
+  } finally {
+    state.close()
   }
+}
+
+/** `{shard}` in --state-dir → the shard index (AWS Batch does not expand variables in a command). */
+export function withShardIndex(dir: string, shard: ShardRun | undefined): string {
+  if (!dir.includes('{shard}')) return dir
+  if (!shard) throw new UsageError(`--state-dir ${dir}: {shard} needs --shard K/N or --shards N`, 'Leave {shard} out, or run as one shard of N.')
+  return dir.split('{shard}').join(String(shard.index))
 }

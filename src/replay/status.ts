@@ -1,12 +1,11 @@
 /**
  * `segamp status`: the combined progress and report of the shards of one replay, from their
- * state directories (local, or copied from pods). Reading is at the edge (`readShardState`);
+ * state directories (local, copied from pods, or s3://). Reading is at the edge (`readShardState`);
  * combining is pure (`combineShards`).
  */
-import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { UsageError } from '../errors.js'
 import type { Checkpoint } from '../pipeline/commit/checkpoint.js'
+import { CheckpointUnreadableError, STATE_FILES, type StateDir } from '../pipeline/commit/index.js'
 import type { ReplayCounts, ReplayReport } from '../pipeline/commit/report.js'
 import { OTHER_SHARD } from '../pipeline/route/shard.js'
 
@@ -17,26 +16,25 @@ export interface ShardState {
   report?: ReplayReport
 }
 
-/** Reads one state directory; throws a message naming the file and what to do. */
-export function readShardState(dir: string): ShardState {
-  const cpPath = join(dir, 'checkpoint.json')
-  if (!existsSync(cpPath)) throw new StatusError(`${dir}: no checkpoint.json, so not a replay state directory (or the shard never started)`, 'Pass the directories given by --state-dir, or .segamp/<run-id> (one per shard).')
-  let checkpoint: Checkpoint<ReplayCounts>
+/** Reads one state directory (a path, or s3://bucket/prefix/); throws a message naming the file and what to do. */
+export async function readShardState(state: StateDir): Promise<ShardState> {
+  const dir = state.location
+  const cpPath = state.where('checkpoint')
+  let checkpoint: Checkpoint<ReplayCounts> | undefined
   try {
-    checkpoint = JSON.parse(readFileSync(cpPath, 'utf8')) as Checkpoint<ReplayCounts>
+    checkpoint = await state.readCheckpoint<ReplayCounts>({ anyVersion: true })
   } catch (error) {
-    throw new StatusError(`${cpPath} is not valid JSON (${(error as Error).message})`, "Copy it again from the shard's volume (it was probably copied while being written).")
+    if (!(error instanceof CheckpointUnreadableError)) throw error
+    throw new StatusError(error.message.replace(/; use --fresh.*$/, ''), "Copy it again from the shard's volume (it was probably copied while being written).")
   }
-  if (!checkpoint || typeof checkpoint !== 'object' || !checkpoint.counts || typeof checkpoint.runId !== 'string') throw new StatusError(`${cpPath} is not a segamp replay checkpoint`, 'Pass the state directories of `segamp replay` runs (--state-dir, or .segamp/<run-id>).')
+  if (!checkpoint) throw new StatusError(`${dir}: no ${STATE_FILES.checkpoint}, so not a replay state directory (or the shard never started)`, 'Pass the directories given by --state-dir, or .segamp/<run-id> (one per shard).')
+  if (typeof checkpoint !== 'object' || !checkpoint.counts || typeof checkpoint.runId !== 'string') throw new StatusError(`${cpPath} is not a segamp replay checkpoint`, 'Pass the state directories of `segamp replay` runs (--state-dir, or .segamp/<run-id>).')
   let report: ReplayReport | undefined
-  const reportPath = join(dir, 'report.json')
-  if (existsSync(reportPath)) {
-    try {
-      const r = JSON.parse(readFileSync(reportPath, 'utf8')) as ReplayReport
-      if (r && r.runId === checkpoint.runId) report = r
-    } catch {
-      /* a report cut short (copied mid-write): the checkpoint has the counts */
-    }
+  try {
+    const r = await state.readReport()
+    if (r && r.runId === checkpoint.runId) report = r
+  } catch {
+    /* a report cut short (copied mid-write): the checkpoint has the counts */
   }
   return { dir, checkpoint, report }
 }

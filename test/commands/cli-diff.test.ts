@@ -46,7 +46,7 @@ describe('segamp diff-mappings (CI use case, bundled example archive)', () => {
   it('a bad --fail-on kind is a usage error naming the allowed kinds once', async () => {
     const r = await runCli(['diff-mappings', 'examples/segment-logs', '--fail-on', 'renamd'])
     assert.equal(r.code, 2)
-    assert.match(r.stderr, /Error: --fail-on: unknown kind renamd \(allowed: renamed, dropped, added, duplicated, properties, revenue\)/)
+    assert.match(r.stderr, /Error: --fail-on: unknown kind renamd \(allowed: renamed, dropped, added, duplicated, properties, revenue, refused-by-amplitude\)/)
   })
 
   it('trouble is exit 2: unreadable settings file', async () => {

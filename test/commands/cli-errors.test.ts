@@ -15,7 +15,7 @@ import { SegampError, UsageError } from '../../src/errors.js'
 import { UsageError as RouteUsageError } from '../../src/pipeline/route/filters.js'
 import { S3InputError } from '../../src/pipeline/source/s3/errors.js'
 import { compileSubscriptions, loadMappings, MappingFileError } from '../../src/segment/subscriptions/index.js'
-import { StateLockedError } from '../../src/pipeline/commit/checkpoint.js'
+import { StateLockedError } from '../../src/pipeline/commit/index.js'
 
 const EXAMPLE = join(ROOT, 'examples', 'segment-logs')
 
@@ -75,7 +75,8 @@ describe('errors: what, where, and what to do next', () => {
     assert.equal(mapping.exitCode, 2)
     assert.match(mapping.hint!, /JSON path/)
     const locked = describeError(new StateLockedError('another segamp run (pid 1) is using d'), ctx)
-    assert.equal(locked.exitCode, 1)
+    // A held lock is "retry later" (EX_TEMPFAIL), so a scheduler retries instead of failing the job.
+    assert.deepEqual([locked.exitCode, locked.code], [75, 'state-locked'])
     assert.match(locked.hint!, /--state-dir/)
     const unexpected = describeError(new TypeError('x is undefined'), ctx)
     assert.equal(unexpected.exitCode, 1)

@@ -26,7 +26,7 @@ describe('segamp CLI: help and inspect', () => {
     const r = await runCli(['inspect', file, '--format', 'json', '--state-dir', state])
     assert.equal(r.code, 3, r.stderr)
     const report = JSON.parse(r.stdout)
-    assert.deepEqual(Object.keys(report), ['files', 'messages', 'kept', 'byType', 'byEvent', 'rejected', 'rejectedByReason', 'duplicates', 'filtered', 'timeRange', 'ids', 'unreadableFiles', 'subscriptions'])
+    assert.deepEqual(Object.keys(report), ['files', 'messages', 'kept', 'byType', 'byEvent', 'rejected', 'rejectedByReason', 'duplicates', 'filtered', 'timeRange', 'ids', 'unreadableFiles', 'skippedPaths', 'subscriptions'])
     assert.equal(report.messages, 2)
     assert.deepEqual(report.byType, { group: 1, track: 1 })
     assert.deepEqual(report.subscriptions, { 'Track Calls': 1, 'Order Completed Calls': 0, 'Page Calls': 0, 'Screen Calls': 0, 'Identify Calls': 0 })

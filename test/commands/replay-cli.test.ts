@@ -183,7 +183,7 @@ describe('segamp replay (CLI)', function () {
     assert.equal(sb2.events.length, 30)
   })
 
-  it('exit 1: an invalid API key (message without the key); a state dir locked by a live process', async () => {
+  it('exit 1: an invalid API key (message without the key); exit 75: a state dir locked by a live process', async () => {
     const a = writeArchive(tempDir(), { messages: 10, devices: 2 })
     const sb = await sandbox({ apiKeys: ['good'] })
     const sbLock = await sandbox()
@@ -197,7 +197,7 @@ describe('segamp replay (CLI)', function () {
     assert.match(bad.stderr, /invalid API key/i)
     assert.ok(!(bad.stdout + bad.stderr).includes(KEY))
     assert.equal(sb.events.length, 0)
-    assert.equal(locked.code, 1, locked.stderr)
+    assert.equal(locked.code, 75, locked.stderr)
     assert.match(locked.stderr, new RegExp(`another segamp run \\(pid ${process.pid}\\) is using`))
     assert.equal(sbLock.requests.length, 0)
     assert.ok(existsSync(join(lockedDir, 'lock')), 'the live lock is left alone')

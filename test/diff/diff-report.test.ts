@@ -77,7 +77,7 @@ describe('diff report', () => {
       messages: 5,
       classicEvents: 5,
       actionsEvents: 5,
-      byKind: { dropped: 1, duplicated: 1, renamed: 2, revenue: 0, properties: 2, added: 0, same: 2 },
+      byKind: { dropped: 1, duplicated: 1, renamed: 2, revenue: 0, properties: 2, added: 0, 'refused-by-amplitude': 0, same: 2 },
     })
     assert.deepEqual(
       r.findings.map((f) => [f.kind, f.classic, f.actions, f.count, f.paths, f.examples.map((e) => `${e.file}:${e.line}`)]),
@@ -127,7 +127,7 @@ describe('diff report', () => {
       {},
     )
     const r = agg.report(model)
-    assert.deepEqual(r.totals.byKind, { dropped: 0, duplicated: 0, renamed: 0, revenue: 0, properties: 0, added: 0, same: 4 })
+    assert.deepEqual(r.totals.byKind, { dropped: 0, duplicated: 0, renamed: 0, revenue: 0, properties: 0, added: 0, 'refused-by-amplitude': 0, same: 4 })
     assert.deepEqual(r.findings.map((f) => [f.kind, f.classic, f.actions, f.count]), [
       ['same', 'Signed Up', 'Signed Up', 2],
       ['same', 'Viewed Home Page', 'Viewed Home Page', 1],
@@ -191,7 +191,7 @@ describe('diff report', () => {
     assert.throws(() => failingKinds(r, ['nope']), /unknown finding kind: nope/)
     assert.deepEqual(parseFailOn('renamed, dropped,,renamed'), ['renamed', 'dropped'])
     assert.deepEqual(parseFailOn(''), [])
-    assert.throws(() => parseFailOn('dropped,same,bogus'), /unknown kinds same, bogus \(allowed: renamed, dropped, added, duplicated, properties, revenue\)/)
+    assert.throws(() => parseFailOn('dropped,same,bogus'), /unknown kinds same, bogus \(allowed: renamed, dropped, added, duplicated, properties, revenue, refused-by-amplitude\)/)
   })
 
   it('renderJson is the report, 2-space indented', () => {

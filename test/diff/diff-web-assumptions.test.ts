@@ -14,9 +14,9 @@ import { ndjson, tempDir, writeFile } from '../helpers/files.js'
 const T = '2024-05-06T10:00:00.000Z'
 const context = { library: { name: 'analytics.js', version: '2.11.1' }, page: { path: '/cart', url: 'https://shop.example/cart' } }
 const MESSAGES = [
-  { type: 'track', event: 'Signed Up', userId: 'u1', anonymousId: 'anon-1', messageId: 'm1', timestamp: T, context, properties: { plan: 'pro' } },
-  { type: 'track', event: 'Upgraded', userId: 'u1', anonymousId: 'anon-1', messageId: 'm2', timestamp: T, context, properties: { revenue: 20 } },
-  { type: 'page', name: 'Cart', userId: 'u1', anonymousId: 'anon-1', messageId: 'm3', timestamp: T, context, properties: { path: '/cart' } },
+  { type: 'track', event: 'Signed Up', userId: 'user-1', anonymousId: 'anon-1', messageId: 'm1', timestamp: T, context, properties: { plan: 'pro' } },
+  { type: 'track', event: 'Upgraded', userId: 'user-1', anonymousId: 'anon-1', messageId: 'm2', timestamp: T, context, properties: { revenue: 20 } },
+  { type: 'page', name: 'Cart', userId: 'user-1', anonymousId: 'anon-1', messageId: 'm3', timestamp: T, context, properties: { path: '/cart' } },
 ]
 
 async function diffWeb(classicSettings: Record<string, unknown>) {

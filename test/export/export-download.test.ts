@@ -44,9 +44,11 @@ describe('export hours', () => {
   it('parses and formats YYYYMMDDTHH in UTC, rejecting impossible hours', () => {
     assert.equal(parseHour('--start', '20240506T10') * HOUR_MS, H0)
     assert.equal(formatHour(H0 / HOUR_MS), '20240506T10')
-    assert.throws(() => parseHour('--start', '2024-05-06'), HourFormatError)
-    assert.throws(() => parseHour('--end', '20240230T00'), /not a real date/)
-    assert.throws(() => parseHour('--end', '20240506T24'), /not a real date/)
+    // The shared time-flag parser: an ISO date is its first hour; a time within an hour is refused.
+    assert.equal(parseHour('--start', '2024-05-06T10:00Z') * HOUR_MS, H0)
+    assert.throws(() => parseHour('--start', '2024-05-06T10:30'), HourFormatError)
+    assert.throws(() => parseHour('--end', '20240230T00'), (e: Error) => /not a real date/.test(e.message) && !/hours run/.test(e.message))
+    assert.throws(() => parseHour('--end', '20240506T24'), /hours run 00-23/)
   })
 
   it('splits a range in 365-day pieces, a refused piece in two halves, a single hour not at all', () => {

@@ -47,6 +47,7 @@ describe('inspectArchives', () => {
         noId: 0,
       },
       unreadableFiles: [],
+      skippedPaths: [],
       subscriptions: {},
     })
     assert.equal(rejectedFile, join(state, 'rejected.ndjson'))

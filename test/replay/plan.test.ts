@@ -80,6 +80,7 @@ describe('replay: createPlanner', () => {
       invalid: [],
       records: [{ sub: 0, key: 'd:anon-1', ser: { endpoint: 'httpapi', group: (p as { records: PlannedRecord[] }).records[0].ser.group, options: undefined, json, bytes: Buffer.byteLength(json) }, record }],
       mixed: 0,
+      fallbacks: 0,
     })
 
     // Several records (a purchase and its product), several keys: each as mapMessage and orderingKey say.
@@ -135,9 +136,10 @@ describe('replay: createPlanner', () => {
       invalid: [{ sub: 0, reason: "The root value is missing the required field 'event_type'.", message: m }],
       records: [],
       mixed: 0,
+      fallbacks: 1,
     })
     // No trigger matches: a message with nothing to send, not a rejection.
-    assert.deepEqual(plan(line({ type: 'group', groupId: 'g', userId: 'u', messageId: 'm-8', timestamp: T }), 'f:2'), { t: 'message', messageId: 'm-8', matched: [], invalid: [], records: [], mixed: 0 })
+    assert.deepEqual(plan(line({ type: 'group', groupId: 'g', userId: 'u', messageId: 'm-8', timestamp: T }), 'f:2'), { t: 'message', messageId: 'm-8', matched: [], invalid: [], records: [], mixed: 0, fallbacks: 0 })
   })
 
   it(`nesting over ${MAX_NESTING} levels is unprocessable (text or decoded row), ${MAX_NESTING} still maps; a mapping that throws rejects only that line`, () => {

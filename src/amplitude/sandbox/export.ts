@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
-import yazl from 'yazl'
+import { createRequire } from 'node:module'
+import type * as Yazl from 'yazl'
 import { entryName, exportTime, REVENUE_FIELDS } from '../../export/format.js'
 import { HOUR_MS } from '../../export/hours.js'
 import type { IngestedEvent, IngestedIdentification } from './core.js'
@@ -191,6 +192,8 @@ export function exportEntries(built: { count: number; byHour: Map<number, string
 
 /** The zip Amplitude sends: the hourly .json.gz files stored as they are. */
 export function zipEntries(entries: ExportBuild['entries'], mtime = new Date(Date.UTC(2020, 0, 1))): Promise<Buffer> {
+  // yazl is loaded by the first export zip built (the sandbox's export endpoint).
+  const yazl = createRequire(import.meta.url)('yazl') as typeof Yazl
   const zip = new yazl.ZipFile()
   for (const e of entries) zip.addBuffer(e.data, e.name, { compress: false, mtime })
   zip.end()

@@ -5,12 +5,12 @@
  * settled something and at least every `checkpointEveryMs` while anything else did. Dry runs
  * keep no checkpoint.
  */
-import { closeSync, openSync, writeSync } from 'node:fs'
-import { join } from 'node:path'
 import type { SegmentMessage, SourceRef } from '../../types.js'
 import { redactSecretsInText } from '../decode/message.js'
 import { LineLedger, type LineEntry } from './ledger.js'
-import { CHECKPOINT_VERSION, fileSize, mergeRanges, readCheckpoint, truncateTo, writeCheckpoint, type Checkpoint } from './checkpoint.js'
+import { CHECKPOINT_VERSION, mergeRanges, type Checkpoint } from './checkpoint.js'
+import { UsageError } from '../../errors.js'
+import type { LogName, StateDir } from './state-dir.js'
 import { emptyReplayCounts, type ReplayCounts } from './report.js'
 import { countRead } from './count.js'
 import type { CompiledSubscription } from '../../segment/subscriptions/index.js'
@@ -37,10 +37,12 @@ export interface LineData {
   records?: number
   /** Of those, records whose user_properties mix plain keys with operations. */
   mixed?: number
+  /** Matched subscriptions that ran the exact mapping path instead of the compiled one. */
+  fallbacks?: number
 }
 
 export interface CommitOptions {
-  dir: string
+  state: StateDir
   runId: string
   dryRun: boolean
   /** The checkpoint resumed from (its files are cut back to what it recorded). */
@@ -53,6 +55,8 @@ export interface CommitOptions {
   shard?: ShardRun
   inputs: { files: number; bytes: number }
   checkpointEveryMs?: number
+  /** Writing the state failed (an S3 PUT, the lock taken over): the run must stop. */
+  onStateError?: (error: Error) => void
 }
 
 export interface Commit {
@@ -69,24 +73,13 @@ export interface Commit {
   ack(entry: LineEntry<LineData>, index: number): void
   /** The line was read with records an interrupted run had acknowledged already. */
   partlySent(entry: LineEntry<LineData>): void
-  /** Stops the timer and closes the files. */
-  close(): void
+  /** Stops the timer, waits for the state's writes and closes the files. */
+  close(): Promise<void>
 }
 
-export function openCommit(o: CommitOptions): Commit {
-  const { dir, dryRun, previous, completed, identities, counts } = o
-  const deadLetterPath = join(dir, 'dead-letter.ndjson')
-  const rejectedPath = join(dir, 'rejected.ndjson')
-  const completedPath = join(dir, 'completed.ndjson')
-    for (const [path, bytes] of [
-      [deadLetterPath, previous?.files.deadLetter ?? 0],
-      [rejectedPath, previous?.files.rejected ?? 0],
-      [completedPath, previous?.files.completed ?? 0],
-    ] as const) truncateTo(path, bytes)
-    const deadFd = openSync(deadLetterPath, 'a')
-    const rejectedFd = openSync(rejectedPath, 'a')
-    const completedFd = openSync(completedPath, 'a')
-    const bytesOf = { deadLetter: fileSize(deadLetterPath), rejected: fileSize(rejectedPath), completed: fileSize(completedPath) }
+export async function openCommit(o: CommitOptions): Promise<Commit> {
+  const { state, dryRun, previous, completed, identities, counts } = o
+  const writer = await state.openWriter(previous, { onError: o.onStateError })
     let position: SourceRef | null = previous?.position ?? null
     /** Partly sent lines of the run before, until this run reads them again (then its ledger holds them). */
     const carriedPartial = new Map((previous?.partial ?? []).map((p) => [`${p.file}\u0000${p.line}`, p]))
@@ -111,11 +104,7 @@ export function openCommit(o: CommitOptions): Commit {
         .filter((a) => a.lines.length > 0)
     }
 
-    const appendLine = (fd: number, value: unknown): number => {
-      const text = jsonLine(value)
-      writeSync(fd, text)
-      return Buffer.byteLength(text)
-    }
+    const appendLine = (log: LogName, value: unknown): void => writer.append(log, jsonLine(value))
 
     // --- a line settles: its outcome is applied at once (in any order) ---
     const applySettled = (entry: LineEntry<LineData>): void => {
@@ -126,7 +115,7 @@ export function openCommit(o: CommitOptions): Commit {
       }
       if (d.kind === 'rejected') {
         countRead(counts, { kind: 'rejected', category: d.category! })
-        bytesOf.rejected += appendLine(rejectedFd, { file: entry.ref.file, line: entry.ref.line, reason: d.reason, text: redactSecretsInText(d.text ?? '') })
+        appendLine('rejected', { file: entry.ref.file, line: entry.ref.line, reason: d.reason, text: redactSecretsInText(d.text ?? '') })
         return
       }
       if (d.kind === 'filtered') {
@@ -141,13 +130,14 @@ export function openCommit(o: CommitOptions): Commit {
       for (const i of d.matched) counts.subscriptions[i].messages++
       counts.planned += d.records ?? 0
       if (d.mixed) counts.mixedUserProperties = (counts.mixedUserProperties ?? 0) + d.mixed
+      if (d.fallbacks) counts.mappingFallbacks = (counts.mappingFallbacks ?? 0) + d.fallbacks
       for (const inv of d.invalid ?? []) {
         const s = counts.subscriptions[inv.sub]
         s.invalid++
         counts.deadLettered++
         const reason = `segment validation: ${inv.reason}`
         counts.deadLetterReasons[reason] = (counts.deadLetterReasons[reason] ?? 0) + 1
-        bytesOf.deadLetter += appendLine(deadFd, { event: redactMessage(inv.message), status: null, reason, attempts: 0, subscription: s.name, source: entry.ref })
+        appendLine('deadLetter', { event: redactMessage(inv.message), status: null, reason, attempts: 0, subscription: s.name, source: entry.ref })
       }
       for (const o of d.outcomes ?? []) {
         const s = counts.subscriptions[o.sub]
@@ -156,7 +146,7 @@ export function openCommit(o: CommitOptions): Commit {
           e.deadLettered++
           counts.deadLettered++
           counts.deadLetterReasons[o.dead.reason] = (counts.deadLetterReasons[o.dead.reason] ?? 0) + 1
-          bytesOf.deadLetter += appendLine(deadFd, {
+          appendLine('deadLetter', {
             event: o.dead.record,
             endpoint: o.endpoint,
             status: o.dead.status,
@@ -176,7 +166,7 @@ export function openCommit(o: CommitOptions): Commit {
       position = entry.ref
       if (entry.data.kind === 'end') {
         completedNow.add(entry.ref.file)
-        bytesOf.completed += appendLine(completedFd, { file: entry.ref.file, id: identities.get(entry.ref.file) ?? 'stdin' })
+        appendLine('completed', { file: entry.ref.file, id: identities.get(entry.ref.file) ?? 'stdin' })
       }
     }
     /** Lines with some records acknowledged and some not (the checkpoint's `partial`). */
@@ -186,15 +176,20 @@ export function openCommit(o: CommitOptions): Commit {
         partly.delete(entry)
         applySettled(entry)
         dirty = true
+        settledSinceSave++
       },
       committed: applyCommitted,
     })
 
     // --- checkpointing (never for dry runs: they always start over) ---
-    // Written after every response that settled something (so a crash resends only the requests
-    // in flight), and at least every `checkpointEveryMs` while anything else settled (filtered and
-    // rejected lines, a throttled run).
+    // Local: written after every response that settled something (so a crash resends only the
+    // requests in flight), and at least every `checkpointEveryMs` while anything else settled
+    // (filtered and rejected lines, a throttled run). s3://: at most once per `cadence.everyMs`,
+    // sooner when `cadence.everyLines` lines settled since the last one (each is a PUT).
+    const cadence = state.cadence
     let dirty = false
+    let settledSinceSave = 0
+    let lastSave = Date.now()
     let saveQueued = false
     const requestsBefore = counts.requests
     let requestsSent = (): number => 0
@@ -209,14 +204,13 @@ export function openCommit(o: CommitOptions): Commit {
       if (!done) for (const e of [...partly].sort((a, b) => a.n - b.n)) partial.push({ file: e.ref.file, line: e.ref.line, acked: [...e.data.acked!] })
       const open: Record<string, string> = {}
       for (const f of [position?.file, ...ahead.map((a) => a.file), ...partial.map((p) => p.file)]) if (f !== undefined) open[f] = identities.get(f) ?? 'stdin'
-      writeCheckpoint<ReplayCounts>(dir, {
+      writer.checkpoint<ReplayCounts>({
         version: CHECKPOINT_VERSION,
         runId: o.runId,
         position,
         ahead,
         ...(partial.length > 0 ? { partial } : {}),
         open,
-        files: { ...bytesOf },
         counts,
         updatedAt: new Date().toISOString(),
         done,
@@ -224,9 +218,12 @@ export function openCommit(o: CommitOptions): Commit {
         inputs: o.inputs,
       })
       dirty = false
+      settledSinceSave = 0
+      lastSave = Date.now()
     }
     const saveSoon = (): void => {
       if (dryRun || saveQueued) return
+      if (cadence && settledSinceSave < cadence.everyLines && Date.now() - lastSave < cadence.everyMs) return
       saveQueued = true
       // One write per response: a response settles its records in one synchronous pass.
       queueMicrotask(() => {
@@ -234,7 +231,7 @@ export function openCommit(o: CommitOptions): Commit {
         if (dirty) saveCheckpoint(false)
       })
     }
-    const saver = dryRun ? undefined : setInterval(() => dirty && saveCheckpoint(false), o.checkpointEveryMs ?? 1000)
+    const saver = dryRun ? undefined : setInterval(() => dirty && saveCheckpoint(false), cadence?.everyMs ?? o.checkpointEveryMs ?? 1000)
   return {
     ledger,
     takePartial,
@@ -254,11 +251,9 @@ export function openCommit(o: CommitOptions): Commit {
     partlySent(entry) {
       if (entry.pending > 0 && entry.data.acked?.length) partly.add(entry)
     },
-    close() {
+    async close() {
       if (saver) clearInterval(saver)
-      closeSync(deadFd)
-      closeSync(rejectedFd)
-      closeSync(completedFd)
+      await writer.close()
     },
   }
 }
@@ -268,18 +263,18 @@ export function openCommit(o: CommitOptions): Commit {
  * directory that holds a sending run's checkpoint, whose files it would cut); a checkpoint of
  * another run is refused. The counts go on from the checkpoint's.
  */
-export function resumeOrStart(o: { dir: string; runId: string; fresh?: boolean; dryRun: boolean; staleLock?: number; subscriptions: CompiledSubscription[]; onWarning?: (text: string) => void }): { previous?: Checkpoint<ReplayCounts>; counts: ReplayCounts } {
-  const { dir } = o
+export async function resumeOrStart(o: { state: StateDir; runId: string; fresh?: boolean; dryRun: boolean; staleLock?: string; subscriptions: CompiledSubscription[]; onWarning?: (text: string) => void }): Promise<{ previous?: Checkpoint<ReplayCounts>; counts: ReplayCounts }> {
+  const { state } = o
   let previous: Checkpoint<ReplayCounts> | undefined
-  if (!o.fresh && !o.dryRun) previous = readCheckpoint<ReplayCounts>(dir)
-  if (o.dryRun && readCheckpoint(dir, { anyVersion: true })) {
+  if (!o.fresh && !o.dryRun) previous = await state.readCheckpoint<ReplayCounts>()
+  if (o.dryRun && (await state.readCheckpoint({ anyVersion: true }))) {
     // A dry run would truncate the dead-letter/rejected files a resumable run still needs.
-    throw new Error(`${dir} holds the checkpoint of a run that sends; a dry run needs its own --state-dir`)
+    throw new UsageError(`${state.location} holds the checkpoint of a run that sends; a dry run needs its own --state-dir`, { code: 'state-dir-in-use', hint: 'Give the dry run another --state-dir (or none: it gets one of its own).' })
   }
   if (previous && previous.runId !== o.runId) {
-    throw new Error(`${join(dir, 'checkpoint.json')} belongs to another run (${previous.runId}, this is ${o.runId}); use --fresh to start over or another --state-dir`)
+    throw new Error(`${state.where('checkpoint')} belongs to another run (${previous.runId}, this is ${o.runId}); use --fresh to start over or another --state-dir`)
   }
-  if (o.staleLock) o.onWarning?.(`a previous run (pid ${o.staleLock}) stopped without releasing ${join(dir, 'lock')}; ${previous ? 'resuming from its checkpoint' : 'starting over'}`)
+  if (o.staleLock) o.onWarning?.(`a previous run (${o.staleLock}) stopped without releasing ${state.where('lock')}; ${previous ? 'resuming from its checkpoint' : 'starting over'}`)
   const counts: ReplayCounts = previous ? previous.counts : emptyReplayCounts(o.subscriptions)
   counts.skippedPaths ??= []
   counts.unreadableFiles ??= []

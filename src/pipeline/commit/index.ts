@@ -3,9 +3,10 @@
  *
  * Owns the run's record of outcomes: the line ledger (`ledger.ts`: a line settles when all its
  * records did; lines commit in archive order, which moves the checkpoint's position), the
- * checkpoint and its lock (`checkpoint.ts`: position, lines settled beyond it, acknowledged
- * records of half-sent lines, completed files with their identity), the dead-letter and
- * rejected-line files, and the counts and report (`report.ts`); `committer.ts` is the `Commit` a
+ * checkpoint (`checkpoint.ts`: position, lines settled beyond it, acknowledged
+ * records of half-sent lines, completed files with their identity), the state directory
+ * that stores it all (`state-dir.ts`: file names and formats, the lock; a local directory or
+ * s3://, `local-state.ts` and `s3-state.ts`), the dead-letter and rejected-line files, and the counts and report (`report.ts`); `committer.ts` is the `Commit` a
  * replay opens (`openCommit`), which applies each settled line's outcome to all of these.
  *
  * It must never decide an outcome (deliver, route and map do) or send anything: it only writes
@@ -13,7 +14,11 @@
  * as settled only after its outcome is in the dead-letter file or acknowledged by Amplitude).
  */
 export { LineLedger, type LedgerHandlers, type LineEntry } from './ledger.js'
-export { acquireLock, checkInputsUnchanged, writeJson, CHECKPOINT_VERSION, mergeRanges, readCheckpoint, readCompletedFiles, resumeFilter, runIdFor, toRanges, writeCheckpoint, StateLockedError, type Checkpoint } from './checkpoint.js'
+export { checkInputsUnchanged, CHECKPOINT_VERSION, mergeRanges, resumeFilter, runIdFor, toRanges, type Checkpoint } from './checkpoint.js'
+export { CheckpointUnreadableError, isS3State, LOG_NAMES, S3_CADENCE, STATE_FILES, StateLockedError, StateWriteError, type CheckpointCadence, type LogName, type StateDir, type StateLock, type StateWriter } from './state-dir.js'
+export { localStateFile } from './local-state.js'
+export { DEFAULT_LEASE_MS, PART_BYTES, partName } from './s3-state.js'
+export { openStateDir } from './open-state.js'
 export { emptyReplayCounts, type ReplayCounts, type ReplayReport, type SubscriptionCounts } from './report.js'
 export { openCommit, resumeOrStart, jsonLine, type Commit, type CommitOptions, type LineData } from './committer.js'
 export { openLineOutcomes, countDeliveryEvents, type LineOutcome, type LineOutcomes, type Ticket, type DeadRecord } from './outcomes.js'

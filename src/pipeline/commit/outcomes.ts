@@ -50,6 +50,8 @@ export interface MessageOutcomePlan<R extends { sub: number; ser: { endpoint: st
   invalid: NonNullable<LineData['invalid']>
   records: R[]
   mixed: number
+  /** Matched subscriptions that ran the exact mapping path. */
+  fallbacks?: number
 }
 
 export interface LineOutcomes {
@@ -125,7 +127,7 @@ export function openLineOutcomes(o: OutcomeOptions): LineOutcomes {
 }
 
 function addMessage<R extends { sub: number; ser: { endpoint: string } }>(commit: Commit, ref: SourceRef, duplicate: boolean, plan: MessageOutcomePlan<R>): Array<{ record: R; ticket: Ticket }> {
-  const data: LineData = { kind: 'message', duplicate, matched: plan.matched, outcomes: [], invalid: plan.invalid, records: plan.records.length, mixed: plan.mixed }
+  const data: LineData = { kind: 'message', duplicate, matched: plan.matched, outcomes: [], invalid: plan.invalid, records: plan.records.length, mixed: plan.mixed, fallbacks: plan.fallbacks }
   // Records an interrupted run had sent already (the line was not settled then) are not sent again.
   const done = commit.takePartial(ref)
   for (const i of done) {

@@ -29,6 +29,12 @@ export interface ReplayCounts extends Omit<ScanCounts, 'csvFiles'> {
   throttledWallMs: number
   /** Records whose user_properties mixed plain keys with $-operations (see mixed-user-properties.ts). */
   mixedUserProperties: number
+  /**
+   * Matched (message, subscription) pairs mapped by the exact path because the compiled path could
+   * not prove it gives the same records (src/segment/subscriptions/direct.ts). The fallback rate is
+   * this over the sum of `subscriptions[].messages`.
+   */
+  mappingFallbacks: number
 }
 
 export interface ReplayReport extends ReplayCounts {
@@ -75,5 +81,6 @@ export function emptyReplayCounts(subs: CompiledSubscription[]): ReplayCounts {
     throttledMs: 0,
     throttledWallMs: 0,
     mixedUserProperties: 0,
+    mappingFallbacks: 0,
   }
 }

@@ -4,7 +4,6 @@
  * Recognised by its header; each row becomes a Segment message again. What the format lost
  * (page `name`/`category`, `receivedAt`, `groupId`, `previousId`, …) stays missing.
  */
-import { parse } from 'csv-parse'
 import type { SegmentMessage } from '../../types.js'
 import { checkMessage, type ParsedLine } from './message.js'
 
@@ -56,6 +55,8 @@ export interface CsvRow {
 
 /** Parses a whole CSV stream (including its header) into messages, row by row. */
 export async function* readCsv(chunks: AsyncIterable<string>, header: CsvHeader): AsyncGenerator<CsvRow> {
+  // csv-parse is loaded by the first CSV input.
+  const { parse } = await import('csv-parse')
   const parser = parse({
     delimiter: header.delimiter,
     columns: true,

@@ -6,7 +6,7 @@
  * requires for every rejected line (see README, dependencies).
  */
 import { createReadStream } from 'node:fs'
-import { createGunzip } from 'node:zlib'
+import { crc32, createInflateRaw } from 'node:zlib'
 import { StringDecoder } from 'node:string_decoder'
 import type { Readable } from 'node:stream'
 
@@ -58,29 +58,154 @@ export async function* inflatedChunks(raw: Readable, opts: OpenOptions = {}): As
     return
   }
 
-  // Large output chunks: each one is a hand-off to and from the thread pool (fewer wake-ups, less system time).
-  const gunzip = createGunzip({ chunkSize: 256 * 1024 })
-  // Feed the raw bytes into gunzip on the side; read decompressed chunks here.
+  yield* gunzipMembers(async () => {
+    const next = await iterator.next()
+    if (next.done) return undefined
+    const chunk = toBuffer(next.value)
+    opts.onBytes?.(chunk.length)
+    return chunk
+  }, first)
+}
+
+/**
+ * Bytes after a gzip member that are neither another member nor zero padding (`gzip -dc` says
+ * "trailing garbage ignored"). Everything before `offset` was decompressed and yielded.
+ */
+export class GzipTrailingGarbage extends Error {
+  readonly code = 'GZIP_TRAILING_GARBAGE'
+  constructor(
+    readonly offset: number,
+    readonly lostBytes: number,
+  ) {
+    super(`not gzip data after byte ${offset}: ${lostBytes} byte(s) not read`)
+  }
+}
+
+const zlibError = (message: string, code: 'Z_BUF_ERROR' | 'Z_DATA_ERROR'): Error => Object.assign(new Error(message), { code })
+
+/**
+ * The length of the gzip member header at the start of `b` (RFC 1952: 10 bytes, then the optional
+ * extra field, name, comment and header CRC); 0 when more bytes are needed; -1 when `b` does not
+ * start a gzip member.
+ */
+export function gzipHeaderLength(b: Buffer): number {
+  if (b.length >= 1 && b[0] !== 0x1f) return -1
+  if (b.length >= 2 && b[1] !== 0x8b) return -1
+  if (b.length >= 3 && b[2] !== 8) return -1
+  if (b.length < 10) return 0
+  const flags = b[3]
+  let at = 10
+  if (flags & 4) {
+    if (b.length < at + 2) return 0
+    at += 2 + b.readUInt16LE(at)
+  }
+  for (const bit of [8, 16]) {
+    if (flags & bit) {
+      const end = b.indexOf(0, at)
+      if (end === -1) return 0
+      at = end + 1
+    }
+  }
+  if (flags & 2) at += 2
+  return b.length < at ? 0 : at
+}
+
+/**
+ * Gunzip, member by member (multi-member files are read through). Each member's deflate data goes
+ * through native zlib (raw inflate, large output chunks: fewer hand-offs to the thread pool); the
+ * headers, trailers (CRC-32 and size checked) and what follows the last member are handled here.
+ * Node's own Gunzip fails on bytes after the last member and drops the output it had not handed
+ * over yet, which lost every line of a small file; here all output before such bytes is yielded
+ * first, then `GzipTrailingGarbage` says where they start and how many there were.
+ */
+async function* gunzipMembers(next: () => Promise<Buffer | undefined>, first: Buffer): AsyncGenerator<Buffer> {
+  /** Bytes read and not yet decompressed, and the file offset of their first byte. */
+  let pending = first
+  let offset = 0
+  const more = async (): Promise<boolean> => {
+    const chunk = await next()
+    if (!chunk) return false
+    pending = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk
+    return true
+  }
+  for (;;) {
+    if (pending.length === 0 && !(await more())) return
+    let header = gzipHeaderLength(pending)
+    while (header === 0 && (await more())) header = gzipHeaderLength(pending)
+    if (header === 0) throw zlibError('unexpected end of file', 'Z_BUF_ERROR')
+    if (header < 0) {
+      // Zero padding (tape blocks, some uploaders) is no data; anything else is garbage.
+      let lost = pending.length
+      let zeros = !pending.some((x) => x !== 0)
+      for (let c = await next(); c; c = await next()) {
+        lost += c.length
+        if (zeros) zeros = !c.some((x) => x !== 0)
+      }
+      if (zeros) return
+      throw new GzipTrailingGarbage(offset, lost)
+    }
+    offset += header
+    pending = pending.subarray(header)
+    const member = { crc: 0, size: 0 }
+    const rest = yield* inflateMember(pending, next, member)
+    offset += rest.consumed
+    pending = rest.leftover
+    while (pending.length < 8 && (await more()));
+    if (pending.length < 8) throw zlibError('unexpected end of file', 'Z_BUF_ERROR')
+    if (pending.readUInt32LE(0) !== member.crc >>> 0 || pending.readUInt32LE(4) !== member.size % 2 ** 32) throw zlibError('incorrect data check (CRC-32 or length of a gzip member)', 'Z_DATA_ERROR')
+    offset += 8
+    pending = pending.subarray(8)
+  }
+}
+
+/**
+ * One member's deflate data, from `start` on and then from `next()`: yields the output; returns
+ * how many input bytes the deflate data took and the bytes read past its end.
+ */
+async function* inflateMember(start: Buffer, next: () => Promise<Buffer | undefined>, member: { crc: number; size: number }): AsyncGenerator<Buffer, { consumed: number; leftover: Buffer }> {
+  const inflate = createInflateRaw({ chunkSize: 256 * 1024 })
+  /** Input handed to zlib and maybe not consumed yet (zlib stops at the member's end), by offset. */
+  const written: Array<{ at: number; bytes: Buffer }> = []
+  let total = 0
+  let ended = false
+  let held: Buffer | undefined
+  inflate.once('end', () => {
+    ended = true
+  })
   const pump = (async () => {
     try {
-      if (!gunzip.write(first)) await onceDrain(gunzip)
-      for (;;) {
-        const next = await iterator.next()
-        if (next.done) break
-        const chunk = toBuffer(next.value)
-        opts.onBytes?.(chunk.length)
-        if (!gunzip.write(chunk)) await onceDrain(gunzip)
+      for (let chunk: Buffer | undefined = start; ; chunk = await next()) {
+        if (!chunk) {
+          if (!ended) inflate.end()
+          return
+        }
+        if (ended || inflate.destroyed) {
+          held = chunk
+          return
+        }
+        written.push({ at: total, bytes: chunk })
+        total += chunk.length
+        while (written.length > 1 && written[0].at + written[0].bytes.length <= inflate.bytesWritten) written.shift()
+        if (!inflate.write(chunk)) await onceDrain(inflate)
       }
-      gunzip.end()
     } catch (error) {
-      gunzip.destroy(error as Error)
+      inflate.destroy(error as Error)
     }
   })()
   try {
-    for await (const chunk of gunzip) yield chunk as Buffer
+    for await (const out of inflate) {
+      member.crc = crc32(out as Buffer, member.crc)
+      member.size += (out as Buffer).length
+      yield out as Buffer
+    }
   } finally {
+    if (!ended) inflate.destroy()
     await pump
   }
+  const consumed = inflate.bytesWritten
+  const after = written.filter((w) => w.at + w.bytes.length > consumed).map((w) => (w.at < consumed ? w.bytes.subarray(consumed - w.at) : w.bytes))
+  if (held) after.push(held)
+  return { consumed, leftover: after.length === 1 ? after[0] : Buffer.concat(after) }
 }
 
 function onceDrain(stream: NodeJS.WritableStream & { destroyed?: boolean }): Promise<void> {
@@ -157,8 +282,11 @@ export async function* splitLines(chunks: AsyncIterable<string>, opts: SplitOpti
   if (length > 0) yield take('', 0)
 }
 
+/** Paths that name this process's standard input (a socket there cannot be opened by path). */
+const STDIN_PATHS = new Set(['-', '/dev/stdin', '/dev/fd/0', '/proc/self/fd/0'])
+
 export function openSource(path: string, stdin: Readable = process.stdin): Readable {
-  return path === '-' ? stdin : createReadStream(path, { highWaterMark: 256 * 1024 })
+  return STDIN_PATHS.has(path) ? stdin : createReadStream(path, { highWaterMark: 256 * 1024 })
 }
 
 /**

@@ -4,11 +4,12 @@
  */
 import type { Readable } from 'node:stream'
 import type { SegmentMessage, SourceRef } from '../../types.js'
-import { blockLines, decodedChunks, inflatedChunks, lineBlocks, MAX_LINE_CHARS, openSource, splitLines, type Line, type LineBlock } from './lines.js'
+import { blockLines, decodedChunks, GzipTrailingGarbage, inflatedChunks, lineBlocks, MAX_LINE_CHARS, openSource, splitLines, type Line, type LineBlock } from './lines.js'
 import { clipText, parseMessageLine, tooLongLine, type RejectCategory } from './message.js'
 import { parseTimeFlag } from '../route/filters.js'
 import { detectCsvHeader, readCsv } from './csv.js'
-import { describeFsError, listSources, type ListSourcesOptions, type Source } from '../source/sources.js'
+import { describeFsError, listSources, type ListSourcesOptions, type Source, type UnmatchedInput } from '../source/sources.js'
+import { UsageError } from '../../errors.js'
 
 export type ArchiveItem =
   | { kind: 'message'; message: SegmentMessage; ref: SourceRef }
@@ -49,15 +50,20 @@ export interface Archive {
 }
 
 export interface ArchiveOptions extends Omit<ListSourcesOptions, 'sinceMs'> {
-  /** --since as given (ISO 8601 or epoch ms): lets S3 listings skip old day folders. */
+  /** --since as given: with `s3.pruneByReceived`, lets S3 listings skip old day folders. */
   since?: string
   /** A source is about to be read (0-based index into `sources`), for progress. */
   onSourceStart?: (index: number, source: Source, total: number) => void
 }
 
 export async function openArchive(inputs: string[], opts: ArchiveOptions = {}): Promise<Archive> {
-  const sinceMs = opts.since !== undefined && inputs.some((i) => /^s3:\/\//i.test(i)) ? parseTimeFlag('--since', opts.since) : undefined
-  const { sources, problems, skipped, close } = await listSources(inputs, { s3: opts.s3, sinceMs, onListing: opts.onListing })
+  // Day folders are skipped only when asked (--prune-by-received): reading everything is the default.
+  const sinceMs = opts.since !== undefined && opts.s3?.pruneByReceived && inputs.some((i) => /^s3:\/\//i.test(i)) ? parseTimeFlag('--since', opts.since) : undefined
+  const { sources, problems, skipped, unmatched, close } = await listSources(inputs, { s3: opts.s3, sinceMs, onListing: opts.onListing })
+  if (sources.length === 0) {
+    close?.()
+    throw nothingMatched(problems, skipped, unmatched)
+  }
   const totalBytes = sources.reduce((sum, s) => sum + (s.size ?? 0), 0)
   return {
     sources,
@@ -125,7 +131,7 @@ async function* readOne(source: Source, index: number, opts: ReadOptions): Async
     if ((failed as { fatal?: boolean } | undefined)?.fatal || (error as { fatal?: boolean } | undefined)?.fatal) throw failed ?? error
     yield { kind: 'unreadable', file, reason: describeReadError(failed ?? error, at.lastLine) }
   } finally {
-    if (file !== '-') raw.destroy()
+    if (raw !== (opts.stdin ?? process.stdin)) raw.destroy()
   }
   yield { kind: 'end', file, lines: at.lastLine }
 }
@@ -239,7 +245,30 @@ async function* rejoin(firstLine: string, rest: AsyncGenerator<Line>, tooLong: L
   }
 }
 
+/**
+ * Not one file or object matched the inputs: a mistyped path or prefix, or a sync that brought
+ * nothing. Never a successful run of nothing (exit 2, the same for every command).
+ */
+/** A path as it may be placed in a message: control characters (a newline in a file name) escaped. */
+// eslint-disable-next-line no-control-regex
+const visible = (text: string): string => text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (m) => `\\u${m.charCodeAt(0).toString(16).padStart(4, '0')}`)
+
+function nothingMatched(problems: Array<{ file: string; reason: string }>, skipped: Array<{ path: string; reason: string }>, unmatched: UnmatchedInput[]): UsageError {
+  const parts = [...problems.map((p) => `${visible(p.file)}: ${visible(p.reason)}`), ...unmatched.map((u) => `${visible(u.input)}: ${u.reason}${u.nearest ? ` (did you mean ${visible(u.nearest)}?)` : ''}`)]
+  const skippedNote = skipped.length > 0 ? `; skipped: ${skipped.slice(0, 3).map((s) => `${visible(s.path)} (${visible(s.reason)})`).join(', ')}${skipped.length > 3 ? ', …' : ''}` : ''
+  const nearest = unmatched.find((u) => u.nearest)?.nearest
+  return new UsageError(`nothing to read: ${parts.join('; ')}${skippedNote}`, {
+    code: 'nothing-matched',
+    hint: nearest
+      ? `Check the prefix: ${visible(nearest)} has objects. A prefix names a folder: s3://bucket/segment-logs reads segment-logs/…`
+      : 'Check the paths: give archive files or folders that hold them (Segment\'s S3 layout: segment-logs/<source-id>/<day>/*.gz), s3://bucket/prefix, or - for stdin.',
+  })
+}
+
 function describeReadError(error: unknown, lastLine: number): string {
+  if (error instanceof GzipTrailingGarbage) {
+    return `not gzip data after byte ${error.offset} (the end of the last gzip member, after line ${lastLine}): ${error.lostBytes} byte(s) not read; lines before it were read`
+  }
   const err = error as NodeJS.ErrnoException
   if (err?.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(err?.message ?? '')) {
     return `truncated gzip: the compressed data ends early (after line ${lastLine}); lines before it were read`

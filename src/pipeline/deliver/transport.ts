@@ -5,7 +5,7 @@
  */
 import http from 'node:http'
 import https from 'node:https'
-import got from 'got'
+import type { Got } from 'got'
 import type { HttpRequest } from './requests.js'
 
 export interface TransportResponse {
@@ -30,16 +30,22 @@ export function createGotTransport(maxSockets: number): ClosableTransport {
     http: new http.Agent({ keepAlive: true, maxSockets, keepAliveMsecs: 10_000 }),
     https: new https.Agent({ keepAlive: true, maxSockets, keepAliveMsecs: 10_000 }),
   }
-  const client = got.extend({
-    agent,
-    retry: { limit: 0 },
-    throwHttpErrors: false,
-    followRedirect: false,
-    decompress: true,
-    responseType: 'text',
-  })
+  // got (and its dependency tree) is loaded by the first request: a dry run never sends one.
+  let client: Got | undefined
+  const load = async (): Promise<Got> => {
+    const { default: got } = await import('got')
+    return got.extend({
+      agent,
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      followRedirect: false,
+      decompress: true,
+      responseType: 'text',
+    })
+  }
   return {
     async send(req, o) {
+      client ??= await load()
       const res = await client(req.url, {
         method: req.method,
         headers: req.headers,

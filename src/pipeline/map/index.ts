@@ -13,7 +13,7 @@
  * an error; only a message that cannot be processed at all (nesting beyond the stack) throws.
  */
 import type { AmplitudeRecord, SegmentMessage } from '../../types.js'
-import { applySubscriptions, type CompiledSubscription } from '../../segment/subscriptions/index.js'
+import { applySubscription, insertIdBase, type CompiledSubscription } from '../../segment/subscriptions/index.js'
 
 export interface MappedRecord {
   record: AmplitudeRecord
@@ -25,15 +25,25 @@ export interface Mapped {
   /** Subscriptions that matched but whose action rejected the message (Segment's validation). */
   invalid: Array<{ sub: number; reason: string }>
   records: MappedRecord[]
+  /** Subscriptions run on the exact path because the compiled one could not prove equality. */
+  fallbacks: number
 }
 
 /** Runs the subscriptions `matched` (indexes into `subs`, as route returned them) on the message. */
 export function mapMessage(message: SegmentMessage, subs: CompiledSubscription[], matched: readonly number[], now?: () => number): Mapped {
-  const out: Mapped = { invalid: [], records: [] }
-  const outcomes = applySubscriptions(subs, message, matched, now)
-  for (let k = 0; k < outcomes.length; k++) {
-    const o = outcomes[k]
-    const i = matched[k]
+  const out: Mapped = { invalid: [], records: [], fallbacks: 0 }
+  if (matched.length === 0) return out
+  const base = insertIdBase(message)
+  for (const i of matched) {
+    const sub = subs[i]
+    // The compiled path first (segment/subscriptions/direct.ts); the exact path where it cannot prove equality.
+    const direct = sub.direct?.(message, `${base}-${sub.insertIdSalt}`, now)
+    if (direct !== undefined) {
+      for (const record of direct) out.records.push({ record, sub: i })
+      continue
+    }
+    if (sub.direct) out.fallbacks++
+    const o = applySubscription(sub, message, base, now)
     if (!o.ok) out.invalid.push({ sub: i, reason: o.reason })
     else for (const record of o.records) out.records.push({ record, sub: i })
   }

@@ -19,15 +19,11 @@ export interface FilterOptions {
 /** Kept here for existing imports: the error model lives in src/errors.ts. */
 export { UsageError } from '../../errors.js'
 import { UsageError } from '../../errors.js'
+import { parseTime } from './time.js'
 
-/** Parses `--since/--until`: ISO 8601 or epoch milliseconds. */
+/** Parses `--since/--until` with the one time-flag parser of every command (./time.ts). */
 export function parseTimeFlag(flag: string, value: string): number {
-  const trimmed = value.trim()
-  const ms = /^\d+$/.test(trimmed) ? Number(trimmed) : Date.parse(trimmed)
-  if (!Number.isFinite(ms)) {
-    throw new UsageError(`${flag} ${JSON.stringify(value)} is not a time: use ISO 8601 (2024-05-01 or 2024-05-01T12:00:00Z) or epoch milliseconds`)
-  }
-  return ms
+  return parseTime(flag, value)
 }
 
 export function parseTypes(value: string | string[] | undefined): string[] | undefined {

@@ -9,6 +9,7 @@
  * `file:line`. Partition: FNV-1a 32-bit over the key's UTF-8 bytes, modulo N. Pure.
  */
 import type { SegmentMessage } from '../../types.js'
+import { scanIdentityKey } from './shard-scan.js'
 
 export interface Shard {
   /** 0-based. */
@@ -24,6 +25,18 @@ const FNV_PRIME = 0x01000193
 
 /** FNV-1a, 32 bits, over the UTF-8 bytes of `text` (unsigned result). */
 export function fnv1a32(text: string): number {
+  // ASCII (every id seen in practice) hashes straight from the char codes: no Buffer per line.
+  let h = FNV_OFFSET
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 0x80) return fnv1a32Bytes(text)
+    h ^= c
+    h = Math.imul(h, FNV_PRIME) >>> 0
+  }
+  return h >>> 0
+}
+
+function fnv1a32Bytes(text: string): number {
   let h = FNV_OFFSET
   for (const byte of Buffer.from(text, 'utf8')) {
     h ^= byte
@@ -57,6 +70,16 @@ export function identityKey(message: SegmentMessage, fallback = ''): { kind: 'de
   const id = idValue(m.messageId)
   if (id !== undefined) return { kind: 'messageId', key: id }
   return { kind: 'line', key: fallback }
+}
+
+/**
+ * Whether shard `shard` owns the message on this line, decided from its text before JSON.parse
+ * (shard-scan.ts); `undefined` when the text alone does not settle it (then parse and ask
+ * `ownsMessage`). Never a different verdict from the parsed message's.
+ */
+export function ownsLine(shard: Shard, text: string, fallback = ''): boolean | undefined {
+  const key = scanIdentityKey(text, fallback)
+  return key === undefined ? undefined : partitionOf(key, shard.count) === shard.index
 }
 
 /** Whether shard `shard` owns this message. */

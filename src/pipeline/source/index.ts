@@ -11,4 +11,4 @@
  * buffer of any file: a source is listed, then opened as a byte stream when its turn comes.
  * Credentials it is given never appear in its errors.
  */
-export { listSources, sourceIdentity, describeFsError, type ListSourcesOptions, type Source, type SourceList, type SourceProblem } from './sources.js'
+export { listSources, sourceIdentity, streamInputs, describeFsError, type StreamKind, type ListSourcesOptions, type Source, type SourceList, type SourceProblem } from './sources.js'

@@ -4,6 +4,7 @@
  * `s3://bucket/prefix` lists objects in the same order (s3/index.ts).
  * Links are followed without reading anything twice (see `Walk`).
  */
+import { statSync } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
@@ -20,6 +21,40 @@ export interface Source {
   etag?: string
   /** Opens the bytes of a source that is not a local path (S3 objects). */
   open?: () => Readable
+  /**
+   * Set for a path given on the command line that is not a regular file (a named pipe, `<(…)`,
+   * /dev/stdin, a character device): it is read once like `-`, so a run reading it cannot resume.
+   */
+  stream?: StreamKind
+}
+
+export type StreamKind = 'named pipe' | 'character device' | 'socket'
+
+/** What kind of non-regular file `info` is, for messages; undefined for files and folders. */
+function specialKind(info: { isFIFO(): boolean; isCharacterDevice(): boolean; isSocket(): boolean; isBlockDevice(): boolean }): string | undefined {
+  if (info.isFIFO()) return 'named pipe'
+  if (info.isCharacterDevice()) return 'character device'
+  if (info.isSocket()) return 'socket'
+  if (info.isBlockDevice()) return 'block device'
+  return undefined
+}
+
+/**
+ * Inputs given on the command line that are read once like `-` (named pipes, `<(…)`, /dev/stdin,
+ * character devices): a run reading one cannot be resumed. Checked without opening them.
+ */
+export function streamInputs(inputs: string[]): Array<{ input: string; kind: StreamKind }> {
+  const out: Array<{ input: string; kind: StreamKind }> = []
+  for (const input of inputs) {
+    if (input === '-' || /^s3:\/\//i.test(input)) continue
+    try {
+      const kind = specialKind(statSync(input))
+      if (kind && kind !== 'block device') out.push({ input, kind: kind as StreamKind })
+    } catch {
+      // A missing path is reported when the inputs are listed.
+    }
+  }
+  return out
 }
 
 export interface ListSourcesOptions {
@@ -42,8 +77,20 @@ export interface SourceList {
   problems: SourceProblem[]
   /** Paths not read because they lead to a file or folder read already (links, loops): said once each. */
   skipped: Array<{ path: string; reason: string }>
+  /**
+   * Inputs that exist but matched no file or object (an empty folder, a tree of hidden files, an
+   * s3:// prefix with no object), each with why and, for S3, the nearest prefix that has objects.
+   */
+  unmatched: UnmatchedInput[]
   /** Releases what listing opened (S3 clients, objects read ahead). */
   close?: () => void
+}
+
+export interface UnmatchedInput {
+  input: string
+  reason: string
+  /** An existing s3:// prefix close to the one given (a likely typo). */
+  nearest?: string
 }
 
 /** Names that are never message data in an export tree (OS/tool droppings). */
@@ -60,13 +107,16 @@ interface Walk {
   skipped: SourceList['skipped']
   /** device:inode → the path it was first reached by. */
   seen: Map<string, string>
+  /** Folder entries seen, hidden ones included (tells an empty folder from one of hidden files). */
+  entries: number
 }
 
 export async function listSources(inputs: string[], opts: ListSourcesOptions = {}): Promise<SourceList> {
-  const w: Walk = { out: [], problems: [], skipped: [], seen: new Map() }
+  const w: Walk = { out: [], problems: [], skipped: [], seen: new Map(), entries: 0 }
   // Loaded only when needed: the AWS SDK is large and most runs read local files.
   const s3Inputs = inputs.filter((i) => /^s3:\/\//i.test(i))
   const s3 = s3Inputs.length > 0 ? await (await import('./s3/index.js')).listS3(s3Inputs, { settings: opts.s3, sinceMs: opts.sinceMs, onListing: opts.onListing }) : undefined
+  const unmatched: UnmatchedInput[] = []
   for (const input of inputs) {
     if (input === '-') {
       w.out.push({ path: '-' })
@@ -75,21 +125,32 @@ export async function listSources(inputs: string[], opts: ListSourcesOptions = {
     const objects = s3?.byInput.get(input)
     if (objects) {
       w.out.push(...objects)
+      if (objects.length === 0) {
+        const nearest = s3?.nearest.get(input)
+        unmatched.push({ input, reason: opts.sinceMs !== undefined ? 'no object under this prefix (after skipping the day folders before --since)' : 'no object under this prefix', ...(nearest ? { nearest } : {}) })
+      }
       continue
     }
-    await walk(input, w, new Map())
+    const before = { out: w.out.length, problems: w.problems.length, skipped: w.skipped.length, entries: w.entries }
+    await walk(input, w, new Map(), true)
+    if (w.out.length === before.out && w.problems.length === before.problems) {
+      const skipped = w.skipped.length - before.skipped
+      const reason = w.entries === before.entries && skipped === 0 ? 'an empty folder' : `no file to read in this folder${skipped > 0 ? ` (${skipped} path(s) skipped, listed above)` : ' (only hidden files)'}`
+      unmatched.push({ input, reason })
+    }
   }
-  return { sources: w.out, problems: w.problems, skipped: w.skipped, close: s3?.close }
+  return { sources: w.out, problems: w.problems, skipped: w.skipped, unmatched, close: s3?.close }
 }
 
 /** What must not have changed for a resumed run to trust its checkpoint about a source. */
 export function sourceIdentity(source: Source): string {
   if (source.path === '-') return 'stdin'
+  if (source.stream) return 'stream'
   if (source.etag !== undefined) return `etag:${source.etag}`
   return `size:${source.size ?? '?'},mtime:${source.mtimeMs ?? '?'}`
 }
 
-async function walk(path: string, w: Walk, ancestors: Map<string, string>): Promise<void> {
+async function walk(path: string, w: Walk, ancestors: Map<string, string>, given = false): Promise<void> {
   let info
   try {
     info = await stat(path)
@@ -112,8 +173,10 @@ async function walk(path: string, w: Walk, ancestors: Map<string, string>): Prom
   if (info.isDirectory()) {
     let entries: string[]
     try {
+      const all = await readdir(path)
+      w.entries += all.length
       // Hidden entries (.DS_Store, .complete markers, editor files) are never export data.
-      entries = (await readdir(path)).filter((name) => !name.startsWith('.') && !IGNORED_NAMES.has(name))
+      entries = all.filter((name) => !name.startsWith('.') && !IGNORED_NAMES.has(name))
     } catch (error) {
       w.problems.push({ file: path, reason: describeFsError(error) })
       return
@@ -123,7 +186,15 @@ async function walk(path: string, w: Walk, ancestors: Map<string, string>): Prom
     for (const name of entries) await walk(join(path, name), w, inner)
     return
   }
-  if (info.isFile()) w.out.push({ path, size: info.size, mtimeMs: info.mtimeMs })
+  if (info.isFile()) {
+    w.out.push({ path, size: info.size, mtimeMs: info.mtimeMs })
+    return
+  }
+  const kind = specialKind(info)
+  // Given by name (a FIFO, <(…), /dev/stdin): read once, like -. Met inside a tree: named, not read
+  // (opening a pipe nobody writes to would wait forever).
+  if (given && kind && kind !== 'block device') w.out.push({ path, stream: kind as StreamKind })
+  else w.skipped.push({ path, reason: `${kind === 'named pipe' ? 'a named pipe (FIFO)' : `a ${kind ?? 'special file'}`}, not a regular file: not read` })
 }
 
 export function describeFsError(error: unknown): string {

@@ -1,5 +1,6 @@
 /** Helper semantics of the Actions Amplitude destination (docs/actions-amplitude.md A.2, A.6). Pure functions. */
-import UAParser from '@amplitude/ua-parser-js'
+import { createRequire } from 'node:module'
+import type UAParserType from '@amplitude/ua-parser-js'
 import dayjs from 'dayjs'
 import utc from 'dayjs/plugin/utc.js'
 import type { AmplitudeEndpoint } from '../../types.js'
@@ -75,12 +76,16 @@ interface ParsedUA {
   type: string | undefined
 }
 
+/** ua-parser is loaded by the first user agent parsed (a mapping without userAgentParsing never needs it). */
+let UAParser: typeof UAParserType | undefined
+
 const UA_CACHE_MAX = 5000
 const uaCache = new Map<string, ParsedUA>()
 
 function parseUA(ua: string): ParsedUA {
   let hit = uaCache.get(ua)
   if (hit !== undefined) return hit
+  UAParser ??= createRequire(import.meta.url)('@amplitude/ua-parser-js') as typeof UAParserType
   const parser = new UAParser(ua)
   const device = parser.getDevice()
   const os = parser.getOS()

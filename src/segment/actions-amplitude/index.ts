@@ -56,7 +56,8 @@ export interface CompiledAction {
 
 interface CompiledSchema {
   schema: JsonSchema
-  validate: ValidateFunction
+  /** AJV's validator, compiled when the exact path first validates a payload of this action. */
+  validator?: ValidateFunction
   hasInsertId: boolean
 }
 
@@ -66,10 +67,14 @@ function schemaFor(slug: ActionSlug): CompiledSchema {
   let c = compiled.get(slug)
   if (!c) {
     const schema = fieldsToJsonSchema(ACTIONS[slug].fields)
-    c = { schema, validate: compileSchema(schema), hasInsertId: 'insert_id' in ACTIONS[slug].fields }
+    c = { schema, hasInsertId: 'insert_id' in ACTIONS[slug].fields }
     compiled.set(slug, c)
   }
   return c
+}
+
+function validatorOf(c: CompiledSchema): ValidateFunction {
+  return (c.validator ??= compileSchema(c.schema))
 }
 
 /** JSON schema Segment derives from the action's fields (root: additionalProperties false). */
@@ -95,7 +100,8 @@ export function validatePayload(
     payload.insert_id = defaultInsertId
   }
   if (isObject) arrifyFields(payload, c.schema)
-  if (!c.validate(payload)) return { ok: false, reason: formatAjvErrors(c.validate.errors) }
+  const validate = validatorOf(c)
+  if (!validate(payload)) return { ok: false, reason: formatAjvErrors(validate.errors) }
   return { ok: true, payload }
 }
 

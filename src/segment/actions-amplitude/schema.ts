@@ -3,7 +3,8 @@
  * JSON schema built from field definitions, empty-value removal, AJV 8 validation/coercion with
  * the custom `date-like` format, and Segment's human-readable validation error messages.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import { createRequire } from 'node:module'
+import type { Ajv as AjvType, ErrorObject, ValidateFunction } from 'ajv'
 import dayjs from 'dayjs'
 import type { FieldDefinition, FieldSet, FieldType } from './fields.js'
 
@@ -110,20 +111,32 @@ export function isDateLike(data: string): boolean {
   return dayjs(data).isValid()
 }
 
-const ajv = new Ajv({
-  coerceTypes: 'array',
-  allErrors: true,
-  allowUnionTypes: true,
-  verbose: true,
-  removeAdditional: true,
-  logger: false
-})
-ajv.addFormat('text', true)
-ajv.addFormat('password', true)
-ajv.addFormat('date-like', isDateLike)
+/**
+ * AJV is loaded (its CommonJS build, synchronously) when the first schema is compiled, which is
+ * when the exact path first validates a payload: a run the compiled path maps entirely never loads it.
+ */
+let ajv: AjvType | undefined
+
+function ajvInstance(): AjvType {
+  if (ajv) return ajv
+  const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv')
+  const a = new Ajv({
+    coerceTypes: 'array',
+    allErrors: true,
+    allowUnionTypes: true,
+    verbose: true,
+    removeAdditional: true,
+    logger: false
+  })
+  a.addFormat('text', true)
+  a.addFormat('password', true)
+  a.addFormat('date-like', isDateLike)
+  ajv = a
+  return a
+}
 
 export function compileSchema(schema: JsonSchema): ValidateFunction {
-  return ajv.compile(schema)
+  return ajvInstance().compile(schema)
 }
 
 /** Wrap non-array values of array-typed root fields (Segment's arrifyFields); null stays null. */

@@ -5,6 +5,7 @@
  * Accepted shapes (README.md, "Mapping files"):
  *   {"subscriptions":[{"name","actionSlug","trigger","enabled","settings"}]}   (Public API)
  *   [{"name","subscribe","partnerAction","mapping"}]                            (preset shape)
+ *   a Terraform file (*.tf): its segment_destination_subscription resources (terraform.ts)
  * Without a file, the Actions Amplitude Quick Setup presets.
  */
 import { createHash } from 'node:crypto'
@@ -12,8 +13,10 @@ import { UsageError } from '../../pipeline/route/filters.js'
 import { readFile } from 'node:fs/promises'
 import type { AmplitudeRecord, SegmentMessage } from '../../types.js'
 import { compileMapping, validateMapping } from '../mapping-kit/index.js'
+import { compileDirect, type DirectFn } from './direct.js'
 import { MIXED_EFFECT, mixedOperationFields } from './mixed-user-properties.js'
 import { analyzeTrigger, compileTrigger } from '../fql/index.js'
+import { readTerraformDocument } from './terraform.js'
 import { ACTIONS, ACTION_SLUGS, PRESETS, compileAction, defaultValues, isActionSlug, type ActionSettings, type ActionSlug, type CompiledAction } from '../actions-amplitude/index.js'
 
 export interface SubscriptionSpec {
@@ -31,6 +34,11 @@ export interface CompiledSubscription {
   match: (message: SegmentMessage) => boolean
   resolve: (message: SegmentMessage) => Record<string, unknown>
   action: CompiledAction
+  /**
+   * The compiled message → record path (direct.ts); `null` where the exact path always runs
+   * (SEGAMP_MAP=exact, a mapping with Segment's root directive, a hand-built subscription without one).
+   */
+  direct?: DirectFn | null
   /** Per-subscription salt for derived insert_ids (stable across runs and resumes). */
   insertIdSalt: string
   /** What it was compiled from (a worker thread compiles the same subscription again from these). */
@@ -82,10 +90,17 @@ export async function loadMappings(file?: string): Promise<LoadedMappings> {
     throw new MappingFileError(file, [{ subscription: '(file)', path: '', message: `cannot be read: ${(error as Error).message}` }])
   }
   let doc: unknown
-  try {
-    doc = JSON.parse(text)
-  } catch (error) {
-    throw new MappingFileError(file, [{ subscription: '(file)', path: '', message: `is not JSON: ${(error as Error).message}` }])
+  if (/\.tf$/i.test(file)) {
+    // Segment's Terraform provider resources, as `migrate --format terraform` writes them
+    const tf = readTerraformDocument(text, file)
+    if (tf.problems.length > 0) throw new MappingFileError(file, tf.problems)
+    doc = tf.doc
+  } else {
+    try {
+      doc = JSON.parse(text)
+    } catch (error) {
+      throw new MappingFileError(file, [{ subscription: '(file)', path: '', message: `is not JSON: ${(error as Error).message}` }])
+    }
   }
   const specs = parseMappingDocument(doc, file)
   if (!specs.some((s) => s.enabled)) {
@@ -235,6 +250,7 @@ export function compileSubscriptions(loaded: LoadedMappings, settings: ActionSet
       match,
       resolve,
       action: compileAction(slug, settings),
+      direct: process.env.SEGAMP_MAP === 'exact' ? null : compileDirect(slug, spec.mapping),
       insertIdSalt: createHash('sha1').update(`${spec.name}\u0000${slug}`).digest('hex').slice(0, 8),
       spec,
       settings,
@@ -251,19 +267,15 @@ export type SubscriptionOutcome =
  * (e.g. missing group_type) comes back with Segment's reason instead of records.
  */
 export function runSubscriptions(subs: CompiledSubscription[], message: SegmentMessage, opts: { now?: () => number } = {}): SubscriptionOutcome[] {
-  const matched: number[] = []
-  for (let i = 0; i < subs.length; i++) if (subs[i].match(message)) matched.push(i)
-  return applySubscriptions(subs, message, matched, opts.now)
-}
-
-/**
- * The subscriptions `matched` (indexes into `subs`, their triggers matched already) on one
- * message, in that order: the one way a message is mapped (the pipeline's map stage uses it too).
- */
-export function applySubscriptions(subs: CompiledSubscription[], message: SegmentMessage, matched: readonly number[], now?: () => number): SubscriptionOutcome[] {
-  if (matched.length === 0) return []
-  const base = insertIdBase(message)
-  return matched.map((i) => applySubscription(subs[i], message, base, now))
+  const out: SubscriptionOutcome[] = []
+  let base: string | undefined
+  for (const sub of subs) {
+    if (!sub.match(message)) continue
+    base ??= insertIdBase(message)
+    const direct = sub.direct?.(message, `${base}-${sub.insertIdSalt}`, opts.now)
+    out.push(direct !== undefined ? { subscription: sub, ok: true, records: direct } : applySubscription(sub, message, base, opts.now))
+  }
+  return out
 }
 
 /**

@@ -33,6 +33,7 @@ describe('emptyReplayCounts', () => {
       throttledMs: 0,
       throttledWallMs: 0,
       mixedUserProperties: 0,
+      mappingFallbacks: 0,
     })
     assert.deepEqual(emptyReplayCounts([]).subscriptions, [])
   })

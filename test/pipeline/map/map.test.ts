@@ -45,6 +45,7 @@ describe('map: mapMessage with the Quick Setup presets', () => {
     const m = msg({ type: 'track', event: 'Signed Up', messageId: 'm-1', userId: 'user-1', anonymousId: 'anon-1', timestamp: T, properties: { plan: 'pro' }, context: { library: { name: 'analytics-node', version: '1' } } })
     assert.deepEqual(mapMessage(m, presets, [TRACK]), {
       invalid: [],
+      fallbacks: 0,
       records: [
         {
           sub: TRACK,
@@ -61,6 +62,7 @@ describe('map: mapMessage with the Quick Setup presets', () => {
     const m = msg({ type: 'track', event: 'Order Completed', messageId: 'm-2', userId: 'user-1', anonymousId: 'anon-1', timestamp: T, properties: { revenue: 10, products: [{ product_id: 'p1', price: 5, quantity: 2 }] } })
     assert.deepEqual(mapMessage(m, presets, [ORDER]), {
       invalid: [],
+      fallbacks: 0,
       records: [
         {
           sub: ORDER,
@@ -94,6 +96,7 @@ describe('map: mapMessage with the Quick Setup presets', () => {
     const m = msg({ type: 'identify', messageId: 'm-3', userId: 'user-1', anonymousId: 'anon-1', timestamp: T, traits: { plan: 'pro' } })
     assert.deepEqual(mapMessage(m, presets, [IDENTIFY]), {
       invalid: [],
+      fallbacks: 0,
       records: [{ sub: IDENTIFY, record: { endpoint: 'identify', record: { user_id: 'user-1', device_id: 'anon-1', user_properties: { plan: 'pro' }, insert_id: 'm-3-7878f0fe', library: 'segment' } } }],
     })
   })
@@ -102,15 +105,17 @@ describe('map: mapMessage with the Quick Setup presets', () => {
     const m = msg({ type: 'page', name: 'Home', messageId: 'm-4', anonymousId: 'anon-1', timestamp: T, properties: { path: '/' } })
     assert.deepEqual(mapMessage(m, presets, [PAGE]), {
       invalid: [],
+      fallbacks: 0,
       records: [{ sub: PAGE, record: { endpoint: 'httpapi', record: { device_id: 'anon-1', event_type: 'Viewed Home', event_properties: { path: '/' }, use_batch_endpoint: false, insert_id: 'm-4-b6d19bbb', time: T_MS } } }],
     })
   })
 
   it('group: nothing with the presets (no subscription matched); with Group Identify User, the user\'s groups and the group\'s properties', () => {
     const m = msg({ type: 'group', groupId: 'g-1', messageId: 'm-5', userId: 'user-1', timestamp: T, traits: { name: 'Acme' } })
-    assert.deepEqual(mapMessage(m, presets, []), { invalid: [], records: [] })
+    assert.deepEqual(mapMessage(m, presets, []), { invalid: [], records: [], fallbacks: 0 })
     const expected = (time: number) => ({
       invalid: [],
+      fallbacks: 0,
       records: [
         { sub: 0, record: { endpoint: 'identify', record: { groups: { '[Segment] Group': 'g-1' }, insert_id: 'm-5-245081d5', library: 'segment', time, user_id: 'user-1', user_properties: { '[Segment] Group': 'g-1' } } } },
         { sub: 0, record: { endpoint: 'groupidentify', record: { group_properties: { name: 'Acme' }, group_value: 'g-1', group_type: '[Segment] Group', library: 'segment' } } },
@@ -151,9 +156,9 @@ describe('map: mapMessage with the Quick Setup presets', () => {
 
   it('a mapping Segment would reject is an invalid entry with Segment\'s reason; the other subscriptions still map', () => {
     const noEvent = msg({ type: 'track', messageId: 'm-7', userId: 'user-1', timestamp: T })
-    assert.deepEqual(mapMessage(noEvent, presets, [TRACK]), { invalid: [{ sub: TRACK, reason: "The root value is missing the required field 'event_type'." }], records: [] })
+    assert.deepEqual(mapMessage(noEvent, presets, [TRACK]), { invalid: [{ sub: TRACK, reason: "The root value is missing the required field 'event_type'." }], records: [], fallbacks: 1 })
     const noGroup = msg({ type: 'group', messageId: 'm-8', userId: 'user-1', timestamp: T })
-    assert.deepEqual(mapMessage(noGroup, groupsAndAliases, [0]), { invalid: [{ sub: 0, reason: "The root value is missing the required field 'group_value'." }], records: [] })
+    assert.deepEqual(mapMessage(noGroup, groupsAndAliases, [0]), { invalid: [{ sub: 0, reason: "The root value is missing the required field 'group_value'." }], records: [], fallbacks: 1 })
     // Two subscriptions on one message: the first rejects it, the second maps it.
     const mixed = mapMessage(noEvent, presets, [TRACK, IDENTIFY])
     assert.deepEqual(mixed.invalid, [{ sub: TRACK, reason: "The root value is missing the required field 'event_type'." }])

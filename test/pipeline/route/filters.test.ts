@@ -32,7 +32,7 @@ describe('filters', () => {
   })
 
   it('rejects a --since that is not a time with a message that says what to use', () => {
-    assert.throws(() => compileFilters({ since: 'yesterday' }), /--since "yesterday" is not a time: use ISO 8601 \(2024-05-01 or 2024-05-01T12:00:00Z\) or epoch milliseconds/)
+    assert.throws(() => compileFilters({ since: 'yesterday' }), /--since "yesterday" is not a time: use a date \(2024-05-07, 20240507\), a time \(2024-05-07T13:00:00Z, 20240507T13\) or epoch seconds or milliseconds/)
   })
 
   it('--types keeps the listed types only', () => {

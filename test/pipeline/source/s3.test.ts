@@ -186,18 +186,18 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
     assert.deepEqual(one.sources.map((x) => x.path), ['s3://layout-test/logs/a.b'])
   })
 
-  it('--since prunes old received-day folders: fewer objects listed, the same requests', async () => {
+  it('--since with --prune-by-received prunes old received-day folders: fewer objects listed, the same requests', async () => {
     const since = '2024-05-08T06:00:00Z'
     const all = await openArchive([`s3://${BUCKET}/segment-logs`], { s3: { endpoint: s3.endpoint, pathStyle: true } })
     let pruned = 0
-    const some = await openArchive([`s3://${BUCKET}/segment-logs`], { s3: { endpoint: s3.endpoint, pathStyle: true }, since, onListing: (p) => (pruned = p.prunedFolders) })
+    const some = await openArchive([`s3://${BUCKET}/segment-logs`], { s3: { endpoint: s3.endpoint, pathStyle: true, pruneByReceived: true }, since, onListing: (p) => (pruned = p.prunedFolders) })
     assert.equal(all.sources.length, 6)
     assert.equal(some.sources.length, 4, 'the 2024-05-06 folder ends more than a day before --since')
     assert.equal(pruned, 1)
     const d = tempDir()
     const [local, remote] = await Promise.all([
       cli(['replay', EXAMPLES, '--since', since, '--dry-run', '--out', join(d, 'local.ndjson'), '--state-dir', join(d, 'l'), '--no-progress']),
-      cli(['replay', `s3://${BUCKET}/segment-logs`, '--since', since, '--dry-run', '--out', join(d, 'remote.ndjson'), '--state-dir', join(d, 'r'), '--no-progress', ...endpointArgs()]),
+      cli(['replay', `s3://${BUCKET}/segment-logs`, '--since', since, '--prune-by-received', '--dry-run', '--out', join(d, 'remote.ndjson'), '--state-dir', join(d, 'r'), '--no-progress', ...endpointArgs()]),
     ])
     assert.equal(local.code, 0, local.stderr)
     assert.equal(remote.code, 0, remote.stderr)

@@ -12,6 +12,12 @@ export interface S3Settings {
   endpoint?: string
   /** Address buckets as endpoint/bucket/key instead of bucket.endpoint/key. */
   pathStyle?: boolean
+  /**
+   * --prune-by-received: with --since, skip Segment's received-day folders that end more than a
+   * day (PRUNE_MARGIN_MS) before it. Off by default: a message's timestamp can be later than its
+   * folder by any amount (docs/s3-input.md), and such a message would be dropped uncounted.
+   */
+  pruneByReceived?: boolean
   /** Objects read ahead (bounded parallelism across objects). */
   readAhead?: number
   /** Mid-object retries (Range requests) without progress before an object is given up. */

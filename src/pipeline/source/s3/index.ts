@@ -7,13 +7,13 @@ import type { Readable } from 'node:stream'
 import type { Source } from '../sources.js'
 import { S3Clients, type S3Settings } from './client.js'
 import { describeS3Error, S3InputError } from './errors.js'
-import { listObjects, type ListingProgress } from './list.js'
+import { listObjects, nearestPrefix, type ListingProgress } from './list.js'
 import { S3ObjectStream, type ObjectRef, type ObjectStreamOptions } from './object-stream.js'
 import { objectUrl, parseS3Input } from './url.js'
 
 export { isS3Input } from './url.js'
 export { S3InputError } from './errors.js'
-export type { S3Settings } from './client.js'
+export { S3Clients, type S3Settings } from './client.js'
 
 export interface S3ListOptions {
   settings?: S3Settings
@@ -26,6 +26,8 @@ export interface S3ListOptions {
 export interface S3Listing {
   /** Sources of each s3:// input, in key order. */
   byInput: Map<string, Source[]>
+  /** For an input that listed no object: the nearest prefix that has objects, if one is close. */
+  nearest: Map<string, string>
   /**
    * Destroys objects read ahead and not consumed. The clients stay usable (the sources can be
    * read again); their idle keep-alive sockets do not hold the process open.
@@ -47,6 +49,7 @@ export async function listS3(inputs: string[], opts: S3ListOptions = {}): Promis
     onResume: opts.onResume,
   })
   const byInput = new Map<string, Source[]>()
+  const nearest = new Map<string, string>()
   const close = () => ahead.close()
   const total = { objects: 0, bytes: 0, prunedFolders: 0 }
   try {
@@ -71,6 +74,10 @@ export async function listS3(inputs: string[], opts: S3ListOptions = {}): Promis
           path: objectUrl(loc.bucket, o.key),
           ref: { client, bucket: loc.bucket, key: o.key, etag: o.etag, size: o.size, endpoint: settings.endpoint, profile: settings.profile } satisfies ObjectRef,
         }))
+        if (entries.length === 0) {
+          const near = await nearestPrefix(client, loc)
+          if (near !== undefined) nearest.set(input, objectUrl(loc.bucket, near))
+        }
         ahead.append(entries)
         byInput.set(
           input,
@@ -84,7 +91,7 @@ export async function listS3(inputs: string[], opts: S3ListOptions = {}): Promis
     clients.destroy()
     throw error
   }
-  return { byInput, close }
+  return { byInput, nearest, close }
 }
 
 /**

@@ -3,13 +3,15 @@
  *
  * Segment's S3 destination writes `[<prefix>/]segment-logs/<source-id>/<day>/<file>.gz`, where
  * <day> is the epoch milliseconds of the UTC midnight of the day Segment *received* the data
- * (docs/s3-input.md). A message's `timestamp` is never after its `receivedAt` beyond clock
- * skew, so a day folder that ends more than a day before --since holds no message --since
- * keeps. --until cannot prune the same way: late data (mobile batches sent days later) lands
- * in later folders.
+ * (docs/s3-input.md). A message's `timestamp` can be later than its `receivedAt` (server-side
+ * libraries set it freely), so pruning is only done when asked (--prune-by-received): a day
+ * folder that ends more than PRUNE_MARGIN_MS before --since is skipped. --until cannot prune the
+ * same way: late data (mobile batches sent days later) lands in later folders.
  */
 
 export const DAY_MS = 86_400_000
+/** How much later than its receipt a kept message's timestamp is assumed to be at most, with --prune-by-received. */
+export const PRUNE_MARGIN_MS = DAY_MS
 
 /** The received-day of a folder path `…/segment-logs/<source-id>/<day>/`, else undefined. */
 export function segmentDayOf(folder: string): number | undefined {
@@ -25,12 +27,12 @@ export function segmentDayOf(folder: string): number | undefined {
 /** True when a received-day folder cannot hold a message at or after `sinceMs`. */
 export function dayFolderPrunable(dayMs: number, sinceMs: number): boolean {
   const folderEnd = dayMs + DAY_MS
-  return folderEnd < sinceMs - DAY_MS
+  return folderEnd < sinceMs - PRUNE_MARGIN_MS
 }
 
 /** The first received-day (UTC midnight, epoch ms) that --since cannot prune. */
 export function firstKeptDay(sinceMs: number): number {
-  return Math.ceil((sinceMs - 2 * DAY_MS) / DAY_MS) * DAY_MS
+  return Math.ceil((sinceMs - PRUNE_MARGIN_MS - DAY_MS) / DAY_MS) * DAY_MS
 }
 
 /** For a key inside a received-day folder: the folder of its source (`…/segment-logs/<source-id>/`) and its day. */

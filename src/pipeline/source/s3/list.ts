@@ -77,3 +77,65 @@ export async function listObjects(client: S3Client, loc: S3Location, opts: ListO
   found.sort((a, b) => compareKeys(a.key, b.key))
   return { objects: found, prunedFolders: stats.prunedFolders }
 }
+
+/**
+ * For a prefix that matched no object (a typo): the closest existing name at the level of its last
+ * component. The names of a level are read from a flat listing (no Delimiter, which some stores
+ * get wrong), jumping past each name found with StartAfter: at most 20 requests per level, and
+ * at most three levels, climbing while a level is empty. Undefined when nothing is close: a guess
+ * far from what was typed is no help.
+ */
+export async function nearestPrefix(client: S3Client, loc: S3Location): Promise<string | undefined> {
+  const wanted = loc.prefix.replace(/\/+$/, '')
+  let parent = wanted.includes('/') ? wanted.slice(0, wanted.lastIndexOf('/') + 1) : ''
+  for (let level = 0; level < 3; level++) {
+    const names = await namesAt(client, loc.bucket, parent)
+    if (names.length > 0) {
+      const slash = wanted.indexOf('/', parent.length)
+      const target = slash === -1 ? wanted : wanted.slice(0, slash)
+      let best: { name: string; d: number } | undefined
+      for (const name of names) {
+        const d = editDistance(name.replace(/\/$/, ''), target)
+        if (!best || d < best.d) best = { name, d }
+      }
+      if (best && best.d <= Math.max(2, Math.ceil((target.length - parent.length) / 3))) return best.name
+      return names.length === 1 ? names[0] : undefined
+    }
+    if (parent === '') return undefined
+    parent = parent.slice(0, parent.slice(0, -1).lastIndexOf('/') + 1)
+  }
+  return undefined
+}
+
+/** The distinct names (`folder/` or `object`) directly under `parent`, hidden ones left out. */
+async function namesAt(client: S3Client, bucket: string, parent: string): Promise<string[]> {
+  const names: string[] = []
+  let startAfter: string | undefined
+  for (let i = 0; i < 20; i++) {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: parent || undefined, MaxKeys: 1000, ...(startAfter ? { StartAfter: startAfter } : {}) }))
+    let last: string | undefined
+    for (const c of page.Contents ?? []) {
+      if (!c.Key) continue
+      const rest = c.Key.slice(parent.length)
+      const slash = rest.indexOf('/')
+      const name = parent + (slash === -1 ? rest : rest.slice(0, slash + 1))
+      if (name !== last && !names.includes(name) && !hiddenComponent(rest.split('/')[0])) names.push(name)
+      last = name
+    }
+    if (!page.IsTruncated || last === undefined) break
+    // Past every key under the last name seen (a folder's keys sort together).
+    startAfter = last.endsWith('/') ? last + '\uffff' : last
+  }
+  return names
+}
+
+/** Levenshtein distance (two rows; names are short). */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i]
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    prev = cur
+  }
+  return prev[b.length]
+}

@@ -1,0 +1,105 @@
+/**
+ * On-disk partitions of `diff-mappings --against`: JSON-lines files in a work directory, one per
+ * (family, bucket), so that pairing needs only one bucket in memory at a time. Rows are appended
+ * in the order they are written (the callers write in archive / export order) and read back in
+ * that order. Writes are buffered up to a fixed total and then appended, so memory stays flat
+ * whatever the number of buckets.
+ */
+import { appendFileSync, createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { visible } from '../cli/terminal.js'
+import { UsageError } from '../errors.js'
+
+/** FNV-1a (32 bit) of a string: the bucket of a pairing key. */
+export function hashKey(s: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  return h >>> 0
+}
+
+export function bucketOf(key: string, buckets: number): number {
+  return buckets <= 1 ? 0 : hashKey(key) % buckets
+}
+
+/** Buffered bytes (all families together) before the buffers are appended to their files. */
+const FLUSH_BYTES = 4 * 1024 * 1024
+
+export class SpillDir {
+  readonly dir: string
+  private readonly buffers = new Map<string, string[]>()
+  private buffered = 0
+
+  private readonly onExit = (): void => this.remove()
+
+  /** A fresh directory under `parent` (default: the system temp directory), removed at exit whatever happens. */
+  constructor(parent?: string) {
+    try {
+      this.dir = mkdtempSync(join(parent ?? tmpdir(), 'segamp-against-'))
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+      throw new UsageError(`--work-dir ${visible(parent ?? tmpdir())}: cannot create a folder there (${code})`, {
+        code: 'work-dir',
+        hint: 'Give --work-dir an existing folder you can write to, with room for about the export\'s uncompressed size.',
+      })
+    }
+    process.once('exit', this.onExit)
+  }
+
+  path(family: string, bucket: number): string {
+    return join(this.dir, `${family}-${bucket}.ndjson`)
+  }
+
+  write(family: string, bucket: number, row: unknown): void {
+    const p = this.path(family, bucket)
+    const line = JSON.stringify(row) + '\n'
+    let b = this.buffers.get(p)
+    if (b === undefined) this.buffers.set(p, (b = []))
+    b.push(line)
+    this.buffered += line.length
+    if (this.buffered >= FLUSH_BYTES) this.flush()
+  }
+
+  flush(): void {
+    for (const [p, lines] of this.buffers) if (lines.length > 0) appendFileSync(p, lines.join(''))
+    this.buffers.clear()
+    this.buffered = 0
+  }
+
+  /** Every row of one file, in write order (a whole bucket: callers keep buckets small). */
+  readAll<T>(family: string, bucket: number): T[] {
+    const p = this.path(family, bucket)
+    if (!existsSync(p)) return []
+    const out: T[] = []
+    for (const line of readFileSync(p, 'utf8').split('\n')) if (line !== '') out.push(JSON.parse(line) as T)
+    return out
+  }
+
+  /** The rows of one file one at a time, in write order. */
+  async *stream<T>(family: string, bucket: number): AsyncGenerator<T> {
+    const p = this.path(family, bucket)
+    if (!existsSync(p)) return
+    let carry = ''
+    for await (const chunk of createReadStream(p, { encoding: 'utf8', highWaterMark: 256 * 1024 })) {
+      const parts = (carry + (chunk as string)).split('\n')
+      carry = parts.pop()!
+      for (const line of parts) if (line !== '') yield JSON.parse(line) as T
+    }
+    if (carry !== '') yield JSON.parse(carry) as T
+  }
+
+  /** Removes one file once it has been used (disk use stays near one copy of the data). */
+  drop(family: string, bucket: number): void {
+    const p = this.path(family, bucket)
+    if (existsSync(p)) unlinkSync(p)
+  }
+
+  remove(): void {
+    process.off('exit', this.onExit)
+    this.buffers.clear()
+    rmSync(this.dir, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Where a diff report goes (the I/O edge of `diff-mappings` and `migrate --verify`): the main
+ * format to --out or stdout, each `--report FORMAT=FILE`, and under GitHub Actions
+ * (GITHUB_ACTIONS=true) the Markdown step summary ($GITHUB_STEP_SUMMARY, under 1 MiB) and the
+ * step outputs ($GITHUB_OUTPUT: verdict, counts per kind, report paths).
+ */
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path'
+import type { AgainstReport } from '../against.js'
+import type { DiffReport } from '../types.js'
+import { failingDiffKinds, renderDiffReport, DIFF_FORMATS, type DiffFormat, type RenderOptions } from '../present.js'
+import { fitStepSummary, renderOutputs } from './github.js'
+import { countsByKind } from './items.js'
+import { locatorFor, type Locator } from './locate.js'
+import { UsageError } from '../../errors.js'
+
+export interface ReportTarget {
+  format: DiffFormat
+  file: string
+}
+
+/** `junit=reports/segamp.xml` → { format, file }; a bad value is a usage error. */
+export function parseReportTarget(value: string): ReportTarget {
+  const at = value.indexOf('=')
+  const format = at > 0 ? value.slice(0, at) : ''
+  const file = at > 0 ? value.slice(at + 1) : ''
+  if (!(DIFF_FORMATS as readonly string[]).includes(format) || file === '') {
+    throw new UsageError(`--report ${value}: expected FORMAT=FILE with FORMAT one of ${DIFF_FORMATS.join(', ')}`, 'e.g. --report junit=reports/segamp.xml --report html=reports/segamp.html')
+  }
+  return { format: format as DiffFormat, file }
+}
+
+/** The default report format: `github` (annotations) under GitHub Actions, else `fallback`. */
+export function defaultFormat(env: NodeJS.ProcessEnv, fallback: DiffFormat): DiffFormat {
+  return env.GITHUB_ACTIONS === 'true' ? 'github' : fallback
+}
+
+/** A file as GitHub names it: relative to $GITHUB_WORKSPACE (else the working directory), with `/`. */
+export function repositoryPath(file: string, env: NodeJS.ProcessEnv, cwd: string): string {
+  const abs = resolve(cwd, file)
+  for (const root of [env.GITHUB_WORKSPACE, cwd]) {
+    if (!root) continue
+    const rel = relative(resolve(root), abs)
+    if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)) return rel.split(sep).join('/')
+  }
+  return file.split(sep).join('/')
+}
+
+export interface EmitOptions {
+  report: DiffReport | AgainstReport
+  failOn: string[]
+  format: DiffFormat
+  out?: string
+  reports: ReportTarget[]
+  /** The mappings or Terraform file that defines the subscriptions (findings point at its lines). */
+  locationsFile?: string
+  command: string
+  version: string
+  color: boolean
+  env: NodeJS.ProcessEnv
+  cwd: string
+  /** Prints the main report when there is no --out. */
+  print: (text: string) => void
+}
+
+async function loadLocator(file: string | undefined, cwd: string): Promise<Locator | undefined> {
+  if (file === undefined) return undefined
+  try {
+    return locatorFor(file, await readFile(resolve(cwd, file), 'utf8'))
+  } catch {
+    return undefined // already read (or written) by the command; no locations rather than no report
+  }
+}
+
+async function writeReport(file: string, text: string, cwd: string): Promise<void> {
+  const abs = resolve(cwd, file)
+  await mkdir(dirname(abs), { recursive: true })
+  await writeFile(abs, text.endsWith('\n') ? text : text + '\n')
+}
+
+/** The step outputs: verdict, failing kinds, messages, counts per kind (JSON and one each), report paths. */
+export function stepOutputs(report: DiffReport | AgainstReport, failOn: string[], written: readonly ReportTarget[]): Record<string, string> {
+  const failing = failingDiffKinds(report, failOn)
+  const counts = countsByKind(report)
+  const out: Record<string, string> = {
+    verdict: failing.length > 0 ? 'failed' : 'passed',
+    failing: failing.join(','),
+    messages: String(report.totals.messages),
+    findings: JSON.stringify(counts),
+  }
+  for (const [k, n] of Object.entries(counts)) out[`findings-${k}`] = String(n)
+  for (const r of written) out[`report-${r.format}`] ??= r.file
+  return out
+}
+
+/** Writes the report everywhere it goes; returns the files written, with their formats. */
+export async function emitDiffReport(o: EmitOptions): Promise<ReportTarget[]> {
+  const locator = await loadLocator(o.locationsFile, o.cwd)
+  const base: RenderOptions = { failOn: o.failOn, color: o.color, locator, command: o.command, version: o.version, path: (f) => repositoryPath(f, o.env, o.cwd) }
+  const written: ReportTarget[] = []
+  const main = renderDiffReport(o.report, o.format, base)
+  if (o.out) {
+    await writeReport(o.out, main, o.cwd)
+    written.push({ format: o.format, file: o.out })
+  } else o.print(main.trimEnd())
+  for (const r of o.reports) {
+    await writeReport(r.file, renderDiffReport(o.report, r.format, { ...base, color: false }), o.cwd)
+    written.push(r)
+  }
+  if (o.env.GITHUB_ACTIONS === 'true') {
+    if (o.env.GITHUB_STEP_SUMMARY) {
+      const summary = fitStepSummary((maxChars) => renderDiffReport(o.report, 'markdown', { ...base, maxChars }))
+      await appendFile(o.env.GITHUB_STEP_SUMMARY, summary.endsWith('\n') ? summary : summary + '\n')
+    }
+    if (o.env.GITHUB_OUTPUT) await appendFile(o.env.GITHUB_OUTPUT, renderOutputs(stepOutputs(o.report, o.failOn, written)))
+  }
+  return written
+}

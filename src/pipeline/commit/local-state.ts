@@ -1,0 +1,161 @@
+/**
+ * A state directory on a local (or mounted) file system: checkpoint.json written atomically
+ * (temp file + fsync + rename) after every response, append-only NDJSON files whose sizes the
+ * checkpoint records (a resume cuts them back to those sizes), report.json, and a lock file
+ * (O_EXCL) whose pid tells a live run from a crashed one.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import type { Checkpoint } from './checkpoint.js'
+import type { ReplayReport } from './report.js'
+import { LOG_NAMES, parseCheckpoint, STATE_FILES, StateLockedError, type LogName, type StateDir, type StateFile, type StateLock, type StateWriter } from './state-dir.js'
+
+/** State directories locked by this process (its own pid in a lock file is not a stale lock). */
+const heldHere = new Set<string>()
+
+export class LocalStateDir implements StateDir {
+  readonly remote = false
+  readonly cadence = undefined
+  constructor(readonly location: string) {}
+
+  where(file: StateFile): string {
+    return join(this.location, STATE_FILES[file])
+  }
+
+  /**
+   * Takes `<dir>/lock` (O_EXCL). A lock left by a process that no longer exists (SIGKILL, crash)
+   * is taken over; a live one stops this run.
+   */
+  async lock(): Promise<StateLock> {
+    const dir = this.location
+    mkdirSync(dir, { recursive: true })
+    const path = this.where('lock')
+    const key = resolve(dir)
+    if (heldHere.has(key)) throw new StateLockedError(`another replay in this process is using ${dir}; wait for it to finish, or use another --state-dir`)
+    let stale: string | undefined
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(path, 'wx')
+        writeSync(fd, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }) + '\n')
+        closeSync(fd)
+        heldHere.add(key)
+        let released = false
+        return {
+          stale,
+          async release() {
+            if (released) return
+            released = true
+            heldHere.delete(key)
+            rmSync(path, { force: true })
+          },
+        }
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+        let pid = 0
+        try {
+          pid = Number(JSON.parse(readFileSync(path, 'utf8')).pid)
+        } catch {
+          /* unreadable lock: treat as stale */
+        }
+        if (pid && pid !== process.pid && isAlive(pid)) {
+          throw new StateLockedError(`another segamp run (pid ${pid}) is using ${dir}; wait for it to finish, or use another --state-dir (if no run is active, delete ${path})`)
+        }
+        stale = `pid ${pid}`
+        rmSync(path, { force: true })
+      }
+    }
+    throw new StateLockedError(`could not take the lock ${path}`)
+  }
+
+  async readCheckpoint<C>(o: { anyVersion?: boolean } = {}): Promise<Checkpoint<C> | undefined> {
+    const path = this.where('checkpoint')
+    if (!existsSync(path)) return undefined
+    return parseCheckpoint<C>(readFileSync(path, 'utf8'), path, o)
+  }
+
+  async readLog(name: LogName, cp?: Pick<Checkpoint, 'files'>): Promise<string[]> {
+    const path = this.where(name)
+    if (!existsSync(path)) return []
+    let buf = readFileSync(path)
+    if (cp) buf = buf.subarray(0, cp.files[name])
+    return buf.toString('utf8').split('\n').filter((l) => l.length > 0)
+  }
+
+  async openWriter(previous?: Pick<Checkpoint, 'files'>): Promise<StateWriter> {
+    mkdirSync(this.location, { recursive: true })
+    const fds = {} as Record<LogName, number>
+    const bytes = {} as Record<LogName, number>
+    for (const name of LOG_NAMES) {
+      const path = this.where(name)
+      truncateTo(path, previous?.files[name] ?? 0)
+      fds[name] = openSync(path, 'a')
+      bytes[name] = fileSize(path)
+    }
+    const dir = this.location
+    return {
+      append(name, text) {
+        writeSync(fds[name], text)
+        bytes[name] += Buffer.byteLength(text)
+      },
+      checkpoint(cp) {
+        writeJsonAtomic(join(dir, STATE_FILES.checkpoint), { ...cp, files: { ...bytes } }, true)
+      },
+      async flush() {},
+      async close() {
+        for (const name of LOG_NAMES) closeSync(fds[name])
+      },
+    }
+  }
+
+  async readReport(): Promise<ReplayReport | undefined> {
+    const path = this.where('report')
+    if (!existsSync(path)) return undefined
+    return JSON.parse(readFileSync(path, 'utf8')) as ReplayReport
+  }
+
+  async writeReport(report: ReplayReport): Promise<void> {
+    mkdirSync(this.location, { recursive: true })
+    writeJsonAtomic(this.where('report'), report, false)
+  }
+
+  close(): void {}
+}
+
+/** The path of one file of a local state directory (inspect writes rejected.ndjson there too). */
+export function localStateFile(dir: string, file: StateFile): string {
+  return join(dir, STATE_FILES[file])
+}
+
+function writeJsonAtomic(path: string, value: unknown, sync: boolean): void {
+  const tmp = `${path}.${process.pid}.tmp`
+  if (!sync) writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n')
+  else {
+    const fd = openSync(tmp, 'w')
+    try {
+      writeSync(fd, JSON.stringify(value, null, 2) + '\n')
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+  }
+  renameSync(tmp, path)
+}
+
+/** Cuts an append-only file back to `bytes` (what was committed at the checkpoint). */
+function truncateTo(path: string, bytes: number): void {
+  if (!existsSync(path)) return
+  if (statSync(path).size > bytes) truncateSync(path, bytes)
+}
+
+function fileSize(path: string): number {
+  return existsSync(path) ? statSync(path).size : 0
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

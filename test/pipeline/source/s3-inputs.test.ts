@@ -1,0 +1,98 @@
+/**
+ * s3:// inputs against a real S3-compatible server (s3rver on 127.0.0.1), for what issue #21 found:
+ * a prefix that matches nothing is exit 2 with the nearest existing prefix, and --since pruning
+ * never drops a message that reading everything keeps (timestamps later than their day folder).
+ */
+import { strict as assert } from 'node:assert'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { ROOT, runCli } from '../../helpers/cli.js'
+import { gzip, ndjson, tempDir, track, writeFile } from '../../helpers/files.js'
+import { s3Env, startS3, type S3TestServer } from '../../helpers/s3.js'
+import { openArchive } from '../../../src/pipeline/decode/reader.js'
+import { UsageError } from '../../../src/errors.js'
+
+const EXAMPLES = join(ROOT, 'examples', 'segment-logs')
+const BUCKET = 'inputs-archive'
+
+describe('s3:// inputs: nothing matched, --since pruning (s3rver)', function () {
+  this.timeout(120_000)
+  let s3: S3TestServer
+  const saved: Record<string, string | undefined> = {}
+  const env = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_EC2_METADATA_DISABLED: 'true', AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined, AWS_ENDPOINT_URL_S3: undefined, AWS_ENDPOINT_URL: undefined }
+
+  before(async () => {
+    for (const [k, v] of Object.entries(env)) {
+      saved[k] = process.env[k]
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+    s3 = await startS3()
+    await s3.createBucket(BUCKET)
+    await s3.uploadDir(BUCKET, 'segment-logs/', EXAMPLES)
+  })
+  after(async () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+    await s3?.close()
+  })
+  const settings = () => ({ s3: { endpoint: s3.endpoint, pathStyle: true } })
+
+  it('a mistyped prefix is exit 2 naming it and the nearest prefix that has objects', async () => {
+    await assert.rejects(openArchive([`s3://${BUCKET}/segment-log`], settings()), (e: Error) => {
+      assert.ok(e instanceof UsageError, String(e))
+      assert.equal(e.exitCode, 2)
+      assert.equal(e.code, 'nothing-matched')
+      assert.match(e.message, new RegExp(`nothing to read: s3://${BUCKET}/segment-log: no object under this prefix \\(did you mean s3://${BUCKET}/segment-logs/\\?\\)`))
+      assert.match(e.hint ?? '', new RegExp(`s3://${BUCKET}/segment-logs/ has objects`))
+      return true
+    })
+    const r = await runCli(['replay', `s3://${BUCKET}/segment-logs/3S7cr7ZP4LPQwanZptak4x`, '--dry-run', '--state-dir', join(ROOT, '.segamp', 'never-written'), '--s3-endpoint', s3.endpoint, '--s3-path-style'], { env: s3Env() })
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /Error: nothing to read: .*did you mean s3:\/\/inputs-archive\/segment-logs\/3S7cr7ZP4LPQwanZptak4X\/\?/)
+    assert.equal(existsSync(join(ROOT, '.segamp', 'never-written', 'report.json')), false)
+  })
+
+  it('--since keeps a message whose timestamp is days later than its received-day folder: s3:// and disk give the same requests', async () => {
+    // A server-side library set `timestamp` (or a clock was wrong): received 2024-05-06, dated 2024-05-09.
+    const day = Date.UTC(2024, 4, 6)
+    const skewed = [
+      track('Skewed', { messageId: 'skew-1', timestamp: '2024-05-09T10:00:00.000Z', receivedAt: '2024-05-06T10:00:00.000Z' }),
+      track('Plain', { messageId: 'skew-2', timestamp: '2024-05-06T10:00:00.000Z', receivedAt: '2024-05-06T10:00:00.000Z' }),
+    ]
+    const late = [track('Late', { messageId: 'skew-3', timestamp: '2024-05-09T11:00:00.000Z', receivedAt: '2024-05-09T11:00:00.000Z' })]
+    const dir = tempDir()
+    writeFile(join(dir, 'segment-logs', 'src1', String(day), 'a.gz'), gzip(ndjson(skewed)))
+    writeFile(join(dir, 'segment-logs', 'src1', String(day + 3 * 86_400_000), 'b.gz'), gzip(ndjson(late)))
+    await s3.createBucket('skewed-archive')
+    await s3.uploadDir('skewed-archive', 'segment-logs/', join(dir, 'segment-logs'))
+    const since = '2024-05-08T06:00:00Z'
+    const out = tempDir()
+    const endpoint = ['--s3-endpoint', s3.endpoint, '--s3-path-style']
+    const [local, remote, pruned] = await Promise.all([
+      runCli(['replay', join(dir, 'segment-logs'), '--since', since, '--dry-run', '--out', join(out, 'local.ndjson'), '--state-dir', join(out, 'l'), '--no-progress', '--json']),
+      runCli(['replay', 's3://skewed-archive/segment-logs', '--since', since, '--dry-run', '--out', join(out, 'remote.ndjson'), '--state-dir', join(out, 'r'), '--no-progress', '--json', ...endpoint], { env: s3Env() }),
+      runCli(['replay', 's3://skewed-archive/segment-logs', '--since', since, '--prune-by-received', '--dry-run', '--out', join(out, 'pruned.ndjson'), '--state-dir', join(out, 'p'), '--no-progress', '--json', ...endpoint], { env: s3Env() }),
+    ])
+    for (const r of [local, remote, pruned]) assert.equal(r.code, 0, r.stderr)
+    const requests = readFileSync(join(out, 'local.ndjson'), 'utf8')
+    assert.match(requests, /Skewed/)
+    assert.match(requests, /Late/)
+    assert.equal(readFileSync(join(out, 'remote.ndjson'), 'utf8'), requests)
+    assert.equal(JSON.parse(remote.stdout).messages, 3)
+    // Asked for explicitly: the old folder is not listed, and the skewed message goes with it.
+    assert.doesNotMatch(readFileSync(join(out, 'pruned.ndjson'), 'utf8'), /Skewed/)
+    assert.equal(JSON.parse(pruned.stdout).messages, 1)
+  })
+
+  it('without --prune-by-received, --since lists every object; with it, old day folders are skipped', async () => {
+    const all = await openArchive([`s3://${BUCKET}/segment-logs`], { ...settings(), since: '2024-05-08T06:00:00Z' })
+    assert.equal(all.sources.length, 6)
+    let prunedFolders = 0
+    const some = await openArchive([`s3://${BUCKET}/segment-logs`], { s3: { ...settings().s3, pruneByReceived: true }, since: '2024-05-08T06:00:00Z', onListing: (p) => (prunedFolders = p.prunedFolders) })
+    assert.equal(some.sources.length, 4)
+    assert.equal(prunedFolders, 1)
+  })
+})
