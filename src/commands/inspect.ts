@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { inspectArchives, type InspectReport } from '../inspect/index.js'
 import { parseTypes } from '../pipeline/route/filters.js'
 import { readingFlags, mappingsFlag, s3Flags, workersFlag } from '../cli/flags.js'
+import { ensureWritableDir } from '../cli/state-dir.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
 import { renderInspectNotes, renderInspectTable } from '../inspect/render.js'
@@ -58,13 +59,16 @@ EXIT CODES
         s3: s3Settings(flags, inputs),
       }
     })()
+    // A --state-dir given is checked now (an unwritable one used to hang in mkdir); the default is
+    // only created when a line is rejected, so inspect works in a read-only checkout.
+    if (this.argv.some((a) => a === '--state-dir' || a.startsWith('--state-dir='))) ensureWritableDir(flags['state-dir'])
     const input = new InputProgress(inputs)
     const mode = progressMode({ quiet: json || flags['no-progress'] })
     const result = await withProgress(mode, 'Reading archives', (progress) => {
       input.attach(progress)
       return inspectArchives({
         inputs,
-        archive: input.options(setup.s3),
+        archive: { ...input.options(setup.s3), exclude: [{ path: flags['state-dir'], what: 'the state directory (--state-dir)' }] },
         filters: { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] },
         subscriptions: setup.subscriptions.map((s) => ({ name: s.name, match: s.match })),
         rejectedPath: localStateFile(flags['state-dir'], 'rejected'),

@@ -192,14 +192,18 @@ function example(row: StoredRow, files: readonly string[]): { messageId: null; f
   return { messageId: null, file: files[row.f]!, line: row.l, records: [row.s] }
 }
 
-/** 3. per messageId bucket: insert-id candidates → [stored seq, rank, ordinal] in the stored event's bucket. */
-function resolveInsertIds(run: Run): void {
+/**
+ * 3. per messageId bucket: insert-id candidates → [stored seq, rank, ordinal] in the stored event's
+ * bucket. Candidates are streamed: short prefixes (`ajs` of `ajs-…`) are shared by every event and
+ * all land in one bucket.
+ */
+async function resolveInsertIds(run: Run): Promise<void> {
   const { spill, buckets } = run
   for (let b = 0; b < buckets; b++) {
     const ids = new Map<string, number>()
     for (const [id, o] of spill.readAll<[string, number]>('i', b)) if (!ids.has(id)) ids.set(id, o)
     if (ids.size > 0) {
-      for (const [c, q, rank, sb] of spill.readAll<[string, number, number, number]>('c', b)) {
+      for await (const [c, q, rank, sb] of spill.stream<[string, number, number, number]>('c', b)) {
         const o = ids.get(c)
         if (o !== undefined) spill.write('r', sb, [q, rank, o])
       }
@@ -284,7 +288,7 @@ export async function compareAgainstExport(opts: AgainstOptions): Promise<Agains
     progress.phase = 'reading the export'
     const exp = await spillExport(run)
     progress.phase = 'pairing'
-    resolveInsertIds(run)
+    await resolveInsertIds(run)
     await pairBuckets(run, exp.files)
     return await compareMessages(run, exp.info, exp.span)
   } finally {

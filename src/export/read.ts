@@ -7,8 +7,8 @@
 import { createReadStream } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Readable } from 'node:stream'
-import { createGunzip } from 'node:zlib'
+import type { Readable } from 'node:stream'
+import { decodedChunks, MAX_LINE_CHARS, splitLines } from '../pipeline/decode/lines.js'
 import yauzl from 'yauzl'
 import { STATE_FILE } from './download.js'
 
@@ -47,46 +47,18 @@ async function listFiles(inputs: string[]): Promise<{ files: string[]; problems:
   return { files, problems }
 }
 
-/** Lines of a (possibly gzipped) stream; throws the stream's error (e.g. a truncated gzip) when it happens. */
-async function* linesOf(raw: Readable): AsyncGenerator<string> {
-  let decoded: Readable
-  // peek at the magic bytes
-  const it = raw[Symbol.asyncIterator]()
-  const head = await it.next()
-  if (head.done) return
-  const first = head.value as Buffer
-  const gz = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b
-  async function* rest(): AsyncGenerator<Buffer> {
-    yield first
-    for (;;) {
-      const n = await it.next()
-      if (n.done) return
-      yield n.value as Buffer
-    }
-  }
-  const source = Readable.from(rest())
-  if (gz) {
-    const gunzip = createGunzip()
-    source.on('error', (e) => gunzip.destroy(e))
-    decoded = source.pipe(gunzip)
-  } else decoded = source
-  let carry = ''
-  for await (const chunk of decoded) {
-    const text = carry + (chunk as Buffer).toString('utf8')
-    const parts = text.split('\n')
-    carry = parts.pop()!
-    for (const p of parts) yield p
-  }
-  if (carry !== '') yield carry
-}
-
 async function* parseLines(file: string, raw: Readable): AsyncGenerator<ExportItem> {
   let line = 0
   let bad = 0
   try {
-    for await (const text of linesOf(raw)) {
-      line++
-      const t = text.trim()
+    // The archive reader's splitter: linear in the input, and a line over the cap is never held whole.
+    for await (const l of splitLines(decodedChunks(raw))) {
+      line = l.line
+      if (l.tooLong !== undefined) {
+        yield { kind: 'problem', file: `${file}:${line}`, reason: `line too long (${l.tooLong} characters; the cap is ${MAX_LINE_CHARS}): not read` }
+        continue
+      }
+      const t = l.text.trim()
       if (t === '') continue
       let v: unknown
       try {

@@ -1,4 +1,5 @@
 /** `segamp inspect` as a library call: read, filter, profile. */
+import { existsSync, truncateSync } from 'node:fs'
 import type { Readable } from 'node:stream'
 import { openArchive, type ArchiveOptions } from '../pipeline/decode/reader.js'
 import type { FilterOptions } from '../pipeline/route/filters.js'
@@ -42,6 +43,8 @@ export interface InspectResult {
 
 export async function inspectArchives(opts: InspectOptions): Promise<InspectResult> {
   const archive = await openArchive(opts.inputs, { ...opts.archive, since: opts.filters?.since })
+  // This run's rejected lines only: an earlier run's must not survive a clean run.
+  if (opts.rejectedPath && existsSync(opts.rejectedPath)) truncateSync(opts.rejectedPath, 0)
   const counts = emptyCounts()
   const profile = new InspectProfile(opts.subscriptions)
   const rejected = opts.rejectedPath ? new NdjsonWriter(opts.rejectedPath, 'w') : undefined

@@ -5,7 +5,7 @@
 import { visible } from '../cli/terminal.js'
 import { openArchive } from '../pipeline/decode/index.js'
 import { UsageError } from '../pipeline/route/index.js'
-import { checkInputsUnchanged, resumeFilter, type Checkpoint, type ReplayCounts, type StateDir } from '../pipeline/commit/index.js'
+import { checkInputsUnchanged, completedFiles, resumeFilter, type Checkpoint, type ReplayCounts, type StateDir } from '../pipeline/commit/index.js'
 import { sourceIdentity, type Source } from '../pipeline/source/index.js'
 import type { ReplayOptions } from './engine.js'
 
@@ -19,11 +19,7 @@ export async function openInput(opts: ReplayOptions, state: StateDir, previous: 
     // Not one input could be found: a mistyped path, not a finished replay of nothing.
     throw new UsageError(`nothing to read: ${archive.problems.map((p) => `${visible(p.file)}: ${visible(p.reason)}`).join('; ')}; check the paths`)
   }
-  const completed = new Map<string, string>()
-  for (const line of previous ? await state.readLog('completed', previous) : []) {
-    const { file, id } = JSON.parse(line) as { file: string; id: string }
-    completed.set(file, id)
-  }
+  const completed = completedFiles(previous ? await state.readLog('completed', previous) : [])
   if (previous) checkInputsUnchanged(previous, completed, archive.sources, opts.onWarning)
   const identities = new Map(archive.sources.map((src) => [src.path, sourceIdentity(src)]))
   return {

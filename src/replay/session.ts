@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises'
 import { writeSync } from 'node:fs'
 import { compileFilters, parseTypes } from '../pipeline/route/index.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
+import { ensureWritableDir } from '../cli/state-dir.js'
 import { exitCodes, whereFilter } from '../cli/common.js'
 import { formatCount, progressMode, withProgress, type ProgressHandle } from '../cli/progress.js'
 import { compileSubscriptions, loadMappings, selectOnlyActions } from '../segment/subscriptions/index.js'
@@ -85,6 +86,8 @@ interface ReplayPlan {
   streams: ReturnType<typeof streamInputs>
   options: Omit<ReplayOptions, 'archive' | 'apiKey' | 'endpointUrl' | 'signal' | 'onWarning' | 'onProgress'>
   s3: ReturnType<typeof s3Settings>
+  /** What this run writes, never read as its input (a state directory or --out inside the tree). */
+  exclude: Array<{ path: string; what: string }>
 }
 
 /** Runs one replay from its flags and prints around it; returns the report (the exit code set). */
@@ -159,6 +162,9 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
   const shard: ShardRun | undefined = parsedShard ? { ...parsedShard, group: groupId } : undefined
   const runId = shard ? groupId + shardSuffix(shard) : groupId
   const stateDir = flags['state-dir'] !== undefined ? withShardIndex(flags['state-dir'], shard) : join('.segamp', runId)
+  const localState = !/^s3:\/\//i.test(stateDir)
+  // Found unwritable now, not as a hang in mkdir or a failure after the confirmation.
+  if (localState) ensureWritableDir(stateDir)
   if (!flags['state-dir'] && !flags.fresh && !flags.sandbox && !fromStdin && !(await resumableCheckpoint(stateDir, runId, s3))) {
     const sibling = findUnfinishedSibling('.segamp', runId)
     if (sibling) io.warn(siblingAdvice(sibling, { bin: invocation(io.bin), argv: io.argv, stateDir }).trimEnd())
@@ -169,6 +175,7 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
     fromStdin,
     streams,
     s3,
+    exclude: [...(localState ? [{ path: stateDir, what: 'the state directory (--state-dir)' }] : []), ...(flags.out ? [{ path: flags.out, what: 'the --out file' }] : [])],
     options: {
       inputs,
       subscriptions,
@@ -207,7 +214,7 @@ async function confirm(plan: ReplayPlan, flags: ReplayFlags, input: InputProgres
   if (plan.streams.length > 0) throw new UsageError(`${plan.streams[0].input} is a ${plan.streams[0].kind}: it can be read only once, so it cannot be shown for confirmation and then sent`, { code: 'not-confirmed', hint: 'Add --yes to send (check a copy of the data with --dry-run first).' })
   if (!process.stdin.isTTY) throw new UsageError('refusing to send without confirmation: stdin is not a TTY', { code: 'not-confirmed', hint: 'Check what would be sent with --dry-run (or --sandbox), then add --yes to send.' })
   const o = plan.options
-  const { report, unmatched } = await inspectArchives({ inputs: plan.inputs, archive: input.options(plan.s3), filters: o.filters, subscriptions: o.subscriptions.map((s) => ({ name: s.name, match: s.match })) })
+  const { report, unmatched } = await inspectArchives({ inputs: plan.inputs, archive: { ...input.options(plan.s3), exclude: plan.exclude }, filters: o.filters, subscriptions: o.subscriptions.map((s) => ({ name: s.name, match: s.match })) })
   const resuming = flags.fresh ? undefined : await resumableCheckpoint(o.stateDir, o.runId, plan.s3)
   io.logToStderr(
     confirmationText({
@@ -268,7 +275,7 @@ async function runWithSignals(plan: ReplayPlan, flags: ReplayFlags, input: Input
       input.attach(progress)
       return replay({
         ...plan.options,
-        archive: input.options(plan.s3),
+        archive: { ...input.options(plan.s3), exclude: plan.exclude },
         apiKey: flags['api-key'] ?? (sandboxUrl ? apiKeyOf({ sandbox: true }) : undefined),
         endpointUrl: sandboxUrl ?? flags['endpoint-url'],
         signal: controller.signal,

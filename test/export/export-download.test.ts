@@ -160,8 +160,9 @@ describe('segamp export against the sandbox /api/2/export', () => {
     assert.equal(ok.code, 0, ok.stderr)
     assert.ok(existsSync(join(out, '20240506T10-20240506T10.zip')))
     assert.ok(!readFileSync(join(out, STATE_FILE), 'utf8').includes(SECRET))
-    const usage = await runCli(['export', '--start', '2024-05-06', '--end', '20240506T10', '--out', out])
+    // The shared time-flag parser takes 2024-05-06 (its first hour); a time within an hour is refused.
+    const usage = await runCli(['export', '--start', '2024-05-06T10:30', '--end', '20240506T10', '--out', out])
     assert.equal(usage.code, 2)
-    assert.match(usage.stderr, /--start "2024-05-06": expected YYYYMMDDTHH/)
+    assert.match(usage.stderr, /--start "2024-05-06T10:30": the Export API works in whole UTC hours; expected YYYYMMDDTHH/)
   })
 })

@@ -78,8 +78,12 @@ async function writeReport(file: string, text: string, cwd: string): Promise<voi
   await writeFile(abs, text.endsWith('\n') ? text : text + '\n')
 }
 
-/** The step outputs: verdict, failing kinds, messages, counts per kind (JSON and one each), report paths. */
-export function stepOutputs(report: DiffReport | AgainstReport, failOn: string[], written: readonly ReportTarget[]): Record<string, string> {
+/**
+ * The step outputs: verdict, failing kinds, messages, counts per kind (JSON and one each), report
+ * paths (relative to the repository root, as later steps' `path:` inputs take them, whatever the
+ * step's working directory).
+ */
+export function stepOutputs(report: DiffReport | AgainstReport, failOn: string[], written: readonly ReportTarget[], path: (file: string) => string = (f) => f): Record<string, string> {
   const failing = failingDiffKinds(report, failOn)
   const counts = countsByKind(report)
   const out: Record<string, string> = {
@@ -89,7 +93,7 @@ export function stepOutputs(report: DiffReport | AgainstReport, failOn: string[]
     findings: JSON.stringify(counts),
   }
   for (const [k, n] of Object.entries(counts)) out[`findings-${k}`] = String(n)
-  for (const r of written) out[`report-${r.format}`] ??= r.file
+  for (const r of written) out[`report-${r.format}`] ??= path(r.file)
   return out
 }
 
@@ -112,7 +116,7 @@ export async function emitDiffReport(o: EmitOptions): Promise<ReportTarget[]> {
       const summary = fitStepSummary((maxChars) => renderDiffReport(o.report, 'markdown', { ...base, maxChars }))
       await appendFile(o.env.GITHUB_STEP_SUMMARY, summary.endsWith('\n') ? summary : summary + '\n')
     }
-    if (o.env.GITHUB_OUTPUT) await appendFile(o.env.GITHUB_OUTPUT, renderOutputs(stepOutputs(o.report, o.failOn, written)))
+    if (o.env.GITHUB_OUTPUT) await appendFile(o.env.GITHUB_OUTPUT, renderOutputs(stepOutputs(o.report, o.failOn, written, base.path)))
   }
   return written
 }

@@ -15,7 +15,7 @@ export const HTML_CLIENT_JS = String.raw`
   Chart.defaults.animation = false
   Chart.defaults.font.family = 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif'
   var CLASSIC = '#6b7280', ACTIONS = '#2563eb'
-  var KIND_COLORS = { dropped: '#dc2626', duplicated: '#b91c1c', renamed: '#d97706', revenue: '#9333ea', properties: '#ca8a04', added: '#0891b2', same: '#16a34a', 'only-in-amplitude': '#be185d', 'only-in-archive': '#7c3aed', ambiguous: '#64748b' }
+  var KIND_COLORS = { dropped: '#dc2626', duplicated: '#b91c1c', renamed: '#d97706', revenue: '#9333ea', properties: '#ca8a04', added: '#0891b2', same: '#16a34a', 'only-in-amplitude': '#be185d', 'only-in-archive': '#7c3aed', ambiguous: '#64748b', 'refused-by-amplitude': '#475569' }
   function bar(id, labels, datasets, horizontal) {
     var el = document.getElementById(id)
     if (!el) return null

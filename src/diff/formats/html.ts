@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path'
 import type { AgainstReport } from '../against.js'
 import type { DiffReport } from '../types.js'
 import { FINDING_KINDS } from '../types.js'
+import { NOT_DIFFERENCES } from '../render.js'
 import { HTML_CLIENT_JS } from './html-client.js'
 import type { CheckItem } from './items.js'
 import { countsByKind, KIND_DESCRIPTIONS } from './items.js'
@@ -100,7 +101,7 @@ function sha256(s: string): string {
 function verdictOf(items: readonly CheckItem[]): { cls: string; text: string } {
   const failing = [...new Set(items.filter((i) => i.failing).map((i) => i.kind))]
   if (failing.length > 0) return { cls: 'failed', text: `failed on ${failing.join(', ')}` }
-  return items.some((i) => i.kind !== 'same' && i.count > 0) ? { cls: 'differences', text: 'passed, with differences' } : { cls: 'passed', text: 'no differences' }
+  return items.some((i) => !NOT_DIFFERENCES.has(i.kind) && i.count > 0) ? { cls: 'differences', text: 'passed, with differences' } : { cls: 'passed', text: 'no differences' }
 }
 
 function card(label: string, value: number | string): string {

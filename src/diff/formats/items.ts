@@ -38,6 +38,7 @@ export const KIND_DESCRIPTIONS: Record<string, string> = {
   revenue: 'revenue fields placed differently',
   properties: 'keys on one side only, or changed values',
   added: 'Actions sends it, Classic did not',
+  'refused-by-amplitude': 'Amplitude refuses it (400) and stores nothing',
   same: 'same name on both sides',
   'only-in-amplitude': 'stored in Amplitude, no archived message explains it',
   'only-in-archive': 'archived message Amplitude holds nothing for',
@@ -82,6 +83,8 @@ function messageOf(f: Finding, subs: string[], field: string | undefined): strin
       return `Actions sends ${q(f.actions)}, Classic sent nothing, in ${n}${via}`
     case 'duplicated':
       return `Actions sends ${q(f.actions)} more than once in ${n}${via}`
+    case 'refused-by-amplitude':
+      return `Amplitude refuses ${q(f.actions ?? f.classic)} in ${n}${f.reason ? `: ${f.reason}` : ''}${via}`
     default:
       return `${f.kind} of ${q(f.classic ?? f.actions)} in ${n}${via}${paths}`
   }

@@ -121,6 +121,16 @@ export function parseCheckpoint<C>(text: string, where: string, o: { anyVersion?
   return value
 }
 
+/** completed.ndjson lines → file → identity (a file completed again later: the last line wins). Pure. */
+export function completedFiles(lines: string[]): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const line of lines) {
+    const { file, id } = JSON.parse(line) as { file: string; id: string }
+    out.set(file, id)
+  }
+  return out
+}
+
 export function isS3State(location: string): boolean {
   return /^s3:\/\//i.test(location)
 }

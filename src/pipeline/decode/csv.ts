@@ -53,62 +53,124 @@ export interface CsvRow {
   text: string
 }
 
-/** Parses a whole CSV stream (including its header) into messages, row by row. */
-export async function* readCsv(chunks: AsyncIterable<string>, header: CsvHeader): AsyncGenerator<CsvRow> {
+/** Longest CSV record, in characters: as long as an NDJSON line may be (MAX_LINE_CHARS). */
+export const MAX_RECORD_CHARS = 4 * 1024 * 1024
+
+type Parsed = { record: Record<string, string>; info: { lines: number }; raw: string }
+
+/**
+ * Parses a whole CSV stream (including its header) into messages, row by row. `chunks` are whole
+ * lines, each ending with its newline (as the reader's `rejoin` gives them), the first one the header.
+ *
+ * A record is capped at `maxRecordChars` (csv-parse's `max_record_size`), as an NDJSON line is. A
+ * record over it is almost always a stray quote that opened a field no later quote closes, which
+ * would otherwise swallow the rest of the file: its first line is reported as lost, and parsing
+ * starts again at the next line with a new parser (the lines since that record began are kept
+ * for it, at most the cap). That is as far as CSV allows resynchronising: a line break inside a
+ * quoted field cannot be told from a record's end except by parsing from a record's start.
+ */
+export async function* readCsv(chunks: AsyncIterable<string>, header: CsvHeader, maxRecordChars = MAX_RECORD_CHARS): AsyncGenerator<CsvRow> {
   // csv-parse is loaded by the first CSV input.
   const { parse } = await import('csv-parse')
+  const source = chunks[Symbol.asyncIterator]()
+  /** Lines to parse again after a restart, before reading on. */
+  let again: string[] = []
+  /** Line number of the first line the current parser was given, less one. */
+  let base = 0
+  let first = true
+  for (;;) {
+    const out: CsvRow[] = []
+    const state = { runaway: false }
+    const parser = newParser(parse, header, first, maxRecordChars, base, out, state)
+    /** Lines given to this parser after its last whole record (where a runaway record began), numbered. */
+    let open: Array<{ line: number; text: string }> = []
+    let fed = 0
+    let restart = false
+    const feed = (text: string): void => {
+      parser.write(text)
+      fed++
+      open.push({ line: base + fed, text })
+      for (let item = parser.read() as Parsed | null; item !== null; item = parser.read() as Parsed | null) {
+        const end = base + item.info.lines
+        out.push(toRow(item, base))
+        open = open.filter((l) => l.line > end)
+      }
+    }
+    for (;;) {
+      let text: string | undefined
+      if (again.length > 0) text = again.shift()
+      else {
+        const next = await source.next()
+        if (next.done) break
+        text = next.value
+      }
+      feed(text!)
+      const error = parser.errored as Error | null
+      if (error) throw error
+      if (state.runaway) {
+        parser.destroy()
+        // The record began at the first open line that is not blank; the lines after it are read again.
+        while (open.length > 1 && open[0].text.trim() === '') open.shift()
+        const startLine = open[0].line
+        out.push({ line: startLine, text: clipRecord(open[0].text.replace(/\r?\n$/, '')), result: { ok: false, category: 'invalid CSV', reason: `invalid CSV: a record from line ${startLine} runs over ${maxRecordChars} characters (an unclosed quote?); line ${startLine} is lost, reading resumed at line ${startLine + 1}` } })
+        again = [...open.slice(1).map((l) => l.text), ...again]
+        base = startLine
+        restart = true
+        break
+      }
+      yield* flush(out)
+    }
+    first = false
+    if (restart) {
+      yield* flush(out)
+      continue
+    }
+    parser.end()
+    for await (const item of parser as AsyncIterable<Parsed>) out.push(toRow(item, base))
+    yield* flush(out)
+    return
+  }
+}
+
+function newParser(parse: typeof import('csv-parse').parse, header: CsvHeader, withHeader: boolean, maxRecordChars: number, base: number, out: CsvRow[], state: { runaway: boolean }) {
   const parser = parse({
     delimiter: header.delimiter,
-    columns: true,
+    // The first parser reads the header row; one started again mid-file is given its columns.
+    columns: withHeader ? true : header.columns,
     bom: true,
     info: true,
     raw: true,
     relax_column_count: true,
     skip_empty_lines: true,
+    max_record_size: maxRecordChars,
     // A malformed row (e.g. a stray quote) becomes one rejected line; parsing goes on.
     skip_records_with_error: true,
   })
-  const skipped: CsvRow[] = []
-  parser.on('skip', (error: Error & { lines?: number; raw?: string }) => {
-    skipped.push({ line: error.lines ?? 0, text: error.raw ?? '', result: { ok: false, category: 'invalid CSV', reason: `invalid CSV: ${error.message}` } })
+  parser.on('skip', (error: Error & { lines?: number; raw?: string; code?: string }) => {
+    // Over the cap, csv-parse skips byte after byte and stays in the field: the caller starts over.
+    if (error.code === 'CSV_MAX_RECORD_SIZE') {
+      state.runaway = true
+      return
+    }
+    out.push({ line: base + (error.lines ?? 0), text: error.raw ?? '', result: { ok: false, category: 'invalid CSV', reason: `invalid CSV: ${error.message}` } })
   })
-  const feeding = (async () => {
-    try {
-      for await (const chunk of chunks) {
-        if (!parser.write(chunk)) await waitForDrain(parser)
-      }
-      parser.end()
-    } catch (error) {
-      parser.destroy(error as Error)
-    }
-  })()
-  try {
-    for await (const item of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number }; raw: string }>) {
-      const text = item.raw.replace(/\r?\n$/, '')
-      const line = item.info.lines - (text.match(/\n/g)?.length ?? 0)
-      while (skipped.length > 0 && skipped[0].line < line) yield skipped.shift()!
-      yield { line, text, result: rowToMessage(item.record) }
-    }
-    while (skipped.length > 0) yield skipped.shift()!
-  } finally {
-    if (!parser.writableEnded) parser.destroy()
-    await feeding
-  }
+  // Read from parser.errored by the caller.
+  parser.on('error', () => undefined)
+  return parser
 }
 
-/** Resolves on 'drain', or when the parser errors or closes (it will never drain then). */
-function waitForDrain(stream: NodeJS.EventEmitter): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off('drain', done)
-      stream.off('error', done)
-      stream.off('close', done)
-      resolve()
-    }
-    stream.once('drain', done)
-    stream.once('error', done)
-    stream.once('close', done)
-  })
+const clipRecord = (text: string): string => (text.length > 1000 ? text.slice(0, 1000) + '…' : text)
+
+function toRow(item: Parsed, base: number): CsvRow {
+  const text = item.raw.replace(/\r?\n$/, '')
+  return { line: base + item.info.lines - (text.match(/\n/g)?.length ?? 0), text, result: rowToMessage(item.record) }
+}
+
+/** Rows in line order (a skipped record's report may come after the record that followed it). */
+function* flush(out: CsvRow[]): Generator<CsvRow> {
+  if (out.length === 0) return
+  out.sort((a, b) => a.line - b.line)
+  yield* out.splice(0, out.length)
 }
 
 export function rowToMessage(row: Record<string, string>): ParsedLine {

@@ -59,7 +59,7 @@ export interface ArchiveOptions extends Omit<ListSourcesOptions, 'sinceMs'> {
 export async function openArchive(inputs: string[], opts: ArchiveOptions = {}): Promise<Archive> {
   // Day folders are skipped only when asked (--prune-by-received): reading everything is the default.
   const sinceMs = opts.since !== undefined && opts.s3?.pruneByReceived && inputs.some((i) => /^s3:\/\//i.test(i)) ? parseTimeFlag('--since', opts.since) : undefined
-  const { sources, problems, skipped, unmatched, close } = await listSources(inputs, { s3: opts.s3, sinceMs, onListing: opts.onListing })
+  const { sources, problems, skipped, unmatched, close } = await listSources(inputs, { s3: opts.s3, sinceMs, onListing: opts.onListing, exclude: opts.exclude })
   if (sources.length === 0) {
     close?.()
     throw nothingMatched(problems, skipped, unmatched)

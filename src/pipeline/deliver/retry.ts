@@ -231,12 +231,23 @@ export function applyClassification<E extends Attempts & { readonly key: string 
   return res
 }
 
+/**
+ * Connections refused at once by an endpoint that has not answered once in this run: nothing
+ * listens there (a wrong --endpoint-url port, a sandbox not started), so the run stops after this
+ * long instead of the 2-minute budget meant for an endpoint that is down for a while.
+ */
+export const REFUSED_AFTER_MS = 10_000
+
 /** The run's failure budgets: no answer at all, or nothing accepted, for too long while records wait. */
 export class StopRules {
   /** Last time Amplitude acknowledged something / answered at all (reset when work arrives). */
   lastAcceptedAt: number
   lastAnswerAt: number
   lastFailure = ''
+  /** Whether the endpoint gave any HTTP answer in this run. */
+  private everAnswered = false
+  /** Since when every attempt was refused (ECONNREFUSED), while it never answered; undefined otherwise. */
+  private refusedSince: number | undefined
 
   constructor(
     private readonly o: { unreachableAfterMs: number; stalledAfterMs: number },
@@ -252,7 +263,12 @@ export class StopRules {
 
   /** An answer (or a transport error) came for a request. */
   answered(c: Classification, now: number): void {
-    if (c.code !== null) this.lastAnswerAt = now
+    if (c.code !== null) {
+      this.lastAnswerAt = now
+      this.everAnswered = true
+    }
+    if (!this.everAnswered && c.code === null && c.reason === 'ECONNREFUSED') this.refusedSince ??= now
+    else this.refusedSince = undefined
     if (c.fates.some((f) => f.t === 'ack')) this.lastAcceptedAt = now
     else this.lastFailure = c.reason
   }
@@ -260,6 +276,9 @@ export class StopRules {
   /** The reason to stop now, if a budget is spent (`where`: the endpoint's origin). */
   check(now: number, where: () => string): string | undefined {
     const secs = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`
+    if (this.refusedSince !== undefined && now - this.refusedSince >= REFUSED_AFTER_MS) {
+      return `the endpoint is unreachable: every connection to ${where()} was refused (ECONNREFUSED) for ${secs(now - this.refusedSince)}, and it has not answered once in this run; stopping`
+    }
     if (now - this.lastAnswerAt >= this.o.unreachableAfterMs) {
       return `Amplitude has not answered for ${secs(now - this.lastAnswerAt)} (last: ${this.lastFailure || 'no answer'}) at ${where()}; stopping`
     }

@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { S3Settings } from './s3/client.js'
 
@@ -62,6 +62,11 @@ export interface ListSourcesOptions {
   s3?: S3Settings
   /** --since in epoch ms: S3 listings skip received-day folders too old to hold a kept message. */
   sinceMs?: number
+  /**
+   * Paths segamp writes during the run (the state directory, --out): never read as input, even
+   * inside an input tree. Each is named as skipped with `what` it is.
+   */
+  exclude?: Array<{ path: string; what: string }>
   /** S3 listing progress: objects and bytes listed so far, day folders skipped. */
   onListing?: (p: { objects: number; bytes: number; prunedFolders: number; input: string }) => void
 }
@@ -109,10 +114,12 @@ interface Walk {
   seen: Map<string, string>
   /** Folder entries seen, hidden ones included (tells an empty folder from one of hidden files). */
   entries: number
+  /** Absolute path → what segamp writes there (ListSourcesOptions.exclude). */
+  exclude: Map<string, string>
 }
 
 export async function listSources(inputs: string[], opts: ListSourcesOptions = {}): Promise<SourceList> {
-  const w: Walk = { out: [], problems: [], skipped: [], seen: new Map(), entries: 0 }
+  const w: Walk = { out: [], problems: [], skipped: [], seen: new Map(), entries: 0, exclude: new Map((opts.exclude ?? []).map((e) => [resolve(e.path), e.what])) }
   // Loaded only when needed: the AWS SDK is large and most runs read local files.
   const s3Inputs = inputs.filter((i) => /^s3:\/\//i.test(i))
   const s3 = s3Inputs.length > 0 ? await (await import('./s3/index.js')).listS3(s3Inputs, { settings: opts.s3, sinceMs: opts.sinceMs, onListing: opts.onListing }) : undefined
@@ -151,6 +158,11 @@ export function sourceIdentity(source: Source): string {
 }
 
 async function walk(path: string, w: Walk, ancestors: Map<string, string>, given = false): Promise<void> {
+  const own = w.exclude.size > 0 ? w.exclude.get(resolve(path)) : undefined
+  if (own !== undefined) {
+    w.skipped.push({ path, reason: `${own}, written by this run: not read` })
+    return
+  }
   let info
   try {
     info = await stat(path)

@@ -295,7 +295,7 @@ export function compileDirect(slug: ActionSlug, mapping: Obj): DirectFn | null {
   const required = schema.required ?? []
   const hasInsertId = Object.prototype.hasOwnProperty.call(props, 'insert_id')
   const perform = PERFORM[slug]
-  const build = generateBuild(fields, extra.length > 0, required, hasInsertId) ?? loopBuild(fields, extra, required, hasInsertId)
+  const build = generateBuild(fields, extra.length > 0, required, hasInsertId) ?? loopBuild(fields, required, hasInsertId)
   return (message, defaultInsertId, now) => {
     let payload: Obj | undefined
     try {
@@ -311,7 +311,7 @@ export function compileDirect(slug: ActionSlug, mapping: Obj): DirectFn | null {
 type Build = (message: SegmentMessage, defaultInsertId: string, extra: Array<(p: unknown) => unknown>) => Obj | undefined
 
 /** The payload builder as a loop over the fields (where code generation from strings is not allowed). */
-function loopBuild(fields: RootField[], _extra: unknown[], required: string[], hasInsertId: boolean): Build {
+function loopBuild(fields: RootField[], required: string[], hasInsertId: boolean): Build {
   const n = fields.length
   return (message, defaultInsertId, extra) => {
     for (const f of extra) f(message)

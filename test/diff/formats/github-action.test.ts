@@ -48,12 +48,12 @@ function outputs(text: string): Record<string, string> {
 }
 
 /** Runs the action's `segamp` step for a job of the example workflow, as the runner would. */
-function runActionStep(job: string): { code: number | null; stdout: string; stderr: string; summary: string; outputs: Record<string, string>; workspace: string; with: Record<string, string> } {
+function runActionStep(job: string, override: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string; summary: string; outputs: Record<string, string>; workspace: string; with: Record<string, string> } {
   const use = workflow.jobs[job]!.steps.find((s) => s.uses === './')
   assert.ok(use, `job ${job} uses the action from the checkout`)
   const inputs: Record<string, string> = {}
   for (const [k, v] of Object.entries(action.inputs)) inputs[k] = v.default ?? ''
-  Object.assign(inputs, use.with)
+  Object.assign(inputs, use.with, override)
   const step = action.runs.steps.find((s) => s.id === 'segamp')!
   const expr = (v: string): string =>
     v.replace(/\$\{\{\s*([^}]+?)\s*\}\}/g, (_m, e: string) => {
@@ -68,7 +68,7 @@ function runActionStep(job: string): { code: number | null; stdout: string; stde
   writeFileSync(env.GITHUB_OUTPUT!, '')
   for (const [k, v] of Object.entries(step.env ?? {})) env[k] = expr(String(v))
   const r = spawnSync('bash', ['-e', '-c', step.run!], { cwd: join(workspace, expr(step['working-directory'] ?? '.')), env, encoding: 'utf8', timeout: 120_000 })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, summary: readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8'), outputs: outputs(readFileSync(env.GITHUB_OUTPUT!, 'utf8')), workspace, with: use.with ?? {} }
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, summary: readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8'), outputs: outputs(readFileSync(env.GITHUB_OUTPUT!, 'utf8')), workspace, with: { ...use.with, ...override } }
 }
 
 /** The nearest `"name": "…"` above `line` at a subscription's indentation (the JSON mappings file). */
@@ -151,7 +151,7 @@ describe('GitHub Action: the example workflow run locally (issue 26 acceptance)'
     assert.equal(r.outputs.messages, '588')
     assert.equal(r.outputs['findings-renamed'], '106')
     assert.equal(r.outputs['findings-dropped'], '72')
-    assert.deepEqual(JSON.parse(r.outputs.findings!), { dropped: 72, duplicated: 0, renamed: 106, revenue: 84, properties: 471, added: 23, same: 365 })
+    assert.deepEqual(JSON.parse(r.outputs.findings!), { dropped: 72, duplicated: 0, renamed: 106, revenue: 84, properties: 471, added: 23, 'refused-by-amplitude': 0, same: 365 })
     for (const f of ['json', 'markdown', 'junit', 'sarif', 'html']) {
       assert.ok(r.outputs[`report-${f}`], `report-${f} output`)
       assert.ok(existsSync(join(r.workspace, r.outputs[`report-${f}`]!)), `${f} report written`)
@@ -161,6 +161,15 @@ describe('GitHub Action: the example workflow run locally (issue 26 acceptance)'
     assert.ok(Buffer.byteLength(r.summary) < 1024 * 1024)
     const json = JSON.parse(readFileSync(join(r.workspace, r.outputs['report-json']!), 'utf8')) as { totals: { messages: number } }
     assert.equal(json.totals.messages, 588)
+  })
+
+  it('with a working-directory, annotation files and report outputs stay relative to the repository root', () => {
+    const r = runActionStep('mappings', { 'working-directory': 'examples', archive: 'segment-logs', classic: 'classic-settings.json', mappings: 'github/actions-mappings.json', 'reports-dir': 'out' })
+    assert.equal(r.code, 1, r.stderr)
+    const files = new Set(annotations(r.stdout).filter((a) => a.level !== 'notice').map((a) => a.props.file))
+    assert.deepEqual([...files], ['examples/github/actions-mappings.json'])
+    assert.equal(r.outputs['report-html'], 'examples/out/segamp.html')
+    assert.ok(existsSync(join(r.workspace, r.outputs['report-html']!)))
   })
 
   /** Warnings only (the configuration keeps the Classic names), each on its subscription's field or trigger in the Terraform file. */

@@ -1,27 +1,14 @@
 /**
  * The commit stage's checkpoint alone: settled lines as ranges, what a resume skips, completed
- * files, checkpoint.json written and read back, and the state directory's lock.
+ * files, checkpoint.json written and read back, and the (local) state directory's lock.
  * (Resuming a whole replay is test/replay's.)
  */
 import { strict as assert } from 'node:assert'
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import {
-  acquireLock,
-  CHECKPOINT_VERSION,
-  fileSize,
-  mergeRanges,
-  readCheckpoint,
-  readCompletedFiles,
-  resumeFilter,
-  runIdFor,
-  StateLockedError,
-  toRanges,
-  truncateTo,
-  writeCheckpoint,
-  type Checkpoint,
-} from '../../../src/pipeline/commit/checkpoint.js'
+import { CHECKPOINT_VERSION, mergeRanges, resumeFilter, runIdFor, toRanges, type Checkpoint } from '../../../src/pipeline/commit/checkpoint.js'
+import { completedFiles, LocalStateDir, StateLockedError } from '../../../src/pipeline/commit/index.js'
 import { tempDir } from '../../helpers/files.js'
 
 const r = (file: string, line: number) => ({ file, line })
@@ -68,31 +55,37 @@ describe('checkpoint: ranges and what a resume skips', () => {
     assert.deepEqual([1, 2, 3].filter((n) => resumeFilter({ position: null, ahead: [] })('b', n)), [])
   })
 
-  it('readCompletedFiles: only the bytes the checkpoint counted; the last word on a file wins', () => {
+  it('completed files: only the bytes the checkpoint counted; the last word on a file wins', async () => {
     const dir = tempDir()
-    const path = join(dir, 'completed.ndjson')
-    assert.deepEqual(readCompletedFiles(path, 100), new Map())
+    const state = new LocalStateDir(dir)
+    const upTo = (completed: number) => ({ files: { deadLetter: 0, rejected: 0, completed } })
+    assert.deepEqual(completedFiles(await state.readLog('completed', upTo(100))), new Map())
     const line1 = JSON.stringify({ file: '/in/a.gz', id: 'size:1,mtime:1' }) + '\n'
     const line2 = JSON.stringify({ file: '/in/b.gz', id: 'size:2,mtime:2' }) + '\n'
     const line3 = JSON.stringify({ file: '/in/a.gz', id: 'size:3,mtime:3' }) + '\n'
-    writeFileSync(path, line1 + line2 + line3)
-    assert.deepEqual(readCompletedFiles(path, 0), new Map())
-    assert.deepEqual(readCompletedFiles(path, Buffer.byteLength(line1 + line2)), new Map([['/in/a.gz', 'size:1,mtime:1'], ['/in/b.gz', 'size:2,mtime:2']]))
-    assert.deepEqual(readCompletedFiles(path, fileSize(path)), new Map([['/in/a.gz', 'size:3,mtime:3'], ['/in/b.gz', 'size:2,mtime:2']]))
+    writeFileSync(join(dir, 'completed.ndjson'), line1 + line2 + line3)
+    assert.deepEqual(completedFiles(await state.readLog('completed', upTo(0))), new Map())
+    assert.deepEqual(completedFiles(await state.readLog('completed', upTo(Buffer.byteLength(line1 + line2)))), new Map([['/in/a.gz', 'size:1,mtime:1'], ['/in/b.gz', 'size:2,mtime:2']]))
+    assert.deepEqual(completedFiles(await state.readLog('completed', upTo(Buffer.byteLength(line1 + line2 + line3)))), new Map([['/in/a.gz', 'size:3,mtime:3'], ['/in/b.gz', 'size:2,mtime:2']]))
   })
 
-  it('truncateTo cuts an append-only file back to what the checkpoint counted, never longer', () => {
+  it('a resumed writer cuts an append-only file back to what the checkpoint counted, never longer', async () => {
     const dir = tempDir()
+    const state = new LocalStateDir(dir)
     const path = join(dir, 'dead-letter.ndjson')
-    truncateTo(path, 0)
-    assert.equal(existsSync(path), false)
+    const upTo = (deadLetter: number) => ({ files: { deadLetter, rejected: 0, completed: 0 } })
+    await (await state.openWriter(upTo(0))).close()
+    assert.equal(readFileSync(path, 'utf8'), '')
     writeFileSync(path, 'one\ntwo\n')
-    truncateTo(path, 100)
+    await (await state.openWriter(upTo(100))).close()
     assert.equal(readFileSync(path, 'utf8'), 'one\ntwo\n')
-    truncateTo(path, 4)
+    const w = await state.openWriter(upTo(4))
     assert.equal(readFileSync(path, 'utf8'), 'one\n')
-    assert.equal(fileSize(path), 4)
-    assert.equal(fileSize(join(dir, 'none')), 0)
+    w.append('deadLetter', 'three\n')
+    w.checkpoint({ ...upTo(0), version: CHECKPOINT_VERSION, runId: 'r', position: null, ahead: [], open: {}, counts: {}, updatedAt: '', done: false })
+    await w.close()
+    assert.equal(readFileSync(path, 'utf8'), 'one\nthree\n')
+    assert.deepEqual((await state.readCheckpoint())!.files, { deadLetter: 10, rejected: 0, completed: 0 }, 'the sizes as written')
   })
 })
 
@@ -112,26 +105,33 @@ describe('checkpoint.json', () => {
     inputs: { files: 2, bytes: 300 },
   }
 
-  it('is written whole (no temporary file left) and read back as it was', () => {
+  it('is written whole (no temporary file left) and read back as it was', async () => {
     const dir = tempDir()
-    assert.equal(readCheckpoint(dir), undefined)
-    writeCheckpoint(dir, checkpoint)
-    assert.deepEqual(readdirSync(dir), ['checkpoint.json'])
-    assert.deepEqual(readCheckpoint(dir), checkpoint)
-    assert.equal(readFileSync(join(dir, 'checkpoint.json'), 'utf8'), JSON.stringify(checkpoint, null, 2) + '\n')
+    const state = new LocalStateDir(dir)
+    assert.equal(await state.readCheckpoint(), undefined)
+    const w = await state.openWriter()
+    const { files, ...rest } = checkpoint
+    w.checkpoint(rest)
+    assert.deepEqual(readdirSync(dir).sort(), ['checkpoint.json', 'completed.ndjson', 'dead-letter.ndjson', 'rejected.ndjson'])
+    const written = { ...checkpoint, files: { deadLetter: 0, rejected: 0, completed: 0 } }
+    assert.deepEqual(await state.readCheckpoint(), written)
+    assert.equal(readFileSync(join(dir, 'checkpoint.json'), 'utf8'), JSON.stringify({ ...rest, files: written.files }, null, 2) + '\n')
+    assert.ok(files)
     // Written again: replaced, not appended.
-    writeCheckpoint(dir, { ...checkpoint, done: true })
-    assert.equal(readCheckpoint<{ sent: number }>(dir)!.done, true)
+    w.checkpoint({ ...rest, done: true })
+    await w.close()
+    assert.equal((await state.readCheckpoint<{ sent: number }>())!.done, true)
   })
 
-  it('a damaged or other-version checkpoint says where it is and how to start over', () => {
+  it('a damaged or other-version checkpoint says where it is and how to start over', async () => {
     const dir = tempDir()
+    const state = new LocalStateDir(dir)
     const path = join(dir, 'checkpoint.json')
     writeFileSync(path, '{"version":2,')
-    assert.throws(() => readCheckpoint(dir), (e: Error) => e.message.startsWith(`${path} is not valid JSON (`) && e.message.endsWith('); use --fresh to start over'))
+    await assert.rejects(state.readCheckpoint(), (e: Error) => e.message.startsWith(`${path} is not valid JSON (`) && e.message.endsWith('); use --fresh to start over'))
     writeFileSync(path, JSON.stringify({ ...checkpoint, version: 1 }))
-    assert.throws(() => readCheckpoint(dir), { message: `${path} was written by another segamp version (v1); use --fresh to start over` })
-    assert.equal(readCheckpoint(dir, { anyVersion: true })!.version, 1)
+    await assert.rejects(state.readCheckpoint(), { message: `${path} was written by another segamp version (v1); use --fresh to start over` })
+    assert.equal((await state.readCheckpoint({ anyVersion: true }))!.version, 1)
   })
 
   it('the run id: the same for the same inputs, mappings and options, from any directory', () => {
@@ -148,44 +148,45 @@ describe('checkpoint.json', () => {
 
 describe('checkpoint: the state directory lock', () => {
   const lockPid = (dir: string) => JSON.parse(readFileSync(join(dir, 'lock'), 'utf8')).pid
+  const acquireLock = (dir: string) => new LocalStateDir(dir).lock()
 
-  it('one holder at a time in a process; released, the directory can be locked again', () => {
+  it('one holder at a time in a process; released, the directory can be locked again', async () => {
     const dir = join(tempDir(), 'state')
-    const lock = acquireLock(dir)
+    const lock = await acquireLock(dir)
     assert.equal(lock.stale, undefined)
     assert.equal(lockPid(dir), process.pid)
-    assert.throws(() => acquireLock(dir), (e: Error) => e instanceof StateLockedError && e.message === `another replay in this process is using ${dir}; wait for it to finish, or use another --state-dir`)
-    lock.release()
-    lock.release()
+    await assert.rejects(acquireLock(dir), (e: Error) => e instanceof StateLockedError && e.message === `another replay in this process is using ${dir}; wait for it to finish, or use another --state-dir`)
+    await lock.release()
+    await lock.release()
     assert.equal(existsSync(join(dir, 'lock')), false)
-    const again = acquireLock(dir)
+    const again = await acquireLock(dir)
     assert.equal(lockPid(dir), process.pid)
-    again.release()
+    await again.release()
   })
 
-  it('a live process\'s lock stops the run and says how to go on', () => {
+  it('a live process\'s lock stops the run (exit 75: retry later) and says how to go on', async () => {
     const dir = tempDir()
     const path = join(dir, 'lock')
     writeFileSync(path, JSON.stringify({ pid: process.ppid }))
-    assert.throws(
-      () => acquireLock(dir),
-      (e: Error) => e instanceof StateLockedError && e.message === `another segamp run (pid ${process.ppid}) is using ${dir}; wait for it to finish, or use another --state-dir (if no run is active, delete ${path})`,
+    await assert.rejects(
+      acquireLock(dir),
+      (e: StateLockedError) => e instanceof StateLockedError && e.exitCode === 75 && e.message === `another segamp run (pid ${process.ppid}) is using ${dir}; wait for it to finish, or use another --state-dir (if no run is active, delete ${path})`,
     )
     assert.equal(lockPid(dir), process.ppid)
   })
 
-  it('a lock left by a process that is gone, or unreadable, is taken over and said', () => {
+  it('a lock left by a process that is gone, or unreadable, is taken over and said', async () => {
     const dir = tempDir()
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!
     writeFileSync(join(dir, 'lock'), JSON.stringify({ pid: dead }))
-    const lock = acquireLock(dir)
-    assert.equal(lock.stale, dead)
+    const lock = await acquireLock(dir)
+    assert.equal(lock.stale, `pid ${dead}`)
     assert.equal(lockPid(dir), process.pid)
-    lock.release()
+    await lock.release()
     writeFileSync(join(dir, 'lock'), 'not json')
-    const next = acquireLock(dir)
-    assert.equal(next.stale, 0)
+    const next = await acquireLock(dir)
+    assert.equal(next.stale, 'pid 0')
     assert.equal(lockPid(dir), process.pid)
-    next.release()
+    await next.release()
   })
 })
