@@ -20,3 +20,8 @@ export const s3Flags = {
   's3-endpoint': Flags.string({ env: 'AWS_ENDPOINT_URL_S3', description: 'S3-compatible store for s3:// inputs (MinIO, Cloudflare R2, GCS XML API), e.g. http://127.0.0.1:9000 (or env AWS_ENDPOINT_URL_S3).', helpGroup: 'S3', helpValue: 'URL' }),
   's3-path-style': Flags.boolean({ description: 'Address buckets as <endpoint>/<bucket>/<key> (MinIO and most self-hosted stores need it).', helpGroup: 'S3', default: false }),
 }
+
+/** `--workers` of the commands that read through the pipeline without sending (inspect, diff-mappings, migrate --verify). */
+export const workersFlag = {
+  workers: Flags.integer({ description: 'Threads that decode, route and map (default 1: this thread only). The output is the same for any number.', min: 1, max: 64, helpValue: 'N' }),
+}

@@ -1,8 +1,8 @@
 import { visible } from '../cli/terminal.js'
 import { Args, Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
-import { parseTypes } from '../pipeline/route/index.js'
-import { readingFlags, mappingsFlag, s3Flags } from '../cli/flags.js'
+import { parseTypes } from '../pipeline/route/filters.js'
+import { readingFlags, mappingsFlag, s3Flags, workersFlag } from '../cli/flags.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
 import { exitCodes, loadSubscriptionsForCli, whereFilter } from '../cli/common.js'
 import { readClassicFile, readRenameMapFile } from '../cli/classic-input.js'
@@ -44,6 +44,7 @@ EXIT CODES (like diff)
     classic: Flags.string({ description: 'Classic destination settings: the settings object or a Segment Public API destination response. Default: catalog defaults.', helpValue: 'FILE' }),
     'classic-mode': Flags.string({ options: ['cloud', 'web'], default: 'cloud', description: 'cloud: what the server-side Classic destination sent; web: analytics.js device-mode naming.' }),
     ...mappingsFlag,
+    ...workersFlag,
     'rename-map': Flags.string({ description: 'CSV with columns classic,actions: renames to treat as expected.', helpValue: 'FILE.csv' }),
     format: Flags.string({
       options: [...DIFF_FORMATS],
@@ -108,6 +109,7 @@ EXIT CODES (like diff)
       mappingsSource: flags.mappings ?? 'presets',
       renameMap: setup.renameMap,
       examples: flags.examples,
+      workers: flags.workers,
     }
     const started = Date.now()
     const { report, counts } = against

@@ -2,8 +2,8 @@ import { Args, Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
 import { join } from 'node:path'
 import { inspectArchives, type InspectReport } from '../inspect/index.js'
-import { parseTypes } from '../pipeline/route/index.js'
-import { readingFlags, mappingsFlag, s3Flags } from '../cli/flags.js'
+import { parseTypes } from '../pipeline/route/filters.js'
+import { readingFlags, mappingsFlag, s3Flags, workersFlag } from '../cli/flags.js'
 import { ensureWritableDir } from '../cli/state-dir.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
@@ -37,6 +37,7 @@ EXIT CODES
     'state-dir': Flags.string({ description: 'Where rejected.ndjson is written.', default: join('.segamp', 'inspect'), helpValue: 'DIR' }),
     'no-progress': Flags.boolean({ description: 'No progress display on stderr.', default: false }),
     ...mappingsFlag,
+    ...workersFlag,
     ...readingFlags,
     ...s3Flags,
   }
@@ -71,6 +72,7 @@ EXIT CODES
         filters: { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] },
         subscriptions: setup.subscriptions.map((s) => ({ name: s.name, match: s.match })),
         rejectedPath: localStateFile(flags['state-dir'], 'rejected'),
+        workers: flags.workers,
         onProgress: (p) => progress.update(`${input.prefix()}${formatCount(p.messages)} messages, ${formatBytes(p.bytes)}${p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : ''}`),
       })
     })

@@ -78,6 +78,7 @@ EXIT CODES
     }),
     report: Flags.string({ description: 'With --verify: also write the verification report in FORMAT to FILE (repeatable), e.g. --report sarif=segamp.sarif.', helpValue: 'FORMAT=FILE', multiple: true }),
     examples: Flags.integer({ description: 'With --verify: examples per finding.', default: 3, min: 0 }),
+    workers: Flags.integer({ description: 'With --verify: threads that decode, route and map (default 1: this thread only). The report is the same for any number.', min: 1, max: 64, helpValue: 'N' }),
     ...s3Flags,
   }
 
@@ -137,7 +138,7 @@ EXIT CODES
     // 2. Verify on an archive sample.
     let verified
     if (flags.verify?.length) {
-      verified = await verifyMigration({ inputs: flags.verify!, archive: { s3 }, classicSettings: classic, migration: result, limit: flags.sample, examples: flags.examples })
+      verified = await verifyMigration({ inputs: flags.verify!, archive: { s3 }, classicSettings: classic, migration: result, limit: flags.sample, examples: flags.examples, workers: flags.workers })
       if (verified.report.totals.messages === 0) {
         throw new UsageError(`--verify: nothing to compare: no message was read from ${flags.verify.join(' ')}`, { code: 'nothing-read', hint: 'Check the paths given to --verify (a CI sync that brought no files must not pass).' })
       }

@@ -13,9 +13,10 @@
  *    (read one ordinal range at a time), and the Classic emulation against the same events.
  * The report does not depend on the number of buckets (examples are the first by export order).
  */
-import { openArchive, type Archive } from '../pipeline/decode/index.js'
-import { compileFilters, messageTime } from '../pipeline/route/index.js'
-import { emptyCounts, scanMessages, type ScanCounts } from '../pipeline/decode/index.js'
+import { openArchive, type Archive } from '../pipeline/decode/reader.js'
+import { messageTime } from '../pipeline/route/filters.js'
+import { emptyCounts, type ScanCounts } from '../pipeline/decode/scan.js'
+import { readMessages } from '../replay/pipeline.js'
 import { compileClassic } from '../segment/classic/index.js'
 import { readClassicSettings } from '../segment/classic/settings.js'
 import { DiffAggregator, diffMessage, redactSecrets } from './index.js'
@@ -39,7 +40,7 @@ import { refusal } from './refused.js'
 import { AMPLITUDE_ADDED_FIELDS, storedToSender, type SenderShape } from '../export/format.js'
 import { readExport } from '../export/read.js'
 import type { ReadProgress } from '../inspect/index.js'
-import { actionsRecordsFor, type CompareOptions } from './service.js'
+import { actionsRecordsOf, type CompareOptions } from './service.js'
 import type { FindingKind } from './index.js'
 
 /** The emulation comparison's options, with the export in place of a sample limit. */
@@ -103,15 +104,15 @@ async function indexArchive(run: Run, archive: Archive): Promise<number> {
   const classic = compileClassic(opts.classicSettings, { mode: opts.classicMode })
   progress.totalBytes = archive.totalBytes
   let ordinal = 0
-  let at = 0
-  const now = (): number => at
-  for await (const { message, duplicate } of scanMessages(archive, { filter: compileFilters(opts.filters ?? {}), onBytes: (n) => (progress.bytes += n) })) {
+  const threads = { workers: opts.workers, batchLines: opts.batchLines, inlineLines: opts.inlineLines }
+  // Mapped through the one pipeline (a group identify's missing time is the message's own).
+  for await (const one of readMessages({ archive, filters: opts.filters, subscriptions: opts.subscriptions, ...threads, onBytes: (n) => (progress.bytes += n) })) {
+    const { message, duplicate } = one
     if (duplicate) continue
     const time = messageTime(message)
     let sets
     if (message.type === 'identify' || message.type === 'group') {
-      at = time ?? 0
-      sets = [propSource(actionsRecordsFor(opts.subscriptions, message, now)), propSource(classic(message))]
+      sets = [propSource(actionsRecordsOf(opts.subscriptions, one)), propSource(classic(message))]
     }
     for (const row of messageRows(message, ordinal, time, sets)) {
       const key = row.k
@@ -312,8 +313,9 @@ async function compareMessages(run: Run, exportInfo: AgainstSection['export'], [
   let chunk = -1
   let owned = new Map<number, SenderShape[]>()
   let at = 0
-  const now = (): number => at
-  for await (const { message, ref, duplicate } of scanMessages(archive, { counts, filter: compileFilters(opts.filters ?? {}), onBytes: (n) => (progress.bytes += n) })) {
+  const threads = { workers: opts.workers, batchLines: opts.batchLines, inlineLines: opts.inlineLines }
+  for await (const one of readMessages({ archive, counts, filters: opts.filters, subscriptions: opts.subscriptions, ...threads, onBytes: (n) => (progress.bytes += n) })) {
+    const { message, ref, duplicate } = one
     if (duplicate) {
       pairing.duplicateMessages++
       continue
@@ -323,7 +325,7 @@ async function compareMessages(run: Run, exportInfo: AgainstSection['export'], [
     progress.messages++
     if ((progress.messages & 0x3ff) === 0) run.tick()
     at = messageTime(message) ?? 0
-    const all = actionsRecordsFor(opts.subscriptions, message, now)
+    const all = actionsRecordsOf(opts.subscriptions, one)
     const actions = all.filter((r) => !NOT_EXPORTED.has(endpointName(r.endpoint)))
     pairing.notExportedRecords += all.length - actions.length
     const emulated = classic(message)

@@ -3,16 +3,18 @@
  * emulation and through the Actions subscriptions; the diff aggregator compares the two.
  */
 import type { SourceRef } from '../types.js'
-import { openArchive, type ArchiveOptions } from '../pipeline/decode/index.js'
-import { compileFilters, messageTime, type FilterOptions } from '../pipeline/route/index.js'
-import { emptyCounts, scanMessages, type ScanCounts } from '../pipeline/decode/index.js'
+import { openArchive, type ArchiveOptions } from '../pipeline/decode/reader.js'
+import type { FilterOptions } from '../pipeline/route/filters.js'
+import { emptyCounts, type ScanCounts } from '../pipeline/decode/scan.js'
+import { readMessages, type PipelineThreads, type ReadMessage } from '../replay/pipeline.js'
 import { compileClassic, classicAssumptions, type ClassicMode } from '../segment/classic/index.js'
 import { readClassicSettings } from '../segment/classic/settings.js'
-import { runSubscriptions, type CompiledSubscription } from '../segment/subscriptions/index.js'
+import type { CompiledSubscription } from '../segment/subscriptions/index.js'
+import { countRead } from '../pipeline/commit/index.js'
 import { DiffAggregator, redactSecrets, type ActionsRecord, type DiffReport } from './index.js'
 import type { ReadProgress } from '../inspect/index.js'
 
-export interface CompareOptions {
+export interface CompareOptions extends PipelineThreads {
   inputs: string[]
   /** How inputs are reached (S3 settings, listing and object progress). */
   archive?: ArchiveOptions
@@ -37,17 +39,12 @@ export interface CompareResult {
 }
 
 /** Actions side of one message: what each matching subscription sent (validation failures send nothing). */
-export function actionsRecordsFor(subs: CompiledSubscription[], message: Parameters<typeof runSubscriptions>[1], now: () => number): ActionsRecord[] {
-  const out: ActionsRecord[] = []
-  for (const o of runSubscriptions(subs, message, { now })) {
-    if (!o.ok) continue
-    for (const r of o.records) {
-      const rec: ActionsRecord = { subscription: o.subscription.name, actionSlug: o.subscription.actionSlug, endpoint: r.endpoint, record: r.record }
-      if (r.options !== undefined) rec.options = r.options // min_id_length: whether Amplitude takes a short id
-      out.push(rec)
-    }
-  }
-  return out
+export function actionsRecordsOf(subs: CompiledSubscription[], kept: ReadMessage): ActionsRecord[] {
+  return kept.records.map(({ sub, record }) => {
+    const rec: ActionsRecord = { subscription: subs[sub].name, actionSlug: subs[sub].actionSlug, endpoint: record.endpoint, record: record.record }
+    if (record.options !== undefined) rec.options = record.options // min_id_length: whether Amplitude takes a short id
+    return rec
+  })
 }
 
 export async function compareArchives(opts: CompareOptions): Promise<CompareResult> {
@@ -61,21 +58,26 @@ export async function compareArchives(opts: CompareOptions): Promise<CompareResu
   const progress = { bytes: 0, totalBytes: archive.totalBytes, messages: 0 }
   let kept = 0
   let lastTick = 0
-  // Group identify's missing `time` is "now" in Segment; the message's own time keeps runs comparable.
-  let at = 0
-  const now = (): number => at
-  for await (const { message, ref } of scanMessages(archive, {
+  // Group identify's missing `time` is "now" in Segment; the message's own time keeps runs comparable (readMessages).
+  for await (const one of readMessages({
+    archive,
     counts,
-    filter: compileFilters(opts.filters ?? {}),
+    filters: opts.filters,
+    subscriptions: opts.subscriptions,
+    workers: opts.workers,
+    batchLines: opts.batchLines,
+    inlineLines: opts.inlineLines,
     onBytes: (n) => (progress.bytes += n),
+    onRejected: (line) => {
+      if (line.message) opts.onUnprocessable?.(line.ref, line.reason)
+    },
   })) {
-    at = messageTime(message) ?? 0
+    const { message, ref } = one
     try {
-      agg.add({ messageId: typeof message.messageId === 'string' ? message.messageId : undefined, file: ref.file, line: ref.line }, classic(message), actionsRecordsFor(opts.subscriptions, message, now), ctx)
+      agg.add({ messageId: typeof message.messageId === 'string' ? message.messageId : undefined, file: ref.file, line: ref.line }, classic(message), actionsRecordsOf(opts.subscriptions, one), ctx)
     } catch (error) {
       // One message that cannot be processed (absurd nesting, a bug) is that line's failure only.
-      counts.rejected++
-      counts.rejectedByReason.unprocessable = (counts.rejectedByReason.unprocessable ?? 0) + 1
+      countRead(counts, { kind: 'rejected', category: 'unprocessable' })
       opts.onUnprocessable?.(ref, error instanceof RangeError ? 'nested too deeply (Maximum call stack size exceeded)' : error instanceof Error ? error.message : String(error))
       continue
     }

@@ -1,11 +1,12 @@
 /** `segamp inspect` as a library call: read, filter, profile. */
 import { existsSync, truncateSync } from 'node:fs'
 import type { Readable } from 'node:stream'
-import { openArchive, type ArchiveOptions } from '../pipeline/decode/index.js'
-import { compileFilters, type FilterOptions } from '../pipeline/route/index.js'
-import { emptyCounts, scanMessages } from '../pipeline/decode/index.js'
-import { NdjsonWriter } from '../ndjson-writer.js'
-import { redactSecretsInText } from '../pipeline/decode/index.js'
+import { openArchive, type ArchiveOptions } from '../pipeline/decode/reader.js'
+import type { FilterOptions } from '../pipeline/route/filters.js'
+import { emptyCounts } from '../pipeline/decode/scan.js'
+import { readMessages, type PipelineThreads } from '../replay/pipeline.js'
+import { NdjsonWriter } from '../cli/ndjson-writer.js'
+import { redactSecretsInText } from '../pipeline/decode/message.js'
 import { InspectProfile, type InspectReport, type SubscriptionMatcher } from './profile.js'
 
 export * from './profile.js'
@@ -16,7 +17,7 @@ export interface ReadProgress {
   messages: number
 }
 
-export interface InspectOptions {
+export interface InspectOptions extends PipelineThreads {
   inputs: string[]
   /** How inputs are reached (S3 settings, listing and object progress). */
   archive?: ArchiveOptions
@@ -50,15 +51,19 @@ export async function inspectArchives(opts: InspectOptions): Promise<InspectResu
   const progress = { bytes: 0, totalBytes: archive.totalBytes, messages: 0 }
   let lastTick = 0
   try {
-    for await (const kept of scanMessages(archive, {
+    for await (const kept of readMessages({
+      archive,
       counts,
       stdin: opts.stdin,
-      filter: compileFilters(opts.filters ?? {}),
+      filters: opts.filters,
+      workers: opts.workers,
+      batchLines: opts.batchLines,
+      inlineLines: opts.inlineLines,
       onBytes: (n) => {
         progress.bytes += n
       },
-      onRejected: async (item) => {
-        await rejected?.write({ file: item.ref.file, line: item.ref.line, reason: item.reason, text: redactSecretsInText(item.text) })
+      onRejected: async (line) => {
+        await rejected?.write({ file: line.ref.file, line: line.ref.line, reason: line.reason, text: redactSecretsInText(line.text) })
       },
     })) {
       profile.add(kept.message)

@@ -8,7 +8,8 @@
  * configuration can be verified to remove them. Sandbox only: nothing here is a migration path.
  */
 import type { AmplitudeEndpoint, AmplitudeRecord } from '../types.js'
-import { openArchive, scanMessages, emptyCounts, type ArchiveOptions, type ScanCounts } from '../pipeline/decode/index.js'
+import { openArchive, emptyCounts, type ArchiveOptions, type ScanCounts } from '../pipeline/decode/index.js'
+import { readMessages } from './pipeline.js'
 import { createDelivery, type DeliveryOptions } from '../pipeline/deliver/index.js'
 import { orderingKey } from '../pipeline/map/index.js'
 import { compileClassic, type ClassicRecord } from '../segment/classic/index.js'
@@ -58,7 +59,7 @@ export async function replayClassicStandIn(o: ClassicStandInOptions): Promise<Cl
   })
   let seq = 0
   try {
-    for await (const kept of scanMessages(archive, { counts: result.read })) {
+    for await (const kept of readMessages({ archive, counts: result.read })) {
       for (const r of classic(kept.message as Record<string, unknown>)) {
         if (r.sdkGenerated) continue
         const record = classicToAmplitude(r)

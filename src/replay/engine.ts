@@ -1,35 +1,28 @@
 /**
  * `segamp replay` as a library call: the stages composed, source → decode → route → map →
- * deliver → commit (README, "Architecture"). The reader (source + decode) yields blocks of lines;
- * `workers.ts` plans them (decode → route → map, on worker threads with `--workers`) and hands
- * the plans back in archive order; this file applies each plan: duplicate ids, the commit
- * stage's ledger, and delivery (live, or recorded for --dry-run). Every input line ends in
- * exactly one place: sent, filtered, rejected, or dead-lettered.
+ * deliver → commit (README, "Architecture"), and nothing else. The pipeline (pipeline.ts: the
+ * reader's blocks planned on this thread or `--workers` threads, back in archive order) yields
+ * each line's outcome; commit's line outcomes record it and hand back the records to send; the
+ * sink (sink.ts) gives them to live delivery or to the dry-run writer, whose acknowledgements and
+ * dead letters settle the lines. Every input line ends in exactly one place: sent, filtered,
+ * rejected, or dead-lettered.
  */
-import { visible } from '../cli/terminal.js'
-import { closeSync, openSync, writeSync } from 'node:fs'
+import { closeSync, openSync } from 'node:fs'
 import type { Readable } from 'node:stream'
 import type { Region, SourceRef } from '../types.js'
-import { openArchive, type ArchiveOptions } from '../pipeline/decode/reader.js'
-import { DuplicateCounter, OTHER_SHARD, UsageError, type FilterOptions } from '../pipeline/route/index.js'
-import { exitCodeOf, exitCodes } from '../errors.js'
+import type { ArchiveOptions } from '../pipeline/decode/index.js'
+import type { FilterOptions, ShardRun } from '../pipeline/route/index.js'
 import type { CompiledSubscription } from '../segment/subscriptions/index.js'
-import { createPlanner, recordOf, unprocessable } from './plan.js'
-import { planInOrder, toWorkerSettings } from './workers.js'
-import { createDelivery, DeliveryAbortedError, FatalDeliveryError, type DeliveryCallbacks, type DeliveryItem, type DeliveryOptions, type Delivery } from '../pipeline/deliver/delivery.js'
-import { displayUrl } from '../pipeline/deliver/requests.js'
-import { createDryRunDelivery } from '../pipeline/deliver/dry-run.js'
-import type { LineEntry } from '../pipeline/commit/ledger.js'
-import { jsonLine, openCommit, resumeOrStart, type LineData } from '../pipeline/commit/committer.js'
-import { checkInputsUnchanged, resumeFilter } from '../pipeline/commit/checkpoint.js'
-import { completedFiles, type CheckpointCadence, type StateDir } from '../pipeline/commit/index.js'
-import { stateDirAt } from './state.js'
-import { sourceIdentity } from '../pipeline/source/sources.js'
-import { honestDryRun, type ReplayCounts, type ReplayReport } from '../pipeline/commit/report.js'
-import type { ShardRun } from '../pipeline/route/shard.js'
-import { hasUnreadable, rereadUnreadable } from '../pipeline/commit/unreadable.js'
-import { PRIVATE_FILE_MODE, secureFile } from '../pipeline/commit/private-files.js'
+import { DeliveryAbortedError, FatalDeliveryError, displayUrl, type DeliveryOptions } from '../pipeline/deliver/index.js'
+import { openCommit, openLineOutcomes, resumeOrStart, type CheckpointCadence, type Commit, type LineOutcomes, type ReplayCounts, type ReplayReport, type StateDir } from '../pipeline/commit/index.js'
+import { exitCodeOf, exitCodes } from '../errors.js'
 import { redactText } from '../secrets.js'
+import { hasUnreadable, honestDryRun, PRIVATE_FILE_MODE, secureFile } from '../pipeline/commit/index.js'
+import { stateDirAt } from './state.js'
+import { openPipeline, type PipelineOutcome } from './pipeline.js'
+import { openSink, type Sink } from './sink.js'
+import { runSettings } from './settings.js'
+import { openInput, visible } from './input.js'
 
 export interface ReplayProgress {
   phase: 'reading' | 'draining' | 'done'
@@ -93,15 +86,6 @@ export interface ReplayOptions {
   workerInlineLines?: number
 }
 
-interface ItemContext {
-  entry: LineEntry<LineData>
-  sub: number
-  endpoint: string
-  /** The record's index among the line's records (what a checkpoint's `partial` names). */
-  index: number
-}
-
-const DRY_RUN_KEY = 'dry-run-api-key'
 /** Lines read but not committed before reading pauses (bounds memory and what a crash re-reads). */
 const MAX_OPEN_LINES = 100_000
 /** Inputs of this size or more start their worker threads at once (their start-up overlaps the first lines). */
@@ -122,116 +106,148 @@ export async function replay(opts: ReplayOptions): Promise<ReplayReport> {
   }
 }
 
+/** The stages composed: input → pipeline (read, decode, route, map) → line outcomes → sink; commit keeps the record. */
 async function run(opts: ReplayOptions, state: StateDir, started: number, staleLock?: string): Promise<ReplayReport> {
-  const subs = opts.subscriptions
-  const dryRun = Boolean(opts.dryRun)
-
-  // --- resume or start fresh ---
-  const { previous, counts } = await resumeOrStart({ state, runId: opts.runId, fresh: opts.fresh, dryRun, staleLock, subscriptions: subs, onWarning: opts.onWarning })
-  // A finished run with unreadable files goes on: a resume reads them again (see rereadUnreadable).
-  if (previous?.done && !hasUnreadable(previous.counts)) {
-    return finish(opts, state, counts, started, { resumed: true, alreadyDone: true, interrupted: false, fatal: undefined })
-  }
-  const archive = await openArchive(opts.inputs, { ...opts.archive, since: opts.filters?.since })
-  if (archive.sources.length === 0 && archive.problems.length > 0) {
-    // Not one input could be found: a mistyped path, not a finished replay of nothing.
-    throw new UsageError(`nothing to read: ${archive.problems.map((p) => `${visible(p.file)}: ${visible(p.reason)}`).join('; ')}; check the paths`)
-  }
-  const completed = completedFiles(previous ? await state.readLog('completed', previous) : [])
-  const identities = new Map(archive.sources.map((src) => [src.path, sourceIdentity(src)]))
-  if (previous) checkInputsUnchanged(previous, completed, identities, opts.onWarning)
+  const settings = runSettings(opts)
+  const dryRun = settings.delivery.dryRun
+  const { previous, counts } = await resumeOrStart({ state, runId: opts.runId, fresh: opts.fresh, dryRun, staleLock, subscriptions: opts.subscriptions, onWarning: opts.onWarning })
+  // A finished run with unreadable files goes on: a resume reads them again (commit/unreadable.ts).
+  if (previous?.done && !hasUnreadable(previous.counts)) return finish(opts, state, counts, started, { resumed: true, alreadyDone: true, interrupted: false })
+  const input = await openInput(opts, state, previous)
   let stateError: Error | undefined
-  const commit = await openCommit({
-    state,
-    runId: opts.runId,
-    dryRun,
-    previous,
-    completed,
-    identities,
-    counts,
-    shard: opts.shard,
-    inputs: { files: archive.sources.length, bytes: archive.totalBytes },
-    checkpointEveryMs: opts.checkpointEveryMs,
-    // The state cannot be written (the lock taken over, S3 failing): stop, resumable (exit 75).
-    onStateError: (error) => {
-      stateError ??= error
-      interrupted = true
-      void delivery.abort().catch(() => undefined)
-    },
-  })
-  const { ledger, takePartial, saveSoon } = commit
+  // The state cannot be written (the lock taken over, S3 failing): stop, resumable (exit 75).
+  const onStateError = (error: Error): void => {
+    stateError ??= error
+    stop.interrupt()
+  }
+  const commit = await openCommit({ state, runId: opts.runId, dryRun, previous, completed: input.completed, identities: input.identities, counts, shard: opts.shard, inputs: { files: input.archive.sources.length, bytes: input.archive.totalBytes }, checkpointEveryMs: opts.checkpointEveryMs, onStateError })
+  const lines = openLineOutcomes({ commit, counts, previous: previous?.counts, skipLine: input.skipLine, onWarning: opts.onWarning, visible })
   // 0600: with --out-include-keys the file holds the API key.
   const outFd = dryRun && opts.out ? openSync(opts.out, 'w', PRIVATE_FILE_MODE) : undefined
   if (opts.out && outFd !== undefined) secureFile(opts.out)
-
-  // --- delivery: live, or a recording transport for --dry-run ---
-  const contexts = new Map<number, ItemContext>()
-  let pausedUntil = 0
-  const sentBefore = counts.sent
-  const messagesBefore = counts.messages
-  /** Message lines this run read (settled or not): the progress count. */
-  let messagesRead = 0
-  const apiKey = opts.apiKey ?? (dryRun ? DRY_RUN_KEY : '')
-  const deadOutcome = (seq: number, dead: { status: number | null; reason: string; attempts: number; record: Record<string, unknown>; options?: Record<string, unknown> }): void => {
-    const ctx = contexts.get(seq)
-    if (!ctx) return
-    ctx.entry.data.outcomes!.push({ sub: ctx.sub, endpoint: ctx.endpoint, dead })
-    contexts.delete(seq)
-    ledger.settle(ctx.entry)
-  }
-  const callbacks: DeliveryCallbacks = {
-    onAck(items) {
-      for (const item of items) settle(item)
-      saveSoon()
-    },
-    onDeadLetter(item, d) {
-      // The request options (min_id_length) too: `--retry-dead-letters` resends the record as it was.
-      deadOutcome(item.seq, { ...d, record: item.record.record, options: item.record.options })
-      saveSoon()
-    },
-    onRetry() {
-      counts.retries++
-    },
-    onThrottle(info) {
-      counts.throttles++
-      counts.throttledMs += info.pauseMs
-      // Wall time during which at least one id was paused (pauses overlap; their sum is per id).
-      const t = Date.now()
-      const until = t + info.pauseMs
-      counts.throttledWallMs = (counts.throttledWallMs ?? 0) + Math.max(0, until - Math.max(t, pausedUntil))
-      pausedUntil = Math.max(pausedUntil, until)
-    },
-  }
-  const delivery = openDelivery(opts, apiKey, callbacks, outFd, () => counts.requests++)
-  commit.countRequests(() => delivery.stats().requests)
-  const settle = (item: DeliveryItem): void => {
-    const ctx = contexts.get(item.seq)
-    if (!ctx) return
-    ctx.entry.data.outcomes!.push({ sub: ctx.sub, endpoint: ctx.endpoint })
-    contexts.delete(item.seq)
-    commit.ack(ctx.entry, ctx.index)
-  }
-
-  // --- read loop ---
-  const endOfFile = rereadUnreadable(previous?.counts)
-  const dupes = new DuplicateCounter()
-  const skipLine = previous ? resumeFilter(previous) : undefined
-  let bytes = 0
-  let seq = 0
+  const sink = openSink(settings.delivery, lines, counts, outFd)
+  commit.countRequests(() => sink.stats().requests)
+  const tally = { bytes: 0, read: 0, sentBefore: counts.sent, messagesBefore: counts.messages }
+  const stop = watchSignal(opts.signal, sink)
+  const progress = reportProgress(opts, input.archive.totalBytes, tally, counts, sink, started)
+  const pipeline = openPipeline({
+    archive: input.archive,
+    planner: settings.planner,
+    stdin: opts.stdin,
+    onBytes: (n) => (tally.bytes += n),
+    skipFile: input.skipFile,
+    skipLine: input.skipLine,
+    workers: opts.workers,
+    batchLines: opts.workerBatchLines,
+    inlineLines: opts.workerInlineLines,
+    prestart: input.archive.totalBytes >= PRESTART_BYTES,
+    onWarning: opts.onWarning,
+  })
   let fatal: Error | undefined
   let completedRun = false
-  let interrupted = false
-  let workersUsed = 1
-  const progress = (phase: ReplayProgress['phase']): void => {
+  try {
+    if (!stop.interrupted) {
+      await applyAll(pipeline.outcomes, lines, sink, commit, stop, tally)
+      if (!stop.interrupted) {
+        progress.tick('draining')
+        await sink.flush()
+        completedRun = !stop.interrupted
+      }
+    }
+  } catch (error) {
+    fatal = await stopped(error, stop, sink)
+  } finally {
+    stop.release()
+    progress.stop()
+    if (stop.interrupted || fatal) await sink.abort().catch(() => undefined)
+    sink.close()
+    // "done" only when the whole archive was read and every record settled; any other way out
+    // (Ctrl-C, a fatal answer, an unexpected error) leaves a checkpoint to resume from.
+    commit.save(completedRun && !stop.interrupted && !fatal && commit.ledger.open === 0)
+    if (outFd !== undefined) closeSync(outFd)
+    await commit.close()
+  }
+  if (stateError) throw stateError
+  progress.tick('done')
+  return finish(opts, state, counts, started, {
+    resumed: Boolean(previous),
+    alreadyDone: false,
+    interrupted: stop.interrupted,
+    fatal,
+    sentThisRun: counts.sent - tally.sentBefore,
+    // Read, but not settled when the run stopped: the resume reads these again.
+    leftForResume: tally.read - (counts.messages - tally.messagesBefore),
+    workers: pipeline.workers,
+  })
+}
+
+/** Applies each line's outcome in archive order and sends its records; stops reading on Ctrl-C. */
+async function applyAll(outcomes: AsyncGenerator<PipelineOutcome>, lines: LineOutcomes, sink: Sink, commit: Commit, stop: Stop, tally: { read: number }): Promise<void> {
+  for await (const line of outcomes) {
+    if (stop.interrupted) return
+    const isMessage = line.kind === 'message' || ((line.kind === 'filtered' || line.kind === 'rejected') && line.message)
+    if (isMessage) {
+      if (commit.ledger.open > MAX_OPEN_LINES) {
+        // A throttled or retried line holds the position back: settle everything pushed so far
+        // before reading on, which bounds memory and what a crash would re-read.
+        await sink.flush()
+        if (stop.interrupted) return
+      }
+      tally.read++
+    }
+    const records = lines.add(line)
+    if (records.length > 0) await sink.send(records, (line as { ref: SourceRef }).ref)
+  }
+}
+
+/** A run that stopped on an error: a fatal answer is reported; anything else is thrown once what was read has settled. */
+async function stopped(error: unknown, stop: Stop, sink: Sink): Promise<Error | undefined> {
+  if (error instanceof FatalDeliveryError) return error
+  if (stop.interrupted && error instanceof DeliveryAbortedError) return undefined
+  // Reading stopped (an s3:// input that cannot be read, say): what was read goes out and
+  // settles first, so the checkpoint keeps it and the resume starts after it.
+  if (!(error instanceof DeliveryAbortedError)) await sink.flush().catch(() => undefined)
+  throw error
+}
+
+interface Stop {
+  readonly interrupted: boolean
+  /** Stops as Ctrl-C does (the state cannot be written). */
+  interrupt(): void
+  release(): void
+}
+
+/**
+ * Ctrl-C: stop reading, let requests in flight finish (their outcomes are recorded), stop
+ * sending the rest (a resumed run sends them), even while draining or throttled.
+ */
+function watchSignal(signal: AbortSignal | undefined, sink: Sink): Stop {
+  let interrupted = Boolean(signal?.aborted)
+  const onAbort = (): void => {
+    interrupted = true
+    void sink.abort().catch(() => undefined)
+  }
+  if (!interrupted) signal?.addEventListener('abort', onAbort, { once: true })
+  return {
+    get interrupted() {
+      return interrupted
+    },
+    interrupt: onAbort,
+    release: () => signal?.removeEventListener('abort', onAbort),
+  }
+}
+
+function reportProgress(opts: ReplayOptions, totalBytes: number, tally: { bytes: number; read: number; sentBefore: number; messagesBefore: number }, counts: ReplayCounts, sink: Sink, started: number) {
+  const tick = (phase: ReplayProgress['phase']): void => {
     if (!opts.onProgress) return
-    const st = delivery.stats()
+    const st = sink.stats()
     opts.onProgress({
       phase,
-      bytes,
-      totalBytes: archive.totalBytes,
-      messages: messagesBefore + messagesRead,
+      bytes: tally.bytes,
+      totalBytes,
+      messages: tally.messagesBefore + tally.read,
       sent: counts.sent,
-      sentThisRun: counts.sent - sentBefore,
+      sentThisRun: counts.sent - tally.sentBefore,
       deadLettered: counts.deadLettered,
       outstanding: st.outstanding,
       parked: st.parked,
@@ -240,160 +256,9 @@ async function run(opts: ReplayOptions, state: StateDir, started: number, staleL
       elapsedMs: Date.now() - started,
     })
   }
-  const ticker = opts.onProgress ? setInterval(() => progress('reading'), 200) : undefined
-  const now = opts.now
-  // Ctrl-C: stop reading, let requests in flight finish (their outcomes are recorded), stop
-  // sending the rest (a resumed run sends them), even while draining or throttled.
-  const onAbort = (): void => {
-    interrupted = true
-    void delivery.abort().catch(() => undefined)
-  }
-  if (opts.signal?.aborted) interrupted = true
-  else opts.signal?.addEventListener('abort', onAbort, { once: true })
-  const items = archive.items({
-    stdin: opts.stdin,
-    onBytes: (n) => (bytes += n),
-    skipFile: previous ? (src) => completed.get(src.path) === identities.get(src.path) : undefined,
-    skipLine,
-    blocks: true,
-  })
-  const plannerSettings = { subscriptions: subs, filters: opts.filters, shard: opts.shard, now, useBatchEndpoint: opts.useBatchEndpoint, skipUserPropertiesSync: opts.skipUserPropertiesSync, forOut: outFd !== undefined }
-  const workerSettings = toWorkerSettings(plannerSettings)
-  const workers = workerSettings ? Math.max(1, opts.workers ?? 1) : 1
-  if ((opts.workers ?? 1) > 1 && !workerSettings) opts.onWarning?.('--workers: these subscriptions or filters cannot be compiled on another thread; planning on one thread')
-  workersUsed = workers
-  const planned = planInOrder(interrupted ? (async function* () {})() : items, {
-    workers,
-    planner: createPlanner(plannerSettings),
-    settings: workerSettings,
-    // The environment knobs let the CLI's tests start threads on small archives.
-    batchLines: opts.workerBatchLines ?? envCount('SEGAMP_WORKER_BATCH_LINES'),
-    inlineLines: opts.workerInlineLines ?? envCount('SEGAMP_WORKER_INLINE_LINES'),
-    prestart: archive.totalBytes >= PRESTART_BYTES,
-  })
-  try {
-    for await (const next of planned) {
-      if (interrupted) break
-      const item = next.item
-      if (item) {
-        if (item.kind === 'file') continue
-        if (item.kind === 'end') {
-          // The file's end is a line of its own: the file is complete once the position passes it
-          // (also when an earlier run settled the end already: then it is not counted again).
-          const ref = { file: item.file, line: item.lines + 1 }
-          ledger.add(ref, 0, endOfFile(item.file, skipLine?.(ref.file, ref.line) === true))
-          continue
-        }
-        if (item.kind === 'skipped') {
-          if (!counts.skippedPaths.some((p) => p.path === item.path)) counts.skippedPaths.push({ path: item.path, reason: item.reason })
-          opts.onWarning?.(`skipped: ${visible(item.path)}: ${visible(item.reason)}`)
-          continue
-        }
-        if (item.kind === 'unreadable') {
-          endOfFile.unreadable(item.file)
-          // A resumed run meets a file it already reported again.
-          if (!counts.unreadableFiles.some((u) => u.file === item.file && u.reason === item.reason)) counts.unreadableFiles.push({ file: item.file, reason: item.reason })
-          opts.onWarning?.(`unreadable: ${visible(item.file)}: ${visible(item.reason)}`)
-          continue
-        }
-      }
-      const ref = next.ref ?? (item as { ref: SourceRef }).ref
-      const plan = next.plan
-      const rejection = item?.kind === 'rejected' ? item : plan?.t === 'rejected' && !plan.message ? plan : undefined
-      if (rejection) {
-        // A line that is no message has no identity: shard 0 reports it, the others count it as theirs to skip.
-        if (opts.shard && opts.shard.index !== 0) {
-          ledger.add(ref, 0, { kind: 'filtered', reason: OTHER_SHARD })
-          continue
-        }
-        ledger.add(ref, 0, { kind: 'rejected', reason: rejection.reason, text: rejection.text, category: rejection.category })
-        continue
-      }
-      if (!plan) continue
-      if (ledger.open > MAX_OPEN_LINES) {
-        // A throttled or retried line holds the position back: settle everything pushed so far
-        // before reading on, which bounds memory and what a crash would re-read.
-        await delivery.flush()
-        if (interrupted) break
-      }
-      messagesRead++
-      if (plan.t === 'filtered' && plan.reason === OTHER_SHARD) {
-        ledger.add(ref, 0, { kind: 'filtered', reason: OTHER_SHARD })
-        continue
-      }
-      const duplicate = dupes.see(plan.messageId)
-      if (plan.t === 'rejected') {
-        // A message that could not be processed (absurd nesting, a bug): that line's failure.
-        ledger.add(ref, 0, { kind: 'rejected', category: plan.category, reason: plan.reason, text: plan.text })
-        continue
-      }
-      if (plan.t === 'filtered') {
-        ledger.add(ref, 0, { kind: 'filtered', reason: plan.reason, duplicate })
-        continue
-      }
-      const data: LineData = { kind: 'message', duplicate, matched: plan.matched, outcomes: [], invalid: plan.invalid, records: plan.records.length, mixed: plan.mixed, fallbacks: plan.fallbacks }
-      // Records an interrupted run had sent already (the line was not settled then) are not sent again.
-      const done = takePartial(ref)
-      for (const i of done) {
-        const it = plan.records[i]
-        if (it) data.outcomes!.push({ sub: it.sub, endpoint: it.ser.endpoint })
-      }
-      if (done.size > 0) data.acked = [...done]
-      const entry = ledger.add(ref, plan.records.length - data.outcomes!.length, data)
-      if (done.size > 0) commit.partlySent(entry)
-      for (const [index, it] of plan.records.entries()) {
-        if (done.has(index)) continue
-        const s = ++seq
-        contexts.set(s, { entry, sub: it.sub, endpoint: it.ser.endpoint, index })
-        try {
-          await delivery.push({ seq: s, record: recordOf(it, opts.skipUserPropertiesSync), ref: ref, key: it.key, ser: it.ser })
-        } catch (error) {
-          if (error instanceof FatalDeliveryError || error instanceof DeliveryAbortedError) throw error
-          // The record cannot even be serialized (absurd nesting): it is dead-lettered, the run goes on.
-          deadOutcome(s, { status: null, reason: unprocessable(error), attempts: 0, record: { insert_id: recordOf(it).record.insert_id ?? null } })
-        }
-      }
-    }
-    if (!interrupted) {
-      progress('draining')
-      await delivery.flush()
-      completedRun = !interrupted
-    }
-  } catch (error) {
-    if (error instanceof FatalDeliveryError) fatal = error
-    else if (!(interrupted && error instanceof DeliveryAbortedError)) {
-      // Reading stopped (an s3:// input that cannot be read, say): what was read goes out and
-      // settles first, so the checkpoint keeps it and the resume starts after it.
-      if (!(error instanceof DeliveryAbortedError)) await delivery.flush().catch(() => undefined)
-      throw error
-    }
-  } finally {
-    opts.signal?.removeEventListener('abort', onAbort)
-    if (ticker) clearInterval(ticker)
-    if (interrupted || fatal) await delivery.abort().catch(() => undefined)
-    delivery.close()
-    // "done" only when the whole archive was read and every record settled; any other way out
-    // (Ctrl-C, a fatal answer, an unexpected error) leaves a checkpoint to resume from.
-    commit.save(completedRun && !interrupted && !fatal && ledger.open === 0)
-    if (outFd !== undefined) closeSync(outFd)
-    await commit.close()
-  }
-  if (stateError) throw stateError
-  progress('done')
-  return finish(opts, state, counts, started, {
-    resumed: Boolean(previous),
-    alreadyDone: false,
-    interrupted,
-    fatal,
-    sentThisRun: counts.sent - sentBefore,
-    // Read, but not settled when the run stopped: the resume reads these again.
-    leftForResume: messagesRead - (counts.messages - messagesBefore),
-    workers: workersUsed,
-  })
+  const ticker = opts.onProgress ? setInterval(() => tick('reading'), 200) : undefined
+  return { tick, stop: () => ticker && clearInterval(ticker) }
 }
-
-
-
 
 async function finish(
   opts: ReplayOptions,
@@ -427,39 +292,4 @@ async function finish(
   })
   await state.writeReport(report)
   return report
-}
-
-
-/**
- * Delivery for this run: live, or (--dry-run) a recorder that packs requests the same way and
- * writes each one to `--out` instead of sending it.
- */
-function openDelivery(opts: ReplayOptions, apiKey: string, callbacks: DeliveryCallbacks, outFd: number | undefined, onRecorded: () => void): Delivery {
-  // What both pack requests by: a dry run's requests are the ones a live run would send.
-  const packing = {
-    apiKey,
-    region: opts.region ?? 'us',
-    endpointUrl: opts.endpointUrl,
-    useBatchEndpoint: opts.useBatchEndpoint,
-    batchSize: opts.batchSize,
-    skipUserPropertiesSync: opts.skipUserPropertiesSync,
-  } as const
-  if (!opts.dryRun) return createDelivery({ ...packing, concurrency: opts.concurrency, maxEps: opts.maxEps, ...opts.delivery }, callbacks)
-  return createDryRunDelivery(
-    { ...packing, redact: !(opts.outIncludeKeys && opts.apiKey), limits: opts.delivery?.limits, forOut: outFd !== undefined },
-    callbacks,
-    (req) => {
-      onRecorded()
-      if (outFd === undefined) return
-      if (typeof req === 'string') writeSync(outFd, req + '\n')
-      else if (Buffer.isBuffer(req)) writeSync(outFd, req)
-      else writeSync(outFd, jsonLine(req))
-    },
-  )
-}
-
-
-function envCount(name: string): number | undefined {
-  const v = process.env[name]
-  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined
 }

@@ -5,8 +5,10 @@
  * back (records travel as their serialized JSON, which is what delivery sends anyway).
  */
 import type { AmplitudeRecord, SegmentMessage } from '../types.js'
+// The modules themselves, not the stages' index.ts: a worker thread loads this file, and the
+// indexes would load the reader, the CSV parser and the HTTP client there for nothing.
 import { blockLines, clipText, parseMessageLine, type RejectCategory } from '../pipeline/decode/index.js'
-import { createRouter, OTHER_SHARD, ownsLine, type FilterOptions, type ShardRun } from '../pipeline/route/index.js'
+import { createRouter, messageTime, OTHER_SHARD, ownsLine, type FilterOptions, type ShardRun } from '../pipeline/route/index.js'
 import { countMixedUserProperties, mapMessage, orderingKey } from '../pipeline/map/index.js'
 import { serializeRecord, type SerializedRecord } from '../pipeline/deliver/index.js'
 import type { CompiledSubscription } from '../segment/subscriptions/index.js'
@@ -35,6 +37,8 @@ export type LinePlan =
       mixed: number
       /** Matched subscriptions that ran the exact mapping path (the compiled one could not prove equality). */
       fallbacks: number
+      /** The message itself (`keepMessage`: commands that read it after planning). */
+      message?: SegmentMessage
     }
 
 /** What a line is planned from: its text (NDJSON), or a message decoded already (CSV rows). */
@@ -51,6 +55,12 @@ export interface PlannerSettings {
   forOut?: boolean
   /** Keep each record object in its plan (false on a worker thread: only its JSON goes back). */
   keepRecords?: boolean
+  /** Worker threads send each record object back too (diff-mappings compares them). */
+  recordsFromThreads?: boolean
+  /** Keep a routed message in its plan (inspect and diff-mappings read it after planning). */
+  keepMessage?: boolean
+  /** A group identify's missing time is the message's own time (diff-mappings: runs stay comparable). */
+  messageClock?: boolean
 }
 
 export type Planner = (input: PlanInput, where: string) => LinePlan
@@ -80,7 +90,8 @@ export function createPlanner(s: PlannerSettings): Planner {
     try {
       const routed = route(message, where)
       if (routed.filtered !== undefined) return { t: 'filtered', reason: routed.filtered, ...(routed.filtered === OTHER_SHARD ? {} : { messageId }) }
-      const mapped = mapMessage(message, s.subscriptions, routed.matched, s.now)
+      const now = s.messageClock ? () => messageTime(message) ?? 0 : s.now
+      const mapped = mapMessage(message, s.subscriptions, routed.matched, now)
       const records: PlannedRecord[] = []
       for (const r of mapped.records) {
         const p: PlannedRecord = { sub: r.sub, key: orderingKey(r.record), ser: serializeRecord(r.record, s.useBatchEndpoint, serialize) }
@@ -95,6 +106,7 @@ export function createPlanner(s: PlannerSettings): Planner {
         records,
         mixed: mapped.records.length > 0 ? countMixedUserProperties(mapped.records) : 0,
         fallbacks: mapped.fallbacks,
+        ...(s.keepMessage ? { message } : {}),
       }
     } catch (error) {
       return { t: 'rejected', category: 'unprocessable', reason: unprocessable(error), text: clipText(input.text ?? ''), message: true, messageId }

@@ -13,17 +13,13 @@ const settings = workerData as WorkerSettings
 const subscriptions = settings.subscriptions.flatMap(({ spec, settings: actionSettings }) =>
   compileSubscriptions({ source: '', subscriptions: [spec], skipped: [], warnings: [], notes: [] }, actionSettings),
 )
-const { where, ...filters } = settings.filters
-const nowValue = settings.nowValue
+const { subscriptions: _specs, filters: { where, ...filters }, nowValue, keepRecords, ...plain } = settings
 const planner = createPlanner({
+  ...plain,
   subscriptions,
   filters: { ...filters, ...(where !== undefined ? { where: compileTrigger(where) } : {}) },
-  shard: settings.shard,
   now: nowValue !== undefined ? () => nowValue : undefined,
-  useBatchEndpoint: settings.useBatchEndpoint,
-  skipUserPropertiesSync: settings.skipUserPropertiesSync,
-  forOut: settings.forOut,
-  keepRecords: false,
+  keepRecords: keepRecords === true,
 })
 
 parentPort!.on('message', (job: { id: number; units: Unit[] }) => {

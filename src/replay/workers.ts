@@ -12,23 +12,23 @@
  * and the workers start only if the input goes on past them.
  */
 import { Worker } from 'node:worker_threads'
-import type { ArchiveItem } from '../pipeline/decode/reader.js'
+import type { ArchiveItem } from '../pipeline/decode/index.js'
 import type { SubscriptionSpec } from '../segment/subscriptions/index.js'
 import type { ActionSettings } from '../segment/actions-amplitude/index.js'
-import type { ShardRun } from '../pipeline/route/index.js'
 import type { SegmentMessage, SourceRef } from '../types.js'
 import { planBlock, type BlockInput, type LinePlan, type Planner, type PlannerSettings } from './plan.js'
 
-/** What a worker compiles its planner from (plain data: functions cannot cross threads). */
-export interface WorkerSettings {
+/**
+ * What a worker compiles its planner from (plain data: functions cannot cross threads): the
+ * planner's settings as they are, with the subscriptions, `--where` and the clock as data.
+ */
+export type WorkerSettings = Omit<PlannerSettings, 'subscriptions' | 'filters' | 'now' | 'keepRecords' | 'recordsFromThreads'> & {
   subscriptions: Array<{ spec: SubscriptionSpec; settings: ActionSettings }>
   filters: { since?: string; until?: string; types?: string[]; where?: string; ignoreIntegrations?: boolean }
-  shard?: ShardRun
   /** A fixed clock value (the run's `now`, read once), else the worker uses Date.now. */
   nowValue?: number
-  useBatchEndpoint?: boolean
-  skipUserPropertiesSync?: boolean
-  forOut?: boolean
+  /** Send record objects back too (not only their JSON). */
+  keepRecords?: boolean
 }
 
 /** An item the engine applies: a planned line, or another archive item (file start or end, a rejection the reader made, …). */
@@ -252,13 +252,12 @@ export function toWorkerSettings(p: PlannerSettings): WorkerSettings | undefined
   const where = p.filters?.where as ((m: Record<string, unknown>) => boolean) & { fql?: string } | undefined
   if (where && typeof where.fql !== 'string') return undefined
   const { where: _where, ...filters } = p.filters ?? {}
+  const { subscriptions, filters: _filters, now, keepRecords: _keep, recordsFromThreads, ...plain } = p
   return {
-    subscriptions: p.subscriptions.map((s) => ({ spec: s.spec, settings: s.settings })),
+    ...plain,
+    subscriptions: subscriptions.map((s) => ({ spec: s.spec, settings: s.settings })),
     filters: { ...filters, ...(where ? { where: where.fql } : {}) },
-    shard: p.shard,
-    nowValue: p.now ? p.now() : undefined,
-    useBatchEndpoint: p.useBatchEndpoint,
-    skipUserPropertiesSync: p.skipUserPropertiesSync,
-    forOut: p.forOut,
+    nowValue: now ? now() : undefined,
+    ...(recordsFromThreads ? { keepRecords: true } : {}),
   }
 }

@@ -13,9 +13,8 @@ import type { IngestedEvent, IngestedIdentification } from '../../src/amplitude/
 import { createRng } from '../../src/amplitude/sandbox/rng.js'
 import { loadSubscriptionsForCli } from '../../src/cli/common.js'
 import { openArchive } from '../../src/pipeline/decode/reader.js'
-import { compileFilters, messageTime } from '../../src/pipeline/route/filters.js'
-import { scanMessages } from '../../src/pipeline/decode/scan.js'
-import { actionsRecordsFor } from '../../src/diff/service.js'
+import { readMessages } from '../../src/replay/pipeline.js'
+import { actionsRecordsOf } from '../../src/diff/service.js'
 import { refusal } from '../../src/diff/refused.js'
 import { compareAgainstExport } from '../../src/diff/against-service.js'
 import { changedKeys, decideOwner as decide, KeyRows, parseWindow, propSource, type MessageRow } from '../../src/diff/against-pairing.js'
@@ -48,13 +47,13 @@ async function heldOutExport(archive: string[], mappings: string, seed: number):
   const rng = createRng(seed)
   type Upload = { kind: 'event'; at: number; rec: Record<string, unknown> } | { kind: 'identify'; at: number; rec: Record<string, unknown> }
   const uploads: Upload[] = []
-  let at = 0
-  // what Segment routes to the destination (integrations flags), as the diff reads it
-  for await (const { message, duplicate } of scanMessages(await openArchive(archive), { filter: compileFilters({}) })) {
+  // what Segment routes to the destination (integrations flags), as the diff reads it (a group
+  // identify's missing time: the message's own)
+  for await (const one of readMessages({ archive: await openArchive(archive), subscriptions: subs })) {
+    const { message, duplicate } = one
     if (duplicate) continue
-    at = messageTime(message) ?? 0
     const received = Date.parse(String(message.receivedAt ?? message.timestamp))
-    for (const r of actionsRecordsFor(subs, message, () => at)) {
+    for (const r of actionsRecordsOf(subs, one)) {
       if (refusal(r.endpoint, r.record, r.options) !== undefined) continue // Amplitude answered 400: nothing stored
       const ep = r.endpoint.replace(/^\//, '')
       if (ep === 'identify') {

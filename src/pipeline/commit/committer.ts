@@ -12,6 +12,7 @@ import { CHECKPOINT_VERSION, mergeRanges, type Checkpoint } from './checkpoint.j
 import { UsageError } from '../../errors.js'
 import type { LogName, StateDir } from './state-dir.js'
 import { emptyReplayCounts, type ReplayCounts, type SubscriptionRef } from './report.js'
+import { countRead } from './count.js'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -95,17 +96,15 @@ function countSettled(entry: LineEntry<LineData>, counts: ReplayCounts, write: {
     return
   }
   if (d.kind === 'rejected') {
-    counts.rejected++
-    counts.rejectedByReason[d.category!] = (counts.rejectedByReason[d.category!] ?? 0) + 1
+    countRead(counts, { kind: 'rejected', category: d.category! })
     write.rejected({ file: entry.ref.file, line: entry.ref.line, reason: d.reason, text: redactSecretsInText(d.text ?? '') })
     return
   }
-  counts.messages++
-  if (d.duplicate) counts.duplicates++
   if (d.kind === 'filtered') {
-    counts.filtered[d.reason!] = (counts.filtered[d.reason!] ?? 0) + 1
+    countRead(counts, { kind: 'filtered', reason: d.reason!, duplicate: d.duplicate })
     return
   }
+  countRead(counts, { kind: 'message', duplicate: d.duplicate })
   if (!d.matched || d.matched.length === 0) {
     counts.filtered['no-subscription'] = (counts.filtered['no-subscription'] ?? 0) + 1
     return
@@ -272,8 +271,11 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
     saveSoon,
     save: saveCheckpoint,
     ack(entry, index) {
-      ;(entry.data.acked ??= []).push(index)
-      if (entry.pending > 1) partly.add(entry)
+      // Which records of a half-sent line were acknowledged matters only to a checkpoint (never a dry run's).
+      if (!dryRun) {
+        ;(entry.data.acked ??= []).push(index)
+        if (entry.pending > 1) partly.add(entry)
+      }
       ledger.settle(entry)
     },
     partlySent(entry) {

@@ -14,11 +14,14 @@
  * as settled only after its outcome is in the dead-letter file or acknowledged by Amplitude).
  */
 export { LineLedger, type LedgerHandlers, type LineEntry } from './ledger.js'
-export { CHECKPOINT_VERSION, mergeRanges, resumeFilter, runIdFor, toRanges, type Checkpoint } from './checkpoint.js'
+export { checkInputsUnchanged, CHECKPOINT_VERSION, mergeRanges, resumeFilter, runIdFor, toRanges, type Checkpoint } from './checkpoint.js'
 export { CheckpointUnreadableError, completedFiles, isS3State, LOG_NAMES, S3_CADENCE, STATE_FILES, StateLockedError, StateWriteError, type CheckpointCadence, type LogName, type StateDir, type StateLock, type StateWriter } from './state-dir.js'
 export { LocalStateDir, localStateFile } from './local-state.js'
 export { DEFAULT_LEASE_MS, PART_BYTES, partName } from './s3-state.js'
 export { openStateDir } from './open-state.js'
-export { emptyReplayCounts, type ReplayCounts, type ReplayReport, type SubscriptionCounts } from './report.js'
+export { emptyReplayCounts, honestDryRun, type ReplayCounts, type ReplayReport, type SubscriptionCounts } from './report.js'
 export { PRIVATE_FILE_MODE, secureFile } from './private-files.js'
-export { RETRY_LEDGER_FILE } from './committer.js'
+export { hasUnreadable } from './unreadable.js'
+export { openCommit, resumeOrStart, jsonLine, RETRY_LEDGER_FILE, type Commit, type CommitOptions, type LineData } from './committer.js'
+export { openLineOutcomes, countDeliveryEvents, type LineOutcome, type LineOutcomes, type Ticket, type DeadRecord } from './outcomes.js'
+export { countRead, noteSkipped, noteUnreadable, type ReadCounts, type CountedLine, type InputProblems } from './count.js'

@@ -4,7 +4,7 @@
  * Owns turning a source's byte stream into messages: gzip detected by its magic bytes (also
  * multi-member), UTF-8, lines split and numbered (`lines.ts`, linear, capped at 4 Mi characters),
  * NDJSON parsed and checked for an object with a known `type` (`message.ts`), Segment's S3 CSV
- * layout (`csv.ts`), and the shared read loop that counts what other commands keep (`scan.ts`).
+ * layout (`csv.ts`), and what reading counts (`scan.ts`).
  * `reader.ts` composes a listed source with these into archive items; for `replay` (any
  * `--workers`, 1 included) it hands NDJSON on as blocks of whole undecoded lines (`lineBlocks`),
  * whose cap counts UTF-8 bytes rather than characters, and a plan decodes them.
@@ -15,6 +15,6 @@
  */
 export { openArchive, type Archive, type ArchiveItem, type ArchiveOptions, type ReadOptions } from './reader.js'
 export { CSV_LOST_FIELDS } from './csv.js'
-export { scanMessages, emptyCounts, type ScanCounts, type ScanOptions, type KeptMessage } from './scan.js'
-export { type RejectCategory, clipText, parseMessageLine, redactSecretsInText } from './message.js'
+export { clipText, parseMessageLine, redactSecretsInText, type RejectCategory } from './message.js'
 export { blockLines, decodedChunks, MAX_LINE_CHARS, splitLines } from './lines.js'
+export { emptyCounts, type ScanCounts } from './scan.js'

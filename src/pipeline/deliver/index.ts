@@ -11,7 +11,8 @@
  * - `pump.ts`, the request pump: packs ready records into requests, keeps `--concurrency` in
  *   flight, paces `--max-eps`. Never holds a record back for order, never interprets an answer.
  * - `transport.ts` (got): the only network I/O. `dry-run.ts` packs requests as a live run
- *   and writes them instead of sending.
+ *   and writes them instead of sending; its writer (`createDryRunWriter`) settles per written
+ *   request, handing back the tags its records were added with.
  * - `delivery.ts`, the engine: composes them; callbacks, counts, backpressure, flush, abort.
  *
  * It must never read input, decide what is sent (route and map did) or write state: every record
@@ -21,11 +22,12 @@
 export {
   assembleRequests,
   dryRunLine,
+  displayUrl,
+  type SerializedRecord,
   RequestAssembler,
   buildBody,
   buildHeaders,
   buildRequest,
-  displayUrl,
   DEFAULT_BATCH_SIZE,
   DEFAULT_LIMITS,
   DEFAULT_USER_AGENT,
@@ -59,4 +61,4 @@ export {
   type DeliveryStats,
 } from './delivery.js'
 export { createGotTransport, type Transport, type TransportOptions, type TransportResponse } from './transport.js'
-export { type SerializedRecord } from './requests.js'
+export { createDryRunDelivery, createDryRunWriter, type DryRunWrite, type DryRunWriter } from './dry-run.js'

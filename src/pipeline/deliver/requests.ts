@@ -325,6 +325,8 @@ export interface AssembledRequest extends HttpRequest {
   bodyBytes?: number
   /** Indexes (into the input array) of the records in this request, in body order. */
   indexes: number[]
+  /** The tags `add` was given with the records, in body order (what a dry run settles per request). */
+  tags?: unknown[]
 }
 
 /**
@@ -335,18 +337,22 @@ export interface AssembledRequest extends HttpRequest {
  * byte limit still gets its own request (the server answers 413). Indexes count `add` calls.
  */
 export class RequestAssembler {
-  private readonly open = new Map<string, { endpoint: AmplitudeEndpoint; options?: Record<string, unknown>; parts: string[]; outs: Array<string | Uint8Array>; indexes: number[]; bytes: number; limit: EndpointLimit }>()
+  private readonly open = new Map<string, OpenRequest>()
   private n = 0
 
   constructor(private readonly o: AssembleOptions) {}
 
-  add(rec: AmplitudeRecord, serialized?: SerializedRecord): AssembledRequest[] {
+  /**
+   * `rec` may be left out when `serialized` is given (and, with `forOut`, carries its `out` piece).
+   * `tag` comes back in the request's `tags`.
+   */
+  add(rec: AmplitudeRecord | undefined, serialized?: SerializedRecord, tag?: unknown): AssembledRequest[] {
     const o = this.o
     const out: AssembledRequest[] = []
     // A record serialized already (by a worker, with the same options) is packed as it is.
-    const s = serialized ?? serializeRecord(rec, o.useBatchEndpoint, o)
+    const s = serialized ?? serializeRecord(rec!, o.useBatchEndpoint, o)
     let g = this.open.get(s.group)
-    if (g && (g.parts.length + 1 > g.limit.maxItems || g.bytes + separatorBytes(g.endpoint) + s.bytes > g.limit.maxBytes)) {
+    if (g && (g.indexes.length + 1 > g.limit.maxItems || g.bytes + separatorBytes(g.endpoint) + s.bytes > g.limit.maxBytes)) {
       out.push(this.emit(g))
       this.open.delete(s.group)
       g = undefined
@@ -359,9 +365,11 @@ export class RequestAssembler {
     } else {
       g.bytes += separatorBytes(g.endpoint)
     }
-    g.parts.push(s.json)
-    if (o.forOut) g.outs.push(s.outBytes ?? s.out ?? serializeRecord(rec, o.useBatchEndpoint, o).out!)
+    // A dry run's --out needs only each record's `out` piece: the JSON is not kept for a body never built.
+    if (o.forOut) g.outs.push(s.outBytes ?? s.out ?? serializeRecord(rec!, o.useBatchEndpoint, o).out!)
+    else g.parts.push(s.json)
     g.indexes.push(this.n++)
+    if (tag !== undefined) (g.tags ??= []).push(tag)
     g.bytes += s.bytes
     return out
   }
@@ -372,14 +380,27 @@ export class RequestAssembler {
     return out
   }
 
-  private emit(g: { endpoint: AmplitudeEndpoint; options?: Record<string, unknown>; parts: string[]; outs: Array<string | Uint8Array>; indexes: number[]; bytes: number }): AssembledRequest {
+  private emit(g: OpenRequest): AssembledRequest {
+    const tags = g.tags ? { tags: g.tags } : {}
     if (this.o.forOut) {
       // Only the --out line is wanted (a dry run): the body is never built on its own.
       const url = endpointUrl(g.endpoint, this.o.region ?? 'us', this.o.endpointUrl)
-      return { method: 'POST', url: this.o.redact ? displayUrl(url) : url, headers: buildHeaders(g.endpoint, this.o.userAgent), body: '', bodyBytes: g.bytes, line: outLine(g.endpoint, g.outs, g.options, this.o), endpoint: g.endpoint, indexes: g.indexes }
+      return { method: 'POST', url: this.o.redact ? displayUrl(url) : url, headers: buildHeaders(g.endpoint, this.o.userAgent), body: '', bodyBytes: g.bytes, line: outLine(g.endpoint, g.outs, g.options, this.o), endpoint: g.endpoint, indexes: g.indexes, ...tags }
     }
-    return { ...buildRequest(g.endpoint, g.parts, g.options, this.o), endpoint: g.endpoint, indexes: g.indexes }
+    return { ...buildRequest(g.endpoint, g.parts, g.options, this.o), endpoint: g.endpoint, indexes: g.indexes, ...tags }
   }
+}
+
+interface OpenRequest {
+  endpoint: AmplitudeEndpoint
+  options?: Record<string, unknown>
+  /** The records' JSON (not kept with `forOut`). */
+  parts: string[]
+  outs: Array<string | Uint8Array>
+  indexes: number[]
+  tags?: unknown[]
+  bytes: number
+  limit: EndpointLimit
 }
 
 /** Pack records into requests (see RequestAssembler). */

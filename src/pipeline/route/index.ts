@@ -20,7 +20,7 @@ import { OTHER_SHARD, ownsMessage, type ShardRun } from './shard.js'
 export { compileFilters, messageTime, parseTimeFlag, parseTypes, routedAway, UsageError, type FilterOptions, type FilterReason } from './filters.js'
 export { parseTime, TIME_HINT } from './time.js'
 export { DuplicateCounter } from './duplicates.js'
-export { OTHER_SHARD, ownsLine, ownsMessage, partitionOf, type Shard, type ShardRun } from './shard.js'
+export { OTHER_SHARD, ownsLine, ownsMessage, partitionOf, parseShard, shardFromEnv, shardMaxEps, shardSuffix, SHARD_INDEX_ENV, type Shard, type ShardRun } from './shard.js'
 
 /** A message's route: filtered (with the reason counted for it), or the matching subscriptions. */
 export type Route = { filtered: string; matched?: undefined } | { filtered?: undefined; matched: number[] }

@@ -1,0 +1,68 @@
+/**
+ * The two replays that read no archive through the Actions mappings, as the terminal sees them:
+ * `--sandbox --classic SETTINGS` (the Classic emulation's records into the sandbox, a stand-in for
+ * a Classic period) and `--retry-dead-letters` (a state directory's dead letters sent again).
+ * Called by the replay session (session.ts); each prints around its service and returns its report.
+ */
+import { readClassicFile } from '../cli/classic-input.js'
+import { DEFAULT_SANDBOX_DIR, saveSandboxStore, startSandbox, summarizeSandbox } from '../amplitude/sandbox/index.js'
+import { exitCodes, UsageError } from '../errors.js'
+import { invocation } from './cli-support.js'
+import { renderAbortError, renderReplaySummary, renderSandboxIngested } from './render.js'
+import { renderClassicStandIn, replayClassicStandIn, type ClassicStandInResult } from './classic-stand-in.js'
+import { parseReasons, renderRetryResult, retryDeadLetters, type RetryReport } from './retry-dead-letters.js'
+import type { ReplayFlags, SessionIo } from './session.js'
+
+/** `--sandbox --classic`: the Classic emulation's records into the sandbox, saved for `export --sandbox`. */
+export async function classicStandInSession(inputs: string[], flags: ReplayFlags, io: SessionIo): Promise<ClassicStandInResult> {
+  const settings = await readClassicFile(flags.classic)
+  const sandbox = await startSandbox()
+  let open = true
+  try {
+    const result = await replayClassicStandIn({ inputs, settings, endpointUrl: sandbox.url, apiKey: flags['api-key'] ?? 'sandbox-api-key' })
+    if (!io.json) io.logToStderr(renderClassicStandIn(result))
+    open = false
+    await sandbox.close()
+    const saved = await saveSandboxStore(sandbox, flags['sandbox-dir'] ?? DEFAULT_SANDBOX_DIR)
+    io.log(renderSandboxIngested({ lines: summarizeSandbox(sandbox), saved, receivedAt: [...sandbox.events, ...sandbox.identifyLog].map((e) => e.receivedAt), bin: invocation(io.bin) }))
+    if (result.read.rejected > 0 || result.deadLettered > 0) process.exitCode = exitCodes.PARTIAL
+    return result
+  } finally {
+    if (open) await sandbox.close()
+  }
+}
+
+/** `--retry-dead-letters`: the state directory's dead letters go out again; nothing is read. */
+export async function retryDeadLettersSession(flags: ReplayFlags, stateDir: string, live: boolean, io: SessionIo): Promise<RetryReport> {
+  if (live && !flags.yes) throw new UsageError('refusing to resend dead letters without --yes', { code: 'not-confirmed', hint: 'Check what is dead-lettered with `segamp status` first, then add --yes.' })
+  const reasons = parseReasons(flags.reasons)
+  const sandbox = flags.sandbox ? await startSandbox() : undefined
+  const controller = new AbortController()
+  const stop = (): void => controller.abort()
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  try {
+    const report = await retryDeadLetters({
+      stateDir,
+      reasons,
+      apiKey: sandbox ? (flags['api-key'] ?? 'sandbox-api-key') : flags['api-key']!,
+      region: flags.region as 'us' | 'eu',
+      endpointUrl: sandbox ? sandbox.url : flags['endpoint-url'],
+      useBatchEndpoint: flags['use-batch-endpoint'],
+      batchSize: flags['batch-size'],
+      concurrency: flags.concurrency,
+      maxEps: flags['max-eps'],
+      skipUserPropertiesSync: flags['skip-user-properties-sync'],
+      signal: controller.signal,
+    })
+    if (!io.json) io.logToStderr(renderRetryResult(report) + '\n\n' + renderReplaySummary(report, { color: Boolean(process.stderr.isTTY) }))
+    if (report.error && !io.json) io.logToStderr(renderAbortError(report.error, { fromStdin: false, sandbox: Boolean(flags.sandbox) }))
+    if (sandbox) io.log(summarizeSandbox(sandbox).join('\n'))
+    if (report.exitCode !== 0) process.exitCode = report.exitCode
+    return report
+  } finally {
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
+    await sandbox?.close()
+  }
+}

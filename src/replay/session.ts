@@ -1,0 +1,323 @@
+/**
+ * One `segamp replay` as the terminal sees it: the flags checked and turned into a run (mappings,
+ * shard, run id, state directory), the confirmation prompt before a live send, the sandbox
+ * started and saved, Ctrl-C and SIGTERM turned into a clean stop, progress drawn, and the
+ * engine run. The command only parses flags, calls `replaySession` and renders what it returns.
+ */
+import { createInterface } from 'node:readline/promises'
+import { join } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { writeSync } from 'node:fs'
+import { compileFilters, parseTypes } from '../pipeline/route/index.js'
+import { InputProgress, s3Settings } from '../cli/s3-input.js'
+import { ensureWritableDir } from '../cli/state-dir.js'
+import { exitCodes, whereFilter } from '../cli/common.js'
+import { formatCount, progressMode, withProgress, type ProgressHandle } from '../cli/progress.js'
+import { compileSubscriptions, loadMappings, selectOnlyActions } from '../segment/subscriptions/index.js'
+import { replay, type ReplayOptions, type ReplayProgress } from './engine.js'
+import { S3_CADENCE, type ReplayCounts, type ReplayReport } from '../pipeline/commit/index.js'
+import { defaultWorkersHere } from '../cli/cpu-quota.js'
+import { findUnfinishedSibling, replayRunId, siblingAdvice } from './run-identity.js'
+import { stateDirAt } from './state.js'
+import type { S3Settings } from '../pipeline/source/s3/index.js'
+import { streamInputs } from '../pipeline/source/index.js'
+import { renderAbortError, renderReplaySummary, renderResumeAdvice, renderSandboxIngested } from './render.js'
+import { confirmationText, ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, progressLine, resumeCommand } from './cli-support.js'
+import { displayUrl } from '../pipeline/deliver/index.js'
+import { inspectArchives } from '../inspect/index.js'
+import { DEFAULT_SANDBOX_DIR, saveSandboxStore, startSandbox, summarizeSandbox } from '../amplitude/sandbox/index.js'
+import { SegampError, UsageError } from '../errors.js'
+import { parseShard, shardFromEnv, shardMaxEps, shardSuffix, type ShardRun } from '../pipeline/route/index.js'
+import { apiKeyOf } from './settings.js'
+import { classicStandInSession, retryDeadLettersSession } from './session-modes.js'
+import type { ClassicStandInResult } from './classic-stand-in.js'
+import type { RetryReport } from './retry-dead-letters.js'
+
+/** The replay command's flags, as oclif parses them. */
+export interface ReplayFlags {
+  'api-key'?: string
+  region: string
+  'endpoint-url'?: string
+  sandbox: boolean
+  'sandbox-dir'?: string
+  /** With --sandbox: the Classic settings whose emulation is sent instead of the mappings. */
+  classic?: string
+  'retry-dead-letters'?: boolean
+  reasons?: string
+  mappings?: string
+  only?: string
+  'use-batch-endpoint': boolean
+  'batch-size': number
+  concurrency: number
+  'max-eps'?: number
+  workers?: number
+  shard?: string
+  shards?: number
+  'skip-user-properties-sync': boolean
+  'dry-run'?: boolean
+  out?: string
+  'out-include-keys'?: boolean
+  'state-dir'?: string
+  'checkpoint-interval'?: number
+  'checkpoint-lines'?: number
+  'prune-by-received'?: boolean
+  fresh: boolean
+  yes: boolean
+  'no-progress': boolean
+  since?: string
+  until?: string
+  types?: string
+  where?: string
+  'ignore-integrations-flags': boolean
+  profile?: string
+  's3-endpoint'?: string
+  's3-path-style': boolean
+}
+
+/** What the session needs of the command: its name, its arguments and its output. */
+export interface SessionIo {
+  bin: string
+  argv: string[]
+  json: boolean
+  warn(text: string): void
+  log(text: string): void
+  logToStderr(text: string): void
+}
+
+/** The run a replay's flags describe, checked before anything is read or written. */
+interface ReplayPlan {
+  inputs: string[]
+  live: boolean
+  fromStdin: boolean
+  /** Inputs that are named pipes, /dev/stdin and the like: read once. */
+  streams: ReturnType<typeof streamInputs>
+  options: Omit<ReplayOptions, 'archive' | 'apiKey' | 'endpointUrl' | 'signal' | 'onWarning' | 'onProgress'>
+  s3: ReturnType<typeof s3Settings>
+  /** What this run writes, never read as its input (a state directory or --out inside the tree). */
+  exclude: Array<{ path: string; what: string }>
+}
+
+/** Runs one replay from its flags and prints around it; returns the report (the exit code set). */
+export async function replaySession(inputs: string[], flags: ReplayFlags, io: SessionIo): Promise<ReplayReport | ClassicStandInResult | RetryReport> {
+  if (flags.classic) return classicStandInSession(inputs, flags, io)
+  const plan = await planReplay(inputs, flags, io)
+  if (flags['retry-dead-letters']) return retryDeadLettersSession(flags, plan.options.stateDir, plan.live, io)
+  const input = new InputProgress(inputs)
+  if (plan.live && !flags.yes) await confirm(plan, flags, input, io)
+  else if (plan.live) io.warn('Amplitude deduplicates insert_id only within 7 days: replaying data it already holds from longer ago duplicates it.')
+  const sandbox = flags.sandbox ? await startSandbox() : undefined
+  let report: ReplayReport
+  try {
+    report = await runWithSignals(plan, flags, input, io, sandbox?.url)
+  } catch (error) {
+    await sandbox?.close()
+    throw error
+  }
+  if (!io.json) io.logToStderr(renderReplaySummary(report, { color: Boolean(process.stderr.isTTY) }))
+  if (sandbox) {
+    const lines = summarizeSandbox(sandbox)
+    await sandbox.close()
+    const saved = await saveSandboxStore(sandbox, flags['sandbox-dir'] ?? DEFAULT_SANDBOX_DIR)
+    io.log(renderSandboxIngested({ lines, saved, receivedAt: [...sandbox.events, ...sandbox.identifyLog].map((e) => e.receivedAt), bin: invocation(io.bin) }))
+  }
+  if ((report.interrupted || report.error) && (plan.fromStdin || !flags.sandbox)) {
+    const endpoint = flags['endpoint-url']
+    const needs = [...(flags['api-key'] && !flags.sandbox ? ['AMPLITUDE_API_KEY set to the API key'] : []), ...(endpoint !== undefined && hasCredentials(endpoint) ? [`${ENDPOINT_URL_ENV} set to the endpoint URL and its credentials`] : [])]
+    io.logToStderr(renderResumeAdvice({ fromStdin: plan.fromStdin, command: resumeCommand(invocation(io.bin), io.argv), needs }))
+  }
+  if (report.error && !io.json) io.logToStderr(renderAbortError(report.error, { fromStdin: plan.fromStdin, sandbox: flags.sandbox }))
+  if (report.exitCode !== 0) process.exitCode = report.exitCode
+  return report
+}
+
+/** Checks the flags and builds the run: usage errors come before the state directory is touched. */
+async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): Promise<ReplayPlan> {
+  const streams = streamInputs(inputs)
+  // A named pipe, <(…) or /dev/stdin is read once, like -: neither can be read again to resume.
+  const fromStdin = inputs.includes('-') || streams.length > 0
+  for (const s of streams) io.warn(`${s.input} is a ${s.kind}: read once, like -; this run cannot be resumed (an interrupted run starts over)`)
+  const live = !flags['dry-run'] && !flags.sandbox
+  if (flags.sandbox && flags['endpoint-url']) throw new UsageError('--sandbox and --endpoint-url cannot be combined: the sandbox is the endpoint', 'Leave out one of them: --sandbox replays into a local server, --endpoint-url into a proxy or server of your own.')
+  if (flags['endpoint-url'] && !isHttpUrl(flags['endpoint-url'])) throw new UsageError(`--endpoint-url ${JSON.stringify(displayUrl(flags['endpoint-url']))} is not an http(s) URL (e.g. https://proxy.example.com:8443)`)
+  // Bad --since/--until are usage errors, found before the state directory is touched.
+  compileFilters({ since: flags.since, until: flags.until })
+  if (live && !flags['api-key']) throw new UsageError('an Amplitude API key is needed to send: --api-key or env AMPLITUDE_API_KEY (or use --dry-run / --sandbox)')
+  let loaded = await loadMappings(flags.mappings)
+  for (const w of loaded.warnings) io.warn(w)
+  if (flags.only) {
+    const selection = selectOnlyActions(loaded, flags.only.split(','))
+    for (const note of selection.notes) io.logToStderr(note)
+    loaded = selection.loaded
+  }
+  // The API key is delivery's alone: mapping never sees it (nor do the worker threads).
+  const subscriptions = compileSubscriptions(loaded, { endpoint: flags.region === 'eu' ? 'europe' : 'north_america' })
+  const mappingsText = flags.mappings ? await readFile(flags.mappings, 'utf8') : 'presets'
+  let parsedShard
+  try {
+    parsedShard = flags.shard !== undefined ? parseShard(flags.shard) : flags.shards !== undefined ? shardFromEnv(flags.shards) : undefined
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+  const filters = { since: flags.since, until: flags.until, types: parseTypes(flags.types), where: whereFilter(flags.where, (w) => io.warn(w)), ignoreIntegrations: flags['ignore-integrations-flags'] }
+  // Every shard shares the unsharded run id (the group `segamp status` checks) and adds K/N to it.
+  const s3 = s3Settings(flags, inputs)
+  const groupId = replayRunId({
+    inputs,
+    mappingsText,
+    work: { only: flags.only ?? null, since: flags.since ?? null, until: flags.until ?? null, types: flags.types ?? null, where: flags.where ?? null, ig: flags['ignore-integrations-flags'], batch: flags['use-batch-endpoint'], skip: flags['skip-user-properties-sync'], ...(flags['s3-endpoint'] ? { s3Endpoint: flags['s3-endpoint'] } : {}), ...(flags['prune-by-received'] ? { pruneByReceived: true } : {}) },
+    // The destination, never the URL as typed: a proxy's credentials are not part of a run.
+    destination: { apiKey: flags['api-key'], region: flags.region, endpointUrl: flags['endpoint-url'], sandbox: flags.sandbox, dryRun: flags['dry-run'] ?? false },
+  })
+  const shard: ShardRun | undefined = parsedShard ? { ...parsedShard, group: groupId } : undefined
+  const runId = shard ? groupId + shardSuffix(shard) : groupId
+  const stateDir = flags['state-dir'] !== undefined ? withShardIndex(flags['state-dir'], shard) : join('.segamp', runId)
+  const localState = !/^s3:\/\//i.test(stateDir)
+  // Found unwritable now, not as a hang in mkdir or a failure after the confirmation.
+  if (localState) ensureWritableDir(stateDir)
+  if (!flags['state-dir'] && !flags.fresh && !flags.sandbox && !fromStdin && !(await resumableCheckpoint(stateDir, runId, s3))) {
+    const sibling = findUnfinishedSibling('.segamp', runId)
+    if (sibling) io.warn(siblingAdvice(sibling, { bin: invocation(io.bin), argv: io.argv, stateDir }).trimEnd())
+  }
+  return {
+    inputs,
+    live,
+    fromStdin,
+    streams,
+    s3,
+    exclude: [...(localState ? [{ path: stateDir, what: 'the state directory (--state-dir)' }] : []), ...(flags.out ? [{ path: flags.out, what: 'the --out file' }] : [])],
+    options: {
+      inputs,
+      subscriptions,
+      mappingsSource: loaded.source,
+      filters,
+      runId,
+      stateDir,
+      checkpointCadence: { everyMs: (flags['checkpoint-interval'] ?? S3_CADENCE.everyMs / 1000) * 1000, everyLines: flags['checkpoint-lines'] ?? S3_CADENCE.everyLines },
+      // The sandbox lives only for this run, and stdin cannot be read again: neither resumes.
+      fresh: flags.fresh || flags.sandbox || fromStdin,
+      dryRun: flags['dry-run'] ?? false,
+      out: flags.out,
+      outIncludeKeys: flags['out-include-keys'],
+      region: flags.region as 'us' | 'eu',
+      useBatchEndpoint: flags['use-batch-endpoint'],
+      batchSize: flags['batch-size'],
+      concurrency: flags.concurrency,
+      workers: flags.workers ?? defaultWorkersHere(),
+      maxEps: shardMaxEps(flags['max-eps'], shard),
+      shard,
+      skipUserPropertiesSync: flags['skip-user-properties-sync'],
+    },
+  }
+}
+
+function isHttpUrl(url: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(url).protocol)
+  } catch {
+    return false
+  }
+}
+
+/** Before a live send: what would be sent, and `Send? [y/N]` (only on a terminal). */
+async function confirm(plan: ReplayPlan, flags: ReplayFlags, input: InputProgress, io: SessionIo): Promise<void> {
+  if (plan.streams.length > 0) throw new UsageError(`${plan.streams[0].input} is a ${plan.streams[0].kind}: it can be read only once, so it cannot be shown for confirmation and then sent`, { code: 'not-confirmed', hint: 'Add --yes to send (check a copy of the data with --dry-run first).' })
+  if (!process.stdin.isTTY) throw new UsageError('refusing to send without confirmation: stdin is not a TTY', { code: 'not-confirmed', hint: 'Check what would be sent with --dry-run (or --sandbox), then add --yes to send.' })
+  const o = plan.options
+  const { report, unmatched } = await inspectArchives({ inputs: plan.inputs, archive: { ...input.options(plan.s3), exclude: plan.exclude }, filters: o.filters, subscriptions: o.subscriptions.map((s) => ({ name: s.name, match: s.match })) })
+  const resuming = flags.fresh ? undefined : await resumableCheckpoint(o.stateDir, o.runId, plan.s3)
+  io.logToStderr(
+    confirmationText({
+      key: fingerprint(flags['api-key']!),
+      target: flags['endpoint-url'] ? displayUrl(flags['endpoint-url']) : flags.region,
+      report,
+      unmatched,
+      shard: o.shard,
+      resuming: resuming && { ...resuming, stateDir: o.stateDir },
+    }),
+  )
+  const rl = createInterface({ input: process.stdin, output: process.stderr })
+  let answer = ''
+  try {
+    answer = await rl.question('Send? [y/N] ')
+  } catch {
+    // Ctrl-C at the prompt.
+    rl.close()
+    throw new SegampError('not confirmed (interrupted): nothing was sent', { exitCode: exitCodes.INTERRUPTED, code: 'interrupted', hint: 'Run the same command again to be asked again, or add --yes.' })
+  }
+  rl.close()
+  if (!/^y(es)?$/i.test(answer.trim())) throw new SegampError('not confirmed: nothing was sent', { code: 'not-confirmed', hint: 'Answer y (or yes) to send; --dry-run or --sandbox show what would be sent without sending.' })
+}
+
+/**
+ * The engine run, with progress drawn and Ctrl-C / SIGTERM as a clean stop (the requests in
+ * flight finish, the checkpoint is saved); a second Ctrl-C quits at once.
+ */
+async function runWithSignals(plan: ReplayPlan, flags: ReplayFlags, input: InputProgress, io: SessionIo, sandboxUrl: string | undefined): Promise<ReplayReport> {
+  const controller = new AbortController()
+  const mode = progressMode({ quiet: io.json || flags['no-progress'], plainWhenNotTty: true })
+  let interrupts = 0
+  let shown: ProgressHandle | undefined
+  let last: ReplayProgress | undefined
+  const notice = 'Interrupted: finishing the requests in flight and saving the checkpoint (Ctrl-C again to quit at once)'
+  const onSigint = (): void => {
+    interrupts++
+    if (interrupts > 1) {
+      // Written synchronously: the process ends right after.
+      writeSync(2, `\nQuit at once: ${formatCount(last?.outstanding ?? 0)} record(s) not yet acknowledged were abandoned; the checkpoint keeps everything acknowledged before, and this resumes the rest:\n  ${resumeCommand(invocation(io.bin), io.argv)}\n`)
+      // Quit now, but let what stdout already holds reach a pipe first (at most a second).
+      process.exitCode = exitCodes.INTERRUPTED
+      setTimeout(() => process.exit(), 1000).unref()
+      process.stdout.write('', () => process.exit())
+      return
+    }
+    // On a TTY the notice replaces the progress line at once (a plain line would be drawn over).
+    if (mode === 'tty' && shown) shown.update(notice)
+    else io.logToStderr(`\n${notice}…`)
+    controller.abort()
+  }
+  // SIGTERM (CI cancellation, `timeout`, `docker stop`, Kubernetes) stops as Ctrl-C does.
+  process.on('SIGINT', onSigint)
+  process.on('SIGTERM', onSigint)
+  try {
+    return await withProgress(mode, flags['dry-run'] ? 'Planning requests (dry run)' : 'Replaying', (progress) => {
+      shown = progress
+      input.attach(progress)
+      return replay({
+        ...plan.options,
+        archive: { ...input.options(plan.s3), exclude: plan.exclude },
+        apiKey: flags['api-key'] ?? (sandboxUrl ? apiKeyOf({ sandbox: true }) : undefined),
+        endpointUrl: sandboxUrl ?? flags['endpoint-url'],
+        signal: controller.signal,
+        onWarning: (w) => io.warn(w),
+        onProgress: (p) => {
+          last = p
+          const line = `${input.prefix()}${progressLine(p, { dryRun: Boolean(flags['dry-run']) })}`
+          progress.update(interrupts > 0 ? `${notice} · ${line}` : line)
+        },
+      })
+    })
+  } finally {
+    process.off('SIGINT', onSigint)
+    process.off('SIGTERM', onSigint)
+  }
+}
+
+/** The counts of an unfinished run of this command in `stateDir`, if there is one to resume. */
+async function resumableCheckpoint(stateDir: string, runId: string, s3: S3Settings): Promise<ReplayCounts | undefined> {
+  const state = stateDirAt(stateDir, { s3 })
+  try {
+    const cp = await state.readCheckpoint<ReplayCounts>()
+    return cp && cp.runId === runId && !cp.done ? cp.counts : undefined
+  } catch {
+    return undefined
+  } finally {
+    state.close()
+  }
+}
+
+/** `{shard}` in --state-dir → the shard index (AWS Batch does not expand variables in a command). */
+export function withShardIndex(dir: string, shard: ShardRun | undefined): string {
+  if (!dir.includes('{shard}')) return dir
+  if (!shard) throw new UsageError(`--state-dir ${dir}: {shard} needs --shard K/N or --shards N`, 'Leave {shard} out, or run as one shard of N.')
+  return dir.split('{shard}').join(String(shard.index))
+}

@@ -1,0 +1,98 @@
+/**
+ * Where a replay's records go: live delivery (acknowledged by Amplitude, or dead-lettered), or,
+ * for --dry-run, a writer that packs the same requests and writes them to `--out`. Either way
+ * each record travels with its ticket, and what happens to it is told to the line outcomes
+ * (commit/): the engine only hands records in.
+ *
+ * A dry run has no acknowledgements to wait for: its records are packed synchronously and settle
+ * per written request, and nothing is kept of a record once its request is out.
+ */
+import { writeSync } from 'node:fs'
+import type { SourceRef } from '../types.js'
+import { createDelivery, createDryRunWriter, DeliveryAbortedError, FatalDeliveryError, type Delivery, type DeliveryItem, type DeliveryStats } from '../pipeline/deliver/index.js'
+import { countDeliveryEvents, jsonLine, type LineOutcomes, type Ticket } from '../pipeline/commit/index.js'
+import type { ReplayCounts } from '../pipeline/commit/index.js'
+import { recordOf, unprocessable, type PlannedRecord } from './plan.js'
+import type { DeliverySettings } from './settings.js'
+
+export interface Sink {
+  /** Sends a line's records (their tickets settle them later). */
+  send(records: Array<{ record: PlannedRecord; ticket: Ticket }>, ref: SourceRef): Promise<void> | void
+  /** Sends everything queued and resolves once every record is settled. */
+  flush(): Promise<void>
+  abort(): Promise<void>
+  close(): void
+  stats(): DeliveryStats
+}
+
+type TicketedItem = DeliveryItem & { ticket: Ticket }
+
+export function openSink(s: DeliverySettings, lines: LineOutcomes, counts: ReplayCounts, outFd: number | undefined): Sink {
+  return s.dryRun ? dryRunSink(s, lines, counts, outFd) : liveSink(s, lines, counts)
+}
+
+function liveSink(s: DeliverySettings, lines: LineOutcomes, counts: ReplayCounts): Sink {
+  const events = countDeliveryEvents(counts)
+  const delivery: Delivery = createDelivery(
+    { ...s.packing, concurrency: s.concurrency, maxEps: s.maxEps, ...s.delivery },
+    {
+      onAck: (items) => lines.acked((items as TicketedItem[]).map((i) => i.ticket)),
+      onDeadLetter: (item, d) => lines.dead((item as TicketedItem).ticket, { ...d, record: item.record.record, options: item.record.options }),
+      onRetry: events.onRetry,
+      onThrottle: events.onThrottle,
+    },
+  )
+  let seq = 0
+  return {
+    async send(records, ref) {
+      for (const { record: it, ticket } of records) {
+        const item: TicketedItem = { seq: ++seq, record: recordOf(it, s.packing.skipUserPropertiesSync), ref, key: it.key, ser: it.ser, ticket }
+        try {
+          await delivery.push(item)
+        } catch (error) {
+          if (error instanceof FatalDeliveryError || error instanceof DeliveryAbortedError) throw error
+          // The record cannot even be serialized (absurd nesting): it is dead-lettered, the run goes on.
+          lines.dead(ticket, { status: null, reason: unprocessable(error), attempts: 0, record: { insert_id: recordOf(it).record.insert_id ?? null } })
+        }
+      }
+    },
+    flush: () => delivery.flush(),
+    abort: () => delivery.abort(),
+    close: () => delivery.close(),
+    stats: () => delivery.stats(),
+  }
+}
+
+function dryRunSink(s: DeliverySettings, lines: LineOutcomes, counts: ReplayCounts, outFd: number | undefined): Sink {
+  const writer = createDryRunWriter<Ticket>(
+    { ...s.packing, redact: !s.outIncludeKeys, limits: s.delivery?.limits, forOut: outFd !== undefined },
+    (req) => {
+      counts.requests++
+      if (outFd === undefined) return
+      if (typeof req === 'string') writeSync(outFd, req + '\n')
+      else if (Buffer.isBuffer(req)) writeSync(outFd, req)
+      else writeSync(outFd, jsonLine(req))
+    },
+    (tickets) => lines.acked(tickets),
+  )
+  return {
+    send(records) {
+      for (const { record: it, ticket } of records) {
+        try {
+          writer.add(it.record, it.ser, ticket)
+        } catch (error) {
+          lines.dead(ticket, { status: null, reason: unprocessable(error), attempts: 0, record: { insert_id: recordOf(it).record.insert_id ?? null } })
+        }
+      }
+    },
+    async flush() {
+      writer.end()
+    },
+    async abort() {},
+    close() {},
+    stats: () => writer.stats(),
+  }
+}
+
+
+
