@@ -1,7 +1,7 @@
 import { visible } from '../cli/terminal.js'
 import { Args, Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
-import { parseTypes } from '../pipeline/route/filters.js'
+import { parseTypes } from '../pipeline/route/index.js'
 import { readingFlags, mappingsFlag, s3Flags, workersFlag } from '../cli/flags.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
 import { exitCodes, loadSubscriptionsForCli, whereFilter } from '../cli/common.js'

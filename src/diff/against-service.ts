@@ -13,9 +13,9 @@
  *    (read one ordinal range at a time), and the Classic emulation against the same events.
  * The report does not depend on the number of buckets (examples are the first by export order).
  */
-import { openArchive, type Archive } from '../pipeline/decode/reader.js'
-import { messageTime } from '../pipeline/route/filters.js'
-import { emptyCounts, type ScanCounts } from '../pipeline/decode/scan.js'
+import { openArchive, type Archive } from '../pipeline/decode/index.js'
+import { messageTime } from '../pipeline/route/index.js'
+import { emptyCounts, type ScanCounts } from '../pipeline/decode/index.js'
 import { readMessages } from '../replay/pipeline.js'
 import { compileClassic } from '../segment/classic/index.js'
 import { readClassicSettings } from '../segment/classic/settings.js'

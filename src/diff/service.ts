@@ -3,9 +3,9 @@
  * emulation and through the Actions subscriptions; the diff aggregator compares the two.
  */
 import type { SourceRef } from '../types.js'
-import { openArchive, type ArchiveOptions } from '../pipeline/decode/reader.js'
-import type { FilterOptions } from '../pipeline/route/filters.js'
-import { emptyCounts, type ScanCounts } from '../pipeline/decode/scan.js'
+import { openArchive, type ArchiveOptions } from '../pipeline/decode/index.js'
+import type { FilterOptions } from '../pipeline/route/index.js'
+import { emptyCounts, type ScanCounts } from '../pipeline/decode/index.js'
 import { readMessages, type PipelineThreads, type ReadMessage } from '../replay/pipeline.js'
 import { compileClassic, classicAssumptions, type ClassicMode } from '../segment/classic/index.js'
 import { readClassicSettings } from '../segment/classic/settings.js'

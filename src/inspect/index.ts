@@ -1,12 +1,12 @@
 /** `segamp inspect` as a library call: read, filter, profile. */
 import { existsSync, truncateSync } from 'node:fs'
 import type { Readable } from 'node:stream'
-import { openArchive, type ArchiveOptions } from '../pipeline/decode/reader.js'
-import type { FilterOptions } from '../pipeline/route/filters.js'
-import { emptyCounts } from '../pipeline/decode/scan.js'
+import { openArchive, type ArchiveOptions } from '../pipeline/decode/index.js'
+import type { FilterOptions } from '../pipeline/route/index.js'
+import { emptyCounts } from '../pipeline/decode/index.js'
 import { readMessages, type PipelineThreads } from '../replay/pipeline.js'
-import { NdjsonWriter } from '../cli/ndjson-writer.js'
-import { redactSecretsInText } from '../pipeline/decode/message.js'
+import { NdjsonWriter } from '../ndjson-writer.js'
+import { redactSecretsInText } from '../pipeline/decode/index.js'
 import { InspectProfile, type InspectReport, type SubscriptionMatcher } from './profile.js'
 
 export * from './profile.js'

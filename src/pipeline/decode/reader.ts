@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream'
 import type { SegmentMessage, SourceRef } from '../../types.js'
 import { blockLines, decodedChunks, GzipTrailingGarbage, inflatedChunks, lineBlocks, MAX_LINE_CHARS, openSource, splitLines, type Line, type LineBlock } from './lines.js'
 import { clipText, parseMessageLine, tooLongLine, type RejectCategory } from './message.js'
-import { parseTimeFlag } from '../route/index.js'
+import { parseTime } from '../../time.js'
 import { detectCsvHeader, readCsv } from './csv.js'
 import { describeFsError, listSources, type ListSourcesOptions, type Source, type UnmatchedInput } from '../source/index.js'
 import { UsageError } from '../../errors.js'
@@ -58,7 +58,7 @@ export interface ArchiveOptions extends Omit<ListSourcesOptions, 'sinceMs'> {
 
 export async function openArchive(inputs: string[], opts: ArchiveOptions = {}): Promise<Archive> {
   // Day folders are skipped only when asked (--prune-by-received): reading everything is the default.
-  const sinceMs = opts.since !== undefined && opts.s3?.pruneByReceived && inputs.some((i) => /^s3:\/\//i.test(i)) ? parseTimeFlag('--since', opts.since) : undefined
+  const sinceMs = opts.since !== undefined && opts.s3?.pruneByReceived && inputs.some((i) => /^s3:\/\//i.test(i)) ? parseTime('--since', opts.since) : undefined
   const { sources, problems, skipped, unmatched, close } = await listSources(inputs, { s3: opts.s3, sinceMs, onListing: opts.onListing, exclude: opts.exclude })
   if (sources.length === 0) {
     close?.()

@@ -19,7 +19,7 @@ export interface FilterOptions {
 /** Kept here for existing imports: the error model lives in src/errors.ts. */
 export { UsageError } from '../../errors.js'
 import { UsageError } from '../../errors.js'
-import { parseTime } from './time.js'
+import { parseTime } from '../../time.js'
 
 /** Parses `--since/--until` with the one time-flag parser of every command (./time.ts). */
 export function parseTimeFlag(flag: string, value: string): number {

@@ -9,7 +9,7 @@
  * usage error (exit 2) naming the flag, with a hint showing what is accepted: a misread time
  * would filter nothing and still exit 0.
  */
-import { UsageError } from '../../errors.js'
+import { UsageError } from './errors.js'
 
 /** Seconds below this, milliseconds from it (1e11 s is the year 5138; 1e11 ms is 1973). */
 export const SECONDS_BELOW = 1e11

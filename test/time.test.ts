@@ -4,8 +4,8 @@
  * as epoch seconds or milliseconds only when its size says which; anything else is a usage error.
  */
 import { strict as assert } from 'node:assert'
-import { parseTime } from '../../../src/pipeline/route/time.js'
-import { UsageError } from '../../../src/errors.js'
+import { parseTime } from '../src/time.js'
+import { UsageError } from '../src/errors.js'
 
 const refuses = (value: string, pattern: RegExp) =>
   assert.throws(

@@ -4,14 +4,14 @@
  * a Classic period) and `--retry-dead-letters` (a state directory's dead letters sent again).
  * Called by the replay session (session.ts); each prints around its service and returns its report.
  */
-import { readClassicFile } from '../cli/classic-input.js'
+import { readClassicFile } from './classic-input.js'
 import { DEFAULT_SANDBOX_DIR, saveSandboxStore, startSandbox, summarizeSandbox } from '../amplitude/sandbox/index.js'
 import { exitCodes, UsageError } from '../errors.js'
-import { invocation } from './cli-support.js'
-import { renderAbortError, renderReplaySummary, renderSandboxIngested } from './render.js'
-import { renderClassicStandIn, replayClassicStandIn, type ClassicStandInResult } from './classic-stand-in.js'
-import { parseReasons, renderRetryResult, retryDeadLetters, type RetryReport } from './retry-dead-letters.js'
-import type { ReplayFlags, SessionIo } from './session.js'
+import { invocation } from '../replay/cli-support.js'
+import { renderAbortError, renderReplaySummary, renderSandboxIngested } from '../replay/render.js'
+import { renderClassicStandIn, replayClassicStandIn, type ClassicStandInResult } from '../replay/classic-stand-in.js'
+import { parseReasons, renderRetryResult, retryDeadLetters, type RetryReport } from '../replay/retry-dead-letters.js'
+import type { ReplayFlags, SessionIo } from './replay-session.js'
 
 /** `--sandbox --classic`: the Classic emulation's records into the sandbox, saved for `export --sandbox`. */
 export async function classicStandInSession(inputs: string[], flags: ReplayFlags, io: SessionIo): Promise<ClassicStandInResult> {
