@@ -51,7 +51,8 @@ module.exports = {
     {
       name: 'deliver-types-only',
       severity: 'error',
-      comment: 'Delivery takes only types from elsewhere in src/ (and the error model, src/errors.ts, and the secret registry, src/secrets.ts: both import nothing): everything it uses is injected.',
+      comment:
+        'Delivery takes only types from elsewhere in src/ (and the error model, src/errors.ts, and the secret registry, src/secrets.ts: both import nothing): everything it uses is injected.',
       from: { path: '^src/pipeline/deliver/' },
       to: { path: '^src/', pathNot: '^src/(pipeline/deliver/|errors\\.ts$|secrets\\.ts$)', dependencyTypesNot: ['type-only'] },
     },

@@ -12,24 +12,23 @@ const TRIGGERS = [
   'type = "track" and event = "Order Completed"',
   'type = "identify"',
   'type = "page"',
-  'type = "track" and (properties.price > 10 or contains(event, "Order")) and context.library.name != null'
+  'type = "track" and (properties.price > 10 or contains(event, "Order")) and context.library.name != null',
 ]
 const EVENTS: Array<Record<string, unknown>> = [
   { type: 'track', event: 'Order Completed', properties: { price: 12 }, context: { library: { name: 'analytics.js' } } },
   { type: 'track', event: 'Product Viewed', properties: { price: 5 }, context: { library: { name: 'analytics.js' } } },
   { type: 'identify', traits: { email: 'a@b.c' } },
-  { type: 'page', name: 'Home' }
+  { type: 'page', name: 'Home' },
 ]
 
 /** Each measurement gets its own freshly created loop function so call-site feedback is not shared. */
 function rate(f: (e: Record<string, unknown>) => boolean): number {
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const loop = new Function(
-    'f',
-    'E',
-    'n',
-    'let hits = 0; for (let i = 0; i < n; i++) if (f(E[i & 3])) hits++; return hits'
-  ) as (f: (e: Record<string, unknown>) => boolean, E: unknown[], n: number) => number
+  const loop = new Function('f', 'E', 'n', 'let hits = 0; for (let i = 0; i < n; i++) if (f(E[i & 3])) hits++; return hits') as (
+    f: (e: Record<string, unknown>) => boolean,
+    E: unknown[],
+    n: number,
+  ) => number
   loop(f, EVENTS, 300_000) // warm-up
   const n = 3_000_000
   let best = 0

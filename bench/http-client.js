@@ -151,8 +151,7 @@ const CLIENTS = {
     create(c) {
       const t = createGotTransport(c)
       return {
-        send: (url, body, signal) =>
-          t.send({ method: 'POST', url, headers: HEADERS, body }, { timeoutMs: TIMEOUT_MS, signal }).then((r) => r.status),
+        send: (url, body, signal) => t.send({ method: 'POST', url, headers: HEADERS, body }, { timeoutMs: TIMEOUT_MS, signal }).then((r) => r.status),
         close: async () => t.close(),
       }
     },
@@ -163,17 +162,13 @@ const CLIENTS = {
       const agent = new http.Agent({ keepAlive: true, maxSockets: c, keepAliveMsecs: 10_000 })
       const send = (url, body) =>
         new Promise((resolve, reject) => {
-          const req = http.request(
-            url,
-            { method: 'POST', agent, timeout: TIMEOUT_MS, headers: { ...HEADERS, 'content-length': Buffer.byteLength(body) } },
-            (res) => {
-              res.setEncoding('utf8')
-              let text = ''
-              res.on('data', (d) => (text += d))
-              res.on('end', () => resolve(res.statusCode))
-              res.on('error', reject)
-            },
-          )
+          const req = http.request(url, { method: 'POST', agent, timeout: TIMEOUT_MS, headers: { ...HEADERS, 'content-length': Buffer.byteLength(body) } }, (res) => {
+            res.setEncoding('utf8')
+            let text = ''
+            res.on('data', (d) => (text += d))
+            res.on('end', () => resolve(res.statusCode))
+            res.on('error', reject)
+          })
           req.on('error', reject)
           req.end(body)
         })
@@ -198,9 +193,7 @@ const CLIENTS = {
   },
 }
 if (undici) {
-  const version = await import('undici/package.json', { with: { type: 'json' } })
-    .then((m) => m.default.version)
-    .catch(() => '?')
+  const version = await import('undici/package.json', { with: { type: 'json' } }).then((m) => m.default.version).catch(() => '?')
   CLIENTS['undici.fetch'] = {
     label: `undici ${version} fetch`,
     create(c) {

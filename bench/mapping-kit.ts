@@ -55,13 +55,13 @@ const LOG_EVENT_V2_DEFAULTS = JSON.parse(`{
 
 // deterministic PRNG so runs are comparable
 let seed = 42
-const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff)
+const rnd = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff
 const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]
 
 const EVENTS = ['Product Viewed', 'Product Added', 'Checkout Started', 'Signed Up', 'Video Played', 'Search']
 const UAS = [
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36',
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1'
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1',
 ]
 
 function makeEvent(i: number): Record<string, unknown> {
@@ -73,7 +73,7 @@ function makeEvent(i: number): Record<string, unknown> {
     library: { name: mobile ? 'analytics-ios' : 'analytics.js', version: '4.1.0' },
     userAgent: pick(UAS),
     page: { path: '/p', referrer: pick(['', 'https://google.com/', 'https://t.co/x']), title: 'Page', url: 'https://example.com/p' },
-    location: { country: 'US', region: 'CA', city: 'SF', latitude: 37.7, longitude: -122.4 }
+    location: { country: 'US', region: 'CA', city: 'SF', latitude: 37.7, longitude: -122.4 },
   }
   if (rnd() < 0.5) context.campaign = { source: 'google', medium: 'cpc', name: 'spring', term: 'shoes', content: 'ad1' }
   if (mobile) {
@@ -89,7 +89,7 @@ function makeEvent(i: number): Record<string, unknown> {
     properties.revenue = 59.97
     properties.products = [
       { productId: 'p1', price: 19.99, quantity: 1, name: 'A' },
-      { productId: 'p2', price: 19.99, quantity: 2, name: 'B', revenueType: 'sale' }
+      { productId: 'p2', price: 19.99, quantity: 2, name: 'B', revenueType: 'sale' },
     ]
   }
   const ev: Record<string, unknown> = {
@@ -102,7 +102,7 @@ function makeEvent(i: number): Record<string, unknown> {
     properties,
     context,
     integrations: rnd() < 0.5 ? { 'Actions Amplitude': { session_id: 1700000000000 + i } } : {},
-    traits: rnd() < 0.3 ? { email: `u${i}@example.com`, plan: 'pro' } : undefined
+    traits: rnd() < 0.3 ? { email: `u${i}@example.com`, plan: 'pro' } : undefined,
   }
   return JSON.parse(JSON.stringify(ev)) // as read from an archive: plain JSON
 }

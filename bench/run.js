@@ -81,7 +81,11 @@ const MAP_SECONDS = env('BENCH_MAP_SECONDS', 2)
 const REPEAT = Math.max(1, env('BENCH_REPEAT', 3))
 const INSPECT = env('BENCH_INSPECT', 1) !== 0
 const SANDBOX_UNTHROTTLED = env('BENCH_SANDBOX_UNTHROTTLED', 1) !== 0
-const PROFILE = ['', '0'].includes(process.env.BENCH_PROFILE ?? '') ? [] : process.env.BENCH_PROFILE === '1' ? ['sandbox'] : process.env.BENCH_PROFILE.split(',').map((s) => s.trim())
+const PROFILE = ['', '0'].includes(process.env.BENCH_PROFILE ?? '')
+  ? []
+  : process.env.BENCH_PROFILE === '1'
+    ? ['sandbox']
+    : process.env.BENCH_PROFILE.split(',').map((s) => s.trim())
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'read,mapping,startup,ladder,dryrun,sandbox,diff,against,kit,s3').split(',').map((s) => s.trim()))
 if (PROFILE.length) ONLY.add('profile')
 
@@ -160,7 +164,10 @@ const goals = []
 
 // ---------------------------------------------------------------- 1. read
 if (ONLY.has('read')) {
-  for (const [size, withInspect] of [[READ_MB, INSPECT], [READ_SMALL_MB, INSPECT]]) {
+  for (const [size, withInspect] of [
+    [READ_MB, INSPECT],
+    [READ_SMALL_MB, INSPECT],
+  ]) {
     if (!size) continue
     const a = ensureArchive({ mb: size, seed: 11, days: 4, filesPerDay: 4 }, log)
     const floors = []
@@ -172,14 +179,17 @@ if (ONLY.has('read')) {
     const floor = best(floors)
     const read = best(reads)
     const gz = `${(a.compressedBytes / 1048576).toFixed(0)} MB gz, ${a.files.length} files`
-    const mbps = (res) => `${((floor.uncompressedChars ?? 0) / 1048576 / res.wallSeconds).toFixed(0)} MB/s; RSS by quarter ${res.rssQuartersMB?.join('/') ?? '-'} MB, V8 heap ${mb((res.memory?.heapTotal ?? NaN) / 1024)} MB at end`
+    const mbps = (res) =>
+      `${((floor.uncompressedChars ?? 0) / 1048576 / res.wallSeconds).toFixed(0)} MB/s; RSS by quarter ${res.rssQuartersMB?.join('/') ?? '-'} MB, V8 heap ${mb((res.memory?.heapTotal ?? NaN) / 1024)} MB at end`
     row(`read ${size} MB: Node floor`, floor.messages, floor, { notes: `${(floor.uncompressedChars / 1048576).toFixed(0)} MB, ${gz}; ${mbps(floor)}${runsNote(floor)}` })
     row(`read ${size} MB: segamp reader`, read.messages, read, {
       vsWall: ratio(read.wallSeconds, floor.wallSeconds),
       vsCpu: ratio(read.cpuSeconds, floor.cpuSeconds),
       notes: `${mbps(read)}${runsNote(read)}; goal ≤ 1.5×, RSS < 150 MB`,
     })
-    goals.push(`read ${size} MB: ${ratio(read.wallSeconds, floor.wallSeconds)} of the floor by wall, ${ratio(read.cpuSeconds, floor.cpuSeconds)} by CPU (goal ≤ 1.5×); peak RSS ${mb(read.maxRssKB)} MB (goal < 150 MB; floor ${mb(floor.maxRssKB)} MB)`)
+    goals.push(
+      `read ${size} MB: ${ratio(read.wallSeconds, floor.wallSeconds)} of the floor by wall, ${ratio(read.cpuSeconds, floor.cpuSeconds)} by CPU (goal ≤ 1.5×); peak RSS ${mb(read.maxRssKB)} MB (goal < 150 MB; floor ${mb(floor.maxRssKB)} MB)`,
+    )
     if (withInspect) {
       const ins = child('read', { inputs: [a.dir], mode: 'inspect' }, { label: `read ${size} MB: segamp inspectArchives` })
       row(`read ${size} MB: inspectArchives`, ins.messages, ins, {
@@ -220,8 +230,13 @@ if (ONLY.has('s3')) {
       vsCpu: ratio(remote.cpuSeconds, disk.cpuSeconds),
       notes: `vs disk; listing included${remote.listSeconds !== undefined ? ` (${fixed(remote.listSeconds)} s to the first byte: SDK load, region, listing)` : ''}; s3rver in its own process used ${fixed(remote.serverCpuSeconds)} CPU s${runsNote(remote)}; goal ≤ 1.3×`,
     })
-    const streaming = remote.listSeconds !== undefined ? `; after the first byte (SDK loaded, region found, listed: ${fixed(remote.listSeconds)} s) ${ratio(remote.wallSeconds - remote.listSeconds, disk.wallSeconds)}` : ''
-    goals.push(`s3 ${what}: reading from s3:// (local s3rver) is ${ratio(remote.wallSeconds, disk.wallSeconds)} of reading from disk by wall${streaming}, ${ratio(remote.cpuSeconds, disk.cpuSeconds)} by the reader's CPU (goal ≤ 1.3×)${remote.messages === disk.messages ? '' : `; MESSAGE COUNTS DIFFER (${remote.messages} vs ${disk.messages})`}`)
+    const streaming =
+      remote.listSeconds !== undefined
+        ? `; after the first byte (SDK loaded, region found, listed: ${fixed(remote.listSeconds)} s) ${ratio(remote.wallSeconds - remote.listSeconds, disk.wallSeconds)}`
+        : ''
+    goals.push(
+      `s3 ${what}: reading from s3:// (local s3rver) is ${ratio(remote.wallSeconds, disk.wallSeconds)} of reading from disk by wall${streaming}, ${ratio(remote.cpuSeconds, disk.cpuSeconds)} by the reader's CPU (goal ≤ 1.3×)${remote.messages === disk.messages ? '' : `; MESSAGE COUNTS DIFFER (${remote.messages} vs ${disk.messages})`}`,
+    )
   }
 }
 
@@ -232,9 +247,31 @@ if (ONLY.has('mapping')) {
   if (!mapping.error) {
     const speedup = mapping.segamp.mappingsPerSecond / mapping.core.mappingsPerSecond
     const notes = `${int(mapping.pairs)} (preset, event) pairs; rate = mappings per CPU s (per wall s: ${int(mapping.core.wallMappingsPerSecond)}); ${mapping.mismatches}/${mapping.sampleChecked} sampled outputs differ`
-    rows.push({ scenario: 'mapping: actions-core transform', messages: int(mapping.events), wall: fixed(mapping.core.seconds), cpu: fixed(mapping.core.cpuSeconds), rate: int(mapping.core.mappingsPerSecond), rss: mb(mapping.maxRssKB), vsWall: '', vsCpu: '', notes })
-    rows.push({ scenario: 'mapping: segamp compiled', messages: int(mapping.events), wall: fixed(mapping.segamp.seconds), cpu: fixed(mapping.segamp.cpuSeconds), rate: int(mapping.segamp.mappingsPerSecond), rss: mb(mapping.maxRssKB), vsWall: `${(mapping.segamp.wallMappingsPerSecond / mapping.core.wallMappingsPerSecond).toFixed(1)}× faster`, vsCpu: `${speedup.toFixed(1)}× faster`, notes: `${mapping.segamp.rounds} rounds (per wall s: ${int(mapping.segamp.wallMappingsPerSecond)}); same process; goal ≥ 10×` })
-    goals.push(`mapping: segamp compiled ${speedup.toFixed(1)}× actions-core transform by CPU time, ${(mapping.segamp.wallMappingsPerSecond / mapping.core.wallMappingsPerSecond).toFixed(1)}× by wall (goal ≥ 10×); ${mapping.mismatches} of ${mapping.sampleChecked} sampled outputs differ`)
+    rows.push({
+      scenario: 'mapping: actions-core transform',
+      messages: int(mapping.events),
+      wall: fixed(mapping.core.seconds),
+      cpu: fixed(mapping.core.cpuSeconds),
+      rate: int(mapping.core.mappingsPerSecond),
+      rss: mb(mapping.maxRssKB),
+      vsWall: '',
+      vsCpu: '',
+      notes,
+    })
+    rows.push({
+      scenario: 'mapping: segamp compiled',
+      messages: int(mapping.events),
+      wall: fixed(mapping.segamp.seconds),
+      cpu: fixed(mapping.segamp.cpuSeconds),
+      rate: int(mapping.segamp.mappingsPerSecond),
+      rss: mb(mapping.maxRssKB),
+      vsWall: `${(mapping.segamp.wallMappingsPerSecond / mapping.core.wallMappingsPerSecond).toFixed(1)}× faster`,
+      vsCpu: `${speedup.toFixed(1)}× faster`,
+      notes: `${mapping.segamp.rounds} rounds (per wall s: ${int(mapping.segamp.wallMappingsPerSecond)}); same process; goal ≥ 10×`,
+    })
+    goals.push(
+      `mapping: segamp compiled ${speedup.toFixed(1)}× actions-core transform by CPU time, ${(mapping.segamp.wallMappingsPerSecond / mapping.core.wallMappingsPerSecond).toFixed(1)}× by wall (goal ≥ 10×); ${mapping.mismatches} of ${mapping.sampleChecked} sampled outputs differ`,
+    )
   } else row('mapping', MAP_EVENTS, mapping)
 }
 
@@ -246,9 +283,18 @@ if (ONLY.has('startup')) {
   for (let i = 0; i < REPEAT; i++) {
     runs.help.push(child('startup', { argv: ['replay', '--help'] }, { label: `start-up: replay --help #${i + 1}` }))
     cleanWork()
-    runs.dry.push(child('startup', { argv: ['replay', tiny.dir, '--dry-run', '--fresh', '--no-progress', '--json', '--state-dir', join(work, 'state-tiny')] }, { label: `start-up: replay --dry-run of a 20-line archive #${i + 1}` }))
+    runs.dry.push(
+      child(
+        'startup',
+        { argv: ['replay', tiny.dir, '--dry-run', '--fresh', '--no-progress', '--json', '--state-dir', join(work, 'state-tiny')] },
+        { label: `start-up: replay --dry-run of a 20-line archive #${i + 1}` },
+      ),
+    )
   }
-  for (const [what, list, goal] of [['replay --help', runs.help, ''], ['replay --dry-run, 20-line archive', runs.dry, ' (goal < 0.4 s; 0.7 s before lazy loading)']]) {
+  for (const [what, list, goal] of [
+    ['replay --help', runs.help, ''],
+    ['replay --dry-run, 20-line archive', runs.dry, ' (goal < 0.4 s; 0.7 s before lazy loading)'],
+  ]) {
     const b = best(list)
     row(`start-up: ${what}`, 0, b, { rate: NaN, notes: `whole process, Node start-up included${runsNote(b)}` })
     startupLines.push(`${what}: ${fixed(b.cpuSeconds)} CPU s, ${fixed(b.wallSeconds)} s wall${goal}`)
@@ -270,45 +316,72 @@ if (ONLY.has('ladder')) {
     ['route', 'reading + routing', () => child('ladder', { inputs: [small.dir], step: 'route' }, { label: 'ladder: + routing' })],
     ['mapExact', '+ mapping and validation, exact path', () => child('ladder', { inputs: [small.dir], step: 'map' }, { label: 'ladder: + mapping (exact)', env: exact })],
     ['map', '+ mapping and validation, compiled path', () => child('ladder', { inputs: [small.dir], step: 'map' }, { label: 'ladder: + mapping (compiled)' })],
-    ['serialiseExact', '+ serialise, write --out (exact path)', () => child('ladder', { inputs: [small.dir], step: 'serialise', out: join(work, 'ladder.ndjson') }, { label: 'ladder: + serialise (exact)', env: exact })],
-    ['serialise', '+ serialise, write --out (compiled path)', () => child('ladder', { inputs: [small.dir], step: 'serialise', out: join(work, 'ladder.ndjson') }, { label: 'ladder: + serialise (compiled)' })],
+    [
+      'serialiseExact',
+      '+ serialise, write --out (exact path)',
+      () => child('ladder', { inputs: [small.dir], step: 'serialise', out: join(work, 'ladder.ndjson') }, { label: 'ladder: + serialise (exact)', env: exact }),
+    ],
+    [
+      'serialise',
+      '+ serialise, write --out (compiled path)',
+      () => child('ladder', { inputs: [small.dir], step: 'serialise', out: join(work, 'ladder.ndjson') }, { label: 'ladder: + serialise (compiled)' }),
+    ],
     ['cliExact', 'full CLI, --workers 1 (exact path)', () => cliDry(1, exact)],
     ['cli', 'full CLI, --workers 1 (compiled path)', () => cliDry(1)],
   ]
   const got = Object.fromEntries(rungs.map(([k]) => [k, []]))
-  for (let i = 0; i < REPEAT; i++) for (const [k, , run] of rungs) {
-    cleanWork()
-    got[k].push(run())
-  }
+  for (let i = 0; i < REPEAT; i++)
+    for (const [k, , run] of rungs) {
+      cleanWork()
+      got[k].push(run())
+    }
   ladder = Object.fromEntries(rungs.map(([k]) => [k, best(got[k])]))
   const floor = ladder.floor
   for (const [k, title] of rungs) {
     const r = ladder[k]
-    row(`ladder: ${title}`, r.messages ?? r.summary?.messages ?? MESSAGES, r, { vsWall: k === 'floor' ? '' : ratio(r.wallSeconds, floor.wallSeconds), vsCpu: k === 'floor' ? '' : ratio(r.cpuSeconds, floor.cpuSeconds), notes: runsNote(r).replace(/^; /, '') })
+    row(`ladder: ${title}`, r.messages ?? r.summary?.messages ?? MESSAGES, r, {
+      vsWall: k === 'floor' ? '' : ratio(r.wallSeconds, floor.wallSeconds),
+      vsCpu: k === 'floor' ? '' : ratio(r.cpuSeconds, floor.cpuSeconds),
+      notes: runsNote(r).replace(/^; /, ''),
+    })
   }
   const rate = (r) => (r?.pairs ? `${r.fallbacks} of ${int(r.pairs)} (${((100 * r.fallbacks) / r.pairs).toFixed(2)} %)` : '-')
   const cliRuns = ladder.cli.summary?.subscriptions?.reduce((a, s) => a + s.messages, 0)
-  ladderLines.push(`cost ladder (× floor by CPU, whole process; before = exact path, after = compiled path): reading ${ratio(ladder.lines.cpuSeconds, floor.cpuSeconds)}, + routing ${ratio(ladder.route.cpuSeconds, floor.cpuSeconds)}, + mapping & validation ${ratio(ladder.mapExact.cpuSeconds, floor.cpuSeconds)} → ${ratio(ladder.map.cpuSeconds, floor.cpuSeconds)}, + serialise & write --out ${ratio(ladder.serialiseExact.cpuSeconds, floor.cpuSeconds)} → ${ratio(ladder.serialise.cpuSeconds, floor.cpuSeconds)}, full CLI --workers 1 ${ratio(ladder.cliExact.cpuSeconds, floor.cpuSeconds)} → ${ratio(ladder.cli.cpuSeconds, floor.cpuSeconds)} (by wall: ${ratio(ladder.cliExact.wallSeconds, floor.wallSeconds)} → ${ratio(ladder.cli.wallSeconds, floor.wallSeconds)}; goal ≤ 2.5×)`)
-  ladderLines.push(`compiled path fallback rate on the bench corpus: ${rate(ladder.map)} matched (message, subscription) pairs in the map rung; the CLI's report: mappingFallbacks ${ladder.cli.summary?.mappingFallbacks ?? '-'} of ${int(cliRuns)}`)
+  ladderLines.push(
+    `cost ladder (× floor by CPU, whole process; before = exact path, after = compiled path): reading ${ratio(ladder.lines.cpuSeconds, floor.cpuSeconds)}, + routing ${ratio(ladder.route.cpuSeconds, floor.cpuSeconds)}, + mapping & validation ${ratio(ladder.mapExact.cpuSeconds, floor.cpuSeconds)} → ${ratio(ladder.map.cpuSeconds, floor.cpuSeconds)}, + serialise & write --out ${ratio(ladder.serialiseExact.cpuSeconds, floor.cpuSeconds)} → ${ratio(ladder.serialise.cpuSeconds, floor.cpuSeconds)}, full CLI --workers 1 ${ratio(ladder.cliExact.cpuSeconds, floor.cpuSeconds)} → ${ratio(ladder.cli.cpuSeconds, floor.cpuSeconds)} (by wall: ${ratio(ladder.cliExact.wallSeconds, floor.wallSeconds)} → ${ratio(ladder.cli.wallSeconds, floor.wallSeconds)}; goal ≤ 2.5×)`,
+  )
+  ladderLines.push(
+    `compiled path fallback rate on the bench corpus: ${rate(ladder.map)} matched (message, subscription) pairs in the map rung; the CLI's report: mappingFallbacks ${ladder.cli.summary?.mappingFallbacks ?? '-'} of ${int(cliRuns)}`,
+  )
   // A shard's cost for the lines it does not own (issue #25): --shard 0/1000 owns ~0.1 % of them.
   const gz = []
   const sh = []
   for (let i = 0; i < REPEAT; i++) {
     gz.push(child('gunzip', { files: small.files }, { label: `shard cost: gunzip alone #${i + 1}` }))
-    sh.push(child('ladder', { inputs: [small.dir], step: 'serialise', out: join(work, 'ladder.ndjson'), shard: '0/1000' }, { label: `shard cost: planner as --shard 0/1000 #${i + 1}` }))
+    sh.push(
+      child('ladder', { inputs: [small.dir], step: 'serialise', out: join(work, 'ladder.ndjson'), shard: '0/1000' }, { label: `shard cost: planner as --shard 0/1000 #${i + 1}` }),
+    )
   }
   const least = (list) => Math.min(...list.filter((r) => !r.error).map((r) => r.loopCpuSeconds))
   const perLine = (cpu, list) => cpu / (list.find((r) => !r.error)?.messages ?? MESSAGES)
   const g = perLine(least(gz), gz)
   const k = perLine(least(sh), sh)
-  ladderLines.push(`shard cost: CPU per line a shard does not own (--shard 0/1000: read, decode, byte scan; loop CPU, start-up excluded) ${fixed(k * 1e6, 2)} µs vs gunzip alone ${fixed(g * 1e6, 2)} µs: ${(k / g).toFixed(2)}× (goal ≤ 1.5×); ${int(sh[0]?.otherShard)} of ${int(sh[0]?.messages)} lines other-shard`)
-  ladderLines.push(`--out byte-identical between the exact and the compiled path: ${ladder.cli.outDigest && ladder.cli.outDigest === ladder.cliExact.outDigest ? 'yes' : `NO (${ladder.cliExact.outDigest} vs ${ladder.cli.outDigest})`}`)
+  ladderLines.push(
+    `shard cost: CPU per line a shard does not own (--shard 0/1000: read, decode, byte scan; loop CPU, start-up excluded) ${fixed(k * 1e6, 2)} µs vs gunzip alone ${fixed(g * 1e6, 2)} µs: ${(k / g).toFixed(2)}× (goal ≤ 1.5×); ${int(sh[0]?.otherShard)} of ${int(sh[0]?.messages)} lines other-shard`,
+  )
+  ladderLines.push(
+    `--out byte-identical between the exact and the compiled path: ${ladder.cli.outDigest && ladder.cli.outDigest === ladder.cliExact.outDigest ? 'yes' : `NO (${ladder.cliExact.outDigest} vs ${ladder.cli.outDigest})`}`,
+  )
 }
 
 /** `replay --dry-run --out` over the bench archive with --workers w; the result carries the --out digest. */
 function cliDry(w, env = {}) {
   const out = join(work, 'dry-run.ndjson')
-  const r = child('cli', { command: 'replay', argv: [small.dir, '--dry-run', '--out', out, '--fresh', '--no-progress', '--json', '--workers', String(w), '--state-dir', join(work, 'state-dry')] }, { label: `ladder: replay --dry-run --out --workers ${w}${env.SEGAMP_MAP ? ' (exact path)' : ''}`, env })
+  const r = child(
+    'cli',
+    { command: 'replay', argv: [small.dir, '--dry-run', '--out', out, '--fresh', '--no-progress', '--json', '--workers', String(w), '--state-dir', join(work, 'state-dry')] },
+    { label: `ladder: replay --dry-run --out --workers ${w}${env.SEGAMP_MAP ? ' (exact path)' : ''}`, env },
+  )
   if (existsSync(out)) r.outDigest = createHash('sha256').update(readFileSync(out)).digest('hex').slice(0, 16)
   rmSync(out, { force: true })
   return r
@@ -328,7 +401,13 @@ if (ONLY.has('dryrun')) {
     for (const w of [1, 2]) {
       cleanWork()
       const out = join(work, 'dry-run.ndjson')
-      runs[w].push(child('cli', { command: 'replay', argv: [small.dir, '--dry-run', '--out', out, '--fresh', '--no-progress', '--json', '--workers', String(w), '--state-dir', join(work, 'state-dry')] }, { label: `dry run: segamp replay --dry-run --workers ${w} (${MESSAGES} messages) #${i + 1}` }))
+      runs[w].push(
+        child(
+          'cli',
+          { command: 'replay', argv: [small.dir, '--dry-run', '--out', out, '--fresh', '--no-progress', '--json', '--workers', String(w), '--state-dir', join(work, 'state-dry')] },
+          { label: `dry run: segamp replay --dry-run --workers ${w} (${MESSAGES} messages) #${i + 1}` },
+        ),
+      )
       outs[w] = existsSync(out) ? statSync(out).size : undefined
       rmSync(out, { force: true })
     }
@@ -344,8 +423,12 @@ if (ONLY.has('dryrun')) {
       notes: `${int(dry[w].summary?.sent)} records, ${int(dry[w].summary?.requests)} requests, ${outs[w] ? (outs[w] / 1048576).toFixed(0) : '?'} MB out${w === 1 ? '; goal ≤ 2.5× the floor' : `; ${ratio(dry[1].wallSeconds, dry[w].wallSeconds)} the throughput of --workers 1 (goal ≥ 1.6×)`}${runsNote(dry[w])}`,
     })
   }
-  goals.push(`dry run --workers 1: ${ratio(dry[1].wallSeconds, floor.wallSeconds)} of the floor by wall, ${ratio(dry[1].cpuSeconds, floor.cpuSeconds)} by CPU (goal ≤ 2.5×; the CLI child's CPU includes oclif/module loading, the floor's only Node startup)`)
-  goals.push(`dry run --workers 2: ${ratio(dry[1].wallSeconds, dry[2].wallSeconds)} the throughput of --workers 1 by wall (goal ≥ 1.6×); CPU ${fixed(dry[2].cpuSeconds)} s vs ${fixed(dry[1].cpuSeconds)} s`)
+  goals.push(
+    `dry run --workers 1: ${ratio(dry[1].wallSeconds, floor.wallSeconds)} of the floor by wall, ${ratio(dry[1].cpuSeconds, floor.cpuSeconds)} by CPU (goal ≤ 2.5×; the CLI child's CPU includes oclif/module loading, the floor's only Node startup)`,
+  )
+  goals.push(
+    `dry run --workers 2: ${ratio(dry[1].wallSeconds, dry[2].wallSeconds)} the throughput of --workers 1 by wall (goal ≥ 1.6×); CPU ${fixed(dry[2].cpuSeconds)} s vs ${fixed(dry[1].cpuSeconds)} s`,
+  )
   goals.push(parallelOverhead(dry, outs))
   if (env('BENCH_RSS3X', 1) !== 0) {
     const big = ensureArchive({ messages: MESSAGES * 3, seed: 7, days: 3, filesPerDay: 2 }, log)
@@ -353,10 +436,16 @@ if (ONLY.has('dryrun')) {
     for (const w of [1, 2]) {
       cleanWork()
       const out = join(work, 'dry-run.ndjson')
-      const r = child('cli', { command: 'replay', argv: [big.dir, '--dry-run', '--out', out, '--fresh', '--no-progress', '--json', '--workers', String(w), '--state-dir', join(work, 'state-dry')] }, { label: `dry run: --workers ${w} over 3× the input (${MESSAGES * 3} messages)` })
+      const r = child(
+        'cli',
+        { command: 'replay', argv: [big.dir, '--dry-run', '--out', out, '--fresh', '--no-progress', '--json', '--workers', String(w), '--state-dir', join(work, 'state-dry')] },
+        { label: `dry run: --workers ${w} over 3× the input (${MESSAGES * 3} messages)` },
+      )
       rmSync(out, { force: true })
       rss[w] = r.maxRssKB
-      row(`dry run: --workers ${w}, 3× the input`, r.summary?.messages ?? MESSAGES * 3, r, { notes: `peak RSS ${mb(r.maxRssKB)} MB vs ${mb(dry[w].maxRssKB)} MB at 1×: ${ratio(r.maxRssKB, dry[w].maxRssKB)} (goal ≤ 1.3×)` })
+      row(`dry run: --workers ${w}, 3× the input`, r.summary?.messages ?? MESSAGES * 3, r, {
+        notes: `peak RSS ${mb(r.maxRssKB)} MB vs ${mb(dry[w].maxRssKB)} MB at 1×: ${ratio(r.maxRssKB, dry[w].maxRssKB)} (goal ≤ 1.3×)`,
+      })
     }
     goals.push(`peak RSS at 3× the input: --workers 1 ${ratio(rss[1], dry[1].maxRssKB)}, --workers 2 ${ratio(rss[2], dry[2].maxRssKB)} of the RSS at 1× (goal ≤ 1.3×)`)
   }
@@ -400,14 +489,20 @@ if (ONLY.has('sandbox')) {
   row('sandbox: replay --sandbox', sb.summary?.messages ?? MESSAGES, sb, {
     notes: `${int(sent)} events sent = ${int(sent / sb.wallSeconds)} events/s; ${int(sb.summary?.requests)} requests, ${int(sb.summary?.throttles)} throttle pauses (${int((sb.summary?.throttledMs ?? 0) / 1000)} s summed), ${int(sb.summary?.deadLettered)} dead; RSS includes the sandbox`,
   })
-  goals.push(`sandbox: ${int(sent / sb.wallSeconds)} events/s (${int(sent)} events in ${fixed(sb.wallSeconds)} s wall, ${fixed(sb.cpuSeconds)} s CPU, ${int(sb.summary?.throttles)} throttle pauses); peak RSS ${mb(sb.maxRssKB)} MB`)
+  goals.push(
+    `sandbox: ${int(sent / sb.wallSeconds)} events/s (${int(sent)} events in ${fixed(sb.wallSeconds)} s wall, ${fixed(sb.cpuSeconds)} s CPU, ${int(sb.summary?.throttles)} throttle pauses); peak RSS ${mb(sb.maxRssKB)} MB`,
+  )
 }
 
 if (ONLY.has('sandbox') && SANDBOX_UNTHROTTLED) {
   const limits = { httpApiEps: 1e9, batchEps: 1e9, httpApiProjectEps: 1e9, batchProjectEps: 1e9 }
   for (const separate of [false, true]) {
     cleanWork()
-    const sb = child('sandbox', { inputs: [small.dir], stateDir: join(work, 'state-sandbox-free'), limits, separate }, { label: `sandbox: library replay, per-id throttle lifted${separate ? ', sandbox in its own process' : ''}` })
+    const sb = child(
+      'sandbox',
+      { inputs: [small.dir], stateDir: join(work, 'state-sandbox-free'), limits, separate },
+      { label: `sandbox: library replay, per-id throttle lifted${separate ? ', sandbox in its own process' : ''}` },
+    )
     const sent = sb.summary?.sent
     const server = sb.sandbox
     row(separate ? 'sandbox: same, sandbox in own process' : 'sandbox: same, per-id throttle off', sb.summary?.messages ?? MESSAGES, sb, {
@@ -415,7 +510,10 @@ if (ONLY.has('sandbox') && SANDBOX_UNTHROTTLED) {
         ? `${int(sent / sb.wallSeconds)} events/s; RSS and CPU of the replay alone — the sandbox process: ${mb(server?.maxRssKB)} MB, ${fixed(server?.cpuSeconds)} s CPU`
         : `${int(sent)} events sent = ${int(sent / sb.wallSeconds)} events/s; ${int(sb.summary?.requests)} requests, ${int(sb.summary?.throttles)} throttles; replay() + startSandbox({limits}), in-process`,
     })
-    if (separate && dryCpuPerRecord && sent) goals.push(`live replay (sandbox in its own process, throttle lifted): ${fixed((sb.cpuSeconds / sent) * 1e6, 1)} µs CPU per event vs ${fixed(dryCpuPerRecord * 1e6, 1)} µs for the --workers 1 dry run: ${ratio(sb.cpuSeconds / sent, dryCpuPerRecord)} (goal ≤ 1.3×)`)
+    if (separate && dryCpuPerRecord && sent)
+      goals.push(
+        `live replay (sandbox in its own process, throttle lifted): ${fixed((sb.cpuSeconds / sent) * 1e6, 1)} µs CPU per event vs ${fixed(dryCpuPerRecord * 1e6, 1)} µs for the --workers 1 dry run: ${ratio(sb.cpuSeconds / sent, dryCpuPerRecord)} (goal ≤ 1.3×)`,
+      )
     goals.push(
       separate
         ? `sandbox in its own process (throttle lifted): replay ${int(sent / sb.wallSeconds)} events/s, ${fixed(sb.cpuSeconds)} s CPU, peak RSS ${mb(sb.maxRssKB)} MB (sandbox process ${mb(server?.maxRssKB)} MB, ${fixed(server?.cpuSeconds)} s CPU)`
@@ -444,14 +542,21 @@ if (ONLY.has('against')) {
       const built = child('make-export', { archive: archive.dir, out: exportDir, seed: 24 }, { label: `against: building the export of ${MESSAGES * s} messages` })
       if (built.error) continue
     }
-    const r = child('cli', { command: 'diff-mappings', argv: [archive.dir, '--against', exportDir, '--format', 'json', '--no-progress', '--work-dir', DATA] }, { label: `against: diff-mappings --against (${MESSAGES * s} messages, ${s}×)` })
+    const r = child(
+      'cli',
+      { command: 'diff-mappings', argv: [archive.dir, '--against', exportDir, '--format', 'json', '--no-progress', '--work-dir', DATA] },
+      { label: `against: diff-mappings --against (${MESSAGES * s} messages, ${s}×)` },
+    )
     runs[s] = r
     const p = r.summary?.against?.pairing
     row(`against: diff-mappings --against, ${s}×`, r.summary?.totals?.messages ?? MESSAGES * s, r, {
       notes: `${int(r.summary?.against?.export?.events)} stored events; paired by insert id ${int(p?.byInsertId)}, by window ${int(p?.byWindow)}, ambiguous ${int(p?.ambiguous)}, unpaired ${int(p?.unpaired)}${s === 1 ? '' : `; peak RSS ${ratio(r.maxRssKB, runs[1]?.maxRssKB)} of 1× (goal ≤ 1.3×)`}`,
     })
   }
-  if (runs[1] && runs[scale]) goals.push(`against: peak RSS ${mb(runs[scale].maxRssKB)} MB at ${scale}× vs ${mb(runs[1].maxRssKB)} MB at 1×: ${ratio(runs[scale].maxRssKB, runs[1].maxRssKB)} (goal ≤ 1.3×); CPU ${fixed(runs[scale].cpuSeconds)} s vs ${fixed(runs[1].cpuSeconds)} s`)
+  if (runs[1] && runs[scale])
+    goals.push(
+      `against: peak RSS ${mb(runs[scale].maxRssKB)} MB at ${scale}× vs ${mb(runs[1].maxRssKB)} MB at 1×: ${ratio(runs[scale].maxRssKB, runs[1].maxRssKB)} (goal ≤ 1.3×); CPU ${fixed(runs[scale].cpuSeconds)} s vs ${fixed(runs[1].cpuSeconds)} s`,
+    )
 }
 
 // ---------------------------------------------------------------- profiles
@@ -461,9 +566,16 @@ if (ONLY.has('profile')) {
   mkdirSync(profiles, { recursive: true })
   const argvFor = {
     sandbox: () => ({ command: 'replay', argv: sandboxArgs() }),
-    dryrun: () => ({ command: 'replay', argv: [small.dir, '--dry-run', '--out', join(work, 'dry-run.ndjson'), '--fresh', '--no-progress', '--json', '--state-dir', join(work, 'state-dry')] }),
+    dryrun: () => ({
+      command: 'replay',
+      argv: [small.dir, '--dry-run', '--out', join(work, 'dry-run.ndjson'), '--fresh', '--no-progress', '--json', '--state-dir', join(work, 'state-dry')],
+    }),
     diff: () => ({ command: 'diff-mappings', argv: [small.dir, '--format', 'json', '--no-progress'] }),
-    'sandbox-free': () => ({ inputs: [small.dir], stateDir: join(work, 'state-sandbox-free'), limits: { httpApiEps: 1e9, batchEps: 1e9, httpApiProjectEps: 1e9, batchProjectEps: 1e9 } }),
+    'sandbox-free': () => ({
+      inputs: [small.dir],
+      stateDir: join(work, 'state-sandbox-free'),
+      limits: { httpApiEps: 1e9, batchEps: 1e9, httpApiProjectEps: 1e9, batchProjectEps: 1e9 },
+    }),
   }
   for (const name of PROFILE) {
     if (!argvFor[name]) {
@@ -473,9 +585,18 @@ if (ONLY.has('profile')) {
     cleanWork()
     const dir = join(profiles, name)
     rmSync(dir, { recursive: true, force: true })
-    const prof = child(name === 'sandbox-free' ? 'sandbox' : 'cli', argvFor[name](), { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`], label: `profile: ${name} under --cpu-prof` })
-    const file = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f))[0] : undefined
-    profileTexts.push(`Profile of ${name}: ${file ?? 'no profile written'} (wall ${fixed(prof.wallSeconds)} s, CPU ${fixed(prof.cpuSeconds)} s under the profiler)${file ? '\n' + formatProfile(summarizeProfile(file, 15)) : ''}`)
+    const prof = child(name === 'sandbox-free' ? 'sandbox' : 'cli', argvFor[name](), {
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+      label: `profile: ${name} under --cpu-prof`,
+    })
+    const file = existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => f.endsWith('.cpuprofile'))
+          .map((f) => join(dir, f))[0]
+      : undefined
+    profileTexts.push(
+      `Profile of ${name}: ${file ?? 'no profile written'} (wall ${fixed(prof.wallSeconds)} s, CPU ${fixed(prof.cpuSeconds)} s under the profiler)${file ? '\n' + formatProfile(summarizeProfile(file, 15)) : ''}`,
+    )
   }
 }
 rmSync(work, { recursive: true, force: true })
@@ -492,15 +613,35 @@ if (ONLY.has('kit') && existsSync(join(ROOT, 'bench', 'mapping-kit.ts'))) {
 }
 
 // ---------------------------------------------------------------- print
-const head = { scenario: 'scenario', messages: 'messages', wall: 'wall s', cpu: 'CPU s', rate: 'msg/s', rss: 'peak RSS MB', vsWall: 'vs floor (wall)', vsCpu: 'vs floor (CPU)', notes: 'notes' }
+const head = {
+  scenario: 'scenario',
+  messages: 'messages',
+  wall: 'wall s',
+  cpu: 'CPU s',
+  rate: 'msg/s',
+  rss: 'peak RSS MB',
+  vsWall: 'vs floor (wall)',
+  vsCpu: 'vs floor (CPU)',
+  notes: 'notes',
+}
 const cols = Object.keys(head)
 const width = Object.fromEntries(cols.map((c) => [c, Math.max(...[head, ...rows].map((r) => String(r[c]).length))]))
 const right = new Set(['messages', 'wall', 'cpu', 'rate', 'rss', 'vsWall', 'vsCpu'])
-const line = (r) => cols.map((c) => (right.has(c) ? String(r[c]).padStart(width[c]) : String(r[c]).padEnd(width[c]))).join('  ').trimEnd()
+const line = (r) =>
+  cols
+    .map((c) => (right.has(c) ? String(r[c]).padStart(width[c]) : String(r[c]).padEnd(width[c])))
+    .join('  ')
+    .trimEnd()
 const out = []
 out.push('')
-out.push(`segamp bench — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GB; library: ${snap.from === 'dist' ? 'dist/ (snapshot)' : 'src/ compiled by tsc (dist/ was incomplete)'}`)
-out.push(`load average at start ${load0.map((l) => l.toFixed(1)).join(' ')}, at end ${loadavg().map((l) => l.toFixed(1)).join(' ')} (wall times include whatever else runs; CPU s does not)`)
+out.push(
+  `segamp bench — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GB; library: ${snap.from === 'dist' ? 'dist/ (snapshot)' : 'src/ compiled by tsc (dist/ was incomplete)'}`,
+)
+out.push(
+  `load average at start ${load0.map((l) => l.toFixed(1)).join(' ')}, at end ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} (wall times include whatever else runs; CPU s does not)`,
+)
 out.push('')
 out.push(line(head))
 out.push(cols.map((c) => '-'.repeat(width[c])).join('  '))
@@ -509,7 +650,10 @@ out.push('')
 out.push('msg/s = messages / wall s (mapping rows: mappings per CPU second of the timed loop). wall s = the work inside the child;')
 out.push('CPU s = user+system CPU of the whole child process, startup and module loading included (mapping rows: of the timed loop).')
 if (REPEAT > 1 && ONLY.has('read')) out.push(`read rows: ${REPEAT} interleaved runs each; least wall and least CPU (taken separately), largest peak RSS.`)
-for (const [title, lines] of [['Start-up (CPU = user+system of the whole process)', startupLines], ['Cost ladder and the compiled path (CPU = user+system)', ladderLines]]) {
+for (const [title, lines] of [
+  ['Start-up (CPU = user+system of the whole process)', startupLines],
+  ['Cost ladder and the compiled path (CPU = user+system)', ladderLines],
+]) {
   if (!lines.length) continue
   out.push('', title)
   for (const l of lines) out.push(`  - ${l}`)
@@ -524,7 +668,9 @@ if (mapping && !mapping.error && mapping.perPreset?.length) {
   out.push('Mapping by preset (mappings/s)')
   for (const p of mapping.perPreset) {
     if (!p.pairs) continue
-    out.push(`  ${p.name.padEnd(24)} ${int(p.pairs).padStart(7)} pairs  actions-core ${int(p.coreMappingsPerSecond).padStart(8)}  segamp ${int(p.segampMappingsPerSecond).padStart(9)}  ${(p.segampMappingsPerSecond / p.coreMappingsPerSecond).toFixed(1)}×`)
+    out.push(
+      `  ${p.name.padEnd(24)} ${int(p.pairs).padStart(7)} pairs  actions-core ${int(p.coreMappingsPerSecond).padStart(8)}  segamp ${int(p.segampMappingsPerSecond).padStart(9)}  ${(p.segampMappingsPerSecond / p.coreMappingsPerSecond).toFixed(1)}×`,
+    )
   }
 }
 for (const t of profileTexts) out.push('', t)

@@ -66,17 +66,37 @@ async function sandbox() {
 }
 
 const archive = ensureArchive({ messages: MESSAGES, seed: 7, days: 2, filesPerDay: 2 })
-console.log(`Shard throughput: ${MESSAGES} messages (${archive.files.length} files, ${(archive.compressedBytes / 1e6).toFixed(1)} MB gzip), ${cpus().length} cores, load ${loadavg()[0].toFixed(2)}`)
+console.log(
+  `Shard throughput: ${MESSAGES} messages (${archive.files.length} files, ${(archive.compressedBytes / 1e6).toFixed(1)} MB gzip), ${cpus().length} cores, load ${loadavg()[0].toFixed(2)}`,
+)
 console.log(`  batch ${BATCH}, concurrency ${CONCURRENCY} per shard, sandbox without throttling, in its own process`)
 console.log('  N   wall s   events sent   events/s   shards CPU s   sandbox CPU s   slowest shard ev/CPU-s   per shard (events/wall s/CPU s)')
 for (const n of NS) {
   const sb = await sandbox()
   const dirs = Array.from({ length: n }, (_, k) => join(DATA, 'shards', `n${n}-k${k}`))
-  for (const d of dirs) rmSync(d, { recursive: true, force: true }), mkdirSync(d, { recursive: true })
+  for (const d of dirs) (rmSync(d, { recursive: true, force: true }), mkdirSync(d, { recursive: true }))
   const t0 = process.hrtime.bigint()
   const results = await Promise.all(
     dirs.map((d, k) =>
-      run(['replay', archive.dir, '--endpoint-url', sb.url, '--api-key', 'bench-api-key', '--yes', '--no-progress', '--json', '--fresh', '--batch-size', BATCH, '--concurrency', CONCURRENCY, '--state-dir', d, ...(n > 1 ? ['--shard', `${k}/${n}`] : [])]),
+      run([
+        'replay',
+        archive.dir,
+        '--endpoint-url',
+        sb.url,
+        '--api-key',
+        'bench-api-key',
+        '--yes',
+        '--no-progress',
+        '--json',
+        '--fresh',
+        '--batch-size',
+        BATCH,
+        '--concurrency',
+        CONCURRENCY,
+        '--state-dir',
+        d,
+        ...(n > 1 ? ['--shard', `${k}/${n}`] : []),
+      ]),
     ),
   )
   const wall = Number(process.hrtime.bigint() - t0) / 1e9
@@ -90,5 +110,7 @@ for (const n of NS) {
   const per = reports.map((r, k) => `${r.sent}/${(r.durationMs / 1000).toFixed(1)}/${results[k].cpu.toFixed(1)}`).join(' ')
   const shardCpu = results.reduce((a, r) => a + r.cpu, 0)
   const perCore = Math.round(Math.min(...reports.map((r, k) => r.sent / Math.max(0.01, results[k].cpu))))
-  console.log(`  ${n}   ${wall.toFixed(1).padStart(6)}   ${String(sent).padStart(11)}   ${String(Math.round(sent / wall)).padStart(8)}   ${shardCpu.toFixed(1).padStart(12)}   ${sandboxCpu.toFixed(1).padStart(13)}   ${String(perCore).padStart(22)}   ${per}`)
+  console.log(
+    `  ${n}   ${wall.toFixed(1).padStart(6)}   ${String(sent).padStart(11)}   ${String(Math.round(sent / wall)).padStart(8)}   ${shardCpu.toFixed(1).padStart(12)}   ${sandboxCpu.toFixed(1).padStart(13)}   ${String(perCore).padStart(22)}   ${per}`,
+  )
 }

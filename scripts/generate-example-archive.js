@@ -92,12 +92,7 @@ const PAGES = [
   { name: undefined, category: undefined, path: '/blog/launch-week' },
   { name: 'Signup', category: undefined, path: '/signup' },
 ]
-const SCREENS = [
-  { name: 'Home' },
-  { name: 'Product Detail', category: 'Catalog' },
-  { name: 'Cart' },
-  { name: undefined },
-]
+const SCREENS = [{ name: 'Home' }, { name: 'Product Detail', category: 'Catalog' }, { name: 'Cart' }, { name: undefined }]
 const TRACKS = ['Product Viewed', 'Product Added', 'Checkout Started', 'Signed Up', 'Song Played', 'Search Performed', 'Video Watched']
 const PRODUCTS = [
   { product_id: 'sku-1001', sku: 'sku-1001', name: 'Trail Shoe', category: 'Footwear', brand: 'Acme', price: 89.95 },
@@ -163,7 +158,8 @@ function context(user, t, extra = {}) {
     c.network = { carrier: 'Vodafone', wifi: rand() < 0.5, cellular: true }
     c.screen = { width: 1080, height: 2400, density: 2.625 }
   }
-  if (user.platform.kind !== 'server') c.location = { city: user.place.city, country: user.place.country, region: user.place.region, latitude: user.place.latitude, longitude: user.place.longitude }
+  if (user.platform.kind !== 'server')
+    c.location = { city: user.place.city, country: user.place.country, region: user.place.region, latitude: user.place.latitude, longitude: user.place.longitude }
   if (user.platform.kind !== 'server' && rand() < 0.3) c.traits = { plan: user.traits.plan }
   return Object.assign(c, extra)
 }
@@ -208,7 +204,17 @@ function makeMessage(t) {
     const products = []
     for (let i = 0; i < n; i++) products.push({ ...pick(PRODUCTS), quantity: int(1, 3), position: i + 1 })
     const revenue = Math.round(products.reduce((s, p) => s + p.price * p.quantity, 0) * 100) / 100
-    m.properties = { order_id: `ord-${int(100000, 999999)}`, checkout_id: uuid(), affiliation: 'Online Store', total: Math.round((revenue + 9.99) * 100) / 100, revenue, shipping: 9.99, tax: 0, currency: 'USD', products }
+    m.properties = {
+      order_id: `ord-${int(100000, 999999)}`,
+      checkout_id: uuid(),
+      affiliation: 'Online Store',
+      total: Math.round((revenue + 9.99) * 100) / 100,
+      revenue,
+      shipping: 9.99,
+      tax: 0,
+      currency: 'USD',
+      products,
+    }
   } else if (r < 0.6) {
     if (kind === 'ios' || kind === 'android') {
       m = base(user, 'screen', t)

@@ -6,7 +6,10 @@ export class NdjsonWriter {
   private stream?: WriteStream
   count = 0
 
-  constructor(readonly path: string, private readonly flags: 'a' | 'w' = 'a') {}
+  constructor(
+    readonly path: string,
+    private readonly flags: 'a' | 'w' = 'a',
+  ) {}
 
   async write(value: unknown): Promise<void> {
     if (!this.stream) {

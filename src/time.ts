@@ -18,7 +18,8 @@ const SECONDS_FROM = 1e8
 /** Numbers from here on (year 5138 in ms) are neither (microseconds, nanoseconds). */
 const MILLISECONDS_BELOW = 1e14
 
-export const TIME_HINT = 'Write a UTC date or time: 2024-05-07, 2024-05-07T13:00:00Z (an offset like +02:00 is honoured), 20240507 or 20240507T13; or epoch seconds (1715040000) or milliseconds (1715040000000).'
+export const TIME_HINT =
+  'Write a UTC date or time: 2024-05-07, 2024-05-07T13:00:00Z (an offset like +02:00 is honoured), 20240507 or 20240507T13; or epoch seconds (1715040000) or milliseconds (1715040000000).'
 
 const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i
 const COMPACT_RE = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2}))?$/i

@@ -10,9 +10,14 @@ import { ROOT } from './helpers/cli.js'
 
 /** Folders under src/, one and two levels deep, as `a` and `a/b`. */
 function srcFolders(): string[] {
-  const dirs = (path: string): string[] => readdirSync(path, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name)
+  const dirs = (path: string): string[] =>
+    readdirSync(path, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
   const src = join(ROOT, 'src')
-  return dirs(src).flatMap((a) => [a, ...dirs(join(src, a)).map((b) => `${a}/${b}`)]).sort()
+  return dirs(src)
+    .flatMap((a) => [a, ...dirs(join(src, a)).map((b) => `${a}/${b}`)])
+    .sort()
 }
 
 /** The mermaid block of the README's "## Architecture" section. */
@@ -44,7 +49,8 @@ describe('architecture: the README diagram and the folders under src/', () => {
   })
 
   it('the check sees a folder the diagram leaves out, and a label naming no folder', () => {
-    const diagram = 'flowchart TB\n  subgraph pipeline["pipeline/: the stages"]\n    source["pipeline/source/"] --> decode["pipeline/decode/"]\n  end\n  cli["cli/: flags"]\n  old["olds/"]\n'
+    const diagram =
+      'flowchart TB\n  subgraph pipeline["pipeline/: the stages"]\n    source["pipeline/source/"] --> decode["pipeline/decode/"]\n  end\n  cli["cli/: flags"]\n  old["olds/"]\n'
     assert.deepEqual(diagramFolders(diagram), ['cli', 'olds', 'pipeline', 'pipeline/decode', 'pipeline/source'])
     assert.ok(!diagramFolders(diagram).includes('pipeline/route'))
   })

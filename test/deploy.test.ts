@@ -43,7 +43,11 @@ describe('deploy: Kubernetes Indexed Job', () => {
   const job = values.find((v) => v.kind === 'Job')!
 
   it('is valid YAML, and valid against the Kubernetes API schemas (kubernetes-models)', () => {
-    for (const d of docs) assert.deepEqual(d.errors.map((e) => e.message), [])
+    for (const d of docs)
+      assert.deepEqual(
+        d.errors.map((e) => e.message),
+        [],
+      )
     assert.equal(values.length, 1, 'one Job, no volume claim')
     new Job(job as ConstructorParameters<typeof Job>[0]).validate()
     // The validator catches a wrong value where it matters: an action Kubernetes does not know.
@@ -76,9 +80,13 @@ describe('deploy: Kubernetes Indexed Job', () => {
 
   it('acts on exit codes: FailJob on 1 and 2, retry on 75, FailIndex on 3; a replacement only once the old pod failed', () => {
     const codes = job.spec.podFailurePolicy.rules.filter((r: any) => r.onExitCodes).map((r: any) => [r.action, r.onExitCodes.values])
-    assert.deepEqual(codes, [['FailJob', [1, 2]], ['Count', [75]], ['FailIndex', [3]]])
+    assert.deepEqual(codes, [
+      ['FailJob', [1, 2]],
+      ['Count', [75]],
+      ['FailIndex', [3]],
+    ])
     assert.equal(job.spec.podReplacementPolicy, 'Failed')
-    assert.ok(job.spec.backoffLimitPerIndex >= 6, 'room for retries while a killed pod\'s lease runs out')
+    assert.ok(job.spec.backoffLimitPerIndex >= 6, "room for retries while a killed pod's lease runs out")
   })
 
   it('--workers fits the memory limit (peak RSS measured per worker count, plus headroom)', () => {
@@ -185,7 +193,12 @@ describe("deploy: the image's runtime file set, built without Docker", function 
     assert.deepEqual(copied, ['package.json', 'package-lock.json', 'dist', 'oclif.manifest.json', 'bin'], 'the files copied below')
     app = mkdtempSync(join(tmpdir(), 'segamp-image-'))
     for (const f of ['package.json', 'package-lock.json']) cpSync(join(ROOT, f), join(app, f))
-    const ci = spawnSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: app, encoding: 'utf8', timeout: 500_000, env: { ...process.env, NODE_ENV: 'production' } })
+    const ci = spawnSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], {
+      cwd: app,
+      encoding: 'utf8',
+      timeout: 500_000,
+      env: { ...process.env, NODE_ENV: 'production' },
+    })
     assert.equal(ci.status, 0, ci.stderr)
     for (const f of ['dist', 'oclif.manifest.json', 'bin']) cpSync(join(ROOT, f), join(app, f), { recursive: true })
   })
@@ -194,7 +207,12 @@ describe("deploy: the image's runtime file set, built without Docker", function 
   const run = (args: string[]) => {
     const work = mkdtempSync(join(tmpdir(), 'segamp-image-state-'))
     // As in the image: run from another directory (/state), node_modules only where the app is.
-    const r = spawnSync(process.execPath, [join(app, 'bin', 'run.js'), ...args], { cwd: work, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1', NODE_ENV: 'production', AMPLITUDE_API_KEY: '' } })
+    const r = spawnSync(process.execPath, [join(app, 'bin', 'run.js'), ...args], {
+      cwd: work,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, NO_COLOR: '1', NODE_ENV: 'production', AMPLITUDE_API_KEY: '' },
+    })
     return { ...r, work }
   }
 
@@ -207,8 +225,10 @@ describe("deploy: the image's runtime file set, built without Docker", function 
   it('replay --dry-run runs from it', () => {
     const r = run(['replay', join(ROOT, 'examples', 'segment-logs'), '--dry-run', '--out', 'requests.ndjson', '--no-progress'])
     assert.equal(r.status, 0, r.stderr)
-    const requests = readFileSync(join(r.work, 'requests.ndjson'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { url: string })
+    const requests = readFileSync(join(r.work, 'requests.ndjson'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { url: string })
     assert.deepEqual(requests.map((q) => q.url).sort(), ['https://api2.amplitude.com/2/httpapi', 'https://api2.amplitude.com/identify'])
   })
 })
-

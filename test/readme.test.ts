@@ -63,7 +63,7 @@ function baseEnv(bin: string): NodeJS.ProcessEnv {
 }
 
 describe('README', () => {
-  it('never tells anyone to run `npx segamp` (segamp is not published: npx would fetch a stranger\'s package)', () => {
+  it("never tells anyone to run `npx segamp` (segamp is not published: npx would fetch a stranger's package)", () => {
     assert.doesNotMatch(README.replace(/never run it with\s+`npx segamp`/, ''), /npx\s+segamp/)
   })
 
@@ -80,7 +80,7 @@ describe('README', () => {
     })
   })
 
-  it('the CI recipe runs offline: yesterday\'s UTC-midnight folder, the migration check, then the replay into Amplitude (the sandbox)', async function () {
+  it("the CI recipe runs offline: yesterday's UTC-midnight folder, the migration check, then the replay into Amplitude (the sandbox)", async function () {
     this.timeout(180_000)
     const [script] = markedBlocks(README, 'ci-script')
     assert.ok(script, 'a block marked <!-- ci-script -->')
@@ -115,7 +115,10 @@ describe('README', () => {
       // The day's events reached "Amplitude", and nothing else was contacted (the sandbox is the endpoint).
       assert.ok(sandbox.events.length > 50, `${sandbox.events.length} events`)
       assert.ok(sandbox.identifications.length > 0)
-      assert.ok(sandbox.requests.every((q) => q.status === 200), JSON.stringify(sandbox.requests.filter((q) => q.status !== 200)))
+      assert.ok(
+        sandbox.requests.every((q) => q.status === 200),
+        JSON.stringify(sandbox.requests.filter((q) => q.status !== 200)),
+      )
     } finally {
       await sandbox.close()
     }
@@ -123,7 +126,7 @@ describe('README', () => {
 })
 
 describe('README: the whole loop (export → diff → migrate → verify)', () => {
-  it('step 0 stands in for Classic with the Classic emulation\'s records: step 2 shows the renames, step 4 none', async function () {
+  it("step 0 stands in for Classic with the Classic emulation's records: step 2 shows the renames, step 4 none", async function () {
     this.timeout(300_000)
     const [block] = markedBlocks(README, 'whole-loop')
     assert.ok(block, 'a block marked <!-- whole-loop -->')
@@ -159,6 +162,9 @@ describe('README: the status example', () => {
     const section = README.slice(README.indexOf('### `segamp status'), README.indexOf('### `segamp sandbox`'))
     const example = /\.\/bin\/run\.js status (.+)/.exec(section)
     assert.ok(example, section)
-    assert.deepEqual(example[1]!.trim().split(/\s+/), [0, 1, 2].map((k) => `${demo[1]}${k}`))
+    assert.deepEqual(
+      example[1]!.trim().split(/\s+/),
+      [0, 1, 2].map((k) => `${demo[1]}${k}`),
+    )
   })
 })

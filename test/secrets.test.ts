@@ -35,7 +35,8 @@ describe('secrets: redaction', () => {
     registerUrlCredentials(`http://user:${PASS}@proxy:8080`)
     const echoed = `key ${KEY.toLowerCase()} / ${b64(KEY)} / Authorization: Basic ${b64(`user:${PASS}`)} / basic ${b64(`user:${PASS}`).toLowerCase()} / ${PASS.toUpperCase()}`
     const out = redactText(echoed)
-    for (const bad of [KEY.toLowerCase(), b64(KEY), b64(`user:${PASS}`), b64(`user:${PASS}`).toLowerCase(), PASS.toUpperCase()]) assert.ok(!out.toLowerCase().includes(bad.toLowerCase()), out)
+    for (const bad of [KEY.toLowerCase(), b64(KEY), b64(`user:${PASS}`), b64(`user:${PASS}`).toLowerCase(), PASS.toUpperCase()])
+      assert.ok(!out.toLowerCase().includes(bad.toLowerCase()), out)
     assert.match(out, /Authorization: Basic <redacted>/)
     assert.equal(redactSecrets('nothing secret here'), 'nothing secret here')
   })
@@ -78,14 +79,31 @@ describe('secrets: the CLI and the files it writes', function () {
     const report = await run({ inputs: [archive.dir], stateDir, endpointUrl: proxyUrl })
     assert.equal(report.exitCode, 1)
     assert.match(report.error ?? '', /denied/)
-    const written = readdirSync(stateDir).map((f) => readFileSync(join(stateDir, f), 'utf8')).join('\n') + JSON.stringify(report)
+    const written =
+      readdirSync(stateDir)
+        .map((f) => readFileSync(join(stateDir, f), 'utf8'))
+        .join('\n') + JSON.stringify(report)
     for (const bad of [PASS, b64(`user:${PASS}`), KEY, KEY.toLowerCase(), b64(KEY)]) assert.ok(!written.includes(bad), `${bad} written: ${report.error}`)
   })
 
   it('--out-include-keys keeps the API key in bodies but never the proxy credentials in url', async () => {
     const root = tempDir('segamp-secrets-')
     const out = join(root, 'requests.ndjson')
-    const r = await runCli(['replay', 'examples/segment-logs', '--dry-run', '--out', out, '--out-include-keys', '--api-key', KEY, '--endpoint-url', proxyUrl, '--state-dir', join(root, 'state'), '--no-progress'])
+    const r = await runCli([
+      'replay',
+      'examples/segment-logs',
+      '--dry-run',
+      '--out',
+      out,
+      '--out-include-keys',
+      '--api-key',
+      KEY,
+      '--endpoint-url',
+      proxyUrl,
+      '--state-dir',
+      join(root, 'state'),
+      '--no-progress',
+    ])
     assert.equal(r.code === 0 || r.code === 3, true, r.stderr)
     const text = readFileSync(out, 'utf8')
     assert.ok(text.includes(KEY), 'the key is kept, as asked')

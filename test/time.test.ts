@@ -48,6 +48,9 @@ describe('time flags (one parser for every command)', () => {
   })
 
   it('says that a date that does not exist is not a real date (not that hours run 00-23)', () => {
-    assert.throws(() => parseTime('--start', '20240230T00'), (e: Error) => /not a real date/.test(e.message) && !/hours run/.test(e.message))
+    assert.throws(
+      () => parseTime('--start', '20240230T00'),
+      (e: Error) => /not a real date/.test(e.message) && !/hours run/.test(e.message),
+    )
   })
 })

@@ -43,7 +43,9 @@ export function rssSampler(ms = 250) {
     quarters() {
       clearInterval(timer)
       samples.push(process.memoryUsage.rss())
-      const q = [0, 1, 2, 3].map((i) => samples.slice(Math.floor((i * samples.length) / 4), Math.max(Math.floor(((i + 1) * samples.length) / 4), Math.floor((i * samples.length) / 4) + 1)))
+      const q = [0, 1, 2, 3].map((i) =>
+        samples.slice(Math.floor((i * samples.length) / 4), Math.max(Math.floor(((i + 1) * samples.length) / 4), Math.floor((i * samples.length) / 4) + 1)),
+      )
       return q.map((part) => Math.round(Math.max(...part) / 1048576))
     },
   }

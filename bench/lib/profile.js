@@ -16,7 +16,10 @@ export function summarizeProfile(path, top = 15) {
   const totalUs = [...self.values()].reduce((a, b) => a + b, 0)
   const label = (n) => {
     const f = n.callFrame
-    const url = f.url.replace('file://', '').replace(ROOT, '').replace(/^.*node_modules\//, 'node_modules/')
+    const url = f.url
+      .replace('file://', '')
+      .replace(ROOT, '')
+      .replace(/^.*node_modules\//, 'node_modules/')
     return `${f.functionName || '(anonymous)'} ${url ? `${url}:${f.lineNumber + 1}` : ''}`.trim()
   }
   const fileOf = (n) => {
@@ -43,12 +46,17 @@ export function summarizeProfile(path, top = 15) {
   }
   const idleUs = [...selfByFn].filter(([k]) => /^\((idle|program)\)/.test(k)).reduce((a, [, us]) => a + us, 0)
   const busyUs = totalUs - idleUs
-  const rows = (m, n) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, us]) => ({ name: k, ms: us / 1000, pct: (100 * us) / totalUs, busyPct: /^\(?\((idle|program)\)/.test(k) ? undefined : (100 * us) / busyUs }))
+  const rows = (m, n) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, us]) => ({ name: k, ms: us / 1000, pct: (100 * us) / totalUs, busyPct: /^\(?\((idle|program)\)/.test(k) ? undefined : (100 * us) / busyUs }))
   return { totalMs: totalUs / 1000, idleMs: idleUs / 1000, selfByFunction: rows(selfByFn, top), selfByFile: rows(selfByFile, top), inclusive: rows(inclusive, top * 2) }
 }
 
 export function formatProfile(s) {
-  const fmt = (r) => `  ${r.pct.toFixed(1).padStart(5)}%  ${r.busyPct === undefined ? '     ' : (r.busyPct.toFixed(1) + '%').padStart(6)}  ${r.ms.toFixed(0).padStart(7)} ms  ${r.name}`
+  const fmt = (r) =>
+    `  ${r.pct.toFixed(1).padStart(5)}%  ${r.busyPct === undefined ? '     ' : (r.busyPct.toFixed(1) + '%').padStart(6)}  ${r.ms.toFixed(0).padStart(7)} ms  ${r.name}`
   return [
     `sampled ${(s.totalMs / 1000).toFixed(1)} s, of which ${(s.idleMs / 1000).toFixed(1)} s idle (waiting) — columns: % of all samples, % of busy samples`,
     'self time by function:',

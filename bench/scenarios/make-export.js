@@ -24,7 +24,24 @@ const { createRng } = await lib('amplitude/sandbox/rng.js')
 const { exportTime, REVENUE_FIELDS } = await lib('export/format.js')
 
 const PER_FILE = 100_000
-const SENDER = ['user_id', 'device_id', 'platform', 'os_name', 'os_version', 'device_brand', 'device_manufacturer', 'device_model', 'country', 'region', 'city', 'dma', 'language', 'location_lat', 'location_lng', 'library']
+const SENDER = [
+  'user_id',
+  'device_id',
+  'platform',
+  'os_name',
+  'os_version',
+  'device_brand',
+  'device_manufacturer',
+  'device_model',
+  'country',
+  'region',
+  'city',
+  'dma',
+  'language',
+  'location_lat',
+  'location_lng',
+  'library',
+]
 const isObj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 const t0 = now()
@@ -68,11 +85,25 @@ function stamp(rec, identify, at) {
   const props = !identify && isObj(rec.event_properties) ? { ...rec.event_properties } : {}
   if (!identify) for (const [top, prop] of REVENUE_FIELDS) if (rec[top] !== undefined && rec[top] !== null) props[prop] = rec[top]
   const ev = {
-    $insert_id: identify ? null : (rec.insert_id ?? null), $schema: 12, amplitude_id: user.id, app: 187520,
-    event_time: exportTime(time), client_event_time: exportTime(time), server_upload_time: exportTime(at), server_received_time: exportTime(at),
-    event_type: identify ? '$identify' : rec.event_type, event_properties: props, user_properties: user.props, groups: user.groups,
-    group_properties: {}, session_id: typeof rec.session_id === 'number' ? rec.session_id : -1, uuid: `${who}-${events}`,
-    version_name: rec.app_version ?? null, device_carrier: rec.carrier ?? null, ip_address: rec.ip ?? null, data: { group_ids: {} },
+    $insert_id: identify ? null : (rec.insert_id ?? null),
+    $schema: 12,
+    amplitude_id: user.id,
+    app: 187520,
+    event_time: exportTime(time),
+    client_event_time: exportTime(time),
+    server_upload_time: exportTime(at),
+    server_received_time: exportTime(at),
+    event_type: identify ? '$identify' : rec.event_type,
+    event_properties: props,
+    user_properties: user.props,
+    groups: user.groups,
+    group_properties: {},
+    session_id: typeof rec.session_id === 'number' ? rec.session_id : -1,
+    uuid: `${who}-${events}`,
+    version_name: rec.app_version ?? null,
+    device_carrier: rec.carrier ?? null,
+    ip_address: rec.ip ?? null,
+    data: { group_ids: {} },
   }
   for (const f of SENDER) ev[f] = rec[f] ?? null
   return JSON.stringify(ev)

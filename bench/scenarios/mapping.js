@@ -76,13 +76,16 @@ const t0 = now()
 const coreRun = time(viaCore, 0, pairs, 2000)
 const segampRun = time(viaSegamp, params.minSeconds ?? 2, pairs, pairs.length)
 // Each preset on its own (actions-core on at most 3000 pairs of it).
-const perPreset = params.perPreset === false ? [] : presets.map((p) => {
-  const list = pairs.filter((pair) => pair[0] === p)
-  if (list.length === 0) return { name: p.name, pairs: 0 }
-  const c = time(viaCore, 0, list.slice(0, 3000), 500)
-  const s = time(viaSegamp, (params.minSeconds ?? 2) / 4, list, list.length)
-  return { name: p.name, pairs: list.length, coreMappingsPerSecond: c.mappingsPerSecond, segampMappingsPerSecond: s.mappingsPerSecond }
-})
+const perPreset =
+  params.perPreset === false
+    ? []
+    : presets.map((p) => {
+        const list = pairs.filter((pair) => pair[0] === p)
+        if (list.length === 0) return { name: p.name, pairs: 0 }
+        const c = time(viaCore, 0, list.slice(0, 3000), 500)
+        const s = time(viaSegamp, (params.minSeconds ?? 2) / 4, list, list.length)
+        return { name: p.name, pairs: list.length, coreMappingsPerSecond: c.mappingsPerSecond, segampMappingsPerSecond: s.mappingsPerSecond }
+      })
 finish({
   perPreset,
   events: events.length,

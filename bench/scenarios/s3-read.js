@@ -8,7 +8,12 @@ import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { finish, lib, now, params, rssSampler, secondsSince } from '../lib/child.js'
 
-Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' })
+Object.assign(process.env, {
+  AWS_ACCESS_KEY_ID: 'S3RVER',
+  AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+})
 delete process.env.AWS_PROFILE
 const server = fork(fileURLToPath(new URL('./s3-server.js', import.meta.url)), [JSON.stringify(params.server)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
 const { endpoint } = await new Promise((resolve, reject) => {

@@ -20,7 +20,13 @@ const marker = join(params.dir, '.uploaded')
 const expected = JSON.stringify({ bucket: params.bucket, files: params.files.map((f) => relative(params.root, f)) })
 if (!existsSync(marker) || readFileSync(marker, 'utf8') !== expected) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
-  const client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, requestChecksumCalculation: 'WHEN_REQUIRED' })
+  const client = new S3Client({
+    region: 'us-east-1',
+    endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  })
   await client.send(new CreateBucketCommand({ Bucket: params.bucket })).catch(() => undefined)
   for (const f of params.files) {
     await client.send(new PutObjectCommand({ Bucket: params.bucket, Key: params.prefix + relative(params.root, f).split(sep).join('/'), Body: readFileSync(f) }))

@@ -46,7 +46,10 @@ export abstract class SegampCommand extends Command {
   static enableJsonFlag = true
   /** oclif's --json, described for segamp (a command without --json sets `baseFlags = {}` too). */
   static baseFlags: Interfaces.FlagInput = {
-    json: Flags.boolean({ description: 'Print the result as one JSON document on stdout, errors too ({"error":{"message","hint","code","exitCode"}}); progress and warnings stay on stderr.', helpGroup: 'GLOBAL' }),
+    json: Flags.boolean({
+      description: 'Print the result as one JSON document on stdout, errors too ({"error":{"message","hint","code","exitCode"}}); progress and warnings stay on stderr.',
+      helpGroup: 'GLOBAL',
+    }),
   }
   /** Exit code of an s3:// input that cannot be read at all, where 1 means something else (2 in diff: 1 means findings). */
   static s3ErrorExit?: number

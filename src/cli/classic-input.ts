@@ -9,7 +9,10 @@ export async function readClassicFile(path: string | undefined): Promise<unknown
   try {
     text = await readFile(path, 'utf8')
   } catch (error) {
-    throw new UsageError(`--classic ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, 'Give the path of a JSON file holding the Classic settings (e.g. examples/classic-settings.json), or read them from Segment with `segamp migrate --from-segment DESTINATION_ID`.')
+    throw new UsageError(
+      `--classic ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      'Give the path of a JSON file holding the Classic settings (e.g. examples/classic-settings.json), or read them from Segment with `segamp migrate --from-segment DESTINATION_ID`.',
+    )
   }
   try {
     return JSON.parse(text)
@@ -24,12 +27,16 @@ export async function readRenameMapFile(path: string | undefined): Promise<Map<s
   try {
     text = await readFile(path, 'utf8')
   } catch (error) {
-    throw new UsageError(`--rename-map ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, 'Give the path of a CSV file with the header classic,actions and one rename per line.')
+    throw new UsageError(
+      `--rename-map ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      'Give the path of a CSV file with the header classic,actions and one rename per line.',
+    )
   }
   try {
     return parseRenameMap(text, path)
   } catch (error) {
-    if (error instanceof RenameMapError) throw new UsageError(error.message, { code: 'rename-map', hint: 'Fix the lines named above; the file is a CSV with the header classic,actions and one rename per line.' })
+    if (error instanceof RenameMapError)
+      throw new UsageError(error.message, { code: 'rename-map', hint: 'Fix the lines named above; the file is a CSV with the header classic,actions and one rename per line.' })
     throw error
   }
 }

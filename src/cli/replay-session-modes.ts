@@ -24,7 +24,9 @@ export async function classicStandInSession(inputs: string[], flags: ReplayFlags
     open = false
     await sandbox.close()
     const saved = await saveSandboxStore(sandbox, flags['sandbox-dir'] ?? DEFAULT_SANDBOX_DIR)
-    io.log(renderSandboxIngested({ lines: summarizeSandbox(sandbox), saved, receivedAt: [...sandbox.events, ...sandbox.identifyLog].map((e) => e.receivedAt), bin: invocation(io.bin) }))
+    io.log(
+      renderSandboxIngested({ lines: summarizeSandbox(sandbox), saved, receivedAt: [...sandbox.events, ...sandbox.identifyLog].map((e) => e.receivedAt), bin: invocation(io.bin) }),
+    )
     if (result.read.rejected > 0 || result.deadLettered > 0) process.exitCode = exitCodes.PARTIAL
     return result
   } finally {
@@ -34,7 +36,11 @@ export async function classicStandInSession(inputs: string[], flags: ReplayFlags
 
 /** `--retry-dead-letters`: the state directory's dead letters go out again; nothing is read. */
 export async function retryDeadLettersSession(flags: ReplayFlags, stateDir: string, live: boolean, io: SessionIo): Promise<RetryReport> {
-  if (live && !flags.yes) throw new UsageError('refusing to resend dead letters without --yes', { code: 'not-confirmed', hint: 'Check what is dead-lettered with `segamp status` first, then add --yes.' })
+  if (live && !flags.yes)
+    throw new UsageError('refusing to resend dead letters without --yes', {
+      code: 'not-confirmed',
+      hint: 'Check what is dead-lettered with `segamp status` first, then add --yes.',
+    })
   const reasons = parseReasons(flags.reasons)
   const sandbox = flags.sandbox ? await startSandbox() : undefined
   const controller = new AbortController()

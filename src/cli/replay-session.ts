@@ -122,7 +122,10 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
   }
   if ((report.interrupted || report.error) && (plan.fromStdin || !flags.sandbox)) {
     const endpoint = flags['endpoint-url']
-    const needs = [...(flags['api-key'] && !flags.sandbox ? ['AMPLITUDE_API_KEY set to the API key'] : []), ...(endpoint !== undefined && hasCredentials(endpoint) ? [`${ENDPOINT_URL_ENV} set to the endpoint URL and its credentials`] : [])]
+    const needs = [
+      ...(flags['api-key'] && !flags.sandbox ? ['AMPLITUDE_API_KEY set to the API key'] : []),
+      ...(endpoint !== undefined && hasCredentials(endpoint) ? [`${ENDPOINT_URL_ENV} set to the endpoint URL and its credentials`] : []),
+    ]
     io.logToStderr(renderResumeAdvice({ fromStdin: plan.fromStdin, command: resumeCommand(invocation(io.bin), io.argv), needs }))
   }
   if (report.error && !io.json) io.logToStderr(renderAbortError(report.error, { fromStdin: plan.fromStdin, sandbox: flags.sandbox }))
@@ -137,8 +140,13 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
   const fromStdin = inputs.includes('-') || streams.length > 0
   for (const s of streams) io.warn(`${s.input} is a ${s.kind}: read once, like -; this run cannot be resumed (an interrupted run starts over)`)
   const live = !flags['dry-run'] && !flags.sandbox
-  if (flags.sandbox && flags['endpoint-url']) throw new UsageError('--sandbox and --endpoint-url cannot be combined: the sandbox is the endpoint', 'Leave out one of them: --sandbox replays into a local server, --endpoint-url into a proxy or server of your own.')
-  if (flags['endpoint-url'] && !isHttpUrl(flags['endpoint-url'])) throw new UsageError(`--endpoint-url ${JSON.stringify(displayUrl(flags['endpoint-url']))} is not an http(s) URL (e.g. https://proxy.example.com:8443)`)
+  if (flags.sandbox && flags['endpoint-url'])
+    throw new UsageError(
+      '--sandbox and --endpoint-url cannot be combined: the sandbox is the endpoint',
+      'Leave out one of them: --sandbox replays into a local server, --endpoint-url into a proxy or server of your own.',
+    )
+  if (flags['endpoint-url'] && !isHttpUrl(flags['endpoint-url']))
+    throw new UsageError(`--endpoint-url ${JSON.stringify(displayUrl(flags['endpoint-url']))} is not an http(s) URL (e.g. https://proxy.example.com:8443)`)
   // Bad --since/--until are usage errors, found before the state directory is touched.
   compileFilters({ since: flags.since, until: flags.until })
   if (live && !flags['api-key']) throw new UsageError('an Amplitude API key is needed to send: --api-key or env AMPLITUDE_API_KEY (or use --dry-run / --sandbox)')
@@ -158,13 +166,30 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
   } catch (error) {
     throw new UsageError((error as Error).message)
   }
-  const filters = { since: flags.since, until: flags.until, types: parseTypes(flags.types), where: whereFilter(flags.where, (w) => io.warn(w)), ignoreIntegrations: flags['ignore-integrations-flags'] }
+  const filters = {
+    since: flags.since,
+    until: flags.until,
+    types: parseTypes(flags.types),
+    where: whereFilter(flags.where, (w) => io.warn(w)),
+    ignoreIntegrations: flags['ignore-integrations-flags'],
+  }
   // Every shard shares the unsharded run id (the group `segamp status` checks) and adds K/N to it.
   const s3 = s3Settings(flags, inputs)
   const groupId = replayRunId({
     inputs,
     mappingsText,
-    work: { only: flags.only ?? null, since: flags.since ?? null, until: flags.until ?? null, types: flags.types ?? null, where: flags.where ?? null, ig: flags['ignore-integrations-flags'], batch: flags['use-batch-endpoint'], skip: flags['skip-user-properties-sync'], ...(flags['s3-endpoint'] ? { s3Endpoint: flags['s3-endpoint'] } : {}), ...(flags['prune-by-received'] ? { pruneByReceived: true } : {}) },
+    work: {
+      only: flags.only ?? null,
+      since: flags.since ?? null,
+      until: flags.until ?? null,
+      types: flags.types ?? null,
+      where: flags.where ?? null,
+      ig: flags['ignore-integrations-flags'],
+      batch: flags['use-batch-endpoint'],
+      skip: flags['skip-user-properties-sync'],
+      ...(flags['s3-endpoint'] ? { s3Endpoint: flags['s3-endpoint'] } : {}),
+      ...(flags['prune-by-received'] ? { pruneByReceived: true } : {}),
+    },
     // The destination, never the URL as typed: a proxy's credentials are not part of a run.
     destination: { apiKey: flags['api-key'], region: flags.region, endpointUrl: flags['endpoint-url'], sandbox: flags.sandbox, dryRun: flags['dry-run'] ?? false },
   })
@@ -220,10 +245,23 @@ function isHttpUrl(url: string): boolean {
 
 /** Before a live send: what would be sent, and `Send? [y/N]` (only on a terminal). */
 async function confirm(plan: ReplayPlan, flags: ReplayFlags, input: InputProgress, io: SessionIo): Promise<void> {
-  if (plan.streams.length > 0) throw new UsageError(`${plan.streams[0].input} is a ${plan.streams[0].kind}: it can be read only once, so it cannot be shown for confirmation and then sent`, { code: 'not-confirmed', hint: 'Add --yes to send (check a copy of the data with --dry-run first).' })
-  if (!process.stdin.isTTY) throw new UsageError('refusing to send without confirmation: stdin is not a TTY', { code: 'not-confirmed', hint: 'Check what would be sent with --dry-run (or --sandbox), then add --yes to send.' })
+  if (plan.streams.length > 0)
+    throw new UsageError(`${plan.streams[0].input} is a ${plan.streams[0].kind}: it can be read only once, so it cannot be shown for confirmation and then sent`, {
+      code: 'not-confirmed',
+      hint: 'Add --yes to send (check a copy of the data with --dry-run first).',
+    })
+  if (!process.stdin.isTTY)
+    throw new UsageError('refusing to send without confirmation: stdin is not a TTY', {
+      code: 'not-confirmed',
+      hint: 'Check what would be sent with --dry-run (or --sandbox), then add --yes to send.',
+    })
   const o = plan.options
-  const { report, unmatched } = await inspectArchives({ inputs: plan.inputs, archive: { ...input.options(plan.s3), exclude: plan.exclude }, filters: o.filters, subscriptions: o.subscriptions.map((s) => ({ name: s.name, match: s.match })) })
+  const { report, unmatched } = await inspectArchives({
+    inputs: plan.inputs,
+    archive: { ...input.options(plan.s3), exclude: plan.exclude },
+    filters: o.filters,
+    subscriptions: o.subscriptions.map((s) => ({ name: s.name, match: s.match })),
+  })
   const resuming = flags.fresh ? undefined : await resumableCheckpoint(o.stateDir, o.runId, plan.s3)
   io.logToStderr(
     confirmationText({
@@ -242,10 +280,18 @@ async function confirm(plan: ReplayPlan, flags: ReplayFlags, input: InputProgres
   } catch {
     // Ctrl-C at the prompt.
     rl.close()
-    throw new SegampError('not confirmed (interrupted): nothing was sent', { exitCode: exitCodes.INTERRUPTED, code: 'interrupted', hint: 'Run the same command again to be asked again, or add --yes.' })
+    throw new SegampError('not confirmed (interrupted): nothing was sent', {
+      exitCode: exitCodes.INTERRUPTED,
+      code: 'interrupted',
+      hint: 'Run the same command again to be asked again, or add --yes.',
+    })
   }
   rl.close()
-  if (!/^y(es)?$/i.test(answer.trim())) throw new SegampError('not confirmed: nothing was sent', { code: 'not-confirmed', hint: 'Answer y (or yes) to send; --dry-run or --sandbox show what would be sent without sending.' })
+  if (!/^y(es)?$/i.test(answer.trim()))
+    throw new SegampError('not confirmed: nothing was sent', {
+      code: 'not-confirmed',
+      hint: 'Answer y (or yes) to send; --dry-run or --sandbox show what would be sent without sending.',
+    })
 }
 
 /**
@@ -263,7 +309,10 @@ async function runWithSignals(plan: ReplayPlan, flags: ReplayFlags, input: Input
     interrupts++
     if (interrupts > 1) {
       // Written synchronously: the process ends right after.
-      writeSync(2, `\nQuit at once: ${formatCount(last?.outstanding ?? 0)} record(s) not yet acknowledged were abandoned; the checkpoint keeps everything acknowledged before, and this resumes the rest:\n  ${resumeCommand(invocation(io.bin), io.argv)}\n`)
+      writeSync(
+        2,
+        `\nQuit at once: ${formatCount(last?.outstanding ?? 0)} record(s) not yet acknowledged were abandoned; the checkpoint keeps everything acknowledged before, and this resumes the rest:\n  ${resumeCommand(invocation(io.bin), io.argv)}\n`,
+      )
       // Quit now, but let what stdout already holds reach a pipe first (at most a second).
       process.exitCode = exitCodes.INTERRUPTED
       setTimeout(() => process.exit(), 1000).unref()

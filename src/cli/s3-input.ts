@@ -58,7 +58,9 @@ export class InputProgress {
         this.listedObjects = p.objects
         this.listedBytes = p.bytes
         this.pruned = p.prunedFolders
-        this.handle?.update(`listing ${p.input}: ${formatCount(p.objects)} objects, ${formatBytes(p.bytes)}${p.prunedFolders ? ` (days before --since skipped in ${formatCount(p.prunedFolders)} source folder(s))` : ''}`)
+        this.handle?.update(
+          `listing ${p.input}: ${formatCount(p.objects)} objects, ${formatBytes(p.bytes)}${p.prunedFolders ? ` (days before --since skipped in ${formatCount(p.prunedFolders)} source folder(s))` : ''}`,
+        )
       },
       onSourceStart: (index, _source, total) => {
         this.started = index

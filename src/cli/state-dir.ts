@@ -11,7 +11,10 @@ import { describeFsError } from '../pipeline/source/index.js'
 
 export function ensureWritableDir(dir: string, flag = '--state-dir'): void {
   const fail = (why: string): never => {
-    throw new UsageError(`${flag} ${dir} cannot be created: ${why}`, { code: 'state-dir', hint: `Give ${flag} a folder you can write to (it is created if missing), e.g. ${flag} ./segamp-state.` })
+    throw new UsageError(`${flag} ${dir} cannot be created: ${why}`, {
+      code: 'state-dir',
+      hint: `Give ${flag} a folder you can write to (it is created if missing), e.g. ${flag} ./segamp-state.`,
+    })
   }
   const missing: string[] = []
   let at = resolve(dir)

@@ -41,23 +41,52 @@ EXIT CODES (like diff)
   static s3ErrorExit = exitCodes.USAGE
   static failureExit = exitCodes.USAGE
   static flags = {
-    classic: Flags.string({ description: 'Classic destination settings: the settings object or a Segment Public API destination response. Default: catalog defaults.', helpValue: 'FILE' }),
-    'classic-mode': Flags.string({ options: ['cloud', 'web'], default: 'cloud', description: 'cloud: what the server-side Classic destination sent; web: analytics.js device-mode naming.' }),
+    classic: Flags.string({
+      description: 'Classic destination settings: the settings object or a Segment Public API destination response. Default: catalog defaults.',
+      helpValue: 'FILE',
+    }),
+    'classic-mode': Flags.string({
+      options: ['cloud', 'web'],
+      default: 'cloud',
+      description: 'cloud: what the server-side Classic destination sent; web: analytics.js device-mode naming.',
+    }),
     ...mappingsFlag,
     ...workersFlag,
     'rename-map': Flags.string({ description: 'CSV with columns classic,actions: renames to treat as expected.', helpValue: 'FILE.csv' }),
     format: Flags.string({
       options: [...DIFF_FORMATS],
-      description: 'Report format (json on stdout: the same as --json). github: workflow-command annotations at the lines of the --mappings file; junit, sarif: for CI systems and code scanning; html: one self-contained file with charts (use --out). Default: github when GITHUB_ACTIONS=true, else table.',
+      description:
+        'Report format (json on stdout: the same as --json). github: workflow-command annotations at the lines of the --mappings file; junit, sarif: for CI systems and code scanning; html: one self-contained file with charts (use --out). Default: github when GITHUB_ACTIONS=true, else table.',
     }),
     out: Flags.string({ description: 'Write the report to FILE instead of stdout.', helpValue: 'FILE' }),
-    report: Flags.string({ description: 'Also write the report in FORMAT to FILE (repeatable), e.g. --report junit=segamp.xml --report html=segamp.html.', helpValue: 'FORMAT=FILE', multiple: true }),
+    report: Flags.string({
+      description: 'Also write the report in FORMAT to FILE (repeatable), e.g. --report junit=segamp.xml --report html=segamp.html.',
+      helpValue: 'FORMAT=FILE',
+      multiple: true,
+    }),
     sample: Flags.integer({ description: 'Compare at most this many messages (not with --against).', min: 1, helpValue: 'N' }),
     examples: Flags.integer({ description: 'Examples kept per finding.', default: 3, min: 0 }),
-    'fail-on': Flags.string({ description: 'Exit 1 when any finding of these kinds exists: renamed,dropped,added,duplicated,properties,revenue,refused-by-amplitude (with --against also only-in-amplitude,only-in-archive).', helpValue: 'LIST' }),
-    against: Flags.string({ description: 'Compare with what Amplitude holds: an Export API zip, a folder or files from segamp export (repeatable). The Classic emulation is then only measured, not compared.', helpValue: 'EXPORT', multiple: true }),
-    'identify-window': Flags.string({ description: 'With --against: how long after a message\'s receivedAt its $identify row may have been uploaded (Amplitude stamps identifications with their upload time), e.g. 90s, 5m. Default 5m.', helpValue: 'DURATION' }),
-    'work-dir': Flags.string({ description: 'With --against: where the on-disk partitions of the archive and the export go (removed at the end; about the export\'s uncompressed size). Default: the system temp directory.', helpValue: 'DIR' }),
+    'fail-on': Flags.string({
+      description:
+        'Exit 1 when any finding of these kinds exists: renamed,dropped,added,duplicated,properties,revenue,refused-by-amplitude (with --against also only-in-amplitude,only-in-archive).',
+      helpValue: 'LIST',
+    }),
+    against: Flags.string({
+      description:
+        'Compare with what Amplitude holds: an Export API zip, a folder or files from segamp export (repeatable). The Classic emulation is then only measured, not compared.',
+      helpValue: 'EXPORT',
+      multiple: true,
+    }),
+    'identify-window': Flags.string({
+      description:
+        "With --against: how long after a message's receivedAt its $identify row may have been uploaded (Amplitude stamps identifications with their upload time), e.g. 90s, 5m. Default 5m.",
+      helpValue: 'DURATION',
+    }),
+    'work-dir': Flags.string({
+      description:
+        "With --against: where the on-disk partitions of the archive and the export go (removed at the end; about the export's uncompressed size). Default: the system temp directory.",
+      helpValue: 'DIR',
+    }),
     'no-progress': Flags.boolean({ description: 'No progress display on stderr.', default: false }),
     ...readingFlags,
     ...s3Flags,
@@ -73,19 +102,33 @@ EXIT CODES (like diff)
     const reports = (flags.report ?? []).map(parseReportTarget)
     const setup = await (async () => {
       let failOn: string[]
-      const requested = (flags['fail-on'] ?? '').split(',').map((k) => k.trim()).filter(Boolean)
+      const requested = (flags['fail-on'] ?? '')
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean)
       const extra = requested.filter((k) => (AGAINST_KINDS as readonly string[]).includes(k))
-      if (extra.length > 0 && !against) throw new UsageError(`--fail-on ${extra.join(',')}: only with --against EXPORT`, 'Add --against EXPORT (a folder or zip written by `segamp export`), or leave these kinds out.')
+      if (extra.length > 0 && !against)
+        throw new UsageError(
+          `--fail-on ${extra.join(',')}: only with --against EXPORT`,
+          'Add --against EXPORT (a folder or zip written by `segamp export`), or leave these kinds out.',
+        )
       try {
         failOn = flags['fail-on'] ? [...parseFailOn(requested.filter((k) => !extra.includes(k))), ...extra] : []
       } catch (error) {
-        throw new UsageError((error as Error).message.replace(/\)$/, against ? `, ${AGAINST_KINDS.join(', ')})` : ')'), 'Give --fail-on a comma-separated list of the kinds above, e.g. --fail-on renamed,dropped,duplicated.')
+        throw new UsageError(
+          (error as Error).message.replace(/\)$/, against ? `, ${AGAINST_KINDS.join(', ')})` : ')'),
+          'Give --fail-on a comma-separated list of the kinds above, e.g. --fail-on renamed,dropped,duplicated.',
+        )
       }
       let identifyWindowMs: number | undefined
       if (flags['identify-window'] !== undefined) {
         if (!against) throw new UsageError('--identify-window: only with --against EXPORT', 'Add --against EXPORT, or leave --identify-window out.')
         identifyWindowMs = parseWindow(flags['identify-window'])
-        if (identifyWindowMs === undefined) throw new UsageError(`--identify-window ${flags['identify-window']}: not a duration`, { code: 'bad-flag', hint: 'Give a duration such as 90s, 5m or 1500ms (a plain number is seconds).' })
+        if (identifyWindowMs === undefined)
+          throw new UsageError(`--identify-window ${flags['identify-window']}: not a duration`, {
+            code: 'bad-flag',
+            hint: 'Give a duration such as 90s, 5m or 1500ms (a plain number is seconds).',
+          })
       }
       return {
         identifyWindowMs,
@@ -164,7 +207,9 @@ EXIT CODES (like diff)
     })
     if (exportRead) {
       const seconds = (Date.now() - started) / 1000
-      this.logToStderr(`${formatCount(report.totals.messages)} messages and ${formatCount(exportRead.events)} stored events compared in ${seconds.toFixed(1)} s (${formatCount(Math.round(report.totals.messages / Math.max(seconds, 0.001)))} messages/s)`)
+      this.logToStderr(
+        `${formatCount(report.totals.messages)} messages and ${formatCount(exportRead.events)} stored events compared in ${seconds.toFixed(1)} s (${formatCount(Math.round(report.totals.messages / Math.max(seconds, 0.001)))} messages/s)`,
+      )
       for (const p of exportRead.problems) this.logToStderr(`export problem: ${p.file}: ${p.reason}`)
     }
     for (const line of renderDiffReadNotes(counts)) this.logToStderr(line)

@@ -57,7 +57,8 @@ EXIT CODES
         u = undefined
       }
       if (!u || !/^https?:$/.test(u.protocol)) usage('--endpoint-url is not an http(s) URL', 'Give scheme and host, e.g. --endpoint-url http://127.0.0.1:8787.')
-      if (u!.username || u!.password) usage('--endpoint-url must not carry credentials', 'Remove the user:password part; pass --api-key and --secret-key (or AMPLITUDE_API_KEY and AMPLITUDE_SECRET_KEY).')
+      if (u!.username || u!.password)
+        usage('--endpoint-url must not carry credentials', 'Remove the user:password part; pass --api-key and --secret-key (or AMPLITUDE_API_KEY and AMPLITUDE_SECRET_KEY).')
       baseUrl = `${u!.origin}${u!.pathname.replace(/\/+$/, '')}`
     }
     let sandbox: Sandbox | undefined
@@ -69,14 +70,21 @@ EXIT CODES
       try {
         seed = await loadSandboxStore(dir)
       } catch (error) {
-        usage(`no sandbox data at ${sandboxStorePath(dir)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, `Run \`${invocation(this.config.bin)} replay <archive> --sandbox\` first (e.g. \`${invocation(this.config.bin)} replay examples/segment-logs --sandbox\`).`)
+        usage(
+          `no sandbox data at ${sandboxStorePath(dir)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+          `Run \`${invocation(this.config.bin)} replay <archive> --sandbox\` first (e.g. \`${invocation(this.config.bin)} replay examples/segment-logs --sandbox\`).`,
+        )
       }
       sandbox = await startSandbox({ seed })
       baseUrl = sandbox.url
       apiKey ??= 'sandbox-api-key'
       secretKey ??= 'sandbox-secret-key'
     }
-    if (!apiKey || !secretKey) usage('the Export API needs the project API key and secret key', 'Pass --api-key and --secret-key, or set AMPLITUDE_API_KEY and AMPLITUDE_SECRET_KEY (Amplitude: Settings → Projects → the project → General).')
+    if (!apiKey || !secretKey)
+      usage(
+        'the Export API needs the project API key and secret key',
+        'Pass --api-key and --secret-key, or set AMPLITUDE_API_KEY and AMPLITUDE_SECRET_KEY (Amplitude: Settings → Projects → the project → General).',
+      )
 
     const controller = new AbortController()
     const onSigint = (): void => {
@@ -105,7 +113,8 @@ EXIT CODES
             notices.push(t)
             if (mode === 'silent' && !json) this.logToStderr(t)
           },
-          onProgress: (p) => progress.update(`${formatCount(p.hoursDone)} of ${formatCount(p.hoursTotal)} hours, ${formatBytes(p.bytes)} downloaded${p.current ? ` (now ${p.current})` : ''}`),
+          onProgress: (p) =>
+            progress.update(`${formatCount(p.hoursDone)} of ${formatCount(p.hoursTotal)} hours, ${formatBytes(p.bytes)} downloaded${p.current ? ` (now ${p.current})` : ''}`),
         }),
       )
     } catch (error) {

@@ -47,7 +47,11 @@ EXIT CODES
     const inputs = argv as string[]
     if (flags.format === 'json') this.useJsonOutput()
     const json = this.jsonEnabled()
-    if (isS3State(flags['state-dir'])) throw new UsageError(`--state-dir ${flags['state-dir']}: inspect writes rejected.ndjson to a local directory`, 'Give a local directory (s3:// state directories are for replay and status).')
+    if (isS3State(flags['state-dir']))
+      throw new UsageError(
+        `--state-dir ${flags['state-dir']}: inspect writes rejected.ndjson to a local directory`,
+        'Give a local directory (s3:// state directories are for replay and status).',
+      )
     const setup = await (async () => {
       const loaded = await loadMappings(flags.mappings)
       for (const w of loaded.warnings) this.warn(w)
@@ -73,7 +77,8 @@ EXIT CODES
         subscriptions: setup.subscriptions.map((s) => ({ name: s.name, match: s.match })),
         rejectedPath: localStateFile(flags['state-dir'], 'rejected'),
         workers: flags.workers,
-        onProgress: (p) => progress.update(`${input.prefix()}${formatCount(p.messages)} messages, ${formatBytes(p.bytes)}${p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : ''}`),
+        onProgress: (p) =>
+          progress.update(`${input.prefix()}${formatCount(p.messages)} messages, ${formatBytes(p.bytes)}${p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : ''}`),
       })
     })
     const { report } = result

@@ -49,36 +49,75 @@ EXIT CODES
   static s3ErrorExit = exitCodes.USAGE
   static flags = {
     classic: Flags.string({ description: 'Classic settings: the settings object or a Public API destination response.', helpValue: 'FILE', exclusive: ['from-segment'] }),
-    'from-segment': Flags.string({ description: 'Read the Classic Amplitude destination with this id from Segment\'s Public API.', helpValue: 'DESTINATION_ID', helpGroup: 'SEGMENT' }),
+    'from-segment': Flags.string({
+      description: "Read the Classic Amplitude destination with this id from Segment's Public API.",
+      helpValue: 'DESTINATION_ID',
+      helpGroup: 'SEGMENT',
+    }),
     'segment-token': Flags.string({
       description: 'Public API token (default: $SEGMENT_PUBLIC_API_TOKEN; prefer the environment, a flag shows in the process list).',
       env: 'SEGMENT_PUBLIC_API_TOKEN',
       helpValue: 'TOKEN',
       helpGroup: 'SEGMENT',
     }),
-    'segment-region': Flags.string({ options: ['us', 'eu'], default: 'us', description: 'Workspace region: api.segmentapis.com (us) or eu1.api.segmentapis.com (eu).', helpGroup: 'SEGMENT' }),
+    'segment-region': Flags.string({
+      options: ['us', 'eu'],
+      default: 'us',
+      description: 'Workspace region: api.segmentapis.com (us) or eu1.api.segmentapis.com (eu).',
+      helpGroup: 'SEGMENT',
+    }),
     'segment-api-url': Flags.string({ description: 'Public API base URL (overrides --segment-region), e.g. a proxy.', helpValue: 'URL', helpGroup: 'SEGMENT' }),
-    'actions-destination': Flags.string({ description: 'The Actions Amplitude destination to compare with and apply to, when the source has more than one.', helpValue: 'DESTINATION_ID', helpGroup: 'SEGMENT' }),
+    'actions-destination': Flags.string({
+      description: 'The Actions Amplitude destination to compare with and apply to, when the source has more than one.',
+      helpValue: 'DESTINATION_ID',
+      helpGroup: 'SEGMENT',
+    }),
     apply: Flags.boolean({ description: 'Create or update the Actions Amplitude destination and its subscriptions (needs --from-segment).', default: false, helpGroup: 'SEGMENT' }),
     yes: Flags.boolean({ description: 'With --apply: do not ask for confirmation (required without a terminal).', default: false, helpGroup: 'SEGMENT' }),
-    prune: Flags.boolean({ description: 'With --apply: delete subscriptions segamp did not generate, and replace ones whose action changed.', default: false, helpGroup: 'SEGMENT' }),
+    prune: Flags.boolean({
+      description: 'With --apply: delete subscriptions segamp did not generate, and replace ones whose action changed.',
+      default: false,
+      helpGroup: 'SEGMENT',
+    }),
     enable: Flags.boolean({ description: 'Create the Actions destination enabled (--apply, --format terraform); default disabled.', default: false, helpGroup: 'SEGMENT' }),
-    names: Flags.string({ options: ['classic', 'actions'], default: 'classic', description: 'Keep Classic event names, or adopt the Actions Quick Setup names (with a rename map).' }),
+    names: Flags.string({
+      options: ['classic', 'actions'],
+      default: 'classic',
+      description: 'Keep Classic event names, or adopt the Actions Quick Setup names (with a rename map).',
+    }),
     'rename-map': Flags.string({ description: 'Your own renames (CSV classic,actions) to merge into the rename map.', helpValue: 'FILE.csv' }),
     'rename-map-out': Flags.string({ description: 'Write the rename map (CSV classic,actions) here.', helpValue: 'FILE.csv' }),
     out: Flags.string({ description: 'Write the configuration here (default stdout; with --apply, not written unless --out).', helpValue: 'FILE' }),
-    format: Flags.string({ options: ['json', 'terraform', 'table', 'markdown'], default: 'json', description: 'Configuration format: json or terraform. (table/markdown: old spelling of --report-format.)' }),
+    format: Flags.string({
+      options: ['json', 'terraform', 'table', 'markdown'],
+      default: 'json',
+      description: 'Configuration format: json or terraform. (table/markdown: old spelling of --report-format.)',
+    }),
     'include-secrets': Flags.boolean({ description: '--format json: write the Amplitude API key and secret key as values instead of ${…} references.', default: false }),
-    verify: Flags.string({ description: 'Archive(s) to verify the configuration on: files, directories or s3://bucket/prefix (repeatable).', multiple: true, helpValue: 'ARCHIVE' }),
+    verify: Flags.string({
+      description: 'Archive(s) to verify the configuration on: files, directories or s3://bucket/prefix (repeatable).',
+      multiple: true,
+      helpValue: 'ARCHIVE',
+    }),
     sample: Flags.integer({ description: 'With --verify: messages compared at most.', default: 10_000, min: 1 }),
     'fail-on': Flags.string({ description: 'With --verify: exit 1 when any finding of these kinds exists.', default: 'renamed,dropped,duplicated', helpValue: 'LIST' }),
     'report-format': Flags.string({
       options: [...DIFF_FORMATS],
-      description: 'With --verify: format of the verification report (on stderr, or stdout when --out is given); github annotations point at the lines of the --out file. Default: github when GITHUB_ACTIONS=true, else table.',
+      description:
+        'With --verify: format of the verification report (on stderr, or stdout when --out is given); github annotations point at the lines of the --out file. Default: github when GITHUB_ACTIONS=true, else table.',
     }),
-    report: Flags.string({ description: 'With --verify: also write the verification report in FORMAT to FILE (repeatable), e.g. --report sarif=segamp.sarif.', helpValue: 'FORMAT=FILE', multiple: true }),
+    report: Flags.string({
+      description: 'With --verify: also write the verification report in FORMAT to FILE (repeatable), e.g. --report sarif=segamp.sarif.',
+      helpValue: 'FORMAT=FILE',
+      multiple: true,
+    }),
     examples: Flags.integer({ description: 'With --verify: examples per finding.', default: 3, min: 0 }),
-    workers: Flags.integer({ description: 'With --verify: threads that decode, route and map (default 1: this thread only). The report is the same for any number.', min: 1, max: 64, helpValue: 'N' }),
+    workers: Flags.integer({
+      description: 'With --verify: threads that decode, route and map (default 1: this thread only). The report is the same for any number.',
+      min: 1,
+      max: 64,
+      helpValue: 'N',
+    }),
     ...s3Flags,
   }
 
@@ -94,14 +133,24 @@ EXIT CODES
       format = 'json'
     }
     const { classicFile, renameMap, failOn, s3 } = await (async () => {
-      if (!flags.classic && !flags['from-segment']) throw new UsageError('give --classic FILE (Classic settings) or --from-segment DESTINATION_ID (read them from Segment\'s Public API)')
-      if (flags.apply && !flags['from-segment']) throw new UsageError('--apply needs --from-segment DESTINATION_ID (the Classic destination whose source gets the Actions destination)')
+      if (!flags.classic && !flags['from-segment'])
+        throw new UsageError("give --classic FILE (Classic settings) or --from-segment DESTINATION_ID (read them from Segment's Public API)")
+      if (flags.apply && !flags['from-segment'])
+        throw new UsageError('--apply needs --from-segment DESTINATION_ID (the Classic destination whose source gets the Actions destination)')
       for (const f of ['yes', 'prune'] as const) if (flags[f] && !flags.apply) throw new UsageError(`--${f} only means something with --apply`)
-      if (flags['actions-destination'] && !flags['from-segment']) throw new UsageError('--actions-destination needs --from-segment', 'Add --from-segment DESTINATION_ID (the Classic destination), or leave out --actions-destination.')
-      if (flags['include-secrets'] && format === 'terraform') throw new UsageError('--include-secrets: the Terraform output keeps the keys in variables (set TF_VAR_amplitude_api_key / TF_VAR_amplitude_secret_key)')
-      if (flags.enable && !flags.apply && format !== 'terraform') throw new UsageError('--enable only means something with --apply or --format terraform', 'Add --apply (with --from-segment) or --format terraform, or leave out --enable.')
+      if (flags['actions-destination'] && !flags['from-segment'])
+        throw new UsageError('--actions-destination needs --from-segment', 'Add --from-segment DESTINATION_ID (the Classic destination), or leave out --actions-destination.')
+      if (flags['include-secrets'] && format === 'terraform')
+        throw new UsageError('--include-secrets: the Terraform output keeps the keys in variables (set TF_VAR_amplitude_api_key / TF_VAR_amplitude_secret_key)')
+      if (flags.enable && !flags.apply && format !== 'terraform')
+        throw new UsageError('--enable only means something with --apply or --format terraform', 'Add --apply (with --from-segment) or --format terraform, or leave out --enable.')
       const failOn: string[] = parseFailOn(flags['fail-on'])
-      return { classicFile: flags.classic ? await readClassicFile(flags.classic) : undefined, renameMap: await readRenameMapFile(flags['rename-map']), failOn, s3: s3Settings(flags, flags.verify ?? []) }
+      return {
+        classicFile: flags.classic ? await readClassicFile(flags.classic) : undefined,
+        renameMap: await readRenameMapFile(flags['rename-map']),
+        failOn,
+        s3: s3Settings(flags, flags.verify ?? []),
+      }
     })()
 
     let segment: SegmentRead | undefined
@@ -109,12 +158,27 @@ EXIT CODES
     if (flags['from-segment']) {
       const baseUrl = flags['segment-api-url'] ?? SEGMENT_API_HOSTS[flags['segment-region'] as SegmentRegion]
       const token = flags['segment-token'] ?? ''
-      if (!token) throw new UsageError('no Segment Public API token: --from-segment reads the destination with one', 'Set SEGMENT_PUBLIC_API_TOKEN to a Public API token of the workspace (Segment UI → Settings → Access Management → Tokens).')
-      if (!/^https?:\/\//i.test(baseUrl)) throw new UsageError(`--segment-api-url: expected an http(s) URL, got "${baseUrl.replace(/\/\/[^@/]*@/, '//')}"`, 'Give the Public API base URL, e.g. https://api.segmentapis.com (or leave it out and use --segment-region).')
+      if (!token)
+        throw new UsageError(
+          'no Segment Public API token: --from-segment reads the destination with one',
+          'Set SEGMENT_PUBLIC_API_TOKEN to a Public API token of the workspace (Segment UI → Settings → Access Management → Tokens).',
+        )
+      if (!/^https?:\/\//i.test(baseUrl))
+        throw new UsageError(
+          `--segment-api-url: expected an http(s) URL, got "${baseUrl.replace(/\/\/[^@/]*@/, '//')}"`,
+          'Give the Public API base URL, e.g. https://api.segmentapis.com (or leave it out and use --segment-region).',
+        )
       if (/^https?:\/\/[^/]*@/i.test(baseUrl)) {
-        throw new UsageError(`--segment-api-url ${displayUrl(baseUrl)}: the URL carries a user:password`, 'Remove the user:password part; the Public API takes the token from SEGMENT_PUBLIC_API_TOKEN.')
+        throw new UsageError(
+          `--segment-api-url ${displayUrl(baseUrl)}: the URL carries a user:password`,
+          'Remove the user:password part; the Public API takes the token from SEGMENT_PUBLIC_API_TOKEN.',
+        )
       }
-      client = new SegmentApiClient({ baseUrl, token, onRateLimited: (ms, url) => this.logToStderr(`Segment Public API rate limit (429) at ${url}: waiting ${(ms / 1000).toFixed(1)} s`) })
+      client = new SegmentApiClient({
+        baseUrl,
+        token,
+        onRateLimited: (ms, url) => this.logToStderr(`Segment Public API rate limit (429) at ${url}: waiting ${(ms / 1000).toFixed(1)} s`),
+      })
       segment = await readFromSegment(client, flags['from-segment'], { actionsDestinationId: flags['actions-destination'] })
       this.logToStderr(renderSegmentRead(segment, client.baseUrl))
     }
@@ -138,9 +202,20 @@ EXIT CODES
     // 2. Verify on an archive sample.
     let verified
     if (flags.verify?.length) {
-      verified = await verifyMigration({ inputs: flags.verify!, archive: { s3 }, classicSettings: classic, migration: result, limit: flags.sample, examples: flags.examples, workers: flags.workers })
+      verified = await verifyMigration({
+        inputs: flags.verify!,
+        archive: { s3 },
+        classicSettings: classic,
+        migration: result,
+        limit: flags.sample,
+        examples: flags.examples,
+        workers: flags.workers,
+      })
       if (verified.report.totals.messages === 0) {
-        throw new UsageError(`--verify: nothing to compare: no message was read from ${flags.verify.join(' ')}`, { code: 'nothing-read', hint: 'Check the paths given to --verify (a CI sync that brought no files must not pass).' })
+        throw new UsageError(`--verify: nothing to compare: no message was read from ${flags.verify.join(' ')}`, {
+          code: 'nothing-read',
+          hint: 'Check the paths given to --verify (a CI sync that brought no files must not pass).',
+        })
       }
       if (flags.names === 'actions') {
         const known = new Set((result.renameMap ?? []).map((r) => r.classic))
@@ -207,9 +282,14 @@ EXIT CODES
     }
     if (!yes) {
       if (!process.stdin.isTTY) {
-        throw new UsageError('--apply asks for confirmation, and stdin is not a terminal', { code: 'not-confirmed', hint: 'Review the plan above, then run the same command with --yes.' })
+        throw new UsageError('--apply asks for confirmation, and stdin is not a terminal', {
+          code: 'not-confirmed',
+          hint: 'Review the plan above, then run the same command with --yes.',
+        })
       }
-      const summary = renderPlan(plan, { sourceId: segment.classic.sourceId }).split('\n').find((l) => l.startsWith('Plan:'))
+      const summary = renderPlan(plan, { sourceId: segment.classic.sourceId })
+        .split('\n')
+        .find((l) => l.startsWith('Plan:'))
       if (summary) this.logToStderr(`\n${summary}`)
       const rl = createInterface({ input: process.stdin, output: process.stderr })
       const answer = (await rl.question(`Apply this plan to source ${segment.classic.sourceId}? The Classic destination is not touched. [y/N] `)).trim().toLowerCase()
@@ -229,7 +309,9 @@ EXIT CODES
       })
       this.logToStderr(
         `Applied to destination ${r.destinationId}: ${r.created} subscriptions created, ${r.updated} updated, ${r.deleted} deleted (${client.writeCalls} write calls). ` +
-          (plan.destination.enabled ? 'The destination is enabled.' : 'The destination is disabled: enable it in the Segment UI (or rerun with --enable) when you are ready, then disable the Classic destination.'),
+          (plan.destination.enabled
+            ? 'The destination is enabled.'
+            : 'The destination is disabled: enable it in the Segment UI (or rerun with --enable) when you are ready, then disable the Classic destination.'),
       )
     }
   }

@@ -27,43 +27,114 @@ EXIT CODES
   130  interrupted (Ctrl-C or SIGTERM); the printed command resumes (input from stdin cannot be resumed)`
   // oclif's generated synopsis nests flags by their dependsOn/exclusive pairs, which reads as
   // "--dry-run only with --sandbox-dir" and "--out only with --out-include-keys": say it plainly.
-  static usage = [
-    '<%= command.id %> ARCHIVE... [--sandbox [--sandbox-dir DIR]] [--dry-run [--out FILE [--out-include-keys]]] [--json] [FLAGS]',
-  ]
+  static usage = ['<%= command.id %> ARCHIVE... [--sandbox [--sandbox-dir DIR]] [--dry-run [--out FILE [--out-include-keys]]] [--json] [FLAGS]']
   static examples = [
     { description: 'Try it now: replay the bundled example into a local Amplitude sandbox', command: '<%= config.bin %> replay examples/segment-logs --sandbox' },
     { description: 'Preview every request without sending', command: '<%= config.bin %> replay s3-export/ --dry-run --out requests.ndjson' },
-    { description: 'Backfill purchases and groups of May into an EU project', command: 'AMPLITUDE_API_KEY=… <%= config.bin %> replay s3-export/ --only logPurchase,groupIdentifyUser --since 2024-05-01 --until 2024-06-01 --region eu --skip-user-properties-sync --yes' },
+    {
+      description: 'Backfill purchases and groups of May into an EU project',
+      command:
+        'AMPLITUDE_API_KEY=… <%= config.bin %> replay s3-export/ --only logPurchase,groupIdentifyUser --since 2024-05-01 --until 2024-06-01 --region eu --skip-user-properties-sync --yes',
+    },
   ]
   static args = { archive: Args.string({ description: 'Archive files or directories, s3://bucket/prefix; - for stdin.', required: true }) }
   static strict = false
   static flags = {
     'api-key': Flags.string({ env: 'AMPLITUDE_API_KEY', description: 'Amplitude project API key (or env AMPLITUDE_API_KEY).', helpGroup: 'AMPLITUDE' }),
-    'secret-key': Flags.string({ env: 'AMPLITUDE_SECRET_KEY', description: 'Amplitude secret key (or env AMPLITUDE_SECRET_KEY); not needed by the ingestion APIs.', helpGroup: 'AMPLITUDE' }),
+    'secret-key': Flags.string({
+      env: 'AMPLITUDE_SECRET_KEY',
+      description: 'Amplitude secret key (or env AMPLITUDE_SECRET_KEY); not needed by the ingestion APIs.',
+      helpGroup: 'AMPLITUDE',
+    }),
     region: Flags.string({ options: ['us', 'eu'], default: 'us', description: 'Amplitude data center.', helpGroup: 'AMPLITUDE' }),
-    'endpoint-url': Flags.string({ env: ENDPOINT_URL_ENV, description: `Replace scheme+host of every Amplitude URL (paths are kept), e.g. a proxy (or env ${ENDPOINT_URL_ENV}). A user:password in it is used, and never shown or written.`, helpGroup: 'AMPLITUDE', helpValue: 'URL' }),
-    sandbox: Flags.boolean({ description: 'Replay into an in-process Amplitude-compatible server on loopback and print what it ingested (no account needed). Not with --dry-run (which sends nothing); what it ingested is saved for `segamp export --sandbox`.', default: false, exclusive: ['dry-run'] }),
-    classic: Flags.string({ description: 'With --sandbox: send what the Classic destination sent (the Classic emulation\'s records, for these Classic settings) instead of the Actions mappings: a stand-in for a Classic period, to try export and diff-mappings --against on.', helpValue: 'SETTINGS.json', dependsOn: ['sandbox'], exclusive: ['mappings', 'only', 'retry-dead-letters'] }),
-    'sandbox-dir': Flags.string({ description: `With --sandbox: where to save what the sandbox ingested (default ${DEFAULT_SANDBOX_DIR}; replaced on every run).`, helpValue: 'DIR', dependsOn: ['sandbox'] }),
+    'endpoint-url': Flags.string({
+      env: ENDPOINT_URL_ENV,
+      description: `Replace scheme+host of every Amplitude URL (paths are kept), e.g. a proxy (or env ${ENDPOINT_URL_ENV}). A user:password in it is used, and never shown or written.`,
+      helpGroup: 'AMPLITUDE',
+      helpValue: 'URL',
+    }),
+    sandbox: Flags.boolean({
+      description:
+        'Replay into an in-process Amplitude-compatible server on loopback and print what it ingested (no account needed). Not with --dry-run (which sends nothing); what it ingested is saved for `segamp export --sandbox`.',
+      default: false,
+      exclusive: ['dry-run'],
+    }),
+    classic: Flags.string({
+      description:
+        "With --sandbox: send what the Classic destination sent (the Classic emulation's records, for these Classic settings) instead of the Actions mappings: a stand-in for a Classic period, to try export and diff-mappings --against on.",
+      helpValue: 'SETTINGS.json',
+      dependsOn: ['sandbox'],
+      exclusive: ['mappings', 'only', 'retry-dead-letters'],
+    }),
+    'sandbox-dir': Flags.string({
+      description: `With --sandbox: where to save what the sandbox ingested (default ${DEFAULT_SANDBOX_DIR}; replaced on every run).`,
+      helpValue: 'DIR',
+      dependsOn: ['sandbox'],
+    }),
     ...mappingsFlag,
-    only: Flags.string({ description: 'Keep only subscriptions of these action slugs, e.g. logPurchase,groupIdentifyUser. An action the mappings lack is added as Segment\'s UI adds it (default trigger, field defaults).', helpValue: 'SLUG,...' }),
+    only: Flags.string({
+      description:
+        "Keep only subscriptions of these action slugs, e.g. logPurchase,groupIdentifyUser. An action the mappings lack is added as Segment's UI adds it (default trigger, field defaults).",
+      helpValue: 'SLUG,...',
+    }),
     'use-batch-endpoint': Flags.boolean({ description: 'Send events to /batch instead of /2/httpapi.', default: false, helpGroup: 'DELIVERY' }),
     'batch-size': Flags.integer({ description: 'Events per request (max 2000).', default: 1000, min: 1, max: 2000, helpGroup: 'DELIVERY' }),
     concurrency: Flags.integer({ description: 'Requests in flight.', default: 4, min: 1, max: 64, helpGroup: 'DELIVERY' }),
     'max-eps': Flags.integer({ description: 'Overall events/s cap (project-wide: with --shard K/N each shard sends at most 1/N of it).', min: 1, helpGroup: 'DELIVERY' }),
-    workers: Flags.integer({ description: `Threads that decode, route and map (default: the CPUs this process may use (cgroup quota included), at most ${MAX_DEFAULT_WORKERS}). Each costs about ${WORKER_MEMORY_MB} MB of memory per worker on top of the main thread's ~220 MB: size a container's memory limit for it. Requests, their order and resume are the same for any number; 1 runs everything on one thread.`, min: 1, max: 64, helpValue: 'N', helpGroup: 'DELIVERY' }),
-    shard: Flags.string({ description: 'Replay only shard K of N (K is 0-based): the messages whose identity key (device_id, else user_id) hashes to K. Run all N, on one machine or many.', helpValue: 'K/N', exclusive: ['shards'], helpGroup: 'SHARDING' }),
-    shards: Flags.integer({ description: `Number of shards, the index taken from env ${SHARD_INDEX_ENV.join(' or ')} (Kubernetes Indexed Job, AWS Batch array job).`, min: 1, helpValue: 'N', exclusive: ['shard'], helpGroup: 'SHARDING' }),
-    'skip-user-properties-sync': Flags.boolean({ description: 'Set Amplitude\'s $skip_user_properties_sync on every event (historical backfills: do not change current user properties).', default: false, helpGroup: 'DELIVERY' }),
+    workers: Flags.integer({
+      description: `Threads that decode, route and map (default: the CPUs this process may use (cgroup quota included), at most ${MAX_DEFAULT_WORKERS}). Each costs about ${WORKER_MEMORY_MB} MB of memory per worker on top of the main thread's ~220 MB: size a container's memory limit for it. Requests, their order and resume are the same for any number; 1 runs everything on one thread.`,
+      min: 1,
+      max: 64,
+      helpValue: 'N',
+      helpGroup: 'DELIVERY',
+    }),
+    shard: Flags.string({
+      description: 'Replay only shard K of N (K is 0-based): the messages whose identity key (device_id, else user_id) hashes to K. Run all N, on one machine or many.',
+      helpValue: 'K/N',
+      exclusive: ['shards'],
+      helpGroup: 'SHARDING',
+    }),
+    shards: Flags.integer({
+      description: `Number of shards, the index taken from env ${SHARD_INDEX_ENV.join(' or ')} (Kubernetes Indexed Job, AWS Batch array job).`,
+      min: 1,
+      helpValue: 'N',
+      exclusive: ['shard'],
+      helpGroup: 'SHARDING',
+    }),
+    'skip-user-properties-sync': Flags.boolean({
+      description: "Set Amplitude's $skip_user_properties_sync on every event (historical backfills: do not change current user properties).",
+      default: false,
+      helpGroup: 'DELIVERY',
+    }),
     // No default: oclif's dependsOn (--out needs --dry-run) counts a defaulted false as given.
     'dry-run': Flags.boolean({ description: 'Send nothing; with --out, write every request that would be sent.' }),
     out: Flags.string({ description: 'Only with --dry-run: write requests as {"method","url","headers","body"} lines.', helpValue: 'FILE', dependsOn: ['dry-run'] }),
     'out-include-keys': Flags.boolean({ description: 'Keep the API key in --out bodies (redacted by default).', dependsOn: ['out'] }),
-    'retry-dead-letters': Flags.boolean({ description: 'Resend the dead-lettered records of this run\'s state directory (same insert_ids, same requests, same accounting) instead of reading the archive; those that fail again stay dead-lettered. Resumable like a replay.', exclusive: ['dry-run', 'fresh'] }),
-    reasons: Flags.string({ description: 'With --retry-dead-letters: the dead-letter reasons to resend (default exceeded_daily_quota,throttled,retries_exhausted,not_ingested; all for every one).', helpValue: 'REASON,...', dependsOn: ['retry-dead-letters'] }),
-    'state-dir': Flags.string({ description: 'State directory (default .segamp/<run-id>): a path, or s3://bucket/prefix/ (same S3 settings as s3:// inputs). {shard} in it becomes the shard index K (--shard K/N, --shards N).', helpValue: 'DIR|S3URL' }),
-    'checkpoint-interval': Flags.integer({ description: `s3:// state: at most one checkpoint PUT per this many seconds (default ${S3_CADENCE.everyMs / 1000}); a local state directory is checkpointed after every response.`, min: 1, helpValue: 'SECONDS' }),
-    'checkpoint-lines': Flags.integer({ description: `s3:// state: checkpoint sooner once this many lines settled since the last one (default ${S3_CADENCE.everyLines}).`, min: 1, helpValue: 'N' }),
+    'retry-dead-letters': Flags.boolean({
+      description:
+        "Resend the dead-lettered records of this run's state directory (same insert_ids, same requests, same accounting) instead of reading the archive; those that fail again stay dead-lettered. Resumable like a replay.",
+      exclusive: ['dry-run', 'fresh'],
+    }),
+    reasons: Flags.string({
+      description: 'With --retry-dead-letters: the dead-letter reasons to resend (default exceeded_daily_quota,throttled,retries_exhausted,not_ingested; all for every one).',
+      helpValue: 'REASON,...',
+      dependsOn: ['retry-dead-letters'],
+    }),
+    'state-dir': Flags.string({
+      description:
+        'State directory (default .segamp/<run-id>): a path, or s3://bucket/prefix/ (same S3 settings as s3:// inputs). {shard} in it becomes the shard index K (--shard K/N, --shards N).',
+      helpValue: 'DIR|S3URL',
+    }),
+    'checkpoint-interval': Flags.integer({
+      description: `s3:// state: at most one checkpoint PUT per this many seconds (default ${S3_CADENCE.everyMs / 1000}); a local state directory is checkpointed after every response.`,
+      min: 1,
+      helpValue: 'SECONDS',
+    }),
+    'checkpoint-lines': Flags.integer({
+      description: `s3:// state: checkpoint sooner once this many lines settled since the last one (default ${S3_CADENCE.everyLines}).`,
+      min: 1,
+      helpValue: 'N',
+    }),
     fresh: Flags.boolean({ description: 'Ignore an existing checkpoint and start over.', default: false }),
     yes: Flags.boolean({ char: 'y', description: 'Do not ask for confirmation (required when stdin is not a TTY).', default: false }),
     'no-progress': Flags.boolean({ description: 'No progress display on stderr.', default: false }),

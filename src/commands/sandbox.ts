@@ -56,9 +56,13 @@ What it ingested, as JSON ({"url","stats","events":[{"endpoint","event","receive
       try {
         fileOpts = JSON.parse(readFileSync(flags.options, 'utf8'))
       } catch (error) {
-        throw new UsageError(`--options ${flags.options}: ${(error as Error).message}`, 'It must be a JSON file holding an object like {"limits": {"httpApiEps": 10}, "faults": {"error5xxRate": 0.1}}.')
+        throw new UsageError(
+          `--options ${flags.options}: ${(error as Error).message}`,
+          'It must be a JSON file holding an object like {"limits": {"httpApiEps": 10}, "faults": {"error5xxRate": 0.1}}.',
+        )
       }
-      if (!fileOpts || typeof fileOpts !== 'object' || Array.isArray(fileOpts)) throw new UsageError(`--options ${flags.options}: not a JSON object`, 'Write an object like {"limits": {"httpApiEps": 10}, "faults": {"error5xxRate": 0.1}}.')
+      if (!fileOpts || typeof fileOpts !== 'object' || Array.isArray(fileOpts))
+        throw new UsageError(`--options ${flags.options}: not a JSON object`, 'Write an object like {"limits": {"httpApiEps": 10}, "faults": {"error5xxRate": 0.1}}.')
     }
     const rate = (name: string, v: string | undefined): number | undefined => {
       if (v === undefined) return undefined
@@ -105,7 +109,11 @@ What it ingested, as JSON ({"url","stats","events":[{"endpoint","event","receive
       sb = await startSandbox({ port: flags.port, apiKeys: flags['api-key'] ?? fileOpts.apiKeys, limits, faults, control })
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
-      if (code === 'EADDRINUSE') throw new SegampError(`port ${flags.port} on 127.0.0.1 is in use`, { code: 'port-in-use', hint: 'Pick another --port, or --port 0 for any free port (the URL is the first line on stdout).' })
+      if (code === 'EADDRINUSE')
+        throw new SegampError(`port ${flags.port} on 127.0.0.1 is in use`, {
+          code: 'port-in-use',
+          hint: 'Pick another --port, or --port 0 for any free port (the URL is the first line on stdout).',
+        })
       throw error
     }
     const server = sb

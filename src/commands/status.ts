@@ -17,9 +17,14 @@ EXIT CODES
   static examples = [
     { description: 'Three shards run on this machine', command: '<%= config.bin %> status .segamp/*-shard-*-of-3' },
     { description: 'State copied from pods, as JSON', command: '<%= config.bin %> status state/shard-0 state/shard-1 state/shard-2 --json' },
-    { description: 'Shards that keep their state in S3 (--state-dir s3://my-bucket/segamp/run-1/shard-$(index))', command: '<%= config.bin %> status "s3://my-bucket/segamp/run-1/shard-*"' },
+    {
+      description: 'Shards that keep their state in S3 (--state-dir s3://my-bucket/segamp/run-1/shard-$(index))',
+      command: '<%= config.bin %> status "s3://my-bucket/segamp/run-1/shard-*"',
+    },
   ]
-  static args = { dirs: Args.string({ description: 'State directories of the shards (one per shard): paths, or s3://bucket/prefix/ (s3://bucket/run/shard-* lists them).', required: true }) }
+  static args = {
+    dirs: Args.string({ description: 'State directories of the shards (one per shard): paths, or s3://bucket/prefix/ (s3://bucket/run/shard-* lists them).', required: true }),
+  }
   static strict = false
   static flags = { ...s3Flags }
   async run(): Promise<CombinedStatus> {

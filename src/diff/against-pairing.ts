@@ -120,7 +120,10 @@ export class KeyRows {
   private readonly byTime: MessageRow[]
   private readonly byReceipt: MessageRow[]
 
-  constructor(readonly key: string, rows: readonly MessageRow[]) {
+  constructor(
+    readonly key: string,
+    rows: readonly MessageRow[],
+  ) {
     this.byTime = rows.filter((m) => m.t !== undefined).sort((a, b) => a.t! - b.t! || a.o - b.o)
     this.byReceipt = rows.filter((m) => (m.type === 'identify' || m.type === 'group') && m.rt !== undefined).sort((a, b) => a.rt! - b.rt! || a.o - b.o)
   }
@@ -140,10 +143,7 @@ export class KeyRows {
   }
 }
 
-export type Ownership =
-  | { kind: 'owned'; ordinal: number; via: 'insert_id' | 'key' | 'window' }
-  | { kind: 'ambiguous'; candidates: number }
-  | { kind: 'none' }
+export type Ownership = { kind: 'owned'; ordinal: number; via: 'insert_id' | 'key' | 'window' } | { kind: 'ambiguous'; candidates: number } | { kind: 'none' }
 
 function eventTypeOf(shape: SenderShape): string | undefined {
   if (shape.endpoint === '/identify') return '$identify'

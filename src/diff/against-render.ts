@@ -10,7 +10,10 @@ import { AGAINST_KINDS, type AgainstKind } from './against.js'
 
 /** --fail-on kinds of the against mode, beyond the shared ones. */
 export function againstFailing(report: AgainstReport, failOn: readonly string[]): string[] {
-  const base = failingKinds(report, failOn.filter((k) => !(AGAINST_KINDS as readonly string[]).includes(k)))
+  const base = failingKinds(
+    report,
+    failOn.filter((k) => !(AGAINST_KINDS as readonly string[]).includes(k)),
+  )
   const extra = AGAINST_KINDS.filter((k) => failOn.includes(k) && report.against.byKind[k] > 0)
   return [...base, ...extra]
 }
@@ -72,6 +75,13 @@ export function renderAgainstMarkdown(report: AgainstReport, opts: { failOn: str
   else if (opts.failOn.length > 0) verdict = `✅ passed (--fail-on ${opts.failOn.join(',')})`
   else verdict = hasDifferences(report) ? '⚠️ differences found' : '✅ no differences'
   lines[0] = `### segamp diff-mappings --against: ${verdict}`
-  const extra = ['', '#### Against the export', '', ...sectionLines(report).filter((l) => l !== '').map((l) => (l.startsWith('  ') ? `- \`${l.trim()}\`` : `${l}  `))]
+  const extra = [
+    '',
+    '#### Against the export',
+    '',
+    ...sectionLines(report)
+      .filter((l) => l !== '')
+      .map((l) => (l.startsWith('  ') ? `- \`${l.trim()}\`` : `${l}  `)),
+  ]
   return lines.join('\n').trimEnd() + '\n' + extra.join('\n') + '\n'
 }

@@ -34,7 +34,20 @@ import {
   type AgainstReport,
   type AgainstSection,
 } from './against.js'
-import { DEFAULT_IDENTIFY_WINDOW_MS, decideOwner, KeyRows, RecentState, rowSlices, sliceMs, type Claims, insertIdCandidates, messageRows, propSource, storedKey, type MessageRow } from './against-pairing.js'
+import {
+  DEFAULT_IDENTIFY_WINDOW_MS,
+  decideOwner,
+  KeyRows,
+  RecentState,
+  rowSlices,
+  sliceMs,
+  type Claims,
+  insertIdCandidates,
+  messageRows,
+  propSource,
+  storedKey,
+  type MessageRow,
+} from './against-pairing.js'
 import { bucketOf, SpillDir } from './against-spill.js'
 import { refusal } from './refused.js'
 import { AMPLITUDE_ADDED_FIELDS, storedToSender, type SenderShape } from '../export/format.js'
@@ -334,10 +347,22 @@ async function compareMessages(run: Run, exportInfo: AgainstSection['export'], [
     const covered = at >= spanFrom && at <= spanTo && messageTime(message) !== undefined
     if (stored.length === 0 && !covered) {
       // Amplitude holds nothing, and the export does not cover the message's time: only-in-archive, unless Amplitude refuses all of it anyway
-      agg.addFindings(msgRef, 0, actions.length, diffMessage([], actions, ctx).filter((f) => f.kind === 'refused-by-amplitude'))
-      const accepted = (r: { endpoint: string; record: Record<string, unknown>; options?: Record<string, unknown> }): boolean => refusal(r.endpoint, r.record, r.options) === undefined
+      agg.addFindings(
+        msgRef,
+        0,
+        actions.length,
+        diffMessage([], actions, ctx).filter((f) => f.kind === 'refused-by-amplitude'),
+      )
+      const accepted = (r: { endpoint: string; record: Record<string, unknown>; options?: Record<string, unknown> }): boolean =>
+        refusal(r.endpoint, r.record, r.options) === undefined
       const expected = actions.some(accepted) || emulated.some((r) => !NOT_EXPORTED.has(endpointName(r.endpoint)) && accepted(r))
-      if (expected) against.add('only-in-archive', messageName(message), { messageId: msgRef.messageId ?? null, file: ref.file, line: ref.line, records: actions.map((a) => ({ endpoint: a.endpoint, record: a.record })) }, ordinal)
+      if (expected)
+        against.add(
+          'only-in-archive',
+          messageName(message),
+          { messageId: msgRef.messageId ?? null, file: ref.file, line: ref.line, records: actions.map((a) => ({ endpoint: a.endpoint, record: a.record })) },
+          ordinal,
+        )
       continue
     }
     const a = align(stored, actions, String(message.type))

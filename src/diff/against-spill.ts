@@ -43,7 +43,7 @@ export class SpillDir {
       const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
       throw new UsageError(`--work-dir ${visible(parent ?? tmpdir())}: cannot create a folder there (${code})`, {
         code: 'work-dir',
-        hint: 'Give --work-dir an existing folder you can write to, with room for about the export\'s uncompressed size.',
+        hint: "Give --work-dir an existing folder you can write to, with room for about the export's uncompressed size.",
       })
     }
     process.once('exit', this.onExit)

@@ -29,7 +29,18 @@ const GEO = ['country', 'region', 'city', 'dma', 'location_lat', 'location_lng']
 /** Fields Amplitude fills when the sender sent none. */
 const FILLED = [...GEO, 'ip', 'time', 'event_id', 'session_id'] as const
 /** Fields a sender may send that an export never shows (or shows only as Amplitude's own derivation). */
-export const NOT_IN_EXPORTS = ['idfv', 'android_id', 'android_app_set_id', 'device_type', 'device_family', 'user_agent', 'plan', 'ingestion_metadata', 'partner_id', 'api_properties'] as const
+export const NOT_IN_EXPORTS = [
+  'idfv',
+  'android_id',
+  'android_app_set_id',
+  'device_type',
+  'device_family',
+  'user_agent',
+  'plan',
+  'ingestion_metadata',
+  'partner_id',
+  'api_properties',
+] as const
 /** Endpoints whose calls never appear in an export. */
 export const NOT_EXPORTED = new Set(['groupidentify', 'usermap'])
 
@@ -211,7 +222,11 @@ export function matchedStored(findings: readonly MessageFinding[]): Set<ActionsR
 }
 
 /** Emulated Classic records vs stored records of one message (the stored side in the Actions slot). */
-export function emulationFindings(emulated: readonly ClassicRecord[], stored: readonly SenderShape[], messageType: string): { findings: MessageFinding[]; storedRecords: ActionsRecord[] } {
+export function emulationFindings(
+  emulated: readonly ClassicRecord[],
+  stored: readonly SenderShape[],
+  messageType: string,
+): { findings: MessageFinding[]; storedRecords: ActionsRecord[] } {
   const kept = emulated.filter((r) => !NOT_EXPORTED.has(endpointName(r.endpoint)))
   const a = align(stored, kept, messageType)
   const storedRecords: ActionsRecord[] = a.stored.map((r) => ({
@@ -257,7 +272,9 @@ export class AgainstFindings {
 
   list(): AgainstFinding[] {
     const order = { 'only-in-amplitude': 0, 'only-in-archive': 1, ambiguous: 2 }
-    return [...this.byName.values()].map(({ orders: _, ...f }) => f).sort((a, b) => order[a.kind] - order[b.kind] || b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    return [...this.byName.values()]
+      .map(({ orders: _, ...f }) => f)
+      .sort((a, b) => order[a.kind] - order[b.kind] || b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   }
 }
 
@@ -270,10 +287,7 @@ export function messageName(message: Obj): string {
 }
 
 export function amplitudeModelLines(): string[] {
-  return [
-    ...AMPLITUDE_RULES,
-    `Fields Amplitude adds, ignored: ${AMPLITUDE_ADDED_FIELDS.map(([f]) => f).join(', ')}.`,
-  ]
+  return [...AMPLITUDE_RULES, `Fields Amplitude adds, ignored: ${AMPLITUDE_ADDED_FIELDS.map(([f]) => f).join(', ')}.`]
 }
 
 export function emptyAgreement(classicMode: string): EmulationAgreement {

@@ -33,10 +33,7 @@ export function countedAssumptions(notes: AssumptionCounts): string[] {
   const out: string[] = []
   for (const [field, n] of Object.entries(notes.unknownFields).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (n.records === 0) continue
-    const sends =
-      n.actionsSends > 0
-        ? `the ${field} its mapping resolves on ${plural(n.actionsSends, 'record')} (e.g. ${JSON.stringify(n.example)})`
-        : ''
+    const sends = n.actionsSends > 0 ? `the ${field} its mapping resolves on ${plural(n.actionsSends, 'record')} (e.g. ${JSON.stringify(n.example)})` : ''
     const omits = n.actionsOmits > 0 ? `no ${field} on ${plural(n.actionsOmits, 'record')}` : ''
     const unpaired = n.records - n.actionsSends - n.actionsOmits
     const rest = unpaired > 0 ? `${plural(unpaired, 'record')} had no Actions counterpart` : ''

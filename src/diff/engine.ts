@@ -17,16 +17,7 @@
  * Every pair yields `same` (names equal, or an expected rename) or `renamed`, plus `properties`
  * and/or `revenue` when paths differ (see `diffRecords`, `IGNORED_PATHS`, `REVENUE_PATHS`).
  */
-import type {
-  ActionsRecord,
-  AssumptionCounts,
-  ClassicRecord,
-  DiffContext,
-  FindingKind,
-  MessageFinding,
-  PathDiff,
-  RecordKind,
-} from './types.js'
+import type { ActionsRecord, AssumptionCounts, ClassicRecord, DiffContext, FindingKind, MessageFinding, PathDiff, RecordKind } from './types.js'
 import { FINDING_KINDS } from './types.js'
 import { refusal } from './refused.js'
 
@@ -47,8 +38,7 @@ export const IGNORED_PATHS: readonly IgnoredPath[] = [
   {
     path: 'insert_id',
     compare: 'never',
-    reason:
-      'dedup key, not analytics data: Classic cloud sent none, Actions has no default, replay derives one from messageId (suffixed per Product Purchased)',
+    reason: 'dedup key, not analytics data: Classic cloud sent none, Actions has no default, replay derives one from messageId (suffixed per Product Purchased)',
   },
   {
     path: 'time',
@@ -78,9 +68,7 @@ const IGNORED: ReadonlyMap<string, IgnoredPath['compare']> = new Map(IGNORED_PAT
 
 /** Revenue fields; a difference at one of these paths is a `revenue` finding, not `properties`. */
 export const REVENUE_KEYS = ['revenue', 'price', 'quantity', 'productId', 'revenueType'] as const
-export const REVENUE_PATHS: ReadonlySet<string> = new Set(
-  REVENUE_KEYS.flatMap((k) => [k, `event_properties.${k}`]),
-)
+export const REVENUE_PATHS: ReadonlySet<string> = new Set(REVENUE_KEYS.flatMap((k) => [k, `event_properties.${k}`]))
 
 // ---------------------------------------------------------------------------------------------
 // Record classification
@@ -131,8 +119,7 @@ function classify(endpoint: string, record: Record<string, unknown>, actionSlug?
       return { kind: 'event', name: typeof t === 'string' ? t : t === undefined || t === null ? '(no event_type)' : String(t) }
     }
     case 'identify': {
-      const group =
-        actionSlug !== undefined ? actionSlug === 'groupIdentifyUser' : isGroupAssociation(record)
+      const group = actionSlug !== undefined ? actionSlug === 'groupIdentifyUser' : isGroupAssociation(record)
       if (group) {
         const groups = record.groups
         const types = isPlainObject(groups) ? Object.keys(groups).join(', ') : ''
@@ -320,7 +307,12 @@ function pairScore(c: Record<string, unknown>, a: Record<string, unknown>): numb
 }
 
 function words(name: string): Set<string> {
-  return new Set(name.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w !== ''))
+  return new Set(
+    name
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((w) => w !== ''),
+  )
 }
 
 /**
@@ -328,10 +320,7 @@ function words(name: string): Set<string> {
  * Otherwise the pairs sharing the most words go first (web mode's `Viewed Docs Index Page`
  * pairs with `Viewed Index` rather than `Viewed Docs Page` does), ties in order of appearance.
  */
-function renamePairs(
-  cs: readonly Item<ClassicRecord>[],
-  as: readonly Item<ActionsRecord>[],
-): [Item<ClassicRecord>, Item<ActionsRecord>][] {
+function renamePairs(cs: readonly Item<ClassicRecord>[], as: readonly Item<ActionsRecord>[]): [Item<ClassicRecord>, Item<ActionsRecord>][] {
   if (cs.length === 0 || as.length === 0) return []
   if (cs.length === 1 && as.length === 1) return [[cs[0]!, as[0]!]]
   const cw = cs.map((c) => words(c.name))
@@ -407,7 +396,14 @@ function pairKind(cs: readonly Item<ClassicRecord>[], as: readonly Item<ActionsR
       emitPair(out, c, list[best]!)
     }
     const c0 = cList[0]!
-    out.add('duplicated', c0.kind, c0.name, expected, cList.map((x) => x.src), list.map((x) => x.src))
+    out.add(
+      'duplicated',
+      c0.kind,
+      c0.name,
+      expected,
+      cList.map((x) => x.src),
+      list.map((x) => x.src),
+    )
   }
   // back to order of appearance
   if (leftC.length > 1) leftC.sort((x, y) => x.index - y.index)
@@ -440,7 +436,14 @@ function pairKind(cs: readonly Item<ClassicRecord>[], as: readonly Item<ActionsR
   for (const a of restA) if (!partner.has(a)) out.add('added', a.kind, null, a.name, [], [a.src])
   for (const list of pendingDup) {
     const c = partner.get(list[0]!)
-    out.add('duplicated', list[0]!.kind, c ? c.name : null, list[0]!.name, c ? [c.src] : [], list.map((x) => x.src))
+    out.add(
+      'duplicated',
+      list[0]!.kind,
+      c ? c.name : null,
+      list[0]!.name,
+      c ? [c.src] : [],
+      list.map((x) => x.src),
+    )
   }
 }
 
@@ -486,11 +489,7 @@ function setAsideRefused(
  * (kind, record kind, classic name, actions name), ordered by `FINDING_KINDS`, then by first
  * occurrence. Two empty inputs give `[]`.
  */
-export function diffMessage(
-  classic: readonly ClassicRecord[],
-  actions: readonly ActionsRecord[],
-  ctx: DiffContext = {},
-): MessageFinding[] {
+export function diffMessage(classic: readonly ClassicRecord[], actions: readonly ActionsRecord[], ctx: DiffContext = {}): MessageFinding[] {
   if (classic.length === 0 && actions.length === 0) return []
   const refused = setAsideRefused(classic, actions, ctx)
   if (refused !== undefined) {

@@ -8,9 +8,7 @@ import { UsageError } from '../errors.js'
  * A usage error names the unknown kinds and the allowed ones.
  */
 export function parseFailOn(list: string | readonly string[]): FailOnKind[] {
-  const items = (typeof list === 'string' ? list.split(',') : list.flatMap((s) => s.split(',')))
-    .map((s) => s.trim())
-    .filter((s) => s !== '')
+  const items = (typeof list === 'string' ? list.split(',') : list.flatMap((s) => s.split(','))).map((s) => s.trim()).filter((s) => s !== '')
   const bad = items.filter((s) => !(FAIL_ON_KINDS as readonly string[]).includes(s))
   if (bad.length > 0) {
     throw new UsageError(`--fail-on: unknown kind${bad.length > 1 ? 's' : ''} ${bad.join(', ')} (allowed: ${FAIL_ON_KINDS.join(', ')})`, {

@@ -5,14 +5,4 @@ export { DiffAggregator, compareFindings, countedAssumptions, type MessageRef } 
 export { failingKinds, parseFailOn } from './fail-on.js'
 export { parseRenameMap, RenameMapError } from './rename-map.js'
 export { redactSecrets, isSecretKey, REDACTED } from './redact.js'
-export {
-  renderTable,
-  renderMarkdown,
-  renderJson,
-  displayName,
-  formatCount,
-  TABLE_SAME_LIMIT,
-  PATH_LIMIT,
-  MD_PATH_LIMIT,
-  MARKDOWN_MAX_CHARS,
-} from './render.js'
+export { renderTable, renderMarkdown, renderJson, displayName, formatCount, TABLE_SAME_LIMIT, PATH_LIMIT, MD_PATH_LIMIT, MARKDOWN_MAX_CHARS } from './render.js'

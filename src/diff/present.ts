@@ -51,7 +51,9 @@ export function renderDiffReport(report: DiffReport | AgainstReport, format: Dif
     case 'html':
       return renderHtml(report, checkItems(report, opts.failOn, opts.locator), { command, version, generatedAt: (opts.now?.() ?? new Date()).toISOString() })
     case 'markdown':
-      return isAgainst(report) ? renderAgainstMarkdown(report, { failOn: opts.failOn, maxChars: opts.maxChars }) : renderMarkdown(report, { failOn: opts.failOn, maxChars: opts.maxChars })
+      return isAgainst(report)
+        ? renderAgainstMarkdown(report, { failOn: opts.failOn, maxChars: opts.maxChars })
+        : renderMarkdown(report, { failOn: opts.failOn, maxChars: opts.maxChars })
     default:
       return isAgainst(report) ? renderAgainstTable(report, { color: opts.color }) : renderTable(report, { color: opts.color })
   }
@@ -63,7 +65,11 @@ export function failingDiffKinds(report: DiffReport | AgainstReport, failOn: str
 }
 
 /** What reading left out, for stderr: rejected lines, unreadable files, skipped link paths. */
-export function renderDiffReadNotes(counts: { rejected: number; unreadableFiles: Array<{ file: string; reason: string }>; skippedPaths?: Array<{ path: string; reason: string }> }): string[] {
+export function renderDiffReadNotes(counts: {
+  rejected: number
+  unreadableFiles: Array<{ file: string; reason: string }>
+  skippedPaths?: Array<{ path: string; reason: string }>
+}): string[] {
   return [
     ...(counts.rejected > 0 ? [`${formatCount(counts.rejected)} line(s) were rejected or could not be processed (rejected lines: see segamp inspect)`] : []),
     ...counts.unreadableFiles.map((f) => `unreadable: ${visible(f.file)}: ${visible(f.reason)}`),

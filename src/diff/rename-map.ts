@@ -41,9 +41,7 @@ export function parseRenameMap(csvText: string, file: string): Map<string, strin
   const ci = cells.indexOf('classic')
   const ai = cells.indexOf('actions')
   if (ci < 0 || ai < 0) {
-    throw new RenameMapError([
-      `${file}:${header.info.lines}: header row must name the columns "classic" and "actions" (found: ${header.record.join(',')})`,
-    ])
+    throw new RenameMapError([`${file}:${header.info.lines}: header row must name the columns "classic" and "actions" (found: ${header.record.join(',')})`])
   }
   const errors: string[] = []
   if (cells.lastIndexOf('classic') !== ci || cells.lastIndexOf('actions') !== ai) {
@@ -65,9 +63,7 @@ export function parseRenameMap(csvText: string, file: string): Map<string, strin
     if (classic === '' || actions === '') continue
     const prev = map.get(classic)
     if (prev !== undefined && prev !== actions) {
-      errors.push(
-        `${where}: ${JSON.stringify(classic)} is already renamed to ${JSON.stringify(prev)} at line ${firstLine.get(classic)}`,
-      )
+      errors.push(`${where}: ${JSON.stringify(classic)} is already renamed to ${JSON.stringify(prev)} at line ${firstLine.get(classic)}`)
       continue
     }
     if (prev === undefined) {

@@ -105,10 +105,7 @@ function kindColor(c: ChalkInstance, kind: FindingKind): (s: string) => string {
 
 /** Labels of a section: `name` or `classic → actions`, arrows aligned. */
 function labels(findings: readonly Finding[]): string[] {
-  const cw = Math.max(
-    0,
-    ...findings.filter((f) => f.classic !== null && f.actions !== null && f.classic !== f.actions).map((f) => displayName(f.classic).length),
-  )
+  const cw = Math.max(0, ...findings.filter((f) => f.classic !== null && f.actions !== null && f.classic !== f.actions).map((f) => displayName(f.classic).length))
   return findings.map((f) => {
     if (f.reason !== undefined) return `${displayName(f.actions ?? f.classic)} (${f.reason})`
     if (f.classic === null) return displayName(f.actions)
@@ -244,9 +241,7 @@ export function renderMarkdown(report: DiffReport, opts: { failOn: string[]; max
   }
   const same = report.findings.filter((f) => f.kind === 'same')
   if (same.length > 0) {
-    out.push(
-      `<details><summary>Same name: ${formatCount(same.length)} ${same.length === 1 ? 'name' : 'names'} (${messages(totals.byKind.same)})</summary>`,
-    )
+    out.push(`<details><summary>Same name: ${formatCount(same.length)} ${same.length === 1 ? 'name' : 'names'} (${messages(totals.byKind.same)})</summary>`)
     out.push('')
     out.push('| Classic | Actions | Messages |')
     out.push('|---|---|---:|')
@@ -297,18 +292,12 @@ function htmlEscape(s: string): string {
 /** Finding title for a `<summary>` (HTML: Markdown is not rendered there). */
 function findingTitle(f: Finding): string {
   const code = (n: string | null): string => `<code>${htmlEscape(displayName(n))}</code>`
-  const names =
-    f.classic !== null && f.actions !== null && f.classic !== f.actions
-      ? `${code(f.classic)} → ${code(f.actions)}`
-      : code(f.classic ?? f.actions)
+  const names = f.classic !== null && f.actions !== null && f.classic !== f.actions ? `${code(f.classic)} → ${code(f.actions)}` : code(f.classic ?? f.actions)
   return `${f.kind}: ${names}`
 }
 
 function exampleBlock(f: Finding): string {
-  const lines = [
-    `<details><summary>${findingTitle(f)} (${f.examples.length} ${f.examples.length === 1 ? 'example' : 'examples'})</summary>`,
-    '',
-  ]
+  const lines = [`<details><summary>${findingTitle(f)} (${f.examples.length} ${f.examples.length === 1 ? 'example' : 'examples'})</summary>`, '']
   for (const ex of f.examples) {
     lines.push(`${mdCode(`${ex.file}:${ex.line}`)}${ex.messageId === null ? '' : ` messageId ${mdCode(ex.messageId)}`}`)
     lines.push('')

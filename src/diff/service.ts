@@ -74,7 +74,12 @@ export async function compareArchives(opts: CompareOptions): Promise<CompareResu
   })) {
     const { message, ref } = one
     try {
-      agg.add({ messageId: typeof message.messageId === 'string' ? message.messageId : undefined, file: ref.file, line: ref.line }, classic(message), actionsRecordsOf(opts.subscriptions, one), ctx)
+      agg.add(
+        { messageId: typeof message.messageId === 'string' ? message.messageId : undefined, file: ref.file, line: ref.line },
+        classic(message),
+        actionsRecordsOf(opts.subscriptions, one),
+        ctx,
+      )
     } catch (error) {
       // One message that cannot be processed (absurd nesting, a bug) is that line's failure only.
       countRead(counts, { kind: 'rejected', category: 'unprocessable' })

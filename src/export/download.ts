@@ -167,10 +167,14 @@ export function remainingPieces(range: HourRange, done: readonly PieceRecord[], 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms)
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t)
-      resolve()
-    }, { once: true })
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t)
+        resolve()
+      },
+      { once: true },
+    )
   })
 }
 
@@ -263,7 +267,10 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   const project = keyHash(opts.apiKey)
   let state = await readState(statePath)
   if (state && (state.endpoint !== endpointId || state.project !== project)) {
-    throw new ExportError('state', `${opts.outDir} holds an export from another ${state.endpoint !== endpointId ? `endpoint (${state.endpoint})` : 'project (another API key)'}; use another --out directory`)
+    throw new ExportError(
+      'state',
+      `${opts.outDir} holds an export from another ${state.endpoint !== endpointId ? `endpoint (${state.endpoint})` : 'project (another API key)'}; use another --out directory`,
+    )
   }
   if (state && state.unpack !== Boolean(opts.unpack)) {
     throw new ExportError('state', `${opts.outDir} holds an export ${state.unpack ? 'with' : 'without'} --unpack; run it the same way, or use another --out directory`)
@@ -328,12 +335,22 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
           queue.unshift(...halves)
           continue
         }
-        throw new ExportError('hour-too-large', `Amplitude refused the single hour ${label} with 400${body ? ` (${body})` : ''}: an hour over the Export API's 4 GB limit cannot be exported this way; use Amplitude's Amazon S3 export for it`)
+        throw new ExportError(
+          'hour-too-large',
+          `Amplitude refused the single hour ${label} with 400${body ? ` (${body})` : ''}: an hour over the Export API's 4 GB limit cannot be exported this way; use Amplitude's Amazon S3 export for it`,
+        )
       }
       if (status === 401 || status === 403) {
-        throw new ExportError('credentials', `Amplitude rejected the credentials (HTTP ${status}) at ${endpoint}: check that --api-key and --secret-key (or AMPLITUDE_API_KEY / AMPLITUDE_SECRET_KEY) are the API key and secret key of the same project, and --region (eu for EU projects)`)
+        throw new ExportError(
+          'credentials',
+          `Amplitude rejected the credentials (HTTP ${status}) at ${endpoint}: check that --api-key and --secret-key (or AMPLITUDE_API_KEY / AMPLITUDE_SECRET_KEY) are the API key and secret key of the same project, and --region (eu for EU projects)`,
+        )
       }
-      throw new ExportError('http', `${endpoint} answered ${status === 0 ? 'with a network error' : `HTTP ${status}`} for ${label} after ${attempts} attempt(s)${body ? `: ${body}` : ''}; run the same command again to resume`, status === 0 || status === 429 || status >= 500)
+      throw new ExportError(
+        'http',
+        `${endpoint} answered ${status === 0 ? 'with a network error' : `HTTP ${status}`} for ${label} after ${attempts} attempt(s)${body ? `: ${body}` : ''}; run the same command again to resume`,
+        status === 0 || status === 429 || status >= 500,
+      )
     }
     await rename(part, zipPath)
     let files: string[]

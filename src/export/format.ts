@@ -85,7 +85,7 @@ export const AMPLITUDE_RULES: readonly string[] = [
   'Revenue sent as top-level revenue/price/quantity/productId/revenueType is stored as the event properties $revenue/$price/$quantity/$productId/$revenueType; they are moved back before comparing.',
   "user_properties on a stored event are the user's accumulated properties after the event, not what the event sent: only keys the Actions (or emulated Classic) records of the same message set are compared; $setOnce/$add/$append/$prepend/$unset/$remove keys are compared for presence only.",
   "groups on a stored event are the user's groups (as arrays): only group types the other side sends are compared, one-element arrays as their value.",
-  'Location enrichment (country, region, city, dma, location_lat, location_lng), the uploader\'s IP address, event_id and session_id -1 are ignored when the other side sent none.',
+  "Location enrichment (country, region, city, dma, location_lat, location_lng), the uploader's IP address, event_id and session_id -1 are ignored when the other side sent none.",
   'null fields of a stored event count as not sent (exports list every field, null when empty); so do empty groups, user_properties and event_properties objects.',
   'Fields an export does not carry are left out of the sender records: idfv, android_id, android_app_set_id, device_type, device_family, user_agent, plan, ingestion_metadata, partner_id, api_properties.',
   'Events named $identify are /identify calls (identify records, or group associations for group calls); /groupidentify and /usermap calls do not appear in exports, so those records are left out on both sides.',

@@ -18,10 +18,7 @@ export interface StoredRef {
   line: number
 }
 
-export type ExportItem =
-  | { kind: 'event'; event: Record<string, unknown>; ref: StoredRef }
-  | { kind: 'problem'; file: string; reason: string }
-  | { kind: 'file'; file: string }
+export type ExportItem = { kind: 'event'; event: Record<string, unknown>; ref: StoredRef } | { kind: 'problem'; file: string; reason: string } | { kind: 'file'; file: string }
 
 /** Files of the inputs, folders walked in sorted order (hidden entries, the state file and .part files skipped). */
 async function listFiles(inputs: string[]): Promise<{ files: string[]; problems: Array<{ file: string; reason: string }> }> {

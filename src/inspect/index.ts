@@ -79,5 +79,11 @@ export async function inspectArchives(opts: InspectOptions): Promise<InspectResu
   } finally {
     await rejected?.close()
   }
-  return { report: profile.report(counts), csvFiles: counts.csvFiles, rejectedFile: rejected && rejected.count > 0 ? rejected.path : undefined, skippedPaths: counts.skippedPaths, unmatched: profile.unmatched }
+  return {
+    report: profile.report(counts),
+    csvFiles: counts.csvFiles,
+    rejectedFile: rejected && rejected.count > 0 ? rejected.path : undefined,
+    skippedPaths: counts.skippedPaths,
+    unmatched: profile.unmatched,
+  }
 }

@@ -59,7 +59,8 @@ export async function applyPlan(client: SegmentApiClient, plan: Plan, ctx: Apply
     }
     if (s.kind === 'create' || s.kind === 'replace') {
       const actionId = ids.get(g!.actionSlug)
-      if (actionId === undefined) throw new SegmentApiError(`creating subscription "${s.name}": the Actions Amplitude catalog entry has no action "${g!.actionSlug}"`, undefined, client.baseUrl)
+      if (actionId === undefined)
+        throw new SegmentApiError(`creating subscription "${s.name}": the Actions Amplitude catalog entry has no action "${g!.actionSlug}"`, undefined, client.baseUrl)
       const made = await client.createSubscription(destinationId!, { name: g!.name, actionId, trigger: g!.trigger, enabled: g!.enabled, settings: g!.settings })
       result.created++
       say(`created subscription "${s.name}" (${made.id})`)

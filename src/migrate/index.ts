@@ -14,14 +14,7 @@ export type { RenameRow } from './rename.js'
 export { ORDER_EVENT_NAMES, CLASSIC_STRIPPED_EVENT_PROPERTIES } from './mappings.js'
 export { endpointRegion } from './report.js'
 export { mixedUserPropertyWarnings, type MixedCheckSubscription } from '../segment/subscriptions/mixed-user-properties.js'
-export {
-  classicPageEventName,
-  quickSetupPageEventName,
-  renameRowsFromMessages,
-  renderRenameMapCsv,
-  settingsRenameRows,
-  mergeRenameRows
-} from './rename.js'
+export { classicPageEventName, quickSetupPageEventName, renameRowsFromMessages, renderRenameMapCsv, settingsRenameRows, mergeRenameRows } from './rename.js'
 
 export interface MigrateOptions {
   /** `classic` (default): keep Classic event names; `actions`: Quick Setup names + rename map. */
@@ -56,7 +49,7 @@ export function migrateClassic(input: unknown, opts: MigrateOptions = { names: '
     subscriptions,
     report,
     unknownKeys: read.unknownKeys,
-    names
+    names,
   }
   const user: RenameRow[] = opts.renameMap ? [...opts.renameMap].map(([classic, actions]) => ({ classic, actions })) : []
   if (names === 'actions') result.renameMap = mergeRenameRows(settingsRenameRows(s), user)

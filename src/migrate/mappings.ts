@@ -23,7 +23,7 @@ const path = (p: string): Obj => ({ '@path': p })
 const template = (t: string): Obj => ({ '@template': t })
 /** `then` when the value is present and not '' (Classic's truthiness), else `otherwise`. */
 const ifNotBlank = (value: Obj, then: unknown, otherwise?: unknown): Obj => ({
-  '@if': otherwise === undefined ? { blank: value, then } : { blank: value, then, else: otherwise }
+  '@if': otherwise === undefined ? { blank: value, then } : { blank: value, then, else: otherwise },
 })
 const ifExists = (value: Obj, then: unknown, otherwise: unknown): Obj => ({ '@if': { exists: value, then, else: otherwise } })
 const mergeRight = (objects: unknown[]): Obj => ({ '@merge': { direction: 'right', objects } })
@@ -50,7 +50,7 @@ export const ORDER_EVENT_NAMES: readonly string[] = [
   'OrderCompleted',
   'CompletedOrder',
   'orderCompleted',
-  'completedOrder'
+  'completedOrder',
 ]
 
 /** Event-property keys the Classic cloud mapper removed unless useCustomAmplitudeProperties. */
@@ -83,8 +83,8 @@ export function flagsOf(s: ClassicSettings): Flags {
       $setOnce: s.traitsToSetOnce,
       $add: s.traitsToIncrement,
       $append: s.traitsToAppend,
-      $prepend: s.traitsToPrepend
-    }
+      $prepend: s.traitsToPrepend,
+    },
   }
 }
 
@@ -174,10 +174,7 @@ function logPurchaseMapping(ctx: BuildContext, f: Flags): Obj {
   m.revenue = ifNotBlank(path('$.properties.revenue'), path('$.properties.revenue'), path('$.properties.total'))
   // Classic's Product Purchased carried the whole product; productId also read from product_id.
   m.products = {
-    '@arrayPath': [
-      '$.properties.products',
-      mergeRight([path('$.'), { productId: ifExists(path('$.productId'), path('$.productId'), path('$.product_id')) }])
-    ]
+    '@arrayPath': ['$.properties.products', mergeRight([path('$.'), { productId: ifExists(path('$.productId'), path('$.productId'), path('$.product_id')) }])],
   }
   return m
 }
@@ -224,11 +221,7 @@ interface PageRule {
 function pageRules(ctx: BuildContext, type: 'page' | 'screen'): PageRule[] {
   const s = ctx.settings
   const Title = type === 'page' ? 'Page' : 'Screen'
-  const namedType = ifNotBlank(
-    path('$.category'),
-    template(`Viewed {{category}} {{name}} ${Title}`),
-    template(`Viewed {{name}} ${Title}`)
-  )
+  const namedType = ifNotBlank(path('$.category'), template(`Viewed {{category}} {{name}} ${Title}`), template(`Viewed {{name}} ${Title}`))
   const quick = PRESETS.find((p) => p.name === `${Title} Calls`)?.mapping.event_type
   const actions = (): unknown => structuredClone(quick)
   const typeCond = `type = ${fqlString(type)}`
@@ -238,8 +231,8 @@ function pageRules(ctx: BuildContext, type: 'page' | 'screen'): PageRule[] {
       {
         name: `${Title} Calls`,
         trigger: typeCond,
-        eventType: ctx.names === 'actions' ? actions() : ifNotBlank(path('$.name'), namedType, `Loaded a ${Title}`)
-      }
+        eventType: ctx.names === 'actions' ? actions() : ifNotBlank(path('$.name'), namedType, `Loaded a ${Title}`),
+      },
     ]
   }
   const rules: PageRule[] = []
@@ -247,14 +240,14 @@ function pageRules(ctx: BuildContext, type: 'page' | 'screen'): PageRule[] {
     rules.push({
       name: `Named ${Title} Calls`,
       trigger: s.trackNamedPages ? `${typeCond} and ${present('name')}` : `${typeCond} and ${present('name')} and ${category}`,
-      eventType: ctx.names === 'actions' ? actions() : namedType
+      eventType: ctx.names === 'actions' ? actions() : namedType,
     })
   }
   if (s.trackCategorizedPages) {
     rules.push({
       name: `Categorized ${Title} Calls`,
       trigger: `${typeCond} and ${category} and ${absent('name')}`,
-      eventType: ctx.names === 'actions' ? actions() : `Loaded a ${Title}`
+      eventType: ctx.names === 'actions' ? actions() : `Loaded a ${Title}`,
     })
   }
   return rules
@@ -274,8 +267,8 @@ export function buildSubscriptions(ctx: BuildContext): Subscription[] {
   const pageExtras: Obj[] = [
     {
       category: ifNotBlank(path('$.category'), path('$.category'), path('$.properties.category')),
-      name: ifNotBlank(path('$.name'), path('$.name'), path('$.properties.name'))
-    }
+      name: ifNotBlank(path('$.name'), path('$.name'), path('$.properties.name')),
+    },
   ]
   for (const type of ['page', 'screen'] as const) {
     for (const rule of pageRules(ctx, type)) add(rule.name, 'logEventV2', rule.trigger, logEventV2Mapping(ctx, f, rule.eventType, pageExtras))
@@ -290,14 +283,9 @@ export function buildSubscriptions(ctx: BuildContext): Subscription[] {
       `type = "group" and ${present(t)} and ${present(v)}`,
       // group_value only when groupId exists: Classic required a groupId; without it the
       // required field is empty and Segment does not send the call.
-      groupMapping(ctx, path(`$.traits.${f.groupTraits.type}`), { '@if': { exists: path('$.groupId'), then: path(`$.traits.${f.groupTraits.value}`) } }, true)
+      groupMapping(ctx, path(`$.traits.${f.groupTraits.type}`), { '@if': { exists: path('$.groupId'), then: path(`$.traits.${f.groupTraits.value}`) } }, true),
     )
-    add(
-      'Group Calls',
-      'groupIdentifyUser',
-      `type = "group" and (${t} = null or ${t} = "" or ${v} = null or ${v} = "")`,
-      groupMapping(ctx, SEGMENT_GROUP, path('$.groupId'), false)
-    )
+    add('Group Calls', 'groupIdentifyUser', `type = "group" and (${t} = null or ${t} = "" or ${v} = null or ${v} = "")`, groupMapping(ctx, SEGMENT_GROUP, path('$.groupId'), false))
   } else {
     add('Group Calls', 'groupIdentifyUser', 'type = "group"', groupMapping(ctx, SEGMENT_GROUP, path('$.groupId'), false))
   }

@@ -98,7 +98,11 @@ function settingsChanges(want: Record<string, unknown>, have: Record<string, unk
   return [...keys].filter((k) => canonicalJson(want[k]) !== canonicalJson(have[k])).sort()
 }
 
-export function planMigration(generated: GeneratedConfig, existing: { destination: ExistingDestination; subscriptions: ExistingSubscription[] } | undefined, opts: PlanOptions = {}): Plan {
+export function planMigration(
+  generated: GeneratedConfig,
+  existing: { destination: ExistingDestination; subscriptions: ExistingSubscription[] } | undefined,
+  opts: PlanOptions = {},
+): Plan {
   const conflicts: string[] = []
   let destination: DestinationStep
   if (existing === undefined) {
@@ -129,12 +133,21 @@ export function planMigration(generated: GeneratedConfig, existing: { destinatio
     const enable = opts.enable === true && !d.enabled
     if (enable) changes.push('enabled')
     if (d.enabled) notes.push('this destination is enabled: subscription changes take effect on live traffic as soon as they are applied')
-    destination = { kind: changes.length > 0 ? 'update' : 'unchanged', id: d.id, name: d.name ?? 'Actions Amplitude', enabled: d.enabled || enable, settings: toWrite, changes, notes }
+    destination = {
+      kind: changes.length > 0 ? 'update' : 'unchanged',
+      id: d.id,
+      name: d.name ?? 'Actions Amplitude',
+      enabled: d.enabled || enable,
+      settings: toWrite,
+      changes,
+      notes,
+    }
   }
 
   const byName = new Map<string, ExistingSubscription>()
   for (const s of existing?.subscriptions ?? []) {
-    if (byName.has(s.name)) conflicts.push(`destination ${existing!.destination.id} has more than one subscription named "${s.name}"; rename or remove one in the Segment UI, then rerun`)
+    if (byName.has(s.name))
+      conflicts.push(`destination ${existing!.destination.id} has more than one subscription named "${s.name}"; rename or remove one in the Segment UI, then rerun`)
     else byName.set(s.name, s)
   }
   const steps: SubscriptionStep[] = []
@@ -147,7 +160,10 @@ export function planMigration(generated: GeneratedConfig, existing: { destinatio
       continue
     }
     if (have.actionSlug !== g.actionSlug) {
-      if (!opts.prune) conflicts.push(`subscription "${g.name}" (${have.id}) uses action ${have.actionSlug}, the generated one ${g.actionSlug}; an action cannot be changed in place: pass --prune to replace it (delete, then create), or rename it in the Segment UI`)
+      if (!opts.prune)
+        conflicts.push(
+          `subscription "${g.name}" (${have.id}) uses action ${have.actionSlug}, the generated one ${g.actionSlug}; an action cannot be changed in place: pass --prune to replace it (delete, then create), or rename it in the Segment UI`,
+        )
       steps.push({ kind: 'replace', name: g.name, actionSlug: g.actionSlug, id: have.id, generated: g, changes: ['actionSlug'] })
       continue
     }
@@ -202,7 +218,13 @@ export function renderPlan(plan: Plan, where: { sourceId: string }): string {
   const destLabel = d.id ? `${d.name} (${d.id})` : `${d.name} (new)`
   lines.push(`Plan for the Actions Amplitude destination on source ${where.sourceId}:`)
   const destDetail =
-    d.kind === 'create' ? `created ${d.enabled ? 'ENABLED' : 'disabled'}; settings ${d.changes.join(', ')}` : d.kind === 'update' ? shortChanges(d.changes) : d.enabled ? 'enabled' : 'disabled'
+    d.kind === 'create'
+      ? `created ${d.enabled ? 'ENABLED' : 'disabled'}; settings ${d.changes.join(', ')}`
+      : d.kind === 'update'
+        ? shortChanges(d.changes)
+        : d.enabled
+          ? 'enabled'
+          : 'disabled'
   lines.push(`  ${'destination'.padEnd(12)} ${d.kind.padEnd(9)} ${destLabel}: ${destDetail}`)
   for (const n of d.notes) lines.push(`  ${''.padEnd(12)} ${''.padEnd(9)} note: ${n}`)
   const width = Math.max(0, ...plan.subscriptions.map((s) => s.name.length))

@@ -21,7 +21,7 @@ function truthyString(v: unknown): string | undefined {
  */
 export function classicPageEventName(
   message: { type?: unknown; name?: unknown; category?: unknown },
-  settings: Pick<ClassicSettings, 'trackAllPages' | 'trackNamedPages' | 'trackCategorizedPages'>
+  settings: Pick<ClassicSettings, 'trackAllPages' | 'trackNamedPages' | 'trackCategorizedPages'>,
 ): string | null {
   if (message.type !== 'page' && message.type !== 'screen') return null
   const Title = message.type === 'page' ? 'Page' : 'Screen'
@@ -44,7 +44,7 @@ export function settingsRenameRows(settings: Pick<ClassicSettings, 'trackAllPage
   if (!settings.trackAllPages && !settings.trackCategorizedPages) return []
   return [
     { classic: 'Loaded a Page', actions: 'Viewed ' },
-    { classic: 'Loaded a Screen', actions: 'Viewed ' }
+    { classic: 'Loaded a Screen', actions: 'Viewed ' },
   ]
 }
 
@@ -54,7 +54,7 @@ export function settingsRenameRows(settings: Pick<ClassicSettings, 'trackAllPage
  */
 export function renameRowsFromMessages(
   messages: Iterable<{ type?: unknown; name?: unknown; category?: unknown }>,
-  settings: Pick<ClassicSettings, 'trackAllPages' | 'trackNamedPages' | 'trackCategorizedPages'>
+  settings: Pick<ClassicSettings, 'trackAllPages' | 'trackNamedPages' | 'trackCategorizedPages'>,
 ): RenameRow[] {
   const seen = new Map<string, string>()
   for (const m of messages) {

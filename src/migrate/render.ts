@@ -37,7 +37,9 @@ export function renderConfiguration(result: MigrationResult, o: ConfigRenderOpti
           subscriptionIds: Object.fromEntries(
             (o.plan?.subscriptions ?? []).filter((s) => s.id !== undefined && (s.kind === 'update' || s.kind === 'unchanged')).map((s) => [s.name, s.id!]),
           ),
-          otherAction: Object.fromEntries(actions.subscriptions.filter((s) => o.plan?.subscriptions.some((p) => p.kind === 'replace' && p.id === s.id)).map((s) => [s.name, s.actionSlug])),
+          otherAction: Object.fromEntries(
+            actions.subscriptions.filter((s) => o.plan?.subscriptions.some((p) => p.kind === 'replace' && p.id === s.id)).map((s) => [s.name, s.actionSlug]),
+          ),
         }
       : undefined,
   })
@@ -52,7 +54,9 @@ export function secretReferencesNote(file: string | undefined): string {
 export function migrationSummary(result: MigrationResult): string {
   const byStatus = result.report.reduce<Record<string, number>>((acc, l) => ((acc[l.status] = (acc[l.status] ?? 0) + 1), acc), {})
   return [
-    `Migrated ${result.subscriptions.length} subscriptions; settings: ${Object.entries(byStatus).map(([k, v]) => `${v} ${k}`).join(', ')}`,
+    `Migrated ${result.subscriptions.length} subscriptions; settings: ${Object.entries(byStatus)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')}`,
     ...result.report.filter((l) => l.status === 'behavior-change').map((line) => `  behavior-change  ${line.setting}: ${line.note}`),
   ].join('\n')
 }

@@ -87,7 +87,7 @@ function header(opts: TerraformOptions): string {
     '# generated and verified; `segamp migrate --verify ARCHIVE` checks them against Classic on real data.',
     '#',
     '# Review:',
-    '#   1. Each subscription\'s trigger and mapping (settings); the migration report (segamp migrate',
+    "#   1. Each subscription's trigger and mapping (settings); the migration report (segamp migrate",
     '#      --format json) says, per Classic setting, what is migrated and what behaves differently.',
     '#   2. var.segment_source_id is the source that holds the Classic Amplitude destination.',
     '#   3. The Amplitude keys come from variables: set TF_VAR_amplitude_api_key and',

@@ -36,7 +36,13 @@ export interface ClassicStandInResult {
   deadLetterReasons: Record<string, number>
 }
 
-const ENDPOINTS: Record<ClassicRecord['endpoint'], AmplitudeEndpoint> = { '/httpapi': 'httpapi', '/batch': 'batch', '/identify': 'identify', '/groupidentify': 'groupidentify', '/usermap': 'usermap' }
+const ENDPOINTS: Record<ClassicRecord['endpoint'], AmplitudeEndpoint> = {
+  '/httpapi': 'httpapi',
+  '/batch': 'batch',
+  '/identify': 'identify',
+  '/groupidentify': 'groupidentify',
+  '/usermap': 'usermap',
+}
 
 /** A Classic record as delivery sends it. Pure. */
 export function classicToAmplitude(r: ClassicRecord): AmplitudeRecord {
@@ -48,15 +54,18 @@ export async function replayClassicStandIn(o: ClassicStandInOptions): Promise<Cl
   const archive = await openArchive(o.inputs, o.archive)
   if (archive.sources.length === 0) throw new UsageError(`nothing to read: ${o.inputs.join(', ')}`, 'Give the archive files or directories to replay.')
   const result: ClassicStandInResult = { classic: true, read: emptyCounts(), records: 0, sent: 0, deadLettered: 0, deadLetterReasons: {} }
-  const delivery = createDelivery({ apiKey: o.apiKey, region: 'us', endpointUrl: o.endpointUrl, ...o.delivery }, {
-    onAck(items) {
-      result.sent += items.length
+  const delivery = createDelivery(
+    { apiKey: o.apiKey, region: 'us', endpointUrl: o.endpointUrl, ...o.delivery },
+    {
+      onAck(items) {
+        result.sent += items.length
+      },
+      onDeadLetter(_item, d) {
+        result.deadLettered++
+        result.deadLetterReasons[d.reason] = (result.deadLetterReasons[d.reason] ?? 0) + 1
+      },
     },
-    onDeadLetter(_item, d) {
-      result.deadLettered++
-      result.deadLetterReasons[d.reason] = (result.deadLetterReasons[d.reason] ?? 0) + 1
-    },
-  })
+  )
   let seq = 0
   try {
     for await (const kept of readMessages({ archive, counts: result.read })) {
@@ -78,7 +87,7 @@ export async function replayClassicStandIn(o: ClassicStandInOptions): Promise<Cl
 export function renderClassicStandIn(r: ClassicStandInResult): string {
   const n = (v: number): string => v.toLocaleString('en-US')
   return [
-    'Classic stand-in replayed (the Classic emulation\'s records, not the Actions mappings)',
+    "Classic stand-in replayed (the Classic emulation's records, not the Actions mappings)",
     `  ${n(r.read.messages)} messages read, ${n(r.read.rejected)} rejected lines → ${n(r.records)} Classic records = ${n(r.sent)} sent + ${n(r.deadLettered)} dead-lettered`,
     ...Object.entries(r.deadLetterReasons).map(([k, v]) => `    ${n(v)}  ${k}`),
   ].join('\n')

@@ -147,7 +147,11 @@ export function confirmationText(f: ConfirmationFacts): string {
     `  ${count(report.messages)} messages (${count(filtered)} filtered out), ${report.timeRange.from ?? '?'} → ${report.timeRange.to ?? '?'}`,
     ...Object.entries(report.subscriptions).map(([k, v]) => `  ${k}: ${count(v)} messages`),
     `  matching no subscription (not sent): ${count(f.unmatched)} messages`,
-    ...(f.shard ? [`  This is shard ${f.shard.index}/${f.shard.count} (0-based): it sends only the messages whose device_id/user_id hashes to ${f.shard.index}, about 1/${f.shard.count} of the above.`] : []),
+    ...(f.shard
+      ? [
+          `  This is shard ${f.shard.index}/${f.shard.count} (0-based): it sends only the messages whose device_id/user_id hashes to ${f.shard.index}, about 1/${f.shard.count} of the above.`,
+        ]
+      : []),
     ...(f.resuming
       ? [
           `Resuming the run in ${f.resuming.stateDir}: ${count(f.resuming.messages)} of these messages are done (${count(f.resuming.sent)} events sent, ${count(f.resuming.deadLettered)} dead-lettered) and are not sent again;`,

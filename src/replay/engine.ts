@@ -14,7 +14,17 @@ import type { ArchiveOptions } from '../pipeline/decode/index.js'
 import type { FilterOptions, ShardRun } from '../pipeline/route/index.js'
 import type { CompiledSubscription } from '../segment/subscriptions/index.js'
 import { DeliveryAbortedError, FatalDeliveryError, displayUrl, type DeliveryOptions } from '../pipeline/deliver/index.js'
-import { openCommit, openLineOutcomes, resumeOrStart, type CheckpointCadence, type Commit, type LineOutcomes, type ReplayCounts, type ReplayReport, type StateDir } from '../pipeline/commit/index.js'
+import {
+  openCommit,
+  openLineOutcomes,
+  resumeOrStart,
+  type CheckpointCadence,
+  type Commit,
+  type LineOutcomes,
+  type ReplayCounts,
+  type ReplayReport,
+  type StateDir,
+} from '../pipeline/commit/index.js'
 import { exitCodeOf, exitCodes } from '../errors.js'
 import { redactText } from '../secrets.js'
 import { hasUnreadable, honestDryRun, PRIVATE_FILE_MODE, secureFile } from '../pipeline/commit/index.js'
@@ -120,7 +130,19 @@ async function run(opts: ReplayOptions, state: StateDir, started: number, staleL
     stateError ??= error
     stop.interrupt()
   }
-  const commit = await openCommit({ state, runId: opts.runId, dryRun, previous, completed: input.completed, identities: input.identities, counts, shard: opts.shard, inputs: { files: input.archive.sources.length, bytes: input.archive.totalBytes }, checkpointEveryMs: opts.checkpointEveryMs, onStateError })
+  const commit = await openCommit({
+    state,
+    runId: opts.runId,
+    dryRun,
+    previous,
+    completed: input.completed,
+    identities: input.identities,
+    counts,
+    shard: opts.shard,
+    inputs: { files: input.archive.sources.length, bytes: input.archive.totalBytes },
+    checkpointEveryMs: opts.checkpointEveryMs,
+    onStateError,
+  })
   const lines = openLineOutcomes({ commit, counts, previous: previous?.counts, skipLine: input.skipLine, onWarning: opts.onWarning, visible })
   // 0600: with --out-include-keys the file holds the API key.
   const outFd = dryRun && opts.out ? openSync(opts.out, 'w', PRIVATE_FILE_MODE) : undefined
@@ -237,7 +259,14 @@ function watchSignal(signal: AbortSignal | undefined, sink: Sink): Stop {
   }
 }
 
-function reportProgress(opts: ReplayOptions, totalBytes: number, tally: { bytes: number; read: number; sentBefore: number; messagesBefore: number }, counts: ReplayCounts, sink: Sink, started: number) {
+function reportProgress(
+  opts: ReplayOptions,
+  totalBytes: number,
+  tally: { bytes: number; read: number; sentBefore: number; messagesBefore: number },
+  counts: ReplayCounts,
+  sink: Sink,
+  started: number,
+) {
   const tick = (phase: ReplayProgress['phase']): void => {
     if (!opts.onProgress) return
     const st = sink.stats()

@@ -30,4 +30,3 @@ export async function openInput(opts: ReplayOptions, state: StateDir, previous: 
     skipLine: previous ? resumeFilter(previous) : undefined,
   }
 }
-

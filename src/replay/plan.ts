@@ -83,7 +83,14 @@ export function createPlanner(s: PlannerSettings): Planner {
     // Checked before anything recurses into it: how deep a thread's stack reaches differs between
     // threads, and the verdict must not depend on which thread planned the line.
     if ((input.text === undefined || input.text.length > 2 * MAX_NESTING) && nestedDeeperThan(message, MAX_NESTING)) {
-      return { t: 'rejected', category: 'unprocessable', reason: `unprocessable: the message is nested more than ${MAX_NESTING} levels deep (Amplitude keeps 40)`, text: clipText(input.text ?? ''), message: true, messageId }
+      return {
+        t: 'rejected',
+        category: 'unprocessable',
+        reason: `unprocessable: the message is nested more than ${MAX_NESTING} levels deep (Amplitude keeps 40)`,
+        text: clipText(input.text ?? ''),
+        message: true,
+        messageId,
+      }
     }
     // Whatever goes wrong with one message (a stack overflow on absurd nesting, a bug) is that
     // line's failure: it is rejected with its file:line and the run goes on.
@@ -155,7 +162,10 @@ class PlannedRecordView implements AmplitudeRecord {
   declare readonly options?: Record<string, unknown>
   private parsed?: Record<string, unknown>
 
-  constructor(private readonly ser: SerializedRecord, private readonly skipSync: boolean) {
+  constructor(
+    private readonly ser: SerializedRecord,
+    private readonly skipSync: boolean,
+  ) {
     this.endpoint = ser.endpoint as AmplitudeRecord['endpoint']
     if (ser.options) (this as { options?: Record<string, unknown> }).options = ser.options
   }

@@ -26,15 +26,30 @@ export function renderReplaySummary(r: ReplayReport, opts: { color: boolean }): 
   const filtered = Object.values(r.filtered).reduce((a, b) => a + b, 0)
   const rows: Array<[string, string]> = [
     ['messages read', `${n(r.messages)}${r.leftForResume ? `  (and ${n(r.leftForResume)} read but not settled: the resume reads them again)` : ''}`],
-    ['filtered', `${n(filtered)}${filtered ? `  (${Object.entries(r.filtered).map(([k, v]) => `${k} ${n(v)}`).join(', ')})` : ''}`],
+    [
+      'filtered',
+      `${n(filtered)}${
+        filtered
+          ? `  (${Object.entries(r.filtered)
+              .map(([k, v]) => `${k} ${n(v)}`)
+              .join(', ')})`
+          : ''
+      }`,
+    ],
     ['rejected lines', r.rejected ? c.yellow(n(r.rejected)) : '0'],
     ['duplicate messageIds', n(r.duplicates)],
     [`events ${verb}`, n(r.dryRun ? r.wouldSend : r.sent)],
     ['dead-lettered', r.deadLettered ? c.yellow(n(r.deadLettered)) : '0'],
     ['requests', n(r.requests)],
     ['retries', n(r.retries)],
-    ['throttled (429) pauses', `${n(r.throttles)}${r.throttledMs ? `  (ids paused ${(r.throttledWallMs / 1000).toFixed(1)} s of the run; ${(r.throttledMs / 1000).toFixed(1)} s summed over the paused ids)` : ''}`],
-    ['duration', `${(r.durationMs / 1000).toFixed(1)} s${r.sentThisRun && r.durationMs ? `  (${n(Math.round((r.sentThisRun / r.durationMs) * 1000))} events/s${r.resumed ? `, ${n(r.sentThisRun)} sent by this run` : ''})` : ''}`],
+    [
+      'throttled (429) pauses',
+      `${n(r.throttles)}${r.throttledMs ? `  (ids paused ${(r.throttledWallMs / 1000).toFixed(1)} s of the run; ${(r.throttledMs / 1000).toFixed(1)} s summed over the paused ids)` : ''}`,
+    ],
+    [
+      'duration',
+      `${(r.durationMs / 1000).toFixed(1)} s${r.sentThisRun && r.durationMs ? `  (${n(Math.round((r.sentThisRun / r.durationMs) * 1000))} events/s${r.resumed ? `, ${n(r.sentThisRun)} sent by this run` : ''})` : ''}`,
+    ],
   ]
   const w = Math.max(...rows.map(([k]) => k.length))
   for (const [k, v] of rows) lines.push(`  ${k.padEnd(w)}  ${v}`)
@@ -47,12 +62,26 @@ export function renderReplaySummary(r: ReplayReport, opts: { color: boolean }): 
     const eps = Object.entries(s.byEndpoint)
     if (eps.length === 0) subRows.push([visible(s.name), s.actionSlug, n(s.messages), n(s.invalid), '-', '0', n(s.invalid)])
     const shown = (v: { sent: number; wouldSend?: number }): string => n(r.dryRun ? (v.wouldSend ?? v.sent) : v.sent)
-    eps.forEach(([ep, v], i) => subRows.push(i === 0 ? [visible(s.name), s.actionSlug, n(s.messages), n(s.invalid), `/${ep}`, shown(v), n(v.deadLettered + s.invalid)] : ['', '', '', '', `/${ep}`, shown(v), n(v.deadLettered)]))
+    eps.forEach(([ep, v], i) =>
+      subRows.push(
+        i === 0
+          ? [visible(s.name), s.actionSlug, n(s.messages), n(s.invalid), `/${ep}`, shown(v), n(v.deadLettered + s.invalid)]
+          : ['', '', '', '', `/${ep}`, shown(v), n(v.deadLettered)],
+      ),
+    )
   }
   const widths = subRows[0].map((_, i) => Math.max(...subRows.map((row) => row[i].length)))
-  for (const row of subRows) lines.push('  ' + row.map((cell, i) => (i >= 2 && i !== 4 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd())
+  for (const row of subRows)
+    lines.push(
+      '  ' +
+        row
+          .map((cell, i) => (i >= 2 && i !== 4 ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+          .join('  ')
+          .trimEnd(),
+    )
 
-  if (r.subscriptions.some((s) => s.invalid > 0)) lines.push('  invalid: matched, but the action\'s schema rejected the event (Segment would not send it); dead-lettered with Segment\'s reason')
+  if (r.subscriptions.some((s) => s.invalid > 0))
+    lines.push("  invalid: matched, but the action's schema rejected the event (Segment would not send it); dead-lettered with Segment's reason")
   if (r.deadLettered > 0) {
     lines.push('', c.yellow(`Dead-letter reasons (records in ${stateFileName(r.stateDir, 'deadLetter', true)})`))
     for (const [k, v] of Object.entries(r.deadLetterReasons).sort((a, b) => b[1] - a[1])) lines.push(`  ${n(v).padStart(8)}  ${visible(k)}`)
@@ -67,7 +96,10 @@ export function renderReplaySummary(r: ReplayReport, opts: { color: boolean }): 
   }
   const mixed = mixedUserPropertiesSummary(r.mixedUserProperties ?? 0)
   if (mixed) lines.push('', mixed)
-  lines.push('', `State: ${r.stateDir} (${STATE_FILES.report}${r.deadLettered ? `, ${stateFileName(r.stateDir, 'deadLetter')}` : ''}${r.rejected ? `, ${stateFileName(r.stateDir, 'rejected')}` : ''})`)
+  lines.push(
+    '',
+    `State: ${r.stateDir} (${STATE_FILES.report}${r.deadLettered ? `, ${stateFileName(r.stateDir, 'deadLetter')}` : ''}${r.rejected ? `, ${stateFileName(r.stateDir, 'rejected')}` : ''})`,
+  )
   return lines.join('\n')
 }
 
@@ -97,7 +129,9 @@ export function renderSandboxIngested(o: { lines: string[]; saved: string; recei
     lo = Math.min(lo, t)
     hi = Math.max(hi, t)
   }
-  const exportCommand = Number.isFinite(lo) ? `${o.bin} export --sandbox --start ${formatHour(Math.floor(lo / HOUR_MS))} --end ${formatHour(Math.floor(hi / HOUR_MS))} --out DIR` : undefined
+  const exportCommand = Number.isFinite(lo)
+    ? `${o.bin} export --sandbox --start ${formatHour(Math.floor(lo / HOUR_MS))} --end ${formatHour(Math.floor(hi / HOUR_MS))} --out DIR`
+    : undefined
   return ['', 'Sandbox ingested:', ...o.lines.map((l) => `  ${l}`), `  Saved to ${o.saved}${exportCommand ? `; export it with: ${exportCommand}` : ''}`].join('\n')
 }
 
@@ -115,7 +149,7 @@ export function renderAbortError(error: string, o: { fromStdin: boolean; sandbox
   const check = /unreachable|has not answered/.test(error)
     ? 'Check that the endpoint is reachable from this machine (--endpoint-url, --region, a proxy or firewall)'
     : /failing every request|accepted nothing/.test(error)
-      ? 'The endpoint refused every request: check that --endpoint-url points at Amplitude (or a sandbox) and Amplitude\'s status page'
+      ? "The endpoint refused every request: check that --endpoint-url points at Amplitude (or a sandbox) and Amplitude's status page"
       : /API key|40[134]/.test(error)
         ? 'Check --api-key (or AMPLITUDE_API_KEY), --region and --endpoint-url'
         : 'Fix what the error names'

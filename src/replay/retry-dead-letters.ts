@@ -102,7 +102,11 @@ export function parseDeadLetters(lines: readonly string[]): DeadLetter[] {
 /** A local dead-letter.ndjson, whole (tests, tools). */
 export function readDeadLetters(path: string): DeadLetter[] {
   if (!existsSync(path)) return []
-  return parseDeadLetters(readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0))
+  return parseDeadLetters(
+    readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0),
+  )
 }
 
 /** True when `reason` is one of `selected` (`retries_exhausted` selects `retries_exhausted:<why>`). */
@@ -114,7 +118,14 @@ export function reasonSelected(reason: string, selected: readonly string[]): boo
 export function retryable(d: DeadLetter): boolean {
   // Segment validation failures hold the message, unserializable records only their insert_id.
   const reason = String(d.reason)
-  return d.endpoint !== undefined && d.event !== null && typeof d.event === 'object' && !('note' in d.event) && !reason.startsWith('segment validation') && !reason.startsWith('unprocessable')
+  return (
+    d.endpoint !== undefined &&
+    d.event !== null &&
+    typeof d.event === 'object' &&
+    !('note' in d.event) &&
+    !reason.startsWith('segment validation') &&
+    !reason.startsWith('unprocessable')
+  )
 }
 
 /** Reads the ledger; cuts a torn last line (a kill mid-write) so appends start on a line of their own. */
@@ -164,11 +175,18 @@ export function applyLedgerLine(counts: ReplayCounts, dead: DeadLetter, current:
 export async function retryDeadLetters(o: RetryOptions): Promise<RetryReport> {
   const started = Date.now()
   const dir = o.stateDir
-  if (isS3State(dir)) throw new UsageError(`--retry-dead-letters: ${dir} is in S3; the retry ledger is kept in a local state directory only (for now)`, { code: 'usage', hint: 'Copy the state directory to a local one (aws s3 sync) and retry from there with --state-dir.' })
+  if (isS3State(dir))
+    throw new UsageError(`--retry-dead-letters: ${dir} is in S3; the retry ledger is kept in a local state directory only (for now)`, {
+      code: 'usage',
+      hint: 'Copy the state directory to a local one (aws s3 sync) and retry from there with --state-dir.',
+    })
   const state = openStateDir(dir)
   const found = await state.readCheckpoint<ReplayCounts>()
   if (!found) {
-    throw new UsageError(`${dir} holds no replay checkpoint: there are no dead letters to retry there`, { code: 'no-checkpoint', hint: 'Run --retry-dead-letters with the arguments of the replay that dead-lettered them (or its --state-dir).' })
+    throw new UsageError(`${dir} holds no replay checkpoint: there are no dead letters to retry there`, {
+      code: 'no-checkpoint',
+      hint: 'Run --retry-dead-letters with the arguments of the replay that dead-lettered them (or its --state-dir).',
+    })
   }
   const lock = await state.lock({ runId: found.runId })
   try {
@@ -288,7 +306,17 @@ async function resend(
     }
   }
   const delivery = createDelivery(
-    { apiKey: o.apiKey, region: o.region ?? 'us', endpointUrl: o.endpointUrl, useBatchEndpoint: o.useBatchEndpoint, batchSize: o.batchSize, skipUserPropertiesSync: o.skipUserPropertiesSync, concurrency: o.concurrency, maxEps: o.maxEps, ...o.delivery },
+    {
+      apiKey: o.apiKey,
+      region: o.region ?? 'us',
+      endpointUrl: o.endpointUrl,
+      useBatchEndpoint: o.useBatchEndpoint,
+      batchSize: o.batchSize,
+      skipUserPropertiesSync: o.skipUserPropertiesSync,
+      concurrency: o.concurrency,
+      maxEps: o.maxEps,
+      ...o.delivery,
+    },
     {
       onAck(items: DeliveryItem[]) {
         for (const item of items) {
@@ -339,11 +367,16 @@ async function resend(
 /** `--reasons a,b` → the list; refuses an empty one. */
 export function parseReasons(text: string | undefined): string[] | undefined {
   if (text === undefined) return undefined
-  const list = text.split(',').map((s) => s.trim()).filter(Boolean)
-  if (list.length === 0) throw new UsageError('--reasons needs at least one reason, e.g. exceeded_daily_quota,retries_exhausted', { hint: `The reasons are those of dead-letter.ndjson (default: ${DEFAULT_RETRY_REASONS.join(',')}; "all" retries every resendable record).` })
+  const list = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  if (list.length === 0)
+    throw new UsageError('--reasons needs at least one reason, e.g. exceeded_daily_quota,retries_exhausted', {
+      hint: `The reasons are those of dead-letter.ndjson (default: ${DEFAULT_RETRY_REASONS.join(',')}; "all" retries every resendable record).`,
+    })
   return list
 }
-
 
 /** The lines `replay --retry-dead-letters` prints above the usual summary. Pure. */
 export function renderRetryResult(r: RetryReport): string {

@@ -119,6 +119,6 @@ export function siblingAdvice(run: UnfinishedRun, o: { bin: string; argv: string
   }
   const destination = [`--region=${run.region}`, ...(run.endpointUrl ? [`--endpoint-url=${run.endpointUrl}`] : [])]
   const command = resumeCommand(o.bin, [...kept, ...destination])
-  const creds = run.endpointUrl ? ' (add the proxy\'s user:password to --endpoint-url if it needs one)' : ''
+  const creds = run.endpointUrl ? " (add the proxy's user:password to --endpoint-url if it needs one)" : ''
   return `${head}\nTo resume that run instead (same API key)${creds}:\n  ${command}\n`
 }

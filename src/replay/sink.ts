@@ -93,6 +93,3 @@ function dryRunSink(s: DeliverySettings, lines: LineOutcomes, counts: ReplayCoun
     stats: () => writer.stats(),
   }
 }
-
-
-

@@ -67,7 +67,7 @@ export async function expandStateDirs(locations: string[], s3: S3Settings = {}):
         }
         token = page.IsTruncated ? page.NextContinuationToken : undefined
       } while (token)
-      if (found.length === 0) throw new UsageError(`${loc}: no state directory matches`, 'List the prefix (aws s3 ls) and pass the shards\' --state-dir values.')
+      if (found.length === 0) throw new UsageError(`${loc}: no state directory matches`, "List the prefix (aws s3 ls) and pass the shards' --state-dir values.")
       out.push(...found.sort())
     }
   } finally {

@@ -25,8 +25,13 @@ export async function readShardState(state: StateDir): Promise<ShardState> {
     if (!(error instanceof CheckpointUnreadableError)) throw error
     throw new StatusError(error.message.replace(/; use --fresh.*$/, ''), "Copy it again from the shard's volume (it was probably copied while being written).")
   }
-  if (!checkpoint) throw new StatusError(`${dir}: no ${STATE_FILES.checkpoint}, so not a replay state directory (or the shard never started)`, 'Pass the directories given by --state-dir, or .segamp/<run-id> (one per shard).')
-  if (typeof checkpoint !== 'object' || !checkpoint.counts || typeof checkpoint.runId !== 'string') throw new StatusError(`${cpPath} is not a segamp replay checkpoint`, 'Pass the state directories of `segamp replay` runs (--state-dir, or .segamp/<run-id>).')
+  if (!checkpoint)
+    throw new StatusError(
+      `${dir}: no ${STATE_FILES.checkpoint}, so not a replay state directory (or the shard never started)`,
+      'Pass the directories given by --state-dir, or .segamp/<run-id> (one per shard).',
+    )
+  if (typeof checkpoint !== 'object' || !checkpoint.counts || typeof checkpoint.runId !== 'string')
+    throw new StatusError(`${cpPath} is not a segamp replay checkpoint`, 'Pass the state directories of `segamp replay` runs (--state-dir, or .segamp/<run-id>).')
   let report: ReplayReport | undefined
   try {
     const r = await state.readReport()
@@ -113,9 +118,13 @@ export function combineShards(states: ShardState[]): CombinedStatus {
   }
   if (groups.size > 1) {
     const list = [...groups].map(([g, dirs]) => `${g}: ${dirs.join(', ')}`).join('; ')
-    throw new StatusError(`these state directories belong to different runs (${list})`, 'Pass the shards of one run (same inputs, mappings and options); check each with `segamp status <dir>` alone.')
+    throw new StatusError(
+      `these state directories belong to different runs (${list})`,
+      'Pass the shards of one run (same inputs, mappings and options); check each with `segamp status <dir>` alone.',
+    )
   }
-  if (counts.size > 1) throw new StatusError(`the shards disagree on the number of shards (${[...counts].join(', ')})`, 'Pass the shards of one run: the same --shards N (or K/N) for all of them.')
+  if (counts.size > 1)
+    throw new StatusError(`the shards disagree on the number of shards (${[...counts].join(', ')})`, 'Pass the shards of one run: the same --shards N (or K/N) for all of them.')
   const group = [...groups.keys()][0]!
   const n = [...counts][0]!
   for (const s of states) {
@@ -219,7 +228,9 @@ export function renderStatus(st: CombinedStatus): string {
   const doneCount = st.rows.filter((r) => r.done).length
   lines.push(`Run ${st.group}: ${doneCount} of ${st.shards} shard${st.shards === 1 ? '' : 's'} finished${st.finished ? '' : ` — ${st.remaining.shards} to go`}`)
   for (const r of st.rows) {
-    const where = r.done ? 'done' : `not finished${r.stopped ? ` (${r.stopped})` : ''}; at ${r.position ?? 'the start'}, ${r.inputFiles === null ? `${f(r.filesDone)} files done` : `${f(r.filesDone)} of ${f(r.inputFiles)} files done`}, last checkpoint ${r.updatedAt}`
+    const where = r.done
+      ? 'done'
+      : `not finished${r.stopped ? ` (${r.stopped})` : ''}; at ${r.position ?? 'the start'}, ${r.inputFiles === null ? `${f(r.filesDone)} files done` : `${f(r.filesDone)} of ${f(r.inputFiles)} files done`}, last checkpoint ${r.updatedAt}`
     lines.push(`  shard ${r.index}/${r.count}  ${f(r.messages)} messages, ${f(r.sent)} sent, ${f(r.deadLettered)} dead-lettered, ${f(r.rejected)} rejected — ${where}  (${r.dir})`)
   }
   for (const i of st.missing) lines.push(`  shard ${i}/${st.shards}  missing: no state directory given for it (not started, or not copied)`)
@@ -228,9 +239,33 @@ export function renderStatus(st: CombinedStatus): string {
   lines.push(`Combined${st.finished ? '' : ' so far'}:`)
   lines.push(`  messages:      ${f(t.messages)} (${f(t.duplicates)} duplicate messageIds)`)
   lines.push(`  sent:          ${f(t.sent)} events in ${f(t.requests)} requests (${f(t.retries)} retries, ${f(t.throttles)} throttles)`)
-  lines.push(`  dead-lettered: ${f(t.deadLettered)}${Object.keys(t.deadLetterReasons).length ? ` (${Object.entries(t.deadLetterReasons).map(([k, v]) => `${k}: ${f(v)}`).join('; ')})` : ''}`)
-  lines.push(`  rejected:      ${f(t.rejected)} lines${Object.keys(t.rejectedByReason).length ? ` (${Object.entries(t.rejectedByReason).map(([k, v]) => `${k}: ${f(v)}`).join('; ')})` : ''}`)
-  lines.push(`  filtered:      ${f(filteredTotal)}${filteredTotal ? ` (${Object.entries(t.filtered).map(([k, v]) => `${k}: ${f(v)}`).join('; ')})` : ''}`)
+  lines.push(
+    `  dead-lettered: ${f(t.deadLettered)}${
+      Object.keys(t.deadLetterReasons).length
+        ? ` (${Object.entries(t.deadLetterReasons)
+            .map(([k, v]) => `${k}: ${f(v)}`)
+            .join('; ')})`
+        : ''
+    }`,
+  )
+  lines.push(
+    `  rejected:      ${f(t.rejected)} lines${
+      Object.keys(t.rejectedByReason).length
+        ? ` (${Object.entries(t.rejectedByReason)
+            .map(([k, v]) => `${k}: ${f(v)}`)
+            .join('; ')})`
+        : ''
+    }`,
+  )
+  lines.push(
+    `  filtered:      ${f(filteredTotal)}${
+      filteredTotal
+        ? ` (${Object.entries(t.filtered)
+            .map(([k, v]) => `${k}: ${f(v)}`)
+            .join('; ')})`
+        : ''
+    }`,
+  )
   for (const s of t.subscriptions) lines.push(`  ${s.name}: ${f(s.messages)} messages, ${f(s.sent)} sent, ${f(s.deadLettered + s.invalid)} dead-lettered`)
   if (t.unreadableFiles.length) lines.push(`  unreadable files: ${t.unreadableFiles.map((u) => u.file).join(', ')}`)
   if (!st.finished) {

@@ -13,7 +13,13 @@ const settings = workerData as WorkerSettings
 const subscriptions = settings.subscriptions.flatMap(({ spec, settings: actionSettings }) =>
   compileSubscriptions({ source: '', subscriptions: [spec], skipped: [], warnings: [], notes: [] }, actionSettings),
 )
-const { subscriptions: _specs, filters: { where, ...filters }, nowValue, keepRecords, ...plain } = settings
+const {
+  subscriptions: _specs,
+  filters: { where, ...filters },
+  nowValue,
+  keepRecords,
+  ...plain
+} = settings
 const planner = createPlanner({
   ...plain,
   subscriptions,

@@ -83,7 +83,10 @@ class Pool {
     for (let i = 0; i < count; i++) {
       const worker = here.endsWith('.ts')
         ? // From source (the tests run TypeScript through tsx): the thread registers tsx first.
-          new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(new URL('./worker.ts', here).href)}) })`, { eval: true, workerData: settings })
+          new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(new URL('./worker.ts', here).href)}) })`, {
+            eval: true,
+            workerData: settings,
+          })
         : new Worker(new URL('./worker.js', here), { workerData: settings })
       const slot = { worker, load: 0, waiting: new Map<number, { resolve: (r: UnitResult[]) => void; reject: (e: Error) => void; size: number }>() }
       worker.on('message', (reply: Reply) => {
@@ -249,7 +252,7 @@ function attachOutBytes(results: UnitResult[], buffer: ArrayBuffer): void {
  */
 export function toWorkerSettings(p: PlannerSettings): WorkerSettings | undefined {
   if (!p.subscriptions.every((s) => s.spec && s.settings)) return undefined
-  const where = p.filters?.where as ((m: Record<string, unknown>) => boolean) & { fql?: string } | undefined
+  const where = p.filters?.where as (((m: Record<string, unknown>) => boolean) & { fql?: string }) | undefined
   if (where && typeof where.fql !== 'string') return undefined
   const { where: _where, ...filters } = p.filters ?? {}
   const { subscriptions, filters: _filters, now, keepRecords: _keep, recordsFromThreads, ...plain } = p

@@ -16,15 +16,26 @@ const fsWith = (files: Record<string, string>) => {
 }
 
 describe('default --workers', () => {
-  it('reads a cgroup v2 cpu.max quota (the process\'s own cgroup first, then the root)', () => {
+  it("reads a cgroup v2 cpu.max quota (the process's own cgroup first, then the root)", () => {
     assert.equal(cgroupCpuQuota(fsWith({ 'proc/self/cgroup': '0::/\n', 'sys/fs/cgroup/cpu.max': '150000 100000\n' })), 1.5)
-    assert.equal(cgroupCpuQuota(fsWith({ 'proc/self/cgroup': '0::/kubepods/pod1\n', 'sys/fs/cgroup/kubepods/pod1/cpu.max': '200000 100000\n', 'sys/fs/cgroup/cpu.max': 'max 100000\n' })), 2)
+    assert.equal(
+      cgroupCpuQuota(fsWith({ 'proc/self/cgroup': '0::/kubepods/pod1\n', 'sys/fs/cgroup/kubepods/pod1/cpu.max': '200000 100000\n', 'sys/fs/cgroup/cpu.max': 'max 100000\n' })),
+      2,
+    )
     assert.equal(cgroupCpuQuota(fsWith({ 'proc/self/cgroup': '0::/\n', 'sys/fs/cgroup/cpu.max': 'max 100000\n' })), undefined)
   })
 
   it('reads a cgroup v1 cfs quota and period; -1 is no limit', () => {
-    assert.equal(cgroupCpuQuota(fsWith({ 'proc/self/cgroup': '1:cpu,cpuacct:/\n', 'sys/fs/cgroup/cpu/cpu.cfs_quota_us': '300000\n', 'sys/fs/cgroup/cpu/cpu.cfs_period_us': '100000\n' })), 3)
-    assert.equal(cgroupCpuQuota(fsWith({ 'proc/self/cgroup': '1:cpu,cpuacct:/\n', 'sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us': '-1\n', 'sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us': '100000\n' })), undefined)
+    assert.equal(
+      cgroupCpuQuota(fsWith({ 'proc/self/cgroup': '1:cpu,cpuacct:/\n', 'sys/fs/cgroup/cpu/cpu.cfs_quota_us': '300000\n', 'sys/fs/cgroup/cpu/cpu.cfs_period_us': '100000\n' })),
+      3,
+    )
+    assert.equal(
+      cgroupCpuQuota(
+        fsWith({ 'proc/self/cgroup': '1:cpu,cpuacct:/\n', 'sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us': '-1\n', 'sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us': '100000\n' }),
+      ),
+      undefined,
+    )
     assert.equal(cgroupCpuQuota(fsWith({})), undefined)
   })
 

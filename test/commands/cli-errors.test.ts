@@ -25,7 +25,10 @@ describe('errors: what, where, and what to do next', () => {
     const r = await runCli(['inspect', EXAMPLE, '--types', 'trak', '--no-progress', '--state-dir', tempDir()])
     assert.equal(r.code, 2, r.stderr)
     assert.equal(r.stdout, '')
-    assert.match(r.stderr, /^Error: --types: unknown type "trak"; use any of track,page,screen,identify,group,alias\nHint: Run `segamp inspect --help` for the flags, their values and examples\.\n$/)
+    assert.match(
+      r.stderr,
+      /^Error: --types: unknown type "trak"; use any of track,page,screen,identify,group,alias\nHint: Run `segamp inspect --help` for the flags, their values and examples\.\n$/,
+    )
   })
 
   it('under --json the error is one JSON object on stdout: message, hint, code, exitCode', async () => {
@@ -91,7 +94,7 @@ describe('errors: what, where, and what to do next', () => {
   })
 })
 
-describe('--json is oclif\'s flag on every reading command', () => {
+describe("--json is oclif's flag on every reading command", () => {
   it('inspect --json prints the same report as --format json', async () => {
     const state = tempDir()
     const a = await runCli(['inspect', EXAMPLE, '--json', '--state-dir', state])
@@ -104,7 +107,11 @@ describe('--json is oclif\'s flag on every reading command', () => {
   it('diff-mappings --json | slow reader: the whole JSON (> 64 KiB) with exit 1 on findings', async () => {
     const quoted = [process.execPath, BIN, 'diff-mappings', 'examples/segment-logs', '--json', '--fail-on', 'renamed', '--no-progress'].map((a) => `'${a}'`).join(' ')
     const r = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
-      const child = spawn('bash', ['-c', `${quoted} | (sleep 1.5; cat); exit \${PIPESTATUS[0]}`], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'ignore'] })
+      const child = spawn('bash', ['-c', `${quoted} | (sleep 1.5; cat); exit \${PIPESTATUS[0]}`], {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
       let stdout = ''
       child.stdout.on('data', (d) => (stdout += d))
       child.on('error', reject)
@@ -120,10 +127,19 @@ describe('--json is oclif\'s flag on every reading command', () => {
     writeFile(join(dir, 'a.ndjson'), ndjson([track('Signed Up'), track('Signed Up')]))
     const r = await runCli(['replay', dir, '--dry-run', '--json', '--state-dir', join(tempDir(), 'state')])
     assert.equal(r.code, 0, r.stderr)
-    const report = JSON.parse(r.stdout) as { messages: number; sent: number; wouldSend: number; dryRun: boolean; subscriptions: Array<{ byEndpoint: Record<string, { sent: number; wouldSend: number }> }> }
+    const report = JSON.parse(r.stdout) as {
+      messages: number
+      sent: number
+      wouldSend: number
+      dryRun: boolean
+      subscriptions: Array<{ byEndpoint: Record<string, { sent: number; wouldSend: number }> }>
+    }
     // Nothing was sent: `sent` says 0, `wouldSend` what a live run would send (the same shape as a live report).
     assert.deepEqual([report.messages, report.sent, report.wouldSend, report.dryRun], [2, 0, 2, true])
-    assert.deepEqual(report.subscriptions.flatMap((s) => Object.values(s.byEndpoint)), [{ sent: 0, wouldSend: 2, deadLettered: 0 }])
+    assert.deepEqual(
+      report.subscriptions.flatMap((s) => Object.values(s.byEndpoint)),
+      [{ sent: 0, wouldSend: 2, deadLettered: 0 }],
+    )
     assert.doesNotMatch(r.stderr, /Replay finished/)
   })
 })
@@ -133,7 +149,12 @@ describe('replay confirmation', () => {
     const text = confirmationText({
       key: '…a1b2',
       target: 'us',
-      report: { messages: 10, filtered: { types: 2 }, timeRange: { from: '2024-05-01T00:00:00.000Z', to: '2024-05-02T00:00:00.000Z' }, subscriptions: { 'Track Calls': 5, 'Identify Calls': 1 } },
+      report: {
+        messages: 10,
+        filtered: { types: 2 },
+        timeRange: { from: '2024-05-01T00:00:00.000Z', to: '2024-05-02T00:00:00.000Z' },
+        subscriptions: { 'Track Calls': 5, 'Identify Calls': 1 },
+      },
       unmatched: 2,
     })
     assert.match(text, /^ {2}10 messages \(2 filtered out\)/m)
@@ -143,9 +164,25 @@ describe('replay confirmation', () => {
 
   it('on a terminal: the prompt shows the count, and declining is Error:/Hint: with exit 1 (through script(1) for a pty)', async function () {
     if (spawnSync('script', ['--version']).error) this.skip()
-    const cmd = [process.execPath, BIN, 'replay', EXAMPLE, '--api-key', 'abcdef123456', '--endpoint-url', 'http://127.0.0.1:9', '--state-dir', join(tempDir(), 'state'), '--no-progress']
+    const cmd = [
+      process.execPath,
+      BIN,
+      'replay',
+      EXAMPLE,
+      '--api-key',
+      'abcdef123456',
+      '--endpoint-url',
+      'http://127.0.0.1:9',
+      '--state-dir',
+      join(tempDir(), 'state'),
+      '--no-progress',
+    ]
     const r = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-      const child = spawn('script', ['-qec', cmd.map((a) => `'${a}'`).join(' '), '/dev/null'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] })
+      const child = spawn('script', ['-qec', cmd.map((a) => `'${a}'`).join(' '), '/dev/null'], {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: '1' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      })
       let out = ''
       child.stdout.on('data', (d) => (out += d))
       child.stderr.on('data', (d) => (out += d))
@@ -160,9 +197,16 @@ describe('replay confirmation', () => {
     assert.ok(!r.out.includes('abcdef123456'), 'the key is never shown')
   })
 
-  it('the count comes from reading the archive with the run\'s subscriptions', async () => {
+  it("the count comes from reading the archive with the run's subscriptions", async () => {
     const dir = tempDir()
-    writeFile(join(dir, 'a.ndjson'), ndjson([track('Signed Up'), { type: 'group', groupId: 'g1', userId: 'user-1', messageId: 'g-1' }, { type: 'alias', userId: 'user-2', previousId: 'anon-2', messageId: 'a-1' }]))
+    writeFile(
+      join(dir, 'a.ndjson'),
+      ndjson([
+        track('Signed Up'),
+        { type: 'group', groupId: 'g1', userId: 'user-1', messageId: 'g-1' },
+        { type: 'alias', userId: 'user-2', previousId: 'anon-2', messageId: 'a-1' },
+      ]),
+    )
     const subs = compileSubscriptions(await loadMappings(undefined))
     const { report, unmatched } = await inspectArchives({ inputs: [dir], subscriptions: subs.map((s) => ({ name: s.name, match: s.match })) })
     assert.equal(report.kept, 3)

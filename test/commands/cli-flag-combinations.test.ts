@@ -43,7 +43,11 @@ describe('replay: flag combinations that do nothing are rejected', () => {
         const dir = tempDir('segamp-flags-')
         const file = join(dir, 'mappings.json')
         writeFileSync(file, JSON.stringify(doc))
-        const extra = { replay: ['--sandbox', '--no-progress', '--state-dir', join(dir, 'state')], inspect: ['--no-progress', '--state-dir', join(dir, 'state')], 'diff-mappings': [] }[command]!
+        const extra = {
+          replay: ['--sandbox', '--no-progress', '--state-dir', join(dir, 'state')],
+          inspect: ['--no-progress', '--state-dir', join(dir, 'state')],
+          'diff-mappings': [],
+        }[command]!
         const r = await runCli([command, EXAMPLE, '--mappings', file, ...extra])
         assert.equal(r.code, 2, r.stderr + r.stdout)
         const text = r.stderr.replace(/\s*›\s*/g, ' ')

@@ -22,15 +22,36 @@ describe('segamp CLI: help and inspect', () => {
   it('inspect --format json prints exactly the contract keys, nothing else on stdout; exit 3 with rejected lines', async () => {
     const dir = tempDir()
     const state = tempDir()
-    const file = writeFile(join(dir, 'a.gz'), gzip(ndjson([track('Signed Up', { messageId: 'x1' }), { type: 'group', groupId: 'g1', userId: 'user-1', messageId: 'x2' }]) + '{oops\n'))
+    const file = writeFile(
+      join(dir, 'a.gz'),
+      gzip(ndjson([track('Signed Up', { messageId: 'x1' }), { type: 'group', groupId: 'g1', userId: 'user-1', messageId: 'x2' }]) + '{oops\n'),
+    )
     const r = await runCli(['inspect', file, '--format', 'json', '--state-dir', state])
     assert.equal(r.code, 3, r.stderr)
     const report = JSON.parse(r.stdout)
-    assert.deepEqual(Object.keys(report), ['files', 'messages', 'kept', 'byType', 'byEvent', 'rejected', 'rejectedByReason', 'duplicates', 'filtered', 'timeRange', 'ids', 'unreadableFiles', 'skippedPaths', 'subscriptions'])
+    assert.deepEqual(Object.keys(report), [
+      'files',
+      'messages',
+      'kept',
+      'byType',
+      'byEvent',
+      'rejected',
+      'rejectedByReason',
+      'duplicates',
+      'filtered',
+      'timeRange',
+      'ids',
+      'unreadableFiles',
+      'skippedPaths',
+      'subscriptions',
+    ])
     assert.equal(report.messages, 2)
     assert.deepEqual(report.byType, { group: 1, track: 1 })
     assert.deepEqual(report.subscriptions, { 'Track Calls': 1, 'Order Completed Calls': 0, 'Page Calls': 0, 'Screen Calls': 0, 'Identify Calls': 0 })
-    assert.deepEqual(readNdjson(join(state, 'rejected.ndjson')).map((x) => ({ ...(x as object), reason: undefined })), [{ file, line: 3, reason: undefined, text: '{oops' }])
+    assert.deepEqual(
+      readNdjson(join(state, 'rejected.ndjson')).map((x) => ({ ...(x as object), reason: undefined })),
+      [{ file, line: 3, reason: undefined, text: '{oops' }],
+    )
     assert.match(r.stderr, /1 rejected line\(s\) written to/)
   })
 
@@ -45,7 +66,10 @@ describe('segamp CLI: help and inspect', () => {
 
   it('says what an AWS S3 (Actions) CSV export lost', async () => {
     const dir = tempDir()
-    const file = writeFile(join(dir, 'export_2026-01-02T03-04-05-678Z.csv'), '"event_name","event_type","user_id","message_id","timestamp"\n"","page","user-1","m-1","2026-01-02T03:04:05.678Z"\n')
+    const file = writeFile(
+      join(dir, 'export_2026-01-02T03-04-05-678Z.csv'),
+      '"event_name","event_type","user_id","message_id","timestamp"\n"","page","user-1","m-1","2026-01-02T03:04:05.678Z"\n',
+    )
     const r = await runCli(['inspect', file, '--format', 'json'])
     assert.equal(r.code, 0, r.stderr)
     assert.deepEqual(JSON.parse(r.stdout).byType, { page: 1 })
@@ -72,6 +96,9 @@ describe('segamp CLI: help and inspect', () => {
     )
     const r = await runCli(['inspect', '-', '--mappings', mappings], { input: '' })
     assert.equal(r.code, 2)
-    assert.match(r.stderr, /Bad slug: \/subscriptions\/0\/actionSlug must be one of logEvent, identifyUser, mapUser, groupIdentifyUser, logPurchase, logEventV2 \(got "sendEvent"\)/)
+    assert.match(
+      r.stderr,
+      /Bad slug: \/subscriptions\/0\/actionSlug must be one of logEvent, identifyUser, mapUser, groupIdentifyUser, logPurchase, logEventV2 \(got "sendEvent"\)/,
+    )
   })
 })

@@ -26,7 +26,7 @@ describe('cli: state directories', function () {
     assert.deepEqual(report.skippedPaths.map((p: { path: string }) => p.path).sort(), [join(dir, 'requests.ndjson'), join(dir, 'state')])
   })
 
-  it('inspect: rejected.ndjson holds this run\'s rejected lines only (an earlier run\'s are gone after a clean run)', async () => {
+  it("inspect: rejected.ndjson holds this run's rejected lines only (an earlier run's are gone after a clean run)", async () => {
     const dir = tempDir()
     const state = join(dir, 'inspect-state')
     const bad = writeFile(join(dir, 'bad', 'x.ndjson'), 'not json\n')

@@ -20,7 +20,11 @@ import { filesUnder } from '../helpers/replay.js'
 function slowPipe(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')
-    const child = spawn('bash', ['-c', `${quoted} | (sleep 1.5; cat); exit \${PIPESTATUS[0]}`], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('bash', ['-c', `${quoted} | (sleep 1.5; cat); exit \${PIPESTATUS[0]}`], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -63,7 +67,10 @@ describe('inputs that do not exist', () => {
 
 describe('a reader that goes away', () => {
   it('`| head -1`: the CLI stops quietly with 141, as a program stopped by SIGPIPE', async () => {
-    const child = spawn('bash', ['-c', `'${process.execPath}' '${BIN}' diff-mappings examples/segment-logs --format json --no-progress | head -1; exit \${PIPESTATUS[0]}`], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } })
+    const child = spawn('bash', ['-c', `'${process.execPath}' '${BIN}' diff-mappings examples/segment-logs --format json --no-progress | head -1; exit \${PIPESTATUS[0]}`], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -116,10 +123,13 @@ describe('hostile archive content', () => {
     assert.equal(dry.code, 0, dry.stderr)
   })
 
-  it('a message nested 5,000 levels deep is that line\'s failure: the run goes on, file:line reported', async () => {
+  it("a message nested 5,000 levels deep is that line's failure: the run goes on, file:line reported", async () => {
     const dir = tempDir()
     const deep = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000)
-    const file = writeFile(join(dir, 'a.ndjson'), `${JSON.stringify(track('Fine'))}\n{"type":"track","event":"Deep","messageId":"deep-1","anonymousId":"anon-12345","properties":${deep}}\n${JSON.stringify(track('Also fine'))}\n`)
+    const file = writeFile(
+      join(dir, 'a.ndjson'),
+      `${JSON.stringify(track('Fine'))}\n{"type":"track","event":"Deep","messageId":"deep-1","anonymousId":"anon-12345","properties":${deep}}\n${JSON.stringify(track('Also fine'))}\n`,
+    )
     const state = join(tempDir(), 'state')
     const r = await runCli(['replay', dir, '--sandbox', '--no-progress', '--json', '--state-dir', state])
     assert.equal(r.code, 3, r.stderr)
@@ -128,7 +138,12 @@ describe('hostile archive content', () => {
     assert.deepEqual(report.rejectedByReason, { unprocessable: 1 })
     const rejected = JSON.parse(readFileSync(join(state, 'rejected.ndjson'), 'utf8').trim()) as { file: string; line: number; reason: string }
     // A rejected line, with its text as every rejected line (README: "Inputs and filters").
-    assert.deepEqual(rejected, { file, line: 2, reason: 'unprocessable: the message is nested more than 500 levels deep (Amplitude keeps 40)', text: `{"type":"track","event":"Deep","messageId":"deep-1","anonymousId":"anon-12345","properties":${deep}}` })
+    assert.deepEqual(rejected, {
+      file,
+      line: 2,
+      reason: 'unprocessable: the message is nested more than 500 levels deep (Amplitude keeps 40)',
+      text: `{"type":"track","event":"Deep","messageId":"deep-1","anonymousId":"anon-12345","properties":${deep}}`,
+    })
     const diff = await runCli(['diff-mappings', dir, '--format', 'json', '--no-progress'])
     assert.equal(diff.code, 0, diff.stderr)
     assert.match(diff.stderr, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: not compared: `))
@@ -152,11 +167,25 @@ describe('proxy credentials in --endpoint-url', () => {
     const dir = tempDir()
     writeFile(join(dir, 'a.ndjson'), ndjson([track('A'), track('B')]))
     const state = join(tempDir(), 'state')
-    const r = await runCli(['replay', dir, '--endpoint-url', `http://proxyuser:pr0xy-s3cret@127.0.0.1:${port}`, '--api-key', 'key-0123456789abcdef', '--yes', '--no-progress', '--state-dir', state])
+    const r = await runCli([
+      'replay',
+      dir,
+      '--endpoint-url',
+      `http://proxyuser:pr0xy-s3cret@127.0.0.1:${port}`,
+      '--api-key',
+      'key-0123456789abcdef',
+      '--yes',
+      '--no-progress',
+      '--state-dir',
+      state,
+    ])
     srv.close()
     assert.equal(r.code, 1, r.stderr)
     assert.ok(auth.length > 0 && auth.every((a) => a === `Basic ${Buffer.from('proxyuser:pr0xy-s3cret').toString('base64')}`), auth.join(','))
-    assert.match(r.stderr, /Resume with:\n {2}\S+ replay .*--endpoint-url="\$AMPLITUDE_ENDPOINT_URL".*\n\(with AMPLITUDE_API_KEY set to the API key, and AMPLITUDE_ENDPOINT_URL set to the endpoint URL and its credentials\)/)
+    assert.match(
+      r.stderr,
+      /Resume with:\n {2}\S+ replay .*--endpoint-url="\$AMPLITUDE_ENDPOINT_URL".*\n\(with AMPLITUDE_API_KEY set to the API key, and AMPLITUDE_ENDPOINT_URL set to the endpoint URL and its credentials\)/,
+    )
     for (const text of [r.stdout, r.stderr, ...filesUnder(state).map((f) => f.text)]) {
       assert.ok(!text.includes('pr0xy-s3cret'), text.slice(0, 500))
       assert.ok(!text.includes('key-0123456789abcdef'))

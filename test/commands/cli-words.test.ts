@@ -17,7 +17,18 @@ describe('CLI words', function () {
   })
 
   it('the export hint names the bin the user ran (./bin/run.js in a checkout)', async () => {
-    const r = await runCli(['export', '--sandbox', '--sandbox-dir', join(tempDir('segamp-words-'), 'none'), '--start', '20240506T00', '--end', '20240506T01', '--out', join(tempDir('segamp-words-'), 'out')])
+    const r = await runCli([
+      'export',
+      '--sandbox',
+      '--sandbox-dir',
+      join(tempDir('segamp-words-'), 'none'),
+      '--start',
+      '20240506T00',
+      '--end',
+      '20240506T01',
+      '--out',
+      join(tempDir('segamp-words-'), 'out'),
+    ])
     assert.equal(r.code, 2, r.stderr)
     assert.match(r.stderr, /Run `\.\/bin\/run\.js replay <archive> --sandbox` first/)
     assert.doesNotMatch(r.stderr, /`segamp /)

@@ -48,7 +48,13 @@ describe('replay: an aborted run ends with Error: and Hint:', () => {
       'Error: Amplitude endpoint unreachable (ECONNREFUSED) after 10 attempts: http://127.0.0.1:9/identify\n' +
         'Hint: Check that the endpoint is reachable from this machine (--endpoint-url, --region, a proxy or firewall); then run the resume command above: what Amplitude acknowledged is not sent again.',
     )
-    assert.match(renderAbortError('Amplitude has accepted nothing for 600 s (last answer: http_503) at http://x/; stopping', { fromStdin: true }), /\nHint: The endpoint refused every request: .*; then replay the data from a file \(stdin cannot be resumed\)\.$/)
-    assert.match(renderAbortError('inputs changed since the checkpoint', { fromStdin: false, sandbox: true }), /\nHint: Fix what the error names; then run the same command again \(a sandbox run starts fresh\)\.$/)
+    assert.match(
+      renderAbortError('Amplitude has accepted nothing for 600 s (last answer: http_503) at http://x/; stopping', { fromStdin: true }),
+      /\nHint: The endpoint refused every request: .*; then replay the data from a file \(stdin cannot be resumed\)\.$/,
+    )
+    assert.match(
+      renderAbortError('inputs changed since the checkpoint', { fromStdin: false, sandbox: true }),
+      /\nHint: Fix what the error names; then run the same command again \(a sandbox run starts fresh\)\.$/,
+    )
   })
 })

@@ -81,7 +81,15 @@ async function sandbox(o: Parameters<typeof startSandbox>[0] = {}): Promise<Sand
 async function planned(dir: string): Promise<string[]> {
   const d = tempDir()
   const out = join(d, 'requests.ndjson')
-  await replay({ inputs: [dir], subscriptions: compileSubscriptions(await loadMappings()), mappingsSource: 'presets', runId: 'planned', stateDir: join(d, 'state'), dryRun: true, out })
+  await replay({
+    inputs: [dir],
+    subscriptions: compileSubscriptions(await loadMappings()),
+    mappingsSource: 'presets',
+    runId: 'planned',
+    stateDir: join(d, 'state'),
+    dryRun: true,
+    out,
+  })
   return (readNdjson(out) as Array<{ url: string; body: string }>).flatMap((l) => recordsOfRequest(l).map((r) => String(r.insert_id)))
 }
 
@@ -215,7 +223,6 @@ describe('segamp replay (CLI)', function () {
   })
 })
 
-
 function slowRun(shortIdEvery: number) {
   return async () => {
     const a = writeArchive(tempDir(), { messages: 150, devices: 6, shortIdEvery })
@@ -225,10 +232,14 @@ function slowRun(shortIdEvery: number) {
     const args = [a.dir, '--endpoint-url', sb.url, '--api-key', KEY, '--yes', '--state-dir', stateDir, '--no-progress', '--batch-size', '5', '--concurrency', '1']
     const first = start(args)
     // The first checkpoint is written once the first line is acknowledged; the run takes seconds more.
-    await waitFor('checkpoint progress', () => {
-      const cp = checkpoint(stateDir)
-      return cp !== undefined && !cp.done && cp.position !== null
-    }, 45_000)
+    await waitFor(
+      'checkpoint progress',
+      () => {
+        const cp = checkpoint(stateDir)
+        return cp !== undefined && !cp.done && cp.position !== null
+      },
+      45_000,
+    )
     return { a, plannedIds, sb, stateDir, args, first }
   }
 }
@@ -268,7 +279,10 @@ async function interruptScenario(): Promise<void> {
   assert.equal(checkpoint(stateDir)!.done, false)
   sb.setFaults({})
   // Run the printed command (minus the bin name) with the key it names.
-  const resumeArgs = resume.split(' ').slice(2).map((x) => (x === '--api-key="$AMPLITUDE_API_KEY"' ? `--api-key=${KEY}` : x))
+  const resumeArgs = resume
+    .split(' ')
+    .slice(2)
+    .map((x) => (x === '--api-key="$AMPLITUDE_API_KEY"' ? `--api-key=${KEY}` : x))
   const r2 = await cli(resumeArgs)
   assert.equal(r2.code, 3, r2.stderr)
   assertComplete(plannedIds, sb, stateDir)

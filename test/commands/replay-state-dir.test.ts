@@ -18,7 +18,10 @@ describe('replay --state-dir with {shard}', () => {
   })
 
   it('{shard} without --shard/--shards is a usage error (exit 2)', () => {
-    assert.throws(() => withShardIndex('s3://b/shard-{shard}', undefined), (e: UsageError) => e instanceof UsageError && e.exitCode === 2 && /\{shard\} needs --shard K\/N or --shards N/.test(e.message))
+    assert.throws(
+      () => withShardIndex('s3://b/shard-{shard}', undefined),
+      (e: UsageError) => e instanceof UsageError && e.exitCode === 2 && /\{shard\} needs --shard K\/N or --shards N/.test(e.message),
+    )
   })
 })
 
@@ -36,9 +39,17 @@ describe('a local state directory does not load the AWS SDK', () => {
     this.timeout(120_000)
     const dir = tempDir('segamp-nosdk-')
     // A module resolve hook that reports every import of the SDK.
-    writeFileSync(join(dir, 'hooks.mjs'), "export async function resolve(s, c, next) { if (s.includes('@aws-sdk/client-s3')) process.stderr.write('LOADED-SDK\\n'); return next(s, c) }\n")
+    writeFileSync(
+      join(dir, 'hooks.mjs'),
+      "export async function resolve(s, c, next) { if (s.includes('@aws-sdk/client-s3')) process.stderr.write('LOADED-SDK\\n'); return next(s, c) }\n",
+    )
     writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module'\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)})\n`)
-    const run = (args: string[]) => spawnSync(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, join(ROOT, 'bin', 'run.js'), ...args], { encoding: 'utf8', env: s3Env(), timeout: 100_000 })
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, join(ROOT, 'bin', 'run.js'), ...args], {
+        encoding: 'utf8',
+        env: s3Env(),
+        timeout: 100_000,
+      })
     const replay = run(['replay', join(ROOT, 'examples', 'segment-logs'), '--dry-run', '--no-progress', '--state-dir', join(dir, 'st')])
     assert.equal(replay.status, 0, replay.stderr)
     assert.doesNotMatch(replay.stderr, /LOADED-SDK/)

@@ -15,15 +15,15 @@ function errors(text: string): string[] {
 
 describe('parseRenameMap', () => {
   it('reads classic,actions rows verbatim (trailing spaces kept), BOM, CRLF and blank lines', () => {
-    const m = parseRenameMap(
-      '\ufeffclassic,actions\r\nViewed Home Page,Viewed Home\r\n\r\nLoaded a Page,"Viewed "\nCompleted Order,Order Completed\n',
-      'renames.csv',
+    const m = parseRenameMap('\ufeffclassic,actions\r\nViewed Home Page,Viewed Home\r\n\r\nLoaded a Page,"Viewed "\nCompleted Order,Order Completed\n', 'renames.csv')
+    assert.deepEqual(
+      [...m],
+      [
+        ['Viewed Home Page', 'Viewed Home'],
+        ['Loaded a Page', 'Viewed '],
+        ['Completed Order', 'Order Completed'],
+      ],
     )
-    assert.deepEqual([...m], [
-      ['Viewed Home Page', 'Viewed Home'],
-      ['Loaded a Page', 'Viewed '],
-      ['Completed Order', 'Order Completed'],
-    ])
   })
 
   it('accepts columns in any order, any case, with extra columns', () => {
@@ -37,9 +37,7 @@ describe('parseRenameMap', () => {
   })
 
   it('requires the header', () => {
-    assert.deepEqual(errors('Viewed Home Page,Viewed Home\n'), [
-      'renames.csv:1: header row must name the columns "classic" and "actions" (found: Viewed Home Page,Viewed Home)',
-    ])
+    assert.deepEqual(errors('Viewed Home Page,Viewed Home\n'), ['renames.csv:1: header row must name the columns "classic" and "actions" (found: Viewed Home Page,Viewed Home)'])
     assert.deepEqual(errors(''), ['renames.csv:1: empty file; expected a header row "classic,actions"'])
     assert.deepEqual(errors('classic,actions,classic\n'), ['renames.csv:1: column "classic" appears twice in the header'])
   })
@@ -54,8 +52,6 @@ describe('parseRenameMap', () => {
   })
 
   it('reports CSV syntax errors with file:line', () => {
-    assert.deepEqual(errors('classic,actions\na,b\n"c,d\n'), [
-      'renames.csv:3: Quote Not Closed: the parsing is finished with an opening quote at line 3',
-    ])
+    assert.deepEqual(errors('classic,actions\na,b\n"c,d\n'), ['renames.csv:3: Quote Not Closed: the parsing is finished with an opening quote at line 3'])
   })
 })

@@ -44,18 +44,10 @@ function smallReport(examples: number): DiffReport {
   agg.add(
     { messageId: 'm3', file: 'a.ndjson', line: 3 },
     [{ endpoint: '/httpapi', record: { event_type: 'Order Completed', revenue: 30 } }],
-    [
-      act('Track Calls', 'logEvent', { event_type: 'Order Completed' }),
-      act('Order Completed Calls', 'logPurchase', { event_type: 'Order Completed', revenue: 30 }),
-    ],
+    [act('Track Calls', 'logEvent', { event_type: 'Order Completed' }), act('Order Completed Calls', 'logPurchase', { event_type: 'Order Completed', revenue: 30 })],
     {},
   )
-  agg.add(
-    { file: 'b.ndjson', line: 1 },
-    [{ endpoint: '/identify', record: { user_id: 'u1', groups: { company: 'g1' }, user_properties: { company: 'g1' } } }],
-    [],
-    {},
-  )
+  agg.add({ file: 'b.ndjson', line: 1 }, [{ endpoint: '/identify', record: { user_id: 'u1', groups: { company: 'g1' }, user_properties: { company: 'g1' } } }], [], {})
   agg.add(
     { messageId: 'm5', file: 'b.ndjson', line: 2 },
     [{ endpoint: '/httpapi', record: { event_type: 'Signed Up' } }],
@@ -85,14 +77,7 @@ describe('diff report', () => {
         ['dropped', '[group] company', null, 1, [], ['b.ndjson:1']],
         ['duplicated', 'Order Completed', 'Order Completed', 1, [], ['a.ndjson:3']],
         ['renamed', 'Viewed Home Page', 'Viewed Home', 2, [], ['a.ndjson:1', 'a.ndjson:2']],
-        [
-          'properties',
-          'Viewed Home Page',
-          'Viewed Home',
-          2,
-          [{ path: 'event_properties.name', change: 'only-classic', count: 2 }],
-          ['a.ndjson:1', 'a.ndjson:2'],
-        ],
+        ['properties', 'Viewed Home Page', 'Viewed Home', 2, [{ path: 'event_properties.name', change: 'only-classic', count: 2 }], ['a.ndjson:1', 'a.ndjson:2']],
         ['same', 'Order Completed', 'Order Completed', 1, [], ['a.ndjson:3']],
         ['same', 'Signed Up', 'Signed Up', 1, [], ['b.ndjson:2']],
       ],
@@ -128,11 +113,14 @@ describe('diff report', () => {
     )
     const r = agg.report(model)
     assert.deepEqual(r.totals.byKind, { dropped: 0, duplicated: 0, renamed: 0, revenue: 0, properties: 0, added: 0, 'refused-by-amplitude': 0, same: 4 })
-    assert.deepEqual(r.findings.map((f) => [f.kind, f.classic, f.actions, f.count]), [
-      ['same', 'Signed Up', 'Signed Up', 2],
-      ['same', 'Viewed Home Page', 'Viewed Home Page', 1],
-      ['same', '[identify]', '[identify]', 1],
-    ])
+    assert.deepEqual(
+      r.findings.map((f) => [f.kind, f.classic, f.actions, f.count]),
+      [
+        ['same', 'Signed Up', 'Signed Up', 2],
+        ['same', 'Viewed Home Page', 'Viewed Home Page', 1],
+        ['same', '[identify]', '[identify]', 1],
+      ],
+    )
     assert.deepEqual(failingKinds(r, ['renamed', 'dropped', 'added', 'duplicated', 'properties', 'revenue']), [])
     assert.equal(renderTable(r, { color: false }).split('\n').at(-2), 'No differences.')
   })
@@ -141,7 +129,10 @@ describe('diff report', () => {
     const r = smallReport(1)
     const renamed = r.findings.find((f) => f.kind === 'renamed')!
     assert.equal(renamed.count, 2)
-    assert.deepEqual(renamed.examples.map((e) => e.messageId), ['m1'])
+    assert.deepEqual(
+      renamed.examples.map((e) => e.messageId),
+      ['m1'],
+    )
     assert.ok(smallReport(0).findings.every((f) => f.examples.length === 0))
   })
 
@@ -153,17 +144,20 @@ describe('diff report', () => {
     agg.add({ file: 'f', line: 2 }, [c('English')], [a], {})
     agg.add({ file: 'f', line: 3 }, [c('German', 'free'), c('German', 'free')], [a, { ...a }], {})
     const r = agg.report(model)
-    assert.deepEqual(r.findings.map((f) => [f.kind, f.count, f.paths]), [
+    assert.deepEqual(
+      r.findings.map((f) => [f.kind, f.count, f.paths]),
       [
-        'properties',
-        3,
         [
-          { path: 'language', change: 'changed', count: 3 },
-          { path: 'event_properties.plan', change: 'only-classic', count: 2 },
+          'properties',
+          3,
+          [
+            { path: 'language', change: 'changed', count: 3 },
+            { path: 'event_properties.plan', change: 'only-classic', count: 2 },
+          ],
         ],
+        ['same', 3, []],
       ],
-      ['same', 3, []],
-    ])
+    )
   })
 
   it('redacts writeKey and api_key in examples', () => {
@@ -216,24 +210,11 @@ function renderReport(): DiffReport {
   agg.add(
     { messageId: 'm3', file: 'a.ndjson', line: 3 },
     [{ endpoint: '/httpapi', record: { event_type: 'Order Completed', revenue: 30 } }],
-    [
-      act('Track Calls', 'logEvent', { event_type: 'Order Completed' }),
-      act('Order Completed Calls', 'logPurchase', { event_type: 'Order Completed', revenue: 30 }),
-    ],
+    [act('Track Calls', 'logEvent', { event_type: 'Order Completed' }), act('Order Completed Calls', 'logPurchase', { event_type: 'Order Completed', revenue: 30 })],
     {},
   )
-  agg.add(
-    { file: 'b.ndjson', line: 1 },
-    [{ endpoint: '/identify', record: { user_id: 'u1', groups: { company: 'g1' }, user_properties: { company: 'g1' } } }],
-    [],
-    {},
-  )
-  agg.add(
-    { messageId: 'm5', file: 'b.ndjson', line: 2 },
-    [page('Loaded a Page', {})],
-    [act('Page Calls', 'logEventV2', { event_type: 'Viewed ', event_properties: {} })],
-    {},
-  )
+  agg.add({ file: 'b.ndjson', line: 1 }, [{ endpoint: '/identify', record: { user_id: 'u1', groups: { company: 'g1' }, user_properties: { company: 'g1' } } }], [], {})
+  agg.add({ messageId: 'm5', file: 'b.ndjson', line: 2 }, [page('Loaded a Page', {})], [act('Page Calls', 'logEventV2', { event_type: 'Viewed ', event_properties: {} })], {})
   agg.add(
     { messageId: 'm6', file: 'b.ndjson', line: 3 },
     [{ endpoint: '/httpapi', record: { event_type: 'Upgraded', revenue: 9, event_properties: { revenue: 9 } } }],
@@ -337,10 +318,7 @@ describe('diff renderers', () => {
     assert.ok(text.includes('\n  Viewed Home Page → Viewed Home  (1,204 messages)\n'))
     assert.equal(text.replace(/\u001b\[\d+m/g, ''), renderTable(bigReport, { color: false }))
     const empty = new DiffAggregator({ examples: 1 }).report(model)
-    assert.equal(
-      renderTable(empty, { color: false }),
-      'Classic (cloud) vs Actions (presets): 0 messages, Classic sent 0 records, Actions sent 0 records\n\nNo differences.\n',
-    )
+    assert.equal(renderTable(empty, { color: false }), 'Classic (cloud) vs Actions (presets): 0 messages, Classic sent 0 records, Actions sent 0 records\n\nNo differences.\n')
   })
 
   it('renderMarkdown: verdict, findings table, collapsible same names and examples', () => {

@@ -23,10 +23,19 @@ async function diffWeb(classicSettings: Record<string, unknown>) {
   const dir = tempDir('segamp-diff-web-')
   const file = writeFile(join(dir, 'day.ndjson'), ndjson(MESSAGES))
   const subscriptions = compileSubscriptions(
-    checkSubscriptions('presets', PRESETS.map((p) => ({ name: p.name, actionSlug: p.partnerAction, trigger: p.subscribe, enabled: true, mapping: p.mapping }))),
+    checkSubscriptions(
+      'presets',
+      PRESETS.map((p) => ({ name: p.name, actionSlug: p.partnerAction, trigger: p.subscribe, enabled: true, mapping: p.mapping })),
+    ),
   )
   return (
-    await compareArchives({ inputs: [file], classicSettings: { apiKey: 'k', trackReferrer: false, ...classicSettings }, classicMode: 'web', subscriptions, mappingsSource: 'presets' })
+    await compareArchives({
+      inputs: [file],
+      classicSettings: { apiKey: 'k', trackReferrer: false, ...classicSettings },
+      classicMode: 'web',
+      subscriptions,
+      mappingsSource: 'presets',
+    })
   ).report
 }
 

@@ -1,13 +1,6 @@
 import { strict as assert } from 'node:assert'
 
-import {
-  diffMessage,
-  diffRecords,
-  IGNORED_PATHS,
-  type ActionsRecord,
-  type ClassicRecord,
-  type MessageFinding,
-} from '../../src/diff/index.js'
+import { diffMessage, diffRecords, IGNORED_PATHS, type ActionsRecord, type ClassicRecord, type MessageFinding } from '../../src/diff/index.js'
 
 // ---- record builders (shapes as the Classic emulation / Actions pipeline produce them) ----
 
@@ -17,12 +10,7 @@ function cEvent(event_type: string, extra: Record<string, unknown> = {}): Classi
   return { endpoint: '/httpapi', record: { ...base, event_type, library: 'segment', ...extra } }
 }
 
-function aEvent(
-  subscription: string,
-  actionSlug: string,
-  event_type: string,
-  extra: Record<string, unknown> = {},
-): ActionsRecord {
+function aEvent(subscription: string, actionSlug: string, event_type: string, extra: Record<string, unknown> = {}): ActionsRecord {
   return {
     subscription,
     actionSlug,
@@ -91,12 +79,18 @@ describe('diff engine', () => {
     it('pairs with Log Purchase whatever the subscription order', () => {
       const fs = diffMessage(classic, [logPurchase, pp1, pp2, logEvent], {})
       assert.deepEqual(fs[1]!.actionsRecords, [logPurchase])
-      assert.deepEqual(fs.map((f) => f.kind), ['duplicated', 'revenue', 'properties', 'same', 'same'])
+      assert.deepEqual(
+        fs.map((f) => f.kind),
+        ['duplicated', 'revenue', 'properties', 'same', 'same'],
+      )
     })
 
     it('a fixed config (Log Event excludes Order Completed) is not duplicated', () => {
       const fs = diffMessage(classic, [logPurchase, pp1, pp2], {})
-      assert.deepEqual(fs.map((f) => f.kind), ['revenue', 'properties', 'same', 'same'])
+      assert.deepEqual(
+        fs.map((f) => f.kind),
+        ['revenue', 'properties', 'same', 'same'],
+      )
     })
   })
 
@@ -125,21 +119,18 @@ describe('diff engine', () => {
         [aEvent('Page Calls', 'logEventV2', 'Viewed ', { event_properties: { path: '/x' } })],
         {},
       )
-      assert.deepEqual(brief(fs), [
-        { kind: 'renamed', record: 'event', classic: 'Loaded a Page', actions: 'Viewed ', paths: [] },
-      ])
+      assert.deepEqual(brief(fs), [{ kind: 'renamed', record: 'event', classic: 'Loaded a Page', actions: 'Viewed ', paths: [] }])
     })
 
     it('web mode: of two Classic page events, the one sharing most words is the rename', () => {
-      const fs = diffMessage(
-        [cEvent('Viewed Docs Page'), cEvent('Viewed Docs Index Page')],
-        [aEvent('Page Calls', 'logEventV2', 'Viewed Index')],
-        {},
+      const fs = diffMessage([cEvent('Viewed Docs Page'), cEvent('Viewed Docs Index Page')], [aEvent('Page Calls', 'logEventV2', 'Viewed Index')], {})
+      assert.deepEqual(
+        fs.map((f) => [f.kind, f.classic, f.actions]),
+        [
+          ['dropped', 'Viewed Docs Page', null],
+          ['renamed', 'Viewed Docs Index Page', 'Viewed Index'],
+        ],
       )
-      assert.deepEqual(fs.map((f) => [f.kind, f.classic, f.actions]), [
-        ['dropped', 'Viewed Docs Page', null],
-        ['renamed', 'Viewed Docs Index Page', 'Viewed Index'],
-      ])
     })
 
     it('an unnamed page Classic dropped (default settings) is added by Actions', () => {
@@ -166,9 +157,7 @@ describe('diff engine', () => {
           time: 1700000000999,
         }),
       ]
-      assert.deepEqual(brief(diffMessage(classic, actions, {})), [
-        { kind: 'same', record: 'event', classic: 'Viewed Home Page', actions: 'Viewed Home Page', paths: [] },
-      ])
+      assert.deepEqual(brief(diffMessage(classic, actions, {})), [{ kind: 'same', record: 'event', classic: 'Viewed Home Page', actions: 'Viewed Home Page', paths: [] }])
     })
 
     it('identify and events of one message are paired by kind', () => {
@@ -248,11 +237,7 @@ describe('diff engine', () => {
     })
 
     it('an identify carrying traits and groups is an identification, not a group association', () => {
-      const fs = diffMessage(
-        [{ endpoint: '/identify', record: { user_id: 'u1', groups: { company: 'g1' }, user_properties: { company: 'g1', plan: 'pro' } } }],
-        [],
-        {},
-      )
+      const fs = diffMessage([{ endpoint: '/identify', record: { user_id: 'u1', groups: { company: 'g1' }, user_properties: { company: 'g1', plan: 'pro' } } }], [], {})
       assert.deepEqual(brief(fs), [{ kind: 'dropped', record: 'identification', classic: '[identify]', actions: null, paths: [] }])
     })
   })
@@ -263,22 +248,34 @@ describe('diff engine', () => {
 
     it('without it the preset name is a rename', () => {
       const fs = diffMessage(classic, [aEvent('Page Calls', 'logEventV2', 'Viewed Home')], {})
-      assert.deepEqual(fs.map((f) => [f.kind, f.classic, f.actions]), [['renamed', 'Viewed Home Page', 'Viewed Home']])
+      assert.deepEqual(
+        fs.map((f) => [f.kind, f.classic, f.actions]),
+        [['renamed', 'Viewed Home Page', 'Viewed Home']],
+      )
     })
 
     it('an expected rename counts as same', () => {
       const fs = diffMessage(classic, [aEvent('Page Calls', 'logEventV2', 'Viewed Home')], { renameMap })
-      assert.deepEqual(fs.map((f) => [f.kind, f.classic, f.actions]), [['same', 'Viewed Home Page', 'Viewed Home']])
+      assert.deepEqual(
+        fs.map((f) => [f.kind, f.classic, f.actions]),
+        [['same', 'Viewed Home Page', 'Viewed Home']],
+      )
     })
 
     it('an expected rename that did not happen is same too', () => {
       const fs = diffMessage(classic, [aEvent('Page Calls', 'logEventV2', 'Viewed Home Page')], { renameMap })
-      assert.deepEqual(fs.map((f) => [f.kind, f.classic, f.actions]), [['same', 'Viewed Home Page', 'Viewed Home Page']])
+      assert.deepEqual(
+        fs.map((f) => [f.kind, f.classic, f.actions]),
+        [['same', 'Viewed Home Page', 'Viewed Home Page']],
+      )
     })
 
     it('a different name than the expected one is renamed', () => {
       const fs = diffMessage(classic, [aEvent('Page Calls', 'logEventV2', 'Home Viewed')], { renameMap })
-      assert.deepEqual(fs.map((f) => [f.kind, f.classic, f.actions]), [['renamed', 'Viewed Home Page', 'Home Viewed']])
+      assert.deepEqual(
+        fs.map((f) => [f.kind, f.classic, f.actions]),
+        [['renamed', 'Viewed Home Page', 'Home Viewed']],
+      )
     })
 
     it('does not apply to identify records', () => {
@@ -287,7 +284,10 @@ describe('diff engine', () => {
         [{ subscription: 'Identify Calls', actionSlug: 'identifyUser', endpoint: 'identify', record: { user_id: 'u1' } }],
         { renameMap: new Map([['[identify]', 'x']]) },
       )
-      assert.deepEqual(fs.map((f) => [f.kind, f.classic, f.actions]), [['same', '[identify]', '[identify]']])
+      assert.deepEqual(
+        fs.map((f) => [f.kind, f.classic, f.actions]),
+        [['same', '[identify]', '[identify]']],
+      )
     })
   })
 
@@ -318,19 +318,13 @@ describe('diff engine', () => {
     })
 
     it('diffRecords: nested keys, missing objects expanded, arrays whole, null a value, time presence', () => {
-      assert.deepEqual(
-        diffRecords(
-          { a: { b: 1, c: [1, 2] }, n: null, t: 'x', time: 5, insert_id: 'i' },
-          { a: { b: '1', c: [1, 2] }, n: 0, u: { v: { w: 1 } }, t: undefined },
-        ),
-        [
-          { path: 'a.b', change: 'changed' },
-          { path: 'n', change: 'changed' },
-          { path: 't', change: 'only-classic' },
-          { path: 'time', change: 'only-classic' },
-          { path: 'u.v.w', change: 'only-actions' },
-        ],
-      )
+      assert.deepEqual(diffRecords({ a: { b: 1, c: [1, 2] }, n: null, t: 'x', time: 5, insert_id: 'i' }, { a: { b: '1', c: [1, 2] }, n: 0, u: { v: { w: 1 } }, t: undefined }), [
+        { path: 'a.b', change: 'changed' },
+        { path: 'n', change: 'changed' },
+        { path: 't', change: 'only-classic' },
+        { path: 'time', change: 'only-classic' },
+        { path: 'u.v.w', change: 'only-actions' },
+      ])
       assert.deepEqual(diffRecords({ e: {}, arr: [{ a: 1 }] }, { arr: [{ a: 1 }] }), [])
       assert.deepEqual(diffRecords({ x: [1] }, { x: [2] }), [{ path: 'x', change: 'changed' }])
     })
@@ -383,11 +377,7 @@ describe('diff engine', () => {
     })
 
     it('revenue changed (total fallback vs revenue only) is a revenue finding', () => {
-      const fs = diffMessage(
-        [cEvent('Order Completed', { revenue: 50 })],
-        [aEvent('Order Completed Calls', 'logPurchase', 'Order Completed', { revenue: 45 })],
-        {},
-      )
+      const fs = diffMessage([cEvent('Order Completed', { revenue: 50 })], [aEvent('Order Completed Calls', 'logPurchase', 'Order Completed', { revenue: 45 })], {})
       assert.deepEqual(brief(fs)[0], {
         kind: 'revenue',
         record: 'event',
@@ -411,15 +401,14 @@ describe('diff engine', () => {
     })
 
     it('a renamed event sent twice: renamed and duplicated under the Classic name', () => {
-      const fs = diffMessage(
-        [cEvent('Viewed Home Page')],
-        [aEvent('Page Calls', 'logEventV2', 'Viewed Home'), aEvent('Page Calls 2', 'logEventV2', 'Viewed Home')],
-        {},
+      const fs = diffMessage([cEvent('Viewed Home Page')], [aEvent('Page Calls', 'logEventV2', 'Viewed Home'), aEvent('Page Calls 2', 'logEventV2', 'Viewed Home')], {})
+      assert.deepEqual(
+        fs.map((f) => [f.kind, f.classic, f.actions]),
+        [
+          ['duplicated', 'Viewed Home Page', 'Viewed Home'],
+          ['renamed', 'Viewed Home Page', 'Viewed Home'],
+        ],
       )
-      assert.deepEqual(fs.map((f) => [f.kind, f.classic, f.actions]), [
-        ['duplicated', 'Viewed Home Page', 'Viewed Home'],
-        ['renamed', 'Viewed Home Page', 'Viewed Home'],
-      ])
     })
 
     it('Classic sending more of a name than Actions: the rest is dropped', () => {
@@ -429,11 +418,14 @@ describe('diff engine', () => {
         {},
       )
       // the surplus Product Purchased is not offered as a rename of "Other"
-      assert.deepEqual(fs.map((f) => [f.kind, f.classic, f.actions]), [
-        ['dropped', 'Product Purchased', null],
-        ['added', null, 'Other'],
-        ['same', 'Product Purchased', 'Product Purchased'],
-      ])
+      assert.deepEqual(
+        fs.map((f) => [f.kind, f.classic, f.actions]),
+        [
+          ['dropped', 'Product Purchased', null],
+          ['added', null, 'Other'],
+          ['same', 'Product Purchased', 'Product Purchased'],
+        ],
+      )
     })
   })
 
@@ -449,9 +441,12 @@ describe('diff engine', () => {
       ],
       {},
     )
-    assert.deepEqual(fs.map((f) => [f.kind, f.record, f.classic]), [
-      ['same', 'event', 'A'],
-      ['same', 'mapping', '[usermap]'],
-    ])
+    assert.deepEqual(
+      fs.map((f) => [f.kind, f.record, f.classic]),
+      [
+        ['same', 'event', 'A'],
+        ['same', 'mapping', '[usermap]'],
+      ],
+    )
   })
 })

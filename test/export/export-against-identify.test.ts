@@ -64,7 +64,11 @@ async function heldOutExport(archive: string[], mappings: string, seed: number):
     }
   }
   // SDK traffic that bypassed Segment: nothing in the archive explains it
-  const ghosts = [0, 1, 2].map((i) => ({ kind: 'event' as const, at: T0 + 600_000 + i * 1000, rec: { event_type: 'App Opened', device_id: 'ios-device-0001', insert_id: `sdk-${i}`, time: T0 + 600_000 + i * 1000, platform: 'iOS' } }))
+  const ghosts = [0, 1, 2].map((i) => ({
+    kind: 'event' as const,
+    at: T0 + 600_000 + i * 1000,
+    rec: { event_type: 'App Opened', device_id: 'ios-device-0001', insert_id: `sdk-${i}`, time: T0 + 600_000 + i * 1000, platform: 'iOS' },
+  }))
   uploads.push(...ghosts)
   uploads.sort((a, b) => a.at - b.at)
   const events: IngestedEvent[] = []
@@ -97,11 +101,33 @@ describe('diff-mappings --against a held-out-style export ($identify rows at upl
 
   it('pairs every identify and group association by the window: 0 renamed, dropped, added, duplicated; ghosts only in Amplitude; refused not added', async () => {
     const out = join(dir, 'report.json')
-    const d = await runCli(['diff-mappings', ...archive, '--against', exportZip, '--mappings', cfg, '--classic', CLASSIC, '--format', 'json', '--out', out, '--fail-on', 'renamed,dropped,added,duplicated,only-in-archive'], { timeoutMs: 180_000 })
+    const d = await runCli(
+      [
+        'diff-mappings',
+        ...archive,
+        '--against',
+        exportZip,
+        '--mappings',
+        cfg,
+        '--classic',
+        CLASSIC,
+        '--format',
+        'json',
+        '--out',
+        out,
+        '--fail-on',
+        'renamed,dropped,added,duplicated,only-in-archive',
+      ],
+      { timeoutMs: 180_000 },
+    )
     const r = JSON.parse(readFileSync(out, 'utf8'))
     assert.equal(d.code, 0, d.stderr)
     const { byKind } = r.totals
-    assert.deepEqual([byKind.renamed, byKind.dropped, byKind.added, byKind.duplicated], [0, 0, 0, 0], JSON.stringify(r.findings.filter((f: { kind: string }) => f.kind !== 'same').map((f: { kind: string; classic: string; actions: string }) => [f.kind, f.classic, f.actions])))
+    assert.deepEqual(
+      [byKind.renamed, byKind.dropped, byKind.added, byKind.duplicated],
+      [0, 0, 0, 0],
+      JSON.stringify(r.findings.filter((f: { kind: string }) => f.kind !== 'same').map((f: { kind: string; classic: string; actions: string }) => [f.kind, f.classic, f.actions])),
+    )
     // paired with the right call: its records and the row agree on every property (a wrong identify would differ)
     assert.deepEqual([byKind.properties, byKind.revenue], [0, 0])
     assert.ok(built.identifications > 150, `${built.identifications} identifications`)
@@ -110,27 +136,43 @@ describe('diff-mappings --against a held-out-style export ($identify rows at upl
     assert.equal(r.against.pairing.ambiguous, 0)
     assert.equal(r.against.pairing.unpaired, built.ghosts)
     assert.deepEqual(r.against.byKind, { 'only-in-amplitude': built.ghosts, 'only-in-archive': 0, ambiguous: 0 })
-    assert.deepEqual(r.against.findings.filter((f: { kind: string }) => f.kind === 'only-in-amplitude').map((f: { name: string; count: number }) => `${f.name} × ${f.count}`), ['App Opened × 3'])
-    const refused = r.findings.filter((f: { kind: string }) => f.kind === 'refused-by-amplitude').map((f: { actions: string; reason: string; count: number }) => `${f.actions} (${f.reason}) × ${f.count}`)
-    assert.deepEqual(refused.sort(), ['Song Played (no user_id or device_id) × 1', 'Song Played (user_id shorter than 5 characters) × 1', '[identify] (user_id shorter than 5 characters) × 1'])
+    assert.deepEqual(
+      r.against.findings.filter((f: { kind: string }) => f.kind === 'only-in-amplitude').map((f: { name: string; count: number }) => `${f.name} × ${f.count}`),
+      ['App Opened × 3'],
+    )
+    const refused = r.findings
+      .filter((f: { kind: string }) => f.kind === 'refused-by-amplitude')
+      .map((f: { actions: string; reason: string; count: number }) => `${f.actions} (${f.reason}) × ${f.count}`)
+    assert.deepEqual(refused.sort(), [
+      'Song Played (no user_id or device_id) × 1',
+      'Song Played (user_id shorter than 5 characters) × 1',
+      '[identify] (user_id shorter than 5 characters) × 1',
+    ])
     assert.equal(byKind['refused-by-amplitude'], 3)
 
     // the emulation diff (no --against) states the same fact for the same records
     const e = await runCli(['diff-mappings', ...archive, '--mappings', cfg, '--classic', CLASSIC, '--format', 'json'], { timeoutMs: 120_000 })
     assert.equal(e.code, 0, e.stderr)
     const em = JSON.parse(e.stdout)
-    const emRefused = em.findings.filter((f: { kind: string }) => f.kind === 'refused-by-amplitude').map((f: { actions: string; reason: string; count: number }) => `${f.actions} (${f.reason}) × ${f.count}`)
+    const emRefused = em.findings
+      .filter((f: { kind: string }) => f.kind === 'refused-by-amplitude')
+      .map((f: { actions: string; reason: string; count: number }) => `${f.actions} (${f.reason}) × ${f.count}`)
     assert.deepEqual(emRefused.sort(), refused.sort())
 
     // not a finding by default; nameable in --fail-on
-    const f = await runCli(['diff-mappings', ...archive, '--against', exportZip, '--mappings', cfg, '--classic', CLASSIC, '--format', 'markdown', '--fail-on', 'refused-by-amplitude', '--no-progress'], { timeoutMs: 180_000 })
+    const f = await runCli(
+      ['diff-mappings', ...archive, '--against', exportZip, '--mappings', cfg, '--classic', CLASSIC, '--format', 'markdown', '--fail-on', 'refused-by-amplitude', '--no-progress'],
+      { timeoutMs: 180_000 },
+    )
     assert.equal(f.code, 1, f.stderr)
     assert.match(f.stderr, /--fail-on: found refused-by-amplitude/)
     assert.match(f.stdout, /^\| ❌ \| refused-by-amplitude \| — \| `Song Played` \| 1 \| no user_id or device_id \|$/m)
   })
 
   it('a window shorter than the delivery delay leaves identifications unpaired (--identify-window)', async () => {
-    const d = await runCli(['diff-mappings', ...archive, '--against', exportZip, '--mappings', cfg, '--classic', CLASSIC, '--format', 'json', '--identify-window', '150ms'], { timeoutMs: 180_000 })
+    const d = await runCli(['diff-mappings', ...archive, '--against', exportZip, '--mappings', cfg, '--classic', CLASSIC, '--format', 'json', '--identify-window', '150ms'], {
+      timeoutMs: 180_000,
+    })
     assert.equal(d.code, 0, d.stderr)
     const r = JSON.parse(d.stdout)
     assert.equal(r.against.pairing.byWindow, 0)
@@ -159,7 +201,10 @@ describe('diff-mappings --against a held-out-style export ($identify rows at upl
 
 describe('$identify pairing by window (pure)', () => {
   const row = (o: number, type: string, rt: number, sets: MessageRow['sets'] = []): MessageRow => ({ k: 'u:user-00001', o, t: rt - 50, rt, type, sets })
-  const shape = (time: number, up: Record<string, unknown>, groups?: Record<string, unknown>) => ({ endpoint: '/identify' as const, record: { user_id: 'user-00001', time, user_properties: up, ...(groups ? { groups } : {}) } })
+  const shape = (time: number, up: Record<string, unknown>, groups?: Record<string, unknown>) => ({
+    endpoint: '/identify' as const,
+    record: { user_id: 'user-00001', time, user_properties: up, ...(groups ? { groups } : {}) },
+  })
   const W = 300_000
   const decideOwner = (sh: Parameters<typeof decide>[0], ins: number | undefined, rows: MessageRow[], prev: Record<string, unknown> | undefined, w: number) =>
     decide(sh, ins, new KeyRows('u:user-00001', rows), changedKeys(sh.record, prev), w)
@@ -180,7 +225,11 @@ describe('$identify pairing by window (pure)', () => {
     assert.deepEqual(decideOwner(shape(T0 + 900, { plan: 'pro', name: 'Ada' }), undefined, [identify, group], before, W), { kind: 'owned', ordinal: 1, via: 'window' })
     // the group's row (after the identify's): only company changed
     const afterIdentify = { user_id: 'user-00001', user_properties: { plan: 'pro', name: 'Ada' } }
-    assert.deepEqual(decideOwner(shape(T0 + 1500, { plan: 'pro', name: 'Ada', company: 'acme' }, { company: ['acme'] }), undefined, [identify, group], afterIdentify, W), { kind: 'owned', ordinal: 2, via: 'window' })
+    assert.deepEqual(decideOwner(shape(T0 + 1500, { plan: 'pro', name: 'Ada', company: 'acme' }, { company: ['acme'] }), undefined, [identify, group], afterIdentify, W), {
+      kind: 'owned',
+      ordinal: 2,
+      via: 'window',
+    })
     // two identical identify calls: ambiguous
     const twin = { ...identify, o: 3, rt: T0 + 5 }
     assert.deepEqual(decideOwner(shape(T0 + 900, { plan: 'pro', name: 'Ada' }), undefined, [identify, twin], before, W), { kind: 'ambiguous', candidates: 2 })

@@ -14,10 +14,26 @@ const CLASSIC = 'test/fixtures/classic-settings.json'
 function stored(ev: Record<string, unknown>): Record<string, unknown> {
   // a stored event as exports list it: every field, null when empty, Amplitude's own fields
   return {
-    $insert_id: null, $schema: 12, amplitude_id: 1234567, app: 187520, uuid: 'd0b5b3a6-2e3b-11eb-9a80-0a62134d514d',
-    city: 'Berlin', country: 'Germany', region: null, dma: null, data: { group_ids: {} }, device_carrier: null,
-    event_properties: {}, user_properties: { accumulated: 'from an earlier identify' }, groups: {}, group_properties: {},
-    library: 'segment', platform: null, session_id: -1, ip_address: '198.51.100.7', server_upload_time: '2024-05-06 10:00:02.000000',
+    $insert_id: null,
+    $schema: 12,
+    amplitude_id: 1234567,
+    app: 187520,
+    uuid: 'd0b5b3a6-2e3b-11eb-9a80-0a62134d514d',
+    city: 'Berlin',
+    country: 'Germany',
+    region: null,
+    dma: null,
+    data: { group_ids: {} },
+    device_carrier: null,
+    event_properties: {},
+    user_properties: { accumulated: 'from an earlier identify' },
+    groups: {},
+    group_properties: {},
+    library: 'segment',
+    platform: null,
+    session_id: -1,
+    ip_address: '198.51.100.7',
+    server_upload_time: '2024-05-06 10:00:02.000000',
     ...ev,
   }
 }
@@ -49,7 +65,25 @@ describe('diff-mappings --against EXPORT', () => {
     assert.equal(m.code, 0, m.stderr)
     const { exportDir } = await loop(dir, ['--mappings', cfg])
     const out = join(dir, 'report.json')
-    const d = await runCli(['diff-mappings', 'examples/segment-logs', '--against', exportDir, '--mappings', cfg, '--classic', CLASSIC, '--format', 'json', '--out', out, '--fail-on', 'renamed,dropped,added,duplicated,properties,revenue,only-in-amplitude,only-in-archive'], { timeoutMs: 120_000 })
+    const d = await runCli(
+      [
+        'diff-mappings',
+        'examples/segment-logs',
+        '--against',
+        exportDir,
+        '--mappings',
+        cfg,
+        '--classic',
+        CLASSIC,
+        '--format',
+        'json',
+        '--out',
+        out,
+        '--fail-on',
+        'renamed,dropped,added,duplicated,properties,revenue,only-in-amplitude,only-in-archive',
+      ],
+      { timeoutMs: 120_000 },
+    )
     assert.equal(d.code, 0, d.stderr)
     const report = JSON.parse(readFileSync(out, 'utf8'))
     assert.equal(report.totals.messages, 588)
@@ -96,7 +130,14 @@ describe('diff-mappings --against EXPORT', () => {
     const m5 = track('Clicked', { messageId: 'ajs-m5', timestamp: '2024-05-06T10:00:03.000Z', userId: 'user-00004', properties: {} })
     const archive = writeFile(join(dir, 'archive', 'day.ndjson'), ndjson([m1, m2, m3, m4, m5]))
     const lines = [
-      stored({ $insert_id: 'ajs-m1:CS4fUc2U9U', event_type: 'Song Played', user_id: 'user-00001', device_id: 'anon-1234', event_time: exportTime(ms), event_properties: { song: 'a' } }),
+      stored({
+        $insert_id: 'ajs-m1:CS4fUc2U9U',
+        event_type: 'Song Played',
+        user_id: 'user-00001',
+        device_id: 'anon-1234',
+        event_time: exportTime(ms),
+        event_properties: { song: 'a' },
+      }),
       stored({ event_type: 'Video Watched', user_id: 'user-00002', device_id: 'anon-1234', event_time: exportTime(ms + 1000), event_properties: { video: 'b' } }),
       stored({ event_type: 'Clicked', user_id: 'user-00004', device_id: 'anon-1234', event_time: exportTime(ms + 3000) }),
       stored({ $insert_id: 'f3c1b2a4-sdk', event_type: 'App Opened', user_id: 'user-00009', device_id: 'ios-device-123', event_time: exportTime(ms + 5000) }),
@@ -135,7 +176,10 @@ describe('diff-mappings --against EXPORT', () => {
     // the paired events: stored location enrichment and accumulated user properties are not differences
     assert.equal(rep.totals.byKind.same, 2)
     const props = rep.findings.filter((x: { kind: string }) => x.kind === 'properties')
-    assert.ok(props.every((p: { paths: Array<{ path: string }> }) => p.paths.every((q) => !/^(city|country|user_properties\.accumulated)$/.test(q.path))), JSON.stringify(props))
+    assert.ok(
+      props.every((p: { paths: Array<{ path: string }> }) => p.paths.every((q) => !/^(city|country|user_properties\.accumulated)$/.test(q.path))),
+      JSON.stringify(props),
+    )
   })
 
   it('bad zips and truncated gzip members are reported by name and the run goes on', async () => {
@@ -144,7 +188,9 @@ describe('diff-mappings --against EXPORT', () => {
     const m1 = track('Song Played', { messageId: 'ajs-t1', timestamp: '2024-05-06T10:00:00.000Z', userId: 'user-00001' })
     const archive = writeFile(join(dir, 'archive', 'day.ndjson'), ndjson([m1]))
     const good = gzipSync(ndjson([stored({ $insert_id: 'ajs-t1-0badc0de', event_type: 'Song Played', user_id: 'user-00001', event_time: exportTime(ms) })]))
-    const truncated = gzipSync(ndjson(Array.from({ length: 200 }, (_, i) => stored({ $insert_id: `x-${i}`, event_type: 'Other', user_id: 'user-00077', event_time: exportTime(ms + i) }))))
+    const truncated = gzipSync(
+      ndjson(Array.from({ length: 200 }, (_, i) => stored({ $insert_id: `x-${i}`, event_type: 'Other', user_id: 'user-00077', event_time: exportTime(ms + i) }))),
+    )
     const zip = await zipEntries([
       { name: '187520/187520_2024-05-06_10#0.json.gz', data: truncated.subarray(0, Math.floor(truncated.length / 2)) },
       { name: '187520/187520_2024-05-06_10#1.json.gz', data: good },

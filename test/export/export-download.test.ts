@@ -47,18 +47,30 @@ describe('export hours', () => {
     // The shared time-flag parser: an ISO date is its first hour; a time within an hour is refused.
     assert.equal(parseHour('--start', '2024-05-06T10:00Z') * HOUR_MS, H0)
     assert.throws(() => parseHour('--start', '2024-05-06T10:30'), HourFormatError)
-    assert.throws(() => parseHour('--end', '20240230T00'), (e: Error) => /not a real date/.test(e.message) && !/hours run/.test(e.message))
+    assert.throws(
+      () => parseHour('--end', '20240230T00'),
+      (e: Error) => /not a real date/.test(e.message) && !/hours run/.test(e.message),
+    )
     assert.throws(() => parseHour('--end', '20240506T24'), /hours run 00-23/)
   })
 
   it('splits a range in 365-day pieces, a refused piece in two halves, a single hour not at all', () => {
     const start = H0 / HOUR_MS
     const pieces = initialPieces({ start, end: start + MAX_RANGE_HOURS + 5 })
-    assert.deepEqual(pieces.map((p) => p.end - p.start + 1), [MAX_RANGE_HOURS, 6])
-    assert.deepEqual(splitPiece({ start, end: start + 4 }), [{ start, end: start + 2 }, { start: start + 3, end: start + 4 }])
+    assert.deepEqual(
+      pieces.map((p) => p.end - p.start + 1),
+      [MAX_RANGE_HOURS, 6],
+    )
+    assert.deepEqual(splitPiece({ start, end: start + 4 }), [
+      { start, end: start + 2 },
+      { start: start + 3, end: start + 4 },
+    ])
     assert.equal(splitPiece({ start, end: start }), null)
     const done = [{ start: formatHour(start + 1), end: formatHour(start + 2), status: 'data' as const, hoursWithFiles: 2, files: [], bytes: 1 }]
-    assert.deepEqual(remainingPieces({ start, end: start + 4 }, done, 24), [{ start, end: start }, { start: start + 3, end: start + 4 }])
+    assert.deepEqual(remainingPieces({ start, end: start + 4 }, done, 24), [
+      { start, end: start },
+      { start: start + 3, end: start + 4 },
+    ])
   })
 
   it('never writes a zip entry outside the output directory', () => {
@@ -104,9 +116,19 @@ describe('segamp export against the sandbox /api/2/export', () => {
     sb = await sandboxWithData({ hours: 3, perHour: 60, limits: { exportMaxBytes: 20_000 } })
     const out = tempDir()
     const notices: string[] = []
-    const r = await runExport({ range: { start: H0 / HOUR_MS, end: H0 / HOUR_MS + 2 }, baseUrl: sb.url, apiKey: API_KEY, secretKey: SECRET, outDir: out, onNotice: (t) => notices.push(t) })
+    const r = await runExport({
+      range: { start: H0 / HOUR_MS, end: H0 / HOUR_MS + 2 },
+      baseUrl: sb.url,
+      apiKey: API_KEY,
+      secretKey: SECRET,
+      outDir: out,
+      onNotice: (t) => notices.push(t),
+    })
     assert.ok(r.splits >= 2, JSON.stringify(notices))
-    assert.ok(r.pieces.every((p) => p.bytes < 20_000 && p.bytes > 10_000), JSON.stringify(r.pieces))
+    assert.ok(
+      r.pieces.every((p) => p.bytes < 20_000 && p.bytes > 10_000),
+      JSON.stringify(r.pieces),
+    )
     assert.match(notices[0]!, /20240506T10-20240506T12: refused as too large \(400\); splitting into/)
     assert.equal(sb.requests.filter((q) => q.path === '/api/2/export' && q.status === 400).length, r.splits)
     assert.equal(r.hoursWithData, 3)
@@ -129,17 +151,34 @@ describe('segamp export against the sandbox /api/2/export', () => {
     const range = { start: H0 / HOUR_MS, end: H0 / HOUR_MS + 2 }
     const controller = new AbortController()
     await assert.rejects(
-      runExport({ range, baseUrl: sb.url, apiKey: API_KEY, secretKey: SECRET, outDir: out, maxPieceHours: 1, signal: controller.signal, onProgress: (p) => p.hoursDone >= 1 && controller.abort() }),
+      runExport({
+        range,
+        baseUrl: sb.url,
+        apiKey: API_KEY,
+        secretKey: SECRET,
+        outDir: out,
+        maxPieceHours: 1,
+        signal: controller.signal,
+        onProgress: (p) => p.hoursDone >= 1 && controller.abort(),
+      }),
       (e: unknown) => e instanceof ExportError && e.kind === 'aborted',
     )
     const first = sb.requests.filter((q) => q.path === '/api/2/export').length
     assert.equal(first, 1)
     const state = JSON.parse(readFileSync(join(out, STATE_FILE), 'utf8'))
-    assert.deepEqual(state.pieces.map((p: { start: string }) => p.start), ['20240506T10'])
+    assert.deepEqual(
+      state.pieces.map((p: { start: string }) => p.start),
+      ['20240506T10'],
+    )
     const r = await runExport({ range, baseUrl: sb.url, apiKey: API_KEY, secretKey: SECRET, outDir: out, maxPieceHours: 1 })
     assert.equal(r.hoursResumed, 1)
     assert.equal(sb.requests.filter((q) => q.path === '/api/2/export').length, 3)
-    assert.deepEqual(readdirSync(out).filter((f) => f.endsWith('.zip')).sort(), ['20240506T10-20240506T10.zip', '20240506T11-20240506T11.zip', '20240506T12-20240506T12.zip'])
+    assert.deepEqual(
+      readdirSync(out)
+        .filter((f) => f.endsWith('.zip'))
+        .sort(),
+      ['20240506T10-20240506T10.zip', '20240506T11-20240506T11.zip', '20240506T12-20240506T12.zip'],
+    )
     assert.equal((await eventsOf(out)).length, 6)
   })
 
@@ -147,16 +186,48 @@ describe('segamp export against the sandbox /api/2/export', () => {
     sb = await sandboxWithData({ hours: 1, perHour: 1 })
     const out = tempDir()
     const secret = 'wrong-secret-9f8e7d'
-    const bad = await runCli(['export', '--endpoint-url', sb.url, '--start', '20240506T10', '--end', '20240506T10', '--out', out, '--no-progress'], { env: { AMPLITUDE_API_KEY: API_KEY, AMPLITUDE_SECRET_KEY: secret } })
+    const bad = await runCli(['export', '--endpoint-url', sb.url, '--start', '20240506T10', '--end', '20240506T10', '--out', out, '--no-progress'], {
+      env: { AMPLITUDE_API_KEY: API_KEY, AMPLITUDE_SECRET_KEY: secret },
+    })
     assert.equal(bad.code, 1, bad.stderr)
     assert.match(bad.stderr, /Amplitude rejected the credentials \(HTTP 401\)/)
     assert.ok(!bad.stderr.includes(secret) && !bad.stdout.includes(secret))
     for (const f of readdirSync(out)) assert.ok(!readFileSync(join(out, f), 'utf8').includes(secret), f)
-    const none = await runCli(['export', '--endpoint-url', sb.url, '--api-key', API_KEY, '--secret-key', SECRET, '--start', '20240501T00', '--end', '20240501T05', '--out', tempDir(), '--no-progress'])
+    const none = await runCli([
+      'export',
+      '--endpoint-url',
+      sb.url,
+      '--api-key',
+      API_KEY,
+      '--secret-key',
+      SECRET,
+      '--start',
+      '20240501T00',
+      '--end',
+      '20240501T05',
+      '--out',
+      tempDir(),
+      '--no-progress',
+    ])
     assert.equal(none.code, 0, none.stderr)
     assert.match(none.stdout, /6 hour\(s\), 0 with events, 6 without/)
     assert.match(none.stdout, /Amplitude holds no events uploaded in this range \(404 for every hour\)/)
-    const ok = await runCli(['export', '--endpoint-url', sb.url, '--api-key', API_KEY, '--secret-key', SECRET, '--start', '20240506T10', '--end', '20240506T10', '--out', out, '--no-progress'])
+    const ok = await runCli([
+      'export',
+      '--endpoint-url',
+      sb.url,
+      '--api-key',
+      API_KEY,
+      '--secret-key',
+      SECRET,
+      '--start',
+      '20240506T10',
+      '--end',
+      '20240506T10',
+      '--out',
+      out,
+      '--no-progress',
+    ])
     assert.equal(ok.code, 0, ok.stderr)
     assert.ok(existsSync(join(out, '20240506T10-20240506T10.zip')))
     assert.ok(!readFileSync(join(out, STATE_FILE), 'utf8').includes(SECRET))

@@ -20,10 +20,37 @@ describe('export format', () => {
   it('the sandbox stamps accumulated user properties and groups, moves revenue to $ properties, and turns identifications into $identify; storedToSender undoes the renames', () => {
     const src = {
       events: [
-        { endpoint: 'httpapi' as const, receivedAt: T + 1000, requestSeq: 2, event: { event_type: 'Order Completed', user_id: 'user-1', time: T, insert_id: 'm2-abc', revenue: 12.5, price: 12.5, quantity: 1, app_version: '1.2', ip: '198.51.100.1', user_properties: { $set: { plan: 'pro' }, $add: { orders: 1 } }, event_properties: { order_id: 'o1' } } },
+        {
+          endpoint: 'httpapi' as const,
+          receivedAt: T + 1000,
+          requestSeq: 2,
+          event: {
+            event_type: 'Order Completed',
+            user_id: 'user-1',
+            time: T,
+            insert_id: 'm2-abc',
+            revenue: 12.5,
+            price: 12.5,
+            quantity: 1,
+            app_version: '1.2',
+            ip: '198.51.100.1',
+            user_properties: { $set: { plan: 'pro' }, $add: { orders: 1 } },
+            event_properties: { order_id: 'o1' },
+          },
+        },
       ],
       identifyLog: [
-        { receivedAt: T + 500, requestSeq: 1, identification: { user_id: 'user-1', insert_id: 'm1-def', time: T - 10, user_properties: { $set: { email: 'a@b.c' }, $setOnce: { first_seen: 'x' } }, groups: { company: 'acme' } } },
+        {
+          receivedAt: T + 500,
+          requestSeq: 1,
+          identification: {
+            user_id: 'user-1',
+            insert_id: 'm1-def',
+            time: T - 10,
+            user_properties: { $set: { email: 'a@b.c' }, $setOnce: { first_seen: 'x' } },
+            groups: { company: 'acme' },
+          },
+        },
       ],
     }
     const built = buildExportLines(src, 187520, T - HOUR_MS, T + HOUR_MS)
@@ -44,7 +71,15 @@ describe('export format', () => {
     const back = storedToSender(order)
     assert.equal(back.endpoint, '/httpapi')
     assert.deepEqual(
-      { insert_id: back.record.insert_id, time: back.record.time, revenue: back.record.revenue, price: back.record.price, app_version: back.record.app_version, ip: back.record.ip, event_properties: back.record.event_properties },
+      {
+        insert_id: back.record.insert_id,
+        time: back.record.time,
+        revenue: back.record.revenue,
+        price: back.record.price,
+        app_version: back.record.app_version,
+        ip: back.record.ip,
+        event_properties: back.record.event_properties,
+      },
       { insert_id: 'm2-abc', time: T, revenue: 12.5, price: 12.5, app_version: '1.2', ip: '198.51.100.1', event_properties: { order_id: 'o1' } },
     )
     for (const k of ['uuid', 'amplitude_id', 'server_upload_time', 'data', 'session_id', 'app', '$insert_id']) assert.ok(!(k in back.record), k)
@@ -85,7 +120,11 @@ describe('export format', () => {
     calls = 0
     await assert.rejects(
       runExport({ range, baseUrl: url, apiKey: 'k-12345', secretKey: 's-67890', outDir: tempDir(), backoffMs: 1 }),
-      (e: unknown) => e instanceof ExportError && e.kind === 'http' && /HTTP 503 for 20240506T10 after 4 attempt\(s\): busy; run the same command again to resume/.test(e.message) && !e.message.includes('s-67890'),
+      (e: unknown) =>
+        e instanceof ExportError &&
+        e.kind === 'http' &&
+        /HTTP 503 for 20240506T10 after 4 attempt\(s\): busy; run the same command again to resume/.test(e.message) &&
+        !e.message.includes('s-67890'),
     )
     assert.equal(calls, 4)
     srv.close()

@@ -27,7 +27,13 @@ describe('export reader: line cap', function () {
     const items = await all([file])
     const cpu = process.cpuUsage(started)
     const events = items.filter((i) => i.kind === 'event') as Array<{ event: { insert_id: string }; ref: { line: number } }>
-    assert.deepEqual(events.map((e) => [e.event.insert_id, e.ref.line]), [['a', 1], ['b', 3]])
+    assert.deepEqual(
+      events.map((e) => [e.event.insert_id, e.ref.line]),
+      [
+        ['a', 1],
+        ['b', 3],
+      ],
+    )
     const problems = items.filter((i) => i.kind === 'problem') as Array<{ file: string; reason: string }>
     assert.deepEqual(problems, [{ kind: 'problem', file: `${file}:2`, reason: `line too long (${huge.length} characters; the cap is ${MAX_LINE_CHARS}): not read` }])
     assert.ok((cpu.user + cpu.system) / 1000 < 5000, `CPU ${(cpu.user + cpu.system) / 1000} ms`)

@@ -10,16 +10,18 @@ export async function collect(inputs: string[], opts: Parameters<Awaited<ReturnT
 
 /** What the reader said, without the end-of-file markers (see 'marks the end of every file'). */
 export const summary = (items: ArchiveItem[]) =>
-  items.filter((i) => i.kind !== 'end').map((i) =>
-    i.kind === 'message'
-      ? `message ${i.ref.file.split('/').pop()}:${i.ref.line} ${i.message.messageId}`
-      : i.kind === 'rejected'
-        ? `rejected ${i.ref.file.split('/').pop()}:${i.ref.line} ${i.category}`
-        : i.kind === 'file'
-          ? `file ${i.file.split('/').pop()} ${i.format}`
-          : i.kind === 'skipped'
-            ? `skipped ${i.path.split('/').pop()}: ${i.reason}`
-            : i.kind === 'unreadable'
-              ? `unreadable ${i.file.split('/').pop()}: ${i.reason}`
-              : 'end',
-  )
+  items
+    .filter((i) => i.kind !== 'end')
+    .map((i) =>
+      i.kind === 'message'
+        ? `message ${i.ref.file.split('/').pop()}:${i.ref.line} ${i.message.messageId}`
+        : i.kind === 'rejected'
+          ? `rejected ${i.ref.file.split('/').pop()}:${i.ref.line} ${i.category}`
+          : i.kind === 'file'
+            ? `file ${i.file.split('/').pop()} ${i.format}`
+            : i.kind === 'skipped'
+              ? `skipped ${i.path.split('/').pop()}: ${i.reason}`
+              : i.kind === 'unreadable'
+                ? `unreadable ${i.file.split('/').pop()}: ${i.reason}`
+                : 'end',
+    )

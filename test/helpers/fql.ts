@@ -74,5 +74,5 @@ export const EVENTS: Array<Record<string, unknown>> = [
   { type: 5 as unknown as string },
   {},
   { properties: { arr: ['a', 'b'], obj: {}, num: 10, str: '10', t: true, f: false, n: null, z: 0, e: '' } },
-  { properties: { 'arr[0]': 'q', arr: ['q'] }, traits: { arr: [{ x: 1 }] } }
+  { properties: { 'arr[0]': 'q', arr: ['q'] }, traits: { arr: [{ x: 1 }] } },
 ]

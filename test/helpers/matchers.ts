@@ -83,9 +83,13 @@ export function matches(matcher: Matcher, actual: unknown, expected: unknown): b
 
 /** Printable form of an expected value (matchers shown by name), for failure messages. */
 export function show(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => {
-    if (x instanceof ObjectContaining) return { 'expect.objectContaining': x.sample }
-    if (x instanceof ArrayContaining) return { 'expect.arrayContaining': x.sample }
-    return x === undefined ? '<undefined>' : x
-  }, 2)
+  return JSON.stringify(
+    v,
+    (_k, x: unknown) => {
+      if (x instanceof ObjectContaining) return { 'expect.objectContaining': x.sample }
+      if (x instanceof ArrayContaining) return { 'expect.arrayContaining': x.sample }
+      return x === undefined ? '<undefined>' : x
+    },
+    2,
+  )
 }

@@ -151,9 +151,7 @@ export function installNockCapture(hosts: string[] = AMPLITUDE_HOSTS): () => voi
   for (const host of hosts) {
     const interceptor = nock(host).persist().post(/.*/)
     interceptors.push(interceptor)
-    interceptor
-      .reply(200, { code: 200 })
-      .on('request', (req: { url: string }, _i: unknown, body: string) => captured.push({ url: req.url, body }))
+    interceptor.reply(200, { code: 200 }).on('request', (req: { url: string }, _i: unknown, body: string) => captured.push({ url: req.url, body }))
   }
   return () => {
     for (const i of interceptors) nock.removeInterceptor(i)

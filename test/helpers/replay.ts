@@ -50,7 +50,14 @@ export function writeArchive(dir: string, spec: ArchiveSpec): { dir: string; sho
       shortIds++
       messages.push(trackMessage(i, dev, { userId: 'abc' }))
     } else if (spec.identifyEvery && i % spec.identifyEvery === spec.identifyEvery - 1) {
-      messages.push({ type: 'identify', messageId: `m-${String(i).padStart(5, '0')}`, anonymousId: dev, userId: `user-${dev}`, timestamp: new Date(DAY + i * 1000).toISOString(), traits: { plan: `p${i % 3}` } })
+      messages.push({
+        type: 'identify',
+        messageId: `m-${String(i).padStart(5, '0')}`,
+        anonymousId: dev,
+        userId: `user-${dev}`,
+        timestamp: new Date(DAY + i * 1000).toISOString(),
+        traits: { plan: `p${i % 3}` },
+      })
     } else messages.push(trackMessage(i, dev))
   }
   const half = Math.ceil(messages.length / 2)
@@ -63,7 +70,7 @@ export function writeArchive(dir: string, spec: ArchiveSpec): { dir: string; sho
 
 /** The records one dry-run `--out` line carries (JSON events, or a form's identification/mapping). */
 export function recordsOfRequest(req: { url: string; body: string }): Array<Record<string, unknown>> {
-  if (req.body.startsWith('{')) return ((JSON.parse(req.body) as { events?: Array<Record<string, unknown>> }).events ?? [])
+  if (req.body.startsWith('{')) return (JSON.parse(req.body) as { events?: Array<Record<string, unknown>> }).events ?? []
   const form = new URLSearchParams(req.body)
   for (const k of ['identification', 'mapping']) {
     const v = form.get(k)
@@ -105,7 +112,10 @@ export const FAST = {
  * replay() over loopback with the presets: `run` fills in what a test does not care about,
  * `sandbox` starts sandboxes that are all closed after the test file. Call in a describe body.
  */
-export function replayHarness(key: string, runId: string): { run: (o: Partial<ReplayOptions> & { inputs: string[] }) => Promise<ReplayReport>; sandbox: (o?: Parameters<typeof startSandbox>[0]) => Promise<Sandbox> } {
+export function replayHarness(
+  key: string,
+  runId: string,
+): { run: (o: Partial<ReplayOptions> & { inputs: string[] }) => Promise<ReplayReport>; sandbox: (o?: Parameters<typeof startSandbox>[0]) => Promise<Sandbox> } {
   let subs: CompiledSubscription[]
   const sandboxes: Sandbox[] = []
   before(async () => {
@@ -149,6 +159,9 @@ export function assertResendsWithinFlight(sb: Sandbox, report: ReplayReport, o: 
   const idents = sb.identifications.map((r) => String(r.insert_id))
   const resentIdents = idents.length - new Set(idents).size
   const inFlight = o.kills * o.batchSize * o.concurrency
-  assert.ok(resentIdents + sb.stats().duplicatesDiscarded <= inFlight, `resent ${resentIdents} identifications and ${sb.stats().duplicatesDiscarded} events after ${o.kills} kills; at most ${inFlight} records were in flight`)
+  assert.ok(
+    resentIdents + sb.stats().duplicatesDiscarded <= inFlight,
+    `resent ${resentIdents} identifications and ${sb.stats().duplicatesDiscarded} events after ${o.kills} kills; at most ${inFlight} records were in flight`,
+  )
   assert.equal(new Set(idents).size + new Set(events).size, report.planned)
 }

@@ -51,7 +51,10 @@ export async function startConditionalS3(o: { conditional?: 'honour' | 'refuse' 
       if (req.method === 'HEAD') return send(200)
       const prefix = url.searchParams.get('prefix') ?? ''
       const delimiter = url.searchParams.get('delimiter')
-      const keys = [...objects.keys()].filter((k) => k.startsWith(`${path}/${prefix}`)).map((k) => k.slice(path.length + 1)).sort()
+      const keys = [...objects.keys()]
+        .filter((k) => k.startsWith(`${path}/${prefix}`))
+        .map((k) => k.slice(path.length + 1))
+        .sort()
       const common = new Set<string>()
       const contents: string[] = []
       for (const k of keys) {
@@ -59,7 +62,10 @@ export async function startConditionalS3(o: { conditional?: 'honour' | 'refuse' 
         if (delimiter && rest.includes(delimiter)) common.add(prefix + rest.slice(0, rest.indexOf(delimiter) + 1))
         else contents.push(`<Contents><Key>${k}</Key><ETag>${objects.get(`${path}/${k}`)!.etag}</ETag><Size>${objects.get(`${path}/${k}`)!.body.length}</Size></Contents>`)
       }
-      return send(200, `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>${path}</Name><Prefix>${prefix}</Prefix><KeyCount>${contents.length + common.size}</KeyCount><IsTruncated>false</IsTruncated>${contents.join('')}${[...common].map((p) => `<CommonPrefixes><Prefix>${p}</Prefix></CommonPrefixes>`).join('')}</ListBucketResult>`)
+      return send(
+        200,
+        `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>${path}</Name><Prefix>${prefix}</Prefix><KeyCount>${contents.length + common.size}</KeyCount><IsTruncated>false</IsTruncated>${contents.join('')}${[...common].map((p) => `<CommonPrefixes><Prefix>${p}</Prefix></CommonPrefixes>`).join('')}</ListBucketResult>`,
+      )
     }
     const current = objects.get(path)
     if (req.method === 'PUT') {
@@ -85,7 +91,15 @@ export async function startConditionalS3(o: { conditional?: 'honour' | 'refuse' 
     objects,
     log,
     client() {
-      const c = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' })
+      const c = new S3Client({
+        region: 'us-east-1',
+        endpoint,
+        forcePathStyle: true,
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+        maxAttempts: 1,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      })
       made.push(c)
       return c
     },

@@ -144,7 +144,11 @@ export async function startFaultProxy(target: string, rules: ProxyRule[] = []): 
           if ('respond' in rule) {
             const body = rule.respond.body ?? ''
             const headers = { 'Content-Type': 'application/xml', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close', ...(rule.respond.headers ?? {}) }
-            client.end(`HTTP/1.1 ${rule.respond.status} X\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${head.startsWith('HEAD') ? '' : body}`)
+            client.end(
+              `HTTP/1.1 ${rule.respond.status} X\r\n${Object.entries(headers)
+                .map(([k, v]) => `${k}: ${v}`)
+                .join('\r\n')}\r\n\r\n${head.startsWith('HEAD') ? '' : body}`,
+            )
             upstream.destroy()
             return
           }

@@ -86,15 +86,63 @@ export class FakeSegmentApi {
       this.destinations.set(d.id, d)
       this.subscriptions.set(d.id, [])
     }
-    add({ id: 'dst_classic', name: 'Amplitude', enabled: true, sourceId: 'src_web', metadata: { id: CLASSIC_METADATA_ID, name: 'Amplitude', slug: 'amplitude', actions: [] }, settings: structuredClone(opts.classicSettings) })
-    add({ id: 'dst_webhook', name: 'Webhooks', enabled: true, sourceId: 'src_web', metadata: { id: '5ff73c5d5c96b2e1e3dd9a2b', name: 'Webhooks (Actions)', slug: 'actions-webhook', actions: [] }, settings: {} })
-    add({ id: 'dst_mixpanel', name: 'Mixpanel', enabled: false, sourceId: 'src_web', metadata: { id: '54521fd925e721e32a72eee2', name: 'Mixpanel', slug: 'mixpanel', actions: [] }, settings: {} })
+    add({
+      id: 'dst_classic',
+      name: 'Amplitude',
+      enabled: true,
+      sourceId: 'src_web',
+      metadata: { id: CLASSIC_METADATA_ID, name: 'Amplitude', slug: 'amplitude', actions: [] },
+      settings: structuredClone(opts.classicSettings),
+    })
+    add({
+      id: 'dst_webhook',
+      name: 'Webhooks',
+      enabled: true,
+      sourceId: 'src_web',
+      metadata: { id: '5ff73c5d5c96b2e1e3dd9a2b', name: 'Webhooks (Actions)', slug: 'actions-webhook', actions: [] },
+      settings: {},
+    })
+    add({
+      id: 'dst_mixpanel',
+      name: 'Mixpanel',
+      enabled: false,
+      sourceId: 'src_web',
+      metadata: { id: '54521fd925e721e32a72eee2', name: 'Mixpanel', slug: 'mixpanel', actions: [] },
+      settings: {},
+    })
     add({ id: 'dst_other_source', name: 'Amplitude', enabled: true, sourceId: 'src_other', metadata: { id: ACTIONS_METADATA_ID, ...actionsMeta }, settings: {} })
     if (opts.withActions) {
-      add({ id: 'dst_actions', name: 'Amplitude (Actions)', enabled: false, sourceId: 'src_web', metadata: structuredClone(actionsMeta), settings: { apiKey: String(opts.classicSettings.apiKey), secretKey: String(opts.classicSettings.secretKey), endpoint: 'north_america' } })
+      add({
+        id: 'dst_actions',
+        name: 'Amplitude (Actions)',
+        enabled: false,
+        sourceId: 'src_web',
+        metadata: structuredClone(actionsMeta),
+        settings: { apiKey: String(opts.classicSettings.apiKey), secretKey: String(opts.classicSettings.secretKey), endpoint: 'north_america' },
+      })
       this.subscriptions.set('dst_actions', [
-        { id: 'sub_track', name: 'Track Calls', actionId: 'act_logEventV2', actionSlug: 'logEventV2', destinationId: 'dst_actions', enabled: true, trigger: 'type = "track"', settings: { event_type: { '@path': '$.event' } }, modelId: null },
-        { id: 'sub_custom', name: 'My custom subscription', actionId: 'act_logEvent', actionSlug: 'logEvent', destinationId: 'dst_actions', enabled: true, trigger: 'event = "Special"', settings: {}, modelId: null },
+        {
+          id: 'sub_track',
+          name: 'Track Calls',
+          actionId: 'act_logEventV2',
+          actionSlug: 'logEventV2',
+          destinationId: 'dst_actions',
+          enabled: true,
+          trigger: 'type = "track"',
+          settings: { event_type: { '@path': '$.event' } },
+          modelId: null,
+        },
+        {
+          id: 'sub_custom',
+          name: 'My custom subscription',
+          actionId: 'act_logEvent',
+          actionSlug: 'logEvent',
+          destinationId: 'dst_actions',
+          enabled: true,
+          trigger: 'event = "Special"',
+          settings: {},
+          modelId: null,
+        },
       ])
     }
     this.#server = createServer((req, res) => void this.#handle(req, res))
@@ -142,11 +190,24 @@ export class FakeSegmentApi {
     for await (const c of req) chunks.push(c as Buffer)
     const text = Buffer.concat(chunks).toString('utf8')
     const u = new URL(req.url ?? '/', 'http://x')
-    const rec: RecordedRequest = { method: req.method ?? 'GET', path: u.pathname, query: u.search, body: text ? JSON.parse(text) : undefined, status: 0, auth: req.headers.authorization }
+    const rec: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: u.pathname,
+      query: u.search,
+      body: text ? JSON.parse(text) : undefined,
+      status: 0,
+      auth: req.headers.authorization,
+    }
     this.requests.push(rec)
     this.#count++
     if (this.opts.rateLimitEvery && this.#count % this.opts.rateLimitEvery === 0) {
-      return this.#send(res, rec, 429, { errors: [{ type: 'RequestError', message: 'Too many requests', data: { remainingPoints: 0, msBeforeNext: 20, consumedPoints: 21 } }] }, { 'retry-after': this.opts.retryAfter ?? '0.02' })
+      return this.#send(
+        res,
+        rec,
+        429,
+        { errors: [{ type: 'RequestError', message: 'Too many requests', data: { remainingPoints: 0, msBeforeNext: 20, consumedPoints: 21 } }] },
+        { 'retry-after': this.opts.retryAfter ?? '0.02' },
+      )
     }
     const f = this.opts.failNth
     if (f && rec.method === f.method && u.pathname.endsWith(f.pathEndsWith) && ++this.#failSeen === f.n) {
@@ -168,14 +229,25 @@ export class FakeSegmentApi {
       const all = [...this.destinations.values()].filter((d) => d.sourceId === parts[1])
       if (all.length === 0) return this.#error(res, rec, 404, 'not-found', 'Source not found')
       // The list carries no settings in this stand-in: segamp must read each destination.
-      const { page, pagination } = this.#page(all.map((d) => ({ ...d, settings: {} })), u.searchParams)
+      const { page, pagination } = this.#page(
+        all.map((d) => ({ ...d, settings: {} })),
+        u.searchParams,
+      )
       return this.#send(res, rec, 200, { data: { destinations: page, pagination } })
     }
     if (parts[0] === 'destinations') {
       if (parts.length === 1 && rec.method === 'POST') {
-        if (typeof body.sourceId !== 'string' || typeof body.metadataId !== 'string' || typeof body.settings !== 'object') return this.#error(res, rec, 422, 'validation', 'sourceId, metadataId and settings are required')
+        if (typeof body.sourceId !== 'string' || typeof body.metadataId !== 'string' || typeof body.settings !== 'object')
+          return this.#error(res, rec, 422, 'validation', 'sourceId, metadataId and settings are required')
         if (body.metadataId !== ACTIONS_METADATA_ID) return this.#error(res, rec, 422, 'validation', 'unknown metadataId')
-        const d: FakeDestination = { id: `dst_new_${++this.#seq}`, name: (body.name as string) ?? null, enabled: body.enabled === true, sourceId: body.sourceId, metadata: structuredClone(actionsMeta), settings: body.settings as Obj }
+        const d: FakeDestination = {
+          id: `dst_new_${++this.#seq}`,
+          name: (body.name as string) ?? null,
+          enabled: body.enabled === true,
+          sourceId: body.sourceId,
+          metadata: structuredClone(actionsMeta),
+          settings: body.settings as Obj,
+        }
         this.destinations.set(d.id, d)
         this.subscriptions.set(d.id, [])
         return this.#send(res, rec, 200, { data: { destination: d } })
@@ -197,7 +269,17 @@ export class FakeSegmentApi {
       if (parts[2] === 'subscriptions' && parts.length === 3 && rec.method === 'POST') {
         const action = d.metadata.actions.find((a) => a.id === body.actionId)
         if (!action) return this.#error(res, rec, 422, 'validation', `actionId ${String(body.actionId)} is not an action of this destination`)
-        const s: FakeSubscription = { id: `sub_new_${++this.#seq}`, name: String(body.name), actionId: action.id, actionSlug: action.slug, destinationId: d.id, enabled: body.enabled === true, trigger: String(body.trigger), settings: (body.settings as Obj) ?? {}, modelId: null }
+        const s: FakeSubscription = {
+          id: `sub_new_${++this.#seq}`,
+          name: String(body.name),
+          actionId: action.id,
+          actionSlug: action.slug,
+          destinationId: d.id,
+          enabled: body.enabled === true,
+          trigger: String(body.trigger),
+          settings: (body.settings as Obj) ?? {},
+          modelId: null,
+        }
         subs.push(s)
         return this.#send(res, rec, 200, { data: { destinationSubscription: s } })
       }

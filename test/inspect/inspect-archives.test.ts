@@ -59,4 +59,3 @@ describe('inspectArchives', () => {
     assert.match(rejected[0].reason as string, /^invalid JSON: Unexpected token/)
   })
 })
-

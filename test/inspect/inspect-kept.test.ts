@@ -15,7 +15,10 @@ describe('inspect: percentages of the kept messages, and the table says so', () 
     assert.equal(report.messages, 600)
     assert.equal(filtered, 12)
     assert.equal(report.kept, 588)
-    assert.equal(Object.values(report.byType as Record<string, number>).reduce((a, b) => a + b, 0), report.kept)
+    assert.equal(
+      Object.values(report.byType as Record<string, number>).reduce((a, b) => a + b, 0),
+      report.kept,
+    )
     assert.equal(report.ids.userIdShare, Math.round((report.ids.userId / 588) * 10_000) / 10_000)
 
     const table = await runCli(['inspect', EXAMPLE, '--no-progress', '--state-dir', tempDir('segamp-kept-')])

@@ -8,8 +8,22 @@ import { FakeSegmentApi } from '../helpers/segment-public-api.js'
 const m = migrateClassic({ apiKey: 'k', secretKey: 's', sendAlias: true }, { names: 'classic' })
 const generated = { settings: m.destination.settings, subscriptions: m.subscriptions }
 const asExisting = (extra: Partial<ExistingSubscription> = {}): ExistingSubscription[] =>
-  m.subscriptions.map((s, i) => ({ id: `sub_${i}`, name: s.name, actionSlug: s.actionSlug, enabled: s.enabled, trigger: s.trigger, settings: structuredClone(s.settings), ...(i === 0 ? extra : {}) }))
-const dest = (settings: Record<string, unknown> = { apiKey: 'k', secretKey: 's', endpoint: 'north_america' }, enabled = false) => ({ id: 'd1', name: 'A', enabled, sourceId: 'src', settings })
+  m.subscriptions.map((s, i) => ({
+    id: `sub_${i}`,
+    name: s.name,
+    actionSlug: s.actionSlug,
+    enabled: s.enabled,
+    trigger: s.trigger,
+    settings: structuredClone(s.settings),
+    ...(i === 0 ? extra : {}),
+  }))
+const dest = (settings: Record<string, unknown> = { apiKey: 'k', secretKey: 's', endpoint: 'north_america' }, enabled = false) => ({
+  id: 'd1',
+  name: 'A',
+  enabled,
+  sourceId: 'src',
+  settings,
+})
 
 describe('migrate plan', () => {
   it('new destination: created disabled (enabled only with --enable), every subscription created', () => {
@@ -17,7 +31,10 @@ describe('migrate plan', () => {
     assert.equal(p.destination.kind, 'create')
     assert.equal(p.destination.enabled, false)
     assert.deepEqual(p.destination.settings, { apiKey: 'k', secretKey: 's', endpoint: 'north_america' })
-    assert.deepEqual(p.subscriptions.map((s) => s.kind), m.subscriptions.map(() => 'create'))
+    assert.deepEqual(
+      p.subscriptions.map((s) => s.kind),
+      m.subscriptions.map(() => 'create'),
+    )
     assert.equal(planMigration(generated, undefined, { enable: true }).destination.enabled, true)
   })
 
@@ -26,11 +43,17 @@ describe('migrate plan', () => {
     subs[1]!.settings = Object.fromEntries(Object.entries(subs[1]!.settings).reverse())
     const p = planMigration(generated, { destination: dest(), subscriptions: subs })
     assert.ok(planIsEmpty(p))
-    assert.deepEqual(subscriptionDiff(p).unchanged, m.subscriptions.map((s) => s.name))
+    assert.deepEqual(
+      subscriptionDiff(p).unchanged,
+      m.subscriptions.map((s) => s.name),
+    )
   })
 
   it('names the fields that differ, never their values', () => {
-    const p = planMigration(generated, { destination: dest({ apiKey: 'OLD', secretKey: 's', endpoint: 'europe' }), subscriptions: asExisting({ trigger: 'type = "track"', enabled: false }) })
+    const p = planMigration(generated, {
+      destination: dest({ apiKey: 'OLD', secretKey: 's', endpoint: 'europe' }),
+      subscriptions: asExisting({ trigger: 'type = "track"', enabled: false }),
+    })
     assert.equal(p.destination.kind, 'update')
     assert.deepEqual(p.destination.changes, ['settings.apiKey', 'settings.endpoint'])
     assert.deepEqual(p.destination.settings, { apiKey: 'k', endpoint: 'north_america' })

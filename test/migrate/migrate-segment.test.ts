@@ -70,7 +70,9 @@ describe('migrate --from-segment (Segment Public API)', function () {
     assert.equal(badToken.code, 1)
     assert.match(badToken.stderr, /401 Unauthorized/)
     assert.ok(!badToken.stderr.includes('sgp_WRONG_TOKEN_1234'))
-    const userinfo = await runCli(['migrate', '--from-segment', 'dst_classic', '--segment-api-url', api.url.replace('//', '//proxyuser:proxyPASS@')], { env: { SEGMENT_PUBLIC_API_TOKEN: TOKEN } })
+    const userinfo = await runCli(['migrate', '--from-segment', 'dst_classic', '--segment-api-url', api.url.replace('//', '//proxyuser:proxyPASS@')], {
+      env: { SEGMENT_PUBLIC_API_TOKEN: TOKEN },
+    })
     outputs.push(userinfo)
     assert.equal(userinfo.code, 2)
     assert.match(userinfo.stderr, /the URL carries a user:password\nHint: Remove the user:password part/)
@@ -104,7 +106,10 @@ describe('migrate --from-segment (Segment Public API)', function () {
     api = await new FakeSegmentApi({ token: TOKEN, classicSettings: CLASSIC, maxPage: 2, rateLimitEvery: 4 }).start()
     const first = await cli(api, ['--from-segment', 'dst_classic', '--apply', '--yes'])
     assert.equal(first.code, 0, first.stderr)
-    assert.ok(api.requests.some((q) => q.status === 429), 'the server rate limited at least once')
+    assert.ok(
+      api.requests.some((q) => q.status === 429),
+      'the server rate limited at least once',
+    )
     assert.match(first.stderr, /rate limit \(429\).*waiting/)
     const created = [...api.destinations.values()].filter((d) => d.id.startsWith('dst_new_'))
     assert.equal(created.length, 1)
@@ -119,7 +124,10 @@ describe('migrate --from-segment (Segment Public API)', function () {
       generated.subscriptions.map((s) => ({ name: s.name, actionSlug: s.actionSlug, trigger: s.trigger, enabled: s.enabled, settings: s.settings })),
     )
     // The Classic destination is never written.
-    assert.deepEqual(api.writes().filter((q) => q.path.includes('dst_classic')), [])
+    assert.deepEqual(
+      api.writes().filter((q) => q.path.includes('dst_classic')),
+      [],
+    )
     assert.deepEqual(api.destinations.get('dst_classic')!.settings, CLASSIC)
     assert.equal(api.destinations.get('dst_classic')!.enabled, true)
 
@@ -152,19 +160,28 @@ describe('migrate --from-segment (Segment Public API)', function () {
     const before = api.requests.length
     const pruned = await cli(api, ['--from-segment', 'dst_classic', '--apply', '--yes', '--prune'])
     assert.equal(pruned.code, 0, pruned.stderr)
-    assert.deepEqual(api.writes(before).map((q) => `${q.method} ${q.path}`), ['DELETE /destinations/dst_actions/subscriptions/sub_custom'])
+    assert.deepEqual(
+      api.writes(before).map((q) => `${q.method} ${q.path}`),
+      ['DELETE /destinations/dst_actions/subscriptions/sub_custom'],
+    )
   })
 
   it('an --apply that stops half-way is finished by a rerun, without duplicates', async () => {
     api = await new FakeSegmentApi({ token: TOKEN, classicSettings: CLASSIC, failNth: { method: 'POST', pathEndsWith: '/subscriptions', n: 3 } }).start()
     const broken = await cli(api, ['--from-segment', 'dst_classic', '--apply', '--yes'])
     assert.equal(broken.code, 1)
-    assert.match(broken.stderr, /creating subscription "Named Page Calls": 500 at http:\/\/127\.0\.0\.1:\d+\/destinations\/dst_new_1\/subscriptions \(Segment says: Internal server error\)/)
+    assert.match(
+      broken.stderr,
+      /creating subscription "Named Page Calls": 500 at http:\/\/127\.0\.0\.1:\d+\/destinations\/dst_new_1\/subscriptions \(Segment says: Internal server error\)/,
+    )
     assert.equal(api.subscriptions.get('dst_new_1')!.length, 2)
     const rerun = await cli(api, ['--from-segment', 'dst_classic', '--apply', '--yes'])
     assert.equal(rerun.code, 0, rerun.stderr)
     assert.match(rerun.stderr, /destination\s+unchanged\s+Actions Amplitude \(dst_new_1\)/)
-    assert.deepEqual(api.subscriptions.get('dst_new_1')!.map((s) => s.name), generated.subscriptions.map((s) => s.name))
+    assert.deepEqual(
+      api.subscriptions.get('dst_new_1')!.map((s) => s.name),
+      generated.subscriptions.map((s) => s.name),
+    )
     assert.equal([...api.destinations.keys()].filter((k) => k.startsWith('dst_new_')).length, 1)
   })
 

@@ -34,7 +34,14 @@ const PROVIDER_SCHEMA = {
 const TERRAFORM_BLOCKS = ['terraform', 'variable', 'locals', 'data', 'resource', 'import']
 
 const TOKEN = 'sgp_TF_TOKEN_0a1b2c'
-const CLASSIC = { ...JSON.parse(readFileSync('examples/classic-settings.json', 'utf8')), apiKey: 'amp-api-key-TF-1', secretKey: 'amp-secret-TF-2', groupTypeTrait: 'industry', groupValueTrait: 'name', sendAlias: true }
+const CLASSIC = {
+  ...JSON.parse(readFileSync('examples/classic-settings.json', 'utf8')),
+  apiKey: 'amp-api-key-TF-1',
+  secretKey: 'amp-secret-TF-2',
+  groupTypeTrait: 'industry',
+  groupValueTrait: 'name',
+  sendAlias: true,
+}
 
 type Hcl = Record<string, Record<string, Record<string, Array<Record<string, unknown>>>>> & Record<string, unknown>
 
@@ -48,7 +55,9 @@ function jsonencoded(expr: unknown): unknown {
 
 /** A plain string attribute as hcl2json shows it (literal `${` is `$${` in Terraform JSON syntax). */
 function literal(v: unknown): string {
-  return String(v).replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{')
+  return String(v)
+    .replace(/\$\$\{/g, '${')
+    .replace(/%%\{/g, '%{')
 }
 
 function checkNames(hcl: Hcl): void {
@@ -56,7 +65,8 @@ function checkNames(hcl: Hcl): void {
   for (const [type, byName] of Object.entries(hcl.resource ?? {})) {
     const allowed = (PROVIDER_SCHEMA.resource as Record<string, readonly string[]>)[type]
     assert.ok(allowed, `resource type ${type} is not defined by the provider`)
-    for (const instances of Object.values(byName)) for (const r of instances) for (const attr of Object.keys(r)) assert.ok(allowed.includes(attr), `${type}.${attr} is not an attribute the provider lets you set`)
+    for (const instances of Object.values(byName))
+      for (const r of instances) for (const attr of Object.keys(r)) assert.ok(allowed.includes(attr), `${type}.${attr} is not an attribute the provider lets you set`)
   }
   for (const [type, byName] of Object.entries(hcl.data ?? {})) {
     const allowed = (PROVIDER_SCHEMA.data as Record<string, readonly string[]>)[type]
@@ -64,7 +74,8 @@ function checkNames(hcl: Hcl): void {
     for (const instances of Object.values(byName)) for (const r of instances) for (const attr of Object.keys(r)) assert.ok(allowed.includes(attr), `data ${type}.${attr}`)
   }
   for (const instances of Object.values(hcl.resource?.segment_destination ?? {})) {
-    for (const r of instances) for (const k of Object.keys(r.metadata as object)) assert.ok(PROVIDER_SCHEMA.nested['segment_destination.metadata'].includes(k as never), `metadata.${k}`)
+    for (const r of instances)
+      for (const k of Object.keys(r.metadata as object)) assert.ok(PROVIDER_SCHEMA.nested['segment_destination.metadata'].includes(k as never), `metadata.${k}`)
   }
 }
 
@@ -132,7 +143,13 @@ describe('migrate --format terraform', function () {
   })
 
   it('escapes what HCL would interpolate', async () => {
-    const sub: Subscription = { name: 'Odd "one" ${x}', actionSlug: 'logEventV2', trigger: 'event = "a${b}%{c}\\d"', enabled: true, settings: { event_type: 'x ${y} %{z} "q" \\ \n\t\u0001', '${k}': [1, null, true, { a: [] }] } }
+    const sub: Subscription = {
+      name: 'Odd "one" ${x}',
+      actionSlug: 'logEventV2',
+      trigger: 'event = "a${b}%{c}\\d"',
+      enabled: true,
+      settings: { event_type: 'x ${y} %{z} "q" \\ \n\t\u0001', '${k}': [1, null, true, { a: [] }] },
+    }
     const text = renderTerraform({ endpoint: 'europe', subscriptions: [sub], origin: 'test' })
     const hcl = (await parse('x.tf', text)) as Hcl
     checkSubscriptions(hcl, [sub])
@@ -144,7 +161,12 @@ describe('migrate --format terraform', function () {
 
   it('says when a same-named existing subscription uses another action (it cannot be imported)', async () => {
     const subs = migrateClassic(CLASSIC, { names: 'classic' }).subscriptions
-    const text = renderTerraform({ endpoint: 'north_america', subscriptions: subs, origin: 'test', existing: { destinationId: 'd1', enabled: false, subscriptionIds: {}, otherAction: { 'Track Calls': 'logEvent' } } })
+    const text = renderTerraform({
+      endpoint: 'north_america',
+      subscriptions: subs,
+      origin: 'test',
+      existing: { destinationId: 'd1', enabled: false, subscriptionIds: {}, otherAction: { 'Track Calls': 'logEvent' } },
+    })
     assert.match(text, /# The destination already has a subscription named "Track Calls" that uses the action logEvent/)
     const hcl = (await parse('x.tf', text)) as Hcl
     checkNames(hcl)

@@ -9,7 +9,7 @@ import {
   classicPageEventName,
   ORDER_EVENT_NAMES,
   type MigrationResult,
-  type Subscription
+  type Subscription,
 } from '../../src/migrate/index.js'
 import { PRESETS, defaultValues, type ActionSlug } from '../../src/segment/actions-amplitude/index.js'
 import { MIXED_EFFECT } from '../../src/segment/subscriptions/mixed-user-properties.js'
@@ -55,7 +55,7 @@ const ctx = {
   campaign: { source: 'google', medium: 'cpc', name: 'spring' },
   page: { referrer: 'https://ref.example.com/', search: '?q=1', url: 'https://example.com/docs' },
   userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
-  locale: 'en-US'
+  locale: 'en-US',
 }
 const base = { userId: 'user-1234', anonymousId: 'anon-1234', timestamp: ts, context: ctx }
 const EVENTS: Record<string, Record<string, unknown>> = {
@@ -64,7 +64,14 @@ const EVENTS: Record<string, Record<string, unknown>> = {
     ...base,
     type: 'track',
     event: 'Order Completed',
-    properties: { order_id: 'o1', total: 30, products: [{ product_id: 'p1', price: 10, quantity: 2, name: 'Pen' }, { productId: 'p2', price: 10, quantity: 1 }] }
+    properties: {
+      order_id: 'o1',
+      total: 30,
+      products: [
+        { product_id: 'p1', price: 10, quantity: 2, name: 'Pen' },
+        { productId: 'p2', price: 10, quantity: 1 },
+      ],
+    },
   },
   completedOrder: { ...base, type: 'track', event: 'completed_order', properties: { revenue: 12.5 } },
   pageNamedCategorized: { ...base, type: 'page', name: 'Index', category: 'Docs', properties: { url: 'u', category: 'Docs', name: 'Index' } },
@@ -75,7 +82,7 @@ const EVENTS: Record<string, Record<string, unknown>> = {
   identify: { ...base, type: 'identify', traits: { email: 'a@example.com', logins: 3, first_seen: '2020', plan: 'pro', address: { city: 'Paris' } } },
   groupWithTraits: { ...base, type: 'group', groupId: 'g-1', traits: { industry: 'retail', company_name: 'Acme', employees: 10 } },
   groupPlain: { ...base, type: 'group', groupId: 'g-1', traits: { employees: 10 } },
-  alias: { ...base, type: 'alias', previousId: 'old-user-1' }
+  alias: { ...base, type: 'alias', previousId: 'old-user-1' },
 }
 
 /** Names of the subscriptions whose trigger matches the event, per Segment's own FQL evaluator. */
@@ -107,8 +114,8 @@ const MATRIX: Record<string, unknown> = {
     trackUtmProperties: false,
     trackReferrer: false,
     versionName: '3.1.0',
-    mapQueryParams: { query: 'event_properties' }
-  }
+    mapQueryParams: { query: 'event_properties' },
+  },
 }
 
 describe('migrate: defaults', () => {
@@ -131,8 +138,8 @@ describe('migrate: defaults', () => {
         ['Named Screen Calls', 'logEventV2', 'type = "screen" and name != null and name != ""', true],
         ['Categorized Screen Calls', 'logEventV2', 'type = "screen" and properties.category != null and properties.category != "" and (name = null or name = "")', true],
         ['Identify Calls', 'identifyUser', 'type = "identify"', true],
-        ['Group Calls', 'groupIdentifyUser', 'type = "group"', true]
-      ]
+        ['Group Calls', 'groupIdentifyUser', 'type = "group"', true],
+      ],
     )
   })
 
@@ -148,7 +155,7 @@ describe('migrate: defaults', () => {
       'products',
       'revenue',
       'session_id',
-      'user_properties'
+      'user_properties',
     ])
     assert.deepEqual(overriddenKeys('identifyUser', sub(r, 'Identify Calls').settings), ['groups', 'user_properties'])
     assert.deepEqual(overriddenKeys('groupIdentifyUser', sub(r, 'Group Calls').settings), ['group_properties', 'group_type', 'group_value'])
@@ -162,24 +169,24 @@ describe('migrate: defaults', () => {
     const d = defaultValues('logEventV2') as Record<string, Record<string, unknown>>
     assert.deepEqual(m.setAlways, {
       '@excludeWhenNull': {
-        '@merge': { direction: 'right', objects: [p('$.context.traits'), { address: null, id: p('$.userId') }, d.setAlways] }
-      }
+        '@merge': { direction: 'right', objects: [p('$.context.traits'), { address: null, id: p('$.userId') }, d.setAlways] },
+      },
     })
     assert.deepEqual(m.setOnce, d.setOnce)
     assert.deepEqual(m.event_properties, {
       '@excludeWhenNull': {
         '@merge': {
           direction: 'right',
-          objects: [p('$.properties'), { country: null, language: null, event_id: null, amplitude_event_type: null }]
-        }
-      }
+          objects: [p('$.properties'), { country: null, language: null, event_id: null, amplitude_event_type: null }],
+        },
+      },
     })
     assert.deepEqual(m.session_id, {
       '@if': {
         exists: p('$.integrations.Actions Amplitude.session_id'),
         then: p('$.integrations.Actions Amplitude.session_id'),
-        else: p('$.integrations.Amplitude.session_id')
-      }
+        else: p('$.integrations.Amplitude.session_id'),
+      },
     })
     assert.deepEqual(m.groups, p('$.integrations.Amplitude.groups'))
     assert.deepEqual(m.library2, { behavior: 'auto' })
@@ -188,7 +195,7 @@ describe('migrate: defaults', () => {
 
   it('page naming: Classic cloud names via @if/@template', () => {
     assert.deepEqual(sub(r, 'Named Page Calls').settings.event_type, {
-      '@if': { blank: p('$.category'), then: { '@template': 'Viewed {{category}} {{name}} Page' }, else: { '@template': 'Viewed {{name}} Page' } }
+      '@if': { blank: p('$.category'), then: { '@template': 'Viewed {{category}} {{name}} Page' }, else: { '@template': 'Viewed {{name}} Page' } },
     })
     assert.equal(sub(r, 'Categorized Page Calls').settings.event_type, 'Loaded a Page')
     assert.equal(sub(r, 'Categorized Screen Calls').settings.event_type, 'Loaded a Screen')
@@ -201,11 +208,11 @@ describe('migrate: defaults', () => {
     assert.deepEqual(m.products, {
       '@arrayPath': [
         '$.properties.products',
-        { '@merge': { direction: 'right', objects: [p('$.'), { productId: { '@if': { exists: p('$.productId'), then: p('$.productId'), else: p('$.product_id') } } }] } }
-      ]
+        { '@merge': { direction: 'right', objects: [p('$.'), { productId: { '@if': { exists: p('$.productId'), then: p('$.productId'), else: p('$.product_id') } } }] } },
+      ],
     })
     assert.deepEqual(m.user_properties, {
-      $set: { '@excludeWhenNull': { '@merge': { direction: 'right', objects: [p('$.context.traits'), { address: null, id: p('$.userId') }] } } }
+      $set: { '@excludeWhenNull': { '@merge': { direction: 'right', objects: [p('$.context.traits'), { address: null, id: p('$.userId') }] } } },
     })
     assert.deepEqual(m.utm_properties, defaultValues('logPurchase').utm_properties)
     assert.deepEqual(m.referrer, defaultValues('logPurchase').referrer)
@@ -257,15 +264,15 @@ describe('migrate: defaults', () => {
       ['(session and event groups)', null, 'behavior-change'],
       ['(context fields)', null, 'behavior-change'],
       ['(page and screen naming)', null, 'behavior-change'],
-      ['(group calls)', null, 'behavior-change']
+      ['(group calls)', null, 'behavior-change'],
     ]
     assert.deepEqual(
       r.report.map((l) => [l.setting, l.value, l.status]),
-      expected
+      expected,
     )
     assert.deepEqual(
       r.report.slice(0, 37).map((l) => l.setting),
-      CLASSIC_SETTINGS.map((i) => i.key)
+      CLASSIC_SETTINGS.map((i) => i.key),
     )
     for (const l of r.report) assert.ok(l.note.length > 20, l.setting)
   })
@@ -275,13 +282,13 @@ describe('migrate: defaults', () => {
       setting: 'trackAllPages',
       value: false,
       status: 'migrated',
-      note: 'Off: page/screen calls with neither a non-empty name nor a category are not sent, as in Classic.' + DEFAULT_NOTE
+      note: 'Off: page/screen calls with neither a non-empty name nor a category are not sent, as in Classic.' + DEFAULT_NOTE,
     })
     assert.deepEqual(line(r, 'trackNamedPages'), {
       setting: 'trackNamedPages',
       value: true,
       status: 'migrated',
-      note: '"Named Page Calls" / "Named Screen Calls" (trigger: name present and non-empty) send `Viewed [{category} ]{name} Page|Screen`, as Classic cloud did.' + DEFAULT_NOTE
+      note: '"Named Page Calls" / "Named Screen Calls" (trigger: name present and non-empty) send `Viewed [{category} ]{name} Page|Screen`, as Classic cloud did.' + DEFAULT_NOTE,
     })
     assert.deepEqual(line(r, 'trackCategorizedPages'), {
       setting: 'trackCategorizedPages',
@@ -291,31 +298,31 @@ describe('migrate: defaults', () => {
         '"Categorized Page Calls" / "Categorized Screen Calls" send calls with a category and no name as `Loaded a Page|Screen` (Classic cloud naming). ' +
         'FQL has no field for the top-level `category` of a page/screen call, so the trigger tests `properties.category` (analytics.js copies the category there): ' +
         'calls whose category is only top-level (server libraries, mobile screens) do not match it and are no longer sent (Classic cloud sent them).' +
-        DEFAULT_NOTE
+        DEFAULT_NOTE,
     })
     assert.deepEqual(line(r, 'groupTypeTrait'), {
       setting: 'groupTypeTrait',
       value: '',
       status: 'migrated',
-      note: 'Not set: "Group Calls" associates the user with group type "[Segment] Group" = groupId, without group properties, as Classic.' + DEFAULT_NOTE
+      note: 'Not set: "Group Calls" associates the user with group type "[Segment] Group" = groupId, without group properties, as Classic.' + DEFAULT_NOTE,
     })
     assert.deepEqual(line(r, 'sendAlias'), {
       setting: 'sendAlias',
       value: false,
       status: 'migrated',
-      note: 'Off: no Map User subscription; alias calls are not sent (Classic rejected them).' + DEFAULT_NOTE
+      note: 'Off: no Map User subscription; alias calls are not sent (Classic rejected them).' + DEFAULT_NOTE,
     })
     assert.deepEqual(line(r, 'endpoint'), {
       setting: 'endpoint',
       value: '',
       status: 'migrated',
-      note: 'destination.settings.endpoint = "north_america" (api2.amplitude.com).' + DEFAULT_NOTE
+      note: 'destination.settings.endpoint = "north_america" (api2.amplitude.com).' + DEFAULT_NOTE,
     })
     assert.deepEqual(line(r, 'secretKey'), {
       setting: 'secretKey',
       value: '********',
       status: 'migrated',
-      note: 'Copied to destination.settings.secretKey (Actions uses it for the connection test and GDPR deletions).'
+      note: 'Copied to destination.settings.secretKey (Actions uses it for the connection test and GDPR deletions).',
     })
   })
 
@@ -324,9 +331,7 @@ describe('migrate: defaults', () => {
       setting: 'secretKey',
       value: '',
       status: 'behavior-change',
-      note:
-        'Empty (Classic needed it only for user deletion). Actions requires a Secret Key: destination.settings.secretKey is empty; fill it in before saving.' +
-        DEFAULT_NOTE
+      note: 'Empty (Classic needed it only for user deletion). Actions requires a Secret Key: destination.settings.secretKey is empty; fill it in before saving.' + DEFAULT_NOTE,
     })
   })
 
@@ -344,7 +349,7 @@ describe('migrate: defaults', () => {
       identify: ['Identify Calls'],
       groupWithTraits: ['Group Calls'],
       groupPlain: ['Group Calls'],
-      alias: []
+      alias: [],
     })
   })
 
@@ -363,21 +368,21 @@ describe('migrate: settings matrix', () => {
       r.subscriptions.filter((s) => /Page|Screen/.test(s.name) && s.name !== 'Order Completed Calls').map((s) => [s.name, s.trigger]),
       [
         ['Page Calls', 'type = "page"'],
-        ['Screen Calls', 'type = "screen"']
-      ]
+        ['Screen Calls', 'type = "screen"'],
+      ],
     )
     assert.deepEqual(sub(r, 'Screen Calls').settings.event_type, {
       '@if': {
         blank: p('$.name'),
         then: { '@if': { blank: p('$.category'), then: { '@template': 'Viewed {{category}} {{name}} Screen' }, else: { '@template': 'Viewed {{name}} Screen' } } },
-        else: 'Loaded a Screen'
-      }
+        else: 'Loaded a Screen',
+      },
     })
     assert.deepEqual(line(r, 'trackAllPages'), {
       setting: 'trackAllPages',
       value: true,
       status: 'migrated',
-      note: 'Subscriptions "Page Calls", "Screen Calls" send every page/screen call: `Viewed [{category} ]{name} Page|Screen` when it has a non-empty name, else `Loaded a Page|Screen`.'
+      note: 'Subscriptions "Page Calls", "Screen Calls" send every page/screen call: `Viewed [{category} ]{name} Page|Screen` when it has a non-empty name, else `Loaded a Page|Screen`.',
     })
     assert.equal(line(r, 'trackNamedPages').note, 'Superseded by trackAllPages (every page/screen call is sent), as in Classic cloud.' + DEFAULT_NOTE)
     const names = (e: Record<string, unknown>) => core.transform(sub(r, e.type === 'page' ? 'Page Calls' : 'Screen Calls').settings, e).event_type
@@ -394,12 +399,15 @@ describe('migrate: settings matrix', () => {
     assert.equal(sub(r, 'Named Page Calls').trigger, 'type = "page" and name != null and name != "" and properties.category != null and properties.category != ""')
     assert.equal(line(r, 'trackNamedPages').status, 'behavior-change')
     const none = classic({ apiKey: 'k', trackNamedPages: false, trackCategorizedPages: false })
-    assert.deepEqual(none.subscriptions.map((s) => s.name), ['Track Calls', 'Order Completed Calls', 'Identify Calls', 'Group Calls'])
+    assert.deepEqual(
+      none.subscriptions.map((s) => s.name),
+      ['Track Calls', 'Order Completed Calls', 'Identify Calls', 'Group Calls'],
+    )
     assert.deepEqual(line(none, 'trackAllPages'), {
       setting: 'trackAllPages',
       value: false,
       status: 'migrated',
-      note: 'Off, and trackNamedPages/trackCategorizedPages are off too: no page or screen subscription is generated (Classic sent nothing for page/screen calls).' + DEFAULT_NOTE
+      note: 'Off, and trackNamedPages/trackCategorizedPages are off too: no page or screen subscription is generated (Classic sent nothing for page/screen calls).' + DEFAULT_NOTE,
     })
   })
 
@@ -412,7 +420,7 @@ describe('migrate: settings matrix', () => {
       status: 'behavior-change',
       note:
         '"Order Completed Calls" trackRevenuePerProduct = true: revenue on each Product Purchased event (price × quantity, else the product\'s revenue), none on the order. ' +
-        "Classic gave revenue only to products with price and quantity and copied the order's revenue/revenueType into each Product Purchased event's properties; Actions does not copy them."
+        "Classic gave revenue only to products with price and quantity and copied the order's revenue/revenueType into each Product Purchased event's properties; Actions does not copy them.",
     })
   })
 
@@ -425,7 +433,7 @@ describe('migrate: settings matrix', () => {
     assert.deepEqual(withTraits.settings, {
       ...defaultValues('groupIdentifyUser'),
       group_type: p('$.traits.industry'),
-      group_value: { '@if': { exists: p('$.groupId'), then: p('$.traits.company_name') } }
+      group_value: { '@if': { exists: p('$.groupId'), then: p('$.traits.company_name') } },
     })
     const { group_properties: _gp, ...noProps } = defaultValues('groupIdentifyUser')
     assert.deepEqual(fallback.settings, { ...noProps, group_type: '[Segment] Group', group_value: p('$.groupId') })
@@ -436,13 +444,19 @@ describe('migrate: settings matrix', () => {
       setting: 'groupTypeTrait',
       value: 'industry',
       status: 'migrated',
-      note: '"Group Calls (group traits)" (both traits present and non-empty): group_type = traits.industry, group_value = traits.company_name, group_properties = traits. "Group Calls" (either missing): "[Segment] Group" = groupId without properties.'
+      note: '"Group Calls (group traits)" (both traits present and non-empty): group_type = traits.industry, group_value = traits.company_name, group_properties = traits. "Group Calls" (either missing): "[Segment] Group" = groupId without properties.',
     })
     const odd = classic({ apiKey: 'k', groupTypeTrait: 'account type', groupValueTrait: '1st' })
-    assert.equal(sub(odd, 'Group Calls (group traits)').trigger, 'type = "group" and traits.account\\ type != null and traits.account\\ type != "" and traits.\\1st != null and traits.\\1st != ""')
+    assert.equal(
+      sub(odd, 'Group Calls (group traits)').trigger,
+      'type = "group" and traits.account\\ type != null and traits.account\\ type != "" and traits.\\1st != null and traits.\\1st != ""',
+    )
     assert.deepEqual(matching(odd, { ...EVENTS.groupPlain, traits: { 'account type': 'plan', '1st': 'x' } }), ['Group Calls (group traits)'])
     const one = classic({ apiKey: 'k', groupTypeTrait: 'industry' })
-    assert.deepEqual(one.subscriptions.filter((s) => s.actionSlug === 'groupIdentifyUser').map((s) => [s.name, s.trigger]), [['Group Calls', 'type = "group"']])
+    assert.deepEqual(
+      one.subscriptions.filter((s) => s.actionSlug === 'groupIdentifyUser').map((s) => [s.name, s.trigger]),
+      [['Group Calls', 'type = "group"']],
+    )
   })
 
   it('sendAlias: Map User with its default mapping', () => {
@@ -460,29 +474,29 @@ describe('migrate: settings matrix', () => {
         '@excludeWhenNull': {
           '@merge': {
             direction: 'right',
-            objects: [p('$.traits'), { address: null, id: p('$.userId'), first_seen: null, logins: null, visits: null }]
-          }
-        }
+            objects: [p('$.traits'), { address: null, id: p('$.userId'), first_seen: null, logins: null, visits: null }],
+          },
+        },
       },
       $setOnce: { first_seen: p('$.traits.first_seen') },
-      $add: { logins: p('$.traits.logins'), visits: p('$.traits.visits') }
+      $add: { logins: p('$.traits.logins'), visits: p('$.traits.visits') },
     })
     assert.deepEqual(core.transform(m, EVENTS.identify).user_properties, {
       $set: { email: 'a@example.com', plan: 'pro', id: 'user-1234' },
       $setOnce: { first_seen: '2020' },
-      $add: { logins: 3 }
+      $add: { logins: 3 },
     })
     assert.deepEqual(line(r, 'traitsToIncrement'), {
       setting: 'traitsToIncrement',
       value: ['logins', 'visits'],
       status: 'migrated',
-      note: '"Identify Calls" user_properties.$add {logins, visits} from traits; these traits are removed from $set (identify only, as Classic).'
+      note: '"Identify Calls" user_properties.$add {logins, visits} from traits; these traits are removed from $set (identify only, as Classic).',
     })
     assert.deepEqual(line(r, 'traitsToSetOnce'), {
       setting: 'traitsToSetOnce',
       value: ['first_seen'],
       status: 'migrated',
-      note: '"Identify Calls" user_properties.$setOnce {first_seen} from traits; these traits are removed from $set (identify only, as Classic).'
+      note: '"Identify Calls" user_properties.$setOnce {first_seen} from traits; these traits are removed from $set (identify only, as Classic).',
     })
     assert.equal(line(classic({ apiKey: 'k', traitsToSetOnce: ['a.b'] }), 'traitsToSetOnce').status, 'behavior-change')
   })
@@ -494,7 +508,7 @@ describe('migrate: settings matrix', () => {
       setting: 'endpoint',
       value: 'EU',
       status: 'migrated',
-      note: 'destination.settings.endpoint = "europe" (api.eu.amplitude.com).'
+      note: 'destination.settings.endpoint = "europe" (api.eu.amplitude.com).',
     })
     assert.equal(classic({ apiKey: 'k', endpoint: 'europe' }).destination.settings.endpoint, 'europe')
     assert.equal(classic({ apiKey: 'k', endpoint: 'US' }).destination.settings.endpoint, 'north_america')
@@ -504,7 +518,7 @@ describe('migrate: settings matrix', () => {
       setting: 'endpoint',
       value: 'mars',
       status: 'behavior-change',
-      note: `Option value not recognised (Classic's option values are unpublished); assumed "north_america". Check the project's data region.`
+      note: `Option value not recognised (Classic's option values are unpublished); assumed "north_america". Check the project's data region.`,
     })
   })
 
@@ -513,7 +527,7 @@ describe('migrate: settings matrix', () => {
     assert.deepEqual(r.unknownKeys, ['residency', 'useUserAgentParsing'])
     assert.deepEqual(r.report.slice(-2), [
       { setting: 'residency', value: 'EU', status: 'no-equivalent', note: 'Not an Amplitude (Classic) setting; ignored.' },
-      { setting: 'useUserAgentParsing', value: true, status: 'no-equivalent', note: 'Not an Amplitude (Classic) setting; ignored.' }
+      { setting: 'useUserAgentParsing', value: true, status: 'no-equivalent', note: 'Not an Amplitude (Classic) setting; ignored.' },
     ])
   })
 
@@ -542,7 +556,7 @@ describe('migrate: settings matrix', () => {
       setting: 'mapQueryParams',
       value: { query: 'event_properties' },
       status: 'migrated',
-      note: '"query" = context.page.search (raw query string) is added to event_properties of tracks, orders, pages and screens and to $set on identify, as Classic cloud did with the first entry.'
+      note: '"query" = context.page.search (raw query string) is added to event_properties of tracks, orders, pages and screens and to $set on identify, as Classic cloud did with the first entry.',
     })
   })
 })
@@ -557,7 +571,7 @@ describe('migrate: --names actions and the rename map', () => {
     assert.deepEqual(sub(r, 'Named Page Calls').trigger, sub(classic({ apiKey: 'k' }), 'Named Page Calls').trigger)
     assert.deepEqual(r.renameMap, [
       { classic: 'Loaded a Page', actions: 'Viewed ' },
-      { classic: 'Loaded a Screen', actions: 'Viewed ' }
+      { classic: 'Loaded a Screen', actions: 'Viewed ' },
     ])
     assert.equal(line(r, 'trackNamedPages').status, 'behavior-change')
     assert.equal(line(r, '(rename map)').status, 'behavior-change')
@@ -567,11 +581,17 @@ describe('migrate: --names actions and the rename map', () => {
   it('no unnamed calls sent → no settings rows; user rows are merged and win', () => {
     const r = migrateClassic(
       { apiKey: 'k', trackCategorizedPages: false },
-      { names: 'actions', renameMap: new Map([['Viewed Home Page', 'Viewed Home'], ['a,b', 'say "hi"']]) }
+      {
+        names: 'actions',
+        renameMap: new Map([
+          ['Viewed Home Page', 'Viewed Home'],
+          ['a,b', 'say "hi"'],
+        ]),
+      },
     )
     assert.deepEqual(r.renameMap, [
       { classic: 'Viewed Home Page', actions: 'Viewed Home' },
-      { classic: 'a,b', actions: 'say "hi"' }
+      { classic: 'a,b', actions: 'say "hi"' },
     ])
     assert.equal(renderRenameMapCsv(r.renameMap!), 'classic,actions\nViewed Home Page,Viewed Home\n"a,b","say ""hi"""\n')
   })
@@ -586,8 +606,8 @@ describe('migrate: --names actions and the rename map', () => {
         { classic: 'Viewed Docs Index Page', actions: 'Viewed Index' },
         { classic: 'Viewed Home Page', actions: 'Viewed Home' },
         { classic: 'Loaded a Page', actions: 'Viewed ' },
-        { classic: 'Viewed Settings Screen', actions: 'Viewed Settings' }
-      ]
+        { classic: 'Viewed Settings Screen', actions: 'Viewed Settings' },
+      ],
     )
   })
 })
@@ -600,7 +620,7 @@ describe('migrate: mixed user properties', () => {
       `subscription "Order Completed Calls" (logPurchase) maps user_properties alongside utm_properties, referrer: an event where both resolve carries plain user properties and operations in one object. ${MIXED_EFFECT}; map the plain properties into setAlways ($set) to be sure they apply`,
       `subscription "Page Calls" (logEventV2) maps user_properties alongside setOnce, setAlways: an event where both resolve carries plain user properties and operations in one object. ${MIXED_EFFECT}; map the plain properties into setAlways ($set) to be sure they apply`,
       `subscription "Screen Calls" (logEventV2) maps user_properties alongside setOnce, setAlways: an event where both resolve carries plain user properties and operations in one object. ${MIXED_EFFECT}; map the plain properties into setAlways ($set) to be sure they apply`,
-      `subscription "Identify Calls" (identifyUser) maps user_properties alongside utm_properties, referrer: an event where both resolve carries plain user properties and operations in one object. ${MIXED_EFFECT}; map the plain properties into setAlways ($set) to be sure they apply`
+      `subscription "Identify Calls" (identifyUser) maps user_properties alongside utm_properties, referrer: an event where both resolve carries plain user properties and operations in one object. ${MIXED_EFFECT}; map the plain properties into setAlways ($set) to be sure they apply`,
     ])
     for (const input of Object.values(MATRIX)) {
       assert.deepEqual(mixedUserPropertyWarnings(classic(input).subscriptions), [])
@@ -611,16 +631,16 @@ describe('migrate: mixed user properties', () => {
   it('ignores empty operation fields and all-operations user_properties', () => {
     const d = defaultValues('logEventV2')
     assert.deepEqual(mixedUserPropertyWarnings([{ name: 'a', actionSlug: 'logEventV2', settings: { ...d, setOnce: {}, setAlways: {} } }]), [])
-    assert.deepEqual(mixedUserPropertyWarnings([{ name: 'b', actionSlug: 'identifyUser', settings: { user_properties: { $set: p('$.traits') }, referrer: p('$.context.page.referrer') } }]), [])
+    assert.deepEqual(
+      mixedUserPropertyWarnings([{ name: 'b', actionSlug: 'identifyUser', settings: { user_properties: { $set: p('$.traits') }, referrer: p('$.context.page.referrer') } }]),
+      [],
+    )
     assert.equal(mixedUserPropertyWarnings([{ name: 'c', actionSlug: 'logEventV2', settings: { user_properties: p('$.traits'), add: { logins: 1 } } }]).length, 1)
   })
 })
 
 describe('migrate: differential validation against Segment packages', () => {
-  const configs = Object.entries(MATRIX).flatMap(([k, v]) => [
-    [`${k}/classic`, classic(v)] as const,
-    [`${k}/actions`, migrateClassic(v, { names: 'actions' })] as const
-  ])
+  const configs = Object.entries(MATRIX).flatMap(([k, v]) => [[`${k}/classic`, classic(v)] as const, [`${k}/actions`, migrateClassic(v, { names: 'actions' })] as const])
 
   it('every generated trigger parses with @segment/destination-subscriptions and segamp FQL without warnings', () => {
     for (const [label, r] of configs) {
@@ -713,7 +733,10 @@ describe('migrate: generated subscriptions run through the published Actions Amp
     const form = (b: string) => JSON.parse(new URLSearchParams(b).get('identification') ?? new URLSearchParams(b).get('mapping')!)
 
     const page = await run(r, EVENTS.pageNamedCategorized)
-    assert.deepEqual(page.map((x) => [x.sub, x.path]), [['Page Calls', '/batch']])
+    assert.deepEqual(
+      page.map((x) => [x.sub, x.path]),
+      [['Page Calls', '/batch']],
+    )
     const pe = json(page[0].body).events[0]
     assert.equal(pe.event_type, 'Viewed Docs Index Page')
     assert.deepEqual(pe.event_properties, { url: 'u', category: 'Docs', name: 'Index', query: '?q=1' })
@@ -724,23 +747,29 @@ describe('migrate: generated subscriptions run through the published Actions Amp
 
     const order = await run(r, EVENTS.order)
     const oe = json(order[0].body).events
-    assert.deepEqual(oe.map((x) => [x.event_type, x.revenue, x.productId]), [
-      ['Order Completed', undefined, undefined],
-      ['Product Purchased', 20, 'p1'],
-      ['Product Purchased', 10, 'p2']
-    ])
+    assert.deepEqual(
+      oe.map((x) => [x.event_type, x.revenue, x.productId]),
+      [
+        ['Order Completed', undefined, undefined],
+        ['Product Purchased', 20, 'p1'],
+        ['Product Purchased', 10, 'p2'],
+      ],
+    )
     assert.deepEqual(oe[0].event_properties, { order_id: 'o1', total: 30, query: '?q=1' })
     assert.deepEqual(oe[1].event_properties, { product_id: 'p1', price: 10, quantity: 2, name: 'Pen', productId: 'p1' })
 
     const defaults = classic({ apiKey: 'k' })
     const completed = await run(defaults, EVENTS.completedOrder)
-    assert.deepEqual(json(completed[0].body).events.map((x) => [x.event_type, x.revenue]), [['completed_order', 12.5]])
+    assert.deepEqual(
+      json(completed[0].body).events.map((x) => [x.event_type, x.revenue]),
+      [['completed_order', 12.5]],
+    )
     const track = await run(defaults, EVENTS.track)
     const te = json(track[0].body).events[0]
     assert.deepEqual(te.event_properties, { plan: 'pro' })
     assert.deepEqual(te.user_properties, {
       $setOnce: { initial_referrer: 'https://ref.example.com/', initial_utm_source: 'google', initial_utm_medium: 'cpc', initial_utm_campaign: 'spring' },
-      $set: { email: 'a@example.com', id: 'user-1234', referrer: 'https://ref.example.com/', utm_source: 'google', utm_medium: 'cpc', utm_campaign: 'spring' }
+      $set: { email: 'a@example.com', id: 'user-1234', referrer: 'https://ref.example.com/', utm_source: 'google', utm_medium: 'cpc', utm_campaign: 'spring' },
     })
 
     const identify = await run(r, EVENTS.identify)
@@ -748,19 +777,25 @@ describe('migrate: generated subscriptions run through the published Actions Amp
       $set: { email: 'a@example.com', plan: 'pro', id: 'user-1234', query: '?q=1' },
       $setOnce: { first_seen: '2020' },
       $add: { logins: 3 },
-      $append: {}
+      $append: {},
     })
 
     const group = await run(r, EVENTS.groupWithTraits)
-    assert.deepEqual(group.map((x) => x.path), ['/identify', '/groupidentify'])
+    assert.deepEqual(
+      group.map((x) => x.path),
+      ['/identify', '/groupidentify'],
+    )
     assert.deepEqual(form(group[1].body), [
-      { group_properties: { industry: 'retail', company_name: 'Acme', employees: 10 }, group_value: 'Acme', group_type: 'retail', library: 'segment' }
+      { group_properties: { industry: 'retail', company_name: 'Acme', employees: 10 }, group_value: 'Acme', group_type: 'retail', library: 'segment' },
     ])
     const legacy = await run(r, EVENTS.groupPlain)
     assert.deepEqual(form(legacy[1].body), [{ group_value: 'g-1', group_type: '[Segment] Group', library: 'segment' }])
 
     const alias = await run(r, EVENTS.alias)
-    assert.deepEqual(alias.map((x) => [x.path, form(x.body)]), [['/usermap', [{ user_id: 'old-user-1', global_user_id: 'user-1234' }]]])
+    assert.deepEqual(
+      alias.map((x) => [x.path, form(x.body)]),
+      [['/usermap', [{ user_id: 'old-user-1', global_user_id: 'user-1234' }]]],
+    )
   })
 
   it('a group call without groupId fails validation (not sent), as Classic dropped it', async () => {

@@ -43,7 +43,13 @@ function hostileArchive(): { dir: string; expected: { messages: number; rejected
     JSON.stringify({ type: 'identify', messageId: 'm-3', timestamp: t(5), userId: 'user-3', traits: { plan: 'pro' } }),
   ]
   writeFile(join(dir, 'a.ndjson'), '\ufeff' + a.join('\r\n') + '\r\n')
-  writeFile(join(dir, 'b.ndjson.gz'), gzip(ndjson([track('Video Watched', { messageId: 'm-4', timestamp: t(6), userId: 'user-4' }), track('Song Played', { messageId: 'm-1', timestamp: t(7), userId: 'user-1' })]) + 'not json at all\n'))
+  writeFile(
+    join(dir, 'b.ndjson.gz'),
+    gzip(
+      ndjson([track('Video Watched', { messageId: 'm-4', timestamp: t(6), userId: 'user-4' }), track('Song Played', { messageId: 'm-1', timestamp: t(7), userId: 'user-1' })]) +
+        'not json at all\n',
+    ),
+  )
   const cell = (v: unknown) => `"${(typeof v === 'string' ? v : JSON.stringify(v)).replace(/"/g, '""')}"`
   const row = (cells: unknown[]) => cells.map(cell).join(',')
   writeFile(
@@ -75,7 +81,10 @@ describe('one pipeline: --workers gives the same output for any N', function () 
     const commands: Array<[string, (n: number) => string[]]> = [
       ['inspect', (n) => ['inspect', 'examples/segment-logs', hostile, '--format', 'json', '--no-progress', '--state-dir', join(dir, `inspect-${n}`), '--workers', String(n)]],
       ['diff-mappings', (n) => ['diff-mappings', 'examples/segment-logs', hostile, '--classic', CLASSIC, '--format', 'json', '--no-progress', '--workers', String(n)]],
-      ['migrate --verify', (n) => ['migrate', '--classic', CLASSIC, '--verify', 'examples/segment-logs', '--report-format', 'json', '--out', join(dir, `config-${n}.json`), '--workers', String(n)]],
+      [
+        'migrate --verify',
+        (n) => ['migrate', '--classic', CLASSIC, '--verify', 'examples/segment-logs', '--report-format', 'json', '--out', join(dir, `config-${n}.json`), '--workers', String(n)],
+      ],
     ]
     for (const [name, argv] of commands) {
       const outputs: unknown[] = []
@@ -95,10 +104,29 @@ describe('one pipeline: --workers gives the same output for any N', function () 
     const dir = tempDir()
     const ts = '2024-05-06T10:00:00.000Z'
     const ms = Date.parse(ts)
-    const messages = Array.from({ length: 40 }, (_, i) => track(i % 3 === 0 ? 'Video Watched' : 'Song Played', { messageId: `ajs-${i}`, timestamp: new Date(ms + i * 1000).toISOString(), userId: `user-${i % 7}`, properties: { i } }))
+    const messages = Array.from({ length: 40 }, (_, i) =>
+      track(i % 3 === 0 ? 'Video Watched' : 'Song Played', { messageId: `ajs-${i}`, timestamp: new Date(ms + i * 1000).toISOString(), userId: `user-${i % 7}`, properties: { i } }),
+    )
     messages.push(messages[5])
     const archive = writeFile(join(dir, 'archive', 'day.ndjson'), ndjson(messages) + '{oops\n')
-    const stored = messages.slice(0, 30).map((m, i) => ({ $insert_id: null, event_type: m.event, user_id: m.userId, device_id: null, event_time: exportTime(ms + i * 1000), event_properties: m.properties, user_properties: {}, groups: {}, group_properties: {}, data: {}, library: 'segment', amplitude_id: 1, app: 187520, uuid: `u-${i}` }))
+    const stored = messages
+      .slice(0, 30)
+      .map((m, i) => ({
+        $insert_id: null,
+        event_type: m.event,
+        user_id: m.userId,
+        device_id: null,
+        event_time: exportTime(ms + i * 1000),
+        event_properties: m.properties,
+        user_properties: {},
+        groups: {},
+        group_properties: {},
+        data: {},
+        library: 'segment',
+        amplitude_id: 1,
+        app: 187520,
+        uuid: `u-${i}`,
+      }))
     const zip = await zipEntries([{ name: '187520/187520_2024-05-06_10#0.json.gz', data: gzipSync(ndjson(stored)) }])
     const exp = writeFile(join(dir, 'export', '20240506T10-20240506T10.zip'), zip)
     const outputs: unknown[] = []
@@ -123,11 +151,26 @@ describe('one pipeline: every command counts a hostile archive alike', function 
     const classicSettings = JSON.parse(readFileSync(CLASSIC, 'utf8')) as Record<string, unknown>
     for (const workers of [1, 2]) {
       const threads = { workers, batchLines: 2, inlineLines: 0 }
-      const dry = await replay({ inputs: [dir], subscriptions: subs, mappingsSource: 'presets', runId: 'hostile', stateDir: join(tempDir(), 'state'), dryRun: true, workers, workerBatchLines: 2, workerInlineLines: 0 })
+      const dry = await replay({
+        inputs: [dir],
+        subscriptions: subs,
+        mappingsSource: 'presets',
+        runId: 'hostile',
+        stateDir: join(tempDir(), 'state'),
+        dryRun: true,
+        workers,
+        workerBatchLines: 2,
+        workerInlineLines: 0,
+      })
       const inspected = await inspectArchives({ inputs: [dir], rejectedPath: join(tempDir(), 'rejected.ndjson'), ...threads })
       const diffed = await compareArchives({ inputs: [dir], classicSettings, classicMode: 'cloud', subscriptions: subs, mappingsSource: 'presets', ...threads })
       const verified = await verifyMigration({ inputs: [dir], classicSettings, migration: migrateClassic(classicSettings, { names: 'classic' }), ...threads })
-      const pick = (c: { messages: number; rejected: number; duplicates: number; rejectedByReason: Record<string, number> }) => ({ messages: c.messages, rejected: c.rejected, duplicates: c.duplicates, rejectedByReason: c.rejectedByReason })
+      const pick = (c: { messages: number; rejected: number; duplicates: number; rejectedByReason: Record<string, number> }) => ({
+        messages: c.messages,
+        rejected: c.rejected,
+        duplicates: c.duplicates,
+        rejectedByReason: c.rejectedByReason,
+      })
       const counts = {
         'replay --dry-run': pick(dry),
         inspect: pick({ ...inspected.report, rejectedByReason: inspected.report.rejectedByReason }),

@@ -14,7 +14,16 @@ import type { SegmentMessage } from '../../src/types.js'
 const T = '2024-05-06T10:00:00.000Z'
 const T_MS = Date.UTC(2024, 4, 6, 10)
 const NOW = Date.UTC(2024, 5, 1)
-const track = (extra: Record<string, unknown> = {}) => ({ type: 'track', event: 'Signed Up', messageId: 'm-1', userId: 'user-1', anonymousId: 'anon-1', timestamp: T, properties: { plan: 'pro' }, ...extra })
+const track = (extra: Record<string, unknown> = {}) => ({
+  type: 'track',
+  event: 'Signed Up',
+  messageId: 'm-1',
+  userId: 'user-1',
+  anonymousId: 'anon-1',
+  timestamp: T,
+  properties: { plan: 'pro' },
+  ...extra,
+})
 const line = (m: unknown) => ({ text: JSON.stringify(m) })
 
 /** `{"d":{"d":…1…}}` with `depth` objects, the message object counted. */
@@ -52,10 +61,14 @@ describe('replay: createPlanner', () => {
     assert.equal(p.text, long.slice(0, REJECTED_TEXT_LIMIT))
   })
 
-  it('a filtered message: its reason and messageId; another shard\'s: only the reason (it is not this run\'s to count)', () => {
+  it("a filtered message: its reason and messageId; another shard's: only the reason (it is not this run's to count)", () => {
     const filtered = createPlanner({ subscriptions: presets, filters: { types: ['identify'], since: '2024-05-01' } })
     assert.deepEqual(filtered(line(track()), 'f:1'), { t: 'filtered', reason: 'types', messageId: 'm-1' })
-    assert.deepEqual(filtered(line({ type: 'identify', messageId: 'm-2', userId: 'u', timestamp: '2024-04-01T00:00:00Z' }), 'f:2'), { t: 'filtered', reason: 'since', messageId: 'm-2' })
+    assert.deepEqual(filtered(line({ type: 'identify', messageId: 'm-2', userId: 'u', timestamp: '2024-04-01T00:00:00Z' }), 'f:2'), {
+      t: 'filtered',
+      reason: 'since',
+      messageId: 'm-2',
+    })
     // anonymousId 'a' is in partition 1 of 3 (see route/shard.test.ts).
     const shard0 = createPlanner({ subscriptions: presets, shard: { index: 0, count: 3, group: 'g' } })
     const otherShard = shard0(line(track({ anonymousId: 'a', userId: undefined })), 'f:3')
@@ -70,7 +83,16 @@ describe('replay: createPlanner', () => {
     const p = plan(line(track({ context: { library: { name: 'analytics-node', version: '1' } } })), 'f:1')
     const record = {
       endpoint: 'httpapi',
-      record: { user_id: 'user-1', device_id: 'anon-1', event_type: 'Signed Up', event_properties: { plan: 'pro' }, use_batch_endpoint: false, insert_id: 'm-1-4b26c3ce', time: T_MS, library: 'analytics-node' },
+      record: {
+        user_id: 'user-1',
+        device_id: 'anon-1',
+        event_type: 'Signed Up',
+        event_properties: { plan: 'pro' },
+        use_batch_endpoint: false,
+        insert_id: 'm-1-4b26c3ce',
+        time: T_MS,
+        library: 'analytics-node',
+      },
     }
     const json = JSON.stringify(record.record)
     assert.deepEqual(p, {
@@ -78,18 +100,36 @@ describe('replay: createPlanner', () => {
       messageId: 'm-1',
       matched: [0],
       invalid: [],
-      records: [{ sub: 0, key: 'd:anon-1', ser: { endpoint: 'httpapi', group: (p as { records: PlannedRecord[] }).records[0].ser.group, options: undefined, json, bytes: Buffer.byteLength(json) }, record }],
+      records: [
+        {
+          sub: 0,
+          key: 'd:anon-1',
+          ser: { endpoint: 'httpapi', group: (p as { records: PlannedRecord[] }).records[0].ser.group, options: undefined, json, bytes: Buffer.byteLength(json) },
+          record,
+        },
+      ],
       mixed: 0,
       fallbacks: 0,
     })
 
     // Several records (a purchase and its product), several keys: each as mapMessage and orderingKey say.
-    const order = track({ event: 'Order Completed', messageId: 'm-2', anonymousId: undefined, properties: { revenue: 10, products: [{ product_id: 'p1', price: 5, quantity: 2, name: 'ü' }] } })
+    const order = track({
+      event: 'Order Completed',
+      messageId: 'm-2',
+      anonymousId: undefined,
+      properties: { revenue: 10, products: [{ product_id: 'p1', price: 5, quantity: 2, name: 'ü' }] },
+    })
     const o = plan(line(order), 'f:2') as Extract<LinePlan, { t: 'message' }>
     const mapped = mapMessage(order as unknown as SegmentMessage, presets, o.matched, () => NOW)
     assert.ok(mapped.records.length >= 2)
-    assert.deepEqual(o.records.map((r) => r.record), mapped.records.map((r) => r.record))
-    assert.deepEqual(o.records.map((r) => r.sub), mapped.records.map((r) => r.sub))
+    assert.deepEqual(
+      o.records.map((r) => r.record),
+      mapped.records.map((r) => r.record),
+    )
+    assert.deepEqual(
+      o.records.map((r) => r.sub),
+      mapped.records.map((r) => r.sub),
+    )
     for (const r of o.records) {
       assert.equal(r.ser.json, JSON.stringify(r.record!.record))
       assert.equal(r.ser.bytes, Buffer.byteLength(r.ser.json))
@@ -126,7 +166,7 @@ describe('replay: createPlanner', () => {
     assert.equal(id.records[0].ser.bytes, id.records[0].ser.out!.length)
   })
 
-  it('a message Segment\'s validation rejects is `invalid`, with the reason and the message, and no record', () => {
+  it("a message Segment's validation rejects is `invalid`, with the reason and the message, and no record", () => {
     const plan = createPlanner({ subscriptions: presets })
     const m = { type: 'track', messageId: 'm-7', userId: 'user-1', timestamp: T }
     assert.deepEqual(plan(line(m), 'f:1'), {
@@ -139,7 +179,15 @@ describe('replay: createPlanner', () => {
       fallbacks: 1,
     })
     // No trigger matches: a message with nothing to send, not a rejection.
-    assert.deepEqual(plan(line({ type: 'group', groupId: 'g', userId: 'u', messageId: 'm-8', timestamp: T }), 'f:2'), { t: 'message', messageId: 'm-8', matched: [], invalid: [], records: [], mixed: 0, fallbacks: 0 })
+    assert.deepEqual(plan(line({ type: 'group', groupId: 'g', userId: 'u', messageId: 'm-8', timestamp: T }), 'f:2'), {
+      t: 'message',
+      messageId: 'm-8',
+      matched: [],
+      invalid: [],
+      records: [],
+      mixed: 0,
+      fallbacks: 0,
+    })
   })
 
   it(`nesting over ${MAX_NESTING} levels is unprocessable (text or decoded row), ${MAX_NESTING} still maps; a mapping that throws rejects only that line`, () => {
@@ -150,22 +198,51 @@ describe('replay: createPlanner', () => {
     assert.equal((ok as { records: unknown[] }).records.length, 1)
     const over = track({ properties: nested(MAX_NESTING), messageId: 'deep' })
     // The rejected line keeps its text (rejected.ndjson shows it); a decoded CSV row has none.
-    const expected = { t: 'rejected', category: 'unprocessable', reason: `unprocessable: the message is nested more than ${MAX_NESTING} levels deep (Amplitude keeps 40)`, text: '', message: true, messageId: 'deep' }
+    const expected = {
+      t: 'rejected',
+      category: 'unprocessable',
+      reason: `unprocessable: the message is nested more than ${MAX_NESTING} levels deep (Amplitude keeps 40)`,
+      text: '',
+      message: true,
+      messageId: 'deep',
+    }
     assert.deepEqual(plan(line(over), 'f:2'), { ...expected, text: line(over).text })
     assert.deepEqual(plan({ message: over as unknown as SegmentMessage }, 'f:2'), expected)
     // 10,000 levels: no stack overflow in the check.
     const absurd = '{"type":"track","event":"x","messageId":"deep","properties":' + '{"d":'.repeat(10_000) + '1' + '}'.repeat(10_001)
     assert.deepEqual(plan({ text: absurd }, 'f:3'), { ...expected, text: absurd })
 
-    const throwing = [{ ...presets[0], match: () => { throw new Error('boom') } }, ...presets.slice(1)] as CompiledSubscription[]
-    assert.deepEqual(createPlanner({ subscriptions: throwing })(line(track()), 'f:4'), { t: 'rejected', category: 'unprocessable', reason: 'unprocessable: boom', text: line(track()).text, message: true, messageId: 'm-1' })
+    const throwing = [
+      {
+        ...presets[0],
+        match: () => {
+          throw new Error('boom')
+        },
+      },
+      ...presets.slice(1),
+    ] as CompiledSubscription[]
+    assert.deepEqual(createPlanner({ subscriptions: throwing })(line(track()), 'f:4'), {
+      t: 'rejected',
+      category: 'unprocessable',
+      reason: 'unprocessable: boom',
+      text: line(track()).text,
+      message: true,
+      messageId: 'm-1',
+    })
   })
 
-  it('planBlock: the block\'s non-blank lines, numbered from its first line, each planned (BOM only at the file start)', () => {
+  it("planBlock: the block's non-blank lines, numbered from its first line, each planned (BOM only at the file start)", () => {
     const plan = createPlanner({ subscriptions: presets, now: () => NOW })
     const text = `\uFEFF${JSON.stringify(track())}\r\n\r\n  \nnot json\n${JSON.stringify(track({ messageId: 'm-9' }))}`
     const out = planBlock(plan, { file: 'f', firstLine: 41, bytes: Buffer.from(text), fileStart: true })
-    assert.deepEqual(out.map(([l, p]) => [l, p.t]), [[41, 'message'], [44, 'rejected'], [45, 'message']])
+    assert.deepEqual(
+      out.map(([l, p]) => [l, p.t]),
+      [
+        [41, 'message'],
+        [44, 'rejected'],
+        [45, 'message'],
+      ],
+    )
     assert.deepEqual(out[0][1], plan(line(track()), 'f:41'))
     // Not the file's start: a BOM is part of the line, which is then no JSON.
     const mid = planBlock(plan, { file: 'f', firstLine: 41, bytes: Buffer.from(text), fileStart: false })
@@ -209,7 +286,7 @@ describe('replay: recordOf', () => {
     assert.equal(recordOf({ sub: 0, key: 'k', ser, record }), record)
   })
 
-  it('a worker\'s record is parsed from its JSON only when asked for, once', () => {
+  it("a worker's record is parsed from its JSON only when asked for, once", () => {
     const lazy = recordOf({ sub: 0, key: 'k', ser: { ...ser, json: 'not json' } })
     assert.equal(lazy.endpoint, 'httpapi')
     assert.throws(() => lazy.record, SyntaxError)

@@ -25,7 +25,9 @@ const { run, sandbox } = replayHarness(KEY, 'resume-test')
 const ids = (sb: Sandbox): string[] => [...sb.events.map((e) => e.event), ...sb.identifications].map((r) => String(r.insert_id))
 
 function dayFile(root: string, day: number, from: number, n: number): string {
-  const lines = Array.from({ length: n }, (_, k) => JSON.stringify(trackMessage(from + k, device((from + k) % 4), { timestamp: new Date(DAY + day * 86_400_000 + k * 1000).toISOString() })))
+  const lines = Array.from({ length: n }, (_, k) =>
+    JSON.stringify(trackMessage(from + k, device((from + k) % 4), { timestamp: new Date(DAY + day * 86_400_000 + k * 1000).toISOString() })),
+  )
   return writeFile(join(root, String(DAY + day * 86_400_000), 'part.ndjson'), lines.join('\n') + '\n')
 }
 
@@ -61,7 +63,10 @@ describe('resume: inputs that changed between runs', () => {
     assert.equal(second.files, 3)
     assert.deepEqual(ids(sb).sort(), [...new Set(ids(sb))].sort(), 'nothing ingested twice')
     assert.equal(sb.events.length, 150)
-    assert.ok(warnings.some((w) => /^1 file\(s\) added since the checkpoint are read in full: .*part\.ndjson$/.test(w)), warnings.join('\n'))
+    assert.ok(
+      warnings.some((w) => /^1 file\(s\) added since the checkpoint are read in full: .*part\.ndjson$/.test(w)),
+      warnings.join('\n'),
+    )
   })
 
   it('a completed file that changed stops the resume with what changed and how to start over', async () => {
@@ -77,9 +82,10 @@ describe('resume: inputs that changed between runs', () => {
     await first
     writeFileSync(day1, readFileSync(day1, 'utf8') + JSON.stringify(trackMessage(999, device(0))) + '\n')
     utimesSync(day1, new Date(), new Date(Date.now() + 5000))
-    await assert.rejects(
-      run({ inputs: [root], endpointUrl: sb.url, stateDir }),
-      (e: Error) => /^inputs changed since the checkpoint \(0 file\(s\) added, 1 changed, 0 half-read file\(s\) gone\): \S+part\.ndjson \(changed\)\. .* rerun with --fresh to start over/.test(e.message),
+    await assert.rejects(run({ inputs: [root], endpointUrl: sb.url, stateDir }), (e: Error) =>
+      /^inputs changed since the checkpoint \(0 file\(s\) added, 1 changed, 0 half-read file\(s\) gone\): \S+part\.ndjson \(changed\)\. .* rerun with --fresh to start over/.test(
+        e.message,
+      ),
     )
   })
 })
@@ -109,7 +115,20 @@ describe('resume: a crash resends only what was in flight', () => {
     const stateDir = tempDir()
     const batchSize = 5
     const concurrency = 2
-    const args = ['replay', a.dir, '--endpoint-url', sb.url, '--yes', '--no-progress', '--state-dir', stateDir, '--batch-size', String(batchSize), '--concurrency', String(concurrency)]
+    const args = [
+      'replay',
+      a.dir,
+      '--endpoint-url',
+      sb.url,
+      '--yes',
+      '--no-progress',
+      '--state-dir',
+      stateDir,
+      '--batch-size',
+      String(batchSize),
+      '--concurrency',
+      String(concurrency),
+    ]
     let kills = 0
     for (const after of [60, 180]) {
       const p = await cli(args)
@@ -154,9 +173,19 @@ describe('resume: a crash resends only what was in flight', () => {
 })
 
 describe('resume: a line whose records were partly sent', () => {
-  it('Ctrl-C between a group call\'s two records: the resume sends only the one not acknowledged', async () => {
+  it("Ctrl-C between a group call's two records: the resume sends only the one not acknowledged", async () => {
     // Group Identify User sends an identify and a group identify per group call. Group identify fails (503) until Ctrl-C.
-    const lines = Array.from({ length: 6 }, (_, i) => JSON.stringify({ type: 'group', messageId: `g-${i}`, groupId: `org-${i}`, userId: `user-${device(i)}`, anonymousId: device(i), traits: { plan: 'pro', seats: i }, timestamp: new Date(DAY + i * 1000).toISOString() }))
+    const lines = Array.from({ length: 6 }, (_, i) =>
+      JSON.stringify({
+        type: 'group',
+        messageId: `g-${i}`,
+        groupId: `org-${i}`,
+        userId: `user-${device(i)}`,
+        anonymousId: device(i),
+        traits: { plan: 'pro', seats: i },
+        timestamp: new Date(DAY + i * 1000).toISOString(),
+      }),
+    )
     const file = writeFile(join(tempDir(), 'groups.ndjson'), lines.join('\n') + '\n')
     const subs = compileSubscriptions(selectOnlyActions(await loadMappings(), ['groupIdentifyUser']).loaded)
     const sb = await sandbox({ faults: { error5xxRate: 0 } })
@@ -235,7 +264,10 @@ describe('a 200 is "sent" only when Amplitude acknowledged the events', () => {
     const r = await run({ inputs: [file], endpointUrl: srv.url, stateDir })
     await srv.close()
     assert.equal(r.exitCode, 1)
-    assert.match(r.error ?? '', /the httpapi endpoint answered 200 with "<html><body>Sign in to the guest network<\/body><\/html>", which is not Amplitude's answer: nothing in that request was counted as sent\. Check --endpoint-url/)
+    assert.match(
+      r.error ?? '',
+      /the httpapi endpoint answered 200 with "<html><body>Sign in to the guest network<\/body><\/html>", which is not Amplitude's answer: nothing in that request was counted as sent\. Check --endpoint-url/,
+    )
     assert.equal(r.sent, 0)
     assert.equal(r.deadLettered, 0)
     const cp = JSON.parse(readFileSync(join(stateDir, 'checkpoint.json'), 'utf8'))

@@ -66,7 +66,11 @@ async function recordingProxy(target: string): Promise<RecordingProxy> {
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('error', () => undefined)
     req.on('end', () => {
-      requests.push(`${req.method} ${req.url} HTTP/1.1\r\n${Object.entries(req.headers).map(([k, v]) => `${k}: ${String(v)}\r\n`).join('')}`)
+      requests.push(
+        `${req.method} ${req.url} HTTP/1.1\r\n${Object.entries(req.headers)
+          .map(([k, v]) => `${k}: ${String(v)}\r\n`)
+          .join('')}`,
+      )
       const up = request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
         res.writeHead(answer.statusCode!, answer.headers)
         answer.pipe(res)
@@ -110,7 +114,12 @@ describe('replay --state-dir s3://… (s3rver) into the standalone sandbox', fun
   let reference: Set<string> | undefined
 
   before(async () => {
-    await waitFor('dist/ (run npm run build)', () => ['commands/replay.js', 'commands/sandbox.js', 'commands/status.js'].every((f) => existsSync(join(ROOT, 'dist', f))), 50_000, 250)
+    await waitFor(
+      'dist/ (run npm run build)',
+      () => ['commands/replay.js', 'commands/sandbox.js', 'commands/status.js'].every((f) => existsSync(join(ROOT, 'dist', f))),
+      50_000,
+      250,
+    )
     s3 = await startS3()
     await s3.createBucket(BUCKET)
     proxy = await recordingProxy(s3.endpoint)
@@ -146,7 +155,27 @@ describe('replay --state-dir s3://… (s3rver) into the standalone sandbox', fun
   const CP_LINES = 40
   const BATCH = 20
   const CONC = 2
-  const replayArgs = (url: string, stateDir: string) => ['replay', input, '--endpoint-url', url, '--api-key', KEY, '--yes', '--no-progress', '--batch-size', String(BATCH), '--concurrency', String(CONC), '--state-dir', stateDir, ...s3Args(), '--checkpoint-interval', '1', '--checkpoint-lines', String(CP_LINES)]
+  const replayArgs = (url: string, stateDir: string) => [
+    'replay',
+    input,
+    '--endpoint-url',
+    url,
+    '--api-key',
+    KEY,
+    '--yes',
+    '--no-progress',
+    '--batch-size',
+    String(BATCH),
+    '--concurrency',
+    String(CONC),
+    '--state-dir',
+    stateDir,
+    ...s3Args(),
+    '--checkpoint-interval',
+    '1',
+    '--checkpoint-lines',
+    String(CP_LINES),
+  ]
   /**
    * What a kill may resend: the lines settled since the last checkpoint PUT (up to CP_LINES lines,
    * each up to 3 records here, plus what settles while that PUT is under way) and the requests in flight.
@@ -160,7 +189,10 @@ describe('replay --state-dir s3://… (s3rver) into the standalone sandbox', fun
     for (const i of dump.identifications) perIdentify.set(String(i.insert_id), (perIdentify.get(String(i.insert_id)) ?? 0) + 1)
     const resentIdents = dump.identifications.length - perIdentify.size
     assert.ok(Math.max(...perIdentify.values()) <= 2, 'no identify was applied more than twice')
-    assert.ok(resentIdents + dump.stats.duplicatesDiscarded <= o.kills * perKill, `resent ${resentIdents} identifications and ${dump.stats.duplicatesDiscarded} events after ${o.kills} kills; the bound is ${o.kills * perKill}`)
+    assert.ok(
+      resentIdents + dump.stats.duplicatesDiscarded <= o.kills * perKill,
+      `resent ${resentIdents} identifications and ${dump.stats.duplicatesDiscarded} events after ${o.kills} kills; the bound is ${o.kills * perKill}`,
+    )
     assert.equal(perIdentify.size + events.length + o.deadLettered, o.planned)
   }
 
@@ -202,7 +234,7 @@ describe('replay --state-dir s3://… (s3rver) into the standalone sandbox', fun
     const said = unwrap(last.stderr)
     assert.match(said, /a previous run \(\S+ pid \d+, lease ended \S+\) stopped without releasing s3:\/\/segamp-state\/runs\/single\/lock; resuming from its checkpoint/)
     assert.equal(said.split('ignores conditional writes').length, 2, 'the s3rver warning, once')
-    const report = JSON.parse((await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: `${prefix}report.json` })).then((o) => o.Body!.transformToString())))
+    const report = JSON.parse(await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: `${prefix}report.json` })).then((o) => o.Body!.transformToString()))
     assert.equal(report.resumed, true)
     assert.equal(report.messages, 2000)
     assert.ok(report.rejected > 10 && report.deadLettered > 10, JSON.stringify(report))
@@ -255,7 +287,10 @@ describe('replay --state-dir s3://… (s3rver) into the standalone sandbox', fun
     const st = JSON.parse((await start(['status', `s3://${BUCKET}/runs/sharded/shard-*`, ...s3Args(), '--json'], env()).done).stdout)
     assert.equal(st.finished, true)
     assert.equal(st.shards, 3)
-    assert.deepEqual(st.rows.map((r: { dir: string; index: number }) => [r.index, r.dir]), [0, 1, 2].map((k) => [k, dir(k)]))
+    assert.deepEqual(
+      st.rows.map((r: { dir: string; index: number }) => [r.index, r.dir]),
+      [0, 1, 2].map((k) => [k, dir(k)]),
+    )
     assert.equal(st.totals.messages, 2000)
     assertOnceEach(dump, { kills: 1, planned: st.totals.planned, deadLettered: st.totals.deadLettered })
     if (reference) assert.deepEqual(new Set(dump.events.map((e) => String(e.event.insert_id))), reference, 'the shards together send what one run sends')
@@ -270,7 +305,10 @@ describe('replay --state-dir s3://… (s3rver) into the standalone sandbox', fun
     await poll('the first run to checkpoint', async () => (await checkpoint(prefix)) !== undefined)
     const second = await start(args, env()).done
     assert.equal(second.code, 75, second.stderr)
-    assert.match(unwrap(second.stderr), new RegExp(`s3://${BUCKET}/${prefix}lock is held by \\S+ pid ${first.child.pid} \\(run \\w+\\) since \\S+; its lease runs until \\S+ \\(\\d+s from now\\)`))
+    assert.match(
+      unwrap(second.stderr),
+      new RegExp(`s3://${BUCKET}/${prefix}lock is held by \\S+ pid ${first.child.pid} \\(run \\w+\\) since \\S+; its lease runs until \\S+ \\(\\d+s from now\\)`),
+    )
     const lockCreate = proxy.requests.find((h) => new RegExp(`^PUT /${BUCKET}/${prefix}lock[ ?]`).test(h))
     assert.ok(lockCreate, 'the lock was PUT through the proxy')
     assert.match(lockCreate!, /^if-none-match: \*\r$/im)

@@ -85,11 +85,25 @@ function archive(): string {
   const extra: unknown[] = []
   for (let i = 0; i < 30; i++) {
     // userId only: keyed by user_id.
-    extra.push({ type: 'track', event: 'User Only', messageId: `u-${i}`, userId: `only-user-${i % 7}`, timestamp: new Date(Date.UTC(2024, 4, 7) + i * 1000).toISOString(), properties: { i: 10_000 + i } })
+    extra.push({
+      type: 'track',
+      event: 'User Only',
+      messageId: `u-${i}`,
+      userId: `only-user-${i % 7}`,
+      timestamp: new Date(Date.UTC(2024, 4, 7) + i * 1000).toISOString(),
+      properties: { i: 10_000 + i },
+    })
     // no identity at all: owned by messageId (Amplitude refuses it: dead-lettered by whoever owns it).
     extra.push({ type: 'track', event: 'Nobody', messageId: `n-${i}`, timestamp: new Date(Date.UTC(2024, 4, 7) + i * 1000).toISOString(), properties: { i: 20_000 + i } })
     // routed away from Amplitude by Segment: filtered by whoever owns it.
-    extra.push({ type: 'track', event: 'Routed Away', messageId: `r-${i}`, anonymousId: `anon-${i}`, integrations: { All: false }, timestamp: new Date(Date.UTC(2024, 4, 7) + i * 1000).toISOString() })
+    extra.push({
+      type: 'track',
+      event: 'Routed Away',
+      messageId: `r-${i}`,
+      anonymousId: `anon-${i}`,
+      integrations: { All: false },
+      timestamp: new Date(Date.UTC(2024, 4, 7) + i * 1000).toISOString(),
+    })
   }
   writeFile(join(a.dir, 'part-3.ndjson'), ndjson(extra))
   return a.dir
@@ -109,7 +123,12 @@ describe('sharding: three shard processes into one standalone sandbox', function
   let input: string
   let single: { report: Record<string, any>; insertIds: Set<string>; identifications: number }
   before(async function () {
-    await waitFor('dist/ (run npm run build)', () => ['commands/replay.js', 'commands/sandbox.js', 'commands/status.js'].every((f) => existsSync(join(ROOT, 'dist', f))), 50_000, 250)
+    await waitFor(
+      'dist/ (run npm run build)',
+      () => ['commands/replay.js', 'commands/sandbox.js', 'commands/status.js'].every((f) => existsSync(join(ROOT, 'dist', f))),
+      50_000,
+      250,
+    )
     input = archive()
     // The reference: one process, into a sandbox of its own.
     const sb = await startSandbox({ limits: NO_THROTTLE })
@@ -161,7 +180,11 @@ describe('sharding: three shard processes into one standalone sandbox', function
       assert.ok(r.sent > 0, `shard ${k} sent nothing`)
       assert.equal(r.messages + r.rejected, single.report.messages + single.report.rejected, `shard ${k} read every line`)
     }
-    assert.equal(reports.reduce((a, r) => a + r.rejected, 0), single.report.rejected, 'rejected lines are reported by shard 0 only')
+    assert.equal(
+      reports.reduce((a, r) => a + r.rejected, 0),
+      single.report.rejected,
+      'rejected lines are reported by shard 0 only',
+    )
     assert.equal(reports[1]!.rejected, 0)
 
     const st = await cli(['status', ...dirs, '--json'])
@@ -200,13 +223,18 @@ describe('sharding: three shard processes into one standalone sandbox', function
     const victim = start(['replay', ...common, '--shard', '1/3', '--state-dir', dirs[1]!, '--max-eps', '600'])
     children.push(victim.child)
     const cpPath = join(dirs[1]!, 'checkpoint.json')
-    await waitFor('shard 1 to checkpoint some sent events', () => {
-      try {
-        return readJson<{ counts: { sent: number } }>(cpPath).counts.sent >= 60
-      } catch {
-        return false
-      }
-    }, 60_000, 20)
+    await waitFor(
+      'shard 1 to checkpoint some sent events',
+      () => {
+        try {
+          return readJson<{ counts: { sent: number } }>(cpPath).counts.sent >= 60
+        } catch {
+          return false
+        }
+      },
+      60_000,
+      20,
+    )
     victim.child.kill('SIGKILL')
     const killed = await victim.done
     assert.equal(killed.signal, 'SIGKILL')
@@ -285,7 +313,27 @@ describe('sharding: status combines state directories (pure)', () => {
       ahead: [],
       open: {},
       files: { deadLetter: 0, rejected: 0, completed: 0 },
-      counts: { files: 2, messages: 0, rejected: 0, rejectedByReason: {}, duplicates: 0, filtered: {}, unreadableFiles: [], skippedPaths: [], planned: 0, sent: 0, deadLettered: 0, deadLetterReasons: {}, subscriptions: [], requests: 0, retries: 0, throttles: 0, throttledMs: 0, throttledWallMs: 0, ...counts } as never,
+      counts: {
+        files: 2,
+        messages: 0,
+        rejected: 0,
+        rejectedByReason: {},
+        duplicates: 0,
+        filtered: {},
+        unreadableFiles: [],
+        skippedPaths: [],
+        planned: 0,
+        sent: 0,
+        deadLettered: 0,
+        deadLetterReasons: {},
+        subscriptions: [],
+        requests: 0,
+        retries: 0,
+        throttles: 0,
+        throttledMs: 0,
+        throttledWallMs: 0,
+        ...counts,
+      } as never,
       updatedAt: '2026-01-01T00:00:00.000Z',
       done,
       shard: { index, count, group },

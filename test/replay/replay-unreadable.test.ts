@@ -27,7 +27,10 @@ describe('replay re-reads files that were unreadable', function () {
     const stateDir = join(dir, 'state')
     const first = await run({ inputs, endpointUrl: sb.url, stateDir })
     assert.equal(first.exitCode, 3)
-    assert.deepEqual(first.unreadableFiles.map((u) => u.file.split('/').pop()), ['a.gz', 'c.gz'])
+    assert.deepEqual(
+      first.unreadableFiles.map((u) => u.file.split('/').pop()),
+      ['a.gz', 'c.gz'],
+    )
     assert.equal(sb.events.length, 20)
     // The failure was transient: the files can be read now.
     writeFile(join(dir, 'in', 'a.gz'), gz)

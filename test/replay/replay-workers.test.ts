@@ -21,7 +21,9 @@ const { run, sandbox } = replayHarness(KEY, 'workers-test')
 /** An archive with a bit of everything a worker must plan: tracks, identifies, bad lines, a CSV file, gzip, absurd nesting. */
 function mixedArchive(): { dir: string; lines: number } {
   const a = writeArchive(tempDir(), { messages: 2400, devices: 7, identifyEvery: 4, garbageEvery: 97, shortIdEvery: 13 })
-  const gz = Array.from({ length: 300 }, (_, k) => JSON.stringify(trackMessage(5000 + k, device(k % 7), { event: k % 2 ? 'Order Completed' : 'Viewed Home', properties: { revenue: k, i: 5000 + k } })))
+  const gz = Array.from({ length: 300 }, (_, k) =>
+    JSON.stringify(trackMessage(5000 + k, device(k % 7), { event: k % 2 ? 'Order Completed' : 'Viewed Home', properties: { revenue: k, i: 5000 + k } })),
+  )
   const deep = '{"d":'.repeat(10_000) + '1' + '}'.repeat(10_000)
   gz.splice(150, 0, JSON.stringify(trackMessage(4999, device(3), { properties: { deep: 'DEEP' } })).replace('"DEEP"', deep))
   writeFile(join(a.dir, 'part-3.ndjson.gz'), gzip(gz.join('\n') + '\n'))
@@ -73,7 +75,7 @@ describe('replay --workers', () => {
     assert.ok(outs[0].includes('CSV 2'), 'the CSV rows were planned too')
   })
 
-  it('one key\'s events are sent in archive order whatever the worker count', async function () {
+  it("one key's events are sent in archive order whatever the worker count", async function () {
     this.timeout(60_000)
     const a = writeArchive(tempDir(), { messages: 3000, devices: 11 })
     const stateDir = tempDir()
@@ -91,7 +93,11 @@ describe('replay --workers', () => {
     let total = 0
     for (const [dev, list] of byDevice) {
       total += list.length
-      assert.deepEqual(list, [...list].sort((x, y) => x - y), `${dev} out of order`)
+      assert.deepEqual(
+        list,
+        [...list].sort((x, y) => x - y),
+        `${dev} out of order`,
+      )
     }
     assert.equal(total, 3000)
   })
@@ -138,7 +144,22 @@ describe('replay --workers', () => {
     const stateDir = tempDir()
     const batchSize = 5
     const concurrency = 2
-    const args = ['replay', a.dir, '--endpoint-url', sb.url, '--yes', '--no-progress', '--state-dir', stateDir, '--batch-size', String(batchSize), '--concurrency', String(concurrency), '--workers', '3']
+    const args = [
+      'replay',
+      a.dir,
+      '--endpoint-url',
+      sb.url,
+      '--yes',
+      '--no-progress',
+      '--state-dir',
+      stateDir,
+      '--batch-size',
+      String(batchSize),
+      '--concurrency',
+      String(concurrency),
+      '--workers',
+      '3',
+    ]
     const env = { ...process.env, NO_COLOR: '1', AMPLITUDE_API_KEY: KEY, SEGAMP_WORKER_INLINE_LINES: '0', SEGAMP_WORKER_BATCH_LINES: '5' }
     const cli = (): { kill: () => void; done: Promise<number | null>; stderr: () => string } => {
       const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] })

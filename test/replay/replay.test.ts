@@ -93,7 +93,7 @@ describe('replay (library, sandbox over loopback)', function () {
       assert.deepEqual(keyed.ids, one.ids)
     })
 
-    it('refuses a state dir that holds a sending run\'s checkpoint (it would truncate its dead letters)', async () => {
+    it("refuses a state dir that holds a sending run's checkpoint (it would truncate its dead letters)", async () => {
       const a = writeArchive(tempDir(), { messages: 10, devices: 2 })
       const sb = await sandbox()
       const stateDir = tempDir()
@@ -294,17 +294,23 @@ describe('replay (library, sandbox over loopback)', function () {
       assertAccounted(dry.ids, sb, stateDir, r)
     })
 
-    it('refuses to resume when the checkpoint\'s file is no longer among the inputs', async () => {
+    it("refuses to resume when the checkpoint's file is no longer among the inputs", async () => {
       const a = writeArchive(tempDir(), { messages: 40, devices: 2 })
       const sb = await sandbox({ faults: { latencyMs: 10 } })
       const stateDir = tempDir()
       const ac = new AbortController()
       const first = run({ inputs: [a.dir], endpointUrl: sb.url, stateDir, batchSize: 2, concurrency: 1, signal: ac.signal })
-      await waitFor('checkpoint progress', () => existsSync(join(stateDir, 'checkpoint.json')) && JSON.parse(readFileSync(join(stateDir, 'checkpoint.json'), 'utf8')).position !== null)
+      await waitFor(
+        'checkpoint progress',
+        () => existsSync(join(stateDir, 'checkpoint.json')) && JSON.parse(readFileSync(join(stateDir, 'checkpoint.json'), 'utf8')).position !== null,
+      )
       ac.abort()
       assert.equal((await first).exitCode, 130)
       rmSync(join(a.dir, 'part-1.ndjson'))
-      await assert.rejects(run({ inputs: [a.dir], endpointUrl: sb.url, stateDir }), /inputs changed since the checkpoint \(0 file\(s\) added, 0 changed, 1 half-read file\(s\) gone\): \S+part-1\.ndjson \(no longer among the inputs\)\. .*--fresh/)
+      await assert.rejects(
+        run({ inputs: [a.dir], endpointUrl: sb.url, stateDir }),
+        /inputs changed since the checkpoint \(0 file\(s\) added, 0 changed, 1 half-read file\(s\) gone\): \S+part-1\.ndjson \(no longer among the inputs\)\. .*--fresh/,
+      )
     })
   })
 
@@ -337,7 +343,7 @@ describe('replay (library, sandbox over loopback)', function () {
   })
 
   describe('secrets', () => {
-    it('no state file carries the API key (nor a message\'s writeKey)', async () => {
+    it("no state file carries the API key (nor a message's writeKey)", async () => {
       const a = writeArchive(tempDir(), { messages: 40, devices: 3, shortIdEvery: 9, garbageEvery: 13 })
       const sb = await sandbox({ faults: { error5xxRate: 0.2, seed: 3 } })
       const stateDir = tempDir()
@@ -350,19 +356,39 @@ describe('replay (library, sandbox over loopback)', function () {
   })
 
   describe('Segment validation', () => {
-    it('a group message whose mapping lacks group_type is dead-lettered with Segment\'s reason and counted invalid', async () => {
+    it("a group message whose mapping lacks group_type is dead-lettered with Segment's reason and counted invalid", async () => {
       const dir = tempDir()
       const mappings = writeFile(
         join(dir, 'mappings.json'),
         JSON.stringify({
           subscriptions: [
-            { name: 'Group Calls', actionSlug: 'groupIdentifyUser', trigger: 'type = "group"', enabled: true, settings: { group_value: { '@path': '$.groupId' }, group_properties: { '@path': '$.traits' } } },
-            { name: 'Track Calls', actionSlug: 'logEventV2', trigger: 'type = "track"', enabled: true, settings: { event_type: { '@path': '$.event' }, user_id: { '@path': '$.userId' }, device_id: { '@path': '$.anonymousId' } } },
+            {
+              name: 'Group Calls',
+              actionSlug: 'groupIdentifyUser',
+              trigger: 'type = "group"',
+              enabled: true,
+              settings: { group_value: { '@path': '$.groupId' }, group_properties: { '@path': '$.traits' } },
+            },
+            {
+              name: 'Track Calls',
+              actionSlug: 'logEventV2',
+              trigger: 'type = "track"',
+              enabled: true,
+              settings: { event_type: { '@path': '$.event' }, user_id: { '@path': '$.userId' }, device_id: { '@path': '$.anonymousId' } },
+            },
           ],
         }),
       )
       const subs = compileSubscriptions(await loadMappings(mappings))
-      const group = { type: 'group', groupId: 'org-1', userId: 'user-12345', anonymousId: 'anon-12345', messageId: 'grp-1', traits: { name: 'Org', writeKey: 'x' }, writeKey: 'source-write-key-123' }
+      const group = {
+        type: 'group',
+        groupId: 'org-1',
+        userId: 'user-12345',
+        anonymousId: 'anon-12345',
+        messageId: 'grp-1',
+        traits: { name: 'Org', writeKey: 'x' },
+        writeKey: 'source-write-key-123',
+      }
       const file = writeFile(join(dir, 'a.ndjson'), [group, trackMessage(1, device(1))].map((m) => JSON.stringify(m)).join('\n') + '\n')
       const sb = await sandbox()
       const stateDir = tempDir()
@@ -387,12 +413,26 @@ describe('replay (library, sandbox over loopback)', function () {
 })
 
 describe('replay CLI helpers', () => {
-  const figures = { phase: 'draining' as const, bytes: 1000, totalBytes: 1000, messages: 50_000, sent: 4_399, sentThisRun: 4_399, outstanding: 45_601, parked: 40_000, deadLettered: 0, elapsedMs: 10_000 }
+  const figures = {
+    phase: 'draining' as const,
+    bytes: 1000,
+    totalBytes: 1000,
+    messages: 50_000,
+    sent: 4_399,
+    sentThisRun: 4_399,
+    outstanding: 45_601,
+    parked: 40_000,
+    deadLettered: 0,
+    elapsedMs: 10_000,
+  }
 
   it('the ETA counts the events still pending, not only the bytes left to read', () => {
     // 45,601 pending at 440 events/s: about 104 s, never "0s".
     assert.equal(Math.round(etaSeconds(figures)!), 104)
-    assert.match(progressLine(figures, { dryRun: false }), /^50,000 messages read \(1\.0 KB of 1\.0 KB\) · 4,399 sent · 45,601 pending \(40,000 retrying\/throttled\) · 0 dead-lettered · 440 ev\/s · ETA 1m 44s$/)
+    assert.match(
+      progressLine(figures, { dryRun: false }),
+      /^50,000 messages read \(1\.0 KB of 1\.0 KB\) · 4,399 sent · 45,601 pending \(40,000 retrying\/throttled\) · 0 dead-lettered · 440 ev\/s · ETA 1m 44s$/,
+    )
     // Nothing sent yet: unknown, said so.
     assert.equal(etaSeconds({ ...figures, sent: 0, sentThisRun: 0 }), undefined)
     assert.match(progressLine({ ...figures, sent: 0, sentThisRun: 0 }, { dryRun: false }), / · ETA \?$/)
@@ -401,12 +441,39 @@ describe('replay CLI helpers', () => {
     assert.equal(formatDuration(3725), '1h 02m')
   })
 
-  it('the summary says what pause time is summed, and a resumed run\'s rate is its own', () => {
+  it("the summary says what pause time is summed, and a resumed run's rate is its own", () => {
     const r = {
-      runId: 'r', dryRun: false, stateDir: '/s', mappings: 'presets', region: 'us', endpointUrl: null, resumed: true, alreadyDone: false, interrupted: false, error: null,
-      durationMs: 39_000, exitCode: 3, files: 1, messages: 100, rejected: 0, rejectedByReason: {}, duplicates: 0, filtered: {}, unreadableFiles: [], skippedPaths: [],
-      planned: 90, sent: 80, deadLettered: 10, deadLetterReasons: { 'segment validation: x': 4, throttled: 6 }, requests: 9, retries: 2, throttles: 55, throttledMs: 930_000, throttledWallMs: 35_200,
-      sentThisRun: 39, leftForResume: 0,
+      runId: 'r',
+      dryRun: false,
+      stateDir: '/s',
+      mappings: 'presets',
+      region: 'us',
+      endpointUrl: null,
+      resumed: true,
+      alreadyDone: false,
+      interrupted: false,
+      error: null,
+      durationMs: 39_000,
+      exitCode: 3,
+      files: 1,
+      messages: 100,
+      rejected: 0,
+      rejectedByReason: {},
+      duplicates: 0,
+      filtered: {},
+      unreadableFiles: [],
+      skippedPaths: [],
+      planned: 90,
+      sent: 80,
+      deadLettered: 10,
+      deadLetterReasons: { 'segment validation: x': 4, throttled: 6 },
+      requests: 9,
+      retries: 2,
+      throttles: 55,
+      throttledMs: 930_000,
+      throttledWallMs: 35_200,
+      sentThisRun: 39,
+      leftForResume: 0,
       subscriptions: [{ name: 'Track Calls', actionSlug: 'logEventV2', messages: 100, invalid: 4, byEndpoint: { httpapi: { sent: 80, deadLettered: 6 } } }],
     }
     const text = renderReplaySummary(r, { color: false })
@@ -429,7 +496,7 @@ describe('replay CLI helpers', () => {
     assert.equal(cmd, `segamp replay 's3 export/' --api-key="$AMPLITUDE_API_KEY" --secret-key="$AMPLITUDE_SECRET_KEY" --state-dir /tmp/x --where 'event = "A"' -y`)
     assert.ok(!cmd.includes(KEY) && !cmd.includes('s3cr3t'))
     assert.equal(resumeCommand('segamp', ['a', `--api-key=${KEY}`]), 'segamp replay a --api-key="$AMPLITUDE_API_KEY"')
-    assert.equal(resumeCommand('segamp', ['it\'s']), `segamp replay 'it'\\''s'`)
+    assert.equal(resumeCommand('segamp', ["it's"]), `segamp replay 'it'\\''s'`)
   })
 
   it('fingerprint never shows a short key whole; keyHash is stable and not the key', () => {

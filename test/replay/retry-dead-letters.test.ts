@@ -61,8 +61,14 @@ describe('replay --retry-dead-letters (library, sandbox)', function () {
     assert.equal(cp.sent, planned)
     assert.equal(cp.deadLettered, 0)
     const perEndpoint = cp.subscriptions.flatMap((s) => Object.values(s.byEndpoint))
-    assert.equal(perEndpoint.reduce((a, e) => a + e.sent, 0), planned)
-    assert.equal(perEndpoint.reduce((a, e) => a + e.deadLettered, 0), 0)
+    assert.equal(
+      perEndpoint.reduce((a, e) => a + e.sent, 0),
+      planned,
+    )
+    assert.equal(
+      perEndpoint.reduce((a, e) => a + e.deadLettered, 0),
+      0,
+    )
     assert.deepEqual(JSON.parse(readFileSync(join(stateDir, 'report.json'), 'utf8')).retry.sent, 20)
 
     // A second retry finds nothing left to send.
@@ -83,7 +89,10 @@ describe('replay --retry-dead-letters (library, sandbox)', function () {
     assert.deepEqual(report.deadLetterReasons, { exceeded_daily_quota: 10 })
     const ledger = readNdjson(join(stateDir, RETRY_LEDGER)) as Array<{ ok?: boolean; attempts?: number }>
     assert.equal(ledger.filter((l) => l.ok).length, 10)
-    assert.ok(ledger.filter((l) => !l.ok).every((l) => l.attempts === 2), 'one send by the replay, one by the retry')
+    assert.ok(
+      ledger.filter((l) => !l.ok).every((l) => l.attempts === 2),
+      'one send by the replay, one by the retry',
+    )
     // Not selected: nothing is sent.
     const requests = sb.requests.length
     const none = await retryDeadLetters({ stateDir, reasons: ['retries_exhausted'], apiKey: KEY, endpointUrl: sb.url, delivery: FAST })
@@ -91,7 +100,7 @@ describe('replay --retry-dead-letters (library, sandbox)', function () {
     assert.equal(sb.requests.length, requests)
   })
 
-  it('after a kill between the ledger and the checkpoint, a retry counts the ledger\'s outcome once and does not resend it', async () => {
+  it("after a kill between the ledger and the checkpoint, a retry counts the ledger's outcome once and does not resend it", async () => {
     const sb = await sandbox()
     const { stateDir, planned } = await deadLettered(sb, [device(3)])
     sb.setFaults({})

@@ -51,7 +51,11 @@ describe('replay run identity', () => {
     writeFile(join(root, 'aaaaaaaa0000', 'checkpoint.json'), JSON.stringify({ version: 2, runId: 'aaaaaaaa0000', done: false, counts: {} }))
     const found = findUnfinishedSibling(root, id)
     assert.deepEqual(found && { dir: found.dir, runId: found.runId, endpointUrl: found.endpointUrl }, { dir: join(root, old), runId: old, endpointUrl: null })
-    const text = siblingAdvice(found!, { bin: 'segamp', argv: ['examples/segment-logs', '--endpoint-url', 'http://user:NEWPASS@proxy.example.com:8443', '--yes'], stateDir: join(root, id) })
+    const text = siblingAdvice(found!, {
+      bin: 'segamp',
+      argv: ['examples/segment-logs', '--endpoint-url', 'http://user:NEWPASS@proxy.example.com:8443', '--yes'],
+      stateDir: join(root, id),
+    })
     assert.match(text, new RegExp(`an unfinished run of the same inputs and mappings is in ${join(root, old).replace(/[/.]/g, '\\$&')}`))
     assert.match(text, /segamp replay examples\/segment-logs --yes --region=us\n/)
     assert.doesNotMatch(text, /NEWPASS/)

@@ -19,7 +19,6 @@ import type { SegmentMessage } from '../../src/types.js'
 const NOW = Date.UTC(2024, 5, 1)
 const WHERE = 'event != "Ignored"'
 
-
 /**
  * Three files: NDJSON blocks of 1–6 lines (tracks, identifies, blank and bad lines, a message the
  * filter drops, absurd nesting), a CSV file's decoded messages, and between them the items the
@@ -28,7 +27,10 @@ const WHERE = 'event != "Ignored"'
  */
 function syntheticItems(seed: number): ArchiveItem[] {
   const random = rng(seed)
-  const items: ArchiveItem[] = [{ kind: 'unreadable', file: 'gone.gz', reason: 'truncated gzip' }, { kind: 'skipped', path: 'loop', reason: 'a link to a folder read already' }]
+  const items: ArchiveItem[] = [
+    { kind: 'unreadable', file: 'gone.gz', reason: 'truncated gzip' },
+    { kind: 'skipped', path: 'loop', reason: 'a link to a folder read already' },
+  ]
   let n = 0
   const lineText = (): string => {
     n++
@@ -38,8 +40,16 @@ function syntheticItems(seed: number): ArchiveItem[] {
     if (r < 0.14) return `{"broken":${n}`
     if (r < 0.17) return '{"type":"track","event":"Deep","messageId":"deep-' + n + '","properties":' + '{"d":'.repeat(600) + '1' + '}'.repeat(601)
     if (r < 0.25) return JSON.stringify({ type: 'track', event: 'Ignored', messageId: `ign-${n}`, anonymousId: device, timestamp: '2024-05-06T10:00:00.000Z' })
-    if (r < 0.4) return JSON.stringify({ type: 'identify', messageId: `id-${n}`, userId: `user-${device}`, anonymousId: device, traits: { n }, timestamp: '2024-05-06T10:00:00.000Z' })
-    return JSON.stringify({ type: 'track', event: r < 0.5 ? 'Order Completed' : 'Viewed', messageId: `m-${n}`, anonymousId: device, properties: { n, revenue: n, products: [{ product_id: `p${n}`, price: 1 }] }, timestamp: '2024-05-06T10:00:00.000Z' })
+    if (r < 0.4)
+      return JSON.stringify({ type: 'identify', messageId: `id-${n}`, userId: `user-${device}`, anonymousId: device, traits: { n }, timestamp: '2024-05-06T10:00:00.000Z' })
+    return JSON.stringify({
+      type: 'track',
+      event: r < 0.5 ? 'Order Completed' : 'Viewed',
+      messageId: `m-${n}`,
+      anonymousId: device,
+      properties: { n, revenue: n, products: [{ product_id: `p${n}`, price: 1 }] },
+      timestamp: '2024-05-06T10:00:00.000Z',
+    })
   }
   for (const file of ['a.ndjson', 'b.ndjson.gz']) {
     items.push({ kind: 'file', file, format: 'ndjson', index: items.length })
@@ -97,7 +107,9 @@ function expected(items: ArchiveItem[], planner: ReturnType<typeof createPlanner
  * a worker planning for --out sends its piece back as bytes in a shared buffer, not its JSON.
  */
 const withoutRecords = (items: PlannedItem[]): PlannedItem[] =>
-  items.map((p) => (p.plan?.t === 'message' ? { ref: p.ref!, plan: { ...p.plan, records: p.plan.records.map(({ record: _r, ser, ...rest }) => ({ ...rest, ser: asText(ser) })) } } : p))
+  items.map((p) =>
+    p.plan?.t === 'message' ? { ref: p.ref!, plan: { ...p.plan, records: p.plan.records.map(({ record: _r, ser, ...rest }) => ({ ...rest, ser: asText(ser) })) } } : p,
+  )
 const asText = (ser: SerializedRecord): SerializedRecord => {
   const { outBytes, outAt: _at, ...rest } = ser
   return { ...rest, json: jsonOf(ser), ...(outBytes || ser.out !== undefined ? { out: ser.out ?? Buffer.from(outBytes!).toString('utf8') } : {}) }
@@ -145,7 +157,10 @@ describe('replay: planInOrder (the --workers pool)', function () {
     // The stream has a bit of everything.
     const kinds = new Set(want.map((p) => p.item?.kind ?? p.plan!.t))
     assert.deepEqual([...kinds].sort(), ['end', 'file', 'filtered', 'message', 'rejected', 'skipped', 'unreadable'])
-    assert.ok(want.some((p) => p.plan?.t === 'rejected' && p.plan.category === 'unprocessable'), 'absurd nesting is in the stream')
+    assert.ok(
+      want.some((p) => p.plan?.t === 'rejected' && p.plan.category === 'unprocessable'),
+      'absurd nesting is in the stream',
+    )
 
     const one = await run(stream(items), { workers: 1 })
     assert.equal(watch.calls.length, 0, 'one worker: no thread')
@@ -186,9 +201,19 @@ describe('replay: planInOrder (the --workers pool)', function () {
       for (const failAfter of workers === 1 ? [0, 37, items.length - 1] : [61]) {
         const error = new Error(`disk gone after ${failAfter}`)
         const out: PlannedItem[] = []
-        await assert.rejects(async () => {
-          for await (const p of planInOrder(stream(items, failAfter, error), { workers, planner: createPlanner(settings), settings: toWorkerSettings(settings), batchLines: 5, inlineLines: 0 })) out.push(p)
-        }, (e) => e === error)
+        await assert.rejects(
+          async () => {
+            for await (const p of planInOrder(stream(items, failAfter, error), {
+              workers,
+              planner: createPlanner(settings),
+              settings: toWorkerSettings(settings),
+              batchLines: 5,
+              inlineLines: 0,
+            }))
+              out.push(p)
+          },
+          (e) => e === error,
+        )
         assert.deepEqual(withoutRecords(out), withoutRecords(expected(items.slice(0, failAfter), createPlanner(settings))), `workers ${workers}, fail after ${failAfter}`)
         assert.deepEqual(withoutRecords(out), want.slice(0, out.length))
       }
@@ -207,7 +232,9 @@ describe('replay: planInOrder (the --workers pool)', function () {
     assert.deepEqual(withoutRecords(out), want.slice(0, 25))
     assert.equal(watch.calls.length, 3)
     // Terminated for real by the time the loop returns: a thread that has stopped has no id any more.
-    assert.deepEqual(watch.calls.map((w) => w.threadId), [-1, -1, -1])
+    assert.deepEqual(
+      watch.calls.map((w) => w.threadId),
+      [-1, -1, -1],
+    )
   })
 })
-

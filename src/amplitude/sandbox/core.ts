@@ -168,8 +168,7 @@ export class SandboxCore {
     if (req.oversize) return json(413, { code: 413, error: 'Payload too large' }, 0)
     const raw = req.body.toString('utf8')
     if (raw.trim() === '') return json(400, { code: 400, error: 'Missing request body' }, 0)
-    if (!/json/i.test(req.contentType))
-      return json(400, { code: 400, error: 'Invalid request: Content-Type must be application/json' }, 0)
+    if (!/json/i.test(req.contentType)) return json(400, { code: 400, error: 'Invalid request: Content-Type must be application/json' }, 0)
     let parsed: unknown
     try {
       parsed = JSON.parse(raw)
@@ -182,8 +181,7 @@ export class SandboxCore {
     if (typeof apiKey !== 'string') return missingField('api_key', n)
     if (!this.acceptKey(apiKey)) return json(400, { code: 400, error: `Invalid API key: ${apiKey}` }, n)
     const events = parsed.events
-    if (events === undefined || events === null || (Array.isArray(events) && events.length === 0))
-      return missingField('events', n)
+    if (events === undefined || events === null || (Array.isArray(events) && events.length === 0)) return missingField('events', n)
     if (!Array.isArray(events)) return json(400, { code: 400, error: 'Invalid event JSON' }, 0)
     const maxEvents = route === 'httpapi' ? this.limits.httpApiMaxEvents : this.limits.batchMaxEvents
     if (events.length > maxEvents) return json(413, { code: 413, error: 'Payload too large' }, n)
@@ -264,11 +262,7 @@ export class SandboxCore {
         if (carriesMixedUserProperties(ev)) this.mixedUserProperties++
       }
     }
-    return json(
-      200,
-      { code: 200, events_ingested: n, payload_size_bytes: req.body.length, server_upload_time: req.now },
-      n,
-    )
+    return json(200, { code: 200, events_ingested: n, payload_size_bytes: req.body.length, server_upload_time: req.now }, n)
   }
 
   private rules(options: unknown): ValidationRules {
@@ -391,8 +385,7 @@ export class SandboxCore {
     }
 
     if (route === 'groupidentify') {
-      if (n > this.limits.groupIdentifyMaxItems || countGroupProperties(items) > this.limits.groupIdentifyMaxItems)
-        return json(413, { code: 413, error: 'Payload too large' }, n)
+      if (n > this.limits.groupIdentifyMaxItems || countGroupProperties(items) > this.limits.groupIdentifyMaxItems) return json(413, { code: 413, error: 'Payload too large' }, n)
       const problem = validateGroupIdentifications(items)
       if (problem) return text(400, problem, n)
       for (const rec of items as Record<string, unknown>[]) this.groupIdentifications.push(rec)
@@ -403,8 +396,7 @@ export class SandboxCore {
     const problem = validateMappings(items)
     if (problem) return text(400, problem, n)
     const windowSec = this.limits.throttleWindowMs / 1000
-    if (this.usermapCalls.count('all', req.now) >= this.limits.usermapCallsPerSecond * windowSec)
-      return json(429, { code: 429, error: 'Too many mapping requests' }, n)
+    if (this.usermapCalls.count('all', req.now) >= this.limits.usermapCallsPerSecond * windowSec) return json(429, { code: 429, error: 'Too many mapping requests' }, n)
     this.usermapCalls.add('all', 1, req.now)
     for (const rec of items as Record<string, unknown>[]) this.mappings.push(rec)
     return text(200, 'success', n)

@@ -88,8 +88,26 @@ export function sandboxProjectId(apiKey: string): number {
 }
 
 const SENDER_FIELDS = [
-  'user_id', 'device_id', 'platform', 'os_name', 'os_version', 'device_brand', 'device_manufacturer', 'device_model',
-  'country', 'region', 'city', 'dma', 'language', 'location_lat', 'location_lng', 'paying', 'start_version', 'idfa', 'adid', 'library',
+  'user_id',
+  'device_id',
+  'platform',
+  'os_name',
+  'os_version',
+  'device_brand',
+  'device_manufacturer',
+  'device_model',
+  'country',
+  'region',
+  'city',
+  'dma',
+  'language',
+  'location_lat',
+  'location_lng',
+  'paying',
+  'start_version',
+  'idfa',
+  'adid',
+  'library',
 ] as const
 
 function who(rec: Obj): string {
@@ -140,7 +158,12 @@ export function buildExportLines(src: ExportSource, project: number, fromMs: num
       app: project,
       client_event_time: exportTime(time),
       client_upload_time: exportTime(at),
-      data: { path: it.kind === 'event' ? (it.e.endpoint === 'batch' ? '/batch' : '/2/httpapi') : '/identify', group_first_event: {}, group_ids: {}, user_properties_updated: isObj(rec.user_properties) },
+      data: {
+        path: it.kind === 'event' ? (it.e.endpoint === 'batch' ? '/batch' : '/2/httpapi') : '/identify',
+        group_first_event: {},
+        group_ids: {},
+        user_properties_updated: isObj(rec.user_properties),
+      },
       device_carrier: rec.carrier ?? null,
       device_family: null,
       device_type: null,

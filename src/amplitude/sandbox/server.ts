@@ -184,7 +184,7 @@ interface ExportContext {
  * limits.exportMaxBytes, 404 when nothing was uploaded in the range, else the zip.
  */
 async function serveExport(req: IncomingMessage, res: ServerResponse, url: URL, x: ExportContext): Promise<void> {
-const { core, limits, keys, secrets, delay, record } = x
+  const { core, limits, keys, secrets, delay, record } = x
   req.resume()
   if (x.latencyMs > 0) await delay(x.latencyMs)
   if (res.destroyed) return

@@ -36,8 +36,7 @@ export function summarizeSandbox(sb: Summarizable, opts: SummaryOptions = {}): s
     `Events ingested: ${s.eventsIngested} (httpapi ${httpapi}, batch ${batch}); duplicates discarded: ${s.duplicatesDiscarded}; users: ${users.size}, devices: ${devices.size}`,
   )
   lines.push(`Identifications: ${s.identifications}; group identifications: ${s.groupIdentifications}; user mappings: ${s.mappings}`)
-  if (s.mixedUserProperties > 0)
-    lines.push(`Accepted with plain user_properties mixed with operations: ${s.mixedUserProperties} (as Amplitude: accepted, effect undocumented)`)
+  if (s.mixedUserProperties > 0) lines.push(`Accepted with plain user_properties mixed with operations: ${s.mixedUserProperties} (as Amplitude: accepted, effect undocumented)`)
   const sorted = [...byType.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
   if (sorted.length > 0) {
     lines.push(`Top event types (${Math.min(top, sorted.length)} of ${sorted.length}):`)

@@ -46,11 +46,8 @@ function push(map: Record<string, number[]>, field: string, index: number): void
 
 const absent = (v: unknown): boolean => v === undefined || v === null
 const isInteger = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v)
-const isNumeric = (v: unknown): boolean =>
-  (typeof v === 'number' && Number.isFinite(v)) ||
-  (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)))
-const isIntegerLike = (v: unknown): boolean =>
-  isInteger(v) || (typeof v === 'string' && /^-?\d+$/.test(v.trim()) && Number.isSafeInteger(Number(v)))
+const isNumeric = (v: unknown): boolean => (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)))
+const isIntegerLike = (v: unknown): boolean => isInteger(v) || (typeof v === 'string' && /^-?\d+$/.test(v.trim()) && Number.isSafeInteger(Number(v)))
 
 export type IdVerdict = 'absent' | 'ok' | 'invalid' | 'short'
 
@@ -94,16 +91,14 @@ export function validateEvents(events: unknown[], rules: ValidationRules): Index
       return
     }
     if (absent(ev.event_type)) push(maps.missingFields, 'event_type', i)
-    else if (typeof ev.event_type !== 'string' || ev.event_type === '' || ev.event_type.length > rules.maxStringLength)
-      push(maps.invalidFields, 'event_type', i)
+    else if (typeof ev.event_type !== 'string' || ev.event_type === '' || ev.event_type.length > rules.maxStringLength) push(maps.invalidFields, 'event_type', i)
     validateIds(ev, i, rules, maps)
     if (!absent(ev.time) && !(isInteger(ev.time) && (ev.time as number) >= 0)) push(maps.invalidFields, 'time', i)
     for (const f of INTEGER_FIELDS) if (!absent(ev[f]) && !isInteger(ev[f])) push(maps.invalidFields, f, i)
     for (const f of OBJECT_FIELDS) if (!absent(ev[f]) && !isPlainObject(ev[f])) push(maps.invalidFields, f, i)
     for (const f of FLOAT_FIELDS) if (!absent(ev[f]) && !isNumeric(ev[f])) push(maps.invalidFields, f, i)
     if (!absent(ev.quantity) && !isIntegerLike(ev.quantity)) push(maps.invalidFields, 'quantity', i)
-    if (!absent(ev.insert_id) && (typeof ev.insert_id !== 'string' || ev.insert_id.length > rules.maxStringLength))
-      push(maps.invalidFields, 'insert_id', i)
+    if (!absent(ev.insert_id) && (typeof ev.insert_id !== 'string' || ev.insert_id.length > rules.maxStringLength)) push(maps.invalidFields, 'insert_id', i)
   })
   return maps
 }
@@ -127,8 +122,7 @@ export function validateIdentifications(items: unknown[], rules: ValidationRules
     if (bad) return `Invalid identification at index ${i}: invalid ${bad}`
     const short = Object.keys(maps.invalidIdLengths)[0]
     if (short) return `Invalid identification at index ${i}: ${short} shorter than ${rules.minIdLength} characters`
-    for (const f of ['user_properties', 'groups'])
-      if (!absent(it[f]) && !isPlainObject(it[f])) return `Invalid identification at index ${i}: ${f} must be an object`
+    for (const f of ['user_properties', 'groups']) if (!absent(it[f]) && !isPlainObject(it[f])) return `Invalid identification at index ${i}: ${f} must be an object`
   }
   return null
 }
@@ -143,8 +137,7 @@ export function validateGroupIdentifications(items: unknown[]): string | null {
       if (absent(v) || v === '') return `Invalid group identification at index ${i}: missing ${f}`
       if (typeof v !== 'string') return `Invalid group identification at index ${i}: ${f} must be a string`
     }
-    if (!absent(it.group_properties) && !isPlainObject(it.group_properties))
-      return `Invalid group identification at index ${i}: group_properties must be an object`
+    if (!absent(it.group_properties) && !isPlainObject(it.group_properties)) return `Invalid group identification at index ${i}: group_properties must be an object`
   }
   return null
 }
@@ -170,8 +163,7 @@ export function validateMappings(items: unknown[]): string | null {
     if (typeof it.user_id !== 'string' || it.user_id === '') return `Invalid mapping at index ${i}: missing user_id`
     if (it.unmap === true) continue
     if (!absent(it.unmap) && typeof it.unmap !== 'boolean') return `Invalid mapping at index ${i}: unmap must be a boolean`
-    if (typeof it.global_user_id !== 'string' || it.global_user_id === '')
-      return `Invalid mapping at index ${i}: missing global_user_id`
+    if (typeof it.global_user_id !== 'string' || it.global_user_id === '') return `Invalid mapping at index ${i}: missing global_user_id`
   }
   return null
 }

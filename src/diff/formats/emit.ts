@@ -25,7 +25,10 @@ export function parseReportTarget(value: string): ReportTarget {
   const format = at > 0 ? value.slice(0, at) : ''
   const file = at > 0 ? value.slice(at + 1) : ''
   if (!(DIFF_FORMATS as readonly string[]).includes(format) || file === '') {
-    throw new UsageError(`--report ${value}: expected FORMAT=FILE with FORMAT one of ${DIFF_FORMATS.join(', ')}`, 'e.g. --report junit=reports/segamp.xml --report html=reports/segamp.html')
+    throw new UsageError(
+      `--report ${value}: expected FORMAT=FILE with FORMAT one of ${DIFF_FORMATS.join(', ')}`,
+      'e.g. --report junit=reports/segamp.xml --report html=reports/segamp.html',
+    )
   }
   return { format: format as DiffFormat, file }
 }
@@ -83,7 +86,12 @@ async function writeReport(file: string, text: string, cwd: string): Promise<voi
  * paths (relative to the repository root, as later steps' `path:` inputs take them, whatever the
  * step's working directory).
  */
-export function stepOutputs(report: DiffReport | AgainstReport, failOn: string[], written: readonly ReportTarget[], path: (file: string) => string = (f) => f): Record<string, string> {
+export function stepOutputs(
+  report: DiffReport | AgainstReport,
+  failOn: string[],
+  written: readonly ReportTarget[],
+  path: (file: string) => string = (f) => f,
+): Record<string, string> {
   const failing = failingDiffKinds(report, failOn)
   const counts = countsByKind(report)
   const out: Record<string, string> = {

@@ -52,8 +52,13 @@ export function renderAnnotations(items: readonly CheckItem[], opts: AnnotationO
   const moreErrors = Math.max(0, errors.length - ANNOTATIONS_PER_LEVEL)
   const moreWarnings = Math.max(0, warnings.length - ANNOTATIONS_PER_LEVEL)
   if (moreErrors + moreWarnings > 0) {
-    const parts = [moreErrors > 0 ? `${moreErrors} more ${moreErrors === 1 ? 'error' : 'errors'}` : '', moreWarnings > 0 ? `${moreWarnings} more ${moreWarnings === 1 ? 'warning' : 'warnings'}` : ''].filter(Boolean)
-    out.push(`::notice title=${escapeProperty('segamp: findings not annotated')}::${escapeData(`${parts.join(' and ')} not annotated (GitHub shows ${ANNOTATIONS_PER_LEVEL} of each per step; the most frequent are shown): see the job summary and the reports`)}`)
+    const parts = [
+      moreErrors > 0 ? `${moreErrors} more ${moreErrors === 1 ? 'error' : 'errors'}` : '',
+      moreWarnings > 0 ? `${moreWarnings} more ${moreWarnings === 1 ? 'warning' : 'warnings'}` : '',
+    ].filter(Boolean)
+    out.push(
+      `::notice title=${escapeProperty('segamp: findings not annotated')}::${escapeData(`${parts.join(' and ')} not annotated (GitHub shows ${ANNOTATIONS_PER_LEVEL} of each per step; the most frequent are shown): see the job summary and the reports`)}`,
+    )
   }
   return out
 }

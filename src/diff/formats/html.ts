@@ -50,7 +50,12 @@ export function escText(s: string): string {
 
 /** JSON for a `<script type="application/json">` block: nothing in it can end the element. */
 export function scriptJson(v: unknown): string {
-  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
+  return JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029')
 }
 
 const isAgainst = (r: DiffReport): r is AgainstReport => (r as Partial<AgainstReport>).against !== undefined
@@ -110,7 +115,13 @@ function card(label: string, value: number | string): string {
 
 function findingDetails(item: CheckItem, withExamples: boolean): string {
   const at = item.location ? ` · <code>${esc(`${item.location.file}:${item.location.line}`)}</code>` : ''
-  const paths = item.paths.length > 0 ? `<p>Paths: ${item.paths.slice(0, PATHS_SHOWN).map((p) => `<code>${esc(p)}</code>`).join(' ')}${item.paths.length > PATHS_SHOWN ? ` … ${item.paths.length - PATHS_SHOWN} more (JSON report)` : ''}</p>` : ''
+  const paths =
+    item.paths.length > 0
+      ? `<p>Paths: ${item.paths
+          .slice(0, PATHS_SHOWN)
+          .map((p) => `<code>${esc(p)}</code>`)
+          .join(' ')}${item.paths.length > PATHS_SHOWN ? ` … ${item.paths.length - PATHS_SHOWN} more (JSON report)` : ''}</p>`
+      : ''
   let examples = item.examples.map((e) => `<pre>${escText(e)}</pre>`).join('')
   if (!withExamples) examples = '<p class="muted">Examples left out to keep this file small: see the JSON report.</p>'
   else if (examples === '') examples = '<p class="muted">No example kept (--examples 0).</p>'
@@ -145,7 +156,12 @@ function findingsSection(items: readonly CheckItem[]): string {
 }
 
 function volumeTable(volumes: readonly Volume[]): string {
-  const rows = volumes.slice(0, VOLUME_ROWS).map((v) => `<tr><td>${esc(v.name === '' ? '(empty name)' : v.name)}</td><td class="n">${v.classic.toLocaleString('en-US')}</td><td class="n">${v.actions.toLocaleString('en-US')}</td></tr>`)
+  const rows = volumes
+    .slice(0, VOLUME_ROWS)
+    .map(
+      (v) =>
+        `<tr><td>${esc(v.name === '' ? '(empty name)' : v.name)}</td><td class="n">${v.classic.toLocaleString('en-US')}</td><td class="n">${v.actions.toLocaleString('en-US')}</td></tr>`,
+    )
   return `<details><summary>All ${volumes.length} event names as a table</summary><table><thead><tr><th>Event</th><th class="n">Classic</th><th class="n">Actions</th></tr></thead><tbody>${rows.join('')}</tbody></table>${volumes.length > VOLUME_ROWS ? `<p class="muted">… ${volumes.length - VOLUME_ROWS} more event names in the JSON report.</p>` : ''}</details>`
 }
 
@@ -157,7 +173,14 @@ function againstSection(report: AgainstReport): string {
 <p>The Classic emulation (${esc(e.classicMode)}) matched <b>${e.percent} %</b> of stored events (${e.matched.toLocaleString('en-US')} of ${e.storedEvents.toLocaleString('en-US')} paired with an archived message).</p>
 <div class="chart" style="height:240px"><canvas id="chart-pairing" role="img" aria-label="Pairing of stored events"></canvas></div>
 <table><tbody><tr><th>Paired by $insert_id</th><td class="n">${a.pairing.byInsertId}</td></tr><tr><th>Paired by user/device + time</th><td class="n">${a.pairing.byKey}</td></tr><tr><th>Ambiguous</th><td class="n">${a.pairing.ambiguous}</td></tr><tr><th>Unpaired</th><td class="n">${a.pairing.unpaired}</td></tr><tr><th>Archived messages with a repeated messageId (skipped)</th><td class="n">${a.pairing.duplicateMessages}</td></tr></tbody></table>
-${a.export.problems.length > 0 ? `<h3>Export problems</h3><ul>${a.export.problems.slice(0, 50).map((p) => `<li><code>${esc(p.file)}</code>: ${esc(p.reason)}</li>`).join('')}</ul>` : ''}`
+${
+  a.export.problems.length > 0
+    ? `<h3>Export problems</h3><ul>${a.export.problems
+        .slice(0, 50)
+        .map((p) => `<li><code>${esc(p.file)}</code>: ${esc(p.reason)}</li>`)
+        .join('')}</ul>`
+    : ''
+}`
 }
 
 function modelSection(report: DiffReport): string {
@@ -181,7 +204,9 @@ export function renderHtml(report: DiffReport | AgainstReport, items: readonly C
   const counts = countsByKind(report)
   const data = {
     volumes: volumes.slice(0, VOLUME_CHART_NAMES),
-    kinds: Object.entries(counts).filter(([k, n]) => n > 0 && k !== 'ambiguous').map(([kind, count]) => ({ kind, count })),
+    kinds: Object.entries(counts)
+      .filter(([k, n]) => n > 0 && k !== 'ambiguous')
+      .map(([kind, count]) => ({ kind, count })),
     pairing: isAgainst(report)
       ? [
           { label: 'by $insert_id', count: report.against.pairing.byInsertId },

@@ -73,7 +73,13 @@ function subscriptionsOf(f: Finding): string[] {
 function messageOf(f: Finding, subs: string[], field: string | undefined): string {
   const n = `${f.count} ${f.count === 1 ? 'message' : 'messages'}`
   const via = subs.length > 0 ? ` (subscription ${subs.map((s) => JSON.stringify(s)).join(' + ')}${field ? `, field ${field}` : ''})` : ''
-  const paths = f.paths.length > 0 ? `; paths: ${f.paths.slice(0, 5).map((p) => `${p.path} ${p.change}`).join(', ')}${f.paths.length > 5 ? `, … ${f.paths.length - 5} more` : ''}` : ''
+  const paths =
+    f.paths.length > 0
+      ? `; paths: ${f.paths
+          .slice(0, 5)
+          .map((p) => `${p.path} ${p.change}`)
+          .join(', ')}${f.paths.length > 5 ? `, … ${f.paths.length - 5} more` : ''}`
+      : ''
   switch (f.kind) {
     case 'dropped':
       return `Classic sent ${q(f.classic)}, Actions sends nothing in ${n}${paths}`
@@ -145,7 +151,9 @@ export function checkItems(report: DiffReport | AgainstReport, failOn: readonly 
         subscriptions: [],
         paths: [],
         location: locator?.list(),
-        examples: f.examples.map((ex) => [`${ex.file}:${ex.line}${ex.messageId === null ? '' : ` messageId ${ex.messageId}`}`, ...ex.records.map((r) => `${r.endpoint}: ${JSON.stringify(r.record)}`)].join('\n')),
+        examples: f.examples.map((ex) =>
+          [`${ex.file}:${ex.line}${ex.messageId === null ? '' : ` messageId ${ex.messageId}`}`, ...ex.records.map((r) => `${r.endpoint}: ${JSON.stringify(r.record)}`)].join('\n'),
+        ),
         message: `${q(f.name)}: ${KIND_DESCRIPTIONS[f.kind]} (${f.count} ${unit})`,
       })
     }

@@ -29,7 +29,10 @@ export function renderJunit(items: readonly CheckItem[], opts: { command: string
     const suite = builder.testSuite().name(`segamp ${opts.command}: ${kind}`)
     suite.property('description', KIND_DESCRIPTIONS[kind] ?? kind)
     for (const item of items.filter((i) => i.kind === kind)) {
-      const tc = suite.testCase().className(`segamp.${kind}`).name(xmlSafe(item.label === '' ? '(empty name)' : item.label))
+      const tc = suite
+        .testCase()
+        .className(`segamp.${kind}`)
+        .name(xmlSafe(item.label === '' ? '(empty name)' : item.label))
       const file = item.location?.file ?? opts.file
       if (file !== undefined) tc.file(xmlSafe(file))
       const text = [item.message, ...(item.location ? [`at ${item.location.file}:${item.location.line}`] : []), '', ...item.examples.flatMap((e) => [e, ''])].join('\n')

@@ -12,7 +12,10 @@ export const MAX_RESULTS = 5000
 
 /** A relative path as a SARIF URI reference (forward slashes, each segment percent-encoded). */
 export function sarifUri(file: string): string {
-  return file.split(/[\\/]/).map((s) => encodeURIComponent(s)).join('/')
+  return file
+    .split(/[\\/]/)
+    .map((s) => encodeURIComponent(s))
+    .join('/')
 }
 
 export function renderSarif(items: readonly CheckItem[], opts: { version: string; path?: (file: string) => string }): string {

@@ -30,7 +30,11 @@ export interface LineData {
   text?: string
   category?: string
   /** Per-record outcomes, filled as records settle: [subscription index, endpoint, dead?]. */
-  outcomes?: Array<{ sub: number; endpoint: string; dead?: { status: number | null; reason: string; attempts: number; record: Record<string, unknown>; options?: Record<string, unknown> } }>
+  outcomes?: Array<{
+    sub: number
+    endpoint: string
+    dead?: { status: number | null; reason: string; attempts: number; record: Record<string, unknown>; options?: Record<string, unknown> }
+  }>
   /** Subscriptions that matched but whose action rejected the event (Segment's validation). */
   invalid?: Array<{ sub: number; reason: string; message: SegmentMessage }>
   matched?: number[]
@@ -150,118 +154,118 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
   const writer = await state.openWriter(previous, { onError: o.onStateError })
   // A run that starts over starts a new dead-letter file: the retries of the old one are void.
   if (!previous && !state.remote) rmSync(join(state.location, RETRY_LEDGER_FILE), { force: true })
-    let position: SourceRef | null = previous?.position ?? null
-    /** Partly sent lines of the run before, until this run reads them again (then its ledger holds them). */
-    const carriedPartial = new Map((previous?.partial ?? []).map((p) => [`${p.file}\u0000${p.line}`, p]))
-    const takePartial = (ref: SourceRef): Set<number> => {
-      const key = `${ref.file}\u0000${ref.line}`
-      const p = carriedPartial.get(key)
-      if (!p) return new Set()
-      carriedPartial.delete(key)
-      return new Set(p.acked)
-    }
-    /** Lines read from files that then could not be read to the end (kept as `ahead`, even when done). */
-    const retained: Checkpoint['ahead'] = []
-    /** Files completed by this run (their lines need no listing any more). */
-    const completedNow = new Set<string>()
-    /**
-     * Lines the runs before settled beyond their position: this run skips them, so its own ledger
-     * never lists them; the checkpoint keeps them until the position or a file's completion covers them.
-     */
-    const carriedAhead = (): Checkpoint['ahead'] => {
-      const at = position
-      return (previous?.ahead ?? [])
-        .filter((a) => !completedNow.has(a.file) && !completed.has(a.file))
-        .map((a) => ({ file: a.file, lines: at && a.file === at.file ? a.lines.filter(([, b]) => b > at.line) : a.lines }))
-        .filter((a) => a.lines.length > 0)
-    }
+  let position: SourceRef | null = previous?.position ?? null
+  /** Partly sent lines of the run before, until this run reads them again (then its ledger holds them). */
+  const carriedPartial = new Map((previous?.partial ?? []).map((p) => [`${p.file}\u0000${p.line}`, p]))
+  const takePartial = (ref: SourceRef): Set<number> => {
+    const key = `${ref.file}\u0000${ref.line}`
+    const p = carriedPartial.get(key)
+    if (!p) return new Set()
+    carriedPartial.delete(key)
+    return new Set(p.acked)
+  }
+  /** Lines read from files that then could not be read to the end (kept as `ahead`, even when done). */
+  const retained: Checkpoint['ahead'] = []
+  /** Files completed by this run (their lines need no listing any more). */
+  const completedNow = new Set<string>()
+  /**
+   * Lines the runs before settled beyond their position: this run skips them, so its own ledger
+   * never lists them; the checkpoint keeps them until the position or a file's completion covers them.
+   */
+  const carriedAhead = (): Checkpoint['ahead'] => {
+    const at = position
+    return (previous?.ahead ?? [])
+      .filter((a) => !completedNow.has(a.file) && !completed.has(a.file))
+      .map((a) => ({ file: a.file, lines: at && a.file === at.file ? a.lines.filter(([, b]) => b > at.line) : a.lines }))
+      .filter((a) => a.lines.length > 0)
+  }
 
-    const appendLine = (log: LogName, value: unknown): void => writer.append(log, jsonLine(value))
+  const appendLine = (log: LogName, value: unknown): void => writer.append(log, jsonLine(value))
 
-    // --- a line settles: its outcome is applied at once (in any order) ---
-    const write = { rejected: (value: unknown) => appendLine('rejected', value), deadLetter: (value: unknown) => appendLine('deadLetter', value) }
-    const applySettled = (entry: LineEntry<LineData>): void => countSettled(entry, counts, write)
+  // --- a line settles: its outcome is applied at once (in any order) ---
+  const write = { rejected: (value: unknown) => appendLine('rejected', value), deadLetter: (value: unknown) => appendLine('deadLetter', value) }
+  const applySettled = (entry: LineEntry<LineData>): void => countSettled(entry, counts, write)
 
-    // --- a line commits: it and all before it are settled; a file's end completes the file ---
-    const applyCommitted = (entry: LineEntry<LineData>): void => {
-      if (entry.data.kind === 'end' && entry.data.unreadable) {
-        // Not completed: the next run reads it again, skipping the lines read now (the position
-        // must not cover the end, a line the next run may read).
-        if (entry.ref.line > 1) {
-          position = { file: entry.ref.file, line: entry.ref.line - 1 }
-          retained.push({ file: entry.ref.file, lines: [[1, entry.ref.line - 1]] })
-        }
-        return
+  // --- a line commits: it and all before it are settled; a file's end completes the file ---
+  const applyCommitted = (entry: LineEntry<LineData>): void => {
+    if (entry.data.kind === 'end' && entry.data.unreadable) {
+      // Not completed: the next run reads it again, skipping the lines read now (the position
+      // must not cover the end, a line the next run may read).
+      if (entry.ref.line > 1) {
+        position = { file: entry.ref.file, line: entry.ref.line - 1 }
+        retained.push({ file: entry.ref.file, lines: [[1, entry.ref.line - 1]] })
       }
-      position = entry.ref
-      if (entry.data.kind === 'end') {
-        completedNow.add(entry.ref.file)
-        appendLine('completed', { file: entry.ref.file, id: identities.get(entry.ref.file) ?? 'stdin' })
-      }
+      return
     }
-    /** Lines with some records acknowledged and some not (the checkpoint's `partial`). */
-    const partly = new Set<LineEntry<LineData>>()
-    const ledger = new LineLedger<LineData>({
-      settled(entry) {
-        partly.delete(entry)
-        applySettled(entry)
-        dirty = true
-        settledSinceSave++
-      },
-      committed: applyCommitted,
+    position = entry.ref
+    if (entry.data.kind === 'end') {
+      completedNow.add(entry.ref.file)
+      appendLine('completed', { file: entry.ref.file, id: identities.get(entry.ref.file) ?? 'stdin' })
+    }
+  }
+  /** Lines with some records acknowledged and some not (the checkpoint's `partial`). */
+  const partly = new Set<LineEntry<LineData>>()
+  const ledger = new LineLedger<LineData>({
+    settled(entry) {
+      partly.delete(entry)
+      applySettled(entry)
+      dirty = true
+      settledSinceSave++
+    },
+    committed: applyCommitted,
+  })
+
+  // --- checkpointing (never for dry runs: they always start over) ---
+  // Local: written after every response that settled something (so a crash resends only the
+  // requests in flight), and at least every `checkpointEveryMs` while anything else settled
+  // (filtered and rejected lines, a throttled run). s3://: at most once per `cadence.everyMs`,
+  // sooner when `cadence.everyLines` lines settled since the last one (each is a PUT).
+  const cadence = state.cadence
+  let dirty = false
+  let settledSinceSave = 0
+  let lastSave = Date.now()
+  let saveQueued = false
+  const requestsBefore = counts.requests
+  let requestsSent = (): number => 0
+  const syncRequests = (): void => {
+    if (!dryRun) counts.requests = requestsBefore + requestsSent()
+  }
+  const saveCheckpoint = (done: boolean): void => {
+    if (dryRun) return
+    syncRequests()
+    const ahead = mergeRanges(done ? carriedAhead() : mergeRanges(carriedAhead(), ledger.settledAheadRanges()), retained)
+    const partial: NonNullable<Checkpoint['partial']> = done ? [] : [...carriedPartial.values()]
+    if (!done) for (const e of [...partly].sort((a, b) => a.n - b.n)) partial.push({ file: e.ref.file, line: e.ref.line, acked: [...e.data.acked!] })
+    const open: Record<string, string> = {}
+    for (const f of [position?.file, ...ahead.map((a) => a.file), ...partial.map((p) => p.file)]) if (f !== undefined) open[f] = identities.get(f) ?? 'stdin'
+    writer.checkpoint<ReplayCounts>({
+      version: CHECKPOINT_VERSION,
+      runId: o.runId,
+      position,
+      ahead,
+      ...(partial.length > 0 ? { partial } : {}),
+      open,
+      counts,
+      updatedAt: new Date().toISOString(),
+      done,
+      ...(o.shard ? { shard: o.shard } : {}),
+      inputs: o.inputs,
     })
-
-    // --- checkpointing (never for dry runs: they always start over) ---
-    // Local: written after every response that settled something (so a crash resends only the
-    // requests in flight), and at least every `checkpointEveryMs` while anything else settled
-    // (filtered and rejected lines, a throttled run). s3://: at most once per `cadence.everyMs`,
-    // sooner when `cadence.everyLines` lines settled since the last one (each is a PUT).
-    const cadence = state.cadence
-    let dirty = false
-    let settledSinceSave = 0
-    let lastSave = Date.now()
-    let saveQueued = false
-    const requestsBefore = counts.requests
-    let requestsSent = (): number => 0
-    const syncRequests = (): void => {
-      if (!dryRun) counts.requests = requestsBefore + requestsSent()
-    }
-    const saveCheckpoint = (done: boolean): void => {
-      if (dryRun) return
-      syncRequests()
-      const ahead = mergeRanges(done ? carriedAhead() : mergeRanges(carriedAhead(), ledger.settledAheadRanges()), retained)
-      const partial: NonNullable<Checkpoint['partial']> = done ? [] : [...carriedPartial.values()]
-      if (!done) for (const e of [...partly].sort((a, b) => a.n - b.n)) partial.push({ file: e.ref.file, line: e.ref.line, acked: [...e.data.acked!] })
-      const open: Record<string, string> = {}
-      for (const f of [position?.file, ...ahead.map((a) => a.file), ...partial.map((p) => p.file)]) if (f !== undefined) open[f] = identities.get(f) ?? 'stdin'
-      writer.checkpoint<ReplayCounts>({
-        version: CHECKPOINT_VERSION,
-        runId: o.runId,
-        position,
-        ahead,
-        ...(partial.length > 0 ? { partial } : {}),
-        open,
-        counts,
-        updatedAt: new Date().toISOString(),
-        done,
-        ...(o.shard ? { shard: o.shard } : {}),
-        inputs: o.inputs,
-      })
-      dirty = false
-      settledSinceSave = 0
-      lastSave = Date.now()
-    }
-    const saveSoon = (): void => {
-      if (dryRun || saveQueued) return
-      if (cadence && settledSinceSave < cadence.everyLines && Date.now() - lastSave < cadence.everyMs) return
-      saveQueued = true
-      // One write per response: a response settles its records in one synchronous pass.
-      queueMicrotask(() => {
-        saveQueued = false
-        if (dirty) saveCheckpoint(false)
-      })
-    }
-    const saver = dryRun ? undefined : setInterval(() => dirty && saveCheckpoint(false), cadence?.everyMs ?? o.checkpointEveryMs ?? 1000)
+    dirty = false
+    settledSinceSave = 0
+    lastSave = Date.now()
+  }
+  const saveSoon = (): void => {
+    if (dryRun || saveQueued) return
+    if (cadence && settledSinceSave < cadence.everyLines && Date.now() - lastSave < cadence.everyMs) return
+    saveQueued = true
+    // One write per response: a response settles its records in one synchronous pass.
+    queueMicrotask(() => {
+      saveQueued = false
+      if (dirty) saveCheckpoint(false)
+    })
+  }
+  const saver = dryRun ? undefined : setInterval(() => dirty && saveCheckpoint(false), cadence?.everyMs ?? o.checkpointEveryMs ?? 1000)
   return {
     ledger,
     takePartial,
@@ -293,13 +297,24 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
  * directory that holds a sending run's checkpoint, whose files it would cut); a checkpoint of
  * another run is refused. The counts go on from the checkpoint's.
  */
-export async function resumeOrStart(o: { state: StateDir; runId: string; fresh?: boolean; dryRun: boolean; staleLock?: string; subscriptions: readonly SubscriptionRef[]; onWarning?: (text: string) => void }): Promise<{ previous?: Checkpoint<ReplayCounts>; counts: ReplayCounts }> {
+export async function resumeOrStart(o: {
+  state: StateDir
+  runId: string
+  fresh?: boolean
+  dryRun: boolean
+  staleLock?: string
+  subscriptions: readonly SubscriptionRef[]
+  onWarning?: (text: string) => void
+}): Promise<{ previous?: Checkpoint<ReplayCounts>; counts: ReplayCounts }> {
   const { state } = o
   let previous: Checkpoint<ReplayCounts> | undefined
   if (!o.fresh && !o.dryRun) previous = await state.readCheckpoint<ReplayCounts>()
   if (o.dryRun && (await state.readCheckpoint({ anyVersion: true }))) {
     // A dry run would truncate the dead-letter/rejected files a resumable run still needs.
-    throw new UsageError(`${state.location} holds the checkpoint of a run that sends; a dry run needs its own --state-dir`, { code: 'state-dir-in-use', hint: 'Give the dry run another --state-dir (or none: it gets one of its own).' })
+    throw new UsageError(`${state.location} holds the checkpoint of a run that sends; a dry run needs its own --state-dir`, {
+      code: 'state-dir-in-use',
+      hint: 'Give the dry run another --state-dir (or none: it gets one of its own).',
+    })
   }
   if (previous && previous.runId !== o.runId) {
     throw new UsageError(`${state.where('checkpoint')} belongs to another run (${previous.runId}, this is ${o.runId}); use --fresh to start over or another --state-dir`, {
@@ -325,11 +340,16 @@ export function jsonLine(value: unknown): string {
     if (!(error instanceof RangeError)) throw error
     const v = value as { event?: Record<string, unknown> }
     const e = v.event ?? {}
-    const summary = { messageId: e.messageId, insert_id: e.insert_id, type: e.type, event: typeof e.event === 'string' ? e.event : undefined, note: 'not written: nested too deeply to serialize' }
+    const summary = {
+      messageId: e.messageId,
+      insert_id: e.insert_id,
+      type: e.type,
+      event: typeof e.event === 'string' ? e.event : undefined,
+      note: 'not written: nested too deeply to serialize',
+    }
     return JSON.stringify({ ...v, event: summary }) + '\n'
   }
 }
-
 
 /** Messages written to dead-letter files never carry the source's writeKey. */
 function redactMessage(message: SegmentMessage): SegmentMessage {

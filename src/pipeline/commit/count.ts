@@ -11,10 +11,7 @@ export interface ReadCounts {
   filtered: Record<string, number>
 }
 
-export type CountedLine =
-  | { kind: 'rejected'; category: string }
-  | { kind: 'filtered'; reason: string; duplicate?: boolean }
-  | { kind: 'message'; duplicate?: boolean }
+export type CountedLine = { kind: 'rejected'; category: string } | { kind: 'filtered'; reason: string; duplicate?: boolean } | { kind: 'message'; duplicate?: boolean }
 
 export function countRead(c: ReadCounts, line: CountedLine): void {
   if (line.kind === 'rejected') {

@@ -15,7 +15,21 @@
  */
 export { LineLedger, type LedgerHandlers, type LineEntry } from './ledger.js'
 export { checkInputsUnchanged, CHECKPOINT_VERSION, mergeRanges, resumeFilter, runIdFor, toRanges, type Checkpoint } from './checkpoint.js'
-export { CheckpointUnreadableError, completedFiles, isS3State, LOG_NAMES, S3_CADENCE, STATE_FILES, StateLockedError, StateWriteError, type CheckpointCadence, type LogName, type StateDir, type StateLock, type StateWriter } from './state-dir.js'
+export {
+  CheckpointUnreadableError,
+  completedFiles,
+  isS3State,
+  LOG_NAMES,
+  S3_CADENCE,
+  STATE_FILES,
+  StateLockedError,
+  StateWriteError,
+  type CheckpointCadence,
+  type LogName,
+  type StateDir,
+  type StateLock,
+  type StateWriter,
+} from './state-dir.js'
 export { LocalStateDir, localStateFile } from './local-state.js'
 export { DEFAULT_LEASE_MS, PART_BYTES, partName } from './s3-state.js'
 export { openStateDir } from './open-state.js'

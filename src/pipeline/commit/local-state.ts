@@ -79,7 +79,10 @@ export class LocalStateDir implements StateDir {
     if (!existsSync(path)) return []
     let buf = readFileSync(path)
     if (cp) buf = buf.subarray(0, cp.files[name])
-    return buf.toString('utf8').split('\n').filter((l) => l.length > 0)
+    return buf
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.length > 0)
   }
 
   async openWriter(previous?: Pick<Checkpoint, 'files'>): Promise<StateWriter> {

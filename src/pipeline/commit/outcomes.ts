@@ -133,8 +133,22 @@ export function openLineOutcomes(o: OutcomeOptions): LineOutcomes {
   }
 }
 
-function addMessage<R extends { sub: number; ser: { endpoint: string } }>(commit: Commit, ref: SourceRef, duplicate: boolean, plan: MessageOutcomePlan<R>): Array<{ record: R; ticket: Ticket }> {
-  const data: LineData = { kind: 'message', duplicate, matched: plan.matched, outcomes: [], invalid: plan.invalid, records: plan.records.length, mixed: plan.mixed, fallbacks: plan.fallbacks }
+function addMessage<R extends { sub: number; ser: { endpoint: string } }>(
+  commit: Commit,
+  ref: SourceRef,
+  duplicate: boolean,
+  plan: MessageOutcomePlan<R>,
+): Array<{ record: R; ticket: Ticket }> {
+  const data: LineData = {
+    kind: 'message',
+    duplicate,
+    matched: plan.matched,
+    outcomes: [],
+    invalid: plan.invalid,
+    records: plan.records.length,
+    mixed: plan.mixed,
+    fallbacks: plan.fallbacks,
+  }
   // Records an interrupted run had sent already (the line was not settled then) are not sent again.
   const done = commit.takePartial(ref)
   for (const i of done) {

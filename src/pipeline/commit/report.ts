@@ -75,7 +75,10 @@ export function honestDryRun<R extends Pick<ReplayReport, 'dryRun' | 'sent' | 's
     sent: 0,
     sentThisRun: 0,
     wouldSend: r.sent,
-    subscriptions: r.subscriptions.map((s) => ({ ...s, byEndpoint: Object.fromEntries(Object.entries(s.byEndpoint).map(([k, v]) => [k, { sent: 0, wouldSend: v.sent, deadLettered: v.deadLettered }])) })),
+    subscriptions: r.subscriptions.map((s) => ({
+      ...s,
+      byEndpoint: Object.fromEntries(Object.entries(s.byEndpoint).map(([k, v]) => [k, { sent: 0, wouldSend: v.sent, deadLettered: v.deadLettered }])),
+    })),
   }
 }
 

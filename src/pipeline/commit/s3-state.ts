@@ -16,7 +16,20 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import { exitCodes, SegampError } from '../../errors.js'
 import type { Checkpoint } from './checkpoint.js'
 import type { ReplayReport } from './report.js'
-import { LOG_NAMES, parseCheckpoint, S3_CADENCE, STATE_FILES, StateLockedError, StateWriteError, type CheckpointCadence, type LogName, type StateDir, type StateFile, type StateLock, type StateWriter } from './state-dir.js'
+import {
+  LOG_NAMES,
+  parseCheckpoint,
+  S3_CADENCE,
+  STATE_FILES,
+  StateLockedError,
+  StateWriteError,
+  type CheckpointCadence,
+  type LogName,
+  type StateDir,
+  type StateFile,
+  type StateLock,
+  type StateWriter,
+} from './state-dir.js'
 
 /** The AWS SDK, loaded only when a state directory is in S3 (it is large). */
 const sdk = () => import('@aws-sdk/client-s3')
@@ -110,7 +123,16 @@ export class S3StateDir implements StateDir {
     const c = await this.s3()
     const { PutObjectCommand } = await sdk()
     try {
-      const out = await c.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(rel), Body: body, ContentType: rel.endsWith('.json') ? 'application/json' : 'application/x-ndjson', IfNoneMatch: cond.ifNoneMatch, IfMatch: cond.ifMatch }))
+      const out = await c.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.key(rel),
+          Body: body,
+          ContentType: rel.endsWith('.json') ? 'application/json' : 'application/x-ndjson',
+          IfNoneMatch: cond.ifNoneMatch,
+          IfMatch: cond.ifMatch,
+        }),
+      )
       return out.ETag
     } catch (error) {
       const st = status(error)
@@ -128,13 +150,16 @@ export class S3StateDir implements StateDir {
   private noConditionalWrites(): void {
     if (this.conditionalWrites === false) return
     this.conditionalWrites = false
-    this.o.onWarning?.(`the store at ${this.url('')} ignores conditional writes (If-None-Match / If-Match): the lock cannot keep a second run out; exclusivity must come from the scheduler (Kubernetes podReplacementPolicy: Failed, AWS Batch attempts), see README "Beyond one machine"`)
+    this.o.onWarning?.(
+      `the store at ${this.url('')} ignores conditional writes (If-None-Match / If-Match): the lock cannot keep a second run out; exclusivity must come from the scheduler (Kubernetes podReplacementPolicy: Failed, AWS Batch attempts), see README "Beyond one machine"`,
+    )
   }
 
   async lock(o: { runId?: string } = {}): Promise<StateLock> {
     const leaseMs = this.o.leaseMs ?? DEFAULT_LEASE_MS
     const me = { host: hostname(), pid: process.pid }
-    const body = (): string => JSON.stringify({ holder: `${me.host} pid ${me.pid}`, ...me, runId: o.runId, acquiredAt, leaseUntil: new Date(Date.now() + leaseMs).toISOString() } satisfies LockBody) + '\n'
+    const body = (): string =>
+      JSON.stringify({ holder: `${me.host} pid ${me.pid}`, ...me, runId: o.runId, acquiredAt, leaseUntil: new Date(Date.now() + leaseMs).toISOString() } satisfies LockBody) + '\n'
     const acquiredAt = new Date().toISOString()
     const existing = await this.get(STATE_FILES.lock)
     let stale: string | undefined
@@ -161,20 +186,26 @@ export class S3StateDir implements StateDir {
     let lockEtag = etag
     let released = false
     let renewal: Promise<unknown> = Promise.resolve()
-    const timer = setInterval(() => {
-      renewal = renewal.then(async () => {
-        if (released) return
-        const next = await this.put(STATE_FILES.lock, body(), this.conditionalWrites ? { ifMatch: lockEtag } : {}).catch((error: Error) => {
-          this.o.onWarning?.(`could not renew the lease of ${this.url(STATE_FILES.lock)}: ${error.message}`)
-          return undefined
+    const timer = setInterval(
+      () => {
+        renewal = renewal.then(async () => {
+          if (released) return
+          const next = await this.put(STATE_FILES.lock, body(), this.conditionalWrites ? { ifMatch: lockEtag } : {}).catch((error: Error) => {
+            this.o.onWarning?.(`could not renew the lease of ${this.url(STATE_FILES.lock)}: ${error.message}`)
+            return undefined
+          })
+          if (next === 'conflict') {
+            released = true
+            this.lost = new StateWriteError(
+              `${this.url(STATE_FILES.lock)} was taken over by another run while this one held it (its lease of ${Math.round(leaseMs / 1000)}s had expired?)`,
+              { lost: true },
+            )
+            this.onLost?.(this.lost)
+          } else if (next) lockEtag = next
         })
-        if (next === 'conflict') {
-          released = true
-          this.lost = new StateWriteError(`${this.url(STATE_FILES.lock)} was taken over by another run while this one held it (its lease of ${Math.round(leaseMs / 1000)}s had expired?)`, { lost: true })
-          this.onLost?.(this.lost)
-        } else if (next) lockEtag = next
-      })
-    }, Math.max(1000, Math.floor(leaseMs / 3)))
+      },
+      Math.max(1000, Math.floor(leaseMs / 3)),
+    )
     timer.unref()
     return {
       stale,
@@ -216,7 +247,11 @@ export class S3StateDir implements StateDir {
     const out: string[] = []
     for (let n = 1; n <= count; n++) {
       const got = await this.get(partName(log, n))
-      if (!got) throw new SegampError(`${this.url(partName(log, n))} is missing, yet the checkpoint counts it`, { code: 'state-part-missing', hint: 'Restore the object, or run with --fresh to start over.' })
+      if (!got)
+        throw new SegampError(`${this.url(partName(log, n))} is missing, yet the checkpoint counts it`, {
+          code: 'state-part-missing',
+          hint: 'Restore the object, or run with --fresh to start over.',
+        })
       for (const line of got.text.split('\n')) if (line) out.push(line)
     }
     return out
@@ -402,7 +437,9 @@ function stateError(op: 'read' | 'write' | 'list', url: string, error: unknown):
   return new SegampError(what, {
     exitCode: transient ? exitCodes.TEMPFAIL : exitCodes.ABORTED,
     code: transient ? 'state-s3-transient' : 'state-s3',
-    hint: transient ? 'Run the same command again: it resumes from the last checkpoint stored.' : 'Check the bucket, the credentials (--profile, AWS_* variables) and that they may read and write under this prefix; --s3-endpoint and --s3-path-style apply to the state directory too.',
+    hint: transient
+      ? 'Run the same command again: it resumes from the last checkpoint stored.'
+      : 'Check the bucket, the credentials (--profile, AWS_* variables) and that they may read and write under this prefix; --s3-endpoint and --s3-path-style apply to the state directory too.',
     cause: error,
   })
 }

@@ -84,7 +84,10 @@ export interface StateDir {
 
 /** A state directory that another run holds: exit 75 (retry later), with who holds it and until when. */
 export class StateLockedError extends SegampError {
-  constructor(message: string, hint = 'Two runs must not share a state directory: let the other run finish (see `segamp status <state-dir>`), or give this one its own --state-dir.') {
+  constructor(
+    message: string,
+    hint = 'Two runs must not share a state directory: let the other run finish (see `segamp status <state-dir>`), or give this one its own --state-dir.',
+  ) {
     super(message, { exitCode: exitCodes.TEMPFAIL, code: 'state-locked', hint })
     this.name = 'StateLockedError'
   }
@@ -93,7 +96,10 @@ export class StateLockedError extends SegampError {
 /** A checkpoint that is not valid JSON or was written by another version. */
 export class CheckpointUnreadableError extends SegampError {
   constructor(message: string) {
-    super(message, { code: 'checkpoint-unreadable', hint: 'Run with --fresh to start over (Amplitude drops resent events by insert_id within 7 days), or use another --state-dir.' })
+    super(message, {
+      code: 'checkpoint-unreadable',
+      hint: 'Run with --fresh to start over (Amplitude drops resent events by insert_id within 7 days), or use another --state-dir.',
+    })
   }
 }
 
@@ -103,7 +109,9 @@ export class StateWriteError extends SegampError {
     super(message, {
       exitCode: exitCodes.TEMPFAIL,
       code: o.lost ? 'state-lock-lost' : 'state-write',
-      hint: o.lost ? 'Another run took this state directory over (its lease had expired): check that only one run uses it, then run the same command again.' : 'Run the same command again: it resumes from the last checkpoint that was stored.',
+      hint: o.lost
+        ? 'Another run took this state directory over (its lease had expired): check that only one run uses it, then run the same command again.'
+        : 'Run the same command again: it resumes from the last checkpoint that was stored.',
       cause: o.cause,
     })
   }
@@ -117,7 +125,8 @@ export function parseCheckpoint<C>(text: string, where: string, o: { anyVersion?
   } catch (error) {
     throw new CheckpointUnreadableError(`${where} is not valid JSON (${(error as Error).message}); use --fresh to start over`)
   }
-  if (value.version !== CHECKPOINT_VERSION && !o.anyVersion) throw new CheckpointUnreadableError(`${where} was written by another segamp version (v${value.version}); use --fresh to start over`)
+  if (value.version !== CHECKPOINT_VERSION && !o.anyVersion)
+    throw new CheckpointUnreadableError(`${where} was written by another segamp version (v${value.version}); use --fresh to start over`)
   return value
 }
 

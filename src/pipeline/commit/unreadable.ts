@@ -16,7 +16,9 @@ export function hasUnreadable(counts: Pick<ReplayCounts, 'unreadableFiles'> | un
  * end was settled, or the file was counted when it was unreadable); `unreadable` when this run
  * could not read it to the end.
  */
-export function rereadUnreadable(previous: Pick<ReplayCounts, 'unreadableFiles'> | undefined): ((file: string, settledBefore: boolean) => LineData) & { unreadable(file: string): void } {
+export function rereadUnreadable(
+  previous: Pick<ReplayCounts, 'unreadableFiles'> | undefined,
+): ((file: string, settledBefore: boolean) => LineData) & { unreadable(file: string): void } {
   const before = new Set((previous?.unreadableFiles ?? []).map((u) => u.file))
   const now = new Set<string>()
   const end = (file: string, settledBefore: boolean): LineData => ({ kind: 'end', counted: settledBefore || before.has(file), ...(now.has(file) ? { unreadable: true } : {}) })

@@ -112,7 +112,15 @@ export async function* readCsv(chunks: AsyncIterable<string>, header: CsvHeader,
         // The record began at the first open line that is not blank; the lines after it are read again.
         while (open.length > 1 && open[0].text.trim() === '') open.shift()
         const startLine = open[0].line
-        out.push({ line: startLine, text: clipRecord(open[0].text.replace(/\r?\n$/, '')), result: { ok: false, category: 'invalid CSV', reason: `invalid CSV: a record from line ${startLine} runs over ${maxRecordChars} characters (an unclosed quote?); line ${startLine} is lost, reading resumed at line ${startLine + 1}` } })
+        out.push({
+          line: startLine,
+          text: clipRecord(open[0].text.replace(/\r?\n$/, '')),
+          result: {
+            ok: false,
+            category: 'invalid CSV',
+            reason: `invalid CSV: a record from line ${startLine} runs over ${maxRecordChars} characters (an unclosed quote?); line ${startLine} is lost, reading resumed at line ${startLine + 1}`,
+          },
+        })
         again = [...open.slice(1).map((l) => l.text), ...again]
         base = startLine
         restart = true
@@ -132,7 +140,15 @@ export async function* readCsv(chunks: AsyncIterable<string>, header: CsvHeader,
   }
 }
 
-function newParser(parse: typeof import('csv-parse').parse, header: CsvHeader, withHeader: boolean, maxRecordChars: number, base: number, out: CsvRow[], state: { runaway: boolean }) {
+function newParser(
+  parse: typeof import('csv-parse').parse,
+  header: CsvHeader,
+  withHeader: boolean,
+  maxRecordChars: number,
+  base: number,
+  out: CsvRow[],
+  state: { runaway: boolean },
+) {
   const parser = parse({
     delimiter: header.delimiter,
     // The first parser reads the header row; one started again mid-file is given its columns.

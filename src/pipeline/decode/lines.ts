@@ -152,7 +152,8 @@ async function* gunzipMembers(next: () => Promise<Buffer | undefined>, first: Bu
     pending = rest.leftover
     while (pending.length < 8 && (await more()));
     if (pending.length < 8) throw zlibError('unexpected end of file', 'Z_BUF_ERROR')
-    if (pending.readUInt32LE(0) !== member.crc >>> 0 || pending.readUInt32LE(4) !== member.size % 2 ** 32) throw zlibError('incorrect data check (CRC-32 or length of a gzip member)', 'Z_DATA_ERROR')
+    if (pending.readUInt32LE(0) !== member.crc >>> 0 || pending.readUInt32LE(4) !== member.size % 2 ** 32)
+      throw zlibError('incorrect data check (CRC-32 or length of a gzip member)', 'Z_DATA_ERROR')
     offset += 8
     pending = pending.subarray(8)
   }
@@ -162,7 +163,11 @@ async function* gunzipMembers(next: () => Promise<Buffer | undefined>, first: Bu
  * One member's deflate data, from `start` on and then from `next()`: yields the output; returns
  * how many input bytes the deflate data took and the bytes read past its end.
  */
-async function* inflateMember(start: Buffer, next: () => Promise<Buffer | undefined>, member: { crc: number; size: number }): AsyncGenerator<Buffer, { consumed: number; leftover: Buffer }> {
+async function* inflateMember(
+  start: Buffer,
+  next: () => Promise<Buffer | undefined>,
+  member: { crc: number; size: number },
+): AsyncGenerator<Buffer, { consumed: number; leftover: Buffer }> {
   const inflate = createInflateRaw({ chunkSize: 256 * 1024 })
   /** Input handed to zlib and maybe not consumed yet (zlib stops at the member's end), by offset. */
   const written: Array<{ at: number; bytes: Buffer }> = []
@@ -293,9 +298,7 @@ export function openSource(path: string, stdin: Readable = process.stdin): Reada
  * A run of whole lines as bytes (`--workers` decodes them on another thread), or a line over the
  * cap, which is never held: only its length in bytes is known.
  */
-export type LineBlock =
-  | { firstLine: number; count: number; bytes: Buffer; tooLong?: undefined }
-  | { tooLong: { line: number; bytes: number } }
+export type LineBlock = { firstLine: number; count: number; bytes: Buffer; tooLong?: undefined } | { tooLong: { line: number; bytes: number } }
 
 /**
  * Cuts decompressed bytes into blocks of whole lines, each block ending at a newline (so no

@@ -8,12 +8,14 @@ export type RejectCategory = 'invalid JSON' | 'not a JSON object' | 'missing typ
 
 /** The rejection of a line longer than the reader's cap (its text was never read whole). */
 export function tooLongLine(length: number, max: number): { ok: false; category: RejectCategory; reason: string } {
-  return { ok: false, category: 'line too long', reason: `line too long: ${length.toLocaleString('en-US')} characters, over the ${max.toLocaleString('en-US')}-character limit (Segment messages are at most 32 KB); not read` }
+  return {
+    ok: false,
+    category: 'line too long',
+    reason: `line too long: ${length.toLocaleString('en-US')} characters, over the ${max.toLocaleString('en-US')}-character limit (Segment messages are at most 32 KB); not read`,
+  }
 }
 
-export type ParsedLine =
-  | { ok: true; message: SegmentMessage }
-  | { ok: false; category: RejectCategory; reason: string }
+export type ParsedLine = { ok: true; message: SegmentMessage } | { ok: false; category: RejectCategory; reason: string }
 
 export function parseMessageLine(text: string): ParsedLine {
   let value: unknown

@@ -254,14 +254,23 @@ async function* rejoin(firstLine: string, rest: AsyncGenerator<Line>, tooLong: L
 const visible = (text: string): string => text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (m) => `\\u${m.charCodeAt(0).toString(16).padStart(4, '0')}`)
 
 function nothingMatched(problems: Array<{ file: string; reason: string }>, skipped: Array<{ path: string; reason: string }>, unmatched: UnmatchedInput[]): UsageError {
-  const parts = [...problems.map((p) => `${visible(p.file)}: ${visible(p.reason)}`), ...unmatched.map((u) => `${visible(u.input)}: ${u.reason}${u.nearest ? ` (did you mean ${visible(u.nearest)}?)` : ''}`)]
-  const skippedNote = skipped.length > 0 ? `; skipped: ${skipped.slice(0, 3).map((s) => `${visible(s.path)} (${visible(s.reason)})`).join(', ')}${skipped.length > 3 ? ', …' : ''}` : ''
+  const parts = [
+    ...problems.map((p) => `${visible(p.file)}: ${visible(p.reason)}`),
+    ...unmatched.map((u) => `${visible(u.input)}: ${u.reason}${u.nearest ? ` (did you mean ${visible(u.nearest)}?)` : ''}`),
+  ]
+  const skippedNote =
+    skipped.length > 0
+      ? `; skipped: ${skipped
+          .slice(0, 3)
+          .map((s) => `${visible(s.path)} (${visible(s.reason)})`)
+          .join(', ')}${skipped.length > 3 ? ', …' : ''}`
+      : ''
   const nearest = unmatched.find((u) => u.nearest)?.nearest
   return new UsageError(`nothing to read: ${parts.join('; ')}${skippedNote}`, {
     code: 'nothing-matched',
     hint: nearest
       ? `Check the prefix: ${visible(nearest)} has objects. A prefix names a folder: s3://bucket/segment-logs reads segment-logs/…`
-      : 'Check the paths: give archive files or folders that hold them (Segment\'s S3 layout: segment-logs/<source-id>/<day>/*.gz), s3://bucket/prefix, or - for stdin.',
+      : "Check the paths: give archive files or folders that hold them (Segment's S3 layout: segment-logs/<source-id>/<day>/*.gz), s3://bucket/prefix, or - for stdin.",
   })
 }
 

@@ -27,14 +27,7 @@ export interface HttpOutcome {
  * - `quota`: its user/device is over the daily quota.
  * - `split`: resend in smaller requests (413 only).
  */
-export type Fate =
-  | { t: 'ack' }
-  | { t: 'dead'; reason: string }
-  | { t: 'backoff' }
-  | { t: 'resend' }
-  | { t: 'throttle' }
-  | { t: 'quota' }
-  | { t: 'split' }
+export type Fate = { t: 'ack' } | { t: 'dead'; reason: string } | { t: 'backoff' } | { t: 'resend' } | { t: 'throttle' } | { t: 'quota' } | { t: 'split' }
 
 export interface Classification {
   /** Effective status (body `code` or HTTP status); null when there was no response. */
@@ -105,19 +98,14 @@ function strId(v: unknown): string | undefined {
  * Classify a response for a request that carried `records` (in body order).
  * `apiKey` is only used to scrub it out of reasons and to fingerprint it in fatal messages.
  */
-export function classifyResponse(
-  endpoint: AmplitudeEndpoint,
-  records: readonly Record<string, unknown>[],
-  out: HttpOutcome,
-  apiKey?: string,
-): Classification {
+export function classifyResponse(endpoint: AmplitudeEndpoint, records: readonly Record<string, unknown>[], out: HttpOutcome, apiKey?: string): Classification {
   const n = records.length
   const all = (f: Fate): Fate[] => records.map(() => f)
   const base = { throttledUsers: [], throttledDevices: [], quotaUsers: [], quotaDevices: [] }
 
   if (out.status === null || out.error) {
     const code = out.error?.code
-    const reason = out.error?.timeout || code === 'ETIMEDOUT' ? 'timeout' : code ?? short(out.error?.message ?? 'transport error', apiKey)
+    const reason = out.error?.timeout || code === 'ETIMEDOUT' ? 'timeout' : (code ?? short(out.error?.message ?? 'transport error', apiKey))
     return { ...base, code: null, reason, fates: all({ t: 'backoff' }), unreachable: code !== undefined && UNREACHABLE_CODES.has(code) }
   }
 
@@ -227,14 +215,7 @@ export function classifyResponse(
  * - /identify, /groupidentify and /usermap answer plain text (`success`); an HTML page there
  *   is not Amplitude's either.
  */
-function classifySuccess(
-  endpoint: AmplitudeEndpoint,
-  n: number,
-  code: number,
-  out: HttpOutcome,
-  json: Record<string, unknown> | undefined,
-  apiKey?: string,
-): Classification {
+function classifySuccess(endpoint: AmplitudeEndpoint, n: number, code: number, out: HttpOutcome, json: Record<string, unknown> | undefined, apiKey?: string): Classification {
   const base = { throttledUsers: [], throttledDevices: [], quotaUsers: [], quotaDevices: [] }
   const notAmplitude = (what: string): Classification => ({
     ...base,

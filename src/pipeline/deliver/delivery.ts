@@ -181,7 +181,6 @@ export class DeliveryAbortedError extends Error {
   }
 }
 
-
 /** One pushed item while it is delivered: what the scheduler, the pump and the retry policy read of it. */
 class Entry implements Queued, Attempts {
   readonly key: string
@@ -223,7 +222,15 @@ type Waiter = { resolve: () => void; reject: (e: Error) => void }
 const RESOLVED = Promise.resolve()
 
 function cancelledClassification(n: number): Classification {
-  return { code: null, reason: 'cancelled', fates: Array.from({ length: n }, () => ({ t: 'backoff' as const })), throttledUsers: [], throttledDevices: [], quotaUsers: [], quotaDevices: [] }
+  return {
+    code: null,
+    reason: 'cancelled',
+    fates: Array.from({ length: n }, () => ({ t: 'backoff' as const })),
+    throttledUsers: [],
+    throttledDevices: [],
+    quotaUsers: [],
+    quotaDevices: [],
+  }
 }
 
 type Counters = { pushed: number; acked: number; deadLettered: number; outstanding: number; retries: number; throttles: number; ingestedMismatches: number }
@@ -320,9 +327,7 @@ function reportSettled(x: SettleContext, batch: Batch<Entry, Held>, c: Classific
   if (r.backoffUntil > now && !stopping()) scheduler.pauseEndpoint(batch.endpoint, r.backoffUntil, true)
   checkBudgets(now)
   if (r.quotaEvents > 0) {
-    safe(() =>
-      cb.onQuotaExceeded?.({ users: c.quotaUsers, devices: c.quotaDevices, events: r.quotaEvents, parkedMs: policy.quotaRetries > 0 ? policy.quotaPauseMs : null }),
-    )
+    safe(() => cb.onQuotaExceeded?.({ users: c.quotaUsers, devices: c.quotaDevices, events: r.quotaEvents, parkedMs: policy.quotaRetries > 0 ? policy.quotaPauseMs : null }))
   }
 }
 
@@ -343,7 +348,12 @@ function settleBatch(d: SettleDeps, batch: Batch<Entry, Held>, outcome: HttpOutc
   const entries = batch.entries
   const c: Classification = cancelled
     ? cancelledClassification(entries.length)
-    : classifyResponse(batch.endpoint, entries.map((e) => e.item.record.record), outcome, opts.apiKey)
+    : classifyResponse(
+        batch.endpoint,
+        entries.map((e) => e.item.record.record),
+        outcome,
+        opts.apiKey,
+      )
   const now = clock.now()
   const stopping = (): boolean => isStopped() || cancelled
   if (!cancelled) rules.answered(c, now)
@@ -413,20 +423,16 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
     releasePushers()
     pump.run()
   })
-  const pump: RequestPump<Entry, Held> = new RequestPump<Entry, Held>(
-    pumpOptions(opts, { batchSize, concurrency, transport, clock }),
-    scheduler,
-    {
-      mustFlush: () => waiting.flush.length > 0 || !hasRoom(),
-      onOutcome: settle,
-      onError: (err) => setFatal(err),
-      onSlotFree: () => {
-        releasePushers()
-        pump.run()
-        checkIdle()
-      },
+  const pump: RequestPump<Entry, Held> = new RequestPump<Entry, Held>(pumpOptions(opts, { batchSize, concurrency, transport, clock }), scheduler, {
+    mustFlush: () => waiting.flush.length > 0 || !hasRoom(),
+    onOutcome: settle,
+    onError: (err) => setFatal(err),
+    onSlotFree: () => {
+      releasePushers()
+      pump.run()
+      checkIdle()
     },
-  )
+  })
 
   // ---- callbacks (a throwing callback stops the run instead of crashing the process) ----
   const safe = (f: () => void): void => guarded(f, setFatal)

@@ -24,7 +24,19 @@ export interface DryRunWriter<T> {
 
 export function createDryRunWriter<T>(opts: AssembleOptions, write: DryRunWrite, onWritten: (tags: T[]) => void): DryRunWriter<T> {
   const assembler = new RequestAssembler(opts)
-  const stats: DeliveryStats = { pushed: 0, acked: 0, deadLettered: 0, outstanding: 0, inFlightRequests: 0, parked: 0, requests: 0, retries: 0, throttles: 0, bytesSent: 0, ingestedMismatches: 0 }
+  const stats: DeliveryStats = {
+    pushed: 0,
+    acked: 0,
+    deadLettered: 0,
+    outstanding: 0,
+    inFlightRequests: 0,
+    parked: 0,
+    requests: 0,
+    retries: 0,
+    throttles: 0,
+    bytesSent: 0,
+    ingestedMismatches: 0,
+  }
   const emit = (requests: AssembledRequest[]): void => {
     for (const req of requests) {
       // The URL never with a proxy's user:password (--out-include-keys keeps only the API key).

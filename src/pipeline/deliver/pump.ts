@@ -17,16 +17,7 @@
 import type { AmplitudeEndpoint, Region } from '../../types.js'
 import { systemClock, type Clock } from './clock.js'
 import type { HttpOutcome } from './classify.js'
-import {
-  buildBody,
-  buildHeaders,
-  effectiveLimit,
-  emptyBodyBytes,
-  endpointUrl,
-  separatorBytes,
-  type EndpointLimit,
-  type HttpRequest,
-} from './requests.js'
+import { buildBody, buildHeaders, effectiveLimit, emptyBodyBytes, endpointUrl, separatorBytes, type EndpointLimit, type HttpRequest } from './requests.js'
 import { SKIP_KEY, STOP, TAKE, TAKE_LAST, type Verdict } from './scheduler.js'
 import { transportErrorInfo, type Transport } from './transport.js'
 

@@ -104,7 +104,9 @@ export function stableStringify(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'undefined'
   if (Array.isArray(v)) return `[${v.map((x) => stableStringify(x)).join(',')}]`
   const o = v as Record<string, unknown>
-  const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort()
+  const keys = Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort()
   return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`).join(',')}}`
 }
 
@@ -171,16 +173,9 @@ export function formEncodedLength(s: string): number {
   return n
 }
 
-export function serializeRecord(
-  rec: AmplitudeRecord,
-  useBatchEndpoint: boolean | undefined,
-  opts: SerializeOptions = {},
-): SerializedRecord {
+export function serializeRecord(rec: AmplitudeRecord, useBatchEndpoint: boolean | undefined, opts: SerializeOptions = {}): SerializedRecord {
   const endpoint = resolveEndpoint(rec.endpoint, useBatchEndpoint)
-  const body =
-    opts.skipUserPropertiesSync && isEventEndpoint(endpoint)
-      ? { ...rec.record, $skip_user_properties_sync: true }
-      : rec.record
+  const body = opts.skipUserPropertiesSync && isEventEndpoint(endpoint) ? { ...rec.record, $skip_user_properties_sync: true } : rec.record
   const json = JSON.stringify(body)
   const options = rec.options && Object.keys(rec.options).length > 0 ? rec.options : undefined
   if (isEventEndpoint(endpoint)) {
@@ -213,13 +208,7 @@ export function separatorBytes(endpoint: AmplitudeEndpoint): number {
 }
 
 /** Body text for already-serialized records (JSON texts). */
-export function buildBody(
-  endpoint: AmplitudeEndpoint,
-  apiKey: string,
-  jsonRecords: readonly string[],
-  options?: Record<string, unknown>,
-  redact = false,
-): string {
+export function buildBody(endpoint: AmplitudeEndpoint, apiKey: string, jsonRecords: readonly string[], options?: Record<string, unknown>, redact = false): string {
   const key = redact ? REDACTED : apiKey
   const hasOptions = options !== undefined && Object.keys(options).length > 0
   if (isEventEndpoint(endpoint)) {
@@ -246,19 +235,12 @@ export function buildBody(
 
 export function buildHeaders(endpoint: AmplitudeEndpoint, userAgent = DEFAULT_USER_AGENT): Record<string, string> {
   return {
-    'content-type': isEventEndpoint(endpoint)
-      ? 'application/json'
-      : 'application/x-www-form-urlencoded;charset=UTF-8',
+    'content-type': isEventEndpoint(endpoint) ? 'application/json' : 'application/x-www-form-urlencoded;charset=UTF-8',
     'user-agent': userAgent,
   }
 }
 
-export function buildRequest(
-  endpoint: AmplitudeEndpoint,
-  jsonRecords: readonly string[],
-  options: Record<string, unknown> | undefined,
-  b: BuildOptions,
-): HttpRequest {
+export function buildRequest(endpoint: AmplitudeEndpoint, jsonRecords: readonly string[], options: Record<string, unknown> | undefined, b: BuildOptions): HttpRequest {
   const url = endpointUrl(endpoint, b.region ?? 'us', b.endpointUrl)
   return {
     method: 'POST',
@@ -294,11 +276,7 @@ export function keyFingerprint(apiKey: string): string {
 }
 
 /** Effective per-request limit for an endpoint given `batchSize` and limit overrides. */
-export function effectiveLimit(
-  endpoint: AmplitudeEndpoint,
-  batchSize: number | undefined,
-  limits?: Partial<Record<AmplitudeEndpoint, Partial<EndpointLimit>>>,
-): EndpointLimit {
+export function effectiveLimit(endpoint: AmplitudeEndpoint, batchSize: number | undefined, limits?: Partial<Record<AmplitudeEndpoint, Partial<EndpointLimit>>>): EndpointLimit {
   const base = { ...DEFAULT_LIMITS[endpoint], ...(limits?.[endpoint] ?? {}) }
   const bs = normalizeBatchSize(batchSize)
   return { maxItems: Math.max(1, Math.min(base.maxItems, bs)), maxBytes: base.maxBytes }
@@ -385,7 +363,17 @@ export class RequestAssembler {
     if (this.o.forOut) {
       // Only the --out line is wanted (a dry run): the body is never built on its own.
       const url = endpointUrl(g.endpoint, this.o.region ?? 'us', this.o.endpointUrl)
-      return { method: 'POST', url: this.o.redact ? displayUrl(url) : url, headers: buildHeaders(g.endpoint, this.o.userAgent), body: '', bodyBytes: g.bytes, line: outLine(g.endpoint, g.outs, g.options, this.o), endpoint: g.endpoint, indexes: g.indexes, ...tags }
+      return {
+        method: 'POST',
+        url: this.o.redact ? displayUrl(url) : url,
+        headers: buildHeaders(g.endpoint, this.o.userAgent),
+        body: '',
+        bodyBytes: g.bytes,
+        line: outLine(g.endpoint, g.outs, g.options, this.o),
+        endpoint: g.endpoint,
+        indexes: g.indexes,
+        ...tags,
+      }
     }
     return { ...buildRequest(g.endpoint, g.parts, g.options, this.o), endpoint: g.endpoint, indexes: g.indexes, ...tags }
   }
@@ -416,7 +404,12 @@ export function assembleRequests(records: readonly AmplitudeRecord[], o: Assembl
  * The `--out` line of a request built from its records' `out` pieces: the same text as
  * `dryRunLine(buildRequest(…))`, without building the body and escaping it whole again.
  */
-export function outLine(endpoint: AmplitudeEndpoint, outPieces: ReadonlyArray<string | Uint8Array>, options: Record<string, unknown> | undefined, b: BuildOptions): string | Buffer {
+export function outLine(
+  endpoint: AmplitudeEndpoint,
+  outPieces: ReadonlyArray<string | Uint8Array>,
+  options: Record<string, unknown> | undefined,
+  b: BuildOptions,
+): string | Buffer {
   const url = endpointUrl(endpoint, b.region ?? 'us', b.endpointUrl)
   // Never the proxy's credentials: --out-include-keys is about the API key only.
   const head = `{"method":"POST","url":${JSON.stringify(displayUrl(url))},"headers":${JSON.stringify(buildHeaders(endpoint, b.userAgent))},"body":"`

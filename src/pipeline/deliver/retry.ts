@@ -92,11 +92,7 @@ export interface Attempts {
  *   whole endpoint backs off with it; `throttled`: its key was throttled);
  * - `stop`: the run must stop with `message`; the record stays unresolved.
  */
-export type Step =
-  | { t: 'ack' }
-  | { t: 'dead'; reason: string }
-  | { t: 'retry'; delayMs: number; backoff?: boolean; throttled?: boolean }
-  | { t: 'stop'; message: string }
+export type Step = { t: 'ack' } | { t: 'dead'; reason: string } | { t: 'retry'; delayMs: number; backoff?: boolean; throttled?: boolean } | { t: 'stop'; message: string }
 
 export interface StepContext {
   /** Number of records in the request. */

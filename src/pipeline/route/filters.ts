@@ -28,7 +28,10 @@ export function parseTimeFlag(flag: string, value: string): number {
 
 export function parseTypes(value: string | string[] | undefined): string[] | undefined {
   if (value === undefined) return undefined
-  const list = (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean)
+  const list = (Array.isArray(value) ? value : [value])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean)
   const unknown = list.filter((t) => !(SEGMENT_TYPES as readonly string[]).includes(t))
   if (unknown.length > 0) {
     throw new UsageError(`--types: unknown type ${unknown.map((t) => JSON.stringify(t)).join(', ')}; use any of ${SEGMENT_TYPES.join(',')}`)

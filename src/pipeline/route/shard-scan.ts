@@ -28,7 +28,7 @@ const enum Role {
   None,
   Root,
   Context,
-  Device
+  Device,
 }
 
 /** What a field of interest held: a string without escapes, a number's text, or something else. */
@@ -267,7 +267,9 @@ function scanMember(depth: number, role: Role, key: string): boolean {
 /** Whether a key of this first char and length may be one of the fields read (else no slice is made). */
 function candidate(role: Role, first: number, length: number): boolean {
   if (role === Role.Root) {
-    return (first === 116 && length === 4) || (first === 97 && length === 11) || (first === 117 && length === 6) || (first === 109 && length === 9) || (first === 99 && length === 7)
+    return (
+      (first === 116 && length === 4) || (first === 97 && length === 11) || (first === 117 && length === 6) || (first === 109 && length === 9) || (first === 99 && length === 7)
+    )
   }
   if (role === Role.Context) return first === 100 && length === 6
   return first === 105 && length === 2

@@ -89,7 +89,10 @@ export function ownsMessage(shard: Shard, message: SegmentMessage, fallback = ''
 }
 
 /** What to do about a --shard/--shards value that is wrong. */
-const SHARD_HINT = { code: 'shard', hint: 'Shards are numbered from 0: --shard 0/3, --shard 1/3 and --shard 2/3 split the archive in three; under a scheduler, --shards N reads the index from JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX.' }
+const SHARD_HINT = {
+  code: 'shard',
+  hint: 'Shards are numbered from 0: --shard 0/3, --shard 1/3 and --shard 2/3 split the archive in three; under a scheduler, --shards N reads the index from JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX.',
+}
 
 /** `K/N` (0-based K) → shard; a usage error naming the flag on anything else. */
 export function parseShard(text: string): Shard {
@@ -115,7 +118,10 @@ export function shardFromEnv(count: number, env: NodeJS.ProcessEnv = process.env
     if (!/^\d+$/.test(v.trim())) throw new UsageError(`--shards ${count}: ${name}=${JSON.stringify(v)} is not a 0-based index`, SHARD_HINT)
     return checkShard(Number(v.trim()), count, `--shards ${count} with ${name}=${v.trim()}`)
   }
-  throw new UsageError(`--shards ${count} needs the shard index from ${SHARD_INDEX_ENV.join(' (Kubernetes Indexed Job) or ')} (AWS Batch array job); outside a scheduler use --shard K/${count}`, SHARD_HINT)
+  throw new UsageError(
+    `--shards ${count} needs the shard index from ${SHARD_INDEX_ENV.join(' (Kubernetes Indexed Job) or ')} (AWS Batch array job); outside a scheduler use --shard K/${count}`,
+    SHARD_HINT,
+  )
 }
 
 /** `-shard-K-of-N`: appended to the run id (and so to the default state directory). */

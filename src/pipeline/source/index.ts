@@ -11,7 +11,18 @@
  * buffer of any file: a source is listed, then opened as a byte stream when its turn comes.
  * Credentials it is given never appear in its errors.
  */
-export { listSources, sourceIdentity, streamInputs, describeFsError, type StreamKind, type ListSourcesOptions, type Source, type SourceList, type SourceProblem, type UnmatchedInput } from './sources.js'
+export {
+  listSources,
+  sourceIdentity,
+  streamInputs,
+  describeFsError,
+  type StreamKind,
+  type ListSourcesOptions,
+  type Source,
+  type SourceList,
+  type SourceProblem,
+  type UnmatchedInput,
+} from './sources.js'
 export { type S3Settings } from './s3/client.js'
 // Types only: the S3 client (and the AWS SDK) load when an s3:// input or state directory needs them.
 export type { S3Clients } from './s3/index.js'

@@ -134,7 +134,11 @@ export async function listSources(inputs: string[], opts: ListSourcesOptions = {
       w.out.push(...objects)
       if (objects.length === 0) {
         const nearest = s3?.nearest.get(input)
-        unmatched.push({ input, reason: opts.sinceMs !== undefined ? 'no object under this prefix (after skipping the day folders before --since)' : 'no object under this prefix', ...(nearest ? { nearest } : {}) })
+        unmatched.push({
+          input,
+          reason: opts.sinceMs !== undefined ? 'no object under this prefix (after skipping the day folders before --since)' : 'no object under this prefix',
+          ...(nearest ? { nearest } : {}),
+        })
       }
       continue
     }
@@ -142,7 +146,10 @@ export async function listSources(inputs: string[], opts: ListSourcesOptions = {
     await walk(input, w, new Map(), true)
     if (w.out.length === before.out && w.problems.length === before.problems) {
       const skipped = w.skipped.length - before.skipped
-      const reason = w.entries === before.entries && skipped === 0 ? 'an empty folder' : `no file to read in this folder${skipped > 0 ? ` (${skipped} path(s) skipped, listed above)` : ' (only hidden files)'}`
+      const reason =
+        w.entries === before.entries && skipped === 0
+          ? 'an empty folder'
+          : `no file to read in this folder${skipped > 0 ? ` (${skipped} path(s) skipped, listed above)` : ' (only hidden files)'}`
       unmatched.push({ input, reason })
     }
   }

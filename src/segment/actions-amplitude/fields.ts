@@ -5,14 +5,7 @@
 
 export type ActionSlug = 'logEvent' | 'logEventV2' | 'logPurchase' | 'identifyUser' | 'groupIdentifyUser' | 'mapUser'
 
-export const ACTION_SLUGS: readonly ActionSlug[] = [
-  'logEvent',
-  'identifyUser',
-  'mapUser',
-  'groupIdentifyUser',
-  'logPurchase',
-  'logEventV2'
-]
+export const ACTION_SLUGS: readonly ActionSlug[] = ['logEvent', 'identifyUser', 'mapUser', 'groupIdentifyUser', 'logPurchase', 'logEventV2']
 
 export type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'datetime'
 
@@ -50,14 +43,14 @@ export interface ActionDefinition {
 const path = (p: string) => ({ '@path': p })
 
 const deviceIdDefault = {
-  '@if': { exists: path('$.context.device.id'), then: path('$.context.device.id'), else: path('$.anonymousId') }
+  '@if': { exists: path('$.context.device.id'), then: path('$.context.device.id'), else: path('$.anonymousId') },
 }
 const advertisingIdDefault = {
   '@if': {
     exists: path('$.context.device.advertisingId'),
     then: path('$.context.device.advertisingId'),
-    else: path('$.context.device.idfa')
-  }
+    else: path('$.context.device.idfa'),
+  },
 }
 
 const str = (label: string, def?: unknown, extra: Partial<FieldDefinition> = {}): FieldDefinition =>
@@ -90,12 +83,12 @@ const userAgentData = (): FieldDefinition => ({
   type: 'object',
   properties: {
     model: { label: 'Model', type: 'string' },
-    platformVersion: { label: 'PlatformVersion', type: 'string' }
+    platformVersion: { label: 'PlatformVersion', type: 'string' },
   },
   default: {
     model: path('$.context.userAgentData.model'),
-    platformVersion: path('$.context.userAgentData.platformVersion')
-  }
+    platformVersion: path('$.context.userAgentData.platformVersion'),
+  },
 })
 
 const minIdLength = (): FieldDefinition => ({ label: 'Minimum ID Length', type: 'integer', allowNull: true })
@@ -110,7 +103,7 @@ const products = (): FieldDefinition => ({
     quantity: { label: 'Quantity', type: 'integer' },
     revenue: { label: 'Revenue', type: 'number' },
     productId: { label: 'Product ID', type: 'string' },
-    revenueType: { label: 'Revenue Type', type: 'string' }
+    revenueType: { label: 'Revenue Type', type: 'string' },
   },
   default: {
     '@arrayPath': [
@@ -120,10 +113,10 @@ const products = (): FieldDefinition => ({
         revenue: path('revenue'),
         quantity: path('quantity'),
         productId: path('productId'),
-        revenueType: path('revenueType')
-      }
-    ]
-  }
+        revenueType: path('revenueType'),
+      },
+    ],
+  },
 })
 
 const useBatchEndpoint = (): FieldDefinition => ({ label: 'Use Batch Endpoint', type: 'boolean', default: false })
@@ -190,13 +183,13 @@ function eventSchema(): FieldSet {
           type: 'string',
           choices: [
             { label: 'Auto', value: 'auto' },
-            { label: 'Use Mapping', value: 'use_mapping' }
-          ]
+            { label: 'Use Mapping', value: 'use_mapping' },
+          ],
         },
-        mapping: { label: 'Library Mapping', type: 'string' }
+        mapping: { label: 'Library Mapping', type: 'string' },
       },
-      default: { behavior: 'use_mapping', mapping: path('$.context.library.name') }
-    }
+      default: { behavior: 'use_mapping', mapping: path('$.context.library.name') },
+    },
   }
 }
 
@@ -210,12 +203,12 @@ const logEventFields = (): FieldSet => ({
   utm_properties: utmProperties(),
   referrer: str('Referrer', path('$.context.page.referrer')),
   min_id_length: minIdLength(),
-  userAgentData: userAgentData()
+  userAgentData: userAgentData(),
 })
 
 const logPurchaseFields = (): FieldSet => ({
   trackRevenuePerProduct: { label: 'Track Revenue Per Product', type: 'boolean', default: false },
-  ...logEventFields()
+  ...logEventFields(),
 })
 
 /**
@@ -239,7 +232,7 @@ const logEventV2Fields = (): FieldSet => ({
   userAgentParsing: userAgentParsing(),
   includeRawUserAgent: includeRawUserAgent(),
   min_id_length: minIdLength(),
-  userAgentData: userAgentData()
+  userAgentData: userAgentData(),
 })
 
 const identifyUserFields = (): FieldSet => ({
@@ -257,7 +250,7 @@ const identifyUserFields = (): FieldSet => ({
   referrer: str('Referrer', path('$.context.page.referrer')),
   min_id_length: minIdLength(),
   library: str('Library', path('$.context.library.name')),
-  userAgentData: userAgentData()
+  userAgentData: userAgentData(),
 })
 
 const groupIdentifyUserFields = (): FieldSet => ({
@@ -268,13 +261,13 @@ const groupIdentifyUserFields = (): FieldSet => ({
   group_properties: { label: 'Group Properties', type: 'object', default: path('$.traits') },
   group_type: str('Group Type', undefined, { required: true }),
   group_value: str('Group Value', undefined, { required: true }),
-  min_id_length: minIdLength()
+  min_id_length: minIdLength(),
 })
 
 const mapUserFields = (): FieldSet => ({
   user_id: str('User ID', path('$.previousId')),
   global_user_id: str('Global User ID', path('$.userId')),
-  min_id_length: minIdLength()
+  min_id_length: minIdLength(),
 })
 
 export const ACTIONS: Readonly<Record<ActionSlug, ActionDefinition>> = {
@@ -283,30 +276,28 @@ export const ACTIONS: Readonly<Record<ActionSlug, ActionDefinition>> = {
     title: 'Log Event',
     description: 'Send an event to Amplitude.',
     defaultSubscription: 'type = "track"',
-    fields: logEventFields()
+    fields: logEventFields(),
   },
   identifyUser: {
     slug: 'identifyUser',
     title: 'Identify User',
-    description:
-      'Set the user ID for a particular device ID or update user properties without sending an event to Amplitude.',
+    description: 'Set the user ID for a particular device ID or update user properties without sending an event to Amplitude.',
     defaultSubscription: 'type = "identify"',
-    fields: identifyUserFields()
+    fields: identifyUserFields(),
   },
   mapUser: {
     slug: 'mapUser',
     title: 'Map User',
     description: 'Merge two users together that would otherwise have different User IDs tracked in Amplitude.',
     defaultSubscription: 'type = "alias"',
-    fields: mapUserFields()
+    fields: mapUserFields(),
   },
   groupIdentifyUser: {
     slug: 'groupIdentifyUser',
     title: 'Group Identify User',
-    description:
-      'Set or update properties of particular groups. Note that these updates will only affect events going forward.',
+    description: 'Set or update properties of particular groups. Note that these updates will only affect events going forward.',
     defaultSubscription: 'type = "group"',
-    fields: groupIdentifyUserFields()
+    fields: groupIdentifyUserFields(),
   },
   logPurchase: {
     slug: 'logPurchase',
@@ -314,15 +305,15 @@ export const ACTIONS: Readonly<Record<ActionSlug, ActionDefinition>> = {
     description:
       'Send purchase/revenue events to Amplitude. Sends one main event with the original event type and total revenue, plus additional "Product Purchased" events for each product in the order.',
     defaultSubscription: 'type = "track"',
-    fields: logPurchaseFields()
+    fields: logPurchaseFields(),
   },
   logEventV2: {
     slug: 'logEventV2',
     title: 'Log Event V2',
     description: 'Send an event to Amplitude',
     defaultSubscription: 'type = "track"',
-    fields: logEventV2Fields()
-  }
+    fields: logEventV2Fields(),
+  },
 }
 
 export function isActionSlug(value: unknown): value is ActionSlug {
@@ -366,32 +357,32 @@ export const PRESETS: Preset[] = [
     name: 'Track Calls',
     subscribe: 'type = "track" and event != "Order Completed"',
     partnerAction: 'logEventV2',
-    mapping: defaultValues('logEventV2')
+    mapping: defaultValues('logEventV2'),
   },
   {
     name: 'Order Completed Calls',
     subscribe: 'type = "track" and event = "Order Completed"',
     partnerAction: 'logPurchase',
-    mapping: defaultValues('logPurchase')
+    mapping: defaultValues('logPurchase'),
   },
   {
     name: 'Page Calls',
     subscribe: 'type = "page"',
     partnerAction: 'logEventV2',
-    mapping: { ...defaultValues('logEventV2'), event_type: { ...viewedTemplate } }
+    mapping: { ...defaultValues('logEventV2'), event_type: { ...viewedTemplate } },
   },
   {
     name: 'Screen Calls',
     subscribe: 'type = "screen"',
     partnerAction: 'logEventV2',
-    mapping: { ...defaultValues('logEventV2'), event_type: { ...viewedTemplate } }
+    mapping: { ...defaultValues('logEventV2'), event_type: { ...viewedTemplate } },
   },
   {
     name: 'Identify Calls',
     subscribe: 'type = "identify"',
     partnerAction: 'identifyUser',
-    mapping: defaultValues('identifyUser')
-  }
+    mapping: defaultValues('identifyUser'),
+  },
 ]
 
 export const SESSION_PRESET_NOTE =
@@ -404,5 +395,5 @@ export const DEFAULT_SUBSCRIPTIONS: Readonly<Record<ActionSlug, string>> = {
   mapUser: ACTIONS.mapUser.defaultSubscription,
   groupIdentifyUser: ACTIONS.groupIdentifyUser.defaultSubscription,
   logPurchase: ACTIONS.logPurchase.defaultSubscription,
-  logEventV2: ACTIONS.logEventV2.defaultSubscription
+  logEventV2: ACTIONS.logEventV2.defaultSubscription,
 }

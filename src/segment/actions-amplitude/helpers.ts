@@ -16,24 +16,21 @@ export const AMPLITUDE_ENDPOINTS: Readonly<Record<AmplitudeEndpoint | 'deletions
   identify: { north_america: 'https://api2.amplitude.com/identify', europe: 'https://api.eu.amplitude.com/identify' },
   groupidentify: {
     north_america: 'https://api2.amplitude.com/groupidentify',
-    europe: 'https://api.eu.amplitude.com/groupidentify'
+    europe: 'https://api.eu.amplitude.com/groupidentify',
   },
   usermap: { north_america: 'https://api.amplitude.com/usermap', europe: 'https://api.eu.amplitude.com/usermap' },
   deletions: {
     north_america: 'https://amplitude.com/api/2/deletions/users',
-    europe: 'https://analytics.eu.amplitude.com/api/2/deletions/users'
+    europe: 'https://analytics.eu.amplitude.com/api/2/deletions/users',
   },
   usersearch: {
     north_america: 'https://amplitude.com/api/2/usersearch',
-    europe: 'https://analytics.eu.amplitude.com/api/2/usersearch'
-  }
+    europe: 'https://analytics.eu.amplitude.com/api/2/usersearch',
+  },
 }
 
 /** URL of an endpoint; an unknown or missing region falls back to north_america (as Segment does). */
-export function endpointUrl(
-  endpoint: AmplitudeEndpoint | 'deletions' | 'usersearch',
-  region?: AmplitudeRegion | string
-): string {
+export function endpointUrl(endpoint: AmplitudeEndpoint | 'deletions' | 'usersearch', region?: AmplitudeRegion | string): string {
   const table = AMPLITUDE_ENDPOINTS[endpoint]
   return region === 'europe' ? table.europe : table.north_america
 }
@@ -96,7 +93,7 @@ function parseUA(ua: string): ParsedUA {
     browserMajor: browser.major,
     vendor: device.vendor,
     model: device.model,
-    type: device.type
+    type: device.type,
   }
   if (uaCache.size >= UA_CACHE_MAX) {
     const oldest = uaCache.keys().next().value
@@ -117,11 +114,7 @@ export interface UserAgentData {
  * when undefined, because they fix the JSON key position of later mapped values (the caller
  * removes the keys still undefined at the end).
  */
-export function addUserAgentProperties(
-  out: Record<string, unknown>,
-  userAgent: unknown,
-  userAgentData: UserAgentData | undefined
-): void {
+export function addUserAgentProperties(out: Record<string, unknown>, userAgent: unknown, userAgentData: UserAgentData | undefined): void {
   if (!userAgent) return
   const p = parseUA(String(userAgent))
   out.os_name = p.osName ?? p.browserName

@@ -7,14 +7,7 @@ import type { ValidateFunction } from 'ajv'
 import type { AmplitudeRecord } from '../../types.js'
 import { ACTIONS, isActionSlug, type ActionSlug } from './fields.js'
 import { arrifyFields, compileSchema, fieldsToJsonSchema, formatAjvErrors, removeEmptyValues, type JsonSchema } from './schema.js'
-import {
-  performGroupIdentifyUser,
-  performIdentifyUser,
-  performLogEvent,
-  performLogEventV2,
-  performLogPurchase,
-  performMapUser
-} from './perform.js'
+import { performGroupIdentifyUser, performIdentifyUser, performLogEvent, performLogEventV2, performLogPurchase, performMapUser } from './perform.js'
 
 export {
   ACTIONS,
@@ -29,7 +22,7 @@ export {
   type FieldDefinition,
   type FieldSet,
   type FieldType,
-  type Preset
+  type Preset,
 } from './fields.js'
 export { AMPLITUDE_ENDPOINTS, endpointUrl, type AmplitudeRegion } from './helpers.js'
 export { fieldsToJsonSchema, removeEmptyValues, isDateLike, type JsonSchema } from './schema.js'
@@ -91,7 +84,7 @@ type Payload = Record<string, unknown>
 export function validatePayload(
   slug: ActionSlug,
   resolvedMapping: Record<string, unknown>,
-  defaultInsertId?: string
+  defaultInsertId?: string,
 ): { ok: true; payload: Payload } | { ok: false; reason: string } {
   const c = schemaFor(slug)
   const payload = removeEmptyValues(resolvedMapping, c.schema, true) as Payload
@@ -130,6 +123,6 @@ export function compileAction(slug: ActionSlug, _settings: ActionSettings = {}):
         case 'mapUser':
           return { ok: true, records: performMapUser(p) }
       }
-    }
+    },
   }
 }

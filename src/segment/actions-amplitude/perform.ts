@@ -15,7 +15,7 @@ import {
   mergeUserProperties,
   omit,
   utcMillis,
-  type UserAgentData
+  type UserAgentData,
 } from './helpers.js'
 
 type Obj = Record<string, unknown>
@@ -23,30 +23,11 @@ type Obj = Record<string, unknown>
 const REVENUE_KEYS = ['revenue', 'price', 'productId', 'quantity', 'revenueType'] as const
 
 /** Keys perform() consumes (never copied into the event) per event action, besides revenue keys. */
-const COMMON_CONSUMED = [
-  'time',
-  'session_id',
-  'userAgent',
-  'userAgentParsing',
-  'includeRawUserAgent',
-  'userAgentData',
-  'min_id_length',
-  'library',
-  'library2'
-]
+const COMMON_CONSUMED = ['time', 'session_id', 'userAgent', 'userAgentParsing', 'includeRawUserAgent', 'userAgentData', 'min_id_length', 'library', 'library2']
 const CONSUMED_LOG_EVENT = new Set<string>([...REVENUE_KEYS, ...COMMON_CONSUMED, 'utm_properties', 'referrer'])
 const CONSUMED_LOG_PURCHASE = new Set<string>([...CONSUMED_LOG_EVENT, 'products', 'trackRevenuePerProduct'])
 const CONSUMED_LOG_EVENT_V2 = new Set<string>([...REVENUE_KEYS, ...COMMON_CONSUMED, 'setOnce', 'setAlways', 'add'])
-const CONSUMED_IDENTIFY = new Set<string>([
-  'utm_properties',
-  'referrer',
-  'userAgent',
-  'userAgentParsing',
-  'includeRawUserAgent',
-  'userAgentData',
-  'min_id_length',
-  'library'
-])
+const CONSUMED_IDENTIFY = new Set<string>(['utm_properties', 'referrer', 'userAgent', 'userAgentParsing', 'includeRawUserAgent', 'userAgentData', 'min_id_length', 'library'])
 const UTM_REFERRER = ['utm_properties', 'referrer']
 
 function pick(payload: Obj, consumed: Set<string>): Obj {
@@ -195,7 +176,7 @@ export function performLogPurchase(payload: Obj): AmplitudeRecord[] {
 const USER_PROPERTY_OPS: ReadonlyArray<readonly [string, string]> = [
   ['$setOnce', 'setOnce'],
   ['$set', 'setAlways'],
-  ['$add', 'add']
+  ['$add', 'add'],
 ]
 
 export function performLogEventV2(payload: Obj): AmplitudeRecord[] {

@@ -126,7 +126,7 @@ function ajvInstance(): AjvType {
     allowUnionTypes: true,
     verbose: true,
     removeAdditional: true,
-    logger: false
+    logger: false,
   })
   a.addFormat('text', true)
   a.addFormat('password', true)
@@ -167,7 +167,7 @@ const FORMAT_LABELS: Record<string, string> = {
   'uri-template': 'URI-template',
   'json-pointer': 'JSON Pointer',
   'relative-json-pointer': 'relative JSON Pointer',
-  regex: 'regular expression'
+  regex: 'regular expression',
 }
 
 function article(s: string): string {

@@ -123,11 +123,7 @@ function sanitizePlatform(p: unknown): string {
 }
 
 function addressField(traits: Obj, props: Obj | undefined, field: string): unknown {
-  return (
-    ocFind(traits, 'address.' + field) ||
-    ocFind(traits, field) ||
-    (props ? ocFind(props, 'address.' + field) || ocFind(props, field) : undefined)
-  )
+  return ocFind(traits, 'address.' + field) || ocFind(traits, field) || (props ? ocFind(props, 'address.' + field) || ocFind(props, field) : undefined)
 }
 
 interface Prepared {
@@ -164,11 +160,7 @@ export function compileClassic(settings: unknown, opts: { mode: ClassicMode }): 
     mode,
     eventEndpoint: mode === 'cloud' && st.sendToBatchEndpoint ? '/batch' : '/httpapi',
     mqpKey: mqpEntries.length ? mqpEntries[0][0] : undefined,
-    mqpType: mqpEntries.length
-      ? mode === 'cloud'
-        ? mqpEntries[0][1] || 'user_properties'
-        : mqpEntries[mqpEntries.length - 1][1] || 'user_properties'
-      : undefined,
+    mqpType: mqpEntries.length ? (mode === 'cloud' ? mqpEntries[0][1] || 'user_properties' : mqpEntries[mqpEntries.length - 1][1] || 'user_properties') : undefined,
     mqpKeys: mqpEntries.map((e) => e[0]),
     mqpEntries,
     appendFields: mode === 'web' ? Object.entries(st.appendFieldsToEventProps).map(([path, name]) => ({ path: normalizeKey(path), name })) : [],
@@ -229,11 +221,7 @@ function dispatch(c: Compiled, p: Prepared): ClassicRecord[] {
 }
 
 /** One-off convenience (compiles the settings on every call: prefer `compileClassic` in loops). */
-export function classicRecords(
-  message: Record<string, unknown>,
-  settings: unknown,
-  opts?: { mode?: ClassicMode },
-): ClassicRecord[] {
+export function classicRecords(message: Record<string, unknown>, settings: unknown, opts?: { mode?: ClassicMode }): ClassicRecord[] {
   return compileClassic(settings, { mode: opts?.mode ?? 'cloud' })(message)
 }
 
@@ -807,7 +795,7 @@ const WEB_ASSUMPTIONS: readonly string[] = [
   'mapQueryParams (web): event-side entries add the query string to the event properties; user-side entries go to the user (an /identify $set before the event) only when the last entry is user-side. Identify: every key as a trait.',
   'appendFieldsToEventProps: values at the dotted message paths are added to track and page event properties (missing paths skipped).',
   'Revenue: a call with revenue (revenue, or total on Order Completed) also produces the SDK\'s own "revenue_amount" event: useLogRevenueV2 → event_properties + $price/$quantity/$productId/$revenueType (price ‖ revenue with quantity 1); otherwise the legacy logRevenue with api_properties {price: revenue ‖ price × quantity, quantity, productId}. revenueType defaults to "Purchase" on Order Completed / Product Purchased. The diff counts revenue_amount events instead of pairing them.',
-  'Order Completed: the order event without products, then one Product Purchased per product. trackRevenuePerProduct: only products with a price (0 counts) and a truthy quantity book revenue, after the order\'s revenue and revenueType are copied into their properties; the order books none. trackProductsOnce: only the order, products reduced to productId/sku/name/price/quantity (default 1)/category.',
+  "Order Completed: the order event without products, then one Product Purchased per product. trackRevenuePerProduct: only products with a price (0 counts) and a truthy quantity book revenue, after the order's revenue and revenueType are copied into their properties; the order books none. trackProductsOnce: only the order, products reduced to productId/sku/name/price/quantity (default 1)/category.",
   'Identify: user properties as operations: $add (traitsToIncrement), $setOnce (traitsToSetOnce), $set for the rest; a trait in both lists is only $add (the SDK skips a second operation on a property); no identify without operations. integrations.Amplitude.groups adds one setGroup /identify per group.',
   'Group: groupTypeTrait/groupValueTrait pair or "[Segment] Group" = groupId, as an /identify with groups and $set user property; no group properties.',
   'Alias, sendToBatchEndpoint, endpoint (EU), traitsToAppend/Prepend, trackUtmProperties (the SDK reads UTM from the URL, not context.campaign) and useCustomAmplitudeProperties are not applied. versionName, when set, replaces app_version.',

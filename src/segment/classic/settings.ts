@@ -62,15 +62,7 @@ export interface ClassicSettingInfo {
   honouredBy: string
 }
 
-function s(
-  key: ClassicSettingKey,
-  kind: Kind,
-  def: unknown,
-  cloud: boolean,
-  web: boolean,
-  honouredBy: string,
-  reads?: Partial<Record<ClassicMode, boolean>>,
-): ClassicSettingInfo {
+function s(key: ClassicSettingKey, kind: Kind, def: unknown, cloud: boolean, web: boolean, honouredBy: string, reads?: Partial<Record<ClassicMode, boolean>>): ClassicSettingInfo {
   return { key, kind, default: def, cloud, honouredBy, reads: { cloud: reads?.cloud ?? cloud, web: reads?.web ?? web } }
 }
 
@@ -172,7 +164,11 @@ function toNum(v: unknown): number | undefined {
 function toList(v: unknown): string[] | undefined {
   if (v == null) return []
   if (Array.isArray(v)) return v.filter((x) => x != null && x !== '').map(String)
-  if (typeof v === 'string') return v.split(',').map((x) => x.trim()).filter(Boolean)
+  if (typeof v === 'string')
+    return v
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean)
   return undefined
 }
 
@@ -245,7 +241,9 @@ export function readClassicSettings(input: unknown): ClassicSettingsResult {
     }
     settings[info.key] = value
   }
-  const unknownKeys = Object.keys(raw).filter((k) => !INFO.has(k)).sort()
+  const unknownKeys = Object.keys(raw)
+    .filter((k) => !INFO.has(k))
+    .sort()
   const missingRequired = settings.apiKey === '' ? ['apiKey'] : []
   return {
     settings: settings as unknown as ClassicSettings,

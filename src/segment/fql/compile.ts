@@ -12,7 +12,7 @@ type Getter = (event: Record<string, unknown>) => unknown
 export class TriggerEvaluationError extends TypeError {
   constructor(
     message: string,
-    readonly fql: string
+    readonly fql: string,
   ) {
     super(message)
     this.name = 'TriggerEvaluationError'

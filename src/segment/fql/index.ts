@@ -29,7 +29,7 @@ export class TriggerError extends UsageError {
     readonly fql: string,
     readonly reason: string,
     segmentMessage: string,
-    position: number
+    position: number,
   ) {
     super(`Invalid trigger ${JSON.stringify(fql)}: ${reason}`, {
       code: 'trigger',

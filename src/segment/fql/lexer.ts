@@ -11,20 +11,7 @@
  * UTF-16 offsets into the source.
  */
 
-export type TokenType =
-  | 'ident'
-  | 'dot'
-  | 'operator'
-  | 'conditional'
-  | 'string'
-  | 'number'
-  | 'null'
-  | 'brackleft'
-  | 'brackright'
-  | 'parenleft'
-  | 'parenright'
-  | 'comma'
-  | 'eos'
+export type TokenType = 'ident' | 'dot' | 'operator' | 'conditional' | 'string' | 'number' | 'null' | 'brackleft' | 'brackright' | 'parenleft' | 'parenright' | 'comma' | 'eos'
 
 export interface Token {
   type: TokenType
@@ -67,14 +54,13 @@ const isWhitespace = (c: string): boolean => c === ' ' || c === '\t' || c === '\
 const isTerminator = (c: string): boolean => c === '' || isWhitespace(c) || c === ',' || c === ']' || c === ')'
 const isIdentChar = (c: string): boolean => isAlpha(c) || isDigit(c) || c === '_' || c === '-' || c === '\\'
 
-const describeChar = (c: string | undefined): string =>
-  c === undefined ? 'the end' : c === '\r' ? 'a carriage return (\\r)' : c === '"' || c === "'" ? `another ${c}` : `"${c}"`
+const describeChar = (c: string | undefined): string => (c === undefined ? 'the end' : c === '\r' ? 'a carriage return (\\r)' : c === '"' || c === "'" ? `another ${c}` : `"${c}"`)
 
 class LexError extends Error {
   constructor(
     message: string,
     readonly pos: number,
-    readonly hint: string
+    readonly hint: string,
   ) {
     super(message)
   }
@@ -144,7 +130,7 @@ class Scanner {
         throw new LexError(
           `invalid character "${c}"`,
           start,
-          'outside quotes only field names, operators (= != < <= > >=), numbers, parentheses, commas and `!` are allowed; quote values with "…" and escape special characters in field names with `\\`'
+          'outside quotes only field names, operators (= != < <= > >=), numbers, parentheses, commas and `!` are allowed; quote values with "…" and escape special characters in field names with `\\`',
         )
       }
     }
@@ -174,7 +160,7 @@ class Scanner {
       throw new LexError(
         `expected '=' after '!', got ${this.peek() === '' ? 'the end of the trigger' : `'${this.peek()}'`}`,
         start,
-        '`!=` must be followed by a space (`!= "x"`); a lone `!` may only precede contains(…) or match(…)'
+        '`!=` must be followed by a space (`!= "x"`); a lone `!` may only precede contains(…) or match(…)',
       )
     }
     if (c === 'a') return this.keyword('nd', 'conditional', 'a', start)
@@ -194,11 +180,7 @@ class Scanner {
     for (;;) {
       if (c === '\\') {
         if (this.i >= s.length) {
-          throw new LexError(
-            'expected character after escape character, got EOS',
-            this.i - 1,
-            'a `\\` in a field name must be followed by the character it escapes'
-          )
+          throw new LexError('expected character after escape character, got EOS', this.i - 1, 'a `\\` in a field name must be followed by the character it escapes')
         }
         c = s[this.i++]
       }
@@ -212,7 +194,7 @@ class Scanner {
       throw new LexError(
         `expected termination character after identifier, got ${n}`,
         this.i,
-        `separate \`${str}\` from what follows with a space (e.g. \`properties.price > 10\`), or escape the character with \`\\\``
+        `separate \`${str}\` from what follows with a space (e.g. \`properties.price > 10\`), or escape the character with \`\\\``,
       )
     }
     this.tokens.push({ type: 'ident', value: str, pos: start, end: this.i })
@@ -249,7 +231,7 @@ class Scanner {
           throw new LexError(
             'unterminated string',
             start,
-            `the closing ${quote} of the string at character ${reused + 1} is followed by ${describeChar(s[start + 1])} instead of a space, \`,\`, \`)\` or the end, so Segment's lexer reads it as the opening quote of a new string; put a space after the closing quote`
+            `the closing ${quote} of the string at character ${reused + 1} is followed by ${describeChar(s[start + 1])} instead of a space, \`,\`, \`)\` or the end, so Segment's lexer reads it as the opening quote of a new string; put a space after the closing quote`,
           )
         }
         throw new LexError('unterminated string', start, `add the closing ${quote} (strings have no escape sequences; \`\\${quote}\` does not escape the quote)`)

@@ -48,26 +48,42 @@ const FIELDS: Record<string, FieldType> = {
   userId: 'userId',
   context: 'event-context',
   properties: 'event-property',
-  traits: 'event-trait'
+  traits: 'event-trait',
 }
 const PREFIX: Partial<Record<FieldType, string>> = {
   'event-property': 'properties',
   'event-trait': 'traits',
-  'event-context': 'context'
+  'event-context': 'context',
 }
 const FIELD_LIST = 'type, event, name, userId, properties.<path>, traits.<path>, context.<path>'
 const UNDEF_TYPE = "Cannot read properties of undefined (reading 'type')"
 /** Operators `validate` knows; any other operator string never matches. */
 export const KNOWN_OPERATORS = new Set([
-  '=', '!=', 'number_equals', 'number_not_equals', '<', '<=', '>', '>=', 'contains', 'not_contains',
-  'starts_with', 'not_starts_with', 'ends_with', 'not_ends_with', 'exists', 'not_exists', 'is_true', 'is_false'
+  '=',
+  '!=',
+  'number_equals',
+  'number_not_equals',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'contains',
+  'not_contains',
+  'starts_with',
+  'not_starts_with',
+  'ends_with',
+  'not_ends_with',
+  'exists',
+  'not_exists',
+  'is_true',
+  'is_false',
 ])
 
 class Reject extends Error {
   constructor(
     readonly segmentMessage: string,
     readonly reason: string,
-    readonly pos: number
+    readonly pos: number,
   ) {
     super(reason)
   }
@@ -136,7 +152,7 @@ class Parser {
           if (!val) throw new Reject('Value token is missing', `\`${tok.value}\` at ${at(tok.pos)} has no value after its operator`, tok.pos)
           this.warn(
             tok.pos,
-            `\`${this.snippet(tok, val)}\` at ${at(tok.pos)}: \`${head}\` is not a field Segment supports (${FIELD_LIST}); Segment drops this condition and evaluates the trigger without it`
+            `\`${this.snippet(tok, val)}\` at ${at(tok.pos)}: \`${head}\` is not a field Segment supports (${FIELD_LIST}); Segment drops this condition and evaluates the trigger without it`,
           )
         }
         if (isFunctionToken(tok)) {
@@ -164,7 +180,7 @@ class Parser {
               throw new Reject(
                 UNDEF_TYPE,
                 `\`(\` at ${at(tok.pos)} opens a second level of parentheses inside the group opened at ${at(open.pos)}; Segment supports only one level (a group ends at the first \`)\`) — flatten the expression`,
-                tok.pos
+                tok.pos,
               )
             }
             throw new Reject(UNDEF_TYPE, `\`(\` at ${at(tok.pos)} is never closed; add the matching \`)\``, tok.pos)
@@ -183,7 +199,7 @@ class Parser {
             throw new Reject(
               e.segmentMessage,
               `\`${fnLike.value}(\` at ${at(fnLike.pos)}: Segment has no function \`${fnLike.value}\` (only contains and match); it ignores the name and reads the parentheses as a group, which fails: ${e.reason}`,
-              fnLike.pos
+              fnLike.pos,
             )
           }
           throw e
@@ -191,7 +207,7 @@ class Parser {
         if (child === undefined) {
           this.warn(
             tok.pos,
-            `\`${this.snippet(tok, g)}\` at ${at(tok.pos)}: these parentheses contain no condition Segment understands; Segment keeps an empty entry that makes every evaluation reaching it fail with an error`
+            `\`${this.snippet(tok, g)}\` at ${at(tok.pos)}: these parentheses contain no condition Segment understands; Segment keeps an empty entry that makes every evaluation reaching it fail with an error`,
           )
         }
         nodes.push(child)
@@ -210,7 +226,7 @@ class Parser {
       const other = conjunctions.find((c) => c.value !== first.value) as Token
       this.warn(
         first.pos,
-        `\`${first.value}\` at ${at(first.pos)} and \`${other.value}\` at ${at(other.pos)} are mixed ${where}; Segment has no precedence and combines all ${nodes.length} conditions of this level with the last conjunction, \`${operator}\` (${operator === 'or' ? 'any one of them' : 'all of them'} must match); use one level of parentheses to group`
+        `\`${first.value}\` at ${at(first.pos)} and \`${other.value}\` at ${at(other.pos)} are mixed ${where}; Segment has no precedence and combines all ${nodes.length} conditions of this level with the last conjunction, \`${operator}\` (${operator === 'or' ? 'any one of them' : 'all of them'} must match); use one level of parentheses to group`,
       )
     }
     if (nodes.length > 1) return { type: 'group', operator, children: nodes }
@@ -227,7 +243,7 @@ class Parser {
       throw new Reject(
         'Value token is missing',
         `\`${field.value}\` at ${at(field.pos)} has no ${op.type === 'eos' ? 'operator and value' : 'value'}; write e.g. \`${field.value} = "value"\``,
-        field.pos
+        field.pos,
       )
     }
     const o = op.value
@@ -274,12 +290,11 @@ class Parser {
     const isFieldType = node.type === 'event-type' || node.type === 'event' || node.type === 'name' || node.type === 'userId'
     if (!isFieldType) this.checkPath(node, field, w)
     if (node.value === undefined) return // exists / not_exists / is_true / is_false
-    const plainValue =
-      val.type === 'string' || val.type === 'number' || val.type === 'null' || (val.type === 'ident' && (val.value === 'true' || val.value === 'false'))
+    const plainValue = val.type === 'string' || val.type === 'number' || val.type === 'null' || (val.type === 'ident' && (val.value === 'true' || val.value === 'false'))
     if (!plainValue) {
       const spaced = (op.value === '<' || op.value === '>') && val.value === '=' ? ` (write \`${op.value}=\` followed by a space)` : ''
       w(
-        `the value is ${this.describeToken(val)}, not a quoted string, number, true, false or null; Segment compares with the string ${JSON.stringify(String(tokenValue(val)))}${spaced}`
+        `the value is ${this.describeToken(val)}, not a quoted string, number, true, false or null; Segment compares with the string ${JSON.stringify(String(tokenValue(val)))}${spaced}`,
       )
       return
     }
@@ -291,7 +306,7 @@ class Parser {
       if (node.operator === '=' || node.operator === '!=') {
         if (val.type === 'null') {
           w(
-            `Segment does not treat \`null\` as "missing" for \`${f}\`: it compares with the string "null", so this ${node.operator === '=' ? 'matches only the literal string "null"' : 'matches every event whose value is not the string "null" (missing included)'}`
+            `Segment does not treat \`null\` as "missing" for \`${f}\`: it compares with the string "null", so this ${node.operator === '=' ? 'matches only the literal string "null"' : 'matches every event whose value is not the string "null" (missing included)'}`,
           )
         } else if (val.type === 'number') {
           w(`Segment compares with the string ${JSON.stringify(v)}; a numeric ${f} ${node.operator === '=' ? 'never matches' : 'always counts as different'}`)
@@ -299,7 +314,7 @@ class Parser {
           w(`Segment compares with the string "${val.value}", not a boolean`)
         } else if (node.type === 'event-type' && val.value[0] === '"' && !(SEGMENT_TYPES as readonly string[]).includes(String(v))) {
           w(
-            `${JSON.stringify(v)} is not a Segment event type (${SEGMENT_TYPES.join(', ')}) and the comparison is case-sensitive, so this ${node.operator === '=' ? 'never matches' : 'matches every event'}`
+            `${JSON.stringify(v)} is not a Segment event type (${SEGMENT_TYPES.join(', ')}) and the comparison is case-sensitive, so this ${node.operator === '=' ? 'never matches' : 'matches every event'}`,
           )
         }
         return
@@ -307,11 +322,11 @@ class Parser {
     } else if ((node.operator === '=' || node.operator === '!=') && typeof v === 'string' && val.type === 'string') {
       if (v.trim() !== '' && !Number.isNaN(Number(v))) {
         w(
-          `Segment compares strictly as the string ${JSON.stringify(v)}: the number ${Number(v)} ${node.operator === '=' ? 'does not match' : 'counts as different'}; write ${f} ${node.operator} ${Number(v)} to compare numbers`
+          `Segment compares strictly as the string ${JSON.stringify(v)}: the number ${Number(v)} ${node.operator === '=' ? 'does not match' : 'counts as different'}; write ${f} ${node.operator} ${Number(v)} to compare numbers`,
         )
       } else if (v === 'true' || v === 'false') {
         w(
-          `Segment compares strictly as the string "${v}": the boolean ${v} ${node.operator === '=' ? `does not match; write ${f} = ${v} to test the boolean` : 'counts as different'}`
+          `Segment compares strictly as the string "${v}": the boolean ${v} ${node.operator === '=' ? `does not match; write ${f} = ${v} to test the boolean` : 'counts as different'}`,
         )
       }
       return
@@ -321,7 +336,7 @@ class Parser {
         w(
           node.operator === 'number_not_equals'
             ? `the value ${shown} is not a number, so Segment's \`!=\` matches every numeric ${f} (and nothing else)`
-            : `the value ${shown} is not a number, so this condition never matches`
+            : `the value ${shown} is not a number, so this condition never matches`,
         )
       } else if (isFieldType) {
         w(`Segment's \`${node.operator}\` only matches when \`${f}\` is a number; string values never match`)
@@ -354,27 +369,27 @@ class Parser {
     }
   }
 
-  fn(
-    nameTok: Token,
-    negate: boolean,
-    shift: () => Token | undefined,
-    open: Token | undefined,
-    nodes: Array<AstNode | undefined>,
-    bang?: Token
-  ): void {
+  fn(nameTok: Token, negate: boolean, shift: () => Token | undefined, open: Token | undefined, nodes: Array<AstNode | undefined>, bang?: Token): void {
     const name = nameTok.value
     const openTok = shift()
     const field = shift()
     if (!field) throw new Reject(`${name}() is missing a 1st argument`, `${name}() at ${at(nameTok.pos)} is missing its 1st argument; write ${name}(<field>, "value")`, nameTok.pos)
     const comma = shift()
     const val = shift()
-    if (!val) throw new Reject(`${name}() is missing a 2nd argument`, `${name}() at ${at(nameTok.pos)} is missing its 2nd argument; write ${name}(${field.type === 'ident' ? field.value : '<field>'}, "value")`, nameTok.pos)
+    if (!val)
+      throw new Reject(
+        `${name}() is missing a 2nd argument`,
+        `${name}() at ${at(nameTok.pos)} is missing its 2nd argument; write ${name}(${field.type === 'ident' ? field.value : '<field>'}, "value")`,
+        nameTok.pos,
+      )
     const close = shift()
     const start = bang ?? nameTok
     const text = this.snippet(start, close && close.pos >= 0 ? close : val)
     const w = (msg: string): void => this.warn(start.pos, `\`${text}\` at ${at(start.pos)}: ${msg}`)
     if (openTok?.type !== 'parenleft' || comma?.type !== 'comma' || !close || (close.type !== 'parenright' && !(close.type === 'eos' && close.pos < 0))) {
-      w(`Segment reads ${name}() arguments by position as \`(\`, field, \`,\`, value, \`)\`; here it took ${this.describeToken(field)} as the field and ${this.describeToken(val)} as the value`)
+      w(
+        `Segment reads ${name}() arguments by position as \`(\`, field, \`,\`, value, \`)\`; here it took ${this.describeToken(field)} as the field and ${this.describeToken(val)} as the value`,
+      )
     }
     if (close && close.type === 'eos' && close.pos < 0 && open) {
       w(`the \`)\` closing ${name}() also closes the parentheses opened at ${at(open.pos)} (Segment ends a group at its first \`)\`); the rest is evaluated outside the group`)
@@ -404,9 +419,7 @@ class Parser {
       return
     }
     if (negate) {
-      w(
-        `Segment's negated ${name}() only matches when ${f} is a string; events where it is missing, null or not a string do not match`
-      )
+      w(`Segment's negated ${name}() only matches when ${f} is a string; events where it is missing, null or not a string do not match`)
     }
     this.checkStringToken(val, w)
     if (val.type !== 'string') {
@@ -419,7 +432,7 @@ class Parser {
       const ok = starts ? !value.includes('*') : raw.startsWith('*') && !value.includes('*')
       if (!ok) {
         w(
-          `match() supports only one leading or trailing \`*\`; Segment checks that ${f} ${verb} ${JSON.stringify(value)} (taken literally${!starts && !raw.startsWith('*') ? ', first character dropped' : ''})`
+          `match() supports only one leading or trailing \`*\`; Segment checks that ${f} ${verb} ${JSON.stringify(value)} (taken literally${!starts && !raw.startsWith('*') ? ', first character dropped' : ''})`,
         )
       }
     }
@@ -437,9 +450,9 @@ export function parseTrigger(fql: string): ParseOutcome {
       error: {
         reason: `${e.message} at ${at(e.pos)}${contextOf(fql, e.pos)}; ${e.hint}`,
         segmentMessage: UNDEF_TYPE,
-        pos: e.pos
+        pos: e.pos,
       },
-      warnings: []
+      warnings: [],
     }
   }
   const tokens = normalize(lexed.tokens)
@@ -496,18 +509,15 @@ function addIgnoredTokenWarnings(p: Parser, tokens: Token[], reusedQuotes: Map<n
       p.warn(
         t.pos,
         head +
-          `the closing quote of the string at ${at(reused)} is not followed by a space, \`,\`, \`)\` or the end, so Segment's lexer reads it again as an opening quote; Segment ignores this part of the trigger (put a space after the closing quote)`
+          `the closing quote of the string at ${at(reused)} is not followed by a space, \`,\`, \`)\` or the end, so Segment's lexer reads it again as an opening quote; Segment ignores this part of the trigger (put a space after the closing quote)`,
       )
     } else if (t.type === 'ident' && i === j && tokens[j + 1]?.type === 'parenleft' && tokens[j + 1].pos === t.end && !isFunctionToken(t)) {
-      p.warn(
-        t.pos,
-        head + `Segment has no function \`${t.value}\` (only contains and match); it ignores the name and reads the parentheses that follow as a plain group`
-      )
+      p.warn(t.pos, head + `Segment has no function \`${t.value}\` (only contains and match); it ignores the name and reads the parentheses that follow as a plain group`)
     } else if (t.type === 'ident' && (upper === 'and' || upper === 'or' || upper === 'not')) {
       p.warn(
         t.pos,
         head +
-          `\`${t.value}\` is not a keyword (only lowercase \`and\`/\`or\` are, and there is no \`not\`); Segment ignores it${upper === 'not' ? ', so what follows is NOT negated' : ' and combines the conditions with this level\'s last `and`/`or` (`and` if there is none)'}`
+          `\`${t.value}\` is not a keyword (only lowercase \`and\`/\`or\` are, and there is no \`not\`); Segment ignores it${upper === 'not' ? ', so what follows is NOT negated' : " and combines the conditions with this level's last `and`/`or` (`and` if there is none)"}`,
       )
     } else if (t.type === 'ident' && !(t.value.split('.')[0] in Object.prototype) && !isFunctionToken(t)) {
       const root = t.value.split('.')[0]
@@ -516,7 +526,7 @@ function addIgnoredTokenWarnings(p: Parser, tokens: Token[], reusedQuotes: Map<n
         head +
           (root === 'true' || root === 'false'
             ? `\`${root}\` is not a field or keyword Segment supports; Segment ignores this part`
-            : `\`${t.value}\` is not a field Segment supports (${FIELD_LIST}); Segment drops this condition and evaluates the trigger without it`)
+            : `\`${t.value}\` is not a field Segment supports (${FIELD_LIST}); Segment drops this condition and evaluates the trigger without it`),
       )
     } else if (t.type === 'operator' && t.value === '!') {
       p.warn(t.pos, head + '`!` only negates contains(…) or match(…); Segment ignores it here, so what follows is NOT negated')

@@ -14,14 +14,7 @@
 import { compileGet, getDynamic, type Getter } from './get.js'
 import { compileLiquid, LIQUID_MAX_LENGTH } from './liquid.js'
 import { cleanNulls, flattenObject, isObject, realTypeOf, removeUndefined } from './util.js'
-import {
-  formatMappingError,
-  MAX_PATTERN_LENGTH,
-  MAX_REPLACEMENT_LENGTH,
-  toPointer,
-  validateResolvedMapping,
-  type MappingError
-} from './validate.js'
+import { formatMappingError, MAX_PATTERN_LENGTH, MAX_REPLACEMENT_LENGTH, toPointer, validateResolvedMapping, type MappingError } from './validate.js'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn = (payload: any) => unknown
@@ -104,7 +97,7 @@ function compileArray(arr: unknown[]): CompiledNode {
         const out = new Array(n)
         for (let i = 0; i < n; i++) out[i] = cs[i].clean(p)
         return out
-      }
+      },
     }
   }
   // sparse mapping array: holes stay holes (as with Array.prototype.map)
@@ -124,7 +117,7 @@ function compileArray(arr: unknown[]): CompiledNode {
         if (c) out[i] = c.clean(p)
       }
       return out
-    }
+    },
   }
 }
 
@@ -154,7 +147,7 @@ function compileObject(obj: Record<string, unknown>, keys: string[]): CompiledNo
         if (v !== undefined && keep[i]) out[keys[i]] = v
       }
       return out
-    }
+    },
   }
 }
 
@@ -183,15 +176,9 @@ function generateCleanObject(keys: string[], cleanFns: Fn[]): Fn | null {
 
 function makeCleanObjectFactory(keys: string[]): (...fns: Fn[]) => Fn {
   const params = keys.map((_, i) => `f${i}`)
-  const body = keys
-    .map((k, i) =>
-      k === '__proto__' ? `f${i}(p);` : `v = f${i}(p); if (v !== undefined) o[${JSON.stringify(k)}] = v;`
-    )
-    .join('\n')
+  const body = keys.map((k, i) => (k === '__proto__' ? `f${i}(p);` : `v = f${i}(p); if (v !== undefined) o[${JSON.stringify(k)}] = v;`)).join('\n')
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function(...params, `'use strict'; return function clean(p) { const o = {}; let v; ${body} return o }`) as (
-    ...fns: Fn[]
-  ) => Fn
+  return new Function(...params, `'use strict'; return function clean(p) { const o = {}; let v; ${body} return o }`) as (...fns: Fn[]) => Fn
 }
 
 type DirectiveCompiler = (value: unknown) => CompiledNode
@@ -345,7 +332,7 @@ directiveCompilers['@if'] = (opts) => {
   const elseClean = elseN.clean
   return {
     raw: (p) => (cond(p) ? thenRaw(p) : elseRaw(p)),
-    clean: (p) => (cond(p) ? thenClean(p) : elseClean(p))
+    clean: (p) => (cond(p) ? thenClean(p) : elseClean(p)),
   }
 }
 
@@ -372,7 +359,7 @@ directiveCompilers['@arrayPath'] = (data) => {
       if (Array.isArray(root)) return root.map(mapClean)
       if (isObject(root)) return [shapeClean(root)]
       return removeUndefined(root)
-    }
+    },
   }
 }
 
@@ -427,11 +414,7 @@ directiveCompilers['@replace'] = (opts) => {
   const pattern = opts.pattern
   if (!opts.value) return UNDEFINED
   const v = compileNode(opts.value).raw
-  const typesOk =
-    typeof pattern === 'string' &&
-    typeof replacement === 'string' &&
-    typeof ignorecase === 'boolean' &&
-    typeof isGlobal === 'boolean'
+  const typesOk = typeof pattern === 'string' && typeof replacement === 'string' && typeof ignorecase === 'boolean' && typeof isGlobal === 'boolean'
   if (!typesOk) {
     const f: Fn = (p) => {
       v(p)
@@ -441,10 +424,7 @@ directiveCompilers['@replace'] = (opts) => {
   }
   const flags = (isGlobal ? 'g' : '') + (ignorecase ? 'i' : '')
   const step1 = replaceStep(pattern, replacement, flags)
-  const step2 =
-    opts.pattern2 && typeof opts.pattern2 === 'string' && typeof replacement2 === 'string'
-      ? replaceStep(opts.pattern2, replacement2, flags)
-      : null
+  const step2 = opts.pattern2 && typeof opts.pattern2 === 'string' && typeof replacement2 === 'string' ? replaceStep(opts.pattern2, replacement2, flags) : null
   const f: Fn = (p) => {
     let value = v(p)
     if (typeof value === 'boolean' || typeof value === 'number') value = String(value)
@@ -540,7 +520,7 @@ directiveCompilers['@transform'] = (opts) => {
   const mClean = mapping.clean
   return {
     raw: (p) => mRaw(apply(p)),
-    clean: (p) => mClean(apply(p))
+    clean: (p) => mClean(apply(p)),
   }
 }
 
@@ -580,7 +560,7 @@ const ROOT_POINTER = toPointer([ROOT_MAPPING_FIELD_KEY])
 export function prepareMapping(mapping: unknown): PreparedMapping {
   const fail = (message: string, pointer: string): PreparedMapping => ({
     mapping: undefined,
-    errors: [{ path: '', message, pointer }]
+    errors: [{ path: '', message, pointer }],
   })
   if (mapping === null || mapping === undefined) return fail('Cannot convert undefined or null to object', '')
   const src = mapping as Record<string, unknown>
@@ -620,7 +600,7 @@ export function prepareMapping(mapping: unknown): PreparedMapping {
   // Pointers into the injected customer mapping point back at the caller's top-level keys.
   const injected = toPointer([ROOT_MAPPING_FIELD_KEY, directiveKey, 'mapping'])
   const errors = validateResolvedMapping(toProcess, [ROOT_MAPPING_FIELD_KEY]).map((e) =>
-    e.pointer === injected || e.pointer.startsWith(injected + '/') ? { ...e, pointer: e.pointer.slice(injected.length) } : e
+    e.pointer === injected || e.pointer.startsWith(injected + '/') ? { ...e, pointer: e.pointer.slice(injected.length) } : e,
   )
   return { mapping: toProcess, errors }
 }

@@ -44,7 +44,7 @@ const DISABLED_FILTERS = [
   'sort_natural',
   'uniq',
   'where_exp',
-  'type'
+  'type',
 ]
 
 function configure(engine: LiquidEngine): void {
@@ -55,7 +55,7 @@ function configure(engine: LiquidEngine): void {
       },
       render() {
         throw new Error(`tag "${tag}" is disabled`)
-      }
+      },
     })
   }
   for (const filter of DISABLED_FILTERS) {

@@ -206,13 +206,12 @@ directiveValidators['@if'] = (v, loc) =>
     {
       exists: { optional: validateDirectiveOrRaw },
       then: { optional: validateDirectiveOrRaw },
-      else: { optional: validateDirectiveOrRaw }
+      else: { optional: validateDirectiveOrRaw },
     },
-    loc
+    loc,
   )
 
-directiveValidators['@case'] = (v, loc) =>
-  validateObjectWithFields(v, { operator: { optional: validateString }, value: { optional: validateDirectiveOrString } }, loc)
+directiveValidators['@case'] = (v, loc) => validateObjectWithFields(v, { operator: { optional: validateString }, value: { optional: validateDirectiveOrString } }, loc)
 
 directiveValidators['@replace'] = (v, loc) =>
   validateObjectWithFields(
@@ -222,9 +221,9 @@ directiveValidators['@replace'] = (v, loc) =>
       replacement: { optional: chain(validateString, validateStringLength(0, MAX_REPLACEMENT_LENGTH)) },
       value: { required: validateDirectiveOrString },
       ignorecase: { optional: validateBoolean },
-      global: { optional: validateBoolean }
+      global: { optional: validateBoolean },
     },
-    loc
+    loc,
   )
 
 directiveValidators['@arrayPath'] = (v, loc) => {
@@ -239,21 +238,12 @@ directiveValidators['@arrayPath'] = (v, loc) => {
 directiveValidators['@path'] = (v, loc) => validateDirectiveOrString(v, loc)
 
 directiveValidators['@json'] = (v, loc) =>
-  validateObjectWithFields(
-    v,
-    { value: { required: validateDirectiveOrRaw }, mode: { required: validateAllowedStrings('encode', 'decode') } },
-    loc
-  )
+  validateObjectWithFields(v, { value: { required: validateDirectiveOrRaw }, mode: { required: validateAllowedStrings('encode', 'decode') } }, loc)
 
-directiveValidators['@flatten'] = (v, loc) =>
-  validateObjectWithFields(v, { separator: { optional: validateString }, value: { required: validateDirectiveOrRaw } }, loc)
+directiveValidators['@flatten'] = (v, loc) => validateObjectWithFields(v, { separator: { optional: validateString }, value: { required: validateDirectiveOrRaw } }, loc)
 
 directiveValidators['@merge'] = (v, loc) => {
-  const e = validateObjectWithFields(
-    v,
-    { direction: { optional: validateAllowedStrings('left', 'right') }, objects: { required: validateArray } },
-    loc
-  )
+  const e = validateObjectWithFields(v, { direction: { optional: validateAllowedStrings('left', 'right') }, objects: { required: validateArray } }, loc)
   if (e.length) return e
   const objects = (v as Record<string, unknown>).objects as unknown[]
   // Segment validates these without its stack: paths restart at '/'.
@@ -269,11 +259,7 @@ directiveValidators['@template'] = (v, loc) => validateDirectiveOrString(v, loc)
 directiveValidators['@literal'] = (v, loc) => validateDirectiveOrRaw(v, loc)
 
 directiveValidators['@transform'] = (v, loc) =>
-  validateObjectWithFields(
-    v,
-    { apply: { required: validateDirectiveOrObject }, mapping: { required: validateDirectiveOrObject } },
-    loc
-  )
+  validateObjectWithFields(v, { apply: { required: validateDirectiveOrObject }, mapping: { required: validateDirectiveOrObject } }, loc)
 
 directiveValidators['@excludeWhenNull'] = (v, loc) => validateDirectiveOrRaw(v, loc)
 directiveValidators['@liquid'] = (v, loc) => validateString(v, loc)

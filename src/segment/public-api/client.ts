@@ -240,17 +240,26 @@ export class SegmentApiClient {
       if (res.status === 429) {
         const wait = retryAfterMs(res.headers, parsed) ?? Math.min(60_000, 1000 * 2 ** attempt)
         if (attempt >= this.#opts.maxRetries) {
-          throw new SegmentApiError(`${what}: rate limited by the Segment Public API (429) ${attempt + 1} times at ${shown}; wait a minute and run the same command again (it is safe to rerun)`, 429, shown)
+          throw new SegmentApiError(
+            `${what}: rate limited by the Segment Public API (429) ${attempt + 1} times at ${shown}; wait a minute and run the same command again (it is safe to rerun)`,
+            429,
+            shown,
+          )
         }
         if (wait > this.#opts.maxWaitMs) {
-          throw new SegmentApiError(`${what}: the Segment Public API asks to wait ${Math.ceil(wait / 1000)} s (429 at ${shown}); run the same command again later (it is safe to rerun)`, 429, shown)
+          throw new SegmentApiError(
+            `${what}: the Segment Public API asks to wait ${Math.ceil(wait / 1000)} s (429 at ${shown}); run the same command again later (it is safe to rerun)`,
+            429,
+            shown,
+          )
         }
         this.#opts.onRateLimited?.(wait, shown)
         await this.#opts.sleep(wait)
         continue
       }
       if (res.ok) {
-        if (parsed === undefined) throw new SegmentApiError(`${what}: ${shown} answered ${res.status} without a JSON body; is --segment-api-url a Segment Public API host?`, res.status, shown)
+        if (parsed === undefined)
+          throw new SegmentApiError(`${what}: ${shown} answered ${res.status} without a JSON body; is --segment-api-url a Segment Public API host?`, res.status, shown)
         return parsed as T
       }
       // A server may echo what it was sent: the token never reaches a message.
@@ -259,11 +268,23 @@ export class SegmentApiClient {
       const suffix = detail ? ` (Segment says: ${detail})` : ''
       switch (res.status) {
         case 401:
-          throw new SegmentApiError(`${what}: 401 Unauthorized at ${shown}: the token was not accepted${suffix}. Check SEGMENT_PUBLIC_API_TOKEN: a Public API token of this workspace, for this region (--segment-region us|eu)`, 401, shown)
+          throw new SegmentApiError(
+            `${what}: 401 Unauthorized at ${shown}: the token was not accepted${suffix}. Check SEGMENT_PUBLIC_API_TOKEN: a Public API token of this workspace, for this region (--segment-region us|eu)`,
+            401,
+            shown,
+          )
         case 403:
-          throw new SegmentApiError(`${what}: 403 Forbidden at ${shown}: the token may not do this${suffix}. Reading needs a token with Workspace Member (read) access to the source; --apply needs Source Admin or Workspace Owner`, 403, shown)
+          throw new SegmentApiError(
+            `${what}: 403 Forbidden at ${shown}: the token may not do this${suffix}. Reading needs a token with Workspace Member (read) access to the source; --apply needs Source Admin or Workspace Owner`,
+            403,
+            shown,
+          )
         case 404:
-          throw new SegmentApiError(`${what}: 404 Not Found at ${shown}${suffix}. Check the id (Segment UI: Connections → Destinations → the destination → Settings; the id is in the URL) and the region (--segment-region us|eu)`, 404, shown)
+          throw new SegmentApiError(
+            `${what}: 404 Not Found at ${shown}${suffix}. Check the id (Segment UI: Connections → Destinations → the destination → Settings; the id is in the URL) and the region (--segment-region us|eu)`,
+            404,
+            shown,
+          )
         default:
           throw new SegmentApiError(`${what}: ${res.status} at ${shown}${suffix}`, res.status, shown)
       }
@@ -280,7 +301,8 @@ export class SegmentApiClient {
       if (cursor !== undefined) q.set('pagination[cursor]', cursor)
       const page = await this.request<{ data?: Record<string, unknown> & { pagination?: { next?: string | null } } }>('GET', `${path}?${q}`, undefined, what)
       const items = page.data?.[key]
-      if (!Array.isArray(items)) throw new SegmentApiError(`${what}: the answer has no data.${key} list; is --segment-api-url a Segment Public API host?`, 200, displayUrl(this.baseUrl + path))
+      if (!Array.isArray(items))
+        throw new SegmentApiError(`${what}: the answer has no data.${key} list; is --segment-api-url a Segment Public API host?`, 200, displayUrl(this.baseUrl + path))
       out.push(...(items as T[]))
       const next = page.data?.pagination?.next
       if (next === undefined || next === null || next === '') return out
@@ -301,11 +323,20 @@ export class SegmentApiClient {
   }
 
   listSubscriptions(destinationId: string): Promise<DestinationSubscription[]> {
-    return this.#list<DestinationSubscription>(`/destinations/${encodeURIComponent(destinationId)}/subscriptions`, 'subscriptions', `listing the subscriptions of destination ${destinationId}`)
+    return this.#list<DestinationSubscription>(
+      `/destinations/${encodeURIComponent(destinationId)}/subscriptions`,
+      'subscriptions',
+      `listing the subscriptions of destination ${destinationId}`,
+    )
   }
 
   async getDestinationMetadata(metadataId: string): Promise<DestinationMetadata> {
-    const r = await this.request<{ data?: { destinationMetadata?: DestinationMetadata } }>('GET', `/catalog/destinations/${encodeURIComponent(metadataId)}`, undefined, `reading catalog entry ${metadataId}`)
+    const r = await this.request<{ data?: { destinationMetadata?: DestinationMetadata } }>(
+      'GET',
+      `/catalog/destinations/${encodeURIComponent(metadataId)}`,
+      undefined,
+      `reading catalog entry ${metadataId}`,
+    )
     if (!r.data?.destinationMetadata) throw new SegmentApiError(`reading catalog entry ${metadataId}: the answer has no data.destinationMetadata`, 200, displayUrl(this.baseUrl))
     return r.data.destinationMetadata
   }
@@ -329,7 +360,8 @@ export class SegmentApiClient {
       input,
       `creating subscription "${input.name}"`,
     )
-    if (!r.data?.destinationSubscription) throw new SegmentApiError(`creating subscription "${input.name}": the answer has no data.destinationSubscription`, 200, displayUrl(this.baseUrl))
+    if (!r.data?.destinationSubscription)
+      throw new SegmentApiError(`creating subscription "${input.name}": the answer has no data.destinationSubscription`, 200, displayUrl(this.baseUrl))
     return r.data.destinationSubscription
   }
 

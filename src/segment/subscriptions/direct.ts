@@ -27,14 +27,7 @@ import { compileNode, ROOT_MAPPING_FIELD_KEY } from '../mapping-kit/compile.js'
 import { compileGet } from '../mapping-kit/get.js'
 import { isObject } from '../mapping-kit/util.js'
 import { actionJsonSchema, type ActionSlug, type JsonSchema } from '../actions-amplitude/index.js'
-import {
-  performGroupIdentifyUser,
-  performIdentifyUser,
-  performLogEvent,
-  performLogEventV2,
-  performLogPurchase,
-  performMapUser
-} from '../actions-amplitude/perform.js'
+import { performGroupIdentifyUser, performIdentifyUser, performLogEvent, performLogEventV2, performLogPurchase, performMapUser } from '../actions-amplitude/perform.js'
 
 type Obj = Record<string, unknown>
 
@@ -114,7 +107,7 @@ function objectProducer(m: Obj, keys: string[]): Producer {
       }
       return out
     },
-    shared: children.some((c) => c.shared)
+    shared: children.some((c) => c.shared),
   }
 }
 
@@ -263,7 +256,7 @@ const PERFORM: Record<ActionSlug, Perform> = {
   logPurchase: (p) => performLogPurchase(p),
   identifyUser: (p) => performIdentifyUser(p),
   groupIdentifyUser: (p, now) => performGroupIdentifyUser(p, now),
-  mapUser: (p) => performMapUser(p)
+  mapUser: (p) => performMapUser(p),
 }
 
 const defaultNow = (): number => Date.now()

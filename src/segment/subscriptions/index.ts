@@ -17,7 +17,17 @@ import { compileDirect, type DirectFn } from './direct.js'
 import { MIXED_EFFECT, mixedOperationFields } from './mixed-user-properties.js'
 import { analyzeTrigger, compileTrigger } from '../fql/index.js'
 import { readTerraformDocument } from './terraform.js'
-import { ACTIONS, ACTION_SLUGS, PRESETS, compileAction, defaultValues, isActionSlug, type ActionSettings, type ActionSlug, type CompiledAction } from '../actions-amplitude/index.js'
+import {
+  ACTIONS,
+  ACTION_SLUGS,
+  PRESETS,
+  compileAction,
+  defaultValues,
+  isActionSlug,
+  type ActionSettings,
+  type ActionSlug,
+  type CompiledAction,
+} from '../actions-amplitude/index.js'
 
 export interface SubscriptionSpec {
   name: string
@@ -55,10 +65,12 @@ export interface MappingProblem {
 /** A mapping file Segment would reject: every problem, by subscription and JSON path. */
 /** Every problem of a mappings file: a usage error (exit 2). */
 export class MappingFileError extends UsageError {
-  constructor(readonly source: string, readonly problems: MappingProblem[]) {
+  constructor(
+    readonly source: string,
+    readonly problems: MappingProblem[],
+  ) {
     super(
-      `${source}: ${problems.length} problem(s) in the mappings; nothing was read:\n` +
-        problems.map((p) => `  - ${p.subscription}: ${p.path || '/'} ${p.message}`).join('\n'),
+      `${source}: ${problems.length} problem(s) in the mappings; nothing was read:\n` + problems.map((p) => `  - ${p.subscription}: ${p.path || '/'} ${p.message}`).join('\n'),
       {
         code: 'mapping-file',
         hint: 'Fix the problems listed (each names its subscription and JSON path in the file); --mappings takes Segment Public API subscriptions {"subscriptions":[...]} or a list of presets.',
@@ -113,7 +125,11 @@ export async function loadMappings(file?: string): Promise<LoadedMappings> {
     // Nothing would run: every message would be filtered and the command would "succeed".
     const disabled = specs.length > 0 ? ` (${specs.length} disabled)` : ''
     throw new MappingFileError(file, [
-      { subscription: '(file)', path: Array.isArray(doc) ? '' : '/subscriptions', message: `has no enabled subscription${disabled}, so every message would be filtered: add one (or set "enabled": true), or leave out --mappings to use the Quick Setup presets` },
+      {
+        subscription: '(file)',
+        path: Array.isArray(doc) ? '' : '/subscriptions',
+        message: `has no enabled subscription${disabled}, so every message would be filtered: add one (or set "enabled": true), or leave out --mappings to use the Quick Setup presets`,
+      },
     ])
   }
   return checkSubscriptions(file, specs)
@@ -193,7 +209,9 @@ export function checkSubscriptions(source: string, specs: SubscriptionSpec[]): L
   }
   const notes: string[] = []
   for (const [ops, names] of mixing) {
-    notes.push(`${names.join(', ')}: user_properties is mapped together with ${ops}, so an event that has both carries plain properties and operations in one user_properties object. ${MIXED_EFFECT}; map the plain properties into setAlways ($set) to be sure they apply`)
+    notes.push(
+      `${names.join(', ')}: user_properties is mapped together with ${ops}, so an event that has both carries plain properties and operations in one user_properties object. ${MIXED_EFFECT}; map the plain properties into setAlways ($set) to be sure they apply`,
+    )
   }
   if (problems.length > 0) throw new MappingFileError(source, problems)
   return { source, subscriptions: enabled, skipped, warnings, notes }
@@ -264,9 +282,7 @@ export function compileSubscriptions(loaded: LoadedMappings, settings: ActionSet
   })
 }
 
-export type SubscriptionOutcome =
-  | { subscription: CompiledSubscription; ok: true; records: AmplitudeRecord[] }
-  | { subscription: CompiledSubscription; ok: false; reason: string }
+export type SubscriptionOutcome = { subscription: CompiledSubscription; ok: true; records: AmplitudeRecord[] } | { subscription: CompiledSubscription; ok: false; reason: string }
 
 /**
  * Runs one message through every matching subscription. An event the action's schema rejects

@@ -51,7 +51,7 @@ const OPERATION_FIELDS: Record<string, string[]> = {
   logEventV2: ['setOnce', 'setAlways', 'add'],
   logEvent: ['utm_properties', 'referrer'],
   logPurchase: ['utm_properties', 'referrer'],
-  identifyUser: ['utm_properties', 'referrer']
+  identifyUser: ['utm_properties', 'referrer'],
 }
 
 /**
@@ -77,7 +77,7 @@ export function mixedUserPropertyWarnings(subscriptions: readonly MixedCheckSubs
     const ops = mixedOperationFields(sub.actionSlug, sub.settings)
     if (ops.length === 0) continue
     out.push(
-      `subscription "${sub.name}" (${sub.actionSlug}) maps user_properties alongside ${ops.join(', ')}: an event where both resolve carries plain user properties and operations in one object. ${MIXED_EFFECT}; map the plain properties into setAlways ($set) to be sure they apply`
+      `subscription "${sub.name}" (${sub.actionSlug}) maps user_properties alongside ${ops.join(', ')}: an event where both resolve carries plain user properties and operations in one object. ${MIXED_EFFECT}; map the plain properties into setAlways ($set) to be sure they apply`,
     )
   }
   return out

@@ -67,7 +67,10 @@ describe('sandbox core (properties)', () => {
             assert.equal(res.status, 429)
             const body = JSON.parse(res.body)
             assert.deepEqual(body.throttled_devices, { 'device-hot': total })
-            assert.deepEqual(body.throttled_events, events.map((_, j) => j))
+            assert.deepEqual(
+              body.throttled_events,
+              events.map((_, j) => j),
+            )
             throttledSeen = true
           } else {
             assert.equal(throttledSeen, false)

@@ -108,7 +108,10 @@ describe('sandbox', () => {
       assert.equal(r.status, 200)
       assert.equal(sb.identifications.length, 4)
       assert.deepEqual(sb.identifications[0], one)
-      assert.deepEqual(sb.requests.map((q) => q.events), [1, 2, 1])
+      assert.deepEqual(
+        sb.requests.map((q) => q.events),
+        [1, 2, 1],
+      )
     })
 
     it('POST /identify as multipart/form-data', async () => {
@@ -129,7 +132,10 @@ describe('sandbox', () => {
       assert.equal(r.text, 'success')
       r = await postForm(sb, '/usermap', {
         api_key: KEY,
-        mapping: JSON.stringify([{ user_id: 'u1', global_user_id: 'g1' }, { user_id: 'u2', unmap: true }]),
+        mapping: JSON.stringify([
+          { user_id: 'u1', global_user_id: 'g1' },
+          { user_id: 'u2', unmap: true },
+        ]),
       })
       assert.equal(r.status, 200)
       assert.equal(r.text, 'success')
@@ -561,7 +567,10 @@ describe('sandbox', () => {
       await open({ faults: { resetRate: 1 } })
       await assert.rejects(postJson(sb, '/2/httpapi', { api_key: KEY, events: [ev(1)] }))
       assert.equal(sb.events.length, 0)
-      assert.deepEqual(sb.requests.map((q) => [q.path, q.status, q.events]), [['/2/httpapi', 0, 1]])
+      assert.deepEqual(
+        sb.requests.map((q) => [q.path, q.status, q.events]),
+        [['/2/httpapi', 0, 1]],
+      )
       assert.deepEqual(sb.stats().byStatus, { reset: 1 })
       sb.setFaults({})
       const r = await postJson(sb, '/2/httpapi', { api_key: KEY, events: [ev(1)] })

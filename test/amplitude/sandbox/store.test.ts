@@ -22,7 +22,13 @@ describe('sandbox store: loading what replay --sandbox saved', () => {
 
   it('a saved store loads its events and identifications', async () => {
     const dir = tempDir()
-    const lines = [{ kind: 'event', event_type: 'A' }, { kind: 'identify', user_id: 'user-1' }].map((l) => JSON.stringify(l)).join('\n') + '\n'
+    const lines =
+      [
+        { kind: 'event', event_type: 'A' },
+        { kind: 'identify', user_id: 'user-1' },
+      ]
+        .map((l) => JSON.stringify(l))
+        .join('\n') + '\n'
     writeFileSync(join(dir, 'ingested.ndjson.gz'), gzipSync(lines))
     const store = await loadSandboxStore(dir)
     assert.deepEqual(store, { events: [{ event_type: 'A' }], identifyLog: [{ user_id: 'user-1' }] })
@@ -33,6 +39,9 @@ describe('sandbox store: loading what replay --sandbox saved', () => {
     const r = await runCli(['export', '--sandbox', '--start', '20240101T00', '--end', '20240101T01', '--out', 'out'], { cwd })
     assert.equal(r.code, 2, r.stderr)
     // The hint names the bin as the user ran it (here bin/run.js by its path, from another directory).
-    assert.equal(r.stderr, `Error: no sandbox data at .segamp/sandbox/ingested.ndjson.gz (ENOENT)\nHint: Run \`${BIN} replay <archive> --sandbox\` first (e.g. \`${BIN} replay examples/segment-logs --sandbox\`).\n`)
+    assert.equal(
+      r.stderr,
+      `Error: no sandbox data at .segamp/sandbox/ingested.ndjson.gz (ENOENT)\nHint: Run \`${BIN} replay <archive> --sandbox\` first (e.g. \`${BIN} replay examples/segment-logs --sandbox\`).\n`,
+    )
   })
 })

@@ -62,7 +62,12 @@ describe('diff report CI formats (github, junit, sarif, step summary)', function
     for (const l of lines) assert.match(l, /^::(error|warning|notice) /)
     const eventTypeLine = s.mappingsText.split('\n').findIndex((l) => l.trim().startsWith('"event_type"')) + 1
     const injected = lines.find((l) => l.includes('Line one'))!
-    assert.ok(injected.startsWith(`::error file=${s.mappings.replace(/:/g, '%3A').replace(/,/g, '%2C')},line=${eventTypeLine},title=segamp renamed%3A Line one%0A%3A%3Aerror%3A%3Ainjected%2C 100%25 %3A) → Renamed Line one%0A%3A%3Aerror%3A%3Ainjected%2C 100%25 %3A)::`), injected)
+    assert.ok(
+      injected.startsWith(
+        `::error file=${s.mappings.replace(/:/g, '%3A').replace(/,/g, '%2C')},line=${eventTypeLine},title=segamp renamed%3A Line one%0A%3A%3Aerror%3A%3Ainjected%2C 100%25 %3A) → Renamed Line one%0A%3A%3Aerror%3A%3Ainjected%2C 100%25 %3A)::`,
+      ),
+      injected,
+    )
     assert.ok(injected.includes('::Classic sent "Line one\\n::error::injected, 100%25 :)"'), 'message names JSON-quoted, % in them escaped')
     assert.ok(!lines.some((l) => l.startsWith('::error::injected')))
     const hostile = lines.find((l) => l.includes('<img'))!
@@ -71,21 +76,41 @@ describe('diff report CI formats (github, junit, sarif, step summary)', function
   })
 
   it('annotations: the 10 most frequent errors and warnings, and a notice counting the rest', () => {
-    const item = (i: number, failing: boolean): CheckItem => ({ kind: failing ? 'renamed' : 'properties', label: `E${i}`, classic: `E${i}`, actions: `E${i}`, count: i, failing, subscriptions: [], paths: [], examples: [], message: `m${i}` })
+    const item = (i: number, failing: boolean): CheckItem => ({
+      kind: failing ? 'renamed' : 'properties',
+      label: `E${i}`,
+      classic: `E${i}`,
+      actions: `E${i}`,
+      count: i,
+      failing,
+      subscriptions: [],
+      paths: [],
+      examples: [],
+      message: `m${i}`,
+    })
     const items = [...Array.from({ length: 13 }, (_, i) => item(i + 1, true)), ...Array.from({ length: 12 }, (_, i) => item(i + 1, false))]
     const out = renderAnnotations(items)
     assert.equal(out.filter((l) => l.startsWith('::error ')).length, 10)
     assert.equal(out.filter((l) => l.startsWith('::warning ')).length, 10)
     assert.ok(out[0]!.endsWith('::m13'))
     assert.ok(out[9]!.endsWith('::m4'))
-    assert.equal(out.at(-1), '::notice title=segamp%3A findings not annotated::3 more errors and 2 more warnings not annotated (GitHub shows 10 of each per step; the most frequent are shown): see the job summary and the reports')
+    assert.equal(
+      out.at(-1),
+      '::notice title=segamp%3A findings not annotated::3 more errors and 2 more warnings not annotated (GitHub shows 10 of each per step; the most frequent are shown): see the job summary and the reports',
+    )
   })
 
   it('--format junit parses; one test case per finding, failures for the --fail-on kinds, counts as in the JSON report', async () => {
     const r = await runCli([...base, '--format', 'junit'])
     assert.equal(r.code, 1, r.stderr)
-    const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', htmlEntities: true, isArray: (name) => ['testsuite', 'testcase'].includes(name) }).parse(r.stdout) as {
-      testsuites: { tests: string; failures: string; testsuite: Array<{ name: string; testcase: Array<{ name: string; classname: string; failure?: { message: string; '#text': string } }> }> }
+    const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', htmlEntities: true, isArray: (name) => ['testsuite', 'testcase'].includes(name) }).parse(
+      r.stdout,
+    ) as {
+      testsuites: {
+        tests: string
+        failures: string
+        testsuite: Array<{ name: string; testcase: Array<{ name: string; classname: string; failure?: { message: string; '#text': string } }> }>
+      }
     }
     const cases = xml.testsuites.testsuite.flatMap((t) => t.testcase)
     assert.equal(Number(xml.testsuites.tests), json.findings.length)
@@ -99,7 +124,10 @@ describe('diff report CI formats (github, junit, sarif, step summary)', function
     }
     const hostile = cases.find((c) => c.name === `${HOSTILE} → Renamed ${HOSTILE}`)!
     assert.ok(hostile.failure!['#text'].includes(`Classic /httpapi: {"user_id":"user-1234"`), 'examples in the failure text')
-    assert.ok(cases.some((c) => c.name === 'Ends ]]\\u003e here → Renamed Ends ]]\\u003e here'), 'CDATA end broken up')
+    assert.ok(
+      cases.some((c) => c.name === 'Ends ]]\\u003e here → Renamed Ends ]]\\u003e here'),
+      'CDATA end broken up',
+    )
   })
 
   it('--format sarif validates against the SARIF 2.1.0 schema; rules per kind; locations on real lines', async () => {
@@ -107,7 +135,10 @@ describe('diff report CI formats (github, junit, sarif, step summary)', function
     assert.equal(r.code, 1, r.stderr)
     const sarif = JSON.parse(r.stdout) as {
       version: string
-      runs: Array<{ tool: { driver: { rules: Array<{ id: string }> } }; results: Array<{ ruleId: string; level: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }> }> }>
+      runs: Array<{
+        tool: { driver: { rules: Array<{ id: string }> } }
+        results: Array<{ ruleId: string; level: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }> }>
+      }>
     }
     const schema = JSON.parse(readFileSync('test/fixtures/sarif/sarif-schema-2.1.0.json', 'utf8')) as object
     const ajv = new Ajv04({ allErrors: true, strict: false })
@@ -131,24 +162,30 @@ describe('diff report CI formats (github, junit, sarif, step summary)', function
   })
 
   it('locator: JSON by jsonc-parser offsets; Terraform resources, triggers and jsonencode keys', () => {
-    const json = locatorFor('m.json', '{\n  "subscriptions": [\n    {\n      "name": "A",\n      "trigger": "type = \\"track\\"",\n      "settings": {\n        "event_type": {"@path": "$.event"}\n      }\n    }\n  ]\n}\n')
+    const json = locatorFor(
+      'm.json',
+      '{\n  "subscriptions": [\n    {\n      "name": "A",\n      "trigger": "type = \\"track\\"",\n      "settings": {\n        "event_type": {"@path": "$.event"}\n      }\n    }\n  ]\n}\n',
+    )
     assert.deepEqual(json.subscription('A', 'event_type'), { file: 'm.json', line: 7 })
     assert.deepEqual(json.subscription('A', 'nope'), { file: 'm.json', line: 5 })
     assert.equal(json.subscription('B'), undefined)
     assert.deepEqual(json.list(), { file: 'm.json', line: 2 })
-    const tf = locatorFor('a.tf', [
-      'resource "segment_destination" "x" {',
-      '  name = "Not a subscription"',
-      '}',
-      'resource "segment_destination_subscription" "a" {',
-      '  name    = "A \\"quoted\\" $${x}"',
-      '  trigger = "type = \\"track\\""',
-      '  settings = jsonencode({',
-      '    "event_type": { "@path": "$.event" },',
-      '    user_id = { "@path" = "$.userId" }',
-      '  })',
-      '}',
-    ].join('\n'))
+    const tf = locatorFor(
+      'a.tf',
+      [
+        'resource "segment_destination" "x" {',
+        '  name = "Not a subscription"',
+        '}',
+        'resource "segment_destination_subscription" "a" {',
+        '  name    = "A \\"quoted\\" $${x}"',
+        '  trigger = "type = \\"track\\""',
+        '  settings = jsonencode({',
+        '    "event_type": { "@path": "$.event" },',
+        '    user_id = { "@path" = "$.userId" }',
+        '  })',
+        '}',
+      ].join('\n'),
+    )
     assert.deepEqual(tf.subscription('A "quoted" ${x}', 'event_type'), { file: 'a.tf', line: 8 })
     assert.deepEqual(tf.subscription('A "quoted" ${x}', 'user_id'), { file: 'a.tf', line: 9 })
     assert.deepEqual(tf.subscription('A "quoted" ${x}'), { file: 'a.tf', line: 6 })
@@ -158,7 +195,23 @@ describe('diff report CI formats (github, junit, sarif, step summary)', function
 
   it('--sample N compares at most N messages; --report FORMAT=FILE writes more files; bad values are usage errors (exit 2)', async () => {
     const out = join(s.dir, 'sample')
-    const r = await runCli(['diff-mappings', 'examples/segment-logs', '--classic', 'examples/classic-settings.json', '--sample', '50', '--format', 'json', '--out', join(out, 'r.json'), '--report', `junit=${join(out, 'r.xml')}`, '--report', `markdown=${join(out, 'deep', 'r.md')}`, '--no-progress'])
+    const r = await runCli([
+      'diff-mappings',
+      'examples/segment-logs',
+      '--classic',
+      'examples/classic-settings.json',
+      '--sample',
+      '50',
+      '--format',
+      'json',
+      '--out',
+      join(out, 'r.json'),
+      '--report',
+      `junit=${join(out, 'r.xml')}`,
+      '--report',
+      `markdown=${join(out, 'deep', 'r.md')}`,
+      '--no-progress',
+    ])
     assert.equal(r.code, 0, r.stderr)
     assert.equal((JSON.parse(readFileSync(join(out, 'r.json'), 'utf8')) as DiffReport).totals.messages, 50)
     assert.match(readFileSync(join(out, 'r.xml'), 'utf8'), /^<\?xml/)

@@ -48,7 +48,10 @@ function outputs(text: string): Record<string, string> {
 }
 
 /** Runs the action's `segamp` step for a job of the example workflow, as the runner would. */
-function runActionStep(job: string, override: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string; summary: string; outputs: Record<string, string>; workspace: string; with: Record<string, string> } {
+function runActionStep(
+  job: string,
+  override: Record<string, string> = {},
+): { code: number | null; stdout: string; stderr: string; summary: string; outputs: Record<string, string>; workspace: string; with: Record<string, string> } {
   const use = workflow.jobs[job]!.steps.find((s) => s.uses === './')
   assert.ok(use, `job ${job} uses the action from the checkout`)
   const inputs: Record<string, string> = {}
@@ -63,12 +66,27 @@ function runActionStep(job: string, override: Record<string, string> = {}): { co
     })
   const workspace = tempDir('segamp-action-')
   cpSync(join(ROOT, 'examples'), join(workspace, 'examples'), { recursive: true })
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: workspace, GITHUB_STEP_SUMMARY: join(workspace, '.summary.md'), GITHUB_OUTPUT: join(workspace, '.output') }
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_STEP_SUMMARY: join(workspace, '.summary.md'),
+    GITHUB_OUTPUT: join(workspace, '.output'),
+  }
   writeFileSync(env.GITHUB_STEP_SUMMARY!, '')
   writeFileSync(env.GITHUB_OUTPUT!, '')
   for (const [k, v] of Object.entries(step.env ?? {})) env[k] = expr(String(v))
   const r = spawnSync('bash', ['-e', '-c', step.run!], { cwd: join(workspace, expr(step['working-directory'] ?? '.')), env, encoding: 'utf8', timeout: 120_000 })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, summary: readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8'), outputs: outputs(readFileSync(env.GITHUB_OUTPUT!, 'utf8')), workspace, with: { ...use.with, ...override } }
+  return {
+    code: r.status,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    summary: readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8'),
+    outputs: outputs(readFileSync(env.GITHUB_OUTPUT!, 'utf8')),
+    workspace,
+    with: { ...use.with, ...override },
+  }
 }
 
 /** The nearest `"name": "…"` above `line` at a subscription's indentation (the JSON mappings file). */
@@ -144,7 +162,10 @@ describe('GitHub Action: the example workflow run locally (issue 26 acceptance)'
     assert.equal(lines[Number(dropped.props.line) - 1]!.trim(), '"subscriptions": [')
     // Warnings are ordered by messages, most first.
     const counts = warnings.map((a) => Number(/in (\d+) messages/.exec(a.message)![1]))
-    assert.deepEqual(counts, [...counts].sort((x, y) => y - x))
+    assert.deepEqual(
+      counts,
+      [...counts].sort((x, y) => y - x),
+    )
 
     assert.equal(r.outputs.verdict, 'failed')
     assert.equal(r.outputs.failing, 'dropped,renamed')
@@ -164,9 +185,19 @@ describe('GitHub Action: the example workflow run locally (issue 26 acceptance)'
   })
 
   it('with a working-directory, annotation files and report outputs stay relative to the repository root', () => {
-    const r = runActionStep('mappings', { 'working-directory': 'examples', archive: 'segment-logs', classic: 'classic-settings.json', mappings: 'github/actions-mappings.json', 'reports-dir': 'out' })
+    const r = runActionStep('mappings', {
+      'working-directory': 'examples',
+      archive: 'segment-logs',
+      classic: 'classic-settings.json',
+      mappings: 'github/actions-mappings.json',
+      'reports-dir': 'out',
+    })
     assert.equal(r.code, 1, r.stderr)
-    const files = new Set(annotations(r.stdout).filter((a) => a.level !== 'notice').map((a) => a.props.file))
+    const files = new Set(
+      annotations(r.stdout)
+        .filter((a) => a.level !== 'notice')
+        .map((a) => a.props.file),
+    )
     assert.deepEqual([...files], ['examples/github/actions-mappings.json'])
     assert.equal(r.outputs['report-html'], 'examples/out/segamp.html')
     assert.ok(existsSync(join(r.workspace, r.outputs['report-html']!)))

@@ -77,7 +77,17 @@ describe('HTML report in headless Chromium (issue 26)', function () {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: .ci/run installs it (apt-get install -y chromium)`)
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+      ],
     })
   })
   after(async () => {
@@ -86,7 +96,21 @@ describe('HTML report in headless Chromium (issue 26)', function () {
 
   it('the bundled example: two charts drawn, findings drill down to examples, no errors; screenshot', async () => {
     const file = join(dir, 'example.html')
-    const r = await runCli(['diff-mappings', 'examples/segment-logs', '--classic', 'examples/classic-settings.json', '--mappings', 'examples/github/actions-mappings.json', '--fail-on', 'renamed,dropped', '--format', 'html', '--out', file, '--no-progress'])
+    const r = await runCli([
+      'diff-mappings',
+      'examples/segment-logs',
+      '--classic',
+      'examples/classic-settings.json',
+      '--mappings',
+      'examples/github/actions-mappings.json',
+      '--fail-on',
+      'renamed,dropped',
+      '--format',
+      'html',
+      '--out',
+      file,
+      '--no-progress',
+    ])
     assert.equal(r.code, 1, r.stderr)
     const { page, seen } = await open(browser, file)
     assert.equal(await page.getAttribute('#chart-status', 'data-charts'), '2')
@@ -109,15 +133,37 @@ describe('HTML report in headless Chromium (issue 26)', function () {
   it('a hostile event name stays text (no dialog, no img element), --against adds pairing and agreement', async () => {
     const t = '2024-05-06T10:00:00.000Z'
     const ms = Date.parse(t)
-    const archive = writeFile(join(dir, 'hostile', 'day.ndjson'), ndjson([
-      track(HOSTILE, { messageId: 'ajs-h1', timestamp: t, userId: 'user-1', properties: { html: '<script>alert(2)</script>' } }),
-      track('Song Played', { messageId: 'ajs-h2', timestamp: '2024-05-06T10:00:01.000Z', userId: 'user-2' }),
-    ]))
-    const stored = (ev: Record<string, unknown>): Record<string, unknown> => ({ $insert_id: null, amplitude_id: 1, app: 187520, uuid: 'u', event_properties: {}, user_properties: {}, groups: {}, group_properties: {}, library: 'segment', ip_address: '198.51.100.7', ...ev })
-    const zip = await zipEntries([{ name: '187520/187520_2024-05-06_10#0.json.gz', data: gzipSync(ndjson([
-      stored({ $insert_id: 'ajs-h1:x', event_type: HOSTILE, user_id: 'user-1', event_time: exportTime(ms), event_properties: { html: '<script>alert(2)</script>' } }),
-      stored({ $insert_id: 'other-1', event_type: `${HOSTILE} only in Amplitude`, user_id: 'user-9', event_time: exportTime(ms + 5000) }),
-    ])) }])
+    const archive = writeFile(
+      join(dir, 'hostile', 'day.ndjson'),
+      ndjson([
+        track(HOSTILE, { messageId: 'ajs-h1', timestamp: t, userId: 'user-1', properties: { html: '<script>alert(2)</script>' } }),
+        track('Song Played', { messageId: 'ajs-h2', timestamp: '2024-05-06T10:00:01.000Z', userId: 'user-2' }),
+      ]),
+    )
+    const stored = (ev: Record<string, unknown>): Record<string, unknown> => ({
+      $insert_id: null,
+      amplitude_id: 1,
+      app: 187520,
+      uuid: 'u',
+      event_properties: {},
+      user_properties: {},
+      groups: {},
+      group_properties: {},
+      library: 'segment',
+      ip_address: '198.51.100.7',
+      ...ev,
+    })
+    const zip = await zipEntries([
+      {
+        name: '187520/187520_2024-05-06_10#0.json.gz',
+        data: gzipSync(
+          ndjson([
+            stored({ $insert_id: 'ajs-h1:x', event_type: HOSTILE, user_id: 'user-1', event_time: exportTime(ms), event_properties: { html: '<script>alert(2)</script>' } }),
+            stored({ $insert_id: 'other-1', event_type: `${HOSTILE} only in Amplitude`, user_id: 'user-9', event_time: exportTime(ms + 5000) }),
+          ]),
+        ),
+      },
+    ])
     const exp = writeFile(join(dir, 'hostile', 'export.zip'), zip)
     const file = join(dir, 'hostile.html')
     const r = await runCli(['diff-mappings', archive, '--against', exp, '--format', 'html', '--out', file, '--no-progress'])
@@ -144,7 +190,9 @@ describe('HTML report in headless Chromium (issue 26)', function () {
     const out = join(dir, 'big')
     execFileSync(process.execPath, [join(ROOT, 'scripts/generate-example-archive.js'), '--out', out, '--messages', '100000', '--files-per-day', '4'], { stdio: 'ignore' })
     const file = join(dir, 'big.html')
-    const r = await runCli(['diff-mappings', join(out, 'segment-logs'), '--classic', 'examples/classic-settings.json', '--format', 'html', '--out', file, '--no-progress'], { timeoutMs: 200_000 })
+    const r = await runCli(['diff-mappings', join(out, 'segment-logs'), '--classic', 'examples/classic-settings.json', '--format', 'html', '--out', file, '--no-progress'], {
+      timeoutMs: 200_000,
+    })
     assert.equal(r.code, 0, r.stderr)
     const size = statSync(file).size
     console.log(`      100k messages: ${(size / 1024).toFixed(0)} KiB of HTML`)

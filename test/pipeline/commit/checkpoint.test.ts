@@ -17,11 +17,31 @@ describe('checkpoint: ranges and what a resume skips', () => {
   it('toRanges: settled lines in read order → inclusive ranges per file, files in first-seen order', () => {
     assert.deepEqual(toRanges([]), [])
     assert.deepEqual(toRanges([r('a', 3), r('a', 4), r('a', 5), r('b', 1), r('a', 7), r('b', 2), r('a', 8), r('b', 9)]), [
-      { file: 'a', lines: [[3, 5], [7, 8]] },
-      { file: 'b', lines: [[1, 2], [9, 9]] },
+      {
+        file: 'a',
+        lines: [
+          [3, 5],
+          [7, 8],
+        ],
+      },
+      {
+        file: 'b',
+        lines: [
+          [1, 2],
+          [9, 9],
+        ],
+      },
     ])
     // Only the next line extends a range (refs come in read order, so a smaller one starts its own).
-    assert.deepEqual(toRanges([r('a', 5), r('a', 4)]), [{ file: 'a', lines: [[5, 5], [4, 4]] }])
+    assert.deepEqual(toRanges([r('a', 5), r('a', 4)]), [
+      {
+        file: 'a',
+        lines: [
+          [5, 5],
+          [4, 4],
+        ],
+      },
+    ])
   })
 
   it('mergeRanges: one list per file, ranges sorted, joined where they touch or overlap', () => {
@@ -30,11 +50,37 @@ describe('checkpoint: ranges and what a resume skips', () => {
     assert.deepEqual(mergeRanges(b, []), b)
     assert.deepEqual(
       mergeRanges(
-        [{ file: 'a', lines: [[10, 12], [1, 3]] }, { file: 'b', lines: [[5, 5]] }],
-        [{ file: 'a', lines: [[4, 6], [11, 20], [30, 30]] }, { file: 'c', lines: [[2, 3]] }],
+        [
+          {
+            file: 'a',
+            lines: [
+              [10, 12],
+              [1, 3],
+            ],
+          },
+          { file: 'b', lines: [[5, 5]] },
+        ],
+        [
+          {
+            file: 'a',
+            lines: [
+              [4, 6],
+              [11, 20],
+              [30, 30],
+            ],
+          },
+          { file: 'c', lines: [[2, 3]] },
+        ],
       ),
       [
-        { file: 'a', lines: [[1, 6], [10, 20], [30, 30]] },
+        {
+          file: 'a',
+          lines: [
+            [1, 6],
+            [10, 20],
+            [30, 30],
+          ],
+        },
         { file: 'b', lines: [[5, 5]] },
         { file: 'c', lines: [[2, 3]] },
       ],
@@ -46,13 +92,22 @@ describe('checkpoint: ranges and what a resume skips', () => {
   })
 
   it('resumeFilter: every line up to the position in its file, and the lines ahead, nothing else', () => {
-    const skip = resumeFilter({ position: r('b', 3), ahead: [{ file: 'b', lines: [[5, 6]] }, { file: 'c', lines: [[2, 2]] }] })
+    const skip = resumeFilter({
+      position: r('b', 3),
+      ahead: [
+        { file: 'b', lines: [[5, 6]] },
+        { file: 'c', lines: [[2, 2]] },
+      ],
+    })
     const lines = (file: string) => [1, 2, 3, 4, 5, 6, 7].filter((n) => skip(file, n))
     assert.deepEqual(lines('b'), [1, 2, 3, 5, 6])
     assert.deepEqual(lines('c'), [2])
     // A file before the position's is not skipped by the position (completed files are skipped whole, elsewhere).
     assert.deepEqual(lines('a'), [])
-    assert.deepEqual([1, 2, 3].filter((n) => resumeFilter({ position: null, ahead: [] })('b', n)), [])
+    assert.deepEqual(
+      [1, 2, 3].filter((n) => resumeFilter({ position: null, ahead: [] })('b', n)),
+      [],
+    )
   })
 
   it('completed files: only the bytes the checkpoint counted; the last word on a file wins', async () => {
@@ -65,8 +120,20 @@ describe('checkpoint: ranges and what a resume skips', () => {
     const line3 = JSON.stringify({ file: '/in/a.gz', id: 'size:3,mtime:3' }) + '\n'
     writeFileSync(join(dir, 'completed.ndjson'), line1 + line2 + line3)
     assert.deepEqual(completedFiles(await state.readLog('completed', upTo(0))), new Map())
-    assert.deepEqual(completedFiles(await state.readLog('completed', upTo(Buffer.byteLength(line1 + line2)))), new Map([['/in/a.gz', 'size:1,mtime:1'], ['/in/b.gz', 'size:2,mtime:2']]))
-    assert.deepEqual(completedFiles(await state.readLog('completed', upTo(Buffer.byteLength(line1 + line2 + line3)))), new Map([['/in/a.gz', 'size:3,mtime:3'], ['/in/b.gz', 'size:2,mtime:2']]))
+    assert.deepEqual(
+      completedFiles(await state.readLog('completed', upTo(Buffer.byteLength(line1 + line2)))),
+      new Map([
+        ['/in/a.gz', 'size:1,mtime:1'],
+        ['/in/b.gz', 'size:2,mtime:2'],
+      ]),
+    )
+    assert.deepEqual(
+      completedFiles(await state.readLog('completed', upTo(Buffer.byteLength(line1 + line2 + line3)))),
+      new Map([
+        ['/in/a.gz', 'size:3,mtime:3'],
+        ['/in/b.gz', 'size:2,mtime:2'],
+      ]),
+    )
   })
 
   it('a resumed writer cuts an append-only file back to what the checkpoint counted, never longer', async () => {
@@ -155,7 +222,10 @@ describe('checkpoint: the state directory lock', () => {
     const lock = await acquireLock(dir)
     assert.equal(lock.stale, undefined)
     assert.equal(lockPid(dir), process.pid)
-    await assert.rejects(acquireLock(dir), (e: Error) => e instanceof StateLockedError && e.message === `another replay in this process is using ${dir}; wait for it to finish, or use another --state-dir`)
+    await assert.rejects(
+      acquireLock(dir),
+      (e: Error) => e instanceof StateLockedError && e.message === `another replay in this process is using ${dir}; wait for it to finish, or use another --state-dir`,
+    )
     await lock.release()
     await lock.release()
     assert.equal(existsSync(join(dir, 'lock')), false)
@@ -164,13 +234,16 @@ describe('checkpoint: the state directory lock', () => {
     await again.release()
   })
 
-  it('a live process\'s lock stops the run (exit 75: retry later) and says how to go on', async () => {
+  it("a live process's lock stops the run (exit 75: retry later) and says how to go on", async () => {
     const dir = tempDir()
     const path = join(dir, 'lock')
     writeFileSync(path, JSON.stringify({ pid: process.ppid }))
     await assert.rejects(
       acquireLock(dir),
-      (e: StateLockedError) => e instanceof StateLockedError && e.exitCode === 75 && e.message === `another segamp run (pid ${process.ppid}) is using ${dir}; wait for it to finish, or use another --state-dir (if no run is active, delete ${path})`,
+      (e: StateLockedError) =>
+        e instanceof StateLockedError &&
+        e.exitCode === 75 &&
+        e.message === `another segamp run (pid ${process.ppid}) is using ${dir}; wait for it to finish, or use another --state-dir (if no run is active, delete ${path})`,
     )
     assert.equal(lockPid(dir), process.ppid)
   })

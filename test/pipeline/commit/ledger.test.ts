@@ -54,10 +54,21 @@ describe('LineLedger', () => {
     l.settle(b1)
     l.settle(a2)
     assert.deepEqual(refs(l.settledAhead()), ['a.ndjson:2', 'b.ndjson:1'])
-    assert.deepEqual([...l.openEntries()].map((e) => [e.data, e.pending]), [['a1', 1], ['a2', 0], ['b1', 0], ['b2', 1]])
+    assert.deepEqual(
+      [...l.openEntries()].map((e) => [e.data, e.pending]),
+      [
+        ['a1', 1],
+        ['a2', 0],
+        ['b1', 0],
+        ['b2', 1],
+      ],
+    )
     l.settle(a1)
     assert.deepEqual(l.settledAhead(), [])
-    assert.deepEqual([...l.openEntries()].map((e) => e.data), ['b2'])
+    assert.deepEqual(
+      [...l.openEntries()].map((e) => e.data),
+      ['b2'],
+    )
     assert.equal(l.open, 1)
   })
 
@@ -106,16 +117,39 @@ describe('commit: settledAheadRanges', () => {
     const { toRanges } = await import('../../../src/pipeline/commit/checkpoint.js')
     const ledger = new LineLedger<null>({ settled: () => undefined, committed: () => undefined })
     const entries = []
-    for (const [file, lines] of [['a', [1, 2, 3, 5, 6, 9]], ['b', [1, 2, 4]], ['a', [10, 11]]] as const) {
+    for (const [file, lines] of [
+      ['a', [1, 2, 3, 5, 6, 9]],
+      ['b', [1, 2, 4]],
+      ['a', [10, 11]],
+    ] as const) {
       for (const line of lines) entries.push(ledger.add({ file, line }, 1, null))
     }
     // Settle in a scrambled order, comparing after each step (the first line stays open).
     let seed = 7
-    const order = entries.slice(1).map((e) => ({ e, k: (seed = (seed * 48271) % 2147483647) })).sort((x, y) => x.k - y.k)
+    const order = entries
+      .slice(1)
+      .map((e) => ({ e, k: (seed = (seed * 48271) % 2147483647) }))
+      .sort((x, y) => x.k - y.k)
     for (const { e } of order) {
       ledger.settle(e)
       assert.deepEqual(ledger.settledAheadRanges(), toRanges(ledger.settledAhead()))
     }
-    assert.deepEqual(ledger.settledAheadRanges(), [{ file: 'a', lines: [[2, 3], [5, 6], [9, 11]] }, { file: 'b', lines: [[1, 2], [4, 4]] }])
+    assert.deepEqual(ledger.settledAheadRanges(), [
+      {
+        file: 'a',
+        lines: [
+          [2, 3],
+          [5, 6],
+          [9, 11],
+        ],
+      },
+      {
+        file: 'b',
+        lines: [
+          [1, 2],
+          [4, 4],
+        ],
+      },
+    ])
   })
 })

@@ -38,7 +38,7 @@ describe('emptyReplayCounts', () => {
     assert.deepEqual(emptyReplayCounts([]).subscriptions, [])
   })
 
-  it('each call is a fresh object: counting into one run\'s counts leaves another\'s at zero', async () => {
+  it("each call is a fresh object: counting into one run's counts leaves another's at zero", async () => {
     const subs = compileSubscriptions(await loadMappings())
     const a = emptyReplayCounts(subs)
     const b = emptyReplayCounts(subs)

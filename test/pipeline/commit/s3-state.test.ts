@@ -40,7 +40,10 @@ describe('s3:// state directory against a store that honours conditional writes'
       assert.ok(e instanceof StateLockedError)
       assert.equal(e.exitCode, exitCodes.TEMPFAIL)
       assert.equal(e.exitCode, 75)
-      assert.match(e.message, new RegExp(`^s3://state/run-1/shard-0/lock is held by ${hostname()} pid ${process.pid} \\(run run-a\\) since \\S+; its lease runs until \\S+ \\(1[12]\\ds from now\\)$`))
+      assert.match(
+        e.message,
+        new RegExp(`^s3://state/run-1/shard-0/lock is held by ${hostname()} pid ${process.pid} \\(run run-a\\) since \\S+; its lease runs until \\S+ \\(1[12]\\ds from now\\)$`),
+      )
       assert.match(e.hint!, /after the lease ends/)
       return true
     })
@@ -54,12 +57,18 @@ describe('s3:// state directory against a store that honours conditional writes'
     const results = await Promise.allSettled([dir().lock(), dir().lock(), dir().lock()])
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1)
     for (const r of results) if (r.status === 'rejected') assert.ok(r.reason instanceof StateLockedError, String(r.reason))
-    assert.ok(s3.log.some((r) => r.method === 'PUT' && r.ifNoneMatch === '*' && r.status === 412), 'a create was refused by If-None-Match')
+    assert.ok(
+      s3.log.some((r) => r.method === 'PUT' && r.ifNoneMatch === '*' && r.status === 412),
+      'a create was refused by If-None-Match',
+    )
   })
 
   it("a killed pod's lock is taken over once its lease ended (with If-Match on the lock's ETag), not before", async () => {
     const key = 'state/run-1/shard-0/lock'
-    const held = (leaseUntil: number) => Buffer.from(JSON.stringify({ holder: 'pod-7 pid 1', host: 'pod-7', pid: 1, runId: 'run-a', acquiredAt: new Date(0).toISOString(), leaseUntil: new Date(leaseUntil).toISOString() }))
+    const held = (leaseUntil: number) =>
+      Buffer.from(
+        JSON.stringify({ holder: 'pod-7 pid 1', host: 'pod-7', pid: 1, runId: 'run-a', acquiredAt: new Date(0).toISOString(), leaseUntil: new Date(leaseUntil).toISOString() }),
+      )
     s3.objects.set(key, { body: held(Date.now() + 60_000), etag: '"held-1"' })
     await assert.rejects(dir().lock(), /is held by pod-7 pid 1 \(run run-a\)/)
     s3.objects.set(key, { body: held(Date.now() - 1000), etag: '"held-2"' })
@@ -181,12 +190,23 @@ describe('s3:// state directory against a store that refuses conditional writes 
       await w.flush()
       assert.equal((await d.readCheckpoint())!.runId, 'run-a')
       assert.equal(warnings.length, 1)
-      assert.match(warnings[0]!, /^the store at s3:\/\/state\/run\/ ignores conditional writes \(If-None-Match \/ If-Match\): the lock cannot keep a second run out; exclusivity must come from the scheduler/)
-      assert.deepEqual(s3.log.filter((r) => r.method === 'PUT').map((r) => [r.key.replace('state/run/', ''), r.status]), [['lock', 501], ['lock', 200], ['lock', 501], ['lock', 200], ['checkpoint.json', 200]])
+      assert.match(
+        warnings[0]!,
+        /^the store at s3:\/\/state\/run\/ ignores conditional writes \(If-None-Match \/ If-Match\): the lock cannot keep a second run out; exclusivity must come from the scheduler/,
+      )
+      assert.deepEqual(
+        s3.log.filter((r) => r.method === 'PUT').map((r) => [r.key.replace('state/run/', ''), r.status]),
+        [
+          ['lock', 501],
+          ['lock', 200],
+          ['lock', 501],
+          ['lock', 200],
+          ['checkpoint.json', 200],
+        ],
+      )
       await lock.release()
     } finally {
       await s3.close()
     }
   })
 })
-

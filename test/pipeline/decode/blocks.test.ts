@@ -95,7 +95,11 @@ describe('decode: lineBlocks + blockLines', () => {
         const reference = await referenceLines(chunks)
         const blocks = await blocksOf(chunks)
         assert.deepEqual(decodeBlocks(blocks, true), reference, 'every line, blank ones kept')
-        assert.deepEqual(decodeBlocks(blocks, false), reference.filter((l) => l.text.trim() !== ''), 'blank lines dropped')
+        assert.deepEqual(
+          decodeBlocks(blocks, false),
+          reference.filter((l) => l.text.trim() !== ''),
+          'blank lines dropped',
+        )
       }),
       { numRuns: 400, seed: 1207 },
     )
@@ -144,19 +148,28 @@ describe('decode: lineBlocks + blockLines', () => {
 
   it('lines over the cap: tooLong with line number and byte length, never their text; later lines keep their numbers', async () => {
     await fc.assert(
-      fc.asyncProperty(file, fc.integer({ min: 1, max: 24 }), fc.array(fc.nat(), { maxLength: 12 }), fc.constantFrom('cut', 'bytes', 'whole'), async (f, max, offsets, chunking) => {
-        const bytes = render(f)
-        const chunks = chunking === 'bytes' ? oneByteChunks(bytes) : chunking === 'whole' ? [bytes] : cut(bytes, offsets)
-        const blocks = await blocksOf(chunks, max)
-        const expected = expectedWithCap(bytes, max)
-        assert.deepEqual(blocks.flatMap((b) => (b.tooLong !== undefined ? [b.tooLong] : [])), expected.tooLong)
-        assert.deepEqual(decodeBlocks(blocks, true), expected.kept)
-        // No block holds a line longer than the cap.
-        for (const b of blocks) {
-          if (b.tooLong !== undefined) continue
-          for (const l of b.bytes.toString('latin1').split('\n')) assert.ok(l.length <= max, `a block holds a ${l.length}-byte line (cap ${max})`)
-        }
-      }),
+      fc.asyncProperty(
+        file,
+        fc.integer({ min: 1, max: 24 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.constantFrom('cut', 'bytes', 'whole'),
+        async (f, max, offsets, chunking) => {
+          const bytes = render(f)
+          const chunks = chunking === 'bytes' ? oneByteChunks(bytes) : chunking === 'whole' ? [bytes] : cut(bytes, offsets)
+          const blocks = await blocksOf(chunks, max)
+          const expected = expectedWithCap(bytes, max)
+          assert.deepEqual(
+            blocks.flatMap((b) => (b.tooLong !== undefined ? [b.tooLong] : [])),
+            expected.tooLong,
+          )
+          assert.deepEqual(decodeBlocks(blocks, true), expected.kept)
+          // No block holds a line longer than the cap.
+          for (const b of blocks) {
+            if (b.tooLong !== undefined) continue
+            for (const l of b.bytes.toString('latin1').split('\n')) assert.ok(l.length <= max, `a block holds a ${l.length}-byte line (cap ${max})`)
+          }
+        },
+      ),
       { numRuns: 400, seed: 4242 },
     )
   })
@@ -165,8 +178,18 @@ describe('decode: lineBlocks + blockLines', () => {
     const text = Buffer.from(`ok1\n${'x'.repeat(50)}\nok3\nok4\n${'y'.repeat(30)}`)
     for (const chunks of [[text], cut(text, [2]), oneByteChunks(text)]) {
       const blocks = await blocksOf(chunks, 10)
-      assert.deepEqual(blocks.flatMap((b) => (b.tooLong !== undefined ? [b.tooLong] : [])), [{ line: 2, bytes: 50 }, { line: 5, bytes: 30 }])
-      assert.deepEqual(decodeBlocks(blocks, false), [{ line: 1, text: 'ok1' }, { line: 3, text: 'ok3' }, { line: 4, text: 'ok4' }])
+      assert.deepEqual(
+        blocks.flatMap((b) => (b.tooLong !== undefined ? [b.tooLong] : [])),
+        [
+          { line: 2, bytes: 50 },
+          { line: 5, bytes: 30 },
+        ],
+      )
+      assert.deepEqual(decodeBlocks(blocks, false), [
+        { line: 1, text: 'ok1' },
+        { line: 3, text: 'ok3' },
+        { line: 4, text: 'ok4' },
+      ])
     }
   })
 })

@@ -27,7 +27,10 @@ describe('CSV: record cap and resynchronisation', function () {
     const messages = items.filter((i) => i.kind === 'message')
     const rejected = items.filter((i) => i.kind === 'rejected') as Array<{ ref: { line: number }; reason: string; category: string }>
     assert.equal(messages.length, 2 + after, `every row but the broken one is read (${messages.length})`)
-    assert.deepEqual(rejected.map((r) => [r.ref.line, r.category]), [[4, 'invalid CSV']])
+    assert.deepEqual(
+      rejected.map((r) => [r.ref.line, r.category]),
+      [[4, 'invalid CSV']],
+    )
     assert.match(rejected[0].reason, /^invalid CSV: a record from line 4 runs over 4194304 characters \(an unclosed quote\?\); line 4 is lost, reading resumed at line 5$/)
     assert.deepEqual((messages.at(-1) as { ref: { line: number } }).ref.line, 4 + after)
   })

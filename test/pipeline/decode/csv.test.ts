@@ -16,7 +16,19 @@ describe('AWS S3 (Actions) CSV', () => {
       join(dir, 'segmentdata', 'export_2026-01-02T03-04-05-678Z.csv'),
       [
         header,
-        row(['Order Completed', 'track', 'u-1', 'an-1', '', { revenue: 10, products: [{ sku: 'a' }] }, {}, { library: { name: 'analytics.js' } }, '2026-01-02T03:04:05.678Z', 'm-1', { All: true }]),
+        row([
+          'Order Completed',
+          'track',
+          'u-1',
+          'an-1',
+          '',
+          { revenue: 10, products: [{ sku: 'a' }] },
+          {},
+          { library: { name: 'analytics.js' } },
+          '2026-01-02T03:04:05.678Z',
+          'm-1',
+          { All: true },
+        ]),
         row(['', 'identify', 'u-2', '', 'x@example.com', {}, { plan: 'pro' }, {}, '2026-01-02T03:05:00.000Z', 'm-2', {}]),
         row(['', 'page', 'u-3', '', '', '{bad json', {}, {}, '2026-01-02T03:06:00.000Z', 'm-3', {}]),
       ].join('\n'),
@@ -47,18 +59,25 @@ describe('AWS S3 (Actions) CSV', () => {
     const dir = tempDir()
     const file = writeFile(
       join(dir, 'bad.csv'),
-      [header, row(['A', 'track', 'u-1', '', '', {}, {}, {}, '2026-01-02T03:04:05.678Z', 'm-1', {}]), '"B","track","u"x","","","{}","{}","{}","2026-01-02T03:04:05.678Z","m-2","{}"', row(['C', 'track', 'u-3', '', '', {}, {}, {}, '2026-01-02T03:04:05.678Z', 'm-3', {}])].join('\n'),
+      [
+        header,
+        row(['A', 'track', 'u-1', '', '', {}, {}, {}, '2026-01-02T03:04:05.678Z', 'm-1', {}]),
+        '"B","track","u"x","","","{}","{}","{}","2026-01-02T03:04:05.678Z","m-2","{}"',
+        row(['C', 'track', 'u-3', '', '', {}, {}, {}, '2026-01-02T03:04:05.678Z', 'm-3', {}]),
+      ].join('\n'),
     )
     assert.deepEqual(summary(await collect([file])), ['file bad.csv csv', 'message bad.csv:2 m-1', 'rejected bad.csv:3 invalid CSV', 'message bad.csv:4 m-3'])
   })
 
   it('accepts the other delimiters Segment offers (pipe)', async () => {
     const dir = tempDir()
-    const file = writeFile(join(dir, 'x.txt'), [header.replace(/,/g, '|'), row(['Signed Up', 'track', 'u-1', '', '', {}, {}, {}, '2026-01-02T03:04:05.678Z', 'm-9', {}]).replace(/","/g, '"|"')].join('\n'))
+    const file = writeFile(
+      join(dir, 'x.txt'),
+      [header.replace(/,/g, '|'), row(['Signed Up', 'track', 'u-1', '', '', {}, {}, {}, '2026-01-02T03:04:05.678Z', 'm-9', {}]).replace(/","/g, '"|"')].join('\n'),
+    )
     assert.deepEqual(summary(await collect([file])), ['file x.txt csv', 'message x.txt:2 m-9'])
   })
 })
-
 
 describe('CSV detection and rows (alone)', () => {
   const COLUMNS = ['event_name', 'event_type', 'user_id', 'anonymous_id', 'email', 'properties', 'traits', 'context', 'timestamp', 'message_id', 'integrations']
@@ -82,7 +101,20 @@ describe('CSV detection and rows (alone)', () => {
   })
 
   it('rebuilds a message from a row: empty cells left out, unknown columns ignored, email kept for identify/group only', () => {
-    const row = (extra: Record<string, string>) => ({ event_name: '', user_id: 'u-1', anonymous_id: '', email: 'x@example.com', properties: '{}', traits: '', context: '', timestamp: '2026-01-02T03:04:05.678Z', message_id: 'm-1', integrations: '', extra_column: 'zzz', ...extra })
+    const row = (extra: Record<string, string>) => ({
+      event_name: '',
+      user_id: 'u-1',
+      anonymous_id: '',
+      email: 'x@example.com',
+      properties: '{}',
+      traits: '',
+      context: '',
+      timestamp: '2026-01-02T03:04:05.678Z',
+      message_id: 'm-1',
+      integrations: '',
+      extra_column: 'zzz',
+      ...extra,
+    })
     assert.deepEqual(rowToMessage(row({ event_type: 'identify', traits: '{"plan":"pro"}' })), {
       ok: true,
       message: { type: 'identify', userId: 'u-1', properties: {}, traits: { plan: 'pro', email: 'x@example.com' }, timestamp: '2026-01-02T03:04:05.678Z', messageId: 'm-1' },
@@ -92,7 +124,9 @@ describe('CSV detection and rows (alone)', () => {
       message: { type: 'group', userId: 'u-1', properties: {}, traits: { email: 'x@example.com' }, timestamp: '2026-01-02T03:04:05.678Z', messageId: 'm-1' },
     })
     // traits.email already there wins over the folded column.
-    assert.deepEqual((rowToMessage(row({ event_type: 'identify', traits: '{"email":"t@example.com"}' })) as { message: { traits: unknown } }).message.traits, { email: 't@example.com' })
+    assert.deepEqual((rowToMessage(row({ event_type: 'identify', traits: '{"email":"t@example.com"}' })) as { message: { traits: unknown } }).message.traits, {
+      email: 't@example.com',
+    })
     assert.deepEqual(rowToMessage(row({ event_type: 'track', event_name: 'Signed Up' })), {
       ok: true,
       message: { event: 'Signed Up', type: 'track', userId: 'u-1', properties: {}, timestamp: '2026-01-02T03:04:05.678Z', messageId: 'm-1' },
@@ -106,8 +140,16 @@ describe('CSV detection and rows (alone)', () => {
     } catch (error) {
       jsonError = (error as Error).message
     }
-    assert.deepEqual(rowToMessage({ event_type: 'track', context: '{bad' }), { ok: false, category: 'invalid CSV', reason: `invalid CSV: column "context" is not JSON (${jsonError})` })
+    assert.deepEqual(rowToMessage({ event_type: 'track', context: '{bad' }), {
+      ok: false,
+      category: 'invalid CSV',
+      reason: `invalid CSV: column "context" is not JSON (${jsonError})`,
+    })
     assert.deepEqual(rowToMessage({ event_name: 'X', message_id: 'm' }), { ok: false, category: 'missing type', reason: 'missing type: the message has no "type" field' })
-    assert.deepEqual(rowToMessage({ event_type: 'purchase' }), { ok: false, category: 'unknown type', reason: 'unknown type: "purchase" is not one of track, page, screen, identify, group, alias' })
+    assert.deepEqual(rowToMessage({ event_type: 'purchase' }), {
+      ok: false,
+      category: 'unknown type',
+      reason: 'unknown type: "purchase" is not one of track, page, screen, identify, group, alias',
+    })
   })
 })

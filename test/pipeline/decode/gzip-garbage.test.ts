@@ -26,8 +26,14 @@ describe('gzip with trailing garbage', () => {
         : items.filter((i) => i.kind === 'message' && (i as { ref: { file: string } }).ref.file === file).length
       assert.equal(read, blocks ? 1001 : 1000)
       const unreadable = items.filter((i) => i.kind === 'unreadable') as Array<{ file: string; reason: string }>
-      assert.deepEqual(unreadable.map((u) => u.file), [file])
-      assert.equal(unreadable[0].reason, `not gzip data after byte ${body.length} (the end of the last gzip member, after line 1000): ${garbage.length} byte(s) not read; lines before it were read`)
+      assert.deepEqual(
+        unreadable.map((u) => u.file),
+        [file],
+      )
+      assert.equal(
+        unreadable[0].reason,
+        `not gzip data after byte ${body.length} (the end of the last gzip member, after line 1000): ${garbage.length} byte(s) not read; lines before it were read`,
+      )
     })
   }
 

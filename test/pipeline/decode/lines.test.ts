@@ -27,7 +27,11 @@ describe('splitLines', () => {
     }
     const lines: Array<{ line: number; text: string }> = []
     for await (const l of splitLines(chunks())) lines.push(l)
-    assert.deepEqual(lines, [{ line: 1, text: `{"a":${'1'.repeat(1000)}}` }, { line: 2, text: '' }, { line: 3, text: 'last' }])
+    assert.deepEqual(lines, [
+      { line: 1, text: `{"a":${'1'.repeat(1000)}}` },
+      { line: 2, text: '' },
+      { line: 3, text: 'last' },
+    ])
     const capped: unknown[] = []
     for await (const l of splitLines(chunks(), { maxLineChars: 100 })) capped.push(l)
     assert.deepEqual(capped[0], { line: 1, text: '', tooLong: 1007 })
@@ -83,7 +87,10 @@ describe('decodedChunks', () => {
     const gz = gzipSync(text)
     const got = await decode([gz.subarray(0, 1), gz.subarray(1, 2), gz.subarray(2)])
     assert.equal(got.text, text)
-    assert.equal(got.bytes.reduce((a, b) => a + b, 0), gz.length)
+    assert.equal(
+      got.bytes.reduce((a, b) => a + b, 0),
+      gz.length,
+    )
   })
 
   it('reads every member of a multi-member gzip stream', async () => {

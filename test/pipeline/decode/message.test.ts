@@ -32,7 +32,11 @@ describe('parseMessageLine and checkMessage', () => {
     for (const line of ['{"event":"x"}', '{"type":null}', '{"type":""}']) {
       assert.deepEqual(parseMessageLine(line), { ok: false, category: 'missing type', reason: 'missing type: the message has no "type" field' }, line)
     }
-    assert.deepEqual(parseMessageLine('{"type":"Track"}'), { ok: false, category: 'unknown type', reason: 'unknown type: "Track" is not one of track, page, screen, identify, group, alias' })
+    assert.deepEqual(parseMessageLine('{"type":"Track"}'), {
+      ok: false,
+      category: 'unknown type',
+      reason: 'unknown type: "Track" is not one of track, page, screen, identify, group, alias',
+    })
     assert.deepEqual(parseMessageLine('{"type":7}'), { ok: false, category: 'unknown type', reason: 'unknown type: 7 is not one of track, page, screen, identify, group, alias' })
   })
 
@@ -59,4 +63,3 @@ describe('rejected line text', () => {
     assert.equal(redactSecretsInText('plain text'), 'plain text')
   })
 })
-

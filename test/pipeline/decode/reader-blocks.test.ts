@@ -67,7 +67,13 @@ describe('decode: the reader in blocks mode', () => {
     writeFile(join(dir, '06-too-long.ndjson'), `${JSON.stringify(a)}\n${huge}\n${JSON.stringify(c)}\n${huge}`)
     writeFile(
       join(dir, '07-rows.csv'),
-      ['"event_name","event_type","user_id","anonymous_id","timestamp","message_id"', '"Signed Up","track","u1","a1","2024-05-06T10:00:00.000Z","csv-1"', '"X","bogus","u1","a1","2024-05-06T10:00:01.000Z","csv-2"', '', '"Paid","track","u2","a2","2024-05-06T10:00:02.000Z","csv-3"'].join('\r\n') + '\r\n',
+      [
+        '"event_name","event_type","user_id","anonymous_id","timestamp","message_id"',
+        '"Signed Up","track","u1","a1","2024-05-06T10:00:00.000Z","csv-1"',
+        '"X","bogus","u1","a1","2024-05-06T10:00:01.000Z","csv-2"',
+        '',
+        '"Paid","track","u2","a2","2024-05-06T10:00:02.000Z","csv-3"',
+      ].join('\r\n') + '\r\n',
     )
     writeFile(join(dir, '08-empty.ndjson'), '')
     writeFile(join(dir, '09-only-bom.ndjson'), '\uFEFF')
@@ -80,9 +86,22 @@ describe('decode: the reader in blocks mode', () => {
     assert.deepEqual(blocks, lines)
     // The comparison is not vacuous: every kind of item is there.
     const kinds = (p: string) => lines.filter((l) => l.startsWith(p)).length
-    assert.ok(kinds('message ') > 100 && kinds('rejected ') >= 10 && kinds('unreadable ') === 1 && kinds('file ') === 11 && kinds('end ') === 11, lines.filter((l) => !l.startsWith('message')).join('\n'))
-    assert.ok(lines.includes('rejected 06-too-long.ndjson:2 line too long | ' + `line too long: ${huge.length.toLocaleString('en-US')} characters, over the 4,194,304-character limit (Segment messages are at most 32 KB); not read | `))
-    assert.ok(lines.includes('rejected 06-too-long.ndjson:4 line too long | ' + `line too long: ${huge.length.toLocaleString('en-US')} characters, over the 4,194,304-character limit (Segment messages are at most 32 KB); not read | `))
+    assert.ok(
+      kinds('message ') > 100 && kinds('rejected ') >= 10 && kinds('unreadable ') === 1 && kinds('file ') === 11 && kinds('end ') === 11,
+      lines.filter((l) => !l.startsWith('message')).join('\n'),
+    )
+    assert.ok(
+      lines.includes(
+        'rejected 06-too-long.ndjson:2 line too long | ' +
+          `line too long: ${huge.length.toLocaleString('en-US')} characters, over the 4,194,304-character limit (Segment messages are at most 32 KB); not read | `,
+      ),
+    )
+    assert.ok(
+      lines.includes(
+        'rejected 06-too-long.ndjson:4 line too long | ' +
+          `line too long: ${huge.length.toLocaleString('en-US')} characters, over the 4,194,304-character limit (Segment messages are at most 32 KB); not read | `,
+      ),
+    )
     assert.ok(lines.includes('end 09-only-bom.ndjson 0') && lines.includes('end 08-empty.ndjson 0') && lines.includes('end 06-too-long.ndjson 4'))
     assert.ok(lines.some((l) => /^unreadable 10-truncated\.gz: truncated gzip: the compressed data ends early \(after line \d+\)/.test(l)))
     // CSV rows come parsed in both modes: no block of the CSV file.
@@ -90,7 +109,10 @@ describe('decode: the reader in blocks mode', () => {
     assert.equal(blockItems.filter((i) => i.ref.file.endsWith('.csv')).length, 0)
     // Only a file's first block starts the file (where a BOM is stripped).
     for (const i of blockItems) assert.equal(i.fileStart, i.ref.line === 1, `${i.ref.file}:${i.ref.line}`)
-    assert.ok(blockItems.every((i) => i.skip === undefined), 'no skip without skipLine')
+    assert.ok(
+      blockItems.every((i) => i.skip === undefined),
+      'no skip without skipLine',
+    )
   })
 
   it('skipLine: a block wholly settled is not yielded, a block partly settled carries skip, and exactly the settled lines are dropped', async function () {
@@ -105,15 +127,17 @@ describe('decode: the reader in blocks mode', () => {
     assert.ok(whole.length >= 3, `${whole.length} blocks`)
     const [first, second] = whole
     // Settled: all of the first block, the second's first 10 lines and every 7th line after; line 2 of the small file.
-    const settled: Skip = (file, line) =>
-      (file === big && (line < second.ref.line + 10 || line % 7 === 0)) || (file === small && line === 2)
+    const settled: Skip = (file, line) => (file === big && (line < second.ref.line + 10 || line % 7 === 0)) || (file === small && line === 2)
 
     const { lines, blocks, blockItems } = await bothModes([dir], settled)
     assert.deepEqual(blocks, lines)
     const bigBlocks = blockItems.filter((i) => i.ref.file === big)
     assert.ok(!bigBlocks.some((i) => i.ref.line === first.ref.line), 'the settled first block is not yielded')
     assert.equal(bigBlocks[0].ref.line, second.ref.line)
-    assert.ok(blockItems.every((i) => typeof i.skip === 'function'), 'with skipLine, every yielded block carries skip')
+    assert.ok(
+      blockItems.every((i) => typeof i.skip === 'function'),
+      'with skipLine, every yielded block carries skip',
+    )
     // Exactly the settled lines are gone, against the same run without skipLine.
     const all = (await bothModes([dir])).lines
     const lineOf = (l: string) => {
@@ -124,10 +148,16 @@ describe('decode: the reader in blocks mode', () => {
       const at = lineOf(l)
       return at !== undefined && settled(join(dir, at.file), at.line)
     }
-    assert.deepEqual(lines, all.filter((l) => !settledHere(l)))
+    assert.deepEqual(
+      lines,
+      all.filter((l) => !settledHere(l)),
+    )
     assert.ok(all.length - lines.length > second.ref.line, `${all.length - lines.length} lines dropped`)
     // The bad line (after a blank one) is rejected with its own line number.
-    assert.deepEqual(lines.filter((l) => l.startsWith('rejected big.ndjson:')).map((l) => l.replace(/ \|.*\| /, ' | ')), ['rejected big.ndjson:3004 invalid JSON | not json'])
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith('rejected big.ndjson:')).map((l) => l.replace(/ \|.*\| /, ' | ')),
+      ['rejected big.ndjson:3004 invalid JSON | not json'],
+    )
     // The end counts every line of the file, settled or not.
     assert.ok(lines.includes('end big.ndjson 5002') && lines.includes('end small.ndjson.gz 3'), lines.filter((l) => l.startsWith('end')).join('\n'))
   })

@@ -96,7 +96,10 @@ describe('archive reader', () => {
     const items = await collect([dir], { skipFile: (s) => s.path === f1, skipLine: (file, line) => file === f2 && line !== 2, onBytes: (n) => bytes.push(n) })
     assert.deepEqual(summary(items), ['file 2.ndjson ndjson', 'message 2.ndjson:2 a'])
     // The skipped file's bytes still count as read (progress and ETA cover the whole input).
-    assert.equal(bytes.reduce((x, y) => x + y, 0), statSync(f1).size + statSync(f2).size)
+    assert.equal(
+      bytes.reduce((x, y) => x + y, 0),
+      statSync(f1).size + statSync(f2).size,
+    )
   })
 
   it('marks the end of every file, with its line count, even after a read error', async () => {
@@ -104,10 +107,15 @@ describe('archive reader', () => {
     writeFile(join(dir, '1.ndjson'), ndjson([a, b]) + '\n\n')
     writeFile(join(dir, '2.ndjson'), '')
     const ends = (await collect([dir])).filter((i) => i.kind === 'end')
-    assert.deepEqual(ends.map((e) => [(e as { file: string }).file.split('/').pop(), (e as { lines: number }).lines]), [['1.ndjson', 4], ['2.ndjson', 0]])
+    assert.deepEqual(
+      ends.map((e) => [(e as { file: string }).file.split('/').pop(), (e as { lines: number }).lines]),
+      [
+        ['1.ndjson', 4],
+        ['2.ndjson', 0],
+      ],
+    )
   })
 })
-
 
 describe('very long lines', () => {
   it('are split in linear time; a line over the cap is rejected with its file:line, the rest read', async function () {
@@ -124,6 +132,9 @@ describe('very long lines', () => {
     const rejected = items.find((i) => i.kind === 'rejected') as { reason: string; text: string; ref: { file: string } }
     assert.equal(rejected.ref.file, file)
     assert.equal(rejected.text, '')
-    assert.equal(rejected.reason, `line too long: ${huge.length.toLocaleString('en-US')} characters, over the 4,194,304-character limit (Segment messages are at most 32 KB); not read`)
+    assert.equal(
+      rejected.reason,
+      `line too long: ${huge.length.toLocaleString('en-US')} characters, over the 4,194,304-character limit (Segment messages are at most 32 KB); not read`,
+    )
   })
 })

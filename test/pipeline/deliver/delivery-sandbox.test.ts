@@ -206,13 +206,20 @@ describe('delivery engine against the sandbox', function () {
       const its = items(40, 4, (i) => bad[i] ?? {})
       // the short id: its own key, and a twin with options.min_id_length 1 that must be accepted
       its[9]!.key = 'ab'
-      its.push({ seq: 40, key: 'cd', ref: { file: 'f', line: 41 }, record: { endpoint: 'httpapi', record: { event_type: 'E', device_id: 'cd', insert_id: 'ins-40', time: 1_700_000_000_040 }, options: { min_id_length: 1 } } })
+      its.push({
+        seq: 40,
+        key: 'cd',
+        ref: { file: 'f', line: 41 },
+        record: { endpoint: 'httpapi', record: { event_type: 'E', device_id: 'cd', insert_id: 'ins-40', time: 1_700_000_000_040 }, options: { min_id_length: 1 } },
+      })
       const r = await deliver(sb, its, { batchSize: 50 })
       assertExactlyOnce(sb, its, r)
-      assert.deepEqual(
-        Object.fromEntries([...r.dead].map(([k, v]) => [k, v.reason])),
-        { 'ins-3': 'invalid_field:time', 'ins-8': 'missing_field:event_type', 'ins-9': 'invalid_id_length:device_id', 'ins-15': 'invalid_field:event_properties' },
-      )
+      assert.deepEqual(Object.fromEntries([...r.dead].map(([k, v]) => [k, v.reason])), {
+        'ins-3': 'invalid_field:time',
+        'ins-8': 'missing_field:event_type',
+        'ins-9': 'invalid_id_length:device_id',
+        'ins-15': 'invalid_field:event_properties',
+      })
       assert.equal(r.acked.size, 37)
       assert.ok(sb.events.some((e) => e.event.device_id === 'cd'))
     }))
@@ -232,7 +239,12 @@ describe('delivery engine against the sandbox', function () {
       // device-0 gets 30 events (3× its 1-s budget), the 20 others 1 each.
       const its = Array.from({ length: 50 }, (_, i): DeliveryItem => {
         const device_id = i < 30 ? 'device-0' : `device-${i - 29}`
-        return { seq: i, key: device_id, ref: { file: 'f', line: i + 1 }, record: { endpoint: 'httpapi', record: { event_type: 'E', device_id, insert_id: `ins-${i}`, time: 1_700_000_000_000 + i } } }
+        return {
+          seq: i,
+          key: device_id,
+          ref: { file: 'f', line: i + 1 },
+          record: { endpoint: 'httpapi', record: { event_type: 'E', device_id, insert_id: `ins-${i}`, time: 1_700_000_000_000 + i } },
+        }
       })
       const r = await deliver(sb, its, { batchSize: 10, concurrency: 2, throttlePauseMs: { httpapi: 600, batch: 600 } })
       assertExactlyOnce(sb, its, r)
@@ -248,7 +260,12 @@ describe('delivery engine against the sandbox', function () {
         { endpoint: 'usermap', record: { user_id: 'user-0001', global_user_id: 'global-0001' } },
         { endpoint: 'identify', record: { user_id: 'user-0002', user_properties: { $set: { a: 1 } } }, options: { min_id_length: 1 } },
       ]
-      const its = recs.map((record, i): DeliveryItem => ({ seq: i, key: `k${i}`, ref: { file: 'f', line: i + 1 }, record: { ...record, record: { ...record.record, insert_id: `x${i}` } } }))
+      const its = recs.map((record, i): DeliveryItem => ({
+        seq: i,
+        key: `k${i}`,
+        ref: { file: 'f', line: i + 1 },
+        record: { ...record, record: { ...record.record, insert_id: `x${i}` } },
+      }))
       const r = await deliver(sb, its)
       assert.equal(r.error, undefined)
       assert.equal(r.acked.size, 4, JSON.stringify([...r.dead]))

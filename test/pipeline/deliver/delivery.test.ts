@@ -113,7 +113,17 @@ async function run(srv: Srv, its: DeliveryItem[], o: Partial<DeliveryOptions> = 
   const out: Run = { acked: new Map(), ackStatus: [], dead: new Map(), retries: 0, throttles: [], quota: 0 }
   const id = (it: DeliveryItem): string => String(it.record.record.insert_id ?? `seq-${it.seq}`)
   const d = createDelivery(
-    { apiKey: KEY, region: 'us', endpointUrl: srv.url, baseDelayMs: 5, maxDelayMs: 20, flushIntervalMs: 5, throttlePauseMs: { httpapi: 150, batch: 100 }, projectPauseMs: 150, ...o },
+    {
+      apiKey: KEY,
+      region: 'us',
+      endpointUrl: srv.url,
+      baseDelayMs: 5,
+      maxDelayMs: 20,
+      flushIntervalMs: 5,
+      throttlePauseMs: { httpapi: 150, batch: 100 },
+      projectPauseMs: 150,
+      ...o,
+    },
     {
       onAck: (list, status) => {
         out.ackStatus.push(status)
@@ -252,7 +262,10 @@ describe('delivery engine (ad-hoc HTTP servers)', function () {
     const sends = new Map<string, number>()
     for (const q of srv.reqs) for (const rec of q.records) sends.set(String(rec.insert_id), (sends.get(String(rec.insert_id)) ?? 0) + 1)
     assert.equal(sends.size, 40)
-    assert.ok([...sends.values()].every((n) => n <= 3), JSON.stringify([...sends]))
+    assert.ok(
+      [...sends.values()].every((n) => n <= 3),
+      JSON.stringify([...sends]),
+    )
   })
 
   it('an endpoint that never answers stops the run once the no-answer budget is spent', async () => {
@@ -286,7 +299,9 @@ describe('delivery engine (ad-hoc HTTP servers)', function () {
       // Like the docs' ambiguity: only the first offender is listed.
       return { status: 400, body: { code: 400, error: 'Invalid field values on some events', events_with_invalid_fields: { time: [bad[0]] } } }
     })
-    const its = items(200, 20, (i) => (i % 17 === 0 ? { record: { event_type: 'E', device_id: `device-${i % 20}`, insert_id: `ins-${i}`, time: 1_700_000_000_000 + i, bad: true } } : {}))
+    const its = items(200, 20, (i) =>
+      i % 17 === 0 ? { record: { event_type: 'E', device_id: `device-${i % 20}`, insert_id: `ins-${i}`, time: 1_700_000_000_000 + i, bad: true } } : {},
+    )
     const r = await run(srv, its, { batchSize: 50, maxAttempts: 2 })
     await srv.close()
     const badIds = its.filter((it) => it.record.record.bad).map((it) => String(it.record.record.insert_id))
@@ -297,9 +312,7 @@ describe('delivery engine (ad-hoc HTTP servers)', function () {
 
   it('413 splits in half until it fits; a single oversized event is dead-lettered', async () => {
     const srv = await server((q) => (q.bytes > 2000 ? { status: 413, body: { code: 413, error: 'Payload too large' } } : { status: 200 }))
-    const its = items(64, 8, (i) =>
-      i === 10 ? { record: { event_type: 'E', device_id: 'device-2', insert_id: 'ins-10', time: 1_700_000_000_010, blob: 'z'.repeat(3000) } } : {},
-    )
+    const its = items(64, 8, (i) => (i === 10 ? { record: { event_type: 'E', device_id: 'device-2', insert_id: 'ins-10', time: 1_700_000_000_010, blob: 'z'.repeat(3000) } } : {}))
     const r = await run(srv, its, { batchSize: 64 })
     await srv.close()
     assert.deepEqual([...r.dead.keys()], ['ins-10'])
@@ -316,7 +329,10 @@ describe('delivery engine (ad-hoc HTTP servers)', function () {
       const idx = q.records.flatMap((r, i) => (r.device_id === 'device-0' ? [i] : []))
       if (!throttledOnce && idx.length > 0) {
         throttledOnce = true
-        return { status: 429, body: { code: 429, error: 'Too many requests for some devices and users', eps_threshold: 30, throttled_devices: { 'device-0': 31 }, throttled_events: idx } }
+        return {
+          status: 429,
+          body: { code: 429, error: 'Too many requests for some devices and users', eps_threshold: 30, throttled_devices: { 'device-0': 31 }, throttled_events: idx },
+        }
       }
       return { status: 200 }
     })
@@ -366,7 +382,10 @@ describe('delivery engine (ad-hoc HTTP servers)', function () {
     const srv = await server(ok)
     const url = srv.url
     await srv.close()
-    const d = createDelivery({ apiKey: KEY, region: 'us', endpointUrl: url, maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2, flushIntervalMs: 1 }, { onAck: () => {}, onDeadLetter: () => assert.fail('no dead letters') })
+    const d = createDelivery(
+      { apiKey: KEY, region: 'us', endpointUrl: url, maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2, flushIntervalMs: 1 },
+      { onAck: () => {}, onDeadLetter: () => assert.fail('no dead letters') },
+    )
     await d.push(items(1, 1)[0]!)
     await assert.rejects(d.flush(), (e: unknown) => e instanceof FatalDeliveryError && /unreachable/.test((e as Error).message))
     assert.equal(d.pendingItems().length, 1)
@@ -385,14 +404,20 @@ describe('delivery engine (ad-hoc HTTP servers)', function () {
     const r = await run(srv, its, { skipUserPropertiesSync: true })
     await srv.close()
     assert.equal(r.acked.size, 4)
-    assert.deepEqual(srv.reqs.map((q) => q.path), ['/identify', '/groupidentify', '/usermap', '/2/httpapi'])
+    assert.deepEqual(
+      srv.reqs.map((q) => q.path),
+      ['/identify', '/groupidentify', '/usermap', '/2/httpapi'],
+    )
     assert.equal(srv.accepted[3]!.$skip_user_properties_sync, true)
     assert.equal(srv.accepted[0]!.$skip_user_properties_sync, undefined)
   })
 
   it('push applies backpressure; maxEps caps throughput', async () => {
     const srv = await server(() => ({ delayMs: 30, status: 200 }))
-    const d = createDelivery({ apiKey: KEY, region: 'us', endpointUrl: srv.url, batchSize: 10, concurrency: 1, maxBuffered: 20, maxEps: 1000, flushIntervalMs: 5 }, { onAck: () => {}, onDeadLetter: () => {} })
+    const d = createDelivery(
+      { apiKey: KEY, region: 'us', endpointUrl: srv.url, batchSize: 10, concurrency: 1, maxBuffered: 20, maxEps: 1000, flushIntervalMs: 5 },
+      { onAck: () => {}, onDeadLetter: () => {} },
+    )
     const its = items(200, 7)
     let blocked = 0
     const t0 = Date.now()
@@ -417,7 +442,10 @@ describe('delivery engine (ad-hoc HTTP servers)', function () {
   it('abort stops taking work and leaves unresolved items listed', async () => {
     const srv = await server(() => ({ delayMs: 50, status: 200 }))
     let acked = 0
-    const d = createDelivery({ apiKey: KEY, region: 'us', endpointUrl: srv.url, batchSize: 10, concurrency: 1, flushIntervalMs: 1 }, { onAck: (l) => (acked += l.length), onDeadLetter: () => {} })
+    const d = createDelivery(
+      { apiKey: KEY, region: 'us', endpointUrl: srv.url, batchSize: 10, concurrency: 1, flushIntervalMs: 1 },
+      { onAck: (l) => (acked += l.length), onDeadLetter: () => {} },
+    )
     for (const it of items(100, 100)) await d.push(it)
     // Abort while a request is in flight (wait for one rather than for a fixed time: loaded CI).
     for (let i = 0; i < 400 && d.stats().inFlightRequests === 0; i++) await new Promise((r) => setTimeout(r, 5))
@@ -490,7 +518,10 @@ describe('delivery engine (ad-hoc HTTP servers)', function () {
     const r = await run(srv, its, { batchSize: 10 })
     await srv.close()
     assert.equal(r.acked.size, 3)
-    assert.deepEqual(srv.accepted.map((x) => x.serialized_by), [undefined, 'worker', undefined])
+    assert.deepEqual(
+      srv.accepted.map((x) => x.serialized_by),
+      [undefined, 'worker', undefined],
+    )
   })
 
   it('a 429 without per-id detail pauses only that endpoint (usermap), events keep flowing', async () => {

@@ -12,17 +12,24 @@ const event = (i: number): AmplitudeRecord => ({ endpoint: 'httpapi', record: { 
 const identify = (i: number): AmplitudeRecord => ({ endpoint: 'identify', record: { user_id: `user-${i}`, user_properties: { $set: { n: i } } } })
 
 describe('deliver: the dry-run writer', () => {
-  it('hands back each request\'s tags in body order, every tag exactly once, and writes the same lines as the dry-run delivery', async () => {
+  it("hands back each request's tags in body order, every tag exactly once, and writes the same lines as the dry-run delivery", async () => {
     const records = Array.from({ length: 23 }, (_, i) => (i % 4 === 3 ? identify(i) : event(i)))
     const opts = { apiKey: KEY, batchSize: 5, forOut: true, redact: true }
     const lines: string[] = []
     const settled: number[][] = []
-    const writer = createDryRunWriter<number>(opts, (req) => lines.push(String(req)), (tags) => settled.push(tags))
+    const writer = createDryRunWriter<number>(
+      opts,
+      (req) => lines.push(String(req)),
+      (tags) => settled.push(tags),
+    )
     records.forEach((r, i) => writer.add(undefined, serializeRecord(r, false, { forOut: true }), i))
     assert.ok(settled.length > 0 && settled.length < lines.length + 1)
     writer.end()
     assert.equal(settled.length, lines.length)
-    assert.deepEqual(settled.flat().sort((a, b) => a - b), records.map((_, i) => i))
+    assert.deepEqual(
+      settled.flat().sort((a, b) => a - b),
+      records.map((_, i) => i),
+    )
     for (const tags of settled) assert.ok(tags.length <= 5 && tags.every((t, k) => k === 0 || t > tags[k - 1]))
     assert.equal(writer.stats().outstanding, 0)
     assert.equal(writer.stats().requests, lines.length)
@@ -33,7 +40,10 @@ describe('deliver: the dry-run writer', () => {
     for (const [i, r] of records.entries()) await delivery.push({ seq: i, record: r, ref: { file: 'f', line: i + 1 }, key: String(r.record.user_id) })
     await delivery.flush()
     assert.deepEqual(viaDelivery, lines)
-    assert.deepEqual(acked.sort((a, b) => a - b), records.map((_, i) => i))
+    assert.deepEqual(
+      acked.sort((a, b) => a - b),
+      records.map((_, i) => i),
+    )
     assert.deepEqual(delivery.pendingItems(), [])
   })
 })

@@ -9,7 +9,16 @@ import type { AmplitudeRecord } from '../../../src/types.js'
 const KEY = 'out-line-key-0123456789abcdef'
 
 const records: AmplitudeRecord[] = [
-  { endpoint: 'httpapi', record: { event_type: 'Quote " and \\ backslash', user_id: 'u-1', event_properties: { text: 'line\nbreak\ttab \u2028 \u00e9 \ud83d\ude00', nested: { a: [1, 2] } }, insert_id: 'i-1' }, options: { min_id_length: 3 } },
+  {
+    endpoint: 'httpapi',
+    record: {
+      event_type: 'Quote " and \\ backslash',
+      user_id: 'u-1',
+      event_properties: { text: 'line\nbreak\ttab \u2028 \u00e9 \ud83d\ude00', nested: { a: [1, 2] } },
+      insert_id: 'i-1',
+    },
+    options: { min_id_length: 3 },
+  },
   { endpoint: 'httpapi', record: { event_type: 'Plain', device_id: 'd-1', insert_id: 'i-2' } },
   { endpoint: 'identify', record: { user_id: 'u 1+&=?', user_properties: { $set: { plan: 'pro "gold"', emoji: '\ud83d\ude00' } } }, options: { min_id_length: 3 } },
   { endpoint: 'identify', record: { device_id: 'd/2', user_properties: { $setOnce: { first: 'ä' } } } },
@@ -49,7 +58,12 @@ describe('deliver: --out lines from per-record pieces', () => {
       const b = { apiKey: KEY, redact: true }
       const asText = outLine(endpoint, outs, recs[0].options, b)
       assert.equal(typeof asText, 'string')
-      const mixed = outLine(endpoint, outs.map((o, i) => (i % 2 === 0 ? new Uint8Array(Buffer.from(o)) : o)), recs[0].options, b)
+      const mixed = outLine(
+        endpoint,
+        outs.map((o, i) => (i % 2 === 0 ? new Uint8Array(Buffer.from(o)) : o)),
+        recs[0].options,
+        b,
+      )
       assert.ok(Buffer.isBuffer(mixed))
       assert.equal(mixed.toString('utf8'), `${asText as string}\n`)
     }

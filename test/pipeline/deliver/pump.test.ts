@@ -112,10 +112,18 @@ describe('deliver: request pump', () => {
     source.add(...names('e', 2500).map((n) => rec(n)))
     pump.run()
     assert.equal(sent.length, 2)
-    assert.deepEqual(sent.map((s) => s.names.length), [1000, 1000])
+    assert.deepEqual(
+      sent.map((s) => s.names.length),
+      [1000, 1000],
+    )
     assert.deepEqual(sent[0]!.names, names('e', 1000), 'records keep their order in the body')
     // The body is the records' own JSON texts, joined: nothing re-serialized.
-    assert.equal(sent[0]!.req.body, `{"api_key":"${KEY}","events":[${names('e', 1000).map((n) => JSON.stringify({ event_type: 'E', insert_id: n })).join(',')}]}`)
+    assert.equal(
+      sent[0]!.req.body,
+      `{"api_key":"${KEY}","events":[${names('e', 1000)
+        .map((n) => JSON.stringify({ event_type: 'E', insert_id: n }))
+        .join(',')}]}`,
+    )
     assert.equal(sent[0]!.req.url, 'https://api2.amplitude.com/2/httpapi')
     assert.equal(sent[0]!.req.headers['content-type'], 'application/json')
     clock.advance(249)
@@ -124,7 +132,10 @@ describe('deliver: request pump', () => {
     assert.equal(sent.length, 3)
     assert.deepEqual(sent[2]!.names, names('e', 500, 2000))
     assert.equal(pump.requests, 3)
-    assert.equal(pump.bytesSent, sent.reduce((a, s) => a + Buffer.byteLength(s.req.body), 0))
+    assert.equal(
+      pump.bytesSent,
+      sent.reduce((a, s) => a + Buffer.byteLength(s.req.body), 0),
+    )
   })
 
   it('a flush (or blocked pushers) sends partial requests at once', () => {
@@ -135,7 +146,10 @@ describe('deliver: request pump', () => {
     assert.equal(sent.length, 0)
     flushing = true
     pump.run()
-    assert.deepEqual(sent.map((s) => s.names), [['a', 'b']])
+    assert.deepEqual(
+      sent.map((s) => s.names),
+      [['a', 'b']],
+    )
   })
 
   it('never more than `concurrency` requests in flight; a free slot sends the next', async () => {
@@ -156,12 +170,19 @@ describe('deliver: request pump', () => {
     assert.equal(pump.inFlightRequests, 0)
   })
 
-  it('byte limit and each record\'s cap bound a request; a record refused by one request starts the next', () => {
+  it("byte limit and each record's cap bound a request; a record refused by one request starts the next", () => {
     const big = 'x'.repeat(400)
     const { source, sent, pump } = setup({ limits: { httpapi: { maxBytes: 1000 } } }, () => true)
     source.add(...names('e', 6).map((n) => rec(n, { json: JSON.stringify({ insert_id: n, pad: big }) })))
     pump.run()
-    assert.deepEqual(sent.map((s) => s.names), [['e0', 'e1'], ['e2', 'e3'], ['e4', 'e5']])
+    assert.deepEqual(
+      sent.map((s) => s.names),
+      [
+        ['e0', 'e1'],
+        ['e2', 'e3'],
+        ['e4', 'e5'],
+      ],
+    )
     assert.ok(sent.every((s) => Buffer.byteLength(s.req.body) <= 1000))
 
     const s2 = setup({ batchSize: 10 }, () => true)
@@ -169,7 +190,10 @@ describe('deliver: request pump', () => {
     s2.pump.run()
     // a2 may share a request with at most one other record: the first request goes on without
     // it (other keys' records fill it), a2 leaves in the next.
-    assert.deepEqual(s2.sent.map((s) => s.names), [['a0', 'a1', 'a3', 'a4', 'a5'], ['a2']])
+    assert.deepEqual(
+      s2.sent.map((s) => s.names),
+      [['a0', 'a1', 'a3', 'a4', 'a5'], ['a2']],
+    )
     for (const s of s2.sent) s.answer({ status: 200, body: '' })
   })
 
@@ -177,7 +201,10 @@ describe('deliver: request pump', () => {
     const { source, sent, pump } = setup({}, () => true)
     source.add(rec('e0'), rec('i0', { endpoint: 'identify' }), rec('e1'), rec('o0', { options: { min_id_length: 1 } }))
     pump.run()
-    assert.deepEqual(sent.map((s) => s.names), [['e0', 'e1'], ['i0'], ['o0']])
+    assert.deepEqual(
+      sent.map((s) => s.names),
+      [['e0', 'e1'], ['i0'], ['o0']],
+    )
     assert.equal(sent[1]!.req.url, 'https://api2.amplitude.com/identify')
     assert.equal(sent[1]!.req.headers['content-type'], 'application/x-www-form-urlencoded;charset=UTF-8')
     assert.match(sent[1]!.req.body, /^api_key=pump-test-key&identification=%5B/)
@@ -188,7 +215,11 @@ describe('deliver: request pump', () => {
     const { clock, source, sent, pump } = setup({ concurrency: 1, batchSize: 100 })
     source.add(rec('i0', { endpoint: 'identify' }), ...names('e', 1000).map((n) => rec(n)))
     pump.run()
-    assert.deepEqual(sent.map((s) => s.names.length), [100], 'events fill a request; the lone identify waits')
+    assert.deepEqual(
+      sent.map((s) => s.names.length),
+      [100],
+      'events fill a request; the lone identify waits',
+    )
     clock.advance(250)
     sent[0]!.answer({ status: 200, body: '' })
     await tick()

@@ -12,7 +12,16 @@ import type { Classification } from '../../../src/pipeline/deliver/classify.js'
 import { runCli } from '../../helpers/cli.js'
 import { tempDir } from '../../helpers/files.js'
 
-const refused: Classification = { code: null, reason: 'ECONNREFUSED', fates: [{ t: 'backoff' }], unreachable: true, throttledUsers: [], throttledDevices: [], quotaUsers: [], quotaDevices: [] }
+const refused: Classification = {
+  code: null,
+  reason: 'ECONNREFUSED',
+  fates: [{ t: 'backoff' }],
+  unreachable: true,
+  throttledUsers: [],
+  throttledDevices: [],
+  quotaUsers: [],
+  quotaDevices: [],
+}
 const ok: Classification = { code: 200, reason: 'ok', fates: [{ t: 'ack' }], throttledUsers: [], throttledDevices: [], quotaUsers: [], quotaDevices: [] }
 const where = (): string => 'http://127.0.0.1:9'
 
@@ -24,7 +33,10 @@ describe('deliver: refused connections', function () {
     const s = new StopRules({ unreachableAfterMs: 120_000, stalledAfterMs: 600_000 }, 0)
     s.answered(refused, 100)
     assert.equal(s.check(100 + REFUSED_AFTER_MS - 1, where), undefined)
-    assert.equal(s.check(100 + REFUSED_AFTER_MS, where), `the endpoint is unreachable: every connection to http://127.0.0.1:9 was refused (ECONNREFUSED) for ${REFUSED_AFTER_MS / 1000} s, and it has not answered once in this run; stopping`)
+    assert.equal(
+      s.check(100 + REFUSED_AFTER_MS, where),
+      `the endpoint is unreachable: every connection to http://127.0.0.1:9 was refused (ECONNREFUSED) for ${REFUSED_AFTER_MS / 1000} s, and it has not answered once in this run; stopping`,
+    )
   })
 
   it('an endpoint that answered earlier in this run keeps the 2-minute budget', () => {
@@ -42,7 +54,10 @@ describe('deliver: refused connections', function () {
     const port = (srv.address() as { port: number }).port
     await new Promise<void>((r) => srv.close(() => r()))
     const started = Date.now()
-    const r = await runCli(['replay', 'examples/segment-logs', '--api-key', 'k'.repeat(32), '--endpoint-url', `http://127.0.0.1:${port}`, '--yes', '--no-progress', '--state-dir', join(tempDir(), 's')], { timeoutMs: 80_000 })
+    const r = await runCli(
+      ['replay', 'examples/segment-logs', '--api-key', 'k'.repeat(32), '--endpoint-url', `http://127.0.0.1:${port}`, '--yes', '--no-progress', '--state-dir', join(tempDir(), 's')],
+      { timeoutMs: 80_000 },
+    )
     const seconds = (Date.now() - started) / 1000
     // An unreachable endpoint is retryable (#25): EX_TEMPFAIL, so a scheduler retries and the run resumes.
     assert.equal(r.code, 75, r.stderr)

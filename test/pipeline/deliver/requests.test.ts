@@ -67,7 +67,10 @@ describe('requests: bodies', () => {
       { ...ev(5), options: {} },
     ]
     const reqs = assembleRequests(recs, { apiKey: KEY })
-    assert.deepEqual(reqs.map((r) => r.indexes), [[0, 2, 5], [1, 3], [4]])
+    assert.deepEqual(
+      reqs.map((r) => r.indexes),
+      [[0, 2, 5], [1, 3], [4]],
+    )
     assert.equal(reqs[2]!.endpoint, 'identify')
   })
   it('form bodies: identify, groupidentify (identification=[...]), usermap (mapping=[...]), spaces as +', () => {
@@ -80,10 +83,7 @@ describe('requests: bodies', () => {
     assert.equal(reqs.length, 3)
     for (const r of reqs) assert.equal(r.headers['content-type'], 'application/x-www-form-urlencoded;charset=UTF-8')
     assert.equal(reqs[0]!.url, 'https://api.eu.amplitude.com/identify')
-    assert.equal(
-      reqs[0]!.body,
-      `api_key=${KEY}&identification=%5B%7B%22user_id%22%3A%22user+1%22%2C%22library%22%3A%22segment%22%7D%5D&options=%7B%22min_id_length%22%3A2%7D`,
-    )
+    assert.equal(reqs[0]!.body, `api_key=${KEY}&identification=%5B%7B%22user_id%22%3A%22user+1%22%2C%22library%22%3A%22segment%22%7D%5D&options=%7B%22min_id_length%22%3A2%7D`)
     const g = new URLSearchParams(reqs[1]!.body)
     assert.deepEqual(JSON.parse(g.get('identification')!), [{ group_type: 'org id', group_value: 'g1' }])
     assert.equal(g.get('options'), null)
@@ -105,14 +105,23 @@ describe('requests: bodies', () => {
 describe('requests: limits', () => {
   it('default batchSize 1000; max 2000; httpapi capped at 1999, batch 2000, groupidentify 1024', () => {
     const recs = Array.from({ length: 2500 }, (_, i) => ev(i))
-    assert.deepEqual(assembleRequests(recs, { apiKey: KEY }).map((r) => r.indexes.length), [1000, 1000, 500])
-    assert.deepEqual(assembleRequests(recs, { apiKey: KEY, batchSize: 5000 }).map((r) => r.indexes.length), [1999, 501])
+    assert.deepEqual(
+      assembleRequests(recs, { apiKey: KEY }).map((r) => r.indexes.length),
+      [1000, 1000, 500],
+    )
+    assert.deepEqual(
+      assembleRequests(recs, { apiKey: KEY, batchSize: 5000 }).map((r) => r.indexes.length),
+      [1999, 501],
+    )
     assert.deepEqual(
       assembleRequests(recs, { apiKey: KEY, batchSize: 2000, useBatchEndpoint: true }).map((r) => r.indexes.length),
       [2000, 500],
     )
     const gi = recs.map((_, i): AmplitudeRecord => ({ endpoint: 'groupidentify', record: { group_type: 't', group_value: `v${i}` } }))
-    assert.deepEqual(assembleRequests(gi, { apiKey: KEY, batchSize: 2000 }).map((r) => r.indexes.length), [1024, 1024, 452])
+    assert.deepEqual(
+      assembleRequests(gi, { apiKey: KEY, batchSize: 2000 }).map((r) => r.indexes.length),
+      [1024, 1024, 452],
+    )
   })
   it('byte limit: every body within maxBytes; serialized size predicted exactly', () => {
     const big = 'x'.repeat(3000)
@@ -120,17 +129,67 @@ describe('requests: limits', () => {
     const reqs = assembleRequests(recs, { apiKey: KEY, limits: { httpapi: { maxBytes: 20_000 } } })
     assert.ok(reqs.length > 1)
     for (const r of reqs) assert.ok(Buffer.byteLength(r.body) <= 20_000, `${Buffer.byteLength(r.body)}`)
-    assert.deepEqual(reqs.flatMap((r) => r.indexes), recs.map((_, i) => i))
+    assert.deepEqual(
+      reqs.flatMap((r) => r.indexes),
+      recs.map((_, i) => i),
+    )
     // predicted size = actual size
     const sers = recs.slice(0, 3).map((r) => serializeRecord(r, false))
     const predicted = emptyBodyBytes('httpapi', KEY) + sers.reduce((a, s) => a + s.bytes, 0) + 2 * separatorBytes('httpapi')
-    assert.equal(predicted, Buffer.byteLength(buildBody('httpapi', KEY, sers.map((s) => s.json))))
+    assert.equal(
+      predicted,
+      Buffer.byteLength(
+        buildBody(
+          'httpapi',
+          KEY,
+          sers.map((s) => s.json),
+        ),
+      ),
+    )
     const forms = recs.slice(0, 3).map((r) => serializeRecord({ ...r, endpoint: 'identify' }, false))
     const predictedForm = emptyBodyBytes('identify', KEY) + forms.reduce((a, s) => a + s.bytes, 0) + 2 * separatorBytes('identify')
-    assert.equal(predictedForm, Buffer.byteLength(buildBody('identify', KEY, forms.map((s) => s.json))))
+    assert.equal(
+      predictedForm,
+      Buffer.byteLength(
+        buildBody(
+          'identify',
+          KEY,
+          forms.map((s) => s.json),
+        ),
+      ),
+    )
   })
   it('form-encoded length is exactly what URLSearchParams writes, for any text (ASCII, accents, emoji, lone surrogates)', () => {
-    const alphabet = ['a', 'Z', '0', ' ', '*', '-', '.', '_', '~', '"', '{', '%', '+', '&', '=', '\n', 'é', 'ß', '€', '中', '😀', '\ud800', '\udc00', '\u007f', '\u0080', '\u07ff', '\u0800', '\uffff']
+    const alphabet = [
+      'a',
+      'Z',
+      '0',
+      ' ',
+      '*',
+      '-',
+      '.',
+      '_',
+      '~',
+      '"',
+      '{',
+      '%',
+      '+',
+      '&',
+      '=',
+      '\n',
+      'é',
+      'ß',
+      '€',
+      '中',
+      '😀',
+      '\ud800',
+      '\udc00',
+      '\u007f',
+      '\u0080',
+      '\u07ff',
+      '\u0800',
+      '\uffff',
+    ]
     let seed = 7
     const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n)
     for (let k = 0; k < 500; k++) {
@@ -144,11 +203,14 @@ describe('requests: limits', () => {
     assert.equal(buildBody('batch', 'k', ['{"a":1}', '{"b":2}', '3'], { min_id_length: 1 }), '{"api_key":"k","events":[{"a":1},{"b":2},3],"options":{"min_id_length":1}}')
     const recs = ['{"a":1}', '{"b":2}']
     buildBody('httpapi', 'k', recs)
-    assert.deepEqual(recs, ['{"a":1}', '{"b":2}'], 'the caller\'s list is left as it was')
+    assert.deepEqual(recs, ['{"a":1}', '{"b":2}'], "the caller's list is left as it was")
   })
   it('a record larger than the limit alone still gets its own request', () => {
     const reqs = assembleRequests([ev(0), ev(1, { p: 'y'.repeat(5000) }), ev(2)], { apiKey: KEY, limits: { httpapi: { maxBytes: 1000 } } })
-    assert.deepEqual(reqs.map((r) => r.indexes), [[0], [1], [2]])
+    assert.deepEqual(
+      reqs.map((r) => r.indexes),
+      [[0], [1], [2]],
+    )
   })
 })
 
@@ -175,15 +237,24 @@ describe('requests: streaming assembler and properties', () => {
         const recs: AmplitudeRecord[] = raw.map((r, i) => ({ endpoint: r.endpoint, record: { i, t: r.text }, ...(r.opt ? { options: { min_id_length: r.opt } } : {}) }))
         const lim = { maxBytes }
         const reqs = assembleRequests(recs, { apiKey: KEY, batchSize, limits: { httpapi: lim, batch: lim, identify: lim, groupidentify: lim, usermap: lim } })
-        assert.deepEqual(reqs.flatMap((r) => r.indexes).sort((a, b) => a - b), recs.map((_, i) => i))
+        assert.deepEqual(
+          reqs.flatMap((r) => r.indexes).sort((a, b) => a - b),
+          recs.map((_, i) => i),
+        )
         for (const r of reqs) {
           assert.ok(r.indexes.length <= batchSize)
           assert.ok(r.indexes.length === 1 || Buffer.byteLength(r.body) <= maxBytes)
           const opts = new Set(r.indexes.map((i) => JSON.stringify(recs[i]!.options ?? null)))
           assert.equal(opts.size, 1)
           assert.ok(r.indexes.every((i, k) => k === 0 || i > r.indexes[k - 1]!))
-          const body = r.endpoint === 'httpapi' || r.endpoint === 'batch' ? JSON.parse(r.body).events : JSON.parse(new URLSearchParams(r.body).get(r.endpoint === 'usermap' ? 'mapping' : 'identification')!)
-          assert.deepEqual(body, r.indexes.map((i) => recs[i]!.record))
+          const body =
+            r.endpoint === 'httpapi' || r.endpoint === 'batch'
+              ? JSON.parse(r.body).events
+              : JSON.parse(new URLSearchParams(r.body).get(r.endpoint === 'usermap' ? 'mapping' : 'identification')!)
+          assert.deepEqual(
+            body,
+            r.indexes.map((i) => recs[i]!.record),
+          )
         }
       }),
       { numRuns: 200, seed: 42 },
@@ -198,7 +269,10 @@ describe('requests: redaction', () => {
     assert.equal(JSON.parse(red[0]!.body).api_key, '<redacted>')
     assert.ok(red[1]!.body.startsWith('api_key=<redacted>&mapping='))
     // packing identical to a live run
-    assert.deepEqual(red.map((r) => r.indexes), assembleRequests(recs, { apiKey: KEY }).map((r) => r.indexes))
+    assert.deepEqual(
+      red.map((r) => r.indexes),
+      assembleRequests(recs, { apiKey: KEY }).map((r) => r.indexes),
+    )
     for (const r of assembleRequests(recs, { apiKey: KEY })) {
       const x = redactRequest(r, KEY)
       assert.ok(!JSON.stringify(x).includes(KEY))
@@ -220,15 +294,13 @@ describe('requests: redaction', () => {
 })
 
 describe('classify responses', () => {
-  const recs = [
-    { device_id: 'dev-aaaaa', user_id: 'user-1' },
-    { device_id: 'dev-bbbbb' },
-    { device_id: 'dev-ccccc', user_id: 'user-2' },
-    { device_id: 'dev-ddddd' },
-  ]
+  const recs = [{ device_id: 'dev-aaaaa', user_id: 'user-1' }, { device_id: 'dev-bbbbb' }, { device_id: 'dev-ccccc', user_id: 'user-2' }, { device_id: 'dev-ddddd' }]
   it('200 acks all when every event was ingested; body code wins over HTTP status', () => {
     const c = classifyResponse('httpapi', recs, { status: 200, body: '{"code":200,"events_ingested":4}' })
-    assert.deepEqual(c.fates.map((f) => f.t), ['ack', 'ack', 'ack', 'ack'])
+    assert.deepEqual(
+      c.fates.map((f) => f.t),
+      ['ack', 'ack', 'ack', 'ack'],
+    )
     assert.equal(c.ingested, 4)
     const t = classifyResponse('httpapi', recs, { status: 200, body: '{"code":429,"error":"Too many"}' })
     assert.equal(t.code, 429)
@@ -259,17 +331,23 @@ describe('classify responses', () => {
       status: 400,
       body: '{"code":400,"error":"Events silenced for device_id","silenced_devices":["dev-aaaaa"],"silenced_events":[0],"throttled_events":[2]}',
     })
-    assert.deepEqual(s.fates.map((f) => f.t), ['dead', 'resend', 'throttle', 'resend'])
+    assert.deepEqual(
+      s.fates.map((f) => f.t),
+      ['dead', 'resend', 'throttle', 'resend'],
+    )
   })
   it('a 200 that ingested fewer events than sent acknowledges none of them: all dead-lettered not_ingested', () => {
     for (const body of ['{"code":200,"events_ingested":0}', '{"code":200,"events_ingested":3}']) {
       const c = classifyResponse('batch', recs, { status: 200, body })
       const n = JSON.parse(body).events_ingested
-      assert.deepEqual(c.fates, recs.map(() => ({ t: 'dead', reason: `not_ingested: Amplitude acknowledged the request but ingested ${n} of its 4 events` })))
+      assert.deepEqual(
+        c.fates,
+        recs.map(() => ({ t: 'dead', reason: `not_ingested: Amplitude acknowledged the request but ingested ${n} of its 4 events` })),
+      )
       assert.equal(c.fatal, undefined)
     }
   })
-  it('a 2xx whose body is not Amplitude\'s (HTML, no events_ingested, empty) is fatal and acknowledges nothing', () => {
+  it("a 2xx whose body is not Amplitude's (HTML, no events_ingested, empty) is fatal and acknowledges nothing", () => {
     const cases: Array<[Parameters<typeof classifyResponse>[0], string]> = [
       ['httpapi', '<html><body>Welcome to the hotel Wi-Fi</body></html>'],
       ['httpapi', '{"code":200}'],
@@ -283,8 +361,11 @@ describe('classify responses', () => {
       assert.ok(c.fates.every((f) => f.t !== 'ack'))
     }
   })
-  it('400 without indexes / HTML: the request\'s records are dead-lettered with the answer; never split', () => {
-    assert.deepEqual(classifyResponse('httpapi', recs, { status: 400, body: '<html>Bad Request</html>' }).fates, recs.map(() => ({ t: 'dead', reason: 'rejected (400): <html>Bad Request</html>' })))
+  it("400 without indexes / HTML: the request's records are dead-lettered with the answer; never split", () => {
+    assert.deepEqual(
+      classifyResponse('httpapi', recs, { status: 400, body: '<html>Bad Request</html>' }).fates,
+      recs.map(() => ({ t: 'dead', reason: 'rejected (400): <html>Bad Request</html>' })),
+    )
     assert.deepEqual(classifyResponse('httpapi', recs, { status: 422, body: '{"code":422,"error":"nope"}' }).fates[0], { t: 'dead', reason: 'rejected (422): nope' })
     const one = classifyResponse('identify', recs.slice(0, 1), { status: 400, body: 'missing_event' })
     assert.deepEqual(one.fates, [{ t: 'dead', reason: 'rejected (400): missing_event' }])
@@ -304,7 +385,10 @@ describe('classify responses', () => {
         throttled_events: [1],
       }),
     })
-    assert.deepEqual(c.fates.map((f) => f.t), ['quota', 'throttle', 'throttle', 'resend'])
+    assert.deepEqual(
+      c.fates.map((f) => f.t),
+      ['quota', 'throttle', 'throttle', 'resend'],
+    )
     assert.equal(c.projectThrottle, false)
     assert.deepEqual(c.quotaDevices, ['dev-aaaaa'])
   })
@@ -318,8 +402,17 @@ describe('classify responses', () => {
     assert.equal(classifyResponse('httpapi', recs, { status: null, error: { code: 'ETIMEDOUT', timeout: true } }).reason, 'timeout')
   })
   it('backoff grows exponentially with jitter in [0.5,1) and is capped', () => {
-    assert.equal(backoffDelay(1, 100, 10_000, () => 0), 50)
-    assert.equal(backoffDelay(3, 100, 10_000, () => 0.999999), 400)
-    assert.equal(backoffDelay(20, 100, 10_000, () => 0), 5000)
+    assert.equal(
+      backoffDelay(1, 100, 10_000, () => 0),
+      50,
+    )
+    assert.equal(
+      backoffDelay(3, 100, 10_000, () => 0.999999),
+      400,
+    )
+    assert.equal(
+      backoffDelay(20, 100, 10_000, () => 0),
+      5000,
+    )
   })
 })

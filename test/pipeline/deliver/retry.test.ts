@@ -4,7 +4,17 @@
  */
 import { strict as assert } from 'node:assert'
 import type { Classification, Fate } from '../../../src/pipeline/deliver/classify.js'
-import { applyClassification, backoffDelay, nextStep, retryPolicy, StopRules, type Attempts, type Outcome, type RetryOptions, type Settled } from '../../../src/pipeline/deliver/retry.js'
+import {
+  applyClassification,
+  backoffDelay,
+  nextStep,
+  retryPolicy,
+  StopRules,
+  type Attempts,
+  type Outcome,
+  type RetryOptions,
+  type Settled,
+} from '../../../src/pipeline/deliver/retry.js'
 import type { AmplitudeEndpoint } from '../../../src/types.js'
 
 interface Rec extends Attempts {
@@ -31,7 +41,11 @@ interface Log {
   r: Settled
 }
 
-function apply(c: Classification, rs: Rec[], o: { policy?: RetryOptions; endpoint?: AmplitudeEndpoint; now?: number; lastAcceptedAt?: number; stopping?: () => boolean } = {}): Log {
+function apply(
+  c: Classification,
+  rs: Rec[],
+  o: { policy?: RetryOptions; endpoint?: AmplitudeEndpoint; now?: number; lastAcceptedAt?: number; stopping?: () => boolean } = {},
+): Log {
   const log = { acked: [], dead: [], kept: [], fatal: [] } as unknown as Log
   let stopped = false
   const out: Outcome<Rec> = {
@@ -53,29 +67,51 @@ const all = (n: number, f: Fate): Fate[] => Array.from({ length: n }, () => f)
 
 describe('deliver: retry policy', () => {
   it('backoff: exponential from the base, capped, jitter in [0.5, 1)', () => {
-    assert.deepEqual([1, 2, 3, 4].map((n) => backoffDelay(n, 500, 30_000, () => 0)), [250, 500, 1000, 2000])
-    assert.equal(backoffDelay(20, 500, 30_000, () => 0.999999), 30_000)
-    assert.equal(backoffDelay(1, 500, 30_000, () => 0.5), 375)
+    assert.deepEqual(
+      [1, 2, 3, 4].map((n) => backoffDelay(n, 500, 30_000, () => 0)),
+      [250, 500, 1000, 2000],
+    )
+    assert.equal(
+      backoffDelay(20, 500, 30_000, () => 0.999999),
+      30_000,
+    )
+    assert.equal(
+      backoffDelay(1, 500, 30_000, () => 0.5),
+      375,
+    )
   })
 
   it('a transient failure keeps every record with a growing backoff, and the endpoint backs off with them', () => {
     const rs = recs(3)
     const c = cls(all(3, { t: 'backoff' }), { code: 503, reason: 'http_503' })
     const first = apply(c, rs, { policy: { baseDelayMs: 100, maxDelayMs: 1000 } })
-    assert.deepEqual(first.kept, [['r0', 50], ['r1', 50], ['r2', 50]])
+    assert.deepEqual(first.kept, [
+      ['r0', 50],
+      ['r1', 50],
+      ['r2', 50],
+    ])
     assert.deepEqual([first.r.retried, first.r.maxDelayMs, first.r.backoffUntil], [3, 50, NOW + 50])
     assert.deepEqual(first.dead, [])
     assert.ok(rs.every((r) => r.failures === 1 && r.firstFailureAt === NOW))
     const second = apply(c, rs, { policy: { baseDelayMs: 100, maxDelayMs: 1000 }, now: NOW + 60 })
-    assert.deepEqual(second.kept.map(([, d]) => d), [100, 100, 100])
-    assert.ok(rs.every((r) => r.firstFailureAt === NOW), 'the first failure time is kept')
+    assert.deepEqual(
+      second.kept.map(([, d]) => d),
+      [100, 100, 100],
+    )
+    assert.ok(
+      rs.every((r) => r.firstFailureAt === NOW),
+      'the first failure time is kept',
+    )
   })
 
   it('retries exhausted: dead-lettered with the last reason only if Amplitude accepted something since the first failure', () => {
     const c = cls(all(2, { t: 'backoff' }), { code: 500, reason: 'http_500: boom' })
     const accepted = recs(2).map((r) => ({ ...r, sends: 3, failures: 2, firstFailureAt: NOW - 1000 }))
     const a = apply(c, accepted, { policy: { maxAttempts: 3 }, lastAcceptedAt: NOW - 10 })
-    assert.deepEqual(a.dead, [['r0', 'retries_exhausted:http_500: boom'], ['r1', 'retries_exhausted:http_500: boom']])
+    assert.deepEqual(a.dead, [
+      ['r0', 'retries_exhausted:http_500: boom'],
+      ['r1', 'retries_exhausted:http_500: boom'],
+    ])
     assert.deepEqual([a.kept, a.fatal, a.r.retried], [[], [], 0])
 
     // Nothing accepted since: the endpoint is at fault, the run stops, the records stay for the resume.
@@ -83,7 +119,14 @@ describe('deliver: retry policy', () => {
     const d = apply(c, down, { policy: { maxAttempts: 3 }, lastAcceptedAt: NOW - 2000 })
     assert.deepEqual(d.dead, [])
     assert.deepEqual(d.fatal, [[`Amplitude endpoint failing every request (http_500: boom) after 3 attempts: ${URL_SHOWN}`, null]])
-    assert.deepEqual(d.kept, [['r0', 0], ['r1', 0]], 'once stopping, the second record is kept without counting')
+    assert.deepEqual(
+      d.kept,
+      [
+        ['r0', 0],
+        ['r1', 0],
+      ],
+      'once stopping, the second record is kept without counting',
+    )
     assert.equal(down[1]!.failures, 2)
 
     const unreachable = apply(cls([{ t: 'backoff' }], { code: null, reason: 'ECONNREFUSED', unreachable: true }), recs(1), { policy: { maxAttempts: 1 } })
@@ -93,7 +136,11 @@ describe('deliver: retry policy', () => {
   it('429 with ids: throttled records wait the pause (30 s HTTP V2, 15 s batch), the others are resent at once', () => {
     const c = cls([{ t: 'throttle' }, { t: 'resend' }, { t: 'throttle' }], { code: 429, reason: 'throttled', throttledDevices: ['dev-0'] })
     const h = apply(c, recs(3, 2))
-    assert.deepEqual(h.kept, [['r0', 30_000], ['r1', 0], ['r2', 30_000]])
+    assert.deepEqual(h.kept, [
+      ['r0', 30_000],
+      ['r1', 0],
+      ['r2', 30_000],
+    ])
     assert.deepEqual([...h.r.throttledKeys], ['dev-0'])
     assert.deepEqual([h.r.retried, h.r.maxDelayMs, h.r.backoffUntil, h.r.pauseMs], [3, 30_000, 0, 30_000])
     assert.equal(apply(c, recs(3, 2), { endpoint: 'batch' }).r.pauseMs, 15_000)
@@ -118,7 +165,10 @@ describe('deliver: retry policy', () => {
     assert.equal(now.r.quotaEvents, 1)
     const r = recs(2)
     const parked = apply(c, r, { policy: { quotaRetries: 1, quotaPauseMs: 60_000 } })
-    assert.deepEqual(parked.kept, [['r0', 60_000], ['r1', 0]])
+    assert.deepEqual(parked.kept, [
+      ['r0', 60_000],
+      ['r1', 0],
+    ])
     assert.equal(parked.r.quotaEvents, 1)
     assert.deepEqual(apply(c, r, { policy: { quotaRetries: 1 } }).dead, [['r0', 'exceeded_daily_quota']])
   })
@@ -129,7 +179,10 @@ describe('deliver: retry policy', () => {
     assert.equal(split.kept.length, 8)
     assert.ok(r.every((x) => x.cap === 4))
     apply(cls(all(4, { t: 'split' }), { code: 413, reason: 'payload_too_large' }), r.slice(0, 4))
-    assert.deepEqual(r.map((x) => x.cap), [2, 2, 2, 2, 4, 4, 4, 4])
+    assert.deepEqual(
+      r.map((x) => x.cap),
+      [2, 2, 2, 2, 4, 4, 4, 4],
+    )
     assert.equal(r[0]!.failures, 0, 'a split is not a failed attempt')
   })
 
@@ -138,7 +191,10 @@ describe('deliver: retry policy', () => {
     const c = cls([{ t: 'resend' }, { t: 'dead', reason: 'invalid_field:time' }, { t: 'resend' }], { code: 400, reason: 'rejected' })
     const h = apply(c, r)
     assert.deepEqual(h.dead, [['r1', 'invalid_field:time']])
-    assert.deepEqual(h.kept, [['r0', 0], ['r2', 0]])
+    assert.deepEqual(h.kept, [
+      ['r0', 0],
+      ['r2', 0],
+    ])
     assert.deepEqual([h.r.retried, h.r.backoffUntil], [2, 0])
     assert.ok(r.every((x) => x.failures === 0))
   })
@@ -147,7 +203,10 @@ describe('deliver: retry policy', () => {
     const r = recs(2)
     const h = apply(cls(all(2, { t: 'backoff' }), { code: 400, reason: 'invalid API key', fatal: 'Amplitude httpapi request failed with 400' }), r)
     assert.deepEqual(h.fatal, [['Amplitude httpapi request failed with 400', 400]])
-    assert.deepEqual(h.kept, [['r0', 0], ['r1', 0]])
+    assert.deepEqual(h.kept, [
+      ['r0', 0],
+      ['r1', 0],
+    ])
     assert.deepEqual([h.r.retried, r[0]!.failures], [0, 0])
   })
 
@@ -157,7 +216,10 @@ describe('deliver: retry policy', () => {
     const h = apply(c, r, { stopping: () => true })
     assert.deepEqual(h.acked, ['r0'])
     assert.deepEqual(h.dead, [['r2', 'silenced_device']])
-    assert.deepEqual(h.kept, [['r1', 0], ['r3', 0]])
+    assert.deepEqual(h.kept, [
+      ['r1', 0],
+      ['r3', 0],
+    ])
     assert.deepEqual([h.r.retried, r[1]!.failures, r[3]!.throttles], [0, 0, 0])
   })
 

@@ -182,7 +182,13 @@ describe('deliver: key scheduler', () => {
     s.push(rec('b1', 'dev-b'))
     s.throttleIds([], ['dev-a'], clock.now() + 50)
     assert.equal(s.oldestReady(clock.now())?.key, 'dev-b')
-    assert.deepEqual(s.queued().map((e) => e.name).sort(), ['a1', 'b1'])
+    assert.deepEqual(
+      s
+        .queued()
+        .map((e) => e.name)
+        .sort(),
+      ['a1', 'b1'],
+    )
     s.stop()
     const b1 = takeNow(s, clock)
     s.release(b1.held, back([rec('b0', 'dev-b')], 1000), clock.now())

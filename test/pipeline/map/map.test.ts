@@ -31,18 +31,33 @@ describe('map: mapMessage with the Quick Setup presets', () => {
   })
 
   it('each subscription has a salt that stays the same from run to run (insert_ids depend on it)', async () => {
-    assert.deepEqual(presets.map((s) => [s.name, s.insertIdSalt]), [
-      ['Track Calls', '4b26c3ce'],
-      ['Order Completed Calls', '34222be8'],
-      ['Page Calls', 'b6d19bbb'],
-      ['Screen Calls', '8ebf7f52'],
-      ['Identify Calls', '7878f0fe'],
-    ])
-    assert.deepEqual(compileSubscriptions(await loadMappings()).map((s) => s.insertIdSalt), presets.map((s) => s.insertIdSalt))
+    assert.deepEqual(
+      presets.map((s) => [s.name, s.insertIdSalt]),
+      [
+        ['Track Calls', '4b26c3ce'],
+        ['Order Completed Calls', '34222be8'],
+        ['Page Calls', 'b6d19bbb'],
+        ['Screen Calls', '8ebf7f52'],
+        ['Identify Calls', '7878f0fe'],
+      ],
+    )
+    assert.deepEqual(
+      compileSubscriptions(await loadMappings()).map((s) => s.insertIdSalt),
+      presets.map((s) => s.insertIdSalt),
+    )
   })
 
   it('track: one /2/httpapi event, insert_id <messageId>-<salt>', () => {
-    const m = msg({ type: 'track', event: 'Signed Up', messageId: 'm-1', userId: 'user-1', anonymousId: 'anon-1', timestamp: T, properties: { plan: 'pro' }, context: { library: { name: 'analytics-node', version: '1' } } })
+    const m = msg({
+      type: 'track',
+      event: 'Signed Up',
+      messageId: 'm-1',
+      userId: 'user-1',
+      anonymousId: 'anon-1',
+      timestamp: T,
+      properties: { plan: 'pro' },
+      context: { library: { name: 'analytics-node', version: '1' } },
+    })
     assert.deepEqual(mapMessage(m, presets, [TRACK]), {
       invalid: [],
       fallbacks: 0,
@@ -51,7 +66,16 @@ describe('map: mapMessage with the Quick Setup presets', () => {
           sub: TRACK,
           record: {
             endpoint: 'httpapi',
-            record: { user_id: 'user-1', device_id: 'anon-1', event_type: 'Signed Up', event_properties: { plan: 'pro' }, use_batch_endpoint: false, insert_id: 'm-1-4b26c3ce', time: T_MS, library: 'analytics-node' },
+            record: {
+              user_id: 'user-1',
+              device_id: 'anon-1',
+              event_type: 'Signed Up',
+              event_properties: { plan: 'pro' },
+              use_batch_endpoint: false,
+              insert_id: 'm-1-4b26c3ce',
+              time: T_MS,
+              library: 'analytics-node',
+            },
           },
         },
       ],
@@ -59,7 +83,15 @@ describe('map: mapMessage with the Quick Setup presets', () => {
   })
 
   it('Order Completed: the purchase with revenue, then one event per product with its own insert_id', () => {
-    const m = msg({ type: 'track', event: 'Order Completed', messageId: 'm-2', userId: 'user-1', anonymousId: 'anon-1', timestamp: T, properties: { revenue: 10, products: [{ product_id: 'p1', price: 5, quantity: 2 }] } })
+    const m = msg({
+      type: 'track',
+      event: 'Order Completed',
+      messageId: 'm-2',
+      userId: 'user-1',
+      anonymousId: 'anon-1',
+      timestamp: T,
+      properties: { revenue: 10, products: [{ product_id: 'p1', price: 5, quantity: 2 }] },
+    })
     assert.deepEqual(mapMessage(m, presets, [ORDER]), {
       invalid: [],
       fallbacks: 0,
@@ -85,7 +117,15 @@ describe('map: mapMessage with the Quick Setup presets', () => {
           sub: ORDER,
           record: {
             endpoint: 'httpapi',
-            record: { user_id: 'user-1', device_id: 'anon-1', event_type: 'Product Purchased', event_properties: { price: 5, quantity: 2 }, use_batch_endpoint: false, insert_id: 'm-2-34222be8-2', time: T_MS },
+            record: {
+              user_id: 'user-1',
+              device_id: 'anon-1',
+              event_type: 'Product Purchased',
+              event_properties: { price: 5, quantity: 2 },
+              use_batch_endpoint: false,
+              insert_id: 'm-2-34222be8-2',
+              time: T_MS,
+            },
           },
         },
       ],
@@ -97,7 +137,12 @@ describe('map: mapMessage with the Quick Setup presets', () => {
     assert.deepEqual(mapMessage(m, presets, [IDENTIFY]), {
       invalid: [],
       fallbacks: 0,
-      records: [{ sub: IDENTIFY, record: { endpoint: 'identify', record: { user_id: 'user-1', device_id: 'anon-1', user_properties: { plan: 'pro' }, insert_id: 'm-3-7878f0fe', library: 'segment' } } }],
+      records: [
+        {
+          sub: IDENTIFY,
+          record: { endpoint: 'identify', record: { user_id: 'user-1', device_id: 'anon-1', user_properties: { plan: 'pro' }, insert_id: 'm-3-7878f0fe', library: 'segment' } },
+        },
+      ],
     })
   })
 
@@ -106,25 +151,45 @@ describe('map: mapMessage with the Quick Setup presets', () => {
     assert.deepEqual(mapMessage(m, presets, [PAGE]), {
       invalid: [],
       fallbacks: 0,
-      records: [{ sub: PAGE, record: { endpoint: 'httpapi', record: { device_id: 'anon-1', event_type: 'Viewed Home', event_properties: { path: '/' }, use_batch_endpoint: false, insert_id: 'm-4-b6d19bbb', time: T_MS } } }],
+      records: [
+        {
+          sub: PAGE,
+          record: {
+            endpoint: 'httpapi',
+            record: { device_id: 'anon-1', event_type: 'Viewed Home', event_properties: { path: '/' }, use_batch_endpoint: false, insert_id: 'm-4-b6d19bbb', time: T_MS },
+          },
+        },
+      ],
     })
   })
 
-  it('group: nothing with the presets (no subscription matched); with Group Identify User, the user\'s groups and the group\'s properties', () => {
+  it("group: nothing with the presets (no subscription matched); with Group Identify User, the user's groups and the group's properties", () => {
     const m = msg({ type: 'group', groupId: 'g-1', messageId: 'm-5', userId: 'user-1', timestamp: T, traits: { name: 'Acme' } })
     assert.deepEqual(mapMessage(m, presets, []), { invalid: [], records: [], fallbacks: 0 })
     const expected = (time: number) => ({
       invalid: [],
       fallbacks: 0,
       records: [
-        { sub: 0, record: { endpoint: 'identify', record: { groups: { '[Segment] Group': 'g-1' }, insert_id: 'm-5-245081d5', library: 'segment', time, user_id: 'user-1', user_properties: { '[Segment] Group': 'g-1' } } } },
+        {
+          sub: 0,
+          record: {
+            endpoint: 'identify',
+            record: { groups: { '[Segment] Group': 'g-1' }, insert_id: 'm-5-245081d5', library: 'segment', time, user_id: 'user-1', user_properties: { '[Segment] Group': 'g-1' } },
+          },
+        },
         { sub: 0, record: { endpoint: 'groupidentify', record: { group_properties: { name: 'Acme' }, group_value: 'g-1', group_type: '[Segment] Group', library: 'segment' } } },
       ],
     })
-    assert.deepEqual(mapMessage(m, groupsAndAliases, [0], () => 1), expected(T_MS))
+    assert.deepEqual(
+      mapMessage(m, groupsAndAliases, [0], () => 1),
+      expected(T_MS),
+    )
     // Without a time on the message, the clock given decides (Segment uses "now").
     const { timestamp: _, ...untimed } = m as unknown as Record<string, unknown>
-    assert.deepEqual(mapMessage(msg(untimed), groupsAndAliases, [0], () => Date.UTC(2024, 0, 1)), expected(Date.UTC(2024, 0, 1)))
+    assert.deepEqual(
+      mapMessage(msg(untimed), groupsAndAliases, [0], () => Date.UTC(2024, 0, 1)),
+      expected(Date.UTC(2024, 0, 1)),
+    )
   })
 
   it('the derived insert_id is the same on every call, and a mapped insert_id is kept', async () => {
@@ -134,7 +199,14 @@ describe('map: mapMessage with the Quick Setup presets', () => {
     assert.deepEqual(ids(), ids())
     const file = writeFile(
       join(tempDir(), 'mappings.json'),
-      JSON.stringify([{ name: 'Own ids', subscribe: 'type = "track"', partnerAction: 'logEventV2', mapping: { event_type: { '@path': '$.event' }, user_id: { '@path': '$.userId' }, insert_id: { '@path': '$.properties.iid' } } }]),
+      JSON.stringify([
+        {
+          name: 'Own ids',
+          subscribe: 'type = "track"',
+          partnerAction: 'logEventV2',
+          mapping: { event_type: { '@path': '$.event' }, user_id: { '@path': '$.userId' }, insert_id: { '@path': '$.properties.iid' } },
+        },
+      ]),
     )
     const own = compileSubscriptions(await loadMappings(file))
     const withId = msg({ type: 'track', event: 'X', messageId: 'm-9', userId: 'user-1', properties: { iid: 'given-1' } })
@@ -154,19 +226,37 @@ describe('map: mapMessage with the Quick Setup presets', () => {
     assert.deepEqual(both, ['sha1-6b90e21f22364d3a713faf0a-4b26c3ce', 'sha1-6b90e21f22364d3a713faf0a-b6d19bbb'])
   })
 
-  it('a mapping Segment would reject is an invalid entry with Segment\'s reason; the other subscriptions still map', () => {
+  it("a mapping Segment would reject is an invalid entry with Segment's reason; the other subscriptions still map", () => {
     const noEvent = msg({ type: 'track', messageId: 'm-7', userId: 'user-1', timestamp: T })
-    assert.deepEqual(mapMessage(noEvent, presets, [TRACK]), { invalid: [{ sub: TRACK, reason: "The root value is missing the required field 'event_type'." }], records: [], fallbacks: 1 })
+    assert.deepEqual(mapMessage(noEvent, presets, [TRACK]), {
+      invalid: [{ sub: TRACK, reason: "The root value is missing the required field 'event_type'." }],
+      records: [],
+      fallbacks: 1,
+    })
     const noGroup = msg({ type: 'group', messageId: 'm-8', userId: 'user-1', timestamp: T })
-    assert.deepEqual(mapMessage(noGroup, groupsAndAliases, [0]), { invalid: [{ sub: 0, reason: "The root value is missing the required field 'group_value'." }], records: [], fallbacks: 1 })
+    assert.deepEqual(mapMessage(noGroup, groupsAndAliases, [0]), {
+      invalid: [{ sub: 0, reason: "The root value is missing the required field 'group_value'." }],
+      records: [],
+      fallbacks: 1,
+    })
     // Two subscriptions on one message: the first rejects it, the second maps it.
     const mixed = mapMessage(noEvent, presets, [TRACK, IDENTIFY])
     assert.deepEqual(mixed.invalid, [{ sub: TRACK, reason: "The root value is missing the required field 'event_type'." }])
-    assert.deepEqual(mixed.records.map((r) => [r.sub, r.record.endpoint, r.record.record.insert_id]), [[IDENTIFY, 'identify', 'm-7-7878f0fe']])
+    assert.deepEqual(
+      mixed.records.map((r) => [r.sub, r.record.endpoint, r.record.record.insert_id]),
+      [[IDENTIFY, 'identify', 'm-7-7878f0fe']],
+    )
   })
 
   it('leaves the message as it was', () => {
-    const m = msg({ type: 'track', event: 'Order Completed', messageId: 'm-2', userId: 'user-1', timestamp: T, properties: { revenue: 10, products: [{ product_id: 'p1', price: 5 }] } })
+    const m = msg({
+      type: 'track',
+      event: 'Order Completed',
+      messageId: 'm-2',
+      userId: 'user-1',
+      timestamp: T,
+      properties: { revenue: 10, products: [{ product_id: 'p1', price: 5 }] },
+    })
     const copy = structuredClone(m)
     mapMessage(m, presets, [ORDER, TRACK])
     assert.deepEqual(m, copy)

@@ -5,13 +5,19 @@ import { DuplicateCounter } from '../../../src/pipeline/route/duplicates.js'
 describe('DuplicateCounter', () => {
   it('a messageId seen before is a duplicate, every time it comes again', () => {
     const d = new DuplicateCounter()
-    assert.deepEqual(['a', 'b', 'a', 'c', 'a', 'b'].map((id) => d.see(id)), [false, false, true, false, true, true])
+    assert.deepEqual(
+      ['a', 'b', 'a', 'c', 'a', 'b'].map((id) => d.see(id)),
+      [false, false, true, false, true, true],
+    )
     assert.equal(d.duplicates, 3)
   })
 
   it('a message without a usable messageId is never a duplicate', () => {
     const d = new DuplicateCounter()
-    assert.deepEqual([undefined, undefined, '', '', 7, 7, null, null].map((id) => d.see(id)), [false, false, false, false, false, false, false, false])
+    assert.deepEqual(
+      [undefined, undefined, '', '', 7, 7, null, null].map((id) => d.see(id)),
+      [false, false, false, false, false, false, false, false],
+    )
     assert.equal(d.duplicates, 0)
   })
 

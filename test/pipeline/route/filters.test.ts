@@ -32,7 +32,10 @@ describe('filters', () => {
   })
 
   it('rejects a --since that is not a time with a message that says what to use', () => {
-    assert.throws(() => compileFilters({ since: 'yesterday' }), /--since "yesterday" is not a time: use a date \(2024-05-07, 20240507\), a time \(2024-05-07T13:00:00Z, 20240507T13\) or epoch seconds or milliseconds/)
+    assert.throws(
+      () => compileFilters({ since: 'yesterday' }),
+      /--since "yesterday" is not a time: use a date \(2024-05-07, 20240507\), a time \(2024-05-07T13:00:00Z, 20240507T13\) or epoch seconds or milliseconds/,
+    )
   })
 
   it('--types keeps the listed types only', () => {
@@ -90,13 +93,19 @@ describe('filters', () => {
     assert.equal(parseTimeFlag('--until', '2024-05-01'), Date.UTC(2024, 4, 1))
     assert.equal(parseTimeFlag('--until', ' 1714521600000 '), 1714521600000)
     assert.equal(parseTimeFlag('--since', '2024-05-01T12:00:00+02:00'), Date.UTC(2024, 4, 1, 10))
-    assert.throws(() => parseTimeFlag('--until', ''), (e: Error) => e instanceof UsageError && e.message.startsWith('--until "" is not a time'))
+    assert.throws(
+      () => parseTimeFlag('--until', ''),
+      (e: Error) => e instanceof UsageError && e.message.startsWith('--until "" is not a time'),
+    )
   })
 
   it('--types takes a comma list or repeats, and names an unknown type', () => {
     assert.equal(parseTypes(undefined), undefined)
     assert.deepEqual(parseTypes('track, page'), ['track', 'page'])
     assert.deepEqual(parseTypes(['track', 'identify,group', ' ']), ['track', 'identify', 'group'])
-    assert.throws(() => parseTypes('track,Page,purchase'), (e: Error) => e instanceof UsageError && e.message === '--types: unknown type "Page", "purchase"; use any of track,page,screen,identify,group,alias')
+    assert.throws(
+      () => parseTypes('track,Page,purchase'),
+      (e: Error) => e instanceof UsageError && e.message === '--types: unknown type "Page", "purchase"; use any of track,page,screen,identify,group,alias',
+    )
   })
 })

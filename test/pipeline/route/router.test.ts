@@ -36,7 +36,10 @@ describe('route: createRouter', () => {
   })
 
   it('the presets: each type goes to its subscription; a message no trigger matches gets matched []', () => {
-    assert.deepEqual(presets.map((s) => s.name), ['Track Calls', 'Order Completed Calls', 'Page Calls', 'Screen Calls', 'Identify Calls'])
+    assert.deepEqual(
+      presets.map((s) => s.name),
+      ['Track Calls', 'Order Completed Calls', 'Page Calls', 'Screen Calls', 'Identify Calls'],
+    )
     const route = createRouter({ subscriptions: presets })
     assert.deepEqual(route(msg({ type: 'track', event: 'Signed Up', userId: 'u' }), 'f:1'), { matched: [0] })
     assert.deepEqual(route(msg({ type: 'track', event: 'Order Completed', userId: 'u' }), 'f:2'), { matched: [1] })
@@ -48,7 +51,10 @@ describe('route: createRouter', () => {
   })
 
   it('several matching triggers: every index, in subscription order (disabled ones are not compiled)', () => {
-    assert.deepEqual(overlapping.map((s) => s.name), ['All tracks', 'Purchases', 'People', 'Not groups'])
+    assert.deepEqual(
+      overlapping.map((s) => s.name),
+      ['All tracks', 'Purchases', 'People', 'Not groups'],
+    )
     const route = createRouter({ subscriptions: overlapping })
     assert.deepEqual(route(msg({ type: 'track', event: 'Order Completed' }), 'f:1'), { matched: [0, 1, 3] })
     assert.deepEqual(route(msg({ type: 'track', event: 'Signed Up' }), 'f:2'), { matched: [0, 3] })
@@ -76,7 +82,7 @@ describe('route: createRouter', () => {
     assert.equal(asked, 4)
   })
 
-  it('another shard\'s message is other-shard before any filter; the owner still filters it', () => {
+  it("another shard's message is other-shard before any filter; the owner still filters it", () => {
     // Identity keys: anonymousId 'a' is in partition 1 of 3, userId 'foo' in 0, line 'bar' in 2 (FNV-1a, see shard.test.ts).
     const shard = (index: number) => createRouter({ subscriptions: presets, shard: { index, count: 3, group: 'run-1' }, filters: { types: ['identify'] } })
     const track = msg({ type: 'track', event: 'X', anonymousId: 'a', integrations: { All: false } })
@@ -86,7 +92,10 @@ describe('route: createRouter', () => {
     assert.deepEqual(shard(0)(msg({ type: 'identify', userId: 'foo' }), 'f:2'), { matched: [4] })
     // Neither id nor messageId: the where argument (file:line) is the key.
     const anonymous = { type: 'identify', timestamp: T } as unknown as SegmentMessage
-    assert.deepEqual([0, 1, 2].map((i) => shard(i)(anonymous, 'bar')), [{ filtered: 'other-shard' }, { filtered: 'other-shard' }, { matched: [4] }])
+    assert.deepEqual(
+      [0, 1, 2].map((i) => shard(i)(anonymous, 'bar')),
+      [{ filtered: 'other-shard' }, { filtered: 'other-shard' }, { matched: [4] }],
+    )
   })
 
   it('a verdict is a pure function of the message: the same twice, the message untouched', () => {

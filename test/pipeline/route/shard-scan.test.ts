@@ -61,7 +61,9 @@ describe('shard: ownership from the line bytes before JSON.parse', function () {
   it('every line of the corpus: the scan answers and agrees with the parsed message', () => {
     const dir = mkdtempSync(join(tmpdir(), 'segamp-scan-'))
     try {
-      const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'generate-example-archive.js'), '--out', dir, '--messages', '20000', '--plain', '--seed', '5'], { encoding: 'utf8' })
+      const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'generate-example-archive.js'), '--out', dir, '--messages', '20000', '--plain', '--seed', '5'], {
+        encoding: 'utf8',
+      })
       assert.equal(r.status, 0, r.stderr)
       const lines = [...linesUnder(join(ROOT, 'examples', 'segment-logs')), ...linesUnder(join(ROOT, 'test', 'fixtures'), /\.ndjson$/), ...linesUnder(dir)]
       assert.ok(lines.length > 20_000)
@@ -120,8 +122,16 @@ describe('shard: ownership from the line bytes before JSON.parse', function () {
 
   it('property: generated lines, valid and mangled, never get a verdict the parse would not give', () => {
     const key = fc.constantFrom('type', 'context', 'device', 'id', 'anonymousId', 'userId', 'messageId', 'x', 'user\\u0049d', '__proto__')
-    const leaf = fc.oneof(fc.constantFrom('track', 'identify', 'page', 'bogus', '', 'd-1', 'é', '\u2028'), fc.integer(), fc.double({ noNaN: true }), fc.boolean(), fc.constant(null))
-    const { value } = fc.letrec((tie) => ({ value: fc.oneof({ depthSize: 'small', maxDepth: 4 }, leaf, fc.dictionary(key, tie('value'), { maxKeys: 5 }), fc.array(tie('value'), { maxLength: 3 })) }))
+    const leaf = fc.oneof(
+      fc.constantFrom('track', 'identify', 'page', 'bogus', '', 'd-1', 'é', '\u2028'),
+      fc.integer(),
+      fc.double({ noNaN: true }),
+      fc.boolean(),
+      fc.constant(null),
+    )
+    const { value } = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small', maxDepth: 4 }, leaf, fc.dictionary(key, tie('value'), { maxKeys: 5 }), fc.array(tie('value'), { maxLength: 3 })),
+    }))
     const message = fc.record({ type: fc.constantFrom('track', 'identify', 'group', 'x'), rest: fc.dictionary(key, value, { maxKeys: 6 }) })
     const mangle = fc.constantFrom('none', 'none', 'escape', 'duplicate', 'truncate', 'garbage', 'control', 'space', 'number', 'unquote')
     let scanned = 0
@@ -149,7 +159,10 @@ describe('shard: ownership from the line bytes before JSON.parse', function () {
     try {
       mkdirSync(join(dir, 'in'))
       const lines = linesUnder(join(ROOT, 'examples', 'segment-logs')).slice(0, 300)
-      writeFileSync(join(dir, 'in', 'a.ndjson'), [...lines, '{"type":"track","anonymousId":"x"', '{"type":"nope","userId":"u"}', '{"type":"track","user\\u0049d":"esc"}'].join('\n') + '\n')
+      writeFileSync(
+        join(dir, 'in', 'a.ndjson'),
+        [...lines, '{"type":"track","anonymousId":"x"', '{"type":"nope","userId":"u"}', '{"type":"track","user\\u0049d":"esc"}'].join('\n') + '\n',
+      )
       const reports = []
       for (let k = 0; k < 3; k++) {
         const r = await runCli(['replay', join(dir, 'in'), '--dry-run', '--fresh', '--no-progress', '--json', '--shard', `${k}/3`, '--state-dir', join(dir, `s${k}`)])
@@ -157,10 +170,22 @@ describe('shard: ownership from the line bytes before JSON.parse', function () {
       }
       // A line that is no message has no identity: shard 0 rejects it, the others count it as theirs to skip.
       const owned = reports.map((r) => r.messages - (r.filtered['other-shard'] ?? 0))
-      assert.equal(owned.reduce((a, b) => a + b, 0), 301)
-      assert.ok(owned.every((o) => o > 50), `owned per shard: ${owned.join('/')}`)
-      assert.deepEqual(reports.map((r) => r.rejected), [2, 0, 0])
-      assert.deepEqual(reports.map((r) => r.messages + r.rejected), [303, 303, 303])
+      assert.equal(
+        owned.reduce((a, b) => a + b, 0),
+        301,
+      )
+      assert.ok(
+        owned.every((o) => o > 50),
+        `owned per shard: ${owned.join('/')}`,
+      )
+      assert.deepEqual(
+        reports.map((r) => r.rejected),
+        [2, 0, 0],
+      )
+      assert.deepEqual(
+        reports.map((r) => r.messages + r.rejected),
+        [303, 303, 303],
+      )
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -52,11 +52,20 @@ describe('sharding: partition function', () => {
     // fnv1a32('a') = 0xe40c292c = 3826002220, and 3826002220 mod 3 = 1; the same for 'foobar' (0xbf9cf968).
     assert.equal(partitionOf('a', 3), 1)
     assert.equal(partitionOf('foobar', 3), 1)
-    assert.deepEqual([0, 1, 2].map((index) => ownsMessage({ index, count: 3 }, m({ type: 'track', anonymousId: 'a', userId: 'foo' }))), [false, true, false])
+    assert.deepEqual(
+      [0, 1, 2].map((index) => ownsMessage({ index, count: 3 }, m({ type: 'track', anonymousId: 'a', userId: 'foo' }))),
+      [false, true, false],
+    )
     // userId 'foo' alone hashes elsewhere (fnv1a32('foo') mod 3 = 0): the device id decided above.
-    assert.deepEqual([0, 1, 2].map((index) => ownsMessage({ index, count: 3 }, m({ type: 'track', userId: 'foo' }))), [true, false, false])
+    assert.deepEqual(
+      [0, 1, 2].map((index) => ownsMessage({ index, count: 3 }, m({ type: 'track', userId: 'foo' }))),
+      [true, false, false],
+    )
     // No identity at all: the line (file:line) decides (fnv1a32('bar') mod 3 = 2).
-    assert.deepEqual([0, 1, 2].map((index) => ownsMessage({ index, count: 3 }, m({ type: 'track' }), 'bar')), [false, false, true])
+    assert.deepEqual(
+      [0, 1, 2].map((index) => ownsMessage({ index, count: 3 }, m({ type: 'track' }), 'bar')),
+      [false, false, true],
+    )
     assert.equal(partitionOf('anything', 1), 0)
     assert.equal(shardSuffix({ index: 2, count: 5 }), '-shard-2-of-5')
   })

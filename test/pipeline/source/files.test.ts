@@ -69,22 +69,22 @@ describe('links and loops in an archive tree', () => {
     const messages = items.filter((i) => i.kind === 'message').map((i) => (i as { message: { messageId: string } }).message.messageId)
     assert.deepEqual(messages.sort(), ['l-a', 'l-b'])
     const skipped = items.filter((i) => i.kind === 'skipped') as Array<{ path: string; reason: string }>
-    assert.deepEqual(
-      skipped.map((s) => [s.path.slice(root.length + 1), s.reason.replace(root, '<root>')]).sort(),
-      [
-        ['src/1714953600000/up-0', 'link loop: leads back to <root>/src; not followed'],
-        ['src/1714953600000/up-1', 'link loop: leads back to <root>/src; not followed'],
-        ['src/1714953600000/up-2', 'link loop: leads back to <root>/src; not followed'],
-        ['src/1714953600000/up-3', 'link loop: leads back to <root>/src; not followed'],
-        ['src/1714953600000/up-4', 'link loop: leads back to <root>/src; not followed'],
-        ['src/1714953600000/up-5', 'link loop: leads back to <root>/src; not followed'],
-        ['src/a-again.ndjson', 'same file as <root>/src/1714953600000/a.ndjson (a link); read once'],
-        ['src/latest', 'same folder as <root>/src/1714953600000 (a link); read once'],
-      ],
-    )
+    assert.deepEqual(skipped.map((s) => [s.path.slice(root.length + 1), s.reason.replace(root, '<root>')]).sort(), [
+      ['src/1714953600000/up-0', 'link loop: leads back to <root>/src; not followed'],
+      ['src/1714953600000/up-1', 'link loop: leads back to <root>/src; not followed'],
+      ['src/1714953600000/up-2', 'link loop: leads back to <root>/src; not followed'],
+      ['src/1714953600000/up-3', 'link loop: leads back to <root>/src; not followed'],
+      ['src/1714953600000/up-4', 'link loop: leads back to <root>/src; not followed'],
+      ['src/1714953600000/up-5', 'link loop: leads back to <root>/src; not followed'],
+      ['src/a-again.ndjson', 'same file as <root>/src/1714953600000/a.ndjson (a link); read once'],
+      ['src/latest', 'same folder as <root>/src/1714953600000 (a link); read once'],
+    ])
     // A link to itself cannot be read at all: one problem, said once.
     const unreadable = items.filter((i) => i.kind === 'unreadable') as Array<{ file: string; reason: string }>
-    assert.deepEqual(unreadable.map((u) => [u.file.slice(root.length + 1), u.reason]), [['self', 'too many levels of symbolic links (a link that points to itself)']])
+    assert.deepEqual(
+      unreadable.map((u) => [u.file.slice(root.length + 1), u.reason]),
+      [['self', 'too many levels of symbolic links (a link that points to itself)']],
+    )
   })
 })
 
@@ -107,7 +107,10 @@ describe('source: listSources and sourceIdentity (alone)', () => {
     assert.equal(list.sources[0].size, 17)
     // The gzip file's size is its compressed size: a source never decompresses.
     assert.notEqual(list.sources[2].size, gunzipSync(readFileSync(gz)).length)
-    assert.equal(list.sources.some((s) => s.open !== undefined), false)
+    assert.equal(
+      list.sources.some((s) => s.open !== undefined),
+      false,
+    )
     assert.deepEqual(list.problems, [])
     assert.deepEqual(list.skipped, [])
     assert.equal(list.close, undefined)
@@ -118,7 +121,14 @@ describe('source: listSources and sourceIdentity (alone)', () => {
     const z = writeFile(join(dir, 'z.ndjson'), 'z\n')
     const a = writeFile(join(dir, 'a.ndjson'), 'a\n')
     const list = await listSources([z, '-', a])
-    assert.deepEqual(list.sources.map((s) => [s.path, s.size]), [[z, 2], ['-', undefined], [a, 2]])
+    assert.deepEqual(
+      list.sources.map((s) => [s.path, s.size]),
+      [
+        [z, 2],
+        ['-', undefined],
+        [a, 2],
+      ],
+    )
   })
 
   it('a missing path is a problem, not an error; a file reached again through a link is skipped once', async () => {
@@ -127,7 +137,10 @@ describe('source: listSources and sourceIdentity (alone)', () => {
     symlinkSync(file, join(dir, 'zz-link.ndjson'))
     const missing = join(dir, 'nope')
     const list = await listSources([missing, dir])
-    assert.deepEqual(list.sources.map((s) => s.path), [file])
+    assert.deepEqual(
+      list.sources.map((s) => s.path),
+      [file],
+    )
     assert.deepEqual(list.problems, [{ file: missing, reason: 'no such file or directory' }])
     assert.deepEqual(list.skipped, [{ path: join(dir, 'zz-link.ndjson'), reason: `same file as ${file} (a link); read once` }])
   })

@@ -19,7 +19,15 @@ describe('s3:// inputs: nothing matched, --since pruning (s3rver)', function () 
   this.timeout(120_000)
   let s3: S3TestServer
   const saved: Record<string, string | undefined> = {}
-  const env = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_EC2_METADATA_DISABLED: 'true', AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined, AWS_ENDPOINT_URL_S3: undefined, AWS_ENDPOINT_URL: undefined }
+  const env = {
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_PROFILE: undefined,
+    AWS_SESSION_TOKEN: undefined,
+    AWS_ENDPOINT_URL_S3: undefined,
+    AWS_ENDPOINT_URL: undefined,
+  }
 
   before(async () => {
     for (const [k, v] of Object.entries(env)) {
@@ -49,7 +57,19 @@ describe('s3:// inputs: nothing matched, --since pruning (s3rver)', function () 
       assert.match(e.hint ?? '', new RegExp(`s3://${BUCKET}/segment-logs/ has objects`))
       return true
     })
-    const r = await runCli(['replay', `s3://${BUCKET}/segment-logs/3S7cr7ZP4LPQwanZptak4x`, '--dry-run', '--state-dir', join(ROOT, '.segamp', 'never-written'), '--s3-endpoint', s3.endpoint, '--s3-path-style'], { env: s3Env() })
+    const r = await runCli(
+      [
+        'replay',
+        `s3://${BUCKET}/segment-logs/3S7cr7ZP4LPQwanZptak4x`,
+        '--dry-run',
+        '--state-dir',
+        join(ROOT, '.segamp', 'never-written'),
+        '--s3-endpoint',
+        s3.endpoint,
+        '--s3-path-style',
+      ],
+      { env: s3Env() },
+    )
     assert.equal(r.code, 2, r.stderr)
     assert.match(r.stderr, /Error: nothing to read: .*did you mean s3:\/\/inputs-archive\/segment-logs\/3S7cr7ZP4LPQwanZptak4X\/\?/)
     assert.equal(existsSync(join(ROOT, '.segamp', 'never-written', 'report.json')), false)
@@ -73,8 +93,41 @@ describe('s3:// inputs: nothing matched, --since pruning (s3rver)', function () 
     const endpoint = ['--s3-endpoint', s3.endpoint, '--s3-path-style']
     const [local, remote, pruned] = await Promise.all([
       runCli(['replay', join(dir, 'segment-logs'), '--since', since, '--dry-run', '--out', join(out, 'local.ndjson'), '--state-dir', join(out, 'l'), '--no-progress', '--json']),
-      runCli(['replay', 's3://skewed-archive/segment-logs', '--since', since, '--dry-run', '--out', join(out, 'remote.ndjson'), '--state-dir', join(out, 'r'), '--no-progress', '--json', ...endpoint], { env: s3Env() }),
-      runCli(['replay', 's3://skewed-archive/segment-logs', '--since', since, '--prune-by-received', '--dry-run', '--out', join(out, 'pruned.ndjson'), '--state-dir', join(out, 'p'), '--no-progress', '--json', ...endpoint], { env: s3Env() }),
+      runCli(
+        [
+          'replay',
+          's3://skewed-archive/segment-logs',
+          '--since',
+          since,
+          '--dry-run',
+          '--out',
+          join(out, 'remote.ndjson'),
+          '--state-dir',
+          join(out, 'r'),
+          '--no-progress',
+          '--json',
+          ...endpoint,
+        ],
+        { env: s3Env() },
+      ),
+      runCli(
+        [
+          'replay',
+          's3://skewed-archive/segment-logs',
+          '--since',
+          since,
+          '--prune-by-received',
+          '--dry-run',
+          '--out',
+          join(out, 'pruned.ndjson'),
+          '--state-dir',
+          join(out, 'p'),
+          '--no-progress',
+          '--json',
+          ...endpoint,
+        ],
+        { env: s3Env() },
+      ),
     ])
     for (const r of [local, remote, pruned]) assert.equal(r.code, 0, r.stderr)
     const requests = readFileSync(join(out, 'local.ndjson'), 'utf8')
@@ -91,7 +144,11 @@ describe('s3:// inputs: nothing matched, --since pruning (s3rver)', function () 
     const all = await openArchive([`s3://${BUCKET}/segment-logs`], { ...settings(), since: '2024-05-08T06:00:00Z' })
     assert.equal(all.sources.length, 6)
     let prunedFolders = 0
-    const some = await openArchive([`s3://${BUCKET}/segment-logs`], { s3: { ...settings().s3, pruneByReceived: true }, since: '2024-05-08T06:00:00Z', onListing: (p) => (prunedFolders = p.prunedFolders) })
+    const some = await openArchive([`s3://${BUCKET}/segment-logs`], {
+      s3: { ...settings().s3, pruneByReceived: true },
+      since: '2024-05-08T06:00:00Z',
+      onListing: (p) => (prunedFolders = p.prunedFolders),
+    })
     assert.equal(some.sources.length, 4)
     assert.equal(prunedFolders, 1)
   })

@@ -55,7 +55,15 @@ async function waitFor(what: string, test: () => boolean, ms: number): Promise<v
 /** A gzip object of `n` track messages (large enough that a cut lands mid-body). */
 function bigObject(n: number, tag: string): Buffer {
   const lines = []
-  for (let i = 0; i < n; i++) lines.push(track(`Event ${i % 7}`, { messageId: `${tag}-${i}`, userId: `user-${i % 50}`, timestamp: new Date(Date.UTC(2024, 4, 6) + i * 1000).toISOString(), properties: { i, pad: 'x'.repeat(40 + (i % 13)) } }))
+  for (let i = 0; i < n; i++)
+    lines.push(
+      track(`Event ${i % 7}`, {
+        messageId: `${tag}-${i}`,
+        userId: `user-${i % 50}`,
+        timestamp: new Date(Date.UTC(2024, 4, 6) + i * 1000).toISOString(),
+        properties: { i, pad: 'x'.repeat(40 + (i % 13)) },
+      }),
+    )
   return gzip(ndjson(lines))
 }
 
@@ -69,7 +77,15 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
 
   /** The library calls below run in this process: credentials for the test server only. */
   const savedEnv: Record<string, string | undefined> = {}
-  const testEnv = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_EC2_METADATA_DISABLED: 'true', AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined, AWS_ENDPOINT_URL_S3: undefined, AWS_ENDPOINT_URL: undefined }
+  const testEnv = {
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_PROFILE: undefined,
+    AWS_SESSION_TOKEN: undefined,
+    AWS_ENDPOINT_URL_S3: undefined,
+    AWS_ENDPOINT_URL: undefined,
+  }
 
   before(async () => {
     for (const [k, v] of Object.entries(testEnv)) {
@@ -117,7 +133,10 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
     const d = tempDir()
     const [local, remote] = await Promise.all([
       cli(['replay', EXAMPLES, '--dry-run', '--out', join(d, 'local.ndjson'), '--state-dir', join(d, 'l'), '--no-progress']),
-      cli(['replay', `s3://${BUCKET}/segment-logs/`, '--dry-run', '--out', join(d, 'remote.ndjson'), '--state-dir', join(d, 'r'), '--no-progress', '--s3-path-style'], s3Env({ AWS_ENDPOINT_URL_S3: s3.endpoint })),
+      cli(
+        ['replay', `s3://${BUCKET}/segment-logs/`, '--dry-run', '--out', join(d, 'remote.ndjson'), '--state-dir', join(d, 'r'), '--no-progress', '--s3-path-style'],
+        s3Env({ AWS_ENDPOINT_URL_S3: s3.endpoint }),
+      ),
     ])
     assert.equal(local.code, 0, local.stderr)
     assert.equal(remote.code, 0, remote.stderr)
@@ -146,7 +165,21 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
 
   it('mixes s3://, local paths and stdin in argument order', async () => {
     const stdin = ndjson([track('From Stdin', { messageId: 'stdin-1' })])
-    const r = await cli(['inspect', `s3://${BUCKET}/segment-logs/3S7cr7ZP4LPQwanZptak4X/1714953600000`, '-', join(EXAMPLES, '3S7cr7ZP4LPQwanZptak4X', '1715126400000'), '--format', 'json', '--state-dir', tempDir(), ...endpointArgs()], undefined, stdin)
+    const r = await cli(
+      [
+        'inspect',
+        `s3://${BUCKET}/segment-logs/3S7cr7ZP4LPQwanZptak4X/1714953600000`,
+        '-',
+        join(EXAMPLES, '3S7cr7ZP4LPQwanZptak4X', '1715126400000'),
+        '--format',
+        'json',
+        '--state-dir',
+        tempDir(),
+        ...endpointArgs(),
+      ],
+      undefined,
+      stdin,
+    )
     assert.equal(r.code, 0, r.stderr)
     const report = JSON.parse(r.stdout)
     assert.equal(report.files, 5)
@@ -158,11 +191,24 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
         `s3://${BUCKET}/segment-logs/3S7cr7ZP4LPQwanZptak4X/1714953600000/1714957200000.59d400fc.gz`,
         `s3://${BUCKET}/segment-logs/3S7cr7ZP4LPQwanZptak4X/1714953600000/1714960800000.b4da1902.gz`,
         '-',
-        ...['1714953600000/1714957200000.59d400fc.gz', '1714953600000/1714960800000.b4da1902.gz', '1715040000000/1715043600000.fa10a9ac.gz', '1715040000000/1715047200000.1d13e3d3.gz', '1715126400000/1715130000000.caf9d506.gz', '1715126400000/1715133600000.1318599f.gz'].map((f) => `examples/segment-logs/3S7cr7ZP4LPQwanZptak4X/${f}`),
+        ...[
+          '1714953600000/1714957200000.59d400fc.gz',
+          '1714953600000/1714960800000.b4da1902.gz',
+          '1715040000000/1715043600000.fa10a9ac.gz',
+          '1715040000000/1715047200000.1d13e3d3.gz',
+          '1715126400000/1715130000000.caf9d506.gz',
+          '1715126400000/1715133600000.1318599f.gz',
+        ].map((f) => `examples/segment-logs/3S7cr7ZP4LPQwanZptak4X/${f}`),
       ],
     )
-    assert.ok(archive.sources.slice(0, 2).every((s) => typeof s.etag === 'string' && s.etag.length > 0 && s.size! > 0), 'objects carry their ETag and size')
-    assert.ok(archive.sources.slice(3).every((s) => typeof s.mtimeMs === 'number'), 'local files carry their mtime')
+    assert.ok(
+      archive.sources.slice(0, 2).every((s) => typeof s.etag === 'string' && s.etag.length > 0 && s.size! > 0),
+      'objects carry their ETag and size',
+    )
+    assert.ok(
+      archive.sources.slice(3).every((s) => typeof s.mtimeMs === 'number'),
+      'local files carry their mtime',
+    )
   })
 
   it('lists like the local walk: same order, hidden files and folder markers skipped, a prefix is a folder', async () => {
@@ -178,26 +224,64 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
     const remote = await openArchive(['s3://layout-test/logs'], opts)
     const disk = await openArchive([join(local, 'logs')], opts)
     const rel = (paths: string[], root: string) => paths.map((p) => p.slice(root.length))
-    assert.deepEqual(rel(remote.sources.map((x) => x.path), 's3://layout-test/'), ['logs/a/1.ndjson', 'logs/a/z/4.ndjson', 'logs/a-b/3.ndjson', 'logs/a.b', 'logs/ab/2.ndjson'])
-    assert.deepEqual(rel(disk.sources.map((x) => x.path), local + '/'), rel(remote.sources.map((x) => x.path), 's3://layout-test/'))
+    assert.deepEqual(
+      rel(
+        remote.sources.map((x) => x.path),
+        's3://layout-test/',
+      ),
+      ['logs/a/1.ndjson', 'logs/a/z/4.ndjson', 'logs/a-b/3.ndjson', 'logs/a.b', 'logs/ab/2.ndjson'],
+    )
+    assert.deepEqual(
+      rel(
+        disk.sources.map((x) => x.path),
+        local + '/',
+      ),
+      rel(
+        remote.sources.map((x) => x.path),
+        's3://layout-test/',
+      ),
+    )
     const folder = await openArchive(['s3://layout-test/logs/a'], opts)
-    assert.deepEqual(folder.sources.map((x) => x.path), ['s3://layout-test/logs/a/1.ndjson', 's3://layout-test/logs/a/z/4.ndjson'])
+    assert.deepEqual(
+      folder.sources.map((x) => x.path),
+      ['s3://layout-test/logs/a/1.ndjson', 's3://layout-test/logs/a/z/4.ndjson'],
+    )
     const one = await openArchive(['s3://layout-test/logs/a.b'], opts)
-    assert.deepEqual(one.sources.map((x) => x.path), ['s3://layout-test/logs/a.b'])
+    assert.deepEqual(
+      one.sources.map((x) => x.path),
+      ['s3://layout-test/logs/a.b'],
+    )
   })
 
   it('--since with --prune-by-received prunes old received-day folders: fewer objects listed, the same requests', async () => {
     const since = '2024-05-08T06:00:00Z'
     const all = await openArchive([`s3://${BUCKET}/segment-logs`], { s3: { endpoint: s3.endpoint, pathStyle: true } })
     let pruned = 0
-    const some = await openArchive([`s3://${BUCKET}/segment-logs`], { s3: { endpoint: s3.endpoint, pathStyle: true, pruneByReceived: true }, since, onListing: (p) => (pruned = p.prunedFolders) })
+    const some = await openArchive([`s3://${BUCKET}/segment-logs`], {
+      s3: { endpoint: s3.endpoint, pathStyle: true, pruneByReceived: true },
+      since,
+      onListing: (p) => (pruned = p.prunedFolders),
+    })
     assert.equal(all.sources.length, 6)
     assert.equal(some.sources.length, 4, 'the 2024-05-06 folder ends more than a day before --since')
     assert.equal(pruned, 1)
     const d = tempDir()
     const [local, remote] = await Promise.all([
       cli(['replay', EXAMPLES, '--since', since, '--dry-run', '--out', join(d, 'local.ndjson'), '--state-dir', join(d, 'l'), '--no-progress']),
-      cli(['replay', `s3://${BUCKET}/segment-logs`, '--since', since, '--prune-by-received', '--dry-run', '--out', join(d, 'remote.ndjson'), '--state-dir', join(d, 'r'), '--no-progress', ...endpointArgs()]),
+      cli([
+        'replay',
+        `s3://${BUCKET}/segment-logs`,
+        '--since',
+        since,
+        '--prune-by-received',
+        '--dry-run',
+        '--out',
+        join(d, 'remote.ndjson'),
+        '--state-dir',
+        join(d, 'r'),
+        '--no-progress',
+        ...endpointArgs(),
+      ]),
     ])
     assert.equal(local.code, 0, local.stderr)
     assert.equal(remote.code, 0, remote.stderr)
@@ -218,10 +302,12 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
     assert.deepEqual(['a/x', 'a-b/x', 'a.b', 'a/b/c'].sort(compareKeys), ['a/b/c', 'a/x', 'a-b/x', 'a.b'])
   })
 
-  it('S3 failures are classed: configuration errors stop the run, one object\'s trouble does not, transient ones are retried', () => {
+  it("S3 failures are classed: configuration errors stop the run, one object's trouble does not, transient ones are retried", () => {
     const get = { op: 'get' as const, bucket: 'b', key: 'k.gz' }
     const sdk = (name: string, status: number) => Object.assign(new Error(name), { name, Code: name, $metadata: { httpStatusCode: status } })
-    const sso = Object.assign(new Error('The SSO session associated with this profile has expired or is otherwise invalid. To refresh this SSO session run aws sso login'), { name: 'CredentialsProviderError' })
+    const sso = Object.assign(new Error('The SSO session associated with this profile has expired or is otherwise invalid. To refresh this SSO session run aws sso login'), {
+      name: 'CredentialsProviderError',
+    })
     assert.equal(describeS3Error(sso, { ...get, profile: 'dev' }).kind, 'credentials-expired')
     assert.match(describeS3Error(sso, { ...get, profile: 'dev' }).message, /aws sso login --profile dev/)
     assert.deepEqual([describeS3Error(sdk('AccessDenied', 403), get).kind, describeS3Error(sdk('AccessDenied', 403), get).fatal], ['access-denied', true])
@@ -252,7 +338,18 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
     const d = tempDir()
     const [local, remote] = await Promise.all([
       cli(['replay', bigDir, '--dry-run', '--out', join(d, 'local.ndjson'), '--state-dir', join(d, 'l'), '--no-progress', '--json']),
-      cli(['replay', 's3://big-archive/segment-logs', '--dry-run', '--out', join(d, 'remote.ndjson'), '--state-dir', join(d, 'r'), '--no-progress', '--json', ...endpointArgs(p.endpoint)]),
+      cli([
+        'replay',
+        's3://big-archive/segment-logs',
+        '--dry-run',
+        '--out',
+        join(d, 'remote.ndjson'),
+        '--state-dir',
+        join(d, 'r'),
+        '--no-progress',
+        '--json',
+        ...endpointArgs(p.endpoint),
+      ]),
     ])
     assert.equal(local.code, 0, local.stderr)
     assert.equal(remote.code, 0, remote.stderr)
@@ -290,7 +387,10 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
     const path = /^GET \/big-archive\/segment-logs\/src\/1714953600000\/big\.gz/
     const p = await proxy([
       { match: path, cutAfterBytes: Math.floor(big.length / 2), once: true },
-      { match: /^GET \/big-archive\/segment-logs\/src\/1714953600000\/big\.gz[\s\S]*\r\nif-match: /i, respond: { status: 412, body: s3ErrorXml('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold') } },
+      {
+        match: /^GET \/big-archive\/segment-logs\/src\/1714953600000\/big\.gz[\s\S]*\r\nif-match: /i,
+        respond: { status: 412, body: s3ErrorXml('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold') },
+      },
     ])
     const archive = await openArchive(['s3://big-archive/segment-logs'], { s3: { endpoint: p.endpoint, pathStyle: true, resumeBaseMs: 10 } })
     let messages = 0
@@ -325,8 +425,15 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
     before(async () => {
       const listDenied = await proxy([{ match: /^GET \/segment-archive\/\?/, respond: { status: 403, body: s3ErrorXml('AccessDenied', 'Access Denied') } }])
       const expired = await proxy([{ match: /^GET \/segment-archive\/\?/, respond: { status: 400, body: s3ErrorXml('ExpiredToken', 'The provided token has expired.') } }])
-      const deleted = await proxy([{ match: new RegExp(`^GET /segment-archive/${keyPattern(DELETED_KEY)}`), respond: { status: 404, body: s3ErrorXml('NoSuchKey', 'The specified key does not exist.') } }])
-      const glacier = await proxy([{ match: new RegExp(`^GET /segment-archive/${keyPattern(GLACIER_KEY)}`), respond: { status: 403, body: s3ErrorXml('InvalidObjectState', "The operation is not valid for the object's storage class") } }])
+      const deleted = await proxy([
+        { match: new RegExp(`^GET /segment-archive/${keyPattern(DELETED_KEY)}`), respond: { status: 404, body: s3ErrorXml('NoSuchKey', 'The specified key does not exist.') } },
+      ])
+      const glacier = await proxy([
+        {
+          match: new RegExp(`^GET /segment-archive/${keyPattern(GLACIER_KEY)}`),
+          respond: { status: 403, body: s3ErrorXml('InvalidObjectState', "The operation is not valid for the object's storage class") },
+        },
+      ])
       const inspect = (endpoint: string, extra: string[] = []) => ['inspect', `s3://${BUCKET}/segment-logs`, '--state-dir', tempDir(), ...extra, ...endpointArgs(endpoint)]
       runs.set('list-denied', cli(inspect(listDenied.endpoint)))
       runs.set('expired', cli(inspect(expired.endpoint), s3Env({ AWS_SESSION_TOKEN: 'expired-session-token' })))
@@ -361,7 +468,10 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
     it('access denied when listing names the bucket and s3:ListBucket (exit 1)', async () => {
       const r = await run('list-denied')
       assert.equal(r.code, 1, r.stderr)
-      assert.match(r.stderr, /access denied listing s3:\/\/segment-archive\/segment-logs \(AccessDenied\): the identity of the default credential chain needs s3:ListBucket on arn:aws:s3:::segment-archive/)
+      assert.match(
+        r.stderr,
+        /access denied listing s3:\/\/segment-archive\/segment-logs \(AccessDenied\): the identity of the default credential chain needs s3:ListBucket on arn:aws:s3:::segment-archive/,
+      )
     })
 
     it('access denied on an object names the key and s3:GetObject (exit 1); replay saves its checkpoint and the same command finishes once access is granted', async () => {
@@ -373,13 +483,31 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
         cli(['replay', `s3://${BUCKET}/segment-logs`, '--dry-run', '--json', '--state-dir', tempDir(), '--no-progress', ...endpointArgs()]),
       ])
       assert.equal(r.code, 1, r.stderr)
-      assert.match(r.stderr, new RegExp(`access denied reading s3://segment-archive/${key.replace(/\./g, '\\.')} \\(AccessDenied\\): the identity of the default credential chain needs s3:GetObject on arn:aws:s3:::segment-archive/`))
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `access denied reading s3://segment-archive/${key.replace(/\./g, '\\.')} \\(AccessDenied\\): the identity of the default credential chain needs s3:GetObject on arn:aws:s3:::segment-archive/`,
+        ),
+      )
 
       const total = JSON.parse(planned.stdout).planned as number
       const sb = await startSandbox()
       sandboxes.push(sb)
       const stateDir = tempDir()
-      const args = ['replay', `s3://${BUCKET}/segment-logs`, '--endpoint-url', sb.url, '--api-key', 'denied-test-key-0123456789', '--yes', '--state-dir', stateDir, '--no-progress', '--s3-path-style', '--s3-endpoint']
+      const args = [
+        'replay',
+        `s3://${BUCKET}/segment-logs`,
+        '--endpoint-url',
+        sb.url,
+        '--api-key',
+        'denied-test-key-0123456789',
+        '--yes',
+        '--state-dir',
+        stateDir,
+        '--no-progress',
+        '--s3-path-style',
+        '--s3-endpoint',
+      ]
       const first = await cli([...args, p.endpoint])
       assert.equal(first.code, 1, first.stderr)
       assert.match(first.stderr, /access denied reading s3:\/\/segment-archive\/segment-logs\/3S7cr7ZP4LPQwanZptak4X\/1715040000000\/1715043600000\.fa10a9ac\.gz/)
@@ -400,7 +528,10 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
     it('expired credentials (exit 1) say to refresh them', async () => {
       const r = await run('expired')
       assert.equal(r.code, 1, r.stderr)
-      assert.match(r.stderr, /reading s3:\/\/segment-archive\/segment-logs: the AWS credentials of the default credential chain have expired \(ExpiredToken\); refresh them \(aws sso login/)
+      assert.match(
+        r.stderr,
+        /reading s3:\/\/segment-archive\/segment-logs: the AWS credentials of the default credential chain have expired \(ExpiredToken\); refresh them \(aws sso login/,
+      )
       assert.ok(!r.stderr.includes('expired-session-token'))
     })
 
@@ -413,7 +544,10 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
     it('a --profile that gives no credentials is named (exit 1)', async () => {
       const r = await run('no-profile')
       assert.equal(r.code, 1, r.stderr)
-      assert.match(r.stderr, /profile "no-such-profile" gave no AWS credentials: check that it exists in ~\/\.aws\/config or ~\/\.aws\/credentials .* aws sso login --profile no-such-profile/)
+      assert.match(
+        r.stderr,
+        /profile "no-such-profile" gave no AWS credentials: check that it exists in ~\/\.aws\/config or ~\/\.aws\/credentials .* aws sso login --profile no-such-profile/,
+      )
     })
 
     it('rejected credentials (exit 1)', async () => {
@@ -430,7 +564,10 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
       const report = JSON.parse(r.stdout)
       assert.equal(report.files, 5)
       assert.ok(report.messages > 450 && report.messages < 600, String(report.messages))
-      assert.deepEqual(report.unreadableFiles.map((u: { file: string }) => u.file), [`s3://${BUCKET}/${key}`])
+      assert.deepEqual(
+        report.unreadableFiles.map((u: { file: string }) => u.file),
+        [`s3://${BUCKET}/${key}`],
+      )
       assert.match(r.stderr, new RegExp(`unreadable: s3://segment-archive/${key.replace(/\./g, '\\.')}: the object was deleted after it was listed \\(NoSuchKey\\)`))
     })
 
@@ -438,7 +575,10 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
       const r = await run('glacier')
       assert.equal(r.code, 3, r.stderr)
       assert.equal(JSON.parse(r.stdout).files, 5)
-      assert.match(r.stderr, /unreadable: s3:\/\/segment-archive\/segment-logs\/3S7cr7ZP4LPQwanZptak4X\/1715126400000\/1715130000000\.caf9d506\.gz: the object is in an archive storage class .* restore it/)
+      assert.match(
+        r.stderr,
+        /unreadable: s3:\/\/segment-archive\/segment-logs\/3S7cr7ZP4LPQwanZptak4X\/1715126400000\/1715130000000\.caf9d506\.gz: the object is in an archive storage class .* restore it/,
+      )
     })
 
     it('a bad --s3-endpoint or an s3:// input without a bucket is a usage error (exit 2)', async () => {
@@ -466,7 +606,23 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
     const sb = await startSandbox({ faults: { latencyMs: 60 } })
     sandboxes.push(sb)
     const stateDir = tempDir()
-    const args = ['replay', 's3://resume-archive/segment-logs', '--endpoint-url', sb.url, '--api-key', 'resume-test-key-0123456789', '--yes', '--state-dir', stateDir, '--no-progress', '--batch-size', '5', '--concurrency', '1', ...endpointArgs()]
+    const args = [
+      'replay',
+      's3://resume-archive/segment-logs',
+      '--endpoint-url',
+      sb.url,
+      '--api-key',
+      'resume-test-key-0123456789',
+      '--yes',
+      '--state-dir',
+      stateDir,
+      '--no-progress',
+      '--batch-size',
+      '5',
+      '--concurrency',
+      '1',
+      ...endpointArgs(),
+    ]
     const first = start(args)
     const checkpoint = () => {
       try {
@@ -475,10 +631,14 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
         return undefined
       }
     }
-    await waitFor('checkpoint progress', () => {
-      const cp = checkpoint()
-      return cp !== undefined && !cp.done && cp.position !== null
-    }, 45_000)
+    await waitFor(
+      'checkpoint progress',
+      () => {
+        const cp = checkpoint()
+        return cp !== undefined && !cp.done && cp.position !== null
+      },
+      45_000,
+    )
     first.child.kill('SIGKILL')
     assert.equal((await first.done).signal, 'SIGKILL')
     const sentBefore = sb.events.length

@@ -48,7 +48,10 @@ describe('source: named pipes, /dev/stdin and other non-regular files', function
     const fifo = join(dir, 'pipe')
     execFileSync('mkfifo', [fifo])
     const list = await listSources([fifo])
-    assert.deepEqual(list.sources.map((s) => ({ path: s.path, stream: s.stream })), [{ path: fifo, stream: 'named pipe' }])
+    assert.deepEqual(
+      list.sources.map((s) => ({ path: s.path, stream: s.stream })),
+      [{ path: fifo, stream: 'named pipe' }],
+    )
     assert.equal(sourceIdentity(list.sources[0]), 'stream')
   })
 
@@ -57,7 +60,10 @@ describe('source: named pipes, /dev/stdin and other non-regular files', function
     writeFile(join(dir, 'a.ndjson'), ndjson(messages))
     execFileSync('mkfifo', [join(dir, 'b-pipe')])
     const list = await listSources([dir])
-    assert.deepEqual(list.sources.map((s) => s.path), [join(dir, 'a.ndjson')])
+    assert.deepEqual(
+      list.sources.map((s) => s.path),
+      [join(dir, 'a.ndjson')],
+    )
     assert.deepEqual(list.skipped, [{ path: join(dir, 'b-pipe'), reason: 'a named pipe (FIFO), not a regular file: not read' }])
     const r = await run(['inspect', dir, '--json'])
     assert.equal(r.code, 0, r.stderr)

@@ -59,8 +59,7 @@ export function testEvent(overrides: Obj = {}): Obj {
       location: { city: 'San Francisco', country: 'United States', latitude: 40.2964197, longitude: -76.9411617, speed: 0 },
       page: { path: '/academy/', referrer: '', search: '', title: 'Analytics Academy', url: 'https://segment.com/academy/' },
       timezone: 'Europe/Amsterdam',
-      userAgent:
-        'Mozilla/5.0 (iPhone; CPU iPhone OS 9_1 like Mac OS X) AppleWebKit/601.1.46 (KHTML, like Gecko) Version/9.0 Mobile/13B143 Safari/601.1'
+      userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 9_1 like Mac OS X) AppleWebKit/601.1.46 (KHTML, like Gecko) Version/9.0 Mobile/13B143 Safari/601.1',
     },
     event: 'Test Event',
     messageId: 'e3b0c442-98fc-4c14-9afb-f4c8996fb924',
@@ -71,7 +70,7 @@ export function testEvent(overrides: Obj = {}): Obj {
     traits: {},
     type: 'track',
     userId: 'user1234',
-    ...overrides
+    ...overrides,
   }
 }
 
@@ -94,7 +93,7 @@ const UTM_SET = {
   utm_campaign: 'TPS Innovation Newsletter',
   utm_term: 'tps reports',
   utm_content: 'image link',
-  referrer: 'some-referrer'
+  referrer: 'some-referrer',
 }
 const UTM_SET_ONCE = {
   initial_utm_source: 'Newsletter',
@@ -102,7 +101,7 @@ const UTM_SET_ONCE = {
   initial_utm_campaign: 'TPS Innovation Newsletter',
   initial_utm_term: 'tps reports',
   initial_utm_content: 'image link',
-  initial_referrer: 'some-referrer'
+  initial_referrer: 'some-referrer',
 }
 
 /** The full body the toEqual tests expect for the iPhone test event with a custom library. */
@@ -130,10 +129,10 @@ function iphoneBody(platform: string): Obj {
         time: TIME,
         use_batch_endpoint: false,
         user_id: 'user1234',
-        user_properties: {}
-      }
+        user_properties: {},
+      },
     ],
-    options: undefined
+    options: undefined,
   }
 }
 
@@ -155,10 +154,10 @@ function macSnapshot(os_name: string, os_version: string): Obj {
         time: TIME,
         use_batch_endpoint: false,
         user_id: 'user1234',
-        user_properties: {}
-      }
+        user_properties: {},
+      },
     ],
-    options: undefined
+    options: undefined,
   }
 }
 
@@ -187,15 +186,15 @@ const SESSION_SNAPSHOT = {
       time: TIME,
       use_batch_endpoint: false,
       user_id: 'user1234',
-      user_properties: {}
-    }
+      user_properties: {},
+    },
   ],
-  options: undefined
+  options: undefined,
 }
 
 const CITY_COUNTRY = (api_key: string | undefined): Obj => ({
   api_key,
-  events: arrayContaining([objectContaining({ event_type: 'Test Event', city: 'San Francisco', country: 'United States' })])
+  events: arrayContaining([objectContaining({ event_type: 'Test Event', city: 'San Francisco', country: 'United States' })]),
 })
 
 const DEVICE_CASING = (type: string, platform: string): Pick<ActionsCase, 'event' | 'matcher' | 'json' | 'useDefaultMappings' | 'url'> => ({
@@ -203,7 +202,7 @@ const DEVICE_CASING = (type: string, platform: string): Pick<ActionsCase, 'event
   useDefaultMappings: true,
   url: HTTPAPI,
   matcher: 'toMatchObject',
-  json: { api_key: undefined, events: arrayContaining([objectContaining({ device_id: 'foo', platform })]) }
+  json: { api_key: undefined, events: arrayContaining([objectContaining({ device_id: 'foo', platform })]) },
 })
 
 const NULL_USER: Pick<ActionsCase, 'event' | 'matcher' | 'json' | 'useDefaultMappings' | 'url' | 'responses'> = {
@@ -212,12 +211,12 @@ const NULL_USER: Pick<ActionsCase, 'event' | 'matcher' | 'json' | 'useDefaultMap
   url: HTTPAPI,
   responses: 1,
   matcher: 'toMatchObject',
-  json: { api_key: undefined, events: arrayContaining([objectContaining({ event_type: 'Null User', user_id: null })]) }
+  json: { api_key: undefined, events: arrayContaining([objectContaining({ event_type: 'Null User', user_id: null })]) },
 }
 
 const ORDER_ONE_PRODUCT = {
   revenue: 1_999,
-  products: [{ quantity: 1, productId: 'Bowflex Treadmill 10', price: 1_999 }]
+  products: [{ quantity: 1, productId: 'Bowflex Treadmill 10', price: 1_999 }],
 }
 
 const NO_USER_DATA: Pick<ActionsCase, 'event' | 'matcher' | 'json' | 'useDefaultMappings' | 'url' | 'responses'> = {
@@ -232,17 +231,17 @@ const NO_USER_DATA: Pick<ActionsCase, 'event' | 'matcher' | 'json' | 'useDefault
         event_type: 'Test Event',
         event_properties: {},
         user_properties: { 'some-trait-key': 'some-trait-value' },
-        use_batch_endpoint: false
-      })
-    ])
-  }
+        use_batch_endpoint: false,
+      }),
+    ]),
+  },
 }
 
 const UTM_EVENT = testEvent({
   timestamp: TIMESTAMP,
   event: 'Test Event',
   traits: { 'some-trait-key': 'some-trait-value' },
-  context: { page: { referrer: 'some-referrer' }, campaign: CAMPAIGN }
+  context: { page: { referrer: 'some-referrer' }, campaign: CAMPAIGN },
 })
 
 const REFERRER_UTM: Pick<ActionsCase, 'event' | 'matcher' | 'json' | 'useDefaultMappings' | 'url' | 'responses'> = {
@@ -256,24 +255,24 @@ const REFERRER_UTM: Pick<ActionsCase, 'event' | 'matcher' | 'json' | 'useDefault
     events: arrayContaining([
       objectContaining({
         event_type: 'Test Event',
-        user_properties: objectContaining({ 'some-trait-key': 'some-trait-value', $set: UTM_SET, $setOnce: UTM_SET_ONCE })
-      })
-    ])
-  }
+        user_properties: objectContaining({ 'some-trait-key': 'some-trait-value', $set: UTM_SET, $setOnce: UTM_SET_ONCE }),
+      }),
+    ]),
+  },
 }
 
 const MAC_EVENT = testEvent({
   anonymousId: '6fd32a7e-3c56-44c2-bd32-62bbec44c53d',
   timestamp: TIMESTAMP,
   event: 'Test Event',
-  context: { userAgent: MAC_UA }
+  context: { userAgent: MAC_UA },
 })
 
 const MAC_OS_EVENT = testEvent({
   anonymousId: '6fd32a7e-3c56-44c2-bd32-62bbec44c53d',
   timestamp: TIMESTAMP,
   event: 'Test Event',
-  context: { os: { name: 'iPhone OS', version: '8.1.3' }, userAgent: MAC_UA }
+  context: { os: { name: 'iPhone OS', version: '8.1.3' }, userAgent: MAC_UA },
 })
 
 function sessionEvent(session_id: string | number): Obj {
@@ -293,7 +292,7 @@ function sharedEventCases(action: 'logPurchase' | 'logEvent' | 'logEventV2', t: 
       url: HTTPAPI,
       responses: 1,
       matcher: 'toMatchObject',
-      json: CITY_COUNTRY(undefined)
+      json: CITY_COUNTRY(undefined),
     },
     {
       title: t.library2!,
@@ -304,7 +303,7 @@ function sharedEventCases(action: 'logPurchase' | 'logEvent' | 'logEventV2', t: 
       url: HTTPAPI,
       responses: 1,
       matcher: 'toEqual',
-      json: iphoneBody('custom-device-type')
+      json: iphoneBody('custom-device-type'),
     },
     {
       title: t.platformNotSet!,
@@ -314,10 +313,10 @@ function sharedEventCases(action: 'logPurchase' | 'logEvent' | 'logEventV2', t: 
       url: HTTPAPI,
       responses: 1,
       matcher: 'toEqual',
-      json: iphoneBody('iOS')
+      json: iphoneBody('iOS'),
     },
     { title: t.ios!, action, ...DEVICE_CASING('ios', 'iOS') },
-    { title: t.android!, action, ...DEVICE_CASING('android', 'Android') }
+    { title: t.android!, action, ...DEVICE_CASING('android', 'Android') },
   ]
 }
 
@@ -334,7 +333,7 @@ function eventTailCases(action: 'logPurchase' | 'logEvent' | 'logEventV2', t: Re
       url: HTTPAPI,
       responses: 1,
       matcher: 'inlineSnapshot',
-      json: macSnapshot('Mac OS', '53')
+      json: macSnapshot('Mac OS', '53'),
     },
     {
       title: t.sessionString!,
@@ -345,7 +344,7 @@ function eventTailCases(action: 'logPurchase' | 'logEvent' | 'logEventV2', t: Re
       url: HTTPAPI,
       responses: 1,
       matcher: 'inlineSnapshot',
-      json: SESSION_SNAPSHOT
+      json: SESSION_SNAPSHOT,
     },
     {
       title: t.sessionNumber!,
@@ -356,7 +355,7 @@ function eventTailCases(action: 'logPurchase' | 'logEvent' | 'logEventV2', t: Re
       url: HTTPAPI,
       responses: 1,
       matcher: 'inlineSnapshot',
-      json: SESSION_SNAPSHOT
+      json: SESSION_SNAPSHOT,
     },
     {
       title: t.eu!,
@@ -367,7 +366,7 @@ function eventTailCases(action: 'logPurchase' | 'logEvent' | 'logEventV2', t: Re
       url: EU_HTTPAPI,
       responses: 1,
       matcher: 'toMatchObject',
-      json: CITY_COUNTRY('')
+      json: CITY_COUNTRY(''),
     },
     {
       title: t.euBatch!,
@@ -379,8 +378,8 @@ function eventTailCases(action: 'logPurchase' | 'logEvent' | 'logEventV2', t: Re
       url: EU_BATCH,
       responses: 1,
       matcher: 'toMatchObject',
-      json: CITY_COUNTRY('')
-    }
+      json: CITY_COUNTRY(''),
+    },
   ]
 }
 
@@ -394,7 +393,7 @@ function osPrecedence(action: 'logPurchase' | 'logEvent' | 'logEventV2', title: 
     url: HTTPAPI,
     responses: 1,
     matcher: 'inlineSnapshot',
-    json: macSnapshot('iPhone OS', '8.1.3')
+    json: macSnapshot('iPhone OS', '8.1.3'),
   }
 }
 
@@ -405,7 +404,7 @@ const LOG_PURCHASE: ActionsCase[] = [
     library2: P + 'should work with library2.behavior and platform.behavior fields set to use_mapping',
     platformNotSet: P + 'should work with platform.behavior field not set',
     ios: P + 'should change casing for device type when value is ios',
-    android: P + 'should change casing for device type when value is android'
+    android: P + 'should change casing for device type when value is android',
   }),
   {
     title: P + 'should set Platform field to "Web" when Library field = "analytics.js" and Platform field = null or undefined',
@@ -414,7 +413,7 @@ const LOG_PURCHASE: ActionsCase[] = [
     useDefaultMappings: true,
     url: HTTPAPI,
     matcher: 'toMatchObject',
-    json: { api_key: undefined, events: arrayContaining([objectContaining({ platform: 'Web' })]) }
+    json: { api_key: undefined, events: arrayContaining([objectContaining({ platform: 'Web' })]) },
   },
   {
     title: P + 'should set Platform field to value passed by customer when Library field = "analytics.js" and Platform field is not null or undefined',
@@ -423,7 +422,7 @@ const LOG_PURCHASE: ActionsCase[] = [
     useDefaultMappings: true,
     url: HTTPAPI,
     matcher: 'toMatchObject',
-    json: { api_key: undefined, events: arrayContaining([objectContaining({ platform: 'Some_Custom_Platform_Value' })]) }
+    json: { api_key: undefined, events: arrayContaining([objectContaining({ platform: 'Some_Custom_Platform_Value' })]) },
   },
   { title: P + 'should accept null for user_id', action: 'logPurchase', ...NULL_USER },
   {
@@ -439,9 +438,9 @@ const LOG_PURCHASE: ActionsCase[] = [
       api_key: undefined,
       events: arrayContaining([
         objectContaining({ event_type: 'Order Completed', revenue: 1_999, event_properties: ORDER_ONE_PRODUCT, library: 'segment' }),
-        objectContaining({ event_type: 'Product Purchased', event_properties: ORDER_ONE_PRODUCT.products[0], library: 'segment' })
-      ])
-    }
+        objectContaining({ event_type: 'Product Purchased', event_properties: ORDER_ONE_PRODUCT.products[0], library: 'segment' }),
+      ]),
+    },
   },
   {
     title: P + 'should allow alternate revenue names at the root level',
@@ -454,8 +453,8 @@ const LOG_PURCHASE: ActionsCase[] = [
     matcher: 'toMatchObject',
     json: {
       api_key: undefined,
-      events: arrayContaining([objectContaining({ event_type: 'Order Completed', event_properties: { revenue: 1_999, bitcoin_rev: 9_999 }, revenue: 9_999 })])
-    }
+      events: arrayContaining([objectContaining({ event_type: 'Order Completed', event_properties: { revenue: 1_999, bitcoin_rev: 9_999 }, revenue: 9_999 })]),
+    },
   },
   {
     title: P + 'should work with per product revenue tracking',
@@ -463,7 +462,7 @@ const LOG_PURCHASE: ActionsCase[] = [
     event: testEvent({
       event: 'Order Completed',
       timestamp: TIMESTAMP,
-      properties: { revenue: 1_999, products: [{ quantity: 1, productId: 'Bowflex Treadmill 10', revenue: 500 }] }
+      properties: { revenue: 1_999, products: [{ quantity: 1, productId: 'Bowflex Treadmill 10', revenue: 500 }] },
     }),
     mapping: { trackRevenuePerProduct: true },
     useDefaultMappings: true,
@@ -475,15 +474,15 @@ const LOG_PURCHASE: ActionsCase[] = [
       events: arrayContaining([
         objectContaining({
           event_type: 'Order Completed',
-          event_properties: { revenue: 1_999, products: [{ quantity: 1, productId: 'Bowflex Treadmill 10', revenue: 500 }] }
+          event_properties: { revenue: 1_999, products: [{ quantity: 1, productId: 'Bowflex Treadmill 10', revenue: 500 }] },
         }),
         objectContaining({
           event_type: 'Product Purchased',
           revenue: 500,
-          event_properties: { quantity: 1, productId: 'Bowflex Treadmill 10', revenue: 500 }
-        })
-      ])
-    }
+          event_properties: { quantity: 1, productId: 'Bowflex Treadmill 10', revenue: 500 },
+        }),
+      ]),
+    },
   },
   ...eventTailCases('logPurchase', {
     notInject: P + 'should not inject userData if the default mapping is not satisfied and utm / referrer are not provided',
@@ -492,7 +491,7 @@ const LOG_PURCHASE: ActionsCase[] = [
     sessionString: P + 'should support session_id from `integrations.Actions Amplitude.session_id`',
     sessionNumber: P + 'supports session_id from `integrations.Actions Amplitude.session_id` in number format',
     eu: P + 'should send data to the EU endpoint',
-    euBatch: P + 'should send data to the batch EU endpoint when specified in settings'
+    euBatch: P + 'should send data to the batch EU endpoint when specified in settings',
   }),
   osPrecedence('logPurchase', P + 'should give precedence to OS properties over userAgent properties'),
   {
@@ -501,7 +500,7 @@ const LOG_PURCHASE: ActionsCase[] = [
     event: testEvent({
       event: 'Order Completed',
       timestamp: TIMESTAMP,
-      properties: { revenue: 3_998, products: [{ quantity: 2, productId: 'Bowflex Treadmill 10', price: 1_999 }] }
+      properties: { revenue: 3_998, products: [{ quantity: 2, productId: 'Bowflex Treadmill 10', price: 1_999 }] },
     }),
     mapping: { trackRevenuePerProduct: true, library2: {} },
     useDefaultMappings: true,
@@ -514,7 +513,7 @@ const LOG_PURCHASE: ActionsCase[] = [
         objectContaining({
           event_type: 'Order Completed',
           event_properties: { revenue: 3_998, products: [{ quantity: 2, productId: 'Bowflex Treadmill 10', price: 1_999 }] },
-          library: 'segment'
+          library: 'segment',
         }),
         objectContaining({
           event_type: 'Product Purchased',
@@ -522,10 +521,10 @@ const LOG_PURCHASE: ActionsCase[] = [
           price: 1_999,
           quantity: 2,
           event_properties: { quantity: 2, productId: 'Bowflex Treadmill 10', price: 1_999 },
-          library: 'segment'
-        })
-      ])
-    }
+          library: 'segment',
+        }),
+      ]),
+    },
   },
   {
     title: P + 'should ignore products with no revenue or quantity/price value',
@@ -538,9 +537,9 @@ const LOG_PURCHASE: ActionsCase[] = [
           { quantity: 2, productId: 'Bowflex Treadmill 10', price: 1_999 },
           { revenue: 1_999, productId: 'Bowflex Treadmill 8' },
           { productId: 'Bowflex Treadmill 4', price: 1_999 },
-          { quantity: 2, productId: 'Bowflex Treadmill 2' }
-        ]
-      }
+          { quantity: 2, productId: 'Bowflex Treadmill 2' },
+        ],
+      },
     }),
     mapping: { trackRevenuePerProduct: true, library2: {} },
     useDefaultMappings: true,
@@ -557,10 +556,10 @@ const LOG_PURCHASE: ActionsCase[] = [
               { quantity: 2, productId: 'Bowflex Treadmill 10', price: 1_999 },
               { revenue: 1_999, productId: 'Bowflex Treadmill 8' },
               { productId: 'Bowflex Treadmill 4', price: 1_999 },
-              { quantity: 2, productId: 'Bowflex Treadmill 2' }
-            ]
+              { quantity: 2, productId: 'Bowflex Treadmill 2' },
+            ],
           },
-          library: 'segment'
+          library: 'segment',
         }),
         objectContaining({
           event_type: 'Product Purchased',
@@ -568,16 +567,16 @@ const LOG_PURCHASE: ActionsCase[] = [
           price: 1_999,
           quantity: 2,
           event_properties: { quantity: 2, productId: 'Bowflex Treadmill 10', price: 1_999 },
-          library: 'segment'
+          library: 'segment',
         }),
         objectContaining({
           event_type: 'Product Purchased',
           revenue: 1_999,
           event_properties: { revenue: 1_999, productId: 'Bowflex Treadmill 8' },
-          library: 'segment'
-        })
-      ])
-    }
+          library: 'segment',
+        }),
+      ]),
+    },
   },
   {
     title: P + 'should prioritize price*quantity over revenue value',
@@ -585,7 +584,7 @@ const LOG_PURCHASE: ActionsCase[] = [
     event: testEvent({
       event: 'Order Completed',
       timestamp: TIMESTAMP,
-      properties: { revenue: 3_998, products: [{ quantity: 2, productId: 'Bowflex Treadmill 10', price: 1_999, revenue: 4_000 }] }
+      properties: { revenue: 3_998, products: [{ quantity: 2, productId: 'Bowflex Treadmill 10', price: 1_999, revenue: 4_000 }] },
     }),
     mapping: { trackRevenuePerProduct: true, library2: {} },
     useDefaultMappings: true,
@@ -598,7 +597,7 @@ const LOG_PURCHASE: ActionsCase[] = [
         objectContaining({
           event_type: 'Order Completed',
           event_properties: { revenue: 3_998, products: [{ quantity: 2, productId: 'Bowflex Treadmill 10', price: 1_999, revenue: 4_000 }] },
-          library: 'segment'
+          library: 'segment',
         }),
         objectContaining({
           event_type: 'Product Purchased',
@@ -606,11 +605,11 @@ const LOG_PURCHASE: ActionsCase[] = [
           price: 1_999,
           quantity: 2,
           event_properties: { quantity: 2, productId: 'Bowflex Treadmill 10', price: 1_999, revenue: 4_000 },
-          library: 'segment'
-        })
-      ])
-    }
-  }
+          library: 'segment',
+        }),
+      ]),
+    },
+  },
 ]
 
 const ALIAS = testEvent({ type: 'alias', userId: 'some-user-id', previousId: 'some-previous-user-id' })
@@ -624,7 +623,7 @@ const MAP_USER: ActionsCase[] = [
     url: 'https://api.amplitude.com/usermap',
     responses: 1,
     matcher: 'inlineSnapshot',
-    form: `api_key=undefined&${MAPPING_FORM}`
+    form: `api_key=undefined&${MAPPING_FORM}`,
   },
   {
     title: 'Amplitude › mapUser › should send data to the EU endpoint',
@@ -635,8 +634,8 @@ const MAP_USER: ActionsCase[] = [
     url: 'https://api.eu.amplitude.com/usermap',
     responses: 1,
     matcher: 'inlineSnapshot',
-    form: `api_key=&${MAPPING_FORM}`
-  }
+    form: `api_key=&${MAPPING_FORM}`,
+  },
 ]
 
 const E = 'Amplitude › logEvent › '
@@ -651,8 +650,8 @@ const WITHOUT_PRODUCTS = (action: 'logEvent' | 'logEventV2', title: string): Act
   matcher: 'toMatchObject',
   json: {
     api_key: undefined,
-    events: arrayContaining([objectContaining({ event_type: 'Order Completed', event_properties: ORDER_ONE_PRODUCT, library: 'segment' })])
-  }
+    events: arrayContaining([objectContaining({ event_type: 'Order Completed', event_properties: ORDER_ONE_PRODUCT, library: 'segment' })]),
+  },
 })
 const ALTERNATE_REVENUE = (action: 'logEvent' | 'logEventV2', title: string): ActionsCase => ({
   title,
@@ -665,8 +664,8 @@ const ALTERNATE_REVENUE = (action: 'logEvent' | 'logEventV2', title: string): Ac
   matcher: 'toMatchObject',
   json: {
     api_key: undefined,
-    events: arrayContaining([objectContaining({ event_type: 'Order Completed', event_properties: { revenue: 1_999, bitcoin_rev: 9_999 } })])
-  }
+    events: arrayContaining([objectContaining({ event_type: 'Order Completed', event_properties: { revenue: 1_999, bitcoin_rev: 9_999 } })]),
+  },
 })
 
 const LOG_EVENT: ActionsCase[] = [
@@ -675,7 +674,7 @@ const LOG_EVENT: ActionsCase[] = [
     library2: E + 'should work with library2.behavior and platform.behavior fields set to use_mapping',
     platformNotSet: E + 'should work with platform.behavior field not set',
     ios: E + 'should change casing for device type when value is ios',
-    android: E + 'should change casing for device type when value is android'
+    android: E + 'should change casing for device type when value is android',
   }),
   { title: E + 'should accept null for user_id', action: 'logEvent', ...NULL_USER },
   WITHOUT_PRODUCTS('logEvent', E + 'should work with default mappings without generating additional events from products array'),
@@ -687,9 +686,9 @@ const LOG_EVENT: ActionsCase[] = [
     sessionString: E + 'should support session_id from `integrations.Actions Amplitude.session_id`',
     sessionNumber: E + 'supports session_id from `integrations.Actions Amplitude.session_id` in number format',
     eu: E + 'should send data to the EU endpoint',
-    euBatch: E + 'should send data to the batch EU endpoint when specified in settings'
+    euBatch: E + 'should send data to the batch EU endpoint when specified in settings',
   }),
-  osPrecedence('logEvent', E + 'should give precedence to OS properties over userAgent properties')
+  osPrecedence('logEvent', E + 'should give precedence to OS properties over userAgent properties'),
 ]
 
 const V = 'Amplitude › logEvent V2 › '
@@ -699,7 +698,7 @@ const LOG_EVENT_V2: ActionsCase[] = [
     library2: V + 'should work with library2.behavior and platform.behavior fields set to use_mapping',
     platformNotSet: V + 'should work with platform.behavior field not set',
     ios: V + 'changes casing for device type when value is ios',
-    android: V + 'changes casing for device type when value is android'
+    android: V + 'changes casing for device type when value is android',
   }),
   { title: V + 'accepts null for user_id', action: 'logEventV2', ...NULL_USER },
   WITHOUT_PRODUCTS('logEventV2', V + 'works with default mappings without generating additional events from products array'),
@@ -711,7 +710,7 @@ const LOG_EVENT_V2: ActionsCase[] = [
     sessionString: V + 'supports session_id from `integrations.Actions Amplitude.session_id`',
     sessionNumber: V + 'supports session_id from `integrations.Actions Amplitude.session_id` in number format',
     eu: V + 'sends data to the EU endpoint',
-    euBatch: V + 'sends data to the batch EU endpoint when specified in settings'
+    euBatch: V + 'sends data to the batch EU endpoint when specified in settings',
   }),
   {
     title: V + 'correctly handles the default mappings for setOnce, setAlways, and add',
@@ -723,8 +722,8 @@ const LOG_EVENT_V2: ActionsCase[] = [
     matcher: 'toMatchObject',
     json: {
       api_key: undefined,
-      events: arrayContaining([objectContaining({ user_properties: objectContaining({ $set: UTM_SET, $setOnce: UTM_SET_ONCE }) })])
-    }
+      events: arrayContaining([objectContaining({ user_properties: objectContaining({ $set: UTM_SET, $setOnce: UTM_SET_ONCE }) })]),
+    },
   },
   {
     title: V + 'works when setOnce, setAlways, and add are empty',
@@ -737,10 +736,10 @@ const LOG_EVENT_V2: ActionsCase[] = [
     matcher: 'toMatchObject',
     json: {
       api_key: undefined,
-      events: arrayContaining([objectContaining({ user_properties: objectContaining({ 'some-trait-key': 'some-trait-value' }) })])
-    }
+      events: arrayContaining([objectContaining({ user_properties: objectContaining({ 'some-trait-key': 'some-trait-value' }) })]),
+    },
   },
-  osPrecedence('logEventV2', V + 'should give precedence to OS properties over userAgent properties')
+  osPrecedence('logEventV2', V + 'should give precedence to OS properties over userAgent properties'),
 ]
 
 const TOP_LEVEL: ActionsCase[] = [
@@ -765,12 +764,12 @@ const TOP_LEVEL: ActionsCase[] = [
           time: 1618245157710,
           use_batch_endpoint: false,
           user_id: 'user1234',
-          user_properties: {}
-        }
+          user_properties: {},
+        },
       ],
-      options: undefined
-    }
-  }
+      options: undefined,
+    },
+  },
 ]
 
 const IDENTIFY_URL = 'https://api2.amplitude.com/identify'
@@ -781,7 +780,7 @@ const IDENTIFY_EVENT = (extra: Obj = {}): Obj =>
     type: 'group',
     userId: 'some-user-id',
     traits: { 'some-trait-key': 'some-trait-value' },
-    ...extra
+    ...extra,
   })
 /** Both envelope differences of every identifyUser snapshot. */
 const IDENTIFY_ENVELOPE: EnvelopeDifference[] = ['identification-object', 'options=undefined']
@@ -799,7 +798,7 @@ const IDENTIFY_USER: ActionsCase[] = [
     responses: 1,
     matcher: 'inlineSnapshot',
     form: `api_key=undefined&${IPHONE_IDENTIFICATION}`,
-    envelope: IDENTIFY_ENVELOPE
+    envelope: IDENTIFY_ENVELOPE,
   },
   {
     title: I + 'should support referrer and utm user_properties',
@@ -810,7 +809,7 @@ const IDENTIFY_USER: ActionsCase[] = [
     responses: 1,
     matcher: 'inlineSnapshot',
     form: 'api_key=undefined&identification=%7B%22user_id%22%3A%22some-user-id%22%2C%22device_id%22%3A%22some-anonymous-id%22%2C%22user_properties%22%3A%7B%22some-trait-key%22%3A%22some-trait-value%22%2C%22%24set%22%3A%7B%22utm_source%22%3A%22Newsletter%22%2C%22utm_medium%22%3A%22email%22%2C%22utm_campaign%22%3A%22TPS+Innovation+Newsletter%22%2C%22utm_term%22%3A%22tps+reports%22%2C%22utm_content%22%3A%22image+link%22%2C%22referrer%22%3A%22some-referrer%22%7D%2C%22%24setOnce%22%3A%7B%22initial_utm_source%22%3A%22Newsletter%22%2C%22initial_utm_medium%22%3A%22email%22%2C%22initial_utm_campaign%22%3A%22TPS+Innovation+Newsletter%22%2C%22initial_utm_term%22%3A%22tps+reports%22%2C%22initial_utm_content%22%3A%22image+link%22%2C%22initial_referrer%22%3A%22some-referrer%22%7D%7D%2C%22library%22%3A%22segment%22%7D&options=undefined',
-    envelope: IDENTIFY_ENVELOPE
+    envelope: IDENTIFY_ENVELOPE,
   },
   {
     title: I + 'shouldnt append $ keys to user_properties if referrer/utm are not specified',
@@ -821,7 +820,7 @@ const IDENTIFY_USER: ActionsCase[] = [
     responses: 1,
     matcher: 'inlineSnapshot',
     form: `api_key=undefined&${IPHONE_IDENTIFICATION}`,
-    envelope: IDENTIFY_ENVELOPE
+    envelope: IDENTIFY_ENVELOPE,
   },
   {
     title: I + 'should support parsing userAgent when the setting is true',
@@ -833,7 +832,7 @@ const IDENTIFY_USER: ActionsCase[] = [
     responses: 1,
     matcher: 'inlineSnapshot',
     form: 'api_key=undefined&identification=%7B%22os_name%22%3A%22Mac+OS%22%2C%22os_version%22%3A%2253%22%2C%22device_model%22%3A%22Mac+OS%22%2C%22user_id%22%3A%22some-user-id%22%2C%22device_id%22%3A%22foo%22%2C%22user_properties%22%3A%7B%22some-trait-key%22%3A%22some-trait-value%22%7D%2C%22library%22%3A%22segment%22%7D&options=undefined',
-    envelope: IDENTIFY_ENVELOPE
+    envelope: IDENTIFY_ENVELOPE,
   },
   {
     title: I + 'should not send parsed user agent properties when setting is false',
@@ -845,7 +844,7 @@ const IDENTIFY_USER: ActionsCase[] = [
     responses: 1,
     matcher: 'inlineSnapshot',
     form: 'api_key=undefined&identification=%7B%22user_id%22%3A%22some-user-id%22%2C%22device_id%22%3A%22foo%22%2C%22user_properties%22%3A%7B%22some-trait-key%22%3A%22some-trait-value%22%7D%2C%22library%22%3A%22segment%22%7D&options=undefined',
-    envelope: IDENTIFY_ENVELOPE
+    envelope: IDENTIFY_ENVELOPE,
   },
   {
     title: I + 'should change casing for device type when value is android',
@@ -856,7 +855,7 @@ const IDENTIFY_USER: ActionsCase[] = [
     url: IDENTIFY_URL,
     matcher: 'inlineSnapshot',
     form: 'api_key=undefined&identification=%7B%22user_id%22%3A%22user1234%22%2C%22device_id%22%3A%22foo%22%2C%22user_properties%22%3A%7B%7D%2C%22platform%22%3A%22Android%22%2C%22library%22%3A%22segment%22%7D&options=undefined',
-    envelope: IDENTIFY_ENVELOPE
+    envelope: IDENTIFY_ENVELOPE,
   },
   {
     title: I + 'should change casing for device type when value is ios',
@@ -867,7 +866,7 @@ const IDENTIFY_USER: ActionsCase[] = [
     url: IDENTIFY_URL,
     matcher: 'inlineSnapshot',
     form: 'api_key=undefined&identification=%7B%22user_id%22%3A%22user1234%22%2C%22device_id%22%3A%22foo%22%2C%22user_properties%22%3A%7B%7D%2C%22platform%22%3A%22iOS%22%2C%22library%22%3A%22segment%22%7D&options=undefined',
-    envelope: IDENTIFY_ENVELOPE
+    envelope: IDENTIFY_ENVELOPE,
   },
   {
     title: I + 'should send data to the EU endpoint',
@@ -879,7 +878,7 @@ const IDENTIFY_USER: ActionsCase[] = [
     responses: 1,
     matcher: 'inlineSnapshot',
     form: `api_key=&${IPHONE_IDENTIFICATION}`,
-    envelope: IDENTIFY_ENVELOPE
+    envelope: IDENTIFY_ENVELOPE,
   },
   {
     title: I + 'should give precedence to OS properties over userAgent properties',
@@ -891,8 +890,8 @@ const IDENTIFY_USER: ActionsCase[] = [
     responses: 1,
     matcher: 'inlineSnapshot',
     form: 'api_key=undefined&identification=%7B%22os_name%22%3A%22iPhone+OS%22%2C%22os_version%22%3A%228.1.3%22%2C%22device_model%22%3A%22Mac+OS%22%2C%22user_id%22%3A%22some-user-id%22%2C%22device_id%22%3A%22foo%22%2C%22user_properties%22%3A%7B%22some-trait-key%22%3A%22some-trait-value%22%7D%2C%22library%22%3A%22segment%22%7D&options=undefined',
-    envelope: IDENTIFY_ENVELOPE
-  }
+    envelope: IDENTIFY_ENVELOPE,
+  },
 ]
 
 const G = 'Amplitude › groupIdentifyUser › '
@@ -917,7 +916,7 @@ const GROUP_IDENTIFY_USER: ActionsCase[] = [
     response: 0,
     matcher: 'inlineSnapshot',
     form: `api_key=undefined&${ASSOCIATION}`,
-    envelope: ['options=undefined']
+    envelope: ['options=undefined'],
   },
   {
     title: G + 'should fire groupidentify call to Amplitude',
@@ -929,7 +928,7 @@ const GROUP_IDENTIFY_USER: ActionsCase[] = [
     response: 1,
     matcher: 'inlineSnapshot',
     form: `api_key=undefined&${GROUP_PROPERTIES}`,
-    envelope: ['options=undefined']
+    envelope: ['options=undefined'],
   },
   {
     title: G + 'should fire identify call to Amplitude EU endpoint, if user_id or device_id is present',
@@ -942,7 +941,7 @@ const GROUP_IDENTIFY_USER: ActionsCase[] = [
     response: 0,
     matcher: 'inlineSnapshot',
     form: `api_key=&${ASSOCIATION}`,
-    envelope: ['options=undefined']
+    envelope: ['options=undefined'],
   },
   {
     title: G + 'should fire groupidentify call to Amplitude EU endpoint',
@@ -955,7 +954,7 @@ const GROUP_IDENTIFY_USER: ActionsCase[] = [
     response: 1,
     matcher: 'inlineSnapshot',
     form: `api_key=&${GROUP_PROPERTIES}`,
-    envelope: ['options=undefined']
+    envelope: ['options=undefined'],
   },
   {
     title: G + 'should only fire groupidentify call to Amplitude, if user_id and device_id are missing',
@@ -967,7 +966,7 @@ const GROUP_IDENTIFY_USER: ActionsCase[] = [
     responses: 1,
     matcher: 'inlineSnapshot',
     form: `api_key=&${GROUP_ONLY}`,
-    envelope: ['options=undefined']
+    envelope: ['options=undefined'],
   },
   {
     title: G + 'should only fire groupidentify call to Amplitude EU endpoint, if user_id and device_id are missing',
@@ -979,23 +978,15 @@ const GROUP_IDENTIFY_USER: ActionsCase[] = [
     responses: 1,
     matcher: 'inlineSnapshot',
     form: `api_key=&${GROUP_ONLY}`,
-    envelope: ['options=undefined']
-  }
+    envelope: ['options=undefined'],
+  },
 ]
 
 /** Every in-scope case, in the order of the original file. */
-export const ACTIONS_CASES: readonly ActionsCase[] = [
-  ...LOG_PURCHASE,
-  ...MAP_USER,
-  ...LOG_EVENT,
-  ...LOG_EVENT_V2,
-  ...TOP_LEVEL,
-  ...IDENTIFY_USER,
-  ...GROUP_IDENTIFY_USER
-]
+export const ACTIONS_CASES: readonly ActionsCase[] = [...LOG_PURCHASE, ...MAP_USER, ...LOG_EVENT, ...LOG_EVENT_V2, ...TOP_LEVEL, ...IDENTIFY_USER, ...GROUP_IDENTIFY_USER]
 
 /** Tests of the original file left out, with the reason. */
 export const OUT_OF_SCOPE: readonly { title: string; reason: string }[] = [
   { title: 'Amplitude › deletes › should support gdpr deletes', reason: 'GDPR deletion (onDelete) is not part of replay' },
-  { title: 'Amplitude › deletes › should support gdpr deletes on EU endpoint', reason: 'GDPR deletion (onDelete) is not part of replay' }
+  { title: 'Amplitude › deletes › should support gdpr deletes on EU endpoint', reason: 'GDPR deletion (onDelete) is not part of replay' },
 ]

@@ -19,7 +19,7 @@ import {
   endpointUrl,
   removeEmptyValues,
   type ActionSlug,
-  type RunOptions
+  type RunOptions,
 } from '../../../src/segment/actions-amplitude/index.js'
 import {
   addUserAgentProperties,
@@ -27,7 +27,7 @@ import {
   convertReferrerProperty,
   convertUTMProperties,
   formatSessionId,
-  mergeUserProperties
+  mergeUserProperties,
 } from '../../../src/segment/actions-amplitude/helpers.js'
 
 const require = createRequire(import.meta.url)
@@ -38,10 +38,8 @@ type Obj = Record<string, any>
 
 const timestamp = '2021-08-17T15:21:15.449Z'
 const TIME = 1629213675449
-const IPHONE_UA =
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 9_1 like Mac OS X) AppleWebKit/601.1.46 (KHTML, like Gecko) Version/9.0 Mobile/13B143 Safari/601.1'
-const MAC_UA =
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_11_6) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/53.0.2785.143 Safari/537.36'
+const IPHONE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 9_1 like Mac OS X) AppleWebKit/601.1.46 (KHTML, like Gecko) Version/9.0 Mobile/13B143 Safari/601.1'
+const MAC_UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_11_6) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/53.0.2785.143 Safari/537.36'
 
 /** The fixture event of Segment's tests (createTestEvent) with a fixed timestamp. */
 function testEvent(overrides: Obj = {}): Obj {
@@ -83,7 +81,7 @@ function fixtureEvent(extra: Obj = {}): Obj {
     platform: 'Web',
     time: TIME,
     library: 'analytics.js',
-    ...extra
+    ...extra,
   }
 }
 
@@ -98,7 +96,7 @@ for (const slug of ['logEvent', 'logPurchase', 'logEventV2'] as const) {
     it('library2.behavior use_mapping with a custom library value, and a custom platform', () => {
       const r = records(slug, testEvent(), {
         library2: { behavior: 'use_mapping', mapping: 'custom-library-name' },
-        platform: 'custom-device-type'
+        platform: 'custom-device-type',
       })
       assertRecords(r, [
         {
@@ -114,9 +112,9 @@ for (const slug of ['logEvent', 'logPurchase', 'logEventV2'] as const) {
             ...FIXTURE_LOCATION,
             use_batch_endpoint: false,
             time: TIME,
-            library: 'custom-library-name'
-          }
-        }
+            library: 'custom-library-name',
+          },
+        },
       ])
     })
 
@@ -131,7 +129,7 @@ for (const slug of ['logEvent', 'logPurchase', 'logEventV2'] as const) {
       ['ios', 'iOS'],
       ['android', 'Android'],
       ['ANDROID-ios', 'Android-iOS'],
-      ['custom-device-type', 'custom-device-type']
+      ['custom-device-type', 'custom-device-type'],
     ] as const) {
       it(`changes casing of device type ${type} → ${expected}`, () => {
         const r = records(slug, testEvent({ context: { device: { id: 'foo', type } } }))
@@ -147,9 +145,9 @@ for (const slug of ['logEvent', 'logPurchase', 'logEventV2'] as const) {
               platform: expected,
               idfv: 'foo',
               use_batch_endpoint: false,
-              time: TIME
-            }
-          }
+              time: TIME,
+            },
+          },
         ])
       })
     }
@@ -182,9 +180,9 @@ for (const slug of ['logEvent', 'logPurchase', 'logEventV2'] as const) {
             event_properties: {},
             user_properties: { 'some-trait-key': 'some-trait-value' },
             use_batch_endpoint: false,
-            time: TIME
-          }
-        }
+            time: TIME,
+          },
+        },
       ])
     })
 
@@ -203,9 +201,9 @@ for (const slug of ['logEvent', 'logPurchase', 'logEventV2'] as const) {
             event_properties: {},
             user_properties: {},
             use_batch_endpoint: false,
-            time: TIME
-          }
-        }
+            time: TIME,
+          },
+        },
       ])
     })
 
@@ -223,9 +221,9 @@ for (const slug of ['logEvent', 'logPurchase', 'logEventV2'] as const) {
             idfv: 'foo',
             use_batch_endpoint: false,
             time: 1618245157710,
-            library: 'segment'
-          }
-        }
+            library: 'segment',
+          },
+        },
       ])
       const raw = records(slug, event, { userAgentParsing: false, includeRawUserAgent: true })[0]!.record
       assert.equal(Object.keys(raw)[0], 'user_agent')
@@ -247,7 +245,7 @@ for (const slug of ['logEvent', 'logPurchase', 'logEventV2'] as const) {
         const event = testEvent({
           anonymousId: 'julio',
           context: { library: { name: 'analytics.js' } },
-          integrations: { 'Actions Amplitude': { session_id: sid } }
+          integrations: { 'Actions Amplitude': { session_id: sid } },
         })
         assertRecords(records(slug, event), [
           {
@@ -262,9 +260,9 @@ for (const slug of ['logEvent', 'logPurchase', 'logEventV2'] as const) {
               platform: 'Web',
               time: TIME,
               session_id: 1234567890,
-              library: 'analytics.js'
-            }
-          }
+              library: 'analytics.js',
+            },
+          },
         ])
       })
     }
@@ -284,9 +282,7 @@ for (const slug of ['logEvent', 'logPurchase', 'logEventV2'] as const) {
     })
 
     it('uses the batch endpoint when use_batch_endpoint is true (EU region only changes the URL)', () => {
-      const r = compileAction(slug, { apiKey: '', secretKey: '', endpoint: 'europe' }).run(
-        core.transform({ ...defaultValues(slug), use_batch_endpoint: true }, testEvent())
-      )
+      const r = compileAction(slug, { apiKey: '', secretKey: '', endpoint: 'europe' }).run(core.transform({ ...defaultValues(slug), use_batch_endpoint: true }, testEvent()))
       assert.ok(r.ok)
       assertRecords(r.records, [{ endpoint: 'batch', record: fixtureEvent({ use_batch_endpoint: true }) }])
       assert.equal(endpointUrl('batch', 'europe'), 'https://api.eu.amplitude.com/batch')
@@ -294,9 +290,7 @@ for (const slug of ['logEvent', 'logPurchase', 'logEventV2'] as const) {
     })
 
     it('min_id_length > 0 becomes request options; 0 and null are dropped', () => {
-      assertRecords(records(slug, testEvent(), { min_id_length: 3 }), [
-        { endpoint: 'httpapi', record: fixtureEvent(), options: { min_id_length: 3 } }
-      ])
+      assertRecords(records(slug, testEvent(), { min_id_length: 3 }), [{ endpoint: 'httpapi', record: fixtureEvent(), options: { min_id_length: 3 } }])
       assertRecords(records(slug, testEvent(), { min_id_length: 0 }), [{ endpoint: 'httpapi', record: fixtureEvent() }])
       assertRecords(records(slug, testEvent(), { min_id_length: null }), [{ endpoint: 'httpapi', record: fixtureEvent() }])
     })
@@ -307,7 +301,7 @@ for (const slug of ['logEvent', 'logPurchase', 'logEventV2'] as const) {
         insert_id: 'ins-1',
         event_id: '7',
         dma: 'SF',
-        android_id: 'and-1'
+        android_id: 'and-1',
       })
       const rec = r[0]!.record
       assert.deepEqual(rec.groups, { company: ['a', 'b'] })
@@ -334,27 +328,27 @@ for (const slug of ['logEvent', 'logPurchase', 'logEventV2'] as const) {
     it('validation errors use Segment texts', () => {
       assert.deepEqual(run(slug, testEvent({ event: undefined })), {
         ok: false,
-        reason: "The root value is missing the required field 'event_type'."
+        reason: "The root value is missing the required field 'event_type'.",
       })
       assert.deepEqual(run(slug, testEvent({ properties: { quantity: 2.6 } })), {
         ok: false,
-        reason: 'Quantity must be an integer but it was a number.'
+        reason: 'Quantity must be an integer but it was a number.',
       })
       assert.deepEqual(run(slug, testEvent({ timestamp: 'garbage' })), {
         ok: false,
-        reason: 'Timestamp must be a valid date-like string but it was not.'
+        reason: 'Timestamp must be a valid date-like string but it was not.',
       })
       assert.deepEqual(run(slug, testEvent({ integrations: { 'Actions Amplitude': { session_id: 'x' } } })), {
         ok: false,
-        reason: 'Session ID must be a valid date-like string but it was not.'
+        reason: 'Session ID must be a valid date-like string but it was not.',
       })
       assert.deepEqual(run(slug, testEvent(), { library2: { behavior: 'nope' } }), {
         ok: false,
-        reason: 'Behavior must be one of: "auto" or "use_mapping".'
+        reason: 'Behavior must be one of: "auto" or "use_mapping".',
       })
       assert.deepEqual(run(slug, testEvent({ properties: 'str' })), {
         ok: false,
-        reason: 'Event Properties must be an object but it was a string.'
+        reason: 'Event Properties must be an object but it was a string.',
       })
     })
   })
@@ -379,9 +373,9 @@ describe('amplitude logEvent', () => {
           use_batch_endpoint: false,
           platform: 'Web',
           time: TIME,
-          library: 'segment'
-        }
-      }
+          library: 'segment',
+        },
+      },
     ])
   })
 
@@ -393,7 +387,7 @@ describe('amplitude logEvent', () => {
   it('merges referrer and utm properties: $set/$setOnce first (utm then referrer), traits win', () => {
     const event = testEvent({
       traits: { 'some-trait-key': 'some-trait-value', $set: { utm_source: 'trait-wins' }, referrer: 'dropped' },
-      context: { page: { referrer: 'some-referrer' }, campaign: CAMPAIGN }
+      context: { page: { referrer: 'some-referrer' }, campaign: CAMPAIGN },
     })
     const r = records('logEvent', event)
     assert.equal(
@@ -405,7 +399,7 @@ describe('amplitude logEvent', () => {
           utm_campaign: 'TPS Innovation Newsletter',
           utm_term: 'tps reports',
           utm_content: 'image link',
-          referrer: 'some-referrer'
+          referrer: 'some-referrer',
         },
         $setOnce: {
           initial_utm_source: 'Newsletter',
@@ -413,10 +407,10 @@ describe('amplitude logEvent', () => {
           initial_utm_campaign: 'TPS Innovation Newsletter',
           initial_utm_term: 'tps reports',
           initial_utm_content: 'image link',
-          initial_referrer: 'some-referrer'
+          initial_referrer: 'some-referrer',
         },
-        'some-trait-key': 'some-trait-value'
-      })
+        'some-trait-key': 'some-trait-value',
+      }),
     )
   })
 
@@ -425,7 +419,7 @@ describe('amplitude logEvent', () => {
     const r = records('logEvent', event, {
       utm_properties: { utm_source: 's', utm_campaign: 'n' },
       referrer: 'ref',
-      min_id_length: 3
+      min_id_length: 3,
     })
     assertRecords(r, [
       {
@@ -438,13 +432,13 @@ describe('amplitude logEvent', () => {
           user_properties: {
             $set: { utm_source: 's', utm_campaign: 'n', referrer: 'ref' },
             $setOnce: { initial_utm_source: 's', initial_utm_campaign: 'n', initial_referrer: 'ref' },
-            a: 1
+            a: 1,
           },
           use_batch_endpoint: false,
-          time: TIME
+          time: TIME,
         },
-        options: { min_id_length: 3 }
-      }
+        options: { min_id_length: 3 },
+      },
     ])
   })
 
@@ -457,8 +451,7 @@ describe('amplitude logEvent', () => {
 })
 
 describe('amplitude logPurchase', () => {
-  const orderEvent = (products: unknown[], extra: Obj = {}) =>
-    testEvent({ event: 'Order Completed', properties: { revenue: 1999, products, ...extra } })
+  const orderEvent = (products: unknown[], extra: Obj = {}) => testEvent({ event: 'Order Completed', properties: { revenue: 1999, products, ...extra } })
 
   it('default mappings: main event with total revenue plus one Product Purchased event per product', () => {
     const properties = { revenue: 1999, products: [{ quantity: 1, productId: 'Bowflex Treadmill 10', price: 1999 }] }
@@ -472,12 +465,12 @@ describe('amplitude logPurchase', () => {
       ...FIXTURE_LOCATION,
       use_batch_endpoint: false,
       platform: 'Web',
-      time: TIME
+      time: TIME,
     }
     assertRecords(r, [
       {
         endpoint: 'httpapi',
-        record: { ...IPHONE_PARSED, ...base, revenue: 1999, revenueType: 'Purchase', library: 'segment' }
+        record: { ...IPHONE_PARSED, ...base, revenue: 1999, revenueType: 'Purchase', library: 'segment' },
       },
       {
         endpoint: 'httpapi',
@@ -485,9 +478,9 @@ describe('amplitude logPurchase', () => {
           ...base,
           event_type: 'Product Purchased',
           event_properties: { price: 1999, quantity: 1, productId: 'Bowflex Treadmill 10' },
-          library: 'segment'
-        }
-      }
+          library: 'segment',
+        },
+      },
     ])
   })
 
@@ -499,7 +492,7 @@ describe('amplitude logPurchase', () => {
 
   it('per product revenue tracking: revenue on product events, none on the main event', () => {
     const r = records('logPurchase', orderEvent([{ quantity: 1, productId: 'Bowflex Treadmill 10', revenue: 500 }]), {
-      trackRevenuePerProduct: true
+      trackRevenuePerProduct: true,
     })
     assert.equal(r.length, 2)
     assert.equal('revenue' in r[0]!.record, false)
@@ -508,16 +501,9 @@ describe('amplitude logPurchase', () => {
   })
 
   it('price × quantity overrides revenue; products without revenue still produce events', () => {
-    const r = records(
-      'logPurchase',
-      orderEvent([
-        { quantity: 2, price: 1999, revenue: 4000 },
-        { revenue: 1999 },
-        { productId: 'noRev' },
-        { quantity: 2 }
-      ]),
-      { trackRevenuePerProduct: true }
-    )
+    const r = records('logPurchase', orderEvent([{ quantity: 2, price: 1999, revenue: 4000 }, { revenue: 1999 }, { productId: 'noRev' }, { quantity: 2 }]), {
+      trackRevenuePerProduct: true,
+    })
     assert.equal(r.length, 5)
     assert.deepEqual(
       r.slice(1).map((x) => [x.record.revenue, x.record.price, x.record.quantity]),
@@ -525,15 +511,15 @@ describe('amplitude logPurchase', () => {
         [3998, 1999, 2],
         [1999, undefined, undefined],
         [undefined, undefined, undefined],
-        [undefined, undefined, undefined]
-      ]
+        [undefined, undefined, undefined],
+      ],
     )
   })
 
   it('A.9 observed: per-product revenue, insert_id suffixes from -2, product events without UA keys', () => {
     const event = testEvent({
       event: 'Order Completed',
-      properties: { products: [{ price: 5, quantity: 2, productId: 'p1', extra: 'x' }, { revenue: 3 }, { productId: 'noRev' }] }
+      properties: { products: [{ price: 5, quantity: 2, productId: 'p1', extra: 'x' }, { revenue: 3 }, { productId: 'noRev' }] },
     })
     const r = records('logPurchase', event, { trackRevenuePerProduct: true, insert_id: 'ins' })
     assertRecords(r, [
@@ -551,8 +537,8 @@ describe('amplitude logPurchase', () => {
           insert_id: 'ins',
           platform: 'Web',
           time: TIME,
-          library: 'analytics.js'
-        }
+          library: 'analytics.js',
+        },
       },
       {
         endpoint: 'httpapi',
@@ -572,8 +558,8 @@ describe('amplitude logPurchase', () => {
           quantity: 2,
           price: 5,
           productId: 'p1',
-          library: 'analytics.js'
-        }
+          library: 'analytics.js',
+        },
       },
       {
         endpoint: 'httpapi',
@@ -590,8 +576,8 @@ describe('amplitude logPurchase', () => {
           time: TIME,
           revenue: 3,
           revenueType: 'Purchase',
-          library: 'analytics.js'
-        }
+          library: 'analytics.js',
+        },
       },
       {
         endpoint: 'httpapi',
@@ -606,9 +592,9 @@ describe('amplitude logPurchase', () => {
           insert_id: 'ins-4',
           platform: 'Web',
           time: TIME,
-          library: 'analytics.js'
-        }
-      }
+          library: 'analytics.js',
+        },
+      },
     ])
   })
 
@@ -618,7 +604,7 @@ describe('amplitude logPurchase', () => {
     const viaMapping = records('logPurchase', event, { insert_id: 'seg' })
     assert.deepEqual(
       viaDefault.map((x) => x.record.insert_id),
-      ['seg', 'seg-2', 'seg-3']
+      ['seg', 'seg-2', 'seg-3'],
     )
     assert.deepEqual(viaDefault, viaMapping)
   })
@@ -626,14 +612,11 @@ describe('amplitude logPurchase', () => {
   it('root strings are coerced; price × quantity overrides revenue on the main event', () => {
     const event = testEvent({
       event: 'Order Completed',
-      properties: { price: '5', quantity: '3', revenue: 100, revenueType: 'Refund', productId: 'sku', products: [{ productId: 'a' }] }
+      properties: { price: '5', quantity: '3', revenue: 100, revenueType: 'Refund', productId: 'sku', products: [{ productId: 'a' }] },
     })
     const r = records('logPurchase', event)
     const main = r[0]!.record
-    assert.deepEqual(
-      Object.keys(main).slice(-7),
-      ['platform', 'time', 'revenue', 'revenueType', 'quantity', 'price', 'productId'].concat(['library']).slice(-7)
-    )
+    assert.deepEqual(Object.keys(main).slice(-7), ['platform', 'time', 'revenue', 'revenueType', 'quantity', 'price', 'productId'].concat(['library']).slice(-7))
     assert.equal(main.revenue, 15)
     assert.equal(main.revenueType, 'Refund')
     assert.equal(main.quantity, 3)
@@ -657,7 +640,7 @@ describe('amplitude logPurchase', () => {
     const withNull = records('logPurchase', orderEvent([null, { price: 1 }]))
     assert.deepEqual(
       withNull.slice(1).map((x) => x.record.event_properties),
-      [{ price: 0, revenue: 0, quantity: 0, productId: '', revenueType: '' }, { price: 1 }]
+      [{ price: 0, revenue: 0, quantity: 0, productId: '', revenueType: '' }, { price: 1 }],
     )
     // a plain @path mapping keeps null entries, which removeEmptyValues drops
     const viaPath = records('logPurchase', orderEvent([null, { price: 1 }]), { products: { '@path': '$.properties.products' } })
@@ -668,10 +651,13 @@ describe('amplitude logPurchase', () => {
     assert.deepEqual(run('logPurchase', orderEvent([{ price: '' }])), { ok: false, reason: 'Price must be a number but it was a string.' })
     assert.deepEqual(run('logPurchase', orderEvent([{ quantity: 1.5 }])), {
       ok: false,
-      reason: 'Quantity must be an integer but it was a number.'
+      reason: 'Quantity must be an integer but it was a number.',
     })
     // 1e999 in an archive line parses as Infinity: the reason says what is wrong with it.
-    assert.deepEqual(run('logPurchase', orderEvent([{ price: JSON.parse('1e999') as number }])), { ok: false, reason: 'Price must be a number but it was Infinity, not a finite number.' })
+    assert.deepEqual(run('logPurchase', orderEvent([{ price: JSON.parse('1e999') as number }])), {
+      ok: false,
+      reason: 'Price must be a number but it was Infinity, not a finite number.',
+    })
   })
 
   it('merges utm/referrer into every event', () => {
@@ -691,7 +677,7 @@ describe('amplitude logEventV2', () => {
       timestamp,
       properties: {},
       traits: {},
-      context: { library: { name: 'analytics-ios' }, device: { id: 'dev', type: 'ios' }, os: { name: 'iOS', version: '17' } }
+      context: { library: { name: 'analytics-ios' }, device: { id: 'dev', type: 'ios' }, os: { name: 'iOS', version: '17' } },
     }
     assertRecords(records('logEventV2', event, { use_batch_endpoint: true }), [
       {
@@ -708,9 +694,9 @@ describe('amplitude logEventV2', () => {
           idfv: 'dev',
           use_batch_endpoint: true,
           time: TIME,
-          library: 'analytics-ios'
-        }
-      }
+          library: 'analytics-ios',
+        },
+      },
     ])
   })
 
@@ -727,11 +713,11 @@ describe('amplitude logEventV2', () => {
           initial_utm_medium: 'm',
           initial_utm_campaign: 'n',
           initial_utm_term: 't',
-          initial_utm_content: 'c'
+          initial_utm_content: 'c',
         },
         $set: { referrer: 'ref', utm_source: 's', utm_medium: 'm', utm_campaign: 'n', utm_term: 't', utm_content: 'c' },
-        $add: { logins: 1 }
-      })
+        $add: { logins: 1 },
+      }),
     )
   })
 
@@ -747,7 +733,7 @@ describe('amplitude logEventV2', () => {
     // the empty referrer survives inside setOnce/setAlways (nested '' of a string property is kept)
     assert.deepEqual(r[0]!.record.user_properties, {
       $setOnce: { initial_referrer: '', initial_utm_source: 'g' },
-      $set: { referrer: '', utm_source: 'g' }
+      $set: { referrer: '', utm_source: 'g' },
     })
     const withEmpty = records('logEventV2', event, { setOnce: { initial_referrer: '', initial_utm_source: 'g' } })
     assert.deepEqual((withEmpty[0]!.record.user_properties as Obj).$setOnce, { initial_referrer: '', initial_utm_source: 'g' })
@@ -774,7 +760,7 @@ describe('amplitude identifyUser', () => {
       type: 'identify',
       userId: 'some-user-id',
       traits: { 'some-trait-key': 'some-trait-value' },
-      ...extra
+      ...extra,
     })
 
   it('A.11 observed: default mappings', () => {
@@ -791,17 +777,20 @@ describe('amplitude identifyUser', () => {
           city: 'San Francisco',
           language: 'en-US',
           platform: 'Web',
-          library: 'segment'
-        }
-      }
+          library: 'segment',
+        },
+      },
     ])
   })
 
   it('supports referrer and utm: traits first, then $set (utm, referrer) and $setOnce; utm/referrer win', () => {
-    const r = records('identifyUser', identifyEvent({
-      traits: { 'some-trait-key': 'some-trait-value', $set: { utm_source: 'loses', other: 1 } },
-      context: { page: { referrer: 'some-referrer' }, campaign: CAMPAIGN }
-    }))
+    const r = records(
+      'identifyUser',
+      identifyEvent({
+        traits: { 'some-trait-key': 'some-trait-value', $set: { utm_source: 'loses', other: 1 } },
+        context: { page: { referrer: 'some-referrer' }, campaign: CAMPAIGN },
+      }),
+    )
     assertRecords(r, [
       {
         endpoint: 'identify',
@@ -817,7 +806,7 @@ describe('amplitude identifyUser', () => {
               utm_campaign: 'TPS Innovation Newsletter',
               utm_term: 'tps reports',
               utm_content: 'image link',
-              referrer: 'some-referrer'
+              referrer: 'some-referrer',
             },
             $setOnce: {
               initial_utm_source: 'Newsletter',
@@ -825,12 +814,12 @@ describe('amplitude identifyUser', () => {
               initial_utm_campaign: 'TPS Innovation Newsletter',
               initial_utm_term: 'tps reports',
               initial_utm_content: 'image link',
-              initial_referrer: 'some-referrer'
-            }
+              initial_referrer: 'some-referrer',
+            },
           },
-          library: 'segment'
-        }
-      }
+          library: 'segment',
+        },
+      },
     ])
   })
 
@@ -843,9 +832,9 @@ describe('amplitude identifyUser', () => {
           user_id: 'some-user-id',
           device_id: 'some-anonymous-id',
           user_properties: { 'some-trait-key': 'some-trait-value' },
-          library: 'segment'
-        }
-      }
+          library: 'segment',
+        },
+      },
     ])
     const none = records('identifyUser', identifyEvent({ traits: undefined, context: {} }))
     assert.equal('user_properties' in none[0]!.record, false)
@@ -863,9 +852,9 @@ describe('amplitude identifyUser', () => {
           user_id: 'some-user-id',
           device_id: 'foo',
           user_properties: { 'some-trait-key': 'some-trait-value' },
-          library: 'segment'
-        }
-      }
+          library: 'segment',
+        },
+      },
     ])
     assertRecords(records('identifyUser', event, { userAgentParsing: false, includeRawUserAgent: true }), [
       {
@@ -875,15 +864,15 @@ describe('amplitude identifyUser', () => {
           user_id: 'some-user-id',
           device_id: 'foo',
           user_properties: { 'some-trait-key': 'some-trait-value' },
-          library: 'segment'
-        }
-      }
+          library: 'segment',
+        },
+      },
     ])
   })
 
   for (const [type, expected] of [
     ['android', 'Android'],
-    ['ios', 'iOS']
+    ['ios', 'iOS'],
   ] as const) {
     it(`changes casing for device type ${type}`, () => {
       const r = records('identifyUser', identifyEvent({ context: { device: { id: 'foo', type } } }))
@@ -895,9 +884,9 @@ describe('amplitude identifyUser', () => {
             device_id: 'foo',
             user_properties: { 'some-trait-key': 'some-trait-value' },
             platform: expected,
-            library: 'segment'
-          }
-        }
+            library: 'segment',
+          },
+        },
       ])
     })
   }
@@ -917,7 +906,7 @@ describe('amplitude identifyUser', () => {
       min_id_length: 2,
       groups: { company: 'acme' },
       paying: true,
-      start_version: '1.0'
+      start_version: '1.0',
     })
     assertRecords(r, [
       {
@@ -928,16 +917,16 @@ describe('amplitude identifyUser', () => {
           user_properties: {
             name: 'x',
             $set: { utm_source: 's', utm_campaign: 'n', referrer: 'ref' },
-            $setOnce: { initial_utm_source: 's', initial_utm_campaign: 'n', initial_referrer: 'ref' }
+            $setOnce: { initial_utm_source: 's', initial_utm_campaign: 'n', initial_referrer: 'ref' },
           },
           groups: { company: 'acme' },
           paying: true,
           start_version: '1.0',
           platform: 'Web',
-          library: 'segment'
+          library: 'segment',
         },
-        options: { min_id_length: 2 }
-      }
+        options: { min_id_length: 2 },
+      },
     ])
   })
 
@@ -955,7 +944,7 @@ describe('amplitude groupIdentifyUser', () => {
       type: 'group',
       userId: 'some-user-id',
       traits: { 'some-trait-key': 'some-trait-value' },
-      ...extra
+      ...extra,
     })
   const mapping = { insert_id: 'some-insert-id', group_type: 'some-type', group_value: 'some-value' }
 
@@ -970,8 +959,8 @@ describe('amplitude groupIdentifyUser', () => {
           library: 'segment',
           time: 1618245157710,
           user_id: 'some-user-id',
-          user_properties: { 'some-type': 'some-value' }
-        }
+          user_properties: { 'some-type': 'some-value' },
+        },
       },
       {
         endpoint: 'groupidentify',
@@ -979,15 +968,15 @@ describe('amplitude groupIdentifyUser', () => {
           group_properties: { 'some-trait-key': 'some-trait-value' },
           group_value: 'some-value',
           group_type: 'some-type',
-          library: 'segment'
-        }
-      }
+          library: 'segment',
+        },
+      },
     ])
   })
 
   it('only fires groupidentify when user_id and device_id are missing (no default mappings)', () => {
     assertRecords(records('groupIdentifyUser', groupEvent(), mapping, undefined, false), [
-      { endpoint: 'groupidentify', record: { group_value: 'some-value', group_type: 'some-type', library: 'segment' } }
+      { endpoint: 'groupidentify', record: { group_value: 'some-value', group_type: 'some-type', library: 'segment' } },
     ])
   })
 
@@ -1003,15 +992,15 @@ describe('amplitude groupIdentifyUser', () => {
           library: 'segment',
           time: TIME,
           user_id: null,
-          user_properties: { company: 'g1' }
+          user_properties: { company: 'g1' },
         },
-        options: { min_id_length: 2 }
+        options: { min_id_length: 2 },
       },
       {
         endpoint: 'groupidentify',
         record: { group_properties: { plan: 'pro' }, group_value: 'g1', group_type: 'company', library: 'segment' },
-        options: { min_id_length: 2 }
-      }
+        options: { min_id_length: 2 },
+      },
     ])
   })
 
@@ -1027,7 +1016,7 @@ describe('amplitude groupIdentifyUser', () => {
   it('requires group_type and group_value', () => {
     assert.deepEqual(run('groupIdentifyUser', groupEvent(), {}), {
       ok: false,
-      reason: "The root value is missing the required field 'group_type'. The root value is missing the required field 'group_value'."
+      reason: "The root value is missing the required field 'group_type'. The root value is missing the required field 'group_value'.",
     })
   })
 })
@@ -1035,9 +1024,7 @@ describe('amplitude groupIdentifyUser', () => {
 describe('amplitude mapUser', () => {
   it('default mappings → usermap record {user_id: previousId, global_user_id: userId}', () => {
     const event = testEvent({ type: 'alias', userId: 'some-user-id', previousId: 'some-previous-user-id' })
-    assertRecords(records('mapUser', event), [
-      { endpoint: 'usermap', record: { user_id: 'some-previous-user-id', global_user_id: 'some-user-id' } }
-    ])
+    assertRecords(records('mapUser', event), [{ endpoint: 'usermap', record: { user_id: 'some-previous-user-id', global_user_id: 'some-user-id' } }])
     assert.equal(endpointUrl('usermap', 'north_america'), 'https://api.amplitude.com/usermap')
     assert.equal(endpointUrl('usermap', 'europe'), 'https://api.eu.amplitude.com/usermap')
   })
@@ -1045,7 +1032,7 @@ describe('amplitude mapUser', () => {
   it('echoes min_id_length inside the mapping object and as options', () => {
     const event = { type: 'alias', userId: 'new', previousId: 'old' }
     assertRecords(records('mapUser', event, { min_id_length: 1 }), [
-      { endpoint: 'usermap', record: { user_id: 'old', global_user_id: 'new', min_id_length: 1 }, options: { min_id_length: 1 } }
+      { endpoint: 'usermap', record: { user_id: 'old', global_user_id: 'new', min_id_length: 1 }, options: { min_id_length: 1 } },
     ])
   })
 
@@ -1070,7 +1057,7 @@ describe('amplitude helpers', () => {
     assert.deepEqual(mergeUserProperties({ $set: { a: 1 }, $setOnce: { x: 1 } }, { $set: { b: 2 } }, { $setOnce: { y: 2 }, c: 3 }), {
       $set: { a: 1, b: 2 },
       $setOnce: { x: 1, y: 2 },
-      c: 3
+      c: 3,
     })
   })
 
@@ -1096,16 +1083,16 @@ describe('amplitude helpers', () => {
     assert.deepEqual(
       parse('Mozilla/5.0 (Linux; Android 5.0.1; SM-T280 Build/LMY47V) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/79.0.3945.136 Safari/537.36', {
         model: 'TAB 2 A7',
-        platformVersion: '5.0.1'
+        platformVersion: '5.0.1',
       }),
-      { os_name: 'Android', os_version: '5.0.1', device_manufacturer: 'Samsung', device_model: 'TAB 2 A7', device_type: 'tablet' }
+      { os_name: 'Android', os_version: '5.0.1', device_manufacturer: 'Samsung', device_model: 'TAB 2 A7', device_type: 'tablet' },
     )
     assert.deepEqual(parse(MAC_UA, { model: 'M', platformVersion: '13.0.0' }), { os_name: 'Mac OS', os_version: '13.0.0', device_model: 'M' })
     // desktop without a device model: device_model falls back to the OS name
     assert.deepEqual(parse('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36'), {
       os_name: 'Windows',
       os_version: '120',
-      device_model: 'Windows'
+      device_model: 'Windows',
     })
   })
 
@@ -1131,17 +1118,17 @@ describe('amplitude helpers', () => {
         event_properties: { a: null, b: '' },
         setOnce: { initial_referrer: '', initial_utm_source: null, other: null },
         products: [null, { price: '' }],
-        min_id_length: null
+        min_id_length: null,
       },
       schema,
-      true
+      true,
     )
     assert.deepEqual(out, {
       user_id: null,
       event_properties: { a: null, b: '' },
       setOnce: { initial_referrer: '', other: null },
       products: [{ price: '' }],
-      min_id_length: null
+      min_id_length: null,
     })
   })
 })
@@ -1199,7 +1186,9 @@ describe('amplitude field definitions and presets', () => {
     assert.match(SESSION_PRESET_NOTE, /browser/)
     assert.deepEqual(
       Object.keys(PRESETS[0]!.mapping),
-      'user_id device_id event_type session_id time event_properties user_properties app_version platform os_name os_version device_brand device_manufacturer device_model carrier country region city language price quantity revenue productId revenueType location_lat location_lng ip idfa idfv adid library library2 products setOnce setAlways use_batch_endpoint userAgent userAgentParsing includeRawUserAgent userAgentData'.split(' ')
+      'user_id device_id event_type session_id time event_properties user_properties app_version platform os_name os_version device_brand device_manufacturer device_model carrier country region city language price quantity revenue productId revenueType location_lat location_lng ip idfa idfv adid library library2 products setOnce setAlways use_batch_endpoint userAgent userAgentParsing includeRawUserAgent userAgentData'.split(
+        ' ',
+      ),
     )
   })
 
@@ -1215,7 +1204,7 @@ describe('amplitude compileAction API', () => {
     assert.throws(() => compileAction('toString' as ActionSlug), /unknown Amplitude action/)
     assert.deepEqual(compileAction('mapUser').run(null as unknown as Obj), {
       ok: false,
-      reason: 'The root value must be an object but it was undefined.'
+      reason: 'The root value must be an object but it was undefined.',
     })
   })
 

@@ -37,7 +37,7 @@ function requestsFor(c: ActionsCase): { url: string; body: string }[] {
   if (!result.ok) throw new Error(`validation failed: ${result.reason}`)
   return assembleRequests(result.records, {
     apiKey: c.settings?.apiKey ?? 'undefined',
-    region: c.settings?.endpoint === 'europe' ? 'eu' : 'us'
+    region: c.settings?.endpoint === 'europe' ? 'eu' : 'us',
   })
 }
 

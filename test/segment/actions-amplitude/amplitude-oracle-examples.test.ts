@@ -31,7 +31,7 @@ import {
   insertIdBase,
   runSubscriptions,
   type CompiledSubscription,
-  type SubscriptionSpec
+  type SubscriptionSpec,
 } from '../../../src/segment/subscriptions/index.js'
 import { AmplitudeDestination, core, endpointOf, installFetchCapture, runReference, startReference, type Obj } from '../../helpers/oracle.js'
 import { runCli } from '../../helpers/cli.js'
@@ -53,9 +53,9 @@ const SPECS: SubscriptionSpec[] = [
     actionSlug: 'groupIdentifyUser',
     trigger: DEFAULT_SUBSCRIPTIONS.groupIdentifyUser,
     enabled: true,
-    mapping: { ...defaultValues('groupIdentifyUser'), group_type: 'company', group_value: { '@path': '$.groupId' } }
+    mapping: { ...defaultValues('groupIdentifyUser'), group_type: 'company', group_value: { '@path': '$.groupId' } },
   },
-  { name: 'Alias Calls (mapUser defaults)', actionSlug: 'mapUser', trigger: DEFAULT_SUBSCRIPTIONS.mapUser, enabled: true, mapping: defaultValues('mapUser') }
+  { name: 'Alias Calls (mapUser defaults)', actionSlug: 'mapUser', trigger: DEFAULT_SUBSCRIPTIONS.mapUser, enabled: true, mapping: defaultValues('mapUser') },
 ]
 
 async function readExamples(): Promise<SegmentMessage[]> {
@@ -156,7 +156,7 @@ describe('amplitude actions: example archive vs @segment/action-destinations', f
       assert.deepStrictEqual(
         outcomes.map((o) => o.subscription.name),
         matched.map((s) => s.name),
-        `${where}: matched subscriptions`
+        `${where}: matched subscriptions`,
       )
       assert.ok(matched.length > 0, `${where}: no subscription matched`)
 
@@ -166,9 +166,7 @@ describe('amplitude actions: example archive vs @segment/action-destinations', f
         const event = JSON.parse(pristine) as Obj
         const resolved = core.transform(spec.mapping, event) as Obj
         const refMapping =
-          sub.actionSlug !== 'mapUser' && emptyId(resolved.insert_id)
-            ? { ...spec.mapping, insert_id: `${insertIdBase(message)}-${sub.insertIdSalt}` }
-            : spec.mapping
+          sub.actionSlug !== 'mapUser' && emptyId(resolved.insert_id) ? { ...spec.mapping, insert_id: `${insertIdBase(message)}-${sub.insertIdSalt}` } : spec.mapping
         const expected = await runReference(sub.actionSlug, event, refMapping, settings, { now: NOW })
         const at = `${where}\n  subscription ${spec.name}`
         const s = (perSubscription[spec.name] ??= { ok: 0, err: 0 })
@@ -221,9 +219,9 @@ describe('amplitude actions: example archive vs @segment/action-destinations', f
           'Screen Calls': { ok: 69, err: 0 },
           'Identify Calls': { ok: 104, err: 0 },
           'Group Calls (groupIdentifyUser defaults)': { ok: 72, err: 0 },
-          'Alias Calls (mapUser defaults)': { ok: 22, err: 0 }
-        }
-      }
+          'Alias Calls (mapUser defaults)': { ok: 22, err: 0 },
+        },
+      },
     )
   })
 
@@ -290,9 +288,19 @@ describe('amplitude actions: example archive vs @segment/action-destinations', f
           else left.set(r, n - 1)
         }
         const extra = [...left].filter(([, n]) => n > 0).map(([r]) => r)
-        assert.deepStrictEqual({ endpoint, missing: missing.slice(0, 3), extra: extra.slice(0, 3), counts: [missing.length, extra.length] }, { endpoint, missing: [], extra: [], counts: [0, 0] })
+        assert.deepStrictEqual(
+          { endpoint, missing: missing.slice(0, 3), extra: extra.slice(0, 3), counts: [missing.length, extra.length] },
+          { endpoint, missing: [], extra: [], counts: [0, 0] },
+        )
       }
-      assert.deepStrictEqual(Object.fromEntries(Object.entries(sent).map(([k, v]) => [k, v.length]).sort()), { httpapi: 507, identify: 104 })
+      assert.deepStrictEqual(
+        Object.fromEntries(
+          Object.entries(sent)
+            .map(([k, v]) => [k, v.length])
+            .sort(),
+        ),
+        { httpapi: 507, identify: 104 },
+      )
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
@@ -301,7 +309,12 @@ describe('amplitude actions: example archive vs @segment/action-destinations', f
   it('pins "now" on both sides for an example group message without time', async () => {
     const group = (await readExamples()).find((m) => m.type === 'group')!
     const message = { ...group, timestamp: undefined } as SegmentMessage
-    const [sub] = compileSubscriptions(checkSubscriptions('example oracle', SPECS.filter((s) => s.actionSlug === 'groupIdentifyUser')))
+    const [sub] = compileSubscriptions(
+      checkSubscriptions(
+        'example oracle',
+        SPECS.filter((s) => s.actionSlug === 'groupIdentifyUser'),
+      ),
+    )
     const [outcome] = runSubscriptions([sub!], message, { now: () => NOW })
     const mapping = { ...SPECS.find((s) => s.actionSlug === 'groupIdentifyUser')!.mapping, insert_id: `${insertIdBase(message)}-${sub!.insertIdSalt}` }
     const expected = await runReference('groupIdentifyUser', JSON.parse(JSON.stringify(message)), mapping, { apiKey: 'KEY', secretKey: 'SECRET' }, { now: NOW })

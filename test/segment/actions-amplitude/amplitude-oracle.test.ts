@@ -7,14 +7,7 @@
  */
 import { strict as assert } from 'node:assert'
 import type { AmplitudeRecord } from '../../../src/types.js'
-import {
-  compileAction,
-  defaultValues,
-  endpointUrl,
-  PRESETS,
-  type ActionSettings,
-  type ActionSlug
-} from '../../../src/segment/actions-amplitude/index.js'
+import { compileAction, defaultValues, endpointUrl, PRESETS, type ActionSettings, type ActionSlug } from '../../../src/segment/actions-amplitude/index.js'
 import { createRng } from '../../../src/amplitude/sandbox/rng.js'
 import { core, endpointOf, installFetchCapture, installNockCapture, nock, runReference, startReference, type Obj } from '../../helpers/oracle.js'
 
@@ -54,7 +47,7 @@ const WEB_UAS = [
   'Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.1',
   'Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0',
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Safari/605.1.15',
-  'curl/7.64.1'
+  'curl/7.64.1',
 ]
 const ANDROID_UAS = ['Dalvik/2.1.0 (Linux; U; Android 13; SM-G991B Build/TP1A.220624.014)', 'okhttp/4.9.2']
 
@@ -103,9 +96,9 @@ function webContext(g: Gen): Obj {
       referrer: g.pick(['', '', 'https://www.google.com/', 'https://t.co/x']),
       search: '',
       title: 'Analytics Academy',
-      url: 'https://segment.com/academy/'
+      url: 'https://segment.com/academy/',
     },
-    timezone: 'Europe/Amsterdam'
+    timezone: 'Europe/Amsterdam',
   }
   if (g.bool(0.9)) ctx.userAgent = g.pick(WEB_UAS)
   if (g.bool(0.2)) ctx.userAgentData = { model: g.pick(['', 'Pixel 7', 'SM-G973F']), platformVersion: g.pick(['13.0.0', '10.15.7']), mobile: g.bool() }
@@ -130,7 +123,7 @@ function iosContext(g: Gen): Obj {
     locale: 'en-US',
     timezone: 'America/New_York',
     ip: '8.8.8.8',
-    screen: { width: 390, height: 844 }
+    screen: { width: 390, height: 844 },
   }
 }
 
@@ -144,7 +137,7 @@ function androidContext(g: Gen): Obj {
     os: { name: 'Android', version: '13' },
     network: { carrier: 'Vodafone', bluetooth: false },
     locale: 'de-DE',
-    ip: '9.9.9.9'
+    ip: '9.9.9.9',
   }
   if (g.bool(0.5)) ctx.userAgent = g.pick(ANDROID_UAS)
   if (g.bool(0.3)) ctx.location = { country: 'Germany', city: 'Berlin', region: 'BE', latitude: 52.5, longitude: 13.4 }
@@ -323,7 +316,7 @@ function casesFor(ev: Obj, g: Gen): Case[] {
           trackRevenuePerProduct: true,
           insert_id: { '@path': '$.messageId' },
           use_batch_endpoint: g.bool(),
-          min_id_length: g.pick([1, 0, null, 3])
+          min_id_length: g.pick([1, 0, null, 3]),
         })
       } else {
         add('preset Track Calls', 'logEventV2', preset('Track Calls').mapping)
@@ -339,7 +332,7 @@ function casesFor(ev: Obj, g: Gen): Case[] {
         add: g.pick([{ logins: 1 }, {}, { score: { '@path': '$.properties.revenue' } }]),
         groups: { company: { '@path': '$.context.groupId' }, org: 'acme' },
         event_id: g.pick([7, '8']),
-        insert_id: g.pick([undefined, { '@path': '$.messageId' }])
+        insert_id: g.pick([undefined, { '@path': '$.messageId' }]),
       })
       break
     case 'page':
@@ -358,21 +351,21 @@ function casesFor(ev: Obj, g: Gen): Case[] {
         paying: g.pick([true, 'false']),
         start_version: '1.0',
         groups: { company: 'acme' },
-        insert_id: { '@path': '$.messageId' }
+        insert_id: { '@path': '$.messageId' },
       })
       break
     case 'group':
       add('groupIdentifyUser defaults', 'groupIdentifyUser', {
         ...defaultValues('groupIdentifyUser'),
         group_type: 'company',
-        group_value: { '@path': '$.groupId' }
+        group_value: { '@path': '$.groupId' },
       })
       add('groupIdentifyUser variant', 'groupIdentifyUser', {
         ...defaultValues('groupIdentifyUser'),
         group_type: { '@path': '$.traits.plan' },
         group_value: { '@path': '$.groupId' },
         insert_id: { '@path': '$.messageId' },
-        min_id_length: 1
+        min_id_length: 1,
       })
       break
     case 'alias':
@@ -414,10 +407,7 @@ async function compareGenerated(seed: number, events: number): Promise<RunStats>
       // segamp's defaultInsertId must behave exactly like a mapping that gives that insert_id.
       const useDefaultInsertId = g.bool(0.3)
       const defaultInsertId = useDefaultInsertId ? `segamp-${event.messageId}` : undefined
-      const refMapping =
-        useDefaultInsertId && resolved.insert_id === undefined && c.slug !== 'mapUser'
-          ? { ...c.mapping, insert_id: defaultInsertId }
-          : c.mapping
+      const refMapping = useDefaultInsertId && resolved.insert_id === undefined && c.slug !== 'mapUser' ? { ...c.mapping, insert_id: defaultInsertId } : c.mapping
       const expected = await runReference(c.slug, event, refMapping, settings)
       const actual = compileAction(c.slug, settings).run(core.transform(c.mapping, event), { defaultInsertId })
       const where = `event #${i} ${c.label}: ${JSON.stringify(event)}`
@@ -463,7 +453,10 @@ describe('amplitude actions: differential test against @segment/action-destinati
     // remove only our own interceptors (other test files may use nock too)
     after(() => {
       uninstall()
-      assert.deepEqual(nock.activeMocks().filter((m: string) => m.includes('amplitude.com')), [])
+      assert.deepEqual(
+        nock.activeMocks().filter((m: string) => m.includes('amplitude.com')),
+        [],
+      )
     })
 
     // nock 15 costs ~50 ms per request here, so only a sample goes over (intercepted) HTTP;
@@ -488,10 +481,22 @@ describe('amplitude actions: differential test against @segment/action-destinati
       const { compared, perLabel } = await compareGenerated(SEED, EVENTS)
       assert.ok(compared > EVENTS * 1.6, `compared ${compared}`)
       // the generator must exercise both successes and validation failures for the main actions
-      for (const label of ['preset Track Calls', 'preset Order Completed Calls', 'preset Page Calls', 'preset Screen Calls', 'preset Identify Calls', 'groupIdentifyUser defaults', 'mapUser defaults', 'logEvent defaults']) {
+      for (const label of [
+        'preset Track Calls',
+        'preset Order Completed Calls',
+        'preset Page Calls',
+        'preset Screen Calls',
+        'preset Identify Calls',
+        'groupIdentifyUser defaults',
+        'mapUser defaults',
+        'logEvent defaults',
+      ]) {
         assert.ok(perLabel[label]!.ok > 15, `${label}: ${JSON.stringify(perLabel[label])}`)
       }
-      assert.ok(Object.values(perLabel).some((s) => s.err > 10), `too few validation errors: ${JSON.stringify(perLabel)}`)
+      assert.ok(
+        Object.values(perLabel).some((s) => s.err > 10),
+        `too few validation errors: ${JSON.stringify(perLabel)}`,
+      )
     })
   })
 })

@@ -32,18 +32,12 @@ function renameLatLng(r: Record<string, unknown>): Record<string, unknown> {
 
 /** case id → [reason, correction applied to the fixture's expected record]. */
 const CORRECTIONS: Record<number, [string, (r: Record<string, unknown>) => Record<string, unknown>]> = {
-  12: [
-    'fixture never asserted; the mapper sends context.location as location_lat/location_lng, not latitude/longitude',
-    renameLatLng,
-  ],
+  12: ['fixture never asserted; the mapper sends context.location as location_lat/location_lng, not latitude/longitude', renameLatLng],
   20: [
     'fixture never asserted; screen calls are named "… Screen" and location goes to location_lat/location_lng',
     (r) => ({ ...renameLatLng(r), event_type: 'Viewed Docs Analytics iOS Screen' }),
   ],
-  22: [
-    'fixture never asserted; a category-only screen is "Loaded a Screen" (same rule as asserted page-category/page-basic)',
-    (r) => ({ ...r, event_type: 'Loaded a Screen' }),
-  ],
+  22: ['fixture never asserted; a category-only screen is "Loaded a Screen" (same rule as asserted page-category/page-basic)', (r) => ({ ...r, event_type: 'Loaded a Screen' })],
   25: [
     'fixture never asserted; a named screen is "Viewed {name} Screen" (same rule as asserted page-name/screen-full)',
     (r) => ({ ...r, event_type: 'Viewed Hello World Screen' }),

@@ -104,7 +104,10 @@ describe('conformance: analytics.js Amplitude integration tests (index.test.js),
   it('counts: 61 tests = 51 expressible cases + 10 with nothing a record could show; 10 source rules', () => {
     const fromTests = WEB_CASES.filter((c) => !c.title.startsWith('source rule:'))
     assert.equal(fromTests.length + NOT_EXPRESSIBLE.length, 61)
-    assert.deepEqual({ cases: fromTests.length, notExpressible: NOT_EXPRESSIBLE.length, sourceRules: WEB_CASES.length - fromTests.length }, { cases: 51, notExpressible: 10, sourceRules: 10 })
+    assert.deepEqual(
+      { cases: fromTests.length, notExpressible: NOT_EXPRESSIBLE.length, sourceRules: WEB_CASES.length - fromTests.length },
+      { cases: 51, notExpressible: 10, sourceRules: 10 },
+    )
     assert.equal(new Set([...WEB_CASES, ...NOT_EXPRESSIBLE].map((c) => c.title)).size, 71, 'unique titles')
   })
 })

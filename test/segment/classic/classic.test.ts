@@ -166,7 +166,7 @@ describe('classic cloud: settings honoured', () => {
 
   it('Order Completed: order event without products carries revenue; one Product Purchased per product', () => {
     assert.deepStrictEqual(classicRecords(order, KEY), [
-      ev({ event_type: 'Order Completed', revenue: 30, event_properties: { order_id: 'o1', total: 30 } , revenueType: 'sale' }),
+      ev({ event_type: 'Order Completed', revenue: 30, event_properties: { order_id: 'o1', total: 30 }, revenueType: 'sale' }),
       ev({ event_type: 'Product Purchased', event_properties: { product_id: 'p1', name: 'A', price: 10, quantity: 2 } }),
       ev({ event_type: 'Product Purchased', event_properties: { product_id: 'p2', name: 'B', price: 10 } }),
     ])
@@ -208,9 +208,7 @@ describe('classic cloud: settings honoured', () => {
 
   it('identify without operator lists: plain user_properties, paying/start_version options kept', () => {
     const m = msg({ type: 'identify', traits: { plan: 'pro' }, integrations: { Amplitude: { paying: true, start_version: '1.0', session_id: 5 } } })
-    assert.deepStrictEqual(classicRecords(m, KEY), [
-      { endpoint: '/identify', record: { ...BASE, user_properties: { plan: 'pro', id: 'u1' }, paying: true, start_version: '1.0' } },
-    ])
+    assert.deepStrictEqual(classicRecords(m, KEY), [{ endpoint: '/identify', record: { ...BASE, user_properties: { plan: 'pro', id: 'u1' }, paying: true, start_version: '1.0' } }])
   })
 
   it('groupTypeTrait/groupValueTrait: association plus groupidentify; fallback [Segment] Group', () => {

@@ -140,7 +140,7 @@ const TABLE: string[] = [
   'event = "a""b"',
   'event = "Order Completed" and',
   'event = "unterminated',
-  "event = 'x\"",
+  'event = \'x"',
   // and/or mixes and parentheses
   'type = "track" and event = "Order Completed" or type = "page"',
   'type = "page" or type = "track" and event = "Order Completed"',
@@ -184,7 +184,7 @@ const TABLE: string[] = [
   'contains(anonymousId, "x")',
   'contains(propertiesx, "x")',
   'contains(event, 5)',
-  'contains(event, \'Order\')',
+  "contains(event, 'Order')",
   'contains(event "Order")',
   'contains event, "Order"',
   'contains',
@@ -254,7 +254,7 @@ const TABLE: string[] = [
   'typé = "track"',
   'type = "tràck"',
   'properties.\\é = 1',
-  'event = "😀" or type = "track"'
+  'event = "😀" or type = "track"',
 ]
 
 describe('FQL triggers — differential edge-case table vs @segment/destination-subscriptions', () => {
@@ -279,7 +279,7 @@ describe('FQL triggers — API', () => {
     assert.equal(m({ type: 'identify' }), false)
   })
 
-  it('throws TriggerError with fql, reason, position and Segment\'s message', () => {
+  it("throws TriggerError with fql, reason, position and Segment's message", () => {
     assert.throws(
       () => compileTrigger('properties.price>10'),
       (e: unknown) => {
@@ -289,10 +289,10 @@ describe('FQL triggers — API', () => {
         assert.equal(e.segmentMessage, "Cannot read properties of undefined (reading 'type')")
         assert.equal(
           e.reason,
-          'expected termination character after identifier, got > at character 17 (near `…roperties.price>10`); separate `price` from what follows with a space (e.g. `properties.price > 10`), or escape the character with `\\`'
+          'expected termination character after identifier, got > at character 17 (near `…roperties.price>10`); separate `price` from what follows with a space (e.g. `properties.price > 10`), or escape the character with `\\`',
         )
         return true
-      }
+      },
     )
   })
 
@@ -300,7 +300,7 @@ describe('FQL triggers — API', () => {
     assert.equal(compileTrigger('event != "x"')(undefined as unknown as Record<string, unknown>), false)
   })
 
-  it('the compiled predicate throws where Segment\'s evaluator throws', () => {
+  it("the compiled predicate throws where Segment's evaluator throws", () => {
     const m = compileTrigger('type = "x" and properties\\.\\. = 1')
     assert.equal(m({ type: 'y' }), false)
     assert.throws(() => m({ type: 'x' }), TriggerEvaluationError)
@@ -317,7 +317,7 @@ describe('FQL triggers — API', () => {
     assert.deepStrictEqual(analyzeTrigger('type = "track" and event != "Order Completed"'), {
       fql: 'type = "track" and event != "Order Completed"',
       ok: true,
-      warnings: []
+      warnings: [],
     })
   })
 
@@ -335,29 +335,29 @@ const ERRORS: Array<[string, string]> = [
   ['', 'the trigger is empty; write a condition such as `type = "track"`'],
   [
     'anonymousId = "x"',
-    'Segment found no condition it understands (`anonymousId` at character 1 is not supported); conditions look like `<field> <op> <value>` with field one of type, event, name, userId, properties.<path>, traits.<path>, context.<path>, or contains(<field>, "v") / match(<field>, "v*")'
+    'Segment found no condition it understands (`anonymousId` at character 1 is not supported); conditions look like `<field> <op> <value>` with field one of type, event, name, userId, properties.<path>, traits.<path>, context.<path>, or contains(<field>, "v") / match(<field>, "v*")',
   ],
   ['type', '`type` at character 1 has no operator and value; write e.g. `type = "value"`'],
   ['(type = "track"', '`(` at character 1 is never closed; add the matching `)`'],
   [
     '((type = "track"))',
-    '`(` at character 2 opens a second level of parentheses inside the group opened at character 1; Segment supports only one level (a group ends at the first `)`) — flatten the expression'
+    '`(` at character 2 opens a second level of parentheses inside the group opened at character 1; Segment supports only one level (a group ends at the first `)`) — flatten the expression',
   ],
   ['contains', 'contains() at character 1 is missing its 1st argument; write contains(<field>, "value")'],
   ['match(event', 'match() at character 1 is missing its 2nd argument; write match(event, "value")'],
   [
     'event = "unterminated',
-    'unterminated string at character 9 (near `event = "unterminated`); add the closing " (strings have no escape sequences; `\\"` does not escape the quote)'
+    'unterminated string at character 9 (near `event = "unterminated`); add the closing " (strings have no escape sequences; `\\"` does not escape the quote)',
   ],
   [
     'type = "track" && event = "x"',
-    'invalid character "&" at character 16 (near `type = "track" && event = "x"`); outside quotes only field names, operators (= != < <= > >=), numbers, parentheses, commas and `!` are allowed; quote values with "…" and escape special characters in field names with `\\`'
+    'invalid character "&" at character 16 (near `type = "track" && event = "x"`); outside quotes only field names, operators (= != < <= > >=), numbers, parentheses, commas and `!` are allowed; quote values with "…" and escape special characters in field names with `\\`',
   ],
   [
     'type!="track"',
-    "expected '=' after '!', got '=' at character 5 (near `type!=\"track\"`); `!=` must be followed by a space (`!= \"x\"`); a lone `!` may only precede contains(…) or match(…)"
+    "expected '=' after '!', got '=' at character 5 (near `type!=\"track\"`); `!=` must be followed by a space (`!= \"x\"`); a lone `!` may only precede contains(…) or match(…)",
   ],
-  ['properties.price = 1.', 'unexpected terminator after decimal point at character 21 (near `…rties.price = 1.`); write digits after the decimal point (`1.0`)']
+  ['properties.price = 1.', 'unexpected terminator after decimal point at character 21 (near `…rties.price = 1.`); write digits after the decimal point (`1.0`)'],
 ]
 
 describe('FQL triggers — rejection reasons', () => {

@@ -54,13 +54,25 @@ function readLines(dir: string): Obj[] {
 function allSubscriptions(): CompiledSubscription[] {
   const specs: SubscriptionSpec[] = [
     ...PRESETS.map((p) => ({ name: p.name, actionSlug: p.partnerAction, trigger: p.subscribe, enabled: true, mapping: p.mapping })),
-    { name: 'group defaults', actionSlug: 'groupIdentifyUser', trigger: DEFAULT_SUBSCRIPTIONS.groupIdentifyUser, enabled: true, mapping: { ...defaultValues('groupIdentifyUser'), group_type: 'company', group_value: { '@path': '$.groupId' } } },
+    {
+      name: 'group defaults',
+      actionSlug: 'groupIdentifyUser',
+      trigger: DEFAULT_SUBSCRIPTIONS.groupIdentifyUser,
+      enabled: true,
+      mapping: { ...defaultValues('groupIdentifyUser'), group_type: 'company', group_value: { '@path': '$.groupId' } },
+    },
     ...ACTION_SLUGS.map((slug) => ({ name: `${slug} defaults`, actionSlug: slug, trigger: 'type = "track"', enabled: true, mapping: defaultValues(slug) })),
   ]
   ACTIONS_CASES.forEach((c, i) => {
     if (!c.mapping) return
     specs.push({ name: `case ${i}`, actionSlug: c.action, trigger: 'type = "track"', enabled: true, mapping: c.mapping })
-    specs.push({ name: `case ${i} + defaults`, actionSlug: c.action, trigger: 'type = "track"', enabled: true, mapping: { ...defaultValues(c.action as ActionSlug), ...c.mapping } })
+    specs.push({
+      name: `case ${i} + defaults`,
+      actionSlug: c.action,
+      trigger: 'type = "track"',
+      enabled: true,
+      mapping: { ...defaultValues(c.action as ActionSlug), ...c.mapping },
+    })
   })
   // The subscriptions `migrate` generates from the Classic settings fixtures, with both namings, and
   // with every option that changes a mapping switched on.
@@ -119,7 +131,8 @@ function compare(sub: CompiledSubscription, message: Obj, t: Tally): void {
     t.fallbacks++
     return
   }
-  if (direct !== exact && t.differences.length < 5) t.differences.push(`${sub.name} on ${JSON.stringify(message).slice(0, 400)}\n  exact:    ${exact.slice(0, 600)}\n  compiled: ${direct.slice(0, 600)}`)
+  if (direct !== exact && t.differences.length < 5)
+    t.differences.push(`${sub.name} on ${JSON.stringify(message).slice(0, 400)}\n  exact:    ${exact.slice(0, 600)}\n  compiled: ${direct.slice(0, 600)}`)
 }
 
 const SUBS = allSubscriptions()
@@ -149,7 +162,9 @@ describe('compiled message → record path (differential against the exact path)
   it('100,000 generated messages × the presets (matched) and every subscription on one in 25: 0 differences', () => {
     const dir = mkdtempSync(join(tmpdir(), 'segamp-direct-'))
     try {
-      const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'generate-example-archive.js'), '--out', dir, '--messages', '100000', '--plain', '--seed', '23'], { encoding: 'utf8' })
+      const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'generate-example-archive.js'), '--out', dir, '--messages', '100000', '--plain', '--seed', '23'], {
+        encoding: 'utf8',
+      })
       assert.equal(r.status, 0, r.stderr)
       const messages = readLines(join(dir, 'segment-logs'))
       assert.equal(messages.length, 100_000)
@@ -169,17 +184,37 @@ describe('compiled message → record path (differential against the exact path)
     const paths = mappedPaths(SUBS)
     const leaf = fc.oneof(
       fc.constantFrom('', ' ', 'abc', '5', '1.5', 'true', 'null', 'iOS', 'android', 'Purchase', 'use_mapping', 'auto'),
-      fc.constantFrom('2024-05-06T07:08:09Z', '2024-05-06T07:08:09.123Z', '2024-05-06T07:08:09+00:00', '2024-05-06', '1715000000', '2024-02-30T00:00:00Z', '2024-13-01T00:00:00Z', 'not a date', '2024-05-06T07:08:09z'),
+      fc.constantFrom(
+        '2024-05-06T07:08:09Z',
+        '2024-05-06T07:08:09.123Z',
+        '2024-05-06T07:08:09+00:00',
+        '2024-05-06',
+        '1715000000',
+        '2024-02-30T00:00:00Z',
+        '2024-13-01T00:00:00Z',
+        'not a date',
+        '2024-05-06T07:08:09z',
+      ),
       fc.integer({ min: -3, max: 2_000_000_000_000 }),
       fc.constantFrom(0, -0, 1.5, 1e21, 12),
       fc.boolean(),
       fc.constant(null),
     )
     const { value } = fc.letrec((tie) => ({
-      value: fc.oneof({ depthSize: 'small', maxDepth: 3 }, leaf, fc.dictionary(fc.constantFrom('a', 'model', 'platformVersion', 'price', 'quantity', 'revenue', 'productId', '__proto__', 'behavior', 'mapping', 'x'), tie('value'), { maxKeys: 4 }), fc.array(tie('value'), { maxLength: 3 })),
+      value: fc.oneof(
+        { depthSize: 'small', maxDepth: 3 },
+        leaf,
+        fc.dictionary(fc.constantFrom('a', 'model', 'platformVersion', 'price', 'quantity', 'revenue', 'productId', '__proto__', 'behavior', 'mapping', 'x'), tie('value'), {
+          maxKeys: 4,
+        }),
+        fc.array(tie('value'), { maxLength: 3 }),
+      ),
     }))
     // Date-valued paths get more of the edits: the date-like guard is the subtlest one.
-    const pathArb = fc.oneof({ arbitrary: fc.constantFrom(...paths), weight: 3 }, { arbitrary: fc.constantFrom(['timestamp'], ['integrations', 'Actions Amplitude', 'session_id']), weight: 1 })
+    const pathArb = fc.oneof(
+      { arbitrary: fc.constantFrom(...paths), weight: 3 },
+      { arbitrary: fc.constantFrom(['timestamp'], ['integrations', 'Actions Amplitude', 'session_id']), weight: 1 },
+    )
     const changes = fc.array(fc.tuple(pathArb, value), { minLength: 1, maxLength: 5 })
     fc.assert(
       fc.property(fc.nat(EXAMPLE.length + CASE_EVENTS.length - 1), changes, (which, edits) => {
@@ -210,14 +245,21 @@ describe('compiled path: the fallback count in the replay report', function () {
           { ...base, messageId: 'm-1', timestamp: '2024-05-06T07:08:09.000Z' },
           { ...base, messageId: 'm-2', timestamp: '2024-05-06T09:08:09.000+02:00' },
           { ...base, messageId: 'm-3', timestamp: '2024-05-06T07:08:10.000Z' },
-        ].map((m) => JSON.stringify(m)).join('\n') + '\n',
+        ]
+          .map((m) => JSON.stringify(m))
+          .join('\n') + '\n',
       )
       const outs: string[] = []
       for (const mode of ['compiled', 'exact']) {
         const out = join(dir, `${mode}.ndjson`)
-        const r = await runCli(['replay', join(dir, 'in'), '--dry-run', '--out', out, '--fresh', '--no-progress', '--json', '--state-dir', join(dir, mode)], { env: mode === 'exact' ? { SEGAMP_MAP: 'exact' } : {} })
+        const r = await runCli(['replay', join(dir, 'in'), '--dry-run', '--out', out, '--fresh', '--no-progress', '--json', '--state-dir', join(dir, mode)], {
+          env: mode === 'exact' ? { SEGAMP_MAP: 'exact' } : {},
+        })
         const report = JSON.parse(r.stdout)
-        assert.equal(report.subscriptions.reduce((a: number, s: { messages: number }) => a + s.messages, 0), 3)
+        assert.equal(
+          report.subscriptions.reduce((a: number, s: { messages: number }) => a + s.messages, 0),
+          3,
+        )
         assert.equal(report.mappingFallbacks, mode === 'exact' ? 0 : 1)
         outs.push(readFileSync(out, 'utf8'))
       }

@@ -64,11 +64,14 @@ describe('--only adds an action the configuration lacks', () => {
   })
 
   it('an unknown slug is a usage error naming the valid ones', async () => {
-    assert.throws(() => selectOnlyActions({ source: 'presets', subscriptions: [], skipped: [], warnings: [], notes: [] }, ['logPurchase', 'groupIdentify']), (e: unknown) => {
-      assert.ok(e instanceof UsageError)
-      assert.match((e as Error).message, /^--only groupIdentify: not an Actions Amplitude action \(one of logEvent, .*groupIdentifyUser/)
-      return true
-    })
+    assert.throws(
+      () => selectOnlyActions({ source: 'presets', subscriptions: [], skipped: [], warnings: [], notes: [] }, ['logPurchase', 'groupIdentify']),
+      (e: unknown) => {
+        assert.ok(e instanceof UsageError)
+        assert.match((e as Error).message, /^--only groupIdentify: not an Actions Amplitude action \(one of logEvent, .*groupIdentifyUser/)
+        return true
+      },
+    )
   })
 
   describe('the README example on the example archive', () => {
@@ -89,7 +92,20 @@ describe('--only adds an action the configuration lacks', () => {
       assert.ok(groups.length > 50, `the example has group calls (${groups.length})`)
       const state = tempDir('segamp-only-state-')
       const r = await runCli(
-        ['replay', EXAMPLE, '--only', 'logPurchase,groupIdentifyUser', '--endpoint-url', sandbox.url, '--api-key', 'only-test-key-0123456789', '--yes', '--no-progress', '--state-dir', state],
+        [
+          'replay',
+          EXAMPLE,
+          '--only',
+          'logPurchase,groupIdentifyUser',
+          '--endpoint-url',
+          sandbox.url,
+          '--api-key',
+          'only-test-key-0123456789',
+          '--yes',
+          '--no-progress',
+          '--state-dir',
+          state,
+        ],
         { timeoutMs: 90_000 },
       )
       assert.equal(r.code, 0, r.stderr)
@@ -97,10 +113,7 @@ describe('--only adds an action the configuration lacks', () => {
       const paths = new Set(sandbox.requests.map((q) => q.path))
       assert.ok(paths.has('/groupidentify'), `sandbox paths: ${[...paths].join(', ')}`)
       assert.equal(sandbox.groupIdentifications.length, groups.length)
-      assert.deepEqual(
-        sandbox.groupIdentifications.map((g) => [g.group_type, g.group_value]).sort(),
-        groups.map((g) => ['[Segment] Group', g.groupId]).sort(),
-      )
+      assert.deepEqual(sandbox.groupIdentifications.map((g) => [g.group_type, g.group_value]).sort(), groups.map((g) => ['[Segment] Group', g.groupId]).sort())
       // Group properties come from the call's traits (the field default).
       const first = groups[0]!
       const sent = sandbox.groupIdentifications.find((g) => g.group_value === first.groupId && JSON.stringify(g.group_properties) === JSON.stringify(first.traits))
@@ -112,7 +125,9 @@ describe('--only adds an action the configuration lacks', () => {
     })
 
     it('the same command with --sandbox reports the group identifications it ingested', async () => {
-      const r = await runCli(['replay', EXAMPLE, '--sandbox', '--only', 'logPurchase,groupIdentifyUser', '--no-progress', '--state-dir', tempDir('segamp-only-sb-')], { timeoutMs: 90_000 })
+      const r = await runCli(['replay', EXAMPLE, '--sandbox', '--only', 'logPurchase,groupIdentifyUser', '--no-progress', '--state-dir', tempDir('segamp-only-sb-')], {
+        timeoutMs: 90_000,
+      })
       assert.equal(r.code, 0, r.stderr)
       assert.match(r.stdout, new RegExp(`group identifications: ${sandbox.groupIdentifications.length};`))
     })

@@ -13,7 +13,15 @@ import { ndjson, tempDir, writeFile } from '../../helpers/files.js'
 const EXAMPLE = join(ROOT, 'examples', 'segment-logs')
 
 function identify(i: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { type: 'identify', messageId: `mx-${i}`, userId: `user-${1000 + i}`, anonymousId: `anon-${1000 + i}`, timestamp: `2024-05-06T00:00:0${i}.000Z`, traits: { plan: 'pro' }, ...extra }
+  return {
+    type: 'identify',
+    messageId: `mx-${i}`,
+    userId: `user-${1000 + i}`,
+    anonymousId: `anon-${1000 + i}`,
+    timestamp: `2024-05-06T00:00:0${i}.000Z`,
+    traits: { plan: 'pro' },
+    ...extra,
+  }
 }
 
 describe('mixed user properties', () => {
@@ -44,7 +52,13 @@ describe('mixed user properties', () => {
       const ev = await fetch(`${sandbox.url}/2/httpapi`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ api_key: 'k', events: [{ event_type: 'A', user_id: 'user-12345', user_properties: mixed }, { event_type: 'B', user_id: 'user-12345', user_properties: { plan: 'x' } }] }),
+        body: JSON.stringify({
+          api_key: 'k',
+          events: [
+            { event_type: 'A', user_id: 'user-12345', user_properties: mixed },
+            { event_type: 'B', user_id: 'user-12345', user_properties: { plan: 'x' } },
+          ],
+        }),
       })
       assert.equal(ev.status, 200)
       assert.equal(((await ev.json()) as { events_ingested: number }).events_ingested, 2)

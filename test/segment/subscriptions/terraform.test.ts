@@ -18,12 +18,21 @@ const CLASSIC = JSON.parse(readFileSync('examples/classic-settings.json', 'utf8'
 describe('Terraform files as mappings files', () => {
   it('reads back every subscription migrate --format terraform wrote, values unchanged', () => {
     const result = migrateClassic({ ...CLASSIC, groupTypeTrait: 'industry', groupValueTrait: 'name', sendAlias: true }, { names: 'classic' })
-    const odd: Subscription = { name: 'Odd "${name}" %{x} \\ name', actionSlug: 'logEventV2', enabled: false, trigger: 'type = "track" and event = "${literal} %{y}"', settings: { event_type: { '@template': '${{event}} %{z}' } } }
+    const odd: Subscription = {
+      name: 'Odd "${name}" %{x} \\ name',
+      actionSlug: 'logEventV2',
+      enabled: false,
+      trigger: 'type = "track" and event = "${literal} %{y}"',
+      settings: { event_type: { '@template': '${{event}} %{z}' } },
+    }
     const subscriptions = [...result.subscriptions, odd]
     const text = renderTerraform({ endpoint: 'north_america', subscriptions, origin: 'a test' })
     const { doc, problems } = readTerraformDocument(text, 'amplitude.tf')
     assert.deepEqual(problems, [])
-    assert.deepEqual(doc.subscriptions, subscriptions.map((s) => ({ name: s.name, actionSlug: s.actionSlug, enabled: s.enabled, trigger: s.trigger, settings: s.settings })))
+    assert.deepEqual(
+      doc.subscriptions,
+      subscriptions.map((s) => ({ name: s.name, actionSlug: s.actionSlug, enabled: s.enabled, trigger: s.trigger, settings: s.settings })),
+    )
   })
 
   it('loadMappings takes a .tf file; what it cannot read is listed with file:line', async () => {
@@ -31,23 +40,32 @@ describe('Terraform files as mappings files', () => {
     const result = migrateClassic(CLASSIC, { names: 'classic' })
     const good = writeFile(join(dir, 'amplitude.tf'), renderTerraform({ endpoint: 'north_america', subscriptions: result.subscriptions, origin: 'a test' }))
     const loaded = await loadMappings(good)
-    assert.deepEqual(loaded.subscriptions.map((s) => s.name), result.subscriptions.filter((s) => s.enabled).map((s) => s.name))
-    const bad = writeFile(join(dir, 'bad.tf'), [
-      'resource "segment_destination_subscription" "x" {',
-      '  name      = "X"',
-      '  enabled   = maybe',
-      '  action_id = "a1b2c3"',
-      '  trigger   = "type = \\"track\\""',
-      '  settings  = jsonencode({ event_type = { "@path" = "$.event" } })',
-      '}',
-    ].join('\n'))
+    assert.deepEqual(
+      loaded.subscriptions.map((s) => s.name),
+      result.subscriptions.filter((s) => s.enabled).map((s) => s.name),
+    )
+    const bad = writeFile(
+      join(dir, 'bad.tf'),
+      [
+        'resource "segment_destination_subscription" "x" {',
+        '  name      = "X"',
+        '  enabled   = maybe',
+        '  action_id = "a1b2c3"',
+        '  trigger   = "type = \\"track\\""',
+        '  settings  = jsonencode({ event_type = { "@path" = "$.event" } })',
+        '}',
+      ].join('\n'),
+    )
     await assert.rejects(loadMappings(bad), (e: unknown) => {
       assert.ok(e instanceof MappingFileError)
-      assert.deepEqual(e.problems.map((p) => `${p.path}: ${p.message}`), [
-        `enabled: must be true or false (${bad}:3)`,
-        `action_id: must be local.amplitude_action_ids["<action slug>"], as segamp migrate --format terraform writes it (${bad}:4)`,
-        `settings: must be jsonencode(<JSON object>), as segamp migrate --format terraform writes it (${bad}:6)`,
-      ])
+      assert.deepEqual(
+        e.problems.map((p) => `${p.path}: ${p.message}`),
+        [
+          `enabled: must be true or false (${bad}:3)`,
+          `action_id: must be local.amplitude_action_ids["<action slug>"], as segamp migrate --format terraform writes it (${bad}:4)`,
+          `settings: must be jsonencode(<JSON object>), as segamp migrate --format terraform writes it (${bad}:6)`,
+        ],
+      )
       return true
     })
   })

@@ -8,15 +8,7 @@ import { exitCodes, SegampError } from '../../../errors.js'
 import { objectUrl, safeEndpoint } from './url.js'
 
 export type S3ErrorKind =
-  | 'no-such-bucket'
-  | 'access-denied'
-  | 'credentials-absent'
-  | 'credentials-expired'
-  | 'credentials-rejected'
-  | 'object-deleted'
-  | 'object-changed'
-  | 'transient'
-  | 'other'
+  'no-such-bucket' | 'access-denied' | 'credentials-absent' | 'credentials-expired' | 'credentials-rejected' | 'object-deleted' | 'object-changed' | 'transient' | 'other'
 
 /**
  * Code `s3-<kind>`. Exit 75 (TEMPFAIL) when the read failed transiently (the same command later
@@ -60,10 +52,32 @@ const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshR
 const REJECTED = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'UnrecognizedClientException', 'AuthorizationHeaderMalformed'])
 const DENIED = new Set(['AccessDenied', 'AllAccessDisabled', 'Forbidden', 'AccountProblem'])
 const TRANSIENT_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH',
-  'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET', 'TimeoutError', 'RequestTimeout', 'RequestTimeTooSkewed',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'UND_ERR_SOCKET',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeTooSkewed',
 ])
-const THROTTLING = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequests', 'TooManyRequestsException', 'RequestLimitExceeded', 'ServiceUnavailable', 'InternalError', 'RequestTimeout'])
+const THROTTLING = new Set([
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequests',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'ServiceUnavailable',
+  'InternalError',
+  'RequestTimeout',
+])
 
 export function errorCode(error: unknown): string {
   const e = error as SdkErrorShape
@@ -104,11 +118,19 @@ export function describeS3Error(error: unknown, ctx: S3ErrorContext): S3InputErr
   const message = e?.message ?? String(error)
   const at = ctx.endpoint ? ` at ${safeEndpoint(ctx.endpoint)}` : ''
   if (code === 'NoSuchBucket' || (ctx.op === 'list' && status === 404 && code !== 'NoSuchKey')) {
-    return new S3InputError(`s3://${ctx.bucket}: no such bucket${at}; check the bucket name${ctx.endpoint ? ' and --s3-endpoint' : ' (and --s3-endpoint for an S3-compatible store)'}`, 'no-such-bucket', true)
+    return new S3InputError(
+      `s3://${ctx.bucket}: no such bucket${at}; check the bucket name${ctx.endpoint ? ' and --s3-endpoint' : ' (and --s3-endpoint for an S3-compatible store)'}`,
+      'no-such-bucket',
+      true,
+    )
   }
   if (e?.name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
     if (/expired|refresh/i.test(message)) {
-      return new S3InputError(`reading ${where(ctx)}: the AWS credentials of ${profileHint(ctx)} have expired (${message}); refresh them (e.g. aws sso login${ctx.profile ? ` --profile ${ctx.profile}` : ''}) and rerun`, 'credentials-expired', true)
+      return new S3InputError(
+        `reading ${where(ctx)}: the AWS credentials of ${profileHint(ctx)} have expired (${message}); refresh them (e.g. aws sso login${ctx.profile ? ` --profile ${ctx.profile}` : ''}) and rerun`,
+        'credentials-expired',
+        true,
+      )
     }
     const profile = ctx.profile ?? process.env.AWS_PROFILE
     if (profile) {
@@ -125,22 +147,46 @@ export function describeS3Error(error: unknown, ctx: S3ErrorContext): S3InputErr
     )
   }
   if (EXPIRED.has(code) || e?.name === 'TokenProviderError' || /token.*expired|expired.*token/i.test(message)) {
-    return new S3InputError(`reading ${where(ctx)}: the AWS credentials of ${profileHint(ctx)} have expired (${code}); refresh them (aws sso login${ctx.profile ? ` --profile ${ctx.profile}` : ''}, or new temporary credentials) and rerun`, 'credentials-expired', true)
+    return new S3InputError(
+      `reading ${where(ctx)}: the AWS credentials of ${profileHint(ctx)} have expired (${code}); refresh them (aws sso login${ctx.profile ? ` --profile ${ctx.profile}` : ''}, or new temporary credentials) and rerun`,
+      'credentials-expired',
+      true,
+    )
   }
   if (REJECTED.has(code)) {
-    return new S3InputError(`reading ${where(ctx)}${at}: the store rejected the AWS credentials of ${profileHint(ctx)} (${code}); check the access key and secret (or the profile)${ctx.endpoint ? ' issued for this endpoint' : ''}`, 'credentials-rejected', true)
+    return new S3InputError(
+      `reading ${where(ctx)}${at}: the store rejected the AWS credentials of ${profileHint(ctx)} (${code}); check the access key and secret (or the profile)${ctx.endpoint ? ' issued for this endpoint' : ''}`,
+      'credentials-rejected',
+      true,
+    )
   }
   if (ctx.op === 'get' && code === 'InvalidObjectState') {
-    return new S3InputError(`the object is in an archive storage class (Glacier / Deep Archive) and cannot be read until it is restored (InvalidObjectState); restore it (aws s3api restore-object) and rerun`, 'other', false)
+    return new S3InputError(
+      `the object is in an archive storage class (Glacier / Deep Archive) and cannot be read until it is restored (InvalidObjectState); restore it (aws s3api restore-object) and rerun`,
+      'other',
+      false,
+    )
   }
   if (DENIED.has(code) || (status === 403 && !THROTTLING.has(code))) {
-    return new S3InputError(`access denied ${ctx.op === 'list' ? 'listing' : 'reading'} ${where(ctx)} (${code}): the identity of ${profileHint(ctx)} needs ${missingPermission(ctx)}`, 'access-denied', true)
+    return new S3InputError(
+      `access denied ${ctx.op === 'list' ? 'listing' : 'reading'} ${where(ctx)} (${code}): the identity of ${profileHint(ctx)} needs ${missingPermission(ctx)}`,
+      'access-denied',
+      true,
+    )
   }
   if (ctx.op === 'get' && (code === 'NoSuchKey' || status === 404)) {
-    return new S3InputError(`the object was deleted after it was listed (${code}); the other objects are read as usual — rerun once the data is back if you need it`, 'object-deleted', false)
+    return new S3InputError(
+      `the object was deleted after it was listed (${code}); the other objects are read as usual — rerun once the data is back if you need it`,
+      'object-deleted',
+      false,
+    )
   }
   if (ctx.op === 'get' && (code === 'PreconditionFailed' || status === 412)) {
-    return new S3InputError(`the object was replaced after it was listed (its ETag changed); the lines read before are kept — rerun (replay: with --fresh) to read the new version`, 'object-changed', false)
+    return new S3InputError(
+      `the object was replaced after it was listed (its ETag changed); the lines read before are kept — rerun (replay: with --fresh) to read the new version`,
+      'object-changed',
+      false,
+    )
   }
   if (isTransient(error)) return new S3InputError(`${code}: ${message}`, 'transient', false)
   return new S3InputError(`${code}${status ? ` (HTTP ${status})` : ''}: ${message}`, 'other', false)

@@ -178,7 +178,13 @@ export class S3ObjectStream extends Readable {
         }, pause)
         return
       }
-      this.destroy(new S3InputError(`gave up after ${this.failuresInARow} attempts at byte ${this.offset}${this.expectedEnd !== undefined ? ` of ${this.expectedEnd}` : ''}: ${named.message}; the lines before that byte were read — rerun to read the rest`, 'transient', false))
+      this.destroy(
+        new S3InputError(
+          `gave up after ${this.failuresInARow} attempts at byte ${this.offset}${this.expectedEnd !== undefined ? ` of ${this.expectedEnd}` : ''}: ${named.message}; the lines before that byte were read — rerun to read the rest`,
+          'transient',
+          false,
+        ),
+      )
       return
     }
     this.destroy(named)
