@@ -101,35 +101,7 @@ EXIT CODES (like diff)
     if (flags.sample !== undefined && against) throw new UsageError('--sample: not with --against (the export is compared whole)', 'Leave out --sample, or --against.')
     const reports = (flags.report ?? []).map(parseReportTarget)
     const setup = await (async () => {
-      let failOn: string[]
-      const requested = (flags['fail-on'] ?? '')
-        .split(',')
-        .map((k) => k.trim())
-        .filter(Boolean)
-      const extra = requested.filter((k) => (AGAINST_KINDS as readonly string[]).includes(k))
-      if (extra.length > 0 && !against)
-        throw new UsageError(
-          `--fail-on ${extra.join(',')}: only with --against EXPORT`,
-          'Add --against EXPORT (a folder or zip written by `segamp export`), or leave these kinds out.',
-        )
-      try {
-        failOn = flags['fail-on'] ? [...parseFailOn(requested.filter((k) => !extra.includes(k))), ...extra] : []
-      } catch (error) {
-        throw new UsageError(
-          (error as Error).message.replace(/\)$/, against ? `, ${AGAINST_KINDS.join(', ')})` : ')'),
-          'Give --fail-on a comma-separated list of the kinds above, e.g. --fail-on renamed,dropped,duplicated.',
-        )
-      }
-      let identifyWindowMs: number | undefined
-      if (flags['identify-window'] !== undefined) {
-        if (!against) throw new UsageError('--identify-window: only with --against EXPORT', 'Add --against EXPORT, or leave --identify-window out.')
-        identifyWindowMs = parseWindow(flags['identify-window'])
-        if (identifyWindowMs === undefined)
-          throw new UsageError(`--identify-window ${flags['identify-window']}: not a duration`, {
-            code: 'bad-flag',
-            hint: 'Give a duration such as 90s, 5m or 1500ms (a plain number is seconds).',
-          })
-      }
+      const { failOn, identifyWindowMs } = parseFailOnAndWindow(flags['fail-on'], flags['identify-window'], against)
       return {
         identifyWindowMs,
         failOn,
@@ -220,4 +192,35 @@ EXIT CODES (like diff)
     }
     return report
   }
+}
+
+/** --fail-on (the --against kinds only with --against) and --identify-window, as usage errors where wrong. */
+function parseFailOnAndWindow(failOnFlag: string | undefined, windowFlag: string | undefined, against: boolean): { failOn: string[]; identifyWindowMs?: number } {
+  let failOn: string[]
+  const requested = (failOnFlag ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean)
+  const extra = requested.filter((k) => (AGAINST_KINDS as readonly string[]).includes(k))
+  if (extra.length > 0 && !against)
+    throw new UsageError(`--fail-on ${extra.join(',')}: only with --against EXPORT`, 'Add --against EXPORT (a folder or zip written by `segamp export`), or leave these kinds out.')
+  try {
+    failOn = failOnFlag ? [...parseFailOn(requested.filter((k) => !extra.includes(k))), ...extra] : []
+  } catch (error) {
+    throw new UsageError(
+      (error as Error).message.replace(/\)$/, against ? `, ${AGAINST_KINDS.join(', ')})` : ')'),
+      'Give --fail-on a comma-separated list of the kinds above, e.g. --fail-on renamed,dropped,duplicated.',
+    )
+  }
+  let identifyWindowMs: number | undefined
+  if (windowFlag !== undefined) {
+    if (!against) throw new UsageError('--identify-window: only with --against EXPORT', 'Add --against EXPORT, or leave --identify-window out.')
+    identifyWindowMs = parseWindow(windowFlag)
+    if (identifyWindowMs === undefined)
+      throw new UsageError(`--identify-window ${windowFlag}: not a duration`, {
+        code: 'bad-flag',
+        hint: 'Give a duration such as 90s, 5m or 1500ms (a plain number is seconds).',
+      })
+  }
+  return { failOn, identifyWindowMs }
 }

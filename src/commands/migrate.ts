@@ -121,6 +121,36 @@ EXIT CODES
     ...s3Flags,
   }
 
+  /** --from-segment: the Classic (and any Actions) destination read through Segment's Public API. */
+  private async readSegment(flags: SegmentFlags): Promise<{ segment: SegmentRead; client: SegmentApiClient }> {
+    const baseUrl = flags['segment-api-url'] ?? SEGMENT_API_HOSTS[flags['segment-region'] as SegmentRegion]
+    const token = flags['segment-token'] ?? ''
+    if (!token)
+      throw new UsageError(
+        'no Segment Public API token: --from-segment reads the destination with one',
+        'Set SEGMENT_PUBLIC_API_TOKEN to a Public API token of the workspace (Segment UI → Settings → Access Management → Tokens).',
+      )
+    if (!/^https?:\/\//i.test(baseUrl))
+      throw new UsageError(
+        `--segment-api-url: expected an http(s) URL, got "${baseUrl.replace(/\/\/[^@/]*@/, '//')}"`,
+        'Give the Public API base URL, e.g. https://api.segmentapis.com (or leave it out and use --segment-region).',
+      )
+    if (/^https?:\/\/[^/]*@/i.test(baseUrl)) {
+      throw new UsageError(
+        `--segment-api-url ${displayUrl(baseUrl)}: the URL carries a user:password`,
+        'Remove the user:password part; the Public API takes the token from SEGMENT_PUBLIC_API_TOKEN.',
+      )
+    }
+    const client = new SegmentApiClient({
+      baseUrl,
+      token,
+      onRateLimited: (ms, url) => this.logToStderr(`Segment Public API rate limit (429) at ${url}: waiting ${(ms / 1000).toFixed(1)} s`),
+    })
+    const segment = await readFromSegment(client, flags['from-segment'], { actionsDestinationId: flags['actions-destination'] })
+    this.logToStderr(renderSegmentRead(segment, client.baseUrl))
+    return { segment, client }
+  }
+
   async run(): Promise<void> {
     const { flags } = await this.parse(Migrate)
     let reportFormat: string = flags['report-format'] ?? defaultFormat(process.env, 'table')
@@ -153,35 +183,7 @@ EXIT CODES
       }
     })()
 
-    let segment: SegmentRead | undefined
-    let client: SegmentApiClient | undefined
-    if (flags['from-segment']) {
-      const baseUrl = flags['segment-api-url'] ?? SEGMENT_API_HOSTS[flags['segment-region'] as SegmentRegion]
-      const token = flags['segment-token'] ?? ''
-      if (!token)
-        throw new UsageError(
-          'no Segment Public API token: --from-segment reads the destination with one',
-          'Set SEGMENT_PUBLIC_API_TOKEN to a Public API token of the workspace (Segment UI → Settings → Access Management → Tokens).',
-        )
-      if (!/^https?:\/\//i.test(baseUrl))
-        throw new UsageError(
-          `--segment-api-url: expected an http(s) URL, got "${baseUrl.replace(/\/\/[^@/]*@/, '//')}"`,
-          'Give the Public API base URL, e.g. https://api.segmentapis.com (or leave it out and use --segment-region).',
-        )
-      if (/^https?:\/\/[^/]*@/i.test(baseUrl)) {
-        throw new UsageError(
-          `--segment-api-url ${displayUrl(baseUrl)}: the URL carries a user:password`,
-          'Remove the user:password part; the Public API takes the token from SEGMENT_PUBLIC_API_TOKEN.',
-        )
-      }
-      client = new SegmentApiClient({
-        baseUrl,
-        token,
-        onRateLimited: (ms, url) => this.logToStderr(`Segment Public API rate limit (429) at ${url}: waiting ${(ms / 1000).toFixed(1)} s`),
-      })
-      segment = await readFromSegment(client, flags['from-segment'], { actionsDestinationId: flags['actions-destination'] })
-      this.logToStderr(renderSegmentRead(segment, client.baseUrl))
-    }
+    const { segment, client } = flags['from-segment'] ? await this.readSegment(flags as SegmentFlags) : {}
     const classic = segment ? segment.classic.settings : classicFile
     const origin = segment ? `Amplitude (Classic) destination ${segment.classic.id} on source ${segment.classic.sourceId}` : `--classic ${flags.classic}`
     const result = migrateClassic(classic, { names: flags.names as 'classic' | 'actions', renameMap })
@@ -316,3 +318,5 @@ EXIT CODES
     }
   }
 }
+
+type SegmentFlags = { 'from-segment': string; 'segment-api-url'?: string; 'segment-region': string; 'segment-token'?: string; 'actions-destination'?: string }

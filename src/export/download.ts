@@ -340,34 +340,10 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
           `Amplitude refused the single hour ${label} with 400${body ? ` (${body})` : ''}: an hour over the Export API's 4 GB limit cannot be exported this way; use Amplitude's Amazon S3 export for it`,
         )
       }
-      if (status === 401 || status === 403) {
-        throw new ExportError(
-          'credentials',
-          `Amplitude rejected the credentials (HTTP ${status}) at ${endpoint}: check that --api-key and --secret-key (or AMPLITUDE_API_KEY / AMPLITUDE_SECRET_KEY) are the API key and secret key of the same project, and --region (eu for EU projects)`,
-        )
-      }
-      throw new ExportError(
-        'http',
-        `${endpoint} answered ${status === 0 ? 'with a network error' : `HTTP ${status}`} for ${label} after ${attempts} attempt(s)${body ? `: ${body}` : ''}; run the same command again to resume`,
-        status === 0 || status === 429 || status >= 500,
-      )
+      throwFailedPiece(status, body, label, endpoint, attempts)
     }
     await rename(part, zipPath)
-    let files: string[]
-    let withFiles: number
-    try {
-      if (opts.unpack) {
-        const r = await checkOrUnpack(zipPath, opts.outDir)
-        files = r.written.map((f) => f.slice(opts.outDir.length).replace(/^[\\/]+/, ''))
-        withFiles = r.hours
-        await rm(zipPath, { force: true })
-      } else {
-        withFiles = (await checkOrUnpack(zipPath)).hours
-        files = [zipName]
-      }
-    } catch (error) {
-      throw new ExportError('zip', `${zipPath}: the zip Amplitude sent for ${label} cannot be read (${(error as Error).message}); run the same command again to download it again`)
-    }
+    const { files, withFiles } = await storePiece(zipPath, zipName, opts.outDir, Boolean(opts.unpack), label)
     const size = (result as { bytes: number }).bytes
     state.pieces.push({ start: formatHour(piece.start), end: formatHour(piece.end), status: 'data', hoursWithFiles: withFiles, files, bytes: size })
     await writeState(statePath, state)
@@ -388,4 +364,39 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     pieces,
     files: pieces.flatMap((p) => p.files),
   }
+}
+
+/** A piece that failed for good: why, and what to do (credentials, or run again to resume). */
+function throwFailedPiece(status: number, body: string, label: string, endpoint: string, attempts: number): never {
+  if (status === 401 || status === 403) {
+    throw new ExportError(
+      'credentials',
+      `Amplitude rejected the credentials (HTTP ${status}) at ${endpoint}: check that --api-key and --secret-key (or AMPLITUDE_API_KEY / AMPLITUDE_SECRET_KEY) are the API key and secret key of the same project, and --region (eu for EU projects)`,
+    )
+  }
+  throw new ExportError(
+    'http',
+    `${endpoint} answered ${status === 0 ? 'with a network error' : `HTTP ${status}`} for ${label} after ${attempts} attempt(s)${body ? `: ${body}` : ''}; run the same command again to resume`,
+    status === 0 || status === 429 || status >= 500,
+  )
+}
+
+/** A downloaded piece checked (or unpacked): the files it left and the hours that had data. */
+async function storePiece(zipPath: string, zipName: string, outDir: string, unpack: boolean, label: string): Promise<{ files: string[]; withFiles: number }> {
+  let files: string[]
+  let withFiles: number
+  try {
+    if (unpack) {
+      const r = await checkOrUnpack(zipPath, outDir)
+      files = r.written.map((f) => f.slice(outDir.length).replace(/^[\\/]+/, ''))
+      withFiles = r.hours
+      await rm(zipPath, { force: true })
+    } else {
+      withFiles = (await checkOrUnpack(zipPath)).hours
+      files = [zipName]
+    }
+  } catch (error) {
+    throw new ExportError('zip', `${zipPath}: the zip Amplitude sent for ${label} cannot be read (${(error as Error).message}); run the same command again to download it again`)
+  }
+  return { files, withFiles }
 }
