@@ -109,24 +109,22 @@ describe('one pipeline: --workers gives the same output for any N', function () 
     )
     messages.push(messages[5])
     const archive = writeFile(join(dir, 'archive', 'day.ndjson'), ndjson(messages) + '{oops\n')
-    const stored = messages
-      .slice(0, 30)
-      .map((m, i) => ({
-        $insert_id: null,
-        event_type: m.event,
-        user_id: m.userId,
-        device_id: null,
-        event_time: exportTime(ms + i * 1000),
-        event_properties: m.properties,
-        user_properties: {},
-        groups: {},
-        group_properties: {},
-        data: {},
-        library: 'segment',
-        amplitude_id: 1,
-        app: 187520,
-        uuid: `u-${i}`,
-      }))
+    const stored = messages.slice(0, 30).map((m, i) => ({
+      $insert_id: null,
+      event_type: m.event,
+      user_id: m.userId,
+      device_id: null,
+      event_time: exportTime(ms + i * 1000),
+      event_properties: m.properties,
+      user_properties: {},
+      groups: {},
+      group_properties: {},
+      data: {},
+      library: 'segment',
+      amplitude_id: 1,
+      app: 187520,
+      uuid: `u-${i}`,
+    }))
     const zip = await zipEntries([{ name: '187520/187520_2024-05-06_10#0.json.gz', data: gzipSync(ndjson(stored)) }])
     const exp = writeFile(join(dir, 'export', '20240506T10-20240506T10.zip'), zip)
     const outputs: unknown[] = []
