@@ -13,7 +13,7 @@
  * an error; only a message that cannot be processed at all (nesting beyond the stack) throws.
  */
 import type { AmplitudeRecord, SegmentMessage } from '../../types.js'
-import { applySubscription, insertIdBase, type CompiledSubscription } from '../../segment/subscriptions/index.js'
+import { insertIdBase, mapWithSubscription, type CompiledSubscription } from '../../segment/subscriptions/index.js'
 
 export interface MappedRecord {
   record: AmplitudeRecord
@@ -35,17 +35,10 @@ export function mapMessage(message: SegmentMessage, subs: CompiledSubscription[]
   if (matched.length === 0) return out
   const base = insertIdBase(message)
   for (const i of matched) {
-    const sub = subs[i]
-    // The compiled path first (segment/subscriptions/direct.ts); the exact path where it cannot prove equality.
-    const direct = sub.direct?.(message, `${base}-${sub.insertIdSalt}`, now)
-    if (direct !== undefined) {
-      for (const record of direct) out.records.push({ record, sub: i })
-      continue
-    }
-    if (sub.direct) out.fallbacks++
-    const o = applySubscription(sub, message, base, now)
-    if (!o.ok) out.invalid.push({ sub: i, reason: o.reason })
-    else for (const record of o.records) out.records.push({ record, sub: i })
+    const { outcome, fallback } = mapWithSubscription(subs[i], message, base, now)
+    if (fallback) out.fallbacks++
+    if (!outcome.ok) out.invalid.push({ sub: i, reason: outcome.reason })
+    else for (const record of outcome.records) out.records.push({ record, sub: i })
   }
   return out
 }

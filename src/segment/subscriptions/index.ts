@@ -294,10 +294,20 @@ export function runSubscriptions(subs: CompiledSubscription[], message: SegmentM
   for (const sub of subs) {
     if (!sub.match(message)) continue
     base ??= insertIdBase(message)
-    const direct = sub.direct?.(message, `${base}-${sub.insertIdSalt}`, opts.now)
-    out.push(direct !== undefined ? { subscription: sub, ok: true, records: direct } : applySubscription(sub, message, base, opts.now))
+    out.push(mapWithSubscription(sub, message, base, opts.now).outcome)
   }
   return out
+}
+
+/**
+ * The one way a message is mapped by a subscription its trigger matched (replay, inspect, diff and
+ * migrate --verify all come here): the compiled path (direct.ts) first, the exact path where it
+ * cannot prove equality — a `fallback` when the subscription has a compiled path at all.
+ */
+export function mapWithSubscription(sub: CompiledSubscription, message: SegmentMessage, base: string, now?: () => number): { outcome: SubscriptionOutcome; fallback: boolean } {
+  const direct = sub.direct?.(message, `${base}-${sub.insertIdSalt}`, now)
+  if (direct !== undefined) return { outcome: { subscription: sub, ok: true, records: direct }, fallback: false }
+  return { outcome: applySubscription(sub, message, base, now), fallback: sub.direct !== undefined }
 }
 
 /**
