@@ -2,7 +2,7 @@
  * The two replays that read no archive through the Actions mappings, as the terminal sees them:
  * `--sandbox --classic SETTINGS` (the Classic emulation's records into the sandbox, a stand-in for
  * a Classic period) and `--retry-dead-letters` (a state directory's dead letters sent again).
- * Called by the replay session (session.ts); each prints around its service and returns its report.
+ * Called by the replay session (replay-session.ts); each prints around its service and returns its report.
  */
 import { readClassicFile } from './classic-input.js'
 import { DEFAULT_SANDBOX_DIR, saveSandboxStore, startSandbox, summarizeSandbox } from '../amplitude/sandbox/index.js'
