@@ -229,10 +229,18 @@ export function applyClassification<E extends Attempts & { readonly key: string 
 
 /**
  * Connections refused at once by an endpoint that has not answered once in this run: nothing
- * listens there (a wrong --endpoint-url port, a sandbox not started), so the run stops after this
- * long instead of the 2-minute budget meant for an endpoint that is down for a while.
+ * listens there (a wrong --endpoint-url port, a sandbox not started), or its host name does not
+ * resolve (a mistyped host), so the run stops after this long instead of the 2-minute budget meant
+ * for an endpoint that is down for a while.
  */
 export const REFUSED_AFTER_MS = 10_000
+
+/** Transport errors that say nothing is there to answer: the connection refused, the host unknown. */
+const NOTHING_THERE: Record<string, string> = {
+  ECONNREFUSED: 'was refused (ECONNREFUSED)',
+  ENOTFOUND: 'failed: its host name does not resolve (ENOTFOUND)',
+  EAI_AGAIN: 'failed: its host name could not be resolved (EAI_AGAIN)',
+}
 
 /** The run's failure budgets: no answer at all, or nothing accepted, for too long while records wait. */
 export class StopRules {
@@ -242,8 +250,9 @@ export class StopRules {
   lastFailure = ''
   /** Whether the endpoint gave any HTTP answer in this run. */
   private everAnswered = false
-  /** Since when every attempt was refused (ECONNREFUSED), while it never answered; undefined otherwise. */
+  /** Since when every attempt was refused or its host unknown (NOTHING_THERE), while it never answered; undefined otherwise. */
   private refusedSince: number | undefined
+  private refusedHow = ''
 
   constructor(
     private readonly o: { unreachableAfterMs: number; stalledAfterMs: number },
@@ -263,8 +272,10 @@ export class StopRules {
       this.lastAnswerAt = now
       this.everAnswered = true
     }
-    if (!this.everAnswered && c.code === null && c.reason === 'ECONNREFUSED') this.refusedSince ??= now
-    else this.refusedSince = undefined
+    if (!this.everAnswered && c.code === null && NOTHING_THERE[c.reason] !== undefined) {
+      this.refusedSince ??= now
+      this.refusedHow = NOTHING_THERE[c.reason]
+    } else this.refusedSince = undefined
     if (c.fates.some((f) => f.t === 'ack')) this.lastAcceptedAt = now
     else this.lastFailure = c.reason
   }
@@ -273,7 +284,7 @@ export class StopRules {
   check(now: number, where: () => string): string | undefined {
     const secs = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`
     if (this.refusedSince !== undefined && now - this.refusedSince >= REFUSED_AFTER_MS) {
-      return `the endpoint is unreachable: every connection to ${where()} was refused (ECONNREFUSED) for ${secs(now - this.refusedSince)}, and it has not answered once in this run; stopping`
+      return `the endpoint is unreachable: every connection to ${where()} ${this.refusedHow} for ${secs(now - this.refusedSince)}, and it has not answered once in this run; stopping`
     }
     if (now - this.lastAnswerAt >= this.o.unreachableAfterMs) {
       return `Amplitude has not answered for ${secs(now - this.lastAnswerAt)} (last: ${this.lastFailure || 'no answer'}) at ${where()}; stopping`

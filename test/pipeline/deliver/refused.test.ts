@@ -39,6 +39,16 @@ describe('deliver: refused connections', function () {
     )
   })
 
+  it('a host name that does not resolve (a mistyped --endpoint-url host) stops as soon as a refused connection', () => {
+    const s = new StopRules({ unreachableAfterMs: 120_000, stalledAfterMs: 600_000 }, 0)
+    s.answered({ ...refused, reason: 'ENOTFOUND' }, 100)
+    assert.equal(s.check(100 + REFUSED_AFTER_MS - 1, where), undefined)
+    assert.equal(
+      s.check(100 + REFUSED_AFTER_MS, where),
+      `the endpoint is unreachable: every connection to http://127.0.0.1:9 failed: its host name does not resolve (ENOTFOUND) for ${REFUSED_AFTER_MS / 1000} s, and it has not answered once in this run; stopping`,
+    )
+  })
+
   it('an endpoint that answered earlier in this run keeps the 2-minute budget', () => {
     const s = new StopRules({ unreachableAfterMs: 120_000, stalledAfterMs: 600_000 }, 0)
     s.answered(ok, 50)
