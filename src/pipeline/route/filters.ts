@@ -81,6 +81,13 @@ export function routedAway(integrations: unknown): boolean {
 export function compileFilters(opts: FilterOptions): (message: SegmentMessage) => FilterReason | undefined {
   const since = opts.since !== undefined ? parseTimeFlag('--since', opts.since) : undefined
   const until = opts.until !== undefined ? parseTimeFlag('--until', opts.until) : undefined
+  if (since !== undefined && until !== undefined && until <= since) {
+    // Every message would be filtered: a swapped range, not a run that has nothing to do.
+    throw new UsageError(`--until ${opts.until} is not after --since ${opts.since}: no message could be kept`, {
+      code: 'usage',
+      hint: 'Swap them, or widen the range: --since is the first moment kept, --until the first one dropped (UTC).',
+    })
+  }
   const types = opts.types && opts.types.length > 0 ? new Set(opts.types) : undefined
   const where = opts.where
   const checkIntegrations = !opts.ignoreIntegrations

@@ -38,6 +38,15 @@ describe('filters', () => {
     )
   })
 
+  it('a --until that is not after --since is a usage error (a swapped range would filter every message and exit 0)', () => {
+    assert.throws(
+      () => compileFilters({ since: '2024-05-08', until: '2024-05-07' }),
+      (e: unknown) => e instanceof UsageError && /--until 2024-05-07 is not after --since 2024-05-08/.test((e as Error).message) && (e as UsageError).exitCode === 2,
+    )
+    assert.throws(() => compileFilters({ since: '20240507', until: '20240507' }), UsageError)
+    assert.doesNotThrow(() => compileFilters({ since: '20240507', until: '20240508' }))
+  })
+
   it('--types keeps the listed types only', () => {
     const f = compileFilters({ types: ['track', 'identify'] })
     assert.equal(f(msg({ type: 'track' })), undefined)
