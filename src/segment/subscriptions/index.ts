@@ -307,7 +307,7 @@ export function runSubscriptions(subs: CompiledSubscription[], message: SegmentM
 export function mapWithSubscription(sub: CompiledSubscription, message: SegmentMessage, base: string, now?: () => number): { outcome: SubscriptionOutcome; fallback: boolean } {
   const direct = sub.direct?.(message, `${base}-${sub.insertIdSalt}`, now)
   if (direct !== undefined) return { outcome: { subscription: sub, ok: true, records: direct }, fallback: false }
-  return { outcome: applySubscription(sub, message, base, now), fallback: sub.direct !== undefined }
+  return { outcome: applySubscription(sub, message, base, now), fallback: Boolean(sub.direct) }
 }
 
 /**
