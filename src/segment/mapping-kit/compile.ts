@@ -306,24 +306,27 @@ directiveCompilers['@template'] = (value) => {
 
 directiveCompilers['@literal'] = (value) => compileNode(value)
 
-directiveCompilers['@if'] = (opts) => {
-  if (!isObject(opts)) return thrower('@if requires an object with an "exists" key')
-  if (!opts.exists && !opts.blank) return thrower('@if requires an "exists" key or a "blank" key')
-  let cond: (p: unknown) => boolean
+/** The condition of `@if`: `exists` (neither undefined nor null) or `blank` (nor the empty string). */
+export function compileIfCondition(opts: Record<string, unknown>): (p: unknown) => boolean {
   if (opts.exists !== undefined) {
     const e = compileNode(opts.exists).raw
-    cond = (p) => {
+    return (p) => {
       const v = e(p)
       return v !== undefined && v !== null
     }
-  } else {
-    const b = compileNode(opts.blank).raw
-    cond = (p) => {
-      const v = b(p)
-      // eslint-disable-next-line eqeqeq
-      return v !== undefined && v !== null && (v as string) != ''
-    }
   }
+  const b = compileNode(opts.blank).raw
+  return (p) => {
+    const v = b(p)
+    // eslint-disable-next-line eqeqeq
+    return v !== undefined && v !== null && (v as string) != ''
+  }
+}
+
+directiveCompilers['@if'] = (opts) => {
+  if (!isObject(opts)) return thrower('@if requires an object with an "exists" key')
+  if (!opts.exists && !opts.blank) return thrower('@if requires an "exists" key or a "blank" key')
+  const cond = compileIfCondition(opts)
   const thenN = opts.then !== undefined ? compileNode(opts.then) : UNDEFINED
   const elseN = opts.else ? compileNode(opts.else) : UNDEFINED
   const thenRaw = thenN.raw

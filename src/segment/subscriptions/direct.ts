@@ -23,7 +23,7 @@
  * byte over the oracle corpus and generated messages.
  */
 import type { AmplitudeRecord, SegmentMessage } from '../../types.js'
-import { compileNode, ROOT_MAPPING_FIELD_KEY } from '../mapping-kit/compile.js'
+import { compileIfCondition, compileNode, ROOT_MAPPING_FIELD_KEY } from '../mapping-kit/compile.js'
 import { compileGet } from '../mapping-kit/get.js'
 import { isObject } from '../mapping-kit/util.js'
 import { actionJsonSchema, type ActionSlug, type JsonSchema } from '../actions-amplitude/index.js'
@@ -69,21 +69,7 @@ function exact(m: unknown): Producer {
 
 function ifProducer(opts: unknown): Producer {
   if (!isObject(opts) || (!opts.exists && !opts.blank)) return exact({ '@if': opts })
-  let cond: (p: unknown) => boolean
-  if (opts.exists !== undefined) {
-    const e = compileNode(opts.exists).raw
-    cond = (p) => {
-      const v = e(p)
-      return v !== undefined && v !== null
-    }
-  } else {
-    const b = compileNode(opts.blank).raw
-    cond = (p) => {
-      const v = b(p)
-      // eslint-disable-next-line eqeqeq
-      return v !== undefined && v !== null && (v as string) != ''
-    }
-  }
+  const cond = compileIfCondition(opts)
   const then = opts.then !== undefined ? producer(opts.then) : NOTHING
   const otherwise = opts.else ? producer(opts.else) : NOTHING
   const t = then.fn
