@@ -1,6 +1,6 @@
 /** The route stage's duplicate counter alone: counted, never dropped, with bounded memory. */
 import { strict as assert } from 'node:assert'
-import { DuplicateCounter } from '../../../src/pipeline/route/duplicates.js'
+import { DuplicateCounter, IdSet } from '../../../src/pipeline/route/duplicates.js'
 
 describe('DuplicateCounter', () => {
   it('a messageId seen before is a duplicate, every time it comes again', () => {
@@ -33,5 +33,65 @@ describe('DuplicateCounter', () => {
     assert.equal(d.see('2'), false)
     assert.equal(d.see('4'), true)
     assert.equal(d.duplicates, 2)
+  })
+
+  // Ids of Segment's shapes are kept as bits, the rest as text: the verdicts must be those of plain
+  // string sets, for ids that differ from a packable one by one character (case, a dash, a prefix).
+  it('gives the verdicts of a plain Set of strings, for ids of every shape and near misses, across growth and rotation', () => {
+    let seed = 11
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n)
+    const hex = (n: number): string => Array.from({ length: n }, () => '0123456789abcdef'[rnd(16)]).join('')
+    const uuid = (): string => `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`
+    const variants = (id: string): string[] => {
+      const i = rnd(id.length)
+      return [id, id.toUpperCase(), id.slice(0, i) + 'g' + id.slice(i + 1), id.slice(0, i) + '-' + id.slice(i + 1), id.replace(/-/g, ''), `ajs-next-${id}`, `${id}é`, id.slice(1)]
+    }
+    const pool: string[] = []
+    for (let k = 0; k < 3000; k++) {
+      const kind = rnd(4)
+      const base = kind === 0 ? uuid() : kind === 1 ? `ajs-next-${hex(32)}` : kind === 2 ? hex(32) : `msg-${rnd(100000)}`
+      pool.push(...variants(base))
+    }
+    const window = 2500
+    const d = new DuplicateCounter(window)
+    // The reference: the same two generations as plain Sets of strings.
+    let current = new Set<string>()
+    let previous = new Set<string>()
+    let expected = 0
+    for (let k = 0; k < 60000; k++) {
+      const id = pool[rnd(pool.length)]
+      const dup = current.has(id) || previous.has(id)
+      if (dup) expected++
+      else {
+        if (current.size >= window) {
+          previous = current
+          current = new Set()
+        }
+        current.add(id)
+      }
+      assert.equal(d.see(id), dup, `${k}: ${id}`)
+    }
+    assert.equal(d.duplicates, expected)
+    assert.ok(expected > 1000, `enough duplicates to mean something (${expected})`)
+  })
+
+  it('an IdSet holds what was added, whatever its shape, and nothing else', () => {
+    const s = new IdSet()
+    const ids = ['0f8fad5b-d9cb-469f-a165-70867728950e', 'ajs-next-0f8fad5bd9cb469fa16570867728950e', '0f8fad5bd9cb469fa16570867728950e', 'x']
+    for (const id of ids) s.add(id)
+    for (const id of ids) assert.equal(s.has(id), true, id)
+    for (const id of [
+      '0F8FAD5B-D9CB-469F-A165-70867728950E',
+      'ajs-next-0f8fad5b-d9cb-469f-a165-70867728950e',
+      '0f8fad5bd9cb469fa16570867728950f',
+      'ajs-prev-0f8fad5bd9cb469fa16570867728950e',
+      'X',
+    ])
+      assert.equal(s.has(id), false, id)
+    assert.equal(s.size, 4)
+    for (let i = 0; i < 5000; i++) s.add(`${i.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`)
+    assert.equal(s.size, 5004)
+    for (let i = 0; i < 5000; i += 499) assert.equal(s.has(`${i.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`), true)
+    assert.equal(s.has('00001389-0000-4000-8000-000000000000'), false)
   })
 })
