@@ -7,7 +7,7 @@
  */
 import { appendFileSync, createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, sep } from 'node:path'
 import { visible } from '../text.js'
 import { UsageError } from '../errors.js'
 
@@ -31,6 +31,8 @@ const FLUSH_BYTES = 4 * 1024 * 1024
 export class SpillDir {
   readonly dir: string
   private readonly buffers = new Map<string, string[]>()
+  /** The same buffers by family, then bucket (a write needs no path). */
+  private readonly pending = new Map<string, string[][]>()
   private buffered = 0
 
   private readonly onExit = (): void => this.remove()
@@ -50,14 +52,21 @@ export class SpillDir {
   }
 
   path(family: string, bucket: number): string {
-    return join(this.dir, `${family}-${bucket}.ndjson`)
+    return `${this.dir}${sep}${family}-${bucket}.ndjson`
   }
 
   write(family: string, bucket: number, row: unknown): void {
-    const p = this.path(family, bucket)
     const line = JSON.stringify(row) + '\n'
-    let b = this.buffers.get(p)
-    if (b === undefined) this.buffers.set(p, (b = []))
+    // The buffer is found by family and bucket; the file's path is made once, when it is first needed.
+    let byBucket = this.pending.get(family)
+    if (byBucket === undefined) this.pending.set(family, (byBucket = []))
+    let b: string[] | undefined = byBucket[bucket]
+    if (b === undefined) {
+      const p = this.path(family, bucket)
+      const found = this.buffers.get(p) ?? []
+      this.buffers.set(p, found)
+      b = byBucket[bucket] = found
+    }
     b.push(line)
     this.buffered += line.length
     if (this.buffered >= FLUSH_BYTES) this.flush()
@@ -66,6 +75,7 @@ export class SpillDir {
   flush(): void {
     for (const [p, lines] of this.buffers) if (lines.length > 0) appendFileSync(p, lines.join(''))
     this.buffers.clear()
+    this.pending.clear()
     this.buffered = 0
   }
 
@@ -100,6 +110,7 @@ export class SpillDir {
   remove(): void {
     process.off('exit', this.onExit)
     this.buffers.clear()
+    this.pending.clear()
     rmSync(this.dir, { recursive: true, force: true })
   }
 }
