@@ -20,7 +20,9 @@ import {
   resumeOrStart,
   type CheckpointCadence,
   type Commit,
+  type LineOutcome,
   type LineOutcomes,
+  type MessageOutcomePlan,
   type ReplayCounts,
   type ReplayReport,
   type StateDir,
@@ -30,6 +32,7 @@ import { redactText } from '../secrets.js'
 import { hasUnreadable, honestDryRun, PRIVATE_FILE_MODE, secureFile } from '../pipeline/commit/index.js'
 import { stateDirAt } from './state.js'
 import { openPipeline, type PipelineOutcome } from './pipeline.js'
+import type { SerializedPlannedRecord } from './plan.js'
 import { openSink, type Sink } from './sink.js'
 import { runSettings } from './settings.js'
 import { openInput, visible } from './input.js'
@@ -217,7 +220,8 @@ async function applyAll(outcomes: AsyncGenerator<PipelineOutcome>, lines: LineOu
       }
       tally.read++
     }
-    const records = lines.add(line)
+    // Replay's planner serializes every record (settings.ts never turns `serialize` off).
+    const records = lines.add(line as LineOutcome<MessageOutcomePlan<SerializedPlannedRecord>>)
     if (records.length > 0) await sink.send(records, (line as { ref: SourceRef }).ref)
   }
 }

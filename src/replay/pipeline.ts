@@ -178,7 +178,7 @@ export async function* readMessages(o: ReadMessagesOptions): AsyncGenerator<Read
   const counts = o.counts ?? emptyCounts()
   const pipeline = openPipeline({
     archive: o.archive,
-    planner: { subscriptions: o.subscriptions ?? [], filters: o.filters, keepMessage: true, keepRecords: true, recordsFromThreads: true, messageClock: true },
+    planner: { subscriptions: o.subscriptions ?? [], filters: o.filters, keepMessage: true, keepRecords: true, recordsFromThreads: true, messageClock: true, serialize: false },
     stdin: o.stdin,
     onBytes: o.onBytes,
     workers: o.workers,

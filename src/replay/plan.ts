@@ -17,10 +17,14 @@ export interface PlannedRecord {
   /** Index of the subscription that produced it. */
   sub: number
   key: string
-  ser: SerializedRecord
+  /** The record as delivery sends it; absent when the planner does not serialize (`serialize: false`). */
+  ser?: SerializedRecord
   /** The record itself when planned on this thread (a worker's plan carries only `ser`). */
   record?: AmplitudeRecord
 }
+
+/** A record planned with `serialize` on (what replay's engine and sink take). */
+export type SerializedPlannedRecord = PlannedRecord & { ser: SerializedRecord }
 
 export type LinePlan =
   /** Not a message (bad JSON, no type…), or a message that could not be processed (`message`). */
@@ -53,6 +57,11 @@ export interface PlannerSettings {
   skipUserPropertiesSync?: boolean
   /** Serialize records for a `--out` line too (a dry run with --out). */
   forOut?: boolean
+  /**
+   * Serialize each record for delivery (default true). Commands that only read the records
+   * (diff-mappings, inspect, migrate --verify) leave it off: no JSON is made, and none crosses threads.
+   */
+  serialize?: boolean
   /** Keep each record object in its plan (false on a worker thread: only its JSON goes back). */
   keepRecords?: boolean
   /** Worker threads send each record object back too (diff-mappings compares them). */
@@ -69,6 +78,7 @@ export function createPlanner(s: PlannerSettings): Planner {
   const route = createRouter({ filters: s.filters, shard: s.shard, subscriptions: s.subscriptions })
   const serialize = { skipUserPropertiesSync: s.skipUserPropertiesSync, forOut: s.forOut }
   const keep = s.keepRecords !== false
+  const serializing = s.serialize !== false
   return (input, where) => {
     let message: SegmentMessage
     if (input.message) message = input.message
@@ -101,7 +111,8 @@ export function createPlanner(s: PlannerSettings): Planner {
       const mapped = mapMessage(message, s.subscriptions, routed.matched, now)
       const records: PlannedRecord[] = []
       for (const r of mapped.records) {
-        const p: PlannedRecord = { sub: r.sub, key: orderingKey(r.record), ser: serializeRecord(r.record, s.useBatchEndpoint, serialize) }
+        const p: PlannedRecord = { sub: r.sub, key: orderingKey(r.record) }
+        if (serializing) p.ser = serializeRecord(r.record, s.useBatchEndpoint, serialize)
         if (keep) p.record = r.record
         records.push(p)
       }
@@ -153,7 +164,8 @@ export function unprocessable(error: unknown): string {
  * parsed back from its JSON only when something asks for it (a dead letter, a throttled id).
  */
 export function recordOf(p: PlannedRecord, skipUserPropertiesSync?: boolean): AmplitudeRecord {
-  return p.record ?? new PlannedRecordView(p.ser, skipUserPropertiesSync === true)
+  // Without the record object, a plan always carries its JSON (only `serialize: false` leaves it out, and keeps the record).
+  return p.record ?? new PlannedRecordView(p.ser!, skipUserPropertiesSync === true)
 }
 
 class PlannedRecordView implements AmplitudeRecord {

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { compileSubscriptions } from '../segment/subscriptions/index.js'
 import { compileTrigger } from '../segment/fql/index.js'
-import { createPlanner, unprocessable, type LinePlan } from './plan.js'
+import { createPlanner, unprocessable, type LinePlan, type SerializedPlannedRecord } from './plan.js'
 import { planUnit, type Unit, type UnitResult, type WorkerSettings } from './workers.js'
 
 const settings = workerData as WorkerSettings
@@ -66,9 +66,10 @@ function encodeOuts(results: UnitResult[]): ArrayBuffer {
   for (const r of results) {
     for (const plan of Array.isArray(r) ? r.map(([, p]) => p) : [r]) {
       if (plan.t !== 'message') continue
-      for (const rec of plan.records) {
-        total += Buffer.byteLength(rec.ser.out!)
-        sers.push(rec.ser)
+      // With --out the planner serializes every record.
+      for (const { ser } of plan.records as SerializedPlannedRecord[]) {
+        total += Buffer.byteLength(ser.out!)
+        sers.push(ser)
       }
     }
   }

@@ -239,8 +239,8 @@ function attachOutBytes(results: UnitResult[], buffer: ArrayBuffer): void {
     for (const plan of Array.isArray(r) ? r.map(([, p]) => p) : [r]) {
       if (plan.t !== 'message') continue
       for (const rec of plan.records) {
-        const at = rec.ser.outAt
-        if (at) rec.ser.outBytes = new Uint8Array(buffer, at[0], at[1])
+        const at = rec.ser?.outAt
+        if (at) rec.ser!.outBytes = new Uint8Array(buffer, at[0], at[1])
       }
     }
   }
