@@ -11,7 +11,7 @@ import { writeSync } from 'node:fs'
 import { compileFilters, parseTypes } from '../pipeline/route/index.js'
 import { InputProgress, s3Settings } from './s3-input.js'
 import { ensureWritableDir } from './state-dir.js'
-import { exitCodes, whereFilter } from './common.js'
+import { exitCodes, outOfTimeRangeWarning, whereFilter } from './common.js'
 import { formatCount, progressMode, withProgress, type ProgressHandle } from './progress.js'
 import { compileSubscriptions, loadMappings, selectOnlyActions } from '../segment/subscriptions/index.js'
 import { replay, type ReplayOptions, type ReplayProgress } from '../replay/engine.js'
@@ -117,6 +117,9 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
   // Files were found, but not one line was in them (an empty file, an empty gzip, stdin at its end): say so.
   if (!report.alreadyDone && !report.resumed && !report.error && report.messages + report.rejected === 0)
     io.warn(`nothing was read: ${inputs.join(' ')} hold(s) no line (empty files or input); nothing was sent`)
+  // Every message lies outside --since/--until (a range that misses the archive): not a silent success.
+  const outOfRange = !report.alreadyDone && !report.error ? outOfTimeRangeWarning(report, flags, flags['dry-run'] ? 'nothing would be sent' : 'nothing was sent') : undefined
+  if (outOfRange) io.warn(outOfRange)
   if (sandbox) {
     const lines = summarizeSandbox(sandbox)
     await sandbox.close()
