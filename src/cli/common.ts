@@ -71,3 +71,21 @@ export function outOfTimeRangeWarning(
   const detail = parts.length === 1 && since > 0 ? `${all} before it` : parts.length === 1 && until > 0 ? `${all} at or after it` : `${all} left out (${parts.join(', ')})`
   return `${flags}: ${detail}; ${outcome} (\`segamp inspect\` without --since/--until shows the archive's time range)`
 }
+
+/**
+ * Why `url` cannot be an http(s) endpoint, as the end of a sentence about it ("is not an http(s)
+ * URL", "has port 99999, out of range (1–65535)"); undefined when it can. A port past 65535 makes
+ * the URL unparsable, which must not read as a wrong scheme.
+ */
+export function httpUrlProblem(url: string): string | undefined {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    const port = /^https?:\/\/(?:[^@/?#]*@)?(?:\[[^\]/?#]*\]|[^:/?#]*):(\d+)(?:[/?#]|$)/i.exec(url)?.[1]
+    return port !== undefined && Number(port) > 65535 ? `has port ${port}, out of range (1–65535)` : 'is not an http(s) URL'
+  }
+  if (!/^https?:$/.test(parsed.protocol)) return 'is not an http(s) URL'
+  if (parsed.port === '0') return 'has port 0, out of range (1–65535)'
+  return undefined
+}

@@ -11,7 +11,7 @@ import { writeSync } from 'node:fs'
 import { compileFilters, parseTypes } from '../pipeline/route/index.js'
 import { InputProgress, s3Settings } from './s3-input.js'
 import { ensureWritableDir } from './state-dir.js'
-import { exitCodes, outOfTimeRangeWarning, whereFilter } from './common.js'
+import { exitCodes, httpUrlProblem, outOfTimeRangeWarning, whereFilter } from './common.js'
 import { formatCount, progressMode, withProgress, type ProgressHandle } from './progress.js'
 import { compileSubscriptions, loadMappings, selectOnlyActions } from '../segment/subscriptions/index.js'
 import { replay, type ReplayOptions, type ReplayProgress } from '../replay/engine.js'
@@ -151,8 +151,8 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
       '--sandbox and --endpoint-url cannot be combined: the sandbox is the endpoint',
       'Leave out one of them: --sandbox replays into a local server, --endpoint-url into a proxy or server of your own.',
     )
-  if (flags['endpoint-url'] && !isHttpUrl(flags['endpoint-url']))
-    throw new UsageError(`--endpoint-url ${JSON.stringify(displayUrl(flags['endpoint-url']))} is not an http(s) URL (e.g. https://proxy.example.com:8443)`)
+  const endpointProblem = flags['endpoint-url'] ? httpUrlProblem(flags['endpoint-url']) : undefined
+  if (endpointProblem) throw new UsageError(`--endpoint-url ${JSON.stringify(displayUrl(flags['endpoint-url']!))} ${endpointProblem} (e.g. https://proxy.example.com:8443)`)
   // Bad --since/--until are usage errors, found before the state directory is touched.
   compileFilters({ since: flags.since, until: flags.until })
   if (live && !flags['api-key']) throw new UsageError('an Amplitude API key is needed to send: --api-key or env AMPLITUDE_API_KEY (or use --dry-run / --sandbox)')
@@ -238,14 +238,6 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
       shard,
       skipUserPropertiesSync: flags['skip-user-properties-sync'],
     },
-  }
-}
-
-function isHttpUrl(url: string): boolean {
-  try {
-    return /^https?:$/.test(new URL(url).protocol)
-  } catch {
-    return false
   }
 }
 
