@@ -99,6 +99,7 @@ interface ReplayPlan {
 
 /** Runs one replay from its flags and prints around it; returns the report (the exit code set). */
 export async function replaySession(inputs: string[], flags: ReplayFlags, io: SessionIo): Promise<ReplayReport | ClassicStandInResult | RetryReport> {
+  checkInputsGiven(inputs, flags)
   if (flags.classic) return classicStandInSession(inputs, flags, io)
   const plan = await planReplay(inputs, flags, io)
   if (flags['retry-dead-letters']) return retryDeadLettersSession(flags, plan.options.stateDir, plan.live, io)
@@ -137,6 +138,25 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
   if (report.error && !io.json) io.logToStderr(renderAbortError(report.error, { fromStdin: plan.fromStdin, sandbox: flags.sandbox }))
   if (report.exitCode !== 0) process.exitCode = report.exitCode
   return report
+}
+
+/**
+ * ARCHIVE is optional to oclif because --retry-dead-letters reads none: there, it only names the
+ * default state directory (.segamp/<run-id> of the replay with the same arguments), so either it
+ * or --state-dir must say where the dead letters are. Every other replay needs one.
+ */
+function checkInputsGiven(inputs: string[], flags: ReplayFlags): void {
+  if (inputs.length > 0) return
+  if (!flags['retry-dead-letters'])
+    throw new UsageError('missing ARCHIVE: give archive files or directories, s3://bucket/prefix, or - for stdin', {
+      code: 'usage',
+      hint: 'e.g. `segamp replay examples/segment-logs --sandbox`; only --retry-dead-letters --state-dir DIR needs no archive.',
+    })
+  if (flags['state-dir'] === undefined)
+    throw new UsageError('--retry-dead-letters needs --state-dir DIR, or the ARCHIVE of the replay that dead-lettered the records', {
+      code: 'usage',
+      hint: 'Give --state-dir the state directory of that replay, or its ARCHIVE and flags unchanged (its state directory, .segamp/<run-id>, is derived from them).',
+    })
 }
 
 /** Checks the flags and builds the run: usage errors come before the state directory is touched. */
@@ -203,8 +223,9 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
   const runId = shard ? groupId + shardSuffix(shard) : groupId
   const stateDir = flags['state-dir'] !== undefined ? withShardIndex(flags['state-dir'], shard) : join('.segamp', runId)
   const localState = !/^s3:\/\//i.test(stateDir)
-  // Found unwritable now, not as a hang in mkdir or a failure after the confirmation.
-  if (localState) ensureWritableDir(stateDir)
+  // Found unwritable now, not as a hang in mkdir or a failure after the confirmation. A retry of
+  // dead letters writes only where a replay wrote before: it creates no directory.
+  if (localState && !flags['retry-dead-letters']) ensureWritableDir(stateDir)
   if (!flags['state-dir'] && !flags.fresh && !flags.sandbox && !fromStdin && !(await resumableCheckpoint(stateDir, runId, s3))) {
     const sibling = findUnfinishedSibling('.segamp', runId)
     if (sibling) io.warn(siblingAdvice(sibling, { bin: invocation(io.bin), argv: io.argv, stateDir }).trimEnd())
