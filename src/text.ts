@@ -30,6 +30,15 @@ export function visible(text: string): string {
   return text.replace(UNSAFE_DATA, escape)
 }
 
+/**
+ * A name from the data (an event name) as a table shows it: quoted JSON-style when it is empty,
+ * starts or ends with whitespace, or starts with a quote, so `"Viewed "` cannot pass for
+ * `Viewed`; as it is otherwise. Pass the result through `visible` as any data.
+ */
+export function shownName(name: string): string {
+  return name === '' || name !== name.trim() || name.startsWith('"') ? JSON.stringify(name) : name
+}
+
 export function terminalSafe(text: string): string {
   // Everything printed passes here: no credential leaves in it either (see src/secrets.ts).
   return redactText(text).replace(UNSAFE, (m) => (m.length > 1 ? m : escape(m)))
