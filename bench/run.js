@@ -557,6 +557,43 @@ if (ONLY.has('against')) {
     goals.push(
       `against: peak RSS ${mb(runs[scale].maxRssKB)} MB at ${scale}× vs ${mb(runs[1].maxRssKB)} MB at 1×: ${ratio(runs[scale].maxRssKB, runs[1].maxRssKB)} (goal ≤ 1.3×); CPU ${fixed(runs[scale].cpuSeconds)} s vs ${fixed(runs[1].cpuSeconds)} s`,
     )
+  // --workers 1 vs 2 on the 1× archive, interleaved: speed-up and whether the reports are identical.
+  const exportDir = join(DATA, `export-m${MESSAGES}-s7`)
+  if (existsSync(join(exportDir, '.complete'))) {
+    const byWorkers = { 1: [], 2: [] }
+    for (let i = 0; i < REPEAT; i++) {
+      for (const w of [1, 2]) {
+        const argv = [small.dir, '--against', exportDir, '--format', 'json', '--no-progress', '--work-dir', DATA, '--workers', String(w)]
+        byWorkers[w].push(child('cli', { command: 'diff-mappings', argv }, { label: `against: --workers ${w} #${i + 1}` }))
+      }
+    }
+    const best = (rs, k) => Math.min(...rs.map((r) => r[k] ?? Infinity))
+    for (const w of [1, 2]) {
+      const rs = byWorkers[w]
+      row(
+        `against: diff-mappings --against --workers ${w}`,
+        rs[0]?.summary?.totals?.messages ?? MESSAGES,
+        { ...rs[0], wallSeconds: best(rs, 'wallSeconds'), cpuSeconds: best(rs, 'cpuSeconds') },
+        {
+          notes: `runs wall ${rs.map((r) => fixed(r.wallSeconds, 1)).join('/')} s`,
+        },
+      )
+    }
+    const text = (r) => JSON.stringify(withoutTimings(r.summary))
+    const identical = byWorkers[2].every((r) => r.summary !== undefined && text(r) === text(byWorkers[1][0]))
+    const w1 = best(byWorkers[1], 'wallSeconds')
+    const w2 = best(byWorkers[2], 'wallSeconds')
+    goals.push(`against: --workers 2 ${(w1 / w2).toFixed(2)}× the speed of --workers 1 by wall (goal ≥ 1.5×); reports identical: ${identical ? 'yes' : 'NO'}`)
+  }
+}
+
+/** A report without what differs between two runs of the same work (durations, timestamps). */
+function withoutTimings(v) {
+  if (Array.isArray(v)) return v.map(withoutTimings)
+  if (v === null || typeof v !== 'object') return v
+  const out = {}
+  for (const [k, x] of Object.entries(v)) if (!/duration|elapsed|Ms$|seconds|generatedAt|startedAt|finishedAt/i.test(k)) out[k] = withoutTimings(x)
+  return out
 }
 
 // ---------------------------------------------------------------- profiles

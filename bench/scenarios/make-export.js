@@ -14,9 +14,8 @@ import { createGzip } from 'node:zlib'
 import { finish, lib, now, params, secondsSince } from '../lib/child.js'
 
 const { openArchive } = await lib('pipeline/decode/reader.js')
-const { scanMessages } = await lib('pipeline/decode/scan.js')
-const { compileFilters, messageTime } = await lib('pipeline/route/filters.js')
-const { actionsRecordsFor } = await lib('diff/service.js')
+const { readMessages } = await lib('replay/pipeline.js')
+const { messageTime } = await lib('pipeline/route/filters.js')
 const { loadSubscriptionsForCli } = await lib('cli/common.js')
 const { refusal } = await lib('diff/refused.js')
 const { applyUserProperties } = await lib('amplitude/sandbox/export.js')
@@ -111,12 +110,13 @@ function stamp(rec, identify, at) {
 
 let at = 0
 let messages = 0
-for await (const { message, duplicate } of scanMessages(await openArchive([params.archive]), { filter: compileFilters({}) })) {
+// The records as diff-mappings maps them (a group identify without a time gets the message's own).
+for await (const { message, duplicate, records } of readMessages({ archive: await openArchive([params.archive]), subscriptions: subs })) {
   if (duplicate) continue
   messages++
   at = messageTime(message) ?? 0
   const received = Date.parse(String(message.receivedAt ?? message.timestamp))
-  for (const r of actionsRecordsFor(subs, message, () => at)) {
+  for (const { record: r } of records) {
     if (refusal(r.endpoint, r.record, r.options) !== undefined) continue
     const ep = r.endpoint.replace(/^\//, '')
     if (ep === 'identify') {

@@ -143,9 +143,23 @@ export interface SerializedRecord {
   outAt?: [number, number]
 }
 
-/** A value as application/x-www-form-urlencoded writes it (pure ASCII, so length === bytes). */
-function formEncoded(s: string): string {
-  return new URLSearchParams({ x: s }).toString().slice(2)
+/** What encodeURIComponent keeps or writes that application/x-www-form-urlencoded writes otherwise. */
+const FORM_FIXES: Record<string, string> = { '!': '%21', "'": '%27', '(': '%28', ')': '%29', '~': '%7E', '%20': '+' }
+const FORM_FIX = /[!'()~]|%20/g
+
+/**
+ * A value as application/x-www-form-urlencoded (URLSearchParams) writes it: pure ASCII, so
+ * length === bytes. encodeURIComponent (native, faster) with the five characters it keeps and the
+ * space it writes as %20 put right; a lone surrogate, which it refuses, goes through URLSearchParams.
+ */
+export function formEncoded(s: string): string {
+  let e: string
+  try {
+    e = encodeURIComponent(s)
+  } catch {
+    return new URLSearchParams({ x: s }).toString().slice(2)
+  }
+  return e.replace(FORM_FIX, (m) => FORM_FIXES[m])
 }
 
 /** ASCII characters that application/x-www-form-urlencoded keeps as one character (space becomes `+`). */

@@ -43,6 +43,42 @@ function applyPlatformRules(properties: Obj, library: unknown): void {
   if (library === 'analytics.js' && !properties.platform) properties.platform = 'Web'
 }
 
+/**
+ * `withUserAgent(payload, properties)` built in one object, where `properties` is the payload
+ * without the consumed keys and with the platform rules applied: the UA-parsed keys and the raw
+ * user_agent first, then the payload's own keys. The same keys, order and values as the copy
+ * (the UA keys never include platform, time, session_id, user_properties or library, so the
+ * steps that follow read and write the same values here as on `properties`), without building
+ * `properties` and copying it. Callers finish with `withoutUndefined`.
+ */
+function recordBase(payload: Obj, consumed: Set<string>): Obj {
+  const out: Obj = {}
+  if (payload.userAgentParsing) addUserAgentProperties(out, payload.userAgent, payload.userAgentData as UserAgentData | undefined)
+  if (payload.includeRawUserAgent && payload.userAgent !== undefined) out.user_agent = payload.userAgent
+  for (const k of Object.keys(payload)) {
+    if (consumed.has(k)) continue
+    const v = payload[k]
+    if (v !== undefined) out[k] = v
+  }
+  // The platform rules read the payload's own platform (never a UA key: there is none of that name).
+  const picked = consumed.has('platform') ? undefined : payload.platform
+  let platform = picked
+  if (platform) platform = fixPlatformCasing(String(platform))
+  if (payload.library === 'analytics.js' && !platform) platform = 'Web'
+  if (platform !== picked) out.platform = platform
+  return out
+}
+
+/** recordBase plus an event's time and session_id (steps 1–4 of A.7 with the UA keys first). */
+function eventBase(payload: Obj, consumed: Set<string>): Obj {
+  const out = recordBase(payload, consumed)
+  const time = eventTime(payload.time)
+  if (time !== undefined) out.time = time
+  const sessionId = eventSessionId(payload.session_id)
+  if (sessionId !== undefined) out.session_id = sessionId
+  return out
+}
+
 function minIdOptions(payload: Obj): Obj | undefined {
   const m = payload.min_id_length
   return typeof m === 'number' && m > 0 ? { min_id_length: m } : undefined
@@ -124,11 +160,11 @@ function eventRecords(payload: Obj, events: Obj[]): AmplitudeRecord[] {
 }
 
 export function performLogEvent(payload: Obj): AmplitudeRecord[] {
-  const properties = eventProperties(payload, CONSUMED_LOG_EVENT)
-  mergeUtmIntoUserProperties(properties, payload, false)
-  const event = withUserAgent(payload, properties)
-  setIfDefined(event, 'library', libraryValue(payload))
-  return eventRecords(payload, [event])
+  const event = eventBase(payload, CONSUMED_LOG_EVENT)
+  mergeUtmIntoUserProperties(event, payload, false)
+  const kept = withoutUndefined(event)
+  setIfDefined(kept, 'library', libraryValue(payload))
+  return eventRecords(payload, [kept])
 }
 
 function revenueProperties(x: Obj): Obj | undefined {
@@ -180,21 +216,20 @@ const USER_PROPERTY_OPS: ReadonlyArray<readonly [string, string]> = [
 ]
 
 export function performLogEventV2(payload: Obj): AmplitudeRecord[] {
-  const properties = eventProperties(payload, CONSUMED_LOG_EVENT_V2)
+  const base = eventBase(payload, CONSUMED_LOG_EVENT_V2)
   for (const [op, field] of USER_PROPERTY_OPS) {
     const obj = payload[field]
-    if (compact(obj)) properties.user_properties = { ...(properties.user_properties as Obj | undefined), [op]: obj }
+    if (compact(obj)) base.user_properties = { ...(base.user_properties as Obj | undefined), [op]: obj }
   }
-  const event = withUserAgent(payload, properties)
+  const event = withoutUndefined(base)
   setIfDefined(event, 'library', libraryValue(payload))
   return eventRecords(payload, [event])
 }
 
 export function performIdentifyUser(payload: Obj): AmplitudeRecord[] {
-  const properties = pick(payload, CONSUMED_IDENTIFY)
-  applyPlatformRules(properties, payload.library)
-  mergeUtmIntoUserProperties(properties, payload, true)
-  const identification = withUserAgent(payload, properties)
+  const base = recordBase(payload, CONSUMED_IDENTIFY)
+  mergeUtmIntoUserProperties(base, payload, true)
+  const identification = withoutUndefined(base)
   identification.library = 'segment'
   const options = minIdOptions(payload)
   return [options ? { endpoint: 'identify', record: identification, options } : { endpoint: 'identify', record: identification }]

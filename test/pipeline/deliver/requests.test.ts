@@ -5,6 +5,7 @@ import {
   keyFingerprint,
   redactRequest,
   buildBody,
+  formEncoded,
   formEncodedLength,
   emptyBodyBytes,
   serializeRecord,
@@ -195,6 +196,12 @@ describe('requests: limits', () => {
     for (let k = 0; k < 500; k++) {
       const s = Array.from({ length: rnd(40) }, () => alphabet[rnd(alphabet.length)]).join('')
       assert.equal(formEncodedLength(s), new URLSearchParams({ x: s }).toString().length - 2, JSON.stringify(s))
+      assert.equal(formEncoded(s), new URLSearchParams({ x: s }).toString().slice(2), JSON.stringify(s))
+    }
+    // Every character below U+0800 and the characters encodeURIComponent keeps as they are.
+    for (let c = 0; c < 0x800; c++) {
+      const s = `a${String.fromCharCode(c)}z!'()~* `
+      assert.equal(formEncoded(s), new URLSearchParams({ x: s }).toString().slice(2), JSON.stringify(s))
     }
   })
   it('event bodies: records joined as they are, between the key and the options', () => {
