@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert'
 import { join } from 'node:path'
 import { runCli } from '../helpers/cli.js'
 import { ndjson, tempDir, track, writeFile } from '../helpers/files.js'
-import { shownName } from '../../src/text.js'
+import { shownName, visible } from '../../src/text.js'
 
 describe('inspect: event names with invisible edges', function () {
   this.timeout(60_000)
@@ -14,7 +14,9 @@ describe('inspect: event names with invisible edges', function () {
   it('names with leading/trailing whitespace, empty, or starting with a quote are quoted; others are not', () => {
     assert.equal(shownName('Viewed '), '"Viewed "')
     assert.equal(shownName(' Viewed'), '" Viewed"')
-    assert.equal(shownName('Viewed\t'), '"Viewed\\t"')
+    // Control characters keep the one escape style of every table (visible's \uXXXX).
+    assert.equal(visible(shownName('Viewed\t')), '"Viewed\\u0009"')
+    assert.equal(shownName(' a\\b'), '" a\\\\b"')
     assert.equal(shownName(''), '""')
     assert.equal(shownName('"Viewed"'), '"\\"Viewed\\""')
     assert.equal(shownName('Order Completed'), 'Order Completed')
