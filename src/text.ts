@@ -30,6 +30,16 @@ export function visible(text: string): string {
   return text.replace(UNSAFE_DATA, escape)
 }
 
+/**
+ * A name from the data (an event name) as a table shows it: quoted JSON-style (`"` and `\`
+ * escaped) when it is empty, starts or ends with whitespace, or starts with a quote, so
+ * `"Viewed "` cannot pass for `Viewed`; as it is otherwise. Control characters are left to
+ * `visible`, which the result passes through as any data (one escape style: `\u000d`).
+ */
+export function shownName(name: string): string {
+  return name === '' || name !== name.trim() || name.startsWith('"') ? `"${name.replace(/["\\]/g, '\\$&')}"` : name
+}
+
 export function terminalSafe(text: string): string {
   // Everything printed passes here: no credential leaves in it either (see src/secrets.ts).
   return redactText(text).replace(UNSAFE, (m) => (m.length > 1 ? m : escape(m)))

@@ -108,7 +108,7 @@ describe('README', () => {
       assert.ok(dayMs === expected || dayMs === expected + 86_400_000, `${dayMs} vs ${expected}`)
       assert.equal(new Date(dayMs).toISOString().slice(11), '00:00:00.000Z', 'a UTC midnight')
 
-      assert.match(readFileSync(join(cwd, 'migration-check.md'), 'utf8'), /^### segamp diff-mappings: ✅ passed/)
+      assert.match(readFileSync(join(cwd, 'migration-check.md'), 'utf8'), /^### segamp migrate --verify: ✅ passed/)
       assert.ok(existsSync(join(cwd, 'actions-config.json')))
       const files = readdirSync(join(cwd, 'sample'))
       assert.equal(files.length, readdirSync(day).length)

@@ -4,6 +4,8 @@ import { compileTriggerWithWarnings, TriggerError } from '../segment/fql/index.j
 import { compileSubscriptions, loadMappings, type CompiledSubscription } from '../segment/subscriptions/index.js'
 import type { ActionSettings } from '../segment/actions-amplitude/index.js'
 import type { SegmentMessage } from '../types.js'
+import { OTHER_SHARD } from '../pipeline/route/index.js'
+import { formatCount } from '../text.js'
 
 export { exitCodes }
 
@@ -42,3 +44,48 @@ export async function loadSubscriptionsForCli(file: string | undefined, warn: (w
 }
 
 export type MessageMatcher = (message: SegmentMessage) => boolean
+
+/**
+ * When --since/--until left out every message read (the archive lies wholly outside the range):
+ * the warning that says so, naming the flags and their values; undefined when anything was kept
+ * or left out for another reason. Another shard's messages are not this run's to keep.
+ */
+export function outOfTimeRangeWarning(
+  counts: { messages: number; filtered: Record<string, number> },
+  range: { since?: string; until?: string },
+  outcome: string,
+): string | undefined {
+  if (range.since === undefined && range.until === undefined) return undefined
+  const since = counts.filtered.since ?? 0
+  const until = counts.filtered.until ?? 0
+  const untimed = counts.filtered['no-timestamp'] ?? 0
+  const considered = counts.messages - (counts.filtered[OTHER_SHARD] ?? 0)
+  if (considered <= 0 || since + until + untimed !== considered) return undefined
+  const flags = [...(range.since !== undefined ? [`--since ${range.since}`] : []), ...(range.until !== undefined ? [`--until ${range.until}`] : [])].join(' ')
+  const all = considered === 1 ? 'the 1 message was' : `all ${formatCount(considered)} messages were`
+  const parts = [
+    ...(since > 0 ? [`${formatCount(since)} before --since`] : []),
+    ...(until > 0 ? [`${formatCount(until)} at or after --until`] : []),
+    ...(untimed > 0 ? [`${formatCount(untimed)} without a timestamp`] : []),
+  ]
+  const detail = parts.length === 1 && since > 0 ? `${all} before it` : parts.length === 1 && until > 0 ? `${all} at or after it` : `${all} left out (${parts.join(', ')})`
+  return `${flags}: ${detail}; ${outcome} (\`segamp inspect\` without --since/--until shows the archive's time range)`
+}
+
+/**
+ * Why `url` cannot be an http(s) endpoint, as the end of a sentence about it ("is not an http(s)
+ * URL", "has port 99999, out of range (1–65535)"); undefined when it can. A port past 65535 makes
+ * the URL unparsable, which must not read as a wrong scheme.
+ */
+export function httpUrlProblem(url: string): string | undefined {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    const port = /^https?:\/\/(?:[^@/?#]*@)?(?:\[[^\]/?#]*\]|[^:/?#]*):(\d+)(?:[/?#]|$)/i.exec(url)?.[1]
+    return port !== undefined && Number(port) > 65535 ? `has port ${port}, out of range (1–65535)` : 'is not an http(s) URL'
+  }
+  if (!/^https?:$/.test(parsed.protocol)) return 'is not an http(s) URL'
+  if (parsed.port === '0') return 'has port 0, out of range (1–65535)'
+  return undefined
+}

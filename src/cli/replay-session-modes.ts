@@ -10,7 +10,7 @@ import { exitCodes, UsageError } from '../errors.js'
 import { invocation } from '../replay/cli-support.js'
 import { renderAbortError, renderReplaySummary, renderSandboxIngested } from '../replay/render.js'
 import { renderClassicStandIn, replayClassicStandIn, type ClassicStandInResult } from '../replay/classic-stand-in.js'
-import { parseReasons, renderRetryResult, retryDeadLetters, type RetryReport } from '../replay/retry-dead-letters.js'
+import { nothingToRetryWarning, parseReasons, renderRetryResult, retryDeadLetters, type RetryReport } from '../replay/retry-dead-letters.js'
 import type { ReplayFlags, SessionIo } from './replay-session.js'
 
 /** `--sandbox --classic`: the Classic emulation's records into the sandbox, saved for `export --sandbox`. */
@@ -63,6 +63,8 @@ export async function retryDeadLettersSession(flags: ReplayFlags, stateDir: stri
     })
     if (!io.json) io.logToStderr(renderRetryResult(report) + '\n\n' + renderReplaySummary(report, { color: Boolean(process.stderr.isTTY) }))
     if (report.error && !io.json) io.logToStderr(renderAbortError(report.error, { fromStdin: false, sandbox: Boolean(flags.sandbox) }))
+    const nothing = report.error ? undefined : nothingToRetryWarning(report, reasons)
+    if (nothing) io.warn(nothing)
     if (sandbox) io.log(summarizeSandbox(sandbox).join('\n'))
     if (report.exitCode !== 0) process.exitCode = report.exitCode
     return report

@@ -11,7 +11,7 @@ import { writeSync } from 'node:fs'
 import { compileFilters, parseTypes } from '../pipeline/route/index.js'
 import { InputProgress, s3Settings } from './s3-input.js'
 import { ensureWritableDir } from './state-dir.js'
-import { exitCodes, whereFilter } from './common.js'
+import { exitCodes, httpUrlProblem, outOfTimeRangeWarning, whereFilter } from './common.js'
 import { formatCount, progressMode, withProgress, type ProgressHandle } from './progress.js'
 import { compileSubscriptions, loadMappings, selectOnlyActions } from '../segment/subscriptions/index.js'
 import { replay, type ReplayOptions, type ReplayProgress } from '../replay/engine.js'
@@ -99,6 +99,7 @@ interface ReplayPlan {
 
 /** Runs one replay from its flags and prints around it; returns the report (the exit code set). */
 export async function replaySession(inputs: string[], flags: ReplayFlags, io: SessionIo): Promise<ReplayReport | ClassicStandInResult | RetryReport> {
+  checkInputsGiven(inputs, flags)
   if (flags.classic) return classicStandInSession(inputs, flags, io)
   const plan = await planReplay(inputs, flags, io)
   if (flags['retry-dead-letters']) return retryDeadLettersSession(flags, plan.options.stateDir, plan.live, io)
@@ -117,6 +118,9 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
   // Files were found, but not one line was in them (an empty file, an empty gzip, stdin at its end): say so.
   if (!report.alreadyDone && !report.resumed && !report.error && report.messages + report.rejected === 0)
     io.warn(`nothing was read: ${inputs.join(' ')} hold(s) no line (empty files or input); nothing was sent`)
+  // Every message lies outside --since/--until (a range that misses the archive): not a silent success.
+  const outOfRange = !report.alreadyDone && !report.error ? outOfTimeRangeWarning(report, flags, flags['dry-run'] ? 'nothing would be sent' : 'nothing was sent') : undefined
+  if (outOfRange) io.warn(outOfRange)
   if (sandbox) {
     const lines = summarizeSandbox(sandbox)
     await sandbox.close()
@@ -136,6 +140,25 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
   return report
 }
 
+/**
+ * ARCHIVE is optional to oclif because --retry-dead-letters reads none: there, it only names the
+ * default state directory (.segamp/<run-id> of the replay with the same arguments), so either it
+ * or --state-dir must say where the dead letters are. Every other replay needs one.
+ */
+function checkInputsGiven(inputs: string[], flags: ReplayFlags): void {
+  if (inputs.length > 0) return
+  if (!flags['retry-dead-letters'])
+    throw new UsageError('missing ARCHIVE: give archive files or directories, s3://bucket/prefix, or - for stdin', {
+      code: 'usage',
+      hint: 'e.g. `segamp replay examples/segment-logs --sandbox`; only --retry-dead-letters --state-dir DIR needs no archive.',
+    })
+  if (flags['state-dir'] === undefined)
+    throw new UsageError('--retry-dead-letters needs --state-dir DIR, or the ARCHIVE of the replay that dead-lettered the records', {
+      code: 'usage',
+      hint: 'Give --state-dir the state directory of that replay, or its ARCHIVE and flags unchanged (its state directory, .segamp/<run-id>, is derived from them).',
+    })
+}
+
 /** Checks the flags and builds the run: usage errors come before the state directory is touched. */
 async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): Promise<ReplayPlan> {
   const streams = streamInputs(inputs)
@@ -148,8 +171,8 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
       '--sandbox and --endpoint-url cannot be combined: the sandbox is the endpoint',
       'Leave out one of them: --sandbox replays into a local server, --endpoint-url into a proxy or server of your own.',
     )
-  if (flags['endpoint-url'] && !isHttpUrl(flags['endpoint-url']))
-    throw new UsageError(`--endpoint-url ${JSON.stringify(displayUrl(flags['endpoint-url']))} is not an http(s) URL (e.g. https://proxy.example.com:8443)`)
+  const endpointProblem = flags['endpoint-url'] ? httpUrlProblem(flags['endpoint-url']) : undefined
+  if (endpointProblem) throw new UsageError(`--endpoint-url ${JSON.stringify(displayUrl(flags['endpoint-url']!))} ${endpointProblem} (e.g. https://proxy.example.com:8443)`)
   // Bad --since/--until are usage errors, found before the state directory is touched.
   compileFilters({ since: flags.since, until: flags.until })
   if (live && !flags['api-key']) throw new UsageError('an Amplitude API key is needed to send: --api-key or env AMPLITUDE_API_KEY (or use --dry-run / --sandbox)')
@@ -200,8 +223,9 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
   const runId = shard ? groupId + shardSuffix(shard) : groupId
   const stateDir = flags['state-dir'] !== undefined ? withShardIndex(flags['state-dir'], shard) : join('.segamp', runId)
   const localState = !/^s3:\/\//i.test(stateDir)
-  // Found unwritable now, not as a hang in mkdir or a failure after the confirmation.
-  if (localState) ensureWritableDir(stateDir)
+  // Found unwritable now, not as a hang in mkdir or a failure after the confirmation. A retry of
+  // dead letters writes only where a replay wrote before: it creates no directory.
+  if (localState && !flags['retry-dead-letters']) ensureWritableDir(stateDir)
   if (!flags['state-dir'] && !flags.fresh && !flags.sandbox && !fromStdin && !(await resumableCheckpoint(stateDir, runId, s3))) {
     const sibling = findUnfinishedSibling('.segamp', runId)
     if (sibling) io.warn(siblingAdvice(sibling, { bin: invocation(io.bin), argv: io.argv, stateDir }).trimEnd())
@@ -235,14 +259,6 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
       shard,
       skipUserPropertiesSync: flags['skip-user-properties-sync'],
     },
-  }
-}
-
-function isHttpUrl(url: string): boolean {
-  try {
-    return /^https?:$/.test(new URL(url).protocol)
-  } catch {
-    return false
   }
 }
 

@@ -7,6 +7,7 @@ import type { ArchiveOptions } from '../pipeline/decode/index.js'
 import type { S3Settings } from '../pipeline/source/index.js'
 import { isS3Input, parseS3Input } from '../pipeline/source/index.js'
 import { formatBytes, formatCount, type ProgressHandle } from './progress.js'
+import { httpUrlProblem } from './common.js'
 
 export interface S3FlagValues {
   profile?: string
@@ -22,13 +23,8 @@ export function s3Settings(flags: S3FlagValues, inputs: string[] = []): S3Settin
   }
   const endpoint = flags['s3-endpoint']
   if (endpoint !== undefined) {
-    let ok = false
-    try {
-      ok = /^https?:$/.test(new URL(endpoint).protocol)
-    } catch {
-      ok = false
-    }
-    if (!ok) throw new UsageError(`--s3-endpoint ${JSON.stringify(endpoint)} is not an http(s) URL (e.g. https://<account-id>.r2.cloudflarestorage.com or http://127.0.0.1:9000)`)
+    const problem = httpUrlProblem(endpoint)
+    if (problem) throw new UsageError(`--s3-endpoint ${JSON.stringify(endpoint)} ${problem} (e.g. https://<account-id>.r2.cloudflarestorage.com or http://127.0.0.1:9000)`)
   }
   return { profile: flags.profile, endpoint, pathStyle: flags['s3-path-style'], ...(flags['prune-by-received'] ? { pruneByReceived: true } : {}) }
 }

@@ -7,6 +7,7 @@ import { formatRange, parseHour } from '../export/hours.js'
 import { renderExportSummary } from '../export/render.js'
 import { DEFAULT_SANDBOX_DIR, loadSandboxStore, sandboxStorePath, startSandbox, type Sandbox } from '../amplitude/sandbox/index.js'
 import { invocation } from '../replay/cli-support.js'
+import { httpUrlProblem } from '../cli/common.js'
 
 const HOSTS = { us: 'https://amplitude.com', eu: 'https://analytics.eu.amplitude.com' } as const
 
@@ -50,16 +51,12 @@ EXIT CODES
     if (flags.sandbox && flags['endpoint-url']) usage('--sandbox and --endpoint-url cannot be combined: the sandbox is the endpoint', 'Leave out one of them.')
     let baseUrl: string = HOSTS[flags.region as 'us' | 'eu']
     if (flags['endpoint-url']) {
-      let u: URL | undefined
-      try {
-        u = new URL(flags['endpoint-url'])
-      } catch {
-        u = undefined
-      }
-      if (!u || !/^https?:$/.test(u.protocol)) usage('--endpoint-url is not an http(s) URL', 'Give scheme and host, e.g. --endpoint-url http://127.0.0.1:8787.')
-      if (u!.username || u!.password)
+      const problem = httpUrlProblem(flags['endpoint-url'])
+      if (problem) usage(`--endpoint-url ${problem}`, 'Give scheme and host, e.g. --endpoint-url http://127.0.0.1:8787.')
+      const u = new URL(flags['endpoint-url'])
+      if (u.username || u.password)
         usage('--endpoint-url must not carry credentials', 'Remove the user:password part; pass --api-key and --secret-key (or AMPLITUDE_API_KEY and AMPLITUDE_SECRET_KEY).')
-      baseUrl = `${u!.origin}${u!.pathname.replace(/\/+$/, '')}`
+      baseUrl = `${u.origin}${u.pathname.replace(/\/+$/, '')}`
     }
     let sandbox: Sandbox | undefined
     let apiKey = flags['api-key']

@@ -27,7 +27,10 @@ EXIT CODES
   130  interrupted (Ctrl-C or SIGTERM); the printed command resumes (input from stdin cannot be resumed)`
   // oclif's generated synopsis nests flags by their dependsOn/exclusive pairs, which reads as
   // "--dry-run only with --sandbox-dir" and "--out only with --out-include-keys": say it plainly.
-  static usage = ['<%= command.id %> ARCHIVE... [--sandbox [--sandbox-dir DIR]] [--dry-run [--out FILE [--out-include-keys]]] [--json] [FLAGS]']
+  static usage = [
+    '<%= command.id %> ARCHIVE... [--sandbox [--sandbox-dir DIR]] [--dry-run [--out FILE [--out-include-keys]]] [--json] [FLAGS]',
+    '<%= command.id %> [ARCHIVE...] --retry-dead-letters [--state-dir DIR] [--reasons REASON,...] [--yes] [FLAGS]',
+  ]
   static examples = [
     { description: 'Try it now: replay the bundled example into a local Amplitude sandbox', command: '<%= config.bin %> replay examples/segment-logs --sandbox' },
     { description: 'Preview every request without sending', command: '<%= config.bin %> replay s3-export/ --dry-run --out requests.ndjson' },
@@ -37,7 +40,13 @@ EXIT CODES
         'AMPLITUDE_API_KEY=… <%= config.bin %> replay s3-export/ --only logPurchase,groupIdentifyUser --since 2024-05-01 --until 2024-06-01 --region eu --skip-user-properties-sync --yes',
     },
   ]
-  static args = { archive: Args.string({ description: 'Archive files or directories, s3://bucket/prefix; - for stdin.', required: true }) }
+  // Not required by oclif: --retry-dead-letters --state-dir DIR reads no archive (replay-session checks the rest).
+  static args = {
+    archive: Args.string({
+      description: 'Archive files or directories, s3://bucket/prefix; - for stdin. With --retry-dead-letters only to find the default state directory.',
+      required: false,
+    }),
+  }
   static strict = false
   static flags = {
     'api-key': Flags.string({ env: 'AMPLITUDE_API_KEY', description: 'Amplitude project API key (or env AMPLITUDE_API_KEY).', helpGroup: 'AMPLITUDE' }),
@@ -112,7 +121,7 @@ EXIT CODES
     'out-include-keys': Flags.boolean({ description: 'Keep the API key in --out bodies (redacted by default).', dependsOn: ['out'] }),
     'retry-dead-letters': Flags.boolean({
       description:
-        "Resend the dead-lettered records of this run's state directory (same insert_ids, same requests, same accounting) instead of reading the archive; those that fail again stay dead-lettered. Resumable like a replay.",
+        "Resend the dead-lettered records of this run's state directory (same insert_ids, same requests, same accounting) instead of reading the archive; those that fail again stay dead-lettered. Resumable like a replay. The state directory is --state-dir (then ARCHIVE may be left out), else .segamp/<run-id> of the replay with the same ARCHIVE and flags; it must exist.",
       exclusive: ['dry-run', 'fresh'],
     }),
     reasons: Flags.string({

@@ -53,7 +53,7 @@ export function renderDiffReport(report: DiffReport | AgainstReport, format: Dif
     case 'markdown':
       return isAgainst(report)
         ? renderAgainstMarkdown(report, { failOn: opts.failOn, maxChars: opts.maxChars })
-        : renderMarkdown(report, { failOn: opts.failOn, maxChars: opts.maxChars })
+        : renderMarkdown(report, { failOn: opts.failOn, maxChars: opts.maxChars, command })
     default:
       return isAgainst(report) ? renderAgainstTable(report, { color: opts.color }) : renderTable(report, { color: opts.color })
   }

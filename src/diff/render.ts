@@ -189,7 +189,7 @@ function mdPaths(paths: readonly PathCount[]): string {
  * comment limit): findings rows stop at half of it, same-name rows at 70 %, and example blocks
  * that would pass it are left out, each cut with a note. Ends with a newline.
  */
-export function renderMarkdown(report: DiffReport, opts: { failOn: string[]; maxChars?: number }): string {
+export function renderMarkdown(report: DiffReport, opts: { failOn: string[]; maxChars?: number; command?: string }): string {
   const failing = failingKinds(report, opts.failOn)
   const diff = hasDifferences(report)
   let verdict: string
@@ -198,7 +198,8 @@ export function renderMarkdown(report: DiffReport, opts: { failOn: string[]; max
   else verdict = diff ? '⚠️ differences found' : '✅ no differences'
 
   const { totals } = report
-  const out: string[] = [`### segamp diff-mappings: ${verdict}`, '']
+  // The heading names the command that produced the report (diff-mappings, migrate --verify).
+  const out: string[] = [`### segamp ${opts.command ?? 'diff-mappings'}: ${verdict}`, '']
   out.push(headerLine(report))
   out.push('')
   const kinds = FINDING_KINDS.filter((k) => totals.byKind[k] > 0)

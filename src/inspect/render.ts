@@ -1,5 +1,5 @@
 /** Renders an inspect report for a terminal: aligned columns, colour only when asked. */
-import { visible } from '../text.js'
+import { shownName, visible } from '../text.js'
 import { Chalk } from 'chalk'
 import type { InspectReport } from './profile.js'
 import { AMPLITUDE_MIN_ID_LENGTH } from './profile.js'
@@ -40,7 +40,7 @@ export function renderInspectTable(report: InspectReport, opts: { color: boolean
   if (events.length > 0) {
     const top = opts.topEvents ?? 20
     head(`Track events (${n(events.length)} name${events.length === 1 ? '' : 's'}${events.length > top ? `, top ${top}` : ''})`)
-    table(events.slice(0, top).map(([k, v]) => [k, n(v)]))
+    table(events.slice(0, top).map(([k, v]) => [shownName(k), n(v)]))
   }
 
   head(`Identifiers (count, share of the ${n(report.kept)} kept messages)`)

@@ -180,6 +180,11 @@ export async function retryDeadLetters(o: RetryOptions): Promise<RetryReport> {
       code: 'usage',
       hint: 'Copy the state directory to a local one (aws s3 sync) and retry from there with --state-dir.',
     })
+  if (!existsSync(dir))
+    throw new UsageError(`${dir} does not exist: there are no dead letters to retry there`, {
+      code: 'no-state-dir',
+      hint: "Give --state-dir the state directory of the replay that dead-lettered them, or that replay's ARCHIVE and flags unchanged (its state directory, .segamp/<run-id>, is derived from them).",
+    })
   const state = openStateDir(dir)
   const found = await state.readCheckpoint<ReplayCounts>()
   if (!found) {
@@ -376,6 +381,17 @@ export function parseReasons(text: string | undefined): string[] | undefined {
       hint: `The reasons are those of dead-letter.ndjson (default: ${DEFAULT_RETRY_REASONS.join(',')}; "all" retries every resendable record).`,
     })
   return list
+}
+
+/** When the retry resent nothing: the warning that says why (no dead letter, or none of the reasons asked). Pure. */
+export function nothingToRetryWarning(r: RetryReport, reasons: readonly string[] | undefined): string | undefined {
+  const t = r.retry
+  if (t.selected > 0) return undefined
+  const left = Object.entries(t.remaining)
+  const total = left.reduce((sum, [, v]) => sum + v, 0)
+  if (total === 0) return `nothing to retry: ${r.stateDir} holds no dead letters`
+  const asked = (reasons ?? DEFAULT_RETRY_REASONS).join(',')
+  return `nothing to retry: ${r.stateDir} holds ${total.toLocaleString('en-US')} dead letter(s) (${left.map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}), none of them a record to resend of --reasons ${asked}${asked === 'all' ? '' : ' (--reasons all selects every reason)'}`
 }
 
 /** The lines `replay --retry-dead-letters` prints above the usual summary. Pure. */

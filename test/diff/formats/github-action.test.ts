@@ -242,6 +242,6 @@ describe('GitHub Action: the example workflow run locally (issue 26 acceptance)'
     const r = runActionStep('regenerate')
     // The workflow's next step: the committed Terraform is what segamp generates.
     assert.equal(readFileSync(join(r.workspace, r.with.terraform!), 'utf8'), readFileSync(join(ROOT, r.with.terraform!), 'utf8'))
-    await checkTerraformRun(r, '### segamp diff-mappings: ✅ passed (--fail-on renamed,dropped,duplicated)')
+    await checkTerraformRun(r, '### segamp migrate --verify: ✅ passed (--fail-on renamed,dropped,duplicated)')
   })
 })

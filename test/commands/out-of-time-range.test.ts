@@ -1,0 +1,65 @@
+/**
+ * A --since after every message (or an --until before every one) leaves nothing to send: the run
+ * says so in a named warning, naming the flag and its value, instead of a silent exit 0.
+ */
+import { strict as assert } from 'node:assert'
+import { join } from 'node:path'
+import { runCli } from '../helpers/cli.js'
+import { ndjson, tempDir, track, writeFile } from '../helpers/files.js'
+import { outOfTimeRangeWarning } from '../../src/cli/common.js'
+
+function archive(): string {
+  const dir = tempDir()
+  writeFile(
+    join(dir, 'in', 'a.ndjson'),
+    ndjson([track('A', { timestamp: '2024-05-06T10:00:00Z' }), track('B', { timestamp: '2024-05-07T10:00:00Z' }), track('C', { timestamp: '2024-05-08T10:00:00Z' })]),
+  )
+  return dir
+}
+
+describe('--since/--until that leave out every message', function () {
+  this.timeout(60_000)
+
+  it('replay --since after every message: a warning naming --since and its value, exit 0, nothing planned', async () => {
+    const dir = archive()
+    const r = await runCli(['replay', join(dir, 'in'), '--dry-run', '--no-progress', '--state-dir', join(dir, 'st'), '--since', '2030-01-01T00:00:00Z'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stderr, /Warning: --since 2030-01-01T00:00:00Z: all 3 messages were before it; nothing would be sent/)
+  })
+
+  it('replay --until before every message, --json: the warning on stderr, the JSON report on stdout', async () => {
+    const dir = archive()
+    const r = await runCli(['replay', join(dir, 'in'), '--dry-run', '--json', '--state-dir', join(dir, 'st'), '--until', '2020-01-01'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stderr, /Warning: --until 2020-01-01: all 3 messages were at or after it; nothing would be sent/)
+    assert.equal(JSON.parse(r.stdout).filtered.until, 3)
+  })
+
+  it('replay --since inside the range: no such warning', async () => {
+    const dir = archive()
+    const r = await runCli(['replay', join(dir, 'in'), '--dry-run', '--no-progress', '--state-dir', join(dir, 'st'), '--since', '2024-05-07'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.doesNotMatch(r.stderr, /--since 2024-05-07:/)
+  })
+
+  it('inspect --since after every message: the same warning, "nothing was kept"', async () => {
+    const dir = archive()
+    const r = await runCli(['inspect', join(dir, 'in'), '--no-progress', '--state-dir', join(dir, 'st'), '--since', '2030-01-01'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stderr, /Warning: --since 2030-01-01: all 3 messages were before it; nothing was kept/)
+  })
+
+  it('the wording: both flags, untimed messages, another shard, one message', () => {
+    const range = { since: '2024-05-07', until: '2024-05-08' }
+    assert.equal(
+      outOfTimeRangeWarning({ messages: 4, filtered: { since: 2, until: 1, 'no-timestamp': 1 } }, range, 'nothing was sent'),
+      "--since 2024-05-07 --until 2024-05-08: all 4 messages were left out (2 before --since, 1 at or after --until, 1 without a timestamp); nothing was sent (`segamp inspect` without --since/--until shows the archive's time range)",
+    )
+    assert.match(outOfTimeRangeWarning({ messages: 5, filtered: { since: 1, 'other-shard': 4 } }, { since: 'x' }, 'nothing was sent')!, /^--since x: the 1 message was before it;/)
+    // Something kept, or left out for another reason, or no time flag: no warning.
+    assert.equal(outOfTimeRangeWarning({ messages: 3, filtered: { since: 2 } }, range, 'nothing was sent'), undefined)
+    assert.equal(outOfTimeRangeWarning({ messages: 3, filtered: { since: 2, types: 1 } }, range, 'nothing was sent'), undefined)
+    assert.equal(outOfTimeRangeWarning({ messages: 0, filtered: {} }, range, 'nothing was sent'), undefined)
+    assert.equal(outOfTimeRangeWarning({ messages: 3, filtered: { since: 3 } }, {}, 'nothing was sent'), undefined)
+  })
+})
