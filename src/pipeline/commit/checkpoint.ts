@@ -38,6 +38,21 @@ export interface Checkpoint<C = unknown> {
   inputs?: { files: number; bytes: number }
 }
 
+/**
+ * A checkpoint's text as stored: indented JSON, except its line lists (`ahead`, `partial`), which
+ * take one line each — an open window of a live run can hold thousands of ranges, written after
+ * every response. Parses to the same value as `JSON.stringify(cp, null, 2)`. Pure.
+ */
+export function checkpointText(cp: object): string {
+  const fields: string[] = []
+  for (const [key, value] of Object.entries(cp)) {
+    if (value === undefined) continue
+    const text = key === 'ahead' || key === 'partial' ? JSON.stringify(value) : JSON.stringify(value, null, 2).replace(/\n/g, '\n  ')
+    fields.push(`  ${JSON.stringify(key)}: ${text}`)
+  }
+  return `{\n${fields.join(',\n')}\n}\n`
+}
+
 /** Settled refs (in read order) → inclusive line ranges per file. Pure. */
 export function toRanges(refs: SourceRef[]): Checkpoint['ahead'] {
   const out: Checkpoint['ahead'] = []

@@ -30,6 +30,8 @@ export class LineLedger<T> {
   private queue: Array<LineEntry<T>> = []
   private head = 0
   private added = 0
+  /** Settled, not yet committed lines, by file. */
+  private readonly ahead = new Map<string, LineRanges>()
 
   constructor(private readonly on: LedgerHandlers<T>) {}
 
@@ -37,20 +39,14 @@ export class LineLedger<T> {
   add(ref: SourceRef, pending: number, data: T): LineEntry<T> {
     const entry = { ref, pending, data, n: this.added++ }
     this.queue.push(entry)
-    if (pending === 0) {
-      this.on.settled(entry)
-      this.drain()
-    }
+    if (pending === 0) this.settled(entry)
     return entry
   }
 
   /** One record of `entry` is settled. */
   settle(entry: LineEntry<T>): void {
     entry.pending--
-    if (entry.pending === 0) {
-      this.on.settled(entry)
-      this.drain()
-    }
+    if (entry.pending === 0) this.settled(entry)
   }
 
   /** Lines read but not yet committed. */
@@ -68,31 +64,11 @@ export class LineLedger<T> {
 
   /**
    * The settled lines after the last committed one as ranges per file (what `toRanges` makes of
-   * `settledAhead()`), in one pass without a list of refs: a checkpoint after every response calls it.
+   * `settledAhead()`), in read order of the files. Kept up to date as lines settle and commit, so
+   * a checkpoint after every response costs the number of ranges, not the number of open lines.
    */
   settledAheadRanges(): Array<{ file: string; lines: Array<[number, number]> }> {
-    const out: Array<{ file: string; lines: Array<[number, number]> }> = []
-    const byFile = new Map<string, Array<[number, number]>>()
-    let file: string | undefined
-    let lines: Array<[number, number]> | undefined
-    const q = this.queue
-    for (let i = this.head; i < q.length; i++) {
-      const e = q[i]
-      if (e.pending !== 0) continue
-      const ref = e.ref
-      if (ref.file !== file) {
-        file = ref.file
-        lines = byFile.get(file)
-        if (!lines) {
-          byFile.set(file, (lines = []))
-          out.push({ file, lines })
-        }
-      }
-      const last = lines![lines!.length - 1]
-      if (last && ref.line === last[1] + 1) last[1] = ref.line
-      else lines!.push([ref.line, ref.line])
-    }
-    return out
+    return [...this.ahead].sort((a, b) => a[1].firstN - b[1].firstN).map(([file, set]) => ({ file, lines: set.ranges() }))
   }
 
   /** Lines read but not committed, in read order. */
@@ -100,15 +76,94 @@ export class LineLedger<T> {
     for (let i = this.head; i < this.queue.length; i++) yield this.queue[i]
   }
 
+  private settled(entry: LineEntry<T>): void {
+    this.on.settled(entry)
+    if (entry.n !== this.queue[this.head]?.n) {
+      // Settled ahead of the first open line: listed until it commits.
+      const file = entry.ref.file
+      let set = this.ahead.get(file)
+      if (set === undefined) this.ahead.set(file, (set = new LineRanges(entry.n)))
+      set.add(entry.ref.line)
+    }
+    this.drain()
+  }
+
   private drain(): void {
+    let first = true
     while (this.head < this.queue.length && this.queue[this.head].pending === 0) {
       const entry = this.queue[this.head]
       this.head++
+      // The line that just settled at the head was never listed; the ones after it were.
+      if (!first) {
+        const set = this.ahead.get(entry.ref.file)!
+        set.removeFirst(entry.ref.line)
+        if (set.empty) this.ahead.delete(entry.ref.file)
+      }
+      first = false
       this.on.committed(entry)
     }
     if (this.head > 4096 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head)
       this.head = 0
     }
+  }
+}
+
+/**
+ * A file's settled-ahead lines as sorted, disjoint ranges of consecutive line numbers: lines are
+ * added in any order (merged with their neighbours) and leave in order, smallest first, as they commit.
+ */
+class LineRanges {
+  private readonly list: Array<[number, number]> = []
+  /** Index of the first range still held (the ones before it were committed). */
+  private lo = 0
+
+  /** `firstN`: the read-order number of the first line listed (orders the files). */
+  constructor(readonly firstN: number) {}
+
+  get empty(): boolean {
+    return this.lo >= this.list.length
+  }
+
+  add(line: number): void {
+    const list = this.list
+    // The first range starting after `line`.
+    let a = this.lo
+    let b = list.length
+    while (a < b) {
+      const mid = (a + b) >>> 1
+      if (list[mid][0] > line) b = mid
+      else a = mid + 1
+    }
+    const prev = a > this.lo ? list[a - 1] : undefined
+    if (prev !== undefined && prev[1] >= line) return
+    const next = a < list.length ? list[a] : undefined
+    const joinsPrev = prev !== undefined && prev[1] === line - 1
+    const joinsNext = next !== undefined && next[0] === line + 1
+    if (joinsPrev && joinsNext) {
+      prev[1] = next[1]
+      list.splice(a, 1)
+    } else if (joinsPrev) prev[1] = line
+    else if (joinsNext) next[0] = line
+    else list.splice(a, 0, [line, line])
+  }
+
+  /** Removes `line`, the smallest line held (the next to commit). */
+  removeFirst(line: number): void {
+    const r = this.list[this.lo]
+    if (r === undefined || r[0] !== line) throw new Error(`ledger: line ${line} commits out of order`)
+    if (r[0] === r[1]) this.lo++
+    else r[0]++
+    if (this.lo > 1024 && this.lo * 2 > this.list.length) {
+      this.list.splice(0, this.lo)
+      this.lo = 0
+    }
+  }
+
+  /** A copy of the ranges held. */
+  ranges(): Array<[number, number]> {
+    const out: Array<[number, number]> = []
+    for (let i = this.lo; i < this.list.length; i++) out.push([this.list[i][0], this.list[i][1]])
+    return out
   }
 }

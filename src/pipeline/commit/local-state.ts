@@ -6,7 +6,7 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import type { Checkpoint } from './checkpoint.js'
+import { checkpointText, type Checkpoint } from './checkpoint.js'
 import { PRIVATE_FILE_MODE, privateDir, secureFile } from './private-files.js'
 import type { ReplayReport } from './report.js'
 import { LOG_NAMES, parseCheckpoint, STATE_FILES, StateLockedError, type LogName, type StateDir, type StateFile, type StateLock, type StateWriter } from './state-dir.js'
@@ -103,7 +103,7 @@ export class LocalStateDir implements StateDir {
         bytes[name] += Buffer.byteLength(text)
       },
       checkpoint(cp) {
-        writeJsonAtomic(join(dir, STATE_FILES.checkpoint), { ...cp, files: { ...bytes } }, true)
+        writeTextAtomic(join(dir, STATE_FILES.checkpoint), checkpointText({ ...cp, files: { ...bytes } }), true)
       },
       async flush() {},
       async close() {
@@ -120,7 +120,7 @@ export class LocalStateDir implements StateDir {
 
   async writeReport(report: ReplayReport): Promise<void> {
     privateDir(this.location)
-    writeJsonAtomic(this.where('report'), report, false)
+    writeTextAtomic(this.where('report'), JSON.stringify(report, null, 2) + '\n', false)
   }
 
   close(): void {}
@@ -131,14 +131,14 @@ export function localStateFile(dir: string, file: StateFile): string {
   return join(dir, STATE_FILES[file])
 }
 
-function writeJsonAtomic(path: string, value: unknown, sync: boolean): void {
+function writeTextAtomic(path: string, text: string, sync: boolean): void {
   const tmp = `${path}.${process.pid}.tmp`
   // 0600 (and the directory 0700): what a state directory holds identifies a project and its users.
-  if (!sync) writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n', { mode: PRIVATE_FILE_MODE })
+  if (!sync) writeFileSync(tmp, text, { mode: PRIVATE_FILE_MODE })
   else {
     const fd = openSync(tmp, 'w', PRIVATE_FILE_MODE)
     try {
-      writeSync(fd, JSON.stringify(value, null, 2) + '\n')
+      writeSync(fd, text)
       fsyncSync(fd)
     } finally {
       closeSync(fd)

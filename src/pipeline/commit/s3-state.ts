@@ -14,7 +14,7 @@
 import { hostname } from 'node:os'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { exitCodes, SegampError } from '../../errors.js'
-import type { Checkpoint } from './checkpoint.js'
+import { checkpointText, type Checkpoint } from './checkpoint.js'
 import type { ReplayReport } from './report.js'
 import {
   LOG_NAMES,
@@ -366,7 +366,7 @@ class S3Writer implements StateWriter {
 
   checkpoint<C>(cp: Omit<Checkpoint<C>, 'files' | 'parts'>): void {
     for (const n of LOG_NAMES) this.cut(n)
-    const text = JSON.stringify({ ...cp, files: { ...this.bytes }, parts: { ...this.parts } }, null, 2) + '\n'
+    const text = checkpointText({ ...cp, files: { ...this.bytes }, parts: { ...this.parts } })
     const seq = ++this.latest
     this.enqueue(async () => {
       if (seq !== this.latest) return

@@ -7,11 +7,39 @@ import { strict as assert } from 'node:assert'
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { CHECKPOINT_VERSION, mergeRanges, resumeFilter, runIdFor, toRanges, type Checkpoint } from '../../../src/pipeline/commit/checkpoint.js'
+import { CHECKPOINT_VERSION, checkpointText, mergeRanges, resumeFilter, runIdFor, toRanges, type Checkpoint } from '../../../src/pipeline/commit/checkpoint.js'
 import { completedFiles, LocalStateDir, StateLockedError } from '../../../src/pipeline/commit/index.js'
 import { tempDir } from '../../helpers/files.js'
 
 const r = (file: string, line: number) => ({ file, line })
+
+describe('checkpointText', () => {
+  it('is indented JSON with the line lists on one line each, and parses to the checkpoint itself', () => {
+    const cp = {
+      version: CHECKPOINT_VERSION,
+      runId: 'r1',
+      position: { file: 'dir/a "quoted"\nfile.json', line: 7 },
+      ahead: [{ file: 'dir/a.json', lines: Array.from({ length: 500 }, (_, i): [number, number] => [10 + 3 * i, 11 + 3 * i]) }],
+      partial: [{ file: 'dir/a.json', line: 9, acked: [0, 2] }],
+      skipped: undefined,
+      open: { 'dir/a.json': '123:456' },
+      counts: { sent: 3, filtered: { 'no-subscription': 1 }, subscriptions: [{ name: 'x', byEndpoint: {} }] },
+      done: false,
+    }
+    const text = checkpointText(cp)
+    assert.deepEqual(JSON.parse(text), JSON.parse(JSON.stringify(cp)))
+    const lines = text.split('\n')
+    assert.ok(
+      lines.some((l) => l.startsWith('  "ahead": [{"file":"dir/a.json","lines":[[10,11],[13,14],')),
+      'ahead on one line',
+    )
+    assert.ok(lines.includes('  "partial": [{"file":"dir/a.json","line":9,"acked":[0,2]}],'))
+    assert.ok(lines.includes('  "counts": {') && lines.includes('    "sent": 3,'), 'the rest indented as before')
+    assert.ok(!text.includes('skipped'))
+    // 500 ranges: a few kB, not one line per number.
+    assert.ok(lines.length < 30, `${lines.length} lines`)
+  })
+})
 
 describe('checkpoint: ranges and what a resume skips', () => {
   it('toRanges: settled lines in read order → inclusive ranges per file, files in first-seen order', () => {
@@ -182,7 +210,8 @@ describe('checkpoint.json', () => {
     assert.deepEqual(readdirSync(dir).sort(), ['checkpoint.json', 'completed.ndjson', 'dead-letter.ndjson', 'rejected.ndjson'])
     const written = { ...checkpoint, files: { deadLetter: 0, rejected: 0, completed: 0 } }
     assert.deepEqual(await state.readCheckpoint(), written)
-    assert.equal(readFileSync(join(dir, 'checkpoint.json'), 'utf8'), JSON.stringify({ ...rest, files: written.files }, null, 2) + '\n')
+    assert.equal(readFileSync(join(dir, 'checkpoint.json'), 'utf8'), checkpointText({ ...rest, files: written.files }))
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')), JSON.parse(JSON.stringify({ ...rest, files: written.files })))
     assert.ok(files)
     // Written again: replaced, not appended.
     w.checkpoint({ ...rest, done: true })

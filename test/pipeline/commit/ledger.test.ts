@@ -152,4 +152,58 @@ describe('commit: settledAheadRanges', () => {
       },
     ])
   })
+
+  // The ranges are kept as lines settle and commit (a checkpoint after every response must not
+  // walk every open line): they must always be what the open lines say, whatever the order.
+  it('settledAheadRanges always equals the ranges of settledAhead(), for lines settling in any order across files', () => {
+    // mulberry32: every bit of the draw varies (an LCG's low bits repeat with a short period).
+    let seed = 5
+    const rnd = (n: number): number => {
+      seed = (seed + 0x6d2b79f5) | 0
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n)
+    }
+    const reference = (list: SourceRef[]) => {
+      const out: Array<{ file: string; lines: Array<[number, number]> }> = []
+      for (const r of list) {
+        let f = out.find((x) => x.file === r.file)
+        if (!f) out.push((f = { file: r.file, lines: [] }))
+        const last = f.lines[f.lines.length - 1]
+        if (last && r.line === last[1] + 1) last[1] = r.line
+        else f.lines.push([r.line, r.line])
+      }
+      return out
+    }
+    for (let round = 0; round < 8; round++) {
+      const l = new LineLedger<null>({ settled: () => undefined, committed: () => undefined })
+      const open: Array<LineEntry<null>> = []
+      let file = 0
+      let line = 0
+      for (let step = 0; step < 3000; step++) {
+        if (rnd(4) > 0 || open.length === 0) {
+          // A line read: a new file now and then, lines skipped (blank) now and then, 0–2 records.
+          if (rnd(200) === 0) {
+            file++
+            line = 0
+          }
+          line += rnd(10) === 0 ? 2 : 1
+          const e = l.add(ref(line, `f${file}`), rnd(3), null)
+          if (e.pending > 0) open.push(e)
+        } else {
+          const i = rnd(open.length)
+          const e = open[i]
+          l.settle(e)
+          if (e.pending === 0) open.splice(i, 1)
+        }
+        if (step % 37 === 0) assert.deepEqual(l.settledAheadRanges(), reference(l.settledAhead()), `round ${round} step ${step}`)
+      }
+      while (open.length > 0) {
+        const e = open.splice(rnd(open.length), 1)[0]
+        while (e.pending > 0) l.settle(e)
+        assert.deepEqual(l.settledAheadRanges(), reference(l.settledAhead()))
+      }
+      assert.deepEqual(l.settledAheadRanges(), [])
+    }
+  })
 })

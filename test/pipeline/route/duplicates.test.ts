@@ -38,8 +38,14 @@ describe('DuplicateCounter', () => {
   // Ids of Segment's shapes are kept as bits, the rest as text: the verdicts must be those of plain
   // string sets, for ids that differ from a packable one by one character (case, a dash, a prefix).
   it('gives the verdicts of a plain Set of strings, for ids of every shape and near misses, across growth and rotation', () => {
+    // mulberry32: every bit of the draw varies (an LCG's low bits repeat with a short period).
     let seed = 11
-    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n)
+    const rnd = (n: number): number => {
+      seed = (seed + 0x6d2b79f5) | 0
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n)
+    }
     const hex = (n: number): string => Array.from({ length: n }, () => '0123456789abcdef'[rnd(16)]).join('')
     const uuid = (): string => `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`
     const variants = (id: string): string[] => {
