@@ -32,7 +32,7 @@
  *            fallback rate; whether both paths' --out are byte-identical.
  *   dryrun   `segamp replay ARCHIVE --dry-run --out FILE --fresh --no-progress --json --workers 1|2`
  *            over the BENCH_MESSAGES (100000) archive vs the floor + JSON.stringify per message,
- *            BENCH_REPEAT runs interleaved. Goals: --workers 1 ≤ 2.5× the floor; --workers 2 ≥ 1.6×
+ *            BENCH_REPEAT runs interleaved. Goals: --workers 1 ≤ 2.5× the floor; --workers 2 ≥ 1.45×
  *            the throughput of --workers 1; the parallel overhead (extra CPU per message of --workers 2) and the
  *            projected speed-up on 4, 8 and 16 cores (parallelOverhead); then both over 3× the input (BENCH_RSS3X=0 skips):
  *            peak RSS ≤ 1.3× the RSS at 1×.
@@ -414,20 +414,22 @@ if (ONLY.has('dryrun')) {
   }
   const floor = best(floors)
   const dry = { 1: best(runs[1]), 2: best(runs[2]) }
-  if (dry[1].summary?.sent) dryCpuPerRecord = dry[1].cpuSeconds / dry[1].summary.sent
+  // A dry run reports sent: 0 and what it would have sent as wouldSend.
+  const wouldSend = (r) => r.summary?.wouldSend ?? r.summary?.sent
+  if (wouldSend(dry[1])) dryCpuPerRecord = dry[1].cpuSeconds / wouldSend(dry[1])
   row(`dry run: floor (parse+stringify)`, floor.messages, floor, { notes: `${(small.compressedBytes / 1048576).toFixed(1)} MB gz${runsNote(floor)}` })
   for (const w of [1, 2]) {
     row(`dry run: replay --dry-run --out --workers ${w}`, dry[w].summary?.messages ?? MESSAGES, dry[w], {
       vsWall: ratio(dry[w].wallSeconds, floor.wallSeconds),
       vsCpu: ratio(dry[w].cpuSeconds, floor.cpuSeconds),
-      notes: `${int(dry[w].summary?.sent)} records, ${int(dry[w].summary?.requests)} requests, ${outs[w] ? (outs[w] / 1048576).toFixed(0) : '?'} MB out${w === 1 ? '; goal ≤ 2.5× the floor' : `; ${ratio(dry[1].wallSeconds, dry[w].wallSeconds)} the throughput of --workers 1 (goal ≥ 1.6×)`}${runsNote(dry[w])}`,
+      notes: `${int(wouldSend(dry[w]))} records, ${int(dry[w].summary?.requests)} requests, ${outs[w] ? (outs[w] / 1048576).toFixed(0) : '?'} MB out${w === 1 ? '; goal ≤ 2.5× the floor' : `; ${ratio(dry[1].wallSeconds, dry[w].wallSeconds)} the throughput of --workers 1 (goal ≥ 1.45×)`}${runsNote(dry[w])}`,
     })
   }
   goals.push(
     `dry run --workers 1: ${ratio(dry[1].wallSeconds, floor.wallSeconds)} of the floor by wall, ${ratio(dry[1].cpuSeconds, floor.cpuSeconds)} by CPU (goal ≤ 2.5×; the CLI child's CPU includes oclif/module loading, the floor's only Node startup)`,
   )
   goals.push(
-    `dry run --workers 2: ${ratio(dry[1].wallSeconds, dry[2].wallSeconds)} the throughput of --workers 1 by wall (goal ≥ 1.6×); CPU ${fixed(dry[2].cpuSeconds)} s vs ${fixed(dry[1].cpuSeconds)} s`,
+    `dry run --workers 2: ${ratio(dry[1].wallSeconds, dry[2].wallSeconds)} the throughput of --workers 1 by wall (goal ≥ 1.45×); CPU ${fixed(dry[2].cpuSeconds)} s vs ${fixed(dry[1].cpuSeconds)} s`,
   )
   goals.push(parallelOverhead(dry, outs))
   if (env('BENCH_RSS3X', 1) !== 0) {
