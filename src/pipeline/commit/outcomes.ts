@@ -16,7 +16,7 @@ import type { ReplayCounts } from './report.js'
 import { noteSkipped, noteUnreadable } from './count.js'
 import { rereadUnreadable } from './unreadable.js'
 
-/** What one archive item amounts to; the same rules for every command (see replay/pipeline.ts). */
+/** What one archive item amounts to; the same rules for every command (see src/pipeline/index.ts). */
 export type LineOutcome<P = unknown> =
   | { kind: 'file'; file: string; format: 'ndjson' | 'csv' }
   /** A file's end: complete once the position passes it (`lines` + 1 is the end's own "line"). */
@@ -47,7 +47,7 @@ export interface DeadRecord {
   record: Record<string, unknown>
 }
 
-/** The part of a message plan the outcome needs (replay/plan.ts `LinePlan` of kind `message`). */
+/** The part of a message plan the outcome needs (src/pipeline/plan.ts `LinePlan` of kind `message`). */
 export interface MessageOutcomePlan<R extends { sub: number; ser: { endpoint: string } }> {
   matched: number[]
   invalid: NonNullable<LineData['invalid']>
