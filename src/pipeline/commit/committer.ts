@@ -233,7 +233,12 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
   const saveCheckpoint = (done: boolean): void => {
     if (dryRun) return
     syncRequests()
-    const ahead = mergeRanges(done ? carriedAhead() : mergeRanges(carriedAhead(), ledger.settledAheadRanges()), retained)
+    // Each part is in normal form already (sorted, merged where ranges touch): merging with an
+    // empty list would only copy it, and a live run's window can hold thousands of ranges.
+    const carried = carriedAhead()
+    const own = done ? [] : ledger.settledAheadRanges()
+    const settled = carried.length === 0 ? own : own.length === 0 ? carried : mergeRanges(carried, own)
+    const ahead = retained.length === 0 ? settled : mergeRanges(settled, retained)
     const partial: NonNullable<Checkpoint['partial']> = done ? [] : [...carriedPartial.values()]
     if (!done) for (const e of [...partly].sort((a, b) => a.n - b.n)) partial.push({ file: e.ref.file, line: e.ref.line, acked: [...e.data.acked!] })
     const open: Record<string, string> = {}
