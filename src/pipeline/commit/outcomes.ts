@@ -159,8 +159,10 @@ function addMessage<R extends { sub: number; ser: { endpoint: string } }>(
   const entry = commit.ledger.add(ref, plan.records.length - data.outcomes!.length, data)
   if (done.size > 0) commit.partlySent(entry)
   const out: Array<{ record: R; ticket: Ticket }> = []
-  for (const [index, record] of plan.records.entries()) {
-    if (!done.has(index)) out.push({ record, ticket: { entry, sub: record.sub, endpoint: record.ser.endpoint, index } })
+  const records = plan.records
+  for (let index = 0; index < records.length; index++) {
+    const record = records[index]
+    if (done.size === 0 || !done.has(index)) out.push({ record, ticket: { entry, sub: record.sub, endpoint: record.ser.endpoint, index } })
   }
   return out
 }
