@@ -60,7 +60,8 @@ export interface ReadCounts {
   rejectedByReason: Record<string, number>
   duplicates: number
   filtered: Record<string, number>
-  unreadableFiles: Array<{ file: string; reason: string }>
+  /** `retryable`: a store failed to serve it past its retries; a later run may read it. */
+  unreadableFiles: Array<{ file: string; reason: string; retryable?: boolean }>
   /** Paths not read because they lead to a file or folder read already (links, loops). */
   skippedPaths: Array<{ path: string; reason: string }>
 }

@@ -110,7 +110,7 @@ function itemOutcome(item: Exclude<ArchiveItem, { kind: 'block' | 'message' }>, 
     case 'skipped':
       return { kind: 'skipped', path: item.path, reason: item.reason }
     case 'unreadable':
-      return { kind: 'unreadable', file: item.file, reason: item.reason }
+      return { kind: 'unreadable', file: item.file, reason: item.reason, ...(item.retryable ? { retryable: true } : {}) }
     case 'rejected':
       if (shard && shard.index !== 0) return { kind: 'filtered', ref: item.ref, reason: OTHER_SHARD, duplicate: false, message: false }
       return { kind: 'rejected', ref: item.ref, category: item.category, reason: item.reason, text: item.text, message: false }
@@ -134,7 +134,7 @@ export function countOutcome(counts: ScanCounts, o: PipelineOutcome): void {
       noteSkipped(counts, o.path, o.reason)
       return
     case 'unreadable':
-      noteUnreadable(counts, o.file, o.reason)
+      noteUnreadable(counts, o.file, o.reason, o.retryable)
       return
     case 'rejected':
       countRead(counts, { kind: 'rejected', category: o.category })

@@ -301,7 +301,10 @@ async function finish(
   how: { resumed: boolean; alreadyDone: boolean; interrupted: boolean; fatal?: Error; sentThisRun?: number; leftForResume?: number; workers?: number },
 ): Promise<ReplayReport> {
   const partial = counts.rejected > 0 || counts.deadLettered > 0 || counts.unreadableFiles.length > 0
-  const exitCode = how.fatal ? exitCodeOf(how.fatal) : how.interrupted ? exitCodes.INTERRUPTED : partial ? exitCodes.PARTIAL : exitCodes.OK
+  // A file a store failed to serve past its retries is not lost: the same command later resumes
+  // and reads it (exit 75, so a scheduler retries instead of failing the run for good).
+  const retryLater = counts.unreadableFiles.some((u) => u.retryable)
+  const exitCode = how.fatal ? exitCodeOf(how.fatal) : how.interrupted ? exitCodes.INTERRUPTED : retryLater ? exitCodes.TEMPFAIL : partial ? exitCodes.PARTIAL : exitCodes.OK
   const report: ReplayReport = honestDryRun({
     runId: opts.runId,
     dryRun: Boolean(opts.dryRun),

@@ -93,6 +93,8 @@ export function renderReplaySummary(r: ReplayReport, opts: { color: boolean }): 
   if (r.unreadableFiles.length > 0) {
     lines.push('', c.red('Unreadable files'))
     for (const f of r.unreadableFiles) lines.push(`  ${visible(f.file)}: ${visible(f.reason)}`)
+    if (r.unreadableFiles.some((f) => f.retryable))
+      lines.push(c.yellow('  The store failed past its retries: run the same command again later; it resumes and reads what could not be read (exit 75).'))
   }
   const mixed = mixedUserPropertiesSummary(r.mixedUserProperties ?? 0)
   if (mixed) lines.push('', mixed)

@@ -84,7 +84,7 @@ export interface CombinedStatus {
     retries: number
     throttles: number
     subscriptions: Array<{ name: string; actionSlug: string; messages: number; invalid: number; sent: number; deadLettered: number }>
-    unreadableFiles: Array<{ file: string; reason: string }>
+    unreadableFiles: Array<{ file: string; reason: string; retryable?: boolean }>
     skippedPaths: Array<{ path: string; reason: string }>
   }
   /** Input files of the run, and how many each unfinished shard still has to finish. */

@@ -26,14 +26,15 @@ export function countRead(c: ReadCounts, line: CountedLine): void {
 }
 
 export interface InputProblems {
-  unreadableFiles: Array<{ file: string; reason: string }>
+  /** `retryable`: the read failed in a way that may pass (an s3:// object failing past its retries): a later run may read it. */
+  unreadableFiles: Array<{ file: string; reason: string; retryable?: boolean }>
   skippedPaths: Array<{ path: string; reason: string }>
 }
 
 /** Notes a file that could not be read (once: a resumed run meets it again); false when known already. */
-export function noteUnreadable(c: InputProblems, file: string, reason: string): boolean {
+export function noteUnreadable(c: InputProblems, file: string, reason: string, retryable?: boolean): boolean {
   if (c.unreadableFiles.some((u) => u.file === file && u.reason === reason)) return false
-  c.unreadableFiles.push({ file, reason })
+  c.unreadableFiles.push(retryable ? { file, reason, retryable: true } : { file, reason })
   return true
 }
 

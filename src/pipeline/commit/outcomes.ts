@@ -22,7 +22,8 @@ export type LineOutcome<P = unknown> =
   /** A file's end: complete once the position passes it (`lines` + 1 is the end's own "line"). */
   | { kind: 'end'; file: string; lines: number }
   | { kind: 'skipped'; path: string; reason: string }
-  | { kind: 'unreadable'; file: string; reason: string }
+  /** `retryable`: it may read another time (a store failing past its retries); see count.ts. */
+  | { kind: 'unreadable'; file: string; reason: string; retryable?: boolean }
   /** Not a message (bad JSON, no type…), or a message that could not be processed (`message`). */
   | { kind: 'rejected'; ref: SourceRef; category: string; reason: string; text: string; message: boolean }
   /** A message a filter removed (or another shard owns); `duplicate` when its messageId was seen before. */
@@ -107,7 +108,7 @@ export function openLineOutcomes(o: OutcomeOptions): LineOutcomes {
         case 'unreadable':
           endOfFile.unreadable(line.file)
           // A resumed run meets a file it already reported again: counted once.
-          noteUnreadable(counts, line.file, line.reason)
+          noteUnreadable(counts, line.file, line.reason, line.retryable)
           o.onWarning?.(`unreadable: ${o.visible(line.file)}: ${o.visible(line.reason)}`)
           return []
         case 'rejected':

@@ -9,7 +9,7 @@ import { clipText, parseMessageLine, tooLongLine, type RejectCategory } from './
 import { parseTime } from '../../time.js'
 import { detectCsvHeader, readCsv } from './csv.js'
 import { describeFsError, listSources, type ListSourcesOptions, type Source, type UnmatchedInput } from '../source/index.js'
-import { UsageError } from '../../errors.js'
+import { exitCodes, UsageError } from '../../errors.js'
 
 export type ArchiveItem =
   | { kind: 'message'; message: SegmentMessage; ref: SourceRef }
@@ -19,7 +19,8 @@ export type ArchiveItem =
    */
   | { kind: 'block'; ref: SourceRef; count: number; bytes: Buffer; fileStart: boolean; skip?: (line: number) => boolean }
   | { kind: 'rejected'; ref: SourceRef; category: RejectCategory; reason: string; text: string }
-  | { kind: 'unreadable'; file: string; reason: string }
+  /** `retryable`: the read failed in a way that may pass (a store failing past its retries): the same command later may read it. */
+  | { kind: 'unreadable'; file: string; reason: string; retryable?: boolean }
   /** A path not read because its file or folder was reached already (links, loops). */
   | { kind: 'skipped'; path: string; reason: string }
   | { kind: 'file'; file: string; format: 'ndjson' | 'csv'; index: number }
@@ -129,7 +130,10 @@ async function* readOne(source: Source, index: number, opts: ReadOptions): Async
   } catch (error) {
     // Credentials, permissions, a missing bucket: every other object would fail the same way.
     if ((failed as { fatal?: boolean } | undefined)?.fatal || (error as { fatal?: boolean } | undefined)?.fatal) throw failed ?? error
-    yield { kind: 'unreadable', file, reason: describeReadError(failed ?? error, at.lastLine) }
+    const cause = failed ?? error
+    // A read that failed transiently (exit 75: an s3:// object the store kept failing) may succeed later.
+    const retryable = (cause as { exitCode?: unknown } | undefined)?.exitCode === exitCodes.TEMPFAIL
+    yield { kind: 'unreadable', file, reason: describeReadError(cause, at.lastLine), ...(retryable ? { retryable: true } : {}) }
   } finally {
     if (raw !== (opts.stdin ?? process.stdin)) raw.destroy()
   }

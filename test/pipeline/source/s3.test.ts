@@ -16,6 +16,9 @@ import { dayFolderPrunable, compareKeys, segmentDayOf, DAY_MS } from '../../../s
 import { describeS3Error, isTransient } from '../../../src/pipeline/source/s3/errors.js'
 import { startSandbox, type Sandbox } from '../../../src/amplitude/sandbox/index.js'
 import { writeArchive } from '../../helpers/replay.js'
+import { replay } from '../../../src/replay/engine.js'
+import { NO_THROTTLE } from '../../../src/amplitude/sandbox/limits.js'
+import { compileSubscriptions, loadMappings } from '../../../src/segment/subscriptions/index.js'
 
 const EXAMPLES = join(ROOT, 'examples', 'segment-logs')
 const BUCKET = 'segment-archive'
@@ -403,6 +406,51 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
     assert.equal(unreadable.length, 1)
     assert.equal(unreadable[0].file, 's3://big-archive/segment-logs/src/1714953600000/big.gz')
     assert.match(unreadable[0].reason, /the object was replaced after it was listed/)
+  })
+
+  it('an object the store keeps failing past its retries: the rest is sent, exit 75 (not 3), and the same run later reads it', async () => {
+    // Amplitude's per-device pace lifted: 20,000 events of 50 users would take minutes otherwise.
+    const sb = await startSandbox({ limits: NO_THROTTLE })
+    sandboxes.push(sb)
+    const subscriptions = compileSubscriptions(await loadMappings())
+    const object = /^GET \/big-archive\/segment-logs\/src\/1714953600000\/big\.gz/
+    // The first read is cut a third of the way in; every resume by Range is answered 500.
+    const p = await proxy([
+      {
+        match: /^GET \/big-archive\/segment-logs\/src\/1714953600000\/big\.gz[\s\S]*\r\nrange: /i,
+        respond: { status: 500, body: s3ErrorXml('InternalError', 'We encountered an internal error.') },
+      },
+      { match: object, cutAfterBytes: Math.floor(big.length / 3) },
+    ])
+    const stateDir = tempDir()
+    const options = (endpoint: string) => ({
+      inputs: ['s3://big-archive/segment-logs'],
+      archive: { s3: { endpoint, pathStyle: true, resumeBaseMs: 5, maxResumes: 2 } },
+      subscriptions,
+      mappingsSource: 'presets',
+      runId: 'transient-s3',
+      stateDir,
+      apiKey: 'transient-test-key-0123',
+      endpointUrl: sb.url,
+      checkpointEveryMs: 20,
+    })
+    const first = await replay(options(p.endpoint))
+    assert.equal(first.exitCode, 75)
+    assert.deepEqual(
+      first.unreadableFiles.map((u) => [u.file, u.retryable]),
+      [['s3://big-archive/segment-logs/src/1714953600000/big.gz', true]],
+    )
+    assert.match(first.unreadableFiles[0].reason, /gave up after 3 attempts at byte \d+ of \d+: .*InternalError.*rerun to read the rest/)
+    assert.ok(first.sent > 1000 && first.sent < 20_000, String(first.sent))
+    assert.equal(sb.events.length, first.sent, 'what was read before the failure was sent')
+    // The store is back: the same run resumes, reads the object from where its lines stopped, and is done.
+    const second = await replay(options(s3.endpoint))
+    assert.equal(second.exitCode, 0, JSON.stringify(second.unreadableFiles))
+    assert.equal(second.resumed, true)
+    assert.deepEqual(second.unreadableFiles, [])
+    const ids = sb.events.map((e) => String(e.event.insert_id))
+    assert.equal(ids.length, 20_000)
+    assert.equal(new Set(ids).size, 20_000, 'each event once')
   })
 
   it('rejected lines name the object as s3://bucket/key:line', async () => {
