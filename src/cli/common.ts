@@ -100,3 +100,35 @@ export function httpUrlProblem(url: string): string | undefined {
   if (parsed.port === '0') return 'has port 0, out of range (1–65535)'
   return undefined
 }
+
+/**
+ * Why `url` cannot be an endpoint base of replay or export beyond httpUrlProblem: a query or a
+ * fragment. Only its scheme, user:password, host, port and path make the request URLs, so a
+ * `?code=…` a proxy needs would silently not be sent (and a token in it was written to report.json).
+ */
+export function endpointQueryProblem(url: string): string | undefined {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return undefined
+  }
+  if (!parsed.search && !parsed.hash) return undefined
+  const part = parsed.search ? (parsed.hash ? 'a query (?…) and a fragment (#…)' : 'a query (?…)') : 'a fragment (#…)'
+  return `has ${part}, which segamp would not send: the requests keep only its scheme, host, port and path`
+}
+
+/** `url` as an error may show it: without user:password, and with a query or fragment cut to `?…`/`#…` (either may hold a token). */
+export function shownEndpointUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    const cut = `${u.search ? '?…' : ''}${u.hash ? '#…' : ''}`
+    u.username = ''
+    u.password = ''
+    u.search = ''
+    u.hash = ''
+    return u.toString() + cut
+  } catch {
+    return url
+  }
+}
