@@ -253,6 +253,7 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
       checkpointCadence: { everyMs: (flags['checkpoint-interval'] ?? S3_CADENCE.everyMs / 1000) * 1000, everyLines: flags['checkpoint-lines'] ?? S3_CADENCE.everyLines },
       // The sandbox lives only for this run, and stdin cannot be read again: neither resumes.
       fresh: flags.fresh || flags.sandbox || fromStdin,
+      freshImplied: !flags.fresh && (flags.sandbox || fromStdin),
       dryRun: flags['dry-run'] ?? false,
       out: flags.out,
       outIncludeKeys: flags['out-include-keys'],
