@@ -4,10 +4,13 @@
  * a Classic period) and `--retry-dead-letters` (a state directory's dead letters sent again).
  * Called by the replay session (replay-session.ts); each prints around its service and returns its report.
  */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { readClassicFile } from './classic-input.js'
 import { DEFAULT_SANDBOX_DIR, saveSandboxStore, startSandbox, summarizeSandbox } from '../amplitude/sandbox/index.js'
 import { exitCodes, UsageError } from '../errors.js'
 import { invocation } from '../replay/cli-support.js'
+import { wasSandboxRun } from '../replay/run-identity.js'
 import { renderAbortError, renderReplaySummary, renderSandboxIngested } from '../replay/render.js'
 import { renderClassicStandIn, replayClassicStandIn, type ClassicStandInResult } from '../replay/classic-stand-in.js'
 import { nothingToRetryWarning, parseReasons, renderRetryResult, retryDeadLetters, type RetryReport } from '../replay/retry-dead-letters.js'
@@ -42,6 +45,7 @@ export async function retryDeadLettersSession(flags: ReplayFlags, stateDir: stri
       hint: 'Check what is dead-lettered with `segamp status` first, then add --yes.',
     })
   const reasons = parseReasons(flags.reasons)
+  if (flags.sandbox) refuseSandboxRetryOfLiveRun(stateDir, flags)
   const sandbox = flags.sandbox ? await startSandbox() : undefined
   const controller = new AbortController()
   const stop = (): void => controller.abort()
@@ -73,4 +77,26 @@ export async function retryDeadLettersSession(flags: ReplayFlags, stateDir: stri
     process.off('SIGTERM', stop)
     await sandbox?.close()
   }
+}
+
+/**
+ * `--retry-dead-letters --sandbox` resends into a sandbox that lives as long as the command and
+ * moves what it acknowledges to sent: right for a `--sandbox` run's dead letters, but a live run's
+ * would count as sent without ever reaching its project. Only a sandbox run's state is accepted.
+ */
+function refuseSandboxRetryOfLiveRun(stateDir: string, flags: ReplayFlags): void {
+  let runId: unknown
+  try {
+    runId = (JSON.parse(readFileSync(join(stateDir, 'checkpoint.json'), 'utf8')) as { runId?: unknown }).runId
+  } catch {
+    return // No readable checkpoint: retryDeadLetters says so.
+  }
+  if (typeof runId !== 'string' || wasSandboxRun(runId, { apiKey: flags['api-key'], region: flags.region })) return
+  throw new UsageError(
+    `${stateDir} holds the dead letters of a run that did not send to a sandbox (run ${runId}): resent into --sandbox, they would be counted as sent without reaching that run's destination`,
+    {
+      code: 'retry-sandbox-live-run',
+      hint: "Retry without --sandbox, with that run's --api-key (and --endpoint-url, if it had one); to try them out, copy the state directory first.",
+    },
+  )
 }

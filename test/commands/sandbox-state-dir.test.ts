@@ -50,6 +50,18 @@ describe('--sandbox or stdin with another run’s --state-dir', function () {
     assert.equal(again.code, 0, again.stderr)
   })
 
+  // The retry moved every record its throwaway sandbox acknowledged to sent: a live run's dead
+  // letters then read as delivered (status, report.json) though the project never got them.
+  it('replay --retry-dead-letters --sandbox --state-dir LIVE: exit 2, nothing counted as sent', async () => {
+    const live = await liveRunWithDeadLetters(tempDir())
+    const report = readFileSync(join(live.st, 'report.json'), 'utf8')
+    const r = await runCli(['replay', '--retry-dead-letters', '--sandbox', '--sandbox-dir', join(tempDir(), 'sb'), '--no-progress', '--state-dir', live.st])
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /holds the dead letters of a run that did not send to a sandbox \(run \w+\): resent into --sandbox, they would be counted as sent/)
+    assert.equal(readFileSync(join(live.st, 'checkpoint.json'), 'utf8'), live.checkpoint)
+    assert.equal(readFileSync(join(live.st, 'report.json'), 'utf8'), report)
+  })
+
   it('a sandbox run’s own state directory still starts over on every run', async () => {
     const st = join(tempDir(), 'st')
     for (let i = 0; i < 2; i++) {
