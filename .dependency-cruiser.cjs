@@ -40,6 +40,13 @@ module.exports = {
       to: { path: '^src/(commands|cli)/' },
     },
     {
+      name: 'services-read-through-pipeline',
+      severity: 'error',
+      comment: "replay is one service among others: what every command shares to read an archive (the pipeline, one line's plan, the worker pool) is src/pipeline/, not replay's.",
+      from: { path: '^src/(diff|migrate|inspect|export)/' },
+      to: { path: '^src/replay/' },
+    },
+    {
       name: 'stages-not-cli',
       severity: 'error',
       comment: 'The pipeline and what Segment and Amplitude define know nothing of the command line: they are used by commands, never the other way.',

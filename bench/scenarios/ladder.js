@@ -18,7 +18,7 @@ const { blockLines } = await lib('pipeline/decode/lines.js')
 const { parseMessageLine } = await lib('pipeline/decode/message.js')
 const { createRouter } = await lib('pipeline/route/index.js')
 const { mapMessage } = await lib('pipeline/map/index.js')
-const { createPlanner } = await lib('replay/plan.js')
+const { createPlanner } = await lib('pipeline/plan.js')
 const { compileSubscriptions, loadMappings } = await lib('segment/subscriptions/index.js')
 const { parseShard } = await lib('pipeline/route/shard.js')
 

@@ -14,7 +14,7 @@ import { createGzip } from 'node:zlib'
 import { finish, lib, now, params, secondsSince } from '../lib/child.js'
 
 const { openArchive } = await lib('pipeline/decode/reader.js')
-const { readMessages } = await lib('replay/pipeline.js')
+const { readMessages } = await lib('pipeline/index.js')
 const { messageTime } = await lib('pipeline/route/filters.js')
 const { loadSubscriptionsForCli } = await lib('cli/common.js')
 const { refusal } = await lib('diff/refused.js')

@@ -16,7 +16,7 @@
 import { openArchive, type Archive } from '../pipeline/decode/index.js'
 import { messageTime } from '../pipeline/route/index.js'
 import { emptyCounts, type ScanCounts } from '../pipeline/decode/index.js'
-import { readMessages } from '../replay/pipeline.js'
+import { readMessages } from '../pipeline/index.js'
 import { compileClassic } from '../segment/classic/index.js'
 import { readClassicSettings } from '../segment/classic/settings.js'
 import { DiffAggregator, diffMessage, redactSecrets } from './index.js'

@@ -11,7 +11,7 @@ import type { DiffReport } from '../diff/index.js'
 import type { ScanCounts } from '../pipeline/decode/index.js'
 import { compareArchives } from '../diff/service.js'
 import { openArchive } from '../pipeline/decode/index.js'
-import { readMessages, type PipelineThreads } from '../replay/pipeline.js'
+import { readMessages, type PipelineThreads } from '../pipeline/index.js'
 import { readClassicSettings } from '../segment/classic/settings.js'
 import { classicPageEventName, mergeRenameRows, quickSetupPageEventName } from './rename.js'
 

@@ -9,7 +9,7 @@
  */
 import type { AmplitudeEndpoint, AmplitudeRecord } from '../types.js'
 import { openArchive, emptyCounts, type ArchiveOptions, type ScanCounts } from '../pipeline/decode/index.js'
-import { readMessages } from './pipeline.js'
+import { readMessages } from '../pipeline/index.js'
 import { createDelivery, type DeliveryOptions } from '../pipeline/deliver/index.js'
 import { orderingKey } from '../pipeline/map/index.js'
 import { compileClassic, type ClassicRecord } from '../segment/classic/index.js'

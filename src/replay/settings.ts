@@ -8,7 +8,7 @@
  */
 import type { Region } from '../types.js'
 import type { AssembleOptions, DeliveryOptions } from '../pipeline/deliver/index.js'
-import type { PlannerSettings } from './plan.js'
+import type { PlannerSettings } from '../pipeline/plan.js'
 import type { ReplayOptions } from './engine.js'
 
 /** What a dry run's requests carry when no key was given (redacted in `--out` unless asked). */

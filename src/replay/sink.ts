@@ -12,7 +12,7 @@ import type { SourceRef } from '../types.js'
 import { createDelivery, createDryRunWriter, DeliveryAbortedError, FatalDeliveryError, type Delivery, type DeliveryItem, type DeliveryStats } from '../pipeline/deliver/index.js'
 import { countDeliveryEvents, jsonLine, type LineOutcomes, type Ticket } from '../pipeline/commit/index.js'
 import type { ReplayCounts } from '../pipeline/commit/index.js'
-import { recordOf, unprocessable, type PlannedRecord } from './plan.js'
+import { recordOf, unprocessable, type PlannedRecord } from '../pipeline/plan.js'
 import type { DeliverySettings } from './settings.js'
 
 export interface Sink {

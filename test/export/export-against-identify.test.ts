@@ -13,7 +13,7 @@ import type { IngestedEvent, IngestedIdentification } from '../../src/amplitude/
 import { createRng } from '../../src/amplitude/sandbox/rng.js'
 import { loadSubscriptionsForCli } from '../../src/cli/common.js'
 import { openArchive } from '../../src/pipeline/decode/reader.js'
-import { readMessages } from '../../src/replay/pipeline.js'
+import { readMessages } from '../../src/pipeline/index.js'
 import { actionsRecordsOf } from '../../src/diff/service.js'
 import { refusal } from '../../src/diff/refused.js'
 import { compareAgainstExport } from '../../src/diff/against-service.js'

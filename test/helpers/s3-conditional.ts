@@ -29,15 +29,27 @@ function body(req: IncomingMessage): Promise<Buffer> {
 
 const xml = (code: string) => `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${code}</Message></Error>`
 
-/** `honour` (AWS S3, MinIO, R2), or `refuse`: 501 NotImplemented to any conditional PUT (stores that do not support them). */
-export async function startConditionalS3(o: { conditional?: 'honour' | 'refuse' } = {}): Promise<ConditionalS3> {
+/**
+ * `honour` (AWS S3, MinIO, R2), or `refuse`: 501 NotImplemented to any conditional PUT (stores that do not support them).
+ * `getBarrier`: the first `count` GETs of `key` are answered only once all of them have arrived
+ * (racers that all read before any of them writes: the race a test means, whatever the machine's load).
+ */
+export async function startConditionalS3(o: { conditional?: 'honour' | 'refuse'; getBarrier?: { key: string; count: number } } = {}): Promise<ConditionalS3> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   const objects = new Map<string, { body: Buffer; etag: string }>()
   const log: ConditionalS3['log'] = []
+  const barrier = { arrived: 0, waiting: [] as Array<() => void> }
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x')
     const path = decodeURIComponent(url.pathname.slice(1))
     const data = await body(req)
+    if (req.method === 'GET' && o.getBarrier && path === o.getBarrier.key && barrier.arrived < o.getBarrier.count) {
+      barrier.arrived++
+      await new Promise<void>((resolve) => {
+        barrier.waiting.push(resolve)
+        if (barrier.arrived === o.getBarrier!.count) for (const go of barrier.waiting.splice(0)) go()
+      })
+    }
     const ifNoneMatch = req.headers['if-none-match'] as string | undefined
     const ifMatch = req.headers['if-match'] as string | undefined
     const send = (status: number, text = '', headers: Record<string, string> = {}) => {

@@ -1,7 +1,7 @@
 /** A replay's settings: built once, the API key only in delivery's part (never shipped to a worker thread). */
 import { strict as assert } from 'node:assert'
 import { runSettings, DRY_RUN_API_KEY } from '../../src/replay/settings.js'
-import { toWorkerSettings } from '../../src/replay/workers.js'
+import { toWorkerSettings } from '../../src/pipeline/workers.js'
 import { compileSubscriptions, loadMappings } from '../../src/segment/subscriptions/index.js'
 
 describe('replay settings', () => {

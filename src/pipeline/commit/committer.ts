@@ -69,7 +69,7 @@ export interface CommitOptions {
 export interface Commit {
   ledger: LineLedger<LineData>
   /** Records of a line an interrupted run had acknowledged already (taken once). */
-  takePartial(ref: SourceRef): Set<number>
+  takePartial(ref: SourceRef): ReadonlySet<number>
   /** Where the requests count comes from (the delivery's). */
   countRequests(sent: () => number): void
   /** Writes the checkpoint after the current synchronous pass (one write per response). */
@@ -149,6 +149,8 @@ function countSettled(entry: LineEntry<LineData>, counts: ReplayCounts, write: {
   }
 }
 
+const NOTHING_CARRIED: ReadonlySet<number> = new Set()
+
 export async function openCommit(o: CommitOptions): Promise<Commit> {
   const { state, dryRun, previous, completed, identities, counts } = o
   const writer = await state.openWriter(previous, { onError: o.onStateError })
@@ -157,7 +159,9 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
   let position: SourceRef | null = previous?.position ?? null
   /** Partly sent lines of the run before, until this run reads them again (then its ledger holds them). */
   const carriedPartial = new Map((previous?.partial ?? []).map((p) => [`${p.file}\u0000${p.line}`, p]))
-  const takePartial = (ref: SourceRef): Set<number> => {
+  const takePartial = (ref: SourceRef): ReadonlySet<number> => {
+    // Asked for every message line: most runs carry nothing.
+    if (carriedPartial.size === 0) return NOTHING_CARRIED
     const key = `${ref.file}\u0000${ref.line}`
     const p = carriedPartial.get(key)
     if (!p) return new Set()
@@ -233,7 +237,12 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
   const saveCheckpoint = (done: boolean): void => {
     if (dryRun) return
     syncRequests()
-    const ahead = mergeRanges(done ? carriedAhead() : mergeRanges(carriedAhead(), ledger.settledAheadRanges()), retained)
+    // Each part is in normal form already (sorted, merged where ranges touch): merging with an
+    // empty list would only copy it, and a live run's window can hold thousands of ranges.
+    const carried = carriedAhead()
+    const own = done ? [] : ledger.settledAheadRanges()
+    const settled = carried.length === 0 ? own : own.length === 0 ? carried : mergeRanges(carried, own)
+    const ahead = retained.length === 0 ? settled : mergeRanges(settled, retained)
     const partial: NonNullable<Checkpoint['partial']> = done ? [] : [...carriedPartial.values()]
     if (!done) for (const e of [...partly].sort((a, b) => a.n - b.n)) partial.push({ file: e.ref.file, line: e.ref.line, acked: [...e.data.acked!] })
     const open: Record<string, string> = {}

@@ -1,7 +1,7 @@
 /**
  * How a line's read side is counted (messages, duplicates, rejections by category, filters by
  * reason): once, for every command. A replay applies it as each line settles (committer.ts);
- * inspect, diff-mappings and migrate --verify as each line is read (replay/pipeline.ts).
+ * inspect, diff-mappings and migrate --verify as each line is read (src/pipeline/index.ts).
  */
 export interface ReadCounts {
   messages: number

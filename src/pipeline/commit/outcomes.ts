@@ -16,7 +16,7 @@ import type { ReplayCounts } from './report.js'
 import { noteSkipped, noteUnreadable } from './count.js'
 import { rereadUnreadable } from './unreadable.js'
 
-/** What one archive item amounts to; the same rules for every command (see replay/pipeline.ts). */
+/** What one archive item amounts to; the same rules for every command (see src/pipeline/index.ts). */
 export type LineOutcome<P = unknown> =
   | { kind: 'file'; file: string; format: 'ndjson' | 'csv' }
   /** A file's end: complete once the position passes it (`lines` + 1 is the end's own "line"). */
@@ -47,7 +47,7 @@ export interface DeadRecord {
   record: Record<string, unknown>
 }
 
-/** The part of a message plan the outcome needs (replay/plan.ts `LinePlan` of kind `message`). */
+/** The part of a message plan the outcome needs (src/pipeline/plan.ts `LinePlan` of kind `message`). */
 export interface MessageOutcomePlan<R extends { sub: number; ser: { endpoint: string } }> {
   matched: number[]
   invalid: NonNullable<LineData['invalid']>
@@ -159,8 +159,10 @@ function addMessage<R extends { sub: number; ser: { endpoint: string } }>(
   const entry = commit.ledger.add(ref, plan.records.length - data.outcomes!.length, data)
   if (done.size > 0) commit.partlySent(entry)
   const out: Array<{ record: R; ticket: Ticket }> = []
-  for (const [index, record] of plan.records.entries()) {
-    if (!done.has(index)) out.push({ record, ticket: { entry, sub: record.sub, endpoint: record.ser.endpoint, index } })
+  const records = plan.records
+  for (let index = 0; index < records.length; index++) {
+    const record = records[index]
+    if (done.size === 0 || !done.has(index)) out.push({ record, ticket: { entry, sub: record.sub, endpoint: record.ser.endpoint, index } })
   }
   return out
 }

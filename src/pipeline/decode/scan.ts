@@ -1,7 +1,7 @@
 /**
  * What reading an archive counts: files, messages, rejected lines by category, duplicates,
  * filtered messages by reason, unreadable files and skipped paths. The read loop that fills
- * them is the one pipeline every command uses (src/replay/pipeline.ts, `countOutcome`).
+ * them is the one pipeline every command uses (src/pipeline/index.ts, `countOutcome`).
  */
 import type { ReadCounts } from '../../types.js'
 

@@ -54,6 +54,9 @@ describe('s3:// state directory against a store that honours conditional writes'
   })
 
   it('two runs racing for a free lock: exactly one gets it (the store refuses the second create)', async () => {
+    // All three read "no lock" before any of them writes (else the later ones merely see it held).
+    await s3.close()
+    s3 = await startConditionalS3({ getBarrier: { key: 'state/run-1/shard-0/lock', count: 3 } })
     const results = await Promise.allSettled([dir().lock(), dir().lock(), dir().lock()])
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1)
     for (const r of results) if (r.status === 'rejected') assert.ok(r.reason instanceof StateLockedError, String(r.reason))

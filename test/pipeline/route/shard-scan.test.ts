@@ -18,7 +18,7 @@ import fc from 'fast-check'
 import { scanIdentityKey } from '../../../src/pipeline/route/shard-scan.js'
 import { identityKey } from '../../../src/pipeline/route/shard.js'
 import { parseMessageLine } from '../../../src/pipeline/decode/message.js'
-import { nestedDeeperThan, MAX_NESTING } from '../../../src/replay/plan.js'
+import { nestedDeeperThan, MAX_NESTING } from '../../../src/pipeline/plan.js'
 import { runCli } from '../../helpers/cli.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))

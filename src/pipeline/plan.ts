@@ -5,12 +5,10 @@
  * back (records travel as their serialized JSON, which is what delivery sends anyway).
  */
 import type { AmplitudeRecord, SegmentMessage } from '../types.js'
-// The modules themselves, not the stages' index.ts: a worker thread loads this file, and the
-// indexes would load the reader, the CSV parser and the HTTP client there for nothing.
-import { blockLines, clipText, parseMessageLine, type RejectCategory } from '../pipeline/decode/index.js'
-import { createRouter, messageTime, OTHER_SHARD, ownsLine, type FilterOptions, type ShardRun } from '../pipeline/route/index.js'
-import { countMixedUserProperties, mapMessage, orderingKey } from '../pipeline/map/index.js'
-import { serializeRecord, type SerializedRecord } from '../pipeline/deliver/index.js'
+import { blockLines, clipText, parseMessageLine, type RejectCategory } from './decode/index.js'
+import { createRouter, messageTime, OTHER_SHARD, ownsLine, type FilterOptions, type ShardRun } from './route/index.js'
+import { countMixedUserProperties, mapMessage, orderingKey } from './map/index.js'
+import { serializeRecord, type SerializedRecord } from './deliver/index.js'
 import type { CompiledSubscription } from '../segment/subscriptions/index.js'
 
 export interface PlannedRecord {

@@ -1,4 +1,10 @@
 /**
+ * src/pipeline/: the stages of a line's way, one folder each (source → decode → route → map →
+ * deliver → commit), and here their composition into what every command reads an archive through.
+ * It owns reading, planning and the worker pool; it never knows the command line (no import from
+ * src/cli or src/commands) and never decides what a service does with a line: replay delivers and
+ * commits, inspect profiles, diff-mappings compares.
+ *
  * The one read pipeline (read → decode → route → map) every command uses: `replay`, `inspect`,
  * `diff-mappings` (the emulation path and `--against`) and `migrate --verify`. The archive's
  * items are planned (on `--workers` threads, see workers.ts: archive order is kept) and each
@@ -7,12 +13,12 @@
  * `countOutcome` is the one way the read side of those outcomes is counted.
  */
 import type { Readable } from 'node:stream'
-import type { Archive, ArchiveItem, ReadOptions } from '../pipeline/decode/index.js'
-import { emptyCounts, type ScanCounts } from '../pipeline/decode/index.js'
-import { DuplicateCounter, OTHER_SHARD, type FilterOptions, type ShardRun } from '../pipeline/route/index.js'
+import type { Archive, ArchiveItem, ReadOptions } from './decode/index.js'
+import { emptyCounts, type ScanCounts } from './decode/index.js'
+import { DuplicateCounter, OTHER_SHARD, type FilterOptions, type ShardRun } from './route/index.js'
 import type { CompiledSubscription } from '../segment/subscriptions/index.js'
 import type { AmplitudeRecord, SegmentMessage, SourceRef } from '../types.js'
-import { countRead, noteSkipped, noteUnreadable, type LineOutcome } from '../pipeline/commit/index.js'
+import { countRead, noteSkipped, noteUnreadable, type LineOutcome } from './commit/index.js'
 import { createPlanner, type LinePlan, type PlannerSettings } from './plan.js'
 import { planInOrder, toWorkerSettings, type PlannedItem } from './workers.js'
 

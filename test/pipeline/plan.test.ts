@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert'
 import { compileSubscriptions, loadMappings, type CompiledSubscription } from '../../src/segment/subscriptions/index.js'
 import { mapMessage, orderingKey } from '../../src/pipeline/map/index.js'
 import { REJECTED_TEXT_LIMIT } from '../../src/pipeline/decode/message.js'
-import { createPlanner, MAX_NESTING, nestedDeeperThan, planBlock, recordOf, type LinePlan, type PlannedRecord } from '../../src/replay/plan.js'
+import { createPlanner, MAX_NESTING, nestedDeeperThan, planBlock, recordOf, type LinePlan, type PlannedRecord } from '../../src/pipeline/plan.js'
 import type { SegmentMessage } from '../../src/types.js'
 
 const T = '2024-05-06T10:00:00.000Z'

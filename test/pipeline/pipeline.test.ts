@@ -1,5 +1,5 @@
 /**
- * The one read pipeline (src/replay/pipeline.ts): every command reads an archive through it, so
+ * The one read pipeline (src/pipeline/index.ts): every command reads an archive through it, so
  * - inspect, diff-mappings (emulation and --against) and migrate --verify print the same output
  *   for any --workers (threads forced on with tiny batches and no lines planned inline);
  * - replay --dry-run, inspect, diff-mappings and migrate --verify count the messages, rejected

@@ -12,7 +12,7 @@
  * and the workers start only if the input goes on past them.
  */
 import { Worker } from 'node:worker_threads'
-import type { ArchiveItem } from '../pipeline/decode/index.js'
+import type { ArchiveItem } from './decode/index.js'
 import type { SubscriptionSpec } from '../segment/subscriptions/index.js'
 import type { ActionSettings } from '../segment/actions-amplitude/index.js'
 import type { SegmentMessage, SourceRef } from '../types.js'
