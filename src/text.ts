@@ -30,14 +30,25 @@ export function visible(text: string): string {
   return text.replace(UNSAFE_DATA, escape)
 }
 
+// Characters that print as nothing (zero-width, soft hyphen, BOM) and lone surrogates (which
+// print as U+FFFD): `\u200bzw` would pass for `zw`.
+const INVISIBLE = /[\u00ad\u061c\u180e\u200b-\u200d\u2060-\u2064\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+// What makes a bare name ambiguous besides its edges: a backslash (is `\u0007` an escape or six
+// characters?), a character `visible` escapes, or an invisible one.
+// eslint-disable-next-line no-control-regex
+const NEEDS_QUOTES = new RegExp(`[\\\\]|${UNSAFE_DATA.source}|${INVISIBLE.source}`)
+
 /**
  * A name from the data (an event name) as a table shows it: quoted JSON-style (`"` and `\`
- * escaped) when it is empty, starts or ends with whitespace, or starts with a quote, so
- * `"Viewed "` cannot pass for `Viewed`; as it is otherwise. Control characters are left to
- * `visible`, which the result passes through as any data (one escape style: `\u000d`).
+ * escaped, invisible characters as `\uXXXX`) when it is empty, starts or ends with whitespace,
+ * starts with a quote, or holds a backslash, a control or an invisible character, so `"Viewed "`
+ * cannot pass for `Viewed`, nor a BEL for the six characters `\u0007`; as it is otherwise.
+ * Control characters are left to `visible`, which the result passes through as any data (one
+ * escape style: `\u000d`).
  */
 export function shownName(name: string): string {
-  return name === '' || name !== name.trim() || name.startsWith('"') ? `"${name.replace(/["\\]/g, '\\$&')}"` : name
+  if (name !== '' && name === name.trim() && !name.startsWith('"') && !NEEDS_QUOTES.test(name)) return name
+  return `"${name.replace(/["\\]/g, '\\$&').replace(INVISIBLE, escape)}"`
 }
 
 export function terminalSafe(text: string): string {

@@ -45,10 +45,15 @@ export async function loadSubscriptionsForCli(file: string | undefined, warn: (w
 
 export type MessageMatcher = (message: SegmentMessage) => boolean
 
+/** The filters a message meets before the time range (src/pipeline/route/filters.ts's order). */
+const BEFORE_TIME_RANGE = ['integrations', 'types'] as const
+
 /**
- * When --since/--until left out every message read (the archive lies wholly outside the range):
- * the warning that says so, naming the flags and their values; undefined when anything was kept
- * or left out for another reason. Another shard's messages are not this run's to keep.
+ * When --since/--until left out every message that reached them (the archive lies wholly outside
+ * the range): the warning that says so, naming the flags and their values; undefined when anything
+ * passed the range (kept, or left out after it by --where or no subscription). Messages the
+ * filters applied before the range (integrations, --types) never reached it, so they neither
+ * count against it nor hide it; another shard's messages are not this run's to keep.
  */
 export function outOfTimeRangeWarning(
   counts: { messages: number; filtered: Record<string, number> },
@@ -59,7 +64,9 @@ export function outOfTimeRangeWarning(
   const since = counts.filtered.since ?? 0
   const until = counts.filtered.until ?? 0
   const untimed = counts.filtered['no-timestamp'] ?? 0
-  const considered = counts.messages - (counts.filtered[OTHER_SHARD] ?? 0)
+  const earlier = BEFORE_TIME_RANGE.filter((r) => (counts.filtered[r] ?? 0) > 0)
+  const earlierCount = earlier.reduce((n, r) => n + (counts.filtered[r] ?? 0), 0)
+  const considered = counts.messages - (counts.filtered[OTHER_SHARD] ?? 0) - earlierCount
   if (considered <= 0 || since + until + untimed !== considered) return undefined
   const flags = [...(range.since !== undefined ? [`--since ${range.since}`] : []), ...(range.until !== undefined ? [`--until ${range.until}`] : [])].join(' ')
   const all = considered === 1 ? 'the 1 message was' : `all ${formatCount(considered)} messages were`
@@ -69,7 +76,11 @@ export function outOfTimeRangeWarning(
     ...(untimed > 0 ? [`${formatCount(untimed)} without a timestamp`] : []),
   ]
   const detail = parts.length === 1 && since > 0 ? `${all} before it` : parts.length === 1 && until > 0 ? `${all} at or after it` : `${all} left out (${parts.join(', ')})`
-  return `${flags}: ${detail}; ${outcome} (\`segamp inspect\` without --since/--until shows the archive's time range)`
+  const others =
+    earlierCount > 0
+      ? ` (the other ${earlierCount === 1 ? '1 was' : `${formatCount(earlierCount)} were`} left out before it: ${earlier.map((r) => `${r} ${formatCount(counts.filtered[r])}`).join(', ')})`
+      : ''
+  return `${flags}: ${detail}${others}; ${outcome} (\`segamp inspect\` without --since/--until shows the archive's time range)`
 }
 
 /**
@@ -88,4 +99,36 @@ export function httpUrlProblem(url: string): string | undefined {
   if (!/^https?:$/.test(parsed.protocol)) return 'is not an http(s) URL'
   if (parsed.port === '0') return 'has port 0, out of range (1–65535)'
   return undefined
+}
+
+/**
+ * Why `url` cannot be an endpoint base of replay or export beyond httpUrlProblem: a query or a
+ * fragment. Only its scheme, user:password, host, port and path make the request URLs, so a
+ * `?code=…` a proxy needs would silently not be sent (and a token in it was written to report.json).
+ */
+export function endpointQueryProblem(url: string): string | undefined {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return undefined
+  }
+  if (!parsed.search && !parsed.hash) return undefined
+  const part = parsed.search ? (parsed.hash ? 'a query (?…) and a fragment (#…)' : 'a query (?…)') : 'a fragment (#…)'
+  return `has ${part}, which segamp would not send: the requests keep only its scheme, host, port and path`
+}
+
+/** `url` as an error may show it: without user:password, and with a query or fragment cut to `?…`/`#…` (either may hold a token). */
+export function shownEndpointUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    const cut = `${u.search ? '?…' : ''}${u.hash ? '#…' : ''}`
+    u.username = ''
+    u.password = ''
+    u.search = ''
+    u.hash = ''
+    return u.toString() + cut
+  } catch {
+    return url
+  }
 }

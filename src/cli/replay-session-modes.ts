@@ -4,10 +4,13 @@
  * a Classic period) and `--retry-dead-letters` (a state directory's dead letters sent again).
  * Called by the replay session (replay-session.ts); each prints around its service and returns its report.
  */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { readClassicFile } from './classic-input.js'
 import { DEFAULT_SANDBOX_DIR, saveSandboxStore, startSandbox, summarizeSandbox } from '../amplitude/sandbox/index.js'
 import { exitCodes, UsageError } from '../errors.js'
 import { invocation } from '../replay/cli-support.js'
+import { destinationId, wasSandboxRun } from '../replay/run-identity.js'
 import { renderAbortError, renderReplaySummary, renderSandboxIngested } from '../replay/render.js'
 import { renderClassicStandIn, replayClassicStandIn, type ClassicStandInResult } from '../replay/classic-stand-in.js'
 import { nothingToRetryWarning, parseReasons, renderRetryResult, retryDeadLetters, type RetryReport } from '../replay/retry-dead-letters.js'
@@ -42,6 +45,8 @@ export async function retryDeadLettersSession(flags: ReplayFlags, stateDir: stri
       hint: 'Check what is dead-lettered with `segamp status` first, then add --yes.',
     })
   const reasons = parseReasons(flags.reasons)
+  if (flags.sandbox) refuseSandboxRetryOfLiveRun(stateDir, flags)
+  else refuseRetryToAnotherProject(stateDir, flags)
   const sandbox = flags.sandbox ? await startSandbox() : undefined
   const controller = new AbortController()
   const stop = (): void => controller.abort()
@@ -72,5 +77,52 @@ export async function retryDeadLettersSession(flags: ReplayFlags, stateDir: stri
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
     await sandbox?.close()
+  }
+}
+
+/**
+ * `--retry-dead-letters --sandbox` resends into a sandbox that lives as long as the command and
+ * moves what it acknowledges to sent: right for a `--sandbox` run's dead letters, but a live run's
+ * would count as sent without ever reaching its project. Only a sandbox run's state is accepted.
+ */
+function refuseSandboxRetryOfLiveRun(stateDir: string, flags: ReplayFlags): void {
+  const runId = readJsonField(join(stateDir, 'checkpoint.json'), 'runId')
+  if (typeof runId !== 'string' || wasSandboxRun(runId, { apiKey: flags['api-key'], region: flags.region })) return
+  throw new UsageError(
+    `${stateDir} holds the dead letters of a run that did not send to a sandbox (run ${runId}): resent into --sandbox, they would be counted as sent without reaching that run's destination`,
+    {
+      code: 'retry-sandbox-live-run',
+      hint: "Retry without --sandbox, with that run's --api-key (and --endpoint-url, if it had one); to try them out, copy the state directory first.",
+    },
+  )
+}
+
+/**
+ * A retry sends to the API key and region it is given, and counts what is acknowledged as sent
+ * for the run: another project's key (or region) would move the run's dead letters to sent while
+ * its own project never got them. The run id's destination part holds the key's hash and the
+ * region (with the endpoint host, taken from the run's report: a proxy may change host).
+ */
+function refuseRetryToAnotherProject(stateDir: string, flags: ReplayFlags): void {
+  const runId = readJsonField(join(stateDir, 'checkpoint.json'), 'runId')
+  const endpointUrl = readJsonField(join(stateDir, 'report.json'), 'endpointUrl')
+  if (typeof runId !== 'string' || (endpointUrl !== null && typeof endpointUrl !== 'string')) return
+  const same = { apiKey: flags['api-key'], region: flags.region, endpointUrl: endpointUrl ?? undefined, sandbox: false, dryRun: false }
+  if (runId.slice(8, 12) === destinationId(same) || wasSandboxRun(runId, flags)) return
+  throw new UsageError(
+    `${stateDir} holds the dead letters of a run that sent with another API key or --region (run ${runId}): retried with these, they would go to another project and count as sent`,
+    {
+      code: 'retry-other-project',
+      hint: "Retry with that run's --api-key (env AMPLITUDE_API_KEY) and --region; a sandbox run's dead letters retry with --sandbox.",
+    },
+  )
+}
+
+/** A top-level field of a JSON file; undefined when the file is missing or not JSON. */
+function readJsonField(path: string, field: string): unknown {
+  try {
+    return (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>)[field]
+  } catch {
+    return undefined
   }
 }

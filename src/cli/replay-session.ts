@@ -11,7 +11,7 @@ import { writeSync } from 'node:fs'
 import { compileFilters, parseTypes } from '../pipeline/route/index.js'
 import { InputProgress, s3Settings } from './s3-input.js'
 import { ensureWritableDir } from './state-dir.js'
-import { exitCodes, httpUrlProblem, outOfTimeRangeWarning, whereFilter } from './common.js'
+import { endpointQueryProblem, exitCodes, httpUrlProblem, outOfTimeRangeWarning, shownEndpointUrl, whereFilter } from './common.js'
 import { formatCount, progressMode, withProgress, type ProgressHandle } from './progress.js'
 import { compileSubscriptions, loadMappings, selectOnlyActions } from '../segment/subscriptions/index.js'
 import { replay, type ReplayOptions, type ReplayProgress } from '../replay/engine.js'
@@ -173,6 +173,12 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
     )
   const endpointProblem = flags['endpoint-url'] ? httpUrlProblem(flags['endpoint-url']) : undefined
   if (endpointProblem) throw new UsageError(`--endpoint-url ${JSON.stringify(displayUrl(flags['endpoint-url']!))} ${endpointProblem} (e.g. https://proxy.example.com:8443)`)
+  const queryProblem = flags['endpoint-url'] ? endpointQueryProblem(flags['endpoint-url']) : undefined
+  if (queryProblem)
+    throw new UsageError(`--endpoint-url ${JSON.stringify(shownEndpointUrl(flags['endpoint-url']!))} ${queryProblem}`, {
+      code: 'endpoint_url_query',
+      hint: 'Leave out the ?… and #… parts; a proxy that needs a token can take it as user:password in the URL (sent as HTTP Basic auth, never shown or written).',
+    })
   // Bad --since/--until are usage errors, found before the state directory is touched.
   compileFilters({ since: flags.since, until: flags.until })
   if (live && !flags['api-key']) throw new UsageError('an Amplitude API key is needed to send: --api-key or env AMPLITUDE_API_KEY (or use --dry-run / --sandbox)')
@@ -247,6 +253,7 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
       checkpointCadence: { everyMs: (flags['checkpoint-interval'] ?? S3_CADENCE.everyMs / 1000) * 1000, everyLines: flags['checkpoint-lines'] ?? S3_CADENCE.everyLines },
       // The sandbox lives only for this run, and stdin cannot be read again: neither resumes.
       fresh: flags.fresh || flags.sandbox || fromStdin,
+      freshImplied: !flags.fresh && (flags.sandbox || fromStdin),
       dryRun: flags['dry-run'] ?? false,
       out: flags.out,
       outIncludeKeys: flags['out-include-keys'],

@@ -7,7 +7,7 @@ import { formatRange, parseHour } from '../export/hours.js'
 import { renderExportSummary } from '../export/render.js'
 import { DEFAULT_SANDBOX_DIR, loadSandboxStore, sandboxStorePath, startSandbox, type Sandbox } from '../amplitude/sandbox/index.js'
 import { invocation } from '../replay/cli-support.js'
-import { httpUrlProblem } from '../cli/common.js'
+import { endpointQueryProblem, httpUrlProblem } from '../cli/common.js'
 
 const HOSTS = { us: 'https://amplitude.com', eu: 'https://analytics.eu.amplitude.com' } as const
 
@@ -53,6 +53,8 @@ EXIT CODES
     if (flags['endpoint-url']) {
       const problem = httpUrlProblem(flags['endpoint-url'])
       if (problem) usage(`--endpoint-url ${problem}`, 'Give scheme and host, e.g. --endpoint-url http://127.0.0.1:8787.')
+      const queryProblem = endpointQueryProblem(flags['endpoint-url'])
+      if (queryProblem) usage(`--endpoint-url ${queryProblem}`, 'Leave out the ?… and #… parts: export sends its own query (start, end) to <endpoint>/api/2/export.')
       const u = new URL(flags['endpoint-url'])
       if (u.username || u.password)
         usage('--endpoint-url must not carry credentials', 'Remove the user:password part; pass --api-key and --secret-key (or AMPLITUDE_API_KEY and AMPLITUDE_SECRET_KEY).')

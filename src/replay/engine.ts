@@ -66,6 +66,11 @@ export interface ReplayOptions {
   runId: string
   stateDir: string
   fresh?: boolean
+  /**
+   * `fresh` because the run cannot resume (--sandbox, stdin), not because --fresh asked for it:
+   * another run's checkpoint in the state directory is refused instead of overwritten.
+   */
+  freshImplied?: boolean
   dryRun?: boolean
   /** --dry-run --out: every request that would be sent, one JSON line each. */
   out?: string
@@ -123,7 +128,16 @@ export async function replay(opts: ReplayOptions): Promise<ReplayReport> {
 async function run(opts: ReplayOptions, state: StateDir, started: number, staleLock?: string): Promise<ReplayReport> {
   const settings = runSettings(opts)
   const dryRun = settings.delivery.dryRun
-  const { previous, counts } = await resumeOrStart({ state, runId: opts.runId, fresh: opts.fresh, dryRun, staleLock, subscriptions: opts.subscriptions, onWarning: opts.onWarning })
+  const { previous, counts } = await resumeOrStart({
+    state,
+    runId: opts.runId,
+    fresh: opts.fresh,
+    freshImplied: opts.freshImplied,
+    dryRun,
+    staleLock,
+    subscriptions: opts.subscriptions,
+    onWarning: opts.onWarning,
+  })
   // A finished run with unreadable files goes on: a resume reads them again (commit/unreadable.ts).
   if (previous?.done && !hasUnreadable(previous.counts)) return finish(opts, state, counts, started, { resumed: true, alreadyDone: true, interrupted: false })
   const input = await openInput(opts, state, previous)

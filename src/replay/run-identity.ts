@@ -37,12 +37,20 @@ export function endpointHost(url: string | undefined): string | null {
 
 export function replayRunId(parts: RunIdentityParts): string {
   const work = runIdFor({ inputs: parts.inputs, mappingsText: parts.mappingsText, options: parts.work }).slice(0, 8)
-  const d = parts.destination
-  const destination = createHash('sha256')
+  return work + destinationId(parts.destination)
+}
+
+/** The destination part of a run id (its 4 hex after the work's 8). */
+export function destinationId(d: RunIdentityParts['destination']): string {
+  return createHash('sha256')
     .update(JSON.stringify({ key: keyHash(d.apiKey), region: d.region, host: endpointHost(d.endpointUrl), sandbox: d.sandbox, dryRun: d.dryRun }))
     .digest('hex')
     .slice(0, 4)
-  return work + destination
+}
+
+/** Whether run id `runId` (a shard's too) was a `--sandbox` run with this API key flag and region. */
+export function wasSandboxRun(runId: string, d: { apiKey?: string; region: string }): boolean {
+  return runId.slice(8, 12) === destinationId({ ...d, sandbox: true, dryRun: false })
 }
 
 export interface UnfinishedRun {

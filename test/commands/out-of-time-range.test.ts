@@ -49,6 +49,21 @@ describe('--since/--until that leave out every message', function () {
     assert.match(r.stderr, /Warning: --since 2030-01-01: all 3 messages were before it; nothing was kept/)
   })
 
+  it('integrations flags and --types filter some messages first: the range that misses the rest still warns', async () => {
+    // The bundled example has 12 messages routed away by their integrations flags; a range that
+    // missed the other 588 used to stay silent, since not every message was the range's.
+    const dir = tempDir()
+    const routedAway = track('R', { timestamp: '2024-05-06T11:00:00Z', integrations: { All: false } })
+    const identify = { ...track('I', { timestamp: '2024-05-06T12:00:00Z' }), type: 'identify' }
+    writeFile(join(dir, 'in', 'a.ndjson'), ndjson([track('A', { timestamp: '2024-05-06T10:00:00Z' }), routedAway, identify, track('B', { timestamp: '2024-05-07T10:00:00Z' })]))
+    const r = await runCli(['replay', join(dir, 'in'), '--dry-run', '--no-progress', '--state-dir', join(dir, 'st'), '--since', '2030-01-01', '--types', 'track'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stderr, /Warning: --since 2030-01-01: all 2 messages were before it \(the other 2 were left out before it: integrations 1, types 1\); nothing would be sent/)
+    const i = await runCli(['inspect', join(dir, 'in'), '--no-progress', '--state-dir', join(dir, 'st2'), '--until', '2020-01-01'])
+    assert.equal(i.code, 0, i.stderr)
+    assert.match(i.stderr, /Warning: --until 2020-01-01: all 3 messages were at or after it \(the other 1 was left out before it: integrations 1\); nothing was kept/)
+  })
+
   it('the wording: both flags, untimed messages, another shard, one message', () => {
     const range = { since: '2024-05-07', until: '2024-05-08' }
     assert.equal(
@@ -58,7 +73,11 @@ describe('--since/--until that leave out every message', function () {
     assert.match(outOfTimeRangeWarning({ messages: 5, filtered: { since: 1, 'other-shard': 4 } }, { since: 'x' }, 'nothing was sent')!, /^--since x: the 1 message was before it;/)
     // Something kept, or left out for another reason, or no time flag: no warning.
     assert.equal(outOfTimeRangeWarning({ messages: 3, filtered: { since: 2 } }, range, 'nothing was sent'), undefined)
-    assert.equal(outOfTimeRangeWarning({ messages: 3, filtered: { since: 2, types: 1 } }, range, 'nothing was sent'), undefined)
+    // --where and no-subscription come after the range: what they left out passed it.
+    assert.equal(outOfTimeRangeWarning({ messages: 3, filtered: { since: 2, where: 1 } }, range, 'nothing was sent'), undefined)
+    assert.equal(outOfTimeRangeWarning({ messages: 3, filtered: { since: 2, 'no-subscription': 1 } }, range, 'nothing was sent'), undefined)
+    // Nothing reached the range (integrations and --types come before it): not the range's doing.
+    assert.equal(outOfTimeRangeWarning({ messages: 3, filtered: { types: 2, integrations: 1 } }, range, 'nothing was sent'), undefined)
     assert.equal(outOfTimeRangeWarning({ messages: 0, filtered: {} }, range, 'nothing was sent'), undefined)
     assert.equal(outOfTimeRangeWarning({ messages: 3, filtered: { since: 3 } }, {}, 'nothing was sent'), undefined)
   })

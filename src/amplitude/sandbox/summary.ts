@@ -1,6 +1,6 @@
 /** Human summary of what a sandbox ingested (printed by `segamp replay --sandbox`). */
 import type { Sandbox } from './server.js'
-import { visible } from '../../text.js'
+import { shownName, visible } from '../../text.js'
 
 export interface SummaryOptions {
   /** How many event types to list (default 10). */
@@ -40,7 +40,7 @@ export function summarizeSandbox(sb: Summarizable, opts: SummaryOptions = {}): s
   const sorted = [...byType.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
   if (sorted.length > 0) {
     lines.push(`Top event types (${Math.min(top, sorted.length)} of ${sorted.length}):`)
-    for (const [t, n] of sorted.slice(0, top)) lines.push(`  ${String(n).padStart(7)}  ${visible(t)}`)
+    for (const [t, n] of sorted.slice(0, top)) lines.push(`  ${String(n).padStart(7)}  ${visible(shownName(t))}`)
   }
   return lines
 }

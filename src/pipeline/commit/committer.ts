@@ -310,6 +310,8 @@ export async function resumeOrStart(o: {
   state: StateDir
   runId: string
   fresh?: boolean
+  /** Fresh only because the run cannot resume (--sandbox, stdin): another run's checkpoint is refused, not overwritten. */
+  freshImplied?: boolean
   dryRun: boolean
   staleLock?: string
   subscriptions: readonly SubscriptionRef[]
@@ -325,6 +327,10 @@ export async function resumeOrStart(o: {
       hint: 'Give the dry run another --state-dir (or none: it gets one of its own).',
     })
   }
+  // --sandbox or stdin starts over in its own state directory; in another run's (a live run's,
+  // given as --state-dir) it would wipe that run's checkpoint and dead letters unasked.
+  const other = o.fresh && o.freshImplied && !o.dryRun ? await state.readCheckpoint<ReplayCounts>({ anyVersion: true }).catch(() => undefined) : undefined
+  if (other && other.runId !== o.runId) previous = other
   if (previous && previous.runId !== o.runId) {
     throw new UsageError(`${state.where('checkpoint')} belongs to another run (${previous.runId}, this is ${o.runId}); use --fresh to start over or another --state-dir`, {
       code: 'checkpoint-other-run',

@@ -603,5 +603,13 @@ describe('sandbox', () => {
         '        2  Viewed',
       ])
     })
+
+    // The bundled example's "Viewed {{name}}" template makes "Viewed " for a page without a name:
+    // the summary printed it as `Viewed `, indistinguishable from `Viewed` (inspect quotes it).
+    it('an event type with a space at an edge is quoted, as inspect shows it', async () => {
+      await open()
+      await postJson(sb, '/2/httpapi', { api_key: KEY, events: [ev(1), ev(2, { event_type: 'Viewed ' }), ev(3, { event_type: 'Viewed ' })] })
+      assert.deepEqual(summarizeSandbox(sb).slice(-3), ['Top event types (2 of 2):', '        2  "Viewed "', '        1  Viewed'])
+    })
   })
 })
