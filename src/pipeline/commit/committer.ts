@@ -151,6 +151,16 @@ function countSettled(entry: LineEntry<LineData>, counts: ReplayCounts, write: {
 
 const NOTHING_CARRIED: ReadonlySet<number> = new Set()
 
+/**
+ * The range lists as one. Each is in normal form already (sorted, merged where ranges touch), so
+ * an empty one is left out rather than merged: merging would only copy and re-sort the others,
+ * and a live run's window can hold thousands of ranges, saved after every response.
+ */
+function mergeNonEmpty(...lists: Array<Checkpoint['ahead']>): Checkpoint['ahead'] {
+  const given = lists.filter((l) => l.length > 0)
+  return given.length === 0 ? [] : given.reduce((a, b) => mergeRanges(a, b))
+}
+
 export async function openCommit(o: CommitOptions): Promise<Commit> {
   const { state, dryRun, previous, completed, identities, counts } = o
   const writer = await state.openWriter(previous, { onError: o.onStateError })
@@ -237,12 +247,7 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
   const saveCheckpoint = (done: boolean): void => {
     if (dryRun) return
     syncRequests()
-    // Each part is in normal form already (sorted, merged where ranges touch): merging with an
-    // empty list would only copy it, and a live run's window can hold thousands of ranges.
-    const carried = carriedAhead()
-    const own = done ? [] : ledger.settledAheadRanges()
-    const settled = carried.length === 0 ? own : own.length === 0 ? carried : mergeRanges(carried, own)
-    const ahead = retained.length === 0 ? settled : mergeRanges(settled, retained)
+    const ahead = mergeNonEmpty(carriedAhead(), done ? [] : ledger.settledAheadRanges(), retained)
     const partial: NonNullable<Checkpoint['partial']> = done ? [] : [...carriedPartial.values()]
     if (!done) for (const e of [...partly].sort((a, b) => a.n - b.n)) partial.push({ file: e.ref.file, line: e.ref.line, acked: [...e.data.acked!] })
     const open: Record<string, string> = {}
