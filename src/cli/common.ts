@@ -84,6 +84,32 @@ export function outOfTimeRangeWarning(
 }
 
 /**
+ * When the filters a user gave (--types, --where, --since/--until) left out every message between
+ * them: the warning that says so, with each filter's share; undefined when a message got through.
+ * Callers give outOfTimeRangeWarning's more precise words first, when the range alone did it.
+ */
+export function noMatchWarning(
+  counts: { messages: number; filtered: Record<string, number> },
+  asked: { types?: string; where?: string; since?: string; until?: string },
+  outcome: string,
+): string | undefined {
+  const f = counts.filtered
+  const given: Array<[string, string, number]> = []
+  if (asked.types !== undefined) given.push([`--types ${asked.types}`, 'by --types', f.types ?? 0])
+  if (asked.since !== undefined || asked.until !== undefined) {
+    const range = [...(asked.since !== undefined ? [`--since ${asked.since}`] : []), ...(asked.until !== undefined ? [`--until ${asked.until}`] : [])].join(' ')
+    given.push([range, 'outside the time range', (f.since ?? 0) + (f.until ?? 0) + (f['no-timestamp'] ?? 0)])
+  }
+  if (asked.where !== undefined) given.push([`--where ${JSON.stringify(asked.where)}`, 'by --where', f.where ?? 0])
+  const byUser = given.reduce((n, [, , c]) => n + c, 0)
+  const considered = counts.messages - (f[OTHER_SHARD] ?? 0) - (f.integrations ?? 0)
+  if (given.length === 0 || byUser === 0 || byUser !== considered) return undefined
+  const all = considered === 1 ? 'the 1 message was' : `all ${formatCount(considered)} messages were`
+  const parts = given.filter(([, , c]) => c > 0).map(([, what, c]) => `${formatCount(c)} ${what}`)
+  return `${given.map(([flag]) => flag).join(' ')}: ${all} left out (${parts.join(', ')}); ${outcome} (\`segamp inspect\` without them shows the archive's types, events and time range)`
+}
+
+/**
  * Why `url` cannot be an http(s) endpoint, as the end of a sentence about it ("is not an http(s)
  * URL", "has port 99999, out of range (1–65535)"); undefined when it can. A port past 65535 makes
  * the URL unparsable, which must not read as a wrong scheme.

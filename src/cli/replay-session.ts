@@ -11,7 +11,7 @@ import { writeSync } from 'node:fs'
 import { compileFilters, parseTypes } from '../pipeline/route/index.js'
 import { InputProgress, s3Settings } from './s3-input.js'
 import { ensureWritableDir } from './state-dir.js'
-import { endpointQueryProblem, exitCodes, httpUrlProblem, outOfTimeRangeWarning, shownEndpointUrl, whereFilter } from './common.js'
+import { endpointQueryProblem, exitCodes, httpUrlProblem, noMatchWarning, outOfTimeRangeWarning, shownEndpointUrl, whereFilter } from './common.js'
 import { formatCount, progressMode, withProgress, type ProgressHandle } from './progress.js'
 import { compileSubscriptions, loadMappings, selectOnlyActions } from '../segment/subscriptions/index.js'
 import { replay, type ReplayOptions, type ReplayProgress } from '../replay/engine.js'
@@ -119,8 +119,10 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
   if (!report.alreadyDone && !report.resumed && !report.error && report.messages + report.rejected === 0)
     io.warn(`nothing was read: ${inputs.join(' ')} hold(s) no line (empty files or input); nothing was sent`)
   // Every message lies outside --since/--until (a range that misses the archive): not a silent success.
-  const outOfRange = !report.alreadyDone && !report.error ? outOfTimeRangeWarning(report, flags, flags['dry-run'] ? 'nothing would be sent' : 'nothing was sent') : undefined
-  if (outOfRange) io.warn(outOfRange)
+  const nothingSent = flags['dry-run'] ? 'nothing would be sent' : 'nothing was sent'
+  // Or the filters together (a typo'd --types, a --where never true, with or without a range): said too.
+  const filteredAll = !report.alreadyDone && !report.error ? (outOfTimeRangeWarning(report, flags, nothingSent) ?? noMatchWarning(report, flags, nothingSent)) : undefined
+  if (filteredAll) io.warn(filteredAll)
   if (sandbox) {
     const lines = summarizeSandbox(sandbox)
     await sandbox.close()

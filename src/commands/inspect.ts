@@ -8,7 +8,7 @@ import { ensureWritableDir } from '../cli/state-dir.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
 import { renderInspectNotes, renderInspectTable } from '../inspect/render.js'
-import { whereFilter, exitCodes, outOfTimeRangeWarning } from '../cli/common.js'
+import { whereFilter, exitCodes, noMatchWarning, outOfTimeRangeWarning } from '../cli/common.js'
 import { compileSubscriptions, loadMappings } from '../segment/subscriptions/index.js'
 import { isS3State, localStateFile } from '../pipeline/commit/index.js'
 import { UsageError } from '../errors.js'
@@ -84,8 +84,8 @@ EXIT CODES
     const { report } = result
     if (!json) this.log(renderInspectTable(report, { color: Boolean(process.stdout.isTTY) }).trimEnd())
     for (const line of renderInspectNotes(result, setup.notes)) this.logToStderr(line)
-    const outOfRange = outOfTimeRangeWarning(report, flags, 'nothing was kept')
-    if (outOfRange) this.warn(outOfRange)
+    const filteredAll = outOfTimeRangeWarning(report, flags, 'nothing was kept') ?? noMatchWarning(report, flags, 'nothing was kept')
+    if (filteredAll) this.warn(filteredAll)
     if (report.rejected > 0 || report.unreadableFiles.length > 0) process.exitCode = exitCodes.PARTIAL
     return report
   }

@@ -81,4 +81,37 @@ describe('--since/--until that leave out every message', function () {
     assert.equal(outOfTimeRangeWarning({ messages: 0, filtered: {} }, range, 'nothing was sent'), undefined)
     assert.equal(outOfTimeRangeWarning({ messages: 3, filtered: { since: 3 } }, {}, 'nothing was sent'), undefined)
   })
+
+  describe('--types, --where and the range together leaving out every message', () => {
+    it('replay --types with a type the archive lacks: a warning naming the flag, exit 0', async () => {
+      const dir = archive()
+      const r = await runCli(['replay', join(dir, 'in'), '--dry-run', '--no-progress', '--state-dir', join(dir, 'st'), '--types', 'alias'])
+      assert.equal(r.code, 0, r.stderr)
+      assert.match(r.stderr, /Warning: --types alias: all 3 messages were left out \(3 by --types\); nothing would be sent/)
+    })
+
+    it('inspect --where never true: "nothing was kept"', async () => {
+      const dir = archive()
+      const r = await runCli(['inspect', join(dir, 'in'), '--no-progress', '--where', 'event = "Nope"'])
+      assert.equal(r.code, 0, r.stderr)
+      assert.match(r.stderr, /Warning: --where "event = \\"Nope\\"": all 3 messages were left out \(3 by --where\); nothing was kept/)
+    })
+
+    it('a range that keeps some and a --where that drops the rest: one warning with both shares', async () => {
+      const dir = archive()
+      const r = await runCli(['replay', join(dir, 'in'), '--dry-run', '--no-progress', '--state-dir', join(dir, 'st'), '--since', '2024-05-07', '--where', 'event = "A"'])
+      assert.equal(r.code, 0, r.stderr)
+      assert.match(
+        r.stderr,
+        /Warning: --since 2024-05-07 --where "event = \\"A\\"": all 3 messages were left out \(1 outside the time range, 2 by --where\); nothing would be sent/,
+      )
+    })
+
+    it('filters that let a message through: no warning', async () => {
+      const dir = archive()
+      const r = await runCli(['replay', join(dir, 'in'), '--dry-run', '--no-progress', '--state-dir', join(dir, 'st'), '--types', 'track', '--where', 'event = "B"'])
+      assert.equal(r.code, 0, r.stderr)
+      assert.doesNotMatch(r.stderr, /left out/)
+    })
+  })
 })
