@@ -119,8 +119,8 @@ export function httpUrlProblem(url: string): string | undefined {
   try {
     parsed = new URL(url)
   } catch {
-    const port = /^https?:\/\/(?:[^@/?#]*@)?(?:\[[^\]/?#]*\]|[^:/?#]*):(\d+)(?:[/?#]|$)/i.exec(url)?.[1]
-    return port !== undefined && Number(port) > 65535 ? `has port ${port}, out of range (1–65535)` : 'is not an http(s) URL'
+    const port = /^https?:\/\/(?:[^@/?#]*@)?(?:\[[^\]/?#]*\]|[^:/?#]*):(-?\d+)(?:[/?#]|$)/i.exec(url)?.[1]
+    return port !== undefined && (Number(port) > 65535 || Number(port) < 0) ? `has port ${port}, out of range (1–65535)` : 'is not an http(s) URL'
   }
   if (!/^https?:$/.test(parsed.protocol)) return 'is not an http(s) URL'
   if (parsed.port === '0') return 'has port 0, out of range (1–65535)'

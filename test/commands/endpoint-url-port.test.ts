@@ -17,6 +17,7 @@ describe('an http(s) endpoint URL with a port out of range', function () {
     assert.equal(httpUrlProblem('https://user:pw@proxy.example.com:70000/path'), 'has port 70000, out of range (1–65535)')
     assert.equal(httpUrlProblem('http://[::1]:65536'), 'has port 65536, out of range (1–65535)')
     assert.equal(httpUrlProblem('http://127.0.0.1:0'), 'has port 0, out of range (1–65535)')
+    assert.equal(httpUrlProblem('http://127.0.0.1:-1'), 'has port -1, out of range (1–65535)')
     assert.equal(httpUrlProblem('ftp://127.0.0.1:21'), 'is not an http(s) URL')
     assert.equal(httpUrlProblem('127.0.0.1:8080'), 'is not an http(s) URL')
     assert.equal(httpUrlProblem('http://exa mple.com'), 'is not an http(s) URL')
