@@ -31,11 +31,23 @@ export interface InputProblems {
   skippedPaths: Array<{ path: string; reason: string }>
 }
 
-/** Notes a file that could not be read (once: a resumed run meets it again); false when known already. */
+/**
+ * Notes a file that could not be read (once: a resumed run meets it again); false when known already.
+ * A file listed by an earlier run that fails again in another way (another byte, deleted since, a
+ * transient failure now) keeps only this run's reason: a stale `retryable` entry would keep a
+ * deleted object at exit 75 for ever, a stale permanent one would hide that a rerun may read it.
+ */
 export function noteUnreadable(c: InputProblems, file: string, reason: string, retryable?: boolean): boolean {
-  if (c.unreadableFiles.some((u) => u.file === file && u.reason === reason)) return false
-  c.unreadableFiles.push(retryable ? { file, reason, retryable: true } : { file, reason })
-  return true
+  const entry = retryable ? { file, reason, retryable: true } : { file, reason }
+  const i = c.unreadableFiles.findIndex((u) => u.file === file)
+  if (i < 0) {
+    c.unreadableFiles.push(entry)
+    return true
+  }
+  const known = c.unreadableFiles[i]
+  c.unreadableFiles[i] = entry
+  c.unreadableFiles = c.unreadableFiles.filter((u, j) => j <= i || u.file !== file)
+  return !(known.reason === reason && Boolean(known.retryable) === Boolean(retryable))
 }
 
 /** Notes a path left out because it leads to what is read already (links, loops); false when known already. */

@@ -1,0 +1,117 @@
+/**
+ * An s3:// object the store keeps failing is unreadable with `retryable: true` (exit 75); the
+ * same command later reads it again. What a resume makes of that entry when the object fails
+ * once more — in another way, or for good.
+ */
+import { strict as assert } from 'node:assert'
+import { gzip, ndjson, tempDir, track } from '../../helpers/files.js'
+import { s3ErrorXml, startFaultProxy, startS3, type FaultProxy, type S3TestServer } from '../../helpers/s3.js'
+import { startSandbox, type Sandbox } from '../../../src/amplitude/sandbox/index.js'
+import { replay } from '../../../src/replay/engine.js'
+import { NO_THROTTLE } from '../../../src/amplitude/sandbox/limits.js'
+import { compileSubscriptions, loadMappings } from '../../../src/segment/subscriptions/index.js'
+
+const KEY_A = 'logs/src/1714953600000/a.gz'
+const KEY_B = 'logs/src/1714953600000/b.gz'
+
+function object(tag: string, n: number): Buffer {
+  return gzip(ndjson(Array.from({ length: n }, (_, i) => track('Bought', { messageId: `${tag}-${i}`, userId: `u-${i}`, timestamp: '2024-05-06T10:00:00.000Z' }))))
+}
+
+describe('s3:// retryable unreadable objects across resumes', function () {
+  this.timeout(60_000)
+  let s3: S3TestServer
+  let sb: Sandbox
+  const proxies: FaultProxy[] = []
+  const saved: Record<string, string | undefined> = {}
+  const env = {
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_PROFILE: undefined,
+    AWS_SESSION_TOKEN: undefined,
+    AWS_ENDPOINT_URL_S3: undefined,
+    AWS_ENDPOINT_URL: undefined,
+  }
+  before(async () => {
+    for (const [k, v] of Object.entries(env)) {
+      saved[k] = process.env[k]
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+    s3 = await startS3()
+    await s3.createBucket('arch')
+    await s3.put('arch', KEY_A, object('a', 30))
+    await s3.put('arch', KEY_B, object('b', 20))
+    sb = await startSandbox({ limits: NO_THROTTLE })
+  })
+  after(async () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+    for (const p of proxies) await p.close()
+    await sb?.close()
+    await s3?.close()
+  })
+  const proxy = async (rules: Parameters<typeof startFaultProxy>[1]) => {
+    const p = await startFaultProxy(s3.endpoint, rules)
+    proxies.push(p)
+    return p
+  }
+  const keyRule = (key: string) => new RegExp(`^GET /arch/${key.replace(/\./g, '\\.')}`)
+  const failing = (key: string) => ({ match: keyRule(key), respond: { status: 500, body: s3ErrorXml('InternalError', 'We encountered an internal error.') } })
+  const missing = (key: string) => ({ match: keyRule(key), respond: { status: 404, body: s3ErrorXml('NoSuchKey', 'The specified key does not exist.') } })
+  const run = async (endpoint: string, stateDir: string, runId: string) =>
+    replay({
+      inputs: ['s3://arch/logs'],
+      archive: { s3: { endpoint, pathStyle: true, resumeBaseMs: 5, maxResumes: 1 } },
+      subscriptions: compileSubscriptions(await loadMappings()),
+      mappingsSource: 'presets',
+      runId,
+      stateDir,
+      apiKey: 'retryable-test-key-0123',
+      endpointUrl: sb.url,
+      checkpointEveryMs: 20,
+    })
+
+  it('a transient failure next to a permanent one: 75 first, then 3 once the transient one is read', async () => {
+    const stateDir = tempDir()
+    const first = await run((await proxy([failing(KEY_A), missing(KEY_B)])).endpoint, stateDir, 'mixed')
+    assert.equal(first.exitCode, 75)
+    assert.deepEqual(first.unreadableFiles.map((u) => [u.file, Boolean(u.retryable)]).sort(), [
+      [`s3://arch/${KEY_A}`, true],
+      [`s3://arch/${KEY_B}`, false],
+    ])
+    const second = await run((await proxy([missing(KEY_B)])).endpoint, stateDir, 'mixed')
+    assert.equal(second.exitCode, 3, JSON.stringify(second.unreadableFiles))
+    assert.deepEqual(
+      second.unreadableFiles.map((u) => [u.file, Boolean(u.retryable)]),
+      [[`s3://arch/${KEY_B}`, false]],
+    )
+  })
+
+  it('an object failing transiently, then gone for good on the resume: exit 3, listed once, not retryable', async () => {
+    const stateDir = tempDir()
+    const first = await run((await proxy([failing(KEY_A)])).endpoint, stateDir, 'then-gone')
+    assert.equal(first.exitCode, 75)
+    const second = await run((await proxy([missing(KEY_A)])).endpoint, stateDir, 'then-gone')
+    assert.deepEqual(
+      second.unreadableFiles.map((u) => [u.file, Boolean(u.retryable)]),
+      [[`s3://arch/${KEY_A}`, false]],
+    )
+    assert.equal(second.exitCode, 3, 'a scheduler retrying on 75 would retry a deleted object for ever')
+  })
+
+  it('an object failing for good, then transiently on the resume: exit 75, listed once', async () => {
+    const stateDir = tempDir()
+    const first = await run((await proxy([missing(KEY_A)])).endpoint, stateDir, 'then-failing')
+    assert.equal(first.exitCode, 3)
+    const second = await run((await proxy([failing(KEY_A)])).endpoint, stateDir, 'then-failing')
+    assert.deepEqual(
+      second.unreadableFiles.map((u) => [u.file, Boolean(u.retryable)]),
+      [[`s3://arch/${KEY_A}`, true]],
+    )
+    assert.equal(second.exitCode, 75)
+  })
+})
