@@ -10,6 +10,7 @@ import { startSandbox, type Sandbox } from '../../../src/amplitude/sandbox/index
 import { replay } from '../../../src/replay/engine.js'
 import { NO_THROTTLE } from '../../../src/amplitude/sandbox/limits.js'
 import { compileSubscriptions, loadMappings } from '../../../src/segment/subscriptions/index.js'
+import Replay from '../../../src/commands/replay.js'
 
 const KEY_A = 'logs/src/1714953600000/a.gz'
 const KEY_B = 'logs/src/1714953600000/b.gz'
@@ -113,5 +114,12 @@ describe('s3:// retryable unreadable objects across resumes', function () {
       [[`s3://arch/${KEY_A}`, true]],
     )
     assert.equal(second.exitCode, 75)
+  })
+
+  it("replay --help's exit codes put an object the store keeps failing under 75, as the run does", () => {
+    const codes = Replay.description.slice(Replay.description.indexOf('EXIT CODES'))
+    const line = (code: number) => codes.split('\n').find((l) => l.trimStart().startsWith(`${code} `)) ?? ''
+    assert.match(line(75), /object the store kept failing/)
+    assert.doesNotMatch(codes, /keep failing is unreadable: exit 3/)
   })
 })
