@@ -12,6 +12,7 @@ export default class Status extends SegampCommand {
 EXIT CODES
   0  every shard finished
   3  every shard finished, but some lines were rejected, events dead-lettered or files unreadable
+  75 every shard finished, but an s3:// object the store kept failing is unreadable for now: re-run that shard's replay command later, it resumes and reads it
   1  a shard has not finished, or a shard's directory is missing
   2  usage error: a directory that is not a replay state directory, or directories of different runs`
   static examples = [

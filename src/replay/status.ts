@@ -89,7 +89,7 @@ export interface CombinedStatus {
   }
   /** Input files of the run, and how many each unfinished shard still has to finish. */
   remaining: { shards: number; files: Array<{ shard: number; filesLeft: number | null; position: string | null }> }
-  /** 0 finished, 3 finished with rejected lines, dead letters or unreadable files, 1 not finished or shards missing. */
+  /** 0 finished, 3 finished with rejected lines, dead letters or unreadable files, 75 finished but a file may read on a rerun, 1 not finished or shards missing. */
   exitCode: number
 }
 
@@ -178,7 +178,7 @@ export function combineShards(states: ShardState[]): CombinedStatus {
         t.deadLettered += e.deadLettered
       }
     }
-    for (const u of c.unreadableFiles ?? []) if (!totals.unreadableFiles.some((x) => x.file === u.file && x.reason === u.reason)) totals.unreadableFiles.push(u)
+    for (const u of c.unreadableFiles ?? []) addUnreadable(totals.unreadableFiles, u)
     for (const p of c.skippedPaths ?? []) if (!totals.skippedPaths.some((x) => x.path === p.path)) totals.skippedPaths.push(p)
     const cp = s.checkpoint
     const r = s.report
@@ -216,8 +216,19 @@ export function combineShards(states: ShardState[]): CombinedStatus {
       shards: missing.length + unfinished.length,
       files: rows.filter((r) => !r.done).map((r) => ({ shard: r.index, filesLeft: r.inputFiles === null ? null : Math.max(0, r.inputFiles - r.filesDone), position: r.position })),
     },
-    exitCode: finished ? (partial ? exitCodes.PARTIAL : exitCodes.OK) : exitCodes.ABORTED,
+    // As replay: an object the store kept failing is read by the shard's same command later (75).
+    exitCode: finished ? (totals.unreadableFiles.some((u) => u.retryable) ? exitCodes.TEMPFAIL : partial ? exitCodes.PARTIAL : exitCodes.OK) : exitCodes.ABORTED,
   }
+}
+
+/**
+ * One entry a file: shards read every file, and each names its own byte where a read gave up. A
+ * file some shard may read on a rerun stays retryable.
+ */
+function addUnreadable(list: CombinedStatus['totals']['unreadableFiles'], u: { file: string; reason: string; retryable?: boolean }): void {
+  const known = list.find((x) => x.file === u.file)
+  if (!known) list.push({ ...u })
+  else if (u.retryable && !known.retryable) Object.assign(known, { reason: u.reason, retryable: true })
 }
 
 /** Terminal rendering of a combined status. Pure. */
@@ -267,7 +278,9 @@ export function renderStatus(st: CombinedStatus): string {
     }`,
   )
   for (const s of t.subscriptions) lines.push(`  ${s.name}: ${f(s.messages)} messages, ${f(s.sent)} sent, ${f(s.deadLettered + s.invalid)} dead-lettered`)
-  if (t.unreadableFiles.length) lines.push(`  unreadable files: ${t.unreadableFiles.map((u) => u.file).join(', ')}`)
+  if (t.unreadableFiles.length) lines.push(`  unreadable files: ${t.unreadableFiles.map((u) => `${u.file}${u.retryable ? ' (retryable)' : ''}`).join(', ')}`)
+  if (t.unreadableFiles.some((u) => u.retryable))
+    lines.push('  The store failed past its retries: re-run the same replay command later (each shard its own); it resumes and reads the retryable files (exit 75).')
   if (!st.finished) {
     lines.push('')
     const parts = [

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startSandbox, type Sandbox } from '../../src/amplitude/sandbox/index.js'
 import { NO_THROTTLE } from '../../src/amplitude/sandbox/limits.js'
-import { combineShards, type ShardState } from '../../src/replay/status.js'
+import { combineShards, renderStatus, type ShardState } from '../../src/replay/status.js'
 import { ndjson, tempDir, writeFile } from '../helpers/files.js'
 import { waitFor, writeArchive } from '../helpers/replay.js'
 
@@ -354,5 +354,24 @@ describe('sharding: status combines state directories (pure)', () => {
     assert.throws(() => combineShards([cp(0, 2, {}), cp(0, 2, {})]), /both shard 0/)
     assert.throws(() => combineShards([cp(0, 2, {}), cp(1, 2, {}, true, 'g2')]), /different runs/)
     assert.throws(() => combineShards([cp(0, 2, {}), cp(1, 3, {})]), /disagree/)
+  })
+
+  it("an object each shard failed to read: listed once; 75 when a shard may read it on a rerun, as that shard's replay exited", () => {
+    const file = 's3://b/logs/a.gz'
+    const transient = (at: number) => ({ file, reason: `gave up after 3 attempts at byte ${at} of 900: InternalError`, retryable: true })
+    const gone = { file, reason: 'NoSuchKey: deleted' }
+    const both = combineShards([cp(0, 2, { unreadableFiles: [transient(100)] }), cp(1, 2, { unreadableFiles: [transient(300)] })])
+    assert.deepEqual(
+      both.totals.unreadableFiles.map((u) => u.file),
+      [file],
+    )
+    assert.equal(both.exitCode, 75)
+    assert.match(renderStatus(both), /unreadable files: s3:\/\/b\/logs\/a\.gz \(retryable\)\n.*re-run the same replay command later/)
+    const mixed = combineShards([cp(0, 2, { unreadableFiles: [gone] }), cp(1, 2, { unreadableFiles: [transient(300)] })])
+    assert.deepEqual(mixed.totals.unreadableFiles, [transient(300)])
+    assert.equal(mixed.exitCode, 75)
+    const permanent = combineShards([cp(0, 2, { unreadableFiles: [gone] }), cp(1, 2, { unreadableFiles: [gone] })])
+    assert.equal(permanent.exitCode, 3)
+    assert.doesNotMatch(renderStatus(permanent), /retryable|re-run/)
   })
 })

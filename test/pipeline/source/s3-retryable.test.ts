@@ -11,6 +11,8 @@ import { replay } from '../../../src/replay/engine.js'
 import { NO_THROTTLE } from '../../../src/amplitude/sandbox/limits.js'
 import { compileSubscriptions, loadMappings } from '../../../src/segment/subscriptions/index.js'
 import Replay from '../../../src/commands/replay.js'
+import { spawnSync } from 'node:child_process'
+import { BIN } from '../../helpers/cli.js'
 
 const KEY_A = 'logs/src/1714953600000/a.gz'
 const KEY_B = 'logs/src/1714953600000/b.gz'
@@ -80,6 +82,14 @@ describe('s3:// retryable unreadable objects across resumes', function () {
     const stateDir = tempDir()
     const first = await run((await proxy([failing(KEY_A), missing(KEY_B)])).endpoint, stateDir, 'mixed')
     assert.equal(first.exitCode, 75)
+    // status on that state directory agrees with the run: 75, and says which file a rerun reads.
+    const text = spawnSync(process.execPath, [BIN, 'status', stateDir], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
+    assert.equal(text.status, 75, text.stdout + text.stderr)
+    assert.ok(text.stdout.includes(`unreadable files: s3://arch/${KEY_A} (retryable), s3://arch/${KEY_B}\n`), text.stdout)
+    assert.match(text.stdout, /re-run the same replay command later/)
+    const json = spawnSync(process.execPath, [BIN, 'status', stateDir, '--json'], { encoding: 'utf8' })
+    assert.equal(json.status, 75, json.stderr)
+    assert.equal(JSON.parse(json.stdout).exitCode, 75)
     assert.deepEqual(first.unreadableFiles.map((u) => [u.file, Boolean(u.retryable)]).sort(), [
       [`s3://arch/${KEY_A}`, true],
       [`s3://arch/${KEY_B}`, false],
@@ -90,6 +100,7 @@ describe('s3:// retryable unreadable objects across resumes', function () {
       second.unreadableFiles.map((u) => [u.file, Boolean(u.retryable)]),
       [[`s3://arch/${KEY_B}`, false]],
     )
+    assert.equal(spawnSync(process.execPath, [BIN, 'status', stateDir], { encoding: 'utf8' }).status, 3)
   })
 
   it('an object failing transiently, then gone for good on the resume: exit 3, listed once, not retryable', async () => {
