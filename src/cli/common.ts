@@ -84,13 +84,13 @@ export function outOfTimeRangeWarning(
 }
 
 /**
- * When the filters a user gave (--types, --where, --since/--until) left out every message between
+ * When the filters a user gave (--types, --where, --since/--until, replay's --only) left out every message between
  * them: the warning that says so, with each filter's share; undefined when a message got through.
  * Callers give outOfTimeRangeWarning's more precise words first, when the range alone did it.
  */
 export function noMatchWarning(
   counts: { messages: number; filtered: Record<string, number> },
-  asked: { types?: string; where?: string; since?: string; until?: string },
+  asked: { types?: string; where?: string; since?: string; until?: string; only?: string },
   outcome: string,
 ): string | undefined {
   const f = counts.filtered
@@ -101,6 +101,9 @@ export function noMatchWarning(
     given.push([range, 'outside the time range', (f.since ?? 0) + (f.until ?? 0) + (f['no-timestamp'] ?? 0)])
   }
   if (asked.where !== undefined) given.push([`--where ${JSON.stringify(asked.where)}`, 'by --where', f.where ?? 0])
+  // replay --only keeps some subscriptions: a message none of them matches is left out by it (the
+  // `no-subscription` count, after the filters above). Without --only that is the mappings' doing.
+  if (asked.only !== undefined) given.push([`--only ${asked.only}`, 'matching no subscription --only kept', f['no-subscription'] ?? 0])
   const byUser = given.reduce((n, [, , c]) => n + c, 0)
   const considered = counts.messages - (f[OTHER_SHARD] ?? 0) - (f.integrations ?? 0)
   if (given.length === 0 || byUser === 0 || byUser !== considered) return undefined

@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert'
 import { join } from 'node:path'
 import { runCli } from '../helpers/cli.js'
 import { ndjson, tempDir, track, writeFile } from '../helpers/files.js'
-import { outOfTimeRangeWarning } from '../../src/cli/common.js'
+import { noMatchWarning, outOfTimeRangeWarning } from '../../src/cli/common.js'
 
 function archive(): string {
   const dir = tempDir()
@@ -105,6 +105,24 @@ describe('--since/--until that leave out every message', function () {
         r.stderr,
         /Warning: --since 2024-05-07 --where "event = \\"A\\"": all 3 messages were left out \(1 outside the time range, 2 by --where\); nothing would be sent/,
       )
+    })
+
+    it('replay --only with an action no message meets: a warning naming --only, exit 0', async () => {
+      const dir = archive()
+      const r = await runCli(['replay', join(dir, 'in'), '--dry-run', '--no-progress', '--state-dir', join(dir, 'st'), '--only', 'identifyUser'])
+      assert.equal(r.code, 0, r.stderr)
+      assert.match(r.stderr, /Warning: --only identifyUser: all 3 messages were left out \(3 matching no subscription --only kept\); nothing would be sent/)
+    })
+
+    it('--only and --where sharing the work, or --only keeping one: warned only when nothing got through', () => {
+      const asked = { where: 'event = "A"', only: 'logEventV2' }
+      assert.match(
+        noMatchWarning({ messages: 3, filtered: { where: 2, 'no-subscription': 1 } }, asked, 'nothing was sent') ?? '',
+        /all 3 messages were left out \(2 by --where, 1 matching no subscription --only kept\)/,
+      )
+      assert.equal(noMatchWarning({ messages: 3, filtered: { where: 2 } }, asked, 'nothing was sent'), undefined)
+      // Without --only, messages no subscription matches are the mappings' doing, not a filter's.
+      assert.equal(noMatchWarning({ messages: 3, filtered: { where: 2, 'no-subscription': 1 } }, { where: asked.where }, 'nothing was sent'), undefined)
     })
 
     it('filters that let a message through: no warning', async () => {
