@@ -18,7 +18,7 @@ const KEY_A = 'logs/src/1714953600000/a.gz'
 const KEY_B = 'logs/src/1714953600000/b.gz'
 
 function object(tag: string, n: number): Buffer {
-  return gzip(ndjson(Array.from({ length: n }, (_, i) => track('Bought', { messageId: `${tag}-${i}`, userId: `u-${i}`, timestamp: '2024-05-06T10:00:00.000Z' }))))
+  return gzip(ndjson(Array.from({ length: n }, (_, i) => track('Bought', { messageId: `${tag}-${i}`, userId: `user-${tag}-${i}`, timestamp: '2024-05-06T10:00:00.000Z' }))))
 }
 
 describe('s3:// retryable unreadable objects across resumes', function () {
@@ -96,6 +96,8 @@ describe('s3:// retryable unreadable objects across resumes', function () {
     ])
     const second = await run((await proxy([missing(KEY_B)])).endpoint, stateDir, 'mixed')
     assert.equal(second.exitCode, 3, JSON.stringify(second.unreadableFiles))
+    assert.equal(second.deadLettered, 0)
+    assert.equal(second.sent, 30, 'the 30 lines of the object read at last, and nothing else')
     assert.deepEqual(
       second.unreadableFiles.map((u) => [u.file, Boolean(u.retryable)]),
       [[`s3://arch/${KEY_B}`, false]],
@@ -113,6 +115,7 @@ describe('s3:// retryable unreadable objects across resumes', function () {
       [[`s3://arch/${KEY_A}`, false]],
     )
     assert.equal(second.exitCode, 3, 'a scheduler retrying on 75 would retry a deleted object for ever')
+    assert.equal(second.deadLettered + second.rejected, 0, 'exit 3 for the unreadable object alone')
   })
 
   it('an object failing for good, then transiently on the resume: exit 75, listed once', async () => {
