@@ -6,6 +6,7 @@
 import { exitCodes, UsageError } from '../errors.js'
 import { CheckpointUnreadableError, STATE_FILES, type Checkpoint, type ReplayCounts, type ReplayReport, type StateDir } from '../pipeline/commit/index.js'
 import { OTHER_SHARD } from '../pipeline/route/index.js'
+import { visible } from '../text.js'
 
 export interface ShardState {
   dir: string
@@ -241,8 +242,10 @@ export function renderStatus(st: CombinedStatus): string {
   for (const r of st.rows) {
     const where = r.done
       ? 'done'
-      : `not finished${r.stopped ? ` (${r.stopped})` : ''}; at ${r.position ?? 'the start'}, ${r.inputFiles === null ? `${f(r.filesDone)} files done` : `${f(r.filesDone)} of ${f(r.inputFiles)} files done`}, last checkpoint ${r.updatedAt}`
-    lines.push(`  shard ${r.index}/${r.count}  ${f(r.messages)} messages, ${f(r.sent)} sent, ${f(r.deadLettered)} dead-lettered, ${f(r.rejected)} rejected — ${where}  (${r.dir})`)
+      : `not finished${r.stopped ? ` (${visible(r.stopped)})` : ''}; at ${r.position === null ? 'the start' : visible(r.position)}, ${r.inputFiles === null ? `${f(r.filesDone)} files done` : `${f(r.filesDone)} of ${f(r.inputFiles)} files done`}, last checkpoint ${r.updatedAt}`
+    lines.push(
+      `  shard ${r.index}/${r.count}  ${f(r.messages)} messages, ${f(r.sent)} sent, ${f(r.deadLettered)} dead-lettered, ${f(r.rejected)} rejected — ${where}  (${visible(r.dir)})`,
+    )
   }
   for (const i of st.missing) lines.push(`  shard ${i}/${st.shards}  missing: no state directory given for it (not started, or not copied)`)
   const filteredTotal = Object.values(t.filtered).reduce((a, b) => a + b, 0)
@@ -278,14 +281,17 @@ export function renderStatus(st: CombinedStatus): string {
     }`,
   )
   for (const s of t.subscriptions) lines.push(`  ${s.name}: ${f(s.messages)} messages, ${f(s.sent)} sent, ${f(s.deadLettered + s.invalid)} dead-lettered`)
-  if (t.unreadableFiles.length) lines.push(`  unreadable files: ${t.unreadableFiles.map((u) => `${u.file}${u.retryable ? ' (retryable)' : ''}`).join(', ')}`)
+  if (t.unreadableFiles.length) lines.push(`  unreadable files: ${t.unreadableFiles.map((u) => `${visible(u.file)}${u.retryable ? ' (retryable)' : ''}`).join(', ')}`)
   if (t.unreadableFiles.some((u) => u.retryable))
     lines.push('  The store failed past its retries: re-run the same replay command later (each shard its own); it resumes and reads the retryable files (exit 75).')
   if (!st.finished) {
     lines.push('')
     const parts = [
       ...st.missing.map((i) => `shard ${i} (missing)`),
-      ...st.remaining.files.map((r) => `shard ${r.shard} (${r.filesLeft === null ? 'files left unknown' : `${f(r.filesLeft)} file(s) left`}, at ${r.position ?? 'the start'})`),
+      ...st.remaining.files.map(
+        (r) =>
+          `shard ${r.shard} (${r.filesLeft === null ? 'files left unknown' : `${f(r.filesLeft)} file(s) left`}, at ${r.position === null ? 'the start' : visible(r.position)})`,
+      ),
     ]
     lines.push(`Remaining: ${parts.join(', ')}. Re-run a stopped shard with the same command: it resumes its own checkpoint.`)
   }

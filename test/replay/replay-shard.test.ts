@@ -374,4 +374,14 @@ describe('sharding: status combines state directories (pure)', () => {
     assert.equal(permanent.exitCode, 3)
     assert.doesNotMatch(renderStatus(permanent), /retryable|re-run/)
   })
+
+  it('file names from the archive are shown escaped: a key holding ESC cannot recolour or rewrite the terminal', () => {
+    const file = 's3://b/logs/\u001b[2J\u001b[31mred.gz'
+    const st = combineShards([cp(0, 2, { unreadableFiles: [{ file, reason: 'truncated gzip' }] }), cp(1, 2, {}, false)])
+    st.rows[1].position = `${file}:7`
+    const text = renderStatus(st)
+    assert.doesNotMatch(text, /\u001b/)
+    assert.ok(text.includes('unreadable files: s3://b/logs/\\u001b[2J\\u001b[31mred.gz\n'), text)
+    assert.ok(text.includes('at s3://b/logs/\\u001b[2J\\u001b[31mred.gz:7'), text)
+  })
 })
