@@ -149,8 +149,11 @@ EXIT CODES (like diff)
         })
     if (report.totals.messages === 0) {
       for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${visible(f.file)}: ${visible(f.reason)}`)
+      const filtered = Object.values(counts.filtered).reduce((a, b) => a + b, 0)
+      // Messages were read but the filters kept none: say that, not "no message was read".
+      const what = counts.messages > 0 && filtered > 0 ? 'every message read was filtered out' : 'no message was read'
       throw new UsageError(
-        `nothing to compare: no message was read from ${inputs.join(' ')} (${formatCount(counts.messages)} parsed, ${formatCount(counts.unreadableFiles.length)} unreadable file(s), ${formatCount(Object.values(counts.filtered).reduce((a, b) => a + b, 0))} filtered)`,
+        `nothing to compare: ${what} from ${inputs.join(' ')} (${formatCount(counts.messages)} parsed, ${formatCount(counts.unreadableFiles.length)} unreadable file(s), ${formatCount(filtered)} filtered)`,
         { code: 'nothing-read', hint: 'Check the paths and filters (--since/--until/--types/--where): `segamp inspect` with the same arguments shows what is read and filtered.' },
       )
     }

@@ -50,6 +50,10 @@ describe('segamp diff-mappings (CI use case, bundled example archive)', () => {
     const me = await runCli(['migrate', '--classic', 'test/fixtures/classic-settings.json', '--verify', empty, '--out', '/dev/null'])
     assert.equal(me.code, 2)
     assert.match(me.stderr, /--verify: nothing to compare/)
+    // messages read, but every one filtered: said as such, not as "no message was read"
+    const f = await runCli(['diff-mappings', 'examples/segment-logs', '--since', '2030-01-01'])
+    assert.equal(f.code, 2)
+    assert.match(f.stderr, /nothing to compare: every message read was filtered out from examples\/segment-logs \(600 parsed, 0 unreadable file\(s\), 600 filtered\)/)
   })
 
   it('a bad --fail-on kind is a usage error naming the allowed kinds once', async () => {
