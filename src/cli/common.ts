@@ -107,9 +107,14 @@ export function noMatchWarning(
   const byUser = given.reduce((n, [, , c]) => n + c, 0)
   const considered = counts.messages - (f[OTHER_SHARD] ?? 0) - (f.integrations ?? 0)
   if (given.length === 0 || byUser === 0 || byUser !== considered) return undefined
-  const all = considered === 1 ? 'the 1 message was' : `all ${formatCount(considered)} messages were`
+  // A shard (--shard K/N) judges only the messages it owns: a --where one user meets leaves the
+  // other shards with none, which is no mistake of the filters; say whose messages these were.
+  const shard = (f[OTHER_SHARD] ?? 0) > 0
+  const mine = shard ? ' this shard owns' : ''
+  const all = considered === 1 ? `the 1 message${mine} was` : `all ${formatCount(considered)} messages${mine} were`
   const parts = given.filter(([, , c]) => c > 0).map(([, what, c]) => `${formatCount(c)} ${what}`)
-  return `${given.map(([flag]) => flag).join(' ')}: ${all} left out (${parts.join(', ')}); ${outcome} (\`segamp inspect\` without them shows the archive's types, events and time range)`
+  const others = shard ? ', other shards may keep theirs (`segamp status` combines the shards)' : ''
+  return `${given.map(([flag]) => flag).join(' ')}: ${all} left out (${parts.join(', ')}); ${outcome}${others} (\`segamp inspect\` without them shows the archive's types, events and time range)`
 }
 
 /**

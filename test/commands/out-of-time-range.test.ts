@@ -125,6 +125,16 @@ describe('--since/--until that leave out every message', function () {
       assert.equal(noMatchWarning({ messages: 3, filtered: { where: 2, 'no-subscription': 1 } }, { where: asked.where }, 'nothing was sent'), undefined)
     })
 
+    it("a shard whose own messages the filters all leave out says they are its own, not the archive's", () => {
+      const w = noMatchWarning({ messages: 10, filtered: { 'other-shard': 6, where: 4 } }, { where: 'userId = "u1"' }, 'nothing was sent') ?? ''
+      assert.match(w, /all 4 messages this shard owns were left out \(4 by --where\); nothing was sent, other shards may keep theirs/)
+      // Unsharded: the words stay as they were.
+      assert.match(
+        noMatchWarning({ messages: 4, filtered: { where: 4 } }, { where: 'x = 1' }, 'nothing was sent') ?? '',
+        /all 4 messages were left out \(4 by --where\); nothing was sent \(/,
+      )
+    })
+
     it('filters that let a message through: no warning', async () => {
       const dir = archive()
       const r = await runCli(['replay', join(dir, 'in'), '--dry-run', '--no-progress', '--state-dir', join(dir, 'st'), '--types', 'track', '--where', 'event = "B"'])
