@@ -76,6 +76,37 @@ function filesUnder(dir: string): string[] {
   return out
 }
 
+/**
+ * For a describe() whose library calls (in this process) reach the test server: its credentials
+ * and nothing of the developer's AWS settings while the suite runs, restored after it. Call in the
+ * describe body (registers before/after hooks).
+ */
+export function useS3TestCredentials(): void {
+  const saved: Record<string, string | undefined> = {}
+  const env: Record<string, string | undefined> = {
+    AWS_ACCESS_KEY_ID: S3_KEY,
+    AWS_SECRET_ACCESS_KEY: S3_KEY,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_PROFILE: undefined,
+    AWS_SESSION_TOKEN: undefined,
+    AWS_ENDPOINT_URL_S3: undefined,
+    AWS_ENDPOINT_URL: undefined,
+  }
+  before(() => {
+    for (const [k, v] of Object.entries(env)) {
+      saved[k] = process.env[k]
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+  })
+  after(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+  })
+}
+
 /** Environment for a spawned CLI that reaches the test server and nothing else (no metadata service). */
 export function s3Env(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' }

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ROOT, runCli } from '../../helpers/cli.js'
 import { gzip, ndjson, tempDir, track, writeFile } from '../../helpers/files.js'
-import { s3Env, startS3, type S3TestServer } from '../../helpers/s3.js'
+import { s3Env, startS3, useS3TestCredentials, type S3TestServer } from '../../helpers/s3.js'
 import { openArchive } from '../../../src/pipeline/decode/reader.js'
 import { UsageError } from '../../../src/errors.js'
 
@@ -18,32 +18,14 @@ const BUCKET = 'inputs-archive'
 describe('s3:// inputs: nothing matched, --since pruning (s3rver)', function () {
   this.timeout(120_000)
   let s3: S3TestServer
-  const saved: Record<string, string | undefined> = {}
-  const env = {
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_PROFILE: undefined,
-    AWS_SESSION_TOKEN: undefined,
-    AWS_ENDPOINT_URL_S3: undefined,
-    AWS_ENDPOINT_URL: undefined,
-  }
+  useS3TestCredentials()
 
   before(async () => {
-    for (const [k, v] of Object.entries(env)) {
-      saved[k] = process.env[k]
-      if (v === undefined) delete process.env[k]
-      else process.env[k] = v
-    }
     s3 = await startS3()
     await s3.createBucket(BUCKET)
     await s3.uploadDir(BUCKET, 'segment-logs/', EXAMPLES)
   })
   after(async () => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k]
-      else process.env[k] = v
-    }
     await s3?.close()
   })
   const settings = () => ({ s3: { endpoint: s3.endpoint, pathStyle: true } })

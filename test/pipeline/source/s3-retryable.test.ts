@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert'
 import { gzip, ndjson, tempDir, track } from '../../helpers/files.js'
-import { s3ErrorXml, startFaultProxy, startS3, type FaultProxy, type S3TestServer } from '../../helpers/s3.js'
+import { s3ErrorXml, startFaultProxy, startS3, useS3TestCredentials, type FaultProxy, type S3TestServer } from '../../helpers/s3.js'
 import { startSandbox, type Sandbox } from '../../../src/amplitude/sandbox/index.js'
 import { replay } from '../../../src/replay/engine.js'
 import { NO_THROTTLE } from '../../../src/amplitude/sandbox/limits.js'
@@ -26,22 +26,8 @@ describe('s3:// retryable unreadable objects across resumes', function () {
   let s3: S3TestServer
   let sb: Sandbox
   const proxies: FaultProxy[] = []
-  const saved: Record<string, string | undefined> = {}
-  const env = {
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_PROFILE: undefined,
-    AWS_SESSION_TOKEN: undefined,
-    AWS_ENDPOINT_URL_S3: undefined,
-    AWS_ENDPOINT_URL: undefined,
-  }
+  useS3TestCredentials()
   before(async () => {
-    for (const [k, v] of Object.entries(env)) {
-      saved[k] = process.env[k]
-      if (v === undefined) delete process.env[k]
-      else process.env[k] = v
-    }
     s3 = await startS3()
     await s3.createBucket('arch')
     await s3.put('arch', KEY_A, object('a', 30))
@@ -49,10 +35,6 @@ describe('s3:// retryable unreadable objects across resumes', function () {
     sb = await startSandbox({ limits: NO_THROTTLE })
   })
   after(async () => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k]
-      else process.env[k] = v
-    }
     for (const p of proxies) await p.close()
     await sb?.close()
     await s3?.close()

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { BIN, ROOT } from '../../helpers/cli.js'
 import { gzip, ndjson, readNdjson, tempDir, track, writeFile } from '../../helpers/files.js'
-import { s3Env, s3ErrorXml, startFaultProxy, startS3, type FaultProxy, type S3TestServer } from '../../helpers/s3.js'
+import { s3Env, s3ErrorXml, startFaultProxy, startS3, useS3TestCredentials, type FaultProxy, type S3TestServer } from '../../helpers/s3.js'
 import { openArchive } from '../../../src/pipeline/decode/reader.js'
 import { dayFolderPrunable, compareKeys, segmentDayOf, DAY_MS } from '../../../src/pipeline/source/s3/layout.js'
 import { describeS3Error, isTransient } from '../../../src/pipeline/source/s3/errors.js'
@@ -79,23 +79,9 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
   let bigDir: string
 
   /** The library calls below run in this process: credentials for the test server only. */
-  const savedEnv: Record<string, string | undefined> = {}
-  const testEnv = {
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_PROFILE: undefined,
-    AWS_SESSION_TOKEN: undefined,
-    AWS_ENDPOINT_URL_S3: undefined,
-    AWS_ENDPOINT_URL: undefined,
-  }
+  useS3TestCredentials()
 
   before(async () => {
-    for (const [k, v] of Object.entries(testEnv)) {
-      savedEnv[k] = process.env[k]
-      if (v === undefined) delete process.env[k]
-      else process.env[k] = v
-    }
     await waitFor('dist/ (run npm run build)', () => existsSync(join(ROOT, 'dist', 'commands', 'inspect.js')), 50_000)
     s3 = await startS3()
     await s3.createBucket(BUCKET)
@@ -106,10 +92,6 @@ describe('s3:// inputs (s3rver on 127.0.0.1)', function () {
     writeFile(join(bigDir, 'segment-logs', 'src', '1714953600000', 'big.gz'), big)
   })
   after(async () => {
-    for (const [k, v] of Object.entries(savedEnv)) {
-      if (v === undefined) delete process.env[k]
-      else process.env[k] = v
-    }
     for (const p of proxies) await p.close()
     for (const s of sandboxes) await s.close()
     await s3?.close()
