@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { startSandbox, type Sandbox } from '../../src/amplitude/sandbox/index.js'
 import { NO_THROTTLE } from '../../src/amplitude/sandbox/limits.js'
 import { combineShards, renderStatus, type ShardState } from '../../src/replay/status.js'
+import { emptyReplayCounts } from '../../src/pipeline/commit/index.js'
 import { ndjson, tempDir, writeFile } from '../helpers/files.js'
 import { waitFor, writeArchive } from '../helpers/replay.js'
 
@@ -313,27 +314,7 @@ describe('sharding: status combines state directories (pure)', () => {
       ahead: [],
       open: {},
       files: { deadLetter: 0, rejected: 0, completed: 0 },
-      counts: {
-        files: 2,
-        messages: 0,
-        rejected: 0,
-        rejectedByReason: {},
-        duplicates: 0,
-        filtered: {},
-        unreadableFiles: [],
-        skippedPaths: [],
-        planned: 0,
-        sent: 0,
-        deadLettered: 0,
-        deadLetterReasons: {},
-        subscriptions: [],
-        requests: 0,
-        retries: 0,
-        throttles: 0,
-        throttledMs: 0,
-        throttledWallMs: 0,
-        ...counts,
-      } as never,
+      counts: { ...emptyReplayCounts([]), files: 2, ...counts } as never,
       updatedAt: '2026-01-01T00:00:00.000Z',
       done,
       shard: { index, count, group },
