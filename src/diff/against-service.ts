@@ -2,56 +2,38 @@
  * `segamp diff-mappings --against EXPORT` as a library call. Memory stays flat whatever the
  * sizes: both sides are partitioned by pairing key into files of a work directory
  * (src/diff/against-spill.ts) and paired one bucket at a time (src/diff/against-pairing.ts).
- * 1. the archive: each kept message's pairing rows go to the bucket of each of its ids and time
- *    slices (`m`, see `rowSlices`), its messageId to the bucket of that id (`i`);
+ * 1. the archive (this thread, through the one read pipeline): each kept message's pairing rows
+ *    go to the bucket of each of its ids and time slices (`m`, see `rowSlices`), its messageId to
+ *    the bucket of that id (`i`), the message itself to the file of its ordinal range (`a`);
  * 2. the export: each stored event goes to the bucket of its user_id (else device_id) and time
  *    slice (`s`), and each message id its `$insert_id` may carry to that id's bucket (`c`);
  * 3. per messageId bucket, insert ids are resolved to message ordinals (`r`, by stored bucket);
  * 4. per stored bucket, each stored event is given its owner; owned events go to the file of
  *    their message's ordinal range (`o`), the rest are only-in-amplitude or ambiguous;
- * 5. the archive again, in order: each message's Actions records against its stored events
- *    (read one ordinal range at a time), and the Classic emulation against the same events.
- * The report does not depend on the number of buckets (examples are the first by export order).
+ * 5. per ordinal range, in archive order: each message's Actions records (planned again from the
+ *    spilled copy) against its stored events, and the Classic emulation against the same events.
+ * Phases 2 to 5 are jobs (src/diff/against-tasks.ts): one for the export, then one per bucket
+ * (3, 4) or ordinal range (5). With `--workers N` (N > 1) they run on N threads (a TaskPool), the
+ * export's while this thread does phase 1 (planned here: receiving a thread's plans would cost
+ * this thread as much as planning them). A job reads and writes files (each thread its own) and
+ * answers with counts and a few examples, never the events themselves; this thread merges the
+ * answers (in ordinal-range order for phase 5). With one worker the same jobs run here, so the
+ * report is the same for any N, any number of buckets and any size of ordinal range (examples
+ * are the first by export or archive order).
  */
 import { openArchive, type Archive } from '../pipeline/decode/index.js'
 import { messageTime } from '../pipeline/route/index.js'
 import { emptyCounts, type ScanCounts } from '../pipeline/decode/index.js'
-import { readMessages } from '../pipeline/index.js'
+import { createPlanner, readMessages, readPlannerSettings, TaskPool, toWorkerSettings, type WorkerSettings } from '../pipeline/index.js'
 import { compileClassic } from '../segment/classic/index.js'
 import { readClassicSettings } from '../segment/classic/settings.js'
-import { DiffAggregator, diffMessage, redactSecrets } from './index.js'
-import {
-  AgainstFindings,
-  align,
-  amplitudeModelLines,
-  emptyAgreement,
-  emulationFindings,
-  endpointName,
-  matchedStored,
-  messageName,
-  NOT_EXPORTED,
-  percent,
-  type AgainstReport,
-  type AgainstSection,
-} from './against.js'
-import {
-  DEFAULT_IDENTIFY_WINDOW_MS,
-  decideOwner,
-  KeyRows,
-  RecentState,
-  rowSlices,
-  sliceMs,
-  type Claims,
-  insertIdCandidates,
-  messageRows,
-  propSource,
-  storedKey,
-  type MessageRow,
-} from './against-pairing.js'
+import { DiffAggregator, redactSecrets } from './index.js'
+import { AgainstFindings, amplitudeModelLines, emptyAgreement, percent, type AgainstReport, type AgainstSection } from './against.js'
+import { DEFAULT_IDENTIFY_WINDOW_MS, rowSlices, sliceMs, messageRows, propSource } from './against-pairing.js'
 import { bucketOf, SpillDir } from './against-spill.js'
-import { refusal } from './refused.js'
-import { AMPLITUDE_ADDED_FIELDS, storedToSender, type SenderShape } from '../export/format.js'
-import { readExport } from '../export/read.js'
+import { ORDINALS_PER_CHUNK, runJob, spilledMessage, type CompareResult as ChunkResult, type ExportResult, type Job, type PairResult, type TaskContext } from './against-tasks.js'
+import type { AgainstThreadInit } from './against-worker.js'
+import { AMPLITUDE_ADDED_FIELDS } from '../export/format.js'
 import type { ReadProgress } from '../inspect/index.js'
 import { actionsRecordsOf, type CompareOptions } from './service.js'
 import type { FindingKind } from './index.js'
@@ -66,6 +48,8 @@ export interface AgainstOptions extends Omit<CompareOptions, 'archive' | 'limit'
   workDir?: string
   /** Number of hash buckets (default: from the archive's size). The report is the same for any number. */
   buckets?: number
+  /** Kept messages per ordinal range, the unit of phase 5 (default 2,048; tests: small). The report is the same for any number. */
+  chunkOrdinals?: number
   onProgress?: (p: ReadProgress & { phase: string }) => void
 }
 
@@ -74,9 +58,6 @@ export interface AgainstResult {
   counts: ScanCounts
 }
 
-/** Archive ordinals per file of owned stored events (`o`): what phase 5 holds in memory at once. */
-const ORDINALS_PER_CHUNK = 2048
-
 /** Buckets for an archive of `bytes` (as read: compressed files count compressed): about 1 MB of archive each, 16 to 4,096. */
 export function bucketCount(bytes: number): number {
   return Math.min(4096, Math.max(16, Math.ceil(bytes / (1024 * 1024))))
@@ -84,19 +65,6 @@ export function bucketCount(bytes: number): number {
 
 type Progress = ReadProgress & { phase: string }
 type Pairing = AgainstSection['pairing']
-
-interface StoredRow {
-  /** Sequence number of the stored event in the export. */
-  q: number
-  /** Its pairing key and time slice (`<key>|<slice>`), when it has a key. */
-  k?: string
-  /** What it changed on the user (`$identify` rows), when known. */
-  ch?: string[]
-  /** Index of its file in `files`. */
-  f: number
-  l: number
-  s: SenderShape
-}
 
 interface Run {
   opts: AgainstOptions
@@ -109,19 +77,33 @@ interface Run {
   tick: () => void
   against: AgainstFindings
   pairing: Pairing
+  /** What the archive's reading counted (phase 1). */
+  counts: ScanCounts
+  ctx: TaskContext
+  /** The threads of `--workers N` (N > 1), when the run's settings can be sent to them. */
+  pool?: TaskPool
 }
 
-/** 1. the archive's pairing rows, by key bucket and messageId bucket; returns the number of kept messages. */
+/** 1. the archive's pairing rows, by key bucket and messageId bucket, and the kept messages by ordinal range; returns the number of kept messages. */
 async function indexArchive(run: Run, archive: Archive): Promise<number> {
   const { opts, spill, buckets, progress } = run
   const classic = compileClassic(opts.classicSettings, { mode: opts.classicMode })
   progress.totalBytes = archive.totalBytes
   let ordinal = 0
-  const threads = { workers: opts.workers, batchLines: opts.batchLines, inlineLines: opts.inlineLines }
-  // Mapped through the one pipeline (a group identify's missing time is the message's own).
-  for await (const one of readMessages({ archive, filters: opts.filters, subscriptions: opts.subscriptions, ...threads, onBytes: (n) => (progress.bytes += n) })) {
-    const { message, duplicate } = one
-    if (duplicate) continue
+  // Planned here (one thread): receiving a thread's plans would cost this thread about as much.
+  for await (const one of readMessages({
+    archive,
+    counts: run.counts,
+    keepText: true,
+    filters: opts.filters,
+    subscriptions: opts.subscriptions,
+    onBytes: (n) => (progress.bytes += n),
+  })) {
+    const { message, duplicate, ref } = one
+    if (duplicate) {
+      run.pairing.duplicateMessages++
+      continue
+    }
     const time = messageTime(message)
     let sets
     if (message.type === 'identify' || message.type === 'group') {
@@ -135,6 +117,7 @@ async function indexArchive(run: Run, archive: Archive): Promise<number> {
       }
     }
     if (typeof message.messageId === 'string' && message.messageId !== '') spill.write('i', bucketOf(message.messageId, buckets), [message.messageId, ordinal])
+    spill.writeLine('a', Math.floor(ordinal / run.ctx.chunkOrdinals), spilledMessage(ordinal, ref.file, ref.line, message, one.text))
     ordinal++
     progress.messages++
     if ((progress.messages & 0x3ff) === 0) run.tick()
@@ -143,145 +126,22 @@ async function indexArchive(run: Run, archive: Archive): Promise<number> {
   return ordinal
 }
 
-/** 2. the export's stored events, by key bucket, and their insert-id candidates, by candidate bucket. */
-async function spillExport(run: Run): Promise<{ info: AgainstSection['export']; files: string[]; span: [number, number] }> {
-  const { spill, buckets } = run
-  const info = { inputs: run.opts.exportInputs, files: 0, events: 0, problems: [] as Array<{ file: string; reason: string }> }
-  const files: string[] = []
-  const fileIndex = new Map<string, number>()
-  let from = Infinity
-  let to = -Infinity
-  const state = new RecentState()
-  for await (const item of readExport(run.opts.exportInputs)) {
-    if (item.kind === 'file') {
-      info.files++
-      continue
+/** Runs jobs 0..n-1 (at most `depth` at a time) and hands their results to `take` in job order. */
+async function inOrder<R>(n: number, depth: number, start: (i: number) => Promise<R>, take: (r: R, i: number) => void): Promise<void> {
+  const queue: Array<Promise<R>> = []
+  let next = 0
+  for (let i = 0; i < n; i++) {
+    while (next < n && queue.length < depth) {
+      const p = start(next++)
+      // Awaited in order below; a run stopped early must not leave an unhandled rejection behind.
+      p.catch(() => undefined)
+      queue.push(p)
     }
-    if (item.kind === 'problem') {
-      info.problems.push({ file: item.file, reason: item.reason })
-      continue
-    }
-    const q = info.events++
-    if ((info.events & 0x3ff) === 0) run.tick()
-    const s = storedToSender(item.event)
-    const t = s.record.time
-    if (typeof t === 'number') {
-      if (t < from) from = t
-      if (t > to) to = t
-    }
-    let f = fileIndex.get(item.ref.file)
-    if (f === undefined) {
-      fileIndex.set(item.ref.file, (f = files.length))
-      files.push(item.ref.file)
-    }
-    const row: StoredRow = { q, f, l: item.ref.line, s }
-    const id = storedKey(s)
-    const key = id === undefined || typeof t !== 'number' ? undefined : `${id}|${Math.floor(t / run.slice)}`
-    if (key !== undefined) row.k = key
-    if (id !== undefined && s.endpoint === '/identify') {
-      const ch = state.changed(id, s.record)
-      if (ch !== undefined) row.ch = ch
-    } else if (id !== undefined) state.changed(id, s.record)
-    const insertId = typeof s.record.insert_id === 'string' && s.record.insert_id !== '' ? s.record.insert_id : undefined
-    if (key === undefined && insertId === undefined) {
-      run.pairing.unpaired++
-      run.against.add('only-in-amplitude', storedName(s), example(row, files), q)
-      continue
-    }
-    const b = bucketOf(key ?? '', buckets)
-    spill.write('s', b, row)
-    if (insertId !== undefined) insertIdCandidates(insertId).forEach((c, rank) => spill.write('c', bucketOf(c, buckets), [c, q, rank, b]))
+    take(await queue.shift()!, i)
   }
-  spill.flush()
-  return { info, files, span: [from, to] }
-}
-
-function storedName(s: SenderShape): string {
-  if (s.endpoint === '/identify') return '$identify'
-  return typeof s.record.event_type === 'string' ? s.record.event_type : '(no event_type)'
-}
-
-function example(row: StoredRow, files: readonly string[]): { messageId: null; file: string; line: number; records: SenderShape[] } {
-  return { messageId: null, file: files[row.f]!, line: row.l, records: [row.s] }
-}
-
-/**
- * 3. per messageId bucket: insert-id candidates → [stored seq, rank, ordinal] in the stored event's
- * bucket. Candidates are streamed: short prefixes (`ajs` of `ajs-…`) are shared by every event and
- * all land in one bucket.
- */
-async function resolveInsertIds(run: Run): Promise<void> {
-  const { spill, buckets } = run
-  for (let b = 0; b < buckets; b++) {
-    const ids = new Map<string, number>()
-    for (const [id, o] of spill.readAll<[string, number]>('i', b)) if (!ids.has(id)) ids.set(id, o)
-    if (ids.size > 0) {
-      for await (const [c, q, rank, sb] of spill.stream<[string, number, number, number]>('c', b)) {
-        const o = ids.get(c)
-        if (o !== undefined) spill.write('r', sb, [q, rank, o])
-      }
-    }
-    spill.drop('i', b)
-    spill.drop('c', b)
-  }
-  spill.flush()
-}
-
-/** 4. per stored bucket: each stored event's owner; owned events to their ordinal range's file. */
-async function pairBuckets(run: Run, files: readonly string[]): Promise<void> {
-  const { spill, buckets, pairing, against } = run
-  for (let b = 0; b < buckets; b++) {
-    const rowsOf = new Map<string, MessageRow[]>()
-    for (const row of spill.readAll<MessageRow>('m', b)) {
-      const l = rowsOf.get(row.k)
-      if (l === undefined) rowsOf.set(row.k, [row])
-      else l.push(row)
-    }
-    const byKey = new Map<string, KeyRows>()
-    for (const [k, rows] of rowsOf) byKey.set(k, new KeyRows(k, rows))
-    rowsOf.clear()
-    const insert = new Map<number, [number, number]>() // seq → [rank, ordinal], lowest rank kept
-    for (const [q, rank, o] of spill.readAll<[number, number, number]>('r', b)) {
-      const cur = insert.get(q)
-      if (cur === undefined || rank < cur[0]) insert.set(q, [rank, o])
-    }
-    const claims: Claims = new Map()
-    for await (const row of spill.stream<StoredRow>('s', b)) {
-      const owner = decideOwner(row.s, insert.get(row.q)?.[1], row.k === undefined ? undefined : byKey.get(row.k), row.ch, run.window, claims)
-      if (owner.kind === 'owned') {
-        if (owner.via === 'insert_id') pairing.byInsertId++
-        else if (owner.via === 'key') pairing.byKey++
-        else pairing.byWindow++
-        spill.write('o', Math.floor(owner.ordinal / ORDINALS_PER_CHUNK), [owner.ordinal, row.q, row.s])
-        continue
-      }
-      if (owner.kind === 'ambiguous') pairing.ambiguous++
-      else pairing.unpaired++
-      against.add(owner.kind === 'ambiguous' ? 'ambiguous' : 'only-in-amplitude', storedName(row.s), example(row, files), row.q)
-    }
-    for (const f of ['m', 'r', 's']) spill.drop(f, b)
-    run.progress.messages = b + 1
-    run.tick()
-  }
-  spill.flush()
-}
-
-/** Owned stored events of the ordinal range `chunk`, by ordinal, in export order. */
-function loadChunk(spill: SpillDir, chunk: number): Map<number, SenderShape[]> {
-  const rows = spill.readAll<[number, number, SenderShape]>('o', chunk)
-  spill.drop('o', chunk)
-  rows.sort((a, b) => a[0] - b[0] || a[1] - b[1])
-  const out = new Map<number, SenderShape[]>()
-  for (const [o, , s] of rows) {
-    const l = out.get(o)
-    if (l === undefined) out.set(o, [s])
-    else l.push(s)
-  }
-  return out
 }
 
 export async function compareAgainstExport(opts: AgainstOptions): Promise<AgainstResult> {
-  const examples = opts.examples ?? 3
   const progress: Progress = { bytes: 0, totalBytes: 0, messages: 0, phase: 'indexing the archive' }
   let last = 0
   const tick = (): void => {
@@ -291,91 +151,127 @@ export async function compareAgainstExport(opts: AgainstOptions): Promise<Agains
     }
   }
   const spill = new SpillDir(opts.workDir)
+  let pool: TaskPool | undefined
   try {
     const archive = await openArchive(opts.inputs)
     const sizing = opts.buckets ?? bucketCount(archive.totalBytes)
     const pairing: Pairing = { byInsertId: 0, byKey: 0, byWindow: 0, ambiguous: 0, unpaired: 0, duplicateMessages: 0, notExportedRecords: 0 }
     const window = opts.identifyWindowMs ?? DEFAULT_IDENTIFY_WINDOW_MS
-    const run: Run = { opts, spill, buckets: Math.max(1, Math.floor(sizing)), window, slice: sliceMs(window), progress, tick, against: new AgainstFindings(examples), pairing }
-    await indexArchive(run, archive)
+    const buckets = Math.max(1, Math.floor(sizing))
+    const planner = readPlannerSettings(opts.subscriptions, opts.filters)
+    const ctx: TaskContext = {
+      dir: spill.dir,
+      buckets,
+      window,
+      slice: sliceMs(window),
+      examples: opts.examples ?? 3,
+      chunkOrdinals: Math.max(1, opts.chunkOrdinals ?? envCount('SEGAMP_AGAINST_CHUNK_MESSAGES') ?? ORDINALS_PER_CHUNK),
+      exportInputs: opts.exportInputs,
+      writer: '',
+      planner: createPlanner(planner),
+      subs: opts.subscriptions.map((s) => ({ name: s.name, actionSlug: s.actionSlug })),
+      classic: compileClassic(opts.classicSettings, { mode: opts.classicMode }),
+      renameMap: opts.renameMap,
+    }
+    const threads = Math.max(1, opts.workers ?? 1)
+    const settings = threads > 1 ? toWorkerSettings(planner) : undefined
+    if (settings) pool = startPool(ctx, settings, threads, opts)
+    const run: Run = { opts, spill, buckets, window, slice: ctx.slice, progress, tick, against: new AgainstFindings(ctx.examples), pairing, counts: emptyCounts(), ctx, pool }
+    // 2 runs on a thread while this one does 1 (they write different files); else after it.
+    const exported = pool ? pool.run<ExportResult>({ kind: 'export' } satisfies Job) : undefined
+    exported?.catch(() => undefined)
+    const kept = await indexArchive(run, archive)
     progress.phase = 'reading the export'
-    const exp = await spillExport(run)
+    const exp = await (exported ?? (runJob(ctx, { kind: 'export' }) as Promise<ExportResult>))
+    pairing.unpaired += exp.unpaired
+    run.against.merge(exp.findings)
     progress.phase = 'pairing'
     await resolveInsertIds(run)
-    await pairBuckets(run, exp.files)
-    return await compareMessages(run, exp.info, exp.span)
+    await pairBuckets(run)
+    return await compareMessages(run, kept, exp.info, exp.span)
   } finally {
+    await pool?.close()
     spill.remove()
   }
 }
 
-/** 5. the archive again: each message against its stored events, and the emulation agreement. */
-async function compareMessages(run: Run, exportInfo: AgainstSection['export'], [spanFrom, spanTo]: [number, number]): Promise<AgainstResult> {
-  const { opts, progress, pairing, against } = run
-  const examples = opts.examples ?? 3
-  const classic = compileClassic(opts.classicSettings, { mode: opts.classicMode })
-  const agg = new DiffAggregator({ examples })
-  const ctx = { renameMap: opts.renameMap, checkIds: { classic: false, actions: true } }
+/** A test knob from the environment (the CLI's tests make small inputs use many ordinal ranges). */
+function envCount(name: string): number | undefined {
+  const v = process.env[name]
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined
+}
+
+function startPool(ctx: TaskContext, settings: WorkerSettings, threads: number, opts: AgainstOptions): TaskPool {
+  const { writer: _w, planner: _p, classic: _c, files: _f, ...plain } = ctx
+  const init: AgainstThreadInit = { ...plain, planner: settings, classicSettings: opts.classicSettings, classicMode: opts.classicMode }
+  const here = import.meta.url
+  return new TaskPool(new URL(`./against-worker${here.endsWith('.ts') ? '.ts' : '.js'}`, here), threads, init)
+}
+
+/** Runs a job on the pool, else here. */
+function job<R>(run: Run, j: Job): Promise<R> {
+  if (run.pool) return run.pool.run<R>(j)
+  return Promise.resolve(runJob(run.ctx, j) as R | Promise<R>)
+}
+
+/** The suffixes of the files each thread writes ('' for this thread's). */
+function writers(run: Run): string[] {
+  return ['', ...Array.from({ length: run.pool?.size ?? 0 }, (_, i) => `w${i}`)]
+}
+
+/** 3. per messageId bucket (a job each): insert ids resolved to message ordinals. */
+async function resolveInsertIds(run: Run): Promise<void> {
+  await inOrder(
+    run.buckets,
+    run.pool ? 2 * run.pool.size : 1,
+    (b) => job<undefined>(run, { kind: 'resolve', bucket: b }),
+    () => run.tick(),
+  )
+}
+
+/** 4. per stored bucket (a job each): each stored event's owner; owned events to their ordinal range's file. */
+async function pairBuckets(run: Run): Promise<void> {
+  const { pairing, progress } = run
+  const files = writers(run)
+  await inOrder(
+    run.buckets,
+    run.pool ? 2 * run.pool.size : 1,
+    (b) => job<PairResult>(run, { kind: 'pair', bucket: b, writers: files }),
+    (r, b) => {
+      for (const k of ['byInsertId', 'byKey', 'byWindow', 'ambiguous', 'unpaired'] as const) pairing[k] += r.pairing[k]
+      run.against.merge(r.findings)
+      progress.messages = b + 1
+      run.tick()
+    },
+  )
+}
+
+/** 5. per ordinal range (a job each), in archive order: each message against its stored events, and the emulation agreement. */
+async function compareMessages(run: Run, kept: number, exportInfo: AgainstSection['export'], span: [number, number]): Promise<AgainstResult> {
+  const { opts, progress, pairing } = run
+  const agg = new DiffAggregator({ examples: run.ctx.examples })
   const agreement = emptyAgreement(opts.classicMode)
-  const counts = emptyCounts()
-  const archive = await openArchive(opts.inputs)
   progress.phase = 'comparing'
   progress.bytes = 0
   progress.messages = 0
-  let ordinal = -1
-  let chunk = -1
-  let owned = new Map<number, SenderShape[]>()
-  let at = 0
-  const threads = { workers: opts.workers, batchLines: opts.batchLines, inlineLines: opts.inlineLines }
-  for await (const one of readMessages({ archive, counts, filters: opts.filters, subscriptions: opts.subscriptions, ...threads, onBytes: (n) => (progress.bytes += n) })) {
-    const { message, ref, duplicate } = one
-    if (duplicate) {
-      pairing.duplicateMessages++
-      continue
-    }
-    ordinal++
-    if (Math.floor(ordinal / ORDINALS_PER_CHUNK) !== chunk) owned = loadChunk(run.spill, (chunk = Math.floor(ordinal / ORDINALS_PER_CHUNK)))
-    progress.messages++
-    if ((progress.messages & 0x3ff) === 0) run.tick()
-    at = messageTime(message) ?? 0
-    const all = actionsRecordsOf(opts.subscriptions, one)
-    const actions = all.filter((r) => !NOT_EXPORTED.has(endpointName(r.endpoint)))
-    pairing.notExportedRecords += all.length - actions.length
-    const emulated = classic(message)
-    const stored = owned.get(ordinal) ?? []
-    const msgRef = { messageId: typeof message.messageId === 'string' ? message.messageId : undefined, file: ref.file, line: ref.line }
-    const covered = at >= spanFrom && at <= spanTo && messageTime(message) !== undefined
-    if (stored.length === 0 && !covered) {
-      // Amplitude holds nothing, and the export does not cover the message's time: only-in-archive, unless Amplitude refuses all of it anyway
-      agg.addFindings(
-        msgRef,
-        0,
-        actions.length,
-        diffMessage([], actions, ctx).filter((f) => f.kind === 'refused-by-amplitude'),
-      )
-      const accepted = (r: { endpoint: string; record: Record<string, unknown>; options?: Record<string, unknown> }): boolean =>
-        refusal(r.endpoint, r.record, r.options) === undefined
-      const expected = actions.some(accepted) || emulated.some((r) => !NOT_EXPORTED.has(endpointName(r.endpoint)) && accepted(r))
-      if (expected)
-        against.add(
-          'only-in-archive',
-          messageName(message),
-          { messageId: msgRef.messageId ?? null, file: ref.file, line: ref.line, records: actions.map((a) => ({ endpoint: a.endpoint, record: a.record })) },
-          ordinal,
-        )
-      continue
-    }
-    const a = align(stored, actions, String(message.type))
-    agg.addFindings(msgRef, a.stored.length, a.sender.length, diffMessage(a.stored, a.sender, ctx))
-    if (stored.length === 0) continue
-    const em = emulationFindings(emulated, stored, String(message.type))
-    agreement.storedEvents += stored.length
-    agreement.matched += matchedStored(em.findings).size
-    const kinds = new Set<FindingKind>(em.findings.map((f) => f.kind))
-    for (const k of kinds) agreement.byKind[k]++
-  }
+  const files = writers(run)
+  await inOrder(
+    Math.ceil(kept / run.ctx.chunkOrdinals),
+    run.pool ? 2 * run.pool.size : 1,
+    (chunk) => job<ChunkResult>(run, { kind: 'compare', chunk, span, writers: files }),
+    (r) => {
+      agg.merge(r.agg)
+      run.against.merge(r.findings)
+      pairing.notExportedRecords += r.notExportedRecords
+      agreement.storedEvents += r.agreement.storedEvents
+      agreement.matched += r.agreement.matched
+      for (const [k, n] of Object.entries(r.agreement.byKind) as Array<[FindingKind, number]>) agreement.byKind[k] += n
+      progress.messages += r.messages
+      run.tick()
+    },
+  )
   agreement.percent = percent(agreement.matched, agreement.storedEvents)
-  return { report: assemble(run, agg, exportInfo, agreement), counts }
+  return { report: assemble(run, agg, exportInfo, agreement), counts: run.counts }
 }
 
 function assemble(run: Run, agg: DiffAggregator, exportInfo: AgainstSection['export'], agreement: AgainstSection['emulation']): AgainstReport {

@@ -3,7 +3,8 @@
  * (family, bucket), so that pairing needs only one bucket in memory at a time. Rows are appended
  * in the order they are written (the callers write in archive / export order) and read back in
  * that order. Writes are buffered up to a fixed total and then appended, so memory stays flat
- * whatever the number of buckets.
+ * whatever the number of buckets. A row is a JSON line (`write`), or a line its caller made
+ * (`writeLine`: e.g. a small JSON header, a tab, and JSON text copied through unparsed).
  */
 import { appendFileSync, createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -37,8 +38,16 @@ export class SpillDir {
 
   private readonly onExit = (): void => this.remove()
 
-  /** A fresh directory under `parent` (default: the system temp directory), removed at exit whatever happens. */
-  constructor(parent?: string) {
+  /**
+   * A fresh directory under `parent` (default: the system temp directory), removed at exit
+   * whatever happens; or (`existing`) another thread's directory, which this one only writes to
+   * and reads from (it writes families no other thread writes).
+   */
+  constructor(parent?: string, existing?: string) {
+    if (existing !== undefined) {
+      this.dir = existing
+      return
+    }
     try {
       this.dir = mkdtempSync(join(parent ?? tmpdir(), 'segamp-against-'))
     } catch (error) {
@@ -51,12 +60,22 @@ export class SpillDir {
     process.once('exit', this.onExit)
   }
 
+  /** Another thread's directory (see the constructor). */
+  static attach(dir: string): SpillDir {
+    return new SpillDir(undefined, dir)
+  }
+
   path(family: string, bucket: number): string {
     return `${this.dir}${sep}${family}-${bucket}.ndjson`
   }
 
   write(family: string, bucket: number, row: unknown): void {
-    const line = JSON.stringify(row) + '\n'
+    this.writeLine(family, bucket, JSON.stringify(row))
+  }
+
+  /** Appends one line of text (it must hold no newline; `write` is for rows, this for text made elsewhere). */
+  writeLine(family: string, bucket: number, text: string): void {
+    const line = text + '\n'
     // The buffer is found by family and bucket; the file's path is made once, when it is first needed.
     let byBucket = this.pending.get(family)
     if (byBucket === undefined) this.pending.set(family, (byBucket = []))
@@ -81,24 +100,34 @@ export class SpillDir {
 
   /** Every row of one file, in write order (a whole bucket: callers keep buckets small). */
   readAll<T>(family: string, bucket: number): T[] {
+    return this.readLines(family, bucket).map((line) => JSON.parse(line) as T)
+  }
+
+  /** Every line of one file, in write order. */
+  readLines(family: string, bucket: number): string[] {
     const p = this.path(family, bucket)
     if (!existsSync(p)) return []
-    const out: T[] = []
-    for (const line of readFileSync(p, 'utf8').split('\n')) if (line !== '') out.push(JSON.parse(line) as T)
-    return out
+    const lines = readFileSync(p, 'utf8').split('\n')
+    if (lines[lines.length - 1] === '') lines.pop()
+    return lines
   }
 
   /** The rows of one file one at a time, in write order. */
   async *stream<T>(family: string, bucket: number): AsyncGenerator<T> {
+    for await (const line of this.streamLines(family, bucket)) yield JSON.parse(line) as T
+  }
+
+  /** The lines of one file one at a time, in write order. */
+  async *streamLines(family: string, bucket: number): AsyncGenerator<string> {
     const p = this.path(family, bucket)
     if (!existsSync(p)) return
     let carry = ''
     for await (const chunk of createReadStream(p, { encoding: 'utf8', highWaterMark: 256 * 1024 })) {
       const parts = (carry + (chunk as string)).split('\n')
       carry = parts.pop()!
-      for (const line of parts) if (line !== '') yield JSON.parse(line) as T
+      for (const line of parts) if (line !== '') yield line
     }
-    if (carry !== '') yield JSON.parse(carry) as T
+    if (carry !== '') yield carry
   }
 
   /** Removes one file once it has been used (disk use stays near one copy of the data). */

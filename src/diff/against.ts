@@ -242,6 +242,12 @@ export function percent(n: number, d: number): number {
   return d === 0 ? 100 : Math.round((n / d) * 1000) / 10
 }
 
+/** An AgainstFindings' content as plain data (see `AgainstFindings.state`). */
+export interface AgainstFindingsState {
+  byKind: Record<AgainstKind | 'ambiguous', number>
+  byName: Array<AgainstFinding & { orders: number[] }>
+}
+
 /**
  * The export's own findings, counted by (kind, name). Examples are the `maxExamples` with the
  * lowest `order` (the stored event's position in the export, or the message's in the archive),
@@ -267,6 +273,31 @@ export class AgainstFindings {
     if (f.examples.length > this.maxExamples) {
       f.orders.pop()
       f.examples.pop()
+    }
+  }
+
+  /** What this holds, as plain data for another thread (`merge`). */
+  state(): AgainstFindingsState {
+    return { byKind: { ...this.byKind }, byName: [...this.byName.values()] }
+  }
+
+  /**
+   * Adds what another AgainstFindings counted: the same as if its findings had been added here
+   * (examples are chosen by order, so the order of merging does not matter).
+   */
+  merge(other: AgainstFindingsState): void {
+    for (const k of Object.keys(this.byKind) as Array<keyof AgainstFindings['byKind']>) this.byKind[k] += other.byKind[k]
+    for (const o of other.byName) {
+      const key = `${o.kind}\u0000${o.name}`
+      let f = this.byName.get(key)
+      if (!f) this.byName.set(key, (f = { kind: o.kind, name: o.name, count: 0, examples: [], orders: [] }))
+      f.count += o.count
+      const both = f.orders.map((order, i) => ({ order, example: f!.examples[i]! }))
+      o.orders.forEach((order, i) => both.push({ order, example: o.examples[i]! }))
+      both.sort((a, b) => a.order - b.order)
+      const kept = both.slice(0, this.maxExamples)
+      f.orders = kept.map((e) => e.order)
+      f.examples = kept.map((e) => e.example)
     }
   }
 

@@ -63,7 +63,8 @@ export interface MessageRef {
   line: number
 }
 
-interface Acc {
+/** One finding as it is being counted. */
+export interface Acc {
   kind: FindingKind
   reason?: string
   classic: string | null
@@ -110,6 +111,15 @@ function exampleClassic(r: ClassicRecord): ClassicRecord {
 
 function exampleActions(r: ActionsRecord): ActionsRecord {
   return { subscription: r.subscription, actionSlug: r.actionSlug, endpoint: r.endpoint, record: redactSecrets(r.record) }
+}
+
+/** A DiffAggregator's content as plain data (see `DiffAggregator.state`). */
+export interface AggregatorState {
+  messages: number
+  classicEvents: number
+  actionsEvents: number
+  byKind: Record<FindingKind, number>
+  findings: Array<[string, Acc]>
 }
 
 export class DiffAggregator {
@@ -168,6 +178,41 @@ export class DiffAggregator {
           actions: f.actionsRecords.map(exampleActions),
         })
       }
+    }
+  }
+
+  /**
+   * What this aggregator holds, as plain data for another thread (`merge`): its counters, and per
+   * finding its count, paths and first examples.
+   */
+  state(): AggregatorState {
+    return { messages: this.messages, classicEvents: this.classicEvents, actionsEvents: this.actionsEvents, byKind: { ...this.byKind }, findings: [...this.findings] }
+  }
+
+  /**
+   * Adds what another aggregator saw after everything this one saw (archive order): the result
+   * is that of one aggregator given both runs of messages in turn (same counts, finding order and
+   * first examples). Assumption notes are not merged: only `add` keeps them.
+   */
+  merge(other: AggregatorState): void {
+    this.messages += other.messages
+    this.classicEvents += other.classicEvents
+    this.actionsEvents += other.actionsEvents
+    for (const k of FINDING_KINDS) this.byKind[k] += other.byKind[k]
+    for (const [key, acc] of other.findings) {
+      let mine = this.findings.get(key)
+      if (mine === undefined) {
+        mine = { kind: acc.kind, classic: acc.classic, actions: acc.actions, count: 0, paths: new Map(), examples: [] }
+        if (acc.reason !== undefined) mine.reason = acc.reason
+        this.findings.set(key, mine)
+      }
+      mine.count += acc.count
+      for (const [pk, p] of acc.paths) {
+        const pc = mine.paths.get(pk)
+        if (pc === undefined) mine.paths.set(pk, { ...p })
+        else pc.count += p.count
+      }
+      for (const ex of acc.examples) if (mine.examples.length < this.maxExamples) mine.examples.push(ex)
     }
   }
 

@@ -22,6 +22,11 @@ import { countRead, noteSkipped, noteUnreadable, type LineOutcome } from './comm
 import { createPlanner, type LinePlan, type PlannerSettings } from './plan.js'
 import { planInOrder, toWorkerSettings, type PlannedItem } from './workers.js'
 
+export { createPlanner, type Planner, type PlannerSettings } from './plan.js'
+export { toWorkerSettings, type WorkerSettings } from './workers.js'
+export { compileWorkerPlanner } from './worker-planner.js'
+export { TaskPool, serveTasks } from './tasks.js'
+
 export type MessagePlan = Extract<LinePlan, { t: 'message' }>
 export type PipelineOutcome = LineOutcome<MessagePlan>
 
@@ -159,6 +164,8 @@ export interface ReadMessage {
   duplicate: boolean
   /** The records each matching subscription produced (validation failures produce none). */
   records: Array<{ sub: number; record: AmplitudeRecord }>
+  /** The line the message was parsed from (`keepText`; absent for a CSV row). */
+  text?: string
 }
 
 export interface ReadMessagesOptions extends PipelineThreads {
@@ -168,11 +175,21 @@ export interface ReadMessagesOptions extends PipelineThreads {
   subscriptions?: CompiledSubscription[]
   /** Counts of what was read, by the rules `countOutcome` applies. */
   counts?: ScanCounts
+  /** Give each message's line text too (`ReadMessage.text`). */
+  keepText?: boolean
   stdin?: Readable
   onBytes?: (n: number) => void
   /** A line that is no message, or a message that cannot be processed (`message`). */
   onRejected?: (line: Extract<PipelineOutcome, { kind: 'rejected' }>) => void | Promise<void>
   onWarning?: (text: string) => void
+}
+
+/**
+ * How `readMessages` plans a line: a service that plans a kept message again elsewhere (another
+ * thread, from a spilled copy) plans it with these settings and gets the same records.
+ */
+export function readPlannerSettings(subscriptions: CompiledSubscription[], filters?: FilterOptions): PlannerSettings {
+  return { subscriptions, filters, keepMessage: true, keepRecords: true, recordsFromThreads: true, messageClock: true, serialize: false }
 }
 
 /**
@@ -184,7 +201,7 @@ export async function* readMessages(o: ReadMessagesOptions): AsyncGenerator<Read
   const counts = o.counts ?? emptyCounts()
   const pipeline = openPipeline({
     archive: o.archive,
-    planner: { subscriptions: o.subscriptions ?? [], filters: o.filters, keepMessage: true, keepRecords: true, recordsFromThreads: true, messageClock: true, serialize: false },
+    planner: { ...readPlannerSettings(o.subscriptions ?? [], o.filters), ...(o.keepText ? { keepText: true } : {}) },
     stdin: o.stdin,
     onBytes: o.onBytes,
     workers: o.workers,
@@ -197,6 +214,12 @@ export async function* readMessages(o: ReadMessagesOptions): AsyncGenerator<Read
     if (line.kind === 'rejected') await o.onRejected?.(line)
     if (line.kind !== 'message') continue
     const plan = line.plan
-    yield { message: plan.message!, ref: line.ref, duplicate: line.duplicate, records: plan.records.map((r) => ({ sub: r.sub, record: r.record! })) }
+    yield {
+      message: plan.message!,
+      ref: line.ref,
+      duplicate: line.duplicate,
+      records: plan.records.map((r) => ({ sub: r.sub, record: r.record! })),
+      ...(plan.text !== undefined ? { text: plan.text } : {}),
+    }
   }
 }

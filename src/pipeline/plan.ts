@@ -41,6 +41,8 @@ export type LinePlan =
       fallbacks: number
       /** The message itself (`keepMessage`: commands that read it after planning). */
       message?: SegmentMessage
+      /** The line it was parsed from (`keepText`; absent for a message decoded already, a CSV row). */
+      text?: string
     }
 
 /** What a line is planned from: its text (NDJSON), or a message decoded already (CSV rows). */
@@ -66,6 +68,8 @@ export interface PlannerSettings {
   recordsFromThreads?: boolean
   /** Keep a routed message in its plan (inspect and diff-mappings read it after planning). */
   keepMessage?: boolean
+  /** Keep a message's line text in its plan (diff-mappings --against copies it aside unparsed). */
+  keepText?: boolean
   /** A group identify's missing time is the message's own time (diff-mappings: runs stay comparable). */
   messageClock?: boolean
 }
@@ -123,6 +127,7 @@ export function createPlanner(s: PlannerSettings): Planner {
         mixed: mapped.records.length > 0 ? countMixedUserProperties(mapped.records) : 0,
         fallbacks: mapped.fallbacks,
         ...(s.keepMessage ? { message } : {}),
+        ...(s.keepText && input.text !== undefined ? { text: input.text } : {}),
       }
     } catch (error) {
       return { t: 'rejected', category: 'unprocessable', reason: unprocessable(error), text: clipText(input.text ?? ''), message: true, messageId }

@@ -197,6 +197,24 @@ describe('diff-mappings --against a held-out-style export ($identify rows at upl
     assert.equal(renderJson(many.report), renderJson(one.report))
     assert.equal(one.report.against.pairing.byWindow, built.identifications)
   })
+
+  it('the report is the same for --workers 1, 2 and 3, and for any size of the ordinal ranges the threads compare', async () => {
+    const subs = await loadSubscriptionsForCli(cfg, () => {})
+    const classicSettings = JSON.parse(readFileSync(CLASSIC, 'utf8'))
+    const base = { inputs: archive, exportInputs: [exportZip], classicSettings, classicMode: 'cloud' as const, subscriptions: subs, mappingsSource: cfg, examples: 2 }
+    // one range and one thread: nothing is merged
+    const whole = await compareAgainstExport({ ...base, chunkOrdinals: 1_000_000, workers: 1 })
+    const text = renderJson(whole.report)
+    assert.equal(whole.report.against.pairing.byWindow, built.identifications)
+    assert.equal(whole.report.against.byKind['only-in-amplitude'], built.ghosts)
+    assert.equal(whole.report.totals.byKind['refused-by-amplitude'], 3)
+    for (const workers of [1, 2, 3]) {
+      // ranges of 7 messages: many jobs, merged in order (examples: the first 2 by archive order)
+      const r = await compareAgainstExport({ ...base, chunkOrdinals: 7, buckets: 13, workers })
+      assert.equal(renderJson(r.report), text, `--workers ${workers}`)
+      assert.deepEqual(r.counts, whole.counts, `--workers ${workers}: counts`)
+    }
+  })
 })
 
 describe('$identify pairing by window (pure)', () => {
