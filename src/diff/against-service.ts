@@ -13,13 +13,13 @@
  * 5. per ordinal range, in archive order: each message's Actions records (planned again from the
  *    spilled copy) against its stored events, and the Classic emulation against the same events.
  * Phases 2 to 5 are jobs (src/diff/against-tasks.ts): one for the export, then one per bucket
- * (3, 4) or ordinal range (5). With `--workers N` (N > 1) they run on N threads (a TaskPool), the
- * export's while this thread does phase 1 (planned here: receiving a thread's plans would cost
- * this thread as much as planning them). A job reads and writes files (each thread its own) and
- * answers with counts and a few examples, never the events themselves; this thread merges the
- * answers (in ordinal-range order for phase 5). With one worker the same jobs run here, so the
- * report is the same for any N, any number of buckets and any size of ordinal range (examples
- * are the first by export or archive order).
+ * (3, 4) or ordinal range (5). With `--workers N` (N > 1) they run on this thread and N - 1 others
+ * (a TaskPool), the export's on another thread while this one does phase 1 (planned here:
+ * receiving a thread's plans would cost this thread as much as planning them). A job reads and
+ * writes files (each thread its own) and answers with counts and a few examples, never the events
+ * themselves; this thread merges the answers (in ordinal-range order for phase 5). With one
+ * worker the same jobs run here, so the report is the same for any N, any number of buckets and
+ * any size of ordinal range (examples are the first by export or archive order).
  */
 import { openArchive, type Archive } from '../pipeline/decode/index.js'
 import { messageTime } from '../pipeline/route/index.js'
@@ -80,7 +80,7 @@ interface Run {
   /** What the archive's reading counted (phase 1). */
   counts: ScanCounts
   ctx: TaskContext
-  /** The threads of `--workers N` (N > 1), when the run's settings can be sent to them. */
+  /** The other threads of `--workers N` (N - 1 of them), when the run's settings can be sent to them. */
   pool?: TaskPool
 }
 
@@ -109,11 +109,17 @@ async function indexArchive(run: Run, archive: Archive): Promise<number> {
     if (message.type === 'identify' || message.type === 'group') {
       sets = [propSource(actionsRecordsOf(opts.subscriptions, one)), propSource(classic(message))]
     }
-    for (const row of messageRows(message, ordinal, time, sets)) {
-      const key = row.k
-      for (const sl of rowSlices(row, run.slice, run.window)) {
-        row.k = `${key}|${sl}`
-        spill.write('m', bucketOf(row.k, buckets), row)
+    const rows = messageRows(message, ordinal, time, sets)
+    if (rows.length > 0) {
+      // The rows of a message differ only in their key, and are in the same slices: the rest is made once.
+      const { k: _, ...same } = rows[0]!
+      const rest = JSON.stringify(same).slice(1)
+      const slices = rowSlices(rows[0]!, run.slice, run.window)
+      for (const row of rows) {
+        for (const sl of slices) {
+          const k = `${row.k}|${sl}`
+          spill.writeLine('m', bucketOf(k, buckets), `{"k":${JSON.stringify(k)},${rest}`)
+        }
       }
     }
     if (typeof message.messageId === 'string' && message.messageId !== '') spill.write('i', bucketOf(message.messageId, buckets), [message.messageId, ordinal])
@@ -126,19 +132,48 @@ async function indexArchive(run: Run, archive: Archive): Promise<number> {
   return ordinal
 }
 
-/** Runs jobs 0..n-1 (at most `depth` at a time) and hands their results to `take` in job order. */
-async function inOrder<R>(n: number, depth: number, start: (i: number) => Promise<R>, take: (r: R, i: number) => void): Promise<void> {
-  const queue: Array<Promise<R>> = []
+/**
+ * Runs jobs 0..n-1 and hands their results to `take` in job order. With threads, this thread is
+ * one of them: the others are kept fed (two jobs out each) and in between this thread runs the
+ * next job itself.
+ */
+async function runJobs<R>(run: Run, n: number, make: (i: number) => Job, take: (r: R, i: number) => void): Promise<void> {
+  const done = new Map<number, R>()
+  const sent: Array<Promise<void>> = []
+  let taken = 0
   let next = 0
-  for (let i = 0; i < n; i++) {
-    while (next < n && queue.length < depth) {
-      const p = start(next++)
-      // Awaited in order below; a run stopped early must not leave an unhandled rejection behind.
-      p.catch(() => undefined)
-      queue.push(p)
+  let out = 0
+  let failure: { error: unknown } | undefined
+  const flush = (): void => {
+    for (; done.has(taken); taken++) {
+      const r = done.get(taken)!
+      done.delete(taken)
+      take(r, taken)
     }
-    take(await queue.shift()!, i)
   }
+  while (next < n) {
+    if (failure) throw failure.error
+    while (run.pool && next < n && out < 2 * run.pool.size) {
+      const i = next++
+      out++
+      const p = run.pool.run<R>(make(i)).then((r) => {
+        done.set(i, r)
+        out--
+      })
+      // Awaited at the end; a run stopped early must not leave an unhandled rejection behind.
+      p.catch((error: unknown) => (failure ??= { error }))
+      sent.push(p)
+    }
+    if (next < n) {
+      const i = next++
+      done.set(i, (await runJob(run.ctx, make(i))) as R)
+    }
+    flush()
+    // The threads' answers arrive as events: let them in before deciding what to send next.
+    if (run.pool) await new Promise((resolve) => setImmediate(resolve))
+  }
+  await Promise.all(sent)
+  flush()
 }
 
 export async function compareAgainstExport(opts: AgainstOptions): Promise<AgainstResult> {
@@ -173,9 +208,10 @@ export async function compareAgainstExport(opts: AgainstOptions): Promise<Agains
       classic: compileClassic(opts.classicSettings, { mode: opts.classicMode }),
       renameMap: opts.renameMap,
     }
+    // --workers N: this thread and N - 1 others.
     const threads = Math.max(1, opts.workers ?? 1)
     const settings = threads > 1 ? toWorkerSettings(planner) : undefined
-    if (settings) pool = startPool(ctx, settings, threads, opts)
+    if (settings) pool = startPool(ctx, settings, threads - 1, opts)
     const run: Run = { opts, spill, buckets, window, slice: ctx.slice, progress, tick, against: new AgainstFindings(ctx.examples), pairing, counts: emptyCounts(), ctx, pool }
     // 2 runs on a thread while this one does 1 (they write different files); else after it.
     const exported = pool ? pool.run<ExportResult>({ kind: 'export' } satisfies Job) : undefined
@@ -208,12 +244,6 @@ function startPool(ctx: TaskContext, settings: WorkerSettings, threads: number, 
   return new TaskPool(new URL(`./against-worker${here.endsWith('.ts') ? '.ts' : '.js'}`, here), threads, init)
 }
 
-/** Runs a job on the pool, else here. */
-function job<R>(run: Run, j: Job): Promise<R> {
-  if (run.pool) return run.pool.run<R>(j)
-  return Promise.resolve(runJob(run.ctx, j) as R | Promise<R>)
-}
-
 /** The suffixes of the files each thread writes ('' for this thread's). */
 function writers(run: Run): string[] {
   return ['', ...Array.from({ length: run.pool?.size ?? 0 }, (_, i) => `w${i}`)]
@@ -221,10 +251,10 @@ function writers(run: Run): string[] {
 
 /** 3. per messageId bucket (a job each): insert ids resolved to message ordinals. */
 async function resolveInsertIds(run: Run): Promise<void> {
-  await inOrder(
+  await runJobs<undefined>(
+    run,
     run.buckets,
-    run.pool ? 2 * run.pool.size : 1,
-    (b) => job<undefined>(run, { kind: 'resolve', bucket: b }),
+    (b) => ({ kind: 'resolve', bucket: b }),
     () => run.tick(),
   )
 }
@@ -233,10 +263,10 @@ async function resolveInsertIds(run: Run): Promise<void> {
 async function pairBuckets(run: Run): Promise<void> {
   const { pairing, progress } = run
   const files = writers(run)
-  await inOrder(
+  await runJobs<PairResult>(
+    run,
     run.buckets,
-    run.pool ? 2 * run.pool.size : 1,
-    (b) => job<PairResult>(run, { kind: 'pair', bucket: b, writers: files }),
+    (b) => ({ kind: 'pair', bucket: b, writers: files }),
     (r, b) => {
       for (const k of ['byInsertId', 'byKey', 'byWindow', 'ambiguous', 'unpaired'] as const) pairing[k] += r.pairing[k]
       run.against.merge(r.findings)
@@ -255,10 +285,10 @@ async function compareMessages(run: Run, kept: number, exportInfo: AgainstSectio
   progress.bytes = 0
   progress.messages = 0
   const files = writers(run)
-  await inOrder(
+  await runJobs<ChunkResult>(
+    run,
     Math.ceil(kept / run.ctx.chunkOrdinals),
-    run.pool ? 2 * run.pool.size : 1,
-    (chunk) => job<ChunkResult>(run, { kind: 'compare', chunk, span, writers: files }),
+    (chunk) => ({ kind: 'compare', chunk, span, writers: files }),
     (r) => {
       agg.merge(r.agg)
       run.against.merge(r.findings)

@@ -21,7 +21,8 @@ import { migrateClassic } from '../../src/migrate/index.js'
 import { compileSubscriptions, loadMappings } from '../../src/segment/subscriptions/index.js'
 
 const CLASSIC = 'test/fixtures/classic-settings.json'
-const THREADS_ON = { ...process.env, NO_COLOR: '1', SEGAMP_WORKER_INLINE_LINES: '0', SEGAMP_WORKER_BATCH_LINES: '7' }
+// Threads on for small inputs: no lines planned inline, tiny batches, and (--against) ordinal ranges of 7 messages
+const THREADS_ON = { ...process.env, NO_COLOR: '1', SEGAMP_WORKER_INLINE_LINES: '0', SEGAMP_WORKER_BATCH_LINES: '7', SEGAMP_AGAINST_CHUNK_MESSAGES: '7' }
 
 /**
  * An archive with everything a reader meets: a BOM and CRLF line ends, bad JSON, a line with no
