@@ -2,7 +2,7 @@ import { visible } from '../cli/terminal.js'
 import { Args, Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
 import { parseTypes } from '../pipeline/route/index.js'
-import { readingFlags, mappingsFlag, s3Flags, workersFlag } from '../cli/flags.js'
+import { readingFlags, mappingsFlag, s3Flags } from '../cli/flags.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
 import { exitCodes, loadSubscriptionsForCli, whereFilter } from '../cli/common.js'
 import { readClassicFile, readRenameMapFile } from '../cli/classic-input.js'
@@ -51,7 +51,13 @@ EXIT CODES (like diff)
       description: 'cloud: what the server-side Classic destination sent; web: analytics.js device-mode naming.',
     }),
     ...mappingsFlag,
-    ...workersFlag,
+    workers: Flags.integer({
+      description:
+        'Threads that decode, route and map; with --against, threads that read the export, pair and compare (this one and N - 1 others). Default 1: this thread only. The report is the same for any number.',
+      min: 1,
+      max: 64,
+      helpValue: 'N',
+    }),
     'rename-map': Flags.string({ description: 'CSV with columns classic,actions: renames to treat as expected.', helpValue: 'FILE.csv' }),
     format: Flags.string({
       options: [...DIFF_FORMATS],
