@@ -239,6 +239,7 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
   let settledSinceSave = 0
   let lastSave = Date.now()
   let saveQueued = false
+  let closed = false
   const requestsBefore = counts.requests
   let requestsSent = (): number => 0
   const syncRequests = (): void => {
@@ -273,10 +274,11 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
     if (dryRun || saveQueued) return
     if (cadence && settledSinceSave < cadence.everyLines && Date.now() - lastSave < cadence.everyMs) return
     saveQueued = true
-    // One write per response: a response settles its records in one synchronous pass.
-    queueMicrotask(() => {
+    // One write per turn of the event loop: a response settles its records in one synchronous
+    // pass, and the responses that arrived together are written together.
+    setImmediate(() => {
       saveQueued = false
-      if (dirty) saveCheckpoint(false)
+      if (dirty && !closed) saveCheckpoint(false)
     })
   }
   const saver = dryRun ? undefined : setInterval(() => dirty && saveCheckpoint(false), cadence?.everyMs ?? o.checkpointEveryMs ?? 1000)
@@ -300,6 +302,7 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
       if (entry.pending > 0 && entry.data.acked?.length) partly.add(entry)
     },
     async close() {
+      closed = true
       if (saver) clearInterval(saver)
       await writer.close()
     },
