@@ -114,7 +114,7 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
     await sandbox?.close()
     throw error
   }
-  if (!io.json) io.logToStderr(renderReplaySummary(report, { color: Boolean(process.stderr.isTTY) }))
+  if (!io.json) io.logToStderr(renderReplaySummary(report, { color: Boolean(process.stderr.isTTY), sandbox: Boolean(flags.sandbox) }))
   // Files were found, but not one line was in them (an empty file, an empty gzip, stdin at its end): say so.
   if (!report.alreadyDone && !report.resumed && !report.error && report.messages + report.rejected === 0)
     io.warn(`nothing was read: ${inputs.join(' ')} hold(s) no line (empty files or input); nothing was sent`)
