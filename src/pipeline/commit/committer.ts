@@ -274,9 +274,11 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
     if (dryRun || saveQueued) return
     if (cadence && settledSinceSave < cadence.everyLines && Date.now() - lastSave < cadence.everyMs) return
     saveQueued = true
-    // One write per turn of the event loop: a response settles its records in one synchronous
-    // pass, and the responses that arrived together are written together.
-    setImmediate(() => {
+    // One write per response: a response settles its records in one synchronous pass. A microtask,
+    // not a later turn of the event loop: before it runs, nothing else is sent, so a kill at any
+    // moment resends only the requests in flight (a later turn would let new requests go out while
+    // the acknowledged ones are not yet written down).
+    queueMicrotask(() => {
       saveQueued = false
       if (dirty && !closed) saveCheckpoint(false)
     })
