@@ -8,7 +8,7 @@
 import type { SegmentMessage, SourceRef } from '../../types.js'
 import { redactSecretsInText } from '../../text.js'
 import { LineLedger, type LineEntry } from './ledger.js'
-import { CHECKPOINT_VERSION, mergeRanges, type Checkpoint } from './checkpoint.js'
+import { CHECKPOINT_VERSION, mergeRanges, type AheadDraft, type Checkpoint } from './checkpoint.js'
 import { UsageError } from '../../errors.js'
 import type { LogName, StateDir } from './state-dir.js'
 import { emptyReplayCounts, type ReplayCounts, type SubscriptionRef } from './report.js'
@@ -248,7 +248,10 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
   const saveCheckpoint = (done: boolean): void => {
     if (dryRun) return
     syncRequests()
-    const ahead = mergeNonEmpty(carriedAhead(), done ? [] : ledger.settledAheadRanges(), retained)
+    // Most checkpoints have only the ledger's own ranges: those are written from its text.
+    const carried = carriedAhead()
+    const ahead: AheadDraft =
+      carried.length === 0 && retained.length === 0 ? (done ? [] : ledger.settledAheadJson()) : mergeNonEmpty(carried, done ? [] : ledger.settledAheadRanges(), retained)
     const partial: NonNullable<Checkpoint['partial']> = done ? [] : [...carriedPartial.values()]
     if (!done) for (const e of [...partly].sort((a, b) => a.n - b.n)) partial.push({ file: e.ref.file, line: e.ref.line, acked: [...e.data.acked!] })
     const open: Record<string, string> = {}
