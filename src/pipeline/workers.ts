@@ -7,6 +7,12 @@
  * request packing, delivery, the checkpoint) therefore sees exactly the sequence a single thread
  * sees: the same requests, in the same order, for any worker count, and resume works unchanged.
  *
+ * What crosses threads is kept cheap, since on a machine with few cores it is what `--workers`
+ * costs over one thread: a batch's plans come back in the compact form of plan-codec.ts (numbers
+ * and the `--out` bytes in transferred buffers, the strings as one string) and are decoded here
+ * one line at a time, as the engine asks for them, so they die young instead of being promoted
+ * while their batch waits its turn; only rarer shapes are structured-cloned.
+ *
  * Memory stays bounded: at most `2 × N` batches are out at a time, and reading waits for the
  * oldest one. Small inputs never start a thread: the first `inlineLines` lines are planned here,
  * and the workers start only if the input goes on past them.
@@ -17,6 +23,7 @@ import type { SubscriptionSpec } from '../segment/subscriptions/index.js'
 import type { ActionSettings } from '../segment/actions-amplitude/index.js'
 import type { SegmentMessage, SourceRef } from '../types.js'
 import { planBlock, type BlockInput, type LinePlan, type Planner, type PlannerSettings } from './plan.js'
+import { PlanReader, type EncodedPlans, type GroupCache } from './plan-codec.js'
 
 /**
  * What a worker compiles its planner from (plain data: functions cannot cross threads): the
@@ -59,22 +66,26 @@ export type Unit = { block: BlockInput; message?: undefined } | { message: Segme
 /** A unit's plans: a block's `[line, plan]` pairs, or a message's plan. */
 export type UnitResult = Array<[number, LinePlan]> | LinePlan
 
+/** A batch's plans: as planned (on this thread, or cloned back), or encoded by a worker (plan-codec.ts). */
+type BatchResults = UnitResult[] | EncodedPlans
+
 interface Batch {
   /** Archive items in order; `unit` indexes into `units` for blocks and messages. */
   items: Array<{ item: ArchiveItem; unit?: number }>
   units: Unit[]
   lines: number
-  results?: Promise<UnitResult[]>
+  results?: Promise<BatchResults>
 }
 
-type Reply = { id: number; results: UnitResult[]; outBytes?: ArrayBuffer } | { id: number; error: string }
+type Reply = { id: number; results: UnitResult[] } | { id: number; encoded: EncodedPlans } | { id: number; error: string }
+type Waiting = { resolve: (r: BatchResults) => void; reject: (e: Error) => void; size: number }
 
 export function planUnit(planner: Planner, unit: Unit): UnitResult {
   return unit.block ? planBlock(planner, unit.block) : planner({ message: unit.message }, unit.where)
 }
 
 class Pool {
-  private readonly workers: Array<{ worker: Worker; load: number; waiting: Map<number, { resolve: (r: UnitResult[]) => void; reject: (e: Error) => void; size: number }> }> = []
+  private readonly workers: Array<{ worker: Worker; load: number; waiting: Map<number, Waiting> }> = []
   private nextId = 0
   private failed?: Error
 
@@ -88,7 +99,7 @@ class Pool {
             workerData: settings,
           })
         : new Worker(new URL('./worker.js', here), { workerData: settings })
-      const slot = { worker, load: 0, waiting: new Map<number, { resolve: (r: UnitResult[]) => void; reject: (e: Error) => void; size: number }>() }
+      const slot = { worker, load: 0, waiting: new Map<number, Waiting>() }
       worker.on('message', (reply: Reply) => {
         const w = slot.waiting.get(reply.id)
         if (!w) return
@@ -96,10 +107,7 @@ class Pool {
         slot.load -= w.size
         if (slot.waiting.size === 0) worker.unref()
         if ('error' in reply) w.reject(new Error(`worker thread: ${reply.error}`))
-        else {
-          if (reply.outBytes) attachOutBytes(reply.results, reply.outBytes)
-          w.resolve(reply.results)
-        }
+        else w.resolve('encoded' in reply ? reply.encoded : reply.results)
       })
       const fail = (error: Error): void => {
         this.failed ??= error
@@ -117,11 +125,11 @@ class Pool {
   }
 
   /** Plans units on the least loaded worker; undefined when they cannot be posted. */
-  plan(units: Unit[], size: number): Promise<UnitResult[]> | undefined {
+  plan(units: Unit[], size: number): Promise<BatchResults> | undefined {
     if (this.failed) return Promise.reject(this.failed)
     const slot = this.workers.reduce((a, b) => (b.load < a.load ? b : a))
     const id = this.nextId++
-    const promise = new Promise<UnitResult[]>((resolve, reject) => slot.waiting.set(id, { resolve, reject, size }))
+    const promise = new Promise<BatchResults>((resolve, reject) => slot.waiting.set(id, { resolve, reject, size }))
     try {
       slot.worker.postMessage({ id, units })
     } catch {
@@ -151,6 +159,8 @@ export async function* planInOrder(items: AsyncIterable<ArchiveItem>, o: Paralle
   let planned = 0
   const queue: Batch[] = []
   let batch: Batch = newBatch()
+  // The request groups of decoded plans, shared for the whole run.
+  const groups: GroupCache = new Map()
 
   const dispatch = (): void => {
     const b = batch
@@ -166,9 +176,12 @@ export async function* planInOrder(items: AsyncIterable<ArchiveItem>, o: Paralle
   }
   async function* emit(b: Batch): AsyncGenerator<PlannedItem> {
     const results = b.results ? await b.results : []
+    // Encoded plans are decoded as their lines are asked for, in order (the units are in item order).
+    const reader = Array.isArray(results) ? undefined : new PlanReader(results, groups)
     for (const { item, unit } of b.items) {
       if (unit === undefined) yield { item: item as Exclude<ArchiveItem, { kind: 'block' | 'message' }> }
-      else yield* unitItems(item, results[unit])
+      else if (reader) yield* readerItems(item, reader)
+      else yield* unitItems(item, (results as UnitResult[])[unit])
     }
   }
 
@@ -229,21 +242,22 @@ function* unitItems(item: ArchiveItem, result: UnitResult): Generator<PlannedIte
   }
 }
 
-function newBatch(): Batch {
-  return { items: [], units: [], lines: 0 }
+/** A unit's items from an encoded batch: each plan is made as its line is asked for. */
+function* readerItems(item: ArchiveItem, reader: PlanReader): Generator<PlannedItem> {
+  if (item.kind === 'message') {
+    yield { ref: item.ref, plan: reader.plan() }
+    return
+  }
+  if (item.kind !== 'block') return
+  const file = item.ref.file
+  for (const [line, plan] of reader.block()) {
+    if (item.skip?.(line)) continue
+    yield { ref: { file, line }, plan }
+  }
 }
 
-/** Points each record's `outBytes` into the buffer its batch's pieces came in (no copy). */
-function attachOutBytes(results: UnitResult[], buffer: ArrayBuffer): void {
-  for (const r of results) {
-    for (const plan of Array.isArray(r) ? r.map(([, p]) => p) : [r]) {
-      if (plan.t !== 'message') continue
-      for (const rec of plan.records) {
-        const at = rec.ser?.outAt
-        if (at) rec.ser!.outBytes = new Uint8Array(buffer, at[0], at[1])
-      }
-    }
-  }
+function newBatch(): Batch {
+  return { items: [], units: [], lines: 0 }
 }
 
 /**

@@ -111,7 +111,7 @@ const withoutRecords = (items: PlannedItem[]): PlannedItem[] =>
     p.plan?.t === 'message' ? { ref: p.ref!, plan: { ...p.plan, records: p.plan.records.map(({ record: _r, ser, ...rest }) => ({ ...rest, ser: asText(ser) })) } } : p,
   )
 const asText = (ser: SerializedRecord): SerializedRecord => {
-  const { outBytes, outAt: _at, ...rest } = ser
+  const { outBytes, ...rest } = ser
   return { ...rest, json: jsonOf(ser), ...(outBytes || ser.out !== undefined ? { out: ser.out ?? Buffer.from(outBytes!).toString('utf8') } : {}) }
 }
 const plannedHere = (p: PlannedItem): boolean => p.plan?.t === 'message' && p.plan.records.length > 0 && p.plan.records.every((r) => r.record !== undefined)

@@ -137,10 +137,8 @@ export interface SerializedRecord {
    * escaped as a JSON string's content, or, for form bodies, URL-encoded (which needs no escaping).
    */
   out?: string
-  /** `out` as UTF-8 bytes (a worker thread encoded it: the main thread only copies bytes). */
+  /** `out` as UTF-8 bytes (a worker thread encoded it, see src/pipeline/plan-codec.ts: the main thread only copies bytes). */
   outBytes?: Uint8Array
-  /** Where in its batch's transferred buffer a worker put `out` ([offset, length]); becomes `outBytes`. */
-  outAt?: [number, number]
 }
 
 /** What encodeURIComponent keeps or writes that application/x-www-form-urlencoded writes otherwise. */
