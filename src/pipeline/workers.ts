@@ -73,6 +73,8 @@ interface Batch {
   /** Archive items in order; `unit` indexes into `units` for blocks and messages. */
   items: Array<{ item: ArchiveItem; unit?: number }>
   units: Unit[]
+  /** The blocks' buffers that move to the worker instead of being copied (`owned` blocks). */
+  transfer: ArrayBuffer[]
   lines: number
   results?: Promise<BatchResults>
 }
@@ -125,15 +127,16 @@ class Pool {
   }
 
   /** Plans units on the least loaded worker; undefined when they cannot be posted. */
-  plan(units: Unit[], size: number): Promise<BatchResults> | undefined {
+  plan(units: Unit[], size: number, transfer: ArrayBuffer[] = []): Promise<BatchResults> | undefined {
     if (this.failed) return Promise.reject(this.failed)
     const slot = this.workers.reduce((a, b) => (b.load < a.load ? b : a))
     const id = this.nextId++
     const promise = new Promise<BatchResults>((resolve, reject) => slot.waiting.set(id, { resolve, reject, size }))
     try {
-      slot.worker.postMessage({ id, units })
+      slot.worker.postMessage({ id, units }, transfer)
     } catch {
-      // A message nested beyond what structured cloning takes: planned on this thread instead.
+      // A message nested beyond what structured cloning takes: planned on this thread instead (a
+      // message that fails to post moves none of its buffers).
       slot.waiting.delete(id)
       return undefined
     }
@@ -168,7 +171,7 @@ export async function* planInOrder(items: AsyncIterable<ArchiveItem>, o: Paralle
     if (b.items.length === 0) return
     if (b.units.length > 0) {
       pool ??= new Pool(o.workers, o.settings!)
-      b.results = pool.plan(b.units, b.lines) ?? Promise.resolve(b.units.map((u) => planUnit(o.planner, u)))
+      b.results = pool.plan(b.units, b.lines, b.transfer) ?? Promise.resolve(b.units.map((u) => planUnit(o.planner, u)))
       // Awaited in order later; a run stopped early must not leave an unhandled rejection behind.
       b.results.catch(() => undefined)
     }
@@ -202,6 +205,7 @@ export async function* planInOrder(items: AsyncIterable<ArchiveItem>, o: Paralle
           const lines = item.kind === 'block' ? item.count : 1
           batch.items.push({ item, unit: batch.units.length })
           batch.units.push(unit)
+          if (item.kind === 'block' && item.owned) batch.transfer.push(item.bytes.buffer as ArrayBuffer)
           batch.lines += lines
           planned += lines
         } else batch.items.push({ item })
@@ -257,7 +261,7 @@ function* readerItems(item: ArchiveItem, reader: PlanReader): Generator<PlannedI
 }
 
 function newBatch(): Batch {
-  return { items: [], units: [], lines: 0 }
+  return { items: [], units: [], transfer: [], lines: 0 }
 }
 
 /**
