@@ -186,7 +186,7 @@ describe('replay: planInOrder (the --workers pool)', function () {
     assert.ok(bLines.length > 20 && bLines.every((l) => l % 3 !== 0), bLines.join(','))
   })
 
-  it('the first inlineLines lines are planned here, the rest on the threads; a small input never starts one', async () => {
+  it('the first inlineLines lines are planned here, the rest on the threads; a large input plans none here; a small input never starts a thread', async () => {
     const items = syntheticItems(7)
     const want = expected(items, createPlanner(settings))
     const out = await run(stream(items), { workers: 2, batchLines: 3, inlineLines: 60 })
@@ -196,6 +196,14 @@ describe('replay: planInOrder (the --workers pool)', function () {
     assert.ok(lastHere >= 0 && firstElsewhere > lastHere, `${lastHere} < ${firstElsewhere}`)
     // All lines planned here are among the first 60 lines of a.ndjson.
     for (const p of out.slice(0, lastHere + 1)) if (p.ref) assert.ok(p.ref.file === 'a.ndjson' && p.ref.line <= 60 + 6, `${p.ref.file}:${p.ref.line}`)
+    assert.equal(watch.calls.length, 2)
+
+    // A large input (prestart): the threads start at once and no line is planned here.
+    watch.calls.length = 0
+    const large = await run(stream(syntheticItems(7)), { workers: 2, batchLines: 3, prestart: true })
+    assert.deepEqual(withoutRecords(large), withoutRecords(want))
+    assert.equal(large.filter(plannedHere).length, 0, 'nothing planned here')
+    assert.ok(large.filter(plannedElsewhere).length > 50)
     assert.equal(watch.calls.length, 2)
 
     watch.calls.length = 0
