@@ -46,6 +46,8 @@ const ID_UNDEFINED = 1
 const ID_STRING = 2
 /** A group met before in this batch is written as its index; a new one as -1 and its definition. */
 const NEW_GROUP = -1
+/** First size of a batch's out buffer (a batch of 512 dry-run lines writes about 700 KB). */
+const OUT_START = 256 * 1024
 
 /**
  * Encodes a batch's plans (`forOut`: the records carry their `out` piece, which goes into the byte
@@ -55,25 +57,37 @@ export function encodePlans(units: UnitPlans[], forOut: boolean): EncodedPlans {
   const w = new PlanWriter(forOut)
   for (const u of units) {
     if (Array.isArray(u)) {
-      w.nums.push(u.length)
-      for (const [line, plan] of u) {
-        w.nums.push(line)
-        w.plan(plan)
-      }
+      w.block(u.length)
+      for (const [line, plan] of u) w.entry(line, plan)
     } else w.plan(u)
   }
   return w.finish()
 }
 
-class PlanWriter {
-  readonly nums: number[] = []
+/**
+ * Encodes plans as they are made (a worker encodes each line's plan at once, so the plan is
+ * garbage before the next line is planned, not a survivor of the batch's collections). A unit is
+ * a block — `block(count)`, then `entry` for each of its lines — or one message's `plan`.
+ */
+export class PlanWriter {
+  private readonly nums: number[] = []
   private readonly strs: string[] = []
   private readonly rare: LinePlan[] = []
   private readonly groups = new Map<string, number>()
-  private readonly outs: string[] = []
-  private outBytes = 0
+  /** The `--out` pieces so far (UTF-8), in a buffer that doubles when full. */
+  private out?: Buffer
+  private outAt = 0
 
   constructor(private readonly forOut: boolean) {}
+
+  block(count: number): void {
+    this.nums.push(count)
+  }
+
+  entry(line: number, p: LinePlan): void {
+    this.nums.push(line)
+    this.plan(p)
+  }
 
   plan(p: LinePlan): void {
     if (!this.encodable(p)) {
@@ -98,12 +112,8 @@ class PlanWriter {
   finish(): EncodedPlans {
     const nums = new Float64Array(this.nums).buffer
     const encoded: EncodedPlans = { nums, text: this.strs.join(''), rare: this.rare }
-    if (this.forOut) {
-      const buffer = Buffer.allocUnsafeSlow(this.outBytes)
-      let at = 0
-      for (const piece of this.outs) at += buffer.write(piece, at)
-      encoded.out = buffer.buffer as ArrayBuffer
-    }
+    // The whole buffer moves (the reader knows where each piece is); it is this batch's alone.
+    if (this.forOut) encoded.out = this.out ? (this.out.buffer as ArrayBuffer) : new ArrayBuffer(0)
     return encoded
   }
 
@@ -143,12 +153,22 @@ class PlanWriter {
       this.str(fingerprint)
     }
     this.nums.push(s.bytes)
-    if (this.forOut) {
-      const n = Buffer.byteLength(s.out!)
-      this.outs.push(s.out!)
-      this.outBytes += n
-      this.nums.push(n)
-    } else this.str(s.json)
+    if (this.forOut) this.nums.push(this.writeOut(s.out!))
+    else this.str(s.json)
+  }
+
+  /** Appends a piece's UTF-8 to the out buffer; returns its length in bytes. */
+  private writeOut(piece: string): number {
+    // A UTF-16 unit is at most 3 bytes of UTF-8.
+    const most = piece.length * 3
+    if (!this.out || this.outAt + most > this.out.length) {
+      const next = Buffer.allocUnsafeSlow(Math.max(OUT_START, (this.out?.length ?? 0) * 2, this.outAt + most))
+      this.out?.copy(next, 0, 0, this.outAt)
+      this.out = next
+    }
+    const n = this.out.write(piece, this.outAt)
+    this.outAt += n
+    return n
   }
 
   private str(s: string): void {

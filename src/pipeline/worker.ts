@@ -7,8 +7,8 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { compileSubscriptions } from '../segment/subscriptions/index.js'
 import { compileTrigger } from '../segment/fql/index.js'
-import { createPlanner, unprocessable, type LinePlan } from './plan.js'
-import { encodePlans, type EncodedPlans } from './plan-codec.js'
+import { createPlanner, planBlockEach, unprocessable, type LinePlan } from './plan.js'
+import { PlanWriter, type EncodedPlans } from './plan-codec.js'
 import { planUnit, type Unit, type UnitResult, type WorkerSettings } from './workers.js'
 
 const settings = workerData as WorkerSettings
@@ -33,11 +33,11 @@ const planner = createPlanner({
 const compact = keepRecords !== true && settings.keepMessage !== true && settings.serialize !== false
 
 parentPort!.on('message', (job: { id: number; units: Unit[] }) => {
-  let results: UnitResult[]
+  let results: UnitResult[] = []
   let encoded: EncodedPlans | undefined
   try {
-    results = job.units.map((unit) => planUnit(planner, unit))
-    if (compact) encoded = encodePlans(results, settings.forOut === true)
+    if (compact) encoded = planEncoded(job.units)
+    else results = job.units.map((unit) => planUnit(planner, unit))
   } catch (error) {
     parentPort!.postMessage({ id: job.id, error: error instanceof Error ? error.message : String(error) })
     return
@@ -63,6 +63,22 @@ parentPort!.on('message', (job: { id: number; units: Unit[] }) => {
       )
   }
 })
+
+/** Plans a job's units, each line's plan encoded as soon as it is made (see plan-codec.ts). */
+function planEncoded(units: Unit[]): EncodedPlans {
+  const w = new PlanWriter(settings.forOut === true)
+  for (const unit of units) {
+    if (unit.block)
+      planBlockEach(
+        planner,
+        unit.block,
+        (count) => w.block(count),
+        (line, plan) => w.entry(line, plan),
+      )
+    else w.plan(planner({ message: unit.message }, unit.where))
+  }
+  return w.finish()
+}
 
 function post(id: number, results: UnitResult[], encoded?: EncodedPlans): void {
   if (!encoded) parentPort!.postMessage({ id, results })
