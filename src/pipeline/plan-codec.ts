@@ -7,8 +7,10 @@
  * 2 cores, that was most of the extra CPU of `--workers 2`. Here the common plans (a filtered
  * message; a message with its serialized records) become:
  * - numbers in one Float64Array (its buffer is transferred, not copied);
- * - every string of the batch end to end in one string (a message id, an ordering key, a record's
- *   JSON on a live run; one string clones as one copy), sliced back out on the main thread;
+ * - the short strings of the batch (message ids, ordering keys) end to end in one string (one
+ *   string clones as one copy), sliced back out on the main thread;
+ * - on a live run, the records' JSON as a list of strings: each its own string on the main thread
+ *   too, so a record kept long (throttled, retried) keeps no more than its own text alive;
  * - with `--out`, the records' `out` pieces as UTF-8 in one transferred buffer (the main thread
  *   only copies bytes into the --out line);
  * - a request group (endpoint, group key, options) once per batch, and on the main thread one
@@ -26,8 +28,12 @@ import type { LinePlan, PlannedRecord } from './plan.js'
 export interface EncodedPlans {
   /** The numbers, as a Float64Array's buffer (transferred). */
   nums: ArrayBuffer
-  /** Every string of the batch, end to end; each one's length is among the numbers. */
+  /** The batch's short strings (ids, keys, filter reasons), end to end; each one's length is among the numbers. */
   text: string
+  /** The request groups the batch uses, each once, in order of first use (`endpoint\ngroup\nu|o<options JSON>`). */
+  groups: string[]
+  /** (Not `forOut`) The records' JSON, in order. */
+  json?: string[]
   /** Plans of rarer shapes, as they are (structured clone), in the order they come. */
   rare: LinePlan[]
   /** (`forOut`) The records' `out` pieces, UTF-8, end to end (transferred). */
@@ -72,8 +78,10 @@ export function encodePlans(units: UnitPlans[], forOut: boolean): EncodedPlans {
 export class PlanWriter {
   private readonly nums: number[] = []
   private readonly strs: string[] = []
+  private readonly json: string[] = []
   private readonly rare: LinePlan[] = []
   private readonly groups = new Map<string, number>()
+  private readonly groupList: string[] = []
   /** The `--out` pieces so far (UTF-8), in a buffer that doubles when full. */
   private out?: Buffer
   private outAt = 0
@@ -111,9 +119,10 @@ export class PlanWriter {
 
   finish(): EncodedPlans {
     const nums = new Float64Array(this.nums).buffer
-    const encoded: EncodedPlans = { nums, text: this.strs.join(''), rare: this.rare }
+    const encoded: EncodedPlans = { nums, text: this.strs.join(''), groups: this.groupList, rare: this.rare }
     // The whole buffer moves (the reader knows where each piece is); it is this batch's alone.
     if (this.forOut) encoded.out = this.out ? (this.out.buffer as ArrayBuffer) : new ArrayBuffer(0)
+    else encoded.json = this.json
     return encoded
   }
 
@@ -149,12 +158,12 @@ export class PlanWriter {
     if (known !== undefined) this.nums.push(known)
     else {
       this.groups.set(fingerprint, this.groups.size)
+      this.groupList.push(fingerprint)
       this.nums.push(NEW_GROUP)
-      this.str(fingerprint)
     }
     this.nums.push(s.bytes)
     if (this.forOut) this.nums.push(this.writeOut(s.out!))
-    else this.str(s.json)
+    else this.json.push(s.json)
   }
 
   /** Appends a piece's UTF-8 to the out buffer; returns its length in bytes. */
@@ -209,6 +218,7 @@ export class PlanReader {
   private n = 0
   private t = 0
   private rareAt = 0
+  private jsonAt = 0
   private outAt = 0
   private readonly groups: Group[] = []
 
@@ -252,14 +262,15 @@ export class PlanReader {
     const sub = this.nums[this.n++]
     const key = this.str()
     const index = this.nums[this.n++]
-    const g = index === NEW_GROUP ? this.group(this.str()) : this.groups[index]
+    // A group's text is its own string (cloned apart from the batch's text), so the cache keeps no batch alive.
+    const g = index === NEW_GROUP ? this.group(this.enc.groups[this.groups.length]) : this.groups[index]
     const bytes = this.nums[this.n++]
     let ser: SerializedRecord
     if (this.enc.out) {
       const length = this.nums[this.n++]
       ser = { endpoint: g.endpoint, group: g.group, options: g.options, json: '', bytes, outBytes: new Uint8Array(this.enc.out, this.outAt, length) }
       this.outAt += length
-    } else ser = { endpoint: g.endpoint, group: g.group, options: g.options, json: this.str(), bytes }
+    } else ser = { endpoint: g.endpoint, group: g.group, options: g.options, json: this.enc.json![this.jsonAt++], bytes }
     return { sub, key, ser }
   }
 

@@ -183,6 +183,24 @@ describe('pipeline: plan codec (plans back from a worker thread)', () => {
     assert.ok('a' in (back[5] as Extract<LinePlan, { t: 'message' }>).records[0].ser!.options!)
   })
 
+  it("a live run's record JSON travels as strings of their own, not inside the batch's text (a record kept long keeps only its own text)", () => {
+    const plan = messagePlan(
+      [
+        { r: rec('httpapi', { event_type: 'first', device_id: 'd' }), key: 'd:d' },
+        { r: rec('identify', { user_id: 'u', user_properties: { $set: { a: 1 } } }, { min_id_length: 1 }), key: 'u:u' },
+      ],
+      false,
+    ) as Extract<LinePlan, { t: 'message' }>
+    const enc = encodePlans([plan], false)
+    assert.deepEqual(
+      enc.json,
+      plan.records.map((r) => r.ser!.json),
+    )
+    assert.ok(!enc.text.includes('first') && !enc.text.includes('min_id_length'), enc.text)
+    assert.deepEqual(enc.groups, ['httpapi\nhttpapi\nu', 'identify\nidentify {"min_id_length":1}\no{"min_id_length":1}'])
+    assert.equal(enc.out, undefined)
+  })
+
   it('an encoded batch is one transfer list: the numbers and the --out bytes move, the text is one string', () => {
     const plan = messagePlan([{ r: rec('httpapi', { event_type: ODD, device_id: 'd' }), key: 'd:d' }], true)
     const enc = encodePlans([plan, plan], true)
