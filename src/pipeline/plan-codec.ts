@@ -52,8 +52,8 @@ const ID_UNDEFINED = 1
 const ID_STRING = 2
 /** A group met before in this batch is written as its index; a new one as -1 and its definition. */
 const NEW_GROUP = -1
-/** First size of a batch's out buffer (a batch of 512 dry-run lines writes about 700 KB). */
-const OUT_START = 256 * 1024
+/** Least first size of a batch's out buffer (a batch of 512 dry-run lines writes about 700 KB). */
+const OUT_START = 64 * 1024
 
 /**
  * Encodes a batch's plans (`forOut`: the records carry their `out` piece, which goes into the byte
@@ -86,7 +86,16 @@ export class PlanWriter {
   private out?: Buffer
   private outAt = 0
 
-  constructor(private readonly forOut: boolean) {}
+  /** `outHint`: bytes of --out the last batch wrote (the buffer starts a bit larger, so it rarely grows). */
+  constructor(
+    private readonly forOut: boolean,
+    private readonly outHint = 0,
+  ) {}
+
+  /** Bytes of --out written so far. */
+  get outBytes(): number {
+    return this.outAt
+  }
 
   block(count: number): void {
     this.nums.push(count)
@@ -171,7 +180,8 @@ export class PlanWriter {
     // A UTF-16 unit is at most 3 bytes of UTF-8.
     const most = piece.length * 3
     if (!this.out || this.outAt + most > this.out.length) {
-      const next = Buffer.allocUnsafeSlow(Math.max(OUT_START, (this.out?.length ?? 0) * 2, this.outAt + most))
+      const first = this.out ? this.out.length * 2 : Math.ceil(this.outHint * 1.25)
+      const next = Buffer.allocUnsafeSlow(Math.max(OUT_START, first, this.outAt + most))
       this.out?.copy(next, 0, 0, this.outAt)
       this.out = next
     }

@@ -64,9 +64,12 @@ parentPort!.on('message', (job: { id: number; units: Unit[] }) => {
   }
 })
 
+/** --out bytes of the last batch: the next batch's buffer starts about that large. */
+let lastOutBytes = 0
+
 /** Plans a job's units, each line's plan encoded as soon as it is made (see plan-codec.ts). */
 function planEncoded(units: Unit[]): EncodedPlans {
-  const w = new PlanWriter(settings.forOut === true)
+  const w = new PlanWriter(settings.forOut === true, lastOutBytes)
   for (const unit of units) {
     if (unit.block)
       planBlockEach(
@@ -77,6 +80,7 @@ function planEncoded(units: Unit[]): EncodedPlans {
       )
     else w.plan(planner({ message: unit.message }, unit.where))
   }
+  lastOutBytes = w.outBytes
   return w.finish()
 }
 

@@ -10,7 +10,7 @@ import { strict as assert } from 'node:assert'
 import { compileSubscriptions, loadMappings, type CompiledSubscription } from '../../src/segment/subscriptions/index.js'
 import { createPlanner, jsonOf, planBlock, type LinePlan, type PlannedRecord } from '../../src/pipeline/plan.js'
 import { serializeRecord, type SerializedRecord } from '../../src/pipeline/deliver/requests.js'
-import { encodePlans, PlanReader, type GroupCache, type UnitPlans } from '../../src/pipeline/plan-codec.js'
+import { encodePlans, PlanReader, PlanWriter, type GroupCache, type UnitPlans } from '../../src/pipeline/plan-codec.js'
 import type { AmplitudeRecord } from '../../src/types.js'
 
 const T = '2024-05-06T10:00:00.000Z'
@@ -199,6 +199,18 @@ describe('pipeline: plan codec (plans back from a worker thread)', () => {
     assert.ok(!enc.text.includes('first') && !enc.text.includes('min_id_length'), enc.text)
     assert.deepEqual(enc.groups, ['httpapi\nhttpapi\nu', 'identify\nidentify {"min_id_length":1}\no{"min_id_length":1}'])
     assert.equal(enc.out, undefined)
+  })
+
+  it('--out pieces past the first buffer: it grows and keeps every piece, whatever size the last batch hinted', () => {
+    const big = (i: number): AmplitudeRecord => rec(i % 3 ? 'httpapi' : 'identify', { event_type: `${i} ${ODD.repeat(40)}`, user_id: `u${i}`, device_id: 'd' })
+    const plans = Array.from({ length: 300 }, (_, i) => messagePlan([{ r: big(i), key: `u:${i}` }], true))
+    for (const hint of [0, 1000, 10_000_000]) {
+      const w = new PlanWriter(true, hint)
+      for (const p of plans) w.plan(p)
+      assert.ok(w.outBytes > 200_000, `${w.outBytes}`)
+      const reader = new PlanReader(w.finish())
+      for (const p of plans) assert.deepEqual(view(reader.plan()), view(p))
+    }
   })
 
   it('an encoded batch is one transfer list: the numbers and the --out bytes move, the text is one string', () => {
