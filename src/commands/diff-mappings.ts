@@ -12,7 +12,7 @@ import { parseFailOn, type DiffReport } from '../diff/index.js'
 import { UsageError } from '../errors.js'
 import { compareAgainstExport } from '../diff/against-service.js'
 import { AGAINST_KINDS, type AgainstReport } from '../diff/against.js'
-import { DIFF_FORMATS, failingDiffKinds, renderDiffReadNotes, type DiffFormat } from '../diff/present.js'
+import { DIFF_FORMATS, failingDiffKinds, renderDiffReadNotes, unreadableTrouble, type DiffFormat } from '../diff/present.js'
 import { defaultFormat, emitDiffReport, parseReportTarget } from '../diff/formats/emit.js'
 import { parseWindow } from '../diff/against-pairing.js'
 
@@ -29,7 +29,7 @@ CI: --format github prints GitHub annotations at the line of the --mappings file
 EXIT CODES (like diff)
   0  no finding of a --fail-on kind
   1  at least one finding of a --fail-on kind
-  2  trouble: bad flags, unreadable settings, mappings or rename map, no message read at all, an s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials)`
+  2  trouble: bad flags, unreadable settings, mappings or rename map, no message read at all, an s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials), an input file or object that could not be read to the end (the report is still written, for what was read)`
   static examples = [
     '<%= config.bin %> diff-mappings examples/segment-logs --classic examples/classic-settings.json',
     '<%= config.bin %> diff-mappings s3-export/ --classic classic.json --mappings actions.json --rename-map renames.csv --format markdown --fail-on renamed,dropped,duplicated',
@@ -192,6 +192,12 @@ EXIT CODES (like diff)
     if (failing.length > 0) {
       this.logToStderr(`--fail-on: found ${failing.join(', ')}`)
       process.exitCode = exitCodes.ABORTED
+    }
+    // A gate that passed over input it could not read would pass on part of the data: trouble (2),
+    // as diff says of a file it cannot read, whatever the findings. The report stands for the rest.
+    if (counts.unreadableFiles.length > 0) {
+      this.logToStderr(unreadableTrouble(counts.unreadableFiles))
+      process.exitCode = exitCodes.USAGE
     }
     return report
   }

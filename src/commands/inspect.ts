@@ -22,6 +22,7 @@ Rejected lines are written to <state-dir>/rejected.ndjson as {"file","line","rea
 EXIT CODES
   0  read everything
   3  finished, but some lines were rejected or some files (objects) could not be read
+  75 finished, but an s3:// object failed past its retries (throttling, 5xx, network): run it again later
   1  aborted: an s3:// input cannot be read at all (no such bucket, access denied, missing or expired credentials)
   2  usage error (bad flag, bad --where, invalid mapping file)`
   static examples = [
@@ -86,7 +87,10 @@ EXIT CODES
     for (const line of renderInspectNotes(result, setup.notes)) this.logToStderr(line)
     const filteredAll = outOfTimeRangeWarning(report, flags, 'nothing was kept') ?? noMatchWarning(report, flags, 'nothing was kept')
     if (filteredAll) this.warn(filteredAll)
-    if (report.rejected > 0 || report.unreadableFiles.length > 0) process.exitCode = exitCodes.PARTIAL
+    // An object the store failed to serve past its retries may read later: 75, as replay, so a
+    // scheduler retries instead of taking the profile as final.
+    if (report.unreadableFiles.some((f) => f.retryable)) process.exitCode = exitCodes.TEMPFAIL
+    else if (report.rejected > 0 || report.unreadableFiles.length > 0) process.exitCode = exitCodes.PARTIAL
     return report
   }
 }

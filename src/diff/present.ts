@@ -76,3 +76,12 @@ export function renderDiffReadNotes(counts: {
     ...(counts.skippedPaths ?? []).map((s) => `skipped: ${visible(s.path)}: ${visible(s.reason)}`),
   ]
 }
+
+/** Why a diff over unreadable input exits 2, and what to do. */
+export function unreadableTrouble(files: ReadonlyArray<{ retryable?: boolean }>): string {
+  const retry = files.some((f) => f.retryable)
+  return (
+    `error: ${formatCount(files.length)} input file(s) could not be read to the end (listed above): the report covers only what was read, so this run exits 2. ` +
+    (retry ? 'The store failed past its retries: run the same command again later.' : 'Replace those files, or leave them out of the input (name the other files or folders).')
+  )
+}

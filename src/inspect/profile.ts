@@ -40,7 +40,7 @@ export interface InspectReport {
   filtered: Record<string, number>
   timeRange: { from: string | null; to: string | null }
   ids: IdStats
-  unreadableFiles: Array<{ file: string; reason: string }>
+  unreadableFiles: Array<{ file: string; reason: string; retryable?: boolean }>
   /** Paths not read: links to what is read already, loops, files that are not regular files (FIFOs, sockets). */
   skippedPaths: Array<{ path: string; reason: string }>
   subscriptions: Record<string, number>

@@ -67,7 +67,7 @@ export function renderInspectTable(report: InspectReport, opts: { color: boolean
   }
   if (report.unreadableFiles.length > 0) {
     head(c.red('Unreadable files'))
-    for (const f of report.unreadableFiles) out.push(`  ${f.file}: ${f.reason}`)
+    for (const f of report.unreadableFiles) out.push(`  ${visible(f.file)}: ${visible(f.reason)}`)
   }
   return out.join('\n') + '\n'
 }
@@ -76,12 +76,13 @@ export function renderInspectTable(report: InspectReport, opts: { color: boolean
 export function renderReadNotes(r: {
   rejected: number
   rejectedFile?: string
-  unreadableFiles: Array<{ file: string; reason: string }>
+  unreadableFiles: Array<{ file: string; reason: string; retryable?: boolean }>
   skippedPaths?: Array<{ path: string; reason: string }>
 }): string[] {
   return [
     ...(r.rejectedFile ? [`${n(r.rejected)} rejected line(s) written to ${r.rejectedFile}`] : []),
     ...r.unreadableFiles.map((f) => `unreadable: ${visible(f.file)}: ${visible(f.reason)}`),
+    ...(r.unreadableFiles.some((f) => f.retryable) ? ['The store failed past its retries: run the same command again later (exit 75).'] : []),
     ...(r.skippedPaths ?? []).map((s) => `skipped: ${visible(s.path)}: ${visible(s.reason)}`),
   ]
 }

@@ -10,7 +10,7 @@ import { formatHour, HOUR_MS } from '../export/hours.js'
 
 const n = (v: number) => v.toLocaleString('en-US')
 
-export function renderReplaySummary(r: ReplayReport, opts: { color: boolean }): string {
+export function renderReplaySummary(r: ReplayReport, opts: { color: boolean; sandbox?: boolean }): string {
   const c = new Chalk({ level: opts.color ? 1 : 0 })
   const lines: string[] = []
   const verb = r.dryRun ? 'planned (dry run, nothing sent)' : 'sent'
@@ -94,7 +94,13 @@ export function renderReplaySummary(r: ReplayReport, opts: { color: boolean }): 
     lines.push('', c.red('Unreadable files'))
     for (const f of r.unreadableFiles) lines.push(`  ${visible(f.file)}: ${visible(f.reason)}`)
     if (r.unreadableFiles.some((f) => f.retryable))
-      lines.push(c.yellow('  The store failed past its retries: run the same command again later; it resumes and reads what could not be read (exit 75).'))
+      lines.push(
+        c.yellow(
+          opts.sandbox
+            ? '  The store failed past its retries: run the same command again later (a sandbox run starts fresh and reads everything again; exit 75).'
+            : '  The store failed past its retries: run the same command again later; it resumes and reads what could not be read (exit 75).',
+        ),
+      )
   }
   const mixed = mixedUserPropertiesSummary(r.mixedUserProperties ?? 0)
   if (mixed) lines.push('', mixed)

@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert'
 import { join } from 'node:path'
 import { readFileSync } from 'node:fs'
 import { runCli } from '../helpers/cli.js'
-import { tempDir, writeFile } from '../helpers/files.js'
+import { gzip, ndjson, tempDir, track, writeFile } from '../helpers/files.js'
+import { unreadableTrouble } from '../../src/diff/present.js'
 
 describe('segamp diff-mappings (CI use case, bundled example archive)', () => {
   it('--fail-on renamed,dropped,duplicated --format markdown: exit 1 and a markdown verdict with the findings table', async () => {
@@ -54,6 +55,31 @@ describe('segamp diff-mappings (CI use case, bundled example archive)', () => {
     const f = await runCli(['diff-mappings', 'examples/segment-logs', '--since', '2030-01-01'])
     assert.equal(f.code, 2)
     assert.match(f.stderr, /nothing to compare: every message read was filtered out from examples\/segment-logs \(600 parsed, 0 unreadable file\(s\), 600 filtered\)/)
+  })
+
+  it('an input file that cannot be read to the end is trouble (exit 2) after the report, even with --fail-on and no finding', async () => {
+    const dir = tempDir()
+    const lines = (tag: string, n: number) => ndjson(Array.from({ length: n }, (_, i) => track('Bought', { messageId: `${tag}-${i}`, userId: `user-${tag}-${i}` })))
+    writeFile(join(dir, 'a.gz'), gzip(lines('a', 5)))
+    const whole = gzip(lines('b', 400))
+    writeFile(join(dir, 'b.gz'), whole.subarray(0, Math.floor(whole.length / 2)))
+    const r = await runCli(['diff-mappings', dir, '--format', 'json', '--fail-on', 'dropped', '--no-progress'])
+    assert.equal(r.code, 2, r.stderr)
+    const report = JSON.parse(r.stdout)
+    assert.ok(report.totals.messages >= 5 && report.totals.messages < 405, `the report covers what was read: ${report.totals.messages}`)
+    assert.match(r.stderr, new RegExp(`unreadable: ${join(dir, 'b.gz').replace(/[.]/g, '\\.')}: `))
+    assert.match(
+      r.stderr,
+      /error: 1 input file\(s\) could not be read to the end \(listed above\): the report covers only what was read, so this run exits 2\. Replace those files, or leave them out of the input/,
+    )
+    // The same archive without the broken file passes the gate.
+    const ok = await runCli(['diff-mappings', join(dir, 'a.gz'), '--format', 'json', '--fail-on', 'dropped', '--no-progress'])
+    assert.equal(ok.code, 0, ok.stderr)
+  })
+
+  it("the trouble line names a store's transient failure as such", () => {
+    assert.match(unreadableTrouble([{ retryable: true }, {}]), /^error: 2 input file\(s\) .* The store failed past its retries: run the same command again later\.$/)
+    assert.doesNotMatch(unreadableTrouble([{}]), /again later/)
   })
 
   it('a bad --fail-on kind is a usage error naming the allowed kinds once', async () => {

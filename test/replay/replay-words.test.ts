@@ -46,6 +46,19 @@ describe('replay: honest words', function () {
     assert.match(renderReplaySummary(dry, { color: false }), /^ {2}40 mapped messages → 40 events = 40 would be sent \+ 0 dead-lettered$/m)
   })
 
+  it('an object the store kept failing: a sandbox run is told it starts fresh, not that it resumes', async () => {
+    const root = tempDir('segamp-words-')
+    const archive = writeArchive(root, { messages: 4, devices: 1 })
+    const sb = await sandbox()
+    const report = await run({ inputs: [archive.dir], stateDir: join(root, 'state'), endpointUrl: sb.url })
+    report.unreadableFiles = [{ file: 's3://arch/logs/a.gz', reason: 'the store kept failing', retryable: true }]
+    const live = renderReplaySummary(report, { color: false })
+    assert.match(live, /run the same command again later; it resumes and reads what could not be read \(exit 75\)/)
+    const fresh = renderReplaySummary(report, { color: false, sandbox: true })
+    assert.match(fresh, /run the same command again later \(a sandbox run starts fresh and reads everything again; exit 75\)/)
+    assert.doesNotMatch(fresh, /resumes/)
+  })
+
   it('a line nested too deeply is a rejected line with its text, as the README says', async () => {
     const root = tempDir('segamp-words-')
     const deep = '{"a":'.repeat(2000) + '1' + '}'.repeat(2000)

@@ -5,14 +5,14 @@
  */
 import { strict as assert } from 'node:assert'
 import { gzip, ndjson, tempDir, track } from '../../helpers/files.js'
-import { s3ErrorXml, startFaultProxy, startS3, useS3TestCredentials, type FaultProxy, type S3TestServer } from '../../helpers/s3.js'
+import { s3Env, s3ErrorXml, startFaultProxy, startS3, useS3TestCredentials, type FaultProxy, type S3TestServer } from '../../helpers/s3.js'
 import { startSandbox, type Sandbox } from '../../../src/amplitude/sandbox/index.js'
 import { replay } from '../../../src/replay/engine.js'
 import { NO_THROTTLE } from '../../../src/amplitude/sandbox/limits.js'
 import { compileSubscriptions, loadMappings } from '../../../src/segment/subscriptions/index.js'
 import Replay from '../../../src/commands/replay.js'
 import { spawnSync } from 'node:child_process'
-import { BIN } from '../../helpers/cli.js'
+import { BIN, runCli } from '../../helpers/cli.js'
 
 const KEY_A = 'logs/src/1714953600000/a.gz'
 const KEY_B = 'logs/src/1714953600000/b.gz'
@@ -110,6 +110,20 @@ describe('s3:// retryable unreadable objects across resumes', function () {
       [[`s3://arch/${KEY_A}`, true]],
     )
     assert.equal(second.exitCode, 75)
+  })
+
+  it('inspect: an object the store keeps failing exits 75 and says to run it again; one gone for good exits 3', async () => {
+    // The proxy runs in this process: the CLI is run asynchronously (spawnSync would block it).
+    const cli = (endpoint: string) =>
+      runCli(['inspect', 's3://arch/logs', '--s3-endpoint', endpoint, '--s3-path-style', '--no-progress', '--state-dir', tempDir()], { env: s3Env() })
+    const flaky = await cli((await proxy([failing(KEY_A)])).endpoint)
+    assert.equal(flaky.code, 75, flaky.stderr)
+    assert.match(flaky.stderr, new RegExp(`unreadable: s3://arch/${KEY_A.replace(/\./g, '\\.')}: `))
+    assert.match(flaky.stderr, /The store failed past its retries: run the same command again later \(exit 75\)\./)
+    assert.match(flaky.stdout, /20 /, 'the other object is profiled')
+    const gone = await cli((await proxy([missing(KEY_A)])).endpoint)
+    assert.equal(gone.code, 3, gone.stderr)
+    assert.doesNotMatch(gone.stderr, /run the same command again later/)
   })
 
   it("replay --help's exit codes put an object the store keeps failing under 75, as the run does", () => {
