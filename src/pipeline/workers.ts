@@ -8,8 +8,9 @@
  * sees: the same requests, in the same order, for any worker count, and resume works unchanged.
  *
  * What crosses threads is kept cheap, since on a machine with few cores it is what `--workers`
- * costs over one thread: a batch's plans come back in the compact form of plan-codec.ts (numbers
- * and the `--out` bytes in transferred buffers, the strings as one string) and are decoded here
+ * costs over one thread: the blocks' bytes move to the thread (not copied), and a batch's plans
+ * come back in the compact form of plan-codec.ts (numbers and the `--out` bytes in transferred
+ * buffers, ids and keys as one string, a live run's JSON as strings of their own) and are decoded here
  * one line at a time, as the engine asks for them, so they die young instead of being promoted
  * while their batch waits its turn; only rarer shapes are structured-cloned.
  *
