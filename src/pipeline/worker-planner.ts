@@ -1,7 +1,7 @@
 /**
  * A planner compiled from plain settings (`WorkerSettings`, see workers.ts) on another thread:
  * the subscriptions and `--where` are compiled there, the clock is the run's value read once
- * (what worker.ts does for the planning pool, for a TaskPool thread that plans lines itself).
+ * (the planning pool's threads, worker.ts, and a TaskPool thread that plans lines itself).
  */
 import { compileSubscriptions } from '../segment/subscriptions/index.js'
 import { compileTrigger } from '../segment/fql/index.js'

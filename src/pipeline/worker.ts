@@ -5,32 +5,15 @@
  * keeps record objects or messages in its plans. It reads no file and writes no state.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { compileSubscriptions } from '../segment/subscriptions/index.js'
-import { compileTrigger } from '../segment/fql/index.js'
-import { createPlanner, planBlockEach, unprocessable, type LinePlan } from './plan.js'
+import { planBlockEach, unprocessable, type LinePlan } from './plan.js'
 import { PlanWriter, type EncodedPlans } from './plan-codec.js'
 import { planUnit, type Unit, type UnitResult, type WorkerSettings } from './workers.js'
+import { compileWorkerPlanner } from './worker-planner.js'
 
 const settings = workerData as WorkerSettings
-const subscriptions = settings.subscriptions.flatMap(({ spec, settings: actionSettings }) =>
-  compileSubscriptions({ source: '', subscriptions: [spec], skipped: [], warnings: [], notes: [] }, actionSettings),
-)
-const {
-  subscriptions: _specs,
-  filters: { where, ...filters },
-  nowValue,
-  keepRecords,
-  ...plain
-} = settings
-const planner = createPlanner({
-  ...plain,
-  subscriptions,
-  filters: { ...filters, ...(where !== undefined ? { where: compileTrigger(where) } : {}) },
-  now: nowValue !== undefined ? () => nowValue : undefined,
-  keepRecords: keepRecords === true,
-})
+const planner = compileWorkerPlanner(settings)
 /** Plans holding record objects or messages (diff-mappings, inspect) go back structured-cloned. */
-const compact = keepRecords !== true && settings.keepMessage !== true && settings.serialize !== false
+const compact = settings.keepRecords !== true && settings.keepMessage !== true && settings.serialize !== false
 
 parentPort!.on('message', (job: { id: number; units: Unit[] }) => {
   let results: UnitResult[] = []
