@@ -178,6 +178,7 @@ EXIT CODES (like diff)
       color: !flags.out && Boolean(process.stdout.isTTY),
       env: process.env,
       cwd: process.cwd(),
+      unreadable: counts.unreadableFiles,
       print: (text) => this.log(text),
     })
     if (exportRead) {

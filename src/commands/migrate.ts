@@ -15,7 +15,8 @@ import { readFromSegment, type SegmentRead } from '../migrate/from-segment.js'
 import { displayUrl, SEGMENT_API_HOSTS, SegmentApiClient, type SegmentRegion } from '../segment/public-api/client.js'
 import { verifyMigration } from '../migrate/verify.js'
 import { parseFailOn } from '../diff/index.js'
-import { DIFF_FORMATS, failingDiffKinds, type DiffFormat } from '../diff/present.js'
+import { DIFF_FORMATS, failingDiffKinds, unreadableTrouble, type DiffFormat } from '../diff/present.js'
+import { visible } from '../text.js'
 import { defaultFormat, emitDiffReport, parseReportTarget } from '../diff/formats/emit.js'
 import { UsageError } from '../errors.js'
 
@@ -245,14 +246,22 @@ EXIT CODES
         color: Boolean(process.stdout.isTTY) && !flags.out,
         env: process.env,
         cwd: process.cwd(),
+        unreadable: verified.counts.unreadableFiles,
         print: (text) => (flags.out ? this.log(text) : this.logToStderr(text)),
       })
       const failing = failingDiffKinds(report, failOn)
       if (failing.length > 0) {
         this.logToStderr(`--verify: found ${failing.join(', ')} (--fail-on ${failOn.join(',')})${flags.apply ? '; nothing applied' : ''}`)
         process.exitCode = exitCodes.ABORTED
-        return
       }
+      // A verification over part of the sample must not pass (nor apply): trouble, as in diff-mappings.
+      const unreadable = verified.counts.unreadableFiles
+      if (unreadable.length > 0) {
+        for (const f of unreadable) this.logToStderr(`unreadable: ${visible(f.file)}: ${visible(f.reason)}`)
+        this.logToStderr(unreadableTrouble(unreadable) + (flags.apply ? ' Nothing applied.' : ''))
+        process.exitCode = exitCodes.USAGE
+      }
+      if (failing.length > 0 || unreadable.length > 0) return
     }
 
     // 4. Apply.
