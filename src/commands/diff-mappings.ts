@@ -15,6 +15,8 @@ import { AGAINST_KINDS, type AgainstReport } from '../diff/against.js'
 import { DIFF_FORMATS, failingDiffKinds, renderDiffReadNotes, unreadableTrouble, type DiffFormat } from '../diff/present.js'
 import { defaultFormat, emitDiffReport, parseReportTarget } from '../diff/formats/emit.js'
 import { parseWindow } from '../diff/against-pairing.js'
+import { isUnreadableExportProblem } from '../export/read.js'
+import { withUnreadableJson } from '../diff/formats/unreadable.js'
 
 export default class DiffMappings extends SegampCommand {
   static summary = 'Compare what Amplitude (Classic) sent with what the Actions mappings send, message by message.'
@@ -166,6 +168,8 @@ EXIT CODES (like diff)
       })
     }
 
+    // What could not be read to the end: archive files, and export files or --against paths.
+    const unreadable: Array<{ file: string; reason: string; retryable?: boolean }> = [...counts.unreadableFiles, ...(exportRead?.problems ?? []).filter(isUnreadableExportProblem)]
     await emitDiffReport({
       report,
       failOn: setup.failOn,
@@ -178,7 +182,7 @@ EXIT CODES (like diff)
       color: !flags.out && Boolean(process.stdout.isTTY),
       env: process.env,
       cwd: process.cwd(),
-      unreadable: counts.unreadableFiles,
+      unreadable,
       print: (text) => this.log(text),
     })
     if (exportRead) {
@@ -196,9 +200,10 @@ EXIT CODES (like diff)
     }
     // A gate that passed over input it could not read would pass on part of the data: trouble (2),
     // as diff says of a file it cannot read, whatever the findings. The report stands for the rest.
-    if (counts.unreadableFiles.length > 0) {
-      this.logToStderr(unreadableTrouble(counts.unreadableFiles))
+    if (unreadable.length > 0) {
+      this.logToStderr(unreadableTrouble(unreadable))
       process.exitCode = exitCodes.USAGE
+      return withUnreadableJson(report, unreadable)
     }
     return report
   }
