@@ -9,6 +9,7 @@ import { readClassicFile, readRenameMapFile } from '../cli/classic-input.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
 import { compareArchives } from '../diff/service.js'
 import { parseFailOn, type DiffReport } from '../diff/index.js'
+import { FAIL_ON_KINDS } from '../diff/types.js'
 import { UsageError } from '../errors.js'
 import { compareAgainstExport } from '../diff/against-service.js'
 import { AGAINST_KINDS, type AgainstReport } from '../diff/against.js'
@@ -216,6 +217,12 @@ function parseFailOnAndWindow(failOnFlag: string | undefined, windowFlag: string
     .split(',')
     .map((k) => k.trim())
     .filter(Boolean)
+  // `--fail-on "$KINDS"` with the variable empty: a gate that can never fail is a mistake, not a choice.
+  if (failOnFlag !== undefined && requested.length === 0)
+    throw new UsageError(`--fail-on "${failOnFlag}": names no finding kind, so nothing could fail the check`, {
+      code: 'bad-flag',
+      hint: `Give the kinds that must fail it, e.g. --fail-on renamed,dropped,duplicated (kinds: ${[...FAIL_ON_KINDS, ...(against ? AGAINST_KINDS : [])].join(', ')}), or leave --fail-on out to only report.`,
+    })
   const extra = requested.filter((k) => (AGAINST_KINDS as readonly string[]).includes(k))
   if (extra.length > 0 && !against)
     throw new UsageError(`--fail-on ${extra.join(',')}: only with --against EXPORT`, 'Add --against EXPORT (a folder or zip written by `segamp export`), or leave these kinds out.')

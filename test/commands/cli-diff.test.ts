@@ -131,6 +131,15 @@ describe('segamp diff-mappings (CI use case, bundled example archive)', () => {
     assert.match(r.stderr, /Error: --fail-on: unknown kind renamd \(allowed: renamed, dropped, added, duplicated, properties, revenue, refused-by-amplitude\)/)
   })
 
+  it('a --fail-on that names no kind (an empty CI variable) is a usage error, not a gate that always passes', async () => {
+    for (const value of ['', ' , ']) {
+      const r = await runCli(['diff-mappings', 'examples/segment-logs', '--fail-on', value, '--no-progress'])
+      assert.equal(r.code, 2, r.stderr)
+      assert.match(r.stderr, /Error: --fail-on ".*": names no finding kind, so nothing could fail the check/)
+      assert.match(r.stderr, /Hint: .*leave --fail-on out/)
+    }
+  })
+
   it('trouble is exit 2: unreadable settings file', async () => {
     const r = await runCli(['diff-mappings', 'examples/segment-logs', '--classic', '/nonexistent/classic.json'])
     assert.equal(r.code, 2)
