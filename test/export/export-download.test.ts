@@ -54,6 +54,20 @@ describe('export hours', () => {
     assert.throws(() => parseHour('--end', '20240506T24'), /hours run 00-23/)
   })
 
+  it('a day without an hour (2024-05-06, 20240506) is refused: as --end it would silently mean hour 00, leaving out 23 hours', async () => {
+    for (const day of ['2024-05-06', '20240506']) {
+      assert.throws(
+        () => parseHour('--end', day),
+        (e: Error) => e instanceof HourFormatError && /is a day, not an hour/.test(e.message),
+      )
+    }
+    const dir = tempDir()
+    const r = await runCli(['export', '--sandbox', '--start', '20240501', '--end', '20240531', '--out', join(dir, 'out'), '--no-progress'])
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /Error: --start "20240501" is a day, not an hour: write 20240501T00 for its first hour, 20240501T23 for its last/)
+    assert.equal(existsSync(join(dir, 'out')), false)
+  })
+
   it('splits a range in 365-day pieces, a refused piece in two halves, a single hour not at all', () => {
     const start = H0 / HOUR_MS
     const pieces = initialPieces({ start, end: start + MAX_RANGE_HOURS + 5 })
