@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert'
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import got from 'got'
@@ -123,6 +123,19 @@ describe('segamp export against the sandbox /api/2/export', () => {
     assert.equal(e.event_time, '2024-05-06 10:00:59.000000')
     assert.equal(typeof e.amplitude_id, 'number')
     assert.equal(e.user_properties && typeof e.user_properties, 'object')
+  })
+
+  it("the exported files hold the project's users' events: zips, unpacked files and the state file are 0600, a folder it creates 0700", async () => {
+    sb = await sandboxWithData({ hours: 2, perHour: 3 })
+    for (const unpack of [false, true]) {
+      const out = join(tempDir(), 'export')
+      await runExport({ range: { start: H0 / HOUR_MS, end: H0 / HOUR_MS + 1 }, baseUrl: sb.url, apiKey: API_KEY, secretKey: SECRET, outDir: out, unpack })
+      const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]))
+      const files = walk(out)
+      assert.ok(files.length >= 2, files.join(','))
+      for (const f of files) assert.equal((statSync(f).mode & 0o777).toString(8), '600', f)
+      assert.equal((statSync(out).mode & 0o777).toString(8), '700')
+    }
   })
 
   it('a piece refused as too large (400) is split by hour and retried; every hour ends up exported exactly once', async () => {
