@@ -1,7 +1,6 @@
 /** Reads a --classic settings file (settings object or Public API destination response). */
 import { readFile } from 'node:fs/promises'
 import { UsageError } from '../errors.js'
-import { parseRenameMap, RenameMapError } from '../diff/index.js'
 
 export async function readClassicFile(path: string | undefined): Promise<unknown> {
   if (!path) return {}
@@ -32,6 +31,8 @@ export async function readRenameMapFile(path: string | undefined): Promise<Map<s
       'Give the path of a CSV file with the header classic,actions and one rename per line.',
     )
   }
+  // Loaded here: every replay reads --classic settings through this file, none needs csv-parse.
+  const { parseRenameMap, RenameMapError } = await import('../diff/rename-map.js')
   try {
     return parseRenameMap(text, path)
   } catch (error) {

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { readClassicFile } from './classic-input.js'
-import { DEFAULT_SANDBOX_DIR, saveSandboxStore, startSandbox, summarizeSandbox } from '../amplitude/sandbox/index.js'
+import { DEFAULT_SANDBOX_DIR } from '../amplitude/sandbox/store.js'
 import { exitCodes, UsageError } from '../errors.js'
 import { invocation } from '../replay/cli-support.js'
 import { destinationId, wasSandboxRun } from '../replay/run-identity.js'
@@ -19,6 +19,7 @@ import type { ReplayFlags, SessionIo } from './replay-session.js'
 /** `--sandbox --classic`: the Classic emulation's records into the sandbox, saved for `export --sandbox`. */
 export async function classicStandInSession(inputs: string[], flags: ReplayFlags, io: SessionIo): Promise<ClassicStandInResult> {
   const settings = await readClassicFile(flags.classic)
+  const { saveSandboxStore, startSandbox, summarizeSandbox } = await import('../amplitude/sandbox/index.js')
   const sandbox = await startSandbox()
   let open = true
   try {
@@ -47,7 +48,8 @@ export async function retryDeadLettersSession(flags: ReplayFlags, stateDir: stri
   const reasons = parseReasons(flags.reasons)
   if (flags.sandbox) refuseSandboxRetryOfLiveRun(stateDir, flags)
   else refuseRetryToAnotherProject(stateDir, flags)
-  const sandbox = flags.sandbox ? await startSandbox() : undefined
+  const sandboxKit = flags.sandbox ? await import('../amplitude/sandbox/index.js') : undefined
+  const sandbox = sandboxKit ? await sandboxKit.startSandbox() : undefined
   const controller = new AbortController()
   const stop = (): void => controller.abort()
   process.on('SIGINT', stop)
@@ -70,7 +72,7 @@ export async function retryDeadLettersSession(flags: ReplayFlags, stateDir: stri
     if (report.error && !io.json) io.logToStderr(renderAbortError(report.error, { fromStdin: false, sandbox: Boolean(flags.sandbox) }))
     const nothing = report.error ? undefined : nothingToRetryWarning(report, reasons)
     if (nothing) io.warn(nothing)
-    if (sandbox) io.log(summarizeSandbox(sandbox).join('\n'))
+    if (sandbox && sandboxKit) io.log(sandboxKit.summarizeSandbox(sandbox).join('\n'))
     if (report.exitCode !== 0) process.exitCode = report.exitCode
     return report
   } finally {

@@ -25,7 +25,7 @@ import { renderAbortError, renderReplaySummary, renderResumeAdvice, renderSandbo
 import { confirmationText, ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, progressLine, resumeCommand } from '../replay/cli-support.js'
 import { displayUrl } from '../pipeline/deliver/index.js'
 import { inspectArchives } from '../inspect/index.js'
-import { DEFAULT_SANDBOX_DIR, saveSandboxStore, startSandbox, summarizeSandbox } from '../amplitude/sandbox/index.js'
+import { DEFAULT_SANDBOX_DIR } from '../amplitude/sandbox/store.js'
 import { SegampError, UsageError } from '../errors.js'
 import { parseShard, shardFromEnv, shardMaxEps, shardSuffix, type ShardRun } from '../pipeline/route/index.js'
 import { apiKeyOf } from '../replay/settings.js'
@@ -106,7 +106,9 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
   const input = new InputProgress(inputs)
   if (plan.live && !flags.yes) await confirm(plan, flags, input, io)
   else if (plan.live) io.warn('Amplitude deduplicates insert_id only within 7 days: replaying data it already holds from longer ago duplicates it.')
-  const sandbox = flags.sandbox ? await startSandbox() : undefined
+  // The sandbox's server loads only for --sandbox runs (start-up is paid by every run).
+  const sandboxKit = flags.sandbox ? await import('../amplitude/sandbox/index.js') : undefined
+  const sandbox = sandboxKit ? await sandboxKit.startSandbox() : undefined
   let report: ReplayReport
   try {
     report = await runWithSignals(plan, flags, input, io, sandbox?.url)
@@ -123,10 +125,10 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
   // Or the filters together (a typo'd --types, a --where never true, with or without a range): said too.
   const filteredAll = !report.alreadyDone && !report.error ? (outOfTimeRangeWarning(report, flags, nothingSent) ?? noMatchWarning(report, flags, nothingSent)) : undefined
   if (filteredAll) io.warn(filteredAll)
-  if (sandbox) {
-    const lines = summarizeSandbox(sandbox)
+  if (sandbox && sandboxKit) {
+    const lines = sandboxKit.summarizeSandbox(sandbox)
     await sandbox.close()
-    const saved = await saveSandboxStore(sandbox, flags['sandbox-dir'] ?? DEFAULT_SANDBOX_DIR)
+    const saved = await sandboxKit.saveSandboxStore(sandbox, flags['sandbox-dir'] ?? DEFAULT_SANDBOX_DIR)
     io.log(renderSandboxIngested({ lines, saved, receivedAt: [...sandbox.events, ...sandbox.identifyLog].map((e) => e.receivedAt), bin: invocation(io.bin) }))
   }
   if ((report.interrupted || report.error) && (plan.fromStdin || !flags.sandbox)) {

@@ -7,7 +7,7 @@ import { ENDPOINT_URL_ENV } from '../replay/cli-support.js'
 import { replaySession, withShardIndex } from '../cli/replay-session.js'
 import type { ClassicStandInResult } from '../replay/classic-stand-in.js'
 import type { RetryReport } from '../replay/retry-dead-letters.js'
-import { DEFAULT_SANDBOX_DIR } from '../amplitude/sandbox/index.js'
+import { DEFAULT_SANDBOX_DIR } from '../amplitude/sandbox/store.js'
 import { SHARD_INDEX_ENV } from '../pipeline/route/index.js'
 
 export default class Replay extends SegampCommand {

@@ -50,8 +50,10 @@ export function runSettings(opts: ReplayOptions): RunSettings {
       useBatchEndpoint: opts.useBatchEndpoint,
       skipUserPropertiesSync: opts.skipUserPropertiesSync,
       forOut,
-      // A dry run keeps no record object once it is serialized (its request needs only the JSON).
-      keepRecords: !dryRun,
+      // No run keeps a record object once it is serialized: a request needs only the JSON, and
+      // delivery reads a record's fields only for a dead letter or a throttled id (parsed then).
+      // Kept, every buffered record's object tree outlived young-generation GC.
+      keepRecords: false,
     },
     delivery: {
       dryRun,

@@ -38,6 +38,20 @@ export interface Checkpoint<C = unknown> {
   inputs?: { files: number; bytes: number }
 }
 
+/** A file's line ranges already written as JSON text (`[[from,to],…]`, as the ledger makes it). */
+export class LinesJson {
+  constructor(readonly text: string) {}
+  toJSON(): Array<[number, number]> {
+    return JSON.parse(this.text) as Array<[number, number]>
+  }
+}
+
+/** `ahead` as a writer takes it: each file's ranges as pairs, or as their JSON text made already. */
+export type AheadDraft = Array<{ file: string; lines: Array<[number, number]> | LinesJson }>
+
+/** A checkpoint as a run hands it to its state directory (which adds the sizes of its files). */
+export type CheckpointDraft<C> = Omit<Checkpoint<C>, 'files' | 'parts' | 'ahead'> & { ahead: AheadDraft }
+
 /**
  * A checkpoint's text as stored: indented JSON, except its line lists (`ahead`, `partial`), which
  * take one line each — an open window of a live run can hold thousands of ranges, written after
@@ -47,10 +61,15 @@ export function checkpointText(cp: object): string {
   const fields: string[] = []
   for (const [key, value] of Object.entries(cp)) {
     if (value === undefined) continue
-    const text = key === 'ahead' || key === 'partial' ? JSON.stringify(value) : JSON.stringify(value, null, 2).replace(/\n/g, '\n  ')
+    const text = key === 'ahead' ? aheadText(value as AheadDraft) : key === 'partial' ? JSON.stringify(value) : JSON.stringify(value, null, 2).replace(/\n/g, '\n  ')
     fields.push(`  ${JSON.stringify(key)}: ${text}`)
   }
   return `{\n${fields.join(',\n')}\n}\n`
+}
+
+/** `JSON.stringify(ahead)`, taking ranges written as text already as they are. */
+function aheadText(ahead: AheadDraft): string {
+  return `[${ahead.map((a) => `{"file":${JSON.stringify(a.file)},"lines":${a.lines instanceof LinesJson ? a.lines.text : JSON.stringify(a.lines)}}`).join(',')}]`
 }
 
 /** Settled refs (in read order) → inclusive line ranges per file. Pure. */

@@ -8,7 +8,7 @@
 import type { SegmentMessage, SourceRef } from '../../types.js'
 import { redactSecretsInText } from '../../text.js'
 import { LineLedger, type LineEntry } from './ledger.js'
-import { CHECKPOINT_VERSION, mergeRanges, type Checkpoint } from './checkpoint.js'
+import { CHECKPOINT_VERSION, mergeRanges, type AheadDraft, type Checkpoint } from './checkpoint.js'
 import { UsageError } from '../../errors.js'
 import type { LogName, StateDir } from './state-dir.js'
 import { emptyReplayCounts, type ReplayCounts, type SubscriptionRef } from './report.js'
@@ -161,6 +161,25 @@ function mergeNonEmpty(...lists: Array<Checkpoint['ahead']>): Checkpoint['ahead'
   return given.length === 0 ? [] : given.reduce((a, b) => mergeRanges(a, b))
 }
 
+/**
+ * A checkpoint's `ahead`: the lines runs before settled beyond the position, the ledger's own
+ * (none when the run is done), and those of files read only in part. Most checkpoints have only
+ * the ledger's: those are written from its text.
+ */
+function aheadDraft(carried: Checkpoint['ahead'], ledger: LineLedger<LineData> | undefined, retained: Checkpoint['ahead']): AheadDraft {
+  if (carried.length === 0 && retained.length === 0) return ledger ? ledger.settledAheadJson() : []
+  return mergeNonEmpty(carried, ledger ? ledger.settledAheadRanges() : [], retained)
+}
+
+/** A checkpoint's `partial`: lines carried half-sent from the run before, then this run's, in read order. */
+function partialDraft(carried: Iterable<PartialLine>, partly: Iterable<LineEntry<LineData>>): PartialLine[] {
+  const out = [...carried]
+  for (const e of [...partly].sort((a, b) => a.n - b.n)) out.push({ file: e.ref.file, line: e.ref.line, acked: [...e.data.acked!] })
+  return out
+}
+
+type PartialLine = NonNullable<Checkpoint['partial']>[number]
+
 export async function openCommit(o: CommitOptions): Promise<Commit> {
   const { state, dryRun, previous, completed, identities, counts } = o
   const writer = await state.openWriter(previous, { onError: o.onStateError })
@@ -248,9 +267,8 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
   const saveCheckpoint = (done: boolean): void => {
     if (dryRun) return
     syncRequests()
-    const ahead = mergeNonEmpty(carriedAhead(), done ? [] : ledger.settledAheadRanges(), retained)
-    const partial: NonNullable<Checkpoint['partial']> = done ? [] : [...carriedPartial.values()]
-    if (!done) for (const e of [...partly].sort((a, b) => a.n - b.n)) partial.push({ file: e.ref.file, line: e.ref.line, acked: [...e.data.acked!] })
+    const ahead = aheadDraft(carriedAhead(), done ? undefined : ledger, retained)
+    const partial = done ? [] : partialDraft(carriedPartial.values(), partly)
     const open: Record<string, string> = {}
     for (const f of [position?.file, ...ahead.map((a) => a.file), ...partial.map((p) => p.file)]) if (f !== undefined) open[f] = identities.get(f) ?? 'stdin'
     writer.checkpoint<ReplayCounts>({

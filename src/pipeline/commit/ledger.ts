@@ -8,6 +8,7 @@
  *   (`settledAhead`), so a resumed run neither repeats nor loses any line's outcome.
  */
 import type { SourceRef } from '../../types.js'
+import { LinesJson } from './checkpoint.js'
 
 export interface LineEntry<T> {
   ref: SourceRef
@@ -66,10 +67,18 @@ export class LineLedger<T> {
    * The settled lines after the last committed one as ranges per file (what `toRanges` makes of
    * `settledAhead()`), in read order of the files. Kept up to date as lines settle and commit, so
    * a checkpoint after every response costs the number of ranges, not the number of open lines.
-   * The pairs are the ledger's own: read them before the next line settles or commits.
    */
   settledAheadRanges(): Array<{ file: string; lines: Array<[number, number]> }> {
-    return [...this.ahead].sort((a, b) => a[1].firstN - b[1].firstN).map(([file, set]) => ({ file, lines: set.ranges() }))
+    return this.aheadInOrder().map(([file, set]) => ({ file, lines: set.ranges() }))
+  }
+
+  /** `settledAheadRanges()` with each file's lines as their JSON text already (what a checkpoint writes). */
+  settledAheadJson(): Array<{ file: string; lines: LinesJson }> {
+    return this.aheadInOrder().map(([file, set]) => ({ file, lines: new LinesJson(set.json()) }))
+  }
+
+  private aheadInOrder(): Array<[string, LineRanges]> {
+    return [...this.ahead].sort((a, b) => a[1].firstN - b[1].firstN)
   }
 
   /** Lines read but not committed, in read order. */
@@ -115,58 +124,70 @@ export class LineLedger<T> {
  * added in any order (merged with their neighbours) and leave in order, smallest first, as they commit.
  */
 class LineRanges {
-  private readonly list: Array<[number, number]> = []
-  /** Index of the first range still held (the ones before it were committed). */
+  /**
+   * The ranges as flat pairs `[from0, to0, from1, to1, …]` in one packed array of small integers:
+   * a checkpoint after every response walks all of them, and one array is far quicker to walk and
+   * to write out than thousands of two-element arrays scattered over the heap.
+   */
+  private readonly flat: number[] = []
+  /** Index (in `flat`) of the first range still held (the ones before it were committed). */
   private lo = 0
 
   /** `firstN`: the read-order number of the first line listed (orders the files). */
   constructor(readonly firstN: number) {}
 
   get empty(): boolean {
-    return this.lo >= this.list.length
+    return this.lo >= this.flat.length
   }
 
   add(line: number): void {
-    const list = this.list
-    // The first range starting after `line`.
-    let a = this.lo
-    let b = list.length
+    const f = this.flat
+    // The first range starting after `line` (a: its index in pairs from the start of `flat`).
+    let a = this.lo >>> 1
+    let b = f.length >>> 1
     while (a < b) {
       const mid = (a + b) >>> 1
-      if (list[mid][0] > line) b = mid
+      if (f[2 * mid] > line) b = mid
       else a = mid + 1
     }
-    const prev = a > this.lo ? list[a - 1] : undefined
-    if (prev !== undefined && prev[1] >= line) return
-    const next = a < list.length ? list[a] : undefined
-    const joinsPrev = prev !== undefined && prev[1] === line - 1
-    const joinsNext = next !== undefined && next[0] === line + 1
+    const at = 2 * a
+    const hasPrev = at > this.lo
+    if (hasPrev && f[at - 1] >= line) return
+    const joinsPrev = hasPrev && f[at - 1] === line - 1
+    const joinsNext = at < f.length && f[at] === line + 1
     if (joinsPrev && joinsNext) {
-      prev[1] = next[1]
-      list.splice(a, 1)
-    } else if (joinsPrev) prev[1] = line
-    else if (joinsNext) next[0] = line
-    else list.splice(a, 0, [line, line])
+      f[at - 1] = f[at + 1]
+      f.splice(at, 2)
+    } else if (joinsPrev) f[at - 1] = line
+    else if (joinsNext) f[at] = line
+    else f.splice(at, 0, line, line)
   }
 
   /** Removes `line`, the smallest line held (the next to commit). */
   removeFirst(line: number): void {
-    const r = this.list[this.lo]
-    if (r === undefined || r[0] !== line) throw new Error(`ledger: line ${line} commits out of order`)
-    if (r[0] === r[1]) this.lo++
-    else r[0]++
-    if (this.lo > 1024 && this.lo * 2 > this.list.length) {
-      this.list.splice(0, this.lo)
+    const f = this.flat
+    if (this.lo >= f.length || f[this.lo] !== line) throw new Error(`ledger: line ${line} commits out of order`)
+    if (f[this.lo] === f[this.lo + 1]) this.lo += 2
+    else f[this.lo]++
+    if (this.lo > 2048 && this.lo > f.length - this.lo) {
+      f.splice(0, this.lo)
       this.lo = 0
     }
   }
 
-  /**
-   * The ranges held, as a new list of the live pairs: read them at once, never change them (a
-   * checkpoint serializes them as it is made; copying every pair on every checkpoint was most of
-   * what the checkpoint cost the ledger).
-   */
+  /** The ranges held, as new pairs. */
   ranges(): Array<[number, number]> {
-    return this.list.slice(this.lo)
+    const f = this.flat
+    const out: Array<[number, number]> = []
+    for (let i = this.lo; i < f.length; i += 2) out.push([f[i], f[i + 1]])
+    return out
+  }
+
+  /** The ranges as the JSON text of `ranges()` (`[[from,to],…]`), written straight from the flat list. */
+  json(): string {
+    const f = this.flat
+    let text = '['
+    for (let i = this.lo; i < f.length; i += 2) text += `${i === this.lo ? '' : ','}[${f[i]},${f[i + 1]}]`
+    return text + ']'
   }
 }

@@ -106,25 +106,38 @@ export class LocalStateDir implements StateDir {
       secureFile(path)
       bytes[name] = fileSize(path)
     }
-    const dir = this.location
+    const path = join(this.location, STATE_FILES.checkpoint)
     let lastSync = 0
+    /** The last checkpoint's text while it is not on disk yet (the run's end writes it durably). */
+    let unsynced: string | undefined
+    const write = (text: string, sync: boolean): void => {
+      if (sync) {
+        // The files first: a checkpoint on disk never counts bytes that are not.
+        for (const name of LOG_NAMES) fsyncSync(fds[name])
+        lastSync = Date.now()
+      }
+      writeTextAtomic(path, text, sync)
+      unsynced = sync ? undefined : text
+    }
     return {
       append(name, text) {
         writeSync(fds[name], text)
         bytes[name] += Buffer.byteLength(text)
       },
       checkpoint(cp) {
-        const now = Date.now()
-        const sync = cp.done || now - lastSync >= FSYNC_EVERY_MS
-        if (sync) {
-          // The files first: a checkpoint on disk never counts bytes that are not.
-          for (const name of LOG_NAMES) fsyncSync(fds[name])
-          lastSync = now
-        }
-        writeTextAtomic(join(dir, STATE_FILES.checkpoint), checkpointText({ ...cp, files: { ...bytes } }), sync)
+        write(checkpointText({ ...cp, files: { ...bytes } }), cp.done || Date.now() - lastSync >= FSYNC_EVERY_MS)
       },
       async flush() {},
       async close() {
+        // However the run ended (done, interrupted, stopped), its last checkpoint is made durable.
+        // It is in place already: if this fails (a full disk), the checkpoint stands as written.
+        if (unsynced !== undefined) {
+          try {
+            write(unsynced, true)
+          } catch {
+            /* see above */
+          }
+        }
         for (const name of LOG_NAMES) closeSync(fds[name])
       },
     }

@@ -14,7 +14,7 @@
 import { hostname } from 'node:os'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { exitCodes, SegampError } from '../../errors.js'
-import { checkpointText, type Checkpoint } from './checkpoint.js'
+import { checkpointText, type Checkpoint, type CheckpointDraft } from './checkpoint.js'
 import type { ReplayReport } from './report.js'
 import {
   LOG_NAMES,
@@ -364,7 +364,7 @@ class S3Writer implements StateWriter {
     this.enqueue(() => this.dir.putPart(name, n, text))
   }
 
-  checkpoint<C>(cp: Omit<Checkpoint<C>, 'files' | 'parts'>): void {
+  checkpoint<C>(cp: CheckpointDraft<C>): void {
     for (const n of LOG_NAMES) this.cut(n)
     const text = checkpointText({ ...cp, files: { ...this.bytes }, parts: { ...this.parts } })
     const seq = ++this.latest

@@ -11,7 +11,7 @@
  */
 import { exitCodes, SegampError } from '../../errors.js'
 import type { ReplayReport } from './report.js'
-import { CHECKPOINT_VERSION, type Checkpoint } from './checkpoint.js'
+import { CHECKPOINT_VERSION, type Checkpoint, type CheckpointDraft } from './checkpoint.js'
 
 /** The append-only files, by what they hold. */
 export type LogName = 'deadLetter' | 'rejected' | 'completed'
@@ -57,7 +57,7 @@ export interface StateWriter {
    * Writes a checkpoint that covers every line appended so far: `files` (sizes or part counts)
    * are filled in here. Local: at once; s3: queued (the newest queued one replaces an older one).
    */
-  checkpoint<C>(cp: Omit<Checkpoint<C>, 'files' | 'parts'>): void
+  checkpoint<C>(cp: CheckpointDraft<C>): void
   /** Every queued write done (throws the first write that failed). */
   flush(): Promise<void>
   close(): Promise<void>

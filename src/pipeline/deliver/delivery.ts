@@ -190,8 +190,6 @@ class Entry implements Queued, Attempts {
   readonly options: Record<string, unknown> | undefined
   readonly json: string
   readonly bytes: number
-  readonly userId: unknown
-  readonly deviceId: unknown
   sends = 0
   failures = 0
   firstFailureAt = 0
@@ -210,9 +208,29 @@ class Entry implements Queued, Attempts {
     this.options = ser.options
     this.json = ser.json
     this.bytes = ser.bytes
-    const r = item.record.record
-    this.userId = r.user_id
-    this.deviceId = r.device_id
+  }
+
+  // Read only while an id is throttled, or to classify a 429/400: a record planned as JSON alone
+  // (every run's, see PlannedRecordView) is parsed only then.
+  get userId(): unknown {
+    return this.item.record.record.user_id
+  }
+
+  get deviceId(): unknown {
+    return this.item.record.record.device_id
+  }
+
+  /** The ids a response's classification may read, read only if it does. */
+  get ids(): Record<string, unknown> {
+    const entry = this
+    return {
+      get user_id() {
+        return entry.userId
+      },
+      get device_id() {
+        return entry.deviceId
+      },
+    }
   }
 }
 
@@ -350,7 +368,7 @@ function settleBatch(d: SettleDeps, batch: Batch<Entry, Held>, outcome: HttpOutc
     ? cancelledClassification(entries.length)
     : classifyResponse(
         batch.endpoint,
-        entries.map((e) => e.item.record.record),
+        entries.map((e) => e.ids),
         outcome,
         opts.apiKey,
       )
