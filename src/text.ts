@@ -75,3 +75,8 @@ const WRITE_KEY = /("writeKey"\s*:\s*")(?:[^"\\]|\\.)*(")/g
 export function redactSecretsInText(text: string): string {
   return text.includes('writeKey') ? text.replace(WRITE_KEY, '$1<redacted>$2') : text
 }
+
+/** A file's text without the UTF-8 BOM that Windows editors put first (JSON.parse refuses it). */
+export function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+}

@@ -14,6 +14,7 @@ import { countsByKind } from './items.js'
 import { locatorFor, type Locator } from './locate.js'
 import { UsageError } from '../../errors.js'
 import type { UnreadableInput } from './unreadable.js'
+import { withoutBom } from '../../text.js'
 
 export interface ReportTarget {
   format: DiffFormat
@@ -72,7 +73,7 @@ export interface EmitOptions {
 async function loadLocator(file: string | undefined, cwd: string): Promise<Locator | undefined> {
   if (file === undefined) return undefined
   try {
-    return locatorFor(file, await readFile(resolve(cwd, file), 'utf8'))
+    return locatorFor(file, withoutBom(await readFile(resolve(cwd, file), 'utf8')))
   } catch {
     return undefined // already read (or written) by the command; no locations rather than no report
   }

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto'
 import { UsageError } from '../../errors.js'
 import { readFile } from 'node:fs/promises'
 import type { AmplitudeRecord, SegmentMessage } from '../../types.js'
+import { withoutBom } from '../../text.js'
 import { compileMapping, validateMapping } from '../mapping-kit/index.js'
 import { compileDirect, type DirectFn } from './direct.js'
 import { MIXED_EFFECT, mixedOperationFields } from './mixed-user-properties.js'
@@ -103,7 +104,7 @@ export async function loadMappings(file?: string): Promise<LoadedMappings> {
   if (!file) return checkSubscriptions('presets', presetSubscriptions())
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    text = withoutBom(await readFile(file, 'utf8'))
   } catch (error) {
     throw new MappingFileError(file, [{ subscription: '(file)', path: '', message: `cannot be read: ${(error as Error).message}` }])
   }
