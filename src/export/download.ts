@@ -11,7 +11,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, join, normalize, sep } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import got from 'got'
-import { exitCodes, SegampError } from '../errors.js'
+import { exitCodes, SegampError, UsageError } from '../errors.js'
 import yauzl from 'yauzl'
 
 /** Files of an export: the owner's only (they hold the project's users' events, as dead letters do). */
@@ -266,7 +266,11 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   const endpointId = opts.endpointId ?? endpoint
   const auth = 'Basic ' + Buffer.from(`${opts.apiKey}:${opts.secretKey}`).toString('base64')
   // A folder it creates is the owner's only: the export holds the project's users' events.
-  await mkdir(opts.outDir, { recursive: true, mode: 0o700 })
+  await mkdir(opts.outDir, { recursive: true, mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+    const code = error.code ?? error.message
+    const what = code === 'EEXIST' || code === 'ENOTDIR' ? 'not a folder' : 'cannot be created'
+    throw new UsageError(`--out ${opts.outDir}: ${what} (${code})`, { code: 'bad-flag', hint: 'Give --out a folder (it is created if missing), e.g. --out amplitude-export.' })
+  })
   const statePath = join(opts.outDir, STATE_FILE)
   const project = keyHash(opts.apiKey)
   let state = await readState(statePath)

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert'
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import got from 'got'
@@ -136,6 +136,31 @@ describe('segamp export against the sandbox /api/2/export', () => {
       for (const f of files) assert.equal((statSync(f).mode & 0o777).toString(8), '600', f)
       assert.equal((statSync(out).mode & 0o777).toString(8), '700')
     }
+  })
+
+  it('--out naming a file, not a folder: exit 2 naming --out, the file untouched', async () => {
+    sb = await sandboxWithData({ hours: 1, perHour: 1 })
+    const file = join(tempDir(), 'notes.txt')
+    writeFileSync(file, 'mine\n')
+    const r = await runCli([
+      'export',
+      '--endpoint-url',
+      sb.url,
+      '--api-key',
+      API_KEY,
+      '--secret-key',
+      SECRET,
+      '--start',
+      '20240506T10',
+      '--end',
+      '20240506T10',
+      '--out',
+      file,
+      '--no-progress',
+    ])
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /Error: --out .*notes\.txt: not a folder \(EEXIST\)/)
+    assert.equal(readFileSync(file, 'utf8'), 'mine\n')
   })
 
   it('a piece refused as too large (400) is split by hour and retried; every hour ends up exported exactly once', async () => {
