@@ -1,0 +1,23 @@
+/**
+ * --where is text the user typed or pasted (from a log, a spreadsheet): its parse errors and
+ * warnings quote it, and what reaches the terminal must show its control characters as \uXXXX.
+ * The base command keeps colour sequences (segamp's own styling), so the quoting must escape them.
+ */
+import { strict as assert } from 'node:assert'
+import { runCli } from '../helpers/cli.js'
+
+describe('--where in error messages and warnings', () => {
+  it('an ESC colour sequence and a BEL in a bad --where are escaped everywhere in the error', async () => {
+    const r = await runCli(['inspect', 'examples/segment-logs', '--where', 'event = \u001b[31m\u0007'])
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /^Error: --where "event = \\u001b\[31m\\u0007": /m)
+    assert.ok(!r.stderr.includes('\u001b'), JSON.stringify(r.stderr))
+    assert.ok(!r.stderr.includes('\u0007'), JSON.stringify(r.stderr))
+  })
+
+  it('a warning quoting a value with an ESC sequence is escaped too', async () => {
+    const r = await runCli(['inspect', 'examples/segment-logs', '--where', "event = '\u001b[31mX'", '--json'])
+    assert.match(r.stderr, /--where: /)
+    assert.ok(!r.stderr.includes('\u001b'), JSON.stringify(r.stderr))
+  })
+})
