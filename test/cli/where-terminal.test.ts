@@ -34,4 +34,17 @@ describe('--where in error messages and warnings', () => {
     assert.match(r.stderr, /^ {2}- N\\u001b\[31mX: /m)
     assert.ok(!r.stderr.includes('\u001b'), JSON.stringify(r.stderr))
   })
+
+  it('errors and warnings quoting a path escape its colour sequences (segamp never colours them itself)', async () => {
+    const bad = `/nonexistent/x\u001b[31my`
+    for (const args of [
+      ['status', bad],
+      ['replay', '--retry-dead-letters', '--state-dir', bad, '--yes', '--api-key', 'key-0123456789'],
+      ['inspect', 'examples/segment-logs', bad],
+    ]) {
+      const r = await runCli(args)
+      assert.match(r.stderr, /x\\u001b\[31my/, r.stderr)
+      assert.ok(!r.stderr.includes('\u001b'), JSON.stringify(r.stderr))
+    }
+  })
 })
