@@ -162,7 +162,7 @@ EXIT CODES (like diff)
     }
     const exportRead = (report as Partial<AgainstReport>).against?.export
     if (exportRead && exportRead.events === 0) {
-      for (const p of exportRead.problems) this.logToStderr(`export problem: ${p.file}: ${p.reason}`)
+      for (const p of exportRead.problems) this.logToStderr(`export problem: ${visible(p.file)}: ${visible(p.reason)}`)
       throw new UsageError(`nothing to compare against: no stored event was read from ${(flags.against ?? []).join(' ')}`, {
         code: 'nothing-read',
         hint: 'Give --against a zip, a folder or files written by `segamp export` for the period of the archive (the export range is by upload time, UTC).',
@@ -191,7 +191,7 @@ EXIT CODES (like diff)
       this.logToStderr(
         `${formatCount(report.totals.messages)} messages and ${formatCount(exportRead.events)} stored events compared in ${seconds.toFixed(1)} s (${formatCount(Math.round(report.totals.messages / Math.max(seconds, 0.001)))} messages/s)`,
       )
-      for (const p of exportRead.problems) this.logToStderr(`export problem: ${p.file}: ${p.reason}`)
+      for (const p of exportRead.problems) this.logToStderr(`export problem: ${visible(p.file)}: ${visible(p.reason)}`)
     }
     for (const line of renderDiffReadNotes(counts)) this.logToStderr(line)
     const failing = failingDiffKinds(report, setup.failOn)

@@ -223,9 +223,10 @@ describe('diff-mappings --against EXPORT', () => {
     const archive = writeFile(join(dir, 'archive', 'day.ndjson'), ndjson([m1]))
     const good = ndjson([stored({ $insert_id: 'ajs-t1-0badc0de', event_type: 'Song Played', user_id: 'user-00001', event_time: exportTime(ms) })])
     const exp = writeFile(join(dir, 'export', 'a.json.gz'), gzipSync(good + 'not json\n'))
-    const r = await runCli(['diff-mappings', archive, '--against', exp, '--against', join(dir, 'exprot'), '--fail-on', 'renamed', '--no-progress'])
+    const r = await runCli(['diff-mappings', archive, '--against', exp, '--against', join(dir, 'exprot\u001b[31m'), '--fail-on', 'renamed', '--no-progress'])
     assert.equal(r.code, 2, r.stderr)
-    assert.match(r.stderr, /exprot: cannot be read \(ENOENT\)/)
+    assert.match(r.stderr, /exprot\\u001b\[31m: cannot be read \(ENOENT\)/)
+    assert.ok(!r.stderr.includes('\u001b'), 'the path is quoted with its control characters escaped')
     assert.match(r.stderr, /error: 1 input file\(s\) could not be read to the end/)
     // a bad line is a rejected line, as in an archive: noted, not trouble
     const ok = await runCli(['diff-mappings', archive, '--against', exp, '--fail-on', 'renamed', '--no-progress'])
