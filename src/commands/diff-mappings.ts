@@ -32,7 +32,7 @@ CI: --format github prints GitHub annotations at the line of the --mappings file
 EXIT CODES (like diff)
   0  no finding of a --fail-on kind
   1  at least one finding of a --fail-on kind
-  2  trouble: bad flags, unreadable settings, mappings or rename map, no message read at all, an s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials), an input file or object that could not be read to the end (the report is still written, for what was read)`
+  2  trouble: bad flags, unreadable settings, mappings or rename map, no message read at all, an s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials), an input file, export file or object that could not be read to the end (the report is still written, for what was read, and says so), a --fail-on naming no kind`
   static examples = [
     '<%= config.bin %> diff-mappings examples/segment-logs --classic examples/classic-settings.json',
     '<%= config.bin %> diff-mappings s3-export/ --classic classic.json --mappings actions.json --rename-map renames.csv --format markdown --fail-on renamed,dropped,duplicated',
