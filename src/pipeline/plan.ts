@@ -211,6 +211,21 @@ export interface BlockInput {
 /** Decodes a block's lines and plans each one: `[line number, plan]` in order (blank lines left out). */
 export function planBlock(planner: Planner, block: BlockInput): Array<[number, LinePlan]> {
   const out: Array<[number, LinePlan]> = []
-  for (const { line, text } of blockLines(block.bytes, block.firstLine, block.fileStart)) out.push([line, planner({ text }, `${block.file}:${line}`)])
+  planBlockEach(
+    planner,
+    block,
+    () => undefined,
+    (line, plan) => out.push([line, plan]),
+  )
   return out
+}
+
+/**
+ * `planBlock` one line at a time: `start` is told how many lines have a plan, then `each` gets
+ * each line's plan as soon as it is made (a worker encodes it at once instead of keeping it).
+ */
+export function planBlockEach(planner: Planner, block: BlockInput, start: (count: number) => void, each: (line: number, plan: LinePlan) => void): void {
+  const lines = blockLines(block.bytes, block.firstLine, block.fileStart)
+  start(lines.length)
+  for (const { line, text } of lines) each(line, planner({ text }, `${block.file}:${line}`))
 }

@@ -7,9 +7,17 @@
  * request packing, delivery, the checkpoint) therefore sees exactly the sequence a single thread
  * sees: the same requests, in the same order, for any worker count, and resume works unchanged.
  *
+ * What crosses threads is kept cheap, since on a machine with few cores it is what `--workers`
+ * costs over one thread: the blocks' bytes move to the thread (not copied), and a batch's plans
+ * come back in the compact form of plan-codec.ts (numbers and the `--out` bytes in transferred
+ * buffers, ids and keys as one string, a live run's JSON as strings of their own) and are decoded here
+ * one line at a time, as the engine asks for them, so they die young instead of being promoted
+ * while their batch waits its turn; only rarer shapes are structured-cloned.
+ *
  * Memory stays bounded: at most `2 × N` batches are out at a time, and reading waits for the
  * oldest one. Small inputs never start a thread: the first `inlineLines` lines are planned here,
- * and the workers start only if the input goes on past them.
+ * and the workers start only if the input goes on past them. A large input (`prestart`) starts
+ * them at once and plans nothing here.
  */
 import { Worker } from 'node:worker_threads'
 import type { ArchiveItem } from './decode/index.js'
@@ -17,6 +25,7 @@ import type { SubscriptionSpec } from '../segment/subscriptions/index.js'
 import type { ActionSettings } from '../segment/actions-amplitude/index.js'
 import type { SegmentMessage, SourceRef } from '../types.js'
 import { planBlock, type BlockInput, type LinePlan, type Planner, type PlannerSettings } from './plan.js'
+import { PlanReader, type EncodedPlans, type GroupCache } from './plan-codec.js'
 
 /**
  * What a worker compiles its planner from (plain data: functions cannot cross threads): the
@@ -42,11 +51,12 @@ export interface ParallelOptions {
   settings?: WorkerSettings
   /** Lines per batch (default 512). */
   batchLines?: number
-  /** Lines planned on this thread before any worker starts (default 4096). */
+  /** Lines planned on this thread before any worker starts (default 4096; 0 with `prestart`). */
   inlineLines?: number
   /**
-   * Start the threads at once (a large input): they load their modules while this thread plans
-   * the first lines, instead of after them.
+   * Start the threads at once (a large input), and plan no line here: the threads would take over
+   * after a few thousand lines anyway, and planning them here cost this thread's heap and compiler
+   * the warm-up of the whole planner (about 0.3 CPU-s of 100k messages' 4.5 measured, 2026-12-07).
    */
   prestart?: boolean
 }
@@ -59,22 +69,28 @@ export type Unit = { block: BlockInput; message?: undefined } | { message: Segme
 /** A unit's plans: a block's `[line, plan]` pairs, or a message's plan. */
 export type UnitResult = Array<[number, LinePlan]> | LinePlan
 
+/** A batch's plans: as planned (on this thread, or cloned back), or encoded by a worker (plan-codec.ts). */
+type BatchResults = UnitResult[] | EncodedPlans
+
 interface Batch {
   /** Archive items in order; `unit` indexes into `units` for blocks and messages. */
   items: Array<{ item: ArchiveItem; unit?: number }>
   units: Unit[]
+  /** The blocks' buffers that move to the worker instead of being copied (`owned` blocks). */
+  transfer: ArrayBuffer[]
   lines: number
-  results?: Promise<UnitResult[]>
+  results?: Promise<BatchResults>
 }
 
-type Reply = { id: number; results: UnitResult[]; outBytes?: ArrayBuffer } | { id: number; error: string }
+type Reply = { id: number; results: UnitResult[] } | { id: number; encoded: EncodedPlans } | { id: number; error: string }
+type Waiting = { resolve: (r: BatchResults) => void; reject: (e: Error) => void; size: number }
 
 export function planUnit(planner: Planner, unit: Unit): UnitResult {
   return unit.block ? planBlock(planner, unit.block) : planner({ message: unit.message }, unit.where)
 }
 
 class Pool {
-  private readonly workers: Array<{ worker: Worker; load: number; waiting: Map<number, { resolve: (r: UnitResult[]) => void; reject: (e: Error) => void; size: number }> }> = []
+  private readonly workers: Array<{ worker: Worker; load: number; waiting: Map<number, Waiting> }> = []
   private nextId = 0
   private failed?: Error
 
@@ -88,7 +104,7 @@ class Pool {
             workerData: settings,
           })
         : new Worker(new URL('./worker.js', here), { workerData: settings })
-      const slot = { worker, load: 0, waiting: new Map<number, { resolve: (r: UnitResult[]) => void; reject: (e: Error) => void; size: number }>() }
+      const slot = { worker, load: 0, waiting: new Map<number, Waiting>() }
       worker.on('message', (reply: Reply) => {
         const w = slot.waiting.get(reply.id)
         if (!w) return
@@ -96,10 +112,7 @@ class Pool {
         slot.load -= w.size
         if (slot.waiting.size === 0) worker.unref()
         if ('error' in reply) w.reject(new Error(`worker thread: ${reply.error}`))
-        else {
-          if (reply.outBytes) attachOutBytes(reply.results, reply.outBytes)
-          w.resolve(reply.results)
-        }
+        else w.resolve('encoded' in reply ? reply.encoded : reply.results)
       })
       const fail = (error: Error): void => {
         this.failed ??= error
@@ -117,15 +130,16 @@ class Pool {
   }
 
   /** Plans units on the least loaded worker; undefined when they cannot be posted. */
-  plan(units: Unit[], size: number): Promise<UnitResult[]> | undefined {
+  plan(units: Unit[], size: number, transfer: ArrayBuffer[] = []): Promise<BatchResults> | undefined {
     if (this.failed) return Promise.reject(this.failed)
     const slot = this.workers.reduce((a, b) => (b.load < a.load ? b : a))
     const id = this.nextId++
-    const promise = new Promise<UnitResult[]>((resolve, reject) => slot.waiting.set(id, { resolve, reject, size }))
+    const promise = new Promise<BatchResults>((resolve, reject) => slot.waiting.set(id, { resolve, reject, size }))
     try {
-      slot.worker.postMessage({ id, units })
+      slot.worker.postMessage({ id, units }, transfer)
     } catch {
-      // A message nested beyond what structured cloning takes: planned on this thread instead.
+      // A message nested beyond what structured cloning takes: planned on this thread instead (a
+      // message that fails to post moves none of its buffers).
       slot.waiting.delete(id)
       return undefined
     }
@@ -145,12 +159,14 @@ class Pool {
  */
 export async function* planInOrder(items: AsyncIterable<ArchiveItem>, o: ParallelOptions): AsyncGenerator<PlannedItem> {
   const batchLines = Math.max(1, o.batchLines ?? DEFAULT_BATCH_LINES)
-  const inlineLines = o.inlineLines ?? DEFAULT_INLINE_LINES
+  const inlineLines = o.inlineLines ?? (o.prestart ? 0 : DEFAULT_INLINE_LINES)
   const parallel = o.workers > 1 && o.settings !== undefined
   let pool: Pool | undefined = parallel && o.prestart ? new Pool(o.workers, o.settings!) : undefined
   let planned = 0
   const queue: Batch[] = []
   let batch: Batch = newBatch()
+  // The request groups of decoded plans, shared for the whole run.
+  const groups: GroupCache = new Map()
 
   const dispatch = (): void => {
     const b = batch
@@ -158,7 +174,7 @@ export async function* planInOrder(items: AsyncIterable<ArchiveItem>, o: Paralle
     if (b.items.length === 0) return
     if (b.units.length > 0) {
       pool ??= new Pool(o.workers, o.settings!)
-      b.results = pool.plan(b.units, b.lines) ?? Promise.resolve(b.units.map((u) => planUnit(o.planner, u)))
+      b.results = pool.plan(b.units, b.lines, b.transfer) ?? Promise.resolve(b.units.map((u) => planUnit(o.planner, u)))
       // Awaited in order later; a run stopped early must not leave an unhandled rejection behind.
       b.results.catch(() => undefined)
     }
@@ -166,9 +182,12 @@ export async function* planInOrder(items: AsyncIterable<ArchiveItem>, o: Paralle
   }
   async function* emit(b: Batch): AsyncGenerator<PlannedItem> {
     const results = b.results ? await b.results : []
+    // Encoded plans are decoded as their lines are asked for, in order (the units are in item order).
+    const reader = Array.isArray(results) ? undefined : new PlanReader(results, groups)
     for (const { item, unit } of b.items) {
       if (unit === undefined) yield { item: item as Exclude<ArchiveItem, { kind: 'block' | 'message' }> }
-      else yield* unitItems(item, results[unit])
+      else if (reader) yield* readerItems(item, reader)
+      else yield* unitItems(item, (results as UnitResult[])[unit])
     }
   }
 
@@ -189,6 +208,7 @@ export async function* planInOrder(items: AsyncIterable<ArchiveItem>, o: Paralle
           const lines = item.kind === 'block' ? item.count : 1
           batch.items.push({ item, unit: batch.units.length })
           batch.units.push(unit)
+          if (item.kind === 'block' && item.owned) batch.transfer.push(item.bytes.buffer as ArrayBuffer)
           batch.lines += lines
           planned += lines
         } else batch.items.push({ item })
@@ -229,21 +249,22 @@ function* unitItems(item: ArchiveItem, result: UnitResult): Generator<PlannedIte
   }
 }
 
-function newBatch(): Batch {
-  return { items: [], units: [], lines: 0 }
+/** A unit's items from an encoded batch: each plan is made as its line is asked for. */
+function* readerItems(item: ArchiveItem, reader: PlanReader): Generator<PlannedItem> {
+  if (item.kind === 'message') {
+    yield { ref: item.ref, plan: reader.plan() }
+    return
+  }
+  if (item.kind !== 'block') return
+  const file = item.ref.file
+  for (const [line, plan] of reader.block()) {
+    if (item.skip?.(line)) continue
+    yield { ref: { file, line }, plan }
+  }
 }
 
-/** Points each record's `outBytes` into the buffer its batch's pieces came in (no copy). */
-function attachOutBytes(results: UnitResult[], buffer: ArrayBuffer): void {
-  for (const r of results) {
-    for (const plan of Array.isArray(r) ? r.map(([, p]) => p) : [r]) {
-      if (plan.t !== 'message') continue
-      for (const rec of plan.records) {
-        const at = rec.ser?.outAt
-        if (at) rec.ser!.outBytes = new Uint8Array(buffer, at[0], at[1])
-      }
-    }
-  }
+function newBatch(): Batch {
+  return { items: [], units: [], transfer: [], lines: 0 }
 }
 
 /**

@@ -58,9 +58,12 @@ function syntheticItems(seed: number): ArchiveItem[] {
       const count = 1 + Math.floor(random() * 6)
       const texts = Array.from({ length: count }, lineText)
       const crlf = random() < 0.3
-      const bytes = Buffer.from((line === 1 ? '\uFEFF' : '') + texts.join(crlf ? '\r\n' : '\n') + '\n')
+      const text = Buffer.from((line === 1 ? '\uFEFF' : '') + texts.join(crlf ? '\r\n' : '\n') + '\n')
+      // Every other block has a buffer of its own (as the reader's copies do): it moves to the thread.
+      const owned = b % 2 === 0
+      const bytes = owned ? Buffer.from(new Uint8Array(text).buffer) : text
       const skip = file === 'b.ndjson.gz' ? (l: number) => l % 3 === 0 : undefined
-      items.push({ kind: 'block', ref: { file, line }, count, bytes, fileStart: line === 1, ...(skip ? { skip } : {}) })
+      items.push({ kind: 'block', ref: { file, line }, count, bytes, fileStart: line === 1, ...(skip ? { skip } : {}), ...(owned ? { owned } : {}) })
       line += count
       if (random() < 0.1) {
         // A line over the cap, rejected by the reader itself.
@@ -111,7 +114,7 @@ const withoutRecords = (items: PlannedItem[]): PlannedItem[] =>
     p.plan?.t === 'message' ? { ref: p.ref!, plan: { ...p.plan, records: p.plan.records.map(({ record: _r, ser, ...rest }) => ({ ...rest, ser: asText(ser) })) } } : p,
   )
 const asText = (ser: SerializedRecord): SerializedRecord => {
-  const { outBytes, outAt: _at, ...rest } = ser
+  const { outBytes, ...rest } = ser
   return { ...rest, json: jsonOf(ser), ...(outBytes || ser.out !== undefined ? { out: ser.out ?? Buffer.from(outBytes!).toString('utf8') } : {}) }
 }
 const plannedHere = (p: PlannedItem): boolean => p.plan?.t === 'message' && p.plan.records.length > 0 && p.plan.records.every((r) => r.record !== undefined)
@@ -167,6 +170,13 @@ describe('replay: planInOrder (the --workers pool)', function () {
     assert.deepEqual(one, want)
 
     const three = await run(stream(items), { workers: 3, batchLines: 4, inlineLines: 0 })
+    // The blocks with buffers of their own moved to the threads (nothing left here), the others were copied.
+    const owned = items.filter((i) => i.kind === 'block' && i.owned) as Array<Extract<ArchiveItem, { kind: 'block' }>>
+    assert.ok(owned.length > 20 && owned.every((i) => i.bytes.buffer.byteLength === 0), 'owned buffers moved')
+    assert.ok(
+      items.every((i) => i.kind !== 'block' || i.owned || i.bytes.length > 0),
+      'the others stay',
+    )
     assert.ok(three.filter(plannedElsewhere).length > 50, 'planned on the threads')
     assert.equal(three.filter(plannedHere).length, 0, 'no inline start')
     assert.deepEqual(withoutRecords(three), withoutRecords(want))
@@ -176,10 +186,11 @@ describe('replay: planInOrder (the --workers pool)', function () {
     assert.ok(bLines.length > 20 && bLines.every((l) => l % 3 !== 0), bLines.join(','))
   })
 
-  it('the first inlineLines lines are planned here, the rest on the threads; a small input never starts one', async () => {
+  it('the first inlineLines lines are planned here, the rest on the threads; a large input plans none here; a small input never starts a thread', async () => {
     const items = syntheticItems(7)
+    const want = expected(items, createPlanner(settings))
     const out = await run(stream(items), { workers: 2, batchLines: 3, inlineLines: 60 })
-    assert.deepEqual(withoutRecords(out), withoutRecords(expected(items, createPlanner(settings))))
+    assert.deepEqual(withoutRecords(out), withoutRecords(want))
     const lastHere = out.findLastIndex(plannedHere)
     const firstElsewhere = out.findIndex(plannedElsewhere)
     assert.ok(lastHere >= 0 && firstElsewhere > lastHere, `${lastHere} < ${firstElsewhere}`)
@@ -187,8 +198,16 @@ describe('replay: planInOrder (the --workers pool)', function () {
     for (const p of out.slice(0, lastHere + 1)) if (p.ref) assert.ok(p.ref.file === 'a.ndjson' && p.ref.line <= 60 + 6, `${p.ref.file}:${p.ref.line}`)
     assert.equal(watch.calls.length, 2)
 
+    // A large input (prestart): the threads start at once and no line is planned here.
     watch.calls.length = 0
-    const small = await run(stream(items), { workers: 3, batchLines: 3, inlineLines: 1_000_000 })
+    const large = await run(stream(syntheticItems(7)), { workers: 2, batchLines: 3, prestart: true })
+    assert.deepEqual(withoutRecords(large), withoutRecords(want))
+    assert.equal(large.filter(plannedHere).length, 0, 'nothing planned here')
+    assert.ok(large.filter(plannedElsewhere).length > 50)
+    assert.equal(watch.calls.length, 2)
+
+    watch.calls.length = 0
+    const small = await run(stream(syntheticItems(7)), { workers: 3, batchLines: 3, inlineLines: 1_000_000 })
     assert.equal(small.filter(plannedElsewhere).length, 0)
     assert.equal(watch.calls.length, 0, 'no thread started')
   })
@@ -203,7 +222,8 @@ describe('replay: planInOrder (the --workers pool)', function () {
         const out: PlannedItem[] = []
         await assert.rejects(
           async () => {
-            for await (const p of planInOrder(stream(items, failAfter, error), {
+            // A fresh copy each time: blocks that moved to a thread are empty here afterwards.
+            for await (const p of planInOrder(stream(syntheticItems(99), failAfter, error), {
               workers,
               planner: createPlanner(settings),
               settings: toWorkerSettings(settings),

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ReplayReport } from '../../src/pipeline/commit/report.js'
 import { compileTrigger } from '../../src/segment/fql/index.js'
+import { NO_THROTTLE } from '../../src/amplitude/sandbox/limits.js'
 import { gzip, readNdjson, tempDir, writeFile } from '../helpers/files.js'
 import { BIN, ROOT } from '../helpers/cli.js'
 import { device, recordsOfRequest, replayHarness, trackMessage, waitFor, writeArchive, assertResendsWithinFlight } from '../helpers/replay.js'
@@ -73,6 +74,30 @@ describe('replay --workers', () => {
     assert.equal(reasons.filter((r) => r.endsWith('invalid JSON')).length, 24)
     assert.equal(reports[0].messages + reports[0].rejected, a.lines)
     assert.ok(outs[0].includes('CSV 2'), 'the CSV rows were planned too')
+  })
+
+  it('a live run delivers the same events and identifications with 1 and 3 workers (records cross threads as their JSON)', async function () {
+    this.timeout(60_000)
+    // Identifies, bad lines, short ids (refused: dead letters); no throttling, so every record goes through once.
+    const a = writeArchive(tempDir(), { messages: 400, devices: 5, identifyEvery: 4, shortIdEvery: 13, garbageEvery: 50 })
+    const got: Array<{ events: string[]; identifications: string[]; dead: string[]; sent: number }> = []
+    for (const workers of [1, 3]) {
+      const sb = await sandbox({ limits: NO_THROTTLE })
+      const stateDir = tempDir()
+      const report = await run({ inputs: [a.dir], endpointUrl: sb.url, stateDir, workers, workerBatchLines: 7, workerInlineLines: 0, concurrency: 1 })
+      assert.equal(report.workers, workers)
+      const dead = readNdjson(join(stateDir, 'dead-letter.ndjson')).map((d) => JSON.stringify((d as { event?: unknown }).event ?? d))
+      got.push({
+        events: sb.events.map((e) => JSON.stringify(e.event)).sort(),
+        identifications: sb.identifications.map((i) => JSON.stringify(i)).sort(),
+        dead: dead.sort(),
+        sent: report.sent,
+      })
+    }
+    assert.ok(got[0].events.length > 250 && got[0].identifications.length > 50, `${got[0].events.length} events, ${got[0].identifications.length} identifications`)
+    // The short ids are refused by the server: their records are dead-lettered, read back from their JSON.
+    assert.ok(got[0].dead.length > 20, `${got[0].dead.length} dead letters`)
+    assert.deepEqual(got[1], got[0])
   })
 
   it("one key's events are sent in archive order whatever the worker count", async function () {

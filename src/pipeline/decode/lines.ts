@@ -327,7 +327,15 @@ export function openSource(path: string, stdin: Readable = process.stdin): Reada
  * A run of whole lines as bytes (`--workers` decodes them on another thread), or a line over the
  * cap, which is never held: only its length in bytes is known.
  */
-export type LineBlock = { firstLine: number; count: number; bytes: Buffer; tooLong?: undefined } | { tooLong: { line: number; bytes: number } }
+export type LineBlock = { firstLine: number; count: number; bytes: Buffer; owned?: boolean; tooLong?: undefined } | { tooLong: { line: number; bytes: number } }
+
+/**
+ * True when `bytes` is a copy made for its block alone (not a view into a chunk something else
+ * still reads, nor a slice of Node's shared pool): its memory may move to a worker thread.
+ */
+function ownBuffer(bytes: Buffer): boolean {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+}
 
 /**
  * Cuts decompressed bytes into blocks of whole lines, each block ending at a newline (so no
@@ -388,7 +396,7 @@ export async function* lineBlocks(chunks: AsyncIterable<Buffer>, maxLineBytes = 
       } else {
         let count = 0
         for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) count++
-        yield { firstLine: lineNo + 1, count, bytes }
+        yield { firstLine: lineNo + 1, count, bytes, ...(carryLength > 0 && ownBuffer(bytes) ? { owned: true } : {}) }
         lineNo += count
       }
       carry = []
@@ -405,7 +413,7 @@ export async function* lineBlocks(chunks: AsyncIterable<Buffer>, maxLineBytes = 
   else if (carryLength > 0) {
     const bytes = Buffer.concat(carry, carryLength)
     // A file that is only a byte order mark has no line (as splitLines sees it).
-    if (!(lineNo === 0 && bytes.equals(BOM))) yield { firstLine: lineNo + 1, count: 1, bytes }
+    if (!(lineNo === 0 && bytes.equals(BOM))) yield { firstLine: lineNo + 1, count: 1, bytes, ...(ownBuffer(bytes) ? { owned: true } : {}) }
   }
 }
 

@@ -28,8 +28,9 @@ export type ArchiveItem =
   /**
    * NDJSON lines not decoded yet (`blocks`): whole lines as bytes, from line `ref.line` on, for the
    * caller to decode (maybe on another thread). Lines for which `skip` is true are not to be used.
+   * `owned`: `bytes` has its memory to itself, which may move to a worker thread (then it is empty here).
    */
-  | { kind: 'block'; ref: SourceRef; count: number; bytes: Buffer; fileStart: boolean; skip?: (line: number) => boolean }
+  | { kind: 'block'; ref: SourceRef; count: number; bytes: Buffer; fileStart: boolean; skip?: (line: number) => boolean; owned?: boolean }
   | { kind: 'rejected'; ref: SourceRef; category: RejectCategory; reason: string; text: string }
   /** `retryable`: the read failed in a way that may pass (a store failing past its retries): the same command later may read it. */
   | { kind: 'unreadable'; file: string; reason: string; retryable?: boolean }
@@ -223,7 +224,16 @@ async function* ndjsonBlocks(
       let all = skipping
       for (let l = block.firstLine; all && l <= at.lastLine; l++) all = skip(l)
       // A resumed run's settled lines: a block wholly settled is not decoded at all.
-      if (!all) yield { kind: 'block', ref: { file, line: block.firstLine }, count: block.count, bytes: block.bytes, fileStart, ...(skipping ? { skip } : {}) }
+      if (!all)
+        yield {
+          kind: 'block',
+          ref: { file, line: block.firstLine },
+          count: block.count,
+          bytes: block.bytes,
+          fileStart,
+          ...(skipping ? { skip } : {}),
+          ...(block.owned ? { owned: true } : {}),
+        }
     }
     fileStart = false
   }

@@ -137,10 +137,8 @@ export interface SerializedRecord {
    * escaped as a JSON string's content, or, for form bodies, URL-encoded (which needs no escaping).
    */
   out?: string
-  /** `out` as UTF-8 bytes (a worker thread encoded it: the main thread only copies bytes). */
+  /** `out` as UTF-8 bytes (a worker thread encoded it, see src/pipeline/plan-codec.ts: the main thread only copies bytes). */
   outBytes?: Uint8Array
-  /** Where in its batch's transferred buffer a worker put `out` ([offset, length]); becomes `outBytes`. */
-  outAt?: [number, number]
 }
 
 /** What encodeURIComponent keeps or writes that application/x-www-form-urlencoded writes otherwise. */
@@ -358,7 +356,7 @@ export class RequestAssembler {
       g.bytes += separatorBytes(g.endpoint)
     }
     // A dry run's --out needs only each record's `out` piece: the JSON is not kept for a body never built.
-    if (o.forOut) g.outs.push(s.outBytes ?? s.out ?? serializeRecord(rec!, o.useBatchEndpoint, o).out!)
+    if (o.forOut) g.outs.push(s.outBytes ? ownBytes(s.outBytes) : (s.out ?? serializeRecord(rec!, o.useBatchEndpoint, o).out!))
     else g.parts.push(s.json)
     g.indexes.push(this.n++)
     if (tag !== undefined) (g.tags ??= []).push(tag)
@@ -391,6 +389,15 @@ export class RequestAssembler {
     }
     return { ...buildRequest(g.endpoint, g.parts, g.options, this.o), endpoint: g.endpoint, indexes: g.indexes, ...tags }
   }
+}
+
+/**
+ * A piece that is a view into a larger buffer (a worker's batch of pieces) is copied: a request of
+ * a rare endpoint may stay open over thousands of batches, and each view would keep its whole
+ * batch (about 1 MB) alive until the request is written.
+ */
+function ownBytes(piece: Uint8Array): Uint8Array {
+  return piece.byteLength < piece.buffer.byteLength ? Buffer.from(piece) : piece
 }
 
 interface OpenRequest {

@@ -47,6 +47,11 @@ async function blocksOf(chunks: Buffer[], max?: number): Promise<LineBlock[]> {
     // Whole lines: every block ends at a newline, except a file's unterminated last line.
     if (!last || b.bytes[b.bytes.length - 1] === 10) assert.equal(b.bytes[b.bytes.length - 1], 10, `block ${i} ends at a newline`)
     assert.equal(b.count, b.bytes[b.bytes.length - 1] === 10 ? newlines : newlines + 1, `block ${i} counts its lines`)
+    // `owned` (its memory may move to a worker thread): a buffer of its own, no chunk's memory.
+    if (b.owned) {
+      assert.ok(b.bytes.byteOffset === 0 && b.bytes.byteLength === b.bytes.buffer.byteLength, `block ${i} owns its whole buffer`)
+      assert.ok(!chunks.some((c) => c.buffer === b.bytes.buffer), `block ${i} shares no chunk's memory`)
+    }
     next += b.count
   })
   return blocks
@@ -171,6 +176,24 @@ describe('decode: lineBlocks + blockLines', () => {
         },
       ),
       { numRuns: 400, seed: 4242 },
+    )
+  })
+
+  it('a block put together across chunks (large enough not to come from the shared pool) is owned; views into a chunk are not', async () => {
+    // Lines of 5,010 bytes (a Buffer under 4 KiB would be a slice of Node's shared pool).
+    const line = (c: string): string => `{"x":"${c.repeat(5000)}"}\n`
+    const text = Buffer.from(line('a') + line('b') + line('c') + line('d') + line('e').slice(0, -1))
+    // Chunks cut inside the second and fourth lines: line 1 is a view into the first chunk; lines
+    // 2–3 and line 4 are copies (carried part + head), so is the unterminated last line.
+    const blocks = await blocksOf(cut(text, [7000, 17_000]))
+    assert.deepEqual(
+      blocks.map((b) => (b.tooLong === undefined ? [b.firstLine, b.count, b.owned === true] : [])),
+      [
+        [1, 1, false],
+        [2, 2, true],
+        [4, 1, true],
+        [5, 1, true],
+      ],
     )
   })
 

@@ -3,7 +3,7 @@
  * building and escaping each body whole. The line must be exactly what the request itself gives.
  */
 import { strict as assert } from 'node:assert'
-import { assembleRequests, dryRunLine, outLine, serializeRecord, type AssembleOptions } from '../../../src/pipeline/deliver/requests.js'
+import { assembleRequests, dryRunLine, outLine, RequestAssembler, serializeRecord, type AssembleOptions } from '../../../src/pipeline/deliver/requests.js'
 import type { AmplitudeRecord } from '../../../src/types.js'
 
 const KEY = 'out-line-key-0123456789abcdef'
@@ -67,5 +67,21 @@ describe('deliver: --out lines from per-record pieces', () => {
       assert.ok(Buffer.isBuffer(mixed))
       assert.equal(mixed.toString('utf8'), `${asText as string}\n`)
     }
+  })
+
+  it("a worker's piece is copied into the open request: its batch's buffer is not kept alive (a rare endpoint's request may stay open for the whole run)", () => {
+    const b = { apiKey: KEY, redact: true, forOut: true as const }
+    const usermap = records.find((r) => r.endpoint === 'usermap')!
+    const ser = serializeRecord(usermap, false, { forOut: true })
+    const want = assembleRequests([usermap], b)[0].line
+    // The piece as a view into a larger buffer, as pieces come back from a thread.
+    const batch = Buffer.alloc(4096, 0x20)
+    const at = batch.write(ser.out!, 100)
+    const a = new RequestAssembler(b)
+    assert.deepEqual(a.add(undefined, { ...ser, out: undefined, outBytes: new Uint8Array(batch.buffer, batch.byteOffset + 100, at) }), [])
+    // The batch's memory is reused (or freed) before the request is written: the line is unchanged.
+    batch.fill(0x58)
+    const [req] = a.end()
+    assert.equal(req.line!.toString(), `${want as string}\n`)
   })
 })
