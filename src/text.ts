@@ -51,6 +51,19 @@ export function shownName(name: string): string {
   return `"${name.replace(/["\\]/g, '\\$&').replace(INVISIBLE, escape)}"`
 }
 
+// As UNSAFE, without the colour-sequence exception: for text segamp never styles.
+// eslint-disable-next-line no-control-regex
+const UNSAFE_PLAIN = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+
+/**
+ * `terminalSafe` for text segamp never colours (error messages, hints, warnings): a colour sequence
+ * in it came from data (a path, a trigger) and is escaped like any control character; newlines
+ * and tabs stay.
+ */
+export function plainTerminalSafe(text: string): string {
+  return redactText(text).replace(UNSAFE_PLAIN, escape)
+}
+
 export function terminalSafe(text: string): string {
   // Everything printed passes here: no credential leaves in it either (see src/secrets.ts).
   return redactText(text).replace(UNSAFE, (m) => (m.length > 1 ? m : escape(m)))
@@ -74,4 +87,9 @@ export function formatCount(n: number): string {
 const WRITE_KEY = /("writeKey"\s*:\s*")(?:[^"\\]|\\.)*(")/g
 export function redactSecretsInText(text: string): string {
   return text.includes('writeKey') ? text.replace(WRITE_KEY, '$1<redacted>$2') : text
+}
+
+/** A file's text without the UTF-8 BOM that Windows editors put first (JSON.parse refuses it). */
+export function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
 }

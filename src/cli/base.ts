@@ -19,7 +19,7 @@
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
 import { format } from 'node:util'
 import { exitCodes, SegampError } from '../errors.js'
-import { terminalSafe } from './terminal.js'
+import { plainTerminalSafe, terminalSafe } from './terminal.js'
 import { registerSecret, registerUrlCredentials } from '../secrets.js'
 
 /** Flags and variables whose values are secrets, and those that are URLs that may carry credentials. */
@@ -92,7 +92,7 @@ export abstract class SegampCommand extends Command {
    */
   warn(input: string | Error): string | Error {
     const text = typeof input === 'string' ? input : input.message
-    process.stderr.write(` ›   Warning: ${terminalSafe(text)}\n`)
+    process.stderr.write(` ›   Warning: ${plainTerminalSafe(text)}\n`)
     return input
   }
 
@@ -118,7 +118,7 @@ export abstract class SegampCommand extends Command {
       this.logJson({ error: { message: e.message, hint: e.hint ?? null, code: e.code, exitCode: e.exitCode } })
     } else {
       const lines = [`Error: ${e.message}`, ...(e.hint ? [`Hint: ${e.hint}`] : [])]
-      process.stderr.write(terminalSafe(lines.join('\n')) + '\n')
+      process.stderr.write(plainTerminalSafe(lines.join('\n')) + '\n')
     }
     if (process.env.SEGAMP_DEBUG && err instanceof Error && err.stack) process.stderr.write(terminalSafe(err.stack) + '\n')
     return undefined

@@ -1,6 +1,7 @@
 /** Reads a --classic settings file (settings object or Public API destination response). */
 import { readFile } from 'node:fs/promises'
 import { UsageError } from '../errors.js'
+import { withoutBom } from '../text.js'
 
 export async function readClassicFile(path: string | undefined): Promise<unknown> {
   if (!path) return {}
@@ -14,7 +15,7 @@ export async function readClassicFile(path: string | undefined): Promise<unknown
     )
   }
   try {
-    return JSON.parse(text)
+    return JSON.parse(withoutBom(text))
   } catch (error) {
     throw new UsageError(`--classic ${path}: not JSON (${(error as Error).message}); expected the Classic settings object or a Segment Public API destination response`)
   }

@@ -5,7 +5,7 @@ import { compileSubscriptions, loadMappings, type CompiledSubscription } from '.
 import type { ActionSettings } from '../segment/actions-amplitude/index.js'
 import type { SegmentMessage } from '../types.js'
 import { OTHER_SHARD } from '../pipeline/route/index.js'
-import { formatCount } from '../text.js'
+import { formatCount, visible } from '../text.js'
 
 export { exitCodes }
 
@@ -25,15 +25,16 @@ export function whereFilter(where: string | undefined, warn: (w: string) => void
   try {
     compiled = compileTriggerWithWarnings(where)
   } catch (error) {
-    if (error instanceof TriggerError) throw new UsageError(`--where ${JSON.stringify(where)}: ${error.reason}`, { code: 'where', hint: WHERE_HINT })
+    if (error instanceof TriggerError) throw new UsageError(`--where ${JSON.stringify(where)}: ${visible(error.reason)}`, { code: 'where', hint: WHERE_HINT })
     throw error
   }
   const unusable = compiled.warnings.find((w) => w.includes('not a quoted string, number, true, false or null'))
   if (unusable) {
     const reason = unusable.replace(/; Segment compares with .*$/, '')
-    throw new UsageError(`--where ${JSON.stringify(where)}: ${reason}`, { code: 'where', hint: WHERE_HINT })
+    throw new UsageError(`--where ${JSON.stringify(where)}: ${visible(reason)}`, { code: 'where', hint: WHERE_HINT })
   }
-  for (const w of compiled.warnings) warn(`--where: ${w}`)
+  // The parser quotes the condition as typed: its control characters (a colour sequence too) escaped.
+  for (const w of compiled.warnings) warn(`--where: ${visible(w)}`)
   return compiled.match
 }
 

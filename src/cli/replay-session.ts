@@ -135,6 +135,8 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
     const endpoint = flags['endpoint-url']
     const needs = [
       ...(flags['api-key'] && !flags.sandbox ? ['AMPLITUDE_API_KEY set to the API key'] : []),
+      // The command names $AMPLITUDE_SECRET_KEY only when --secret-key was on the command line.
+      ...(io.argv.some((a) => a === '--secret-key' || a.startsWith('--secret-key=')) ? ['AMPLITUDE_SECRET_KEY set to the secret key'] : []),
       ...(endpoint !== undefined && hasCredentials(endpoint) ? [`${ENDPOINT_URL_ENV} set to the endpoint URL and its credentials`] : []),
     ]
     io.logToStderr(renderResumeAdvice({ fromStdin: plan.fromStdin, command: resumeCommand(invocation(io.bin), io.argv), needs }))

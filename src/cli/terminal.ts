@@ -1,2 +1,2 @@
 /** Terminal safety for the command line: see src/text.ts, where it lives so that services and stages can use it too. */
-export { terminalSafe, visible } from '../text.js'
+export { plainTerminalSafe, terminalSafe, visible } from '../text.js'

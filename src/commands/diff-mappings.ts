@@ -9,12 +9,15 @@ import { readClassicFile, readRenameMapFile } from '../cli/classic-input.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
 import { compareArchives } from '../diff/service.js'
 import { parseFailOn, type DiffReport } from '../diff/index.js'
+import { FAIL_ON_KINDS } from '../diff/types.js'
 import { UsageError } from '../errors.js'
 import { compareAgainstExport } from '../diff/against-service.js'
 import { AGAINST_KINDS, type AgainstReport } from '../diff/against.js'
 import { DIFF_FORMATS, failingDiffKinds, renderDiffReadNotes, unreadableTrouble, type DiffFormat } from '../diff/present.js'
 import { defaultFormat, emitDiffReport, parseReportTarget } from '../diff/formats/emit.js'
 import { parseWindow } from '../diff/against-pairing.js'
+import { isUnreadableExportProblem } from '../export/read.js'
+import { withUnreadableJson } from '../diff/formats/unreadable.js'
 
 export default class DiffMappings extends SegampCommand {
   static summary = 'Compare what Amplitude (Classic) sent with what the Actions mappings send, message by message.'
@@ -29,7 +32,7 @@ CI: --format github prints GitHub annotations at the line of the --mappings file
 EXIT CODES (like diff)
   0  no finding of a --fail-on kind
   1  at least one finding of a --fail-on kind
-  2  trouble: bad flags, unreadable settings, mappings or rename map, no message read at all, an s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials), an input file or object that could not be read to the end (the report is still written, for what was read)`
+  2  trouble: bad flags, unreadable settings, mappings or rename map, no message read at all, an s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials), an input file, export file or object that could not be read to the end (the report is still written, for what was read, and says so), a --fail-on naming no kind`
   static examples = [
     '<%= config.bin %> diff-mappings examples/segment-logs --classic examples/classic-settings.json',
     '<%= config.bin %> diff-mappings s3-export/ --classic classic.json --mappings actions.json --rename-map renames.csv --format markdown --fail-on renamed,dropped,duplicated',
@@ -165,13 +168,15 @@ EXIT CODES (like diff)
     }
     const exportRead = (report as Partial<AgainstReport>).against?.export
     if (exportRead && exportRead.events === 0) {
-      for (const p of exportRead.problems) this.logToStderr(`export problem: ${p.file}: ${p.reason}`)
+      for (const p of exportRead.problems) this.logToStderr(`export problem: ${visible(p.file)}: ${visible(p.reason)}`)
       throw new UsageError(`nothing to compare against: no stored event was read from ${(flags.against ?? []).join(' ')}`, {
         code: 'nothing-read',
         hint: 'Give --against a zip, a folder or files written by `segamp export` for the period of the archive (the export range is by upload time, UTC).',
       })
     }
 
+    // What could not be read to the end: archive files, and export files or --against paths.
+    const unreadable: Array<{ file: string; reason: string; retryable?: boolean }> = [...counts.unreadableFiles, ...(exportRead?.problems ?? []).filter(isUnreadableExportProblem)]
     await emitDiffReport({
       report,
       failOn: setup.failOn,
@@ -184,6 +189,7 @@ EXIT CODES (like diff)
       color: !flags.out && Boolean(process.stdout.isTTY),
       env: process.env,
       cwd: process.cwd(),
+      unreadable,
       print: (text) => this.log(text),
     })
     if (exportRead) {
@@ -191,7 +197,7 @@ EXIT CODES (like diff)
       this.logToStderr(
         `${formatCount(report.totals.messages)} messages and ${formatCount(exportRead.events)} stored events compared in ${seconds.toFixed(1)} s (${formatCount(Math.round(report.totals.messages / Math.max(seconds, 0.001)))} messages/s)`,
       )
-      for (const p of exportRead.problems) this.logToStderr(`export problem: ${p.file}: ${p.reason}`)
+      for (const p of exportRead.problems) this.logToStderr(`export problem: ${visible(p.file)}: ${visible(p.reason)}`)
     }
     for (const line of renderDiffReadNotes(counts)) this.logToStderr(line)
     const failing = failingDiffKinds(report, setup.failOn)
@@ -201,9 +207,10 @@ EXIT CODES (like diff)
     }
     // A gate that passed over input it could not read would pass on part of the data: trouble (2),
     // as diff says of a file it cannot read, whatever the findings. The report stands for the rest.
-    if (counts.unreadableFiles.length > 0) {
-      this.logToStderr(unreadableTrouble(counts.unreadableFiles))
+    if (unreadable.length > 0) {
+      this.logToStderr(unreadableTrouble(unreadable))
       process.exitCode = exitCodes.USAGE
+      return withUnreadableJson(report, unreadable)
     }
     return report
   }
@@ -216,6 +223,12 @@ function parseFailOnAndWindow(failOnFlag: string | undefined, windowFlag: string
     .split(',')
     .map((k) => k.trim())
     .filter(Boolean)
+  // `--fail-on "$KINDS"` with the variable empty: a gate that can never fail is a mistake, not a choice.
+  if (failOnFlag !== undefined && requested.length === 0)
+    throw new UsageError(`--fail-on "${failOnFlag}": names no finding kind, so nothing could fail the check`, {
+      code: 'bad-flag',
+      hint: `Give the kinds that must fail it, e.g. --fail-on renamed,dropped,duplicated (kinds: ${[...FAIL_ON_KINDS, ...(against ? AGAINST_KINDS : [])].join(', ')}), or leave --fail-on out to only report.`,
+    })
   const extra = requested.filter((k) => (AGAINST_KINDS as readonly string[]).includes(k))
   if (extra.length > 0 && !against)
     throw new UsageError(`--fail-on ${extra.join(',')}: only with --against EXPORT`, 'Add --against EXPORT (a folder or zip written by `segamp export`), or leave these kinds out.')

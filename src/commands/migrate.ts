@@ -15,7 +15,8 @@ import { readFromSegment, type SegmentRead } from '../migrate/from-segment.js'
 import { displayUrl, SEGMENT_API_HOSTS, SegmentApiClient, type SegmentRegion } from '../segment/public-api/client.js'
 import { verifyMigration } from '../migrate/verify.js'
 import { parseFailOn } from '../diff/index.js'
-import { DIFF_FORMATS, failingDiffKinds, type DiffFormat } from '../diff/present.js'
+import { DIFF_FORMATS, failingDiffKinds, unreadableTrouble, type DiffFormat } from '../diff/present.js'
+import { visible } from '../text.js'
 import { defaultFormat, emitDiffReport, parseReportTarget } from '../diff/formats/emit.js'
 import { UsageError } from '../errors.js'
 
@@ -34,7 +35,7 @@ export default class Migrate extends SegampCommand {
 EXIT CODES
   0  configuration written (and, with --verify, no finding of a --fail-on kind; with --apply, applied or nothing to change)
   1  --verify found a finding of a --fail-on kind; the Public API refused or failed; confirmation declined; plan conflicts
-  2  trouble: unreadable settings or rename map, bad flags, --verify read no message, --apply without --yes and no terminal, a --verify s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials)`
+  2  trouble: unreadable settings or rename map, bad flags, --verify read no message or could not read an input file to the end (nothing is applied then), --apply without --yes and no terminal, a --verify s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials)`
   static examples = [
     '<%= config.bin %> migrate --classic examples/classic-settings.json --out actions-config.json',
     '<%= config.bin %> migrate --classic examples/classic-settings.json --names actions --rename-map-out renames.csv --out actions-config.json',
@@ -245,14 +246,22 @@ EXIT CODES
         color: Boolean(process.stdout.isTTY) && !flags.out,
         env: process.env,
         cwd: process.cwd(),
+        unreadable: verified.counts.unreadableFiles,
         print: (text) => (flags.out ? this.log(text) : this.logToStderr(text)),
       })
       const failing = failingDiffKinds(report, failOn)
       if (failing.length > 0) {
         this.logToStderr(`--verify: found ${failing.join(', ')} (--fail-on ${failOn.join(',')})${flags.apply ? '; nothing applied' : ''}`)
         process.exitCode = exitCodes.ABORTED
-        return
       }
+      // A verification over part of the sample must not pass (nor apply): trouble, as in diff-mappings.
+      const unreadable = verified.counts.unreadableFiles
+      if (unreadable.length > 0) {
+        for (const f of unreadable) this.logToStderr(`unreadable: ${visible(f.file)}: ${visible(f.reason)}`)
+        this.logToStderr(unreadableTrouble(unreadable) + (flags.apply ? ' Nothing applied.' : ''))
+        process.exitCode = exitCodes.USAGE
+      }
+      if (failing.length > 0 || unreadable.length > 0) return
     }
 
     // 4. Apply.

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync, renameSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { SegampCommand } from '../cli/base.js'
 import { exitCodes, SegampError, UsageError } from '../errors.js'
+import { withoutBom } from '../text.js'
 import { startSandbox, summarizeSandbox, type Sandbox, type SandboxFaults, type SandboxOptions } from '../amplitude/sandbox/index.js'
 import { NO_THROTTLE } from '../amplitude/sandbox/limits.js'
 
@@ -54,7 +55,7 @@ What it ingested, as JSON ({"url","stats","events":[{"endpoint","event","receive
     let fileOpts: Pick<SandboxOptions, 'apiKeys' | 'limits' | 'faults'> = {}
     if (flags.options) {
       try {
-        fileOpts = JSON.parse(readFileSync(flags.options, 'utf8'))
+        fileOpts = JSON.parse(withoutBom(readFileSync(flags.options, 'utf8')))
       } catch (error) {
         throw new UsageError(
           `--options ${flags.options}: ${(error as Error).message}`,

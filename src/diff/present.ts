@@ -14,6 +14,7 @@ import { renderAnnotations } from './formats/github.js'
 import { renderJunit } from './formats/junit.js'
 import { renderSarif } from './formats/sarif.js'
 import { renderHtml } from './formats/html.js'
+import { unreadableAnnotations, withUnreadableJson, withUnreadableMarkdown, type UnreadableInput } from './formats/unreadable.js'
 
 /** Formats of a diff report; github, junit, sarif and html are the CI ones (src/diff/formats/). */
 export const DIFF_FORMATS = ['table', 'json', 'markdown', 'github', 'junit', 'sarif', 'html'] as const
@@ -31,6 +32,8 @@ export interface RenderOptions {
   command?: string
   version?: string
   now?: () => Date
+  /** Input files not read to the end: every format says so (the command exits 2). */
+  unreadable?: readonly UnreadableInput[]
 }
 
 const isAgainst = (report: DiffReport): report is AgainstReport => (report as Partial<AgainstReport>).against !== undefined
@@ -39,21 +42,25 @@ const isAgainst = (report: DiffReport): report is AgainstReport => (report as Pa
 export function renderDiffReport(report: DiffReport | AgainstReport, format: DiffFormat, opts: RenderOptions): string {
   const command = opts.command ?? 'diff-mappings'
   const version = opts.version ?? '0.0.0'
+  const unreadable = opts.unreadable ?? []
+  const some = unreadable.length > 0
   switch (format) {
     case 'json':
-      return renderJson(report)
+      return renderJson(some ? withUnreadableJson(report, unreadable) : report)
     case 'github':
-      return renderAnnotations(checkItems(report, opts.failOn, opts.locator), { path: opts.path }).join('\n') + '\n'
+      return [...unreadableAnnotations(unreadable), ...renderAnnotations(checkItems(report, opts.failOn, opts.locator), { path: opts.path })].join('\n') + '\n'
     case 'junit':
-      return renderJunit(checkItems(report, opts.failOn, opts.locator), { command })
+      return renderJunit(checkItems(report, opts.failOn, opts.locator), { command, unreadable })
     case 'sarif':
-      return renderSarif(checkItems(report, opts.failOn, opts.locator), { version, path: opts.path })
+      return renderSarif(checkItems(report, opts.failOn, opts.locator), { version, path: opts.path, unreadable })
     case 'html':
-      return renderHtml(report, checkItems(report, opts.failOn, opts.locator), { command, version, generatedAt: (opts.now?.() ?? new Date()).toISOString() })
-    case 'markdown':
-      return isAgainst(report)
+      return renderHtml(report, checkItems(report, opts.failOn, opts.locator), { command, version, generatedAt: (opts.now?.() ?? new Date()).toISOString(), unreadable })
+    case 'markdown': {
+      const md = isAgainst(report)
         ? renderAgainstMarkdown(report, { failOn: opts.failOn, maxChars: opts.maxChars })
         : renderMarkdown(report, { failOn: opts.failOn, maxChars: opts.maxChars, command })
+      return some ? withUnreadableMarkdown(md, unreadable) : md
+    }
     default:
       return isAgainst(report) ? renderAgainstTable(report, { color: opts.color }) : renderTable(report, { color: opts.color })
   }

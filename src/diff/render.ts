@@ -164,10 +164,15 @@ export function renderTable(report: DiffReport, opts: { color: boolean }): strin
 // ---------------------------------------------------------------------------------------------
 // Markdown
 
-/** Inline code for a Markdown table cell (pipes escaped, backticks fenced). */
+/**
+ * Inline code for a Markdown table cell (pipes escaped, backticks fenced by a run longer than any
+ * inside: CommonMark ends a code span at the next run as long as the opening one).
+ */
 function mdCode(s: string): string {
   const t = s.replace(/\|/g, '\\|')
-  return t.includes('`') ? `\`\` ${t} \`\`` : `\`${t}\``
+  if (!t.includes('`')) return `\`${t}\``
+  const fence = '`'.repeat(Math.max(...(t.match(/`+/g) ?? ['']).map((run) => run.length)) + 1)
+  return `${fence} ${t} ${fence}`
 }
 
 function mdName(name: string | null): string {

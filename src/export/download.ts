@@ -11,8 +11,11 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, join, normalize, sep } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import got from 'got'
-import { exitCodes, SegampError } from '../errors.js'
+import { exitCodes, SegampError, UsageError } from '../errors.js'
 import yauzl from 'yauzl'
+
+/** Files of an export: the owner's only (they hold the project's users' events, as dead letters do). */
+const PRIVATE = 0o600
 import { formatHour, formatRange, initialPieces, MAX_RANGE_HOURS, rangeHours, splitPiece, type HourRange } from './hours.js'
 
 export const STATE_FILE = '.segamp-export.json'
@@ -144,7 +147,7 @@ async function readState(path: string): Promise<StateFile | undefined> {
 
 async function writeState(path: string, s: StateFile): Promise<void> {
   const tmp = `${path}.tmp`
-  await writeFile(tmp, JSON.stringify(s, null, 2) + '\n')
+  await writeFile(tmp, JSON.stringify(s, null, 2) + '\n', { mode: PRIVATE })
   await rename(tmp, path)
 }
 
@@ -212,8 +215,8 @@ async function checkOrUnpack(zipPath: string, unpackTo?: string): Promise<{ writ
       }
       zip.openReadStream(entry, (err, stream) => {
         if (err || !stream) return reject(err ?? new Error('no stream'))
-        mkdir(dirname(target), { recursive: true })
-          .then(() => pipeline(stream, createWriteStream(`${target}.part`)))
+        mkdir(dirname(target), { recursive: true, mode: 0o700 })
+          .then(() => pipeline(stream, createWriteStream(`${target}.part`, { mode: PRIVATE })))
           .then(() => rename(`${target}.part`, target))
           .then(() => {
             written.push(target)
@@ -250,7 +253,7 @@ async function fetchPiece(url: string, auth: string, target: string, signal: Abo
     bytes += c.length
     onBytes(c.length)
   })
-  await pipeline(stream, createWriteStream(target))
+  await pipeline(stream, createWriteStream(target, { mode: PRIVATE }))
   return { kind: 'data', bytes }
 }
 
@@ -262,7 +265,12 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   const endpoint = opts.baseUrl.replace(/\/+$/, '') + '/api/2/export'
   const endpointId = opts.endpointId ?? endpoint
   const auth = 'Basic ' + Buffer.from(`${opts.apiKey}:${opts.secretKey}`).toString('base64')
-  await mkdir(opts.outDir, { recursive: true })
+  // A folder it creates is the owner's only: the export holds the project's users' events.
+  await mkdir(opts.outDir, { recursive: true, mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+    const code = error.code ?? error.message
+    const what = code === 'EEXIST' || code === 'ENOTDIR' ? 'not a folder' : 'cannot be created'
+    throw new UsageError(`--out ${opts.outDir}: ${what} (${code})`, { code: 'bad-flag', hint: 'Give --out a folder (it is created if missing), e.g. --out amplitude-export.' })
+  })
   const statePath = join(opts.outDir, STATE_FILE)
   const project = keyHash(opts.apiKey)
   let state = await readState(statePath)

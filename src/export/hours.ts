@@ -26,11 +26,18 @@ export class HourFormatError extends UsageError {
 }
 
 /**
- * `20240506T05` (or any time the shared time-flag parser reads, on a whole hour) → epoch hour.
+ * `20240506T05` (or any time the shared time-flag parser reads, on a whole hour, but not a bare
+ * day) → epoch hour.
  * Throws the parser's UsageError (exit 2, with a hint), or `HourFormatError` for a time that is
  * not on a whole hour.
  */
 export function parseHour(flag: string, value: string): number {
+  // A bare day is an hour to the time parser (its first), which for --end drops the day's other 23.
+  const day = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(value.trim())
+  if (day) {
+    const d = `${day[1]}${day[2]}${day[3]}`
+    throw new HourFormatError(`${flag} ${JSON.stringify(value)} is a day, not an hour: write ${d}T00 for its first hour, ${d}T23 for its last`)
+  }
   let ms: number
   try {
     ms = parseTime(flag, value)

@@ -20,6 +20,19 @@ export interface StoredRef {
 
 export type ExportItem = { kind: 'event'; event: Record<string, unknown>; ref: StoredRef } | { kind: 'problem'; file: string; reason: string } | { kind: 'file'; file: string }
 
+const NOT_AN_OBJECT = 'not a JSON object'
+const TOO_LONG = 'line too long ('
+const NOT_OBJECTS = ' line(s) in all were not JSON objects'
+
+/**
+ * Whether a problem `readExport` reported left part of a file (or a whole input) unread — a path
+ * that cannot be read, a bad zip, a truncated gzip — rather than a line skipped while the file was
+ * read to the end (too long, not a JSON object; the export's counterpart of a rejected line).
+ */
+export function isUnreadableExportProblem(p: { reason: string }): boolean {
+  return !(p.reason === NOT_AN_OBJECT || p.reason.startsWith(TOO_LONG) || p.reason.endsWith(NOT_OBJECTS))
+}
+
 /** Files of the inputs, folders walked in sorted order (hidden entries, the state file and .part files skipped). */
 async function listFiles(inputs: string[]): Promise<{ files: string[]; problems: Array<{ file: string; reason: string }> }> {
   const files: string[] = []
@@ -52,7 +65,7 @@ async function* parseLines(file: string, raw: Readable): AsyncGenerator<ExportIt
     for await (const l of splitLines(decodedChunks(raw))) {
       line = l.line
       if (l.tooLong !== undefined) {
-        yield { kind: 'problem', file: `${file}:${line}`, reason: `line too long (${l.tooLong} characters; the cap is ${MAX_LINE_CHARS}): not read` }
+        yield { kind: 'problem', file: `${file}:${line}`, reason: `${TOO_LONG}${l.tooLong} characters; the cap is ${MAX_LINE_CHARS}): not read` }
         continue
       }
       const t = l.text.trim()
@@ -64,7 +77,7 @@ async function* parseLines(file: string, raw: Readable): AsyncGenerator<ExportIt
         v = undefined
       }
       if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-        if (bad++ < 3) yield { kind: 'problem', file: `${file}:${line}`, reason: 'not a JSON object' }
+        if (bad++ < 3) yield { kind: 'problem', file: `${file}:${line}`, reason: NOT_AN_OBJECT }
         continue
       }
       yield { kind: 'event', event: v as Record<string, unknown>, ref: { file, line } }
@@ -74,7 +87,7 @@ async function* parseLines(file: string, raw: Readable): AsyncGenerator<ExportIt
     const what = code === 'Z_BUF_ERROR' || /unexpected end/i.test((error as Error).message) ? 'truncated gzip' : 'unreadable'
     yield { kind: 'problem', file, reason: `${what} (${(error as Error).message}) after ${line} line(s); the lines before it were read` }
   }
-  if (bad > 3) yield { kind: 'problem', file, reason: `${bad} line(s) in all were not JSON objects` }
+  if (bad > 3) yield { kind: 'problem', file, reason: `${bad}${NOT_OBJECTS}` }
 }
 
 function openZip(path: string): Promise<yauzl.ZipFile> {

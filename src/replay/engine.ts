@@ -27,7 +27,7 @@ import {
   type ReplayReport,
   type StateDir,
 } from '../pipeline/commit/index.js'
-import { exitCodeOf, exitCodes } from '../errors.js'
+import { exitCodeOf, exitCodes, UsageError } from '../errors.js'
 import { redactText } from '../secrets.js'
 import { hasUnreadable, honestDryRun, PRIVATE_FILE_MODE, secureFile } from '../pipeline/commit/index.js'
 import { stateDirAt } from './state.js'
@@ -162,7 +162,7 @@ async function run(opts: ReplayOptions, state: StateDir, started: number, staleL
   })
   const lines = openLineOutcomes({ commit, counts, previous: previous?.counts, skipLine: input.skipLine, onWarning: opts.onWarning, visible })
   // 0600: with --out-include-keys the file holds the API key.
-  const outFd = dryRun && opts.out ? openSync(opts.out, 'w', PRIVATE_FILE_MODE) : undefined
+  const outFd = dryRun && opts.out ? openOut(opts.out) : undefined
   if (opts.out && outFd !== undefined) secureFile(opts.out)
   const sink = openSink(settings.delivery, lines, counts, outFd)
   commit.countRequests(() => sink.stats().requests)
@@ -342,4 +342,16 @@ async function finish(
   })
   await state.writeReport(report)
   return report
+}
+
+/** The dry run's --out file (0600), or a usage error naming the flag: a folder, a missing folder. */
+function openOut(path: string): number {
+  try {
+    return openSync(path, 'w', PRIVATE_FILE_MODE)
+  } catch (error) {
+    throw new UsageError(`--out ${path}: cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, {
+      code: 'bad-flag',
+      hint: 'Give --out the path of a file to write, in a folder that exists, e.g. --out requests.ndjson.',
+    })
+  }
 }

@@ -68,6 +68,8 @@ export interface RetryResult {
   notRetryable: number
   /** Still dead-lettered, by reason, after this retry. */
   remaining: Record<string, number>
+  /** Where this retry sent (no credentials); the report's `endpointUrl` stays the run's. */
+  endpointUrl: string | null
 }
 
 export type RetryReport = ReplayReport & { retry: RetryResult }
@@ -222,7 +224,8 @@ async function retryLocked(o: RetryOptions, state: StateDir, started: number): P
   r.ledgerBytes = existsSync(ledgerPath) ? statSync(ledgerPath).size : 0
   r.runs++
   const reasons = o.reasons ?? DEFAULT_RETRY_REASONS
-  const result: RetryResult = { selected: 0, sent: 0, deadLetteredAgain: 0, notRetryable: 0, remaining: {} }
+  const endpointUrl = o.endpointUrl ? displayUrl(o.endpointUrl) : null
+  const result: RetryResult = { selected: 0, sent: 0, deadLetteredAgain: 0, notRetryable: 0, remaining: {}, endpointUrl }
   const todo: DeadLetter[] = []
   for (const d of deadLetters) {
     const state = current.get(d.at)
@@ -254,6 +257,9 @@ async function retryLocked(o: RetryOptions, state: StateDir, started: number): P
   }
   const interrupted = o.signal?.aborted === true
   const partial = counts.rejected > 0 || counts.deadLettered > 0 || counts.unreadableFiles.length > 0
+  // The report's endpoint names the run's destination (its run id holds that host): a retry through
+  // a proxy that moved must not make the next retry look like another project's.
+  const previous = await state.readReport().catch(() => undefined)
   const report: RetryReport = {
     ...counts,
     runId: cp.runId,
@@ -261,7 +267,7 @@ async function retryLocked(o: RetryOptions, state: StateDir, started: number): P
     stateDir: dir,
     mappings: '(dead letters)',
     region: o.region ?? 'us',
-    endpointUrl: o.endpointUrl ? displayUrl(o.endpointUrl) : null,
+    endpointUrl: previous && previous.endpointUrl !== undefined ? previous.endpointUrl : endpointUrl,
     resumed: true,
     alreadyDone: false,
     interrupted,

@@ -77,6 +77,49 @@ describe('segamp diff-mappings (CI use case, bundled example archive)', () => {
     assert.equal(ok.code, 0, ok.stderr)
   })
 
+  it('under GitHub Actions an unreadable input is in every report, and the verdict output is error, not passed', async () => {
+    const dir = tempDir()
+    const lines = (tag: string, n: number) => ndjson(Array.from({ length: n }, (_, i) => track('Bought', { messageId: `${tag}-${i}`, userId: `user-${tag}-${i}` })))
+    writeFile(join(dir, 'a.gz'), gzip(lines('a', 5)))
+    const whole = gzip(lines('b', 400))
+    writeFile(join(dir, 'b.gz'), whole.subarray(0, Math.floor(whole.length / 2)))
+    const [summary, output] = [join(dir, 'summary.md'), join(dir, 'output.txt')]
+    const reports = ['json', 'junit', 'sarif', 'markdown', 'html', 'github'].flatMap((f) => ['--report', `${f}=${join(dir, `r.${f}`)}`])
+    const env = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: output }
+    const r = await runCli(['diff-mappings', join(dir, 'a.gz'), join(dir, 'b.gz'), '--fail-on', 'dropped', '--no-progress', ...reports], { env })
+    assert.equal(r.code, 2, r.stderr)
+    // A later step reading the outputs must not see a pass over part of the data.
+    assert.match(readFileSync(output, 'utf8'), /^verdict=error$/m)
+    assert.match(readFileSync(output, 'utf8'), /^unreadable=1$/m)
+    const b = join(dir, 'b.gz')
+    assert.match(readFileSync(summary, 'utf8'), /could not be read to the end/)
+    assert.ok(readFileSync(summary, 'utf8').includes(b), 'the step summary names the file')
+    // the annotations (stdout, and the github report file) carry it as an error
+    for (const text of [r.stdout, readFileSync(join(dir, 'r.github'), 'utf8')]) assert.match(text, /^::error title=segamp%3A input not read to the end::.*b\.gz: truncated gzip/m)
+    assert.deepEqual(
+      JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')).unreadableFiles.map((f: { file: string }) => f.file),
+      [b],
+    )
+    assert.match(readFileSync(join(dir, 'r.junit'), 'utf8'), /<testcase classname="segamp\.input"[^>]*>\s*<error message="[^"]*b\.gz: truncated gzip/)
+    const sarif = JSON.parse(readFileSync(join(dir, 'r.sarif'), 'utf8'))
+    assert.equal(sarif.runs[0].invocations[0].executionSuccessful, false)
+    assert.match(sarif.runs[0].invocations[0].toolExecutionNotifications[0].message.text, /b\.gz: truncated gzip/)
+    assert.match(readFileSync(join(dir, 'r.markdown'), 'utf8'), /could not be read to the end/)
+    assert.match(readFileSync(join(dir, 'r.html'), 'utf8'), /could not be read to the end/)
+  })
+
+  it('migrate --verify over an input that cannot be read to the end is trouble (exit 2), as diff-mappings', async () => {
+    const dir = tempDir()
+    const lines = (tag: string, n: number) => ndjson(Array.from({ length: n }, (_, i) => track('Bought', { messageId: `${tag}-${i}`, userId: `user-${tag}-${i}` })))
+    writeFile(join(dir, 'a.gz'), gzip(lines('a', 5)))
+    const whole = gzip(lines('b', 400))
+    writeFile(join(dir, 'b.gz'), whole.subarray(0, Math.floor(whole.length / 2)))
+    const r = await runCli(['migrate', '--classic', 'examples/classic-settings.json', '--out', join(dir, 'actions.json'), '--verify', dir])
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, new RegExp(`unreadable: ${join(dir, 'b.gz').replace(/[.]/g, '\\.')}: truncated gzip`))
+    assert.match(r.stderr, /error: 1 input file\(s\) could not be read to the end/)
+  })
+
   it("the trouble line names a store's transient failure as such", () => {
     assert.match(unreadableTrouble([{ retryable: true }, {}]), /^error: 2 input file\(s\) .* The store failed past its retries: run the same command again later\.$/)
     assert.doesNotMatch(unreadableTrouble([{}]), /again later/)
@@ -86,6 +129,15 @@ describe('segamp diff-mappings (CI use case, bundled example archive)', () => {
     const r = await runCli(['diff-mappings', 'examples/segment-logs', '--fail-on', 'renamd'])
     assert.equal(r.code, 2)
     assert.match(r.stderr, /Error: --fail-on: unknown kind renamd \(allowed: renamed, dropped, added, duplicated, properties, revenue, refused-by-amplitude\)/)
+  })
+
+  it('a --fail-on that names no kind (an empty CI variable) is a usage error, not a gate that always passes', async () => {
+    for (const value of ['', ' , ']) {
+      const r = await runCli(['diff-mappings', 'examples/segment-logs', '--fail-on', value, '--no-progress'])
+      assert.equal(r.code, 2, r.stderr)
+      assert.match(r.stderr, /Error: --fail-on ".*": names no finding kind, so nothing could fail the check/)
+      assert.match(r.stderr, /Hint: .*leave --fail-on out/)
+    }
   })
 
   it('trouble is exit 2: unreadable settings file', async () => {

@@ -193,4 +193,24 @@ describe('proxy credentials in --endpoint-url', () => {
     const report = JSON.parse(readFileSync(join(state, 'report.json'), 'utf8')) as { endpointUrl: string }
     assert.equal(report.endpointUrl, `http://127.0.0.1:${port}/`)
   })
+
+  it('a --secret-key on the command line: the resume command names its variable, and says to set it', async () => {
+    const srv = http.createServer((req, res) => {
+      req.resume()
+      req.on('end', () => {
+        res.writeHead(401, { 'content-type': 'application/json' })
+        res.end('{"code":401,"error":"Unauthorized"}')
+      })
+    })
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+    const port = (srv.address() as AddressInfo).port
+    const dir = tempDir()
+    writeFile(join(dir, 'a.ndjson'), ndjson([track('A')]))
+    const args = ['replay', dir, '--endpoint-url', `http://127.0.0.1:${port}`, '--api-key', 'key-0123456789abcdef', '--secret-key', 'sec-0123456789abcdef']
+    const r = await runCli([...args, '--yes', '--no-progress', '--state-dir', join(tempDir(), 'state')])
+    srv.close()
+    assert.equal(r.code, 1, r.stderr)
+    assert.match(r.stderr, /--secret-key="\$AMPLITUDE_SECRET_KEY".*\n\(with AMPLITUDE_API_KEY set to the API key, and AMPLITUDE_SECRET_KEY set to the secret key\)/)
+    assert.ok(!r.stderr.includes('sec-0123456789abcdef'))
+  })
 })

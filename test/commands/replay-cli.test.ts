@@ -13,6 +13,7 @@ import { compileSubscriptions, loadMappings } from '../../src/segment/subscripti
 import { startSandbox, type Sandbox } from '../../src/amplitude/sandbox/index.js'
 import { readNdjson, tempDir } from '../helpers/files.js'
 import { filesUnder, recordsOfRequest, waitFor, writeArchive } from '../helpers/replay.js'
+import { runCli } from '../helpers/cli.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const BIN = join(ROOT, 'bin', 'run.js')
@@ -165,6 +166,15 @@ describe('segamp replay (CLI)', function () {
     assert.equal(report.dryRun, true)
     assert.equal(report.planned, 60)
     assert.equal(report.exitCode, 0)
+  })
+
+  it('--dry-run --out naming a folder or a file in a missing folder: exit 2 naming --out, as any file a flag names', async () => {
+    const dir = tempDir()
+    for (const out of [dir, join(dir, 'missing', 'requests.ndjson')]) {
+      const r = await runCli(['replay', 'examples/segment-logs', '--dry-run', '--out', out, '--no-progress', '--state-dir', join(tempDir(), 'st')])
+      assert.equal(r.code, 2, r.stderr)
+      assert.match(r.stderr, new RegExp(`Error: --out ${out.replace(/[/.]/g, '\\$&')}: cannot be written \\((EISDIR|ENOENT)\\)`))
+    }
   })
 
   it('faulty sandbox: every planned event ingested once or dead-lettered, exit 3; clean run exit 0', async () => {

@@ -48,5 +48,12 @@ describe('replay --retry-dead-letters: the run’s project only', function () {
     const ok = await runCli([...retry, '--api-key', KEY])
     assert.equal(ok.code, 0, ok.stderr)
     assert.match(ok.stderr, new RegExp(`Dead letters retried from ${st.replace(/[/\\.]/g, '\\$&')}: ${dead} resent, ${dead} sent`))
+
+    // A retry through the moved endpoint must not make the run look like another project's:
+    // the next retry (the next day's quota, the same command) is still the run's.
+    const again = await runCli([...retry, '--api-key', KEY])
+    assert.equal(again.code, 0, again.stderr)
+    assert.match(again.stderr, /nothing to retry/)
+    assert.doesNotMatch(again.stderr, /another API key/)
   })
 })

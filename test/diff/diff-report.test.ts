@@ -490,4 +490,13 @@ describe('diff renderers', () => {
     }
     assert.ok(renderMarkdown(r, { failOn: [] }).includes('|  | renamed | `a\\|b` | `` x`y `` | 1 |  |'))
   })
+
+  it('Markdown fences a name holding a run of two backticks with three, so the code span does not end inside it', () => {
+    const r: DiffReport = {
+      ...bigReport,
+      findings: [{ kind: 'renamed', classic: 'a``b', actions: 'c```d`', count: 1, paths: [], examples: [] }],
+    }
+    // CommonMark closes a code span at the next backtick run of the opening run's length.
+    assert.ok(renderMarkdown(r, { failOn: [] }).includes('|  | renamed | ``` a``b ``` | ```` c```d` ```` | 1 |  |'))
+  })
 })

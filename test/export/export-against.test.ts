@@ -182,7 +182,7 @@ describe('diff-mappings --against EXPORT', () => {
     )
   })
 
-  it('bad zips and truncated gzip members are reported by name and the run goes on', async () => {
+  it('bad zips and truncated gzip members are reported by name and the run goes on, and then exits 2: a gate must not pass on part of the export', async () => {
     const dir = tempDir()
     const ms = Date.parse('2024-05-06T10:00:00.000Z')
     const m1 = track('Song Played', { messageId: 'ajs-t1', timestamp: '2024-05-06T10:00:00.000Z', userId: 'user-00001' })
@@ -199,8 +199,13 @@ describe('diff-mappings --against EXPORT', () => {
     writeFile(join(dir, 'export', 'b.zip'), Buffer.from('PK\u0003\u0004 this is not really a zip'))
     writeFile(join(dir, 'export', 'c.zip'), zip.subarray(0, zip.length - 30))
     const r = await runCli(['diff-mappings', archive, '--against', join(dir, 'export'), '--format', 'json', '--no-progress'])
-    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /error: 3 input file\(s\) could not be read to the end/)
     const rep = JSON.parse(r.stdout)
+    assert.deepEqual(
+      rep.unreadableFiles.map((f: { file: string }) => f.file.slice(dir.length + 1)),
+      ['export/a.zip!187520/187520_2024-05-06_10#0.json.gz', 'export/b.zip', 'export/c.zip'],
+    )
     const problems = rep.against.export.problems.map((p: { file: string; reason: string }) => `${p.file.slice(dir.length + 1)}: ${p.reason.split(' (')[0]}`)
     assert.ok(problems.includes('export/a.zip!187520/187520_2024-05-06_10#0.json.gz: truncated gzip'), problems.join('\n'))
     assert.ok(problems.includes('export/b.zip: not a readable zip'), problems.join('\n'))
@@ -209,5 +214,23 @@ describe('diff-mappings --against EXPORT', () => {
     // the good member after the truncated one was read and paired
     assert.equal(rep.against.pairing.byInsertId, 1)
     assert.equal(rep.totals.byKind.same, 1)
+  })
+
+  it('an --against path that does not exist (a typo next to a good one) is exit 2, and lines that are not JSON objects are not', async () => {
+    const dir = tempDir()
+    const ms = Date.parse('2024-05-06T10:00:00.000Z')
+    const m1 = track('Song Played', { messageId: 'ajs-t1', timestamp: '2024-05-06T10:00:00.000Z', userId: 'user-00001' })
+    const archive = writeFile(join(dir, 'archive', 'day.ndjson'), ndjson([m1]))
+    const good = ndjson([stored({ $insert_id: 'ajs-t1-0badc0de', event_type: 'Song Played', user_id: 'user-00001', event_time: exportTime(ms) })])
+    const exp = writeFile(join(dir, 'export', 'a.json.gz'), gzipSync(good + 'not json\n'))
+    const r = await runCli(['diff-mappings', archive, '--against', exp, '--against', join(dir, 'exprot\u001b[31m'), '--fail-on', 'renamed', '--no-progress'])
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /exprot\\u001b\[31m: cannot be read \(ENOENT\)/)
+    assert.ok(!r.stderr.includes('\u001b'), 'the path is quoted with its control characters escaped')
+    assert.match(r.stderr, /error: 1 input file\(s\) could not be read to the end/)
+    // a bad line is a rejected line, as in an archive: noted, not trouble
+    const ok = await runCli(['diff-mappings', archive, '--against', exp, '--fail-on', 'renamed', '--no-progress'])
+    assert.equal(ok.code, 0, ok.stderr)
+    assert.match(ok.stderr, /a\.json\.gz:2: not a JSON object/)
   })
 })

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert'
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import got from 'got'
@@ -52,6 +52,20 @@ describe('export hours', () => {
       (e: Error) => /not a real date/.test(e.message) && !/hours run/.test(e.message),
     )
     assert.throws(() => parseHour('--end', '20240506T24'), /hours run 00-23/)
+  })
+
+  it('a day without an hour (2024-05-06, 20240506) is refused: as --end it would silently mean hour 00, leaving out 23 hours', async () => {
+    for (const day of ['2024-05-06', '20240506']) {
+      assert.throws(
+        () => parseHour('--end', day),
+        (e: Error) => e instanceof HourFormatError && /is a day, not an hour/.test(e.message),
+      )
+    }
+    const dir = tempDir()
+    const r = await runCli(['export', '--sandbox', '--start', '20240501', '--end', '20240531', '--out', join(dir, 'out'), '--no-progress'])
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /Error: --start "20240501" is a day, not an hour: write 20240501T00 for its first hour, 20240501T23 for its last/)
+    assert.equal(existsSync(join(dir, 'out')), false)
   })
 
   it('splits a range in 365-day pieces, a refused piece in two halves, a single hour not at all', () => {
@@ -109,6 +123,44 @@ describe('segamp export against the sandbox /api/2/export', () => {
     assert.equal(e.event_time, '2024-05-06 10:00:59.000000')
     assert.equal(typeof e.amplitude_id, 'number')
     assert.equal(e.user_properties && typeof e.user_properties, 'object')
+  })
+
+  it("the exported files hold the project's users' events: zips, unpacked files and the state file are 0600, a folder it creates 0700", async () => {
+    sb = await sandboxWithData({ hours: 2, perHour: 3 })
+    for (const unpack of [false, true]) {
+      const out = join(tempDir(), 'export')
+      await runExport({ range: { start: H0 / HOUR_MS, end: H0 / HOUR_MS + 1 }, baseUrl: sb.url, apiKey: API_KEY, secretKey: SECRET, outDir: out, unpack })
+      const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]))
+      const files = walk(out)
+      assert.ok(files.length >= 2, files.join(','))
+      for (const f of files) assert.equal((statSync(f).mode & 0o777).toString(8), '600', f)
+      assert.equal((statSync(out).mode & 0o777).toString(8), '700')
+    }
+  })
+
+  it('--out naming a file, not a folder: exit 2 naming --out, the file untouched', async () => {
+    sb = await sandboxWithData({ hours: 1, perHour: 1 })
+    const file = join(tempDir(), 'notes.txt')
+    writeFileSync(file, 'mine\n')
+    const r = await runCli([
+      'export',
+      '--endpoint-url',
+      sb.url,
+      '--api-key',
+      API_KEY,
+      '--secret-key',
+      SECRET,
+      '--start',
+      '20240506T10',
+      '--end',
+      '20240506T10',
+      '--out',
+      file,
+      '--no-progress',
+    ])
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /Error: --out .*notes\.txt: not a folder \(EEXIST\)/)
+    assert.equal(readFileSync(file, 'utf8'), 'mine\n')
   })
 
   it('a piece refused as too large (400) is split by hour and retried; every hour ends up exported exactly once', async () => {

@@ -4,7 +4,7 @@
  * One gzipped JSON line per ingested event or identification, in arrival order. No keys are kept.
  */
 import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, rename } from 'node:fs/promises'
+import { chmod, mkdir, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { pipeline } from 'node:stream/promises'
@@ -22,14 +22,16 @@ export function sandboxStorePath(dir: string): string {
 
 /** Writes (replacing) the store in `dir`; returns the file path. */
 export async function saveSandboxStore(src: ExportSource, dir: string): Promise<string> {
-  await mkdir(dir, { recursive: true })
+  // What a sandbox ingested is users' events, as a state directory's dead letters are: owner only.
+  await mkdir(dir, { recursive: true, mode: 0o700 })
+  await chmod(dir, 0o700).catch(() => undefined)
   const path = sandboxStorePath(dir)
   const tmp = `${path}.tmp-${process.pid}`
   async function* lines(): AsyncGenerator<string> {
     for (const e of src.events) yield JSON.stringify({ kind: 'event', ...e }) + '\n'
     for (const i of src.identifyLog) yield JSON.stringify({ kind: 'identify', ...i }) + '\n'
   }
-  await pipeline(Readable.from(lines()), createGzip(), createWriteStream(tmp))
+  await pipeline(Readable.from(lines()), createGzip(), createWriteStream(tmp, { mode: 0o600 }))
   await rename(tmp, path)
   return path
 }

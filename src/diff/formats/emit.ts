@@ -13,6 +13,8 @@ import { fitStepSummary, renderOutputs } from './github.js'
 import { countsByKind } from './items.js'
 import { locatorFor, type Locator } from './locate.js'
 import { UsageError } from '../../errors.js'
+import type { UnreadableInput } from './unreadable.js'
+import { withoutBom } from '../../text.js'
 
 export interface ReportTarget {
   format: DiffFormat
@@ -62,6 +64,8 @@ export interface EmitOptions {
   color: boolean
   env: NodeJS.ProcessEnv
   cwd: string
+  /** Input files not read to the end: every report says so, and the verdict output is `error`. */
+  unreadable?: readonly UnreadableInput[]
   /** Prints the main report when there is no --out. */
   print: (text: string) => void
 }
@@ -69,7 +73,7 @@ export interface EmitOptions {
 async function loadLocator(file: string | undefined, cwd: string): Promise<Locator | undefined> {
   if (file === undefined) return undefined
   try {
-    return locatorFor(file, await readFile(resolve(cwd, file), 'utf8'))
+    return locatorFor(file, withoutBom(await readFile(resolve(cwd, file), 'utf8')))
   } catch {
     return undefined // already read (or written) by the command; no locations rather than no report
   }
@@ -82,7 +86,8 @@ async function writeReport(file: string, text: string, cwd: string): Promise<voi
 }
 
 /**
- * The step outputs: verdict, failing kinds, messages, counts per kind (JSON and one each), report
+ * The step outputs: verdict (`error` when an input was not read to the end: the command exits 2,
+ * and a later step must not read a pass), failing kinds, unreadable input files, messages, counts per kind (JSON and one each), report
  * paths (relative to the repository root, as later steps' `path:` inputs take them, whatever the
  * step's working directory).
  */
@@ -91,12 +96,14 @@ export function stepOutputs(
   failOn: string[],
   written: readonly ReportTarget[],
   path: (file: string) => string = (f) => f,
+  unreadable = 0,
 ): Record<string, string> {
   const failing = failingDiffKinds(report, failOn)
   const counts = countsByKind(report)
   const out: Record<string, string> = {
-    verdict: failing.length > 0 ? 'failed' : 'passed',
+    verdict: unreadable > 0 ? 'error' : failing.length > 0 ? 'failed' : 'passed',
     failing: failing.join(','),
+    unreadable: String(unreadable),
     messages: String(report.totals.messages),
     findings: JSON.stringify(counts),
   }
@@ -108,7 +115,15 @@ export function stepOutputs(
 /** Writes the report everywhere it goes; returns the files written, with their formats. */
 export async function emitDiffReport(o: EmitOptions): Promise<ReportTarget[]> {
   const locator = await loadLocator(o.locationsFile, o.cwd)
-  const base: RenderOptions = { failOn: o.failOn, color: o.color, locator, command: o.command, version: o.version, path: (f) => repositoryPath(f, o.env, o.cwd) }
+  const base: RenderOptions = {
+    failOn: o.failOn,
+    color: o.color,
+    locator,
+    command: o.command,
+    version: o.version,
+    path: (f) => repositoryPath(f, o.env, o.cwd),
+    unreadable: o.unreadable,
+  }
   const written: ReportTarget[] = []
   const main = renderDiffReport(o.report, o.format, base)
   if (o.out) {
@@ -124,7 +139,7 @@ export async function emitDiffReport(o: EmitOptions): Promise<ReportTarget[]> {
       const summary = fitStepSummary((maxChars) => renderDiffReport(o.report, 'markdown', { ...base, maxChars }))
       await appendFile(o.env.GITHUB_STEP_SUMMARY, summary.endsWith('\n') ? summary : summary + '\n')
     }
-    if (o.env.GITHUB_OUTPUT) await appendFile(o.env.GITHUB_OUTPUT, renderOutputs(stepOutputs(o.report, o.failOn, written, base.path)))
+    if (o.env.GITHUB_OUTPUT) await appendFile(o.env.GITHUB_OUTPUT, renderOutputs(stepOutputs(o.report, o.failOn, written, base.path, o.unreadable?.length ?? 0)))
   }
   return written
 }

@@ -16,6 +16,7 @@ import { NOT_DIFFERENCES } from '../render.js'
 import { HTML_CLIENT_JS } from './html-client.js'
 import type { CheckItem } from './items.js'
 import { countsByKind, KIND_DESCRIPTIONS } from './items.js'
+import { unreadableHeadline, unreadableLine, type UnreadableInput } from './unreadable.js'
 
 /** Event names drawn in the volume chart (the largest); the table below it lists them all. */
 export const VOLUME_CHART_NAMES = 40
@@ -196,6 +197,13 @@ export interface HtmlOptions {
   version: string
   /** When the report was made (ISO), shown in the footer. */
   generatedAt: string
+  /** Input files not read to the end (the command exits 2): said under the verdict. */
+  unreadable?: readonly UnreadableInput[]
+}
+
+function unreadableSection(files: readonly UnreadableInput[] | undefined): string {
+  if (!files?.length) return ''
+  return `<p><span class="verdict failed">${esc(unreadableHeadline(files))}</span></p><ul>${files.map((f) => `<li><code>${esc(unreadableLine(f))}</code></li>`).join('')}</ul>`
 }
 
 /** The report as one HTML document. */
@@ -230,6 +238,7 @@ export function renderHtml(report: DiffReport | AgainstReport, items: readonly C
 <body><main>
 <h1>segamp ${esc(opts.command)}: Classic vs Actions</h1>
 <p><span class="verdict ${verdict.cls}">${esc(verdict.text)}</span> <span class="muted">Classic (${esc(report.model.classicMode)}) vs Actions (${esc(report.model.mappingsSource)})</span></p>
+${unreadableSection(opts.unreadable)}
 <div class="cards">${card('messages compared', t.messages)}${card('Classic records', t.classicEvents)}${card('Actions records', t.actionsEvents)}${card('findings (not same)', items.filter((i) => i.kind !== 'same').length)}</div>
 <p id="chart-status" class="muted">Charts need JavaScript.</p>
 <h2 id="volume">Volume per event: Classic vs Actions</h2>

@@ -7,6 +7,7 @@
 import junitModule, { type Builder } from 'junit-report-builder'
 import type { CheckItem } from './items.js'
 import { KIND_DESCRIPTIONS } from './items.js'
+import { unreadableHeadline, unreadableLine, type UnreadableInput } from './unreadable.js'
 
 // XML 1.0 cannot carry these at all, escaped or not; names are attacker-controlled.
 // eslint-disable-next-line no-control-regex
@@ -21,8 +22,19 @@ export function xmlSafe(s: string): string {
 const moduleValue = junitModule as unknown as Builder & { default?: Builder }
 const builderRoot: Builder = typeof moduleValue.newBuilder === 'function' ? moduleValue : moduleValue.default!
 
-export function renderJunit(items: readonly CheckItem[], opts: { command: string; file?: string }): string {
+export function renderJunit(items: readonly CheckItem[], opts: { command: string; file?: string; unreadable?: readonly UnreadableInput[] }): string {
   const builder = builderRoot.newBuilder().name(`segamp ${opts.command}`)
+  // An input not read to the end is an error of the run (exit 2), not a finding: one errored case per file.
+  if (opts.unreadable?.length) {
+    const suite = builder.testSuite().name(`segamp ${opts.command}: input`)
+    suite.property('description', unreadableHeadline(opts.unreadable))
+    for (const f of opts.unreadable)
+      suite
+        .testCase()
+        .className('segamp.input')
+        .name(xmlSafe(f.file))
+        .error(xmlSafe(unreadableLine(f)), 'unreadable')
+  }
   const kinds: string[] = []
   for (const i of items) if (!kinds.includes(i.kind)) kinds.push(i.kind)
   for (const kind of kinds) {

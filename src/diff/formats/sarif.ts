@@ -5,6 +5,7 @@
  */
 import type { CheckItem } from './items.js'
 import { KIND_DESCRIPTIONS } from './items.js'
+import { unreadableLine, type UnreadableInput } from './unreadable.js'
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json'
 /** Results written at most (the most frequent findings); the JSON report has them all. */
@@ -18,7 +19,7 @@ export function sarifUri(file: string): string {
     .join('/')
 }
 
-export function renderSarif(items: readonly CheckItem[], opts: { version: string; path?: (file: string) => string }): string {
+export function renderSarif(items: readonly CheckItem[], opts: { version: string; path?: (file: string) => string; unreadable?: readonly UnreadableInput[] }): string {
   const all = items.filter((i) => i.kind !== 'same' && i.count > 0)
   // Code scanning takes at most 25,000 results and 10 MB a run: the most frequent findings, one example each.
   const findings = all.length > MAX_RESULTS ? [...all].sort((x, y) => y.count - x.count).slice(0, MAX_RESULTS) : all
@@ -58,6 +59,17 @@ export function renderSarif(items: readonly CheckItem[], opts: { version: string
       {
         tool: { driver: { name: 'segamp', version: opts.version, rules } },
         results,
+        // An input not read to the end: the run did not succeed (exit 2), whatever the results say.
+        ...(opts.unreadable?.length
+          ? {
+              invocations: [
+                {
+                  executionSuccessful: false,
+                  toolExecutionNotifications: opts.unreadable.map((f) => ({ level: 'error', message: { text: `input not read to the end: ${unreadableLine(f)}` } })),
+                },
+              ],
+            }
+          : {}),
         ...(all.length > findings.length ? { properties: { resultsLeftOut: all.length - findings.length } } : {}),
       },
     ],

@@ -35,8 +35,8 @@ export async function* decodedChunks(raw: Readable, opts: OpenOptions = {}): Asy
 export async function* inflatedChunks(raw: Readable, opts: OpenOptions = {}): AsyncGenerator<Buffer> {
   const iterator = raw[Symbol.asyncIterator]()
   let first: Buffer | undefined
-  // Collect at least two bytes for the magic-number check.
-  while (!first || first.length < 2) {
+  // Collect the first bytes for the magic-number checks (gzip: 2; the formats refused: up to 6).
+  while (!first || first.length < 6) {
     const next = await iterator.next()
     if (next.done) break
     const chunk = toBuffer(next.value)
@@ -47,6 +47,8 @@ export async function* inflatedChunks(raw: Readable, opts: OpenOptions = {}): As
   const gzipped = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b
 
   if (!gzipped) {
+    const other = otherFormat(first)
+    if (other) throw new NotAnArchive(other.format, other.advice)
     yield first
     for (;;) {
       const next = await iterator.next()
@@ -65,6 +67,33 @@ export async function* inflatedChunks(raw: Readable, opts: OpenOptions = {}): As
     opts.onBytes?.(chunk.length)
     return chunk
   }, first)
+}
+
+/** Compressed or archive formats a file may be in by mistake (magic bytes → name, what to do). */
+const OTHER_FORMATS: ReadonlyArray<{ magic: number[]; format: string; advice: string }> = [
+  { magic: [0x50, 0x4b, 0x03, 0x04], format: 'a zip file', advice: 'unzip it first (an Amplitude export is read by diff-mappings --against)' },
+  { magic: [0x50, 0x4b, 0x05, 0x06], format: 'a zip file', advice: 'unzip it first (an Amplitude export is read by diff-mappings --against)' },
+  { magic: [0x42, 0x5a, 0x68], format: 'a bzip2 file', advice: 'decompress it first (bunzip2)' },
+  { magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], format: 'an xz file', advice: 'decompress it first (unxz)' },
+  { magic: [0x28, 0xb5, 0x2f, 0xfd], format: 'a zstd file', advice: 'decompress it first (unzstd)' },
+]
+
+function otherFormat(first: Buffer): { format: string; advice: string } | undefined {
+  return OTHER_FORMATS.find((f) => first.length >= f.magic.length && f.magic.every((b, i) => first[i] === b))
+}
+
+/**
+ * A file in a compressed or archive format segamp does not read (zip, bzip2, xz, zstd): reported
+ * unreadable by name and format instead of split into lines of binary, each "invalid JSON".
+ */
+export class NotAnArchive extends Error {
+  readonly code = 'NOT_AN_ARCHIVE'
+  constructor(
+    readonly format: string,
+    readonly advice: string,
+  ) {
+    super(`${format}: segamp reads gzip, NDJSON and CSV; ${advice}`)
+  }
 }
 
 /**

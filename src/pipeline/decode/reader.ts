@@ -4,7 +4,19 @@
  */
 import type { Readable } from 'node:stream'
 import type { SegmentMessage, SourceRef } from '../../types.js'
-import { blockLines, decodedChunks, GzipTrailingGarbage, inflatedChunks, lineBlocks, MAX_LINE_CHARS, openSource, splitLines, type Line, type LineBlock } from './lines.js'
+import {
+  blockLines,
+  decodedChunks,
+  GzipTrailingGarbage,
+  inflatedChunks,
+  NotAnArchive,
+  lineBlocks,
+  MAX_LINE_CHARS,
+  openSource,
+  splitLines,
+  type Line,
+  type LineBlock,
+} from './lines.js'
 import { clipText, parseMessageLine, tooLongLine, type RejectCategory } from './message.js'
 import { parseTime } from '../../time.js'
 import { detectCsvHeader, readCsv } from './csv.js'
@@ -289,6 +301,7 @@ function nothingMatched(problems: Array<{ file: string; reason: string }>, skipp
 }
 
 function describeReadError(error: unknown, lastLine: number): string {
+  if (error instanceof NotAnArchive) return error.message
   if (error instanceof GzipTrailingGarbage) {
     return `not gzip data after byte ${error.offset} (the end of the last gzip member, after line ${lastLine}): ${error.lostBytes} byte(s) not read; lines before it were read`
   }

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto'
 import { UsageError } from '../../errors.js'
 import { readFile } from 'node:fs/promises'
 import type { AmplitudeRecord, SegmentMessage } from '../../types.js'
+import { visible, withoutBom } from '../../text.js'
 import { compileMapping, validateMapping } from '../mapping-kit/index.js'
 import { compileDirect, type DirectFn } from './direct.js'
 import { MIXED_EFFECT, mixedOperationFields } from './mixed-user-properties.js'
@@ -70,7 +71,9 @@ export class MappingFileError extends UsageError {
     readonly problems: MappingProblem[],
   ) {
     super(
-      `${source}: ${problems.length} problem(s) in the mappings; nothing was read:\n` + problems.map((p) => `  - ${p.subscription}: ${p.path || '/'} ${p.message}`).join('\n'),
+      // Names, paths and triggers are the file's text: control characters (colour sequences too) escaped.
+      `${visible(source)}: ${problems.length} problem(s) in the mappings; nothing was read:\n` +
+        problems.map((p) => `  - ${visible(p.subscription)}: ${visible(p.path || '/')} ${visible(p.message)}`).join('\n'),
       {
         code: 'mapping-file',
         hint: 'Fix the problems listed (each names its subscription and JSON path in the file); --mappings takes Segment Public API subscriptions {"subscriptions":[...]} or a list of presets.',
@@ -103,7 +106,7 @@ export async function loadMappings(file?: string): Promise<LoadedMappings> {
   if (!file) return checkSubscriptions('presets', presetSubscriptions())
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    text = withoutBom(await readFile(file, 'utf8'))
   } catch (error) {
     throw new MappingFileError(file, [{ subscription: '(file)', path: '', message: `cannot be read: ${(error as Error).message}` }])
   }

@@ -4,10 +4,10 @@
  * a stack trace from an unhandled stream error.
  */
 import { strict as assert } from 'node:assert'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { loadSandboxStore } from '../../../src/amplitude/sandbox/index.js'
+import { loadSandboxStore, saveSandboxStore } from '../../../src/amplitude/sandbox/index.js'
 import { BIN, runCli } from '../../helpers/cli.js'
 import { tempDir } from '../../helpers/files.js'
 
@@ -32,6 +32,17 @@ describe('sandbox store: loading what replay --sandbox saved', () => {
     writeFileSync(join(dir, 'ingested.ndjson.gz'), gzipSync(lines))
     const store = await loadSandboxStore(dir)
     assert.deepEqual(store, { events: [{ event_type: 'A' }], identifyLog: [{ user_id: 'user-1' }] })
+  })
+
+  it("the saved store holds users' events: the file is 0600 and its folder 0700, also a folder made before under another umask", async () => {
+    const fresh = join(tempDir(), 'sandbox')
+    const old = join(tempDir(), 'sandbox')
+    mkdirSync(old, { mode: 0o755 })
+    for (const dir of [fresh, old]) {
+      const path = await saveSandboxStore({ events: [], identifyLog: [] }, dir)
+      assert.equal(statSync(path).mode & 0o777, 0o600)
+      assert.equal(statSync(dir).mode & 0o777, 0o700)
+    }
   })
 
   it('export --sandbox with nothing saved: exit 2, Error: and Hint:, no stack trace', async () => {
