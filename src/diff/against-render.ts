@@ -4,7 +4,8 @@
  * archive, ambiguous pairings, emulation agreement). JSON is the report as it is.
  */
 import { failingKinds } from './fail-on.js'
-import { NOT_DIFFERENCES, renderMarkdown, renderTable, formatCount } from './render.js'
+import { codeSpan, displayName, NOT_DIFFERENCES, renderMarkdown, renderTable, formatCount } from './render.js'
+import { visible } from '../text.js'
 import type { AgainstReport } from './against.js'
 import { AGAINST_KINDS, type AgainstKind } from './against.js'
 
@@ -37,7 +38,8 @@ function sectionLines(report: AgainstReport): string[] {
     if (list.length === 0) continue
     const unit = kind === 'only-in-archive' ? 'messages' : 'events'
     out.push('', `${TITLES[kind]} (${formatCount(a.byKind[kind])} ${unit})`)
-    const shown = list.slice(0, 15)
+    // Names come from the data: shown as the findings table shows them (control characters escaped).
+    const shown = list.slice(0, 15).map((f) => ({ name: displayName(f.name), count: f.count }))
     const w = Math.max(...shown.map((f) => f.name.length))
     for (const f of shown) out.push(`  ${f.name.padEnd(w)}  (${formatCount(f.count)})`)
     if (list.length > shown.length) out.push(`  … ${list.length - shown.length} more (see --format json)`)
@@ -49,7 +51,7 @@ function sectionLines(report: AgainstReport): string[] {
   )
   if (p.duplicateMessages > 0) out.push(`Archive: ${formatCount(p.duplicateMessages)} message(s) with an already seen messageId skipped`)
   if (p.notExportedRecords > 0) out.push(`Left out: ${formatCount(p.notExportedRecords)} Actions record(s) to /groupidentify or /usermap (never in an export)`)
-  for (const pr of a.export.problems.slice(0, 20)) out.push(`Export problem: ${pr.file}: ${pr.reason}`)
+  for (const pr of a.export.problems.slice(0, 20)) out.push(`Export problem: ${visible(pr.file)}: ${visible(pr.reason)}`)
   if (a.export.problems.length > 20) out.push(`… ${a.export.problems.length - 20} more export problems (see --format json)`)
   out.push(agreementLine(report))
   return out
@@ -81,7 +83,7 @@ export function renderAgainstMarkdown(report: AgainstReport, opts: { failOn: str
     '',
     ...sectionLines(report)
       .filter((l) => l !== '')
-      .map((l) => (l.startsWith('  ') ? `- \`${l.trim()}\`` : `${l}  `)),
+      .map((l) => (l.startsWith('  ') ? `- ${codeSpan(l.trim())}` : `${l}  `)),
   ]
   return lines.join('\n').trimEnd() + '\n' + extra.join('\n') + '\n'
 }

@@ -169,7 +169,11 @@ export function renderTable(report: DiffReport, opts: { color: boolean }): strin
  * inside: CommonMark ends a code span at the next run as long as the opening one).
  */
 function mdCode(s: string): string {
-  const t = s.replace(/\|/g, '\\|')
+  return codeSpan(s.replace(/\|/g, '\\|'))
+}
+
+/** Markdown inline code for any text: fenced by a backtick run longer than any inside it. */
+export function codeSpan(t: string): string {
   if (!t.includes('`')) return `\`${t}\``
   const fence = '`'.repeat(Math.max(...(t.match(/`+/g) ?? ['']).map((run) => run.length)) + 1)
   return `${fence} ${t} ${fence}`

@@ -227,6 +227,8 @@ describe('diff-mappings --against EXPORT', () => {
     assert.equal(r.code, 2, r.stderr)
     assert.match(r.stderr, /exprot\\u001b\[31m: cannot be read \(ENOENT\)/)
     assert.ok(!r.stderr.includes('\u001b'), 'the path is quoted with its control characters escaped')
+    assert.ok(!r.stdout.includes('\u001b'), 'the report table quotes it escaped too')
+    assert.match(r.stdout, /^Export problem: .*exprot\\u001b\[31m: /m)
     assert.match(r.stderr, /error: 1 input file\(s\) could not be read to the end/)
     // a bad line is a rejected line, as in an archive: noted, not trouble
     const ok = await runCli(['diff-mappings', archive, '--against', exp, '--fail-on', 'renamed', '--no-progress'])
