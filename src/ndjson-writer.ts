@@ -1,6 +1,7 @@
 /** Appends JSON objects as lines to a file, honouring backpressure; opened lazily. */
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
+import { createWriteStream, type WriteStream } from 'node:fs'
 import { dirname } from 'node:path'
+import { makeDirs } from './dirs.js'
 
 export class NdjsonWriter {
   private stream?: WriteStream
@@ -13,7 +14,7 @@ export class NdjsonWriter {
 
   async write(value: unknown): Promise<void> {
     if (!this.stream) {
-      mkdirSync(dirname(this.path), { recursive: true })
+      makeDirs(dirname(this.path))
       this.stream = createWriteStream(this.path, { flags: this.flags })
     }
     this.count++

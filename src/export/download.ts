@@ -6,7 +6,8 @@
  * downloading a finished hour again. Credentials travel only in the Authorization header.
  */
 import { createHash } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
+import { createWriteStream, statSync } from 'node:fs'
+import { makeDirs } from '../dirs.js'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, join, normalize, sep } from 'node:path'
 import { pipeline } from 'node:stream/promises'
@@ -266,11 +267,15 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   const endpointId = opts.endpointId ?? endpoint
   const auth = 'Basic ' + Buffer.from(`${opts.apiKey}:${opts.secretKey}`).toString('base64')
   // A folder it creates is the owner's only: the export holds the project's users' events.
-  await mkdir(opts.outDir, { recursive: true, mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+  try {
+    makeDirs(opts.outDir, 0o700)
+    if (!statSync(opts.outDir).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'EEXIST' })
+  } catch (e) {
+    const error = e as NodeJS.ErrnoException
     const code = error.code ?? error.message
     const what = code === 'EEXIST' || code === 'ENOTDIR' ? 'not a folder' : 'cannot be created'
     throw new UsageError(`--out ${opts.outDir}: ${what} (${code})`, { code: 'bad-flag', hint: 'Give --out a folder (it is created if missing), e.g. --out amplitude-export.' })
-  })
+  }
   const statePath = join(opts.outDir, STATE_FILE)
   const project = keyHash(opts.apiKey)
   let state = await readState(statePath)

@@ -4,7 +4,7 @@
  * One gzipped JSON line per ingested event or identification, in arrival order. No keys are kept.
  */
 import { createReadStream, createWriteStream } from 'node:fs'
-import { chmod, mkdir, rename } from 'node:fs/promises'
+import { chmod, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { pipeline } from 'node:stream/promises'
@@ -12,6 +12,7 @@ import { Readable } from 'node:stream'
 import { createGunzip, createGzip } from 'node:zlib'
 import type { ExportSource } from './export.js'
 import type { IngestedEvent, IngestedIdentification } from './core.js'
+import { makeDirs } from '../../dirs.js'
 
 export const DEFAULT_SANDBOX_DIR = join('.segamp', 'sandbox')
 const FILE = 'ingested.ndjson.gz'
@@ -23,7 +24,7 @@ export function sandboxStorePath(dir: string): string {
 /** Writes (replacing) the store in `dir`; returns the file path. */
 export async function saveSandboxStore(src: ExportSource, dir: string): Promise<string> {
   // What a sandbox ingested is users' events, as a state directory's dead letters are: owner only.
-  await mkdir(dir, { recursive: true, mode: 0o700 })
+  makeDirs(dir, 0o700)
   await chmod(dir, 0o700).catch(() => undefined)
   const path = sandboxStorePath(dir)
   const tmp = `${path}.tmp-${process.pid}`

@@ -4,7 +4,7 @@
  * (GITHUB_ACTIONS=true) the Markdown step summary ($GITHUB_STEP_SUMMARY, under 1 MiB) and the
  * step outputs ($GITHUB_OUTPUT: verdict, counts per kind, report paths).
  */
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { appendFile, readFile, writeFile } from 'node:fs/promises'
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path'
 import type { AgainstReport } from '../against.js'
 import type { DiffReport } from '../types.js'
@@ -15,6 +15,7 @@ import { locatorFor, type Locator } from './locate.js'
 import { UsageError } from '../../errors.js'
 import type { UnreadableInput } from './unreadable.js'
 import { withoutBom } from '../../text.js'
+import { makeDirs } from '../../dirs.js'
 
 export interface ReportTarget {
   format: DiffFormat
@@ -81,7 +82,7 @@ async function loadLocator(file: string | undefined, cwd: string): Promise<Locat
 
 async function writeReport(file: string, text: string, cwd: string): Promise<void> {
   const abs = resolve(cwd, file)
-  await mkdir(dirname(abs), { recursive: true })
+  makeDirs(dirname(abs))
   await writeFile(abs, text.endsWith('\n') ? text : text + '\n')
 }
 

@@ -3,7 +3,8 @@
  * checkpoint and dead letters, `--out` with `--out-include-keys`, the sandbox's store) are
  * readable by their owner only: files 0600, directories 0700, whatever the umask says.
  */
-import { chmodSync, mkdirSync } from 'node:fs'
+import { chmodSync } from 'node:fs'
+import { makeDirs } from '../../dirs.js'
 
 export const PRIVATE_FILE_MODE = 0o600
 export const PRIVATE_DIR_MODE = 0o700
@@ -19,7 +20,7 @@ export function secureFile(path: string): void {
 
 /** mkdir -p, then 0700 on the directory itself (the parents are the user's). */
 export function privateDir(path: string): void {
-  mkdirSync(path, { recursive: true, mode: PRIVATE_DIR_MODE })
+  makeDirs(path, PRIVATE_DIR_MODE)
   try {
     chmodSync(path, PRIVATE_DIR_MODE)
   } catch {
