@@ -55,6 +55,7 @@ export interface ShardRow {
   sent: number
   deadLettered: number
   rejected: number
+  /** Files completed: every line settled (files read but still open in the checkpoint are not). */
   filesDone: number
   inputFiles: number | null
   position: string | null
@@ -193,7 +194,9 @@ export function combineShards(states: ShardState[]): CombinedStatus {
       sent: c.sent,
       deadLettered: c.deadLettered,
       rejected: c.rejected,
-      filesDone: c.files,
+      // counts.files counts the files opened; those still open (read, but lines not all settled:
+      // requests in flight, or read ahead of the sends) are not done, whatever was read of them.
+      filesDone: Math.max(0, c.files - Object.keys(cp.open ?? {}).length),
       inputFiles: cp.inputs?.files ?? null,
       position: cp.position ? `${cp.position.file}:${cp.position.line}` : null,
       updatedAt: cp.updatedAt,

@@ -337,6 +337,23 @@ describe('sharding: status combines state directories (pure)', () => {
     assert.throws(() => combineShards([cp(0, 2, {}), cp(1, 3, {})]), /disagree/)
   })
 
+  it('a file read but not settled (still open in the checkpoint) is not done: "0 of 4 files done", 4 left', () => {
+    // As an interrupted live run leaves it: the reader ran ahead of the sends, so all four files
+    // were opened (counts.files 4) and none completed (all four still open).
+    const open = Object.fromEntries(['a', 'b', 'c', 'd'].map((n) => [`${n}.ndjson`, 'size:1,mtime:1']))
+    const shard = cp(0, 1, { files: 4, messages: 7750 }, false)
+    Object.assign(shard.checkpoint, { open, inputs: { files: 4, bytes: 400 } })
+    const st = combineShards([shard])
+    assert.equal(st.rows[0].filesDone, 0)
+    assert.deepEqual(st.remaining.files, [{ shard: 0, filesLeft: 4, position: 'a.ndjson:10' }])
+    const text = renderStatus(st)
+    assert.match(text, /0 of 4 files done/)
+    assert.match(text, /shard 0 \(4 file\(s\) left/)
+    // One of them completed since: 1 done, 3 left.
+    shard.checkpoint.open = Object.fromEntries(Object.entries(open).slice(1))
+    assert.match(renderStatus(combineShards([shard])), /1 of 4 files done[\s\S]*shard 0 \(3 file\(s\) left/)
+  })
+
   it("an object each shard failed to read: listed once; 75 when a shard may read it on a rerun, as that shard's replay exited", () => {
     const file = 's3://b/logs/a.gz'
     const transient = (at: number) => ({ file, reason: `gave up after 3 attempts at byte ${at} of 900: InternalError`, retryable: true })
