@@ -1,4 +1,5 @@
 /** Glue shared by the command files: exit codes, --where and --mappings. */
+import { writeSync } from 'node:fs'
 import { exitCodes, UsageError } from '../errors.js'
 import { compileTriggerWithWarnings, TriggerError } from '../segment/fql/index.js'
 import { compileSubscriptions, loadMappings, type CompiledSubscription } from '../segment/subscriptions/index.js'
@@ -165,5 +166,34 @@ export function shownEndpointUrl(url: string): string {
     return u.toString() + cut
   } catch {
     return url
+  }
+}
+
+/**
+ * Runs `work` with Ctrl-C and SIGTERM ending the process at once, after a notice on stderr and
+ * `cleanup` (what must not stay behind: the partitions of `diff-mappings --against`, the users'
+ * events, in the temp folder or --work-dir), which Node's own default for these signals skipped.
+ * The process then ends by SIGINT's default action (exit status 130 in a shell): not by
+ * `process.exit`, which waits for a file-system call that never returns (the open of a named pipe
+ * nothing writes to) and so hung instead of quitting.
+ */
+export async function quitOnInterrupt<T>(notice: string, work: () => Promise<T>, cleanup: () => void = () => {}): Promise<T> {
+  const stop = (): void => {
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
+    writeSync(2, `\n${notice}\n`)
+    try {
+      cleanup()
+    } finally {
+      process.kill(process.pid, 'SIGINT')
+    }
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  try {
+    return await work()
+  } finally {
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
   }
 }

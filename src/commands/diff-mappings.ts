@@ -4,7 +4,7 @@ import { SegampCommand } from '../cli/base.js'
 import { parseTypes } from '../pipeline/route/index.js'
 import { readingFlags, mappingsFlag, s3Flags } from '../cli/flags.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
-import { exitCodes, loadSubscriptionsForCli, whereFilter } from '../cli/common.js'
+import { exitCodes, loadSubscriptionsForCli, quitOnInterrupt, whereFilter } from '../cli/common.js'
 import { readClassicFile, readRenameMapFile } from '../cli/classic-input.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
 import { compareArchives } from '../diff/service.js'
@@ -12,6 +12,7 @@ import { parseFailOn, type DiffReport } from '../diff/index.js'
 import { FAIL_ON_KINDS } from '../diff/types.js'
 import { UsageError } from '../errors.js'
 import { compareAgainstExport } from '../diff/against-service.js'
+import { removeSpillDirs } from '../diff/against-spill.js'
 import { AGAINST_KINDS, type AgainstReport } from '../diff/against.js'
 import { DIFF_FORMATS, failingDiffKinds, renderDiffReadNotes, unreadableTrouble, type DiffFormat } from '../diff/present.js'
 import { defaultFormat, emitDiffReport, parseReportTarget } from '../diff/formats/emit.js'
@@ -136,26 +137,34 @@ EXIT CODES (like diff)
       workers: flags.workers,
     }
     const started = Date.now()
-    const { report, counts } = against
-      ? await withProgress(mode, 'Comparing with the Amplitude export', (progress) =>
-          compareAgainstExport({
-            ...options,
-            exportInputs: flags.against ?? [],
-            identifyWindowMs: setup.identifyWindowMs,
-            workDir: flags['work-dir'],
-            onProgress: (p) => progress.update(`${p.phase}: ${formatCount(p.messages)} messages, ${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}`),
-          }),
-        )
-      : await withProgress(mode, 'Comparing Classic and Actions', (progress) => {
-          input.attach(progress)
-          return compareArchives({
-            ...options,
-            archive: input.options(setup.s3),
-            limit: flags.sample,
-            onProgress: (p) => progress.update(`${input.prefix()}${formatCount(p.messages)} messages, ${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}`),
-            onUnprocessable: (ref, reason) => this.warn(`${ref.file}:${ref.line}: not compared: ${reason}`),
-          })
-        })
+    // Ctrl-C: nothing is kept to resume from (the report is written at the end); the --against
+    // partitions are removed.
+    const interrupted = `Interrupted: nothing was written${against ? ', and the work files (partitions of the archive and the export) were removed' : ''}; run the same command again to compare.`
+    const { report, counts } = await quitOnInterrupt(
+      interrupted,
+      () =>
+        against
+          ? withProgress(mode, 'Comparing with the Amplitude export', (progress) =>
+              compareAgainstExport({
+                ...options,
+                exportInputs: flags.against ?? [],
+                identifyWindowMs: setup.identifyWindowMs,
+                workDir: flags['work-dir'],
+                onProgress: (p) => progress.update(`${p.phase}: ${formatCount(p.messages)} messages, ${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}`),
+              }),
+            )
+          : withProgress(mode, 'Comparing Classic and Actions', (progress) => {
+              input.attach(progress)
+              return compareArchives({
+                ...options,
+                archive: input.options(setup.s3),
+                limit: flags.sample,
+                onProgress: (p) => progress.update(`${input.prefix()}${formatCount(p.messages)} messages, ${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}`),
+                onUnprocessable: (ref, reason) => this.warn(`${ref.file}:${ref.line}: not compared: ${reason}`),
+              })
+            }),
+      removeSpillDirs,
+    )
     if (report.totals.messages === 0) {
       for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${visible(f.file)}: ${visible(f.reason)}`)
       const filtered = Object.values(counts.filtered).reduce((a, b) => a + b, 0)

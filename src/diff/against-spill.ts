@@ -29,6 +29,14 @@ export function bucketOf(key: string, buckets: number): number {
 /** Buffered bytes (all families together) before the buffers are appended to their files. */
 const FLUSH_BYTES = 4 * 1024 * 1024
 
+/** The work directories this process made and has not removed yet. */
+const live = new Set<SpillDir>()
+
+/** Removes every work directory of this process now: a run being interrupted, before it ends. */
+export function removeSpillDirs(): void {
+  for (const s of [...live]) s.remove()
+}
+
 export class SpillDir {
   readonly dir: string
   private readonly buffers = new Map<string, string[]>()
@@ -58,6 +66,7 @@ export class SpillDir {
       })
     }
     process.once('exit', this.onExit)
+    live.add(this)
   }
 
   /** Another thread's directory (see the constructor). */
@@ -141,9 +150,11 @@ export class SpillDir {
   }
 
   remove(): void {
+    live.delete(this)
     process.off('exit', this.onExit)
     this.buffers.clear()
     this.pending.clear()
-    rmSync(this.dir, { recursive: true, force: true })
+    // Retried: at an interrupted exit, another thread may still be appending a file here.
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 })
   }
 }
