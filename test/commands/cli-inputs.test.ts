@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { runCli } from '../helpers/cli.js'
-import { tempDir, writeFile } from '../helpers/files.js'
+import { ndjson, tempDir, track, writeFile } from '../helpers/files.js'
 import { openArchive } from '../../src/pipeline/decode/reader.js'
 import { UsageError } from '../../src/errors.js'
 
@@ -50,6 +50,19 @@ describe('cli: time flags', function () {
     assert.match(r.stderr, /Error: --start "20240230T00" is not a real date \(2024-02-30 does not exist\)/)
     assert.doesNotMatch(r.stderr, /hours run/)
     assert.match(r.stderr, /Hint: Hours are UTC, written YYYYMMDDTHH/)
+  })
+})
+
+describe('cli: stdin given twice', function () {
+  this.timeout(60_000)
+
+  it('replay - - reads stdin once and says so (it was an unexpected "ledger: line 2 commits out of order", exit 1)', async () => {
+    const lines = ndjson([track('A', { messageId: 'twice-1' }), track('B', { messageId: 'twice-2' })])
+    const out = tempDir()
+    const r = await runCli(['replay', '-', '-', '--dry-run', '--state-dir', join(out, 'state'), '--no-progress', '--json'], { input: lines })
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(JSON.parse(r.stdout).messages, 2)
+    assert.match(r.stderr, /skipped: -: stdin given again: read once/)
   })
 })
 

@@ -124,14 +124,23 @@ export async function listSources(inputs: string[], opts: ListSourcesOptions = {
   const s3Inputs = inputs.filter((i) => /^s3:\/\//i.test(i))
   const s3 = s3Inputs.length > 0 ? await (await import('./s3/index.js')).listS3(s3Inputs, { settings: opts.s3, sinceMs: opts.sinceMs, onListing: opts.onListing }) : undefined
   const unmatched: UnmatchedInput[] = []
+  // Stdin and each s3:// object are read once, like a local file reached by two paths: an input
+  // given twice, or a prefix inside another, would read the same lines again under the same name.
+  const listed = new Set<string>()
   for (const input of inputs) {
     if (input === '-') {
-      w.out.push({ path: '-' })
+      if (listed.has('-')) w.skipped.push({ path: '-', reason: 'stdin given again: read once' })
+      else w.out.push({ path: '-' })
+      listed.add('-')
       continue
     }
     const objects = s3?.byInput.get(input)
     if (objects) {
-      w.out.push(...objects)
+      const fresh = objects.filter((o) => !listed.has(o.path))
+      for (const o of fresh) listed.add(o.path)
+      if (fresh.length < objects.length)
+        w.skipped.push({ path: input, reason: `${objects.length - fresh.length} of its ${objects.length} object(s) also under an input given before it: read once` })
+      w.out.push(...fresh)
       if (objects.length === 0) {
         const nearest = s3?.nearest.get(input)
         unmatched.push({

@@ -122,6 +122,33 @@ describe('s3:// inputs: nothing matched, --since pruning (s3rver)', function () 
     assert.equal(JSON.parse(pruned.stdout).messages, 1)
   })
 
+  it('an s3:// input given twice, or a prefix inside another, reads each object once: the same requests, no crash', async () => {
+    // Each object used to be listed once per input naming it: read twice under one name, which the
+    // checkpoint's ledger refused (exit 1, "ledger: line N commits out of order"), and inspect
+    // counted every message twice.
+    const out = tempDir()
+    const endpoint = ['--s3-endpoint', s3.endpoint, '--s3-path-style']
+    const whole = `s3://${BUCKET}/segment-logs`
+    const day = `${whole}/3S7cr7ZP4LPQwanZptak4X/1714953600000`
+    const run = (name: string, inputs: string[]) =>
+      runCli(['replay', ...inputs, '--dry-run', '--out', join(out, `${name}.ndjson`), '--state-dir', join(out, name), '--no-progress', '--json', ...endpoint], { env: s3Env() })
+    const [once, twice, nested] = await Promise.all([run('once', [whole]), run('twice', [whole, whole]), run('nested', [whole, day])])
+    for (const [name, r] of [
+      ['twice', twice],
+      ['nested', nested],
+    ] as const) {
+      assert.equal(r.code, 0, `${name}: ${r.stderr}`)
+      assert.equal(readFileSync(join(out, `${name}.ndjson`), 'utf8'), readFileSync(join(out, 'once.ndjson'), 'utf8'), name)
+      assert.equal(JSON.parse(r.stdout).messages, JSON.parse(once.stdout).messages, name)
+    }
+    assert.match(twice.stderr, new RegExp(`skipped: ${whole}: 6 of its 6 object\\(s\\) also under an input given before it: read once`))
+    assert.match(nested.stderr, new RegExp(`skipped: ${day}: 2 of its 2 object\\(s\\) also under an input given before it: read once`))
+    const inspected = await runCli(['inspect', whole, day, '--json', ...endpoint], { env: s3Env() })
+    const profile = JSON.parse(inspected.stdout)
+    assert.equal(profile.messages, 600)
+    assert.equal(profile.duplicates, 0)
+  })
+
   it('without --prune-by-received, --since lists every object; with it, old day folders are skipped', async () => {
     const all = await openArchive([`s3://${BUCKET}/segment-logs`], { ...settings(), since: '2024-05-08T06:00:00Z' })
     assert.equal(all.sources.length, 6)
