@@ -23,6 +23,7 @@ export type ExportItem = { kind: 'event'; event: Record<string, unknown>; ref: S
 const NOT_AN_OBJECT = 'not a JSON object'
 const TOO_LONG = 'line too long ('
 const NOT_OBJECTS = ' line(s) in all were not JSON objects'
+const READ_ONCE = ': read once'
 
 /**
  * Whether a problem `readExport` reported left part of a file (or a whole input) unread — a path
@@ -30,13 +31,17 @@ const NOT_OBJECTS = ' line(s) in all were not JSON objects'
  * read to the end (too long, not a JSON object; the export's counterpart of a rejected line).
  */
 export function isUnreadableExportProblem(p: { reason: string }): boolean {
-  return !(p.reason === NOT_AN_OBJECT || p.reason.startsWith(TOO_LONG) || p.reason.endsWith(NOT_OBJECTS))
+  return !(p.reason === NOT_AN_OBJECT || p.reason.startsWith(TOO_LONG) || p.reason.endsWith(NOT_OBJECTS) || p.reason.endsWith(READ_ONCE))
 }
 
 /** Files of the inputs, folders walked in sorted order (hidden entries, the state file and .part files skipped). */
 async function listFiles(inputs: string[]): Promise<{ files: string[]; problems: Array<{ file: string; reason: string }> }> {
   const files: string[] = []
   const problems: Array<{ file: string; reason: string }> = []
+  // Every real file is read once, at the first path that reaches it: an export given twice (or a
+  // folder and a zip inside it) would store every event twice, and each message's Classic side
+  // would be paired with both copies.
+  const seen = new Map<string, string>()
   const walk = async (p: string, top: boolean): Promise<void> => {
     let st
     try {
@@ -51,7 +56,15 @@ async function listFiles(inputs: string[]): Promise<{ files: string[]; problems:
         if (n.startsWith('.') || n.endsWith('.part') || n.endsWith('.tmp')) continue
         await walk(join(p, n), false)
       }
-    } else if (top || !p.endsWith(STATE_FILE)) files.push(p)
+    } else if (top || !p.endsWith(STATE_FILE)) {
+      const id = `${st.dev}:${st.ino}`
+      const first = seen.get(id)
+      if (first !== undefined) problems.push({ file: p, reason: `${first === p ? 'given twice' : `the same file as ${first}`}${READ_ONCE}` })
+      else {
+        seen.set(id, p)
+        files.push(p)
+      }
+    }
   }
   for (const i of inputs) await walk(i, true)
   return { files, problems }

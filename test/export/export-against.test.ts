@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert'
-import { readFileSync } from 'node:fs'
+import { readFileSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { zipEntries } from '../../src/amplitude/sandbox/export.js'
@@ -180,6 +180,45 @@ describe('diff-mappings --against EXPORT', () => {
       props.every((p: { paths: Array<{ path: string }> }) => p.paths.every((q) => !/^(city|country|user_properties\.accumulated)$/.test(q.path))),
       JSON.stringify(props),
     )
+  })
+
+  it('an export given twice (the folder, and a zip inside it) is read once: the same report, not every event stored twice', async () => {
+    const dir = tempDir()
+    const t = '2024-05-06T10:00:00.000Z'
+    const ms = Date.parse(t)
+    const m1 = track('Song Played', { messageId: 'ajs-t1', timestamp: t, userId: 'user-00001', properties: { song: 'a' } })
+    const archive = writeFile(join(dir, 'archive', 'day.ndjson'), ndjson([m1]))
+    const lines = [
+      stored({
+        $insert_id: 'ajs-t1:CS4fUc2U9U',
+        event_type: 'Song Played',
+        user_id: 'user-00001',
+        device_id: 'anon-1234',
+        event_time: exportTime(ms),
+        event_properties: { song: 'a' },
+      }),
+    ]
+    const zip = await zipEntries([{ name: '187520/187520_2024-05-06_10#0.json.gz', data: gzipSync(ndjson(lines)) }])
+    const exp = writeFile(join(dir, 'export', '20240506T10-20240506T10.zip'), zip)
+    const run = (against: string[]) =>
+      runCli(['diff-mappings', archive, ...against.flatMap((a) => ['--against', a]), '--format', 'json', '--fail-on', 'dropped,duplicated', '--no-progress'])
+    const once = await run([exp])
+    const twice = await run([join(dir, 'export'), exp])
+    assert.equal(once.code, 0, once.stderr)
+    // Each stored event was read twice: the message paired with two copies, and Classic "sent" 2 records.
+    assert.equal(twice.code, 0, twice.stderr)
+    const [a, b] = [JSON.parse(once.stdout), JSON.parse(twice.stdout)]
+    assert.deepEqual(b.totals, a.totals)
+    assert.equal(b.totals.classicEvents, 1)
+    assert.deepEqual(b.against.pairing, a.against.pairing)
+    assert.equal(b.against.export.events, 1)
+    assert.deepEqual(b.against.export.problems, [{ file: exp, reason: 'given twice: read once' }])
+    assert.match(twice.stderr, /export problem: .*20240506T10-20240506T10\.zip: given twice: read once/)
+    // The same file by another path (a link): named.
+    symlinkSync(exp, join(dir, 'link.zip'))
+    const linked = await run([exp, join(dir, 'link.zip')])
+    assert.deepEqual(JSON.parse(linked.stdout).totals, a.totals)
+    assert.match(linked.stderr, /link\.zip: the same file as .*20240506T10-20240506T10\.zip: read once/)
   })
 
   it('bad zips and truncated gzip members are reported by name and the run goes on, and then exits 2: a gate must not pass on part of the export', async () => {
