@@ -90,7 +90,9 @@ EXIT CODES
       this.logToStderr('\nInterrupted: stopping; finished hours are kept')
       controller.abort()
     }
+    // SIGTERM (a cancelled CI job, `timeout`, `docker stop`) stops as Ctrl-C does: finished hours kept, 130.
     process.on('SIGINT', onSigint)
+    process.on('SIGTERM', onSigint)
     const json = this.jsonEnabled()
     const mode = progressMode({ quiet: json || flags['no-progress'], plainWhenNotTty: true })
     const notices: string[] = []
@@ -121,6 +123,7 @@ EXIT CODES
       failure = error
     } finally {
       process.off('SIGINT', onSigint)
+      process.off('SIGTERM', onSigint)
       await sandbox?.close()
     }
     if (mode !== 'silent') for (const n of notices) this.logToStderr(n)

@@ -7,7 +7,8 @@ import { runExport, ExportError, remainingPieces, safeEntryPath, STATE_FILE } fr
 import { formatHour, initialPieces, parseHour, splitPiece, HourFormatError, MAX_RANGE_HOURS, HOUR_MS } from '../../src/export/hours.js'
 import { readExport } from '../../src/export/read.js'
 import { startSandbox, type Sandbox } from '../../src/amplitude/sandbox/index.js'
-import { runCli } from '../helpers/cli.js'
+import { BIN, runCli } from '../helpers/cli.js'
+import { spawn } from 'node:child_process'
 import { tempDir } from '../helpers/files.js'
 
 const H0 = Date.UTC(2024, 4, 6, 10) // 2024-05-06T10:00Z
@@ -233,6 +234,29 @@ describe('segamp export against the sandbox /api/2/export', () => {
     )
     assert.equal((await eventsOf(out)).length, 6)
   })
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`CLI: ${signal} mid-download stops with 130 and says how to resume (SIGTERM used to end it with no word, by the signal)`, async () => {
+      sb = await sandboxWithData({ hours: 1, perHour: 1 })
+      // Every answer takes 30 s: the signal comes while the first hour is being asked for.
+      sb.setFaults({ latencyMs: 30_000 })
+      const out = tempDir()
+      const child = spawn(process.execPath, [BIN, 'export', '--endpoint-url', sb.url, '--start', '20240506T10', '--end', '20240506T11', '--out', out], {
+        env: { ...process.env, AMPLITUDE_API_KEY: API_KEY, AMPLITUDE_SECRET_KEY: SECRET },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let stderr = ''
+      child.stderr.on('data', (d) => (stderr += d))
+      const ended = new Promise<string>((resolve) => child.on('close', (code, sig) => resolve(sig ?? String(code))))
+      for (let i = 0; i < 400 && !stderr.includes('Exporting'); i++) await new Promise((r) => setTimeout(r, 50))
+      child.kill(signal)
+      const guard = setTimeout(() => child.kill('SIGKILL'), 20_000)
+      const status = await ended
+      clearTimeout(guard)
+      assert.equal(status, '130', stderr)
+      assert.match(stderr, new RegExp(`Interrupted\\. Run the same command again to resume \\(finished hours are in ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)`))
+    })
+  }
 
   it('CLI: wrong credentials exit 1 with a clear message and the secret nowhere; an empty range says so', async () => {
     sb = await sandboxWithData({ hours: 1, perHour: 1 })
