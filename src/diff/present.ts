@@ -74,10 +74,16 @@ export function failingDiffKinds(report: DiffReport | AgainstReport, failOn: str
 /** What reading left out, for stderr: rejected lines, unreadable files, skipped link paths. */
 export function renderDiffReadNotes(counts: {
   rejected: number
+  filtered?: Record<string, number>
   unreadableFiles: Array<{ file: string; reason: string }>
   skippedPaths?: Array<{ path: string; reason: string }>
 }): string[] {
+  // The report's messages are those the filters kept: the others are counted here, by reason, so
+  // the lines read add up (Segment's integrations flags filter some even with no filter flag given).
+  const filtered = Object.entries(counts.filtered ?? {}).filter(([, v]) => v > 0)
+  const total = filtered.reduce((a, [, v]) => a + v, 0)
   return [
+    ...(total > 0 ? [`${formatCount(total)} message(s) filtered, not compared (${filtered.map(([k, v]) => `${k} ${formatCount(v)}`).join(', ')})`] : []),
     ...(counts.rejected > 0 ? [`${formatCount(counts.rejected)} line(s) were rejected or could not be processed (rejected lines: see segamp inspect)`] : []),
     ...counts.unreadableFiles.map((f) => `unreadable: ${visible(f.file)}: ${visible(f.reason)}`),
     ...(counts.skippedPaths ?? []).map((s) => `skipped: ${visible(s.path)}: ${visible(s.reason)}`),

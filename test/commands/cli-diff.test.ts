@@ -125,6 +125,24 @@ describe('segamp diff-mappings (CI use case, bundled example archive)', () => {
     assert.doesNotMatch(unreadableTrouble([{}]), /again later/)
   })
 
+  it('messages the filters (or the integrations flags) leave out are counted by reason on stderr, so the lines read add up', async () => {
+    const dir = tempDir()
+    const lines = [
+      track('Kept', { messageId: 'f-1', userId: 'user-00001' }),
+      track('Not for Amplitude', { messageId: 'f-2', userId: 'user-00002', integrations: { All: false } }),
+      { type: 'identify', messageId: 'f-3', userId: 'user-00003', traits: { plan: 'pro' }, timestamp: '2024-05-06T10:00:00.000Z' },
+    ]
+    const archive = writeFile(join(dir, 'a.ndjson'), ndjson(lines))
+    const r = await runCli(['diff-mappings', archive, '--types', 'track', '--no-progress'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /: 1 message,/)
+    // 3 lines = 1 compared + 2 filtered: the report said "1 messages" and nothing about the other two.
+    assert.match(r.stderr, /^2 message\(s\) filtered, not compared \((types 1, integrations 1|integrations 1, types 1)\)$/m)
+    const all = await runCli(['diff-mappings', archive, '--ignore-integrations-flags', '--no-progress'])
+    assert.equal(all.code, 0, all.stderr)
+    assert.doesNotMatch(all.stderr, /filtered/)
+  })
+
   it('a bad --fail-on kind is a usage error naming the allowed kinds once', async () => {
     const r = await runCli(['diff-mappings', 'examples/segment-logs', '--fail-on', 'renamd'])
     assert.equal(r.code, 2)
