@@ -164,7 +164,7 @@ async function run(opts: ReplayOptions, state: StateDir, started: number, staleL
   // 0600: with --out-include-keys the file holds the API key.
   const outFd = dryRun && opts.out ? openOut(opts.out) : undefined
   if (opts.out && outFd !== undefined) secureFile(opts.out)
-  const sink = openSink(settings.delivery, lines, counts, outFd)
+  const sink = openSink(settings.delivery, lines, counts, outFd !== undefined && opts.out ? { fd: outFd, path: opts.out } : undefined)
   commit.countRequests(() => sink.stats().requests)
   const tally = { bytes: 0, read: 0, sentBefore: counts.sent, messagesBefore: counts.messages }
   const stop = watchSignal(opts.signal, sink)

@@ -14,6 +14,7 @@ import { countDeliveryEvents, jsonLine, type LineOutcomes, type Ticket } from '.
 import type { ReplayCounts } from '../pipeline/commit/index.js'
 import { recordOf, unprocessable, type PlannedRecord } from '../pipeline/plan.js'
 import type { DeliverySettings } from './settings.js'
+import { SegampError } from '../errors.js'
 
 export interface Sink {
   /** Sends a line's records (their tickets settle them later). */
@@ -27,8 +28,39 @@ export interface Sink {
 
 type TicketedItem = DeliveryItem & { ticket: Ticket }
 
-export function openSink(s: DeliverySettings, lines: LineOutcomes, counts: ReplayCounts, outFd: number | undefined): Sink {
-  return s.dryRun ? dryRunSink(s, lines, counts, outFd) : liveSink(s, lines, counts)
+/** The dry run's `--out` being where to write, as the user gave it, with its descriptor. */
+export interface OutFile {
+  fd: number
+  path: string
+}
+
+export function openSink(s: DeliverySettings, lines: LineOutcomes, counts: ReplayCounts, out: OutFile | undefined): Sink {
+  return s.dryRun ? dryRunSink(s, lines, counts, out) : liveSink(s, lines, counts)
+}
+
+/**
+ * `--out` could not be written (a full disk, a quota): the run stops there, naming the file. It is
+ * not the records' failure: they are not dead letters, and the request being written is not settled.
+ */
+export class OutWriteError extends SegampError {
+  constructor(path: string, error: unknown) {
+    const e = error as NodeJS.ErrnoException
+    const what = e.code === 'ENOSPC' ? 'no space left on the device' : e.code === 'EDQUOT' ? 'disk quota exceeded' : e.message
+    super(`--out ${path}: cannot be written: ${what}${e.code ? ` (${e.code})` : ''}`, {
+      code: 'out-write',
+      hint: 'Free space there, or give --out a file on another disk, then run the same command again (a dry run writes --out from the start).',
+      cause: error,
+    })
+  }
+}
+
+function writeOut(out: OutFile, data: string | Buffer): void {
+  try {
+    if (typeof data === 'string') writeSync(out.fd, data)
+    else writeSync(out.fd, data)
+  } catch (error) {
+    throw new OutWriteError(out.path, error)
+  }
 }
 
 function liveSink(s: DeliverySettings, lines: LineOutcomes, counts: ReplayCounts): Sink {
@@ -63,15 +95,15 @@ function liveSink(s: DeliverySettings, lines: LineOutcomes, counts: ReplayCounts
   }
 }
 
-function dryRunSink(s: DeliverySettings, lines: LineOutcomes, counts: ReplayCounts, outFd: number | undefined): Sink {
+function dryRunSink(s: DeliverySettings, lines: LineOutcomes, counts: ReplayCounts, out: OutFile | undefined): Sink {
   const writer = createDryRunWriter<Ticket>(
-    { ...s.packing, redact: !s.outIncludeKeys, limits: s.delivery?.limits, forOut: outFd !== undefined },
+    { ...s.packing, redact: !s.outIncludeKeys, limits: s.delivery?.limits, forOut: out !== undefined },
     (req) => {
       counts.requests++
-      if (outFd === undefined) return
-      if (typeof req === 'string') writeSync(outFd, req + '\n')
-      else if (Buffer.isBuffer(req)) writeSync(outFd, req)
-      else writeSync(outFd, jsonLine(req))
+      if (out === undefined) return
+      if (typeof req === 'string') writeOut(out, req + '\n')
+      else if (Buffer.isBuffer(req)) writeOut(out, req)
+      else writeOut(out, jsonLine(req))
     },
     (tickets) => lines.acked(tickets),
   )
@@ -81,6 +113,7 @@ function dryRunSink(s: DeliverySettings, lines: LineOutcomes, counts: ReplayCoun
         try {
           writer.add(it.record, it.ser, ticket)
         } catch (error) {
+          if (error instanceof OutWriteError) throw error
           lines.dead(ticket, { status: null, reason: unprocessable(error), attempts: 0, record: { insert_id: recordOf(it).record.insert_id ?? null } })
         }
       }

@@ -177,6 +177,23 @@ describe('segamp replay (CLI)', function () {
     }
   })
 
+  it('--dry-run --out on a full disk (/dev/full): exit 1 naming --out and the cause; no record is dead-lettered for it', async function () {
+    if (!existsSync('/dev/full')) this.skip()
+    const state = join(tempDir(), 'st')
+    // --batch-size 10: requests are written while the archive is read, not only at the end.
+    const r = await runCli(['replay', 'examples/segment-logs', '--dry-run', '--out', '/dev/full', '--batch-size', '10', '--no-progress', '--state-dir', state])
+    assert.equal(r.code, 1, r.stderr)
+    assert.match(r.stderr, /^Error: --out \/dev\/full: cannot be written: no space left on the device \(ENOSPC\)\nHint: Free space there, or give --out a file on another disk/m)
+    // It was "unprocessable: ENOSPC …" dead letters for the records being packed, then an unexpected error.
+    assert.equal(readFileSync(join(state, 'dead-letter.ndjson'), 'utf8'), '')
+    // The same command, with room to write, writes every request.
+    const out = join(tempDir(), 'requests.ndjson')
+    const again = await runCli(['replay', 'examples/segment-logs', '--dry-run', '--out', out, '--batch-size', '10', '--no-progress', '--state-dir', state, '--json'])
+    assert.equal(again.code, 0, again.stderr)
+    assert.equal(JSON.parse(again.stdout).wouldSend, 611)
+    assert.equal(readNdjson(out).length, JSON.parse(again.stdout).requests)
+  })
+
   it('faulty sandbox: every planned event ingested once or dead-lettered, exit 3; clean run exit 0', async () => {
     const a = writeArchive(tempDir(), { messages: 120, devices: 6, shortIdEvery: 25, identifyEvery: 9 })
     const clean = writeArchive(tempDir(), { messages: 30, devices: 3 })
