@@ -8,9 +8,9 @@
  */
 import { appendFileSync, createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, sep } from 'node:path'
+import { dirname, join, sep } from 'node:path'
 import { visible } from '../text.js'
-import { UsageError } from '../errors.js'
+import { SegampError, UsageError } from '../errors.js'
 
 /** FNV-1a (32 bit) of a string: the bucket of a pairing key. */
 export function hashKey(s: string): number {
@@ -35,6 +35,17 @@ const live = new Set<SpillDir>()
 /** Removes every work directory of this process now: a run being interrupted, before it ends. */
 export function removeSpillDirs(): void {
   for (const s of [...live]) s.remove()
+}
+
+/** A partition that cannot be written (a full disk): named by the folder --work-dir chose, with what to do. */
+function writeError(dir: string, error: unknown): SegampError {
+  const e = error as NodeJS.ErrnoException
+  const what = e.code === 'ENOSPC' ? 'no space left on the device' : e.code === 'EDQUOT' ? 'disk quota exceeded' : e.message
+  return new SegampError(`--work-dir ${visible(dirname(dir))}: cannot write the comparison's partitions there: ${what}${e.code ? ` (${e.code})` : ''}`, {
+    code: 'work-dir',
+    hint: "Give --work-dir a folder with room for about the export's uncompressed size (by default they go to the system temp folder), or free space there; then run the same command again.",
+    cause: error,
+  })
 }
 
 export class SpillDir {
@@ -104,7 +115,11 @@ export class SpillDir {
     for (const [p, lines] of this.buffers) {
       if (lines.length === 0) continue
       lines.push('') // the last line's newline
-      appendFileSync(p, lines.join('\n'))
+      try {
+        appendFileSync(p, lines.join('\n'))
+      } catch (error) {
+        throw writeError(this.dir, error)
+      }
     }
     this.buffers.clear()
     this.pending.clear()

@@ -5,11 +5,13 @@
  * way: rejected (unprocessable), left out of the pairing, its stored events only-in-amplitude.
  */
 import { strict as assert } from 'node:assert'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { zipEntries } from '../../src/amplitude/sandbox/export.js'
 import { compareAgainstExport } from '../../src/diff/against-service.js'
+import { SpillDir } from '../../src/diff/against-spill.js'
+import { SegampError } from '../../src/errors.js'
 import { exportTime } from '../../src/export/format.js'
 import { compileSubscriptions, loadMappings, type CompiledSubscription } from '../../src/segment/subscriptions/index.js'
 import type { SegmentMessage } from '../../src/types.js'
@@ -81,5 +83,30 @@ describe('diff-mappings --against: a message whose mapping fails', () => {
     )
     // the one message compared is the one that mapped
     assert.equal(r.report.totals.messages, 1)
+  })
+})
+
+describe('diff-mappings --against: the work folder', () => {
+  it('a partition that cannot be written (a full disk) names --work-dir and what to do, not an unexpected ENOSPC', function () {
+    if (!existsSync('/dev/full')) this.skip()
+    const parent = tempDir()
+    const spill = new SpillDir(parent)
+    try {
+      // The partition file is /dev/full: every write fails with ENOSPC, as on a full disk.
+      symlinkSync('/dev/full', spill.path('m', 0))
+      spill.write('m', 0, { messageId: 'm-1' })
+      assert.throws(
+        () => spill.flush(),
+        (e: Error) => {
+          assert.ok(e instanceof SegampError, String(e))
+          assert.equal(e.code, 'work-dir')
+          assert.equal(e.message, `--work-dir ${parent}: cannot write the comparison's partitions there: no space left on the device (ENOSPC)`)
+          assert.match(e.hint ?? '', /^Give --work-dir a folder with room for about the export's uncompressed size/)
+          return true
+        },
+      )
+    } finally {
+      spill.remove()
+    }
   })
 })
