@@ -2,9 +2,26 @@
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { dirname } from 'node:path'
 import { makeDirs } from './dirs.js'
+import { SegampError } from './errors.js'
+import { visible } from './text.js'
+
+/**
+ * The file cannot be written (a full disk, a quota): named, with what to do. Without it a failed
+ * write was an unhandled stream 'error' event: a Node stack trace and exit 1.
+ */
+function writeError(path: string, error: unknown): SegampError {
+  const e = error as NodeJS.ErrnoException
+  const what = e.code === 'ENOSPC' ? 'no space left on the device' : e.code === 'EDQUOT' ? 'disk quota exceeded' : e.message
+  return new SegampError(`${visible(path)}: cannot be written: ${what}${e.code ? ` (${e.code})` : ''}`, {
+    code: 'write-failed',
+    hint: 'Free space there, or give --state-dir a folder on another disk; then run the same command again.',
+    cause: error,
+  })
+}
 
 export class NdjsonWriter {
   private stream?: WriteStream
+  private failed?: SegampError
   count = 0
 
   constructor(
@@ -13,20 +30,39 @@ export class NdjsonWriter {
   ) {}
 
   async write(value: unknown): Promise<void> {
+    if (this.failed) throw this.failed
     if (!this.stream) {
       makeDirs(dirname(this.path))
-      this.stream = createWriteStream(this.path, { flags: this.flags })
+      // 0600: what is written here is users' data (rejected lines hold their text).
+      const stream = createWriteStream(this.path, { flags: this.flags, mode: 0o600 })
+      stream.on('error', (error) => (this.failed ??= writeError(this.path, error)))
+      this.stream = stream
     }
     this.count++
-    if (!this.stream.write(JSON.stringify(value) + '\n')) {
-      await new Promise<void>((resolve) => this.stream!.once('drain', resolve))
+    const stream = this.stream
+    if (!stream.write(JSON.stringify(value) + '\n')) {
+      // A failed write emits 'error', never 'drain'.
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          stream.off('drain', done)
+          stream.off('error', done)
+          resolve()
+        }
+        stream.once('drain', done)
+        stream.once('error', done)
+      })
     }
+    if (this.failed) throw this.failed
   }
 
   async close(): Promise<void> {
     const stream = this.stream
-    if (!stream) return
+    if (!stream) {
+      if (this.failed) throw this.failed
+      return
+    }
     this.stream = undefined
-    await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())))
+    if (!stream.destroyed) await new Promise<void>((resolve) => stream.end(() => resolve()))
+    if (this.failed) throw this.failed
   }
 }

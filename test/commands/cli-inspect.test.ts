@@ -1,7 +1,10 @@
 import { strict as assert } from 'node:assert'
+import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzip, ndjson, readNdjson, tempDir, track, writeFile } from '../helpers/files.js'
 import { runCli } from '../helpers/cli.js'
+import { NdjsonWriter } from '../../src/ndjson-writer.js'
+import { SegampError } from '../../src/errors.js'
 
 describe('segamp CLI: help and inspect', () => {
   it('--help lists every command with a summary', async () => {
@@ -100,5 +103,31 @@ describe('segamp CLI: help and inspect', () => {
       r.stderr,
       /Bad slug: \/subscriptions\/0\/actionSlug must be one of logEvent, identifyUser, mapUser, groupIdentifyUser, logPurchase, logEventV2 \(got "sendEvent"\)/,
     )
+  })
+})
+
+describe('segamp inspect: rejected.ndjson', () => {
+  it('is 0600: it holds the rejected lines, users data', async () => {
+    const dir = tempDir()
+    const archive = writeFile(join(dir, 'a.ndjson'), ndjson([track('Kept', { messageId: 'r-1' })]) + 'not json at all\n')
+    const ok = await runCli(['inspect', archive, '--state-dir', join(dir, 'ok'), '--no-progress'])
+    assert.equal(ok.code, 3, ok.stderr)
+    assert.equal(statSync(join(dir, 'ok', 'rejected.ndjson')).mode & 0o777, 0o600)
+  })
+
+  it('a file that cannot be written (a full disk: /dev/full) is an error naming it, not an unhandled stream error', async function () {
+    if (!existsSync('/dev/full')) this.skip()
+    const writer = new NdjsonWriter('/dev/full', 'w')
+    const failure = async (): Promise<unknown> => {
+      // The first writes may be buffered: the failure surfaces at a later write or at close.
+      for (let i = 0; i < 3; i++) await writer.write({ file: 'a.ndjson', line: i, reason: 'invalid JSON', text: 'x'.repeat(70_000) })
+      await writer.close()
+    }
+    await assert.rejects(failure(), (e: Error) => {
+      assert.ok(e instanceof SegampError, String(e))
+      assert.equal(e.message, '/dev/full: cannot be written: no space left on the device (ENOSPC)')
+      assert.match(e.hint ?? '', /^Free space there, or give --state-dir a folder on another disk/)
+      return true
+    })
   })
 })
