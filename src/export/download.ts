@@ -80,7 +80,7 @@ export interface ExportResult {
   files: string[]
 }
 
-export type ExportErrorKind = 'credentials' | 'hour-too-large' | 'http' | 'state' | 'zip' | 'aborted'
+export type ExportErrorKind = 'credentials' | 'hour-too-large' | 'http' | 'state' | 'zip' | 'aborted' | 'write'
 
 const EXPORT_HINTS: Record<ExportErrorKind, string> = {
   credentials: 'Use the API key and secret key of one project (Amplitude: Settings → Projects → the project → General), with --region eu for an EU project.',
@@ -89,6 +89,17 @@ const EXPORT_HINTS: Record<ExportErrorKind, string> = {
   state: 'Run the same command again: finished hours are kept and not downloaded again.',
   zip: 'Run the same command again: finished hours are kept and not downloaded again.',
   aborted: 'Run the same command again: finished hours are kept and not downloaded again.',
+  write: "Free space in --out's folder (or give --out a folder on another disk), then run the same command again: finished hours are kept and not downloaded again.",
+}
+
+/** Errors of writing the download to --out: the local disk, never the network (not retried, not 75). */
+const WRITE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'EFBIG'])
+
+function writeFailure(outDir: string, error: unknown): ExportError | undefined {
+  const e = error as NodeJS.ErrnoException
+  if (!e || typeof e.code !== 'string' || !WRITE_ERRORS.has(e.code)) return undefined
+  const what = e.code === 'ENOSPC' ? 'no space left on the device' : e.code === 'EDQUOT' ? 'disk quota exceeded' : e.message
+  return new ExportError('write', `--out ${outDir}: cannot be written: ${what} (${e.code})`)
 }
 
 /**
@@ -322,6 +333,9 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
       } catch (error) {
         await rm(part, { force: true })
         if (opts.signal?.aborted) throw new ExportError('aborted', 'interrupted')
+        // A full disk is not a network error: retrying it, then "retry later" (75), misled.
+        const local = writeFailure(opts.outDir, error)
+        if (local) throw local
         result = { kind: 'status', status: 0, body: (error as Error).message }
       }
       const s = result.kind === 'status' ? result.status : 200

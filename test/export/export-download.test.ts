@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert'
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import got from 'got'
@@ -257,6 +257,23 @@ describe('segamp export against the sandbox /api/2/export', () => {
       assert.match(stderr, new RegExp(`Interrupted\\. Run the same command again to resume \\(finished hours are in ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)`))
     })
   }
+
+  it('CLI: --out on a full disk is exit 1 naming --out and the cause, not a network error retried and then 75', async function () {
+    if (!existsSync('/dev/full')) this.skip()
+    sb = await sandboxWithData({ hours: 1, perHour: 1 })
+    const out = tempDir()
+    // The piece's download file is /dev/full: its write fails with ENOSPC, as on a full disk.
+    symlinkSync('/dev/full', join(out, '20240506T10-20240506T10.zip.part'))
+    const r = await runCli(['export', '--endpoint-url', sb.url, '--start', '20240506T10', '--end', '20240506T10', '--out', out, '--no-progress'], {
+      env: { AMPLITUDE_API_KEY: API_KEY, AMPLITUDE_SECRET_KEY: SECRET },
+    })
+    assert.equal(r.code, 1, r.stderr)
+    assert.match(
+      r.stderr,
+      new RegExp(`^Error: --out ${out.replace(/[/.]/g, '\\$&')}: cannot be written: no space left on the device \\(ENOSPC\\)\nHint: Free space in --out's folder`, 'm'),
+    )
+    assert.doesNotMatch(r.stderr, /network error|retrying/)
+  })
 
   it('CLI: wrong credentials exit 1 with a clear message and the secret nowhere; an empty range says so', async () => {
     sb = await sandboxWithData({ hours: 1, perHour: 1 })
