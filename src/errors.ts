@@ -79,3 +79,14 @@ export class UsageError extends SegampError {
     this.name = 'UsageError'
   }
 }
+
+/**
+ * Why a file could not be written, in words, with its code: `no space left on the device (ENOSPC)`.
+ * Node's own message of a failed write names no file and reads as a bug.
+ */
+export function writeFailureText(error: unknown): string {
+  const e = error as NodeJS.ErrnoException
+  const what =
+    e?.code === 'ENOSPC' ? 'no space left on the device' : e?.code === 'EDQUOT' ? 'disk quota exceeded' : e?.code === 'EISDIR' ? 'it is a folder' : (e?.message ?? String(error))
+  return `${what}${e?.code ? ` (${e.code})` : ''}`
+}

@@ -2,7 +2,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { dirname } from 'node:path'
 import { makeDirs } from './dirs.js'
-import { SegampError } from './errors.js'
+import { SegampError, writeFailureText } from './errors.js'
 import { visible } from './text.js'
 
 /**
@@ -10,9 +10,7 @@ import { visible } from './text.js'
  * write was an unhandled stream 'error' event: a Node stack trace and exit 1.
  */
 function writeError(path: string, error: unknown): SegampError {
-  const e = error as NodeJS.ErrnoException
-  const what = e.code === 'ENOSPC' ? 'no space left on the device' : e.code === 'EDQUOT' ? 'disk quota exceeded' : e.message
-  return new SegampError(`${visible(path)}: cannot be written: ${what}${e.code ? ` (${e.code})` : ''}`, {
+  return new SegampError(`${visible(path)}: cannot be written: ${writeFailureText(error)}`, {
     code: 'write-failed',
     hint: 'Free space there, or give --state-dir a folder on another disk; then run the same command again.',
     cause: error,

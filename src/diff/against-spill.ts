@@ -10,7 +10,7 @@ import { appendFileSync, createReadStream, existsSync, mkdtempSync, readFileSync
 import { tmpdir } from 'node:os'
 import { dirname, join, sep } from 'node:path'
 import { visible } from '../text.js'
-import { SegampError, UsageError } from '../errors.js'
+import { SegampError, UsageError, writeFailureText } from '../errors.js'
 
 /** FNV-1a (32 bit) of a string: the bucket of a pairing key. */
 export function hashKey(s: string): number {
@@ -39,9 +39,7 @@ export function removeSpillDirs(): void {
 
 /** A partition that cannot be written (a full disk): named by the folder --work-dir chose, with what to do. */
 function writeError(dir: string, error: unknown): SegampError {
-  const e = error as NodeJS.ErrnoException
-  const what = e.code === 'ENOSPC' ? 'no space left on the device' : e.code === 'EDQUOT' ? 'disk quota exceeded' : e.message
-  return new SegampError(`--work-dir ${visible(dirname(dir))}: cannot write the comparison's partitions there: ${what}${e.code ? ` (${e.code})` : ''}`, {
+  return new SegampError(`--work-dir ${visible(dirname(dir))}: cannot write the comparison's partitions there: ${writeFailureText(error)}`, {
     code: 'work-dir',
     hint: "Give --work-dir a folder with room for about the export's uncompressed size (by default they go to the system temp folder), or free space there; then run the same command again.",
     cause: error,

@@ -12,7 +12,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, join, normalize, sep } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import got from 'got'
-import { exitCodes, SegampError, UsageError } from '../errors.js'
+import { exitCodes, SegampError, UsageError, writeFailureText } from '../errors.js'
 import yauzl from 'yauzl'
 
 /** Files of an export: the owner's only (they hold the project's users' events, as dead letters do). */
@@ -98,8 +98,7 @@ const WRITE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'E
 function writeFailure(outDir: string, error: unknown): ExportError | undefined {
   const e = error as NodeJS.ErrnoException
   if (!e || typeof e.code !== 'string' || !WRITE_ERRORS.has(e.code)) return undefined
-  const what = e.code === 'ENOSPC' ? 'no space left on the device' : e.code === 'EDQUOT' ? 'disk quota exceeded' : e.message
-  return new ExportError('write', `--out ${outDir}: cannot be written: ${what} (${e.code})`)
+  return new ExportError('write', `--out ${outDir}: cannot be written: ${writeFailureText(error)}`)
 }
 
 /**

@@ -14,7 +14,7 @@ import { countDeliveryEvents, jsonLine, type LineOutcomes, type Ticket } from '.
 import type { ReplayCounts } from '../pipeline/commit/index.js'
 import { recordOf, unprocessable, type PlannedRecord } from '../pipeline/plan.js'
 import type { DeliverySettings } from './settings.js'
-import { SegampError } from '../errors.js'
+import { SegampError, writeFailureText } from '../errors.js'
 
 export interface Sink {
   /** Sends a line's records (their tickets settle them later). */
@@ -44,9 +44,7 @@ export function openSink(s: DeliverySettings, lines: LineOutcomes, counts: Repla
  */
 export class OutWriteError extends SegampError {
   constructor(path: string, error: unknown) {
-    const e = error as NodeJS.ErrnoException
-    const what = e.code === 'ENOSPC' ? 'no space left on the device' : e.code === 'EDQUOT' ? 'disk quota exceeded' : e.message
-    super(`--out ${path}: cannot be written: ${what}${e.code ? ` (${e.code})` : ''}`, {
+    super(`--out ${path}: cannot be written: ${writeFailureText(error)}`, {
       code: 'out-write',
       hint: 'Free space there, or give --out a file on another disk, then run the same command again (a dry run writes --out from the start).',
       cause: error,

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert'
 import { join } from 'node:path'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { runCli } from '../helpers/cli.js'
 import { gzip, ndjson, tempDir, track, writeFile } from '../helpers/files.js'
 import { unreadableTrouble } from '../../src/diff/present.js'
@@ -141,6 +141,21 @@ describe('segamp diff-mappings (CI use case, bundled example archive)', () => {
     const all = await runCli(['diff-mappings', archive, '--ignore-integrations-flags', '--no-progress'])
     assert.equal(all.code, 0, all.stderr)
     assert.doesNotMatch(all.stderr, /filtered/)
+  })
+
+  it('a report that cannot be written (--out on a full disk: /dev/full) names the file and why, not a bare ENOSPC', async function () {
+    if (!existsSync('/dev/full')) this.skip()
+    for (const args of [
+      ['--out', '/dev/full', '--format', 'html'],
+      ['--report', 'junit=/dev/full'],
+    ]) {
+      const r = await runCli(['diff-mappings', 'examples/segment-logs', ...args, '--no-progress'])
+      assert.equal(r.code, 2, r.stderr)
+      assert.match(
+        r.stderr,
+        /^Error: \/dev\/full: cannot write the report there: no space left on the device \(ENOSPC\)\nHint: Give --out \(or --report FORMAT=FILE\) a file in a folder with free space/m,
+      )
+    }
   })
 
   it('a bad --fail-on kind is a usage error naming the allowed kinds once', async () => {

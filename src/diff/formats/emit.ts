@@ -12,9 +12,9 @@ import { failingDiffKinds, renderDiffReport, DIFF_FORMATS, type DiffFormat, type
 import { fitStepSummary, renderOutputs } from './github.js'
 import { countsByKind } from './items.js'
 import { locatorFor, type Locator } from './locate.js'
-import { UsageError } from '../../errors.js'
+import { SegampError, UsageError, writeFailureText } from '../../errors.js'
 import type { UnreadableInput } from './unreadable.js'
-import { withoutBom } from '../../text.js'
+import { visible, withoutBom } from '../../text.js'
 import { makeDirs } from '../../dirs.js'
 
 export interface ReportTarget {
@@ -83,7 +83,16 @@ async function loadLocator(file: string | undefined, cwd: string): Promise<Locat
 async function writeReport(file: string, text: string, cwd: string): Promise<void> {
   const abs = resolve(cwd, file)
   makeDirs(dirname(abs))
-  await writeFile(abs, text.endsWith('\n') ? text : text + '\n')
+  try {
+    await writeFile(abs, text.endsWith('\n') ? text : text + '\n')
+  } catch (error) {
+    // A full disk, a folder named as the file: say which report and why, not Node's bare ENOSPC.
+    throw new SegampError(`${visible(file)}: cannot write the report there: ${writeFailureText(error)}`, {
+      code: 'write-failed',
+      hint: 'Give --out (or --report FORMAT=FILE) a file in a folder with free space, then run the same command again.',
+      cause: error,
+    })
+  }
 }
 
 /**
