@@ -18,7 +18,7 @@
  */
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
 import { format } from 'node:util'
-import { exitCodes, SegampError } from '../errors.js'
+import { exitCodes, SegampError, writeFailureText } from '../errors.js'
 import { plainTerminalSafe, terminalSafe } from './terminal.js'
 import { registerSecret, registerUrlCredentials } from '../secrets.js'
 
@@ -147,6 +147,14 @@ export function asSegampError(error: unknown, usageHint: string): SegampError {
     return new SegampError(`${errno.path}: ${what}`, {
       code: `fs-${errno.code.toLowerCase()}`,
       hint: 'Check the path and its permissions, then run the same command again.',
+      cause: error,
+    })
+  }
+  // A write the disk refused, where no writer named its file: still the disk, not a bug of segamp's.
+  if (errno && (errno.code === 'ENOSPC' || errno.code === 'EDQUOT' || errno.code === 'EROFS')) {
+    return new SegampError(`a file could not be written: ${writeFailureText(errno)}`, {
+      code: `fs-${errno.code.toLowerCase()}`,
+      hint: 'Free space where this command writes (--out, --state-dir, --sandbox-dir, the current folder), or point those flags at another disk; then run the same command again.',
       cause: error,
     })
   }

@@ -5,6 +5,7 @@
  */
 import { strict as assert } from 'node:assert'
 import { spawn, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { BIN, ROOT, runCli } from '../helpers/cli.js'
 import { ndjson, tempDir, track, writeFile } from '../helpers/files.js'
@@ -211,5 +212,15 @@ describe('replay confirmation', () => {
     const { report, unmatched } = await inspectArchives({ inputs: [dir], subscriptions: subs.map((s) => ({ name: s.name, match: s.match })) })
     assert.equal(report.kept, 3)
     assert.equal(unmatched, 2) // the presets map neither group nor alias
+  })
+})
+
+describe('errors: a disk that refuses a write', () => {
+  it('where no writer names its file (migrate --out on a full disk: /dev/full), the disk is named as the cause, not a bug of segamp', async function () {
+    if (!existsSync('/dev/full')) this.skip()
+    const r = await runCli(['migrate', '--classic', 'examples/classic-settings.json', '--out', '/dev/full'])
+    assert.equal(r.code, 1, r.stderr)
+    assert.match(r.stderr, /^Error: a file could not be written: no space left on the device \(ENOSPC\)\nHint: Free space where this command writes/m)
+    assert.doesNotMatch(r.stderr, /not an error segamp expected/)
   })
 })
