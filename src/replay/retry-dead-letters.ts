@@ -407,6 +407,10 @@ export function renderRetryResult(r: RetryReport): string {
   const lines = [
     `Dead letters retried from ${r.stateDir}: ${n(t.selected)} resent, ${n(t.sent)} sent (they left the dead-letter set), ${n(t.deadLetteredAgain)} dead-lettered again`,
   ]
+  // Ctrl-C or a fatal answer: the records still queued were never sent (the counts add up to the selected).
+  const unsent = t.selected - t.sent - t.deadLetteredAgain
+  if (unsent > 0)
+    lines.push(`  ${n(unsent)} not sent: the retry was ${r.interrupted ? 'interrupted' : 'stopped'} before them; they stay dead-lettered, and the same command resends them`)
   if (t.notRetryable > 0) lines.push(`  ${n(t.notRetryable)} of the selected reasons hold no record to resend (Segment validation, unserializable): left as they are`)
   const left = Object.entries(t.remaining)
   if (left.length > 0) lines.push(`  still dead-lettered: ${left.map(([k, v]) => `${k} ${n(v)}`).join(', ')} (the last outcome of each is in ${RETRY_LEDGER})`)

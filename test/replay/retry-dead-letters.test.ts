@@ -9,7 +9,7 @@ import { appendFileSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { readNdjson, tempDir } from '../helpers/files.js'
 import { FAST, device, replayHarness, writeArchive } from '../helpers/replay.js'
-import { readDeadLetters, reasonSelected, retryable, RETRY_LEDGER, retryDeadLetters } from '../../src/replay/retry-dead-letters.js'
+import { readDeadLetters, reasonSelected, renderRetryResult, retryable, RETRY_LEDGER, retryDeadLetters } from '../../src/replay/retry-dead-letters.js'
 import type { ReplayCounts } from '../../src/pipeline/commit/report.js'
 import type { Sandbox } from '../../src/amplitude/sandbox/index.js'
 import { BIN, ROOT, runCli } from '../helpers/cli.js'
@@ -98,6 +98,34 @@ describe('replay --retry-dead-letters (library, sandbox)', function () {
     const none = await retryDeadLetters({ stateDir, reasons: ['retries_exhausted'], apiKey: KEY, endpointUrl: sb.url, delivery: FAST })
     assert.equal(none.retry.selected, 0)
     assert.equal(sb.requests.length, requests)
+  })
+
+  it('an interrupted retry says how many records it never sent: the counts add up to the selected', async () => {
+    const sb = await sandbox()
+    const { stateDir } = await deadLettered(sb, [device(1), device(2)])
+    // Every answer takes 2 s; the retry is stopped while its first requests are out.
+    sb.setFaults({ latencyMs: 2_000 })
+    const controller = new AbortController()
+    const started = retryDeadLetters({
+      stateDir,
+      reasons: ['exceeded_daily_quota'],
+      apiKey: KEY,
+      endpointUrl: sb.url,
+      delivery: FAST,
+      batchSize: 2,
+      concurrency: 1,
+      signal: controller.signal,
+    })
+    setTimeout(() => controller.abort(), 300)
+    const report = await started
+    assert.equal(report.exitCode, 130)
+    const t = report.retry
+    const unsent = t.selected - t.sent - t.deadLetteredAgain
+    assert.ok(unsent > 0, JSON.stringify(t))
+    const text = renderRetryResult(report)
+    // It said "20 resent, N sent …, 0 dead-lettered again" and nothing about the others.
+    assert.match(text, new RegExp(`^  ${unsent} not sent: the retry was interrupted before them; they stay dead-lettered, and the same command resends them$`, 'm'))
+    assert.equal(report.deadLettered, 20 - t.sent)
   })
 
   it("after a kill between the ledger and the checkpoint, a retry counts the ledger's outcome once and does not resend it", async () => {
