@@ -28,6 +28,32 @@ function quitOnClosedPipe(stream) {
   })
 }
 
+const COMMANDS = ['diff-mappings', 'export', 'inspect', 'migrate', 'replay', 'sandbox', 'status']
+
+/** Edit distance (insertions, deletions, substitutions), for "did you mean". */
+function distance(a, b) {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    prev = row
+  }
+  return prev[b.length]
+}
+
+/**
+ * oclif's own words for a mistyped command name the arguments as a topic path ("command replya:x
+ * not found") and say nothing of what exists: name the word as typed, the commands, the nearest.
+ */
+function unknownCommand(argv) {
+  const word = String(argv[0] ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  const typed = word.toLowerCase()
+  const near = COMMANDS.map((c) => [c, c.startsWith(typed) && typed.length >= 3 ? 0 : distance(typed, c)]).sort((x, y) => x[1] - y[1])[0]
+  const guess = near && near[1] <= Math.max(2, Math.floor(word.length / 3)) ? `Did you mean \`segamp ${near[0]}\`? ` : ''
+  process.stderr.write(`Error: unknown command "${word}" (the commands: ${COMMANDS.join(', ')})\nHint: ${guess}Run \`segamp --help\` for what each does.\n`)
+  process.exitCode = 2
+}
+
 export async function main({ dir, development = false }) {
   quitOnClosedPipe(process.stdout)
   if (development) {
@@ -40,7 +66,11 @@ export async function main({ dir, development = false }) {
     await flush()
   } catch (error) {
     if (error instanceof Errors.ExitError) process.exitCode = error.oclif.exit
-    else {
+    else if (error instanceof Errors.CLIError && /^command .* not found$/.test(error.message)) {
+      await drained(process.stdout)
+      unknownCommand(process.argv.slice(2))
+      return
+    } else {
       // An error outside a command (an unknown command): printed by oclif, after stdout is out.
       // A command's own errors never get here: the base command renders them (src/cli/base.ts)
       // and sets process.exitCode.
