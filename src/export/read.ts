@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import { decodedChunks, MAX_LINE_CHARS, splitLines } from '../pipeline/decode/index.js'
 import yauzl from 'yauzl'
 import { STATE_FILE } from './download.js'
@@ -24,6 +24,7 @@ const NOT_AN_OBJECT = 'not a JSON object'
 const TOO_LONG = 'line too long ('
 const NOT_OBJECTS = ' line(s) in all were not JSON objects'
 const READ_ONCE = ': read once'
+const NOT_READ = ', not a regular file: not read'
 
 /**
  * Whether a problem `readExport` reported left part of a file (or a whole input) unread — a path
@@ -31,12 +32,14 @@ const READ_ONCE = ': read once'
  * read to the end (too long, not a JSON object; the export's counterpart of a rejected line).
  */
 export function isUnreadableExportProblem(p: { reason: string }): boolean {
-  return !(p.reason === NOT_AN_OBJECT || p.reason.startsWith(TOO_LONG) || p.reason.endsWith(NOT_OBJECTS) || p.reason.endsWith(READ_ONCE))
+  return !(p.reason === NOT_AN_OBJECT || p.reason.startsWith(TOO_LONG) || p.reason.endsWith(NOT_OBJECTS) || p.reason.endsWith(READ_ONCE) || p.reason.endsWith(NOT_READ))
 }
 
 /** Files of the inputs, folders walked in sorted order (hidden entries, the state file and .part files skipped). */
-async function listFiles(inputs: string[]): Promise<{ files: string[]; problems: Array<{ file: string; reason: string }> }> {
+async function listFiles(inputs: string[]): Promise<{ files: string[]; streams: Set<string>; problems: Array<{ file: string; reason: string }> }> {
   const files: string[] = []
+  // Given by name but not a regular file (a named pipe, <(…), /dev/stdin): opened once, as a stream.
+  const streams = new Set<string>()
   const problems: Array<{ file: string; reason: string }> = []
   // Every real file is read once, at the first path that reaches it: an export given twice (or a
   // folder and a zip inside it) would store every event twice, and each message's Classic side
@@ -56,7 +59,11 @@ async function listFiles(inputs: string[]): Promise<{ files: string[]; problems:
         if (n.startsWith('.') || n.endsWith('.part') || n.endsWith('.tmp')) continue
         await walk(join(p, n), false)
       }
+    } else if (!st.isFile() && !top) {
+      // Inside a folder a named pipe is never opened: nothing may write to it, and the run would wait forever.
+      problems.push({ file: p, reason: `${st.isFIFO() ? 'a named pipe (FIFO)' : 'a special file'}${NOT_READ}` })
     } else if (top || !p.endsWith(STATE_FILE)) {
+      if (!st.isFile()) streams.add(p)
       const id = `${st.dev}:${st.ino}`
       const first = seen.get(id)
       if (first !== undefined) problems.push({ file: p, reason: `${first === p ? 'given twice' : `the same file as ${first}`}${READ_ONCE}` })
@@ -67,7 +74,7 @@ async function listFiles(inputs: string[]): Promise<{ files: string[]; problems:
     }
   }
   for (const i of inputs) await walk(i, true)
-  return { files, problems }
+  return { files, streams, problems }
 }
 
 async function* parseLines(file: string, raw: Readable): AsyncGenerator<ExportItem> {
@@ -164,6 +171,35 @@ async function* readZip(path: string): AsyncGenerator<ExportItem> {
   }
 }
 
+/**
+ * A named pipe or `<(…)` is read once: opening it again to look at its first bytes (isZip) lost
+ * them, or waited forever for a writer that had gone. A zip cannot be read from a pipe (its
+ * directory is at its end): that is said, not read as lines of binary.
+ */
+async function* readStreamOnce(file: string): AsyncGenerator<ExportItem> {
+  const raw = createReadStream(file)
+  const chunks = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>
+  const first = await chunks.next()
+  if (!first.done && isZipMagic(first.value)) {
+    raw.destroy()
+    yield { kind: 'problem', file, reason: 'a zip read through a pipe: a zip cannot be read as a stream; give the path of the zip file (or unzip it into a folder)' }
+    return
+  }
+  const replayed = Readable.from(
+    (async function* () {
+      if (first.done) return
+      yield first.value
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value
+    })(),
+  )
+  yield { kind: 'file', file }
+  yield* parseLines(file, replayed)
+}
+
+function isZipMagic(b: Buffer): boolean {
+  return b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && (b[2] === 3 || b[2] === 5) && (b[3] === 4 || b[3] === 6)
+}
+
 async function isZip(path: string): Promise<boolean> {
   const s = createReadStream(path, { start: 0, end: 3 })
   const chunks: Buffer[] = []
@@ -172,15 +208,18 @@ async function isZip(path: string): Promise<boolean> {
   } catch {
     return false
   }
-  const b = Buffer.concat(chunks)
-  return b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && (b[2] === 3 || b[2] === 5) && (b[3] === 4 || b[3] === 6)
+  return isZipMagic(Buffer.concat(chunks))
 }
 
 /** Every stored event of the inputs, in file order, with problems and file boundaries. */
 export async function* readExport(inputs: string[]): AsyncGenerator<ExportItem> {
-  const { files, problems } = await listFiles(inputs)
+  const { files, streams, problems } = await listFiles(inputs)
   for (const p of problems) yield { kind: 'problem', ...p }
   for (const file of files) {
+    if (streams.has(file)) {
+      yield* readStreamOnce(file)
+      continue
+    }
     if (file.endsWith('.zip') || (await isZip(file))) {
       yield* readZip(file)
       continue
