@@ -182,7 +182,7 @@ type PartialLine = NonNullable<Checkpoint['partial']>[number]
 
 export async function openCommit(o: CommitOptions): Promise<Commit> {
   const { state, dryRun, previous, completed, identities, counts } = o
-  const writer = await state.openWriter(previous, { onError: o.onStateError })
+  const writer = await state.openWriter(previous, { onError: o.onStateError, everyMs: o.checkpointEveryMs })
   // A run that starts over starts a new dead-letter file: the retries of the old one are void.
   if (!previous && !state.remote) rmSync(join(state.location, RETRY_LEDGER_FILE), { force: true })
   let position: SourceRef | null = previous?.position ?? null

@@ -30,7 +30,8 @@ export {
   type StateLock,
   type StateWriter,
 } from './state-dir.js'
-export { LocalStateDir, localStateFile } from './local-state.js'
+export { LocalStateDir, localStateFile, readLocalCheckpoint } from './local-state.js'
+export { SLOT_FILES } from './checkpoint-slots.js'
 export { DEFAULT_LEASE_MS, PART_BYTES, partName } from './s3-state.js'
 export { openStateDir } from './open-state.js'
 export { emptyReplayCounts, honestDryRun, type ReplayCounts, type ReplayReport, type SubscriptionCounts } from './report.js'
