@@ -251,7 +251,8 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
   // --- checkpointing (never for dry runs: they always start over) ---
   // Local: written after every response that settled something (so a crash resends only the
   // requests in flight), and at least every `checkpointEveryMs` while anything else settled
-  // (filtered and rejected lines, a throttled run). s3://: at most once per `cadence.everyMs`,
+  // (filtered and rejected lines, a throttled run); local-state.ts puts most of them in place into
+  // a slot, and checkpoint.json at most that often. s3://: at most once per `cadence.everyMs`,
   // sooner when `cadence.everyLines` lines settled since the last one (each is a PUT).
   const cadence = state.cadence
   let dirty = false
