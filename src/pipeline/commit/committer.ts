@@ -312,8 +312,10 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
     saveSoon,
     save: saveCheckpoint,
     ack(entry, index) {
-      // Which records of a half-sent line were acknowledged matters only to a checkpoint (never a dry run's).
-      if (!dryRun) {
+      // Which records of a half-sent line were acknowledged matters only to a checkpoint (never a
+      // dry run's), and only while the line has others pending: its last record settles it (most
+      // lines have one record, and keep no list).
+      if (!dryRun && (entry.pending > 1 || entry.data.acked)) {
         ;(entry.data.acked ??= []).push(index)
         if (entry.pending > 1) partly.add(entry)
       }

@@ -132,6 +132,8 @@ class LineRanges {
   private readonly flat: number[] = []
   /** Index (in `flat`) of the first range still held (the ones before it were committed). */
   private lo = 0
+  /** `json()` as last made, until a line is added or removed (a file no response touched is not written again). */
+  private text: string | undefined
 
   /** `firstN`: the read-order number of the first line listed (orders the files). */
   constructor(readonly firstN: number) {}
@@ -141,6 +143,7 @@ class LineRanges {
   }
 
   add(line: number): void {
+    this.text = undefined
     const f = this.flat
     // The first range starting after `line` (a: its index in pairs from the start of `flat`).
     let a = this.lo >>> 1
@@ -165,6 +168,7 @@ class LineRanges {
 
   /** Removes `line`, the smallest line held (the next to commit). */
   removeFirst(line: number): void {
+    this.text = undefined
     const f = this.flat
     if (this.lo >= f.length || f[this.lo] !== line) throw new Error(`ledger: line ${line} commits out of order`)
     if (f[this.lo] === f[this.lo + 1]) this.lo += 2
@@ -189,6 +193,7 @@ class LineRanges {
    * thousands of ranges after every response, and building them as small strings cost 2.5× more.
    */
   json(): string {
+    if (this.text !== undefined) return this.text
     const f = this.flat
     // Ranges are sorted: the last number is the longest.
     const need = ((f.length - this.lo) / 2) * (4 + 2 * String(f[f.length - 1] ?? 0).length) + 2
@@ -205,7 +210,7 @@ class LineRanges {
       b[p++] = 0x5d // ]
     }
     b[p++] = 0x5d
-    return b.toString('latin1', 0, p)
+    return (this.text = b.toString('latin1', 0, p))
   }
 }
 
