@@ -30,7 +30,8 @@ describe('resume from the checkpoint slots', function () {
   const batchSize = 5
   const concurrency = 2
 
-  async function killedMidRun(sb: Sandbox): Promise<{ stateDir: string; args: string[] }> {
+  /** `ready`: also wait for this before the kill. */
+  async function killedMidRun(sb: Sandbox, ready: (stateDir: string) => boolean = () => true): Promise<{ stateDir: string; args: string[] }> {
     const a = writeArchive(tempDir(), { messages: 400, devices: 6, identifyEvery: 3 })
     const stateDir = tempDir()
     const args = [
@@ -49,7 +50,7 @@ describe('resume from the checkpoint slots', function () {
     ]
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, AMPLITUDE_API_KEY: KEY }, stdio: 'ignore' })
     const done = new Promise((r) => child.on('close', r))
-    await waitFor('60 records received', () => received(sb) >= 60, 60_000, 5)
+    await waitFor('60 records received', () => received(sb) >= 60 && ready(stateDir), 60_000, 5)
     child.kill('SIGKILL')
     await done
     return { stateDir, args }
@@ -59,7 +60,7 @@ describe('resume from the checkpoint slots', function () {
 
   it('killed with the newest checkpoint in a slot: status shows it; the newest slot torn, the resume resends only that response and the requests in flight', async () => {
     const sb = await sandbox({ faults: { latencyMs: 12 } })
-    const { stateDir, args } = await killedMidRun(sb)
+    const { stateDir, args } = await killedMidRun(sb, (dir) => existsSync(join(dir, 'checkpoint.json')) && slotsAfterJson(dir).length > 0)
     const slots = slotsAfterJson(stateDir)
     assert.ok(slots.length > 0, 'the kill came while slots were newer than checkpoint.json')
     const last = newest(stateDir)
