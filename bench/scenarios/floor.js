@@ -2,39 +2,40 @@
  * The Node floor: createReadStream → createGunzip → split lines → JSON.parse, nothing else
  * (params.stringify: also JSON.stringify every message — the dry-run floor). Same read
  * buffer size as segamp's reader (256 KiB).
+ *
+ * params.threads (N > 1): the same work on N worker threads, the files dealt out in turn. The
+ * floor has no serial part and no cost of its own for threads but the threads themselves, so what
+ * it gains on N threads is the machine's own ceiling for `--workers N` on work of this kind.
  */
-import { createReadStream } from 'node:fs'
-import { createGunzip } from 'node:zlib'
+import { Worker } from 'node:worker_threads'
 import { finish, now, params, rssSampler, secondsSince } from '../lib/child.js'
+import { floor } from '../lib/floor-work.js'
 
 const t0 = now()
 const rss = rssSampler()
-let messages = 0
-let bytes = 0
-let out = 0
-for (const file of params.files) {
-  const gunzip = createReadStream(file, { highWaterMark: 256 * 1024 }).pipe(createGunzip())
-  gunzip.setEncoding('utf8')
-  let carry = ''
-  for await (const chunk of gunzip) {
-    const text = carry + chunk
-    let start = 0
-    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-      if (nl > start) {
-        const m = JSON.parse(text.slice(start, nl))
-        messages++
-        if (params.stringify) out += JSON.stringify(m).length
-      }
-      bytes += nl - start + 1
-      start = nl + 1
-    }
-    carry = text.slice(start)
-  }
-  if (carry.length > 0) {
-    const m = JSON.parse(carry)
-    messages++
-    bytes += carry.length
-    if (params.stringify) out += JSON.stringify(m).length
-  }
+const threads = Math.max(1, params.threads ?? 1)
+let parts
+if (threads === 1) parts = [await floor(params.files, params.stringify)]
+else {
+  const entry = new URL('./floor-thread.js', import.meta.url)
+  parts = await Promise.all(
+    Array.from({ length: threads }, (_, t) => {
+      const files = params.files.filter((_, i) => i % threads === t)
+      const w = new Worker(entry, { workerData: { files, stringify: params.stringify } })
+      return new Promise((resolve, reject) => {
+        w.once('message', resolve)
+        w.once('error', reject)
+      })
+    }),
+  )
 }
-finish({ messages, uncompressedChars: bytes, stringifiedChars: out, wallSeconds: secondsSince(t0), memory: process.memoryUsage(), rssQuartersMB: rss.quarters() })
+const sum = (k) => parts.reduce((a, p) => a + p[k], 0)
+finish({
+  messages: sum('messages'),
+  uncompressedChars: sum('bytes'),
+  stringifiedChars: sum('out'),
+  threads,
+  wallSeconds: secondsSince(t0),
+  memory: process.memoryUsage(),
+  rssQuartersMB: rss.quarters(),
+})

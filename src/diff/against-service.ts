@@ -2,7 +2,8 @@
  * `segamp diff-mappings --against EXPORT` as a library call. Memory stays flat whatever the
  * sizes: both sides are partitioned by pairing key into files of a work directory
  * (src/diff/against-spill.ts) and paired one bucket at a time (src/diff/against-pairing.ts).
- * 1. the archive (this thread, through the one read pipeline): each kept message's pairing rows
+ * 1. the archive (this thread, through the one read pipeline, routed; mapped only where its
+ *    records are read here: identify and group messages, and duplicates): each kept message's pairing rows
  *    go to the bucket of each of its ids and time slices (`m`, see `rowSlices`), its messageId to
  *    the bucket of that id (`i`), the message itself to the file of its ordinal range (`a`);
  * 2. the export: each stored event goes to the bucket of its user_id (else device_id) and time
@@ -10,8 +11,9 @@
  * 3. per messageId bucket, insert ids are resolved to message ordinals (`r`, by stored bucket);
  * 4. per stored bucket, each stored event is given its owner; owned events go to the file of
  *    their message's ordinal range (`o`), the rest are only-in-amplitude or ambiguous;
- * 5. per ordinal range, in archive order: each message's Actions records (planned again from the
+ * 5. per ordinal range, in archive order: each message's Actions records (planned from the
  *    spilled copy) against its stored events, and the Classic emulation against the same events.
+ *    A message whose mapping fails is found here: counted rejected, its stored events unpaired.
  * Phases 2 to 5 are jobs (src/diff/against-tasks.ts): one for the export, then one per bucket
  * (3, 4) or ordinal range (5). With `--workers N` (N > 1) they run on this thread and N - 1 others
  * (a TaskPool), the export's on another thread while this one does phase 1 (planned here:
@@ -24,7 +26,7 @@
 import { openArchive, type Archive } from '../pipeline/decode/index.js'
 import { messageTime } from '../pipeline/route/index.js'
 import { emptyCounts, type ScanCounts } from '../pipeline/decode/index.js'
-import { createPlanner, readMessages, readPlannerSettings, TaskPool, toWorkerSettings, type WorkerSettings } from '../pipeline/index.js'
+import { createPlanner, readMessages, readPlannerSettings, TaskPool, toWorkerSettings, type ReadMessage, type WorkerSettings } from '../pipeline/index.js'
 import { compileClassic } from '../segment/classic/index.js'
 import { readClassicSettings } from '../segment/classic/settings.js'
 import { DiffAggregator, redactSecrets } from './index.js'
@@ -90,25 +92,31 @@ async function indexArchive(run: Run, archive: Archive): Promise<number> {
   const classic = compileClassic(opts.classicSettings, { mode: opts.classicMode })
   progress.totalBytes = archive.totalBytes
   let ordinal = 0
-  // Planned here (one thread): receiving a thread's plans would cost this thread about as much.
+  // Routed here (one thread): receiving a thread's plans would cost this thread about as much.
+  // Mapped only where this phase reads the records (an identify's or group's user properties)
+  // or where a mapping that fails changes what is counted (a duplicate): phase 5 maps every
+  // message again anyway, and this phase is the one no other thread shares.
   for await (const one of readMessages({
     archive,
     counts: run.counts,
     keepText: true,
     filters: opts.filters,
-    subscriptions: opts.subscriptions,
     onBytes: (n) => (progress.bytes += n),
   })) {
     const { message, duplicate, ref } = one
+    const identifies = message.type === 'identify' || message.type === 'group'
+    let records: ReturnType<typeof actionsRecordsOf> | undefined
+    if (identifies || duplicate) {
+      records = mappedHere(run, one)
+      if (records === undefined) continue
+    }
     if (duplicate) {
       run.pairing.duplicateMessages++
       continue
     }
     const time = messageTime(message)
     let sets
-    if (message.type === 'identify' || message.type === 'group') {
-      sets = [propSource(actionsRecordsOf(opts.subscriptions, one)), propSource(classic(message))]
-    }
+    if (identifies) sets = [propSource(records!), propSource(classic(message))]
     const rows = messageRows(message, ordinal, time, sets)
     if (rows.length > 0) {
       // The rows of a message differ only in their key, and are in the same slices: the rest is made once.
@@ -130,6 +138,29 @@ async function indexArchive(run: Run, archive: Archive): Promise<number> {
   }
   spill.flush()
   return ordinal
+}
+
+/**
+ * A kept message's Actions records, mapped on this thread; undefined when its mapping fails. Such a
+ * message is what the read pipeline rejects when it maps (category `unprocessable`): it is
+ * counted so, and left out. A message mapped only in phase 5 is counted there (`lateRejections`).
+ */
+function mappedHere(run: Run, one: ReadMessage): ReturnType<typeof actionsRecordsOf> | undefined {
+  const plan = run.ctx.planner({ message: one.message }, `${one.ref.file}:${one.ref.line}`)
+  if (plan.t === 'message') return actionsRecordsOf(run.opts.subscriptions, { records: plan.records.map((r) => ({ sub: r.sub, record: r.record! })) })
+  if (plan.t === 'filtered') throw new Error(`${one.ref.file}:${one.ref.line}: the message was kept when it was routed, but not when it was mapped (${plan.reason})`)
+  lateRejections(run.counts, { [plan.category]: 1 }, one.duplicate ? 1 : 0)
+  return undefined
+}
+
+/** Moves messages counted as read (`duplicates` of them duplicates) to the rejections their mapping made, by category. */
+function lateRejections(counts: ScanCounts, byCategory: Record<string, number>, duplicates = 0): void {
+  for (const [category, n] of Object.entries(byCategory)) {
+    counts.messages -= n
+    counts.rejected += n
+    counts.rejectedByReason[category] = (counts.rejectedByReason[category] ?? 0) + n
+  }
+  counts.duplicates -= duplicates
 }
 
 /**
@@ -292,6 +323,8 @@ async function compareMessages(run: Run, kept: number, exportInfo: AgainstSectio
     (r) => {
       agg.merge(r.agg)
       run.against.merge(r.findings)
+      lateRejections(run.counts, r.rejected)
+      for (const k of ['byInsertId', 'byKey', 'byWindow', 'ambiguous', 'unpaired'] as const) pairing[k] += r.unowned[k]
       pairing.notExportedRecords += r.notExportedRecords
       agreement.storedEvents += r.agreement.storedEvents
       agreement.matched += r.agreement.matched

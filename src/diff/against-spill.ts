@@ -75,7 +75,6 @@ export class SpillDir {
 
   /** Appends one line of text (it must hold no newline; `write` is for rows, this for text made elsewhere). */
   writeLine(family: string, bucket: number, text: string): void {
-    const line = text + '\n'
     // The buffer is found by family and bucket; the file's path is made once, when it is first needed.
     let byBucket = this.pending.get(family)
     if (byBucket === undefined) this.pending.set(family, (byBucket = []))
@@ -86,13 +85,18 @@ export class SpillDir {
       this.buffers.set(p, found)
       b = byBucket[bucket] = found
     }
-    b.push(line)
-    this.buffered += line.length
+    // Kept as it is (`text + '\n'` would be a rope the join has to flatten again): joined with newlines at the flush.
+    b.push(text)
+    this.buffered += text.length + 1
     if (this.buffered >= FLUSH_BYTES) this.flush()
   }
 
   flush(): void {
-    for (const [p, lines] of this.buffers) if (lines.length > 0) appendFileSync(p, lines.join(''))
+    for (const [p, lines] of this.buffers) {
+      if (lines.length === 0) continue
+      lines.push('') // the last line's newline
+      appendFileSync(p, lines.join('\n'))
+    }
     this.buffers.clear()
     this.pending.clear()
     this.buffered = 0

@@ -99,6 +99,14 @@ export interface PairResult {
 
 export interface CompareResult {
   messages: number
+  /**
+   * Messages whose mapping failed (by category). Phase 1 maps only what it reads, so this is where
+   * such a message is found: it is counted rejected, and the stored events paired with it are
+   * counted only-in-amplitude (`unpaired`), as if it had never been indexed.
+   */
+  rejected: Record<string, number>
+  /** What those stored events had been counted as paired by, moved to `unpaired`. */
+  unowned: PairCounts
   notExportedRecords: number
   agg: AggregatorState
   findings: AgainstFindingsState
@@ -238,7 +246,8 @@ async function pairBucket(ctx: TaskContext, b: number, writers: readonly string[
       if (owner.via === 'insert_id') pairing.byInsertId++
       else if (owner.via === 'key') pairing.byKey++
       else pairing.byWindow++
-      spill.writeLine(`o${ctx.writer}`, Math.floor(owner.ordinal / ctx.chunkOrdinals), `[${owner.ordinal},${row.q}]\t${text}`)
+      const head: OwnedHead = [owner.ordinal, row.q, row.f, row.l, VIA.indexOf(owner.via)]
+      spill.writeLine(`o${ctx.writer}`, Math.floor(owner.ordinal / ctx.chunkOrdinals), `${JSON.stringify(head)}\t${text}`)
       continue
     }
     if (owner.kind === 'ambiguous') pairing.ambiguous++
@@ -251,24 +260,36 @@ async function pairBucket(ctx: TaskContext, b: number, writers: readonly string[
   return { pairing, findings: against.state() }
 }
 
+/** How an owned stored event was paired (`OwnedHead`'s last number indexes this). */
+const VIA = ['insert_id', 'key', 'window'] as const
+const VIA_COUNT = { insert_id: 'byInsertId', key: 'byKey', window: 'byWindow' } as const
+
+/** An owned stored event's header in an `o` file: its message's ordinal, its seq, file index and line, and how it was paired (`VIA`). */
+type OwnedHead = [ordinal: number, q: number, f: number, l: number, via: number]
+
+/** An owned stored event as phase 5 holds it. */
+interface Owned {
+  head: OwnedHead
+  shape: SenderShape
+}
+
 /** Owned stored events of the ordinal range `chunk` (every thread's file of it), by ordinal, in export order. */
-function loadChunk(spill: SpillDir, chunk: number, writers: readonly string[]): Map<number, SenderShape[]> {
-  const rows: Array<[number, number, string]> = []
+function loadChunk(spill: SpillDir, chunk: number, writers: readonly string[]): Map<number, Owned[]> {
+  const rows: Array<[OwnedHead, string]> = []
   for (const w of writers) {
     for (const line of spill.readLines(`o${w}`, chunk)) {
       const [head, text] = splitLine(line)
-      const [o, q] = JSON.parse(head) as [number, number]
-      rows.push([o, q, text])
+      rows.push([JSON.parse(head) as OwnedHead, text])
     }
     spill.drop(`o${w}`, chunk)
   }
-  rows.sort((a, b) => a[0] - b[0] || a[1] - b[1])
-  const out = new Map<number, SenderShape[]>()
-  for (const [o, , text] of rows) {
-    const s = JSON.parse(text) as SenderShape
-    const l = out.get(o)
-    if (l === undefined) out.set(o, [s])
-    else l.push(s)
+  rows.sort((a, b) => a[0][0] - b[0][0] || a[0][1] - b[0][1])
+  const out = new Map<number, Owned[]>()
+  for (const [head, text] of rows) {
+    const o: Owned = { head, shape: JSON.parse(text) as SenderShape }
+    const l = out.get(head[0])
+    if (l === undefined) out.set(head[0], [o])
+    else l.push(o)
   }
   return out
 }
@@ -289,13 +310,28 @@ function compareChunk(ctx: TaskContext, chunk: number, span: [number, number], w
     against: new AgainstFindings(ctx.examples),
     agreement: { storedEvents: 0, matched: 0, byKind: {} },
     notExportedRecords: 0,
+    rejected: {},
+    unowned: { byInsertId: 0, byKey: 0, byWindow: 0, ambiguous: 0, unpaired: 0 },
   }
   for (const spilled of messages) {
     const [head, text] = splitLine(spilled)
     const [ordinal, file, line] = JSON.parse(head) as [number, string, number]
-    compareOne(ctx, out, { ordinal, file, line, message: JSON.parse(text) as SegmentMessage }, owned.get(ordinal) ?? [], span)
+    const m = { ordinal, file, line, message: JSON.parse(text) as SegmentMessage }
+    const mine = owned.get(ordinal) ?? []
+    const actions = actionsOf(ctx, m.message, `${file}:${line}`)
+    if (typeof actions === 'string') unown(ctx, spill, out, actions, mine)
+    else
+      compareOne(
+        ctx,
+        out,
+        m,
+        actions,
+        mine.map((o) => o.shape),
+        span,
+      )
   }
-  return { messages: messages.length, notExportedRecords: out.notExportedRecords, agg: out.agg.state(), findings: out.against.state(), agreement: out.agreement }
+  const { agg, against, ...rest } = out
+  return { messages: messages.length, ...rest, agg: agg.state(), findings: against.state() }
 }
 
 interface Comparison {
@@ -303,11 +339,26 @@ interface Comparison {
   against: AgainstFindings
   agreement: CompareResult['agreement']
   notExportedRecords: number
+  rejected: CompareResult['rejected']
+  unowned: PairCounts
 }
 
-/** The Actions records of a kept message: planned again, as `readMessages` planned it. */
-function actionsOf(ctx: TaskContext, message: SegmentMessage, where: string): ActionsRecord[] {
+/** A message whose mapping failed (`category`): rejected, and its stored events only-in-amplitude (see `CompareResult.rejected`). */
+function unown(ctx: TaskContext, spill: SpillDir, out: Comparison, category: string, mine: Owned[]): void {
+  out.rejected[category] = (out.rejected[category] ?? 0) + 1
+  ctx.files ??= spill.readAll<string>('f', 0)
+  for (const { head, shape } of mine) {
+    const [, q, f, l, via] = head
+    out.unowned[VIA_COUNT[VIA[via]!]]--
+    out.unowned.unpaired++
+    out.against.add('only-in-amplitude', storedName(shape), { messageId: null, file: ctx.files[f]!, line: l, records: [shape] }, q)
+  }
+}
+
+/** The Actions records of a kept message, planned as `readMessages` plans it; the rejection's category when its mapping fails. */
+function actionsOf(ctx: TaskContext, message: SegmentMessage, where: string): ActionsRecord[] | string {
   const plan = ctx.planner({ message }, where)
+  if (plan.t === 'rejected') return plan.category
   if (plan.t !== 'message') throw new Error(`${where}: the message was kept when the archive was indexed, but not when it was compared (${plan.t})`)
   return plan.records.map(({ sub, record }) => {
     const r = record!
@@ -321,12 +372,12 @@ function compareOne(
   ctx: TaskContext,
   out: Comparison,
   m: { ordinal: number; file: string; line: number; message: SegmentMessage },
+  all: ActionsRecord[],
   stored: SenderShape[],
   [spanFrom, spanTo]: [number, number],
 ): void {
   const { message } = m
   const check = { renameMap: ctx.renameMap, checkIds: { classic: false, actions: true } }
-  const all = actionsOf(ctx, message, `${m.file}:${m.line}`)
   const actions = all.filter((r) => !NOT_EXPORTED.has(endpointName(r.endpoint)))
   out.notExportedRecords += all.length - actions.length
   const emulated = ctx.classic(message)

@@ -39,7 +39,7 @@ export interface CompareResult {
 }
 
 /** Actions side of one message: what each matching subscription sent (validation failures send nothing). */
-export function actionsRecordsOf(subs: CompiledSubscription[], kept: ReadMessage): ActionsRecord[] {
+export function actionsRecordsOf(subs: CompiledSubscription[], kept: Pick<ReadMessage, 'records'>): ActionsRecord[] {
   return kept.records.map(({ sub, record }) => {
     const rec: ActionsRecord = { subscription: subs[sub].name, actionSlug: subs[sub].actionSlug, endpoint: record.endpoint, record: record.record }
     if (record.options !== undefined) rec.options = record.options // min_id_length: whether Amplitude takes a short id
