@@ -27,7 +27,7 @@
 import { closeSync, constants, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
-import * as zlib from 'node:zlib'
+import { crc32 } from '../../crc32.js'
 import { PRIVATE_FILE_MODE, secureFile } from './private-files.js'
 
 export const SLOT_FILES = ['checkpoint.slot-a', 'checkpoint.slot-b'] as const
@@ -67,7 +67,7 @@ export function openSlots(dir: string): SlotWriter {
       seq++
       if (buf.length < HEADER_BYTES + json.length * 3) buf = Buffer.allocUnsafe(HEADER_BYTES + json.length * 3 + 4096)
       const n = buf.write(json, HEADER_BYTES, 'utf8')
-      const header = `segamp-checkpoint-slot 1 seq=${seq} base=${base} bytes=${n} crc32=${crc32(buf.subarray(HEADER_BYTES, HEADER_BYTES + n))}`
+      const header = `segamp-checkpoint-slot 1 seq=${seq} base=${base} bytes=${n} crc32=${crc32Hex(buf.subarray(HEADER_BYTES, HEADER_BYTES + n))}`
       buf.write(header.padEnd(HEADER_BYTES - 1, ' ') + '\n', 0, 'latin1')
       writeAll(fds[seq % 2], buf, HEADER_BYTES + n)
     },
@@ -116,7 +116,7 @@ export function readSlot(path: string): Slot | undefined {
   const bytes = Number(m[3])
   if (data.length < HEADER_BYTES + bytes) return undefined
   const body = data.subarray(HEADER_BYTES, HEADER_BYTES + bytes)
-  if (crc32(body) !== m[4]) return undefined
+  if (crc32Hex(body) !== m[4]) return undefined
   return { path, seq: Number(m[1]), base: m[2], json: body.toString('utf8') }
 }
 
@@ -130,23 +130,7 @@ export function currentSlots(dir: string, base: string): Slot[] {
   return out.sort((a, b) => b.seq - a.seq)
 }
 
-/** CRC-32 (IEEE) as 8 hex digits: zlib's where Node has it (20.15+), else a table. */
-function crc32(data: Buffer): string {
-  const native = (zlib as { crc32?: (d: Buffer) => number }).crc32
-  return ((native ? native(data) : crc32Table(data)) >>> 0).toString(16).padStart(8, '0')
-}
-
-let table: Uint32Array | undefined
-function crc32Table(data: Buffer): number {
-  if (!table) {
-    table = new Uint32Array(256)
-    for (let i = 0; i < 256; i++) {
-      let c = i
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-      table[i] = c >>> 0
-    }
-  }
-  let crc = 0xffffffff
-  for (let i = 0; i < data.length; i++) crc = table[(crc ^ data[i]) & 0xff] ^ (crc >>> 8)
-  return (crc ^ 0xffffffff) >>> 0
+/** CRC-32 as 8 hex digits. */
+function crc32Hex(data: Buffer): string {
+  return crc32(data).toString(16).padStart(8, '0')
 }
