@@ -19,7 +19,7 @@
  * cost more than a tenth of a live run's CPU, and a rename after every response another tenth.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { checkpointLine, checkpointText, type Checkpoint, type CheckpointDraft } from './checkpoint.js'
 import { checkpointDigest, currentSlots, openSlots } from './checkpoint-slots.js'
 import { PRIVATE_FILE_MODE, privateDir, secureFile } from './private-files.js'
@@ -233,6 +233,21 @@ function writeTextAtomic(path: string, text: string, sync: boolean): void {
     }
   }
   renameSync(tmp, path)
+  // The rename is an entry of the directory: without this, a power loss may keep the old checkpoint.json.
+  if (sync) syncDirectory(dirname(path))
+}
+
+/** Forces a directory's entries to disk (where the platform allows opening a directory; elsewhere the rename stands as the file system keeps it). */
+function syncDirectory(dir: string): void {
+  let fd: number | undefined
+  try {
+    fd = openSync(dir, 'r')
+    fsyncSync(fd)
+  } catch {
+    /* see above */
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
 }
 
 /** Cuts an append-only file back to `bytes` (what was committed at the checkpoint). */
