@@ -622,6 +622,7 @@ if (ONLY.has('profile')) {
       inputs: [small.dir],
       stateDir: join(work, 'state-sandbox-free'),
       limits: { httpApiEps: 1e9, batchEps: 1e9, httpApiProjectEps: 1e9, batchProjectEps: 1e9 },
+      separate: true,
     }),
   }
   for (const name of PROFILE) {

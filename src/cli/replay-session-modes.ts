@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { readClassicFile } from './classic-input.js'
 import { DEFAULT_SANDBOX_DIR } from '../amplitude/sandbox/store.js'
 import { exitCodes, UsageError } from '../errors.js'
+import { readLocalCheckpoint } from '../pipeline/commit/index.js'
 import { invocation } from '../replay/cli-support.js'
 import { destinationId, wasSandboxRun } from '../replay/run-identity.js'
 import { renderAbortError, renderReplaySummary, renderSandboxIngested } from '../replay/render.js'
@@ -88,7 +89,7 @@ export async function retryDeadLettersSession(flags: ReplayFlags, stateDir: stri
  * would count as sent without ever reaching its project. Only a sandbox run's state is accepted.
  */
 function refuseSandboxRetryOfLiveRun(stateDir: string, flags: ReplayFlags): void {
-  const runId = readJsonField(join(stateDir, 'checkpoint.json'), 'runId')
+  const runId = checkpointRunId(stateDir)
   if (typeof runId !== 'string' || wasSandboxRun(runId, { apiKey: flags['api-key'], region: flags.region })) return
   throw new UsageError(
     `${stateDir} holds the dead letters of a run that did not send to a sandbox (run ${runId}): resent into --sandbox, they would be counted as sent without reaching that run's destination`,
@@ -106,7 +107,7 @@ function refuseSandboxRetryOfLiveRun(stateDir: string, flags: ReplayFlags): void
  * region (with the endpoint host, taken from the run's report: a proxy may change host).
  */
 function refuseRetryToAnotherProject(stateDir: string, flags: ReplayFlags): void {
-  const runId = readJsonField(join(stateDir, 'checkpoint.json'), 'runId')
+  const runId = checkpointRunId(stateDir)
   const endpointUrl = readJsonField(join(stateDir, 'report.json'), 'endpointUrl')
   if (typeof runId !== 'string' || (endpointUrl !== null && typeof endpointUrl !== 'string')) return
   const same = { apiKey: flags['api-key'], region: flags.region, endpointUrl: endpointUrl ?? undefined, sandbox: false, dryRun: false }
@@ -118,6 +119,15 @@ function refuseRetryToAnotherProject(stateDir: string, flags: ReplayFlags): void
       hint: "Retry with that run's --api-key (env AMPLITUDE_API_KEY) and --region; a sandbox run's dead letters retry with --sandbox.",
     },
   )
+}
+
+/** The run id of a state directory's checkpoint; undefined when there is none or it is unreadable. */
+function checkpointRunId(stateDir: string): unknown {
+  try {
+    return readLocalCheckpoint(stateDir, { anyVersion: true })?.runId
+  } catch {
+    return undefined
+  }
 }
 
 /** A top-level field of a JSON file; undefined when the file is missing or not JSON. */

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { runIdFor } from '../pipeline/commit/index.js'
+import { readLocalCheckpoint, runIdFor } from '../pipeline/commit/index.js'
 import { keyHash, resumeCommand } from './cli-support.js'
 
 export interface RunIdentityParts {
@@ -64,6 +64,15 @@ export interface UnfinishedRun {
   endpointUrl?: string | null
 }
 
+/** A state directory's newest checkpoint (checkpoint.json or a slot after it) as plain JSON; undefined when missing or unreadable. */
+const newestCheckpoint = (dir: string): Record<string, unknown> | undefined => {
+  try {
+    return readLocalCheckpoint<unknown>(dir, { anyVersion: true }) as unknown as Record<string, unknown> | undefined
+  } catch {
+    return undefined
+  }
+}
+
 const readJson = (path: string): Record<string, unknown> | undefined => {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>
@@ -88,7 +97,7 @@ export function findUnfinishedSibling(root: string, runId: string): UnfinishedRu
   let best: UnfinishedRun | undefined
   for (const name of names) {
     if (name === runId || name.length !== runId.length || !name.startsWith(work) || name.slice(12) !== suffix || !/^[0-9a-f]{12}/.test(name)) continue
-    const cp = readJson(join(root, name, 'checkpoint.json'))
+    const cp = newestCheckpoint(join(root, name))
     if (!cp || cp.done !== false || cp.runId !== name) continue
     const counts = (cp.counts ?? {}) as { messages?: number; sent?: number }
     const report = readJson(join(root, name, 'report.json'))

@@ -67,6 +67,19 @@ export function checkpointText(cp: object): string {
   return `{\n${fields.join(',\n')}\n}\n`
 }
 
+/**
+ * The same checkpoint as one line of JSON (what a checkpoint slot holds, written after every
+ * response: no indentation to build). Parses to the same value as `checkpointText`. Pure.
+ */
+export function checkpointLine(cp: object): string {
+  let text = ''
+  for (const [key, value] of Object.entries(cp)) {
+    if (value === undefined) continue
+    text += `${text === '' ? '{' : ','}${JSON.stringify(key)}:${key === 'ahead' ? aheadText(value as AheadDraft) : JSON.stringify(value)}`
+  }
+  return text === '' ? '{}' : text + '}'
+}
+
 /** `JSON.stringify(ahead)`, taking ranges written as text already as they are. */
 function aheadText(ahead: AheadDraft): string {
   return `[${ahead.map((a) => `{"file":${JSON.stringify(a.file)},"lines":${a.lines instanceof LinesJson ? a.lines.text : JSON.stringify(a.lines)}}`).join(',')}]`

@@ -182,7 +182,7 @@ type PartialLine = NonNullable<Checkpoint['partial']>[number]
 
 export async function openCommit(o: CommitOptions): Promise<Commit> {
   const { state, dryRun, previous, completed, identities, counts } = o
-  const writer = await state.openWriter(previous, { onError: o.onStateError })
+  const writer = await state.openWriter(previous, { onError: o.onStateError, everyMs: o.checkpointEveryMs })
   // A run that starts over starts a new dead-letter file: the retries of the old one are void.
   if (!previous && !state.remote) rmSync(join(state.location, RETRY_LEDGER_FILE), { force: true })
   let position: SourceRef | null = previous?.position ?? null
@@ -251,7 +251,8 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
   // --- checkpointing (never for dry runs: they always start over) ---
   // Local: written after every response that settled something (so a crash resends only the
   // requests in flight), and at least every `checkpointEveryMs` while anything else settled
-  // (filtered and rejected lines, a throttled run). s3://: at most once per `cadence.everyMs`,
+  // (filtered and rejected lines, a throttled run); local-state.ts puts most of them in place into
+  // a slot, and checkpoint.json at most that often. s3://: at most once per `cadence.everyMs`,
   // sooner when `cadence.everyLines` lines settled since the last one (each is a PUT).
   const cadence = state.cadence
   let dirty = false
@@ -311,8 +312,10 @@ export async function openCommit(o: CommitOptions): Promise<Commit> {
     saveSoon,
     save: saveCheckpoint,
     ack(entry, index) {
-      // Which records of a half-sent line were acknowledged matters only to a checkpoint (never a dry run's).
-      if (!dryRun) {
+      // Which records of a half-sent line were acknowledged matters only to a checkpoint (never a
+      // dry run's), and only while the line has others pending: its last record settles it (most
+      // lines have one record, and keep no list).
+      if (!dryRun && (entry.pending > 1 || entry.data.acked)) {
         ;(entry.data.acked ??= []).push(index)
         if (entry.pending > 1) partly.add(entry)
       }

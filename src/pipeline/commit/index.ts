@@ -6,7 +6,8 @@
  * checkpoint (`checkpoint.ts`: position, lines settled beyond it, acknowledged
  * records of half-sent lines, completed files with their identity), the state directory
  * that stores it all (`state-dir.ts`: file names and formats, the lock; a local directory or
- * s3://, `local-state.ts` and `s3-state.ts`), the dead-letter and rejected-line files, and the counts and report (`report.ts`); `committer.ts` is the `Commit` a
+ * s3://, `local-state.ts` and `s3-state.ts`; a local one keeps the checkpoints between two writes
+ * of checkpoint.json in two slot files, `checkpoint-slots.ts`), the dead-letter and rejected-line files, and the counts and report (`report.ts`); `committer.ts` is the `Commit` a
  * replay opens (`openCommit`), which applies each settled line's outcome to all of these.
  *
  * It must never decide an outcome (deliver, route and map do) or send anything: it only writes
@@ -30,7 +31,8 @@ export {
   type StateLock,
   type StateWriter,
 } from './state-dir.js'
-export { LocalStateDir, localStateFile } from './local-state.js'
+export { LocalStateDir, localStateFile, readLocalCheckpoint } from './local-state.js'
+export { SLOT_FILES } from './checkpoint-slots.js'
 export { DEFAULT_LEASE_MS, PART_BYTES, partName } from './s3-state.js'
 export { openStateDir } from './open-state.js'
 export { emptyReplayCounts, honestDryRun, type ReplayCounts, type ReplayReport, type SubscriptionCounts } from './report.js'

@@ -1,19 +1,27 @@
 /**
- * A state directory on a local (or mounted) file system: checkpoint.json written atomically
- * (temp file + rename) after every response, append-only NDJSON files whose sizes the
- * checkpoint records (a resume cuts them back to those sizes), report.json, and a lock file
- * (O_EXCL) whose pid tells a live run from a crashed one.
+ * A state directory on a local (or mounted) file system: checkpoint.json, append-only NDJSON
+ * files whose sizes the checkpoint records (a resume cuts them back to those sizes), report.json,
+ * and a lock file (O_EXCL) whose pid tells a live run from a crashed one.
+ *
+ * The checkpoint is written after every response. checkpoint.json is replaced atomically (temp
+ * file + fsync + rename) for a run's first checkpoint, at most every `FSYNC_EVERY_MS` after that,
+ * and for its last; the checkpoints in between go in place into two slot files kept open, in turn
+ * (`checkpoint-slots.ts`: each whole slot is newer than checkpoint.json, a torn one is ignored).
+ * `readCheckpoint` (resume, `segamp status`, `--retry-dead-letters`) returns the newest of the
+ * three; a run that ends, however it ends, writes its last checkpoint to checkpoint.json and
+ * removes the slots. A directory with checkpoint.json alone (an older segamp's) reads as before.
  *
  * Durability: a killed process (SIGKILL, OOM, a pod stopped) loses nothing, since each write is in
  * the kernel once it returns, whether or not it reached the disk. Against the machine itself
- * stopping (power, kernel panic), the append-only files and then the checkpoint are forced to
+ * stopping (power, kernel panic), the append-only files and then checkpoint.json are forced to
  * disk (fsync) at most every `FSYNC_EVERY_MS` and for the last checkpoint: such a crash resumes
  * from a checkpoint at most that old, consistent with its files. An fsync after every response
- * cost more than a tenth of a live run's CPU.
+ * cost more than a tenth of a live run's CPU, and a rename after every response another tenth.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { checkpointText, type Checkpoint } from './checkpoint.js'
+import { dirname, join, resolve } from 'node:path'
+import { checkpointLine, checkpointText, type Checkpoint, type CheckpointDraft } from './checkpoint.js'
+import { checkpointDigest, currentSlots, openSlots } from './checkpoint-slots.js'
 import { PRIVATE_FILE_MODE, privateDir, secureFile } from './private-files.js'
 import type { ReplayReport } from './report.js'
 import { LOG_NAMES, parseCheckpoint, STATE_FILES, StateLockedError, type LogName, type StateDir, type StateFile, type StateLock, type StateWriter } from './state-dir.js'
@@ -79,9 +87,7 @@ export class LocalStateDir implements StateDir {
   }
 
   async readCheckpoint<C>(o: { anyVersion?: boolean } = {}): Promise<Checkpoint<C> | undefined> {
-    const path = this.where('checkpoint')
-    if (!existsSync(path)) return undefined
-    return parseCheckpoint<C>(readFileSync(path, 'utf8'), path, o)
+    return readLocalCheckpoint<C>(this.location, o)
   }
 
   async readLog(name: LogName, cp?: Pick<Checkpoint, 'files'>): Promise<string[]> {
@@ -95,7 +101,7 @@ export class LocalStateDir implements StateDir {
       .filter((l) => l.length > 0)
   }
 
-  async openWriter(previous?: Pick<Checkpoint, 'files'>): Promise<StateWriter> {
+  async openWriter(previous?: Pick<Checkpoint, 'files'>, o: { onError?: (error: Error) => void; everyMs?: number } = {}): Promise<StateWriter> {
     privateDir(this.location)
     const fds = {} as Record<LogName, number>
     const bytes = {} as Record<LogName, number>
@@ -107,37 +113,66 @@ export class LocalStateDir implements StateDir {
       bytes[name] = fileSize(path)
     }
     const path = join(this.location, STATE_FILES.checkpoint)
+    const slots = openSlots(this.location)
+    /** How far checkpoint.json may lag the newest checkpoint (in a slot), in ms. */
+    const refreshMs = Math.min(o.everyMs ?? FSYNC_EVERY_MS, FSYNC_EVERY_MS)
     let lastSync = 0
-    /** The last checkpoint's text while it is not on disk yet (the run's end writes it durably). */
+    let lastJson = 0
+    /** Digest of checkpoint.json as this writer last wrote it (the `base` of its slots). */
+    let base: string | undefined
+    /** The newest checkpoint while it is in a slot only: the slot's text. */
     let unsynced: string | undefined
-    const write = (text: string, sync: boolean): void => {
-      if (sync) {
-        // The files first: a checkpoint on disk never counts bytes that are not.
-        for (const name of LOG_NAMES) fsyncSync(fds[name])
-        lastSync = Date.now()
-      }
+    /** checkpoint.json's text while it is not forced to disk. */
+    let unforced: string | undefined
+    /** Set while a slot holds a checkpoint newer than checkpoint.json: writes it there within `refreshMs`. */
+    let catchUp: NodeJS.Timeout | undefined
+    const writeJson = (text: string, sync: boolean): void => {
+      // The files first: a checkpoint on disk never counts bytes that are not.
+      if (sync) for (const name of LOG_NAMES) fsyncSync(fds[name])
       writeTextAtomic(path, text, sync)
-      unsynced = sync ? undefined : text
+      lastJson = Date.now()
+      if (sync) lastSync = lastJson
+      base = checkpointDigest(text)
+      unsynced = undefined
+      unforced = sync ? undefined : text
+    }
+    /** The newest checkpoint into checkpoint.json (`sync`: forced to disk), if it is not there already. */
+    const catchUpJson = (sync: boolean): void => {
+      catchUp = undefined
+      try {
+        if (unsynced !== undefined) writeJson(checkpointText(JSON.parse(unsynced) as object), sync)
+        else if (sync && unforced !== undefined) writeJson(unforced, true)
+      } catch {
+        /* the next checkpoint (or the close) writes it again, and reports what fails */
+      }
     }
     return {
       append(name, text) {
         writeSync(fds[name], text)
         bytes[name] += Buffer.byteLength(text)
       },
-      checkpoint(cp) {
-        write(checkpointText({ ...cp, files: { ...bytes } }), cp.done || Date.now() - lastSync >= FSYNC_EVERY_MS)
+      checkpoint<C>(draft: CheckpointDraft<C>) {
+        const cp = { ...draft, files: { ...bytes } }
+        const now = Date.now()
+        // The first one goes to checkpoint.json: slots follow a checkpoint.json this run wrote.
+        if (base === undefined || cp.done || now - lastSync >= FSYNC_EVERY_MS) writeJson(checkpointText(cp), true)
+        else if (now - lastJson >= refreshMs) writeJson(checkpointText(cp), false)
+        else {
+          const line = checkpointLine(cp)
+          slots.write(base, line)
+          unsynced = line
+          // A run that goes quiet (throttled, waiting) has checkpoint.json current within refreshMs all the same.
+          catchUp ??= setTimeout(() => catchUpJson(Date.now() - lastSync >= FSYNC_EVERY_MS), Math.max(0, lastJson + refreshMs - now)).unref()
+        }
       },
       async flush() {},
       async close() {
-        // However the run ended (done, interrupted, stopped), its last checkpoint is made durable.
-        // It is in place already: if this fails (a full disk), the checkpoint stands as written.
-        if (unsynced !== undefined) {
-          try {
-            write(unsynced, true)
-          } catch {
-            /* see above */
-          }
-        }
+        // However the run ended (done, interrupted, stopped), its last checkpoint is made durable
+        // and the slots go. If this fails (a full disk), the newest slot stands as written; so do
+        // the slots of the run before when this one wrote no checkpoint (they are its newest).
+        if (catchUp) clearTimeout(catchUp)
+        catchUpJson(true)
+        slots.close(base !== undefined && unsynced === undefined)
         for (const name of LOG_NAMES) closeSync(fds[name])
       },
     }
@@ -162,6 +197,28 @@ export function localStateFile(dir: string, file: StateFile): string {
   return join(dir, STATE_FILES[file])
 }
 
+/**
+ * The newest checkpoint of a local state directory: checkpoint.json, or a whole slot written after
+ * it (see checkpoint-slots.ts) whose recorded file sizes the append-only files still have.
+ * Undefined without checkpoint.json; throws `CheckpointUnreadableError` when it is not JSON.
+ */
+export function readLocalCheckpoint<C>(dir: string, o: { anyVersion?: boolean } = {}): Checkpoint<C> | undefined {
+  const path = join(dir, STATE_FILES.checkpoint)
+  if (!existsSync(path)) return undefined
+  const text = readFileSync(path)
+  const durable = parseCheckpoint<C>(text.toString('utf8'), path, o)
+  for (const slot of currentSlots(dir, checkpointDigest(text))) {
+    let cp: Checkpoint<C>
+    try {
+      cp = parseCheckpoint<C>(slot.json, slot.path, o)
+    } catch {
+      continue
+    }
+    if (LOG_NAMES.every((name) => fileSize(join(dir, STATE_FILES[name])) >= (cp.files?.[name] ?? 0))) return cp
+  }
+  return durable
+}
+
 function writeTextAtomic(path: string, text: string, sync: boolean): void {
   const tmp = `${path}.${process.pid}.tmp`
   // 0600 (and the directory 0700): what a state directory holds identifies a project and its users.
@@ -176,6 +233,21 @@ function writeTextAtomic(path: string, text: string, sync: boolean): void {
     }
   }
   renameSync(tmp, path)
+  // The rename is an entry of the directory: without this, a power loss may keep the old checkpoint.json.
+  if (sync) syncDirectory(dirname(path))
+}
+
+/** Forces a directory's entries to disk (where the platform allows opening a directory; elsewhere the rename stands as the file system keeps it). */
+function syncDirectory(dir: string): void {
+  let fd: number | undefined
+  try {
+    fd = openSync(dir, 'r')
+    fsyncSync(fd)
+  } catch {
+    /* see above */
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
 }
 
 /** Cuts an append-only file back to `bytes` (what was committed at the checkpoint). */

@@ -1,8 +1,10 @@
 /**
  * The replay state directory: the one place that knows its file names and their formats, with
  * two backends behind one interface:
- * - a local directory (`local-state.ts`): checkpoint.json written atomically (temp file + rename),
- *   append-only NDJSON files cut back to the sizes the checkpoint recorded, and a lock file;
+ * - a local directory (`local-state.ts`): checkpoint.json written atomically (temp file + rename)
+ *   at most once a second, the checkpoints in between in place into two slot files
+ *   (`checkpoint-slots.ts`; the newest whole one wins), append-only NDJSON files cut back to the
+ *   sizes the checkpoint recorded, and a lock file;
  * - `s3://bucket/prefix/` (`s3-state.ts`): checkpoint.json written in one PUT, append-only files
  *   as numbered part objects that the checkpoint counts, and a lock object with a lease taken with
  *   conditional writes.
@@ -75,8 +77,11 @@ export interface StateDir {
   readCheckpoint<C>(o?: { anyVersion?: boolean }): Promise<Checkpoint<C> | undefined>
   /** The lines of an append-only file that `cp` covers (all of them without a checkpoint). */
   readLog(name: LogName, cp?: Pick<Checkpoint, 'files' | 'parts'>): Promise<string[]>
-  /** Opens the append-only files for a run resuming `previous` (what it did not record is dropped). */
-  openWriter(previous?: Pick<Checkpoint, 'files' | 'parts'>, o?: { onError?: (error: Error) => void }): Promise<StateWriter>
+  /**
+   * Opens the append-only files for a run resuming `previous` (what it did not record is dropped).
+   * `everyMs`: local, how far checkpoint.json may lag the newest checkpoint (kept in a slot; at most a second).
+   */
+  openWriter(previous?: Pick<Checkpoint, 'files' | 'parts'>, o?: { onError?: (error: Error) => void; everyMs?: number }): Promise<StateWriter>
   readReport(): Promise<ReplayReport | undefined>
   writeReport(report: ReplayReport): Promise<void>
   close(): void

