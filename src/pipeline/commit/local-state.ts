@@ -23,6 +23,8 @@ import { dirname, join, resolve } from 'node:path'
 import { checkpointLine, checkpointText, type Checkpoint, type CheckpointDraft } from './checkpoint.js'
 import { checkpointDigest, currentSlots, openSlots } from './checkpoint-slots.js'
 import { PRIVATE_FILE_MODE, privateDir, secureFile } from './private-files.js'
+import { SegampError, writeFailureText } from '../../errors.js'
+import { visible } from '../../text.js'
 import type { ReplayReport } from './report.js'
 import { LOG_NAMES, parseCheckpoint, STATE_FILES, StateLockedError, type LogName, type StateDir, type StateFile, type StateLock, type StateWriter } from './state-dir.js'
 
@@ -146,23 +148,57 @@ export class LocalStateDir implements StateDir {
         /* the next checkpoint (or the close) writes it again, and reports what fails */
       }
     }
+    /**
+     * A write that failed (a full disk, a quota, a folder made read-only): the run must stop, and this
+     * writer writes nothing more. The last checkpoint written stands: it counts only bytes the files
+     * hold, so the resume starts there and never skips a line (a dead letter that did not reach its
+     * file is sent again instead). Without `onError` the error is thrown, as before.
+     */
+    let failed = false
+    const fail = (error: unknown, file: string): void => {
+      if (failed) return
+      failed = true
+      const e = new SegampError(`${visible(file)}: cannot write the replay's state: ${writeFailureText(error)}`, {
+        code: 'state-write',
+        hint: 'Free space (or fix the permissions) where --state-dir is, then run the same command: it resumes from the last checkpoint written, and sends again only what that checkpoint does not count.',
+      })
+      if (o.onError) o.onError(e)
+      else throw e
+    }
+    /** One checkpoint: into checkpoint.json (the first, the last, once a second), else into a slot. */
+    const put = <C>(draft: CheckpointDraft<C>): void => {
+      const cp = { ...draft, files: { ...bytes } }
+      const now = Date.now()
+      // The first one goes to checkpoint.json: slots follow a checkpoint.json this run wrote.
+      if (base === undefined || cp.done || now - lastSync >= FSYNC_EVERY_MS) writeJson(checkpointText(cp), true)
+      else if (now - lastJson >= refreshMs) writeJson(checkpointText(cp), false)
+      else {
+        const line = checkpointLine(cp)
+        slots.write(base, line)
+        unsynced = line
+        // A run that goes quiet (throttled, waiting) has checkpoint.json current within refreshMs all the same.
+        catchUp ??= setTimeout(() => catchUpJson(Date.now() - lastSync >= FSYNC_EVERY_MS), Math.max(0, lastJson + refreshMs - now)).unref()
+      }
+    }
+    const where = (name: LogName): string => this.where(name)
     return {
       append(name, text) {
-        writeSync(fds[name], text)
-        bytes[name] += Buffer.byteLength(text)
+        if (failed) return
+        try {
+          const n = Buffer.byteLength(text)
+          // A short write is the device filling up mid-line: the checkpoint's size cuts the piece off on resume.
+          if (writeSync(fds[name], text) !== n) throw Object.assign(new Error('short write'), { code: 'ENOSPC' })
+          bytes[name] += n
+        } catch (error) {
+          fail(error, where(name))
+        }
       },
       checkpoint<C>(draft: CheckpointDraft<C>) {
-        const cp = { ...draft, files: { ...bytes } }
-        const now = Date.now()
-        // The first one goes to checkpoint.json: slots follow a checkpoint.json this run wrote.
-        if (base === undefined || cp.done || now - lastSync >= FSYNC_EVERY_MS) writeJson(checkpointText(cp), true)
-        else if (now - lastJson >= refreshMs) writeJson(checkpointText(cp), false)
-        else {
-          const line = checkpointLine(cp)
-          slots.write(base, line)
-          unsynced = line
-          // A run that goes quiet (throttled, waiting) has checkpoint.json current within refreshMs all the same.
-          catchUp ??= setTimeout(() => catchUpJson(Date.now() - lastSync >= FSYNC_EVERY_MS), Math.max(0, lastJson + refreshMs - now)).unref()
+        if (failed) return
+        try {
+          put(draft)
+        } catch (error) {
+          fail(error, path)
         }
       },
       async flush() {},
@@ -221,18 +257,28 @@ export function readLocalCheckpoint<C>(dir: string, o: { anyVersion?: boolean } 
 
 function writeTextAtomic(path: string, text: string, sync: boolean): void {
   const tmp = `${path}.${process.pid}.tmp`
-  // 0600 (and the directory 0700): what a state directory holds identifies a project and its users.
-  if (!sync) writeFileSync(tmp, text, { mode: PRIVATE_FILE_MODE })
-  else {
-    const fd = openSync(tmp, 'w', PRIVATE_FILE_MODE)
-    try {
-      writeSync(fd, text)
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
+  try {
+    // 0600 (and the directory 0700): what a state directory holds identifies a project and its users.
+    if (!sync) writeFileSync(tmp, text, { mode: PRIVATE_FILE_MODE })
+    else {
+      const fd = openSync(tmp, 'w', PRIVATE_FILE_MODE)
+      try {
+        writeSync(fd, text)
+        fsyncSync(fd)
+      } finally {
+        closeSync(fd)
+      }
     }
+    renameSync(tmp, path)
+  } catch (error) {
+    // A write cut short (a full disk) leaves no half file behind; the file it was to replace stands.
+    try {
+      rmSync(tmp, { force: true })
+    } catch {
+      /* not a file (a folder in its way): left as it is */
+    }
+    throw error
   }
-  renameSync(tmp, path)
   // The rename is an entry of the directory: without this, a power loss may keep the old checkpoint.json.
   if (sync) syncDirectory(dirname(path))
 }
