@@ -306,11 +306,27 @@ function fileSize(path: string): number {
   return existsSync(path) ? statSync(path).size : 0
 }
 
-function isAlive(pid: number): boolean {
+/**
+ * Whether a process still runs. A killed process its parent has not reaped yet (a zombie: a shell
+ * or a container's first process that never waits) still answers signal 0, yet holds nothing;
+ * where /proc says so (Linux), it counts as gone.
+ */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
+  return !isZombie(pid)
+}
+
+function isZombie(pid: number): boolean {
+  let stat: string
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return false
+  }
+  // `pid (command) state …`: the command may hold spaces and parentheses, so the state follows the last ')'.
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z'
 }
