@@ -22,7 +22,7 @@ import type { AmplitudeEndpoint, AmplitudeRecord, Region, SourceRef } from '../t
 import { isS3State, openStateDir, RETRY_LEDGER_FILE, secureFile, type ReplayCounts, type ReplayReport, type StateDir } from '../pipeline/commit/index.js'
 import { createDelivery, displayUrl, FatalDeliveryError, DeliveryAbortedError, type DeliveryOptions, type DeliveryItem } from '../pipeline/deliver/index.js'
 import { orderingKey } from '../pipeline/map/index.js'
-import { UsageError, exitCodes } from '../errors.js'
+import { UsageError, exitCodeOf, exitCodes } from '../errors.js'
 import { redactText } from '../secrets.js'
 
 export const RETRY_LEDGER = RETRY_LEDGER_FILE
@@ -273,7 +273,7 @@ async function retryLocked(o: RetryOptions, state: StateDir, started: number): P
     interrupted,
     error: fatal ? redactText(fatal.message) : null,
     durationMs: Date.now() - started,
-    exitCode: fatal ? exitCodes.ABORTED : interrupted ? exitCodes.INTERRUPTED : partial ? exitCodes.PARTIAL : exitCodes.OK,
+    exitCode: fatal ? exitCodeOf(fatal) : interrupted ? exitCodes.INTERRUPTED : partial ? exitCodes.PARTIAL : exitCodes.OK,
     sentThisRun: result.sent,
     leftForResume: 0,
     workers: 1,

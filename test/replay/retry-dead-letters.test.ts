@@ -100,6 +100,18 @@ describe('replay --retry-dead-letters (library, sandbox)', function () {
     assert.equal(sb.requests.length, requests)
   })
 
+  it('a retry into an endpoint that fails every request exits 75 (retry later), as a replay does, and keeps the dead letters', async () => {
+    const sb = await sandbox()
+    const { stateDir, dead } = await deadLettered(sb, [device(1), device(2)])
+    sb.setFaults({ error5xxRate: 1 })
+    const report = await retryDeadLetters({ stateDir, reasons: ['exceeded_daily_quota'], apiKey: KEY, endpointUrl: sb.url, delivery: FAST })
+    assert.match(String(report.error), /Amplitude endpoint failing every request/)
+    // A scheduler retries 75 later; 1 would tell it the same command fails until something is fixed.
+    assert.equal(report.exitCode, 75)
+    assert.equal(report.deadLettered, dead)
+    assert.equal(checkpointCounts(stateDir).deadLettered, dead)
+  })
+
   it('an interrupted retry says how many records it never sent: the counts add up to the selected', async () => {
     const sb = await sandbox()
     const { stateDir } = await deadLettered(sb, [device(1), device(2)])
