@@ -13,7 +13,7 @@ EXIT CODES
   0  every shard finished
   3  every shard finished, but some lines were rejected, events dead-lettered or files unreadable
   75 every shard finished, but an s3:// object the store kept failing is unreadable for now: re-run that shard's replay command later, it resumes and reads it
-  1  a shard has not finished, or a shard's directory is missing
+  1  a shard has not finished, or a shard's directory is missing, or the s3:// store refused (no such bucket, unknown credentials, access denied)
   2  usage error: a directory that is not a replay state directory, or directories of different runs`
   static examples = [
     { description: 'Three shards run on this machine', command: '<%= config.bin %> status .segamp/*-shard-*-of-3' },

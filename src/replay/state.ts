@@ -3,7 +3,7 @@
  * with the same S3 settings as s3:// inputs (--s3-endpoint, --s3-path-style, AWS_ENDPOINT_URL_S3,
  * --profile, the default credential chain).
  */
-import { openStateDir, type StateDir, type CheckpointCadence } from '../pipeline/commit/index.js'
+import { openStateDir, s3StateError, type StateDir, type CheckpointCadence } from '../pipeline/commit/index.js'
 import { UsageError } from '../errors.js'
 import type { S3Clients, S3Settings } from '../pipeline/source/index.js'
 
@@ -60,7 +60,11 @@ export async function expandStateDirs(locations: string[], s3: S3Settings = {}):
       const found: string[] = []
       let token: string | undefined
       do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: parent + last.slice(0, last.indexOf('*')), Delimiter: '/', ContinuationToken: token }))
+        const prefix = parent + last.slice(0, last.indexOf('*'))
+        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token })).catch((error: unknown) => {
+          // The store's refusal (no such bucket, unknown credentials, access denied) names what to check.
+          throw s3StateError('list', `s3://${bucket}/${prefix}`, error)
+        })
         for (const p of page.CommonPrefixes ?? []) {
           const name = p.Prefix!.slice(parent.length).replace(/\/$/, '')
           if (re.test(name)) found.push(`s3://${bucket}/${parent}${name}/`)

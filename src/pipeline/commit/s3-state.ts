@@ -113,7 +113,8 @@ export class S3StateDir implements StateDir {
       const out = await c.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(rel) }))
       return { text: await out.Body!.transformToString('utf8'), etag: out.ETag }
     } catch (error) {
-      if (status(error) === 404 || name(error) === 'NoSuchKey') return undefined
+      // A 404 is a missing object, unless the bucket itself is missing (a typo in its name).
+      if ((status(error) === 404 && name(error) !== 'NoSuchBucket') || name(error) === 'NoSuchKey') return undefined
       throw stateError('read', this.url(rel), error)
     }
   }
@@ -429,7 +430,7 @@ function name(error: unknown): string {
 }
 
 /** An S3 failure on the state, naming the object: 5xx, throttling and network errors are retryable (75). */
-function stateError(op: 'read' | 'write' | 'list', url: string, error: unknown): SegampError {
+export function stateError(op: 'read' | 'write' | 'list', url: string, error: unknown): SegampError {
   const st = status(error)
   const n = name(error)
   const transient = st === undefined ? !/Credentials|InvalidAccessKeyId|SignatureDoesNotMatch/i.test(n) : st >= 500 || st === 429 || /SlowDown|Throttl/i.test(n)
@@ -438,7 +439,7 @@ function stateError(op: 'read' | 'write' | 'list', url: string, error: unknown):
     exitCode: transient ? exitCodes.TEMPFAIL : exitCodes.ABORTED,
     code: transient ? 'state-s3-transient' : 'state-s3',
     hint: transient
-      ? 'Run the same command again: it resumes from the last checkpoint stored.'
+      ? 'Run the same command again later: the store or the network failed for now (a replay resumes from the last checkpoint stored).'
       : 'Check the bucket, the credentials (--profile, AWS_* variables) and that they may read and write under this prefix; --s3-endpoint and --s3-path-style apply to the state directory too.',
     cause: error,
   })

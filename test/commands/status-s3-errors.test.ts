@@ -1,0 +1,44 @@
+/**
+ * `segamp status s3://…` when the store says no: a bucket that does not exist and credentials it
+ * does not know, for one state directory and for the `s3://bucket/run/shard-*` form the README
+ * gives. Each is a SegampError naming the bucket or object, with a hint and exit 1 — not "no
+ * checkpoint.json" (which sends the user looking for a shard that never started) and not an
+ * unexpected error. Real s3rver, real process.
+ */
+import { strict as assert } from 'node:assert'
+import { runCli } from '../helpers/cli.js'
+import { s3Env, startS3, type S3TestServer } from '../helpers/s3.js'
+
+describe('status on s3:// state the store refuses', function () {
+  this.timeout(60_000)
+  let s3: S3TestServer
+  before(async () => {
+    s3 = await startS3()
+    await s3.createBucket('segamp-state')
+    await s3.put('segamp-state', 'run-1/shard-0/checkpoint.json', '{}')
+  })
+  after(async () => s3?.close())
+
+  const status = (args: string[], env: Record<string, string> = {}) =>
+    runCli(['status', ...args, '--s3-endpoint', s3.endpoint, '--s3-path-style'], { env: s3Env({ AWS_REGION: 'us-east-1', ...env }) })
+
+  it('a bucket that does not exist is named, for a directory and for shard-*', async () => {
+    for (const dir of ['s3://no-such-bucket/run-1/shard-0/', 's3://no-such-bucket/run-1/shard-*']) {
+      const r = await status([dir])
+      assert.equal(r.code, 1, r.stderr)
+      assert.match(r.stderr, /^Error: could not (read|list) s3:\/\/no-such-bucket\/run-1\/\S*: NoSuchBucket \(HTTP 404\)/m, dir)
+      assert.match(r.stderr, /^Hint: Check the bucket, the credentials/m)
+      assert.doesNotMatch(r.stderr, /no checkpoint\.json|not an error segamp expected/)
+    }
+  })
+
+  it('credentials the store does not know are named, for a directory and for shard-*', async () => {
+    for (const dir of ['s3://segamp-state/run-1/shard-0/', 's3://segamp-state/run-1/shard-*']) {
+      const r = await status([dir], { AWS_ACCESS_KEY_ID: 'AKIAUNKNOWNKEY000001' })
+      assert.equal(r.code, 1, r.stderr)
+      assert.match(r.stderr, /^Error: could not (read|list) s3:\/\/segamp-state\/run-1\/\S*: InvalidAccessKeyId \(HTTP 403\)/m, dir)
+      assert.match(r.stderr, /^Hint: Check the bucket, the credentials/m)
+      assert.doesNotMatch(r.stderr, /not an error segamp expected|AKIAUNKNOWNKEY000001/)
+    }
+  })
+})
