@@ -34,8 +34,9 @@ export default class Migrate extends SegampCommand {
 
 EXIT CODES
   0  configuration written (and, with --verify, no finding of a --fail-on kind; with --apply, applied or nothing to change)
-  1  --verify found a finding of a --fail-on kind; the Public API refused or failed; confirmation declined; plan conflicts
-  2  trouble: unreadable settings or rename map, bad flags, --verify read no message or could not read an input file to the end (nothing is applied then), --apply without --yes and no terminal, a --verify s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials)`
+  1  --verify found a finding of a --fail-on kind; the Public API refused (token, id, validation); confirmation declined; plan conflicts
+  2  trouble: unreadable settings or rename map, bad flags, --verify read no message or could not read an input file to the end (nothing is applied then), --apply without --yes and no terminal, a --verify s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials)
+  75 retry later: the Public API did not answer, answered 5xx, or kept answering 429 past the retries; the same command later finishes what was not applied`
   static examples = [
     '<%= config.bin %> migrate --classic examples/classic-settings.json --out actions-config.json',
     '<%= config.bin %> migrate --classic examples/classic-settings.json --names actions --rename-map-out renames.csv --out actions-config.json',

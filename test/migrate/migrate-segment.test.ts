@@ -66,6 +66,9 @@ describe('migrate --from-segment (Segment Public API)', function () {
     const missing = await cli(api, ['--from-segment', 'dst_nope'])
     assert.equal(missing.code, 1)
     assert.match(missing.stderr, /404 Not Found at http:\/\/127\.0\.0\.1:\d+\/destinations\/dst_nope/)
+    // Running the same command again gets the same 404: the hint says what to check instead.
+    assert.match(missing.stderr, /^Hint: Check the destination id/m)
+    assert.doesNotMatch(missing.stderr, /Run the same command again/)
     const badToken = await cli(api, ['--from-segment', 'dst_classic'], { SEGMENT_PUBLIC_API_TOKEN: 'sgp_WRONG_TOKEN_1234' })
     assert.equal(badToken.code, 1)
     assert.match(badToken.stderr, /401 Unauthorized/)
@@ -169,7 +172,9 @@ describe('migrate --from-segment (Segment Public API)', function () {
   it('an --apply that stops half-way is finished by a rerun, without duplicates', async () => {
     api = await new FakeSegmentApi({ token: TOKEN, classicSettings: CLASSIC, failNth: { method: 'POST', pathEndsWith: '/subscriptions', n: 3 } }).start()
     const broken = await cli(api, ['--from-segment', 'dst_classic', '--apply', '--yes'])
-    assert.equal(broken.code, 1)
+    // A 5xx may go away by itself and the rerun finishes the job: 75 (retry later), as replay's.
+    assert.equal(broken.code, 75)
+    assert.match(broken.stderr, /^Hint: Run the same command again/m)
     assert.match(
       broken.stderr,
       /creating subscription "Named Page Calls": 500 at http:\/\/127\.0\.0\.1:\d+\/destinations\/dst_new_1\/subscriptions \(Segment says: Internal server error\)/,
@@ -194,6 +199,30 @@ describe('migrate --from-segment (Segment Public API)', function () {
     const passing = await cli(api, ['--from-segment', 'dst_classic', '--verify', 'examples/segment-logs', '--apply', '--yes'])
     assert.equal(passing.code, 0, passing.stderr)
     assert.ok(api.writes().length > 0)
+  })
+
+  it('a Segment API that does not answer is retry-later (75); a 422 is a failure (1) whose hint does not promise a rerun fixes it', async () => {
+    api = await new FakeSegmentApi({ token: TOKEN, classicSettings: CLASSIC }).start()
+    const url = api.url
+    await api.stop()
+    const down = await runCli(['migrate', '--segment-api-url', url, '--from-segment', 'dst_classic'], { env: { SEGMENT_PUBLIC_API_TOKEN: TOKEN } })
+    outputs.push(down)
+    assert.equal(down.code, 75, down.stderr)
+    assert.match(down.stderr, /reading destination dst_classic: no answer from http:\/\/127\.0\.0\.1:\d+\/destinations\/dst_classic \(ECONNREFUSED\)/)
+    assert.match(down.stderr, /^Hint: .*run the same command again/im)
+    const srv = http.createServer((_req, res) => {
+      res.writeHead(422, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ errors: [{ type: 'validation', message: 'settings.apiKey is invalid', field: 'settings' }] }))
+    })
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+    const refused = await runCli(['migrate', '--segment-api-url', `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, '--from-segment', 'dst_classic'], {
+      env: { SEGMENT_PUBLIC_API_TOKEN: TOKEN },
+    })
+    outputs.push(refused)
+    srv.close()
+    assert.equal(refused.code, 1, refused.stderr)
+    assert.match(refused.stderr, /422 at .*\(Segment says: settings\.apiKey is invalid \(field settings\)\)/)
+    assert.match(refused.stderr, /^Hint: Segment refused the request/m)
   })
 
   it('403 on a write is reported with what to do', async () => {

@@ -5,7 +5,7 @@
  * error message, a log line or a file. 429 answers are retried after the time the API asks for.
  */
 import got from 'got'
-import { SegampError } from '../../errors.js'
+import { SegampError, exitCodes } from '../../errors.js'
 
 export const SEGMENT_API_HOSTS = {
   us: 'https://api.segmentapis.com',
@@ -81,19 +81,37 @@ export interface UpdateSubscriptionInput {
   settings?: Record<string, unknown>
 }
 
-/** A Public API call that failed; `message` says what, where (URL without credentials) and what to do. */
+const RERUN = 'it reads the current state first and only sends what is still missing (the Classic destination is never modified)'
+
+/**
+ * What to do after a failed call, by its answer: a wrong token or id is fixed first (a rerun gets
+ * the same answer); no answer, a 5xx or a rate limit past the budget may go away by itself.
+ */
+function hintFor(status: number | undefined, transient: boolean): string {
+  if (status === 401 || status === 403) return 'Create or pick a Public API token in the Segment UI (Settings → Access Management → Tokens) and set it in SEGMENT_PUBLIC_API_TOKEN.'
+  if (status === 404)
+    return 'Check the destination id (--from-segment, --actions-destination) and the region (--segment-region us|eu): the token must be of the workspace that holds it.'
+  if (transient) return `Run the same command again later: ${RERUN}.`
+  if (status !== undefined && status >= 400 && status < 500) return `Segment refused the request: fix what its message names, then run the same command again (${RERUN}).`
+  return `Fix what the message names, then run the same command again: ${RERUN}.`
+}
+
+/**
+ * A Public API call that failed; `message` says what, where (URL without credentials) and what to
+ * do. `transient` (no answer, 429 past the retry budget, 5xx) is exit 75: the same command later
+ * may go through and finishes the job; anything else is exit 1.
+ */
 export class SegmentApiError extends SegampError {
   constructor(
     message: string,
     readonly status: number | undefined,
     readonly url: string,
+    transient = false,
   ) {
     super(message, {
-      code: 'segment-api',
-      hint:
-        status === 401 || status === 403
-          ? 'Create or pick a Public API token in the Segment UI (Settings → Access Management → Tokens) and set it in SEGMENT_PUBLIC_API_TOKEN.'
-          : 'Run the same command again: it reads the current state first and only sends what is still missing (the Classic destination is never modified).',
+      code: transient ? 'segment-api-unavailable' : 'segment-api',
+      exitCode: transient ? exitCodes.TEMPFAIL : exitCodes.ABORTED,
+      hint: hintFor(status, transient),
     })
     this.name = 'SegmentApiError'
   }
@@ -227,7 +245,7 @@ export class SegmentApiClient {
         res = { status: r.statusCode, ok: r.statusCode >= 200 && r.statusCode < 300, body: r.body, headers: { get } }
       } catch (error) {
         const cause = (error as { code?: string }).code ?? (error as Error).name
-        throw new SegmentApiError(`${what}: no answer from ${shown} (${cause}); check --segment-api-url / --segment-region and your network`, undefined, shown)
+        throw new SegmentApiError(`${what}: no answer from ${shown} (${cause}); check --segment-api-url / --segment-region and your network`, undefined, shown, true)
       }
       const text = res.body
       let parsed: unknown
@@ -244,6 +262,7 @@ export class SegmentApiClient {
             `${what}: rate limited by the Segment Public API (429) ${attempt + 1} times at ${shown}; wait a minute and run the same command again (it is safe to rerun)`,
             429,
             shown,
+            true,
           )
         }
         if (wait > this.#opts.maxWaitMs) {
@@ -251,6 +270,7 @@ export class SegmentApiClient {
             `${what}: the Segment Public API asks to wait ${Math.ceil(wait / 1000)} s (429 at ${shown}); run the same command again later (it is safe to rerun)`,
             429,
             shown,
+            true,
           )
         }
         this.#opts.onRateLimited?.(wait, shown)
@@ -286,7 +306,7 @@ export class SegmentApiClient {
             shown,
           )
         default:
-          throw new SegmentApiError(`${what}: ${res.status} at ${shown}${suffix}`, res.status, shown)
+          throw new SegmentApiError(`${what}: ${res.status} at ${shown}${suffix}`, res.status, shown, res.status >= 500)
       }
     }
   }
