@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises'
 import { UsageError } from '../errors.js'
 import { withoutBom } from '../text.js'
+import { jsonErrorPlace, jsonSyntaxError } from '../json-syntax.js'
 
 export async function readClassicFile(path: string | undefined): Promise<unknown> {
   if (!path) return {}
@@ -14,10 +15,15 @@ export async function readClassicFile(path: string | undefined): Promise<unknown
       'Give the path of a JSON file holding the Classic settings (e.g. examples/classic-settings.json), or read them from Segment with `segamp migrate --from-segment DESTINATION_ID`.',
     )
   }
+  const json = withoutBom(text)
   try {
-    return JSON.parse(withoutBom(text))
+    return JSON.parse(json)
   } catch (error) {
-    throw new UsageError(`--classic ${path}: not JSON (${(error as Error).message}); expected the Classic settings object or a Segment Public API destination response`)
+    const e = jsonSyntaxError(json, error)
+    throw new UsageError(`--classic ${jsonErrorPlace(path, e)}: not JSON (${e.problem}); expected the Classic settings object or a Segment Public API destination response`, {
+      code: 'classic-settings',
+      hint: 'Fix the JSON at that line and column (a missing comma or quote, a trailing comma, a bare word: strings, true, false and null are JSON); the file holds the settings object (e.g. examples/classic-settings.json).',
+    })
   }
 }
 

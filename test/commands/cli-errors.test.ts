@@ -95,6 +95,36 @@ describe('errors: what, where, and what to do next', () => {
   })
 })
 
+describe('errors: a settings or mappings file that is not JSON', () => {
+  // What a user edits by hand: the error names file:line:column, and never quotes the file around
+  // the fault (V8's message does, about ten characters either side: an API key sits there).
+  const KEY = 'f3a9c0d1e2b3a4958677c6b5a4f3e2d1'
+  it('migrate --classic and replay --classic: file:line:column and the problem, not the text around it', async () => {
+    const dir = tempDir('segamp-badjson-')
+    const file = join(dir, 'classic.json')
+    writeFile(file, `{\n  "apiKey": "${KEY}",\n  "trackAllPages": yes\n}\n`)
+    for (const args of [
+      ['migrate', '--classic', file],
+      ['replay', EXAMPLE, '--sandbox', '--classic', file, '--yes'],
+    ]) {
+      const r = await runCli(args)
+      assert.equal(r.code, 2, r.stderr)
+      assert.match(r.stderr, new RegExp(`^Error: --classic ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:20: not JSON \\(Unexpected token 'y'\\)`, 'm'))
+      assert.match(r.stderr, /^Hint: Fix the JSON at that line and column/m)
+      assert.ok(!r.stderr.includes(KEY.slice(-6)), r.stderr)
+    }
+  })
+
+  it('diff-mappings --mappings: file:line:column', async () => {
+    const dir = tempDir('segamp-badjson-')
+    const file = join(dir, 'mappings.json')
+    writeFile(file, `{\n  "subscriptions": [\n    { "name": "Track", "actionSlug": "logEventV2", "trigger": "type = \\"track\\"", "enabled": True }\n  ]\n}\n`)
+    const r = await runCli(['diff-mappings', EXAMPLE, '--mappings', file])
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /^ {2}- \(file\): \/ is not JSON at .*mappings\.json:3:94: Unexpected token 'T'$/m)
+  })
+})
+
 describe("--json is oclif's flag on every reading command", () => {
   it('inspect --json prints the same report as --format json', async () => {
     const state = tempDir()

@@ -13,6 +13,7 @@ import { UsageError } from '../../errors.js'
 import { readFile } from 'node:fs/promises'
 import type { AmplitudeRecord, SegmentMessage } from '../../types.js'
 import { visible, withoutBom } from '../../text.js'
+import { jsonErrorPlace, jsonSyntaxError } from '../../json-syntax.js'
 import { compileMapping, validateMapping } from '../mapping-kit/index.js'
 import { compileDirect, type DirectFn } from './direct.js'
 import { MIXED_EFFECT, mixedOperationFields } from './mixed-user-properties.js'
@@ -120,7 +121,8 @@ export async function loadMappings(file?: string): Promise<LoadedMappings> {
     try {
       doc = JSON.parse(text)
     } catch (error) {
-      throw new MappingFileError(file, [{ subscription: '(file)', path: '', message: `is not JSON: ${(error as Error).message}` }])
+      const e = jsonSyntaxError(text, error)
+      throw new MappingFileError(file, [{ subscription: '(file)', path: '', message: `is not JSON at ${jsonErrorPlace(file, e)}: ${e.problem}` }])
     }
   }
   const specs = parseMappingDocument(doc, file)
