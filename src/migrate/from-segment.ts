@@ -19,6 +19,8 @@ export function isClassicAmplitude(d: Destination): boolean {
   return !isActionsAmplitude(d) && (d.metadata?.slug === 'amplitude' || (d.metadata?.slug === undefined && d.metadata?.name === 'Amplitude'))
 }
 
+const FIND_CLASSIC = "In the Segment UI, open the source's Amplitude (Classic) destination (Connections → Destinations): its id is in the page's URL; pass it to --from-segment."
+
 function describe(d: Destination): string {
   return `${d.metadata?.name ?? 'unknown'} (catalog slug ${d.metadata?.slug ?? '?'})`
 }
@@ -26,10 +28,16 @@ function describe(d: Destination): string {
 export async function readFromSegment(client: SegmentApiClient, classicId: string, opts: { actionsDestinationId?: string } = {}): Promise<SegmentRead> {
   const classic = await client.getDestination(classicId)
   if (isActionsAmplitude(classic)) {
-    throw new UsageError(`--from-segment ${classicId}: this is already an Actions Amplitude destination; pass the id of the Amplitude (Classic) destination you are migrating from`)
+    throw new UsageError(
+      `--from-segment ${classicId}: this is already an Actions Amplitude destination; pass the id of the Amplitude (Classic) destination you are migrating from`,
+      FIND_CLASSIC,
+    )
   }
   if (!isClassicAmplitude(classic)) {
-    throw new UsageError(`--from-segment ${classicId}: this destination is ${describe(classic)}, not Amplitude (Classic); pass the id of the Amplitude (Classic) destination`)
+    throw new UsageError(
+      `--from-segment ${classicId}: this destination is ${describe(classic)}, not Amplitude (Classic); pass the id of the Amplitude (Classic) destination`,
+      FIND_CLASSIC,
+    )
   }
   const connected = await client.listConnectedDestinations(classic.sourceId)
   const candidates = connected.filter((d) => d.id !== classic.id && isActionsAmplitude(d))
@@ -40,11 +48,15 @@ export async function readFromSegment(client: SegmentApiClient, classicId: strin
       throw new UsageError(
         `--actions-destination ${opts.actionsDestinationId}: not an Actions Amplitude destination of source ${classic.sourceId}` +
           (candidates.length > 0 ? ` (it has: ${candidates.map((d) => d.id).join(', ')})` : ' (it has none; omit the flag to create one)'),
+        candidates.length > 0
+          ? 'Pass one of the ids listed, or leave out --actions-destination when the source has one Actions Amplitude destination.'
+          : 'Leave out --actions-destination: segamp then plans a new Actions Amplitude destination on the source (created disabled).',
       )
     }
   } else if (candidates.length > 1) {
     throw new UsageError(
       `source ${classic.sourceId} has ${candidates.length} Actions Amplitude destinations (${candidates.map((d) => `${d.id} "${d.name ?? ''}"`).join(', ')}); choose one with --actions-destination ID`,
+      'Add --actions-destination with the id of the one to compare with and apply to (its page in the Segment UI has it in the URL).',
     )
   } else {
     actions = candidates[0]
