@@ -321,9 +321,11 @@ EXIT CODES
       })
       this.logToStderr(
         `Applied to destination ${r.destinationId}: ${r.created} subscriptions created, ${r.updated} updated, ${r.deleted} deleted (${client.writeCalls} write calls). ` +
-          (plan.destination.enabled
-            ? 'The destination is enabled.'
-            : 'The destination is disabled: enable it in the Segment UI (or rerun with --enable) when you are ready, then disable the Classic destination.'),
+          (!plan.destination.enabled
+            ? 'The destination is disabled: enable it in the Segment UI (or rerun with --enable) when you are ready, then disable the Classic destination.'
+            : segment.classic.enabled
+              ? `The destination is enabled, and so is the Classic destination ${segment.classic.id}: until you disable it in the Segment UI, Amplitude receives each event from both (the two copies do not share an insert_id, so Amplitude does not drop either as a duplicate). Watch Amplitude, then disable it soon.`
+              : 'The destination is enabled.'),
       )
     }
   }

@@ -232,6 +232,23 @@ describe('migrate --from-segment (Segment Public API)', function () {
     assert.match(refused.stderr, /^Hint: Segment refused the request/m)
   })
 
+  it('--apply --enable while the Classic destination is enabled says both now send every event (their insert_ids differ)', async () => {
+    api = await new FakeSegmentApi({ token: TOKEN, classicSettings: CLASSIC, withActions: true }).start()
+    const r = await cli(api, ['--from-segment', 'dst_classic', '--apply', '--yes', '--enable'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(api.destinations.get('dst_actions')!.enabled, true)
+    assert.match(
+      r.stderr,
+      /The destination is enabled, and so is the Classic destination dst_classic: until you disable it in the Segment UI, Amplitude receives each event from both/,
+    )
+    // Classic disabled: nothing to warn about.
+    api.destinations.get('dst_classic')!.enabled = false
+    api.destinations.get('dst_actions')!.enabled = false
+    const again = await cli(api, ['--from-segment', 'dst_classic', '--apply', '--yes', '--enable'])
+    assert.equal(again.code, 0, again.stderr)
+    assert.match(again.stderr, /The destination is enabled\.$/m)
+  })
+
   it('403 on a write is reported with what to do', async () => {
     api = await new FakeSegmentApi({ token: 'sgp_ADMIN', readOnlyToken: TOKEN, classicSettings: CLASSIC }).start()
     const r = await cli(api, ['--from-segment', 'dst_classic', '--apply', '--yes'])
