@@ -15,7 +15,7 @@ import { compareAgainstExport } from '../diff/against-service.js'
 import { removeSpillDirs } from '../diff/against-spill.js'
 import { AGAINST_KINDS, type AgainstReport } from '../diff/against.js'
 import { DIFF_FORMATS, failingDiffKinds, renderDiffReadNotes, unreadableTrouble, type DiffFormat } from '../diff/present.js'
-import { defaultFormat, emitDiffReport, parseReportTarget } from '../diff/formats/emit.js'
+import { checkDistinctFiles, defaultFormat, emitDiffReport, parseReportTarget } from '../diff/formats/emit.js'
 import { parseWindow } from '../diff/against-pairing.js'
 import { isUnreadableExportProblem } from '../export/read.js'
 import { withUnreadableJson } from '../diff/formats/unreadable.js'
@@ -110,6 +110,16 @@ EXIT CODES (like diff)
     if (format === 'json' && !flags.out) this.useJsonOutput()
     if (flags.sample !== undefined && against) throw new UsageError('--sample: not with --against (the export is compared whole)', 'Leave out --sample, or --against.')
     const reports = (flags.report ?? []).map(parseReportTarget)
+    checkDistinctFiles(
+      [{ flag: '--out', file: flags.out }, ...(flags.report ?? []).map((file) => ({ flag: '--report', file }))],
+      [
+        { flag: '--mappings', file: flags.mappings },
+        { flag: '--classic', file: flags.classic },
+        { flag: '--rename-map', file: flags['rename-map'] },
+        ...(flags.against ?? []).map((file) => ({ flag: '--against', file })),
+        ...inputs.map((file) => ({ flag: 'ARCHIVE', file })),
+      ],
+    )
     const setup = await (async () => {
       const { failOn, identifyWindowMs } = parseFailOnAndWindow(flags['fail-on'], flags['identify-window'], against)
       return {

@@ -17,7 +17,7 @@ import { verifyMigration } from '../migrate/verify.js'
 import { parseFailOn } from '../diff/index.js'
 import { DIFF_FORMATS, failingDiffKinds, unreadableTrouble, type DiffFormat } from '../diff/present.js'
 import { visible } from '../text.js'
-import { defaultFormat, emitDiffReport, parseReportTarget } from '../diff/formats/emit.js'
+import { checkDistinctFiles, defaultFormat, emitDiffReport, parseReportTarget } from '../diff/formats/emit.js'
 import { UsageError } from '../errors.js'
 
 export default class Migrate extends SegampCommand {
@@ -157,6 +157,10 @@ EXIT CODES
     const { flags } = await this.parse(Migrate)
     let reportFormat: string = flags['report-format'] ?? defaultFormat(process.env, 'table')
     const reports = (flags.report ?? []).map(parseReportTarget)
+    checkDistinctFiles(
+      [{ flag: '--out', file: flags.out }, { flag: '--rename-map-out', file: flags['rename-map-out'] }, ...(flags.report ?? []).map((file) => ({ flag: '--report', file }))],
+      [{ flag: '--classic', file: flags.classic }, { flag: '--rename-map', file: flags['rename-map'] }, ...(flags.verify ?? []).map((file) => ({ flag: '--verify', file }))],
+    )
     if (reports.length > 0 && !flags.verify?.length) throw new UsageError('--report only means something with --verify ARCHIVE', 'Add --verify ARCHIVE, or leave out --report.')
     let format = flags.format
     if (format === 'table' || format === 'markdown') {

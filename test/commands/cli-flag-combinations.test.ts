@@ -1,6 +1,6 @@
 /** Flag combinations that would do nothing are usage errors (exit 2) with a message, not silent no-ops. */
 import { strict as assert } from 'node:assert'
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ROOT, runCli } from '../helpers/cli.js'
 import { tempDir } from '../helpers/files.js'
@@ -56,4 +56,48 @@ describe('replay: flag combinations that do nothing are rejected', () => {
       })
     }
   }
+})
+
+describe('diff-mappings and migrate: two outputs, or an output and an input, on one file', () => {
+  // The later write replaced the earlier with exit 0: a JUnit file CI then read as SARIF, or the
+  // generated configuration replaced by the verification's Markdown.
+  const CLASSIC = join(ROOT, 'examples', 'classic-settings.json')
+
+  it('diff-mappings --out and --report, or two --report, naming one file: exit 2 naming both, nothing written', async () => {
+    const dir = tempDir('segamp-same-file-')
+    const f = join(dir, 'segamp.xml')
+    for (const args of [
+      ['--format', 'junit', '--out', f, '--report', `sarif=${f}`],
+      ['--report', `html=${f}`, '--report', `sarif=${join(dir, '.', 'segamp.xml')}`],
+    ]) {
+      const r = await runCli(['diff-mappings', EXAMPLE, ...args])
+      assert.equal(r.code, 2, r.stderr)
+      assert.match(r.stderr, /^Error: .*segamp\.xml .*segamp\.xml: the same file twice; the second write would replace the first$/m)
+      assert.match(r.stderr, /^Hint: Give each report a file of its own/m)
+      assert.equal(existsSync(f), false)
+    }
+  })
+
+  it('an output over an input (--mappings, --classic): exit 2, the input untouched', async () => {
+    const dir = tempDir('segamp-same-file-')
+    const mappings = join(dir, 'actions.json')
+    writeFileSync(mappings, readFileSync(join(ROOT, 'examples', 'github', 'actions-mappings.json')))
+    const before = readFileSync(mappings, 'utf8')
+    const r = await runCli(['diff-mappings', EXAMPLE, '--mappings', mappings, '--report', `json=${mappings}`])
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /--report json=\S*actions\.json would write over --mappings \S*actions\.json, which this command reads/)
+    assert.equal(readFileSync(mappings, 'utf8'), before)
+  })
+
+  it('migrate --out and --report naming one file: exit 2, no configuration replaced by a report', async () => {
+    const dir = tempDir('segamp-same-file-')
+    const out = join(dir, 'actions-config.json')
+    const r = await runCli(['migrate', '--classic', CLASSIC, '--out', out, '--verify', EXAMPLE, '--report', `markdown=${out}`])
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /^Error: --out \S*actions-config\.json and --report markdown=\S*actions-config\.json: the same file twice/m)
+    assert.equal(existsSync(out), false)
+    const csv = await runCli(['migrate', '--classic', CLASSIC, '--names', 'actions', '--out', out, '--rename-map-out', out])
+    assert.equal(csv.code, 2, csv.stderr)
+    assert.equal(existsSync(out), false)
+  })
 })

@@ -36,6 +36,45 @@ export function parseReportTarget(value: string): ReportTarget {
   return { format: format as DiffFormat, file }
 }
 
+/** A file a flag names: `--out x.json`, `--report sarif=x.sarif`. */
+export interface FlagFile {
+  flag: string
+  file: string | undefined
+}
+
+/**
+ * Writes and reads of one run, by flag: two writes to one file (`--out` and a `--report`, two
+ * `--report`s), or a write over a file the run reads (`--mappings`, `--classic`), are a usage
+ * error before anything is read or written. The later write used to replace the earlier, with
+ * exit 0. Paths are compared resolved against `cwd`; an input `-` is stdin, no file.
+ */
+export function checkDistinctFiles(writes: readonly FlagFile[], reads: readonly FlagFile[] = [], cwd = process.cwd()): void {
+  const written = new Map<string, string>()
+  const named = (f: FlagFile): string => `${f.flag} ${f.file}`
+  for (const w of writes) {
+    if (!w.file) continue
+    const key = resolve(cwd, w.flag === '--report' ? w.file.slice(w.file.indexOf('=') + 1) : w.file)
+    const first = written.get(key)
+    if (first !== undefined) {
+      throw new UsageError(`${first} and ${named(w)}: the same file twice; the second write would replace the first`, {
+        code: 'same-output-file',
+        hint: 'Give each report a file of its own (and --out another one).',
+      })
+    }
+    written.set(key, named(w))
+  }
+  for (const r of reads) {
+    if (!r.file || r.file === '-') continue
+    const writer = written.get(resolve(cwd, r.file))
+    if (writer !== undefined) {
+      throw new UsageError(`${writer} would write over ${named(r)}, which this command reads`, {
+        code: 'output-over-input',
+        hint: `Write it to another file; ${r.flag} stays as it is.`,
+      })
+    }
+  }
+}
+
 /** The default report format: `github` (annotations) under GitHub Actions, else `fallback`. */
 export function defaultFormat(env: NodeJS.ProcessEnv, fallback: DiffFormat): DiffFormat {
   return env.GITHUB_ACTIONS === 'true' ? 'github' : fallback
