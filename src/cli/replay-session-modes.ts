@@ -68,6 +68,7 @@ export async function retryDeadLettersSession(flags: ReplayFlags, stateDir: stri
       maxEps: flags['max-eps'],
       skipUserPropertiesSync: flags['skip-user-properties-sync'],
       signal: controller.signal,
+      onNote: (text) => io.logToStderr(text),
     })
     if (!io.json) io.logToStderr(renderRetryResult(report) + '\n\n' + renderReplaySummary(report, { color: Boolean(process.stderr.isTTY) }))
     if (report.error && !io.json) io.logToStderr(renderAbortError(report.error, { fromStdin: false, sandbox: Boolean(flags.sandbox) }))

@@ -17,9 +17,9 @@
  * acknowledged. Only the requests in flight at the kill are sent again (insert_id dedups them).
  */
 import { closeSync, existsSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import type { AmplitudeEndpoint, AmplitudeRecord, Region, SourceRef } from '../types.js'
-import { isS3State, openStateDir, RETRY_LEDGER_FILE, secureFile, type ReplayCounts, type ReplayReport, type StateDir } from '../pipeline/commit/index.js'
+import { isS3State, joinCopiedParts, openStateDir, RETRY_LEDGER_FILE, secureFile, type ReplayCounts, type ReplayReport, type StateDir } from '../pipeline/commit/index.js'
 import { createDelivery, displayUrl, FatalDeliveryError, DeliveryAbortedError, type DeliveryOptions, type DeliveryItem } from '../pipeline/deliver/index.js'
 import { orderingKey } from '../pipeline/map/index.js'
 import { UsageError, exitCodeOf, exitCodes } from '../errors.js'
@@ -56,6 +56,8 @@ export interface RetryOptions {
   /** Engine knobs (tests). */
   delivery?: Partial<DeliveryOptions>
   signal?: AbortSignal
+  /** A line for the user (stderr): e.g. that a copied s3:// state's parts were joined. */
+  onNote?: (text: string) => void
 }
 
 export interface RetryResult {
@@ -180,13 +182,15 @@ export async function retryDeadLetters(o: RetryOptions): Promise<RetryReport> {
   if (isS3State(dir))
     throw new UsageError(`--retry-dead-letters: ${dir} is in S3; the retry ledger is kept in a local state directory only (for now)`, {
       code: 'usage',
-      hint: 'Copy the state directory to a local one (aws s3 sync) and retry from there with --state-dir.',
+      hint: 'Copy the state directory to a local one (aws s3 sync s3://bucket/prefix/ DIR) and retry from there with --state-dir DIR: segamp joins the part objects it finds there.',
     })
   if (!existsSync(dir))
     throw new UsageError(`${dir} does not exist: there are no dead letters to retry there`, {
       code: 'no-state-dir',
       hint: "Give --state-dir the state directory of the replay that dead-lettered them, or that replay's ARCHIVE and flags unchanged (its state directory, .segamp/<run-id>, is derived from them).",
     })
+  const joined = joinCopiedParts(dir)
+  if (joined.length > 0) o.onNote?.(`${dir} is a copy of an s3:// state directory: joined its part objects into ${joined.map((f) => basename(f)).join(', ')}`)
   const state = openStateDir(dir)
   const found = await state.readCheckpoint<ReplayCounts>()
   if (!found) {

@@ -7,7 +7,8 @@
 import { strict as assert } from 'node:assert'
 import { appendFileSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { readNdjson, tempDir } from '../helpers/files.js'
+import { readNdjson, tempDir, writeFile } from '../helpers/files.js'
+import { s3Env, startS3, type S3TestServer } from '../helpers/s3.js'
 import { FAST, device, replayHarness, writeArchive } from '../helpers/replay.js'
 import { readDeadLetters, reasonSelected, renderRetryResult, retryable, RETRY_LEDGER, retryDeadLetters } from '../../src/replay/retry-dead-letters.js'
 import type { ReplayCounts } from '../../src/pipeline/commit/report.js'
@@ -258,5 +259,54 @@ describe('replay --retry-dead-letters (CLI)', function () {
     assert.ok(sb.stats().duplicatesDiscarded <= 5, `${sb.stats().duplicatesDiscarded} resent`)
     const cp = checkpointCounts(stateDir)
     assert.deepEqual([cp.sent, cp.deadLettered, cp.deadLetterRetry?.sent], [200, 0, 200])
+  })
+})
+
+describe('replay --retry-dead-letters on a local copy of an s3:// state directory', function () {
+  this.timeout(120_000)
+  const { sandbox: cliSandbox } = replayHarness(KEY, 'retry-s3-copy')
+  let s3: S3TestServer | undefined
+  after(async () => s3?.close())
+
+  it('as the hint says (aws s3 sync, then --state-dir): the part objects are read, every dead letter resent once, status adds up', async () => {
+    s3 = await startS3()
+    await s3.createBucket('state')
+    const sb = await cliSandbox({ faults: { quotaExceeded: [device(0)] } })
+    const root = tempDir('segamp-retry-s3copy-')
+    const archive = writeArchive(root, { messages: 20, devices: 4 })
+    const env = s3Env({ AMPLITUDE_API_KEY: KEY, AWS_REGION: 'us-east-1' })
+    const s3Args = ['--s3-endpoint', s3.endpoint, '--s3-path-style']
+    const args = ['replay', archive.dir, '--endpoint-url', sb.url, '--yes', '--no-progress', '--workers', '1']
+    const first = await runCli([...args, '--state-dir', 's3://state/run/', ...s3Args], { env })
+    assert.equal(first.code, 3, first.stderr)
+    const refused = await runCli([...args, '--state-dir', 's3://state/run/', ...s3Args, '--retry-dead-letters'], { env })
+    assert.equal(refused.code, 2, refused.stderr)
+    assert.match(refused.stderr, /^Hint: Copy the state directory to a local one \(aws s3 sync/m)
+
+    // What `aws s3 sync s3://state/run/ copy/` writes: every object under the prefix, as files.
+    const copy = join(root, 'copy')
+    const { ListObjectsV2Command, GetObjectCommand } = await import('@aws-sdk/client-s3')
+    const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: 'state', Prefix: 'run/' }))
+    for (const o of listed.Contents ?? []) {
+      const body = await s3.client.send(new GetObjectCommand({ Bucket: 'state', Key: o.Key! }))
+      writeFile(join(copy, o.Key!.slice('run/'.length)), Buffer.from(await body.Body!.transformToByteArray()))
+    }
+    assert.ok(existsSync(join(copy, 'dead-letter', 'part-000001.ndjson')))
+
+    sb.setFaults({})
+    const before = sb.events.length
+    const retry = await runCli([...args, '--state-dir', copy, '--retry-dead-letters'], { env })
+    assert.equal(retry.code, 0, retry.stderr)
+    assert.match(retry.stderr, /5 resent, 5 sent \(they left the dead-letter set\), 0 dead-lettered again/)
+    assert.match(retry.stderr, /copy is a copy of an s3:\/\/ state directory: joined its part objects into dead-letter\.ndjson/)
+    assert.equal(sb.events.length - before, 5)
+    assert.equal(new Set(eventIds(sb)).size, sb.events.length, 'every record once')
+    const status = await runCli(['status', copy, '--json'])
+    assert.equal(status.code, 0, status.stderr)
+    assert.equal(JSON.parse(status.stdout).totals.deadLettered, 0)
+    // A second retry finds nothing: the joined file and the ledger agree.
+    const again = await runCli([...args, '--state-dir', copy, '--retry-dead-letters'], { env })
+    assert.equal(again.code, 0, again.stderr)
+    assert.equal(sb.events.length - before, 5)
   })
 })

@@ -26,6 +26,7 @@ import { PRIVATE_FILE_MODE, privateDir, secureFile } from './private-files.js'
 import { SegampError, writeFailureText } from '../../errors.js'
 import { visible } from '../../text.js'
 import type { ReplayReport } from './report.js'
+import { partName } from './s3-state.js'
 import { LOG_NAMES, parseCheckpoint, STATE_FILES, StateLockedError, type LogName, type StateDir, type StateFile, type StateLock, type StateWriter } from './state-dir.js'
 
 /** How often a checkpoint and the files it counts are forced to disk (see above). */
@@ -231,6 +232,41 @@ export class LocalStateDir implements StateDir {
 /** The path of one file of a local state directory (inspect writes rejected.ndjson there too). */
 export function localStateFile(dir: string, file: StateFile): string {
   return join(dir, STATE_FILES[file])
+}
+
+/**
+ * A local copy of an s3:// state directory (`aws s3 sync`) holds each append-only file as the
+ * numbered part objects it was written in (`dead-letter/part-000001.ndjson`, …), which a local
+ * state directory reads as one file (`dead-letter.ndjson`): read as it is, the copy had no dead
+ * letters. This joins the parts its checkpoint counts into that file, where the file is absent
+ * (so once), and returns the files it wrote. A part the checkpoint counts but the copy lacks is an
+ * error: the copy is incomplete.
+ */
+export function joinCopiedParts(dir: string): string[] {
+  const cpPath = join(dir, STATE_FILES.checkpoint)
+  if (!existsSync(cpPath)) return []
+  const parts = parseCheckpoint(readFileSync(cpPath, 'utf8'), cpPath, { anyVersion: true }).parts
+  if (!parts) return []
+  const written: string[] = []
+  for (const name of LOG_NAMES) {
+    const target = join(dir, STATE_FILES[name])
+    const n = parts[name] ?? 0
+    if (n === 0 || existsSync(target)) continue
+    const chunks: Buffer[] = []
+    for (let i = 1; i <= n; i++) {
+      const part = join(dir, partName(name, i))
+      if (!existsSync(part)) {
+        throw new SegampError(`${part}: missing; ${cpPath} counts ${n} part(s) of ${STATE_FILES[name]} (a copy of an s3:// state directory)`, {
+          code: 'state-copy-incomplete',
+          hint: 'Copy the whole state directory again (aws s3 sync s3://bucket/prefix/ DIR), then run the same command again.',
+        })
+      }
+      chunks.push(readFileSync(part))
+    }
+    writeFileSync(target, Buffer.concat(chunks), { mode: PRIVATE_FILE_MODE })
+    written.push(target)
+  }
+  return written
 }
 
 /**
