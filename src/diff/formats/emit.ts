@@ -134,6 +134,19 @@ async function writeReport(file: string, text: string, cwd: string): Promise<voi
   }
 }
 
+/** Appends to a file the runner names in an environment variable; a failure names the variable. */
+async function appendRunnerFile(variable: string, file: string, what: string, text: string): Promise<void> {
+  try {
+    await appendFile(file, text)
+  } catch (error) {
+    throw new SegampError(`$${variable} (${visible(file)}): cannot append ${what}: ${writeFailureText(error)}`, {
+      code: 'write-failed',
+      hint: `The runner sets ${variable} to a file it created; outside a runner, unset GITHUB_ACTIONS or point ${variable} at a writable file.`,
+      cause: error,
+    })
+  }
+}
+
 /**
  * The step outputs: verdict (`error` when an input was not read to the end: the command exits 2,
  * and a later step must not read a pass), failing kinds, unreadable input files, messages, counts per kind (JSON and one each), report
@@ -184,11 +197,18 @@ export async function emitDiffReport(o: EmitOptions): Promise<ReportTarget[]> {
     written.push(r)
   }
   if (o.env.GITHUB_ACTIONS === 'true') {
+    // The outputs first: the verdict a later step reads matters more than the summary.
+    if (o.env.GITHUB_OUTPUT)
+      await appendRunnerFile(
+        'GITHUB_OUTPUT',
+        o.env.GITHUB_OUTPUT,
+        'the step outputs',
+        renderOutputs(stepOutputs(o.report, o.failOn, written, base.path, o.unreadable?.length ?? 0)),
+      )
     if (o.env.GITHUB_STEP_SUMMARY) {
       const summary = fitStepSummary((maxChars) => renderDiffReport(o.report, 'markdown', { ...base, maxChars }))
-      await appendFile(o.env.GITHUB_STEP_SUMMARY, summary.endsWith('\n') ? summary : summary + '\n')
+      await appendRunnerFile('GITHUB_STEP_SUMMARY', o.env.GITHUB_STEP_SUMMARY, 'the job summary', summary.endsWith('\n') ? summary : summary + '\n')
     }
-    if (o.env.GITHUB_OUTPUT) await appendFile(o.env.GITHUB_OUTPUT, renderOutputs(stepOutputs(o.report, o.failOn, written, base.path, o.unreadable?.length ?? 0)))
   }
   return written
 }

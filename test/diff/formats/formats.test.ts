@@ -249,3 +249,19 @@ describe('diff report CI formats (github, junit, sarif, step summary)', function
     assert.match(text, /_Examples of \d+ more findings left out/)
   })
 })
+
+describe('GitHub Actions: a step summary file that cannot be written', () => {
+  it('names $GITHUB_STEP_SUMMARY and its path (exit 2), and the step outputs (the verdict) are written first', async () => {
+    const dir = tempDir('segamp-gh-summary-')
+    writeFile(join(dir, 'not-a-dir'), '')
+    const summary = join(dir, 'not-a-dir', 'summary.md')
+    const outputs = writeFile(join(dir, 'outputs.txt'), '')
+    const r = await runCli(['diff-mappings', 'examples/segment-logs', '--classic', 'examples/classic-settings.json', '--fail-on', 'renamed', '--no-progress'], {
+      env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: outputs },
+    })
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /^Error: \$GITHUB_STEP_SUMMARY \(\S*summary\.md\): cannot append the job summary: /m)
+    assert.match(r.stderr, /^Hint: /m)
+    assert.match(readFileSync(outputs, 'utf8'), /^verdict=failed$/m)
+  })
+})
