@@ -174,6 +174,10 @@ EXIT CODES
       if (flags.apply && !flags['from-segment'])
         throw new UsageError('--apply needs --from-segment DESTINATION_ID (the Classic destination whose source gets the Actions destination)')
       for (const f of ['yes', 'prune'] as const) if (flags[f] && !flags.apply) throw new UsageError(`--${f} only means something with --apply`)
+      if (flags['rename-map-out'] && flags.names !== 'actions' && !flags['rename-map'])
+        throw new UsageError('--rename-map-out: with --names classic the configuration keeps the Classic event names, so there is no rename map to write', {
+          hint: 'Add --names actions (Quick Setup names, with the rename map for your dashboards), or leave out --rename-map-out.',
+        })
       if (flags['actions-destination'] && !flags['from-segment'])
         throw new UsageError('--actions-destination needs --from-segment', 'Add --from-segment DESTINATION_ID (the Classic destination), or leave out --actions-destination.')
       if (flags['include-secrets'] && format === 'terraform')

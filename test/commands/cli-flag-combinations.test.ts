@@ -101,3 +101,29 @@ describe('diff-mappings and migrate: two outputs, or an output and an input, on 
     assert.equal(existsSync(out), false)
   })
 })
+
+describe('migrate --rename-map-out without a rename map', () => {
+  it('--names classic (the default) keeps the Classic names: exit 2 naming --names actions, instead of exit 0 and no file', async () => {
+    const dir = tempDir('segamp-renames-')
+    const csv = join(dir, 'renames.csv')
+    const r = await runCli(['migrate', '--classic', join(ROOT, 'examples', 'classic-settings.json'), '--out', join(dir, 'config.json'), '--rename-map-out', csv])
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /^Error: --rename-map-out: with --names classic .*no rename map to write/m)
+    assert.match(r.stderr, /^Hint: Add --names actions/m)
+    assert.equal(existsSync(csv), false)
+    // With --names actions it is written.
+    const ok = await runCli([
+      'migrate',
+      '--classic',
+      join(ROOT, 'examples', 'classic-settings.json'),
+      '--names',
+      'actions',
+      '--out',
+      join(dir, 'config.json'),
+      '--rename-map-out',
+      csv,
+    ])
+    assert.equal(ok.code, 0, ok.stderr)
+    assert.match(readFileSync(csv, 'utf8'), /^classic,actions\n/)
+  })
+})
