@@ -110,16 +110,7 @@ EXIT CODES (like diff)
     if (format === 'json' && !flags.out) this.useJsonOutput()
     if (flags.sample !== undefined && against) throw new UsageError('--sample: not with --against (the export is compared whole)', 'Leave out --sample, or --against.')
     const reports = (flags.report ?? []).map(parseReportTarget)
-    checkDistinctFiles(
-      [{ flag: '--out', file: flags.out }, ...(flags.report ?? []).map((file) => ({ flag: '--report', file }))],
-      [
-        { flag: '--mappings', file: flags.mappings },
-        { flag: '--classic', file: flags.classic },
-        { flag: '--rename-map', file: flags['rename-map'] },
-        ...(flags.against ?? []).map((file) => ({ flag: '--against', file })),
-        ...inputs.map((file) => ({ flag: 'ARCHIVE', file })),
-      ],
-    )
+    checkFiles(flags, inputs)
     const setup = await (async () => {
       const { failOn, identifyWindowMs } = parseFailOnAndWindow(flags['fail-on'], flags['identify-window'], against)
       return {
@@ -270,4 +261,18 @@ function parseFailOnAndWindow(failOnFlag: string | undefined, windowFlag: string
       })
   }
   return { failOn, identifyWindowMs }
+}
+
+/** No two outputs on one file, no output over an input (see checkDistinctFiles). */
+function checkFiles(flags: { out?: string; report?: string[]; mappings?: string; classic?: string; 'rename-map'?: string; against?: string[] }, inputs: string[]): void {
+  checkDistinctFiles(
+    [{ flag: '--out', file: flags.out }, ...(flags.report ?? []).map((file) => ({ flag: '--report', file }))],
+    [
+      { flag: '--mappings', file: flags.mappings },
+      { flag: '--classic', file: flags.classic },
+      { flag: '--rename-map', file: flags['rename-map'] },
+      ...(flags.against ?? []).map((file) => ({ flag: '--against', file })),
+      ...inputs.map((file) => ({ flag: 'ARCHIVE', file })),
+    ],
+  )
 }
