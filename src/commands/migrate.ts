@@ -1,6 +1,8 @@
 import { Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
 import { writeFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import { makeDirs } from '../dirs.js'
 import { PRIVATE_FILE_MODE, secureFile } from '../pipeline/commit/index.js'
 import { createInterface } from 'node:readline/promises'
 import { exitCodes } from '../cli/common.js'
@@ -237,7 +239,10 @@ EXIT CODES
 
     // 3. Write the configuration.
     await this.writeConfig(result, { format, segment, origin, plan, enable: flags.enable, includeSecrets: flags['include-secrets'], out: flags.out, apply: flags.apply })
-    if (flags['rename-map-out'] && result.renameMap) await writeFile(flags['rename-map-out'], renderRenameMapCsv(result.renameMap))
+    if (flags['rename-map-out'] && result.renameMap) {
+      makeDirs(dirname(resolve(flags['rename-map-out'])))
+      await writeFile(flags['rename-map-out'], renderRenameMapCsv(result.renameMap))
+    }
 
     this.logToStderr(migrationSummary(result))
 
@@ -285,6 +290,7 @@ EXIT CODES
     if (o.format !== 'terraform' && !o.includeSecrets && (!o.apply || o.out)) this.logToStderr(secretReferencesNote(o.out))
     if (o.out) {
       // With --include-secrets the file holds the Amplitude keys: readable by its owner only.
+      makeDirs(dirname(resolve(o.out)))
       await writeFile(o.out, text, o.includeSecrets ? { mode: PRIVATE_FILE_MODE } : undefined)
       if (o.includeSecrets) secureFile(o.out)
     } else if (!o.apply) process.stdout.write(text)

@@ -5,7 +5,9 @@
 import { strict as assert } from 'node:assert'
 import { readFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
 import { runCli } from '../helpers/cli.js'
+import { tempDir } from '../helpers/files.js'
 
 const SETTINGS = JSON.parse(readFileSync('examples/classic-settings.json', 'utf8'))
 
@@ -50,5 +52,22 @@ describe('migrate --format json: secrets', function () {
     const neither = await runCli(['migrate'])
     assert.equal(neither.code, 2)
     assert.match(neither.stderr, /--classic FILE .* or --from-segment DESTINATION_ID/)
+  })
+})
+
+describe('migrate --out and --rename-map-out into a folder that does not exist yet', function () {
+  this.timeout(60_000)
+  it('makes the folders, as diff-mappings --out and --report do (the README writes infra/segment/amplitude.tf)', async () => {
+    const root = tempDir('segamp-migrate-out-')
+    const tf = join(root, 'infra', 'segment', 'amplitude.tf')
+    const r = await runCli(['migrate', '--classic', 'examples/classic-settings.json', '--format', 'terraform', '--out', tf])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(readFileSync(tf, 'utf8'), /resource "segment_destination_subscription"/)
+    const cfg = join(root, 'out', 'actions-config.json')
+    const csv = join(root, 'maps', 'renames.csv')
+    const r2 = await runCli(['migrate', '--classic', 'examples/classic-settings.json', '--names', 'actions', '--out', cfg, '--rename-map-out', csv])
+    assert.equal(r2.code, 0, r2.stderr)
+    assert.ok(JSON.parse(readFileSync(cfg, 'utf8')).subscriptions.length > 0)
+    assert.match(readFileSync(csv, 'utf8'), /^classic,actions\n/)
   })
 })
