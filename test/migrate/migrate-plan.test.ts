@@ -83,13 +83,17 @@ describe('migrate plan', () => {
     try {
       const waits: number[] = []
       const client = new SegmentApiClient({ baseUrl: api.url, token: 't', maxRetries: 3, sleep: async (ms) => void waits.push(ms) })
-      await assert.rejects(client.getDestination('dst_classic'), (e: SegmentApiError) => e.status === 429 && /rate limited .* 4 times .*run the same command again/.test(e.message))
+      await assert.rejects(
+        client.getDestination('dst_classic'),
+        // Retry later (75): a rerun later goes through.
+        (e: SegmentApiError) => e.status === 429 && e.exitCode === 75 && /rate limited .* 4 times .*run the same command again/.test(e.message),
+      )
       assert.equal(api.requests.length, 4)
       assert.deepEqual(waits, [0, 0, 0])
       const slow = await new FakeSegmentApi({ token: 't', classicSettings: {}, rateLimitEvery: 1, retryAfter: '600' }).start()
       try {
         const c2 = new SegmentApiClient({ baseUrl: slow.url, token: 't', sleep: async () => {} })
-        await assert.rejects(c2.getDestination('x'), /asks to wait 600 s/)
+        await assert.rejects(c2.getDestination('x'), (e: SegmentApiError) => e.exitCode === 75 && /asks to wait 600 s/.test(e.message))
       } finally {
         await slow.stop()
       }
