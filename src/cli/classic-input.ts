@@ -1,10 +1,14 @@
 /** Reads a --classic settings file (settings object or Public API destination response). */
 import { readFile } from 'node:fs/promises'
 import { UsageError } from '../errors.js'
-import { withoutBom } from '../text.js'
+import { visible, withoutBom } from '../text.js'
 import { jsonErrorPlace, jsonSyntaxError } from '../json-syntax.js'
 
-export async function readClassicFile(path: string | undefined): Promise<unknown> {
+/**
+ * `onWarning` hears of each setting that falls back to its default: a key segamp does not know
+ * (a typo) or a value it cannot read (`"yes"` for a boolean), naming the file.
+ */
+export async function readClassicFile(path: string | undefined, onWarning?: (text: string) => void): Promise<unknown> {
   if (!path) return {}
   let text: string
   try {
@@ -16,8 +20,9 @@ export async function readClassicFile(path: string | undefined): Promise<unknown
     )
   }
   const json = withoutBom(text)
+  let parsed: unknown
   try {
-    return JSON.parse(json)
+    parsed = JSON.parse(json)
   } catch (error) {
     const e = jsonSyntaxError(json, error)
     throw new UsageError(`--classic ${jsonErrorPlace(path, e)}: not JSON (${e.problem}); expected the Classic settings object or a Segment Public API destination response`, {
@@ -25,6 +30,13 @@ export async function readClassicFile(path: string | undefined): Promise<unknown
       hint: 'Fix the JSON at that line and column (a missing comma or quote, a trailing comma, a bare word: strings, true, false and null are JSON); the file holds the settings object (e.g. examples/classic-settings.json).',
     })
   }
+  if (onWarning) {
+    const { readClassicSettings } = await import('../segment/classic/index.js')
+    const read = readClassicSettings(parsed)
+    for (const key of read.unknownKeys) onWarning(`--classic ${path}: unknown setting "${visible(key)}" (ignored)`)
+    for (const w of read.warnings) onWarning(`--classic ${path}: ${visible(w)}`)
+  }
+  return parsed
 }
 
 export async function readRenameMapFile(path: string | undefined): Promise<Map<string, string> | undefined> {

@@ -200,6 +200,7 @@ EXIT CODES
     const origin = segment ? `Amplitude (Classic) destination ${segment.classic.id} on source ${segment.classic.sourceId}` : `--classic ${flags.classic}`
     const result = migrateClassic(classic, { names: flags.names as 'classic' | 'actions', renameMap })
     for (const key of result.unknownKeys) this.warn(`${segment ? 'Classic destination settings' : '--classic'}: unknown setting "${key}" (ignored)`)
+    for (const w of result.settingWarnings) this.warn(`${segment ? 'Classic destination settings' : '--classic'}: ${visible(w)}`)
     for (const w of mixedUserPropertyWarnings(result.subscriptions)) this.warn(w)
 
     // 1. Plan (with --from-segment): what the generated configuration changes on the source.

@@ -30,6 +30,8 @@ export interface MigrationResult {
   /** Present with `names: 'actions'` or when `renameMap` was given. */
   renameMap?: RenameRow[]
   unknownKeys: string[]
+  /** Settings whose value could not be read, so their default is used (`setting X: cannot read …`). */
+  settingWarnings: string[]
   /** The naming the subscriptions follow (`--names`). */
   names: NamesMode
 }
@@ -49,6 +51,7 @@ export function migrateClassic(input: unknown, opts: MigrateOptions = { names: '
     subscriptions,
     report,
     unknownKeys: read.unknownKeys,
+    settingWarnings: read.warnings,
     names,
   }
   const user: RenameRow[] = opts.renameMap ? [...opts.renameMap].map(([classic, actions]) => ({ classic, actions })) : []
