@@ -3,6 +3,7 @@
  * state directories (local, copied from pods, or s3://). Reading is at the edge (`readShardState`);
  * combining is pure (`combineShards`).
  */
+import { existsSync, statSync } from 'node:fs'
 import { exitCodes, UsageError } from '../errors.js'
 import { CheckpointUnreadableError, STATE_FILES, type Checkpoint, type ReplayCounts, type ReplayReport, type StateDir } from '../pipeline/commit/index.js'
 import { OTHER_SHARD } from '../pipeline/route/index.js'
@@ -25,6 +26,12 @@ export async function readShardState(state: StateDir): Promise<ShardState> {
   } catch (error) {
     if (!(error instanceof CheckpointUnreadableError)) throw error
     throw new StatusError(error.message.replace(/; use --fresh.*$/, ''), "Copy it again from the shard's volume (it was probably copied while being written).")
+  }
+  if (!checkpoint && !state.remote) {
+    // A typo in the path, or a file given for its folder: say that, not "no checkpoint.json".
+    const hint = 'Pass the directories given by --state-dir, or .segamp/<run-id> (one per shard).'
+    if (!existsSync(dir)) throw new StatusError(`${dir}: does not exist`, hint)
+    if (!statSync(dir).isDirectory()) throw new StatusError(`${dir}: a file, not a state directory`, hint)
   }
   if (!checkpoint)
     throw new StatusError(

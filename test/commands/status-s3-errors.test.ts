@@ -8,6 +8,8 @@
 import { strict as assert } from 'node:assert'
 import { runCli } from '../helpers/cli.js'
 import { s3Env, startS3, type S3TestServer } from '../helpers/s3.js'
+import { join } from 'node:path'
+import { tempDir, writeFile } from '../helpers/files.js'
 
 describe('status on s3:// state the store refuses', function () {
   this.timeout(60_000)
@@ -40,5 +42,18 @@ describe('status on s3:// state the store refuses', function () {
       assert.match(r.stderr, /^Hint: Check the bucket, the credentials/m)
       assert.doesNotMatch(r.stderr, /not an error segamp expected|AKIAUNKNOWNKEY000001/)
     }
+  })
+})
+
+describe('status on a local path that is not a state directory', () => {
+  it('a path that does not exist, or a file, is named as such (exit 2), not as a directory without checkpoint.json', async () => {
+    const dir = tempDir('segamp-status-local-')
+    const missing = await runCli(['status', join(dir, 'shard-0')])
+    assert.equal(missing.code, 2, missing.stderr)
+    assert.match(missing.stderr, /^Error: \S*shard-0: does not exist$/m)
+    const file = writeFile(join(dir, 'report.json'), '{}')
+    const notDir = await runCli(['status', file])
+    assert.equal(notDir.code, 2, notDir.stderr)
+    assert.match(notDir.stderr, /^Error: \S*report\.json: a file, not a state directory$/m)
   })
 })
