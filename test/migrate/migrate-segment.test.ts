@@ -9,7 +9,7 @@ import { runCli, type CliResult } from '../helpers/cli.js'
 import { tempDir } from '../helpers/files.js'
 import { FakeSegmentApi, ACTIONS_METADATA_ID } from '../helpers/segment-public-api.js'
 import { migrateClassic } from '../../src/migrate/index.js'
-import { retryAfterMs, SegmentApiClient } from '../../src/segment/public-api/client.js'
+import { retryAfterMs, SegmentApiClient, type SegmentApiError } from '../../src/segment/public-api/client.js'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 
@@ -297,6 +297,24 @@ describe('Segment Public API client: a server that echoes the token', () => {
       assert.match(e.message, /Segment says: Bad request, your header was Bearer <token>/)
       return true
     })
+    srv.close()
+  })
+})
+
+describe('Segment Public API client: a 404 on a write', () => {
+  it('says the destination changed since the plan and a rerun re-plans (a read 404 says to check the id)', async () => {
+    const srv = http.createServer((_req, res) => {
+      res.writeHead(404, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ errors: [{ type: 'not-found', message: 'Subscription not found' }] }))
+    })
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+    const client = new SegmentApiClient({ token: 'tok_1', baseUrl: `http://127.0.0.1:${(srv.address() as AddressInfo).port}` })
+    await assert.rejects(client.updateSubscription('dst_1', 'sub_gone', { enabled: true }), (e: SegmentApiError) => {
+      assert.equal(e.exitCode, 1)
+      assert.match(e.hint ?? '', /changed since the plan was read .*run the same command again/)
+      return true
+    })
+    await assert.rejects(client.getDestination('dst_nope'), (e: SegmentApiError) => /^Check the destination id/.test(e.hint ?? ''))
     srv.close()
   })
 })

@@ -87,8 +87,10 @@ const RERUN = 'it reads the current state first and only sends what is still mis
  * What to do after a failed call, by its answer: a wrong token or id is fixed first (a rerun gets
  * the same answer); no answer, a 5xx or a rate limit past the budget may go away by itself.
  */
-function hintFor(status: number | undefined, transient: boolean): string {
+function hintFor(status: number | undefined, transient: boolean, write: boolean): string {
   if (status === 401 || status === 403) return 'Create or pick a Public API token in the Segment UI (Settings → Access Management → Tokens) and set it in SEGMENT_PUBLIC_API_TOKEN.'
+  // A write to what the plan read: someone (or another run) removed it meanwhile.
+  if (status === 404 && write) return `The destination changed since the plan was read (a subscription removed in the UI or by another run): run the same command again: ${RERUN}.`
   if (status === 404)
     return 'Check the destination id (--from-segment, --actions-destination) and the region (--segment-region us|eu): the token must be of the workspace that holds it.'
   if (transient) return `Run the same command again later: ${RERUN}.`
@@ -107,11 +109,13 @@ export class SegmentApiError extends SegampError {
     readonly status: number | undefined,
     readonly url: string,
     transient = false,
+    /** A call that changes the workspace (POST, PATCH, DELETE). */
+    write = false,
   ) {
     super(message, {
       code: transient ? 'segment-api-unavailable' : 'segment-api',
       exitCode: transient ? exitCodes.TEMPFAIL : exitCodes.ABORTED,
-      hint: hintFor(status, transient),
+      hint: hintFor(status, transient, write),
     })
     this.name = 'SegmentApiError'
   }
@@ -304,6 +308,8 @@ export class SegmentApiClient {
             `${what}: 404 Not Found at ${shown}${suffix}. Check the id (Segment UI: Connections → Destinations → the destination → Settings; the id is in the URL) and the region (--segment-region us|eu)`,
             404,
             shown,
+            false,
+            method !== 'GET',
           )
         default:
           throw new SegmentApiError(`${what}: ${res.status} at ${shown}${suffix}`, res.status, shown, res.status >= 500)
