@@ -171,21 +171,7 @@ EXIT CODES
       format = 'json'
     }
     const { classicFile, renameMap, failOn, s3 } = await (async () => {
-      if (!flags.classic && !flags['from-segment'])
-        throw new UsageError("give --classic FILE (Classic settings) or --from-segment DESTINATION_ID (read them from Segment's Public API)")
-      if (flags.apply && !flags['from-segment'])
-        throw new UsageError('--apply needs --from-segment DESTINATION_ID (the Classic destination whose source gets the Actions destination)')
-      for (const f of ['yes', 'prune'] as const) if (flags[f] && !flags.apply) throw new UsageError(`--${f} only means something with --apply`)
-      if (flags['rename-map-out'] && flags.names !== 'actions' && !flags['rename-map'])
-        throw new UsageError('--rename-map-out: with --names classic the configuration keeps the Classic event names, so there is no rename map to write', {
-          hint: 'Add --names actions (Quick Setup names, with the rename map for your dashboards), or leave out --rename-map-out.',
-        })
-      if (flags['actions-destination'] && !flags['from-segment'])
-        throw new UsageError('--actions-destination needs --from-segment', 'Add --from-segment DESTINATION_ID (the Classic destination), or leave out --actions-destination.')
-      if (flags['include-secrets'] && format === 'terraform')
-        throw new UsageError('--include-secrets: the Terraform output keeps the keys in variables (set TF_VAR_amplitude_api_key / TF_VAR_amplitude_secret_key)')
-      if (flags.enable && !flags.apply && format !== 'terraform')
-        throw new UsageError('--enable only means something with --apply or --format terraform', 'Add --apply (with --from-segment) or --format terraform, or leave out --enable.')
+      checkFlagCombinations(flags, format)
       const failOn: string[] = parseFailOn(flags['fail-on'])
       return {
         classicFile: flags.classic ? await readClassicFile(flags.classic) : undefined,
@@ -347,3 +333,44 @@ EXIT CODES
 }
 
 type SegmentFlags = { 'from-segment': string; 'segment-api-url'?: string; 'segment-region': string; 'segment-token'?: string; 'actions-destination'?: string }
+
+/** Flags that would do nothing, or contradict each other: usage errors, each saying what to do instead. */
+function checkFlagCombinations(
+  flags: {
+    classic?: string
+    'from-segment'?: string
+    apply: boolean
+    yes: boolean
+    prune: boolean
+    enable: boolean
+    names: string
+    'rename-map'?: string
+    'rename-map-out'?: string
+    'actions-destination'?: string
+    'include-secrets': boolean
+  },
+  format: string,
+): void {
+  if (!flags.classic && !flags['from-segment'])
+    throw new UsageError("give --classic FILE (Classic settings) or --from-segment DESTINATION_ID (read them from Segment's Public API)", {
+      hint: 'e.g. segamp migrate --classic examples/classic-settings.json --out actions-config.json, or SEGMENT_PUBLIC_API_TOKEN=… segamp migrate --from-segment DESTINATION_ID.',
+    })
+  if (flags.apply && !flags['from-segment'])
+    throw new UsageError('--apply needs --from-segment DESTINATION_ID (the Classic destination whose source gets the Actions destination)', {
+      hint: 'Replace --classic FILE with --from-segment DESTINATION_ID (token in SEGMENT_PUBLIC_API_TOKEN), or leave out --apply and apply the written configuration yourself.',
+    })
+  for (const f of ['yes', 'prune'] as const)
+    if (flags[f] && !flags.apply) throw new UsageError(`--${f} only means something with --apply`, { hint: `Add --apply (with --from-segment), or leave out --${f}.` })
+  if (flags['rename-map-out'] && flags.names !== 'actions' && !flags['rename-map'])
+    throw new UsageError('--rename-map-out: with --names classic the configuration keeps the Classic event names, so there is no rename map to write', {
+      hint: 'Add --names actions (Quick Setup names, with the rename map for your dashboards), or leave out --rename-map-out.',
+    })
+  if (flags['actions-destination'] && !flags['from-segment'])
+    throw new UsageError('--actions-destination needs --from-segment', 'Add --from-segment DESTINATION_ID (the Classic destination), or leave out --actions-destination.')
+  if (flags['include-secrets'] && format === 'terraform')
+    throw new UsageError('--include-secrets: the Terraform output keeps the keys in variables (set TF_VAR_amplitude_api_key / TF_VAR_amplitude_secret_key)', {
+      hint: 'Leave out --include-secrets with --format terraform; it is for --format json.',
+    })
+  if (flags.enable && !flags.apply && format !== 'terraform')
+    throw new UsageError('--enable only means something with --apply or --format terraform', 'Add --apply (with --from-segment) or --format terraform, or leave out --enable.')
+}

@@ -48,10 +48,13 @@ describe('migrate --format json: secrets', function () {
     for (const args of [['--apply'], ['--yes'], ['--prune'], ['--format', 'terraform', '--include-secrets'], ['--enable']]) {
       const r = await runCli(['migrate', '--classic', 'examples/classic-settings.json', ...args])
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
+      // Each says what to do instead, not only "see --help".
+      assert.doesNotMatch(r.stderr, /Hint: Run `segamp migrate --help`/, `${args.join(' ')}: ${r.stderr}`)
     }
     const neither = await runCli(['migrate'])
     assert.equal(neither.code, 2)
     assert.match(neither.stderr, /--classic FILE .* or --from-segment DESTINATION_ID/)
+    assert.match(neither.stderr, /^Hint: e\.g\. segamp migrate --classic examples\/classic-settings\.json/m)
   })
 })
 
