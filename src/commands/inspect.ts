@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
 import { join } from 'node:path'
-import { inspectArchives, type InspectReport } from '../inspect/index.js'
+import { inspectArchives, nothingReadError, type InspectReport } from '../inspect/index.js'
 import { parseTypes } from '../pipeline/route/index.js'
 import { readingFlags, mappingsFlag, s3Flags, workersFlag } from '../cli/flags.js'
 import { ensureWritableDir } from '../cli/state-dir.js'
@@ -24,7 +24,7 @@ EXIT CODES
   3  finished, but some lines were rejected or some files (objects) could not be read
   75 finished, but an s3:// object failed past its retries (throttling, 5xx, network): run it again later
   1  aborted: an s3:// input cannot be read at all (no such bucket, access denied, missing or expired credentials)
-  2  usage error (bad flag, bad --where, invalid mapping file)`
+  2  usage error (bad flag, bad --where, invalid mapping file), or nothing was read: every input empty (an empty file beside others: a warning naming it)`
   static examples = [
     '<%= config.bin %> inspect examples/segment-logs',
     '<%= config.bin %> inspect s3-export/ --types track --since 2024-05-01 --format json',
@@ -83,6 +83,9 @@ EXIT CODES
       })
     })
     const { report } = result
+    for (const file of result.emptyFiles) this.warn(`${file}: empty (no line); nothing read from it`)
+    const nothingRead = nothingReadError(result, inputs)
+    if (nothingRead) throw nothingRead
     if (!json) this.log(renderInspectTable(report, { color: Boolean(process.stdout.isTTY) }).trimEnd())
     for (const line of renderInspectNotes(result, setup.notes)) this.logToStderr(line)
     const filteredAll = outOfTimeRangeWarning(report, flags, 'nothing was kept') ?? noMatchWarning(report, flags, 'nothing was kept')
