@@ -108,6 +108,7 @@ EXIT CODES (like diff)
     const against = (flags.against ?? []).length > 0
     const format = (flags.format as DiffFormat | undefined) ?? defaultFormat(process.env, 'table')
     if (format === 'json' && !flags.out) this.useJsonOutput()
+    checkAgainstPaths(flags.against ?? [])
     if (flags.sample !== undefined && against) throw new UsageError('--sample: not with --against (the export is compared whole)', 'Leave out --sample, or --against.')
     const reports = (flags.report ?? []).map(parseReportTarget)
     const setup = await (async () => {
@@ -223,6 +224,19 @@ EXIT CODES (like diff)
     }
     return report
   }
+}
+
+/**
+ * `--against -` is refused before anything is read: the export may be a zip (its directory is at
+ * its end, so it cannot be streamed) and its partitioning may run on another thread, which cannot
+ * read this process's stdin. It used to be looked up as a file named "-" (ENOENT).
+ */
+function checkAgainstPaths(paths: string[]): void {
+  if (!paths.includes('-')) return
+  throw new UsageError('--against -: the export is not read from stdin (a zip cannot be streamed, and the export is read apart from the archive)', {
+    code: 'usage',
+    hint: 'Save the export to a file or folder first and give its path, e.g. `segamp export --start … --end … --out amplitude-export/` then --against amplitude-export/ (or --against export.zip, --against day.json.gz); the archive may still be - for stdin.',
+  })
 }
 
 /** --fail-on (the --against kinds only with --against) and --identify-window, as usage errors where wrong. */
