@@ -238,6 +238,7 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
   // Found unwritable now, not as a hang in mkdir or a failure after the confirmation. A retry of
   // dead letters writes only where a replay wrote before: it creates no directory.
   if (localState && !flags['retry-dead-letters']) ensureWritableDir(stateDir)
+  if (localState) warnLocalCadence(flags, stateDir, io)
   if (!flags['state-dir'] && !flags.fresh && !flags.sandbox && !fromStdin && !(await resumableCheckpoint(stateDir, runId, s3))) {
     const sibling = findUnfinishedSibling('.segamp', runId)
     if (sibling) io.warn(siblingAdvice(sibling, { bin: invocation(io.bin), argv: io.argv, stateDir }).trimEnd())
@@ -273,6 +274,23 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
       skipUserPropertiesSync: flags['skip-user-properties-sync'],
     },
   }
+}
+
+/**
+ * The checkpoint cadence flags set how often an s3:// state directory PUTs its checkpoint. A local
+ * one is checkpointed after every response (a slot, and checkpoint.json once a second:
+ * src/pipeline/commit/local-state.ts): they would only make it lag, so they are not applied, and
+ * that is said rather than the flags taken silently.
+ */
+function warnLocalCadence(flags: ReplayFlags, stateDir: string, io: SessionIo): void {
+  const given = [
+    ...(flags['checkpoint-interval'] !== undefined ? [`--checkpoint-interval ${flags['checkpoint-interval']}`] : []),
+    ...(flags['checkpoint-lines'] !== undefined ? [`--checkpoint-lines ${flags['checkpoint-lines']}`] : []),
+  ]
+  if (given.length === 0) return
+  io.warn(
+    `${given.join(' ')}: s3:// state directories only; ${stateDir} is local, checkpointed after every response (a slot file; checkpoint.json once a second), so ${given.length === 1 ? 'it changes' : 'they change'} nothing here`,
+  )
 }
 
 /** Before a live send: what would be sent, and `Send? [y/N]` (only on a terminal). */
