@@ -19,6 +19,35 @@ export function ingestedDump(sb: Sandbox): Record<string, unknown> {
   }
 }
 
+type FileOptions = Pick<SandboxOptions, 'apiKeys' | 'secretKeys' | 'limits' | 'faults'>
+const FILE_KEYS = ['apiKeys', 'secretKeys', 'limits', 'faults']
+const OPTIONS_EXAMPLE = 'Write an object like {"apiKeys": ["…"], "secretKeys": ["…"], "limits": {"httpApiEps": 10}, "faults": {"error5xxRate": 0.1}}.'
+
+/**
+ * --options FILE. A key the sandbox does not know (a misspelt `secretKey`) or keys that are not a
+ * list of strings would leave it accepting any key or secret without a word: usage errors, naming
+ * the key, never its values (they are credentials).
+ */
+function readOptionsFile(path: string): FileOptions {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(withoutBom(readFileSync(path, 'utf8')))
+  } catch (error) {
+    throw new UsageError(`--options ${path}: ${(error as Error).message}`, `It must be a JSON file holding an object. ${OPTIONS_EXAMPLE}`)
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`--options ${path}: not a JSON object`, OPTIONS_EXAMPLE)
+  const o = parsed as Record<string, unknown>
+  for (const key of Object.keys(o))
+    if (!FILE_KEYS.includes(key)) throw new UsageError(`--options ${path}: unknown key ${JSON.stringify(key)} (the file may hold ${FILE_KEYS.join(', ')})`, OPTIONS_EXAMPLE)
+  for (const key of ['apiKeys', 'secretKeys'])
+    if (o[key] !== undefined && !(Array.isArray(o[key]) && (o[key] as unknown[]).every((v) => typeof v === 'string' && v !== '')))
+      throw new UsageError(
+        `--options ${path}: ${key} must be a list of non-empty strings`,
+        `e.g. "${key}": ["…"]; leave it out to accept any non-empty ${key === 'apiKeys' ? 'API key' : 'secret key'}.`,
+      )
+  return o as FileOptions
+}
+
 export default class SandboxCommand extends SegampCommand {
   static summary = 'Run the Amplitude-compatible sandbox of `replay --sandbox` as a standalone server.'
   static description = `Serves Amplitude's ingestion endpoints (/2/httpapi, /batch, /identify, /groupidentify, /usermap) on 127.0.0.1 with Amplitude's status codes, limits, insert_id deduplication and per-id throttling, so several processes (e.g. replay shards) can send to one server. Prints its URL as the first line on stdout; runs until Ctrl-C or SIGTERM.
@@ -29,7 +58,7 @@ What it ingested, as JSON ({"url","stats","events":[{"endpoint","event","receive
   POST /_sandbox/faults     replace the fault options (body: the "faults" object below)
   --dump FILE               also written on SIGUSR2 and on exit
 
---options FILE is JSON: {"apiKeys": [...], "limits": {...}, "faults": {"error5xxRate", "resetRate", "latencyMs", "throttle": {"deviceOrUser": [...], "times"}, "quotaExceeded": [...], "silencedDevices": [...], "projectThrottle", "seed"}}; limits are those of DEFAULT_LIMITS (e.g. {"httpApiEps": 10, "throttleWindowMs": 1000}). Flags override the file.`
+--options FILE is JSON: {"apiKeys": [...], "secretKeys": [...] (the secret keys GET /api/2/export accepts; default any non-empty one), "limits": {...}, "faults": {"error5xxRate", "resetRate", "latencyMs", "throttle": {"deviceOrUser": [...], "times"}, "quotaExceeded": [...], "silencedDevices": [...], "projectThrottle", "seed"}}; limits are those of DEFAULT_LIMITS (e.g. {"httpApiEps": 10, "throttleWindowMs": 1000}). Flags override the file.`
   static examples = [
     { description: 'A sandbox for shards on this machine', command: '<%= config.bin %> sandbox --port 8787' },
     { description: 'Then, in other shells', command: '<%= config.bin %> replay examples/segment-logs --endpoint-url http://127.0.0.1:8787 --api-key any-key --yes --shard 0/2' },
@@ -52,19 +81,7 @@ What it ingested, as JSON ({"url","stats","events":[{"endpoint","event","receive
 
   async run(): Promise<void> {
     const { flags } = await this.parse(SandboxCommand)
-    let fileOpts: Pick<SandboxOptions, 'apiKeys' | 'limits' | 'faults'> = {}
-    if (flags.options) {
-      try {
-        fileOpts = JSON.parse(withoutBom(readFileSync(flags.options, 'utf8')))
-      } catch (error) {
-        throw new UsageError(
-          `--options ${flags.options}: ${(error as Error).message}`,
-          'It must be a JSON file holding an object like {"limits": {"httpApiEps": 10}, "faults": {"error5xxRate": 0.1}}.',
-        )
-      }
-      if (!fileOpts || typeof fileOpts !== 'object' || Array.isArray(fileOpts))
-        throw new UsageError(`--options ${flags.options}: not a JSON object`, 'Write an object like {"limits": {"httpApiEps": 10}, "faults": {"error5xxRate": 0.1}}.')
-    }
+    const fileOpts = flags.options ? readOptionsFile(flags.options) : {}
     const rate = (name: string, v: string | undefined): number | undefined => {
       if (v === undefined) return undefined
       const n = Number(v)
@@ -107,7 +124,7 @@ What it ingested, as JSON ({"url","stats","events":[{"endpoint","event","receive
       reply(404, { error: `unknown sandbox control path ${path}; use GET /_sandbox/ingested, GET /_sandbox/stats or POST /_sandbox/faults` })
     }
     try {
-      sb = await startSandbox({ port: flags.port, apiKeys: flags['api-key'] ?? fileOpts.apiKeys, limits, faults, control })
+      sb = await startSandbox({ port: flags.port, apiKeys: flags['api-key'] ?? fileOpts.apiKeys, secretKeys: fileOpts.secretKeys, limits, faults, control })
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       if (code === 'EADDRINUSE')
