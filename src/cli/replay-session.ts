@@ -345,6 +345,21 @@ async function confirm(plan: ReplayPlan, flags: ReplayFlags, input: InputProgres
 }
 
 /**
+ * Writes to stderr at once, as far as it takes it (the process ends right after): on a pipe that
+ * is full because nobody reads it, the synchronous write throws EAGAIN, which ended a second
+ * Ctrl-C as an uncaught exception (exit 1) instead of exit 130. What it does not take is queued;
+ * nothing waits for it.
+ */
+function writeNowOrQueue(text: string): void {
+  let rest = Buffer.from(text)
+  try {
+    while (rest.length > 0) rest = rest.subarray(writeSync(2, rest))
+  } catch {
+    process.stderr.write(rest)
+  }
+}
+
+/**
  * The engine run, with progress drawn and Ctrl-C / SIGTERM as a clean stop (the requests in
  * flight finish, the checkpoint is saved); a second Ctrl-C quits at once.
  */
@@ -358,9 +373,7 @@ async function runWithSignals(plan: ReplayPlan, flags: ReplayFlags, input: Input
   const onSigint = (): void => {
     interrupts++
     if (interrupts > 1) {
-      // Written synchronously: the process ends right after.
-      writeSync(
-        2,
+      writeNowOrQueue(
         `\nQuit at once: ${formatCount(last?.outstanding ?? 0)} record(s) not yet acknowledged were abandoned; the checkpoint keeps everything acknowledged before, and this resumes the rest:\n  ${resumeCommand(invocation(io.bin), io.argv)}\n`,
       )
       // Quit now, but let what stdout already holds reach a pipe first (at most a second).
