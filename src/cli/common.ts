@@ -170,6 +170,22 @@ export function shownEndpointUrl(url: string): string {
 }
 
 /**
+ * Writes to stderr at once, as far as it takes it, when the process ends right after (an
+ * interrupt). On a pipe that is full because nobody reads it, a plain synchronous write throws
+ * EAGAIN: that ended replay's second Ctrl-C as an uncaught exception (exit 1, not 130), and
+ * `quitOnInterrupt` before its clean-up (the users' events left in --work-dir, and the exit then
+ * hung on a named pipe being opened). What the pipe does not take is queued; nothing waits for it.
+ */
+export function writeNowOrQueue(text: string): void {
+  let rest = Buffer.from(text)
+  try {
+    while (rest.length > 0) rest = rest.subarray(writeSync(2, rest))
+  } catch {
+    process.stderr.write(rest)
+  }
+}
+
+/**
  * Runs `work` with Ctrl-C and SIGTERM ending the process at once, after a notice on stderr and
  * `cleanup` (what must not stay behind: the partitions of `diff-mappings --against`, the users'
  * events, in the temp folder or --work-dir), which Node's own default for these signals skipped.
@@ -181,7 +197,7 @@ export async function quitOnInterrupt<T>(notice: string, work: () => Promise<T>,
   const stop = (): void => {
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
-    writeSync(2, `\n${notice}\n`)
+    writeNowOrQueue(`\n${notice}\n`)
     try {
       cleanup()
     } finally {

@@ -7,11 +7,10 @@
 import { createInterface } from 'node:readline/promises'
 import { join } from 'node:path'
 import { readFile } from 'node:fs/promises'
-import { writeSync } from 'node:fs'
 import { compileFilters, parseTypes } from '../pipeline/route/index.js'
 import { InputProgress, s3Settings } from './s3-input.js'
 import { ensureWritableDir } from './state-dir.js'
-import { endpointQueryProblem, exitCodes, httpUrlProblem, noMatchWarning, outOfTimeRangeWarning, shownEndpointUrl, whereFilter } from './common.js'
+import { endpointQueryProblem, exitCodes, httpUrlProblem, noMatchWarning, outOfTimeRangeWarning, shownEndpointUrl, whereFilter, writeNowOrQueue } from './common.js'
 import { formatCount, progressMode, withProgress, type ProgressHandle } from './progress.js'
 import { compileSubscriptions, loadMappings, selectOnlyActions } from '../segment/subscriptions/index.js'
 import { replay, type ReplayOptions, type ReplayProgress } from '../replay/engine.js'
@@ -345,18 +344,14 @@ async function confirm(plan: ReplayPlan, flags: ReplayFlags, input: InputProgres
 }
 
 /**
- * Writes to stderr at once, as far as it takes it (the process ends right after): on a pipe that
- * is full because nobody reads it, the synchronous write throws EAGAIN, which ended a second
- * Ctrl-C as an uncaught exception (exit 1) instead of exit 130. What it does not take is queued;
- * nothing waits for it.
+ * Ends the process by SIGINT's default action (exit status 130 in a shell), as `quitOnInterrupt`
+ * does: `process.exit()` waits for libuv's threads, and one blocked in open() on a named pipe
+ * nothing writes to (an input FIFO) never returns, so a second Ctrl-C hung instead of quitting.
+ * The state lock left behind names this pid, which is gone: the next run takes it over.
  */
-function writeNowOrQueue(text: string): void {
-  let rest = Buffer.from(text)
-  try {
-    while (rest.length > 0) rest = rest.subarray(writeSync(2, rest))
-  } catch {
-    process.stderr.write(rest)
-  }
+function quitBySigint(): void {
+  process.removeAllListeners('SIGINT')
+  process.kill(process.pid, 'SIGINT')
 }
 
 /**
@@ -372,14 +367,15 @@ async function runWithSignals(plan: ReplayPlan, flags: ReplayFlags, input: Input
   const notice = 'Interrupted: finishing the requests in flight and saving the checkpoint (Ctrl-C again to quit at once)'
   const onSigint = (): void => {
     interrupts++
+    if (interrupts > 2) return quitBySigint()
     if (interrupts > 1) {
       writeNowOrQueue(
         `\nQuit at once: ${formatCount(last?.outstanding ?? 0)} record(s) not yet acknowledged were abandoned; the checkpoint keeps everything acknowledged before, and this resumes the rest:\n  ${resumeCommand(invocation(io.bin), io.argv)}\n`,
       )
       // Quit now, but let what stdout already holds reach a pipe first (at most a second).
       process.exitCode = exitCodes.INTERRUPTED
-      setTimeout(() => process.exit(), 1000).unref()
-      process.stdout.write('', () => process.exit())
+      setTimeout(quitBySigint, 1000).unref()
+      process.stdout.write('', quitBySigint)
       return
     }
     // On a TTY the notice replaces the progress line at once (a plain line would be drawn over).

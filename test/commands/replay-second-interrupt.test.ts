@@ -51,6 +51,11 @@ async function interruptTwice(child: ChildProcess, endpoint: { arrivals: () => n
   return { ...end, ms: Date.now() - t0 }
 }
 
+/** Exit 130 as a shell reports it: the exit code, or the end by SIGINT's default action. */
+function interruptedStatus(r: { code: number | null; signal: string | null }): boolean {
+  return r.code === 130 || (r.code === null && r.signal === 'SIGINT')
+}
+
 describe('replay: the second Ctrl-C', function () {
   this.timeout(60_000)
 
@@ -62,12 +67,34 @@ describe('replay: the second Ctrl-C', function () {
       child.stderr!.on('data', (d: Buffer) => (stderr += d))
       child.stdout!.resume()
       const r = await interruptTwice(child, endpoint)
-      assert.deepEqual([r.code, r.signal], [130, null], stderr)
+      assert.ok(interruptedStatus(r), `${r.code} ${r.signal}\n${stderr}`)
       assert.ok(r.ms < 5_000, `quit took ${r.ms} ms`)
       assert.match(stderr, /Quit at once: \d+ record\(s\) not yet acknowledged were abandoned; .* this resumes the rest:\n {2}\S+ replay \S+segment-logs --endpoint-url=/)
     } finally {
       await endpoint.close()
     }
+  })
+
+  // Reading a named pipe nothing writes to, the run waits in open(), on a thread of libuv's pool:
+  // the first Ctrl-C cannot finish anything, and process.exit() (the second) waited for that
+  // thread forever.
+  ;(process.platform === 'win32' ? it.skip : it)('input a named pipe nothing writes to: the second Ctrl-C still quits at once', async () => {
+    const dir = tempDir()
+    const fifo = join(dir, 'in.fifo')
+    execFileSync('mkfifo', [fifo])
+    const child = spawn(process.execPath, [BIN, 'replay', fifo, '--dry-run', '--state-dir', join(dir, 'st')], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    })
+    let stderr = ''
+    child.stderr!.on('data', (d: Buffer) => (stderr += d))
+    child.stdout!.resume()
+    // The progress line is drawn once the run (and its Ctrl-C handling) has started.
+    const r = await interruptTwice(child, { arrivals: () => (/Planning requests \(dry run\)/.test(stderr) ? 1 : 0) })
+    assert.ok(interruptedStatus(r), `${r.code} ${r.signal}\n${stderr}`)
+    assert.ok(r.ms < 5_000, `quit took ${r.ms} ms`)
+    assert.match(stderr, /Quit at once: 0 record\(s\) not yet acknowledged were abandoned/)
   })
 
   // A FIFO filled to the brim, whose reader never reads: every write to it would block.
@@ -86,7 +113,7 @@ describe('replay: the second Ctrl-C', function () {
       }
       const child = spawn(process.execPath, replayArgs(endpoint.url, dir), { cwd: dir, stdio: ['ignore', 'ignore', writer], env: { ...process.env, NO_COLOR: '1' } })
       const r = await interruptTwice(child, endpoint)
-      assert.deepEqual([r.code, r.signal], [130, null])
+      assert.ok(interruptedStatus(r), `${r.code} ${r.signal}`)
       assert.ok(r.ms < 5_000, `quit took ${r.ms} ms`)
     } finally {
       await endpoint.close()
