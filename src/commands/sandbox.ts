@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { SegampCommand } from '../cli/base.js'
 import { exitCodes, SegampError, UsageError } from '../errors.js'
 import { withoutBom } from '../text.js'
-import { startSandbox, summarizeSandbox, type Sandbox, type SandboxFaults, type SandboxOptions } from '../amplitude/sandbox/index.js'
+import { DEFAULT_LIMITS, SANDBOX_FAULT_KEYS, startSandbox, summarizeSandbox, type Sandbox, type SandboxFaults, type SandboxOptions } from '../amplitude/sandbox/index.js'
 import { NO_THROTTLE } from '../amplitude/sandbox/limits.js'
 
 /** What GET /_sandbox/ingested answers (and --dump writes). */
@@ -45,7 +45,33 @@ function readOptionsFile(path: string): FileOptions {
         `--options ${path}: ${key} must be a list of non-empty strings`,
         `e.g. "${key}": ["…"]; leave it out to accept any non-empty ${key === 'apiKeys' ? 'API key' : 'secret key'}.`,
       )
+  checkLimitsAndFaults(path, o)
   return o as FileOptions
+}
+
+/** A misspelt limit or fault was taken and ignored: the sandbox ran with defaults the user did not ask for. */
+function checkLimitsAndFaults(path: string, o: Record<string, unknown>): void {
+  const nearest = (key: string, known: readonly string[]): string => {
+    const near = known.find((k) => k.toLowerCase() === key.toLowerCase())
+    return near ? `did you mean ${near}? ` : ''
+  }
+  for (const part of ['limits', 'faults'] as const) {
+    const v = o[part]
+    if (v !== undefined && (v === null || typeof v !== 'object' || Array.isArray(v))) throw new UsageError(`--options ${path}: ${part} must be an object`, OPTIONS_EXAMPLE)
+  }
+  const limitNames = Object.keys(DEFAULT_LIMITS)
+  for (const [key, value] of Object.entries((o.limits ?? {}) as Record<string, unknown>)) {
+    if (!limitNames.includes(key))
+      throw new UsageError(`--options ${path}: limits: unknown limit ${JSON.stringify(key)} (${nearest(key, limitNames)}the limits: ${limitNames.join(', ')})`, OPTIONS_EXAMPLE)
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+      throw new UsageError(`--options ${path}: limits.${key} must be a number ≥ 0 (got ${JSON.stringify(value)})`, OPTIONS_EXAMPLE)
+  }
+  for (const key of Object.keys((o.faults ?? {}) as Record<string, unknown>))
+    if (!(SANDBOX_FAULT_KEYS as readonly string[]).includes(key))
+      throw new UsageError(
+        `--options ${path}: faults: unknown fault ${JSON.stringify(key)} (${nearest(key, SANDBOX_FAULT_KEYS)}the faults: ${SANDBOX_FAULT_KEYS.join(', ')})`,
+        OPTIONS_EXAMPLE,
+      )
 }
 
 export default class SandboxCommand extends SegampCommand {

@@ -77,6 +77,25 @@ describe('segamp sandbox --options: secretKeys', function () {
     assert.doesNotMatch(r.stderr, /the-right-secret/, 'the secret is not printed')
   })
 
+  for (const [label, doc, said] of [
+    ['a misspelt limit (httpApiEPS)', { limits: { httpApiEPS: 10 } }, 'limits: unknown limit "httpApiEPS" (did you mean httpApiEps? the limits: httpApiMaxBytes, batchMaxBytes, '],
+    ['a limit that is no number', { limits: { httpApiEps: '10' } }, 'limits.httpApiEps must be a number ≥ 0 (got "10")'],
+    [
+      'a misspelt fault (error5xxrate)',
+      { faults: { error5xxrate: 1 } },
+      'faults: unknown fault "error5xxrate" (did you mean error5xxRate? the faults: error5xxRate, resetRate, latencyMs, throttle, quotaExceeded, silencedDevices, projectThrottle, seed)',
+    ],
+    ['limits that are no object', { limits: [1] }, 'limits must be an object'],
+  ] as const) {
+    it(`${label}: exit 2 naming it, not a sandbox with other limits or faults than asked`, async () => {
+      const opts = writeFile(join(tempDir(), 'options.json'), JSON.stringify(doc))
+      const r = await runCli(['sandbox', '--options', opts], { timeoutMs: 20_000 })
+      assert.equal(r.code, 2, r.stderr)
+      assert.equal(r.stdout, '')
+      assert.ok(r.stderr.includes(`Error: --options ${opts}: ${said}`), r.stderr)
+    })
+  }
+
   it('a misspelt key (secretKey): exit 2 naming it and the keys the file may hold', async () => {
     const opts = writeFile(join(tempDir(), 'options.json'), JSON.stringify({ secretKey: ['s3cr3t-value'] }))
     const r = await runCli(['sandbox', '--options', opts], { timeoutMs: 20_000 })
