@@ -49,16 +49,24 @@ function readOptionsFile(path: string): FileOptions {
   return o as FileOptions
 }
 
+const nearest = (key: string, known: readonly string[]): string => {
+  const near = known.find((k) => k.toLowerCase() === key.toLowerCase())
+  return near ? `did you mean ${near}? ` : ''
+}
+
+/** What is wrong with a faults object (`--options`' "faults", the body of POST /_sandbox/faults), or undefined. */
+function faultsProblem(f: unknown): string | undefined {
+  if (f === null || typeof f !== 'object' || Array.isArray(f)) return 'faults must be a JSON object'
+  for (const key of Object.keys(f))
+    if (!(SANDBOX_FAULT_KEYS as readonly string[]).includes(key))
+      return `unknown fault ${JSON.stringify(key)} (${nearest(key, SANDBOX_FAULT_KEYS)}the faults: ${SANDBOX_FAULT_KEYS.join(', ')})`
+  return undefined
+}
+
 /** A misspelt limit or fault was taken and ignored: the sandbox ran with defaults the user did not ask for. */
 function checkLimitsAndFaults(path: string, o: Record<string, unknown>): void {
-  const nearest = (key: string, known: readonly string[]): string => {
-    const near = known.find((k) => k.toLowerCase() === key.toLowerCase())
-    return near ? `did you mean ${near}? ` : ''
-  }
-  for (const part of ['limits', 'faults'] as const) {
-    const v = o[part]
-    if (v !== undefined && (v === null || typeof v !== 'object' || Array.isArray(v))) throw new UsageError(`--options ${path}: ${part} must be an object`, OPTIONS_EXAMPLE)
-  }
+  if (o.limits !== undefined && (o.limits === null || typeof o.limits !== 'object' || Array.isArray(o.limits)))
+    throw new UsageError(`--options ${path}: limits must be an object`, OPTIONS_EXAMPLE)
   const limitNames = Object.keys(DEFAULT_LIMITS)
   for (const [key, value] of Object.entries((o.limits ?? {}) as Record<string, unknown>)) {
     if (!limitNames.includes(key))
@@ -66,12 +74,8 @@ function checkLimitsAndFaults(path: string, o: Record<string, unknown>): void {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
       throw new UsageError(`--options ${path}: limits.${key} must be a number ≥ 0 (got ${JSON.stringify(value)})`, OPTIONS_EXAMPLE)
   }
-  for (const key of Object.keys((o.faults ?? {}) as Record<string, unknown>))
-    if (!(SANDBOX_FAULT_KEYS as readonly string[]).includes(key))
-      throw new UsageError(
-        `--options ${path}: faults: unknown fault ${JSON.stringify(key)} (${nearest(key, SANDBOX_FAULT_KEYS)}the faults: ${SANDBOX_FAULT_KEYS.join(', ')})`,
-        OPTIONS_EXAMPLE,
-      )
+  const problem = o.faults === undefined ? undefined : faultsProblem(o.faults)
+  if (problem) throw new UsageError(`--options ${path}: ${problem.startsWith('faults') ? problem : `faults: ${problem}`}`, OPTIONS_EXAMPLE)
 }
 
 export default class SandboxCommand extends SegampCommand {
@@ -137,13 +141,16 @@ What it ingested, as JSON ({"url","stats","events":[{"endpoint","event","receive
         const chunks: Buffer[] = []
         req.on('data', (c: Buffer) => chunks.push(c))
         req.on('end', () => {
+          let f: unknown
           try {
-            const f = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as SandboxFaults
-            sb!.setFaults(f)
-            reply(200, { faults: f })
+            f = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')
           } catch (error) {
-            reply(400, { error: `faults must be a JSON object: ${(error as Error).message}` })
+            return reply(400, { error: `faults must be a JSON object: ${(error as Error).message}` })
           }
+          const problem = faultsProblem(f)
+          if (problem) return reply(400, { error: problem })
+          sb!.setFaults(f as SandboxFaults)
+          reply(200, { faults: f })
         })
         return
       }

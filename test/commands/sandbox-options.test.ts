@@ -96,6 +96,30 @@ describe('segamp sandbox --options: secretKeys', function () {
     })
   }
 
+  it('POST /_sandbox/faults: a fault it does not know or a body that is no object is 400 naming it, and the faults stay as they were', async () => {
+    const sb = await startSandboxProcess([])
+    try {
+      const setFaults = (body: string) => fetch(`${sb.url}/_sandbox/faults`, { method: 'POST', body })
+      const typo = await setFaults(JSON.stringify({ error5xxrate: 1 }))
+      assert.equal(typo.status, 400)
+      assert.match(((await typo.json()) as { error: string }).error, /unknown fault "error5xxrate" \(did you mean error5xxRate\? the faults: error5xxRate, /)
+      const list = await setFaults('[1]')
+      assert.equal(list.status, 400)
+      assert.match(((await list.json()) as { error: string }).error, /faults must be a JSON object/)
+      // Nothing was changed: a request goes through.
+      const post = await fetch(`${sb.url}/2/httpapi`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ api_key: 'key-12345', events: [{ device_id: 'dev-00001', event_type: 'E', insert_id: 'i1' }] }),
+      })
+      assert.equal(post.status, 200)
+      const ok = await setFaults(JSON.stringify({ error5xxRate: 0.5 }))
+      assert.equal(ok.status, 200)
+    } finally {
+      await sb.stop()
+    }
+  })
+
   it('a misspelt key (secretKey): exit 2 naming it and the keys the file may hold', async () => {
     const opts = writeFile(join(tempDir(), 'options.json'), JSON.stringify({ secretKey: ['s3cr3t-value'] }))
     const r = await runCli(['sandbox', '--options', opts], { timeoutMs: 20_000 })
