@@ -116,7 +116,7 @@ EXIT CODES (like diff)
       return {
         identifyWindowMs,
         failOn,
-        classic: await readClassicFile(flags.classic),
+        classic: await readClassicFile(flags.classic, (w) => this.warn(w)),
         renameMap: await readRenameMapFile(flags['rename-map']),
         subs: await loadSubscriptionsForCli(flags.mappings, (w) => this.warn(w)),
         types: parseTypes(flags.types),
