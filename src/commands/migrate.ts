@@ -177,7 +177,7 @@ EXIT CODES
         throw new UsageError('--enable only means something with --apply or --format terraform', 'Add --apply (with --from-segment) or --format terraform, or leave out --enable.')
       const failOn: string[] = parseFailOn(flags['fail-on'])
       return {
-        classicFile: flags.classic ? await readClassicFile(flags.classic) : undefined,
+        classicFile: flags.classic ? await readClassicFile(flags.classic, (w) => this.warn(w)) : undefined,
         renameMap: await readRenameMapFile(flags['rename-map']),
         failOn,
         s3: s3Settings(flags, flags.verify ?? []),
@@ -188,7 +188,8 @@ EXIT CODES
     const classic = segment ? segment.classic.settings : classicFile
     const origin = segment ? `Amplitude (Classic) destination ${segment.classic.id} on source ${segment.classic.sourceId}` : `--classic ${flags.classic}`
     const result = migrateClassic(classic, { names: flags.names as 'classic' | 'actions', renameMap })
-    for (const key of result.unknownKeys) this.warn(`${segment ? 'Classic destination settings' : '--classic'}: unknown setting "${key}" (ignored)`)
+    // A --classic file's unknown settings were named as it was read (readClassicFile).
+    if (segment) for (const key of result.unknownKeys) this.warn(`Classic destination settings: unknown setting "${key}" (ignored)`)
     for (const w of mixedUserPropertyWarnings(result.subscriptions)) this.warn(w)
 
     // 1. Plan (with --from-segment): what the generated configuration changes on the source.

@@ -40,7 +40,7 @@ describe('--classic FILE that holds no Classic settings', function () {
     assert.ok(r.stderr.includes(`Error: --classic ${classic}: not a JSON object (a list)`), r.stderr)
   })
 
-  for (const name of ['diff-mappings', 'replay --sandbox --classic']) {
+  for (const name of ['diff-mappings', 'replay --sandbox --classic', 'migrate']) {
     it(`${name}: a misspelt setting and an unreadable value among real ones are named in warnings; the run goes on`, async () => {
       const dir = tempDir()
       const classic = writeFile(join(dir, 'classic.json'), JSON.stringify({ apiKey: 'abc123', trackAllPages: true, trackAllPagez: true, trackNamedPages: 'maybe' }))
