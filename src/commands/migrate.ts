@@ -18,7 +18,24 @@ import { parseFailOn } from '../diff/index.js'
 import { DIFF_FORMATS, failingDiffKinds, unreadableTrouble, type DiffFormat } from '../diff/present.js'
 import { visible } from '../text.js'
 import { defaultFormat, emitDiffReport, parseReportTarget } from '../diff/formats/emit.js'
-import { UsageError } from '../errors.js'
+import { SegampError, UsageError, writeFailureText } from '../errors.js'
+
+/**
+ * Writes a file a flag names. A failure (a folder that does not exist, a folder in the file's
+ * place, a full disk) is trouble, exit 2, named by its flag: 1 means a --verify finding.
+ */
+async function writeNamedFile(flag: string, path: string, text: string, options?: { mode: number }): Promise<void> {
+  try {
+    await writeFile(path, text, options)
+  } catch (error) {
+    throw new SegampError(`${flag} ${visible(path)}: cannot be written: ${writeFailureText(error)}`, {
+      code: 'write-failed',
+      exitCode: exitCodes.USAGE,
+      hint: `Give ${flag} a file in a folder that exists and has free space, then run the same command again.`,
+      cause: error,
+    })
+  }
+}
 
 export default class Migrate extends SegampCommand {
   static summary = 'Turn Amplitude (Classic) settings into an Actions configuration, verify it on real data, write Terraform or apply it.'
@@ -229,7 +246,7 @@ EXIT CODES
 
     // 3. Write the configuration.
     await this.writeConfig(result, { format, segment, origin, plan, enable: flags.enable, includeSecrets: flags['include-secrets'], out: flags.out, apply: flags.apply })
-    if (flags['rename-map-out'] && result.renameMap) await writeFile(flags['rename-map-out'], renderRenameMapCsv(result.renameMap))
+    if (flags['rename-map-out'] && result.renameMap) await writeNamedFile('--rename-map-out', flags['rename-map-out'], renderRenameMapCsv(result.renameMap))
 
     this.logToStderr(migrationSummary(result))
 
@@ -277,7 +294,7 @@ EXIT CODES
     if (o.format !== 'terraform' && !o.includeSecrets && (!o.apply || o.out)) this.logToStderr(secretReferencesNote(o.out))
     if (o.out) {
       // With --include-secrets the file holds the Amplitude keys: readable by its owner only.
-      await writeFile(o.out, text, o.includeSecrets ? { mode: PRIVATE_FILE_MODE } : undefined)
+      await writeNamedFile('--out', o.out, text, o.includeSecrets ? { mode: PRIVATE_FILE_MODE } : undefined)
       if (o.includeSecrets) secureFile(o.out)
     } else if (!o.apply) process.stdout.write(text)
   }
