@@ -83,7 +83,9 @@ EXIT CODES
       })
     })
     const { report } = result
-    for (const file of result.emptyFiles) this.warn(`${file}: empty (no line); nothing read from it`)
+    // Named one by one up to a screenful: a prefix of thousands of empty objects is a count.
+    for (const file of result.emptyFiles.slice(0, 10)) this.warn(`${file}: empty (no line); nothing read from it`)
+    if (result.emptyFiles.length > 10) this.warn(`and ${formatCount(result.emptyFiles.length - 10)} more empty file(s) (no line), not named here`)
     const nothingRead = nothingReadError(result, inputs)
     if (nothingRead) throw nothingRead
     if (!json) this.log(renderInspectTable(report, { color: Boolean(process.stdout.isTTY) }).trimEnd())

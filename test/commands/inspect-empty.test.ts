@@ -41,6 +41,16 @@ describe('inspect: inputs that hold no line', function () {
     assert.match(r.stderr, /Error: nothing to inspect: not one line was read from -/)
   })
 
+  it('many empty files: the first 10 named, then how many more', async () => {
+    const dir = tempDir()
+    writeFile(join(dir, 'in', 'a.ndjson'), ndjson([track('Signed Up', { messageId: 'm1' })]))
+    for (let i = 0; i < 25; i++) writeFile(join(dir, 'in', `e${String(i).padStart(2, '0')}.ndjson`), '')
+    const r = await runCli(['inspect', join(dir, 'in'), '--no-progress', '--state-dir', join(dir, 'st')], { cwd: dir })
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.stderr.match(/: empty \(no line\); nothing read from it/g)?.length, 10, r.stderr)
+    assert.match(r.stderr, /Warning: and 15 more empty file\(s\) \(no line\), not named here/)
+  })
+
   it('an empty file beside one with lines: a warning naming it, the profile, exit 0', async () => {
     const dir = tempDir()
     writeFile(join(dir, 'in', 'a.ndjson'), ndjson([track('Signed Up', { messageId: 'm1' })]))
