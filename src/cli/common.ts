@@ -186,6 +186,18 @@ export function writeNowOrQueue(text: string): void {
 }
 
 /**
+ * Ends the process as an interrupt, by SIGINT's default action (exit status 130 in a shell):
+ * `process.exit()` waits for libuv's threads, and one blocked in open() on a named pipe nothing
+ * writes to never returns. As PID 1 (a container started without an init) the process ignores a
+ * signal it has no handler for, so there it exits with 130 itself.
+ */
+export function endByInterrupt(): void {
+  process.removeAllListeners('SIGINT')
+  process.kill(process.pid, 'SIGINT')
+  process.exit(exitCodes.INTERRUPTED)
+}
+
+/**
  * Runs `work` with Ctrl-C and SIGTERM ending the process at once, after a notice on stderr and
  * `cleanup` (what must not stay behind: the partitions of `diff-mappings --against`, the users'
  * events, in the temp folder or --work-dir), which Node's own default for these signals skipped.
@@ -201,7 +213,7 @@ export async function quitOnInterrupt<T>(notice: string, work: () => Promise<T>,
     try {
       cleanup()
     } finally {
-      process.kill(process.pid, 'SIGINT')
+      endByInterrupt()
     }
   }
   process.on('SIGINT', stop)

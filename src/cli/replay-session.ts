@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises'
 import { compileFilters, parseTypes } from '../pipeline/route/index.js'
 import { InputProgress, s3Settings } from './s3-input.js'
 import { ensureWritableDir } from './state-dir.js'
-import { endpointQueryProblem, exitCodes, httpUrlProblem, noMatchWarning, outOfTimeRangeWarning, shownEndpointUrl, whereFilter, writeNowOrQueue } from './common.js'
+import { endpointQueryProblem, exitCodes, httpUrlProblem, noMatchWarning, outOfTimeRangeWarning, shownEndpointUrl, whereFilter, endByInterrupt, writeNowOrQueue } from './common.js'
 import { formatCount, progressMode, withProgress, type ProgressHandle } from './progress.js'
 import { compileSubscriptions, loadMappings, selectOnlyActions } from '../segment/subscriptions/index.js'
 import { replay, type ReplayOptions, type ReplayProgress } from '../replay/engine.js'
@@ -344,17 +344,6 @@ async function confirm(plan: ReplayPlan, flags: ReplayFlags, input: InputProgres
 }
 
 /**
- * Ends the process by SIGINT's default action (exit status 130 in a shell), as `quitOnInterrupt`
- * does: `process.exit()` waits for libuv's threads, and one blocked in open() on a named pipe
- * nothing writes to (an input FIFO) never returns, so a second Ctrl-C hung instead of quitting.
- * The state lock left behind names this pid, which is gone: the next run takes it over.
- */
-function quitBySigint(): void {
-  process.removeAllListeners('SIGINT')
-  process.kill(process.pid, 'SIGINT')
-}
-
-/**
  * The engine run, with progress drawn and Ctrl-C / SIGTERM as a clean stop (the requests in
  * flight finish, the checkpoint is saved); a second Ctrl-C quits at once.
  */
@@ -367,15 +356,15 @@ async function runWithSignals(plan: ReplayPlan, flags: ReplayFlags, input: Input
   const notice = 'Interrupted: finishing the requests in flight and saving the checkpoint (Ctrl-C again to quit at once)'
   const onSigint = (): void => {
     interrupts++
-    if (interrupts > 2) return quitBySigint()
+    if (interrupts > 2) return endByInterrupt()
     if (interrupts > 1) {
       writeNowOrQueue(
         `\nQuit at once: ${formatCount(last?.outstanding ?? 0)} record(s) not yet acknowledged were abandoned; the checkpoint keeps everything acknowledged before, and this resumes the rest:\n  ${resumeCommand(invocation(io.bin), io.argv)}\n`,
       )
       // Quit now, but let what stdout already holds reach a pipe first (at most a second).
       process.exitCode = exitCodes.INTERRUPTED
-      setTimeout(quitBySigint, 1000).unref()
-      process.stdout.write('', quitBySigint)
+      setTimeout(endByInterrupt, 1000).unref()
+      process.stdout.write('', endByInterrupt)
       return
     }
     // On a TTY the notice replaces the progress line at once (a plain line would be drawn over).

@@ -97,6 +97,42 @@ describe('replay: the second Ctrl-C', function () {
     assert.match(stderr, /Quit at once: 0 record\(s\) not yet acknowledged were abandoned/)
   })
 
+  // As PID 1 (a container started without an init) a process ignores a signal it has no handler
+  // for: ending by SIGINT's default action alone left the run going. It exits 130 itself there.
+  const canUnshare = ((): boolean => {
+    try {
+      execFileSync('unshare', ['-fp', '--mount-proc', 'true'], { stdio: 'ignore' })
+      return true
+    } catch {
+      return false
+    }
+  })()
+  ;(canUnshare ? it : it.skip)('as PID 1 (a container without an init): the second Ctrl-C still quits, exit 130', async () => {
+    const endpoint = await silentEndpoint()
+    try {
+      const child = spawn('unshare', ['-fp', '--mount-proc', process.execPath, ...replayArgs(endpoint.url, tempDir())], {
+        cwd: tempDir(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NO_COLOR: '1' },
+      })
+      let stderr = ''
+      child.stderr!.on('data', (d: Buffer) => (stderr += d))
+      child.stdout!.resume()
+      await waitFor('a request in flight', () => endpoint.arrivals() > 0 || child.exitCode !== null, 30_000, 20)
+      // The signals go to segamp, the namespace's PID 1, not to unshare.
+      const inner = Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' }).trim())
+      const r = await interruptTwice(
+        { kill: (signal: NodeJS.Signals) => process.kill(inner, signal), on: child.on.bind(child), exitCode: child.exitCode } as unknown as ChildProcess,
+        endpoint,
+      )
+      if (r.signal === 'SIGKILL') process.kill(inner, 'SIGKILL')
+      assert.ok(interruptedStatus(r), `${r.code} ${r.signal}\n${stderr}`)
+      assert.ok(r.ms < 5_000, `quit took ${r.ms} ms`)
+    } finally {
+      await endpoint.close()
+    }
+  })
+
   // A FIFO filled to the brim, whose reader never reads: every write to it would block.
   ;(process.platform === 'win32' ? it.skip : it)('stderr a full pipe nobody reads: still exit 130 at once, not 1', async () => {
     const dir = tempDir()
