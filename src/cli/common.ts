@@ -186,12 +186,16 @@ export function writeNowOrQueue(text: string): void {
 }
 
 /**
- * Ends the process as an interrupt, by SIGINT's default action (exit status 130 in a shell):
+ * Ends the process as an interrupt, by SIGINT's default action (exit status 130 in a shell;
+ * exit handlers do not run):
  * `process.exit()` waits for libuv's threads, and one blocked in open() on a named pipe nothing
  * writes to never returns. As PID 1 (a container started without an init) the process ignores a
  * signal it has no handler for, so there it exits with 130 itself.
  */
 export function endByInterrupt(): void {
+  // The progress display hid the terminal's cursor and shows it again in an exit handler, which
+  // a death by signal skips: shown here, or the shell is left without a cursor.
+  if (process.stderr.isTTY) writeNowOrQueue('\x1b[?25h')
   process.removeAllListeners('SIGINT')
   process.kill(process.pid, 'SIGINT')
   process.exit(exitCodes.INTERRUPTED)

@@ -133,6 +133,40 @@ describe('replay: the second Ctrl-C', function () {
     }
   })
 
+  // On a terminal the progress display hides the cursor and shows it again in an exit handler;
+  // ending by a signal skips exit handlers, so the cursor is shown before.
+  const hasScript = ((): boolean => {
+    try {
+      execFileSync('script', ['-qec', 'true', '/dev/null'], { stdio: 'ignore' })
+      return true
+    } catch {
+      return false
+    }
+  })()
+  ;(hasScript ? it : it.skip)('on a terminal: the cursor the progress display hid is shown again', async () => {
+    const endpoint = await silentEndpoint()
+    try {
+      const dir = tempDir()
+      const command = ['exec', process.execPath, ...replayArgs(endpoint.url, dir)].map((a) => `'${a}'`).join(' ')
+      const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } })
+      let out = ''
+      child.stdout!.on('data', (d: Buffer) => (out += d))
+      await waitFor('a request in flight', () => endpoint.arrivals() > 0 || child.exitCode !== null, 30_000, 20)
+      const inner = Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' }).trim())
+      const r = await interruptTwice(
+        { kill: (signal: NodeJS.Signals) => process.kill(inner, signal), on: child.on.bind(child), exitCode: child.exitCode } as unknown as ChildProcess,
+        endpoint,
+      )
+      assert.ok(r.ms < 5_000, `quit took ${r.ms} ms`)
+      assert.match(out, /\x1b\[\?25l/, 'the progress display hid the cursor')
+      const quit = out.lastIndexOf('Quit at once')
+      assert.ok(quit >= 0, out)
+      assert.ok(out.indexOf('\x1b[?25h', quit) > quit, `the cursor is shown after the quit notice: ${JSON.stringify(out.slice(quit))}`)
+    } finally {
+      await endpoint.close()
+    }
+  })
+
   // A FIFO filled to the brim, whose reader never reads: every write to it would block.
   ;(process.platform === 'win32' ? it.skip : it)('stderr a full pipe nobody reads: still exit 130 at once, not 1', async () => {
     const dir = tempDir()
