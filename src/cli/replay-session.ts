@@ -99,6 +99,8 @@ interface ReplayPlan {
 /** Runs one replay from its flags and prints around it; returns the report (the exit code set). */
 export async function replaySession(inputs: string[], flags: ReplayFlags, io: SessionIo): Promise<ReplayReport | ClassicStandInResult | RetryReport> {
   checkInputsGiven(inputs, flags)
+  // Where the sandbox's store is saved at the end: found unusable now, not after the whole replay.
+  if (flags.sandbox && !flags['retry-dead-letters']) ensureWritableDir(flags['sandbox-dir'] ?? DEFAULT_SANDBOX_DIR, '--sandbox-dir')
   if (flags.classic) return classicStandInSession(inputs, flags, io)
   const plan = await planReplay(inputs, flags, io)
   if (flags['retry-dead-letters']) return retryDeadLettersSession(flags, plan.options.stateDir, plan.live, io)
