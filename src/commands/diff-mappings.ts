@@ -6,6 +6,7 @@ import { readingFlags, mappingsFlag, s3Flags } from '../cli/flags.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
 import { exitCodes, loadSubscriptionsForCli, quitOnInterrupt, whereFilter } from '../cli/common.js'
 import { readClassicFile, readRenameMapFile } from '../cli/classic-input.js'
+import { ensureWritableFile } from '../cli/state-dir.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
 import { compareArchives } from '../diff/service.js'
 import { parseFailOn, type DiffReport } from '../diff/index.js'
@@ -111,6 +112,9 @@ EXIT CODES (like diff)
     checkAgainstPaths(flags.against ?? [])
     if (flags.sample !== undefined && against) throw new UsageError('--sample: not with --against (the export is compared whole)', 'Leave out --sample, or --against.')
     const reports = (flags.report ?? []).map(parseReportTarget)
+    // Written at the end: a path that cannot be is found before the comparison, not after it.
+    if (flags.out) ensureWritableFile(flags.out, '--out')
+    for (const r of reports) ensureWritableFile(r.file, '--report')
     const setup = await (async () => {
       const { failOn, identifyWindowMs } = parseFailOnAndWindow(flags['fail-on'], flags['identify-window'], against)
       return {

@@ -7,6 +7,7 @@ import { exitCodes } from '../cli/common.js'
 import { s3Flags } from '../cli/flags.js'
 import { s3Settings } from '../cli/s3-input.js'
 import { readClassicFile, readRenameMapFile } from '../cli/classic-input.js'
+import { ensureWritableFile } from '../cli/state-dir.js'
 import { migrateClassic, renderRenameMapCsv, mixedUserPropertyWarnings, type MigrationResult } from '../migrate/index.js'
 import { migrationSummary, renderConfiguration, renderPlanNotes, renderSegmentRead, secretReferencesNote } from '../migrate/render.js'
 import { planIsEmpty, planMigration, renderPlan, type Plan } from '../migrate/plan.js'
@@ -173,6 +174,10 @@ EXIT CODES
     const { flags } = await this.parse(Migrate)
     let reportFormat: string = flags['report-format'] ?? defaultFormat(process.env, 'table')
     const reports = (flags.report ?? []).map(parseReportTarget)
+    // Written after the verification: a path that cannot be is found first.
+    if (flags.out) ensureWritableFile(flags.out, '--out')
+    if (flags['rename-map-out']) ensureWritableFile(flags['rename-map-out'], '--rename-map-out')
+    for (const r of reports) ensureWritableFile(r.file, '--report')
     if (reports.length > 0 && !flags.verify?.length) throw new UsageError('--report only means something with --verify ARCHIVE', 'Add --verify ARCHIVE, or leave out --report.')
     let format = flags.format
     if (format === 'table' || format === 'markdown') {
