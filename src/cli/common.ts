@@ -170,6 +170,15 @@ export function shownEndpointUrl(url: string): string {
 }
 
 /**
+ * `-` with stdin a terminal: the run waits for lines typed or pasted there, which looks like a
+ * hang (`segamp inspect -` typed by mistake, a pipe forgotten). The note that says so, or undefined.
+ */
+export function terminalStdinNote(inputs: readonly string[]): string | undefined {
+  if (!inputs.includes('-') || !process.stdin.isTTY) return undefined
+  return 'Note: reading messages from stdin, a terminal: paste NDJSON lines and end them with Ctrl-D (or pipe the data in: gzip -dc day.gz | segamp … -)'
+}
+
+/**
  * Writes to stderr at once, as far as it takes it, when the process ends right after (an
  * interrupt). On a pipe that is full because nobody reads it, a plain synchronous write throws
  * EAGAIN: that ended replay's second Ctrl-C as an uncaught exception (exit 1, not 130), and

@@ -10,7 +10,18 @@ import { readFile } from 'node:fs/promises'
 import { compileFilters, parseTypes } from '../pipeline/route/index.js'
 import { InputProgress, s3Settings } from './s3-input.js'
 import { ensureWritableDir } from './state-dir.js'
-import { endpointQueryProblem, exitCodes, httpUrlProblem, noMatchWarning, outOfTimeRangeWarning, shownEndpointUrl, whereFilter, endByInterrupt, writeNowOrQueue } from './common.js'
+import {
+  endpointQueryProblem,
+  exitCodes,
+  httpUrlProblem,
+  noMatchWarning,
+  outOfTimeRangeWarning,
+  shownEndpointUrl,
+  terminalStdinNote,
+  whereFilter,
+  endByInterrupt,
+  writeNowOrQueue,
+} from './common.js'
 import { formatCount, progressMode, withProgress, type ProgressHandle } from './progress.js'
 import { compileSubscriptions, loadMappings, selectOnlyActions } from '../segment/subscriptions/index.js'
 import { replay, type ReplayOptions, type ReplayProgress } from '../replay/engine.js'
@@ -104,6 +115,8 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
   if (flags.classic) return classicStandInSession(inputs, flags, io)
   const plan = await planReplay(inputs, flags, io)
   if (flags['retry-dead-letters']) return retryDeadLettersSession(flags, plan.options.stateDir, plan.live, io)
+  const stdinNote = terminalStdinNote(inputs)
+  if (stdinNote) io.logToStderr(stdinNote)
   const input = new InputProgress(inputs)
   if (plan.live && !flags.yes) await confirm(plan, flags, input, io)
   else if (plan.live) io.warn('Amplitude deduplicates insert_id only within 7 days: replaying data it already holds from longer ago duplicates it.')

@@ -4,7 +4,7 @@ import { SegampCommand } from '../cli/base.js'
 import { parseTypes } from '../pipeline/route/index.js'
 import { readingFlags, mappingsFlag, s3Flags } from '../cli/flags.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
-import { exitCodes, loadSubscriptionsForCli, quitOnInterrupt, whereFilter } from '../cli/common.js'
+import { exitCodes, loadSubscriptionsForCli, quitOnInterrupt, terminalStdinNote, whereFilter } from '../cli/common.js'
 import { readClassicFile, readRenameMapFile } from '../cli/classic-input.js'
 import { ensureWritableFile } from '../cli/state-dir.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
@@ -128,6 +128,8 @@ EXIT CODES (like diff)
         s3: s3Settings(flags, inputs),
       }
     })()
+    const stdinNote = terminalStdinNote(inputs)
+    if (stdinNote) this.logToStderr(stdinNote)
     const input = new InputProgress(inputs)
     const mode = progressMode({ quiet: flags['no-progress'] || this.jsonEnabled() || (format !== 'table' && !flags.out) })
     const options = {

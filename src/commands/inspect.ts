@@ -8,7 +8,7 @@ import { ensureWritableDir } from '../cli/state-dir.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
 import { renderInspectNotes, renderInspectTable } from '../inspect/render.js'
-import { whereFilter, exitCodes, noMatchWarning, outOfTimeRangeWarning } from '../cli/common.js'
+import { whereFilter, exitCodes, noMatchWarning, outOfTimeRangeWarning, terminalStdinNote } from '../cli/common.js'
 import { compileSubscriptions, loadMappings } from '../segment/subscriptions/index.js'
 import { isS3State, localStateFile } from '../pipeline/commit/index.js'
 import { UsageError } from '../errors.js'
@@ -67,6 +67,8 @@ EXIT CODES
     // A --state-dir given is checked now (an unwritable one used to hang in mkdir); the default is
     // only created when a line is rejected, so inspect works in a read-only checkout.
     if (this.argv.some((a) => a === '--state-dir' || a.startsWith('--state-dir='))) ensureWritableDir(flags['state-dir'])
+    const stdinNote = terminalStdinNote(inputs)
+    if (stdinNote) this.logToStderr(stdinNote)
     const input = new InputProgress(inputs)
     const mode = progressMode({ quiet: json || flags['no-progress'] })
     const result = await withProgress(mode, 'Reading archives', (progress) => {
