@@ -3,7 +3,7 @@ import { SegampCommand } from '../cli/base.js'
 import { writeFile } from 'node:fs/promises'
 import { PRIVATE_FILE_MODE, secureFile } from '../pipeline/commit/index.js'
 import { createInterface } from 'node:readline/promises'
-import { exitCodes } from '../cli/common.js'
+import { exitCodes, terminalStdinNote } from '../cli/common.js'
 import { s3Flags } from '../cli/flags.js'
 import { s3Settings } from '../cli/s3-input.js'
 import { readClassicFile, readRenameMapFile } from '../cli/classic-input.js'
@@ -228,6 +228,8 @@ EXIT CODES
     // 2. Verify on an archive sample.
     let verified
     if (flags.verify?.length) {
+      const stdinNote = terminalStdinNote(flags.verify)
+      if (stdinNote) this.logToStderr(stdinNote)
       verified = await verifyMigration({
         inputs: flags.verify!,
         archive: { s3 },

@@ -24,11 +24,16 @@ const hasScript = ((): boolean => {
 describe('- with stdin a terminal', function () {
   this.timeout(60_000)
 
-  for (const command of ['inspect', 'replay', 'diff-mappings']) {
+  for (const command of ['inspect', 'replay', 'diff-mappings', 'migrate --verify']) {
     ;(hasScript ? it : it.skip)(`${command} -: a note says it reads the terminal, and Ctrl-D ends it`, async () => {
       const dir = tempDir()
-      const extra = { inspect: ['--state-dir', join(dir, 'st')], replay: ['--dry-run', '--state-dir', join(dir, 'st')], 'diff-mappings': [] }[command]!
-      const line = ['exec', process.execPath, BIN, command, '-', '--no-progress', ...extra].map((a) => `'${a}'`).join(' ')
+      const args = {
+        inspect: ['inspect', '-', '--no-progress', '--state-dir', join(dir, 'st')],
+        replay: ['replay', '-', '--no-progress', '--dry-run', '--state-dir', join(dir, 'st')],
+        'diff-mappings': ['diff-mappings', '-', '--no-progress'],
+        'migrate --verify': ['migrate', '--classic', join(ROOT, 'examples', 'classic-settings.json'), '--verify', '-', '--out', join(dir, 'actions.json')],
+      }[command]!
+      const line = ['exec', process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ')
       // script gives the command a terminal as stdin; what is written to script's stdin is typed there.
       const child = spawn('script', ['-qfec', line, '/dev/null'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } })
       let out = ''
