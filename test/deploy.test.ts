@@ -150,9 +150,9 @@ describe('deploy: command lines use only flags `replay --help` lists', () => {
 describe('deploy: Dockerfile', () => {
   const text = read('Dockerfile')
 
-  it('builds in one stage and runs from a slim image of the current Node LTS (24) with production dependencies, as a non-root user', () => {
+  it('builds in one stage and runs from a slim image of the current Node LTS (26) with production dependencies, as a non-root user', () => {
     const froms = [...text.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1])
-    assert.deepEqual(froms, ['node:24-slim', 'node:24-slim'])
+    assert.deepEqual(froms, ['node:26-slim', 'node:26-slim'])
     const runtime = text.slice(text.lastIndexOf('\nFROM '))
     assert.match(runtime, /npm ci --omit=dev/)
     assert.match(runtime, /COPY --from=build \/src\/dist/)

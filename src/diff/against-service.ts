@@ -60,9 +60,13 @@ export interface AgainstResult {
   counts: ScanCounts
 }
 
-/** Buckets for an archive of `bytes` (as read: compressed files count compressed): about 1 MB of archive each, 16 to 4,096. */
+/**
+ * Buckets for an archive of `bytes` (as read: compressed files count compressed): about 512 KiB of
+ * archive each, 16 to 4,096. A pairing job holds one bucket's message rows in memory, so a bucket
+ * holds about as many messages at any size (16 buckets, the least, is a 8 MB archive's count).
+ */
 export function bucketCount(bytes: number): number {
-  return Math.min(4096, Math.max(16, Math.ceil(bytes / (1024 * 1024))))
+  return Math.min(4096, Math.max(16, Math.ceil(bytes / (512 * 1024))))
 }
 
 type Progress = ReadProgress & { phase: string }

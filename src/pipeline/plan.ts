@@ -138,20 +138,27 @@ export function createPlanner(s: PlannerSettings): Planner {
 /** Deepest nesting of objects and arrays a message may have (Amplitude itself keeps 40 levels). */
 export const MAX_NESTING = 500
 
-/** True when `value` holds objects or arrays nested more than `limit` levels deep. No recursion. */
+/**
+ * True when `value` holds objects or arrays nested more than `limit` levels deep (`value` itself is
+ * level 1). It recurses, but never past `limit` + 1 frames of one small function, whatever the
+ * message: well within any thread's stack. Allocates nothing (it runs on every long line).
+ */
 export function nestedDeeperThan(value: unknown, limit: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]]
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!
-    if (depth > limit) return true
-    if (Array.isArray(v)) {
-      for (const x of v) if (x !== null && typeof x === 'object') stack.push([x, depth + 1])
-    } else {
-      for (const k in v as Record<string, unknown>) {
-        const x = (v as Record<string, unknown>)[k]
-        if (x !== null && typeof x === 'object') stack.push([x, depth + 1])
-      }
+  return value !== null && typeof value === 'object' && deeperThan(value, 1, limit)
+}
+
+function deeperThan(v: object, depth: number, limit: number): boolean {
+  if (depth > limit) return true
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i]
+      if (x !== null && typeof x === 'object' && deeperThan(x, depth + 1, limit)) return true
     }
+    return false
+  }
+  for (const k in v) {
+    const x = (v as Record<string, unknown>)[k]
+    if (x !== null && typeof x === 'object' && deeperThan(x, depth + 1, limit)) return true
   }
   return false
 }

@@ -180,12 +180,15 @@ describe('decode: lineBlocks + blockLines', () => {
   })
 
   it('a block put together across chunks (large enough not to come from the shared pool) is owned; views into a chunk are not', async () => {
-    // Lines of 5,010 bytes (a Buffer under 4 KiB would be a slice of Node's shared pool).
-    const line = (c: string): string => `{"x":"${c.repeat(5000)}"}\n`
+    // Lines longer than Node's shared pool (a Buffer under half of it, 4 KiB on Node 20 and
+    // 32 KiB on Node 26, would be a slice of the pool).
+    const size = Buffer.poolSize
+    const line = (c: string): string => `{"x":"${c.repeat(size)}"}\n`
     const text = Buffer.from(line('a') + line('b') + line('c') + line('d') + line('e').slice(0, -1))
     // Chunks cut inside the second and fourth lines: line 1 is a view into the first chunk; lines
     // 2–3 and line 4 are copies (carried part + head), so is the unterminated last line.
-    const blocks = await blocksOf(cut(text, [7000, 17_000]))
+    const n = line('a').length
+    const blocks = await blocksOf(cut(text, [n + 2000, 3 * n + 2000]))
     assert.deepEqual(
       blocks.map((b) => (b.tooLong === undefined ? [b.firstLine, b.count, b.owned === true] : [])),
       [
