@@ -96,14 +96,14 @@ export async function inspectArchives(opts: InspectOptions): Promise<InspectResu
 }
 
 /**
- * Nothing at all was read (every input empty): a profile of zeros is no result. The same rule as
+ * Nothing at all was read (every input empty, or blank lines only): a profile of zeros is no result. The same rule as
  * diff-mappings' "nothing to compare": exit 2, naming the inputs. Undefined when anything was
  * read, or when a file could not be read (that is exit 3, named in the notes).
  */
 export function nothingReadError(result: InspectResult, inputs: string[]): UsageError | undefined {
   const r = result.report
-  if (r.messages + r.rejected > 0 || r.unreadableFiles.length > 0 || result.emptyFiles.length === 0) return undefined
-  return new UsageError(`nothing to inspect: not one line was read from ${inputs.join(' ')} (empty files, an empty gzip or stdin at its end)`, {
+  if (r.messages + r.rejected > 0 || r.unreadableFiles.length > 0 || r.files === 0) return undefined
+  return new UsageError(`nothing to inspect: not one line was read from ${inputs.join(' ')} (empty or blank files, an empty gzip, or stdin at its end)`, {
     code: 'nothing-read',
     hint: "Check the paths: give the files or folder that hold the export (`ls -l` shows each file's size), or, for -, the command that writes to the pipe.",
   })

@@ -34,6 +34,15 @@ describe('inspect: inputs that hold no line', function () {
     assert.equal(out.error.exitCode, 2)
   })
 
+  it('a file of blank lines only: nothing read either, exit 2 (and no warning calling it empty)', async () => {
+    const dir = tempDir()
+    const blank = writeFile(join(dir, 'blank.ndjson'), '\n\n  \n')
+    const r = await runCli(['inspect', blank, '--no-progress', '--state-dir', join(dir, 'st')], { cwd: dir })
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /Error: nothing to inspect: not one line was read from .*blank\.ndjson/)
+    assert.doesNotMatch(r.stderr, /blank\.ndjson: empty/)
+  })
+
   it('stdin at its end: the same error', async () => {
     const dir = tempDir()
     const r = await runCli(['inspect', '-', '--no-progress', '--state-dir', join(dir, 'st')], { cwd: dir, input: '' })
