@@ -15,7 +15,7 @@ export function ensureWritableDir(dir: string, flag = '--state-dir'): void {
   if (why)
     throw new UsageError(`${flag} ${dir} cannot be created: ${why}`, {
       code: 'state-dir',
-      hint: `Give ${flag} a folder you can write to (it is created if missing), e.g. ${flag} ./segamp-state.`,
+      hint: `Give ${flag} a folder you can write to (it is created if missing), e.g. ${flag} ./${flag === '--sandbox-dir' ? 'segamp-sandbox' : 'segamp-state'}.`,
     })
 }
 

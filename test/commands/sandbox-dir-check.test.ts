@@ -24,6 +24,7 @@ describe('replay --sandbox --sandbox-dir that cannot be a folder', function () {
       const r = await runCli(['replay', EXAMPLE, '--sandbox', ...extra, '--sandbox-dir', file, '--no-progress', '--state-dir', join(dir, 'st')], { cwd: dir })
       assert.equal(r.code, 2, r.stderr)
       assert.ok(r.stderr.includes(`Error: --sandbox-dir ${file} cannot be created: ${file} is not a folder`), r.stderr)
+      assert.match(r.stderr, /Hint: Give --sandbox-dir a folder you can write to \(it is created if missing\), e\.g\. --sandbox-dir \.\/segamp-sandbox\./)
       assert.doesNotMatch(r.stdout + r.stderr, /Replay finished|Sandbox ingested|Classic stand-in/)
     })
   }
