@@ -1,10 +1,39 @@
 /** Reads a --classic settings file (settings object or Public API destination response). */
 import { readFile } from 'node:fs/promises'
 import { UsageError } from '../errors.js'
-import { withoutBom } from '../text.js'
+import { visible, withoutBom } from '../text.js'
+import { readClassicSettings } from '../segment/classic/index.js'
 
-export async function readClassicFile(path: string | undefined): Promise<unknown> {
+/**
+ * Reads --classic FILE. A file holding not one Classic setting (a Segment message, a mappings file,
+ * a list given by mistake) is a usage error: the run would otherwise go on the catalog defaults.
+ * `warn`, when given, hears of a misspelt setting among real ones and of a value that cannot be
+ * read (the default is used for both); migrate reports those itself.
+ */
+export async function readClassicFile(path: string | undefined, warn?: (text: string) => void): Promise<unknown> {
   if (!path) return {}
+  const parsed = await parseClassicFile(path)
+  checkClassicSettings(path, parsed, warn)
+  return parsed
+}
+
+const HOLDS =
+  'Give the Classic destination\'s settings object (like examples/classic-settings.json) or a Segment Public API destination response {"data":{"destination":{"settings":{…}}}}.'
+
+function checkClassicSettings(path: string, parsed: unknown, warn?: (text: string) => void): void {
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new UsageError(`--classic ${path}: not a JSON object (${Array.isArray(parsed) ? 'a list' : parsed === null ? 'null' : `a ${typeof parsed}`})`, HOLDS)
+  const read = readClassicSettings(parsed)
+  if (read.explicitKeys.length === 0 && read.unknownKeys.length > 0) {
+    const keys = read.unknownKeys.slice(0, 8).map(visible).join(', ') + (read.unknownKeys.length > 8 ? `, … ${read.unknownKeys.length - 8} more` : '')
+    throw new UsageError(`--classic ${path}: not one Amplitude (Classic) setting in it (its keys: ${keys})`, HOLDS)
+  }
+  if (!warn) return
+  for (const key of read.unknownKeys) warn(`--classic ${path}: unknown setting ${JSON.stringify(visible(key))} (ignored)`)
+  for (const w of read.warnings) warn(`--classic ${path}: ${w}`)
+}
+
+async function parseClassicFile(path: string): Promise<unknown> {
   let text: string
   try {
     text = await readFile(path, 'utf8')

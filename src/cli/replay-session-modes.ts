@@ -19,7 +19,7 @@ import type { ReplayFlags, SessionIo } from './replay-session.js'
 
 /** `--sandbox --classic`: the Classic emulation's records into the sandbox, saved for `export --sandbox`. */
 export async function classicStandInSession(inputs: string[], flags: ReplayFlags, io: SessionIo): Promise<ClassicStandInResult> {
-  const settings = await readClassicFile(flags.classic)
+  const settings = await readClassicFile(flags.classic, (w) => io.warn(w))
   const { saveSandboxStore, startSandbox, summarizeSandbox } = await import('../amplitude/sandbox/index.js')
   const sandbox = await startSandbox()
   let open = true

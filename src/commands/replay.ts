@@ -135,12 +135,12 @@ EXIT CODES
       helpValue: 'DIR|S3URL',
     }),
     'checkpoint-interval': Flags.integer({
-      description: `s3:// state: at most one checkpoint PUT per this many seconds (default ${S3_CADENCE.everyMs / 1000}); a local state directory is checkpointed after every response.`,
+      description: `s3:// state: at most one checkpoint PUT per this many seconds (default ${S3_CADENCE.everyMs / 1000}); a local state directory is checkpointed after every response (given with one: a warning, nothing changes).`,
       min: 1,
       helpValue: 'SECONDS',
     }),
     'checkpoint-lines': Flags.integer({
-      description: `s3:// state: checkpoint sooner once this many lines settled since the last one (default ${S3_CADENCE.everyLines}).`,
+      description: `s3:// state: checkpoint sooner once this many lines settled since the last one (default ${S3_CADENCE.everyLines}); not for a local state directory (a warning).`,
       min: 1,
       helpValue: 'N',
     }),
