@@ -131,9 +131,10 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
     throw error
   }
   if (!io.json) io.logToStderr(renderReplaySummary(report, { color: Boolean(process.stderr.isTTY), sandbox: Boolean(flags.sandbox) }))
-  // Files were found, but not one line was in them (an empty file, an empty gzip, stdin at its end): say so.
-  if (!report.alreadyDone && !report.resumed && !report.error && report.messages + report.rejected === 0)
-    io.warn(`nothing was read: ${inputs.join(' ')} hold(s) no line (empty files or input); nothing was sent`)
+  // Files were found, but not one line was in them (an empty file, an empty gzip, stdin at its end):
+  // no success with nothing done. Exit 2 once the sandbox (if any) is closed, as inspect and diff-mappings do.
+  const nothingRead =
+    !report.alreadyDone && !report.resumed && !report.error && !report.interrupted && report.messages + report.rejected === 0 && report.unreadableFiles.length === 0
   // Every message lies outside --since/--until (a range that misses the archive): not a silent success.
   const nothingSent = flags['dry-run'] ? 'nothing would be sent' : 'nothing was sent'
   // Or the filters together (a typo'd --types, a --where never true, with or without a range): said too.
@@ -156,8 +157,17 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
     io.logToStderr(renderResumeAdvice({ fromStdin: plan.fromStdin, command: resumeCommand(invocation(io.bin), io.argv), needs }))
   }
   if (report.error && !io.json) io.logToStderr(renderAbortError(report.error, { fromStdin: plan.fromStdin, sandbox: flags.sandbox }))
+  if (nothingRead) throw nothingReadError(inputs)
   if (report.exitCode !== 0) process.exitCode = report.exitCode
   return report
+}
+
+/** Every input existed and held no line: exit 2 (code `nothing-read`), naming them. */
+function nothingReadError(inputs: string[]): UsageError {
+  return new UsageError(`nothing was read: ${inputs.join(' ')} hold(s) no line (empty files or input); nothing was sent`, {
+    code: 'nothing-read',
+    hint: "Check the paths: give the files or folder that hold the archive (`ls -l` shows each file's size), or, for -, the command that writes to the pipe.",
+  })
 }
 
 /**
