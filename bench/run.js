@@ -54,6 +54,11 @@
  *   s3       the BENCH_MESSAGES (100000) archive read from s3:// (s3rver in its own process on
  *            127.0.0.1, the server the tests use) vs from disk: the bare reader and
  *            inspectArchives, BENCH_REPEAT runs each, interleaved. Goal ≤ 1.3× disk (wall).
+ *   instructions  (opt-in: not in the default list; needs valgrind) the floor, the --workers 1 dry run
+ *            and the live replay (sandbox-free) under valgrind --tool=callgrind with node --single-threaded,
+ *            over BENCH_INSTRUCTION_MESSAGES (10000) and twice as many messages: instructions per message
+ *            (marginal) and the ratios the CPU goals are about, repeatable whatever the machine's load
+ *            (lib/instructions.js). About 10 minutes.
  *   profile  (BENCH_PROFILE=1 or a list of sandbox,sandbox-free,dryrun,diff; off by default) those scenarios
  *            again under node --cpu-prof; prints where the CPU goes (the .cpuprofile files are
  *            kept in bench/data/profiles/; summarize one with node bench/lib/profile.js FILE).
@@ -72,6 +77,7 @@ import { join } from 'node:path'
 import { DATA, ROOT, ensureArchive } from './lib/data.js'
 import { snapshotDist } from './lib/dist.js'
 import { formatProfile, summarizeProfile } from './lib/profile.js'
+import { instructionLines } from './lib/instructions.js'
 
 const env = (k, d) => (process.env[k] === undefined || process.env[k] === '' ? d : Number(process.env[k]))
 const READ_MB = env('BENCH_READ_MB', 1024)
@@ -647,6 +653,14 @@ if (ONLY.has('profile')) {
     )
   }
 }
+// ---------------------------------------------------------------- instructions
+const instructionTexts = []
+if (ONLY.has('instructions')) {
+  const m = env('BENCH_INSTRUCTION_MESSAGES', 10000)
+  const archiveOf = (messages) => ({ ...ensureArchive({ messages, seed: 7, days: 3, filesPerDay: 2 }, log), messages })
+  cleanWork()
+  instructionTexts.push(...instructionLines({ small: archiveOf(m), large: archiveOf(2 * m), messages: MESSAGES, dist: snap.dir, work, log }))
+}
 rmSync(work, { recursive: true, force: true })
 
 // ---------------------------------------------------------------- kit
@@ -701,6 +715,7 @@ if (REPEAT > 1 && ONLY.has('read')) out.push(`read rows: ${REPEAT} interleaved r
 for (const [title, lines] of [
   ['Start-up (CPU = user+system of the whole process)', startupLines],
   ['Cost ladder and the compiled path (CPU = user+system)', ladderLines],
+  ['Instruction counts (BENCH_ONLY=instructions)', instructionTexts],
 ]) {
   if (!lines.length) continue
   out.push('', title)

@@ -138,7 +138,11 @@ export function asSegampError(error: unknown, usageHint: string): SegampError {
   if (error instanceof Errors.CLIError) {
     // oclif's own: a flag that does not parse, a missing argument, flags that exclude each other.
     const exit = error.oclif?.exit ?? exitCodes.ABORTED
-    const message = error.message.replace(/\n?\s*See more help with --help\s*$/, '').replace(/^The following errors? occurred:\n\s*/, '')
+    const message = error.message
+      .replace(/\n?\s*See more help with --help\s*$/, '')
+      .replace(/^The following errors? occurred:\n\s*/, '')
+      // "Parsing --max-eps \n\tExpected an integer …": one line, starting with the flag.
+      .replace(/^Parsing (--[\w-]+)\s*\n\s*(\S)/, (_m, flag: string, first: string) => `${flag}: ${first.toLowerCase()}`)
     return new SegampError(message, { exitCode: exit, code: exit === exitCodes.USAGE ? 'usage' : 'error', hint: exit === exitCodes.USAGE ? usageHint : undefined })
   }
   const errno = error as NodeJS.ErrnoException

@@ -3,13 +3,38 @@ import { readFile } from 'node:fs/promises'
 import { UsageError } from '../errors.js'
 import { visible, withoutBom } from '../text.js'
 import { jsonErrorPlace, jsonSyntaxError } from '../json-syntax.js'
+import { readClassicSettings } from '../segment/classic/index.js'
 
 /**
- * `onWarning` hears of each setting that falls back to its default: a key segamp does not know
- * (a typo) or a value it cannot read (`"yes"` for a boolean), naming the file.
+ * Reads --classic FILE. A file holding not one Classic setting (a Segment message, a mappings file,
+ * a list given by mistake) is a usage error: the run would otherwise go on the catalog defaults.
+ * `warn`, when given, hears of a misspelt setting among real ones and of a value that cannot be
+ * read (the default is used for both); migrate reports those itself.
  */
-export async function readClassicFile(path: string | undefined, onWarning?: (text: string) => void): Promise<unknown> {
+export async function readClassicFile(path: string | undefined, warn?: (text: string) => void): Promise<unknown> {
   if (!path) return {}
+  const parsed = await parseClassicFile(path)
+  checkClassicSettings(path, parsed, warn)
+  return parsed
+}
+
+const HOLDS =
+  'Give the Classic destination\'s settings object (like examples/classic-settings.json) or a Segment Public API destination response {"data":{"destination":{"settings":{…}}}}.'
+
+function checkClassicSettings(path: string, parsed: unknown, warn?: (text: string) => void): void {
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new UsageError(`--classic ${path}: not a JSON object (${Array.isArray(parsed) ? 'a list' : parsed === null ? 'null' : `a ${typeof parsed}`})`, HOLDS)
+  const read = readClassicSettings(parsed)
+  if (read.explicitKeys.length === 0 && read.unknownKeys.length > 0) {
+    const keys = read.unknownKeys.slice(0, 8).map(visible).join(', ') + (read.unknownKeys.length > 8 ? `, … ${read.unknownKeys.length - 8} more` : '')
+    throw new UsageError(`--classic ${path}: not one Amplitude (Classic) setting in it (its keys: ${keys})`, HOLDS)
+  }
+  if (!warn) return
+  for (const key of read.unknownKeys) warn(`--classic ${path}: unknown setting ${JSON.stringify(visible(key))} (ignored)`)
+  for (const w of read.warnings) warn(`--classic ${path}: ${w}`)
+}
+
+async function parseClassicFile(path: string): Promise<unknown> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
@@ -20,23 +45,16 @@ export async function readClassicFile(path: string | undefined, onWarning?: (tex
     )
   }
   const json = withoutBom(text)
-  let parsed: unknown
   try {
-    parsed = JSON.parse(json)
+    return JSON.parse(json)
   } catch (error) {
+    // file:line:column and the fault, never V8's excerpt of the file (the API key sits there).
     const e = jsonSyntaxError(json, error)
     throw new UsageError(`--classic ${jsonErrorPlace(path, e)}: not JSON (${e.problem}); expected the Classic settings object or a Segment Public API destination response`, {
       code: 'classic-settings',
       hint: 'Fix the JSON at that line and column (a missing comma or quote, a trailing comma, a bare word: strings, true, false and null are JSON); the file holds the settings object (e.g. examples/classic-settings.json).',
     })
   }
-  if (onWarning) {
-    const { readClassicSettings } = await import('../segment/classic/index.js')
-    const read = readClassicSettings(parsed)
-    for (const key of read.unknownKeys) onWarning(`--classic ${path}: unknown setting "${visible(key)}" (ignored)`)
-    for (const w of read.warnings) onWarning(`--classic ${path}: ${visible(w)}`)
-  }
-  return parsed
 }
 
 export async function readRenameMapFile(path: string | undefined): Promise<Map<string, string> | undefined> {

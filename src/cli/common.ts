@@ -170,6 +170,47 @@ export function shownEndpointUrl(url: string): string {
 }
 
 /**
+ * `-` with stdin a terminal: the run waits for lines typed or pasted there, which looks like a
+ * hang (`segamp inspect -` typed by mistake, a pipe forgotten). The note that says so, or undefined.
+ */
+export function terminalStdinNote(inputs: readonly string[]): string | undefined {
+  if (!inputs.includes('-') || !process.stdin.isTTY) return undefined
+  return 'Note: reading messages from stdin, a terminal: paste NDJSON lines and end them with Ctrl-D (or pipe the data in: gzip -dc day.gz | segamp … -)'
+}
+
+/**
+ * Writes to stderr at once, as far as it takes it, when the process ends right after (an
+ * interrupt). On a pipe that is full because nobody reads it, a plain synchronous write throws
+ * EAGAIN: that ended replay's second Ctrl-C as an uncaught exception (exit 1, not 130), and
+ * `quitOnInterrupt` before its clean-up (the users' events left in --work-dir, and the exit then
+ * hung on a named pipe being opened). What the pipe does not take is queued; nothing waits for it.
+ */
+export function writeNowOrQueue(text: string): void {
+  let rest = Buffer.from(text)
+  try {
+    while (rest.length > 0) rest = rest.subarray(writeSync(2, rest))
+  } catch {
+    process.stderr.write(rest)
+  }
+}
+
+/**
+ * Ends the process as an interrupt, by SIGINT's default action (exit status 130 in a shell;
+ * exit handlers do not run):
+ * `process.exit()` waits for libuv's threads, and one blocked in open() on a named pipe nothing
+ * writes to never returns. As PID 1 (a container started without an init) the process ignores a
+ * signal it has no handler for, so there it exits with 130 itself.
+ */
+export function endByInterrupt(): void {
+  // The progress display hid the terminal's cursor and shows it again in an exit handler, which
+  // a death by signal skips: shown here, or the shell is left without a cursor.
+  if (process.stderr.isTTY) writeNowOrQueue('\x1b[?25h')
+  process.removeAllListeners('SIGINT')
+  process.kill(process.pid, 'SIGINT')
+  process.exit(exitCodes.INTERRUPTED)
+}
+
+/**
  * Runs `work` with Ctrl-C and SIGTERM ending the process at once, after a notice on stderr and
  * `cleanup` (what must not stay behind: the partitions of `diff-mappings --against`, the users'
  * events, in the temp folder or --work-dir), which Node's own default for these signals skipped.
@@ -181,11 +222,11 @@ export async function quitOnInterrupt<T>(notice: string, work: () => Promise<T>,
   const stop = (): void => {
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
-    writeSync(2, `\n${notice}\n`)
+    writeNowOrQueue(`\n${notice}\n`)
     try {
       cleanup()
     } finally {
-      process.kill(process.pid, 'SIGINT')
+      endByInterrupt()
     }
   }
   process.on('SIGINT', stop)

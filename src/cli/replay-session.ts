@@ -7,11 +7,21 @@
 import { createInterface } from 'node:readline/promises'
 import { join } from 'node:path'
 import { readFile } from 'node:fs/promises'
-import { writeSync } from 'node:fs'
 import { compileFilters, parseTypes } from '../pipeline/route/index.js'
 import { InputProgress, s3Settings } from './s3-input.js'
 import { ensureWritableDir } from './state-dir.js'
-import { endpointQueryProblem, exitCodes, httpUrlProblem, noMatchWarning, outOfTimeRangeWarning, shownEndpointUrl, whereFilter } from './common.js'
+import {
+  endpointQueryProblem,
+  exitCodes,
+  httpUrlProblem,
+  noMatchWarning,
+  outOfTimeRangeWarning,
+  shownEndpointUrl,
+  terminalStdinNote,
+  whereFilter,
+  endByInterrupt,
+  writeNowOrQueue,
+} from './common.js'
 import { formatCount, progressMode, withProgress, type ProgressHandle } from './progress.js'
 import { compileSubscriptions, loadMappings, selectOnlyActions } from '../segment/subscriptions/index.js'
 import { replay, type ReplayOptions, type ReplayProgress } from '../replay/engine.js'
@@ -100,9 +110,13 @@ interface ReplayPlan {
 /** Runs one replay from its flags and prints around it; returns the report (the exit code set). */
 export async function replaySession(inputs: string[], flags: ReplayFlags, io: SessionIo): Promise<ReplayReport | ClassicStandInResult | RetryReport> {
   checkInputsGiven(inputs, flags)
+  // Where the sandbox's store is saved at the end: found unusable now, not after the whole replay.
+  if (flags.sandbox && !flags['retry-dead-letters']) ensureWritableDir(flags['sandbox-dir'] ?? DEFAULT_SANDBOX_DIR, '--sandbox-dir')
   if (flags.classic) return classicStandInSession(inputs, flags, io)
   const plan = await planReplay(inputs, flags, io)
   if (flags['retry-dead-letters']) return retryDeadLettersSession(flags, plan.options.stateDir, plan.live, io)
+  const stdinNote = terminalStdinNote(inputs)
+  if (stdinNote) io.logToStderr(stdinNote)
   const input = new InputProgress(inputs)
   if (plan.live && !flags.yes) await confirm(plan, flags, input, io)
   else if (plan.live) io.warn('Amplitude deduplicates insert_id only within 7 days: replaying data it already holds from longer ago duplicates it.')
@@ -117,9 +131,10 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
     throw error
   }
   if (!io.json) io.logToStderr(renderReplaySummary(report, { color: Boolean(process.stderr.isTTY), sandbox: Boolean(flags.sandbox) }))
-  // Files were found, but not one line was in them (an empty file, an empty gzip, stdin at its end): say so.
-  if (!report.alreadyDone && !report.resumed && !report.error && report.messages + report.rejected === 0)
-    io.warn(`nothing was read: ${inputs.join(' ')} hold(s) no line (empty files or input); nothing was sent`)
+  // Files were found, but not one line was in them (an empty file, an empty gzip, stdin at its end):
+  // no success with nothing done. Exit 2 once the sandbox (if any) is closed, as inspect and diff-mappings do.
+  const nothingRead =
+    !report.alreadyDone && !report.resumed && !report.error && !report.interrupted && report.messages + report.rejected === 0 && report.unreadableFiles.length === 0
   // Every message lies outside --since/--until (a range that misses the archive): not a silent success.
   const nothingSent = flags['dry-run'] ? 'nothing would be sent' : 'nothing was sent'
   // Or the filters together (a typo'd --types, a --where never true, with or without a range): said too.
@@ -142,8 +157,17 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
     io.logToStderr(renderResumeAdvice({ fromStdin: plan.fromStdin, command: resumeCommand(invocation(io.bin), io.argv), needs }))
   }
   if (report.error && !io.json) io.logToStderr(renderAbortError(report.error, { fromStdin: plan.fromStdin, sandbox: flags.sandbox }))
+  if (nothingRead) throw nothingReadError(inputs)
   if (report.exitCode !== 0) process.exitCode = report.exitCode
   return report
+}
+
+/** Every input existed and held no line: exit 2 (code `nothing-read`), naming them. */
+function nothingReadError(inputs: string[]): UsageError {
+  return new UsageError(`nothing was read: ${inputs.join(' ')} hold(s) no line (empty files or input); nothing was sent`, {
+    code: 'nothing-read',
+    hint: "Check the paths: give the files or folder that hold the archive (`ls -l` shows each file's size), or, for -, the command that writes to the pipe.",
+  })
 }
 
 /**
@@ -238,6 +262,7 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
   // Found unwritable now, not as a hang in mkdir or a failure after the confirmation. A retry of
   // dead letters writes only where a replay wrote before: it creates no directory.
   if (localState && !flags['retry-dead-letters']) ensureWritableDir(stateDir)
+  if (localState) warnLocalCadence(flags, stateDir, io)
   if (!flags['state-dir'] && !flags.fresh && !flags.sandbox && !fromStdin && !(await resumableCheckpoint(stateDir, runId, s3))) {
     const sibling = findUnfinishedSibling('.segamp', runId)
     if (sibling) io.warn(siblingAdvice(sibling, { bin: invocation(io.bin), argv: io.argv, stateDir }).trimEnd())
@@ -273,6 +298,23 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
       skipUserPropertiesSync: flags['skip-user-properties-sync'],
     },
   }
+}
+
+/**
+ * The checkpoint cadence flags set how often an s3:// state directory PUTs its checkpoint. A local
+ * one is checkpointed after every response (a slot, and checkpoint.json once a second:
+ * src/pipeline/commit/local-state.ts): they would only make it lag, so they are not applied, and
+ * that is said rather than the flags taken silently.
+ */
+function warnLocalCadence(flags: ReplayFlags, stateDir: string, io: SessionIo): void {
+  const given = [
+    ...(flags['checkpoint-interval'] !== undefined ? [`--checkpoint-interval ${flags['checkpoint-interval']}`] : []),
+    ...(flags['checkpoint-lines'] !== undefined ? [`--checkpoint-lines ${flags['checkpoint-lines']}`] : []),
+  ]
+  if (given.length === 0) return
+  io.warn(
+    `${given.join(' ')}: s3:// state directories only; ${stateDir} is local, checkpointed after every response (a slot file; checkpoint.json once a second), so ${given.length === 1 ? 'it changes' : 'they change'} nothing here`,
+  )
 }
 
 /** Before a live send: what would be sent, and `Send? [y/N]` (only on a terminal). */
@@ -339,16 +381,15 @@ async function runWithSignals(plan: ReplayPlan, flags: ReplayFlags, input: Input
   const notice = 'Interrupted: finishing the requests in flight and saving the checkpoint (Ctrl-C again to quit at once)'
   const onSigint = (): void => {
     interrupts++
+    if (interrupts > 2) return endByInterrupt()
     if (interrupts > 1) {
-      // Written synchronously: the process ends right after.
-      writeSync(
-        2,
+      writeNowOrQueue(
         `\nQuit at once: ${formatCount(last?.outstanding ?? 0)} record(s) not yet acknowledged were abandoned; the checkpoint keeps everything acknowledged before, and this resumes the rest:\n  ${resumeCommand(invocation(io.bin), io.argv)}\n`,
       )
       // Quit now, but let what stdout already holds reach a pipe first (at most a second).
       process.exitCode = exitCodes.INTERRUPTED
-      setTimeout(() => process.exit(), 1000).unref()
-      process.stdout.write('', () => process.exit())
+      setTimeout(endByInterrupt, 1000).unref()
+      process.stdout.write('', endByInterrupt)
       return
     }
     // On a TTY the notice replaces the progress line at once (a plain line would be drawn over).

@@ -4,8 +4,9 @@ import { SegampCommand } from '../cli/base.js'
 import { parseTypes } from '../pipeline/route/index.js'
 import { readingFlags, mappingsFlag, s3Flags } from '../cli/flags.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
-import { exitCodes, loadSubscriptionsForCli, quitOnInterrupt, whereFilter } from '../cli/common.js'
+import { exitCodes, loadSubscriptionsForCli, quitOnInterrupt, terminalStdinNote, whereFilter } from '../cli/common.js'
 import { readClassicFile, readRenameMapFile } from '../cli/classic-input.js'
+import { ensureWritableFile } from '../cli/state-dir.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
 import { compareArchives } from '../diff/service.js'
 import { parseFailOn, type DiffReport } from '../diff/index.js'
@@ -108,9 +109,13 @@ EXIT CODES (like diff)
     const against = (flags.against ?? []).length > 0
     const format = (flags.format as DiffFormat | undefined) ?? defaultFormat(process.env, 'table')
     if (format === 'json' && !flags.out) this.useJsonOutput()
+    checkAgainstPaths(flags.against ?? [])
     if (flags.sample !== undefined && against) throw new UsageError('--sample: not with --against (the export is compared whole)', 'Leave out --sample, or --against.')
     const reports = (flags.report ?? []).map(parseReportTarget)
     checkFiles(flags, inputs)
+    // Written at the end: a path that cannot be is found before the comparison, not after it.
+    if (flags.out) ensureWritableFile(flags.out, '--out')
+    for (const r of reports) ensureWritableFile(r.file, '--report')
     const setup = await (async () => {
       const { failOn, identifyWindowMs } = parseFailOnAndWindow(flags['fail-on'], flags['identify-window'], against)
       return {
@@ -124,6 +129,8 @@ EXIT CODES (like diff)
         s3: s3Settings(flags, inputs),
       }
     })()
+    const stdinNote = terminalStdinNote(inputs)
+    if (stdinNote) this.logToStderr(stdinNote)
     const input = new InputProgress(inputs)
     const mode = progressMode({ quiet: flags['no-progress'] || this.jsonEnabled() || (format !== 'table' && !flags.out) })
     const options = {
@@ -224,6 +231,19 @@ EXIT CODES (like diff)
     }
     return report
   }
+}
+
+/**
+ * `--against -` is refused before anything is read: the export may be a zip (its directory is at
+ * its end, so it cannot be streamed) and its partitioning may run on another thread, which cannot
+ * read this process's stdin. It used to be looked up as a file named "-" (ENOENT).
+ */
+function checkAgainstPaths(paths: string[]): void {
+  if (!paths.includes('-')) return
+  throw new UsageError('--against -: the export is not read from stdin (a zip cannot be streamed, and the export is read apart from the archive)', {
+    code: 'usage',
+    hint: 'Save the export to a file or folder first and give its path, e.g. `segamp export --start … --end … --out amplitude-export/` then --against amplitude-export/ (or --against export.zip, --against day.json.gz); the archive may still be - for stdin.',
+  })
 }
 
 /** --fail-on (the --against kinds only with --against) and --identify-window, as usage errors where wrong. */

@@ -3,13 +3,24 @@ import { SegampCommand } from '../cli/base.js'
 import { exitCodes, UsageError } from '../errors.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
 import { ExportError, runExport, type ExportResult } from '../export/download.js'
-import { formatRange, parseHour } from '../export/hours.js'
-import { renderExportSummary } from '../export/render.js'
-import { DEFAULT_SANDBOX_DIR, loadSandboxStore, sandboxStorePath, startSandbox, type Sandbox } from '../amplitude/sandbox/index.js'
+import { formatRange, HOUR_MS, parseHour } from '../export/hours.js'
+import { renderExportSummary, type SandboxHeld } from '../export/render.js'
+import { DEFAULT_SANDBOX_DIR, loadSandboxStore, sandboxStorePath, startSandbox, type ExportSource, type Sandbox } from '../amplitude/sandbox/index.js'
 import { invocation } from '../replay/cli-support.js'
 import { endpointQueryProblem, httpUrlProblem } from '../cli/common.js'
 
 const HOSTS = { us: 'https://amplitude.com', eu: 'https://analytics.eu.amplitude.com' } as const
+
+/** How many events a saved sandbox holds, and the first and last hour they were uploaded in. */
+function sandboxHeld(dir: string, seed: ExportSource): SandboxHeld {
+  let first = Infinity
+  let last = -Infinity
+  for (const e of [...seed.events, ...seed.identifyLog]) {
+    first = Math.min(first, e.receivedAt)
+    last = Math.max(last, e.receivedAt)
+  }
+  return { dir, count: seed.events.length + seed.identifyLog.length, first: Math.floor(first / HOUR_MS), last: Math.floor(last / HOUR_MS) }
+}
 
 export default class Export extends SegampCommand {
   static summary = "Download raw events from Amplitude's Export API (what your project actually holds)."
@@ -61,6 +72,7 @@ EXIT CODES
       baseUrl = `${u.origin}${u.pathname.replace(/\/+$/, '')}`
     }
     let sandbox: Sandbox | undefined
+    let held: SandboxHeld | undefined
     let apiKey = flags['api-key']
     let secretKey = flags['secret-key']
     if (flags.sandbox) {
@@ -74,6 +86,7 @@ EXIT CODES
           `Run \`${invocation(this.config.bin)} replay <archive> --sandbox\` first (e.g. \`${invocation(this.config.bin)} replay examples/segment-logs --sandbox\`).`,
         )
       }
+      held = sandboxHeld(dir, seed!)
       sandbox = await startSandbox({ seed })
       baseUrl = sandbox.url
       apiKey ??= 'sandbox-api-key'
@@ -137,7 +150,7 @@ EXIT CODES
     }
     const r = result!
     const seconds = (Date.now() - started) / 1000
-    this.log(renderExportSummary(r, { range, out: flags.out, seconds, bin: invocation(this.config.bin) }))
+    this.log(renderExportSummary(r, { range, out: flags.out, seconds, bin: invocation(this.config.bin), sandbox: held }))
     return { ...r, seconds }
   }
 }

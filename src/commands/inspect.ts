@@ -1,14 +1,14 @@
 import { Args, Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
 import { join } from 'node:path'
-import { inspectArchives, type InspectReport } from '../inspect/index.js'
+import { inspectArchives, nothingReadError, type InspectReport } from '../inspect/index.js'
 import { parseTypes } from '../pipeline/route/index.js'
 import { readingFlags, mappingsFlag, s3Flags, workersFlag } from '../cli/flags.js'
 import { ensureWritableDir } from '../cli/state-dir.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
 import { renderInspectNotes, renderInspectTable } from '../inspect/render.js'
-import { whereFilter, exitCodes, noMatchWarning, outOfTimeRangeWarning } from '../cli/common.js'
+import { whereFilter, exitCodes, noMatchWarning, outOfTimeRangeWarning, terminalStdinNote } from '../cli/common.js'
 import { compileSubscriptions, loadMappings } from '../segment/subscriptions/index.js'
 import { isS3State, localStateFile } from '../pipeline/commit/index.js'
 import { UsageError } from '../errors.js'
@@ -24,7 +24,7 @@ EXIT CODES
   3  finished, but some lines were rejected or some files (objects) could not be read
   75 finished, but an s3:// object failed past its retries (throttling, 5xx, network): run it again later
   1  aborted: an s3:// input cannot be read at all (no such bucket, access denied, missing or expired credentials)
-  2  usage error (bad flag, bad --where, invalid mapping file)`
+  2  usage error (bad flag, bad --where, invalid mapping file), or nothing was read: every input empty (an empty file beside others: a warning naming it)`
   static examples = [
     '<%= config.bin %> inspect examples/segment-logs',
     '<%= config.bin %> inspect s3-export/ --types track --since 2024-05-01 --format json',
@@ -67,6 +67,8 @@ EXIT CODES
     // A --state-dir given is checked now (an unwritable one used to hang in mkdir); the default is
     // only created when a line is rejected, so inspect works in a read-only checkout.
     if (this.argv.some((a) => a === '--state-dir' || a.startsWith('--state-dir='))) ensureWritableDir(flags['state-dir'])
+    const stdinNote = terminalStdinNote(inputs)
+    if (stdinNote) this.logToStderr(stdinNote)
     const input = new InputProgress(inputs)
     const mode = progressMode({ quiet: json || flags['no-progress'] })
     const result = await withProgress(mode, 'Reading archives', (progress) => {
@@ -83,6 +85,11 @@ EXIT CODES
       })
     })
     const { report } = result
+    // Named one by one up to a screenful: a prefix of thousands of empty objects is a count.
+    for (const file of result.emptyFiles.slice(0, 10)) this.warn(`${file}: empty (no line); nothing read from it`)
+    if (result.emptyFiles.length > 10) this.warn(`and ${formatCount(result.emptyFiles.length - 10)} more empty file(s) (no line), not named here`)
+    const nothingRead = nothingReadError(result, inputs)
+    if (nothingRead) throw nothingRead
     if (!json) this.log(renderInspectTable(report, { color: Boolean(process.stdout.isTTY) }).trimEnd())
     for (const line of renderInspectNotes(result, setup.notes)) this.logToStderr(line)
     const filteredAll = outOfTimeRangeWarning(report, flags, 'nothing was kept') ?? noMatchWarning(report, flags, 'nothing was kept')

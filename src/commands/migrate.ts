@@ -1,14 +1,13 @@
 import { Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
 import { writeFile } from 'node:fs/promises'
-import { dirname, resolve } from 'node:path'
-import { makeDirs } from '../dirs.js'
 import { PRIVATE_FILE_MODE, secureFile } from '../pipeline/commit/index.js'
 import { createInterface } from 'node:readline/promises'
-import { exitCodes } from '../cli/common.js'
+import { exitCodes, terminalStdinNote } from '../cli/common.js'
 import { s3Flags } from '../cli/flags.js'
 import { s3Settings } from '../cli/s3-input.js'
 import { readClassicFile, readRenameMapFile } from '../cli/classic-input.js'
+import { ensureWritableFile } from '../cli/state-dir.js'
 import { migrateClassic, renderRenameMapCsv, mixedUserPropertyWarnings, type MigrationResult } from '../migrate/index.js'
 import { migrationSummary, renderConfiguration, renderPlanNotes, renderSegmentRead, secretReferencesNote } from '../migrate/render.js'
 import { planIsEmpty, planMigration, renderPlan, type Plan } from '../migrate/plan.js'
@@ -20,7 +19,24 @@ import { parseFailOn } from '../diff/index.js'
 import { DIFF_FORMATS, failingDiffKinds, unreadableTrouble, type DiffFormat } from '../diff/present.js'
 import { visible } from '../text.js'
 import { checkDistinctFiles, defaultFormat, emitDiffReport, parseReportTarget } from '../diff/formats/emit.js'
-import { UsageError } from '../errors.js'
+import { SegampError, UsageError, writeFailureText } from '../errors.js'
+
+/**
+ * Writes a file a flag names. A failure (a folder that does not exist, a folder in the file's
+ * place, a full disk) is trouble, exit 2, named by its flag: 1 means a --verify finding.
+ */
+async function writeNamedFile(flag: string, path: string, text: string, options?: { mode: number }): Promise<void> {
+  try {
+    await writeFile(path, text, options)
+  } catch (error) {
+    throw new SegampError(`${flag} ${visible(path)}: cannot be written: ${writeFailureText(error)}`, {
+      code: 'write-failed',
+      exitCode: exitCodes.USAGE,
+      hint: `Give ${flag} a file in a folder that exists and has free space, then run the same command again.`,
+      cause: error,
+    })
+  }
+}
 
 export default class Migrate extends SegampCommand {
   static summary = 'Turn Amplitude (Classic) settings into an Actions configuration, verify it on real data, write Terraform or apply it.'
@@ -163,6 +179,10 @@ EXIT CODES
       [{ flag: '--out', file: flags.out }, { flag: '--rename-map-out', file: flags['rename-map-out'] }, ...(flags.report ?? []).map((file) => ({ flag: '--report', file }))],
       [{ flag: '--classic', file: flags.classic }, { flag: '--rename-map', file: flags['rename-map'] }, ...(flags.verify ?? []).map((file) => ({ flag: '--verify', file }))],
     )
+    // Written after the verification: a path that cannot be is found first.
+    if (flags.out) ensureWritableFile(flags.out, '--out')
+    if (flags['rename-map-out']) ensureWritableFile(flags['rename-map-out'], '--rename-map-out')
+    for (const r of reports) ensureWritableFile(r.file, '--report')
     if (reports.length > 0 && !flags.verify?.length) throw new UsageError('--report only means something with --verify ARCHIVE', 'Add --verify ARCHIVE, or leave out --report.')
     let format = flags.format
     if (format === 'table' || format === 'markdown') {
@@ -174,7 +194,7 @@ EXIT CODES
       checkFlagCombinations(flags, format)
       const failOn: string[] = parseFailOn(flags['fail-on'])
       return {
-        classicFile: flags.classic ? await readClassicFile(flags.classic) : undefined,
+        classicFile: flags.classic ? await readClassicFile(flags.classic, (w) => this.warn(w)) : undefined,
         renameMap: await readRenameMapFile(flags['rename-map']),
         failOn,
         s3: s3Settings(flags, flags.verify ?? []),
@@ -185,8 +205,11 @@ EXIT CODES
     const classic = segment ? segment.classic.settings : classicFile
     const origin = segment ? `Amplitude (Classic) destination ${segment.classic.id} on source ${segment.classic.sourceId}` : `--classic ${flags.classic}`
     const result = migrateClassic(classic, { names: flags.names as 'classic' | 'actions', renameMap })
-    for (const key of result.unknownKeys) this.warn(`${segment ? 'Classic destination settings' : '--classic'}: unknown setting "${key}" (ignored)`)
-    for (const w of result.settingWarnings) this.warn(`${segment ? 'Classic destination settings' : '--classic'}: ${visible(w)}`)
+    // A --classic file's unknown settings and unreadable values were named as it was read (readClassicFile).
+    if (segment) {
+      for (const key of result.unknownKeys) this.warn(`Classic destination settings: unknown setting "${key}" (ignored)`)
+      for (const w of result.settingWarnings) this.warn(`Classic destination settings: ${visible(w)}`)
+    }
     for (const w of mixedUserPropertyWarnings(result.subscriptions)) this.warn(w)
 
     // 1. Plan (with --from-segment): what the generated configuration changes on the source.
@@ -203,6 +226,8 @@ EXIT CODES
     // 2. Verify on an archive sample.
     let verified
     if (flags.verify?.length) {
+      const stdinNote = terminalStdinNote(flags.verify)
+      if (stdinNote) this.logToStderr(stdinNote)
       verified = await verifyMigration({
         inputs: flags.verify!,
         archive: { s3 },
@@ -226,10 +251,7 @@ EXIT CODES
 
     // 3. Write the configuration.
     await this.writeConfig(result, { format, segment, origin, plan, enable: flags.enable, includeSecrets: flags['include-secrets'], out: flags.out, apply: flags.apply })
-    if (flags['rename-map-out'] && result.renameMap) {
-      makeDirs(dirname(resolve(flags['rename-map-out'])))
-      await writeFile(flags['rename-map-out'], renderRenameMapCsv(result.renameMap))
-    }
+    if (flags['rename-map-out'] && result.renameMap) await writeNamedFile('--rename-map-out', flags['rename-map-out'], renderRenameMapCsv(result.renameMap))
 
     this.logToStderr(migrationSummary(result))
 
@@ -277,8 +299,7 @@ EXIT CODES
     if (o.format !== 'terraform' && !o.includeSecrets && (!o.apply || o.out)) this.logToStderr(secretReferencesNote(o.out))
     if (o.out) {
       // With --include-secrets the file holds the Amplitude keys: readable by its owner only.
-      makeDirs(dirname(resolve(o.out)))
-      await writeFile(o.out, text, o.includeSecrets ? { mode: PRIVATE_FILE_MODE } : undefined)
+      await writeNamedFile('--out', o.out, text, o.includeSecrets ? { mode: PRIVATE_FILE_MODE } : undefined)
       if (o.includeSecrets) secureFile(o.out)
     } else if (!o.apply) process.stdout.write(text)
   }

@@ -22,7 +22,7 @@ EXIT CODES
   0    everything sent or filtered
   3    finished, but some lines were rejected, events dead-lettered or files unreadable (see the state directory)
   1    aborted, and the same command fails the same way until something is fixed: confirmation declined, a refused API key, an endpoint that is not Amplitude, inputs changed since the checkpoint, unreadable checkpoint, an s3:// input that cannot be read (no such bucket, access denied, missing or expired AWS credentials; the checkpoint keeps what was done)
-  2    usage error (bad flag, bad --where/--since/--until/--endpoint-url, invalid mapping file, no input path exists, a dry run on a live run's state directory, a state directory of another run)
+  2    usage error (bad flag, bad --where/--since/--until/--endpoint-url, invalid mapping file, no input path exists, every input holds no line, a dry run on a live run's state directory, a state directory of another run)
   75   retry later (EX_TEMPFAIL): the endpoint unreachable or failing past the retry budget, nothing accepted for the throttle budget, the state directory locked by another run (an s3:// one: until its lease ends), an s3:// state directory that cannot be written, an S3 listing that failed transiently, an s3:// object the store kept failing past its Range resumes (the other objects are read and sent first; report.json marks it retryable); the same command resumes
   130  interrupted (Ctrl-C or SIGTERM); the printed command resumes (input from stdin cannot be resumed)`
   // oclif's generated synopsis nests flags by their dependsOn/exclusive pairs, which reads as
@@ -135,12 +135,12 @@ EXIT CODES
       helpValue: 'DIR|S3URL',
     }),
     'checkpoint-interval': Flags.integer({
-      description: `s3:// state: at most one checkpoint PUT per this many seconds (default ${S3_CADENCE.everyMs / 1000}); a local state directory is checkpointed after every response.`,
+      description: `s3:// state: at most one checkpoint PUT per this many seconds (default ${S3_CADENCE.everyMs / 1000}); a local state directory is checkpointed after every response (given with one: a warning, nothing changes).`,
       min: 1,
       helpValue: 'SECONDS',
     }),
     'checkpoint-lines': Flags.integer({
-      description: `s3:// state: checkpoint sooner once this many lines settled since the last one (default ${S3_CADENCE.everyLines}).`,
+      description: `s3:// state: checkpoint sooner once this many lines settled since the last one (default ${S3_CADENCE.everyLines}); not for a local state directory (a warning).`,
       min: 1,
       helpValue: 'N',
     }),

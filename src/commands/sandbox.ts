@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { SegampCommand } from '../cli/base.js'
 import { exitCodes, SegampError, UsageError } from '../errors.js'
 import { withoutBom } from '../text.js'
-import { startSandbox, summarizeSandbox, type Sandbox, type SandboxFaults, type SandboxOptions } from '../amplitude/sandbox/index.js'
+import { DEFAULT_LIMITS, SANDBOX_FAULT_KEYS, startSandbox, summarizeSandbox, type Sandbox, type SandboxFaults, type SandboxOptions } from '../amplitude/sandbox/index.js'
 import { NO_THROTTLE } from '../amplitude/sandbox/limits.js'
 
 /** What GET /_sandbox/ingested answers (and --dump writes). */
@@ -19,6 +19,65 @@ export function ingestedDump(sb: Sandbox): Record<string, unknown> {
   }
 }
 
+type FileOptions = Pick<SandboxOptions, 'apiKeys' | 'secretKeys' | 'limits' | 'faults'>
+const FILE_KEYS = ['apiKeys', 'secretKeys', 'limits', 'faults']
+const OPTIONS_EXAMPLE = 'Write an object like {"apiKeys": ["…"], "secretKeys": ["…"], "limits": {"httpApiEps": 10}, "faults": {"error5xxRate": 0.1}}.'
+
+/**
+ * --options FILE. A key the sandbox does not know (a misspelt `secretKey`) or keys that are not a
+ * list of strings would leave it accepting any key or secret without a word: usage errors, naming
+ * the key, never its values (they are credentials).
+ */
+function readOptionsFile(path: string): FileOptions {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(withoutBom(readFileSync(path, 'utf8')))
+  } catch (error) {
+    throw new UsageError(`--options ${path}: ${(error as Error).message}`, `It must be a JSON file holding an object. ${OPTIONS_EXAMPLE}`)
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`--options ${path}: not a JSON object`, OPTIONS_EXAMPLE)
+  const o = parsed as Record<string, unknown>
+  for (const key of Object.keys(o))
+    if (!FILE_KEYS.includes(key)) throw new UsageError(`--options ${path}: unknown key ${JSON.stringify(key)} (the file may hold ${FILE_KEYS.join(', ')})`, OPTIONS_EXAMPLE)
+  for (const key of ['apiKeys', 'secretKeys'])
+    if (o[key] !== undefined && !(Array.isArray(o[key]) && (o[key] as unknown[]).every((v) => typeof v === 'string' && v !== '')))
+      throw new UsageError(
+        `--options ${path}: ${key} must be a list of non-empty strings`,
+        `e.g. "${key}": ["…"]; leave it out to accept any non-empty ${key === 'apiKeys' ? 'API key' : 'secret key'}.`,
+      )
+  checkLimitsAndFaults(path, o)
+  return o as FileOptions
+}
+
+const nearest = (key: string, known: readonly string[]): string => {
+  const near = known.find((k) => k.toLowerCase() === key.toLowerCase())
+  return near ? `did you mean ${near}? ` : ''
+}
+
+/** What is wrong with a faults object (`--options`' "faults", the body of POST /_sandbox/faults), or undefined. */
+function faultsProblem(f: unknown): string | undefined {
+  if (f === null || typeof f !== 'object' || Array.isArray(f)) return 'faults must be a JSON object'
+  for (const key of Object.keys(f))
+    if (!(SANDBOX_FAULT_KEYS as readonly string[]).includes(key))
+      return `unknown fault ${JSON.stringify(key)} (${nearest(key, SANDBOX_FAULT_KEYS)}the faults: ${SANDBOX_FAULT_KEYS.join(', ')})`
+  return undefined
+}
+
+/** A misspelt limit or fault was taken and ignored: the sandbox ran with defaults the user did not ask for. */
+function checkLimitsAndFaults(path: string, o: Record<string, unknown>): void {
+  if (o.limits !== undefined && (o.limits === null || typeof o.limits !== 'object' || Array.isArray(o.limits)))
+    throw new UsageError(`--options ${path}: limits must be an object`, OPTIONS_EXAMPLE)
+  const limitNames = Object.keys(DEFAULT_LIMITS)
+  for (const [key, value] of Object.entries((o.limits ?? {}) as Record<string, unknown>)) {
+    if (!limitNames.includes(key))
+      throw new UsageError(`--options ${path}: limits: unknown limit ${JSON.stringify(key)} (${nearest(key, limitNames)}the limits: ${limitNames.join(', ')})`, OPTIONS_EXAMPLE)
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+      throw new UsageError(`--options ${path}: limits.${key} must be a number ≥ 0 (got ${JSON.stringify(value)})`, OPTIONS_EXAMPLE)
+  }
+  const problem = o.faults === undefined ? undefined : faultsProblem(o.faults)
+  if (problem) throw new UsageError(`--options ${path}: ${problem.startsWith('faults') ? problem : `faults: ${problem}`}`, OPTIONS_EXAMPLE)
+}
+
 export default class SandboxCommand extends SegampCommand {
   static summary = 'Run the Amplitude-compatible sandbox of `replay --sandbox` as a standalone server.'
   static description = `Serves Amplitude's ingestion endpoints (/2/httpapi, /batch, /identify, /groupidentify, /usermap) on 127.0.0.1 with Amplitude's status codes, limits, insert_id deduplication and per-id throttling, so several processes (e.g. replay shards) can send to one server. Prints its URL as the first line on stdout; runs until Ctrl-C or SIGTERM.
@@ -29,7 +88,7 @@ What it ingested, as JSON ({"url","stats","events":[{"endpoint","event","receive
   POST /_sandbox/faults     replace the fault options (body: the "faults" object below)
   --dump FILE               also written on SIGUSR2 and on exit
 
---options FILE is JSON: {"apiKeys": [...], "limits": {...}, "faults": {"error5xxRate", "resetRate", "latencyMs", "throttle": {"deviceOrUser": [...], "times"}, "quotaExceeded": [...], "silencedDevices": [...], "projectThrottle", "seed"}}; limits are those of DEFAULT_LIMITS (e.g. {"httpApiEps": 10, "throttleWindowMs": 1000}). Flags override the file.`
+--options FILE is JSON: {"apiKeys": [...], "secretKeys": [...] (the secret keys GET /api/2/export accepts; default any non-empty one), "limits": {...}, "faults": {"error5xxRate", "resetRate", "latencyMs", "throttle": {"deviceOrUser": [...], "times"}, "quotaExceeded": [...], "silencedDevices": [...], "projectThrottle", "seed"}}; limits are those of DEFAULT_LIMITS (e.g. {"httpApiEps": 10, "throttleWindowMs": 1000}). Flags override the file.`
   static examples = [
     { description: 'A sandbox for shards on this machine', command: '<%= config.bin %> sandbox --port 8787' },
     { description: 'Then, in other shells', command: '<%= config.bin %> replay examples/segment-logs --endpoint-url http://127.0.0.1:8787 --api-key any-key --yes --shard 0/2' },
@@ -52,19 +111,7 @@ What it ingested, as JSON ({"url","stats","events":[{"endpoint","event","receive
 
   async run(): Promise<void> {
     const { flags } = await this.parse(SandboxCommand)
-    let fileOpts: Pick<SandboxOptions, 'apiKeys' | 'limits' | 'faults'> = {}
-    if (flags.options) {
-      try {
-        fileOpts = JSON.parse(withoutBom(readFileSync(flags.options, 'utf8')))
-      } catch (error) {
-        throw new UsageError(
-          `--options ${flags.options}: ${(error as Error).message}`,
-          'It must be a JSON file holding an object like {"limits": {"httpApiEps": 10}, "faults": {"error5xxRate": 0.1}}.',
-        )
-      }
-      if (!fileOpts || typeof fileOpts !== 'object' || Array.isArray(fileOpts))
-        throw new UsageError(`--options ${flags.options}: not a JSON object`, 'Write an object like {"limits": {"httpApiEps": 10}, "faults": {"error5xxRate": 0.1}}.')
-    }
+    const fileOpts = flags.options ? readOptionsFile(flags.options) : {}
     const rate = (name: string, v: string | undefined): number | undefined => {
       if (v === undefined) return undefined
       const n = Number(v)
@@ -94,20 +141,23 @@ What it ingested, as JSON ({"url","stats","events":[{"endpoint","event","receive
         const chunks: Buffer[] = []
         req.on('data', (c: Buffer) => chunks.push(c))
         req.on('end', () => {
+          let f: unknown
           try {
-            const f = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as SandboxFaults
-            sb!.setFaults(f)
-            reply(200, { faults: f })
+            f = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')
           } catch (error) {
-            reply(400, { error: `faults must be a JSON object: ${(error as Error).message}` })
+            return reply(400, { error: `faults must be a JSON object: ${(error as Error).message}` })
           }
+          const problem = faultsProblem(f)
+          if (problem) return reply(400, { error: problem })
+          sb!.setFaults(f as SandboxFaults)
+          reply(200, { faults: f })
         })
         return
       }
       reply(404, { error: `unknown sandbox control path ${path}; use GET /_sandbox/ingested, GET /_sandbox/stats or POST /_sandbox/faults` })
     }
     try {
-      sb = await startSandbox({ port: flags.port, apiKeys: flags['api-key'] ?? fileOpts.apiKeys, limits, faults, control })
+      sb = await startSandbox({ port: flags.port, apiKeys: flags['api-key'] ?? fileOpts.apiKeys, secretKeys: fileOpts.secretKeys, limits, faults, control })
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       if (code === 'EADDRINUSE')

@@ -7,6 +7,7 @@ import { emptyCounts } from '../pipeline/decode/index.js'
 import { readMessages, type PipelineThreads } from '../pipeline/index.js'
 import { NdjsonWriter } from '../ndjson-writer.js'
 import { redactSecretsInText } from '../pipeline/decode/index.js'
+import { UsageError } from '../errors.js'
 import { InspectProfile, type InspectReport, type SubscriptionMatcher } from './profile.js'
 
 export * from './profile.js'
@@ -39,6 +40,8 @@ export interface InspectResult {
   skippedPaths: Array<{ path: string; reason: string }>
   /** Kept messages (filters passed) that match no subscription: nothing is sent for them. */
   unmatched: number
+  /** Files (or stdin, `-`) that were read to their end and held no line: a 0-byte file, an empty gzip. */
+  emptyFiles: string[]
 }
 
 export async function inspectArchives(opts: InspectOptions): Promise<InspectResult> {
@@ -50,6 +53,7 @@ export async function inspectArchives(opts: InspectOptions): Promise<InspectResu
   const rejected = opts.rejectedPath ? new NdjsonWriter(opts.rejectedPath, 'w') : undefined
   const progress = { bytes: 0, totalBytes: archive.totalBytes, messages: 0 }
   let lastTick = 0
+  const ended: Array<{ file: string; lines: number }> = []
   try {
     for await (const kept of readMessages({
       archive,
@@ -65,6 +69,7 @@ export async function inspectArchives(opts: InspectOptions): Promise<InspectResu
       onRejected: async (line) => {
         await rejected?.write({ file: line.ref.file, line: line.ref.line, reason: line.reason, text: redactSecretsInText(line.text) })
       },
+      onFileEnd: (file, lines) => ended.push({ file, lines }),
     })) {
       profile.add(kept.message)
       if (opts.onProgress && (counts.messages & 0x3ff) === 0) {
@@ -85,5 +90,21 @@ export async function inspectArchives(opts: InspectOptions): Promise<InspectResu
     rejectedFile: rejected && rejected.count > 0 ? rejected.path : undefined,
     skippedPaths: counts.skippedPaths,
     unmatched: profile.unmatched,
+    // A file that could not be read is reported as unreadable, not as empty.
+    emptyFiles: ended.filter((f) => f.lines === 0 && !counts.unreadableFiles.some((u) => u.file === f.file)).map((f) => f.file),
   }
+}
+
+/**
+ * Nothing at all was read (every input empty, or blank lines only): a profile of zeros is no result. The same rule as
+ * diff-mappings' "nothing to compare": exit 2, naming the inputs. Undefined when anything was
+ * read, or when a file could not be read (that is exit 3, named in the notes).
+ */
+export function nothingReadError(result: InspectResult, inputs: string[]): UsageError | undefined {
+  const r = result.report
+  if (r.messages + r.rejected > 0 || r.unreadableFiles.length > 0 || r.files === 0) return undefined
+  return new UsageError(`nothing to inspect: not one line was read from ${inputs.join(' ')} (empty or blank files, an empty gzip, or stdin at its end)`, {
+    code: 'nothing-read',
+    hint: "Check the paths: give the files or folder that hold the export (`ls -l` shows each file's size), or, for -, the command that writes to the pipe.",
+  })
 }

@@ -1,6 +1,8 @@
 /** Renders an inspect report for a terminal: aligned columns, colour only when asked. */
 import { shownName, visible } from '../text.js'
 import { Chalk } from 'chalk'
+import stringWidth from 'string-width'
+import { stripVTControlCharacters } from 'node:util'
 import type { InspectReport } from './profile.js'
 import { AMPLITUDE_MIN_ID_LENGTH } from './profile.js'
 import { CSV_LOST_FIELDS } from '../pipeline/decode/index.js'
@@ -9,18 +11,29 @@ import type { InspectResult } from './index.js'
 const n = (v: number) => v.toLocaleString('en-US')
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`
 
+/** Pads to a display width: a wide character (CJK, most emoji) takes two columns, a colour sequence none. */
+const padEnd = (s: string, width: number): string => s + ' '.repeat(Math.max(0, width - stringWidth(s)))
+const padStart = (s: string, width: number): string => ' '.repeat(Math.max(0, width - stringWidth(s))) + s
+const isNumeric = (v: string): boolean => /^[\d,.%/ ]+$/.test(stripVTControlCharacters(v))
+
+/**
+ * Rows of a label and value columns, aligned by display width: labels (data: event names, reasons,
+ * subscription names, shown escaped) to the left, numeric columns to the right, each column on its
+ * own; a value that is not a number (a time range) is not padded and sets no width.
+ */
+function alignedRows(rows: string[][], indent = '  '): string[] {
+  const cells = rows.map(([label, ...values]) => [visible(label!), ...values])
+  const columns = Math.max(0, ...cells.map((r) => r.length))
+  const widths: number[] = []
+  for (let i = 0; i < columns; i++) widths.push(Math.max(0, ...cells.filter((r) => i < r.length && (i === 0 || isNumeric(r[i]!))).map((r) => stringWidth(r[i]!))))
+  return cells.map((r) => `${indent}${r.map((cell, i) => (i === 0 ? padEnd(cell, widths[0]!) : isNumeric(cell) ? padStart(cell, widths[i]!) : cell)).join('  ')}`.trimEnd())
+}
+
 export function renderInspectTable(report: InspectReport, opts: { color: boolean; topEvents?: number }): string {
   const c = new Chalk({ level: opts.color ? 1 : 0 })
   const out: string[] = []
   const head = (title: string) => out.push('', c.bold(title))
-  const table = (cells: Array<[string, string]>, indent = '  ') => {
-    // The first column holds data (event names, reasons, subscription names): shown escaped.
-    const rows = cells.map(([k, v]): [string, string] => [visible(k), v])
-    const width = Math.max(0, ...rows.map(([k]) => k.length))
-    const numeric = (v: string) => /^[\d,.%/ ]+$/.test(v.replace(/\x1b\[[0-9;]*m/g, ''))
-    const valueWidth = Math.max(0, ...rows.filter(([, v]) => numeric(v)).map(([, v]) => v.length))
-    for (const [k, v] of rows) out.push(`${indent}${k.padEnd(width)}  ${numeric(v) ? v.padStart(valueWidth) : v}`.trimEnd())
-  }
+  const table = (rows: string[][]) => out.push(...alignedRows(rows))
 
   out.push(c.bold('Archive profile'))
   table([
@@ -46,9 +59,9 @@ export function renderInspectTable(report: InspectReport, opts: { color: boolean
   head(`Identifiers (count, share of the ${n(report.kept)} kept messages)`)
   const ids = report.ids
   table([
-    ['userId', `${n(ids.userId)}  ${pct(ids.userIdShare)}`],
-    ['anonymousId', `${n(ids.anonymousId)}  ${pct(ids.anonymousIdShare)}`],
-    ['context.device.id', `${n(ids.deviceId)}  ${pct(ids.deviceIdShare)}`],
+    ['userId', n(ids.userId), pct(ids.userIdShare)],
+    ['anonymousId', n(ids.anonymousId), pct(ids.anonymousIdShare)],
+    ['context.device.id', n(ids.deviceId), pct(ids.deviceIdShare)],
     [`shorter than ${AMPLITUDE_MIN_ID_LENGTH} chars (user/anon/device)`, `${n(ids.shortUserId)}/${n(ids.shortAnonymousId)}/${n(ids.shortDeviceId)}`],
     ['no id at all', ids.noId > 0 ? c.yellow(n(ids.noId)) : n(ids.noId)],
   ])

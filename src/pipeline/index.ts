@@ -181,6 +181,8 @@ export interface ReadMessagesOptions extends PipelineThreads {
   onBytes?: (n: number) => void
   /** A line that is no message, or a message that cannot be processed (`message`). */
   onRejected?: (line: Extract<PipelineOutcome, { kind: 'rejected' }>) => void | Promise<void>
+  /** A file (or stdin) read to its end, or as far as it could be read, with its count of lines. */
+  onFileEnd?: (file: string, lines: number) => void
   onWarning?: (text: string) => void
 }
 
@@ -212,6 +214,7 @@ export async function* readMessages(o: ReadMessagesOptions): AsyncGenerator<Read
   for await (const line of pipeline.outcomes) {
     countOutcome(counts, line)
     if (line.kind === 'rejected') await o.onRejected?.(line)
+    if (line.kind === 'end') o.onFileEnd?.(line.file, line.lines)
     if (line.kind !== 'message') continue
     const plan = line.plan
     yield {

@@ -3,9 +3,9 @@
  * state directories (local, copied from pods, or s3://). Reading is at the edge (`readShardState`);
  * combining is pure (`combineShards`).
  */
-import { existsSync, statSync } from 'node:fs'
 import { exitCodes, UsageError } from '../errors.js'
-import { CheckpointUnreadableError, STATE_FILES, type Checkpoint, type ReplayCounts, type ReplayReport, type StateDir } from '../pipeline/commit/index.js'
+import { existsSync, statSync } from 'node:fs'
+import { CheckpointUnreadableError, isS3State, STATE_FILES, type Checkpoint, type ReplayCounts, type ReplayReport, type StateDir } from '../pipeline/commit/index.js'
 import { OTHER_SHARD } from '../pipeline/route/index.js'
 import { visible } from '../text.js'
 
@@ -27,17 +27,7 @@ export async function readShardState(state: StateDir): Promise<ShardState> {
     if (!(error instanceof CheckpointUnreadableError)) throw error
     throw new StatusError(error.message.replace(/; use --fresh.*$/, ''), "Copy it again from the shard's volume (it was probably copied while being written).")
   }
-  if (!checkpoint && !state.remote) {
-    // A typo in the path, or a file given for its folder: say that, not "no checkpoint.json".
-    const hint = 'Pass the directories given by --state-dir, or .segamp/<run-id> (one per shard).'
-    if (!existsSync(dir)) throw new StatusError(`${dir}: does not exist`, hint)
-    if (!statSync(dir).isDirectory()) throw new StatusError(`${dir}: a file, not a state directory`, hint)
-  }
-  if (!checkpoint)
-    throw new StatusError(
-      `${dir}: no ${STATE_FILES.checkpoint}, so not a replay state directory (or the shard never started)`,
-      'Pass the directories given by --state-dir, or .segamp/<run-id> (one per shard).',
-    )
+  if (!checkpoint) throw await noCheckpointError(state)
   if (typeof checkpoint !== 'object' || !checkpoint.counts || typeof checkpoint.runId !== 'string')
     throw new StatusError(`${cpPath} is not a segamp replay checkpoint`, 'Pass the state directories of `segamp replay` runs (--state-dir, or .segamp/<run-id>).')
   let report: ReplayReport | undefined
@@ -48,6 +38,26 @@ export async function readShardState(state: StateDir): Promise<ShardState> {
     /* a report cut short (copied mid-write): the checkpoint has the counts */
   }
   return { dir, checkpoint, report }
+}
+
+/** Why a directory holds no checkpoint: it does not exist, it is a dry run's, or it is no replay's. */
+async function noCheckpointError(state: StateDir): Promise<StatusError> {
+  const dir = state.location
+  if (!isS3State(dir) && !existsSync(dir))
+    return new StatusError(`${dir}: no such directory`, 'Pass the directories given by --state-dir, or .segamp/<run-id> (one per shard; `ls .segamp` lists them).')
+  // A file given for its folder (e.g. STATE/report.json): say that, not "no checkpoint.json".
+  if (!isS3State(dir) && !statSync(dir).isDirectory())
+    return new StatusError(`${dir}: a file, not a state directory`, 'Pass the directories given by --state-dir, or .segamp/<run-id> (one per shard).')
+  const report = await state.readReport().catch(() => undefined)
+  if (report?.dryRun)
+    return new StatusError(
+      `${dir}: the state directory of a dry run, which keeps no checkpoint (only ${STATE_FILES.report}): status has no progress to show`,
+      `Read ${state.where('report')} (the dry run's summary), or run the replay without --dry-run and pass its state directory.`,
+    )
+  return new StatusError(
+    `${dir}: no ${STATE_FILES.checkpoint}, so not a replay state directory (or the shard never started)`,
+    'Pass the directories given by --state-dir, or .segamp/<run-id> (one per shard).',
+  )
 }
 
 export interface ShardRow {

@@ -36,6 +36,7 @@ describe('--classic: settings that fall back to a default are warned about', fun
     const r = await runCli(['migrate', '--classic', file, '--out', join(dir, 'config.json')])
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.stderr.split('unknown setting "trackAllPagez"').length, 2, r.stderr)
-    assert.match(r.stderr, /^ › {3}Warning: --classic: setting trackNamedPages: cannot read "yes" as boolean; using default true$/m)
+    assert.equal(r.stderr.split('cannot read "yes" as boolean').length, 2, r.stderr)
+    assert.match(r.stderr, unread)
   })
 })

@@ -246,11 +246,34 @@ describe('replay confirmation', () => {
 })
 
 describe('errors: a disk that refuses a write', () => {
-  it('where no writer names its file (migrate --out on a full disk: /dev/full), the disk is named as the cause, not a bug of segamp', async function () {
+  it('migrate --out on a full disk (/dev/full): the flag, the file and the disk named; exit 2, since 1 is a --verify finding', async function () {
     if (!existsSync('/dev/full')) this.skip()
     const r = await runCli(['migrate', '--classic', 'examples/classic-settings.json', '--out', '/dev/full'])
-    assert.equal(r.code, 1, r.stderr)
-    assert.match(r.stderr, /^Error: a file could not be written: no space left on the device \(ENOSPC\)\nHint: Free space where this command writes/m)
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(
+      r.stderr,
+      /^Error: --out \/dev\/full: cannot be written: no space left on the device \(ENOSPC\)\nHint: Give --out a file in a folder that exists and has free space/m,
+    )
     assert.doesNotMatch(r.stderr, /not an error segamp expected/)
+  })
+
+  it('where no writer names its file, the disk is named as the cause, not a bug of segamp', () => {
+    const e = asSegampError(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }), 'usage')
+    assert.equal(e.message, 'a file could not be written: no space left on the device (ENOSPC)')
+    assert.match(e.hint ?? '', /^Free space where this command writes/)
+    assert.equal(e.exitCode, 1)
+  })
+})
+
+/**
+ * oclif words a flag value that does not parse as "Parsing --max-eps \n\tExpected an integer …":
+ * a trailing space, a line break and a tab in the middle of one error. Shown as one line that
+ * starts with the flag, as every other flag error does.
+ */
+describe('a flag value that does not parse', () => {
+  it('is one line naming the flag: "--max-eps: expected an integer greater than or equal to 1 but received: 0"', async () => {
+    const r = await runCli(['replay', 'examples/segment-logs', '--dry-run', '--max-eps', '0'])
+    assert.equal(r.code, 2, r.stderr)
+    assert.ok(r.stderr.startsWith('Error: --max-eps: expected an integer greater than or equal to 1 but received: 0\nHint: '), r.stderr)
   })
 })

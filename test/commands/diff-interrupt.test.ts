@@ -9,7 +9,7 @@
  */
 import { strict as assert } from 'node:assert'
 import { spawn, execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
+import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { BIN, ROOT } from '../helpers/cli.js'
 import { tempDir } from '../helpers/files.js'
@@ -18,19 +18,44 @@ function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
 }
 
-async function interrupted(signal: 'SIGINT' | 'SIGTERM', workers: number): Promise<{ status: string; stderr: string; before: string[]; after: string[] }> {
+/** A FIFO filled to the brim whose reader never reads (a stalled log collector): every write to it would block. */
+function fullPipe(dir: string): { fd: number; close: () => void } {
+  const path = join(dir, 'stderr.fifo')
+  execFileSync('mkfifo', [path])
+  const reader = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
+  const fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK)
+  try {
+    for (;;) writeSync(fd, Buffer.alloc(4096, 0x2e))
+  } catch {
+    // EAGAIN: full
+  }
+  return {
+    fd,
+    close: () => {
+      closeSync(fd)
+      closeSync(reader)
+    },
+  }
+}
+
+async function interrupted(
+  signal: 'SIGINT' | 'SIGTERM',
+  workers: number,
+  o: { stderrFull?: boolean } = {},
+): Promise<{ status: string; stderr: string; before: string[]; after: string[] }> {
   const dir = tempDir()
   const work = join(dir, 'work')
   mkdirSync(work)
   const pipe = join(dir, 'export.json')
   execFileSync('mkfifo', [pipe])
+  const full = o.stderrFull ? fullPipe(dir) : undefined
   const child = spawn(process.execPath, [BIN, 'diff-mappings', 'examples/segment-logs', '--against', pipe, '--work-dir', work, '--workers', String(workers), '--no-progress'], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', full ? full.fd : 'pipe'],
   })
   let stderr = ''
-  child.stderr.on('data', (d) => (stderr += d))
+  child.stderr?.on('data', (d) => (stderr += d))
   const ended = new Promise<string>((resolve) => child.on('close', (code, sig) => resolve(sig ?? String(code))))
   // Until the archive's partitions are on disk (the run then waits on the pipe).
   let before: string[] = []
@@ -42,6 +67,7 @@ async function interrupted(signal: 'SIGINT' | 'SIGTERM', workers: number): Promi
   const guard = setTimeout(() => child.kill('SIGKILL'), 20_000)
   const status = await ended
   clearTimeout(guard)
+  full?.close()
   const after = existsSync(work) ? filesUnder(work) : []
   rmSync(dir, { recursive: true, force: true })
   return { status, stderr, before, after }
@@ -66,4 +92,16 @@ describe('diff-mappings --against interrupted (Ctrl-C, SIGTERM)', function () {
       assert.match(r.stderr, /Interrupted: nothing was written, and the work files \(partitions of the archive and the export\) were removed; run the same command again/)
     })
   }
+
+  // The notice was a synchronous write: on a full pipe it threw EAGAIN before the clean-up, so the
+  // users' events stayed in --work-dir and the run ended with exit 1.
+  it('SIGINT with stderr a full pipe nobody reads: the work files are still removed, status 130', async () => {
+    const r = await interrupted('SIGINT', 1, { stderrFull: true })
+    assert.ok(
+      r.before.some((f) => f.endsWith('.ndjson')),
+      `partitions were written before the signal: ${r.before.join(', ')}`,
+    )
+    assert.deepEqual(r.after, [], 'nothing left in --work-dir')
+    assert.ok(r.status === 'SIGINT' || r.status === '130', r.status)
+  })
 })

@@ -50,7 +50,7 @@ describe('status on a local path that is not a state directory', () => {
     const dir = tempDir('segamp-status-local-')
     const missing = await runCli(['status', join(dir, 'shard-0')])
     assert.equal(missing.code, 2, missing.stderr)
-    assert.match(missing.stderr, /^Error: \S*shard-0: does not exist$/m)
+    assert.match(missing.stderr, /^Error: \S*shard-0: no such directory$/m)
     const file = writeFile(join(dir, 'report.json'), '{}')
     const notDir = await runCli(['status', file])
     assert.equal(notDir.code, 2, notDir.stderr)

@@ -3,7 +3,7 @@
  * /batch, /identify, /groupidentify and /usermap with Amplitude's status codes, body shapes,
  * limits, insert_id deduplication and per-id throttling, plus fault injection for tests.
  */
-export { startSandbox } from './server.js'
+export { SANDBOX_FAULT_KEYS, startSandbox } from './server.js'
 export type { Sandbox, SandboxFaults, SandboxOptions, SandboxRequestRecord, SandboxStats } from './server.js'
 export type { IngestedEvent, SandboxRoute } from './core.js'
 export { ROUTES, THROTTLE_ERROR } from './core.js'

@@ -30,6 +30,18 @@ export interface SandboxFaults {
   seed?: number
 }
 
+/** The keys of `SandboxFaults`, for checking a faults object written by hand (`sandbox --options`). */
+export const SANDBOX_FAULT_KEYS = [
+  'error5xxRate',
+  'resetRate',
+  'latencyMs',
+  'throttle',
+  'quotaExceeded',
+  'silencedDevices',
+  'projectThrottle',
+  'seed',
+] as const satisfies ReadonlyArray<keyof SandboxFaults>
+
 export interface SandboxOptions {
   /** Port on 127.0.0.1; default 0 (an ephemeral port). */
   port?: number

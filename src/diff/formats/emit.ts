@@ -12,7 +12,7 @@ import { failingDiffKinds, renderDiffReport, DIFF_FORMATS, type DiffFormat, type
 import { fitStepSummary, renderOutputs } from './github.js'
 import { countsByKind } from './items.js'
 import { locatorFor, type Locator } from './locate.js'
-import { SegampError, UsageError, writeFailureText } from '../../errors.js'
+import { exitCodes, SegampError, UsageError, writeFailureText } from '../../errors.js'
 import type { UnreadableInput } from './unreadable.js'
 import { visible, withoutBom } from '../../text.js'
 import { makeDirs } from '../../dirs.js'
@@ -121,13 +121,15 @@ async function loadLocator(file: string | undefined, cwd: string): Promise<Locat
 
 async function writeReport(file: string, text: string, cwd: string): Promise<void> {
   const abs = resolve(cwd, file)
-  makeDirs(dirname(abs))
   try {
+    makeDirs(dirname(abs))
     await writeFile(abs, text.endsWith('\n') ? text : text + '\n')
   } catch (error) {
-    // A full disk, a folder named as the file: say which report and why, not Node's bare ENOSPC.
+    // A full disk, a folder named as the file, one that cannot be created: say which report and
+    // why, not Node's bare ENOSPC. Trouble (2) for both commands that write reports: 1 is a finding.
     throw new SegampError(`${visible(file)}: cannot write the report there: ${writeFailureText(error)}`, {
       code: 'write-failed',
+      exitCode: exitCodes.USAGE,
       hint: 'Give --out (or --report FORMAT=FILE) a file in a folder with free space, then run the same command again.',
       cause: error,
     })
