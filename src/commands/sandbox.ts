@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { SegampCommand } from '../cli/base.js'
 import { exitCodes, SegampError, UsageError } from '../errors.js'
 import { withoutBom } from '../text.js'
+import { jsonErrorPlace, jsonSyntaxError } from '../json-syntax.js'
 import { DEFAULT_LIMITS, SANDBOX_FAULT_KEYS, startSandbox, summarizeSandbox, type Sandbox, type SandboxFaults, type SandboxOptions } from '../amplitude/sandbox/index.js'
 import { NO_THROTTLE } from '../amplitude/sandbox/limits.js'
 
@@ -29,11 +30,19 @@ const OPTIONS_EXAMPLE = 'Write an object like {"apiKeys": ["…"], "secretKeys":
  * the key, never its values (they are credentials).
  */
 function readOptionsFile(path: string): FileOptions {
-  let parsed: unknown
+  let text: string
   try {
-    parsed = JSON.parse(withoutBom(readFileSync(path, 'utf8')))
+    text = withoutBom(readFileSync(path, 'utf8'))
   } catch (error) {
     throw new UsageError(`--options ${path}: ${(error as Error).message}`, `It must be a JSON file holding an object. ${OPTIONS_EXAMPLE}`)
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (error) {
+    // file:line:column and the fault, never V8's excerpt of the file (its apiKeys sit there).
+    const e = jsonSyntaxError(text, error)
+    throw new UsageError(`--options ${jsonErrorPlace(path, e)}: not JSON (${e.problem})`, `It must be a JSON file holding an object. ${OPTIONS_EXAMPLE}`)
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`--options ${path}: not a JSON object`, OPTIONS_EXAMPLE)
   const o = parsed as Record<string, unknown>

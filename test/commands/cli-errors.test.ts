@@ -115,6 +115,16 @@ describe('errors: a settings or mappings file that is not JSON', () => {
     }
   })
 
+  it('sandbox --options: file:line:column, and the API keys in it are not quoted', async () => {
+    const dir = tempDir('segamp-badjson-')
+    const file = join(dir, 'options.json')
+    writeFile(file, `{"apiKeys": ["${KEY}"] "limits": {}}`)
+    const r = await runCli(['sandbox', '--options', file])
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /^Error: --options \S*options\.json:1:50: not JSON \(Expected ',' or '}' after property value\)/m)
+    assert.ok(!r.stderr.includes(KEY.slice(-6)), r.stderr)
+  })
+
   it('diff-mappings --mappings: file:line:column', async () => {
     const dir = tempDir('segamp-badjson-')
     const file = join(dir, 'mappings.json')
