@@ -116,7 +116,10 @@ EXIT CODES
       helpGroup: 'DELIVERY',
     }),
     // No default: oclif's dependsOn (--out needs --dry-run) counts a defaulted false as given.
-    'dry-run': Flags.boolean({ description: 'Send nothing; with --out, write every record in its request, packed as full as the limits allow (a live run sends the same records in the same order per user and device, often in more, smaller requests).' }),
+    'dry-run': Flags.boolean({
+      description:
+        'Send nothing; with --out, write every record in its request, packed as full as the limits allow (a live run sends the same records in the same order per user and device, often in more, smaller requests).',
+    }),
     out: Flags.string({ description: 'Only with --dry-run: write requests as {"method","url","headers","body"} lines.', helpValue: 'FILE', dependsOn: ['dry-run'] }),
     'out-include-keys': Flags.boolean({ description: 'Keep the API key in --out bodies (redacted by default).', dependsOn: ['out'] }),
     'retry-dead-letters': Flags.boolean({
