@@ -4,22 +4,15 @@
  * what it waits for and how to end it. Piped stdin gets no note.
  */
 import { strict as assert } from 'node:assert'
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { BIN, ROOT, runCli } from '../helpers/cli.js'
+import { BIN, ROOT, commandWorks, runCli } from '../helpers/cli.js'
 import { tempDir } from '../helpers/files.js'
 import { waitFor } from '../helpers/replay.js'
 
 const NOTE = /reading messages from stdin, a terminal: paste NDJSON lines and end them with Ctrl-D/
 
-const hasScript = ((): boolean => {
-  try {
-    execFileSync('script', ['-qec', 'true', '/dev/null'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-})()
+const hasScript = commandWorks('script', ['-qec', 'true', '/dev/null'])
 
 describe('- with stdin a terminal', function () {
   this.timeout(60_000)

@@ -10,7 +10,7 @@ import { closeSync, constants, openSync, writeSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { BIN, ROOT } from '../helpers/cli.js'
+import { BIN, ROOT, commandWorks } from '../helpers/cli.js'
 import { tempDir } from '../helpers/files.js'
 import { waitFor } from '../helpers/replay.js'
 
@@ -99,14 +99,7 @@ describe('replay: the second Ctrl-C', function () {
 
   // As PID 1 (a container started without an init) a process ignores a signal it has no handler
   // for: ending by SIGINT's default action alone left the run going. It exits 130 itself there.
-  const canUnshare = ((): boolean => {
-    try {
-      execFileSync('unshare', ['-fp', '--mount-proc', 'true'], { stdio: 'ignore' })
-      return true
-    } catch {
-      return false
-    }
-  })()
+  const canUnshare = commandWorks('unshare', ['-fp', '--mount-proc', 'true'])
   ;(canUnshare ? it : it.skip)('as PID 1 (a container without an init): the second Ctrl-C still quits, exit 130', async () => {
     const endpoint = await silentEndpoint()
     try {
@@ -135,14 +128,7 @@ describe('replay: the second Ctrl-C', function () {
 
   // On a terminal the progress display hides the cursor and shows it again in an exit handler;
   // ending by a signal skips exit handlers, so the cursor is shown before.
-  const hasScript = ((): boolean => {
-    try {
-      execFileSync('script', ['-qec', 'true', '/dev/null'], { stdio: 'ignore' })
-      return true
-    } catch {
-      return false
-    }
-  })()
+  const hasScript = commandWorks('script', ['-qec', 'true', '/dev/null'])
   ;(hasScript ? it : it.skip)('on a terminal: the cursor the progress display hid is shown again', async () => {
     const endpoint = await silentEndpoint()
     try {

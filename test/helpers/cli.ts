@@ -1,5 +1,5 @@
 /** Runs the built CLI (bin/run.js → dist/) as a user would, capturing output and exit code. */
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -30,4 +30,17 @@ export function runCli(args: string[], opts: { input?: string | Buffer; env?: No
     })
     child.stdin.end(opts.input ?? '')
   })
+}
+
+/**
+ * Whether `command args…` runs here and exits 0 (a tool some tests need: `script` for a
+ * terminal, `unshare` for PID 1); tests that need it are skipped where it does not.
+ */
+export function commandWorks(command: string, args: string[]): boolean {
+  try {
+    execFileSync(command, args, { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
 }
