@@ -16,7 +16,12 @@ async function s3Clients(settings: S3Settings): Promise<S3Clients> {
 export function stateDirAt(location: string, o: { s3?: S3Settings; cadence?: CheckpointCadence; onWarning?: (text: string) => void } = {}): StateDir {
   let clients: Promise<S3Clients> | undefined
   const state = openStateDir(location, {
-    s3Client: async (bucket) => (await (clients ??= s3Clients(o.s3 ?? {}))).forBucket(bucket),
+    s3Client: async (bucket) => {
+      const c = await (clients ??= s3Clients(o.s3 ?? {}))
+      // Missing credentials are named with their profile before the state's first request.
+      await c.checkCredentials(bucket, location.replace(/^s3:\/\/[^/]+\/?/i, ''))
+      return c.forBucket(bucket)
+    },
     leaseMs: envMs('SEGAMP_STATE_LEASE_MS'),
     cadence: o.cadence,
     onWarning: o.onWarning,

@@ -4,6 +4,7 @@
  * metadata), one client per bucket in the bucket's own region.
  */
 import { HeadBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
+import { describeS3Error } from './errors.js'
 
 export interface S3Settings {
   /** Named profile of the shared config files (else AWS_PROFILE, else default). */
@@ -63,7 +64,24 @@ async function configuredRegion(settings: S3Settings): Promise<string> {
 export class S3Clients {
   private readonly byBucket = new Map<string, Promise<S3Client>>()
   private readonly made: S3Client[] = []
+  private credentialsLoaded?: Promise<void>
   constructor(readonly settings: S3Settings) {}
+
+  /**
+   * Loads the credentials once, before a first request on `s3://bucket/key` (a state directory's):
+   * when there are none, the error says which profile they were looked up in (the SDK's own words,
+   * "Could not load credentials from any providers", name none) and what to do.
+   */
+  checkCredentials(bucket: string, key: string): Promise<void> {
+    this.credentialsLoaded ??= this.forBucket(bucket).then(async (client) => {
+      try {
+        await client.config.credentials()
+      } catch (error) {
+        throw describeS3Error(error, { op: 'get', bucket, key, profile: this.settings.profile, endpoint: this.settings.endpoint })
+      }
+    })
+    return this.credentialsLoaded
+  }
 
   /** The client for a bucket, signing for the bucket's region. */
   forBucket(bucket: string): Promise<S3Client> {
