@@ -13,15 +13,16 @@ async function s3Clients(settings: S3Settings): Promise<S3Clients> {
   return new S3Clients(settings)
 }
 
+/** The client for a bucket, its credentials loaded first: none for the profile is an error naming it (not the SDK's words). */
+async function clientFor(clients: S3Clients, bucket: string, key: string): ReturnType<S3Clients['forBucket']> {
+  await clients.checkCredentials(bucket, key)
+  return clients.forBucket(bucket)
+}
+
 export function stateDirAt(location: string, o: { s3?: S3Settings; cadence?: CheckpointCadence; onWarning?: (text: string) => void } = {}): StateDir {
   let clients: Promise<S3Clients> | undefined
   const state = openStateDir(location, {
-    s3Client: async (bucket) => {
-      const c = await (clients ??= s3Clients(o.s3 ?? {}))
-      // Missing credentials are named with their profile before the state's first request.
-      await c.checkCredentials(bucket, location.replace(/^s3:\/\/[^/]+\/?/i, ''))
-      return c.forBucket(bucket)
-    },
+    s3Client: async (bucket) => clientFor(await (clients ??= s3Clients(o.s3 ?? {})), bucket, location.replace(/^s3:\/\/[^/]+\/?/i, '')),
     leaseMs: envMs('SEGAMP_STATE_LEASE_MS'),
     cadence: o.cadence,
     onWarning: o.onWarning,
@@ -60,7 +61,7 @@ export async function expandStateDirs(locations: string[], s3: S3Settings = {}):
       const last = trimmed.slice(parent.length)
       if (parent.includes('*')) throw new UsageError(`${loc}: a * may only appear in the last part of an s3:// state directory`, 'e.g. segamp status s3://bucket/run/shard-*')
       const re = new RegExp(`^${last.split('*').map(escapeRe).join('[^/]*')}$`)
-      const client = await (await (clients ??= s3Clients(s3))).forBucket(bucket)
+      const client = await clientFor(await (clients ??= s3Clients(s3)), bucket, parent)
       const { ListObjectsV2Command } = await import('@aws-sdk/client-s3')
       const found: string[] = []
       let token: string | undefined

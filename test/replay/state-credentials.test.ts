@@ -39,6 +39,12 @@ describe('replay and status: an s3:// state directory without credentials', func
     assert.doesNotMatch(r.stderr, /Could not load credentials from any providers/)
   })
 
+  it('status of shard-* (the listing that finds the shards): the same words', async () => {
+    const r = await runCli(['status', 's3://segamp-state/run/shard-*', '--profile', 'nope', ...store], { env: noCredentials() })
+    assert.equal(r.code, 1, r.stderr)
+    assert.match(r.stderr, /Error: reading s3:\/\/segamp-state\/run\/: profile "nope" gave no AWS credentials/)
+  })
+
   it('status --profile nope: the same words', async () => {
     const r = await runCli(['status', 's3://segamp-state/run1/', '--profile', 'nope', ...store], { env: noCredentials() })
     assert.equal(r.code, 1, r.stderr)
