@@ -8,6 +8,7 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
 import { compareKeys, dayFolderPrunable, dayOfKey, firstKeptDay, hiddenComponent } from './layout.js'
 import type { S3Location } from './url.js'
+import { editDistance } from '../../../text.js'
 
 export interface ListedObject {
   key: string
@@ -127,15 +128,4 @@ async function namesAt(client: S3Client, bucket: string, parent: string): Promis
     startAfter = last.endsWith('/') ? last + '\uffff' : last
   }
   return names
-}
-
-/** Levenshtein distance (two rows; names are short). */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i]
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    prev = cur
-  }
-  return prev[b.length]
 }
