@@ -258,6 +258,7 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
   const shard: ShardRun | undefined = parsedShard ? { ...parsedShard, group: groupId } : undefined
   const runId = shard ? groupId + shardSuffix(shard) : groupId
   const stateDir = flags['state-dir'] !== undefined ? withShardIndex(flags['state-dir'], shard) : join('.segamp', runId)
+  const out = flags.out !== undefined ? withShardIndex(flags.out, shard, '--out') : undefined
   const localState = !/^s3:\/\//i.test(stateDir)
   // Found unwritable now, not as a hang in mkdir or a failure after the confirmation. A retry of
   // dead letters writes only where a replay wrote before: it creates no directory.
@@ -273,7 +274,15 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
     fromStdin,
     streams,
     s3,
-    exclude: [...(localState ? [{ path: stateDir, what: 'the state directory (--state-dir)' }] : []), ...(flags.out ? [{ path: flags.out, what: 'the --out file' }] : [])],
+    exclude: [
+      ...(localState ? [{ path: stateDir, what: 'the state directory (--state-dir)' }] : []),
+      ...(out
+        ? [
+            { path: out, what: 'the --out file' },
+            { path: `${out}.lock`, what: "the --out file's lock" },
+          ]
+        : []),
+    ],
     options: {
       inputs,
       subscriptions,
@@ -286,7 +295,7 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
       fresh: flags.fresh || flags.sandbox || fromStdin,
       freshImplied: !flags.fresh && (flags.sandbox || fromStdin),
       dryRun: flags['dry-run'] ?? false,
-      out: flags.out,
+      out,
       outIncludeKeys: flags['out-include-keys'],
       region: flags.region as 'us' | 'eu',
       useBatchEndpoint: flags['use-batch-endpoint'],
@@ -437,9 +446,9 @@ async function resumableCheckpoint(stateDir: string, runId: string, s3: S3Settin
   }
 }
 
-/** `{shard}` in --state-dir → the shard index (AWS Batch does not expand variables in a command). */
-export function withShardIndex(dir: string, shard: ShardRun | undefined): string {
+/** `{shard}` in --state-dir (or --out) → the shard index (AWS Batch does not expand variables in a command). */
+export function withShardIndex(dir: string, shard: ShardRun | undefined, flag = '--state-dir'): string {
   if (!dir.includes('{shard}')) return dir
-  if (!shard) throw new UsageError(`--state-dir ${dir}: {shard} needs --shard K/N or --shards N`, 'Leave {shard} out, or run as one shard of N.')
+  if (!shard) throw new UsageError(`${flag} ${dir}: {shard} needs --shard K/N or --shards N`, 'Leave {shard} out, or run as one shard of N.')
   return dir.split('{shard}').join(String(shard.index))
 }
