@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ROOT, runCli } from '../helpers/cli.js'
 import { tempDir } from '../helpers/files.js'
+import { startSandbox } from '../../src/amplitude/sandbox/index.js'
 
 const EXAMPLE = join(ROOT, 'examples', 'segment-logs')
 
@@ -66,5 +67,34 @@ describe('replay --dry-run --out with shards', function () {
     const none = await runCli(['replay', EXAMPLE, '--dry-run', '--no-progress', '--out', join(dir, 'requests-{shard}.ndjson'), '--state-dir', join(dir, 'state-x')])
     assert.equal(none.code, 2, none.stderr)
     assert.match(none.stderr, /--out .*requests-\{shard\}\.ndjson: \{shard\} needs --shard K\/N or --shards N/)
+  })
+})
+
+describe('shards sharing one --state-dir', function () {
+  this.timeout(60_000)
+
+  it("a second shard given the first one's --state-dir is exit 2 saying each shard needs its own ({shard}), never advising --fresh, which would wipe the first shard's checkpoint", async () => {
+    const sb = await startSandbox()
+    try {
+      const st = join(tempDir(), 'state')
+      const live = (k: string, extra: string[] = []) =>
+        runCli(['replay', EXAMPLE, '--endpoint-url', sb.url, '--api-key', 'key-0123456789abcdef', '--yes', '--no-progress', '--shard', k, '--state-dir', st, ...extra])
+      const first = await live('0/2')
+      assert.equal(first.code, 0, first.stderr)
+      const checkpoint = readFileSync(join(st, 'checkpoint.json'), 'utf8')
+      for (const [k, extra, which] of [
+        ['1/2', [], 'shard 0/2'],
+        ['0/2', ['--types', 'track'], 'shard 0/2 of another run'],
+      ] as const) {
+        const r = await live(k, [...extra])
+        assert.equal(r.code, 2, r.stderr)
+        assert.ok(r.stderr.includes(`${join(st, 'checkpoint.json')} belongs to ${which} (`), r.stderr)
+        assert.match(r.stderr, /Hint: Give each shard its own state directory: \{shard\} in --state-dir becomes the shard index \(--state-dir .*state-\{shard\}\)/)
+        assert.doesNotMatch(r.stderr, /--fresh/)
+        assert.equal(readFileSync(join(st, 'checkpoint.json'), 'utf8'), checkpoint)
+      }
+    } finally {
+      await sb.close()
+    }
   })
 })
