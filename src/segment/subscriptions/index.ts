@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises'
 import type { AmplitudeRecord, SegmentMessage } from '../../types.js'
 import { editDistance, visible, withoutBom } from '../../text.js'
 import { jsonErrorPlace, jsonSyntaxError } from '../../json-syntax.js'
-import { compileMapping, validateMapping } from '../mapping-kit/index.js'
+import { compileMapping, knownDirectives, validateMapping } from '../mapping-kit/index.js'
 import { compileDirect, type DirectFn } from './direct.js'
 import { MIXED_EFFECT, mixedOperationFields } from './mixed-user-properties.js'
 import { analyzeTrigger, compileTrigger } from '../fql/index.js'
@@ -145,6 +145,15 @@ export async function loadMappings(file?: string): Promise<LoadedMappings> {
   return checkSubscriptions(file, specs)
 }
 
+/** Segment's `has an invalid directive: @paht`, with what to write instead (`did you mean @path?`). */
+function withDirectiveSuggestion(message: string): string {
+  const bad = /^has an invalid directive: (@\S+)$/.exec(message)?.[1]
+  if (!bad) return message
+  const known = knownDirectives()
+  const near = known.find((d) => d.toLowerCase() === bad.toLowerCase() || editDistance(d, bad) <= 2)
+  return `${message} (${near ? `did you mean ${near}? ` : ''}the directives are ${known.join(', ')})`
+}
+
 /** The keys of a subscription that change what it does, by shape (a misspelling of one is an error). */
 const SUBSCRIPTION_KEYS = ['name', 'actionSlug', 'trigger', 'enabled', 'settings']
 const PRESET_KEYS = ['name', 'subscribe', 'partnerAction', 'mapping', 'enabled']
@@ -242,7 +251,8 @@ export function checkSubscriptions(source: string, specs: SubscriptionSpec[]): L
     if (!analysis.ok) problems.push({ subscription: spec.name, path: spec.at?.trigger ?? 'trigger', message: analysis.error ?? 'invalid trigger' })
     for (const w of analysis.warnings) warnings.push(`${spec.name}: trigger ${JSON.stringify(spec.trigger)}: ${w}`)
     const errors = validateMapping(spec.mapping)
-    for (const e of errors) problems.push({ subscription: spec.name, path: spec.at ? spec.at.mapping + e.pointer : `mapping${e.path}`, message: e.message })
+    for (const e of errors)
+      problems.push({ subscription: spec.name, path: spec.at ? spec.at.mapping + e.pointer : `mapping${e.path}`, message: withDirectiveSuggestion(e.message) })
     if (errors.length === 0 && isActionSlug(spec.actionSlug))
       for (const w of lintSettings(spec.actionSlug, spec.mapping, spec.at?.mapping ?? 'mapping')) warnings.push(`${spec.name}: ${w}`)
     const ops = mixedOperationFields(spec.actionSlug, spec.mapping).join('/')

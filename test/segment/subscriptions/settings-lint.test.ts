@@ -99,7 +99,9 @@ describe('mapping files: what Segment accepts but the user did not mean', () => 
       ),
       ['/subscriptions/0/Enabled is not a key of a subscription: did you mean "enabled"? (the subscription has none, so it would run without it)'],
     )
-    assert.deepEqual(await problems(edited((s) => (s.settings.event_type = { '@paht': '$.event' }))), ['/subscriptions/0/settings/event_type has an invalid directive: @paht'])
+    assert.deepEqual(await problems(edited((s) => (s.settings.event_type = { '@paht': '$.event' }))), [
+      '/subscriptions/0/settings/event_type has an invalid directive: @paht (did you mean @path? the directives are @if, @case, @replace, @arrayPath, @path, @json, @flatten, @merge, @template, @literal, @transform, @excludeWhenNull, @liquid)',
+    ])
   })
 
   it('a YAML mapping file is named as YAML; a BOM and CRLF line ends are read as the same configuration', async () => {
