@@ -236,7 +236,7 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
     ignoreIntegrations: flags['ignore-integrations-flags'],
   }
   // Every shard shares the unsharded run id (the group `segamp status` checks) and adds K/N to it.
-  const s3 = s3Settings(flags, inputs)
+  const s3 = s3Settings(flags, inputs, flags['retry-dead-letters'] ? undefined : (w) => io.warn(w))
   const groupId = replayRunId({
     inputs,
     mappingsText,

@@ -14,10 +14,16 @@ export interface S3FlagValues {
   's3-endpoint'?: string
   's3-path-style'?: boolean
   'prune-by-received'?: boolean
+  since?: string
 }
 
-/** S3 settings from the flags; a malformed --s3-endpoint or s3:// input is a usage error. */
-export function s3Settings(flags: S3FlagValues, inputs: string[] = []): S3Settings {
+/**
+ * S3 settings from the flags; a malformed --s3-endpoint or s3:// input is a usage error. With
+ * `warn`, a --prune-by-received that can skip nothing (no --since, no s3:// input) is said so.
+ */
+export function s3Settings(flags: S3FlagValues, inputs: string[] = [], warn?: (text: string) => void): S3Settings {
+  const unused = warn ? pruneByReceivedUnused(flags, inputs) : undefined
+  if (unused) warn!(unused)
   for (const input of inputs) {
     if (isS3Input(input) && !parseS3Input(input)) throw new UsageError(`${input}: no bucket; use s3://bucket or s3://bucket/prefix`)
   }
@@ -27,6 +33,15 @@ export function s3Settings(flags: S3FlagValues, inputs: string[] = []): S3Settin
     if (problem) throw new UsageError(`--s3-endpoint ${JSON.stringify(endpoint)} ${problem} (e.g. https://<account-id>.r2.cloudflarestorage.com or http://127.0.0.1:9000)`)
   }
   return { profile: flags.profile, endpoint, pathStyle: flags['s3-path-style'], ...(flags['prune-by-received'] ? { pruneByReceived: true } : {}) }
+}
+
+/** Why --prune-by-received can skip nothing in this run (it changes nothing then), or undefined. Pure. */
+export function pruneByReceivedUnused(flags: S3FlagValues, inputs: readonly string[]): string | undefined {
+  if (!flags['prune-by-received']) return undefined
+  if (!inputs.some((i) => isS3Input(i)))
+    return '--prune-by-received: no input is in S3 (s3://bucket/prefix): it skips day folders of a bucket listing only, so every file is read as without it'
+  if (flags.since === undefined) return '--prune-by-received: without --since no day folder is before it, so every object is read; give --since to skip the older day folders'
+  return undefined
 }
 
 /** Listing and object counts for the progress line; empty text when no input is in S3. */

@@ -126,7 +126,7 @@ EXIT CODES (like diff)
         subs: await loadSubscriptionsForCli(flags.mappings, (w) => this.warn(w)),
         types: parseTypes(flags.types),
         where: whereFilter(flags.where, (w) => this.warn(w)),
-        s3: s3Settings(flags, inputs),
+        s3: s3Settings(flags, inputs, (w) => this.warn(w)),
       }
     })()
     const stdinNote = terminalStdinNote(inputs)

@@ -61,7 +61,7 @@ EXIT CODES
         where: whereFilter(flags.where, (w) => this.warn(w)),
         subscriptions: compileSubscriptions(loaded),
         notes: loaded.notes,
-        s3: s3Settings(flags, inputs),
+        s3: s3Settings(flags, inputs, (w) => this.warn(w)),
       }
     })()
     // A --state-dir given is checked now (an unwritable one used to hang in mkdir); the default is
