@@ -101,6 +101,8 @@ export interface ExportResult {
   pieces: PieceRecord[]
   /** Files of the whole range, relative to outDir. */
   files: string[]
+  /** Pieces of other ranges an earlier run exported into outDir, with files: `diff-mappings --against outDir` reads them too. */
+  outside: PieceRecord[]
 }
 
 export type ExportErrorKind = 'credentials' | 'hour-too-large' | 'http' | 'state' | 'zip' | 'aborted' | 'write'
@@ -407,6 +409,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     splits,
     pieces,
     files: pieces.flatMap((p) => p.files),
+    outside: state.pieces.filter((p) => !inRange(p) && p.files.length > 0),
   }
 }
 

@@ -312,6 +312,26 @@ describe('segamp export against the sandbox /api/2/export', () => {
     assert.deepEqual((await eventsOf(out)).map((e) => e.$insert_id).sort(), ['new-1-0badc0de', 'new-2-0badc0de', 'new-3-0badc0de'])
   })
 
+  it('CLI: an --out that holds another range exported earlier says diff-mappings --against reads it too', async () => {
+    sb = await sandboxWithData({ hours: 3, perHour: 1 })
+    const out = tempDir()
+    const run = (start: string, end: string) =>
+      runCli(['export', '--endpoint-url', sb!.url, '--start', start, '--end', end, '--out', out, '--no-progress'], {
+        env: { AMPLITUDE_API_KEY: API_KEY, AMPLITUDE_SECRET_KEY: SECRET },
+      })
+    const first = await run('20240506T10', '20240506T10')
+    assert.equal(first.code, 0, first.stderr)
+    assert.doesNotMatch(first.stdout, /also holds/)
+    const second = await run('20240506T11', '20240506T12')
+    assert.equal(second.code, 0, second.stderr)
+    assert.ok(
+      second.stdout.includes(
+        `${out} also holds 1 piece(s) of other ranges an earlier export wrote (20240506T10): diff-mappings --against ${out} reads them too; export into another --out to compare this range alone`,
+      ),
+      second.stdout,
+    )
+  })
+
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`CLI: ${signal} mid-download stops with 130 and says how to resume (SIGTERM used to end it with no word, by the signal)`, async () => {
       sb = await sandboxWithData({ hours: 1, perHour: 1 })
