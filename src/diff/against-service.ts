@@ -106,6 +106,7 @@ async function indexArchive(run: Run, archive: Archive): Promise<number> {
     keepText: true,
     filters: opts.filters,
     onBytes: (n) => (progress.bytes += n),
+    onFileEnd: opts.onFileEnd,
   })) {
     const { message, duplicate, ref } = one
     const identifies = message.type === 'identify' || message.type === 'group'

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream'
 import { openArchive, type ArchiveOptions } from '../pipeline/decode/index.js'
 import type { FilterOptions } from '../pipeline/route/index.js'
 import { emptyCounts } from '../pipeline/decode/index.js'
-import { readMessages, type PipelineThreads } from '../pipeline/index.js'
+import { emptyFilesOf, readMessages, type PipelineThreads } from '../pipeline/index.js'
 import { NdjsonWriter } from '../ndjson-writer.js'
 import { redactSecretsInText } from '../pipeline/decode/index.js'
 import { UsageError } from '../errors.js'
@@ -91,7 +91,7 @@ export async function inspectArchives(opts: InspectOptions): Promise<InspectResu
     skippedPaths: counts.skippedPaths,
     unmatched: profile.unmatched,
     // A file that could not be read is reported as unreadable, not as empty.
-    emptyFiles: ended.filter((f) => f.lines === 0 && !counts.unreadableFiles.some((u) => u.file === f.file)).map((f) => f.file),
+    emptyFiles: emptyFilesOf(ended, counts),
   }
 }
 
