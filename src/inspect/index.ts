@@ -1,4 +1,14 @@
-/** `segamp inspect` as a library call: read, filter, profile. */
+/**
+ * # inspect: `segamp inspect`, an archive profiled before anything is sent
+ *
+ * Owns reading an archive through the pipeline (filters, subscriptions matched, nothing mapped
+ * to be sent) into a profile (`profile.ts`: messages by type and event, time range, identifiers,
+ * what each subscription would match, what it would leave out) and its table and notes
+ * (`render.ts`); rejected lines go to the state directory's `rejected.ndjson`.
+ *
+ * It must never send or write anything but that file, and never import the command line or
+ * the replay service: it reads as every command does, through src/pipeline/.
+ */
 import { existsSync, truncateSync } from 'node:fs'
 import type { Readable } from 'node:stream'
 import { openArchive, type ArchiveOptions } from '../pipeline/decode/index.js'
