@@ -88,7 +88,7 @@ export function namedRules(comment: string): string[] {
   return [...flat.matchAll(/\(([^()]*?) in \.dependency-cruiser\.cjs\)/g)].flatMap((p) => [...p[1]!.matchAll(/`([a-z]+(?:-[a-z]+)+)`/g)].map((m) => m[1]!))
 }
 
-describe("architecture: each folder's opening comment", () => {
+describe("architecture: each folder's opening comment, and its tests", () => {
   const rules = new Set<string>((createRequire(import.meta.url)(join(ROOT, '.dependency-cruiser.cjs')) as { forbidden: Array<{ name: string }> }).forbidden.map((r) => r.name))
 
   it('every folder under src/ has an index.ts that opens with what the folder owns and what it must never do', () => {
@@ -115,6 +115,11 @@ describe("architecture: each folder's opening comment", () => {
     assert.deepEqual(unknown, [])
     assert.ok(named >= 8, `the opening comments name ${named} rules`)
     assert.ok(rules.has('amplitude-defines-alone') && rules.has('segment-defines-alone'), [...rules].join(', '))
+  })
+
+  it('test/ mirrors src/: every folder under src/ has a folder of the same path under test/', () => {
+    const unmirrored = allSrcFolders().filter((f) => !existsSync(join(ROOT, 'test', f.slice('src'.length))))
+    assert.deepEqual(unmirrored, [])
   })
 
   it('the checks see a comment without either part, a file with no opening comment, and a rule name that does not exist', () => {
