@@ -22,7 +22,7 @@ import { AgainstFindings, align, emulationFindings, endpointName, matchedStored,
 import { decideOwner, insertIdCandidates, KeyRows, RecentState, storedKey, type Claims, type MessageRow } from './against-pairing.js'
 import { bucketOf, SpillDir } from './against-spill.js'
 import { refusal } from './refused.js'
-import { storedToSender, type SenderShape } from '../export/format.js'
+import { storedToSender, type SenderShape } from '../amplitude/export-api/format.js'
 import { readExport } from '../export/read.js'
 import type { ActionsRecord, FindingKind } from './types.js'
 
