@@ -120,11 +120,13 @@ export async function loadMappings(file?: string): Promise<LoadedMappings> {
     throw new MappingFileError(file, [{ subscription: '(file)', path: '', message: `cannot be read: ${(error as Error).message}` }])
   }
   let doc: unknown
+  let places: Array<{ trigger: string; mapping: string }> | undefined
   if (/\.tf$/i.test(file)) {
     // Segment's Terraform provider resources, as `migrate --format terraform` writes them
     const tf = readTerraformDocument(text, file)
     if (tf.problems.length > 0) throw new MappingFileError(file, tf.problems)
     doc = tf.doc
+    places = tf.places
   } else {
     try {
       doc = JSON.parse(text)
@@ -136,6 +138,7 @@ export async function loadMappings(file?: string): Promise<LoadedMappings> {
     }
   }
   const specs = parseMappingDocument(doc, file)
+  if (places) specs.forEach((spec, i) => (spec.at = places[i]))
   if (!specs.some((s) => s.enabled)) {
     // Nothing would run: every message would be filtered and the command would "succeed".
     const disabled = specs.length > 0 ? ` (${specs.length} disabled)` : ''

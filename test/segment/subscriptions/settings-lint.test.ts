@@ -120,6 +120,23 @@ describe('mapping files: what Segment accepts but the user did not mean', () => 
     assert.deepEqual(b.warnings, [])
   })
 
+  it('a Terraform file: the findings name its file:line, not a JSON path it does not have', async () => {
+    const tf = readFileSync(join(ROOT, 'examples', 'github', 'amplitude.tf'), 'utf8')
+    assert.deepEqual(await warningsOf(join(ROOT, 'examples', 'github', 'amplitude.tf')), [])
+    const file = join(tempDir(), 'amplitude.tf')
+    writeFileSync(file, tf.replace('"event_type": {', '"event_typ": {'))
+    const lines = tf.split('\n')
+    const trackCalls = lines.findIndex((l) => l.includes('"Track Calls"'))
+    const settingsLine = lines.findIndex((l, i) => i > trackCalls && /^\s*settings\s*=/.test(l)) + 1
+    const w = await warningsOf(file)
+    assert.match(
+      w[0]!,
+      new RegExp(
+        `^Track Calls: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${settingsLine} settings/event_typ: Log Event V2 \\(logEventV2\\) has no field "event_typ" \\(did you mean "event_type"\\?\\)`,
+      ),
+    )
+  })
+
   it('CLI: replay --dry-run prints the warning before anything is read; "enabled": "false" is exit 2 with nothing read', async () => {
     const file = edited((s) => (s.settings.event_type = { '@template': '{{event' }))
     const r = await runCli(['replay', join(ROOT, 'examples', 'segment-logs'), '--dry-run', '--no-progress', '--mappings', file, '--state-dir', join(tempDir(), 'state')])
