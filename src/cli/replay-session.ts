@@ -118,7 +118,7 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
   if (flags['retry-dead-letters']) return retryDeadLettersSession(flags, plan.options.stateDir, plan.live, io)
   const stdinNote = terminalStdinNote(inputs)
   if (stdinNote) io.logToStderr(stdinNote)
-  const input = new InputProgress(inputs)
+  const input = new InputProgress(inputs, { since: flags.since, warn: (w) => io.warn(w) })
   if (plan.live && !flags.yes) await confirm(plan, flags, input, io)
   else if (plan.live) io.warn('Amplitude deduplicates insert_id only within 7 days: replaying data it already holds from longer ago duplicates it.')
   // The sandbox's server loads only for --sandbox runs (start-up is paid by every run).

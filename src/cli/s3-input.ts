@@ -53,8 +53,14 @@ export class InputProgress {
   private total = 0
   private listing = false
   private handle?: ProgressHandle
+  private dayObjects = 0
+  private warned = false
 
-  constructor(private readonly inputs: string[]) {}
+  /** `since` and `warn`: a --prune-by-received listing that found no Segment day folder is said so, once. */
+  constructor(
+    private readonly inputs: string[],
+    private readonly o: { since?: string; warn?: (text: string) => void } = {},
+  ) {}
 
   get s3(): boolean {
     return this.inputs.some((i) => /^s3:\/\//i.test(i))
@@ -69,6 +75,7 @@ export class InputProgress {
         this.listedObjects = p.objects
         this.listedBytes = p.bytes
         this.pruned = p.prunedFolders
+        this.dayObjects = p.dayObjects
         this.handle?.update(
           `listing ${p.input}: ${formatCount(p.objects)} objects, ${formatBytes(p.bytes)}${p.prunedFolders ? ` (days before --since skipped in ${formatCount(p.prunedFolders)} source folder(s))` : ''}`,
         )
@@ -76,6 +83,12 @@ export class InputProgress {
       onSourceStart: (index, _source, total) => {
         this.started = index
         this.total = total
+        if (!this.warned && settings.pruneByReceived && this.o.since !== undefined && this.listing && this.listedObjects > 0 && this.dayObjects === 0) {
+          this.warned = true
+          this.o.warn?.(
+            `--prune-by-received: no object under ${this.inputs.filter((i) => /^s3:\/\//i.test(i)).join(', ')} is in a folder named as Segment names its received-day folders (segment-logs/<source-id>/<epoch milliseconds of a UTC midnight>/, e.g. 1715040000000/), so no day folder could be skipped and every object is read`,
+          )
+        }
       },
     }
   }

@@ -132,7 +132,7 @@ EXIT CODES (like diff)
     })()
     const stdinNote = terminalStdinNote(inputs)
     if (stdinNote) this.logToStderr(stdinNote)
-    const input = new InputProgress(inputs)
+    const input = new InputProgress(inputs, { since: flags.since, warn: (w) => this.warn(w) })
     const mode = progressMode({ quiet: flags['no-progress'] || this.jsonEnabled() || (format !== 'table' && !flags.out) })
     const ended: Array<{ file: string; lines: number }> = []
     const options = {

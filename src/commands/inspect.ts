@@ -69,7 +69,7 @@ EXIT CODES
     if (this.argv.some((a) => a === '--state-dir' || a.startsWith('--state-dir='))) ensureWritableDir(flags['state-dir'])
     const stdinNote = terminalStdinNote(inputs)
     if (stdinNote) this.logToStderr(stdinNote)
-    const input = new InputProgress(inputs)
+    const input = new InputProgress(inputs, { since: flags.since, warn: (w) => this.warn(w) })
     const mode = progressMode({ quiet: json || flags['no-progress'] })
     const result = await withProgress(mode, 'Reading archives', (progress) => {
       input.attach(progress)
