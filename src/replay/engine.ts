@@ -7,7 +7,7 @@
  * dead letters settle the lines. Every input line ends in exactly one place: sent, filtered,
  * rejected, or dead-lettered.
  */
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs'
 import type { Readable } from 'node:stream'
 import type { Region, SourceRef } from '../types.js'
 import type { ArchiveOptions } from '../pipeline/decode/index.js'
@@ -363,6 +363,8 @@ async function finish(
  * leaving their requests mixed and both exiting 0. A lock whose process is gone is taken over.
  */
 function lockOut(out: string): () => void {
+  // A device or a pipe (--out /dev/stdout) is not a file two runs could mix: no lock file beside it (in /dev).
+  if (existsSync(out) && !statSync(out).isFile()) return () => undefined
   const path = `${out}.lock`
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
