@@ -46,6 +46,19 @@ export function lintSettings(slug: ActionSlug, settings: Record<string, unknown>
       `${pointer(base, key)}: ${action.title} (${slug}) has no field ${JSON.stringify(key)}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}; Segment ignores it, so no record carries it: ${near ? `rename it to ${JSON.stringify(near)}` : "rename it to one of the action's fields"} or remove it`,
     )
   }
+  for (const [key, field] of Object.entries(action.fields)) {
+    // An object field with named properties only (UTM Properties, User Agent Data): a misspelt key is sent under its wrong name, or not at all.
+    const value = settings[key]
+    if (!field.properties || field.additionalProperties || value === null || typeof value !== 'object' || Array.isArray(value)) continue
+    const known = Object.keys(field.properties)
+    for (const sub of Object.keys(value)) {
+      if (sub.startsWith('@') || known.includes(sub)) continue
+      const near = nearestName(sub, known)
+      out.push(
+        `${pointer(pointer(base, key), sub)}: ${field.label} has no property ${JSON.stringify(sub)}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}; its properties are ${known.join(', ')}`,
+      )
+    }
+  }
   if (!Object.keys(settings).some((k) => k.startsWith('@'))) {
     for (const [key, field] of Object.entries(action.fields)) {
       if (!field.required || !isEmpty(settings[key])) continue

@@ -16,9 +16,9 @@ const EXAMPLE = join(ROOT, 'examples', 'github', 'actions-mappings.json')
 type Doc = { subscriptions: Array<Record<string, unknown> & { settings: Record<string, unknown> }> }
 
 /** The example configuration with `edit` applied to its first subscription (Track Calls, logEventV2), written to a file. */
-function edited(edit: (first: Doc['subscriptions'][number]) => void, name = 'mappings.json'): string {
+function edited(edit: (first: Doc['subscriptions'][number]) => void, name = 'mappings.json', index = 0): string {
   const doc = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as Doc
-  edit(doc.subscriptions[0]!)
+  edit(doc.subscriptions[index]!)
   const file = join(tempDir(), name)
   writeFileSync(file, JSON.stringify(doc, null, 2))
   return file
@@ -38,6 +38,20 @@ describe('mapping files: what Segment accepts but the user did not mean', () => 
     const w = await warningsOf(edited((s) => (s.settings.event_typ = { '@path': '$.event' })))
     assert.deepEqual(w, [
       'Track Calls: /subscriptions/0/settings/event_typ: Log Event V2 (logEventV2) has no field "event_typ" (did you mean "event_type"?); Segment ignores it, so no record carries it: rename it to "event_type" or remove it',
+    ])
+    const utm = await warningsOf(
+      edited(
+        (s) => {
+          const u = s.settings.utm_properties as Record<string, unknown>
+          u.utm_sourc = u.utm_source
+          delete u.utm_source
+        },
+        'mappings.json',
+        1,
+      ),
+    )
+    assert.deepEqual(utm, [
+      'Order Completed Calls: /subscriptions/1/settings/utm_properties/utm_sourc: UTM Properties has no property "utm_sourc" (did you mean "utm_source"?); its properties are utm_source, utm_medium, utm_campaign, utm_term, utm_content',
     ])
     const far = await warningsOf(edited((s) => (s.settings.colour = { '@path': '$.properties.colour' })))
     assert.match(
