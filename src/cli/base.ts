@@ -42,6 +42,9 @@ export function registerRunSecrets(argv: readonly string[], env: NodeJS.ProcessE
   }
 }
 
+/** Flags whose own check refuses an empty value with words of their own (an empty trigger, no finding kind). */
+const OWN_EMPTY_CHECK = new Set(['where', 'fail-on'])
+
 /** oclif's FlagOutput and ArgOutput (not exported by @oclif/core/interfaces). */
 type ParsedValues = { [name: string]: unknown }
 
@@ -83,7 +86,7 @@ export abstract class SegampCommand extends Command {
   ): Promise<Interfaces.ParserOutput<F, B, A>> {
     const out = await super.parse(options, argv)
     for (const token of out.raw) {
-      if (token.type !== 'flag' || token.input.trim() !== '' || options?.flags?.[token.flag]?.type !== 'option') continue
+      if (token.type !== 'flag' || token.input.trim() !== '' || options?.flags?.[token.flag]?.type !== 'option' || OWN_EMPTY_CHECK.has(token.flag)) continue
       throw new UsageError(`--${token.flag} is empty (an unset shell variable?): give it a value, or leave --${token.flag} out`, {
         code: 'empty-flag',
         hint: `Run \`segamp ${this.id ?? ''} --help\` for what --${token.flag} takes.`,

@@ -38,6 +38,10 @@ describe('flags given an empty value', function () {
     const ins = await runCli(['inspect', EXAMPLE, '--mappings', ' '])
     assert.equal(ins.code, 2, ins.stderr)
     assert.match(ins.stderr, /Error: --mappings is empty/)
+    // --where and --fail-on keep their own words for it.
+    const where = await runCli(['inspect', EXAMPLE, '--where', ''])
+    assert.equal(where.code, 2, where.stderr)
+    assert.match(where.stderr, /Error: --where "": the trigger is empty/)
     const dry = await runCli(['replay', EXAMPLE, '--dry-run', '--no-progress', '--state-dir', join(tempDir(), 's')], { env: { AMPLITUDE_API_KEY: '' } })
     assert.equal(dry.code, 0, dry.stderr)
   })
