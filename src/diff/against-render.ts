@@ -49,6 +49,7 @@ function sectionLines(report: AgainstReport): string[] {
     '',
     `Export: ${formatCount(a.export.events)} stored events in ${formatCount(a.export.files)} file(s); paired by $insert_id ${formatCount(p.byInsertId)}, by user/device + time ${formatCount(p.byKey)}, $identify by upload-time window ${formatCount(p.byWindow)}, ambiguous ${formatCount(p.ambiguous)}, unpaired ${formatCount(p.unpaired)}`,
   )
+  if (p.duplicateEvents > 0) out.push(`Export: ${formatCount(p.duplicateEvents)} stored event(s) read twice (the same uuid and content, e.g. in overlapping exports): counted once`)
   if (p.duplicateMessages > 0) out.push(`Archive: ${formatCount(p.duplicateMessages)} message(s) with an already seen messageId skipped`)
   if (p.notExportedRecords > 0) out.push(`Left out: ${formatCount(p.notExportedRecords)} Actions record(s) to /groupidentify or /usermap (never in an export)`)
   for (const pr of a.export.problems.slice(0, 20)) out.push(`Export problem: ${visible(pr.file)}: ${visible(pr.reason)}`)

@@ -1,0 +1,112 @@
+/**
+ * diff-mappings --against with what real Amplitude exports hold besides the clean case: the same
+ * events in two overlapping exports, events of another project, event times in another format.
+ * Each must be a named, counted finding or a clear error, never a silent mis-pairing.
+ */
+import { strict as assert } from 'node:assert'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { zipEntries } from '../../src/amplitude/sandbox/export.js'
+import { exportTime } from '../../src/export/format.js'
+import { runCli } from '../helpers/cli.js'
+import { ndjson, tempDir, track, writeFile } from '../helpers/files.js'
+
+const CLASSIC = 'test/fixtures/classic-settings.json'
+const T = Date.parse('2024-05-06T10:00:00.000Z')
+
+function stored(n: number, ev: Record<string, unknown>): Record<string, unknown> {
+  // as exports list an event: every field (null when empty), Amplitude's own fields, a uuid of its own
+  return {
+    $insert_id: null,
+    $schema: 12,
+    amplitude_id: 1234567,
+    app: 187520,
+    uuid: `d0b5b3a6-2e3b-11eb-9a80-0a62134d51${String(n).padStart(2, '0')}`,
+    data: { group_ids: {} },
+    event_properties: {},
+    user_properties: {},
+    groups: {},
+    group_properties: {},
+    library: 'segment',
+    platform: null,
+    session_id: -1,
+    server_upload_time: exportTime(T + 2000),
+    ...ev,
+  }
+}
+
+/** Two track messages and the two events Classic stored for them. */
+function twoMessages(dir: string): { archive: string; events: Array<Record<string, unknown>> } {
+  const m1 = track('Song Played', { messageId: 'ajs-m1', timestamp: new Date(T).toISOString(), userId: 'user-00001', properties: { song: 'a' } })
+  const m2 = track('Video Watched', { messageId: 'ajs-m2', timestamp: new Date(T + 1000).toISOString(), userId: 'user-00002', properties: { video: 'b' } })
+  const archive = writeFile(join(dir, 'archive', 'day.ndjson'), ndjson([m1, m2]))
+  const events = [
+    stored(1, { event_type: 'Song Played', user_id: 'user-00001', event_time: exportTime(T), event_properties: { song: 'a' } }),
+    stored(2, { event_type: 'Video Watched', user_id: 'user-00002', event_time: exportTime(T + 1000), event_properties: { video: 'b' } }),
+  ]
+  return { archive, events }
+}
+
+async function zipOf(path: string, project: number, events: Array<Record<string, unknown>>): Promise<string> {
+  return writeFile(path, await zipEntries([{ name: `${project}/${project}_2024-05-06_10#0.json.gz`, data: gzipSync(ndjson(events)) }]))
+}
+
+describe('diff-mappings --against: odd real exports', () => {
+  it('two overlapping exports (the same events, same uuids, twice) pair each event once and say how many were read twice', async () => {
+    const dir = tempDir()
+    const { archive, events } = twoMessages(dir)
+    // a day's export, then a re-export of a few of its hours into another folder
+    const day = await zipOf(join(dir, 'export-day', '20240506T00-20240506T23.zip'), 187520, events)
+    const again = await zipOf(join(dir, 'export-again', '20240506T10-20240506T10.zip'), 187520, events)
+    const out = join(dir, 'r.json')
+    const r = await runCli([
+      'diff-mappings',
+      archive,
+      '--against',
+      day,
+      '--against',
+      again,
+      '--classic',
+      CLASSIC,
+      '--format',
+      'json',
+      '--out',
+      out,
+      '--fail-on',
+      'dropped,duplicated,only-in-amplitude',
+    ])
+    assert.equal(r.code, 0, r.stderr)
+    const rep = JSON.parse(readFileSync(out, 'utf8'))
+    assert.equal(rep.against.export.events, 4)
+    assert.deepEqual(rep.against.pairing, { byInsertId: 0, byKey: 2, byWindow: 0, ambiguous: 0, unpaired: 0, duplicateEvents: 2, duplicateMessages: 0, notExportedRecords: 0 })
+    assert.equal(rep.totals.byKind.dropped, 0)
+    assert.equal(rep.totals.byKind.duplicated, 0)
+    assert.equal(rep.totals.classicEvents, 2)
+    assert.deepEqual(rep.against.byKind, { 'only-in-amplitude': 0, 'only-in-archive': 0, ambiguous: 0 })
+    assert.equal(rep.against.emulation.storedEvents, 2)
+    const table = await runCli(['diff-mappings', archive, '--against', day, '--against', again, '--classic', CLASSIC, '--no-progress'])
+    assert.equal(table.code, 0, table.stderr)
+    assert.match(table.stdout, /^Export: 2 stored event\(s\) read twice \(the same uuid and content, e\.g\. in overlapping exports\): counted once$/m)
+  })
+
+  it('events of two Amplitude projects (another `app`) are refused with the projects named, not paired twice', async () => {
+    const dir = tempDir()
+    const { archive, events } = twoMessages(dir)
+    const prod = await zipOf(join(dir, 'export', 'prod.zip'), 187520, events)
+    const staging = await zipOf(
+      join(dir, 'export', 'staging.zip'),
+      187999,
+      events.map((e, i) => ({ ...e, app: 187999, uuid: `f00dfeed-0000-0000-0000-00000000000${i}` })),
+    )
+    const r = await runCli(['diff-mappings', archive, '--against', join(dir, 'export'), '--classic', CLASSIC, '--no-progress'])
+    assert.equal(r.code, 2, r.stderr)
+    assert.equal(r.stdout, '')
+    assert.match(
+      r.stderr,
+      /^Error: --against: the export holds events of 2 Amplitude projects: app 187520 \(2 events, first in .*prod\.zip!187520\/187520_2024-05-06_10#0\.json\.gz:1\), app 187999 \(2 events, first in .*staging\.zip!187999\/187999_2024-05-06_10#0\.json\.gz:1\)/m,
+    )
+    assert.match(r.stderr, /^Hint: .*one project/m)
+    assert.ok(prod && staging)
+  })
+})
