@@ -24,7 +24,7 @@ import { bucketOf, SpillDir } from './against-spill.js'
 import { refusal } from './refused.js'
 import { crc32 } from '../crc32.js'
 import { storedToSender, type SenderShape } from '../export/format.js'
-import { readExport } from '../export/read.js'
+import { notATimeProblem, notATimeTotal, readExport } from '../export/read.js'
 import type { ActionsRecord, FindingKind } from './types.js'
 
 /** What every job needs, compiled where it runs. */
@@ -147,6 +147,7 @@ async function spillExport(ctx: TaskContext): Promise<ExportResult> {
   let from = Infinity
   let to = -Infinity
   const projects = new Map<string, { app: string; events: number; first: string }>()
+  let badTimes = 0
   const state = new RecentState()
   for await (const item of readExport(ctx.exportInputs)) {
     if (item.kind === 'file') {
@@ -166,6 +167,8 @@ async function spillExport(ctx: TaskContext): Promise<ExportResult> {
     }
     const s = storedToSender(item.event)
     const t = s.record.time
+    const et = item.event.event_time
+    if (typeof t !== 'number' && et !== null && et !== undefined && badTimes++ < 3) info.problems.push({ file: `${item.ref.file}:${item.ref.line}`, reason: notATimeProblem(et) })
     if (typeof t === 'number') {
       if (t < from) from = t
       if (t > to) to = t
@@ -193,6 +196,7 @@ async function spillExport(ctx: TaskContext): Promise<ExportResult> {
     spill.writeLine('s', b, `${JSON.stringify(row)}\t${JSON.stringify(s)}`)
     if (insertId !== undefined) insertIdCandidates(insertId).forEach((c, rank) => spill.write('c', bucketOf(c, buckets), [c, q, rank, b]))
   }
+  if (badTimes > 3) info.problems.push({ file: ctx.exportInputs.join(', '), reason: notATimeTotal(badTimes) })
   spill.flush()
   return { info, span: [from, to], findings: against.state(), projects: [...projects.values()] }
 }

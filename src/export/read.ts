@@ -25,6 +25,18 @@ const TOO_LONG = 'line too long ('
 const NOT_OBJECTS = ' line(s) in all were not JSON objects'
 const READ_ONCE = ': read once'
 const NOT_READ = ', not a regular file: not read'
+const NOT_A_TIME = ' is not a time ('
+
+/** A stored event whose `event_time` is there but no time: it pairs by `$insert_id` only (a line read, not a file left unread). */
+export function notATimeProblem(value: unknown): string {
+  const shown = typeof value === 'string' ? JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value) : JSON.stringify(value)
+  return `event_time ${shown}${NOT_A_TIME}expected 2024-05-06 10:00:00.123000, as exports write it, or ISO 8601): the event pairs by $insert_id only`
+}
+
+/** After the first few `notATimeProblem`s, how many there were in all. */
+export function notATimeTotal(n: number): string {
+  return `${n} stored event(s) in all had an event_time that${NOT_A_TIME}see the first above): they pair by $insert_id only`
+}
 
 /**
  * Whether a problem `readExport` reported left part of a file (or a whole input) unread — a path
@@ -32,7 +44,14 @@ const NOT_READ = ', not a regular file: not read'
  * read to the end (too long, not a JSON object; the export's counterpart of a rejected line).
  */
 export function isUnreadableExportProblem(p: { reason: string }): boolean {
-  return !(p.reason === NOT_AN_OBJECT || p.reason.startsWith(TOO_LONG) || p.reason.endsWith(NOT_OBJECTS) || p.reason.endsWith(READ_ONCE) || p.reason.endsWith(NOT_READ))
+  return !(
+    p.reason === NOT_AN_OBJECT ||
+    p.reason.startsWith(TOO_LONG) ||
+    p.reason.endsWith(NOT_OBJECTS) ||
+    p.reason.endsWith(READ_ONCE) ||
+    p.reason.endsWith(NOT_READ) ||
+    p.reason.includes(NOT_A_TIME)
+  )
 }
 
 /** Files of the inputs, folders walked in sorted order (hidden entries, the state file and .part files skipped). */

@@ -109,4 +109,35 @@ describe('diff-mappings --against: odd real exports', () => {
     assert.match(r.stderr, /^Hint: .*one project/m)
     assert.ok(prod && staging)
   })
+
+  it('event times in another format pair alike in any time zone; one that is no time is named, with its file and line', async () => {
+    const dir = tempDir()
+    const { archive, events } = twoMessages(dir)
+    const zoned = [
+      // nanoseconds (a warehouse's copy of the export), and an explicit offset
+      { ...events[0], event_time: '2024-05-06 10:00:00.000000000' },
+      { ...events[1], event_time: '2024-05-06T12:00:01+02:00' },
+      stored(3, { event_type: 'Song Played', user_id: 'user-00001', event_time: 'yesterday at ten' }),
+    ]
+    const exp = await zipOf(join(dir, 'export', '20240506T10-20240506T10.zip'), 187520, zoned)
+    const out = join(dir, 'r.json')
+    // Away from UTC, a time without a zone read by Date.parse is local time: off by hours, unpaired.
+    const r = await runCli(['diff-mappings', archive, '--against', exp, '--classic', CLASSIC, '--format', 'json', '--out', out, '--no-progress'], {
+      env: { TZ: 'America/New_York' },
+    })
+    assert.equal(r.code, 0, r.stderr)
+    const rep = JSON.parse(readFileSync(out, 'utf8'))
+    assert.equal(rep.against.pairing.byKey, 2)
+    assert.equal(rep.against.pairing.unpaired, 1)
+    const entry = `${exp}!187520/187520_2024-05-06_10#0.json.gz`
+    assert.deepEqual(rep.against.export.problems, [
+      {
+        file: `${entry}:3`,
+        reason: 'event_time "yesterday at ten" is not a time (expected 2024-05-06 10:00:00.123000, as exports write it, or ISO 8601): the event pairs by $insert_id only',
+      },
+    ])
+    const table = await runCli(['diff-mappings', archive, '--against', exp, '--classic', CLASSIC, '--no-progress'])
+    assert.equal(table.code, 0, table.stderr)
+    assert.match(table.stdout, /^Export problem: .*#0\.json\.gz:3: event_time "yesterday at ten" is not a time/m)
+  })
 })
