@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { decodedChunks, MAX_LINE_CHARS, splitLines } from '../pipeline/decode/index.js'
+import { decodedChunks, MAX_LINE_CHARS, NotAnArchive, splitLines } from '../pipeline/decode/index.js'
 import yauzl from 'yauzl'
 import { STATE_FILE } from './download.js'
 
@@ -96,7 +96,8 @@ async function listFiles(inputs: string[]): Promise<{ files: string[]; streams: 
   return { files, streams, problems }
 }
 
-async function* parseLines(file: string, raw: Readable): AsyncGenerator<ExportItem> {
+/** `container`: the zip `file` is an entry of. */
+async function* parseLines(file: string, raw: Readable, container?: string): AsyncGenerator<ExportItem> {
   let line = 0
   let bad = 0
   try {
@@ -123,10 +124,21 @@ async function* parseLines(file: string, raw: Readable): AsyncGenerator<ExportIt
     }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
+    if (error instanceof NotAnArchive) {
+      yield { kind: 'problem', file, reason: notAnExportFile(error, container) }
+      return
+    }
     const what = code === 'Z_BUF_ERROR' || /unexpected end/i.test((error as Error).message) ? 'truncated gzip' : 'unreadable'
     yield { kind: 'problem', file, reason: `${what} (${(error as Error).message}) after ${line} line(s); the lines before it were read` }
   }
   if (bad > 3) yield { kind: 'problem', file, reason: `${bad}${NOT_OBJECTS}` }
+}
+
+/** A file in another format (the decoder's NotAnArchive), said as what to do with an export. */
+function notAnExportFile(error: NotAnArchive, container: string | undefined): string {
+  if (error.format === 'a zip file' && container !== undefined)
+    return `a zip inside a zip: not read; unzip ${container} into a folder and give --against that folder (the zips in it are read)`
+  return `${error.format}, not an export file: not read; ${error.format === 'a zip file' ? 'give the path of the zip file' : error.advice}`
 }
 
 function openZip(path: string): Promise<yauzl.ZipFile> {
@@ -186,7 +198,7 @@ async function* readZip(path: string): AsyncGenerator<ExportItem> {
       continue
     }
     yield { kind: 'file', file: name }
-    yield* parseLines(name, stream)
+    yield* parseLines(name, stream, path)
   }
 }
 

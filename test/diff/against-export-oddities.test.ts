@@ -140,4 +140,19 @@ describe('diff-mappings --against: odd real exports', () => {
     assert.equal(table.code, 0, table.stderr)
     assert.match(table.stdout, /^Export problem: .*#0\.json\.gz:3: event_time "yesterday at ten" is not a time/m)
   })
+
+  it('a zip of zips: the inner zip is named as a zip inside a zip, with what to do, and the run exits 2', async () => {
+    const dir = tempDir()
+    const { archive, events } = twoMessages(dir)
+    const inner = await zipEntries([{ name: '187520/187520_2024-05-06_10#0.json.gz', data: gzipSync(ndjson(events)) }])
+    const outer = writeFile(join(dir, 'export.zip'), await zipEntries([{ name: 'export/20240506T10-20240506T10.zip', data: inner }]))
+    const r = await runCli(['diff-mappings', archive, '--against', outer, '--classic', CLASSIC, '--no-progress'])
+    assert.equal(r.code, 2, r.stderr)
+    const line = r.stderr.split('\n').find((l) => l.includes('20240506T10-20240506T10.zip:') || l.includes('20240506T10-20240506T10.zip: '))
+    assert.equal(
+      line,
+      `export problem: ${outer}!export/20240506T10-20240506T10.zip: a zip inside a zip: not read; unzip ${outer} into a folder and give --against that folder (the zips in it are read)`,
+    )
+    assert.doesNotMatch(r.stderr, /is read by diff-mappings --against/)
+  })
 })
