@@ -4,7 +4,7 @@
  * archive, ambiguous pairings, emulation agreement). JSON is the report as it is.
  */
 import { failingKinds } from './fail-on.js'
-import { codeSpan, displayName, NOT_DIFFERENCES, renderMarkdown, renderTable, formatCount } from './render.js'
+import { codeSpan, columnWidth, displayName, NOT_DIFFERENCES, padColumns, renderMarkdown, renderTable, formatCount } from './render.js'
 import { visible } from '../text.js'
 import type { AgainstReport } from './against.js'
 import { AGAINST_KINDS, type AgainstKind } from './against.js'
@@ -40,8 +40,8 @@ function sectionLines(report: AgainstReport): string[] {
     out.push('', `${TITLES[kind]} (${formatCount(a.byKind[kind])} ${unit})`)
     // Names come from the data: shown as the findings table shows them (control characters escaped).
     const shown = list.slice(0, 15).map((f) => ({ name: displayName(f.name), count: f.count }))
-    const w = Math.max(...shown.map((f) => f.name.length))
-    for (const f of shown) out.push(`  ${f.name.padEnd(w)}  (${formatCount(f.count)})`)
+    const w = columnWidth(shown.map((f) => f.name))
+    for (const f of shown) out.push(`  ${padColumns(f.name, w)}  (${formatCount(f.count)})`)
     if (list.length > shown.length) out.push(`  … ${list.length - shown.length} more (see --format json)`)
   }
   const p = a.pairing
