@@ -57,7 +57,7 @@ async function parseClassicFile(path: string): Promise<unknown> {
   }
 }
 
-export async function readRenameMapFile(path: string | undefined): Promise<Map<string, string> | undefined> {
+export async function readRenameMapFile(path: string | undefined, warn?: (warning: string) => void): Promise<Map<string, string> | undefined> {
   if (!path) return undefined
   let text: string
   try {
@@ -71,7 +71,7 @@ export async function readRenameMapFile(path: string | undefined): Promise<Map<s
   // Loaded here: every replay reads --classic settings through this file, none needs csv-parse.
   const { parseRenameMap, RenameMapError } = await import('../diff/rename-map.js')
   try {
-    return parseRenameMap(text, path)
+    return parseRenameMap(text, path, warn && ((w) => warn(`--rename-map: ${w}`)))
   } catch (error) {
     if (error instanceof RenameMapError)
       throw new UsageError(error.message, { code: 'rename-map', hint: 'Fix the lines named above; the file is a CSV with the header classic,actions and one rename per line.' })

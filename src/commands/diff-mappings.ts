@@ -122,7 +122,7 @@ EXIT CODES (like diff)
         identifyWindowMs,
         failOn,
         classic: await readClassicFile(flags.classic, (w) => this.warn(w)),
-        renameMap: await readRenameMapFile(flags['rename-map']),
+        renameMap: await readRenameMapFile(flags['rename-map'], (w) => this.warn(w)),
         subs: await loadSubscriptionsForCli(flags.mappings, (w) => this.warn(w)),
         types: parseTypes(flags.types),
         where: whereFilter(flags.where, (w) => this.warn(w)),

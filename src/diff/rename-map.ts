@@ -1,6 +1,7 @@
 /** `--rename-map FILE.csv`: expected renames, Classic name → Actions name. */
 import { parse } from 'csv-parse/sync'
 import { UsageError } from '../errors.js'
+import { visible } from '../text.js'
 
 /** Every problem of a rename map, each as `file:line: message`. */
 export class RenameMapError extends UsageError {
@@ -18,9 +19,11 @@ export class RenameMapError extends UsageError {
  * Cells are taken verbatim (no trimming: `Viewed ` with its trailing space is a valid name).
  * Blank lines are skipped; a UTF-8 BOM and CRLF are fine. A Classic name listed twice with the
  * same Actions name is accepted; with different names it is an error. Throws a
- * `RenameMapError` listing every problem as `file:line: message`.
+ * `RenameMapError` listing every problem as `file:line: message`. A chain (A→B and B→C) is
+ * read as written, A expected as B, and `onWarning` is told: a team adding B→C after A→B may
+ * mean A→C.
  */
-export function parseRenameMap(csvText: string, file: string): Map<string, string> {
+export function parseRenameMap(csvText: string, file: string, onWarning?: (warning: string) => void): Map<string, string> {
   let rows: { record: string[]; info: { lines: number } }[]
   try {
     rows = parse(csvText, {
@@ -72,5 +75,19 @@ export function parseRenameMap(csvText: string, file: string): Map<string, strin
     }
   }
   if (errors.length > 0) throw new RenameMapError(errors)
+  if (onWarning) for (const w of chainWarnings(map, firstLine, file)) onWarning(w)
   return map
+}
+
+function chainWarnings(map: ReadonlyMap<string, string>, lineOf: ReadonlyMap<string, number>, file: string): string[] {
+  const out: string[] = []
+  const q = (s: string): string => visible(JSON.stringify(s))
+  for (const [classic, actions] of map) {
+    const next = map.get(actions)
+    if (actions === classic || next === undefined || next === actions) continue
+    out.push(
+      `${file}:${lineOf.get(actions)}: ${q(actions)} → ${q(next)} follows ${q(classic)} → ${q(actions)} (line ${lineOf.get(classic)}): renames are not chained, so ${q(classic)} is expected as ${q(actions)}; if Actions sends ${q(next)} for it, write ${q(classic)} → ${q(next)} on line ${lineOf.get(classic)}`,
+    )
+  }
+  return out
 }
