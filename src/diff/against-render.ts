@@ -30,7 +30,8 @@ const TITLES: Record<AgainstKind | 'ambiguous', string> = {
   ambiguous: 'Ambiguous: stored events that fit several messages (not paired)',
 }
 
-function sectionLines(report: AgainstReport): string[] {
+/** `markdown`: data (file names, a server's or a file's words) as code, never markup. */
+function sectionLines(report: AgainstReport, markdown = false): string[] {
   const a = report.against
   const out: string[] = []
   for (const kind of [...AGAINST_KINDS, 'ambiguous'] as const) {
@@ -52,7 +53,10 @@ function sectionLines(report: AgainstReport): string[] {
   if (p.duplicateEvents > 0) out.push(`Export: ${formatCount(p.duplicateEvents)} stored event(s) read twice (the same uuid and content, e.g. in overlapping exports): counted once`)
   if (p.duplicateMessages > 0) out.push(`Archive: ${formatCount(p.duplicateMessages)} message(s) with an already seen messageId skipped`)
   if (p.notExportedRecords > 0) out.push(`Left out: ${formatCount(p.notExportedRecords)} Actions record(s) to /groupidentify or /usermap (never in an export)`)
-  for (const pr of a.export.problems.slice(0, 20)) out.push(`Export problem: ${visible(pr.file)}: ${visible(pr.reason)}`)
+  for (const pr of a.export.problems.slice(0, 20)) {
+    const text = `${visible(pr.file)}: ${visible(pr.reason)}`
+    out.push(`Export problem: ${markdown ? codeSpan(text) : text}`)
+  }
   if (a.export.problems.length > 20) out.push(`… ${a.export.problems.length - 20} more export problems (see --format json)`)
   out.push(agreementLine(report))
   return out
@@ -82,7 +86,7 @@ export function renderAgainstMarkdown(report: AgainstReport, opts: { failOn: str
     '',
     '#### Against the export',
     '',
-    ...sectionLines(report)
+    ...sectionLines(report, true)
       .filter((l) => l !== '')
       .map((l) => (l.startsWith('  ') ? `- ${codeSpan(l.trim())}` : `${l}  `)),
   ]

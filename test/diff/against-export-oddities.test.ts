@@ -155,4 +155,16 @@ describe('diff-mappings --against: odd real exports', () => {
     )
     assert.doesNotMatch(r.stderr, /is read by diff-mappings --against/)
   })
+
+  it("the markdown report shows an export problem's file and reason as code: a file name is not markup in a pull-request comment", async () => {
+    const dir = tempDir()
+    const { archive, events } = twoMessages(dir)
+    const name = '187520/<img src=x onerror=alert(1)> **b** | `t`.json.gz'
+    const good = gzipSync(ndjson(events))
+    const exp = writeFile(join(dir, 'export', 'x.zip'), await zipEntries([{ name, data: good.subarray(0, good.length - 12) }]))
+    const r = await runCli(['diff-mappings', archive, '--against', exp, '--classic', CLASSIC, '--format', 'markdown', '--no-progress'])
+    assert.equal(r.code, 2, r.stderr)
+    const line = r.stdout.split('\n').find((l) => l.startsWith('Export problem: '))
+    assert.equal(line, `Export problem: \`\` ${exp}!${name}: truncated gzip (unexpected end of file) after 1 line(s); the lines before it were read \`\`  `)
+  })
 })
