@@ -58,6 +58,25 @@ describe('parseRenameMap', () => {
     assert.deepEqual(errors('classic,actions\na,b\n"c,d\n'), ['renames.csv:3: Quote Not Closed: the parsing is finished with an opening quote at line 3'])
   })
 
+  it('reads the semicolon- or tab-separated files spreadsheets save (Excel in many locales), told by the header', () => {
+    const semi = parseRenameMap('\ufeffClassic;Actions\r\n"Viewed Home; Page";Viewed Home\r\nLoaded a Page;"Viewed "\r\n', 'renames.csv')
+    assert.deepEqual(
+      [...semi],
+      [
+        ['Viewed Home; Page', 'Viewed Home'],
+        ['Loaded a Page', 'Viewed '],
+      ],
+    )
+    const tab = parseRenameMap('classic\tactions\nViewed Home Page\tViewed, Home\n', 'renames.tsv')
+    assert.deepEqual([...tab], [['Viewed Home Page', 'Viewed, Home']])
+    // a comma in the header keeps commas: a name with a semicolon is just a name
+    assert.deepEqual([...parseRenameMap('classic,actions\nA;B,C\n', 'r.csv')], [['A;B', 'C']])
+  })
+
+  it('shows a header it cannot read with its control characters escaped', () => {
+    assert.deepEqual(errors('classic|actions\u0007\n'), ['renames.csv:1: header row must name the columns "classic" and "actions" (found: classic|actions\\u0007)'])
+  })
+
   it('warns about a rename chain (A→B, B→C): renames apply once, so A is expected as B', () => {
     const warnings: string[] = []
     const m = parseRenameMap('classic,actions\r\n"Viewed Home Page","Home, start"\r\nOther,Other\r\n"Home, start",Start\r\n', 'renames.csv', (w) => warnings.push(w))
