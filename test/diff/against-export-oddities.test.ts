@@ -167,4 +167,28 @@ describe('diff-mappings --against: odd real exports', () => {
     const line = r.stdout.split('\n').find((l) => l.startsWith('Export problem: '))
     assert.equal(line, `Export problem: \`\` ${exp}!${name}: truncated gzip (unexpected end of file) after 1 line(s); the lines before it were read \`\`  `)
   })
+
+  it('a message time without a zone is UTC on a machine in any time zone, as the mappings and the Classic emulation read it', async () => {
+    const dir = tempDir()
+    const { events } = twoMessages(dir)
+    // as some server libraries and hand-made archives write it: no Z, no offset
+    const m1 = track('Song Played', {
+      messageId: 'ajs-m1',
+      timestamp: '2024-05-06T10:00:00.000',
+      receivedAt: '2024-05-06 10:00:00.120',
+      userId: 'user-00001',
+      properties: { song: 'a' },
+    })
+    const m2 = track('Video Watched', { messageId: 'ajs-m2', timestamp: '2024-05-06T10:00:01', userId: 'user-00002', properties: { video: 'b' } })
+    const archive = writeFile(join(dir, 'zoneless', 'day.ndjson'), ndjson([m1, m2]))
+    const exp = await zipOf(join(dir, 'export', '20240506T10-20240506T10.zip'), 187520, events)
+    const out = join(dir, 'r.json')
+    const r = await runCli(['diff-mappings', archive, '--against', exp, '--classic', CLASSIC, '--format', 'json', '--out', out, '--no-progress'], {
+      env: { TZ: 'America/New_York' },
+    })
+    assert.equal(r.code, 0, r.stderr)
+    const rep = JSON.parse(readFileSync(out, 'utf8'))
+    assert.equal(rep.against.pairing.byKey, 2)
+    assert.deepEqual(rep.against.byKind, { 'only-in-amplitude': 0, 'only-in-archive': 0, ambiguous: 0 })
+  })
 })
