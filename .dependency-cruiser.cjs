@@ -53,6 +53,22 @@ module.exports = {
       from: { path: '^src/(pipeline|segment|amplitude)/' },
       to: { path: '^src/(commands|cli)/' },
     },
+    {
+      name: 'amplitude-defines-alone',
+      severity: 'error',
+      comment:
+        "What Amplitude defines (its API formats and rules, and the sandbox that plays Amplitude) knows nothing of Segment or of segamp's pipeline and services: it is what they are checked against.",
+      from: { path: '^src/amplitude/' },
+      to: { path: '^src/(segment|pipeline|replay|diff|migrate|inspect|export)/' },
+    },
+    {
+      name: 'segment-defines-alone',
+      severity: 'error',
+      comment:
+        "What Segment defines (mapping-kit, FQL, the Actions and Classic destinations, the Public API) knows nothing of segamp's pipeline and services, and its Amplitude destination knows Amplitude's rules, never the sandbox: services run it, it never calls them.",
+      from: { path: '^src/segment/' },
+      to: { path: '^src/(pipeline|replay|diff|migrate|inspect|export|amplitude/sandbox)/' },
+    },
     ...throughIndex,
     ...inOrder,
     {

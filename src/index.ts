@@ -1,4 +1,14 @@
-/** segamp's programmatic entry (README.md, "Programmatic use"). */
+/**
+ * # segamp's programmatic entry (README.md, "Programmatic use")
+ *
+ * Owns the library's public interface: what is exported here is what a program may rely on.
+ * Beside it, the files every folder may use, which import nothing of segamp's: the error model
+ * (`errors.ts`), terminal-safe text (`text.ts`), secrets to redact (`secrets.ts`), times
+ * (`time.ts`), JSON syntax errors as file:line:column (`json-syntax.ts`), NDJSON writing and the
+ * shared types.
+ *
+ * It must never export the command line (src/cli/, src/commands/) and does no work of its own.
+ */
 export * from './types.js'
 export { transform, compileMapping, validateMapping, MappingValidationError, type MappingError } from './segment/mapping-kit/index.js'
 export { compileTrigger, compileTriggerWithWarnings, analyzeTrigger, TriggerError, type TriggerAnalysis } from './segment/fql/index.js'
@@ -7,6 +17,6 @@ export { compileAction, PRESETS, defaultValues, type ActionSlug, type ActionResu
 export { loadMappings, compileSubscriptions, runSubscriptions, MappingFileError } from './segment/subscriptions/index.js'
 export { openArchive } from './pipeline/decode/index.js'
 export { inspectArchives } from './inspect/index.js'
-export { replay } from './replay/engine.js'
+export { replay } from './replay/index.js'
 export { compareArchives } from './diff/service.js'
 export { startSandbox } from './amplitude/sandbox/index.js'

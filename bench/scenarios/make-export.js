@@ -20,7 +20,7 @@ const { loadSubscriptionsForCli } = await lib('cli/common.js')
 const { refusal } = await lib('diff/refused.js')
 const { applyUserProperties } = await lib('amplitude/sandbox/export.js')
 const { createRng } = await lib('amplitude/sandbox/rng.js')
-const { exportTime, REVENUE_FIELDS } = await lib('export/format.js')
+const { exportTime, REVENUE_FIELDS } = await lib('amplitude/export-api/format.js')
 
 const PER_FILE = 100_000
 const SENDER = [

@@ -90,6 +90,16 @@ export function outOfTimeRangeWarning(
  * them: the warning that says so, with each filter's share; undefined when a message got through.
  * Callers give outOfTimeRangeWarning's more precise words first, when the range alone did it.
  */
+/**
+ * The warnings for inputs that held no line beside others that did (every input empty is the
+ * `nothing-read` error instead): named one by one up to a screenful, then a count.
+ */
+export function emptyFileWarnings(files: readonly string[]): string[] {
+  const named = files.slice(0, 10).map((file) => `${visible(file)}: empty (no line); nothing read from it`)
+  if (files.length > 10) named.push(`and ${formatCount(files.length - 10)} more empty file(s) (no line), not named here`)
+  return named
+}
+
 export function noMatchWarning(
   counts: { messages: number; filtered: Record<string, number> },
   asked: { types?: string; where?: string; since?: string; until?: string; only?: string },

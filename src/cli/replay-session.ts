@@ -11,6 +11,7 @@ import { compileFilters, parseTypes } from '../pipeline/route/index.js'
 import { InputProgress, s3Settings } from './s3-input.js'
 import { ensureWritableDir } from './state-dir.js'
 import {
+  emptyFileWarnings,
   endpointQueryProblem,
   exitCodes,
   httpUrlProblem,
@@ -131,6 +132,8 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
     throw error
   }
   if (!io.json) io.logToStderr(renderReplaySummary(report, { color: Boolean(process.stderr.isTTY), sandbox: Boolean(flags.sandbox) }))
+  // Each input that held no line is named, as inspect and diff-mappings do (every input empty is also the error below).
+  for (const w of emptyFileWarnings(report.emptyFiles ?? [])) io.warn(w)
   // Files were found, but not one line was in them (an empty file, an empty gzip, stdin at its end):
   // no success with nothing done. Exit 2 once the sandbox (if any) is closed, as inspect and diff-mappings do.
   const nothingRead =

@@ -2,9 +2,10 @@ import { visible } from '../cli/terminal.js'
 import { Args, Flags } from '@oclif/core'
 import { SegampCommand } from '../cli/base.js'
 import { parseTypes } from '../pipeline/route/index.js'
+import { emptyFilesOf } from '../pipeline/index.js'
 import { readingFlags, mappingsFlag, s3Flags } from '../cli/flags.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
-import { exitCodes, loadSubscriptionsForCli, quitOnInterrupt, terminalStdinNote, whereFilter } from '../cli/common.js'
+import { emptyFileWarnings, exitCodes, loadSubscriptionsForCli, quitOnInterrupt, terminalStdinNote, whereFilter } from '../cli/common.js'
 import { readClassicFile, readRenameMapFile } from '../cli/classic-input.js'
 import { ensureWritableFile } from '../cli/state-dir.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
@@ -133,6 +134,7 @@ EXIT CODES (like diff)
     if (stdinNote) this.logToStderr(stdinNote)
     const input = new InputProgress(inputs)
     const mode = progressMode({ quiet: flags['no-progress'] || this.jsonEnabled() || (format !== 'table' && !flags.out) })
+    const ended: Array<{ file: string; lines: number }> = []
     const options = {
       inputs,
       filters: { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] },
@@ -143,6 +145,7 @@ EXIT CODES (like diff)
       renameMap: setup.renameMap,
       examples: flags.examples,
       workers: flags.workers,
+      onFileEnd: (file: string, lines: number) => ended.push({ file, lines }),
     }
     const started = Date.now()
     // Ctrl-C: nothing is kept to resume from (the report is written at the end); the --against
@@ -173,24 +176,9 @@ EXIT CODES (like diff)
             }),
       removeSpillDirs,
     )
-    if (report.totals.messages === 0) {
-      for (const f of counts.unreadableFiles) this.logToStderr(`unreadable: ${visible(f.file)}: ${visible(f.reason)}`)
-      const filtered = Object.values(counts.filtered).reduce((a, b) => a + b, 0)
-      // Messages were read but the filters kept none: say that, not "no message was read".
-      const what = counts.messages > 0 && filtered > 0 ? 'every message read was filtered out' : 'no message was read'
-      throw new UsageError(
-        `nothing to compare: ${what} from ${inputs.join(' ')} (${formatCount(counts.messages)} parsed, ${formatCount(counts.unreadableFiles.length)} unreadable file(s), ${formatCount(filtered)} filtered)`,
-        { code: 'nothing-read', hint: 'Check the paths and filters (--since/--until/--types/--where): `segamp inspect` with the same arguments shows what is read and filtered.' },
-      )
-    }
+    for (const w of emptyFileWarnings(emptyFilesOf(ended, counts))) this.warn(w)
     const exportRead = (report as Partial<AgainstReport>).against?.export
-    if (exportRead && exportRead.events === 0) {
-      for (const p of exportRead.problems) this.logToStderr(`export problem: ${visible(p.file)}: ${visible(p.reason)}`)
-      throw new UsageError(`nothing to compare against: no stored event was read from ${(flags.against ?? []).join(' ')}`, {
-        code: 'nothing-read',
-        hint: 'Give --against a zip, a folder or files written by `segamp export` for the period of the archive (the export range is by upload time, UTC).',
-      })
-    }
+    refuseNothingToCompare(report, counts, exportRead, { inputs, against: flags.against ?? [], log: (line) => this.logToStderr(line) })
 
     // What could not be read to the end: archive files, and export files or --against paths.
     const unreadable: Array<{ file: string; reason: string; retryable?: boolean }> = [...counts.unreadableFiles, ...(exportRead?.problems ?? []).filter(isUnreadableExportProblem)]
@@ -230,6 +218,32 @@ EXIT CODES (like diff)
       return withUnreadableJson(report, unreadable)
     }
     return report
+  }
+}
+
+/** Nothing read from the archive (or only filtered messages), or no stored event read from `--against`: exit 2, saying which. */
+function refuseNothingToCompare(
+  report: DiffReport,
+  counts: { messages: number; filtered: Record<string, number>; unreadableFiles: Array<{ file: string; reason: string }> },
+  exportRead: AgainstReport['against']['export'] | undefined,
+  o: { inputs: string[]; against: string[]; log: (line: string) => void },
+): void {
+  if (report.totals.messages === 0) {
+    for (const f of counts.unreadableFiles) o.log(`unreadable: ${visible(f.file)}: ${visible(f.reason)}`)
+    const filtered = Object.values(counts.filtered).reduce((a, b) => a + b, 0)
+    // Messages were read but the filters kept none: say that, not "no message was read".
+    const what = counts.messages > 0 && filtered > 0 ? 'every message read was filtered out' : 'no message was read'
+    throw new UsageError(
+      `nothing to compare: ${what} from ${o.inputs.join(' ')} (${formatCount(counts.messages)} parsed, ${formatCount(counts.unreadableFiles.length)} unreadable file(s), ${formatCount(filtered)} filtered)`,
+      { code: 'nothing-read', hint: 'Check the paths and filters (--since/--until/--types/--where): `segamp inspect` with the same arguments shows what is read and filtered.' },
+    )
+  }
+  if (exportRead && exportRead.events === 0) {
+    for (const p of exportRead.problems) o.log(`export problem: ${visible(p.file)}: ${visible(p.reason)}`)
+    throw new UsageError(`nothing to compare against: no stored event was read from ${o.against.join(' ')}`, {
+      code: 'nothing-read',
+      hint: 'Give --against a zip, a folder or files written by `segamp export` for the period of the archive (the export range is by upload time, UTC).',
+    })
   }
 }
 

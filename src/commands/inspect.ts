@@ -8,7 +8,7 @@ import { ensureWritableDir } from '../cli/state-dir.js'
 import { InputProgress, s3Settings } from '../cli/s3-input.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
 import { renderInspectNotes, renderInspectTable } from '../inspect/render.js'
-import { whereFilter, exitCodes, noMatchWarning, outOfTimeRangeWarning, terminalStdinNote } from '../cli/common.js'
+import { whereFilter, exitCodes, emptyFileWarnings, noMatchWarning, outOfTimeRangeWarning, terminalStdinNote } from '../cli/common.js'
 import { compileSubscriptions, loadMappings } from '../segment/subscriptions/index.js'
 import { isS3State, localStateFile } from '../pipeline/commit/index.js'
 import { UsageError } from '../errors.js'
@@ -86,8 +86,7 @@ EXIT CODES
     })
     const { report } = result
     // Named one by one up to a screenful: a prefix of thousands of empty objects is a count.
-    for (const file of result.emptyFiles.slice(0, 10)) this.warn(`${file}: empty (no line); nothing read from it`)
-    if (result.emptyFiles.length > 10) this.warn(`and ${formatCount(result.emptyFiles.length - 10)} more empty file(s) (no line), not named here`)
+    for (const w of emptyFileWarnings(result.emptyFiles)) this.warn(w)
     const nothingRead = nothingReadError(result, inputs)
     if (nothingRead) throw nothingRead
     if (!json) this.log(renderInspectTable(report, { color: Boolean(process.stdout.isTTY) }).trimEnd())

@@ -6,7 +6,7 @@
  */
 import { deepEqual } from './engine.js'
 import { flattenUserProperties } from './against.js'
-import type { SenderShape } from '../export/format.js'
+import type { SenderShape } from '../amplitude/export-api/format.js'
 import { parseTimestamp } from '../pipeline/route/index.js'
 
 type Obj = Record<string, unknown>

@@ -35,7 +35,7 @@ import { DEFAULT_IDENTIFY_WINDOW_MS, rowSlices, sliceMs, messageRows, propSource
 import { bucketOf, SpillDir } from './against-spill.js'
 import { ORDINALS_PER_CHUNK, runJob, spilledMessage, type CompareResult as ChunkResult, type ExportResult, type Job, type PairResult, type TaskContext } from './against-tasks.js'
 import type { AgainstThreadInit } from './against-worker.js'
-import { AMPLITUDE_ADDED_FIELDS } from '../export/format.js'
+import { AMPLITUDE_ADDED_FIELDS } from '../amplitude/export-api/format.js'
 import type { ReadProgress } from '../inspect/index.js'
 import { actionsRecordsOf, type CompareOptions } from './service.js'
 import type { FindingKind } from './index.js'
@@ -108,6 +108,7 @@ async function indexArchive(run: Run, archive: Archive): Promise<number> {
     keepText: true,
     filters: opts.filters,
     onBytes: (n) => (progress.bytes += n),
+    onFileEnd: opts.onFileEnd,
   })) {
     const { message, duplicate, ref } = one
     const identifies = message.type === 'identify' || message.type === 'group'

@@ -23,7 +23,7 @@ import { decideOwner, insertIdCandidates, KeyRows, RecentState, storedKey, type 
 import { bucketOf, SpillDir } from './against-spill.js'
 import { refusal } from './refused.js'
 import { crc32 } from '../crc32.js'
-import { storedToSender, type SenderShape } from '../export/format.js'
+import { storedToSender, type SenderShape } from '../amplitude/export-api/format.js'
 import { notATimeProblem, notATimeTotal, readExport } from '../export/read.js'
 import type { ActionsRecord, FindingKind } from './types.js'
 

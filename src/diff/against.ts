@@ -9,7 +9,7 @@ import { diffMessage } from './engine.js'
 import { redactSecrets } from './redact.js'
 import type { ActionsRecord, ClassicRecord, DiffReport, FindingKind, MessageFinding } from './types.js'
 import { FINDING_KINDS } from './types.js'
-import { AMPLITUDE_ADDED_FIELDS, AMPLITUDE_RULES, type SenderShape } from '../export/format.js'
+import { AMPLITUDE_ADDED_FIELDS, AMPLITUDE_RULES, type SenderShape } from '../amplitude/export-api/format.js'
 
 type Obj = Record<string, unknown>
 

@@ -31,6 +31,8 @@ export interface CompareOptions extends PipelineThreads {
   onProgress?: (p: ReadProgress) => void
   /** A message that could not be compared (counted as a rejected line, category `unprocessable`). */
   onUnprocessable?: (ref: SourceRef, reason: string) => void
+  /** An archive file (or stdin) read to its end, or as far as it could be read, with its count of lines. */
+  onFileEnd?: (file: string, lines: number) => void
 }
 
 export interface CompareResult {
@@ -71,6 +73,7 @@ export async function compareArchives(opts: CompareOptions): Promise<CompareResu
     onRejected: (line) => {
       if (line.message) opts.onUnprocessable?.(line.ref, line.reason)
     },
+    onFileEnd: opts.onFileEnd,
   })) {
     const { message, ref } = one
     try {

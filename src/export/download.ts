@@ -17,7 +17,7 @@ import yauzl from 'yauzl'
 
 /** Files of an export: the owner's only (they hold the project's users' events, as dead letters do). */
 const PRIVATE = 0o600
-import { formatHour, formatRange, initialPieces, MAX_RANGE_HOURS, rangeHours, splitPiece, type HourRange } from './hours.js'
+import { formatHour, formatRange, initialPieces, MAX_RANGE_HOURS, rangeHours, splitPiece, type HourRange } from '../amplitude/export-api/hours.js'
 
 export const STATE_FILE = '.segamp-export.json'
 

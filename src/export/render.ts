@@ -1,7 +1,7 @@
 /** What `segamp export` prints when it is done, next to the download service (download.ts). Pure. */
 import { formatBytes, formatCount } from '../text.js'
 import type { ExportResult } from './download.js'
-import { formatHour, formatRange } from './hours.js'
+import { formatHour, formatRange } from '../amplitude/export-api/hours.js'
 
 /** What a `--sandbox` export's sandbox holds: its events and their upload hours (epoch hours). */
 export interface SandboxHeld {

@@ -1,10 +1,20 @@
-/** `segamp inspect` as a library call: read, filter, profile. */
+/**
+ * # inspect: `segamp inspect`, an archive profiled before anything is sent
+ *
+ * Owns reading an archive through the pipeline (filters, subscriptions matched, nothing mapped
+ * to be sent) into a profile (`profile.ts`: messages by type and event, time range, identifiers,
+ * what each subscription would match, what it would leave out) and its table and notes
+ * (`render.ts`); rejected lines go to the state directory's `rejected.ndjson`.
+ *
+ * It must never send or write anything but that file, and never import the command line or
+ * the replay service: it reads as every command does, through src/pipeline/.
+ */
 import { existsSync, truncateSync } from 'node:fs'
 import type { Readable } from 'node:stream'
 import { openArchive, type ArchiveOptions } from '../pipeline/decode/index.js'
 import type { FilterOptions } from '../pipeline/route/index.js'
 import { emptyCounts } from '../pipeline/decode/index.js'
-import { readMessages, type PipelineThreads } from '../pipeline/index.js'
+import { emptyFilesOf, readMessages, type PipelineThreads } from '../pipeline/index.js'
 import { NdjsonWriter } from '../ndjson-writer.js'
 import { redactSecretsInText } from '../pipeline/decode/index.js'
 import { UsageError } from '../errors.js'
@@ -91,7 +101,7 @@ export async function inspectArchives(opts: InspectOptions): Promise<InspectResu
     skippedPaths: counts.skippedPaths,
     unmatched: profile.unmatched,
     // A file that could not be read is reported as unreadable, not as empty.
-    emptyFiles: ended.filter((f) => f.lines === 0 && !counts.unreadableFiles.some((u) => u.file === f.file)).map((f) => f.file),
+    emptyFiles: emptyFilesOf(ended, counts),
   }
 }
 

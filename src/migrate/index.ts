@@ -1,7 +1,17 @@
 /**
- * `segamp migrate` core: turns an Amplitude (Classic) destination's settings into an Actions
- * Amplitude configuration (destination settings + subscriptions) and a per-setting report.
- * Pure: data in, data out; no I/O, no console output.
+ * # migrate: `segamp migrate`, Classic settings → an Actions configuration
+ *
+ * Owns turning an Amplitude (Classic) destination's settings into an Actions Amplitude
+ * configuration (destination settings + subscriptions, `mappings.ts`, `fql.ts`, `rename.ts`)
+ * with a report line per setting (`report.ts`); its outputs, JSON with key references or
+ * Terraform for Segment's provider (`output.ts`, `terraform.ts`, `render.ts`); reading the Classic
+ * destination from Segment's Public API (`from-segment.ts`); the plan of what applying it
+ * creates, updates or removes, and applying it (`plan.ts`, `apply.ts`); and `--verify` on real
+ * data (`verify.ts`).
+ *
+ * This file is pure: data in, data out; no I/O, no console output. The folder must never print
+ * a key or token (references, or redacted), never change a destination without `--apply`, and
+ * never import the command line or the replay service.
  */
 import { readClassicSettings, unwrapClassicSettings } from '../segment/classic/settings.js'
 import { buildSubscriptions, type NamesMode, type Subscription } from './mappings.js'

@@ -45,9 +45,14 @@ export function renderConfiguration(result: MigrationResult, o: ConfigRenderOpti
   })
 }
 
-/** How to fill in the ${…} key references of a JSON configuration written to `file`. */
+/**
+ * How to fill in the ${…} key references of a JSON configuration written to `file`, or to stdout
+ * (then the example reads the pipe: it used to name a file, actions-config.json, no one had written).
+ */
 export function secretReferencesNote(file: string | undefined): string {
-  return `destination.settings.apiKey and secretKey are written as ${SECRET_REFERENCES.apiKey} and ${SECRET_REFERENCES.secretKey}: fill them in where the file is used (e.g. AMPLITUDE_API_KEY=… AMPLITUDE_SECRET_KEY=… envsubst '$AMPLITUDE_API_KEY $AMPLITUDE_SECRET_KEY' < ${file ?? 'actions-config.json'}; name the two variables, or envsubst also empties the mappings' $set/$setOnce keys), or pass --include-secrets to write the values`
+  const fill = `AMPLITUDE_API_KEY=… AMPLITUDE_SECRET_KEY=… envsubst '$AMPLITUDE_API_KEY $AMPLITUDE_SECRET_KEY'`
+  const example = file === undefined ? `segamp migrate … | ${fill} > actions-config.json` : `${fill} < ${file}`
+  return `destination.settings.apiKey and secretKey are written as ${SECRET_REFERENCES.apiKey} and ${SECRET_REFERENCES.secretKey}: fill them in where the ${file === undefined ? 'configuration' : 'file'} is used (e.g. ${example}; name the two variables, or envsubst also empties the mappings' $set/$setOnce keys), or pass --include-secrets to write the values`
 }
 
 /** "Migrated N subscriptions; settings: …" and one line per behaviour change. */

@@ -157,6 +157,14 @@ function envCount(name: string): number | undefined {
   return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined
 }
 
+/**
+ * The files read to their end without one line (an empty file, an empty gzip, stdin at its end),
+ * from what `onFileEnd` reported: a file that could not be read is unreadable, not empty.
+ */
+export function emptyFilesOf(ended: ReadonlyArray<{ file: string; lines: number }>, counts: Pick<ScanCounts, 'unreadableFiles'>): string[] {
+  return ended.filter((f) => f.lines === 0 && !counts.unreadableFiles.some((u) => u.file === f.file)).map((f) => f.file)
+}
+
 /** A kept message (filters passed), with what the subscriptions made of it when they were given. */
 export interface ReadMessage {
   message: SegmentMessage

@@ -160,7 +160,16 @@ async function run(opts: ReplayOptions, state: StateDir, started: number, staleL
     checkpointEveryMs: opts.checkpointEveryMs,
     onStateError,
   })
-  const lines = openLineOutcomes({ commit, counts, previous: previous?.counts, skipLine: input.skipLine, onWarning: opts.onWarning, visible })
+  const emptyFiles: string[] = []
+  const lines = openLineOutcomes({
+    commit,
+    counts,
+    previous: previous?.counts,
+    skipLine: input.skipLine,
+    onWarning: opts.onWarning,
+    onEmptyFile: (f) => emptyFiles.push(f),
+    visible,
+  })
   // 0600: with --out-include-keys the file holds the API key.
   const outFd = dryRun && opts.out ? openOut(opts.out) : undefined
   if (opts.out && outFd !== undefined) secureFile(opts.out)
@@ -217,6 +226,7 @@ async function run(opts: ReplayOptions, state: StateDir, started: number, staleL
     // Read, but not settled when the run stopped: the resume reads these again.
     leftForResume: tally.read - (counts.messages - tally.messagesBefore),
     workers: pipeline.workers,
+    emptyFiles,
   })
 }
 
@@ -312,7 +322,7 @@ async function finish(
   state: StateDir,
   counts: ReplayCounts,
   started: number,
-  how: { resumed: boolean; alreadyDone: boolean; interrupted: boolean; fatal?: Error; sentThisRun?: number; leftForResume?: number; workers?: number },
+  how: { resumed: boolean; alreadyDone: boolean; interrupted: boolean; fatal?: Error; sentThisRun?: number; leftForResume?: number; workers?: number; emptyFiles?: string[] },
 ): Promise<ReplayReport> {
   const partial = counts.rejected > 0 || counts.deadLettered > 0 || counts.unreadableFiles.length > 0
   // A file a store failed to serve past its retries is not lost: the same command later resumes
@@ -339,6 +349,7 @@ async function finish(
     throttledWallMs: counts.throttledWallMs ?? 0,
     ...(opts.shard ? { shard: opts.shard } : {}),
     wouldSend: 0,
+    ...(how.emptyFiles && how.emptyFiles.length > 0 ? { emptyFiles: how.emptyFiles } : {}),
   })
   await state.writeReport(report)
   return report

@@ -6,7 +6,7 @@ import { Chalk } from 'chalk'
 import { visible } from '../text.js'
 import { mixedUserPropertiesSummary } from '../segment/subscriptions/mixed-user-properties.js'
 import { isS3State, partName, STATE_FILES, type LogName, type ReplayReport } from '../pipeline/commit/index.js'
-import { formatHour, HOUR_MS } from '../export/hours.js'
+import { formatHour, HOUR_MS } from '../amplitude/export-api/hours.js'
 
 const n = (v: number) => v.toLocaleString('en-US')
 

@@ -1,7 +1,7 @@
 /**
  * Exit codes a scheduler can act on (README "Exit codes"): 75 (EX_TEMPFAIL) for what may go away
  * by itself, 1 for what fails the same way until something is fixed, 2 for usage errors, 3 for a
- * finished run with dead letters or rejected lines. Each row of the table has a test here (an s3:// object failing past its resumes, 75: test/pipeline/source/s3.test.ts), and
+ * finished run with dead letters or rejected lines. Each row of the table has a test here (an s3:// object failing past its resumes, 75: test/pipeline/source/s3/reading.test.ts), and
  * the expected conditions of a resume (#21 item 13) each have their own code and hint.
  */
 import { strict as assert } from 'node:assert'

@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert'
 import { join } from 'node:path'
 import { runCli } from '../helpers/cli.js'
 import { ndjson, tempDir, track, writeFile } from '../helpers/files.js'
-import { formatHour, HOUR_MS } from '../../src/export/hours.js'
+import { formatHour, HOUR_MS } from '../../src/amplitude/export-api/hours.js'
 
 describe('export --sandbox: a range the sandbox holds nothing in', function () {
   this.timeout(60_000)

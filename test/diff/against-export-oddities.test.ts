@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { zipEntries } from '../../src/amplitude/sandbox/export.js'
-import { exportTime } from '../../src/export/format.js'
+import { exportTime } from '../../src/amplitude/export-api/format.js'
 import { runCli } from '../helpers/cli.js'
 import { ndjson, tempDir, track, writeFile } from '../helpers/files.js'
 

@@ -22,6 +22,9 @@ describe('migrate --format json: secrets', function () {
     assert.deepEqual(cfg.destination.settings, { apiKey: '${AMPLITUDE_API_KEY}', secretKey: '${AMPLITUDE_SECRET_KEY}', endpoint: 'north_america' })
     assert.equal(cfg.report.find((l: { setting: string }) => l.setting === 'apiKey').value, '${AMPLITUDE_API_KEY}')
     assert.match(r.stderr, /--include-secrets/)
+    // Written to stdout: the example reads the pipe, and names no file the user never wrote.
+    assert.match(r.stderr, /e\.g\. segamp migrate … \| AMPLITUDE_API_KEY=… AMPLITUDE_SECRET_KEY=… envsubst '\$AMPLITUDE_API_KEY \$AMPLITUDE_SECRET_KEY' > actions-config\.json;/)
+    assert.doesNotMatch(r.stderr, /< actions-config\.json/)
     // The hint's command fills the keys and leaves the mappings' $set/$setOnce keys alone.
     const cmd = /envsubst '([^']+)'/.exec(r.stderr)
     assert.ok(cmd, r.stderr)
@@ -34,6 +37,14 @@ describe('migrate --format json: secrets', function () {
     const back = JSON.parse(filled)
     assert.deepEqual(back.destination.settings, { apiKey: 'k1', secretKey: 's1', endpoint: 'north_america' })
     assert.deepEqual(back.subscriptions, cfg.subscriptions)
+  })
+
+  it('--out FILE: the example fills that file', async () => {
+    const out = join(tempDir(), 'cfg.json')
+    const r = await runCli(['migrate', '--classic', 'examples/classic-settings.json', '--out', out])
+    assert.equal(r.code, 0, r.stderr)
+    assert.ok(r.stderr.includes(`envsubst '$AMPLITUDE_API_KEY $AMPLITUDE_SECRET_KEY' < ${out};`), r.stderr)
+    assert.doesNotMatch(r.stderr, /segamp migrate … \|/)
   })
 
   it('--include-secrets writes the values', async () => {

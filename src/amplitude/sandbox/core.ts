@@ -14,7 +14,7 @@ import {
   type ValidationRules,
 } from './validate.js'
 import { WindowCounter } from './window.js'
-import { carriesMixedUserProperties } from '../../segment/subscriptions/mixed-user-properties.js'
+import { carriesMixedUserProperties } from '../user-properties.js'
 
 export type SandboxRoute = 'httpapi' | 'batch' | 'identify' | 'groupidentify' | 'usermap'
 

@@ -9,8 +9,8 @@ import { createHash } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
 import { createRequire } from 'node:module'
 import type * as Yazl from 'yazl'
-import { entryName, exportTime, REVENUE_FIELDS } from '../../export/format.js'
-import { HOUR_MS } from '../../export/hours.js'
+import { entryName, exportTime, REVENUE_FIELDS } from '../export-api/format.js'
+import { HOUR_MS } from '../export-api/hours.js'
 import type { IngestedEvent, IngestedIdentification } from './core.js'
 
 export interface ExportSource {

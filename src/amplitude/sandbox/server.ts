@@ -7,7 +7,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import { gunzipSync, inflateSync } from 'node:zlib'
 import { ROUTES, SandboxCore, type CoreResponse, type IngestedEvent, type IngestedIdentification, type SandboxRoute } from './core.js'
 import { buildExportLines, exportEntries, sandboxProjectId, zipEntries, type ExportSource } from './export.js'
-import { HOUR_MS } from '../../export/hours.js'
+import { HOUR_MS } from '../export-api/hours.js'
 import { resolveLimits, type SandboxLimits } from './limits.js'
 import { createRng, type Rng } from './rng.js'
 

@@ -78,6 +78,8 @@ export interface OutcomeOptions {
   /** Lines an earlier run settled already (their file ends are not counted again). */
   skipLine?: (file: string, line: number) => boolean
   onWarning?: (text: string) => void
+  /** A file read to its end without one line (an empty file, an empty gzip, stdin at its end). */
+  onEmptyFile?: (file: string) => void
   /** Escapes control characters in what a warning quotes (a path, a reason). */
   visible: (text: string) => string
 }
@@ -96,6 +98,8 @@ export function openLineOutcomes(o: OutcomeOptions): LineOutcomes {
         case 'file':
           return []
         case 'end': {
+          // A file that could not be read is unreadable (warned above), not empty.
+          if (line.lines === 0 && !counts.unreadableFiles.some((u) => u.file === line.file)) o.onEmptyFile?.(line.file)
           const ref = { file: line.file, line: line.lines + 1 }
           // Also when an earlier run settled the end already: then it is not counted again.
           ledger.add(ref, 0, endOfFile(line.file, o.skipLine?.(ref.file, ref.line) === true))

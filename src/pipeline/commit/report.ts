@@ -62,6 +62,8 @@ export interface ReplayReport extends ReplayCounts {
   workers: number
   /** Dry runs: the records packed into requests, which a live run would send (`sent` is 0 then). 0 for live runs. */
   wouldSend: number
+  /** Files this run read to their end without one line (listed only when there are some). */
+  emptyFiles?: string[]
 }
 
 /**

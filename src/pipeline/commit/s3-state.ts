@@ -60,6 +60,14 @@ interface LockBody {
 export function parseStateUrl(location: string): { bucket: string; prefix: string } {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(location)
   if (!m || !m[1]) throw new SegampError(`${location}: no bucket; use --state-dir s3://bucket/prefix/`, { exitCode: exitCodes.USAGE, code: 'usage' })
+  // `s3://bucket//run/` or `s3://bucket/runs//a/`: most often a shell variable that was empty. The
+  // keys would hold an empty segment (a key that starts with /), which S3 takes and no one means.
+  if (/^\/|\/\//.test(m[2]))
+    throw new SegampError(`${location}: the key prefix has an empty segment (//); the state's keys would be ${JSON.stringify(m[2].replace(/\/?$/, '/') + 'checkpoint.json')}`, {
+      exitCode: exitCodes.USAGE,
+      code: 'usage',
+      hint: `Write it with one / between the parts, e.g. --state-dir s3://${m[1]}/${m[2].split('/').filter(Boolean).join('/')}${m[2].split('/').some(Boolean) ? '/' : ''}; if the path is built from a shell variable, check that the variable is set.`,
+    })
   const prefix = m[2] && !m[2].endsWith('/') ? `${m[2]}/` : m[2]
   return { bucket: m[1], prefix }
 }

@@ -2,6 +2,12 @@
  * segamp's re-implementation of Segment's "Actions Amplitude" cloud destination actions:
  * field definitions, presets, and the removeEmptyValues → AJV validation → perform pipeline
  * that turns a resolved mapping into the Amplitude records Segment would send.
+ *
+ * Owns each action's fields, defaults and presets, the validation Segment applies (a payload
+ * Segment refuses is an `invalid` result, not an error) and the payload rules of its perform
+ * (user agent parsing, revenue, products, endpoints, options). It must never send anything or
+ * batch records (src/pipeline/deliver/ does), and never differ from Segment's production
+ * build: Segment's own test files are conformance tables in test/.
  */
 import type { ValidateFunction } from 'ajv'
 import type { AmplitudeRecord } from '../../types.js'

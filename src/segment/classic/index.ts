@@ -8,6 +8,11 @@
  *
  * Pure: no I/O. Compile settings once with `compileClassic`, then call the returned function per message.
  * Records share nested values (e.g. trait sub-objects) with the input message: treat both as read-only.
+ *
+ * Owns the emulation, its settings (defaults, a Public API destination response unwrapped) and
+ * the assumptions it makes where Segment's behaviour is not documented (docs/classic-assumptions.md).
+ * It must never send or read files, and never borrow the Actions mappings: the two sides of a
+ * diff are computed apart.
  */
 import { createRequire } from 'node:module'
 import { readClassicSettings, isEuEndpoint, type ClassicMode, type ClassicSettings } from './settings.js'

@@ -2,6 +2,10 @@
  * FQL triggers (Actions subscriptions) with exactly the semantics of Segment's
  * `validate(parseFql(fql), event)` from `@segment/destination-subscriptions`
  * (lexer `@segment/fql-ts` 1.10.1), quirks included. See docs/actions-amplitude.md part C.
+ *
+ * Owns parsing an FQL trigger into a predicate, and its analysis: rejected with the reason and
+ * position, or accepted with warnings where it silently means something else than it reads. It
+ * must never "fix" Segment's semantics: a trigger matches here exactly when it matches in Segment.
  */
 import { UsageError } from '../../errors.js'
 import { compileAst, TriggerEvaluationError, type Predicate } from './compile.js'

@@ -2,6 +2,11 @@
  * mapping-kit, compiled: Segment's mapping language (docs/actions-amplitude.md part B)
  * compiled once into closures. `compileMapping(m)(event)` returns the same value as
  * actions-core `transform(m, event)`.
+ *
+ * Owns the directives (`@path`, `@template`, `@if`, `@literal`, …), their validation with the
+ * JSON path of each error, and the compiled resolvers. It must never know an action or a
+ * destination (that is actions-amplitude/), and never differ from actions-core: the tests run
+ * both on the same inputs.
  */
 
 import { checkData, compileTransform, MappingValidationError, prepareMapping } from './compile.js'

@@ -7,6 +7,11 @@
  *   [{"name","subscribe","partnerAction","mapping"}]                            (preset shape)
  *   a Terraform file (*.tf): its segment_destination_subscription resources (terraform.ts)
  * Without a file, the Actions Amplitude Quick Setup presets.
+ *
+ * Owns reading and checking mapping files (errors at file:line and JSON path), compiling each
+ * subscription, the compiled message → record path with its fallback to the exact path
+ * (`direct.ts`), and notes on configurations (mixed user properties). It must never route,
+ * batch or send: a subscription is a function of a message, run by src/pipeline/map/.
  */
 import { createHash } from 'node:crypto'
 import { UsageError } from '../../errors.js'

@@ -8,8 +8,9 @@
  *
  * Two views, both pure: per configuration (which subscriptions can produce such events; a note
  * for `inspect` and `migrate`) and per record (did this event actually carry both; counted once
- * per replay).
+ * per replay). What a mixed object is, is Amplitude's: src/amplitude/user-properties.ts.
  */
+import { carriesMixedUserProperties } from '../../amplitude/user-properties.js'
 
 /** What a configuration-level note says happens (one wording for every command). */
 export const MIXED_EFFECT =
@@ -81,24 +82,6 @@ export function mixedUserPropertyWarnings(subscriptions: readonly MixedCheckSubs
     )
   }
   return out
-}
-
-function isOperationKey(k: string): boolean {
-  return k.startsWith('$')
-}
-
-/** True when a record's `user_properties` holds both plain keys and `$`-operations. */
-export function carriesMixedUserProperties(record: Record<string, unknown>): boolean {
-  const up = record.user_properties
-  if (!isPlainObject(up)) return false
-  let plain = false
-  let ops = false
-  for (const k of Object.keys(up)) {
-    if (isOperationKey(k)) ops = true
-    else plain = true
-    if (plain && ops) return true
-  }
-  return false
 }
 
 /** How many of these produced records (`{record: payload}`) carry mixed user properties. */

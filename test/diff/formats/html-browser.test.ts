@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { zipEntries } from '../../../src/amplitude/sandbox/export.js'
-import { exportTime } from '../../../src/export/format.js'
+import { exportTime } from '../../../src/amplitude/export-api/format.js'
 import { runCli, ROOT } from '../../helpers/cli.js'
 import { ndjson, tempDir, track, writeFile } from '../../helpers/files.js'
 

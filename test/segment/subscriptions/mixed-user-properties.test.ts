@@ -5,7 +5,8 @@
  */
 import { strict as assert } from 'node:assert'
 import { join } from 'node:path'
-import { carriesMixedUserProperties, countMixedUserProperties, MIXED_EFFECT, mixedUserPropertiesSummary } from '../../../src/segment/subscriptions/mixed-user-properties.js'
+import { countMixedUserProperties, MIXED_EFFECT, mixedUserPropertiesSummary } from '../../../src/segment/subscriptions/mixed-user-properties.js'
+import { carriesMixedUserProperties } from '../../../src/amplitude/user-properties.js'
 import { startSandbox, type Sandbox } from '../../../src/amplitude/sandbox/index.js'
 import { ROOT, runCli } from '../../helpers/cli.js'
 import { ndjson, tempDir, writeFile } from '../../helpers/files.js'

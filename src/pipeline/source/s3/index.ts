@@ -1,7 +1,13 @@
 /**
- * `s3://bucket/prefix` inputs as archive sources: listed up front (so progress and ETA cover
- * the whole listing), read in key order through the same decode stage as local files, with a
- * few objects requested ahead of the one being decoded (bounded parallelism, deterministic order).
+ * # pipeline/source/s3: `s3://bucket/prefix` inputs
+ *
+ * Owns object-store inputs as archive sources: listed up front (so progress and ETA cover the
+ * whole listing), read in key order through the same decode stage as local files, with a few
+ * objects requested ahead of the one being decoded (bounded parallelism, deterministic order);
+ * ranged reads that resume a stalled stream; the SDK client per endpoint and profile.
+ *
+ * It must never decode what it reads, never load the AWS SDK for a run without `s3://` (it is
+ * imported lazily), and never show credentials or a URL's userinfo in an error.
  */
 import type { Readable } from 'node:stream'
 import type { Source } from '../sources.js'

@@ -2,8 +2,8 @@
  * Export API hours: `YYYYMMDDTHH` (UTC) ↔ epoch hours, and splitting a range into the pieces
  * segamp requests (see docs/amplitude-export.md). Pure.
  */
-import { parseTime } from '../time.js'
-import { UsageError } from '../errors.js'
+import { parseTime } from '../../time.js'
+import { UsageError } from '../../errors.js'
 
 const HOURS_HINT = 'Hours are UTC, written YYYYMMDDTHH, e.g. --start 20240501T00 --end 20240531T23.'
 

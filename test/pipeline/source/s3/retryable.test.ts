@@ -4,15 +4,15 @@
  * once more — in another way, or for good.
  */
 import { strict as assert } from 'node:assert'
-import { gzip, ndjson, tempDir, track } from '../../helpers/files.js'
-import { s3Env, s3ErrorXml, startFaultProxy, startS3, useS3TestCredentials, type FaultProxy, type S3TestServer } from '../../helpers/s3.js'
-import { startSandbox, type Sandbox } from '../../../src/amplitude/sandbox/index.js'
-import { replay } from '../../../src/replay/engine.js'
-import { NO_THROTTLE } from '../../../src/amplitude/sandbox/limits.js'
-import { compileSubscriptions, loadMappings } from '../../../src/segment/subscriptions/index.js'
-import Replay from '../../../src/commands/replay.js'
+import { gzip, ndjson, tempDir, track } from '../../../helpers/files.js'
+import { s3Env, s3ErrorXml, startFaultProxy, startS3, useS3TestCredentials, type FaultProxy, type S3TestServer } from '../../../helpers/s3.js'
+import { startSandbox, type Sandbox } from '../../../../src/amplitude/sandbox/index.js'
+import { replay } from '../../../../src/replay/engine.js'
+import { NO_THROTTLE } from '../../../../src/amplitude/sandbox/limits.js'
+import { compileSubscriptions, loadMappings } from '../../../../src/segment/subscriptions/index.js'
+import Replay from '../../../../src/commands/replay.js'
 import { spawnSync } from 'node:child_process'
-import { BIN, runCli } from '../../helpers/cli.js'
+import { BIN, runCli } from '../../../helpers/cli.js'
 
 const KEY_A = 'logs/src/1714953600000/a.gz'
 const KEY_B = 'logs/src/1714953600000/b.gz'

@@ -6,11 +6,11 @@
 import { strict as assert } from 'node:assert'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ROOT, runCli } from '../../helpers/cli.js'
-import { gzip, ndjson, tempDir, track, writeFile } from '../../helpers/files.js'
-import { s3Env, startS3, useS3TestCredentials, type S3TestServer } from '../../helpers/s3.js'
-import { openArchive } from '../../../src/pipeline/decode/reader.js'
-import { UsageError } from '../../../src/errors.js'
+import { ROOT, runCli } from '../../../helpers/cli.js'
+import { gzip, ndjson, tempDir, track, writeFile } from '../../../helpers/files.js'
+import { s3Env, startS3, useS3TestCredentials, type S3TestServer } from '../../../helpers/s3.js'
+import { openArchive } from '../../../../src/pipeline/decode/reader.js'
+import { UsageError } from '../../../../src/errors.js'
 
 const EXAMPLES = join(ROOT, 'examples', 'segment-logs')
 const BUCKET = 'inputs-archive'

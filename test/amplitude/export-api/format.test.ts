@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { exportTime, parseExportTime, storedToSender, entryName } from '../../src/export/format.js'
-import { buildExportLines, applyUserProperties } from '../../src/amplitude/sandbox/export.js'
-import { runExport, ExportError } from '../../src/export/download.js'
-import { HOUR_MS } from '../../src/export/hours.js'
-import { tempDir } from '../helpers/files.js'
+import { exportTime, parseExportTime, storedToSender, entryName } from '../../../src/amplitude/export-api/format.js'
+import { buildExportLines, applyUserProperties } from '../../../src/amplitude/sandbox/export.js'
+import { runExport, ExportError } from '../../../src/export/download.js'
+import { HOUR_MS } from '../../../src/amplitude/export-api/hours.js'
+import { tempDir } from '../../helpers/files.js'
 
 const T = Date.UTC(2024, 4, 6, 10, 0, 0, 123)
 
