@@ -21,6 +21,7 @@ export function againstFailing(report: AgainstReport, failOn: readonly string[])
 
 export function agreementLine(report: AgainstReport): string {
   const e = report.against.emulation
+  if (e.storedEvents === 0) return `Emulation agreement: not measured (no stored event was paired with an archived message)`
   return `Emulation agreement: the Classic emulation (${e.classicMode}) matched ${e.percent} % of stored events (${formatCount(e.matched)} of ${formatCount(e.storedEvents)} paired with an archived message)`
 }
 

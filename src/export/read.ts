@@ -21,8 +21,13 @@ export interface StoredRef {
 export type ExportItem = { kind: 'event'; event: Record<string, unknown>; ref: StoredRef } | { kind: 'problem'; file: string; reason: string } | { kind: 'file'; file: string }
 
 const NOT_AN_OBJECT = 'not a JSON object'
+const NOT_AN_EVENT = 'not an Amplitude export event: it has no event_type'
+
+function notAnEvent(v: Record<string, unknown>): string {
+  return typeof v.type === 'string' && 'messageId' in v ? `a Segment message (type, messageId), ${NOT_AN_EVENT}` : NOT_AN_EVENT
+}
 const TOO_LONG = 'line too long ('
-const NOT_OBJECTS = ' line(s) in all were not JSON objects'
+const NOT_OBJECTS = ' line(s) in all were not JSON objects or not export events'
 const READ_ONCE = ': read once'
 const NOT_READ = ', not a regular file: not read'
 const NOT_A_TIME = ' is not a time ('
@@ -46,6 +51,7 @@ export function notATimeTotal(n: number): string {
 export function isUnreadableExportProblem(p: { reason: string }): boolean {
   return !(
     p.reason === NOT_AN_OBJECT ||
+    p.reason.endsWith(NOT_AN_EVENT) ||
     p.reason.startsWith(TOO_LONG) ||
     p.reason.endsWith(NOT_OBJECTS) ||
     p.reason.endsWith(READ_ONCE) ||
@@ -118,6 +124,11 @@ async function* parseLines(file: string, raw: Readable, container?: string): Asy
       }
       if (typeof v !== 'object' || v === null || Array.isArray(v)) {
         if (bad++ < 3) yield { kind: 'problem', file: `${file}:${line}`, reason: NOT_AN_OBJECT }
+        continue
+      }
+      // Every stored event has an event_type: an object without one is another file's line (the Segment archive given as the export).
+      if (typeof (v as Record<string, unknown>).event_type !== 'string') {
+        if (bad++ < 3) yield { kind: 'problem', file: `${file}:${line}`, reason: notAnEvent(v as Record<string, unknown>) }
         continue
       }
       yield { kind: 'event', event: v as Record<string, unknown>, ref: { file, line } }

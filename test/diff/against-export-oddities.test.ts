@@ -191,4 +191,32 @@ describe('diff-mappings --against: odd real exports', () => {
     assert.equal(rep.against.pairing.byKey, 2)
     assert.deepEqual(rep.against.byKind, { 'only-in-amplitude': 0, 'only-in-archive': 0, ambiguous: 0 })
   })
+
+  it('an archive given as the export (Segment messages, not stored events) is refused naming a line, not compared as 600 nameless events', async () => {
+    const dir = tempDir()
+    const { archive } = twoMessages(dir)
+    const r = await runCli(['diff-mappings', archive, '--against', archive, '--classic', CLASSIC, '--no-progress'])
+    assert.equal(r.code, 2, r.stderr)
+    assert.ok(r.stderr.includes(`export problem: ${archive}:1: a Segment message (type, messageId), not an Amplitude export event: it has no event_type`), r.stderr)
+    assert.match(r.stderr, /^Error: nothing to compare against: no stored event was read from /m)
+    // and when stored events are read but none pairs, the agreement is not a 100 % of nothing
+    const { events } = twoMessages(dir)
+    const other = await zipOf(join(dir, 'export', 'other.zip'), 187520, [{ ...events[0]!, user_id: 'someone-else', device_id: null }])
+    const t = await runCli(['diff-mappings', archive, '--against', other, '--classic', CLASSIC, '--no-progress'])
+    assert.equal(t.code, 0, t.stderr)
+    assert.match(t.stdout, /^Emulation agreement: not measured \(no stored event was paired with an archived message\)$/m)
+  })
+
+  it('an export line without event_type among real events is named and left out, the rest compared', async () => {
+    const dir = tempDir()
+    const { archive, events } = twoMessages(dir)
+    const { event_type: _, ...nameless } = events[1]!
+    const exp = await zipOf(join(dir, 'export', 'x.zip'), 187520, [events[0]!, nameless])
+    const out = join(dir, 'r.json')
+    const r = await runCli(['diff-mappings', archive, '--against', exp, '--classic', CLASSIC, '--format', 'json', '--out', out, '--no-progress'])
+    assert.equal(r.code, 0, r.stderr)
+    const rep = JSON.parse(readFileSync(out, 'utf8'))
+    assert.equal(rep.against.export.events, 1)
+    assert.deepEqual(rep.against.export.problems, [{ file: `${exp}!187520/187520_2024-05-06_10#0.json.gz:2`, reason: 'not an Amplitude export event: it has no event_type' }])
+  })
 })
