@@ -219,4 +219,20 @@ describe('diff-mappings --against: odd real exports', () => {
     assert.equal(rep.against.export.events, 1)
     assert.deepEqual(rep.against.export.problems, [{ file: `${exp}!187520/187520_2024-05-06_10#0.json.gz:2`, reason: 'not an Amplitude export event: it has no event_type' }])
   })
+
+  it('the export given as the archive: the error counts the rejected lines and says where an export goes', async () => {
+    const dir = tempDir()
+    const { events } = twoMessages(dir)
+    const exp = writeFile(join(dir, 'export', '187520_2024-05-06_10#0.json.gz'), gzipSync(ndjson(events)))
+    const r = await runCli(['diff-mappings', join(dir, 'export'), '--classic', CLASSIC, '--no-progress'])
+    assert.equal(r.code, 2, r.stderr)
+    assert.ok(
+      r.stderr.includes(
+        `Error: nothing to compare: no message was read from ${join(dir, 'export')} (0 parsed, 2 rejected line(s): missing type 2, 0 unreadable file(s), 0 filtered)`,
+      ),
+      r.stderr,
+    )
+    assert.match(r.stderr, /Hint: .*an Amplitude export goes to --against, and the argument is the Segment archive\./)
+    assert.ok(exp)
+  })
 })
