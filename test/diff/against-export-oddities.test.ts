@@ -205,6 +205,10 @@ describe('diff-mappings --against: odd real exports', () => {
     const t = await runCli(['diff-mappings', archive, '--against', other, '--classic', CLASSIC, '--no-progress'])
     assert.equal(t.code, 0, t.stderr)
     assert.match(t.stdout, /^Emulation agreement: not measured \(no stored event was paired with an archived message\)$/m)
+    const html = join(dir, 'r.html')
+    const h = await runCli(['diff-mappings', archive, '--against', other, '--classic', CLASSIC, '--format', 'html', '--out', html, '--no-progress'])
+    assert.equal(h.code, 0, h.stderr)
+    assert.match(readFileSync(html, 'utf8'), /agreement was not measured: no stored event was paired/)
   })
 
   it('an export line without event_type among real events is named and left out, the rest compared', async () => {
