@@ -25,8 +25,9 @@ describe('segamp <unknown command>', () => {
   })
 
   it("the list in bin/main.js is the command files' list", () => {
+    // index.ts opens the folder; oclif's command discovery skips it (package.json oclif.commands).
     const files = readdirSync(join(ROOT, 'src', 'commands'))
-      .filter((f) => f.endsWith('.ts'))
+      .filter((f) => f.endsWith('.ts') && f !== 'index.ts')
       .map((f) => f.replace(/\.ts$/, ''))
       .sort()
     const listed = /const COMMANDS = (\[[^\]]*\])/.exec(readFileSync(join(ROOT, 'bin', 'main.js'), 'utf8'))
