@@ -152,6 +152,8 @@ describe('README: the whole loop (export → diff → migrate → verify)', () =
     assert.doesNotMatch(out[4]!.stdout, /^(Renamed|Dropped|Duplicated): /m)
     // Every stored event paired with what the migrated configuration sends.
     assert.match(out[4]!.stdout, /^Export: \d+ stored events .*ambiguous 0, unpaired 0$/m)
+    // Steps 2 and 4 emulate the Classic settings that made the stand-in: 100 % by construction, as the README says.
+    for (const i of [2, 4]) assert.match(out[i]!.stdout, /^Emulation agreement: the Classic emulation \(cloud\) matched 100 % of stored events/m, `step ${i}`)
   })
 })
 

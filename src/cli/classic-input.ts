@@ -24,6 +24,7 @@ const HOLDS =
 function checkClassicSettings(path: string, parsed: unknown, warn?: (text: string) => void): void {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
     throw new UsageError(`--classic ${path}: not a JSON object (${Array.isArray(parsed) ? 'a list' : parsed === null ? 'null' : `a ${typeof parsed}`})`, HOLDS)
+  checkPublicApiDestination(path, parsed as Record<string, unknown>)
   const read = readClassicSettings(parsed)
   if (read.explicitKeys.length === 0 && read.unknownKeys.length > 0) {
     const keys = read.unknownKeys.slice(0, 8).map(visible).join(', ') + (read.unknownKeys.length > 8 ? `, … ${read.unknownKeys.length - 8} more` : '')
@@ -32,6 +33,34 @@ function checkClassicSettings(path: string, parsed: unknown, warn?: (text: strin
   if (!warn) return
   for (const key of read.unknownKeys) warn(`--classic ${path}: unknown setting ${JSON.stringify(visible(key))} (ignored)`)
   for (const w of read.warnings) warn(`--classic ${path}: ${w}`)
+}
+
+type Obj = Record<string, unknown>
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
+const slugOf = (d: Obj): string | undefined => (isObj(d.metadata) && typeof d.metadata.slug === 'string' ? d.metadata.slug : undefined)
+const FIND_CLASSIC =
+  "Give the response for the source's Amplitude (Classic) destination (GET /destinations/{id}, catalog slug amplitude), or read it with `segamp migrate --from-segment DESTINATION_ID`."
+
+/**
+ * A Segment Public API response names its destination's catalog entry: the settings of another
+ * destination (the Actions Amplitude one, already created, is the likely mistake) would be read as
+ * Classic settings, most of them unknown, and the run would go on the catalog defaults. A list
+ * response is named as such, with the Classic destination's id when it holds one.
+ */
+function checkPublicApiDestination(path: string, parsed: Obj): void {
+  const data = isObj(parsed.data) ? parsed.data : parsed
+  if (Array.isArray(data.destinations)) {
+    const list = data.destinations.filter(isObj)
+    const classic = list.filter((d) => slugOf(d) === 'amplitude').map((d) => String(d.id))
+    const which = classic.length > 0 ? `the Amplitude (Classic) one in it is ${classic.map((id) => visible(id)).join(', ')}` : 'none of them is Amplitude (Classic)'
+    throw new UsageError(`--classic ${path}: a list of ${list.length} destinations (a Public API list response); ${which}`, FIND_CLASSIC)
+  }
+  const d = isObj(data.destination) ? data.destination : undefined
+  const slug = d === undefined ? undefined : slugOf(d)
+  if (d === undefined || slug === undefined || slug === 'amplitude') return
+  const name = isObj(d.metadata) && typeof d.metadata.name === 'string' ? d.metadata.name : slug
+  const what = slug === 'actions-amplitude' ? `already Actions Amplitude (catalog slug ${slug})` : `${visible(name)} (catalog slug ${visible(slug)})`
+  throw new UsageError(`--classic ${path}: the destination ${visible(String(d.id ?? '?'))} is ${what}, not Amplitude (Classic)`, FIND_CLASSIC)
 }
 
 async function parseClassicFile(path: string): Promise<unknown> {
@@ -57,7 +86,7 @@ async function parseClassicFile(path: string): Promise<unknown> {
   }
 }
 
-export async function readRenameMapFile(path: string | undefined): Promise<Map<string, string> | undefined> {
+export async function readRenameMapFile(path: string | undefined, warn?: (warning: string) => void): Promise<Map<string, string> | undefined> {
   if (!path) return undefined
   let text: string
   try {
@@ -71,7 +100,7 @@ export async function readRenameMapFile(path: string | undefined): Promise<Map<s
   // Loaded here: every replay reads --classic settings through this file, none needs csv-parse.
   const { parseRenameMap, RenameMapError } = await import('../diff/rename-map.js')
   try {
-    return parseRenameMap(text, path)
+    return parseRenameMap(text, path, warn && ((w) => warn(`--rename-map: ${w}`)))
   } catch (error) {
     if (error instanceof RenameMapError)
       throw new UsageError(error.message, { code: 'rename-map', hint: 'Fix the lines named above; the file is a CSV with the header classic,actions and one rename per line.' })

@@ -123,7 +123,7 @@ EXIT CODES (like diff)
         identifyWindowMs,
         failOn,
         classic: await readClassicFile(flags.classic, (w) => this.warn(w)),
-        renameMap: await readRenameMapFile(flags['rename-map']),
+        renameMap: await readRenameMapFile(flags['rename-map'], (w) => this.warn(w)),
         subs: await loadSubscriptionsForCli(flags.mappings, (w) => this.warn(w)),
         types: parseTypes(flags.types),
         where: whereFilter(flags.where, (w) => this.warn(w)),
@@ -224,7 +224,13 @@ EXIT CODES (like diff)
 /** Nothing read from the archive (or only filtered messages), or no stored event read from `--against`: exit 2, saying which. */
 function refuseNothingToCompare(
   report: DiffReport,
-  counts: { messages: number; filtered: Record<string, number>; unreadableFiles: Array<{ file: string; reason: string }> },
+  counts: {
+    messages: number
+    rejected: number
+    rejectedByReason: Record<string, number>
+    filtered: Record<string, number>
+    unreadableFiles: Array<{ file: string; reason: string }>
+  },
   exportRead: AgainstReport['against']['export'] | undefined,
   o: { inputs: string[]; against: string[]; log: (line: string) => void },
 ): void {
@@ -233,9 +239,19 @@ function refuseNothingToCompare(
     const filtered = Object.values(counts.filtered).reduce((a, b) => a + b, 0)
     // Messages were read but the filters kept none: say that, not "no message was read".
     const what = counts.messages > 0 && filtered > 0 ? 'every message read was filtered out' : 'no message was read'
+    const reasons = Object.entries(counts.rejectedByReason).map(([why, n]) => `${why} ${formatCount(n)}`)
+    const rejected = counts.rejected > 0 ? `, ${formatCount(counts.rejected)} rejected line(s): ${reasons.join(', ')}` : ''
+    // Lines without a type: most likely an Amplitude export (its rows have event_type) given as the archive.
+    const exportHint =
+      (counts.rejectedByReason['missing type'] ?? 0) > 0
+        ? ' Lines without a `type` are not Segment messages: an Amplitude export goes to --against, and the argument is the Segment archive.'
+        : ''
     throw new UsageError(
-      `nothing to compare: ${what} from ${o.inputs.join(' ')} (${formatCount(counts.messages)} parsed, ${formatCount(counts.unreadableFiles.length)} unreadable file(s), ${formatCount(filtered)} filtered)`,
-      { code: 'nothing-read', hint: 'Check the paths and filters (--since/--until/--types/--where): `segamp inspect` with the same arguments shows what is read and filtered.' },
+      `nothing to compare: ${what} from ${o.inputs.join(' ')} (${formatCount(counts.messages)} parsed${rejected}, ${formatCount(counts.unreadableFiles.length)} unreadable file(s), ${formatCount(filtered)} filtered)`,
+      {
+        code: 'nothing-read',
+        hint: `Check the paths and filters (--since/--until/--types/--where): \`segamp inspect\` with the same arguments shows what is read, rejected and filtered.${exportHint}`,
+      },
     )
   }
   if (exportRead && exportRead.events === 0) {

@@ -195,7 +195,7 @@ EXIT CODES
       const failOn: string[] = parseFailOn(flags['fail-on'])
       return {
         classicFile: flags.classic ? await readClassicFile(flags.classic, (w) => this.warn(w)) : undefined,
-        renameMap: await readRenameMapFile(flags['rename-map']),
+        renameMap: await readRenameMapFile(flags['rename-map'], (w) => this.warn(w)),
         failOn,
         s3: s3Settings(flags, flags.verify ?? [], (w) => this.warn(w)),
       }

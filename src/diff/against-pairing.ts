@@ -7,6 +7,7 @@
 import { deepEqual } from './engine.js'
 import { flattenUserProperties } from './against.js'
 import type { SenderShape } from '../amplitude/export-api/format.js'
+import { parseTimestamp } from '../pipeline/route/index.js'
 
 type Obj = Record<string, unknown>
 
@@ -45,7 +46,7 @@ export interface MessageRow {
 function timeOf(v: unknown): number | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined
   if (typeof v !== 'string') return undefined
-  const t = Date.parse(v)
+  const t = parseTimestamp(v)
   return Number.isFinite(t) ? t : undefined
 }
 

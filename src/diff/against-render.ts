@@ -4,7 +4,7 @@
  * archive, ambiguous pairings, emulation agreement). JSON is the report as it is.
  */
 import { failingKinds } from './fail-on.js'
-import { codeSpan, displayName, NOT_DIFFERENCES, renderMarkdown, renderTable, formatCount } from './render.js'
+import { codeSpan, columnWidth, displayName, NOT_DIFFERENCES, padColumns, renderMarkdown, renderTable, formatCount } from './render.js'
 import { visible } from '../text.js'
 import type { AgainstReport } from './against.js'
 import { AGAINST_KINDS, type AgainstKind } from './against.js'
@@ -21,6 +21,7 @@ export function againstFailing(report: AgainstReport, failOn: readonly string[])
 
 export function agreementLine(report: AgainstReport): string {
   const e = report.against.emulation
+  if (e.storedEvents === 0) return `Emulation agreement: not measured (no stored event was paired with an archived message)`
   return `Emulation agreement: the Classic emulation (${e.classicMode}) matched ${e.percent} % of stored events (${formatCount(e.matched)} of ${formatCount(e.storedEvents)} paired with an archived message)`
 }
 
@@ -30,7 +31,8 @@ const TITLES: Record<AgainstKind | 'ambiguous', string> = {
   ambiguous: 'Ambiguous: stored events that fit several messages (not paired)',
 }
 
-function sectionLines(report: AgainstReport): string[] {
+/** `markdown`: data (file names, a server's or a file's words) as code, never markup. */
+function sectionLines(report: AgainstReport, markdown = false): string[] {
   const a = report.against
   const out: string[] = []
   for (const kind of [...AGAINST_KINDS, 'ambiguous'] as const) {
@@ -40,8 +42,8 @@ function sectionLines(report: AgainstReport): string[] {
     out.push('', `${TITLES[kind]} (${formatCount(a.byKind[kind])} ${unit})`)
     // Names come from the data: shown as the findings table shows them (control characters escaped).
     const shown = list.slice(0, 15).map((f) => ({ name: displayName(f.name), count: f.count }))
-    const w = Math.max(...shown.map((f) => f.name.length))
-    for (const f of shown) out.push(`  ${f.name.padEnd(w)}  (${formatCount(f.count)})`)
+    const w = columnWidth(shown.map((f) => f.name))
+    for (const f of shown) out.push(`  ${padColumns(f.name, w)}  (${formatCount(f.count)})`)
     if (list.length > shown.length) out.push(`  … ${list.length - shown.length} more (see --format json)`)
   }
   const p = a.pairing
@@ -49,9 +51,13 @@ function sectionLines(report: AgainstReport): string[] {
     '',
     `Export: ${formatCount(a.export.events)} stored events in ${formatCount(a.export.files)} file(s); paired by $insert_id ${formatCount(p.byInsertId)}, by user/device + time ${formatCount(p.byKey)}, $identify by upload-time window ${formatCount(p.byWindow)}, ambiguous ${formatCount(p.ambiguous)}, unpaired ${formatCount(p.unpaired)}`,
   )
+  if (p.duplicateEvents > 0) out.push(`Export: ${formatCount(p.duplicateEvents)} stored event(s) read twice (the same uuid and content, e.g. in overlapping exports): counted once`)
   if (p.duplicateMessages > 0) out.push(`Archive: ${formatCount(p.duplicateMessages)} message(s) with an already seen messageId skipped`)
   if (p.notExportedRecords > 0) out.push(`Left out: ${formatCount(p.notExportedRecords)} Actions record(s) to /groupidentify or /usermap (never in an export)`)
-  for (const pr of a.export.problems.slice(0, 20)) out.push(`Export problem: ${visible(pr.file)}: ${visible(pr.reason)}`)
+  for (const pr of a.export.problems.slice(0, 20)) {
+    const text = `${visible(pr.file)}: ${visible(pr.reason)}`
+    out.push(`Export problem: ${markdown ? codeSpan(text) : text}`)
+  }
   if (a.export.problems.length > 20) out.push(`… ${a.export.problems.length - 20} more export problems (see --format json)`)
   out.push(agreementLine(report))
   return out
@@ -81,7 +87,7 @@ export function renderAgainstMarkdown(report: AgainstReport, opts: { failOn: str
     '',
     '#### Against the export',
     '',
-    ...sectionLines(report)
+    ...sectionLines(report, true)
       .filter((l) => l !== '')
       .map((l) => (l.startsWith('  ') ? `- ${codeSpan(l.trim())}` : `${l}  `)),
   ]

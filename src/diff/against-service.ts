@@ -39,6 +39,8 @@ import { AMPLITUDE_ADDED_FIELDS } from '../amplitude/export-api/format.js'
 import type { ReadProgress } from '../inspect/index.js'
 import { actionsRecordsOf, type CompareOptions } from './service.js'
 import type { FindingKind } from './index.js'
+import { UsageError } from '../errors.js'
+import { formatCount, visible } from '../text.js'
 
 /** The emulation comparison's options, with the export in place of a sample limit. */
 export interface AgainstOptions extends Omit<CompareOptions, 'archive' | 'limit' | 'onProgress' | 'onUnprocessable'> {
@@ -226,7 +228,7 @@ export async function compareAgainstExport(opts: AgainstOptions): Promise<Agains
   try {
     const archive = await openArchive(opts.inputs)
     const sizing = opts.buckets ?? bucketCount(archive.totalBytes)
-    const pairing: Pairing = { byInsertId: 0, byKey: 0, byWindow: 0, ambiguous: 0, unpaired: 0, duplicateMessages: 0, notExportedRecords: 0 }
+    const pairing: Pairing = { byInsertId: 0, byKey: 0, byWindow: 0, ambiguous: 0, unpaired: 0, duplicateEvents: 0, duplicateMessages: 0, notExportedRecords: 0 }
     const window = opts.identifyWindowMs ?? DEFAULT_IDENTIFY_WINDOW_MS
     const buckets = Math.max(1, Math.floor(sizing))
     const planner = readPlannerSettings(opts.subscriptions, opts.filters)
@@ -255,7 +257,7 @@ export async function compareAgainstExport(opts: AgainstOptions): Promise<Agains
     const kept = await indexArchive(run, archive)
     progress.phase = 'reading the export'
     const exp = await (exported ?? (runJob(ctx, { kind: 'export' }) as Promise<ExportResult>))
-    pairing.unpaired += exp.unpaired
+    refuseSeveralProjects(exp.projects)
     run.against.merge(exp.findings)
     progress.phase = 'pairing'
     await resolveInsertIds(run)
@@ -265,6 +267,21 @@ export async function compareAgainstExport(opts: AgainstOptions): Promise<Agains
     await pool?.close()
     spill.remove()
   }
+}
+
+/**
+ * One export is one Amplitude project's events. Events of two projects (a staging export next to
+ * production's, a folder of several projects' exports) would each pair with the message that
+ * explains them: every message would seem sent twice, or its Classic side compared with another
+ * project's copy.
+ */
+function refuseSeveralProjects(projects: ExportResult['projects']): void {
+  if (projects.length < 2) return
+  const list = projects.map((p) => `app ${p.app} (${formatCount(p.events)} events, first in ${visible(p.first)})`).join(', ')
+  throw new UsageError(`--against: the export holds events of ${projects.length} Amplitude projects: ${list}`, {
+    code: 'against-projects',
+    hint: 'Give --against the export of one project, the one the Classic destination sent to (its project id is the folder name inside the zips); export each project into a folder of its own.',
+  })
 }
 
 /** A test knob from the environment (the CLI's tests make small inputs use many ordinal ranges). */
@@ -304,7 +321,7 @@ async function pairBuckets(run: Run): Promise<void> {
     run.buckets,
     (b) => ({ kind: 'pair', bucket: b, writers: files }),
     (r, b) => {
-      for (const k of ['byInsertId', 'byKey', 'byWindow', 'ambiguous', 'unpaired'] as const) pairing[k] += r.pairing[k]
+      for (const k of ['byInsertId', 'byKey', 'byWindow', 'ambiguous', 'unpaired', 'duplicateEvents'] as const) pairing[k] += r.pairing[k]
       run.against.merge(r.findings)
       progress.messages = b + 1
       run.tick()

@@ -22,8 +22,9 @@ import { AgainstFindings, align, emulationFindings, endpointName, matchedStored,
 import { decideOwner, insertIdCandidates, KeyRows, RecentState, storedKey, type Claims, type MessageRow } from './against-pairing.js'
 import { bucketOf, SpillDir } from './against-spill.js'
 import { refusal } from './refused.js'
+import { crc32 } from '../crc32.js'
 import { storedToSender, type SenderShape } from '../amplitude/export-api/format.js'
-import { readExport } from '../export/read.js'
+import { notATimeProblem, notATimeTotal, readExport } from '../export/read.js'
 import type { ActionsRecord, FindingKind } from './types.js'
 
 /** What every job needs, compiled where it runs. */
@@ -61,6 +62,8 @@ export interface StoredRow {
   k?: string
   /** What it changed on the user (`$identify` rows), when known. */
   ch?: string[]
+  /** Its uuid (Amplitude's id of the stored event), when it has one: a copy read twice is skipped. */
+  u?: string
   /** Index of its file in `files`. */
   f: number
   l: number
@@ -86,11 +89,12 @@ export type Job =
 export interface ExportResult {
   info: AgainstSection['export']
   span: [number, number]
-  unpaired: number
   findings: AgainstFindingsState
+  /** The Amplitude projects (`app`) the stored events belong to: their events, and where the first one is. */
+  projects: Array<{ app: string; events: number; first: string }>
 }
 
-export type PairCounts = Pick<AgainstSection['pairing'], 'byInsertId' | 'byKey' | 'byWindow' | 'ambiguous' | 'unpaired'>
+export type PairCounts = Pick<AgainstSection['pairing'], 'byInsertId' | 'byKey' | 'byWindow' | 'ambiguous' | 'unpaired' | 'duplicateEvents'>
 
 export interface PairResult {
   pairing: PairCounts
@@ -142,7 +146,8 @@ async function spillExport(ctx: TaskContext): Promise<ExportResult> {
   const fileIndex = new Map<string, number>()
   let from = Infinity
   let to = -Infinity
-  let unpaired = 0
+  const projects = new Map<string, { app: string; events: number; first: string }>()
+  let badTimes = 0
   const state = new RecentState()
   for await (const item of readExport(ctx.exportInputs)) {
     if (item.kind === 'file') {
@@ -154,8 +159,16 @@ async function spillExport(ctx: TaskContext): Promise<ExportResult> {
       continue
     }
     const q = info.events++
+    const app = item.event.app
+    if (typeof app === 'number' || (typeof app === 'string' && app !== '')) {
+      const p = projects.get(String(app))
+      if (p === undefined) projects.set(String(app), { app: String(app), events: 1, first: `${item.ref.file}:${item.ref.line}` })
+      else p.events++
+    }
     const s = storedToSender(item.event)
     const t = s.record.time
+    const et = item.event.event_time
+    if (typeof t !== 'number' && et !== null && et !== undefined && badTimes++ < 3) info.problems.push({ file: `${item.ref.file}:${item.ref.line}`, reason: notATimeProblem(et) })
     if (typeof t === 'number') {
       if (t < from) from = t
       if (t > to) to = t
@@ -167,6 +180,7 @@ async function spillExport(ctx: TaskContext): Promise<ExportResult> {
       spill.write('f', 0, item.ref.file)
     }
     const row: StoredRow = { q, f, l: item.ref.line, e: s.endpoint }
+    if (typeof item.event.uuid === 'string' && item.event.uuid !== '') row.u = item.event.uuid
     if (typeof t === 'number') row.t = t
     if (typeof s.record.event_type === 'string') row.et = s.record.event_type
     const id = storedKey(s)
@@ -177,17 +191,14 @@ async function spillExport(ctx: TaskContext): Promise<ExportResult> {
       if (ch !== undefined) row.ch = ch
     } else if (id !== undefined) state.changed(id, s.record)
     const insertId = typeof s.record.insert_id === 'string' && s.record.insert_id !== '' ? s.record.insert_id : undefined
-    if (key === undefined && insertId === undefined) {
-      unpaired++
-      against.add('only-in-amplitude', storedName(s), example(row, s, files), q)
-      continue
-    }
+    // Without key and insert id an event pairs with nothing; it still goes to a bucket, where a copy read twice is skipped.
     const b = bucketOf(key ?? '', buckets)
     spill.writeLine('s', b, `${JSON.stringify(row)}\t${JSON.stringify(s)}`)
     if (insertId !== undefined) insertIdCandidates(insertId).forEach((c, rank) => spill.write('c', bucketOf(c, buckets), [c, q, rank, b]))
   }
+  if (badTimes > 3) info.problems.push({ file: ctx.exportInputs.join(', '), reason: notATimeTotal(badTimes) })
   spill.flush()
-  return { info, span: [from, to], unpaired, findings: against.state() }
+  return { info, span: [from, to], findings: against.state(), projects: [...projects.values()] }
 }
 
 /**
@@ -217,7 +228,7 @@ async function pairBucket(ctx: TaskContext, b: number, writers: readonly string[
   ctx.files ??= spill.readAll<string>('f', 0)
   const files = ctx.files
   const against = new AgainstFindings(ctx.examples)
-  const pairing: PairCounts = { byInsertId: 0, byKey: 0, byWindow: 0, ambiguous: 0, unpaired: 0 }
+  const pairing: PairCounts = { byInsertId: 0, byKey: 0, byWindow: 0, ambiguous: 0, unpaired: 0, duplicateEvents: 0 }
   const rowsOf = new Map<string, MessageRow[]>()
   for (const row of spill.readAll<MessageRow>('m', b)) {
     const l = rowsOf.get(row.k)
@@ -236,9 +247,19 @@ async function pairBucket(ctx: TaskContext, b: number, writers: readonly string[
     }
   }
   const claims: Claims = new Map()
+  // A stored event's copies (same uuid, same content: two overlapping exports) share its key, so its bucket: the first is paired.
+  const seen = new Set<string>()
   for await (const line of spill.streamLines('s', b)) {
     const [head, text] = splitLine(line)
     const row = JSON.parse(head) as StoredRow
+    if (row.u !== undefined) {
+      const copy = `${row.u}\t${crc32(Buffer.from(text))}`
+      if (seen.has(copy)) {
+        pairing.duplicateEvents++
+        continue
+      }
+      seen.add(copy)
+    }
     // What decideOwner reads: time and event type, and all of a $identify row.
     const shape: SenderShape = row.e === '/identify' ? (JSON.parse(text) as SenderShape) : { endpoint: row.e, record: { time: row.t, event_type: row.et } }
     const owner = decideOwner(shape, insert.get(row.q)?.[1], row.k === undefined ? undefined : byKey.get(row.k), row.ch, ctx.window, claims)
@@ -311,7 +332,7 @@ function compareChunk(ctx: TaskContext, chunk: number, span: [number, number], w
     agreement: { storedEvents: 0, matched: 0, byKind: {} },
     notExportedRecords: 0,
     rejected: {},
-    unowned: { byInsertId: 0, byKey: 0, byWindow: 0, ambiguous: 0, unpaired: 0 },
+    unowned: { byInsertId: 0, byKey: 0, byWindow: 0, ambiguous: 0, unpaired: 0, duplicateEvents: 0 },
   }
   for (const spilled of messages) {
     const [head, text] = splitLine(spilled)

@@ -188,6 +188,8 @@ export interface AgainstSection {
     byWindow: number
     ambiguous: number
     unpaired: number
+    /** Stored events read twice (the same uuid and content, e.g. in two overlapping exports): paired once, the copies skipped. */
+    duplicateEvents: number
     /** Archived messages whose messageId was seen before (skipped: Amplitude kept one copy). */
     duplicateMessages: number
     /** Actions records to /groupidentify and /usermap, left out (never in an export). */

@@ -104,7 +104,10 @@ function isGroupAssociation(record: Record<string, unknown>): boolean {
   const up = record.user_properties
   if (up === undefined || up === null) return true
   if (!isPlainObject(up)) return false
-  for (const k of Object.keys(up)) {
+  // analytics.js's setGroup (Classic web) sets the group as an operation: {"$set": {<type>: <group>}}
+  const set = up.$set
+  const props = Object.keys(up).length === 1 && isPlainObject(set) ? set : up
+  for (const k of Object.keys(props)) {
     if (k !== 'id' && !(k in groups)) return false
   }
   return true

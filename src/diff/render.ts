@@ -4,6 +4,7 @@
  */
 import { visible } from '../text.js'
 import { Chalk, type ChalkInstance } from 'chalk'
+import stringWidth from 'string-width'
 
 import { failingKinds } from './fail-on.js'
 import type { DiffReport, Finding, FindingKind, PathChange, PathCount } from './types.js'
@@ -103,22 +104,38 @@ function kindColor(c: ChalkInstance, kind: FindingKind): (s: string) => string {
   }
 }
 
+/**
+ * Widest a column of names from the data gets: a longer name (a 300-character event name) keeps
+ * its own width and runs past the column, instead of pushing every row of its section that far.
+ */
+export const NAME_COLUMN_MAX = 60
+
+/** `s` padded to `width` terminal columns (a CJK character takes two, a combining mark none). */
+export function padColumns(s: string, width: number): string {
+  return s + ' '.repeat(Math.max(0, width - stringWidth(s)))
+}
+
+/** The width of a column of these texts: the widest that fits `max` (default `NAME_COLUMN_MAX`). */
+export function columnWidth(texts: readonly string[], max = NAME_COLUMN_MAX): number {
+  return Math.max(0, ...texts.map((t) => stringWidth(t)).filter((w) => w <= max))
+}
+
 /** Labels of a section: `name` or `classic → actions`, arrows aligned. */
 function labels(findings: readonly Finding[]): string[] {
-  const cw = Math.max(0, ...findings.filter((f) => f.classic !== null && f.actions !== null && f.classic !== f.actions).map((f) => displayName(f.classic).length))
+  const cw = columnWidth(findings.filter((f) => f.classic !== null && f.actions !== null && f.classic !== f.actions).map((f) => displayName(f.classic)))
   return findings.map((f) => {
     if (f.reason !== undefined) return `${displayName(f.actions ?? f.classic)} (${f.reason})`
     if (f.classic === null) return displayName(f.actions)
     if (f.actions === null || f.actions === f.classic) return displayName(f.classic)
-    return `${displayName(f.classic).padEnd(cw)} → ${displayName(f.actions)}`
+    return `${padColumns(displayName(f.classic), cw)} → ${displayName(f.actions)}`
   })
 }
 
 function pathLines(paths: readonly PathCount[], indent: string): string[] {
   const shown = paths.slice(0, PATH_LIMIT)
-  const pw = Math.max(0, ...shown.map((p) => p.path.length))
+  const pw = columnWidth(shown.map((p) => p.path))
   const cw = Math.max(0, ...shown.map((p) => CHANGE_WORDS[p.change].length))
-  const lines = shown.map((p) => `${indent}${p.path.padEnd(pw)}  ${CHANGE_WORDS[p.change].padEnd(cw)}  (${messages(p.count)})`)
+  const lines = shown.map((p) => `${indent}${padColumns(p.path, pw)}  ${CHANGE_WORDS[p.change].padEnd(cw)}  (${messages(p.count)})`)
   if (paths.length > shown.length) lines.push(`${indent}… ${paths.length - shown.length} more paths (see --format json)`)
   return lines
 }
@@ -140,9 +157,10 @@ export function renderTable(report: DiffReport, opts: { color: boolean }): strin
     out.push('')
     out.push(kindColor(c, kind)(`${TITLES[kind]} (${messages(report.totals.byKind[kind])})`))
     const ls = labels(shown)
-    const w = Math.max(...ls.map((l) => l.length))
+    // `classic → actions` labels: two names and the arrow
+    const w = columnWidth(ls, 2 * NAME_COLUMN_MAX + 3)
     shown.forEach((f, i) => {
-      out.push(`  ${ls[i]!.padEnd(w)}  (${messages(f.count)})`)
+      out.push(`  ${padColumns(ls[i]!, w)}  (${messages(f.count)})`)
       if (kind === 'duplicated') {
         const via = viaSubscriptions(f)
         if (via !== null) out.push(`      via ${via}`)

@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { decodedChunks, MAX_LINE_CHARS, splitLines } from '../pipeline/decode/index.js'
+import { decodedChunks, MAX_LINE_CHARS, NotAnArchive, splitLines } from '../pipeline/decode/index.js'
 import yauzl from 'yauzl'
 import { STATE_FILE } from './download.js'
 
@@ -21,10 +21,27 @@ export interface StoredRef {
 export type ExportItem = { kind: 'event'; event: Record<string, unknown>; ref: StoredRef } | { kind: 'problem'; file: string; reason: string } | { kind: 'file'; file: string }
 
 const NOT_AN_OBJECT = 'not a JSON object'
+const NOT_AN_EVENT = 'not an Amplitude export event: it has no event_type'
+
+function notAnEvent(v: Record<string, unknown>): string {
+  return typeof v.type === 'string' && 'messageId' in v ? `a Segment message (type, messageId), ${NOT_AN_EVENT}` : NOT_AN_EVENT
+}
 const TOO_LONG = 'line too long ('
-const NOT_OBJECTS = ' line(s) in all were not JSON objects'
+const NOT_OBJECTS = ' line(s) in all were not JSON objects or not export events'
 const READ_ONCE = ': read once'
 const NOT_READ = ', not a regular file: not read'
+const NOT_A_TIME = ' is not a time ('
+
+/** A stored event whose `event_time` is there but no time: it pairs by `$insert_id` only (a line read, not a file left unread). */
+export function notATimeProblem(value: unknown): string {
+  const shown = typeof value === 'string' ? JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value) : JSON.stringify(value)
+  return `event_time ${shown}${NOT_A_TIME}expected 2024-05-06 10:00:00.123000, as exports write it, or ISO 8601): the event pairs by $insert_id only`
+}
+
+/** After the first few `notATimeProblem`s, how many there were in all. */
+export function notATimeTotal(n: number): string {
+  return `${n} stored event(s) in all had an event_time that${NOT_A_TIME}see the first above): they pair by $insert_id only`
+}
 
 /**
  * Whether a problem `readExport` reported left part of a file (or a whole input) unread — a path
@@ -32,7 +49,15 @@ const NOT_READ = ', not a regular file: not read'
  * read to the end (too long, not a JSON object; the export's counterpart of a rejected line).
  */
 export function isUnreadableExportProblem(p: { reason: string }): boolean {
-  return !(p.reason === NOT_AN_OBJECT || p.reason.startsWith(TOO_LONG) || p.reason.endsWith(NOT_OBJECTS) || p.reason.endsWith(READ_ONCE) || p.reason.endsWith(NOT_READ))
+  return !(
+    p.reason === NOT_AN_OBJECT ||
+    p.reason.endsWith(NOT_AN_EVENT) ||
+    p.reason.startsWith(TOO_LONG) ||
+    p.reason.endsWith(NOT_OBJECTS) ||
+    p.reason.endsWith(READ_ONCE) ||
+    p.reason.endsWith(NOT_READ) ||
+    p.reason.includes(NOT_A_TIME)
+  )
 }
 
 /** Files of the inputs, folders walked in sorted order (hidden entries, the state file and .part files skipped). */
@@ -77,7 +102,8 @@ async function listFiles(inputs: string[]): Promise<{ files: string[]; streams: 
   return { files, streams, problems }
 }
 
-async function* parseLines(file: string, raw: Readable): AsyncGenerator<ExportItem> {
+/** `container`: the zip `file` is an entry of. */
+async function* parseLines(file: string, raw: Readable, container?: string): AsyncGenerator<ExportItem> {
   let line = 0
   let bad = 0
   try {
@@ -100,14 +126,30 @@ async function* parseLines(file: string, raw: Readable): AsyncGenerator<ExportIt
         if (bad++ < 3) yield { kind: 'problem', file: `${file}:${line}`, reason: NOT_AN_OBJECT }
         continue
       }
+      // Every stored event has an event_type: an object without one is another file's line (the Segment archive given as the export).
+      if (typeof (v as Record<string, unknown>).event_type !== 'string') {
+        if (bad++ < 3) yield { kind: 'problem', file: `${file}:${line}`, reason: notAnEvent(v as Record<string, unknown>) }
+        continue
+      }
       yield { kind: 'event', event: v as Record<string, unknown>, ref: { file, line } }
     }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
+    if (error instanceof NotAnArchive) {
+      yield { kind: 'problem', file, reason: notAnExportFile(error, container) }
+      return
+    }
     const what = code === 'Z_BUF_ERROR' || /unexpected end/i.test((error as Error).message) ? 'truncated gzip' : 'unreadable'
     yield { kind: 'problem', file, reason: `${what} (${(error as Error).message}) after ${line} line(s); the lines before it were read` }
   }
   if (bad > 3) yield { kind: 'problem', file, reason: `${bad}${NOT_OBJECTS}` }
+}
+
+/** A file in another format (the decoder's NotAnArchive), said as what to do with an export. */
+function notAnExportFile(error: NotAnArchive, container: string | undefined): string {
+  if (error.format === 'a zip file' && container !== undefined)
+    return `a zip inside a zip: not read; unzip ${container} into a folder and give --against that folder (the zips in it are read)`
+  return `${error.format}, not an export file: not read; ${error.format === 'a zip file' ? 'give the path of the zip file' : error.advice}`
 }
 
 function openZip(path: string): Promise<yauzl.ZipFile> {
@@ -167,7 +209,7 @@ async function* readZip(path: string): AsyncGenerator<ExportItem> {
       continue
     }
     yield { kind: 'file', file: name }
-    yield* parseLines(name, stream)
+    yield* parseLines(name, stream, path)
   }
 }
 

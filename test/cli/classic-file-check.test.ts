@@ -32,6 +32,58 @@ describe('--classic FILE that holds no Classic settings', function () {
     })
   }
 
+  for (const name of ['diff-mappings', 'replay --sandbox --classic', 'migrate']) {
+    it(`${name}: the Public API response of another destination (Actions Amplitude, a webhook) is exit 2 naming it`, async () => {
+      const dir = tempDir()
+      const actions = writeFile(
+        join(dir, 'actions-destination.json'),
+        JSON.stringify({
+          data: {
+            destination: {
+              id: 'dst-actions',
+              name: 'Amplitude (Actions)',
+              metadata: { id: '5f7dd6d21ad74f3842b1fc47', name: 'Actions Amplitude', slug: 'actions-amplitude' },
+              settings: { apiKey: 'k', secretKey: 's', endpoint: 'north_america' },
+            },
+          },
+        }),
+      )
+      const r = await runCli(commands(actions, dir)[name]!, { cwd: dir })
+      assert.equal(r.code, 2, r.stderr)
+      assert.ok(
+        r.stderr.includes(`Error: --classic ${actions}: the destination dst-actions is already Actions Amplitude (catalog slug actions-amplitude), not Amplitude (Classic)`),
+        r.stderr,
+      )
+      assert.match(r.stderr, /Hint: .*Amplitude \(Classic\) destination/)
+    })
+  }
+
+  it('a Public API destination of another kind, or a list of destinations: exit 2 saying which', async () => {
+    const dir = tempDir()
+    const webhook = writeFile(
+      join(dir, 'webhook.json'),
+      JSON.stringify({ data: { destination: { id: 'dst-w', metadata: { name: 'Webhooks', slug: 'webhooks' }, settings: { apiKey: 'k' } } } }),
+    )
+    const w = await runCli(commands(webhook, dir)['diff-mappings']!, { cwd: dir })
+    assert.equal(w.code, 2, w.stderr)
+    assert.ok(w.stderr.includes(`Error: --classic ${webhook}: the destination dst-w is Webhooks (catalog slug webhooks), not Amplitude (Classic)`), w.stderr)
+    const list = writeFile(
+      join(dir, 'list.json'),
+      JSON.stringify({
+        data: {
+          destinations: [
+            { id: 'dst-c', metadata: { name: 'Amplitude', slug: 'amplitude' }, settings: { apiKey: 'k' } },
+            { id: 'dst-a', metadata: { slug: 'actions-amplitude' }, settings: {} },
+          ],
+          pagination: {},
+        },
+      }),
+    )
+    const l = await runCli(commands(list, dir).migrate!, { cwd: dir })
+    assert.equal(l.code, 2, l.stderr)
+    assert.ok(l.stderr.includes(`Error: --classic ${list}: a list of 2 destinations (a Public API list response); the Amplitude (Classic) one in it is dst-c`), l.stderr)
+  })
+
   it('a JSON list: exit 2, not an object', async () => {
     const dir = tempDir()
     const classic = writeFile(join(dir, 'list.json'), JSON.stringify([{ name: 'Track Calls' }]))

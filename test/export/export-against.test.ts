@@ -150,7 +150,7 @@ describe('diff-mappings --against EXPORT', () => {
     assert.equal(r.code, 1, r.stderr)
     assert.match(r.stderr, /--fail-on: found only-in-amplitude/)
     const rep = JSON.parse(readFileSync(out, 'utf8'))
-    assert.deepEqual(rep.against.pairing, { byInsertId: 1, byKey: 1, byWindow: 0, ambiguous: 1, unpaired: 2, duplicateMessages: 0, notExportedRecords: 0 })
+    assert.deepEqual(rep.against.pairing, { byInsertId: 1, byKey: 1, byWindow: 0, ambiguous: 1, unpaired: 2, duplicateEvents: 0, duplicateMessages: 0, notExportedRecords: 0 })
     assert.deepEqual(rep.against.byKind, { 'only-in-amplitude': 2, 'only-in-archive': 1, ambiguous: 1 })
     const f = (kind: string) => rep.against.findings.filter((x: { kind: string }) => x.kind === kind).map((x: { name: string; count: number }) => `${x.name} × ${x.count}`)
     assert.deepEqual(f('only-in-amplitude'), ['App Opened × 2'])

@@ -10,15 +10,27 @@ export function exportTime(ms: number): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 23)}000`
 }
 
-/** An export time (`2024-05-06 10:00:00.123000`, or ISO 8601) → epoch ms (UTC); undefined when unreadable. */
+/**
+ * An export time → epoch ms; undefined when unreadable. Exports write `2024-05-06 10:00:00.123000`
+ * (UTC, microseconds); copies of them may have no fraction, more digits (nanoseconds), a `T`, or a
+ * zone (`Z`, `+02:00`, `+0200`). A time without a zone is UTC, whatever the machine's time zone:
+ * `Date.parse` would read such a string as local time, so it is used only for text that names its
+ * zone (RFC 2822 `… GMT`).
+ */
 export function parseExportTime(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined
   if (typeof value !== 'string' || value === '') return undefined
-  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?Z?$/.exec(value)
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))? ?(Z|[+-]\d{2}:?\d{2})?$/i.exec(value.trim())
   if (m) {
-    const ms = m[7] ? Math.floor(Number(m[7].padEnd(6, '0')) / 1000) : 0
-    return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms)
+    const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0
+    const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms)
+    const zone = m[8]?.toUpperCase()
+    if (zone === undefined || zone === 'Z') return t
+    const sign = zone.startsWith('-') ? -1 : 1
+    const digits = zone.slice(1).replace(':', '')
+    return t - sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000
   }
+  if (!/(?:GMT|UTC|Z|[+-]\d{2}:?\d{2})$/i.test(value.trim())) return undefined
   const t = Date.parse(value)
   return Number.isFinite(t) ? t : undefined
 }

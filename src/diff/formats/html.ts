@@ -170,10 +170,10 @@ function againstSection(report: AgainstReport): string {
   const a = report.against
   const e = a.emulation
   return `<h2 id="against">Against the Amplitude export</h2>
-<div class="cards">${card('stored events', a.export.events)}${card('export files', a.export.files)}${card('emulation agreement', `${e.percent} %`)}</div>
-<p>The Classic emulation (${esc(e.classicMode)}) matched <b>${e.percent} %</b> of stored events (${e.matched.toLocaleString('en-US')} of ${e.storedEvents.toLocaleString('en-US')} paired with an archived message).</p>
+<div class="cards">${card('stored events', a.export.events)}${card('export files', a.export.files)}${card('emulation agreement', e.storedEvents === 0 ? 'not measured' : `${e.percent} %`)}</div>
+<p>${e.storedEvents === 0 ? "The Classic emulation's agreement was not measured: no stored event was paired with an archived message." : `The Classic emulation (${esc(e.classicMode)}) matched <b>${e.percent} %</b> of stored events (${e.matched.toLocaleString('en-US')} of ${e.storedEvents.toLocaleString('en-US')} paired with an archived message).`}</p>
 <div class="chart" style="height:240px"><canvas id="chart-pairing" role="img" aria-label="Pairing of stored events"></canvas></div>
-<table><tbody><tr><th>Paired by $insert_id</th><td class="n">${a.pairing.byInsertId}</td></tr><tr><th>Paired by user/device + time</th><td class="n">${a.pairing.byKey}</td></tr><tr><th>Ambiguous</th><td class="n">${a.pairing.ambiguous}</td></tr><tr><th>Unpaired</th><td class="n">${a.pairing.unpaired}</td></tr><tr><th>Archived messages with a repeated messageId (skipped)</th><td class="n">${a.pairing.duplicateMessages}</td></tr></tbody></table>
+<table><tbody><tr><th>Paired by $insert_id</th><td class="n">${a.pairing.byInsertId}</td></tr><tr><th>Paired by user/device + time</th><td class="n">${a.pairing.byKey}</td></tr><tr><th>Ambiguous</th><td class="n">${a.pairing.ambiguous}</td></tr><tr><th>Unpaired</th><td class="n">${a.pairing.unpaired}</td></tr><tr><th>Stored events read twice (same uuid and content; counted once)</th><td class="n">${a.pairing.duplicateEvents}</td></tr><tr><th>Archived messages with a repeated messageId (skipped)</th><td class="n">${a.pairing.duplicateMessages}</td></tr></tbody></table>
 ${
   a.export.problems.length > 0
     ? `<h3>Export problems</h3><ul>${a.export.problems

@@ -16,5 +16,5 @@
 export { openArchive, type Archive, type ArchiveItem, type ArchiveOptions, type ReadOptions } from './reader.js'
 export { CSV_LOST_FIELDS } from './csv.js'
 export { clipText, parseMessageLine, redactSecretsInText, type RejectCategory } from './message.js'
-export { blockLines, decodedChunks, MAX_LINE_CHARS, splitLines } from './lines.js'
+export { blockLines, decodedChunks, MAX_LINE_CHARS, NotAnArchive, splitLines } from './lines.js'
 export { emptyCounts, type ScanCounts } from './scan.js'

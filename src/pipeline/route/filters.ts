@@ -42,6 +42,20 @@ export function parseTypes(value: string | string[] | undefined): string[] | und
 /** Largest distance from the epoch a JavaScript Date can hold (±100,000,000 days). */
 const MAX_DATE_MS = 8.64e15
 
+/** `2024-05-06T10:00:00.000` or `2024-05-06 10:00:00`: an ISO 8601 date and time that names no zone. */
+const ISO_NO_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/
+
+/**
+ * A Segment timestamp string → epoch ms (NaN when unreadable). A date and time without a zone is
+ * UTC, as the Actions mappings and the Classic emulation read it; `Date.parse` alone would read it
+ * in the machine's time zone, so the same archive would pair, filter and profile differently on a
+ * laptop outside UTC. Strings ending in `Z` (nearly all) skip the pattern.
+ */
+export function parseTimestamp(value: string): number {
+  if (value.endsWith('Z') || !ISO_NO_ZONE.test(value)) return Date.parse(value)
+  return Date.parse(`${value.replace(' ', 'T')}Z`)
+}
+
 /**
  * The message's time: `timestamp`, else `originalTimestamp`, else `receivedAt`.
  * A value no Date can hold (`9999999999999999`) is as unusable as a missing one: the next field
@@ -51,7 +65,7 @@ export function messageTime(message: SegmentMessage): number | undefined {
   for (const key of ['timestamp', 'originalTimestamp', 'receivedAt'] as const) {
     const value = message[key]
     if (typeof value === 'string' || typeof value === 'number') {
-      const ms = typeof value === 'number' ? value : Date.parse(value)
+      const ms = typeof value === 'number' ? value : parseTimestamp(value)
       if (Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS) return ms
     }
   }

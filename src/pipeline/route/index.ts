@@ -17,7 +17,7 @@ import type { CompiledSubscription } from '../../segment/subscriptions/index.js'
 import { compileFilters, type FilterOptions } from './filters.js'
 import { OTHER_SHARD, ownsMessage, type ShardRun } from './shard.js'
 
-export { compileFilters, messageTime, parseTimeFlag, parseTypes, routedAway, UsageError, type FilterOptions, type FilterReason } from './filters.js'
+export { compileFilters, messageTime, parseTimestamp, parseTimeFlag, parseTypes, routedAway, UsageError, type FilterOptions, type FilterReason } from './filters.js'
 export { parseTime, TIME_HINT } from '../../time.js'
 export { DuplicateCounter } from './duplicates.js'
 export { OTHER_SHARD, ownsLine, ownsMessage, partitionOf, parseShard, shardFromEnv, shardMaxEps, shardSuffix, SHARD_INDEX_ENV, type Shard, type ShardRun } from './shard.js'

@@ -83,6 +83,21 @@ describe('filters', () => {
     assert.equal(messageTime(msg({ type: 'track' })), undefined)
   })
 
+  it('messageTime reads a date and time without a zone as UTC, whatever the machine time zone', () => {
+    const tz = process.env.TZ
+    process.env.TZ = 'America/New_York'
+    try {
+      assert.equal(messageTime(msg({ type: 'track', timestamp: '2024-05-06T10:00:00.250' })), Date.UTC(2024, 4, 6, 10, 0, 0, 250))
+      assert.equal(messageTime(msg({ type: 'track', timestamp: '2024-05-06 10:00' })), Date.UTC(2024, 4, 6, 10))
+      // a written zone or offset is honoured
+      assert.equal(messageTime(msg({ type: 'track', timestamp: '2024-05-06T12:00:00+02:00' })), Date.UTC(2024, 4, 6, 10))
+      assert.equal(messageTime(msg({ type: 'track', timestamp: '2024-05-06T10:00:00Z' })), Date.UTC(2024, 4, 6, 10))
+    } finally {
+      if (tz === undefined) delete process.env.TZ
+      else process.env.TZ = tz
+    }
+  })
+
   it('--ignore-integrations keeps what Segment routed away', () => {
     assert.equal(compileFilters({})(msg({ type: 'track', integrations: { Amplitude: false } })), 'integrations')
     assert.equal(compileFilters({ ignoreIntegrations: true })(msg({ type: 'track', integrations: { Amplitude: false } })), undefined)
