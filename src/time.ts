@@ -1,7 +1,7 @@
 /**
  * The one parser of time flags (--since/--until of inspect, replay and diff-mappings, --start/--end
  * of export). Pure. What it reads, always as UTC unless an offset is written:
- * - ISO 8601 dates and times: `2024-05-07`, `2024-05-07T13:00`, `2024-05-07 13:00:00.250+02:00`;
+ * - ISO 8601 dates and times: `2024-05-07`, `2024-05-07T13`, `2024-05-07T13:00`, `2024-05-07 13:00:00.250+02:00`;
  * - Segment/Amplitude's compact forms: `20240507` and `20240507T13`;
  * - a bare whole number when its size tells the unit: 9 to 11 digits (below 1e11) are epoch
  *   seconds, 12 to 14 digits (below 1e14) epoch milliseconds.
@@ -21,7 +21,8 @@ const MILLISECONDS_BELOW = 1e14
 export const TIME_HINT =
   'Write a UTC date or time: 2024-05-07, 2024-05-07T13:00:00Z (an offset like +02:00 is honoured), 20240507 or 20240507T13; or epoch seconds (1715040000) or milliseconds (1715040000000).'
 
-const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i
+// The minutes may be left out, as ISO 8601 allows (`2024-05-07T13`, the dashed form of 20240507T13).
+const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i
 const COMPACT_RE = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2}))?$/i
 
 /** A time flag's value → epoch milliseconds, or a UsageError saying what was wrong. */

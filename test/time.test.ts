@@ -32,6 +32,14 @@ describe('time flags (one parser for every command)', () => {
     assert.equal(parseTime('--since', '2024-05-01T12:00:00Z'), Date.UTC(2024, 4, 1, 12))
   })
 
+  it('reads an ISO hour without minutes (2024-05-07T13, the dashed form of 20240507T13), as ISO 8601 allows', () => {
+    assert.equal(parseTime('--since', '2024-05-07T13'), Date.UTC(2024, 4, 7, 13))
+    assert.equal(parseTime('--start', '2024-05-07T13Z'), Date.UTC(2024, 4, 7, 13))
+    assert.equal(parseTime('--until', '2024-05-07T13+02:00'), Date.UTC(2024, 4, 7, 11))
+    refuses('2024-05-07T1', /not a time/)
+    refuses('2024-05-07T24', /hours run 00-23/)
+  })
+
   it('refuses numbers whose unit cannot be told, with exit 2 and a hint', () => {
     refuses('2024', /not a time/)
     refuses('123456', /not a time/)

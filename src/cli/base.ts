@@ -18,7 +18,7 @@
  */
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
 import { format } from 'node:util'
-import { exitCodes, SegampError, writeFailureText } from '../errors.js'
+import { exitCodes, SegampError, UsageError, writeFailureText } from '../errors.js'
 import { plainTerminalSafe, terminalSafe } from './terminal.js'
 import { registerSecret, registerUrlCredentials } from '../secrets.js'
 
@@ -41,6 +41,12 @@ export function registerRunSecrets(argv: readonly string[], env: NodeJS.ProcessE
     if (URL_FLAGS.includes(flag)) registerUrlCredentials(value)
   }
 }
+
+/** Flags whose own check refuses an empty value with words of their own (an empty trigger, no finding kind). */
+const OWN_EMPTY_CHECK = new Set(['where', 'fail-on'])
+
+/** oclif's FlagOutput and ArgOutput (not exported by @oclif/core/interfaces). */
+type ParsedValues = { [name: string]: unknown }
 
 export abstract class SegampCommand extends Command {
   static enableJsonFlag = true
@@ -67,6 +73,26 @@ export abstract class SegampCommand extends Command {
   async init(): Promise<void> {
     registerRunSecrets(this.argv, process.env)
     await super.init()
+  }
+
+  /**
+   * A flag given an empty value (`--only "$ACTIONS"` with the variable unset) is a usage error:
+   * read as absent, `--only ''` kept every subscription, `--mappings ''` the presets and `--out ''`
+   * wrote nothing. Only values typed on the command line: an empty environment variable is not one.
+   */
+  protected async parse<F extends ParsedValues, B extends ParsedValues, A extends ParsedValues>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const out = await super.parse(options, argv)
+    for (const token of out.raw) {
+      if (token.type !== 'flag' || token.input.trim() !== '' || options?.flags?.[token.flag]?.type !== 'option' || OWN_EMPTY_CHECK.has(token.flag)) continue
+      throw new UsageError(`--${token.flag} is empty (an unset shell variable?): give it a value, or leave --${token.flag} out`, {
+        code: 'empty-flag',
+        hint: `Run \`segamp ${this.id ?? ''} --help\` for what --${token.flag} takes.`,
+      })
+    }
+    return out
   }
 
   jsonEnabled(): boolean {

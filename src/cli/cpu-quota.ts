@@ -4,7 +4,7 @@
  * container's CPU limit, so a pod limited to 1 CPU on a 64-core node started 64 threads (2 GB of
  * memory). The limit is read from the cgroup: v2 `cpu.max` ("<quota> <period>" or "max"), v1
  * `cpu.cfs_quota_us` / `cpu.cfs_period_us` (-1: none), for this process's own cgroup
- * (/proc/self/cgroup), else the hierarchy's root.
+ * (/proc/self/cgroup) and each of its ancestors: the smallest quota holds.
  */
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
@@ -28,30 +28,46 @@ const read = (root: string, path: string): string | undefined => {
   }
 }
 
-/** The CPU quota of this process's cgroup in CPUs (1.5 = one and a half), or undefined when none. */
+/** `a/b/c` → `a/b/c`, `a/b`, `a`, `` (the cgroup and its ancestors up to the hierarchy's root). */
+function upToRoot(path: string): string[] {
+  const parts = path.split('/').filter(Boolean)
+  return Array.from({ length: parts.length + 1 }, (_, i) => parts.slice(0, parts.length - i).join('/'))
+}
+
+/** The smallest of the quotas found, or undefined when none limits. */
+const smallest = (quotas: Array<number | undefined>): number | undefined => {
+  const limits = quotas.filter((q): q is number => q !== undefined && Number.isFinite(q) && q > 0)
+  return limits.length > 0 ? Math.min(...limits) : undefined
+}
+
+/**
+ * The CPU quota of this process's cgroup in CPUs (1.5 = one and a half), or undefined when none.
+ * A limit may be set on an ancestor instead (a systemd slice's CPUQuota, a pod above its
+ * container), and each level caps the ones below it: the smallest quota from the process's own
+ * cgroup up to the hierarchy's root is the one that holds.
+ */
 export function cgroupCpuQuota(root = '/'): number | undefined {
   const lines = (read(root, 'proc/self/cgroup') ?? '').split('\n')
-  // v2: one line "0::/path".
+  // v2: one line "0::/path". Inside a container the path may not exist under its own mount: the root is read then.
   const v2 = lines.find((l) => l.startsWith('0::'))?.slice(3)
-  for (const dir of v2 !== undefined ? [join('sys/fs/cgroup', v2), 'sys/fs/cgroup'] : ['sys/fs/cgroup']) {
-    const max = read(root, join(dir, 'cpu.max'))
-    if (max === undefined) continue
+  const v2Quotas = upToRoot(v2 ?? '').map((dir) => {
+    const max = read(root, join('sys/fs/cgroup', dir, 'cpu.max'))
+    if (max === undefined) return undefined
     const [quota, period] = max.split(/\s+/)
-    if (quota === 'max') return undefined
-    const q = Number(quota) / Number(period || 100000)
-    return Number.isFinite(q) && q > 0 ? q : undefined
-  }
+    return quota === 'max' ? Infinity : Number(quota) / Number(period || 100000)
+  })
+  if (v2Quotas.some((q) => q !== undefined)) return smallest(v2Quotas)
   // v1: "N:cpu,cpuacct:/path" (the controller list names cpu).
   const v1 = lines.map((l) => l.split(':')).find((p) => p.length >= 3 && p[1].split(',').includes('cpu'))
   const path = v1 ? v1.slice(2).join(':') : '/'
   for (const mount of ['sys/fs/cgroup/cpu', 'sys/fs/cgroup/cpu,cpuacct', 'sys/fs/cgroup/cpuacct,cpu']) {
-    for (const dir of [join(mount, path), mount]) {
-      const quota = read(root, join(dir, 'cpu.cfs_quota_us'))
-      if (quota === undefined) continue
-      const period = Number(read(root, join(dir, 'cpu.cfs_period_us')) ?? 100000)
-      const q = Number(quota) / period
-      return Number(quota) > 0 && Number.isFinite(q) ? q : undefined
-    }
+    const v1Quotas = upToRoot(path).map((dir) => {
+      const quota = read(root, join(mount, dir, 'cpu.cfs_quota_us'))
+      if (quota === undefined) return undefined
+      const period = Number(read(root, join(mount, dir, 'cpu.cfs_period_us')) ?? 100000)
+      return Number(quota) > 0 ? Number(quota) / period : Infinity
+    })
+    if (v1Quotas.some((q) => q !== undefined)) return smallest(v1Quotas)
   }
   return undefined
 }

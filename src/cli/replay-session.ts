@@ -118,7 +118,7 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
   if (flags['retry-dead-letters']) return retryDeadLettersSession(flags, plan.options.stateDir, plan.live, io)
   const stdinNote = terminalStdinNote(inputs)
   if (stdinNote) io.logToStderr(stdinNote)
-  const input = new InputProgress(inputs)
+  const input = new InputProgress(inputs, { since: flags.since, warn: (w) => io.warn(w) })
   if (plan.live && !flags.yes) await confirm(plan, flags, input, io)
   else if (plan.live) io.warn('Amplitude deduplicates insert_id only within 7 days: replaying data it already holds from longer ago duplicates it.')
   // The sandbox's server loads only for --sandbox runs (start-up is paid by every run).
@@ -239,7 +239,7 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
     ignoreIntegrations: flags['ignore-integrations-flags'],
   }
   // Every shard shares the unsharded run id (the group `segamp status` checks) and adds K/N to it.
-  const s3 = s3Settings(flags, inputs)
+  const s3 = s3Settings(flags, inputs, flags['retry-dead-letters'] ? undefined : (w) => io.warn(w))
   const groupId = replayRunId({
     inputs,
     mappingsText,
@@ -261,6 +261,7 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
   const shard: ShardRun | undefined = parsedShard ? { ...parsedShard, group: groupId } : undefined
   const runId = shard ? groupId + shardSuffix(shard) : groupId
   const stateDir = flags['state-dir'] !== undefined ? withShardIndex(flags['state-dir'], shard) : join('.segamp', runId)
+  const out = flags.out !== undefined ? withShardIndex(flags.out, shard, '--out') : undefined
   const localState = !/^s3:\/\//i.test(stateDir)
   // Found unwritable now, not as a hang in mkdir or a failure after the confirmation. A retry of
   // dead letters writes only where a replay wrote before: it creates no directory.
@@ -276,7 +277,15 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
     fromStdin,
     streams,
     s3,
-    exclude: [...(localState ? [{ path: stateDir, what: 'the state directory (--state-dir)' }] : []), ...(flags.out ? [{ path: flags.out, what: 'the --out file' }] : [])],
+    exclude: [
+      ...(localState ? [{ path: stateDir, what: 'the state directory (--state-dir)' }] : []),
+      ...(out
+        ? [
+            { path: out, what: 'the --out file' },
+            { path: `${out}.lock`, what: "the --out file's lock" },
+          ]
+        : []),
+    ],
     options: {
       inputs,
       subscriptions,
@@ -289,7 +298,7 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
       fresh: flags.fresh || flags.sandbox || fromStdin,
       freshImplied: !flags.fresh && (flags.sandbox || fromStdin),
       dryRun: flags['dry-run'] ?? false,
-      out: flags.out,
+      out,
       outIncludeKeys: flags['out-include-keys'],
       region: flags.region as 'us' | 'eu',
       useBatchEndpoint: flags['use-batch-endpoint'],
@@ -440,9 +449,9 @@ async function resumableCheckpoint(stateDir: string, runId: string, s3: S3Settin
   }
 }
 
-/** `{shard}` in --state-dir → the shard index (AWS Batch does not expand variables in a command). */
-export function withShardIndex(dir: string, shard: ShardRun | undefined): string {
+/** `{shard}` in --state-dir (or --out) → the shard index (AWS Batch does not expand variables in a command). */
+export function withShardIndex(dir: string, shard: ShardRun | undefined, flag = '--state-dir'): string {
   if (!dir.includes('{shard}')) return dir
-  if (!shard) throw new UsageError(`--state-dir ${dir}: {shard} needs --shard K/N or --shards N`, 'Leave {shard} out, or run as one shard of N.')
+  if (!shard) throw new UsageError(`${flag} ${dir}: {shard} needs --shard K/N or --shards N`, 'Leave {shard} out, or run as one shard of N.')
   return dir.split('{shard}').join(String(shard.index))
 }

@@ -127,12 +127,12 @@ EXIT CODES (like diff)
         subs: await loadSubscriptionsForCli(flags.mappings, (w) => this.warn(w)),
         types: parseTypes(flags.types),
         where: whereFilter(flags.where, (w) => this.warn(w)),
-        s3: s3Settings(flags, inputs),
+        s3: s3Settings(flags, inputs, (w) => this.warn(w)),
       }
     })()
     const stdinNote = terminalStdinNote(inputs)
     if (stdinNote) this.logToStderr(stdinNote)
-    const input = new InputProgress(inputs)
+    const input = new InputProgress(inputs, { since: flags.since, warn: (w) => this.warn(w) })
     const mode = progressMode({ quiet: flags['no-progress'] || this.jsonEnabled() || (format !== 'table' && !flags.out) })
     const ended: Array<{ file: string; lines: number }> = []
     const options = {

@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core'
+import { statSync } from 'node:fs'
 import { SegampCommand } from '../cli/base.js'
 import { exitCodes, UsageError } from '../errors.js'
 import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
@@ -73,6 +74,7 @@ EXIT CODES
     }
     let sandbox: Sandbox | undefined
     let held: SandboxHeld | undefined
+    let sandboxId: string | undefined
     let apiKey = flags['api-key']
     let secretKey = flags['secret-key']
     if (flags.sandbox) {
@@ -87,6 +89,9 @@ EXIT CODES
         )
       }
       held = sandboxHeld(dir, seed!)
+      // Which saved store this is: a new replay --sandbox replaces it, and an export of the old one is not resumed.
+      const saved = statSync(sandboxStorePath(dir))
+      sandboxId = `sandbox ${saved.size}-${Math.round(saved.mtimeMs)}`
       sandbox = await startSandbox({ seed })
       baseUrl = sandbox.url
       apiKey ??= 'sandbox-api-key'
@@ -120,7 +125,9 @@ EXIT CODES
           apiKey: apiKey!,
           secretKey: secretKey!,
           outDir: flags.out,
-          endpointId: flags.sandbox ? 'sandbox' : undefined,
+          endpointId: sandboxId,
+          // The sandbox's hours are complete once over; Amplitude's about two hours later.
+          ...(flags.sandbox ? { openHours: 1, startOverOnOtherEndpoint: true } : {}),
           unpack: flags.unpack,
           signal: controller.signal,
           onNotice: (t) => {

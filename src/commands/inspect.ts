@@ -61,7 +61,7 @@ EXIT CODES
         where: whereFilter(flags.where, (w) => this.warn(w)),
         subscriptions: compileSubscriptions(loaded),
         notes: loaded.notes,
-        s3: s3Settings(flags, inputs),
+        s3: s3Settings(flags, inputs, (w) => this.warn(w)),
       }
     })()
     // A --state-dir given is checked now (an unwritable one used to hang in mkdir); the default is
@@ -69,7 +69,7 @@ EXIT CODES
     if (this.argv.some((a) => a === '--state-dir' || a.startsWith('--state-dir='))) ensureWritableDir(flags['state-dir'])
     const stdinNote = terminalStdinNote(inputs)
     if (stdinNote) this.logToStderr(stdinNote)
-    const input = new InputProgress(inputs)
+    const input = new InputProgress(inputs, { since: flags.since, warn: (w) => this.warn(w) })
     const mode = progressMode({ quiet: json || flags['no-progress'] })
     const result = await withProgress(mode, 'Reading archives', (progress) => {
       input.attach(progress)

@@ -197,7 +197,7 @@ EXIT CODES
         classicFile: flags.classic ? await readClassicFile(flags.classic, (w) => this.warn(w)) : undefined,
         renameMap: await readRenameMapFile(flags['rename-map'], (w) => this.warn(w)),
         failOn,
-        s3: s3Settings(flags, flags.verify ?? []),
+        s3: s3Settings(flags, flags.verify ?? [], (w) => this.warn(w)),
       }
     })()
 

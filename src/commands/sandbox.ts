@@ -2,6 +2,8 @@ import { Flags } from '@oclif/core'
 import { readFileSync, writeFileSync, renameSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { SegampCommand } from '../cli/base.js'
+import { ensureWritableFile } from '../cli/state-dir.js'
+import { PRIVATE_FILE_MODE } from '../pipeline/commit/index.js'
 import { exitCodes, SegampError, UsageError } from '../errors.js'
 import { withoutBom } from '../text.js'
 import { jsonErrorPlace, jsonSyntaxError } from '../json-syntax.js'
@@ -135,6 +137,8 @@ What it ingested, as JSON ({"url","stats","events":[{"endpoint","event","receive
     if (flags['latency-ms'] !== undefined) faults.latencyMs = flags['latency-ms']
     if (flags.seed !== undefined) faults.seed = flags.seed
     const limits = { ...fileOpts.limits, ...(flags['no-throttle'] ? NO_THROTTLE : {}) }
+    // Found now, not at Ctrl-C, when the whole session's dump would be lost.
+    if (flags.dump) ensureWritableFile(flags.dump, '--dump')
 
     let sb: Sandbox | undefined
     const control = (req: IncomingMessage, res: ServerResponse, path: string): void => {
@@ -180,7 +184,8 @@ What it ingested, as JSON ({"url","stats","events":[{"endpoint","event","receive
     const dump = (): void => {
       if (!flags.dump) return
       const tmp = `${flags.dump}.${process.pid}.tmp`
-      writeFileSync(tmp, JSON.stringify(ingestedDump(server)) + '\n')
+      // What the sandbox ingested is users' events: owner only, as the saved store of replay --sandbox.
+      writeFileSync(tmp, JSON.stringify(ingestedDump(server)) + '\n', { mode: PRIVATE_FILE_MODE })
       renameSync(tmp, flags.dump)
     }
     this.log(server.url)

@@ -17,9 +17,15 @@ import yauzl from 'yauzl'
 
 /** Files of an export: the owner's only (they hold the project's users' events, as dead letters do). */
 const PRIVATE = 0o600
-import { formatHour, formatRange, initialPieces, MAX_RANGE_HOURS, rangeHours, splitPiece, type HourRange } from '../amplitude/export-api/hours.js'
+import { formatHour, formatRange, HOUR_MS, initialPieces, MAX_RANGE_HOURS, rangeHours, splitPiece, type HourRange } from '../amplitude/export-api/hours.js'
 
 export const STATE_FILE = '.segamp-export.json'
+
+/**
+ * Amplitude makes an hour's data exportable about two hours after receiving it: the current hour
+ * and the one before are not complete yet (docs/amplitude-export.md).
+ */
+export const AMPLITUDE_OPEN_HOURS = 2
 
 export interface ExportOptions {
   range: HourRange
@@ -37,6 +43,19 @@ export interface ExportOptions {
   attempts?: number
   /** Base backoff in ms (default 1000; tests use less). */
   backoffMs?: number
+  /** The clock that says which hours are over (default Date.now; tests move it). */
+  now?: () => number
+  /**
+   * How many of the latest hours, the current one counted, may still receive data (default
+   * AMPLITUDE_OPEN_HOURS; a sandbox's hours are complete once over: 1). A piece reaching into them
+   * is downloaded but recorded as open, and the next run downloads it again.
+   */
+  openHours?: number
+  /**
+   * A state file of another endpoint: start over (its files removed, with a notice) instead of
+   * refusing. For a sandbox, whose store a new `replay --sandbox` replaces.
+   */
+  startOverOnOtherEndpoint?: boolean
   signal?: AbortSignal
   onProgress?: (p: ExportProgress) => void
   /** Human notes: splits, empty pieces, retries (never containing credentials). */
@@ -61,6 +80,8 @@ export interface PieceRecord {
   /** Files written for this piece, relative to the output directory. */
   files: string[]
   bytes: number
+  /** Downloaded while its last hour could still receive data: not finished, downloaded again by the next run. */
+  open?: true
 }
 
 export interface ExportResult {
@@ -68,6 +89,8 @@ export interface ExportResult {
   hoursTotal: number
   /** Hours already finished by an earlier run (not downloaded again). */
   hoursResumed: number
+  /** Hours of the range that could still receive data (the latest, or in the future): the next run downloads them again. */
+  hoursOpen: number
   hoursWithData: number
   hoursEmpty: number
   /** Bytes downloaded by this run. */
@@ -78,6 +101,8 @@ export interface ExportResult {
   pieces: PieceRecord[]
   /** Files of the whole range, relative to outDir. */
   files: string[]
+  /** Pieces of other ranges an earlier run exported into outDir, with files: `diff-mappings --against outDir` reads them too. */
+  outside: PieceRecord[]
 }
 
 export type ExportErrorKind = 'credentials' | 'hour-too-large' | 'http' | 'state' | 'zip' | 'aborted' | 'write'
@@ -287,18 +312,10 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     throw new UsageError(`--out ${opts.outDir}: ${what} (${code})`, { code: 'bad-flag', hint: 'Give --out a folder (it is created if missing), e.g. --out amplitude-export.' })
   }
   const statePath = join(opts.outDir, STATE_FILE)
-  const project = keyHash(opts.apiKey)
-  let state = await readState(statePath)
-  if (state && (state.endpoint !== endpointId || state.project !== project)) {
-    throw new ExportError(
-      'state',
-      `${opts.outDir} holds an export from another ${state.endpoint !== endpointId ? `endpoint (${state.endpoint})` : 'project (another API key)'}; use another --out directory`,
-    )
-  }
-  if (state && state.unpack !== Boolean(opts.unpack)) {
-    throw new ExportError('state', `${opts.outDir} holds an export ${state.unpack ? 'with' : 'without'} --unpack; run it the same way, or use another --out directory`)
-  }
-  state ??= { version: 1, endpoint: endpointId, project, unpack: Boolean(opts.unpack), pieces: [] }
+  const { state, span } = await openState(opts, statePath, endpointId)
+  const now = opts.now ?? Date.now
+  const openHours = Math.max(1, opts.openHours ?? AMPLITUDE_OPEN_HOURS)
+  const firstOpenHour = (): number => Math.floor(now() / HOUR_MS) - openHours + 1
   const hoursTotal = rangeHours(opts.range)
   const inRange = (p: PieceRecord): boolean => parseStoredHour(p.end) >= opts.range.start && parseStoredHour(p.start) <= opts.range.end
   const hoursOf = (p: PieceRecord): number => {
@@ -310,8 +327,8 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   let hoursDone = hoursResumed
   let bytes = 0
   let splits = 0
-  const queue = remainingPieces(opts.range, state.pieces, maxHours)
-  const progress = (current?: string): void => opts.onProgress?.({ hoursTotal, hoursDone, bytes, current })
+  const queue = splitAtHour(remainingPieces(span, state.pieces, maxHours), firstOpenHour())
+  const progress = (current?: string): void => opts.onProgress?.({ hoursTotal, hoursDone: Math.min(hoursDone, hoursTotal), bytes, current })
   progress()
 
   while (queue.length > 0) {
@@ -322,6 +339,8 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     const zipName = `${formatHour(piece.start)}-${formatHour(piece.end)}.zip`
     const zipPath = join(opts.outDir, zipName)
     const part = `${zipPath}.part`
+    // Decided before asking: an hour still receiving data when the answer was made is not finished.
+    const open = piece.end >= firstOpenHour() ? ({ open: true } as const) : {}
     let result: Attempt | undefined
     for (let attempt = 1; ; attempt++) {
       progress(label)
@@ -348,7 +367,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
       await rm(part, { force: true })
       if (status === 404) {
         opts.onNotice?.(`${label}: no data (404)`)
-        state.pieces.push({ start: formatHour(piece.start), end: formatHour(piece.end), status: 'empty', hoursWithFiles: 0, files: [], bytes: 0 })
+        state.pieces.push({ start: formatHour(piece.start), end: formatHour(piece.end), status: 'empty', hoursWithFiles: 0, files: [], bytes: 0, ...open })
         await writeState(statePath, state)
         hoursDone += rangeHours(piece)
         continue
@@ -371,7 +390,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     await rename(part, zipPath)
     const { files, withFiles } = await storePiece(zipPath, zipName, opts.outDir, Boolean(opts.unpack), label)
     const size = (result as { bytes: number }).bytes
-    state.pieces.push({ start: formatHour(piece.start), end: formatHour(piece.end), status: 'data', hoursWithFiles: withFiles, files, bytes: size })
+    state.pieces.push({ start: formatHour(piece.start), end: formatHour(piece.end), status: 'data', hoursWithFiles: withFiles, files, bytes: size, ...open })
     await writeState(statePath, state)
     hoursDone += rangeHours(piece)
     progress()
@@ -383,13 +402,68 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     outDir: opts.outDir,
     hoursTotal,
     hoursResumed,
+    hoursOpen: pieces.filter((p) => p.open).reduce((n, p) => n + hoursOf(p), 0),
     hoursWithData: pieces.reduce((n, p) => n + (p.hoursWithFiles ?? 0), 0),
     hoursEmpty: hoursTotal - pieces.reduce((n, p) => n + (p.hoursWithFiles ?? 0), 0),
     bytes,
     splits,
     pieces,
     files: pieces.flatMap((p) => p.files),
+    outside: state.pieces.filter((p) => !inRange(p) && p.files.length > 0),
   }
+}
+
+/**
+ * The export's state file, checked against this run (endpoint, project, --unpack), and the hours to
+ * cover: the range, widened to the open pieces it overlaps. Those pieces were downloaded while
+ * their hours could still receive data: their files are removed and they are downloaded again.
+ */
+async function openState(opts: ExportOptions, statePath: string, endpointId: string): Promise<{ state: StateFile; span: HourRange }> {
+  const project = keyHash(opts.apiKey)
+  let state = await readState(statePath)
+  if (state && opts.startOverOnOtherEndpoint && state.endpoint !== endpointId && state.project === project) {
+    opts.onNotice?.(`${opts.outDir} held an export of another sandbox (a replay --sandbox since replaced what it holds): exporting afresh`)
+    await removePieces(opts.outDir, state.pieces)
+    state = undefined
+  }
+  if (state && (state.endpoint !== endpointId || state.project !== project)) {
+    throw new ExportError(
+      'state',
+      `${opts.outDir} holds an export from another ${state.endpoint !== endpointId ? `endpoint (${state.endpoint})` : 'project (another API key)'}; use another --out directory`,
+    )
+  }
+  if (state && state.unpack !== Boolean(opts.unpack)) {
+    throw new ExportError('state', `${opts.outDir} holds an export ${state.unpack ? 'with' : 'without'} --unpack; run it the same way, or use another --out directory`)
+  }
+  state ??= { version: 1, endpoint: endpointId, project, unpack: Boolean(opts.unpack), pieces: [] }
+  const span = { ...opts.range }
+  const stale = state.pieces.filter((p) => p.open && parseStoredHour(p.end) >= span.start && parseStoredHour(p.start) <= span.end)
+  if (stale.length > 0) {
+    for (const p of stale) {
+      span.start = Math.min(span.start, parseStoredHour(p.start))
+      span.end = Math.max(span.end, parseStoredHour(p.end))
+    }
+    await removePieces(opts.outDir, stale)
+    state.pieces = state.pieces.filter((p) => !stale.includes(p))
+    await writeState(statePath, state)
+  }
+  return { state, span }
+}
+
+async function removePieces(outDir: string, pieces: readonly PieceRecord[]): Promise<void> {
+  for (const p of pieces) for (const f of p.files) if (safeEntryPath(outDir, f)) await rm(join(outDir, f), { force: true })
+}
+
+/** Pieces cut at `hour`, so the hours before it can be finished while the later ones stay open. */
+export function splitAtHour(pieces: readonly HourRange[], hour: number): HourRange[] {
+  return pieces.flatMap((p) =>
+    p.start < hour && hour <= p.end
+      ? [
+          { start: p.start, end: hour - 1 },
+          { start: hour, end: p.end },
+        ]
+      : [p],
+  )
 }
 
 /** A piece that failed for good: why, and what to do (credentials, or run again to resume). */

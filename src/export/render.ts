@@ -15,8 +15,25 @@ export function renderExportSummary(r: ExportResult, o: { range: { start: number
   return [
     `Exported ${formatRange(o.range)} into ${o.out}: ${formatCount(r.hoursTotal)} hour(s), ${formatCount(r.hoursWithData)} with events, ${formatCount(r.hoursEmpty)} without; ${formatCount(r.files.length)} file(s)`,
     `${formatBytes(r.bytes)} downloaded in ${o.seconds.toFixed(1)} s${r.splits > 0 ? `; ${r.splits} request(s) refused as too large were split` : ''}${r.hoursResumed > 0 ? `; ${formatCount(r.hoursResumed)} hour(s) already done by an earlier run` : ''}`,
+    ...(r.hoursOpen > 0 ? [openHoursLine(r.hoursOpen, o)] : []),
+    ...(r.outside.length > 0
+      ? [
+          `${o.out} also holds ${formatCount(r.outside.length)} piece(s) of other ranges an earlier export wrote (${r.outside
+            .slice(0, 3)
+            .map((p) => (p.start === p.end ? p.start : `${p.start}-${p.end}`))
+            .join(', ')}${r.outside.length > 3 ? ', …' : ''}): diff-mappings --against ${o.out} reads them too; export into another --out to compare this range alone`,
+        ]
+      : []),
     r.hoursWithData > 0 ? `Compare: ${o.bin} diff-mappings <archive> --against ${o.out}` : nothingExported(o),
   ].join('\n')
+}
+
+/** Hours exported before they were complete (the latest ones, or the future): not recorded as finished. */
+function openHoursLine(hours: number, o: { sandbox?: SandboxHeld }): string {
+  const why = o.sandbox
+    ? 'the current hour, or later: the sandbox can still receive events in them'
+    : "the current hour and the one before, or later: Amplitude's data for an hour is complete about two hours after it"
+  return `${formatCount(hours)} hour(s) not complete yet (${why}): exported what they hold now, not recorded as finished; the same command downloads them again`
 }
 
 /**

@@ -7,7 +7,7 @@
  * dead letters settle the lines. Every input line ends in exactly one place: sent, filtered,
  * rejected, or dead-lettered.
  */
-import { closeSync, openSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs'
 import type { Readable } from 'node:stream'
 import type { Region, SourceRef } from '../types.js'
 import type { ArchiveOptions } from '../pipeline/decode/index.js'
@@ -29,7 +29,7 @@ import {
 } from '../pipeline/commit/index.js'
 import { exitCodeOf, exitCodes, UsageError } from '../errors.js'
 import { redactText } from '../secrets.js'
-import { hasUnreadable, honestDryRun, PRIVATE_FILE_MODE, secureFile } from '../pipeline/commit/index.js'
+import { hasUnreadable, honestDryRun, isAlive, PRIVATE_FILE_MODE, secureFile } from '../pipeline/commit/index.js'
 import { stateDirAt } from './state.js'
 import { openPipeline, type PipelineOutcome } from '../pipeline/index.js'
 import type { SerializedPlannedRecord } from '../pipeline/plan.js'
@@ -171,7 +171,8 @@ async function run(opts: ReplayOptions, state: StateDir, started: number, staleL
     visible,
   })
   // 0600: with --out-include-keys the file holds the API key.
-  const outFd = dryRun && opts.out ? openOut(opts.out) : undefined
+  const outLock = dryRun && opts.out ? lockOut(opts.out) : undefined
+  const outFd = dryRun && opts.out ? openOut(opts.out, outLock) : undefined
   if (opts.out && outFd !== undefined) secureFile(opts.out)
   const sink = openSink(settings.delivery, lines, counts, outFd !== undefined && opts.out ? { fd: outFd, path: opts.out } : undefined)
   commit.countRequests(() => sink.stats().requests)
@@ -213,6 +214,7 @@ async function run(opts: ReplayOptions, state: StateDir, started: number, staleL
     // (Ctrl-C, a fatal answer, an unexpected error) leaves a checkpoint to resume from.
     commit.save(completedRun && !stop.interrupted && !fatal && commit.ledger.open === 0)
     if (outFd !== undefined) closeSync(outFd)
+    outLock?.()
     await commit.close()
   }
   if (stateError) throw stateError
@@ -355,11 +357,48 @@ async function finish(
   return report
 }
 
+/**
+ * Holds --out for this run (`<out>.lock`, with its pid) and returns its release: two runs writing
+ * one file (two shards given the same --out) each truncated it and wrote at their own offsets,
+ * leaving their requests mixed and both exiting 0. A lock whose process is gone is taken over.
+ */
+function lockOut(out: string): () => void {
+  // A device or a pipe (--out /dev/stdout) is not a file two runs could mix: no lock file beside it (in /dev).
+  if (existsSync(out) && !statSync(out).isFile()) return () => undefined
+  const path = `${out}.lock`
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx', PRIVATE_FILE_MODE)
+      writeSync(fd, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }) + '\n')
+      closeSync(fd)
+      return () => rmSync(path, { force: true })
+    } catch (error) {
+      // Not a lock we can take (a folder that does not exist): openOut names the problem.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return () => undefined
+      let pid = 0
+      try {
+        pid = Number(JSON.parse(readFileSync(path, 'utf8')).pid)
+      } catch {
+        /* unreadable: taken over */
+      }
+      if (pid && pid !== process.pid && isAlive(pid)) {
+        throw new UsageError(`--out ${out}: another segamp run (pid ${pid}) is writing it; two runs writing one --out (two shards) would mix their requests in one file`, {
+          code: 'out-in-use',
+          hint: `Give each run its own --out: with --shard or --shards, {shard} in it becomes the shard index (--out requests-{shard}.ndjson). If no run is active, delete ${path}.`,
+        })
+      }
+      rmSync(path, { force: true })
+    }
+  }
+  return () => undefined
+}
+
 /** The dry run's --out file (0600), or a usage error naming the flag: a folder, a missing folder. */
-function openOut(path: string): number {
+function openOut(path: string, release?: () => void): number {
   try {
     return openSync(path, 'w', PRIVATE_FILE_MODE)
   } catch (error) {
+    release?.()
     throw new UsageError(`--out ${path}: cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, {
       code: 'bad-flag',
       hint: 'Give --out the path of a file to write, in a folder that exists, e.g. --out requests.ndjson.',

@@ -25,6 +25,43 @@ describe('default --workers', () => {
     assert.equal(cgroupCpuQuota(fsWith({ 'proc/self/cgroup': '0::/\n', 'sys/fs/cgroup/cpu.max': 'max 100000\n' })), undefined)
   })
 
+  it('a quota on an ancestor cgroup counts too, the smallest one wins (a systemd slice with CPUQuota, a pod limit above its container)', () => {
+    // The process's own cgroup sets no limit ("max"), its slice does: 1 CPU, not the host's cores.
+    assert.equal(
+      cgroupCpuQuota(
+        fsWith({
+          'proc/self/cgroup': '0::/ci.slice/job-7.scope\n',
+          'sys/fs/cgroup/ci.slice/job-7.scope/cpu.max': 'max 100000\n',
+          'sys/fs/cgroup/ci.slice/cpu.max': '100000 100000\n',
+        }),
+      ),
+      1,
+    )
+    assert.equal(
+      cgroupCpuQuota(
+        fsWith({
+          'proc/self/cgroup': '0::/kubepods/pod1/ctr\n',
+          'sys/fs/cgroup/kubepods/pod1/ctr/cpu.max': '400000 100000\n',
+          'sys/fs/cgroup/kubepods/pod1/cpu.max': '250000 100000\n',
+          'sys/fs/cgroup/kubepods/cpu.max': 'max 100000\n',
+        }),
+      ),
+      2.5,
+    )
+    assert.equal(
+      cgroupCpuQuota(
+        fsWith({
+          'proc/self/cgroup': '1:cpu,cpuacct:/batch/job1\n',
+          'sys/fs/cgroup/cpu,cpuacct/batch/job1/cpu.cfs_quota_us': '-1\n',
+          'sys/fs/cgroup/cpu,cpuacct/batch/job1/cpu.cfs_period_us': '100000\n',
+          'sys/fs/cgroup/cpu,cpuacct/batch/cpu.cfs_quota_us': '200000\n',
+          'sys/fs/cgroup/cpu,cpuacct/batch/cpu.cfs_period_us': '100000\n',
+        }),
+      ),
+      2,
+    )
+  })
+
   it('reads a cgroup v1 cfs quota and period; -1 is no limit', () => {
     assert.equal(
       cgroupCpuQuota(fsWith({ 'proc/self/cgroup': '1:cpu,cpuacct:/\n', 'sys/fs/cgroup/cpu/cpu.cfs_quota_us': '300000\n', 'sys/fs/cgroup/cpu/cpu.cfs_period_us': '100000\n' })),

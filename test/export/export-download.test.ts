@@ -6,7 +6,7 @@ import got from 'got'
 import { runExport, ExportError, remainingPieces, safeEntryPath, STATE_FILE } from '../../src/export/download.js'
 import { formatHour, initialPieces, parseHour, splitPiece, HourFormatError, MAX_RANGE_HOURS, HOUR_MS } from '../../src/amplitude/export-api/hours.js'
 import { readExport } from '../../src/export/read.js'
-import { startSandbox, type Sandbox } from '../../src/amplitude/sandbox/index.js'
+import { saveSandboxStore, startSandbox, type Sandbox } from '../../src/amplitude/sandbox/index.js'
 import { BIN, runCli } from '../helpers/cli.js'
 import { spawn } from 'node:child_process'
 import { tempDir } from '../helpers/files.js'
@@ -233,6 +233,103 @@ describe('segamp export against the sandbox /api/2/export', () => {
       ['20240506T10-20240506T10.zip', '20240506T11-20240506T11.zip', '20240506T12-20240506T12.zip'],
     )
     assert.equal((await eventsOf(out)).length, 6)
+  })
+
+  it("hours that can still receive data (the current one and the one before, per Amplitude's docs; later ones) are exported but not recorded as finished: the next run downloads them again, with what arrived since", async () => {
+    let now = H0 - 2 * HOUR_MS + 30 * 60_000
+    sb = await startSandbox({ apiKeys: [API_KEY], secretKeys: [SECRET], clock: () => now, limits: { httpApiEps: 1e9 } })
+    const post = async (id: string): Promise<void> => {
+      const r = await got.post(`${sb!.url}/2/httpapi`, {
+        json: { api_key: API_KEY, events: [{ event_type: 'Song Played', user_id: 'user-1-abcde', time: now, insert_id: id }] },
+        throwHttpErrors: false,
+      })
+      assert.equal(r.statusCode, 200, r.body)
+    }
+    await post('at-08-30-0badc0de') // 08:30
+    now += HOUR_MS
+    await post('at-09-30-0badc0de')
+    now += HOUR_MS
+    await post('at-10-30-0badc0de') // now 10:30: 08 is complete, 09 and 10 are not, 11 and 12 are to come
+    const out = tempDir()
+    const range = { start: H0 / HOUR_MS - 2, end: H0 / HOUR_MS + 2 }
+    const run = () => runExport({ range, baseUrl: sb!.url, apiKey: API_KEY, secretKey: SECRET, outDir: out, now: () => now })
+    const exports = (): number => sb!.requests.filter((q) => q.path === '/api/2/export').length
+    const first = await run()
+    assert.equal(first.hoursOpen, 4)
+    assert.equal((await eventsOf(out)).length, 3)
+    const state = JSON.parse(readFileSync(join(out, STATE_FILE), 'utf8'))
+    assert.deepEqual(
+      state.pieces.map((p: { start: string; end: string; open?: boolean }) => [p.start, p.end, p.open ?? false]),
+      [
+        ['20240506T08', '20240506T08', false],
+        ['20240506T09', '20240506T12', true],
+      ],
+    )
+    now += 15 * 60_000
+    await post('at-10-45-0badc0de') // arrived after the first export, in an hour it had exported
+    const second = await run()
+    assert.equal(second.hoursResumed, 1)
+    assert.equal(exports(), 3) // 08, then 09-12 twice
+    assert.deepEqual((await eventsOf(out)).map((e) => e.$insert_id).sort(), ['at-08-30-0badc0de', 'at-09-30-0badc0de', 'at-10-30-0badc0de', 'at-10-45-0badc0de'])
+    assert.deepEqual(
+      readdirSync(out)
+        .filter((f) => f.endsWith('.zip'))
+        .sort(),
+      ['20240506T08-20240506T08.zip', '20240506T09-20240506T12.zip'],
+    )
+    now = H0 + 5 * HOUR_MS // every hour of the range is over: downloaded once more, then finished
+    assert.equal((await run()).hoursOpen, 0)
+    const finished = await run()
+    assert.equal(exports(), 4)
+    assert.equal(finished.hoursResumed, 5)
+    assert.equal((await eventsOf(out)).length, 4)
+  })
+
+  it('CLI --sandbox: an export directory filled from an earlier sandbox is exported afresh after a new replay --sandbox, not said to be done with the old events', async () => {
+    const dir = tempDir()
+    const out = join(dir, 'export')
+    const saveWith = async (ids: string[]): Promise<void> => {
+      const now = H0 + 60_000
+      const s = await startSandbox({ clock: () => now, limits: { httpApiEps: 1e9 } })
+      try {
+        const events = ids.map((id) => ({ event_type: 'Song Played', user_id: 'user-1-abcde', time: now, insert_id: id }))
+        assert.equal((await got.post(`${s.url}/2/httpapi`, { json: { api_key: 'k', events }, throwHttpErrors: false })).statusCode, 200)
+        await saveSandboxStore(s, join(dir, 'sandbox'))
+      } finally {
+        await s.close()
+      }
+    }
+    const args = ['export', '--sandbox', '--sandbox-dir', join(dir, 'sandbox'), '--start', '20240506T10', '--end', '20240506T10', '--out', out, '--no-progress']
+    await saveWith(['old-1-0badc0de', 'old-2-0badc0de'])
+    const first = await runCli(args)
+    assert.equal(first.code, 0, first.stderr)
+    assert.equal((await eventsOf(out)).length, 2)
+    await saveWith(['new-1-0badc0de', 'new-2-0badc0de', 'new-3-0badc0de'])
+    const second = await runCli(args)
+    assert.equal(second.code, 0, second.stderr)
+    assert.match(second.stderr, /held an export of another sandbox \(a replay --sandbox since replaced what it holds\): exporting afresh/)
+    assert.doesNotMatch(second.stdout, /already done by an earlier run/)
+    assert.deepEqual((await eventsOf(out)).map((e) => e.$insert_id).sort(), ['new-1-0badc0de', 'new-2-0badc0de', 'new-3-0badc0de'])
+  })
+
+  it('CLI: an --out that holds another range exported earlier says diff-mappings --against reads it too', async () => {
+    sb = await sandboxWithData({ hours: 3, perHour: 1 })
+    const out = tempDir()
+    const run = (start: string, end: string) =>
+      runCli(['export', '--endpoint-url', sb!.url, '--start', start, '--end', end, '--out', out, '--no-progress'], {
+        env: { AMPLITUDE_API_KEY: API_KEY, AMPLITUDE_SECRET_KEY: SECRET },
+      })
+    const first = await run('20240506T10', '20240506T10')
+    assert.equal(first.code, 0, first.stderr)
+    assert.doesNotMatch(first.stdout, /also holds/)
+    const second = await run('20240506T11', '20240506T12')
+    assert.equal(second.code, 0, second.stderr)
+    assert.ok(
+      second.stdout.includes(
+        `${out} also holds 1 piece(s) of other ranges an earlier export wrote (20240506T10): diff-mappings --against ${out} reads them too; export into another --out to compare this range alone`,
+      ),
+      second.stdout,
+    )
   })
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -363,6 +363,8 @@ export async function resumeOrStart(o: {
   const other = o.fresh && o.freshImplied && !o.dryRun ? await state.readCheckpoint<ReplayCounts>({ anyVersion: true }).catch(() => undefined) : undefined
   if (other && other.runId !== o.runId) previous = other
   if (previous && previous.runId !== o.runId) {
+    const shards = otherShardProblem(state.location, state.where('checkpoint'), previous.runId, o.runId)
+    if (shards) throw shards
     throw new UsageError(`${state.where('checkpoint')} belongs to another run (${previous.runId}, this is ${o.runId}); use --fresh to start over or another --state-dir`, {
       code: 'checkpoint-other-run',
       hint: 'The inputs, mappings or sending options differ from the run that wrote it: run that command again to resume it, or rerun with --fresh (or another --state-dir) to start this one.',
@@ -373,6 +375,25 @@ export async function resumeOrStart(o: {
   counts.skippedPaths ??= []
   counts.unreadableFiles ??= []
   return { previous, counts }
+}
+
+const SHARD_SUFFIX = /^(.*)-shard-(\d+)-of-(\d+)$/
+
+/**
+ * A state directory of one shard given to another run, one of them a shard (the same --state-dir
+ * on every pod): said so, and never with the usual advice of --fresh, which would wipe the other
+ * shard's checkpoint and dead letters.
+ */
+function otherShardProblem(location: string, checkpoint: string, theirs: string, ours: string): UsageError | undefined {
+  const [t, o] = [SHARD_SUFFIX.exec(theirs), SHARD_SUFFIX.exec(ours)]
+  if (!t && !o) return undefined
+  const which = t ? `shard ${t[2]}/${t[3]}${o && o[1] === t[1] ? '' : ' of another run'}` : 'an unsharded run'
+  return new UsageError(`${checkpoint} belongs to ${which} (${theirs}, this is ${ours}); each shard needs its own state directory`, {
+    code: 'checkpoint-other-shard',
+    hint: o
+      ? `Give each shard its own state directory: {shard} in --state-dir becomes the shard index (--state-dir ${location.replace(/\/+$/, '')}-{shard}).`
+      : `Give this run another --state-dir: ${location} holds that run's checkpoint and dead letters.`,
+  })
 }
 
 /**

@@ -31,7 +31,7 @@ export {
   type StateLock,
   type StateWriter,
 } from './state-dir.js'
-export { joinCopiedParts, LocalStateDir, localStateFile, readLocalCheckpoint } from './local-state.js'
+export { isAlive, joinCopiedParts, LocalStateDir, localStateFile, readLocalCheckpoint } from './local-state.js'
 export { SLOT_FILES } from './checkpoint-slots.js'
 export { DEFAULT_LEASE_MS, PART_BYTES, partName, stateError as s3StateError } from './s3-state.js'
 export { openStateDir } from './open-state.js'

@@ -68,7 +68,7 @@ export interface ListSourcesOptions {
    */
   exclude?: Array<{ path: string; what: string }>
   /** S3 listing progress: objects and bytes listed so far, day folders skipped. */
-  onListing?: (p: { objects: number; bytes: number; prunedFolders: number; input: string }) => void
+  onListing?: (p: { objects: number; bytes: number; prunedFolders: number; dayObjects: number; input: string }) => void
 }
 
 export interface SourceProblem {

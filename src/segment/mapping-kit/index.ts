@@ -13,7 +13,7 @@ import { checkData, compileTransform, MappingValidationError, prepareMapping } f
 import { type MappingError } from './validate.js'
 
 export { MappingValidationError, ROOT_MAPPING_FIELD_KEY } from './compile.js'
-export { formatMappingError, type MappingError } from './validate.js'
+export { formatMappingError, knownDirectives, type MappingError } from './validate.js'
 
 /**
  * Every validation error of `mapping` (after `__segment_internal_directive` processing),

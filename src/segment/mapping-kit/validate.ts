@@ -283,3 +283,8 @@ function validateMappingAt(mapping: unknown, loc: Loc): Errs {
 export function validateResolvedMapping(mapping: unknown, pointerPrefix: string[] = []): MappingError[] {
   return validateMappingAt(mapping, { st: [], pt: pointerPrefix })
 }
+
+/** The directives Segment knows (`@path`, `@template`, …), for a suggestion beside its own message. */
+export function knownDirectives(): string[] {
+  return Object.keys(directiveValidators)
+}

@@ -17,13 +17,14 @@ import { createHash } from 'node:crypto'
 import { UsageError } from '../../errors.js'
 import { readFile } from 'node:fs/promises'
 import type { AmplitudeRecord, SegmentMessage } from '../../types.js'
-import { visible, withoutBom } from '../../text.js'
+import { editDistance, visible, withoutBom } from '../../text.js'
 import { jsonErrorPlace, jsonSyntaxError } from '../../json-syntax.js'
-import { compileMapping, validateMapping } from '../mapping-kit/index.js'
+import { compileMapping, knownDirectives, validateMapping } from '../mapping-kit/index.js'
 import { compileDirect, type DirectFn } from './direct.js'
 import { MIXED_EFFECT, mixedOperationFields } from './mixed-user-properties.js'
 import { analyzeTrigger, compileTrigger } from '../fql/index.js'
 import { readTerraformDocument } from './terraform.js'
+import { lintSettings } from './settings-lint.js'
 import {
   ACTIONS,
   ACTION_SLUGS,
@@ -42,6 +43,8 @@ export interface SubscriptionSpec {
   trigger: string
   enabled: boolean
   mapping: Record<string, unknown>
+  /** Where it is in its file, as JSON paths (`/subscriptions/0/trigger`, `/subscriptions/0/settings`), for the findings about it. */
+  at?: { trigger: string; mapping: string }
 }
 
 export interface CompiledSubscription {
@@ -117,20 +120,25 @@ export async function loadMappings(file?: string): Promise<LoadedMappings> {
     throw new MappingFileError(file, [{ subscription: '(file)', path: '', message: `cannot be read: ${(error as Error).message}` }])
   }
   let doc: unknown
+  let places: Array<{ trigger: string; mapping: string }> | undefined
   if (/\.tf$/i.test(file)) {
     // Segment's Terraform provider resources, as `migrate --format terraform` writes them
     const tf = readTerraformDocument(text, file)
     if (tf.problems.length > 0) throw new MappingFileError(file, tf.problems)
     doc = tf.doc
+    places = tf.places
   } else {
     try {
       doc = JSON.parse(text)
     } catch (error) {
       const e = jsonSyntaxError(text, error)
-      throw new MappingFileError(file, [{ subscription: '(file)', path: '', message: `is not JSON at ${jsonErrorPlace(file, e)}: ${e.problem}` }])
+      // A YAML copy of a subscription list (what some teams keep in git) is named as such.
+      const yaml = /\.ya?ml$/i.test(file) ? ' (a YAML file: mapping files are JSON; convert it, e.g. `yq -o=json . FILE`)' : ''
+      throw new MappingFileError(file, [{ subscription: '(file)', path: '', message: `is not JSON at ${jsonErrorPlace(file, e)}: ${e.problem}${yaml}` }])
     }
   }
   const specs = parseMappingDocument(doc, file)
+  if (places) specs.forEach((spec, i) => (spec.at = places[i]))
   if (!specs.some((s) => s.enabled)) {
     // Nothing would run: every message would be filtered and the command would "succeed".
     const disabled = specs.length > 0 ? ` (${specs.length} disabled)` : ''
@@ -143,6 +151,38 @@ export async function loadMappings(file?: string): Promise<LoadedMappings> {
     ])
   }
   return checkSubscriptions(file, specs)
+}
+
+/** Segment's `has an invalid directive: @paht`, with what to write instead (`did you mean @path?`). */
+function withDirectiveSuggestion(message: string): string {
+  const bad = /^has an invalid directive: (@\S+)$/.exec(message)?.[1]
+  if (!bad) return message
+  const known = knownDirectives()
+  const near = known.find((d) => d.toLowerCase() === bad.toLowerCase() || editDistance(d, bad) <= 2)
+  return `${message} (${near ? `did you mean ${near}? ` : ''}the directives are ${known.join(', ')})`
+}
+
+/** The keys of a subscription that change what it does, by shape (a misspelling of one is an error). */
+const SUBSCRIPTION_KEYS = ['name', 'actionSlug', 'trigger', 'enabled', 'settings']
+const PRESET_KEYS = ['name', 'subscribe', 'partnerAction', 'mapping', 'enabled']
+
+/**
+ * Keys that are a misspelling of a meaningful key the subscription lacks (`setings`, `Enabled`):
+ * left as they are, the subscription would run without its settings, or run although disabled.
+ */
+function misspeltKeys(e: Record<string, unknown>, known: readonly string[], name: string, at: string): MappingProblem[] {
+  const out: MappingProblem[] = []
+  for (const key of Object.keys(e)) {
+    if (known.includes(key)) continue
+    const meant = known.find((k) => !(k in e) && (k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2))
+    if (meant)
+      out.push({
+        subscription: name,
+        path: `${at}/${key}`,
+        message: `is not a key of a subscription: did you mean ${JSON.stringify(meant)}? (the subscription has none, so it would run without it)`,
+      })
+  }
+  return out
 }
 
 /** Reads either accepted shape into subscription specs; structural problems throw. */
@@ -171,6 +211,11 @@ export function parseMappingDocument(doc: unknown, source: string): Subscription
     const slugKey = preset ? 'partnerAction' : 'actionSlug'
     const triggerKey = preset ? 'subscribe' : 'trigger'
     const mappingKey = preset ? 'mapping' : 'settings'
+    problems.push(...misspeltKeys(e, preset ? PRESET_KEYS : SUBSCRIPTION_KEYS, name, at))
+    if (e.enabled !== undefined && typeof e.enabled !== 'boolean') {
+      // "false" (a string) would run the subscription: the Public API takes a boolean.
+      problems.push({ subscription: name, path: `${at}/enabled`, message: `must be true or false, without quotes (got ${JSON.stringify(e.enabled)})` })
+    }
     if (e.enabled === false) {
       // Disabled subscriptions are skipped, not validated (Segment does not run them).
       out.push({ name, actionSlug: String(slug), trigger: String(trigger ?? ''), enabled: false, mapping: {} })
@@ -191,6 +236,7 @@ export function parseMappingDocument(doc: unknown, source: string): Subscription
       trigger: String(trigger ?? ''),
       enabled: e.enabled !== false,
       mapping: (mapping as Record<string, unknown>) ?? {},
+      at: { trigger: `${at}/${triggerKey}`, mapping: `${at}/${mappingKey}` },
     })
   })
   if (problems.length > 0) throw new MappingFileError(source, problems)
@@ -210,9 +256,13 @@ export function checkSubscriptions(source: string, specs: SubscriptionSpec[]): L
       continue
     }
     const analysis = analyzeTrigger(spec.trigger)
-    if (!analysis.ok) problems.push({ subscription: spec.name, path: 'trigger', message: analysis.error ?? 'invalid trigger' })
+    if (!analysis.ok) problems.push({ subscription: spec.name, path: spec.at?.trigger ?? 'trigger', message: analysis.error ?? 'invalid trigger' })
     for (const w of analysis.warnings) warnings.push(`${spec.name}: trigger ${JSON.stringify(spec.trigger)}: ${w}`)
-    for (const e of validateMapping(spec.mapping)) problems.push({ subscription: spec.name, path: `mapping${e.path}`, message: e.message })
+    const errors = validateMapping(spec.mapping)
+    for (const e of errors)
+      problems.push({ subscription: spec.name, path: spec.at ? spec.at.mapping + e.pointer : `mapping${e.path}`, message: withDirectiveSuggestion(e.message) })
+    if (errors.length === 0 && isActionSlug(spec.actionSlug))
+      for (const w of lintSettings(spec.actionSlug, spec.mapping, spec.at?.mapping ?? 'mapping')) warnings.push(`${spec.name}: ${w}`)
     const ops = mixedOperationFields(spec.actionSlug, spec.mapping).join('/')
     if (ops) (mixing.get(ops) ?? mixing.set(ops, []).get(ops)!).push(spec.name)
     enabled.push(spec)

@@ -114,9 +114,14 @@ function jsonencoded(settingsText: string): unknown {
  * A Terraform file's subscriptions as a Public API mapping document (`{"subscriptions":[…]}`),
  * with every attribute it cannot read, by resource and file:line.
  */
-export function readTerraformDocument(text: string, source: string): { doc: { subscriptions: Array<Record<string, unknown>> }; problems: TerraformProblem[] } {
+export function readTerraformDocument(
+  text: string,
+  source: string,
+): { doc: { subscriptions: Array<Record<string, unknown>> }; problems: TerraformProblem[]; places: Array<{ trigger: string; mapping: string }> } {
   const problems: TerraformProblem[] = []
   const subscriptions: Array<Record<string, unknown>> = []
+  // Where each subscription's trigger and settings are, for the findings about them (file:line, not a JSON path).
+  const places: Array<{ trigger: string; mapping: string }> = []
   terraformSubscriptionBlocks(text).forEach((b, i) => {
     const at = (key: string): string => `${source}:${b.attributes.get(key)?.line ?? b.start}`
     const name = hclStringValue(b.attributes.get('name')?.value ?? '') ?? `#${i}`
@@ -130,6 +135,7 @@ export function readTerraformDocument(text: string, source: string): { doc: { su
     const settings = b.settingsText === undefined ? {} : jsonencoded(b.settingsText)
     if (settings === undefined) problem('settings', 'must be jsonencode(<JSON object>), as segamp migrate --format terraform writes it')
     subscriptions.push({ name, actionSlug: slug ?? '', enabled: enabledText !== 'false', trigger: trigger ?? '', settings: settings ?? {} })
+    places.push({ trigger: `${at('trigger')} trigger`, mapping: `${at('settings')} settings` })
   })
-  return { doc: { subscriptions }, problems }
+  return { doc: { subscriptions }, problems, places }
 }

@@ -57,7 +57,7 @@ export async function listS3(inputs: string[], opts: S3ListOptions = {}): Promis
   const byInput = new Map<string, Source[]>()
   const nearest = new Map<string, string>()
   const close = () => ahead.close()
-  const total = { objects: 0, bytes: 0, prunedFolders: 0 }
+  const total = { objects: 0, bytes: 0, prunedFolders: 0, dayObjects: 0 }
   try {
     for (const input of inputs) {
       if (byInput.has(input)) continue
@@ -73,6 +73,7 @@ export async function listS3(inputs: string[], opts: S3ListOptions = {}): Promis
             total.objects = before.objects + p.objects
             total.bytes = before.bytes + p.bytes
             total.prunedFolders = before.prunedFolders + p.prunedFolders
+            total.dayObjects = before.dayObjects + p.dayObjects
             opts.onListing?.({ ...total, input })
           },
         })

@@ -8,6 +8,7 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
 import { compareKeys, dayFolderPrunable, dayOfKey, firstKeptDay, hiddenComponent } from './layout.js'
 import type { S3Location } from './url.js'
+import { editDistance } from '../../../text.js'
 
 export interface ListedObject {
   key: string
@@ -20,6 +21,8 @@ export interface ListingProgress {
   bytes: number
   /** Times the listing skipped the received-day folders before --since of a source. */
   prunedFolders: number
+  /** Objects seen in a folder named as Segment names its received-day folders: none, and --prune-by-received can skip nothing. */
+  dayObjects: number
 }
 
 export interface ListOptions {
@@ -27,8 +30,8 @@ export interface ListOptions {
   onProgress?: (p: ListingProgress) => void
 }
 
-export async function listObjects(client: S3Client, loc: S3Location, opts: ListOptions = {}): Promise<{ objects: ListedObject[]; prunedFolders: number }> {
-  const stats: ListingProgress = { objects: 0, bytes: 0, prunedFolders: 0 }
+export async function listObjects(client: S3Client, loc: S3Location, opts: ListOptions = {}): Promise<{ objects: ListedObject[]; prunedFolders: number; dayObjects: number }> {
+  const stats: ListingProgress = { objects: 0, bytes: 0, prunedFolders: 0, dayObjects: 0 }
   const found: ListedObject[] = []
   // The prefix names a folder (or one object), not the start of other names: "logs/a" does not take "logs/ab/…".
   const folder = loc.prefix === '' || loc.prefix.endsWith('/') ? loc.prefix : loc.prefix + '/'
@@ -49,6 +52,7 @@ export async function listObjects(client: S3Client, loc: S3Location, opts: ListO
       if (c.Key === undefined) continue
       if (opts.sinceMs !== undefined) {
         const at = dayOfKey(c.Key)
+        if (at) stats.dayObjects++
         if (at && dayFolderPrunable(at.day, opts.sinceMs)) {
           const bound = at.sourceFolder + String(firstKeptDay(opts.sinceMs) - 1)
           // Same digit count: numeric and key order agree, so everything up to `bound` is older days.
@@ -75,7 +79,7 @@ export async function listObjects(client: S3Client, loc: S3Location, opts: ListO
     token = page.NextContinuationToken
   }
   found.sort((a, b) => compareKeys(a.key, b.key))
-  return { objects: found, prunedFolders: stats.prunedFolders }
+  return { objects: found, prunedFolders: stats.prunedFolders, dayObjects: stats.dayObjects }
 }
 
 /**
@@ -127,15 +131,4 @@ async function namesAt(client: S3Client, bucket: string, parent: string): Promis
     startAfter = last.endsWith('/') ? last + '\uffff' : last
   }
   return names
-}
-
-/** Levenshtein distance (two rows; names are short). */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i]
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    prev = cur
-  }
-  return prev[b.length]
 }

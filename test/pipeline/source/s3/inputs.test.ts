@@ -149,6 +149,25 @@ describe('s3:// inputs: nothing matched, --since pruning (s3rver)', function () 
     assert.equal(profile.duplicates, 0)
   })
 
+  it('--prune-by-received over day folders not named as Segment names them (2024-05-06/, a copy renamed by date) says it skipped nothing', async () => {
+    const dir = tempDir()
+    writeFile(join(dir, 'src1', '2024-05-06', 'a.gz'), gzip(ndjson([track('Old', { messageId: 'named-1', timestamp: '2024-05-06T10:00:00.000Z' })])))
+    writeFile(join(dir, 'src1', '2024-05-09', 'b.gz'), gzip(ndjson([track('New', { messageId: 'named-2', timestamp: '2024-05-09T10:00:00.000Z' })])))
+    await s3.createBucket('dated-archive')
+    await s3.uploadDir('dated-archive', 'segment-logs/', dir)
+    const endpoint = ['--s3-endpoint', s3.endpoint, '--s3-path-style']
+    const dated = await runCli(['inspect', 's3://dated-archive/segment-logs', '--since', '2024-05-08', '--prune-by-received', '--json', ...endpoint], { env: s3Env() })
+    assert.equal(dated.code, 0, dated.stderr)
+    assert.match(
+      dated.stderr,
+      /Warning: --prune-by-received: no object under s3:\/\/dated-archive\/segment-logs is in a folder named as Segment names its received-day folders \(segment-logs\/<source-id>\/<epoch milliseconds of a UTC midnight>\/, e\.g\. 1715040000000\/\), so no day folder could be skipped and every object is read/,
+    )
+    assert.equal(JSON.parse(dated.stdout).kept, 1)
+    const segment = await runCli(['inspect', `s3://${BUCKET}/segment-logs`, '--since', '2024-05-08T06:00:00Z', '--prune-by-received', '--json', ...endpoint], { env: s3Env() })
+    assert.equal(segment.code, 0, segment.stderr)
+    assert.doesNotMatch(segment.stderr, /--prune-by-received/)
+  })
+
   it('without --prune-by-received, --since lists every object; with it, old day folders are skipped', async () => {
     const all = await openArchive([`s3://${BUCKET}/segment-logs`], { ...settings(), since: '2024-05-08T06:00:00Z' })
     assert.equal(all.sources.length, 6)
