@@ -26,7 +26,7 @@ import {
 import { formatCount, progressMode, withProgress, type ProgressHandle } from './progress.js'
 import { compileSubscriptions, loadMappings, selectOnlyActions } from '../segment/subscriptions/index.js'
 import { replay, type ReplayOptions, type ReplayProgress } from '../replay/engine.js'
-import { S3_CADENCE, type ReplayCounts, type ReplayReport } from '../pipeline/commit/index.js'
+import { S3_CADENCE, stateUrlError, type ReplayCounts, type ReplayReport } from '../pipeline/commit/index.js'
 import { defaultWorkersHere } from './cpu-quota.js'
 import { findUnfinishedSibling, replayRunId, siblingAdvice } from '../replay/run-identity.js'
 import { stateDirAt } from '../replay/state.js'
@@ -260,6 +260,9 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
   })
   const shard: ShardRun | undefined = parsedShard ? { ...parsedShard, group: groupId } : undefined
   const runId = shard ? groupId + shardSuffix(shard) : groupId
+  // Checked as typed (with {shard}), so the URL written right can be copied into a job template.
+  const badStateUrl = flags['state-dir'] !== undefined ? stateUrlError(flags['state-dir']) : undefined
+  if (badStateUrl) throw badStateUrl
   const stateDir = flags['state-dir'] !== undefined ? withShardIndex(flags['state-dir'], shard) : join('.segamp', runId)
   const out = flags.out !== undefined ? withShardIndex(flags.out, shard, '--out') : undefined
   const localState = !/^s3:\/\//i.test(stateDir)

@@ -3,7 +3,7 @@
  * with the same S3 settings as s3:// inputs (--s3-endpoint, --s3-path-style, AWS_ENDPOINT_URL_S3,
  * --profile, the default credential chain).
  */
-import { openStateDir, s3StateError, type StateDir, type CheckpointCadence } from '../pipeline/commit/index.js'
+import { openStateDir, s3StateError, stateUrlError, type StateDir, type CheckpointCadence } from '../pipeline/commit/index.js'
 import { UsageError } from '../errors.js'
 import type { S3Clients, S3Settings } from '../pipeline/source/index.js'
 
@@ -50,6 +50,9 @@ export async function expandStateDirs(locations: string[], s3: S3Settings = {}):
   let clients: Promise<S3Clients> | undefined
   try {
     for (const loc of locations) {
+      // Before any request, as typed (a final * kept): `status s3://bucket//run/shard-*` would list the wrong prefix.
+      const bad = stateUrlError(loc, 'state directory')
+      if (bad) throw bad
       const m = /^s3:\/\/([^/]+)\/(.*)$/i.exec(loc)
       if (!m || !m[2].includes('*')) {
         out.push(loc)

@@ -33,7 +33,7 @@ export {
 } from './state-dir.js'
 export { isAlive, joinCopiedParts, LocalStateDir, localStateFile, readLocalCheckpoint } from './local-state.js'
 export { SLOT_FILES } from './checkpoint-slots.js'
-export { DEFAULT_LEASE_MS, PART_BYTES, partName, stateError as s3StateError } from './s3-state.js'
+export { DEFAULT_LEASE_MS, PART_BYTES, partName, stateError as s3StateError, stateUrlError } from './s3-state.js'
 export { openStateDir } from './open-state.js'
 export { emptyReplayCounts, honestDryRun, type ReplayCounts, type ReplayReport, type SubscriptionCounts } from './report.js'
 export { PRIVATE_FILE_MODE, secureFile } from './private-files.js'

@@ -56,18 +56,40 @@ interface LockBody {
   leaseUntil: string
 }
 
+/**
+ * An `s3://` state directory whose key prefix has an empty segment (`s3://bucket//run/`,
+ * `s3://bucket/runs//a/`), most often a shell variable that was empty: the keys would hold it (a
+ * key that starts with /), which S3 takes and no one means. The problem and the URL written right
+ * (`{shard}` and a final `*` kept as typed), or undefined. Pure.
+ */
+export function stateUrlProblem(location: string): { problem: string; written: string } | undefined {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(location)
+  if (!m || !/^\/|\/\//.test(m[2])) return undefined
+  const parts = m[2].split('/').filter(Boolean)
+  return {
+    problem: `the key prefix has an empty segment (//); the state's keys would be ${JSON.stringify(m[2].replace(/\/?$/, '/') + 'checkpoint.json')}`,
+    written: `s3://${m[1]}/${parts.join('/')}${parts.length > 0 && !/\*$/.test(parts[parts.length - 1]!) ? '/' : ''}`,
+  }
+}
+
+/** The usage error for `stateUrlProblem`, naming where the URL was given (`--state-dir`, an argument of `status`). */
+export function stateUrlError(location: string, where = '--state-dir'): SegampError | undefined {
+  const p = stateUrlProblem(location)
+  if (!p) return undefined
+  return new SegampError(`${where} ${location}: ${p.problem}`, {
+    exitCode: exitCodes.USAGE,
+    code: 'usage',
+    hint: `Write it with one / between the parts: ${p.written}; if the path is built from a shell variable, check that the variable is set.`,
+  })
+}
+
 /** `s3://bucket/prefix` → bucket and a prefix that ends in `/` (or is empty). */
 export function parseStateUrl(location: string): { bucket: string; prefix: string } {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(location)
   if (!m || !m[1]) throw new SegampError(`${location}: no bucket; use --state-dir s3://bucket/prefix/`, { exitCode: exitCodes.USAGE, code: 'usage' })
-  // `s3://bucket//run/` or `s3://bucket/runs//a/`: most often a shell variable that was empty. The
-  // keys would hold an empty segment (a key that starts with /), which S3 takes and no one means.
-  if (/^\/|\/\//.test(m[2]))
-    throw new SegampError(`${location}: the key prefix has an empty segment (//); the state's keys would be ${JSON.stringify(m[2].replace(/\/?$/, '/') + 'checkpoint.json')}`, {
-      exitCode: exitCodes.USAGE,
-      code: 'usage',
-      hint: `Write it with one / between the parts, e.g. --state-dir s3://${m[1]}/${m[2].split('/').filter(Boolean).join('/')}${m[2].split('/').some(Boolean) ? '/' : ''}; if the path is built from a shell variable, check that the variable is set.`,
-    })
+  // Checked as typed by the commands (their errors name the flag or argument); here for library calls.
+  const bad = stateUrlError(location, 'state directory')
+  if (bad) throw bad
   const prefix = m[2] && !m[2].endsWith('/') ? `${m[2]}/` : m[2]
   return { bucket: m[1], prefix }
 }
