@@ -91,8 +91,9 @@ export function outOfTimeRangeWarning(
  * Callers give outOfTimeRangeWarning's more precise words first, when the range alone did it.
  */
 /**
- * The warnings for inputs that held no line beside others that did (every input empty is the
- * `nothing-read` error instead): named one by one up to a screenful, then a count.
+ * The warnings for inputs that held no line (a 0-byte file, an empty gzip, stdin at its end):
+ * named one by one up to a screenful, then a count. When every input was empty, the command then
+ * also stops with its `nothing-read` error.
  */
 export function emptyFileWarnings(files: readonly string[]): string[] {
   const named = files.slice(0, 10).map((file) => `${visible(file)}: empty (no line); nothing read from it`)

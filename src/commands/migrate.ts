@@ -3,7 +3,7 @@ import { SegampCommand } from '../cli/base.js'
 import { writeFile } from 'node:fs/promises'
 import { PRIVATE_FILE_MODE, secureFile } from '../pipeline/commit/index.js'
 import { createInterface } from 'node:readline/promises'
-import { exitCodes, terminalStdinNote } from '../cli/common.js'
+import { emptyFileWarnings, exitCodes, terminalStdinNote } from '../cli/common.js'
 import { s3Flags } from '../cli/flags.js'
 import { s3Settings } from '../cli/s3-input.js'
 import { readClassicFile, readRenameMapFile } from '../cli/classic-input.js'
@@ -237,6 +237,7 @@ EXIT CODES
         examples: flags.examples,
         workers: flags.workers,
       })
+      for (const w of emptyFileWarnings(verified.emptyFiles)) this.warn(`--verify: ${w}`)
       if (verified.report.totals.messages === 0) {
         throw new UsageError(`--verify: nothing to compare: no message was read from ${flags.verify.join(' ')}`, {
           code: 'nothing-read',

@@ -11,7 +11,7 @@ import type { DiffReport } from '../diff/index.js'
 import type { ScanCounts } from '../pipeline/decode/index.js'
 import { compareArchives } from '../diff/service.js'
 import { openArchive } from '../pipeline/decode/index.js'
-import { readMessages, type PipelineThreads } from '../pipeline/index.js'
+import { emptyFilesOf, readMessages, type PipelineThreads } from '../pipeline/index.js'
 import { readClassicSettings } from '../segment/classic/settings.js'
 import { classicPageEventName, mergeRenameRows, quickSetupPageEventName } from './rename.js'
 
@@ -37,6 +37,8 @@ export interface VerifyResult {
   observedRenames: Array<{ classic: string; actions: string; count: number }>
   /** What the comparison read: messages, rejected lines, duplicates (counted as replay counts them). */
   counts: ScanCounts
+  /** Inputs read to their end without one line (named in warnings, as diff-mappings does). */
+  emptyFiles: string[]
 }
 
 /**
@@ -90,6 +92,7 @@ export async function verifyMigration(opts: VerifyOptions): Promise<VerifyResult
     batchLines: opts.batchLines,
     inlineLines: opts.inlineLines,
   }
-  const { report, counts } = await compareArchives({ ...base, renameMap })
-  return { report, observedRenames: own, counts }
+  const ended: Array<{ file: string; lines: number }> = []
+  const { report, counts } = await compareArchives({ ...base, renameMap, onFileEnd: (file, lines) => ended.push({ file, lines }) })
+  return { report, observedRenames: own, counts, emptyFiles: emptyFilesOf(ended, counts) }
 }

@@ -1,11 +1,11 @@
 /**
- * `diff-mappings` on an archive where some files hold no line (a 0-byte file, an empty gzip):
+ * `diff-mappings` (and `migrate --verify`) on an archive where some files hold no line (a 0-byte file, an empty gzip):
  * each is named in a warning, as `inspect` and `replay` do, both for the emulation and with
  * `--against`; the comparison of the other files goes on.
  */
 import { strict as assert } from 'node:assert'
 import { join } from 'node:path'
-import { runCli } from '../helpers/cli.js'
+import { ROOT, runCli } from '../helpers/cli.js'
 import { gzip, ndjson, tempDir, track, writeFile } from '../helpers/files.js'
 
 describe('diff-mappings: archive files that hold no line', function () {
@@ -40,6 +40,14 @@ describe('diff-mappings: archive files that hold no line', function () {
     assert.equal(JSON.parse(r.stdout).totals.messages, 1)
     assert.match(r.stderr, new RegExp(`Warning: ${zero}: empty \\(no line\\); nothing read from it`))
     assert.match(r.stderr, new RegExp(`Warning: ${empty}: empty \\(no line\\); nothing read from it`))
+  })
+
+  it('migrate --verify: the same warnings, prefixed with the flag', async () => {
+    const { dir, zero, empty } = archive()
+    const r = await runCli(['migrate', '--classic', join(ROOT, 'examples', 'classic-settings.json'), '--verify', join(dir, 'in')], { cwd: dir })
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stderr, new RegExp(`Warning: --verify: ${zero}: empty \\(no line\\); nothing read from it`))
+    assert.match(r.stderr, new RegExp(`Warning: --verify: ${empty}: empty \\(no line\\); nothing read from it`))
   })
 
   it('an archive with no empty file: no such warning', async () => {
