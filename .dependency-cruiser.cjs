@@ -69,6 +69,13 @@ module.exports = {
       from: { path: '^src/segment/' },
       to: { path: '^src/(pipeline|replay|diff|migrate|inspect|export|amplitude/sandbox)/' },
     },
+    {
+      name: 'shared-files-stand-alone',
+      severity: 'error',
+      comment: "The files beside src/index.ts (errors, text, secrets, time, types, …) are what the folders share: they import only one another, never a folder's code.",
+      from: { path: '^src/[^/]+\\.ts$', pathNot: '^src/index\\.ts$' },
+      to: { path: '^src/[^/]+/' },
+    },
     ...throughIndex,
     ...inOrder,
     {

@@ -2,10 +2,11 @@
  * # segamp's programmatic entry (README.md, "Programmatic use")
  *
  * Owns the library's public interface: what is exported here is what a program may rely on.
- * Beside it, the files every folder may use, which import nothing of segamp's: the error model
- * (`errors.ts`), terminal-safe text (`text.ts`), secrets to redact (`secrets.ts`), times
- * (`time.ts`), JSON syntax errors as file:line:column (`json-syntax.ts`), NDJSON writing and the
- * shared types.
+ * Beside it, the files the folders share, which import only one another, never a folder's code:
+ * the error model (`errors.ts`), terminal-safe text (`text.ts`), secrets to redact
+ * (`secrets.ts`), times (`time.ts`), JSON syntax errors as file:line:column (`json-syntax.ts`),
+ * NDJSON writing and the shared types. Delivery takes only `errors.ts` and `secrets.ts` of them
+ * (`shared-files-stand-alone`, `deliver-types-only` in .dependency-cruiser.cjs).
  *
  * It must never export the command line (src/cli/, src/commands/) and does no work of its own.
  */

@@ -9,7 +9,7 @@
  *
  * It must never know Segment or segamp's own pipeline and services (`amplitude-defines-alone` in
  * .dependency-cruiser.cjs): it is what they are checked against, so it takes nothing from them,
- * and it never sends anything to the real Amplitude. Its subfolders are imported through their
- * own index; this file exports nothing.
+ * and it never sends anything to the real Amplitude. This file only opens the folder and
+ * exports nothing: the code is imported from the subfolders' files.
  */
 export {}

@@ -8,7 +8,7 @@
  * `--retry-dead-letters`, the Classic stand-in of `replay --sandbox --classic`, `segamp status`
  * over shards, and what a run prints when it ends (`render.ts`).
  *
- * It must never own a line's outcome or the state directory's format (src/pipeline/commit/ does),
+ * It must never write a line's outcome or the state directory's files (src/pipeline/commit/ does),
  * never read the command line (src/cli/ calls it), and other services never import it: what they
  * share is in src/pipeline/ (`services-not-cli`, `services-read-through-pipeline` in
  * .dependency-cruiser.cjs).

@@ -10,7 +10,7 @@
  * It must never know segamp's pipeline, services or command line, nor the Amplitude sandbox
  * (`segment-defines-alone`, `stages-not-cli` in .dependency-cruiser.cjs): services run these
  * models; a model never calls them. It may use what Amplitude defines (src/amplitude/), the
- * receiving side of the Amplitude destination. Its subfolders are imported through their own
- * index; this file exports nothing.
+ * receiving side of the Amplitude destination. This file only opens the folder and
+ * exports nothing: the code is imported from the subfolders' files.
  */
 export {}

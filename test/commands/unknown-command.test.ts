@@ -24,6 +24,18 @@ describe('segamp <unknown command>', () => {
     assert.doesNotMatch(far.stderr, /\u001b|Did you mean/)
   })
 
+  it('"index" is no command: commands/index.ts opens the folder, and oclif\'s discovery skips it', async () => {
+    const r = await runCli(['index'])
+    assert.equal(r.code, 2, r.stderr)
+    assert.equal(r.stderr.split('\n')[0], 'Error: unknown command "index" (the commands: diff-mappings, export, inspect, migrate, replay, sandbox, status)')
+    // Without the exclusion in package.json, oclif takes the file for a single-command CLI's command.
+    assert.doesNotMatch(r.stderr, /MODULE_NOT_FOUND|SINGLE_COMMAND/)
+    const help = await runCli(['--help'])
+    assert.doesNotMatch(help.stdout, /^\s+index\b/m)
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, unknown> }
+    assert.deepEqual(Object.keys(manifest.commands).sort(), ['diff-mappings', 'export', 'inspect', 'migrate', 'replay', 'sandbox', 'status'])
+  })
+
   it("the list in bin/main.js is the command files' list", () => {
     // index.ts opens the folder; oclif's command discovery skips it (package.json oclif.commands).
     const files = readdirSync(join(ROOT, 'src', 'commands'))

@@ -2,7 +2,8 @@
  * # source: where the bytes of an archive come from
  *
  * Owns finding and opening the inputs a user names: local files and folder trees (walked once per
- * real file, links and loops reported, not followed), stdin (`-`), and object stores (`s3://`,
+ * real file: links are followed, a second path to a file or folder read already and a link
+ * loop are reported as skipped, not read again), stdin (`-`), and object stores (`s3://`,
  * `s3/`: listing by Segment's day folders, ranged reads that resume a stalled stream). Each
  * source has a path for messages (`file`, `s3://bucket/key`), a size for progress, and an
  * identity (size + mtime, or ETag) that a resumed run checks.
