@@ -104,3 +104,8 @@ export function editDistance(a: string, b: string): number {
   }
   return prev[b.length]
 }
+
+/** A word as a POSIX shell reads it back: as is when it is safe, else in single quotes. For commands segamp prints. */
+export function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`
+}

@@ -8,6 +8,7 @@ import { configForOutput, SECRET_REFERENCES } from './output.js'
 import { renderTerraform } from './terraform.js'
 import { renderPlan, subscriptionDiff, type Plan } from './plan.js'
 import type { SegmentRead } from './from-segment.js'
+import { shellQuote } from '../text.js'
 
 export interface ConfigRenderOptions {
   format: string
@@ -51,7 +52,7 @@ export function renderConfiguration(result: MigrationResult, o: ConfigRenderOpti
  */
 export function secretReferencesNote(file: string | undefined): string {
   const fill = `AMPLITUDE_API_KEY=… AMPLITUDE_SECRET_KEY=… envsubst '$AMPLITUDE_API_KEY $AMPLITUDE_SECRET_KEY'`
-  const example = file === undefined ? `segamp migrate … | ${fill} > actions-config.json` : `${fill} < ${file}`
+  const example = file === undefined ? `segamp migrate … | ${fill} > actions-config.json` : `${fill} < ${shellQuote(file)}`
   return `destination.settings.apiKey and secretKey are written as ${SECRET_REFERENCES.apiKey} and ${SECRET_REFERENCES.secretKey}: fill them in where the ${file === undefined ? 'configuration' : 'file'} is used (e.g. ${example}; name the two variables, or envsubst also empties the mappings' $set/$setOnce keys), or pass --include-secrets to write the values`
 }
 

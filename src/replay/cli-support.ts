@@ -4,6 +4,7 @@ import { basename, isAbsolute, relative } from 'node:path'
 import { keyFingerprint } from '../pipeline/deliver/index.js'
 import type { ReplayProgress } from './engine.js'
 import type { InspectReport } from '../inspect/profile.js'
+import { shellQuote } from '../text.js'
 
 const SECRET_FLAGS = new Map([
   ['--api-key', '"$AMPLITUDE_API_KEY"'],
@@ -48,10 +49,6 @@ export function hasCredentials(url: string): boolean {
   } catch {
     return false
   }
-}
-
-export function shellQuote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`
 }
 
 /** Hash mixed into the run id so another project key never resumes this project's run. */

@@ -39,12 +39,16 @@ describe('migrate --format json: secrets', function () {
     assert.deepEqual(back.subscriptions, cfg.subscriptions)
   })
 
-  it('--out FILE: the example fills that file', async () => {
+  it('--out FILE: the example fills that file (a path with a space quoted for the shell)', async () => {
     const out = join(tempDir(), 'cfg.json')
     const r = await runCli(['migrate', '--classic', 'examples/classic-settings.json', '--out', out])
     assert.equal(r.code, 0, r.stderr)
     assert.ok(r.stderr.includes(`envsubst '$AMPLITUDE_API_KEY $AMPLITUDE_SECRET_KEY' < ${out};`), r.stderr)
     assert.doesNotMatch(r.stderr, /segamp migrate … \|/)
+    const spaced = join(tempDir(), 'my config.json')
+    const s = await runCli(['migrate', '--classic', 'examples/classic-settings.json', '--out', spaced])
+    assert.equal(s.code, 0, s.stderr)
+    assert.ok(s.stderr.includes(`< '${spaced}';`), s.stderr)
   })
 
   it('--include-secrets writes the values', async () => {
