@@ -174,7 +174,7 @@ async function run(opts: ReplayOptions, state: StateDir, started: number, staleL
   const outLock = dryRun && opts.out ? lockOut(opts.out) : undefined
   const outFd = dryRun && opts.out ? openOut(opts.out, outLock) : undefined
   if (opts.out && outFd !== undefined) secureFile(opts.out)
-  const sink = openSink(settings.delivery, lines, counts, outFd !== undefined && opts.out ? { fd: outFd, path: opts.out } : undefined)
+  const sink = openSink(settings.delivery, lines, counts, outFd !== undefined && opts.out ? { fd: outFd, path: opts.out } : undefined, opts.onWarning)
   commit.countRequests(() => sink.stats().requests)
   const tally = { bytes: 0, read: 0, sentBefore: counts.sent, messagesBefore: counts.messages }
   const stop = watchSignal(opts.signal, sink)

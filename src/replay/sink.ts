@@ -9,7 +9,18 @@
  */
 import { writeSync } from 'node:fs'
 import type { SourceRef } from '../types.js'
-import { createDelivery, createDryRunWriter, DeliveryAbortedError, FatalDeliveryError, type Delivery, type DeliveryItem, type DeliveryStats } from '../pipeline/deliver/index.js'
+import {
+  createDelivery,
+  createDryRunWriter,
+  DEFAULT_STALLED_AFTER_MS,
+  DEFAULT_UNREACHABLE_AFTER_MS,
+  DeliveryAbortedError,
+  REFUSED_AFTER_MS,
+  FatalDeliveryError,
+  type Delivery,
+  type DeliveryItem,
+  type DeliveryStats,
+} from '../pipeline/deliver/index.js'
 import { countDeliveryEvents, jsonLine, type LineOutcomes, type Ticket } from '../pipeline/commit/index.js'
 import type { ReplayCounts } from '../pipeline/commit/index.js'
 import { recordOf, unprocessable, type PlannedRecord } from '../pipeline/plan.js'
@@ -34,8 +45,43 @@ export interface OutFile {
   path: string
 }
 
-export function openSink(s: DeliverySettings, lines: LineOutcomes, counts: ReplayCounts, out: OutFile | undefined): Sink {
-  return s.dryRun ? dryRunSink(s, lines, counts, out) : liveSink(s, lines, counts)
+export function openSink(s: DeliverySettings, lines: LineOutcomes, counts: ReplayCounts, out: OutFile | undefined, warn?: (text: string) => void): Sink {
+  return s.dryRun ? dryRunSink(s, lines, counts, out) : liveSink(s, lines, counts, warn)
+}
+
+const secs = (ms: number): string => `${Math.round(ms / 1000)} s`
+
+/** The first retry, then at most one notice per this long while retries go on. */
+export const RETRY_NOTICE_EVERY_MS = 30_000
+
+/**
+ * Retries said as they happen, at most one notice per `RETRY_NOTICE_EVERY_MS`: an endpoint that
+ * stops answering, or answers 5xx, used to show only in the progress line, so with --no-progress
+ * (CI, a pod's log) a run waited up to its unreachable budget without a word.
+ */
+export function retryNotices(
+  warn: (text: string) => void,
+  o: { unreachableAfterMs: number; stalledAfterMs: number; now?: () => number },
+): (info: { status: number | null; reason: string; attempt: number; delayMs: number; events: number }) => void {
+  const now = o.now ?? Date.now
+  let last = -Infinity
+  let since = 0
+  return (info) => {
+    since++
+    const t = now()
+    if (t - last < RETRY_NOTICE_EVERY_MS) return
+    const what = info.status === null ? `no answer (${info.reason})` : `HTTP ${info.status} (${info.reason})`
+    const more = since > 1 ? `; ${since - 1} more retried request(s) since the last notice` : ''
+    const stop =
+      info.status === null
+        ? `once nothing has answered for ${secs(o.unreachableAfterMs)} (${secs(REFUSED_AFTER_MS)} while every connection is refused and nothing has answered yet)`
+        : `once nothing has been accepted for ${secs(o.stalledAfterMs)}`
+    warn(
+      `delivery: ${what} for ${info.events} record(s), send ${info.attempt}; retrying in ${(info.delayMs / 1000).toFixed(1)} s${more}. The run stops (exit 75) ${stop}; the same command then resumes.`,
+    )
+    last = t
+    since = 0
+  }
 }
 
 /**
@@ -61,14 +107,23 @@ function writeOut(out: OutFile, data: string | Buffer): void {
   }
 }
 
-function liveSink(s: DeliverySettings, lines: LineOutcomes, counts: ReplayCounts): Sink {
+function liveSink(s: DeliverySettings, lines: LineOutcomes, counts: ReplayCounts, warn?: (text: string) => void): Sink {
   const events = countDeliveryEvents(counts)
+  const notice = warn
+    ? retryNotices(warn, {
+        unreachableAfterMs: s.delivery?.unreachableAfterMs ?? DEFAULT_UNREACHABLE_AFTER_MS,
+        stalledAfterMs: s.delivery?.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS,
+      })
+    : undefined
   const delivery: Delivery = createDelivery(
     { ...s.packing, concurrency: s.concurrency, maxEps: s.maxEps, ...s.delivery },
     {
       onAck: (items) => lines.acked((items as TicketedItem[]).map((i) => i.ticket)),
       onDeadLetter: (item, d) => lines.dead((item as TicketedItem).ticket, { ...d, record: item.record.record, options: item.record.options }),
-      onRetry: events.onRetry,
+      onRetry: (info) => {
+        events.onRetry()
+        notice?.(info)
+      },
       onThrottle: events.onThrottle,
     },
   )

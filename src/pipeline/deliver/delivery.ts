@@ -49,7 +49,12 @@ import { applyClassification, retryPolicy, StopRules, type Attempts, type RetryP
 import { KeyScheduler, type KeyState, type Queued, type Returned } from './scheduler.js'
 import { createGotTransport, type Transport } from './transport.js'
 
-export { backoffDelay } from './retry.js'
+export { backoffDelay, REFUSED_AFTER_MS } from './retry.js'
+
+/** A run stops when no HTTP answer came for this long while records wait (`unreachableAfterMs`). */
+export const DEFAULT_UNREACHABLE_AFTER_MS = 120_000
+/** A run stops when Amplitude accepted nothing for this long while records wait (`stalledAfterMs`). */
+export const DEFAULT_STALLED_AFTER_MS = 600_000
 
 export interface DeliveryItem {
   seq: number
@@ -427,7 +432,10 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
   const clock = systemClock
   const ownTransport = opts.transport ? undefined : createGotTransport(concurrency)
   const transport: Transport = opts.transport ?? ownTransport!.send
-  const rules = new StopRules({ unreachableAfterMs: opts.unreachableAfterMs ?? 120_000, stalledAfterMs: opts.stalledAfterMs ?? 600_000 }, clock.now())
+  const rules = new StopRules(
+    { unreachableAfterMs: opts.unreachableAfterMs ?? DEFAULT_UNREACHABLE_AFTER_MS, stalledAfterMs: opts.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS },
+    clock.now(),
+  )
   const endpointWhere = (e: AmplitudeEndpoint) => (): string => displayUrl(endpointUrl(e, opts.region, opts.endpointUrl))
   const origin = (): string => new URL(displayUrl(endpointUrl('httpapi', opts.region, opts.endpointUrl))).origin
 

@@ -51,6 +51,9 @@ export { classifyResponse, scrubSecret, type Classification, type Fate, type Htt
 export {
   backoffDelay,
   createDelivery,
+  DEFAULT_STALLED_AFTER_MS,
+  DEFAULT_UNREACHABLE_AFTER_MS,
+  REFUSED_AFTER_MS,
   DeliveryAbortedError,
   FatalDeliveryError,
   type DeadLetterInfo,
