@@ -110,14 +110,23 @@ export function checkShard(index: number, count: number, what: string): Shard {
 /** Environment variables that carry a 0-based array index, in the order they are looked at. */
 export const SHARD_INDEX_ENV = ['JOB_COMPLETION_INDEX', 'AWS_BATCH_JOB_ARRAY_INDEX'] as const
 
-/** `--shards N`: the index comes from the scheduler's environment. */
+/**
+ * `--shards N`: the index comes from the scheduler's environment. Both variables set to different
+ * indexes (a Kubernetes Job run inside an AWS Batch array, or an environment copied from another
+ * job) is refused: either could be the shard's, and two shards on one index send its messages twice.
+ */
 export function shardFromEnv(count: number, env: NodeJS.ProcessEnv = process.env): Shard {
-  for (const name of SHARD_INDEX_ENV) {
-    const v = env[name]
-    if (v === undefined || v === '') continue
-    if (!/^\d+$/.test(v.trim())) throw new UsageError(`--shards ${count}: ${name}=${JSON.stringify(v)} is not a 0-based index`, SHARD_HINT)
-    return checkShard(Number(v.trim()), count, `--shards ${count} with ${name}=${v.trim()}`)
+  const given = SHARD_INDEX_ENV.filter((name) => env[name] !== undefined && env[name] !== '').map((name) => ({ name, value: env[name]!.trim() }))
+  for (const { name, value } of given) {
+    if (!/^\d+$/.test(value)) throw new UsageError(`--shards ${count}: ${name}=${JSON.stringify(env[name])} is not a 0-based index`, SHARD_HINT)
   }
+  if (given.length > 1 && new Set(given.map((g) => Number(g.value))).size > 1) {
+    throw new UsageError(
+      `--shards ${count}: ${given.map((g) => `${g.name}=${g.value}`).join(' and ')} name different shards`,
+      'Unset the one the scheduler did not set for this job, or give the index with --shard K/N.',
+    )
+  }
+  if (given.length > 0) return checkShard(Number(given[0]!.value), count, `--shards ${count} with ${given[0]!.name}=${given[0]!.value}`)
   throw new UsageError(
     `--shards ${count} needs the shard index from ${SHARD_INDEX_ENV.join(' (Kubernetes Indexed Job) or ')} (AWS Batch array job); outside a scheduler use --shard K/${count}`,
     SHARD_HINT,

@@ -43,6 +43,13 @@ describe('sharding: partition function', () => {
     assert.deepEqual(shardFromEnv(4, { AWS_BATCH_JOB_ARRAY_INDEX: '1' }), { index: 1, count: 4 })
     assert.throws(() => shardFromEnv(4, {}), /JOB_COMPLETION_INDEX.*AWS_BATCH_JOB_ARRAY_INDEX/)
     assert.throws(() => shardFromEnv(2, { JOB_COMPLETION_INDEX: '2' }), /0…1/)
+    // Both set: the same index is fine, different ones are refused (either could be this shard's).
+    assert.deepEqual(shardFromEnv(4, { JOB_COMPLETION_INDEX: '2', AWS_BATCH_JOB_ARRAY_INDEX: '2' }), { index: 2, count: 4 })
+    assert.throws(
+      () => shardFromEnv(4, { JOB_COMPLETION_INDEX: '2', AWS_BATCH_JOB_ARRAY_INDEX: '0' }),
+      (e: Error & { exitCode?: number; hint?: string }) =>
+        e.exitCode === 2 && /JOB_COMPLETION_INDEX=2 and AWS_BATCH_JOB_ARRAY_INDEX=0 name different shards/.test(e.message) && /--shard K\/N/.test(e.hint ?? ''),
+    )
     assert.equal(shardMaxEps(900, { index: 0, count: 3 }), 300)
     assert.equal(shardMaxEps(undefined, { index: 0, count: 3 }), undefined)
   })
