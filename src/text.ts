@@ -109,3 +109,14 @@ export function editDistance(a: string, b: string): number {
 export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`
 }
+
+/** The closest of `known` to `name` (a typo: at most 2 edits, or the same letters in another case). */
+export function nearestName(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined
+  let bestDistance = 3
+  for (const k of known) {
+    const d = k.toLowerCase() === name.toLowerCase() ? 0 : editDistance(name, k)
+    if (d < bestDistance) [best, bestDistance] = [k, d]
+  }
+  return best
+}

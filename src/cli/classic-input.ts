@@ -1,9 +1,9 @@
 /** Reads a --classic settings file (settings object or Public API destination response). */
 import { readFile } from 'node:fs/promises'
 import { UsageError } from '../errors.js'
-import { visible, withoutBom } from '../text.js'
+import { nearestName, visible, withoutBom } from '../text.js'
 import { jsonErrorPlace, jsonSyntaxError } from '../json-syntax.js'
-import { readClassicSettings } from '../segment/classic/index.js'
+import { CLASSIC_SETTINGS, readClassicSettings } from '../segment/classic/index.js'
 
 /**
  * Reads --classic FILE. A file holding not one Classic setting (a Segment message, a mappings file,
@@ -31,8 +31,17 @@ function checkClassicSettings(path: string, parsed: unknown, warn?: (text: strin
     throw new UsageError(`--classic ${path}: not one Amplitude (Classic) setting in it (its keys: ${keys})`, HOLDS)
   }
   if (!warn) return
-  for (const key of read.unknownKeys) warn(`--classic ${path}: unknown setting ${JSON.stringify(visible(key))} (ignored)`)
+  for (const key of read.unknownKeys) warn(`--classic ${path}: ${unknownSettingText(key)}`)
   for (const w of read.warnings) warn(`--classic ${path}: ${w}`)
+}
+
+/** `unknown setting "trackNamedPage" (ignored); did you mean "trackNamedPages"?`: the nearest setting of the catalog, when one is a typo away. */
+export function unknownSettingText(key: string): string {
+  const near = nearestName(
+    key,
+    CLASSIC_SETTINGS.map((s) => s.key),
+  )
+  return `unknown setting ${JSON.stringify(visible(key))} (ignored)${near ? `; did you mean ${JSON.stringify(near)}?` : ''}`
 }
 
 type Obj = Record<string, unknown>

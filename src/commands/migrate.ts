@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline/promises'
 import { emptyFileWarnings, exitCodes, terminalStdinNote } from '../cli/common.js'
 import { s3Flags } from '../cli/flags.js'
 import { s3Settings } from '../cli/s3-input.js'
-import { readClassicFile, readRenameMapFile } from '../cli/classic-input.js'
+import { readClassicFile, readRenameMapFile, unknownSettingText } from '../cli/classic-input.js'
 import { ensureWritableFile } from '../cli/state-dir.js'
 import { migrateClassic, renderRenameMapCsv, mixedUserPropertyWarnings, type MigrationResult } from '../migrate/index.js'
 import { migrationSummary, renderConfiguration, renderPlanNotes, renderSegmentRead, secretReferencesNote } from '../migrate/render.js'
@@ -207,7 +207,7 @@ EXIT CODES
     const result = migrateClassic(classic, { names: flags.names as 'classic' | 'actions', renameMap })
     // A --classic file's unknown settings and unreadable values were named as it was read (readClassicFile).
     if (segment) {
-      for (const key of result.unknownKeys) this.warn(`Classic destination settings: unknown setting "${key}" (ignored)`)
+      for (const key of result.unknownKeys) this.warn(`Classic destination settings: ${unknownSettingText(key)}`)
       for (const w of result.settingWarnings) this.warn(`Classic destination settings: ${visible(w)}`)
     }
     for (const w of mixedUserPropertyWarnings(result.subscriptions)) this.warn(w)

@@ -14,14 +14,17 @@ const EXAMPLE = join(ROOT, 'examples', 'segment-logs')
 describe('--classic: settings that fall back to a default are warned about', function () {
   this.timeout(60_000)
   const dir = tempDir('segamp-classic-warn-')
-  const file = writeFile(join(dir, 'classic.json'), JSON.stringify({ apiKey: 'k-123456', trackAllPagez: true, trackNamedPages: 'yes' }))
-  const unknown = /^ › {3}Warning: --classic \S*classic\.json: unknown setting "trackAllPagez" \(ignored\)$/m
+  const file = writeFile(join(dir, 'classic.json'), JSON.stringify({ apiKey: 'k-123456', trackAllPagez: true, trackNamedPages: 'yes', zzzz: 1 }))
+  // A typo names the setting meant; a key near no setting is named alone.
+  const unknown = /^ › {3}Warning: --classic \S*classic\.json: unknown setting "trackAllPagez" \(ignored\); did you mean "trackAllPages"\?$/m
+  const far = /^ › {3}Warning: --classic \S*classic\.json: unknown setting "zzzz" \(ignored\)$/m
   const unread = /^ › {3}Warning: --classic \S*classic\.json: setting trackNamedPages: cannot read "yes" as boolean; using default true$/m
 
   it('diff-mappings', async () => {
     const r = await runCli(['diff-mappings', EXAMPLE, '--classic', file, '--format', 'json'])
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stderr, unknown)
+    assert.match(r.stderr, far)
     assert.match(r.stderr, unread)
   })
 

@@ -11,21 +11,10 @@
  * Each finding names the JSON path in the file (`/subscriptions/0/settings/event_type`).
  */
 import { ACTIONS, type ActionSlug } from '../actions-amplitude/index.js'
-import { editDistance } from '../../text.js'
+import { nearestName } from '../../text.js'
 
 /** A field name Segment adds on its own (Reverse ETL's sync mode), never the user's typo. */
 const SEGMENT_INTERNAL = /^__segment_internal/
-
-/** The closest of `known` to `name` (a typo: at most 2 edits, or the same letters in another case). */
-function nearestName(name: string, known: readonly string[]): string | undefined {
-  let best: string | undefined
-  let bestDistance = 3
-  for (const k of known) {
-    const d = k.toLowerCase() === name.toLowerCase() ? 0 : editDistance(name, k)
-    if (d < bestDistance) [best, bestDistance] = [k, d]
-  }
-  return best
-}
 
 const isEmpty = (v: unknown): boolean =>
   v === undefined || v === null || (typeof v === 'string' && v.trim() === '') || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0)
