@@ -43,7 +43,10 @@ describe('replay: retries are said as they happen', function () {
     assert.equal(report.exitCode, 75)
     const notices = warnings.filter((w) => w.startsWith('delivery: no answer ('))
     assert.equal(notices.length, 1, warnings.join('\n'))
-    assert.match(notices[0]!, /^delivery: no answer \(ECONNREFUSED\) for \d+ record\(s\), send 1; retrying in \d+\.\d s\. The run stops \(exit 75\) once nothing has answered for 120 s/)
+    assert.match(
+      notices[0]!,
+      /^delivery: no answer \(ECONNREFUSED\) for \d+ record\(s\), send 1; retrying in \d+\.\d s\. The run stops \(exit 75\) once nothing has answered for 120 s/,
+    )
     const ok = await sandbox()
     const quiet: string[] = []
     const sent = await run({ inputs: [a.dir], endpointUrl: ok.url, onWarning: (w) => quiet.push(w) })
