@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * HTTP client throughput: got (segamp's transport) vs fetch/undici, against the in-process
+ * HTTP client throughput: segamp's ingestion transport (node:http) vs got, fetch and undici, against the in-process
  * Amplitude sandbox on loopback. Run with `npm run build && node bench/http-client.js`.
  * Prints figures; never asserts (it stops with an error if a request is not answered 200).
  *
@@ -10,9 +10,12 @@
  * same strings are sent by every client.
  *
  * Clients (all keep-alive, sockets/connections capped at the concurrency unless noted):
- *   got            segamp's own transport, createGotTransport(concurrency) from dist/ (got 14,
- *                  http.Agent keepAlive, maxSockets = concurrency), called like the delivery
- *                  loop calls it (timeoutMs + a per-request AbortController's signal).
+ *   segamp         segamp's own transport, createHttpTransport(concurrency) from dist/
+ *                  (node:http, http.Agent keepAlive, maxSockets = concurrency), called like the
+ *                  delivery loop calls it (timeoutMs + a per-request AbortController's signal).
+ *   got            got 14 with the options segamp's transport had before it moved to node:http
+ *                  (the same agent, no retries, no redirects, decompress, a request timeout,
+ *                  the body as a Buffer), called the same way.
  *   http           bare http.request on an http.Agent({ keepAlive, maxSockets }): the baseline,
  *                  about the least a node:http client can do.
  *   fetch          Node's global fetch (the undici bundled in Node, process.versions.undici)
@@ -23,7 +26,7 @@
  *   undici.request undici's request() API on the same kind of Agent.
  *
  * Method: every client first gets a warm-up pass (JIT) on a throwaway sandbox. Then
- * HTTP_BENCH_RUNS (3) rounds; within a round the clients run one after the other (got, http,
+ * HTTP_BENCH_RUNS (3) rounds; within a round the clients run one after the other (segamp, got, http,
  * fetch, …, so runs alternate), each run on a fresh sandbox (so insert_id dedup and the
  * sandbox's stored events start empty every time) and a fresh client, with 2 × concurrency
  * unmeasured requests to open the connections, and a forced GC before the clock starts.
@@ -78,7 +81,7 @@ const copyDir = fileURLToPath(new URL(`data/http-client-dist-${process.pid}/`, i
 process.on('exit', () => rmSync(copyDir, { recursive: true, force: true }))
 process.on('SIGINT', () => process.exit(130))
 const distDir = pathToFileURL(copyDir)
-let startSandbox, createGotTransport
+let startSandbox, createHttpTransport
 for (let attempt = 1; ; attempt++) {
   const probe = `await import(${JSON.stringify(new URL('amplitude/sandbox/index.js', distDir).href)}); await import(${JSON.stringify(new URL('pipeline/deliver/transport.js', distDir).href)})`
   try {
@@ -97,7 +100,7 @@ for (let attempt = 1; ; attempt++) {
 }
 try {
   ;({ startSandbox } = await import(new URL('amplitude/sandbox/index.js', distDir).href))
-  ;({ createGotTransport } = await import(new URL('pipeline/deliver/transport.js', distDir).href))
+  ;({ createHttpTransport } = await import(new URL('pipeline/deliver/transport.js', distDir).href))
 } catch (err) {
   console.error(`cannot import the compiled library from ${distDir.href} (run \`npm run build\` first): ${err.message}`)
   process.exit(2)
@@ -145,14 +148,27 @@ function makeBodies(tag, count) {
 // create(concurrency) → { send(url, body, signal) → Promise<status>, close() }; every send
 // reads the whole response body as text.
 
+const { default: got } = await import('got')
 const CLIENTS = {
-  got: {
-    label: 'got 14',
+  segamp: {
+    label: 'segamp (node:http)',
     create(c) {
-      const t = createGotTransport(c)
+      const t = createHttpTransport(c)
       return {
         send: (url, body, signal) => t.send({ method: 'POST', url, headers: HEADERS, body }, { timeoutMs: TIMEOUT_MS, signal }).then((r) => r.status),
         close: async () => t.close(),
+      }
+    },
+  },
+  got: {
+    label: 'got 14',
+    create(c) {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: c, keepAliveMsecs: 10_000 })
+      const client = got.extend({ agent: { http: agent }, retry: { limit: 0 }, throwHttpErrors: false, followRedirect: false, decompress: true, responseType: 'text' })
+      return {
+        send: (url, body, signal) =>
+          client(url, { method: 'POST', headers: HEADERS, body: Buffer.from(body, 'utf8'), timeout: { request: TIMEOUT_MS }, signal }).then((r) => r.statusCode),
+        close: async () => agent.destroy(),
       }
     },
   },

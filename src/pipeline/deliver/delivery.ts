@@ -47,7 +47,7 @@ import { RequestPump, type Batch, type PumpOptions } from './pump.js'
 import { displayUrl, endpointUrl, normalizeBatchSize, serializeRecord, type EndpointLimit, type SerializedRecord } from './requests.js'
 import { applyClassification, retryPolicy, StopRules, type Attempts, type RetryPolicy, type Settled } from './retry.js'
 import { KeyScheduler, type KeyState, type Queued, type Returned } from './scheduler.js'
-import { createGotTransport, type Transport } from './transport.js'
+import { createHttpTransport, type Transport } from './transport.js'
 
 export { backoffDelay, REFUSED_AFTER_MS } from './retry.js'
 
@@ -108,7 +108,7 @@ export interface DeliveryOptions {
   /** Per-endpoint limit overrides (tests, sandbox limits). */
   limits?: Partial<Record<AmplitudeEndpoint, Partial<EndpointLimit>>>
   userAgent?: string
-  /** Replaces the got transport (tests). */
+  /** Replaces the node:http transport (tests). */
   transport?: Transport
   /** Random source for jitter (tests). */
   random?: () => number
@@ -430,7 +430,7 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
   const policy = retryPolicy(opts)
   const maxBuffered = Math.max(1, opts.maxBuffered ?? Math.max(4 * batchSize * concurrency, 1000))
   const clock = systemClock
-  const ownTransport = opts.transport ? undefined : createGotTransport(concurrency)
+  const ownTransport = opts.transport ? undefined : createHttpTransport(concurrency)
   const transport: Transport = opts.transport ?? ownTransport!.send
   const rules = new StopRules(
     { unreachableAfterMs: opts.unreachableAfterMs ?? DEFAULT_UNREACHABLE_AFTER_MS, stalledAfterMs: opts.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS },

@@ -10,7 +10,7 @@
  *   throttle budgets; when the run must stop. Never schedules, never reads the clock.
  * - `pump.ts`, the request pump: packs ready records into requests, keeps `--concurrency` in
  *   flight, paces `--max-eps`. Never holds a record back for order, never interprets an answer.
- * - `transport.ts` (got): the only network I/O. `dry-run.ts` packs requests as a live run
+ * - `transport.ts` (`node:http`): the only network I/O. `dry-run.ts` packs requests as a live run
  *   and writes them instead of sending; its writer (`createDryRunWriter`) settles per written
  *   request, handing back the tags its records were added with.
  * - `delivery.ts`, the engine: composes them; callbacks, counts, backpressure, flush, abort.
@@ -63,5 +63,5 @@ export {
   type DeliveryOptions,
   type DeliveryStats,
 } from './delivery.js'
-export { createGotTransport, type Transport, type TransportOptions, type TransportResponse } from './transport.js'
+export { createHttpTransport, type Transport, type TransportOptions, type TransportResponse } from './transport.js'
 export { createDryRunDelivery, createDryRunWriter, type DryRunWrite, type DryRunWriter } from './dry-run.js'

@@ -1,11 +1,21 @@
 /**
- * HTTP transport (the I/O edge): got with keep-alive agents, no automatic retries, no
- * redirects, a hard per-request timeout. Never throws for HTTP statuses; throws only for
- * transport errors, which the engine turns into an `HttpOutcome` with `status: null`.
+ * HTTP transport (the I/O edge): `node:http`/`node:https` requests on keep-alive agents, no
+ * retries, no redirects, one deadline per request (the request and its whole answer). Never
+ * throws for HTTP statuses; throws only for transport errors, which the engine turns into an
+ * `HttpOutcome` with `status: null`.
+ *
+ * Ingestion is segamp's hot path: a live run sends one request per ~100–2,000 records, and got
+ * (segamp's HTTP client everywhere else) cost about 0.5–0.9 ms of CPU per request more than a
+ * bare `http.request`, a fifth of a live replay's CPU in `npm run bench` (README, Dependencies).
+ * What got did for these requests is done here: the agent, `content-length`, credentials in the
+ * URL (`user:password@` becomes Basic auth, as Node does for a URL), the deadline, cancelling by
+ * signal, and a compressed answer decoded (none is asked for: no `accept-encoding` is sent).
  */
 import http from 'node:http'
 import https from 'node:https'
-import type { Got } from 'got'
+import type { IncomingMessage } from 'node:http'
+import type { Readable } from 'node:stream'
+import zlib from 'node:zlib'
 import type { HttpRequest } from './requests.js'
 
 export interface TransportResponse {
@@ -25,46 +35,104 @@ export interface ClosableTransport {
   close(): void
 }
 
-export function createGotTransport(maxSockets: number): ClosableTransport {
-  const agent = {
+/** The error a request gets when its deadline passes before the whole answer came. */
+export class TransportTimeoutError extends Error {
+  readonly code = 'ETIMEDOUT'
+  constructor(ms: number) {
+    super(`no complete answer within ${ms} ms`)
+    this.name = 'TimeoutError'
+  }
+}
+
+export function createHttpTransport(maxSockets: number): ClosableTransport {
+  const agents = {
     http: new http.Agent({ keepAlive: true, maxSockets, keepAliveMsecs: 10_000 }),
     https: new https.Agent({ keepAlive: true, maxSockets, keepAliveMsecs: 10_000 }),
   }
-  // got (and its dependency tree) is loaded by the first request: a dry run never sends one.
-  let client: Got | undefined
-  const load = async (): Promise<Got> => {
-    const { default: got } = await import('got')
-    return got.extend({
-      agent,
-      retry: { limit: 0 },
-      throwHttpErrors: false,
-      followRedirect: false,
-      decompress: true,
-      responseType: 'text',
-    })
+  // A run sends to a handful of URLs (one per endpoint): each is parsed once.
+  const targets = new Map<string, URL>()
+  const target = (url: string): URL => {
+    let u = targets.get(url)
+    if (u === undefined) targets.set(url, (u = new URL(url)))
+    return u
   }
   return {
-    async send(req, o) {
-      client ??= await load()
-      const res = await client(req.url, {
-        method: req.method,
-        headers: req.headers,
-        // Encoded once, here: a string body is measured for content-length and then encoded again
-        // as the socket writes it (~1 MB per request; 5 % of a live run's CPU, measured A/B).
-        body: Buffer.from(req.body, 'utf8'),
-        timeout: { request: o.timeoutMs },
-        signal: o.signal,
+    send(req, o) {
+      return new Promise<TransportResponse>((resolve, reject) => {
+        const u = target(req.url)
+        const secure = u.protocol === 'https:'
+        if (!secure && u.protocol !== 'http:') {
+          reject(Object.assign(new Error(`unsupported protocol ${u.protocol} (http: or https: only)`), { code: 'ERR_INVALID_PROTOCOL' }))
+          return
+        }
+        // Encoded once, here: a string body would be measured for content-length and encoded again as the socket writes it.
+        const body = Buffer.from(req.body, 'utf8')
+        let settled = false
+        const finish = (err: Error | undefined, res?: TransportResponse): void => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          if (err) reject(err)
+          else resolve(res!)
+        }
+        const request = (secure ? https : http).request(u, {
+          method: req.method,
+          headers: { ...req.headers, 'content-length': String(body.length) },
+          agent: secure ? agents.https : agents.http,
+          signal: o.signal,
+        })
+        const timer = setTimeout(() => {
+          const err = new TransportTimeoutError(o.timeoutMs)
+          finish(err)
+          request.destroy(err)
+        }, o.timeoutMs)
+        request.on('error', (err) => finish(err))
+        request.on('response', (res) => {
+          readText(res).then(
+            (text) => finish(undefined, { status: res.statusCode ?? 0, body: text }),
+            (err: Error) => finish(err),
+          )
+        })
+        request.end(body)
       })
-      return { status: res.statusCode, body: res.body }
     },
     close() {
-      agent.http.destroy()
-      agent.https.destroy()
+      agents.http.destroy()
+      agents.https.destroy()
     },
   }
 }
 
-/** Best-effort error code of a transport error (got's RequestError carries `code`). */
+/** The answer's body as UTF-8 text, decoded if it came compressed; rejects if the connection ends first. */
+function readText(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const stream = decoded(res)
+    const chunks: Buffer[] = []
+    let ended = false
+    stream.on('data', (c: Buffer) => chunks.push(c))
+    stream.on('end', () => {
+      ended = true
+      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'))
+    })
+    stream.on('error', reject)
+    res.on('error', reject)
+    res.on('close', () => {
+      if (!res.complete && !ended) reject(Object.assign(new Error('the connection closed before the whole answer came'), { code: 'ECONNRESET' }))
+    })
+  })
+}
+
+function decoded(res: IncomingMessage): Readable {
+  const encoding = String(res.headers['content-encoding'] ?? '')
+    .trim()
+    .toLowerCase()
+  if (encoding === 'gzip' || encoding === 'x-gzip') return res.pipe(zlib.createGunzip())
+  if (encoding === 'deflate') return res.pipe(zlib.createInflate())
+  if (encoding === 'br') return res.pipe(zlib.createBrotliDecompress())
+  return res
+}
+
+/** Best-effort error code of a transport error (Node's network errors carry `code`). */
 export function transportErrorInfo(err: unknown): { code?: string; message: string; timeout: boolean } {
   const e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: { code?: unknown } }
   const code = typeof e?.code === 'string' ? e.code : typeof e?.cause?.code === 'string' ? e.cause.code : undefined
