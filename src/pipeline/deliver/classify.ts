@@ -36,6 +36,8 @@ export interface Classification {
   reason: string
   /** Set when the run must stop (configuration error): message for FatalDeliveryError. */
   fatal?: string
+  /** A fatal without an HTTP answer that waiting will not cure (a TLS certificate not trusted): exit 1, not 75. */
+  permanent?: boolean
   fates: Fate[]
   /** 429 without per-id detail: the whole project is throttled. */
   projectThrottle?: boolean
@@ -50,6 +52,27 @@ export interface Classification {
 }
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_INVALID_URL'])
+
+/**
+ * TLS errors that say this machine does not trust the endpoint's certificate (Node's codes, as
+ * OpenSSL names them): a setting to fix (NODE_EXTRA_CA_CERTS, the host name of --endpoint-url),
+ * not an outage, so the run stops at the first one instead of retrying until its budget is spent.
+ */
+const CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'INVALID_CA',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+])
 
 function parseBody(body: string | undefined): Record<string, unknown> | undefined {
   if (!body) return undefined
@@ -98,13 +121,23 @@ function strId(v: unknown): string | undefined {
  * Classify a response for a request that carried `records` (in body order).
  * `apiKey` is only used to scrub it out of reasons and to fingerprint it in fatal messages.
  */
-export function classifyResponse(endpoint: AmplitudeEndpoint, records: readonly Record<string, unknown>[], out: HttpOutcome, apiKey?: string): Classification {
+export function classifyResponse(
+  endpoint: AmplitudeEndpoint,
+  records: readonly Record<string, unknown>[],
+  out: HttpOutcome,
+  apiKey?: string,
+  where: () => string = () => `the ${endpoint} endpoint`,
+): Classification {
   const n = records.length
   const all = (f: Fate): Fate[] => records.map(() => f)
   const base = { throttledUsers: [], throttledDevices: [], quotaUsers: [], quotaDevices: [] }
 
   if (out.status === null || out.error) {
     const code = out.error?.code
+    if (code !== undefined && CERTIFICATE_CODES.has(code)) {
+      const fatal = `the TLS certificate of ${where()} was not accepted (${code}: ${short(out.error?.message ?? '', apiKey)}): nothing was sent there`
+      return { ...base, code: null, reason: code, fatal, permanent: true, fates: all({ t: 'backoff' }) }
+    }
     const reason = out.error?.timeout || code === 'ETIMEDOUT' ? 'timeout' : (code ?? short(out.error?.message ?? 'transport error', apiKey))
     return { ...base, code: null, reason, fates: all({ t: 'backoff' }), unreachable: code !== undefined && UNREACHABLE_CODES.has(code) }
   }

@@ -168,10 +168,11 @@ export interface Delivery {
  */
 export class FatalDeliveryError extends SegampError {
   readonly status: number | null
-  constructor(message: string, status: number | null = null) {
+  /** `permanent`: no HTTP answer, but waiting will not cure it (a TLS certificate not trusted): exit 1, not 75. */
+  constructor(message: string, status: number | null = null, permanent = status !== null) {
     super(message, {
-      code: status === null ? 'endpoint-unavailable' : 'delivery',
-      exitCode: status === null ? exitCodes.TEMPFAIL : exitCodes.ABORTED,
+      code: permanent ? 'delivery' : 'endpoint-unavailable',
+      exitCode: permanent ? exitCodes.ABORTED : exitCodes.TEMPFAIL,
       hint: 'Once that is fixed, run the same command again: the replay resumes from its checkpoint.',
     })
     this.name = 'FatalDeliveryError'
@@ -376,6 +377,7 @@ function settleBatch(d: SettleDeps, batch: Batch<Entry, Held>, outcome: HttpOutc
         entries.map((e) => e.ids),
         outcome,
         opts.apiKey,
+        endpointWhere(batch.endpoint),
       )
   const now = clock.now()
   const stopping = (): boolean => isStopped() || cancelled
@@ -387,7 +389,7 @@ function settleBatch(d: SettleDeps, batch: Batch<Entry, Held>, outcome: HttpOutc
     ack: (e) => acked.push(e.item),
     dead: (e, reason) => resolveDead(e, c.code, reason),
     keep: (e, delay) => keepFor((returned ??= new Map()), e, delay),
-    fatal: (message, status) => setFatal(new FatalDeliveryError(message, status)),
+    fatal: (message, status, permanent) => setFatal(new FatalDeliveryError(message, status, permanent)),
     stopping,
   })
 

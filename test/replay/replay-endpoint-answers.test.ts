@@ -1,0 +1,98 @@
+/**
+ * `segamp replay` (the built CLI) against endpoints that answer in ways a backfill meets in the
+ * field, through the node:http transport: a TLS certificate this machine does not trust (a
+ * corporate proxy, a private endpoint) and a redirect (an old URL, http: to https:). Both are a
+ * setting to fix, not an outage: the run stops at once (exit 1) saying what to do, instead of
+ * retrying for 2 or 10 minutes and ending "unreachable" (exit 75).
+ */
+import { strict as assert } from 'node:assert'
+import { readFileSync } from 'node:fs'
+import { createServer as createHttpServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { startSandbox, type Sandbox } from '../../src/amplitude/sandbox/index.js'
+import { runCli } from '../helpers/cli.js'
+import { tempDir } from '../helpers/files.js'
+import { writeArchive } from '../helpers/replay.js'
+
+const TLS_DIR = fileURLToPath(new URL('../fixtures/tls/', import.meta.url))
+const CERT = `${TLS_DIR}localhost-cert.pem`
+const KEY = `${TLS_DIR}localhost-key.pem`
+const API_KEY = 'endpoint-answers-key-0001'
+
+/** Passes every request on to the sandbox and its answer back (a TLS-terminating proxy). */
+function forwardTo(sandbox: Sandbox) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const up = request(new URL(req.url ?? '/', sandbox.url), { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers)
+      answer.pipe(res)
+    })
+    req.pipe(up)
+  }
+}
+
+describe('replay CLI: endpoints whose answer is a setting to fix', function () {
+  this.timeout(60_000)
+  let sandbox: Sandbox
+  const closers: (() => Promise<void>)[] = []
+  beforeEach(async () => {
+    sandbox = await startSandbox({ apiKeys: [API_KEY] })
+    closers.push(() => sandbox.close())
+  })
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close()
+  })
+
+  async function listen(server: ReturnType<typeof createHttpServer> | ReturnType<typeof createHttpsServer>): Promise<number> {
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    closers.push(async () => {
+      server.closeAllConnections()
+      await new Promise<void>((r) => server.close(() => r()))
+    })
+    return (server.address() as AddressInfo).port
+  }
+
+  const replayArgs = (archive: string, endpoint: string, stateDir: string): string[] => [
+    'replay',
+    archive,
+    '--endpoint-url',
+    endpoint,
+    '--state-dir',
+    stateDir,
+    '--yes',
+    '--no-progress',
+  ]
+
+  it('a certificate this machine does not trust stops the run at once (exit 1) naming the error and NODE_EXTRA_CA_CERTS; trusted that way, the same command resumes and sends everything', async () => {
+    const port = await listen(createHttpsServer({ cert: readFileSync(CERT), key: readFileSync(KEY) }, forwardTo(sandbox)))
+    const a = writeArchive(tempDir(), { messages: 30, devices: 3 })
+    const state = tempDir('segamp-tls-state-')
+    const env = { AMPLITUDE_API_KEY: API_KEY, NODE_EXTRA_CA_CERTS: '' }
+    const started = Date.now()
+    const refused = await runCli(replayArgs(a.dir, `https://localhost:${port}`, state), { env })
+    assert.equal(refused.code, 1, refused.stderr)
+    assert.ok(Date.now() - started < 20_000, `stopped after ${Date.now() - started} ms`)
+    assert.match(refused.stderr, /Error: the TLS certificate of https:\/\/localhost:\d+\/2\/httpapi was not accepted \(DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate\)/)
+    assert.match(refused.stderr, /Hint: .*NODE_EXTRA_CA_CERTS=/)
+    assert.match(refused.stderr, /Resume with:/)
+    assert.doesNotMatch(refused.stderr, /unreachable|has not answered|retrying in/)
+    assert.equal(sandbox.events.length, 0)
+
+    const trusted = await runCli(replayArgs(a.dir, `https://localhost:${port}`, state), { env: { ...env, NODE_EXTRA_CA_CERTS: CERT } })
+    assert.equal(trusted.code, 0, trusted.stderr)
+    assert.match(trusted.stdout + trusted.stderr, /30 mapped messages → 30 events = 30 sent \+ 0 dead-lettered/)
+    assert.equal(sandbox.events.length, 30)
+    assert.equal(sandbox.stats().duplicatesDiscarded, 0)
+  })
+
+  it('a trusted certificate for another host name stops the run at once (exit 1), naming the name it was asked for', async () => {
+    const port = await listen(createHttpsServer({ cert: readFileSync(CERT), key: readFileSync(KEY) }, forwardTo(sandbox)))
+    const a = writeArchive(tempDir(), { messages: 5, devices: 1 })
+    const r = await runCli(replayArgs(a.dir, `https://127.0.0.1:${port}`, tempDir()), { env: { AMPLITUDE_API_KEY: API_KEY, NODE_EXTRA_CA_CERTS: CERT } })
+    assert.equal(r.code, 1, r.stderr)
+    assert.match(r.stderr, /Error: the TLS certificate of https:\/\/127\.0\.0\.1:\d+\/2\/httpapi was not accepted \(ERR_TLS_CERT_ALTNAME_INVALID: .*127\.0\.0\.1/)
+    assert.match(r.stderr, /Hint: .*host name/)
+    assert.equal(sandbox.events.length, 0)
+  })
+})
