@@ -73,7 +73,10 @@ describe('replay CLI: endpoints whose answer is a setting to fix', function () {
     const refused = await runCli(replayArgs(a.dir, `https://localhost:${port}`, state), { env })
     assert.equal(refused.code, 1, refused.stderr)
     assert.ok(Date.now() - started < 20_000, `stopped after ${Date.now() - started} ms`)
-    assert.match(refused.stderr, /Error: the TLS certificate of https:\/\/localhost:\d+\/2\/httpapi was not accepted \(DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate\)/)
+    assert.match(
+      refused.stderr,
+      /Error: the TLS certificate of the httpapi endpoint https:\/\/localhost:\d+\/2\/httpapi was not accepted \(DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate\)/,
+    )
     assert.match(refused.stderr, /Hint: .*NODE_EXTRA_CA_CERTS=/)
     assert.match(refused.stderr, /Resume with:/)
     assert.doesNotMatch(refused.stderr, /unreachable|has not answered|retrying in/)
@@ -91,8 +94,48 @@ describe('replay CLI: endpoints whose answer is a setting to fix', function () {
     const a = writeArchive(tempDir(), { messages: 5, devices: 1 })
     const r = await runCli(replayArgs(a.dir, `https://127.0.0.1:${port}`, tempDir()), { env: { AMPLITUDE_API_KEY: API_KEY, NODE_EXTRA_CA_CERTS: CERT } })
     assert.equal(r.code, 1, r.stderr)
-    assert.match(r.stderr, /Error: the TLS certificate of https:\/\/127\.0\.0\.1:\d+\/2\/httpapi was not accepted \(ERR_TLS_CERT_ALTNAME_INVALID: .*127\.0\.0\.1/)
+    assert.match(
+      r.stderr,
+      /Error: the TLS certificate of the httpapi endpoint https:\/\/127\.0\.0\.1:\d+\/2\/httpapi was not accepted \(ERR_TLS_CERT_ALTNAME_INVALID: .*127\.0\.0\.1/,
+    )
     assert.match(r.stderr, /Hint: .*host name/)
     assert.equal(sandbox.events.length, 0)
+  })
+})
+
+describe('replay CLI: an endpoint that answers with a redirect', function () {
+  this.timeout(60_000)
+
+  it('a 301 stops the run at once (exit 1), naming where it points without its credentials; nothing is followed or counted as sent', async () => {
+    const seen: string[] = []
+    const server = createHttpServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`)
+      req.resume()
+      res.writeHead(301, { location: 'https://proxy-user:proxy-secret@api2.amplitude.com/2/httpapi', 'content-type': 'text/html' })
+      res.end('<html><body>Moved Permanently</body></html>')
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    try {
+      const port = (server.address() as AddressInfo).port
+      const a = writeArchive(tempDir(), { messages: 12, devices: 2 })
+      const started = Date.now()
+      const r = await runCli(['replay', a.dir, '--endpoint-url', `http://u:p%40ss@127.0.0.1:${port}`, '--state-dir', tempDir(), '--yes', '--no-progress'], {
+        env: { AMPLITUDE_API_KEY: API_KEY },
+        timeoutMs: 40_000,
+      })
+      assert.equal(r.code, 1, r.stderr)
+      assert.ok(Date.now() - started < 20_000, `stopped after ${Date.now() - started} ms`)
+      assert.match(
+        r.stderr,
+        /Error: the httpapi endpoint http:\/\/127\.0\.0\.1:\d+\/2\/httpapi answered 301, a redirect to https:\/\/<redacted>@api2\.amplitude\.com\/2\/httpapi: redirects are not followed; nothing in that request was counted as sent/,
+      )
+      assert.match(r.stderr, /Hint: .*--endpoint-url/)
+      assert.match(r.stderr, /0 mapped messages → 0 events = 0 sent/)
+      assert.doesNotMatch(r.stderr + r.stdout, /proxy-secret|proxy-user|p@ss|p%40ss|retrying in/)
+      assert.deepEqual(seen, ['POST /2/httpapi'])
+    } finally {
+      server.closeAllConnections()
+      await new Promise<void>((r) => server.close(() => r()))
+    }
   })
 })

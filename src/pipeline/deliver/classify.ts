@@ -13,6 +13,8 @@ import { keyFingerprint } from './requests.js'
 export interface HttpOutcome {
   status: number | null
   body?: string
+  /** A 3xx answer's `location` header. */
+  location?: string
   /** Transport error (no usable response): `code` such as ECONNRESET, ECONNREFUSED, ETIMEDOUT. */
   error?: { code?: string; message?: string; timeout?: boolean }
 }
@@ -126,7 +128,7 @@ export function classifyResponse(
   records: readonly Record<string, unknown>[],
   out: HttpOutcome,
   apiKey?: string,
-  where: () => string = () => `the ${endpoint} endpoint`,
+  where: () => string = () => `(${endpoint})`,
 ): Classification {
   const n = records.length
   const all = (f: Fate): Fate[] => records.map(() => f)
@@ -135,11 +137,18 @@ export function classifyResponse(
   if (out.status === null || out.error) {
     const code = out.error?.code
     if (code !== undefined && CERTIFICATE_CODES.has(code)) {
-      const fatal = `the TLS certificate of ${where()} was not accepted (${code}: ${short(out.error?.message ?? '', apiKey)}): nothing was sent there`
+      const fatal = `the TLS certificate of the ${endpoint} endpoint ${where()} was not accepted (${code}: ${short(out.error?.message ?? '', apiKey)}): nothing was sent there`
       return { ...base, code: null, reason: code, fatal, permanent: true, fates: all({ t: 'backoff' }) }
     }
     const reason = out.error?.timeout || code === 'ETIMEDOUT' ? 'timeout' : (code ?? short(out.error?.message ?? 'transport error', apiKey))
     return { ...base, code: null, reason, fates: all({ t: 'backoff' }), unreachable: code !== undefined && UNREACHABLE_CODES.has(code) }
+  }
+
+  if (out.status >= 300 && out.status < 400) {
+    // Not followed: the request's body (the API key) and the proxy's credentials would go where --endpoint-url does not say.
+    const to = out.location ? `a redirect to ${short(out.location, apiKey)}` : 'a redirect'
+    const fatal = `the ${endpoint} endpoint ${where()} answered ${out.status}, ${to}: redirects are not followed; nothing in that request was counted as sent`
+    return { ...base, code: out.status, reason: `http_${out.status}`, fatal, fates: all({ t: 'backoff' }) }
   }
 
   const json = parseBody(out.body)

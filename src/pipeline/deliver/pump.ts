@@ -259,7 +259,7 @@ export class RequestPump<E extends Packable, H> {
     this.o
       .transport(req, { timeoutMs: this.o.requestTimeoutMs, signal: ac.signal })
       .then(
-        (res): HttpOutcome => ({ status: res.status, body: res.body }),
+        (res): HttpOutcome => (res.location === undefined ? { status: res.status, body: res.body } : { status: res.status, body: res.body, location: res.location }),
         (err: unknown): HttpOutcome => ({ status: null, error: transportErrorInfo(err) }),
       )
       .then((outcome) => {

@@ -21,6 +21,8 @@ import type { HttpRequest } from './requests.js'
 export interface TransportResponse {
   status: number
   body: string
+  /** A redirect's `location` header (3xx only): not followed, shown to the user. */
+  location?: string
 }
 
 export interface TransportOptions {
@@ -88,8 +90,10 @@ export function createHttpTransport(maxSockets: number): ClosableTransport {
         }, o.timeoutMs)
         request.on('error', (err) => finish(err))
         request.on('response', (res) => {
+          const status = res.statusCode ?? 0
+          const location = status >= 300 && status < 400 ? res.headers.location : undefined
           readText(res).then(
-            (text) => finish(undefined, { status: res.statusCode ?? 0, body: text }),
+            (text) => finish(undefined, location === undefined ? { status, body: text } : { status, body: text, location }),
             (err: Error) => finish(err),
           )
         })
