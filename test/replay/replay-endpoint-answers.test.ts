@@ -139,3 +139,40 @@ describe('replay CLI: an endpoint that answers with a redirect', function () {
     }
   })
 })
+
+describe('replay CLI: answers that fail while they are read', function () {
+  this.timeout(90_000)
+
+  it('a large answer that is not the gzip it says it is: that request is retried on a new connection and the run goes on (the connection it came on is not left holding a slot)', async () => {
+    const sandbox = await startSandbox({ apiKeys: [API_KEY] })
+    const forward = forwardTo(sandbox)
+    let answered = 0
+    const server = createHttpServer((req, res) => {
+      if (answered++ > 0) return forward(req, res)
+      req.resume()
+      // More than one chunk of it: reading stops at the first bad byte, with the rest still to come.
+      res.writeHead(200, { 'content-encoding': 'gzip', 'content-type': 'application/json', 'content-length': 400_000 })
+      res.end(Buffer.alloc(400_000, 7))
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    try {
+      const port = (server.address() as AddressInfo).port
+      const a = writeArchive(tempDir(), { messages: 40, devices: 4 })
+      const started = Date.now()
+      const r = await runCli(
+        ['replay', a.dir, '--endpoint-url', `http://127.0.0.1:${port}`, '--state-dir', tempDir(), '--yes', '--no-progress', '--concurrency', '1', '--batch-size', '10'],
+        { env: { AMPLITUDE_API_KEY: API_KEY }, timeoutMs: 80_000 },
+      )
+      assert.equal(r.code, 0, r.stderr)
+      assert.ok(Date.now() - started < 25_000, `finished after ${Date.now() - started} ms`)
+      assert.match(r.stderr, /Warning: delivery: no answer \(Z_DATA_ERROR\) for 10 record\(s\), send 1; retrying in/)
+      assert.match(r.stderr, /40 mapped messages → 40 events = 40 sent \+ 0 dead-lettered/)
+      assert.match(r.stderr, /retries {17}1\n/)
+      assert.equal(sandbox.events.length, 40)
+    } finally {
+      server.closeAllConnections()
+      await new Promise<void>((r) => server.close(() => r()))
+      await sandbox.close()
+    }
+  })
+})

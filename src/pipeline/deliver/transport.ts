@@ -74,8 +74,11 @@ export function createHttpTransport(maxSockets: number): ClosableTransport {
           if (settled) return
           settled = true
           clearTimeout(timer)
-          if (err) reject(err)
-          else resolve(res!)
+          if (res) return resolve(res)
+          // A request that failed while its answer was read (a bad gzip) still holds its socket, the
+          // rest of that answer unread: destroyed, it gives its slot in the agent back.
+          request.destroy()
+          reject(err)
         }
         const request = (secure ? https : http).request(u, {
           method: req.method,
@@ -83,11 +86,7 @@ export function createHttpTransport(maxSockets: number): ClosableTransport {
           agent: secure ? agents.https : agents.http,
           signal: o.signal,
         })
-        const timer = setTimeout(() => {
-          const err = new TransportTimeoutError(o.timeoutMs)
-          finish(err)
-          request.destroy(err)
-        }, o.timeoutMs)
+        const timer = setTimeout(() => finish(new TransportTimeoutError(o.timeoutMs)), o.timeoutMs)
         request.on('error', (err) => finish(err))
         request.on('response', (res) => {
           const status = res.statusCode ?? 0
