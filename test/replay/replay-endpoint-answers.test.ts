@@ -175,4 +175,44 @@ describe('replay CLI: answers that fail while they are read', function () {
       await sandbox.close()
     }
   })
+
+  it('a kept-alive connection the server closed as it was reused (the ECONNRESET of an idle timeout): the request goes again on a new connection at once, without a retry, a warning or a backoff', async () => {
+    const sandbox = await startSandbox({ apiKeys: [API_KEY] })
+    const forward = forwardTo(sandbox)
+    const served = new WeakSet<object>()
+    let closed = 0
+    let requests = 0
+    // The race made certain: a proxy whose idle timeout fires as the next request arrives.
+    const server = createHttpServer((req, res) => {
+      requests++
+      if (served.has(req.socket)) {
+        closed++
+        req.socket.destroy()
+        return
+      }
+      served.add(req.socket)
+      forward(req, res)
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    try {
+      const port = (server.address() as AddressInfo).port
+      const a = writeArchive(tempDir(), { messages: 40, devices: 4 })
+      const r = await runCli(
+        ['replay', a.dir, '--endpoint-url', `http://127.0.0.1:${port}`, '--state-dir', tempDir(), '--yes', '--no-progress', '--concurrency', '1', '--batch-size', '10'],
+        { env: { AMPLITUDE_API_KEY: API_KEY }, timeoutMs: 60_000 },
+      )
+      assert.equal(r.code, 0, r.stderr)
+      assert.ok(closed >= 3, `closed ${closed}`)
+      assert.doesNotMatch(r.stderr, /Warning: delivery/)
+      assert.match(r.stderr, /40 mapped messages → 40 events = 40 sent \+ 0 dead-lettered/)
+      assert.match(r.stderr, /retries {17}0\n/)
+      assert.equal(Number(/requests +(\d+)\n/.exec(r.stderr)?.[1]), requests, 'the report counts every request on the wire, the ones sent again included')
+      assert.equal(sandbox.events.length, 40)
+      assert.equal(sandbox.stats().duplicatesDiscarded, 0)
+    } finally {
+      server.closeAllConnections()
+      await new Promise<void>((r) => server.close(() => r()))
+      await sandbox.close()
+    }
+  })
 })
