@@ -6,10 +6,11 @@
  * retrying for 2 or 10 minutes and ending "unreachable" (exit 75).
  */
 import { strict as assert } from 'node:assert'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createServer as createHttpServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startSandbox, type Sandbox } from '../../src/amplitude/sandbox/index.js'
 import { runCli } from '../helpers/cli.js'
@@ -133,6 +134,41 @@ describe('replay CLI: an endpoint that answers with a redirect', function () {
       assert.match(r.stderr, /0 mapped messages → 0 events = 0 sent/)
       assert.doesNotMatch(r.stderr + r.stdout, /proxy-secret|proxy-user|p@ss|p%40ss|retrying in/)
       assert.deepEqual(seen, ['POST /2/httpapi'])
+    } finally {
+      server.closeAllConnections()
+      await new Promise<void>((r) => server.close(() => r()))
+    }
+  })
+})
+
+describe('replay CLI: a proxy that refuses its credentials', function () {
+  this.timeout(60_000)
+
+  it('407 Proxy Authentication Required stops the run at once (exit 1) saying the user:password of --endpoint-url was refused; nothing is dead-lettered, the resume sends it all', async () => {
+    const server = createHttpServer((req, res) => {
+      req.resume()
+      res.writeHead(407, { 'proxy-authenticate': 'Basic realm="corp"', 'content-type': 'text/html' })
+      res.end('<html><body><h1>407 Proxy Authentication Required</h1></body></html>')
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    try {
+      const port = (server.address() as AddressInfo).port
+      const a = writeArchive(tempDir(), { messages: 30, devices: 3 })
+      const state = tempDir()
+      const r = await runCli(['replay', a.dir, '--endpoint-url', `http://svc:old-p%40ss@127.0.0.1:${port}`, '--state-dir', state, '--yes', '--no-progress', '--batch-size', '10'], {
+        env: { AMPLITUDE_API_KEY: API_KEY },
+        timeoutMs: 40_000,
+      })
+      assert.equal(r.code, 1, r.stderr)
+      assert.match(
+        r.stderr,
+        /Error: the proxy at http:\/\/127\.0\.0\.1:\d+\/2\/httpapi answered 407 \(Proxy Authentication Required\): it refused the user:password of --endpoint-url; nothing in that request was counted as sent/,
+      )
+      assert.match(r.stderr, /Hint: .*user:password/)
+      assert.match(r.stderr, /= 0 sent \+ 0 dead-lettered/)
+      assert.doesNotMatch(r.stderr + r.stdout, /old-p@ss|old-p%40ss|svc:/)
+      const dead = join(state, 'dead-letter.ndjson')
+      assert.ok(!existsSync(dead) || readFileSync(dead, 'utf8') === '', 'nothing dead-lettered')
     } finally {
       server.closeAllConnections()
       await new Promise<void>((r) => server.close(() => r()))

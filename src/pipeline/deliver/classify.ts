@@ -168,6 +168,11 @@ export function classifyResponse(
 
   if (/^invalid api key/i.test(error) || json?.missing_field === 'api_key') return fatalMsg('invalid API key')
   if (code === 401) return fatalMsg('unauthorized')
+  // A proxy's, never Amplitude's: every request would get it, so dead-lettering it would dead-letter the whole archive.
+  if (out.status === 407) {
+    const fatal = `the proxy at ${where()} answered 407 (Proxy Authentication Required): it refused the user:password of --endpoint-url; nothing in that request was counted as sent`
+    return { ...base, code: 407, reason: 'proxy_authentication_required', fatal, fates: all({ t: 'backoff' }) }
+  }
   if (code === 403) return fatalMsg('forbidden by Amplitude WAF')
   if (code === 404 || code === 405 || /^invalid request path/i.test(error)) return fatalMsg('invalid request path')
   if (code === 400 && typeof json?.missing_field === 'string') return fatalMsg(`request missing required field ${short(json.missing_field)}`)

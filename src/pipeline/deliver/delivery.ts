@@ -36,7 +36,8 @@
  *   `maxThrottleRetries` pauses a record is dead-lettered `throttled`. Records whose user/device
  *   is over the daily quota are parked `quotaPauseMs` up to `quotaRetries` times (default 0),
  *   then dead-lettered `exceeded_daily_quota` (re-run later; insert_id dedups).
- * - Invalid API key, missing api_key, 401, 403 (WAF), 404/invalid path → FatalDeliveryError.
+ * - Invalid API key, missing api_key, 401, 403 (WAF), 404/invalid path, a proxy's 407, a redirect (3xx) and
+ *   a TLS certificate not trusted → FatalDeliveryError (exit 1).
  */
 import type { AmplitudeEndpoint, AmplitudeRecord, Region, SourceRef } from '../../types.js'
 import { exitCodes, SegampError } from '../../errors.js'
