@@ -98,7 +98,13 @@ function strId(v: unknown): string | undefined {
  * Classify a response for a request that carried `records` (in body order).
  * `apiKey` is only used to scrub it out of reasons and to fingerprint it in fatal messages.
  */
-export function classifyResponse(endpoint: AmplitudeEndpoint, records: readonly Record<string, unknown>[], out: HttpOutcome, apiKey?: string): Classification {
+/** What classifying an answer may read of a record: its ids (a 429 or a 400 names users and devices). */
+export interface RecordIds {
+  readonly user_id?: unknown
+  readonly device_id?: unknown
+}
+
+export function classifyResponse(endpoint: AmplitudeEndpoint, records: readonly RecordIds[], out: HttpOutcome, apiKey?: string): Classification {
   const n = records.length
   const all = (f: Fate): Fate[] => records.map(() => f)
   const base = { throttledUsers: [], throttledDevices: [], quotaUsers: [], quotaDevices: [] }

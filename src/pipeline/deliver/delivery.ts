@@ -225,17 +225,13 @@ class Entry implements Queued, Attempts {
     return this.item.record.record.device_id
   }
 
-  /** The ids a response's classification may read, read only if it does. */
-  get ids(): Record<string, unknown> {
-    const entry = this
-    return {
-      get user_id() {
-        return entry.userId
-      },
-      get device_id() {
-        return entry.deviceId
-      },
-    }
+  /** The ids a response's classification may read (RecordIds), read only if it does. */
+  get user_id(): unknown {
+    return this.userId
+  }
+
+  get device_id(): unknown {
+    return this.deviceId
   }
 }
 
@@ -369,14 +365,7 @@ interface SettleDeps extends Omit<SettleContext, 'stopping'> {
 function settleBatch(d: SettleDeps, batch: Batch<Entry, Held>, outcome: HttpOutcome, cancelled: boolean): void {
   const { opts, clock, rules, policy, scheduler, resolveDead, setFatal, endpointWhere, isStopped } = d
   const entries = batch.entries
-  const c: Classification = cancelled
-    ? cancelledClassification(entries.length)
-    : classifyResponse(
-        batch.endpoint,
-        entries.map((e) => e.ids),
-        outcome,
-        opts.apiKey,
-      )
+  const c: Classification = cancelled ? cancelledClassification(entries.length) : classifyResponse(batch.endpoint, entries, outcome, opts.apiKey)
   const now = clock.now()
   const stopping = (): boolean => isStopped() || cancelled
   if (!cancelled) rules.answered(c, now)
