@@ -7,7 +7,8 @@
  * inputs and S3 settings from flags (`s3-input.ts`, `state-dir.ts`), the default worker count
  * under a container's CPU quota (`cpu-quota.ts`), Classic settings and rename maps read from
  * files (`classic-input.ts`), a replay's session (`replay-session*.ts`: confirmation,
- * signals, resume advice) and a migration's (`migrate-session.ts`: settings read, configuration
+ * signals, resume advice), a comparison's (`diff-session.ts`: inputs read, progress, Ctrl-C,
+ * the report written) and a migration's (`migrate-session.ts`: settings read, configuration
  * written, verification reported, the plan confirmed and applied).
  *
  * It must never do a service's work (read an archive, map, send, compare): it turns flags into
