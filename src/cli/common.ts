@@ -91,13 +91,14 @@ export function outOfTimeRangeWarning(
  * Callers give outOfTimeRangeWarning's more precise words first, when the range alone did it.
  */
 /**
- * The warnings for inputs that held no line (a 0-byte file, an empty gzip, stdin at its end):
+ * The warnings for inputs that held no line with data (a 0-byte file, an empty gzip, stdin at its
+ * end, a file of blank lines):
  * named one by one up to a screenful, then a count. When every input was empty, the command then
  * also stops with its `nothing-read` error.
  */
 export function emptyFileWarnings(files: readonly string[]): string[] {
-  const named = files.slice(0, 10).map((file) => `${visible(file)}: empty (no line); nothing read from it`)
-  if (files.length > 10) named.push(`and ${formatCount(files.length - 10)} more empty file(s) (no line), not named here`)
+  const named = files.slice(0, 10).map((file) => `${visible(file)}: empty (no line, or blank lines only); nothing read from it`)
+  if (files.length > 10) named.push(`and ${formatCount(files.length - 10)} more empty file(s) (no line, or blank lines only), not named here`)
   return named
 }
 

@@ -167,7 +167,7 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
 
 /** Every input existed and held no line: exit 2 (code `nothing-read`), naming them. */
 function nothingReadError(inputs: string[]): UsageError {
-  return new UsageError(`nothing was read: ${inputs.join(' ')} hold(s) no line (empty files or input); nothing was sent`, {
+  return new UsageError(`nothing was read: ${inputs.join(' ')} hold(s) no line (empty or blank files, or input); nothing was sent`, {
     code: 'nothing-read',
     hint: "Check the paths: give the files or folder that hold the archive (`ls -l` shows each file's size), or, for -, the command that writes to the pipe.",
   })

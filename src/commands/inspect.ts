@@ -1,17 +1,9 @@
 import { Args, Flags } from '@oclif/core'
-import { SegampCommand } from '../cli/base.js'
 import { join } from 'node:path'
-import { inspectArchives, nothingReadError, type InspectReport } from '../inspect/index.js'
-import { parseTypes } from '../pipeline/route/index.js'
+import { SegampCommand } from '../cli/base.js'
 import { readingFlags, mappingsFlag, s3Flags, workersFlag } from '../cli/flags.js'
-import { ensureWritableDir } from '../cli/state-dir.js'
-import { InputProgress, s3Settings } from '../cli/s3-input.js'
-import { formatBytes, formatCount, progressMode, withProgress } from '../cli/progress.js'
-import { renderInspectNotes, renderInspectTable } from '../inspect/render.js'
-import { whereFilter, exitCodes, emptyFileWarnings, noMatchWarning, outOfTimeRangeWarning, terminalStdinNote } from '../cli/common.js'
-import { compileSubscriptions, loadMappings } from '../segment/subscriptions/index.js'
-import { isS3State, localStateFile } from '../pipeline/commit/index.js'
-import { UsageError } from '../errors.js'
+import { inspectSession } from '../cli/inspect-session.js'
+import type { InspectReport } from '../inspect/index.js'
 
 export default class Inspect extends SegampCommand {
   static summary = 'Profile Segment archives before anything is sent.'
@@ -45,58 +37,13 @@ EXIT CODES
 
   async run(): Promise<InspectReport> {
     const { argv, flags } = await this.parse(Inspect)
-    const inputs = argv as string[]
-    if (flags.format === 'json') this.useJsonOutput()
-    const json = this.jsonEnabled()
-    if (isS3State(flags['state-dir']))
-      throw new UsageError(
-        `--state-dir ${flags['state-dir']}: inspect writes rejected.ndjson to a local directory`,
-        'Give a local directory (s3:// state directories are for replay and status).',
-      )
-    const setup = await (async () => {
-      const loaded = await loadMappings(flags.mappings)
-      for (const w of loaded.warnings) this.warn(w)
-      return {
-        types: parseTypes(flags.types),
-        where: whereFilter(flags.where, (w) => this.warn(w)),
-        subscriptions: compileSubscriptions(loaded),
-        notes: loaded.notes,
-        s3: s3Settings(flags, inputs, (w) => this.warn(w)),
-      }
-    })()
-    // A --state-dir given is checked now (an unwritable one used to hang in mkdir); the default is
-    // only created when a line is rejected, so inspect works in a read-only checkout.
-    if (this.argv.some((a) => a === '--state-dir' || a.startsWith('--state-dir='))) ensureWritableDir(flags['state-dir'])
-    const stdinNote = terminalStdinNote(inputs)
-    if (stdinNote) this.logToStderr(stdinNote)
-    const input = new InputProgress(inputs, { since: flags.since, warn: (w) => this.warn(w) })
-    const mode = progressMode({ quiet: json || flags['no-progress'] })
-    const result = await withProgress(mode, 'Reading archives', (progress) => {
-      input.attach(progress)
-      return inspectArchives({
-        inputs,
-        archive: { ...input.options(setup.s3), exclude: [{ path: flags['state-dir'], what: 'the state directory (--state-dir)' }] },
-        filters: { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] },
-        subscriptions: setup.subscriptions.map((s) => ({ name: s.name, match: s.match })),
-        rejectedPath: localStateFile(flags['state-dir'], 'rejected'),
-        workers: flags.workers,
-        onProgress: (p) =>
-          progress.update(`${input.prefix()}${formatCount(p.messages)} messages, ${formatBytes(p.bytes)}${p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : ''}`),
-      })
+    return inspectSession(argv as string[], flags, {
+      argv: this.argv,
+      useJsonOutput: () => this.useJsonOutput(),
+      jsonEnabled: () => this.jsonEnabled(),
+      warn: (text) => this.warn(text),
+      log: (text) => this.log(text),
+      logToStderr: (text) => this.logToStderr(text),
     })
-    const { report } = result
-    // Named one by one up to a screenful: a prefix of thousands of empty objects is a count.
-    for (const w of emptyFileWarnings(result.emptyFiles)) this.warn(w)
-    const nothingRead = nothingReadError(result, inputs)
-    if (nothingRead) throw nothingRead
-    if (!json) this.log(renderInspectTable(report, { color: Boolean(process.stdout.isTTY) }).trimEnd())
-    for (const line of renderInspectNotes(result, setup.notes)) this.logToStderr(line)
-    const filteredAll = outOfTimeRangeWarning(report, flags, 'nothing was kept') ?? noMatchWarning(report, flags, 'nothing was kept')
-    if (filteredAll) this.warn(filteredAll)
-    // An object the store failed to serve past its retries may read later: 75, as replay, so a
-    // scheduler retries instead of taking the profile as final.
-    if (report.unreadableFiles.some((f) => f.retryable)) process.exitCode = exitCodes.TEMPFAIL
-    else if (report.rejected > 0 || report.unreadableFiles.length > 0) process.exitCode = exitCodes.PARTIAL
-    return report
   }
 }

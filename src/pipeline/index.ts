@@ -111,7 +111,7 @@ function itemOutcome(item: Exclude<ArchiveItem, { kind: 'block' | 'message' }>, 
     case 'file':
       return { kind: 'file', file: item.file, format: item.format }
     case 'end':
-      return { kind: 'end', file: item.file, lines: item.lines }
+      return { kind: 'end', file: item.file, lines: item.lines, ...(item.blank ? { blank: true as const } : {}) }
     case 'skipped':
       return { kind: 'skipped', path: item.path, reason: item.reason }
     case 'unreadable':
@@ -222,7 +222,8 @@ export async function* readMessages(o: ReadMessagesOptions): AsyncGenerator<Read
   for await (const line of pipeline.outcomes) {
     countOutcome(counts, line)
     if (line.kind === 'rejected') await o.onRejected?.(line)
-    if (line.kind === 'end') o.onFileEnd?.(line.file, line.lines)
+    // A file of blank lines only read nothing: it ends as an empty one does (no line with data).
+    if (line.kind === 'end') o.onFileEnd?.(line.file, line.blank ? 0 : line.lines)
     if (line.kind !== 'message') continue
     const plan = line.plan
     yield {

@@ -18,8 +18,8 @@ describe('inspect: inputs that hold no line', function () {
     const r = await runCli(['inspect', zero, empty, '--no-progress', '--state-dir', join(dir, 'st')], { cwd: dir })
     assert.equal(r.code, 2, r.stderr)
     assert.equal(r.stdout, '')
-    assert.match(r.stderr, new RegExp(`Warning: ${zero}: empty \\(no line\\); nothing read from it`))
-    assert.match(r.stderr, new RegExp(`Warning: ${empty}: empty \\(no line\\); nothing read from it`))
+    assert.match(r.stderr, new RegExp(`Warning: ${zero}: empty \\(no line, or blank lines only\\); nothing read from it`))
+    assert.match(r.stderr, new RegExp(`Warning: ${empty}: empty \\(no line, or blank lines only\\); nothing read from it`))
     assert.match(r.stderr, /Error: nothing to inspect: not one line was read from .*zero\.ndjson .*empty\.ndjson\.gz/)
     assert.match(r.stderr, /Hint: /)
   })
@@ -34,13 +34,26 @@ describe('inspect: inputs that hold no line', function () {
     assert.equal(out.error.exitCode, 2)
   })
 
-  it('a file of blank lines only: nothing read either, exit 2 (and no warning calling it empty)', async () => {
+  it('a file of blank lines only: named as a 0-byte file is, and nothing read either, exit 2', async () => {
     const dir = tempDir()
     const blank = writeFile(join(dir, 'blank.ndjson'), '\n\n  \n')
     const r = await runCli(['inspect', blank, '--no-progress', '--state-dir', join(dir, 'st')], { cwd: dir })
     assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, new RegExp(`Warning: ${blank}: empty \\(no line, or blank lines only\\); nothing read from it`))
     assert.match(r.stderr, /Error: nothing to inspect: not one line was read from .*blank\.ndjson/)
-    assert.doesNotMatch(r.stderr, /blank\.ndjson: empty/)
+  })
+
+  it('files of blank lines beside one with lines (plain, gzip, CRLF and tabs): each named, the profile, exit 0; a file with one line of data among blanks is not', async () => {
+    const dir = tempDir()
+    writeFile(join(dir, 'in', 'a.ndjson'), '\n\n' + ndjson([track('Signed Up', { messageId: 'm1' })]) + '\n\n')
+    const blank = writeFile(join(dir, 'in', 'b.ndjson'), '\n\n  \n\t\r\n')
+    const blankGz = writeFile(join(dir, 'in', 'c.ndjson.gz'), gzip('\r\n\r\n'))
+    const r = await runCli(['inspect', join(dir, 'in'), '--no-progress', '--state-dir', join(dir, 'st')], { cwd: dir })
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /messages\s+1/)
+    assert.match(r.stderr, new RegExp(`Warning: ${blank}: empty \\(no line, or blank lines only\\); nothing read from it`))
+    assert.match(r.stderr, new RegExp(`Warning: ${blankGz}: empty \\(no line, or blank lines only\\); nothing read from it`))
+    assert.doesNotMatch(r.stderr, /a\.ndjson: empty/)
   })
 
   it('stdin at its end: the same error', async () => {
@@ -56,8 +69,8 @@ describe('inspect: inputs that hold no line', function () {
     for (let i = 0; i < 25; i++) writeFile(join(dir, 'in', `e${String(i).padStart(2, '0')}.ndjson`), '')
     const r = await runCli(['inspect', join(dir, 'in'), '--no-progress', '--state-dir', join(dir, 'st')], { cwd: dir })
     assert.equal(r.code, 0, r.stderr)
-    assert.equal(r.stderr.match(/: empty \(no line\); nothing read from it/g)?.length, 10, r.stderr)
-    assert.match(r.stderr, /Warning: and 15 more empty file\(s\) \(no line\), not named here/)
+    assert.equal(r.stderr.match(/: empty \(no line, or blank lines only\); nothing read from it/g)?.length, 10, r.stderr)
+    assert.match(r.stderr, /Warning: and 15 more empty file\(s\) \(no line, or blank lines only\), not named here/)
   })
 
   it('an empty file beside one with lines: a warning naming it, the profile, exit 0', async () => {
@@ -67,7 +80,7 @@ describe('inspect: inputs that hold no line', function () {
     const r = await runCli(['inspect', join(dir, 'in'), '--no-progress', '--state-dir', join(dir, 'st')], { cwd: dir })
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /messages\s+1/)
-    assert.match(r.stderr, new RegExp(`Warning: ${zero}: empty \\(no line\\); nothing read from it`))
+    assert.match(r.stderr, new RegExp(`Warning: ${zero}: empty \\(no line, or blank lines only\\); nothing read from it`))
     assert.doesNotMatch(r.stderr, /a\.ndjson: empty/)
   })
 })

@@ -19,8 +19,8 @@ import { rereadUnreadable } from './unreadable.js'
 /** What one archive item amounts to; the same rules for every command (see src/pipeline/index.ts). */
 export type LineOutcome<P = unknown> =
   | { kind: 'file'; file: string; format: 'ndjson' | 'csv' }
-  /** A file's end: complete once the position passes it (`lines` + 1 is the end's own "line"). */
-  | { kind: 'end'; file: string; lines: number }
+  /** A file's end: complete once the position passes it (`lines` + 1 is the end's own "line"); `blank`: no line held data. */
+  | { kind: 'end'; file: string; lines: number; blank?: true }
   | { kind: 'skipped'; path: string; reason: string }
   /** `retryable`: it may read another time (a store failing past its retries); see count.ts. */
   | { kind: 'unreadable'; file: string; reason: string; retryable?: boolean }
@@ -99,7 +99,7 @@ export function openLineOutcomes(o: OutcomeOptions): LineOutcomes {
           return []
         case 'end': {
           // A file that could not be read is unreadable (warned above), not empty.
-          if (line.lines === 0 && !counts.unreadableFiles.some((u) => u.file === line.file)) o.onEmptyFile?.(line.file)
+          if ((line.lines === 0 || line.blank) && !counts.unreadableFiles.some((u) => u.file === line.file)) o.onEmptyFile?.(line.file)
           const ref = { file: line.file, line: line.lines + 1 }
           // Also when an earlier run settled the end already: then it is not counted again.
           ledger.add(ref, 0, endOfFile(line.file, o.skipLine?.(ref.file, ref.line) === true))

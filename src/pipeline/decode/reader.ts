@@ -37,8 +37,11 @@ export type ArchiveItem =
   /** A path not read because its file or folder was reached already (links, loops). */
   | { kind: 'skipped'; path: string; reason: string }
   | { kind: 'file'; file: string; format: 'ndjson' | 'csv'; index: number }
-  /** The file's last item: read to its end, or as far as it could be read. `lines` counts its lines. */
-  | { kind: 'end'; file: string; lines: number }
+  /**
+   * The file's last item: read to its end, or as far as it could be read. `lines` counts its
+   * lines; `blank`: it had lines, but not one with data (whitespace only).
+   */
+  | { kind: 'end'; file: string; lines: number; blank?: true }
 
 export interface ReadOptions {
   /** Sources not to open at all (a resumed run's completed files); their bytes count as read. */
@@ -129,7 +132,7 @@ async function* readOne(source: Source, index: number, opts: ReadOptions): Async
   raw.on('error', (error) => {
     failed = error
   })
-  const at = { lastLine: 0 }
+  const at: ReadPosition = { lastLine: 0, data: false }
   try {
     let lines: AsyncGenerator<Line> | undefined
     if (opts.blocks) {
@@ -150,11 +153,26 @@ async function* readOne(source: Source, index: number, opts: ReadOptions): Async
   } finally {
     if (raw !== (opts.stdin ?? process.stdin)) raw.destroy()
   }
-  yield { kind: 'end', file, lines: at.lastLine }
+  yield { kind: 'end', file, lines: at.lastLine, ...(at.lastLine > 0 && !at.data ? { blank: true as const } : {}) }
 }
 
-/** A file's lines (NDJSON or CSV) → items; `at.lastLine` follows the lines read. */
-async function* lineItems(file: string, index: number, lines: AsyncGenerator<Line>, skip: (line: number) => boolean, at: { lastLine: number }): AsyncGenerator<ArchiveItem> {
+/** How far a file was read: its last line, and whether any line held more than whitespace. */
+interface ReadPosition {
+  lastLine: number
+  data: boolean
+}
+
+/** Whether `bytes` hold anything but spaces, tabs and line ends (found at its first byte in any real file). */
+function hasData(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]
+    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) return true
+  }
+  return false
+}
+
+/** A file's lines (NDJSON or CSV) → items; `at` follows the lines read. */
+async function* lineItems(file: string, index: number, lines: AsyncGenerator<Line>, skip: (line: number) => boolean, at: ReadPosition): AsyncGenerator<ArchiveItem> {
   const first = await lines.next()
   if (first.done) {
     yield { kind: 'file', file, format: 'ndjson', index }
@@ -174,6 +192,7 @@ async function* lineItems(file: string, index: number, lines: AsyncGenerator<Lin
     }
     for await (const row of readCsv(rejoin(first.value.text, lines, tooLong), header)) {
       at.lastLine = row.line
+      at.data = true
       yield* overCap(row.line)
       if (skip(row.line)) continue
       const ref = { file, line: row.line }
@@ -187,7 +206,9 @@ async function* lineItems(file: string, index: number, lines: AsyncGenerator<Lin
   let current = first.value
   for (;;) {
     at.lastLine = current.line
-    if ((current.tooLong !== undefined || current.text.trim() !== '') && !skip(current.line)) {
+    const data = current.tooLong !== undefined || current.text.trim() !== ''
+    if (data) at.data = true
+    if (data && !skip(current.line)) {
       const parsed = current.tooLong !== undefined ? tooLongLine(current.tooLong, MAX_LINE_CHARS) : parseMessageLine(current.text)
       const ref = { file, line: current.line }
       if (parsed.ok) yield { kind: 'message', message: parsed.message, ref }
@@ -207,7 +228,7 @@ async function* ndjsonBlocks(
   blocks: AsyncGenerator<LineBlock>,
   skip: (line: number) => boolean,
   skipping: boolean,
-  at: { lastLine: number },
+  at: ReadPosition,
 ): AsyncGenerator<ArchiveItem> {
   yield { kind: 'file', file, format: 'ndjson', index }
   let fileStart = true
@@ -215,12 +236,14 @@ async function* ndjsonBlocks(
     const block = b.value
     if (block.tooLong !== undefined) {
       at.lastLine = block.tooLong.line
+      at.data = true
       if (!skip(at.lastLine)) {
         const r = tooLongLine(block.tooLong.bytes, MAX_LINE_CHARS)
         yield { kind: 'rejected', ref: { file, line: at.lastLine }, category: r.category, reason: r.reason, text: '' }
       }
     } else {
       at.lastLine = block.firstLine + block.count - 1
+      if (!at.data) at.data = hasData(block.bytes)
       let all = skipping
       for (let l = block.firstLine; all && l <= at.lastLine; l++) all = skip(l)
       // A resumed run's settled lines: a block wholly settled is not decoded at all.

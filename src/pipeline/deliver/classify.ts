@@ -123,9 +123,15 @@ function strId(v: unknown): string | undefined {
  * Classify a response for a request that carried `records` (in body order).
  * `apiKey` is only used to scrub it out of reasons and to fingerprint it in fatal messages.
  */
+/** What classifying an answer may read of a record: its ids (a 429 or a 400 names users and devices). */
+export interface RecordIds {
+  readonly user_id?: unknown
+  readonly device_id?: unknown
+}
+
 export function classifyResponse(
   endpoint: AmplitudeEndpoint,
-  records: readonly Record<string, unknown>[],
+  records: readonly RecordIds[],
   out: HttpOutcome,
   apiKey?: string,
   where: () => string = () => `(${endpoint})`,

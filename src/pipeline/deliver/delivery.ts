@@ -227,17 +227,13 @@ class Entry implements Queued, Attempts {
     return this.item.record.record.device_id
   }
 
-  /** The ids a response's classification may read, read only if it does. */
-  get ids(): Record<string, unknown> {
-    const entry = this
-    return {
-      get user_id() {
-        return entry.userId
-      },
-      get device_id() {
-        return entry.deviceId
-      },
-    }
+  /** The ids a response's classification may read (RecordIds), read only if it does. */
+  get user_id(): unknown {
+    return this.userId
+  }
+
+  get device_id(): unknown {
+    return this.deviceId
   }
 }
 
@@ -371,15 +367,7 @@ interface SettleDeps extends Omit<SettleContext, 'stopping'> {
 function settleBatch(d: SettleDeps, batch: Batch<Entry, Held>, outcome: HttpOutcome, cancelled: boolean): void {
   const { opts, clock, rules, policy, scheduler, resolveDead, setFatal, endpointWhere, isStopped } = d
   const entries = batch.entries
-  const c: Classification = cancelled
-    ? cancelledClassification(entries.length)
-    : classifyResponse(
-        batch.endpoint,
-        entries.map((e) => e.ids),
-        outcome,
-        opts.apiKey,
-        endpointWhere(batch.endpoint),
-      )
+  const c: Classification = cancelled ? cancelledClassification(entries.length) : classifyResponse(batch.endpoint, entries, outcome, opts.apiKey, endpointWhere(batch.endpoint))
   const now = clock.now()
   const stopping = (): boolean => isStopped() || cancelled
   if (!cancelled) rules.answered(c, now)

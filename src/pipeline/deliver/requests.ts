@@ -235,14 +235,11 @@ export function buildBody(endpoint: AmplitudeEndpoint, apiKey: string, jsonRecor
     parts[n - 1] = parts[n - 1] + tail
     return parts.join(',')
   }
+  // What URLSearchParams writes for these three fields, through formEncoded (native encoding: a live
+  // run builds one such body per /identify request). The placeholder stays readable in dry-run files.
   const field = endpoint === 'usermap' ? 'mapping' : 'identification'
-  const params = new URLSearchParams()
-  params.set('api_key', key)
-  params.set(field, `[${jsonRecords.join(',')}]`)
-  if (hasOptions) params.set('options', JSON.stringify(options))
-  const text = params.toString()
-  // Keep the placeholder readable in dry-run files.
-  return redact ? text.replace(`api_key=${encodeURIComponent(REDACTED)}`, `api_key=${REDACTED}`) : text
+  const text = `api_key=${redact ? REDACTED : formEncoded(key)}&${field}=${formEncoded(`[${jsonRecords.join(',')}]`)}`
+  return hasOptions ? `${text}&options=${formEncoded(JSON.stringify(options))}` : text
 }
 
 export function buildHeaders(endpoint: AmplitudeEndpoint, userAgent = DEFAULT_USER_AGENT): Record<string, string> {

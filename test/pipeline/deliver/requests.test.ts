@@ -212,6 +212,31 @@ describe('requests: limits', () => {
     buildBody('httpapi', 'k', recs)
     assert.deepEqual(recs, ['{"a":1}', '{"b":2}'], "the caller's list is left as it was")
   })
+  it('form bodies are exactly the text URLSearchParams writes for api_key, the records and the options (property), the placeholder kept readable', () => {
+    const urlSearchParamsBody = (field: string, key: string, records: string[], options?: Record<string, unknown>): string => {
+      const p = new URLSearchParams()
+      p.set('api_key', key)
+      p.set(field, `[${records.join(',')}]`)
+      if (options !== undefined && Object.keys(options).length > 0) p.set('options', JSON.stringify(options))
+      return p.toString()
+    }
+    const text = fc.string({ unit: 'binary', maxLength: 12 })
+    fc.assert(
+      fc.property(
+        fc.constantFrom('identify' as const, 'groupidentify' as const, 'usermap' as const),
+        text,
+        fc.array(fc.dictionary(text, fc.oneof(text, fc.integer(), fc.boolean())), { maxLength: 4 }),
+        fc.option(fc.dictionary(text, fc.integer()), { nil: undefined }),
+        (endpoint, key, records, options) => {
+          const json = records.map((r) => JSON.stringify(r))
+          const field = endpoint === 'usermap' ? 'mapping' : 'identification'
+          assert.equal(buildBody(endpoint, key, json, options), urlSearchParamsBody(field, key, json, options))
+        },
+      ),
+      { numRuns: 300 },
+    )
+    assert.equal(buildBody('identify', 'k&y', ['{"user_id":"a b"}'], undefined, true), 'api_key=<redacted>&identification=%5B%7B%22user_id%22%3A%22a+b%22%7D%5D')
+  })
   it('a record larger than the limit alone still gets its own request', () => {
     const reqs = assembleRequests([ev(0), ev(1, { p: 'y'.repeat(5000) }), ev(2)], { apiKey: KEY, limits: { httpapi: { maxBytes: 1000 } } })
     assert.deepEqual(
