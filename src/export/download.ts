@@ -203,17 +203,16 @@ export function remainingPieces(range: HourRange, done: readonly PieceRecord[], 
   return out
 }
 
+/** Waits `ms`, or until `signal` aborts; either way its listener is taken off the run's signal. */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms)
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t)
-        resolve()
-      },
-      { once: true },
-    )
+    const done = (): void => {
+      clearTimeout(t)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const t = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
   })
 }
 
@@ -267,7 +266,30 @@ async function checkOrUnpack(zipPath: string, unpackTo?: string): Promise<{ writ
 
 type Attempt = { kind: 'data'; bytes: number } | { kind: 'status'; status: number; body: string }
 
+/**
+ * One request's own signal, aborted with the run's: got leaves its abort listener on the signal it
+ * is given, so the run's one signal collected a listener per piece (and Node's
+ * MaxListenersExceededWarning on stderr from the 11th). `done` takes the link off.
+ */
+function pieceSignal(run: AbortSignal | undefined): { signal: AbortSignal | undefined; done(): void } {
+  if (!run) return { signal: undefined, done: () => {} }
+  const ac = new AbortController()
+  const abort = (): void => ac.abort(run.reason)
+  if (run.aborted) abort()
+  else run.addEventListener('abort', abort, { once: true })
+  return { signal: ac.signal, done: () => run.removeEventListener('abort', abort) }
+}
+
 async function fetchPiece(url: string, auth: string, target: string, signal: AbortSignal | undefined, onBytes: (n: number) => void): Promise<Attempt> {
+  const own = pieceSignal(signal)
+  try {
+    return await fetchPieceWith(url, auth, target, own.signal, onBytes)
+  } finally {
+    own.done()
+  }
+}
+
+async function fetchPieceWith(url: string, auth: string, target: string, signal: AbortSignal | undefined, onBytes: (n: number) => void): Promise<Attempt> {
   const stream = got.stream(url, {
     headers: { authorization: auth, accept: 'application/zip' },
     throwHttpErrors: false,

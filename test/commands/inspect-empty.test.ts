@@ -43,16 +43,19 @@ describe('inspect: inputs that hold no line', function () {
     assert.match(r.stderr, /Error: nothing to inspect: not one line was read from .*blank\.ndjson/)
   })
 
-  it('files of blank lines beside one with lines (plain, gzip, CRLF and tabs): each named, the profile, exit 0; a file with one line of data among blanks is not', async () => {
+  it('files of blank lines beside one with lines (plain, gzip, CRLF and tabs, a BOM, form feeds and NBSP): each named, the profile, exit 0; a file with one line of data among blanks is not', async () => {
     const dir = tempDir()
     writeFile(join(dir, 'in', 'a.ndjson'), '\n\n' + ndjson([track('Signed Up', { messageId: 'm1' })]) + '\n\n')
     const blank = writeFile(join(dir, 'in', 'b.ndjson'), '\n\n  \n\t\r\n')
     const blankGz = writeFile(join(dir, 'in', 'c.ndjson.gz'), gzip('\r\n\r\n'))
+    // Saved "UTF-8 with BOM", or holding form feeds and non-breaking spaces: blank lines too, as the decoder reads them.
+    const bom = writeFile(join(dir, 'in', 'd.ndjson'), '\ufeff\r\n\f\n\u00a0\n')
     const r = await runCli(['inspect', join(dir, 'in'), '--no-progress', '--state-dir', join(dir, 'st')], { cwd: dir })
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /messages\s+1/)
     assert.match(r.stderr, new RegExp(`Warning: ${blank}: empty \\(no line, or blank lines only\\); nothing read from it`))
     assert.match(r.stderr, new RegExp(`Warning: ${blankGz}: empty \\(no line, or blank lines only\\); nothing read from it`))
+    assert.match(r.stderr, new RegExp(`Warning: ${bom}: empty \\(no line, or blank lines only\\); nothing read from it`))
     assert.doesNotMatch(r.stderr, /a\.ndjson: empty/)
   })
 

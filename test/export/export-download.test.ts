@@ -2,6 +2,9 @@ import { strict as assert } from 'node:assert'
 import { existsSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
+import { getEventListeners } from 'node:events'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import got from 'got'
 import { runExport, ExportError, remainingPieces, safeEntryPath, STATE_FILE } from '../../src/export/download.js'
 import { formatHour, initialPieces, parseHour, splitPiece, HourFormatError, MAX_RANGE_HOURS, HOUR_MS } from '../../src/amplitude/export-api/hours.js'
@@ -162,6 +165,65 @@ describe('segamp export against the sandbox /api/2/export', () => {
     assert.equal(r.code, 2, r.stderr)
     assert.match(r.stderr, /Error: --out .*notes\.txt: not a folder \(EEXIST\)/)
     assert.equal(readFileSync(file, 'utf8'), 'mine\n')
+  })
+
+  it('one signal over many pieces: no request leaves its abort listener behind (Node warned "MaxListenersExceededWarning" from the 11th piece on)', async () => {
+    sb = await sandboxWithData({ hours: 1, perHour: 3 })
+    const ac = new AbortController()
+    const warnings: string[] = []
+    const onWarning = (w: Error): void => {
+      warnings.push(w.name)
+    }
+    process.on('warning', onWarning)
+    try {
+      const r = await runExport({
+        range: { start: H0 / HOUR_MS, end: H0 / HOUR_MS + 13 },
+        maxPieceHours: 1,
+        baseUrl: sb.url,
+        apiKey: API_KEY,
+        secretKey: SECRET,
+        outDir: tempDir(),
+        signal: ac.signal,
+      })
+      assert.equal(r.hoursWithData, 1)
+      assert.equal(sb.requests.filter((q) => q.path === '/api/2/export').length, 14)
+      assert.equal(getEventListeners(ac.signal, 'abort').length, 0)
+      await new Promise((resolve) => setImmediate(resolve))
+      assert.deepEqual(warnings, [])
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+
+  it('one signal over retried pieces: the waits between attempts leave no abort listener behind either', async () => {
+    // Every piece answered 503 once, then 404 (no data): 14 pieces, 14 waits.
+    const seen = new Set<string>()
+    const server = createServer((req, res) => {
+      const first = !seen.has(req.url ?? '')
+      seen.add(req.url ?? '')
+      res.writeHead(first ? 503 : 404).end()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const ac = new AbortController()
+      const notices: string[] = []
+      const r = await runExport({
+        range: { start: H0 / HOUR_MS, end: H0 / HOUR_MS + 13 },
+        maxPieceHours: 1,
+        backoffMs: 1,
+        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        apiKey: API_KEY,
+        secretKey: SECRET,
+        outDir: tempDir(),
+        signal: ac.signal,
+        onNotice: (t) => notices.push(t),
+      })
+      assert.equal(r.hoursWithData, 0)
+      assert.equal(notices.filter((n) => /HTTP 503; retrying/.test(n)).length, 14)
+      assert.equal(getEventListeners(ac.signal, 'abort').length, 0)
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 
   it('a piece refused as too large (400) is split by hour and retried; every hour ends up exported exactly once', async () => {

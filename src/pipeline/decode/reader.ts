@@ -162,11 +162,19 @@ interface ReadPosition {
   data: boolean
 }
 
-/** Whether `bytes` hold anything but spaces, tabs and line ends (found at its first byte in any real file). */
-function hasData(bytes: Uint8Array): boolean {
+/**
+ * Whether a block holds a line with data, by the rule that decodes it (`blockLines` leaves out
+ * lines that are blank once trimmed, and the BOM at a file's start). A printable ASCII byte
+ * settles it at once (the first byte of any real file); a BOM, a form feed or a non-ASCII space
+ * before it is decided by decoding the block as a worker would.
+ */
+function hasData(block: { bytes: Uint8Array; firstLine: number }, fileStart: boolean): boolean {
+  const bytes = block.bytes
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]
-    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) return true
+    if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) continue
+    if (b > 0x20 && b < 0x7f) return true
+    return blockLines(bytes, block.firstLine, fileStart).length > 0
   }
   return false
 }
@@ -243,7 +251,7 @@ async function* ndjsonBlocks(
       }
     } else {
       at.lastLine = block.firstLine + block.count - 1
-      if (!at.data) at.data = hasData(block.bytes)
+      if (!at.data) at.data = hasData(block, fileStart)
       let all = skipping
       for (let l = block.firstLine; all && l <= at.lastLine; l++) all = skip(l)
       // A resumed run's settled lines: a block wholly settled is not decoded at all.

@@ -161,4 +161,31 @@ describe('decode: the reader in blocks mode', () => {
     // The end counts every line of the file, settled or not.
     assert.ok(lines.includes('end big.ndjson 5002') && lines.includes('end small.ndjson.gz 3'), lines.filter((l) => l.startsWith('end')).join('\n'))
   })
+
+  it('a file is blank exactly when no line is left once blank lines are dropped: a BOM, form feeds, NBSP and ideographic spaces are blank too, in both modes', async () => {
+    const dir = tempDir()
+    const files: Record<string, string | Buffer> = {
+      'bom.ndjson': '\ufeff\n\n',
+      'bom-only.ndjson': '\ufeff',
+      'ff.ndjson': '\f\n\v\r\n',
+      'nbsp.ndjson': '\u00a0\n \u3000\n\u2028\n',
+      'spaces.ndjson.gz': gzip(' \n\t\r\n'),
+      'data-after-nbsp.ndjson': '\u00a0\n' + ndjson([a]),
+      'data-after-bom.ndjson': '\ufeff\n' + ndjson([b]),
+    }
+    for (const [name, text] of Object.entries(files)) writeFile(join(dir, name), text)
+    // What the commands name as empty: an end with no line, or with blank lines only.
+    const blankOf = (items: ArchiveItem[]) => Object.fromEntries(items.flatMap((i) => (i.kind === 'end' ? [[i.file.split('/').pop(), i.lines === 0 || i.blank === true]] : [])))
+    const expected = {
+      'bom-only.ndjson': true,
+      'bom.ndjson': true,
+      'data-after-bom.ndjson': false,
+      'data-after-nbsp.ndjson': false,
+      'ff.ndjson': true,
+      'nbsp.ndjson': true,
+      'spaces.ndjson.gz': true,
+    }
+    assert.deepEqual(blankOf(await collect([dir], { blocks: true })), expected, 'blocks mode')
+    assert.deepEqual(blankOf(await collect([dir])), expected, 'default mode')
+  })
 })
