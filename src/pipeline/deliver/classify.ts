@@ -13,6 +13,8 @@ import { keyFingerprint } from './requests.js'
 export interface HttpOutcome {
   status: number | null
   body?: string
+  /** A 3xx answer's `location` header. */
+  location?: string
   /** Transport error (no usable response): `code` such as ECONNRESET, ECONNREFUSED, ETIMEDOUT. */
   error?: { code?: string; message?: string; timeout?: boolean }
 }
@@ -36,6 +38,8 @@ export interface Classification {
   reason: string
   /** Set when the run must stop (configuration error): message for FatalDeliveryError. */
   fatal?: string
+  /** A fatal without an HTTP answer that waiting will not cure (a TLS certificate not trusted): exit 1, not 75. */
+  permanent?: boolean
   fates: Fate[]
   /** 429 without per-id detail: the whole project is throttled. */
   projectThrottle?: boolean
@@ -50,6 +54,27 @@ export interface Classification {
 }
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_INVALID_URL'])
+
+/**
+ * TLS errors that say this machine does not trust the endpoint's certificate (Node's codes, as
+ * OpenSSL names them): a setting to fix (NODE_EXTRA_CA_CERTS, the host name of --endpoint-url),
+ * not an outage, so the run stops at the first one instead of retrying until its budget is spent.
+ */
+const CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'INVALID_CA',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+])
 
 function parseBody(body: string | undefined): Record<string, unknown> | undefined {
   if (!body) return undefined
@@ -104,15 +129,32 @@ export interface RecordIds {
   readonly device_id?: unknown
 }
 
-export function classifyResponse(endpoint: AmplitudeEndpoint, records: readonly RecordIds[], out: HttpOutcome, apiKey?: string): Classification {
+export function classifyResponse(
+  endpoint: AmplitudeEndpoint,
+  records: readonly RecordIds[],
+  out: HttpOutcome,
+  apiKey?: string,
+  where: () => string = () => `(${endpoint})`,
+): Classification {
   const n = records.length
   const all = (f: Fate): Fate[] => records.map(() => f)
   const base = { throttledUsers: [], throttledDevices: [], quotaUsers: [], quotaDevices: [] }
 
   if (out.status === null || out.error) {
     const code = out.error?.code
+    if (code !== undefined && CERTIFICATE_CODES.has(code)) {
+      const fatal = `the TLS certificate of the ${endpoint} endpoint ${where()} was not accepted (${code}: ${short(out.error?.message ?? '', apiKey)}): nothing was sent there`
+      return { ...base, code: null, reason: code, fatal, permanent: true, fates: all({ t: 'backoff' }) }
+    }
     const reason = out.error?.timeout || code === 'ETIMEDOUT' ? 'timeout' : (code ?? short(out.error?.message ?? 'transport error', apiKey))
     return { ...base, code: null, reason, fates: all({ t: 'backoff' }), unreachable: code !== undefined && UNREACHABLE_CODES.has(code) }
+  }
+
+  if (out.status >= 300 && out.status < 400) {
+    // Not followed: the request's body (the API key) and the proxy's credentials would go where --endpoint-url does not say.
+    const to = out.location ? `a redirect to ${short(out.location, apiKey)}` : 'a redirect'
+    const fatal = `the ${endpoint} endpoint ${where()} answered ${out.status}, ${to}: redirects are not followed; nothing in that request was counted as sent`
+    return { ...base, code: out.status, reason: `http_${out.status}`, fatal, fates: all({ t: 'backoff' }) }
   }
 
   const json = parseBody(out.body)
@@ -132,6 +174,11 @@ export function classifyResponse(endpoint: AmplitudeEndpoint, records: readonly 
 
   if (/^invalid api key/i.test(error) || json?.missing_field === 'api_key') return fatalMsg('invalid API key')
   if (code === 401) return fatalMsg('unauthorized')
+  // A proxy's, never Amplitude's: every request would get it, so dead-lettering it would dead-letter the whole archive.
+  if (out.status === 407) {
+    const fatal = `the proxy at ${where()} answered 407 (Proxy Authentication Required): it refused the user:password of --endpoint-url; nothing in that request was counted as sent`
+    return { ...base, code: 407, reason: 'proxy_authentication_required', fatal, fates: all({ t: 'backoff' }) }
+  }
   if (code === 403) return fatalMsg('forbidden by Amplitude WAF')
   if (code === 404 || code === 405 || /^invalid request path/i.test(error)) return fatalMsg('invalid request path')
   if (code === 400 && typeof json?.missing_field === 'string') return fatalMsg(`request missing required field ${short(json.missing_field)}`)

@@ -36,7 +36,8 @@
  *   `maxThrottleRetries` pauses a record is dead-lettered `throttled`. Records whose user/device
  *   is over the daily quota are parked `quotaPauseMs` up to `quotaRetries` times (default 0),
  *   then dead-lettered `exceeded_daily_quota` (re-run later; insert_id dedups).
- * - Invalid API key, missing api_key, 401, 403 (WAF), 404/invalid path → FatalDeliveryError.
+ * - Invalid API key, missing api_key, 401, 403 (WAF), 404/invalid path, a proxy's 407, a redirect (3xx) and
+ *   a TLS certificate not trusted → FatalDeliveryError (exit 1).
  */
 import type { AmplitudeEndpoint, AmplitudeRecord, Region, SourceRef } from '../../types.js'
 import { exitCodes, SegampError } from '../../errors.js'
@@ -168,10 +169,11 @@ export interface Delivery {
  */
 export class FatalDeliveryError extends SegampError {
   readonly status: number | null
-  constructor(message: string, status: number | null = null) {
+  /** `permanent`: no HTTP answer, but waiting will not cure it (a TLS certificate not trusted): exit 1, not 75. */
+  constructor(message: string, status: number | null = null, permanent = status !== null) {
     super(message, {
-      code: status === null ? 'endpoint-unavailable' : 'delivery',
-      exitCode: status === null ? exitCodes.TEMPFAIL : exitCodes.ABORTED,
+      code: permanent ? 'delivery' : 'endpoint-unavailable',
+      exitCode: permanent ? exitCodes.ABORTED : exitCodes.TEMPFAIL,
       hint: 'Once that is fixed, run the same command again: the replay resumes from its checkpoint.',
     })
     this.name = 'FatalDeliveryError'
@@ -365,7 +367,7 @@ interface SettleDeps extends Omit<SettleContext, 'stopping'> {
 function settleBatch(d: SettleDeps, batch: Batch<Entry, Held>, outcome: HttpOutcome, cancelled: boolean): void {
   const { opts, clock, rules, policy, scheduler, resolveDead, setFatal, endpointWhere, isStopped } = d
   const entries = batch.entries
-  const c: Classification = cancelled ? cancelledClassification(entries.length) : classifyResponse(batch.endpoint, entries, outcome, opts.apiKey)
+  const c: Classification = cancelled ? cancelledClassification(entries.length) : classifyResponse(batch.endpoint, entries, outcome, opts.apiKey, endpointWhere(batch.endpoint))
   const now = clock.now()
   const stopping = (): boolean => isStopped() || cancelled
   if (!cancelled) rules.answered(c, now)
@@ -376,7 +378,7 @@ function settleBatch(d: SettleDeps, batch: Batch<Entry, Held>, outcome: HttpOutc
     ack: (e) => acked.push(e.item),
     dead: (e, reason) => resolveDead(e, c.code, reason),
     keep: (e, delay) => keepFor((returned ??= new Map()), e, delay),
-    fatal: (message, status) => setFatal(new FatalDeliveryError(message, status)),
+    fatal: (message, status, permanent) => setFatal(new FatalDeliveryError(message, status, permanent)),
     stopping,
   })
 

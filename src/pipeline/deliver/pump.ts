@@ -257,9 +257,17 @@ export class RequestPump<E extends Packable, H> {
     const ac = new AbortController()
     this.controllers.add(ac)
     this.o
-      .transport(req, { timeoutMs: this.o.requestTimeoutMs, signal: ac.signal })
+      .transport(req, {
+        timeoutMs: this.o.requestTimeoutMs,
+        signal: ac.signal,
+        // Sent again on another connection by the transport: counted, as every request on the wire is.
+        onResend: () => {
+          this.requestCount++
+          this.bytes += batch.bytes
+        },
+      })
       .then(
-        (res): HttpOutcome => ({ status: res.status, body: res.body }),
+        (res): HttpOutcome => (res.location === undefined ? { status: res.status, body: res.body } : { status: res.status, body: res.body, location: res.location }),
         (err: unknown): HttpOutcome => ({ status: null, error: transportErrorInfo(err) }),
       )
       .then((outcome) => {

@@ -11,11 +11,13 @@
  * and its CPU per event fell by 22–31 % (README, Dependencies and Benchmarks).
  * What got did for these requests is done here: the agent, `content-length`, credentials in the
  * URL (`user:password@` becomes Basic auth, as Node does for a URL), the deadline, cancelling by
- * signal, and a compressed answer decoded (none is asked for: no `accept-encoding` is sent).
+ * signal, and a compressed answer decoded (none is asked for: no `accept-encoding` is sent). One
+ * thing more: a request whose kept-alive connection turns out closed by the server (reset before
+ * any answer) goes again at once on another one, within the same deadline.
  */
 import http from 'node:http'
 import https from 'node:https'
-import type { IncomingMessage } from 'node:http'
+import type { ClientRequest, IncomingMessage } from 'node:http'
 import type { Readable } from 'node:stream'
 import zlib from 'node:zlib'
 import type { HttpRequest } from './requests.js'
@@ -23,11 +25,15 @@ import type { HttpRequest } from './requests.js'
 export interface TransportResponse {
   status: number
   body: string
+  /** A redirect's `location` header (3xx only): not followed, shown to the user. */
+  location?: string
 }
 
 export interface TransportOptions {
   timeoutMs: number
   signal?: AbortSignal
+  /** The request went again, on another connection (its kept-alive one was found closed): sent once more. */
+  onResend?: () => void
 }
 
 export type Transport = (req: HttpRequest, o: TransportOptions) => Promise<TransportResponse>
@@ -74,28 +80,39 @@ export function createHttpTransport(maxSockets: number): ClosableTransport {
           if (settled) return
           settled = true
           clearTimeout(timer)
-          if (err) reject(err)
-          else resolve(res!)
+          if (res) return resolve(res)
+          // A request that failed while its answer was read (a bad gzip) still holds its socket, the
+          // rest of that answer unread: destroyed, it gives its slot in the agent back.
+          request.destroy()
+          reject(err)
         }
-        const request = (secure ? https : http).request(u, {
-          method: req.method,
-          headers: { ...req.headers, 'content-length': String(body.length) },
-          agent: secure ? agents.https : agents.http,
-          signal: o.signal,
-        })
-        const timer = setTimeout(() => {
-          const err = new TransportTimeoutError(o.timeoutMs)
-          finish(err)
-          request.destroy(err)
-        }, o.timeoutMs)
-        request.on('error', (err) => finish(err))
-        request.on('response', (res) => {
-          readText(res).then(
-            (text) => finish(undefined, { status: res.statusCode ?? 0, body: text }),
-            (err: Error) => finish(err),
-          )
-        })
-        request.end(body)
+        const options = { method: req.method, headers: { ...req.headers, 'content-length': String(body.length) }, agent: secure ? agents.https : agents.http, signal: o.signal }
+        let request: ClientRequest
+        const attempt = (): void => {
+          const r = (request = (secure ? https : http).request(u, options))
+          let answered = false
+          r.on('error', (err: Error & { code?: string }) => {
+            // A kept-alive connection the server closed as it was reused (an idle timeout firing as
+            // the request left): nothing was answered, so it goes again at once, on another
+            // connection. Each such failure drops one pooled socket: this ends with a new one.
+            if (!answered && !settled && r.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+              o.onResend?.()
+              attempt()
+            } else finish(err)
+          })
+          r.on('response', (res) => {
+            answered = true
+            const status = res.statusCode ?? 0
+            const location = status >= 300 && status < 400 ? res.headers.location : undefined
+            readText(res).then(
+              (text) => finish(undefined, location === undefined ? { status, body: text } : { status, body: text, location }),
+              (err: Error) => finish(err),
+            )
+          })
+          r.end(body)
+        }
+        const timer = setTimeout(() => finish(new TransportTimeoutError(o.timeoutMs)), o.timeoutMs)
+        attempt()
       })
     },
     close() {

@@ -185,6 +185,59 @@ describe('deliver: HTTP transport (node:http)', function () {
     }
   })
 
+  it('an answer that fails while it is read (a bad gzip) gives its socket back: the next request is answered, not left waiting for a slot', async () => {
+    const one = createHttpTransport(1)
+    const srv = await serve((_req, res, seen) => {
+      if (srv.seen.indexOf(seen) === 0) {
+        // Longer than one chunk: reading stops at the first bad byte, the rest still to come.
+        res.writeHead(200, { 'content-encoding': 'gzip', 'content-length': 400_000 })
+        res.end(Buffer.alloc(400_000, 7))
+      } else res.end('{"code":200,"events_ingested":1}')
+    })
+    try {
+      const bad = await rejection(one.send(post(`${srv.url}/2/httpapi`, '{}'), { timeoutMs: 2000 }))
+      assert.equal(bad.code, 'Z_DATA_ERROR')
+      const next = await one.send(post(`${srv.url}/2/httpapi`, '{}'), { timeoutMs: 2000 })
+      assert.deepEqual(next, { status: 200, body: '{"code":200,"events_ingested":1}' })
+    } finally {
+      one.close()
+      await srv.close()
+    }
+  })
+
+  it('a kept-alive connection found closed when reused (reset before any answer) is sent again at once on a new one, and said; a new connection reset is not', async () => {
+    const served = new WeakSet<object>()
+    let resetAll = false
+    const srv = await serve((_req, res, seen) => {
+      if (resetAll || served.has(seen.socket)) return void seen.socket.destroy()
+      served.add(seen.socket)
+      res.end('{"code":200,"events_ingested":1}')
+    })
+    try {
+      let resends = 0
+      const onResend = (): void => void resends++
+      await t.send(post(`${srv.url}/2/httpapi`, '{"n":1}'), { timeoutMs: 2000, onResend })
+      const again = await t.send(post(`${srv.url}/2/httpapi`, '{"n":2}'), { timeoutMs: 2000, onResend })
+      assert.equal(again.status, 200)
+      assert.equal(resends, 1)
+      assert.deepEqual(
+        srv.seen.map((s) => s.body.toString()),
+        ['{"n":1}', '{"n":2}', '{"n":2}'],
+      )
+      resetAll = true
+      const fresh = createHttpTransport(1)
+      try {
+        const err = await rejection(fresh.send(post(`${srv.url}/2/httpapi`, '{"n":3}'), { timeoutMs: 2000, onResend }))
+        assert.equal(err.code, 'ECONNRESET')
+        assert.equal(resends, 1)
+      } finally {
+        fresh.close()
+      }
+    } finally {
+      await srv.close()
+    }
+  })
+
   it('a URL that is neither http: nor https: is refused before anything is sent', async () => {
     const err = await rejection(t.send(post('ftp://127.0.0.1:9/2/httpapi', '{}'), { timeoutMs: 5000 }))
     assert.equal(err.code, 'ERR_INVALID_PROTOCOL')
