@@ -7,6 +7,7 @@
  * It must never compare, pair or render a finding itself (src/diff does): it turns flags into
  * those calls and their results into files, stdout and stderr.
  */
+import type { ReadingFlagValues } from './flags.js'
 import { visible } from './terminal.js'
 import { parseTypes } from '../pipeline/route/index.js'
 import { emptyFilesOf } from '../pipeline/index.js'
@@ -29,7 +30,7 @@ import { isUnreadableExportProblem } from '../export/read.js'
 import { withUnreadableJson } from '../diff/formats/unreadable.js'
 
 /** The flags of `segamp diff-mappings`, as oclif parsed them. */
-export interface DiffFlags extends S3FlagValues {
+export interface DiffFlags extends S3FlagValues, ReadingFlagValues {
   classic?: string
   'classic-mode': string
   workers?: number
@@ -45,11 +46,6 @@ export interface DiffFlags extends S3FlagValues {
   'identify-window'?: string
   'work-dir'?: string
   'no-progress': boolean
-  since?: string
-  until?: string
-  types?: string
-  where?: string
-  'ignore-integrations-flags': boolean
 }
 
 /** What the session needs of the command: its version, its JSON mode and its output. */

@@ -1,6 +1,16 @@
 /** Flags shared by every command that reads archives. */
 import { Flags } from '@oclif/core'
 
+/** The values of `readingFlags`, as oclif parses them (each session's flags extend it). */
+export interface ReadingFlagValues {
+  since?: string
+  until?: string
+  types?: string
+  where?: string
+  'prune-by-received'?: boolean
+  'ignore-integrations-flags': boolean
+}
+
 export const readingFlags = {
   since: Flags.string({
     description:

@@ -7,6 +7,7 @@
  * It must never read or profile an archive itself (src/inspect does): it turns flags into that
  * call and its result into output.
  */
+import type { ReadingFlagValues } from './flags.js'
 import { inspectArchives, nothingReadError, type InspectReport } from '../inspect/index.js'
 import { parseTypes } from '../pipeline/route/index.js'
 import { ensureWritableDir } from './state-dir.js'
@@ -19,17 +20,12 @@ import { isS3State, localStateFile } from '../pipeline/commit/index.js'
 import { UsageError } from '../errors.js'
 
 /** The flags of `segamp inspect`, as oclif parsed them. */
-export interface InspectFlags extends S3FlagValues {
+export interface InspectFlags extends S3FlagValues, ReadingFlagValues {
   format: string
   'state-dir': string
   mappings?: string
   workers?: number
   'no-progress': boolean
-  since?: string
-  until?: string
-  types?: string
-  where?: string
-  'ignore-integrations-flags': boolean
 }
 
 /** What the session needs of the command: its arguments, its JSON mode and its output. */

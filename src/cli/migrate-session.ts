@@ -296,22 +296,7 @@ async function writeNamedFile(flag: string, path: string, text: string, options?
 type SegmentFlags = { 'from-segment': string; 'segment-api-url'?: string; 'segment-region': string; 'segment-token'?: string; 'actions-destination'?: string }
 
 /** Flags that would do nothing, or contradict each other: usage errors, each saying what to do instead. */
-function checkFlagCombinations(
-  flags: {
-    classic?: string
-    'from-segment'?: string
-    apply: boolean
-    yes: boolean
-    prune: boolean
-    enable: boolean
-    names: string
-    'rename-map'?: string
-    'rename-map-out'?: string
-    'actions-destination'?: string
-    'include-secrets': boolean
-  },
-  format: string,
-): void {
+function checkFlagCombinations(flags: MigrateFlags, format: string): void {
   if (!flags.classic && !flags['from-segment'])
     throw new UsageError("give --classic FILE (Classic settings) or --from-segment DESTINATION_ID (read them from Segment's Public API)", {
       hint: 'e.g. segamp migrate --classic examples/classic-settings.json --out actions-config.json, or SEGMENT_PUBLIC_API_TOKEN=… segamp migrate --from-segment DESTINATION_ID.',

@@ -4,6 +4,7 @@
  * started and saved, Ctrl-C and SIGTERM turned into a clean stop, progress drawn, and the
  * engine run. The command only parses flags, calls `replaySession` and renders what it returns.
  */
+import type { ReadingFlagValues } from './flags.js'
 import { createInterface } from 'node:readline/promises'
 import { join } from 'node:path'
 import { readFile } from 'node:fs/promises'
@@ -45,7 +46,7 @@ import type { ClassicStandInResult } from '../replay/classic-stand-in.js'
 import type { RetryReport } from '../replay/retry-dead-letters.js'
 
 /** The replay command's flags, as oclif parses them. */
-export interface ReplayFlags {
+export interface ReplayFlags extends ReadingFlagValues {
   'api-key'?: string
   region: string
   'endpoint-url'?: string
@@ -71,15 +72,9 @@ export interface ReplayFlags {
   'state-dir'?: string
   'checkpoint-interval'?: number
   'checkpoint-lines'?: number
-  'prune-by-received'?: boolean
   fresh: boolean
   yes: boolean
   'no-progress': boolean
-  since?: string
-  until?: string
-  types?: string
-  where?: string
-  'ignore-integrations-flags': boolean
   profile?: string
   's3-endpoint'?: string
   's3-path-style': boolean
