@@ -76,7 +76,7 @@ describe('replay CLI: endpoints whose answer is a setting to fix', function () {
     assert.ok(Date.now() - started < 20_000, `stopped after ${Date.now() - started} ms`)
     assert.match(
       refused.stderr,
-      /Error: the TLS certificate of the httpapi endpoint https:\/\/localhost:\d+\/2\/httpapi was not accepted \(DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate\)/,
+      /Error: the TLS certificate of the httpapi endpoint https:\/\/localhost:\d+\/2\/httpapi was not accepted \(DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate(; [^)]*)?\)/,
     )
     assert.match(refused.stderr, /Hint: .*NODE_EXTRA_CA_CERTS=/)
     assert.match(refused.stderr, /Resume with:/)
