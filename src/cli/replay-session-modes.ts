@@ -71,7 +71,7 @@ export async function retryDeadLettersSession(flags: ReplayFlags, stateDir: stri
       onNote: (text) => io.logToStderr(text),
     })
     if (!io.json) io.logToStderr(renderRetryResult(report) + '\n\n' + renderReplaySummary(report, { color: Boolean(process.stderr.isTTY) }))
-    if (report.error && !io.json) io.logToStderr(renderAbortError(report.error, { fromStdin: false, sandbox: Boolean(flags.sandbox) }))
+    if (report.error && !io.json) io.logToStderr(renderAbortError(report.error, { fromStdin: false, sandbox: Boolean(flags.sandbox), hint: report.errorHint }))
     const nothing = report.error ? undefined : nothingToRetryWarning(report, reasons)
     if (nothing) io.warn(nothing)
     if (sandbox && sandboxKit) io.log(sandboxKit.summarizeSandbox(sandbox).join('\n'))

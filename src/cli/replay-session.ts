@@ -154,7 +154,7 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
     ]
     io.logToStderr(renderResumeAdvice({ fromStdin: plan.fromStdin, command: resumeCommand(invocation(io.bin), io.argv), needs }))
   }
-  if (report.error && !io.json) io.logToStderr(renderAbortError(report.error, { fromStdin: plan.fromStdin, sandbox: flags.sandbox }))
+  if (report.error && !io.json) io.logToStderr(renderAbortError(report.error, { fromStdin: plan.fromStdin, sandbox: flags.sandbox, hint: report.errorHint }))
   if (nothingRead) throw nothingReadError(inputs)
   if (report.exitCode !== 0) process.exitCode = report.exitCode
   return report

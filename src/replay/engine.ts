@@ -342,6 +342,7 @@ async function finish(
     alreadyDone: how.alreadyDone,
     interrupted: how.interrupted,
     error: how.fatal ? redactText(how.fatal.message) : null,
+    ...(how.fatal instanceof FatalDeliveryError && how.fatal.check ? { errorHint: how.fatal.check } : {}),
     durationMs: Date.now() - started,
     exitCode,
     ...counts,

@@ -148,27 +148,23 @@ export function renderSandboxIngested(o: { lines: string[]; saved: string; recei
  * The last lines of an aborted live run, as every other failure ends: `Error:` (what stopped it) and
  * a `Hint:` (what to check, then resume). The summary and the resume command are printed above.
  */
-export function renderAbortError(error: string, o: { fromStdin: boolean; sandbox?: boolean }): string {
+export function renderAbortError(error: string, o: { fromStdin: boolean; sandbox?: boolean; hint?: string }): string {
   const then = o.fromStdin
     ? 'then replay the data from a file (stdin cannot be resumed)'
     : o.sandbox
       ? 'then run the same command again (a sandbox run starts fresh)'
       : 'then run the resume command above: what Amplitude acknowledged is not sent again'
-  const check = /TLS certificate .* not accepted \(ERR_TLS_CERT_ALTNAME_INVALID/.test(error)
-    ? 'The certificate does not name the host name of --endpoint-url: give --endpoint-url a host name the certificate names (an IP address only if the certificate lists it)'
-    : /TLS certificate .* not accepted/.test(error)
-      ? 'If the endpoint (a proxy, a private endpoint) uses a certificate of your own CA, trust that CA for this command with NODE_EXTRA_CA_CERTS=/path/to/ca.pem (PEM; read when Node starts) instead of turning certificate checks off; an expired certificate must be renewed where it is served'
-      : /answered 407 \(Proxy Authentication Required\)/.test(error)
-        ? 'Give --endpoint-url (or AMPLITUDE_ENDPOINT_URL) the user:password the proxy expects, percent-encoded (@ as %40, : as %3A)'
-        : / answered 3\d\d, a redirect/.test(error)
-          ? 'If the address it redirects to is right, give it as --endpoint-url (scheme, host and port; segamp adds the paths); if not, fix the proxy or load balancer that redirects'
-          : /unreachable|has not answered/.test(error)
-            ? 'Check that the endpoint is reachable from this machine (--endpoint-url, --region, a proxy or firewall)'
-            : /failing every request|accepted nothing/.test(error)
-              ? "The endpoint refused every request: check that --endpoint-url points at Amplitude (or a sandbox) and Amplitude's status page"
-              : /API key|40[134]/.test(error)
-                ? 'Check --api-key (or AMPLITUDE_API_KEY), --region and --endpoint-url'
-                : 'Fix what the error names'
+  // The answer's classification names what to check where it knew the cause (a certificate, a
+  // proxy, a redirect: `hint`); the budget stops are told apart by their words.
+  const check =
+    o.hint ??
+    (/unreachable|has not answered/.test(error)
+      ? 'Check that the endpoint is reachable from this machine (--endpoint-url, --region, a proxy or firewall)'
+      : /failing every request|accepted nothing/.test(error)
+        ? "The endpoint refused every request: check that --endpoint-url points at Amplitude (or a sandbox) and Amplitude's status page"
+        : /API key|40[134]/.test(error)
+          ? 'Check --api-key (or AMPLITUDE_API_KEY), --region and --endpoint-url'
+          : 'Fix what the error names')
   return `Error: ${error}\nHint: ${check}; ${then}.`
 }
 

@@ -276,6 +276,7 @@ async function retryLocked(o: RetryOptions, state: StateDir, started: number): P
     alreadyDone: false,
     interrupted,
     error: fatal ? redactText(fatal.message) : null,
+    ...(fatal instanceof FatalDeliveryError && fatal.check ? { errorHint: fatal.check } : {}),
     durationMs: Date.now() - started,
     exitCode: fatal ? exitCodeOf(fatal) : interrupted ? exitCodes.INTERRUPTED : partial ? exitCodes.PARTIAL : exitCodes.OK,
     sentThisRun: result.sent,

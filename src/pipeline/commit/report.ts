@@ -50,6 +50,8 @@ export interface ReplayReport extends ReplayCounts {
   alreadyDone: boolean
   interrupted: boolean
   error: string | null
+  /** With `error`, where the answer named its cause: what to check before resuming. */
+  errorHint?: string
   durationMs: number
   exitCode: number
   /** Events this run sent (a resumed run's `sent` includes the earlier runs'). */

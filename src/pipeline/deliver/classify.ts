@@ -39,6 +39,8 @@ export interface Classification {
   /** Set when the run must stop (configuration error): message for FatalDeliveryError. */
   fatal?: string
   /** A fatal without an HTTP answer that waiting will not cure (a TLS certificate not trusted): exit 1, not 75. */
+  /** With `fatal`, where the cause is known: what to check before the run is resumed (the Hint). */
+  hint?: string
   permanent?: boolean
   fates: Fate[]
   /** 429 without per-id detail: the whole project is throttled. */
@@ -75,6 +77,14 @@ const CERTIFICATE_CODES = new Set([
   'INVALID_CA',
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ])
+
+const CERTIFICATE_HOST_HINT =
+  'The certificate does not name the host name of --endpoint-url: give --endpoint-url a host name the certificate names (an IP address only if the certificate lists it)'
+const CERTIFICATE_CA_HINT =
+  'If the endpoint (a proxy, a private endpoint) uses a certificate of your own CA, trust that CA for this command with NODE_EXTRA_CA_CERTS=/path/to/ca.pem (PEM; read when Node starts) instead of turning certificate checks off; an expired certificate must be renewed where it is served'
+const PROXY_HINT = 'Give --endpoint-url (or AMPLITUDE_ENDPOINT_URL) the user:password the proxy expects, percent-encoded (@ as %40, : as %3A)'
+const REDIRECT_HINT =
+  'If the address it redirects to is right, give it as --endpoint-url (scheme, host and port; segamp adds the paths); if not, fix the proxy or load balancer that redirects'
 
 function parseBody(body: string | undefined): Record<string, unknown> | undefined {
   if (!body) return undefined
@@ -144,7 +154,8 @@ export function classifyResponse(
     const code = out.error?.code
     if (code !== undefined && CERTIFICATE_CODES.has(code)) {
       const fatal = `the TLS certificate of the ${endpoint} endpoint ${where()} was not accepted (${code}: ${short(out.error?.message ?? '', apiKey)}): nothing was sent there`
-      return { ...base, code: null, reason: code, fatal, permanent: true, fates: all({ t: 'backoff' }) }
+      const hint = code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? CERTIFICATE_HOST_HINT : CERTIFICATE_CA_HINT
+      return { ...base, code: null, reason: code, fatal, hint, permanent: true, fates: all({ t: 'backoff' }) }
     }
     const reason = out.error?.timeout || code === 'ETIMEDOUT' ? 'timeout' : (code ?? short(out.error?.message ?? 'transport error', apiKey))
     return { ...base, code: null, reason, fates: all({ t: 'backoff' }), unreachable: code !== undefined && UNREACHABLE_CODES.has(code) }
@@ -154,7 +165,7 @@ export function classifyResponse(
     // Not followed: the request's body (the API key) and the proxy's credentials would go where --endpoint-url does not say.
     const to = out.location ? `a redirect to ${short(out.location, apiKey)}` : 'a redirect'
     const fatal = `the ${endpoint} endpoint ${where()} answered ${out.status}, ${to}: redirects are not followed; nothing in that request was counted as sent`
-    return { ...base, code: out.status, reason: `http_${out.status}`, fatal, fates: all({ t: 'backoff' }) }
+    return { ...base, code: out.status, reason: `http_${out.status}`, fatal, hint: REDIRECT_HINT, fates: all({ t: 'backoff' }) }
   }
 
   const json = parseBody(out.body)
@@ -177,7 +188,7 @@ export function classifyResponse(
   // A proxy's, never Amplitude's: every request would get it, so dead-lettering it would dead-letter the whole archive.
   if (out.status === 407) {
     const fatal = `the proxy at ${where()} answered 407 (Proxy Authentication Required): it refused the user:password of --endpoint-url; nothing in that request was counted as sent`
-    return { ...base, code: 407, reason: 'proxy_authentication_required', fatal, fates: all({ t: 'backoff' }) }
+    return { ...base, code: 407, reason: 'proxy_authentication_required', fatal, hint: PROXY_HINT, fates: all({ t: 'backoff' }) }
   }
   if (code === 403) return fatalMsg('forbidden by Amplitude WAF')
   if (code === 404 || code === 405 || /^invalid request path/i.test(error)) return fatalMsg('invalid request path')

@@ -169,8 +169,10 @@ export interface Delivery {
  */
 export class FatalDeliveryError extends SegampError {
   readonly status: number | null
+  /** What to check before resuming, where the answer named the cause (a certificate, a proxy, a redirect). */
+  readonly check?: string
   /** `permanent`: no HTTP answer, but waiting will not cure it (a TLS certificate not trusted): exit 1, not 75. */
-  constructor(message: string, status: number | null = null, permanent = status !== null) {
+  constructor(message: string, status: number | null = null, permanent = status !== null, check?: string) {
     super(message, {
       code: permanent ? 'delivery' : 'endpoint-unavailable',
       exitCode: permanent ? exitCodes.ABORTED : exitCodes.TEMPFAIL,
@@ -178,6 +180,7 @@ export class FatalDeliveryError extends SegampError {
     })
     this.name = 'FatalDeliveryError'
     this.status = status
+    if (check) this.check = check
   }
 }
 
@@ -378,7 +381,7 @@ function settleBatch(d: SettleDeps, batch: Batch<Entry, Held>, outcome: HttpOutc
     ack: (e) => acked.push(e.item),
     dead: (e, reason) => resolveDead(e, c.code, reason),
     keep: (e, delay) => keepFor((returned ??= new Map()), e, delay),
-    fatal: (message, status, permanent) => setFatal(new FatalDeliveryError(message, status, permanent)),
+    fatal: (message, status, permanent, hint) => setFatal(new FatalDeliveryError(message, status, permanent, hint)),
     stopping,
   })
 

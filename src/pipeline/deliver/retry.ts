@@ -154,7 +154,7 @@ export interface Outcome<E> {
   /** Back to its key's queue; the key waits `delayMs` (0: resend at once; also unresolved records of a stopped run). */
   keep(e: E, delayMs: number): void
   /** Stop the run (FatalDeliveryError); `permanent`: a setting to fix even without an HTTP answer (exit 1). */
-  fatal(message: string, status: number | null, permanent?: boolean): void
+  fatal(message: string, status: number | null, permanent?: boolean, hint?: string): void
   /** The run is stopping (fatal, aborted, or this request was cancelled): only acks and dead letters still count. */
   stopping(): boolean
 }
@@ -192,7 +192,7 @@ export function applyClassification<E extends Attempts & { readonly key: string 
 ): Settled {
   const pauseMs = throttlePause(p, endpoint, c.projectThrottle)
   const res: Settled = { retried: 0, maxDelayMs: 0, backoffUntil: 0, throttledKeys: new Set(), quotaEvents: 0, pauseMs }
-  if (c.fatal) out.fatal(c.fatal, c.code, c.permanent)
+  if (c.fatal) out.fatal(c.fatal, c.code, c.permanent, c.hint)
   const ctx: StepContext = { n: entries.length, reason: c.reason, unreachable: c.unreachable, pauseMs, now, lastAcceptedAt, where }
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!
