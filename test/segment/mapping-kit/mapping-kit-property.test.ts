@@ -302,6 +302,11 @@ describe('mapping-kit: property-based differential vs actions-core transform', (
       fc.property(topMappingArb, (m) => {
         const errors = validateMapping(structuredClone(m)).map(formatMappingError)
         const theirs = runCore(m, {})
+        // The reference running out of stack is no verdict to compare against: on a CI run,
+        // actions-core answered {"__segment_internal_directive":[{"@arrayPath":"a"}]} with
+        // "Maximum call stack size exceeded" where, called again alone, it names the @arrayPath error
+        // segamp names: how deep its recursion gets depends on the stack the property runs on.
+        fc.pre(!(theirs.errors?.length === 1 && theirs.errors[0] === 'Maximum call stack size exceeded'))
         if (errors.length > 0) assert.deepStrictEqual(theirs, { errors }, JSON.stringify(m))
         // valid: runtime behaviour must agree (raw arrays may still hit per-event validation in @transform)
         else assertSame(m, {})
