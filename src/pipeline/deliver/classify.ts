@@ -38,9 +38,9 @@ export interface Classification {
   reason: string
   /** Set when the run must stop (configuration error): message for FatalDeliveryError. */
   fatal?: string
-  /** A fatal without an HTTP answer that waiting will not cure (a TLS certificate not trusted): exit 1, not 75. */
   /** With `fatal`, where the cause is known: what to check before the run is resumed (the Hint). */
   hint?: string
+  /** A fatal without an HTTP answer that waiting will not cure (a TLS certificate not trusted): exit 1, not 75. */
   permanent?: boolean
   fates: Fate[]
   /** 429 without per-id detail: the whole project is throttled. */
@@ -85,6 +85,11 @@ const CERTIFICATE_CA_HINT =
 const PROXY_HINT = 'Give --endpoint-url (or AMPLITUDE_ENDPOINT_URL) the user:password the proxy expects, percent-encoded (@ as %40, : as %3A)'
 const REDIRECT_HINT =
   'If the address it redirects to is right, give it as --endpoint-url (scheme, host and port; segamp adds the paths); if not, fix the proxy or load balancer that redirects'
+/** A refused key, a wrong path, the WAF: the settings that say which project, where. */
+const SETTINGS_HINT = 'Check --api-key (or AMPLITUDE_API_KEY), --region and --endpoint-url'
+/** The run's budget stops (retry.ts): nothing answered, or nothing accepted. */
+export const UNREACHABLE_HINT = 'Check that the endpoint is reachable from this machine (--endpoint-url, --region, a proxy or firewall)'
+export const REFUSING_HINT = "The endpoint refused every request: check that --endpoint-url points at Amplitude (or a sandbox) and Amplitude's status page"
 
 function parseBody(body: string | undefined): Record<string, unknown> | undefined {
   if (!body) return undefined
@@ -180,6 +185,7 @@ export function classifyResponse(
     code,
     reason: what,
     fatal: `Amplitude ${endpoint} request failed with ${code} (${what}); API key ${keyFingerprint(apiKey ?? '')}. Check --api-key, --region and --endpoint-url.`,
+    hint: SETTINGS_HINT,
     fates: all({ t: 'backoff' }),
   })
 

@@ -169,7 +169,7 @@ export interface Delivery {
  */
 export class FatalDeliveryError extends SegampError {
   readonly status: number | null
-  /** What to check before resuming, where the answer named the cause (a certificate, a proxy, a redirect). */
+  /** What to check before resuming (the Hint), given where the stop was decided: the answer's classification or a budget. */
   readonly check?: string
   /** `permanent`: no HTTP answer, but waiting will not cure it (a TLS certificate not trusted): exit 1, not 75. */
   constructor(message: string, status: number | null = null, permanent = status !== null, check?: string) {
@@ -489,7 +489,7 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
   function checkBudgets(now: number): void {
     if (fatal || aborted || st.outstanding === 0) return
     const stop = rules.check(now, origin)
-    if (stop) setFatal(new FatalDeliveryError(stop, null))
+    if (stop) setFatal(new FatalDeliveryError(stop.message, null, false, stop.hint))
   }
 
   // ---- a request ended: classify, apply the retry policy, report, hand records back ----
