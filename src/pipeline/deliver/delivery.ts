@@ -52,6 +52,8 @@ import { createHttpTransport, type Transport } from './transport.js'
 
 export { backoffDelay, REFUSED_AFTER_MS } from './retry.js'
 
+/** One request's deadline, its whole answer included (`requestTimeoutMs`; `replay --request-timeout`). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 /** A run stops when no HTTP answer came for this long while records wait (`unreachableAfterMs`). */
 export const DEFAULT_UNREACHABLE_AFTER_MS = 120_000
 /** A run stops when Amplitude accepted nothing for this long while records wait (`stalledAfterMs`). */
@@ -94,7 +96,7 @@ export interface DeliveryOptions {
   quotaRetries?: number
   /** Parking time for daily-quota records (default 1 h). */
   quotaPauseMs?: number
-  /** Per-request deadline (default 30 s). */
+  /** Per-request deadline, its whole answer included (default 30 s); past it the request is a failed attempt (`timeout`). */
   requestTimeoutMs?: number
   /** Stop when no HTTP answer came for this long while records wait (default 2 min). */
   unreachableAfterMs?: number
@@ -295,7 +297,7 @@ function pumpOptions(opts: DeliveryOptions, o: { batchSize: number; concurrency:
     concurrency: o.concurrency,
     maxEps: opts.maxEps,
     flushIntervalMs: opts.flushIntervalMs ?? 250,
-    requestTimeoutMs: opts.requestTimeoutMs ?? 30_000,
+    requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     transport: o.transport,
     clock: o.clock,
   }
