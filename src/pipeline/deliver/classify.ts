@@ -15,6 +15,8 @@ export interface HttpOutcome {
   body?: string
   /** A 3xx answer's `location` header. */
   location?: string
+  /** The answer was larger than this many bytes: not read past it (transport.ts MAX_ANSWER_BYTES), `body` empty. */
+  tooLarge?: number
   /** Transport error (no usable response): `code` such as ECONNRESET, ECONNREFUSED, ETIMEDOUT. */
   error?: { code?: string; message?: string; timeout?: boolean }
 }
@@ -173,6 +175,8 @@ export function classifyResponse(
     return { ...base, code: out.status, reason: `http_${out.status}`, fatal, hint: REDIRECT_HINT, fates: all({ t: 'backoff' }) }
   }
 
+  if (out.tooLarge !== undefined && out.status !== 407) return classifyTooLarge(endpoint, n, out.status, out.tooLarge)
+
   const json = parseBody(out.body)
   const code = typeof json?.code === 'number' && Number.isInteger(json.code) ? json.code : out.status
   const error = typeof json?.error === 'string' ? json.error : !json && out.body ? out.body : ''
@@ -287,13 +291,7 @@ export function classifyResponse(
  */
 function classifySuccess(endpoint: AmplitudeEndpoint, n: number, code: number, out: HttpOutcome, json: Record<string, unknown> | undefined, apiKey?: string): Classification {
   const base = { throttledUsers: [], throttledDevices: [], quotaUsers: [], quotaDevices: [] }
-  const notAmplitude = (what: string): Classification => ({
-    ...base,
-    code,
-    reason: 'not_amplitude',
-    fatal: `the ${endpoint} endpoint answered ${out.status} with ${what}, which is not Amplitude's answer: nothing in that request was counted as sent. Check --endpoint-url and any proxy between here and Amplitude; the same command resumes`,
-    fates: Array.from({ length: n }, () => ({ t: 'backoff' as const })),
-  })
+  const notAmplitude = (what: string): Classification => notAmplitudeSuccess(endpoint, n, code, out.status ?? code, what, 'not_amplitude')
   const body = (out.body ?? '').trim()
   const shown = body === '' ? 'an empty body' : `"${short(body, apiKey).slice(0, 80)}"`
   if (endpoint === 'httpapi' || endpoint === 'batch') {
@@ -307,4 +305,32 @@ function classifySuccess(endpoint: AmplitudeEndpoint, n: number, code: number, o
   }
   if (body.startsWith('<')) return notAmplitude(shown)
   return { ...base, code, reason: 'ok', fates: Array.from({ length: n }, () => ({ t: 'ack' as const })) }
+}
+
+/** A 2xx that is not Amplitude's acknowledges nothing: the run stops (exit 1), its records unsent for the resume. */
+function notAmplitudeSuccess(endpoint: AmplitudeEndpoint, n: number, code: number, status: number, what: string, reason: string): Classification {
+  return {
+    throttledUsers: [],
+    throttledDevices: [],
+    quotaUsers: [],
+    quotaDevices: [],
+    code,
+    reason,
+    fatal: `the ${endpoint} endpoint answered ${status} with ${what}, which is not Amplitude's answer: nothing in that request was counted as sent. Check --endpoint-url and any proxy between here and Amplitude; the same command resumes`,
+    fates: Array.from({ length: n }, () => ({ t: 'backoff' as const })),
+  }
+}
+
+/**
+ * An answer larger than Amplitude ever sends (transport.ts MAX_ANSWER_BYTES), not read past the
+ * cap, is not Amplitude's, as a 2xx HTML page is not: a 2xx stops the run (it acknowledges
+ * nothing), any other status is a failed attempt of the request, retried with backoff like a
+ * proxy's 5xx page. Its body unread, no 4xx rule applies: dead-lettering on it would dead-letter
+ * every record a proxy answers that way.
+ */
+function classifyTooLarge(endpoint: AmplitudeEndpoint, n: number, status: number, capBytes: number): Classification {
+  const size = `${Math.round((capBytes / 1024 / 1024) * 10) / 10} MiB`
+  if (status >= 200 && status < 300) return notAmplitudeSuccess(endpoint, n, status, status, `an answer larger than ${size} (reading stopped there)`, 'answer_too_large')
+  const reason = `answer larger than ${size}: not Amplitude's answer (a proxy?)`
+  return { throttledUsers: [], throttledDevices: [], quotaUsers: [], quotaDevices: [], code: status, reason, fates: Array.from({ length: n }, () => ({ t: 'backoff' as const })) }
 }

@@ -32,6 +32,8 @@
  * - 2xx: acknowledged only when the answer is Amplitude's (see classify.ts): fewer
  *   `events_ingested` than sent dead-letters the request's records `not_ingested`; a body that is
  *   not Amplitude's (an HTML page from a proxy) is FatalDeliveryError.
+ * - An answer larger than the transport reads (MAX_ANSWER_BYTES, 8 MiB) is not Amplitude's: a 2xx
+ *   is FatalDeliveryError as above, any other status a failed attempt (backoff).
  * - 429: throttled records wait (see above), the others are resent at once; after
  *   `maxThrottleRetries` pauses a record is dead-lettered `throttled`. Records whose user/device
  *   is over the daily quota are parked `quotaPauseMs` up to `quotaRetries` times (default 0),
