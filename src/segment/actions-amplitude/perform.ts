@@ -30,9 +30,11 @@ const CONSUMED_LOG_EVENT_V2 = new Set<string>([...REVENUE_KEYS, ...COMMON_CONSUM
 const CONSUMED_IDENTIFY = new Set<string>(['utm_properties', 'referrer', 'userAgent', 'userAgentParsing', 'includeRawUserAgent', 'userAgentData', 'min_id_length', 'library'])
 const UTM_REFERRER = ['utm_properties', 'referrer']
 
+// The payload's keys are walked with for-in (the same order as Object.keys for a plain object,
+// without making the array of its keys per record).
 function pick(payload: Obj, consumed: Set<string>): Obj {
   const out: Obj = {}
-  for (const k of Object.keys(payload)) {
+  for (const k in payload) {
     if (!consumed.has(k) && payload[k] !== undefined) out[k] = payload[k]
   }
   return out
@@ -55,7 +57,7 @@ function recordBase(payload: Obj, consumed: Set<string>): Obj {
   const out: Obj = {}
   if (payload.userAgentParsing) addUserAgentProperties(out, payload.userAgent, payload.userAgentData as UserAgentData | undefined)
   if (payload.includeRawUserAgent && payload.userAgent !== undefined) out.user_agent = payload.userAgent
-  for (const k of Object.keys(payload)) {
+  for (const k in payload) {
     if (consumed.has(k)) continue
     const v = payload[k]
     if (v !== undefined) out[k] = v
