@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { zipEntries } from '../../src/amplitude/sandbox/export.js'
 import { exportTime } from '../../src/amplitude/export-api/format.js'
+import { outsideSpan, SpanBuilder } from '../../src/diff/against-pairing.js'
 import { runCli } from '../helpers/cli.js'
 import { ndjson, tempDir, track, writeFile } from '../helpers/files.js'
 
@@ -179,5 +180,34 @@ describe('diff-mappings --against: an export wider than the archive', () => {
     const two = await against(archive, exp, ['--workers', '2'])
     assert.equal(one.rep.against.byKind['outside-archive-span'], 4)
     assert.deepEqual(two.rep.against, one.rep.against)
+  })
+})
+
+describe('the archive span (pure)', () => {
+  it("is the kept messages' times, and the receipt of identify and group calls; none without a timed message", () => {
+    const b = new SpanBuilder()
+    assert.equal(b.span(), undefined)
+    b.add({ type: 'track' }, undefined)
+    assert.equal(b.span(), undefined)
+    b.add({ type: 'track' }, T)
+    b.add({ type: 'identify', receivedAt: new Date(T + HOUR).toISOString() }, T - MIN)
+    // a track's receivedAt is no pairing time
+    b.add({ type: 'track', receivedAt: new Date(T + 2 * HOUR).toISOString() }, T + 30 * MIN)
+    assert.deepEqual(b.span(), { from: T - MIN, to: T + HOUR })
+  })
+
+  it('bounds are inclusive; a $identify row is inside from the window after the start; no span or no time: inside', () => {
+    const span = { from: T, to: T + HOUR }
+    const W = 5 * MIN
+    assert.deepEqual(
+      [T - 1, T, T + HOUR, T + HOUR + 1].map((t) => outsideSpan(span, '/httpapi', t, W)),
+      [true, false, false, true],
+    )
+    assert.deepEqual(
+      [T, T + W - 1, T + W, T + HOUR, T + HOUR + 1].map((t) => outsideSpan(span, '/identify', t, W)),
+      [true, true, false, false, true],
+    )
+    assert.equal(outsideSpan(undefined, '/httpapi', T - HOUR, W), false)
+    assert.equal(outsideSpan(span, '/httpapi', undefined, W), false)
   })
 })
