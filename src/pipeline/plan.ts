@@ -94,7 +94,7 @@ export function createPlanner(s: PlannerSettings): Planner {
     const messageId = message.messageId
     // Checked before anything recurses into it: how deep a thread's stack reaches differs between
     // threads, and the verdict must not depend on which thread planned the line.
-    if ((input.text === undefined || input.text.length > 2 * MAX_NESTING) && nestedDeeperThan(message, MAX_NESTING)) {
+    if ((input.text === undefined || mayNestDeeperThan(input.text, MAX_NESTING)) && nestedDeeperThan(message, MAX_NESTING)) {
       return {
         t: 'rejected',
         category: 'unprocessable',
@@ -137,6 +137,19 @@ export function createPlanner(s: PlannerSettings): Planner {
 
 /** Deepest nesting of objects and arrays a message may have (Amplitude itself keeps 40 levels). */
 export const MAX_NESTING = 500
+
+/**
+ * False when a JSON text cannot hold more than `limit` levels of nesting: each level opens with a
+ * `{` or `[`, so a text with at most `limit` of them (in strings too: an upper bound) cannot. A
+ * cheap test (native searches for two characters) that spares nearly every line the walk below.
+ */
+export function mayNestDeeperThan(text: string, limit: number): boolean {
+  if (text.length <= 2 * limit) return false
+  let n = 0
+  for (let i = text.indexOf('{'); i !== -1; i = text.indexOf('{', i + 1)) if (++n > limit) return true
+  for (let i = text.indexOf('['); i !== -1; i = text.indexOf('[', i + 1)) if (++n > limit) return true
+  return false
+}
 
 /**
  * True when `value` holds objects or arrays nested more than `limit` levels deep (`value` itself is

@@ -5,10 +5,11 @@
  * absurd nesting — plus `planBlock`, `nestedDeeperThan` and `recordOf`. Nothing is delivered.
  */
 import { strict as assert } from 'node:assert'
+import fc from 'fast-check'
 import { compileSubscriptions, loadMappings, type CompiledSubscription } from '../../src/segment/subscriptions/index.js'
 import { mapMessage, orderingKey } from '../../src/pipeline/map/index.js'
 import { REJECTED_TEXT_LIMIT } from '../../src/pipeline/decode/message.js'
-import { createPlanner, MAX_NESTING, nestedDeeperThan, planBlock, recordOf, type LinePlan, type PlannedRecord } from '../../src/pipeline/plan.js'
+import { createPlanner, MAX_NESTING, mayNestDeeperThan, nestedDeeperThan, planBlock, recordOf, type LinePlan, type PlannedRecord } from '../../src/pipeline/plan.js'
 import type { SegmentMessage } from '../../src/types.js'
 
 const T = '2024-05-06T10:00:00.000Z'
@@ -275,6 +276,31 @@ describe('replay: nestedDeeperThan', () => {
     assert.equal(nestedDeeperThan(nested(MAX_NESTING), MAX_NESTING), false)
     assert.equal(nestedDeeperThan(nested(MAX_NESTING + 1), MAX_NESTING), true)
     assert.equal(nestedDeeperThan(nested(100_000), MAX_NESTING), true)
+  })
+})
+
+describe('replay: mayNestDeeperThan (the test on the text that spares the walk)', () => {
+  it('never says "cannot" of a text whose value nests deeper: any JSON, brackets in strings too', () => {
+    const deep = (d: number, inner: unknown): unknown => (d === 0 ? inner : d % 2 ? { k: deep(d - 1, inner) } : [deep(d - 1, inner)])
+    const value = fc.oneof(
+      fc.jsonValue({ maxDepth: 6 }),
+      fc.tuple(fc.integer({ min: 0, max: 12 }), fc.jsonValue({ maxDepth: 2 })).map(([d, v]) => deep(d, v)),
+    )
+    fc.assert(
+      fc.property(value, fc.integer({ min: 1, max: 12 }), (v, limit) => {
+        const text = JSON.stringify(v)
+        if (nestedDeeperThan(v, limit)) assert.ok(mayNestDeeperThan(text, limit), `${limit}: ${text}`)
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('spares an ordinary message, not one with more brackets than the limit', () => {
+    const text = JSON.stringify(track({ properties: { a: [1, { b: '{{[' }], c: {}, pad: 'x'.repeat(2 * MAX_NESTING) } }))
+    assert.equal(mayNestDeeperThan(text, MAX_NESTING), false)
+    assert.equal(mayNestDeeperThan(text, 3), true)
+    assert.equal(mayNestDeeperThan('['.repeat(2 * MAX_NESTING + 1), MAX_NESTING), true)
+    assert.equal(mayNestDeeperThan(`"${'{'.repeat(MAX_NESTING)}"`.padEnd(2 * MAX_NESTING + 1), MAX_NESTING), false)
   })
 })
 
