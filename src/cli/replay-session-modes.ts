@@ -10,7 +10,7 @@ import { readClassicFile } from './classic-input.js'
 import { DEFAULT_SANDBOX_DIR } from '../amplitude/sandbox/store.js'
 import { exitCodes, UsageError } from '../errors.js'
 import { readLocalCheckpoint } from '../pipeline/commit/index.js'
-import { invocation } from '../replay/cli-support.js'
+import { deliveryFlags, invocation } from '../replay/cli-support.js'
 import { destinationId, wasSandboxRun } from '../replay/run-identity.js'
 import { renderAbortError, renderReplaySummary, renderSandboxIngested } from '../replay/render.js'
 import { renderClassicStandIn, replayClassicStandIn, type ClassicStandInResult } from '../replay/classic-stand-in.js'
@@ -67,6 +67,7 @@ export async function retryDeadLettersSession(flags: ReplayFlags, stateDir: stri
       concurrency: flags.concurrency,
       maxEps: flags['max-eps'],
       skipUserPropertiesSync: flags['skip-user-properties-sync'],
+      delivery: deliveryFlags(flags),
       signal: controller.signal,
       onNote: (text) => io.logToStderr(text),
     })

@@ -34,7 +34,7 @@ import { stateDirAt } from '../replay/state.js'
 import type { S3Settings } from '../pipeline/source/index.js'
 import { streamInputs } from '../pipeline/source/index.js'
 import { renderAbortError, renderReplaySummary, renderResumeAdvice, renderSandboxIngested } from '../replay/render.js'
-import { confirmationText, ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, progressLine, resumeCommand } from '../replay/cli-support.js'
+import { confirmationText, deliveryFlags, ENDPOINT_URL_ENV, fingerprint, hasCredentials, invocation, progressLine, resumeCommand } from '../replay/cli-support.js'
 import { displayUrl } from '../pipeline/deliver/index.js'
 import { inspectArchives } from '../inspect/index.js'
 import { DEFAULT_SANDBOX_DIR } from '../amplitude/sandbox/store.js'
@@ -62,6 +62,8 @@ export interface ReplayFlags extends ReadingFlagValues {
   'batch-size': number
   concurrency: number
   'max-eps'?: number
+  /** Seconds, as typed (checked by requestTimeoutMs). */
+  'request-timeout'?: string
   workers?: number
   shard?: string
   shards?: number
@@ -207,8 +209,9 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
       code: 'endpoint_url_query',
       hint: 'Leave out the ?… and #… parts; a proxy that needs a token can take it as user:password in the URL (sent as HTTP Basic auth, never shown or written).',
     })
-  // Bad --since/--until are usage errors, found before the state directory is touched.
+  // Bad --since/--until (or --request-timeout) are usage errors, found before the state directory is touched.
   compileFilters({ since: flags.since, until: flags.until })
+  const delivery = deliveryFlags(flags)
   if (live && !flags['api-key']) throw new UsageError('an Amplitude API key is needed to send: --api-key or env AMPLITUDE_API_KEY (or use --dry-run / --sandbox)')
   let loaded = await loadMappings(flags.mappings)
   for (const w of loaded.warnings) io.warn(w)
@@ -306,6 +309,7 @@ async function planReplay(inputs: string[], flags: ReplayFlags, io: SessionIo): 
       maxEps: shardMaxEps(flags['max-eps'], shard),
       shard,
       skipUserPropertiesSync: flags['skip-user-properties-sync'],
+      delivery,
     },
   }
 }

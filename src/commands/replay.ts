@@ -3,7 +3,7 @@ import { SegampCommand } from '../cli/base.js'
 import { readingFlags, mappingsFlag, s3Flags } from '../cli/flags.js'
 import { MAX_DEFAULT_WORKERS, WORKER_MEMORY_MB } from '../cli/cpu-quota.js'
 import { S3_CADENCE, type ReplayReport } from '../pipeline/commit/index.js'
-import { ENDPOINT_URL_ENV } from '../replay/cli-support.js'
+import { DEFAULT_REQUEST_TIMEOUT_S, ENDPOINT_URL_ENV, MAX_REQUEST_TIMEOUT_S } from '../replay/cli-support.js'
 import { replaySession, withShardIndex } from '../cli/replay-session.js'
 import type { ClassicStandInResult } from '../replay/classic-stand-in.js'
 import type { RetryReport } from '../replay/retry-dead-letters.js'
@@ -90,6 +90,12 @@ EXIT CODES
     'batch-size': Flags.integer({ description: 'Events per request (max 2000).', default: 1000, min: 1, max: 2000, helpGroup: 'DELIVERY' }),
     concurrency: Flags.integer({ description: 'Requests in flight.', default: 4, min: 1, max: 64, helpGroup: 'DELIVERY' }),
     'max-eps': Flags.integer({ description: 'Overall events/s cap (project-wide: with --shard K/N each shard sends at most 1/N of it).', min: 1, helpGroup: 'DELIVERY' }),
+    'request-timeout': Flags.string({
+      description: `Seconds one request may take, its whole answer included, before it is a failed attempt and retried with backoff (a positive number, at most ${MAX_REQUEST_TIMEOUT_S}: the run stops once nothing has answered for 2 minutes).`,
+      default: String(DEFAULT_REQUEST_TIMEOUT_S),
+      helpValue: 'SECONDS',
+      helpGroup: 'DELIVERY',
+    }),
     workers: Flags.integer({
       description: `Threads that decode, route and map (default: the CPUs this process may use (cgroup quota included), at most ${MAX_DEFAULT_WORKERS}). Each costs about ${WORKER_MEMORY_MB} MB of memory per worker on top of the main thread's ~220 MB: size a container's memory limit for it. Requests, their order and resume are the same for any number; 1 runs everything on one thread.`,
       min: 1,

@@ -56,7 +56,8 @@ export interface PipelineOptions extends PipelineThreads {
 export interface Pipeline {
   /** Threads actually used (1 when the settings cannot be sent to a thread). */
   workers: number
-  outcomes: AsyncGenerator<PipelineOutcome>
+  /** The outcomes in archive order, an array per block of lines (or per other item). */
+  outcomes: AsyncGenerator<PipelineOutcome[]>
 }
 
 /** The archive's lines as outcomes, in archive order, for any number of workers. */
@@ -78,9 +79,13 @@ export function openPipeline(o: PipelineOptions): Pipeline {
   return { workers, outcomes: classifyAll(planned, o.planner.shard) }
 }
 
-async function* classifyAll(planned: AsyncGenerator<PlannedItem>, shard?: ShardRun): AsyncGenerator<PipelineOutcome> {
+async function* classifyAll(planned: AsyncGenerator<PlannedItem[]>, shard?: ShardRun): AsyncGenerator<PipelineOutcome[]> {
   const dupes = new DuplicateCounter()
-  for await (const next of planned) yield classify(next, dupes, shard)
+  for await (const items of planned) {
+    const out: PipelineOutcome[] = new Array(items.length)
+    for (let i = 0; i < items.length; i++) out[i] = classify(items[i], dupes, shard)
+    yield out
+  }
 }
 
 /**
@@ -236,19 +241,21 @@ export async function* readMessages(o: ReadMessagesOptions): AsyncGenerator<Read
     inlineLines: o.inlineLines,
     onWarning: o.onWarning,
   })
-  for await (const line of pipeline.outcomes) {
-    countOutcome(counts, line)
-    if (line.kind === 'rejected') await o.onRejected?.(line)
-    // A file of blank lines only read nothing: it ends as an empty one does (no line with data).
-    if (line.kind === 'end') o.onFileEnd?.(line.file, line.blank ? 0 : line.lines, line.headerOnly === true)
-    if (line.kind !== 'message') continue
-    const plan = line.plan
-    yield {
-      message: plan.message!,
-      ref: line.ref,
-      duplicate: line.duplicate,
-      records: plan.records.map((r) => ({ sub: r.sub, record: r.record! })),
-      ...(plan.text !== undefined ? { text: plan.text } : {}),
+  for await (const block of pipeline.outcomes) {
+    for (const line of block) {
+      countOutcome(counts, line)
+      if (line.kind === 'rejected') await o.onRejected?.(line)
+      // A file of blank lines only read nothing: it ends as an empty one does (no line with data).
+      if (line.kind === 'end') o.onFileEnd?.(line.file, line.blank ? 0 : line.lines, line.headerOnly === true)
+      if (line.kind !== 'message') continue
+      const plan = line.plan
+      yield {
+        message: plan.message!,
+        ref: line.ref,
+        duplicate: line.duplicate,
+        records: plan.records.map((r) => ({ sub: r.sub, record: r.record! })),
+        ...(plan.text !== undefined ? { text: plan.text } : {}),
+      }
     }
   }
 }

@@ -155,9 +155,10 @@ class Pool {
 
 /**
  * The archive's lines, planned, in archive order, with the other items (file starts and ends,
- * rejections the reader made, unreadable files) in their place.
+ * rejections the reader made, unreadable files) in their place: an array per item the reader
+ * gave (a block's lines together), so the engine pays one asynchronous step per block, not per line.
  */
-export async function* planInOrder(items: AsyncIterable<ArchiveItem>, o: ParallelOptions): AsyncGenerator<PlannedItem> {
+export async function* planInOrder(items: AsyncIterable<ArchiveItem>, o: ParallelOptions): AsyncGenerator<PlannedItem[]> {
   const batchLines = Math.max(1, o.batchLines ?? DEFAULT_BATCH_LINES)
   const inlineLines = o.inlineLines ?? (o.prestart ? 0 : DEFAULT_INLINE_LINES)
   const parallel = o.workers > 1 && o.settings !== undefined
@@ -180,14 +181,16 @@ export async function* planInOrder(items: AsyncIterable<ArchiveItem>, o: Paralle
     }
     queue.push(b)
   }
-  async function* emit(b: Batch): AsyncGenerator<PlannedItem> {
+  async function* emit(b: Batch): AsyncGenerator<PlannedItem[]> {
     const results = b.results ? await b.results : []
-    // Encoded plans are decoded as their lines are asked for, in order (the units are in item order).
+    // Encoded plans are decoded a block at a time, as the engine asks for them, in order (the units are in item order).
     const reader = Array.isArray(results) ? undefined : new PlanReader(results, groups)
     for (const { item, unit } of b.items) {
-      if (unit === undefined) yield { item: item as Exclude<ArchiveItem, { kind: 'block' | 'message' }> }
-      else if (reader) yield* readerItems(item, reader)
-      else yield* unitItems(item, (results as UnitResult[])[unit])
+      if (unit === undefined) yield [{ item: item as Exclude<ArchiveItem, { kind: 'block' | 'message' }> }]
+      else {
+        const planned = reader ? readerItems(item, reader) : unitItems(item, (results as UnitResult[])[unit])
+        if (planned.length > 0) yield planned
+      }
     }
   }
 
@@ -200,8 +203,9 @@ export async function* planInOrder(items: AsyncIterable<ArchiveItem>, o: Paralle
           // On this thread: a single-thread run, or the start of an input that may stay small.
           if (unit) {
             planned += item.kind === 'block' ? item.count : 1
-            yield* unitItems(item, planUnit(o.planner, unit))
-          } else yield { item: item as Exclude<ArchiveItem, { kind: 'block' | 'message' }> }
+            const here = unitItems(item, planUnit(o.planner, unit))
+            if (here.length > 0) yield here
+          } else yield [{ item: item as Exclude<ArchiveItem, { kind: 'block' | 'message' }> }]
           continue
         }
         if (unit) {
@@ -236,31 +240,29 @@ function toUnit(item: ArchiveItem): Unit | undefined {
   return undefined
 }
 
-function* unitItems(item: ArchiveItem, result: UnitResult): Generator<PlannedItem> {
-  if (item.kind === 'message') {
-    yield { ref: item.ref, plan: result as LinePlan }
-    return
-  }
-  if (item.kind !== 'block') return
+function unitItems(item: ArchiveItem, result: UnitResult): PlannedItem[] {
+  if (item.kind === 'message') return [{ ref: item.ref, plan: result as LinePlan }]
+  const out: PlannedItem[] = []
+  if (item.kind !== 'block') return out
   const file = item.ref.file
   for (const [line, plan] of result as Array<[number, LinePlan]>) {
     if (item.skip?.(line)) continue
-    yield { ref: { file, line }, plan }
+    out.push({ ref: { file, line }, plan })
   }
+  return out
 }
 
-/** A unit's items from an encoded batch: each plan is made as its line is asked for. */
-function* readerItems(item: ArchiveItem, reader: PlanReader): Generator<PlannedItem> {
-  if (item.kind === 'message') {
-    yield { ref: item.ref, plan: reader.plan() }
-    return
-  }
-  if (item.kind !== 'block') return
+/** A unit's items from an encoded batch, decoded as the unit is asked for (every line read, a skipped one too). */
+function readerItems(item: ArchiveItem, reader: PlanReader): PlannedItem[] {
+  if (item.kind === 'message') return [{ ref: item.ref, plan: reader.plan() }]
+  const out: PlannedItem[] = []
+  if (item.kind !== 'block') return out
   const file = item.ref.file
   for (const [line, plan] of reader.block()) {
     if (item.skip?.(line)) continue
-    yield { ref: { file, line }, plan }
+    out.push({ ref: { file, line }, plan })
   }
+  return out
 }
 
 function newBatch(): Batch {

@@ -4,12 +4,42 @@ import { basename, isAbsolute, relative } from 'node:path'
 import { keyFingerprint } from '../pipeline/deliver/index.js'
 import type { ReplayProgress } from './engine.js'
 import type { InspectReport } from '../inspect/profile.js'
-import { shellQuote } from '../text.js'
+import { shellQuote, visible } from '../text.js'
+import { UsageError } from '../errors.js'
 
 const SECRET_FLAGS = new Map([
   ['--api-key', '"$AMPLITUDE_API_KEY"'],
   ['--secret-key', '"$AMPLITUDE_SECRET_KEY"'],
 ])
+
+/** `--request-timeout`'s default: Amplitude answers in well under a second; 30 s leaves room for a slow proxy. */
+export const DEFAULT_REQUEST_TIMEOUT_S = 30
+/**
+ * A run stops once nothing has answered for 2 minutes (DEFAULT_UNREACHABLE_AFTER_MS): with a
+ * deadline of 2 minutes or more the first timeout is that stop, never a retry; 60 s leaves one.
+ */
+export const MAX_REQUEST_TIMEOUT_S = 60
+
+/** `--request-timeout SECONDS` → milliseconds: a positive number of seconds, at most MAX_REQUEST_TIMEOUT_S; else exit 2 naming it. */
+export function requestTimeoutMs(value: string): number {
+  const s = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(value) ? Number(value) : NaN
+  if (!(s > 0) || s > MAX_REQUEST_TIMEOUT_S) {
+    const why =
+      s > MAX_REQUEST_TIMEOUT_S
+        ? `more than ${MAX_REQUEST_TIMEOUT_S} s: the run stops once nothing has answered for 2 minutes, which leaves a request that timed out no time for a retry`
+        : 'not a positive number of seconds'
+    throw new UsageError(`--request-timeout ${visible(value)}: ${why}`, {
+      code: 'usage',
+      hint: `Give the seconds one request may take, e.g. --request-timeout 10 (default ${DEFAULT_REQUEST_TIMEOUT_S}; decimals allowed, e.g. 2.5).`,
+    })
+  }
+  return Math.round(s * 1000)
+}
+
+/** The delivery settings replay's flags give (the others keep delivery's defaults). */
+export function deliveryFlags(flags: { 'request-timeout'?: string }): { requestTimeoutMs?: number } {
+  return flags['request-timeout'] === undefined ? {} : { requestTimeoutMs: requestTimeoutMs(flags['request-timeout']) }
+}
 
 /** `--endpoint-url` carrying user:password is resumed from this variable (the flag reads it too). */
 export const ENDPOINT_URL_ENV = 'AMPLITUDE_ENDPOINT_URL'

@@ -238,22 +238,27 @@ async function run(opts: ReplayOptions, state: StateDir, started: number, staleL
 }
 
 /** Applies each line's outcome in archive order and sends its records; stops reading on Ctrl-C. */
-async function applyAll(outcomes: AsyncGenerator<PipelineOutcome>, lines: LineOutcomes, sink: Sink, commit: Commit, stop: Stop, tally: { read: number }): Promise<void> {
-  for await (const line of outcomes) {
-    if (stop.interrupted) return
-    const isMessage = line.kind === 'message' || ((line.kind === 'filtered' || line.kind === 'rejected') && line.message)
-    if (isMessage) {
-      if (commit.ledger.open > MAX_OPEN_LINES) {
-        // A throttled or retried line holds the position back: settle everything pushed so far
-        // before reading on, which bounds memory and what a crash would re-read.
-        await sink.flush()
-        if (stop.interrupted) return
+async function applyAll(outcomes: AsyncGenerator<PipelineOutcome[]>, lines: LineOutcomes, sink: Sink, commit: Commit, stop: Stop, tally: { read: number }): Promise<void> {
+  for await (const block of outcomes) {
+    for (const line of block) {
+      if (stop.interrupted) return
+      const isMessage = line.kind === 'message' || ((line.kind === 'filtered' || line.kind === 'rejected') && line.message)
+      if (isMessage) {
+        if (commit.ledger.open > MAX_OPEN_LINES) {
+          // A throttled or retried line holds the position back: settle everything pushed so far
+          // before reading on, which bounds memory and what a crash would re-read.
+          await sink.flush()
+          if (stop.interrupted) return
+        }
+        tally.read++
       }
-      tally.read++
+      // Replay's planner serializes every record (settings.ts never turns `serialize` off).
+      const records = lines.add(line as LineOutcome<MessageOutcomePlan<SerializedPlannedRecord>>)
+      if (records.length === 0) continue
+      // A dry run's sink takes records at once (no promise): no await, so no turn of the microtask queue per line.
+      const sending = sink.send(records, (line as { ref: SourceRef }).ref)
+      if (sending) await sending
     }
-    // Replay's planner serializes every record (settings.ts never turns `serialize` off).
-    const records = lines.add(line as LineOutcome<MessageOutcomePlan<SerializedPlannedRecord>>)
-    if (records.length > 0) await sink.send(records, (line as { ref: SourceRef }).ref)
   }
 }
 

@@ -154,17 +154,10 @@ export function renderAbortError(error: string, o: { fromStdin: boolean; sandbox
     : o.sandbox
       ? 'then run the same command again (a sandbox run starts fresh)'
       : 'then run the resume command above: what Amplitude acknowledged is not sent again'
-  // The answer's classification names what to check where it knew the cause (a certificate, a
-  // proxy, a redirect: `hint`); the budget stops are told apart by their words.
-  const check =
-    o.hint ??
-    (/unreachable|has not answered/.test(error)
-      ? 'Check that the endpoint is reachable from this machine (--endpoint-url, --region, a proxy or firewall)'
-      : /failing every request|accepted nothing/.test(error)
-        ? "The endpoint refused every request: check that --endpoint-url points at Amplitude (or a sandbox) and Amplitude's status page"
-        : /API key|40[134]/.test(error)
-          ? 'Check --api-key (or AMPLITUDE_API_KEY), --region and --endpoint-url'
-          : 'Fix what the error names')
+  // What to check is decided where the stop is (the answer's classification, a budget of the
+  // retry policy) and carried as `hint` (the report's errorHint): never guessed from the error's
+  // words, which hold URLs, ports and a server's text.
+  const check = o.hint ?? 'Fix what the error names'
   return `Error: ${error}\nHint: ${check}; ${then}.`
 }
 

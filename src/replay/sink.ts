@@ -12,6 +12,7 @@ import type { SourceRef } from '../types.js'
 import {
   createDelivery,
   createDryRunWriter,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_STALLED_AFTER_MS,
   DEFAULT_UNREACHABLE_AFTER_MS,
   DeliveryAbortedError,
@@ -61,7 +62,7 @@ export const RETRY_NOTICE_EVERY_MS = 30_000
  */
 export function retryNotices(
   warn: (text: string) => void,
-  o: { unreachableAfterMs: number; stalledAfterMs: number; now?: () => number },
+  o: { unreachableAfterMs: number; stalledAfterMs: number; requestTimeoutMs?: number; now?: () => number },
 ): (info: { status: number | null; reason: string; attempt: number; delayMs: number; events: number }) => void {
   const now = o.now ?? Date.now
   let last = -Infinity
@@ -70,7 +71,13 @@ export function retryNotices(
     since++
     const t = now()
     if (t - last < RETRY_NOTICE_EVERY_MS) return
-    const what = info.status === null ? `no answer (${info.reason})` : `HTTP ${info.status} (${info.reason})`
+    // A request past its deadline says which deadline: the one --request-timeout sets.
+    const what =
+      info.status !== null
+        ? `HTTP ${info.status} (${info.reason})`
+        : info.reason === 'timeout' && o.requestTimeoutMs !== undefined
+          ? `no answer within ${o.requestTimeoutMs / 1000} s (timeout, --request-timeout)`
+          : `no answer (${info.reason})`
     const more = since > 1 ? `; ${since - 1} more retried request(s) since the last notice` : ''
     const stop =
       info.status === null
@@ -113,6 +120,7 @@ function liveSink(s: DeliverySettings, lines: LineOutcomes, counts: ReplayCounts
     ? retryNotices(warn, {
         unreachableAfterMs: s.delivery?.unreachableAfterMs ?? DEFAULT_UNREACHABLE_AFTER_MS,
         stalledAfterMs: s.delivery?.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS,
+        requestTimeoutMs: s.delivery?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       })
     : undefined
   const delivery: Delivery = createDelivery(

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { runCli } from '../helpers/cli.js'
 import { ndjson, tempDir, track, writeFile } from '../helpers/files.js'
 import { renderAbortError } from '../../src/replay/render.js'
+import { nextStep, retryPolicy, StopRules } from '../../src/pipeline/deliver/retry.js'
 
 describe('replay: an aborted run ends with Error: and Hint:', () => {
   it('a 401 from the endpoint: exit 1, Error: names it, Hint: says to check the key and resume; text mode only', async () => {
@@ -42,15 +43,25 @@ describe('replay: an aborted run ends with Error: and Hint:', () => {
     }
   })
 
-  it('the hint follows the cause and where the input came from', () => {
+  it('the hint is the one decided with the stop, then what to do given where the input came from', () => {
+    // The retry policy's stop after the last attempt of a record that never got an answer.
+    const attempts = { sends: 10, failures: 9, firstFailureAt: 1, throttles: 0, quotas: 0, cap: Infinity }
+    const ctx = { n: 1, reason: 'ECONNREFUSED', unreachable: true, pauseMs: 0, now: 2, lastAcceptedAt: 0, where: () => 'http://127.0.0.1:9/identify' }
+    const step = nextStep(retryPolicy(), { t: 'backoff' }, attempts, ctx)
+    assert.equal(step.t, 'stop')
+    const unreachable = step as { message: string; hint: string }
     assert.equal(
-      renderAbortError('Amplitude endpoint unreachable (ECONNREFUSED) after 10 attempts: http://127.0.0.1:9/identify', { fromStdin: false }),
+      renderAbortError(unreachable.message, { fromStdin: false, hint: unreachable.hint }),
       'Error: Amplitude endpoint unreachable (ECONNREFUSED) after 10 attempts: http://127.0.0.1:9/identify\n' +
         'Hint: Check that the endpoint is reachable from this machine (--endpoint-url, --region, a proxy or firewall); then run the resume command above: what Amplitude acknowledged is not sent again.',
     )
+    // The budget of nothing accepted (a permanent 503).
+    const rules = new StopRules({ unreachableAfterMs: 120_000, stalledAfterMs: 600_000 }, 0)
+    rules.answered({ code: 503, reason: 'http_503', fates: [{ t: 'backoff' }], throttledUsers: [], throttledDevices: [], quotaUsers: [], quotaDevices: [] }, 599_000)
+    const stalled = rules.check(600_000, () => 'http://x')!
     assert.match(
-      renderAbortError('Amplitude has accepted nothing for 600 s (last answer: http_503) at http://x/; stopping', { fromStdin: true }),
-      /\nHint: The endpoint refused every request: .*; then replay the data from a file \(stdin cannot be resumed\)\.$/,
+      renderAbortError(stalled.message, { fromStdin: true, hint: stalled.hint }),
+      /^Error: Amplitude has accepted nothing for 600 s \(last answer: http_503\) at http:\/\/x; stopping\nHint: The endpoint refused every request: .*; then replay the data from a file \(stdin cannot be resumed\)\.$/,
     )
     assert.match(
       renderAbortError('inputs changed since the checkpoint', { fromStdin: false, sandbox: true }),

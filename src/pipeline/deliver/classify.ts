@@ -15,6 +15,8 @@ export interface HttpOutcome {
   body?: string
   /** A 3xx answer's `location` header. */
   location?: string
+  /** The answer was larger than this many bytes: not read past it (transport.ts MAX_ANSWER_BYTES), `body` empty. */
+  tooLarge?: number
   /** Transport error (no usable response): `code` such as ECONNRESET, ECONNREFUSED, ETIMEDOUT. */
   error?: { code?: string; message?: string; timeout?: boolean }
 }
@@ -38,9 +40,9 @@ export interface Classification {
   reason: string
   /** Set when the run must stop (configuration error): message for FatalDeliveryError. */
   fatal?: string
-  /** A fatal without an HTTP answer that waiting will not cure (a TLS certificate not trusted): exit 1, not 75. */
   /** With `fatal`, where the cause is known: what to check before the run is resumed (the Hint). */
   hint?: string
+  /** A fatal without an HTTP answer that waiting will not cure (a TLS certificate not trusted): exit 1, not 75. */
   permanent?: boolean
   fates: Fate[]
   /** 429 without per-id detail: the whole project is throttled. */
@@ -85,6 +87,11 @@ const CERTIFICATE_CA_HINT =
 const PROXY_HINT = 'Give --endpoint-url (or AMPLITUDE_ENDPOINT_URL) the user:password the proxy expects, percent-encoded (@ as %40, : as %3A)'
 const REDIRECT_HINT =
   'If the address it redirects to is right, give it as --endpoint-url (scheme, host and port; segamp adds the paths); if not, fix the proxy or load balancer that redirects'
+/** A refused key, a wrong path, the WAF: the settings that say which project, where. */
+const SETTINGS_HINT = 'Check --api-key (or AMPLITUDE_API_KEY), --region and --endpoint-url'
+/** The run's budget stops (retry.ts): nothing answered, or nothing accepted. */
+export const UNREACHABLE_HINT = 'Check that the endpoint is reachable from this machine (--endpoint-url, --region, a proxy or firewall)'
+export const REFUSING_HINT = "The endpoint refused every request: check that --endpoint-url points at Amplitude (or a sandbox) and Amplitude's status page"
 
 function parseBody(body: string | undefined): Record<string, unknown> | undefined {
   if (!body) return undefined
@@ -168,6 +175,8 @@ export function classifyResponse(
     return { ...base, code: out.status, reason: `http_${out.status}`, fatal, hint: REDIRECT_HINT, fates: all({ t: 'backoff' }) }
   }
 
+  if (out.tooLarge !== undefined && out.status !== 407) return classifyTooLarge(endpoint, n, out.status, out.tooLarge)
+
   const json = parseBody(out.body)
   const code = typeof json?.code === 'number' && Number.isInteger(json.code) ? json.code : out.status
   const error = typeof json?.error === 'string' ? json.error : !json && out.body ? out.body : ''
@@ -180,6 +189,7 @@ export function classifyResponse(
     code,
     reason: what,
     fatal: `Amplitude ${endpoint} request failed with ${code} (${what}); API key ${keyFingerprint(apiKey ?? '')}. Check --api-key, --region and --endpoint-url.`,
+    hint: SETTINGS_HINT,
     fates: all({ t: 'backoff' }),
   })
 
@@ -281,13 +291,7 @@ export function classifyResponse(
  */
 function classifySuccess(endpoint: AmplitudeEndpoint, n: number, code: number, out: HttpOutcome, json: Record<string, unknown> | undefined, apiKey?: string): Classification {
   const base = { throttledUsers: [], throttledDevices: [], quotaUsers: [], quotaDevices: [] }
-  const notAmplitude = (what: string): Classification => ({
-    ...base,
-    code,
-    reason: 'not_amplitude',
-    fatal: `the ${endpoint} endpoint answered ${out.status} with ${what}, which is not Amplitude's answer: nothing in that request was counted as sent. Check --endpoint-url and any proxy between here and Amplitude; the same command resumes`,
-    fates: Array.from({ length: n }, () => ({ t: 'backoff' as const })),
-  })
+  const notAmplitude = (what: string): Classification => notAmplitudeSuccess(endpoint, n, code, out.status ?? code, what, 'not_amplitude')
   const body = (out.body ?? '').trim()
   const shown = body === '' ? 'an empty body' : `"${short(body, apiKey).slice(0, 80)}"`
   if (endpoint === 'httpapi' || endpoint === 'batch') {
@@ -301,4 +305,32 @@ function classifySuccess(endpoint: AmplitudeEndpoint, n: number, code: number, o
   }
   if (body.startsWith('<')) return notAmplitude(shown)
   return { ...base, code, reason: 'ok', fates: Array.from({ length: n }, () => ({ t: 'ack' as const })) }
+}
+
+/** A 2xx that is not Amplitude's acknowledges nothing: the run stops (exit 1), its records unsent for the resume. */
+function notAmplitudeSuccess(endpoint: AmplitudeEndpoint, n: number, code: number, status: number, what: string, reason: string): Classification {
+  return {
+    throttledUsers: [],
+    throttledDevices: [],
+    quotaUsers: [],
+    quotaDevices: [],
+    code,
+    reason,
+    fatal: `the ${endpoint} endpoint answered ${status} with ${what}, which is not Amplitude's answer: nothing in that request was counted as sent. Check --endpoint-url and any proxy between here and Amplitude; the same command resumes`,
+    fates: Array.from({ length: n }, () => ({ t: 'backoff' as const })),
+  }
+}
+
+/**
+ * An answer larger than Amplitude ever sends (transport.ts MAX_ANSWER_BYTES), not read past the
+ * cap, is not Amplitude's, as a 2xx HTML page is not: a 2xx stops the run (it acknowledges
+ * nothing), any other status is a failed attempt of the request, retried with backoff like a
+ * proxy's 5xx page. Its body unread, no 4xx rule applies: dead-lettering on it would dead-letter
+ * every record a proxy answers that way.
+ */
+function classifyTooLarge(endpoint: AmplitudeEndpoint, n: number, status: number, capBytes: number): Classification {
+  const size = `${Math.round((capBytes / 1024 / 1024) * 10) / 10} MiB`
+  if (status >= 200 && status < 300) return notAmplitudeSuccess(endpoint, n, status, status, `an answer larger than ${size} (reading stopped there)`, 'answer_too_large')
+  const reason = `answer larger than ${size}: not Amplitude's answer (a proxy?)`
+  return { throttledUsers: [], throttledDevices: [], quotaUsers: [], quotaDevices: [], code: status, reason, fates: Array.from({ length: n }, () => ({ t: 'backoff' as const })) }
 }

@@ -32,6 +32,8 @@
  * - 2xx: acknowledged only when the answer is Amplitude's (see classify.ts): fewer
  *   `events_ingested` than sent dead-letters the request's records `not_ingested`; a body that is
  *   not Amplitude's (an HTML page from a proxy) is FatalDeliveryError.
+ * - An answer larger than the transport reads (MAX_ANSWER_BYTES, 8 MiB) is not Amplitude's: a 2xx
+ *   is FatalDeliveryError as above, any other status a failed attempt (backoff).
  * - 429: throttled records wait (see above), the others are resent at once; after
  *   `maxThrottleRetries` pauses a record is dead-lettered `throttled`. Records whose user/device
  *   is over the daily quota are parked `quotaPauseMs` up to `quotaRetries` times (default 0),
@@ -52,6 +54,8 @@ import { createHttpTransport, type Transport } from './transport.js'
 
 export { backoffDelay, REFUSED_AFTER_MS } from './retry.js'
 
+/** One request's deadline, its whole answer included (`requestTimeoutMs`; `replay --request-timeout`). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 /** A run stops when no HTTP answer came for this long while records wait (`unreachableAfterMs`). */
 export const DEFAULT_UNREACHABLE_AFTER_MS = 120_000
 /** A run stops when Amplitude accepted nothing for this long while records wait (`stalledAfterMs`). */
@@ -94,7 +98,7 @@ export interface DeliveryOptions {
   quotaRetries?: number
   /** Parking time for daily-quota records (default 1 h). */
   quotaPauseMs?: number
-  /** Per-request deadline (default 30 s). */
+  /** Per-request deadline, its whole answer included (default 30 s); past it the request is a failed attempt (`timeout`). */
   requestTimeoutMs?: number
   /** Stop when no HTTP answer came for this long while records wait (default 2 min). */
   unreachableAfterMs?: number
@@ -169,7 +173,7 @@ export interface Delivery {
  */
 export class FatalDeliveryError extends SegampError {
   readonly status: number | null
-  /** What to check before resuming, where the answer named the cause (a certificate, a proxy, a redirect). */
+  /** What to check before resuming (the Hint), given where the stop was decided: the answer's classification or a budget. */
   readonly check?: string
   /** `permanent`: no HTTP answer, but waiting will not cure it (a TLS certificate not trusted): exit 1, not 75. */
   constructor(message: string, status: number | null = null, permanent = status !== null, check?: string) {
@@ -295,7 +299,7 @@ function pumpOptions(opts: DeliveryOptions, o: { batchSize: number; concurrency:
     concurrency: o.concurrency,
     maxEps: opts.maxEps,
     flushIntervalMs: opts.flushIntervalMs ?? 250,
-    requestTimeoutMs: opts.requestTimeoutMs ?? 30_000,
+    requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     transport: o.transport,
     clock: o.clock,
   }
@@ -489,7 +493,7 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
   function checkBudgets(now: number): void {
     if (fatal || aborted || st.outstanding === 0) return
     const stop = rules.check(now, origin)
-    if (stop) setFatal(new FatalDeliveryError(stop, null))
+    if (stop) setFatal(new FatalDeliveryError(stop.message, null, false, stop.hint))
   }
 
   // ---- a request ended: classify, apply the retry policy, report, hand records back ----

@@ -51,6 +51,7 @@ export { classifyResponse, scrubSecret, type Classification, type Fate, type Htt
 export {
   backoffDelay,
   createDelivery,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_STALLED_AFTER_MS,
   DEFAULT_UNREACHABLE_AFTER_MS,
   REFUSED_AFTER_MS,

@@ -267,7 +267,7 @@ export class RequestPump<E extends Packable, H> {
         },
       })
       .then(
-        (res): HttpOutcome => (res.location === undefined ? { status: res.status, body: res.body } : { status: res.status, body: res.body, location: res.location }),
+        (res): HttpOutcome => (res.location === undefined && res.tooLarge === undefined ? { status: res.status, body: res.body } : res),
         (err: unknown): HttpOutcome => ({ status: null, error: transportErrorInfo(err) }),
       )
       .then((outcome) => {

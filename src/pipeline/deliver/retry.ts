@@ -20,7 +20,7 @@
  * never reads the clock: `now` is always given.
  */
 import type { AmplitudeEndpoint } from '../../types.js'
-import type { Classification, Fate } from './classify.js'
+import { REFUSING_HINT, UNREACHABLE_HINT, type Classification, type Fate } from './classify.js'
 
 /** Backoff delay before the n-th retry (n ≥ 1), with jitter in [0.5, 1). Pure. */
 export function backoffDelay(n: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
@@ -90,9 +90,15 @@ export interface Attempts {
  * - `ack`, `dead`: resolve it;
  * - `retry`: put it back, to be sent again after `delayMs` (`backoff`: a transient failure, the
  *   whole endpoint backs off with it; `throttled`: its key was throttled);
- * - `stop`: the run must stop with `message`; the record stays unresolved.
+ * - `stop`: the run must stop with `message` (and `hint`: what to check); the record stays unresolved.
  */
-export type Step = { t: 'ack' } | { t: 'dead'; reason: string } | { t: 'retry'; delayMs: number; backoff?: boolean; throttled?: boolean } | { t: 'stop'; message: string }
+export type Step = { t: 'ack' } | { t: 'dead'; reason: string } | { t: 'retry'; delayMs: number; backoff?: boolean; throttled?: boolean } | ({ t: 'stop' } & RunStop)
+
+/** Why a run stops, as decided where it is decided: the message, and what to check before resuming. */
+export interface RunStop {
+  message: string
+  hint: string
+}
 
 export interface StepContext {
   /** Number of records in the request. */
@@ -130,7 +136,8 @@ export function nextStep(p: RetryPolicy, f: Fate, a: Attempts, ctx: StepContext)
         if (ctx.lastAcceptedAt > a.firstFailureAt) return { t: 'dead', reason: `retries_exhausted:${ctx.reason}` }
         // Nothing was accepted since this record first failed: the endpoint is down, not the record.
         const what = ctx.unreachable ? 'unreachable' : 'failing every request'
-        return { t: 'stop', message: `Amplitude endpoint ${what} (${ctx.reason}) after ${a.sends} attempts: ${ctx.where()}` }
+        const hint = ctx.unreachable ? UNREACHABLE_HINT : REFUSING_HINT
+        return { t: 'stop', message: `Amplitude endpoint ${what} (${ctx.reason}) after ${a.sends} attempts: ${ctx.where()}`, hint }
       }
       return { t: 'retry', delayMs: backoffDelay(a.failures, p.baseDelayMs, p.maxDelayMs, p.random), backoff: true }
     }
@@ -211,7 +218,7 @@ export function applyClassification<E extends Attempts & { readonly key: string 
         out.dead(e, s.reason)
         break
       case 'stop':
-        out.fatal(s.message, null)
+        out.fatal(s.message, null, false, s.hint)
         out.keep(e, 0)
         break
       case 'retry':
@@ -280,17 +287,20 @@ export class StopRules {
     else this.lastFailure = c.reason
   }
 
-  /** The reason to stop now, if a budget is spent (`where`: the endpoint's origin). */
-  check(now: number, where: () => string): string | undefined {
+  /** Why to stop now, if a budget is spent (`where`: the endpoint's origin). */
+  check(now: number, where: () => string): RunStop | undefined {
     const secs = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`
     if (this.refusedSince !== undefined && now - this.refusedSince >= REFUSED_AFTER_MS) {
-      return `the endpoint is unreachable: every connection to ${where()} ${this.refusedHow} for ${secs(now - this.refusedSince)}, and it has not answered once in this run; stopping`
+      const message = `the endpoint is unreachable: every connection to ${where()} ${this.refusedHow} for ${secs(now - this.refusedSince)}, and it has not answered once in this run; stopping`
+      return { message, hint: UNREACHABLE_HINT }
     }
     if (now - this.lastAnswerAt >= this.o.unreachableAfterMs) {
-      return `Amplitude has not answered for ${secs(now - this.lastAnswerAt)} (last: ${this.lastFailure || 'no answer'}) at ${where()}; stopping`
+      const message = `Amplitude has not answered for ${secs(now - this.lastAnswerAt)} (last: ${this.lastFailure || 'no answer'}) at ${where()}; stopping`
+      return { message, hint: UNREACHABLE_HINT }
     }
     if (now - this.lastAcceptedAt >= this.o.stalledAfterMs) {
-      return `Amplitude has accepted nothing for ${secs(now - this.lastAcceptedAt)} (last answer: ${this.lastFailure || 'none'}) at ${where()}; stopping`
+      const message = `Amplitude has accepted nothing for ${secs(now - this.lastAcceptedAt)} (last answer: ${this.lastFailure || 'none'}) at ${where()}; stopping`
+      return { message, hint: REFUSING_HINT }
     }
     return undefined
   }

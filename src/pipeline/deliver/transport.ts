@@ -11,9 +11,10 @@
  * and its CPU per event fell by 22–31 % (README, Dependencies and Benchmarks).
  * What got did for these requests is done here: the agent, `content-length`, credentials in the
  * URL (`user:password@` becomes Basic auth, as Node does for a URL), the deadline, cancelling by
- * signal, and a compressed answer decoded (none is asked for: no `accept-encoding` is sent). One
- * thing more: a request whose kept-alive connection turns out closed by the server (reset before
- * any answer) goes again at once on another one, within the same deadline.
+ * signal, and a compressed answer decoded (none is asked for: no `accept-encoding` is sent). Two
+ * things more: a request whose kept-alive connection turns out closed by the server (reset before
+ * any answer) goes again at once on another one, within the same deadline; and an answer is read
+ * up to MAX_ANSWER_BYTES only (got read any size into memory).
  */
 import http from 'node:http'
 import https from 'node:https'
@@ -27,7 +28,21 @@ export interface TransportResponse {
   body: string
   /** A redirect's `location` header (3xx only): not followed, shown to the user. */
   location?: string
+  /** The answer was larger than this many bytes (MAX_ANSWER_BYTES): not read past it, `body` empty, its socket destroyed. */
+  tooLarge?: number
 }
+
+/**
+ * The most of an answer read (decoded) before it is taken for what it is, not Amplitude's (a proxy
+ * streaming a page or a file), and its socket destroyed: without a cap an endless answer filled
+ * memory until the request's deadline. Amplitude's answers are a few hundred bytes (a 200, a 413)
+ * to a few KB; the longest name ids: a 429's throttled_users / throttled_devices and /batch's
+ * exceeded_daily_quota_users / _devices maps (id → count), a 400's index lists. A request holds at
+ * most 2,000 records and an id at most 1,024 characters (docs/amplitude-api.md §2.2, §2.4), so
+ * even four maps each naming 2,000 different 1,024-character ids come to about 8.3 MB (7.9 MiB);
+ * UUID-like ids make that 0.4 MB. Held per request in flight (4 by default).
+ */
+export const MAX_ANSWER_BYTES = 8 * 1024 * 1024
 
 export interface TransportOptions {
   timeoutMs: number
@@ -104,8 +119,13 @@ export function createHttpTransport(maxSockets: number): ClosableTransport {
             answered = true
             const status = res.statusCode ?? 0
             const location = status >= 300 && status < 400 ? res.headers.location : undefined
-            readText(res).then(
-              (text) => finish(undefined, location === undefined ? { status, body: text } : { status, body: text, location }),
+            readText(res, MAX_ANSWER_BYTES).then(
+              (text) => {
+                if (text !== undefined) return finish(undefined, location === undefined ? { status, body: text } : { status, body: text, location })
+                // Too large: nothing more is read; the socket, the rest of the answer unread, is destroyed.
+                r.destroy()
+                finish(undefined, location === undefined ? { status, body: '', tooLarge: MAX_ANSWER_BYTES } : { status, body: '', location, tooLarge: MAX_ANSWER_BYTES })
+              },
               (err: Error) => finish(err),
             )
           })
@@ -122,19 +142,34 @@ export function createHttpTransport(maxSockets: number): ClosableTransport {
   }
 }
 
-/** The answer's body as UTF-8 text, decoded if it came compressed; rejects if the connection ends first. */
-function readText(res: IncomingMessage): Promise<string> {
+/**
+ * The answer's body as UTF-8 text, decoded if it came compressed; undefined once it (decoded, or
+ * its content-length) passes `max` bytes, the rest left unread; rejects if the connection ends first.
+ */
+function readText(res: IncomingMessage, max: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
+    // Listened to first: the socket destroyed mid-answer (too large) makes the answer emit `error`.
+    res.on('error', reject)
+    if (Number(res.headers['content-length']) > max) return resolve(undefined)
     const stream = decoded(res)
     const chunks: Buffer[] = []
     let ended = false
-    stream.on('data', (c: Buffer) => chunks.push(c))
+    let bytes = 0
+    stream.on('data', (c: Buffer) => {
+      if (ended) return
+      bytes += c.length
+      if (bytes <= max) return void chunks.push(c)
+      ended = true
+      chunks.length = 0
+      if (stream !== res) stream.destroy()
+      resolve(undefined)
+    })
     stream.on('end', () => {
+      if (ended) return
       ended = true
       resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'))
     })
     stream.on('error', reject)
-    res.on('error', reject)
     res.on('close', () => {
       if (!res.complete && !ended) reject(Object.assign(new Error('the connection closed before the whole answer came'), { code: 'ECONNRESET' }))
     })

@@ -241,7 +241,10 @@ describe('deliver: stop rules', () => {
     const s = rules()
     s.answered(cls([{ t: 'backoff' }], { code: null, reason: 'timeout' }), 1000)
     assert.equal(s.check(119_999, where), undefined)
-    assert.equal(s.check(120_000, where), 'Amplitude has not answered for 120 s (last: timeout) at https://api2.amplitude.com; stopping')
+    assert.deepEqual(s.check(120_000, where), {
+      message: 'Amplitude has not answered for 120 s (last: timeout) at https://api2.amplitude.com; stopping',
+      hint: 'Check that the endpoint is reachable from this machine (--endpoint-url, --region, a proxy or firewall)',
+    })
   })
 
   it('answers that accept nothing for 10 minutes: stop; any accepted record resets the clock', () => {
@@ -251,13 +254,16 @@ describe('deliver: stop rules', () => {
     s.answered(cls([{ t: 'ack' }, { t: 'throttle' }]), 550_000)
     s.answered(throttled, 1_149_999)
     assert.equal(s.check(1_149_999, where), undefined)
-    assert.equal(s.check(1_150_000, where), 'Amplitude has accepted nothing for 600 s (last answer: throttled) at https://api2.amplitude.com; stopping')
+    assert.deepEqual(s.check(1_150_000, where), {
+      message: 'Amplitude has accepted nothing for 600 s (last answer: throttled) at https://api2.amplitude.com; stopping',
+      hint: "The endpoint refused every request: check that --endpoint-url points at Amplitude (or a sandbox) and Amplitude's status page",
+    })
   })
 
   it('the clocks start again when work arrives after an idle spell', () => {
     const s = rules()
     s.workArrived(10_000_000)
     assert.equal(s.check(10_119_999, where), undefined)
-    assert.match(s.check(10_120_000, where)!, /^Amplitude has not answered for 120 s \(last: no answer\)/)
+    assert.match(s.check(10_120_000, where)!.message, /^Amplitude has not answered for 120 s \(last: no answer\)/)
   })
 })

@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { gzipSync } from 'node:zlib'
-import { createHttpTransport, transportErrorInfo, type ClosableTransport } from '../../../src/pipeline/deliver/transport.js'
+import { createHttpTransport, MAX_ANSWER_BYTES, transportErrorInfo, type ClosableTransport } from '../../../src/pipeline/deliver/transport.js'
 import type { HttpRequest } from '../../../src/pipeline/deliver/requests.js'
 
 interface Seen {
@@ -233,6 +233,60 @@ describe('deliver: HTTP transport (node:http)', function () {
       } finally {
         fresh.close()
       }
+    } finally {
+      await srv.close()
+    }
+  })
+
+  it('an endless answer: reading stops past MAX_ANSWER_BYTES, the socket is destroyed (the server sees it close while it writes), the answer comes back as too large, and the slot serves the next request', async () => {
+    const one = createHttpTransport(1)
+    let written = 0
+    let closedWhileWriting = false
+    const srv = await serve((_req, res, seen) => {
+      if (srv.seen.indexOf(seen) > 0) return void res.end('{"code":200,"events_ingested":1}')
+      res.writeHead(200, { 'content-type': 'text/html' })
+      const chunk = Buffer.alloc(64 * 1024, 'a')
+      const pump = (): void => {
+        while (!res.destroyed && res.write(chunk)) written += chunk.length
+        if (!res.destroyed) res.once('drain', pump)
+      }
+      res.on('close', () => (closedWhileWriting = !res.writableEnded))
+      pump()
+    })
+    try {
+      const started = Date.now()
+      const big = await one.send(post(`${srv.url}/2/httpapi`, '{}'), { timeoutMs: 5000 })
+      assert.deepEqual(big, { status: 200, body: '', tooLarge: MAX_ANSWER_BYTES })
+      assert.ok(Date.now() - started < 4000, `took ${Date.now() - started} ms`)
+      const next = await one.send(post(`${srv.url}/2/httpapi`, '{}'), { timeoutMs: 2000 })
+      assert.deepEqual(next, { status: 200, body: '{"code":200,"events_ingested":1}' })
+      assert.ok(closedWhileWriting, 'the server saw the connection close while it was still writing')
+      // What the server got to write is the cap plus what socket buffers hold, not the whole stream.
+      assert.ok(written < MAX_ANSWER_BYTES + 48 * 1024 * 1024, `the server wrote ${written} bytes`)
+    } finally {
+      one.close()
+      await srv.close()
+    }
+  })
+
+  it('the cap is on the decoded answer (a small gzip of a huge one), and a content-length past it is refused before reading', async () => {
+    const bomb = gzipSync(Buffer.alloc(MAX_ANSWER_BYTES + 1024 * 1024, ' '))
+    assert.ok(bomb.length < 64 * 1024)
+    const srv = await serve((_req, res, seen) => {
+      if (srv.seen.indexOf(seen) === 0) {
+        res.writeHead(502, { 'content-encoding': 'gzip', 'content-length': bomb.length })
+        res.end(bomb)
+      } else {
+        // Says 100 MiB, sends 1 KiB and waits: nothing more needs to come for the answer to be refused.
+        res.writeHead(200, { 'content-length': 100 * 1024 * 1024 })
+        res.write(Buffer.alloc(1024, 'a'))
+      }
+    })
+    try {
+      assert.deepEqual(await t.send(post(`${srv.url}/2/httpapi`, '{}'), { timeoutMs: 5000 }), { status: 502, body: '', tooLarge: MAX_ANSWER_BYTES })
+      const started = Date.now()
+      assert.deepEqual(await t.send(post(`${srv.url}/2/httpapi`, '{}'), { timeoutMs: 5000 }), { status: 200, body: '', tooLarge: MAX_ANSWER_BYTES })
+      assert.ok(Date.now() - started < 2000)
     } finally {
       await srv.close()
     }

@@ -4,6 +4,9 @@
  * (`transform` from @segment/actions-core); everything after that is segamp's.
  */
 import { strict as assert } from 'node:assert'
+import dayjs from 'dayjs'
+import utc from 'dayjs/plugin/utc.js'
+import fc from 'fast-check'
 import { createRequire } from 'node:module'
 import type { AmplitudeRecord } from '../../../src/types.js'
 import {
@@ -28,6 +31,7 @@ import {
   convertUTMProperties,
   formatSessionId,
   mergeUserProperties,
+  utcMillis,
 } from '../../../src/segment/actions-amplitude/helpers.js'
 
 const require = createRequire(import.meta.url)
@@ -1042,7 +1046,41 @@ describe('amplitude mapUser', () => {
   })
 })
 
+dayjs.extend(utc)
+
 describe('amplitude helpers', () => {
+  it('utcMillis is dayjs.utc(v).valueOf() for any number or string (its fast path for numbers and Z-strings included)', () => {
+    const reference = (v: string | number): number => dayjs.utc(v).valueOf()
+    const z = fc
+      .tuple(fc.date({ min: new Date(-8.64e15), max: new Date(8.64e15), noInvalidDate: false }), fc.constantFrom('Z', 'z', '+00:00Z', ' Z', ''))
+      .map(([d, end]) => (Number.isNaN(d.getTime()) ? 'Invalid DateZ' : d.toISOString().replace('Z', end)))
+    const value = fc.oneof(
+      z,
+      fc.string({ maxLength: 12 }).map((t) => `${t}Z`),
+      fc.constantFrom(
+        '2024-05-06T00:00:20.693Z',
+        '2024-05-06T00:00:20Z',
+        '2024-05-06Z',
+        '2024-05-06',
+        '2024-05-06 10:00',
+        'Z',
+        'z',
+        '',
+        ' ',
+        '1715000000000',
+        '2024-02-30T00:00:00Z',
+        '+275760-09-13T00:00:00.001Z',
+      ),
+      fc.double(),
+      fc.integer(),
+      fc.constantFrom(0, -0, 1.5, -1.5, 8.64e15, 8.64e15 + 1, -8.64e15 - 1, Infinity, -Infinity, NaN),
+    )
+    fc.assert(
+      fc.property(value, (v) => Object.is(utcMillis(v), reference(v))),
+      { numRuns: 5000 },
+    )
+  })
+
   it('formatSessionId', () => {
     assert.equal(formatSessionId('987654321'), 987654321)
     assert.equal(formatSessionId(987654321), 987654321)
