@@ -92,13 +92,20 @@ export function outOfTimeRangeWarning(
  */
 /**
  * The warnings for inputs that held no line with data (a 0-byte file, an empty gzip, stdin at its
- * end, a file of blank lines):
+ * end, a file of blank lines, a CSV file with its header row only: those of `headerOnly`):
  * named one by one up to a screenful, then a count. When every input was empty, the command then
  * also stops with its `nothing-read` error.
  */
-export function emptyFileWarnings(files: readonly string[]): string[] {
-  const named = files.slice(0, 10).map((file) => `${visible(file)}: empty (no line, or blank lines only); nothing read from it`)
-  if (files.length > 10) named.push(`and ${formatCount(files.length - 10)} more empty file(s) (no line, or blank lines only), not named here`)
+export function emptyFileWarnings(files: readonly string[], headerOnly: readonly string[] = []): string[] {
+  const header = new Set(headerOnly)
+  const named = files
+    .slice(0, 10)
+    .map((file) => `${visible(file)}: ${header.has(file) ? 'only a header row (no data rows)' : 'empty (no line, or blank lines only)'}; nothing read from it`)
+  const rest = files.slice(10)
+  if (rest.length > 0) {
+    const what = rest.some((f) => header.has(f)) ? 'no line, blank lines only, or a CSV header row only' : 'no line, or blank lines only'
+    named.push(`and ${formatCount(rest.length)} more empty file(s) (${what}), not named here`)
+  }
   return named
 }
 

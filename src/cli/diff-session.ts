@@ -10,7 +10,7 @@
 import type { ReadingFlagValues } from './flags.js'
 import { visible } from './terminal.js'
 import { parseTypes } from '../pipeline/route/index.js'
-import { emptyFilesOf } from '../pipeline/index.js'
+import { emptyFilesOf, headerOnlyFilesOf, type FileEnd } from '../pipeline/index.js'
 import { InputProgress, s3Settings, type S3FlagValues } from './s3-input.js'
 import { emptyFileWarnings, exitCodes, loadSubscriptionsForCli, quitOnInterrupt, terminalStdinNote, whereFilter } from './common.js'
 import { readClassicFile, readRenameMapFile } from './classic-input.js'
@@ -87,7 +87,7 @@ export async function diffSession(inputs: string[], flags: DiffFlags, io: DiffIo
   if (stdinNote) io.logToStderr(stdinNote)
   const input = new InputProgress(inputs, { since: flags.since, warn: (w) => io.warn(w) })
   const mode = progressMode({ quiet: flags['no-progress'] || io.jsonEnabled() || (format !== 'table' && !flags.out) })
-  const ended: Array<{ file: string; lines: number }> = []
+  const ended: FileEnd[] = []
   const options = {
     inputs,
     filters: { since: flags.since, until: flags.until, types: setup.types, where: setup.where, ignoreIntegrations: flags['ignore-integrations-flags'] },
@@ -98,7 +98,7 @@ export async function diffSession(inputs: string[], flags: DiffFlags, io: DiffIo
     renameMap: setup.renameMap,
     examples: flags.examples,
     workers: flags.workers,
-    onFileEnd: (file: string, lines: number) => ended.push({ file, lines }),
+    onFileEnd: (file: string, lines: number, headerOnly?: boolean) => ended.push({ file, lines, headerOnly }),
   }
   const started = Date.now()
   // Ctrl-C: nothing is kept to resume from (the report is written at the end); the --against
@@ -129,7 +129,7 @@ export async function diffSession(inputs: string[], flags: DiffFlags, io: DiffIo
           }),
     removeSpillDirs,
   )
-  for (const w of emptyFileWarnings(emptyFilesOf(ended, counts))) io.warn(w)
+  for (const w of emptyFileWarnings(emptyFilesOf(ended, counts), headerOnlyFilesOf(ended, counts))) io.warn(w)
   const exportRead = (report as Partial<AgainstReport>).against?.export
   refuseNothingToCompare(report, counts, exportRead, { inputs, against: flags.against ?? [], log: (line) => io.logToStderr(line) })
 

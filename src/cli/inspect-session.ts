@@ -79,7 +79,7 @@ export async function inspectSession(inputs: string[], flags: InspectFlags, io: 
   })
   const { report } = result
   // Named one by one up to a screenful: a prefix of thousands of empty objects is a count.
-  for (const w of emptyFileWarnings(result.emptyFiles)) io.warn(w)
+  for (const w of emptyFileWarnings(result.emptyFiles, result.headerOnlyFiles)) io.warn(w)
   const nothingRead = nothingReadError(result, inputs)
   if (nothingRead) throw nothingRead
   if (!json) io.log(renderInspectTable(report, { color: Boolean(process.stdout.isTTY) }).trimEnd())

@@ -128,7 +128,7 @@ export async function migrateSession(flags: MigrateFlags, io: MigrateIo): Promis
       examples: flags.examples,
       workers: flags.workers,
     })
-    for (const w of emptyFileWarnings(verified.emptyFiles)) io.warn(`--verify: ${w}`)
+    for (const w of emptyFileWarnings(verified.emptyFiles, verified.headerOnlyFiles)) io.warn(`--verify: ${w}`)
     if (verified.report.totals.messages === 0) {
       throw new UsageError(`--verify: nothing to compare: no message was read from ${flags.verify.join(' ')}`, {
         code: 'nothing-read',

@@ -130,7 +130,7 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
   }
   if (!io.json) io.logToStderr(renderReplaySummary(report, { color: Boolean(process.stderr.isTTY), sandbox: Boolean(flags.sandbox) }))
   // Each input that held no line is named, as inspect and diff-mappings do (every input empty is also the error below).
-  for (const w of emptyFileWarnings(report.emptyFiles ?? [])) io.warn(w)
+  for (const w of emptyFileWarnings(report.emptyFiles ?? [], report.headerOnlyFiles)) io.warn(w)
   // Files were found, but not one line was in them (an empty file, an empty gzip, stdin at its end):
   // no success with nothing done. Exit 2 once the sandbox (if any) is closed, as inspect and diff-mappings do.
   const nothingRead =
@@ -164,7 +164,7 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
 
 /** Every input existed and held no line: exit 2 (code `nothing-read`), naming them. */
 function nothingReadError(inputs: string[]): UsageError {
-  return new UsageError(`nothing was read: ${inputs.join(' ')} hold(s) no line (empty or blank files, or input); nothing was sent`, {
+  return new UsageError(`nothing was read: ${inputs.join(' ')} hold(s) no line (empty or blank files, CSV files with a header row only, or input); nothing was sent`, {
     code: 'nothing-read',
     hint: "Check the paths: give the files or folder that hold the archive (`ls -l` shows each file's size), or, for -, the command that writes to the pipe.",
   })

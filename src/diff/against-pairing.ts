@@ -268,6 +268,56 @@ function distinct(rows: readonly MessageRow[]): MessageRow[] {
 }
 
 /**
+ * The span of the archive, as the pairing sees it: the earliest and latest time (inclusive, ms) a
+ * kept message is paired at — its time (`messageTime`) and, for identify and group calls, when it
+ * was received. A stored event no message owns whose time lies outside it is explained by no
+ * message the archive could hold (the export covers more time than the archive): see `outsideSpan`.
+ */
+export interface ArchiveSpan {
+  from: number
+  to: number
+}
+
+/** Builds an ArchiveSpan from the kept messages, in any order: two numbers, whatever the archive's size. */
+export class SpanBuilder {
+  private from = Infinity
+  private to = -Infinity
+
+  /** A kept message, with its `messageTime`. */
+  add(message: Obj, time: number | undefined): void {
+    if (time !== undefined) this.widen(time)
+    if (message.type === 'identify' || message.type === 'group') {
+      const rt = timeOf(message.receivedAt) ?? timeOf(message.timestamp)
+      if (rt !== undefined) this.widen(rt)
+    }
+  }
+
+  private widen(t: number): void {
+    if (t < this.from) this.from = t
+    if (t > this.to) this.to = t
+  }
+
+  /** The span; undefined when no kept message had a time. */
+  span(): ArchiveSpan | undefined {
+    return this.from <= this.to ? { from: this.from, to: this.to } : undefined
+  }
+}
+
+/**
+ * Whether a stored event that no message owns lies outside the archive's span (not a difference:
+ * no message of the archive could have explained it). An event with a time of its own: before
+ * `from` or after `to` (one exactly at a bound is inside). A `$identify` row, stamped with its
+ * upload time: the calls it may follow were received up to `windowMs` before it, so it is inside
+ * only when all of them would be, from `from + windowMs` to `to`. No span (no kept message with a
+ * time) or no time: inside, an only-in-amplitude event as before.
+ */
+export function outsideSpan(span: ArchiveSpan | undefined, endpoint: string, time: number | undefined, windowMs: number): boolean {
+  if (span === undefined || time === undefined) return false
+  const from = endpoint === '/identify' ? span.from + windowMs : span.from
+  return time < from || time > span.to
+}
+
+/**
  * Time slices of the pairing keys: a key's rows and stored events are partitioned by
  * `floor(time / slice)` too, so that one heavy user spreads over many buckets. A slice is at
  * least the identify window long; a call is indexed in the slice of its time and in every slice

@@ -46,10 +46,18 @@ function sectionLines(report: AgainstReport, markdown = false): string[] {
     for (const f of shown) out.push(`  ${padColumns(f.name, w)}  (${formatCount(f.count)})`)
     if (list.length > shown.length) out.push(`  … ${list.length - shown.length} more (see --format json)`)
   }
+  const outside = a.byKind['outside-archive-span'] ?? 0
+  const span = a.archiveSpan
+  if (outside > 0)
+    out.push(
+      '',
+      `Outside the archive's span (${span.from} to ${span.to}): ${formatCount(outside)} stored events no archived message could explain, not compared and not a difference`,
+    )
   const p = a.pairing
   out.push(
     '',
-    `Export: ${formatCount(a.export.events)} stored events in ${formatCount(a.export.files)} file(s); paired by $insert_id ${formatCount(p.byInsertId)}, by user/device + time ${formatCount(p.byKey)}, $identify by upload-time window ${formatCount(p.byWindow)}, ambiguous ${formatCount(p.ambiguous)}, unpaired ${formatCount(p.unpaired)}`,
+    `Export: ${formatCount(a.export.events)} stored events in ${formatCount(a.export.files)} file(s); paired by $insert_id ${formatCount(p.byInsertId)}, by user/device + time ${formatCount(p.byKey)}, $identify by upload-time window ${formatCount(p.byWindow)}, ambiguous ${formatCount(p.ambiguous)}, unpaired ${formatCount(p.unpaired)}${outside > 0 ? ` (${formatCount(outside)} outside the archive's span)` : ''}`,
+    spanLine(span),
   )
   if (p.duplicateEvents > 0) out.push(`Export: ${formatCount(p.duplicateEvents)} stored event(s) read twice (the same uuid and content, e.g. in overlapping exports): counted once`)
   if (p.duplicateMessages > 0) out.push(`Archive: ${formatCount(p.duplicateMessages)} message(s) with an already seen messageId skipped`)
@@ -61,6 +69,12 @@ function sectionLines(report: AgainstReport, markdown = false): string[] {
   if (a.export.problems.length > 20) out.push(`… ${a.export.problems.length - 20} more export problems (see --format json)`)
   out.push(agreementLine(report))
   return out
+}
+
+/** The span that bounds the comparison (stored events outside it are no difference). */
+function spanLine(span: AgainstReport['against']['archiveSpan']): string {
+  if (span.from === null) return `Archive span: unknown (no compared message has a time): every stored event no message explains is only-in-amplitude`
+  return `Archive span: ${span.from} to ${span.to} (the compared messages' times; $identify rows from ${span.identifyRowsFrom}, --identify-window after its start)`
 }
 
 function hasDifferences(report: AgainstReport): boolean {

@@ -10,7 +10,9 @@
  *    slice (`s`), and each message id its `$insert_id` may carry to that id's bucket (`c`);
  * 3. per messageId bucket, insert ids are resolved to message ordinals (`r`, by stored bucket);
  * 4. per stored bucket, each stored event is given its owner; owned events go to the file of
- *    their message's ordinal range (`o`), the rest are only-in-amplitude or ambiguous;
+ *    their message's ordinal range (`o`), the rest are only-in-amplitude or ambiguous, or, when
+ *    no message of the archive could explain them (their time lies outside the span of the kept
+ *    messages' times, found in 1: two numbers), counted apart as outside the archive's span;
  * 5. per ordinal range, in archive order: each message's Actions records (planned from the
  *    spilled copy) against its stored events, and the Classic emulation against the same events.
  *    A message whose mapping fails is found here: counted rejected, its stored events unpaired.
@@ -31,7 +33,7 @@ import { compileClassic } from '../segment/classic/index.js'
 import { readClassicSettings } from '../segment/classic/settings.js'
 import { DiffAggregator, redactSecrets } from './index.js'
 import { AgainstFindings, amplitudeModelLines, emptyAgreement, percent, type AgainstReport, type AgainstSection } from './against.js'
-import { DEFAULT_IDENTIFY_WINDOW_MS, rowSlices, sliceMs, messageRows, propSource } from './against-pairing.js'
+import { DEFAULT_IDENTIFY_WINDOW_MS, rowSlices, sliceMs, messageRows, propSource, SpanBuilder, type ArchiveSpan } from './against-pairing.js'
 import { bucketOf, SpillDir } from './against-spill.js'
 import { ORDINALS_PER_CHUNK, runJob, spilledMessage, type CompareResult as ChunkResult, type ExportResult, type Job, type PairResult, type TaskContext } from './against-tasks.js'
 import type { AgainstThreadInit } from './against-worker.js'
@@ -87,6 +89,10 @@ interface Run {
   pairing: Pairing
   /** What the archive's reading counted (phase 1). */
   counts: ScanCounts
+  /** The kept messages' times (phase 1), which bound the comparison (`outsideSpan`). */
+  span: SpanBuilder
+  /** Stored events outside the archive's span (phase 4). */
+  outside: number
   ctx: TaskContext
   /** The other threads of `--workers N` (N - 1 of them), when the run's settings can be sent to them. */
   pool?: TaskPool
@@ -111,6 +117,9 @@ async function indexArchive(run: Run, archive: Archive): Promise<number> {
     onFileEnd: opts.onFileEnd,
   })) {
     const { message, duplicate, ref } = one
+    const time = messageTime(message)
+    // Every kept message: one whose mapping fails, or a duplicate, is still a time the archive covers.
+    run.span.add(message, time)
     const identifies = message.type === 'identify' || message.type === 'group'
     let records: ReturnType<typeof actionsRecordsOf> | undefined
     if (identifies || duplicate) {
@@ -121,7 +130,6 @@ async function indexArchive(run: Run, archive: Archive): Promise<number> {
       run.pairing.duplicateMessages++
       continue
     }
-    const time = messageTime(message)
     let sets
     if (identifies) sets = [propSource(records!), propSource(classic(message))]
     const rows = messageRows(message, ordinal, time, sets)
@@ -250,7 +258,22 @@ export async function compareAgainstExport(opts: AgainstOptions): Promise<Agains
     const threads = Math.max(1, opts.workers ?? 1)
     const settings = threads > 1 ? toWorkerSettings(planner) : undefined
     if (settings) pool = startPool(ctx, settings, threads - 1, opts)
-    const run: Run = { opts, spill, buckets, window, slice: ctx.slice, progress, tick, against: new AgainstFindings(ctx.examples), pairing, counts: emptyCounts(), ctx, pool }
+    const run: Run = {
+      opts,
+      spill,
+      buckets,
+      window,
+      slice: ctx.slice,
+      progress,
+      tick,
+      against: new AgainstFindings(ctx.examples),
+      pairing,
+      counts: emptyCounts(),
+      span: new SpanBuilder(),
+      outside: 0,
+      ctx,
+      pool,
+    }
     // 2 runs on a thread while this one does 1 (they write different files); else after it.
     const exported = pool ? pool.run<ExportResult>({ kind: 'export' } satisfies Job) : undefined
     exported?.catch(() => undefined)
@@ -316,12 +339,14 @@ async function resolveInsertIds(run: Run): Promise<void> {
 async function pairBuckets(run: Run): Promise<void> {
   const { pairing, progress } = run
   const files = writers(run)
+  const archiveSpan = run.span.span()
   await runJobs<PairResult>(
     run,
     run.buckets,
-    (b) => ({ kind: 'pair', bucket: b, writers: files }),
+    (b) => ({ kind: 'pair', bucket: b, writers: files, ...(archiveSpan ? { archiveSpan } : {}) }),
     (r, b) => {
       for (const k of ['byInsertId', 'byKey', 'byWindow', 'ambiguous', 'unpaired', 'duplicateEvents'] as const) pairing[k] += r.pairing[k]
+      run.outside += r.outside
       run.against.merge(r.findings)
       progress.messages = b + 1
       run.tick()
@@ -373,10 +398,18 @@ function assemble(run: Run, agg: DiffAggregator, exportInfo: AgainstSection['exp
     against: {
       export: exportInfo,
       pairing: run.pairing,
-      byKind: { ...run.against.byKind },
+      archiveSpan: spanOf(run.span.span(), run.window),
+      byKind: { ...run.against.byKind, 'outside-archive-span': run.outside },
       findings: run.against.list(),
       emulation: agreement,
       amplitudeFields: AMPLITUDE_ADDED_FIELDS.map(([field, reason]) => ({ field, reason })),
     },
   }
+}
+
+/** The archive's span as the report gives it: ISO times (null when no kept message had a time). */
+function spanOf(span: ArchiveSpan | undefined, window: number): AgainstSection['archiveSpan'] {
+  if (span === undefined) return { from: null, to: null, identifyRowsFrom: null }
+  const iso = (ms: number): string => new Date(ms).toISOString()
+  return { from: iso(span.from), to: iso(span.to), identifyRowsFrom: iso(span.from + window) }
 }

@@ -19,7 +19,7 @@ import type { ClassicFunction } from '../segment/classic/index.js'
 import { DiffAggregator, diffMessage } from './index.js'
 import type { AggregatorState } from './aggregate.js'
 import { AgainstFindings, align, emulationFindings, endpointName, matchedStored, messageName, NOT_EXPORTED, type AgainstFindingsState, type AgainstSection } from './against.js'
-import { decideOwner, insertIdCandidates, KeyRows, RecentState, storedKey, type Claims, type MessageRow } from './against-pairing.js'
+import { decideOwner, insertIdCandidates, KeyRows, outsideSpan, RecentState, storedKey, type ArchiveSpan, type Claims, type MessageRow } from './against-pairing.js'
 import { bucketOf, SpillDir } from './against-spill.js'
 import { refusal } from './refused.js'
 import { crc32 } from '../crc32.js'
@@ -83,7 +83,7 @@ function splitLine(line: string): [string, string] {
 export type Job =
   | { kind: 'export' }
   | { kind: 'resolve'; bucket: number }
-  | { kind: 'pair'; bucket: number; writers: string[] }
+  | { kind: 'pair'; bucket: number; writers: string[]; archiveSpan?: ArchiveSpan }
   | { kind: 'compare'; chunk: number; span: [number, number]; writers: string[] }
 
 export interface ExportResult {
@@ -98,6 +98,8 @@ export type PairCounts = Pick<AgainstSection['pairing'], 'byInsertId' | 'byKey' 
 
 export interface PairResult {
   pairing: PairCounts
+  /** Of the `unpaired`, those outside the archive's span (`outsideSpan`): no finding, not a difference. */
+  outside: number
   findings: AgainstFindingsState
 }
 
@@ -123,7 +125,7 @@ export const ORDINALS_PER_CHUNK = 2048
 export function runJob(ctx: TaskContext, job: Job): Promise<ExportResult | PairResult | CompareResult | undefined> | CompareResult {
   if (job.kind === 'export') return spillExport(ctx)
   if (job.kind === 'resolve') return resolveBucket(ctx, job.bucket)
-  if (job.kind === 'pair') return pairBucket(ctx, job.bucket, job.writers)
+  if (job.kind === 'pair') return pairBucket(ctx, job.bucket, job.writers, job.archiveSpan)
   return compareChunk(ctx, job.chunk, job.span, job.writers)
 }
 
@@ -222,13 +224,17 @@ async function resolveBucket(ctx: TaskContext, b: number): Promise<undefined> {
   return undefined
 }
 
-/** 4. one stored bucket: each stored event's owner; owned events to their ordinal range's file. */
-async function pairBucket(ctx: TaskContext, b: number, writers: readonly string[]): Promise<PairResult> {
+/**
+ * 4. one stored bucket: each stored event's owner; owned events to their ordinal range's file. An
+ * event no message owns is only-in-amplitude, or, outside the archive's span, counted apart.
+ */
+async function pairBucket(ctx: TaskContext, b: number, writers: readonly string[], span: ArchiveSpan | undefined): Promise<PairResult> {
   const spill = SpillDir.attach(ctx.dir)
   ctx.files ??= spill.readAll<string>('f', 0)
   const files = ctx.files
   const against = new AgainstFindings(ctx.examples)
   const pairing: PairCounts = { byInsertId: 0, byKey: 0, byWindow: 0, ambiguous: 0, unpaired: 0, duplicateEvents: 0 }
+  let outside = 0
   const rowsOf = new Map<string, MessageRow[]>()
   for (const row of spill.readAll<MessageRow>('m', b)) {
     const l = rowsOf.get(row.k)
@@ -273,12 +279,16 @@ async function pairBucket(ctx: TaskContext, b: number, writers: readonly string[
     }
     if (owner.kind === 'ambiguous') pairing.ambiguous++
     else pairing.unpaired++
+    if (owner.kind === 'none' && outsideSpan(span, row.e, row.t, ctx.window)) {
+      outside++
+      continue
+    }
     const s = JSON.parse(text) as SenderShape
     against.add(owner.kind === 'ambiguous' ? 'ambiguous' : 'only-in-amplitude', storedName(s), example(row, s, files), row.q)
   }
   spill.flush()
   for (const f of ['m', 's', ...writers.map((w) => `r${w}`)]) spill.drop(f, b)
-  return { pairing, findings: against.state() }
+  return { pairing, outside, findings: against.state() }
 }
 
 /** How an owned stored event was paired (`OwnedHead`'s last number indexes this). */

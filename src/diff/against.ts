@@ -195,7 +195,14 @@ export interface AgainstSection {
     /** Actions records to /groupidentify and /usermap, left out (never in an export). */
     notExportedRecords: number
   }
-  byKind: Record<AgainstKind | 'ambiguous', number>
+  /**
+   * The span of the kept messages' times (ISO, inclusive; null when none had a time): a stored
+   * event no message owns outside it is `outside-archive-span`, not `only-in-amplitude`. A
+   * `$identify` row is inside from `identifyRowsFrom` (`--identify-window` after `from`).
+   */
+  archiveSpan: { from: string | null; to: string | null; identifyRowsFrom: string | null }
+  /** `outside-archive-span`: of the `unpaired` stored events, those outside `archiveSpan` (no finding, never a difference). */
+  byKind: Record<AgainstKind | 'ambiguous' | 'outside-archive-span', number>
   findings: AgainstFinding[]
   emulation: EmulationAgreement
   amplitudeFields: Array<{ field: string; reason: string }>

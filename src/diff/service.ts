@@ -32,7 +32,7 @@ export interface CompareOptions extends PipelineThreads {
   /** A message that could not be compared (counted as a rejected line, category `unprocessable`). */
   onUnprocessable?: (ref: SourceRef, reason: string) => void
   /** An archive file (or stdin) read to its end, or as far as it could be read, with its count of lines. */
-  onFileEnd?: (file: string, lines: number) => void
+  onFileEnd?: (file: string, lines: number, headerOnly?: boolean) => void
 }
 
 export interface CompareResult {

@@ -14,7 +14,7 @@ import type { Readable } from 'node:stream'
 import { openArchive, type ArchiveOptions } from '../pipeline/decode/index.js'
 import type { FilterOptions } from '../pipeline/route/index.js'
 import { emptyCounts } from '../pipeline/decode/index.js'
-import { emptyFilesOf, readMessages, type PipelineThreads } from '../pipeline/index.js'
+import { emptyFilesOf, headerOnlyFilesOf, readMessages, type FileEnd, type PipelineThreads } from '../pipeline/index.js'
 import { NdjsonWriter } from '../ndjson-writer.js'
 import { redactSecretsInText } from '../pipeline/decode/index.js'
 import { UsageError } from '../errors.js'
@@ -52,6 +52,8 @@ export interface InspectResult {
   unmatched: number
   /** Files (or stdin, `-`) that were read to their end and held no line: a 0-byte file, an empty gzip. */
   emptyFiles: string[]
+  /** Of `emptyFiles`, the CSV files that held their header row only. */
+  headerOnlyFiles: string[]
 }
 
 export async function inspectArchives(opts: InspectOptions): Promise<InspectResult> {
@@ -63,7 +65,7 @@ export async function inspectArchives(opts: InspectOptions): Promise<InspectResu
   const rejected = opts.rejectedPath ? new NdjsonWriter(opts.rejectedPath, 'w') : undefined
   const progress = { bytes: 0, totalBytes: archive.totalBytes, messages: 0 }
   let lastTick = 0
-  const ended: Array<{ file: string; lines: number }> = []
+  const ended: FileEnd[] = []
   try {
     for await (const kept of readMessages({
       archive,
@@ -79,7 +81,7 @@ export async function inspectArchives(opts: InspectOptions): Promise<InspectResu
       onRejected: async (line) => {
         await rejected?.write({ file: line.ref.file, line: line.ref.line, reason: line.reason, text: redactSecretsInText(line.text) })
       },
-      onFileEnd: (file, lines) => ended.push({ file, lines }),
+      onFileEnd: (file, lines, headerOnly) => ended.push({ file, lines, headerOnly }),
     })) {
       profile.add(kept.message)
       if (opts.onProgress && (counts.messages & 0x3ff) === 0) {
@@ -102,6 +104,7 @@ export async function inspectArchives(opts: InspectOptions): Promise<InspectResu
     unmatched: profile.unmatched,
     // A file that could not be read is reported as unreadable, not as empty.
     emptyFiles: emptyFilesOf(ended, counts),
+    headerOnlyFiles: headerOnlyFilesOf(ended, counts),
   }
 }
 
@@ -113,8 +116,11 @@ export async function inspectArchives(opts: InspectOptions): Promise<InspectResu
 export function nothingReadError(result: InspectResult, inputs: string[]): UsageError | undefined {
   const r = result.report
   if (r.messages + r.rejected > 0 || r.unreadableFiles.length > 0 || r.files === 0) return undefined
-  return new UsageError(`nothing to inspect: not one line was read from ${inputs.join(' ')} (empty or blank files, an empty gzip, or stdin at its end)`, {
-    code: 'nothing-read',
-    hint: "Check the paths: give the files or folder that hold the export (`ls -l` shows each file's size), or, for -, the command that writes to the pipe.",
-  })
+  return new UsageError(
+    `nothing to inspect: not one line was read from ${inputs.join(' ')} (empty or blank files, CSV files with a header row only, an empty gzip, or stdin at its end)`,
+    {
+      code: 'nothing-read',
+      hint: "Check the paths: give the files or folder that hold the export (`ls -l` shows each file's size), or, for -, the command that writes to the pipe.",
+    },
+  )
 }

@@ -11,7 +11,7 @@ import type { DiffReport } from '../diff/index.js'
 import type { ScanCounts } from '../pipeline/decode/index.js'
 import { compareArchives } from '../diff/service.js'
 import { openArchive } from '../pipeline/decode/index.js'
-import { emptyFilesOf, readMessages, type PipelineThreads } from '../pipeline/index.js'
+import { emptyFilesOf, headerOnlyFilesOf, readMessages, type FileEnd, type PipelineThreads } from '../pipeline/index.js'
 import { readClassicSettings } from '../segment/classic/settings.js'
 import { classicPageEventName, mergeRenameRows, quickSetupPageEventName } from './rename.js'
 
@@ -39,6 +39,8 @@ export interface VerifyResult {
   counts: ScanCounts
   /** Inputs read to their end without one line (named in warnings, as diff-mappings does). */
   emptyFiles: string[]
+  /** Of `emptyFiles`, the CSV files that held their header row only. */
+  headerOnlyFiles: string[]
 }
 
 /**
@@ -92,7 +94,7 @@ export async function verifyMigration(opts: VerifyOptions): Promise<VerifyResult
     batchLines: opts.batchLines,
     inlineLines: opts.inlineLines,
   }
-  const ended: Array<{ file: string; lines: number }> = []
-  const { report, counts } = await compareArchives({ ...base, renameMap, onFileEnd: (file, lines) => ended.push({ file, lines }) })
-  return { report, observedRenames: own, counts, emptyFiles: emptyFilesOf(ended, counts) }
+  const ended: FileEnd[] = []
+  const { report, counts } = await compareArchives({ ...base, renameMap, onFileEnd: (file, lines, headerOnly) => ended.push({ file, lines, headerOnly }) })
+  return { report, observedRenames: own, counts, emptyFiles: emptyFilesOf(ended, counts), headerOnlyFiles: headerOnlyFilesOf(ended, counts) }
 }

@@ -116,7 +116,7 @@ function itemOutcome(item: Exclude<ArchiveItem, { kind: 'block' | 'message' }>, 
     case 'file':
       return { kind: 'file', file: item.file, format: item.format }
     case 'end':
-      return { kind: 'end', file: item.file, lines: item.lines, ...(item.blank ? { blank: true as const } : {}) }
+      return { kind: 'end', file: item.file, lines: item.lines, ...(item.blank ? { blank: true as const } : {}), ...(item.headerOnly ? { headerOnly: true as const } : {}) }
     case 'skipped':
       return { kind: 'skipped', path: item.path, reason: item.reason }
     case 'unreadable':
@@ -162,12 +162,29 @@ function envCount(name: string): number | undefined {
   return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined
 }
 
+/** A file (or stdin) read to its end, as `onFileEnd` reports it. */
+export interface FileEnd {
+  file: string
+  lines: number
+  /** A CSV file with its header row and no data row (`lines` is 0: nothing was read from it). */
+  headerOnly?: boolean
+}
+
 /**
- * The files read to their end without one line (an empty file, an empty gzip, stdin at its end),
- * from what `onFileEnd` reported: a file that could not be read is unreadable, not empty.
+ * The files read to their end without one line (an empty file, an empty gzip, stdin at its end,
+ * a CSV file with its header row only), from what `onFileEnd` reported: a file that could not be
+ * read is unreadable, not empty.
  */
-export function emptyFilesOf(ended: ReadonlyArray<{ file: string; lines: number }>, counts: Pick<ScanCounts, 'unreadableFiles'>): string[] {
+export function emptyFilesOf(ended: readonly FileEnd[], counts: Pick<ScanCounts, 'unreadableFiles'>): string[] {
   return ended.filter((f) => f.lines === 0 && !counts.unreadableFiles.some((u) => u.file === f.file)).map((f) => f.file)
+}
+
+/** Of `emptyFilesOf`, the CSV files that held their header row only (named so in the warnings). */
+export function headerOnlyFilesOf(ended: readonly FileEnd[], counts: Pick<ScanCounts, 'unreadableFiles'>): string[] {
+  return emptyFilesOf(
+    ended.filter((f) => f.headerOnly === true),
+    counts,
+  )
 }
 
 /** A kept message (filters passed), with what the subscriptions made of it when they were given. */
@@ -194,8 +211,8 @@ export interface ReadMessagesOptions extends PipelineThreads {
   onBytes?: (n: number) => void
   /** A line that is no message, or a message that cannot be processed (`message`). */
   onRejected?: (line: Extract<PipelineOutcome, { kind: 'rejected' }>) => void | Promise<void>
-  /** A file (or stdin) read to its end, or as far as it could be read, with its count of lines. */
-  onFileEnd?: (file: string, lines: number) => void
+  /** A file (or stdin) read to its end, or as far as it could be read, with its count of lines (and whether it was a CSV header row only). */
+  onFileEnd?: (file: string, lines: number, headerOnly?: boolean) => void
   onWarning?: (text: string) => void
 }
 
@@ -229,7 +246,7 @@ export async function* readMessages(o: ReadMessagesOptions): AsyncGenerator<Read
       countOutcome(counts, line)
       if (line.kind === 'rejected') await o.onRejected?.(line)
       // A file of blank lines only read nothing: it ends as an empty one does (no line with data).
-      if (line.kind === 'end') o.onFileEnd?.(line.file, line.blank ? 0 : line.lines)
+      if (line.kind === 'end') o.onFileEnd?.(line.file, line.blank ? 0 : line.lines, line.headerOnly === true)
       if (line.kind !== 'message') continue
       const plan = line.plan
       yield {

@@ -161,13 +161,17 @@ async function run(opts: ReplayOptions, state: StateDir, started: number, staleL
     onStateError,
   })
   const emptyFiles: string[] = []
+  const headerOnlyFiles: string[] = []
   const lines = openLineOutcomes({
     commit,
     counts,
     previous: previous?.counts,
     skipLine: input.skipLine,
     onWarning: opts.onWarning,
-    onEmptyFile: (f) => emptyFiles.push(f),
+    onEmptyFile: (f, headerOnly) => {
+      emptyFiles.push(f)
+      if (headerOnly) headerOnlyFiles.push(f)
+    },
     visible,
   })
   // 0600: with --out-include-keys the file holds the API key.
@@ -229,6 +233,7 @@ async function run(opts: ReplayOptions, state: StateDir, started: number, staleL
     leftForResume: tally.read - (counts.messages - tally.messagesBefore),
     workers: pipeline.workers,
     emptyFiles,
+    headerOnlyFiles,
   })
 }
 
@@ -329,7 +334,17 @@ async function finish(
   state: StateDir,
   counts: ReplayCounts,
   started: number,
-  how: { resumed: boolean; alreadyDone: boolean; interrupted: boolean; fatal?: Error; sentThisRun?: number; leftForResume?: number; workers?: number; emptyFiles?: string[] },
+  how: {
+    resumed: boolean
+    alreadyDone: boolean
+    interrupted: boolean
+    fatal?: Error
+    sentThisRun?: number
+    leftForResume?: number
+    workers?: number
+    emptyFiles?: string[]
+    headerOnlyFiles?: string[]
+  },
 ): Promise<ReplayReport> {
   const partial = counts.rejected > 0 || counts.deadLettered > 0 || counts.unreadableFiles.length > 0
   // A file a store failed to serve past its retries is not lost: the same command later resumes
@@ -358,6 +373,7 @@ async function finish(
     ...(opts.shard ? { shard: opts.shard } : {}),
     wouldSend: 0,
     ...(how.emptyFiles && how.emptyFiles.length > 0 ? { emptyFiles: how.emptyFiles } : {}),
+    ...(how.headerOnlyFiles && how.headerOnlyFiles.length > 0 ? { headerOnlyFiles: how.headerOnlyFiles } : {}),
   })
   await state.writeReport(report)
   return report

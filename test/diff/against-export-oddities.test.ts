@@ -83,7 +83,7 @@ describe('diff-mappings --against: odd real exports', () => {
     assert.equal(rep.totals.byKind.dropped, 0)
     assert.equal(rep.totals.byKind.duplicated, 0)
     assert.equal(rep.totals.classicEvents, 2)
-    assert.deepEqual(rep.against.byKind, { 'only-in-amplitude': 0, 'only-in-archive': 0, ambiguous: 0 })
+    assert.deepEqual(rep.against.byKind, { 'only-in-amplitude': 0, 'only-in-archive': 0, ambiguous: 0, 'outside-archive-span': 0 })
     assert.equal(rep.against.emulation.storedEvents, 2)
     const table = await runCli(['diff-mappings', archive, '--against', day, '--against', again, '--classic', CLASSIC, '--no-progress'])
     assert.equal(table.code, 0, table.stderr)
@@ -189,7 +189,7 @@ describe('diff-mappings --against: odd real exports', () => {
     assert.equal(r.code, 0, r.stderr)
     const rep = JSON.parse(readFileSync(out, 'utf8'))
     assert.equal(rep.against.pairing.byKey, 2)
-    assert.deepEqual(rep.against.byKind, { 'only-in-amplitude': 0, 'only-in-archive': 0, ambiguous: 0 })
+    assert.deepEqual(rep.against.byKind, { 'only-in-amplitude': 0, 'only-in-archive': 0, ambiguous: 0, 'outside-archive-span': 0 })
   })
 
   it('an archive given as the export (Segment messages, not stored events) is refused naming a line, not compared as 600 nameless events', async () => {

@@ -65,13 +65,15 @@ describe('diff-mappings --against: a message whose mapping fails', () => {
       classicSettings: JSON.parse(readFileSync('test/fixtures/classic-settings.json', 'utf8')),
       classicMode: 'cloud',
       workDir: dir,
+      // the archive spans 3 s: with the default 5-minute window its $identify row would lie outside its span (`outsideSpan`)
+      identifyWindowMs: 1000,
     })
     assert.equal(r.counts.messages, 1)
     assert.equal(r.counts.duplicates, 0)
     assert.equal(r.counts.rejected, 3)
     assert.deepEqual(r.counts.rejectedByReason, { unprocessable: 3 })
     assert.deepEqual(r.report.against.pairing, { byInsertId: 1, byKey: 0, byWindow: 0, ambiguous: 0, unpaired: 2, duplicateEvents: 0, duplicateMessages: 0, notExportedRecords: 0 })
-    assert.deepEqual(r.report.against.byKind, { 'only-in-amplitude': 2, 'only-in-archive': 0, ambiguous: 0 })
+    assert.deepEqual(r.report.against.byKind, { 'only-in-amplitude': 2, 'only-in-archive': 0, ambiguous: 0, 'outside-archive-span': 0 })
     const only = r.report.against.findings.filter((f) => f.kind === 'only-in-amplitude').map((f) => [f.name, f.count, f.examples[0]!.file, f.examples[0]!.line])
     const file = `${exp}!187520/187520_2024-05-06_10#0.json.gz`
     assert.deepEqual(

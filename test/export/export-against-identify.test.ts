@@ -135,7 +135,7 @@ describe('diff-mappings --against a held-out-style export ($identify rows at upl
     assert.equal(r.against.pairing.byWindow, built.identifications)
     assert.equal(r.against.pairing.ambiguous, 0)
     assert.equal(r.against.pairing.unpaired, built.ghosts)
-    assert.deepEqual(r.against.byKind, { 'only-in-amplitude': built.ghosts, 'only-in-archive': 0, ambiguous: 0 })
+    assert.deepEqual(r.against.byKind, { 'only-in-amplitude': built.ghosts, 'only-in-archive': 0, ambiguous: 0, 'outside-archive-span': 0 })
     assert.deepEqual(
       r.against.findings.filter((f: { kind: string }) => f.kind === 'only-in-amplitude').map((f: { name: string; count: number }) => `${f.name} × ${f.count}`),
       ['App Opened × 3'],

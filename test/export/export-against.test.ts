@@ -90,7 +90,7 @@ describe('diff-mappings --against EXPORT', () => {
     assert.equal(report.totals.byKind.renamed, 0)
     assert.equal(report.totals.byKind.dropped, 0)
     assert.equal(report.totals.byKind.properties, 0)
-    assert.deepEqual(report.against.byKind, { 'only-in-amplitude': 0, 'only-in-archive': 0, ambiguous: 0 })
+    assert.deepEqual(report.against.byKind, { 'only-in-amplitude': 0, 'only-in-archive': 0, ambiguous: 0, 'outside-archive-span': 0 })
     assert.equal(report.against.export.events, 660)
     assert.equal(report.against.pairing.byInsertId, 660)
     assert.ok(report.model.amplitudeFields.includes('server_upload_time') && report.model.amplitudeFields.includes('amplitude_id'))
@@ -140,8 +140,9 @@ describe('diff-mappings --against EXPORT', () => {
       }),
       stored({ event_type: 'Video Watched', user_id: 'user-00002', device_id: 'anon-1234', event_time: exportTime(ms + 1000), event_properties: { video: 'b' } }),
       stored({ event_type: 'Clicked', user_id: 'user-00004', device_id: 'anon-1234', event_time: exportTime(ms + 3000) }),
-      stored({ $insert_id: 'f3c1b2a4-sdk', event_type: 'App Opened', user_id: 'user-00009', device_id: 'ios-device-123', event_time: exportTime(ms + 5000) }),
-      stored({ $insert_id: 'f3c1b2a5-sdk', event_type: 'App Opened', user_id: 'user-00009', device_id: 'ios-device-123', event_time: exportTime(ms + 6000) }),
+      // SDK traffic inside the archive's span (09:00:02 to 10:00:03; after it, it would be outside-archive-span)
+      stored({ $insert_id: 'f3c1b2a4-sdk', event_type: 'App Opened', user_id: 'user-00009', device_id: 'ios-device-123', event_time: exportTime(ms + 2000) }),
+      stored({ $insert_id: 'f3c1b2a5-sdk', event_type: 'App Opened', user_id: 'user-00009', device_id: 'ios-device-123', event_time: exportTime(ms + 2500) }),
     ]
     const zip = await zipEntries([{ name: '187520/187520_2024-05-06_10#0.json.gz', data: gzipSync(ndjson(lines)) }])
     const exp = writeFile(join(dir, 'export', '20240506T10-20240506T10.zip'), zip)
@@ -151,7 +152,7 @@ describe('diff-mappings --against EXPORT', () => {
     assert.match(r.stderr, /--fail-on: found only-in-amplitude/)
     const rep = JSON.parse(readFileSync(out, 'utf8'))
     assert.deepEqual(rep.against.pairing, { byInsertId: 1, byKey: 1, byWindow: 0, ambiguous: 1, unpaired: 2, duplicateEvents: 0, duplicateMessages: 0, notExportedRecords: 0 })
-    assert.deepEqual(rep.against.byKind, { 'only-in-amplitude': 2, 'only-in-archive': 1, ambiguous: 1 })
+    assert.deepEqual(rep.against.byKind, { 'only-in-amplitude': 2, 'only-in-archive': 1, ambiguous: 1, 'outside-archive-span': 0 })
     const f = (kind: string) => rep.against.findings.filter((x: { kind: string }) => x.kind === kind).map((x: { name: string; count: number }) => `${x.name} × ${x.count}`)
     assert.deepEqual(f('only-in-amplitude'), ['App Opened × 2'])
     assert.deepEqual(f('only-in-archive'), ['Signed Up × 1'])

@@ -20,7 +20,7 @@ import { rereadUnreadable } from './unreadable.js'
 export type LineOutcome<P = unknown> =
   | { kind: 'file'; file: string; format: 'ndjson' | 'csv' }
   /** A file's end: complete once the position passes it (`lines` + 1 is the end's own "line"); `blank`: no line held data. */
-  | { kind: 'end'; file: string; lines: number; blank?: true }
+  | { kind: 'end'; file: string; lines: number; blank?: true; headerOnly?: true }
   | { kind: 'skipped'; path: string; reason: string }
   /** `retryable`: it may read another time (a store failing past its retries); see count.ts. */
   | { kind: 'unreadable'; file: string; reason: string; retryable?: boolean }
@@ -78,8 +78,8 @@ export interface OutcomeOptions {
   /** Lines an earlier run settled already (their file ends are not counted again). */
   skipLine?: (file: string, line: number) => boolean
   onWarning?: (text: string) => void
-  /** A file read to its end without one line (an empty file, an empty gzip, stdin at its end). */
-  onEmptyFile?: (file: string) => void
+  /** A file read to its end without one line (an empty file, an empty gzip, stdin at its end, a CSV header row only: `headerOnly`). */
+  onEmptyFile?: (file: string, headerOnly: boolean) => void
   /** Escapes control characters in what a warning quotes (a path, a reason). */
   visible: (text: string) => string
 }
@@ -99,7 +99,7 @@ export function openLineOutcomes(o: OutcomeOptions): LineOutcomes {
           return []
         case 'end': {
           // A file that could not be read is unreadable (warned above), not empty.
-          if ((line.lines === 0 || line.blank) && !counts.unreadableFiles.some((u) => u.file === line.file)) o.onEmptyFile?.(line.file)
+          if ((line.lines === 0 || line.blank) && !counts.unreadableFiles.some((u) => u.file === line.file)) o.onEmptyFile?.(line.file, line.headerOnly === true)
           const ref = { file: line.file, line: line.lines + 1 }
           // Also when an earlier run settled the end already: then it is not counted again.
           ledger.add(ref, 0, endOfFile(line.file, o.skipLine?.(ref.file, ref.line) === true))

@@ -66,6 +66,8 @@ export interface ReplayReport extends ReplayCounts {
   wouldSend: number
   /** Files this run read to their end without one line (listed only when there are some). */
   emptyFiles?: string[]
+  /** Of `emptyFiles`, the CSV files that held their header row only (listed only when there are some). */
+  headerOnlyFiles?: string[]
 }
 
 /**

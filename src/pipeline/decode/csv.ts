@@ -92,7 +92,7 @@ export async function* readCsv(chunks: AsyncIterable<string>, header: CsvHeader,
       open.push({ line: base + fed, text })
       for (let item = parser.read() as Parsed | null; item !== null; item = parser.read() as Parsed | null) {
         const end = base + item.info.lines
-        out.push(toRow(item, base))
+        pushRow(out, item, base)
         open = open.filter((l) => l.line > end)
       }
     }
@@ -134,7 +134,7 @@ export async function* readCsv(chunks: AsyncIterable<string>, header: CsvHeader,
       continue
     }
     parser.end()
-    for await (const item of parser as AsyncIterable<Parsed>) out.push(toRow(item, base))
+    for await (const item of parser as AsyncIterable<Parsed>) pushRow(out, item, base)
     yield* flush(out)
     return
   }
@@ -176,6 +176,16 @@ function newParser(
 }
 
 const clipRecord = (text: string): string => (text.length > 1000 ? text.slice(0, 1000) + '…' : text)
+
+/**
+ * A parsed record as a row, unless it is a line of spaces or tabs only (csv-parse skips only empty
+ * lines): blank, as in NDJSON, not a row without `type`. Segment quotes every cell, so a real row
+ * is never whitespace only.
+ */
+function pushRow(out: CsvRow[], item: Parsed, base: number): void {
+  if (item.raw.trim() === '') return
+  out.push(toRow(item, base))
+}
 
 function toRow(item: Parsed, base: number): CsvRow {
   const text = item.raw.replace(/\r?\n$/, '')

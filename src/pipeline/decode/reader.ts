@@ -39,9 +39,11 @@ export type ArchiveItem =
   | { kind: 'file'; file: string; format: 'ndjson' | 'csv'; index: number }
   /**
    * The file's last item: read to its end, or as far as it could be read. `lines` counts its
-   * lines; `blank`: it had lines, but not one with data (whitespace only).
+   * lines; `blank`: it had lines, but not one with data (whitespace only). `headerOnly`: a CSV
+   * file with its header row and no data row (blank lines aside); `lines` is 0 then, as for an
+   * empty file (nothing was read from it).
    */
-  | { kind: 'end'; file: string; lines: number; blank?: true }
+  | { kind: 'end'; file: string; lines: number; blank?: true; headerOnly?: true }
 
 export interface ReadOptions {
   /** Sources not to open at all (a resumed run's completed files); their bytes count as read. */
@@ -153,13 +155,19 @@ async function* readOne(source: Source, index: number, opts: ReadOptions): Async
   } finally {
     if (raw !== (opts.stdin ?? process.stdin)) raw.destroy()
   }
-  yield { kind: 'end', file, lines: at.lastLine, ...(at.lastLine > 0 && !at.data ? { blank: true as const } : {}) }
+  const headerOnly = at.csv === 'header' && !at.data
+  yield { kind: 'end', file, lines: at.lastLine, ...(at.lastLine > 0 && !at.data ? { blank: true as const } : {}), ...(headerOnly ? { headerOnly: true as const } : {}) }
 }
 
-/** How far a file was read: its last line, and whether any line held more than whitespace. */
+/**
+ * How far a file was read: its last line, and whether any line held more than whitespace. `csv`:
+ * a CSV file's header was read ('header'), and then a line over the cap ('line'), which is no
+ * data row but is a line read.
+ */
 interface ReadPosition {
   lastLine: number
   data: boolean
+  csv?: 'header' | 'line'
 }
 
 /**
@@ -189,10 +197,12 @@ async function* lineItems(file: string, index: number, lines: AsyncGenerator<Lin
   const header = detectCsvHeader(first.value.text)
   if (header) {
     yield { kind: 'file', file, format: 'csv', index }
+    at.csv = 'header'
     const tooLong: Line[] = []
     const overCap = function* (before: number): Generator<ArchiveItem> {
       while (tooLong.length > 0 && tooLong[0].line < before) {
         const l = tooLong.shift()!
+        at.csv = 'line'
         if (skip(l.line)) continue
         const r = tooLongLine(l.tooLong!, MAX_LINE_CHARS)
         yield { kind: 'rejected', ref: { file, line: l.line }, category: r.category, reason: r.reason, text: '' }

@@ -159,7 +159,8 @@ describe('HTML report in headless Chromium (issue 26)', function () {
         data: gzipSync(
           ndjson([
             stored({ $insert_id: 'ajs-h1:x', event_type: HOSTILE, user_id: 'user-1', event_time: exportTime(ms), event_properties: { html: '<script>alert(2)</script>' } }),
-            stored({ $insert_id: 'other-1', event_type: `${HOSTILE} only in Amplitude`, user_id: 'user-9', event_time: exportTime(ms + 5000) }),
+            // inside the archive's span (10:00:00 to 10:00:01): after it, it would be outside-archive-span, not only-in-amplitude
+            stored({ $insert_id: 'other-1', event_type: `${HOSTILE} only in Amplitude`, user_id: 'user-9', event_time: exportTime(ms + 500) }),
           ]),
         ),
       },

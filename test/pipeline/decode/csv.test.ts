@@ -55,6 +55,17 @@ describe('AWS S3 (Actions) CSV', () => {
     assert.deepEqual((items[2] as { message: { traits: unknown } }).message.traits, { plan: 'pro', email: 'x@example.com' })
   })
 
+  it('a line of spaces or tabs is blank, as in NDJSON: no row, no rejected line, the line numbers kept', async () => {
+    const dir = tempDir()
+    const m = (id: string) => row(['Clicked', 'track', 'u-1', '', '', {}, {}, {}, '2026-01-02T03:04:05.678Z', id, {}])
+    const file = writeFile(join(dir, 'spaces.csv'), [header, m('m-1'), '  \t', m('m-2'), '', '   ', ''].join('\r\n'))
+    assert.deepEqual(summary(await collect([file])), ['file spaces.csv csv', 'message spaces.csv:2 m-1', 'message spaces.csv:4 m-2'])
+    const only = writeFile(join(dir, 'header-and-spaces.csv'), header + '\n  \n')
+    const items = await collect([only])
+    assert.deepEqual(summary(items), ['file header-and-spaces.csv csv'])
+    assert.deepEqual(items.at(-1), { kind: 'end', file: only, lines: 0, headerOnly: true })
+  })
+
   it('a malformed row (stray quote) is one rejected line; the rows after it are read', async () => {
     const dir = tempDir()
     const file = writeFile(

@@ -115,6 +115,30 @@ describe('archive reader', () => {
       ],
     )
   })
+
+  it('marks a CSV file with its header row and no data row as header-only (in both reading modes); one with a row, or a line over the cap, is not', async () => {
+    const dir = tempDir()
+    const header = '"event_name","event_type","user_id","anonymous_id","timestamp","message_id"'
+    writeFile(join(dir, 'header.csv'), header + '\n')
+    writeFile(join(dir, 'header-blank.csv.gz'), gzip(header + '\r\n\r\n\n'))
+    writeFile(join(dir, 'row.csv'), header + '\n"X","track","user-12345","","2024-05-06T10:00:00Z","m1"\n')
+    writeFile(join(dir, 'huge.csv'), header + '\n"' + 'x'.repeat(MAX_LINE_CHARS + 10) + '"\n')
+    writeFile(join(dir, 'zero.ndjson'), '')
+    for (const blocks of [false, true]) {
+      const ends = (await collect([dir], { blocks })).flatMap((i) => (i.kind === 'end' ? [[i.file.split('/').pop(), i.lines, i.headerOnly === true]] : []))
+      assert.deepEqual(
+        ends,
+        [
+          ['header-blank.csv.gz', 0, true],
+          ['header.csv', 0, true],
+          ['huge.csv', 0, false],
+          ['row.csv', 2, false],
+          ['zero.ndjson', 0, false],
+        ],
+        `blocks: ${blocks}`,
+      )
+    }
+  })
 })
 
 describe('very long lines', () => {
