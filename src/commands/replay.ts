@@ -91,7 +91,7 @@ EXIT CODES
     concurrency: Flags.integer({ description: 'Requests in flight.', default: 4, min: 1, max: 64, helpGroup: 'DELIVERY' }),
     'max-eps': Flags.integer({ description: 'Overall events/s cap (project-wide: with --shard K/N each shard sends at most 1/N of it).', min: 1, helpGroup: 'DELIVERY' }),
     'request-timeout': Flags.string({
-      description: `Seconds one request may take, its whole answer included, before it is a failed attempt and retried with backoff (a positive number, at most ${MAX_REQUEST_TIMEOUT_S}: the run stops once nothing has answered for 2 minutes).`,
+      description: `Seconds one request may take, its whole answer included, before it is a failed attempt and retried with backoff (from 0.001, a millisecond, to ${MAX_REQUEST_TIMEOUT_S}: the run stops once nothing has answered for 2 minutes).`,
       default: String(DEFAULT_REQUEST_TIMEOUT_S),
       helpValue: 'SECONDS',
       helpGroup: 'DELIVERY',

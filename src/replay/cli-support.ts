@@ -20,20 +20,27 @@ export const DEFAULT_REQUEST_TIMEOUT_S = 30
  */
 export const MAX_REQUEST_TIMEOUT_S = 60
 
-/** `--request-timeout SECONDS` → milliseconds: a positive number of seconds, at most MAX_REQUEST_TIMEOUT_S; else exit 2 naming it. */
+/**
+ * `--request-timeout SECONDS` → milliseconds: a positive number of seconds, at most
+ * MAX_REQUEST_TIMEOUT_S, and at least 1 ms once rounded (0.0001 would be a 0 ms deadline, passed
+ * before any answer, every request a timeout); else exit 2 naming it.
+ */
 export function requestTimeoutMs(value: string): number {
   const s = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(value) ? Number(value) : NaN
-  if (!(s > 0) || s > MAX_REQUEST_TIMEOUT_S) {
+  const ms = Math.round(s * 1000)
+  if (!(s > 0) || s > MAX_REQUEST_TIMEOUT_S || ms < 1) {
     const why =
       s > MAX_REQUEST_TIMEOUT_S
         ? `more than ${MAX_REQUEST_TIMEOUT_S} s: the run stops once nothing has answered for 2 minutes, which leaves a request that timed out no time for a retry`
-        : 'not a positive number of seconds'
+        : s > 0
+          ? 'less than 1 ms, a deadline no answer can meet'
+          : 'not a positive number of seconds'
     throw new UsageError(`--request-timeout ${visible(value)}: ${why}`, {
       code: 'usage',
       hint: `Give the seconds one request may take, e.g. --request-timeout 10 (default ${DEFAULT_REQUEST_TIMEOUT_S}; decimals allowed, e.g. 2.5).`,
     })
   }
-  return Math.round(s * 1000)
+  return ms
 }
 
 /** The delivery settings replay's flags give (the others keep delivery's defaults). */

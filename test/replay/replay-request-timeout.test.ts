@@ -7,6 +7,8 @@ import { strict as assert } from 'node:assert'
 import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { startSandbox, type Sandbox } from '../../src/amplitude/sandbox/index.js'
+import { UsageError } from '../../src/errors.js'
+import { requestTimeoutMs } from '../../src/replay/cli-support.js'
 import { runCli } from '../helpers/cli.js'
 import { tempDir } from '../helpers/files.js'
 import { writeArchive } from '../helpers/replay.js'
@@ -98,7 +100,7 @@ describe('replay CLI: --request-timeout', function () {
 
   it('a value that is not a positive number of seconds (at most 60) is exit 2 naming it, before anything is sent', async () => {
     const a = writeArchive(tempDir(), { messages: 3, devices: 1 })
-    for (const bad of ['0', '-1', 'abc', '1s', '61', 'Infinity']) {
+    for (const bad of ['0', '-1', 'abc', '1s', '61', 'Infinity', '0.0001']) {
       const r = await runCli(['replay', a.dir, '--endpoint-url', 'http://127.0.0.1:9', '--state-dir', tempDir(), '--yes', '--no-progress', `--request-timeout=${bad}`], {
         env: { AMPLITUDE_API_KEY: API_KEY },
       })
@@ -112,5 +114,25 @@ describe('replay CLI: --request-timeout', function () {
     const r = await runCli(['replay', '--help'])
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /--request-timeout=SECONDS\s+.*\[default: 30\]/)
+  })
+})
+
+describe('requestTimeoutMs', () => {
+  it('seconds as typed (decimals, spaces around) become milliseconds', () => {
+    assert.equal(requestTimeoutMs('30'), 30_000)
+    assert.equal(requestTimeoutMs('0.5'), 500)
+    assert.equal(requestTimeoutMs(' 5'), 5_000)
+    assert.equal(requestTimeoutMs('60'), 60_000)
+    assert.equal(requestTimeoutMs('0.001'), 1)
+  })
+
+  it('a positive value under 1 ms is refused, not rounded to a deadline of 0 ms that every request misses', () => {
+    for (const bad of ['0.0001', '0.0004', '.00001']) {
+      assert.throws(
+        () => requestTimeoutMs(bad),
+        (e: unknown) => e instanceof UsageError && e.message === `--request-timeout ${bad}: less than 1 ms, a deadline no answer can meet`,
+        bad,
+      )
+    }
   })
 })
