@@ -164,10 +164,13 @@ export async function replaySession(inputs: string[], flags: ReplayFlags, io: Se
 
 /** Every input existed and held no line: exit 2 (code `nothing-read`), naming them. */
 function nothingReadError(inputs: string[]): UsageError {
-  return new UsageError(`nothing was read: ${inputs.join(' ')} hold(s) no line (empty or blank files, CSV files with a header row only, or input); nothing was sent`, {
-    code: 'nothing-read',
-    hint: "Check the paths: give the files or folder that hold the archive (`ls -l` shows each file's size), or, for -, the command that writes to the pipe.",
-  })
+  return new UsageError(
+    `nothing was read: ${inputs.join(' ')} hold(s) no line (empty or blank files, CSV files with a header row only, an empty gzip, or stdin at its end); nothing was sent`,
+    {
+      code: 'nothing-read',
+      hint: "Check the paths: give the files or folder that hold the archive (`ls -l` shows each file's size), or, for -, the command that writes to the pipe.",
+    },
+  )
 }
 
 /**

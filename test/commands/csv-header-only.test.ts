@@ -49,7 +49,10 @@ describe('a CSV file with its header row only', function () {
     const r = await runCli(['replay', file, '--dry-run', '--no-progress', '--state-dir', join(dir, 'st')], { cwd: dir })
     assert.equal(r.code, 2, r.stderr)
     assert.match(r.stderr, headerOnly(file))
-    assert.match(r.stderr, /Error: nothing was read: .*hour\.csv hold\(s\) no line \(empty or blank files, CSV files with a header row only, or input\); nothing was sent/)
+    assert.match(
+      r.stderr,
+      /Error: nothing was read: .*hour\.csv hold\(s\) no line \(empty or blank files, CSV files with a header row only, an empty gzip, or stdin at its end\); nothing was sent/,
+    )
   })
 
   it('inspect: the same warning; alone, "nothing to inspect" names the header row', async () => {

@@ -18,7 +18,7 @@ describe('replay: inputs that hold no line', function () {
     const r = await runCli(['replay', join(dir, 'in'), '--dry-run', '--no-progress', '--state-dir', join(dir, 'st')], { cwd: dir })
     assert.match(
       r.stderr,
-      /Error: nothing was read: .* hold\(s\) no line \(empty or blank files, CSV files with a header row only, or input\); nothing was sent\nHint: Check the paths/,
+      /Error: nothing was read: .* hold\(s\) no line \(empty or blank files, CSV files with a header row only, an empty gzip, or stdin at its end\); nothing was sent\nHint: Check the paths/,
     )
     assert.match(r.stderr, /0 lines = 0 messages/)
     assert.match(r.stderr, /Warning: .*empty\.gz: empty \(no line, or blank lines only\); nothing read from it/)
