@@ -276,30 +276,53 @@ function distinct(rows: readonly MessageRow[]): MessageRow[] {
 export interface ArchiveSpan {
   from: number
   to: number
+  /**
+   * Where the message at each bound is (`file:line`, the first one in archive order at that time),
+   * when the builder was told: one message with a skewed clock widens the span by as much, and
+   * the report names it so that it can be found (and left out with --since/--until).
+   */
+  fromAt?: string
+  toAt?: string
 }
 
-/** Builds an ArchiveSpan from the kept messages, in any order: two numbers, whatever the archive's size. */
+/** Where a message is: its file and line. */
+interface Where {
+  readonly file: string
+  readonly line: number
+}
+
+/** Builds an ArchiveSpan from the kept messages, in any order: two numbers (and where each is), whatever the archive's size. */
 export class SpanBuilder {
   private from = Infinity
   private to = -Infinity
+  private fromAt: Where | undefined
+  private toAt: Where | undefined
 
-  /** A kept message, with its `messageTime`. */
-  add(message: Obj, time: number | undefined): void {
-    if (time !== undefined) this.widen(time)
+  /** A kept message, with its `messageTime` and where it is (formatted only for the two bounds). */
+  add(message: Obj, time: number | undefined, at?: Where): void {
+    if (time !== undefined) this.widen(time, at)
     if (message.type === 'identify' || message.type === 'group') {
       const rt = timeOf(message.receivedAt) ?? timeOf(message.timestamp)
-      if (rt !== undefined) this.widen(rt)
+      if (rt !== undefined) this.widen(rt, at)
     }
   }
 
-  private widen(t: number): void {
-    if (t < this.from) this.from = t
-    if (t > this.to) this.to = t
+  private widen(t: number, at: Where | undefined): void {
+    if (t < this.from) {
+      this.from = t
+      this.fromAt = at
+    }
+    if (t > this.to) {
+      this.to = t
+      this.toAt = at
+    }
   }
 
   /** The span; undefined when no kept message had a time. */
   span(): ArchiveSpan | undefined {
-    return this.from <= this.to ? { from: this.from, to: this.to } : undefined
+    if (this.from > this.to) return undefined
+    const fmt = (w: Where): string => `${w.file}:${w.line}`
+    return { from: this.from, to: this.to, ...(this.fromAt ? { fromAt: fmt(this.fromAt) } : {}), ...(this.toAt ? { toAt: fmt(this.toAt) } : {}) }
   }
 }
 

@@ -74,7 +74,8 @@ function sectionLines(report: AgainstReport, markdown = false): string[] {
 /** The span that bounds the comparison (stored events outside it are no difference). */
 function spanLine(span: AgainstReport['against']['archiveSpan']): string {
   if (span.from === null) return `Archive span: unknown (no compared message has a time): every stored event no message explains is only-in-amplitude`
-  return `Archive span: ${span.from} to ${span.to} (the compared messages' times; $identify rows from ${span.identifyRowsFrom}, --identify-window after its start)`
+  const where = span.fromAt !== null && span.toAt !== null ? `, the earliest at ${span.fromAt}, the latest at ${span.toAt}` : ''
+  return `Archive span: ${span.from} to ${span.to} (the compared messages' times${where}; $identify rows from ${span.identifyRowsFrom}, --identify-window after its start)`
 }
 
 function hasDifferences(report: AgainstReport): boolean {

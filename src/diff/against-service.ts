@@ -119,7 +119,7 @@ async function indexArchive(run: Run, archive: Archive): Promise<number> {
     const { message, duplicate, ref } = one
     const time = messageTime(message)
     // Every kept message: one whose mapping fails, or a duplicate, is still a time the archive covers.
-    run.span.add(message, time)
+    run.span.add(message, time, ref)
     const identifies = message.type === 'identify' || message.type === 'group'
     let records: ReturnType<typeof actionsRecordsOf> | undefined
     if (identifies || duplicate) {
@@ -339,7 +339,9 @@ async function resolveInsertIds(run: Run): Promise<void> {
 async function pairBuckets(run: Run): Promise<void> {
   const { pairing, progress } = run
   const files = writers(run)
-  const archiveSpan = run.span.span()
+  const whole = run.span.span()
+  // The jobs need the two times only.
+  const archiveSpan = whole && { from: whole.from, to: whole.to }
   await runJobs<PairResult>(
     run,
     run.buckets,
@@ -409,7 +411,7 @@ function assemble(run: Run, agg: DiffAggregator, exportInfo: AgainstSection['exp
 
 /** The archive's span as the report gives it: ISO times (null when no kept message had a time). */
 function spanOf(span: ArchiveSpan | undefined, window: number): AgainstSection['archiveSpan'] {
-  if (span === undefined) return { from: null, to: null, identifyRowsFrom: null }
+  if (span === undefined) return { from: null, to: null, identifyRowsFrom: null, fromAt: null, toAt: null }
   const iso = (ms: number): string => new Date(ms).toISOString()
-  return { from: iso(span.from), to: iso(span.to), identifyRowsFrom: iso(span.from + window) }
+  return { from: iso(span.from), to: iso(span.to), identifyRowsFrom: iso(span.from + window), fromAt: span.fromAt ?? null, toAt: span.toAt ?? null }
 }

@@ -199,8 +199,10 @@ export interface AgainstSection {
    * The span of the kept messages' times (ISO, inclusive; null when none had a time): a stored
    * event no message owns outside it is `outside-archive-span`, not `only-in-amplitude`. A
    * `$identify` row is inside from `identifyRowsFrom` (`--identify-window` after `from`).
+   * `fromAt`/`toAt`: the message at each bound (`file:line`), so that one with a skewed clock,
+   * which widens the span by as much, can be found.
    */
-  archiveSpan: { from: string | null; to: string | null; identifyRowsFrom: string | null }
+  archiveSpan: { from: string | null; to: string | null; identifyRowsFrom: string | null; fromAt: string | null; toAt: string | null }
   /** `outside-archive-span`: of the `unpaired` stored events, those outside `archiveSpan` (no finding, never a difference). */
   byKind: Record<AgainstKind | 'ambiguous' | 'outside-archive-span', number>
   findings: AgainstFinding[]

@@ -79,7 +79,13 @@ describe('diff-mappings --against: an export wider than the archive', () => {
     const r = await against(archive, exp, ['--fail-on', 'dropped,duplicated,only-in-amplitude,only-in-archive'])
     assert.equal(r.code, 0, r.stderr)
     assert.deepEqual(r.rep.against.byKind, { 'only-in-amplitude': 0, 'only-in-archive': 0, ambiguous: 0, 'outside-archive-span': 5 })
-    assert.deepEqual(r.rep.against.archiveSpan, { from: '2024-05-06T10:00:00.000Z', to: '2024-05-06T11:00:00.000Z', identifyRowsFrom: '2024-05-06T10:05:00.000Z' })
+    assert.deepEqual(r.rep.against.archiveSpan, {
+      from: '2024-05-06T10:00:00.000Z',
+      to: '2024-05-06T11:00:00.000Z',
+      identifyRowsFrom: '2024-05-06T10:05:00.000Z',
+      fromAt: `${archive}:1`,
+      toAt: `${archive}:3`,
+    })
     // unpaired still counts every stored event without an owner, so the pairing counts add up to the events read
     assert.equal(r.rep.against.pairing.byKey, 3)
     assert.equal(r.rep.against.pairing.unpaired, 5)
@@ -97,7 +103,7 @@ describe('diff-mappings --against: an export wider than the archive', () => {
     assert.match(table.stdout, /unpaired 5 \(5 outside the archive's span\)$/m)
     assert.match(
       table.stdout,
-      /^Archive span: 2024-05-06T10:00:00\.000Z to 2024-05-06T11:00:00\.000Z \(the compared messages' times; \$identify rows from 2024-05-06T10:05:00\.000Z, --identify-window after its start\)$/m,
+      /^Archive span: 2024-05-06T10:00:00\.000Z to 2024-05-06T11:00:00\.000Z \(the compared messages' times, the earliest at .*day\.ndjson:1, the latest at .*day\.ndjson:3; \$identify rows from 2024-05-06T10:05:00\.000Z, --identify-window after its start\)$/m,
     )
     assert.match(table.stdout, /^No differences\.$/m)
     const md = await runCli(['diff-mappings', archive, '--against', exp, '--classic', CLASSIC, '--format', 'markdown', '--fail-on', 'only-in-amplitude', '--no-progress'])
@@ -165,11 +171,40 @@ describe('diff-mappings --against: an export wider than the archive', () => {
     const exp = await exportZip(dir, others([T - HOUR, T + HOUR]))
     const r = await against(archive, exp)
     assert.equal(r.code, 0, r.stderr)
-    assert.deepEqual(r.rep.against.archiveSpan, { from: null, to: null, identifyRowsFrom: null })
+    assert.deepEqual(r.rep.against.archiveSpan, { from: null, to: null, identifyRowsFrom: null, fromAt: null, toAt: null })
     assert.equal(r.rep.against.byKind['only-in-amplitude'], 2)
     assert.equal(r.rep.against.byKind['outside-archive-span'], 0)
     const table = await runCli(['diff-mappings', archive, '--against', exp, '--classic', CLASSIC, '--no-progress'])
     assert.match(table.stdout, /^Archive span: unknown \(no compared message has a time\): every stored event no message explains is only-in-amplitude$/m)
+  })
+
+  it('one message with a skewed clock widens the span: the report names the message at each bound (file:line), to be found', async () => {
+    const dir = tempDir()
+    const { paired } = archiveHour(dir)
+    const times = [T, T + 30 * MIN, T + HOUR]
+    const messages = times.map((t, i) =>
+      track('Song Played', { messageId: `ajs-m${i}`, timestamp: new Date(t).toISOString(), userId: `user-0000${i}`, anonymousId: `anon-0000${i}`, properties: { song: i } }),
+    )
+    // a device whose clock runs five years ahead
+    messages.push(track('Song Played', { messageId: 'ajs-skewed', timestamp: '2029-05-06T10:00:00.000Z', userId: 'user-skewed', properties: { song: 9 } }))
+    const archive = writeFile(join(dir, 'skewed', 'day.ndjson'), ndjson(messages))
+    const exp = await exportZip(dir, [...others([T + 2 * HOUR]), ...paired])
+    const r = await against(archive, exp)
+    assert.equal(r.code, 0, r.stderr)
+    // the event two hours after the archive's real end is inside the widened span
+    assert.equal(r.rep.against.byKind['only-in-amplitude'], 1)
+    assert.equal(r.rep.against.archiveSpan.to, '2029-05-06T10:00:00.000Z')
+    assert.equal(r.rep.against.archiveSpan.fromAt, `${archive}:1`)
+    assert.equal(r.rep.against.archiveSpan.toAt, `${archive}:4`)
+    const table = await runCli(['diff-mappings', archive, '--against', exp, '--classic', CLASSIC, '--no-progress'])
+    assert.equal(table.code, 0, table.stderr)
+    assert.match(
+      table.stdout,
+      new RegExp(
+        `^Archive span: 2024-05-06T10:00:00\\.000Z to 2029-05-06T10:00:00\\.000Z \\(the compared messages' times, the earliest at ${archive.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1, the latest at .*day\\.ndjson:4; \\$identify rows from 2024-05-06T10:05:00\\.000Z, --identify-window after its start\\)$`,
+        'm',
+      ),
+    )
   })
 
   it('with --workers 2 the report is the same', async () => {
