@@ -39,8 +39,9 @@ export interface TransportResponse {
  * to a few KB; the longest name ids: a 429's throttled_users / throttled_devices and /batch's
  * exceeded_daily_quota_users / _devices maps (id → count), a 400's index lists. A request holds at
  * most 2,000 records and an id at most 1,024 characters (docs/amplitude-api.md §2.2, §2.4), so
- * even four maps each naming 2,000 different 1,024-character ids come to about 8.3 MB (7.9 MiB);
- * UUID-like ids make that 0.4 MB. Held per request in flight (4 by default).
+ * even four maps each naming 2,000 different 1,024-character ASCII ids come to about 8.3 MB
+ * (7.9 MiB); UUID-like ids make that 0.4 MB. (Ids that long of multi-byte characters could pass
+ * the cap: such a 429 is a failed attempt, retried unread.) Held per request in flight (4 by default).
  */
 export const MAX_ANSWER_BYTES = 8 * 1024 * 1024
 
