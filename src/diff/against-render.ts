@@ -57,7 +57,7 @@ function sectionLines(report: AgainstReport, markdown = false): string[] {
   out.push(
     '',
     `Export: ${formatCount(a.export.events)} stored events in ${formatCount(a.export.files)} file(s); paired by $insert_id ${formatCount(p.byInsertId)}, by user/device + time ${formatCount(p.byKey)}, $identify by upload-time window ${formatCount(p.byWindow)}, ambiguous ${formatCount(p.ambiguous)}, unpaired ${formatCount(p.unpaired)}${outside > 0 ? ` (${formatCount(outside)} outside the archive's span)` : ''}`,
-    spanLine(span),
+    spanLine(span, markdown),
   )
   if (p.duplicateEvents > 0) out.push(`Export: ${formatCount(p.duplicateEvents)} stored event(s) read twice (the same uuid and content, e.g. in overlapping exports): counted once`)
   if (p.duplicateMessages > 0) out.push(`Archive: ${formatCount(p.duplicateMessages)} message(s) with an already seen messageId skipped`)
@@ -71,10 +71,14 @@ function sectionLines(report: AgainstReport, markdown = false): string[] {
   return out
 }
 
-/** The span that bounds the comparison (stored events outside it are no difference). */
-function spanLine(span: AgainstReport['against']['archiveSpan']): string {
+/**
+ * The span that bounds the comparison (stored events outside it are no difference), and where the
+ * messages at its bounds are: file names are data (control characters escaped; code in Markdown).
+ */
+function spanLine(span: AgainstReport['against']['archiveSpan'], markdown: boolean): string {
   if (span.from === null) return `Archive span: unknown (no compared message has a time): every stored event no message explains is only-in-amplitude`
-  const where = span.fromAt !== null && span.toAt !== null ? `, the earliest at ${span.fromAt}, the latest at ${span.toAt}` : ''
+  const at = (where: string): string => (markdown ? codeSpan(visible(where)) : visible(where))
+  const where = span.fromAt !== null && span.toAt !== null ? `, the earliest at ${at(span.fromAt)}, the latest at ${at(span.toAt)}` : ''
   return `Archive span: ${span.from} to ${span.to} (the compared messages' times${where}; $identify rows from ${span.identifyRowsFrom}, --identify-window after its start)`
 }
 

@@ -207,6 +207,24 @@ describe('diff-mappings --against: an export wider than the archive', () => {
     )
   })
 
+  it("the bounds' file names are data: control characters escaped, and code (not markup) in Markdown", async () => {
+    const dir = tempDir()
+    const { paired } = archiveHour(dir)
+    const messages = [T, T + HOUR].map((t, i) =>
+      track('Song Played', { messageId: `ajs-m${i}`, timestamp: new Date(t).toISOString(), userId: `user-0000${i}`, anonymousId: `anon-0000${i}`, properties: { song: i } }),
+    )
+    const archive = writeFile(join(dir, 'archive', 'a*b*_c_\x1b[31m.ndjson'), ndjson(messages))
+    const exp = await exportZip(dir, paired)
+    const text = await runCli(['diff-mappings', archive, '--against', exp, '--classic', CLASSIC, '--no-progress'])
+    assert.equal(text.code, 0, text.stderr)
+    assert.doesNotMatch(text.stdout, /\x1b/)
+    assert.match(text.stdout, /the earliest at .*a\*b\*_c_\\u001b\[31m\.ndjson:1, the latest at /)
+    const md = await runCli(['diff-mappings', archive, '--against', exp, '--classic', CLASSIC, '--format', 'markdown', '--no-progress'])
+    assert.equal(md.code, 0, md.stderr)
+    assert.doesNotMatch(md.stdout.split('\n').find((l) => l.startsWith('Archive span:')) ?? '', /\x1b/)
+    assert.match(md.stdout, /the earliest at `[^`]*a\*b\*_c_\\u001b\[31m\.ndjson:1`, the latest at `[^`]*\.ndjson:2`;/)
+  })
+
   it('with --workers 2 the report is the same', async () => {
     const dir = tempDir()
     const { archive, paired } = archiveHour(dir)
