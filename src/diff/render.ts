@@ -327,7 +327,8 @@ function findingTitle(f: Finding): string {
 function exampleBlock(f: Finding): string {
   const lines = [`<details><summary>${findingTitle(f)} (${f.examples.length} ${f.examples.length === 1 ? 'example' : 'examples'})</summary>`, '']
   for (const ex of f.examples) {
-    lines.push(`${mdCode(`${ex.file}:${ex.line}`)}${ex.messageId === null ? '' : ` messageId ${mdCode(ex.messageId)}`}`)
+    // The file name and messageId are data: control characters escaped, as the table shows them.
+    lines.push(`${mdCode(visible(`${ex.file}:${ex.line}`))}${ex.messageId === null ? '' : ` messageId ${mdCode(visible(ex.messageId))}`}`)
     lines.push('')
     const body: string[] = []
     for (const c of ex.classic) body.push(`// Classic ${c.endpoint}`, JSON.stringify(c.record))

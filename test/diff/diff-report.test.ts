@@ -491,6 +491,19 @@ describe('diff renderers', () => {
     assert.ok(renderMarkdown(r, { failOn: [] }).includes('|  | renamed | `a\\|b` | `` x`y `` | 1 |  |'))
   })
 
+  it("Markdown shows an example's file and messageId with control characters escaped (data, never a terminal's escape sequence)", () => {
+    const agg = new DiffAggregator({ examples: 1 })
+    agg.add(
+      { messageId: 'm1\u001b[31mX', file: 'a\u001b]0;t\u0007.ndjson', line: 1 },
+      [page('Viewed Home Page', { path: '/', name: 'Home' })],
+      [act('Page Calls', 'logEventV2', { event_type: 'Viewed Home', event_properties: { path: '/' } })],
+      {},
+    )
+    const md = renderMarkdown(agg.report(model), { failOn: [] })
+    assert.doesNotMatch(md, /[\u0000-\u0008\u000b-\u001f\u007f]/)
+    assert.ok(md.includes('`a\\u001b]0;t\\u0007.ndjson:1` messageId `m1\\u001b[31mX`'), md)
+  })
+
   it('Markdown fences a name holding a run of two backticks with three, so the code span does not end inside it', () => {
     const r: DiffReport = {
       ...bigReport,
