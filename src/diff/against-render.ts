@@ -54,6 +54,12 @@ function sectionLines(report: AgainstReport, markdown = false): string[] {
       `Outside the archive's span (${span.from} to ${span.to}): ${formatCount(outside)} stored events no archived message could explain, not compared and not a difference`,
     )
   const p = a.pairing
+  // Every stored event outside the archive's span, none paired: another day or month was exported
+  // (every message is then only-in-archive), which the counts alone leave the reader to work out.
+  if (outside > 0 && outside === p.unpaired && p.byInsertId + p.byKey + p.byWindow + p.ambiguous === 0)
+    out.push(
+      `No stored event lies in the archive's span and none was paired: the export and the archive do not overlap in time (check the export's range, --start/--end, against the archive's dates)`,
+    )
   out.push(
     '',
     `Export: ${formatCount(a.export.events)} stored events in ${formatCount(a.export.files)} file(s); paired by $insert_id ${formatCount(p.byInsertId)}, by user/device + time ${formatCount(p.byKey)}, $identify by upload-time window ${formatCount(p.byWindow)}, ambiguous ${formatCount(p.ambiguous)}, unpaired ${formatCount(p.unpaired)}${outside > 0 ? ` (${formatCount(outside)} outside the archive's span)` : ''}`,

@@ -225,6 +225,28 @@ describe('diff-mappings --against: an export wider than the archive', () => {
     assert.match(md.stdout, /the earliest at `[^`]*a\*b\*_c_\\u001b\[31m\.ndjson:1`, the latest at `[^`]*\.ndjson:2`;/)
   })
 
+  it('an export that shares no time with the archive (another day exported): every stored event outside, and the text says they do not overlap', async () => {
+    const dir = tempDir()
+    const { archive } = archiveHour(dir)
+    const exp = await exportZip(dir, others([T + 24 * HOUR, T + 25 * HOUR]))
+    const r = await against(archive, exp, ['--fail-on', 'only-in-archive'])
+    assert.equal(r.code, 1, r.stderr)
+    assert.equal(r.rep.against.byKind['outside-archive-span'], 2)
+    assert.equal(r.rep.against.byKind['only-in-archive'], 3)
+    const table = await runCli(['diff-mappings', archive, '--against', exp, '--classic', CLASSIC, '--no-progress'])
+    assert.equal(table.code, 0, table.stderr)
+    assert.match(
+      table.stdout,
+      /^No stored event lies in the archive's span and none was paired: the export and the archive do not overlap in time \(check the export's range, --start\/--end, against the archive's dates\)$/m,
+    )
+    // an export that overlaps says nothing of the kind
+    const { paired } = archiveHour(dir)
+    const overlapping = await exportZip(tempDir(), [...others([T + 24 * HOUR]), ...paired])
+    const ok = await runCli(['diff-mappings', archive, '--against', overlapping, '--classic', CLASSIC, '--no-progress'])
+    assert.equal(ok.code, 0, ok.stderr)
+    assert.doesNotMatch(ok.stdout, /do not overlap/)
+  })
+
   it('with --workers 2 the report is the same', async () => {
     const dir = tempDir()
     const { archive, paired } = archiveHour(dir)
