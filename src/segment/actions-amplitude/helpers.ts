@@ -181,7 +181,7 @@ export function omit(obj: Obj | undefined, keys: readonly string[]): Obj {
 /** compact.ts: true iff the object has at least one value !== ''. */
 export function compact(obj: unknown): boolean {
   if (obj === undefined || obj === null) return false
-  for (const v of Object.values(obj as Obj)) if (v !== '') return true
+  for (const k in obj as Obj) if ((obj as Obj)[k] !== '') return true
   return false
 }
 

@@ -208,7 +208,7 @@ function objectGuard(s: JsonSchema): Guard {
   const required = s.required ?? []
   return (v) => {
     if (!isPlainObject(v)) return false
-    for (const k of Object.keys(v)) {
+    for (const k in v) {
       const g = guards.get(k)
       if (g === undefined) {
         if (closed) return false
