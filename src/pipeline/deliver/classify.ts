@@ -188,7 +188,7 @@ export function classifyResponse(
     ...base,
     code,
     reason: what,
-    fatal: `Amplitude ${endpoint} request failed with ${code} (${what}); API key ${keyFingerprint(apiKey ?? '')}. Check --api-key, --region and --endpoint-url.`,
+    fatal: `Amplitude ${endpoint} request failed with ${code} (${what}); API key ${keyFingerprint(apiKey ?? '')}`,
     hint: SETTINGS_HINT,
     fates: all({ t: 'backoff' }),
   })
