@@ -20,7 +20,7 @@ export function carriesMixedUserProperties(record: Record<string, unknown>): boo
   if (!isPlainObject(up)) return false
   let plain = false
   let ops = false
-  for (const k of Object.keys(up)) {
+  for (const k in up) {
     if (isOperationKey(k)) ops = true
     else plain = true
     if (plain && ops) return true

@@ -8,7 +8,8 @@
  * The one read pipeline (read → decode → route → map) every command uses: `replay`, `inspect`,
  * `diff-mappings` (the emulation path and `--against`) and `migrate --verify`. The archive's
  * items are planned (on `--workers` threads, see workers.ts: archive order is kept) and each
- * one comes out as a `LineOutcome`: what the line amounts to, by the same rules for every
+ * one comes out as a `LineOutcome` (an array of them per block of lines read: one asynchronous
+ * step a block, not a line): what the line amounts to, by the same rules for every
  * command — a rejected line, a filtered message, a duplicate, a message with its records.
  * `countOutcome` is the one way the read side of those outcomes is counted.
  */

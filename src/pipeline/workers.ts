@@ -11,8 +11,8 @@
  * costs over one thread: the blocks' bytes move to the thread (not copied), and a batch's plans
  * come back in the compact form of plan-codec.ts (numbers and the `--out` bytes in transferred
  * buffers, ids and keys as one string, a live run's JSON as strings of their own) and are decoded here
- * one line at a time, as the engine asks for them, so they die young instead of being promoted
- * while their batch waits its turn; only rarer shapes are structured-cloned.
+ * a block of lines at a time, as the engine asks for them, so they die young instead of being
+ * promoted while their batch waits its turn; only rarer shapes are structured-cloned.
  *
  * Memory stays bounded: at most `2 × N` batches are out at a time, and reading waits for the
  * oldest one. Small inputs never start a thread: the first `inlineLines` lines are planned here,

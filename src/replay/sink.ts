@@ -8,7 +8,7 @@
  * per written request, and nothing is kept of a record once its request is out.
  */
 import { writeSync } from 'node:fs'
-import type { SourceRef } from '../types.js'
+import type { AmplitudeRecord, SourceRef } from '../types.js'
 import {
   createDelivery,
   createDryRunWriter,
@@ -17,20 +17,22 @@ import {
   DEFAULT_UNREACHABLE_AFTER_MS,
   DeliveryAbortedError,
   REFUSED_AFTER_MS,
+  ROOM,
   FatalDeliveryError,
   type Delivery,
   type DeliveryItem,
   type DeliveryStats,
+  type SerializedRecord,
 } from '../pipeline/deliver/index.js'
-import { countDeliveryEvents, jsonLine, type LineOutcomes, type Ticket } from '../pipeline/commit/index.js'
+import { countDeliveryEvents, jsonLine, type LineOutcomes, type Ticket, type Ticketed } from '../pipeline/commit/index.js'
 import type { ReplayCounts } from '../pipeline/commit/index.js'
-import { recordOf, unprocessable, type PlannedRecord } from '../pipeline/plan.js'
+import { recordOf, unprocessable, type PlannedRecord, type SerializedPlannedRecord } from '../pipeline/plan.js'
 import type { DeliverySettings } from './settings.js'
 import { SegampError, writeFailureText } from '../errors.js'
 
 export interface Sink {
-  /** Sends a line's records (their tickets settle them later). */
-  send(records: Array<{ record: PlannedRecord; ticket: Ticket }>, ref: SourceRef): Promise<void> | void
+  /** Sends a line's records (their tickets settle them later); a promise only when it must wait for room. */
+  send(records: Array<Ticketed<SerializedPlannedRecord>>, ref: SourceRef): Promise<void> | void
   /** Sends everything queued and resolves once every record is settled. */
   flush(): Promise<void>
   abort(): Promise<void>
@@ -38,7 +40,39 @@ export interface Sink {
   stats(): DeliveryStats
 }
 
-type TicketedItem = DeliveryItem & { ticket: Ticket }
+/**
+ * A record in live delivery: its ticket and what delivery reads, in one object. The record itself
+ * is parsed back from its JSON only if something asks for it (a dead letter, a throttled id).
+ */
+class LiveItem implements DeliveryItem, Ticket {
+  readonly entry: Ticket['entry']
+  readonly sub: number
+  readonly endpoint: string
+  readonly index: number
+  readonly key: string
+  readonly ser: SerializedRecord
+  private readonly planned: PlannedRecord
+  private view?: AmplitudeRecord
+
+  constructor(
+    readonly seq: number,
+    readonly ref: SourceRef,
+    t: Ticketed<SerializedPlannedRecord>,
+    private readonly skipSync: boolean,
+  ) {
+    this.entry = t.entry
+    this.sub = t.sub
+    this.endpoint = t.endpoint
+    this.index = t.index
+    this.key = t.record.key
+    this.ser = t.record.ser
+    this.planned = t.record
+  }
+
+  get record(): AmplitudeRecord {
+    return (this.view ??= recordOf(this.planned, this.skipSync))
+  }
+}
 
 /** The dry run's `--out` being where to write, as the user gave it, with its descriptor. */
 export interface OutFile {
@@ -126,8 +160,8 @@ function liveSink(s: DeliverySettings, lines: LineOutcomes, counts: ReplayCounts
   const delivery: Delivery = createDelivery(
     { ...s.packing, concurrency: s.concurrency, maxEps: s.maxEps, ...s.delivery },
     {
-      onAck: (items) => lines.acked((items as TicketedItem[]).map((i) => i.ticket)),
-      onDeadLetter: (item, d) => lines.dead((item as TicketedItem).ticket, { ...d, record: item.record.record, options: item.record.options }),
+      onAck: (items) => lines.acked(items as LiveItem[]),
+      onDeadLetter: (item, d) => lines.dead(item as LiveItem, { ...d, record: item.record.record, options: item.record.options }),
       onRetry: (info) => {
         events.onRetry()
         notice?.(info)
@@ -136,17 +170,34 @@ function liveSink(s: DeliverySettings, lines: LineOutcomes, counts: ReplayCounts
     },
   )
   let seq = 0
+  const skipSync = s.packing.skipUserPropertiesSync === true
+  /** Pushes one record; a promise only when it must wait for room (or failed: a fatal answer, an abort). */
+  const pushOne = (t: Ticketed<SerializedPlannedRecord>, ref: SourceRef): Promise<void> | undefined => {
+    const item = new LiveItem(++seq, ref, t, skipSync)
+    let pushed: Promise<void>
+    try {
+      pushed = delivery.push(item)
+    } catch (error) {
+      // The record cannot even be serialized (absurd nesting): it is dead-lettered, the run goes on.
+      lines.dead(item, { status: null, reason: unprocessable(error), attempts: 0, record: { insert_id: recordOf(t.record).record.insert_id ?? null } })
+      return undefined
+    }
+    return pushed === ROOM ? undefined : pushed
+  }
+  // Waits for room, then pushes the line's remaining records (waiting again whenever it must).
+  const sendRest = async (waiting: Promise<void>, records: Array<Ticketed<SerializedPlannedRecord>>, from: number, ref: SourceRef): Promise<void> => {
+    await waiting
+    for (let i = from; i < records.length; i++) {
+      const next = pushOne(records[i], ref)
+      if (next) await next
+    }
+  }
   return {
-    async send(records, ref) {
-      for (const { record: it, ticket } of records) {
-        const item: TicketedItem = { seq: ++seq, record: recordOf(it, s.packing.skipUserPropertiesSync), ref, key: it.key, ser: it.ser, ticket }
-        try {
-          await delivery.push(item)
-        } catch (error) {
-          if (error instanceof FatalDeliveryError || error instanceof DeliveryAbortedError) throw error
-          // The record cannot even be serialized (absurd nesting): it is dead-lettered, the run goes on.
-          lines.dead(ticket, { status: null, reason: unprocessable(error), attempts: 0, record: { insert_id: recordOf(it).record.insert_id ?? null } })
-        }
+    send(records, ref) {
+      // Synchronous while there is room: no turn of the microtask queue per record.
+      for (let i = 0; i < records.length; i++) {
+        const waiting = pushOne(records[i], ref)
+        if (waiting) return sendRest(waiting, records, i + 1, ref)
       }
     },
     flush: () => delivery.flush(),
@@ -170,12 +221,12 @@ function dryRunSink(s: DeliverySettings, lines: LineOutcomes, counts: ReplayCoun
   )
   return {
     send(records) {
-      for (const { record: it, ticket } of records) {
+      for (const t of records) {
         try {
-          writer.add(it.record, it.ser, ticket)
+          writer.add(t.record.record, t.record.ser, t)
         } catch (error) {
           if (error instanceof OutWriteError) throw error
-          lines.dead(ticket, { status: null, reason: unprocessable(error), attempts: 0, record: { insert_id: recordOf(it).record.insert_id ?? null } })
+          lines.dead(t, { status: null, reason: unprocessable(error), attempts: 0, record: { insert_id: recordOf(t.record).record.insert_id ?? null } })
         }
       }
     },

@@ -34,6 +34,17 @@ describe('replay: retries are said as they happen', function () {
     )
   })
 
+  it('a request past its deadline names --request-timeout; a connection the operating system timed out names its code, not the deadline', () => {
+    let t = 1_000_000
+    const said: string[] = []
+    const notice = retryNotices((w) => said.push(w), { unreachableAfterMs: 120_000, stalledAfterMs: 600_000, requestTimeoutMs: 5000, now: () => t })
+    notice({ status: null, reason: 'timeout', attempt: 1, delayMs: 400, events: 3 })
+    t += RETRY_NOTICE_EVERY_MS
+    notice({ status: null, reason: 'ETIMEDOUT', attempt: 1, delayMs: 400, events: 3 })
+    assert.match(said[0], /^delivery: no answer within 5 s \(timeout, --request-timeout\) for 3 record/)
+    assert.match(said[1], /^delivery: no answer \(ETIMEDOUT\) for 3 record/)
+  })
+
   it('a run against a closed port warns before it stops; a run whose endpoint answers says nothing', async () => {
     const a = writeArchive(tempDir(), { messages: 10, devices: 2 })
     const closed = await sandbox()

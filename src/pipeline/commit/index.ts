@@ -39,5 +39,5 @@ export { emptyReplayCounts, honestDryRun, type ReplayCounts, type ReplayReport, 
 export { PRIVATE_FILE_MODE, secureFile } from './private-files.js'
 export { hasUnreadable } from './unreadable.js'
 export { openCommit, resumeOrStart, jsonLine, RETRY_LEDGER_FILE, type Commit, type CommitOptions, type LineData } from './committer.js'
-export { openLineOutcomes, countDeliveryEvents, type LineOutcome, type LineOutcomes, type MessageOutcomePlan, type Ticket, type DeadRecord } from './outcomes.js'
+export { openLineOutcomes, countDeliveryEvents, type LineOutcome, type LineOutcomes, type MessageOutcomePlan, type Ticket, type Ticketed, type DeadRecord } from './outcomes.js'
 export { countRead, noteSkipped, noteUnreadable, type ReadCounts, type CountedLine, type InputProblems } from './count.js'

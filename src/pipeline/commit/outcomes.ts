@@ -39,6 +39,9 @@ export interface Ticket {
   index: number
 }
 
+/** A line's record to send, with its ticket: one object (a record waiting in delivery is many). */
+export type Ticketed<R> = Ticket & { record: R }
+
 export interface DeadRecord {
   status: number | null
   reason: string
@@ -63,7 +66,7 @@ export interface LineOutcomes {
    * Applies one line's outcome; for a message, returns the records still to send (an interrupted
    * run's acknowledged ones are left out), each with its ticket.
    */
-  add<R extends { sub: number; ser: { endpoint: string } }>(o: LineOutcome<MessageOutcomePlan<R>>): Array<{ record: R; ticket: Ticket }>
+  add<R extends { sub: number; ser: { endpoint: string } }>(o: LineOutcome<MessageOutcomePlan<R>>): Array<Ticketed<R>>
   /** Records acknowledged (one response, or one written request of a dry run). */
   acked(tickets: Iterable<Ticket>): void
   /** A record dead-lettered (or that could not even be serialized). */
@@ -138,12 +141,7 @@ export function openLineOutcomes(o: OutcomeOptions): LineOutcomes {
   }
 }
 
-function addMessage<R extends { sub: number; ser: { endpoint: string } }>(
-  commit: Commit,
-  ref: SourceRef,
-  duplicate: boolean,
-  plan: MessageOutcomePlan<R>,
-): Array<{ record: R; ticket: Ticket }> {
+function addMessage<R extends { sub: number; ser: { endpoint: string } }>(commit: Commit, ref: SourceRef, duplicate: boolean, plan: MessageOutcomePlan<R>): Array<Ticketed<R>> {
   const data: LineData = {
     kind: 'message',
     duplicate,
@@ -163,11 +161,11 @@ function addMessage<R extends { sub: number; ser: { endpoint: string } }>(
   if (done.size > 0) data.acked = [...done]
   const entry = commit.ledger.add(ref, plan.records.length - data.outcomes!.length, data)
   if (done.size > 0) commit.partlySent(entry)
-  const out: Array<{ record: R; ticket: Ticket }> = []
+  const out: Array<Ticketed<R>> = []
   const records = plan.records
   for (let index = 0; index < records.length; index++) {
     const record = records[index]
-    if (done.size === 0 || !done.has(index)) out.push({ record, ticket: { entry, sub: record.sub, endpoint: record.ser.endpoint, index } })
+    if (done.size === 0 || !done.has(index)) out.push({ entry, sub: record.sub, endpoint: record.ser.endpoint, index, record })
   }
   return out
 }

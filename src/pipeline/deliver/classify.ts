@@ -164,7 +164,7 @@ export function classifyResponse(
       const hint = code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? CERTIFICATE_HOST_HINT : CERTIFICATE_CA_HINT
       return { ...base, code: null, reason: code, fatal, hint, permanent: true, fates: all({ t: 'backoff' }) }
     }
-    const reason = out.error?.timeout || code === 'ETIMEDOUT' ? 'timeout' : (code ?? short(out.error?.message ?? 'transport error', apiKey))
+    const reason = out.error?.timeout ? 'timeout' : (code ?? short(out.error?.message ?? 'transport error', apiKey))
     return { ...base, code: null, reason, fates: all({ t: 'backoff' }), unreachable: code !== undefined && UNREACHABLE_CODES.has(code) }
   }
 
@@ -188,7 +188,7 @@ export function classifyResponse(
     ...base,
     code,
     reason: what,
-    fatal: `Amplitude ${endpoint} request failed with ${code} (${what}); API key ${keyFingerprint(apiKey ?? '')}. Check --api-key, --region and --endpoint-url.`,
+    fatal: `Amplitude ${endpoint} request failed with ${code} (${what}); API key ${keyFingerprint(apiKey ?? '')}`,
     hint: SETTINGS_HINT,
     fates: all({ t: 'backoff' }),
   })

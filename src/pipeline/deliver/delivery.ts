@@ -152,7 +152,10 @@ export interface DeliveryStats {
 }
 
 export interface Delivery {
-  /** Queue an item; resolves when there is room for more (backpressure). */
+  /**
+   * Queue an item; resolves when there is room for more (backpressure). `ROOM` itself when there
+   * is room already: a caller that compares can go on without waiting a turn of the microtask queue.
+   */
   push(item: DeliveryItem): Promise<void>
   /** Send everything queued now and resolve once every pushed item is acked or dead-lettered. */
   flush(): Promise<void>
@@ -247,7 +250,8 @@ class Entry implements Queued, Attempts {
 type Held = KeyState<Entry>[]
 type Waiter = { resolve: () => void; reject: (e: Error) => void }
 
-const RESOLVED = Promise.resolve()
+/** What `push` returns when there is room for more at once (a resolved promise). */
+export const ROOM: Promise<void> = Promise.resolve()
 
 function cancelledClassification(n: number): Classification {
   return {
@@ -513,7 +517,7 @@ export function createDelivery(opts: DeliveryOptions, cb: DeliveryCallbacks): De
       st.pushed++
       st.outstanding++
       pump.run()
-      if (hasRoom()) return RESOLVED
+      if (hasRoom()) return ROOM
       return new Promise((resolve, reject) => waiting.push.push({ resolve, reject }))
     },
     flush(): Promise<void> {

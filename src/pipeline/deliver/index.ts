@@ -55,6 +55,7 @@ export {
   DEFAULT_STALLED_AFTER_MS,
   DEFAULT_UNREACHABLE_AFTER_MS,
   REFUSED_AFTER_MS,
+  ROOM,
   DeliveryAbortedError,
   FatalDeliveryError,
   type DeadLetterInfo,

@@ -193,5 +193,7 @@ export function transportErrorInfo(err: unknown): { code?: string; message: stri
   const code = typeof e?.code === 'string' ? e.code : typeof e?.cause?.code === 'string' ? e.cause.code : undefined
   const name = typeof e?.name === 'string' ? e.name : ''
   const message = typeof e?.message === 'string' ? e.message : String(err)
-  return { code, message, timeout: name === 'TimeoutError' || code === 'ETIMEDOUT' }
+  // Only the request's own deadline (TransportTimeoutError) is a timeout: an ETIMEDOUT from the
+  // operating system (a connection that timed out) keeps its code, as --request-timeout did not set it.
+  return { code, message, timeout: name === 'TimeoutError' }
 }

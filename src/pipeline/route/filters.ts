@@ -81,7 +81,8 @@ export function routedAway(integrations: unknown): boolean {
   if (!integrations || typeof integrations !== 'object') return false
   let all: unknown
   let amplitude: unknown
-  for (const [key, value] of Object.entries(integrations)) {
+  for (const key in integrations) {
+    const value = (integrations as Record<string, unknown>)[key]
     const k = key.toLowerCase()
     if (k === 'all') all = value
     else if (k === 'amplitude' || k === 'actions amplitude') {

@@ -42,8 +42,25 @@ export function endpointUrl(endpoint: AmplitudeEndpoint | 'deletions' | 'usersea
  * time) skip building the dayjs object. A property test holds this to dayjs for any value.
  */
 export function utcMillis(v: string | number | undefined): number {
-  if (typeof v === 'number' || (typeof v === 'string' && (v.charCodeAt(v.length - 1) | 0x20) === 0x7a)) return new Date(v).getTime()
+  if (typeof v === 'number') return new Date(v).getTime()
+  if (typeof v === 'string' && (v.charCodeAt(v.length - 1) | 0x20) === 0x7a) return parsedDate(v)
   return dayjs.utc(v).valueOf()
+}
+
+let lastDateText = ''
+let lastDateMs = NaN
+
+/**
+ * `Date.parse(text)` (the same as `new Date(text).getTime()`), remembering the last text: an
+ * event's time is parsed by the compiled path's guard and then again by perform, one after the
+ * other, and parsing a date costs more than anything else either does with it.
+ */
+export function parsedDate(text: string): number {
+  if (text !== lastDateText) {
+    lastDateMs = Date.parse(text)
+    lastDateText = text
+  }
+  return lastDateMs
 }
 
 const DIGITS = /^\d+$/
@@ -181,7 +198,7 @@ export function omit(obj: Obj | undefined, keys: readonly string[]): Obj {
 /** compact.ts: true iff the object has at least one value !== ''. */
 export function compact(obj: unknown): boolean {
   if (obj === undefined || obj === null) return false
-  for (const v of Object.values(obj as Obj)) if (v !== '') return true
+  for (const k in obj as Obj) if ((obj as Obj)[k] !== '') return true
   return false
 }
 

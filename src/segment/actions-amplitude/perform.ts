@@ -122,7 +122,7 @@ function withUserAgent(payload: Obj, properties: Obj): Obj {
     addUserAgentProperties(out, payload.userAgent, payload.userAgentData as UserAgentData | undefined)
   }
   if (payload.includeRawUserAgent && payload.userAgent !== undefined) out.user_agent = payload.userAgent
-  for (const k of Object.keys(properties)) out[k] = properties[k]
+  for (const k in properties) out[k] = properties[k]
   return withoutUndefined(out)
 }
 
@@ -183,7 +183,7 @@ function revenueProperties(x: Obj): Obj | undefined {
 
 function assign(target: Obj, source: Obj | undefined): void {
   if (!source) return
-  for (const k of Object.keys(source)) target[k] = source[k]
+  for (const k in source) target[k] = source[k]
 }
 
 export function performLogPurchase(payload: Obj): AmplitudeRecord[] {

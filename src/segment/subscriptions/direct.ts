@@ -27,6 +27,7 @@ import { compileIfCondition, compileNode, ROOT_MAPPING_FIELD_KEY } from '../mapp
 import { compileGet } from '../mapping-kit/get.js'
 import { isObject } from '../mapping-kit/util.js'
 import { actionJsonSchema, type ActionSlug, type JsonSchema } from '../actions-amplitude/index.js'
+import { parsedDate } from '../actions-amplitude/helpers.js'
 import { performGroupIdentifyUser, performIdentifyUser, performLogEvent, performLogEventV2, performLogPurchase, performMapUser } from '../actions-amplitude/perform.js'
 
 type Obj = Record<string, unknown>
@@ -136,7 +137,7 @@ function isPlainObject(v: unknown): v is Obj {
 const ISO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?Z$/
 
 function isoWithZ(v: string): boolean {
-  return ISO_Z.test(v) && !Number.isNaN(Date.parse(v))
+  return ISO_Z.test(v) && !Number.isNaN(parsedDate(v))
 }
 
 function typeGuard(t: string, format: string | undefined): Guard | null {
@@ -208,7 +209,7 @@ function objectGuard(s: JsonSchema): Guard {
   const required = s.required ?? []
   return (v) => {
     if (!isPlainObject(v)) return false
-    for (const k of Object.keys(v)) {
+    for (const k in v) {
       const g = guards.get(k)
       if (g === undefined) {
         if (closed) return false

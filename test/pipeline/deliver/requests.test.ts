@@ -432,6 +432,8 @@ describe('classify responses', () => {
     assert.equal(r.unreachable, false)
     assert.equal(classifyResponse('httpapi', recs, { status: null, error: { code: 'ECONNREFUSED' } }).unreachable, true)
     assert.equal(classifyResponse('httpapi', recs, { status: null, error: { code: 'ETIMEDOUT', timeout: true } }).reason, 'timeout')
+    // The operating system's own connection timeout is not the request's deadline (--request-timeout): named by its code.
+    assert.equal(classifyResponse('httpapi', recs, { status: null, error: { code: 'ETIMEDOUT', timeout: false } }).reason, 'ETIMEDOUT')
   })
   it('backoff grows exponentially with jitter in [0.5,1) and is capped', () => {
     assert.equal(

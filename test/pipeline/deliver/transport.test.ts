@@ -158,6 +158,9 @@ describe('deliver: HTTP transport (node:http)', function () {
       const err = await rejection(t.send(post(`${srv.url}/2/httpapi`, '{}'), { timeoutMs: 5000 }))
       assert.equal(transportErrorInfo(err).code, 'ECONNRESET')
       assert.equal(transportErrorInfo(err).timeout, false)
+      // A connection the operating system timed out is not past the request's deadline.
+      const os = Object.assign(new Error('connect ETIMEDOUT 10.255.255.1:443'), { code: 'ETIMEDOUT' })
+      assert.deepEqual(transportErrorInfo(os), { code: 'ETIMEDOUT', message: 'connect ETIMEDOUT 10.255.255.1:443', timeout: false })
     } finally {
       await srv.close()
     }
