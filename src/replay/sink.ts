@@ -51,7 +51,6 @@ class LiveItem implements DeliveryItem, Ticket {
   readonly index: number
   readonly key: string
   readonly ser: SerializedRecord
-  private readonly planned: PlannedRecord
   private view?: AmplitudeRecord
 
   constructor(
@@ -66,11 +65,11 @@ class LiveItem implements DeliveryItem, Ticket {
     this.index = t.index
     this.key = t.record.key
     this.ser = t.record.ser
-    this.planned = t.record
   }
 
+  // From the JSON alone (a replay's plans keep no record object): the planned record is not kept.
   get record(): AmplitudeRecord {
-    return (this.view ??= recordOf(this.planned, this.skipSync))
+    return (this.view ??= recordOf({ sub: this.sub, key: this.key, ser: this.ser }, this.skipSync))
   }
 }
 

@@ -91,8 +91,9 @@ export function openLineOutcomes(o: OutcomeOptions): LineOutcomes {
   const { commit, counts } = o
   const { ledger } = commit
   const endOfFile = rereadUnreadable(o.previous)
+  const sent = sentOutcomes()
   const settleOne = (t: Ticket): void => {
-    t.entry.data.outcomes!.push({ sub: t.sub, endpoint: t.endpoint })
+    t.entry.data.outcomes!.push(sent(t.sub, t.endpoint))
     commit.ack(t.entry, t.index)
   }
   return {
@@ -138,6 +139,23 @@ export function openLineOutcomes(o: OutcomeOptions): LineOutcomes {
       ledger.settle(t.entry)
       commit.saveSoon()
     },
+  }
+}
+
+type SentOutcome = Readonly<{ sub: number; endpoint: string }>
+
+/**
+ * The outcome of an acknowledged record, one frozen object per (subscription, endpoint) for the
+ * whole run: a line keeps its records' outcomes until it commits, and a live run's lines wait
+ * long enough for an object per record to outlive young-generation GC.
+ */
+function sentOutcomes(): (sub: number, endpoint: string) => SentOutcome {
+  const bySub: Array<Map<string, SentOutcome> | undefined> = []
+  return (sub, endpoint) => {
+    const m = (bySub[sub] ??= new Map())
+    let o = m.get(endpoint)
+    if (o === undefined) m.set(endpoint, (o = Object.freeze({ sub, endpoint })))
+    return o
   }
 }
 
