@@ -26,7 +26,7 @@ import {
 } from '../pipeline/deliver/index.js'
 import { countDeliveryEvents, jsonLine, type LineOutcomes, type Ticket, type Ticketed } from '../pipeline/commit/index.js'
 import type { ReplayCounts } from '../pipeline/commit/index.js'
-import { recordOf, unprocessable, type PlannedRecord, type SerializedPlannedRecord } from '../pipeline/plan.js'
+import { recordOf, unprocessable, type SerializedPlannedRecord } from '../pipeline/plan.js'
 import type { DeliverySettings } from './settings.js'
 import { SegampError, writeFailureText } from '../errors.js'
 
